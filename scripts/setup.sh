@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs whatever this machine lacks to build, serve and test polarshare.
+# Idempotent: every step checks first, so a second run takes seconds.
+# The versions are pinned because they must match each other (see Cargo.toml's wasm-bindgen pin)
+# and because cargo-leptos would otherwise try to download tools from GitHub, which fails offline.
+set -euo pipefail
+export PATH="$HOME/.cargo/bin:$PATH"
+cd "$(dirname "$0")/.."
+
+have() { command -v "$1" >/dev/null 2>&1; }
+
+rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+
+if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
+  cargo install wasm-bindgen-cli --version 0.2.130
+fi
+if ! sqlx --version 2>/dev/null | grep -q '0.8.6'; then
+  cargo install sqlx-cli --version 0.8.6 --locked --no-default-features --features sqlite,rustls
+fi
+if ! cargo leptos --version 2>/dev/null | grep -q '0.3.10'; then
+  cargo install cargo-leptos --version 0.3.10 --locked
+fi
+if ! wasm-opt --version 2>/dev/null | grep -q 'version 116'; then
+  cargo install wasm-opt --version 0.116.1 --locked
+fi
+if ! have chromium; then
+  apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
+fi
+if [ ! -d end2end/node_modules/@playwright/test ]; then
+  (cd end2end && npm ci --no-audit --no-fund)
+fi

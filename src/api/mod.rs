@@ -1,0 +1,108 @@
+//! Server functions: the browser's door to the server. Each is a thin adapter: find who is signed in,
+//! call one service, and turn its error into the right HTTP status.
+
+pub mod types;
+
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server_fn::codec::Json;
+use types::*;
+
+#[cfg(feature = "ssr")]
+pub(crate) mod ssr {
+    use crate::error::AppError;
+    use crate::server::{auth, auth::Identity, state::AppState};
+    use leptos::prelude::*;
+    use leptos_axum::ResponseOptions;
+
+    pub fn state() -> AppState {
+        expect_context::<AppState>()
+    }
+
+    pub fn headers() -> http::HeaderMap {
+        use_context::<http::request::Parts>().map(|p| p.headers).unwrap_or_default()
+    }
+
+    /// Sets the response's HTTP status from the error, so clients (and tests) see 401/403/404/409/422
+    /// rather than a blanket 500.
+    pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+        if let Err(e) = &result {
+            if let Some(options) = use_context::<ResponseOptions>() {
+                options.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+            }
+        }
+        result
+    }
+
+    /// The signed-in identity, or a 401.
+    pub async fn signed_in() -> Result<(AppState, Identity), AppError> {
+        let state = state();
+        let who = respond(auth::require_identity(&state, &headers()).await)?;
+        Ok((state, who))
+    }
+
+    pub fn set_cookie(value: String) {
+        if let (Some(options), Ok(value)) = (use_context::<ResponseOptions>(), http::HeaderValue::from_str(&value)) {
+            options.append_header(http::header::SET_COOKIE, value);
+        }
+    }
+}
+
+/// Who is signed in; `None` for a signed-out visitor (not an error: pages use it to decide what to show).
+#[server(prefix = "/api", endpoint = "current_viewer")]
+pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
+    use crate::server::{auth, services::console};
+    let state = ssr::state();
+    let who = ssr::respond(auth::identity(&state, &ssr::headers()).await)?;
+    Ok(who.as_ref().map(console::viewer))
+}
+
+/// Signs in and returns where to go next. `next` must be a path on this site, so the sign-in page can't
+/// be used to bounce users to another one.
+#[server(prefix = "/api", endpoint = "sign_in")]
+pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<String, AppError> {
+    use crate::server::auth;
+    let state = ssr::state();
+    let token = ssr::respond(auth::sign_in(&state, &login, &password).await)?;
+    ssr::set_cookie(auth::session_cookie(&token, state.settings.secure_cookies));
+    let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512);
+    Ok(next.unwrap_or_else(|| "/clusters".to_owned()))
+}
+
+#[server(prefix = "/api", endpoint = "sign_out")]
+pub async fn sign_out() -> Result<(), AppError> {
+    use crate::server::auth;
+    let state = ssr::state();
+    ssr::respond(auth::sign_out(&state, &ssr::headers()).await)?;
+    ssr::set_cookie(auth::clear_session_cookie());
+    Ok(())
+}
+
+#[server(prefix = "/api", endpoint = "list_clusters")]
+pub async fn list_clusters(region_id: Option<String>) -> Result<ClusterList, AppError> {
+    use crate::server::services::console;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(console::list_clusters(&state, &who, region_id).await)
+}
+
+#[server(prefix = "/api", endpoint = "list_backup_sets")]
+pub async fn list_backup_sets(cluster_id: String, page: i64) -> Result<BackupSetPage, AppError> {
+    use crate::server::services::console;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(console::cluster_backups(&state, &who, &cluster_id, page).await)
+}
+
+#[server(prefix = "/api", endpoint = "load_share_dialog")]
+pub async fn load_share_dialog() -> Result<ShareDialogData, AppError> {
+    use crate::server::services::console;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(console::share_dialog(&state, &who).await)
+}
+
+/// The Share dialog's OK: create a share or add to an existing one, all in one transaction.
+#[server(prefix = "/api", endpoint = "share_backup_set", input = Json)]
+pub async fn share_backup_set(request: ShareRequest) -> Result<ShareOutcome, AppError> {
+    use crate::server::services::sharing;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(sharing::share_backup_set(&state, &who, request).await)
+}

@@ -1,0 +1,150 @@
+//! What the server functions take and return: plain serde data, the same on server and browser.
+
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+
+/// The signed-in identity, as the console shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Viewer {
+    pub login_name: String,
+    pub account_id: String,
+    pub account_name: String,
+    /// "aliyun.com" or "alibabacloud.com".
+    pub site: String,
+    pub is_root: bool,
+    pub policies: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RegionView {
+    pub region_id: String,
+    pub region_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterView {
+    pub cluster_id: String,
+    pub cluster_name: String,
+    pub region_id: String,
+    pub db_type: String,
+    pub db_version: String,
+    pub edition: String,
+    pub ha_mode: String,
+    pub tde_enabled: bool,
+    pub disk_encryption_enabled: bool,
+    pub status: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterList {
+    pub regions: Vec<RegionView>,
+    pub region_id: String,
+    pub clusters: Vec<ClusterView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackupSetView {
+    pub backup_set_id: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub status: String,
+    pub size_bytes: i64,
+    pub method: String,
+    pub backup_mode: String,
+    pub level: String,
+    pub expires_at: String,
+    pub lock_state: String,
+    pub principal_count: i64,
+    /// Why this set can't be shared, if it can't: the same refusal the server gives on a share request.
+    pub share_blocked: Option<AppError>,
+}
+
+impl BackupSetView {
+    /// The Attribute column says `Sharing` once the set has at least one principal.
+    pub fn is_sharing(&self) -> bool {
+        self.principal_count > 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackupSetPage {
+    pub cluster: ClusterView,
+    pub items: Vec<BackupSetView>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    /// Why this identity can't share anything at all (beta off, missing policy), if so.
+    pub sharing_blocked: Option<AppError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedResourceView {
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub region_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PrincipalView {
+    pub principal_id: String,
+    /// Account, ResourceDirectory or Folder.
+    pub principal_type: String,
+    /// Associated, or Disassociating while its revocation is scheduled.
+    pub status: String,
+    /// For accounts that must accept: Pending, Accepted, Rejected, Expired or Cancelled.
+    pub invitation_status: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareView {
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    /// AllAccounts or ResourceDirectory.
+    pub principal_scope: String,
+    pub status: String,
+    pub created_at: String,
+    pub resources: Vec<SharedResourceView>,
+    pub principals: Vec<PrincipalView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryObjectView {
+    pub object_id: String,
+    /// ResourceDirectory, Folder or Account.
+    pub object_type: String,
+    pub name: String,
+}
+
+/// What the Share dialog needs: the owner's shares and, for the directory scope, what it can target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareDialogData {
+    pub shares: Vec<ShareView>,
+    pub directory_objects: Vec<DirectoryObjectView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum ShareMethod {
+    /// Create a new resource share containing the backup set.
+    New { name: String, scope: String, principals: Vec<String> },
+    /// Add the backup set to an existing share; `principals`, when given, replaces the share's principals.
+    Existing { resource_share_id: String, principals: Option<Vec<String>> },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareRequest {
+    pub backup_set_id: String,
+    pub method: ShareMethod,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareOutcome {
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    /// Accounts that were sent an invitation to accept.
+    pub invited: Vec<String>,
+    /// Principals associated at once (inside the resource directory).
+    pub associated: Vec<String>,
+    /// Principals whose access will be revoked by the scheduled task.
+    pub revoking: Vec<String>,
+}

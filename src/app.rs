@@ -1,0 +1,56 @@
+//! The HTML shell, the router and the console frame around every signed-in page.
+
+use crate::components::console_layout::ConsoleLayout;
+use crate::pages::{cluster::ClusterPage, clusters::ClustersPage, not_found::NotFoundPage, sign_in::SignInPage};
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{ParentRoute, Redirect, Route, Router, Routes},
+    path, SsrMode,
+};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, so this marks the moment the page became interactive; end-to-end
+    // tests wait for it because a click before hydration is lost.
+    let (hydrated, set_hydrated) = signal(false);
+    Effect::new(move |_| set_hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/polarshare.css"/>
+        <Title formatter=|title: String| if title.is_empty() { "PolarDB console".to_owned() } else { format!("{title} · PolarDB console") }/>
+        <div id="app" data-hydrated=move || hydrated.get().to_string()>
+            <Router>
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/login") view=SignInPage/>
+                    <ParentRoute path=path!("") view=ConsoleLayout>
+                        <Route path=path!("") view=|| view! { <Redirect path="/clusters"/> }/>
+                        // Async rendering waits for the data before sending headers, so a refusal
+                        // (another account's cluster) reaches the browser with its real status code.
+                        <Route path=path!("clusters") view=ClustersPage ssr=SsrMode::Async/>
+                        <Route path=path!("clusters/:cluster_id") view=ClusterPage ssr=SsrMode::Async/>
+                    </ParentRoute>
+                </Routes>
+            </Router>
+        </div>
+    }
+}

@@ -1,0 +1,62 @@
+//! Formatting numbers and names for display.
+
+/// Bytes in the units a backup table uses (KB, MB, GB, TB; powers of 1024).
+pub fn size(bytes: i64) -> String {
+    const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
+    let mut value = bytes.max(0) as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 { format!("{bytes} B") } else { format!("{value:.2} {}", UNITS[unit]) }
+}
+
+pub fn edition(code: &str) -> &'static str {
+    match code {
+        "Limitless" => "Multi-master Cluster (Limitless) Edition",
+        "SingleNode" => "Single Node Edition",
+        _ => "Cluster Edition",
+    }
+}
+
+pub fn ha_mode(code: &str) -> &'static str {
+    match code {
+        "ThreeZoneHotStandby" => "Three-zone (hot standby storage + logger node)",
+        "SingleZone" => "Single-zone",
+        _ => "Multi-zone",
+    }
+}
+
+pub fn cluster_status(code: &str) -> &'static str {
+    match code {
+        "Recycled" => "In recycle bin",
+        "Creating" => "Creating",
+        _ => "Running",
+    }
+}
+
+pub fn scope(code: &str) -> &'static str {
+    match code {
+        "ResourceDirectory" => "Objects Within Resource Directory",
+        _ => "All Accounts",
+    }
+}
+
+pub fn lock(code: &str) -> &'static str {
+    match code {
+        "Restoring" => "Locked: restoring",
+        "ConvertingLevel" => "Locked: converting to Level-2",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sizes_use_binary_units() {
+        assert_eq!(super::size(512), "512 B");
+        assert_eq!(super::size(1536), "1.50 KB");
+        assert_eq!(super::size(32 * 1024 * 1024 * 1024), "32.00 GB");
+    }
+}

@@ -1,0 +1,199 @@
+//! The Share dialog: share a backup set through a new resource share, or add it to an existing one
+//! (optionally editing that share's principals). Every rule is checked by the server on OK; the dialog
+//! shows the server's refusal as it is.
+
+use crate::api::{self, types::*};
+use crate::components::{error_alert::ErrorAlert, format, principal_editor::PrincipalEditor};
+use leptos::prelude::*;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Method {
+    New,
+    Existing,
+}
+
+#[component]
+pub fn ShareDialog(
+    backup_set_id: String,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_shared: Callback<ShareOutcome>,
+) -> impl IntoView {
+    let data = Resource::new(|| (), |_| api::load_share_dialog());
+    let title = format!("Share backup set {backup_set_id}");
+    view! {
+        <div class="modal-backdrop">
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="share-dialog-title">
+                <div class="modal-header">
+                    <h2 id="share-dialog-title">{title}</h2>
+                    <button type="button" class="button button-ghost" aria-label="Close" on:click=move |_| on_close.run(())>"×"</button>
+                </div>
+                <Suspense fallback=|| view! { <p class="loading">"Loading resource shares…"</p> }>
+                    {
+                        let backup_set_id = backup_set_id.clone();
+                        move || {
+                            let backup_set_id = backup_set_id.clone();
+                            Suspend::new(async move {
+                                match data.await {
+                                    Ok(data) => view! { <ShareForm backup_set_id data on_close on_shared/> }.into_any(),
+                                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                                }
+                            })
+                        }
+                    }
+                </Suspense>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+fn ShareForm(
+    backup_set_id: String,
+    data: ShareDialogData,
+    on_close: Callback<()>,
+    on_shared: Callback<ShareOutcome>,
+) -> impl IntoView {
+    let method = RwSignal::new(Method::New);
+    let name = RwSignal::new(String::new());
+    let scope = RwSignal::new("AllAccounts".to_owned());
+    let new_principals = RwSignal::new(Vec::<String>::new());
+    let shares = StoredValue::new(data.shares);
+    let selected = RwSignal::new(shares.with_value(|s| s.first().map(|s| s.resource_share_id.clone()).unwrap_or_default()));
+    let edit_principals = RwSignal::new(false);
+    let existing_principals = RwSignal::new(Vec::<String>::new());
+    let selected_share = move || shares.with_value(|all| all.iter().find(|s| s.resource_share_id == selected.get()).cloned());
+    // Editing starts from the selected share's current principals (those not already being revoked).
+    Effect::new(move |_| {
+        let current = selected_share()
+            .map(|s| s.principals.into_iter().filter(|p| p.status == "Associated").map(|p| p.principal_id).collect())
+            .unwrap_or_default();
+        existing_principals.set(current);
+    });
+
+    let action = ServerAction::<api::ShareBackupSet>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(outcome)) = action.value().get() {
+            on_shared.run(outcome);
+        }
+    });
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let method = match method.get_untracked() {
+            Method::New => ShareMethod::New {
+                name: name.get_untracked(),
+                scope: scope.get_untracked(),
+                principals: new_principals.get_untracked(),
+            },
+            Method::Existing => ShareMethod::Existing {
+                resource_share_id: selected.get_untracked(),
+                principals: edit_principals.get_untracked().then(|| existing_principals.get_untracked()),
+            },
+        };
+        action.dispatch(api::ShareBackupSet { request: ShareRequest { backup_set_id: backup_set_id.clone(), method } });
+    };
+    let error = move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
+    let has_shares = shares.with_value(|s| !s.is_empty());
+    let directory_objects = StoredValue::new(data.directory_objects);
+    let existing_directory_scope = Signal::derive(move || selected_share().is_some_and(|s| s.principal_scope == "ResourceDirectory"));
+
+    view! {
+        <form class="modal-body" on:submit=submit>
+            <fieldset class="field">
+                <legend>"Sharing method"</legend>
+                <label class="radio">
+                    <input type="radio" name="method" checked=move || method.get() == Method::New on:change=move |_| method.set(Method::New)/>
+                    "Create a new resource share"
+                </label>
+                <label class="radio">
+                    <input type="radio" name="method" disabled=!has_shares checked=move || method.get() == Method::Existing on:change=move |_| method.set(Method::Existing)/>
+                    "Select from existing resource shares"
+                    {(!has_shares).then(|| view! { <span class="subtle">" (you have none yet)"</span> })}
+                </label>
+            </fieldset>
+
+            <Show when=move || method.get() == Method::New>
+                <label class="field">
+                    <span>"Resource Share Name"</span>
+                    <input type="text" name="resource_share_name" maxlength="60" placeholder="1-50 letters, digits, Chinese characters, . _ -"
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                <fieldset class="field">
+                    <legend>"Principal Scope"</legend>
+                    <label class="radio">
+                        <input type="radio" name="scope" checked=move || scope.get() == "AllAccounts" on:change=move |_| scope.set("AllAccounts".into())/>
+                        "All Accounts"
+                    </label>
+                    <label class="radio">
+                        <input type="radio" name="scope" checked=move || scope.get() == "ResourceDirectory" on:change=move |_| scope.set("ResourceDirectory".into())/>
+                        "Objects Within Resource Directory"
+                    </label>
+                </fieldset>
+                <PrincipalEditor principals=new_principals directory_objects=directory_objects.get_value()
+                    directory_scope=Signal::derive(move || scope.get() == "ResourceDirectory")/>
+            </Show>
+
+            <Show when=move || method.get() == Method::Existing>
+                <label class="field">
+                    <span>"Select Resource Share"</span>
+                    <select name="resource_share" on:change=move |ev| selected.set(event_target_value(&ev))>
+                        {shares.get_value().into_iter().map(|s| {
+                            let id = s.resource_share_id.clone();
+                            view! { <option value=id.clone() selected=move || selected.get() == id>{s.resource_share_name} " (" {s.resource_share_id.clone()} ")"</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+                {move || selected_share().map(|s| view! { <ExistingShareSummary share=s/> })}
+                <label class="checkbox">
+                    <input type="checkbox" prop:checked=move || edit_principals.get() on:change=move |ev| edit_principals.set(event_target_checked(&ev))/>
+                    "Edit Principals"
+                </label>
+                <Show when=move || edit_principals.get()>
+                    <PrincipalEditor principals=existing_principals directory_objects=directory_objects.get_value()
+                        directory_scope=existing_directory_scope/>
+                    <p class="subtle">"A removed principal keeps seeing the backup set until the scheduled revocation runs (about 10 minutes), but cannot restore from it."</p>
+                </Show>
+            </Show>
+
+            {error}
+            <div class="modal-footer">
+                <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Sharing…" } else { "OK" }}
+                </button>
+            </div>
+        </form>
+    }
+}
+
+/// The Shared Resource List and principals of the share picked in "Select from existing resource shares".
+#[component]
+fn ExistingShareSummary(share: ShareView) -> impl IntoView {
+    let principals = share
+        .principals
+        .iter()
+        .map(|p| {
+            let state = match (p.status.as_str(), p.invitation_status.as_deref()) {
+                ("Disassociating", _) => "Revoking".to_owned(),
+                (_, Some(invitation)) => format!("Invitation {invitation}"),
+                _ => "Associated".to_owned(),
+            };
+            format!("{} ({})", p.principal_id, state)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    view! {
+        <div class="field">
+            <span class="field-label">"Shared Resource List"</span>
+            <table class="data-table compact" aria-label="Shared Resource List">
+                <thead><tr><th>"Backup Set ID"</th><th>"Cluster"</th><th>"Region"</th></tr></thead>
+                <tbody>
+                    {share.resources.into_iter().map(|r| view! {
+                        <tr><td class="mono">{r.backup_set_id}</td><td>{r.cluster_id}</td><td>{r.region_id}</td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+            <p class="subtle">"Scope: " {format::scope(&share.principal_scope)} ". Principals: "
+                {if principals.is_empty() { "none".to_owned() } else { principals }}</p>
+        </div>
+    }
+}

@@ -1,0 +1,141 @@
+//! Why a sharing operation is refused: one variant per rule, each with the error code of the real
+//! Resource Sharing / PolarDB API and a sentence a console user understands.
+
+use serde::{Deserialize, Serialize};
+
+/// How a refusal maps onto HTTP: the domain knows *what kind* of "no" it is, the server picks the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorKind {
+    /// 401: nobody is signed in.
+    Unauthenticated,
+    /// 403: signed in, but this identity may not do it.
+    Forbidden,
+    /// 404: the thing does not exist for this account (also used for other accounts' things, so ids don't leak).
+    NotFound,
+    /// 422: the input itself is malformed.
+    Invalid,
+    /// 409: the input is well-formed but the current state forbids it.
+    Conflict,
+    /// 500: never a rule's answer; the server's own failures, whose cause is logged and not shown.
+    Internal,
+}
+
+impl ErrorKind {
+    pub fn http_status(self) -> u16 {
+        match self {
+            ErrorKind::Unauthenticated => 401,
+            ErrorKind::Forbidden => 403,
+            ErrorKind::NotFound => 404,
+            ErrorKind::Invalid => 422,
+            ErrorKind::Conflict => 409,
+            ErrorKind::Internal => 500,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ShareError {
+    #[error("Shared backup sets are in beta and not enabled for this account. Submit a ticket to enable the feature.")]
+    BetaNotEnabled,
+    #[error("You are not authorized to do this: the {missing} system policy is required.")]
+    MissingPolicy { missing: String },
+    #[error("Backup set {backup_set} does not exist.")]
+    BackupSetNotFound { backup_set: String },
+    #[error("Backup set {backup_set} was shared with your account and cannot be shared again: secondary sharing is not supported.")]
+    ReShare { backup_set: String },
+    #[error("Backup sets of Multi-master Cluster (Limitless) Edition clusters cannot be shared.")]
+    LimitlessEdition,
+    #[error("Backup sets of clusters in three-zone high-availability mode with a hot standby storage cluster and logger node cannot be shared.")]
+    ThreeZoneHotStandby,
+    #[error("Backup sets of clusters in the recycle bin cannot be shared.")]
+    ClusterInRecycleBin,
+    #[error("The cluster has Transparent Data Encryption (TDE) enabled; disable it to share backup sets.")]
+    TdeEnabled,
+    #[error("The cluster has disk encryption enabled; disable it to share backup sets.")]
+    DiskEncryptionEnabled,
+    #[error("Backup set {backup_set} is not active: only successful, available backup sets can be shared.")]
+    BackupSetNotActive { backup_set: String },
+    #[error("Backup set {backup_set} has expired.")]
+    BackupSetExpired { backup_set: String },
+    #[error("Backup set {backup_set} is locked while {reason}; sharing settings cannot be changed until it finishes.")]
+    BackupSetLocked { backup_set: String, reason: &'static str },
+    #[error("Cross-region backup sets (ids starting with rp-) cannot be shared; share the backup set in its source region.")]
+    CrossRegionBackupSet,
+    #[error("Principal {principal} is on the other site: sharing between aliyun.com and alibabacloud.com is not supported.")]
+    SiteMismatch { principal: String },
+    #[error("You cannot share resources with yourself.")]
+    ShareWithYourself,
+    #[error("Principal {principal} does not exist.")]
+    UnknownPrincipal { principal: String },
+    #[error("Principal {principal} is not in your resource directory; with the Objects Within Resource Directory scope you can share only with the directory, its folders and its members.")]
+    OutsideResourceDirectory { principal: String },
+    #[error("Your account is not in a resource directory, so the Objects Within Resource Directory scope cannot be used.")]
+    NotInResourceDirectory,
+    #[error("Backup set {backup_set} would be shared with {requested} principals; a backup set can be shared with at most {limit}.")]
+    PrincipalLimit { backup_set: String, requested: usize, limit: usize },
+    #[error("Your account can share at most {limit} resources as owner and this would make {requested}. Apply for a quota increase to share more.")]
+    QuotaExceeded { limit: u32, requested: u32 },
+    #[error("Add at least one principal.")]
+    NoPrincipals,
+    #[error("Principal {principal} is listed more than once.")]
+    DuplicatePrincipal { principal: String },
+    #[error("{0}")]
+    InvalidInput(crate::domain::IdError),
+    #[error("A resource share named {name} already exists in your account.")]
+    NameTaken { name: String },
+    #[error("The resource share does not exist in the current account.")]
+    ShareNotFound,
+    #[error("The resource share is being deleted and cannot be changed.")]
+    ShareNotActive,
+}
+
+impl ShareError {
+    /// The error code, in the style of the Resource Sharing API (`ShareWithYourself`, `QuotaExceeded.SharedResource.Count`).
+    pub fn code(&self) -> &'static str {
+        use ShareError::*;
+        match self {
+            BetaNotEnabled => "OperationDenied.SharedBackupNotEnabled",
+            MissingPolicy { .. } => "Forbidden.RAM",
+            BackupSetNotFound { .. } => "EntityNotExists.BackupSet",
+            ReShare { .. } => "OperationDenied.SecondarySharing",
+            LimitlessEdition => "OperationDenied.ClusterEdition",
+            ThreeZoneHotStandby => "OperationDenied.ClusterHaMode",
+            ClusterInRecycleBin => "OperationDenied.ClusterInRecycleBin",
+            TdeEnabled => "OperationDenied.TDEEnabled",
+            DiskEncryptionEnabled => "OperationDenied.DiskEncryptionEnabled",
+            BackupSetNotActive { .. } => "OperationDenied.BackupSetNotActive",
+            BackupSetExpired { .. } => "OperationDenied.BackupSetExpired",
+            BackupSetLocked { .. } => "OperationDenied.BackupSetLocked",
+            CrossRegionBackupSet => "OperationDenied.CrossRegionBackupSet",
+            SiteMismatch { .. } => "InvalidTarget.SiteMismatch",
+            ShareWithYourself => "ShareWithYourself",
+            UnknownPrincipal { .. } => "EntityNotExists.Target",
+            OutsideResourceDirectory { .. } => "InvalidTarget",
+            NotInResourceDirectory => "AccountNotInResourceDirectory",
+            PrincipalLimit { .. } => "QuotaExceeded.SharedTarget.Count",
+            QuotaExceeded { .. } => "QuotaExceeded.SharedResource.Count",
+            NoPrincipals => "MissingParameter.Targets",
+            DuplicatePrincipal { .. } => "InvalidParameter.Targets.Duplicate",
+            InvalidInput(e) => e.code(),
+            NameTaken { .. } => "EntityAlreadyExists.ResourceShare",
+            ShareNotFound => "EntityNotExists.ResourceShare",
+            ShareNotActive => "ResourceShareStatusMismatchAction",
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        use ShareError::*;
+        match self {
+            BetaNotEnabled | MissingPolicy { .. } | ReShare { .. } => ErrorKind::Forbidden,
+            BackupSetNotFound { .. } | ShareNotFound => ErrorKind::NotFound,
+            NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) => ErrorKind::Invalid,
+            _ => ErrorKind::Conflict,
+        }
+    }
+}
+
+impl From<crate::domain::IdError> for ShareError {
+    fn from(e: crate::domain::IdError) -> Self {
+        ShareError::InvalidInput(e)
+    }
+}

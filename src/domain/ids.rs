@@ -1,0 +1,302 @@
+//! Parsed identifiers and names: once a value has one of these types it is known to be well-formed
+//! ("parse, don't validate"), so the rules never re-check shapes.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+pub const MAX_SHARE_NAME_CHARS: usize = 50;
+/// Longest id we accept from a client; anything longer is rejected before it reaches a query.
+const MAX_ID_CHARS: usize = 64;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error("Enter a resource share name.")]
+    ShareNameMissing,
+    #[error("The resource share name is {0} characters long; it can be at most 50.")]
+    ShareNameTooLong(usize),
+    #[error("The resource share name can contain only letters, digits, Chinese characters, periods (.), underscores (_) and hyphens (-).")]
+    ShareNameCharacters,
+    #[error("{0:?} is not an account ID, resource directory ID or folder ID: an account ID has 16 digits, a directory ID starts with rd- and a folder ID with fd-.")]
+    Principal(String),
+    #[error("{0:?} is not a valid backup set ID.")]
+    BackupSet(String),
+    #[error("{0:?} is not a valid cluster ID: cluster IDs start with pc- followed by letters and digits.")]
+    Cluster(String),
+}
+
+impl IdError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            IdError::ShareNameMissing => "MissingParameter.ResourceShareName",
+            IdError::ShareNameTooLong(_) => "InvalidParameter.ResourceShareName.Length",
+            IdError::ShareNameCharacters => "InvalidParameter.ResourceShareName",
+            IdError::Principal(_) => "InvalidParameter.Targets",
+            IdError::BackupSet(_) => "InvalidParameter.BackupSetId",
+            IdError::Cluster(_) => "InvalidParameter.DBClusterId",
+        }
+    }
+}
+
+/// Shortens untrusted input before it is echoed back in a message.
+fn echo(s: &str) -> String {
+    s.chars().take(MAX_ID_CHARS).collect()
+}
+
+/// A 16-digit Alibaba Cloud account UID.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct AccountId(String);
+
+impl AccountId {
+    pub fn parse(s: &str) -> Option<Self> {
+        (s.len() == 16 && s.bytes().all(|b| b.is_ascii_digit())).then(|| AccountId(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for AccountId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A backup set id: digits for a local backup, `rp-` + alphanumerics for a cross-region copy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct BackupSetId(String);
+
+impl BackupSetId {
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let s = s.trim();
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        let alnum = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric());
+        let ok = s.len() <= MAX_ID_CHARS
+            && (digits(s) || s.strip_prefix("rp-").is_some_and(alnum));
+        if ok {
+            Ok(BackupSetId(s.to_owned()))
+        } else {
+            Err(IdError::BackupSet(echo(s)))
+        }
+    }
+    /// Cross-region copies live in another region than their cluster and can't be shared.
+    pub fn is_cross_region_copy(&self) -> bool {
+        self.0.starts_with("rp-")
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for BackupSetId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A PolarDB cluster id: `pc-` followed by letters and digits.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct ClusterId(String);
+
+impl ClusterId {
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let s = s.trim();
+        let ok = s.len() <= MAX_ID_CHARS
+            && s.strip_prefix("pc-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
+        if ok {
+            Ok(ClusterId(s.to_owned()))
+        } else {
+            Err(IdError::Cluster(echo(s)))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A principal a share can target: an account, or (inside a resource directory) the directory or a folder.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum PrincipalId {
+    Account(AccountId),
+    ResourceDirectory(String),
+    Folder(String),
+}
+
+impl PrincipalId {
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let s = s.trim();
+        let tail_ok = |t: &str| !t.is_empty() && t.len() <= 32 && t.bytes().all(|b| b.is_ascii_alphanumeric());
+        if let Some(a) = AccountId::parse(s) {
+            Ok(PrincipalId::Account(a))
+        } else if s.strip_prefix("rd-").is_some_and(tail_ok) {
+            Ok(PrincipalId::ResourceDirectory(s.to_owned()))
+        } else if s.strip_prefix("fd-").is_some_and(tail_ok) {
+            Ok(PrincipalId::Folder(s.to_owned()))
+        } else {
+            Err(IdError::Principal(echo(s)))
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        match self {
+            PrincipalId::Account(a) => a.as_str(),
+            PrincipalId::ResourceDirectory(s) | PrincipalId::Folder(s) => s,
+        }
+    }
+    /// The stored `principal_type`.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            PrincipalId::Account(_) => "Account",
+            PrincipalId::ResourceDirectory(_) => "ResourceDirectory",
+            PrincipalId::Folder(_) => "Folder",
+        }
+    }
+}
+
+impl fmt::Display for PrincipalId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The name of a resource share: 1-50 letters, digits, Chinese characters, `.`, `_` or `-`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResourceShareName(String);
+
+impl ResourceShareName {
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        // Surrounding spaces are a typing accident, not part of the name.
+        let s = s.trim();
+        let chars = s.chars().count();
+        if chars == 0 {
+            return Err(IdError::ShareNameMissing);
+        }
+        if chars > MAX_SHARE_NAME_CHARS {
+            return Err(IdError::ShareNameTooLong(chars));
+        }
+        let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-') || is_chinese(c);
+        if !s.chars().all(allowed) {
+            return Err(IdError::ShareNameCharacters);
+        }
+        Ok(ResourceShareName(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// CJK Unified Ideographs and Extension A: what the Chinese API documentation means by "中文".
+fn is_chinese(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
+/// The two Alibaba Cloud websites. Accounts on different sites cannot share with each other.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Site {
+    /// aliyun.com, the China site.
+    China,
+    /// alibabacloud.com, the international site.
+    International,
+}
+
+impl Site {
+    pub fn parse(s: &str) -> Option<Site> {
+        match s {
+            "aliyun.com" => Some(Site::China),
+            "alibabacloud.com" => Some(Site::International),
+            _ => None,
+        }
+    }
+    pub fn domain(self) -> &'static str {
+        match self {
+            Site::China => "aliyun.com",
+            Site::International => "alibabacloud.com",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn a_sixteen_digit_string_is_an_account_principal() {
+        let p = PrincipalId::parse("1234567890123456").unwrap();
+        assert_eq!(p, PrincipalId::Account(AccountId::parse("1234567890123456").unwrap()));
+    }
+
+    #[test]
+    fn a_fifteen_digit_string_is_not_a_principal() {
+        assert_eq!(PrincipalId::parse("123456789012345").unwrap_err().code(), "InvalidParameter.Targets");
+    }
+
+    #[test]
+    fn directory_and_folder_ids_are_principals() {
+        assert!(matches!(PrincipalId::parse("rd-abc123"), Ok(PrincipalId::ResourceDirectory(_))));
+        assert!(matches!(PrincipalId::parse("fd-Xy9"), Ok(PrincipalId::Folder(_))));
+    }
+
+    #[test]
+    fn an_injection_string_is_not_a_principal() {
+        assert!(PrincipalId::parse("1' or '1'='1").is_err());
+        assert!(PrincipalId::parse("fd-1;drop table account").is_err());
+    }
+
+    #[test]
+    fn a_name_of_fifty_characters_is_accepted() {
+        assert!(ResourceShareName::parse(&"a".repeat(50)).is_ok());
+    }
+
+    #[test]
+    fn a_name_longer_than_50_characters_is_rejected() {
+        let err = ResourceShareName::parse(&"a".repeat(51)).unwrap_err();
+        assert_eq!(err, IdError::ShareNameTooLong(51));
+        assert_eq!(err.code(), "InvalidParameter.ResourceShareName.Length");
+    }
+
+    #[test]
+    fn an_empty_name_is_missing() {
+        assert_eq!(ResourceShareName::parse("   ").unwrap_err().code(), "MissingParameter.ResourceShareName");
+    }
+
+    #[test]
+    fn chinese_characters_and_punctuation_are_allowed_in_a_name() {
+        assert!(ResourceShareName::parse("分析团队_share-1.v2").is_ok());
+    }
+
+    #[test]
+    fn spaces_slashes_and_quotes_are_rejected_in_a_name() {
+        for bad in ["my share", "a/b", "x'; drop table", "<script>"] {
+            assert_eq!(ResourceShareName::parse(bad).unwrap_err(), IdError::ShareNameCharacters, "{bad}");
+        }
+    }
+
+    #[test]
+    fn chinese_characters_count_as_one_character_each() {
+        assert!(ResourceShareName::parse(&"中".repeat(50)).is_ok());
+        assert!(ResourceShareName::parse(&"中".repeat(51)).is_err());
+    }
+
+    #[test]
+    fn cross_region_backup_ids_are_recognised() {
+        assert!(BackupSetId::parse("rp-abc123").unwrap().is_cross_region_copy());
+        assert!(!BackupSetId::parse("1234567").unwrap().is_cross_region_copy());
+        assert!(BackupSetId::parse("12a").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn every_accepted_name_is_short_and_clean(s in "\\PC{0,80}") {
+            if let Ok(name) = ResourceShareName::parse(&s) {
+                let n = name.as_str().chars().count();
+                prop_assert!((1..=50).contains(&n));
+                prop_assert!(!name.as_str().contains(['\'', '"', '<', ' ', ';']));
+            }
+        }
+
+        #[test]
+        fn principal_parsing_round_trips(s in "[0-9]{16}|rd-[a-z0-9]{1,10}|fd-[a-z0-9]{1,10}") {
+            let p = PrincipalId::parse(&s).unwrap();
+            prop_assert_eq!(p.as_str(), s.as_str());
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! The sharing rules of shared backup sets, as pure decisions.
+//!
+//! Nothing here touches Leptos, SQL, the network or the clock: callers load the facts a decision needs,
+//! pass `now` in, and write the outcome. That keeps every rule unit-testable without a database and lets
+//! the same code compile for the browser (where `OffsetDateTime::now_utc()` would panic).
+
+mod error;
+mod ids;
+mod permission;
+mod rules;
+
+pub use error::{ErrorKind, ShareError};
+pub use ids::{
+    AccountId, BackupSetId, ClusterId, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
+};
+pub use permission::{Actor, Policy};
+pub use rules::{
+    check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, shareability, BackupLock,
+    BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
+    OwnerFacts, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
+};

@@ -1,0 +1,549 @@
+//! The rules for sharing a backup set: what can be shared, by whom, with whom, and how many.
+
+use super::{AccountId, Actor, BackupSetId, PrincipalId, ShareError, Site};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+use time::OffsetDateTime;
+
+/// A single backup set can be shared with at most 64 accounts.
+pub const MAX_PRINCIPALS_PER_BACKUP_SET: usize = 64;
+
+macro_rules! stored_enum {
+    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+        pub enum $name { $($variant),+ }
+        impl $name {
+            /// The text stored in the database and shown in the console.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+stored_enum!(Edition { Cluster = "Cluster", Limitless = "Limitless", SingleNode = "SingleNode" });
+stored_enum!(HaMode { SingleZone = "SingleZone", MultiZone = "MultiZone", ThreeZoneHotStandby = "ThreeZoneHotStandby" });
+stored_enum!(ClusterStatus { Running = "Running", Creating = "Creating", Recycled = "Recycled" });
+stored_enum!(BackupStatus { Success = "Success", Failed = "Failed", Creating = "Creating" });
+stored_enum!(BackupLock { None = "None", Restoring = "Restoring", ConvertingLevel = "ConvertingLevel" });
+stored_enum!(PrincipalScope { AllAccounts = "AllAccounts", ResourceDirectory = "ResourceDirectory" });
+
+/// The facts about a cluster that decide whether its backups may be shared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterFacts {
+    pub edition: Edition,
+    pub ha_mode: HaMode,
+    pub tde_enabled: bool,
+    pub disk_encryption_enabled: bool,
+    pub status: ClusterStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BackupSetFacts {
+    pub id: BackupSetId,
+    pub status: BackupStatus,
+    pub expires_at: OffsetDateTime,
+    pub lock: BackupLock,
+    pub deleted: bool,
+}
+
+impl BackupSetFacts {
+    /// A locked backup set (being restored from, or converted to level-2) can't have its sharing changed.
+    pub fn check_unlocked(&self) -> Result<(), ShareError> {
+        check_unlocked(&self.id, self.lock)
+    }
+}
+
+/// Refuses any change to the sharing of a locked backup set, saying what holds the lock.
+pub fn check_unlocked(id: &BackupSetId, lock: BackupLock) -> Result<(), ShareError> {
+    let reason = match lock {
+        BackupLock::None => return Ok(()),
+        BackupLock::Restoring => "data is being restored from it",
+        BackupLock::ConvertingLevel => "it is being converted from a level-1 to a level-2 backup",
+    };
+    Err(ShareError::BackupSetLocked { backup_set: id.to_string(), reason })
+}
+
+/// Whether this backup set of this cluster can be shared at `now`, and if not, the first reason why.
+/// The console shows the same reason beside the disabled action that the server gives on refusal.
+pub fn shareability(cluster: &ClusterFacts, backup: &BackupSetFacts, now: OffsetDateTime) -> Result<(), ShareError> {
+    let id = || backup.id.to_string();
+    if backup.id.is_cross_region_copy() {
+        return Err(ShareError::CrossRegionBackupSet);
+    }
+    if cluster.status == ClusterStatus::Recycled {
+        return Err(ShareError::ClusterInRecycleBin);
+    }
+    if cluster.edition == Edition::Limitless {
+        return Err(ShareError::LimitlessEdition);
+    }
+    if cluster.ha_mode == HaMode::ThreeZoneHotStandby {
+        return Err(ShareError::ThreeZoneHotStandby);
+    }
+    if cluster.tde_enabled {
+        return Err(ShareError::TdeEnabled);
+    }
+    if cluster.disk_encryption_enabled {
+        return Err(ShareError::DiskEncryptionEnabled);
+    }
+    if backup.deleted || backup.status != BackupStatus::Success {
+        return Err(ShareError::BackupSetNotActive { backup_set: id() });
+    }
+    if backup.expires_at <= now {
+        return Err(ShareError::BackupSetExpired { backup_set: id() });
+    }
+    backup.check_unlocked()
+}
+
+/// How the signed-in account relates to a backup set it asks to share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackupSetAccess {
+    Owned,
+    /// Another account shared it with this one: visible, but never re-shareable.
+    SharedWithActor,
+    /// Not this account's and not shared with it: answered as "does not exist" so ids of others don't leak.
+    NotVisible,
+}
+
+/// The owner account's side of a share decision.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerFacts {
+    pub account_id: AccountId,
+    pub site: Site,
+    pub beta_enabled: bool,
+    pub share_quota: u32,
+    /// The resource directory the owner belongs to, if any.
+    pub directory_id: Option<String>,
+}
+
+/// May this identity share this backup set at all? Checked before anything about principals.
+pub fn check_sharer(
+    actor: &Actor,
+    owner: &OwnerFacts,
+    access: BackupSetAccess,
+    backup_set: &BackupSetId,
+) -> Result<(), ShareError> {
+    match access {
+        BackupSetAccess::NotVisible => {
+            return Err(ShareError::BackupSetNotFound { backup_set: backup_set.to_string() })
+        }
+        BackupSetAccess::SharedWithActor => {
+            return Err(ShareError::ReShare { backup_set: backup_set.to_string() })
+        }
+        BackupSetAccess::Owned => {}
+    }
+    check_may_manage_shares(actor, owner)
+}
+
+/// Permission and beta checks for any change to an owner's shares (create, modify, cancel).
+pub fn check_may_manage_shares(actor: &Actor, owner: &OwnerFacts) -> Result<(), ShareError> {
+    actor.may_change_sharing()?;
+    if !owner.beta_enabled {
+        return Err(ShareError::BetaNotEnabled);
+    }
+    Ok(())
+}
+
+/// What is known about one requested principal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PrincipalFacts {
+    pub id: PrincipalId,
+    pub exists: bool,
+    /// For an account: its site.
+    pub site: Option<Site>,
+    /// The resource directory the principal belongs to (an account's directory, a folder's directory,
+    /// or the directory itself).
+    pub directory_id: Option<String>,
+}
+
+/// How a principal gets access once associated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PrincipalTargetKind {
+    /// Inside the owner's resource directory with the directory scope: associated at once, no invitation.
+    Direct,
+    /// Any other account: gets an invitation that it must accept within 7 days.
+    MustAccept,
+}
+
+/// Validates the principal list of a share and says how each principal is to be associated.
+/// `require_one` is true when creating a share (the dialog asks for one or more principals); an existing
+/// share may be edited down to none, which stops the sharing of its backup sets.
+pub fn check_principals(
+    owner: &OwnerFacts,
+    scope: PrincipalScope,
+    principals: &[PrincipalFacts],
+    require_one: bool,
+) -> Result<Vec<(PrincipalId, PrincipalTargetKind)>, ShareError> {
+    if require_one && principals.is_empty() {
+        return Err(ShareError::NoPrincipals);
+    }
+    let mut seen = BTreeSet::new();
+    let mut plan = Vec::with_capacity(principals.len());
+    for p in principals {
+        let name = || p.id.to_string();
+        if !seen.insert(&p.id) {
+            return Err(ShareError::DuplicatePrincipal { principal: name() });
+        }
+        if let PrincipalId::Account(a) = &p.id {
+            if *a == owner.account_id {
+                return Err(ShareError::ShareWithYourself);
+            }
+        }
+        if !p.exists {
+            return Err(ShareError::UnknownPrincipal { principal: name() });
+        }
+        if p.site.is_some_and(|s| s != owner.site) {
+            return Err(ShareError::SiteMismatch { principal: name() });
+        }
+        let in_owner_directory = owner.directory_id.is_some() && p.directory_id == owner.directory_id;
+        let is_directory_object = !matches!(p.id, PrincipalId::Account(_));
+        if scope == PrincipalScope::ResourceDirectory && owner.directory_id.is_none() {
+            return Err(ShareError::NotInResourceDirectory);
+        }
+        // A directory or folder can only ever be the owner's own; with the directory scope, so must an account.
+        if (scope == PrincipalScope::ResourceDirectory || is_directory_object) && !in_owner_directory {
+            return Err(ShareError::OutsideResourceDirectory { principal: name() });
+        }
+        // A directory or folder can't answer an invitation; it always covers its member accounts directly.
+        let kind = if scope == PrincipalScope::ResourceDirectory || is_directory_object {
+            PrincipalTargetKind::Direct
+        } else {
+            PrincipalTargetKind::MustAccept
+        };
+        plan.push((p.id.clone(), kind));
+    }
+    Ok(plan)
+}
+
+/// A backup set may have at most 64 distinct principals across all of its owner's shares.
+/// `share_principals` is the principal list the share will have; `others` gives, for every backup set in
+/// that share, the principals it already has through *other* shares.
+pub fn check_principal_limit(
+    share_principals: &BTreeSet<PrincipalId>,
+    others: &[(BackupSetId, BTreeSet<PrincipalId>)],
+) -> Result<(), ShareError> {
+    for (backup_set, other) in others {
+        let total = share_principals.union(other).count();
+        if total > MAX_PRINCIPALS_PER_BACKUP_SET {
+            return Err(ShareError::PrincipalLimit {
+                backup_set: backup_set.to_string(),
+                requested: total,
+                limit: MAX_PRINCIPALS_PER_BACKUP_SET,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// An owner may share at most `quota` distinct resources. Only newly shared backup sets count against it:
+/// adding a set that is already in another share, or changing principals, costs nothing.
+pub fn check_quota(currently_shared: u32, newly_shared: u32, quota: u32) -> Result<(), ShareError> {
+    let requested = currently_shared.saturating_add(newly_shared);
+    if newly_shared > 0 && requested > quota {
+        return Err(ShareError::QuotaExceeded { limit: quota, requested });
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Policy;
+    use proptest::prelude::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
+
+    fn account(n: u64) -> AccountId {
+        AccountId::parse(&format!("{n:016}")).unwrap()
+    }
+
+    fn cluster() -> ClusterFacts {
+        ClusterFacts {
+            edition: Edition::Cluster,
+            ha_mode: HaMode::MultiZone,
+            tde_enabled: false,
+            disk_encryption_enabled: false,
+            status: ClusterStatus::Running,
+        }
+    }
+
+    fn backup() -> BackupSetFacts {
+        BackupSetFacts {
+            id: BackupSetId::parse("1000001").unwrap(),
+            status: BackupStatus::Success,
+            expires_at: datetime!(2027-01-01 00:00 UTC),
+            lock: BackupLock::None,
+            deleted: false,
+        }
+    }
+
+    fn owner() -> OwnerFacts {
+        OwnerFacts {
+            account_id: account(1),
+            site: Site::China,
+            beta_enabled: true,
+            share_quota: 1000,
+            directory_id: Some("rd-owner".into()),
+        }
+    }
+
+    fn root() -> Actor {
+        Actor { account_id: account(1), is_root: true, policies: vec![] }
+    }
+
+    fn principal(n: u64) -> PrincipalFacts {
+        PrincipalFacts { id: PrincipalId::Account(account(n)), exists: true, site: Some(Site::China), directory_id: None }
+    }
+
+    fn member(n: u64) -> PrincipalFacts {
+        PrincipalFacts { directory_id: Some("rd-owner".into()), ..principal(n) }
+    }
+
+    fn code_of<T: std::fmt::Debug>(r: Result<T, ShareError>) -> &'static str {
+        r.unwrap_err().code()
+    }
+
+    #[test]
+    fn an_active_backup_of_a_plain_cluster_can_be_shared() {
+        assert_eq!(shareability(&cluster(), &backup(), NOW), Ok(()));
+    }
+
+    #[test]
+    fn a_limitless_edition_cluster_cannot_share() {
+        let c = ClusterFacts { edition: Edition::Limitless, ..cluster() };
+        assert_eq!(code_of(shareability(&c, &backup(), NOW)), "OperationDenied.ClusterEdition");
+    }
+
+    #[test]
+    fn a_three_zone_cluster_with_hot_standby_cannot_share() {
+        let c = ClusterFacts { ha_mode: HaMode::ThreeZoneHotStandby, ..cluster() };
+        assert_eq!(code_of(shareability(&c, &backup(), NOW)), "OperationDenied.ClusterHaMode");
+    }
+
+    #[test]
+    fn a_cluster_in_the_recycle_bin_cannot_share() {
+        let c = ClusterFacts { status: ClusterStatus::Recycled, ..cluster() };
+        assert_eq!(code_of(shareability(&c, &backup(), NOW)), "OperationDenied.ClusterInRecycleBin");
+    }
+
+    #[test]
+    fn tde_blocks_sharing() {
+        let c = ClusterFacts { tde_enabled: true, ..cluster() };
+        assert_eq!(code_of(shareability(&c, &backup(), NOW)), "OperationDenied.TDEEnabled");
+    }
+
+    #[test]
+    fn disk_encryption_blocks_sharing() {
+        let c = ClusterFacts { disk_encryption_enabled: true, ..cluster() };
+        assert_eq!(code_of(shareability(&c, &backup(), NOW)), "OperationDenied.DiskEncryptionEnabled");
+    }
+
+    #[test]
+    fn a_failed_backup_is_not_active() {
+        let b = BackupSetFacts { status: BackupStatus::Failed, ..backup() };
+        assert_eq!(code_of(shareability(&cluster(), &b, NOW)), "OperationDenied.BackupSetNotActive");
+    }
+
+    #[test]
+    fn a_deleted_backup_is_not_active() {
+        let b = BackupSetFacts { deleted: true, ..backup() };
+        assert_eq!(code_of(shareability(&cluster(), &b, NOW)), "OperationDenied.BackupSetNotActive");
+    }
+
+    #[test]
+    fn a_backup_that_expired_at_this_instant_cannot_be_shared() {
+        let b = BackupSetFacts { expires_at: NOW, ..backup() };
+        assert_eq!(code_of(shareability(&cluster(), &b, NOW)), "OperationDenied.BackupSetExpired");
+    }
+
+    #[test]
+    fn a_backup_being_restored_from_is_locked() {
+        let b = BackupSetFacts { lock: BackupLock::Restoring, ..backup() };
+        let err = shareability(&cluster(), &b, NOW).unwrap_err();
+        assert_eq!(err.code(), "OperationDenied.BackupSetLocked");
+        assert!(err.to_string().contains("restored"));
+    }
+
+    #[test]
+    fn a_backup_being_converted_to_level_2_is_locked() {
+        let b = BackupSetFacts { lock: BackupLock::ConvertingLevel, ..backup() };
+        assert!(shareability(&cluster(), &b, NOW).unwrap_err().to_string().contains("level-2"));
+    }
+
+    #[test]
+    fn a_cross_region_copy_cannot_be_shared() {
+        let b = BackupSetFacts { id: BackupSetId::parse("rp-7x2k").unwrap(), ..backup() };
+        assert_eq!(code_of(shareability(&cluster(), &b, NOW)), "OperationDenied.CrossRegionBackupSet");
+    }
+
+    #[test]
+    fn a_backup_set_shared_with_me_cannot_be_shared_again() {
+        let r = check_sharer(&root(), &owner(), BackupSetAccess::SharedWithActor, &backup().id);
+        assert_eq!(code_of(r), "OperationDenied.SecondarySharing");
+    }
+
+    #[test]
+    fn another_accounts_backup_set_looks_like_it_does_not_exist() {
+        let r = check_sharer(&root(), &owner(), BackupSetAccess::NotVisible, &backup().id);
+        assert_eq!(r.unwrap_err().kind(), crate::domain::ErrorKind::NotFound);
+    }
+
+    #[test]
+    fn an_owner_without_the_beta_cannot_share() {
+        let o = OwnerFacts { beta_enabled: false, ..owner() };
+        let r = check_sharer(&root(), &o, BackupSetAccess::Owned, &backup().id);
+        assert_eq!(code_of(r), "OperationDenied.SharedBackupNotEnabled");
+    }
+
+    #[test]
+    fn a_ram_user_missing_the_resource_center_policy_cannot_share() {
+        let actor = Actor { is_root: false, policies: vec![Policy::PolardbFullAccess], ..root() };
+        let r = check_sharer(&actor, &owner(), BackupSetAccess::Owned, &backup().id);
+        assert!(r.unwrap_err().to_string().contains("AliyunResourceCenterFullAccess"));
+    }
+
+    #[test]
+    fn sharing_with_yourself_is_refused() {
+        let r = check_principals(&owner(), PrincipalScope::AllAccounts, &[principal(1)], true);
+        assert_eq!(code_of(r), "ShareWithYourself");
+    }
+
+    #[test]
+    fn an_unknown_principal_is_refused() {
+        let p = PrincipalFacts { exists: false, site: None, ..principal(9) };
+        assert_eq!(code_of(check_principals(&owner(), PrincipalScope::AllAccounts, &[p], true)), "EntityNotExists.Target");
+    }
+
+    #[test]
+    fn a_principal_on_the_international_site_is_refused() {
+        let p = PrincipalFacts { site: Some(Site::International), ..principal(2) };
+        let r = check_principals(&owner(), PrincipalScope::AllAccounts, &[p], true);
+        assert_eq!(code_of(r), "InvalidTarget.SiteMismatch");
+    }
+
+    #[test]
+    fn a_principal_outside_the_directory_is_refused_with_the_directory_scope() {
+        let r = check_principals(&owner(), PrincipalScope::ResourceDirectory, &[principal(2)], true);
+        assert_eq!(code_of(r), "InvalidTarget");
+    }
+
+    #[test]
+    fn the_directory_scope_needs_the_owner_to_be_in_a_directory() {
+        let o = OwnerFacts { directory_id: None, ..owner() };
+        let r = check_principals(&o, PrincipalScope::ResourceDirectory, &[member(2)], true);
+        assert_eq!(code_of(r), "AccountNotInResourceDirectory");
+    }
+
+    #[test]
+    fn another_directorys_folder_is_refused_even_with_all_accounts() {
+        let folder = PrincipalFacts {
+            id: PrincipalId::parse("fd-other").unwrap(),
+            exists: true,
+            site: None,
+            directory_id: Some("rd-other".into()),
+        };
+        assert_eq!(code_of(check_principals(&owner(), PrincipalScope::AllAccounts, &[folder], true)), "InvalidTarget");
+    }
+
+    #[test]
+    fn members_in_the_directory_scope_are_associated_without_invitation() {
+        let plan = check_principals(&owner(), PrincipalScope::ResourceDirectory, &[member(2)], true).unwrap();
+        assert_eq!(plan[0].1, PrincipalTargetKind::Direct);
+    }
+
+    #[test]
+    fn accounts_shared_with_all_accounts_scope_must_accept_an_invitation() {
+        let plan = check_principals(&owner(), PrincipalScope::AllAccounts, &[principal(2), member(3)], true).unwrap();
+        assert!(plan.iter().all(|(_, k)| *k == PrincipalTargetKind::MustAccept));
+    }
+
+    #[test]
+    fn a_new_share_needs_a_principal() {
+        assert_eq!(code_of(check_principals(&owner(), PrincipalScope::AllAccounts, &[], true)), "MissingParameter.Targets");
+        assert!(check_principals(&owner(), PrincipalScope::AllAccounts, &[], false).is_ok());
+    }
+
+    #[test]
+    fn a_principal_listed_twice_is_refused() {
+        let r = check_principals(&owner(), PrincipalScope::AllAccounts, &[principal(2), principal(2)], true);
+        assert_eq!(code_of(r), "InvalidParameter.Targets.Duplicate");
+    }
+
+    fn ids(range: std::ops::Range<u64>) -> BTreeSet<PrincipalId> {
+        range.map(|n| PrincipalId::Account(account(n))).collect()
+    }
+
+    #[test]
+    fn sixty_four_principals_on_one_backup_set_are_allowed() {
+        let others = [(backup().id, ids(100..132))];
+        assert!(check_principal_limit(&ids(200..232), &others).is_ok());
+    }
+
+    #[test]
+    fn a_sixty_fifth_principal_is_refused() {
+        let others = [(backup().id, ids(100..132))];
+        let err = check_principal_limit(&ids(200..233), &others).unwrap_err();
+        assert_eq!(err.code(), "QuotaExceeded.SharedTarget.Count");
+        assert_eq!(err, ShareError::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64 });
+    }
+
+    #[test]
+    fn a_principal_in_two_shares_of_the_same_backup_set_counts_once() {
+        let others = [(backup().id, ids(100..164))];
+        assert!(check_principal_limit(&ids(100..164), &others).is_ok());
+    }
+
+    #[test]
+    fn the_quota_allows_sharing_up_to_the_limit() {
+        assert!(check_quota(999, 1, 1000).is_ok());
+    }
+
+    #[test]
+    fn the_quota_refuses_one_more_than_the_limit() {
+        assert_eq!(code_of(check_quota(1000, 1, 1000)), "QuotaExceeded.SharedResource.Count");
+    }
+
+    #[test]
+    fn the_raised_quota_allows_1024() {
+        assert!(check_quota(1023, 1, 1024).is_ok());
+        assert!(check_quota(1024, 1, 1024).is_err());
+    }
+
+    #[test]
+    fn changing_principals_costs_no_quota_even_at_the_limit() {
+        assert!(check_quota(1000, 0, 1000).is_ok());
+    }
+
+    proptest! {
+        /// Applying a random stream of "share this backup set with these principals through share k"
+        /// requests, accepting only those the rule allows, never leaves a backup set with more than 64.
+        #[test]
+        fn no_backup_set_ever_has_more_than_64_principals(
+            requests in proptest::collection::vec((0usize..4, proptest::collection::btree_set(0u64..200, 0..40)), 1..60)
+        ) {
+            let mut shares: Vec<BTreeSet<PrincipalId>> = vec![BTreeSet::new(); 4];
+            for (k, wanted) in requests {
+                let wanted: BTreeSet<PrincipalId> = wanted.into_iter().map(|n| PrincipalId::Account(account(n + 10))).collect();
+                let others: BTreeSet<PrincipalId> =
+                    shares.iter().enumerate().filter(|(i, _)| *i != k).flat_map(|(_, s)| s.iter().cloned()).collect();
+                if check_principal_limit(&wanted, &[(backup().id, others)]).is_ok() {
+                    shares[k] = wanted;
+                }
+                let total: BTreeSet<_> = shares.iter().flatten().collect();
+                prop_assert!(total.len() <= MAX_PRINCIPALS_PER_BACKUP_SET);
+            }
+        }
+
+        #[test]
+        fn the_quota_never_lets_usage_pass_the_limit(current in 0u32..1100, new in 0u32..50, quota in 1u32..1025) {
+            if check_quota(current, new, quota).is_ok() && new > 0 {
+                prop_assert!(current + new <= quota);
+            }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+#![recursion_limit = "256"]
+//! polarshare: a console for PolarDB shared backup sets.
+//!
+//! `domain` holds the sharing rules (pure); `server` (ssr only) stores and serves; `api` is the server
+//! functions; `app`, `pages` and `components` are what the user sees.
+
+pub mod api;
+pub mod app;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

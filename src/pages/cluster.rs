@@ -1,0 +1,162 @@
+//! A cluster's page, on its Data Backups tab: the backup sets, whether each is being shared, and the
+//! Share Backups action that opens the Share dialog.
+
+use crate::api::{self, types::{BackupSetPage, BackupSetView, ShareOutcome}};
+use crate::components::{error_alert::ErrorAlert, format, local_time::LocalTime, share_dialog::ShareDialog};
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+#[component]
+pub fn ClusterPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let cluster_id = move || params.read().get("cluster_id").unwrap_or_default();
+    let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
+    // Bumped after a successful share so the table reloads.
+    let refresh = RwSignal::new(0u32);
+    let backups = Resource::new(
+        move || (cluster_id(), page(), refresh.get()),
+        |(cluster_id, page, _)| api::list_backup_sets(cluster_id, page),
+    );
+    let sharing = RwSignal::new(None::<String>);
+    let notice = RwSignal::new(None::<String>);
+    let on_shared = Callback::new(move |outcome: ShareOutcome| {
+        sharing.set(None);
+        let mut text = format!("Shared through {} ({}).", outcome.resource_share_name, outcome.resource_share_id);
+        if !outcome.invited.is_empty() {
+            text.push_str(&format!(" Invitations sent to {}.", outcome.invited.join(", ")));
+        }
+        notice.set(Some(text));
+        refresh.update(|n| *n += 1);
+    });
+
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading backup sets…"</p> }>
+            {move || Suspend::new(async move {
+                match backups.await {
+                    Ok(data) => view! { <ClusterHeader data=data.clone()/> <DataBackupsTab data sharing/> }.into_any(),
+                    Err(error) => view! {
+                        <Title text="Cluster"/>
+                        <div class="page-header"><h1>"Cluster"</h1></div>
+                        <ErrorAlert error/>
+                        <p><a href="/clusters">"Back to Clusters"</a></p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || notice.get().map(|text| view! {
+            <div class="toast" role="status">
+                <span>{text}</span>
+                <button class="button button-ghost" on:click=move |_| notice.set(None)>"Dismiss"</button>
+            </div>
+        })}
+        {move || sharing.get().map(|backup_set_id| view! {
+            <ShareDialog backup_set_id on_close=Callback::new(move |_| sharing.set(None)) on_shared/>
+        })}
+    }
+}
+
+#[component]
+fn ClusterHeader(data: BackupSetPage) -> impl IntoView {
+    let c = data.cluster;
+    view! {
+        <Title text=c.cluster_name.clone()/>
+        <div class="breadcrumb"><a href=format!("/clusters?region={}", c.region_id)>"Clusters"</a> " / " {c.cluster_id.clone()}</div>
+        <div class="page-header">
+            <h1>{c.cluster_name.clone()} <span class="subtle">" " {c.cluster_id.clone()}</span></h1>
+        </div>
+        <dl class="facts">
+            <div><dt>"Region"</dt><dd>{c.region_id}</dd></div>
+            <div><dt>"Status"</dt><dd>{format::cluster_status(&c.status)}</dd></div>
+            <div><dt>"Edition"</dt><dd>{format::edition(&c.edition)}</dd></div>
+            <div><dt>"High availability"</dt><dd>{format::ha_mode(&c.ha_mode)}</dd></div>
+            <div><dt>"TDE"</dt><dd>{if c.tde_enabled { "Enabled" } else { "Disabled" }}</dd></div>
+            <div><dt>"Disk encryption"</dt><dd>{if c.disk_encryption_enabled { "Enabled" } else { "Disabled" }}</dd></div>
+        </dl>
+        <div class="tabs" role="tablist">
+            <span class="tab tab-active" role="tab" aria-selected="true">"Data Backups"</span>
+        </div>
+    }
+}
+
+#[component]
+fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>) -> impl IntoView {
+    let pages = (data.total + data.page_size - 1) / data.page_size;
+    let cluster_id = data.cluster.cluster_id.clone();
+    let account_block = data.sharing_blocked.clone();
+    let rows = data
+        .items
+        .into_iter()
+        .map(|b| view! { <BackupRow backup=b account_block=account_block.clone() sharing/> })
+        .collect_view();
+    let page_link = move |p: i64| format!("/clusters/{cluster_id}?page={p}");
+    view! {
+        {data.sharing_blocked.map(|error| view! { <div class="banner"><ErrorAlert error/></div> })}
+        <table class="data-table" aria-label="Backup sets">
+            <thead>
+                <tr>
+                    <th>"Backup Set ID"</th>
+                    <th>"Start Time"</th>
+                    <th>"End Time"</th>
+                    <th>"Status"</th>
+                    <th>"Size"</th>
+                    <th>"Method"</th>
+                    <th>"Level"</th>
+                    <th>"Expires"</th>
+                    <th>"Attribute"</th>
+                    <th>"Actions"</th>
+                </tr>
+            </thead>
+            <tbody>{rows}</tbody>
+        </table>
+        <div class="pager">
+            <span>{data.total} " backup sets · page " {data.page} " of " {pages.max(1)}</span>
+            {(data.page > 1).then(|| view! { <a class="button button-ghost" href=page_link(data.page - 1)>"Previous"</a> })}
+            {(data.page < pages).then(|| view! { <a class="button button-ghost" href=page_link(data.page + 1)>"Next"</a> })}
+        </div>
+    }
+}
+
+#[component]
+fn BackupRow(backup: BackupSetView, account_block: Option<AppError>, sharing: RwSignal<Option<String>>) -> impl IntoView {
+    let attribute = if backup.is_sharing() { "Sharing" } else { "-" };
+    // An account that can't share at all is told once, in the banner above the table; each row then
+    // carries the reason only as hover text. A per-set reason is also written out beside the action.
+    let id = backup.backup_set_id.clone();
+    let status_class = format!("status status-{}", backup.status.to_lowercase());
+    let lock = format::lock(&backup.lock_state);
+    let is_sharing = backup.is_sharing();
+    view! {
+        <tr data-backup-set=backup.backup_set_id.clone()>
+            <td class="mono">{backup.backup_set_id.clone()}</td>
+            <td><LocalTime iso=backup.start_time/></td>
+            <td><LocalTime iso=backup.end_time/></td>
+            <td>
+                <span class=status_class>{backup.status}</span>
+                {(!lock.is_empty()).then(|| view! { <div class="subtle">{lock}</div> })}
+            </td>
+            <td>{format::size(backup.size_bytes)}</td>
+            <td>{backup.method} " · " {backup.backup_mode}</td>
+            <td>{backup.level}</td>
+            <td><LocalTime iso=backup.expires_at/></td>
+            <td class:attribute-sharing=is_sharing>{attribute}</td>
+            <td>
+                {match (account_block, backup.share_blocked) {
+                    (None, None) => view! {
+                        <button class="link-button" on:click=move |_| sharing.set(Some(id.clone()))>"Share Backups"</button>
+                    }.into_any(),
+                    (Some(reason), _) => view! {
+                        <button class="link-button" disabled title=reason.message.clone()>"Share Backups"</button>
+                    }.into_any(),
+                    // Disabled, with the server's own reason as hover text and as visible text beside it.
+                    (None, Some(reason)) => view! {
+                        <button class="link-button" disabled title=reason.message.clone()>"Share Backups"</button>
+                        <div class="reason" data-code=reason.code.clone()>{reason.message}</div>
+                    }.into_any(),
+                }}
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,94 @@
+//! Clusters: the signed-in account's clusters in the chosen region.
+
+use crate::api::{self, types::ClusterView};
+use crate::components::{error_alert::ErrorAlert, format, local_time::LocalTime};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+
+#[component]
+pub fn ClustersPage() -> impl IntoView {
+    let query = use_query_map();
+    let region = move || query.read().get("region");
+    let clusters = Resource::new(region, api::list_clusters);
+    let navigate = use_navigate();
+    let on_region = move |ev: leptos::ev::Event| {
+        navigate(&format!("/clusters?region={}", event_target_value(&ev)), Default::default());
+    };
+
+    view! {
+        <Title text="Clusters"/>
+        <div class="page-header">
+            <h1>"Clusters"</h1>
+        </div>
+        <Transition fallback=|| view! { <p class="loading">"Loading clusters…"</p> }>
+            {move || Suspend::new({
+                let on_region = on_region.clone();
+                async move {
+                    match clusters.await {
+                        Ok(list) => {
+                            let region_id = list.region_id.clone();
+                            let region_options = list.regions.into_iter().map(|r| {
+                                let selected = r.region_id == region_id;
+                                view! { <option value=r.region_id.clone() selected=selected>{r.region_name} " (" {r.region_id.clone()} ")"</option> }
+                            }).collect_view();
+                            let empty = list.clusters.is_empty();
+                            let rows = list.clusters.into_iter().map(|c| view! { <ClusterRow cluster=c/> }).collect_view();
+                            view! {
+                                <div class="toolbar">
+                                    <label class="inline-field">
+                                        <span>"Region"</span>
+                                        <select name="region" on:change=on_region>{region_options}</select>
+                                    </label>
+                                </div>
+                                <table class="data-table">
+                                    <thead>
+                                        <tr>
+                                            <th>"Cluster ID / Name"</th>
+                                            <th>"Status"</th>
+                                            <th>"Edition"</th>
+                                            <th>"Database"</th>
+                                            <th>"High availability"</th>
+                                            <th>"Encryption"</th>
+                                            <th>"Created"</th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>{rows}</tbody>
+                                </table>
+                                <Show when=move || empty>
+                                    <p class="empty">"No clusters in this region."</p>
+                                </Show>
+                            }.into_any()
+                        }
+                        Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                    }
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn ClusterRow(cluster: ClusterView) -> impl IntoView {
+    let encryption = match (cluster.tde_enabled, cluster.disk_encryption_enabled) {
+        (true, true) => "TDE, disk",
+        (true, false) => "TDE",
+        (false, true) => "Disk",
+        (false, false) => "-",
+    };
+    let status_class = format!("status status-{}", cluster.status.to_lowercase());
+    view! {
+        <tr>
+            <td>
+                <a href=format!("/clusters/{}", cluster.cluster_id)>{cluster.cluster_id.clone()}</a>
+                <div class="subtle">{cluster.cluster_name}</div>
+            </td>
+            <td><span class=status_class>{format::cluster_status(&cluster.status)}</span></td>
+            <td>{format::edition(&cluster.edition)}</td>
+            <td>{cluster.db_type} " " {cluster.db_version}</td>
+            <td>{format::ha_mode(&cluster.ha_mode)}</td>
+            <td>{encryption}</td>
+            <td><LocalTime iso=cluster.created_at/></td>
+        </tr>
+    }
+}

@@ -1,0 +1,170 @@
+//! Accounts, sign-in identities, sessions and the resource directory.
+
+use super::Tx;
+use sqlx::{FromRow, SqliteExecutor};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AccountRow {
+    pub account_id: String,
+    pub display_name: String,
+    pub site: String,
+    pub beta_enabled: bool,
+    pub share_quota: i64,
+    /// The resource directory the account is a member of.
+    pub directory_id: Option<String>,
+}
+
+pub async fn account(ex: impl SqliteExecutor<'_>, account_id: &str) -> sqlx::Result<Option<AccountRow>> {
+    sqlx::query_as(
+        "select a.account_id, a.display_name, a.site, a.beta_enabled, a.share_quota, m.directory_id
+         from account a left join rd_member m on m.account_id = a.account_id
+         where a.account_id = ?",
+    )
+    .bind(account_id)
+    .fetch_optional(ex)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct IdentityRow {
+    pub identity_id: i64,
+    pub account_id: String,
+    pub login_name: String,
+    pub kind: String,
+    pub password_hash: String,
+}
+
+pub async fn identity_by_login(ex: impl SqliteExecutor<'_>, login: &str) -> sqlx::Result<Option<IdentityRow>> {
+    sqlx::query_as("select identity_id, account_id, login_name, kind, password_hash from identity where login_name = ?")
+        .bind(login)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn policies(ex: impl SqliteExecutor<'_>, identity_id: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("select policy_name from identity_policy where identity_id = ? order by policy_name")
+        .bind(identity_id)
+        .fetch_all(ex)
+        .await
+}
+
+/// The identity behind a live session, with its account's display name and site.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionIdentityRow {
+    pub identity_id: i64,
+    pub account_id: String,
+    pub login_name: String,
+    pub kind: String,
+    pub display_name: String,
+    pub site: String,
+}
+
+pub async fn session_identity(
+    ex: impl SqliteExecutor<'_>,
+    digest: &str,
+    now: &str,
+) -> sqlx::Result<Option<SessionIdentityRow>> {
+    sqlx::query_as(
+        "select i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site
+         from session s join identity i on i.identity_id = s.identity_id
+         join account a on a.account_id = i.account_id
+         where s.session_digest = ? and s.expires_at > ?",
+    )
+    .bind(digest)
+    .bind(now)
+    .fetch_optional(ex)
+    .await
+}
+
+pub async fn insert_session(
+    tx: &mut Tx,
+    digest: &str,
+    identity_id: i64,
+    now: &str,
+    expires_at: &str,
+) -> sqlx::Result<()> {
+    // Expired sessions are swept whenever someone signs in, so the table doesn't grow without bound.
+    sqlx::query("delete from session where expires_at <= ?").bind(now).execute(&mut **tx).await?;
+    sqlx::query("insert into session (session_digest, identity_id, created_at, expires_at) values (?, ?, ?, ?)")
+        .bind(digest)
+        .bind(identity_id)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_session(ex: impl SqliteExecutor<'_>, digest: &str) -> sqlx::Result<()> {
+    sqlx::query("delete from session where session_digest = ?").bind(digest).execute(ex).await?;
+    Ok(())
+}
+
+/// Where a requested principal id points: an account (with site and directory), a directory or a folder.
+#[derive(Debug, Clone, FromRow)]
+pub struct PrincipalLookup {
+    pub site: Option<String>,
+    pub directory_id: Option<String>,
+}
+
+pub async fn lookup_account_principal(
+    ex: impl SqliteExecutor<'_>,
+    account_id: &str,
+) -> sqlx::Result<Option<PrincipalLookup>> {
+    sqlx::query_as(
+        "select a.site, m.directory_id from account a left join rd_member m on m.account_id = a.account_id
+         where a.account_id = ?",
+    )
+    .bind(account_id)
+    .fetch_optional(ex)
+    .await
+}
+
+pub async fn lookup_directory_principal(
+    ex: impl SqliteExecutor<'_>,
+    directory_id: &str,
+) -> sqlx::Result<Option<PrincipalLookup>> {
+    sqlx::query_as("select null as site, directory_id from resource_directory where directory_id = ?")
+        .bind(directory_id)
+        .fetch_optional(ex)
+        .await
+}
+
+pub async fn lookup_folder_principal(
+    ex: impl SqliteExecutor<'_>,
+    folder_id: &str,
+) -> sqlx::Result<Option<PrincipalLookup>> {
+    sqlx::query_as("select null as site, directory_id from rd_folder where folder_id = ?")
+        .bind(folder_id)
+        .fetch_optional(ex)
+        .await
+}
+
+#[derive(Debug, Clone, FromRow, serde::Serialize)]
+pub struct DirectoryObjectRow {
+    pub object_id: String,
+    pub object_type: String,
+    pub name: String,
+}
+
+/// The directory, its folders and its member accounts (other than `except_account`), for the principal picker.
+pub async fn directory_objects(
+    ex: impl SqliteExecutor<'_>,
+    directory_id: &str,
+    except_account: &str,
+) -> sqlx::Result<Vec<DirectoryObjectRow>> {
+    sqlx::query_as(
+        "select directory_id as object_id, 'ResourceDirectory' as object_type, 'Resource directory' as name, 0 as ord
+           from resource_directory where directory_id = ?1
+         union all
+         select folder_id, 'Folder', folder_name, 1 from rd_folder where directory_id = ?1
+         union all
+         select m.account_id, 'Account', a.display_name, 2 from rd_member m join account a on a.account_id = m.account_id
+           where m.directory_id = ?1 and m.account_id <> ?2
+         order by ord, name",
+    )
+    .bind(directory_id)
+    .bind(except_account)
+    .fetch_all(ex)
+    .await
+}

@@ -1,0 +1,119 @@
+//! Regions, clusters and their backup sets.
+
+use sqlx::{FromRow, SqliteExecutor};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct RegionRow {
+    pub region_id: String,
+    pub region_name: String,
+}
+
+pub async fn regions(ex: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RegionRow>> {
+    sqlx::query_as("select region_id, region_name from region order by region_id").fetch_all(ex).await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ClusterRow {
+    pub cluster_id: String,
+    pub account_id: String,
+    pub region_id: String,
+    pub cluster_name: String,
+    pub db_type: String,
+    pub db_version: String,
+    pub edition: String,
+    pub ha_mode: String,
+    pub tde_enabled: bool,
+    pub disk_encryption_enabled: bool,
+    pub status: String,
+    pub created_at: String,
+}
+
+const CLUSTER_COLUMNS: &str = "cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode,
+    tde_enabled, disk_encryption_enabled, status, created_at";
+
+pub async fn clusters_of(
+    ex: impl SqliteExecutor<'_>,
+    account_id: &str,
+    region_id: &str,
+) -> sqlx::Result<Vec<ClusterRow>> {
+    sqlx::query_as(&format!(
+        "select {CLUSTER_COLUMNS} from cluster where account_id = ? and region_id = ? order by created_at desc, cluster_id"
+    ))
+    .bind(account_id)
+    .bind(region_id)
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn cluster(ex: impl SqliteExecutor<'_>, cluster_id: &str) -> sqlx::Result<Option<ClusterRow>> {
+    sqlx::query_as(&format!("select {CLUSTER_COLUMNS} from cluster where cluster_id = ?"))
+        .bind(cluster_id)
+        .fetch_optional(ex)
+        .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct BackupSetRow {
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub account_id: String,
+    pub region_id: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub status: String,
+    pub size_bytes: i64,
+    pub method: String,
+    pub backup_mode: String,
+    pub level: String,
+    pub expires_at: String,
+    pub lock_state: String,
+    pub deleted_at: Option<String>,
+    /// Distinct principals currently associated with the set through any live share.
+    pub principal_count: i64,
+}
+
+/// Principals count once per backup set however many shares name them; principals being revoked have
+/// already given up their place.
+const PRINCIPAL_COUNT: &str = "(select count(distinct sp.principal_id)
+       from share_resource sr
+       join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
+       join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
+       where sr.backup_set_id = b.backup_set_id)";
+
+const BACKUP_COLUMNS: &str = "b.backup_set_id, b.cluster_id, b.account_id, b.region_id, b.start_time, b.end_time,
+    b.status, b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at, b.lock_state, b.deleted_at";
+
+/// One page of a cluster's live backup sets, newest first.
+pub async fn backup_sets_page(
+    ex: impl SqliteExecutor<'_>,
+    cluster_id: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<BackupSetRow>> {
+    sqlx::query_as(&format!(
+        "select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count
+         from backup_set b where b.cluster_id = ? and b.deleted_at is null
+         order by b.start_time desc, b.backup_set_id desc limit ? offset ?"
+    ))
+    .bind(cluster_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn backup_set_count(ex: impl SqliteExecutor<'_>, cluster_id: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from backup_set where cluster_id = ? and deleted_at is null")
+        .bind(cluster_id)
+        .fetch_one(ex)
+        .await
+}
+
+pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sqlx::Result<Option<BackupSetRow>> {
+    sqlx::query_as(&format!(
+        "select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count from backup_set b where b.backup_set_id = ?"
+    ))
+    .bind(backup_set_id)
+    .fetch_optional(ex)
+    .await
+}

@@ -1,0 +1,186 @@
+//! What the console reads: the viewer, regions, clusters, a cluster's backup sets, the owner's shares.
+
+use super::facts;
+use crate::api::types::*;
+use crate::domain::{check_may_manage_shares, shareability, ClusterId, Policy};
+use crate::error::AppError;
+use crate::server::auth::Identity;
+use crate::server::db::{accounts, clusters, shares};
+use crate::server::{internal, state::AppState};
+use std::collections::BTreeMap;
+
+pub const BACKUP_PAGE_SIZE: i64 = 30;
+
+pub fn viewer(who: &Identity) -> Viewer {
+    Viewer {
+        login_name: who.login_name.clone(),
+        account_id: who.account_id().to_string(),
+        account_name: who.account_name.clone(),
+        site: who.site.domain().to_owned(),
+        is_root: who.actor.is_root,
+        policies: if who.actor.is_root {
+            Policy::ALL.iter().map(|p| p.name().to_owned()).collect()
+        } else {
+            who.actor.policies.iter().map(|p| p.name().to_owned()).collect()
+        },
+    }
+}
+
+fn cluster_view(row: clusters::ClusterRow) -> ClusterView {
+    ClusterView {
+        cluster_id: row.cluster_id,
+        cluster_name: row.cluster_name,
+        region_id: row.region_id,
+        db_type: row.db_type,
+        db_version: row.db_version,
+        edition: row.edition,
+        ha_mode: row.ha_mode,
+        tde_enabled: row.tde_enabled,
+        disk_encryption_enabled: row.disk_encryption_enabled,
+        status: row.status,
+        created_at: row.created_at,
+    }
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<ClusterList, AppError> {
+    who.actor.may_view_polardb()?;
+    let regions: Vec<RegionView> = clusters::regions(&state.pool)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| RegionView { region_id: r.region_id, region_name: r.region_name })
+        .collect();
+    let region_id = match region_id.filter(|r| !r.is_empty()) {
+        Some(r) if regions.iter().any(|x| x.region_id == r) => r,
+        Some(_) => return Err(AppError::invalid("InvalidParameter.RegionId", "The region does not exist.")),
+        None => "cn-hangzhou".to_owned(),
+    };
+    let clusters = clusters::clusters_of(&state.pool, who.account_id().as_str(), &region_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(cluster_view)
+        .collect();
+    Ok(ClusterList { regions, region_id, clusters })
+}
+
+fn cluster_not_found() -> AppError {
+    AppError::not_found("EntityNotExists.DBCluster", "The cluster does not exist in your account.")
+}
+
+/// A cluster of the viewer's own account; another account's cluster is answered exactly like a missing one.
+async fn own_cluster(state: &AppState, who: &Identity, cluster_id: &str) -> Result<clusters::ClusterRow, AppError> {
+    let id = ClusterId::parse(cluster_id)?;
+    clusters::cluster(&state.pool, id.as_str())
+        .await
+        .map_err(internal)?
+        .filter(|c| c.account_id == who.account_id().as_str())
+        .ok_or_else(cluster_not_found)
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn cluster_backups(
+    state: &AppState,
+    who: &Identity,
+    cluster_id: &str,
+    page: i64,
+) -> Result<BackupSetPage, AppError> {
+    who.actor.may_view_polardb()?;
+    let cluster = own_cluster(state, who, cluster_id).await?;
+    let now = state.clock.now();
+    let page = page.clamp(1, 100_000);
+    let owner = accounts::account(&state.pool, who.account_id().as_str())
+        .await
+        .map_err(internal)?
+        .ok_or_else(AppError::unauthenticated)?;
+    let owner = facts::owner(&owner).map_err(internal)?;
+    let cluster_facts = facts::cluster(&cluster).map_err(internal)?;
+    let rows = clusters::backup_sets_page(&state.pool, &cluster.cluster_id, BACKUP_PAGE_SIZE, (page - 1) * BACKUP_PAGE_SIZE)
+        .await
+        .map_err(internal)?;
+    let total = clusters::backup_set_count(&state.pool, &cluster.cluster_id).await.map_err(internal)?;
+    let mut items = Vec::with_capacity(rows.len());
+    for row in rows {
+        let share_blocked = shareability(&cluster_facts, &facts::backup_set(&row).map_err(internal)?, now)
+            .err()
+            .map(AppError::from);
+        items.push(BackupSetView {
+            backup_set_id: row.backup_set_id,
+            start_time: row.start_time,
+            end_time: row.end_time,
+            status: row.status,
+            size_bytes: row.size_bytes,
+            method: row.method,
+            backup_mode: row.backup_mode,
+            level: row.level,
+            expires_at: row.expires_at,
+            lock_state: row.lock_state,
+            principal_count: row.principal_count,
+            share_blocked,
+        });
+    }
+    Ok(BackupSetPage {
+        cluster: cluster_view(cluster),
+        items,
+        total,
+        page,
+        page_size: BACKUP_PAGE_SIZE,
+        sharing_blocked: check_may_manage_shares(&who.actor, &owner).err().map(AppError::from),
+    })
+}
+
+/// The owner's live shares, each with its backup sets and principals.
+pub async fn my_shares(state: &AppState, who: &Identity) -> Result<Vec<ShareView>, AppError> {
+    who.actor.may_view_polardb()?;
+    let owner = who.account_id().as_str();
+    let shares = shares::live_shares_of(&state.pool, owner).await.map_err(internal)?;
+    let mut resources: BTreeMap<String, Vec<SharedResourceView>> = BTreeMap::new();
+    for r in shares::resources_of_owner(&state.pool, owner).await.map_err(internal)? {
+        resources.entry(r.resource_share_id).or_default().push(SharedResourceView {
+            backup_set_id: r.backup_set_id,
+            cluster_id: r.cluster_id,
+            region_id: r.region_id,
+        });
+    }
+    let mut principals: BTreeMap<String, Vec<PrincipalView>> = BTreeMap::new();
+    for p in shares::principals_of_owner(&state.pool, owner).await.map_err(internal)? {
+        principals.entry(p.resource_share_id).or_default().push(PrincipalView {
+            principal_id: p.principal_id,
+            principal_type: p.principal_type,
+            status: p.status,
+            invitation_status: p.invitation_status,
+        });
+    }
+    Ok(shares
+        .into_iter()
+        .map(|s| ShareView {
+            resources: resources.remove(&s.resource_share_id).unwrap_or_default(),
+            principals: principals.remove(&s.resource_share_id).unwrap_or_default(),
+            resource_share_id: s.resource_share_id,
+            resource_share_name: s.resource_share_name,
+            principal_scope: s.principal_scope,
+            status: s.status,
+            created_at: s.created_at,
+        })
+        .collect())
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn share_dialog(state: &AppState, who: &Identity) -> Result<ShareDialogData, AppError> {
+    let shares = my_shares(state, who).await?;
+    let account = accounts::account(&state.pool, who.account_id().as_str())
+        .await
+        .map_err(internal)?
+        .ok_or_else(AppError::unauthenticated)?;
+    let directory_objects = match &account.directory_id {
+        Some(rd) => accounts::directory_objects(&state.pool, rd, &account.account_id)
+            .await
+            .map_err(internal)?
+            .into_iter()
+            .map(|o| DirectoryObjectView { object_id: o.object_id, object_type: o.object_type, name: o.name })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(ShareDialogData { shares, directory_objects })
+}

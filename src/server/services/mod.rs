@@ -1,0 +1,5 @@
+//! Services: load what a decision needs, ask `domain`, write the outcome in one transaction.
+
+pub mod console;
+mod facts;
+pub mod sharing;

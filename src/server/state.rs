@@ -1,0 +1,27 @@
+//! The state every request handler and server function reaches through Leptos context.
+
+use super::clock::Clock;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+use time::Duration;
+
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub revocation_delay: Duration,
+    pub secure_cookies: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { revocation_delay: Duration::minutes(10), secure_cookies: false }
+    }
+}
+
+#[derive(Clone, Debug, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: SqlitePool,
+    pub clock: Clock,
+    pub settings: Settings,
+}

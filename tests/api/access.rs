@@ -1,0 +1,131 @@
+//! Sign-in, sessions, and who may see what.
+
+use crate::helpers::*;
+use http::StatusCode;
+
+#[tokio::test]
+async fn a_signed_out_caller_is_refused_with_401() {
+    let app = TestApp::new().await;
+    let r = app.form(None, "list_clusters", "").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.code(), "Unauthenticated");
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_without_a_cookie() {
+    let app = TestApp::new().await;
+    let r = app.form(None, "sign_in", "login=owner&password=wrong").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(r.code(), "InvalidCredentials");
+    assert!(r.set_cookie.is_none());
+    let r = app.form(None, "sign_in", "login=nobody-at-all&password=wrong").await;
+    assert_eq!(r.code(), "InvalidCredentials", "unknown names get the same answer as wrong passwords");
+}
+
+#[tokio::test]
+async fn the_session_cookie_is_http_only_and_same_site() {
+    let app = TestApp::new().await;
+    let r = app.form(None, "sign_in", &format!("login=owner&password={DEMO_PASSWORD}")).await;
+    let cookie = r.set_cookie.unwrap();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Lax"), "{cookie}");
+    assert_eq!(app.count("select count(*) from session").await, 1);
+    // Only a digest of the token is stored.
+    let token = cookie.split(';').next().unwrap().split('=').nth(1).unwrap().to_owned();
+    let stored: String = sqlx::query_scalar("select session_digest from session").fetch_one(&app.pool).await.unwrap();
+    assert_ne!(stored, token);
+}
+
+#[tokio::test]
+async fn passwords_are_stored_as_argon2_hashes() {
+    let app = TestApp::new().await;
+    let hash: String = sqlx::query_scalar("select password_hash from identity where login_name = 'owner'").fetch_one(&app.pool).await.unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+}
+
+#[tokio::test]
+async fn signing_out_ends_the_session() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::OK);
+    let r = app.form(Some(&cookie), "sign_out", "").await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.set_cookie.unwrap().contains("Max-Age=0"));
+    assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_session_expires_after_twelve_hours() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    app.clock.advance(time::Duration::hours(13));
+    assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_owner_sees_its_clusters_in_the_chosen_region() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    let r = app.form(Some(&cookie), "list_clusters", "region_id=cn-hangzhou").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let ids: Vec<&str> = r.json["clusters"].as_array().unwrap().iter().map(|c| c["cluster_id"].as_str().unwrap()).collect();
+    assert!(ids.contains(&SHAREABLE_CLUSTER));
+    assert!(!ids.contains(&"pc-2zeanalytics01"), "a Beijing cluster is not listed in Hangzhou");
+    assert!(!ids.contains(&"pc-bp1harbor00001"), "another account's cluster is never listed");
+}
+
+#[tokio::test]
+async fn another_account_cannot_read_the_owners_backup_sets() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("partner").await;
+    let r = app.form(Some(&cookie), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.code(), "EntityNotExists.DBCluster");
+}
+
+#[tokio::test]
+async fn another_account_cannot_open_the_owners_cluster_page() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("partner").await;
+    let (status, html) = app.get(Some(&cookie), &format!("/clusters/{SHAREABLE_CLUSTER}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{html}");
+    assert!(html.contains("The cluster does not exist in your account."));
+    assert!(!html.contains("orders-prod"));
+}
+
+#[tokio::test]
+async fn another_account_cannot_share_the_owners_backup_set() {
+    let app = TestApp::new().await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let cookie = app.sign_in("partner").await;
+    let before = app.sharing_state().await;
+    let r = app.share(&cookie, &backup, new_share("steal", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+    assert_eq!(r.code(), "EntityNotExists.BackupSet");
+    assert_eq!(app.sharing_state().await, before);
+}
+
+#[tokio::test]
+async fn a_malformed_cluster_id_gets_a_clear_error() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    let r = app.form(Some(&cookie), "list_backup_sets", "cluster_id=pc-x%27%20or%201%3D1--&page=1").await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(r.code(), "InvalidParameter.DBClusterId");
+}
+
+#[tokio::test]
+async fn a_signed_out_visitor_opening_a_deep_link_is_told_to_sign_in() {
+    let app = TestApp::new().await;
+    let (status, html) = app.get(None, &format!("/clusters/{SHAREABLE_CLUSTER}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("You are signed out"), "{html}");
+    assert!(html.contains(&format!("/login?next=/clusters/{SHAREABLE_CLUSTER}")));
+}
+
+#[tokio::test]
+async fn sign_in_never_redirects_off_site() {
+    let app = TestApp::new().await;
+    let r = app.form(None, "sign_in", &format!("login=owner&password={DEMO_PASSWORD}&next=//evil.example")).await;
+    assert_eq!(r.json, serde_json::json!("/clusters"));
+}

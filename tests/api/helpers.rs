@@ -1,0 +1,136 @@
+//! A fresh app per test: a temporary SQLite file with the migrations and demo data, a manual clock, and
+//! the real router, driven in-process with `tower::ServiceExt::oneshot`.
+
+use axum::body::{to_bytes, Body};
+use axum::Router;
+use http::{header, Request, StatusCode};
+use leptos::config::LeptosOptions;
+use polarshare::server::{app::router, clock::Clock, db, state::{AppState, Settings}};
+use serde_json::Value;
+use sqlx::SqlitePool;
+use time::macros::datetime;
+use tower::ServiceExt;
+
+pub use polarshare::server::db::seed::*;
+
+pub struct TestApp {
+    pub router: Router,
+    pub pool: SqlitePool,
+    pub clock: Clock,
+    _dir: tempfile::TempDir,
+}
+
+pub struct Response {
+    pub status: StatusCode,
+    pub json: Value,
+    pub set_cookie: Option<String>,
+}
+
+impl Response {
+    /// The API error code of a refusal.
+    pub fn code(&self) -> &str {
+        self.json["code"].as_str().unwrap_or("")
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.db");
+        let pool = db::connect(path.to_str().unwrap()).await.expect("database");
+        let clock = Clock::manual(datetime!(2026-11-25 08:00 UTC));
+        db::seed::insert_demo_if_empty(&pool, clock.now()).await.expect("demo data");
+        let state = AppState {
+            leptos_options: LeptosOptions::builder().output_name("polarshare").build(),
+            pool: pool.clone(),
+            clock: clock.clone(),
+            settings: Settings::default(),
+        };
+        TestApp { router: router(state), pool, clock, _dir: dir }
+    }
+
+    async fn send(&self, request: Request<Body>) -> Response {
+        let response = self.router.clone().oneshot(request).await.expect("response");
+        let status = response.status();
+        let set_cookie = response.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned());
+        let bytes = to_bytes(response.into_body(), 10 << 20).await.expect("body");
+        let json = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        Response { status, json, set_cookie }
+    }
+
+    /// Calls a form-encoded server function (`/api/<name>`).
+    pub async fn form(&self, cookie: Option<&str>, name: &str, body: &str) -> Response {
+        let mut request = Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        if let Some(c) = cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        self.send(request.body(Body::from(body.to_owned())).unwrap()).await
+    }
+
+    /// Calls a JSON server function.
+    pub async fn json(&self, cookie: Option<&str>, name: &str, body: Value) -> Response {
+        let mut request = Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, "application/json");
+        if let Some(c) = cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        self.send(request.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    pub async fn get(&self, cookie: Option<&str>, path: &str) -> (StatusCode, String) {
+        let mut request = Request::get(path);
+        if let Some(c) = cookie {
+            request = request.header(header::COOKIE, c);
+        }
+        let response = self.router.clone().oneshot(request.body(Body::empty()).unwrap()).await.expect("response");
+        let status = response.status();
+        let bytes = to_bytes(response.into_body(), 10 << 20).await.expect("body");
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Signs in with the demo password and returns the `Cookie` header value.
+    pub async fn sign_in(&self, login: &str) -> String {
+        let r = self.form(None, "sign_in", &format!("login={login}&password={DEMO_PASSWORD}")).await;
+        assert_eq!(r.status, StatusCode::OK, "sign-in of {login}: {:?}", r.json);
+        let cookie = r.set_cookie.expect("session cookie");
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
+    pub async fn share(&self, cookie: &str, backup_set: &str, method: Value) -> Response {
+        self.json(Some(cookie), "share_backup_set", serde_json::json!({ "request": { "backup_set_id": backup_set, "method": method } })).await
+    }
+
+    pub async fn count(&self, sql: &str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(&self.pool).await.expect(sql)
+    }
+
+    /// Row counts of every sharing table: a refused request must leave them all as they were.
+    pub async fn sharing_state(&self) -> [i64; 4] {
+        [
+            self.count("select count(*) from resource_share").await,
+            self.count("select count(*) from share_resource").await,
+            self.count("select count(*) from share_principal").await,
+            self.count("select count(*) from invitation").await,
+        ]
+    }
+
+    /// The first healthy backup set of a demo cluster.
+    pub async fn backup_of(&self, cluster: &str) -> String {
+        sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and lock_state = 'None' and expires_at > '2026-11-25' and backup_set_id not like 'rp-%' order by backup_set_id limit 1")
+            .bind(cluster)
+            .fetch_one(&self.pool)
+            .await
+            .expect("backup set")
+    }
+
+    pub async fn exec(&self, sql: &str) {
+        sqlx::query(sql).execute(&self.pool).await.expect(sql);
+    }
+}
+
+pub fn new_share(name: &str, scope: &str, principals: &[&str]) -> Value {
+    serde_json::json!({ "New": { "name": name, "scope": scope, "principals": principals } })
+}
+
+pub fn existing_share(id: &str, principals: Option<&[&str]>) -> Value {
+    serde_json::json!({ "Existing": { "resource_share_id": id, "principals": principals } })
+}

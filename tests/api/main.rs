@@ -1,0 +1,6 @@
+//! Integration tests: the real router over a fresh SQLite database per test.
+
+mod access;
+mod concurrency;
+mod helpers;
+mod sharing;

@@ -1,0 +1,211 @@
+//! The Share dialog's server function: what it writes, and every rule it refuses on.
+
+use crate::helpers::*;
+use http::StatusCode;
+use serde_json::{json, Value};
+
+async fn owner_share(app: &TestApp, method: Value) -> (String, Response) {
+    let cookie = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&cookie, &backup, method).await;
+    (backup, r)
+}
+
+#[tokio::test]
+async fn sharing_with_two_accounts_creates_the_share_and_two_invitations() {
+    let app = TestApp::new().await;
+    let (backup, r) = owner_share(&app, new_share("analysis-2026", "AllAccounts", &[PARTNER, OUTSIDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["invited"], json!([PARTNER, OUTSIDER]));
+    assert!(r.json["resource_share_id"].as_str().unwrap().starts_with("rs-"));
+    assert_eq!(app.sharing_state().await, [1, 1, 2, 2]);
+    assert_eq!(app.count("select count(*) from invitation where status = 'Pending' and expires_at = '2026-12-02T08:00:00Z'").await, 2);
+
+    // The Data Backups tab now shows the set as Sharing.
+    let cookie = app.sign_in("owner").await;
+    let page = app.form(Some(&cookie), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
+    let row = page.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).unwrap().clone();
+    assert_eq!(row["principal_count"], json!(2));
+}
+
+#[tokio::test]
+async fn a_second_backup_set_can_join_an_existing_share() {
+    let app = TestApp::new().await;
+    let (_, r) = owner_share(&app, new_share("analysis", "AllAccounts", &[PARTNER])).await;
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let cookie = app.sign_in("owner").await;
+    let second: String = sqlx::query_scalar(
+        "select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and lock_state = 'None'
+         and expires_at > '2026-11-25' and backup_set_id not like 'rp-%' order by backup_set_id limit 1 offset 1",
+    )
+    .bind(SHAREABLE_CLUSTER)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let r = app.share(&cookie, &second, existing_share(&share_id, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(app.sharing_state().await, [1, 2, 1, 1], "same share, one more resource, no new invitation");
+    let dialog = app.form(Some(&cookie), "load_share_dialog", "").await;
+    assert_eq!(dialog.json["shares"][0]["resources"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn editing_principals_of_an_existing_share_schedules_revocation_of_the_removed() {
+    let app = TestApp::new().await;
+    let (backup, r) = owner_share(&app, new_share("analysis", "AllAccounts", &[PARTNER, OUTSIDER])).await;
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let cookie = app.sign_in("owner").await;
+    let r = app.share(&cookie, &backup, existing_share(&share_id, Some(&[PARTNER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["revoking"], json!([OUTSIDER]));
+    assert_eq!(app.count("select count(*) from share_principal where status = 'Disassociating' and revoke_at = '2026-11-25T08:10:00Z'").await, 1);
+    assert_eq!(app.count("select count(*) from invitation where status = 'Cancelled'").await, 1);
+}
+
+#[tokio::test]
+async fn members_of_the_directory_are_associated_without_invitation() {
+    let app = TestApp::new().await;
+    let (_, r) = owner_share(&app, new_share("lab", "ResourceDirectory", &[MEMBER, QA_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["associated"], json!([MEMBER, QA_FOLDER]));
+    assert_eq!(app.count("select count(*) from invitation").await, 0);
+}
+
+/// One refused request: the status, the code, and nothing written.
+async fn assert_refused(app: &TestApp, login: &str, backup: &str, method: Value, status: StatusCode, code: &str) {
+    let cookie = app.sign_in(login).await;
+    let before = app.sharing_state().await;
+    let r = app.share(&cookie, backup, method).await;
+    assert_eq!((r.status, r.code()), (status, code), "{:?}", r.json);
+    assert!(!r.json["message"].as_str().unwrap_or("").is_empty(), "a refusal explains itself");
+    assert_eq!(app.sharing_state().await, before, "a refused request changes nothing ({code})");
+}
+
+#[tokio::test]
+async fn every_principal_rule_is_refused_with_its_code() {
+    let app = TestApp::new().await;
+    let b = app.backup_of(SHAREABLE_CLUSTER).await;
+    let c = StatusCode::CONFLICT;
+    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[OWNER]), c, "ShareWithYourself").await;
+    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[INTERNATIONAL]), c, "InvalidTarget.SiteMismatch").await;
+    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &["9999999999999999"]), c, "EntityNotExists.Target").await;
+    assert_refused(&app, "owner", &b, new_share("s1", "ResourceDirectory", &[PARTNER]), c, "InvalidTarget").await;
+    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[]), StatusCode::UNPROCESSABLE_ENTITY, "MissingParameter.Targets").await;
+    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[PARTNER, PARTNER]), StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Targets.Duplicate").await;
+    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &["1' or '1'='1"]), StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Targets").await;
+    // A partner outside any directory can't use the directory scope at all.
+    let partner_backup = app.backup_of("pc-bp1harbor00001").await;
+    assert_refused(&app, "partner", &partner_backup, new_share("s1", "ResourceDirectory", &[OWNER]), c, "AccountNotInResourceDirectory").await;
+}
+
+#[tokio::test]
+async fn every_name_rule_is_refused_with_its_code() {
+    let app = TestApp::new().await;
+    let b = app.backup_of(SHAREABLE_CLUSTER).await;
+    let invalid = StatusCode::UNPROCESSABLE_ENTITY;
+    let long = "a".repeat(51);
+    assert_refused(&app, "owner", &b, new_share(&long, "AllAccounts", &[PARTNER]), invalid, "InvalidParameter.ResourceShareName.Length").await;
+    assert_refused(&app, "owner", &b, new_share("my share", "AllAccounts", &[PARTNER]), invalid, "InvalidParameter.ResourceShareName").await;
+    assert_refused(&app, "owner", &b, new_share("x'); drop table account;--", "AllAccounts", &[PARTNER]), invalid, "InvalidParameter.ResourceShareName").await;
+    assert_refused(&app, "owner", &b, new_share("", "AllAccounts", &[PARTNER]), invalid, "MissingParameter.ResourceShareName").await;
+    assert_refused(&app, "owner", &b, new_share("ok", "Everyone", &[PARTNER]), invalid, "InvalidParameter.PrincipalScope").await;
+    let cookie = app.sign_in("owner").await;
+    assert_eq!(app.share(&cookie, &b, new_share("数据分析.v1", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
+    assert_refused(&app, "owner", &b, new_share("数据分析.v1", "AllAccounts", &[OUTSIDER]), StatusCode::CONFLICT, "EntityAlreadyExists.ResourceShare").await;
+}
+
+#[tokio::test]
+async fn every_backup_set_rule_is_refused_with_its_code() {
+    let app = TestApp::new().await;
+    let c = StatusCode::CONFLICT;
+    let share = || new_share("s1", "AllAccounts", &[PARTNER]);
+    for (cluster, code) in [
+        ("pc-bp1limitless01", "OperationDenied.ClusterEdition"),
+        ("pc-bp1payments3az", "OperationDenied.ClusterHaMode"),
+        ("pc-bp1crmtde0001", "OperationDenied.TDEEnabled"),
+        ("pc-bp1hrdiskenc01", "OperationDenied.DiskEncryptionEnabled"),
+        ("pc-bp1legacy00001", "OperationDenied.ClusterInRecycleBin"),
+    ] {
+        let b = app.backup_of(cluster).await;
+        assert_refused(&app, "owner", &b, share(), c, code).await;
+    }
+    for (backup, code) in [
+        ("3200009001", "OperationDenied.BackupSetNotActive"),
+        ("3200009002", "OperationDenied.BackupSetExpired"),
+        ("3200009003", "OperationDenied.BackupSetLocked"),
+        ("3200009004", "OperationDenied.BackupSetLocked"),
+        ("rp-hz2bj0009005", "OperationDenied.CrossRegionBackupSet"),
+    ] {
+        assert_refused(&app, "owner", backup, share(), c, code).await;
+    }
+    assert_refused(&app, "owner", "12; drop table backup_set", share(), StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.BackupSetId").await;
+    assert_refused(&app, "owner", "4242424242", share(), StatusCode::NOT_FOUND, "EntityNotExists.BackupSet").await;
+}
+
+#[tokio::test]
+async fn every_identity_rule_is_refused_with_its_code() {
+    let app = TestApp::new().await;
+    let b = app.backup_of(SHAREABLE_CLUSTER).await;
+    let share = || new_share("s1", "AllAccounts", &[PARTNER]);
+    assert_refused(&app, "developer@lumen", &b, share(), StatusCode::FORBIDDEN, "Forbidden.RAM").await;
+    assert_refused(&app, "auditor@lumen", &b, share(), StatusCode::FORBIDDEN, "Forbidden.RAM").await;
+    let nomad = app.backup_of("pc-bp1nomad000001").await;
+    assert_refused(&app, "nobeta", &nomad, new_share("s1", "AllAccounts", &[PARTNER]), StatusCode::FORBIDDEN, "OperationDenied.SharedBackupNotEnabled").await;
+    // A RAM user with both policies may share.
+    let cookie = app.sign_in("dba@lumen").await;
+    assert_eq!(app.share(&cookie, &b, share()).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_missing_policy_is_named_in_the_refusal() {
+    let app = TestApp::new().await;
+    let b = app.backup_of(SHAREABLE_CLUSTER).await;
+    let cookie = app.sign_in("developer@lumen").await;
+    let r = app.share(&cookie, &b, new_share("s1", "AllAccounts", &[PARTNER])).await;
+    assert!(r.json["message"].as_str().unwrap().contains("AliyunResourceCenterFullAccess"));
+}
+
+#[tokio::test]
+async fn a_principal_cannot_share_a_backup_set_shared_with_it() {
+    let app = TestApp::new().await;
+    let (backup, r) = owner_share(&app, new_share("analysis", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.status, StatusCode::OK);
+    app.exec("update invitation set status = 'Accepted'").await;
+    assert_refused(&app, "partner", &backup, new_share("again", "AllAccounts", &[OUTSIDER]), StatusCode::FORBIDDEN, "OperationDenied.SecondarySharing").await;
+}
+
+#[tokio::test]
+async fn the_quota_counts_distinct_backup_sets() {
+    let app = TestApp::new().await;
+    app.exec(&format!("update account set share_quota = 2 where account_id = '{OWNER}'")).await;
+    let cookie = app.sign_in("owner").await;
+    let sets: Vec<String> = sqlx::query_scalar(
+        "select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and lock_state = 'None'
+         and expires_at > '2026-11-25' and backup_set_id not like 'rp-%' order by backup_set_id limit 3",
+    )
+    .bind(SHAREABLE_CLUSTER)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(app.share(&cookie, &sets[0], new_share("a", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
+    // The same set in a second share costs nothing more.
+    assert_eq!(app.share(&cookie, &sets[0], new_share("b", "AllAccounts", &[OUTSIDER])).await.status, StatusCode::OK);
+    assert_eq!(app.share(&cookie, &sets[1], new_share("c", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
+    assert_refused(&app, "owner", &sets[2], new_share("d", "AllAccounts", &[PARTNER]), StatusCode::CONFLICT, "QuotaExceeded.SharedResource.Count").await;
+}
+
+#[tokio::test]
+async fn a_sixty_fifth_principal_is_refused() {
+    let app = TestApp::new().await;
+    let many: Vec<String> = (0..64).map(|n| format!("20000000000{n:05}")).collect();
+    for id in &many {
+        app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
+    }
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let (backup, r) = owner_share(&app, new_share("wide", "AllAccounts", &refs)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_refused(&app, "owner", &backup, new_share("one-more", "AllAccounts", &[PARTNER]), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
+    // Re-listing a principal that is already there through another share is not a 65th.
+    let cookie = app.sign_in("owner").await;
+    assert_eq!(app.share(&cookie, &backup, new_share("same-one", "AllAccounts", &[refs[0]])).await.status, StatusCode::OK);
+}
