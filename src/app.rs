@@ -1,7 +1,10 @@
 //! The HTML shell, the router and the console frame around every signed-in page.
 
 use crate::components::console_layout::ConsoleLayout;
-use crate::pages::{cluster::ClusterPage, clusters::ClustersPage, not_found::NotFoundPage, sign_in::SignInPage};
+use crate::pages::{
+    billing::BillingPage, cluster::ClusterPage, clusters::ClustersPage, invitations::InvitationsPage, not_found::NotFoundPage,
+    shared_backups::SharedBackupsPage, sign_in::SignInPage,
+};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
@@ -48,6 +51,9 @@ pub fn App() -> impl IntoView {
                         // (another account's cluster) reaches the browser with its real status code.
                         <Route path=path!("clusters") view=ClustersPage ssr=SsrMode::Async/>
                         <Route path=path!("clusters/:cluster_id") view=ClusterPage ssr=SsrMode::Async/>
+                        <Route path=path!("shared-backups") view=SharedBackupsPage ssr=SsrMode::Async/>
+                        <Route path=path!("resource-sharing/invitations") view=InvitationsPage ssr=SsrMode::Async/>
+                        <Route path=path!("billing") view=BillingPage ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -35,9 +35,14 @@ async fn main() -> anyhow::Result<()> {
         clock,
         settings: Settings {
             revocation_delay: time::Duration::seconds(config.revocation_delay_secs.max(0)),
+            restore_duration: time::Duration::seconds(config.restore_secs.max(1)),
             secure_cookies: config.secure_cookies,
         },
     };
+
+    // Revocations, invitation expiry and restore completion: whatever fell due while the server was
+    // down is applied on the first tick.
+    let scheduler = polarshare::server::scheduler::spawn(state.clone(), std::time::Duration::from_secs(1));
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     // Without TCP_NODELAY, small responses wait on Nagle + delayed ACK (~40 ms each).
@@ -46,6 +51,7 @@ async fn main() -> anyhow::Result<()> {
     });
     tracing::info!("polarshare listening on http://{addr}");
     axum::serve(listener, router(state)).with_graceful_shutdown(shutdown_signal()).await?;
+    scheduler.abort();
     pool.close().await;
     Ok(())
 }

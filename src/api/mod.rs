@@ -106,3 +106,55 @@ pub async fn share_backup_set(request: ShareRequest) -> Result<ShareOutcome, App
     let (state, who) = ssr::signed_in().await?;
     ssr::respond(sharing::share_backup_set(&state, &who, request).await)
 }
+
+/// Resource Management > Resource Sharing > Shared With Me: invitations received, in one region.
+#[server(prefix = "/api", endpoint = "list_invitations")]
+pub async fn list_invitations(region_id: Option<String>) -> Result<InvitationList, AppError> {
+    use crate::server::services::principal;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(principal::invitations(&state, &who, region_id).await)
+}
+
+#[server(prefix = "/api", endpoint = "answer_invitation")]
+pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<InvitationView, AppError> {
+    use crate::server::services::principal;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(principal::answer(&state, &who, &invitation_id, accept).await)
+}
+
+/// Shared Backups > My Shares: the owner's shares with at least one principal.
+#[server(prefix = "/api", endpoint = "list_my_shares")]
+pub async fn list_my_shares() -> Result<Vec<ShareView>, AppError> {
+    use crate::server::services::console;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(console::my_shares(&state, &who).await)
+}
+
+/// Shared Backups > Shared With Me: backup sets shared with and accepted by this account.
+#[server(prefix = "/api", endpoint = "list_shared_with_me")]
+pub async fn list_shared_with_me(region_id: Option<String>) -> Result<IncomingList, AppError> {
+    use crate::server::services::principal;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(principal::shared_with_me(&state, &who, region_id).await)
+}
+
+#[server(prefix = "/api", endpoint = "restore_to_new_cluster", input = Json)]
+pub async fn restore_to_new_cluster(request: RestoreRequest) -> Result<RestoreJobView, AppError> {
+    use crate::server::services::principal;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(principal::restore(&state, &who, request).await)
+}
+
+#[server(prefix = "/api", endpoint = "list_restore_jobs")]
+pub async fn list_restore_jobs() -> Result<Vec<RestoreJobView>, AppError> {
+    use crate::server::services::principal;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(principal::restore_jobs(&state, &who).await)
+}
+
+#[server(prefix = "/api", endpoint = "billing")]
+pub async fn billing() -> Result<BillingView, AppError> {
+    use crate::server::services::principal;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(principal::billing(&state, &who).await)
+}

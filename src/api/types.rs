@@ -148,3 +148,106 @@ pub struct ShareOutcome {
     /// Principals whose access will be revoked by the scheduled task.
     pub revoking: Vec<String>,
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationView {
+    pub invitation_id: String,
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub sender_account_id: String,
+    /// Backup sets of the share in the chosen region.
+    pub resources: Vec<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    /// Pending, Accepted, Rejected, Expired or Cancelled, as of now.
+    pub status: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationList {
+    pub regions: Vec<RegionView>,
+    pub region_id: String,
+    pub invitations: Vec<InvitationView>,
+}
+
+/// A backup set shared with the signed-in account (the Shared With Me tab).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncomingBackupView {
+    pub backup_set_id: String,
+    pub owner_account_id: String,
+    pub source_cluster_id: String,
+    pub region_id: String,
+    pub resource_share_names: String,
+    pub size_bytes: i64,
+    pub level: String,
+    pub start_time: String,
+    pub status: String,
+    pub lock_state: String,
+    /// When access is being revoked: the time the scheduled task removes it.
+    pub revoking_at: Option<String>,
+    /// Why a restore would be refused right now, if it would.
+    pub restore_blocked: Option<AppError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncomingList {
+    pub regions: Vec<RegionView>,
+    pub region_id: String,
+    pub backups: Vec<IncomingBackupView>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestoreRequest {
+    pub backup_set_id: String,
+    pub cluster_name: String,
+    pub node_spec: String,
+    pub zone_id: String,
+    pub pay_type: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestoreJobView {
+    pub restore_job_id: String,
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub cluster_name: String,
+    /// Running, Succeeded or Failed.
+    pub status: String,
+    pub progress: u8,
+    pub started_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChargeView {
+    pub item: String,
+    pub amount_cents: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BillingView {
+    pub charges: Vec<ChargeView>,
+    pub backup_storage_bytes: i64,
+    /// The monthly backup storage cost, in cents, beyond the free quota.
+    pub backup_storage_cents_per_month: i64,
+}
+
+/// The node specifications a restore can choose, with their price per month in cents.
+pub const NODE_SPECS: [(&str, i64); 3] =
+    [("polar.mysql.x4.medium", 62_000), ("polar.mysql.x4.large", 124_000), ("polar.mysql.x8.xlarge", 310_000)];
+
+/// The region a zone belongs to.
+pub fn region_of_zone(zone: &str) -> Option<&'static str> {
+    ["cn-hangzhou", "cn-beijing", "cn-shanghai", "ap-southeast-1"].into_iter().find(|r| zones(r).contains(&zone))
+}
+
+/// Zones of each region a restore can place its cluster in.
+pub fn zones(region: &str) -> &'static [&'static str] {
+    match region {
+        "cn-hangzhou" => &["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j"],
+        "cn-beijing" => &["cn-beijing-k", "cn-beijing-l"],
+        "cn-shanghai" => &["cn-shanghai-l", "cn-shanghai-m"],
+        "ap-southeast-1" => &["ap-southeast-1a", "ap-southeast-1b"],
+        _ => &[],
+    }
+}

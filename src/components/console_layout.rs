@@ -77,6 +77,11 @@ fn SideNav() -> impl IntoView {
         <nav class="side-nav" aria-label="PolarDB">
             <p class="side-nav-title">"PolarDB"</p>
             <A href="/clusters">"Clusters"</A>
+            <A href="/shared-backups">"Shared Backups"</A>
+            <p class="side-nav-title">"Resource Management"</p>
+            <A href="/resource-sharing/invitations">"Shared With Me"</A>
+            <p class="side-nav-title">"Account"</p>
+            <A href="/billing">"Billing"</A>
         </nav>
     }
 }

@@ -5,4 +5,6 @@ pub mod error_alert;
 pub mod format;
 pub mod local_time;
 pub mod principal_editor;
+pub mod region_select;
+pub mod restore_dialog;
 pub mod share_dialog;

@@ -87,6 +87,20 @@ pub enum ShareError {
     ShareNotFound,
     #[error("The resource share is being deleted and cannot be changed.")]
     ShareNotActive,
+    #[error("The invitation has expired: invitations are valid for 7 days. Ask the owner to share again.")]
+    InvitationExpired,
+    #[error("The invitation has already been accepted.")]
+    InvitationAlreadyAccepted,
+    #[error("The invitation has already been rejected.")]
+    InvitationAlreadyRejected,
+    #[error("The invitation was cancelled by the owner.")]
+    InvitationCancelled,
+    #[error("The invitation does not exist.")]
+    InvitationNotFound,
+    #[error("Access to backup set {backup_set} is being revoked by its owner; it can no longer be used to restore a cluster.")]
+    AccessBeingRevoked { backup_set: String },
+    #[error("The backup set is in {region}: a shared backup set can be restored only in its own region.")]
+    CrossRegionRestore { region: String },
 }
 
 impl ShareError {
@@ -120,6 +134,13 @@ impl ShareError {
             NameTaken { .. } => "EntityAlreadyExists.ResourceShare",
             ShareNotFound => "EntityNotExists.ResourceShare",
             ShareNotActive => "ResourceShareStatusMismatchAction",
+            InvitationExpired => "InvitationStatus.Expired",
+            InvitationAlreadyAccepted => "InvitationStatus.AlreadyAccepted",
+            InvitationAlreadyRejected => "InvitationStatus.AlreadyRejected",
+            InvitationCancelled => "InvitationStatus.Cancelled",
+            InvitationNotFound => "EntityNotExists.ResourceShareInvitation",
+            AccessBeingRevoked { .. } => "OperationDenied.SharingRevoking",
+            CrossRegionRestore { .. } => "OperationDenied.CrossRegionRestore",
         }
     }
 

@@ -137,9 +137,9 @@ fn BackupRow(backup: BackupSetView, account_block: Option<AppError>, sharing: Rw
                 <span class=status_class>{backup.status}</span>
                 {(!lock.is_empty()).then(|| view! { <div class="subtle">{lock}</div> })}
             </td>
-            <td>{format::size(backup.size_bytes)}</td>
-            <td>{backup.method} " · " {backup.backup_mode}</td>
-            <td>{backup.level}</td>
+            <td class="nowrap">{format::size(backup.size_bytes)}</td>
+            <td class="nowrap">{backup.method} " · " {backup.backup_mode}</td>
+            <td class="nowrap">{backup.level}</td>
             <td><LocalTime iso=backup.expires_at/></td>
             <td class:attribute-sharing=is_sharing>{attribute}</td>
             <td>

@@ -1,20 +1,16 @@
 //! Clusters: the signed-in account's clusters in the chosen region.
 
 use crate::api::{self, types::ClusterView};
-use crate::components::{error_alert::ErrorAlert, format, local_time::LocalTime};
+use crate::components::{error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ClustersPage() -> impl IntoView {
     let query = use_query_map();
     let region = move || query.read().get("region");
     let clusters = Resource::new(region, api::list_clusters);
-    let navigate = use_navigate();
-    let on_region = move |ev: leptos::ev::Event| {
-        navigate(&format!("/clusters?region={}", event_target_value(&ev)), Default::default());
-    };
 
     view! {
         <Title text="Clusters"/>
@@ -23,24 +19,13 @@ pub fn ClustersPage() -> impl IntoView {
         </div>
         <Transition fallback=|| view! { <p class="loading">"Loading clusters…"</p> }>
             {move || Suspend::new({
-                let on_region = on_region.clone();
                 async move {
                     match clusters.await {
                         Ok(list) => {
-                            let region_id = list.region_id.clone();
-                            let region_options = list.regions.into_iter().map(|r| {
-                                let selected = r.region_id == region_id;
-                                view! { <option value=r.region_id.clone() selected=selected>{r.region_name} " (" {r.region_id.clone()} ")"</option> }
-                            }).collect_view();
                             let empty = list.clusters.is_empty();
                             let rows = list.clusters.into_iter().map(|c| view! { <ClusterRow cluster=c/> }).collect_view();
                             view! {
-                                <div class="toolbar">
-                                    <label class="inline-field">
-                                        <span>"Region"</span>
-                                        <select name="region" on:change=on_region>{region_options}</select>
-                                    </label>
-                                </div>
+                                <RegionSelect regions=list.regions selected=list.region_id path="/clusters"/>
                                 <table class="data-table">
                                     <thead>
                                         <tr>

@@ -1,6 +1,9 @@
 //! One module per page, named for what the user sees.
 
+pub mod billing;
 pub mod cluster;
 pub mod clusters;
+pub mod invitations;
 pub mod not_found;
+pub mod shared_backups;
 pub mod sign_in;

@@ -17,6 +17,10 @@ pub struct Config {
     #[arg(long, env = "POLARSHARE_REVOCATION_DELAY_SECS", default_value_t = 600)]
     pub revocation_delay_secs: i64,
 
+    /// Seconds a restore into a new cluster takes (the copy is simulated).
+    #[arg(long, env = "POLARSHARE_RESTORE_SECS", default_value_t = 30)]
+    pub restore_secs: i64,
+
     /// Shifts the server clock by this many seconds (end-to-end tests use it to reach expiry times).
     #[arg(long, env = "POLARSHARE_CLOCK_OFFSET_SECS", default_value_t = 0, allow_hyphen_values = true)]
     pub clock_offset_secs: i64,

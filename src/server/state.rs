@@ -9,12 +9,14 @@ use time::Duration;
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub revocation_delay: Duration,
+    /// How long a simulated restore takes to copy the data.
+    pub restore_duration: Duration,
     pub secure_cookies: bool,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { revocation_delay: Duration::minutes(10), secure_cookies: false }
+        Settings { revocation_delay: Duration::minutes(10), restore_duration: Duration::seconds(30), secure_cookies: false }
     }
 }
 

@@ -15,6 +15,7 @@ pub use polarshare::server::db::seed::*;
 
 pub struct TestApp {
     pub router: Router,
+    pub state: AppState,
     pub pool: SqlitePool,
     pub clock: Clock,
     _dir: tempfile::TempDir,
@@ -46,7 +47,7 @@ impl TestApp {
             clock: clock.clone(),
             settings: Settings::default(),
         };
-        TestApp { router: router(state), pool, clock, _dir: dir }
+        TestApp { router: router(state.clone()), state, pool, clock, _dir: dir }
     }
 
     async fn send(&self, request: Request<Body>) -> Response {
@@ -120,6 +121,11 @@ impl TestApp {
             .fetch_one(&self.pool)
             .await
             .expect("backup set")
+    }
+
+    /// Runs the scheduled tasks (revocations, invitation expiry, restore completion) at the test clock.
+    pub async fn tick(&self) -> polarshare::server::db::restores::Tick {
+        polarshare::server::scheduler::tick(&self.state).await.expect("scheduler tick")
     }
 
     pub async fn exec(&self, sql: &str) {

@@ -3,4 +3,5 @@
 mod access;
 mod concurrency;
 mod helpers;
+mod lifecycle;
 mod sharing;

@@ -3,6 +3,8 @@
 
 pub mod accounts;
 pub mod clusters;
+pub mod incoming;
+pub mod restores;
 pub mod seed;
 pub mod shares;
 

@@ -157,33 +157,6 @@ pub async fn principals_via_other_shares(
     .await
 }
 
-/// Whether `account` can use `backup_set` through some share: as an account principal (accepted, or
-/// directly associated in directory scope), or as a member of a targeted directory or folder (at any depth).
-pub async fn accessible_to(ex: impl SqliteExecutor<'_>, backup_set_id: &str, account: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "with recursive ancestor(folder_id) as (
-             select folder_id from rd_member where account_id = ?2
-             union all
-             select f.parent_folder_id from rd_folder f join ancestor a on f.folder_id = a.folder_id
-             where f.parent_folder_id is not null)
-         select exists(
-           select 1 from share_resource sr
-           join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
-           join share_principal sp on sp.resource_share_id = sr.resource_share_id
-           where sr.backup_set_id = ?1 and (
-             (sp.principal_type = 'Account' and sp.principal_id = ?2 and (rs.principal_scope = 'ResourceDirectory'
-                or exists(select 1 from invitation i where i.resource_share_id = rs.resource_share_id
-                          and i.receiver_account_id = ?2 and i.status = 'Accepted')))
-             or (sp.principal_type = 'ResourceDirectory'
-                 and sp.principal_id = (select directory_id from rd_member where account_id = ?2))
-             or (sp.principal_type = 'Folder' and sp.principal_id in (select folder_id from ancestor))))",
-    )
-    .bind(backup_set_id)
-    .bind(account)
-    .fetch_one(ex)
-    .await
-}
-
 pub struct NewShare<'a> {
     pub share_id: &'a str,
     pub owner: &'a str,

@@ -42,9 +42,8 @@ fn cluster_view(row: clusters::ClusterRow) -> ClusterView {
     }
 }
 
-#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<ClusterList, AppError> {
-    who.actor.may_view_polardb()?;
+/// The regions, and the one the viewer chose (Hangzhou when none was).
+pub async fn region_choice(state: &AppState, region_id: Option<String>) -> Result<(Vec<RegionView>, String), AppError> {
     let regions: Vec<RegionView> = clusters::regions(&state.pool)
         .await
         .map_err(internal)?
@@ -56,6 +55,13 @@ pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<S
         Some(_) => return Err(AppError::invalid("InvalidParameter.RegionId", "The region does not exist.")),
         None => "cn-hangzhou".to_owned(),
     };
+    Ok((regions, region_id))
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<ClusterList, AppError> {
+    who.actor.may_view_polardb()?;
+    let (regions, region_id) = region_choice(state, region_id).await?;
     let clusters = clusters::clusters_of(&state.pool, who.account_id().as_str(), &region_id)
         .await
         .map_err(internal)?

@@ -1,5 +1,6 @@
 //! Services: load what a decision needs, ask `domain`, write the outcome in one transaction.
 
 pub mod console;
+pub mod principal;
 mod facts;
 pub mod sharing;

@@ -9,7 +9,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, accounts, clusters, shares, Tx};
+use crate::server::db::{self, accounts, clusters, incoming, shares, Tx};
 use crate::server::{ids, internal, state::AppState};
 use std::collections::BTreeSet;
 use time::Duration;
@@ -40,7 +40,7 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
     let backup = clusters::backup_set(&mut *tx, backup_id.as_str()).await.map_err(internal)?.filter(|b| b.deleted_at.is_none());
     let access = match &backup {
         Some(b) if b.account_id == me => BackupSetAccess::Owned,
-        Some(_) if shares::accessible_to(&mut *tx, backup_id.as_str(), me).await.map_err(internal)? => {
+        Some(_) if incoming::shared_backup(&mut *tx, me, backup_id.as_str()).await.map_err(internal)?.is_some() => {
             BackupSetAccess::SharedWithActor
         }
         _ => BackupSetAccess::NotVisible,

@@ -1,0 +1,67 @@
+import { expect, type Page } from "@playwright/test";
+
+/** The password of every demo sign-in (see README). */
+export const PASSWORD = "Demo-Pass-2026";
+
+export const OWNER = "1000000000000001";
+export const PARTNER = "1000000000000002";
+export const MEMBER = "1000000000000003";
+export const INTERNATIONAL = "1000000000000005";
+export const OUTSIDER = "1000000000000007";
+export const SHAREABLE_CLUSTER = "pc-bp1orders0001";
+
+/** A click before hydration is lost: wait for the marker the app sets once it is interactive. */
+export async function hydrated(page: Page) {
+  await expect(page.locator('#app[data-hydrated="true"]')).toBeAttached();
+}
+
+export async function signIn(page: Page, login: string, next?: string) {
+  await page.goto(next ? `/login?next=${encodeURIComponent(next)}` : "/login");
+  await hydrated(page);
+  await page.getByLabel("Sign-in name").fill(login);
+  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
+  await hydrated(page);
+}
+
+export async function openCluster(page: Page, clusterId = SHAREABLE_CLUSTER) {
+  await page.goto(`/clusters/${clusterId}`);
+  await hydrated(page);
+  await expect(page.getByRole("table", { name: "Backup sets" })).toBeVisible();
+}
+
+/** The Data Backups row of a backup set. */
+export function backupRow(page: Page, backupSetId: string) {
+  return page.locator(`tr[data-backup-set="${backupSetId}"]`);
+}
+
+/** Ids of the rows whose Share Backups action is enabled and that are not shared yet, top to bottom. */
+export async function shareableBackupIds(page: Page): Promise<string[]> {
+  const rows = page.locator("tr[data-backup-set]");
+  const ids: string[] = [];
+  for (let i = 0; i < (await rows.count()); i++) {
+    const row = rows.nth(i);
+    const unshared = (await row.getByRole("cell", { name: "-", exact: true }).count()) > 0;
+    if (unshared && (await row.getByRole("button", { name: "Share Backups" }).isEnabled())) {
+      ids.push((await row.getAttribute("data-backup-set"))!);
+    }
+  }
+  return ids;
+}
+
+export async function addPrincipal(page: Page, id: string) {
+  const dialog = page.getByRole("dialog");
+  await dialog.getByLabel("Principal account ID").fill(id);
+  await dialog.getByRole("button", { name: "Add", exact: true }).click();
+  await expect(dialog.getByRole("list", { name: "Selected principals" })).toContainText(id);
+}
+
+/** A share name unique to this run, so repeated runs against one database don't collide. */
+export function uniqueName(prefix: string) {
+  return `${prefix}-${Date.now().toString(36)}`;
+}
+
+export async function shot(page: Page, name: string) {
+  await page.screenshot({ path: `../screenshots/${name}.png`, fullPage: true });
+}

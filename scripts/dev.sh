@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Sets up whatever is missing, then starts the console with demo data on an embedded SQLite file
+# (data/polarshare.db) at http://127.0.0.1:3000, rebuilding on change (cargo-leptos watch).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+export PATH="$HOME/.cargo/bin:$PATH"
+mkdir -p data
+exec cargo leptos watch

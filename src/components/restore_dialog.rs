@@ -1,0 +1,82 @@
+//! Restore Data to New Cluster: a form for the new cluster, created in the principal's own account and
+//! in the backup set's region (its zones are the only ones offered; the server checks it anyway).
+
+use crate::api::{self, types::*};
+use crate::components::error_alert::ErrorAlert;
+use leptos::prelude::*;
+
+#[component]
+pub fn RestoreDialog(
+    backup: IncomingBackupView,
+    #[prop(into)] on_close: Callback<()>,
+    #[prop(into)] on_started: Callback<RestoreJobView>,
+) -> impl IntoView {
+    let zones = zones(&backup.region_id);
+    let name = RwSignal::new(format!("restored-{}", backup.backup_set_id));
+    let spec = RwSignal::new(NODE_SPECS[0].0.to_owned());
+    let zone = RwSignal::new(zones.first().copied().unwrap_or_default().to_owned());
+    let pay_type = RwSignal::new("Postpaid".to_owned());
+    let action = ServerAction::<api::RestoreToNewCluster>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(job)) = action.value().get() {
+            on_started.run(job);
+        }
+    });
+    let backup_set_id = backup.backup_set_id.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        action.dispatch(api::RestoreToNewCluster {
+            request: RestoreRequest {
+                backup_set_id: backup_set_id.clone(),
+                cluster_name: name.get_untracked(),
+                node_spec: spec.get_untracked(),
+                zone_id: zone.get_untracked(),
+                pay_type: pay_type.get_untracked(),
+            },
+        });
+    };
+    let error = move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
+    view! {
+        <div class="modal-backdrop">
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="restore-dialog-title">
+                <div class="modal-header">
+                    <h2 id="restore-dialog-title">"Restore Data to New Cluster"</h2>
+                    <button type="button" class="button button-ghost" aria-label="Close" on:click=move |_| on_close.run(())>"×"</button>
+                </div>
+                <form class="modal-body" on:submit=submit>
+                    <p class="subtle">"From backup set " <span class="mono">{backup.backup_set_id.clone()}</span>
+                        " of account " <span class="mono">{backup.owner_account_id.clone()}</span>
+                        ", into a new cluster of your account in " {backup.region_id.clone()} ". You pay for the new cluster; the owner pays for the backup storage."</p>
+                    <label class="field">
+                        <span>"New cluster name"</span>
+                        <input type="text" maxlength="80" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                    </label>
+                    <label class="field">
+                        <span>"Node specification"</span>
+                        <select on:change=move |ev| spec.set(event_target_value(&ev))>
+                            {NODE_SPECS.iter().map(|(s, cents)| view! {
+                                <option value=*s>{*s} " · " {format!("{:.2}", *cents as f64 / 100.0)} " per month"</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="field">
+                        <span>"Zone"</span>
+                        <select on:change=move |ev| zone.set(event_target_value(&ev))>
+                            {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <fieldset class="field">
+                        <legend>"Billing method"</legend>
+                        <label class="radio"><input type="radio" name="pay_type" checked=move || pay_type.get() == "Postpaid" on:change=move |_| pay_type.set("Postpaid".into())/>"Pay-as-you-go"</label>
+                        <label class="radio"><input type="radio" name="pay_type" checked=move || pay_type.get() == "Prepaid" on:change=move |_| pay_type.set("Prepaid".into())/>"Subscription"</label>
+                    </fieldset>
+                    {error}
+                    <div class="modal-footer">
+                        <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                        <button type="submit" class="button button-primary" disabled=move || action.pending().get()>"Restore"</button>
+                    </div>
+                </form>
+            </div>
+        </div>
+    }
+}

@@ -1,0 +1,208 @@
+//! The life of a share after it is made: invitations answered or expiring, access being revoked on a
+//! schedule, and restores from a shared backup set. Each decision takes `now`; none reads a clock.
+
+use super::{Actor, BackupLock, BackupSetFacts, BackupStatus, Policy, ShareError};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// An invitation's status, as the Resource Sharing API names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum InvitationStatus {
+    Pending,
+    Accepted,
+    Rejected,
+    Expired,
+    Cancelled,
+}
+
+impl InvitationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InvitationStatus::Pending => "Pending",
+            InvitationStatus::Accepted => "Accepted",
+            InvitationStatus::Rejected => "Rejected",
+            InvitationStatus::Expired => "Expired",
+            InvitationStatus::Cancelled => "Cancelled",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Pending, Self::Accepted, Self::Rejected, Self::Expired, Self::Cancelled].into_iter().find(|v| v.as_str() == s)
+    }
+
+    /// What a stored status means at `now`: a pending invitation past its expiry is expired, whether or
+    /// not the sweeper has written that down yet.
+    pub fn at(self, expires_at: OffsetDateTime, now: OffsetDateTime) -> Self {
+        if self == InvitationStatus::Pending && expires_at <= now {
+            InvitationStatus::Expired
+        } else {
+            self
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Accept,
+    Reject,
+}
+
+/// Accepting or rejecting an invitation: allowed only while it is pending and unexpired.
+pub fn answer_invitation(
+    status: InvitationStatus,
+    expires_at: OffsetDateTime,
+    answer: Answer,
+    now: OffsetDateTime,
+) -> Result<InvitationStatus, ShareError> {
+    match status.at(expires_at, now) {
+        InvitationStatus::Pending => Ok(match answer {
+            Answer::Accept => InvitationStatus::Accepted,
+            Answer::Reject => InvitationStatus::Rejected,
+        }),
+        InvitationStatus::Expired => Err(ShareError::InvitationExpired),
+        InvitationStatus::Accepted => Err(ShareError::InvitationAlreadyAccepted),
+        InvitationStatus::Rejected => Err(ShareError::InvitationAlreadyRejected),
+        InvitationStatus::Cancelled => Err(ShareError::InvitationCancelled),
+    }
+}
+
+/// What a principal may do with a backup set shared with it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PrincipalAccess {
+    /// Shared and accepted (or associated directly): visible, and usable to restore.
+    Usable,
+    /// Access is being revoked: still visible until the scheduled task runs, but restore is refused.
+    Revoking,
+}
+
+/// Whether this principal may restore from this shared backup set now. `target_region` is where the
+/// new cluster would be created.
+pub fn check_restore(
+    actor: &Actor,
+    access: PrincipalAccess,
+    backup: &BackupSetFacts,
+    backup_region: &str,
+    target_region: &str,
+    now: OffsetDateTime,
+) -> Result<(), ShareError> {
+    if !actor.holds(Policy::PolardbFullAccess) {
+        return Err(ShareError::MissingPolicy { missing: Policy::PolardbFullAccess.name().to_owned() });
+    }
+    if access == PrincipalAccess::Revoking {
+        return Err(ShareError::AccessBeingRevoked { backup_set: backup.id.to_string() });
+    }
+    if backup_region != target_region {
+        return Err(ShareError::CrossRegionRestore { region: backup_region.to_owned() });
+    }
+    if backup.deleted || backup.status != BackupStatus::Success {
+        return Err(ShareError::BackupSetNotActive { backup_set: backup.id.to_string() });
+    }
+    if backup.expires_at <= now {
+        return Err(ShareError::BackupSetExpired { backup_set: backup.id.to_string() });
+    }
+    // One restore at a time: the backup set is locked while data is read from it.
+    if backup.lock != BackupLock::None {
+        return backup.check_unlocked();
+    }
+    Ok(())
+}
+
+/// A restore job's progress, 0-100, from how long it has run: the simulated copy takes `duration`.
+pub fn restore_progress(started: OffsetDateTime, duration: time::Duration, now: OffsetDateTime) -> u8 {
+    if duration <= time::Duration::ZERO || now >= started + duration {
+        return 100;
+    }
+    let done = (now - started).as_seconds_f64().max(0.0) / duration.as_seconds_f64();
+    (done * 100.0).floor().clamp(0.0, 99.0) as u8
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{AccountId, BackupSetId};
+    use time::macros::datetime;
+    use time::Duration;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
+
+    fn actor(policies: &[Policy]) -> Actor {
+        Actor { account_id: AccountId::parse("1000000000000002").unwrap(), is_root: false, policies: policies.to_vec() }
+    }
+
+    fn backup() -> BackupSetFacts {
+        BackupSetFacts {
+            id: BackupSetId::parse("42").unwrap(),
+            status: BackupStatus::Success,
+            expires_at: NOW + Duration::days(10),
+            lock: BackupLock::None,
+            deleted: false,
+        }
+    }
+
+    #[test]
+    fn a_pending_invitation_can_be_accepted() {
+        assert_eq!(answer_invitation(InvitationStatus::Pending, NOW + Duration::days(1), Answer::Accept, NOW), Ok(InvitationStatus::Accepted));
+    }
+
+    #[test]
+    fn a_pending_invitation_can_be_rejected() {
+        assert_eq!(answer_invitation(InvitationStatus::Pending, NOW + Duration::days(1), Answer::Reject, NOW), Ok(InvitationStatus::Rejected));
+    }
+
+    #[test]
+    fn an_invitation_past_seven_days_is_expired_even_before_the_sweep() {
+        let err = answer_invitation(InvitationStatus::Pending, NOW, Answer::Accept, NOW).unwrap_err();
+        assert_eq!(err.code(), "InvitationStatus.Expired");
+    }
+
+    #[test]
+    fn answering_twice_is_refused() {
+        let exp = NOW + Duration::days(1);
+        assert_eq!(answer_invitation(InvitationStatus::Accepted, exp, Answer::Accept, NOW).unwrap_err().code(), "InvitationStatus.AlreadyAccepted");
+        assert_eq!(answer_invitation(InvitationStatus::Rejected, exp, Answer::Accept, NOW).unwrap_err().code(), "InvitationStatus.AlreadyRejected");
+    }
+
+    #[test]
+    fn an_accepted_invitation_does_not_expire() {
+        assert_eq!(InvitationStatus::Accepted.at(NOW - Duration::days(30), NOW), InvitationStatus::Accepted);
+    }
+
+    #[test]
+    fn a_usable_share_can_be_restored_in_its_region() {
+        assert!(check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &backup(), "cn-hangzhou", "cn-hangzhou", NOW).is_ok());
+    }
+
+    #[test]
+    fn restore_is_refused_while_access_is_being_revoked() {
+        let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Revoking, &backup(), "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
+        assert_eq!(err.code(), "OperationDenied.SharingRevoking");
+        assert!(err.to_string().contains("being revoked"));
+    }
+
+    #[test]
+    fn restore_into_another_region_is_refused() {
+        let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &backup(), "cn-hangzhou", "cn-beijing", NOW).unwrap_err();
+        assert_eq!(err.code(), "OperationDenied.CrossRegionRestore");
+    }
+
+    #[test]
+    fn restore_needs_polardb_full_access() {
+        let err = check_restore(&actor(&[Policy::PolardbReadOnlyAccess]), PrincipalAccess::Usable, &backup(), "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
+        assert!(err.to_string().contains("AliyunPolardbFullAccess"));
+    }
+
+    #[test]
+    fn a_locked_backup_set_cannot_be_restored_from_again() {
+        let b = BackupSetFacts { lock: BackupLock::Restoring, ..backup() };
+        let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &b, "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
+        assert_eq!(err.code(), "OperationDenied.BackupSetLocked");
+    }
+
+    #[test]
+    fn restore_progress_runs_from_zero_to_one_hundred() {
+        let d = Duration::seconds(20);
+        assert_eq!(restore_progress(NOW, d, NOW), 0);
+        assert_eq!(restore_progress(NOW, d, NOW + Duration::seconds(10)), 50);
+        assert_eq!(restore_progress(NOW, d, NOW + Duration::seconds(19)), 95);
+        assert_eq!(restore_progress(NOW, d, NOW + Duration::seconds(20)), 100);
+    }
+}

@@ -1,0 +1,42 @@
+//! Billing: what this account pays. Sharing is free; principals pay for the clusters they restore into;
+//! owners pay for backup storage.
+
+use crate::api;
+use crate::components::{error_alert::ErrorAlert, format, local_time::LocalTime};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+fn money(cents: i64) -> String {
+    format!("¥{}.{:02}", cents / 100, cents % 100)
+}
+
+#[component]
+pub fn BillingPage() -> impl IntoView {
+    let billing = Resource::new(|| (), |_| api::billing());
+    view! {
+        <Title text="Billing"/>
+        <div class="page-header"><h1>"Billing"</h1></div>
+        <p class="subtle">"Sharing backup sets and accepting shares are free. The owner of a backup set pays for its storage; an account that restores from a shared backup set pays for the new cluster."</p>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match billing.await {
+                    Ok(b) => view! {
+                        <dl class="facts">
+                            <div><dt>"Backup storage"</dt><dd>{format::size(b.backup_storage_bytes)}</dd></div>
+                            <div><dt>"Storage cost (beyond 100 GB free)"</dt><dd>{money(b.backup_storage_cents_per_month)} " per month"</dd></div>
+                        </dl>
+                        <table class="data-table" aria-label="Charges">
+                            <thead><tr><th>"Time"</th><th>"Item"</th><th>"Amount per month"</th></tr></thead>
+                            <tbody>
+                                {b.charges.into_iter().map(|c| view! {
+                                    <tr><td><LocalTime iso=c.created_at/></td><td>{c.item}</td><td class="nowrap">{money(c.amount_cents)}</td></tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}

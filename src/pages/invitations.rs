@@ -1,0 +1,79 @@
+//! Resource Management > Resource Sharing > Shared With Me: the invitations sent to this account, with
+//! Accept and Reject.
+
+use crate::api::{self, types::InvitationView};
+use crate::components::{error_alert::ErrorAlert, local_time::LocalTime, region_select::RegionSelect};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn InvitationsPage() -> impl IntoView {
+    let query = use_query_map();
+    let answer = ServerAction::<api::AnswerInvitation>::new();
+    let invitations = Resource::new(
+        move || (query.read().get("region"), answer.version().get()),
+        |(region, _)| api::list_invitations(region),
+    );
+    let error = move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
+    view! {
+        <Title text="Shared With Me"/>
+        <div class="breadcrumb">"Resource Management / Resource Sharing"</div>
+        <div class="page-header"><h1>"Shared With Me"</h1></div>
+        {error}
+        <Transition fallback=|| view! { <p class="loading">"Loading invitations…"</p> }>
+            {move || Suspend::new(async move {
+                match invitations.await {
+                    Ok(list) => {
+                        let empty = list.invitations.is_empty();
+                        view! {
+                            <RegionSelect regions=list.regions selected=list.region_id path="/resource-sharing/invitations"/>
+                            <table class="data-table" aria-label="Invitations">
+                                <thead><tr>
+                                    <th>"Resource Share"</th><th>"Owner UID"</th><th>"Resources"</th>
+                                    <th>"Sent"</th><th>"Expires"</th><th>"Status"</th><th>"Actions"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.invitations.into_iter().map(|i| view! { <InvitationRow invitation=i answer/> }).collect_view()}
+                                </tbody>
+                            </table>
+                            <Show when=move || empty><p class="empty">"No invitations in this region."</p></Show>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn InvitationRow(invitation: InvitationView, answer: ServerAction<api::AnswerInvitation>) -> impl IntoView {
+    let pending = invitation.status == "Pending";
+    let shown_status = if invitation.status == "Accepted" { "Enabled".to_owned() } else { invitation.status.clone() };
+    let status_class = format!("status status-{}", invitation.status.to_lowercase());
+    let id = invitation.invitation_id.clone();
+    let respond = move |accept: bool| {
+        let invitation_id = id.clone();
+        move |_| {
+            answer.dispatch(api::AnswerInvitation { invitation_id: invitation_id.clone(), accept });
+        }
+    };
+    view! {
+        <tr data-invitation=invitation.invitation_id.clone()>
+            <td>{invitation.resource_share_name} <div class="subtle mono">{invitation.resource_share_id}</div></td>
+            <td class="mono">{invitation.sender_account_id}</td>
+            <td class="mono">{invitation.resources.join(", ")}</td>
+            <td><LocalTime iso=invitation.created_at/></td>
+            <td><LocalTime iso=invitation.expires_at/></td>
+            <td><span class=status_class>{shown_status}</span></td>
+            <td class="actions">
+                {pending.then(|| view! {
+                    <button class="link-button" on:click=respond(true)>"Accept"</button>
+                    " "
+                    <button class="link-button" on:click=respond(false)>"Reject"</button>
+                })}
+            </td>
+        </tr>
+    }
+}

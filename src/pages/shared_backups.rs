@@ -1,0 +1,248 @@
+//! Shared Backups: My Shares (what this account shares, with whom) and Shared With Me (what others
+//! share with it, to restore from), plus the progress of this account's restores.
+
+use crate::api::{self, types::*};
+use crate::components::{
+    error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect, restore_dialog::RestoreDialog,
+    share_dialog::ShareDialog,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn SharedBackupsPage() -> impl IntoView {
+    let query = use_query_map();
+    let incoming = move || query.read().get("tab").as_deref() == Some("incoming") || query.read().get("region").is_some();
+    view! {
+        <Title text="Shared Backups"/>
+        <div class="page-header"><h1>"Shared Backups"</h1></div>
+        <div class="tabs" role="tablist">
+            <a role="tab" href="/shared-backups" class="tab" class:tab-active=move || !incoming() aria-selected=move || (!incoming()).to_string()>"My Shares"</a>
+            <a role="tab" href="/shared-backups?tab=incoming" class="tab" class:tab-active=incoming aria-selected=move || incoming().to_string()>"Shared With Me"</a>
+        </div>
+        {move || if incoming() { view! { <SharedWithMeTab/> }.into_any() } else { view! { <MySharesTab/> }.into_any() }}
+    }
+}
+
+/// One row of My Shares: a backup set with at least one principal, through one share.
+struct MyShareRow {
+    backup: SharedResourceView,
+    share: ShareView,
+}
+
+#[component]
+fn MySharesTab() -> impl IntoView {
+    let refresh = RwSignal::new(0u32);
+    let shares = Resource::new(move || refresh.get(), |_| api::list_my_shares());
+    let editing = RwSignal::new(None::<String>);
+    let expanded = RwSignal::new(None::<String>);
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading your shares…"</p> }>
+            {move || Suspend::new(async move {
+                let shares = match shares.await {
+                    Ok(s) => s,
+                    Err(error) => return view! { <ErrorAlert error/> }.into_any(),
+                };
+                // A backup set whose shares have no principal is not shared with anyone: not listed.
+                let rows: Vec<MyShareRow> = shares
+                    .iter()
+                    .filter(|s| s.principals.iter().any(|p| p.status == "Associated"))
+                    .flat_map(|s| s.resources.iter().map(move |r| MyShareRow { backup: r.clone(), share: s.clone() }))
+                    .collect();
+                let empty = rows.is_empty();
+                view! {
+                    <table class="data-table" aria-label="My Shares">
+                        <thead><tr>
+                            <th>"Backup Set ID"</th><th>"Source Cluster"</th><th>"Region"</th><th>"Resource Share"</th>
+                            <th>"Principals"</th><th>"Actions"</th>
+                        </tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|row| {
+                                let key = format!("{}/{}", row.share.resource_share_id, row.backup.backup_set_id);
+                                let key2 = key.clone();
+                                let backup_id = row.backup.backup_set_id.clone();
+                                let active = row.share.principals.iter().filter(|p| p.status == "Associated").count();
+                                let share = row.share.clone();
+                                view! {
+                                    <tr data-backup-set=row.backup.backup_set_id.clone()>
+                                        <td class="mono">{row.backup.backup_set_id.clone()}</td>
+                                        <td><a href=format!("/clusters/{}", row.backup.cluster_id)>{row.backup.cluster_id.clone()}</a></td>
+                                        <td>{row.backup.region_id.clone()}</td>
+                                        <td>{row.share.resource_share_name.clone()} <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
+                                        <td>{active}</td>
+                                        <td class="actions">
+                                            <button class="link-button" on:click=move |_| expanded.update(|e| *e = if e.as_deref() == Some(&key) { None } else { Some(key.clone()) })>"Manage Sharing Relationship"</button>
+                                            " "
+                                            <button class="link-button" on:click=move |_| editing.set(Some(backup_id.clone()))>"Share Backup"</button>
+                                        </td>
+                                    </tr>
+                                    <Show when=move || expanded.get().as_deref() == Some(key2.as_str())>
+                                        <tr class="detail-row"><td colspan="6"><SharingRelationship share=share.clone()/></td></tr>
+                                    </Show>
+                                }
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <Show when=move || empty><p class="empty">"You are not sharing any backup set with a principal."</p></Show>
+                }.into_any()
+            })}
+        </Transition>
+        {move || editing.get().map(|backup_set_id| view! {
+            <ShareDialog backup_set_id on_close=Callback::new(move |_| editing.set(None))
+                on_shared=Callback::new(move |_| { editing.set(None); refresh.update(|n| *n += 1); })/>
+        })}
+    }
+}
+
+/// The resource share and each principal with its state, for one backup set.
+#[component]
+fn SharingRelationship(share: ShareView) -> impl IntoView {
+    view! {
+        <div class="relationship">
+            <p class="subtle">"Resource share " {share.resource_share_name.clone()} " (" {share.resource_share_id.clone()} "), scope: "
+                {format::scope(&share.principal_scope)}</p>
+            <table class="data-table compact" aria-label="Principals">
+                <thead><tr><th>"Principal"</th><th>"Type"</th><th>"Status"</th></tr></thead>
+                <tbody>
+                    {share.principals.into_iter().map(|p| {
+                        let state = match (p.status.as_str(), p.invitation_status.as_deref()) {
+                            ("Disassociating", _) => "Revoking",
+                            (_, Some("Pending")) => "Invited",
+                            (_, Some("Accepted")) => "Accepted",
+                            (_, Some("Rejected")) => "Rejected",
+                            (_, Some("Expired")) => "Expired",
+                            (_, Some("Cancelled")) => "Cancelled",
+                            _ => "Associated",
+                        };
+                        view! { <tr><td class="mono">{p.principal_id}</td><td>{p.principal_type}</td><td>{state}</td></tr> }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </div>
+    }
+}
+
+#[component]
+fn SharedWithMeTab() -> impl IntoView {
+    let query = use_query_map();
+    let refresh = RwSignal::new(0u32);
+    let backups = Resource::new(move || (query.read().get("region"), refresh.get()), |(region, _)| api::list_shared_with_me(region));
+    let jobs = Resource::new(move || refresh.get(), |_| api::list_restore_jobs());
+    let restoring = RwSignal::new(None::<IncomingBackupView>);
+    // While a restore runs, reload every two seconds to show its progress.
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = set_interval_with_handle(
+            move || {
+                let running = jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.iter().any(|j| j.status == "Running"));
+                if running {
+                    refresh.update(|n| *n += 1);
+                }
+            },
+            std::time::Duration::from_secs(2),
+        );
+        if let Ok(handle) = handle {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading shared backup sets…"</p> }>
+            {move || Suspend::new(async move {
+                match backups.await {
+                    Ok(list) => {
+                        let empty = list.backups.is_empty();
+                        view! {
+                            <RegionSelect regions=list.regions selected=list.region_id path="/shared-backups"/>
+                            <table class="data-table" aria-label="Shared With Me">
+                                <thead><tr>
+                                    <th>"Backup Set ID"</th><th>"Owner UID"</th><th>"Source Cluster"</th><th>"Region"</th>
+                                    <th>"Size"</th><th>"Level"</th><th>"Backup Time"</th><th>"Status"</th><th>"Actions"</th>
+                                </tr></thead>
+                                <tbody>
+                                    {list.backups.into_iter().map(|b| view! { <IncomingRow backup=b restoring/> }).collect_view()}
+                                </tbody>
+                            </table>
+                            <Show when=move || empty><p class="empty">"No backup sets are shared with you in this region."</p></Show>
+                        }.into_any()
+                    }
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        <h2 class="section-title">"Restores"</h2>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                match jobs.await {
+                    Ok(jobs) if jobs.is_empty() => view! { <p class="empty">"No restores yet."</p> }.into_any(),
+                    Ok(jobs) => view! { <RestoreJobs jobs/> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || restoring.get().map(|backup| view! {
+            <RestoreDialog backup on_close=Callback::new(move |_| restoring.set(None))
+                on_started=Callback::new(move |_| { restoring.set(None); refresh.update(|n| *n += 1); })/>
+        })}
+    }
+}
+
+#[component]
+fn IncomingRow(backup: IncomingBackupView, restoring: RwSignal<Option<IncomingBackupView>>) -> impl IntoView {
+    let status_class = format!("status status-{}", backup.status.to_lowercase());
+    let revoking = backup.revoking_at.clone();
+    let blocked = backup.restore_blocked.clone();
+    let this = backup.clone();
+    view! {
+        <tr data-backup-set=backup.backup_set_id.clone()>
+            <td class="mono">{backup.backup_set_id.clone()}</td>
+            <td class="mono">{backup.owner_account_id.clone()}</td>
+            <td class="mono">{backup.source_cluster_id.clone()}</td>
+            <td>{backup.region_id.clone()}</td>
+            <td class="nowrap">{format::size(backup.size_bytes)}</td>
+            <td class="nowrap">{backup.level.clone()}</td>
+            <td><LocalTime iso=backup.start_time.clone()/></td>
+            <td>
+                <span class=status_class>{backup.status.clone()}</span>
+                {revoking.map(|at| view! { <div class="revoking">"Being revoked · gone after " <LocalTime iso=at/></div> })}
+            </td>
+            <td>
+                {match blocked {
+                    None => view! { <button class="link-button" on:click=move |_| restoring.set(Some(this.clone()))>"Restore Data to New Cluster"</button> }.into_any(),
+                    Some(reason) => view! {
+                        <button class="link-button" disabled title=reason.message.clone()>"Restore Data to New Cluster"</button>
+                        <div class="reason">{reason.message}</div>
+                    }.into_any(),
+                }}
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn RestoreJobs(jobs: Vec<RestoreJobView>) -> impl IntoView {
+    view! {
+        <table class="data-table" aria-label="Restores">
+            <thead><tr><th>"New Cluster"</th><th>"From Backup Set"</th><th>"Started"</th><th>"Progress"</th><th>"Status"</th></tr></thead>
+            <tbody>
+                {jobs.into_iter().map(|j| {
+                    let status = match j.status.as_str() { "Running" => "Creating", "Succeeded" => "Running", _ => "Failed" };
+                    view! {
+                        <tr data-restore-job=j.restore_job_id.clone()>
+                            <td><a href=format!("/clusters/{}", j.cluster_id)>{j.cluster_name}</a> <div class="subtle mono">{j.cluster_id.clone()}</div></td>
+                            <td class="mono">{j.backup_set_id}</td>
+                            <td><LocalTime iso=j.started_at/></td>
+                            <td>
+                                <div class="progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow=j.progress.to_string() aria-label="Restore progress">
+                                    <div class="progress-bar" style=format!("width: {}%", j.progress)></div>
+                                </div>
+                                <span class="subtle">{j.progress} "%"</span>
+                            </td>
+                            <td><span class=format!("status status-{}", status.to_lowercase())>{status}</span></td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,121 @@
+//! The principal's side: invitations it received, and backup sets shared with it.
+
+use super::Tx;
+use sqlx::{FromRow, SqliteExecutor};
+
+/// The grants an account holds: every (backup set, share) pair whose principal covers the account
+/// (the account itself once it accepted, or directly in directory scope; its directory; or a folder it
+/// sits in at any depth). `?1` is the account.
+const GRANTS: &str = "with recursive ancestor(folder_id) as (
+        select folder_id from rd_member where account_id = ?1
+        union all
+        select f.parent_folder_id from rd_folder f join ancestor a on f.folder_id = a.folder_id
+        where f.parent_folder_id is not null),
+    grant_row as (
+        select sr.backup_set_id, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id,
+               sp.status as principal_status, sp.revoke_at, sr.created_at as shared_at
+        from share_principal sp
+        join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.status = 'Active'
+        join share_resource sr on sr.resource_share_id = rs.resource_share_id
+        where rs.owner_account_id <> ?1 and (
+            (sp.principal_type = 'Account' and sp.principal_id = ?1 and (rs.principal_scope = 'ResourceDirectory'
+               or exists(select 1 from invitation i where i.resource_share_id = rs.resource_share_id
+                         and i.receiver_account_id = ?1 and i.status = 'Accepted')))
+            or (sp.principal_type = 'ResourceDirectory'
+                and sp.principal_id = (select directory_id from rd_member where account_id = ?1))
+            or (sp.principal_type = 'Folder' and sp.principal_id in (select folder_id from ancestor))))";
+
+#[derive(Debug, Clone, FromRow)]
+pub struct IncomingRow {
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub region_id: String,
+    pub owner_account_id: String,
+    pub resource_share_names: String,
+    pub size_bytes: i64,
+    pub level: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub status: String,
+    pub expires_at: String,
+    pub lock_state: String,
+    pub deleted_at: Option<String>,
+    /// 1 when at least one grant is fully associated; 0 when every grant is being revoked.
+    pub usable: bool,
+    pub revoke_at: Option<String>,
+}
+
+fn incoming_sql(filter: &str) -> String {
+    format!(
+        "{GRANTS}
+         select b.backup_set_id, b.cluster_id, b.region_id, g.owner_account_id,
+                group_concat(distinct g.resource_share_name) as resource_share_names,
+                b.size_bytes, b.level, b.start_time, b.end_time, b.status, b.expires_at, b.lock_state, b.deleted_at,
+                max(g.principal_status = 'Associated') as usable, max(g.revoke_at) as revoke_at
+         from grant_row g join backup_set b on b.backup_set_id = g.backup_set_id
+         where b.deleted_at is null {filter}
+         group by b.backup_set_id order by b.start_time desc"
+    )
+}
+
+/// Backup sets shared with `account` in `region`.
+pub async fn shared_with(ex: impl SqliteExecutor<'_>, account: &str, region: &str) -> sqlx::Result<Vec<IncomingRow>> {
+    sqlx::query_as(&incoming_sql("and b.region_id = ?2")).bind(account).bind(region).fetch_all(ex).await
+}
+
+/// One backup set as shared with `account`, if it is.
+pub async fn shared_backup(ex: impl SqliteExecutor<'_>, account: &str, backup_set: &str) -> sqlx::Result<Option<IncomingRow>> {
+    sqlx::query_as(&incoming_sql("and b.backup_set_id = ?2")).bind(account).bind(backup_set).fetch_optional(ex).await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct InvitationRow {
+    pub invitation_id: String,
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub sender_account_id: String,
+    pub receiver_account_id: String,
+    pub status: String,
+    pub created_at: String,
+    pub expires_at: String,
+    /// Comma-separated backup set ids of the share in the requested region.
+    pub resources: Option<String>,
+}
+
+const INVITATION_SELECT: &str = "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id,
+        i.receiver_account_id, i.status, i.created_at, i.expires_at,
+        (select group_concat(sr.backup_set_id) from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
+          where sr.resource_share_id = i.resource_share_id and b.region_id = ?2) as resources
+     from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id";
+
+/// Invitations received by `account` for shares holding a backup set in `region`, newest first.
+pub async fn invitations_for(ex: impl SqliteExecutor<'_>, account: &str, region: &str) -> sqlx::Result<Vec<InvitationRow>> {
+    sqlx::query_as(&format!(
+        "{INVITATION_SELECT} where i.receiver_account_id = ?1
+           and exists(select 1 from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
+                      where sr.resource_share_id = i.resource_share_id and b.region_id = ?2)
+         order by i.created_at desc, i.invitation_id"
+    ))
+    .bind(account)
+    .bind(region)
+    .fetch_all(ex)
+    .await
+}
+
+pub async fn invitation(tx: &mut Tx, invitation_id: &str) -> sqlx::Result<Option<InvitationRow>> {
+    sqlx::query_as(&format!("{INVITATION_SELECT} where i.invitation_id = ?1"))
+        .bind(invitation_id)
+        .bind("")
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn set_invitation_status(tx: &mut Tx, invitation_id: &str, status: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("update invitation set status = ?, updated_at = ? where invitation_id = ?")
+        .bind(status)
+        .bind(now)
+        .bind(invitation_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,30 @@
+//! The system task schedule: revokes access whose delay has passed, expires invitations after 7 days and
+//! finishes restores. State lives in the database, so a restart loses nothing: the first tick after
+//! start applies whatever came due meanwhile.
+
+use super::{db, state::AppState};
+use std::time::Duration;
+
+/// Runs one tick: everything due at the state's clock, in one transaction.
+pub async fn tick(state: &AppState) -> anyhow::Result<db::restores::Tick> {
+    let now = db::ts(state.clock.now());
+    let mut tx = db::begin_write(&state.pool).await?;
+    let done = db::restores::run_due(&mut tx, &now).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
+pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(every);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match tick(&state).await {
+                Ok(done) if done != Default::default() => tracing::info!(?done, "scheduled tasks applied"),
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = ?e, "scheduled tasks failed; retrying on the next tick"),
+            }
+        }
+    })
+}

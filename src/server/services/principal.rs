@@ -1,0 +1,235 @@
+//! The principal's side: invitations to answer, backup sets shared with it, restoring one into a new
+//! cluster, and the billing that follows.
+
+use super::{console, facts};
+use crate::api::types::*;
+use crate::domain::{
+    answer_invitation, check_restore, restore_progress, Answer, BackupSetId, InvitationStatus, Policy, PrincipalAccess,
+    ShareError,
+};
+use crate::error::AppError;
+use crate::server::auth::Identity;
+use crate::server::db::{self, incoming, restores};
+use crate::server::{ids, internal, state::AppState};
+
+fn status_at(row: &incoming::InvitationRow, now: time::OffsetDateTime) -> Result<InvitationStatus, AppError> {
+    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    Ok(status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now))
+}
+
+fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<InvitationView, AppError> {
+    let status = status_at(&row, now)?;
+    Ok(InvitationView {
+        status: status.as_str().to_owned(),
+        resources: row.resources.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+        invitation_id: row.invitation_id,
+        resource_share_id: row.resource_share_id,
+        resource_share_name: row.resource_share_name,
+        sender_account_id: row.sender_account_id,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+    })
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn invitations(state: &AppState, who: &Identity, region: Option<String>) -> Result<InvitationList, AppError> {
+    let (regions, region_id) = console::region_choice(state, region).await?;
+    let now = state.clock.now();
+    let rows = incoming::invitations_for(&state.pool, who.account_id().as_str(), &region_id).await.map_err(internal)?;
+    let invitations = rows.into_iter().map(|r| invitation_view(r, now)).collect::<Result<_, _>>()?;
+    Ok(InvitationList { regions, region_id, invitations })
+}
+
+/// Accepting or rejecting an invitation sent to the signed-in account.
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool) -> Result<InvitationView, AppError> {
+    // Answering acts in Resource Sharing, so it needs that service's full access.
+    if !who.actor.holds(Policy::ResourceCenterFullAccess) {
+        return Err(ShareError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.name().to_owned() }.into());
+    }
+    let id_ok = invitation_id.len() <= 64
+        && invitation_id.strip_prefix("i-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !id_ok {
+        return Err(AppError::invalid("InvalidParameter.ResourceShareInvitationId", "The invitation ID is not valid."));
+    }
+    let now = state.clock.now();
+    let now_s = db::ts(now);
+    let mut tx = db::begin_write(&state.pool).await.map_err(internal)?;
+    let row = incoming::invitation(&mut tx, invitation_id)
+        .await
+        .map_err(internal)?
+        .filter(|r| r.receiver_account_id == who.account_id().as_str())
+        .ok_or(ShareError::InvitationNotFound)?;
+    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    let decided = answer_invitation(
+        status,
+        db::parse_ts(&row.expires_at).map_err(internal)?,
+        if accept { Answer::Accept } else { Answer::Reject },
+        now,
+    )?;
+    incoming::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &now_s).await.map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    tracing::info!(invitation = invitation_id, status = decided.as_str(), "invitation answered");
+    invitation_view(incoming::InvitationRow { status: decided.as_str().to_owned(), ..row }, now)
+}
+
+fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupSetFacts, PrincipalAccess), AppError> {
+    let facts = crate::domain::BackupSetFacts {
+        id: BackupSetId::parse(&row.backup_set_id).map_err(internal)?,
+        status: crate::domain::BackupStatus::parse(&row.status).ok_or_else(AppError::internal)?,
+        expires_at: db::parse_ts(&row.expires_at).map_err(internal)?,
+        lock: facts::lock(&row.lock_state).map_err(internal)?,
+        deleted: row.deleted_at.is_some(),
+    };
+    let access = if row.usable { PrincipalAccess::Usable } else { PrincipalAccess::Revoking };
+    Ok((facts, access))
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<String>) -> Result<IncomingList, AppError> {
+    who.actor.may_view_polardb()?;
+    let (regions, region_id) = console::region_choice(state, region).await?;
+    let now = state.clock.now();
+    let rows = incoming::shared_with(&state.pool, who.account_id().as_str(), &region_id).await.map_err(internal)?;
+    let mut backups = Vec::with_capacity(rows.len());
+    for row in rows {
+        let (facts, access) = incoming_facts(&row)?;
+        let restore_blocked = check_restore(&who.actor, access, &facts, &row.region_id, &row.region_id, now).err().map(AppError::from);
+        backups.push(IncomingBackupView {
+            revoking_at: (access == PrincipalAccess::Revoking).then(|| row.revoke_at.clone()).flatten(),
+            backup_set_id: row.backup_set_id,
+            owner_account_id: row.owner_account_id,
+            source_cluster_id: row.cluster_id,
+            region_id: row.region_id,
+            resource_share_names: row.resource_share_names,
+            size_bytes: row.size_bytes,
+            level: row.level,
+            start_time: row.start_time,
+            status: row.status,
+            lock_state: row.lock_state,
+            restore_blocked,
+        });
+    }
+    Ok(IncomingList { regions, region_id, backups })
+}
+
+/// New cluster names: 2-64 characters, starting with a letter or Chinese character.
+fn check_cluster_name(name: &str) -> Result<(), AppError> {
+    let n = name.chars().count();
+    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || ('\u{4E00}'..='\u{9FFF}').contains(&c));
+    let rest_ok = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') || ('\u{4E00}'..='\u{9FFF}').contains(&c));
+    if (2..=64).contains(&n) && first_ok && rest_ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid(
+            "InvalidParameter.DBClusterDescription",
+            "The cluster name must be 2-64 characters: letters, digits, Chinese characters, '.', '_' or '-', starting with a letter or Chinese character.",
+        ))
+    }
+}
+
+/// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
+#[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) -> Result<RestoreJobView, AppError> {
+    let backup_id = BackupSetId::parse(&request.backup_set_id)?;
+    let name = request.cluster_name.trim().to_owned();
+    check_cluster_name(&name)?;
+    let price = NODE_SPECS
+        .iter()
+        .find(|(spec, _)| *spec == request.node_spec)
+        .map(|(_, price)| *price)
+        .ok_or_else(|| AppError::invalid("InvalidParameter.DBNodeClass", "Choose one of the listed node specifications."))?;
+    if !matches!(request.pay_type.as_str(), "Postpaid" | "Prepaid") {
+        return Err(AppError::invalid("InvalidParameter.PayType", "Choose pay-as-you-go or subscription."));
+    }
+
+    let now = state.clock.now();
+    let now_s = db::ts(now);
+    let me = who.account_id().as_str();
+    let mut tx = db::begin_write(&state.pool).await.map_err(internal)?;
+    let row = incoming::shared_backup(&mut *tx, me, backup_id.as_str())
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ShareError::BackupSetNotFound { backup_set: backup_id.to_string() })?;
+    // The new cluster goes where its zone is; a zone of another region is refused by the region rule.
+    let target_region = region_of_zone(&request.zone_id)
+        .ok_or_else(|| AppError::invalid("InvalidParameter.ZoneId", "Choose one of the listed zones."))?;
+    let (facts, access) = incoming_facts(&row)?;
+    check_restore(&who.actor, access, &facts, &row.region_id, target_region, now)?;
+
+    let job_id = format!("rj-{}", &ids::session_token()[..12]);
+    let cluster_id = format!("pc-{}", &ids::session_token()[..14]);
+    let finishes = db::ts(now + state.settings.restore_duration);
+    restores::start(
+        &mut tx,
+        &restores::NewRestore {
+            job_id: &job_id,
+            cluster_id: &cluster_id,
+            cluster_name: &name,
+            account: me,
+            owner: &row.owner_account_id,
+            region: &row.region_id,
+            zone: &request.zone_id,
+            node_spec: &request.node_spec,
+            pay_type: &request.pay_type,
+            backup_set_id: backup_id.as_str(),
+            now: &now_s,
+            finishes_at: &finishes,
+        },
+    )
+    .await
+    .map_err(internal)?;
+    // The principal pays for what it creates; accepting the share and the restore itself are free.
+    let item = format!("Cluster {cluster_id} ({}, {}) restored from shared backup set {backup_id}", request.node_spec, request.pay_type);
+    restores::charge(&mut tx, me, &item, price, &now_s).await.map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    tracing::info!(cluster = %cluster_id, "restore started");
+    Ok(RestoreJobView {
+        restore_job_id: job_id,
+        backup_set_id: backup_id.to_string(),
+        cluster_id,
+        cluster_name: name,
+        status: "Running".into(),
+        progress: 0,
+        started_at: now_s,
+    })
+}
+
+pub async fn restore_jobs(state: &AppState, who: &Identity) -> Result<Vec<RestoreJobView>, AppError> {
+    let now = state.clock.now();
+    let rows = restores::jobs_of(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
+    rows.into_iter()
+        .map(|r| {
+            let started = db::parse_ts(&r.started_at).map_err(internal)?;
+            let finishes = db::parse_ts(&r.finishes_at).map_err(internal)?;
+            let progress = if r.status == "Running" { restore_progress(started, finishes - started, now).min(99) } else { 100 };
+            Ok(RestoreJobView {
+                restore_job_id: r.restore_job_id,
+                backup_set_id: r.backup_set_id,
+                cluster_id: r.cluster_id,
+                cluster_name: r.cluster_name,
+                status: r.status,
+                progress,
+                started_at: r.started_at,
+            })
+        })
+        .collect()
+}
+
+/// Backup storage beyond this many bytes is billed to the owner.
+const FREE_BACKUP_BYTES: i64 = 100 * 1024 * 1024 * 1024;
+/// Cents per GiB-month of backup storage beyond the free quota.
+const BACKUP_CENTS_PER_GIB_MONTH: i64 = 12;
+
+pub async fn billing(state: &AppState, who: &Identity) -> Result<BillingView, AppError> {
+    let me = who.account_id().as_str();
+    let charges = restores::charges_of(&state.pool, me)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|c| ChargeView { item: c.item, amount_cents: c.amount_cents, created_at: c.created_at })
+        .collect();
+    let bytes = restores::backup_storage_bytes(&state.pool, me).await.map_err(internal)?;
+    let billable_gib = (bytes - FREE_BACKUP_BYTES).max(0) / (1024 * 1024 * 1024);
+    Ok(BillingView { charges, backup_storage_bytes: bytes, backup_storage_cents_per_month: billable_gib * BACKUP_CENTS_PER_GIB_MONTH })
+}

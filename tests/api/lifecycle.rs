@@ -1,0 +1,170 @@
+//! After sharing: invitations, the principal's view, restores, revocation on a schedule.
+
+use crate::helpers::*;
+use http::StatusCode;
+use serde_json::json;
+use time::Duration;
+
+/// The owner shares the first shareable set with `principal`; returns (backup set, share id).
+async fn shared_with(app: &TestApp, principal: &str, scope: &str) -> (String, String) {
+    let cookie = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&cookie, &backup, new_share("partnership", scope, &[principal])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    (backup, r.json["resource_share_id"].as_str().unwrap().to_owned())
+}
+
+async fn invitation_id(app: &TestApp, cookie: &str) -> String {
+    let list = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
+    list.json["invitations"][0]["invitation_id"].as_str().expect("an invitation").to_owned()
+}
+
+async fn incoming(app: &TestApp, cookie: &str) -> Vec<serde_json::Value> {
+    let r = app.form(Some(cookie), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["backups"].as_array().unwrap().clone()
+}
+
+fn restore_request(backup: &str) -> serde_json::Value {
+    json!({ "request": { "backup_set_id": backup, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium",
+                          "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } })
+}
+
+#[tokio::test]
+async fn a_shared_set_is_usable_only_after_the_invitation_is_accepted() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, PARTNER, "AllAccounts").await;
+    let partner = app.sign_in("partner").await;
+    assert!(incoming(&app, &partner).await.is_empty(), "not visible before acceptance");
+    let r = app.json(Some(&partner), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.BackupSet"));
+
+    let id = invitation_id(&app, &partner).await;
+    let r = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["status"], json!("Accepted"));
+    assert_eq!(incoming(&app, &partner).await[0]["backup_set_id"], json!(backup));
+
+    let again = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
+    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "InvitationStatus.AlreadyAccepted"));
+}
+
+#[tokio::test]
+async fn a_rejected_or_expired_invitation_cannot_be_accepted() {
+    let app = TestApp::new().await;
+    shared_with(&app, PARTNER, "AllAccounts").await;
+    let partner = app.sign_in("partner").await;
+    let id = invitation_id(&app, &partner).await;
+    app.clock.advance(Duration::days(7));
+    let partner = app.sign_in("partner").await;
+    let r = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "InvitationStatus.Expired"));
+    assert_eq!(app.tick().await.expired_invitations, 1);
+
+    let app = TestApp::new().await;
+    shared_with(&app, PARTNER, "AllAccounts").await;
+    let partner = app.sign_in("partner").await;
+    let id = invitation_id(&app, &partner).await;
+    assert_eq!(app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=false")).await.status, StatusCode::OK);
+    let r = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
+    assert_eq!(r.code(), "InvitationStatus.AlreadyRejected");
+}
+
+#[tokio::test]
+async fn someone_elses_invitation_does_not_exist_for_you() {
+    let app = TestApp::new().await;
+    shared_with(&app, PARTNER, "AllAccounts").await;
+    let partner = app.sign_in("partner").await;
+    let id = invitation_id(&app, &partner).await;
+    let outsider = app.sign_in("outsider").await;
+    let r = app.form(Some(&outsider), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
+    assert_eq!(r.code(), "EntityNotExists.ResourceShareInvitation");
+}
+
+#[tokio::test]
+async fn a_directory_member_gets_the_set_without_an_invitation() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    assert_eq!(incoming(&app, &member).await[0]["backup_set_id"], json!(backup));
+}
+
+#[tokio::test]
+async fn a_restore_creates_a_cluster_locks_the_set_charges_the_principal_and_finishes_on_schedule() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let cluster = r.json["cluster_id"].as_str().unwrap().to_owned();
+    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and account_id = '{MEMBER}' and status = 'Creating' and region_id = 'cn-hangzhou'")).await, 1);
+    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'Restoring'")).await, 1);
+    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{MEMBER}'")).await, 1);
+    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{OWNER}'")).await, 0, "sharing is free for the owner");
+
+    // While the restore runs, the owner cannot change the share.
+    let owner = app.sign_in("owner").await;
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.BackupSetLocked"));
+
+    app.clock.advance(Duration::seconds(31));
+    assert_eq!(app.tick().await.finished_restores, 1);
+    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Running'")).await, 1);
+    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'")).await, 1);
+    let jobs = app.form(Some(&member), "list_restore_jobs", "").await;
+    assert_eq!(jobs.json[0]["progress"], json!(100));
+}
+
+#[tokio::test]
+async fn restore_into_another_region_is_refused() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    let mut request = restore_request(&backup);
+    request["request"]["zone_id"] = json!("cn-beijing-k");
+    let r = app.json(Some(&member), "restore_to_new_cluster", request).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.CrossRegionRestore"));
+    assert_eq!(app.count("select count(*) from restore_job").await, 0);
+}
+
+#[tokio::test]
+async fn removing_a_principal_refuses_restore_during_the_window_and_removes_access_after_it() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let owner = app.sign_in("owner").await;
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let member = app.sign_in("member").await;
+    let seen = incoming(&app, &member).await;
+    assert_eq!(seen.len(), 1, "still visible during the revocation window");
+    assert_eq!(seen[0]["revoking_at"], json!("2026-11-25T08:10:00Z"));
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.SharingRevoking"));
+    assert!(r.json["message"].as_str().unwrap().contains("being revoked"));
+
+    app.clock.advance(Duration::minutes(9));
+    assert_eq!(app.tick().await.revoked, 0, "not before ten minutes");
+    app.clock.advance(Duration::minutes(1));
+    assert_eq!(app.tick().await.revoked, 1);
+    assert!(incoming(&app, &member).await.is_empty());
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.BackupSet"));
+}
+
+#[tokio::test]
+async fn a_principal_with_read_only_access_cannot_restore() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, PARTNER, "AllAccounts").await;
+    app.exec("update invitation set status = 'Accepted'").await;
+    app.exec(&format!(
+        "insert into identity (account_id, login_name, kind, password_hash, created_at)
+         select account_id, 'reader@harbor', 'ram_user', password_hash, created_at from identity where login_name = 'partner'"
+    ))
+    .await;
+    app.exec("insert into identity_policy (identity_id, policy_name) select identity_id, 'AliyunPolardbReadOnlyAccess' from identity where login_name = 'reader@harbor'").await;
+    let reader = app.sign_in("reader@harbor").await;
+    let r = app.json(Some(&reader), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "Forbidden.RAM"));
+    assert!(r.json["message"].as_str().unwrap().contains("AliyunPolardbFullAccess"));
+}
