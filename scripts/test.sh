@@ -13,7 +13,7 @@ cargo test --features ssr 2>&1 | tee "$log/cargo.txt"
 echo "== Playwright end-to-end tests (release build)"
 db_dir=$(mktemp -d)
 # A fresh database per run; a short revocation delay so the revocation flow runs in seconds.
-POLARSHARE_DB="$db_dir/e2e.db" POLARSHARE_REVOCATION_DELAY_SECS=5 \
+POLARSHARE_DB="$db_dir/e2e.db" POLARSHARE_REVOCATION_DELAY_SECS=5 POLARSHARE_RESTORE_SECS=6 \
   cargo leptos end-to-end --release 2>&1 | tee "$log/e2e.txt"
 rm -rf "$db_dir"
 

@@ -1,0 +1,152 @@
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import {
+  MEMBER, PARTNER, addPrincipal, backupRow, hydrated, openCluster, shareableBackupIds, shot, signIn, uniqueName,
+} from "./helpers";
+
+/** A second, separate browser session signed in as `login`. */
+async function session(browser: Browser, login: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, login);
+  return page;
+}
+
+/** The owner shares an unshared backup set of orders-prod through a new share; returns its id and the share name. */
+async function ownerShares(owner: Page, principal: string, scope: "All Accounts" | "Objects Within Resource Directory") {
+  await openCluster(owner);
+  const [id] = await shareableBackupIds(owner);
+  await backupRow(owner, id).getByRole("button", { name: "Share Backups" }).click();
+  const dialog = owner.getByRole("dialog");
+  const name = uniqueName("flow");
+  await dialog.getByLabel("Resource Share Name").fill(name);
+  await dialog.getByLabel(scope).check();
+  await addPrincipal(owner, principal);
+  await dialog.getByRole("button", { name: "OK" }).click();
+  await expect(dialog).toBeHidden();
+  return { id, name };
+}
+
+async function openSharedWithMe(page: Page) {
+  await page.goto("/shared-backups?tab=incoming");
+  await hydrated(page);
+  await expect(page.getByRole("table", { name: "Shared With Me" })).toBeVisible();
+}
+
+test("share -> accept -> restore -> revoke, as owner and partner", async ({ page: owner, browser }) => {
+  test.setTimeout(120_000);
+  await signIn(owner, "owner");
+  const { id, name } = await ownerShares(owner, PARTNER, "All Accounts");
+
+  const partner = await session(browser, "partner");
+  await openSharedWithMe(partner);
+  await expect(backupRow(partner, id)).toHaveCount(0); // not usable before accepting
+
+  await partner.goto("/resource-sharing/invitations");
+  await hydrated(partner);
+  const invitation = partner.getByRole("row").filter({ hasText: name });
+  await expect(invitation).toContainText("Pending");
+  await shot(partner, "invitations");
+  await invitation.getByRole("button", { name: "Accept" }).click();
+  await expect(invitation).toContainText("Enabled");
+
+  await openSharedWithMe(partner);
+  await backupRow(partner, id).getByRole("button", { name: "Restore Data to New Cluster" }).click();
+  const dialog = partner.getByRole("dialog");
+  await dialog.getByLabel("New cluster name").fill("partner-copy");
+  await shot(partner, "restore-dialog");
+  await dialog.getByRole("button", { name: "Restore" }).click();
+  await expect(dialog).toBeHidden();
+  const job = partner.getByRole("table", { name: "Restores" }).getByRole("row").filter({ hasText: "partner-copy" });
+  await expect(job).toContainText("Creating");
+  await shot(partner, "restore-running");
+
+  // While the restore runs the backup set is locked: the owner cannot change its sharing.
+  await owner.goto("/shared-backups");
+  await hydrated(owner);
+  await backupRow(owner, id).getByRole("button", { name: "Share Backup" }).click();
+  const ownerDialog = owner.getByRole("dialog");
+  await ownerDialog.getByLabel("Select from existing resource shares").check();
+  const picker = ownerDialog.getByLabel("Select Resource Share");
+  await picker.selectOption((await picker.locator("option", { hasText: name }).getAttribute("value"))!);
+  await ownerDialog.getByLabel("Edit Principals").check();
+  await ownerDialog.getByRole("button", { name: `Remove ${PARTNER}` }).click();
+  await ownerDialog.getByRole("button", { name: "OK" }).click();
+  await expect(ownerDialog.getByRole("alert")).toContainText("locked while data is being restored");
+  await ownerDialog.getByRole("button", { name: "Cancel" }).click();
+
+  // The restore finishes on its own and the progress reaches 100%.
+  await expect(job).toContainText("Running", { timeout: 30_000 });
+  await expect(job.getByRole("progressbar")).toHaveAttribute("aria-valuenow", "100");
+  await shot(partner, "restore-done");
+
+  // Now the owner removes the partner: revocation is scheduled.
+  await owner.reload();
+  await hydrated(owner);
+  await backupRow(owner, id).getByRole("button", { name: "Share Backup" }).click();
+  await ownerDialog.getByLabel("Select from existing resource shares").check();
+  await picker.selectOption((await picker.locator("option", { hasText: name }).getAttribute("value"))!);
+  await ownerDialog.getByLabel("Edit Principals").check();
+  await ownerDialog.getByRole("button", { name: `Remove ${PARTNER}` }).click();
+  await ownerDialog.getByRole("button", { name: "OK" }).click();
+  await expect(ownerDialog).toBeHidden();
+
+  // During the window the partner still sees the set, marked, and restore is refused with the reason.
+  await openSharedWithMe(partner);
+  const row = backupRow(partner, id);
+  await expect(row).toContainText("Being revoked");
+  await expect(row.getByRole("button", { name: "Restore Data to New Cluster" })).toBeDisabled();
+  await expect(row).toContainText("is being revoked by its owner");
+  await shot(partner, "revoking");
+  // The server refuses too, whatever the page shows.
+  const refused = await partner.request.post("/api/restore_to_new_cluster", {
+    data: { request: { backup_set_id: id, cluster_name: "sneaky", node_spec: "polar.mysql.x4.medium", zone_id: "cn-hangzhou-h", pay_type: "Postpaid" } },
+  });
+  expect(refused.status()).toBe(409);
+  expect((await refused.json()).code).toBe("OperationDenied.SharingRevoking");
+
+  // After the (test-configured) revocation delay the set is gone.
+  await expect(async () => {
+    await openSharedWithMe(partner);
+    await expect(backupRow(partner, id)).toHaveCount(0);
+  }).toPass({ timeout: 30_000 });
+
+  // The partner was charged for its cluster.
+  await partner.goto("/billing");
+  await hydrated(partner);
+  await expect(partner.getByRole("table", { name: "Charges" })).toContainText("restored from shared backup set");
+  await partner.context().close();
+});
+
+test("a rejected invitation gives no access", async ({ page: owner, browser }) => {
+  await signIn(owner, "owner");
+  const { id, name } = await ownerShares(owner, "1000000000000007", "All Accounts");
+  const outsider = await session(browser, "outsider");
+  await outsider.goto("/resource-sharing/invitations");
+  await hydrated(outsider);
+  const invitation = outsider.getByRole("row").filter({ hasText: name });
+  await invitation.getByRole("button", { name: "Reject" }).click();
+  await expect(invitation).toContainText("Rejected");
+  await expect(invitation.getByRole("button", { name: "Accept" })).toHaveCount(0);
+  await openSharedWithMe(outsider);
+  await expect(backupRow(outsider, id)).toHaveCount(0);
+  await outsider.context().close();
+});
+
+test("a member of the resource directory gets the set without an invitation", async ({ page: owner, browser }) => {
+  await signIn(owner, "owner");
+  const { id } = await ownerShares(owner, MEMBER, "Objects Within Resource Directory");
+  const member = await session(browser, "member");
+  await openSharedWithMe(member);
+  await expect(backupRow(member, id)).toBeVisible();
+  await shot(member, "shared-with-me");
+  await member.context().close();
+
+  // And the owner's My Shares tab lists it with its principal.
+  await owner.goto("/shared-backups");
+  await hydrated(owner);
+  const mine = backupRow(owner, id).first();
+  await expect(mine).toBeVisible();
+  await mine.getByRole("button", { name: "Manage Sharing Relationship" }).click();
+  await expect(owner.getByRole("table", { name: "Principals" }).first()).toContainText(MEMBER);
+  await shot(owner, "my-shares");
+});
