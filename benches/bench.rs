@@ -45,6 +45,7 @@ async fn main() -> anyhow::Result<()> {
         pool,
         clock,
         settings: Settings::default(),
+        write_gate: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

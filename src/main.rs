@@ -38,6 +38,7 @@ async fn main() -> anyhow::Result<()> {
             restore_duration: time::Duration::seconds(config.restore_secs.max(1)),
             secure_cookies: config.secure_cookies,
         },
+        write_gate: Default::default(),
     };
 
     // Revocations, invitation expiry and restore completion: whatever fell due while the server was

@@ -1,7 +1,7 @@
 //! Sign-in: argon2 password hashes, database-backed sessions and the identity behind a request.
 
 use super::{db, ids, internal, state::AppState};
-use crate::domain::{AccountId, Actor, ErrorKind, Policy, Site};
+use crate::domain::{AccountId, Actor, ErrorKind, OwnerFacts, Policy, Site};
 use crate::error::AppError;
 use anyhow::Context;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -55,6 +55,8 @@ pub struct Identity {
     pub kind: IdentityKind,
     pub account_name: String,
     pub site: Site,
+    /// The signed-in account's facts as of this request (sharing decisions re-read them in their transaction).
+    pub account: OwnerFacts,
     pub actor: Actor,
 }
 
@@ -103,7 +105,7 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str) -> Result<St
 
     let token = ids::session_token();
     let now = state.clock.now();
-    let mut tx = db::begin_write(&state.pool).await.map_err(internal)?;
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
     db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
         .await
         .map_err(internal)?;
@@ -126,19 +128,22 @@ pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
         return Ok(None);
     };
     let kind = IdentityKind::parse(&row.kind);
-    let policies = db::accounts::policies(&state.pool, row.identity_id)
-        .await
-        .map_err(internal)?
-        .iter()
-        .filter_map(|p| Policy::parse(p))
-        .collect();
+    let policies = row.policies.as_deref().unwrap_or("").split(',').filter_map(Policy::parse).collect();
     let account_id = AccountId::parse(&row.account_id).context("stored account id").map_err(internal)?;
+    let site = Site::parse(&row.site).context("stored site").map_err(internal)?;
     Ok(Some(Identity {
         identity_id: row.identity_id,
         login_name: row.login_name,
         kind,
         account_name: row.display_name,
-        site: Site::parse(&row.site).unwrap_or(Site::China),
+        site,
+        account: OwnerFacts {
+            account_id: account_id.clone(),
+            site,
+            beta_enabled: row.beta_enabled,
+            share_quota: u32::try_from(row.share_quota).context("stored quota").map_err(internal)?,
+            directory_id: row.directory_id,
+        },
         actor: Actor { account_id, is_root: kind == IdentityKind::Root, policies },
     }))
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 /// Runs one tick: everything due at the state's clock, in one transaction.
 pub async fn tick(state: &AppState) -> anyhow::Result<db::restores::Tick> {
     let now = db::ts(state.clock.now());
-    let mut tx = db::begin_write(&state.pool).await?;
+    let (_turn, mut tx) = state.begin_write().await?;
     let done = db::restores::run_due(&mut tx, &now).await?;
     tx.commit().await?;
     Ok(done)

@@ -26,4 +26,12 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub clock: Clock,
     pub settings: Settings,
+    pub write_gate: super::db::WriteGate,
+}
+
+impl AppState {
+    /// Starts a write transaction in this process's turn; keep the returned turn until the commit.
+    pub async fn begin_write(&self) -> anyhow::Result<(super::db::WriteTurn, super::db::Tx)> {
+        self.write_gate.begin(&self.pool).await
+    }
 }

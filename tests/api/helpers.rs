@@ -46,6 +46,7 @@ impl TestApp {
             pool: pool.clone(),
             clock: clock.clone(),
             settings: Settings::default(),
+            write_gate: Default::default(),
         };
         TestApp { router: router(state.clone()), state, pool, clock, _dir: dir }
     }

@@ -41,14 +41,7 @@ pub async fn identity_by_login(ex: impl SqliteExecutor<'_>, login: &str) -> sqlx
         .await
 }
 
-pub async fn policies(ex: impl SqliteExecutor<'_>, identity_id: i64) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar("select policy_name from identity_policy where identity_id = ? order by policy_name")
-        .bind(identity_id)
-        .fetch_all(ex)
-        .await
-}
-
-/// The identity behind a live session, with its account's display name and site.
+/// The identity behind a live session, with its policies and its account: one query per request.
 #[derive(Debug, Clone, FromRow)]
 pub struct SessionIdentityRow {
     pub identity_id: i64,
@@ -57,6 +50,11 @@ pub struct SessionIdentityRow {
     pub kind: String,
     pub display_name: String,
     pub site: String,
+    pub beta_enabled: bool,
+    pub share_quota: i64,
+    pub directory_id: Option<String>,
+    /// Comma-separated policy names.
+    pub policies: Option<String>,
 }
 
 pub async fn session_identity(
@@ -65,9 +63,12 @@ pub async fn session_identity(
     now: &str,
 ) -> sqlx::Result<Option<SessionIdentityRow>> {
     sqlx::query_as(
-        "select i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site
+        "select i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site, a.beta_enabled,
+                a.share_quota, m.directory_id,
+                (select group_concat(p.policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies
          from session s join identity i on i.identity_id = s.identity_id
          join account a on a.account_id = i.account_id
+         left join rd_member m on m.account_id = a.account_id
          where s.session_digest = ? and s.expires_at > ?",
     )
     .bind(digest)

@@ -70,6 +70,8 @@ pub struct BackupSetRow {
     pub deleted_at: Option<String>,
     /// Distinct principals currently associated with the set through any live share.
     pub principal_count: i64,
+    /// In a page query: how many live backup sets the cluster has in all.
+    pub total: i64,
 }
 
 /// Principals count once per backup set however many shares name them; principals being revoked have
@@ -91,7 +93,7 @@ pub async fn backup_sets_page(
     offset: i64,
 ) -> sqlx::Result<Vec<BackupSetRow>> {
     sqlx::query_as(&format!(
-        "select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count
+        "select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count, count(*) over () as total
          from backup_set b where b.cluster_id = ? and b.deleted_at is null
          order by b.start_time desc, b.backup_set_id desc limit ? offset ?"
     ))
@@ -111,7 +113,7 @@ pub async fn backup_set_count(ex: impl SqliteExecutor<'_>, cluster_id: &str) -> 
 
 pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sqlx::Result<Option<BackupSetRow>> {
     sqlx::query_as(&format!(
-        "select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count from backup_set b where b.backup_set_id = ?"
+        "select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count, 1 as total from backup_set b where b.backup_set_id = ?"
     ))
     .bind(backup_set_id)
     .fetch_optional(ex)

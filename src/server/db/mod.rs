@@ -18,6 +18,23 @@ use time::OffsetDateTime;
 
 pub type Tx = Transaction<'static, Sqlite>;
 
+/// This process's writers take turns here, first come first served, before asking SQLite for its write
+/// lock. Without it, waiting writers sit in SQLite's busy handler, which sleeps in growing steps (up to
+/// 100 ms) and turns a short queue into long tail latencies. Other processes are still kept out by
+/// SQLite's own lock and busy timeout.
+#[derive(Clone, Debug, Default)]
+pub struct WriteGate(std::sync::Arc<tokio::sync::Mutex<()>>);
+
+/// Holding this is this process's turn to write.
+pub type WriteTurn = tokio::sync::OwnedMutexGuard<()>;
+
+impl WriteGate {
+    pub async fn begin(&self, pool: &SqlitePool) -> anyhow::Result<(WriteTurn, Tx)> {
+        let turn = self.0.clone().lock_owned().await;
+        Ok((turn, begin_write(pool).await?))
+    }
+}
+
 /// Opens (creating if needed) the database file and runs pending migrations.
 pub async fn connect(path: &str) -> anyhow::Result<SqlitePool> {
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))

@@ -96,16 +96,15 @@ pub async fn cluster_backups(
     let cluster = own_cluster(state, who, cluster_id).await?;
     let now = state.clock.now();
     let page = page.clamp(1, 100_000);
-    let owner = accounts::account(&state.pool, who.account_id().as_str())
-        .await
-        .map_err(internal)?
-        .ok_or_else(AppError::unauthenticated)?;
-    let owner = facts::owner(&owner).map_err(internal)?;
     let cluster_facts = facts::cluster(&cluster).map_err(internal)?;
     let rows = clusters::backup_sets_page(&state.pool, &cluster.cluster_id, BACKUP_PAGE_SIZE, (page - 1) * BACKUP_PAGE_SIZE)
         .await
         .map_err(internal)?;
-    let total = clusters::backup_set_count(&state.pool, &cluster.cluster_id).await.map_err(internal)?;
+    // The page query carries the total; a page past the end has no rows to carry it.
+    let total = match rows.first() {
+        Some(r) => r.total,
+        None => clusters::backup_set_count(&state.pool, &cluster.cluster_id).await.map_err(internal)?,
+    };
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let share_blocked = shareability(&cluster_facts, &facts::backup_set(&row).map_err(internal)?, now)
@@ -132,7 +131,7 @@ pub async fn cluster_backups(
         total,
         page,
         page_size: BACKUP_PAGE_SIZE,
-        sharing_blocked: check_may_manage_shares(&who.actor, &owner).err().map(AppError::from),
+        sharing_blocked: check_may_manage_shares(&who.actor, &who.account).err().map(AppError::from),
     })
 }
 
@@ -175,12 +174,8 @@ pub async fn my_shares(state: &AppState, who: &Identity) -> Result<Vec<ShareView
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn share_dialog(state: &AppState, who: &Identity) -> Result<ShareDialogData, AppError> {
     let shares = my_shares(state, who).await?;
-    let account = accounts::account(&state.pool, who.account_id().as_str())
-        .await
-        .map_err(internal)?
-        .ok_or_else(AppError::unauthenticated)?;
-    let directory_objects = match &account.directory_id {
-        Some(rd) => accounts::directory_objects(&state.pool, rd, &account.account_id)
+    let directory_objects = match &who.account.directory_id {
+        Some(rd) => accounts::directory_objects(&state.pool, rd, who.account_id().as_str())
             .await
             .map_err(internal)?
             .into_iter()

@@ -54,7 +54,7 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
     }
     let now = state.clock.now();
     let now_s = db::ts(now);
-    let mut tx = db::begin_write(&state.pool).await.map_err(internal)?;
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
     let row = incoming::invitation(&mut tx, invitation_id)
         .await
         .map_err(internal)?
@@ -146,7 +146,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
     let now = state.clock.now();
     let now_s = db::ts(now);
     let me = who.account_id().as_str();
-    let mut tx = db::begin_write(&state.pool).await.map_err(internal)?;
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
     let row = incoming::shared_backup(&mut *tx, me, backup_id.as_str())
         .await
         .map_err(internal)?

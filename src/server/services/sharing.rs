@@ -31,7 +31,7 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
 
     let now = state.clock.now();
     let now_s = db::ts(now);
-    let mut tx = db::begin_write(&state.pool).await.map_err(internal)?;
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
     let me = who.account_id().as_str();
 
     let owner_row = accounts::account(&mut *tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
