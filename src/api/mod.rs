@@ -158,3 +158,27 @@ pub async fn billing() -> Result<BillingView, AppError> {
     let (state, who) = ssr::signed_in().await?;
     ssr::respond(principal::billing(&state, &who).await)
 }
+
+/// Deletes one of the owner's backup sets; principals lose it through the scheduled revocation.
+#[server(prefix = "/api", endpoint = "delete_backup_set")]
+pub async fn delete_backup_set(backup_set_id: String) -> Result<(), AppError> {
+    use crate::server::services::owner;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(owner::delete_backup_set(&state, &who, &backup_set_id).await)
+}
+
+/// Starts converting a level-1 backup set to level-2; the set is locked until it finishes.
+#[server(prefix = "/api", endpoint = "convert_backup_level")]
+pub async fn convert_backup_level(backup_set_id: String) -> Result<(), AppError> {
+    use crate::server::services::owner;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(owner::convert_level(&state, &who, &backup_set_id).await)
+}
+
+/// Releases a cluster to the recycle bin; shares of its backup sets are revoked on schedule.
+#[server(prefix = "/api", endpoint = "release_cluster")]
+pub async fn release_cluster(cluster_id: String) -> Result<(), AppError> {
+    use crate::server::services::owner;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(owner::release_cluster(&state, &who, &cluster_id).await)
+}

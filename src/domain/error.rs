@@ -101,6 +101,12 @@ pub enum ShareError {
     AccessBeingRevoked { backup_set: String },
     #[error("The backup set is in {region}: a shared backup set can be restored only in its own region.")]
     CrossRegionRestore { region: String },
+    #[error("Backup set {backup_set} was shared with your account: it is read-only, only its owner can change or delete it.")]
+    SharedReadOnly { backup_set: String },
+    #[error("Backup set {backup_set} is already a level-2 backup.")]
+    NotLevelOne { backup_set: String },
+    #[error("The cluster is already in the recycle bin.")]
+    ClusterAlreadyReleased,
 }
 
 impl ShareError {
@@ -141,13 +147,16 @@ impl ShareError {
             InvitationNotFound => "EntityNotExists.ResourceShareInvitation",
             AccessBeingRevoked { .. } => "OperationDenied.SharingRevoking",
             CrossRegionRestore { .. } => "OperationDenied.CrossRegionRestore",
+            SharedReadOnly { .. } => "OperationDenied.SharedBackupReadOnly",
+            NotLevelOne { .. } => "OperationDenied.BackupLevel",
+            ClusterAlreadyReleased => "OperationDenied.ClusterStatus",
         }
     }
 
     pub fn kind(&self) -> ErrorKind {
         use ShareError::*;
         match self {
-            BetaNotEnabled | MissingPolicy { .. } | ReShare { .. } => ErrorKind::Forbidden,
+            BetaNotEnabled | MissingPolicy { .. } | ReShare { .. } | SharedReadOnly { .. } => ErrorKind::Forbidden,
             BackupSetNotFound { .. } | ShareNotFound => ErrorKind::NotFound,
             NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) => ErrorKind::Invalid,
             _ => ErrorKind::Conflict,

@@ -106,6 +106,33 @@ pub fn check_restore(
     Ok(())
 }
 
+/// Deleting a backup set: not while it is locked (a restore reads it, or its level is being converted).
+pub fn check_delete_backup(backup: &BackupSetFacts) -> Result<(), ShareError> {
+    if backup.deleted {
+        return Err(ShareError::BackupSetNotFound { backup_set: backup.id.to_string() });
+    }
+    backup.check_unlocked()
+}
+
+/// Converting a level-1 backup set to level-2: only a successful, unlocked level-1 set.
+pub fn check_level_conversion(backup: &BackupSetFacts, level: &str) -> Result<(), ShareError> {
+    if backup.deleted || backup.status != BackupStatus::Success {
+        return Err(ShareError::BackupSetNotActive { backup_set: backup.id.to_string() });
+    }
+    if level != "Level-1" {
+        return Err(ShareError::NotLevelOne { backup_set: backup.id.to_string() });
+    }
+    backup.check_unlocked()
+}
+
+/// Releasing a cluster (to the recycle bin): not twice, and not while any of its backup sets is locked.
+pub fn check_release_cluster(status: super::ClusterStatus, locks: &[(super::BackupSetId, BackupLock)]) -> Result<(), ShareError> {
+    if status == super::ClusterStatus::Recycled {
+        return Err(ShareError::ClusterAlreadyReleased);
+    }
+    locks.iter().try_for_each(|(id, lock)| super::check_unlocked(id, *lock))
+}
+
 /// A restore job's progress, 0-100, from how long it has run: the simulated copy takes `duration`.
 pub fn restore_progress(started: OffsetDateTime, duration: time::Duration, now: OffsetDateTime) -> u8 {
     if duration <= time::Duration::ZERO || now >= started + duration {
@@ -195,6 +222,28 @@ mod tests {
         let b = BackupSetFacts { lock: BackupLock::Restoring, ..backup() };
         let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &b, "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
         assert_eq!(err.code(), "OperationDenied.BackupSetLocked");
+    }
+
+    #[test]
+    fn a_locked_backup_set_cannot_be_deleted() {
+        let b = BackupSetFacts { lock: BackupLock::Restoring, ..backup() };
+        assert_eq!(check_delete_backup(&b).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        assert!(check_delete_backup(&backup()).is_ok());
+    }
+
+    #[test]
+    fn only_a_level_1_set_can_be_converted() {
+        assert!(check_level_conversion(&backup(), "Level-1").is_ok());
+        assert_eq!(check_level_conversion(&backup(), "Level-2").unwrap_err().code(), "OperationDenied.BackupLevel");
+    }
+
+    #[test]
+    fn a_cluster_with_a_set_being_restored_from_cannot_be_released() {
+        use crate::domain::ClusterStatus;
+        let locks = [(BackupSetId::parse("42").unwrap(), BackupLock::Restoring)];
+        assert_eq!(check_release_cluster(ClusterStatus::Running, &locks).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        assert!(check_release_cluster(ClusterStatus::Running, &[]).is_ok());
+        assert_eq!(check_release_cluster(ClusterStatus::Recycled, &[]).unwrap_err().code(), "OperationDenied.ClusterStatus");
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub use error::{ErrorKind, ShareError};
 pub use ids::{
     AccountId, BackupSetId, ClusterId, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
 };
-pub use lifecycle::{answer_invitation, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess};
+pub use lifecycle::{answer_invitation, check_delete_backup, check_level_conversion, check_release_cluster, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess};
 pub use permission::{Actor, Policy};
 pub use rules::{
     check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, shareability, BackupLock,

@@ -50,6 +50,15 @@ impl Actor {
         }
     }
 
+    /// Deleting backup sets, converting their level and releasing clusters need PolarDB full access.
+    pub fn may_change_polardb(&self) -> Result<(), ShareError> {
+        if self.holds(Policy::PolardbFullAccess) {
+            Ok(())
+        } else {
+            Err(ShareError::MissingPolicy { missing: Policy::PolardbFullAccess.name().to_owned() })
+        }
+    }
+
     /// Sharing, modifying or cancelling a share needs administrator permissions on both PolarDB and
     /// Resource Sharing. The refusal names every policy that is missing.
     pub fn may_change_sharing(&self) -> Result<(), ShareError> {

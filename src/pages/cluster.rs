@@ -16,9 +16,10 @@ pub fn ClusterPage() -> impl IntoView {
     let page = move || query.read().get("page").and_then(|p| p.parse::<i64>().ok()).unwrap_or(1);
     // Bumped after a successful share so the table reloads.
     let refresh = RwSignal::new(0u32);
+    let actions = OwnerActions::new();
     let backups = Resource::new(
-        move || (cluster_id(), page(), refresh.get()),
-        |(cluster_id, page, _)| api::list_backup_sets(cluster_id, page),
+        move || (cluster_id(), page(), refresh.get(), actions.version()),
+        |(cluster_id, page, _, _)| api::list_backup_sets(cluster_id, page),
     );
     let sharing = RwSignal::new(None::<String>);
     let notice = RwSignal::new(None::<String>);
@@ -36,7 +37,11 @@ pub fn ClusterPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading backup sets…"</p> }>
             {move || Suspend::new(async move {
                 match backups.await {
-                    Ok(data) => view! { <ClusterHeader data=data.clone()/> <DataBackupsTab data sharing/> }.into_any(),
+                    Ok(data) => view! {
+                        <ClusterHeader data=data.clone() actions/>
+                        {actions.error()}
+                        <DataBackupsTab data sharing actions/>
+                    }.into_any(),
                     Err(error) => view! {
                         <Title text="Cluster"/>
                         <div class="page-header"><h1>"Cluster"</h1></div>
@@ -58,14 +63,63 @@ pub fn ClusterPage() -> impl IntoView {
     }
 }
 
+/// The owner's actions that end or pause sharing: delete a backup set, convert its level, release the
+/// cluster. Each asks for confirmation first; the server decides.
+#[derive(Clone, Copy)]
+struct OwnerActions {
+    delete: ServerAction<api::DeleteBackupSet>,
+    convert: ServerAction<api::ConvertBackupLevel>,
+    release: ServerAction<api::ReleaseCluster>,
+}
+
+impl OwnerActions {
+    fn new() -> Self {
+        OwnerActions { delete: ServerAction::new(), convert: ServerAction::new(), release: ServerAction::new() }
+    }
+
+    /// Changes whenever any action finishes, so the table reloads.
+    fn version(&self) -> usize {
+        self.delete.version().get() + self.convert.version().get() + self.release.version().get()
+    }
+
+    fn error(self) -> impl IntoView {
+        move || {
+            [self.delete.value().get(), self.convert.value().get(), self.release.value().get()]
+                .into_iter()
+                .flatten()
+                .find_map(Result::err)
+                .map(|error| view! { <ErrorAlert error/> })
+        }
+    }
+}
+
+/// Asks the browser for confirmation; on the server (no JS) there is nothing to ask.
+fn confirmed(question: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    return leptos::prelude::window().confirm_with_message(question).unwrap_or(false);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = question;
+        false
+    }
+}
+
 #[component]
-fn ClusterHeader(data: BackupSetPage) -> impl IntoView {
+fn ClusterHeader(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
     let c = data.cluster;
+    let id = c.cluster_id.clone();
+    let release = move |_| {
+        if confirmed("Release this cluster? It moves to the recycle bin, and every share of its backup sets is revoked.") {
+            actions.release.dispatch(api::ReleaseCluster { cluster_id: id.clone() });
+        }
+    };
+    let released = c.status == "Recycled";
     view! {
         <Title text=c.cluster_name.clone()/>
         <div class="breadcrumb"><a href=format!("/clusters?region={}", c.region_id)>"Clusters"</a> " / " {c.cluster_id.clone()}</div>
         <div class="page-header">
             <h1>{c.cluster_name.clone()} <span class="subtle">" " {c.cluster_id.clone()}</span></h1>
+            {(!released).then(|| view! { <button class="button" on:click=release>"Release cluster"</button> })}
         </div>
         <dl class="facts">
             <div><dt>"Region"</dt><dd>{c.region_id}</dd></div>
@@ -82,14 +136,14 @@ fn ClusterHeader(data: BackupSetPage) -> impl IntoView {
 }
 
 #[component]
-fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>) -> impl IntoView {
+fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>, actions: OwnerActions) -> impl IntoView {
     let pages = (data.total + data.page_size - 1) / data.page_size;
     let cluster_id = data.cluster.cluster_id.clone();
     let account_block = data.sharing_blocked.clone();
     let rows = data
         .items
         .into_iter()
-        .map(|b| view! { <BackupRow backup=b account_block=account_block.clone() sharing/> })
+        .map(|b| view! { <BackupRow backup=b account_block=account_block.clone() sharing actions/> })
         .collect_view();
     let page_link = move |p: i64| format!("/clusters/{cluster_id}?page={p}");
     view! {
@@ -120,7 +174,22 @@ fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>) -> imp
 }
 
 #[component]
-fn BackupRow(backup: BackupSetView, account_block: Option<AppError>, sharing: RwSignal<Option<String>>) -> impl IntoView {
+fn BackupRow(
+    backup: BackupSetView,
+    account_block: Option<AppError>,
+    sharing: RwSignal<Option<String>>,
+    actions: OwnerActions,
+) -> impl IntoView {
+    let (delete_id, convert_id) = (backup.backup_set_id.clone(), backup.backup_set_id.clone());
+    let can_convert = backup.level == "Level-1" && backup.lock_state == "None" && backup.status == "Success";
+    let delete = move |_| {
+        if confirmed(&format!("Delete backup set {delete_id}? Principals it is shared with lose it after the scheduled revocation.")) {
+            actions.delete.dispatch(api::DeleteBackupSet { backup_set_id: delete_id.clone() });
+        }
+    };
+    let convert = move |_| {
+        actions.convert.dispatch(api::ConvertBackupLevel { backup_set_id: convert_id.clone() });
+    };
     let attribute = if backup.is_sharing() { "Sharing" } else { "-" };
     // An account that can't share at all is told once, in the banner above the table; each row then
     // carries the reason only as hover text. A per-set reason is also written out beside the action.
@@ -156,6 +225,10 @@ fn BackupRow(backup: BackupSetView, account_block: Option<AppError>, sharing: Rw
                         <div class="reason" data-code=reason.code.clone()>{reason.message}</div>
                     }.into_any(),
                 }}
+                <div class="row-actions">
+                    {can_convert.then(|| view! { <button class="link-button" on:click=convert>"Convert to Level-2"</button> })}
+                    <button class="link-button" on:click=delete>"Delete"</button>
+                </div>
             </td>
         </tr>
     }

@@ -7,9 +7,10 @@ use std::time::Duration;
 
 /// Runs one tick: everything due at the state's clock, in one transaction.
 pub async fn tick(state: &AppState) -> anyhow::Result<db::restores::Tick> {
-    let now = db::ts(state.clock.now());
+    let now = state.clock.now();
+    let revoke_expired_at = db::ts(now + state.settings.revocation_delay);
     let (_turn, mut tx) = state.begin_write().await?;
-    let done = db::restores::run_due(&mut tx, &now).await?;
+    let done = db::restores::run_due(&mut tx, &db::ts(now), &revoke_expired_at).await?;
     tx.commit().await?;
     Ok(done)
 }

@@ -168,3 +168,96 @@ async fn a_principal_with_read_only_access_cannot_restore() {
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "Forbidden.RAM"));
     assert!(r.json["message"].as_str().unwrap().contains("AliyunPolardbFullAccess"));
 }
+
+#[tokio::test]
+async fn deleting_a_shared_backup_set_revokes_it_on_schedule() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    // The principal can't delete what was shared with it.
+    let r = app.form(Some(&member), "delete_backup_set", &format!("backup_set_id={backup}")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "OperationDenied.SharedBackupReadOnly"));
+
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "delete_backup_set", &format!("backup_set_id={backup}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let seen = incoming(&app, &member).await;
+    assert_eq!(seen.len(), 1, "visible, marked, during the window");
+    assert!(seen[0]["revoking_at"].is_string());
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    assert!(incoming(&app, &member).await.is_empty());
+}
+
+#[tokio::test]
+async fn releasing_a_cluster_revokes_its_shares_and_is_refused_during_a_restore() {
+    let app = TestApp::new().await;
+    // The demo cluster carries two permanently locked sets for the console; unlock them here.
+    app.exec("update backup_set set lock_state = 'None' where backup_set_id in ('3200009003', '3200009004')").await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await.status, StatusCode::OK);
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "release_cluster", &format!("cluster_id={SHAREABLE_CLUSTER}")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.BackupSetLocked"));
+
+    app.clock.advance(Duration::seconds(31));
+    app.tick().await;
+    let owner = app.sign_in("owner").await;
+    let member = app.sign_in("member").await;
+    let r = app.form(Some(&owner), "release_cluster", &format!("cluster_id={SHAREABLE_CLUSTER}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{SHAREABLE_CLUSTER}' and status = 'Recycled'")).await, 1);
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!(r.code(), "OperationDenied.SharingRevoking");
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    assert!(incoming(&app, &member).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_level_conversion_locks_the_set_until_it_finishes() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
+    assert_eq!(r.code(), "OperationDenied.BackupSetLocked");
+    assert!(r.json["message"].as_str().unwrap().contains("level-2"));
+    app.clock.advance(Duration::seconds(61));
+    app.tick().await;
+    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and level = 'Level-2' and lock_state = 'None'")).await, 1);
+    let owner = app.sign_in("owner").await;
+    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_expiring_backup_set_is_revoked_on_schedule() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    app.exec(&format!("update backup_set set expires_at = '2026-11-25T09:00:00Z' where backup_set_id = '{backup}'")).await;
+    app.clock.advance(Duration::hours(1));
+    app.tick().await;
+    let member = app.sign_in("member").await;
+    let seen = incoming(&app, &member).await;
+    assert_eq!(seen.len(), 1);
+    assert!(seen[0]["revoking_at"].is_string(), "{seen:?}");
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    assert!(incoming(&app, &member).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_restore_due_while_the_server_was_down_finishes_on_the_first_tick() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await.status, StatusCode::OK);
+    // A "restart": a new app state over the same database file, a day later.
+    app.clock.advance(Duration::days(1));
+    let done = app.tick().await;
+    assert_eq!(done.finished_restores, 1);
+    assert_eq!(app.count("select count(*) from restore_job where status = 'Running'").await, 0);
+    assert_eq!(app.count("select count(*) from cluster where status = 'Creating'").await, 0);
+}

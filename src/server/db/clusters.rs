@@ -80,7 +80,7 @@ const PRINCIPAL_COUNT: &str = "(select count(distinct sp.principal_id)
        from share_resource sr
        join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
        join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
-       where sr.backup_set_id = b.backup_set_id)";
+       where sr.backup_set_id = b.backup_set_id and sr.status = 'Associated')";
 
 const BACKUP_COLUMNS: &str = "b.backup_set_id, b.cluster_id, b.account_id, b.region_id, b.start_time, b.end_time,
     b.status, b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at, b.lock_state, b.deleted_at";
@@ -118,4 +118,54 @@ pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sql
     .bind(backup_set_id)
     .fetch_optional(ex)
     .await
+}
+
+/// Starts revoking every principal's access to a backup set: its share associations leave at `revoke_at`.
+pub async fn revoke_backup_set_shares(tx: &mut super::Tx, backup_set_id: &str, revoke_at: &str) -> sqlx::Result<()> {
+    sqlx::query("update share_resource set status = 'Disassociating', revoke_at = ? where backup_set_id = ? and status = 'Associated'")
+        .bind(revoke_at)
+        .bind(backup_set_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn delete_backup_set(tx: &mut super::Tx, backup_set_id: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("update backup_set set deleted_at = ? where backup_set_id = ? and deleted_at is null")
+        .bind(now)
+        .bind(backup_set_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn start_level_conversion(tx: &mut super::Tx, backup_set_id: &str, due: &str) -> sqlx::Result<()> {
+    sqlx::query("update backup_set set lock_state = 'ConvertingLevel', conversion_due_at = ? where backup_set_id = ? and lock_state = 'None'")
+        .bind(due)
+        .bind(backup_set_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The live backup sets of a cluster with their locks.
+pub async fn backup_locks(tx: &mut super::Tx, cluster_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as("select backup_set_id, lock_state from backup_set where cluster_id = ? and deleted_at is null")
+        .bind(cluster_id)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// Moves the cluster to the recycle bin and starts revoking the shares of all its backup sets.
+pub async fn release_cluster(tx: &mut super::Tx, cluster_id: &str, revoke_at: &str) -> sqlx::Result<()> {
+    sqlx::query("update cluster set status = 'Recycled' where cluster_id = ?").bind(cluster_id).execute(&mut **tx).await?;
+    sqlx::query(
+        "update share_resource set status = 'Disassociating', revoke_at = ?
+         where status = 'Associated' and backup_set_id in (select backup_set_id from backup_set where cluster_id = ?)",
+    )
+    .bind(revoke_at)
+    .bind(cluster_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }

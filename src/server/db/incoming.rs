@@ -13,7 +13,10 @@ const GRANTS: &str = "with recursive ancestor(folder_id) as (
         where f.parent_folder_id is not null),
     grant_row as (
         select sr.backup_set_id, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id,
-               sp.status as principal_status, sp.revoke_at, sr.created_at as shared_at
+               case when sp.status = 'Associated' and sr.status = 'Associated' then 'Associated' else 'Disassociating' end
+                 as principal_status,
+               min(coalesce(sp.revoke_at, sr.revoke_at), coalesce(sr.revoke_at, sp.revoke_at)) as revoke_at,
+               sr.created_at as shared_at
         from share_principal sp
         join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.status = 'Active'
         join share_resource sr on sr.resource_share_id = rs.resource_share_id
@@ -53,7 +56,7 @@ fn incoming_sql(filter: &str) -> String {
                 b.size_bytes, b.level, b.start_time, b.end_time, b.status, b.expires_at, b.lock_state, b.deleted_at,
                 max(g.principal_status = 'Associated') as usable, max(g.revoke_at) as revoke_at
          from grant_row g join backup_set b on b.backup_set_id = g.backup_set_id
-         where b.deleted_at is null {filter}
+         where 1 = 1 {filter}
          group by b.backup_set_id order by b.start_time desc"
     )
 }

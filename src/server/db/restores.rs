@@ -125,12 +125,33 @@ pub struct Tick {
 
 /// Applies everything that has come due by `now`, in one transaction: revocations whose delay has
 /// passed, invitations past their 7 days, restores whose copy is done.
-pub async fn run_due(tx: &mut Tx, now: &str) -> sqlx::Result<Tick> {
+pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::Result<Tick> {
+    // A backup set that expired leaves its shares through the same scheduled revocation.
+    sqlx::query(
+        "update share_resource set status = 'Disassociating', revoke_at = ?2
+         where status = 'Associated' and backup_set_id in (select backup_set_id from backup_set where expires_at <= ?1)",
+    )
+    .bind(now)
+    .bind(revoke_expired_at)
+    .execute(&mut **tx)
+    .await?;
     let revoked = sqlx::query("delete from share_principal where status = 'Disassociating' and revoke_at <= ?")
         .bind(now)
         .execute(&mut **tx)
         .await?
-        .rows_affected();
+        .rows_affected()
+        + sqlx::query("delete from share_resource where status = 'Disassociating' and revoke_at <= ?")
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    sqlx::query(
+        "update backup_set set level = 'Level-2', lock_state = 'None', conversion_due_at = null
+         where lock_state = 'ConvertingLevel' and conversion_due_at <= ?",
+    )
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     let expired_invitations = sqlx::query("update invitation set status = 'Expired', updated_at = ?1 where status = 'Pending' and expires_at <= ?1")
         .bind(now)
         .execute(&mut **tx)

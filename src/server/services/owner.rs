@@ -1,0 +1,79 @@
+//! What an owner does to its own backup sets and clusters that ends sharing or locks it: deleting a
+//! backup set, converting it from level-1 to level-2, releasing a cluster. Each starts the scheduled
+//! revocation of the shares concerned in the same transaction.
+
+use super::facts;
+use crate::domain::{check_delete_backup, check_level_conversion, check_release_cluster, BackupSetId, ClusterId, ShareError};
+use crate::error::AppError;
+use crate::server::auth::Identity;
+use crate::server::db::{self, clusters, incoming, Tx};
+use crate::server::{internal, state::AppState};
+
+/// How long the simulated level-1 to level-2 conversion holds the lock.
+const LEVEL_CONVERSION: time::Duration = time::Duration::seconds(60);
+
+/// Loads a backup set the signed-in account owns. A set shared with it is read-only (403); any other is
+/// answered as missing (404).
+async fn own_backup_set(tx: &mut Tx, who: &Identity, id: &BackupSetId) -> Result<clusters::BackupSetRow, AppError> {
+    let me = who.account_id().as_str();
+    let row = clusters::backup_set(&mut **tx, id.as_str()).await.map_err(internal)?;
+    match row {
+        Some(b) if b.account_id == me && b.deleted_at.is_none() => Ok(b),
+        Some(_) if incoming::shared_backup(&mut **tx, me, id.as_str()).await.map_err(internal)?.is_some() => {
+            Err(ShareError::SharedReadOnly { backup_set: id.to_string() }.into())
+        }
+        _ => Err(ShareError::BackupSetNotFound { backup_set: id.to_string() }.into()),
+    }
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn delete_backup_set(state: &AppState, who: &Identity, backup_set_id: &str) -> Result<(), AppError> {
+    who.actor.may_change_polardb()?;
+    let id = BackupSetId::parse(backup_set_id)?;
+    let now = state.clock.now();
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let row = own_backup_set(&mut tx, who, &id).await?;
+    check_delete_backup(&facts::backup_set(&row).map_err(internal)?)?;
+    clusters::delete_backup_set(&mut tx, id.as_str(), &db::ts(now)).await.map_err(internal)?;
+    clusters::revoke_backup_set_shares(&mut tx, id.as_str(), &db::ts(now + state.settings.revocation_delay))
+        .await
+        .map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str) -> Result<(), AppError> {
+    who.actor.may_change_polardb()?;
+    let id = BackupSetId::parse(backup_set_id)?;
+    let now = state.clock.now();
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let row = own_backup_set(&mut tx, who, &id).await?;
+    check_level_conversion(&facts::backup_set(&row).map_err(internal)?, &row.level)?;
+    clusters::start_level_conversion(&mut tx, id.as_str(), &db::ts(now + LEVEL_CONVERSION)).await.map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn release_cluster(state: &AppState, who: &Identity, cluster_id: &str) -> Result<(), AppError> {
+    who.actor.may_change_polardb()?;
+    let id = ClusterId::parse(cluster_id)?;
+    let now = state.clock.now();
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let cluster = clusters::cluster(&mut *tx, id.as_str())
+        .await
+        .map_err(internal)?
+        .filter(|c| c.account_id == who.account_id().as_str())
+        .ok_or_else(|| AppError::not_found("EntityNotExists.DBCluster", "The cluster does not exist in your account."))?;
+    let locks = clusters::backup_locks(&mut tx, id.as_str())
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(b, lock)| Ok((BackupSetId::parse(&b).map_err(internal)?, facts::lock(&lock).map_err(internal)?)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    check_release_cluster(facts::cluster(&cluster).map_err(internal)?.status, &locks)?;
+    clusters::release_cluster(&mut tx, id.as_str(), &db::ts(now + state.settings.revocation_delay)).await.map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(())
+}
