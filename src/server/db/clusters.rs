@@ -92,10 +92,14 @@ pub async fn backup_sets_page(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<BackupSetRow>> {
+    // The page is cut first and the principal counts computed for its rows only.
     sqlx::query_as(&format!(
-        "select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count, count(*) over () as total
-         from backup_set b where b.cluster_id = ? and b.deleted_at is null
-         order by b.start_time desc, b.backup_set_id desc limit ? offset ?"
+        "with b as (
+             select *, count(*) over () as total from backup_set
+             where cluster_id = ? and deleted_at is null
+             order by start_time desc, backup_set_id desc limit ? offset ?)
+         select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count, b.total
+         from b order by b.start_time desc, b.backup_set_id desc"
     ))
     .bind(cluster_id)
     .bind(limit)

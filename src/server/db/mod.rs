@@ -46,8 +46,11 @@ pub async fn connect(path: &str) -> anyhow::Result<SqlitePool> {
         .synchronous(SqliteSynchronous::Normal)
         .busy_timeout(Duration::from_secs(10))
         .foreign_keys(true);
+    // SQLite runs each connection on its own thread; on a small machine a few connections serve more
+    // requests than many, which mostly add thread hand-offs. POLARSHARE_DB_CONNECTIONS overrides it.
+    let connections = std::env::var("POLARSHARE_DB_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
     let pool = SqlitePoolOptions::new()
-        .max_connections(8)
+        .max_connections(connections)
         .connect_with(options)
         .await
         .with_context(|| format!("cannot open database {path}"))?;
