@@ -3,7 +3,7 @@
 use crate::components::console_layout::ConsoleLayout;
 use crate::pages::{
     billing::BillingPage, cluster::ClusterPage, clusters::ClustersPage, invitations::InvitationsPage, not_found::NotFoundPage,
-    shared_backups::SharedBackupsPage, sign_in::SignInPage,
+    shared_backups::SharedBackupsPage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -53,6 +53,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("clusters/:cluster_id") view=ClusterPage ssr=SsrMode::Async/>
                         <Route path=path!("shared-backups") view=SharedBackupsPage ssr=SsrMode::Async/>
                         <Route path=path!("resource-sharing/invitations") view=InvitationsPage ssr=SsrMode::Async/>
+                        <Route path=path!("resource-sharing/relationships/:backup_set_id") view=SharingRelationshipPage ssr=SsrMode::Async/>
                         <Route path=path!("billing") view=BillingPage ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>

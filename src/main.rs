@@ -20,7 +20,7 @@ async fn main() -> anyhow::Result<()> {
     }
     let pool = db::connect(&config.database).await?;
     let clock = Clock::System { offset: time::Duration::seconds(config.clock_offset_secs) };
-    if config.demo_data && db::seed::insert_demo_if_empty(&pool, clock.now()).await? {
+    if config.demo_data && db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::WithHistory).await? {
         tracing::info!("inserted demo data into the empty database {}", config.database);
     }
 

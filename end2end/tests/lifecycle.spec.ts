@@ -132,21 +132,48 @@ test("a rejected invitation gives no access", async ({ page: owner, browser }) =
   await outsider.context().close();
 });
 
-test("a member of the resource directory gets the set without an invitation", async ({ page: owner, browser }) => {
+test("a member of the resource directory gets the set without an invitation, until the owner deletes it", async ({ page: owner, browser }) => {
   await signIn(owner, "owner");
   const { id } = await ownerShares(owner, MEMBER, "Objects Within Resource Directory");
   const member = await session(browser, "member");
   await openSharedWithMe(member);
   await expect(backupRow(member, id)).toBeVisible();
   await shot(member, "shared-with-me");
-  await member.context().close();
 
-  // And the owner's My Shares tab lists it with its principal.
+  // The owner's My Shares tab lists it; Manage Sharing Relationship shows the principal.
   await owner.goto("/shared-backups");
   await hydrated(owner);
   const mine = backupRow(owner, id).first();
   await expect(mine).toBeVisible();
-  await mine.getByRole("button", { name: "Manage Sharing Relationship" }).click();
-  await expect(owner.getByRole("table", { name: "Principals" }).first()).toContainText(MEMBER);
   await shot(owner, "my-shares");
+  await mine.getByRole("link", { name: "Manage Sharing Relationship" }).click();
+  await expect(owner.getByRole("table", { name: "Principals" }).first()).toContainText(MEMBER);
+  await expect(owner.getByRole("table", { name: "Principals" }).first()).toContainText("Associated");
+  await shot(owner, "sharing-relationship");
+
+  // Deleting the backup set starts the revocation: the member sees it marked, then it is gone.
+  await openCluster(owner);
+  owner.once("dialog", (dialog) => dialog.accept());
+  await backupRow(owner, id).getByRole("button", { name: "Delete" }).click();
+  await expect(backupRow(owner, id)).toHaveCount(0);
+  await openSharedWithMe(member);
+  await expect(backupRow(member, id)).toContainText("Being revoked");
+  await expect(async () => {
+    await openSharedWithMe(member);
+    await expect(backupRow(member, id)).toHaveCount(0);
+  }).toPass({ timeout: 30_000 });
+  await member.context().close();
+});
+
+test("an invitation left unanswered for 7 days is expired and can't be accepted", async ({ page }) => {
+  await signIn(page, "outsider");
+  await page.goto("/resource-sharing/invitations");
+  await hydrated(page);
+  const row = page.getByRole("row").filter({ hasText: "harbor-archive" });
+  await expect(row).toContainText("Expired");
+  await expect(row.getByRole("button", { name: "Accept" })).toHaveCount(0);
+  const id = (await row.getAttribute("data-invitation"))!;
+  const accept = await page.request.post("/api/answer_invitation", { form: { invitation_id: id, accept: "true" } });
+  expect(accept.status()).toBe(409);
+  expect((await accept.json()).code).toBe("InvitationStatus.Expired");
 });

@@ -182,3 +182,11 @@ pub async fn release_cluster(cluster_id: String) -> Result<(), AppError> {
     let (state, who) = ssr::signed_in().await?;
     ssr::respond(owner::release_cluster(&state, &who, &cluster_id).await)
 }
+
+/// Manage Sharing Relationship: the resource shares of one of the owner's backup sets, with principals.
+#[server(prefix = "/api", endpoint = "sharing_relationship")]
+pub async fn sharing_relationship(backup_set_id: String) -> Result<Vec<ShareView>, AppError> {
+    use crate::server::services::console;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(console::sharing_relationship(&state, &who, &backup_set_id).await)
+}

@@ -8,3 +8,4 @@ pub mod principal_editor;
 pub mod region_select;
 pub mod restore_dialog;
 pub mod share_dialog;
+pub mod sharing_relationship;

@@ -6,4 +6,5 @@ pub mod clusters;
 pub mod invitations;
 pub mod not_found;
 pub mod shared_backups;
+pub mod sharing_relationship;
 pub mod sign_in;

@@ -36,7 +36,6 @@ fn MySharesTab() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let shares = Resource::new(move || refresh.get(), |_| api::list_my_shares());
     let editing = RwSignal::new(None::<String>);
-    let expanded = RwSignal::new(None::<String>);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading your shares…"</p> }>
             {move || Suspend::new(async move {
@@ -59,11 +58,8 @@ fn MySharesTab() -> impl IntoView {
                         </tr></thead>
                         <tbody>
                             {rows.into_iter().map(|row| {
-                                let key = format!("{}/{}", row.share.resource_share_id, row.backup.backup_set_id);
-                                let key2 = key.clone();
                                 let backup_id = row.backup.backup_set_id.clone();
                                 let active = row.share.principals.iter().filter(|p| p.status == "Associated").count();
-                                let share = row.share.clone();
                                 view! {
                                     <tr data-backup-set=row.backup.backup_set_id.clone()>
                                         <td class="mono">{row.backup.backup_set_id.clone()}</td>
@@ -72,14 +68,11 @@ fn MySharesTab() -> impl IntoView {
                                         <td>{row.share.resource_share_name.clone()} <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
                                         <td>{active}</td>
                                         <td class="actions">
-                                            <button class="link-button" on:click=move |_| expanded.update(|e| *e = if e.as_deref() == Some(&key) { None } else { Some(key.clone()) })>"Manage Sharing Relationship"</button>
+                                            <a href=format!("/resource-sharing/relationships/{}", row.backup.backup_set_id)>"Manage Sharing Relationship"</a>
                                             " "
                                             <button class="link-button" on:click=move |_| editing.set(Some(backup_id.clone()))>"Share Backup"</button>
                                         </td>
                                     </tr>
-                                    <Show when=move || expanded.get().as_deref() == Some(key2.as_str())>
-                                        <tr class="detail-row"><td colspan="6"><SharingRelationship share=share.clone()/></td></tr>
-                                    </Show>
                                 }
                             }).collect_view()}
                         </tbody>
@@ -92,34 +85,6 @@ fn MySharesTab() -> impl IntoView {
             <ShareDialog backup_set_id on_close=Callback::new(move |_| editing.set(None))
                 on_shared=Callback::new(move |_| { editing.set(None); refresh.update(|n| *n += 1); })/>
         })}
-    }
-}
-
-/// The resource share and each principal with its state, for one backup set.
-#[component]
-fn SharingRelationship(share: ShareView) -> impl IntoView {
-    view! {
-        <div class="relationship">
-            <p class="subtle">"Resource share " {share.resource_share_name.clone()} " (" {share.resource_share_id.clone()} "), scope: "
-                {format::scope(&share.principal_scope)}</p>
-            <table class="data-table compact" aria-label="Principals">
-                <thead><tr><th>"Principal"</th><th>"Type"</th><th>"Status"</th></tr></thead>
-                <tbody>
-                    {share.principals.into_iter().map(|p| {
-                        let state = match (p.status.as_str(), p.invitation_status.as_deref()) {
-                            ("Disassociating", _) => "Revoking",
-                            (_, Some("Pending")) => "Invited",
-                            (_, Some("Accepted")) => "Accepted",
-                            (_, Some("Rejected")) => "Rejected",
-                            (_, Some("Expired")) => "Expired",
-                            (_, Some("Cancelled")) => "Cancelled",
-                            _ => "Associated",
-                        };
-                        view! { <tr><td class="mono">{p.principal_id}</td><td>{p.principal_type}</td><td>{state}</td></tr> }
-                    }).collect_view()}
-                </tbody>
-            </table>
-        </div>
     }
 }
 

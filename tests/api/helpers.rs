@@ -40,7 +40,7 @@ impl TestApp {
         let path = dir.path().join("test.db");
         let pool = db::connect(path.to_str().unwrap()).await.expect("database");
         let clock = Clock::manual(datetime!(2026-11-25 08:00 UTC));
-        db::seed::insert_demo_if_empty(&pool, clock.now()).await.expect("demo data");
+        db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::Base).await.expect("demo data");
         let state = AppState {
             leptos_options: LeptosOptions::builder().output_name("polarshare").build(),
             pool: pool.clone(),

@@ -26,13 +26,25 @@ pub const QA_FOLDER: &str = "fd-qa";
 
 pub const SHAREABLE_CLUSTER: &str = "pc-bp1orders0001";
 
-pub async fn insert_demo_if_empty(pool: &SqlitePool, now: OffsetDateTime) -> anyhow::Result<bool> {
+/// What goes into an empty database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Demo {
+    /// Accounts, identities, the directory, clusters and backup sets.
+    Base,
+    /// The base plus some history: an old share whose invitation expired unanswered.
+    WithHistory,
+}
+
+pub async fn insert_demo_if_empty(pool: &SqlitePool, now: OffsetDateTime, demo: Demo) -> anyhow::Result<bool> {
     let mut tx = super::begin_write(pool).await?;
     let accounts: i64 = sqlx::query_scalar("select count(*) from account").fetch_one(&mut *tx).await?;
     if accounts > 0 {
         return Ok(false);
     }
     insert_demo(&mut tx, now).await?;
+    if demo == Demo::WithHistory {
+        insert_expired_invitation(&mut tx, now).await?;
+    }
     tx.commit().await.context("committing demo data")?;
     Ok(true)
 }
@@ -299,5 +311,43 @@ async fn insert_demo(tx: &mut Tx, now: OffsetDateTime) -> anyhow::Result<()> {
         )
         .await?;
     }
+    Ok(())
+}
+
+/// Harbor Analytics shared a backup set with Orbit Logistics nine days ago; the invitation was never
+/// answered, so it is expired (shown in Orbit's Shared With Me, and refused if accepted).
+async fn insert_expired_invitation(tx: &mut Tx, now: OffsetDateTime) -> anyhow::Result<()> {
+    let sent = ts(now - Duration::days(9));
+    let backup: String = sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = 'pc-bp1harbor00001' order by backup_set_id limit 1")
+        .fetch_one(&mut **tx)
+        .await?;
+    sqlx::query(
+        "insert into resource_share (resource_share_id, owner_account_id, resource_share_name, principal_scope, status, created_at, updated_at)
+         values ('rs-harbor01', ?1, 'harbor-archive', 'AllAccounts', 'Active', ?2, ?2)",
+    )
+    .bind(PARTNER)
+    .bind(&sent)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("insert into share_resource (resource_share_id, backup_set_id, created_at) values ('rs-harbor01', ?, ?)")
+        .bind(&backup)
+        .bind(&sent)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at) values ('rs-harbor01', ?, 'Account', 'Associated', ?)")
+        .bind(OUTSIDER)
+        .bind(&sent)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id, status, created_at, expires_at, updated_at)
+         values ('i-harborexpired', 'rs-harbor01', ?1, ?2, 'Pending', ?3, ?4, ?3)",
+    )
+    .bind(PARTNER)
+    .bind(OUTSIDER)
+    .bind(&sent)
+    .bind(ts(now - Duration::days(2)))
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

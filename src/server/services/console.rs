@@ -171,6 +171,22 @@ pub async fn my_shares(state: &AppState, who: &Identity) -> Result<Vec<ShareView
         .collect())
 }
 
+/// Manage Sharing Relationship: the shares one of the owner's backup sets is in, with each principal.
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn sharing_relationship(state: &AppState, who: &Identity, backup_set_id: &str) -> Result<Vec<ShareView>, AppError> {
+    let id = crate::domain::BackupSetId::parse(backup_set_id)?;
+    let owned = clusters::backup_set(&state.pool, id.as_str())
+        .await
+        .map_err(internal)?
+        .is_some_and(|b| b.account_id == who.account_id().as_str());
+    if !owned {
+        return Err(crate::domain::ShareError::BackupSetNotFound { backup_set: id.to_string() }.into());
+    }
+    let mut shares = my_shares(state, who).await?;
+    shares.retain(|s| s.resources.iter().any(|r| r.backup_set_id == id.as_str()));
+    Ok(shares)
+}
+
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn share_dialog(state: &AppState, who: &Identity) -> Result<ShareDialogData, AppError> {
     let shares = my_shares(state, who).await?;
