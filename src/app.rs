@@ -2,7 +2,7 @@
 
 use crate::components::console_layout::ConsoleLayout;
 use crate::pages::{
-    billing::BillingPage, cluster::ClusterPage, clusters::ClustersPage, invitations::InvitationsPage, not_found::NotFoundPage,
+    audit::AuditPage, billing::BillingPage, quota::QuotaPage, tickets::TicketsPage, cluster::ClusterPage, clusters::ClustersPage, invitations::InvitationsPage, not_found::NotFoundPage,
     shared_backups::SharedBackupsPage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
 };
 use leptos::prelude::*;
@@ -55,6 +55,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("resource-sharing/invitations") view=InvitationsPage ssr=SsrMode::Async/>
                         <Route path=path!("resource-sharing/relationships/:backup_set_id") view=SharingRelationshipPage ssr=SsrMode::Async/>
                         <Route path=path!("billing") view=BillingPage ssr=SsrMode::Async/>
+                        <Route path=path!("tickets") view=TicketsPage ssr=SsrMode::Async/>
+                        <Route path=path!("quota") view=QuotaPage ssr=SsrMode::Async/>
+                        <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -41,6 +41,71 @@ pub(crate) mod ssr {
         Ok((state, who))
     }
 
+    /// Where a request came from, for the audit trail: the peer address (no proxy headers are trusted)
+    /// and the caller's `x-request-id` when it sent a sane one, else a new id.
+    pub fn request_meta() -> (String, String) {
+        let parts = use_context::<http::request::Parts>();
+        let ip = parts
+            .as_ref()
+            .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>())
+            .map(|c| c.0.ip().to_string())
+            .unwrap_or_else(|| "unknown".to_owned());
+        let request_id = parts
+            .as_ref()
+            .and_then(|p| p.headers.get("x-request-id"))
+            .and_then(|v| v.to_str().ok())
+            .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
+            .map(str::to_owned)
+            .unwrap_or_else(|| crate::server::ids::session_token()[..16].to_owned());
+        (ip, request_id)
+    }
+
+    /// Records an action and its outcome (success, or the refusal's code) in the audit trail of
+    /// `account`, then answers with the result unchanged. A failure to record is logged, not shown.
+    pub async fn audited<T>(
+        state: &AppState,
+        identity: &str,
+        account: Option<&str>,
+        action: &str,
+        target: &str,
+        result: Result<T, AppError>,
+    ) -> Result<T, AppError> {
+        use crate::server::db::{self, governance};
+        let (source_ip, request_id) = request_meta();
+        let (outcome, detail) = match &result {
+            Ok(_) => ("Success".to_owned(), String::new()),
+            Err(e) => (e.code.clone(), e.message.clone()),
+        };
+        let target: String = target.chars().take(128).collect();
+        let recorded = async {
+            let (_turn, mut tx) = state.begin_write().await?;
+            let now = db::ts(state.clock.now());
+            let event = governance::NewAuditEvent {
+                occurred_at: &now,
+                account_id: account,
+                identity,
+                source_ip: &source_ip,
+                request_id: &request_id,
+                action,
+                target: &target,
+                outcome: &outcome,
+                detail: &detail,
+            };
+            governance::record(&mut *tx, &event).await?;
+            tx.commit().await?;
+            anyhow::Ok(())
+        };
+        if let Err(e) = recorded.await {
+            tracing::error!(error = ?e, action, "could not record an audit event");
+        }
+        respond(result)
+    }
+
+    /// `audited` for a signed-in identity acting on its own account.
+    pub async fn audited_by<T>(state: &AppState, who: &Identity, action: &str, target: &str, result: Result<T, AppError>) -> Result<T, AppError> {
+        audited(state, &who.login_name, Some(who.account_id().as_str()), action, target, result).await
+    }
+
     pub fn set_cookie(value: String) {
         if let (Some(options), Ok(value)) = (use_context::<ResponseOptions>(), http::HeaderValue::from_str(&value)) {
             options.append_header(http::header::SET_COOKIE, value);
@@ -61,9 +126,13 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
 /// be used to bounce users to another one.
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<String, AppError> {
-    use crate::server::auth;
+    use crate::server::{auth, db};
     let state = ssr::state();
-    let token = ssr::respond(auth::sign_in(&state, &login, &password).await)?;
+    let result = auth::sign_in(&state, &login, &password).await;
+    // A sign-in, refused or not, goes in the trail of the account the name belongs to (if any).
+    let account = db::accounts::identity_by_login(&state.pool, login.trim()).await.ok().flatten().map(|i| i.account_id);
+    let login_shown: String = login.trim().chars().take(64).collect();
+    let token = ssr::audited(&state, &login_shown, account.as_deref(), "SignIn", &login_shown, result).await?;
     ssr::set_cookie(auth::session_cookie(&token, state.settings.secure_cookies));
     let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512);
     Ok(next.unwrap_or_else(|| "/clusters".to_owned()))
@@ -104,7 +173,8 @@ pub async fn load_share_dialog() -> Result<ShareDialogData, AppError> {
 pub async fn share_backup_set(request: ShareRequest) -> Result<ShareOutcome, AppError> {
     use crate::server::services::sharing;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(sharing::share_backup_set(&state, &who, request).await)
+    let target = request.backup_set_id.clone();
+    ssr::audited_by(&state, &who, "ShareBackupSet", &target, sharing::share_backup_set(&state, &who, request).await).await
 }
 
 /// Resource Management > Resource Sharing > Shared With Me: invitations received, in one region.
@@ -119,7 +189,8 @@ pub async fn list_invitations(region_id: Option<String>) -> Result<InvitationLis
 pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<InvitationView, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(principal::answer(&state, &who, &invitation_id, accept).await)
+    let action = if accept { "AcceptInvitation" } else { "RejectInvitation" };
+    ssr::audited_by(&state, &who, action, &invitation_id, principal::answer(&state, &who, &invitation_id, accept).await).await
 }
 
 /// Shared Backups > My Shares: the owner's shares with at least one principal.
@@ -142,7 +213,8 @@ pub async fn list_shared_with_me(region_id: Option<String>) -> Result<IncomingLi
 pub async fn restore_to_new_cluster(request: RestoreRequest) -> Result<RestoreJobView, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(principal::restore(&state, &who, request).await)
+    let target = request.backup_set_id.clone();
+    ssr::audited_by(&state, &who, "RestoreToNewCluster", &target, principal::restore(&state, &who, request).await).await
 }
 
 #[server(prefix = "/api", endpoint = "list_restore_jobs")]
@@ -164,7 +236,7 @@ pub async fn billing() -> Result<BillingView, AppError> {
 pub async fn delete_backup_set(backup_set_id: String) -> Result<(), AppError> {
     use crate::server::services::owner;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(owner::delete_backup_set(&state, &who, &backup_set_id).await)
+    ssr::audited_by(&state, &who, "DeleteBackupSet", &backup_set_id, owner::delete_backup_set(&state, &who, &backup_set_id).await).await
 }
 
 /// Starts converting a level-1 backup set to level-2; the set is locked until it finishes.
@@ -172,7 +244,7 @@ pub async fn delete_backup_set(backup_set_id: String) -> Result<(), AppError> {
 pub async fn convert_backup_level(backup_set_id: String) -> Result<(), AppError> {
     use crate::server::services::owner;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(owner::convert_level(&state, &who, &backup_set_id).await)
+    ssr::audited_by(&state, &who, "ConvertBackupLevel", &backup_set_id, owner::convert_level(&state, &who, &backup_set_id).await).await
 }
 
 /// Releases a cluster to the recycle bin; shares of its backup sets are revoked on schedule.
@@ -180,7 +252,7 @@ pub async fn convert_backup_level(backup_set_id: String) -> Result<(), AppError>
 pub async fn release_cluster(cluster_id: String) -> Result<(), AppError> {
     use crate::server::services::owner;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(owner::release_cluster(&state, &who, &cluster_id).await)
+    ssr::audited_by(&state, &who, "ReleaseCluster", &cluster_id, owner::release_cluster(&state, &who, &cluster_id).await).await
 }
 
 /// Manage Sharing Relationship: the resource shares of one of the owner's backup sets, with principals.
@@ -189,4 +261,47 @@ pub async fn sharing_relationship(backup_set_id: String) -> Result<Vec<ShareView
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
     ssr::respond(console::sharing_relationship(&state, &who, &backup_set_id).await)
+}
+
+#[server(prefix = "/api", endpoint = "list_tickets")]
+pub async fn list_tickets() -> Result<Vec<TicketView>, AppError> {
+    use crate::server::services::governance;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(governance::tickets(&state, &who).await)
+}
+
+/// Submits a ticket: the shared-backup beta, or a sharing quota increase to 1,024.
+#[server(prefix = "/api", endpoint = "submit_ticket")]
+pub async fn submit_ticket(kind: String, message: String) -> Result<TicketView, AppError> {
+    use crate::server::services::governance;
+    let (state, who) = ssr::signed_in().await?;
+    let action = if kind == "QuotaIncrease" { "ApplyQuotaIncrease" } else { "SubmitTicket" };
+    ssr::audited_by(&state, &who, action, &kind, governance::submit_ticket(&state, &who, &kind, &message).await).await
+}
+
+/// The platform operator approves or rejects a ticket; approval takes effect at once.
+#[server(prefix = "/api", endpoint = "decide_ticket")]
+pub async fn decide_ticket(ticket_id: String, approve: bool) -> Result<TicketView, AppError> {
+    use crate::server::services::governance;
+    let (state, who) = ssr::signed_in().await?;
+    let result = governance::decide_ticket(&state, &who, &ticket_id, approve).await;
+    // The decision belongs in the trail of the account that asked.
+    let account = result.as_ref().map(|t| t.account_id.clone()).unwrap_or_else(|_| who.account_id().to_string());
+    let target = format!("{ticket_id} ({})", if approve { "approve" } else { "reject" });
+    ssr::audited(&state, &who.login_name, Some(&account), "DecideTicket", &target, result).await
+}
+
+#[server(prefix = "/api", endpoint = "quota")]
+pub async fn quota() -> Result<QuotaView, AppError> {
+    use crate::server::services::governance;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(governance::quota(&state, &who).await)
+}
+
+/// The signed-in account's audit trail, optionally one action and a date range (YYYY-MM-DD, inclusive).
+#[server(prefix = "/api", endpoint = "audit_trail")]
+pub async fn audit_trail(action: Option<String>, from: Option<String>, to: Option<String>) -> Result<Vec<AuditEventView>, AppError> {
+    use crate::server::services::governance;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(governance::audit_trail(&state, &who, action, from, to).await)
 }

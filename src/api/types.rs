@@ -12,6 +12,8 @@ pub struct Viewer {
     /// "aliyun.com" or "alibabacloud.com".
     pub site: String,
     pub is_root: bool,
+    /// The platform operator decides tickets.
+    pub is_operator: bool,
     pub policies: Vec<String>,
 }
 
@@ -251,3 +253,47 @@ pub fn zones(region: &str) -> &'static [&'static str] {
         _ => &[],
     }
 }
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TicketView {
+    pub ticket_id: String,
+    pub account_id: String,
+    pub account_name: String,
+    /// EnableSharedBackup or QuotaIncrease.
+    pub kind: String,
+    /// Open, Approved or Rejected.
+    pub status: String,
+    pub message: String,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuotaView {
+    /// Distinct backup sets the account shares as owner.
+    pub used: i64,
+    pub limit: i64,
+    pub max_limit: i64,
+    pub beta_enabled: bool,
+    pub increase_pending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEventView {
+    pub occurred_at: String,
+    pub identity: String,
+    pub account_id: String,
+    pub source_ip: String,
+    pub request_id: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// The actions the audit trail records, for its filter.
+pub const AUDITED_ACTIONS: [&str; 13] = [
+    "SignIn", "ShareBackupSet", "AcceptInvitation", "RejectInvitation", "ExpireInvitation", "RevokeAccess",
+    "RestoreToNewCluster", "DeleteBackupSet", "ConvertBackupLevel", "ReleaseCluster", "SubmitTicket",
+    "DecideTicket", "ApplyQuotaIncrease",
+];

@@ -81,6 +81,9 @@ fn SideNav() -> impl IntoView {
             <p class="side-nav-title">"Resource Management"</p>
             <A href="/resource-sharing/invitations">"Shared With Me"</A>
             <p class="side-nav-title">"Account"</p>
+            <A href="/quota">"Quota"</A>
+            <A href="/tickets">"Tickets"</A>
+            <A href="/audit">"Audit trail"</A>
             <A href="/billing">"Billing"</A>
         </nav>
     }

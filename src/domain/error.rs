@@ -107,6 +107,16 @@ pub enum ShareError {
     NotLevelOne { backup_set: String },
     #[error("The cluster is already in the recycle bin.")]
     ClusterAlreadyReleased,
+    #[error("{what}")]
+    TicketNotNeeded { what: &'static str },
+    #[error("You already have an open ticket of this kind; wait for the platform to answer it.")]
+    TicketAlreadyOpen,
+    #[error("Only the platform operator can decide tickets.")]
+    NotOperator,
+    #[error("The ticket has already been decided.")]
+    TicketClosed,
+    #[error("The ticket does not exist.")]
+    TicketNotFound,
 }
 
 impl ShareError {
@@ -150,14 +160,19 @@ impl ShareError {
             SharedReadOnly { .. } => "OperationDenied.SharedBackupReadOnly",
             NotLevelOne { .. } => "OperationDenied.BackupLevel",
             ClusterAlreadyReleased => "OperationDenied.ClusterStatus",
+            TicketNotNeeded { .. } => "Ticket.NotNeeded",
+            TicketAlreadyOpen => "Ticket.AlreadyOpen",
+            NotOperator => "Forbidden.NotOperator",
+            TicketClosed => "Ticket.Closed",
+            TicketNotFound => "EntityNotExists.Ticket",
         }
     }
 
     pub fn kind(&self) -> ErrorKind {
         use ShareError::*;
         match self {
-            BetaNotEnabled | MissingPolicy { .. } | ReShare { .. } | SharedReadOnly { .. } => ErrorKind::Forbidden,
-            BackupSetNotFound { .. } | ShareNotFound => ErrorKind::NotFound,
+            BetaNotEnabled | MissingPolicy { .. } | ReShare { .. } | SharedReadOnly { .. } | NotOperator => ErrorKind::Forbidden,
+            BackupSetNotFound { .. } | ShareNotFound | TicketNotFound => ErrorKind::NotFound,
             NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) => ErrorKind::Invalid,
             _ => ErrorKind::Conflict,
         }

@@ -5,12 +5,14 @@
 //! the same code compile for the browser (where `OffsetDateTime::now_utc()` would panic).
 
 mod error;
+mod governance;
 mod ids;
 mod lifecycle;
 mod permission;
 mod rules;
 
 pub use error::{ErrorKind, ShareError};
+pub use governance::{check_ticket_decision, check_ticket_submission, TicketKind, RAISED_SHARE_QUOTA};
 pub use ids::{
     AccountId, BackupSetId, ClusterId, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
 };

@@ -147,7 +147,15 @@ fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>, action
         .collect_view();
     let page_link = move |p: i64| format!("/clusters/{cluster_id}?page={p}");
     view! {
-        {data.sharing_blocked.map(|error| view! { <div class="banner"><ErrorAlert error/></div> })}
+        {data.sharing_blocked.map(|error| {
+            let beta = error.code == "OperationDenied.SharedBackupNotEnabled";
+            view! {
+                <div class="banner">
+                    <ErrorAlert error/>
+                    {beta.then(|| view! { <a class="button button-primary" href="/tickets">"Submit a ticket"</a> })}
+                </div>
+            }
+        })}
         <table class="data-table" aria-label="Backup sets">
             <thead>
                 <tr>

@@ -1,10 +1,13 @@
 //! One module per page, named for what the user sees.
 
+pub mod audit;
 pub mod billing;
 pub mod cluster;
 pub mod clusters;
 pub mod invitations;
 pub mod not_found;
+pub mod quota;
 pub mod shared_backups;
 pub mod sharing_relationship;
 pub mod sign_in;
+pub mod tickets;

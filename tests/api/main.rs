@@ -3,5 +3,6 @@
 mod access;
 mod concurrency;
 mod helpers;
+mod governance;
 mod lifecycle;
 mod sharing;

@@ -135,6 +135,25 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::R
     .bind(revoke_expired_at)
     .execute(&mut **tx)
     .await?;
+    // The owner's audit trail records each revocation the schedule applies.
+    sqlx::query(
+        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
+         select ?1, rs.owner_account_id, 'system', '-', 'scheduler', 'RevokeAccess', sp.resource_share_id || ' / ' || sp.principal_id,
+                'Success', 'scheduled revocation of a removed principal'
+         from share_principal sp join resource_share rs on rs.resource_share_id = sp.resource_share_id
+         where sp.status = 'Disassociating' and sp.revoke_at <= ?1
+         union all
+         select ?1, rs.owner_account_id, 'system', '-', 'scheduler', 'RevokeAccess', sr.resource_share_id || ' / ' || sr.backup_set_id,
+                'Success', 'scheduled revocation of a deleted, expired or released backup set'
+         from share_resource sr join resource_share rs on rs.resource_share_id = sr.resource_share_id
+         where sr.status = 'Disassociating' and sr.revoke_at <= ?1
+         union all
+         select ?1, sender_account_id, 'system', '-', 'scheduler', 'ExpireInvitation', invitation_id, 'Success', 'unanswered for 7 days'
+         from invitation where status = 'Pending' and expires_at <= ?1",
+    )
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     let revoked = sqlx::query("delete from share_principal where status = 'Disassociating' and revoke_at <= ?")
         .bind(now)
         .execute(&mut **tx)

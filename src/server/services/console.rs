@@ -18,6 +18,7 @@ pub fn viewer(who: &Identity) -> Viewer {
         account_name: who.account_name.clone(),
         site: who.site.domain().to_owned(),
         is_root: who.actor.is_root,
+        is_operator: who.kind == crate::server::auth::IdentityKind::Operator,
         policies: if who.actor.is_root {
             Policy::ALL.iter().map(|p| p.name().to_owned()).collect()
         } else {

@@ -1,0 +1,90 @@
+//! Tickets to the platform: enabling the shared-backup beta and raising the sharing quota.
+
+use super::ShareError;
+use serde::{Deserialize, Serialize};
+
+/// The quota an approved increase raises an owner to (PolarDB's limit of 1,024 backup sets).
+pub const RAISED_SHARE_QUOTA: u32 = 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TicketKind {
+    EnableSharedBackup,
+    QuotaIncrease,
+}
+
+impl TicketKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TicketKind::EnableSharedBackup => "EnableSharedBackup",
+            TicketKind::QuotaIncrease => "QuotaIncrease",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        [TicketKind::EnableSharedBackup, TicketKind::QuotaIncrease].into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// May the account open a ticket of this kind? Not for what it already has, and not twice at once.
+pub fn check_ticket_submission(
+    kind: TicketKind,
+    beta_enabled: bool,
+    share_quota: u32,
+    has_open_ticket_of_kind: bool,
+) -> Result<(), ShareError> {
+    match kind {
+        TicketKind::EnableSharedBackup if beta_enabled => return Err(ShareError::TicketNotNeeded { what: "Shared backup sets are already enabled for this account." }),
+        TicketKind::QuotaIncrease if share_quota >= RAISED_SHARE_QUOTA => {
+            return Err(ShareError::TicketNotNeeded { what: "The sharing quota is already at its maximum of 1,024 backup sets." })
+        }
+        TicketKind::QuotaIncrease if !beta_enabled => return Err(ShareError::BetaNotEnabled),
+        _ => {}
+    }
+    if has_open_ticket_of_kind {
+        return Err(ShareError::TicketAlreadyOpen);
+    }
+    Ok(())
+}
+
+/// Deciding a ticket: only an open one, only by the platform operator.
+pub fn check_ticket_decision(is_operator: bool, status: &str) -> Result<(), ShareError> {
+    if !is_operator {
+        return Err(ShareError::NotOperator);
+    }
+    if status != "Open" {
+        return Err(ShareError::TicketClosed);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_without_the_beta_may_ask_for_it() {
+        assert!(check_ticket_submission(TicketKind::EnableSharedBackup, false, 1000, false).is_ok());
+    }
+
+    #[test]
+    fn asking_for_the_beta_twice_while_one_is_open_is_refused() {
+        assert_eq!(check_ticket_submission(TicketKind::EnableSharedBackup, false, 1000, true).unwrap_err().code(), "Ticket.AlreadyOpen");
+    }
+
+    #[test]
+    fn asking_for_what_the_account_already_has_is_refused() {
+        assert_eq!(check_ticket_submission(TicketKind::EnableSharedBackup, true, 1000, false).unwrap_err().code(), "Ticket.NotNeeded");
+        assert_eq!(check_ticket_submission(TicketKind::QuotaIncrease, true, 1024, false).unwrap_err().code(), "Ticket.NotNeeded");
+    }
+
+    #[test]
+    fn a_quota_increase_needs_the_beta_first() {
+        assert_eq!(check_ticket_submission(TicketKind::QuotaIncrease, false, 1000, false).unwrap_err().code(), "OperationDenied.SharedBackupNotEnabled");
+    }
+
+    #[test]
+    fn only_the_operator_decides_and_only_open_tickets() {
+        assert_eq!(check_ticket_decision(false, "Open").unwrap_err().code(), "Forbidden.NotOperator");
+        assert_eq!(check_ticket_decision(true, "Approved").unwrap_err().code(), "Ticket.Closed");
+        assert!(check_ticket_decision(true, "Open").is_ok());
+    }
+}

@@ -1,0 +1,78 @@
+//! Audit trail: every action that changed sharing state, and every refused attempt, for this account.
+//! Read-only; filterable by action and dates; exportable as CSV.
+
+use crate::api::{self, types::{AuditEventView, AUDITED_ACTIONS}};
+use crate::components::{error_alert::ErrorAlert, local_time::LocalTime};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_query_map;
+
+#[component]
+pub fn AuditPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let events = Resource::new(
+        move || (param("action"), param("from"), param("to")),
+        |(action, from, to)| api::audit_trail(action, from, to),
+    );
+    let export = move || {
+        let q: Vec<String> = ["action", "from", "to"].iter().filter_map(|k| param(k).map(|v| format!("{k}={v}"))).collect();
+        format!("/audit/export.csv?{}", q.join("&"))
+    };
+    view! {
+        <Title text="Audit trail"/>
+        <div class="page-header"><h1>"Audit trail"</h1><a class="button" href=export rel="external" download>"Export CSV"</a></div>
+        // A plain GET form: the filters live in the URL, so a filtered view can be bookmarked.
+        <form class="toolbar" method="get" action="/audit">
+            <label class="inline-field"><span>"Action"</span>
+                <select name="action">
+                    <option value="">"All actions"</option>
+                    {AUDITED_ACTIONS.iter().map(|a| {
+                        let selected = param("action").as_deref() == Some(*a);
+                        view! { <option value=*a selected=selected>{*a}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+            <label class="inline-field"><span>"From"</span><input type="date" name="from" value=move || param("from").unwrap_or_default()/></label>
+            <label class="inline-field"><span>"To"</span><input type="date" name="to" value=move || param("to").unwrap_or_default()/></label>
+            <button type="submit" class="button">"Filter"</button>
+        </form>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match events.await {
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No events match."</p> }.into_any(),
+                    Ok(list) => view! { <AuditTable events=list/> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
+    view! {
+        <table class="data-table" aria-label="Audit events">
+            <thead><tr><th>"Time"</th><th>"Identity"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th><th>"Source IP"</th><th>"Request ID"</th></tr></thead>
+            <tbody>
+                {events.into_iter().map(|e| {
+                    let ok = e.outcome == "Success";
+                    view! {
+                        <tr>
+                            <td><LocalTime iso=e.occurred_at/></td>
+                            <td>{e.identity}</td>
+                            <td>{e.action}</td>
+                            <td class="mono">{e.target}</td>
+                            <td>
+                                <span class=if ok { "status status-success" } else { "status status-failed" }>{e.outcome}</span>
+                                {(!e.detail.is_empty()).then(|| view! { <div class="reason">{e.detail}</div> })}
+                            </td>
+                            <td class="mono">{e.source_ip}</td>
+                            <td class="mono">{e.request_id}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

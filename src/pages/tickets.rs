@@ -1,0 +1,102 @@
+//! Tickets: an account asks the platform for the shared-backup beta or a higher sharing quota; the
+//! platform operator sees every ticket and approves or rejects it.
+
+use crate::api::{self, types::TicketView};
+use crate::api::types::Viewer;
+use crate::components::{error_alert::ErrorAlert, local_time::LocalTime};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+fn kind_label(kind: &str) -> &'static str {
+    match kind {
+        "QuotaIncrease" => "Sharing quota increase to 1,024",
+        _ => "Enable shared backup sets (beta)",
+    }
+}
+
+#[component]
+pub fn TicketsPage() -> impl IntoView {
+    let viewer = use_context::<Viewer>();
+    let operator = viewer.as_ref().is_some_and(|v| v.is_operator);
+    let submit = ServerAction::<api::SubmitTicket>::new();
+    let decide = ServerAction::<api::DecideTicket>::new();
+    let tickets = Resource::new(move || (submit.version().get(), decide.version().get()), |_| api::list_tickets());
+    let errors = move || {
+        [submit.value().get(), decide.value().get()]
+            .into_iter()
+            .flatten()
+            .find_map(Result::err)
+            .map(|error| view! { <ErrorAlert error/> })
+    };
+    view! {
+        <Title text="Tickets"/>
+        <div class="page-header"><h1>{if operator { "Tickets (platform operator)" } else { "Tickets" }}</h1></div>
+        {(!operator).then(|| view! {
+            <div class="card form-card">
+                <h2>"Submit a ticket"</h2>
+                <ActionForm action=submit>
+                    <label class="field">
+                        <span>"Request"</span>
+                        <select name="kind">
+                            <option value="EnableSharedBackup">{kind_label("EnableSharedBackup")}</option>
+                            <option value="QuotaIncrease">{kind_label("QuotaIncrease")}</option>
+                        </select>
+                    </label>
+                    <label class="field">
+                        <span>"Message"</span>
+                        <textarea name="message" maxlength="1000" rows="3" placeholder="What you need it for (optional)"></textarea>
+                    </label>
+                    <button type="submit" class="button button-primary">"Submit ticket"</button>
+                </ActionForm>
+            </div>
+        })}
+        {errors}
+        <Transition fallback=|| view! { <p class="loading">"Loading tickets…"</p> }>
+            {move || Suspend::new(async move {
+                match tickets.await {
+                    Ok(list) if list.is_empty() => view! { <p class="empty">"No tickets."</p> }.into_any(),
+                    Ok(list) => view! {
+                        <table class="data-table" aria-label="Tickets">
+                            <thead><tr><th>"Ticket"</th><th>"Account"</th><th>"Request"</th><th>"Message"</th><th>"Submitted"</th><th>"Status"</th>
+                                {operator.then(|| view! { <th>"Actions"</th> })}</tr></thead>
+                            <tbody>{list.into_iter().map(|t| view! { <TicketRow ticket=t operator decide/> }).collect_view()}</tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn TicketRow(ticket: TicketView, operator: bool, decide: ServerAction<api::DecideTicket>) -> impl IntoView {
+    let open = ticket.status == "Open";
+    let status_class = format!("status status-{}", ticket.status.to_lowercase());
+    let id = ticket.ticket_id.clone();
+    let answer = move |approve: bool| {
+        let ticket_id = id.clone();
+        move |_| {
+            decide.dispatch(api::DecideTicket { ticket_id: ticket_id.clone(), approve });
+        }
+    };
+    view! {
+        <tr data-ticket=ticket.ticket_id.clone()>
+            <td class="mono">{ticket.ticket_id.clone()}</td>
+            <td>{ticket.account_name} <div class="subtle mono">{ticket.account_id}</div></td>
+            <td>{kind_label(&ticket.kind)}</td>
+            <td>{ticket.message}</td>
+            <td><LocalTime iso=ticket.created_at/></td>
+            <td><span class=status_class>{ticket.status}</span></td>
+            {operator.then(|| view! {
+                <td class="actions">
+                    {open.then(|| view! {
+                        <button class="link-button" on:click=answer(true)>"Approve"</button>
+                        " "
+                        <button class="link-button" on:click=answer(false)>"Reject"</button>
+                    })}
+                </td>
+            })}
+        </tr>
+    }
+}

@@ -1,0 +1,142 @@
+//! Tickets and the audit trail.
+
+use super::Tx;
+use sqlx::{FromRow, SqliteExecutor};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TicketRow {
+    pub ticket_id: String,
+    pub account_id: String,
+    pub display_name: String,
+    pub kind: String,
+    pub status: String,
+    pub message: String,
+    pub created_at: String,
+    pub decided_at: Option<String>,
+}
+
+const TICKET_SELECT: &str = "select t.ticket_id, t.account_id, a.display_name, t.kind, t.status, t.message, t.created_at, t.decided_at
+     from ticket t join account a on a.account_id = t.account_id";
+
+pub async fn tickets_of(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<TicketRow>> {
+    sqlx::query_as(&format!("{TICKET_SELECT} where t.account_id = ? order by t.created_at desc, t.ticket_id desc"))
+        .bind(account)
+        .fetch_all(ex)
+        .await
+}
+
+pub async fn all_tickets(ex: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<TicketRow>> {
+    sqlx::query_as(&format!("{TICKET_SELECT} order by t.status = 'Open' desc, t.created_at desc limit 200")).fetch_all(ex).await
+}
+
+pub async fn ticket(tx: &mut Tx, ticket_id: &str) -> sqlx::Result<Option<TicketRow>> {
+    sqlx::query_as(&format!("{TICKET_SELECT} where t.ticket_id = ?")).bind(ticket_id).fetch_optional(&mut **tx).await
+}
+
+pub async fn has_open_ticket(tx: &mut Tx, account: &str, kind: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists(select 1 from ticket where account_id = ? and kind = ? and status = 'Open')")
+        .bind(account)
+        .bind(kind)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+pub async fn insert_ticket(tx: &mut Tx, id: &str, account: &str, kind: &str, message: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("insert into ticket (ticket_id, account_id, kind, status, message, created_at) values (?, ?, ?, 'Open', ?, ?)")
+        .bind(id)
+        .bind(account)
+        .bind(kind)
+        .bind(message)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Closes the ticket and, when approved, grants what it asked for, in the caller's transaction.
+pub async fn decide_ticket(tx: &mut Tx, ticket: &TicketRow, approve: bool, operator: &str, now: &str, raised_quota: u32) -> sqlx::Result<()> {
+    sqlx::query("update ticket set status = ?, decided_at = ?, decided_by = ? where ticket_id = ? and status = 'Open'")
+        .bind(if approve { "Approved" } else { "Rejected" })
+        .bind(now)
+        .bind(operator)
+        .bind(&ticket.ticket_id)
+        .execute(&mut **tx)
+        .await?;
+    if approve {
+        let grant = match ticket.kind.as_str() {
+            "EnableSharedBackup" => "update account set beta_enabled = 1 where account_id = ?",
+            _ => "update account set share_quota = max(share_quota, ?2) where account_id = ?1",
+        };
+        sqlx::query(grant).bind(&ticket.account_id).bind(raised_quota).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+pub struct NewAuditEvent<'a> {
+    pub occurred_at: &'a str,
+    pub account_id: Option<&'a str>,
+    pub identity: &'a str,
+    pub source_ip: &'a str,
+    pub request_id: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub outcome: &'a str,
+    pub detail: &'a str,
+}
+
+pub async fn record(ex: impl SqliteExecutor<'_>, e: &NewAuditEvent<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(e.occurred_at)
+    .bind(e.account_id)
+    .bind(e.identity)
+    .bind(e.source_ip)
+    .bind(e.request_id)
+    .bind(e.action)
+    .bind(e.target)
+    .bind(e.outcome)
+    .bind(e.detail)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditRow {
+    pub occurred_at: String,
+    pub identity: String,
+    pub account_id: Option<String>,
+    pub source_ip: String,
+    pub request_id: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// An account's trail, newest first, optionally one action and a time range (RFC 3339 bounds).
+pub async fn trail(
+    ex: impl SqliteExecutor<'_>,
+    account: &str,
+    action: Option<&str>,
+    from: Option<&str>,
+    to: Option<&str>,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as(
+        "select occurred_at, identity, account_id, source_ip, request_id, action, target, outcome, detail
+         from audit_event
+         where account_id = ?1 and (?2 is null or action = ?2) and (?3 is null or occurred_at >= ?3)
+           and (?4 is null or occurred_at < ?4)
+         order by occurred_at desc, audit_event_id desc limit ?5",
+    )
+    .bind(account)
+    .bind(action)
+    .bind(from)
+    .bind(to)
+    .bind(limit)
+    .fetch_all(ex)
+    .await
+}

@@ -1,0 +1,158 @@
+//! Account governance: tickets to the platform (beta enablement, quota increase), the quota page, and
+//! the audit trail.
+
+use crate::api::types::*;
+use crate::domain::{check_ticket_decision, check_ticket_submission, ShareError, TicketKind, RAISED_SHARE_QUOTA};
+use crate::error::AppError;
+use crate::server::auth::{Identity, IdentityKind};
+use crate::server::db::{self, governance, shares};
+use crate::server::{ids, internal, state::AppState};
+
+const MAX_TICKET_MESSAGE: usize = 1000;
+
+fn ticket_view(t: governance::TicketRow) -> TicketView {
+    TicketView {
+        ticket_id: t.ticket_id,
+        account_id: t.account_id,
+        account_name: t.display_name,
+        kind: t.kind,
+        status: t.status,
+        message: t.message,
+        created_at: t.created_at,
+        decided_at: t.decided_at,
+    }
+}
+
+/// The signed-in account's tickets; the operator sees every account's.
+pub async fn tickets(state: &AppState, who: &Identity) -> Result<Vec<TicketView>, AppError> {
+    let rows = if who.kind == IdentityKind::Operator {
+        governance::all_tickets(&state.pool).await
+    } else {
+        governance::tickets_of(&state.pool, who.account_id().as_str()).await
+    }
+    .map_err(internal)?;
+    Ok(rows.into_iter().map(ticket_view).collect())
+}
+
+#[tracing::instrument(skip(state, who, message), fields(account = %who.account_id()))]
+pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message: &str) -> Result<TicketView, AppError> {
+    // Asking the platform for something for the account is the account's (root) decision.
+    if !who.actor.is_root {
+        return Err(AppError::new(crate::domain::ErrorKind::Forbidden, "Forbidden.RAM", "Only the account itself (root) can submit tickets."));
+    }
+    let kind = TicketKind::parse(kind).ok_or_else(|| AppError::invalid("InvalidParameter.TicketKind", "Choose what the ticket asks for."))?;
+    let message = message.trim();
+    if message.chars().count() > MAX_TICKET_MESSAGE {
+        return Err(AppError::invalid("InvalidParameter.Message.Length", "The message can be at most 1,000 characters."));
+    }
+    let now = db::ts(state.clock.now());
+    let me = who.account_id().as_str();
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    // The account's current state, read inside the transaction.
+    let account = db::accounts::account(&mut *tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
+    let open = governance::has_open_ticket(&mut tx, me, kind.as_str()).await.map_err(internal)?;
+    check_ticket_submission(kind, account.beta_enabled, u32::try_from(account.share_quota).map_err(internal)?, open)?;
+    let id = format!("tk-{}", &ids::session_token()[..10]);
+    governance::insert_ticket(&mut tx, &id, me, kind.as_str(), message, &now).await.map_err(internal)?;
+    let row = governance::ticket(&mut tx, &id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(ticket_view(row))
+}
+
+#[tracing::instrument(skip(state, who), fields(identity = %who.login_name))]
+pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, approve: bool) -> Result<TicketView, AppError> {
+    if who.kind != IdentityKind::Operator {
+        return Err(ShareError::NotOperator.into());
+    }
+    if ticket_id.len() > 64 {
+        return Err(ShareError::TicketNotFound.into());
+    }
+    let now = db::ts(state.clock.now());
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(ShareError::TicketNotFound)?;
+    check_ticket_decision(true, &ticket.status)?;
+    governance::decide_ticket(&mut tx, &ticket, approve, &who.login_name, &now, RAISED_SHARE_QUOTA).await.map_err(internal)?;
+    let row = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(ticket_view(row))
+}
+
+pub async fn quota(state: &AppState, who: &Identity) -> Result<QuotaView, AppError> {
+    let me = who.account_id().as_str();
+    let used = shares::shared_resource_count(&state.pool, me).await.map_err(internal)?;
+    let open = governance::tickets_of(&state.pool, me)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .any(|t| t.kind == "QuotaIncrease" && t.status == "Open");
+    Ok(QuotaView {
+        used,
+        limit: i64::from(who.account.share_quota),
+        max_limit: i64::from(RAISED_SHARE_QUOTA),
+        beta_enabled: who.account.beta_enabled,
+        increase_pending: open,
+    })
+}
+
+/// Parses a `YYYY-MM-DD` filter date into the RFC 3339 bound stored times compare with.
+fn day_bound(day: Option<String>, next_day: bool) -> Result<Option<String>, AppError> {
+    let Some(day) = day.filter(|d| !d.is_empty()) else { return Ok(None) };
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(&day, &format)
+        .map_err(|_| AppError::invalid("InvalidParameter.Date", "Dates are written YYYY-MM-DD."))?;
+    let date = if next_day { date.next_day().unwrap_or(date) } else { date };
+    Ok(Some(db::ts(date.midnight().assume_utc())))
+}
+
+pub async fn audit_trail(
+    state: &AppState,
+    who: &Identity,
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+) -> Result<Vec<AuditEventView>, AppError> {
+    let action = action.filter(|a| !a.is_empty());
+    if action.as_ref().is_some_and(|a| a.len() > 64 || !a.bytes().all(|b| b.is_ascii_alphanumeric())) {
+        return Err(AppError::invalid("InvalidParameter.Action", "Choose an action from the list."));
+    }
+    let rows = governance::trail(
+        &state.pool,
+        who.account_id().as_str(),
+        action.as_deref(),
+        day_bound(from, false)?.as_deref(),
+        day_bound(to, true)?.as_deref(),
+        5_000,
+    )
+    .await
+    .map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| AuditEventView {
+            occurred_at: r.occurred_at,
+            identity: r.identity,
+            account_id: r.account_id.unwrap_or_default(),
+            source_ip: r.source_ip,
+            request_id: r.request_id,
+            action: r.action,
+            target: r.target,
+            outcome: r.outcome,
+            detail: r.detail,
+        })
+        .collect())
+}
+
+/// The trail as CSV (RFC 4180 quoting), for the export link.
+pub fn audit_csv(events: &[AuditEventView]) -> String {
+    fn field(s: &str) -> String {
+        // A leading = + - @ would be read as a formula by spreadsheets: prefix it with a quote.
+        let s = if s.starts_with(['=', '+', '-', '@']) && s != "-" { format!("'{s}") } else { s.to_owned() };
+        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    }
+    let mut out = String::from("time,identity,account,source_ip,request_id,action,target,outcome,detail\r\n");
+    for e in events {
+        let row = [&e.occurred_at, &e.identity, &e.account_id, &e.source_ip, &e.request_id, &e.action, &e.target, &e.outcome, &e.detail];
+        out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
+        out.push_str("\r\n");
+    }
+    out
+}

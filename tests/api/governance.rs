@@ -1,0 +1,121 @@
+//! Tickets, quota and the audit trail.
+
+use crate::helpers::*;
+use http::StatusCode;
+use serde_json::json;
+
+#[tokio::test]
+async fn an_account_gets_the_beta_through_an_approved_ticket_and_can_then_share() {
+    let app = TestApp::new().await;
+    let nomad = app.sign_in("nobeta").await;
+    let backup = app.backup_of("pc-bp1nomad000001").await;
+    let r = app.share(&nomad, &backup, new_share("first", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.code(), "OperationDenied.SharedBackupNotEnabled");
+
+    let t = app.form(Some(&nomad), "submit_ticket", "kind=EnableSharedBackup&message=please").await;
+    assert_eq!(t.status, StatusCode::OK, "{:?}", t.json);
+    let again = app.form(Some(&nomad), "submit_ticket", "kind=EnableSharedBackup&message=again").await;
+    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "Ticket.AlreadyOpen"));
+    let id = t.json["ticket_id"].as_str().unwrap().to_owned();
+
+    // Only the operator decides.
+    let r = app.form(Some(&nomad), "decide_ticket", &format!("ticket_id={id}&approve=true")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "Forbidden.NotOperator"));
+    let operator = app.sign_in("operator").await;
+    let r = app.form(Some(&operator), "decide_ticket", &format!("ticket_id={id}&approve=true")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["status"], json!("Approved"));
+    let twice = app.form(Some(&operator), "decide_ticket", &format!("ticket_id={id}&approve=false")).await;
+    assert_eq!(twice.code(), "Ticket.Closed");
+
+    let r = app.share(&nomad, &backup, new_share("first", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.status, StatusCode::OK, "effective at once: {:?}", r.json);
+}
+
+#[tokio::test]
+async fn an_approved_quota_increase_applies_to_the_next_share() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let q = app.form(Some(&owner), "quota", "").await;
+    assert_eq!((q.json["used"].clone(), q.json["limit"].clone()), (json!(0), json!(1000)));
+    let t = app.form(Some(&owner), "submit_ticket", "kind=QuotaIncrease&message=").await;
+    assert_eq!(t.status, StatusCode::OK, "{:?}", t.json);
+    let operator = app.sign_in("operator").await;
+    let id = t.json["ticket_id"].as_str().unwrap();
+    assert_eq!(app.form(Some(&operator), "decide_ticket", &format!("ticket_id={id}&approve=true")).await.status, StatusCode::OK);
+    let q = app.form(Some(&owner), "quota", "").await;
+    assert_eq!(q.json["limit"], json!(1024));
+    let again = app.form(Some(&owner), "submit_ticket", "kind=QuotaIncrease&message=").await;
+    assert_eq!(again.code(), "Ticket.NotNeeded");
+    // Usage counts exactly.
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    assert_eq!(app.share(&owner, &backup, new_share("one", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
+    assert_eq!(app.form(Some(&owner), "quota", "").await.json["used"], json!(1));
+}
+
+#[tokio::test]
+async fn a_ram_user_cannot_submit_tickets_for_the_account() {
+    let app = TestApp::new().await;
+    let dba = app.sign_in("dba@lumen").await;
+    let r = app.form(Some(&dba), "submit_ticket", "kind=QuotaIncrease&message=").await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "Forbidden.RAM"));
+}
+
+#[tokio::test]
+async fn the_audit_trail_records_actions_and_refusals_for_the_account_only() {
+    let app = TestApp::new().await;
+    let _ = app.form(None, "sign_in", "login=owner&password=wrong").await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    assert_eq!(app.share(&owner, &backup, new_share("audited", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
+    assert_eq!(app.share(&owner, &backup, new_share("mine", "AllAccounts", &[OWNER])).await.code(), "ShareWithYourself");
+
+    let trail = app.form(Some(&owner), "audit_trail", "").await;
+    let events = trail.json.as_array().unwrap();
+    let outcomes: Vec<(&str, &str)> = events.iter().map(|e| (e["action"].as_str().unwrap(), e["outcome"].as_str().unwrap())).collect();
+    assert!(outcomes.contains(&("SignIn", "InvalidCredentials")), "{outcomes:?}");
+    assert!(outcomes.contains(&("SignIn", "Success")));
+    assert!(outcomes.contains(&("ShareBackupSet", "Success")));
+    assert!(outcomes.contains(&("ShareBackupSet", "ShareWithYourself")));
+    assert!(events.iter().all(|e| !e["request_id"].as_str().unwrap().is_empty()));
+
+    let filtered = app.form(Some(&owner), "audit_trail", "action=ShareBackupSet").await;
+    assert_eq!(filtered.json.as_array().unwrap().len(), 2);
+
+    // Another account sees none of it.
+    let partner = app.sign_in("partner").await;
+    let theirs = app.form(Some(&partner), "audit_trail", "action=ShareBackupSet").await;
+    assert!(theirs.json.as_array().unwrap().is_empty());
+
+    // The CSV export carries the same rows.
+    let (status, csv) = app.get(Some(&owner), "/audit/export.csv?action=ShareBackupSet").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(csv.starts_with("time,identity,account,source_ip,request_id,action,target,outcome,detail"));
+    assert_eq!(csv.lines().count(), 3);
+    let (status, _) = app.get(None, "/audit/export.csv").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn audit_events_cannot_be_changed_or_deleted() {
+    let app = TestApp::new().await;
+    app.sign_in("owner").await;
+    assert!(sqlx::query("update audit_event set outcome = 'x'").execute(&app.pool).await.is_err());
+    assert!(sqlx::query("delete from audit_event").execute(&app.pool).await.is_err());
+    assert!(app.count("select count(*) from audit_event").await >= 1);
+}
+
+#[tokio::test]
+async fn scheduled_revocations_are_in_the_owners_trail() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &backup, new_share("short", "AllAccounts", &[PARTNER])).await;
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await.status, StatusCode::OK);
+    app.clock.advance(time::Duration::minutes(10));
+    app.tick().await;
+    let owner = app.sign_in("owner").await;
+    let trail = app.form(Some(&owner), "audit_trail", "action=RevokeAccess").await;
+    assert_eq!(trail.json.as_array().unwrap().len(), 1, "{:?}", trail.json);
+}
