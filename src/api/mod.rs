@@ -305,3 +305,42 @@ pub async fn audit_trail(action: Option<String>, from: Option<String>, to: Optio
     let (state, who) = ssr::signed_in().await?;
     ssr::respond(governance::audit_trail(&state, &who, action, from, to).await)
 }
+
+#[server(prefix = "/api", endpoint = "list_ram_users")]
+pub async fn list_ram_users() -> Result<Vec<RamUserView>, AppError> {
+    use crate::server::services::ram;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(ram::list(&state, &who).await)
+}
+
+#[server(prefix = "/api", endpoint = "create_ram_user")]
+pub async fn create_ram_user(login_name: String, password: String) -> Result<(), AppError> {
+    use crate::server::services::ram;
+    let (state, who) = ssr::signed_in().await?;
+    let login = login_name.trim().to_owned();
+    ssr::audited_by(&state, &who, "CreateRamUser", &login, ram::create(&state, &who, &login, &password).await).await
+}
+
+#[server(prefix = "/api", endpoint = "set_ram_password")]
+pub async fn set_ram_password(login_name: String, password: String) -> Result<(), AppError> {
+    use crate::server::services::ram;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::audited_by(&state, &who, "SetRamPassword", &login_name, ram::set_password(&state, &who, &login_name, &password).await).await
+}
+
+/// Attaches (`attached = true`) or detaches a system policy.
+#[server(prefix = "/api", endpoint = "set_ram_policy")]
+pub async fn set_ram_policy(login_name: String, policy: String, attached: bool) -> Result<(), AppError> {
+    use crate::server::services::ram;
+    let (state, who) = ssr::signed_in().await?;
+    let action = if attached { "AttachPolicy" } else { "DetachPolicy" };
+    let target = format!("{login_name}: {policy}");
+    ssr::audited_by(&state, &who, action, &target, ram::set_policy(&state, &who, &login_name, &policy, attached).await).await
+}
+
+#[server(prefix = "/api", endpoint = "delete_ram_user")]
+pub async fn delete_ram_user(login_name: String) -> Result<(), AppError> {
+    use crate::server::services::ram;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::audited_by(&state, &who, "DeleteRamUser", &login_name, ram::delete(&state, &who, &login_name).await).await
+}

@@ -292,8 +292,19 @@ pub struct AuditEventView {
 }
 
 /// The actions the audit trail records, for its filter.
-pub const AUDITED_ACTIONS: [&str; 13] = [
+pub const AUDITED_ACTIONS: [&str; 18] = [
     "SignIn", "ShareBackupSet", "AcceptInvitation", "RejectInvitation", "ExpireInvitation", "RevokeAccess",
     "RestoreToNewCluster", "DeleteBackupSet", "ConvertBackupLevel", "ReleaseCluster", "SubmitTicket",
-    "DecideTicket", "ApplyQuotaIncrease",
+    "DecideTicket", "ApplyQuotaIncrease", "CreateRamUser", "SetRamPassword", "AttachPolicy", "DetachPolicy",
+    "DeleteRamUser",
 ];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RamUserView {
+    pub login_name: String,
+    pub created_at: String,
+    pub policies: Vec<String>,
+}
+
+/// The system policies a RAM user can be given.
+pub const SYSTEM_POLICIES: [&str; 3] = ["AliyunPolardbFullAccess", "AliyunPolardbReadOnlyAccess", "AliyunResourceCenterFullAccess"];

@@ -83,6 +83,7 @@ fn SideNav() -> impl IntoView {
             <p class="side-nav-title">"Account"</p>
             <A href="/quota">"Quota"</A>
             <A href="/tickets">"Tickets"</A>
+            <A href="/ram">"RAM users"</A>
             <A href="/audit">"Audit trail"</A>
             <A href="/billing">"Billing"</A>
         </nav>

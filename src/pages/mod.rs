@@ -7,6 +7,7 @@ pub mod clusters;
 pub mod invitations;
 pub mod not_found;
 pub mod quota;
+pub mod ram;
 pub mod shared_backups;
 pub mod sharing_relationship;
 pub mod sign_in;

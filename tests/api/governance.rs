@@ -119,3 +119,83 @@ async fn scheduled_revocations_are_in_the_owners_trail() {
     let trail = app.form(Some(&owner), "audit_trail", "action=RevokeAccess").await;
     assert_eq!(trail.json.as_array().unwrap().len(), 1, "{:?}", trail.json);
 }
+
+#[tokio::test]
+async fn root_manages_ram_users_and_their_policies_take_effect_on_the_next_request() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "create_ram_user", "login_name=ops@lumen&password=short").await;
+    assert_eq!(r.code(), "InvalidParameter.Password");
+    let r = app.form(Some(&owner), "create_ram_user", "login_name=ops@lumen&password=Ops-Pass-2026").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.form(Some(&owner), "create_ram_user", "login_name=ops@lumen&password=Ops-Pass-2026").await;
+    assert_eq!(r.code(), "EntityAlreadyExists.User");
+
+    let signin = app.form(None, "sign_in", "login=ops@lumen&password=Ops-Pass-2026").await;
+    let ops = signin.set_cookie.unwrap().split(';').next().unwrap().to_owned();
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&ops, &backup, new_share("by-ops", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.code(), "Forbidden.RAM");
+    assert!(r.json["message"].as_str().unwrap().contains("AliyunPolardbFullAccess and AliyunResourceCenterFullAccess"));
+
+    for policy in ["AliyunPolardbFullAccess", "AliyunResourceCenterFullAccess"] {
+        let r = app.form(Some(&owner), "set_ram_policy", &format!("login_name=ops@lumen&policy={policy}&attached=true")).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    }
+    assert_eq!(app.share(&ops, &backup, new_share("by-ops", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
+
+    // Detaching takes effect at once too.
+    app.form(Some(&owner), "set_ram_policy", "login_name=ops@lumen&policy=AliyunResourceCenterFullAccess&attached=false").await;
+    let r = app.share(&ops, &backup, new_share("again", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.code(), "Forbidden.RAM");
+
+    // A new password ends the user's sessions; deleting the user removes it.
+    assert_eq!(app.form(Some(&owner), "set_ram_password", "login_name=ops@lumen&password=New-Pass-2027").await.status, StatusCode::OK);
+    assert_eq!(app.form(Some(&ops), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.form(Some(&owner), "delete_ram_user", "login_name=ops@lumen").await.status, StatusCode::OK);
+    assert_eq!(app.form(None, "sign_in", "login=ops@lumen&password=New-Pass-2027").await.code(), "InvalidCredentials");
+}
+
+#[tokio::test]
+async fn only_root_manages_ram_users_and_only_its_own() {
+    let app = TestApp::new().await;
+    let dba = app.sign_in("dba@lumen").await;
+    assert_eq!(app.form(Some(&dba), "list_ram_users", "").await.code(), "Forbidden.RAM");
+    assert_eq!(app.form(Some(&dba), "delete_ram_user", "login_name=auditor@lumen").await.code(), "Forbidden.RAM");
+    let partner = app.sign_in("partner").await;
+    let r = app.form(Some(&partner), "delete_ram_user", "login_name=auditor@lumen").await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.User"));
+    assert_eq!(app.count("select count(*) from identity where login_name = 'auditor@lumen'").await, 1);
+}
+
+/// Identity x action -> allowed, or refused with this code.
+#[tokio::test]
+async fn permission_matrix() {
+    let app = TestApp::new().await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let cases: [(&str, &str, Option<&str>); 8] = [
+        ("owner", "list_backup_sets", None),
+        ("owner", "share", None),
+        ("dba@lumen", "list_backup_sets", None),
+        ("dba@lumen", "share", None),
+        ("developer@lumen", "list_backup_sets", None),
+        ("developer@lumen", "share", Some("Forbidden.RAM")),
+        ("auditor@lumen", "list_backup_sets", None),
+        ("auditor@lumen", "share", Some("Forbidden.RAM")),
+    ];
+    for (i, (login, action, refusal)) in cases.iter().enumerate() {
+        let cookie = app.sign_in(login).await;
+        let r = match *action {
+            "list_backup_sets" => app.form(Some(&cookie), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await,
+            _ => app.share(&cookie, &backup, new_share(&format!("m{i}"), "AllAccounts", &[PARTNER])).await,
+        };
+        match refusal {
+            None => assert_eq!(r.status, StatusCode::OK, "{login} {action}: {:?}", r.json),
+            Some(code) => assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, *code), "{login} {action}"),
+        }
+    }
+    // Deleting a backup set needs PolarDB full access.
+    let auditor = app.sign_in("auditor@lumen").await;
+    let r = app.form(Some(&auditor), "delete_backup_set", &format!("backup_set_id={backup}")).await;
+    assert!(r.json["message"].as_str().unwrap().contains("AliyunPolardbFullAccess"));
+}

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod clusters;
 pub mod governance;
 pub mod incoming;
+pub mod ram;
 pub mod restores;
 pub mod seed;
 pub mod shares;

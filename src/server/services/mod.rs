@@ -4,5 +4,6 @@ pub mod console;
 pub mod governance;
 pub mod owner;
 pub mod principal;
+pub mod ram;
 mod facts;
 pub mod sharing;

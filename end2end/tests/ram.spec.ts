@@ -1,0 +1,43 @@
+import { expect, test } from "@playwright/test";
+import { backupRow, hydrated, openCluster, shareableBackupIds, shot, signIn, uniqueName } from "./helpers";
+
+test("root creates a read-only RAM user, who is refused with the policy named until both policies are attached", async ({ page, browser }) => {
+  const login = uniqueName("analyst") + "@lumen";
+  await signIn(page, "owner");
+  await page.goto("/ram");
+  await hydrated(page);
+  await page.getByLabel("Sign-in name").fill(login);
+  await page.getByLabel("Password", { exact: true }).fill("Analyst-Pass-2026");
+  await page.getByRole("button", { name: "Create" }).click();
+  const row = page.locator(`tr[data-user="${login}"]`);
+  await expect(row).toBeVisible();
+  await row.getByLabel(`AliyunPolardbReadOnlyAccess for ${login}`).check();
+  await expect(row.getByLabel(`AliyunPolardbReadOnlyAccess for ${login}`)).toBeChecked();
+  await shot(page, "ram-users");
+
+  const user = await (await browser.newContext()).newPage();
+  await user.goto("/login");
+  await hydrated(user);
+  await user.getByLabel("Sign-in name").fill(login);
+  await user.getByLabel("Password").fill("Analyst-Pass-2026");
+  await user.getByRole("button", { name: "Sign in" }).click();
+  await user.waitForURL("**/clusters");
+  await openCluster(user);
+  await expect(user.getByRole("alert")).toContainText("AliyunPolardbFullAccess and AliyunResourceCenterFullAccess");
+  await expect(user.locator("tr[data-backup-set]").first().getByRole("button", { name: "Share Backups" })).toBeDisabled();
+
+  await page.reload();
+  await hydrated(page);
+  await row.getByLabel(`AliyunPolardbFullAccess for ${login}`).check();
+  await expect(row.getByLabel(`AliyunPolardbFullAccess for ${login}`)).toBeChecked();
+  await row.getByLabel(`AliyunResourceCenterFullAccess for ${login}`).check();
+  await expect(row.getByLabel(`AliyunResourceCenterFullAccess for ${login}`)).toBeChecked();
+
+  await openCluster(user);
+  await expect(user.getByRole("alert")).toHaveCount(0);
+  const [id] = await shareableBackupIds(user);
+  expect(id).toBeTruthy();
+  await backupRow(user, id).getByRole("button", { name: "Share Backups" }).click();
+  await expect(user.getByRole("dialog")).toBeVisible();
+  await user.context().close();
+});

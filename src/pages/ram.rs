@@ -1,0 +1,117 @@
+//! RAM users: the account (root) creates users, sets passwords, attaches or detaches the system
+//! policies, and deletes users. Changes apply on the user's next request.
+
+use crate::api::{self, types::{RamUserView, SYSTEM_POLICIES}};
+use crate::components::{error_alert::ErrorAlert, local_time::LocalTime};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[derive(Clone, Copy)]
+struct RamActions {
+    create: ServerAction<api::CreateRamUser>,
+    password: ServerAction<api::SetRamPassword>,
+    policy: ServerAction<api::SetRamPolicy>,
+    delete: ServerAction<api::DeleteRamUser>,
+}
+
+impl RamActions {
+    fn version(&self) -> usize {
+        self.create.version().get() + self.password.version().get() + self.policy.version().get() + self.delete.version().get()
+    }
+}
+
+#[component]
+pub fn RamUsersPage() -> impl IntoView {
+    let actions = RamActions {
+        create: ServerAction::new(),
+        password: ServerAction::new(),
+        policy: ServerAction::new(),
+        delete: ServerAction::new(),
+    };
+    let users = Resource::new(move || actions.version(), |_| api::list_ram_users());
+    let error = move || {
+        [
+            actions.create.value().get(),
+            actions.password.value().get(),
+            actions.policy.value().get(),
+            actions.delete.value().get(),
+        ]
+        .into_iter()
+        .flatten()
+        .find_map(Result::err)
+        .map(|error| view! { <ErrorAlert error/> })
+    };
+    let notice = move || actions.password.value().get().and_then(Result::ok).map(|_| view! { <p class="notice" role="status">"Password changed; the user's sessions were ended."</p> });
+    view! {
+        <Title text="RAM users"/>
+        <div class="page-header"><h1>"RAM users"</h1></div>
+        <div class="card form-card">
+            <h2>"Create RAM user"</h2>
+            <ActionForm action=actions.create>
+                <div class="inline-form">
+                    <label class="field"><span>"Sign-in name"</span><input type="text" name="login_name" maxlength="64" required/></label>
+                    <label class="field"><span>"Password"</span><input type="password" name="password" maxlength="128" autocomplete="new-password" required/></label>
+                    <button type="submit" class="button button-primary">"Create"</button>
+                </div>
+            </ActionForm>
+        </div>
+        {error}
+        {notice}
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(list) => view! {
+                        <table class="data-table" aria-label="RAM users">
+                            <thead><tr><th>"User"</th><th>"Created"</th>
+                                {SYSTEM_POLICIES.iter().map(|p| view! { <th class="policy-col">{*p}</th> }).collect_view()}
+                                <th>"Password"</th><th>"Actions"</th></tr></thead>
+                            <tbody>{list.into_iter().map(|u| view! { <RamUserRow user=u actions/> }).collect_view()}</tbody>
+                        </table>
+                    }.into_any(),
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
+    let login = user.login_name.clone();
+    let password = RwSignal::new(String::new());
+    let policy_cells = SYSTEM_POLICIES
+        .iter()
+        .map(|p| {
+            let attached = user.policies.iter().any(|x| x == p);
+            let login = login.clone();
+            view! {
+                <td class="policy-col">
+                    <input type="checkbox" aria-label=format!("{p} for {login}") checked=attached on:change=move |ev| {
+                        actions.policy.dispatch(api::SetRamPolicy { login_name: login.clone(), policy: (*p).to_owned(), attached: event_target_checked(&ev) });
+                    }/>
+                </td>
+            }
+        })
+        .collect_view();
+    let (login_pw, login_del) = (login.clone(), login.clone());
+    view! {
+        <tr data-user=login.clone()>
+            <td class="mono">{login.clone()}</td>
+            <td><LocalTime iso=user.created_at/></td>
+            {policy_cells}
+            <td>
+                <div class="inline-form">
+                    <input type="password" aria-label=format!("New password for {login}") maxlength="128" autocomplete="new-password"
+                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
+                    <button class="button" on:click=move |_| {
+                        actions.password.dispatch(api::SetRamPassword { login_name: login_pw.clone(), password: password.get_untracked() });
+                        password.set(String::new());
+                    }>"Set"</button>
+                </div>
+            </td>
+            <td><button class="link-button" on:click=move |_| {
+                actions.delete.dispatch(api::DeleteRamUser { login_name: login_del.clone() });
+            }>"Delete"</button></td>
+        </tr>
+    }
+}

@@ -1,0 +1,105 @@
+//! RAM: the account (root) creates RAM users, sets their passwords, attaches and detaches the system
+//! policies, and deletes them. Policies take effect on the user's next request.
+
+use crate::api::types::RamUserView;
+use crate::domain::{ErrorKind, Policy};
+use crate::error::AppError;
+use crate::server::auth::{hash_password, Identity};
+use crate::server::db::{self, ram};
+use crate::server::{internal, state::AppState};
+
+fn root_only(who: &Identity) -> Result<(), AppError> {
+    if who.actor.is_root {
+        Ok(())
+    } else {
+        Err(AppError::new(ErrorKind::Forbidden, "Forbidden.RAM", "Only the account itself (root) can manage RAM users."))
+    }
+}
+
+/// RAM user names: 1-64 letters, digits, '.', '_', '-' and '@'.
+fn check_login(login: &str) -> Result<(), AppError> {
+    let ok = (1..=64).contains(&login.chars().count())
+        && login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(AppError::invalid("InvalidParameter.UserName", "A user name has 1-64 letters, digits, '.', '_', '-' or '@'."))
+    }
+}
+
+/// Passwords: 8-128 characters with at least one letter and one digit.
+fn check_password(password: &str) -> Result<(), AppError> {
+    let n = password.chars().count();
+    if (8..=128).contains(&n) && password.chars().any(|c| c.is_alphabetic()) && password.chars().any(|c| c.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(AppError::invalid("InvalidParameter.Password", "A password has 8-128 characters, with at least one letter and one digit."))
+    }
+}
+
+fn not_found() -> AppError {
+    AppError::not_found("EntityNotExists.User", "The RAM user does not exist in your account.")
+}
+
+pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<RamUserView>, AppError> {
+    root_only(who)?;
+    Ok(ram::ram_users(&state.pool, who.account_id().as_str())
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|u| RamUserView {
+            login_name: u.login_name,
+            created_at: u.created_at,
+            policies: u.policies.map(|p| p.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+        })
+        .collect())
+}
+
+#[tracing::instrument(skip(state, who, password), fields(account = %who.account_id()))]
+pub async fn create(state: &AppState, who: &Identity, login: &str, password: &str) -> Result<(), AppError> {
+    root_only(who)?;
+    check_login(login)?;
+    check_password(password)?;
+    let hash = hash_password(password).map_err(internal)?.0;
+    let now = db::ts(state.clock.now());
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    if ram::login_taken(&mut tx, login).await.map_err(internal)? {
+        return Err(AppError::new(ErrorKind::Conflict, "EntityAlreadyExists.User", "That sign-in name is already taken."));
+    }
+    db::seed::insert_identity(&mut tx, who.account_id().as_str(), login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(state, who, password), fields(account = %who.account_id()))]
+pub async fn set_password(state: &AppState, who: &Identity, login: &str, password: &str) -> Result<(), AppError> {
+    root_only(who)?;
+    check_password(password)?;
+    let hash = hash_password(password).map_err(internal)?.0;
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
+    ram::set_password(&mut tx, id, &hash).await.map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &str, attached: bool) -> Result<(), AppError> {
+    root_only(who)?;
+    let policy = Policy::parse(policy).ok_or_else(|| AppError::invalid("InvalidParameter.PolicyName", "Choose one of the system policies."))?;
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
+    ram::set_policy(&mut tx, id, policy.name(), attached).await.map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn delete(state: &AppState, who: &Identity, login: &str) -> Result<(), AppError> {
+    root_only(who)?;
+    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
+    ram::delete_ram_user(&mut tx, id).await.map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(())
+}
