@@ -6,6 +6,15 @@ use crate::components::{error_alert::ErrorAlert, local_time::LocalTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// A column heading short enough to read; the full policy name is its hover text.
+fn policy_label(policy: &str) -> &'static str {
+    match policy {
+        "AliyunPolardbFullAccess" => "PolarDB full access",
+        "AliyunPolardbReadOnlyAccess" => "PolarDB read-only",
+        _ => "Resource Sharing full access",
+    }
+}
+
 #[derive(Clone, Copy)]
 struct RamActions {
     create: ServerAction<api::CreateRamUser>,
@@ -63,7 +72,7 @@ pub fn RamUsersPage() -> impl IntoView {
                     Ok(list) => view! {
                         <table class="data-table" aria-label="RAM users">
                             <thead><tr><th>"User"</th><th>"Created"</th>
-                                {SYSTEM_POLICIES.iter().map(|p| view! { <th class="policy-col">{*p}</th> }).collect_view()}
+                                {SYSTEM_POLICIES.iter().map(|p| view! { <th class="policy-col" title=*p>{policy_label(p)}</th> }).collect_view()}
                                 <th>"Password"</th><th>"Actions"</th></tr></thead>
                             <tbody>{list.into_iter().map(|u| view! { <RamUserRow user=u actions/> }).collect_view()}</tbody>
                         </table>
