@@ -2,7 +2,7 @@
 
 use crate::components::console_layout::ConsoleLayout;
 use crate::pages::{
-    audit::AuditPage, billing::BillingPage, quota::QuotaPage, ram::RamUsersPage, tickets::TicketsPage, cluster::ClusterPage, clusters::ClustersPage, invitations::InvitationsPage, not_found::NotFoundPage,
+    audit::AuditPage, billing::BillingPage, quota::QuotaPage, ram::RamUsersPage, tickets::TicketsPage, cluster::ClusterPage, clusters::ClustersPage, directory::DirectoryPage, invitations::InvitationsPage, not_found::NotFoundPage,
     shared_backups::SharedBackupsPage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
 };
 use leptos::prelude::*;
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("quota") view=QuotaPage ssr=SsrMode::Async/>
                         <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                         <Route path=path!("ram") view=RamUsersPage ssr=SsrMode::Async/>
+                        <Route path=path!("resource-directory") view=DirectoryPage ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>
             </Router>

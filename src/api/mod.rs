@@ -344,3 +344,39 @@ pub async fn delete_ram_user(login_name: String) -> Result<(), AppError> {
     let (state, who) = ssr::signed_in().await?;
     ssr::audited_by(&state, &who, "DeleteRamUser", &login_name, ram::delete(&state, &who, &login_name).await).await
 }
+
+#[server(prefix = "/api", endpoint = "resource_directory")]
+pub async fn resource_directory() -> Result<DirectoryView, AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(directory::view(&state, &who).await)
+}
+
+#[server(prefix = "/api", endpoint = "create_folder")]
+pub async fn create_folder(folder_name: String, parent_folder_id: String) -> Result<(), AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::audited_by(&state, &who, "CreateFolder", &folder_name, directory::create_folder(&state, &who, &folder_name, &parent_folder_id).await).await
+}
+
+#[server(prefix = "/api", endpoint = "add_member")]
+pub async fn add_member(account_id: String, folder_id: String) -> Result<(), AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::audited_by(&state, &who, "AddMember", &account_id, directory::add_member(&state, &who, &account_id, &folder_id).await).await
+}
+
+#[server(prefix = "/api", endpoint = "move_member")]
+pub async fn move_member(account_id: String, folder_id: String) -> Result<(), AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    let target = format!("{account_id} -> {folder_id}");
+    ssr::audited_by(&state, &who, "MoveMember", &target, directory::move_member(&state, &who, &account_id, &folder_id).await).await
+}
+
+#[server(prefix = "/api", endpoint = "remove_member")]
+pub async fn remove_member(account_id: String) -> Result<(), AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::audited_by(&state, &who, "RemoveMember", &account_id, directory::remove_member(&state, &who, &account_id).await).await
+}

@@ -292,11 +292,11 @@ pub struct AuditEventView {
 }
 
 /// The actions the audit trail records, for its filter.
-pub const AUDITED_ACTIONS: [&str; 18] = [
+pub const AUDITED_ACTIONS: [&str; 22] = [
     "SignIn", "ShareBackupSet", "AcceptInvitation", "RejectInvitation", "ExpireInvitation", "RevokeAccess",
     "RestoreToNewCluster", "DeleteBackupSet", "ConvertBackupLevel", "ReleaseCluster", "SubmitTicket",
     "DecideTicket", "ApplyQuotaIncrease", "CreateRamUser", "SetRamPassword", "AttachPolicy", "DetachPolicy",
-    "DeleteRamUser",
+    "DeleteRamUser", "CreateFolder", "AddMember", "MoveMember", "RemoveMember",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -308,3 +308,26 @@ pub struct RamUserView {
 
 /// The system policies a RAM user can be given.
 pub const SYSTEM_POLICIES: [&str; 3] = ["AliyunPolardbFullAccess", "AliyunPolardbReadOnlyAccess", "AliyunResourceCenterFullAccess"];
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FolderView {
+    pub folder_id: String,
+    pub parent_folder_id: Option<String>,
+    pub folder_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub account_id: String,
+    pub display_name: String,
+    pub folder_id: String,
+    pub is_management: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryView {
+    pub directory_id: String,
+    pub root_folder_id: String,
+    pub folders: Vec<FolderView>,
+    pub members: Vec<MemberView>,
+}

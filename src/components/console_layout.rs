@@ -80,6 +80,7 @@ fn SideNav() -> impl IntoView {
             <A href="/shared-backups">"Shared Backups"</A>
             <p class="side-nav-title">"Resource Management"</p>
             <A href="/resource-sharing/invitations">"Shared With Me"</A>
+            <A href="/resource-directory">"Resource directory"</A>
             <p class="side-nav-title">"Account"</p>
             <A href="/quota">"Quota"</A>
             <A href="/tickets">"Tickets"</A>

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod billing;
 pub mod cluster;
 pub mod clusters;
+pub mod directory;
 pub mod invitations;
 pub mod not_found;
 pub mod quota;

@@ -199,3 +199,43 @@ async fn permission_matrix() {
     let r = app.form(Some(&auditor), "delete_backup_set", &format!("backup_set_id={backup}")).await;
     assert!(r.json["message"].as_str().unwrap().contains("AliyunPolardbFullAccess"));
 }
+
+#[tokio::test]
+async fn a_folder_target_covers_whoever_is_in_the_folder() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "create_folder", &format!("folder_name=Partners&parent_folder_id={ROOT_FOLDER}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let folder: String = sqlx::query_scalar("select folder_id from rd_folder where folder_name = 'Partners'").fetch_one(&app.pool).await.unwrap();
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    assert_eq!(app.share(&owner, &backup, new_share("to-folder", "ResourceDirectory", &[&folder])).await.status, StatusCode::OK);
+
+    let qa = app.sign_in("qa").await;
+    let seen = |v: &serde_json::Value| v["backups"].as_array().unwrap().len();
+    let before = app.form(Some(&qa), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(seen(&before.json), 0);
+    let r = app.form(Some(&owner), "move_member", &format!("account_id={QA_MEMBER}&folder_id={folder}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let after = app.form(Some(&qa), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(seen(&after.json), 1, "moved in: covered");
+    app.form(Some(&owner), "move_member", &format!("account_id={QA_MEMBER}&folder_id={QA_FOLDER}")).await;
+    let out = app.form(Some(&qa), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(seen(&out.json), 0, "moved out: not covered");
+}
+
+#[tokio::test]
+async fn only_the_management_account_changes_the_directory_and_within_its_rules() {
+    let app = TestApp::new().await;
+    let member = app.sign_in("member").await;
+    let r = app.form(Some(&member), "create_folder", &format!("folder_name=Mine&parent_folder_id={ROOT_FOLDER}")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "NotManagementAccount"));
+    let owner = app.sign_in("owner").await;
+    let add = |account: &str| format!("account_id={account}&folder_id={ROOT_FOLDER}");
+    assert_eq!(app.form(Some(&owner), "add_member", &add(INTERNATIONAL)).await.code(), "InvalidTarget.SiteMismatch");
+    assert_eq!(app.form(Some(&owner), "add_member", &add(MEMBER)).await.code(), "AccountAlreadyInResourceDirectory");
+    assert_eq!(app.form(Some(&owner), "add_member", &add(OUTSIDER)).await.status, StatusCode::OK);
+    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OWNER}")).await.code(), "OperationDenied.ManagementAccount");
+    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OUTSIDER}")).await.status, StatusCode::OK);
+    let r = app.form(Some(&owner), "move_member", "account_id=1000000000000003&folder_id=fd-elsewhere").await;
+    assert_eq!(r.code(), "EntityNotExists.Folder");
+}

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod clusters;
+pub mod directory;
 pub mod governance;
 pub mod incoming;
 pub mod ram;

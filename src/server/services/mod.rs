@@ -1,6 +1,7 @@
 //! Services: load what a decision needs, ask `domain`, write the outcome in one transaction.
 
 pub mod console;
+pub mod directory;
 pub mod governance;
 pub mod owner;
 pub mod principal;
