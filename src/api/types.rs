@@ -278,7 +278,9 @@ pub struct QuotaView {
     pub increase_pending: bool,
 }
 
+/// One audit event; on the server it is read straight from the `audit_event` table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AuditEventView {
     pub occurred_at: String,
     pub identity: String,

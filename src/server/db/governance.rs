@@ -103,19 +103,6 @@ pub async fn record(ex: impl SqliteExecutor<'_>, e: &NewAuditEvent<'_>) -> sqlx:
     Ok(())
 }
 
-#[derive(Debug, Clone, FromRow)]
-pub struct AuditRow {
-    pub occurred_at: String,
-    pub identity: String,
-    pub account_id: Option<String>,
-    pub source_ip: String,
-    pub request_id: String,
-    pub action: String,
-    pub target: String,
-    pub outcome: String,
-    pub detail: String,
-}
-
 /// An account's trail, newest first, optionally one action and a time range (RFC 3339 bounds).
 pub async fn trail(
     ex: impl SqliteExecutor<'_>,
@@ -124,9 +111,9 @@ pub async fn trail(
     from: Option<&str>,
     to: Option<&str>,
     limit: i64,
-) -> sqlx::Result<Vec<AuditRow>> {
+) -> sqlx::Result<Vec<crate::api::types::AuditEventView>> {
     sqlx::query_as(
-        "select occurred_at, identity, account_id, source_ip, request_id, action, target, outcome, detail
+        "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id, action, target, outcome, detail
          from audit_event
          where account_id = ?1 and (?2 is null or action = ?2) and (?3 is null or occurred_at >= ?3)
            and (?4 is null or occurred_at < ?4)

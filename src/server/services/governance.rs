@@ -115,7 +115,7 @@ pub async fn audit_trail(
     if action.as_ref().is_some_and(|a| a.len() > 64 || !a.bytes().all(|b| b.is_ascii_alphanumeric())) {
         return Err(AppError::invalid("InvalidParameter.Action", "Choose an action from the list."));
     }
-    let rows = governance::trail(
+    governance::trail(
         &state.pool,
         who.account_id().as_str(),
         action.as_deref(),
@@ -124,21 +124,7 @@ pub async fn audit_trail(
         5_000,
     )
     .await
-    .map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .map(|r| AuditEventView {
-            occurred_at: r.occurred_at,
-            identity: r.identity,
-            account_id: r.account_id.unwrap_or_default(),
-            source_ip: r.source_ip,
-            request_id: r.request_id,
-            action: r.action,
-            target: r.target,
-            outcome: r.outcome,
-            detail: r.detail,
-        })
-        .collect())
+    .map_err(internal)
 }
 
 /// The trail as CSV (RFC 4180 quoting), for the export link.
