@@ -73,6 +73,9 @@ test("the audit trail lists sharing actions and refusals, filters them and expor
   await hydrated(page);
   const table = page.getByRole("table", { name: "Audit events" });
   await expect(table).toContainText("SignIn");
+  // The quota flow above left its application and the operator's decision in this account's trail.
+  await expect(table).toContainText("ApplyQuotaIncrease");
+  await expect(table).toContainText("DecideTicket");
   await page.getByLabel("Action").selectOption("ShareBackupSet");
   await page.getByRole("button", { name: "Filter" }).click();
   await page.waitForURL(/action=ShareBackupSet/);

@@ -220,7 +220,20 @@ async fn a_folder_target_covers_whoever_is_in_the_folder() {
     assert_eq!(seen(&after.json), 1, "moved in: covered");
     app.form(Some(&owner), "move_member", &format!("account_id={QA_MEMBER}&folder_id={QA_FOLDER}")).await;
     let out = app.form(Some(&qa), "list_shared_with_me", "region_id=cn-hangzhou").await;
-    assert_eq!(seen(&out.json), 0, "moved out: not covered");
+    assert_eq!(seen(&out.json), 1, "moved out: still visible during the revocation window");
+    assert!(out.json["backups"][0]["revoking_at"].is_string());
+    let restore = json!({ "request": { "backup_set_id": backup, "cluster_name": "qa-copy", "node_spec": "polar.mysql.x4.medium",
+                                       "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } });
+    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore).await.code(), "OperationDenied.SharingRevoking");
+    app.clock.advance(time::Duration::minutes(10));
+    app.tick().await;
+    let qa = app.sign_in("qa").await;
+    let gone = app.form(Some(&qa), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(seen(&gone.json), 0, "then gone");
+    // Moving back in covers it again at once.
+    let owner = app.sign_in("owner").await;
+    app.form(Some(&owner), "move_member", &format!("account_id={QA_MEMBER}&folder_id={folder}")).await;
+    assert_eq!(seen(&app.form(Some(&qa), "list_shared_with_me", "region_id=cn-hangzhou").await.json), 1);
 }
 
 #[tokio::test]

@@ -94,3 +94,46 @@ pub async fn remove_member(tx: &mut Tx, directory: &str, account: &str) -> sqlx:
         .await?
         .rows_affected())
 }
+
+/// The live shares that reach `account` through its directory or one of its folders (at any depth).
+pub async fn shares_covering(tx: &mut Tx, account: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "with recursive ancestor(folder_id) as (
+             select folder_id from rd_member where account_id = ?1
+             union all
+             select f.parent_folder_id from rd_folder f join ancestor a on f.folder_id = a.folder_id
+             where f.parent_folder_id is not null)
+         select distinct sp.resource_share_id from share_principal sp
+         join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.status = 'Active'
+         where sp.status = 'Associated' and rs.owner_account_id <> ?1 and (
+             (sp.principal_type = 'ResourceDirectory' and sp.principal_id = (select directory_id from rd_member where account_id = ?1))
+             or (sp.principal_type = 'Folder' and sp.principal_id in (select folder_id from ancestor)))",
+    )
+    .bind(account)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// After a membership change: schedules the revocation of what `account` lost, and cancels pending
+/// revocations of what it has again.
+pub async fn apply_coverage_change(tx: &mut Tx, account: &str, before: &[String], after: &[String], revoke_at: &str) -> sqlx::Result<()> {
+    for share in before.iter().filter(|s| !after.contains(s)) {
+        sqlx::query(
+            "insert into membership_revocation (account_id, resource_share_id, revoke_at) values (?, ?, ?)
+             on conflict do nothing",
+        )
+        .bind(account)
+        .bind(share)
+        .bind(revoke_at)
+        .execute(&mut **tx)
+        .await?;
+    }
+    for share in after {
+        sqlx::query("delete from membership_revocation where account_id = ? and resource_share_id = ?")
+            .bind(account)
+            .bind(share)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}

@@ -26,7 +26,15 @@ const GRANTS: &str = "with recursive ancestor(folder_id) as (
                          and i.receiver_account_id = ?1 and i.status = 'Accepted')))
             or (sp.principal_type = 'ResourceDirectory'
                 and sp.principal_id = (select directory_id from rd_member where account_id = ?1))
-            or (sp.principal_type = 'Folder' and sp.principal_id in (select folder_id from ancestor))))";
+            or (sp.principal_type = 'Folder' and sp.principal_id in (select folder_id from ancestor)))
+        union all
+        -- What a folder or the directory gave the account before it moved out, until revoked.
+        select sr.backup_set_id, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id,
+               'Disassociating', mr.revoke_at, sr.created_at
+        from membership_revocation mr
+        join resource_share rs on rs.resource_share_id = mr.resource_share_id and rs.status = 'Active'
+        join share_resource sr on sr.resource_share_id = rs.resource_share_id
+        where mr.account_id = ?1)";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct IncomingRow {

@@ -148,6 +148,11 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::R
          from share_resource sr join resource_share rs on rs.resource_share_id = sr.resource_share_id
          where sr.status = 'Disassociating' and sr.revoke_at <= ?1
          union all
+         select ?1, rs.owner_account_id, 'system', '-', 'scheduler', 'RevokeAccess', mr.resource_share_id || ' / ' || mr.account_id,
+                'Success', 'scheduled revocation after the member left the targeted folder'
+         from membership_revocation mr join resource_share rs on rs.resource_share_id = mr.resource_share_id
+         where mr.revoke_at <= ?1
+         union all
          select ?1, sender_account_id, 'system', '-', 'scheduler', 'ExpireInvitation', invitation_id, 'Success', 'unanswered for 7 days'
          from invitation where status = 'Pending' and expires_at <= ?1",
     )
@@ -160,6 +165,11 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::R
         .await?
         .rows_affected()
         + sqlx::query("delete from share_resource where status = 'Disassociating' and revoke_at <= ?")
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected()
+        + sqlx::query("delete from membership_revocation where revoke_at <= ?")
             .bind(now)
             .execute(&mut **tx)
             .await?

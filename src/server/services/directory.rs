@@ -1,11 +1,12 @@
 //! Resource directory: the management account creates folders, adds and removes member accounts and
-//! moves them between folders. A share that targets a folder covers whoever is in it at the time.
+//! moves them between folders. A share that targets a folder covers whoever is in it: a member moved in
+//! gains access at once; one moved out loses it through the scheduled revocation.
 
 use crate::api::types::{DirectoryView, FolderView, MemberView};
 use crate::domain::{AccountId, ErrorKind};
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{accounts, directory};
+use crate::server::db::{self, accounts, directory};
 use crate::server::{ids, internal, state::AppState};
 
 fn not_management() -> AppError {
@@ -89,9 +90,13 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
     if !directory::folder_in(&mut tx, &dir, folder).await.map_err(internal)? {
         return Err(folder_not_found());
     }
+    let before = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     if directory::move_member(&mut tx, &dir, account, folder).await.map_err(internal)? == 0 {
         return Err(AppError::not_found("EntityNotExists.Member", "The account is not a member of your resource directory."));
     }
+    let after = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
+    let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
+    directory::apply_coverage_change(&mut tx, account, &before, &after, &revoke_at).await.map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     Ok(())
 }
@@ -103,9 +108,12 @@ pub async fn remove_member(state: &AppState, who: &Identity, account: &str) -> R
         return Err(AppError::new(ErrorKind::Conflict, "OperationDenied.ManagementAccount", "The management account cannot leave its own resource directory."));
     }
     let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let before = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     if directory::remove_member(&mut tx, &dir, account).await.map_err(internal)? == 0 {
         return Err(AppError::not_found("EntityNotExists.Member", "The account is not a member of your resource directory."));
     }
+    let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
+    directory::apply_coverage_change(&mut tx, account, &before, &[], &revoke_at).await.map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     Ok(())
 }
