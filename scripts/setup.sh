@@ -8,14 +8,12 @@ export PATH="$HOME/.cargo/bin:$PATH"
 cd "$(dirname "$0")/.."
 
 have() { command -v "$1" >/dev/null 2>&1; }
+have cargo || { echo "setup: cargo (rustup) is required" >&2; exit 1; }
 
 rustup target list --installed | grep -q wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 
 if ! wasm-bindgen --version 2>/dev/null | grep -q '0.2.130'; then
   cargo install wasm-bindgen-cli --version 0.2.130
-fi
-if ! sqlx --version 2>/dev/null | grep -q '0.8.6'; then
-  cargo install sqlx-cli --version 0.8.6 --locked --no-default-features --features sqlite,rustls
 fi
 if ! cargo leptos --version 2>/dev/null | grep -q '0.3.10'; then
   cargo install cargo-leptos --version 0.3.10 --locked

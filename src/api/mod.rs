@@ -130,12 +130,15 @@ pub async fn sign_in(login: String, password: String, next: Option<String>) -> R
     let state = ssr::state();
     let result = auth::sign_in(&state, &login, &password).await;
     // A sign-in, refused or not, goes in the trail of the account the name belongs to (if any).
-    let account = db::accounts::identity_by_login(&state.pool, login.trim()).await.ok().flatten().map(|i| i.account_id);
+    let identity = db::accounts::identity_by_login(&state.pool, login.trim()).await.ok().flatten();
+    let account = identity.as_ref().map(|i| i.account_id.clone());
+    // The platform operator has no clusters: its console starts at the tickets.
+    let home = if identity.is_some_and(|i| i.kind == "operator") { "/tickets" } else { "/clusters" };
     let login_shown: String = login.trim().chars().take(64).collect();
     let token = ssr::audited(&state, &login_shown, account.as_deref(), "SignIn", &login_shown, result).await?;
     ssr::set_cookie(auth::session_cookie(&token, state.settings.secure_cookies));
     let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512);
-    Ok(next.unwrap_or_else(|| "/clusters".to_owned()))
+    Ok(next.unwrap_or_else(|| home.to_owned()))
 }
 
 #[server(prefix = "/api", endpoint = "sign_out")]

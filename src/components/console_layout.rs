@@ -20,9 +20,9 @@ pub fn ConsoleLayout() -> impl IntoView {
                     Ok(Some(viewer)) => {
                         provide_context(viewer.clone());
                         EitherOf3::A(view! {
-                            <TopBar viewer/>
+                            <TopBar viewer=viewer.clone()/>
                             <div class="console-body">
-                                <SideNav/>
+                                {if viewer.is_operator { view! { <OperatorNav/> }.into_any() } else { view! { <SideNav/> }.into_any() }}
                                 <main class="console-main">
                                     <Outlet/>
                                 </main>
@@ -47,7 +47,9 @@ fn TopBar(viewer: Viewer) -> impl IntoView {
             let _ = leptos::prelude::window().location().set_href("/login");
         }
     });
-    let who = if viewer.is_root {
+    let who = if viewer.is_operator {
+        format!("{} · platform operator", viewer.account_name)
+    } else if viewer.is_root {
         format!("{} (root account)", viewer.account_name)
     } else {
         format!("{} · RAM user {}", viewer.account_name, viewer.login_name)
@@ -87,6 +89,17 @@ fn SideNav() -> impl IntoView {
             <A href="/ram">"RAM users"</A>
             <A href="/audit">"Audit trail"</A>
             <A href="/billing">"Billing"</A>
+        </nav>
+    }
+}
+
+/// The platform operator has no clusters; it decides tickets.
+#[component]
+fn OperatorNav() -> impl IntoView {
+    view! {
+        <nav class="side-nav" aria-label="Platform">
+            <p class="side-nav-title">"Platform"</p>
+            <A href="/tickets">"Tickets"</A>
         </nav>
     }
 }
