@@ -2,7 +2,7 @@
 //!
 //! Nothing here touches Leptos, SQL, the network or the clock: callers load the facts a decision needs,
 //! pass `now` in, and write the outcome. That keeps every rule unit-testable without a database and lets
-//! the same code compile for the browser (where `OffsetDateTime::now_utc()` would panic).
+//! the same code compile for the browser (where reading the system clock would panic).
 
 mod error;
 mod governance;

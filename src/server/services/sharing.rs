@@ -17,10 +17,11 @@ use time::Duration;
 /// Invitations to accounts outside the owner's resource directory are valid for 7 days.
 pub const INVITATION_VALIDITY: Duration = Duration::days(7);
 
-/// Where the backup set goes: a share created now, or one the owner already has.
-enum Target {
+/// Where the backup set goes: a share created now, or one the owner already has. `S` is the existing
+/// share as requested (its id) and then as loaded (its row).
+enum Target<S> {
     New { name: ResourceShareName, scope: PrincipalScope },
-    Existing(shares::ShareRow),
+    Existing(S),
 }
 
 #[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
@@ -50,14 +51,14 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
     let cluster = clusters::cluster(&mut *tx, &backup.cluster_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     shareability(&facts::cluster(&cluster).map_err(internal)?, &facts::backup_set(&backup).map_err(internal)?, now)?;
 
-    let target = match target_input {
-        TargetInput::New { name, scope } => {
+    let target: Target<shares::ShareRow> = match target_input {
+        Target::New { name, scope } => {
             if shares::name_taken(&mut tx, me, name.as_str()).await.map_err(internal)? {
                 return Err(ShareError::NameTaken { name: name.as_str().to_owned() }.into());
             }
             Target::New { name, scope }
         }
-        TargetInput::Existing(id) => {
+        Target::Existing(id) => {
             let share = shares::share(&mut *tx, &id)
                 .await
                 .map_err(internal)?
@@ -149,13 +150,8 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
     })
 }
 
-enum TargetInput {
-    New { name: ResourceShareName, scope: PrincipalScope },
-    Existing(String),
-}
-
 /// Parses the dialog's input: name, scope and every principal id, before anything is loaded.
-fn parse_method(method: ShareMethod) -> Result<(TargetInput, Option<Vec<PrincipalId>>), AppError> {
+fn parse_method(method: ShareMethod) -> Result<(Target<String>, Option<Vec<PrincipalId>>), AppError> {
     let parse_all = |list: &[String]| -> Result<Vec<PrincipalId>, AppError> {
         if list.len() > 1_000 {
             return Err(AppError::invalid("InvalidParameter.Targets.Length", "Too many principals in one request."));
@@ -168,7 +164,7 @@ fn parse_method(method: ShareMethod) -> Result<(TargetInput, Option<Vec<Principa
             let scope = PrincipalScope::parse(&scope).ok_or_else(|| {
                 AppError::invalid("InvalidParameter.PrincipalScope", "Choose All Accounts or Objects Within Resource Directory.")
             })?;
-            Ok((TargetInput::New { name, scope }, Some(parse_all(&principals)?)))
+            Ok((Target::New { name, scope }, Some(parse_all(&principals)?)))
         }
         ShareMethod::Existing { resource_share_id, principals } => {
             let id_ok = resource_share_id.len() <= 64
@@ -177,7 +173,7 @@ fn parse_method(method: ShareMethod) -> Result<(TargetInput, Option<Vec<Principa
                 return Err(AppError::invalid("InvalidParameter.ResourceShareId", "Select a resource share."));
             }
             let principals = principals.as_deref().map(parse_all).transpose()?;
-            Ok((TargetInput::Existing(resource_share_id), principals))
+            Ok((Target::Existing(resource_share_id), principals))
         }
     }
 }
