@@ -123,9 +123,11 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
     check_principal_limit(&wanted, &others)?;
 
     // The quota counts distinct shared backup sets; one already shared elsewhere costs nothing more.
-    let newly_shared = u32::from(!shares::is_shared_resource(&mut tx, backup_id.as_str()).await.map_err(internal)?);
-    let currently_shared = shares::shared_resource_count(&mut *tx, me).await.map_err(internal)?;
-    check_quota(u32::try_from(currently_shared).map_err(internal)?, newly_shared, owner.share_quota)?;
+    // Counting the owner's shared sets is the costliest read here and only matters for a set not yet shared.
+    if !shares::is_shared_resource(&mut tx, backup_id.as_str()).await.map_err(internal)? {
+        let currently_shared = shares::shared_resource_count(&mut *tx, me).await.map_err(internal)?;
+        check_quota(u32::try_from(currently_shared).map_err(internal)?, 1, owner.share_quota)?;
+    }
 
     // Every rule passed: write the outcome.
     let name = match &target {
