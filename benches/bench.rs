@@ -58,6 +58,11 @@ async fn main() -> anyhow::Result<()> {
     println!("\n{CLIENTS} concurrent clients, keep-alive HTTP/1.1 on loopback\n");
     println!("{:<34} {:>9} {:>9} {:>9} {:>10}", "server function", "requests", "p50 ms", "p99 ms", "req/s");
 
+    // Baseline: the cheapest signed-in call (session lookup only), to separate per-request overhead
+    // from the listing's own queries.
+    let baseline = run(addr, &cookie, LIST_REQUESTS, |_| ("current_viewer", "application/x-www-form-urlencoded", String::new())).await?;
+    baseline.print("current_viewer (baseline)");
+
     let list = run(addr, &cookie, LIST_REQUESTS, |i| {
         let cluster = i % CLUSTERS;
         let page = 1 + (i / CLUSTERS) % 4;

@@ -92,14 +92,23 @@ pub async fn backup_sets_page(
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<BackupSetRow>> {
-    // The page is cut first and the principal counts computed for its rows only.
+    // The page is cut first (in index order, see backup_set_cluster_page), then the principal counts
+    // are computed for its rows only, in one grouped pass.
     sqlx::query_as(&format!(
         "with b as (
-             select *, count(*) over () as total from backup_set
-             where cluster_id = ? and deleted_at is null
-             order by start_time desc, backup_set_id desc limit ? offset ?)
-         select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count, b.total
-         from b order by b.start_time desc, b.backup_set_id desc"
+             select * from backup_set where cluster_id = ?1 and deleted_at is null
+             order by start_time desc, backup_set_id desc limit ?2 offset ?3),
+         counts as (
+             select sr.backup_set_id, count(distinct sp.principal_id) as n
+             from share_resource sr
+             join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
+             join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
+             where sr.backup_set_id in (select backup_set_id from b) and sr.status = 'Associated'
+             group by sr.backup_set_id)
+         select {BACKUP_COLUMNS}, coalesce(counts.n, 0) as principal_count,
+                (select count(*) from backup_set where cluster_id = ?1 and deleted_at is null) as total
+         from b left join counts on counts.backup_set_id = b.backup_set_id
+         order by b.start_time desc, b.backup_set_id desc"
     ))
     .bind(cluster_id)
     .bind(limit)
