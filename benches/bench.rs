@@ -71,6 +71,10 @@ async fn main() -> anyhow::Result<()> {
     .await?;
     list.print("list_backup_sets (one page of 30)");
 
+    // POLARSHARE_BENCH_ONLY=list stops here (for profiling the read path alone).
+    if std::env::var("POLARSHARE_BENCH_ONLY").as_deref() == Ok("list") {
+        return Ok(());
+    }
     let share = run(addr, &cookie, SHARE_REQUESTS, |i| {
         // Each request creates a new share of one of the first 1,000 sets with two principals, so the
         // owner's quota (1,024) and the 64-principal limit are checked but never reached.

@@ -52,7 +52,7 @@ pub async fn cluster(ex: impl SqliteExecutor<'_>, cluster_id: &str) -> sqlx::Res
         .await
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct BackupSetRow {
     pub backup_set_id: String,
     pub cluster_id: String,
@@ -86,6 +86,10 @@ const BACKUP_COLUMNS: &str = "b.backup_set_id, b.cluster_id, b.account_id, b.reg
     b.status, b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at, b.lock_state, b.deleted_at";
 
 /// One page of a cluster's live backup sets, newest first.
+///
+/// The page comes back as a single row holding a JSON array: sqlx's SQLite driver hands every result
+/// row from its worker thread to the async side separately (a copy and a wake-up each), which for a
+/// 30-row page cost more than the query itself.
 pub async fn backup_sets_page(
     ex: impl SqliteExecutor<'_>,
     cluster_id: &str,
@@ -94,7 +98,7 @@ pub async fn backup_sets_page(
 ) -> sqlx::Result<Vec<BackupSetRow>> {
     // The page is cut first (in index order, see backup_set_cluster_page), then the principal counts
     // are computed for its rows only, in one grouped pass.
-    sqlx::query_as(&format!(
+    let json: String = sqlx::query_scalar(
         "with b as (
              select * from backup_set where cluster_id = ?1 and deleted_at is null
              order by start_time desc, backup_set_id desc limit ?2 offset ?3),
@@ -104,17 +108,25 @@ pub async fn backup_sets_page(
              join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
              join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
              where sr.backup_set_id in (select backup_set_id from b) and sr.status = 'Associated'
-             group by sr.backup_set_id)
-         select {BACKUP_COLUMNS}, coalesce(counts.n, 0) as principal_count,
-                (select count(*) from backup_set where cluster_id = ?1 and deleted_at is null) as total
-         from b left join counts on counts.backup_set_id = b.backup_set_id
-         order by b.start_time desc, b.backup_set_id desc"
-    ))
+             group by sr.backup_set_id),
+         total as (select count(*) as n from backup_set where cluster_id = ?1 and deleted_at is null)
+         select coalesce(json_group_array(json_object(
+             'backup_set_id', b.backup_set_id, 'cluster_id', b.cluster_id, 'account_id', b.account_id,
+             'region_id', b.region_id, 'start_time', b.start_time, 'end_time', b.end_time, 'status', b.status,
+             'size_bytes', b.size_bytes, 'method', b.method, 'backup_mode', b.backup_mode, 'level', b.level,
+             'expires_at', b.expires_at, 'lock_state', b.lock_state, 'deleted_at', b.deleted_at,
+             'principal_count', coalesce(counts.n, 0), 'total', (select n from total))), '[]')
+         from b left join counts on counts.backup_set_id = b.backup_set_id",
+    )
     .bind(cluster_id)
     .bind(limit)
     .bind(offset)
-    .fetch_all(ex)
-    .await
+    .fetch_one(ex)
+    .await?;
+    let mut rows: Vec<BackupSetRow> = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    // An aggregate does not promise an order: restore the page's.
+    rows.sort_by(|a, b| b.start_time.cmp(&a.start_time).then_with(|| b.backup_set_id.cmp(&a.backup_set_id)));
+    Ok(rows)
 }
 
 pub async fn backup_set_count(ex: impl SqliteExecutor<'_>, cluster_id: &str) -> sqlx::Result<i64> {
