@@ -56,7 +56,7 @@ pub(crate) mod ssr {
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
             .map(str::to_owned)
-            .unwrap_or_else(|| crate::server::ids::session_token()[..16].to_owned());
+            .unwrap_or_else(|| crate::server::ids::hex_id("req", 16));
         (ip, request_id)
     }
 
@@ -126,16 +126,15 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
 /// be used to bounce users to another one.
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<String, AppError> {
-    use crate::server::{auth, db};
+    use crate::server::auth;
     let state = ssr::state();
-    let result = auth::sign_in(&state, &login, &password).await;
-    // A sign-in, refused or not, goes in the trail of the account the name belongs to (if any).
-    let identity = db::accounts::identity_by_login(&state.pool, login.trim()).await.ok().flatten();
-    let account = identity.as_ref().map(|i| i.account_id.clone());
+    let attempt = auth::sign_in(&state, &login, &password).await;
     // The platform operator has no clusters: its console starts at the tickets.
-    let home = if identity.is_some_and(|i| i.kind == "operator") { "/tickets" } else { "/clusters" };
+    let home = if attempt.is_operator { "/tickets" } else { "/clusters" };
     let login_shown: String = login.trim().chars().take(64).collect();
-    let token = ssr::audited(&state, &login_shown, account.as_deref(), "SignIn", &login_shown, result).await?;
+    // A sign-in, refused or not, goes in the trail of the account the name belongs to (if any).
+    let token =
+        ssr::audited(&state, &login_shown, attempt.account_id.as_deref(), "SignIn", &login_shown, attempt.token).await?;
     ssr::set_cookie(auth::session_cookie(&token, state.settings.secure_cookies));
     let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512);
     Ok(next.unwrap_or_else(|| home.to_owned()))

@@ -74,9 +74,33 @@ fn bad_credentials() -> AppError {
     AppError::new(ErrorKind::Unauthenticated, "InvalidCredentials", "The sign-in name or password is incorrect.")
 }
 
-/// Checks the password and opens a session; returns the cookie token.
+/// A sign-in attempt: whose name it used (known even when the password was wrong, for the audit trail
+/// and the start page), and the session token if it succeeded.
+pub struct SignInAttempt {
+    pub account_id: Option<String>,
+    pub is_operator: bool,
+    pub token: Result<String, AppError>,
+}
+
+/// Checks the password and opens a session.
 #[tracing::instrument(skip(state, password))]
-pub async fn sign_in(state: &AppState, login: &str, password: &str) -> Result<String, AppError> {
+pub async fn sign_in(state: &AppState, login: &str, password: &str) -> SignInAttempt {
+    let mut claimed = None;
+    let token = check_and_open_session(state, login, password, &mut claimed).await;
+    SignInAttempt {
+        account_id: claimed.as_ref().map(|i: &db::accounts::IdentityRow| i.account_id.clone()),
+        is_operator: claimed.is_some_and(|i| i.kind == "operator"),
+        token,
+    }
+}
+
+/// `claimed` receives the identity the name belongs to, if any, whatever the outcome.
+async fn check_and_open_session(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    claimed: &mut Option<db::accounts::IdentityRow>,
+) -> Result<String, AppError> {
     let login = login.trim();
     if login.is_empty() || password.is_empty() {
         return Err(AppError::invalid("MissingParameter", "Enter your sign-in name and password."));
@@ -98,7 +122,8 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str) -> Result<St
     })
     .await
     .map_err(|e| internal(anyhow::anyhow!(e)))?;
-    let Some(identity) = found.filter(|_| ok) else {
+    *claimed = found;
+    let Some(identity) = claimed.as_ref().filter(|_| ok) else {
         tracing::info!(login, "sign-in refused");
         return Err(bad_credentials());
     };

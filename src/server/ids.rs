@@ -14,6 +14,11 @@ pub fn invitation_id() -> String {
     format!("i-{}", random_alphanumeric(12))
 }
 
+/// `prefix-` followed by `len` random lower-case hex digits (restore jobs, clusters, folders, tickets).
+pub fn hex_id(prefix: &str, len: usize) -> String {
+    format!("{prefix}-{}", &session_token()[..len.min(64)])
+}
+
 /// 256 random bits, hex-encoded: the value of the session cookie.
 pub fn session_token() -> String {
     let mut bytes = [0u8; 32];

@@ -53,7 +53,7 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
     if !directory::folder_in(&mut tx, &dir, parent).await.map_err(internal)? {
         return Err(folder_not_found());
     }
-    let id = format!("fd-{}", &ids::session_token()[..10]);
+    let id = ids::hex_id("fd", 10);
     directory::insert_folder(&mut tx, &dir, &id, parent, name).await.map_err(internal)?;
     tx.commit().await.map_err(internal)?;
     Ok(())

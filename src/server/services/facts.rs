@@ -32,12 +32,17 @@ pub fn cluster(row: &ClusterRow) -> anyhow::Result<ClusterFacts> {
 }
 
 pub fn backup_set(row: &BackupSetRow) -> anyhow::Result<BackupSetFacts> {
+    backup_set_from(&row.backup_set_id, &row.status, &row.expires_at, &row.lock_state, row.deleted_at.is_some())
+}
+
+/// The same facts from the stored columns of any row that carries them (an owner's or a principal's view).
+pub fn backup_set_from(id: &str, status: &str, expires_at: &str, lock_state: &str, deleted: bool) -> anyhow::Result<BackupSetFacts> {
     Ok(BackupSetFacts {
-        id: BackupSetId::parse(&row.backup_set_id).context("stored backup set id")?,
-        status: stored(BackupStatus::parse(&row.status), "backup status", &row.status)?,
-        expires_at: db::parse_ts(&row.expires_at)?,
-        lock: lock(&row.lock_state)?,
-        deleted: row.deleted_at.is_some(),
+        id: BackupSetId::parse(id).context("stored backup set id")?,
+        status: stored(BackupStatus::parse(status), "backup status", status)?,
+        expires_at: db::parse_ts(expires_at)?,
+        lock: lock(lock_state)?,
+        deleted,
     })
 }
 

@@ -52,7 +52,7 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
     let account = db::accounts::account(&mut *tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
     let open = governance::has_open_ticket(&mut tx, me, kind.as_str()).await.map_err(internal)?;
     check_ticket_submission(kind, account.beta_enabled, u32::try_from(account.share_quota).map_err(internal)?, open)?;
-    let id = format!("tk-{}", &ids::session_token()[..10]);
+    let id = ids::hex_id("tk", 10);
     governance::insert_ticket(&mut tx, &id, me, kind.as_str(), message, &now).await.map_err(internal)?;
     let row = governance::ticket(&mut tx, &id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     tx.commit().await.map_err(internal)?;

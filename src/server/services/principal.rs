@@ -74,13 +74,8 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
 }
 
 fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupSetFacts, PrincipalAccess), AppError> {
-    let facts = crate::domain::BackupSetFacts {
-        id: BackupSetId::parse(&row.backup_set_id).map_err(internal)?,
-        status: crate::domain::BackupStatus::parse(&row.status).ok_or_else(AppError::internal)?,
-        expires_at: db::parse_ts(&row.expires_at).map_err(internal)?,
-        lock: facts::lock(&row.lock_state).map_err(internal)?,
-        deleted: row.deleted_at.is_some(),
-    };
+    let facts = facts::backup_set_from(&row.backup_set_id, &row.status, &row.expires_at, &row.lock_state, row.deleted_at.is_some())
+        .map_err(internal)?;
     let access = if row.usable { PrincipalAccess::Usable } else { PrincipalAccess::Revoking };
     Ok((facts, access))
 }
@@ -157,8 +152,8 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
     let (facts, access) = incoming_facts(&row)?;
     check_restore(&who.actor, access, &facts, &row.region_id, target_region, now)?;
 
-    let job_id = format!("rj-{}", &ids::session_token()[..12]);
-    let cluster_id = format!("pc-{}", &ids::session_token()[..14]);
+    let job_id = ids::hex_id("rj", 12);
+    let cluster_id = ids::hex_id("pc", 14);
     let finishes = db::ts(now + state.settings.restore_duration);
     restores::start(
         &mut tx,
