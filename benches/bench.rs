@@ -26,6 +26,11 @@ const CLUSTERS: usize = 100;
 const SETS_PER_CLUSTER: usize = 100;
 const PRINCIPALS: usize = 1_000;
 const CLIENTS: usize = 32;
+
+/// POLARSHARE_BENCH_CLIENTS overrides the client count (1 shows one request's own latency, without queueing).
+fn clients() -> usize {
+    std::env::var("POLARSHARE_BENCH_CLIENTS").ok().and_then(|v| v.parse().ok()).unwrap_or(CLIENTS)
+}
 const LIST_REQUESTS: usize = 20_000;
 const SHARE_REQUESTS: usize = 4_000;
 const OWNER: &str = "1000000000000001";
@@ -34,7 +39,10 @@ const OWNER: &str = "1000000000000001";
 async fn main() -> anyhow::Result<()> {
     let wasm = std::env::args().nth(1).unwrap_or_else(|| "target/site/pkg/polarshare.wasm".into());
     let dir = tempfile_dir()?;
-    let pool = db::connect(&format!("{dir}/bench.db")).await?;
+    let database = db::connect(&format!("{dir}/bench.db")).await?;
+    let pool = database.pool.clone();
+    // As the server does (src/main.rs): WAL checkpoints in the background.
+    let _checkpoints = database.spawn_checkpoints(Duration::from_secs(1));
     let clock = Clock::system();
     let started = Instant::now();
     seed_bench(&pool, clock.now()).await?;
@@ -45,7 +53,7 @@ async fn main() -> anyhow::Result<()> {
         pool,
         clock,
         settings: Settings::default(),
-        write_gate: Default::default(),
+        writer: database.writer,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -55,24 +63,27 @@ async fn main() -> anyhow::Result<()> {
     tokio::spawn(async move { axum::serve(listener, router(state)).await });
 
     let cookie = sign_in(addr).await?;
-    println!("\n{CLIENTS} concurrent clients, keep-alive HTTP/1.1 on loopback\n");
+    println!("\n{} concurrent clients, keep-alive HTTP/1.1 on loopback\n", clients());
     println!("{:<34} {:>9} {:>9} {:>9} {:>10}", "server function", "requests", "p50 ms", "p99 ms", "req/s");
 
-    // Baseline: the cheapest signed-in call (session lookup only), to separate per-request overhead
-    // from the listing's own queries.
-    let baseline = run(addr, &cookie, LIST_REQUESTS, |_| ("current_viewer", "application/x-www-form-urlencoded", String::new())).await?;
-    baseline.print("current_viewer (baseline)");
+    // POLARSHARE_BENCH_ONLY=list or =share runs one phase (for profiling one path alone).
+    let only = std::env::var("POLARSHARE_BENCH_ONLY").unwrap_or_default();
+    if only != "share" {
+        // Baseline: the cheapest signed-in call (session lookup only), to separate per-request overhead
+        // from the listing's own queries.
+        let baseline =
+            run(addr, &cookie, LIST_REQUESTS, |_| ("current_viewer", "application/x-www-form-urlencoded", String::new())).await?;
+        baseline.print("current_viewer (baseline)");
 
-    let list = run(addr, &cookie, LIST_REQUESTS, |i| {
-        let cluster = i % CLUSTERS;
-        let page = 1 + (i / CLUSTERS) % 4;
-        ("list_backup_sets", "application/x-www-form-urlencoded", format!("cluster_id=pc-bench{cluster:05}&page={page}"))
-    })
-    .await?;
-    list.print("list_backup_sets (one page of 30)");
-
-    // POLARSHARE_BENCH_ONLY=list stops here (for profiling the read path alone).
-    if std::env::var("POLARSHARE_BENCH_ONLY").as_deref() == Ok("list") {
+        let list = run(addr, &cookie, LIST_REQUESTS, |i| {
+            let cluster = i % CLUSTERS;
+            let page = 1 + (i / CLUSTERS) % 4;
+            ("list_backup_sets", "application/x-www-form-urlencoded", format!("cluster_id=pc-bench{cluster:05}&page={page}"))
+        })
+        .await?;
+        list.print("list_backup_sets (one page of 30)");
+    }
+    if only == "list" {
         return Ok(());
     }
     let share = run(addr, &cookie, SHARE_REQUESTS, |i| {
@@ -103,7 +114,12 @@ async fn main() -> anyhow::Result<()> {
         }
         Err(_) => println!("release wasm not found at {wasm}: build it with `cargo leptos build --release` first"),
     }
-    let _ = std::fs::remove_dir_all(&dir);
+    // POLARSHARE_BENCH_KEEP=1 keeps the database (to look at its queries with the sqlite3 shell).
+    if std::env::var("POLARSHARE_BENCH_KEEP").as_deref() == Ok("1") {
+        println!("database kept in {dir}/bench.db");
+    } else {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
     Ok(())
 }
 
@@ -179,7 +195,7 @@ where
     let make = Arc::new(make);
     let start = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..CLIENTS {
+    for _ in 0..clients() {
         let (next, make, cookie) = (next.clone(), make.clone(), cookie.to_owned());
         tasks.push(tokio::spawn(async move {
             let mut conn = Connection::open(addr).await?;

@@ -18,7 +18,8 @@ async fn main() -> anyhow::Result<()> {
     if let Some(dir) = std::path::Path::new(&config.database).parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     }
-    let pool = db::connect(&config.database).await?;
+    let database = db::connect(&config.database).await?;
+    let pool = database.pool.clone();
     let clock = Clock::System { offset: time::Duration::seconds(config.clock_offset_secs) };
     if config.demo_data && db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::WithHistory).await? {
         tracing::info!("inserted demo data into the empty database {}", config.database);
@@ -38,12 +39,13 @@ async fn main() -> anyhow::Result<()> {
             restore_duration: time::Duration::seconds(config.restore_secs.max(1)),
             secure_cookies: config.secure_cookies,
         },
-        write_gate: Default::default(),
+        writer: database.writer.clone(),
     };
 
     // Revocations, invitation expiry and restore completion: whatever fell due while the server was
     // down is applied on the first tick.
     let scheduler = polarshare::server::scheduler::spawn(state.clone(), std::time::Duration::from_secs(1));
+    let checkpoints = database.spawn_checkpoints(std::time::Duration::from_secs(1));
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     // Without TCP_NODELAY, small responses wait on Nagle + delayed ACK (~40 ms each).
@@ -55,6 +57,8 @@ async fn main() -> anyhow::Result<()> {
         .with_graceful_shutdown(shutdown_signal())
         .await?;
     scheduler.abort();
+    checkpoints.abort();
+    database.writer.close().await;
     pool.close().await;
     Ok(())
 }

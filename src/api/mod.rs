@@ -60,50 +60,57 @@ pub(crate) mod ssr {
         (ip, request_id)
     }
 
-    /// Records an action and its outcome (success, or the refusal's code) in the audit trail of
-    /// `account`, then answers with the result unchanged. A failure to record is logged, not shown.
+    /// Carries out `action` and records it with its outcome (success, or the refusal's code) in the audit
+    /// trail of `account`, then answers with the result unchanged. A successful action's event commits in
+    /// the action's own transaction (see `server::audit`); a refusal changed nothing, so its event is
+    /// written on its own. A failure to record that is logged, not shown.
     pub async fn audited<T>(
         state: &AppState,
         identity: &str,
         account: Option<&str>,
-        action: &str,
+        action_name: &str,
         target: &str,
-        result: Result<T, AppError>,
+        action: impl std::future::Future<Output = Result<T, AppError>>,
     ) -> Result<T, AppError> {
-        use crate::server::db::{self, governance};
+        use crate::server::audit;
         let (source_ip, request_id) = request_meta();
-        let (outcome, detail) = match &result {
-            Ok(_) => ("Success".to_owned(), String::new()),
-            Err(e) => (e.code.clone(), e.message.clone()),
+        let event = audit::Event {
+            clock: state.clock.clone(),
+            account_id: account.map(str::to_owned),
+            identity: identity.to_owned(),
+            source_ip,
+            request_id,
+            action: action_name.to_owned(),
+            target: target.chars().take(128).collect(),
         };
-        let target: String = target.chars().take(128).collect();
-        let recorded = async {
-            let (_turn, mut tx) = state.begin_write().await?;
-            let now = db::ts(state.clock.now());
-            let event = governance::NewAuditEvent {
-                occurred_at: &now,
-                account_id: account,
-                identity,
-                source_ip: &source_ip,
-                request_id: &request_id,
-                action,
-                target: &target,
-                outcome: &outcome,
-                detail: &detail,
+        let (result, recorded) = audit::scope(event.clone(), action).await;
+        if !recorded {
+            let (outcome, detail) = match &result {
+                Ok(_) => ("Success", ""),
+                Err(e) => (e.code.as_str(), e.message.as_str()),
             };
-            governance::record(&mut *tx, &event).await?;
-            tx.commit().await?;
-            anyhow::Ok(())
-        };
-        if let Err(e) = recorded.await {
-            tracing::error!(error = ?e, action, "could not record an audit event");
+            let written = async {
+                let mut tx = state.begin_write().await?;
+                event.write(&mut tx, outcome, detail).await?;
+                tx.commit().await?;
+                anyhow::Ok(())
+            };
+            if let Err(e) = written.await {
+                tracing::error!(error = ?e, action = action_name, "could not record an audit event");
+            }
         }
         respond(result)
     }
 
     /// `audited` for a signed-in identity acting on its own account.
-    pub async fn audited_by<T>(state: &AppState, who: &Identity, action: &str, target: &str, result: Result<T, AppError>) -> Result<T, AppError> {
-        audited(state, &who.login_name, Some(who.account_id().as_str()), action, target, result).await
+    pub async fn audited_by<T>(
+        state: &AppState,
+        who: &Identity,
+        action_name: &str,
+        target: &str,
+        action: impl std::future::Future<Output = Result<T, AppError>>,
+    ) -> Result<T, AppError> {
+        audited(state, &who.login_name, Some(who.account_id().as_str()), action_name, target, action).await
     }
 
     pub fn set_cookie(value: String) {
@@ -134,7 +141,8 @@ pub async fn sign_in(login: String, password: String, next: Option<String>) -> R
     let login_shown: String = login.trim().chars().take(64).collect();
     // A sign-in, refused or not, goes in the trail of the account the name belongs to (if any).
     let token =
-        ssr::audited(&state, &login_shown, attempt.account_id.as_deref(), "SignIn", &login_shown, attempt.token).await?;
+        ssr::audited(&state, &login_shown, attempt.account_id.as_deref(), "SignIn", &login_shown, std::future::ready(attempt.token))
+            .await?;
     ssr::set_cookie(auth::session_cookie(&token, state.settings.secure_cookies));
     let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512);
     Ok(next.unwrap_or_else(|| home.to_owned()))
@@ -176,7 +184,7 @@ pub async fn share_backup_set(request: ShareRequest) -> Result<ShareOutcome, App
     use crate::server::services::sharing;
     let (state, who) = ssr::signed_in().await?;
     let target = request.backup_set_id.clone();
-    ssr::audited_by(&state, &who, "ShareBackupSet", &target, sharing::share_backup_set(&state, &who, request).await).await
+    ssr::audited_by(&state, &who, "ShareBackupSet", &target, sharing::share_backup_set(&state, &who, request)).await
 }
 
 /// Resource Management > Resource Sharing > Shared With Me: invitations received, in one region.
@@ -192,7 +200,7 @@ pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<In
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
     let action = if accept { "AcceptInvitation" } else { "RejectInvitation" };
-    ssr::audited_by(&state, &who, action, &invitation_id, principal::answer(&state, &who, &invitation_id, accept).await).await
+    ssr::audited_by(&state, &who, action, &invitation_id, principal::answer(&state, &who, &invitation_id, accept)).await
 }
 
 /// Shared Backups > My Shares: the owner's shares with at least one principal.
@@ -216,7 +224,7 @@ pub async fn restore_to_new_cluster(request: RestoreRequest) -> Result<RestoreJo
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
     let target = request.backup_set_id.clone();
-    ssr::audited_by(&state, &who, "RestoreToNewCluster", &target, principal::restore(&state, &who, request).await).await
+    ssr::audited_by(&state, &who, "RestoreToNewCluster", &target, principal::restore(&state, &who, request)).await
 }
 
 #[server(prefix = "/api", endpoint = "list_restore_jobs")]
@@ -238,7 +246,7 @@ pub async fn billing() -> Result<BillingView, AppError> {
 pub async fn delete_backup_set(backup_set_id: String) -> Result<(), AppError> {
     use crate::server::services::owner;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "DeleteBackupSet", &backup_set_id, owner::delete_backup_set(&state, &who, &backup_set_id).await).await
+    ssr::audited_by(&state, &who, "DeleteBackupSet", &backup_set_id, owner::delete_backup_set(&state, &who, &backup_set_id)).await
 }
 
 /// Starts converting a level-1 backup set to level-2; the set is locked until it finishes.
@@ -246,7 +254,7 @@ pub async fn delete_backup_set(backup_set_id: String) -> Result<(), AppError> {
 pub async fn convert_backup_level(backup_set_id: String) -> Result<(), AppError> {
     use crate::server::services::owner;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "ConvertBackupLevel", &backup_set_id, owner::convert_level(&state, &who, &backup_set_id).await).await
+    ssr::audited_by(&state, &who, "ConvertBackupLevel", &backup_set_id, owner::convert_level(&state, &who, &backup_set_id)).await
 }
 
 /// Releases a cluster to the recycle bin; shares of its backup sets are revoked on schedule.
@@ -254,7 +262,7 @@ pub async fn convert_backup_level(backup_set_id: String) -> Result<(), AppError>
 pub async fn release_cluster(cluster_id: String) -> Result<(), AppError> {
     use crate::server::services::owner;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "ReleaseCluster", &cluster_id, owner::release_cluster(&state, &who, &cluster_id).await).await
+    ssr::audited_by(&state, &who, "ReleaseCluster", &cluster_id, owner::release_cluster(&state, &who, &cluster_id)).await
 }
 
 /// Manage Sharing Relationship: the resource shares of one of the owner's backup sets, with principals.
@@ -278,7 +286,7 @@ pub async fn submit_ticket(kind: String, message: String) -> Result<TicketView, 
     use crate::server::services::governance;
     let (state, who) = ssr::signed_in().await?;
     let action = if kind == "QuotaIncrease" { "ApplyQuotaIncrease" } else { "SubmitTicket" };
-    ssr::audited_by(&state, &who, action, &kind, governance::submit_ticket(&state, &who, &kind, &message).await).await
+    ssr::audited_by(&state, &who, action, &kind, governance::submit_ticket(&state, &who, &kind, &message)).await
 }
 
 /// The platform operator approves or rejects a ticket; approval takes effect at once.
@@ -286,11 +294,12 @@ pub async fn submit_ticket(kind: String, message: String) -> Result<TicketView, 
 pub async fn decide_ticket(ticket_id: String, approve: bool) -> Result<TicketView, AppError> {
     use crate::server::services::governance;
     let (state, who) = ssr::signed_in().await?;
+    // The decision belongs in the trail of the account that asked, known only once it is loaded: so it is
+    // recorded after the decision's transaction, not inside it.
     let result = governance::decide_ticket(&state, &who, &ticket_id, approve).await;
-    // The decision belongs in the trail of the account that asked.
     let account = result.as_ref().map(|t| t.account_id.clone()).unwrap_or_else(|_| who.account_id().to_string());
     let target = format!("{ticket_id} ({})", if approve { "approve" } else { "reject" });
-    ssr::audited(&state, &who.login_name, Some(&account), "DecideTicket", &target, result).await
+    ssr::audited(&state, &who.login_name, Some(&account), "DecideTicket", &target, std::future::ready(result)).await
 }
 
 #[server(prefix = "/api", endpoint = "quota")]
@@ -320,14 +329,14 @@ pub async fn create_ram_user(login_name: String, password: String) -> Result<(),
     use crate::server::services::ram;
     let (state, who) = ssr::signed_in().await?;
     let login = login_name.trim().to_owned();
-    ssr::audited_by(&state, &who, "CreateRamUser", &login, ram::create(&state, &who, &login, &password).await).await
+    ssr::audited_by(&state, &who, "CreateRamUser", &login, ram::create(&state, &who, &login, &password)).await
 }
 
 #[server(prefix = "/api", endpoint = "set_ram_password")]
 pub async fn set_ram_password(login_name: String, password: String) -> Result<(), AppError> {
     use crate::server::services::ram;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "SetRamPassword", &login_name, ram::set_password(&state, &who, &login_name, &password).await).await
+    ssr::audited_by(&state, &who, "SetRamPassword", &login_name, ram::set_password(&state, &who, &login_name, &password)).await
 }
 
 /// Attaches (`attached = true`) or detaches a system policy.
@@ -337,14 +346,14 @@ pub async fn set_ram_policy(login_name: String, policy: String, attached: bool) 
     let (state, who) = ssr::signed_in().await?;
     let action = if attached { "AttachPolicy" } else { "DetachPolicy" };
     let target = format!("{login_name}: {policy}");
-    ssr::audited_by(&state, &who, action, &target, ram::set_policy(&state, &who, &login_name, &policy, attached).await).await
+    ssr::audited_by(&state, &who, action, &target, ram::set_policy(&state, &who, &login_name, &policy, attached)).await
 }
 
 #[server(prefix = "/api", endpoint = "delete_ram_user")]
 pub async fn delete_ram_user(login_name: String) -> Result<(), AppError> {
     use crate::server::services::ram;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "DeleteRamUser", &login_name, ram::delete(&state, &who, &login_name).await).await
+    ssr::audited_by(&state, &who, "DeleteRamUser", &login_name, ram::delete(&state, &who, &login_name)).await
 }
 
 #[server(prefix = "/api", endpoint = "resource_directory")]
@@ -358,14 +367,14 @@ pub async fn resource_directory() -> Result<DirectoryView, AppError> {
 pub async fn create_folder(folder_name: String, parent_folder_id: String) -> Result<(), AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "CreateFolder", &folder_name, directory::create_folder(&state, &who, &folder_name, &parent_folder_id).await).await
+    ssr::audited_by(&state, &who, "CreateFolder", &folder_name, directory::create_folder(&state, &who, &folder_name, &parent_folder_id)).await
 }
 
 #[server(prefix = "/api", endpoint = "add_member")]
 pub async fn add_member(account_id: String, folder_id: String) -> Result<(), AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "AddMember", &account_id, directory::add_member(&state, &who, &account_id, &folder_id).await).await
+    ssr::audited_by(&state, &who, "AddMember", &account_id, directory::add_member(&state, &who, &account_id, &folder_id)).await
 }
 
 #[server(prefix = "/api", endpoint = "move_member")]
@@ -373,12 +382,12 @@ pub async fn move_member(account_id: String, folder_id: String) -> Result<(), Ap
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
     let target = format!("{account_id} -> {folder_id}");
-    ssr::audited_by(&state, &who, "MoveMember", &target, directory::move_member(&state, &who, &account_id, &folder_id).await).await
+    ssr::audited_by(&state, &who, "MoveMember", &target, directory::move_member(&state, &who, &account_id, &folder_id)).await
 }
 
 #[server(prefix = "/api", endpoint = "remove_member")]
 pub async fn remove_member(account_id: String) -> Result<(), AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "RemoveMember", &account_id, directory::remove_member(&state, &who, &account_id).await).await
+    ssr::audited_by(&state, &who, "RemoveMember", &account_id, directory::remove_member(&state, &who, &account_id)).await
 }

@@ -130,7 +130,7 @@ async fn check_and_open_session(
 
     let token = ids::session_token();
     let now = state.clock.now();
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
         .await
         .map_err(internal)?;

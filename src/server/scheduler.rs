@@ -9,7 +9,7 @@ use std::time::Duration;
 pub async fn tick(state: &AppState) -> anyhow::Result<db::restores::Tick> {
     let now = state.clock.now();
     let revoke_expired_at = db::ts(now + state.settings.revocation_delay);
-    let (_turn, mut tx) = state.begin_write().await?;
+    let mut tx = state.begin_write().await?;
     let done = db::restores::run_due(&mut tx, &db::ts(now), &revoke_expired_at).await?;
     tx.commit().await?;
     Ok(done)

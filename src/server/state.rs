@@ -26,12 +26,12 @@ pub struct AppState {
     pub pool: SqlitePool,
     pub clock: Clock,
     pub settings: Settings,
-    pub write_gate: super::db::WriteGate,
+    pub writer: super::db::Writer,
 }
 
 impl AppState {
-    /// Starts a write transaction in this process's turn; keep the returned turn until the commit.
-    pub async fn begin_write(&self) -> anyhow::Result<(super::db::WriteTurn, super::db::Tx)> {
-        self.write_gate.begin(&self.pool).await
+    /// Starts a write transaction in this process's turn (see [`super::db::Writer`]).
+    pub async fn begin_write(&self) -> anyhow::Result<super::db::Tx> {
+        self.writer.begin().await
     }
 }

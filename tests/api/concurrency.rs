@@ -56,4 +56,5 @@ async fn racing_shares_never_pass_the_owners_quota() {
     let codes: Vec<&str> = results.iter().filter(|r| r.status != StatusCode::OK).map(|r| r.code()).collect();
     assert!(codes.iter().all(|c| *c == "QuotaExceeded.SharedResource.Count"), "{codes:?}");
     assert_eq!(app.count("select count(distinct backup_set_id) from share_resource").await, 5);
+    app.assert_shared_sets_consistent().await;
 }

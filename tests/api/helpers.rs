@@ -36,9 +36,12 @@ impl Response {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        // Internal errors are only logged (the answer hides them): show them in a failing test's output.
+        let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("polarshare=warn").try_init();
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("test.db");
-        let pool = db::connect(path.to_str().unwrap()).await.expect("database");
+        let database = db::connect(path.to_str().unwrap()).await.expect("database");
+        let pool = database.pool.clone();
         let clock = Clock::manual(datetime!(2026-11-25 08:00 UTC));
         db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::Base).await.expect("demo data");
         let state = AppState {
@@ -46,7 +49,7 @@ impl TestApp {
             pool: pool.clone(),
             clock: clock.clone(),
             settings: Settings::default(),
-            write_gate: Default::default(),
+            writer: database.writer,
         };
         TestApp { router: router(state.clone()), state, pool, clock, _dir: dir }
     }
@@ -113,6 +116,24 @@ impl TestApp {
             self.count("select count(*) from share_principal").await,
             self.count("select count(*) from invitation").await,
         ]
+    }
+
+    /// The quota's count of shared backup sets (kept by triggers) must equal a count made from scratch.
+    pub async fn assert_shared_sets_consistent(&self) {
+        let kept: Vec<(String, String, i64)> =
+            sqlx::query_as("select backup_set_id, owner_account_id, shares from shared_backup_set order by 1")
+                .fetch_all(&self.pool)
+                .await
+                .expect("kept");
+        let counted: Vec<(String, String, i64)> = sqlx::query_as(
+            "select sr.backup_set_id, rs.owner_account_id, count(*) from share_resource sr
+             join resource_share rs on rs.resource_share_id = sr.resource_share_id
+             where rs.status = 'Active' group by 1, 2 order by 1",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .expect("counted");
+        assert_eq!(kept, counted, "shared_backup_set has drifted from the shares");
     }
 
     /// The first healthy backup set of a demo cluster.

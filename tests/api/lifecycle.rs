@@ -157,10 +157,10 @@ async fn a_principal_with_read_only_access_cannot_restore() {
     let app = TestApp::new().await;
     let (backup, _) = shared_with(&app, PARTNER, "AllAccounts").await;
     app.exec("update invitation set status = 'Accepted'").await;
-    app.exec(&format!(
+    app.exec(
         "insert into identity (account_id, login_name, kind, password_hash, created_at)
-         select account_id, 'reader@harbor', 'ram_user', password_hash, created_at from identity where login_name = 'partner'"
-    ))
+         select account_id, 'reader@harbor', 'ram_user', password_hash, created_at from identity where login_name = 'partner'",
+    )
     .await;
     app.exec("insert into identity_policy (identity_id, policy_name) select identity_id, 'AliyunPolardbReadOnlyAccess' from identity where login_name = 'reader@harbor'").await;
     let reader = app.sign_in("reader@harbor").await;
@@ -184,9 +184,12 @@ async fn deleting_a_shared_backup_set_revokes_it_on_schedule() {
     let seen = incoming(&app, &member).await;
     assert_eq!(seen.len(), 1, "visible, marked, during the window");
     assert!(seen[0]["revoking_at"].is_string());
+    app.assert_shared_sets_consistent().await;
     app.clock.advance(Duration::minutes(10));
     app.tick().await;
     assert!(incoming(&app, &member).await.is_empty());
+    app.assert_shared_sets_consistent().await;
+    assert_eq!(app.count(&format!("select count(*) from shared_backup_set where backup_set_id = '{backup}'")).await, 0);
 }
 
 #[tokio::test]
@@ -213,6 +216,7 @@ async fn releasing_a_cluster_revokes_its_shares_and_is_refused_during_a_restore(
     app.clock.advance(Duration::minutes(10));
     app.tick().await;
     assert!(incoming(&app, &member).await.is_empty());
+    app.assert_shared_sets_consistent().await;
 }
 
 #[tokio::test]

@@ -192,6 +192,9 @@ async fn the_quota_counts_distinct_backup_sets() {
     assert_eq!(app.share(&cookie, &sets[0], new_share("b", "AllAccounts", &[OUTSIDER])).await.status, StatusCode::OK);
     assert_eq!(app.share(&cookie, &sets[1], new_share("c", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
     assert_refused(&app, "owner", &sets[2], new_share("d", "AllAccounts", &[PARTNER]), StatusCode::CONFLICT, "QuotaExceeded.SharedResource.Count").await;
+    // sets[0] is counted once, with the two shares that hold it.
+    app.assert_shared_sets_consistent().await;
+    assert_eq!(app.count(&format!("select shares from shared_backup_set where backup_set_id = '{}'", sets[0])).await, 2);
 }
 
 #[tokio::test]

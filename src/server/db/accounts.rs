@@ -3,11 +3,12 @@
 use super::Tx;
 use sqlx::{FromRow, SqliteExecutor};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct AccountRow {
     pub account_id: String,
     pub display_name: String,
     pub site: String,
+    #[serde(deserialize_with = "super::sqlite_bool")]
     pub beta_enabled: bool,
     pub share_quota: i64,
     /// The resource directory the account is a member of.
@@ -99,46 +100,6 @@ pub async fn insert_session(
 pub async fn delete_session(ex: impl SqliteExecutor<'_>, digest: &str) -> sqlx::Result<()> {
     sqlx::query("delete from session where session_digest = ?").bind(digest).execute(ex).await?;
     Ok(())
-}
-
-/// Where a requested principal id points: an account (with site and directory), a directory or a folder.
-#[derive(Debug, Clone, FromRow)]
-pub struct PrincipalLookup {
-    pub site: Option<String>,
-    pub directory_id: Option<String>,
-}
-
-pub async fn lookup_account_principal(
-    ex: impl SqliteExecutor<'_>,
-    account_id: &str,
-) -> sqlx::Result<Option<PrincipalLookup>> {
-    sqlx::query_as(
-        "select a.site, m.directory_id from account a left join rd_member m on m.account_id = a.account_id
-         where a.account_id = ?",
-    )
-    .bind(account_id)
-    .fetch_optional(ex)
-    .await
-}
-
-pub async fn lookup_directory_principal(
-    ex: impl SqliteExecutor<'_>,
-    directory_id: &str,
-) -> sqlx::Result<Option<PrincipalLookup>> {
-    sqlx::query_as("select null as site, directory_id from resource_directory where directory_id = ?")
-        .bind(directory_id)
-        .fetch_optional(ex)
-        .await
-}
-
-pub async fn lookup_folder_principal(
-    ex: impl SqliteExecutor<'_>,
-    folder_id: &str,
-) -> sqlx::Result<Option<PrincipalLookup>> {
-    sqlx::query_as("select null as site, directory_id from rd_folder where folder_id = ?")
-        .bind(folder_id)
-        .fetch_optional(ex)
-        .await
 }
 
 #[derive(Debug, Clone, FromRow, serde::Serialize)]

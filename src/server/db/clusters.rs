@@ -12,7 +12,7 @@ pub async fn regions(ex: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RegionRow>
     sqlx::query_as("select region_id, region_name from region order by region_id").fetch_all(ex).await
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct ClusterRow {
     pub cluster_id: String,
     pub account_id: String,
@@ -22,7 +22,9 @@ pub struct ClusterRow {
     pub db_version: String,
     pub edition: String,
     pub ha_mode: String,
+    #[serde(deserialize_with = "super::sqlite_bool")]
     pub tde_enabled: bool,
+    #[serde(deserialize_with = "super::sqlite_bool")]
     pub disk_encryption_enabled: bool,
     pub status: String,
     pub created_at: String,
@@ -30,6 +32,12 @@ pub struct ClusterRow {
 
 const CLUSTER_COLUMNS: &str = "cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode,
     tde_enabled, disk_encryption_enabled, status, created_at";
+
+/// A cluster row `c` as a JSON object with [`ClusterRow`]'s fields, for queries that answer in JSON.
+pub(super) const CLUSTER_JSON: &str = "json_object('cluster_id', c.cluster_id, 'account_id', c.account_id,
+    'region_id', c.region_id, 'cluster_name', c.cluster_name, 'db_type', c.db_type, 'db_version', c.db_version,
+    'edition', c.edition, 'ha_mode', c.ha_mode, 'tde_enabled', c.tde_enabled,
+    'disk_encryption_enabled', c.disk_encryption_enabled, 'status', c.status, 'created_at', c.created_at)";
 
 pub async fn clusters_of(
     ex: impl SqliteExecutor<'_>,
@@ -76,7 +84,7 @@ pub struct BackupSetRow {
 
 /// Principals count once per backup set however many shares name them; principals being revoked have
 /// already given up their place.
-const PRINCIPAL_COUNT: &str = "(select count(distinct sp.principal_id)
+pub(super) const PRINCIPAL_COUNT: &str = "(select count(distinct sp.principal_id)
        from share_resource sr
        join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
        join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
@@ -84,6 +92,13 @@ const PRINCIPAL_COUNT: &str = "(select count(distinct sp.principal_id)
 
 const BACKUP_COLUMNS: &str = "b.backup_set_id, b.cluster_id, b.account_id, b.region_id, b.start_time, b.end_time,
     b.status, b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at, b.lock_state, b.deleted_at";
+
+/// The stored fields of a backup set row `b` as `json_object` arguments; the query adds
+/// `principal_count` and `total`.
+pub(super) const BACKUP_JSON_FIELDS: &str = "'backup_set_id', b.backup_set_id, 'cluster_id', b.cluster_id,
+    'account_id', b.account_id, 'region_id', b.region_id, 'start_time', b.start_time, 'end_time', b.end_time,
+    'status', b.status, 'size_bytes', b.size_bytes, 'method', b.method, 'backup_mode', b.backup_mode,
+    'level', b.level, 'expires_at', b.expires_at, 'lock_state', b.lock_state, 'deleted_at', b.deleted_at";
 
 /// One page of a cluster's live backup sets, newest first.
 ///
@@ -98,7 +113,7 @@ pub async fn backup_sets_page(
 ) -> sqlx::Result<Vec<BackupSetRow>> {
     // The page is cut first (in index order, see backup_set_cluster_page), then the principal counts
     // are computed for its rows only, in one grouped pass.
-    let json: String = sqlx::query_scalar(
+    let json: String = sqlx::query_scalar(&format!(
         "with b as (
              select * from backup_set where cluster_id = ?1 and deleted_at is null
              order by start_time desc, backup_set_id desc limit ?2 offset ?3),
@@ -110,14 +125,10 @@ pub async fn backup_sets_page(
              where sr.backup_set_id in (select backup_set_id from b) and sr.status = 'Associated'
              group by sr.backup_set_id),
          total as (select count(*) as n from backup_set where cluster_id = ?1 and deleted_at is null)
-         select coalesce(json_group_array(json_object(
-             'backup_set_id', b.backup_set_id, 'cluster_id', b.cluster_id, 'account_id', b.account_id,
-             'region_id', b.region_id, 'start_time', b.start_time, 'end_time', b.end_time, 'status', b.status,
-             'size_bytes', b.size_bytes, 'method', b.method, 'backup_mode', b.backup_mode, 'level', b.level,
-             'expires_at', b.expires_at, 'lock_state', b.lock_state, 'deleted_at', b.deleted_at,
+         select coalesce(json_group_array(json_object({BACKUP_JSON_FIELDS},
              'principal_count', coalesce(counts.n, 0), 'total', (select n from total))), '[]')
-         from b left join counts on counts.backup_set_id = b.backup_set_id",
-    )
+         from b left join counts on counts.backup_set_id = b.backup_set_id"
+    ))
     .bind(cluster_id)
     .bind(limit)
     .bind(offset)

@@ -1,9 +1,9 @@
 //! Resource shares, their resources and principals, and invitations.
 
-use super::Tx;
+use super::{accounts::AccountRow, clusters, sqlite_bool, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct ShareRow {
     pub resource_share_id: String,
     pub owner_account_id: String,
@@ -17,13 +17,6 @@ pub struct ShareRow {
 const SHARE_COLUMNS: &str =
     "resource_share_id, owner_account_id, resource_share_name, principal_scope, status, created_at, updated_at";
 
-pub async fn share(ex: impl SqliteExecutor<'_>, share_id: &str) -> sqlx::Result<Option<ShareRow>> {
-    sqlx::query_as(&format!("select {SHARE_COLUMNS} from resource_share where resource_share_id = ?"))
-        .bind(share_id)
-        .fetch_optional(ex)
-        .await
-}
-
 pub async fn live_shares_of(ex: impl SqliteExecutor<'_>, owner: &str) -> sqlx::Result<Vec<ShareRow>> {
     sqlx::query_as(&format!(
         "select {SHARE_COLUMNS} from resource_share where owner_account_id = ? and status = 'Active'
@@ -34,7 +27,7 @@ pub async fn live_shares_of(ex: impl SqliteExecutor<'_>, owner: &str) -> sqlx::R
     .await
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct ShareResourceRow {
     pub resource_share_id: String,
     pub backup_set_id: String,
@@ -55,17 +48,6 @@ pub async fn resources_of_owner(ex: impl SqliteExecutor<'_>, owner: &str) -> sql
          order by sr.created_at, sr.backup_set_id",
     )
     .bind(owner)
-    .fetch_all(ex)
-    .await
-}
-
-pub async fn resources_of_share(ex: impl SqliteExecutor<'_>, share_id: &str) -> sqlx::Result<Vec<ShareResourceRow>> {
-    sqlx::query_as(
-        "select sr.resource_share_id, sr.backup_set_id, b.cluster_id, b.region_id, b.lock_state, sr.created_at
-         from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
-         where sr.resource_share_id = ? order by sr.created_at, sr.backup_set_id",
-    )
-    .bind(share_id)
     .fetch_all(ex)
     .await
 }
@@ -99,184 +81,226 @@ pub async fn principals_of_owner(ex: impl SqliteExecutor<'_>, owner: &str) -> sq
     .await
 }
 
-pub async fn principals_of_share(ex: impl SqliteExecutor<'_>, share_id: &str) -> sqlx::Result<Vec<PrincipalRow>> {
-    sqlx::query_as(&format!("{PRINCIPAL_SELECT} where sp.resource_share_id = ? order by sp.created_at, sp.principal_id"))
-        .bind(share_id)
-        .fetch_all(ex)
-        .await
-}
-
-pub async fn name_taken(tx: &mut Tx, owner: &str, name: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "select exists(select 1 from resource_share where owner_account_id = ? and resource_share_name = ?
-                       and status <> 'Deleted')",
-    )
-    .bind(owner)
-    .bind(name)
-    .fetch_one(&mut **tx)
-    .await
-}
-
-/// How many distinct backup sets the owner shares: what the quota counts.
+/// How many distinct backup sets the owner shares: what the quota counts (kept by triggers, see the
+/// `shared_backup_set` migration).
 pub async fn shared_resource_count(ex: impl SqliteExecutor<'_>, owner: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar(
-        "select count(distinct sr.backup_set_id) from share_resource sr
-         join resource_share rs on rs.resource_share_id = sr.resource_share_id
-         where rs.owner_account_id = ? and rs.status = 'Active'",
-    )
-    .bind(owner)
-    .fetch_one(ex)
-    .await
+    sqlx::query_scalar("select count(*) from shared_backup_set where owner_account_id = ?").bind(owner).fetch_one(ex).await
 }
 
-pub async fn is_shared_resource(tx: &mut Tx, backup_set_id: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar(
-        "select exists(select 1 from share_resource sr join resource_share rs
-           on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active' where sr.backup_set_id = ?)",
-    )
-    .bind(backup_set_id)
-    .fetch_one(&mut **tx)
-    .await
+/// Everything the share rules read, for one request of the Share dialog.
+#[derive(Debug, serde::Deserialize)]
+pub struct ShareContext {
+    pub owner: Option<AccountRow>,
+    pub backup: Option<clusters::BackupSetRow>,
+    /// The backup set's cluster.
+    pub cluster: Option<clusters::ClusterRow>,
+    /// Whether the requested new name is already used by one of the owner's shares.
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub name_taken: bool,
+    /// The existing share asked for (whoever owns it: the caller checks).
+    pub share: Option<ShareRow>,
+    /// The backup sets already in that share.
+    pub resources: Vec<ShareResourceRow>,
+    /// Its principals currently associated.
+    pub principals: Vec<String>,
+    /// What each requested principal id points at, in request order.
+    pub lookups: Vec<PrincipalLookup>,
+    /// (backup set, principal) pairs through the owner's other live shares, for every backup set the
+    /// share will hold.
+    pub others: Vec<(String, String)>,
+    /// Whether the backup set is in a live share already (then it costs no quota).
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub already_shared: bool,
+    /// How many distinct backup sets the owner shares.
+    pub shared_count: i64,
 }
 
-/// The principals a backup set has through live shares other than `except_share`.
-pub async fn principals_via_other_shares(
-    tx: &mut Tx,
-    backup_set_id: &str,
-    except_share: &str,
-) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "select distinct sp.principal_id from share_resource sr
-         join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
-         join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
-         where sr.backup_set_id = ? and sr.resource_share_id <> ?",
-    )
-    .bind(backup_set_id)
-    .bind(except_share)
-    .fetch_all(&mut **tx)
-    .await
+/// Where a requested principal id points: whether it exists, the account's site, and the resource
+/// directory it belongs to (an account's, a folder's, or the directory itself).
+#[derive(Debug, serde::Deserialize)]
+pub struct PrincipalLookup {
+    pub id: String,
+    #[serde(deserialize_with = "sqlite_bool")]
+    pub found: bool,
+    pub site: Option<String>,
+    pub directory_id: Option<String>,
 }
 
-pub struct NewShare<'a> {
+pub struct ShareContextQuery<'a> {
+    pub owner: &'a str,
+    pub backup_set_id: &'a str,
+    /// For a new share: its name (to check it is free).
+    pub new_name: Option<&'a str>,
+    /// The existing share, or the id the new share will get.
+    pub share_id: &'a str,
+    /// The requested principals as (id, principal_type).
+    pub principals: &'a [(&'a str, &'a str)],
+}
+
+/// Loads a [`ShareContext`] in one statement that answers with one JSON document.
+///
+/// Sharing is a write, so it runs with the write lock held, and every other writer waits for it. sqlx
+/// runs each statement on the connection's worker thread and wakes the async side for each answer;
+/// those hand-offs, not SQLite's work, were most of a share's time when each fact had its own query.
+pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Result<ShareContext> {
+    let principals: Vec<serde_json::Value> =
+        q.principals.iter().map(|(id, kind)| serde_json::json!({ "id": id, "type": kind })).collect();
+    let sql = format!(
+        "with share_sets as (
+             select backup_set_id from share_resource where resource_share_id = ?4 union select ?2),
+         others as (
+             select distinct sr.backup_set_id, sp.principal_id from share_resource sr
+             join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
+             join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
+             where sr.backup_set_id in (select backup_set_id from share_sets) and sr.resource_share_id <> ?4),
+         requested as (
+             select p.key, json_extract(p.value, '$.id') as id, json_extract(p.value, '$.type') as type
+             from json_each(?5) p)
+         select json_object(
+             'owner', json((select json_object('account_id', a.account_id, 'display_name', a.display_name,
+                     'site', a.site, 'beta_enabled', a.beta_enabled, 'share_quota', a.share_quota,
+                     'directory_id', m.directory_id)
+                 from account a left join rd_member m on m.account_id = a.account_id where a.account_id = ?1)),
+             'backup', json((select json_object({backup}, 'principal_count', {count}, 'total', 1)
+                 from backup_set b where b.backup_set_id = ?2)),
+             'cluster', json((select {cluster} from cluster c
+                 where c.cluster_id = (select cluster_id from backup_set where backup_set_id = ?2))),
+             'name_taken', ?3 is not null and exists(select 1 from resource_share
+                 where owner_account_id = ?1 and resource_share_name = ?3 and status <> 'Deleted'),
+             'share', json((select json_object('resource_share_id', resource_share_id,
+                     'owner_account_id', owner_account_id, 'resource_share_name', resource_share_name,
+                     'principal_scope', principal_scope, 'status', status, 'created_at', created_at,
+                     'updated_at', updated_at)
+                 from resource_share where resource_share_id = ?4)),
+             'resources', json((select json_group_array(json_object('resource_share_id', sr.resource_share_id,
+                     'backup_set_id', sr.backup_set_id, 'cluster_id', b.cluster_id, 'region_id', b.region_id,
+                     'lock_state', b.lock_state, 'created_at', sr.created_at))
+                 from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
+                 where sr.resource_share_id = ?4)),
+             'principals', json((select json_group_array(principal_id) from share_principal
+                 where resource_share_id = ?4 and status = 'Associated')),
+             'lookups', json((select json_group_array(json_object('id', r.id,
+                     'found', case r.type
+                         when 'Account' then exists(select 1 from account where account_id = r.id)
+                         when 'ResourceDirectory' then exists(select 1 from resource_directory where directory_id = r.id)
+                         when 'Folder' then exists(select 1 from rd_folder where folder_id = r.id)
+                         else 0 end,
+                     'site', case r.type when 'Account' then (select site from account where account_id = r.id) end,
+                     'directory_id', case r.type
+                         when 'Account' then (select directory_id from rd_member where account_id = r.id)
+                         when 'ResourceDirectory' then (select directory_id from resource_directory where directory_id = r.id)
+                         when 'Folder' then (select directory_id from rd_folder where folder_id = r.id) end))
+                 from (select * from requested order by key) r)),
+             'others', json((select json_group_array(json_array(backup_set_id, principal_id)) from others)),
+             'already_shared', exists(select 1 from shared_backup_set where backup_set_id = ?2),
+             'shared_count', (select count(*) from shared_backup_set where owner_account_id = ?1))",
+        backup = clusters::BACKUP_JSON_FIELDS,
+        count = clusters::PRINCIPAL_COUNT,
+        cluster = clusters::CLUSTER_JSON,
+    );
+    let json: String = sqlx::query_scalar(&sql)
+        .bind(q.owner)
+        .bind(q.backup_set_id)
+        .bind(q.new_name)
+        .bind(q.share_id)
+        .bind(serde_json::Value::Array(principals).to_string())
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok(serde_json::from_str(&json)?)
+}
+
+/// What one Share dialog request writes: the share (when new), the backup set in it, principals added
+/// (with invitations for those that must accept) and principals whose revocation starts.
+pub struct ShareWrite<'a> {
     pub share_id: &'a str,
     pub owner: &'a str,
-    pub name: &'a str,
-    pub scope: &'a str,
+    /// For a new share: its name and principal scope.
+    pub new_share: Option<(&'a str, &'a str)>,
+    pub backup_set_id: &'a str,
+    /// (principal id, principal_type) to associate, or re-associate when its revocation had not yet run.
+    pub associate: &'a [(&'a str, &'a str)],
+    /// (invitation id, receiver account) for each added account that must accept. An account that
+    /// already has a pending or accepted invitation to this share gets no second one.
+    pub invite: &'a [(String, &'a str)],
+    pub invitation_expires_at: &'a str,
+    /// Principals that keep their access until `revoke_at`, and whose pending invitations are cancelled.
+    pub revoke: &'a [&'a str],
+    pub revoke_at: &'a str,
     pub now: &'a str,
+    /// The action's audit event, written with it (saves the commit a round trip of its own).
+    pub audit: Option<super::governance::NewAuditEvent<'a>>,
 }
 
-pub async fn insert_share(tx: &mut Tx, s: &NewShare<'_>) -> sqlx::Result<()> {
+/// Writes a [`ShareWrite`] in one round trip: the statements run one after another on the connection's
+/// worker thread, within the caller's transaction.
+///
+/// Every value travels in one JSON parameter: sqlx binds the numbered parameters of a multi-statement
+/// query statement by statement and mis-assigns them when a statement skips a number.
+pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
+    let params = serde_json::json!({
+        "share_id": w.share_id,
+        "owner": w.owner,
+        "name": w.new_share.map(|(name, _)| name),
+        "scope": w.new_share.map(|(_, scope)| scope),
+        "backup_set_id": w.backup_set_id,
+        "associate": w.associate.iter().map(|(id, kind)| serde_json::json!({ "id": id, "type": kind })).collect::<Vec<_>>(),
+        "invite": w.invite.iter().map(|(id, receiver)| serde_json::json!({ "id": id, "receiver": receiver })).collect::<Vec<_>>(),
+        "expires_at": w.invitation_expires_at,
+        "revoke": w.revoke,
+        "revoke_at": w.revoke_at,
+        "now": w.now,
+        "audit": w.audit.as_ref().map(|e| serde_json::json!({
+            "occurred_at": e.occurred_at, "account_id": e.account_id, "identity": e.identity,
+            "source_ip": e.source_ip, "request_id": e.request_id, "action": e.action, "target": e.target,
+            "outcome": e.outcome, "detail": e.detail,
+        })),
+    });
     sqlx::query(
         "insert into resource_share (resource_share_id, owner_account_id, resource_share_name, principal_scope,
-            status, created_at, updated_at) values (?, ?, ?, ?, 'Active', ?, ?)",
-    )
-    .bind(s.share_id)
-    .bind(s.owner)
-    .bind(s.name)
-    .bind(s.scope)
-    .bind(s.now)
-    .bind(s.now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
+             status, created_at, updated_at)
+         select json_extract(?1, '$.share_id'), json_extract(?1, '$.owner'), json_extract(?1, '$.name'),
+             json_extract(?1, '$.scope'), 'Active', json_extract(?1, '$.now'), json_extract(?1, '$.now')
+         where json_extract(?1, '$.name') is not null;
 
-pub async fn touch_share(tx: &mut Tx, share_id: &str, now: &str) -> sqlx::Result<()> {
-    sqlx::query("update resource_share set updated_at = ? where resource_share_id = ?")
-        .bind(now)
-        .bind(share_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
+         insert into share_resource (resource_share_id, backup_set_id, created_at)
+         values (json_extract(?1, '$.share_id'), json_extract(?1, '$.backup_set_id'), json_extract(?1, '$.now'))
+         on conflict do nothing;
 
-/// Adds the backup set to the share; a no-op when it is already there.
-pub async fn insert_share_resource(tx: &mut Tx, share_id: &str, backup_set_id: &str, now: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into share_resource (resource_share_id, backup_set_id, created_at) values (?, ?, ?)
-         on conflict do nothing",
-    )
-    .bind(share_id)
-    .bind(backup_set_id)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
+         insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at)
+         select json_extract(?1, '$.share_id'), json_extract(p.value, '$.id'), json_extract(p.value, '$.type'),
+             'Associated', json_extract(?1, '$.now')
+         from json_each(?1, '$.associate') p where true
+         on conflict (resource_share_id, principal_id) do update set status = 'Associated', revoke_at = null;
 
-/// Associates a principal, or re-associates one whose revocation had not yet run.
-pub async fn associate_principal(
-    tx: &mut Tx,
-    share_id: &str,
-    principal_id: &str,
-    principal_type: &str,
-    now: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at)
-         values (?, ?, ?, 'Associated', ?)
-         on conflict (resource_share_id, principal_id) do update set status = 'Associated', revoke_at = null",
-    )
-    .bind(share_id)
-    .bind(principal_id)
-    .bind(principal_type)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
+         insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id, status,
+             created_at, expires_at, updated_at)
+         select json_extract(j.value, '$.id'), json_extract(?1, '$.share_id'), json_extract(?1, '$.owner'),
+             json_extract(j.value, '$.receiver'), 'Pending', json_extract(?1, '$.now'),
+             json_extract(?1, '$.expires_at'), json_extract(?1, '$.now')
+         from json_each(?1, '$.invite') j
+         where not exists (select 1 from invitation i where i.resource_share_id = json_extract(?1, '$.share_id')
+             and i.receiver_account_id = json_extract(j.value, '$.receiver')
+             and (i.status = 'Accepted' or (i.status = 'Pending' and i.expires_at > json_extract(?1, '$.now'))));
 
-/// Starts revoking a principal: it keeps seeing the share until `revoke_at`, but can no longer restore.
-pub async fn start_revoking_principal(tx: &mut Tx, share_id: &str, principal_id: &str, revoke_at: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "update share_principal set status = 'Disassociating', revoke_at = ?
-         where resource_share_id = ? and principal_id = ? and status = 'Associated'",
-    )
-    .bind(revoke_at)
-    .bind(share_id)
-    .bind(principal_id)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
+         update share_principal set status = 'Disassociating', revoke_at = json_extract(?1, '$.revoke_at')
+         where resource_share_id = json_extract(?1, '$.share_id') and status = 'Associated'
+           and principal_id in (select value from json_each(?1, '$.revoke'));
 
-/// Sends an invitation unless the account already has a pending or accepted one for this share.
-pub async fn ensure_invitation(
-    tx: &mut Tx,
-    invitation_id: &str,
-    share_id: &str,
-    sender: &str,
-    receiver: &str,
-    now: &str,
-    expires_at: &str,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id, status,
-            created_at, expires_at, updated_at)
-         select ?1, ?2, ?3, ?4, 'Pending', ?5, ?6, ?5
-         where not exists (select 1 from invitation where resource_share_id = ?2 and receiver_account_id = ?4
-                           and (status = 'Accepted' or (status = 'Pending' and expires_at > ?5)))",
-    )
-    .bind(invitation_id)
-    .bind(share_id)
-    .bind(sender)
-    .bind(receiver)
-    .bind(now)
-    .bind(expires_at)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
-}
+         update invitation set status = 'Cancelled', updated_at = json_extract(?1, '$.now')
+         where resource_share_id = json_extract(?1, '$.share_id') and status = 'Pending'
+           and receiver_account_id in (select value from json_each(?1, '$.revoke'));
 
-/// A principal removed before it answered no longer has anything to accept.
-pub async fn cancel_pending_invitations(tx: &mut Tx, share_id: &str, receiver: &str, now: &str) -> sqlx::Result<()> {
-    sqlx::query(
-        "update invitation set status = 'Cancelled', updated_at = ?
-         where resource_share_id = ? and receiver_account_id = ? and status = 'Pending'",
+         update resource_share set updated_at = json_extract(?1, '$.now')
+         where resource_share_id = json_extract(?1, '$.share_id');
+
+         insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
+         select json_extract(?1, '$.audit.occurred_at'), json_extract(?1, '$.audit.account_id'),
+             json_extract(?1, '$.audit.identity'), json_extract(?1, '$.audit.source_ip'),
+             json_extract(?1, '$.audit.request_id'), json_extract(?1, '$.audit.action'),
+             json_extract(?1, '$.audit.target'), json_extract(?1, '$.audit.outcome'), json_extract(?1, '$.audit.detail')
+         where json_type(?1, '$.audit') = 'object';",
     )
-    .bind(now)
-    .bind(share_id)
-    .bind(receiver)
+    .bind(params.to_string())
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -49,13 +49,13 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
     if !(1..=64).contains(&name.chars().count()) || name.chars().any(|c| c.is_control() || matches!(c, '<' | '>' | '/' | '\\')) {
         return Err(AppError::invalid("InvalidParameter.FolderName", "A folder name has 1-64 characters and no < > / or \\."));
     }
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     if !directory::folder_in(&mut tx, &dir, parent).await.map_err(internal)? {
         return Err(folder_not_found());
     }
     let id = ids::hex_id("fd", 10);
     directory::insert_folder(&mut tx, &dir, &id, parent, name).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }
 
@@ -64,7 +64,7 @@ pub async fn add_member(state: &AppState, who: &Identity, account: &str, folder:
     let (dir, _) = managed(state, who).await?;
     let account = AccountId::parse(account.trim())
         .ok_or_else(|| AppError::invalid("InvalidParameter.AccountId", "An account ID has 16 digits."))?;
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let row = accounts::account(&mut *tx, account.as_str())
         .await
         .map_err(internal)?
@@ -79,14 +79,14 @@ pub async fn add_member(state: &AppState, who: &Identity, account: &str, folder:
         return Err(folder_not_found());
     }
     directory::add_member(&mut tx, &dir, account.as_str(), folder).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder: &str) -> Result<(), AppError> {
     let (dir, _) = managed(state, who).await?;
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     if !directory::folder_in(&mut tx, &dir, folder).await.map_err(internal)? {
         return Err(folder_not_found());
     }
@@ -97,7 +97,7 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
     let after = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
     directory::apply_coverage_change(&mut tx, account, &before, &after, &revoke_at).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }
 
@@ -107,13 +107,13 @@ pub async fn remove_member(state: &AppState, who: &Identity, account: &str) -> R
     if account == who.account_id().as_str() {
         return Err(AppError::new(ErrorKind::Conflict, "OperationDenied.ManagementAccount", "The management account cannot leave its own resource directory."));
     }
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let before = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     if directory::remove_member(&mut tx, &dir, account).await.map_err(internal)? == 0 {
         return Err(AppError::not_found("EntityNotExists.Member", "The account is not a member of your resource directory."));
     }
     let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
     directory::apply_coverage_change(&mut tx, account, &before, &[], &revoke_at).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }

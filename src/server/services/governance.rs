@@ -47,7 +47,7 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
     }
     let now = db::ts(state.clock.now());
     let me = who.account_id().as_str();
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     // The account's current state, read inside the transaction.
     let account = db::accounts::account(&mut *tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
     let open = governance::has_open_ticket(&mut tx, me, kind.as_str()).await.map_err(internal)?;
@@ -55,7 +55,7 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
     let id = ids::hex_id("tk", 10);
     governance::insert_ticket(&mut tx, &id, me, kind.as_str(), message, &now).await.map_err(internal)?;
     let row = governance::ticket(&mut tx, &id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(ticket_view(row))
 }
 
@@ -68,12 +68,12 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
         return Err(ShareError::TicketNotFound.into());
     }
     let now = db::ts(state.clock.now());
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(ShareError::TicketNotFound)?;
     check_ticket_decision(true, &ticket.status)?;
     governance::decide_ticket(&mut tx, &ticket, approve, &who.login_name, &now, RAISED_SHARE_QUOTA).await.map_err(internal)?;
     let row = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(ticket_view(row))
 }
 

@@ -31,14 +31,14 @@ pub async fn delete_backup_set(state: &AppState, who: &Identity, backup_set_id: 
     who.actor.may_change_polardb()?;
     let id = BackupSetId::parse(backup_set_id)?;
     let now = state.clock.now();
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let row = own_backup_set(&mut tx, who, &id).await?;
     check_delete_backup(&facts::backup_set(&row).map_err(internal)?)?;
     clusters::delete_backup_set(&mut tx, id.as_str(), &db::ts(now)).await.map_err(internal)?;
     clusters::revoke_backup_set_shares(&mut tx, id.as_str(), &db::ts(now + state.settings.revocation_delay))
         .await
         .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }
 
@@ -47,11 +47,11 @@ pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str
     who.actor.may_change_polardb()?;
     let id = BackupSetId::parse(backup_set_id)?;
     let now = state.clock.now();
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let row = own_backup_set(&mut tx, who, &id).await?;
     check_level_conversion(&facts::backup_set(&row).map_err(internal)?, &row.level)?;
     clusters::start_level_conversion(&mut tx, id.as_str(), &db::ts(now + LEVEL_CONVERSION)).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }
 
@@ -60,7 +60,7 @@ pub async fn release_cluster(state: &AppState, who: &Identity, cluster_id: &str)
     who.actor.may_change_polardb()?;
     let id = ClusterId::parse(cluster_id)?;
     let now = state.clock.now();
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let cluster = clusters::cluster(&mut *tx, id.as_str())
         .await
         .map_err(internal)?
@@ -74,6 +74,6 @@ pub async fn release_cluster(state: &AppState, who: &Identity, cluster_id: &str)
         .collect::<Result<Vec<_>, AppError>>()?;
     check_release_cluster(facts::cluster(&cluster).map_err(internal)?.status, &locks)?;
     clusters::release_cluster(&mut tx, id.as_str(), &db::ts(now + state.settings.revocation_delay)).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }

@@ -54,7 +54,7 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
     }
     let now = state.clock.now();
     let now_s = db::ts(now);
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let row = incoming::invitation(&mut tx, invitation_id)
         .await
         .map_err(internal)?
@@ -68,7 +68,7 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
         now,
     )?;
     incoming::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &now_s).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "invitation answered");
     invitation_view(incoming::InvitationRow { status: decided.as_str().to_owned(), ..row }, now)
 }
@@ -141,7 +141,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
     let now = state.clock.now();
     let now_s = db::ts(now);
     let me = who.account_id().as_str();
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let row = incoming::shared_backup(&mut *tx, me, backup_id.as_str())
         .await
         .map_err(internal)?
@@ -177,7 +177,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
     // The principal pays for what it creates; accepting the share and the restore itself are free.
     let item = format!("Cluster {cluster_id} ({}, {}) restored from shared backup set {backup_id}", request.node_spec, request.pay_type);
     restores::charge(&mut tx, me, &item, price, &now_s).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     tracing::info!(cluster = %cluster_id, "restore started");
     Ok(RestoreJobView {
         restore_job_id: job_id,

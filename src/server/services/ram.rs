@@ -62,12 +62,12 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, password: &st
     check_password(password)?;
     let hash = hash_password(password).map_err(internal)?.0;
     let now = db::ts(state.clock.now());
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     if ram::login_taken(&mut tx, login).await.map_err(internal)? {
         return Err(AppError::new(ErrorKind::Conflict, "EntityAlreadyExists.User", "That sign-in name is already taken."));
     }
     db::seed::insert_identity(&mut tx, who.account_id().as_str(), login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }
 
@@ -76,10 +76,10 @@ pub async fn set_password(state: &AppState, who: &Identity, login: &str, passwor
     root_only(who)?;
     check_password(password)?;
     let hash = hash_password(password).map_err(internal)?.0;
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::set_password(&mut tx, id, &hash).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }
 
@@ -87,19 +87,19 @@ pub async fn set_password(state: &AppState, who: &Identity, login: &str, passwor
 pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &str, attached: bool) -> Result<(), AppError> {
     root_only(who)?;
     let policy = Policy::parse(policy).ok_or_else(|| AppError::invalid("InvalidParameter.PolicyName", "Choose one of the system policies."))?;
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::set_policy(&mut tx, id, policy.name(), attached).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn delete(state: &AppState, who: &Identity, login: &str) -> Result<(), AppError> {
     root_only(who)?;
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::delete_ram_user(&mut tx, id).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(())
 }

@@ -4,14 +4,14 @@ use super::facts;
 use crate::api::types::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
     check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, shareability, BackupSetAccess,
-    BackupSetId, OwnerFacts, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, ResourceShareName,
+    BackupSetId, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, ResourceShareName,
     ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, accounts, clusters, incoming, shares, Tx};
-use crate::server::{ids, internal, state::AppState};
-use std::collections::BTreeSet;
+use crate::server::db::{self, incoming, shares};
+use crate::server::{audit, ids, internal, state::AppState};
+use std::collections::{BTreeMap, BTreeSet};
 use time::Duration;
 
 /// Invitations to accounts outside the owner's resource directory are valid for 7 days.
@@ -32,15 +32,36 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
 
     let now = state.clock.now();
     let now_s = db::ts(now);
-    let (_turn, mut tx) = state.begin_write().await.map_err(internal)?;
     let me = who.account_id().as_str();
+    let share_id = match &target_input {
+        Target::New { .. } => ids::resource_share_id(),
+        Target::Existing(id) => id.clone(),
+    };
+    let requested: Vec<(&str, &str)> =
+        requested_principals.iter().flatten().map(|p| (p.as_str(), p.type_name())).collect();
 
-    let owner_row = accounts::account(&mut *tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
-    let owner = facts::owner(&owner_row).map_err(internal)?;
+    let mut tx = state.begin_write().await.map_err(internal)?;
+    let ctx = shares::share_context(
+        &mut tx,
+        &shares::ShareContextQuery {
+            owner: me,
+            backup_set_id: backup_id.as_str(),
+            new_name: match &target_input {
+                Target::New { name, .. } => Some(name.as_str()),
+                Target::Existing(_) => None,
+            },
+            share_id: &share_id,
+            principals: &requested,
+        },
+    )
+    .await
+    .map_err(internal)?;
 
-    let backup = clusters::backup_set(&mut *tx, backup_id.as_str()).await.map_err(internal)?.filter(|b| b.deleted_at.is_none());
-    let access = match &backup {
+    let owner = facts::owner(ctx.owner.as_ref().ok_or_else(AppError::unauthenticated)?).map_err(internal)?;
+    let backup = ctx.backup.as_ref().filter(|b| b.deleted_at.is_none());
+    let access = match backup {
         Some(b) if b.account_id == me => BackupSetAccess::Owned,
+        // Only a refusal depends on this (no re-sharing), so it is looked up only then.
         Some(_) if incoming::shared_backup(&mut *tx, me, backup_id.as_str()).await.map_err(internal)?.is_some() => {
             BackupSetAccess::SharedWithActor
         }
@@ -48,22 +69,18 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
     };
     check_sharer(&who.actor, &owner, access, &backup_id)?;
     let backup = backup.ok_or_else(AppError::internal)?;
-    let cluster = clusters::cluster(&mut *tx, &backup.cluster_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
-    shareability(&facts::cluster(&cluster).map_err(internal)?, &facts::backup_set(&backup).map_err(internal)?, now)?;
+    let cluster = ctx.cluster.as_ref().ok_or_else(AppError::internal)?;
+    shareability(&facts::cluster(cluster).map_err(internal)?, &facts::backup_set(backup).map_err(internal)?, now)?;
 
-    let target: Target<shares::ShareRow> = match target_input {
+    let target: Target<&shares::ShareRow> = match target_input {
         Target::New { name, scope } => {
-            if shares::name_taken(&mut tx, me, name.as_str()).await.map_err(internal)? {
+            if ctx.name_taken {
                 return Err(ShareError::NameTaken { name: name.as_str().to_owned() }.into());
             }
             Target::New { name, scope }
         }
-        Target::Existing(id) => {
-            let share = shares::share(&mut *tx, &id)
-                .await
-                .map_err(internal)?
-                .filter(|s| s.owner_account_id == me)
-                .ok_or(ShareError::ShareNotFound)?;
+        Target::Existing(_) => {
+            let share = ctx.share.as_ref().filter(|s| s.owner_account_id == me).ok_or(ShareError::ShareNotFound)?;
             if share.status != "Active" {
                 return Err(ShareError::ShareNotActive.into());
             }
@@ -71,28 +88,18 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
         }
     };
 
-    let (share_id, scope, existing_resources, current_principals) = match &target {
-        Target::New { scope, .. } => (ids::resource_share_id(), *scope, Vec::new(), BTreeSet::new()),
+    let (scope, current_principals) = match &target {
+        Target::New { scope, .. } => (*scope, BTreeSet::new()),
         Target::Existing(share) => {
             let scope = PrincipalScope::parse(&share.principal_scope).ok_or_else(AppError::internal)?;
-            let resources = shares::resources_of_share(&mut *tx, &share.resource_share_id).await.map_err(internal)?;
-            let principals: BTreeSet<PrincipalId> = shares::principals_of_share(&mut *tx, &share.resource_share_id)
-                .await
-                .map_err(internal)?
-                .into_iter()
-                .filter(|p| p.status == "Associated")
-                .filter_map(|p| PrincipalId::parse(&p.principal_id).ok())
-                .collect();
-            (share.resource_share_id.clone(), scope, resources, principals)
+            let principals: BTreeSet<PrincipalId> = ctx.principals.iter().filter_map(|p| PrincipalId::parse(p).ok()).collect();
+            (scope, principals)
         }
     };
 
     // The share's principals after this request, and how each new one is to be associated.
     let plan = match &requested_principals {
-        Some(list) => {
-            let facts = principal_facts(&mut tx, list).await?;
-            check_principals(&owner, scope, &facts, matches!(target, Target::New { .. }))?
-        }
+        Some(list) => check_principals(&owner, scope, &principal_facts(list, &ctx.lookups)?, matches!(target, Target::New { .. }))?,
         None => Vec::new(),
     };
     let wanted: BTreeSet<PrincipalId> = match &requested_principals {
@@ -105,50 +112,70 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
     // A locked backup set's sharing can't change: adding it was checked above; changing the principals
     // of a share touches every set already in it.
     if !added.is_empty() || !removed.is_empty() {
-        for r in &existing_resources {
+        for r in &ctx.resources {
             let id = BackupSetId::parse(&r.backup_set_id).map_err(internal)?;
             check_unlocked(&id, facts::lock(&r.lock_state).map_err(internal)?)?;
         }
     }
 
     // At most 64 principals on every backup set the share will hold.
-    let mut in_share: BTreeSet<String> = existing_resources.iter().map(|r| r.backup_set_id.clone()).collect();
-    in_share.insert(backup_id.to_string());
-    let mut others = Vec::with_capacity(in_share.len());
-    for set in &in_share {
-        let via_others = shares::principals_via_other_shares(&mut tx, set, &share_id).await.map_err(internal)?;
-        let ids = via_others.iter().filter_map(|p| PrincipalId::parse(p).ok()).collect();
-        others.push((BackupSetId::parse(set).map_err(internal)?, ids));
+    let mut others: BTreeMap<&str, BTreeSet<PrincipalId>> = ctx.resources.iter().map(|r| (r.backup_set_id.as_str(), BTreeSet::new())).collect();
+    others.entry(backup_id.as_str()).or_default();
+    for (set, principal) in &ctx.others {
+        if let (Some(ids), Ok(p)) = (others.get_mut(set.as_str()), PrincipalId::parse(principal)) {
+            ids.insert(p);
+        }
     }
+    let others = others
+        .into_iter()
+        .map(|(set, ids)| Ok((BackupSetId::parse(set).map_err(internal)?, ids)))
+        .collect::<Result<Vec<_>, AppError>>()?;
     check_principal_limit(&wanted, &others)?;
 
     // The quota counts distinct shared backup sets; one already shared elsewhere costs nothing more.
-    // Counting the owner's shared sets is the costliest read here and only matters for a set not yet shared.
-    if !shares::is_shared_resource(&mut tx, backup_id.as_str()).await.map_err(internal)? {
-        let currently_shared = shares::shared_resource_count(&mut *tx, me).await.map_err(internal)?;
-        check_quota(u32::try_from(currently_shared).map_err(internal)?, 1, owner.share_quota)?;
+    if !ctx.already_shared {
+        check_quota(u32::try_from(ctx.shared_count).map_err(internal)?, 1, owner.share_quota)?;
     }
 
     // Every rule passed: write the outcome.
     let name = match &target {
-        Target::New { name, scope } => {
-            let new = shares::NewShare { share_id: &share_id, owner: me, name: name.as_str(), scope: scope.as_str(), now: &now_s };
-            shares::insert_share(&mut tx, &new).await.map_err(internal)?;
-            name.as_str().to_owned()
-        }
+        Target::New { name, .. } => name.as_str().to_owned(),
         Target::Existing(share) => share.resource_share_name.clone(),
     };
-    shares::insert_share_resource(&mut tx, &share_id, backup_id.as_str(), &now_s).await.map_err(internal)?;
-    let outcome = write_principal_changes(state, &mut tx, &owner, &share_id, &added, &removed, &now_s, now).await?;
-    shares::touch_share(&mut tx, &share_id, &now_s).await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
-    tracing::info!(share = %share_id, invited = outcome.0.len(), "backup set shared");
+    let outcome = PrincipalChanges::of(&added, &removed);
+    let associate: Vec<(&str, &str)> = added.iter().map(|(p, _)| (p.as_str(), p.type_name())).collect();
+    let invite: Vec<(String, &str)> = outcome.invited.iter().map(|a| (ids::invitation_id(), a.as_str())).collect();
+    let revoke: Vec<&str> = removed.iter().map(|p| p.as_str()).collect();
+    let event = audit::take_for_transaction();
+    shares::write_share(
+        &mut tx,
+        &shares::ShareWrite {
+            share_id: &share_id,
+            owner: me,
+            new_share: match &target {
+                Target::New { name, scope } => Some((name.as_str(), scope.as_str())),
+                Target::Existing(_) => None,
+            },
+            backup_set_id: backup_id.as_str(),
+            associate: &associate,
+            invite: &invite,
+            invitation_expires_at: &db::ts(now + INVITATION_VALIDITY),
+            revoke: &revoke,
+            revoke_at: &db::ts(now + state.settings.revocation_delay),
+            now: &now_s,
+            audit: event.as_ref().map(|e| e.row(&now_s, "Success", "")),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
+    tracing::info!(share = %share_id, invited = outcome.invited.len(), "backup set shared");
     Ok(ShareOutcome {
         resource_share_id: share_id,
         resource_share_name: name,
-        invited: outcome.0,
-        associated: outcome.1,
-        revoking: outcome.2,
+        invited: outcome.invited,
+        associated: outcome.associated,
+        revoking: outcome.revoking,
     })
 }
 
@@ -180,60 +207,43 @@ fn parse_method(method: ShareMethod) -> Result<(Target<String>, Option<Vec<Princ
     }
 }
 
-/// Looks up each requested principal: whether it exists, its site and its resource directory.
-async fn principal_facts(tx: &mut Tx, list: &[PrincipalId]) -> Result<Vec<PrincipalFacts>, AppError> {
-    let mut out = Vec::with_capacity(list.len());
-    for id in list {
-        let found = match id {
-            PrincipalId::Account(a) => accounts::lookup_account_principal(&mut **tx, a.as_str()).await,
-            PrincipalId::ResourceDirectory(d) => accounts::lookup_directory_principal(&mut **tx, d).await,
-            PrincipalId::Folder(f) => accounts::lookup_folder_principal(&mut **tx, f).await,
-        }
-        .map_err(internal)?;
-        out.push(PrincipalFacts {
-            id: id.clone(),
-            exists: found.is_some(),
-            site: found.as_ref().and_then(|f| f.site.as_deref()).and_then(crate::domain::Site::parse),
-            directory_id: found.and_then(|f| f.directory_id),
-        });
+/// The facts the rules need about each requested principal, from the context's lookups.
+fn principal_facts(list: &[PrincipalId], lookups: &[shares::PrincipalLookup]) -> Result<Vec<PrincipalFacts>, AppError> {
+    if lookups.len() != list.len() {
+        return Err(internal(anyhow::anyhow!("{} principal lookups for {} principals", lookups.len(), list.len())));
     }
-    Ok(out)
+    list.iter()
+        .zip(lookups)
+        .map(|(id, found)| {
+            if found.id != id.as_str() {
+                return Err(internal(anyhow::anyhow!("principal lookup for {} answered {}", id, found.id)));
+            }
+            Ok(PrincipalFacts {
+                id: id.clone(),
+                exists: found.found,
+                site: found.site.as_deref().and_then(crate::domain::Site::parse),
+                directory_id: found.directory_id.clone(),
+            })
+        })
+        .collect()
 }
 
-/// Associates the added principals (inviting those that must accept) and schedules the revocation of the
-/// removed ones. Returns (invited, associated at once, revoking).
-#[allow(clippy::too_many_arguments)]
-async fn write_principal_changes(
-    state: &AppState,
-    tx: &mut Tx,
-    owner: &OwnerFacts,
-    share_id: &str,
-    added: &[&(PrincipalId, PrincipalTargetKind)],
-    removed: &[&PrincipalId],
-    now_s: &str,
-    now: time::OffsetDateTime,
-) -> Result<(Vec<String>, Vec<String>, Vec<String>), AppError> {
-    let (mut invited, mut associated, mut revoking) = (Vec::new(), Vec::new(), Vec::new());
-    let expires = db::ts(now + INVITATION_VALIDITY);
-    for (principal, kind) in added {
-        shares::associate_principal(tx, share_id, principal.as_str(), principal.type_name(), now_s).await.map_err(internal)?;
-        match (kind, principal) {
-            (PrincipalTargetKind::MustAccept, PrincipalId::Account(a)) => {
-                shares::ensure_invitation(tx, &ids::invitation_id(), share_id, owner.account_id.as_str(), a.as_str(), now_s, &expires)
-                    .await
-                    .map_err(internal)?;
-                invited.push(a.to_string());
+/// The principals a request adds (invited, or associated at once) and removes, as the dialog reports them.
+struct PrincipalChanges {
+    invited: Vec<String>,
+    associated: Vec<String>,
+    revoking: Vec<String>,
+}
+
+impl PrincipalChanges {
+    fn of(added: &[&(PrincipalId, PrincipalTargetKind)], removed: &[&PrincipalId]) -> Self {
+        let (mut invited, mut associated) = (Vec::new(), Vec::new());
+        for (principal, kind) in added {
+            match (kind, principal) {
+                (PrincipalTargetKind::MustAccept, PrincipalId::Account(a)) => invited.push(a.to_string()),
+                _ => associated.push(principal.to_string()),
             }
-            _ => associated.push(principal.to_string()),
         }
+        PrincipalChanges { invited, associated, revoking: removed.iter().map(|p| p.to_string()).collect() }
     }
-    let revoke_at = db::ts(now + state.settings.revocation_delay);
-    for principal in removed {
-        shares::start_revoking_principal(tx, share_id, principal.as_str(), &revoke_at).await.map_err(internal)?;
-        if let PrincipalId::Account(a) = principal {
-            shares::cancel_pending_invitations(tx, share_id, a.as_str(), now_s).await.map_err(internal)?;
-        }
-        revoking.push(principal.to_string());
-    }
-    Ok((invited, associated, revoking))
 }

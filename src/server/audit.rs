@@ -1,0 +1,100 @@
+//! Carries a request's audit event to the transaction that carries out the action, so the action and
+//! its record commit together: a crash can't keep one without the other.
+//!
+//! The API layer wraps an action in [`scope`] with the event it wants recorded; the service's
+//! [`crate::server::db::commit`] writes that event as `Success` inside its own transaction. When no
+//! transaction committed (a refusal, which rolls back, or an action with nothing to write) the caller
+//! records the event by itself.
+
+use super::clock::Clock;
+use super::db::{self, governance, Tx};
+use std::cell::RefCell;
+use std::future::Future;
+
+/// The event an action will leave in the audit trail, minus its outcome and time.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub clock: Clock,
+    pub account_id: Option<String>,
+    pub identity: String,
+    pub source_ip: String,
+    pub request_id: String,
+    pub action: String,
+    pub target: String,
+}
+
+impl Event {
+    /// The stored row, with its outcome (`Success` or a refusal's code), the reason and the time.
+    pub fn row<'a>(&'a self, occurred_at: &'a str, outcome: &'a str, detail: &'a str) -> governance::NewAuditEvent<'a> {
+        governance::NewAuditEvent {
+            occurred_at,
+            account_id: self.account_id.as_deref(),
+            identity: &self.identity,
+            source_ip: &self.source_ip,
+            request_id: &self.request_id,
+            action: &self.action,
+            target: &self.target,
+            outcome,
+            detail,
+        }
+    }
+
+    /// Writes the event now, in `tx`.
+    pub async fn write(&self, tx: &mut Tx, outcome: &str, detail: &str) -> sqlx::Result<()> {
+        let now = db::ts(self.clock.now());
+        governance::record(&mut **tx, &self.row(&now, outcome, detail)).await
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Waiting,
+    /// Written in a transaction that has not committed yet: if it rolls back, so does the event.
+    InTransaction,
+    Committed,
+}
+
+struct Pending {
+    event: Event,
+    stage: Stage,
+}
+
+tokio::task_local! {
+    static PENDING: RefCell<Pending>;
+}
+
+/// Runs `action` with `event` waiting for its transaction. Returns the action's result and whether the
+/// event was committed with it.
+pub async fn scope<T>(event: Event, action: impl Future<Output = T>) -> (T, bool) {
+    PENDING
+        .scope(RefCell::new(Pending { event, stage: Stage::Waiting }), async {
+            let out = action.await;
+            (out, PENDING.with(|p| p.borrow().stage == Stage::Committed))
+        })
+        .await
+}
+
+/// The event waiting in this task, for the caller to write in the transaction it is about to commit;
+/// `None` when no action is being audited or its event is already written.
+pub(crate) fn take_for_transaction() -> Option<Event> {
+    PENDING
+        .try_with(|p| {
+            let mut p = p.borrow_mut();
+            (p.stage == Stage::Waiting).then(|| {
+                p.stage = Stage::InTransaction;
+                p.event.clone()
+            })
+        })
+        .ok()
+        .flatten()
+}
+
+/// Notes that the transaction holding the event has committed.
+pub(crate) fn committed() {
+    let _ = PENDING.try_with(|p| {
+        let mut p = p.borrow_mut();
+        if p.stage == Stage::InTransaction {
+            p.stage = Stage::Committed;
+        }
+    });
+}
