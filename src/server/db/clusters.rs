@@ -100,20 +100,28 @@ pub(super) const BACKUP_JSON_FIELDS: &str = "'backup_set_id', b.backup_set_id, '
     'status', b.status, 'size_bytes', b.size_bytes, 'method', b.method, 'backup_mode', b.backup_mode,
     'level', b.level, 'expires_at', b.expires_at, 'lock_state', b.lock_state, 'deleted_at', b.deleted_at";
 
-/// One page of a cluster's live backup sets, newest first.
+/// A cluster with one page of its live backup sets, newest first, and how many it has in all.
+#[derive(Debug)]
+pub struct ClusterPage {
+    pub cluster: Option<ClusterRow>,
+    pub items: Vec<BackupSetRow>,
+    pub total: i64,
+}
+
+/// Loads a [`ClusterPage`] (the Data Backups tab) in one query.
 ///
-/// The page comes back as a single row holding a JSON array: sqlx's SQLite driver hands every result
-/// row from its worker thread to the async side separately (a copy and a wake-up each), which for a
-/// 30-row page cost more than the query itself.
+/// The answer is a single row, the page's rows as one JSON array: sqlx's SQLite driver hands every
+/// statement and every result row from its worker thread to the async side separately (a wake-up each),
+/// which for a 30-row page cost more than the query itself.
 pub async fn backup_sets_page(
     ex: impl SqliteExecutor<'_>,
     cluster_id: &str,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<Vec<BackupSetRow>> {
+) -> anyhow::Result<ClusterPage> {
     // The page is cut first (in index order, see backup_set_cluster_page), then the principal counts
     // are computed for its rows only, in one grouped pass.
-    let json: String = sqlx::query_scalar(&format!(
+    let (cluster, total, items): (Option<String>, i64, String) = sqlx::query_as(&format!(
         "with b as (
              select * from backup_set where cluster_id = ?1 and deleted_at is null
              order by start_time desc, backup_set_id desc limit ?2 offset ?3),
@@ -125,26 +133,25 @@ pub async fn backup_sets_page(
              where sr.backup_set_id in (select backup_set_id from b) and sr.status = 'Associated'
              group by sr.backup_set_id),
          total as (select count(*) as n from backup_set where cluster_id = ?1 and deleted_at is null)
-         select coalesce(json_group_array(json_object({BACKUP_JSON_FIELDS},
-             'principal_count', coalesce(counts.n, 0), 'total', (select n from total))), '[]')
-         from b left join counts on counts.backup_set_id = b.backup_set_id"
+         select (select {CLUSTER_JSON} from cluster c where c.cluster_id = ?1),
+             (select n from total),
+             (select coalesce(json_group_array(json_object({BACKUP_JSON_FIELDS},
+                     'principal_count', coalesce(counts.n, 0), 'total', (select n from total))), '[]')
+                 from b left join counts on counts.backup_set_id = b.backup_set_id)"
     ))
     .bind(cluster_id)
     .bind(limit)
     .bind(offset)
     .fetch_one(ex)
     .await?;
-    let mut rows: Vec<BackupSetRow> = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let mut page = ClusterPage {
+        cluster: cluster.as_deref().map(serde_json::from_str).transpose()?,
+        items: serde_json::from_str(&items)?,
+        total,
+    };
     // An aggregate does not promise an order: restore the page's.
-    rows.sort_by(|a, b| b.start_time.cmp(&a.start_time).then_with(|| b.backup_set_id.cmp(&a.backup_set_id)));
-    Ok(rows)
-}
-
-pub async fn backup_set_count(ex: impl SqliteExecutor<'_>, cluster_id: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select count(*) from backup_set where cluster_id = ? and deleted_at is null")
-        .bind(cluster_id)
-        .fetch_one(ex)
-        .await
+    page.items.sort_by(|a, b| b.start_time.cmp(&a.start_time).then_with(|| b.backup_set_id.cmp(&a.backup_set_id)));
+    Ok(page)
 }
 
 pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sqlx::Result<Option<BackupSetRow>> {

@@ -76,16 +76,6 @@ fn cluster_not_found() -> AppError {
     AppError::not_found("EntityNotExists.DBCluster", "The cluster does not exist in your account.")
 }
 
-/// A cluster of the viewer's own account; another account's cluster is answered exactly like a missing one.
-async fn own_cluster(state: &AppState, who: &Identity, cluster_id: &str) -> Result<clusters::ClusterRow, AppError> {
-    let id = ClusterId::parse(cluster_id)?;
-    clusters::cluster(&state.pool, id.as_str())
-        .await
-        .map_err(internal)?
-        .filter(|c| c.account_id == who.account_id().as_str())
-        .ok_or_else(cluster_not_found)
-}
-
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn cluster_backups(
     state: &AppState,
@@ -94,18 +84,17 @@ pub async fn cluster_backups(
     page: i64,
 ) -> Result<BackupSetPage, AppError> {
     who.actor.may_view_polardb()?;
-    let cluster = own_cluster(state, who, cluster_id).await?;
+    let id = ClusterId::parse(cluster_id)?;
     let now = state.clock.now();
     let page = page.clamp(1, 100_000);
-    let cluster_facts = facts::cluster(&cluster).map_err(internal)?;
-    let rows = clusters::backup_sets_page(&state.pool, &cluster.cluster_id, BACKUP_PAGE_SIZE, (page - 1) * BACKUP_PAGE_SIZE)
+    // The cluster and its page come in one query; the page is only used once the cluster is known to be
+    // the caller's.
+    let loaded = clusters::backup_sets_page(&state.pool, id.as_str(), BACKUP_PAGE_SIZE, (page - 1) * BACKUP_PAGE_SIZE)
         .await
         .map_err(internal)?;
-    // The page query carries the total; a page past the end has no rows to carry it.
-    let total = match rows.first() {
-        Some(r) => r.total,
-        None => clusters::backup_set_count(&state.pool, &cluster.cluster_id).await.map_err(internal)?,
-    };
+    let cluster = loaded.cluster.filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
+    let cluster_facts = facts::cluster(&cluster).map_err(internal)?;
+    let (rows, total) = (loaded.items, loaded.total);
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let share_blocked = shareability(&cluster_facts, &facts::backup_set(&row).map_err(internal)?, now)
