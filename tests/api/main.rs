@@ -4,5 +4,6 @@ mod access;
 mod concurrency;
 mod helpers;
 mod governance;
+mod group;
 mod lifecycle;
 mod sharing;

@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod clusters;
 pub mod directory;
 pub mod governance;
+pub mod group;
 pub mod incoming;
 pub mod ram;
 pub mod restores;
@@ -26,17 +27,21 @@ pub type Tx = Transaction<'static, Sqlite>;
 /// growing steps (up to 100 ms) and turns a short queue into long tail latencies. Being the only writer,
 /// its page cache stays valid from one transaction to the next. Other processes are still kept out by
 /// SQLite's own lock and busy timeout.
+/// Shares, the busiest write, go through it in groups (see [`group`]).
 #[derive(Clone, Debug)]
-pub struct Writer(SqlitePool);
+pub struct Writer {
+    pool: SqlitePool,
+    pub groups: group::Groups,
+}
 
 impl Writer {
     /// Starts a write transaction in this process's turn; the turn ends with the commit or rollback.
     pub async fn begin(&self) -> anyhow::Result<Tx> {
-        begin_write(&self.0).await
+        begin_write(&self.pool).await
     }
 
     pub async fn close(&self) {
-        self.0.close().await
+        self.pool.close().await
     }
 }
 
@@ -84,7 +89,8 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
         .connect_with(options.pragma("wal_autocheckpoint", "0"))
         .await
         .with_context(|| format!("cannot open database {path} for writing"))?;
-    Ok(Database { pool, writer: Writer(writer) })
+    let groups = group::Groups::spawn(writer.clone());
+    Ok(Database { pool, writer: Writer { pool: writer, groups } })
 }
 
 impl Database {

@@ -91,6 +91,7 @@ pub async fn shared_resource_count(ex: impl SqliteExecutor<'_>, owner: &str) -> 
 #[derive(Debug, serde::Deserialize)]
 pub struct ShareContext {
     pub owner: Option<AccountRow>,
+    /// The backup set; its `principal_count` is not loaded (the rules count from `others`).
     pub backup: Option<clusters::BackupSetRow>,
     /// The backup set's cluster.
     pub cluster: Option<clusters::ClusterRow>,
@@ -103,10 +104,11 @@ pub struct ShareContext {
     pub resources: Vec<ShareResourceRow>,
     /// Its principals currently associated.
     pub principals: Vec<String>,
-    /// What each requested principal id points at, in request order.
+    /// What each requested principal id points at (one entry per requested id).
     pub lookups: Vec<PrincipalLookup>,
     /// (backup set, principal) pairs through the owner's other live shares, for every backup set the
-    /// share will hold.
+    /// share will hold; a pair may repeat. (No DISTINCT, UNION or ORDER BY in this query: each builds a
+    /// temporary b-tree, which cost more than the rest of the query.)
     pub others: Vec<(String, String)>,
     /// Whether the backup set is in a live share already (then it costs no quota).
     #[serde(deserialize_with = "sqlite_bool")]
@@ -147,9 +149,9 @@ pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Re
         q.principals.iter().map(|(id, kind)| serde_json::json!({ "id": id, "type": kind })).collect();
     let sql = format!(
         "with share_sets as (
-             select backup_set_id from share_resource where resource_share_id = ?4 union select ?2),
+             select backup_set_id from share_resource where resource_share_id = ?4 union all select ?2),
          others as (
-             select distinct sr.backup_set_id, sp.principal_id from share_resource sr
+             select sr.backup_set_id, sp.principal_id from share_resource sr
              join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
              join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
              where sr.backup_set_id in (select backup_set_id from share_sets) and sr.resource_share_id <> ?4),
@@ -161,7 +163,7 @@ pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Re
                      'site', a.site, 'beta_enabled', a.beta_enabled, 'share_quota', a.share_quota,
                      'directory_id', m.directory_id)
                  from account a left join rd_member m on m.account_id = a.account_id where a.account_id = ?1)),
-             'backup', json((select json_object({backup}, 'principal_count', {count}, 'total', 1)
+             'backup', json((select json_object({backup}, 'principal_count', 0, 'total', 1)
                  from backup_set b where b.backup_set_id = ?2)),
              'cluster', json((select {cluster} from cluster c
                  where c.cluster_id = (select cluster_id from backup_set where backup_set_id = ?2))),
@@ -190,12 +192,11 @@ pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Re
                          when 'Account' then (select directory_id from rd_member where account_id = r.id)
                          when 'ResourceDirectory' then (select directory_id from resource_directory where directory_id = r.id)
                          when 'Folder' then (select directory_id from rd_folder where folder_id = r.id) end))
-                 from (select * from requested order by key) r)),
+                 from requested r)),
              'others', json((select json_group_array(json_array(backup_set_id, principal_id)) from others)),
              'already_shared', exists(select 1 from shared_backup_set where backup_set_id = ?2),
              'shared_count', (select count(*) from shared_backup_set where owner_account_id = ?1))",
         backup = clusters::BACKUP_JSON_FIELDS,
-        count = clusters::PRINCIPAL_COUNT,
         cluster = clusters::CLUSTER_JSON,
     );
     let json: String = sqlx::query_scalar(&sql)
@@ -231,6 +232,49 @@ pub struct ShareWrite<'a> {
     pub audit: Option<super::governance::NewAuditEvent<'a>>,
 }
 
+const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner_account_id, resource_share_name,
+        principal_scope, status, created_at, updated_at)
+    values (json_extract(?1, '$.share_id'), json_extract(?1, '$.owner'), json_extract(?1, '$.name'),
+        json_extract(?1, '$.scope'), 'Active', json_extract(?1, '$.now'), json_extract(?1, '$.now'))";
+
+const TOUCH_SHARE: &str =
+    "update resource_share set updated_at = json_extract(?1, '$.now') where resource_share_id = json_extract(?1, '$.share_id')";
+
+const INSERT_RESOURCE: &str = "insert into share_resource (resource_share_id, backup_set_id, created_at)
+    values (json_extract(?1, '$.share_id'), json_extract(?1, '$.backup_set_id'), json_extract(?1, '$.now'))
+    on conflict do nothing";
+
+const ASSOCIATE_PRINCIPALS: &str = "insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at)
+    select json_extract(?1, '$.share_id'), json_extract(p.value, '$.id'), json_extract(p.value, '$.type'),
+        'Associated', json_extract(?1, '$.now')
+    from json_each(?1, '$.associate') p where true
+    on conflict (resource_share_id, principal_id) do update set status = 'Associated', revoke_at = null";
+
+const INVITE: &str = "insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id,
+        status, created_at, expires_at, updated_at)
+    select json_extract(j.value, '$.id'), json_extract(?1, '$.share_id'), json_extract(?1, '$.owner'),
+        json_extract(j.value, '$.receiver'), 'Pending', json_extract(?1, '$.now'),
+        json_extract(?1, '$.expires_at'), json_extract(?1, '$.now')
+    from json_each(?1, '$.invite') j
+    where not exists (select 1 from invitation i where i.resource_share_id = json_extract(?1, '$.share_id')
+        and i.receiver_account_id = json_extract(j.value, '$.receiver')
+        and (i.status = 'Accepted' or (i.status = 'Pending' and i.expires_at > json_extract(?1, '$.now'))))";
+
+/// Removed principals keep their access until `revoke_at`; what they had not accepted yet is cancelled.
+const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassociating', revoke_at = json_extract(?1, '$.revoke_at')
+    where resource_share_id = json_extract(?1, '$.share_id') and status = 'Associated'
+      and principal_id in (select value from json_each(?1, '$.revoke'));
+    update invitation set status = 'Cancelled', updated_at = json_extract(?1, '$.now')
+    where resource_share_id = json_extract(?1, '$.share_id') and status = 'Pending'
+      and receiver_account_id in (select value from json_each(?1, '$.revoke'))";
+
+const RECORD_AUDIT_EVENT: &str = "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action,
+        target, outcome, detail)
+    values (json_extract(?1, '$.audit.occurred_at'), json_extract(?1, '$.audit.account_id'),
+        json_extract(?1, '$.audit.identity'), json_extract(?1, '$.audit.source_ip'),
+        json_extract(?1, '$.audit.request_id'), json_extract(?1, '$.audit.action'),
+        json_extract(?1, '$.audit.target'), json_extract(?1, '$.audit.outcome'), json_extract(?1, '$.audit.detail'))";
+
 /// Writes a [`ShareWrite`] in one round trip: the statements run one after another on the connection's
 /// worker thread, within the caller's transaction.
 ///
@@ -255,51 +299,23 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
             "outcome": e.outcome, "detail": e.detail,
         })),
     });
-    sqlx::query(
-        "insert into resource_share (resource_share_id, owner_account_id, resource_share_name, principal_scope,
-             status, created_at, updated_at)
-         select json_extract(?1, '$.share_id'), json_extract(?1, '$.owner'), json_extract(?1, '$.name'),
-             json_extract(?1, '$.scope'), 'Active', json_extract(?1, '$.now'), json_extract(?1, '$.now')
-         where json_extract(?1, '$.name') is not null;
-
-         insert into share_resource (resource_share_id, backup_set_id, created_at)
-         values (json_extract(?1, '$.share_id'), json_extract(?1, '$.backup_set_id'), json_extract(?1, '$.now'))
-         on conflict do nothing;
-
-         insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at)
-         select json_extract(?1, '$.share_id'), json_extract(p.value, '$.id'), json_extract(p.value, '$.type'),
-             'Associated', json_extract(?1, '$.now')
-         from json_each(?1, '$.associate') p where true
-         on conflict (resource_share_id, principal_id) do update set status = 'Associated', revoke_at = null;
-
-         insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id, status,
-             created_at, expires_at, updated_at)
-         select json_extract(j.value, '$.id'), json_extract(?1, '$.share_id'), json_extract(?1, '$.owner'),
-             json_extract(j.value, '$.receiver'), 'Pending', json_extract(?1, '$.now'),
-             json_extract(?1, '$.expires_at'), json_extract(?1, '$.now')
-         from json_each(?1, '$.invite') j
-         where not exists (select 1 from invitation i where i.resource_share_id = json_extract(?1, '$.share_id')
-             and i.receiver_account_id = json_extract(j.value, '$.receiver')
-             and (i.status = 'Accepted' or (i.status = 'Pending' and i.expires_at > json_extract(?1, '$.now'))));
-
-         update share_principal set status = 'Disassociating', revoke_at = json_extract(?1, '$.revoke_at')
-         where resource_share_id = json_extract(?1, '$.share_id') and status = 'Associated'
-           and principal_id in (select value from json_each(?1, '$.revoke'));
-
-         update invitation set status = 'Cancelled', updated_at = json_extract(?1, '$.now')
-         where resource_share_id = json_extract(?1, '$.share_id') and status = 'Pending'
-           and receiver_account_id in (select value from json_each(?1, '$.revoke'));
-
-         update resource_share set updated_at = json_extract(?1, '$.now')
-         where resource_share_id = json_extract(?1, '$.share_id');
-
-         insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
-         select json_extract(?1, '$.audit.occurred_at'), json_extract(?1, '$.audit.account_id'),
-             json_extract(?1, '$.audit.identity'), json_extract(?1, '$.audit.source_ip'),
-             json_extract(?1, '$.audit.request_id'), json_extract(?1, '$.audit.action'),
-             json_extract(?1, '$.audit.target'), json_extract(?1, '$.audit.outcome'), json_extract(?1, '$.audit.detail')
-         where json_type(?1, '$.audit') = 'object';",
-    )
+    // Only the statements this request needs (each combination is prepared once and cached).
+    let mut sql = Vec::with_capacity(8);
+    sql.push(if w.new_share.is_some() { INSERT_SHARE } else { TOUCH_SHARE });
+    sql.push(INSERT_RESOURCE);
+    if !w.associate.is_empty() {
+        sql.push(ASSOCIATE_PRINCIPALS);
+    }
+    if !w.invite.is_empty() {
+        sql.push(INVITE);
+    }
+    if !w.revoke.is_empty() {
+        sql.push(REVOKE_PRINCIPALS);
+    }
+    if w.audit.is_some() {
+        sql.push(RECORD_AUDIT_EVENT);
+    }
+    sqlx::query(&sql.join(";\n"))
     .bind(params.to_string())
     .execute(&mut **tx)
     .await?;

@@ -1,18 +1,21 @@
-//! Sharing a backup set: the Share dialog's OK button, for both methods, in one transaction.
+//! Sharing a backup set: the Share dialog's OK button, for both methods, in one transaction (shared
+//! with other shares made at the same moment: see `db::group`).
 
 use super::facts;
 use crate::api::types::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
-    check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, shareability, BackupSetAccess,
+    check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, shareability, Actor, BackupSetAccess,
     BackupSetId, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, ResourceShareName,
     ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, incoming, shares};
+use crate::server::db::group::{Failure, GroupFailed};
+use crate::server::db::{self, incoming, shares, Tx};
 use crate::server::{audit, ids, internal, state::AppState};
+use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
-use time::Duration;
+use time::{Duration, OffsetDateTime};
 
 /// Invitations to accounts outside the owner's resource directory are valid for 7 days.
 pub const INVITATION_VALIDITY: Duration = Duration::days(7);
@@ -28,25 +31,72 @@ enum Target<S> {
 pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRequest) -> Result<ShareOutcome, AppError> {
     // Malformed input is refused before the database is touched.
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
-    let (target_input, requested_principals) = parse_method(request.method)?;
+    let (target, principals) = parse_method(request.method)?;
+    let job = ShareJob {
+        actor: who.actor.clone(),
+        backup_id,
+        target,
+        principals,
+        now: state.clock.now(),
+        revocation_delay: state.settings.revocation_delay,
+        audit: audit::take_for_transaction(),
+    };
+    let answer = state
+        .writer
+        .groups
+        .run(move |tx| {
+            async move {
+                let mut writing = false;
+                let result = decide_and_write(tx, &job, &mut writing).await;
+                result.map_err(|e| if writing { Failure::Broken(e) } else { Failure::Refused(e) })
+            }
+            .boxed()
+        })
+        .await;
+    match answer {
+        Ok(Ok(outcome)) => {
+            audit::committed();
+            tracing::info!(share = %outcome.resource_share_id, invited = outcome.invited.len(), "backup set shared");
+            Ok(outcome)
+        }
+        Ok(Err(refused)) => Err(refused),
+        Err(GroupFailed) => Err(internal(anyhow::anyhow!("the group transaction holding this share did not commit"))),
+    }
+}
 
-    let now = state.clock.now();
+/// One Share dialog request, parsed, on its way to a group transaction.
+struct ShareJob {
+    actor: Actor,
+    backup_id: BackupSetId,
+    target: Target<String>,
+    principals: Option<Vec<PrincipalId>>,
+    now: OffsetDateTime,
+    revocation_delay: Duration,
+    /// The action's audit event, written with the share.
+    audit: Option<audit::Event>,
+}
+
+/// Checks every rule against the database as it is (including shares earlier in the same group) and
+/// writes the share. Nothing is written before every rule has passed; `writing` tells the caller when
+/// that point is reached, so a failure after it rolls the group back.
+async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Result<ShareOutcome, AppError> {
+    let ShareJob { actor, backup_id, target: target_input, principals: requested_principals, now, .. } = job;
+    let now = *now;
     let now_s = db::ts(now);
-    let me = who.account_id().as_str();
-    let share_id = match &target_input {
+    let me = actor.account_id.as_str();
+    let share_id = match target_input {
         Target::New { .. } => ids::resource_share_id(),
         Target::Existing(id) => id.clone(),
     };
     let requested: Vec<(&str, &str)> =
         requested_principals.iter().flatten().map(|p| (p.as_str(), p.type_name())).collect();
 
-    let mut tx = state.begin_write().await.map_err(internal)?;
     let ctx = shares::share_context(
-        &mut tx,
+        tx,
         &shares::ShareContextQuery {
             owner: me,
             backup_set_id: backup_id.as_str(),
-            new_name: match &target_input {
+            new_name: match target_input {
                 Target::New { name, .. } => Some(name.as_str()),
                 Target::Existing(_) => None,
             },
@@ -62,12 +112,12 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
     let access = match backup {
         Some(b) if b.account_id == me => BackupSetAccess::Owned,
         // Only a refusal depends on this (no re-sharing), so it is looked up only then.
-        Some(_) if incoming::shared_backup(&mut *tx, me, backup_id.as_str()).await.map_err(internal)?.is_some() => {
+        Some(_) if incoming::shared_backup(&mut **tx, me, backup_id.as_str()).await.map_err(internal)?.is_some() => {
             BackupSetAccess::SharedWithActor
         }
         _ => BackupSetAccess::NotVisible,
     };
-    check_sharer(&who.actor, &owner, access, &backup_id)?;
+    check_sharer(actor, &owner, access, backup_id)?;
     let backup = backup.ok_or_else(AppError::internal)?;
     let cluster = ctx.cluster.as_ref().ok_or_else(AppError::internal)?;
     shareability(&facts::cluster(cluster).map_err(internal)?, &facts::backup_set(backup).map_err(internal)?, now)?;
@@ -77,7 +127,7 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
             if ctx.name_taken {
                 return Err(ShareError::NameTaken { name: name.as_str().to_owned() }.into());
             }
-            Target::New { name, scope }
+            Target::New { name: name.clone(), scope: *scope }
         }
         Target::Existing(_) => {
             let share = ctx.share.as_ref().filter(|s| s.owner_account_id == me).ok_or(ShareError::ShareNotFound)?;
@@ -146,9 +196,9 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
     let associate: Vec<(&str, &str)> = added.iter().map(|(p, _)| (p.as_str(), p.type_name())).collect();
     let invite: Vec<(String, &str)> = outcome.invited.iter().map(|a| (ids::invitation_id(), a.as_str())).collect();
     let revoke: Vec<&str> = removed.iter().map(|p| p.as_str()).collect();
-    let event = audit::take_for_transaction();
+    *writing = true;
     shares::write_share(
-        &mut tx,
+        tx,
         &shares::ShareWrite {
             share_id: &share_id,
             owner: me,
@@ -161,15 +211,13 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
             invite: &invite,
             invitation_expires_at: &db::ts(now + INVITATION_VALIDITY),
             revoke: &revoke,
-            revoke_at: &db::ts(now + state.settings.revocation_delay),
+            revoke_at: &db::ts(now + job.revocation_delay),
             now: &now_s,
-            audit: event.as_ref().map(|e| e.row(&now_s, "Success", "")),
+            audit: job.audit.as_ref().map(|e| e.row(&now_s, "Success", "")),
         },
     )
     .await
     .map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
-    tracing::info!(share = %share_id, invited = outcome.invited.len(), "backup set shared");
     Ok(ShareOutcome {
         resource_share_id: share_id,
         resource_share_name: name,
@@ -207,17 +255,15 @@ fn parse_method(method: ShareMethod) -> Result<(Target<String>, Option<Vec<Princ
     }
 }
 
-/// The facts the rules need about each requested principal, from the context's lookups.
+/// The facts the rules need about each requested principal, from the context's lookups (matched by id:
+/// the query does not sort them).
 fn principal_facts(list: &[PrincipalId], lookups: &[shares::PrincipalLookup]) -> Result<Vec<PrincipalFacts>, AppError> {
-    if lookups.len() != list.len() {
-        return Err(internal(anyhow::anyhow!("{} principal lookups for {} principals", lookups.len(), list.len())));
-    }
+    let by_id: BTreeMap<&str, &shares::PrincipalLookup> = lookups.iter().map(|l| (l.id.as_str(), l)).collect();
     list.iter()
-        .zip(lookups)
-        .map(|(id, found)| {
-            if found.id != id.as_str() {
-                return Err(internal(anyhow::anyhow!("principal lookup for {} answered {}", id, found.id)));
-            }
+        .map(|id| {
+            let found = by_id
+                .get(id.as_str())
+                .ok_or_else(|| internal(anyhow::anyhow!("no lookup answered for principal {id}")))?;
             Ok(PrincipalFacts {
                 id: id.clone(),
                 exists: found.found,

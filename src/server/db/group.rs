@@ -1,0 +1,157 @@
+//! Group commit for the busiest write, sharing a backup set.
+//!
+//! SQLite has one writer at a time, so concurrent shares queue for the write lock, and each one paid for
+//! its own BEGIN, COMMIT (writing ~25 WAL frames) and the hand-over of the connection to the next request.
+//! Here one task takes the queued requests in arrival order and runs them one after another in a single
+//! transaction, then commits once. Each request still runs its rules against everything written before
+//! it, so the limits hold exactly as with one transaction each.
+//!
+//! What one request may not do is leave half of its writes behind: a request that is refused must not
+//! have written anything (the sharing service decides before it writes), and a request that fails after
+//! it may have written says so ([`Failure::Broken`]): then the whole group is rolled back and every
+//! other request in it is told that nothing was changed. Nobody hears "done" before the commit.
+
+use super::Tx;
+use futures::future::BoxFuture;
+use futures::FutureExt;
+use sqlx::SqlitePool;
+use std::panic::AssertUnwindSafe;
+use tokio::sync::{mpsc, oneshot};
+
+/// At most this many requests share one transaction, so a commit is never put off for long.
+const MAX_GROUP: usize = 64;
+
+/// Why a request of a group did not succeed.
+#[derive(Debug)]
+pub enum Failure<E> {
+    /// Refused before writing anything: the others in the group are unaffected.
+    Refused(E),
+    /// Failed after it may have written: the group is rolled back.
+    Broken(E),
+}
+
+/// The group this request was in was rolled back or could not commit; nothing it wrote was kept.
+#[derive(Debug)]
+pub struct GroupFailed;
+
+/// The handle requests use to join a group; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Groups(mpsc::UnboundedSender<Box<dyn Member>>);
+
+impl Groups {
+    /// Starts the task that forms groups and commits them through `writer` (the one-connection pool).
+    /// It ends when every `Groups` handle is dropped.
+    pub fn spawn(writer: SqlitePool) -> Groups {
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(run_groups(writer, receiver));
+        Groups(sender)
+    }
+
+    /// Runs `work` in the next group transaction and answers once that transaction has committed.
+    pub async fn run<T, E, F>(&self, work: F) -> Result<Result<T, E>, GroupFailed>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T, Failure<E>>> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel();
+        self.0.send(Box::new(Request { work, reply })).map_err(|_| GroupFailed)?;
+        answer.await.map_err(|_| GroupFailed)?
+    }
+}
+
+/// One request waiting for a group: `run` does its work in the group's transaction and returns how to
+/// answer it once the group's fate is known; `abandon` answers it without running (no transaction).
+trait Member: Send {
+    fn run<'t>(self: Box<Self>, tx: &'t mut Tx) -> BoxFuture<'t, Ran>;
+    fn abandon(self: Box<Self>);
+}
+
+struct Ran {
+    broken: bool,
+    answer: Box<dyn FnOnce(bool) + Send>,
+}
+
+type Reply<T, E> = oneshot::Sender<Result<Result<T, E>, GroupFailed>>;
+
+struct Request<F, T, E> {
+    work: F,
+    reply: Reply<T, E>,
+}
+
+impl<T, E, F> Member for Request<F, T, E>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T, Failure<E>>> + Send + 'static,
+{
+    fn run<'t>(self: Box<Self>, tx: &'t mut Tx) -> BoxFuture<'t, Ran> {
+        let Request { work, reply } = *self;
+        async move {
+            // A panic in one request's work must not end the task that serves everyone's shares.
+            let result = AssertUnwindSafe(work(tx)).catch_unwind().await;
+            let broken = !matches!(result, Ok(Ok(_)) | Ok(Err(Failure::Refused(_))));
+            let answer = move |committed: bool| {
+                let answer = match result {
+                    Ok(Err(Failure::Broken(e))) => Ok(Err(e)),
+                    _ if !committed => Err(GroupFailed),
+                    Ok(Ok(value)) => Ok(Ok(value)),
+                    Ok(Err(Failure::Refused(e))) => Ok(Err(e)),
+                    Err(_panic) => Err(GroupFailed),
+                };
+                let _ = reply.send(answer);
+            };
+            Ran { broken, answer: Box::new(answer) }
+        }
+        .boxed()
+    }
+
+    fn abandon(self: Box<Self>) {
+        let _ = self.reply.send(Err(GroupFailed));
+    }
+}
+
+async fn run_groups(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Box<dyn Member>>) {
+    while let Some(first) = queue.recv().await {
+        let mut tx = match super::begin_write(&writer).await {
+            Ok(tx) => tx,
+            Err(e) => {
+                tracing::error!(error = ?e, "cannot start a group transaction");
+                first.abandon();
+                continue;
+            }
+        };
+        let mut answers = Vec::new();
+        let mut broken = false;
+        let mut member = first;
+        loop {
+            let ran = member.run(&mut tx).await;
+            broken |= ran.broken;
+            answers.push(ran.answer);
+            if broken || answers.len() >= MAX_GROUP {
+                break;
+            }
+            match queue.try_recv() {
+                Ok(next) => member = next,
+                Err(_) => break,
+            }
+        }
+        let committed = if broken {
+            if let Err(e) = tx.rollback().await {
+                tracing::error!(error = ?e, "rolling back a group transaction");
+            }
+            false
+        } else {
+            match tx.commit().await {
+                Ok(()) => true,
+                Err(e) => {
+                    tracing::error!(error = ?e, members = answers.len(), "committing a group transaction");
+                    false
+                }
+            }
+        };
+        for answer in answers {
+            answer(committed);
+        }
+    }
+}
