@@ -157,7 +157,7 @@ pub struct InvitationView {
     pub resource_share_id: String,
     pub resource_share_name: String,
     pub sender_account_id: String,
-    /// Backup sets of the share in the chosen region.
+    /// Backup sets of the share in the chosen region (in every region in the answer to Accept/Reject).
     pub resources: Vec<String>,
     pub created_at: String,
     pub expires_at: String,

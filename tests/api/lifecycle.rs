@@ -43,6 +43,7 @@ async fn a_shared_set_is_usable_only_after_the_invitation_is_accepted() {
     let r = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_eq!(r.json["status"], json!("Accepted"));
+    assert_eq!(r.json["resources"], json!([backup]), "the answer names what was accepted");
     assert_eq!(incoming(&app, &partner).await[0]["backup_set_id"], json!(backup));
 
     let again = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;

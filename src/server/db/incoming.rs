@@ -89,14 +89,14 @@ pub struct InvitationRow {
     pub status: String,
     pub created_at: String,
     pub expires_at: String,
-    /// Comma-separated backup set ids of the share in the requested region.
+    /// Comma-separated backup set ids of the share in the requested region (in every region when none is).
     pub resources: Option<String>,
 }
 
 const INVITATION_SELECT: &str = "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id,
         i.receiver_account_id, i.status, i.created_at, i.expires_at,
         (select group_concat(sr.backup_set_id) from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
-          where sr.resource_share_id = i.resource_share_id and b.region_id = ?2) as resources
+          where sr.resource_share_id = i.resource_share_id and (?2 is null or b.region_id = ?2)) as resources
      from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id";
 
 /// Invitations received by `account` for shares holding a backup set in `region`, newest first.
@@ -116,7 +116,7 @@ pub async fn invitations_for(ex: impl SqliteExecutor<'_>, account: &str, region:
 pub async fn invitation(tx: &mut Tx, invitation_id: &str) -> sqlx::Result<Option<InvitationRow>> {
     sqlx::query_as(&format!("{INVITATION_SELECT} where i.invitation_id = ?1"))
         .bind(invitation_id)
-        .bind("")
+        .bind(None::<&str>)
         .fetch_optional(&mut **tx)
         .await
 }
