@@ -294,12 +294,10 @@ pub async fn submit_ticket(kind: String, message: String) -> Result<TicketView, 
 pub async fn decide_ticket(ticket_id: String, approve: bool) -> Result<TicketView, AppError> {
     use crate::server::services::governance;
     let (state, who) = ssr::signed_in().await?;
-    // The decision belongs in the trail of the account that asked, known only once it is loaded: so it is
-    // recorded after the decision's transaction, not inside it.
-    let result = governance::decide_ticket(&state, &who, &ticket_id, approve).await;
-    let account = result.as_ref().map(|t| t.account_id.clone()).unwrap_or_else(|_| who.account_id().to_string());
     let target = format!("{ticket_id} ({})", if approve { "approve" } else { "reject" });
-    ssr::audited(&state, &who.login_name, Some(&account), "DecideTicket", &target, std::future::ready(result)).await
+    // A decision is filed in the trail of the account that asked (the service names it once the ticket
+    // is loaded); a refused attempt stays in the operator's own.
+    ssr::audited_by(&state, &who, "DecideTicket", &target, governance::decide_ticket(&state, &who, &ticket_id, approve)).await
 }
 
 #[server(prefix = "/api", endpoint = "quota")]

@@ -89,6 +89,17 @@ pub(crate) fn take_for_transaction() -> Option<Event> {
         .flatten()
 }
 
+/// Files the waiting event in `account`'s trail instead of the caller's: for an action whose account is
+/// known only once its target is loaded (an operator deciding a ticket belongs in the asker's trail).
+pub(crate) fn set_account(account: &str) {
+    let _ = PENDING.try_with(|p| {
+        let mut p = p.borrow_mut();
+        if p.stage == Stage::Waiting {
+            p.event.account_id = Some(account.to_owned());
+        }
+    });
+}
+
 /// Notes that the transaction holding the event has committed.
 pub(crate) fn committed() {
     let _ = PENDING.try_with(|p| {

@@ -27,6 +27,15 @@ async fn an_account_gets_the_beta_through_an_approved_ticket_and_can_then_share(
     assert_eq!(r.json["status"], json!("Approved"));
     let twice = app.form(Some(&operator), "decide_ticket", &format!("ticket_id={id}&approve=false")).await;
     assert_eq!(twice.code(), "Ticket.Closed");
+    // The decision is in the asker's trail, once, committed with it; the refused second try in the operator's.
+    let decisions_in_trail_of = |login: &str, outcome: &str| {
+        format!(
+            "select count(*) from audit_event a join identity i on i.account_id = a.account_id
+             where a.action = 'DecideTicket' and a.outcome = '{outcome}' and i.login_name = '{login}'"
+        )
+    };
+    assert_eq!(app.count(&decisions_in_trail_of("nobeta", "Success")).await, 1);
+    assert_eq!(app.count(&decisions_in_trail_of("operator", "Ticket.Closed")).await, 1);
 
     let r = app.share(&nomad, &backup, new_share("first", "AllAccounts", &[PARTNER])).await;
     assert_eq!(r.status, StatusCode::OK, "effective at once: {:?}", r.json);

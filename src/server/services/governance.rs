@@ -6,7 +6,7 @@ use crate::domain::{check_ticket_decision, check_ticket_submission, ShareError, 
 use crate::error::AppError;
 use crate::server::auth::{Identity, IdentityKind};
 use crate::server::db::{self, governance, shares};
-use crate::server::{ids, internal, state::AppState};
+use crate::server::{audit, ids, internal, state::AppState};
 
 const MAX_TICKET_MESSAGE: usize = 1000;
 
@@ -71,6 +71,7 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
     let mut tx = state.begin_write().await.map_err(internal)?;
     let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(ShareError::TicketNotFound)?;
     check_ticket_decision(true, &ticket.status)?;
+    audit::set_account(&ticket.account_id);
     governance::decide_ticket(&mut tx, &ticket, approve, &who.login_name, &now, RAISED_SHARE_QUOTA).await.map_err(internal)?;
     let row = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     db::commit(tx).await.map_err(internal)?;
