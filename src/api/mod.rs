@@ -83,8 +83,8 @@ pub(crate) mod ssr {
             action: action_name.to_owned(),
             target: target.chars().take(128).collect(),
         };
-        let (result, recorded) = audit::scope(event.clone(), action).await;
-        if !recorded {
+        let (result, unrecorded) = audit::scope(event, action).await;
+        if let Some(event) = unrecorded {
             let (outcome, detail) = match &result {
                 Ok(_) => ("Success", ""),
                 Err(e) => (e.code.as_str(), e.message.as_str()),
@@ -135,14 +135,12 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
 pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<String, AppError> {
     use crate::server::auth;
     let state = ssr::state();
-    let attempt = auth::sign_in(&state, &login, &password).await;
-    // The platform operator has no clusters: its console starts at the tickets.
-    let home = if attempt.is_operator { "/tickets" } else { "/clusters" };
     let login_shown: String = login.trim().chars().take(64).collect();
     // A sign-in, refused or not, goes in the trail of the account the name belongs to (if any).
-    let token =
-        ssr::audited(&state, &login_shown, attempt.account_id.as_deref(), "SignIn", &login_shown, std::future::ready(attempt.token))
-            .await?;
+    let signed_in = ssr::audited(&state, &login_shown, None, "SignIn", &login_shown, auth::sign_in(&state, &login, &password)).await?;
+    // The platform operator has no clusters: its console starts at the tickets.
+    let home = if signed_in.is_operator { "/tickets" } else { "/clusters" };
+    let token = signed_in.token;
     ssr::set_cookie(auth::session_cookie(&token, state.settings.secure_cookies));
     let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512);
     Ok(next.unwrap_or_else(|| home.to_owned()))

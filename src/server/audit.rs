@@ -63,13 +63,17 @@ tokio::task_local! {
     static PENDING: RefCell<Pending>;
 }
 
-/// Runs `action` with `event` waiting for its transaction. Returns the action's result and whether the
-/// event was committed with it.
-pub async fn scope<T>(event: Event, action: impl Future<Output = T>) -> (T, bool) {
+/// Runs `action` with `event` waiting for its transaction. Returns the action's result and, when no
+/// transaction committed the event, the event as it stands then, for the caller to record.
+pub async fn scope<T>(event: Event, action: impl Future<Output = T>) -> (T, Option<Event>) {
     PENDING
         .scope(RefCell::new(Pending { event, stage: Stage::Waiting }), async {
             let out = action.await;
-            (out, PENDING.with(|p| p.borrow().stage == Stage::Committed))
+            let left = PENDING.with(|p| {
+                let p = p.borrow();
+                (p.stage != Stage::Committed).then(|| p.event.clone())
+            });
+            (out, left)
         })
         .await
 }

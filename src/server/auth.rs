@@ -1,6 +1,6 @@
 //! Sign-in: argon2 password hashes, database-backed sessions and the identity behind a request.
 
-use super::{db, ids, internal, state::AppState};
+use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{AccountId, Actor, ErrorKind, OwnerFacts, Policy, Site};
 use crate::error::AppError;
 use anyhow::Context;
@@ -74,24 +74,20 @@ fn bad_credentials() -> AppError {
     AppError::new(ErrorKind::Unauthenticated, "InvalidCredentials", "The sign-in name or password is incorrect.")
 }
 
-/// A sign-in attempt: whose name it used (known even when the password was wrong, for the audit trail
-/// and the start page), and the session token if it succeeded.
-pub struct SignInAttempt {
-    pub account_id: Option<String>,
+/// A successful sign-in: the session token, and whether it is the platform operator (whose console
+/// starts at the tickets).
+pub struct SignedIn {
+    pub token: String,
     pub is_operator: bool,
-    pub token: Result<String, AppError>,
 }
 
-/// Checks the password and opens a session.
+/// Checks the password and opens a session. Whose name was used (known even when the password is wrong)
+/// is handed to the audit trail, so the attempt is filed with that account.
 #[tracing::instrument(skip(state, password))]
-pub async fn sign_in(state: &AppState, login: &str, password: &str) -> SignInAttempt {
+pub async fn sign_in(state: &AppState, login: &str, password: &str) -> Result<SignedIn, AppError> {
     let mut claimed = None;
-    let token = check_and_open_session(state, login, password, &mut claimed).await;
-    SignInAttempt {
-        account_id: claimed.as_ref().map(|i: &db::accounts::IdentityRow| i.account_id.clone()),
-        is_operator: claimed.is_some_and(|i| i.kind == "operator"),
-        token,
-    }
+    let token = check_and_open_session(state, login, password, &mut claimed).await?;
+    Ok(SignedIn { token, is_operator: claimed.is_some_and(|i| i.kind == "operator") })
 }
 
 /// `claimed` receives the identity the name belongs to, if any, whatever the outcome.
@@ -122,6 +118,9 @@ async fn check_and_open_session(
     })
     .await
     .map_err(|e| internal(anyhow::anyhow!(e)))?;
+    if let Some(identity) = &found {
+        audit::set_account(&identity.account_id);
+    }
     *claimed = found;
     let Some(identity) = claimed.as_ref().filter(|_| ok) else {
         tracing::info!(login, "sign-in refused");
@@ -134,7 +133,7 @@ async fn check_and_open_session(
     db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
         .await
         .map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
     Ok(token)
 }
 
