@@ -6,4 +6,5 @@ mod helpers;
 mod governance;
 mod group;
 mod lifecycle;
+mod restart;
 mod sharing;
