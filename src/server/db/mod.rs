@@ -27,6 +27,7 @@ pub type Tx = Transaction<'static, Sqlite>;
 /// growing steps (up to 100 ms) and turns a short queue into long tail latencies. Being the only writer,
 /// its page cache stays valid from one transaction to the next. Other processes are still kept out by
 /// SQLite's own lock and busy timeout.
+///
 /// Shares, the busiest write, go through it in groups (see [`group`]).
 #[derive(Clone, Debug)]
 pub struct Writer {
@@ -82,7 +83,8 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
         .with_context(|| format!("cannot open database {path}"))?;
     sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
     // The writer does not checkpoint the WAL into the database file at its commits (that copy, with its
-    // fsync, would land on whichever request crossed the threshold): `checkpoint` does it in the background.
+    // fsync, would land on whichever request crossed the threshold): `Database::spawn_checkpoints` does it
+    // in the background.
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .test_before_acquire(false)
