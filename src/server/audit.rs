@@ -2,7 +2,8 @@
 //! its record commit together: a crash can't keep one without the other.
 //!
 //! The API layer wraps an action in [`scope`] with the event it wants recorded; the service's
-//! [`crate::server::db::commit`] writes that event as `Success` inside its own transaction. When no
+//! [`crate::server::db::commit`] writes that event as `Success` inside its own transaction (a share
+//! writes it with its other rows, in its group transaction). When no
 //! transaction committed (a refusal, which rolls back, or an action with nothing to write) the caller
 //! records the event by itself.
 
