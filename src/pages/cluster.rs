@@ -156,23 +156,25 @@ fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>, action
                 </div>
             }
         })}
-        <table class="data-table" aria-label="Backup sets">
-            <thead>
-                <tr>
-                    <th>"Backup Set ID"</th>
-                    <th>"Start Time"</th>
-                    <th>"End Time"</th>
-                    <th>"Status"</th>
-                    <th>"Size"</th>
-                    <th>"Method"</th>
-                    <th>"Level"</th>
-                    <th>"Expires"</th>
-                    <th>"Attribute"</th>
-                    <th>"Actions"</th>
-                </tr>
-            </thead>
-            <tbody>{rows}</tbody>
-        </table>
+        <div class="table-frame">
+            <table class="data-table backup-table" aria-label="Backup sets">
+                <thead>
+                    <tr>
+                        <th>"Backup Set ID"</th>
+                        <th>"Start Time"</th>
+                        <th>"End Time"</th>
+                        <th>"Status"</th>
+                        <th>"Size"</th>
+                        <th>"Method"</th>
+                        <th>"Level"</th>
+                        <th>"Expires"</th>
+                        <th>"Attribute"</th>
+                        <th>"Actions"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
         <div class="pager">
             <span>{data.total} " backup sets · page " {data.page} " of " {pages.max(1)}</span>
             {(data.page > 1).then(|| view! { <a class="button button-ghost" href=page_link(data.page - 1)>"Previous"</a> })}
@@ -215,7 +217,7 @@ fn BackupRow(
                 {(!lock.is_empty()).then(|| view! { <div class="subtle">{lock}</div> })}
             </td>
             <td class="nowrap">{format::size(backup.size_bytes)}</td>
-            <td class="nowrap">{backup.method} " · " {backup.backup_mode}</td>
+            <td class="method">{backup.method} " · " {backup.backup_mode}</td>
             <td class="nowrap">{backup.level}</td>
             <td><LocalTime iso=backup.expires_at/></td>
             <td class:attribute-sharing=is_sharing>{attribute}</td>
