@@ -113,45 +113,56 @@ where
 
 async fn run_groups(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Box<dyn Member>>) {
     while let Some(first) = queue.recv().await {
-        let mut tx = match super::begin_write(&writer).await {
-            Ok(tx) => tx,
+        // Members' own panics are caught in `Member::run`; this catches the rest, so the task that
+        // serves every share outlives a bad group. The group's transaction, dropped, is rolled back, and
+        // its members, whose answers are dropped with it, are told that nothing was changed.
+        if AssertUnwindSafe(run_group(&writer, first, &mut queue)).catch_unwind().await.is_err() {
+            tracing::error!("a group transaction panicked; it was rolled back");
+        }
+    }
+}
+
+/// Runs `first` and whoever is queued behind it (up to [`MAX_GROUP`]) in one transaction, then commits
+/// or rolls back and answers them all.
+async fn run_group(writer: &SqlitePool, first: Box<dyn Member>, queue: &mut mpsc::UnboundedReceiver<Box<dyn Member>>) {
+    let mut tx = match super::begin_write(writer).await {
+        Ok(tx) => tx,
+        Err(e) => {
+            tracing::error!(error = ?e, "cannot start a group transaction");
+            first.abandon();
+            return;
+        }
+    };
+    let mut answers = Vec::new();
+    let mut broken = false;
+    let mut member = first;
+    loop {
+        let ran = member.run(&mut tx).await;
+        broken |= ran.broken;
+        answers.push(ran.answer);
+        if broken || answers.len() >= MAX_GROUP {
+            break;
+        }
+        match queue.try_recv() {
+            Ok(next) => member = next,
+            Err(_) => break,
+        }
+    }
+    let committed = if broken {
+        if let Err(e) = tx.rollback().await {
+            tracing::error!(error = ?e, "rolling back a group transaction");
+        }
+        false
+    } else {
+        match tx.commit().await {
+            Ok(()) => true,
             Err(e) => {
-                tracing::error!(error = ?e, "cannot start a group transaction");
-                first.abandon();
-                continue;
-            }
-        };
-        let mut answers = Vec::new();
-        let mut broken = false;
-        let mut member = first;
-        loop {
-            let ran = member.run(&mut tx).await;
-            broken |= ran.broken;
-            answers.push(ran.answer);
-            if broken || answers.len() >= MAX_GROUP {
-                break;
-            }
-            match queue.try_recv() {
-                Ok(next) => member = next,
-                Err(_) => break,
+                tracing::error!(error = ?e, members = answers.len(), "committing a group transaction");
+                false
             }
         }
-        let committed = if broken {
-            if let Err(e) = tx.rollback().await {
-                tracing::error!(error = ?e, "rolling back a group transaction");
-            }
-            false
-        } else {
-            match tx.commit().await {
-                Ok(()) => true,
-                Err(e) => {
-                    tracing::error!(error = ?e, members = answers.len(), "committing a group transaction");
-                    false
-                }
-            }
-        };
-        for answer in answers {
-            answer(committed);
-        }
+    };
+    for answer in answers {
+        answer(committed);
     }
 }
