@@ -78,13 +78,11 @@ pub struct BackupSetRow {
     pub deleted_at: Option<String>,
     /// Distinct principals currently associated with the set through any live share.
     pub principal_count: i64,
-    /// In a page query: how many live backup sets the cluster has in all.
-    pub total: i64,
 }
 
 /// Principals count once per backup set however many shares name them; principals being revoked have
 /// already given up their place.
-pub(super) const PRINCIPAL_COUNT: &str = "(select count(distinct sp.principal_id)
+const PRINCIPAL_COUNT: &str = "(select count(distinct sp.principal_id)
        from share_resource sr
        join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
        join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
@@ -94,7 +92,7 @@ const BACKUP_COLUMNS: &str = "b.backup_set_id, b.cluster_id, b.account_id, b.reg
     b.status, b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at, b.lock_state, b.deleted_at";
 
 /// The stored fields of a backup set row `b` as `json_object` arguments; the query adds
-/// `principal_count` and `total`.
+/// `principal_count`.
 pub(super) const BACKUP_JSON_FIELDS: &str = "'backup_set_id', b.backup_set_id, 'cluster_id', b.cluster_id,
     'account_id', b.account_id, 'region_id', b.region_id, 'start_time', b.start_time, 'end_time', b.end_time,
     'status', b.status, 'size_bytes', b.size_bytes, 'method', b.method, 'backup_mode', b.backup_mode,
@@ -131,12 +129,11 @@ pub async fn backup_sets_page(
              join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
              join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
              where sr.backup_set_id in (select backup_set_id from b) and sr.status = 'Associated'
-             group by sr.backup_set_id),
-         total as (select count(*) as n from backup_set where cluster_id = ?1 and deleted_at is null)
+             group by sr.backup_set_id)
          select (select {CLUSTER_JSON} from cluster c where c.cluster_id = ?1),
-             (select n from total),
+             (select count(*) from backup_set where cluster_id = ?1 and deleted_at is null),
              (select coalesce(json_group_array(json_object({BACKUP_JSON_FIELDS},
-                     'principal_count', coalesce(counts.n, 0), 'total', (select n from total))), '[]')
+                     'principal_count', coalesce(counts.n, 0))), '[]')
                  from b left join counts on counts.backup_set_id = b.backup_set_id)"
     ))
     .bind(cluster_id)
@@ -156,7 +153,7 @@ pub async fn backup_sets_page(
 
 pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sqlx::Result<Option<BackupSetRow>> {
     sqlx::query_as(&format!(
-        "select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count, 1 as total from backup_set b where b.backup_set_id = ?"
+        "select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count from backup_set b where b.backup_set_id = ?"
     ))
     .bind(backup_set_id)
     .fetch_optional(ex)

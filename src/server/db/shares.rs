@@ -163,7 +163,7 @@ pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Re
                      'site', a.site, 'beta_enabled', a.beta_enabled, 'share_quota', a.share_quota,
                      'directory_id', m.directory_id)
                  from account a left join rd_member m on m.account_id = a.account_id where a.account_id = ?1)),
-             'backup', json((select json_object({backup}, 'principal_count', 0, 'total', 1)
+             'backup', json((select json_object({backup}, 'principal_count', 0)
                  from backup_set b where b.backup_set_id = ?2)),
              'cluster', json((select {cluster} from cluster c
                  where c.cluster_id = (select cluster_id from backup_set where backup_set_id = ?2))),
