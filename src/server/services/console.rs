@@ -72,7 +72,8 @@ pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<S
     Ok(ClusterList { regions, region_id, clusters })
 }
 
-fn cluster_not_found() -> AppError {
+/// Also the answer for another account's cluster, so cluster ids don't leak.
+pub(super) fn cluster_not_found() -> AppError {
     AppError::not_found("EntityNotExists.DBCluster", "The cluster does not exist in your account.")
 }
 

@@ -65,7 +65,7 @@ pub async fn release_cluster(state: &AppState, who: &Identity, cluster_id: &str)
         .await
         .map_err(internal)?
         .filter(|c| c.account_id == who.account_id().as_str())
-        .ok_or_else(|| AppError::not_found("EntityNotExists.DBCluster", "The cluster does not exist in your account."))?;
+        .ok_or_else(super::console::cluster_not_found)?;
     let locks = clusters::backup_locks(&mut tx, id.as_str())
         .await
         .map_err(internal)?
