@@ -60,6 +60,12 @@ impl From<ShareError> for AppError {
     }
 }
 
+impl From<crate::domain::DirectoryError> for AppError {
+    fn from(e: crate::domain::DirectoryError) -> Self {
+        AppError::new(e.kind(), e.code(), e.to_string())
+    }
+}
+
 impl From<IdError> for AppError {
     fn from(e: IdError) -> Self {
         ShareError::from(e).into()

@@ -366,11 +366,12 @@ pub async fn create_folder(folder_name: String, parent_folder_id: String) -> Res
     ssr::audited_by(&state, &who, "CreateFolder", &folder_name, directory::create_folder(&state, &who, &folder_name, &parent_folder_id)).await
 }
 
+/// "Add member": invites the account; it joins only when it accepts in its own console.
 #[server(prefix = "/api", endpoint = "add_member")]
-pub async fn add_member(account_id: String, folder_id: String) -> Result<(), AppError> {
+pub async fn add_member(account_id: String, folder_id: String) -> Result<DirectoryInvitationView, AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "AddMember", &account_id, directory::add_member(&state, &who, &account_id, &folder_id)).await
+    ssr::audited_by(&state, &who, "AddMember", &account_id, directory::invite(&state, &who, &account_id, &folder_id)).await
 }
 
 #[server(prefix = "/api", endpoint = "move_member")]
@@ -386,4 +387,38 @@ pub async fn remove_member(account_id: String) -> Result<(), AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
     ssr::audited_by(&state, &who, "RemoveMember", &account_id, directory::remove_member(&state, &who, &account_id)).await
+}
+
+/// The Resource directory page of any account: its membership and the directory invitations it received.
+#[server(prefix = "/api", endpoint = "my_directory")]
+pub async fn my_directory() -> Result<MyDirectoryView, AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(directory::my_directory(&state, &who).await)
+}
+
+/// The invited account accepts (joins the directory) or rejects an invitation.
+#[server(prefix = "/api", endpoint = "answer_directory_invitation")]
+pub async fn answer_directory_invitation(invitation_id: String, accept: bool) -> Result<DirectoryInvitationView, AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    let action = if accept { "AcceptDirectoryInvitation" } else { "RejectDirectoryInvitation" };
+    ssr::audited_by(&state, &who, action, &invitation_id, directory::answer_invitation(&state, &who, &invitation_id, accept)).await
+}
+
+/// The management account cancels a pending invitation.
+#[server(prefix = "/api", endpoint = "cancel_directory_invitation")]
+pub async fn cancel_directory_invitation(invitation_id: String) -> Result<(), AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::audited_by(&state, &who, "CancelDirectoryInvitation", &invitation_id, directory::cancel_invitation(&state, &who, &invitation_id)).await
+}
+
+/// A member leaves its resource directory; what the directory gave it is revoked on schedule.
+#[server(prefix = "/api", endpoint = "leave_directory")]
+pub async fn leave_directory() -> Result<(), AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    let target = who.account_id().to_string();
+    ssr::audited_by(&state, &who, "LeaveDirectory", &target, directory::leave(&state, &who)).await
 }

@@ -96,6 +96,8 @@ pub struct PrincipalView {
     pub status: String,
     /// For accounts that must accept: Pending, Accepted, Rejected, Expired or Cancelled.
     pub invitation_status: Option<String>,
+    /// Removed while a restore reads one of the share's sets: the revocation starts when the restore ends.
+    pub removal_pending_restore: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +151,8 @@ pub struct ShareOutcome {
     pub associated: Vec<String>,
     /// Principals whose access will be revoked by the scheduled task.
     pub revoking: Vec<String>,
+    /// A restore is reading one of the share's sets: the removals start when it ends.
+    pub removal_waits_for_restore: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -187,6 +191,8 @@ pub struct IncomingBackupView {
     pub lock_state: String,
     /// When access is being revoked: the time the scheduled task removes it.
     pub revoking_at: Option<String>,
+    /// Access is being revoked, starting when the running restore from the set ends (no time yet).
+    pub revoking_after_restore: bool,
     /// Why a restore would be refused right now, if it would.
     pub restore_blocked: Option<AppError>,
 }
@@ -294,11 +300,13 @@ pub struct AuditEventView {
 }
 
 /// The actions the audit trail records, for its filter.
-pub const AUDITED_ACTIONS: [&str; 22] = [
+pub const AUDITED_ACTIONS: [&str; 28] = [
     "SignIn", "ShareBackupSet", "AcceptInvitation", "RejectInvitation", "ExpireInvitation", "RevokeAccess",
     "RestoreToNewCluster", "DeleteBackupSet", "ConvertBackupLevel", "ReleaseCluster", "SubmitTicket",
     "DecideTicket", "ApplyQuotaIncrease", "CreateRamUser", "SetRamPassword", "AttachPolicy", "DetachPolicy",
     "DeleteRamUser", "CreateFolder", "AddMember", "MoveMember", "RemoveMember",
+    "CancelDirectoryInvitation", "AcceptDirectoryInvitation", "RejectDirectoryInvitation", "ExpireDirectoryInvitation",
+    "LeaveDirectory", "ApplyQueuedRemoval",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -332,4 +340,42 @@ pub struct DirectoryView {
     pub root_folder_id: String,
     pub folders: Vec<FolderView>,
     pub members: Vec<MemberView>,
+    /// Invitations the management account sent, newest first (the latest 100).
+    pub invitations: Vec<DirectoryInvitationView>,
+}
+
+/// An invitation to join a resource directory (Resource Directory's handshake).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DirectoryInvitationView {
+    pub invitation_id: String,
+    pub directory_id: String,
+    pub management_account_id: String,
+    pub management_account_name: String,
+    pub account_id: String,
+    pub account_name: String,
+    /// The folder the account is placed in when it accepts.
+    pub folder_id: String,
+    pub folder_name: String,
+    /// Pending, Accepted, Rejected, Expired or Cancelled, as of now.
+    pub status: String,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// The signed-in account's place in a resource directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MembershipView {
+    pub directory_id: String,
+    pub management_account_id: String,
+    pub management_account_name: String,
+    pub folder_name: String,
+    pub is_management: bool,
+}
+
+/// The Resource directory page of any account: its membership and the invitations it received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyDirectoryView {
+    pub membership: Option<MembershipView>,
+    /// Invitations received, newest first (the latest 50).
+    pub invitations: Vec<DirectoryInvitationView>,
 }

@@ -1,5 +1,5 @@
 //! One resource share as its owner manages it: the share, its scope, and each principal with its state
-//! (invited, accepted, rejected, expired, cancelled, revoking).
+//! (invited, accepted, rejected, expired, cancelled, revoking, or removal pending until a restore ends).
 
 use crate::api::types::ShareView;
 use crate::components::format;
@@ -17,6 +17,7 @@ pub fn SharingRelationship(share: ShareView) -> impl IntoView {
                 <tbody>
                     {share.principals.into_iter().map(|p| {
                         let state = match (p.status.as_str(), p.invitation_status.as_deref()) {
+                            ("Disassociating", _) if p.removal_pending_restore => "Removal pending until the restore ends",
                             ("Disassociating", _) => "Revoking",
                             (_, Some("Pending")) => "Invited",
                             (_, Some("Accepted")) => "Accepted",

@@ -117,6 +117,10 @@ pub enum ShareError {
     TicketClosed,
     #[error("The ticket does not exist.")]
     TicketNotFound,
+    #[error("You already have a restore from backup set {backup_set} running; wait for it to finish before starting another.")]
+    RestoreAlreadyRunning { backup_set: String },
+    #[error("The owner has removed a principal from a share of backup set {backup_set}; the removal takes effect when the running restore ends, and no new restore can start until then.")]
+    RemovalWaitsForRestore { backup_set: String },
 }
 
 impl ShareError {
@@ -165,6 +169,8 @@ impl ShareError {
             NotOperator => "Forbidden.NotOperator",
             TicketClosed => "Ticket.Closed",
             TicketNotFound => "EntityNotExists.Ticket",
+            RestoreAlreadyRunning { .. } => "OperationDenied.RestoreAlreadyRunning",
+            RemovalWaitsForRestore { .. } => "OperationDenied.RemovalPending",
         }
     }
 

@@ -74,12 +74,22 @@ pub enum PrincipalAccess {
     Revoking,
 }
 
+/// The running restores and queued removals that bear on a new restore from a shared backup set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RestoreHolds {
+    /// This principal already has a restore from this set running.
+    pub own_restore_running: bool,
+    /// An owner's removal in a share holding this set waits for the running restores to end.
+    pub removal_queued: bool,
+}
+
 /// Whether this principal may restore from this shared backup set now. `target_region` is where the
 /// new cluster would be created.
 pub fn check_restore(
     actor: &Actor,
     access: PrincipalAccess,
     backup: &BackupSetFacts,
+    holds: RestoreHolds,
     backup_region: &str,
     target_region: &str,
     now: OffsetDateTime,
@@ -99,11 +109,45 @@ pub fn check_restore(
     if backup.expires_at <= now {
         return Err(ShareError::BackupSetExpired { backup_set: backup.id.to_string() });
     }
-    // One restore at a time: the backup set is locked while data is read from it.
-    if backup.lock != BackupLock::None {
-        return backup.check_unlocked();
+    // While restores run the set's sharing can't change, so a principal must not be able to hold that
+    // lock forever: one running restore per principal and set, and none at all once an owner's removal
+    // waits for the running ones to end.
+    if holds.own_restore_running {
+        return Err(ShareError::RestoreAlreadyRunning { backup_set: backup.id.to_string() });
     }
-    Ok(())
+    if holds.removal_queued {
+        return Err(ShareError::RemovalWaitsForRestore { backup_set: backup.id.to_string() });
+    }
+    // Principals may restore side by side (the set stays locked until the last restore ends); a level
+    // conversion holds the set on its own.
+    match backup.lock {
+        BackupLock::None | BackupLock::Restoring => Ok(()),
+        BackupLock::ConvertingLevel => backup.check_unlocked(),
+    }
+}
+
+/// When an owner's change to a share's principals takes effect, given the locks on the share's sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RemovalTiming {
+    /// Now: removed principals enter the scheduled revocation at once.
+    Now,
+    /// A restore is reading one of the share's sets: removals wait until the restores end, then enter the
+    /// scheduled revocation (the scheduler applies them in the transaction that ends the last restore).
+    AfterRestore,
+}
+
+/// A principal change to a share whose sets may be locked. Adding principals (or any change while a set
+/// is being converted) is refused while locked; removing them during a restore is queued.
+pub fn principal_change_timing(adding: bool, locks: &[(super::BackupSetId, BackupLock)]) -> Result<RemovalTiming, ShareError> {
+    let mut timing = RemovalTiming::Now;
+    for (id, lock) in locks {
+        match lock {
+            BackupLock::None => {}
+            BackupLock::Restoring if !adding => timing = RemovalTiming::AfterRestore,
+            _ => super::check_unlocked(id, *lock)?,
+        }
+    }
+    Ok(timing)
 }
 
 /// Deleting a backup set: not while it is locked (a restore reads it, or its level is being converted).
@@ -195,33 +239,81 @@ mod tests {
 
     #[test]
     fn a_usable_share_can_be_restored_in_its_region() {
-        assert!(check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &backup(), "cn-hangzhou", "cn-hangzhou", NOW).is_ok());
+        assert!(check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &backup(), RestoreHolds::default(), "cn-hangzhou", "cn-hangzhou", NOW).is_ok());
     }
 
     #[test]
     fn restore_is_refused_while_access_is_being_revoked() {
-        let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Revoking, &backup(), "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
+        let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Revoking, &backup(), RestoreHolds::default(), "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
         assert_eq!(err.code(), "OperationDenied.SharingRevoking");
         assert!(err.to_string().contains("being revoked"));
     }
 
     #[test]
     fn restore_into_another_region_is_refused() {
-        let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &backup(), "cn-hangzhou", "cn-beijing", NOW).unwrap_err();
+        let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &backup(), RestoreHolds::default(), "cn-hangzhou", "cn-beijing", NOW).unwrap_err();
         assert_eq!(err.code(), "OperationDenied.CrossRegionRestore");
     }
 
     #[test]
     fn restore_needs_polardb_full_access() {
-        let err = check_restore(&actor(&[Policy::PolardbReadOnlyAccess]), PrincipalAccess::Usable, &backup(), "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
+        let err = check_restore(&actor(&[Policy::PolardbReadOnlyAccess]), PrincipalAccess::Usable, &backup(), RestoreHolds::default(), "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
         assert!(err.to_string().contains("AliyunPolardbFullAccess"));
     }
 
+    fn restore_with(backup: &BackupSetFacts, holds: RestoreHolds) -> Result<(), ShareError> {
+        check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, backup, holds, "cn-hangzhou", "cn-hangzhou", NOW)
+    }
+
     #[test]
-    fn a_locked_backup_set_cannot_be_restored_from_again() {
+    fn a_second_restore_by_the_same_principal_from_the_same_set_is_refused() {
         let b = BackupSetFacts { lock: BackupLock::Restoring, ..backup() };
-        let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &b, "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
-        assert_eq!(err.code(), "OperationDenied.BackupSetLocked");
+        let err = restore_with(&b, RestoreHolds { own_restore_running: true, removal_queued: false }).unwrap_err();
+        assert_eq!(err.code(), "OperationDenied.RestoreAlreadyRunning");
+        assert!(err.to_string().contains("already"));
+    }
+
+    #[test]
+    fn another_principal_may_restore_while_a_restore_from_the_set_runs() {
+        let b = BackupSetFacts { lock: BackupLock::Restoring, ..backup() };
+        assert_eq!(restore_with(&b, RestoreHolds::default()), Ok(()));
+    }
+
+    #[test]
+    fn no_restore_starts_while_a_removal_waits_for_the_running_one() {
+        let b = BackupSetFacts { lock: BackupLock::Restoring, ..backup() };
+        let err = restore_with(&b, RestoreHolds { own_restore_running: false, removal_queued: true }).unwrap_err();
+        assert_eq!(err.code(), "OperationDenied.RemovalPending");
+    }
+
+    #[test]
+    fn a_set_being_converted_cannot_be_restored_from() {
+        let b = BackupSetFacts { lock: BackupLock::ConvertingLevel, ..backup() };
+        assert_eq!(restore_with(&b, RestoreHolds::default()).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+    }
+
+    fn id() -> BackupSetId {
+        BackupSetId::parse("42").unwrap()
+    }
+
+    #[test]
+    fn a_principal_change_to_an_unlocked_share_takes_effect_now() {
+        assert_eq!(principal_change_timing(true, &[(id(), BackupLock::None)]), Ok(RemovalTiming::Now));
+    }
+
+    #[test]
+    fn a_removal_during_a_restore_is_queued_until_the_restore_ends() {
+        assert_eq!(principal_change_timing(false, &[(id(), BackupLock::None), (id(), BackupLock::Restoring)]), Ok(RemovalTiming::AfterRestore));
+    }
+
+    #[test]
+    fn adding_a_principal_during_a_restore_is_refused() {
+        assert_eq!(principal_change_timing(true, &[(id(), BackupLock::Restoring)]).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+    }
+
+    #[test]
+    fn a_removal_during_a_level_conversion_is_refused() {
+        assert_eq!(principal_change_timing(false, &[(id(), BackupLock::ConvertingLevel)]).unwrap_err().code(), "OperationDenied.BackupSetLocked");
     }
 
     #[test]

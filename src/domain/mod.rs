@@ -4,6 +4,7 @@
 //! pass `now` in, and write the outcome. That keeps every rule unit-testable without a database and lets
 //! the same code compile for the browser (where reading the system clock would panic).
 
+mod directory;
 mod error;
 mod governance;
 mod ids;
@@ -11,12 +12,17 @@ mod lifecycle;
 mod permission;
 mod rules;
 
+pub use directory::{
+    answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
+    DirectoryError, Invitee, ManagedDirectory, Membership, DIRECTORY_INVITATION_VALIDITY,
+};
 pub use error::{ErrorKind, ShareError};
 pub use governance::{check_ticket_decision, check_ticket_submission, TicketKind, RAISED_SHARE_QUOTA};
 pub use ids::{
     AccountId, BackupSetId, ClusterId, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
 };
 pub use lifecycle::{answer_invitation, check_delete_backup, check_level_conversion, check_release_cluster, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess};
+pub use lifecycle::{principal_change_timing, RemovalTiming, RestoreHolds};
 pub use permission::{Actor, Policy};
 pub use rules::{
     check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, shareability, BackupLock,

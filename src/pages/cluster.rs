@@ -29,6 +29,9 @@ pub fn ClusterPage() -> impl IntoView {
         if !outcome.invited.is_empty() {
             text.push_str(&format!(" Invitations sent to {}.", outcome.invited.join(", ")));
         }
+        if outcome.removal_waits_for_restore {
+            text.push_str(&format!(" Removal of {} pending until the restore ends.", outcome.revoking.join(", ")));
+        }
         notice.set(Some(text));
         refresh.update(|n| *n += 1);
     });

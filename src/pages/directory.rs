@@ -1,8 +1,10 @@
-//! Resource directory: for its management account, the folders and member accounts, with ways to add
-//! folders and members and to move or remove members.
+//! Resource directory: for its management account, the folders, member accounts and the invitations it
+//! sent, with ways to add folders, invite accounts (they join only when they accept), move or remove
+//! members and cancel invitations. For any other account: the directory invitations it received, with
+//! Accept and Reject, and once a member its directory and a Leave button.
 
-use crate::api::{self, types::{DirectoryView, FolderView}};
-use crate::components::error_alert::ErrorAlert;
+use crate::api::{self, types::{DirectoryInvitationView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
+use crate::components::{error_alert::ErrorAlert, local_time::LocalTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,6 +14,7 @@ struct DirectoryActions {
     add: ServerAction<api::AddMember>,
     moved: ServerAction<api::MoveMember>,
     remove: ServerAction<api::RemoveMember>,
+    cancel: ServerAction<api::CancelDirectoryInvitation>,
 }
 
 /// "Root / Analytics": a folder's path, for pickers.
@@ -41,25 +44,154 @@ fn folder_options(folders: &[FolderView], selected: &str) -> impl IntoView {
         .collect_view()
 }
 
+/// The management account manages its directory; any other account sees its own membership.
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
-    let actions = DirectoryActions { folder: ServerAction::new(), add: ServerAction::new(), moved: ServerAction::new(), remove: ServerAction::new() };
-    let data = Resource::new(
-        move || (actions.folder.version().get(), actions.add.version().get(), actions.moved.version().get(), actions.remove.version().get()),
-        |_| api::resource_directory(),
-    );
-    let error = move || {
-        [actions.folder.value().get(), actions.add.value().get(), actions.moved.value().get(), actions.remove.value().get()]
-            .into_iter()
-            .flatten()
-            .find_map(Result::err)
-            .map(|error| view! { <ErrorAlert error/> })
-    };
+    let answer = ServerAction::<api::AnswerDirectoryInvitation>::new();
+    let leave = ServerAction::<api::LeaveDirectory>::new();
+    let mine = Resource::new(move || (answer.version().get(), leave.version().get()), |_| api::my_directory());
     view! {
         <Title text="Resource directory"/>
         <div class="breadcrumb">"Resource Management"</div>
         <div class="page-header"><h1>"Resource directory"</h1></div>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match mine.await {
+                    Ok(MyDirectoryView { membership: Some(m), .. }) if m.is_management => view! { <ManagedDirectoryPage/> }.into_any(),
+                    Ok(d) => view! { <MemberDirectory d answer leave/> }.into_any(),
+                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// A non-management account: its directory (with Leave) and the invitations it received.
+#[component]
+fn MemberDirectory(
+    d: MyDirectoryView,
+    answer: ServerAction<api::AnswerDirectoryInvitation>,
+    leave: ServerAction<api::LeaveDirectory>,
+) -> impl IntoView {
+    let error = move || {
+        answer.value().get().and_then(Result::err).or_else(|| leave.value().get().and_then(Result::err)).map(|error| view! { <ErrorAlert error/> })
+    };
+    let empty = d.invitations.is_empty();
+    view! {
         {error}
+        {match d.membership {
+            Some(m) => view! { <Membership m leave/> }.into_any(),
+            None => view! { <p class="subtle" data-testid="no-directory">"Your account is not a member of a resource directory. A management account can invite it; the invitation appears below, and your account joins only if you accept it."</p> }.into_any(),
+        }}
+        <h2 class="section-title">"Invitations to join a resource directory"</h2>
+        <table class="data-table" aria-label="Directory invitations">
+            <thead><tr>
+                <th>"Resource directory"</th><th>"Management account"</th><th>"Folder"</th><th>"Sent"</th><th>"Expires"</th>
+                <th>"Status"</th><th>"Actions"</th>
+            </tr></thead>
+            <tbody>
+                {d.invitations.into_iter().map(|i| {
+                    let pending = i.status == "Pending";
+                    let id = i.invitation_id.clone();
+                    let respond = move |accept: bool| {
+                        let invitation_id = id.clone();
+                        move |_| { answer.dispatch(api::AnswerDirectoryInvitation { invitation_id: invitation_id.clone(), accept }); }
+                    };
+                    view! {
+                        <tr data-directory-invitation=i.invitation_id.clone()>
+                            <td class="mono">{i.directory_id.clone()}</td>
+                            <td>{i.management_account_name.clone()} <div class="subtle mono">{i.management_account_id.clone()}</div></td>
+                            <td>{i.folder_name.clone()}</td>
+                            <td><LocalTime iso=i.created_at.clone()/></td>
+                            <td><LocalTime iso=i.expires_at.clone()/></td>
+                            <td><InvitationStatusBadge status=i.status.clone()/></td>
+                            <td class="actions">
+                                {pending.then(|| view! {
+                                    <button class="link-button" on:click=respond(true)>"Accept"</button>
+                                    " "
+                                    <button class="link-button" on:click=respond(false)>"Reject"</button>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Show when=move || empty><p class="empty">"No invitations to join a resource directory."</p></Show>
+    }
+}
+
+#[component]
+fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    view! {
+        <div class="card form-card" data-testid="membership">
+            <h2>"Your resource directory"</h2>
+            <p>"Your account is a member of resource directory " <span class="mono">{m.directory_id}</span>
+                ", managed by " {m.management_account_name} " (" <span class="mono">{m.management_account_id}</span> "), in folder "
+                <strong>{m.folder_name}</strong> "."</p>
+            <p class="subtle">"Backup sets shared with the directory, your folder or your account within the directory reach you while you are a member. If you leave, they are revoked on the usual schedule: you still see them, marked, until then, but cannot restore from them."</p>
+            {move || if confirming.get() {
+                view! {
+                    <p role="alert" class="alert alert-warn">"Leave the resource directory? Access given through it will be revoked."</p>
+                    <button class="button button-danger" on:click=move |_| { leave.dispatch(api::LeaveDirectory {}); confirming.set(false); }>"Leave directory"</button>
+                    " "
+                    <button class="button button-ghost" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                }.into_any()
+            } else {
+                view! { <button class="button" on:click=move |_| confirming.set(true)>"Leave"</button> }.into_any()
+            }}
+        </div>
+    }
+}
+
+#[component]
+fn InvitationStatusBadge(status: String) -> impl IntoView {
+    let class = format!("status status-{}", status.to_lowercase());
+    view! { <span class=class>{status}</span> }
+}
+
+/// The management account's page: folders, members and invitations.
+#[component]
+fn ManagedDirectoryPage() -> impl IntoView {
+    let actions = DirectoryActions {
+        folder: ServerAction::new(),
+        add: ServerAction::new(),
+        moved: ServerAction::new(),
+        remove: ServerAction::new(),
+        cancel: ServerAction::new(),
+    };
+    let data = Resource::new(
+        move || {
+            (
+                actions.folder.version().get(),
+                actions.add.version().get(),
+                actions.moved.version().get(),
+                actions.remove.version().get(),
+                actions.cancel.version().get(),
+            )
+        },
+        |_| api::resource_directory(),
+    );
+    let error = move || {
+        let errors = [actions.folder.value().get(), actions.moved.value().get(), actions.remove.value().get(), actions.cancel.value().get()];
+        actions
+            .add
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| errors.into_iter().flatten().find_map(Result::err))
+            .map(|error| view! { <ErrorAlert error/> })
+    };
+    let invited = move || {
+        actions.add.value().get().and_then(Result::ok).map(|i| view! {
+            <p class="alert alert-info" role="status">"Invitation sent to " {i.account_name} " (" <span class="mono">{i.account_id}</span>
+                "). It joins the directory when it accepts in its own console."</p>
+        })
+    };
+    view! {
+        {error}
+        {invited}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -90,10 +222,11 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
             </div>
             <div class="card form-card">
                 <h2>"Add member"</h2>
+                <p class="subtle">"The account is sent an invitation; it becomes a member only when it accepts it in its own console (within 14 days)."</p>
                 <ActionForm action=actions.add>
                     <label class="field"><span>"Account ID"</span><input type="text" name="account_id" maxlength="16" placeholder="16-digit account ID" required/></label>
                     <label class="field"><span>"Folder"</span><select name="folder_id">{member_folder_options}</select></label>
-                    <button type="submit" class="button button-primary">"Add member"</button>
+                    <button type="submit" class="button button-primary">"Invite"</button>
                 </ActionForm>
             </div>
         </div>
@@ -125,5 +258,38 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
                 }).collect_view()}
             </tbody>
         </table>
+        <SentInvitations invitations=d.invitations cancel=actions.cancel/>
+    }
+}
+
+#[component]
+fn SentInvitations(invitations: Vec<DirectoryInvitationView>, cancel: ServerAction<api::CancelDirectoryInvitation>) -> impl IntoView {
+    let empty = invitations.is_empty();
+    view! {
+        <h2 class="section-title">"Invitations"</h2>
+        <table class="data-table" aria-label="Sent invitations">
+            <thead><tr><th>"Account"</th><th>"Folder"</th><th>"Sent"</th><th>"Expires"</th><th>"Status"</th><th>"Actions"</th></tr></thead>
+            <tbody>
+                {invitations.into_iter().map(|i| {
+                    let pending = i.status == "Pending";
+                    let id = i.invitation_id.clone();
+                    view! {
+                        <tr data-directory-invitation=i.invitation_id.clone() data-account=i.account_id.clone()>
+                            <td>{i.account_name.clone()} <div class="subtle mono">{i.account_id.clone()}</div></td>
+                            <td>{i.folder_name.clone()}</td>
+                            <td><LocalTime iso=i.created_at.clone()/></td>
+                            <td><LocalTime iso=i.expires_at.clone()/></td>
+                            <td><InvitationStatusBadge status=i.status.clone()/></td>
+                            <td class="actions">
+                                {pending.then(|| view! {
+                                    <button class="link-button" on:click=move |_| { cancel.dispatch(api::CancelDirectoryInvitation { invitation_id: id.clone() }); }>"Cancel invitation"</button>
+                                })}
+                            </td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+        <Show when=move || empty><p class="empty">"No invitations sent."</p></Show>
     }
 }

@@ -43,10 +43,11 @@ fn MySharesTab() -> impl IntoView {
                     Ok(s) => s,
                     Err(error) => return view! { <ErrorAlert error/> }.into_any(),
                 };
-                // A backup set whose shares have no principal is not shared with anyone: not listed.
+                // A backup set whose shares have no principal is not shared with anyone: not listed. One
+                // whose removal waits for a restore is still shared until then.
                 let rows: Vec<MyShareRow> = shares
                     .iter()
-                    .filter(|s| s.principals.iter().any(|p| p.status == "Associated"))
+                    .filter(|s| s.principals.iter().any(|p| p.status == "Associated" || p.removal_pending_restore))
                     .flat_map(|s| s.resources.iter().map(move |r| MyShareRow { backup: r.clone(), share: s.clone() }))
                     .collect();
                 let empty = rows.is_empty();
@@ -60,13 +61,19 @@ fn MySharesTab() -> impl IntoView {
                             {rows.into_iter().map(|row| {
                                 let backup_id = row.backup.backup_set_id.clone();
                                 let active = row.share.principals.iter().filter(|p| p.status == "Associated").count();
+                                let pending: Vec<String> =
+                                    row.share.principals.iter().filter(|p| p.removal_pending_restore).map(|p| p.principal_id.clone()).collect();
                                 view! {
                                     <tr data-backup-set=row.backup.backup_set_id.clone()>
                                         <td class="mono">{row.backup.backup_set_id.clone()}</td>
                                         <td><a href=format!("/clusters/{}", row.backup.cluster_id)>{row.backup.cluster_id.clone()}</a></td>
                                         <td>{row.backup.region_id.clone()}</td>
                                         <td>{row.share.resource_share_name.clone()} <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
-                                        <td>{active}</td>
+                                        <td>{active}
+                                            {(!pending.is_empty()).then(|| view! {
+                                                <div class="removal-pending">{pending.join(", ")} ": removal pending until the restore ends"</div>
+                                            })}
+                                        </td>
                                         <td class="actions">
                                             <a href=format!("/resource-sharing/relationships/{}", row.backup.backup_set_id)>"Manage Sharing Relationship"</a>
                                             " "
@@ -156,6 +163,7 @@ fn SharedWithMeTab() -> impl IntoView {
 fn IncomingRow(backup: IncomingBackupView, restoring: RwSignal<Option<IncomingBackupView>>) -> impl IntoView {
     let status_class = format!("status status-{}", backup.status.to_lowercase());
     let revoking = backup.revoking_at.clone();
+    let after_restore = backup.revoking_after_restore;
     let blocked = backup.restore_blocked.clone();
     let this = backup.clone();
     view! {
@@ -170,6 +178,7 @@ fn IncomingRow(backup: IncomingBackupView, restoring: RwSignal<Option<IncomingBa
             <td>
                 <span class=status_class>{backup.status.clone()}</span>
                 {revoking.map(|at| view! { <div class="revoking">"Being revoked · gone after " <LocalTime iso=at/></div> })}
+                {after_restore.then(|| view! { <div class="revoking">"Being revoked · the owner removed your access; it ends after the running restore finishes"</div> })}
             </td>
             <td>
                 {match blocked {

@@ -14,6 +14,11 @@ pub fn invitation_id() -> String {
     format!("i-{}", random_alphanumeric(12))
 }
 
+/// A resource directory invitation: Resource Directory calls them handshakes (`h-` + 12).
+pub fn handshake_id() -> String {
+    format!("h-{}", random_alphanumeric(12))
+}
+
 /// `prefix-` followed by `len` random lower-case hex digits (restore jobs, clusters, folders, tickets).
 pub fn hex_id(prefix: &str, len: usize) -> String {
     format!("{prefix}-{}", &session_token()[..len.min(64)])

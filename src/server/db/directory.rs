@@ -137,3 +137,144 @@ pub async fn apply_coverage_change(tx: &mut Tx, account: &str, before: &[String]
     }
     Ok(())
 }
+
+/// An invitation to join a directory, with the names the console shows.
+#[derive(Debug, Clone, FromRow)]
+pub struct InvitationRow {
+    pub rd_invitation_id: String,
+    pub directory_id: String,
+    pub management_account_id: String,
+    pub management_account_name: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub folder_id: String,
+    pub folder_name: String,
+    pub status: String,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+const INVITATION_SELECT: &str = "select i.rd_invitation_id, i.directory_id, d.management_account_id,
+        ma.display_name as management_account_name, i.account_id, a.display_name as account_name, i.folder_id,
+        f.folder_name, i.status, i.created_at, i.expires_at
+     from rd_invitation i
+     join resource_directory d on d.directory_id = i.directory_id
+     join account ma on ma.account_id = d.management_account_id
+     join account a on a.account_id = i.account_id
+     join rd_folder f on f.folder_id = i.folder_id";
+
+/// The invitations a directory sent, newest first (bounded: the page shows the latest 100).
+pub async fn invitations_of_directory(ex: impl SqliteExecutor<'_>, directory: &str) -> sqlx::Result<Vec<InvitationRow>> {
+    sqlx::query_as(&format!("{INVITATION_SELECT} where i.directory_id = ? order by i.created_at desc, i.rd_invitation_id limit 100"))
+        .bind(directory)
+        .fetch_all(ex)
+        .await
+}
+
+/// The invitations an account received, newest first (the latest 50).
+pub async fn invitations_for_account(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<InvitationRow>> {
+    sqlx::query_as(&format!("{INVITATION_SELECT} where i.account_id = ? order by i.created_at desc, i.rd_invitation_id limit 50"))
+        .bind(account)
+        .fetch_all(ex)
+        .await
+}
+
+pub async fn invitation(tx: &mut Tx, invitation_id: &str) -> sqlx::Result<Option<InvitationRow>> {
+    sqlx::query_as(&format!("{INVITATION_SELECT} where i.rd_invitation_id = ?"))
+        .bind(invitation_id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Marks the account's pending invitation to the directory Expired if its 14 days are over (the sweep may
+/// not have run yet), so that a new one can take its place; returns whether an unexpired one is pending.
+pub async fn settle_pending_invitation(tx: &mut Tx, directory: &str, account: &str, now: &str) -> sqlx::Result<bool> {
+    sqlx::query(
+        "update rd_invitation set status = 'Expired', updated_at = ?3
+         where directory_id = ?1 and account_id = ?2 and status = 'Pending' and expires_at <= ?3",
+    )
+    .bind(directory)
+    .bind(account)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query_scalar("select exists(select 1 from rd_invitation where directory_id = ? and account_id = ? and status = 'Pending')")
+        .bind(directory)
+        .bind(account)
+        .fetch_one(&mut **tx)
+        .await
+}
+
+pub struct NewInvitation<'a> {
+    pub invitation_id: &'a str,
+    pub directory: &'a str,
+    pub account: &'a str,
+    pub folder: &'a str,
+    pub now: &'a str,
+    pub expires_at: &'a str,
+}
+
+pub async fn insert_invitation(tx: &mut Tx, i: &NewInvitation<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into rd_invitation (rd_invitation_id, directory_id, account_id, folder_id, status, created_at, expires_at, updated_at)
+         values (?1, ?2, ?3, ?4, 'Pending', ?5, ?6, ?5)",
+    )
+    .bind(i.invitation_id)
+    .bind(i.directory)
+    .bind(i.account)
+    .bind(i.folder)
+    .bind(i.now)
+    .bind(i.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_invitation_status(tx: &mut Tx, invitation_id: &str, status: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("update rd_invitation set status = ?, updated_at = ? where rd_invitation_id = ?")
+        .bind(status)
+        .bind(now)
+        .bind(invitation_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// An account's membership, with its directory's management account and its folder.
+#[derive(Debug, Clone, FromRow)]
+pub struct MembershipRow {
+    pub directory_id: String,
+    pub management_account_id: String,
+    pub management_account_name: String,
+    pub folder_name: String,
+}
+
+pub async fn membership_detail(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Option<MembershipRow>> {
+    sqlx::query_as(
+        "select m.directory_id, d.management_account_id, ma.display_name as management_account_name, f.folder_name
+         from rd_member m join resource_directory d on d.directory_id = m.directory_id
+         join account ma on ma.account_id = d.management_account_id
+         join rd_folder f on f.folder_id = m.folder_id
+         where m.account_id = ?",
+    )
+    .bind(account)
+    .fetch_optional(ex)
+    .await
+}
+
+/// An account that leaves the directory also loses what directory-scope shares gave it by its own
+/// account id: those principals enter the scheduled revocation like an owner's removal (the owner sees
+/// them as revoking; until `revoke_at` the account sees the sets, marked, and cannot restore).
+pub async fn revoke_account_principals(tx: &mut Tx, account: &str, revoke_at: &str) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "update share_principal set status = 'Disassociating', revoke_at = ?2
+         where principal_type = 'Account' and principal_id = ?1 and status = 'Associated'
+           and resource_share_id in (select resource_share_id from resource_share
+                                     where principal_scope = 'ResourceDirectory' and status = 'Active')",
+    )
+    .bind(account)
+    .bind(revoke_at)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}

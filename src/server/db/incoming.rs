@@ -4,8 +4,8 @@ use super::Tx;
 use sqlx::{FromRow, SqliteExecutor};
 
 /// The grants an account holds: every (backup set, share) pair whose principal covers the account
-/// (the account itself once it accepted, or directly in directory scope; its directory; or a folder it
-/// sits in at any depth). `?1` is the account.
+/// (the account itself once it accepted, or directly in directory scope while it is in the owner's
+/// directory; its directory; or a folder it sits in at any depth). `?1` is the account.
 const GRANTS: &str = "with recursive ancestor(folder_id) as (
         select folder_id from rd_member where account_id = ?1
         union all
@@ -21,7 +21,12 @@ const GRANTS: &str = "with recursive ancestor(folder_id) as (
         join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.status = 'Active'
         join share_resource sr on sr.resource_share_id = rs.resource_share_id
         where rs.owner_account_id <> ?1 and (
-            (sp.principal_type = 'Account' and sp.principal_id = ?1 and (rs.principal_scope = 'ResourceDirectory'
+            (sp.principal_type = 'Account' and sp.principal_id = ?1 and (
+               -- An account that left the owner's directory keeps nothing from a directory-scope share
+               -- but what is still being revoked.
+               (rs.principal_scope = 'ResourceDirectory' and (sp.status = 'Disassociating'
+                  or exists(select 1 from rd_member me join rd_member ow on ow.directory_id = me.directory_id
+                            where me.account_id = ?1 and ow.account_id = rs.owner_account_id)))
                or exists(select 1 from invitation i where i.resource_share_id = rs.resource_share_id
                          and i.receiver_account_id = ?1 and i.status = 'Accepted')))
             or (sp.principal_type = 'ResourceDirectory'
@@ -53,7 +58,15 @@ pub struct IncomingRow {
     pub deleted_at: Option<String>,
     /// 1 when at least one grant is fully associated; 0 when every grant is being revoked.
     pub usable: bool,
+    /// When every grant is being revoked: the latest time one is removed; none while a removal waits for
+    /// a restore to end.
     pub revoke_at: Option<String>,
+    /// Whether a grant being revoked has no time yet: its removal waits for a running restore to end.
+    pub revoking_after_restore: bool,
+    /// This account already restores from the set.
+    pub own_restore_running: bool,
+    /// An owner's removal in a share holding the set waits for the restores from it to end.
+    pub removal_queued: bool,
 }
 
 fn incoming_sql(filter: &str) -> String {
@@ -62,7 +75,15 @@ fn incoming_sql(filter: &str) -> String {
          select b.backup_set_id, b.cluster_id, b.region_id, g.owner_account_id,
                 group_concat(distinct g.resource_share_name) as resource_share_names,
                 b.size_bytes, b.level, b.start_time, b.end_time, b.status, b.expires_at, b.lock_state, b.deleted_at,
-                max(g.principal_status = 'Associated') as usable, max(g.revoke_at) as revoke_at
+                max(g.principal_status = 'Associated') as usable, max(g.revoke_at) as revoke_at,
+                max(g.principal_status = 'Disassociating' and g.revoke_at is null) as revoking_after_restore,
+                exists(select 1 from restore_job j where j.backup_set_id = b.backup_set_id and j.account_id = ?1
+                       and j.status = 'Running') as own_restore_running,
+                exists(select 1 from share_resource qr
+                       join resource_share qs on qs.resource_share_id = qr.resource_share_id and qs.status = 'Active'
+                       join share_principal qp on qp.resource_share_id = qr.resource_share_id
+                            and qp.status = 'Disassociating' and qp.revoke_at is null
+                       where qr.backup_set_id = b.backup_set_id) as removal_queued
          from grant_row g join backup_set b on b.backup_set_id = g.backup_set_id
          where 1 = 1 {filter}
          group by b.backup_set_id order by b.start_time desc"

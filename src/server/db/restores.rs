@@ -121,10 +121,15 @@ pub struct Tick {
     pub revoked: u64,
     pub expired_invitations: u64,
     pub finished_restores: u64,
+    /// Removals that waited for a restore and entered the scheduled revocation when it ended.
+    pub applied_queued_removals: u64,
+    pub expired_directory_invitations: u64,
 }
 
 /// Applies everything that has come due by `now`, in one transaction: revocations whose delay has
-/// passed, invitations past their 7 days, restores whose copy is done.
+/// passed, invitations past their 7 days (directory invitations past their 14), restores whose copy is
+/// done, and the removals that waited for those restores. `revoke_expired_at` is `now` plus the
+/// revocation delay: when what starts its revocation now is removed.
 pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::Result<Tick> {
     // A backup set that expired leaves its shares through the same scheduled revocation.
     sqlx::query(
@@ -154,7 +159,12 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::R
          where mr.revoke_at <= ?1
          union all
          select ?1, sender_account_id, 'system', '-', 'scheduler', 'ExpireInvitation', invitation_id, 'Success', 'unanswered for 7 days'
-         from invitation where status = 'Pending' and expires_at <= ?1",
+         from invitation where status = 'Pending' and expires_at <= ?1
+         union all
+         select ?1, d.management_account_id, 'system', '-', 'scheduler', 'ExpireDirectoryInvitation',
+                i.rd_invitation_id || ' / ' || i.account_id, 'Success', 'unanswered for 14 days'
+         from rd_invitation i join resource_directory d on d.directory_id = i.directory_id
+         where i.status = 'Pending' and i.expires_at <= ?1",
     )
     .bind(now)
     .execute(&mut **tx)
@@ -186,6 +196,12 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::R
         .execute(&mut **tx)
         .await?
         .rows_affected();
+    let expired_directory_invitations =
+        sqlx::query("update rd_invitation set status = 'Expired', updated_at = ?1 where status = 'Pending' and expires_at <= ?1")
+            .bind(now)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
     let due: Vec<(String, String, String)> =
         sqlx::query_as("select restore_job_id, cluster_id, backup_set_id from restore_job where status = 'Running' and finishes_at <= ?")
             .bind(now)
@@ -210,5 +226,39 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::R
         .execute(&mut **tx)
         .await?;
     }
-    Ok(Tick { revoked, expired_invitations, finished_restores: due.len() as u64 })
+    let applied_queued_removals = apply_queued_removals(tx, now, revoke_expired_at).await?;
+    Ok(Tick {
+        revoked,
+        expired_invitations,
+        finished_restores: due.len() as u64,
+        applied_queued_removals,
+        expired_directory_invitations,
+    })
+}
+
+/// Removals queued while restores read a share's sets (`revoke_at` null) enter the scheduled revocation
+/// once no restore from any of the share's sets runs: in the transaction that finished the last one.
+async fn apply_queued_removals(tx: &mut Tx, now: &str, revoke_at: &str) -> sqlx::Result<u64> {
+    const READY: &str = "sp.status = 'Disassociating' and sp.revoke_at is null
+        and not exists(select 1 from share_resource sr join restore_job j on j.backup_set_id = sr.backup_set_id
+                       where sr.resource_share_id = sp.resource_share_id and j.status = 'Running')";
+    sqlx::query(&format!(
+        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
+         select ?1, rs.owner_account_id, 'system', '-', 'scheduler', 'ApplyQueuedRemoval',
+                sp.resource_share_id || ' / ' || sp.principal_id, 'Success',
+                'the restore ended: the removal made during it is revoked at ' || ?2
+         from share_principal sp join resource_share rs on rs.resource_share_id = sp.resource_share_id
+         where {READY}"
+    ))
+    .bind(now)
+    .bind(revoke_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(sqlx::query(&format!(
+        "update share_principal as sp set revoke_at = ?1 where {READY}"
+    ))
+    .bind(revoke_at)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
 }

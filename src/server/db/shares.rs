@@ -226,7 +226,8 @@ pub struct ShareWrite<'a> {
     pub invitation_expires_at: &'a str,
     /// Principals that keep their access until `revoke_at`, and whose pending invitations are cancelled.
     pub revoke: &'a [&'a str],
-    pub revoke_at: &'a str,
+    /// None while a restore reads one of the share's sets: the scheduler sets it when the restore ends.
+    pub revoke_at: Option<String>,
     pub now: &'a str,
     /// The action's audit event, written with it (saves the commit a round trip of its own).
     pub audit: Option<super::governance::NewAuditEvent<'a>>,

@@ -144,6 +144,7 @@ pub async fn my_shares(state: &AppState, who: &Identity) -> Result<Vec<ShareView
         principals.entry(p.resource_share_id).or_default().push(PrincipalView {
             principal_id: p.principal_id,
             principal_type: p.principal_type,
+            removal_pending_restore: p.status == "Disassociating" && p.revoke_at.is_none(),
             status: p.status,
             invitation_status: p.invitation_status,
         });

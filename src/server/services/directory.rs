@@ -1,32 +1,62 @@
-//! Resource directory: the management account creates folders, adds and removes member accounts and
-//! moves them between folders. A share that targets a folder covers whoever is in it: a member moved in
-//! gains access at once; one moved out loses it through the scheduled revocation.
+//! Resource directory: the management account creates folders, invites accounts (which join only when
+//! they accept, in their own console), removes members and moves them between folders; a member may
+//! leave. A share that targets a folder covers whoever is in it: a member moved in gains access at once;
+//! one moved out, or out of the directory, loses it through the scheduled revocation.
 
-use crate::api::types::{DirectoryView, FolderView, MemberView};
-use crate::domain::{AccountId, ErrorKind};
+use crate::api::types::{DirectoryInvitationView, DirectoryView, FolderView, MemberView, MembershipView, MyDirectoryView};
+use crate::domain::{
+    answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
+    AccountId, DirectoryError, InvitationStatus, Invitee, ManagedDirectory, Membership, Site, DIRECTORY_INVITATION_VALIDITY,
+};
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, accounts, directory};
+use crate::server::db::{self, accounts, directory, Tx};
 use crate::server::{ids, internal, state::AppState};
 
-fn not_management() -> AppError {
-    AppError::new(ErrorKind::Forbidden, "NotManagementAccount", "Only the management account of a resource directory can change it.")
-}
-
-/// The directory the signed-in root account manages.
-async fn managed(state: &AppState, who: &Identity) -> Result<(String, String), AppError> {
-    if !who.actor.is_root {
-        return Err(not_management());
+/// The directory the signed-in root account manages, with its root folder.
+async fn managed(state: &AppState, who: &Identity) -> Result<(ManagedDirectory, String), AppError> {
+    let found = directory::managed_directory(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
+    let managed = found.as_ref().map(|(directory_id, _)| ManagedDirectory {
+        directory_id: directory_id.clone(),
+        management_account: who.account_id().clone(),
+        site: who.site,
+    });
+    check_manager(&who.actor, managed.as_ref())?;
+    match (managed, found) {
+        (Some(managed), Some((_, root))) => Ok((managed, root)),
+        _ => Err(DirectoryError::NotManagementAccount.into()),
     }
-    directory::managed_directory(&state.pool, who.account_id().as_str()).await.map_err(internal)?.ok_or_else(not_management)
 }
 
 fn folder_not_found() -> AppError {
-    AppError::not_found("EntityNotExists.Folder", "The folder does not exist in your resource directory.")
+    DirectoryError::FolderNotFound.into()
+}
+
+fn invitation_view(row: directory::InvitationRow, now: time::OffsetDateTime) -> Result<DirectoryInvitationView, AppError> {
+    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    let status = status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now);
+    Ok(DirectoryInvitationView {
+        invitation_id: row.rd_invitation_id,
+        directory_id: row.directory_id,
+        management_account_id: row.management_account_id,
+        management_account_name: row.management_account_name,
+        account_id: row.account_id,
+        account_name: row.account_name,
+        folder_id: row.folder_id,
+        folder_name: row.folder_name,
+        status: status.as_str().to_owned(),
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+    })
+}
+
+fn invitation_views(rows: Vec<directory::InvitationRow>, now: time::OffsetDateTime) -> Result<Vec<DirectoryInvitationView>, AppError> {
+    rows.into_iter().map(|r| invitation_view(r, now)).collect()
 }
 
 pub async fn view(state: &AppState, who: &Identity) -> Result<DirectoryView, AppError> {
-    let (directory_id, root_folder_id) = managed(state, who).await?;
+    let (managed, root_folder_id) = managed(state, who).await?;
+    let directory_id = managed.directory_id;
     let folders = directory::folders(&state.pool, &directory_id)
         .await
         .map_err(internal)?
@@ -39,12 +69,15 @@ pub async fn view(state: &AppState, who: &Identity) -> Result<DirectoryView, App
         .into_iter()
         .map(|m| MemberView { is_management: m.account_id == who.account_id().as_str(), account_id: m.account_id, display_name: m.display_name, folder_id: m.folder_id })
         .collect();
-    Ok(DirectoryView { directory_id, root_folder_id, folders, members })
+    let invitations = directory::invitations_of_directory(&state.pool, &directory_id).await.map_err(internal)?;
+    let invitations = invitation_views(invitations, state.clock.now())?;
+    Ok(DirectoryView { directory_id, root_folder_id, folders, members, invitations })
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent: &str) -> Result<(), AppError> {
-    let (dir, _) = managed(state, who).await?;
+    let (managed, _) = managed(state, who).await?;
+    let dir = managed.directory_id;
     let name = name.trim();
     if !(1..=64).contains(&name.chars().count()) || name.chars().any(|c| c.is_control() || matches!(c, '<' | '>' | '/' | '\\')) {
         return Err(AppError::invalid("InvalidParameter.FolderName", "A folder name has 1-64 characters and no < > / or \\."));
@@ -59,40 +92,163 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
     Ok(())
 }
 
+/// "Add member": sends the account an invitation to join, placed in `folder` once it accepts. It is no
+/// member until then, so no directory-scope share reaches it.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn add_member(state: &AppState, who: &Identity, account: &str, folder: &str) -> Result<(), AppError> {
-    let (dir, _) = managed(state, who).await?;
+pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &str) -> Result<DirectoryInvitationView, AppError> {
+    let (managed, _) = managed(state, who).await?;
     let account = AccountId::parse(account.trim())
         .ok_or_else(|| AppError::invalid("InvalidParameter.AccountId", "An account ID has 16 digits."))?;
+    let now = state.clock.now();
+    let now_s = db::ts(now);
     let mut tx = state.begin_write().await.map_err(internal)?;
-    let row = accounts::account(&mut *tx, account.as_str())
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| AppError::not_found("EntityNotExists.Account", "The account does not exist."))?;
-    if row.site != who.site.domain() {
-        return Err(AppError::new(ErrorKind::Conflict, "InvalidTarget.SiteMismatch", "A resource directory cannot span aliyun.com and alibabacloud.com accounts."));
-    }
-    if directory::membership(&mut tx, account.as_str()).await.map_err(internal)?.is_some() {
-        return Err(AppError::new(ErrorKind::Conflict, "AccountAlreadyInResourceDirectory", "The account is already a member of a resource directory."));
-    }
-    if !directory::folder_in(&mut tx, &dir, folder).await.map_err(internal)? {
+    if !directory::folder_in(&mut tx, &managed.directory_id, folder).await.map_err(internal)? {
         return Err(folder_not_found());
     }
-    directory::add_member(&mut tx, &dir, account.as_str(), folder).await.map_err(internal)?;
+    let row = accounts::account(&mut *tx, account.as_str()).await.map_err(internal)?;
+    let pending = directory::settle_pending_invitation(&mut tx, &managed.directory_id, account.as_str(), &now_s).await.map_err(internal)?;
+    let invitee = row
+        .map(|r| {
+            let site = Site::parse(&r.site).ok_or_else(AppError::internal)?;
+            Ok::<_, AppError>(Invitee { site, directory_id: r.directory_id, pending_invitation: pending })
+        })
+        .transpose()?;
+    check_invite(&managed, invitee.as_ref())?;
+    let id = ids::handshake_id();
+    directory::insert_invitation(
+        &mut tx,
+        &directory::NewInvitation {
+            invitation_id: &id,
+            directory: &managed.directory_id,
+            account: account.as_str(),
+            folder,
+            now: &now_s,
+            expires_at: &db::ts(now + DIRECTORY_INVITATION_VALIDITY),
+        },
+    )
+    .await
+    .map_err(internal)?;
+    let row = directory::invitation(&mut tx, &id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
+    db::commit(tx).await.map_err(internal)?;
+    invitation_view(row, now)
+}
+
+/// The management account cancels an invitation it sent, while it is pending.
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: &str) -> Result<(), AppError> {
+    let (managed, _) = managed(state, who).await?;
+    let now = state.clock.now();
+    let mut tx = state.begin_write().await.map_err(internal)?;
+    let row = load_invitation(&mut tx, invitation_id, |r| r.directory_id == managed.directory_id).await?;
+    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    let decided = cancel_directory_invitation(status, db::parse_ts(&row.expires_at).map_err(internal)?, now)?;
+    directory::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &db::ts(now)).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
     Ok(())
 }
 
+/// An invitation as its directory (`mine` says whose it is) may see it; any other is answered as
+/// missing, so invitation ids of other accounts don't leak.
+async fn load_invitation(
+    tx: &mut Tx,
+    invitation_id: &str,
+    mine: impl Fn(&directory::InvitationRow) -> bool,
+) -> Result<directory::InvitationRow, AppError> {
+    let id_ok = invitation_id.len() <= 64
+        && invitation_id.strip_prefix("h-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if !id_ok {
+        return Err(AppError::invalid("InvalidParameter.HandshakeId", "The invitation ID is not valid."));
+    }
+    directory::invitation(tx, invitation_id)
+        .await
+        .map_err(internal)?
+        .filter(|r| mine(r))
+        .ok_or_else(|| DirectoryError::InvitationNotFound.into())
+}
+
+/// The invited account accepts (and joins, in the folder the invitation names) or rejects.
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: &str, accept: bool) -> Result<DirectoryInvitationView, AppError> {
+    let me = who.account_id().as_str();
+    let now = state.clock.now();
+    let now_s = db::ts(now);
+    let mut tx = state.begin_write().await.map_err(internal)?;
+    let row = load_invitation(&mut tx, invitation_id, |r| r.account_id == me).await?;
+    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    let current = directory::membership(&mut tx, me).await.map_err(internal)?;
+    let decided = answer_directory_invitation(
+        &who.actor,
+        status,
+        db::parse_ts(&row.expires_at).map_err(internal)?,
+        accept,
+        current.as_deref(),
+        now,
+    )?;
+    directory::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &now_s).await.map_err(internal)?;
+    if decided == InvitationStatus::Accepted {
+        directory::add_member(&mut tx, &row.directory_id, me, &row.folder_id).await.map_err(internal)?;
+        // What the directory covers again is no longer being revoked (an account that left and came back).
+        let covered = directory::shares_covering(&mut tx, me).await.map_err(internal)?;
+        let revoke_at = db::ts(now + state.settings.revocation_delay);
+        directory::apply_coverage_change(&mut tx, me, &[], &covered, &revoke_at).await.map_err(internal)?;
+    }
+    db::commit(tx).await.map_err(internal)?;
+    tracing::info!(invitation = invitation_id, status = decided.as_str(), "directory invitation answered");
+    invitation_view(directory::InvitationRow { status: decided.as_str().to_owned(), ..row }, now)
+}
+
+/// The Resource directory page of any account: where it is a member, and the invitations it received.
+pub async fn my_directory(state: &AppState, who: &Identity) -> Result<MyDirectoryView, AppError> {
+    let me = who.account_id().as_str();
+    let membership = directory::membership_detail(&state.pool, me).await.map_err(internal)?.map(|m| MembershipView {
+        is_management: m.management_account_id == me,
+        directory_id: m.directory_id,
+        management_account_id: m.management_account_id,
+        management_account_name: m.management_account_name,
+        folder_name: m.folder_name,
+    });
+    let invitations = directory::invitations_for_account(&state.pool, me).await.map_err(internal)?;
+    Ok(MyDirectoryView { membership, invitations: invitation_views(invitations, state.clock.now())? })
+}
+
+/// A member leaves its directory by itself.
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn leave(state: &AppState, who: &Identity) -> Result<(), AppError> {
+    let me = who.account_id().as_str();
+    let mut tx = state.begin_write().await.map_err(internal)?;
+    let membership = directory::membership_detail(&mut *tx, me).await.map_err(internal)?;
+    let facts = membership.as_ref().map(|m| Membership { directory_id: m.directory_id.clone(), is_management: m.management_account_id == me });
+    check_leave(&who.actor, facts.as_ref())?;
+    let directory_id = facts.map(|m| m.directory_id).ok_or_else(AppError::internal)?;
+    leave_directory(state, &mut tx, &directory_id, me).await?;
+    db::commit(tx).await.map_err(internal)?;
+    Ok(())
+}
+
+/// Takes `account` out of `directory_id`: every directory-scope grant it had, through the directory, a
+/// folder or its own account id, goes through the scheduled revocation. Answers whether it was a member.
+async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, account: &str) -> Result<bool, AppError> {
+    let before = directory::shares_covering(tx, account).await.map_err(internal)?;
+    if directory::remove_member(tx, directory_id, account).await.map_err(internal)? == 0 {
+        return Ok(false);
+    }
+    let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
+    directory::apply_coverage_change(tx, account, &before, &[], &revoke_at).await.map_err(internal)?;
+    directory::revoke_account_principals(tx, account, &revoke_at).await.map_err(internal)?;
+    Ok(true)
+}
+
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder: &str) -> Result<(), AppError> {
-    let (dir, _) = managed(state, who).await?;
+    let (managed, _) = managed(state, who).await?;
+    let dir = managed.directory_id;
     let mut tx = state.begin_write().await.map_err(internal)?;
     if !directory::folder_in(&mut tx, &dir, folder).await.map_err(internal)? {
         return Err(folder_not_found());
     }
     let before = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     if directory::move_member(&mut tx, &dir, account, folder).await.map_err(internal)? == 0 {
-        return Err(AppError::not_found("EntityNotExists.Member", "The account is not a member of your resource directory."));
+        return Err(DirectoryError::MemberNotFound.into());
     }
     let after = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
@@ -103,17 +259,13 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn remove_member(state: &AppState, who: &Identity, account: &str) -> Result<(), AppError> {
-    let (dir, _) = managed(state, who).await?;
-    if account == who.account_id().as_str() {
-        return Err(AppError::new(ErrorKind::Conflict, "OperationDenied.ManagementAccount", "The management account cannot leave its own resource directory."));
-    }
+    let (managed, _) = managed(state, who).await?;
+    let member = AccountId::parse(account).ok_or(DirectoryError::MemberNotFound)?;
+    check_remove_member(&managed, &member)?;
     let mut tx = state.begin_write().await.map_err(internal)?;
-    let before = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
-    if directory::remove_member(&mut tx, &dir, account).await.map_err(internal)? == 0 {
-        return Err(AppError::not_found("EntityNotExists.Member", "The account is not a member of your resource directory."));
+    if !leave_directory(state, &mut tx, &managed.directory_id, member.as_str()).await? {
+        return Err(DirectoryError::MemberNotFound.into());
     }
-    let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
-    directory::apply_coverage_change(&mut tx, account, &before, &[], &revoke_at).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
     Ok(())
 }

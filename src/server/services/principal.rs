@@ -5,7 +5,7 @@ use super::{console, facts};
 use crate::api::types::*;
 use crate::domain::{
     answer_invitation, check_restore, restore_progress, Answer, BackupSetId, InvitationStatus, Policy, PrincipalAccess,
-    ShareError,
+    RestoreHolds, ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -73,11 +73,12 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
     invitation_view(incoming::InvitationRow { status: decided.as_str().to_owned(), ..row }, now)
 }
 
-fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupSetFacts, PrincipalAccess), AppError> {
+fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupSetFacts, PrincipalAccess, RestoreHolds), AppError> {
     let facts = facts::backup_set_from(&row.backup_set_id, &row.status, &row.expires_at, &row.lock_state, row.deleted_at.is_some())
         .map_err(internal)?;
     let access = if row.usable { PrincipalAccess::Usable } else { PrincipalAccess::Revoking };
-    Ok((facts, access))
+    let holds = RestoreHolds { own_restore_running: row.own_restore_running, removal_queued: row.removal_queued };
+    Ok((facts, access, holds))
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
@@ -88,10 +89,13 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     let rows = incoming::shared_with(&state.pool, who.account_id().as_str(), &region_id).await.map_err(internal)?;
     let mut backups = Vec::with_capacity(rows.len());
     for row in rows {
-        let (facts, access) = incoming_facts(&row)?;
-        let restore_blocked = check_restore(&who.actor, access, &facts, &row.region_id, &row.region_id, now).err().map(AppError::from);
+        let (facts, access, holds) = incoming_facts(&row)?;
+        let restore_blocked =
+            check_restore(&who.actor, access, &facts, holds, &row.region_id, &row.region_id, now).err().map(AppError::from);
+        let revoking_after_restore = access == PrincipalAccess::Revoking && row.revoking_after_restore;
         backups.push(IncomingBackupView {
-            revoking_at: (access == PrincipalAccess::Revoking).then(|| row.revoke_at.clone()).flatten(),
+            revoking_at: (access == PrincipalAccess::Revoking && !revoking_after_restore).then(|| row.revoke_at.clone()).flatten(),
+            revoking_after_restore,
             backup_set_id: row.backup_set_id,
             owner_account_id: row.owner_account_id,
             source_cluster_id: row.cluster_id,
@@ -149,8 +153,8 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
     // The new cluster goes where its zone is; a zone of another region is refused by the region rule.
     let target_region = region_of_zone(&request.zone_id)
         .ok_or_else(|| AppError::invalid("InvalidParameter.ZoneId", "Choose one of the listed zones."))?;
-    let (facts, access) = incoming_facts(&row)?;
-    check_restore(&who.actor, access, &facts, &row.region_id, target_region, now)?;
+    let (facts, access, holds) = incoming_facts(&row)?;
+    check_restore(&who.actor, access, &facts, holds, &row.region_id, target_region, now)?;
 
     let job_id = ids::hex_id("rj", 12);
     let cluster_id = ids::hex_id("pc", 14);

@@ -4,9 +4,9 @@
 use super::facts;
 use crate::api::types::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
-    check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, shareability, Actor, BackupSetAccess,
-    BackupSetId, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, ResourceShareName,
-    ShareError,
+    check_principal_limit, check_principals, check_quota, check_sharer, principal_change_timing, shareability, Actor,
+    BackupSetAccess, BackupSetId, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming,
+    ResourceShareName, ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -160,13 +160,18 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
     let removed: Vec<&PrincipalId> = current_principals.difference(&wanted).collect();
 
     // A locked backup set's sharing can't change: adding it was checked above; changing the principals
-    // of a share touches every set already in it.
-    if !added.is_empty() || !removed.is_empty() {
-        for r in &ctx.resources {
-            let id = BackupSetId::parse(&r.backup_set_id).map_err(internal)?;
-            check_unlocked(&id, facts::lock(&r.lock_state).map_err(internal)?)?;
-        }
-    }
+    // of a share touches every set already in it. Removals during a restore wait for it to end instead
+    // of being refused, so a principal restoring again and again can't keep the owner from removing it.
+    let timing = if !added.is_empty() || !removed.is_empty() {
+        let locks = ctx
+            .resources
+            .iter()
+            .map(|r| Ok((BackupSetId::parse(&r.backup_set_id).map_err(internal)?, facts::lock(&r.lock_state).map_err(internal)?)))
+            .collect::<Result<Vec<_>, AppError>>()?;
+        principal_change_timing(!added.is_empty(), &locks)?
+    } else {
+        RemovalTiming::Now
+    };
 
     // At most 64 principals on every backup set the share will hold.
     let mut others: BTreeMap<&str, BTreeSet<PrincipalId>> = ctx.resources.iter().map(|r| (r.backup_set_id.as_str(), BTreeSet::new())).collect();
@@ -211,7 +216,10 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
             invite: &invite,
             invitation_expires_at: &db::ts(now + INVITATION_VALIDITY),
             revoke: &revoke,
-            revoke_at: &db::ts(now + job.revocation_delay),
+            revoke_at: match timing {
+                RemovalTiming::Now => Some(db::ts(now + job.revocation_delay)),
+                RemovalTiming::AfterRestore => None,
+            },
             now: &now_s,
             audit: job.audit.as_ref().map(|e| e.row(&now_s, "Success", "")),
         },
@@ -223,6 +231,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
         resource_share_name: name,
         invited: outcome.invited,
         associated: outcome.associated,
+        removal_waits_for_restore: timing == RemovalTiming::AfterRestore && !outcome.revoking.is_empty(),
         revoking: outcome.revoking,
     })
 }

@@ -1,0 +1,362 @@
+//! Resource directory membership by consent: the management account invites an account, the account
+//! accepts or rejects the invitation in its own console (until then it is not a member and no
+//! directory-scope share reaches it), and a member may leave again. Each decision takes `now`.
+
+use super::{AccountId, Actor, ErrorKind, InvitationStatus, Policy, Site};
+use time::{Duration, OffsetDateTime};
+
+/// An invitation to join a resource directory is valid for 14 days (Resource Directory's handshakes;
+/// resource share invitations are 7).
+pub const DIRECTORY_INVITATION_VALIDITY: Duration = Duration::days(14);
+
+/// Why a directory membership action is refused, with the code of the real API's style.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DirectoryError {
+    #[error("Only the management account of a resource directory can change it.")]
+    NotManagementAccount,
+    #[error("You are not authorized to do this: the {missing} system policy is required.")]
+    MissingPolicy { missing: &'static str },
+    #[error("The account does not exist.")]
+    AccountNotFound,
+    #[error("A resource directory cannot span aliyun.com and alibabacloud.com accounts.")]
+    SiteMismatch,
+    #[error("The account is already a member of a resource directory.")]
+    AlreadyInDirectory,
+    #[error("Your account is already a member of a resource directory: leave it before joining another one.")]
+    InviteeJoinedAnother,
+    #[error("The account already has a pending invitation to your resource directory; cancel it or wait for its answer.")]
+    AlreadyInvited,
+    #[error("The invitation does not exist.")]
+    InvitationNotFound,
+    #[error("The invitation has expired: invitations to a resource directory are valid for 14 days. Ask the management account to invite you again.")]
+    InvitationExpired,
+    #[error("The invitation has already been accepted.")]
+    InvitationAlreadyAccepted,
+    #[error("The invitation has already been rejected.")]
+    InvitationAlreadyRejected,
+    #[error("The invitation was cancelled by the management account.")]
+    InvitationCancelled,
+    #[error("The management account cannot leave its own resource directory.")]
+    ManagementAccountCannotLeave,
+    #[error("Your account is not a member of a resource directory.")]
+    NotAMember,
+    #[error("The account is not a member of your resource directory.")]
+    MemberNotFound,
+    #[error("The folder does not exist in your resource directory.")]
+    FolderNotFound,
+}
+
+impl DirectoryError {
+    pub fn code(&self) -> &'static str {
+        use DirectoryError::*;
+        match self {
+            NotManagementAccount => "NotManagementAccount",
+            MissingPolicy { .. } => "Forbidden.RAM",
+            AccountNotFound => "EntityNotExists.Account",
+            SiteMismatch => "InvalidTarget.SiteMismatch",
+            AlreadyInDirectory | InviteeJoinedAnother => "AccountAlreadyInResourceDirectory",
+            AlreadyInvited => "EntityAlreadyExists.Handshake",
+            InvitationNotFound => "EntityNotExists.Handshake",
+            InvitationExpired => "HandshakeStatus.Expired",
+            InvitationAlreadyAccepted => "HandshakeStatus.AlreadyAccepted",
+            InvitationAlreadyRejected => "HandshakeStatus.AlreadyDeclined",
+            InvitationCancelled => "HandshakeStatus.Cancelled",
+            ManagementAccountCannotLeave => "OperationDenied.ManagementAccount",
+            NotAMember => "AccountNotInResourceDirectory",
+            MemberNotFound => "EntityNotExists.Member",
+            FolderNotFound => "EntityNotExists.Folder",
+        }
+    }
+
+    pub fn kind(&self) -> ErrorKind {
+        use DirectoryError::*;
+        match self {
+            NotManagementAccount | MissingPolicy { .. } => ErrorKind::Forbidden,
+            AccountNotFound | InvitationNotFound | MemberNotFound | FolderNotFound => ErrorKind::NotFound,
+            _ => ErrorKind::Conflict,
+        }
+    }
+}
+
+/// The directory the signed-in account manages, as the invitation rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedDirectory {
+    pub directory_id: String,
+    pub management_account: AccountId,
+    pub site: Site,
+}
+
+/// Changing a directory (folders, invitations, members) is for the management account's root identity.
+pub fn check_manager(actor: &Actor, managed: Option<&ManagedDirectory>) -> Result<(), DirectoryError> {
+    match managed {
+        Some(d) if actor.is_root && d.management_account == actor.account_id => Ok(()),
+        _ => Err(DirectoryError::NotManagementAccount),
+    }
+}
+
+/// What is known about the account the management account wants to invite.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invitee {
+    pub site: Site,
+    /// The directory it is a member of, if any (an account belongs to at most one).
+    pub directory_id: Option<String>,
+    /// Whether it already has a pending, unexpired invitation to this directory.
+    pub pending_invitation: bool,
+}
+
+/// Inviting an existing account: same site, in no directory yet, and not invited already.
+pub fn check_invite(directory: &ManagedDirectory, invitee: Option<&Invitee>) -> Result<(), DirectoryError> {
+    let invitee = invitee.ok_or(DirectoryError::AccountNotFound)?;
+    if invitee.site != directory.site {
+        return Err(DirectoryError::SiteMismatch);
+    }
+    if invitee.directory_id.is_some() {
+        return Err(DirectoryError::AlreadyInDirectory);
+    }
+    if invitee.pending_invitation {
+        return Err(DirectoryError::AlreadyInvited);
+    }
+    Ok(())
+}
+
+/// Joining or leaving a directory acts in Resource Management: the root, or a RAM user holding
+/// AliyunResourceCenterFullAccess, of the account concerned.
+fn check_may_act_for_account(actor: &Actor) -> Result<(), DirectoryError> {
+    if actor.holds(Policy::ResourceCenterFullAccess) {
+        Ok(())
+    } else {
+        Err(DirectoryError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.name() })
+    }
+}
+
+/// The refusal for an invitation that is no longer pending at `now`.
+fn not_pending(status: InvitationStatus) -> DirectoryError {
+    match status {
+        InvitationStatus::Accepted => DirectoryError::InvitationAlreadyAccepted,
+        InvitationStatus::Rejected => DirectoryError::InvitationAlreadyRejected,
+        InvitationStatus::Cancelled => DirectoryError::InvitationCancelled,
+        InvitationStatus::Expired | InvitationStatus::Pending => DirectoryError::InvitationExpired,
+    }
+}
+
+/// The invited account answers its invitation: only while it is pending and unexpired, and it can join
+/// only while it is in no directory (it may have joined another since it was invited).
+pub fn answer_directory_invitation(
+    actor: &Actor,
+    status: InvitationStatus,
+    expires_at: OffsetDateTime,
+    accept: bool,
+    current_directory: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<InvitationStatus, DirectoryError> {
+    check_may_act_for_account(actor)?;
+    match status.at(expires_at, now) {
+        InvitationStatus::Pending if !accept => Ok(InvitationStatus::Rejected),
+        InvitationStatus::Pending if current_directory.is_some() => Err(DirectoryError::InviteeJoinedAnother),
+        InvitationStatus::Pending => Ok(InvitationStatus::Accepted),
+        other => Err(not_pending(other)),
+    }
+}
+
+/// The management account cancels an invitation it sent: only while it is pending.
+pub fn cancel_directory_invitation(status: InvitationStatus, expires_at: OffsetDateTime, now: OffsetDateTime) -> Result<InvitationStatus, DirectoryError> {
+    match status.at(expires_at, now) {
+        InvitationStatus::Pending => Ok(InvitationStatus::Cancelled),
+        other => Err(not_pending(other)),
+    }
+}
+
+/// An account's place in a directory, as the leave rule sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    pub directory_id: String,
+    pub is_management: bool,
+}
+
+/// A member leaves its directory by itself; the management account never can.
+pub fn check_leave(actor: &Actor, membership: Option<&Membership>) -> Result<(), DirectoryError> {
+    check_may_act_for_account(actor)?;
+    match membership {
+        None => Err(DirectoryError::NotAMember),
+        Some(m) if m.is_management => Err(DirectoryError::ManagementAccountCannotLeave),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The management account removes a member: any member but itself.
+pub fn check_remove_member(directory: &ManagedDirectory, member: &AccountId) -> Result<(), DirectoryError> {
+    if *member == directory.management_account {
+        Err(DirectoryError::ManagementAccountCannotLeave)
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-11-27 08:00 UTC);
+
+    fn account(n: u64) -> AccountId {
+        AccountId::parse(&format!("{n:016}")).unwrap()
+    }
+
+    fn root(n: u64) -> Actor {
+        Actor { account_id: account(n), is_root: true, policies: vec![] }
+    }
+
+    fn ram_user(n: u64, policies: &[Policy]) -> Actor {
+        Actor { account_id: account(n), is_root: false, policies: policies.to_vec() }
+    }
+
+    fn directory() -> ManagedDirectory {
+        ManagedDirectory { directory_id: "rd-lumen01".into(), management_account: account(1), site: Site::China }
+    }
+
+    fn outsider() -> Invitee {
+        Invitee { site: Site::China, directory_id: None, pending_invitation: false }
+    }
+
+    fn pending_until(days: i64) -> OffsetDateTime {
+        NOW + Duration::days(days)
+    }
+
+    #[test]
+    fn the_management_accounts_root_may_manage_its_directory() {
+        assert_eq!(check_manager(&root(1), Some(&directory())), Ok(()));
+    }
+
+    #[test]
+    fn a_ram_user_of_the_management_account_may_not_manage_the_directory() {
+        let actor = ram_user(1, &[Policy::ResourceCenterFullAccess]);
+        assert_eq!(check_manager(&actor, Some(&directory())).unwrap_err().code(), "NotManagementAccount");
+    }
+
+    #[test]
+    fn an_account_that_manages_no_directory_may_not_manage_one() {
+        assert_eq!(check_manager(&root(3), None).unwrap_err().kind(), ErrorKind::Forbidden);
+    }
+
+    #[test]
+    fn an_account_in_no_directory_on_the_same_site_can_be_invited() {
+        assert_eq!(check_invite(&directory(), Some(&outsider())), Ok(()));
+    }
+
+    #[test]
+    fn an_unknown_account_cannot_be_invited() {
+        assert_eq!(check_invite(&directory(), None).unwrap_err().code(), "EntityNotExists.Account");
+    }
+
+    #[test]
+    fn an_account_on_the_other_site_cannot_be_invited() {
+        let invitee = Invitee { site: Site::International, ..outsider() };
+        assert_eq!(check_invite(&directory(), Some(&invitee)).unwrap_err().code(), "InvalidTarget.SiteMismatch");
+    }
+
+    #[test]
+    fn an_account_already_in_a_directory_cannot_be_invited() {
+        let invitee = Invitee { directory_id: Some("rd-other".into()), ..outsider() };
+        assert_eq!(check_invite(&directory(), Some(&invitee)).unwrap_err().code(), "AccountAlreadyInResourceDirectory");
+    }
+
+    #[test]
+    fn an_account_with_a_pending_invitation_is_not_invited_twice() {
+        let invitee = Invitee { pending_invitation: true, ..outsider() };
+        assert_eq!(check_invite(&directory(), Some(&invitee)).unwrap_err().code(), "EntityAlreadyExists.Handshake");
+    }
+
+    #[test]
+    fn the_invited_account_can_accept_a_pending_invitation() {
+        let r = answer_directory_invitation(&root(7), InvitationStatus::Pending, pending_until(14), true, None, NOW);
+        assert_eq!(r, Ok(InvitationStatus::Accepted));
+    }
+
+    #[test]
+    fn the_invited_account_can_reject_a_pending_invitation() {
+        let r = answer_directory_invitation(&root(7), InvitationStatus::Pending, pending_until(14), false, None, NOW);
+        assert_eq!(r, Ok(InvitationStatus::Rejected));
+    }
+
+    #[test]
+    fn a_ram_user_with_resource_center_access_may_answer_for_its_account() {
+        let actor = ram_user(7, &[Policy::ResourceCenterFullAccess]);
+        assert!(answer_directory_invitation(&actor, InvitationStatus::Pending, pending_until(1), true, None, NOW).is_ok());
+    }
+
+    #[test]
+    fn a_ram_user_without_resource_center_access_may_not_answer() {
+        let actor = ram_user(7, &[Policy::PolardbFullAccess]);
+        let err = answer_directory_invitation(&actor, InvitationStatus::Pending, pending_until(1), true, None, NOW).unwrap_err();
+        assert_eq!(err.code(), "Forbidden.RAM");
+        assert!(err.to_string().contains("AliyunResourceCenterFullAccess"));
+    }
+
+    #[test]
+    fn an_invitation_past_fourteen_days_is_expired_even_before_the_sweep() {
+        let err = answer_directory_invitation(&root(7), InvitationStatus::Pending, NOW, true, None, NOW).unwrap_err();
+        assert_eq!(err.code(), "HandshakeStatus.Expired");
+        assert!(err.to_string().contains("14 days"));
+    }
+
+    #[test]
+    fn an_answered_or_cancelled_invitation_cannot_be_answered_again() {
+        let answer = |status| answer_directory_invitation(&root(7), status, pending_until(1), true, None, NOW).unwrap_err().code();
+        assert_eq!(answer(InvitationStatus::Accepted), "HandshakeStatus.AlreadyAccepted");
+        assert_eq!(answer(InvitationStatus::Rejected), "HandshakeStatus.AlreadyDeclined");
+        assert_eq!(answer(InvitationStatus::Cancelled), "HandshakeStatus.Cancelled");
+    }
+
+    #[test]
+    fn an_account_that_joined_another_directory_meanwhile_cannot_accept() {
+        let r = answer_directory_invitation(&root(7), InvitationStatus::Pending, pending_until(1), true, Some("rd-other"), NOW);
+        assert_eq!(r.unwrap_err().code(), "AccountAlreadyInResourceDirectory");
+    }
+
+    #[test]
+    fn an_account_that_joined_another_directory_meanwhile_can_still_reject() {
+        let r = answer_directory_invitation(&root(7), InvitationStatus::Pending, pending_until(1), false, Some("rd-other"), NOW);
+        assert_eq!(r, Ok(InvitationStatus::Rejected));
+    }
+
+    #[test]
+    fn a_pending_invitation_can_be_cancelled() {
+        assert_eq!(cancel_directory_invitation(InvitationStatus::Pending, pending_until(1), NOW), Ok(InvitationStatus::Cancelled));
+    }
+
+    #[test]
+    fn an_accepted_or_expired_invitation_cannot_be_cancelled() {
+        assert_eq!(cancel_directory_invitation(InvitationStatus::Accepted, pending_until(1), NOW).unwrap_err().code(), "HandshakeStatus.AlreadyAccepted");
+        assert_eq!(cancel_directory_invitation(InvitationStatus::Pending, NOW, NOW).unwrap_err().code(), "HandshakeStatus.Expired");
+    }
+
+    #[test]
+    fn a_member_can_leave_its_directory() {
+        let m = Membership { directory_id: "rd-lumen01".into(), is_management: false };
+        assert_eq!(check_leave(&root(3), Some(&m)), Ok(()));
+    }
+
+    #[test]
+    fn the_management_account_cannot_leave_its_directory() {
+        let m = Membership { directory_id: "rd-lumen01".into(), is_management: true };
+        assert_eq!(check_leave(&root(1), Some(&m)).unwrap_err().code(), "OperationDenied.ManagementAccount");
+    }
+
+    #[test]
+    fn an_account_in_no_directory_has_nothing_to_leave() {
+        assert_eq!(check_leave(&root(7), None).unwrap_err().code(), "AccountNotInResourceDirectory");
+    }
+
+    #[test]
+    fn a_ram_user_without_resource_center_access_cannot_leave_for_its_account() {
+        let m = Membership { directory_id: "rd-lumen01".into(), is_management: false };
+        assert_eq!(check_leave(&ram_user(3, &[Policy::PolardbFullAccess]), Some(&m)).unwrap_err().code(), "Forbidden.RAM");
+    }
+
+    #[test]
+    fn the_management_account_cannot_remove_itself() {
+        assert_eq!(check_remove_member(&directory(), &account(1)).unwrap_err().code(), "OperationDenied.ManagementAccount");
+        assert_eq!(check_remove_member(&directory(), &account(3)), Ok(()));
+    }
+}
