@@ -255,7 +255,13 @@ async fn only_the_management_account_changes_the_directory_and_within_its_rules(
     let add = |account: &str| format!("account_id={account}&folder_id={ROOT_FOLDER}");
     assert_eq!(app.form(Some(&owner), "add_member", &add(INTERNATIONAL)).await.code(), "InvalidTarget.SiteMismatch");
     assert_eq!(app.form(Some(&owner), "add_member", &add(MEMBER)).await.code(), "AccountAlreadyInResourceDirectory");
-    assert_eq!(app.form(Some(&owner), "add_member", &add(OUTSIDER)).await.status, StatusCode::OK);
+    // Adding invites; the account is a member (and can be removed) once it accepts.
+    let invitation = app.form(Some(&owner), "add_member", &add(OUTSIDER)).await;
+    assert_eq!(invitation.status, StatusCode::OK);
+    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OUTSIDER}")).await.code(), "EntityNotExists.Member");
+    let outsider = app.sign_in("outsider").await;
+    let id = invitation.json["invitation_id"].as_str().unwrap();
+    assert_eq!(app.form(Some(&outsider), "answer_directory_invitation", &format!("invitation_id={id}&accept=true")).await.status, StatusCode::OK);
     assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OWNER}")).await.code(), "OperationDenied.ManagementAccount");
     assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OUTSIDER}")).await.status, StatusCode::OK);
     let r = app.form(Some(&owner), "move_member", "account_id=1000000000000003&folder_id=fd-elsewhere").await;

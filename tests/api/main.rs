@@ -2,9 +2,11 @@
 
 mod access;
 mod concurrency;
+mod directory;
 mod helpers;
 mod governance;
 mod group;
 mod lifecycle;
 mod restart;
+mod restores;
 mod sharing;

@@ -5,7 +5,7 @@ use super::facts;
 use crate::api::types::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
     check_principal_limit, check_principals, check_quota, check_sharer, principal_change_timing, shareability, Actor,
-    BackupSetAccess, BackupSetId, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming,
+    BackupLock, BackupSetAccess, BackupSetId, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming,
     ResourceShareName, ShareError,
 };
 use crate::error::AppError;
@@ -120,7 +120,13 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
     check_sharer(actor, &owner, access, backup_id)?;
     let backup = backup.ok_or_else(AppError::internal)?;
     let cluster = ctx.cluster.as_ref().ok_or_else(AppError::internal)?;
-    shareability(&facts::cluster(cluster).map_err(internal)?, &facts::backup_set(backup).map_err(internal)?, now)?;
+    let mut backup_facts = facts::backup_set(backup).map_err(internal)?;
+    if ctx.resources.iter().any(|r| r.backup_set_id == backup_id.as_str()) {
+        // Already in the share (the owner is changing its principals): its lock is judged below with the
+        // share's other sets, where a removal during a restore is queued rather than refused.
+        backup_facts.lock = BackupLock::None;
+    }
+    shareability(&facts::cluster(cluster).map_err(internal)?, &backup_facts, now)?;
 
     let target: Target<&shares::ShareRow> = match target_input {
         Target::New { name, scope } => {

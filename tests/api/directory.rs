@@ -1,0 +1,325 @@
+//! Resource directory membership by consent: an invitation, not membership; accept, reject, expiry and
+//! cancellation; a member leaving; and every directory-scope grant revoked on schedule after it leaves.
+
+use crate::helpers::*;
+use http::StatusCode;
+use serde_json::{json, Value};
+use time::Duration;
+
+/// `n` healthy, unshared backup sets of the demo's shareable cluster.
+pub async fn shareable_sets(app: &TestApp, n: i64) -> Vec<String> {
+    let sets: Vec<String> = sqlx::query_scalar(
+        "select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and lock_state = 'None'
+         and expires_at > '2026-11-25' and backup_set_id not like 'rp-%' order by backup_set_id limit ?",
+    )
+    .bind(SHAREABLE_CLUSTER)
+    .bind(n)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(sets.len() as i64, n);
+    sets
+}
+
+async fn invite(app: &TestApp, owner: &str, account: &str) -> Response {
+    app.form(Some(owner), "add_member", &format!("account_id={account}&folder_id={ROOT_FOLDER}")).await
+}
+
+/// The management account invites `account`; returns the invitation id.
+async fn invited(app: &TestApp, account: &str) -> String {
+    let owner = app.sign_in("owner").await;
+    let r = invite(app, &owner, account).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["status"], json!("Pending"));
+    r.json["invitation_id"].as_str().unwrap().to_owned()
+}
+
+async fn answer(app: &TestApp, cookie: &str, id: &str, accept: bool) -> Response {
+    app.form(Some(cookie), "answer_directory_invitation", &format!("invitation_id={id}&accept={accept}")).await
+}
+
+async fn my_directory(app: &TestApp, cookie: &str) -> Value {
+    let r = app.form(Some(cookie), "my_directory", "").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json
+}
+
+async fn incoming(app: &TestApp, cookie: &str) -> Vec<Value> {
+    let r = app.form(Some(cookie), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["backups"].as_array().unwrap().clone()
+}
+
+async fn is_member(app: &TestApp, account: &str) -> bool {
+    app.count(&format!("select count(*) from rd_member where account_id = '{account}'")).await == 1
+}
+
+fn restore_request(backup: &str) -> Value {
+    json!({ "request": { "backup_set_id": backup, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium",
+                          "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } })
+}
+
+#[tokio::test]
+async fn adding_an_account_sends_an_invitation_not_membership() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    assert!(id.starts_with("h-"), "{id}");
+    assert!(!is_member(&app, OUTSIDER).await, "no member before it accepts");
+
+    let outsider = app.sign_in("outsider").await;
+    let mine = my_directory(&app, &outsider).await;
+    assert!(mine["membership"].is_null());
+    assert_eq!(mine["invitations"][0]["invitation_id"], json!(id));
+    assert_eq!(mine["invitations"][0]["status"], json!("Pending"));
+    assert_eq!(mine["invitations"][0]["directory_id"], json!(OWNER_DIRECTORY));
+    assert_eq!(mine["invitations"][0]["expires_at"], json!("2026-12-09T08:00:00Z"), "valid for 14 days");
+
+    let owner = app.sign_in("owner").await;
+    let view = app.form(Some(&owner), "resource_directory", "").await;
+    assert_eq!(view.json["invitations"][0]["account_id"], json!(OUTSIDER));
+    assert_eq!(view.json["invitations"][0]["status"], json!("Pending"));
+    assert!(view.json["members"].as_array().unwrap().iter().all(|m| m["account_id"] != json!(OUTSIDER)));
+    assert_eq!(app.count("select count(*) from audit_event where action = 'AddMember' and outcome = 'Success'").await, 1);
+}
+
+#[tokio::test]
+async fn directory_scope_shares_do_not_reach_an_invited_account_until_it_accepts() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    let owner = app.sign_in("owner").await;
+    let [to_directory, to_account] = <[String; 2]>::try_from(shareable_sets(&app, 2).await).unwrap();
+    let r = app.share(&owner, &to_account, new_share("to-invitee", "ResourceDirectory", &[OUTSIDER])).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "InvalidTarget"), "an invited account is not in the directory");
+    let r = app.share(&owner, &to_directory, new_share("whole-directory", "ResourceDirectory", &[OWNER_DIRECTORY])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let outsider = app.sign_in("outsider").await;
+    assert!(incoming(&app, &outsider).await.is_empty(), "the directory's share does not reach an invited account");
+    let r = app.json(Some(&outsider), "restore_to_new_cluster", restore_request(&to_directory)).await;
+    assert_eq!(r.code(), "EntityNotExists.BackupSet");
+
+    let r = answer(&app, &outsider, &id, true).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["status"], json!("Accepted"));
+    assert!(is_member(&app, OUTSIDER).await);
+    let mine = my_directory(&app, &outsider).await;
+    assert_eq!(mine["membership"]["directory_id"], json!(OWNER_DIRECTORY));
+    assert_eq!(mine["membership"]["is_management"], json!(false));
+    assert_eq!(incoming(&app, &outsider).await[0]["backup_set_id"], json!(to_directory), "a member now");
+    assert_eq!(app.count("select count(*) from audit_event where action = 'AcceptDirectoryInvitation' and outcome = 'Success'").await, 1);
+
+    let again = answer(&app, &outsider, &id, true).await;
+    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "HandshakeStatus.AlreadyAccepted"));
+}
+
+#[tokio::test]
+async fn a_rejected_invitation_leaves_the_account_outside() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    let outsider = app.sign_in("outsider").await;
+    let r = answer(&app, &outsider, &id, false).await;
+    assert_eq!((r.status, &r.json["status"]), (StatusCode::OK, &json!("Rejected")));
+    assert!(!is_member(&app, OUTSIDER).await);
+    let r = answer(&app, &outsider, &id, true).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "HandshakeStatus.AlreadyDeclined"));
+    assert!(!is_member(&app, OUTSIDER).await, "the refusal changed nothing");
+    // A rejected invitation does not stop a new one.
+    invited(&app, OUTSIDER).await;
+}
+
+#[tokio::test]
+async fn an_unanswered_invitation_expires_after_fourteen_days() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    app.clock.advance(Duration::days(14));
+    let outsider = app.sign_in("outsider").await;
+    assert_eq!(my_directory(&app, &outsider).await["invitations"][0]["status"], json!("Expired"), "expired before the sweep");
+    let r = answer(&app, &outsider, &id, true).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "HandshakeStatus.Expired"));
+    assert!(!is_member(&app, OUTSIDER).await);
+    assert_eq!(app.tick().await.expired_directory_invitations, 1);
+    assert_eq!(app.count("select count(*) from rd_invitation where status = 'Expired'").await, 1);
+    assert_eq!(app.count(&format!("select count(*) from audit_event where action = 'ExpireDirectoryInvitation' and account_id = '{OWNER}'")).await, 1);
+    // The management account can invite again.
+    invited(&app, OUTSIDER).await;
+}
+
+#[tokio::test]
+async fn an_expired_invitation_that_was_not_swept_yet_does_not_block_a_new_one() {
+    let app = TestApp::new().await;
+    invited(&app, OUTSIDER).await;
+    app.clock.advance(Duration::days(15));
+    let second = invited(&app, OUTSIDER).await;
+    assert_eq!(app.count("select count(*) from rd_invitation where status = 'Expired'").await, 1);
+    let outsider = app.sign_in("outsider").await;
+    assert_eq!(answer(&app, &outsider, &second, true).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn the_management_account_sees_and_cancels_a_pending_invitation() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    // Only the management account cancels; only the invited account answers.
+    let member = app.sign_in("member").await;
+    let r = app.form(Some(&member), "cancel_directory_invitation", &format!("invitation_id={id}")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "NotManagementAccount"));
+    let partner = app.sign_in("partner").await;
+    let r = answer(&app, &partner, &id, true).await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.Handshake"));
+    let r = answer(&app, &partner, "h-<script>", true).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.HandshakeId"));
+
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "cancel_directory_invitation", &format!("invitation_id={id}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let view = app.form(Some(&owner), "resource_directory", "").await;
+    assert_eq!(view.json["invitations"][0]["status"], json!("Cancelled"));
+    let r = app.form(Some(&owner), "cancel_directory_invitation", &format!("invitation_id={id}")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "HandshakeStatus.Cancelled"));
+
+    let outsider = app.sign_in("outsider").await;
+    let r = answer(&app, &outsider, &id, true).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "HandshakeStatus.Cancelled"));
+    assert!(!is_member(&app, OUTSIDER).await);
+}
+
+#[tokio::test]
+async fn invitations_follow_the_site_one_directory_and_one_pending_rules() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    assert_eq!(invite(&app, &owner, INTERNATIONAL).await.code(), "InvalidTarget.SiteMismatch");
+    assert_eq!(invite(&app, &owner, MEMBER).await.code(), "AccountAlreadyInResourceDirectory");
+    assert_eq!(invite(&app, &owner, OWNER).await.code(), "AccountAlreadyInResourceDirectory");
+    assert_eq!(invite(&app, &owner, "1999999999999999").await.code(), "EntityNotExists.Account");
+    assert_eq!(invite(&app, &owner, "12ab").await.code(), "InvalidParameter.AccountId");
+    let r = app.form(Some(&owner), "add_member", &format!("account_id={OUTSIDER}&folder_id=fd-nowhere")).await;
+    assert_eq!(r.code(), "EntityNotExists.Folder");
+    assert_eq!(app.count("select count(*) from rd_invitation").await, 0, "refusals wrote nothing");
+    invited(&app, OUTSIDER).await;
+    let r = invite(&app, &owner, OUTSIDER).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "EntityAlreadyExists.Handshake"));
+    assert_eq!(app.count("select count(*) from rd_invitation").await, 1);
+    // A member of the directory cannot invite.
+    let member = app.sign_in("member").await;
+    assert_eq!(invite(&app, &member, PARTNER).await.code(), "NotManagementAccount");
+}
+
+#[tokio::test]
+async fn an_account_that_joined_meanwhile_cannot_accept_a_second_directory() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    // Another directory, with the outsider already in it.
+    app.exec(&format!(
+        "insert into resource_directory (directory_id, management_account_id, root_folder_id) values ('rd-harbor01', '{PARTNER}', 'fd-harborroot');
+         insert into rd_folder (folder_id, directory_id, parent_folder_id, folder_name) values ('fd-harborroot', 'rd-harbor01', null, 'Root');
+         insert into rd_member (account_id, directory_id, folder_id) values ('{PARTNER}', 'rd-harbor01', 'fd-harborroot'), ('{OUTSIDER}', 'rd-harbor01', 'fd-harborroot')"
+    ))
+    .await;
+    let outsider = app.sign_in("outsider").await;
+    let r = answer(&app, &outsider, &id, true).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "AccountAlreadyInResourceDirectory"));
+    assert_eq!(answer(&app, &outsider, &id, false).await.status, StatusCode::OK, "it can still reject");
+}
+
+#[tokio::test]
+async fn the_demo_members_stay_members_and_only_a_member_can_leave() {
+    let app = TestApp::new().await;
+    for login in ["member", "qa"] {
+        let cookie = app.sign_in(login).await;
+        assert_eq!(my_directory(&app, &cookie).await["membership"]["directory_id"], json!(OWNER_DIRECTORY), "{login}");
+    }
+    let owner = app.sign_in("owner").await;
+    assert_eq!(my_directory(&app, &owner).await["membership"]["is_management"], json!(true));
+    let r = app.form(Some(&owner), "leave_directory", "").await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.ManagementAccount"));
+    let outsider = app.sign_in("outsider").await;
+    let r = app.form(Some(&outsider), "leave_directory", "").await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "AccountNotInResourceDirectory"));
+    assert!(is_member(&app, OWNER).await);
+}
+
+#[tokio::test]
+async fn a_member_that_leaves_loses_every_directory_scope_grant_through_the_scheduled_revocation() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 3).await;
+    // One grant of each kind: the directory, the member's folder, and its own account id.
+    for (set, (name, principal)) in sets.iter().zip([("via-directory", OWNER_DIRECTORY), ("via-folder", ANALYTICS_FOLDER), ("via-account", MEMBER)]) {
+        let r = app.share(&owner, set, new_share(name, "ResourceDirectory", &[principal])).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    }
+    let member = app.sign_in("member").await;
+    let seen = incoming(&app, &member).await;
+    assert_eq!(seen.len(), 3);
+    assert!(seen.iter().all(|b| b["restore_blocked"].is_null()), "{seen:?}");
+
+    let r = app.form(Some(&member), "leave_directory", "").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert!(!is_member(&app, MEMBER).await);
+    assert!(my_directory(&app, &member).await["membership"].is_null());
+
+    let seen = incoming(&app, &member).await;
+    assert_eq!(seen.len(), 3, "all three stay visible during the revocation window");
+    for b in &seen {
+        assert_eq!(b["revoking_at"], json!("2026-11-25T08:10:00Z"), "{b}");
+        let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(b["backup_set_id"].as_str().unwrap())).await;
+        assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.SharingRevoking"));
+    }
+    // The owner sees the account principal being revoked.
+    let relation = app.form(Some(&owner), "sharing_relationship", &format!("backup_set_id={}", sets[2])).await;
+    assert_eq!(relation.json[0]["principals"][0]["status"], json!("Disassociating"), "{:?}", relation.json);
+
+    app.clock.advance(Duration::minutes(9));
+    app.tick().await;
+    assert_eq!(incoming(&app, &member).await.len(), 3, "not before the delay");
+    app.clock.advance(Duration::minutes(1));
+    app.tick().await;
+    let member = app.sign_in("member").await;
+    assert!(incoming(&app, &member).await.is_empty(), "every grant is gone");
+    assert_eq!(app.count(&format!("select count(*) from share_principal where principal_id = '{MEMBER}'")).await, 0);
+    assert_eq!(app.count(&format!("select count(*) from membership_revocation where account_id = '{MEMBER}'")).await, 0);
+    assert_eq!(app.count("select count(*) from audit_event where action = 'LeaveDirectory' and outcome = 'Success'").await, 1);
+
+    // Invited and accepted again, the directory and folder shares reach it again; the account principal
+    // that was revoked does not come back by itself.
+    let id = invited(&app, MEMBER).await;
+    assert_eq!(answer(&app, &member, &id, true).await.status, StatusCode::OK);
+    let back: Vec<Value> = incoming(&app, &member).await;
+    assert_eq!(back.len(), 1, "the directory share (the member now sits in the root folder): {back:?}");
+    assert_eq!(back[0]["backup_set_id"], json!(sets[0]));
+}
+
+#[tokio::test]
+async fn a_member_removed_by_the_management_account_loses_its_account_principal_grant_too() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    assert_eq!(app.share(&owner, &backup, new_share("qa-only", "ResourceDirectory", &[QA_MEMBER])).await.status, StatusCode::OK);
+    let qa = app.sign_in("qa").await;
+    assert!(incoming(&app, &qa).await[0]["restore_blocked"].is_null());
+
+    let r = app.form(Some(&owner), "remove_member", &format!("account_id={QA_MEMBER}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let seen = incoming(&app, &qa).await;
+    assert_eq!(seen[0]["revoking_at"], json!("2026-11-25T08:10:00Z"));
+    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup)).await.code(), "OperationDenied.SharingRevoking");
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let qa = app.sign_in("qa").await;
+    assert!(incoming(&app, &qa).await.is_empty());
+    let r = app.form(Some(&owner), "remove_member", &format!("account_id={QA_MEMBER}")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.Member"));
+}
+
+#[tokio::test]
+async fn an_account_principal_left_over_from_before_the_fix_reaches_no_one_outside_the_directory() {
+    // A directory-scope account principal whose account is no longer a member (as a database made before
+    // leaving revoked it could hold) gives nothing.
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    assert_eq!(app.share(&owner, &backup, new_share("qa-only", "ResourceDirectory", &[QA_MEMBER])).await.status, StatusCode::OK);
+    app.exec(&format!("delete from rd_member where account_id = '{QA_MEMBER}'")).await;
+    let qa = app.sign_in("qa").await;
+    assert!(incoming(&app, &qa).await.is_empty());
+}

@@ -1,0 +1,149 @@
+//! No lock-out by restores: one running restore per principal and set, and an owner's removal during a
+//! restore queued until the restore ends (then revoked on schedule), with no new restore meanwhile.
+
+use crate::helpers::*;
+use http::StatusCode;
+use serde_json::{json, Value};
+use time::Duration;
+
+fn restore_request(backup: &str, name: &str) -> Value {
+    json!({ "request": { "backup_set_id": backup, "cluster_name": name, "node_spec": "polar.mysql.x4.medium",
+                          "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } })
+}
+
+/// The owner shares one set with two directory members; returns (backup set, share id).
+async fn shared_with_member_and_qa(app: &TestApp) -> (String, String) {
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &backup, new_share("lab", "ResourceDirectory", &[MEMBER, QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    (backup, r.json["resource_share_id"].as_str().unwrap().to_owned())
+}
+
+async fn incoming_set(app: &TestApp, cookie: &str) -> Option<Value> {
+    let r = app.form(Some(cookie), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["backups"].as_array().unwrap().first().cloned()
+}
+
+async fn principal_view(app: &TestApp, owner: &str, backup: &str, principal: &str) -> Value {
+    let r = app.form(Some(owner), "sharing_relationship", &format!("backup_set_id={backup}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json[0]["principals"].as_array().unwrap().iter().find(|p| p["principal_id"] == json!(principal)).cloned().unwrap_or(Value::Null)
+}
+
+#[tokio::test]
+async fn a_second_running_restore_by_the_same_principal_from_the_same_set_is_refused() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with_member_and_qa(&app).await;
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "first")).await.status, StatusCode::OK);
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "second")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.RestoreAlreadyRunning"), "{:?}", r.json);
+    assert_eq!(app.count(&format!("select count(*) from restore_job where account_id = '{MEMBER}'")).await, 1, "the refusal wrote nothing");
+    assert_eq!(incoming_set(&app, &member).await.unwrap()["restore_blocked"]["code"], json!("OperationDenied.RestoreAlreadyRunning"));
+
+    // Another principal restores side by side; the set stays locked until the last restore ends.
+    let qa = app.sign_in("qa").await;
+    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await.status, StatusCode::OK);
+    app.clock.advance(Duration::seconds(31));
+    assert_eq!(app.tick().await.finished_restores, 2);
+    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'")).await, 1);
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "again")).await.status, StatusCode::OK, "once it ended");
+}
+
+#[tokio::test]
+async fn a_removal_during_a_restore_is_queued_and_revoked_from_the_moment_the_restore_ends() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with_member_and_qa(&app).await;
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+
+    // Adding a principal while the restore reads the set is refused, as before.
+    let owner = app.sign_in("owner").await;
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[MEMBER, QA_MEMBER, ANALYTICS_FOLDER]))).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.BackupSetLocked"));
+
+    // Removing the restoring principal is queued.
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[QA_MEMBER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["revoking"], json!([MEMBER]));
+    assert_eq!(r.json["removal_waits_for_restore"], json!(true));
+    let pending = principal_view(&app, &owner, &backup, MEMBER).await;
+    assert_eq!((&pending["status"], &pending["removal_pending_restore"]), (&json!("Disassociating"), &json!(true)));
+    assert_eq!(app.count(&format!("select count(*) from share_principal where principal_id = '{MEMBER}' and revoke_at is null")).await, 1);
+
+    // The principal sees it being revoked and can't restore again; nobody can start a restore meanwhile.
+    let seen = incoming_set(&app, &member).await.unwrap();
+    assert_eq!(seen["revoking_after_restore"], json!(true));
+    assert!(seen["revoking_at"].is_null());
+    app.clock.advance(Duration::seconds(10));
+    let member = app.sign_in("member").await;
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "another")).await;
+    assert_eq!(r.code(), "OperationDenied.SharingRevoking");
+    let qa = app.sign_in("qa").await;
+    let r = app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.RemovalPending"), "{:?}", r.json);
+    assert!(r.json["message"].as_str().unwrap().contains("restore ends"));
+    assert_eq!(app.tick().await.applied_queued_removals, 0, "not while the restore runs");
+
+    // The tick that ends the restore starts the revocation, in the same transaction.
+    app.clock.advance(Duration::seconds(21));
+    let tick = app.tick().await;
+    assert_eq!((tick.finished_restores, tick.applied_queued_removals), (1, 1));
+    let owner = app.sign_in("owner").await;
+    let revoking = principal_view(&app, &owner, &backup, MEMBER).await;
+    assert_eq!((&revoking["status"], &revoking["removal_pending_restore"]), (&json!("Disassociating"), &json!(false)));
+    let member = app.sign_in("member").await;
+    let seen = incoming_set(&app, &member).await.unwrap();
+    assert_eq!(seen["revoking_at"], json!("2026-11-25T08:10:31Z"), "revoked the revocation delay after the restore ended");
+    assert_eq!(app.count("select count(*) from audit_event where action = 'ApplyQueuedRemoval'").await, 1);
+
+    // The remaining principal may restore again; the removed one is gone after the delay.
+    let qa = app.sign_in("qa").await;
+    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await.status, StatusCode::OK);
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let member = app.sign_in("member").await;
+    assert!(incoming_set(&app, &member).await.is_none());
+}
+
+#[tokio::test]
+async fn cancelling_a_share_during_a_restore_is_queued_for_every_principal() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with_member_and_qa(&app).await;
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+    let owner = app.sign_in("owner").await;
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(app.count("select count(*) from share_principal where status = 'Disassociating' and revoke_at is null").await, 2);
+    // My Shares still lists the set while the removals wait.
+    let mine = app.form(Some(&owner), "list_my_shares", "").await;
+    assert!(mine.json[0]["principals"].as_array().unwrap().iter().all(|p| p["removal_pending_restore"] == json!(true)));
+
+    app.clock.advance(Duration::seconds(31));
+    assert_eq!(app.tick().await.applied_queued_removals, 2);
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(app.tick().await.revoked, 2);
+    assert_eq!(app.count("select count(*) from share_principal").await, 0);
+}
+
+#[tokio::test]
+async fn a_queued_removal_survives_a_restart_and_is_applied_by_the_first_tick() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with_member_and_qa(&app).await;
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+    let owner = app.sign_in("owner").await;
+    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[QA_MEMBER]))).await.status, StatusCode::OK);
+    // Down for an hour: the restore and then the revocation both fell due.
+    app.clock.advance(Duration::hours(1));
+    let first = app.tick().await;
+    assert_eq!((first.finished_restores, first.applied_queued_removals), (1, 1));
+    let second = app.tick().await;
+    assert_eq!(second.revoked, 0, "the revocation window starts when the restore's end is applied");
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(app.tick().await.revoked, 1);
+}
