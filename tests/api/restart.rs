@@ -1,8 +1,14 @@
 //! Crash safety with the real server binary: it is killed (SIGKILL, no shutdown, no checkpoint) right
-//! after answering a share, and what it answered "done" for is there when it starts again.
+//! after answering a share, and in the middle of a burst of a thousand concurrent shares; what it
+//! answered "done" for is there when it starts again, with its audit event, the file is intact, and
+//! revocations that fell due while it was down are applied.
 
-use crate::helpers::{new_share, PARTNER, SHAREABLE_CLUSTER};
+use crate::helpers::{existing_share, new_share, MEMBER, OWNER, PARTNER, SHAREABLE_CLUSTER};
 use serde_json::{json, Value};
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::SqlitePool;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,10 +22,15 @@ struct Server {
 
 impl Server {
     async fn start(db: &Path) -> Server {
+        Self::start_with(db, &[]).await
+    }
+
+    async fn start_with(db: &Path, flags: &[&str]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addr = format!("127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_polarshare"))
-            .args(["--database", db.to_str().unwrap(), "--listen", &addr])
+            .args(["--database", db.to_str().unwrap(), "--listen", &addr, "--demo-data", "true"])
+            .args(flags)
             .env("LEPTOS_OUTPUT_NAME", "polarshare")
             .env("LEPTOS_SITE_ROOT", "target/site")
             .env("LEPTOS_SITE_PKG_DIR", "pkg")
@@ -44,23 +55,7 @@ impl Server {
 
     /// POSTs to a server function; returns the status, the Set-Cookie value and the JSON body.
     async fn post(&self, function: &str, content_type: &str, body: &str, cookie: &str) -> (u16, String, Value) {
-        let mut stream = TcpStream::connect(&self.addr).await.expect("connect");
-        let request = format!(
-            "POST /api/{function} HTTP/1.1\r\nHost: {}\r\nContent-Type: {content_type}\r\nAccept: application/json\r\n\
-             Cookie: {cookie}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        stream.write_all(request.as_bytes()).await.expect("send");
-        let mut answer = String::new();
-        stream.read_to_string(&mut answer).await.expect("read");
-        let (head, body) = answer.split_once("\r\n\r\n").expect("an HTTP answer");
-        let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).expect("status");
-        let cookie = head
-            .lines()
-            .find_map(|l| l.to_ascii_lowercase().starts_with("set-cookie:").then(|| l[11..].trim().split(';').next().unwrap().to_owned()))
-            .unwrap_or_default();
-        (status, cookie, serde_json::from_str(body).unwrap_or(Value::Null))
+        try_post(&self.addr, function, content_type, body, cookie).await.expect("an HTTP answer")
     }
 
     async fn sign_in(&self, login: &str) -> String {
@@ -76,6 +71,36 @@ impl Server {
         assert_eq!(status, 200);
         page["items"].as_array().unwrap().clone()
     }
+}
+
+/// POSTs to a server function at `addr`; `None` when no complete answer came (the server was killed).
+async fn try_post(addr: &str, function: &str, content_type: &str, body: &str, cookie: &str) -> Option<(u16, String, Value)> {
+    let mut stream = TcpStream::connect(addr).await.ok()?;
+    let request = format!(
+        "POST /api/{function} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nAccept: application/json\r\n\
+         Cookie: {cookie}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok())?;
+    let cookie = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().starts_with("set-cookie:").then(|| l[11..].trim().split(';').next().unwrap().to_owned()))
+        .unwrap_or_default();
+    Some((status, cookie, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+/// A connection of the test's own to the server's database file (alongside the server, or after it died).
+async fn open_db(db: &Path) -> SqlitePool {
+    let options = SqliteConnectOptions::new().filename(db).busy_timeout(Duration::from_secs(10));
+    SqlitePool::connect_with(options).await.expect("open the database file")
+}
+
+async fn integrity(pool: &SqlitePool) -> String {
+    sqlx::query_scalar("pragma integrity_check").fetch_one(pool).await.expect("integrity check")
 }
 
 #[tokio::test]
@@ -106,4 +131,164 @@ async fn a_share_answered_before_a_kill_is_there_after_the_restart() {
     assert_eq!(status, 200);
     assert_eq!(trail.as_array().unwrap().len(), 1, "the share's audit event survived with it: {trail}");
     server.kill();
+}
+
+/// How many shares the burst sends at once, each of a backup set of its own (so each share's audit
+/// event, whose target is the backup set, is told apart from the others).
+const BURST: usize = 1_000;
+/// The revocation delay the server runs with: long enough that the removal below can't fall due
+/// before the kill, short enough to wait for.
+const REVOCATION_DELAY_SECS: u64 = 10;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_revocations_due_meanwhile() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("polarshare.db");
+    let delay = REVOCATION_DELAY_SECS.to_string();
+    let flags = ["--revocation-delay-secs", delay.as_str()];
+    let server = Server::start_with(&db, &flags).await;
+    let owner = server.sign_in("owner").await;
+
+    // A principal removed just before the burst: its revocation falls due while the server is down. (Its set
+    // is picked before the burst's sets exist, so no burst share touches it.)
+    let member = server.sign_in("member").await;
+    let sets = server.backup_sets(&owner).await;
+    let revoked = sets.iter().find(|s| s["share_blocked"].is_null() && s["principal_count"] == json!(0)).expect("a shareable set");
+    let revoked = revoked["backup_set_id"].as_str().unwrap().to_owned();
+    let body = json!({ "request": { "backup_set_id": revoked, "method": new_share("to-be-revoked", "ResourceDirectory", &[MEMBER]) } });
+    let (status, _, answer) = server.post("share_backup_set", "application/json", &body.to_string(), &owner).await;
+    assert_eq!(status, 200, "{answer}");
+    let revoked_share = answer["resource_share_id"].as_str().unwrap().to_owned();
+    let body = json!({ "request": { "backup_set_id": revoked, "method": existing_share(&revoked_share, Some(&[])) } });
+    // Taken before the removal is sent: no later than its revocation time minus the delay.
+    let removed_at = Instant::now();
+    let (status, _, answer) = server.post("share_backup_set", "application/json", &body.to_string(), &owner).await;
+    assert_eq!((status, &answer["revoking"]), (200, &json!([MEMBER])), "{answer}");
+
+    // A thousand more backup sets on the shareable cluster, written beside the running server (SQLite's
+    // lock serialises the two writers), and room in the owner's quota for all of them.
+    let pool = open_db(&db).await;
+    sqlx::query(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < ?2)
+         insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes,
+                                 method, backup_mode, level, expires_at)
+         select '9' || printf('%09d', n.i), b.cluster_id, b.account_id, b.region_id, b.start_time, b.end_time, b.status,
+                b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at
+         from n, (select * from backup_set where cluster_id = ?1 and status = 'Success' and lock_state = 'None'
+                  and backup_set_id not like 'rp-%' order by expires_at desc limit 1) b",
+    )
+    .bind(SHAREABLE_CLUSTER)
+    .bind(BURST as i64)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("update account set share_quota = 1024 where account_id = ?").bind(OWNER).execute(&pool).await.unwrap();
+    pool.close().await;
+
+    // The burst: every share sent at once; the server is killed once a quarter of them are answered.
+    let answered = Arc::new(AtomicUsize::new(0));
+    let requests: Vec<_> = (1..=BURST)
+        .map(|i| {
+            let (addr, owner, answered) = (server.addr.clone(), owner.clone(), answered.clone());
+            tokio::spawn(async move {
+                let set = format!("9{i:09}");
+                let body = json!({ "request": { "backup_set_id": set, "method": new_share(&format!("burst-{i}"), "AllAccounts", &[PARTNER]) } });
+                let answer = try_post(&addr, "share_backup_set", "application/json", &body.to_string(), &owner).await;
+                let acknowledged = match answer {
+                    Some((200, _, json)) => Some((set, json["resource_share_id"].as_str().expect("a share id").to_owned())),
+                    Some((status, _, json)) => panic!("share {i} refused with {status}: {json}"),
+                    None => None,
+                };
+                answered.fetch_add(1, Ordering::SeqCst);
+                acknowledged
+            })
+        })
+        .collect();
+    let started = Instant::now();
+    while answered.load(Ordering::SeqCst) < BURST / 4 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the burst was not answered");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    server.kill();
+    let killed_after = removed_at.elapsed();
+    let mut acknowledged = Vec::new();
+    for request in requests {
+        acknowledged.extend(request.await.unwrap());
+    }
+    assert!(acknowledged.len() >= BURST / 4, "{} acknowledged", acknowledged.len());
+    assert!(acknowledged.len() < BURST, "the kill came in the middle of the burst");
+    assert!(killed_after < Duration::from_secs(REVOCATION_DELAY_SECS - 1), "killed {killed_after:?} after the removal: before it fell due");
+
+    // The file as the kill left it (opening it recovers the WAL): intact, with every acknowledged share
+    // and its audit event, and no share without its event or event without its share.
+    let pool = open_db(&db).await;
+    assert_eq!(integrity(&pool).await, "ok");
+    for (set, share_id) in &acknowledged {
+        let share: i64 = sqlx::query_scalar(
+            "select count(*) from resource_share rs join share_resource sr on sr.resource_share_id = rs.resource_share_id
+             where rs.resource_share_id = ? and sr.backup_set_id = ? and rs.status = 'Active'",
+        )
+        .bind(share_id)
+        .bind(set)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(share, 1, "acknowledged share {share_id} of {set} is missing");
+        let event: i64 = sqlx::query_scalar("select count(*) from audit_event where action = 'ShareBackupSet' and target = ? and outcome = 'Success'")
+            .bind(set)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(event, 1, "the audit event of acknowledged share {share_id} is missing");
+    }
+    let shares: i64 = sqlx::query_scalar("select count(*) from resource_share where resource_share_name like 'burst-%'").fetch_one(&pool).await.unwrap();
+    let events: i64 = sqlx::query_scalar("select count(*) from audit_event where action = 'ShareBackupSet' and target like '9%' and outcome = 'Success'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(shares, events, "every committed share has its event and every event its share");
+    assert!(shares as usize >= acknowledged.len());
+    eprintln!("burst of {BURST}: {} acknowledged, {shares} committed when killed {killed_after:?} after the removal", acknowledged.len());
+    let waiting: i64 = sqlx::query_scalar("select count(*) from share_principal where principal_id = ? and status = 'Disassociating'")
+        .bind(MEMBER)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(waiting, 1, "the removal had not been applied before the kill");
+    pool.close().await;
+
+    // Down until the revocation fell due, then up again: the first tick applies it.
+    let due = Duration::from_secs(REVOCATION_DELAY_SECS + 1);
+    if let Some(rest) = due.checked_sub(removed_at.elapsed()) {
+        tokio::time::sleep(rest).await;
+    }
+    let server = Server::start_with(&db, &flags).await;
+    let owner = server.sign_in("owner").await;
+    let started = Instant::now();
+    loop {
+        let (status, _, incoming) =
+            server.post("list_shared_with_me", "application/x-www-form-urlencoded", "region_id=cn-hangzhou", &member).await;
+        assert_eq!(status, 200, "{incoming}");
+        if incoming["backups"].as_array().unwrap().iter().all(|b| b["backup_set_id"] != json!(revoked)) {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "the revocation due while the server was down was not applied: {incoming}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let (status, _, dialog) = server.post("load_share_dialog", "application/x-www-form-urlencoded", "", &owner).await;
+    assert_eq!(status, 200);
+    let listed: std::collections::BTreeSet<&str> =
+        dialog["shares"].as_array().unwrap().iter().filter_map(|s| s["resource_share_id"].as_str()).collect();
+    assert!(acknowledged.iter().all(|(_, id)| listed.contains(id.as_str())), "every acknowledged share is in the console");
+    server.kill();
+
+    let pool = open_db(&db).await;
+    assert_eq!(integrity(&pool).await, "ok");
+    let revocations: i64 = sqlx::query_scalar("select count(*) from audit_event where action = 'RevokeAccess' and target = ?")
+        .bind(format!("{revoked_share} / {MEMBER}"))
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(revocations, 1, "the scheduled revocation is in the owner's trail");
+    pool.close().await;
 }
