@@ -1,5 +1,8 @@
 import { expect, test } from "@playwright/test";
-import { backupRow, hydrated, openCluster, shareableBackupIds, shot, signIn, uniqueName } from "./helpers";
+import {
+  MEMBER, OUTSIDER, backupRow, hydrated, openCluster, openSharedWithMe, ownerShares, session, shareableBackupIds, shot, signIn,
+  uniqueName,
+} from "./helpers";
 
 test("the management account builds a folder, shares to it, and a member in it sees the set", async ({ page, browser }) => {
   const folder = uniqueName("Partners");
@@ -35,4 +38,104 @@ test("the management account builds a folder, shares to it, and a member in it s
   await hydrated(qa);
   await expect(backupRow(qa, id)).toBeVisible();
   await qa.context().close();
+});
+
+test("an invited account joins the directory only when it accepts in its own console, and can leave", async ({ page: owner, browser }) => {
+  await signIn(owner, "owner");
+  await owner.goto("/resource-directory");
+  await hydrated(owner);
+  await owner.getByLabel("Account ID").fill(OUTSIDER);
+  await owner.getByRole("button", { name: "Invite" }).click();
+  await expect(owner.getByRole("status")).toContainText("Invitation sent to Orbit Logistics");
+  const sent = owner.getByRole("table", { name: "Sent invitations" }).locator(`tr[data-account="${OUTSIDER}"]`).first();
+  await expect(sent).toContainText("Pending");
+  await expect(sent.getByRole("button", { name: "Cancel invitation" })).toBeVisible();
+  // Invited is not a member.
+  await expect(owner.locator(`tr[data-member="${OUTSIDER}"]`)).toHaveCount(0);
+  await shot(owner, "directory-invitation-sent");
+
+  // The invited account answers in its own browser context.
+  const outsider = await session(browser, "outsider");
+  await outsider.goto("/resource-directory");
+  await hydrated(outsider);
+  await expect(outsider.getByTestId("no-directory")).toBeVisible();
+  const invitation = outsider.getByRole("table", { name: "Directory invitations" }).getByRole("row").filter({ hasText: "rd-lumen01" }).first();
+  await expect(invitation).toContainText("Pending");
+  await expect(invitation).toContainText("Lumen Retail");
+  await shot(outsider, "directory-invitation-received");
+  await invitation.getByRole("button", { name: "Accept" }).click();
+  const membership = outsider.getByTestId("membership");
+  await expect(membership).toContainText("rd-lumen01");
+  await expect(invitation).toContainText("Accepted");
+  await shot(outsider, "directory-membership");
+
+  // The management account sees it accepted, and the account among the members.
+  await owner.reload();
+  await hydrated(owner);
+  await expect(owner.getByRole("table", { name: "Sent invitations" }).locator(`tr[data-account="${OUTSIDER}"]`).first()).toContainText("Accepted");
+  await expect(owner.locator(`tr[data-member="${OUTSIDER}"]`)).toBeVisible();
+
+  // The member leaves again (which also leaves the demo's outsider as it was).
+  await membership.getByRole("button", { name: "Leave" }).click();
+  await outsider.getByRole("button", { name: "Leave directory" }).click();
+  await expect(outsider.getByTestId("no-directory")).toBeVisible();
+  await owner.reload();
+  await hydrated(owner);
+  await expect(owner.locator(`tr[data-member="${OUTSIDER}"]`)).toHaveCount(0);
+  await outsider.context().close();
+});
+
+test("an owner's removal during a restore is queued and applied when the restore ends", async ({ page: owner, browser }) => {
+  test.setTimeout(120_000);
+  await signIn(owner, "owner");
+  const { id, name } = await ownerShares(owner, MEMBER, "Objects Within Resource Directory");
+
+  // The member starts a restore (the test server's restores take 6 s).
+  const member = await session(browser, "member");
+  await openSharedWithMe(member);
+  await backupRow(member, id).getByRole("button", { name: "Restore Data to New Cluster" }).click();
+  const restore = member.getByRole("dialog");
+  await restore.getByLabel("New cluster name").fill(uniqueName("member-copy"));
+  await restore.getByRole("button", { name: "Restore" }).click();
+  await expect(restore).toBeHidden();
+
+  // The owner removes the member meanwhile: accepted, and queued behind the restore.
+  await owner.goto("/shared-backups");
+  await hydrated(owner);
+  await backupRow(owner, id).first().getByRole("button", { name: "Share Backup" }).click();
+  const dialog = owner.getByRole("dialog");
+  await dialog.getByLabel("Select from existing resource shares").check();
+  const picker = dialog.getByLabel("Select Resource Share");
+  await picker.selectOption((await picker.locator("option", { hasText: name }).getAttribute("value"))!);
+  await dialog.getByLabel("Edit Principals").check();
+  await dialog.getByRole("button", { name: `Remove ${MEMBER}` }).click();
+  await dialog.getByRole("button", { name: "OK" }).click();
+  await expect(dialog).toBeHidden();
+  await expect(backupRow(owner, id).first()).toContainText("removal pending until the restore ends");
+  await shot(owner, "removal-pending-my-shares");
+  await owner.goto(`/resource-sharing/relationships/${id}`);
+  await hydrated(owner);
+  const principals = owner.getByRole("table", { name: "Principals" }).first();
+  await expect(principals).toContainText("Removal pending until the restore ends");
+  await shot(owner, "removal-pending-relationship");
+
+  // The member sees it being revoked and can't restore again meanwhile.
+  await openSharedWithMe(member);
+  const row = backupRow(member, id);
+  await expect(row).toContainText("Being revoked");
+  await expect(row).toContainText("after the running restore finishes");
+  await expect(row.getByRole("button", { name: "Restore Data to New Cluster" })).toBeDisabled();
+  await shot(member, "removal-pending-shared-with-me");
+
+  // When the restore ends the removal takes effect: revoking, then gone (revocation delay 5 s).
+  await expect(async () => {
+    await owner.reload();
+    await hydrated(owner);
+    await expect(owner.getByRole("table", { name: "Principals" }).first()).not.toContainText("Removal pending");
+  }).toPass({ timeout: 30_000 });
+  await expect(async () => {
+    await openSharedWithMe(member);
+    await expect(backupRow(member, id)).toHaveCount(0);
+  }).toPass({ timeout: 30_000 });
+  await member.context().close();
 });

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 /** The password of every demo sign-in (see README). */
 export const PASSWORD = "Demo-Pass-2026";
@@ -65,3 +65,33 @@ export function uniqueName(prefix: string) {
 export async function shot(page: Page, name: string) {
   await page.screenshot({ path: `../screenshots/${name}.png`, fullPage: true });
 }
+
+/** A second, separate browser session signed in as `login`. */
+export async function session(browser: Browser, login: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, login);
+  return page;
+}
+
+/** The owner shares an unshared backup set of orders-prod through a new share; returns its id and the share name. */
+export async function ownerShares(owner: Page, principal: string, scope: "All Accounts" | "Objects Within Resource Directory") {
+  await openCluster(owner);
+  const [id] = await shareableBackupIds(owner);
+  await backupRow(owner, id).getByRole("button", { name: "Share Backups" }).click();
+  const dialog = owner.getByRole("dialog");
+  const name = uniqueName("flow");
+  await dialog.getByLabel("Resource Share Name").fill(name);
+  await dialog.getByLabel(scope).check();
+  await addPrincipal(owner, principal);
+  await dialog.getByRole("button", { name: "OK" }).click();
+  await expect(dialog).toBeHidden();
+  return { id, name };
+}
+
+export async function openSharedWithMe(page: Page) {
+  await page.goto("/shared-backups?tab=incoming");
+  await hydrated(page);
+  await expect(page.getByRole("table", { name: "Shared With Me" })).toBeVisible();
+}
+
