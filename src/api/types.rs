@@ -344,8 +344,10 @@ pub struct DirectoryView {
     pub invitations: Vec<DirectoryInvitationView>,
 }
 
-/// An invitation to join a resource directory (Resource Directory's handshake).
+/// An invitation to join a resource directory (Resource Directory's handshake); on the server it is read
+/// straight from `rd_invitation` with the names joined in.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DirectoryInvitationView {
     pub invitation_id: String,
     pub directory_id: String,
@@ -356,7 +358,8 @@ pub struct DirectoryInvitationView {
     /// The folder the account is placed in when it accepts.
     pub folder_id: String,
     pub folder_name: String,
-    /// Pending, Accepted, Rejected, Expired or Cancelled, as of now.
+    /// Pending, Accepted, Rejected, Expired or Cancelled, as of now (as stored, until the service reads
+    /// it at `now`).
     pub status: String,
     pub created_at: String,
     pub expires_at: String,

@@ -102,9 +102,7 @@ fn MemberDirectory(
                             <td class="mono">{i.directory_id.clone()}</td>
                             <td>{i.management_account_name.clone()} <div class="subtle mono">{i.management_account_id.clone()}</div></td>
                             <td>{i.folder_name.clone()}</td>
-                            <td><LocalTime iso=i.created_at.clone()/></td>
-                            <td><LocalTime iso=i.expires_at.clone()/></td>
-                            <td><InvitationStatusBadge status=i.status.clone()/></td>
+                            <InvitationStateCells invitation=i.clone()/>
                             <td class="actions">
                                 {pending.then(|| view! {
                                     <button class="link-button" on:click=respond(true)>"Accept"</button>
@@ -145,10 +143,15 @@ fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> im
     }
 }
 
+/// An invitation's Sent, Expires and Status cells, the same on both sides of it.
 #[component]
-fn InvitationStatusBadge(status: String) -> impl IntoView {
-    let class = format!("status status-{}", status.to_lowercase());
-    view! { <span class=class>{status}</span> }
+fn InvitationStateCells(invitation: DirectoryInvitationView) -> impl IntoView {
+    let class = format!("status status-{}", invitation.status.to_lowercase());
+    view! {
+        <td><LocalTime iso=invitation.created_at/></td>
+        <td><LocalTime iso=invitation.expires_at/></td>
+        <td><span class=class>{invitation.status}</span></td>
+    }
 }
 
 /// The management account's page: folders, members and invitations.
@@ -277,9 +280,7 @@ fn SentInvitations(invitations: Vec<DirectoryInvitationView>, cancel: ServerActi
                         <tr data-directory-invitation=i.invitation_id.clone() data-account=i.account_id.clone()>
                             <td>{i.account_name.clone()} <div class="subtle mono">{i.account_id.clone()}</div></td>
                             <td>{i.folder_name.clone()}</td>
-                            <td><LocalTime iso=i.created_at.clone()/></td>
-                            <td><LocalTime iso=i.expires_at.clone()/></td>
-                            <td><InvitationStatusBadge status=i.status.clone()/></td>
+                            <InvitationStateCells invitation=i.clone()/>
                             <td class="actions">
                                 {pending.then(|| view! {
                                     <button class="link-button" on:click=move |_| { cancel.dispatch(api::CancelDirectoryInvitation { invitation_id: id.clone() }); }>"Cancel invitation"</button>

@@ -139,22 +139,9 @@ pub async fn apply_coverage_change(tx: &mut Tx, account: &str, before: &[String]
 }
 
 /// An invitation to join a directory, with the names the console shows.
-#[derive(Debug, Clone, FromRow)]
-pub struct InvitationRow {
-    pub rd_invitation_id: String,
-    pub directory_id: String,
-    pub management_account_id: String,
-    pub management_account_name: String,
-    pub account_id: String,
-    pub account_name: String,
-    pub folder_id: String,
-    pub folder_name: String,
-    pub status: String,
-    pub created_at: String,
-    pub expires_at: String,
-}
+pub type InvitationRow = crate::api::types::DirectoryInvitationView;
 
-const INVITATION_SELECT: &str = "select i.rd_invitation_id, i.directory_id, d.management_account_id,
+const INVITATION_SELECT: &str = "select i.rd_invitation_id as invitation_id, i.directory_id, d.management_account_id,
         ma.display_name as management_account_name, i.account_id, a.display_name as account_name, i.folder_id,
         f.folder_name, i.status, i.created_at, i.expires_at
      from rd_invitation i

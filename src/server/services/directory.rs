@@ -32,25 +32,14 @@ fn folder_not_found() -> AppError {
     DirectoryError::FolderNotFound.into()
 }
 
-fn invitation_view(row: directory::InvitationRow, now: time::OffsetDateTime) -> Result<DirectoryInvitationView, AppError> {
+/// The invitation as of `now`: a pending one past its 14 days reads as expired before the sweep.
+fn invitation_view(mut row: DirectoryInvitationView, now: time::OffsetDateTime) -> Result<DirectoryInvitationView, AppError> {
     let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
-    let status = status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now);
-    Ok(DirectoryInvitationView {
-        invitation_id: row.rd_invitation_id,
-        directory_id: row.directory_id,
-        management_account_id: row.management_account_id,
-        management_account_name: row.management_account_name,
-        account_id: row.account_id,
-        account_name: row.account_name,
-        folder_id: row.folder_id,
-        folder_name: row.folder_name,
-        status: status.as_str().to_owned(),
-        created_at: row.created_at,
-        expires_at: row.expires_at,
-    })
+    row.status = status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now).as_str().to_owned();
+    Ok(row)
 }
 
-fn invitation_views(rows: Vec<directory::InvitationRow>, now: time::OffsetDateTime) -> Result<Vec<DirectoryInvitationView>, AppError> {
+fn invitation_views(rows: Vec<DirectoryInvitationView>, now: time::OffsetDateTime) -> Result<Vec<DirectoryInvitationView>, AppError> {
     rows.into_iter().map(|r| invitation_view(r, now)).collect()
 }
 
@@ -152,8 +141,8 @@ pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: 
 async fn load_invitation(
     tx: &mut Tx,
     invitation_id: &str,
-    mine: impl Fn(&directory::InvitationRow) -> bool,
-) -> Result<directory::InvitationRow, AppError> {
+    mine: impl Fn(&DirectoryInvitationView) -> bool,
+) -> Result<DirectoryInvitationView, AppError> {
     let id_ok = invitation_id.len() <= 64
         && invitation_id.strip_prefix("h-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
     if !id_ok {
@@ -194,7 +183,7 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
     }
     db::commit(tx).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "directory invitation answered");
-    invitation_view(directory::InvitationRow { status: decided.as_str().to_owned(), ..row }, now)
+    invitation_view(DirectoryInvitationView { status: decided.as_str().to_owned(), ..row }, now)
 }
 
 /// The Resource directory page of any account: where it is a member, and the invitations it received.
