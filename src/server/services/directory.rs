@@ -22,10 +22,7 @@ async fn managed(state: &AppState, who: &Identity) -> Result<(ManagedDirectory, 
         site: who.site,
     });
     check_manager(&who.actor, managed.as_ref())?;
-    match (managed, found) {
-        (Some(managed), Some((_, root))) => Ok((managed, root)),
-        _ => Err(DirectoryError::NotManagementAccount.into()),
-    }
+    managed.zip(found.map(|(_, root)| root)).ok_or_else(|| DirectoryError::NotManagementAccount.into())
 }
 
 fn folder_not_found() -> AppError {
