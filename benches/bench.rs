@@ -53,6 +53,7 @@ async fn main() -> anyhow::Result<()> {
         pool,
         clock,
         settings: Settings::default(),
+        guard: polarshare::server::auth::SignInGuard::for_settings(&Settings::default()),
         writer: database.writer,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;

@@ -3,7 +3,7 @@
 //! It carries an API-style code and a sentence for the user. Unexpected failures become `internal()`,
 //! whose cause is logged on the server and never sent to the browser.
 
-use crate::domain::{ErrorKind, IdError, ShareError};
+use crate::domain::{ErrorKind, IdError, PasswordError, ShareError};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -17,11 +17,14 @@ pub struct AppError {
     /// e.g. `ShareWithYourself`, `QuotaExceeded.SharedResource.Count`.
     pub code: String,
     pub message: String,
+    /// Seconds after which trying again may succeed (a throttled or busy answer): the `Retry-After` header.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 impl AppError {
     pub fn new(kind: ErrorKind, code: &str, message: impl Into<String>) -> Self {
-        AppError { kind, code: code.to_owned(), message: message.into() }
+        AppError { kind, code: code.to_owned(), message: message.into(), retry_after_secs: None }
     }
 
     pub fn unauthenticated() -> Self {
@@ -48,6 +51,12 @@ impl AppError {
         self.kind.http_status()
     }
 
+    /// The same refusal, telling the client when to try again.
+    pub fn retry_after(mut self, secs: u64) -> Self {
+        self.retry_after_secs = Some(secs);
+        self
+    }
+
     /// "CODE: message", the way the console shows a refusal.
     pub fn display_with_code(&self) -> String {
         format!("{} ({})", self.message, self.code)
@@ -69,6 +78,12 @@ impl From<crate::domain::DirectoryError> for AppError {
 impl From<IdError> for AppError {
     fn from(e: IdError) -> Self {
         ShareError::from(e).into()
+    }
+}
+
+impl From<PasswordError> for AppError {
+    fn from(e: PasswordError) -> Self {
+        AppError::invalid(e.code(), e.to_string())
     }
 }
 

@@ -1,11 +1,16 @@
 //! Starts the console: reads settings, opens and migrates the database, inserts demo data into an empty
-//! one, and serves until Ctrl-C or SIGTERM.
+//! one when asked to, and serves until Ctrl-C or SIGTERM. Or runs one administrative subcommand
+//! (`create-operator`, `create-account`) on the database and exits.
 
 use anyhow::Context;
 use axum::serve::ListenerExt;
 use clap::Parser;
 use leptos::config::get_configuration;
-use polarshare::server::{app::router, clock::Clock, config::Config, db, state::{AppState, Settings}};
+use polarshare::domain::ThrottleRule;
+use polarshare::server::auth::SignInGuard;
+use polarshare::server::config::{Command, Config};
+use polarshare::server::services::setup;
+use polarshare::server::{app::router, clock::Clock, db, state::{AppState, Settings}};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -21,8 +26,23 @@ async fn main() -> anyhow::Result<()> {
     let database = db::connect(&config.database).await?;
     let pool = database.pool.clone();
     let clock = Clock::System { offset: time::Duration::seconds(config.clock_offset_secs) };
+    if let Some(command) = &config.command {
+        let result = run_command(command, &database, &clock).await;
+        database.writer.close().await;
+        pool.close().await;
+        return result;
+    }
     if config.demo_data && db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::WithHistory).await? {
         tracing::info!("inserted demo data into the empty database {}", config.database);
+    }
+
+    if db::accounts::operator_count(&pool).await? == 0 {
+        tracing::warn!(
+            "no platform operator yet: create one with `polarshare --database {} create-operator --login NAME` \
+             (and cloud accounts with `polarshare --database {} create-account --login NAME --name \"Display name\"`)",
+            config.database,
+            config.database
+        );
     }
 
     let mut leptos_options = get_configuration(None).context("reading Leptos configuration")?.leptos_options;
@@ -30,15 +50,23 @@ async fn main() -> anyhow::Result<()> {
         leptos_options.site_addr = listen.parse().with_context(|| format!("bad listen address {listen}"))?;
     }
     let addr = leptos_options.site_addr;
+    let settings = Settings {
+        revocation_delay: time::Duration::seconds(config.revocation_delay_secs.max(0)),
+        restore_duration: time::Duration::seconds(config.restore_secs.max(1)),
+        secure_cookies: config.secure_cookies,
+        login_throttle: ThrottleRule::PER_LOGIN,
+        address_throttle: ThrottleRule {
+            free_failures: config.sign_in_address_free,
+            lock_after: config.sign_in_address_lock.max(config.sign_in_address_free + 1),
+            ..ThrottleRule::PER_ADDRESS
+        },
+    };
     let state = AppState {
         leptos_options,
         pool: pool.clone(),
         clock,
-        settings: Settings {
-            revocation_delay: time::Duration::seconds(config.revocation_delay_secs.max(0)),
-            restore_duration: time::Duration::seconds(config.restore_secs.max(1)),
-            secure_cookies: config.secure_cookies,
-        },
+        guard: SignInGuard::for_settings(&settings),
+        settings,
         writer: database.writer.clone(),
     };
 
@@ -60,6 +88,35 @@ async fn main() -> anyhow::Result<()> {
     checkpoints.abort();
     database.writer.close().await;
     pool.close().await;
+    Ok(())
+}
+
+/// Runs one administrative subcommand. A generated password is printed once, on standard output.
+async fn run_command(command: &Command, database: &db::Database, clock: &Clock) -> anyhow::Result<()> {
+    let read_password = |from_stdin: bool| -> anyhow::Result<Option<String>> {
+        if !from_stdin {
+            return Ok(None);
+        }
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+        Ok(Some(line.trim_end_matches(['\r', '\n']).to_owned()))
+    };
+    let created = match command {
+        Command::CreateOperator { login, password_stdin } => {
+            let password = read_password(*password_stdin)?;
+            setup::create_operator(&database.writer, clock.now(), login, password.as_deref()).await
+        }
+        Command::CreateAccount { login, name, site, beta, password_stdin } => {
+            let password = read_password(*password_stdin)?;
+            let account = setup::NewAccount { display_name: name.clone(), login: login.clone(), site: site.clone(), beta_enabled: *beta };
+            setup::create_account(&database.writer, clock.now(), &account, password.as_deref()).await
+        }
+    }
+    .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
+    println!("created sign-in {} in account {}", created.login, created.account_id);
+    if let Some(password) = created.generated_password {
+        println!("password (shown only this once): {password}");
+    }
     Ok(())
 }
 

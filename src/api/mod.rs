@@ -29,6 +29,9 @@ pub(crate) mod ssr {
         if let Err(e) = &result {
             if let Some(options) = use_context::<ResponseOptions>() {
                 options.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+                if let Some(secs) = e.retry_after_secs {
+                    options.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
+                }
             }
         }
         result
@@ -58,6 +61,12 @@ pub(crate) mod ssr {
             .map(str::to_owned)
             .unwrap_or_else(|| crate::server::ids::hex_id("req", 16));
         (ip, request_id)
+    }
+
+    /// The request's source for the sign-in throttle and the audit trail.
+    pub fn source() -> crate::server::auth::Source {
+        let (ip, request_id) = request_meta();
+        crate::server::auth::Source { ip, request_id }
     }
 
     /// Carries out `action` and records it with its outcome (success, or the refusal's code) in the audit
@@ -130,20 +139,17 @@ pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
 }
 
 /// Signs in and returns where to go next. `next` must be a path on this site, so the sign-in page can't
-/// be used to bounce users to another one.
+/// be used to bounce users to another one. Repeated failures are throttled (429 with `Retry-After`).
 #[server(prefix = "/api", endpoint = "sign_in")]
 pub async fn sign_in(login: String, password: String, next: Option<String>) -> Result<String, AppError> {
     use crate::server::auth;
     let state = ssr::state();
-    let login_shown: String = login.trim().chars().take(64).collect();
-    // A sign-in, refused or not, goes in the trail of the account the name belongs to (if any).
-    let signed_in = ssr::audited(&state, &login_shown, None, "SignIn", &login_shown, auth::sign_in(&state, &login, &password)).await?;
+    // The service files the attempt in the audit trail itself: failures are aggregated there.
+    let signed_in = ssr::respond(auth::sign_in(&state, &login, &password, &ssr::source()).await)?;
     // The platform operator has no clusters: its console starts at the tickets.
     let home = if signed_in.is_operator { "/tickets" } else { "/clusters" };
-    let token = signed_in.token;
-    ssr::set_cookie(auth::session_cookie(&token, state.settings.secure_cookies));
-    let next = next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && n.len() < 512);
-    Ok(next.unwrap_or_else(|| home.to_owned()))
+    ssr::set_cookie(auth::session_cookie(&signed_in.token, state.settings.secure_cookies));
+    Ok(next.as_deref().and_then(crate::domain::same_origin_path).unwrap_or(home).to_owned())
 }
 
 #[server(prefix = "/api", endpoint = "sign_out")]
@@ -421,4 +427,14 @@ pub async fn leave_directory() -> Result<(), AppError> {
     let (state, who) = ssr::signed_in().await?;
     let target = who.account_id().to_string();
     ssr::audited_by(&state, &who, "LeaveDirectory", &target, directory::leave(&state, &who)).await
+}
+
+/// The signed-in identity (root, RAM user or operator) changes its own password; its other sessions end.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use crate::server::auth;
+    let (state, who) = ssr::signed_in().await?;
+    let (headers, source) = (ssr::headers(), ssr::source());
+    let change = auth::change_own_password(&state, &who, &headers, &current_password, &new_password, &source);
+    ssr::audited_by(&state, &who, "ChangePassword", &who.login_name, change).await
 }

@@ -16,6 +16,10 @@ pub enum ErrorKind {
     Invalid,
     /// 409: the input is well-formed but the current state forbids it.
     Conflict,
+    /// 429: too many attempts; try again later (the answer says when).
+    TooManyRequests,
+    /// 503: the server is too busy for this request right now; nothing was done.
+    Unavailable,
     /// 500: never a rule's answer; the server's own failures, whose cause is logged and not shown.
     Internal,
 }
@@ -29,6 +33,8 @@ impl ErrorKind {
             ErrorKind::Invalid => 422,
             ErrorKind::Conflict => 409,
             ErrorKind::Internal => 500,
+            ErrorKind::TooManyRequests => 429,
+            ErrorKind::Unavailable => 503,
         }
     }
 }

@@ -9,8 +9,11 @@ mod error;
 mod governance;
 mod ids;
 mod lifecycle;
+mod password;
 mod permission;
+mod redirect;
 mod rules;
+mod throttle;
 
 pub use directory::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
@@ -29,3 +32,6 @@ pub use rules::{
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
     OwnerFacts, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
 };
+pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
+pub use redirect::same_origin_path;
+pub use throttle::{Admission, Attempt, SignInThrottle, ThrottleRule, ThrottleTable, Throttled};

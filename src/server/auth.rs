@@ -1,13 +1,19 @@
 //! Sign-in: argon2 password hashes, database-backed sessions and the identity behind a request.
 
+use super::workers::{Busy, Workers};
 use super::{audit, db, ids, internal, state::AppState};
-use crate::domain::{AccountId, Actor, ErrorKind, OwnerFacts, Policy, Site};
+use crate::domain::{
+    check_password_policy, AccountId, Actor, Admission, ErrorKind, OwnerFacts, Policy, SignInThrottle, Site, ThrottleRule,
+    Throttled,
+};
 use crate::error::AppError;
 use anyhow::Context;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use http::HeaderMap;
 use sha2::{Digest, Sha256};
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
 use time::Duration;
 
 pub const SESSION_COOKIE: &str = "polarshare_session";
@@ -74,6 +80,71 @@ fn bad_credentials() -> AppError {
     AppError::new(ErrorKind::Unauthenticated, "InvalidCredentials", "The sign-in name or password is incorrect.")
 }
 
+fn busy() -> AppError {
+    AppError::new(
+        ErrorKind::Unavailable,
+        "ServiceUnavailable",
+        "The console is busy checking other passwords and did not check yours. Try again in a few seconds.",
+    )
+    .retry_after(2)
+}
+
+fn throttled(wait: Throttled, now: time::OffsetDateTime) -> AppError {
+    AppError::new(ErrorKind::TooManyRequests, "Throttling.SignIn", wait.message(now)).retry_after(wait.retry_after_secs(now))
+}
+
+/// What stands between the network and the password hashes: the sign-in throttle and the bounded pool
+/// that hashes. One per server (tests make one per app); clones share it.
+#[derive(Clone, Debug)]
+pub struct SignInGuard {
+    throttle: Arc<Mutex<SignInThrottle>>,
+    workers: Workers,
+}
+
+/// The throttle remembers at most this many sign-in names and as many addresses (~100 bytes each).
+pub const THROTTLE_CAPACITY: usize = 10_000;
+
+impl SignInGuard {
+    pub fn new(per_login: ThrottleRule, per_address: ThrottleRule) -> Self {
+        SignInGuard {
+            throttle: Arc::new(Mutex::new(SignInThrottle::new(per_login, per_address, THROTTLE_CAPACITY))),
+            workers: Workers::for_this_machine(),
+        }
+    }
+
+    fn throttle(&self) -> std::sync::MutexGuard<'_, SignInThrottle> {
+        self.throttle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Keys the throttle holds (for the bound's tests).
+    pub fn throttled_keys(&self) -> usize {
+        self.throttle().len()
+    }
+}
+
+/// Hashes a new password on the bounded pool (a busy pool answers 503 at once).
+pub async fn hash_new_password(state: &AppState, password: &str) -> Result<PasswordHashString, AppError> {
+    let password = password.to_owned();
+    state.guard.workers.run(move || hash_password(&password)).await.map_err(|_| busy())?.map_err(internal)
+}
+
+/// Checks `password` against `stored` (or, for an unknown name, spends the same work on a throwaway
+/// hash, so timing doesn't tell names apart) on the bounded pool.
+async fn verify_on_pool(state: &AppState, password: &str, stored: Option<String>) -> Result<bool, Busy> {
+    let password = password.to_owned();
+    state
+        .guard
+        .workers
+        .run(move || match stored {
+            Some(hash) => verify_password(&password, &hash),
+            None => {
+                let _ = hash_password(&password);
+                false
+            }
+        })
+        .await
+}
+
 /// A successful sign-in: the session token, and whether it is the platform operator (whose console
 /// starts at the tickets).
 pub struct SignedIn {
@@ -81,60 +152,159 @@ pub struct SignedIn {
     pub is_operator: bool,
 }
 
-/// Checks the password and opens a session. Whose name was used (known even when the password is wrong)
-/// is handed to the audit trail, so the attempt is filed with that account.
-#[tracing::instrument(skip(state, password))]
-pub async fn sign_in(state: &AppState, login: &str, password: &str) -> Result<SignedIn, AppError> {
-    let mut claimed = None;
-    let token = check_and_open_session(state, login, password, &mut claimed).await?;
-    Ok(SignedIn { token, is_operator: claimed.is_some_and(|i| i.kind == "operator") })
+/// Where a request came from, for the throttle and the audit trail.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// The peer address as text ("unknown" when the transport gave none).
+    pub ip: String,
+    pub request_id: String,
 }
 
-/// `claimed` receives the identity the name belongs to, if any, whatever the outcome.
-async fn check_and_open_session(
-    state: &AppState,
-    login: &str,
-    password: &str,
-    claimed: &mut Option<db::accounts::IdentityRow>,
-) -> Result<String, AppError> {
+impl Source {
+    fn address(&self) -> Option<IpAddr> {
+        self.ip.parse().ok()
+    }
+
+    fn event(&self, state: &AppState, account: Option<&str>, identity: &str, action: &str, target: &str) -> audit::Event {
+        audit::Event {
+            clock: state.clock.clone(),
+            account_id: account.map(str::to_owned),
+            identity: identity.to_owned(),
+            source_ip: self.ip.clone(),
+            request_id: self.request_id.clone(),
+            action: action.to_owned(),
+            target: target.chars().take(128).collect(),
+        }
+    }
+}
+
+/// Checks the password and opens a session, through the throttle.
+///
+/// The audit trail gets the first failure of a streak and one summary when a lock starts, not a row per
+/// failure (the table is append-only; a flood must not fill it): for a known name in its account's
+/// trail, for an unknown one (a lock only) in the platform's. A success notes the failures before it.
+#[tracing::instrument(skip(state, password, source))]
+pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Source) -> Result<SignedIn, AppError> {
     let login = login.trim();
     if login.is_empty() || password.is_empty() {
         return Err(AppError::invalid("MissingParameter", "Enter your sign-in name and password."));
     }
     if login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > MAX_PASSWORD_CHARS {
+        // Can't match any identity, and costs no hash: not counted.
         return Err(bad_credentials());
     }
+    let now = state.clock.now();
+    let address = source.address();
+    let admission = state.guard.throttle().admit(login, address, now).map_err(|wait| throttled(wait, now))?;
     let found = db::accounts::identity_by_login(&state.pool, login).await.map_err(internal)?;
-    // Verify against a throwaway hash when the name is unknown, so response time doesn't reveal which
-    // sign-in names exist. Argon2 is CPU-heavy, so it runs off the async workers.
     let stored = found.as_ref().map(|i| i.password_hash.clone());
-    let password = password.to_owned();
-    let ok = tokio::task::spawn_blocking(move || match stored {
-        Some(hash) => verify_password(&password, &hash),
-        None => {
-            let _ = hash_password(&password);
-            false
-        }
-    })
-    .await
-    .map_err(|e| internal(anyhow::anyhow!(e)))?;
-    if let Some(identity) = &found {
-        audit::set_account(&identity.account_id);
-    }
-    *claimed = found;
-    let Some(identity) = claimed.as_ref().filter(|_| ok) else {
-        tracing::info!(login, "sign-in refused");
-        return Err(bad_credentials());
+    let Ok(ok) = verify_on_pool(state, password, stored).await else {
+        state.guard.throttle().withdraw(login, address, now);
+        return Err(busy());
     };
+    let shown: String = login.chars().take(64).collect();
+    let account = found.as_ref().map(|i| i.account_id.as_str());
+    let identity = match (&found, ok) {
+        (Some(identity), true) => identity,
+        _ => {
+            tracing::info!(login, "sign-in refused");
+            record_failure(state, source, account, &shown, &admission).await;
+            return Err(bad_credentials());
+        }
+    };
+    state.guard.throttle().succeeded(login, address, now);
 
     let token = ids::session_token();
-    let now = state.clock.now();
     let mut tx = state.begin_write().await.map_err(internal)?;
     db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
         .await
         .map_err(internal)?;
+    let earlier = admission.login.failures - 1;
+    let detail = if earlier > 0 { format!("after {earlier} failed attempt(s) since {}", db::ts(admission.login.first_failure)) } else { String::new() };
+    source.event(state, account, &shown, "SignIn", &shown).write(&mut tx, "Success", &detail).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
-    Ok(token)
+    Ok(SignedIn { token, is_operator: identity.kind == "operator" })
+}
+
+/// The failure's events, if it is one the trail keeps (see [`sign_in`]). A failure to record is logged.
+async fn record_failure(state: &AppState, source: &Source, account: Option<&str>, shown: &str, admission: &Admission) {
+    let mut events = Vec::new();
+    if account.is_some() && admission.login.failures == 1 {
+        events.push((source.event(state, account, shown, "SignIn", shown), "InvalidCredentials".to_owned(), String::new()));
+    }
+    if let Some(until) = admission.login.locks_until {
+        let detail = format!(
+            "{} failed sign-ins with this name since {}; refused until {}",
+            admission.login.failures,
+            db::ts(admission.login.first_failure),
+            db::ts(until)
+        );
+        events.push((source.event(state, account, shown, "SignInLocked", shown), "Throttling.SignIn".to_owned(), detail));
+    }
+    if let Some(until) = admission.address.locks_until {
+        let detail = format!(
+            "{} failed sign-ins from {} since {}; every name refused from there until {}",
+            admission.address.failures,
+            source.ip,
+            db::ts(admission.address.first_failure),
+            db::ts(until)
+        );
+        events.push((source.event(state, None, shown, "SignInLocked", &source.ip), "Throttling.SignIn".to_owned(), detail));
+    }
+    if events.is_empty() {
+        return;
+    }
+    let written = async {
+        let mut tx = state.begin_write().await?;
+        for (event, outcome, detail) in &events {
+            event.write(&mut tx, outcome, detail).await?;
+        }
+        tx.commit().await?;
+        anyhow::Ok(())
+    };
+    if let Err(e) = written.await {
+        tracing::error!(error = ?e, "could not record a failed sign-in");
+    }
+}
+
+/// An identity changes its own password: the current one is checked (through the same throttle as a
+/// sign-in, so a stolen session can't be used to guess it), the new one must meet the policy, and every
+/// other session of the identity ends; this one stays.
+#[tracing::instrument(skip(state, who, headers, current, new, source), fields(login = %who.login_name))]
+pub async fn change_own_password(
+    state: &AppState,
+    who: &Identity,
+    headers: &HeaderMap,
+    current: &str,
+    new: &str,
+    source: &Source,
+) -> Result<(), AppError> {
+    if current.is_empty() || new.is_empty() {
+        return Err(AppError::invalid("MissingParameter", "Enter your current password and a new one."));
+    }
+    check_password_policy(new, &who.login_name)?;
+    let now = state.clock.now();
+    let address = source.address();
+    let wrong = || AppError::new(ErrorKind::Forbidden, "InvalidPassword.Current", "Your current password is incorrect.");
+    if current.chars().count() > MAX_PASSWORD_CHARS {
+        return Err(wrong());
+    }
+    state.guard.throttle().admit(&who.login_name, address, now).map_err(|wait| throttled(wait, now))?;
+    let stored = db::accounts::password_hash(&state.pool, who.identity_id).await.map_err(internal)?;
+    let Ok(ok) = verify_on_pool(state, current, stored).await else {
+        state.guard.throttle().withdraw(&who.login_name, address, now);
+        return Err(busy());
+    };
+    if !ok {
+        return Err(wrong());
+    }
+    state.guard.throttle().succeeded(&who.login_name, address, now);
+    let hash = hash_new_password(state, new).await?;
+    let keep = session_token(headers).map(|t| digest(&t)).unwrap_or_default();
+    let mut tx = state.begin_write().await.map_err(internal)?;
+    db::accounts::set_own_password(&mut tx, who.identity_id, &hash.0, &keep).await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
+    Ok(())
 }
 
 pub async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {

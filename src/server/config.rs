@@ -1,12 +1,17 @@
-//! Settings, from command-line flags or environment variables, each with a default that suits a local run.
+//! Settings, from command-line flags or environment variables, each with a default that suits a local run,
+//! and the administrative subcommands (`polarshare create-operator ...`). With no subcommand it serves.
 
-use clap::Parser;
+use clap::{Parser, Subcommand};
 
 #[derive(Debug, Clone, Parser)]
 #[command(name = "polarshare", about = "A console for PolarDB shared backup sets")]
 pub struct Config {
+    /// What to do instead of serving (first-run setup and other administration).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// SQLite database file (created and migrated on start).
-    #[arg(long, env = "POLARSHARE_DB", default_value = "data/polarshare.db")]
+    #[arg(long, env = "POLARSHARE_DB", default_value = "data/polarshare.db", global = true)]
     pub database: String,
 
     /// Address to listen on. Defaults to cargo-leptos' LEPTOS_SITE_ADDR (127.0.0.1:3000).
@@ -25,11 +30,52 @@ pub struct Config {
     #[arg(long, env = "POLARSHARE_CLOCK_OFFSET_SECS", default_value_t = 0, allow_hyphen_values = true)]
     pub clock_offset_secs: i64,
 
-    /// Insert the demo accounts, clusters and backup sets when the database is empty.
-    #[arg(long, env = "POLARSHARE_DEMO_DATA", default_value_t = true, action = clap::ArgAction::Set)]
+    /// Insert the demo accounts (with the README's well-known password), clusters and backup sets when
+    /// the database is empty. Off by default: a real deployment starts empty (see `create-operator`).
+    #[arg(long, env = "POLARSHARE_DEMO_DATA", default_value_t = false, action = clap::ArgAction::Set)]
     pub demo_data: bool,
 
     /// Mark the session cookie `Secure` (serve over HTTPS when you turn this on).
     #[arg(long, env = "POLARSHARE_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
+
+    /// Failed sign-ins from one source address answered at once, before they are slowed down.
+    #[arg(long, env = "POLARSHARE_SIGN_IN_ADDRESS_FREE", default_value_t = crate::domain::ThrottleRule::PER_ADDRESS.free_failures)]
+    pub sign_in_address_free: u32,
+
+    /// Failed sign-ins from one source address that lock it (every name) for 15 minutes.
+    #[arg(long, env = "POLARSHARE_SIGN_IN_ADDRESS_LOCK", default_value_t = crate::domain::ThrottleRule::PER_ADDRESS.lock_after)]
+    pub sign_in_address_lock: u32,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Creates a platform operator (who decides tickets). Prints a generated password once, unless
+    /// --password-stdin reads one from standard input.
+    CreateOperator {
+        /// The operator's sign-in name.
+        #[arg(long)]
+        login: String,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// Creates a cloud account with a new UID and its root sign-in.
+    CreateAccount {
+        /// The root identity's sign-in name.
+        #[arg(long)]
+        login: String,
+        /// The account's display name.
+        #[arg(long)]
+        name: String,
+        /// aliyun.com (China site) or alibabacloud.com (international site).
+        #[arg(long, default_value = "aliyun.com")]
+        site: String,
+        /// Enable the shared backup sets beta for the account from the start (otherwise it asks by ticket).
+        #[arg(long)]
+        beta: bool,
+        /// Read the password from the first line of standard input instead of generating one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
 }

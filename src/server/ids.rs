@@ -34,3 +34,20 @@ pub fn session_token() -> String {
 pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
+
+/// A new account's UID: 16 digits, starting with 1 as the real ones do.
+pub fn account_id() -> String {
+    format!("1{:015}", OsRng.gen_range(0..1_000_000_000_000_000u64))
+}
+
+/// A generated password of 20 characters from letters, digits and a few symbols, without look-alikes
+/// (0/O, 1/l/I); redrawn until it meets the password policy (mostly the first draw does).
+pub fn password(login: &str) -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnopqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789-_.!";
+    loop {
+        let candidate: String = (0..20).map(|_| char::from(ALPHABET[OsRng.gen_range(0..ALPHABET.len())])).collect();
+        if crate::domain::check_password_policy(&candidate, login).is_ok() {
+            return candidate;
+        }
+    }
+}

@@ -11,6 +11,7 @@ pub mod ids;
 pub mod scheduler;
 pub mod services;
 pub mod state;
+pub mod workers;
 
 use crate::error::AppError;
 

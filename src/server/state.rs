@@ -1,6 +1,8 @@
 //! The state every request handler and server function reaches through Leptos context.
 
+use super::auth::SignInGuard;
 use super::clock::Clock;
+use crate::domain::ThrottleRule;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
@@ -12,11 +14,20 @@ pub struct Settings {
     /// How long a simulated restore takes to copy the data.
     pub restore_duration: Duration,
     pub secure_cookies: bool,
+    /// Sign-in throttling per sign-in name and per source address.
+    pub login_throttle: ThrottleRule,
+    pub address_throttle: ThrottleRule,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { revocation_delay: Duration::minutes(10), restore_duration: Duration::seconds(30), secure_cookies: false }
+        Settings {
+            revocation_delay: Duration::minutes(10),
+            restore_duration: Duration::seconds(30),
+            secure_cookies: false,
+            login_throttle: ThrottleRule::PER_LOGIN,
+            address_throttle: ThrottleRule::PER_ADDRESS,
+        }
     }
 }
 
@@ -27,11 +38,19 @@ pub struct AppState {
     pub clock: Clock,
     pub settings: Settings,
     pub writer: super::db::Writer,
+    /// The sign-in throttle and the bounded password-hashing pool (build it with [`SignInGuard::for_settings`]).
+    pub guard: SignInGuard,
 }
 
 impl AppState {
     /// Starts a write transaction in this process's turn (see [`super::db::Writer`]).
     pub async fn begin_write(&self) -> anyhow::Result<super::db::Tx> {
         self.writer.begin().await
+    }
+}
+
+impl SignInGuard {
+    pub fn for_settings(settings: &Settings) -> Self {
+        SignInGuard::new(settings.login_throttle, settings.address_throttle)
     }
 }

@@ -5,7 +5,7 @@ use axum::body::{to_bytes, Body};
 use axum::Router;
 use http::{header, Request, StatusCode};
 use leptos::config::LeptosOptions;
-use polarshare::server::{app::router, clock::Clock, db, state::{AppState, Settings}};
+use polarshare::server::{app::router, auth::SignInGuard, clock::Clock, db, state::{AppState, Settings}};
 use serde_json::Value;
 use sqlx::SqlitePool;
 use time::macros::datetime;
@@ -49,6 +49,7 @@ impl TestApp {
             pool: pool.clone(),
             clock: clock.clone(),
             settings: Settings::default(),
+            guard: SignInGuard::for_settings(&Settings::default()),
             writer: database.writer,
         };
         TestApp { router: router(state.clone()), state, pool, clock, _dir: dir }

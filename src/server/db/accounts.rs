@@ -42,6 +42,29 @@ pub async fn identity_by_login(ex: impl SqliteExecutor<'_>, login: &str) -> sqlx
         .await
 }
 
+pub async fn password_hash(ex: impl SqliteExecutor<'_>, identity_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select password_hash from identity where identity_id = ?").bind(identity_id).fetch_optional(ex).await
+}
+
+/// An identity's own new password: every session of it but `keep_session` (the one changing it) ends.
+pub async fn set_own_password(tx: &mut Tx, identity_id: i64, hash: &str, keep_session: &str) -> sqlx::Result<()> {
+    sqlx::query("update identity set password_hash = ? where identity_id = ?").bind(hash).bind(identity_id).execute(&mut **tx).await?;
+    sqlx::query("delete from session where identity_id = ? and session_digest <> ?")
+        .bind(identity_id)
+        .bind(keep_session)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+pub async fn operator_count(ex: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from identity where kind = 'operator'").fetch_one(ex).await
+}
+
+pub async fn account_exists(tx: &mut Tx, account_id: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists(select 1 from account where account_id = ?)").bind(account_id).fetch_one(&mut **tx).await
+}
+
 /// The identity behind a live session, with its policies and its account: one query per request.
 #[derive(Debug, Clone, FromRow)]
 pub struct SessionIdentityRow {

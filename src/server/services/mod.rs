@@ -7,4 +7,5 @@ pub mod owner;
 pub mod principal;
 pub mod ram;
 mod facts;
+pub mod setup;
 pub mod sharing;

@@ -2,9 +2,9 @@
 //! policies, and deletes them. Policies take effect on the user's next request.
 
 use crate::api::types::RamUserView;
-use crate::domain::{ErrorKind, Policy};
+use crate::domain::{check_password_policy, ErrorKind, Policy};
 use crate::error::AppError;
-use crate::server::auth::{hash_password, Identity};
+use crate::server::auth::{hash_new_password, Identity};
 use crate::server::db::{self, ram};
 use crate::server::{internal, state::AppState};
 
@@ -16,24 +16,14 @@ fn root_only(who: &Identity) -> Result<(), AppError> {
     }
 }
 
-/// RAM user names: 1-64 letters, digits, '.', '_', '-' and '@'.
-fn check_login(login: &str) -> Result<(), AppError> {
+/// Sign-in names: 1-64 letters, digits, '.', '_', '-' and '@'.
+pub(crate) fn check_login(login: &str) -> Result<(), AppError> {
     let ok = (1..=64).contains(&login.chars().count())
         && login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
     if ok {
         Ok(())
     } else {
         Err(AppError::invalid("InvalidParameter.UserName", "A user name has 1-64 letters, digits, '.', '_', '-' or '@'."))
-    }
-}
-
-/// Passwords: 8-128 characters with at least one letter and one digit.
-fn check_password(password: &str) -> Result<(), AppError> {
-    let n = password.chars().count();
-    if (8..=128).contains(&n) && password.chars().any(|c| c.is_alphabetic()) && password.chars().any(|c| c.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(AppError::invalid("InvalidParameter.Password", "A password has 8-128 characters, with at least one letter and one digit."))
     }
 }
 
@@ -59,8 +49,8 @@ pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<RamUserView>, 
 pub async fn create(state: &AppState, who: &Identity, login: &str, password: &str) -> Result<(), AppError> {
     root_only(who)?;
     check_login(login)?;
-    check_password(password)?;
-    let hash = hash_password(password).map_err(internal)?.0;
+    check_password_policy(password, login)?;
+    let hash = hash_new_password(state, password).await?.0;
     let now = db::ts(state.clock.now());
     let mut tx = state.begin_write().await.map_err(internal)?;
     if ram::login_taken(&mut tx, login).await.map_err(internal)? {
@@ -74,8 +64,8 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, password: &st
 #[tracing::instrument(skip(state, who, password), fields(account = %who.account_id()))]
 pub async fn set_password(state: &AppState, who: &Identity, login: &str, password: &str) -> Result<(), AppError> {
     root_only(who)?;
-    check_password(password)?;
-    let hash = hash_password(password).map_err(internal)?.0;
+    check_password_policy(password, login)?;
+    let hash = hash_new_password(state, password).await?.0;
     let mut tx = state.begin_write().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::set_password(&mut tx, id, &hash).await.map_err(internal)?;

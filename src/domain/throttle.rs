@@ -1,0 +1,499 @@
+//! Sign-in throttling, as a pure state machine: repeated failures first slow a sign-in name (or a
+//! source address) down and then lock it for a while. The server keeps one [`SignInThrottle`] in memory
+//! and passes `now` in.
+//!
+//! An attempt is counted *when it is admitted*, before its password is checked: a burst of parallel
+//! attempts then can't all slip in before the first failure is recorded. A success takes its count back.
+//! Unknown sign-in names are counted exactly like known ones, so the answers don't tell them apart.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use time::{Duration, OffsetDateTime};
+
+/// How one kind of key (sign-in name, source address) is throttled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThrottleRule {
+    /// Failures answered at once.
+    pub free_failures: u32,
+    /// The failure that starts a lock (the ones between the free ones and this one are slowed down).
+    pub lock_after: u32,
+    /// The wait after the first slowed-down failure; it doubles with each further failure.
+    pub first_delay: Duration,
+    /// The longest slow-down wait.
+    pub max_delay: Duration,
+    /// How long a lock lasts.
+    pub lock_for: Duration,
+    /// Failures older than this (with no wait running) are forgotten.
+    pub forget_after: Duration,
+}
+
+impl ThrottleRule {
+    /// Per sign-in name: five tries, then 1, 2, 4, 8 seconds between tries, locked for 15 minutes at the tenth.
+    pub const PER_LOGIN: ThrottleRule = ThrottleRule {
+        free_failures: 5,
+        lock_after: 10,
+        first_delay: Duration::SECOND,
+        max_delay: Duration::seconds(8),
+        lock_for: Duration::minutes(15),
+        forget_after: Duration::minutes(15),
+    };
+
+    /// Per source address: roomier, because people behind one NAT share it; a sprayer trying many
+    /// names from one address is still locked out at the hundredth failure.
+    pub const PER_ADDRESS: ThrottleRule = ThrottleRule {
+        free_failures: 30,
+        lock_after: 100,
+        first_delay: Duration::SECOND,
+        max_delay: Duration::seconds(10),
+        lock_for: Duration::minutes(15),
+        forget_after: Duration::minutes(15),
+    };
+
+    /// The wait imposed after the `failures`-th failure.
+    pub fn wait_after(&self, failures: u32) -> Duration {
+        if failures >= self.lock_after {
+            self.lock_for
+        } else if failures <= self.free_failures {
+            Duration::ZERO
+        } else {
+            let doublings = (failures - self.free_failures - 1).min(30);
+            (self.first_delay * 2_i32.pow(doublings)).min(self.max_delay)
+        }
+    }
+
+    fn refusal(&self, s: &Strikes, now: OffsetDateTime) -> Option<Throttled> {
+        s.wait_until.filter(|until| *until > now).map(|retry_at| Throttled { retry_at, locked: s.failures >= self.lock_after })
+    }
+
+    /// Nothing left to remember: no wait running, and either a lock has run out or the failures are old.
+    fn is_spent(&self, s: &Strikes, now: OffsetDateTime) -> bool {
+        self.refusal(s, now).is_none() && (s.failures >= self.lock_after || s.last_failure + self.forget_after <= now || s.failures == 0)
+    }
+}
+
+/// The failures counted against one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Strikes {
+    pub failures: u32,
+    pub first_failure: OffsetDateTime,
+    pub last_failure: OffsetDateTime,
+    pub wait_until: Option<OffsetDateTime>,
+}
+
+/// A refused attempt: when to try again, and whether it is a lock (rather than a slow-down).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttled {
+    pub retry_at: OffsetDateTime,
+    pub locked: bool,
+}
+
+impl Throttled {
+    /// Whole seconds until `retry_at`, at least 1: the `Retry-After` header.
+    pub fn retry_after_secs(&self, now: OffsetDateTime) -> u64 {
+        let left = self.retry_at - now;
+        let secs = left.whole_seconds() + i64::from(left.subsec_nanoseconds() > 0);
+        secs.max(1) as u64
+    }
+
+    /// The sentence the user sees: why, and when to try again.
+    pub fn message(&self, now: OffsetDateTime) -> String {
+        let secs = self.retry_after_secs(now);
+        let wait = if secs < 60 {
+            format!("{secs} second{}", if secs == 1 { "" } else { "s" })
+        } else {
+            let minutes = secs.div_ceil(60);
+            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+        };
+        let at = self.retry_at.to_offset(time::UtcOffset::UTC);
+        let what = if self.locked { "Sign-in is locked after too many failed attempts" } else { "Too many failed sign-in attempts" };
+        format!("{what}. Try again in {wait} (at {:02}:{:02}:{:02} UTC).", at.hour(), at.minute(), at.second())
+    }
+}
+
+/// What an admitted attempt counted against one key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempt {
+    /// Failures in this streak, this attempt included (should it fail).
+    pub failures: u32,
+    pub first_failure: OffsetDateTime,
+    /// Set when this attempt, should it fail, starts a lock: until when.
+    pub locks_until: Option<OffsetDateTime>,
+}
+
+/// The strikes of many keys, never more than `capacity` of them: a sprayer of fresh names or addresses
+/// pushes out the least telling entries (spent ones first, then those with the fewest failures and no
+/// wait running), so the table's memory is bounded and running locks are the last to go.
+#[derive(Debug, Clone)]
+pub struct ThrottleTable {
+    rule: ThrottleRule,
+    capacity: usize,
+    entries: HashMap<String, Strikes>,
+}
+
+impl ThrottleTable {
+    pub fn new(rule: ThrottleRule, capacity: usize) -> Self {
+        ThrottleTable { rule, capacity: capacity.max(1), entries: HashMap::new() }
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn refusal(&self, key: &str, now: OffsetDateTime) -> Option<Throttled> {
+        self.entries.get(key).and_then(|s| self.rule.refusal(s, now))
+    }
+
+    /// Counts an admitted attempt as a failure (taken back by [`Self::clear`] or [`Self::forgive`]).
+    pub fn count_attempt(&mut self, key: &str, now: OffsetDateTime) -> Attempt {
+        let rule = self.rule;
+        if !self.entries.contains_key(key) && self.entries.len() >= self.capacity {
+            self.make_room(now);
+        }
+        let s = self.entries.entry(key.to_owned()).or_insert(Strikes { failures: 0, first_failure: now, last_failure: now, wait_until: None });
+        if rule.is_spent(s, now) {
+            *s = Strikes { failures: 0, first_failure: now, last_failure: now, wait_until: None };
+        }
+        s.failures += 1;
+        s.last_failure = now;
+        let wait = rule.wait_after(s.failures);
+        s.wait_until = (wait > Duration::ZERO).then_some(now + wait);
+        Attempt { failures: s.failures, first_failure: s.first_failure, locks_until: (s.failures == rule.lock_after).then_some(now + wait) }
+    }
+
+    /// Forgets a key (a sign-in name that has just signed in).
+    pub fn clear(&mut self, key: &str) {
+        self.entries.remove(key);
+    }
+
+    /// Takes one counted attempt back (a source address that has just signed someone in), keeping the rest.
+    pub fn forgive(&mut self, key: &str, now: OffsetDateTime) {
+        let rule = self.rule;
+        let Some(s) = self.entries.get_mut(key) else { return };
+        s.failures = s.failures.saturating_sub(1);
+        if s.failures == 0 {
+            self.entries.remove(key);
+            return;
+        }
+        s.wait_until = Some(s.last_failure + rule.wait_after(s.failures)).filter(|until| *until > now);
+    }
+
+    fn make_room(&mut self, now: OffsetDateTime) {
+        let rule = self.rule;
+        self.entries.retain(|_, s| !rule.is_spent(s, now));
+        while self.entries.len() >= self.capacity {
+            let Some(victim) = self
+                .entries
+                .iter()
+                .min_by_key(|(_, s)| (rule.refusal(s, now).is_some(), s.failures, s.last_failure))
+                .map(|(k, _)| k.clone())
+            else {
+                break;
+            };
+            self.entries.remove(&victim);
+        }
+    }
+}
+
+/// What an admitted sign-in attempt counted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Admission {
+    pub login: Attempt,
+    pub address: Attempt,
+}
+
+/// The two tables a sign-in goes through: its name's and its source address's.
+#[derive(Debug, Clone)]
+pub struct SignInThrottle {
+    logins: ThrottleTable,
+    addresses: ThrottleTable,
+}
+
+/// Sign-in names longer than this are refused before throttling (see the sign-in service).
+const MAX_KEY_CHARS: usize = 128;
+
+impl SignInThrottle {
+    pub fn new(per_login: ThrottleRule, per_address: ThrottleRule, capacity: usize) -> Self {
+        SignInThrottle { logins: ThrottleTable::new(per_login, capacity), addresses: ThrottleTable::new(per_address, capacity) }
+    }
+
+    /// Counts the attempt against both keys, or refuses it (counting nothing) while either waits;
+    /// the later of the two waits is the one to honour.
+    pub fn admit(&mut self, login: &str, address: Option<IpAddr>, now: OffsetDateTime) -> Result<Admission, Throttled> {
+        let (login, address) = (login_key(login), address_key(address));
+        match (self.logins.refusal(&login, now), self.addresses.refusal(&address, now)) {
+            (None, None) => {}
+            (a, b) => {
+                let refusals = a.into_iter().chain(b);
+                return Err(refusals.max_by_key(|t| t.retry_at).expect("at least one refusal"));
+            }
+        }
+        Ok(Admission { login: self.logins.count_attempt(&login, now), address: self.addresses.count_attempt(&address, now) })
+    }
+
+    /// The attempt was right: its name starts afresh, its address gets that one attempt back.
+    pub fn succeeded(&mut self, login: &str, address: Option<IpAddr>, now: OffsetDateTime) {
+        self.logins.clear(&login_key(login));
+        self.addresses.forgive(&address_key(address), now);
+    }
+
+    /// The attempt was never checked (the server was too busy to): both keys get it back.
+    pub fn withdraw(&mut self, login: &str, address: Option<IpAddr>, now: OffsetDateTime) {
+        self.logins.forgive(&login_key(login), now);
+        self.addresses.forgive(&address_key(address), now);
+    }
+
+    /// Entries held (for the bound's tests and the logs).
+    pub fn len(&self) -> usize {
+        self.logins.len() + self.addresses.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// `Owner` and `owner` are one name to the throttle, whatever the store's rules.
+fn login_key(login: &str) -> String {
+    login.trim().chars().take(MAX_KEY_CHARS).flat_map(char::to_lowercase).collect()
+}
+
+/// An IPv6 host usually holds a whole /64, so that is what is counted; an unknown peer is one key.
+fn address_key(address: Option<IpAddr>) -> String {
+    match address.map(|a| a.to_canonical()) {
+        Some(IpAddr::V4(v4)) => v4.to_string(),
+        Some(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+        }
+        None => "unknown".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    const T0: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
+    const HOME: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(192, 0, 2, 1)));
+    const OTHER: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(198, 51, 100, 7)));
+
+    fn throttle() -> SignInThrottle {
+        SignInThrottle::new(ThrottleRule::PER_LOGIN, ThrottleRule::PER_ADDRESS, 1000)
+    }
+
+    /// Fails `n` attempts of `login` from `address`, each as soon as it is allowed; returns the time after the last.
+    fn fail(t: &mut SignInThrottle, login: &str, address: Option<IpAddr>, n: u32, mut now: OffsetDateTime) -> OffsetDateTime {
+        for _ in 0..n {
+            if let Err(wait) = t.admit(login, address, now) {
+                now = wait.retry_at;
+                t.admit(login, address, now).expect("admitted once its wait is over");
+            }
+        }
+        now
+    }
+
+    #[test]
+    fn the_first_five_failures_are_answered_at_once() {
+        let mut t = throttle();
+        for n in 1..=5 {
+            let a = t.admit("owner", HOME, T0).expect("free attempt");
+            assert_eq!(a.login.failures, n);
+        }
+        assert!(t.admit("owner", HOME, T0).is_ok(), "the sixth try is allowed, it is what comes after it that waits");
+    }
+
+    #[test]
+    fn after_the_free_failures_each_try_waits_twice_as_long_as_the_last() {
+        let rule = ThrottleRule::PER_LOGIN;
+        let waits: Vec<i64> = (5..=9).map(|n| rule.wait_after(n).whole_seconds()).collect();
+        assert_eq!(waits, [0, 1, 2, 4, 8]);
+        let mut t = throttle();
+        let now = fail(&mut t, "owner", HOME, 6, T0);
+        let refused = t.admit("owner", HOME, now).expect_err("slowed down");
+        assert_eq!(refused, Throttled { retry_at: now + Duration::SECOND, locked: false });
+        assert_eq!(refused.retry_after_secs(now), 1);
+        assert!(t.admit("owner", HOME, now + Duration::SECOND).is_ok());
+    }
+
+    #[test]
+    fn slow_down_waits_never_exceed_the_maximum() {
+        let rule = ThrottleRule::PER_ADDRESS;
+        assert_eq!(rule.wait_after(31), Duration::SECOND);
+        assert_eq!(rule.wait_after(99), rule.max_delay);
+    }
+
+    #[test]
+    fn the_tenth_failure_locks_the_name_for_fifteen_minutes() {
+        let mut t = throttle();
+        let now = fail(&mut t, "owner", HOME, 9, T0) + ThrottleRule::PER_LOGIN.wait_after(9);
+        let tenth = t.admit("owner", HOME, now).expect("the tenth try is admitted");
+        assert_eq!(tenth.login.locks_until, Some(now + Duration::minutes(15)));
+        assert_eq!(tenth.login.first_failure, T0);
+        let refused = t.admit("owner", HOME, now + Duration::minutes(14)).expect_err("locked");
+        assert!(refused.locked);
+        assert_eq!(refused.retry_at, now + Duration::minutes(15));
+    }
+
+    #[test]
+    fn a_refused_attempt_counts_nothing() {
+        let mut t = throttle();
+        let now = fail(&mut t, "owner", HOME, 7, T0);
+        for _ in 0..50 {
+            assert!(t.admit("owner", HOME, now).is_err());
+        }
+        let next = t.admit("owner", HOME, now + Duration::seconds(2)).expect("wait over");
+        assert_eq!(next.login.failures, 8);
+    }
+
+    #[test]
+    fn the_lock_lifts_when_it_runs_out_and_counting_starts_afresh() {
+        let mut t = throttle();
+        let now = fail(&mut t, "owner", HOME, 10, T0);
+        let later = now + Duration::minutes(15);
+        let a = t.admit("owner", HOME, later).expect("lock over");
+        assert_eq!(a.login.failures, 1);
+        assert_eq!(a.login.first_failure, later);
+    }
+
+    #[test]
+    fn old_failures_are_forgotten() {
+        let mut t = throttle();
+        let now = fail(&mut t, "owner", HOME, 5, T0);
+        let a = t.admit("owner", HOME, now + Duration::minutes(16)).unwrap();
+        assert_eq!(a.login.failures, 1);
+    }
+
+    #[test]
+    fn an_unknown_name_is_throttled_exactly_like_a_known_one() {
+        // The throttle never learns whether a name exists: the same counts give the same answers.
+        let mut t = throttle();
+        let a = fail(&mut t, "owner", HOME, 10, T0);
+        let b = fail(&mut t, "nobody-at-all", OTHER, 10, T0);
+        assert_eq!(a, b);
+        assert_eq!(t.admit("owner", HOME, a).unwrap_err(), t.admit("nobody-at-all", OTHER, b).unwrap_err());
+    }
+
+    #[test]
+    fn names_differing_only_in_case_or_spaces_share_their_count() {
+        let mut t = throttle();
+        let now = fail(&mut t, "owner", HOME, 10, T0);
+        assert!(t.admit(" OWNER ", OTHER, now).is_err());
+    }
+
+    #[test]
+    fn a_success_clears_the_name_and_gives_the_address_its_attempt_back() {
+        let mut t = throttle();
+        let now = fail(&mut t, "owner", HOME, 3, T0);
+        t.succeeded("owner", HOME, now);
+        assert_eq!(t.admit("owner", HOME, now).unwrap().login.failures, 1);
+        assert_eq!(t.admit("other", HOME, now).unwrap().address.failures, 4, "3 failures + 2 attempts - 1 success");
+    }
+
+    #[test]
+    fn a_withdrawn_attempt_is_not_counted_against_either_key() {
+        let mut t = throttle();
+        let now = fail(&mut t, "owner", HOME, 5, T0);
+        let sixth = t.admit("owner", HOME, now).unwrap();
+        assert_eq!(sixth.login.failures, 6);
+        t.withdraw("owner", HOME, now);
+        let again = t.admit("owner", HOME, now).expect("no wait after five failures");
+        assert_eq!((again.login.failures, again.address.failures), (6, 6));
+    }
+
+    #[test]
+    fn one_address_spraying_many_names_is_slowed_and_then_locked_at_its_hundredth_failure() {
+        let mut t = throttle();
+        let (mut now, mut admitted, mut slowed) = (T0, 0, 0);
+        let lock = loop {
+            match t.admit(&format!("guess{admitted}"), HOME, now) {
+                Ok(_) => admitted += 1,
+                Err(wait) if !wait.locked => {
+                    slowed += 1;
+                    now = wait.retry_at;
+                }
+                Err(lock) => break lock,
+            }
+        };
+        assert_eq!(admitted, 100);
+        assert_eq!(slowed, 69, "every failure after the 30 free ones waited");
+        assert_eq!(lock.retry_at, now + Duration::minutes(15));
+        // Another address is not affected.
+        assert!(t.admit("guess0", OTHER, now).is_ok());
+    }
+
+    #[test]
+    fn the_address_lock_refuses_every_name_from_that_address() {
+        let mut t = SignInThrottle::new(ThrottleRule::PER_LOGIN, ThrottleRule { free_failures: 2, lock_after: 3, ..ThrottleRule::PER_ADDRESS }, 100);
+        for login in ["a1", "a2", "a3"] {
+            t.admit(login, HOME, T0).unwrap();
+        }
+        let refused = t.admit("fresh-name", HOME, T0).unwrap_err();
+        assert_eq!(refused, Throttled { retry_at: T0 + Duration::minutes(15), locked: true });
+    }
+
+    #[test]
+    fn the_later_of_the_two_waits_is_the_one_given() {
+        let mut t = SignInThrottle::new(ThrottleRule::PER_LOGIN, ThrottleRule { free_failures: 0, lock_after: 50, ..ThrottleRule::PER_ADDRESS }, 100);
+        let now = fail(&mut t, "owner", HOME, 10, T0);
+        let refused = t.admit("owner", HOME, now).unwrap_err();
+        assert_eq!(refused.retry_at, now + Duration::minutes(15));
+    }
+
+    #[test]
+    fn ipv6_addresses_are_counted_per_64_bit_prefix() {
+        let a: IpAddr = "2001:db8:1:2::1".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        assert_eq!(address_key(Some(a)), address_key(Some(b)));
+        let mapped: IpAddr = "::ffff:192.0.2.1".parse().unwrap();
+        assert_eq!(address_key(Some(mapped)), "192.0.2.1");
+    }
+
+    #[test]
+    fn the_table_never_holds_more_than_its_capacity() {
+        let mut table = ThrottleTable::new(ThrottleRule::PER_LOGIN, 100);
+        for n in 0..10_000 {
+            table.count_attempt(&format!("spray{n}"), T0 + Duration::milliseconds(n));
+        }
+        assert!(table.len() <= 100, "{}", table.len());
+    }
+
+    #[test]
+    fn a_running_lock_outlives_a_spray_of_fresh_names() {
+        let mut table = ThrottleTable::new(ThrottleRule::PER_LOGIN, 100);
+        let mut now = T0;
+        for _ in 0..10 {
+            if let Some(wait) = table.refusal("owner", now) {
+                now = wait.retry_at;
+            }
+            table.count_attempt("owner", now);
+        }
+        for n in 0..5_000 {
+            table.count_attempt(&format!("spray{n}"), now);
+        }
+        assert!(table.refusal("owner", now).is_some_and(|t| t.locked));
+    }
+
+    #[test]
+    fn spent_entries_are_dropped_first_when_room_is_needed() {
+        let mut table = ThrottleTable::new(ThrottleRule::PER_LOGIN, 2);
+        table.count_attempt("old", T0);
+        table.count_attempt("recent", T0 + Duration::minutes(10));
+        table.count_attempt("new", T0 + Duration::minutes(16));
+        assert_eq!(table.len(), 2);
+        assert_eq!(table.count_attempt("recent", T0 + Duration::minutes(17)).failures, 2, "the recent entry was kept");
+    }
+
+    #[test]
+    fn the_message_says_when_to_try_again() {
+        let wait = Throttled { retry_at: T0 + Duration::minutes(15), locked: true };
+        assert_eq!(wait.message(T0), "Sign-in is locked after too many failed attempts. Try again in 15 minutes (at 08:15:00 UTC).");
+        let wait = Throttled { retry_at: T0 + Duration::SECOND, locked: false };
+        assert_eq!(wait.message(T0), "Too many failed sign-in attempts. Try again in 1 second (at 08:00:01 UTC).");
+        assert_eq!(Throttled { retry_at: T0 + Duration::milliseconds(1500), locked: false }.retry_after_secs(T0), 2);
+    }
+}

@@ -1,0 +1,103 @@
+//! First-run setup, from the command line (`polarshare create-operator`, `polarshare create-account`):
+//! an empty system gets its platform operator and its cloud accounts here, each with a password that
+//! meets the policy (given on stdin, or generated and shown once).
+
+use crate::domain::{check_password_policy, Site};
+use crate::error::AppError;
+use crate::server::auth::{hash_password, PasswordHashString};
+use super::ram::check_login;
+use crate::server::db::{self, accounts, ram, seed};
+use crate::server::{ids, internal};
+use time::OffsetDateTime;
+
+/// The account the platform operators sign in under (it owns no resources).
+pub const PLATFORM_ACCOUNT: &str = seed::PLATFORM;
+
+/// What was created: the sign-in name, its account, and the password when it was generated here.
+#[derive(Debug, Clone)]
+pub struct Created {
+    pub login: String,
+    pub account_id: String,
+    pub generated_password: Option<String>,
+}
+
+/// A new cloud account and its root identity.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub display_name: String,
+    pub login: String,
+    pub site: String,
+    /// Shared backup sets are in beta: whether this account has it enabled from the start.
+    pub beta_enabled: bool,
+}
+
+/// The password to set: the one given (checked against the policy) or a generated one.
+async fn password_for(login: &str, given: Option<&str>) -> Result<(PasswordHashString, Option<String>), AppError> {
+    let (password, generated) = match given {
+        Some(p) => {
+            check_password_policy(p, login)?;
+            (p.to_owned(), None)
+        }
+        None => {
+            let p = ids::password(login);
+            (p.clone(), Some(p))
+        }
+    };
+    // A single hash, off the async threads (there is no request flood to bound here).
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| internal(anyhow::anyhow!(e)))?
+        .map_err(internal)?;
+    Ok((hash, generated))
+}
+
+fn login_taken() -> AppError {
+    AppError::new(crate::domain::ErrorKind::Conflict, "EntityAlreadyExists.User", "That sign-in name is already taken.")
+}
+
+/// Creates a platform operator (the platform's account is made on first use).
+pub async fn create_operator(writer: &db::Writer, now: OffsetDateTime, login: &str, password: Option<&str>) -> Result<Created, AppError> {
+    let login = login.trim();
+    check_login(login)?;
+    let (hash, generated_password) = password_for(login, password).await?;
+    let now = db::ts(now);
+    let mut tx = writer.begin().await.map_err(internal)?;
+    if ram::login_taken(&mut tx, login).await.map_err(internal)? {
+        return Err(login_taken());
+    }
+    if !accounts::account_exists(&mut tx, PLATFORM_ACCOUNT).await.map_err(internal)? {
+        seed::insert_account(&mut tx, PLATFORM_ACCOUNT, "polarshare platform", Site::China.domain(), false, &now).await.map_err(internal)?;
+    }
+    seed::insert_identity(&mut tx, PLATFORM_ACCOUNT, login, "operator", &hash.0, &[], &now).await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
+    Ok(Created { login: login.to_owned(), account_id: PLATFORM_ACCOUNT.to_owned(), generated_password })
+}
+
+/// Creates a cloud account with a new UID and its root identity (and the regions, on an empty system).
+pub async fn create_account(writer: &db::Writer, now: OffsetDateTime, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
+    let login = account.login.trim();
+    check_login(login)?;
+    let name = account.display_name.trim();
+    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
+        return Err(AppError::invalid("InvalidParameter.DisplayName", "An account name has 1-64 characters and no control characters."));
+    }
+    let site = Site::parse(&account.site)
+        .ok_or_else(|| AppError::invalid("InvalidParameter.Site", "The site is aliyun.com (China) or alibabacloud.com (international)."))?;
+    let (hash, generated_password) = password_for(login, password).await?;
+    let now = db::ts(now);
+    let mut tx = writer.begin().await.map_err(internal)?;
+    if ram::login_taken(&mut tx, login).await.map_err(internal)? {
+        return Err(login_taken());
+    }
+    let account_id = loop {
+        let id = ids::account_id();
+        if id != PLATFORM_ACCOUNT && !accounts::account_exists(&mut tx, &id).await.map_err(internal)? {
+            break id;
+        }
+    };
+    seed::insert_regions(&mut tx).await.map_err(internal)?;
+    seed::insert_account(&mut tx, &account_id, name, site.domain(), account.beta_enabled, &now).await.map_err(internal)?;
+    seed::insert_identity(&mut tx, &account_id, login, "root", &hash.0, &[], &now).await.map_err(internal)?;
+    db::commit(tx).await.map_err(internal)?;
+    Ok(Created { login: login.to_owned(), account_id, generated_password })
+}
