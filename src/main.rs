@@ -32,11 +32,11 @@ async fn main() -> anyhow::Result<()> {
         pool.close().await;
         return result;
     }
-    if config.demo_data && db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::WithHistory).await? {
+    let first_run = setup::prepare_database(&pool, config.demo_data, clock.now()).await?;
+    if first_run.seeded_demo {
         tracing::info!("inserted demo data into the empty database {}", config.database);
     }
-
-    if db::accounts::operator_count(&pool).await? == 0 {
+    if first_run.operator_missing {
         tracing::warn!(
             "no platform operator yet: create one with `polarshare --database {} create-operator --login NAME` \
              (and cloud accounts with `polarshare --database {} create-account --login NAME --name \"Display name\"`)",

@@ -300,13 +300,14 @@ pub struct AuditEventView {
 }
 
 /// The actions the audit trail records, for its filter.
-pub const AUDITED_ACTIONS: [&str; 28] = [
+pub const AUDITED_ACTIONS: &[&str] = &[
     "SignIn", "ShareBackupSet", "AcceptInvitation", "RejectInvitation", "ExpireInvitation", "RevokeAccess",
     "RestoreToNewCluster", "DeleteBackupSet", "ConvertBackupLevel", "ReleaseCluster", "SubmitTicket",
     "DecideTicket", "ApplyQuotaIncrease", "CreateRamUser", "SetRamPassword", "AttachPolicy", "DetachPolicy",
     "DeleteRamUser", "CreateFolder", "AddMember", "MoveMember", "RemoveMember",
     "CancelDirectoryInvitation", "AcceptDirectoryInvitation", "RejectDirectoryInvitation", "ExpireDirectoryInvitation",
     "LeaveDirectory", "ApplyQueuedRemoval",
+    "SignInLocked", "ChangePassword",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

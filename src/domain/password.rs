@@ -50,10 +50,12 @@ pub fn check_password_policy(password: &str, login: &str) -> Result<(), Password
         return Err(PasswordError::TooFewClasses);
     }
     let lowered = password.to_lowercase();
-    // The whole name, and for `user@account` names the user part too: both are the first guesses.
+    // The whole name, and for `user@account` names a user part of 4 or more characters too: both are
+    // the first guesses. (Shorter parts, like `ops`, are too common inside ordinary words to forbid.)
     let login = login.trim().to_lowercase();
     let user_part = login.split('@').next().unwrap_or("");
-    if [login.as_str(), user_part].iter().any(|part| part.chars().count() >= 3 && lowered.contains(part)) {
+    let whole = login.chars().count() >= 3 && lowered.contains(&login);
+    if whole || (user_part.chars().count() >= 4 && lowered.contains(user_part)) {
         return Err(PasswordError::ContainsLogin);
     }
     Ok(())
@@ -110,6 +112,8 @@ mod tests {
     fn a_password_containing_the_user_part_of_a_ram_name_is_refused() {
         assert_eq!(check_password_policy("Analyst-2026!", "analyst@lumen"), Err(PasswordError::ContainsLogin));
         assert_eq!(check_password_policy("Lumen-Pass-2026", "analyst@lumen"), Ok(()));
+        assert_eq!(check_password_policy("Ops-Pass-2026", "ops@lumen"), Ok(()), "a three-letter user part is not checked");
+        assert_eq!(check_password_policy("my-ops@lumen-1", "ops@lumen"), Err(PasswordError::ContainsLogin));
     }
 
     #[test]

@@ -134,7 +134,7 @@ async fn root_manages_ram_users_and_their_policies_take_effect_on_the_next_reque
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     let r = app.form(Some(&owner), "create_ram_user", "login_name=ops@lumen&password=short").await;
-    assert_eq!(r.code(), "InvalidParameter.Password");
+    assert_eq!(r.code(), "InvalidPassword.Policy");
     let r = app.form(Some(&owner), "create_ram_user", "login_name=ops@lumen&password=Ops-Pass-2026").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let r = app.form(Some(&owner), "create_ram_user", "login_name=ops@lumen&password=Ops-Pass-2026").await;

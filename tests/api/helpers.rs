@@ -25,6 +25,7 @@ pub struct Response {
     pub status: StatusCode,
     pub json: Value,
     pub set_cookie: Option<String>,
+    pub retry_after: Option<String>,
 }
 
 impl Response {
@@ -36,6 +37,15 @@ impl Response {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        Self::with_demo(true).await
+    }
+
+    /// A system as a real deployment starts: migrated, with no accounts at all.
+    pub async fn empty() -> TestApp {
+        Self::with_demo(false).await
+    }
+
+    async fn with_demo(demo: bool) -> TestApp {
         // Internal errors are only logged (the answer hides them): show them in a failing test's output.
         let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("polarshare=warn").try_init();
         let dir = tempfile::tempdir().expect("temp dir");
@@ -43,7 +53,9 @@ impl TestApp {
         let database = db::connect(path.to_str().unwrap()).await.expect("database");
         let pool = database.pool.clone();
         let clock = Clock::manual(datetime!(2026-11-25 08:00 UTC));
-        db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::Base).await.expect("demo data");
+        if demo {
+            db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::Base).await.expect("demo data");
+        }
         let state = AppState {
             leptos_options: LeptosOptions::builder().output_name("polarshare").build(),
             pool: pool.clone(),
@@ -59,18 +71,22 @@ impl TestApp {
         let response = self.router.clone().oneshot(request).await.expect("response");
         let status = response.status();
         let set_cookie = response.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned());
+        let retry_after = response.headers().get(header::RETRY_AFTER).map(|v| v.to_str().unwrap().to_owned());
         let bytes = to_bytes(response.into_body(), 10 << 20).await.expect("body");
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        Response { status, json, set_cookie }
+        Response { status, json, set_cookie, retry_after }
     }
 
     /// Calls a form-encoded server function (`/api/<name>`).
     pub async fn form(&self, cookie: Option<&str>, name: &str, body: &str) -> Response {
-        let mut request = Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
-        if let Some(c) = cookie {
-            request = request.header(header::COOKIE, c);
-        }
-        self.send(request.body(Body::from(body.to_owned())).unwrap()).await
+        self.send(form_request(cookie, name, body)).await
+    }
+
+    /// Calls a form-encoded server function as a client at `peer` (the source address the server sees).
+    pub async fn form_from(&self, peer: std::net::SocketAddr, cookie: Option<&str>, name: &str, body: &str) -> Response {
+        let mut request = form_request(cookie, name, body);
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.send(request).await
     }
 
     /// Calls a JSON server function.
@@ -154,6 +170,14 @@ impl TestApp {
     pub async fn exec(&self, sql: &str) {
         sqlx::query(sql).execute(&self.pool).await.expect(sql);
     }
+}
+
+fn form_request(cookie: Option<&str>, name: &str, body: &str) -> Request<Body> {
+    let mut request = Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        request = request.header(header::COOKIE, c);
+    }
+    request.body(Body::from(body.to_owned())).unwrap()
 }
 
 pub fn new_share(name: &str, scope: &str, principals: &[&str]) -> Value {

@@ -1,6 +1,7 @@
 //! Integration tests: the real router over a fresh SQLite database per test.
 
 mod access;
+mod auth;
 mod concurrency;
 mod directory;
 mod helpers;

@@ -8,6 +8,7 @@ use crate::server::auth::{hash_password, PasswordHashString};
 use super::ram::check_login;
 use crate::server::db::{self, accounts, ram, seed};
 use crate::server::{ids, internal};
+use sqlx::SqlitePool;
 use time::OffsetDateTime;
 
 /// The account the platform operators sign in under (it owns no resources).
@@ -100,4 +101,21 @@ pub async fn create_account(writer: &db::Writer, now: OffsetDateTime, account: &
     seed::insert_identity(&mut tx, &account_id, login, "root", &hash.0, &[], &now).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
     Ok(Created { login: login.to_owned(), account_id, generated_password })
+}
+
+/// What the server found (and did) on start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstRun {
+    /// The demo data went in (asked for, into an empty database).
+    pub seeded_demo: bool,
+    /// Nobody can decide tickets yet: `create-operator` is the next step.
+    pub operator_missing: bool,
+}
+
+/// Before serving: the demo data when asked for (`--demo-data`; never by default, its passwords are
+/// public), and whether the first-run step is still to do.
+pub async fn prepare_database(pool: &SqlitePool, demo_data: bool, now: OffsetDateTime) -> anyhow::Result<FirstRun> {
+    let seeded_demo = demo_data && seed::insert_demo_if_empty(pool, now, seed::Demo::WithHistory).await?;
+    let operator_missing = accounts::operator_count(pool).await? == 0;
+    Ok(FirstRun { seeded_demo, operator_missing })
 }

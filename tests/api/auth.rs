@@ -1,0 +1,342 @@
+//! Safe to put on a network: an empty system by default, first-run setup from the command line, own
+//! password changes, throttled sign-in with aggregated audit events, a bounded hashing pool, and a
+//! same-origin `next`.
+
+use crate::helpers::*;
+use clap::Parser;
+use http::StatusCode;
+use polarshare::server::config::{Command, Config};
+use polarshare::server::services::setup::{self, FirstRun, NewAccount};
+use std::net::SocketAddr;
+use time::Duration;
+
+fn sign_in_body(login: &str, password: &str) -> String {
+    format!("login={login}&password={password}")
+}
+
+fn cookie_of(r: &Response) -> String {
+    r.set_cookie.as_deref().expect("session cookie").split(';').next().unwrap().to_owned()
+}
+
+/// Fails sign-ins of `login` with a wrong password, waiting out (on the manual clock) each slow-down,
+/// until the name is locked; returns the refusal that says so and how many failures it took.
+async fn fail_until_locked(app: &TestApp, login: &str, peer: SocketAddr) -> (Response, u32) {
+    let mut failures = 0;
+    loop {
+        let r = app.form_from(peer, None, "sign_in", &sign_in_body(login, "Wrong-Pass-0000")).await;
+        match r.status {
+            StatusCode::UNAUTHORIZED => failures += 1,
+            StatusCode::TOO_MANY_REQUESTS if r.json["message"].as_str().unwrap().starts_with("Sign-in is locked") => return (r, failures),
+            StatusCode::TOO_MANY_REQUESTS => {
+                let secs: i64 = r.retry_after.as_deref().expect("Retry-After").parse().unwrap();
+                app.clock.advance(Duration::seconds(secs));
+            }
+            other => panic!("unexpected {other}: {:?}", r.json),
+        }
+        assert!(failures <= 10, "no lock after 10 failures");
+    }
+}
+
+fn peer(last: u8) -> SocketAddr {
+    SocketAddr::from(([203, 0, 113, last], 40000))
+}
+
+#[tokio::test]
+async fn the_server_starts_with_no_accounts_unless_demo_data_is_asked_for() {
+    let config = Config::try_parse_from(["polarshare"]).unwrap();
+    assert!(!config.demo_data, "demo data is off by default");
+    assert!(config.command.is_none(), "no subcommand: serve");
+
+    let app = TestApp::empty().await;
+    let first = setup::prepare_database(&app.pool, config.demo_data, app.clock.now()).await.unwrap();
+    assert_eq!(first, FirstRun { seeded_demo: false, operator_missing: true });
+    assert_eq!(app.count("select count(*) from account").await, 0);
+    assert_eq!(app.count("select count(*) from identity").await, 0);
+    let r = app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNAUTHORIZED, "InvalidCredentials"));
+    let r = app.form(None, "sign_in", &sign_in_body("operator", DEMO_PASSWORD)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNAUTHORIZED, "InvalidCredentials"));
+
+    let asked = Config::try_parse_from(["polarshare", "--demo-data", "true"]).unwrap();
+    let first = setup::prepare_database(&app.pool, asked.demo_data, app.clock.now()).await.unwrap();
+    assert_eq!(first, FirstRun { seeded_demo: true, operator_missing: false });
+    app.sign_in("owner").await;
+}
+
+#[tokio::test]
+async fn the_command_line_has_subcommands_and_still_takes_the_serving_flags() {
+    let config = Config::try_parse_from(["polarshare", "create-operator", "--login", "ops", "--database", "x.db"]).unwrap();
+    assert_eq!(config.database, "x.db", "--database is accepted after the subcommand too");
+    assert!(matches!(config.command, Some(Command::CreateOperator { ref login, password_stdin: false }) if login == "ops"));
+    let config = Config::try_parse_from(["polarshare", "--database", "y.db", "create-account", "--login", "lumen", "--name", "Lumen Retail", "--beta"]).unwrap();
+    assert!(matches!(config.command, Some(Command::CreateAccount { ref site, beta: true, .. }) if site == "aliyun.com"));
+    assert!(Config::try_parse_from(["polarshare", "create-operator"]).is_err(), "--login is required");
+}
+
+#[tokio::test]
+async fn create_operator_makes_an_operator_with_a_generated_password_shown_once() {
+    let app = TestApp::empty().await;
+    let created = setup::create_operator(&app.state.writer, app.clock.now(), "platform-ops", None).await.expect("created");
+    let password = created.generated_password.expect("a generated password");
+    assert!(polarshare::domain::check_password_policy(&password, "platform-ops").is_ok());
+    // Only its hash is stored.
+    assert_eq!(app.count(&format!("select count(*) from identity where password_hash like '%{password}%'")).await, 0);
+
+    let r = app.form(None, "sign_in", &sign_in_body("platform-ops", &password)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json, "/tickets", "the operator's console starts at the tickets");
+    let viewer = app.form(Some(&cookie_of(&r)), "current_viewer", "").await;
+    assert_eq!(viewer.json["is_operator"], true);
+    let first = setup::prepare_database(&app.pool, false, app.clock.now()).await.unwrap();
+    assert!(!first.operator_missing);
+}
+
+#[tokio::test]
+async fn create_operator_refuses_a_weak_password_and_a_taken_name_changing_nothing() {
+    let app = TestApp::empty().await;
+    let weak = setup::create_operator(&app.state.writer, app.clock.now(), "ops", Some("password")).await.unwrap_err();
+    assert_eq!(weak.code, "InvalidPassword.Policy");
+    assert_eq!(app.count("select count(*) from identity").await, 0);
+    assert_eq!(app.count("select count(*) from account").await, 0);
+
+    setup::create_operator(&app.state.writer, app.clock.now(), "ops", Some("Strong-Pass-2026")).await.expect("created");
+    let taken = setup::create_operator(&app.state.writer, app.clock.now(), "ops", Some("Strong-Pass-2026")).await.unwrap_err();
+    assert_eq!(taken.code, "EntityAlreadyExists.User");
+    let bad_name = setup::create_operator(&app.state.writer, app.clock.now(), "o p s", None).await.unwrap_err();
+    assert_eq!(bad_name.code, "InvalidParameter.UserName");
+    assert_eq!(app.count("select count(*) from identity").await, 1);
+}
+
+#[tokio::test]
+async fn create_account_makes_a_cloud_account_whose_root_signs_in_to_an_empty_console() {
+    let app = TestApp::empty().await;
+    let account = NewAccount { display_name: "Lumen Retail".into(), login: "lumen".into(), site: "aliyun.com".into(), beta_enabled: true };
+    let created = setup::create_account(&app.state.writer, app.clock.now(), &account, Some("Retail-Root-2026")).await.expect("created");
+    assert_eq!(created.generated_password, None);
+    assert!(polarshare::domain::AccountId::parse(&created.account_id).is_some());
+
+    let r = app.form(None, "sign_in", &sign_in_body("lumen", "Retail-Root-2026")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let cookie = cookie_of(&r);
+    let viewer = app.form(Some(&cookie), "current_viewer", "").await;
+    assert_eq!((viewer.json["account_name"].as_str(), viewer.json["is_root"].as_bool()), (Some("Lumen Retail"), Some(true)));
+    assert_eq!(viewer.json["account_id"], created.account_id.as_str());
+    let clusters = app.form(Some(&cookie), "list_clusters", "").await;
+    assert_eq!(clusters.status, StatusCode::OK, "{:?}", clusters.json);
+
+    let other_site = NewAccount { site: "example.com".into(), login: "x-root".into(), ..account.clone() };
+    let r = setup::create_account(&app.state.writer, app.clock.now(), &other_site, None).await.unwrap_err();
+    assert_eq!(r.code, "InvalidParameter.Site");
+    let r = setup::create_account(&app.state.writer, app.clock.now(), &account, None).await.unwrap_err();
+    assert_eq!(r.code, "EntityAlreadyExists.User");
+    assert_eq!(app.count("select count(*) from account").await, 1);
+}
+
+#[tokio::test]
+async fn an_identity_changes_its_own_password_and_its_other_sessions_end() {
+    let app = TestApp::new().await;
+    let here = app.sign_in("owner").await;
+    let elsewhere = app.sign_in("owner").await;
+
+    let r = app.form(Some(&here), "change_password", "current_password=Wrong-Pass-0000&new_password=Fresh-Pass-2027").await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "InvalidPassword.Current"));
+    for (new, why) in [("short1A", "is too short"), ("alllowercaseletters", "at least 3 of these"), ("My-owner-Pass-1", "sign-in name")] {
+        let r = app.form(Some(&here), "change_password", &format!("current_password={DEMO_PASSWORD}&new_password={new}")).await;
+        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidPassword.Policy"), "{new}");
+        assert!(r.json["message"].as_str().unwrap().contains(why), "{:?}", r.json);
+    }
+    // Refusals changed nothing: the other session still works, the old password still signs in.
+    assert_eq!(app.form(Some(&elsewhere), "list_clusters", "").await.status, StatusCode::OK);
+
+    let r = app.form(Some(&here), "change_password", &format!("current_password={DEMO_PASSWORD}&new_password=Fresh-Pass-2027")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(app.form(Some(&elsewhere), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED, "the other session ended");
+    assert_eq!(app.form(Some(&here), "list_clusters", "").await.status, StatusCode::OK, "this session stays");
+    let old = app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!(old.code(), "InvalidCredentials");
+    let new = app.form(None, "sign_in", &sign_in_body("owner", "Fresh-Pass-2027")).await;
+    assert_eq!(new.status, StatusCode::OK);
+
+    let trail = app.form(Some(&here), "audit_trail", "action=ChangePassword").await;
+    let outcomes: Vec<&str> = trail.json.as_array().unwrap().iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    assert!(outcomes.contains(&"Success") && outcomes.contains(&"InvalidPassword.Current"), "{outcomes:?}");
+}
+
+#[tokio::test]
+async fn ram_users_and_the_operator_change_their_own_passwords_too() {
+    let app = TestApp::new().await;
+    for login in ["dba@lumen", "operator"] {
+        let cookie = app.sign_in(login).await;
+        let r = app.form(Some(&cookie), "change_password", &format!("current_password={DEMO_PASSWORD}&new_password=Own-Pass-2027")).await;
+        assert_eq!(r.status, StatusCode::OK, "{login}: {:?}", r.json);
+        assert_eq!(app.form(None, "sign_in", &sign_in_body(login, "Own-Pass-2027")).await.status, StatusCode::OK);
+    }
+    assert_eq!(app.form(None, "change_password", "current_password=a&new_password=b").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn root_setting_a_ram_password_meets_the_same_policy() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "set_ram_password", "login_name=dba@lumen&password=abc12345").await;
+    assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidPassword.Policy"));
+    let r = app.form(Some(&owner), "create_ram_user", "login_name=reporter@lumen&password=Reporter-2026").await;
+    assert_eq!(r.code(), "InvalidPassword.Policy", "contains the user's name");
+    assert_eq!(app.form(None, "sign_in", &sign_in_body("dba@lumen", DEMO_PASSWORD)).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn repeated_failures_slow_a_name_down_with_429_and_retry_after() {
+    let app = TestApp::new().await;
+    for n in 1..=6 {
+        let r = app.form(None, "sign_in", "login=owner&password=wrong").await;
+        assert_eq!((r.status, r.code()), (StatusCode::UNAUTHORIZED, "InvalidCredentials"), "failure {n}");
+    }
+    let r = app.form(None, "sign_in", "login=owner&password=wrong").await;
+    assert_eq!((r.status, r.code()), (StatusCode::TOO_MANY_REQUESTS, "Throttling.SignIn"));
+    assert_eq!(r.retry_after.as_deref(), Some("1"));
+    assert_eq!(r.json["message"], "Too many failed sign-in attempts. Try again in 1 second (at 08:00:01 UTC).");
+    // The right password gets the same answer meanwhile: the throttle is no password oracle.
+    let r = app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    app.clock.advance(Duration::SECOND);
+    let r = app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    // A success starts the name afresh.
+    assert_eq!(app.form(None, "sign_in", "login=owner&password=wrong").await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_unknown_name_gets_exactly_the_answers_a_known_one_gets() {
+    let app = TestApp::new().await;
+    let mut answers = Vec::new();
+    for login in ["owner", "nobody-at-all"] {
+        let mut seen = Vec::new();
+        for _ in 0..8 {
+            let r = app.form(None, "sign_in", &sign_in_body(login, "wrong")).await;
+            seen.push((r.status, r.code().to_owned(), r.json["message"].clone(), r.retry_after.clone()));
+        }
+        answers.push(seen);
+    }
+    assert_eq!(answers[0], answers[1]);
+    assert_eq!(answers[0].last().unwrap().0, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn the_tenth_failure_locks_the_name_until_the_lock_runs_out() {
+    let app = TestApp::new().await;
+    let (locked, failures) = fail_until_locked(&app, "owner", peer(1)).await;
+    assert_eq!(failures, 10);
+    assert_eq!(locked.code(), "Throttling.SignIn");
+    assert_eq!(locked.retry_after.as_deref(), Some("900"));
+    assert!(locked.json["message"].as_str().unwrap().contains("Try again in 15 minutes"), "{:?}", locked.json);
+    // From another address too: the name is locked, not the address.
+    let r = app.form_from(peer(2), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!((r.status, r.retry_after.as_deref()), (StatusCode::TOO_MANY_REQUESTS, Some("900")));
+    // Other names are not affected.
+    assert_eq!(app.form_from(peer(1), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status, StatusCode::OK);
+
+    app.clock.advance(Duration::minutes(15) - Duration::SECOND);
+    let r = app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!((r.status, r.retry_after.as_deref()), (StatusCode::TOO_MANY_REQUESTS, Some("1")));
+    app.clock.advance(Duration::SECOND);
+    let r = app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::OK, "the lock has lifted: {:?}", r.json);
+}
+
+#[tokio::test]
+async fn an_unknown_name_is_locked_the_same_way() {
+    let app = TestApp::new().await;
+    let (locked, failures) = fail_until_locked(&app, "nobody-at-all", peer(1)).await;
+    let (known, known_failures) = fail_until_locked(&app, "owner", peer(2)).await;
+    assert_eq!((failures, locked.status, locked.code(), locked.retry_after.clone()), (known_failures, known.status, known.code(), known.retry_after.clone()));
+}
+
+#[tokio::test]
+async fn failed_sign_ins_are_aggregated_in_the_audit_trail() {
+    let app = TestApp::new().await;
+    let _ = fail_until_locked(&app, "owner", peer(1)).await;
+    let _ = fail_until_locked(&app, "nobody-at-all", peer(1)).await;
+    app.clock.advance(Duration::minutes(15));
+    let owner = app.sign_in("owner").await;
+
+    let trail = app.form(Some(&owner), "audit_trail", "").await;
+    let events = trail.json.as_array().unwrap();
+    let of = |action: &str, outcome: &str| events.iter().filter(|e| e["action"] == action && e["outcome"] == outcome).collect::<Vec<_>>();
+    assert_eq!(of("SignIn", "InvalidCredentials").len(), 1, "only the first failure of the streak: {events:?}");
+    let locks = of("SignInLocked", "Throttling.SignIn");
+    assert_eq!(locks.len(), 1);
+    let detail = locks[0]["detail"].as_str().unwrap();
+    assert!(detail.starts_with("10 failed sign-ins with this name since 2026-11-25T08:00:00Z"), "{detail}");
+    assert_eq!(locks[0]["source_ip"], "203.0.113.1");
+    assert_eq!(of("SignIn", "Success").len(), 1);
+    // 20 failures in all left 3 rows: the owner's first failure and lock, and the unknown name's lock
+    // (in no account's trail).
+    assert_eq!(app.count("select count(*) from audit_event where action like 'SignIn%' and outcome <> 'Success'").await, 3);
+    assert_eq!(app.count("select count(*) from audit_event where action = 'SignInLocked' and account_id is null").await, 1);
+}
+
+#[tokio::test]
+async fn one_address_trying_many_names_is_locked_out_for_every_name() {
+    let app = TestApp::new().await;
+    let (sprayer, bystander) = (peer(66), peer(67));
+    let mut admitted = 0;
+    loop {
+        let r = app.form_from(sprayer, None, "sign_in", &sign_in_body(&format!("guess{admitted}"), "wrong")).await;
+        match r.status {
+            StatusCode::UNAUTHORIZED => admitted += 1,
+            StatusCode::TOO_MANY_REQUESTS if r.retry_after.as_deref() == Some("900") => break,
+            StatusCode::TOO_MANY_REQUESTS => app.clock.advance(Duration::seconds(r.retry_after.unwrap().parse().unwrap())),
+            other => panic!("{other}: {:?}", r.json),
+        }
+    }
+    assert_eq!(admitted, 100);
+    let r = app.form_from(sprayer, None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "every name from that address");
+    let r = app.form_from(bystander, None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::OK, "another address is not affected");
+    assert_eq!(app.count("select count(*) from audit_event where action = 'SignInLocked' and target = '203.0.113.66'").await, 1);
+}
+
+#[tokio::test]
+async fn a_flood_of_failed_sign_ins_is_answered_fast_and_never_stops_a_signed_in_user() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    // 300 at once, each with its own name and address so the throttle lets them all through to the
+    // hashing pool: what isn't queued is refused at once with 503 and Retry-After, never a 500.
+    let flood = (0..300u32).map(|n| {
+        let peer = SocketAddr::from(([10, 0, (n / 250) as u8, (n % 250) as u8], 5000));
+        let app = &app;
+        async move { app.form_from(peer, None, "sign_in", &sign_in_body(&format!("flood{n}"), "wrong")).await }
+    });
+    let user = async {
+        let r = app.form(Some(&owner), "list_clusters", "").await;
+        r.status
+    };
+    let (answers, user_status) = tokio::join!(futures::future::join_all(flood), user);
+    assert_eq!(user_status, StatusCode::OK);
+    let busy: Vec<&Response> = answers.iter().filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE).collect();
+    assert!(answers.iter().all(|r| [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(&r.status)));
+    assert!(!busy.is_empty(), "the queue is bounded");
+    assert!(busy.iter().all(|r| r.code() == "ServiceUnavailable" && r.retry_after.as_deref() == Some("2")));
+    // A refused-as-busy attempt was not counted: the pool is free again, and the name signs in normally.
+    assert_eq!(app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
+    assert!(app.state.guard.throttled_keys() <= 2 * polarshare::server::auth::THROTTLE_CAPACITY);
+}
+
+#[tokio::test]
+async fn next_after_sign_in_keeps_same_origin_paths_only() {
+    let app = TestApp::new().await;
+    for (next, expected) in [
+        ("%2Fclusters%2Fpc-bp1orders0001%3Ftab%3Dbackups", "/clusters/pc-bp1orders0001?tab=backups"),
+        ("%2F%09%2Fevil.example", "/clusters"),
+        ("%2F%2Fevil.example", "/clusters"),
+        ("%2F%5Cevil.example", "/clusters"),
+        ("%2F%252f%2Fevil.example", "/clusters"),
+        ("https%3A%2F%2Fevil.example%2F", "/clusters"),
+    ] {
+        let r = app.form(None, "sign_in", &format!("login=owner&password={DEMO_PASSWORD}&next={next}")).await;
+        assert_eq!(r.status, StatusCode::OK);
+        assert_eq!(r.json, expected, "next={next}");
+    }
+}
