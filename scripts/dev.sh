@@ -6,4 +6,6 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh
 export PATH="$HOME/.cargo/bin:$PATH"
 mkdir -p data
+# The demo accounts (README, "Demo sign-ins") go into the empty database; a real deployment starts empty.
+export POLARSHARE_DEMO_DATA="${POLARSHARE_DEMO_DATA:-true}"
 exec cargo leptos watch

@@ -15,9 +15,11 @@ cargo leptos build --release
 db_dir=$(mktemp -d)
 # The built server, on a fresh database, with a short revocation delay and restore time so those flows
 # run in seconds. (Started here rather than by `cargo leptos end-to-end`, whose exit status reports the
-# server's interruption rather than the tests'.)
+# server's interruption rather than the tests'.) With the demo data, and with the per-address sign-in
+# limits raised: every spec signs in from 127.0.0.1, and only the throttle spec's own names may be throttled.
 LEPTOS_OUTPUT_NAME=polarshare LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
-  LEPTOS_SITE_ADDR=127.0.0.1:3300 RUST_LOG=warn \
+  LEPTOS_SITE_ADDR=127.0.0.1:3300 RUST_LOG=warn POLARSHARE_DEMO_DATA=true \
+  POLARSHARE_SIGN_IN_ADDRESS_FREE=1000 POLARSHARE_SIGN_IN_ADDRESS_LOCK=2000 \
   POLARSHARE_DB="$db_dir/e2e.db" POLARSHARE_REVOCATION_DELAY_SECS=5 POLARSHARE_RESTORE_SECS=6 \
   target/release/polarshare > "$log/server.txt" 2>&1 &
 server=$!

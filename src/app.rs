@@ -1,6 +1,7 @@
 //! The HTML shell, the router and the console frame around every signed-in page.
 
 use crate::components::console_layout::ConsoleLayout;
+use crate::pages::security::SecurityPage;
 use crate::pages::{
     audit::AuditPage, billing::BillingPage, quota::QuotaPage, ram::RamUsersPage, tickets::TicketsPage, cluster::ClusterPage, clusters::ClustersPage, directory::DirectoryPage, invitations::InvitationsPage, not_found::NotFoundPage,
     shared_backups::SharedBackupsPage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
@@ -60,6 +61,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                         <Route path=path!("ram") view=RamUsersPage ssr=SsrMode::Async/>
                         <Route path=path!("resource-directory") view=DirectoryPage ssr=SsrMode::Async/>
+                        <Route path=path!("security") view=SecurityPage/>
                     </ParentRoute>
                 </Routes>
             </Router>

@@ -9,6 +9,7 @@ pub mod invitations;
 pub mod not_found;
 pub mod quota;
 pub mod ram;
+pub mod security;
 pub mod shared_backups;
 pub mod sharing_relationship;
 pub mod sign_in;

@@ -43,8 +43,12 @@ fn peer(last: u8) -> SocketAddr {
 
 #[tokio::test]
 async fn the_server_starts_with_no_accounts_unless_demo_data_is_asked_for() {
-    let config = Config::try_parse_from(["polarshare"]).unwrap();
-    assert!(!config.demo_data, "demo data is off by default");
+    // The flag's own default (read from the definition, so a POLARSHARE_DEMO_DATA in the environment of
+    // the test run can't hide it).
+    let definition = <Config as clap::CommandFactory>::command();
+    let flag = definition.get_arguments().find(|a| a.get_id() == "demo_data").expect("--demo-data");
+    assert_eq!(flag.get_default_values(), ["false"], "demo data is off by default");
+    let config = Config::try_parse_from(["polarshare", "--demo-data", "false"]).unwrap();
     assert!(config.command.is_none(), "no subcommand: serve");
 
     let app = TestApp::empty().await;
@@ -339,4 +343,14 @@ async fn next_after_sign_in_keeps_same_origin_paths_only() {
         assert_eq!(r.status, StatusCode::OK);
         assert_eq!(r.json, expected, "next={next}");
     }
+}
+
+#[tokio::test]
+async fn the_security_page_offers_the_password_change_to_a_signed_in_identity() {
+    let app = TestApp::new().await;
+    let dba = app.sign_in("dba@lumen").await;
+    let (status, html) = app.get(Some(&dba), "/security").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Change password") && html.contains("Current password"), "{html}");
+    assert!(html.contains("dba@lumen · RAM user of Lumen Retail"), "{html}");
 }
