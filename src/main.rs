@@ -30,7 +30,12 @@ async fn main() -> anyhow::Result<()> {
         let result = run_command(command, &database, &clock).await;
         database.writer.close().await;
         pool.close().await;
-        return result;
+        // A refusal is one line for the operator at the terminal, not a backtrace.
+        if let Err(e) = result {
+            eprintln!("polarshare: {e:#}");
+            std::process::exit(1);
+        }
+        return Ok(());
     }
     let first_run = setup::prepare_database(&pool, config.demo_data, clock.now()).await?;
     if first_run.seeded_demo {
