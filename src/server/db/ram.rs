@@ -35,11 +35,9 @@ pub async fn login_taken(tx: &mut Tx, login: &str) -> sqlx::Result<bool> {
     sqlx::query_scalar("select exists(select 1 from identity where login_name = ?)").bind(login).fetch_one(&mut **tx).await
 }
 
+/// A new password ends every session of the user (none is kept: root sets it, not the user).
 pub async fn set_password(tx: &mut Tx, identity_id: i64, hash: &str) -> sqlx::Result<()> {
-    sqlx::query("update identity set password_hash = ? where identity_id = ?").bind(hash).bind(identity_id).execute(&mut **tx).await?;
-    // A new password ends the user's sessions.
-    sqlx::query("delete from session where identity_id = ?").bind(identity_id).execute(&mut **tx).await?;
-    Ok(())
+    super::accounts::set_own_password(tx, identity_id, hash, "").await
 }
 
 pub async fn set_policy(tx: &mut Tx, identity_id: i64, policy: &str, attached: bool) -> sqlx::Result<()> {
