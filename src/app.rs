@@ -2,6 +2,7 @@
 
 use crate::components::console_layout::ConsoleLayout;
 use crate::pages::security::SecurityPage;
+use crate::pages::accounts::AccountsPage;
 use crate::pages::{
     audit::AuditPage, billing::BillingPage, quota::QuotaPage, ram::RamUsersPage, tickets::TicketsPage, cluster::ClusterPage, clusters::ClustersPage, directory::DirectoryPage, invitations::InvitationsPage, not_found::NotFoundPage,
     shared_backups::SharedBackupsPage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
@@ -62,6 +63,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("ram") view=RamUsersPage ssr=SsrMode::Async/>
                         <Route path=path!("resource-directory") view=DirectoryPage ssr=SsrMode::Async/>
                         <Route path=path!("security") view=SecurityPage/>
+                        <Route path=path!("accounts") view=AccountsPage/>
                     </ParentRoute>
                 </Routes>
             </Router>

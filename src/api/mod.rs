@@ -438,3 +438,14 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let change = auth::change_own_password(&state, &who, &headers, &current_password, &new_password, &source);
     ssr::audited_by(&state, &who, "ChangePassword", &who.login_name, change).await
 }
+
+/// The platform operator creates a cloud account and its root sign-in (the console's `create-account`).
+#[server(prefix = "/api", endpoint = "create_account")]
+pub async fn create_account(login_name: String, display_name: String, site: String, beta: Option<String>) -> Result<CreatedAccountView, AppError> {
+    use crate::server::services::setup;
+    let (state, who) = ssr::signed_in().await?;
+    // A checkbox sends its value only when ticked.
+    let account = setup::NewAccount { display_name, login: login_name.trim().to_owned(), site, beta_enabled: beta.is_some() };
+    let target = account.login.clone();
+    ssr::audited_by(&state, &who, "CreateAccount", &target, setup::create_account_as_operator(&state, &who, &account)).await
+}

@@ -307,7 +307,7 @@ pub const AUDITED_ACTIONS: &[&str] = &[
     "DeleteRamUser", "CreateFolder", "AddMember", "MoveMember", "RemoveMember",
     "CancelDirectoryInvitation", "AcceptDirectoryInvitation", "RejectDirectoryInvitation", "ExpireDirectoryInvitation",
     "LeaveDirectory", "ApplyQueuedRemoval",
-    "SignInLocked", "ChangePassword",
+    "SignInLocked", "ChangePassword", "CreateAccount",
 ];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -382,4 +382,12 @@ pub struct MyDirectoryView {
     pub membership: Option<MembershipView>,
     /// Invitations received, newest first (the latest 50).
     pub invitations: Vec<DirectoryInvitationView>,
+}
+
+/// A cloud account the platform operator has just created, with its root's generated password (shown once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedAccountView {
+    pub account_id: String,
+    pub login_name: String,
+    pub password: String,
 }

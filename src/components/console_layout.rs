@@ -101,6 +101,7 @@ fn OperatorNav() -> impl IntoView {
         <nav class="side-nav" aria-label="Platform">
             <p class="side-nav-title">"Platform"</p>
             <A href="/tickets">"Tickets"</A>
+            <A href="/accounts">"Accounts"</A>
         </nav>
     }
 }

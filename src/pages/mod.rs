@@ -1,5 +1,6 @@
 //! One module per page, named for what the user sees.
 
+pub mod accounts;
 pub mod audit;
 pub mod billing;
 pub mod cluster;

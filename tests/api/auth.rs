@@ -354,3 +354,24 @@ async fn the_security_page_offers_the_password_change_to_a_signed_in_identity() 
     assert!(html.contains("Change password") && html.contains("Current password"), "{html}");
     assert!(html.contains("dba@lumen · RAM user of Lumen Retail"), "{html}");
 }
+
+#[tokio::test]
+async fn the_operator_creates_an_account_in_the_console_and_only_the_operator_may() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "create_account", "login_name=newco&display_name=New+Co&site=aliyun.com").await;
+    assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "Forbidden.NotOperator"));
+
+    let operator = app.sign_in("operator").await;
+    let r = app.form(Some(&operator), "create_account", "login_name=newco&display_name=New+Co&site=aliyun.com&beta=on").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let password = r.json["password"].as_str().unwrap().to_owned();
+    let account_id = r.json["account_id"].as_str().unwrap().to_owned();
+    assert_eq!(app.count(&format!("select beta_enabled from account where account_id = '{account_id}'")).await, 1);
+    let signed_in = app.form(None, "sign_in", &sign_in_body("newco", &password)).await;
+    assert_eq!(signed_in.status, StatusCode::OK);
+    let r = app.form(Some(&operator), "create_account", "login_name=newco&display_name=Again&site=aliyun.com").await;
+    assert_eq!(r.code(), "EntityAlreadyExists.User");
+    let trail = app.form(Some(&operator), "audit_trail", "action=CreateAccount").await;
+    assert_eq!(trail.json.as_array().map(Vec::len), Some(2), "{:?}", trail.json);
+}

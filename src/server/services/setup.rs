@@ -119,3 +119,20 @@ pub async fn prepare_database(pool: &SqlitePool, demo_data: bool, now: OffsetDat
     let operator_missing = accounts::operator_count(pool).await? == 0;
     Ok(FirstRun { seeded_demo, operator_missing })
 }
+
+/// The operator's console does what `create-account` does; the generated password is shown to it once.
+pub async fn create_account_as_operator(
+    state: &crate::server::state::AppState,
+    who: &crate::server::auth::Identity,
+    account: &NewAccount,
+) -> Result<crate::api::types::CreatedAccountView, AppError> {
+    if who.kind != crate::server::auth::IdentityKind::Operator {
+        return Err(AppError::new(crate::domain::ErrorKind::Forbidden, "Forbidden.NotOperator", "Only the platform operator can create accounts."));
+    }
+    let created = create_account(&state.writer, state.clock.now(), account, None).await?;
+    Ok(crate::api::types::CreatedAccountView {
+        account_id: created.account_id,
+        login_name: created.login,
+        password: created.generated_password.unwrap_or_default(),
+    })
+}
