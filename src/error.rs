@@ -3,7 +3,7 @@
 //! It carries an API-style code and a sentence for the user. Unexpected failures become `internal()`,
 //! whose cause is logged on the server and never sent to the browser.
 
-use crate::domain::{ErrorKind, IdError, ShareError};
+use crate::domain::{ErrorKind, IdError, NameError, ShareError};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -69,6 +69,12 @@ impl From<crate::domain::DirectoryError> for AppError {
 impl From<IdError> for AppError {
     fn from(e: IdError) -> Self {
         ShareError::from(e).into()
+    }
+}
+
+impl From<NameError> for AppError {
+    fn from(e: NameError) -> Self {
+        AppError::new(e.kind(), e.code(), e.to_string())
     }
 }
 
