@@ -2,6 +2,7 @@
 
 mod access;
 mod concurrency;
+mod console;
 mod directory;
 mod helpers;
 mod governance;
