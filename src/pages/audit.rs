@@ -60,15 +60,15 @@ fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
                     view! {
                         <tr>
                             <td><LocalTime iso=e.occurred_at/></td>
-                            <td class="free-text">{e.identity}</td>
+                            <td><div class="free-text">{e.identity}</div></td>
                             <td>{e.action}</td>
-                            <td class="mono free-text">{e.target}</td>
+                            <td><div class="mono free-text">{e.target}</div></td>
                             <td>
                                 <span class=if ok { "status status-success" } else { "status status-failed" }>{e.outcome}</span>
                                 {(!e.detail.is_empty()).then(|| view! { <div class="reason">{e.detail}</div> })}
                             </td>
                             <td class="mono">{e.source_ip}</td>
-                            <td class="mono free-text">{e.request_id}</td>
+                            <td><div class="mono free-text">{e.request_id}</div></td>
                         </tr>
                     }
                 }).collect_view()}

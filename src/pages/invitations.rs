@@ -63,7 +63,7 @@ fn InvitationRow(invitation: InvitationView, answer: ServerAction<api::AnswerInv
         <tr data-invitation=invitation.invitation_id.clone()>
             <td>{invitation.resource_share_name} <div class="subtle mono">{invitation.resource_share_id}</div></td>
             <td class="mono">{invitation.sender_account_id}</td>
-            <td class="mono">{invitation.resources.join(", ")}</td>
+            <td><div class="mono free-text">{invitation.resources.join(", ")}</div></td>
             <td><LocalTime iso=invitation.created_at/></td>
             <td><LocalTime iso=invitation.expires_at/></td>
             <td><span class=status_class>{shown_status}</span></td>

@@ -111,7 +111,7 @@ fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
     let (login_pw, login_del) = (login.clone(), login.clone());
     view! {
         <tr data-user=login.clone()>
-            <td class="mono free-text">{login.clone()}</td>
+            <td><div class="mono free-text">{login.clone()}</div></td>
             <td><LocalTime iso=user.created_at/></td>
             {policy_cells}
             <td>

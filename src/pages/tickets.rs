@@ -90,7 +90,7 @@ fn TicketRow(ticket: TicketView, operator: bool, decide: ServerAction<api::Decid
             <td class="mono">{ticket.ticket_id.clone()}</td>
             <td>{ticket.account_name} <div class="subtle mono">{ticket.account_id}</div></td>
             <td>{kind_label(&ticket.kind)}</td>
-            <td class="free-text">{ticket.message}</td>
+            <td><div class="free-text">{ticket.message}</div></td>
             <td><LocalTime iso=ticket.created_at/></td>
             <td><span class=status_class>{ticket.status}</span></td>
             {operator.then(|| view! {
