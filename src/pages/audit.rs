@@ -53,7 +53,7 @@ fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
     let empty = events.is_empty();
     view! {
         <table class="data-table" aria-label="Audit events">
-            <thead><tr><th>"Time"</th><th>"Identity"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th><th>"Source IP"</th><th>"Request ID"</th></tr></thead>
+            <thead><tr><th>"Time"</th><th>"Identity"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th><th>"Source IP / Request ID"</th></tr></thead>
             <tbody>
                 {events.into_iter().map(|e| {
                     let ok = e.outcome == "Success";
@@ -61,18 +61,20 @@ fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
                         <tr>
                             <td><LocalTime iso=e.occurred_at/></td>
                             <td><div class="free-text">{e.identity}</div></td>
-                            <td>{e.action}</td>
+                            <td class="nowrap">{e.action}</td>
                             <td><div class="mono free-text">{e.target}</div></td>
                             <td>
                                 <span class=if ok { "status status-success" } else { "status status-failed" }>{e.outcome}</span>
                                 {(!e.detail.is_empty()).then(|| view! { <div class="reason">{e.detail}</div> })}
                             </td>
-                            <td class="mono">{e.source_ip}</td>
-                            <td><div class="mono free-text">{e.request_id}</div></td>
+                            <td>
+                                <span class="mono">{e.source_ip}</span>
+                                <div class="subtle mono free-text">{e.request_id}</div>
+                            </td>
                         </tr>
                     }
                 }).collect_view()}
-                {empty.then(|| view! { <EmptyRow columns=7 text="No events match these filters."/> })}
+                {empty.then(|| view! { <EmptyRow columns=6 text="No events match these filters."/> })}
             </tbody>
         </table>
     }

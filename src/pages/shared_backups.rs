@@ -90,7 +90,7 @@ fn MySharesTab() -> impl IntoView {
                                         <td class="mono">{row.backup.backup_set_id.clone()}</td>
                                         <td><a href=format!("/clusters/{}", row.backup.cluster_id)>{row.backup.cluster_id.clone()}</a></td>
                                         <td>{row.backup.region_id.clone()}</td>
-                                        <td>{row.share.resource_share_name.clone()} <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
+                                        <td><div class="free-text">{row.share.resource_share_name.clone()}</div> <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
                                         <td><ul class="plain-list" aria-label="Principals">{principals}</ul></td>
                                         <td class="actions">
                                             <a href=format!("/resource-sharing/relationships/{}", row.backup.backup_set_id)>"Manage Sharing Relationship"</a>
@@ -161,9 +161,9 @@ fn SharedWithMeTab() -> impl IntoView {
                                 </tr></thead>
                                 <tbody>
                                     {list.backups.into_iter().map(|b| view! { <IncomingRow backup=b restoring/> }).collect_view()}
+                                    {empty.then(|| view! { <EmptyRow columns=9 text="No backup sets are shared with you in this region."/> })}
                                 </tbody>
                             </table>
-                            <Show when=move || empty><p class="empty">"No backup sets are shared with you in this region."</p></Show>
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
@@ -231,7 +231,7 @@ fn RestoreJobs(jobs: Vec<RestoreJobView>) -> impl IntoView {
                     let status = match j.status.as_str() { "Running" => "Creating", "Succeeded" => "Running", _ => "Failed" };
                     view! {
                         <tr data-restore-job=j.restore_job_id.clone()>
-                            <td><a href=format!("/clusters/{}", j.cluster_id)>{j.cluster_name}</a> <div class="subtle mono">{j.cluster_id.clone()}</div></td>
+                            <td><div class="free-text"><a href=format!("/clusters/{}", j.cluster_id)>{j.cluster_name}</a></div> <div class="subtle mono">{j.cluster_id.clone()}</div></td>
                             <td class="mono">{j.backup_set_id}</td>
                             <td><LocalTime iso=j.started_at/></td>
                             <td>
