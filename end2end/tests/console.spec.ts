@@ -161,7 +161,7 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   await created;
   await expect(page.locator(".loading")).toHaveCount(0);
   await page.getByLabel("Account ID").fill(LONG);
-  await page.getByRole("button", { name: "Add member" }).click();
+  await page.getByRole("button", { name: "Invite" }).click();
   await expect(page.getByRole("alert")).toBeVisible();
   await expectFits(page, "resource directory");
   await shot(page, "fits-resource-directory");

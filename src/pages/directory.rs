@@ -4,7 +4,7 @@
 //! Accept and Reject, and once a member its directory and a Leave button.
 
 use crate::api::{self, types::{DirectoryInvitationView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
-use crate::components::{confirm::confirmed, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{confirm::confirmed, empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -115,9 +115,9 @@ fn MemberDirectory(
                         </tr>
                     }
                 }).collect_view()}
+                {empty.then(|| view! { <EmptyRow columns=7 text="No invitations to join a resource directory."/> })}
             </tbody>
         </table>
-        <Show when=move || empty><p class="empty">"No invitations to join a resource directory."</p></Show>
     }
 }
 
@@ -314,8 +314,8 @@ fn SentInvitations(invitations: Vec<DirectoryInvitationView>, cancel: ServerActi
                         </tr>
                     }
                 }).collect_view()}
+                {empty.then(|| view! { <EmptyRow columns=6 text="No invitations sent."/> })}
             </tbody>
         </table>
-        <Show when=move || empty><p class="empty">"No invitations sent."</p></Show>
     }
 }
