@@ -111,18 +111,19 @@ async fn each_lock_refusal_names_what_it_refuses() {
 }
 
 #[tokio::test]
-async fn a_second_restore_from_a_set_being_restored_from_names_the_restore() {
+async fn a_restore_from_a_set_being_converted_names_the_restore() {
     let app = TestApp::new().await;
     let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let owner = app.sign_in("owner").await;
+    assert_eq!(app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await.status, StatusCode::OK);
     let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await.status, StatusCode::OK);
     let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.BackupSetLocked"));
     let message = r.json["message"].as_str().unwrap();
-    assert!(message.contains("no new restore can start from it"), "{message}");
+    assert!(message.contains("being converted from a level-1 to a level-2 backup; no new restore can start from it"), "{message}");
     assert!(!message.contains("sharing settings"), "{message}");
-    assert_eq!(app.count("select count(*) from restore_job").await, 1);
-    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{MEMBER}'")).await, 1);
+    assert_eq!(app.count("select count(*) from restore_job").await, 0);
+    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{MEMBER}'")).await, 0);
 }
 
 /// Values every name field must refuse, with what the refusal says.
