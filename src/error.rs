@@ -3,7 +3,7 @@
 //! It carries an API-style code and a sentence for the user. Unexpected failures become `internal()`,
 //! whose cause is logged on the server and never sent to the browser.
 
-use crate::domain::{ErrorKind, IdError, PasswordError, ShareError};
+use crate::domain::{ErrorKind, IdError, NameError, PasswordError, ShareError};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -84,6 +84,12 @@ impl From<IdError> for AppError {
 impl From<PasswordError> for AppError {
     fn from(e: PasswordError) -> Self {
         AppError::invalid(e.code(), e.to_string())
+    }
+}
+
+impl From<NameError> for AppError {
+    fn from(e: NameError) -> Self {
+        AppError::new(e.kind(), e.code(), e.to_string())
     }
 }
 

@@ -35,12 +35,9 @@ test("share -> accept -> restore -> revoke, as owner and partner", async ({ page
   // queued until the restore ends: see directory.spec.ts).
   await owner.goto("/shared-backups");
   await hydrated(owner);
+  // Share Backup on My Shares edits that row's share directly.
   await backupRow(owner, id).getByRole("button", { name: "Share Backup" }).click();
   const ownerDialog = owner.getByRole("dialog");
-  await ownerDialog.getByLabel("Select from existing resource shares").check();
-  const picker = ownerDialog.getByLabel("Select Resource Share");
-  await picker.selectOption((await picker.locator("option", { hasText: name }).getAttribute("value"))!);
-  await ownerDialog.getByLabel("Edit Principals").check();
   await addPrincipal(owner, OUTSIDER);
   await ownerDialog.getByRole("button", { name: "OK" }).click();
   await expect(ownerDialog.getByRole("alert")).toContainText("locked while data is being restored");
@@ -55,9 +52,6 @@ test("share -> accept -> restore -> revoke, as owner and partner", async ({ page
   await owner.reload();
   await hydrated(owner);
   await backupRow(owner, id).getByRole("button", { name: "Share Backup" }).click();
-  await ownerDialog.getByLabel("Select from existing resource shares").check();
-  await picker.selectOption((await picker.locator("option", { hasText: name }).getAttribute("value"))!);
-  await ownerDialog.getByLabel("Edit Principals").check();
   await ownerDialog.getByRole("button", { name: `Remove ${PARTNER}` }).click();
   await ownerDialog.getByRole("button", { name: "OK" }).click();
   await expect(ownerDialog).toBeHidden();

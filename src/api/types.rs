@@ -60,6 +60,8 @@ pub struct BackupSetView {
     pub principal_count: i64,
     /// Why this set can't be shared, if it can't: the same refusal the server gives on a share request.
     pub share_blocked: Option<AppError>,
+    /// Why this set can't be converted to level-2, if it can't: the same refusal the server gives.
+    pub convert_blocked: Option<AppError>,
 }
 
 impl BackupSetView {

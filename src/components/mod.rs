@@ -1,6 +1,8 @@
 //! Pieces of the console that more than one page uses, or that are big enough to stand alone.
 
+pub mod confirm;
 pub mod console_layout;
+pub mod empty_row;
 pub mod error_alert;
 pub mod format;
 pub mod local_time;

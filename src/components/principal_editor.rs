@@ -4,6 +4,11 @@
 use crate::api::types::DirectoryObjectView;
 use leptos::prelude::*;
 
+/// "Analytics (Folder fd-analytics)": how a directory object is named wherever a principal is listed.
+pub fn directory_label(objects: &[DirectoryObjectView], id: &str) -> Option<String> {
+    objects.iter().find(|o| o.object_id == id).map(|o| format!("{} ({} {})", o.name, o.object_type, o.object_id))
+}
+
 #[component]
 pub fn PrincipalEditor(
     principals: RwSignal<Vec<String>>,

@@ -2,7 +2,7 @@
 //! in the backup set's region (its zones are the only ones offered; the server checks it anyway).
 
 use crate::api::{self, types::*};
-use crate::components::error_alert::ErrorAlert;
+use crate::components::{error_alert::ErrorAlert, format};
 use leptos::prelude::*;
 
 #[component]
@@ -55,7 +55,7 @@ pub fn RestoreDialog(
                         <span>"Node specification"</span>
                         <select on:change=move |ev| spec.set(event_target_value(&ev))>
                             {NODE_SPECS.iter().map(|(s, cents)| view! {
-                                <option value=*s>{*s} " · " {format!("{:.2}", *cents as f64 / 100.0)} " per month"</option>
+                                <option value=*s>{*s} " · " {format::money(*cents)} " per month"</option>
                             }).collect_view()}
                         </select>
                     </label>

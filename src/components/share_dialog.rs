@@ -1,9 +1,10 @@
 //! The Share dialog: share a backup set through a new resource share, or add it to an existing one
-//! (optionally editing that share's principals). Every rule is checked by the server on OK; the dialog
-//! shows the server's refusal as it is.
+//! (optionally editing that share's principals). Opened from My Shares for one share, it modifies that
+//! share's principals directly. Every rule is checked by the server on OK; the dialog shows the
+//! server's refusal as it is.
 
 use crate::api::{self, types::*};
-use crate::components::{error_alert::ErrorAlert, format, principal_editor::PrincipalEditor};
+use crate::components::{error_alert::ErrorAlert, format, principal_editor::{directory_label, PrincipalEditor}};
 use leptos::prelude::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -12,14 +13,41 @@ enum Method {
     Existing,
 }
 
+/// What the toast says after OK: the share, and what happened to each changed principal.
+pub fn outcome_summary(outcome: &ShareOutcome) -> String {
+    let mut text = format!("Shared through {} ({}).", outcome.resource_share_name, outcome.resource_share_id);
+    if !outcome.invited.is_empty() {
+        text.push_str(&format!(" Invitations sent to {}.", outcome.invited.join(", ")));
+    }
+    if !outcome.associated.is_empty() {
+        text.push_str(&format!(" Associated at once: {}.", outcome.associated.join(", ")));
+    }
+    if !outcome.revoking.is_empty() && outcome.removal_waits_for_restore {
+        text.push_str(&format!(" Removal of {} pending until the restore ends.", outcome.revoking.join(", ")));
+    } else if !outcome.revoking.is_empty() {
+        text.push_str(&format!(
+            " Being revoked (access ends after the scheduled revocation, about 10 minutes): {}.",
+            outcome.revoking.join(", ")
+        ));
+    }
+    text
+}
+
 #[component]
 pub fn ShareDialog(
     backup_set_id: String,
+    /// Set when opened from My Shares: the dialog edits this resource share (its principals) instead of
+    /// offering the two sharing methods.
+    #[prop(optional)]
+    resource_share_id: Option<String>,
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_shared: Callback<ShareOutcome>,
 ) -> impl IntoView {
     let data = Resource::new(|| (), |_| api::load_share_dialog());
-    let title = format!("Share backup set {backup_set_id}");
+    let title = match resource_share_id {
+        Some(_) => format!("Modify sharing of backup set {backup_set_id}"),
+        None => format!("Share backup set {backup_set_id}"),
+    };
     view! {
         <div class="modal-backdrop">
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="share-dialog-title">
@@ -31,10 +59,10 @@ pub fn ShareDialog(
                     {
                         let backup_set_id = backup_set_id.clone();
                         move || {
-                            let backup_set_id = backup_set_id.clone();
+                            let (backup_set_id, editing) = (backup_set_id.clone(), resource_share_id.clone());
                             Suspend::new(async move {
                                 match data.await {
-                                    Ok(data) => view! { <ShareForm backup_set_id data on_close on_shared/> }.into_any(),
+                                    Ok(data) => view! { <ShareForm backup_set_id editing data on_close on_shared/> }.into_any(),
                                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                                 }
                             })
@@ -49,17 +77,22 @@ pub fn ShareDialog(
 #[component]
 fn ShareForm(
     backup_set_id: String,
+    /// The share being modified, when opened from My Shares.
+    editing: Option<String>,
     data: ShareDialogData,
     on_close: Callback<()>,
     on_shared: Callback<ShareOutcome>,
 ) -> impl IntoView {
-    let method = RwSignal::new(Method::New);
+    let modifying = editing.is_some();
+    let method = RwSignal::new(if modifying { Method::Existing } else { Method::New });
     let name = RwSignal::new(String::new());
     let scope = RwSignal::new("AllAccounts".to_owned());
     let new_principals = RwSignal::new(Vec::<String>::new());
     let shares = StoredValue::new(data.shares);
-    let selected = RwSignal::new(shares.with_value(|s| s.first().map(|s| s.resource_share_id.clone()).unwrap_or_default()));
-    let edit_principals = RwSignal::new(false);
+    let first_share = || shares.with_value(|s| s.first().map(|s| s.resource_share_id.clone()).unwrap_or_default());
+    let selected = RwSignal::new(editing.clone().unwrap_or_else(first_share));
+    // Modifying a share is editing its principals; adding to an existing share only optionally is.
+    let edit_principals = RwSignal::new(modifying);
     let existing_principals = RwSignal::new(Vec::<String>::new());
     let selected_share = move || shares.with_value(|all| all.iter().find(|s| s.resource_share_id == selected.get()).cloned());
     // Editing starts from the selected share's current principals (those not already being revoked).
@@ -98,7 +131,10 @@ fn ShareForm(
 
     view! {
         <form class="modal-body" on:submit=submit>
-            <fieldset class="field">
+            <Show when=move || modifying && selected_share().is_none()>
+                <p class="alert alert-error" role="alert">"This resource share no longer exists or is being deleted."</p>
+            </Show>
+            <fieldset class="field" hidden=modifying>
                 <legend>"Sharing method"</legend>
                 <label class="radio">
                     <input type="radio" name="method" checked=move || method.get() == Method::New on:change=move |_| method.set(Method::New)/>
@@ -133,7 +169,7 @@ fn ShareForm(
             </Show>
 
             <Show when=move || method.get() == Method::Existing>
-                <label class="field">
+                <label class="field" hidden=modifying>
                     <span>"Select Resource Share"</span>
                     <select name="resource_share" on:change=move |ev| selected.set(event_target_value(&ev))>
                         {shares.get_value().into_iter().map(|s| {
@@ -142,8 +178,12 @@ fn ShareForm(
                         }).collect_view()}
                     </select>
                 </label>
-                {move || selected_share().map(|s| view! { <ExistingShareSummary share=s/> })}
-                <label class="checkbox">
+                {move || modifying.then(|| selected_share().map(|s| view! {
+                    <p class="field share-identity">"Resource Share: " <strong>{s.resource_share_name}</strong>
+                        " " <span class="subtle mono">{s.resource_share_id}</span></p>
+                }))}
+                {move || selected_share().map(|share| view! { <ExistingShareSummary share directory_objects=directory_objects.get_value()/> })}
+                <label class="checkbox" hidden=modifying>
                     <input type="checkbox" prop:checked=move || edit_principals.get() on:change=move |ev| edit_principals.set(event_target_checked(&ev))/>
                     "Edit Principals"
                 </label>
@@ -158,29 +198,31 @@ fn ShareForm(
             <div class="modal-footer">
                 <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
                 <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
-                    {move || if action.pending().get() { "Sharing…" } else { "OK" }}
+                    {move || match (action.pending().get(), modifying) {
+                        (true, true) => "Saving…",
+                        (true, false) => "Sharing…",
+                        (false, _) => "OK",
+                    }}
                 </button>
             </div>
         </form>
     }
 }
 
-/// The Shared Resource List and principals of the share picked in "Select from existing resource shares".
+/// The Shared Resource List and principals of the share picked in "Select from existing resource shares"
+/// (or being modified). Directory objects are named, not shown as raw `rd-`/`fd-` ids.
 #[component]
-fn ExistingShareSummary(share: ShareView) -> impl IntoView {
+fn ExistingShareSummary(share: ShareView, directory_objects: Vec<DirectoryObjectView>) -> impl IntoView {
     let principals = share
         .principals
         .iter()
         .map(|p| {
-            let state = match (p.status.as_str(), p.invitation_status.as_deref()) {
-                ("Disassociating", _) => "Revoking".to_owned(),
-                (_, Some(invitation)) => format!("Invitation {invitation}"),
-                _ => "Associated".to_owned(),
-            };
-            format!("{} ({})", p.principal_id, state)
+            let state = format::principal_state(p);
+            let who = directory_label(&directory_objects, &p.principal_id).unwrap_or_else(|| p.principal_id.clone());
+            format!("{who}: {state}")
         })
         .collect::<Vec<_>>()
-        .join(", ");
+        .join("; ");
     view! {
         <div class="field">
             <span class="field-label">"Shared Resource List"</span>

@@ -2,12 +2,13 @@
 //! (invited, accepted, rejected, expired, cancelled, revoking, or removal pending until a restore ends).
 
 use crate::api::types::ShareView;
-use crate::components::format;
+use crate::components::{empty_row::EmptyRow, format};
 use leptos::prelude::*;
 
 /// The resource share and each principal with its state, for one backup set.
 #[component]
 pub fn SharingRelationship(share: ShareView) -> impl IntoView {
+    let empty = share.principals.is_empty();
     view! {
         <div class="relationship">
             <p class="subtle">"Resource share " {share.resource_share_name.clone()} " (" {share.resource_share_id.clone()} "), scope: "
@@ -16,18 +17,10 @@ pub fn SharingRelationship(share: ShareView) -> impl IntoView {
                 <thead><tr><th>"Principal"</th><th>"Type"</th><th>"Status"</th></tr></thead>
                 <tbody>
                     {share.principals.into_iter().map(|p| {
-                        let state = match (p.status.as_str(), p.invitation_status.as_deref()) {
-                            ("Disassociating", _) if p.removal_pending_restore => "Removal pending until the restore ends",
-                            ("Disassociating", _) => "Revoking",
-                            (_, Some("Pending")) => "Invited",
-                            (_, Some("Accepted")) => "Accepted",
-                            (_, Some("Rejected")) => "Rejected",
-                            (_, Some("Expired")) => "Expired",
-                            (_, Some("Cancelled")) => "Cancelled",
-                            _ => "Associated",
-                        };
+                        let state = format::principal_state(&p);
                         view! { <tr><td class="mono">{p.principal_id}</td><td>{p.principal_type}</td><td>{state}</td></tr> }
                     }).collect_view()}
+                    {empty.then(|| view! { <EmptyRow columns=3 text="No principals: this share gives no account access."/> })}
                 </tbody>
             </table>
         </div>

@@ -63,8 +63,8 @@ pub enum ShareError {
     BackupSetNotActive { backup_set: String },
     #[error("Backup set {backup_set} has expired.")]
     BackupSetExpired { backup_set: String },
-    #[error("Backup set {backup_set} is locked while {reason}; sharing settings cannot be changed until it finishes.")]
-    BackupSetLocked { backup_set: String, reason: &'static str },
+    #[error("Backup set {backup_set} is locked while {reason}; {refused} until that finishes.")]
+    BackupSetLocked { backup_set: String, reason: &'static str, refused: &'static str },
     #[error("Cross-region backup sets (ids starting with rp-) cannot be shared; share the backup set in its source region.")]
     CrossRegionBackupSet,
     #[error("Principal {principal} is on the other site: sharing between aliyun.com and alibabacloud.com is not supported.")]
@@ -109,8 +109,6 @@ pub enum ShareError {
     CrossRegionRestore { region: String },
     #[error("Backup set {backup_set} was shared with your account: it is read-only, only its owner can change or delete it.")]
     SharedReadOnly { backup_set: String },
-    #[error("Backup set {backup_set} is already a level-2 backup.")]
-    NotLevelOne { backup_set: String },
     #[error("The cluster is already in the recycle bin.")]
     ClusterAlreadyReleased,
     #[error("{what}")]
@@ -127,6 +125,19 @@ pub enum ShareError {
     RestoreAlreadyRunning { backup_set: String },
     #[error("The owner has removed a principal from a share of backup set {backup_set}; the removal takes effect when the running restore ends, and no new restore can start until then.")]
     RemovalWaitsForRestore { backup_set: String },
+    #[error("{0}")]
+    LevelConversion(crate::domain::ConversionError),
+    #[error("You are not authorized to do this: {} system policies are required.", both(missing))]
+    MissingPolicies { missing: Vec<&'static str> },
+}
+
+/// "both the A and B" (or "the A, B and C"): the policies a refusal names, in a sentence.
+fn both(names: &[&str]) -> String {
+    match names {
+        [a, b] => format!("both the {a} and {b}"),
+        [init @ .., last] => format!("the {} and {last}", init.join(", ")),
+        [] => "the".to_owned(),
+    }
 }
 
 impl ShareError {
@@ -168,7 +179,6 @@ impl ShareError {
             AccessBeingRevoked { .. } => "OperationDenied.SharingRevoking",
             CrossRegionRestore { .. } => "OperationDenied.CrossRegionRestore",
             SharedReadOnly { .. } => "OperationDenied.SharedBackupReadOnly",
-            NotLevelOne { .. } => "OperationDenied.BackupLevel",
             ClusterAlreadyReleased => "OperationDenied.ClusterStatus",
             TicketNotNeeded { .. } => "Ticket.NotNeeded",
             TicketAlreadyOpen => "Ticket.AlreadyOpen",
@@ -177,13 +187,15 @@ impl ShareError {
             TicketNotFound => "EntityNotExists.Ticket",
             RestoreAlreadyRunning { .. } => "OperationDenied.RestoreAlreadyRunning",
             RemovalWaitsForRestore { .. } => "OperationDenied.RemovalPending",
+            LevelConversion(e) => e.code(),
+            MissingPolicies { .. } => "Forbidden.RAM",
         }
     }
 
     pub fn kind(&self) -> ErrorKind {
         use ShareError::*;
         match self {
-            BetaNotEnabled | MissingPolicy { .. } | ReShare { .. } | SharedReadOnly { .. } | NotOperator => ErrorKind::Forbidden,
+            BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | ReShare { .. } | SharedReadOnly { .. } | NotOperator => ErrorKind::Forbidden,
             BackupSetNotFound { .. } | ShareNotFound | TicketNotFound => ErrorKind::NotFound,
             NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) => ErrorKind::Invalid,
             _ => ErrorKind::Conflict,

@@ -22,6 +22,8 @@ pub enum IdError {
     BackupSet(String),
     #[error("{0:?} is not a valid cluster ID: cluster IDs start with pc- followed by letters and digits.")]
     Cluster(String),
+    #[error("{0}")]
+    Name(super::NameError),
 }
 
 impl IdError {
@@ -33,6 +35,7 @@ impl IdError {
             IdError::Principal(_) => "InvalidParameter.Targets",
             IdError::BackupSet(_) => "InvalidParameter.BackupSetId",
             IdError::Cluster(_) => "InvalidParameter.DBClusterId",
+            IdError::Name(e) => e.code(),
         }
     }
 }
@@ -163,8 +166,8 @@ pub struct ResourceShareName(String);
 
 impl ResourceShareName {
     pub fn parse(s: &str) -> Result<Self, IdError> {
-        // Surrounding spaces are a typing accident, not part of the name.
-        let s = s.trim();
+        // Invisible, control and bidi characters get the refusal every name gives them.
+        let s = super::check_visible_text(super::NameField::ResourceShareName, s).map_err(IdError::Name)?;
         let chars = s.chars().count();
         if chars == 0 {
             return Err(IdError::ShareNameMissing);
@@ -267,6 +270,14 @@ mod tests {
     fn spaces_slashes_and_quotes_are_rejected_in_a_name() {
         for bad in ["my share", "a/b", "x'; drop table", "<script>"] {
             assert_eq!(ResourceShareName::parse(bad).unwrap_err(), IdError::ShareNameCharacters, "{bad}");
+        }
+    }
+
+    #[test]
+    fn control_bidi_and_invisible_only_share_names_get_the_common_name_refusal() {
+        for bad in ["a\0b", "report\u{202E}gpj", "\u{200B}"] {
+            assert!(matches!(ResourceShareName::parse(bad), Err(IdError::Name(_))), "{bad:?}");
+            assert_eq!(ResourceShareName::parse(bad).unwrap_err().code(), "InvalidParameter.Name");
         }
     }
 

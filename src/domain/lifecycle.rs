@@ -1,7 +1,7 @@
 //! The life of a share after it is made: invitations answered or expiring, access being revoked on a
 //! schedule, and restores from a shared backup set. Each decision takes `now`; none reads a clock.
 
-use super::{Actor, BackupLock, BackupSetFacts, BackupStatus, Policy, ShareError};
+use super::{Actor, BackupLock, BackupSetFacts, BackupStatus, LockedOperation, Policy, ShareError};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -122,7 +122,7 @@ pub fn check_restore(
     // conversion holds the set on its own.
     match backup.lock {
         BackupLock::None | BackupLock::Restoring => Ok(()),
-        BackupLock::ConvertingLevel => backup.check_unlocked(),
+        BackupLock::ConvertingLevel => backup.check_unlocked_for(LockedOperation::Restore),
     }
 }
 
@@ -155,18 +155,7 @@ pub fn check_delete_backup(backup: &BackupSetFacts) -> Result<(), ShareError> {
     if backup.deleted {
         return Err(ShareError::BackupSetNotFound { backup_set: backup.id.to_string() });
     }
-    backup.check_unlocked()
-}
-
-/// Converting a level-1 backup set to level-2: only a successful, unlocked level-1 set.
-pub fn check_level_conversion(backup: &BackupSetFacts, level: &str) -> Result<(), ShareError> {
-    if backup.deleted || backup.status != BackupStatus::Success {
-        return Err(ShareError::BackupSetNotActive { backup_set: backup.id.to_string() });
-    }
-    if level != "Level-1" {
-        return Err(ShareError::NotLevelOne { backup_set: backup.id.to_string() });
-    }
-    backup.check_unlocked()
+    backup.check_unlocked_for(LockedOperation::Delete)
 }
 
 /// Releasing a cluster (to the recycle bin): not twice, and not while any of its backup sets is locked.
@@ -174,7 +163,7 @@ pub fn check_release_cluster(status: super::ClusterStatus, locks: &[(super::Back
     if status == super::ClusterStatus::Recycled {
         return Err(ShareError::ClusterAlreadyReleased);
     }
-    locks.iter().try_for_each(|(id, lock)| super::check_unlocked(id, *lock))
+    locks.iter().try_for_each(|(id, lock)| super::check_unlocked_for(id, *lock, LockedOperation::ReleaseCluster))
 }
 
 /// A restore job's progress, 0-100, from how long it has run: the simulated copy takes `duration`.
@@ -289,7 +278,9 @@ mod tests {
     #[test]
     fn a_set_being_converted_cannot_be_restored_from() {
         let b = BackupSetFacts { lock: BackupLock::ConvertingLevel, ..backup() };
-        assert_eq!(restore_with(&b, RestoreHolds::default()).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        let err = restore_with(&b, RestoreHolds::default()).unwrap_err();
+        assert_eq!(err.code(), "OperationDenied.BackupSetLocked");
+        assert!(err.to_string().contains("no new restore can start"), "{err}");
     }
 
     fn id() -> BackupSetId {
@@ -319,21 +310,19 @@ mod tests {
     #[test]
     fn a_locked_backup_set_cannot_be_deleted() {
         let b = BackupSetFacts { lock: BackupLock::Restoring, ..backup() };
-        assert_eq!(check_delete_backup(&b).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        let err = check_delete_backup(&b).unwrap_err();
+        assert_eq!(err.code(), "OperationDenied.BackupSetLocked");
+        assert!(err.to_string().contains("cannot be deleted"), "{err}");
         assert!(check_delete_backup(&backup()).is_ok());
-    }
-
-    #[test]
-    fn only_a_level_1_set_can_be_converted() {
-        assert!(check_level_conversion(&backup(), "Level-1").is_ok());
-        assert_eq!(check_level_conversion(&backup(), "Level-2").unwrap_err().code(), "OperationDenied.BackupLevel");
     }
 
     #[test]
     fn a_cluster_with_a_set_being_restored_from_cannot_be_released() {
         use crate::domain::ClusterStatus;
         let locks = [(BackupSetId::parse("42").unwrap(), BackupLock::Restoring)];
-        assert_eq!(check_release_cluster(ClusterStatus::Running, &locks).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        let err = check_release_cluster(ClusterStatus::Running, &locks).unwrap_err();
+        assert_eq!(err.code(), "OperationDenied.BackupSetLocked");
+        assert!(err.to_string().contains("cluster cannot be released"), "{err}");
         assert!(check_release_cluster(ClusterStatus::Running, &[]).is_ok());
         assert_eq!(check_release_cluster(ClusterStatus::Recycled, &[]).unwrap_err().code(), "OperationDenied.ClusterStatus");
     }

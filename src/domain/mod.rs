@@ -4,12 +4,14 @@
 //! pass `now` in, and write the outcome. That keeps every rule unit-testable without a database and lets
 //! the same code compile for the browser (where reading the system clock would panic).
 
+mod conversion;
 mod directory;
 mod error;
 mod governance;
 mod ids;
 mod lifecycle;
 mod password;
+mod names;
 mod permission;
 mod redirect;
 mod rules;
@@ -24,14 +26,16 @@ pub use governance::{check_ticket_decision, check_ticket_submission, TicketKind,
 pub use ids::{
     AccountId, BackupSetId, ClusterId, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
 };
-pub use lifecycle::{answer_invitation, check_delete_backup, check_level_conversion, check_release_cluster, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess};
+pub use lifecycle::{answer_invitation, check_delete_backup, check_release_cluster, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess};
 pub use lifecycle::{principal_change_timing, RemovalTiming, RestoreHolds};
 pub use permission::{Actor, Policy};
 pub use rules::{
-    check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, shareability, BackupLock,
+    check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, check_unlocked_for, shareability, BackupLock,
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
-    OwnerFacts, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
+    LockedOperation, OwnerFacts, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
 };
 pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use redirect::same_origin_path;
 pub use throttle::{Admission, Attempt, SignInThrottle, ThrottleRule, ThrottleTable, Throttled};
+pub use conversion::{check_level_conversion, BackupLevel, ConversionError};
+pub use names::{check_name_unused, check_visible_text, NameError, NameField};

@@ -62,15 +62,15 @@ impl Actor {
     /// Sharing, modifying or cancelling a share needs administrator permissions on both PolarDB and
     /// Resource Sharing. The refusal names every policy that is missing.
     pub fn may_change_sharing(&self) -> Result<(), ShareError> {
-        let missing: Vec<&str> = [Policy::PolardbFullAccess, Policy::ResourceCenterFullAccess]
+        let missing: Vec<&'static str> = [Policy::PolardbFullAccess, Policy::ResourceCenterFullAccess]
             .into_iter()
             .filter(|p| !self.holds(*p))
             .map(Policy::name)
             .collect();
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(ShareError::MissingPolicy { missing: missing.join(" and ") })
+        match missing.as_slice() {
+            [] => Ok(()),
+            [one] => Err(ShareError::MissingPolicy { missing: (*one).to_owned() }),
+            _ => Err(ShareError::MissingPolicies { missing }),
         }
     }
 }
@@ -111,7 +111,11 @@ mod tests {
         let user = ram_user(&[Policy::PolardbReadOnlyAccess]);
         assert!(user.may_view_polardb().is_ok());
         let err = user.may_change_sharing().unwrap_err();
-        assert!(err.to_string().contains("AliyunPolardbFullAccess and AliyunResourceCenterFullAccess"));
+        assert_eq!(err.code(), "Forbidden.RAM");
+        assert_eq!(
+            err.to_string(),
+            "You are not authorized to do this: both the AliyunPolardbFullAccess and AliyunResourceCenterFullAccess system policies are required."
+        );
     }
 
     #[test]

@@ -56,16 +56,53 @@ impl BackupSetFacts {
     pub fn check_unlocked(&self) -> Result<(), ShareError> {
         check_unlocked(&self.id, self.lock)
     }
+
+    /// The lock refusing `operation` on this backup set, if it is locked.
+    pub fn check_unlocked_for(&self, operation: LockedOperation) -> Result<(), ShareError> {
+        check_unlocked_for(&self.id, self.lock, operation)
+    }
+}
+
+/// What a lock on a backup set refuses. The refusal names it, so an owner who tried to delete a set is
+/// not told that "sharing settings" can't change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockedOperation {
+    /// Sharing the set, or changing the principals of a share that holds it.
+    ShareChange,
+    Delete,
+    LevelConversion,
+    /// A principal's restore from the set into a new cluster.
+    Restore,
+    /// Releasing the set's cluster.
+    ReleaseCluster,
+}
+
+impl LockedOperation {
+    /// The second half of the refusal: what can't be done until the lock is released.
+    fn refused(self) -> &'static str {
+        match self {
+            LockedOperation::ShareChange => "its sharing settings cannot be changed",
+            LockedOperation::Delete => "it cannot be deleted",
+            LockedOperation::LevelConversion => "it cannot be converted to level-2",
+            LockedOperation::Restore => "no new restore can start from it",
+            LockedOperation::ReleaseCluster => "its cluster cannot be released",
+        }
+    }
 }
 
 /// Refuses any change to the sharing of a locked backup set, saying what holds the lock.
 pub fn check_unlocked(id: &BackupSetId, lock: BackupLock) -> Result<(), ShareError> {
+    check_unlocked_for(id, lock, LockedOperation::ShareChange)
+}
+
+/// Refuses `operation` on a locked backup set, saying what holds the lock and what it refuses.
+pub fn check_unlocked_for(id: &BackupSetId, lock: BackupLock, operation: LockedOperation) -> Result<(), ShareError> {
     let reason = match lock {
         BackupLock::None => return Ok(()),
         BackupLock::Restoring => "data is being restored from it",
         BackupLock::ConvertingLevel => "it is being converted from a level-1 to a level-2 backup",
     };
-    Err(ShareError::BackupSetLocked { backup_set: id.to_string(), reason })
+    Err(ShareError::BackupSetLocked { backup_set: id.to_string(), reason, refused: operation.refused() })
 }
 
 /// Whether this backup set of this cluster can be shared at `now`, and if not, the first reason why.
@@ -367,6 +404,28 @@ mod tests {
         let err = shareability(&cluster(), &b, NOW).unwrap_err();
         assert_eq!(err.code(), "OperationDenied.BackupSetLocked");
         assert!(err.to_string().contains("restored"));
+    }
+
+    #[test]
+    fn a_locked_backup_set_refuses_a_share_change_by_name() {
+        let b = BackupSetFacts { lock: BackupLock::Restoring, ..backup() };
+        let err = shareability(&cluster(), &b, NOW).unwrap_err();
+        assert!(err.to_string().contains("sharing settings cannot be changed"), "{err}");
+    }
+
+    #[test]
+    fn each_locked_operation_is_named_in_its_refusal() {
+        let id = backup().id;
+        let said = |op| check_unlocked_for(&id, BackupLock::Restoring, op).unwrap_err().to_string();
+        assert!(said(LockedOperation::Delete).contains("cannot be deleted"));
+        assert!(said(LockedOperation::LevelConversion).contains("cannot be converted to level-2"));
+        assert!(said(LockedOperation::Restore).contains("no new restore can start"));
+        assert!(said(LockedOperation::ReleaseCluster).contains("cluster cannot be released"));
+        for op in [LockedOperation::Delete, LockedOperation::LevelConversion, LockedOperation::Restore, LockedOperation::ReleaseCluster] {
+            assert!(!said(op).contains("sharing settings"), "{op:?}: {}", said(op));
+            assert_eq!(check_unlocked_for(&id, BackupLock::Restoring, op).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        }
+        assert!(check_unlocked_for(&id, BackupLock::None, LockedOperation::Delete).is_ok());
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! Read-only; filterable by action and dates; exportable as CSV.
 
 use crate::api::{self, types::{AuditEventView, AUDITED_ACTIONS}};
-use crate::components::{error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -40,7 +40,6 @@ pub fn AuditPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match events.await {
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No events match."</p> }.into_any(),
                     Ok(list) => view! { <AuditTable events=list/> }.into_any(),
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                 }
@@ -51,27 +50,31 @@ pub fn AuditPage() -> impl IntoView {
 
 #[component]
 fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
+    let empty = events.is_empty();
     view! {
         <table class="data-table" aria-label="Audit events">
-            <thead><tr><th>"Time"</th><th>"Identity"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th><th>"Source IP"</th><th>"Request ID"</th></tr></thead>
+            <thead><tr><th>"Time"</th><th>"Identity"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th><th>"Source IP / Request ID"</th></tr></thead>
             <tbody>
                 {events.into_iter().map(|e| {
                     let ok = e.outcome == "Success";
                     view! {
                         <tr>
                             <td><LocalTime iso=e.occurred_at/></td>
-                            <td>{e.identity}</td>
-                            <td>{e.action}</td>
-                            <td class="mono">{e.target}</td>
+                            <td><div class="free-text">{e.identity}</div></td>
+                            <td class="nowrap">{e.action}</td>
+                            <td><div class="mono free-text">{e.target}</div></td>
                             <td>
                                 <span class=if ok { "status status-success" } else { "status status-failed" }>{e.outcome}</span>
                                 {(!e.detail.is_empty()).then(|| view! { <div class="reason">{e.detail}</div> })}
                             </td>
-                            <td class="mono">{e.source_ip}</td>
-                            <td class="mono">{e.request_id}</td>
+                            <td>
+                                <span class="mono">{e.source_ip}</span>
+                                <div class="subtle mono free-text">{e.request_id}</div>
+                            </td>
                         </tr>
                     }
                 }).collect_view()}
+                {empty.then(|| view! { <EmptyRow columns=6 text="No events match these filters."/> })}
             </tbody>
         </table>
     }

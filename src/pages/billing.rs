@@ -2,13 +2,9 @@
 //! owners pay for backup storage.
 
 use crate::api;
-use crate::components::{error_alert::ErrorAlert, format, local_time::LocalTime};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, format::money, local_time::LocalTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-fn money(cents: i64) -> String {
-    format!("¥{}.{:02}", cents / 100, cents % 100)
-}
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
@@ -20,7 +16,9 @@ pub fn BillingPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match billing.await {
-                    Ok(b) => view! {
+                    Ok(b) => {
+                        let empty = b.charges.is_empty();
+                        view! {
                         <dl class="facts">
                             <div><dt>"Backup storage"</dt><dd>{format::size(b.backup_storage_bytes)}</dd></div>
                             <div><dt>"Storage cost (beyond 100 GB free)"</dt><dd>{money(b.backup_storage_cents_per_month)} " per month"</dd></div>
@@ -31,9 +29,11 @@ pub fn BillingPage() -> impl IntoView {
                                 {b.charges.into_iter().map(|c| view! {
                                     <tr><td><LocalTime iso=c.created_at/></td><td>{c.item}</td><td class="nowrap">{money(c.amount_cents)}</td></tr>
                                 }).collect_view()}
+                                {empty.then(|| view! { <EmptyRow columns=3 text="No charges yet."/> })}
                             </tbody>
                         </table>
-                    }.into_any(),
+                        }.into_any()
+                    }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                 }
             })}

@@ -2,7 +2,10 @@
 //! Share Backups action that opens the Share dialog.
 
 use crate::api::{self, types::{BackupSetPage, BackupSetView, ShareOutcome}};
-use crate::components::{error_alert::ErrorAlert, format, local_time::LocalTime, share_dialog::ShareDialog};
+use crate::components::{
+    confirm::confirmed, empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime,
+    share_dialog::{outcome_summary, ShareDialog},
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,14 +28,7 @@ pub fn ClusterPage() -> impl IntoView {
     let notice = RwSignal::new(None::<String>);
     let on_shared = Callback::new(move |outcome: ShareOutcome| {
         sharing.set(None);
-        let mut text = format!("Shared through {} ({}).", outcome.resource_share_name, outcome.resource_share_id);
-        if !outcome.invited.is_empty() {
-            text.push_str(&format!(" Invitations sent to {}.", outcome.invited.join(", ")));
-        }
-        if outcome.removal_waits_for_restore {
-            text.push_str(&format!(" Removal of {} pending until the restore ends.", outcome.revoking.join(", ")));
-        }
-        notice.set(Some(text));
+        notice.set(Some(outcome_summary(&outcome)));
         refresh.update(|n| *n += 1);
     });
 
@@ -96,17 +92,6 @@ impl OwnerActions {
     }
 }
 
-/// Asks the browser for confirmation; on the server (no JS) there is nothing to ask.
-fn confirmed(question: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    return leptos::prelude::window().confirm_with_message(question).unwrap_or(false);
-    #[cfg(not(feature = "hydrate"))]
-    {
-        let _ = question;
-        false
-    }
-}
-
 #[component]
 fn ClusterHeader(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
     let c = data.cluster;
@@ -143,6 +128,7 @@ fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>, action
     let pages = (data.total + data.page_size - 1) / data.page_size;
     let cluster_id = data.cluster.cluster_id.clone();
     let account_block = data.sharing_blocked.clone();
+    let empty = data.items.is_empty();
     let rows = data
         .items
         .into_iter()
@@ -175,7 +161,10 @@ fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>, action
                         <th>"Actions"</th>
                     </tr>
                 </thead>
-                <tbody>{rows}</tbody>
+                <tbody>
+                    {rows}
+                    {empty.then(|| view! { <EmptyRow columns=10 text="This cluster has no backup sets yet."/> })}
+                </tbody>
             </table>
         </div>
         <div class="pager">
@@ -194,7 +183,6 @@ fn BackupRow(
     actions: OwnerActions,
 ) -> impl IntoView {
     let (delete_id, convert_id) = (backup.backup_set_id.clone(), backup.backup_set_id.clone());
-    let can_convert = backup.level == "Level-1" && backup.lock_state == "None" && backup.status == "Success";
     let delete = move |_| {
         if confirmed(&format!("Delete backup set {delete_id}? Principals it is shared with lose it after the scheduled revocation.")) {
             actions.delete.dispatch(api::DeleteBackupSet { backup_set_id: delete_id.clone() });
@@ -210,6 +198,8 @@ fn BackupRow(
     let status_class = format!("status status-{}", backup.status.to_lowercase());
     let lock = format::lock(&backup.lock_state);
     let is_sharing = backup.is_sharing();
+    let level_one = backup.level == "Level-1";
+    let convert_blocked = backup.convert_blocked;
     view! {
         <tr data-backup-set=backup.backup_set_id.clone()>
             <td class="mono">{backup.backup_set_id.clone()}</td>
@@ -239,7 +229,13 @@ fn BackupRow(
                     }.into_any(),
                 }}
                 <div class="row-actions">
-                    {can_convert.then(|| view! { <button class="link-button" on:click=convert>"Convert to Level-2"</button> })}
+                    // A level-2 set has nothing to convert; any other refusal is the server's, as hover text.
+                    {level_one.then(|| match convert_blocked {
+                        None => view! { <button class="link-button" on:click=convert>"Convert to Level-2"</button> }.into_any(),
+                        Some(reason) => view! {
+                            <button class="link-button" disabled title=reason.message data-code=reason.code>"Convert to Level-2"</button>
+                        }.into_any(),
+                    })}
                     <button class="link-button" on:click=delete>"Delete"</button>
                 </div>
             </td>

@@ -1,7 +1,7 @@
 //! Clusters: the signed-in account's clusters in the chosen region.
 
 use crate::api::{self, types::ClusterView};
-use crate::components::{error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -38,11 +38,11 @@ pub fn ClustersPage() -> impl IntoView {
                                             <th>"Created"</th>
                                         </tr>
                                     </thead>
-                                    <tbody>{rows}</tbody>
+                                    <tbody>
+                                        {rows}
+                                        {empty.then(|| view! { <EmptyRow columns=7 text="No clusters in this region."/> })}
+                                    </tbody>
                                 </table>
-                                <Show when=move || empty>
-                                    <p class="empty">"No clusters in this region."</p>
-                                </Show>
                             }.into_any()
                         }
                         Err(error) => view! { <ErrorAlert error/> }.into_any(),

@@ -4,7 +4,7 @@
 //! Accept and Reject, and once a member its directory and a Leave button.
 
 use crate::api::{self, types::{DirectoryInvitationView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
-use crate::components::{error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{confirm::confirmed, empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -15,6 +15,8 @@ struct DirectoryActions {
     moved: ServerAction<api::MoveMember>,
     remove: ServerAction<api::RemoveMember>,
     cancel: ServerAction<api::CancelDirectoryInvitation>,
+    /// What the last confirmed move asked for ("Moved Lumen QA to Root / Partners."), said once it succeeds.
+    moved_note: RwSignal<Option<String>>,
 }
 
 /// "Root / Analytics": a folder's path, for pickers.
@@ -113,9 +115,9 @@ fn MemberDirectory(
                         </tr>
                     }
                 }).collect_view()}
+                {empty.then(|| view! { <EmptyRow columns=7 text="No invitations to join a resource directory."/> })}
             </tbody>
         </table>
-        <Show when=move || empty><p class="empty">"No invitations to join a resource directory."</p></Show>
     }
 }
 
@@ -163,6 +165,7 @@ fn ManagedDirectoryPage() -> impl IntoView {
         moved: ServerAction::new(),
         remove: ServerAction::new(),
         cancel: ServerAction::new(),
+        moved_note: RwSignal::new(None),
     };
     let data = Resource::new(
         move || {
@@ -192,9 +195,16 @@ fn ManagedDirectoryPage() -> impl IntoView {
                 "). It joins the directory when it accepts in its own console."</p>
         })
     };
+    let moved = move || {
+        matches!(actions.moved.value().get(), Some(Ok(())))
+            .then(|| actions.moved_note.get())
+            .flatten()
+            .map(|text| view! { <p class="notice" role="status">{text}</p> })
+    };
     view! {
         {error}
         {invited}
+        {moved}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
@@ -239,13 +249,28 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
                 {d.members.into_iter().map(|m| {
                     let (id_move, id_remove) = (m.account_id.clone(), m.account_id.clone());
                     let options = folders.with_value(|f| folder_options(f, &m.folder_id));
+                    let (current, name) = (m.folder_id.clone(), m.display_name.clone());
+                    let select = NodeRef::<leptos::html::Select>::new();
+                    // A move changes what the member can use (a share to a folder follows whoever is in it),
+                    // so it is asked for, and a cancelled one puts the picker back.
+                    let on_change = move |ev| {
+                        let folder = event_target_value(&ev);
+                        let path = folders.with_value(|f| folder_path(f, &folder));
+                        let question = format!(
+                            "Move {name} ({id_move}) to {path}? It gains the shares that target that folder at once, and loses those of its current folder after the scheduled revocation."
+                        );
+                        if confirmed(&question) {
+                            actions.moved_note.set(Some(format!("Moved {name} ({id_move}) to {path}.")));
+                            actions.moved.dispatch(api::MoveMember { account_id: id_move.clone(), folder_id: folder });
+                        } else if let Some(select) = select.get_untracked() {
+                            select.set_value(&current);
+                        }
+                    };
                     view! {
                         <tr data-member=m.account_id.clone()>
-                            <td>{m.display_name} <div class="subtle mono">{m.account_id.clone()}</div></td>
+                            <td>{m.display_name.clone()} <div class="subtle mono">{m.account_id.clone()}</div></td>
                             <td>
-                                <select aria-label=format!("Folder of {}", m.account_id) on:change=move |ev| {
-                                    actions.moved.dispatch(api::MoveMember { account_id: id_move.clone(), folder_id: event_target_value(&ev) });
-                                }>{options}</select>
+                                <select node_ref=select aria-label=format!("Folder of {}", m.account_id) on:change=on_change>{options}</select>
                             </td>
                             <td>
                                 {if m.is_management {
@@ -289,8 +314,8 @@ fn SentInvitations(invitations: Vec<DirectoryInvitationView>, cancel: ServerActi
                         </tr>
                     }
                 }).collect_view()}
+                {empty.then(|| view! { <EmptyRow columns=6 text="No invitations sent."/> })}
             </tbody>
         </table>
-        <Show when=move || empty><p class="empty">"No invitations sent."</p></Show>
     }
 }

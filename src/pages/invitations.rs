@@ -2,7 +2,7 @@
 //! Accept and Reject.
 
 use crate::api::{self, types::InvitationView};
-use crate::components::{error_alert::ErrorAlert, local_time::LocalTime, region_select::RegionSelect};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, region_select::RegionSelect};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -35,9 +35,9 @@ pub fn InvitationsPage() -> impl IntoView {
                                 </tr></thead>
                                 <tbody>
                                     {list.invitations.into_iter().map(|i| view! { <InvitationRow invitation=i answer/> }).collect_view()}
+                                    {empty.then(|| view! { <EmptyRow columns=7 text="No invitations in this region."/> })}
                                 </tbody>
                             </table>
-                            <Show when=move || empty><p class="empty">"No invitations in this region."</p></Show>
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
@@ -61,9 +61,9 @@ fn InvitationRow(invitation: InvitationView, answer: ServerAction<api::AnswerInv
     };
     view! {
         <tr data-invitation=invitation.invitation_id.clone()>
-            <td>{invitation.resource_share_name} <div class="subtle mono">{invitation.resource_share_id}</div></td>
+            <td><div class="free-text">{invitation.resource_share_name}</div> <div class="subtle mono">{invitation.resource_share_id}</div></td>
             <td class="mono">{invitation.sender_account_id}</td>
-            <td class="mono">{invitation.resources.join(", ")}</td>
+            <td><div class="mono free-text">{invitation.resources.join(", ")}</div></td>
             <td><LocalTime iso=invitation.created_at/></td>
             <td><LocalTime iso=invitation.expires_at/></td>
             <td><span class=status_class>{shown_status}</span></td>

@@ -2,7 +2,7 @@
 //! policies, and deletes users. Changes apply on the user's next request.
 
 use crate::api::{self, types::{RamUserView, SYSTEM_POLICIES}};
-use crate::components::{error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -69,14 +69,20 @@ pub fn RamUsersPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
-                    Ok(list) => view! {
+                    Ok(list) => {
+                        let empty = list.is_empty();
+                        view! {
                         <table class="data-table" aria-label="RAM users">
                             <thead><tr><th>"User"</th><th>"Created"</th>
                                 {SYSTEM_POLICIES.iter().map(|p| view! { <th class="policy-col" title=*p>{policy_label(p)}</th> }).collect_view()}
                                 <th>"Password"</th><th>"Actions"</th></tr></thead>
-                            <tbody>{list.into_iter().map(|u| view! { <RamUserRow user=u actions/> }).collect_view()}</tbody>
+                            <tbody>
+                                {list.into_iter().map(|u| view! { <RamUserRow user=u actions/> }).collect_view()}
+                                {empty.then(|| view! { <EmptyRow columns=SYSTEM_POLICIES.len() + 4 text="No RAM users yet."/> })}
+                            </tbody>
                         </table>
-                    }.into_any(),
+                        }.into_any()
+                    }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                 }
             })}
@@ -105,7 +111,7 @@ fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
     let (login_pw, login_del) = (login.clone(), login.clone());
     view! {
         <tr data-user=login.clone()>
-            <td class="mono">{login.clone()}</td>
+            <td><div class="mono free-text">{login.clone()}</div></td>
             <td><LocalTime iso=user.created_at/></td>
             {policy_cells}
             <td>

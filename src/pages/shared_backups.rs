@@ -3,8 +3,8 @@
 
 use crate::api::{self, types::*};
 use crate::components::{
-    error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect, restore_dialog::RestoreDialog,
-    share_dialog::ShareDialog,
+    empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect,
+    restore_dialog::RestoreDialog, share_dialog::{outcome_summary, ShareDialog},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -31,11 +31,25 @@ struct MyShareRow {
     share: ShareView,
 }
 
+/// A principal counts on My Shares while it has (or is invited to) access, and while its access is
+/// being revoked: the owner sees the removal until the scheduled revocation has run.
+fn listed(p: &PrincipalView) -> bool {
+    matches!(p.status.as_str(), "Associated" | "Disassociating")
+}
+
+/// Which share of which backup set the Share Backup dialog is modifying.
+#[derive(Clone)]
+struct Editing {
+    backup_set_id: String,
+    resource_share_id: String,
+}
+
 #[component]
 fn MySharesTab() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let shares = Resource::new(move || refresh.get(), |_| api::list_my_shares());
-    let editing = RwSignal::new(None::<String>);
+    let editing = RwSignal::new(None::<Editing>);
+    let notice = RwSignal::new(None::<String>);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading your shares…"</p> }>
             {move || Suspend::new(async move {
@@ -47,7 +61,7 @@ fn MySharesTab() -> impl IntoView {
                 // whose removal waits for a restore is still shared until then.
                 let rows: Vec<MyShareRow> = shares
                     .iter()
-                    .filter(|s| s.principals.iter().any(|p| p.status == "Associated" || p.removal_pending_restore))
+                    .filter(|s| s.principals.iter().any(listed))
                     .flat_map(|s| s.resources.iter().map(move |r| MyShareRow { backup: r.clone(), share: s.clone() }))
                     .collect();
                 let empty = rows.is_empty();
@@ -59,38 +73,52 @@ fn MySharesTab() -> impl IntoView {
                         </tr></thead>
                         <tbody>
                             {rows.into_iter().map(|row| {
-                                let backup_id = row.backup.backup_set_id.clone();
-                                let active = row.share.principals.iter().filter(|p| p.status == "Associated").count();
-                                let pending: Vec<String> =
-                                    row.share.principals.iter().filter(|p| p.removal_pending_restore).map(|p| p.principal_id.clone()).collect();
+                                let target = Editing {
+                                    backup_set_id: row.backup.backup_set_id.clone(),
+                                    resource_share_id: row.share.resource_share_id.clone(),
+                                };
+                                let principals = row.share.principals.iter().filter(|p| listed(p)).map(|p| {
+                                    let state = format::principal_state(p);
+                                    view! {
+                                        <li data-principal=p.principal_id.clone() class:revoking=p.status == "Disassociating">
+                                            <span class="mono">{p.principal_id.clone()}</span> " · " {state}
+                                        </li>
+                                    }
+                                }).collect_view();
                                 view! {
-                                    <tr data-backup-set=row.backup.backup_set_id.clone()>
+                                    <tr data-backup-set=row.backup.backup_set_id.clone() data-share=row.share.resource_share_id.clone()>
                                         <td class="mono">{row.backup.backup_set_id.clone()}</td>
                                         <td><a href=format!("/clusters/{}", row.backup.cluster_id)>{row.backup.cluster_id.clone()}</a></td>
                                         <td>{row.backup.region_id.clone()}</td>
-                                        <td>{row.share.resource_share_name.clone()} <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
-                                        <td>{active}
-                                            {(!pending.is_empty()).then(|| view! {
-                                                <div class="removal-pending">{pending.join(", ")} ": removal pending until the restore ends"</div>
-                                            })}
-                                        </td>
+                                        <td><div class="free-text">{row.share.resource_share_name.clone()}</div> <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
+                                        <td><ul class="plain-list" aria-label="Principals">{principals}</ul></td>
                                         <td class="actions">
                                             <a href=format!("/resource-sharing/relationships/{}", row.backup.backup_set_id)>"Manage Sharing Relationship"</a>
                                             " "
-                                            <button class="link-button" on:click=move |_| editing.set(Some(backup_id.clone()))>"Share Backup"</button>
+                                            <button class="link-button" on:click=move |_| editing.set(Some(target.clone()))>"Share Backup"</button>
                                         </td>
                                     </tr>
                                 }
                             }).collect_view()}
+                            {empty.then(|| view! { <EmptyRow columns=6 text="You are not sharing any backup set with a principal yet."/> })}
                         </tbody>
                     </table>
-                    <Show when=move || empty><p class="empty">"You are not sharing any backup set with a principal."</p></Show>
                 }.into_any()
             })}
         </Transition>
-        {move || editing.get().map(|backup_set_id| view! {
-            <ShareDialog backup_set_id on_close=Callback::new(move |_| editing.set(None))
-                on_shared=Callback::new(move |_| { editing.set(None); refresh.update(|n| *n += 1); })/>
+        {move || notice.get().map(|text| view! {
+            <div class="toast" role="status">
+                <span>{text}</span>
+                <button class="button button-ghost" on:click=move |_| notice.set(None)>"Dismiss"</button>
+            </div>
+        })}
+        {move || editing.get().map(|Editing { backup_set_id, resource_share_id }| view! {
+            <ShareDialog backup_set_id resource_share_id on_close=Callback::new(move |_| editing.set(None))
+                on_shared=Callback::new(move |outcome: ShareOutcome| {
+                    editing.set(None);
+                    notice.set(Some(outcome_summary(&outcome)));
+                    refresh.update(|n| *n += 1);
+                })/>
         })}
     }
 }
@@ -133,9 +161,9 @@ fn SharedWithMeTab() -> impl IntoView {
                                 </tr></thead>
                                 <tbody>
                                     {list.backups.into_iter().map(|b| view! { <IncomingRow backup=b restoring/> }).collect_view()}
+                                    {empty.then(|| view! { <EmptyRow columns=9 text="No backup sets are shared with you in this region."/> })}
                                 </tbody>
                             </table>
-                            <Show when=move || empty><p class="empty">"No backup sets are shared with you in this region."</p></Show>
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
@@ -203,7 +231,7 @@ fn RestoreJobs(jobs: Vec<RestoreJobView>) -> impl IntoView {
                     let status = match j.status.as_str() { "Running" => "Creating", "Succeeded" => "Running", _ => "Failed" };
                     view! {
                         <tr data-restore-job=j.restore_job_id.clone()>
-                            <td><a href=format!("/clusters/{}", j.cluster_id)>{j.cluster_name}</a> <div class="subtle mono">{j.cluster_id.clone()}</div></td>
+                            <td><div class="free-text"><a href=format!("/clusters/{}", j.cluster_id)>{j.cluster_name}</a></div> <div class="subtle mono">{j.cluster_id.clone()}</div></td>
                             <td class="mono">{j.backup_set_id}</td>
                             <td><LocalTime iso=j.started_at/></td>
                             <td>

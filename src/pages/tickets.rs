@@ -3,7 +3,7 @@
 
 use crate::api::{self, types::TicketView};
 use crate::api::types::Viewer;
-use crate::components::{error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -54,14 +54,19 @@ pub fn TicketsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading tickets…"</p> }>
             {move || Suspend::new(async move {
                 match tickets.await {
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No tickets."</p> }.into_any(),
-                    Ok(list) => view! {
-                        <table class="data-table" aria-label="Tickets">
-                            <thead><tr><th>"Ticket"</th><th>"Account"</th><th>"Request"</th><th>"Message"</th><th>"Submitted"</th><th>"Status"</th>
-                                {operator.then(|| view! { <th>"Actions"</th> })}</tr></thead>
-                            <tbody>{list.into_iter().map(|t| view! { <TicketRow ticket=t operator decide/> }).collect_view()}</tbody>
-                        </table>
-                    }.into_any(),
+                    Ok(list) => {
+                        let empty = list.is_empty();
+                        view! {
+                            <table class="data-table" aria-label="Tickets">
+                                <thead><tr><th>"Ticket"</th><th>"Account"</th><th>"Request"</th><th>"Message"</th><th>"Submitted"</th><th>"Status"</th>
+                                    {operator.then(|| view! { <th>"Actions"</th> })}</tr></thead>
+                                <tbody>
+                                    {list.into_iter().map(|t| view! { <TicketRow ticket=t operator decide/> }).collect_view()}
+                                    {empty.then(|| view! { <EmptyRow columns=if operator { 7 } else { 6 } text="No tickets yet."/> })}
+                                </tbody>
+                            </table>
+                        }.into_any()
+                    }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                 }
             })}
@@ -85,7 +90,7 @@ fn TicketRow(ticket: TicketView, operator: bool, decide: ServerAction<api::Decid
             <td class="mono">{ticket.ticket_id.clone()}</td>
             <td>{ticket.account_name} <div class="subtle mono">{ticket.account_id}</div></td>
             <td>{kind_label(&ticket.kind)}</td>
-            <td>{ticket.message}</td>
+            <td><div class="free-text">{ticket.message}</div></td>
             <td><LocalTime iso=ticket.created_at/></td>
             <td><span class=status_class>{ticket.status}</span></td>
             {operator.then(|| view! {

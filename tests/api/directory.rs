@@ -54,11 +54,6 @@ async fn is_member(app: &TestApp, account: &str) -> bool {
     app.count(&format!("select count(*) from rd_member where account_id = '{account}'")).await == 1
 }
 
-fn restore_request(backup: &str) -> Value {
-    json!({ "request": { "backup_set_id": backup, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium",
-                          "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } })
-}
-
 #[tokio::test]
 async fn adding_an_account_sends_an_invitation_not_membership() {
     let app = TestApp::new().await;

@@ -187,3 +187,17 @@ pub fn new_share(name: &str, scope: &str, principals: &[&str]) -> Value {
 pub fn existing_share(id: &str, principals: Option<&[&str]>) -> Value {
     serde_json::json!({ "Existing": { "resource_share_id": id, "principals": principals } })
 }
+
+/// The owner shares the first shareable set with `principal`; returns (backup set, share id).
+pub async fn shared_with(app: &TestApp, principal: &str, scope: &str) -> (String, String) {
+    let cookie = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&cookie, &backup, new_share("partnership", scope, &[principal])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    (backup, r.json["resource_share_id"].as_str().unwrap().to_owned())
+}
+
+pub fn restore_request(backup: &str) -> serde_json::Value {
+    serde_json::json!({ "request": { "backup_set_id": backup, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium",
+                          "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } })
+}

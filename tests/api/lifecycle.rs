@@ -5,15 +5,6 @@ use http::StatusCode;
 use serde_json::json;
 use time::Duration;
 
-/// The owner shares the first shareable set with `principal`; returns (backup set, share id).
-async fn shared_with(app: &TestApp, principal: &str, scope: &str) -> (String, String) {
-    let cookie = app.sign_in("owner").await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let r = app.share(&cookie, &backup, new_share("partnership", scope, &[principal])).await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    (backup, r.json["resource_share_id"].as_str().unwrap().to_owned())
-}
-
 async fn invitation_id(app: &TestApp, cookie: &str) -> String {
     let list = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
     list.json["invitations"][0]["invitation_id"].as_str().expect("an invitation").to_owned()
@@ -23,11 +14,6 @@ async fn incoming(app: &TestApp, cookie: &str) -> Vec<serde_json::Value> {
     let r = app.form(Some(cookie), "list_shared_with_me", "region_id=cn-hangzhou").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     r.json["backups"].as_array().unwrap().clone()
-}
-
-fn restore_request(backup: &str) -> serde_json::Value {
-    json!({ "request": { "backup_set_id": backup, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium",
-                          "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } })
 }
 
 #[tokio::test]

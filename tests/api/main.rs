@@ -3,6 +3,7 @@
 mod access;
 mod auth;
 mod concurrency;
+mod console;
 mod directory;
 mod helpers;
 mod governance;

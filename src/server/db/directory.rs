@@ -265,3 +265,11 @@ pub async fn revoke_account_principals(tx: &mut Tx, account: &str, revoke_at: &s
     .await?
     .rows_affected())
 }
+/// The names of the folders directly under `parent`: a new folder's name must not repeat one of them.
+pub async fn child_folder_names(tx: &mut Tx, directory: &str, parent: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("select folder_name from rd_folder where directory_id = ? and parent_folder_id = ?")
+        .bind(directory)
+        .bind(parent)
+        .fetch_all(&mut **tx)
+        .await
+}

@@ -2,7 +2,7 @@
 
 use super::facts;
 use crate::api::types::*;
-use crate::domain::{check_may_manage_shares, shareability, ClusterId, Policy};
+use crate::domain::{check_level_conversion, check_may_manage_shares, shareability, ClusterId, Policy};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{accounts, clusters, shares};
@@ -98,7 +98,9 @@ pub async fn cluster_backups(
     let (rows, total) = (loaded.items, loaded.total);
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        let share_blocked = shareability(&cluster_facts, &facts::backup_set(&row).map_err(internal)?, now)
+        let backup_facts = facts::backup_set(&row).map_err(internal)?;
+        let share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
+        let convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, facts::level(&row.level).map_err(internal)?, now)
             .err()
             .map(AppError::from);
         items.push(BackupSetView {
@@ -114,6 +116,7 @@ pub async fn cluster_backups(
             lock_state: row.lock_state,
             principal_count: row.principal_count,
             share_blocked,
+            convert_blocked,
         });
     }
     Ok(BackupSetPage {

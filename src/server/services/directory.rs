@@ -6,7 +6,8 @@
 use crate::api::types::{DirectoryInvitationView, DirectoryView, FolderView, MemberView, MembershipView, MyDirectoryView};
 use crate::domain::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
-    AccountId, DirectoryError, InvitationStatus, Invitee, ManagedDirectory, Membership, Site, DIRECTORY_INVITATION_VALIDITY,
+    check_name_unused, check_visible_text, AccountId, DirectoryError, InvitationStatus, Invitee, ManagedDirectory, Membership,
+    NameField, Site, DIRECTORY_INVITATION_VALIDITY,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -64,14 +65,16 @@ pub async fn view(state: &AppState, who: &Identity) -> Result<DirectoryView, App
 pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent: &str) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let dir = managed.directory_id;
-    let name = name.trim();
-    if !(1..=64).contains(&name.chars().count()) || name.chars().any(|c| c.is_control() || matches!(c, '<' | '>' | '/' | '\\')) {
+    let name = check_visible_text(NameField::FolderName, name)?;
+    if !(1..=64).contains(&name.chars().count()) || name.chars().any(|c| matches!(c, '<' | '>' | '/' | '\\')) {
         return Err(AppError::invalid("InvalidParameter.FolderName", "A folder name has 1-64 characters and no < > / or \\."));
     }
     let mut tx = state.begin_write().await.map_err(internal)?;
     if !directory::folder_in(&mut tx, &dir, parent).await.map_err(internal)? {
         return Err(folder_not_found());
     }
+    let siblings = directory::child_folder_names(&mut tx, &dir, parent).await.map_err(internal)?;
+    check_name_unused(NameField::FolderName, name, siblings.iter().map(String::as_str), "in this parent folder")?;
     let id = ids::hex_id("fd", 10);
     directory::insert_folder(&mut tx, &dir, &id, parent, name).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;

@@ -1,7 +1,7 @@
 //! Turning stored rows into the facts the domain rules decide on.
 
 use crate::domain::{
-    AccountId, BackupLock, BackupSetFacts, BackupSetId, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
+    AccountId, BackupLevel, BackupLock, BackupSetFacts, BackupSetId, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
     OwnerFacts, Site,
 };
 use crate::server::db::{self, accounts::AccountRow, clusters::BackupSetRow, clusters::ClusterRow};
@@ -48,4 +48,8 @@ pub fn backup_set_from(id: &str, status: &str, expires_at: &str, lock_state: &st
 
 pub fn lock(raw: &str) -> anyhow::Result<BackupLock> {
     stored(BackupLock::parse(raw), "lock state", raw)
+}
+
+pub fn level(raw: &str) -> anyhow::Result<BackupLevel> {
+    stored(BackupLevel::parse(raw), "backup level", raw)
 }

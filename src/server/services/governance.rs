@@ -2,7 +2,7 @@
 //! the audit trail.
 
 use crate::api::types::*;
-use crate::domain::{check_ticket_decision, check_ticket_submission, ShareError, TicketKind, RAISED_SHARE_QUOTA};
+use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, NameField, ShareError, TicketKind, RAISED_SHARE_QUOTA};
 use crate::error::AppError;
 use crate::server::auth::{Identity, IdentityKind};
 use crate::server::db::{self, governance, shares};
@@ -41,7 +41,7 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
         return Err(AppError::new(crate::domain::ErrorKind::Forbidden, "Forbidden.RAM", "Only the account itself (root) can submit tickets."));
     }
     let kind = TicketKind::parse(kind).ok_or_else(|| AppError::invalid("InvalidParameter.TicketKind", "Choose what the ticket asks for."))?;
-    let message = message.trim();
+    let message = check_visible_text(NameField::TicketMessage, message)?;
     if message.chars().count() > MAX_TICKET_MESSAGE {
         return Err(AppError::invalid("InvalidParameter.Message.Length", "The message can be at most 1,000 characters."));
     }

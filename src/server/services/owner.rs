@@ -49,7 +49,13 @@ pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str
     let now = state.clock.now();
     let mut tx = state.begin_write().await.map_err(internal)?;
     let row = own_backup_set(&mut tx, who, &id).await?;
-    check_level_conversion(&facts::backup_set(&row).map_err(internal)?, &row.level)?;
+    let cluster = clusters::cluster(&mut *tx, &row.cluster_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
+    check_level_conversion(
+        &facts::cluster(&cluster).map_err(internal)?,
+        &facts::backup_set(&row).map_err(internal)?,
+        facts::level(&row.level).map_err(internal)?,
+        now,
+    )?;
     clusters::start_level_conversion(&mut tx, id.as_str(), &db::ts(now + LEVEL_CONVERSION)).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
     Ok(())

@@ -4,8 +4,8 @@
 use super::{console, facts};
 use crate::api::types::*;
 use crate::domain::{
-    answer_invitation, check_restore, restore_progress, Answer, BackupSetId, InvitationStatus, Policy, PrincipalAccess,
-    RestoreHolds, ShareError,
+    answer_invitation, check_restore, check_visible_text, restore_progress, Answer, BackupSetId, InvitationStatus, NameField,
+    Policy, PrincipalAccess, RestoreHolds, ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -114,6 +114,7 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
 
 /// New cluster names: 2-64 characters, starting with a letter or Chinese character.
 fn check_cluster_name(name: &str) -> Result<(), AppError> {
+    check_visible_text(NameField::ClusterName, name)?;
     let n = name.chars().count();
     let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || ('\u{4E00}'..='\u{9FFF}').contains(&c));
     let rest_ok = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') || ('\u{4E00}'..='\u{9FFF}').contains(&c));

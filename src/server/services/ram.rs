@@ -2,7 +2,7 @@
 //! policies, and deletes them. Policies take effect on the user's next request.
 
 use crate::api::types::RamUserView;
-use crate::domain::{check_password_policy, ErrorKind, Policy};
+use crate::domain::{check_password_policy, check_visible_text, ErrorKind, NameField, Policy};
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
 use crate::server::db::{self, ram};
@@ -18,6 +18,7 @@ fn root_only(who: &Identity) -> Result<(), AppError> {
 
 /// Sign-in names: 1-64 letters, digits, '.', '_', '-' and '@'.
 pub(crate) fn check_login(login: &str) -> Result<(), AppError> {
+    check_visible_text(NameField::RamUserName, login)?;
     let ok = (1..=64).contains(&login.chars().count())
         && login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
     if ok {
