@@ -38,6 +38,7 @@ async fn main() -> anyhow::Result<()> {
             revocation_delay: time::Duration::seconds(config.revocation_delay_secs.max(0)),
             restore_duration: time::Duration::seconds(config.restore_secs.max(1)),
             secure_cookies: config.secure_cookies,
+            max_pending_invitations: config.max_pending_invitations,
         },
         writer: database.writer.clone(),
     };

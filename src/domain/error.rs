@@ -121,6 +121,16 @@ pub enum ShareError {
     RestoreAlreadyRunning { backup_set: String },
     #[error("The owner has removed a principal from a share of backup set {backup_set}; the removal takes effect when the running restore ends, and no new restore can start until then.")]
     RemovalWaitsForRestore { backup_set: String },
+    #[error("Only the account itself (root) can use {what}.")]
+    RootOnly { what: &'static str },
+    #[error("Account {principal} already has a pending invitation to backup set {backup_set}; it stands until the account answers it or it expires.")]
+    InvitationAlreadyExists { principal: String, backup_set: String },
+    #[error("Your account can have at most {limit} pending invitations and this would make {requested}. Wait for invitees to answer, or cancel some.")]
+    PendingInvitationLimit { limit: u32, requested: u32 },
+    #[error("A page holds 1 to {max} items.")]
+    InvalidPageSize { max: u32 },
+    #[error("Page numbers start at 1.")]
+    InvalidPageNumber,
 }
 
 impl ShareError {
@@ -171,6 +181,11 @@ impl ShareError {
             TicketNotFound => "EntityNotExists.Ticket",
             RestoreAlreadyRunning { .. } => "OperationDenied.RestoreAlreadyRunning",
             RemovalWaitsForRestore { .. } => "OperationDenied.RemovalPending",
+            RootOnly { .. } => "Forbidden.RAM",
+            InvitationAlreadyExists { .. } => "EntityAlreadyExists.ResourceShareInvitation",
+            PendingInvitationLimit { .. } => "QuotaExceeded.PendingInvitations",
+            InvalidPageSize { .. } => "InvalidParameter.MaxResults",
+            InvalidPageNumber => "InvalidParameter.PageNumber",
         }
     }
 
@@ -180,6 +195,8 @@ impl ShareError {
             BetaNotEnabled | MissingPolicy { .. } | ReShare { .. } | SharedReadOnly { .. } | NotOperator => ErrorKind::Forbidden,
             BackupSetNotFound { .. } | ShareNotFound | TicketNotFound => ErrorKind::NotFound,
             NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) => ErrorKind::Invalid,
+            RootOnly { .. } => ErrorKind::Forbidden,
+            InvalidPageSize { .. } | InvalidPageNumber => ErrorKind::Invalid,
             _ => ErrorKind::Conflict,
         }
     }

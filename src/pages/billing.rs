@@ -2,7 +2,7 @@
 //! owners pay for backup storage.
 
 use crate::api;
-use crate::components::{error_alert::ErrorAlert, format, local_time::LocalTime};
+use crate::components::{error_alert::ErrorAlert, format, local_time::LocalTime, pager::{requested_page, Pager}};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -12,7 +12,8 @@ fn money(cents: i64) -> String {
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
-    let billing = Resource::new(|| (), |_| api::billing());
+    let page = requested_page("page");
+    let billing = Resource::new(page, |page| api::billing(page, None));
     view! {
         <Title text="Billing"/>
         <div class="page-header"><h1>"Billing"</h1></div>
@@ -20,7 +21,9 @@ pub fn BillingPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match billing.await {
-                    Ok(b) => view! {
+                    Ok(b) => {
+                        let charges = b.charges;
+                        view! {
                         <dl class="facts">
                             <div><dt>"Backup storage"</dt><dd>{format::size(b.backup_storage_bytes)}</dd></div>
                             <div><dt>"Storage cost (beyond 100 GB free)"</dt><dd>{money(b.backup_storage_cents_per_month)} " per month"</dd></div>
@@ -28,12 +31,13 @@ pub fn BillingPage() -> impl IntoView {
                         <table class="data-table" aria-label="Charges">
                             <thead><tr><th>"Time"</th><th>"Item"</th><th>"Amount per month"</th></tr></thead>
                             <tbody>
-                                {b.charges.into_iter().map(|c| view! {
+                                {charges.items.into_iter().map(|c| view! {
                                     <tr><td><LocalTime iso=c.created_at/></td><td>{c.item}</td><td class="nowrap">{money(c.amount_cents)}</td></tr>
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any(),
+                        <Pager page=charges.page page_size=charges.page_size total=charges.total label="Charges"/>
+                    }.into_any() }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                 }
             })}

@@ -3,8 +3,8 @@
 
 use crate::api::{self, types::*};
 use crate::components::{
-    error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect, restore_dialog::RestoreDialog,
-    share_dialog::ShareDialog,
+    error_alert::ErrorAlert, format, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect,
+    restore_dialog::RestoreDialog, share_dialog::ShareDialog,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,7 +34,8 @@ struct MyShareRow {
 #[component]
 fn MySharesTab() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let shares = Resource::new(move || refresh.get(), |_| api::list_my_shares());
+    let page = requested_page("page");
+    let shares = Resource::new(move || (page(), refresh.get()), |(page, _)| api::list_my_shares(page, None));
     let editing = RwSignal::new(None::<String>);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading your shares…"</p> }>
@@ -45,7 +46,9 @@ fn MySharesTab() -> impl IntoView {
                 };
                 // A backup set whose shares have no principal is not shared with anyone: not listed. One
                 // whose removal waits for a restore is still shared until then.
+                let (page, page_size, total) = (shares.page, shares.page_size, shares.total);
                 let rows: Vec<MyShareRow> = shares
+                    .items
                     .iter()
                     .filter(|s| s.principals.iter().any(|p| p.status == "Associated" || p.removal_pending_restore))
                     .flat_map(|s| s.resources.iter().map(move |r| MyShareRow { backup: r.clone(), share: s.clone() }))
@@ -85,6 +88,7 @@ fn MySharesTab() -> impl IntoView {
                         </tbody>
                     </table>
                     <Show when=move || empty><p class="empty">"You are not sharing any backup set with a principal."</p></Show>
+                    <Pager page page_size total label="My Shares"/>
                 }.into_any()
             })}
         </Transition>
@@ -99,15 +103,19 @@ fn MySharesTab() -> impl IntoView {
 fn SharedWithMeTab() -> impl IntoView {
     let query = use_query_map();
     let refresh = RwSignal::new(0u32);
-    let backups = Resource::new(move || (query.read().get("region"), refresh.get()), |(region, _)| api::list_shared_with_me(region));
-    let jobs = Resource::new(move || refresh.get(), |_| api::list_restore_jobs());
+    let (page, jobs_page) = (requested_page("page"), requested_page("jobs_page"));
+    let backups = Resource::new(
+        move || (query.read().get("region"), page(), refresh.get()),
+        |(region, page, _)| api::list_shared_with_me(region, page, None),
+    );
+    let jobs = Resource::new(move || (jobs_page(), refresh.get()), |(page, _)| api::list_restore_jobs(page, None));
     let restoring = RwSignal::new(None::<IncomingBackupView>);
     // While a restore runs, reload every two seconds to show its progress.
     #[cfg(feature = "hydrate")]
     {
         let handle = set_interval_with_handle(
             move || {
-                let running = jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.iter().any(|j| j.status == "Running"));
+                let running = jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.items.iter().any(|j| j.status == "Running"));
                 if running {
                     refresh.update(|n| *n += 1);
                 }
@@ -136,6 +144,7 @@ fn SharedWithMeTab() -> impl IntoView {
                                 </tbody>
                             </table>
                             <Show when=move || empty><p class="empty">"No backup sets are shared with you in this region."</p></Show>
+                            <Pager page=list.page page_size=list.page_size total=list.total label="Shared With Me"/>
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
@@ -146,8 +155,11 @@ fn SharedWithMeTab() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match jobs.await {
-                    Ok(jobs) if jobs.is_empty() => view! { <p class="empty">"No restores yet."</p> }.into_any(),
-                    Ok(jobs) => view! { <RestoreJobs jobs/> }.into_any(),
+                    Ok(jobs) if jobs.items.is_empty() && jobs.page == 1 => view! { <p class="empty">"No restores yet."</p> }.into_any(),
+                    Ok(jobs) => view! {
+                        <RestoreJobs jobs=jobs.items/>
+                        <Pager page=jobs.page page_size=jobs.page_size total=jobs.total param="jobs_page" label="Restores"/>
+                    }.into_any(),
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                 }
             })}

@@ -32,4 +32,8 @@ pub struct Config {
     /// Mark the session cookie `Secure` (serve over HTTPS when you turn this on).
     #[arg(long, env = "POLARSHARE_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
+
+    /// Pending (unanswered, unexpired) invitations one owner may have outstanding at once.
+    #[arg(long, env = "POLARSHARE_MAX_PENDING_INVITATIONS", default_value_t = crate::domain::DEFAULT_MAX_PENDING_INVITATIONS)]
+    pub max_pending_invitations: u32,
 }

@@ -12,11 +12,18 @@ pub struct Settings {
     /// How long a simulated restore takes to copy the data.
     pub restore_duration: Duration,
     pub secure_cookies: bool,
+    /// How many pending invitations one owner may have outstanding at once.
+    pub max_pending_invitations: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { revocation_delay: Duration::minutes(10), restore_duration: Duration::seconds(30), secure_cookies: false }
+        Settings {
+            revocation_delay: Duration::minutes(10),
+            restore_duration: Duration::seconds(30),
+            secure_cookies: false,
+            max_pending_invitations: crate::domain::DEFAULT_MAX_PENDING_INVITATIONS,
+        }
     }
 }
 
