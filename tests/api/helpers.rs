@@ -5,7 +5,8 @@ use axum::body::{to_bytes, Body};
 use axum::Router;
 use http::{header, Request, StatusCode};
 use leptos::config::LeptosOptions;
-use polarshare::server::{app::router, clock::Clock, db, state::{AppState, Settings}};
+pub use polarshare::server::state::Settings;
+use polarshare::server::{app::router, clock::Clock, db, state::AppState};
 use serde_json::Value;
 use sqlx::SqlitePool;
 use time::macros::datetime;
@@ -36,6 +37,11 @@ impl Response {
 
 impl TestApp {
     pub async fn new() -> TestApp {
+        TestApp::with_settings(Settings::default()).await
+    }
+
+    /// A fresh app whose server settings differ from the defaults (e.g. a lower limit to reach).
+    pub async fn with_settings(settings: Settings) -> TestApp {
         // Internal errors are only logged (the answer hides them): show them in a failing test's output.
         let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("polarshare=warn").try_init();
         let dir = tempfile::tempdir().expect("temp dir");
@@ -48,7 +54,7 @@ impl TestApp {
             leptos_options: LeptosOptions::builder().output_name("polarshare").build(),
             pool: pool.clone(),
             clock: clock.clone(),
-            settings: Settings::default(),
+            settings,
             writer: database.writer,
         };
         TestApp { router: router(state.clone()), state, pool, clock, _dir: dir }
