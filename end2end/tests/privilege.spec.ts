@@ -1,17 +1,5 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
+import { expect, test, type Page } from "@playwright/test";
 import { OUTSIDER, hydrated, openCluster, shareableBackupIds, shot, signIn, uniqueName } from "./helpers";
-
-async function signInAs(browser: Browser, login: string, password: string): Promise<Page> {
-  const page = await (await browser.newContext()).newPage();
-  await page.goto("/login");
-  await hydrated(page);
-  await page.getByLabel("Sign-in name").fill(login);
-  await page.getByLabel("Password").fill(password);
-  await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL((url) => !url.pathname.startsWith("/login"));
-  await hydrated(page);
-  return page;
-}
 
 /** A server function called from the signed-in page's own origin (as the console's forms do). */
 async function callApi(page: Page, name: string, data: unknown) {
@@ -36,7 +24,8 @@ test("a RAM user without policies is offered only its profile; a read policy add
   await expect(row).toBeVisible();
   await shot(page, "ram-users-policies");
 
-  const user = await signInAs(browser, login, password);
+  const user = await (await browser.newContext()).newPage();
+  await signIn(user, login, undefined, password);
   await expect(user).toHaveURL(/\/profile$/);
   const nav = user.getByRole("navigation", { name: "PolarDB" });
   await expect(nav.getByRole("link")).toHaveText(["Profile"]);

@@ -128,15 +128,21 @@ async fn pending_receivers(app: &TestApp) -> Vec<String> {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_principal_removed_after_accepting_and_added_again_gets_a_new_invitation() {
-    let app = TestApp::new().await;
+/// The owner shares a set with PARTNER, which accepts: (owner, partner, backup set, share id).
+async fn accepted_share(app: &TestApp) -> (String, String, String, String) {
     let owner = app.sign_in("owner").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let r = app.share(&owner, &backup, new_share("partnership", "AllAccounts", &[PARTNER])).await;
     let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
     let partner = app.sign_in("partner").await;
-    answer(&app, &partner, &invitations(&app, &partner).await[0], true).await;
+    answer(app, &partner, &invitations(app, &partner).await[0], true).await;
+    (owner, partner, backup, share_id)
+}
+
+#[tokio::test]
+async fn a_principal_removed_after_accepting_and_added_again_gets_a_new_invitation() {
+    let app = TestApp::new().await;
+    let (owner, partner, backup, share_id) = accepted_share(&app).await;
     assert_eq!(invitations(&app, &partner).await[0]["status"], json!("Accepted"));
 
     // Removed: the invitation shows its true state and the set is being revoked.
@@ -172,12 +178,7 @@ async fn a_principal_removed_after_accepting_and_added_again_gets_a_new_invitati
 #[tokio::test]
 async fn a_principal_added_again_after_its_revocation_ran_also_gets_a_new_invitation() {
     let app = TestApp::new().await;
-    let owner = app.sign_in("owner").await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let r = app.share(&owner, &backup, new_share("partnership", "AllAccounts", &[PARTNER])).await;
-    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
-    let partner = app.sign_in("partner").await;
-    answer(&app, &partner, &invitations(&app, &partner).await[0], true).await;
+    let (owner, partner, backup, share_id) = accepted_share(&app).await;
     app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
     app.clock.advance(Duration::minutes(11));
     app.tick().await;
