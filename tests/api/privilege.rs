@@ -80,7 +80,8 @@ async fn a_ram_user_without_policies_reads_nothing_but_its_own_profile() {
     assert_eq!(me["pages"], json!(["Profile"]));
     assert_eq!(me["home"], json!("/profile"));
     assert_eq!(me["login_name"], json!("nobody@lumen"));
-    // The console lands it on its profile rather than on a refusal.
+    // Its profile page is served (the browser is sent there from sign-in's landing page: see
+    // end2end/tests/privilege.spec.ts).
     let (status, html) = app.get(Some(&nobody), "/profile").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("nobody@lumen") && html.contains("None besides this profile"));
