@@ -178,7 +178,7 @@ async fn a_principal_removed_after_accepting_and_added_again_gets_a_new_invitati
 #[tokio::test]
 async fn a_principal_added_again_after_its_revocation_ran_also_gets_a_new_invitation() {
     let app = TestApp::new().await;
-    let (owner, partner, backup, share_id) = accepted_share(&app).await;
+    let (owner, _, backup, share_id) = accepted_share(&app).await;
     app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
     app.clock.advance(Duration::minutes(11));
     app.tick().await;

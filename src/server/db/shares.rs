@@ -38,9 +38,8 @@ pub struct ShareResourceRow {
 }
 
 /// One page of the owner's live shares, newest first: those holding `backup_set` when it is given, and
-/// only those with a principal still associated (or whose removal waits for a restore) when `with_principal`
-/// (My Shares lists what is shared
-/// with someone).
+/// only those with a principal still associated (or whose removal waits for a restore) when
+/// `with_principal` (My Shares lists what is shared with someone).
 pub async fn shares_page(
     ex: impl SqliteExecutor<'_>,
     owner: &str,
