@@ -52,7 +52,9 @@ async fn main() -> anyhow::Result<()> {
         leptos_options: LeptosOptions::builder().output_name("polarshare").build(),
         pool,
         clock,
-        settings: Settings::default(),
+        // Every share invites two accounts that never answer: the pending-invitation cap would refuse
+        // most of the phase, and the benchmark measures shares that succeed.
+        settings: Settings { max_pending_invitations: u32::MAX, ..Settings::default() },
         guard: polarshare::server::auth::SignInGuard::for_settings(&Settings::default()),
         writer: database.writer,
     };
@@ -89,11 +91,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let share = run(addr, &cookie, SHARE_REQUESTS, |i| {
         // Each request creates a new share of one of the first 1,000 sets with two principals, so the
-        // owner's quota (1,024) and the 64-principal limit are checked but never reached.
-        let set = 5_000_000 + (i % 1_000);
-        let p1 = 2_000_000_000_000_000u64 + (i % PRINCIPALS) as u64;
-        let p2 = 2_000_000_000_000_000u64 + ((i * 7 + 3) % PRINCIPALS) as u64;
-        let principals = if p1 == p2 { format!("[\"{p1}\"]") } else { format!("[\"{p1}\",\"{p2}\"]") };
+        // owner's quota (1,024) and the 64-principal limit are checked but never reached. Each round
+        // over the sets invites two accounts the set has not invited yet (a second pending invitation
+        // of one account to one set is refused).
+        let (set, round) = (i % 1_000, i / 1_000);
+        let p1 = 2_000_000_000_000_000u64 + ((set * 7 + 2 * round) % PRINCIPALS) as u64;
+        let p2 = 2_000_000_000_000_000u64 + ((set * 7 + 2 * round + 1) % PRINCIPALS) as u64;
+        let set = 5_000_000 + set;
+        let principals = format!("[\"{p1}\",\"{p2}\"]");
         let body = format!(
             "{{\"request\":{{\"backup_set_id\":\"{set}\",\"method\":{{\"New\":{{\"name\":\"bench-{i}\",\"scope\":\"AllAccounts\",\"principals\":{principals}}}}}}}}}"
         );

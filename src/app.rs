@@ -5,7 +5,7 @@ use crate::pages::security::SecurityPage;
 use crate::pages::accounts::AccountsPage;
 use crate::pages::{
     audit::AuditPage, billing::BillingPage, quota::QuotaPage, ram::RamUsersPage, tickets::TicketsPage, cluster::ClusterPage, clusters::ClustersPage, directory::DirectoryPage, invitations::InvitationsPage, not_found::NotFoundPage,
-    shared_backups::SharedBackupsPage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
+    profile::ProfilePage, shared_backups::SharedBackupsPage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -48,7 +48,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/login") view=SignInPage/>
                     <ParentRoute path=path!("") view=ConsoleLayout>
-                        <Route path=path!("") view=|| view! { <Redirect path="/clusters"/> }/>
+                        <Route path=path!("") view=HomeRedirect/>
                         // Async rendering waits for the data before sending headers, so a refusal
                         // (another account's cluster) reaches the browser with its real status code.
                         <Route path=path!("clusters") view=ClustersPage ssr=SsrMode::Async/>
@@ -64,9 +64,17 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("resource-directory") view=DirectoryPage ssr=SsrMode::Async/>
                         <Route path=path!("security") view=SecurityPage/>
                         <Route path=path!("accounts") view=AccountsPage/>
+                        <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                     </ParentRoute>
                 </Routes>
             </Router>
         </div>
     }
+}
+
+/// The console's front door: the first page this identity may open.
+#[component]
+fn HomeRedirect() -> impl IntoView {
+    let home = use_context::<crate::api::types::Viewer>().map_or_else(|| "/clusters".to_owned(), |v| v.home);
+    view! { <Redirect path=home/> }
 }

@@ -59,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
         revocation_delay: time::Duration::seconds(config.revocation_delay_secs.max(0)),
         restore_duration: time::Duration::seconds(config.restore_secs.max(1)),
         secure_cookies: config.secure_cookies,
+        max_pending_invitations: config.max_pending_invitations,
         login_throttle: ThrottleRule::PER_LOGIN,
         address_throttle: ThrottleRule {
             free_failures: config.sign_in_address_free,

@@ -15,11 +15,11 @@ export async function hydrated(page: Page) {
   await expect(page.locator('#app[data-hydrated="true"]')).toBeAttached();
 }
 
-export async function signIn(page: Page, login: string, next?: string) {
+export async function signIn(page: Page, login: string, next?: string, password = PASSWORD) {
   await page.goto(next ? `/login?next=${encodeURIComponent(next)}` : "/login");
   await hydrated(page);
   await page.getByLabel("Sign-in name").fill(login);
-  await page.getByLabel("Password").fill(PASSWORD);
+  await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/login"));
   await hydrated(page);

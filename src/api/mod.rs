@@ -122,6 +122,11 @@ pub(crate) mod ssr {
         audited(state, &who.login_name, Some(who.account_id().as_str()), action_name, target, action).await
     }
 
+    /// The page a list asks for (`page`, `page_size`), refused with 422 when out of bounds.
+    pub fn page(page: Option<i64>, page_size: Option<i64>) -> Result<crate::domain::PageRequest, AppError> {
+        respond(crate::domain::PageRequest::parse(page, page_size).map_err(AppError::from))
+    }
+
     pub fn set_cookie(value: String) {
         if let (Some(options), Ok(value)) = (use_context::<ResponseOptions>(), http::HeaderValue::from_str(&value)) {
             options.append_header(http::header::SET_COOKIE, value);
@@ -193,10 +198,11 @@ pub async fn share_backup_set(request: ShareRequest) -> Result<ShareOutcome, App
 
 /// Resource Management > Resource Sharing > Shared With Me: invitations received, in one region.
 #[server(prefix = "/api", endpoint = "list_invitations")]
-pub async fn list_invitations(region_id: Option<String>) -> Result<InvitationList, AppError> {
+pub async fn list_invitations(region_id: Option<String>, page: Option<i64>, page_size: Option<i64>) -> Result<InvitationList, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(principal::invitations(&state, &who, region_id).await)
+    let page = ssr::page(page, page_size)?;
+    ssr::respond(principal::invitations(&state, &who, region_id, page).await)
 }
 
 #[server(prefix = "/api", endpoint = "answer_invitation")]
@@ -209,18 +215,20 @@ pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<In
 
 /// Shared Backups > My Shares: the owner's shares with at least one principal.
 #[server(prefix = "/api", endpoint = "list_my_shares")]
-pub async fn list_my_shares() -> Result<Vec<ShareView>, AppError> {
+pub async fn list_my_shares(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<ShareView>, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(console::my_shares(&state, &who).await)
+    let page = ssr::page(page, page_size)?;
+    ssr::respond(console::my_shares(&state, &who, page).await)
 }
 
 /// Shared Backups > Shared With Me: backup sets shared with and accepted by this account.
 #[server(prefix = "/api", endpoint = "list_shared_with_me")]
-pub async fn list_shared_with_me(region_id: Option<String>) -> Result<IncomingList, AppError> {
+pub async fn list_shared_with_me(region_id: Option<String>, page: Option<i64>, page_size: Option<i64>) -> Result<IncomingList, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(principal::shared_with_me(&state, &who, region_id).await)
+    let page = ssr::page(page, page_size)?;
+    ssr::respond(principal::shared_with_me(&state, &who, region_id, page).await)
 }
 
 #[server(prefix = "/api", endpoint = "restore_to_new_cluster", input = Json)]
@@ -232,17 +240,19 @@ pub async fn restore_to_new_cluster(request: RestoreRequest) -> Result<RestoreJo
 }
 
 #[server(prefix = "/api", endpoint = "list_restore_jobs")]
-pub async fn list_restore_jobs() -> Result<Vec<RestoreJobView>, AppError> {
+pub async fn list_restore_jobs(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<RestoreJobView>, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(principal::restore_jobs(&state, &who).await)
+    let page = ssr::page(page, page_size)?;
+    ssr::respond(principal::restore_jobs(&state, &who, page).await)
 }
 
 #[server(prefix = "/api", endpoint = "billing")]
-pub async fn billing() -> Result<BillingView, AppError> {
+pub async fn billing(page: Option<i64>, page_size: Option<i64>) -> Result<BillingView, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(principal::billing(&state, &who).await)
+    let page = ssr::page(page, page_size)?;
+    ssr::respond(principal::billing(&state, &who, page).await)
 }
 
 /// Deletes one of the owner's backup sets; principals lose it through the scheduled revocation.
@@ -271,17 +281,19 @@ pub async fn release_cluster(cluster_id: String) -> Result<(), AppError> {
 
 /// Manage Sharing Relationship: the resource shares of one of the owner's backup sets, with principals.
 #[server(prefix = "/api", endpoint = "sharing_relationship")]
-pub async fn sharing_relationship(backup_set_id: String) -> Result<Vec<ShareView>, AppError> {
+pub async fn sharing_relationship(backup_set_id: String, page: Option<i64>, page_size: Option<i64>) -> Result<Paged<ShareView>, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(console::sharing_relationship(&state, &who, &backup_set_id).await)
+    let page = ssr::page(page, page_size)?;
+    ssr::respond(console::sharing_relationship(&state, &who, &backup_set_id, page).await)
 }
 
 #[server(prefix = "/api", endpoint = "list_tickets")]
-pub async fn list_tickets() -> Result<Vec<TicketView>, AppError> {
+pub async fn list_tickets(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<TicketView>, AppError> {
     use crate::server::services::governance;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(governance::tickets(&state, &who).await)
+    let page = ssr::page(page, page_size)?;
+    ssr::respond(governance::tickets(&state, &who, page).await)
 }
 
 /// Submits a ticket: the shared-backup beta, or a sharing quota increase to 1,024.
@@ -313,17 +325,25 @@ pub async fn quota() -> Result<QuotaView, AppError> {
 
 /// The signed-in account's audit trail, optionally one action and a date range (YYYY-MM-DD, inclusive).
 #[server(prefix = "/api", endpoint = "audit_trail")]
-pub async fn audit_trail(action: Option<String>, from: Option<String>, to: Option<String>) -> Result<Vec<AuditEventView>, AppError> {
+pub async fn audit_trail(
+    action: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+) -> Result<Paged<AuditEventView>, AppError> {
     use crate::server::services::governance;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(governance::audit_trail(&state, &who, action, from, to).await)
+    let page = ssr::page(page, page_size)?;
+    ssr::respond(governance::audit_trail(&state, &who, action, from, to, Some(page)).await)
 }
 
 #[server(prefix = "/api", endpoint = "list_ram_users")]
-pub async fn list_ram_users() -> Result<Vec<RamUserView>, AppError> {
+pub async fn list_ram_users(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<RamUserView>, AppError> {
     use crate::server::services::ram;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(ram::list(&state, &who).await)
+    let page = ssr::page(page, page_size)?;
+    ssr::respond(ram::list(&state, &who, page).await)
 }
 
 #[server(prefix = "/api", endpoint = "create_ram_user")]

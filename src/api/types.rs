@@ -15,6 +15,34 @@ pub struct Viewer {
     /// The platform operator decides tickets.
     pub is_operator: bool,
     pub policies: Vec<String>,
+    /// The pages this identity may open, from the same rule the server refuses with: the navigation
+    /// offers exactly these.
+    pub pages: Vec<crate::domain::ConsolePage>,
+    /// Where the console opens for this identity (a RAM user with no policy: its profile).
+    pub home: String,
+    /// The region pages show when none is chosen (the international site's is not Hangzhou).
+    pub home_region: String,
+}
+
+impl Viewer {
+    pub fn may_open(&self, page: crate::domain::ConsolePage) -> bool {
+        self.pages.contains(&page)
+    }
+}
+
+/// One page of a list: its items, how many the whole list has, and which page of what size this is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl<T> Paged<T> {
+    pub fn new(items: Vec<T>, total: i64, request: crate::domain::PageRequest) -> Self {
+        Paged { items, total, page: request.page, page_size: request.page_size }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -167,7 +195,8 @@ pub struct InvitationView {
     pub resources: Vec<String>,
     pub created_at: String,
     pub expires_at: String,
-    /// Pending, Accepted, Rejected, Expired or Cancelled, as of now.
+    /// Pending, Accepted, Rejected, Expired or Cancelled, as of now; an accepted invitation whose
+    /// principal the owner removed is Disassociating until its access ends, then Disassociated.
     pub status: String,
 }
 
@@ -175,7 +204,11 @@ pub struct InvitationView {
 pub struct InvitationList {
     pub regions: Vec<RegionView>,
     pub region_id: String,
+    /// One page of them.
     pub invitations: Vec<InvitationView>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
 }
 
 /// A backup set shared with the signed-in account (the Shared With Me tab).
@@ -203,7 +236,11 @@ pub struct IncomingBackupView {
 pub struct IncomingList {
     pub regions: Vec<RegionView>,
     pub region_id: String,
+    /// One page of them.
     pub backups: Vec<IncomingBackupView>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -236,7 +273,8 @@ pub struct ChargeView {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BillingView {
-    pub charges: Vec<ChargeView>,
+    /// One page of the charges.
+    pub charges: Paged<ChargeView>,
     pub backup_storage_bytes: i64,
     /// The monthly backup storage cost, in cents, beyond the free quota.
     pub backup_storage_cents_per_month: i64,
@@ -319,8 +357,6 @@ pub struct RamUserView {
     pub policies: Vec<String>,
 }
 
-/// The system policies a RAM user can be given.
-pub const SYSTEM_POLICIES: [&str; 3] = ["AliyunPolardbFullAccess", "AliyunPolardbReadOnlyAccess", "AliyunResourceCenterFullAccess"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FolderView {

@@ -22,7 +22,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                         EitherOf3::A(view! {
                             <TopBar viewer=viewer.clone()/>
                             <div class="console-body">
-                                {if viewer.is_operator { view! { <OperatorNav/> }.into_any() } else { view! { <SideNav/> }.into_any() }}
+                                {if viewer.is_operator { view! { <OperatorNav/> }.into_any() } else { view! { <SideNav viewer=viewer.clone()/> }.into_any() }}
                                 <main class="console-main">
                                     <Outlet/>
                                 </main>
@@ -56,7 +56,7 @@ fn TopBar(viewer: Viewer) -> impl IntoView {
     };
     view! {
         <header class="top-bar">
-            <a class="brand" href="/clusters">
+            <a class="brand" href=viewer.home.clone()>
                 <span class="brand-mark">"P"</span>
                 "PolarDB console"
             </a>
@@ -74,22 +74,28 @@ fn TopBar(viewer: Viewer) -> impl IntoView {
     }
 }
 
+/// The navigation offers only the pages the identity may open (`Viewer::pages`, decided by the same
+/// rule the server refuses with), so no entry leads only to a refusal.
 #[component]
-fn SideNav() -> impl IntoView {
+fn SideNav(viewer: Viewer) -> impl IntoView {
+    use crate::domain::ConsolePage::{self, *};
+    let sections: [(&str, &[ConsolePage]); 3] = [
+        ("PolarDB", &[Clusters, SharedBackups]),
+        ("Resource Management", &[Invitations, ResourceDirectory]),
+        ("Account", &[Quota, Tickets, RamUsers, AuditTrail, Billing, Profile]),
+    ];
     view! {
         <nav class="side-nav" aria-label="PolarDB">
-            <p class="side-nav-title">"PolarDB"</p>
-            <A href="/clusters">"Clusters"</A>
-            <A href="/shared-backups">"Shared Backups"</A>
-            <p class="side-nav-title">"Resource Management"</p>
-            <A href="/resource-sharing/invitations">"Shared With Me"</A>
-            <A href="/resource-directory">"Resource directory"</A>
-            <p class="side-nav-title">"Account"</p>
-            <A href="/quota">"Quota"</A>
-            <A href="/tickets">"Tickets"</A>
-            <A href="/ram">"RAM users"</A>
-            <A href="/audit">"Audit trail"</A>
-            <A href="/billing">"Billing"</A>
+            {sections
+                .into_iter()
+                .map(|(title, pages)| {
+                    let shown: Vec<ConsolePage> = pages.iter().copied().filter(|p| viewer.may_open(*p)).collect();
+                    (!shown.is_empty()).then(|| view! {
+                        <p class="side-nav-title">{title}</p>
+                        {shown.into_iter().map(|p| view! { <A href=p.path()>{p.title()}</A> }).collect_view()}
+                    })
+                })
+                .collect_view()}
         </nav>
     }
 }

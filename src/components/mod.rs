@@ -6,6 +6,7 @@ pub mod empty_row;
 pub mod error_alert;
 pub mod format;
 pub mod local_time;
+pub mod pager;
 pub mod principal_editor;
 pub mod region_select;
 pub mod restore_dialog;

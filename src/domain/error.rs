@@ -129,6 +129,16 @@ pub enum ShareError {
     LevelConversion(crate::domain::ConversionError),
     #[error("You are not authorized to do this: {} system policies are required.", both(missing))]
     MissingPolicies { missing: Vec<&'static str> },
+    #[error("Only the account itself (root) can use {what}.")]
+    RootOnly { what: &'static str },
+    #[error("Account {principal} already has a pending invitation to backup set {backup_set}; it stands until the account answers it or it expires.")]
+    InvitationAlreadyExists { principal: String, backup_set: String },
+    #[error("Your account can have at most {limit} pending invitations and this would make {requested}. Wait for invitees to answer, or cancel some.")]
+    PendingInvitationLimit { limit: u32, requested: u32 },
+    #[error("A page holds 1 to {max} items.")]
+    InvalidPageSize { max: u32 },
+    #[error("Page numbers start at 1.")]
+    InvalidPageNumber,
 }
 
 /// "both the A and B" (or "the A, B and C"): the policies a refusal names, in a sentence.
@@ -189,6 +199,11 @@ impl ShareError {
             RemovalWaitsForRestore { .. } => "OperationDenied.RemovalPending",
             LevelConversion(e) => e.code(),
             MissingPolicies { .. } => "Forbidden.RAM",
+            RootOnly { .. } => "Forbidden.RAM",
+            InvitationAlreadyExists { .. } => "EntityAlreadyExists.ResourceShareInvitation",
+            PendingInvitationLimit { .. } => "QuotaExceeded.PendingInvitations",
+            InvalidPageSize { .. } => "InvalidParameter.MaxResults",
+            InvalidPageNumber => "InvalidParameter.PageNumber",
         }
     }
 
@@ -198,6 +213,8 @@ impl ShareError {
             BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | ReShare { .. } | SharedReadOnly { .. } | NotOperator => ErrorKind::Forbidden,
             BackupSetNotFound { .. } | ShareNotFound | TicketNotFound => ErrorKind::NotFound,
             NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) => ErrorKind::Invalid,
+            RootOnly { .. } => ErrorKind::Forbidden,
+            InvalidPageSize { .. } | InvalidPageNumber => ErrorKind::Invalid,
             _ => ErrorKind::Conflict,
         }
     }

@@ -5,10 +5,12 @@
 //! the same code compile for the browser (where reading the system clock would panic).
 
 mod conversion;
+mod bounds;
 mod directory;
 mod error;
 mod governance;
 mod ids;
+mod invitations;
 mod lifecycle;
 mod password;
 mod names;
@@ -28,7 +30,11 @@ pub use ids::{
 };
 pub use lifecycle::{answer_invitation, check_delete_backup, check_release_cluster, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess};
 pub use lifecycle::{principal_change_timing, RemovalTiming, RestoreHolds};
-pub use permission::{Actor, Policy};
+pub use permission::{Actor, ConsolePage, PageAccess, Policy};
+pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+pub use invitations::{
+    check_no_pending_invitation, check_pending_invitation_limit, principal_is_sharing, shown_invitation_status, DEFAULT_MAX_PENDING_INVITATIONS,
+};
 pub use rules::{
     check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, check_unlocked_for, shareability, BackupLock,
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,

@@ -8,18 +8,46 @@ pub enum Policy {
     PolardbFullAccess,
     PolardbReadOnlyAccess,
     ResourceCenterFullAccess,
+    /// ActionTrail read-only: the audit trail and its CSV export.
+    ActionTrailReadOnlyAccess,
+    /// Billing (BSS) read-only: the Billing page.
+    BssReadOnlyAccess,
+    /// Support (tickets): reading the account's tickets.
+    SupportFullAccess,
+    /// Quota Center read-only: the Quota page.
+    QuotasReadOnlyAccess,
 }
 
 impl Policy {
-    pub const ALL: [Policy; 3] =
-        [Policy::PolardbFullAccess, Policy::PolardbReadOnlyAccess, Policy::ResourceCenterFullAccess];
+    pub const ALL: [Policy; 7] = [
+        Policy::PolardbFullAccess,
+        Policy::PolardbReadOnlyAccess,
+        Policy::ResourceCenterFullAccess,
+        Policy::ActionTrailReadOnlyAccess,
+        Policy::BssReadOnlyAccess,
+        Policy::SupportFullAccess,
+        Policy::QuotasReadOnlyAccess,
+    ];
 
+    /// The system policy's name in RAM, as the real console lists it.
     pub fn name(self) -> &'static str {
         match self {
             Policy::PolardbFullAccess => "AliyunPolardbFullAccess",
             Policy::PolardbReadOnlyAccess => "AliyunPolardbReadOnlyAccess",
             Policy::ResourceCenterFullAccess => "AliyunResourceCenterFullAccess",
+            Policy::ActionTrailReadOnlyAccess => "AliyunActionTrailReadOnlyAccess",
+            Policy::BssReadOnlyAccess => "AliyunBSSReadOnlyAccess",
+            Policy::SupportFullAccess => "AliyunSupportFullAccess",
+            Policy::QuotasReadOnlyAccess => "AliyunQuotasReadOnlyAccess",
         }
+    }
+
+    /// The console pages this policy opens to a RAM user (what the RAM users page shows beside it).
+    pub fn grants(self) -> Vec<ConsolePage> {
+        ConsolePage::ALL
+            .into_iter()
+            .filter(|page| matches!(page.access(), PageAccess::AnyOf(list) if list.contains(&self)))
+            .collect()
     }
 
     pub fn parse(s: &str) -> Option<Policy> {
@@ -43,11 +71,29 @@ impl Actor {
 
     /// Seeing clusters and backup sets needs PolarDB read access (full access includes it).
     pub fn may_view_polardb(&self) -> Result<(), ShareError> {
-        if self.holds(Policy::PolardbFullAccess) || self.holds(Policy::PolardbReadOnlyAccess) {
-            Ok(())
-        } else {
-            Err(ShareError::MissingPolicy { missing: Policy::PolardbReadOnlyAccess.name().to_owned() })
+        self.may_open(ConsolePage::Clusters)
+    }
+
+    /// Whether this identity may read what `page` shows (the page, its server functions and exports).
+    /// A refusal names the policy that would grant it.
+    pub fn may_open(&self, page: ConsolePage) -> Result<(), ShareError> {
+        match page.access() {
+            PageAccess::Everyone => Ok(()),
+            PageAccess::RootOnly if self.is_root => Ok(()),
+            PageAccess::RootOnly => Err(ShareError::RootOnly { what: page.title() }),
+            PageAccess::AnyOf(list) if list.iter().any(|p| self.holds(*p)) => Ok(()),
+            PageAccess::AnyOf(list) => Err(ShareError::MissingPolicy { missing: list[0].name().to_owned() }),
         }
+    }
+
+    /// The pages this identity may open, in navigation order: what the console's navigation offers.
+    pub fn pages(&self) -> Vec<ConsolePage> {
+        ConsolePage::ALL.into_iter().filter(|p| self.may_open(*p).is_ok()).collect()
+    }
+
+    /// Where the console opens for this identity: its first page (a RAM user with no policy gets its profile).
+    pub fn home(&self) -> ConsolePage {
+        self.pages().into_iter().next().unwrap_or(ConsolePage::Profile)
     }
 
     /// Deleting backup sets, converting their level and releasing clusters need PolarDB full access.
@@ -71,6 +117,98 @@ impl Actor {
             [] => Ok(()),
             [one] => Err(ShareError::MissingPolicy { missing: (*one).to_owned() }),
             _ => Err(ShareError::MissingPolicies { missing }),
+        }
+    }
+}
+
+/// The pages of the console that show account data, in navigation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ConsolePage {
+    Clusters,
+    SharedBackups,
+    /// Resource Management > Resource Sharing > Shared With Me (invitations).
+    Invitations,
+    ResourceDirectory,
+    Quota,
+    Tickets,
+    RamUsers,
+    AuditTrail,
+    Billing,
+    /// The signed-in identity itself: always open.
+    Profile,
+}
+
+/// Who may read a page.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageAccess {
+    Everyone,
+    /// The account itself (root); no policy opens it to a RAM user.
+    RootOnly,
+    /// Root, or a RAM user holding any one of these; the first is the one a refusal names.
+    AnyOf(&'static [Policy]),
+}
+
+impl ConsolePage {
+    pub const ALL: [ConsolePage; 10] = [
+        ConsolePage::Clusters,
+        ConsolePage::SharedBackups,
+        ConsolePage::Invitations,
+        ConsolePage::ResourceDirectory,
+        ConsolePage::Quota,
+        ConsolePage::Tickets,
+        ConsolePage::RamUsers,
+        ConsolePage::AuditTrail,
+        ConsolePage::Billing,
+        ConsolePage::Profile,
+    ];
+
+    /// The read permission of each page, modelled on Alibaba Cloud's system policies: a service's
+    /// read-only policy opens its page (its full-access policy too, where the console has one).
+    pub fn access(self) -> PageAccess {
+        use ConsolePage::*;
+        match self {
+            // Clusters, backup sets, restores and shares of backup sets are PolarDB data.
+            Clusters | SharedBackups => PageAccess::AnyOf(&[Policy::PolardbReadOnlyAccess, Policy::PolardbFullAccess]),
+            Invitations => PageAccess::AnyOf(&[Policy::ResourceCenterFullAccess]),
+            Quota => PageAccess::AnyOf(&[Policy::QuotasReadOnlyAccess]),
+            Tickets => PageAccess::AnyOf(&[Policy::SupportFullAccess]),
+            AuditTrail => PageAccess::AnyOf(&[Policy::ActionTrailReadOnlyAccess]),
+            Billing => PageAccess::AnyOf(&[Policy::BssReadOnlyAccess]),
+            // Managing users and the directory is the account's own business (as the server refuses today).
+            ResourceDirectory | RamUsers => PageAccess::RootOnly,
+            Profile => PageAccess::Everyone,
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        use ConsolePage::*;
+        match self {
+            Clusters => "Clusters",
+            SharedBackups => "Shared Backups",
+            Invitations => "Shared With Me",
+            ResourceDirectory => "Resource directory",
+            Quota => "Quota",
+            Tickets => "Tickets",
+            RamUsers => "RAM users",
+            AuditTrail => "Audit trail",
+            Billing => "Billing",
+            Profile => "Profile",
+        }
+    }
+
+    pub fn path(self) -> &'static str {
+        use ConsolePage::*;
+        match self {
+            Clusters => "/clusters",
+            SharedBackups => "/shared-backups",
+            Invitations => "/resource-sharing/invitations",
+            ResourceDirectory => "/resource-directory",
+            Quota => "/quota",
+            Tickets => "/tickets",
+            RamUsers => "/ram",
+            AuditTrail => "/audit",
+            Billing => "/billing",
+            Profile => "/profile",
         }
     }
 }
@@ -121,6 +259,63 @@ mod tests {
     #[test]
     fn a_ram_user_without_policies_may_not_view_polardb() {
         assert_eq!(ram_user(&[]).may_view_polardb().unwrap_err().code(), "Forbidden.RAM");
+    }
+
+    #[test]
+    fn a_ram_user_without_policies_may_open_only_its_profile() {
+        let user = ram_user(&[]);
+        assert_eq!(user.pages(), vec![ConsolePage::Profile]);
+        assert_eq!(user.home(), ConsolePage::Profile);
+    }
+
+    #[test]
+    fn the_root_identity_may_open_every_page() {
+        let root = Actor { is_root: true, ..ram_user(&[]) };
+        assert_eq!(root.pages(), ConsolePage::ALL.to_vec());
+        assert_eq!(root.home(), ConsolePage::Clusters);
+    }
+
+    #[test]
+    fn reading_the_audit_trail_needs_actiontrail_read_only_access() {
+        let err = ram_user(&[Policy::PolardbFullAccess]).may_open(ConsolePage::AuditTrail).unwrap_err();
+        assert_eq!(err.code(), "Forbidden.RAM");
+        assert!(err.to_string().contains("AliyunActionTrailReadOnlyAccess"));
+        assert!(ram_user(&[Policy::ActionTrailReadOnlyAccess]).may_open(ConsolePage::AuditTrail).is_ok());
+    }
+
+    #[test]
+    fn billing_tickets_and_quota_each_need_their_own_policy() {
+        for (page, policy) in [
+            (ConsolePage::Billing, Policy::BssReadOnlyAccess),
+            (ConsolePage::Tickets, Policy::SupportFullAccess),
+            (ConsolePage::Quota, Policy::QuotasReadOnlyAccess),
+        ] {
+            let err = ram_user(&[Policy::PolardbFullAccess, Policy::ResourceCenterFullAccess]).may_open(page).unwrap_err();
+            assert!(err.to_string().contains(policy.name()), "{page:?}: {err}");
+            assert!(ram_user(&[policy]).may_open(page).is_ok(), "{page:?}");
+        }
+    }
+
+    #[test]
+    fn either_polardb_policy_opens_clusters_and_shared_backups() {
+        for policy in [Policy::PolardbReadOnlyAccess, Policy::PolardbFullAccess] {
+            assert_eq!(ram_user(&[policy]).pages(), vec![ConsolePage::Clusters, ConsolePage::SharedBackups, ConsolePage::Profile]);
+        }
+    }
+
+    #[test]
+    fn no_policy_opens_the_ram_users_or_resource_directory_pages() {
+        let everything = ram_user(&Policy::ALL);
+        assert_eq!(everything.may_open(ConsolePage::RamUsers).unwrap_err().code(), "Forbidden.RAM");
+        assert!(everything.may_open(ConsolePage::ResourceDirectory).is_err());
+        assert!(Policy::ALL.iter().all(|p| !p.grants().contains(&ConsolePage::RamUsers)));
+    }
+
+    #[test]
+    fn every_policy_grants_at_least_one_page_and_says_which() {
+        assert_eq!(Policy::ActionTrailReadOnlyAccess.grants(), vec![ConsolePage::AuditTrail]);
+        assert_eq!(Policy::ResourceCenterFullAccess.grants(), vec![ConsolePage::Invitations]);
+        assert!(Policy::ALL.iter().all(|p| !p.grants().is_empty()));
     }
 
     #[test]

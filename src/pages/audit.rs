@@ -2,7 +2,7 @@
 //! Read-only; filterable by action and dates; exportable as CSV.
 
 use crate::api::{self, types::{AuditEventView, AUDITED_ACTIONS}};
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -11,9 +11,10 @@ use leptos_router::hooks::use_query_map;
 pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
+    let page = requested_page("page");
     let events = Resource::new(
-        move || (param("action"), param("from"), param("to")),
-        |(action, from, to)| api::audit_trail(action, from, to),
+        move || (param("action"), param("from"), param("to"), page()),
+        |(action, from, to, page)| api::audit_trail(action, from, to, page, None),
     );
     let export = move || {
         let q: Vec<String> = ["action", "from", "to"].iter().filter_map(|k| param(k).map(|v| format!("{k}={v}"))).collect();
@@ -40,7 +41,10 @@ pub fn AuditPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match events.await {
-                    Ok(list) => view! { <AuditTable events=list/> }.into_any(),
+                    Ok(list) => view! {
+                        <AuditTable events=list.items/>
+                        <Pager page=list.page page_size=list.page_size total=list.total label="Audit events"/>
+                    }.into_any(),
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                 }
             })}

@@ -2,13 +2,14 @@
 //! owners pay for backup storage.
 
 use crate::api;
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, format::money, local_time::LocalTime};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, format::money, local_time::LocalTime, pager::{requested_page, Pager}};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
-    let billing = Resource::new(|| (), |_| api::billing());
+    let page = requested_page("page");
+    let billing = Resource::new(page, |page| api::billing(page, None));
     view! {
         <Title text="Billing"/>
         <div class="page-header"><h1>"Billing"</h1></div>
@@ -17,7 +18,8 @@ pub fn BillingPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match billing.await {
                     Ok(b) => {
-                        let empty = b.charges.is_empty();
+                        let charges = b.charges;
+                        let empty = charges.items.is_empty();
                         view! {
                         <dl class="facts">
                             <div><dt>"Backup storage"</dt><dd>{format::size(b.backup_storage_bytes)}</dd></div>
@@ -26,14 +28,14 @@ pub fn BillingPage() -> impl IntoView {
                         <table class="data-table" aria-label="Charges">
                             <thead><tr><th>"Time"</th><th>"Item"</th><th>"Amount per month"</th></tr></thead>
                             <tbody>
-                                {b.charges.into_iter().map(|c| view! {
+                                {charges.items.into_iter().map(|c| view! {
                                     <tr><td><LocalTime iso=c.created_at/></td><td>{c.item}</td><td class="nowrap">{money(c.amount_cents)}</td></tr>
                                 }).collect_view()}
                                 {empty.then(|| view! { <EmptyRow columns=3 text="No charges yet."/> })}
                             </tbody>
                         </table>
-                        }.into_any()
-                    }
+                        <Pager page=charges.page page_size=charges.page_size total=charges.total label="Charges"/>
+                    }.into_any() }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                 }
             })}

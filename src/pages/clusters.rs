@@ -8,6 +8,11 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn ClustersPage() -> impl IntoView {
+    // Sign-in lands here; an identity that may not read clusters goes to its own home page instead of
+    // a refusal (a RAM user with no policy: its profile).
+    if let Some(viewer) = use_context::<crate::api::types::Viewer>().filter(|v| !v.may_open(crate::domain::ConsolePage::Clusters)) {
+        return view! { <leptos_router::components::Redirect path=viewer.home/> }.into_any();
+    }
     let query = use_query_map();
     let region = move || query.read().get("region");
     let clusters = Resource::new(region, api::list_clusters);
@@ -51,6 +56,7 @@ pub fn ClustersPage() -> impl IntoView {
             })}
         </Transition>
     }
+    .into_any()
 }
 
 #[component]

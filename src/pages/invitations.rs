@@ -2,7 +2,7 @@
 //! Accept and Reject.
 
 use crate::api::{self, types::InvitationView};
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, region_select::RegionSelect};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -11,9 +11,10 @@ use leptos_router::hooks::use_query_map;
 pub fn InvitationsPage() -> impl IntoView {
     let query = use_query_map();
     let answer = ServerAction::<api::AnswerInvitation>::new();
+    let page = requested_page("page");
     let invitations = Resource::new(
-        move || (query.read().get("region"), answer.version().get()),
-        |(region, _)| api::list_invitations(region),
+        move || (query.read().get("region"), page(), answer.version().get()),
+        |(region, page, _)| api::list_invitations(region, page, None),
     );
     let error = move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     view! {
@@ -38,6 +39,7 @@ pub fn InvitationsPage() -> impl IntoView {
                                     {empty.then(|| view! { <EmptyRow columns=7 text="No invitations in this region."/> })}
                                 </tbody>
                             </table>
+                            <Pager page=list.page page_size=list.page_size total=list.total label="Invitations"/>
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),

@@ -8,6 +8,7 @@ pub mod clusters;
 pub mod directory;
 pub mod invitations;
 pub mod not_found;
+pub mod profile;
 pub mod quota;
 pub mod ram;
 pub mod security;

@@ -8,6 +8,8 @@ use leptos_meta::Title;
 #[component]
 pub fn QuotaPage() -> impl IntoView {
     let apply = ServerAction::<api::SubmitTicket>::new();
+    // Applying is a ticket, which only the account itself (root) submits.
+    let is_root = use_context::<crate::api::types::Viewer>().is_some_and(|v| v.is_root);
     let quota = Resource::new(move || apply.version().get(), |_| api::quota());
     let error = move || apply.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     view! {
@@ -18,7 +20,7 @@ pub fn QuotaPage() -> impl IntoView {
                 match quota.await {
                     Ok(q) => {
                         let percent = if q.limit > 0 { (q.used * 100 / q.limit).min(100) } else { 0 };
-                        let can_apply = q.limit < q.max_limit && !q.increase_pending;
+                        let can_apply = is_root && q.limit < q.max_limit && !q.increase_pending;
                         view! {
                             <div class="card form-card">
                                 <p class="quota-figure"><strong>{q.used}</strong> " of " <strong>{q.limit}</strong> " backup sets shared"</p>

@@ -1,17 +1,53 @@
 //! RAM users: the account (root) creates users, sets passwords, attaches or detaches the system
 //! policies, and deletes users. Changes apply on the user's next request.
 
-use crate::api::{self, types::{RamUserView, SYSTEM_POLICIES}};
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::api::{self, types::{RamUserView, Viewer}};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::domain::{ConsolePage, Policy};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// A column heading short enough to read; the full policy name is its hover text.
-fn policy_label(policy: &str) -> &'static str {
+fn policy_label(policy: Policy) -> &'static str {
     match policy {
-        "AliyunPolardbFullAccess" => "PolarDB full access",
-        "AliyunPolardbReadOnlyAccess" => "PolarDB read-only",
-        _ => "Resource Sharing full access",
+        Policy::PolardbFullAccess => "PolarDB full access",
+        Policy::PolardbReadOnlyAccess => "PolarDB read-only",
+        Policy::ResourceCenterFullAccess => "Resource Sharing full access",
+        Policy::ActionTrailReadOnlyAccess => "ActionTrail read-only",
+        Policy::BssReadOnlyAccess => "Billing read-only",
+        Policy::SupportFullAccess => "Support (tickets)",
+        Policy::QuotasReadOnlyAccess => "Quotas read-only",
+    }
+}
+
+/// What a policy lets its holder do in this console: the pages it opens, and for the full-access
+/// policies what they change.
+fn policy_grants(policy: Policy) -> String {
+    let pages: Vec<&str> = policy.grants().into_iter().map(ConsolePage::title).collect();
+    let changes = match policy {
+        Policy::PolardbFullAccess => "; delete, convert and restore backup sets, release clusters; with Resource Sharing full access, share",
+        Policy::ResourceCenterFullAccess => "; accept or reject invitations; with PolarDB full access, share",
+        _ => "",
+    };
+    format!("Opens {}{changes}", pages.join(", "))
+}
+
+/// Which page each system policy opens, beside the users they are attached to.
+#[component]
+fn PolicyGuide() -> impl IntoView {
+    view! {
+        <details class="card policy-guide">
+            <summary>"What each system policy grants"</summary>
+            <table class="data-table compact" aria-label="System policies">
+                <thead><tr><th>"Policy"</th><th>"Grants"</th></tr></thead>
+                <tbody>
+                    {Policy::ALL.into_iter().map(|p| view! {
+                        <tr data-policy=p.name()><td class="mono">{p.name()}</td><td>{policy_grants(p)}</td></tr>
+                    }).collect_view()}
+                    <tr><td>"(no policy)"</td><td>"Only the user's own profile"</td></tr>
+                </tbody>
+            </table>
+        </details>
     }
 }
 
@@ -37,7 +73,10 @@ pub fn RamUsersPage() -> impl IntoView {
         policy: ServerAction::new(),
         delete: ServerAction::new(),
     };
-    let users = Resource::new(move || actions.version(), |_| api::list_ram_users());
+    let page = requested_page("page");
+    let users = Resource::new(move || (page(), actions.version()), |(page, _)| api::list_ram_users(page, None));
+    // Managing users is the account's own (root); anyone else only sees the server's refusal.
+    let may_manage = use_context::<Viewer>().is_some_and(|v| v.may_open(ConsolePage::RamUsers));
     let error = move || {
         [
             actions.create.value().get(),
@@ -54,6 +93,7 @@ pub fn RamUsersPage() -> impl IntoView {
     view! {
         <Title text="RAM users"/>
         <div class="page-header"><h1>"RAM users"</h1></div>
+        <Show when=move || may_manage>
         <div class="card form-card">
             <h2>"Create RAM user"</h2>
             <ActionForm action=actions.create>
@@ -64,23 +104,28 @@ pub fn RamUsersPage() -> impl IntoView {
                 </div>
             </ActionForm>
         </div>
+        <PolicyGuide/>
+        </Show>
         {error}
         {notice}
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match users.await {
                     Ok(list) => {
-                        let empty = list.is_empty();
+                        let empty = list.items.is_empty();
                         view! {
                         <table class="data-table" aria-label="RAM users">
                             <thead><tr><th>"User"</th><th>"Created"</th>
-                                {SYSTEM_POLICIES.iter().map(|p| view! { <th class="policy-col" title=*p>{policy_label(p)}</th> }).collect_view()}
+                                {Policy::ALL.into_iter().map(|p| view! {
+                                    <th class="policy-col" title=format!("{}: {}", p.name(), policy_grants(p))>{policy_label(p)}</th>
+                                }).collect_view()}
                                 <th>"Password"</th><th>"Actions"</th></tr></thead>
                             <tbody>
-                                {list.into_iter().map(|u| view! { <RamUserRow user=u actions/> }).collect_view()}
-                                {empty.then(|| view! { <EmptyRow columns=SYSTEM_POLICIES.len() + 4 text="No RAM users yet."/> })}
+                                {list.items.into_iter().map(|u| view! { <RamUserRow user=u actions/> }).collect_view()}
+                                {empty.then(|| view! { <EmptyRow columns=Policy::ALL.len() + 4 text="No RAM users yet."/> })}
                             </tbody>
                         </table>
+                        <Pager page=list.page page_size=list.page_size total=list.total label="RAM users"/>
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
@@ -94,15 +139,16 @@ pub fn RamUsersPage() -> impl IntoView {
 fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
     let login = user.login_name.clone();
     let password = RwSignal::new(String::new());
-    let policy_cells = SYSTEM_POLICIES
-        .iter()
+    let policy_cells = Policy::ALL
+        .into_iter()
         .map(|p| {
+            let p = p.name();
             let attached = user.policies.iter().any(|x| x == p);
             let login = login.clone();
             view! {
                 <td class="policy-col">
                     <input type="checkbox" aria-label=format!("{p} for {login}") checked=attached on:change=move |ev| {
-                        actions.policy.dispatch(api::SetRamPolicy { login_name: login.clone(), policy: (*p).to_owned(), attached: event_target_checked(&ev) });
+                        actions.policy.dispatch(api::SetRamPolicy { login_name: login.clone(), policy: p.to_owned(), attached: event_target_checked(&ev) });
                     }/>
                 </td>
             }

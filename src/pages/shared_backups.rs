@@ -3,7 +3,7 @@
 
 use crate::api::{self, types::*};
 use crate::components::{
-    empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect,
+    empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect,
     restore_dialog::RestoreDialog, share_dialog::{outcome_summary, ShareDialog},
 };
 use leptos::prelude::*;
@@ -47,7 +47,8 @@ struct Editing {
 #[component]
 fn MySharesTab() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
-    let shares = Resource::new(move || refresh.get(), |_| api::list_my_shares());
+    let page = requested_page("page");
+    let shares = Resource::new(move || (page(), refresh.get()), |(page, _)| api::list_my_shares(page, None));
     let editing = RwSignal::new(None::<Editing>);
     let notice = RwSignal::new(None::<String>);
     view! {
@@ -59,7 +60,9 @@ fn MySharesTab() -> impl IntoView {
                 };
                 // A backup set whose shares have no principal is not shared with anyone: not listed. One
                 // whose removal waits for a restore is still shared until then.
+                let (page, page_size, total) = (shares.page, shares.page_size, shares.total);
                 let rows: Vec<MyShareRow> = shares
+                    .items
                     .iter()
                     .filter(|s| s.principals.iter().any(listed))
                     .flat_map(|s| s.resources.iter().map(move |r| MyShareRow { backup: r.clone(), share: s.clone() }))
@@ -103,6 +106,7 @@ fn MySharesTab() -> impl IntoView {
                             {empty.then(|| view! { <EmptyRow columns=6 text="You are not sharing any backup set with a principal yet."/> })}
                         </tbody>
                     </table>
+                    <Pager page page_size total label="My Shares"/>
                 }.into_any()
             })}
         </Transition>
@@ -127,15 +131,19 @@ fn MySharesTab() -> impl IntoView {
 fn SharedWithMeTab() -> impl IntoView {
     let query = use_query_map();
     let refresh = RwSignal::new(0u32);
-    let backups = Resource::new(move || (query.read().get("region"), refresh.get()), |(region, _)| api::list_shared_with_me(region));
-    let jobs = Resource::new(move || refresh.get(), |_| api::list_restore_jobs());
+    let (page, jobs_page) = (requested_page("page"), requested_page("jobs_page"));
+    let backups = Resource::new(
+        move || (query.read().get("region"), page(), refresh.get()),
+        |(region, page, _)| api::list_shared_with_me(region, page, None),
+    );
+    let jobs = Resource::new(move || (jobs_page(), refresh.get()), |(page, _)| api::list_restore_jobs(page, None));
     let restoring = RwSignal::new(None::<IncomingBackupView>);
     // While a restore runs, reload every two seconds to show its progress.
     #[cfg(feature = "hydrate")]
     {
         let handle = set_interval_with_handle(
             move || {
-                let running = jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.iter().any(|j| j.status == "Running"));
+                let running = jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.items.iter().any(|j| j.status == "Running"));
                 if running {
                     refresh.update(|n| *n += 1);
                 }
@@ -164,6 +172,7 @@ fn SharedWithMeTab() -> impl IntoView {
                                     {empty.then(|| view! { <EmptyRow columns=9 text="No backup sets are shared with you in this region."/> })}
                                 </tbody>
                             </table>
+                            <Pager page=list.page page_size=list.page_size total=list.total label="Shared With Me"/>
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
@@ -174,8 +183,11 @@ fn SharedWithMeTab() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match jobs.await {
-                    Ok(jobs) if jobs.is_empty() => view! { <p class="empty">"No restores yet."</p> }.into_any(),
-                    Ok(jobs) => view! { <RestoreJobs jobs/> }.into_any(),
+                    Ok(jobs) if jobs.items.is_empty() && jobs.page == 1 => view! { <p class="empty">"No restores yet."</p> }.into_any(),
+                    Ok(jobs) => view! {
+                        <RestoreJobs jobs=jobs.items/>
+                        <Pager page=jobs.page page_size=jobs.page_size total=jobs.total param="jobs_page" label="Restores"/>
+                    }.into_any(),
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                 }
             })}

@@ -3,7 +3,7 @@
 
 use crate::api::{self, types::TicketView};
 use crate::api::types::Viewer;
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -18,9 +18,12 @@ fn kind_label(kind: &str) -> &'static str {
 pub fn TicketsPage() -> impl IntoView {
     let viewer = use_context::<Viewer>();
     let operator = viewer.as_ref().is_some_and(|v| v.is_operator);
+    // Only the account itself asks the platform for something (the server refuses RAM users).
+    let may_submit = viewer.as_ref().is_some_and(|v| v.is_root && !v.is_operator);
     let submit = ServerAction::<api::SubmitTicket>::new();
     let decide = ServerAction::<api::DecideTicket>::new();
-    let tickets = Resource::new(move || (submit.version().get(), decide.version().get()), |_| api::list_tickets());
+    let page = requested_page("page");
+    let tickets = Resource::new(move || (page(), submit.version().get(), decide.version().get()), |(page, _, _)| api::list_tickets(page, None));
     let errors = move || {
         [submit.value().get(), decide.value().get()]
             .into_iter()
@@ -31,7 +34,7 @@ pub fn TicketsPage() -> impl IntoView {
     view! {
         <Title text="Tickets"/>
         <div class="page-header"><h1>{if operator { "Tickets (platform operator)" } else { "Tickets" }}</h1></div>
-        {(!operator).then(|| view! {
+        {may_submit.then(|| view! {
             <div class="card form-card">
                 <h2>"Submit a ticket"</h2>
                 <ActionForm action=submit>
@@ -55,16 +58,17 @@ pub fn TicketsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match tickets.await {
                     Ok(list) => {
-                        let empty = list.is_empty();
+                        let empty = list.items.is_empty();
                         view! {
                             <table class="data-table" aria-label="Tickets">
                                 <thead><tr><th>"Ticket"</th><th>"Account"</th><th>"Request"</th><th>"Message"</th><th>"Submitted"</th><th>"Status"</th>
                                     {operator.then(|| view! { <th>"Actions"</th> })}</tr></thead>
                                 <tbody>
-                                    {list.into_iter().map(|t| view! { <TicketRow ticket=t operator decide/> }).collect_view()}
+                                    {list.items.into_iter().map(|t| view! { <TicketRow ticket=t operator decide/> }).collect_view()}
                                     {empty.then(|| view! { <EmptyRow columns=if operator { 7 } else { 6 } text="No tickets yet."/> })}
                                 </tbody>
                             </table>
+                            <Pager page=list.page page_size=list.page_size total=list.total label="Tickets"/>
                         }.into_any()
                     }
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),

@@ -40,7 +40,7 @@ struct AuditFilter {
 async fn export_audit_csv(State(state): State<AppState>, headers: HeaderMap, Query(f): Query<AuditFilter>) -> Response {
     let result = async {
         let who = auth::require_identity(&state, &headers).await?;
-        governance::audit_trail(&state, &who, f.action, f.from, f.to).await
+        governance::audit_trail(&state, &who, f.action, f.from, f.to, None).await
     }
     .await;
     match result {
@@ -49,7 +49,7 @@ async fn export_audit_csv(State(state): State<AppState>, headers: HeaderMap, Que
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
                 (header::CONTENT_DISPOSITION, "attachment; filename=\"polarshare-audit.csv\""),
             ],
-            governance::audit_csv(&events),
+            governance::audit_csv(&events.items),
         )
             .into_response(),
         Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(e)).into_response(),

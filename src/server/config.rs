@@ -46,6 +46,10 @@ pub struct Config {
     /// Failed sign-ins from one source address that lock it (every name) for 15 minutes.
     #[arg(long, env = "POLARSHARE_SIGN_IN_ADDRESS_LOCK", default_value_t = crate::domain::ThrottleRule::PER_ADDRESS.lock_after)]
     pub sign_in_address_lock: u32,
+
+    /// Pending (unanswered, unexpired) invitations one owner may have outstanding at once.
+    #[arg(long, env = "POLARSHARE_MAX_PENDING_INVITATIONS", default_value_t = crate::domain::DEFAULT_MAX_PENDING_INVITATIONS)]
+    pub max_pending_invitations: u32,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -17,6 +17,8 @@ pub struct Settings {
     /// Sign-in throttling per sign-in name and per source address.
     pub login_throttle: ThrottleRule,
     pub address_throttle: ThrottleRule,
+    /// How many pending invitations one owner may have outstanding at once.
+    pub max_pending_invitations: u32,
 }
 
 impl Default for Settings {
@@ -27,6 +29,7 @@ impl Default for Settings {
             secure_cookies: false,
             login_throttle: ThrottleRule::PER_LOGIN,
             address_throttle: ThrottleRule::PER_ADDRESS,
+            max_pending_invitations: crate::domain::DEFAULT_MAX_PENDING_INVITATIONS,
         }
     }
 }

@@ -262,7 +262,7 @@ async fn a_member_that_leaves_loses_every_directory_scope_grant_through_the_sche
     }
     // The owner sees the account principal being revoked.
     let relation = app.form(Some(&owner), "sharing_relationship", &format!("backup_set_id={}", sets[2])).await;
-    assert_eq!(relation.json[0]["principals"][0]["status"], json!("Disassociating"), "{:?}", relation.json);
+    assert_eq!(relation.json["items"][0]["principals"][0]["status"], json!("Disassociating"), "{:?}", relation.json);
 
     app.clock.advance(Duration::minutes(9));
     app.tick().await;

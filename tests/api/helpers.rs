@@ -5,7 +5,8 @@ use axum::body::{to_bytes, Body};
 use axum::Router;
 use http::{header, Request, StatusCode};
 use leptos::config::LeptosOptions;
-use polarshare::server::{app::router, auth::SignInGuard, clock::Clock, db, state::{AppState, Settings}};
+pub use polarshare::server::state::Settings;
+use polarshare::server::{app::router, auth::SignInGuard, clock::Clock, db, state::AppState};
 use serde_json::Value;
 use sqlx::SqlitePool;
 use time::macros::datetime;
@@ -37,15 +38,20 @@ impl Response {
 
 impl TestApp {
     pub async fn new() -> TestApp {
-        Self::with_demo(true).await
+        Self::with_demo(true, Settings::default()).await
     }
 
     /// A system as a real deployment starts: migrated, with no accounts at all.
     pub async fn empty() -> TestApp {
-        Self::with_demo(false).await
+        Self::with_demo(false, Settings::default()).await
     }
 
-    async fn with_demo(demo: bool) -> TestApp {
+    /// A fresh app whose server settings differ from the defaults (e.g. a lower limit to reach).
+    pub async fn with_settings(settings: Settings) -> TestApp {
+        Self::with_demo(true, settings).await
+    }
+
+    async fn with_demo(demo: bool, settings: Settings) -> TestApp {
         // Internal errors are only logged (the answer hides them): show them in a failing test's output.
         let _ = tracing_subscriber::fmt().with_test_writer().with_env_filter("polarshare=warn").try_init();
         let dir = tempfile::tempdir().expect("temp dir");
@@ -60,8 +66,8 @@ impl TestApp {
             leptos_options: LeptosOptions::builder().output_name("polarshare").build(),
             pool: pool.clone(),
             clock: clock.clone(),
-            settings: Settings::default(),
-            guard: SignInGuard::for_settings(&Settings::default()),
+            guard: SignInGuard::for_settings(&settings),
+            settings,
             writer: database.writer,
         };
         TestApp { router: router(state.clone()), state, pool, clock, _dir: dir }

@@ -99,7 +99,7 @@ async fn a_restore_creates_a_cluster_locks_the_set_charges_the_principal_and_fin
     assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Running'")).await, 1);
     assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'")).await, 1);
     let jobs = app.form(Some(&member), "list_restore_jobs", "").await;
-    assert_eq!(jobs.json[0]["progress"], json!(100));
+    assert_eq!(jobs.json["items"][0]["progress"], json!(100));
 }
 
 #[tokio::test]

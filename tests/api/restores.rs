@@ -29,7 +29,7 @@ async fn incoming_set(app: &TestApp, cookie: &str) -> Option<Value> {
 async fn principal_view(app: &TestApp, owner: &str, backup: &str, principal: &str) -> Value {
     let r = app.form(Some(owner), "sharing_relationship", &format!("backup_set_id={backup}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    r.json[0]["principals"].as_array().unwrap().iter().find(|p| p["principal_id"] == json!(principal)).cloned().unwrap_or(Value::Null)
+    r.json["items"][0]["principals"].as_array().unwrap().iter().find(|p| p["principal_id"] == json!(principal)).cloned().unwrap_or(Value::Null)
 }
 
 #[tokio::test]
@@ -121,7 +121,7 @@ async fn cancelling_a_share_during_a_restore_is_queued_for_every_principal() {
     assert_eq!(app.count("select count(*) from share_principal where status = 'Disassociating' and revoke_at is null").await, 2);
     // My Shares still lists the set while the removals wait.
     let mine = app.form(Some(&owner), "list_my_shares", "").await;
-    assert!(mine.json[0]["principals"].as_array().unwrap().iter().all(|p| p["removal_pending_restore"] == json!(true)));
+    assert!(mine.json["items"][0]["principals"].as_array().unwrap().iter().all(|p| p["removal_pending_restore"] == json!(true)));
 
     app.clock.advance(Duration::seconds(31));
     assert_eq!(app.tick().await.applied_queued_removals, 2);

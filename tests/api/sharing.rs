@@ -208,7 +208,10 @@ async fn a_sixty_fifth_principal_is_refused() {
     let (backup, r) = owner_share(&app, new_share("wide", "AllAccounts", &refs)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_refused(&app, "owner", &backup, new_share("one-more", "AllAccounts", &[PARTNER]), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
-    // Re-listing a principal that is already there through another share is not a 65th.
+    // Re-listing a principal that is already there through another share is not a 65th (once it has
+    // answered: while its invitation is pending, a second one to the same set is refused).
+    assert_refused(&app, "owner", &backup, new_share("same-one", "AllAccounts", &[refs[0]]), StatusCode::CONFLICT, "EntityAlreadyExists.ResourceShareInvitation").await;
+    app.exec(&format!("update invitation set status = 'Accepted' where receiver_account_id = '{}'", refs[0])).await;
     let cookie = app.sign_in("owner").await;
     assert_eq!(app.share(&cookie, &backup, new_share("same-one", "AllAccounts", &[refs[0]])).await.status, StatusCode::OK);
 }

@@ -76,17 +76,31 @@ pub struct BackupSetRow {
     pub expires_at: String,
     pub lock_state: String,
     pub deleted_at: Option<String>,
-    /// Distinct principals currently associated with the set through any live share.
+    /// Distinct principals invited to or associated with the set through any live share.
     pub principal_count: i64,
 }
 
+/// A principal `sp` of a share `rs` that makes the set show `Sharing`: one invited (pending) or
+/// associated (a directory object, any principal in directory scope, or an account whose acceptance is
+/// in force). An account that rejected, let its invitation expire or had it cancelled does not count
+/// (see `domain::principal_is_sharing`, which this mirrors). Expiry is written by the schedule within a
+/// second of falling due.
+const SHARING_PRINCIPAL: &str = "(sp.principal_type <> 'Account' or rs.principal_scope = 'ResourceDirectory'
+       or exists(select 1 from invitation i where i.resource_share_id = sp.resource_share_id
+                 and i.receiver_account_id = sp.principal_id
+                 and (i.status = 'Pending' or (i.status = 'Accepted' and i.access_ends_at is null))))";
+
 /// Principals count once per backup set however many shares name them; principals being revoked have
 /// already given up their place.
-const PRINCIPAL_COUNT: &str = "(select count(distinct sp.principal_id)
+fn principal_count_sql() -> String {
+    format!(
+        "(select count(distinct sp.principal_id)
        from share_resource sr
        join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
        join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
-       where sr.backup_set_id = b.backup_set_id and sr.status = 'Associated')";
+       where sr.backup_set_id = b.backup_set_id and sr.status = 'Associated' and {SHARING_PRINCIPAL})"
+    )
+}
 
 const BACKUP_COLUMNS: &str = "b.backup_set_id, b.cluster_id, b.account_id, b.region_id, b.start_time, b.end_time,
     b.status, b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at, b.lock_state, b.deleted_at";
@@ -129,6 +143,7 @@ pub async fn backup_sets_page(
              join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
              join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
              where sr.backup_set_id in (select backup_set_id from b) and sr.status = 'Associated'
+               and {SHARING_PRINCIPAL}
              group by sr.backup_set_id)
          select (select {CLUSTER_JSON} from cluster c where c.cluster_id = ?1),
              (select count(*) from backup_set where cluster_id = ?1 and deleted_at is null),
@@ -153,7 +168,8 @@ pub async fn backup_sets_page(
 
 pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sqlx::Result<Option<BackupSetRow>> {
     sqlx::query_as(&format!(
-        "select {BACKUP_COLUMNS}, {PRINCIPAL_COUNT} as principal_count from backup_set b where b.backup_set_id = ?"
+        "select {BACKUP_COLUMNS}, {} as principal_count from backup_set b where b.backup_set_id = ?",
+        principal_count_sql()
     ))
     .bind(backup_set_id)
     .fetch_optional(ex)

@@ -1,6 +1,6 @@
 //! Tickets and the audit trail.
 
-use super::Tx;
+use super::{paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
 #[derive(Debug, Clone, FromRow)]
@@ -18,15 +18,30 @@ pub struct TicketRow {
 const TICKET_SELECT: &str = "select t.ticket_id, t.account_id, a.display_name, t.kind, t.status, t.message, t.created_at, t.decided_at
      from ticket t join account a on a.account_id = t.account_id";
 
-pub async fn tickets_of(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<TicketRow>> {
-    sqlx::query_as(&format!("{TICKET_SELECT} where t.account_id = ? order by t.created_at desc, t.ticket_id desc"))
-        .bind(account)
-        .fetch_all(ex)
-        .await
+/// One page of an account's tickets, newest first (every account's, open ones first, when `account` is
+/// `None`: the operator's view).
+pub async fn tickets_page(ex: impl SqliteExecutor<'_>, account: Option<&str>, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<TicketRow>>> {
+    sqlx::query_as(&format!(
+        "select * from (select t.ticket_id, t.account_id, a.display_name, t.kind, t.status, t.message, t.created_at,
+                t.decided_at, count(*) over () as total_rows
+            from ticket t join account a on a.account_id = t.account_id
+            where ?1 is null or t.account_id = ?1
+            order by (?1 is null and t.status = 'Open') desc, t.created_at desc, t.ticket_id desc limit ?2 offset ?3)"
+    ))
+    .bind(account)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(ex)
+    .await
 }
 
-pub async fn all_tickets(ex: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<TicketRow>> {
-    sqlx::query_as(&format!("{TICKET_SELECT} order by t.status = 'Open' desc, t.created_at desc limit 200")).fetch_all(ex).await
+/// Whether the account has an open ticket of this kind (the Quota page's "increase pending").
+pub async fn open_ticket_exists(ex: impl SqliteExecutor<'_>, account: &str, kind: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists(select 1 from ticket where account_id = ? and kind = ? and status = 'Open')")
+        .bind(account)
+        .bind(kind)
+        .fetch_one(ex)
+        .await
 }
 
 pub async fn ticket(tx: &mut Tx, ticket_id: &str) -> sqlx::Result<Option<TicketRow>> {
@@ -111,19 +126,22 @@ pub async fn trail(
     from: Option<&str>,
     to: Option<&str>,
     limit: i64,
-) -> sqlx::Result<Vec<crate::api::types::AuditEventView>> {
+    offset: i64,
+) -> sqlx::Result<Vec<Counted<crate::api::types::AuditEventView>>> {
     sqlx::query_as(
-        "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id, action, target, outcome, detail
+        "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id, action, target, outcome, detail,
+                count(*) over () as total_rows
          from audit_event
          where account_id = ?1 and (?2 is null or action = ?2) and (?3 is null or occurred_at >= ?3)
            and (?4 is null or occurred_at < ?4)
-         order by occurred_at desc, audit_event_id desc limit ?5",
+         order by occurred_at desc, audit_event_id desc limit ?5 offset ?6",
     )
     .bind(account)
     .bind(action)
     .bind(from)
     .bind(to)
     .bind(limit)
+    .bind(offset)
     .fetch_all(ex)
     .await
 }

@@ -1,6 +1,6 @@
 //! The principal's side: invitations it received, and backup sets shared with it.
 
-use super::Tx;
+use super::{paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
 /// The grants an account holds: every (backup set, share) pair whose principal covers the account
@@ -28,7 +28,9 @@ const GRANTS: &str = "with recursive ancestor(folder_id) as (
                   or exists(select 1 from rd_member me join rd_member ow on ow.directory_id = me.directory_id
                             where me.account_id = ?1 and ow.account_id = rs.owner_account_id)))
                or exists(select 1 from invitation i where i.resource_share_id = rs.resource_share_id
-                         and i.receiver_account_id = ?1 and i.status = 'Accepted')))
+                         and i.receiver_account_id = ?1 and i.status = 'Accepted'
+                         -- An acceptance whose principal was removed covers only the revocation window.
+                         and (i.access_ends_at is null or sp.status = 'Disassociating'))))
             or (sp.principal_type = 'ResourceDirectory'
                 and sp.principal_id = (select directory_id from rd_member where account_id = ?1))
             or (sp.principal_type = 'Folder' and sp.principal_id in (select folder_id from ancestor)))
@@ -83,16 +85,23 @@ fn incoming_sql(filter: &str) -> String {
                        join resource_share qs on qs.resource_share_id = qr.resource_share_id and qs.status = 'Active'
                        join share_principal qp on qp.resource_share_id = qr.resource_share_id
                             and qp.status = 'Disassociating' and qp.revoke_at is null
-                       where qr.backup_set_id = b.backup_set_id) as removal_queued
+                       where qr.backup_set_id = b.backup_set_id) as removal_queued,
+                count(*) over () as total_rows
          from grant_row g join backup_set b on b.backup_set_id = g.backup_set_id
          where 1 = 1 {filter}
-         group by b.backup_set_id order by b.start_time desc"
+         group by b.backup_set_id order by b.start_time desc, b.backup_set_id desc"
     )
 }
 
-/// Backup sets shared with `account` in `region`.
-pub async fn shared_with(ex: impl SqliteExecutor<'_>, account: &str, region: &str) -> sqlx::Result<Vec<IncomingRow>> {
-    sqlx::query_as(&incoming_sql("and b.region_id = ?2")).bind(account).bind(region).fetch_all(ex).await
+/// One page of the backup sets shared with `account` in `region`.
+pub async fn shared_with(ex: impl SqliteExecutor<'_>, account: &str, region: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<IncomingRow>>> {
+    sqlx::query_as(&format!("{} limit ?3 offset ?4", incoming_sql("and b.region_id = ?2")))
+        .bind(account)
+        .bind(region)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(ex)
+        .await
 }
 
 /// One backup set as shared with `account`, if it is.
@@ -112,30 +121,39 @@ pub struct InvitationRow {
     pub expires_at: String,
     /// Comma-separated backup set ids of the share in the requested region (in every region when none is).
     pub resources: Option<String>,
+    /// Set once the owner removed the principal after it accepted (the acceptance no longer counts).
+    pub access_ends_at: Option<String>,
+    /// Whether the receiver, as a principal of the share, is being revoked right now.
+    pub principal_disassociating: bool,
 }
 
-const INVITATION_SELECT: &str = "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id,
-        i.receiver_account_id, i.status, i.created_at, i.expires_at,
+const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id,
+        i.receiver_account_id, i.status, i.created_at, i.expires_at, i.access_ends_at,
+        exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
+               and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating,
         (select group_concat(sr.backup_set_id) from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
-          where sr.resource_share_id = i.resource_share_id and (?2 is null or b.region_id = ?2)) as resources
-     from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id";
+          where sr.resource_share_id = i.resource_share_id and (?2 is null or b.region_id = ?2)) as resources";
+const INVITATION_FROM: &str = "from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id";
 
-/// Invitations received by `account` for shares holding a backup set in `region`, newest first.
-pub async fn invitations_for(ex: impl SqliteExecutor<'_>, account: &str, region: &str) -> sqlx::Result<Vec<InvitationRow>> {
+/// One page of the invitations received by `account` for shares holding a backup set in `region`,
+/// newest first.
+pub async fn invitations_for(ex: impl SqliteExecutor<'_>, account: &str, region: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<InvitationRow>>> {
     sqlx::query_as(&format!(
-        "{INVITATION_SELECT} where i.receiver_account_id = ?1
+        "select {INVITATION_COLUMNS}, count(*) over () as total_rows {INVITATION_FROM} where i.receiver_account_id = ?1
            and exists(select 1 from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
                       where sr.resource_share_id = i.resource_share_id and b.region_id = ?2)
-         order by i.created_at desc, i.invitation_id"
+         order by i.created_at desc, i.invitation_id limit ?3 offset ?4"
     ))
     .bind(account)
     .bind(region)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(ex)
     .await
 }
 
 pub async fn invitation(tx: &mut Tx, invitation_id: &str) -> sqlx::Result<Option<InvitationRow>> {
-    sqlx::query_as(&format!("{INVITATION_SELECT} where i.invitation_id = ?1"))
+    sqlx::query_as(&format!("select {INVITATION_COLUMNS} {INVITATION_FROM} where i.invitation_id = ?1"))
         .bind(invitation_id)
         .bind(None::<&str>)
         .fetch_optional(&mut **tx)

@@ -7,6 +7,7 @@ pub mod directory;
 pub mod governance;
 pub mod group;
 pub mod incoming;
+pub mod paging;
 pub mod ram;
 pub mod restores;
 pub mod seed;

@@ -1,6 +1,6 @@
 //! RAM users of an account and their policies.
 
-use super::Tx;
+use super::{paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
 #[derive(Debug, Clone, FromRow)]
@@ -11,13 +11,16 @@ pub struct RamUserRow {
     pub policies: Option<String>,
 }
 
-pub async fn ram_users(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<RamUserRow>> {
+pub async fn ram_users(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<RamUserRow>>> {
     sqlx::query_as(
         "select i.identity_id, i.login_name, i.created_at,
-                (select group_concat(policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies
-         from identity i where i.account_id = ? and i.kind = 'ram_user' order by i.login_name",
+                (select group_concat(policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies,
+                count(*) over () as total_rows
+         from identity i where i.account_id = ? and i.kind = 'ram_user' order by i.login_name limit ? offset ?",
     )
     .bind(account)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(ex)
     .await
 }

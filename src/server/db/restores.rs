@@ -1,6 +1,6 @@
 //! Restore jobs, the clusters they create, charges, and the scheduled work that finishes them.
 
-use super::Tx;
+use super::{paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
 pub struct NewRestore<'a> {
@@ -81,14 +81,16 @@ pub struct RestoreJobRow {
     pub finished_at: Option<String>,
 }
 
-pub async fn jobs_of(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<RestoreJobRow>> {
+pub async fn jobs_of(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<RestoreJobRow>>> {
     sqlx::query_as(
         "select j.restore_job_id, j.backup_set_id, j.cluster_id, c.cluster_name, j.status, j.started_at, j.finishes_at,
-                j.finished_at
+                j.finished_at, count(*) over () as total_rows
          from restore_job j join cluster c on c.cluster_id = j.cluster_id
-         where j.account_id = ? order by j.started_at desc, j.restore_job_id desc limit 50",
+         where j.account_id = ? order by j.started_at desc, j.restore_job_id desc limit ? offset ?",
     )
     .bind(account)
+    .bind(limit)
+    .bind(offset)
     .fetch_all(ex)
     .await
 }
@@ -100,9 +102,14 @@ pub struct ChargeRow {
     pub created_at: String,
 }
 
-pub async fn charges_of(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<ChargeRow>> {
-    sqlx::query_as("select item, amount_cents, created_at from charge where account_id = ? order by created_at desc, charge_id desc")
+pub async fn charges_of(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<ChargeRow>>> {
+    sqlx::query_as(
+        "select item, amount_cents, created_at, count(*) over () as total_rows from charge where account_id = ?
+         order by created_at desc, charge_id desc limit ? offset ?",
+    )
         .bind(account)
+        .bind(limit)
+        .bind(offset)
         .fetch_all(ex)
         .await
 }

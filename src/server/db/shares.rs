@@ -1,6 +1,6 @@
 //! Resource shares, their resources and principals, and invitations.
 
-use super::{accounts::AccountRow, clusters, sqlite_bool, Tx};
+use super::{accounts::AccountRow, clusters, paging::Counted, sqlite_bool, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
@@ -37,17 +37,49 @@ pub struct ShareResourceRow {
     pub created_at: String,
 }
 
-/// The backup sets in the owner's live shares.
-pub async fn resources_of_owner(ex: impl SqliteExecutor<'_>, owner: &str) -> sqlx::Result<Vec<ShareResourceRow>> {
+/// One page of the owner's live shares, newest first: those holding `backup_set` when it is given, and
+/// only those with a principal still associated (or whose removal waits for a restore) when
+/// `with_principal` (My Shares lists what is shared with someone).
+pub async fn shares_page(
+    ex: impl SqliteExecutor<'_>,
+    owner: &str,
+    backup_set: Option<&str>,
+    with_principal: bool,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Counted<ShareRow>>> {
+    sqlx::query_as(&format!(
+        "select {SHARE_COLUMNS}, count(*) over () as total_rows from resource_share rs
+         where owner_account_id = ?1 and status = 'Active'
+           and (?2 is null or exists(select 1 from share_resource sr where sr.resource_share_id = rs.resource_share_id
+                                      and sr.backup_set_id = ?2))
+           and (not ?3 or exists(select 1 from share_principal sp where sp.resource_share_id = rs.resource_share_id
+                                  and (sp.status = 'Associated' or (sp.status = 'Disassociating' and sp.revoke_at is null))))
+         order by created_at desc, resource_share_id limit ?4 offset ?5"
+    ))
+    .bind(owner)
+    .bind(backup_set)
+    .bind(with_principal)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(ex)
+    .await
+}
+
+fn ids_json(share_ids: &[&str]) -> String {
+    serde_json::Value::from(share_ids.to_vec()).to_string()
+}
+
+/// The backup sets in the given shares.
+pub async fn resources_of_shares(ex: impl SqliteExecutor<'_>, share_ids: &[&str]) -> sqlx::Result<Vec<ShareResourceRow>> {
     sqlx::query_as(
         "select sr.resource_share_id, sr.backup_set_id, b.cluster_id, b.region_id, b.lock_state, sr.created_at
          from share_resource sr
-         join resource_share rs on rs.resource_share_id = sr.resource_share_id
          join backup_set b on b.backup_set_id = sr.backup_set_id
-         where rs.owner_account_id = ? and rs.status = 'Active'
+         where sr.resource_share_id in (select value from json_each(?))
          order by sr.created_at, sr.backup_set_id",
     )
-    .bind(owner)
+    .bind(ids_json(share_ids))
     .fetch_all(ex)
     .await
 }
@@ -71,12 +103,13 @@ const PRINCIPAL_SELECT: &str = "select sp.resource_share_id, sp.principal_id, sp
           as invitation_status
      from share_principal sp";
 
-pub async fn principals_of_owner(ex: impl SqliteExecutor<'_>, owner: &str) -> sqlx::Result<Vec<PrincipalRow>> {
+/// The principals of the given shares.
+pub async fn principals_of_shares(ex: impl SqliteExecutor<'_>, share_ids: &[&str]) -> sqlx::Result<Vec<PrincipalRow>> {
     sqlx::query_as(&format!(
-        "{PRINCIPAL_SELECT} join resource_share rs on rs.resource_share_id = sp.resource_share_id
-         where rs.owner_account_id = ? and rs.status = 'Active' order by sp.created_at, sp.principal_id"
+        "{PRINCIPAL_SELECT} where sp.resource_share_id in (select value from json_each(?))
+         order by sp.created_at, sp.principal_id"
     ))
-    .bind(owner)
+    .bind(ids_json(share_ids))
     .fetch_all(ex)
     .await
 }
@@ -115,6 +148,11 @@ pub struct ShareContext {
     pub already_shared: bool,
     /// How many distinct backup sets the owner shares.
     pub shared_count: i64,
+    /// Requested accounts that already hold a pending, unexpired invitation covering one of the backup
+    /// sets the share will hold (from any of the owner's live shares) or to the share itself.
+    pub pending_invitees: Vec<String>,
+    /// The owner's pending, unexpired invitations, for the pending-invitation cap.
+    pub pending_count: i64,
 }
 
 /// Where a requested principal id points: whether it exists, the account's site, and the resource
@@ -137,6 +175,8 @@ pub struct ShareContextQuery<'a> {
     pub share_id: &'a str,
     /// The requested principals as (id, principal_type).
     pub principals: &'a [(&'a str, &'a str)],
+    /// The decision's time: invitations past their expiry no longer count as pending.
+    pub now: &'a str,
 }
 
 /// Loads a [`ShareContext`] in one statement that answers with one JSON document.
@@ -195,7 +235,16 @@ pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Re
                  from requested r)),
              'others', json((select json_group_array(json_array(backup_set_id, principal_id)) from others)),
              'already_shared', exists(select 1 from shared_backup_set where backup_set_id = ?2),
-             'shared_count', (select count(*) from shared_backup_set where owner_account_id = ?1))",
+             'shared_count', (select count(*) from shared_backup_set where owner_account_id = ?1),
+             'pending_invitees', json((select json_group_array(i.receiver_account_id) from invitation i
+                 join resource_share rs on rs.resource_share_id = i.resource_share_id and rs.status = 'Active'
+                 where i.sender_account_id = ?1 and i.status = 'Pending' and i.expires_at > ?6
+                   and i.receiver_account_id in (select id from requested)
+                   and (i.resource_share_id = ?4 or exists(select 1 from share_resource sr
+                        where sr.resource_share_id = i.resource_share_id and sr.status = 'Associated'
+                          and sr.backup_set_id in (select backup_set_id from share_sets))))),
+             'pending_count', (select count(*) from invitation
+                 where sender_account_id = ?1 and status = 'Pending' and expires_at > ?6))",
         backup = clusters::BACKUP_JSON_FIELDS,
         cluster = clusters::CLUSTER_JSON,
     );
@@ -205,6 +254,7 @@ pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Re
         .bind(q.new_name)
         .bind(q.share_id)
         .bind(serde_json::Value::Array(principals).to_string())
+        .bind(q.now)
         .fetch_one(&mut **tx)
         .await?;
     Ok(serde_json::from_str(&json)?)
@@ -221,7 +271,8 @@ pub struct ShareWrite<'a> {
     /// (principal id, principal_type) to associate, or re-associate when its revocation had not yet run.
     pub associate: &'a [(&'a str, &'a str)],
     /// (invitation id, receiver account) for each added account that must accept. An account that
-    /// already has a pending or accepted invitation to this share gets no second one.
+    /// already has a pending invitation or one accepted and in force to this share gets no second one;
+    /// one whose acceptance ended when it was removed gets a new invitation to accept.
     pub invite: &'a [(String, &'a str)],
     pub invitation_expires_at: &'a str,
     /// Principals that keep their access until `revoke_at`, and whose pending invitations are cancelled.
@@ -259,12 +310,19 @@ const INVITE: &str = "insert into invitation (invitation_id, resource_share_id, 
     from json_each(?1, '$.invite') j
     where not exists (select 1 from invitation i where i.resource_share_id = json_extract(?1, '$.share_id')
         and i.receiver_account_id = json_extract(j.value, '$.receiver')
-        and (i.status = 'Accepted' or (i.status = 'Pending' and i.expires_at > json_extract(?1, '$.now'))))";
+        and ((i.status = 'Accepted' and i.access_ends_at is null)
+             or (i.status = 'Pending' and i.expires_at > json_extract(?1, '$.now'))))";
 
-/// Removed principals keep their access until `revoke_at`; what they had not accepted yet is cancelled.
+/// Removed principals keep their access until `revoke_at`; what they had not accepted yet is cancelled,
+/// and what they had accepted is marked ended (`access_ends_at`: the revocation time, or the removal's
+/// when a restore holds it and that time is not known yet), so a later re-add needs a new invitation.
 const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassociating', revoke_at = json_extract(?1, '$.revoke_at')
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Associated'
       and principal_id in (select value from json_each(?1, '$.revoke'));
+    update invitation set access_ends_at = coalesce(json_extract(?1, '$.revoke_at'), json_extract(?1, '$.now')),
+        updated_at = json_extract(?1, '$.now')
+    where resource_share_id = json_extract(?1, '$.share_id') and status = 'Accepted' and access_ends_at is null
+      and receiver_account_id in (select value from json_each(?1, '$.revoke'));
     update invitation set status = 'Cancelled', updated_at = json_extract(?1, '$.now')
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Pending'
       and receiver_account_id in (select value from json_each(?1, '$.revoke'))";

@@ -2,17 +2,27 @@
 
 use super::facts;
 use crate::api::types::*;
-use crate::domain::{check_level_conversion, check_may_manage_shares, shareability, ClusterId, Policy};
+use crate::domain::{check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest, Policy};
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{accounts, clusters, shares};
+use crate::server::db::{accounts, clusters, paging, shares};
 use crate::server::{internal, state::AppState};
 use std::collections::BTreeMap;
 
 pub const BACKUP_PAGE_SIZE: i64 = 30;
 
 pub fn viewer(who: &Identity) -> Viewer {
+    let is_operator = who.kind == crate::server::auth::IdentityKind::Operator;
+    // The platform operator has no account data of its own: it decides tickets.
+    let (pages, home) = if is_operator {
+        (vec![ConsolePage::Tickets], ConsolePage::Tickets)
+    } else {
+        (who.actor.pages(), who.actor.home())
+    };
     Viewer {
+        pages,
+        home: home.path().to_owned(),
+        home_region: home_region(who.site).to_owned(),
         login_name: who.login_name.clone(),
         account_id: who.account_id().to_string(),
         account_name: who.account_name.clone(),
@@ -43,8 +53,8 @@ fn cluster_view(row: clusters::ClusterRow) -> ClusterView {
     }
 }
 
-/// The regions, and the one the viewer chose (Hangzhou when none was).
-pub async fn region_choice(state: &AppState, region_id: Option<String>) -> Result<(Vec<RegionView>, String), AppError> {
+/// The regions, and the one the viewer chose (its site's home region when none was).
+pub async fn region_choice(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<(Vec<RegionView>, String), AppError> {
     let regions: Vec<RegionView> = clusters::regions(&state.pool)
         .await
         .map_err(internal)?
@@ -54,7 +64,7 @@ pub async fn region_choice(state: &AppState, region_id: Option<String>) -> Resul
     let region_id = match region_id.filter(|r| !r.is_empty()) {
         Some(r) if regions.iter().any(|x| x.region_id == r) => r,
         Some(_) => return Err(AppError::invalid("InvalidParameter.RegionId", "The region does not exist.")),
-        None => "cn-hangzhou".to_owned(),
+        None => home_region(who.site).to_owned(),
     };
     Ok((regions, region_id))
 }
@@ -62,7 +72,7 @@ pub async fn region_choice(state: &AppState, region_id: Option<String>) -> Resul
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<ClusterList, AppError> {
     who.actor.may_view_polardb()?;
-    let (regions, region_id) = region_choice(state, region_id).await?;
+    let (regions, region_id) = region_choice(state, who, region_id).await?;
     let clusters = clusters::clusters_of(&state.pool, who.account_id().as_str(), &region_id)
         .await
         .map_err(internal)?
@@ -129,13 +139,11 @@ pub async fn cluster_backups(
     })
 }
 
-/// The owner's live shares, each with its backup sets and principals.
-pub async fn my_shares(state: &AppState, who: &Identity) -> Result<Vec<ShareView>, AppError> {
-    who.actor.may_view_polardb()?;
-    let owner = who.account_id().as_str();
-    let shares = shares::live_shares_of(&state.pool, owner).await.map_err(internal)?;
+/// The given shares, each with its backup sets and principals.
+async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Vec<ShareView>, AppError> {
+    let ids: Vec<&str> = rows.iter().map(|s| s.resource_share_id.as_str()).collect();
     let mut resources: BTreeMap<String, Vec<SharedResourceView>> = BTreeMap::new();
-    for r in shares::resources_of_owner(&state.pool, owner).await.map_err(internal)? {
+    for r in shares::resources_of_shares(&state.pool, &ids).await.map_err(internal)? {
         resources.entry(r.resource_share_id).or_default().push(SharedResourceView {
             backup_set_id: r.backup_set_id,
             cluster_id: r.cluster_id,
@@ -143,7 +151,7 @@ pub async fn my_shares(state: &AppState, who: &Identity) -> Result<Vec<ShareView
         });
     }
     let mut principals: BTreeMap<String, Vec<PrincipalView>> = BTreeMap::new();
-    for p in shares::principals_of_owner(&state.pool, owner).await.map_err(internal)? {
+    for p in shares::principals_of_shares(&state.pool, &ids).await.map_err(internal)? {
         principals.entry(p.resource_share_id).or_default().push(PrincipalView {
             principal_id: p.principal_id,
             principal_type: p.principal_type,
@@ -152,7 +160,7 @@ pub async fn my_shares(state: &AppState, who: &Identity) -> Result<Vec<ShareView
             invitation_status: p.invitation_status,
         });
     }
-    Ok(shares
+    Ok(rows
         .into_iter()
         .map(|s| ShareView {
             resources: resources.remove(&s.resource_share_id).unwrap_or_default(),
@@ -166,9 +174,36 @@ pub async fn my_shares(state: &AppState, who: &Identity) -> Result<Vec<ShareView
         .collect())
 }
 
-/// Manage Sharing Relationship: the shares one of the owner's backup sets is in, with each principal.
+/// One page of the owner's live shares: those with a principal (My Shares), or those holding one
+/// backup set (Manage Sharing Relationship).
+async fn shares_page(
+    state: &AppState,
+    who: &Identity,
+    backup_set: Option<&str>,
+    page: PageRequest,
+) -> Result<Paged<ShareView>, AppError> {
+    let owner = who.account_id().as_str();
+    let with_principal = backup_set.is_none();
+    let (rows, total) = paging::load_page(page, |limit, offset| shares::shares_page(&state.pool, owner, backup_set, with_principal, limit, offset)).await.map_err(internal)?;
+    Ok(Paged::new(share_views(state, rows).await?, total, page))
+}
+
+/// My Shares: one page of the owner's live shares that have at least one principal.
+pub async fn my_shares(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<ShareView>, AppError> {
+    who.actor.may_view_polardb()?;
+    shares_page(state, who, None, page).await
+}
+
+/// Manage Sharing Relationship: one page of the shares one of the owner's backup sets is in, with each
+/// principal.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn sharing_relationship(state: &AppState, who: &Identity, backup_set_id: &str) -> Result<Vec<ShareView>, AppError> {
+pub async fn sharing_relationship(
+    state: &AppState,
+    who: &Identity,
+    backup_set_id: &str,
+    page: PageRequest,
+) -> Result<Paged<ShareView>, AppError> {
+    who.actor.may_view_polardb()?;
     let id = crate::domain::BackupSetId::parse(backup_set_id)?;
     let owned = clusters::backup_set(&state.pool, id.as_str())
         .await
@@ -177,14 +212,15 @@ pub async fn sharing_relationship(state: &AppState, who: &Identity, backup_set_i
     if !owned {
         return Err(crate::domain::ShareError::BackupSetNotFound { backup_set: id.to_string() }.into());
     }
-    let mut shares = my_shares(state, who).await?;
-    shares.retain(|s| s.resources.iter().any(|r| r.backup_set_id == id.as_str()));
-    Ok(shares)
+    shares_page(state, who, Some(id.as_str()), page).await
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn share_dialog(state: &AppState, who: &Identity) -> Result<ShareDialogData, AppError> {
-    let shares = my_shares(state, who).await?;
+    who.actor.may_view_polardb()?;
+    // The dialog picks from every live share (with or without principals), as its list offers them.
+    let rows = shares::live_shares_of(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
+    let shares = share_views(state, rows).await?;
     let directory_objects = match &who.account.directory_id {
         Some(rd) => accounts::directory_objects(&state.pool, rd, who.account_id().as_str())
             .await

@@ -2,10 +2,10 @@
 //! the audit trail.
 
 use crate::api::types::*;
-use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, NameField, ShareError, TicketKind, RAISED_SHARE_QUOTA};
+use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, ConsolePage, NameField, PageRequest, ShareError, TicketKind, RAISED_SHARE_QUOTA};
 use crate::error::AppError;
 use crate::server::auth::{Identity, IdentityKind};
-use crate::server::db::{self, governance, shares};
+use crate::server::db::{self, governance, paging, shares};
 use crate::server::{audit, ids, internal, state::AppState};
 
 const MAX_TICKET_MESSAGE: usize = 1000;
@@ -23,15 +23,17 @@ fn ticket_view(t: governance::TicketRow) -> TicketView {
     }
 }
 
-/// The signed-in account's tickets; the operator sees every account's.
-pub async fn tickets(state: &AppState, who: &Identity) -> Result<Vec<TicketView>, AppError> {
-    let rows = if who.kind == IdentityKind::Operator {
-        governance::all_tickets(&state.pool).await
+/// One page of the signed-in account's tickets; the operator sees every account's.
+pub async fn tickets(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<TicketView>, AppError> {
+    let account = if who.kind == IdentityKind::Operator {
+        None
     } else {
-        governance::tickets_of(&state.pool, who.account_id().as_str()).await
-    }
-    .map_err(internal)?;
-    Ok(rows.into_iter().map(ticket_view).collect())
+        who.actor.may_open(ConsolePage::Tickets)?;
+        Some(who.account_id().as_str())
+    };
+    let (rows, total) =
+        paging::load_page(page, |limit, offset| governance::tickets_page(&state.pool, account, limit, offset)).await.map_err(internal)?;
+    Ok(Paged::new(rows.into_iter().map(ticket_view).collect(), total, page))
 }
 
 #[tracing::instrument(skip(state, who, message), fields(account = %who.account_id()))]
@@ -79,13 +81,10 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
 }
 
 pub async fn quota(state: &AppState, who: &Identity) -> Result<QuotaView, AppError> {
+    who.actor.may_open(ConsolePage::Quota)?;
     let me = who.account_id().as_str();
     let used = shares::shared_resource_count(&state.pool, me).await.map_err(internal)?;
-    let open = governance::tickets_of(&state.pool, me)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .any(|t| t.kind == "QuotaIncrease" && t.status == "Open");
+    let open = governance::open_ticket_exists(&state.pool, me, TicketKind::QuotaIncrease.as_str()).await.map_err(internal)?;
     Ok(QuotaView {
         used,
         limit: i64::from(who.account.share_quota),
@@ -105,27 +104,38 @@ fn day_bound(day: Option<String>, next_day: bool) -> Result<Option<String>, AppE
     Ok(Some(db::ts(date.midnight().assume_utc())))
 }
 
+/// Most events one CSV export holds (newest first).
+pub const EXPORT_LIMIT: i64 = 5_000;
+
+/// One page of the audit trail (`page`), or for the CSV export (`None`) its newest [`EXPORT_LIMIT`]
+/// events. Either needs ActionTrail read access: the trail names identities and source addresses.
 pub async fn audit_trail(
     state: &AppState,
     who: &Identity,
     action: Option<String>,
     from: Option<String>,
     to: Option<String>,
-) -> Result<Vec<AuditEventView>, AppError> {
+    page: Option<PageRequest>,
+) -> Result<Paged<AuditEventView>, AppError> {
+    who.actor.may_open(ConsolePage::AuditTrail)?;
     let action = action.filter(|a| !a.is_empty());
     if action.as_ref().is_some_and(|a| a.len() > 64 || !a.bytes().all(|b| b.is_ascii_alphanumeric())) {
         return Err(AppError::invalid("InvalidParameter.Action", "Choose an action from the list."));
     }
-    governance::trail(
-        &state.pool,
-        who.account_id().as_str(),
-        action.as_deref(),
-        day_bound(from, false)?.as_deref(),
-        day_bound(to, true)?.as_deref(),
-        5_000,
-    )
-    .await
-    .map_err(internal)
+    let (from, to) = (day_bound(from, false)?, day_bound(to, true)?);
+    let load = |limit, offset| {
+        governance::trail(&state.pool, who.account_id().as_str(), action.as_deref(), from.as_deref(), to.as_deref(), limit, offset)
+    };
+    let (request, (events, total)) = match page {
+        Some(page) => (page, paging::load_page(page, load).await.map_err(internal)?),
+        None => {
+            let rows = load(EXPORT_LIMIT, 0).await.map_err(internal)?;
+            let total = rows.first().map_or(0, |r| r.total_rows);
+            let all = PageRequest { page: 1, page_size: rows.len() as u32 };
+            (all, (rows.into_iter().map(|r| r.row).collect(), total))
+        }
+    };
+    Ok(Paged::new(events, total, request))
 }
 
 /// The trail as CSV (RFC 4180 quoting), for the export link.

@@ -4,23 +4,20 @@
 use super::{console, facts};
 use crate::api::types::*;
 use crate::domain::{
-    answer_invitation, check_restore, check_visible_text, restore_progress, Answer, BackupSetId, InvitationStatus, NameField,
-    Policy, PrincipalAccess, RestoreHolds, ShareError,
+    answer_invitation, check_restore, check_visible_text, restore_progress, shown_invitation_status, Answer, BackupSetId, ConsolePage,
+    InvitationStatus, NameField, PageRequest, Policy, PrincipalAccess, RestoreHolds, ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, incoming, restores};
+use crate::server::db::{self, incoming, paging, restores};
 use crate::server::{ids, internal, state::AppState};
 
-fn status_at(row: &incoming::InvitationRow, now: time::OffsetDateTime) -> Result<InvitationStatus, AppError> {
-    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
-    Ok(status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now))
-}
-
 fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<InvitationView, AppError> {
-    let status = status_at(&row, now)?;
+    let stored = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    let removed = row.access_ends_at.is_some();
+    let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.principal_disassociating, now);
     Ok(InvitationView {
-        status: status.as_str().to_owned(),
+        status: status.to_owned(),
         resources: row.resources.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default(),
         invitation_id: row.invitation_id,
         resource_share_id: row.resource_share_id,
@@ -32,12 +29,13 @@ fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> R
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn invitations(state: &AppState, who: &Identity, region: Option<String>) -> Result<InvitationList, AppError> {
-    let (regions, region_id) = console::region_choice(state, region).await?;
+pub async fn invitations(state: &AppState, who: &Identity, region: Option<String>, page: PageRequest) -> Result<InvitationList, AppError> {
+    who.actor.may_open(ConsolePage::Invitations)?;
+    let (regions, region_id) = console::region_choice(state, who, region).await?;
     let now = state.clock.now();
-    let rows = incoming::invitations_for(&state.pool, who.account_id().as_str(), &region_id).await.map_err(internal)?;
+    let (rows, total) = paging::load_page(page, |limit, offset| incoming::invitations_for(&state.pool, who.account_id().as_str(), &region_id, limit, offset)).await.map_err(internal)?;
     let invitations = rows.into_iter().map(|r| invitation_view(r, now)).collect::<Result<_, _>>()?;
-    Ok(InvitationList { regions, region_id, invitations })
+    Ok(InvitationList { regions, region_id, invitations, total, page: page.page, page_size: page.page_size })
 }
 
 /// Accepting or rejecting an invitation sent to the signed-in account.
@@ -82,11 +80,11 @@ fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupS
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<String>) -> Result<IncomingList, AppError> {
+pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<String>, page: PageRequest) -> Result<IncomingList, AppError> {
     who.actor.may_view_polardb()?;
-    let (regions, region_id) = console::region_choice(state, region).await?;
+    let (regions, region_id) = console::region_choice(state, who, region).await?;
     let now = state.clock.now();
-    let rows = incoming::shared_with(&state.pool, who.account_id().as_str(), &region_id).await.map_err(internal)?;
+    let (rows, total) = paging::load_page(page, |limit, offset| incoming::shared_with(&state.pool, who.account_id().as_str(), &region_id, limit, offset)).await.map_err(internal)?;
     let mut backups = Vec::with_capacity(rows.len());
     for row in rows {
         let (facts, access, holds) = incoming_facts(&row)?;
@@ -109,7 +107,7 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
             restore_blocked,
         });
     }
-    Ok(IncomingList { regions, region_id, backups })
+    Ok(IncomingList { regions, region_id, backups, total, page: page.page, page_size: page.page_size })
 }
 
 /// New cluster names: 2-64 characters, starting with a letter or Chinese character.
@@ -195,10 +193,12 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
     })
 }
 
-pub async fn restore_jobs(state: &AppState, who: &Identity) -> Result<Vec<RestoreJobView>, AppError> {
+pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RestoreJobView>, AppError> {
+    who.actor.may_view_polardb()?;
     let now = state.clock.now();
-    let rows = restores::jobs_of(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
-    rows.into_iter()
+    let (rows, total) = paging::load_page(page, |limit, offset| restores::jobs_of(&state.pool, who.account_id().as_str(), limit, offset)).await.map_err(internal)?;
+    let jobs = rows
+        .into_iter()
         .map(|r| {
             let started = db::parse_ts(&r.started_at).map_err(internal)?;
             let finishes = db::parse_ts(&r.finishes_at).map_err(internal)?;
@@ -213,7 +213,8 @@ pub async fn restore_jobs(state: &AppState, who: &Identity) -> Result<Vec<Restor
                 started_at: r.started_at,
             })
         })
-        .collect()
+        .collect::<Result<_, AppError>>()?;
+    Ok(Paged::new(jobs, total, page))
 }
 
 /// Backup storage beyond this many bytes is billed to the owner.
@@ -221,14 +222,12 @@ const FREE_BACKUP_BYTES: i64 = 100 * 1024 * 1024 * 1024;
 /// Cents per GiB-month of backup storage beyond the free quota.
 const BACKUP_CENTS_PER_GIB_MONTH: i64 = 12;
 
-pub async fn billing(state: &AppState, who: &Identity) -> Result<BillingView, AppError> {
+pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Result<BillingView, AppError> {
+    who.actor.may_open(ConsolePage::Billing)?;
     let me = who.account_id().as_str();
-    let charges = restores::charges_of(&state.pool, me)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|c| ChargeView { item: c.item, amount_cents: c.amount_cents, created_at: c.created_at })
-        .collect();
+    let (rows, total) = paging::load_page(page, |limit, offset| restores::charges_of(&state.pool, me, limit, offset)).await.map_err(internal)?;
+    let charges = rows.into_iter().map(|c| ChargeView { item: c.item, amount_cents: c.amount_cents, created_at: c.created_at }).collect();
+    let charges = Paged::new(charges, total, page);
     let bytes = restores::backup_storage_bytes(&state.pool, me).await.map_err(internal)?;
     let billable_gib = (bytes - FREE_BACKUP_BYTES).max(0) / (1024 * 1024 * 1024);
     Ok(BillingView { charges, backup_storage_bytes: bytes, backup_storage_cents_per_month: billable_gib * BACKUP_CENTS_PER_GIB_MONTH })

@@ -1,11 +1,11 @@
 //! RAM: the account (root) creates RAM users, sets their passwords, attaches and detaches the system
 //! policies, and deletes them. Policies take effect on the user's next request.
 
-use crate::api::types::RamUserView;
-use crate::domain::{check_password_policy, check_visible_text, ErrorKind, NameField, Policy};
+use crate::api::types::{Paged, RamUserView};
+use crate::domain::{check_password_policy, check_visible_text, ConsolePage, ErrorKind, NameField, PageRequest, Policy};
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
-use crate::server::db::{self, ram};
+use crate::server::db::{self, paging, ram};
 use crate::server::{internal, state::AppState};
 
 fn root_only(who: &Identity) -> Result<(), AppError> {
@@ -32,18 +32,19 @@ fn not_found() -> AppError {
     AppError::not_found("EntityNotExists.User", "The RAM user does not exist in your account.")
 }
 
-pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<RamUserView>, AppError> {
-    root_only(who)?;
-    Ok(ram::ram_users(&state.pool, who.account_id().as_str())
-        .await
-        .map_err(internal)?
+pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RamUserView>, AppError> {
+    who.actor.may_open(ConsolePage::RamUsers)?;
+    let (rows, total) =
+        paging::load_page(page, |limit, offset| ram::ram_users(&state.pool, who.account_id().as_str(), limit, offset)).await.map_err(internal)?;
+    let users = rows
         .into_iter()
         .map(|u| RamUserView {
             login_name: u.login_name,
             created_at: u.created_at,
             policies: u.policies.map(|p| p.split(',').map(str::to_owned).collect()).unwrap_or_default(),
         })
-        .collect())
+        .collect();
+    Ok(Paged::new(users, total, page))
 }
 
 #[tracing::instrument(skip(state, who, password), fields(account = %who.account_id()))]

@@ -4,9 +4,9 @@
 use super::facts;
 use crate::api::types::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
-    check_principal_limit, check_principals, check_quota, check_sharer, principal_change_timing, shareability, Actor,
-    BackupLock, BackupSetAccess, BackupSetId, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming,
-    ResourceShareName, ShareError,
+    check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals, check_quota,
+    check_sharer, principal_change_timing, shareability, Actor, BackupLock, BackupSetAccess, BackupSetId, PrincipalFacts,
+    PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming, ResourceShareName, ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -39,6 +39,7 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
         principals,
         now: state.clock.now(),
         revocation_delay: state.settings.revocation_delay,
+        max_pending_invitations: state.settings.max_pending_invitations,
         audit: audit::take_for_transaction(),
     };
     let answer = state
@@ -72,6 +73,7 @@ struct ShareJob {
     principals: Option<Vec<PrincipalId>>,
     now: OffsetDateTime,
     revocation_delay: Duration,
+    max_pending_invitations: u32,
     /// The action's audit event, written with the share.
     audit: Option<audit::Event>,
 }
@@ -102,6 +104,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
             },
             share_id: &share_id,
             principals: &requested,
+            now: &now_s,
         },
     )
     .await
@@ -198,12 +201,21 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
         check_quota(u32::try_from(ctx.shared_count).map_err(internal)?, 1, owner.share_quota)?;
     }
 
+    // Invitations are bounded: no second one to an account that has not answered the first for the
+    // same backup set, and at most so many outstanding per owner. Read in this (group) transaction, so
+    // concurrent requests see each other's invitations and the cap holds exactly.
+    let outcome = PrincipalChanges::of(&added, &removed);
+    for invitee in &outcome.invited {
+        check_no_pending_invitation(invitee, backup_id.as_str(), ctx.pending_invitees.iter().any(|p| p == invitee))?;
+    }
+    let new_invitations = u32::try_from(outcome.invited.len()).map_err(internal)?;
+    check_pending_invitation_limit(u32::try_from(ctx.pending_count).map_err(internal)?, new_invitations, job.max_pending_invitations)?;
+
     // Every rule passed: write the outcome.
     let name = match &target {
         Target::New { name, .. } => name.as_str().to_owned(),
         Target::Existing(share) => share.resource_share_name.clone(),
     };
-    let outcome = PrincipalChanges::of(&added, &removed);
     let associate: Vec<(&str, &str)> = added.iter().map(|(p, _)| (p.as_str(), p.type_name())).collect();
     let invite: Vec<(String, &str)> = outcome.invited.iter().map(|a| (ids::invitation_id(), a.as_str())).collect();
     let revoke: Vec<&str> = removed.iter().map(|p| p.as_str()).collect();

@@ -1,0 +1,243 @@
+//! Invitations are bounded and tell the truth: no second pending invitation of an account to a backup
+//! set, a cap on an owner's pending invitations that holds under racing requests, a removed principal
+//! added again gets a new invitation, and the Attribute column counts only invited or associated
+//! principals.
+
+use crate::helpers::*;
+use futures::future::join_all;
+use http::StatusCode;
+use serde_json::{json, Value};
+use std::sync::Arc;
+use time::Duration;
+
+async fn invitations(app: &TestApp, cookie: &str) -> Vec<Value> {
+    let r = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["invitations"].as_array().unwrap().clone()
+}
+
+async fn incoming(app: &TestApp, cookie: &str) -> Vec<Value> {
+    let r = app.form(Some(cookie), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["backups"].as_array().unwrap().clone()
+}
+
+async fn answer(app: &TestApp, cookie: &str, invitation: &Value, accept: bool) {
+    let id = invitation["invitation_id"].as_str().unwrap();
+    let r = app.form(Some(cookie), "answer_invitation", &format!("invitation_id={id}&accept={accept}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+}
+
+/// The Attribute column's count for one backup set of the shareable cluster.
+async fn principal_count(app: &TestApp, owner: &str, backup: &str) -> Value {
+    let r = app.form(Some(owner), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
+    let items = r.json["items"].as_array().unwrap();
+    items.iter().find(|b| b["backup_set_id"] == json!(backup)).expect("the set is on the first page")["principal_count"].clone()
+}
+
+/// Shareable sets of the demo owner's cluster, as many as asked.
+async fn shareable_sets(app: &TestApp, n: usize) -> Vec<String> {
+    let sets: Vec<String> = sqlx::query_scalar(
+        "select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and lock_state = 'None'
+         and expires_at > '2026-12-05' and backup_set_id not like 'rp-%' order by start_time desc limit ?",
+    )
+    .bind(SHAREABLE_CLUSTER)
+    .bind(n as i64)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(sets.len(), n);
+    sets
+}
+
+#[tokio::test]
+async fn a_second_invitation_of_an_account_to_a_set_is_refused_while_the_first_is_pending() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let first = app.share(&owner, &backup, new_share("first", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(first.status, StatusCode::OK);
+
+    let before = app.sharing_state().await;
+    let again = app.share(&owner, &backup, new_share("again", "AllAccounts", &[OUTSIDER, PARTNER])).await;
+    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "EntityAlreadyExists.ResourceShareInvitation"), "{:?}", again.json);
+    assert!(again.json["message"].as_str().unwrap().contains(PARTNER));
+    assert_eq!(app.sharing_state().await, before, "nothing changed, OUTSIDER was not invited either");
+
+    // The pending one stands; once it is answered, the account can be invited again.
+    let partner = app.sign_in("partner").await;
+    let pending = invitations(&app, &partner).await;
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0]["status"], json!("Pending"));
+    answer(&app, &partner, &pending[0], false).await;
+    let after_reject = app.share(&owner, &backup, new_share("again", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(after_reject.status, StatusCode::OK, "{:?}", after_reject.json);
+    assert_eq!(after_reject.json["invited"], json!([PARTNER]));
+}
+
+#[tokio::test]
+async fn adding_a_set_to_a_share_whose_invitee_is_pending_for_that_set_elsewhere_is_refused() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 2).await;
+    assert_eq!(app.share(&owner, &sets[0], new_share("one", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
+    let other = app.share(&owner, &sets[1], new_share("two", "AllAccounts", &[OUTSIDER])).await;
+    let other_id = other.json["resource_share_id"].as_str().unwrap();
+    // Share "two" gets sets[0] and PARTNER: PARTNER would hold a second pending invitation to sets[0].
+    let before = app.sharing_state().await;
+    let r = app.share(&owner, &sets[0], existing_share(other_id, Some(&[OUTSIDER, PARTNER]))).await;
+    assert_eq!(r.code(), "EntityAlreadyExists.ResourceShareInvitation", "{:?}", r.json);
+    assert_eq!(app.sharing_state().await, before);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_pending_invitation_cap_holds_exactly_under_racing_requests() {
+    let app = Arc::new(TestApp::with_settings(Settings { max_pending_invitations: 7, ..Settings::default() }).await);
+    let accounts: Vec<String> = (0..30).map(|i| format!("40000000000{i:05}")).collect();
+    for id in &accounts {
+        app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
+    }
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let cookie = app.sign_in("owner").await;
+    let requests = accounts.iter().enumerate().map(|(i, p)| {
+        let (app, cookie, backup, p) = (app.clone(), cookie.clone(), backup.clone(), p.clone());
+        tokio::spawn(async move { app.share(&cookie, &backup, new_share(&format!("cap-{i}"), "AllAccounts", &[&p])).await })
+    });
+    let results: Vec<Response> = join_all(requests).await.into_iter().map(Result::unwrap).collect();
+    let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
+    let capped = results.iter().filter(|r| r.code() == "QuotaExceeded.PendingInvitations").count();
+    assert_eq!((ok, capped), (7, 23), "{:?}", results.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>());
+    assert_eq!(app.count(&format!("select count(*) from invitation where sender_account_id = '{OWNER}' and status = 'Pending'")).await, 7);
+    assert_eq!(app.count("select count(*) from resource_share").await, 7, "refused requests left no share behind");
+    let refusal = results.iter().find(|r| r.status != StatusCode::OK).unwrap();
+    assert_eq!(refusal.status, StatusCode::CONFLICT);
+    assert!(refusal.json["message"].as_str().unwrap().contains("at most 7"), "{:?}", refusal.json);
+
+    // An answered or expired invitation frees its place.
+    app.exec(&format!("update invitation set status = 'Rejected' where receiver_account_id = '{}'", pending_receivers(&app).await[0])).await;
+    let r = app.share(&cookie, &backup, new_share("freed", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.share(&cookie, &backup, new_share("full", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.code(), "QuotaExceeded.PendingInvitations");
+}
+
+async fn pending_receivers(app: &TestApp) -> Vec<String> {
+    sqlx::query_scalar("select receiver_account_id from invitation where status = 'Pending' order by receiver_account_id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+/// The owner shares a set with PARTNER, which accepts: (owner, partner, backup set, share id).
+async fn accepted_share(app: &TestApp) -> (String, String, String, String) {
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &backup, new_share("partnership", "AllAccounts", &[PARTNER])).await;
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let partner = app.sign_in("partner").await;
+    answer(app, &partner, &invitations(app, &partner).await[0], true).await;
+    (owner, partner, backup, share_id)
+}
+
+#[tokio::test]
+async fn a_principal_removed_after_accepting_and_added_again_gets_a_new_invitation() {
+    let app = TestApp::new().await;
+    let (owner, partner, backup, share_id) = accepted_share(&app).await;
+    assert_eq!(invitations(&app, &partner).await[0]["status"], json!("Accepted"));
+
+    // Removed: the invitation shows its true state and the set is being revoked.
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
+    assert_eq!(r.json["revoking"], json!([PARTNER]));
+    assert_eq!(invitations(&app, &partner).await[0]["status"], json!("Disassociating"));
+    assert!(incoming(&app, &partner).await[0]["revoking_at"].is_string());
+
+    // Added again (a minute later): a new invitation it must accept; the old acceptance no longer
+    // gives access.
+    app.clock.advance(Duration::minutes(1));
+    let (owner, partner) = (app.sign_in("owner").await, app.sign_in("partner").await);
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[PARTNER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!((r.json["invited"].clone(), r.json["associated"].clone()), (json!([PARTNER]), json!([])));
+    let list = invitations(&app, &partner).await;
+    let states: Vec<&str> = list.iter().map(|i| i["status"].as_str().unwrap()).collect();
+    assert_eq!(states, ["Pending", "Disassociated"], "{list:?}");
+    assert!(incoming(&app, &partner).await.is_empty(), "no access until the new invitation is accepted");
+    let restore = json!({ "request": { "backup_set_id": backup, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium",
+                                        "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } });
+    assert_eq!(app.json(Some(&partner), "restore_to_new_cluster", restore).await.code(), "EntityNotExists.BackupSet");
+    // The owner's view says so too.
+    let rel = app.form(Some(&owner), "sharing_relationship", &format!("backup_set_id={backup}")).await;
+    assert_eq!(rel.json["items"][0]["principals"][0]["invitation_status"], json!("Pending"));
+
+    answer(&app, &partner, &list[0], true).await;
+    let usable = incoming(&app, &partner).await;
+    assert_eq!(usable.len(), 1);
+    assert!(usable[0]["revoking_at"].is_null() && usable[0]["restore_blocked"].is_null(), "{usable:?}");
+}
+
+#[tokio::test]
+async fn a_principal_added_again_after_its_revocation_ran_also_gets_a_new_invitation() {
+    let app = TestApp::new().await;
+    let (owner, _, backup, share_id) = accepted_share(&app).await;
+    app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+    let (owner, partner) = (app.sign_in("owner").await, app.sign_in("partner").await);
+    assert_eq!(invitations(&app, &partner).await[0]["status"], json!("Disassociated"));
+    assert!(incoming(&app, &partner).await.is_empty());
+
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[PARTNER]))).await;
+    assert_eq!(r.json["invited"], json!([PARTNER]), "{:?}", r.json);
+    assert!(incoming(&app, &partner).await.is_empty());
+    assert_eq!(invitations(&app, &partner).await[0]["status"], json!("Pending"));
+}
+
+#[tokio::test]
+async fn inside_the_directory_a_principal_added_again_is_associated_again_and_the_answer_says_so() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &backup, new_share("lab", "ResourceDirectory", &[MEMBER])).await;
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[MEMBER]))).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!((r.json["associated"].clone(), r.json["invited"].clone()), (json!([MEMBER]), json!([])));
+    let member = app.sign_in("member").await;
+    let sets = incoming(&app, &member).await;
+    assert!(sets[0]["revoking_at"].is_null(), "associated again, not being revoked: {sets:?}");
+    assert_eq!(app.count("select count(*) from invitation").await, 0, "no invitation inside the directory");
+}
+
+#[tokio::test]
+async fn the_attribute_says_sharing_only_while_a_principal_is_invited_or_associated() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 4).await;
+    let (rejected, expired, cancelled, directory) = (&sets[0], &sets[1], &sets[2], &sets[3]);
+    for (set, name, principal) in [(rejected, "rej", PARTNER), (expired, "exp", OUTSIDER), (cancelled, "can", QA_MEMBER)] {
+        let r = app.share(&owner, set, new_share(name, "AllAccounts", &[principal])).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        assert_eq!(principal_count(&app, &owner, set).await, json!(1), "invited: Sharing");
+    }
+    let r = app.share(&owner, directory, new_share("dir", "ResourceDirectory", &[MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK);
+
+    // Rejected.
+    let partner = app.sign_in("partner").await;
+    answer(&app, &partner, &invitations(&app, &partner).await[0], false).await;
+    assert_eq!(principal_count(&app, &owner, rejected).await, json!(0));
+    // Cancelled: the owner removes the principal before it answers.
+    let share = app.form(Some(&owner), "sharing_relationship", &format!("backup_set_id={cancelled}")).await;
+    let share_id = share.json["items"][0]["resource_share_id"].as_str().unwrap().to_owned();
+    app.share(&owner, cancelled, existing_share(&share_id, Some(&[]))).await;
+    assert_eq!(app.count(&format!("select count(*) from invitation where receiver_account_id = '{QA_MEMBER}' and status = 'Cancelled'")).await, 1);
+    assert_eq!(principal_count(&app, &owner, cancelled).await, json!(0));
+    // Expired: 7 days unanswered, applied by the schedule.
+    app.clock.advance(Duration::days(7) + Duration::seconds(1));
+    app.tick().await;
+    let owner = app.sign_in("owner").await;
+    assert_eq!(principal_count(&app, &owner, expired).await, json!(0));
+    // A directory member is associated without an invitation, and stays Sharing.
+    assert_eq!(principal_count(&app, &owner, directory).await, json!(1));
+}
