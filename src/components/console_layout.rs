@@ -108,6 +108,7 @@ fn OperatorNav() -> impl IntoView {
             <p class="side-nav-title">"Platform"</p>
             <A href="/tickets">"Tickets"</A>
             <A href="/accounts">"Accounts"</A>
+            <A href="/audit">"Audit trail"</A>
         </nav>
     }
 }

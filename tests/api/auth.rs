@@ -162,7 +162,7 @@ async fn an_identity_changes_its_own_password_and_its_other_sessions_end() {
     assert_eq!(new.status, StatusCode::OK);
 
     let trail = app.form(Some(&here), "audit_trail", "action=ChangePassword").await;
-    let outcomes: Vec<&str> = trail.json.as_array().unwrap().iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> = trail.json["items"].as_array().unwrap().iter().map(|e| e["outcome"].as_str().unwrap()).collect();
     assert!(outcomes.contains(&"Success") && outcomes.contains(&"InvalidPassword.Current"), "{outcomes:?}");
 }
 
@@ -265,7 +265,7 @@ async fn failed_sign_ins_are_aggregated_in_the_audit_trail() {
     let owner = app.sign_in("owner").await;
 
     let trail = app.form(Some(&owner), "audit_trail", "").await;
-    let events = trail.json.as_array().unwrap();
+    let events = trail.json["items"].as_array().unwrap();
     let of = |action: &str, outcome: &str| events.iter().filter(|e| e["action"] == action && e["outcome"] == outcome).collect::<Vec<_>>();
     assert_eq!(of("SignIn", "InvalidCredentials").len(), 1, "only the first failure of the streak: {events:?}");
     let locks = of("SignInLocked", "Throttling.SignIn");
@@ -373,5 +373,5 @@ async fn the_operator_creates_an_account_in_the_console_and_only_the_operator_ma
     let r = app.form(Some(&operator), "create_account", "login_name=newco&display_name=Again&site=aliyun.com").await;
     assert_eq!(r.code(), "EntityAlreadyExists.User");
     let trail = app.form(Some(&operator), "audit_trail", "action=CreateAccount").await;
-    assert_eq!(trail.json.as_array().map(Vec::len), Some(2), "{:?}", trail.json);
+    assert_eq!(trail.json["items"].as_array().map(Vec::len), Some(2), "{:?}", trail.json);
 }
