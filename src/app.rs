@@ -15,6 +15,8 @@ use leptos_router::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::server::guard::set_page_policy(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -96,18 +96,73 @@ impl From<NameError> for AppError {
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
-    /// Transport failures (network down, a body that doesn't decode): the user can only retry.
+    /// Failures outside the function's own code. On the server these are requests whose body does not
+    /// decode into the function's arguments: a 400 `InvalidParameter` (the status is set here, once for
+    /// every server function, because leptos would answer any error it makes with 500). In the browser a
+    /// `Request` failure means the network is down: the user can only retry.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let error = match value {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                AppError::invalid("InvalidParameter", format!("The request could not be read: {msg}"))
+                AppError::new(ErrorKind::BadRequest, "InvalidParameter", undecodable_sentence(&msg))
             }
+            ServerFnErrorErr::MissingArg(field) => {
+                AppError::new(ErrorKind::BadRequest, "InvalidParameter", format!("The request is missing the field `{field}`."))
+            }
+            #[cfg(feature = "ssr")]
+            ServerFnErrorErr::Request(_) => {
+                AppError::new(ErrorKind::BadRequest, "InvalidParameter", "The request body could not be read.")
+            }
+            #[cfg(not(feature = "ssr"))]
             ServerFnErrorErr::Request(_) => AppError::new(
                 ErrorKind::Internal,
                 "NetworkError",
                 "The console could not reach the server. Check your connection and try again.",
             ),
             _ => AppError::internal(),
-        }
+        };
+        #[cfg(feature = "ssr")]
+        crate::api::ssr::set_status(&error);
+        error
+    }
+}
+
+/// A sentence for an argument decoding failure that names the field when the decoder does (serde says
+/// "missing field `x`", "unknown field `x`") and otherwise says what was expected, in words rather than
+/// Rust type names.
+pub fn undecodable_sentence(detail: &str) -> String {
+    let quoted = |after: &str| {
+        detail.split(after).nth(1).and_then(|rest| rest.split('`').nth(1)).map(str::to_owned)
+    };
+    if let Some(field) = quoted("missing field ") {
+        return format!("The request is missing the field `{field}`.");
+    }
+    if let Some(field) = quoted("unknown field ") {
+        return format!("The request has a field `{field}` this call does not take.");
+    }
+    if detail.contains("EOF while parsing") || detail.trim().is_empty() {
+        return "The request body is empty or cut short: the call's arguments are required.".to_owned();
+    }
+    if detail.contains("utf-8") || detail.contains("UTF-8") {
+        return "The request body is not valid UTF-8 text.".to_owned();
+    }
+    let expected = if detail.contains("expected i64") || detail.contains("expected u32") || detail.contains("digit") || detail.contains("number too large") {
+        "a whole number"
+    } else if detail.contains("expected a boolean") || detail.contains("true") && detail.contains("false") {
+        "true or false"
+    } else if detail.contains("expected a string") {
+        "text"
+    } else if detail.contains("expected a sequence") {
+        "a list"
+    } else if detail.contains("unknown variant") {
+        "one of the listed values"
+    } else {
+        ""
+    };
+    let field = quoted("field ").map(|f| format!(" `{f}`")).unwrap_or_default();
+    let detail: String = detail.chars().take(200).collect();
+    if expected.is_empty() {
+        format!("A field{field} of the request has a value of the wrong form ({detail}).")
+    } else {
+        format!("A field{field} of the request must be {expected} ({detail}).")
     }
 }

@@ -60,6 +60,7 @@ async fn main() -> anyhow::Result<()> {
         restore_duration: time::Duration::seconds(config.restore_secs.max(1)),
         secure_cookies: config.secure_cookies,
         max_pending_invitations: config.max_pending_invitations,
+        public_origin: config.public_origin.clone(),
         login_throttle: ThrottleRule::PER_LOGIN,
         address_throttle: ThrottleRule {
             free_failures: config.sign_in_address_free,

@@ -8,6 +8,16 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use types::*;
 
+/// The paths of the server functions declared `input = Json`: their bodies must be `application/json`,
+/// every other one's `application/x-www-form-urlencoded` (`server::guard::api_body` answers 415
+/// otherwise). Add a JSON function's path here; `tests/api/matrix.rs` calls each function with its own
+/// encoding, so a missing entry fails there.
+#[cfg(feature = "ssr")]
+pub const JSON_INPUT: &[&str] = {
+    use leptos::server_fn::ServerFn;
+    &[<ShareBackupSet as ServerFn>::PATH, <RestoreToNewCluster as ServerFn>::PATH]
+};
+
 #[cfg(feature = "ssr")]
 pub(crate) mod ssr {
     use crate::error::AppError;
@@ -27,14 +37,19 @@ pub(crate) mod ssr {
     /// rather than a blanket 500.
     pub fn respond<T>(result: Result<T, AppError>) -> Result<T, AppError> {
         if let Err(e) = &result {
-            if let Some(options) = use_context::<ResponseOptions>() {
-                options.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
-                if let Some(secs) = e.retry_after_secs {
-                    options.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
-                }
+            set_status(e);
+            if let (Some(secs), Some(options)) = (e.retry_after_secs, use_context::<ResponseOptions>()) {
+                options.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(secs));
             }
         }
         result
+    }
+
+    /// Makes the answer's HTTP status the error's (outside a request, e.g. in a unit test, nothing).
+    pub fn set_status(e: &AppError) {
+        if let Some(options) = use_context::<ResponseOptions>() {
+            options.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+        }
     }
 
     /// The signed-in identity, or a 401.
@@ -45,7 +60,7 @@ pub(crate) mod ssr {
     }
 
     /// Where a request came from, for the audit trail: the peer address (no proxy headers are trusted)
-    /// and the caller's `x-request-id` when it sent a sane one, else a new id.
+    /// and a request id the server makes, so no caller can give two events the same id.
     pub fn request_meta() -> (String, String) {
         let parts = use_context::<http::request::Parts>();
         let ip = parts
@@ -53,14 +68,18 @@ pub(crate) mod ssr {
             .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>())
             .map(|c| c.0.ip().to_string())
             .unwrap_or_else(|| "unknown".to_owned());
-        let request_id = parts
-            .as_ref()
-            .and_then(|p| p.headers.get("x-request-id"))
+        (ip, crate::server::ids::hex_id("req", 16))
+    }
+
+    /// The caller's own `x-request-id` when it is a short token of letters, digits and dashes: recorded
+    /// beside the server's id for the caller's log correlation, never trusted as unique.
+    pub fn caller_request_id() -> Option<String> {
+        use_context::<http::request::Parts>()?
+            .headers
+            .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .filter(|v| !v.is_empty() && v.len() <= 64 && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'))
             .map(str::to_owned)
-            .unwrap_or_else(|| crate::server::ids::hex_id("req", 16));
-        (ip, request_id)
     }
 
     /// The request's source for the sign-in throttle and the audit trail.
@@ -89,6 +108,7 @@ pub(crate) mod ssr {
             identity: identity.to_owned(),
             source_ip,
             request_id,
+            caller_request_id: caller_request_id(),
             action: action_name.to_owned(),
             target: target.chars().take(128).collect(),
         };

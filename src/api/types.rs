@@ -333,6 +333,8 @@ pub struct AuditEventView {
     pub account_id: String,
     pub source_ip: String,
     pub request_id: String,
+    /// The caller's own `x-request-id` ('' when none): a hint, unlike `request_id`, which the server made.
+    pub caller_request_id: String,
     pub action: String,
     pub target: String,
     pub outcome: String,

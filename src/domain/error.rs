@@ -22,6 +22,13 @@ pub enum ErrorKind {
     Unavailable,
     /// 500: never a rule's answer; the server's own failures, whose cause is logged and not shown.
     Internal,
+    /// 400: the request could not be decoded into the call's arguments (bad JSON, wrong types, missing
+    /// fields): nothing a rule looked at.
+    BadRequest,
+    /// 413: the request body is larger than any call needs.
+    TooLarge,
+    /// 415: the body is in a content type the call does not take.
+    UnsupportedMediaType,
 }
 
 impl ErrorKind {
@@ -35,6 +42,9 @@ impl ErrorKind {
             ErrorKind::Internal => 500,
             ErrorKind::TooManyRequests => 429,
             ErrorKind::Unavailable => 503,
+            ErrorKind::BadRequest => 400,
+            ErrorKind::TooLarge => 413,
+            ErrorKind::UnsupportedMediaType => 415,
         }
     }
 }
@@ -211,7 +221,7 @@ impl ShareError {
         use ShareError::*;
         match self {
             BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | ReShare { .. } | SharedReadOnly { .. } | NotOperator => ErrorKind::Forbidden,
-            BackupSetNotFound { .. } | ShareNotFound | TicketNotFound => ErrorKind::NotFound,
+            BackupSetNotFound { .. } | ShareNotFound | TicketNotFound | InvitationNotFound => ErrorKind::NotFound,
             NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) => ErrorKind::Invalid,
             RootOnly { .. } => ErrorKind::Forbidden,
             InvalidPageSize { .. } | InvalidPageNumber => ErrorKind::Invalid,

@@ -1,32 +1,32 @@
 //! The HTTP application: Leptos pages, server functions and static files on one axum router.
 //! `router(state)` is what `main` serves and what the integration tests drive.
 
-use super::{auth, services::governance, state::AppState};
+use super::{auth, guard, services::governance, state::AppState};
 use crate::app::{shell, App};
 use axum::extract::{Query, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap};
+use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
 use axum::{routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
 pub fn router(state: AppState) -> Router {
+    console(&state).layer(from_fn_with_state(state.clone(), guard::response_headers)).with_state(state)
+}
+
+/// The console's pages, server functions and files, behind the same-origin check (outermost, so a
+/// cross-site request is refused before anything reads its body) and the server-function body check.
+/// An endpoint with its own authentication (the OpenAPI's signed calls) is merged beside this, not
+/// into it.
+fn console(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     Router::new()
         .route("/audit/export.csv", get(export_audit_csv))
-        .leptos_routes_with_context(&state, routes, || (), move || shell(options.clone()))
+        .leptos_routes_with_context(state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(axum::middleware::map_response(security_headers))
-        .with_state(state)
-}
-
-/// Headers that cost nothing and close off clickjacking and MIME sniffing.
-async fn security_headers(mut response: Response) -> Response {
-    let headers = response.headers_mut();
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    response
+        .layer(from_fn(guard::api_body))
+        .layer(from_fn_with_state(state.clone(), guard::same_origin))
 }
 
 #[derive(serde::Deserialize)]
@@ -52,6 +52,6 @@ async fn export_audit_csv(State(state): State<AppState>, headers: HeaderMap, Que
             governance::audit_csv(&events.items),
         )
             .into_response(),
-        Err(e) => (StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR), axum::Json(e)).into_response(),
+        Err(e) => guard::error_response(e),
     }
 }

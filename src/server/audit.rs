@@ -19,7 +19,10 @@ pub struct Event {
     pub account_id: Option<String>,
     pub identity: String,
     pub source_ip: String,
+    /// Made by the server for every request: unique, so no two events share one.
     pub request_id: String,
+    /// The caller's own `x-request-id`, when it sent a sane one: recorded beside `request_id`.
+    pub caller_request_id: Option<String>,
     pub action: String,
     pub target: String,
 }
@@ -33,6 +36,7 @@ impl Event {
             identity: &self.identity,
             source_ip: &self.source_ip,
             request_id: &self.request_id,
+            caller_request_id: self.caller_request_id.as_deref(),
             action: &self.action,
             target: &self.target,
             outcome,

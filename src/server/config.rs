@@ -50,6 +50,11 @@ pub struct Config {
     /// Pending (unanswered, unexpired) invitations one owner may have outstanding at once.
     #[arg(long, env = "POLARSHARE_MAX_PENDING_INVITATIONS", default_value_t = crate::domain::DEFAULT_MAX_PENDING_INVITATIONS)]
     pub max_pending_invitations: u32,
+
+    /// The console's origin as browsers reach it (`https://console.example`), when a proxy in front of
+    /// it changes the Host header. State-changing requests whose Origin differs are refused.
+    #[arg(long, env = "POLARSHARE_PUBLIC_ORIGIN", value_parser = crate::server::guard::parse_public_origin)]
+    pub public_origin: Option<String>,
 }
 
 #[derive(Debug, Clone, Subcommand)]

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod guard;
 pub mod ids;
 pub mod scheduler;
 pub mod services;

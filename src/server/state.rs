@@ -19,6 +19,9 @@ pub struct Settings {
     pub address_throttle: ThrottleRule,
     /// How many pending invitations one owner may have outstanding at once.
     pub max_pending_invitations: u32,
+    /// The console's origin as browsers see it (`https://console.example`), when a proxy in front
+    /// changes the `Host` header; otherwise it is derived from `Host` (see `guard::console_origin`).
+    pub public_origin: Option<String>,
 }
 
 impl Default for Settings {
@@ -30,6 +33,7 @@ impl Default for Settings {
             login_throttle: ThrottleRule::PER_LOGIN,
             address_throttle: ThrottleRule::PER_ADDRESS,
             max_pending_invitations: crate::domain::DEFAULT_MAX_PENDING_INVITATIONS,
+            public_origin: None,
         }
     }
 }

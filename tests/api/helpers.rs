@@ -62,6 +62,11 @@ impl TestApp {
         if demo {
             db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::Base).await.expect("demo data");
         }
+        Self::over(database, clock, dir)
+    }
+
+    fn over(database: db::Database, clock: Clock, dir: tempfile::TempDir) -> TestApp {
+        let pool = database.pool.clone();
         let state = AppState {
             leptos_options: LeptosOptions::builder().output_name("polarshare").build(),
             pool: pool.clone(),
@@ -73,7 +78,19 @@ impl TestApp {
         TestApp { router: router(state.clone()), state, pool, clock, _dir: dir }
     }
 
-    async fn send(&self, request: Request<Body>) -> Response {
+    /// A second app over a copy of this one's database, sessions included (so its cookies stay valid),
+    /// with its own clock at the same time: a table-driven test sets up once and runs each case on
+    /// untouched data.
+    pub async fn fork(&self) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.db");
+        sqlx::query("vacuum into ?").bind(path.to_str().unwrap()).execute(&self.pool).await.expect("copy of the database");
+        let database = db::connect(path.to_str().unwrap()).await.expect("database");
+        Self::over(database, Clock::manual(self.clock.now()), dir)
+    }
+
+    /// Sends any request (headers, body and content type as the caller made them).
+    pub async fn send(&self, request: Request<Body>) -> Response {
         let response = self.router.clone().oneshot(request).await.expect("response");
         let status = response.status();
         let set_cookie = response.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned());

@@ -11,6 +11,7 @@ mod group;
 mod invitations;
 mod lifecycle;
 mod privilege;
+mod matrix;
 mod restart;
 mod restores;
 mod sharing;

@@ -93,6 +93,8 @@ pub struct NewAuditEvent<'a> {
     pub identity: &'a str,
     pub source_ip: &'a str,
     pub request_id: &'a str,
+    /// The caller's own `x-request-id`, if it sent a sane one (beside `request_id`, never instead of it).
+    pub caller_request_id: Option<&'a str>,
     pub action: &'a str,
     pub target: &'a str,
     pub outcome: &'a str,
@@ -101,14 +103,15 @@ pub struct NewAuditEvent<'a> {
 
 pub async fn record(ex: impl SqliteExecutor<'_>, e: &NewAuditEvent<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, caller_request_id, action, target, outcome, detail)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(e.occurred_at)
     .bind(e.account_id)
     .bind(e.identity)
     .bind(e.source_ip)
     .bind(e.request_id)
+    .bind(e.caller_request_id)
     .bind(e.action)
     .bind(e.target)
     .bind(e.outcome)
@@ -129,7 +132,8 @@ pub async fn trail(
     offset: i64,
 ) -> sqlx::Result<Vec<Counted<crate::api::types::AuditEventView>>> {
     sqlx::query_as(
-        "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id, action, target, outcome, detail,
+        "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id,
+                coalesce(caller_request_id, '') as caller_request_id, action, target, outcome, detail,
                 count(*) over () as total_rows
          from audit_event
          where account_id = ?1 and (?2 is null or action = ?2) and (?3 is null or occurred_at >= ?3)

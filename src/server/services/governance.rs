@@ -144,16 +144,76 @@ pub async fn audit_trail(
 
 /// The trail as CSV (RFC 4180 quoting), for the export link.
 pub fn audit_csv(events: &[AuditEventView]) -> String {
-    fn field(s: &str) -> String {
-        // A leading = + - @ would be read as a formula by spreadsheets: prefix it with a quote.
-        let s = if s.starts_with(['=', '+', '-', '@']) && s != "-" { format!("'{s}") } else { s.to_owned() };
-        if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
-    }
-    let mut out = String::from("time,identity,account,source_ip,request_id,action,target,outcome,detail\r\n");
+    let mut out = String::from("time,identity,account,source_ip,request_id,caller_request_id,action,target,outcome,detail\r\n");
     for e in events {
-        let row = [&e.occurred_at, &e.identity, &e.account_id, &e.source_ip, &e.request_id, &e.action, &e.target, &e.outcome, &e.detail];
-        out.push_str(&row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
+        let row = [
+            &e.occurred_at, &e.identity, &e.account_id, &e.source_ip, &e.request_id, &e.caller_request_id, &e.action, &e.target,
+            &e.outcome, &e.detail,
+        ];
+        out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");
     }
     out
+}
+
+/// One CSV cell. Spreadsheets run a cell that starts with `= + - @` as a formula, and Excel also
+/// after a leading tab or carriage return, so such a cell gets a leading `'` that makes it text (a lone
+/// `-`, the trail's "no address", can't be a formula and stays as it is). Then RFC 4180 quoting.
+fn csv_field(s: &str) -> String {
+    let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s != "-" { format!("'{s}") } else { s.to_owned() };
+    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    fn event(target: &str) -> AuditEventView {
+        AuditEventView {
+            occurred_at: "2026-11-27T08:00:00Z".into(),
+            identity: "owner".into(),
+            account_id: "1000000000000001".into(),
+            source_ip: "127.0.0.1".into(),
+            request_id: "req-1".into(),
+            caller_request_id: String::new(),
+            action: "ShareBackupSet".into(),
+            target: target.into(),
+            outcome: "Success".into(),
+            detail: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_cell_starting_with_a_formula_character_is_made_text() {
+        for cell in ["=1+2", "+1", "-1+2", "@SUM(A1)"] {
+            assert_eq!(csv_field(cell), format!("'{cell}"), "{cell}");
+        }
+    }
+
+    #[test]
+    fn a_cell_starting_with_a_tab_or_carriage_return_is_made_text() {
+        assert_eq!(csv_field("\t=cmd"), "'\t=cmd");
+        assert_eq!(csv_field("\r=cmd"), "\"'\r=cmd\"", "neutralised, then quoted for the CR");
+    }
+
+    #[test]
+    fn a_lone_dash_and_ordinary_text_are_left_as_they_are() {
+        assert_eq!(csv_field("-"), "-");
+        assert_eq!(csv_field("bs-001 = ok"), "bs-001 = ok");
+    }
+
+    #[test]
+    fn commas_quotes_and_line_breaks_are_quoted() {
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+    }
+
+    #[test]
+    fn every_cell_of_an_exported_row_is_neutralised() {
+        let csv = audit_csv(&[event("\t@evil")]);
+        let row = csv.lines().nth(1).expect("a data row");
+        assert!(row.contains(",'\t@evil,"), "{row}");
+        assert_eq!(csv.lines().next().unwrap().split(',').count(), row.split(',').count());
+    }
 }

@@ -1,0 +1,272 @@
+//! What the console checks on every request before a page or server function sees it, and the headers
+//! it puts on every answer.
+//!
+//! - **Same-origin writes** ([`same_origin`]): a state-changing request (anything but GET/HEAD/OPTIONS)
+//!   that a browser sends must come from the console's own pages. Browsers say where a request comes
+//!   from in `Sec-Fetch-Site` and `Origin`, and a page on another origin can't forge either. A request
+//!   with neither header is not a browser's cross-site request (every current browser sends `Origin`
+//!   on a cross-origin POST), so it passes: tests, curl and scripts carry their own credentials rather
+//!   than a victim's ambient cookie. This is a layer of the console's routes only, so an endpoint with
+//!   its own authentication (signed OpenAPI calls) can be mounted beside them without it.
+//! - **Server function bodies** ([`api_body`]): only the content type the function decodes, and at
+//!   most [`MAX_API_BODY`] bytes.
+//! - **Headers** ([`response_headers`], [`content_security_policy`]).
+
+use super::state::AppState;
+use crate::domain::ErrorKind;
+use crate::error::AppError;
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Larger than any server function's arguments can sensibly be (a share with 64 principals is ~3 KB,
+/// a ticket's 1,000 characters at most 4 KB); a larger body is refused before it is read to the end.
+pub const MAX_API_BODY: usize = 64 * 1024;
+
+/// An error as every console endpoint answers it: the error's status and `{kind, code, message}`.
+pub fn error_response(e: AppError) -> Response {
+    let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (status, axum::Json(e)).into_response();
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The console's own origin (`scheme://host[:port]`, lower case): the configured public origin, or the
+/// one the request's `Host` names (https when cookies are marked `Secure`, which means the console is
+/// served over HTTPS).
+pub fn console_origin(public_origin: Option<&str>, secure_cookies: bool, headers: &HeaderMap) -> Option<String> {
+    if let Some(origin) = public_origin {
+        return Some(origin.to_ascii_lowercase());
+    }
+    let host = headers.get(header::HOST)?.to_str().ok()?;
+    let scheme = if secure_cookies { "https" } else { "http" };
+    Some(format!("{scheme}://{}", host.to_ascii_lowercase()))
+}
+
+/// Whether a request may change state, from what the browser says about where it comes from.
+pub fn check_same_origin(method: &Method, headers: &HeaderMap, console_origin: Option<&str>) -> Result<(), AppError> {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(());
+    }
+    let refused = || {
+        AppError::new(
+            ErrorKind::Forbidden,
+            "Forbidden.CrossOrigin",
+            "The console accepts changes only from its own pages, and this request came from another site. Nothing was changed.",
+        )
+    };
+    if let Some(site) = headers.get("sec-fetch-site") {
+        if site.as_bytes() != b"same-origin" {
+            return Err(refused());
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let origin = origin.to_str().map_err(|_| refused())?;
+        if console_origin.is_none_or(|own| !origin.eq_ignore_ascii_case(own)) {
+            return Err(refused());
+        }
+    }
+    Ok(())
+}
+
+/// The same-origin layer of the console's routes (see the module documentation).
+pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let own = console_origin(state.settings.public_origin.as_deref(), state.settings.secure_cookies, request.headers());
+    match check_same_origin(request.method(), request.headers(), own.as_deref()) {
+        Ok(()) => next.run(request).await,
+        Err(e) => error_response(e),
+    }
+}
+
+/// The content type a server function's body must have: JSON for the ones declared `input = Json`
+/// (listed in [`crate::api::JSON_INPUT`]), a form for every other.
+fn expected_content_type(path: &str) -> &'static str {
+    if crate::api::JSON_INPUT.contains(&path) { "application/json" } else { "application/x-www-form-urlencoded" }
+}
+
+/// Checks a server function call's content type (415) and size (413) and hands on the body, read
+/// once. GET calls carry their arguments in the URL and pass as they are.
+pub async fn api_body(request: Request, next: Next) -> Response {
+    if !request.uri().path().starts_with("/api/") || request.method() == Method::GET || request.method() == Method::HEAD {
+        return next.run(request).await;
+    }
+    let expected = expected_content_type(request.uri().path());
+    let sent = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+    // Parameters (`; charset=utf-8`) are allowed; the media type itself must match.
+    let media_type = sent.split(';').next().unwrap_or("").trim();
+    if !media_type.eq_ignore_ascii_case(expected) {
+        let shown = if media_type.is_empty() { "none".to_owned() } else { media_type.chars().take(64).collect() };
+        return error_response(AppError::new(
+            ErrorKind::UnsupportedMediaType,
+            "UnsupportedMediaType",
+            format!("This call takes a body of type {expected}, not {shown}. Nothing was changed."),
+        ));
+    }
+    let (parts, body) = request.into_parts();
+    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let too_large = || {
+        error_response(AppError::new(
+            ErrorKind::TooLarge,
+            "RequestEntityTooLarge",
+            format!("The request body is larger than the {} KB a call may send. Nothing was changed.", MAX_API_BODY / 1024),
+        ))
+    };
+    if declared.is_some_and(|n| n > MAX_API_BODY as u64) {
+        return too_large();
+    }
+    let bytes: Bytes = match axum::body::to_bytes(body, MAX_API_BODY).await {
+        Ok(bytes) => bytes,
+        Err(_) => return too_large(),
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// The Content-Security-Policy of a rendered page. Scripts: the site's own files and the inline
+/// hydration bootstrap, which carries this response's `nonce`; `'wasm-unsafe-eval'` lets the app's
+/// WebAssembly compile. Inline `style` attributes stay allowed (progress bars set their width that
+/// way; an attribute can't run script). Under `cargo leptos watch` the live-reload socket is allowed.
+pub fn content_security_policy(nonce: &str, reload_port: Option<u32>) -> String {
+    let reload = reload_port.map(|port| format!(" ws://*:{port} wss://*:{port}")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
+         style-src-attr 'unsafe-inline'; img-src 'self' data:; connect-src 'self'{reload}; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// Puts the Content-Security-Policy on the page being rendered, with the nonce leptos gives this
+/// response's inline scripts (called from the HTML shell, before anything is sent).
+pub fn set_page_policy(options: &leptos::config::LeptosOptions) {
+    use leptos::prelude::use_context;
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+        return;
+    };
+    let reload_port = std::env::var_os("LEPTOS_WATCH").map(|_| options.reload_external_port.unwrap_or(options.reload_port));
+    if let Ok(value) = HeaderValue::from_str(&content_security_policy(&nonce, reload_port)) {
+        response.insert_header(header::CONTENT_SECURITY_POLICY, value);
+    }
+}
+
+/// Headers on every answer: no sniffing, no framing, no referrer to other sites; `no-store` on all but
+/// the static files (pages, server functions and the CSV export carry account data, which must not
+/// linger in a shared or back-button cache); HSTS when the console is served over HTTPS.
+pub async fn response_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let is_static = is_static_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
+    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    if !is_static {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.settings.secure_cookies {
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
+    response
+}
+
+/// The build's files (wasm, JS, CSS under `/pkg`) and the favicon: the same for everyone.
+fn is_static_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.ico"
+}
+
+/// Checks a `--public-origin` setting: `scheme://host[:port]` with no path, as browsers send `Origin`.
+pub fn parse_public_origin(value: &str) -> Result<String, String> {
+    let value = value.trim().trim_end_matches('/');
+    let rest = value
+        .strip_prefix("https://")
+        .or_else(|| value.strip_prefix("http://"))
+        .ok_or_else(|| format!("public origin {value:?} must start with http:// or https://"))?;
+    if rest.is_empty() || rest.contains(['/', '?', '#', '@', ' ']) {
+        return Err(format!("public origin {value:?} must be scheme://host[:port] with no path"));
+    }
+    Ok(value.to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    const OWN: Option<&str> = Some("http://console.example:3000");
+
+    #[test]
+    fn reads_pass_whatever_their_origin() {
+        let h = headers(&[("origin", "http://evil.example"), ("sec-fetch-site", "cross-site")]);
+        assert!(check_same_origin(&Method::GET, &h, OWN).is_ok());
+        assert!(check_same_origin(&Method::HEAD, &h, OWN).is_ok());
+    }
+
+    #[test]
+    fn a_post_from_the_consoles_own_pages_passes() {
+        let h = headers(&[("origin", "http://console.example:3000"), ("sec-fetch-site", "same-origin")]);
+        assert!(check_same_origin(&Method::POST, &h, OWN).is_ok());
+    }
+
+    #[test]
+    fn a_post_from_another_port_of_the_same_host_is_refused() {
+        let h = headers(&[("origin", "http://console.example:8080"), ("sec-fetch-site", "same-site")]);
+        let e = check_same_origin(&Method::POST, &h, OWN).unwrap_err();
+        assert_eq!((e.code.as_str(), e.status()), ("Forbidden.CrossOrigin", 403));
+    }
+
+    #[test]
+    fn sec_fetch_site_other_than_same_origin_is_refused_even_without_origin() {
+        for site in ["cross-site", "same-site", "none"] {
+            let h = headers(&[("sec-fetch-site", site)]);
+            assert!(check_same_origin(&Method::POST, &h, OWN).is_err(), "{site}");
+        }
+    }
+
+    #[test]
+    fn an_opaque_null_origin_is_refused() {
+        let h = headers(&[("origin", "null")]);
+        assert!(check_same_origin(&Method::POST, &h, OWN).is_err());
+    }
+
+    #[test]
+    fn an_origin_is_refused_when_the_consoles_own_is_unknown() {
+        let h = headers(&[("origin", "http://console.example:3000")]);
+        assert!(check_same_origin(&Method::POST, &h, None).is_err());
+    }
+
+    #[test]
+    fn a_client_sending_neither_header_is_not_a_browser_and_passes() {
+        assert!(check_same_origin(&Method::POST, &HeaderMap::new(), OWN).is_ok());
+    }
+
+    #[test]
+    fn the_own_origin_comes_from_the_host_header_unless_configured() {
+        let h = headers(&[("host", "Console.Example:3000")]);
+        assert_eq!(console_origin(None, false, &h).as_deref(), Some("http://console.example:3000"));
+        assert_eq!(console_origin(None, true, &h).as_deref(), Some("https://console.example:3000"));
+        assert_eq!(console_origin(Some("https://polar.example"), false, &h).as_deref(), Some("https://polar.example"));
+        assert_eq!(console_origin(None, false, &HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn a_public_origin_must_be_scheme_and_host_only() {
+        assert_eq!(parse_public_origin("https://Polar.Example/").unwrap(), "https://polar.example");
+        assert!(parse_public_origin("polar.example").is_err());
+        assert!(parse_public_origin("https://polar.example/console").is_err());
+    }
+
+    #[test]
+    fn the_policy_carries_the_nonce_and_allows_webassembly() {
+        let csp = content_security_policy("abc123", None);
+        assert!(csp.contains("script-src 'self' 'nonce-abc123' 'wasm-unsafe-eval'"), "{csp}");
+        assert!(!csp.contains("unsafe-inline'; img") && !csp.contains("script-src 'unsafe-inline'"), "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+        assert!(content_security_policy("n", Some(3001)).contains("ws://*:3001"));
+    }
+}
