@@ -1,0 +1,237 @@
+//! What every request to the console goes through: same-origin writes, server-function content types
+//! and sizes, undecodable arguments as 400, server-made request ids, and the headers on every answer.
+
+use crate::helpers::*;
+use axum::body::{to_bytes, Body};
+use axum::Router;
+use http::{header, Request, StatusCode};
+use polarshare::server::state::Settings;
+use tower::ServiceExt;
+
+/// The app's router with other settings.
+fn router_with(app: &TestApp, change: impl FnOnce(&mut Settings)) -> Router {
+    let mut state = app.state.clone();
+    change(&mut state.settings);
+    polarshare::server::app::router(state)
+}
+
+fn post(name: &str, content_type: &str, cookie: &str) -> http::request::Builder {
+    Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, content_type).header(header::COOKIE, cookie)
+}
+
+async fn backup_sets(app: &TestApp) -> i64 {
+    app.count("select count(*) from backup_set").await
+}
+
+#[tokio::test]
+async fn a_post_from_another_origin_is_refused_with_403_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let before = backup_sets(&app).await;
+    for (name, value) in [("origin", "http://127.0.0.1:8080"), ("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site"), ("origin", "null")] {
+        let request = post("delete_backup_set", "application/x-www-form-urlencoded", &owner)
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(name, value)
+            .body(Body::from(format!("backup_set_id={backup}")))
+            .unwrap();
+        let r = app.send(request).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}: {value}");
+        assert_eq!(r.code(), "Forbidden.CrossOrigin");
+        assert!(r.json["message"].as_str().unwrap().ends_with("Nothing was changed."));
+    }
+    assert_eq!(backup_sets(&app).await, before);
+}
+
+#[tokio::test]
+async fn a_sign_in_from_another_site_is_refused_without_a_session() {
+    let app = TestApp::new().await;
+    let request = Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://evil.example")
+        .header("sec-fetch-site", "cross-site")
+        .body(Body::from(format!("login=owner&password={DEMO_PASSWORD}")))
+        .unwrap();
+    let r = app.send(request).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(r.set_cookie.is_none());
+    assert_eq!(app.count("select count(*) from session").await, 0);
+}
+
+#[tokio::test]
+async fn a_post_from_the_consoles_own_pages_passes() {
+    let app = TestApp::new().await;
+    let request = Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, "127.0.0.1:3000")
+        .header(header::ORIGIN, "http://127.0.0.1:3000")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(format!("login=owner&password={DEMO_PASSWORD}")))
+        .unwrap();
+    assert_eq!(app.send(request).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn behind_a_proxy_the_configured_public_origin_is_the_consoles_own() {
+    let app = TestApp::new().await;
+    let router = router_with(&app, |s| s.public_origin = Some("https://polar.example".into()));
+    let call = |origin: &'static str| {
+        Request::post("/api/sign_in")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "10.0.0.5:3000")
+            .header(header::ORIGIN, origin)
+            .body(Body::from(format!("login=owner&password={DEMO_PASSWORD}")))
+            .unwrap()
+    };
+    assert_eq!(router.clone().oneshot(call("https://polar.example")).await.unwrap().status(), StatusCode::OK);
+    assert_eq!(router.oneshot(call("http://10.0.0.5:3000")).await.unwrap().status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn a_server_function_takes_only_its_own_content_type() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    for (name, content_type, body) in [
+        ("sign_in", "text/plain", format!("login=owner&password={DEMO_PASSWORD}")),
+        ("list_clusters", "multipart/form-data; boundary=x", String::new()),
+        ("list_clusters", "application/json", "{}".to_owned()),
+        ("share_backup_set", "application/x-www-form-urlencoded", "request=x".to_owned()),
+        ("share_backup_set", "text/plain", "{}".to_owned()),
+    ] {
+        let r = app.send(post(name, content_type, &owner).body(Body::from(body)).unwrap()).await;
+        assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name} as {content_type}");
+        assert_eq!(r.code(), "UnsupportedMediaType");
+        assert!(r.json["message"].as_str().unwrap().starts_with("This call takes a body of type"), "{:?}", r.json);
+    }
+    assert_eq!(app.count("select count(*) from session").await, 1, "the text/plain sign-in made no session");
+    let charset = post("list_clusters", "application/x-www-form-urlencoded; charset=UTF-8", &owner).body(Body::empty()).unwrap();
+    assert_eq!(app.send(charset).await.status, StatusCode::OK, "a charset parameter is fine");
+}
+
+#[tokio::test]
+async fn an_over_large_body_is_refused_with_413() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let body = format!("kind=QuotaIncrease&message={}", "x".repeat(3 << 20));
+    let r = app.send(post("submit_ticket", "application/x-www-form-urlencoded", &owner).body(Body::from(body)).unwrap()).await;
+    assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.code(), "RequestEntityTooLarge");
+    assert_eq!(app.count("select count(*) from ticket").await, 0);
+}
+
+#[tokio::test]
+async fn undecodable_arguments_answer_400_invalid_parameter_naming_what_is_wrong() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let form = |name: &'static str, body: &'static str| (name, "application/x-www-form-urlencoded", body.to_owned());
+    let json_call = |body: &str| ("share_backup_set", "application/json", body.to_owned());
+    let cases = [
+        (form("list_backup_sets", "cluster_id=pc-bp1orders0001&page=abc"), "whole number"),
+        (form("answer_invitation", "invitation_id=i-000000000000&accept=maybe"), "true or false"),
+        (form("list_backup_sets", "page=1"), "`cluster_id`"),
+        (form("sign_in", "login=owner"), "`password`"),
+        (json_call(""), "empty"),
+        (json_call("{\"request\": "), "empty or cut short"),
+        (json_call("{\"request\": {\"backup_set_id\": 5, \"method\": {}}}"), "text"),
+        (json_call("{\"request\": {\"method\": {\"New\": {\"name\": \"n\", \"scope\": \"AllAccounts\", \"principals\": []}}}}"), "`backup_set_id`"),
+        (json_call("{\"request\": {\"backup_set_id\": \"b\", \"method\": {\"Sideways\": {}}}}"), "one of the listed values"),
+    ];
+    for ((name, content_type, body), says) in cases {
+        let r = app.send(post(name, content_type, &owner).body(Body::from(body.clone())).unwrap()).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{name} {body}: {:?}", r.json);
+        assert_eq!(r.code(), "InvalidParameter", "{name} {body}");
+        let message = r.json["message"].as_str().unwrap();
+        assert!(message.contains(says), "{name} {body}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn request_ids_are_made_by_the_server_and_a_callers_is_kept_beside_them() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    for caller_id in ["same-id-twice", "same-id-twice", "not sane <script>"] {
+        let request = post("delete_backup_set", "application/x-www-form-urlencoded", &owner)
+            .header("x-request-id", caller_id)
+            .body(Body::from("backup_set_id=3299999999"))
+            .unwrap();
+        assert_eq!(app.send(request).await.status, StatusCode::NOT_FOUND);
+    }
+    let rows: Vec<(String, Option<String>)> =
+        sqlx::query_as("select request_id, caller_request_id from audit_event where action = 'DeleteBackupSet' order by audit_event_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), 3);
+    assert!(rows.iter().all(|(id, _)| id.starts_with("req-")), "{rows:?}");
+    assert_ne!(rows[0].0, rows[1].0, "the same caller id never makes two events share a request id");
+    assert_eq!(rows[0].1.as_deref(), Some("same-id-twice"));
+    assert_eq!(rows[2].1, None, "a caller id that is not a short token is not recorded");
+}
+
+async fn get(router: Router, path: &str, cookie: Option<&str>) -> (StatusCode, http::HeaderMap, String) {
+    let mut request = Request::get(path);
+    if let Some(c) = cookie {
+        request = request.header(header::COOKIE, c);
+    }
+    let response = router.oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let (parts, body) = response.into_parts();
+    (parts.status, parts.headers, String::from_utf8_lossy(&to_bytes(body, 10 << 20).await.unwrap()).into_owned())
+}
+
+#[tokio::test]
+async fn a_page_carries_a_content_security_policy_whose_nonce_is_on_its_inline_scripts() {
+    let app = TestApp::new().await;
+    let (status, headers, html) = get(app.router.clone(), "/login", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let csp = headers.get(header::CONTENT_SECURITY_POLICY).expect("a CSP").to_str().unwrap().to_owned();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|s| s.split('\'').next()).expect("a nonce in the policy");
+    assert!(nonce.len() >= 16, "{nonce}");
+    assert!(csp.contains("'wasm-unsafe-eval'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("script-src 'unsafe-inline'"), "{csp}");
+    let scripts = html.matches("<script").count();
+    assert!(scripts >= 1, "the hydration bootstrap is inline");
+    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), html.matches("<script").count(), "every inline script carries the nonce");
+    let (_, again, _) = get(app.router.clone(), "/login", None).await;
+    assert_ne!(again.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap(), csp, "a new nonce per page");
+}
+
+#[tokio::test]
+async fn account_data_is_never_stored_by_caches_but_static_files_may_be() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    for path in ["/clusters", "/audit/export.csv", "/login"] {
+        let (_, headers, _) = get(app.router.clone(), path, Some(&owner)).await;
+        assert_eq!(headers.get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
+    }
+    let response = app
+        .router
+        .clone()
+        .oneshot(post("list_clusters", "application/x-www-form-urlencoded", &owner).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let (_, headers, _) = get(app.router.clone(), "/pkg/polarshare.js", None).await;
+    assert!(headers.get(header::CACHE_CONTROL).is_none(), "the build's files are left to a later caching policy");
+}
+
+#[tokio::test]
+async fn hsts_is_sent_only_when_cookies_are_secure() {
+    let app = TestApp::new().await;
+    let (_, plain, _) = get(app.router.clone(), "/login", None).await;
+    assert!(plain.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+    let (_, secure, _) = get(router_with(&app, |s| s.secure_cookies = true), "/login", None).await;
+    assert_eq!(secure.get(header::STRICT_TRANSPORT_SECURITY).unwrap(), "max-age=31536000");
+}
+
+#[tokio::test]
+async fn the_csv_export_neutralises_formula_cells() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    // A refused attempt is recorded with its target as typed.
+    let r = app.form(Some(&owner), "delete_backup_set", "backup_set_id=%3D1%2B2").await;
+    assert!(r.status.is_client_error(), "{:?}", r.json);
+    let (_, _, csv) = get(app.router.clone(), "/audit/export.csv", Some(&owner)).await;
+    assert!(csv.contains(",'=1+2,"), "{csv}");
+    assert!(!csv.lines().any(|l| l.split(',').any(|cell| cell.starts_with(['=', '+', '@', '\t']))), "{csv}");
+}
