@@ -205,7 +205,7 @@ mod csv_tests {
     #[test]
     fn commas_quotes_and_line_breaks_are_quoted() {
         assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
     }
 
