@@ -87,7 +87,7 @@ test("the audit trail lists sharing actions and refusals, filters them and expor
   expect(csv.status()).toBe(200);
   expect(csv.headers()["content-type"]).toContain("text/csv");
   const text = await csv.text();
-  expect(text.split("\r\n")[0]).toBe("time,identity,account,source_ip,request_id,action,target,outcome,detail");
+  expect(text.split("\r\n")[0]).toBe("time,identity,account,source_ip,request_id,action,target,outcome,detail,caller_request_id");
   expect(text).toContain("ShareWithYourself");
   expect(text).toContain("127.0.0.1");
 });

@@ -43,17 +43,22 @@ async fn a_post_from_another_origin_is_refused_with_403_and_changes_nothing() {
     assert_eq!(backup_sets(&app).await, before);
 }
 
+/// The owner's sign-in as a browser on `origin` sends it to the console at `host`.
+fn browser_sign_in(host: &str, origin: &str, fetch_site: Option<&str>) -> Request<Body> {
+    let mut request = Request::post("/api/sign_in")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::HOST, host)
+        .header(header::ORIGIN, origin);
+    if let Some(site) = fetch_site {
+        request = request.header("sec-fetch-site", site);
+    }
+    request.body(Body::from(format!("login=owner&password={DEMO_PASSWORD}"))).unwrap()
+}
+
 #[tokio::test]
 async fn a_sign_in_from_another_site_is_refused_without_a_session() {
     let app = TestApp::new().await;
-    let request = Request::post("/api/sign_in")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::ORIGIN, "http://evil.example")
-        .header("sec-fetch-site", "cross-site")
-        .body(Body::from(format!("login=owner&password={DEMO_PASSWORD}")))
-        .unwrap();
-    let r = app.send(request).await;
+    let r = app.send(browser_sign_in("127.0.0.1:3000", "http://evil.example", Some("cross-site"))).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(r.set_cookie.is_none());
     assert_eq!(app.count("select count(*) from session").await, 0);
@@ -62,28 +67,15 @@ async fn a_sign_in_from_another_site_is_refused_without_a_session() {
 #[tokio::test]
 async fn a_post_from_the_consoles_own_pages_passes() {
     let app = TestApp::new().await;
-    let request = Request::post("/api/sign_in")
-        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .header(header::HOST, "127.0.0.1:3000")
-        .header(header::ORIGIN, "http://127.0.0.1:3000")
-        .header("sec-fetch-site", "same-origin")
-        .body(Body::from(format!("login=owner&password={DEMO_PASSWORD}")))
-        .unwrap();
-    assert_eq!(app.send(request).await.status, StatusCode::OK);
+    let r = app.send(browser_sign_in("127.0.0.1:3000", "http://127.0.0.1:3000", Some("same-origin"))).await;
+    assert_eq!(r.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn behind_a_proxy_the_configured_public_origin_is_the_consoles_own() {
     let app = TestApp::new().await;
     let router = router_with(&app, |s| s.public_origin = Some("https://polar.example".into()));
-    let call = |origin: &'static str| {
-        Request::post("/api/sign_in")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::HOST, "10.0.0.5:3000")
-            .header(header::ORIGIN, origin)
-            .body(Body::from(format!("login=owner&password={DEMO_PASSWORD}")))
-            .unwrap()
-    };
+    let call = |origin| browser_sign_in("10.0.0.5:3000", origin, None);
     assert_eq!(router.clone().oneshot(call("https://polar.example")).await.unwrap().status(), StatusCode::OK);
     assert_eq!(router.oneshot(call("http://10.0.0.5:3000")).await.unwrap().status(), StatusCode::FORBIDDEN);
 }
