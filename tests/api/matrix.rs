@@ -93,12 +93,16 @@ pub fn rows() -> Vec<Row> {
         row("add_member", Form, json!({"account_id": OUTSIDER, "folder_id": ROOT_FOLDER}),                          [401, 200, 403, 403, 403, 403, 403, 403, 403]),
         row("move_member", Form, json!({"account_id": QA_MEMBER, "folder_id": ANALYTICS_FOLDER}),                   [401, 200, 403, 403, 403, 403, 403, 403, 403]),
         row("remove_member", Form, json!({"account_id": QA_MEMBER}),                                                [401, 200, 403, 403, 403, 403, 403, 403, 403]),
+        row("my_directory", Form, json!({}),                                                                        [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("answer_directory_invitation", Form, json!({"invitation_id": "{directory_invitation}", "accept": true}), [401, 404, 404, 404, 404, 404, 200, 404, 404]),
+        row("cancel_directory_invitation", Form, json!({"invitation_id": "{directory_invitation}"}),                [401, 200, 403, 403, 403, 403, 403, 403, 403]),
+        row("leave_directory", Form, json!({}),                                                                     [401, 409, 409, 403, 403, 403, 409, 200, 403]),
     ]
 }
 
 /// The data every cell starts from: the demo, plus two shares of one backup set (an invitation pending
-/// for `partner`; `member` associated through the directory), an open quota ticket of the owner, the policy-less RAM user, and a
-/// session for every identity.
+/// for `partner`; `member` associated through the directory), `partner` invited into the directory, an
+/// open quota ticket of the owner, the policy-less RAM user, and a session for every identity.
 pub struct Fixture {
     pub app: TestApp,
     pub cookies: Vec<Option<String>>,
@@ -130,6 +134,13 @@ impl Fixture {
             .expect("partner's invitation");
         let ticket = app.form(Some(&owner), "submit_ticket", "kind=QuotaIncrease&message=matrix").await;
         assert_eq!(ticket.status, StatusCode::OK, "fixture ticket: {:?}", ticket.json);
+        let invited = app.form(Some(&owner), "add_member", &format!("account_id={PARTNER}&folder_id={ROOT_FOLDER}")).await;
+        assert_eq!(invited.status, StatusCode::OK, "fixture directory invitation: {:?}", invited.json);
+        let directory_invitation: String = sqlx::query_scalar("select rd_invitation_id from rd_invitation where account_id = ? and status = 'Pending'")
+            .bind(PARTNER)
+            .fetch_one(&app.pool)
+            .await
+            .expect("partner's directory invitation");
         let created = app.form(Some(&owner), "create_ram_user", &format!("login_name={NO_POLICY_USER}&password={DEMO_PASSWORD}")).await;
         assert_eq!(created.status, StatusCode::OK, "fixture RAM user: {:?}", created.json);
         let mut cookies = Vec::new();
@@ -144,6 +155,7 @@ impl Fixture {
             ("{shared_set}", shared_set),
             ("{free_set}", free_set),
             ("{invitation}", invitation),
+            ("{directory_invitation}", directory_invitation),
             ("{ticket}", ticket.json["ticket_id"].as_str().expect("ticket id").to_owned()),
         ];
         Fixture { app, cookies, values }
