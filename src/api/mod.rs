@@ -85,7 +85,7 @@ pub(crate) mod ssr {
     /// The request's source for the sign-in throttle and the audit trail.
     pub fn source() -> crate::server::auth::Source {
         let (ip, request_id) = request_meta();
-        crate::server::auth::Source { ip, request_id }
+        crate::server::auth::Source { ip, request_id, caller_request_id: caller_request_id() }
     }
 
     /// Carries out `action` and records it with its outcome (success, or the refusal's code) in the audit

@@ -196,6 +196,8 @@ pub struct Source {
     /// The peer address as text ("unknown" when the transport gave none).
     pub ip: String,
     pub request_id: String,
+    /// The caller's own `x-request-id`, recorded beside `request_id` (see `api::ssr::caller_request_id`).
+    pub caller_request_id: Option<String>,
 }
 
 impl Source {
@@ -210,6 +212,7 @@ impl Source {
             identity: identity.to_owned(),
             source_ip: self.ip.clone(),
             request_id: self.request_id.clone(),
+            caller_request_id: self.caller_request_id.clone(),
             action: action.to_owned(),
             target: target.chars().take(128).collect(),
         }

@@ -96,6 +96,8 @@ pub fn rows() -> Vec<Row> {
         row("my_directory", Form, json!({}),                                                                        [401, 200, 200, 200, 200, 200, 200, 200, 200]),
         row("answer_directory_invitation", Form, json!({"invitation_id": "{directory_invitation}", "accept": true}), [401, 404, 404, 404, 404, 404, 200, 404, 404]),
         row("cancel_directory_invitation", Form, json!({"invitation_id": "{directory_invitation}"}),                [401, 200, 403, 403, 403, 403, 403, 403, 403]),
+        row("change_password", Form, json!({"current_password": DEMO_PASSWORD, "new_password": "Matrix-Pass-2027"}),   [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("create_account", Form, json!({"login_name": "matrix-root", "display_name": "Matrix", "site": "aliyun.com"}), [401, 403, 403, 403, 403, 403, 403, 403, 200]),
         row("leave_directory", Form, json!({}),                                                                     [401, 409, 409, 403, 403, 403, 409, 200, 403]),
     ]
 }
