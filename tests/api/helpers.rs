@@ -62,10 +62,10 @@ impl TestApp {
         if demo {
             db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::Base).await.expect("demo data");
         }
-        Self::over(database, clock, dir)
+        Self::over(database, clock, dir, settings)
     }
 
-    fn over(database: db::Database, clock: Clock, dir: tempfile::TempDir) -> TestApp {
+    fn over(database: db::Database, clock: Clock, dir: tempfile::TempDir, settings: Settings) -> TestApp {
         let pool = database.pool.clone();
         let state = AppState {
             leptos_options: LeptosOptions::builder().output_name("polarshare").build(),
@@ -86,7 +86,7 @@ impl TestApp {
         let path = dir.path().join("test.db");
         sqlx::query("vacuum into ?").bind(path.to_str().unwrap()).execute(&self.pool).await.expect("copy of the database");
         let database = db::connect(path.to_str().unwrap()).await.expect("database");
-        Self::over(database, Clock::manual(self.clock.now()), dir)
+        Self::over(database, Clock::manual(self.clock.now()), dir, self.state.settings.clone())
     }
 
     /// Sends any request (headers, body and content type as the caller made them).

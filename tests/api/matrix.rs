@@ -49,8 +49,6 @@ fn row(name: &'static str, encoding: Encoding, args: Value, expected: [u16; 9]) 
     Row { name, encoding, args, expected }
 }
 
-/// Where a cell's answer differs from what issue 8 asks for and another change owns the fix, the
-/// comment says so; the cell states today's answer so this suite passes on its own.
 #[rustfmt::skip]
 pub fn rows() -> Vec<Row> {
     vec![
@@ -63,25 +61,25 @@ pub fn rows() -> Vec<Row> {
         row("load_share_dialog", Form, json!({}),                                                                   [401, 200, 200, 200, 200, 403, 200, 200, 403]),
         row("share_backup_set", Json, json!({"request": {"backup_set_id": "{free_set}", "method": {"New": {"name": "matrix-new", "scope": "AllAccounts", "principals": [OUTSIDER]}}}}),
                                                                                                                     [401, 200, 200, 403, 403, 403, 404, 404, 404]),
-        // The policy-less RAM user reads its account's invitations, restores, billing, tickets, quota and audit
-        // trail (200): issue 8 point 6, least privilege for reading, belongs to another change.
-        row("list_invitations", Form, json!({"region_id": "cn-hangzhou"}),                                          [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        // Reading account data takes a policy that grants it (issue 8 point 6): billing, tickets, quota and the
+        // audit trail each their own (AliyunBSS/Support/Quotas/ActionTrail), so RAM users without it get 403.
+        row("list_invitations", Form, json!({"region_id": "cn-hangzhou"}),                                          [401, 200, 200, 403, 403, 403, 200, 200, 403]),
         row("answer_invitation", Form, json!({"invitation_id": "{invitation}", "accept": true}),                    [401, 404, 404, 403, 403, 403, 200, 404, 403]),
         row("list_my_shares", Form, json!({}),                                                                      [401, 200, 200, 200, 200, 403, 200, 200, 403]),
         row("list_shared_with_me", Form, json!({"region_id": "cn-hangzhou"}),                                       [401, 200, 200, 200, 200, 403, 200, 200, 403]),
         row("restore_to_new_cluster", Json, json!({"request": {"backup_set_id": "{shared_set}", "cluster_name": "matrix-copy",
             "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}}),           [401, 404, 404, 404, 404, 404, 404, 200, 404]),
-        row("list_restore_jobs", Form, json!({}),                                                                   [401, 200, 200, 200, 200, 200, 200, 200, 200]),
-        row("billing", Form, json!({}),                                                                             [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("list_restore_jobs", Form, json!({}),                                                                   [401, 200, 200, 200, 200, 403, 200, 200, 403]),
+        row("billing", Form, json!({}),                                                                             [401, 200, 403, 403, 403, 403, 200, 200, 403]),
         row("delete_backup_set", Form, json!({"backup_set_id": "{free_set}"}),                                      [401, 200, 200, 200, 403, 403, 404, 404, 403]),
         row("convert_backup_level", Form, json!({"backup_set_id": "{free_set}"}),                                   [401, 200, 200, 200, 403, 403, 404, 404, 403]),
         row("release_cluster", Form, json!({"cluster_id": "pc-2zeanalytics01"}),                                            [401, 200, 200, 200, 403, 403, 404, 404, 403]),
-        row("sharing_relationship", Form, json!({"backup_set_id": "{shared_set}"}),                                 [401, 200, 200, 200, 200, 403, 404, 404, 404]),
-        row("list_tickets", Form, json!({}),                                                                        [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("sharing_relationship", Form, json!({"backup_set_id": "{shared_set}"}),                                 [401, 200, 200, 200, 200, 403, 404, 404, 403]),
+        row("list_tickets", Form, json!({}),                                                                        [401, 200, 403, 403, 403, 403, 200, 200, 200]),
         row("submit_ticket", Form, json!({"kind": "EnableSharedBackup", "message": "matrix"}),                       [401, 409, 403, 403, 403, 403, 409, 409, 403]),
         row("decide_ticket", Form, json!({"ticket_id": "{ticket}", "approve": true}),                               [401, 403, 403, 403, 403, 403, 403, 403, 200]),
-        row("quota", Form, json!({}),                                                                               [401, 200, 200, 200, 200, 200, 200, 200, 200]),
-        row("audit_trail", Form, json!({"action": "ShareBackupSet"}),                                               [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("quota", Form, json!({}),                                                                               [401, 200, 403, 403, 403, 403, 200, 200, 403]),
+        row("audit_trail", Form, json!({"action": "ShareBackupSet"}),                                               [401, 200, 403, 403, 403, 403, 200, 200, 403]),
         row("list_ram_users", Form, json!({}),                                                                      [401, 200, 403, 403, 403, 403, 200, 200, 403]),
         row("create_ram_user", Form, json!({"login_name": "matrix@lumen", "password": DEMO_PASSWORD}),              [401, 200, 403, 403, 403, 403, 200, 200, 403]),
         row("set_ram_password", Form, json!({"login_name": "auditor@lumen", "password": "Another-Pass-2026"}),      [401, 200, 403, 403, 403, 403, 404, 404, 403]),
