@@ -17,7 +17,8 @@ test("a RAM user changes its own password on the Security page and signs in with
   await page.getByLabel("Sign-in name").fill(login);
   await page.getByLabel("Password").fill(PASSWORD);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await page.waitForURL("**/clusters");
+  // A RAM user with no policy starts at its profile (least privilege).
+  await page.waitForURL("**/profile");
   await page.getByRole("link", { name: "Security" }).click();
   await page.waitForURL("**/security");
   await hydrated(page);
@@ -43,5 +44,5 @@ test("a RAM user changes its own password on the Security page and signs in with
   await again.getByLabel("Sign-in name").fill(login);
   await again.getByLabel("Password").fill("Rotated-Pass-2027");
   await again.getByRole("button", { name: "Sign in" }).click();
-  await again.waitForURL("**/clusters");
+  await again.waitForURL("**/profile");
 });
