@@ -91,30 +91,11 @@ pub fn check_level_conversion(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::rules::tests::{backup, cluster};
     use crate::domain::{BackupLock, BackupSetId, Edition, HaMode};
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
-
-    fn cluster() -> ClusterFacts {
-        ClusterFacts {
-            edition: Edition::Cluster,
-            ha_mode: HaMode::MultiZone,
-            tde_enabled: false,
-            disk_encryption_enabled: false,
-            status: ClusterStatus::Running,
-        }
-    }
-
-    fn backup() -> BackupSetFacts {
-        BackupSetFacts {
-            id: BackupSetId::parse("1000001").unwrap(),
-            status: BackupStatus::Success,
-            expires_at: datetime!(2027-01-01 00:00 UTC),
-            lock: BackupLock::None,
-            deleted: false,
-        }
-    }
 
     fn code(cluster: &ClusterFacts, backup: &BackupSetFacts, level: BackupLevel) -> &'static str {
         check_level_conversion(cluster, backup, level, NOW).unwrap_err().code()

@@ -287,7 +287,7 @@ pub fn check_quota(currently_shared: u32, newly_shared: u32, quota: u32) -> Resu
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::domain::Policy;
     use proptest::prelude::*;
@@ -299,7 +299,8 @@ mod tests {
         AccountId::parse(&format!("{n:016}")).unwrap()
     }
 
-    fn cluster() -> ClusterFacts {
+    /// A healthy cluster and set, the starting point other rules' tests vary too.
+    pub(crate) fn cluster() -> ClusterFacts {
         ClusterFacts {
             edition: Edition::Cluster,
             ha_mode: HaMode::MultiZone,
@@ -309,7 +310,7 @@ mod tests {
         }
     }
 
-    fn backup() -> BackupSetFacts {
+    pub(crate) fn backup() -> BackupSetFacts {
         BackupSetFacts {
             id: BackupSetId::parse("1000001").unwrap(),
             status: BackupStatus::Success,
