@@ -125,7 +125,7 @@ fn check_may_act_for_account(actor: &Actor) -> Result<(), DirectoryError> {
     if actor.holds(Policy::ResourceCenterFullAccess) {
         Ok(())
     } else {
-        Err(DirectoryError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.name() })
+        Err(DirectoryError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str() })
     }
 }
 

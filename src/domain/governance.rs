@@ -1,28 +1,13 @@
 //! Tickets to the platform: enabling the shared-backup beta and raising the sharing quota.
 
 use super::ShareError;
-use serde::{Deserialize, Serialize};
+use super::text::text_enum;
 
 /// The quota an approved increase raises an owner to (PolarDB's limit of 1,024 backup sets).
 pub const RAISED_SHARE_QUOTA: u32 = 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TicketKind {
-    EnableSharedBackup,
-    QuotaIncrease,
-}
-
-impl TicketKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketKind::EnableSharedBackup => "EnableSharedBackup",
-            TicketKind::QuotaIncrease => "QuotaIncrease",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [TicketKind::EnableSharedBackup, TicketKind::QuotaIncrease].into_iter().find(|k| k.as_str() == s)
-    }
-}
+text_enum!(pub enum TicketKind { EnableSharedBackup = "EnableSharedBackup", QuotaIncrease = "QuotaIncrease" });
+text_enum!(pub enum TicketStatus { Open = "Open", Approved = "Approved", Rejected = "Rejected" });
 
 /// May the account open a ticket of this kind? Not for what it already has, and not twice at once.
 pub fn check_ticket_submission(
@@ -46,11 +31,11 @@ pub fn check_ticket_submission(
 }
 
 /// Deciding a ticket: only an open one, only by the platform operator.
-pub fn check_ticket_decision(is_operator: bool, status: &str) -> Result<(), ShareError> {
+pub fn check_ticket_decision(is_operator: bool, status: TicketStatus) -> Result<(), ShareError> {
     if !is_operator {
         return Err(ShareError::NotOperator);
     }
-    if status != "Open" {
+    if status != TicketStatus::Open {
         return Err(ShareError::TicketClosed);
     }
     Ok(())
@@ -83,8 +68,8 @@ mod tests {
 
     #[test]
     fn only_the_operator_decides_and_only_open_tickets() {
-        assert_eq!(check_ticket_decision(false, "Open").unwrap_err().code(), "Forbidden.NotOperator");
-        assert_eq!(check_ticket_decision(true, "Approved").unwrap_err().code(), "Ticket.Closed");
-        assert!(check_ticket_decision(true, "Open").is_ok());
+        assert_eq!(check_ticket_decision(false, TicketStatus::Open).unwrap_err().code(), "Forbidden.NotOperator");
+        assert_eq!(check_ticket_decision(true, TicketStatus::Approved).unwrap_err().code(), "Ticket.Closed");
+        assert!(check_ticket_decision(true, TicketStatus::Open).is_ok());
     }
 }

@@ -2,6 +2,8 @@
 //! ("parse, don't validate"), so the rules never re-check shapes.
 
 use serde::{Deserialize, Serialize};
+use super::text::text_enum;
+use super::PrincipalType;
 use std::fmt;
 
 pub const MAX_SHARE_NAME_CHARS: usize = 50;
@@ -144,12 +146,12 @@ impl PrincipalId {
             PrincipalId::ResourceDirectory(s) | PrincipalId::Folder(s) => s,
         }
     }
-    /// The stored `principal_type`.
-    pub fn type_name(&self) -> &'static str {
+    /// What the principal is (its stored `principal_type`).
+    pub fn principal_type(&self) -> PrincipalType {
         match self {
-            PrincipalId::Account(_) => "Account",
-            PrincipalId::ResourceDirectory(_) => "ResourceDirectory",
-            PrincipalId::Folder(_) => "Folder",
+            PrincipalId::Account(_) => PrincipalType::Account,
+            PrincipalId::ResourceDirectory(_) => PrincipalType::ResourceDirectory,
+            PrincipalId::Folder(_) => PrincipalType::Folder,
         }
     }
 }
@@ -191,30 +193,15 @@ fn is_chinese(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
-/// The two Alibaba Cloud websites. Accounts on different sites cannot share with each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Site {
-    /// aliyun.com, the China site.
-    China,
-    /// alibabacloud.com, the international site.
-    International,
-}
-
-impl Site {
-    pub fn parse(s: &str) -> Option<Site> {
-        match s {
-            "aliyun.com" => Some(Site::China),
-            "alibabacloud.com" => Some(Site::International),
-            _ => None,
-        }
+text_enum!(
+    /// The two Alibaba Cloud websites, by their domain. Accounts on different sites cannot share with each other.
+    pub enum Site {
+        /// aliyun.com, the China site.
+        China = "aliyun.com",
+        /// alibabacloud.com, the international site.
+        International = "alibabacloud.com",
     }
-    pub fn domain(self) -> &'static str {
-        match self {
-            Site::China => "aliyun.com",
-            Site::International => "alibabacloud.com",
-        }
-    }
-}
+);
 
 #[cfg(test)]
 mod tests {

@@ -2,33 +2,21 @@
 //! schedule, and restores from a shared backup set. Each decision takes `now`; none reads a clock.
 
 use super::{Actor, BackupLock, BackupSetFacts, BackupStatus, LockedOperation, Policy, ShareError};
+use super::text::text_enum;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// An invitation's status, as the Resource Sharing API names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum InvitationStatus {
-    Pending,
-    Accepted,
-    Rejected,
-    Expired,
-    Cancelled,
-}
+text_enum!(
+    /// An invitation's status, as the Resource Sharing API names it.
+    pub enum InvitationStatus { Pending = "Pending", Accepted = "Accepted", Rejected = "Rejected", Expired = "Expired", Cancelled = "Cancelled" }
+);
+
+text_enum!(
+    /// A restore job's state.
+    pub enum RestoreStatus { Running = "Running", Succeeded = "Succeeded", Failed = "Failed" }
+);
 
 impl InvitationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InvitationStatus::Pending => "Pending",
-            InvitationStatus::Accepted => "Accepted",
-            InvitationStatus::Rejected => "Rejected",
-            InvitationStatus::Expired => "Expired",
-            InvitationStatus::Cancelled => "Cancelled",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Pending, Self::Accepted, Self::Rejected, Self::Expired, Self::Cancelled].into_iter().find(|v| v.as_str() == s)
-    }
-
     /// What a stored status means at `now`: a pending invitation past its expiry is expired, whether or
     /// not the sweeper has written that down yet.
     pub fn at(self, expires_at: OffsetDateTime, now: OffsetDateTime) -> Self {
@@ -95,7 +83,7 @@ pub fn check_restore(
     now: OffsetDateTime,
 ) -> Result<(), ShareError> {
     if !actor.holds(Policy::PolardbFullAccess) {
-        return Err(ShareError::MissingPolicy { missing: Policy::PolardbFullAccess.name().to_owned() });
+        return Err(ShareError::MissingPolicy { missing: Policy::PolardbFullAccess.as_str().to_owned() });
     }
     if access == PrincipalAccess::Revoking {
         return Err(ShareError::AccessBeingRevoked { backup_set: backup.id.to_string() });

@@ -2,35 +2,33 @@
 
 use super::{AccountId, Actor, BackupSetId, PrincipalId, ShareError, Site};
 use serde::{Deserialize, Serialize};
+use super::text::text_enum;
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
 /// A single backup set can be shared with at most 64 accounts.
 pub const MAX_PRINCIPALS_PER_BACKUP_SET: usize = 64;
 
-macro_rules! stored_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            /// The text stored in the database and shown in the console.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-stored_enum!(Edition { Cluster = "Cluster", Limitless = "Limitless", SingleNode = "SingleNode" });
-stored_enum!(HaMode { SingleZone = "SingleZone", MultiZone = "MultiZone", ThreeZoneHotStandby = "ThreeZoneHotStandby" });
-stored_enum!(ClusterStatus { Running = "Running", Creating = "Creating", Recycled = "Recycled" });
-stored_enum!(BackupStatus { Success = "Success", Failed = "Failed", Creating = "Creating" });
-stored_enum!(BackupLock { None = "None", Restoring = "Restoring", ConvertingLevel = "ConvertingLevel" });
-stored_enum!(PrincipalScope { AllAccounts = "AllAccounts", ResourceDirectory = "ResourceDirectory" });
+text_enum!(pub enum Edition { Cluster = "Cluster", Limitless = "Limitless", SingleNode = "SingleNode" });
+text_enum!(pub enum HaMode { SingleZone = "SingleZone", MultiZone = "MultiZone", ThreeZoneHotStandby = "ThreeZoneHotStandby" });
+text_enum!(pub enum ClusterStatus { Running = "Running", Creating = "Creating", Recycled = "Recycled" });
+text_enum!(pub enum BackupStatus { Success = "Success", Failed = "Failed", Creating = "Creating" });
+text_enum!(pub enum BackupLock { None = "None", Restoring = "Restoring", ConvertingLevel = "ConvertingLevel" });
+text_enum!(pub enum PrincipalScope { AllAccounts = "AllAccounts", ResourceDirectory = "ResourceDirectory" });
+text_enum!(
+    /// A resource share's state. Shares are only ever `Active` today: a share emptied of principals stays
+    /// active (it can be given principals again); the other two words are the API's and the schema's.
+    pub enum ShareStatus { Active = "Active", Deleting = "Deleting", Deleted = "Deleted" }
+);
+text_enum!(
+    /// A principal's (or a shared backup set's) association with a share: `Disassociating` while its
+    /// revocation is scheduled or waits for a restore.
+    pub enum AssociationStatus { Associated = "Associated", Disassociating = "Disassociating" }
+);
+text_enum!(
+    /// What a principal (or an object of a resource directory) is.
+    pub enum PrincipalType { Account = "Account", ResourceDirectory = "ResourceDirectory", Folder = "Folder" }
+);
 
 /// The facts about a cluster that decide whether its backups may be shared.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,7 +3,7 @@
 use super::workers::{Busy, Workers};
 use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{
-    check_password_policy, AccountId, Actor, Admission, ErrorKind, OwnerFacts, Policy, SignInThrottle, Site, ThrottleRule,
+    check_password_policy, AccountId, Actor, Admission, ErrorKind, IdentityKind, OwnerFacts, SignInThrottle, Site, ThrottleRule,
     Throttled,
 };
 use crate::error::AppError;
@@ -72,23 +72,6 @@ fn argon2_into(argon2: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) ->
         }
         Ok(argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])?)
     })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdentityKind {
-    Root,
-    RamUser,
-    Operator,
-}
-
-impl IdentityKind {
-    fn parse(s: &str) -> IdentityKind {
-        match s {
-            "root" => IdentityKind::Root,
-            "operator" => IdentityKind::Operator,
-            _ => IdentityKind::RamUser,
-        }
-    }
 }
 
 /// Who is making the request.
@@ -264,7 +247,7 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
     let detail = if earlier > 0 { format!("after {earlier} failed attempt(s) since {}", db::ts(admission.login.first_failure)) } else { String::new() };
     source.event(state, account, &shown, "SignIn", &shown).write(&mut tx, "Success", &detail).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
-    Ok(SignedIn { token, is_operator: identity.kind == "operator" })
+    Ok(SignedIn { token, is_operator: identity.kind == IdentityKind::Operator })
 }
 
 /// The failure's events, if it is one the trail keeps (see [`sign_in`]). A failure to record is logged.
@@ -362,10 +345,10 @@ pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
     let Some(row) = db::accounts::session_identity(&state.pool, &digest(&token), &now).await.map_err(internal)? else {
         return Ok(None);
     };
-    let kind = IdentityKind::parse(&row.kind);
-    let policies = row.policies.as_deref().unwrap_or("").split(',').filter_map(Policy::parse).collect();
+    let kind = row.kind;
+    let policies = db::accounts::policy_list(row.policies.as_deref()).map_err(internal)?;
     let account_id = AccountId::parse(&row.account_id).context("stored account id").map_err(internal)?;
-    let site = Site::parse(&row.site).context("stored site").map_err(internal)?;
+    let site = row.site;
     Ok(Some(Identity {
         identity_id: row.identity_id,
         login_name: row.login_name,

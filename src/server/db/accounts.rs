@@ -1,5 +1,7 @@
 //! Accounts, sign-in identities, sessions and the resource directory.
 
+use crate::domain::{AccountId, IdentityKind, OwnerFacts, Policy, PrincipalType, Site};
+use anyhow::Context;
 use super::Tx;
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -7,12 +9,31 @@ use sqlx::{FromRow, SqliteExecutor};
 pub struct AccountRow {
     pub account_id: String,
     pub display_name: String,
-    pub site: String,
+    pub site: Site,
     #[serde(deserialize_with = "super::sqlite_bool")]
     pub beta_enabled: bool,
     pub share_quota: i64,
     /// The resource directory the account is a member of.
     pub directory_id: Option<String>,
+}
+
+impl AccountRow {
+    /// What the sharing rules know of the account as an owner.
+    pub fn facts(&self) -> anyhow::Result<OwnerFacts> {
+        Ok(OwnerFacts {
+            account_id: AccountId::parse(&self.account_id).with_context(|| format!("stored account id {:?}", self.account_id))?,
+            site: self.site,
+            beta_enabled: self.beta_enabled,
+            share_quota: u32::try_from(self.share_quota).context("stored quota")?,
+            directory_id: self.directory_id.clone(),
+        })
+    }
+}
+
+/// The policies of a `group_concat(policy_name)` column. A name the enum does not know is a broken row,
+/// not a policy to leave out.
+pub fn policy_list(names: Option<&str>) -> anyhow::Result<Vec<Policy>> {
+    names.unwrap_or("").split(',').filter(|p| !p.is_empty()).map(|p| p.parse::<Policy>().context("stored policy")).collect()
 }
 
 pub async fn account(ex: impl SqliteExecutor<'_>, account_id: &str) -> sqlx::Result<Option<AccountRow>> {
@@ -31,7 +52,7 @@ pub struct IdentityRow {
     pub identity_id: i64,
     pub account_id: String,
     pub login_name: String,
-    pub kind: String,
+    pub kind: IdentityKind,
     pub password_hash: String,
 }
 
@@ -71,9 +92,9 @@ pub struct SessionIdentityRow {
     pub identity_id: i64,
     pub account_id: String,
     pub login_name: String,
-    pub kind: String,
+    pub kind: IdentityKind,
     pub display_name: String,
-    pub site: String,
+    pub site: Site,
     pub beta_enabled: bool,
     pub share_quota: i64,
     pub directory_id: Option<String>,
@@ -128,7 +149,7 @@ pub async fn delete_session(ex: impl SqliteExecutor<'_>, digest: &str) -> sqlx::
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct DirectoryObjectRow {
     pub object_id: String,
-    pub object_type: String,
+    pub object_type: PrincipalType,
     pub name: String,
 }
 

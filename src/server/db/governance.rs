@@ -1,5 +1,6 @@
 //! Tickets and the audit trail.
 
+use crate::domain::{TicketKind, TicketStatus};
 use super::{paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -8,8 +9,8 @@ pub struct TicketRow {
     pub ticket_id: String,
     pub account_id: String,
     pub display_name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: TicketKind,
+    pub status: TicketStatus,
     pub message: String,
     pub created_at: String,
     pub decided_at: Option<String>,

@@ -1,5 +1,6 @@
 //! The principal's side: invitations it received, and backup sets shared with it.
 
+use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus};
 use super::{paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -51,12 +52,12 @@ pub struct IncomingRow {
     pub owner_account_id: String,
     pub resource_share_names: String,
     pub size_bytes: i64,
-    pub level: String,
+    pub level: BackupLevel,
     pub start_time: String,
     pub end_time: String,
-    pub status: String,
+    pub status: BackupStatus,
     pub expires_at: String,
-    pub lock_state: String,
+    pub lock_state: BackupLock,
     pub deleted_at: Option<String>,
     /// 1 when at least one grant is fully associated; 0 when every grant is being revoked.
     pub usable: bool,
@@ -69,6 +70,13 @@ pub struct IncomingRow {
     pub own_restore_running: bool,
     /// An owner's removal in a share holding the set waits for the restores from it to end.
     pub removal_queued: bool,
+}
+
+impl IncomingRow {
+    /// What the rules know of the shared backup set.
+    pub fn facts(&self) -> anyhow::Result<crate::domain::BackupSetFacts> {
+        super::clusters::backup_set_facts(&self.backup_set_id, self.status, &self.expires_at, self.lock_state, self.deleted_at.is_some())
+    }
 }
 
 fn incoming_sql(filter: &str) -> String {
@@ -116,7 +124,7 @@ pub struct InvitationRow {
     pub resource_share_name: String,
     pub sender_account_id: String,
     pub receiver_account_id: String,
-    pub status: String,
+    pub status: InvitationStatus,
     pub created_at: String,
     pub expires_at: String,
     /// Comma-separated backup set ids of the share in the requested region (in every region when none is).

@@ -1,5 +1,6 @@
 //! Restore jobs, the clusters they create, charges, and the scheduled work that finishes them.
 
+use crate::domain::RestoreStatus;
 use super::{paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -75,7 +76,7 @@ pub struct RestoreJobRow {
     pub backup_set_id: String,
     pub cluster_id: String,
     pub cluster_name: String,
-    pub status: String,
+    pub status: RestoreStatus,
     pub started_at: String,
     pub finishes_at: String,
     pub finished_at: Option<String>,

@@ -1,5 +1,6 @@
 //! Resource shares, their resources and principals, and invitations.
 
+use crate::domain::{AssociationStatus, BackupLock, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
 use super::{accounts::AccountRow, clusters, paging::Counted, sqlite_bool, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -8,8 +9,8 @@ pub struct ShareRow {
     pub resource_share_id: String,
     pub owner_account_id: String,
     pub resource_share_name: String,
-    pub principal_scope: String,
-    pub status: String,
+    pub principal_scope: PrincipalScope,
+    pub status: ShareStatus,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -33,7 +34,7 @@ pub struct ShareResourceRow {
     pub backup_set_id: String,
     pub cluster_id: String,
     pub region_id: String,
-    pub lock_state: String,
+    pub lock_state: BackupLock,
     pub created_at: String,
 }
 
@@ -88,12 +89,12 @@ pub async fn resources_of_shares(ex: impl SqliteExecutor<'_>, share_ids: &[&str]
 pub struct PrincipalRow {
     pub resource_share_id: String,
     pub principal_id: String,
-    pub principal_type: String,
-    pub status: String,
+    pub principal_type: PrincipalType,
+    pub status: AssociationStatus,
     pub created_at: String,
     pub revoke_at: Option<String>,
     /// For account principals: the latest invitation's status, if one was sent.
-    pub invitation_status: Option<String>,
+    pub invitation_status: Option<InvitationStatus>,
 }
 
 const PRINCIPAL_SELECT: &str = "select sp.resource_share_id, sp.principal_id, sp.principal_type, sp.status, sp.created_at,
@@ -174,7 +175,7 @@ pub struct ShareContextQuery<'a> {
     /// The existing share, or the id the new share will get.
     pub share_id: &'a str,
     /// The requested principals as (id, principal_type).
-    pub principals: &'a [(&'a str, &'a str)],
+    pub principals: &'a [(&'a str, PrincipalType)],
     /// The decision's time: invitations past their expiry no longer count as pending.
     pub now: &'a str,
 }
@@ -266,10 +267,10 @@ pub struct ShareWrite<'a> {
     pub share_id: &'a str,
     pub owner: &'a str,
     /// For a new share: its name and principal scope.
-    pub new_share: Option<(&'a str, &'a str)>,
+    pub new_share: Option<(&'a str, PrincipalScope)>,
     pub backup_set_id: &'a str,
     /// (principal id, principal_type) to associate, or re-associate when its revocation had not yet run.
-    pub associate: &'a [(&'a str, &'a str)],
+    pub associate: &'a [(&'a str, PrincipalType)],
     /// (invitation id, receiver account) for each added account that must accept. An account that
     /// already has a pending invitation or one accepted and in force to this share gets no second one;
     /// one whose acceptance ended when it was removed gets a new invitation to accept.

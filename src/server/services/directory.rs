@@ -7,7 +7,7 @@ use crate::api::types::{DirectoryInvitationView, DirectoryView, FolderView, Memb
 use crate::domain::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
     check_name_unused, check_visible_text, AccountId, DirectoryError, InvitationStatus, Invitee, ManagedDirectory, Membership,
-    NameField, Site, DIRECTORY_INVITATION_VALIDITY,
+    NameField, DIRECTORY_INVITATION_VALIDITY,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -32,8 +32,7 @@ fn folder_not_found() -> AppError {
 
 /// The invitation as of `now`: a pending one past its 14 days reads as expired before the sweep.
 fn invitation_view(mut row: DirectoryInvitationView, now: time::OffsetDateTime) -> Result<DirectoryInvitationView, AppError> {
-    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
-    row.status = status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now).as_str().to_owned();
+    row.status = row.status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now);
     Ok(row)
 }
 
@@ -98,10 +97,8 @@ pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &st
     let pending = directory::settle_pending_invitation(&mut tx, &managed.directory_id, account.as_str(), &now_s).await.map_err(internal)?;
     let invitee = row
         .map(|r| {
-            let site = Site::parse(&r.site).ok_or_else(AppError::internal)?;
-            Ok::<_, AppError>(Invitee { site, directory_id: r.directory_id, pending_invitation: pending })
-        })
-        .transpose()?;
+            Invitee { site: r.site, directory_id: r.directory_id, pending_invitation: pending }
+        });
     check_invite(&managed, invitee.as_ref())?;
     let id = ids::handshake_id();
     directory::insert_invitation(
@@ -129,8 +126,7 @@ pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: 
     let now = state.clock.now();
     let mut tx = state.begin_write().await.map_err(internal)?;
     let row = load_invitation(&mut tx, invitation_id, |r| r.directory_id == managed.directory_id).await?;
-    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
-    let decided = cancel_directory_invitation(status, db::parse_ts(&row.expires_at).map_err(internal)?, now)?;
+    let decided = cancel_directory_invitation(row.status, db::parse_ts(&row.expires_at).map_err(internal)?, now)?;
     directory::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &db::ts(now)).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
     Ok(())
@@ -163,7 +159,7 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
     let now_s = db::ts(now);
     let mut tx = state.begin_write().await.map_err(internal)?;
     let row = load_invitation(&mut tx, invitation_id, |r| r.account_id == me).await?;
-    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    let status = row.status;
     let current = directory::membership(&mut tx, me).await.map_err(internal)?;
     let decided = answer_directory_invitation(
         &who.actor,
@@ -183,7 +179,7 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
     }
     db::commit(tx).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "directory invitation answered");
-    invitation_view(DirectoryInvitationView { status: decided.as_str().to_owned(), ..row }, now)
+    invitation_view(DirectoryInvitationView { status: decided, ..row }, now)
 }
 
 /// The Resource directory page of any account: where it is a member, and the invitations it received.

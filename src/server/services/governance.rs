@@ -4,7 +4,8 @@
 use crate::api::types::*;
 use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, ConsolePage, NameField, PageRequest, ShareError, TicketKind, RAISED_SHARE_QUOTA};
 use crate::error::AppError;
-use crate::server::auth::{Identity, IdentityKind};
+use crate::domain::IdentityKind;
+use crate::server::auth::Identity;
 use crate::server::db::{self, governance, paging, shares};
 use crate::server::{audit, ids, internal, state::AppState};
 
@@ -72,7 +73,7 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
     let now = db::ts(state.clock.now());
     let mut tx = state.begin_write().await.map_err(internal)?;
     let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(ShareError::TicketNotFound)?;
-    check_ticket_decision(true, &ticket.status)?;
+    check_ticket_decision(true, ticket.status)?;
     audit::set_account(&ticket.account_id);
     governance::decide_ticket(&mut tx, &ticket, approve, &who.login_name, &now, RAISED_SHARE_QUOTA).await.map_err(internal)?;
     let row = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;

@@ -1,11 +1,12 @@
 //! The principal's side: invitations to answer, backup sets shared with it, restoring one into a new
 //! cluster, and the billing that follows.
 
-use super::{console, facts};
+use super::console;
+use crate::domain::RestoreStatus;
 use crate::api::types::*;
 use crate::domain::{
     answer_invitation, check_restore, check_visible_text, restore_progress, shown_invitation_status, Answer, BackupSetId, ConsolePage,
-    InvitationStatus, NameField, PageRequest, Policy, PrincipalAccess, RestoreHolds, ShareError,
+    NameField, PageRequest, Policy, PrincipalAccess, RestoreHolds, ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -13,11 +14,11 @@ use crate::server::db::{self, incoming, paging, restores};
 use crate::server::{ids, internal, state::AppState};
 
 fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<InvitationView, AppError> {
-    let stored = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    let stored = row.status;
     let removed = row.access_ends_at.is_some();
     let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.principal_disassociating, now);
     Ok(InvitationView {
-        status: status.to_owned(),
+        status,
         resources: row.resources.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default(),
         invitation_id: row.invitation_id,
         resource_share_id: row.resource_share_id,
@@ -43,7 +44,7 @@ pub async fn invitations(state: &AppState, who: &Identity, region: Option<String
 pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool) -> Result<InvitationView, AppError> {
     // Answering acts in Resource Sharing, so it needs that service's full access.
     if !who.actor.holds(Policy::ResourceCenterFullAccess) {
-        return Err(ShareError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.name().to_owned() }.into());
+        return Err(ShareError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str().to_owned() }.into());
     }
     let id_ok = invitation_id.len() <= 64
         && invitation_id.strip_prefix("i-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
@@ -58,7 +59,7 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
         .map_err(internal)?
         .filter(|r| r.receiver_account_id == who.account_id().as_str())
         .ok_or(ShareError::InvitationNotFound)?;
-    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    let status = row.status;
     let decided = answer_invitation(
         status,
         db::parse_ts(&row.expires_at).map_err(internal)?,
@@ -68,12 +69,11 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
     incoming::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &now_s).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "invitation answered");
-    invitation_view(incoming::InvitationRow { status: decided.as_str().to_owned(), ..row }, now)
+    invitation_view(incoming::InvitationRow { status: decided, ..row }, now)
 }
 
 fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupSetFacts, PrincipalAccess, RestoreHolds), AppError> {
-    let facts = facts::backup_set_from(&row.backup_set_id, &row.status, &row.expires_at, &row.lock_state, row.deleted_at.is_some())
-        .map_err(internal)?;
+    let facts = row.facts().map_err(internal)?;
     let access = if row.usable { PrincipalAccess::Usable } else { PrincipalAccess::Revoking };
     let holds = RestoreHolds { own_restore_running: row.own_restore_running, removal_queued: row.removal_queued };
     Ok((facts, access, holds))
@@ -187,7 +187,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
         backup_set_id: backup_id.to_string(),
         cluster_id,
         cluster_name: name,
-        status: "Running".into(),
+        status: RestoreStatus::Running,
         progress: 0,
         started_at: now_s,
     })
@@ -202,7 +202,7 @@ pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -
         .map(|r| {
             let started = db::parse_ts(&r.started_at).map_err(internal)?;
             let finishes = db::parse_ts(&r.finishes_at).map_err(internal)?;
-            let progress = if r.status == "Running" { restore_progress(started, finishes - started, now).min(99) } else { 100 };
+            let progress = if r.status == RestoreStatus::Running { restore_progress(started, finishes - started, now).min(99) } else { 100 };
             Ok(RestoreJobView {
                 restore_job_id: r.restore_job_id,
                 backup_set_id: r.backup_set_id,

@@ -38,12 +38,14 @@ pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result
         paging::load_page(page, |limit, offset| ram::ram_users(&state.pool, who.account_id().as_str(), limit, offset)).await.map_err(internal)?;
     let users = rows
         .into_iter()
-        .map(|u| RamUserView {
-            login_name: u.login_name,
-            created_at: u.created_at,
-            policies: u.policies.map(|p| p.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+        .map(|u| {
+            Ok(RamUserView {
+                policies: db::accounts::policy_list(u.policies.as_deref()).map_err(internal)?,
+                login_name: u.login_name,
+                created_at: u.created_at,
+            })
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     Ok(Paged::new(users, total, page))
 }
 
@@ -81,7 +83,7 @@ pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &
     let policy = Policy::parse(policy).ok_or_else(|| AppError::invalid("InvalidParameter.PolicyName", "Choose one of the system policies."))?;
     let mut tx = state.begin_write().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
-    ram::set_policy(&mut tx, id, policy.name(), attached).await.map_err(internal)?;
+    ram::set_policy(&mut tx, id, policy.as_str(), attached).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
     Ok(())
 }

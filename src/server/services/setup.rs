@@ -67,7 +67,7 @@ pub async fn create_operator(writer: &db::Writer, now: OffsetDateTime, login: &s
         return Err(login_taken());
     }
     if !accounts::account_exists(&mut tx, PLATFORM_ACCOUNT).await.map_err(internal)? {
-        seed::insert_account(&mut tx, PLATFORM_ACCOUNT, "polarshare platform", Site::China.domain(), false, &now).await.map_err(internal)?;
+        seed::insert_account(&mut tx, PLATFORM_ACCOUNT, "polarshare platform", Site::China.as_str(), false, &now).await.map_err(internal)?;
     }
     seed::insert_identity(&mut tx, PLATFORM_ACCOUNT, login, "operator", &hash.0, &[], &now).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
@@ -97,7 +97,7 @@ pub async fn create_account(writer: &db::Writer, now: OffsetDateTime, account: &
         }
     };
     seed::insert_regions(&mut tx).await.map_err(internal)?;
-    seed::insert_account(&mut tx, &account_id, name, site.domain(), account.beta_enabled, &now).await.map_err(internal)?;
+    seed::insert_account(&mut tx, &account_id, name, site.as_str(), account.beta_enabled, &now).await.map_err(internal)?;
     seed::insert_identity(&mut tx, &account_id, login, "root", &hash.0, &[], &now).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;
     Ok(Created { login: login.to_owned(), account_id, generated_password })
@@ -126,7 +126,7 @@ pub async fn create_account_as_operator(
     who: &crate::server::auth::Identity,
     account: &NewAccount,
 ) -> Result<crate::api::types::CreatedAccountView, AppError> {
-    if who.kind != crate::server::auth::IdentityKind::Operator {
+    if who.kind != crate::domain::IdentityKind::Operator {
         return Err(AppError::new(crate::domain::ErrorKind::Forbidden, "Forbidden.NotOperator", "Only the platform operator can create accounts."));
     }
     let created = create_account(&state.writer, state.clock.now(), account, None).await?;

@@ -1,12 +1,12 @@
 //! Sharing a backup set: the Share dialog's OK button, for both methods, in one transaction (shared
 //! with other shares made at the same moment: see `db::group`).
 
-use super::facts;
+
 use crate::api::types::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
     check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals, check_quota,
     check_sharer, principal_change_timing, shareability, Actor, BackupLock, BackupSetAccess, BackupSetId, PrincipalFacts,
-    PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming, ResourceShareName, ShareError,
+    PrincipalId, PrincipalScope, PrincipalTargetKind, PrincipalType, ShareStatus, RemovalTiming, ResourceShareName, ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -90,8 +90,8 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
         Target::New { .. } => ids::resource_share_id(),
         Target::Existing(id) => id.clone(),
     };
-    let requested: Vec<(&str, &str)> =
-        requested_principals.iter().flatten().map(|p| (p.as_str(), p.type_name())).collect();
+    let requested: Vec<(&str, PrincipalType)> =
+        requested_principals.iter().flatten().map(|p| (p.as_str(), p.principal_type())).collect();
 
     let ctx = shares::share_context(
         tx,
@@ -110,7 +110,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
     .await
     .map_err(internal)?;
 
-    let owner = facts::owner(ctx.owner.as_ref().ok_or_else(AppError::unauthenticated)?).map_err(internal)?;
+    let owner = ctx.owner.as_ref().ok_or_else(AppError::unauthenticated)?.facts().map_err(internal)?;
     let backup = ctx.backup.as_ref().filter(|b| b.deleted_at.is_none());
     let access = match backup {
         Some(b) if b.account_id == me => BackupSetAccess::Owned,
@@ -123,13 +123,13 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
     check_sharer(actor, &owner, access, backup_id)?;
     let backup = backup.ok_or_else(AppError::internal)?;
     let cluster = ctx.cluster.as_ref().ok_or_else(AppError::internal)?;
-    let mut backup_facts = facts::backup_set(backup).map_err(internal)?;
+    let mut backup_facts = backup.facts().map_err(internal)?;
     if ctx.resources.iter().any(|r| r.backup_set_id == backup_id.as_str()) {
         // Already in the share (the owner is changing its principals): its lock is judged below with the
         // share's other sets, where a removal during a restore is queued rather than refused.
         backup_facts.lock = BackupLock::None;
     }
-    shareability(&facts::cluster(cluster).map_err(internal)?, &backup_facts, now)?;
+    shareability(&cluster.facts(), &backup_facts, now)?;
 
     let target: Target<&shares::ShareRow> = match target_input {
         Target::New { name, scope } => {
@@ -140,7 +140,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
         }
         Target::Existing(_) => {
             let share = ctx.share.as_ref().filter(|s| s.owner_account_id == me).ok_or(ShareError::ShareNotFound)?;
-            if share.status != "Active" {
+            if share.status != ShareStatus::Active {
                 return Err(ShareError::ShareNotActive.into());
             }
             Target::Existing(share)
@@ -150,7 +150,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
     let (scope, current_principals) = match &target {
         Target::New { scope, .. } => (*scope, BTreeSet::new()),
         Target::Existing(share) => {
-            let scope = PrincipalScope::parse(&share.principal_scope).ok_or_else(AppError::internal)?;
+            let scope = share.principal_scope;
             let principals: BTreeSet<PrincipalId> = ctx.principals.iter().filter_map(|p| PrincipalId::parse(p).ok()).collect();
             (scope, principals)
         }
@@ -175,7 +175,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
         let locks = ctx
             .resources
             .iter()
-            .map(|r| Ok((BackupSetId::parse(&r.backup_set_id).map_err(internal)?, facts::lock(&r.lock_state).map_err(internal)?)))
+            .map(|r| Ok((BackupSetId::parse(&r.backup_set_id).map_err(internal)?, r.lock_state)))
             .collect::<Result<Vec<_>, AppError>>()?;
         principal_change_timing(!added.is_empty(), &locks)?
     } else {
@@ -216,7 +216,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
         Target::New { name, .. } => name.as_str().to_owned(),
         Target::Existing(share) => share.resource_share_name.clone(),
     };
-    let associate: Vec<(&str, &str)> = added.iter().map(|(p, _)| (p.as_str(), p.type_name())).collect();
+    let associate: Vec<(&str, PrincipalType)> = added.iter().map(|(p, _)| (p.as_str(), p.principal_type())).collect();
     let invite: Vec<(String, &str)> = outcome.invited.iter().map(|a| (ids::invitation_id(), a.as_str())).collect();
     let revoke: Vec<&str> = removed.iter().map(|p| p.as_str()).collect();
     *writing = true;
@@ -226,7 +226,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
             share_id: &share_id,
             owner: me,
             new_share: match &target {
-                Target::New { name, scope } => Some((name.as_str(), scope.as_str())),
+                Target::New { name, scope } => Some((name.as_str(), *scope)),
                 Target::Existing(_) => None,
             },
             backup_set_id: backup_id.as_str(),
