@@ -73,7 +73,16 @@ impl DirectoryError {
         match self {
             NotManagementAccount | MissingPolicy { .. } => ErrorKind::Forbidden,
             AccountNotFound | InvitationNotFound | MemberNotFound | FolderNotFound => ErrorKind::NotFound,
-            _ => ErrorKind::Conflict,
+            SiteMismatch
+            | AlreadyInDirectory
+            | InviteeJoinedAnother
+            | AlreadyInvited
+            | InvitationExpired
+            | InvitationAlreadyAccepted
+            | InvitationAlreadyRejected
+            | InvitationCancelled
+            | ManagementAccountCannotLeave
+            | NotAMember => ErrorKind::Conflict,
         }
     }
 }

@@ -33,7 +33,7 @@ pub fn check_ticket_submission(
 /// Deciding a ticket: only an open one, only by the platform operator.
 pub fn check_ticket_decision(is_operator: bool, status: TicketStatus) -> Result<(), ShareError> {
     if !is_operator {
-        return Err(ShareError::NotOperator);
+        return Err(ShareError::NotOperator { action: "decide tickets" });
     }
     if status != TicketStatus::Open {
         return Err(ShareError::TicketClosed);

@@ -50,6 +50,15 @@ impl Actor {
         self.is_root || self.policies.contains(&policy)
     }
 
+    /// Actions only the account itself takes (`action` completes "Only the account itself (root) can …").
+    pub fn may_act_as_root(&self, action: &str) -> Result<(), ShareError> {
+        if self.is_root {
+            Ok(())
+        } else {
+            Err(ShareError::RootOnly { action: action.to_owned() })
+        }
+    }
+
     /// Seeing clusters and backup sets needs PolarDB read access (full access includes it).
     pub fn may_view_polardb(&self) -> Result<(), ShareError> {
         self.may_open(ConsolePage::Clusters)
@@ -61,7 +70,7 @@ impl Actor {
         match page.access() {
             PageAccess::Everyone => Ok(()),
             PageAccess::RootOnly if self.is_root => Ok(()),
-            PageAccess::RootOnly => Err(ShareError::RootOnly { what: page.title() }),
+            PageAccess::RootOnly => Err(ShareError::RootOnly { action: format!("use {}", page.title()) }),
             PageAccess::AnyOf(list) if list.iter().any(|p| self.holds(*p)) => Ok(()),
             PageAccess::AnyOf(list) => Err(ShareError::MissingPolicy { missing: list[0].as_str().to_owned() }),
         }
@@ -297,6 +306,13 @@ mod tests {
         assert_eq!(Policy::ActionTrailReadOnlyAccess.grants(), vec![ConsolePage::AuditTrail]);
         assert_eq!(Policy::ResourceCenterFullAccess.grants(), vec![ConsolePage::Invitations]);
         assert!(Policy::ALL.iter().all(|p| !p.grants().is_empty()));
+    }
+
+    #[test]
+    fn a_ram_user_may_not_take_the_roots_own_actions() {
+        let err = ram_user(Policy::ALL).may_act_as_root("submit tickets").unwrap_err();
+        assert_eq!((err.kind(), err.code()), (crate::domain::ErrorKind::Forbidden, "Forbidden.RAM"));
+        assert_eq!(err.to_string(), "Only the account itself (root) can submit tickets.");
     }
 
     #[test]

@@ -34,6 +34,11 @@ impl Response {
     pub fn code(&self) -> &str {
         self.json["code"].as_str().unwrap_or("")
     }
+
+    /// A refusal as (HTTP status, API error code): tests assert both.
+    pub fn refusal(&self) -> (u16, &str) {
+        (self.status.as_u16(), self.code())
+    }
 }
 
 impl TestApp {

@@ -79,7 +79,7 @@ pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<S
 
 /// Also the answer for another account's cluster, so cluster ids don't leak.
 pub(super) fn cluster_not_found() -> AppError {
-    AppError::not_found("EntityNotExists.DBCluster", "The cluster does not exist in your account.")
+    crate::domain::ShareError::ClusterNotFound.into()
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]

@@ -40,9 +40,7 @@ pub async fn tickets(state: &AppState, who: &Identity, page: PageRequest) -> Res
 #[tracing::instrument(skip(state, who, message), fields(account = %who.account_id()))]
 pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message: &str) -> Result<TicketView, AppError> {
     // Asking the platform for something for the account is the account's (root) decision.
-    if !who.actor.is_root {
-        return Err(AppError::new(crate::domain::ErrorKind::Forbidden, "Forbidden.RAM", "Only the account itself (root) can submit tickets."));
-    }
+    who.actor.may_act_as_root("submit tickets")?;
     let kind = TicketKind::parse(kind).ok_or_else(|| AppError::invalid("InvalidParameter.TicketKind", "Choose what the ticket asks for."))?;
     let message = check_visible_text(NameField::TicketMessage, message)?;
     if message.chars().count() > MAX_TICKET_MESSAGE {
@@ -65,7 +63,7 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
 #[tracing::instrument(skip(state, who), fields(identity = %who.login_name))]
 pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, approve: bool) -> Result<TicketView, AppError> {
     if who.kind != IdentityKind::Operator {
-        return Err(ShareError::NotOperator.into());
+        return Err(ShareError::NotOperator { action: "decide tickets" }.into());
     }
     if ticket_id.len() > 64 {
         return Err(ShareError::TicketNotFound.into());

@@ -2,18 +2,14 @@
 //! policies, and deletes them. Policies take effect on the user's next request.
 
 use crate::api::types::{Paged, RamUserView};
-use crate::domain::{check_password_policy, check_visible_text, ConsolePage, ErrorKind, NameField, PageRequest, Policy};
+use crate::domain::{check_password_policy, check_visible_text, ConsolePage, NameField, PageRequest, Policy, ShareError};
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
 use crate::server::db::{self, paging, ram};
 use crate::server::{internal, state::AppState};
 
 fn root_only(who: &Identity) -> Result<(), AppError> {
-    if who.actor.is_root {
-        Ok(())
-    } else {
-        Err(AppError::new(ErrorKind::Forbidden, "Forbidden.RAM", "Only the account itself (root) can manage RAM users."))
-    }
+    Ok(who.actor.may_act_as_root("manage RAM users")?)
 }
 
 /// Sign-in names: 1-64 letters, digits, '.', '_', '-' and '@'.
@@ -29,7 +25,7 @@ pub(crate) fn check_login(login: &str) -> Result<(), AppError> {
 }
 
 fn not_found() -> AppError {
-    AppError::not_found("EntityNotExists.User", "The RAM user does not exist in your account.")
+    ShareError::RamUserNotFound.into()
 }
 
 pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RamUserView>, AppError> {
@@ -58,7 +54,7 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, password: &st
     let now = db::ts(state.clock.now());
     let mut tx = state.begin_write().await.map_err(internal)?;
     if ram::login_taken(&mut tx, login).await.map_err(internal)? {
-        return Err(AppError::new(ErrorKind::Conflict, "EntityAlreadyExists.User", "That sign-in name is already taken."));
+        return Err(ShareError::LoginTaken.into());
     }
     db::seed::insert_identity(&mut tx, who.account_id().as_str(), login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
     db::commit(tx).await.map_err(internal)?;

@@ -53,7 +53,7 @@ async fn password_for(login: &str, given: Option<&str>) -> Result<(PasswordHashS
 }
 
 fn login_taken() -> AppError {
-    AppError::new(crate::domain::ErrorKind::Conflict, "EntityAlreadyExists.User", "That sign-in name is already taken.")
+    crate::domain::ShareError::LoginTaken.into()
 }
 
 /// Creates a platform operator (the platform's account is made on first use).
@@ -127,7 +127,7 @@ pub async fn create_account_as_operator(
     account: &NewAccount,
 ) -> Result<crate::api::types::CreatedAccountView, AppError> {
     if who.kind != crate::domain::IdentityKind::Operator {
-        return Err(AppError::new(crate::domain::ErrorKind::Forbidden, "Forbidden.NotOperator", "Only the platform operator can create accounts."));
+        return Err(crate::domain::ShareError::NotOperator { action: "create accounts" }.into());
     }
     let created = create_account(&state.writer, state.clock.now(), account, None).await?;
     Ok(crate::api::types::CreatedAccountView {
