@@ -321,9 +321,8 @@ pub struct QuotaView {
     pub increase_pending: bool,
 }
 
-/// One audit event; on the server it is read straight from the `audit_event` table.
+/// One audit event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AuditEventView {
     pub occurred_at: String,
     pub identity: String,
@@ -389,10 +388,8 @@ pub struct DirectoryView {
     pub invitations: Vec<DirectoryInvitationView>,
 }
 
-/// An invitation to join a resource directory (Resource Directory's handshake); on the server it is read
-/// straight from `rd_invitation` with the names joined in.
+/// An invitation to join a resource directory (Resource Directory's handshake).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DirectoryInvitationView {
     pub invitation_id: String,
     pub directory_id: String,
@@ -403,7 +400,7 @@ pub struct DirectoryInvitationView {
     /// The folder the account is placed in when it accepts.
     pub folder_id: String,
     pub folder_name: String,
-    /// As of now (as stored, until the service reads it at `now`).
+    /// As of now.
     pub status: InvitationStatus,
     pub created_at: String,
     pub expires_at: String,

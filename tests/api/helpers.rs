@@ -191,7 +191,7 @@ impl TestApp {
     }
 
     /// Runs the scheduled tasks (revocations, invitation expiry, restore completion) at the test clock.
-    pub async fn tick(&self) -> polarshare::server::db::restores::Tick {
+    pub async fn tick(&self) -> polarshare::server::db::schedule::Tick {
         polarshare::server::scheduler::tick(&self.state).await.expect("scheduler tick")
     }
 

@@ -88,38 +88,20 @@ pub async fn decide_ticket(tx: &mut Tx, ticket: &TicketRow, approve: bool, opera
     Ok(())
 }
 
-pub struct NewAuditEvent<'a> {
-    pub occurred_at: &'a str,
-    pub account_id: Option<&'a str>,
-    pub identity: &'a str,
-    pub source_ip: &'a str,
-    pub request_id: &'a str,
-    /// The caller's own `x-request-id`, if it sent a sane one (beside `request_id`, never instead of it).
-    pub caller_request_id: Option<&'a str>,
-    pub action: &'a str,
-    pub target: &'a str,
-    pub outcome: &'a str,
-    pub detail: &'a str,
-}
-
-pub async fn record(ex: impl SqliteExecutor<'_>, e: &NewAuditEvent<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, caller_request_id, action, target, outcome, detail)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(e.occurred_at)
-    .bind(e.account_id)
-    .bind(e.identity)
-    .bind(e.source_ip)
-    .bind(e.request_id)
-    .bind(e.caller_request_id)
-    .bind(e.action)
-    .bind(e.target)
-    .bind(e.outcome)
-    .bind(e.detail)
-    .execute(ex)
-    .await?;
-    Ok(())
+/// One event of the trail as read back.
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditEventRow {
+    pub occurred_at: String,
+    pub identity: String,
+    pub account_id: String,
+    pub source_ip: String,
+    pub request_id: String,
+    /// '' when the caller sent none.
+    pub caller_request_id: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub detail: String,
 }
 
 /// An account's trail, newest first, optionally one action and a time range (RFC 3339 bounds).
@@ -131,7 +113,7 @@ pub async fn trail(
     to: Option<&str>,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<Vec<Counted<crate::api::types::AuditEventView>>> {
+) -> sqlx::Result<Vec<Counted<AuditEventRow>>> {
     sqlx::query_as(
         "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id,
                 coalesce(caller_request_id, '') as caller_request_id, action, target, outcome, detail,

@@ -1,18 +1,14 @@
 //! The principal's side: invitations it received, and backup sets shared with it.
 
 use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus};
-use super::{paging::Counted, Tx};
+use super::{directory::FOLDER_ANCESTRY, paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
 /// The grants an account holds: every (backup set, share) pair whose principal covers the account
 /// (the account itself once it accepted, or directly in directory scope while it is in the owner's
 /// directory; its directory; or a folder it sits in at any depth). `?1` is the account.
-const GRANTS: &str = "with recursive ancestor(folder_id) as (
-        select folder_id from rd_member where account_id = ?1
-        union all
-        select f.parent_folder_id from rd_folder f join ancestor a on f.folder_id = a.folder_id
-        where f.parent_folder_id is not null),
-    grant_row as (
+/// Follows [`super::directory::FOLDER_ANCESTRY`] in a `with` clause.
+const GRANT_ROW: &str = "grant_row as (
         select sr.backup_set_id, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id,
                case when sp.status = 'Associated' and sr.status = 'Associated' then 'Associated' else 'Disassociating' end
                  as principal_status,
@@ -81,7 +77,8 @@ impl IncomingRow {
 
 fn incoming_sql(filter: &str) -> String {
     format!(
-        "{GRANTS}
+        "{FOLDER_ANCESTRY},
+         {GRANT_ROW}
          select b.backup_set_id, b.cluster_id, b.region_id, g.owner_account_id,
                 group_concat(distinct g.resource_share_name) as resource_share_names,
                 b.size_bytes, b.level, b.start_time, b.end_time, b.status, b.expires_at, b.lock_state, b.deleted_at,

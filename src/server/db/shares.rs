@@ -281,8 +281,6 @@ pub struct ShareWrite<'a> {
     /// None while a restore reads one of the share's sets: the scheduler sets it when the restore ends.
     pub revoke_at: Option<String>,
     pub now: &'a str,
-    /// The action's audit event, written with it (saves the commit a round trip of its own).
-    pub audit: Option<super::governance::NewAuditEvent<'a>>,
 }
 
 const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner_account_id, resource_share_name,
@@ -328,13 +326,6 @@ const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassocia
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Pending'
       and receiver_account_id in (select value from json_each(?1, '$.revoke'))";
 
-const RECORD_AUDIT_EVENT: &str = "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id,
-        caller_request_id, action, target, outcome, detail)
-    values (json_extract(?1, '$.audit.occurred_at'), json_extract(?1, '$.audit.account_id'),
-        json_extract(?1, '$.audit.identity'), json_extract(?1, '$.audit.source_ip'),
-        json_extract(?1, '$.audit.request_id'), json_extract(?1, '$.audit.caller_request_id'), json_extract(?1, '$.audit.action'),
-        json_extract(?1, '$.audit.target'), json_extract(?1, '$.audit.outcome'), json_extract(?1, '$.audit.detail'))";
-
 /// Writes a [`ShareWrite`] in one round trip: the statements run one after another on the connection's
 /// worker thread, within the caller's transaction.
 ///
@@ -353,11 +344,6 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
         "revoke": w.revoke,
         "revoke_at": w.revoke_at,
         "now": w.now,
-        "audit": w.audit.as_ref().map(|e| serde_json::json!({
-            "occurred_at": e.occurred_at, "account_id": e.account_id, "identity": e.identity,
-            "source_ip": e.source_ip, "request_id": e.request_id, "caller_request_id": e.caller_request_id, "action": e.action, "target": e.target,
-            "outcome": e.outcome, "detail": e.detail,
-        })),
     });
     // Only the statements this request needs (each combination is prepared once and cached).
     let mut sql = Vec::with_capacity(8);
@@ -371,9 +357,6 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
     }
     if !w.revoke.is_empty() {
         sql.push(REVOKE_PRINCIPALS);
-    }
-    if w.audit.is_some() {
-        sql.push(RECORD_AUDIT_EVENT);
     }
     sqlx::query(&sql.join(";\n"))
     .bind(params.to_string())

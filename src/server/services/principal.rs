@@ -1,6 +1,7 @@
 //! The principal's side: invitations to answer, backup sets shared with it, restoring one into a new
 //! cluster, and the billing that follows.
 
+use crate::server::audit::Event;
 use super::console;
 use crate::domain::RestoreStatus;
 use crate::api::types::*;
@@ -41,7 +42,7 @@ pub async fn invitations(state: &AppState, who: &Identity, region: Option<String
 
 /// Accepting or rejecting an invitation sent to the signed-in account.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool) -> Result<InvitationView, AppError> {
+pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<InvitationView, AppError> {
     // Answering acts in Resource Sharing, so it needs that service's full access.
     if !who.actor.holds(Policy::ResourceCenterFullAccess) {
         return Err(ShareError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str().to_owned() }.into());
@@ -53,7 +54,7 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
     }
     let now = state.clock.now();
     let now_s = db::ts(now);
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let row = incoming::invitation(&mut tx, invitation_id)
         .await
         .map_err(internal)?
@@ -67,7 +68,7 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
         now,
     )?;
     incoming::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &now_s).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "invitation answered");
     invitation_view(incoming::InvitationRow { status: decided, ..row }, now)
 }
@@ -128,7 +129,7 @@ fn check_cluster_name(name: &str) -> Result<(), AppError> {
 
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
 #[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
-pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) -> Result<RestoreJobView, AppError> {
+pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event) -> Result<RestoreJobView, AppError> {
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let name = request.cluster_name.trim().to_owned();
     check_cluster_name(&name)?;
@@ -144,8 +145,8 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
     let now = state.clock.now();
     let now_s = db::ts(now);
     let me = who.account_id().as_str();
-    let mut tx = state.begin_write().await.map_err(internal)?;
-    let row = incoming::shared_backup(&mut *tx, me, backup_id.as_str())
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let row = incoming::shared_backup(&mut **tx, me, backup_id.as_str())
         .await
         .map_err(internal)?
         .ok_or_else(|| ShareError::BackupSetNotFound { backup_set: backup_id.to_string() })?;
@@ -180,7 +181,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
     // The principal pays for what it creates; accepting the share and the restore itself are free.
     let item = format!("Cluster {cluster_id} ({}, {}) restored from shared backup set {backup_id}", request.node_spec, request.pay_type);
     restores::charge(&mut tx, me, &item, price, &now_s).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     tracing::info!(cluster = %cluster_id, "restore started");
     Ok(RestoreJobView {
         restore_job_id: job_id,

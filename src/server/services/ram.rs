@@ -1,6 +1,7 @@
 //! RAM: the account (root) creates RAM users, sets their passwords, attaches and detaches the system
 //! policies, and deletes them. Policies take effect on the user's next request.
 
+use crate::server::audit::Event;
 use crate::api::types::{Paged, RamUserView};
 use crate::domain::{check_password_policy, check_visible_text, ConsolePage, NameField, PageRequest, Policy, ShareError};
 use crate::error::AppError;
@@ -46,50 +47,50 @@ pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result
 }
 
 #[tracing::instrument(skip(state, who, password), fields(account = %who.account_id()))]
-pub async fn create(state: &AppState, who: &Identity, login: &str, password: &str) -> Result<(), AppError> {
+pub async fn create(state: &AppState, who: &Identity, login: &str, password: &str, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
     check_login(login)?;
     check_password_policy(password, login)?;
     let hash = hash_new_password(state, password).await?.0;
     let now = db::ts(state.clock.now());
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     if ram::login_taken(&mut tx, login).await.map_err(internal)? {
         return Err(ShareError::LoginTaken.into());
     }
-    db::seed::insert_identity(&mut tx, who.account_id().as_str(), login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    db::accounts::insert_identity(&mut tx, who.account_id().as_str(), login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who, password), fields(account = %who.account_id()))]
-pub async fn set_password(state: &AppState, who: &Identity, login: &str, password: &str) -> Result<(), AppError> {
+pub async fn set_password(state: &AppState, who: &Identity, login: &str, password: &str, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
     check_password_policy(password, login)?;
     let hash = hash_new_password(state, password).await?.0;
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::set_password(&mut tx, id, &hash).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &str, attached: bool) -> Result<(), AppError> {
+pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &str, attached: bool, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
     let policy = Policy::parse(policy).ok_or_else(|| AppError::invalid("InvalidParameter.PolicyName", "Choose one of the system policies."))?;
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::set_policy(&mut tx, id, policy.as_str(), attached).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn delete(state: &AppState, who: &Identity, login: &str) -> Result<(), AppError> {
+pub async fn delete(state: &AppState, who: &Identity, login: &str, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::delete_ram_user(&mut tx, id).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! with other shares made at the same moment: see `db::group`).
 
 
+use crate::server::audit::Event;
 use crate::api::types::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
     check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals, check_quota,
@@ -12,7 +13,7 @@ use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::group::{Failure, GroupFailed};
 use crate::server::db::{self, incoming, shares, Tx};
-use crate::server::{audit, ids, internal, state::AppState};
+use crate::server::{ids, internal, state::AppState};
 use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
@@ -28,7 +29,7 @@ enum Target<S> {
 }
 
 #[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
-pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRequest) -> Result<ShareOutcome, AppError> {
+pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRequest, event: &Event) -> Result<ShareOutcome, AppError> {
     // Malformed input is refused before the database is touched.
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let (target, principals) = parse_method(request.method)?;
@@ -40,7 +41,7 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
         now: state.clock.now(),
         revocation_delay: state.settings.revocation_delay,
         max_pending_invitations: state.settings.max_pending_invitations,
-        audit: audit::take_for_transaction(),
+        event: event.clone(),
     };
     let answer = state
         .writer
@@ -56,7 +57,8 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
         .await;
     match answer {
         Ok(Ok(outcome)) => {
-            audit::committed();
+            // The group transaction that committed the share held its event.
+            event.mark_recorded();
             tracing::info!(share = %outcome.resource_share_id, invited = outcome.invited.len(), "backup set shared");
             Ok(outcome)
         }
@@ -74,8 +76,8 @@ struct ShareJob {
     now: OffsetDateTime,
     revocation_delay: Duration,
     max_pending_invitations: u32,
-    /// The action's audit event, written with the share.
-    audit: Option<audit::Event>,
+    /// The action's audit event, written with the share in the group transaction.
+    event: Event,
 }
 
 /// Checks every rule against the database as it is (including shares earlier in the same group) and
@@ -239,11 +241,11 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
                 RemovalTiming::AfterRestore => None,
             },
             now: &now_s,
-            audit: job.audit.as_ref().map(|e| e.row(&now_s, "Success", "")),
         },
     )
     .await
     .map_err(internal)?;
+    job.event.write(tx, "Success", "").await.map_err(internal)?;
     Ok(ShareOutcome {
         resource_share_id: share_id,
         resource_share_name: name,
