@@ -14,6 +14,7 @@ pub mod restores;
 pub mod schedule;
 pub mod seed;
 pub mod shares;
+pub mod throttle;
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
