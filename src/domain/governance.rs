@@ -41,9 +41,43 @@ pub fn check_ticket_decision(is_operator: bool, status: TicketStatus) -> Result<
     Ok(())
 }
 
+/// What deciding a ticket gives its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketGrant {
+    Nothing,
+    /// Shared backup sets are enabled for the account.
+    SharedBackup,
+    /// The sharing quota rises to this (never lowers).
+    ShareQuota(u32),
+}
+
+/// An open ticket decided: its new status and what that grants.
+pub fn ticket_outcome(kind: TicketKind, approve: bool) -> (TicketStatus, TicketGrant) {
+    match (approve, kind) {
+        (false, _) => (TicketStatus::Rejected, TicketGrant::Nothing),
+        (true, TicketKind::EnableSharedBackup) => (TicketStatus::Approved, TicketGrant::SharedBackup),
+        (true, TicketKind::QuotaIncrease) => (TicketStatus::Approved, TicketGrant::ShareQuota(RAISED_SHARE_QUOTA)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_approved_quota_ticket_raises_the_quota_to_1024() {
+        assert_eq!(ticket_outcome(TicketKind::QuotaIncrease, true), (TicketStatus::Approved, TicketGrant::ShareQuota(1024)));
+    }
+
+    #[test]
+    fn an_approved_beta_ticket_enables_shared_backups() {
+        assert_eq!(ticket_outcome(TicketKind::EnableSharedBackup, true), (TicketStatus::Approved, TicketGrant::SharedBackup));
+    }
+
+    #[test]
+    fn a_rejected_ticket_grants_nothing() {
+        assert_eq!(ticket_outcome(TicketKind::QuotaIncrease, false), (TicketStatus::Rejected, TicketGrant::Nothing));
+    }
 
     #[test]
     fn an_account_without_the_beta_may_ask_for_it() {

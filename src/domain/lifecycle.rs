@@ -34,6 +34,25 @@ pub enum Answer {
     Reject,
 }
 
+/// Answering an invitation acts in Resource Sharing, so a RAM user needs that service's full access.
+pub fn check_may_answer_invitations(actor: &Actor) -> Result<(), ShareError> {
+    if actor.holds(Policy::ResourceCenterFullAccess) {
+        Ok(())
+    } else {
+        Err(ShareError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str().to_owned() })
+    }
+}
+
+/// Only the receiver of an invitation answers it; to anyone else it does not exist, so invitation ids
+/// of other accounts don't leak.
+pub fn check_invitation_receiver(actor: &Actor, receiver_account_id: &str) -> Result<(), ShareError> {
+    if actor.account_id.as_str() == receiver_account_id {
+        Ok(())
+    } else {
+        Err(ShareError::InvitationNotFound)
+    }
+}
+
 /// Accepting or rejecting an invitation: allowed only while it is pending and unexpired.
 pub fn answer_invitation(
     status: InvitationStatus,
@@ -166,6 +185,22 @@ pub fn restore_progress(started: OffsetDateTime, duration: time::Duration, now: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invitation_of_another_account_is_answered_as_missing() {
+        let me = Actor { account_id: crate::domain::AccountId::parse("1000000000000002").unwrap(), is_root: true, policies: vec![] };
+        assert!(check_invitation_receiver(&me, "1000000000000002").is_ok());
+        assert_eq!(check_invitation_receiver(&me, "1000000000000007").unwrap_err(), ShareError::InvitationNotFound);
+    }
+
+    #[test]
+    fn a_ram_user_answers_invitations_only_with_resource_center_full_access() {
+        let account_id = crate::domain::AccountId::parse("1000000000000002").unwrap();
+        let reader = Actor { account_id: account_id.clone(), is_root: false, policies: vec![Policy::PolardbFullAccess] };
+        assert_eq!(check_may_answer_invitations(&reader).unwrap_err().code(), "Forbidden.RAM");
+        let sharer = Actor { account_id, is_root: false, policies: vec![Policy::ResourceCenterFullAccess] };
+        assert!(check_may_answer_invitations(&sharer).is_ok());
+    }
     use crate::domain::{AccountId, BackupSetId};
     use time::macros::datetime;
     use time::Duration;

@@ -284,12 +284,43 @@ pub fn check_quota(currently_shared: u32, newly_shared: u32, quota: u32) -> Resu
     Ok(())
 }
 
+/// The quota as a share request meets it: a backup set already shared (in another share of the owner)
+/// costs nothing more; a newly shared one counts.
+pub fn check_share_quota(already_shared: bool, currently_shared: u32, quota: u32) -> Result<(), ShareError> {
+    check_quota(currently_shared, u32::from(!already_shared), quota)
+}
+
+/// [`shareability`] of a set as a share request meets it. A set already in the share (the owner is
+/// changing the share's principals) has its lock judged with the share's other sets by
+/// [`super::principal_change_timing`], where a removal during a restore waits instead of being refused.
+pub fn shareability_in_share(cluster: &ClusterFacts, backup: &BackupSetFacts, already_in_share: bool, now: OffsetDateTime) -> Result<(), ShareError> {
+    if already_in_share {
+        shareability(cluster, &BackupSetFacts { lock: BackupLock::None, ..backup.clone() }, now)
+    } else {
+        shareability(cluster, backup, now)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::domain::Policy;
     use proptest::prelude::*;
     use time::macros::datetime;
+
+    #[test]
+    fn a_set_already_shared_elsewhere_costs_no_quota() {
+        assert!(check_share_quota(true, 1000, 1000).is_ok());
+        assert_eq!(check_share_quota(false, 1000, 1000).unwrap_err().code(), "QuotaExceeded.SharedResource.Count");
+    }
+
+    #[test]
+    fn a_locked_set_already_in_the_share_is_judged_with_the_shares_other_sets() {
+        let (cluster, mut backup) = (cluster(), backup());
+        backup.lock = BackupLock::Restoring;
+        assert_eq!(shareability_in_share(&cluster, &backup, false, NOW).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        assert!(shareability_in_share(&cluster, &backup, true, NOW).is_ok());
+    }
 
     const NOW: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
 

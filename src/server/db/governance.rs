@@ -69,22 +69,26 @@ pub async fn insert_ticket(tx: &mut Tx, id: &str, account: &str, kind: &str, mes
     Ok(())
 }
 
-/// Closes the ticket and, when approved, grants what it asked for, in the caller's transaction.
-pub async fn decide_ticket(tx: &mut Tx, ticket: &TicketRow, approve: bool, operator: &str, now: &str, raised_quota: u32) -> sqlx::Result<()> {
+/// Closes an open ticket as the operator decided it.
+pub async fn close_ticket(tx: &mut Tx, ticket_id: &str, status: TicketStatus, operator: &str, now: &str) -> sqlx::Result<()> {
     sqlx::query("update ticket set status = ?, decided_at = ?, decided_by = ? where ticket_id = ? and status = 'Open'")
-        .bind(if approve { "Approved" } else { "Rejected" })
+        .bind(status)
         .bind(now)
         .bind(operator)
-        .bind(&ticket.ticket_id)
+        .bind(ticket_id)
         .execute(&mut **tx)
         .await?;
-    if approve {
-        let grant = match ticket.kind.as_str() {
-            "EnableSharedBackup" => "update account set beta_enabled = 1 where account_id = ?",
-            _ => "update account set share_quota = max(share_quota, ?2) where account_id = ?1",
-        };
-        sqlx::query(grant).bind(&ticket.account_id).bind(raised_quota).execute(&mut **tx).await?;
-    }
+    Ok(())
+}
+
+pub async fn enable_shared_backup(tx: &mut Tx, account: &str) -> sqlx::Result<()> {
+    sqlx::query("update account set beta_enabled = 1 where account_id = ?").bind(account).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Raises the account's sharing quota to `to` (never lowers it).
+pub async fn raise_share_quota(tx: &mut Tx, account: &str, to: u32) -> sqlx::Result<()> {
+    sqlx::query("update account set share_quota = max(share_quota, ?2) where account_id = ?1").bind(account).bind(to).execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -1,6 +1,6 @@
 //! Resource shares, their resources and principals, and invitations.
 
-use crate::domain::{AssociationStatus, BackupLock, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
+use crate::domain::{Site, AssociationStatus, BackupLock, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
 use super::{accounts::AccountRow, clusters, paging::Counted, sqlite_bool, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -163,7 +163,7 @@ pub struct PrincipalLookup {
     pub id: String,
     #[serde(deserialize_with = "sqlite_bool")]
     pub found: bool,
-    pub site: Option<String>,
+    pub site: Option<Site>,
     pub directory_id: Option<String>,
 }
 

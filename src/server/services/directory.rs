@@ -7,7 +7,7 @@ use crate::server::audit::Event;
 use crate::api::types::{DirectoryInvitationView, DirectoryView, FolderView, MemberView, MembershipView, MyDirectoryView};
 use crate::domain::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
-    check_name_unused, check_visible_text, AccountId, DirectoryError, InvitationStatus, Invitee, ManagedDirectory, Membership,
+    check_name_unused, parse_folder_name, AccountId, DirectoryError, InvitationStatus, Invitee, ManagedDirectory, Membership,
     NameField, DIRECTORY_INVITATION_VALIDITY,
 };
 use crate::error::AppError;
@@ -76,10 +76,7 @@ pub async fn view(state: &AppState, who: &Identity) -> Result<DirectoryView, App
 pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent: &str, event: &Event) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let dir = managed.directory_id;
-    let name = check_visible_text(NameField::FolderName, name)?;
-    if !(1..=64).contains(&name.chars().count()) || name.chars().any(|c| matches!(c, '<' | '>' | '/' | '\\')) {
-        return Err(AppError::invalid("InvalidParameter.FolderName", "A folder name has 1-64 characters and no < > / or \\."));
-    }
+    let name = parse_folder_name(name)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
     if !directory::folder_in(&mut tx, &dir, parent).await.map_err(internal)? {
         return Err(folder_not_found());

@@ -3,7 +3,7 @@
 
 use crate::server::audit::Event;
 use crate::api::types::*;
-use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, ConsolePage, NameField, PageRequest, ShareError, TicketKind, RAISED_SHARE_QUOTA};
+use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, ConsolePage, NameField, PageRequest, ShareError, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
 use crate::error::AppError;
 use crate::domain::IdentityKind;
 use crate::server::auth::Identity;
@@ -74,7 +74,13 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
     let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(ShareError::TicketNotFound)?;
     check_ticket_decision(true, ticket.status)?;
     event.file_under(&ticket.account_id);
-    governance::decide_ticket(&mut tx, &ticket, approve, &who.login_name, &now, RAISED_SHARE_QUOTA).await.map_err(internal)?;
+    let (status, grant) = ticket_outcome(ticket.kind, approve);
+    governance::close_ticket(&mut tx, &ticket.ticket_id, status, &who.login_name, &now).await.map_err(internal)?;
+    match grant {
+        TicketGrant::Nothing => {}
+        TicketGrant::SharedBackup => governance::enable_shared_backup(&mut tx, &ticket.account_id).await.map_err(internal)?,
+        TicketGrant::ShareQuota(to) => governance::raise_share_quota(&mut tx, &ticket.account_id, to).await.map_err(internal)?,
+    }
     let row = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     tx.commit(event).await.map_err(internal)?;
     Ok(ticket_view(row))

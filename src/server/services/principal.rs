@@ -6,8 +6,8 @@ use super::console;
 use crate::domain::RestoreStatus;
 use crate::api::types::*;
 use crate::domain::{
-    answer_invitation, check_restore, check_visible_text, restore_progress, shown_invitation_status, Answer, BackupSetId, ConsolePage,
-    NameField, PageRequest, Policy, PrincipalAccess, RestoreHolds, ShareError,
+    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
+    PageRequest, PrincipalAccess, RestoreHolds, ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -43,10 +43,7 @@ pub async fn invitations(state: &AppState, who: &Identity, region: Option<String
 /// Accepting or rejecting an invitation sent to the signed-in account.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<InvitationView, AppError> {
-    // Answering acts in Resource Sharing, so it needs that service's full access.
-    if !who.actor.holds(Policy::ResourceCenterFullAccess) {
-        return Err(ShareError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str().to_owned() }.into());
-    }
+    check_may_answer_invitations(&who.actor)?;
     let id_ok = invitation_id.len() <= 64
         && invitation_id.strip_prefix("i-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
     if !id_ok {
@@ -58,8 +55,8 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
     let row = incoming::invitation(&mut tx, invitation_id)
         .await
         .map_err(internal)?
-        .filter(|r| r.receiver_account_id == who.account_id().as_str())
         .ok_or(ShareError::InvitationNotFound)?;
+    check_invitation_receiver(&who.actor, &row.receiver_account_id)?;
     let status = row.status;
     let decided = answer_invitation(
         status,
@@ -111,28 +108,11 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     Ok(IncomingList { regions, region_id, backups, total, page: page.page, page_size: page.page_size })
 }
 
-/// New cluster names: 2-64 characters, starting with a letter or Chinese character.
-fn check_cluster_name(name: &str) -> Result<(), AppError> {
-    check_visible_text(NameField::ClusterName, name)?;
-    let n = name.chars().count();
-    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || ('\u{4E00}'..='\u{9FFF}').contains(&c));
-    let rest_ok = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') || ('\u{4E00}'..='\u{9FFF}').contains(&c));
-    if (2..=64).contains(&n) && first_ok && rest_ok {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            "InvalidParameter.DBClusterDescription",
-            "The cluster name must be 2-64 characters: letters, digits, Chinese characters, '.', '_' or '-', starting with a letter or Chinese character.",
-        ))
-    }
-}
-
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
 #[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
 pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event) -> Result<RestoreJobView, AppError> {
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
-    let name = request.cluster_name.trim().to_owned();
-    check_cluster_name(&name)?;
+    let name = ClusterName::parse(&request.cluster_name)?;
     let price = NODE_SPECS
         .iter()
         .find(|(spec, _)| *spec == request.node_spec)
@@ -164,7 +144,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
         &restores::NewRestore {
             job_id: &job_id,
             cluster_id: &cluster_id,
-            cluster_name: &name,
+            cluster_name: name.as_str(),
             account: me,
             owner: &row.owner_account_id,
             region: &row.region_id,
@@ -187,7 +167,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
         restore_job_id: job_id,
         backup_set_id: backup_id.to_string(),
         cluster_id,
-        cluster_name: name,
+        cluster_name: name.as_str().to_owned(),
         status: RestoreStatus::Running,
         progress: 0,
         started_at: now_s,

@@ -3,7 +3,7 @@
 
 use crate::server::audit::Event;
 use crate::api::types::{Paged, RamUserView};
-use crate::domain::{check_password_policy, check_visible_text, ConsolePage, NameField, PageRequest, Policy, ShareError};
+use crate::domain::{check_password_policy, parse_login_name, ConsolePage, PageRequest, Policy, ShareError};
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
 use crate::server::db::{self, paging, ram};
@@ -15,14 +15,8 @@ fn root_only(who: &Identity) -> Result<(), AppError> {
 
 /// Sign-in names: 1-64 letters, digits, '.', '_', '-' and '@'.
 pub(crate) fn check_login(login: &str) -> Result<(), AppError> {
-    check_visible_text(NameField::RamUserName, login)?;
-    let ok = (1..=64).contains(&login.chars().count())
-        && login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::invalid("InvalidParameter.UserName", "A user name has 1-64 letters, digits, '.', '_', '-' or '@'."))
-    }
+    parse_login_name(login)?;
+    Ok(())
 }
 
 fn not_found() -> AppError {
