@@ -39,14 +39,9 @@ pub fn ConsoleLayout() -> impl IntoView {
 
 #[component]
 fn TopBar(viewer: Viewer) -> impl IntoView {
+    // The server redirects to the sign-in page; the console frame, and with it every piece of the old
+    // identity's state, is left behind.
     let sign_out = ServerAction::<api::SignOut>::new();
-    // After signing out, a full page load drops every piece of the old identity's state.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            #[cfg(feature = "hydrate")]
-            let _ = leptos::prelude::window().location().set_href("/login");
-        }
-    });
     let who = if viewer.is_operator {
         format!("{} · platform operator", viewer.account_name)
     } else if viewer.is_root {

@@ -4,7 +4,7 @@
 //! Accept and Reject, and once a member its directory and a Leave button.
 
 use crate::api::{self, types::{DirectoryInvitationView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
-use crate::components::{confirm::confirmed, empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{confirm::confirmed, empty_row::EmptyRow, forms::{AnswerButtons, PostButton}, error_alert::ErrorAlert, local_time::LocalTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -94,11 +94,8 @@ fn MemberDirectory(
             <tbody>
                 {d.invitations.into_iter().map(|i| {
                     let pending = i.status == "Pending";
-                    let id = i.invitation_id.clone();
-                    let respond = move |accept: bool| {
-                        let invitation_id = id.clone();
-                        move |_| { answer.dispatch(api::AnswerDirectoryInvitation { invitation_id: invitation_id.clone(), accept }); }
-                    };
+                    let answer_with = |accept| api::AnswerDirectoryInvitation { invitation_id: i.invitation_id.clone(), accept };
+                    let (accept, reject) = (answer_with(true), answer_with(false));
                     view! {
                         <tr data-directory-invitation=i.invitation_id.clone()>
                             <td class="mono">{i.directory_id.clone()}</td>
@@ -106,11 +103,7 @@ fn MemberDirectory(
                             <td>{i.folder_name.clone()}</td>
                             <InvitationStateCells invitation=i.clone()/>
                             <td class="actions">
-                                {pending.then(|| view! {
-                                    <button class="link-button" on:click=respond(true)>"Accept"</button>
-                                    " "
-                                    <button class="link-button" on:click=respond(false)>"Reject"</button>
-                                })}
+                                {pending.then(|| view! { <AnswerButtons action=answer accept reject/> })}
                             </td>
                         </tr>
                     }
@@ -247,7 +240,8 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
             <thead><tr><th>"Account"</th><th>"Folder"</th><th>"Actions"</th></tr></thead>
             <tbody>
                 {d.members.into_iter().map(|m| {
-                    let (id_move, id_remove) = (m.account_id.clone(), m.account_id.clone());
+                    let id_move = m.account_id.clone();
+                    let remove = api::RemoveMember { account_id: m.account_id.clone() };
                     let options = folders.with_value(|f| folder_options(f, &m.folder_id));
                     let (current, name) = (m.folder_id.clone(), m.display_name.clone());
                     let select = NodeRef::<leptos::html::Select>::new();
@@ -276,9 +270,7 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
                                 {if m.is_management {
                                     view! { <span class="subtle">"Management account"</span> }.into_any()
                                 } else {
-                                    view! { <button class="link-button" on:click=move |_| {
-                                        actions.remove.dispatch(api::RemoveMember { account_id: id_remove.clone() });
-                                    }>"Remove"</button> }.into_any()
+                                    view! { <PostButton action=actions.remove input=remove label="Remove"/> }.into_any()
                                 }}
                             </td>
                         </tr>
@@ -300,16 +292,14 @@ fn SentInvitations(invitations: Vec<DirectoryInvitationView>, cancel: ServerActi
             <tbody>
                 {invitations.into_iter().map(|i| {
                     let pending = i.status == "Pending";
-                    let id = i.invitation_id.clone();
+                    let input = api::CancelDirectoryInvitation { invitation_id: i.invitation_id.clone() };
                     view! {
                         <tr data-directory-invitation=i.invitation_id.clone() data-account=i.account_id.clone()>
                             <td>{i.account_name.clone()} <div class="subtle mono">{i.account_id.clone()}</div></td>
                             <td>{i.folder_name.clone()}</td>
                             <InvitationStateCells invitation=i.clone()/>
                             <td class="actions">
-                                {pending.then(|| view! {
-                                    <button class="link-button" on:click=move |_| { cancel.dispatch(api::CancelDirectoryInvitation { invitation_id: id.clone() }); }>"Cancel invitation"</button>
-                                })}
+                                {pending.then(|| view! { <PostButton action=cancel input label="Cancel invitation"/> })}
                             </td>
                         </tr>
                     }
