@@ -5,6 +5,7 @@ mod auth;
 mod concurrency;
 mod console;
 mod directory;
+mod forms;
 mod helpers;
 mod hostile;
 mod governance;
