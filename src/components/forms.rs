@@ -143,7 +143,7 @@ where
             view! {
                 <div class="confirm-inline" role="alert">
                     <p>{question}</p>
-                    <form method="post" action=S::url() class="inline-form" on:submit=post>
+                    <form method="post" action=S::url() class="post-form" on:submit=post>
                         {hidden}
                         <button type="submit" class="button button-danger">{label}</button>
                     </form>
@@ -154,7 +154,7 @@ where
             .into_any()
         }
         None => view! {
-            <form method="post" action=S::url() class="inline-form" on:submit=post>
+            <form method="post" action=S::url() class="post-form" on:submit=post>
                 {hidden}
                 <button type="submit" class=class>{label}</button>
             </form>
@@ -184,7 +184,7 @@ pub fn QueryForm(
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     view! {
-        <form method="get" action=location.pathname.get_untracked() class="inline-form" id=id on:submit=on_submit>
+        <form method="get" action=location.pathname.get_untracked() class="post-form" id=id on:submit=on_submit>
             {kept.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view()}
             {children()}
         </form>

@@ -4,7 +4,7 @@
 //! Accept and Reject, and once a member its directory and a Leave button.
 
 use crate::api::{self, types::{DirectoryInvitationView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
-use crate::components::{confirm::confirmed, empty_row::EmptyRow, forms::{AnswerButtons, PostButton}, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{confirm::confirmed, empty_row::EmptyRow, forms::{navigator, query_value, AnswerButtons, PostButton, QueryButton, QueryForm}, error_alert::ErrorAlert, local_time::LocalTime};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -116,7 +116,10 @@ fn MemberDirectory(
 
 #[component]
 fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> impl IntoView {
-    let confirming = RwSignal::new(false);
+    // Leave asks first, on the page (`?confirm=leave`), so it asks without JavaScript too.
+    let confirm = query_value("confirm");
+    let keep = move |ev: leptos::ev::SubmitEvent| ev.prevent_default();
+    let close = navigator("confirm");
     view! {
         <div class="card form-card" data-testid="membership">
             <h2>"Your resource directory"</h2>
@@ -124,15 +127,18 @@ fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> im
                 ", managed by " {m.management_account_name} " (" <span class="mono">{m.management_account_id}</span> "), in folder "
                 <strong>{m.folder_name}</strong> "."</p>
             <p class="subtle">"Backup sets shared with the directory, your folder or your account within the directory reach you while you are a member. If you leave, they are revoked on the usual schedule: you still see them, marked, until then, but cannot restore from them."</p>
-            {move || if confirming.get() {
+            {move || if confirm().as_deref() == Some("leave") {
+                let close = close.clone();
                 view! {
                     <p role="alert" class="alert alert-warn">"Leave the resource directory? Access given through it will be revoked."</p>
-                    <button class="button button-danger" on:click=move |_| { leave.dispatch(api::LeaveDirectory {}); confirming.set(false); }>"Leave directory"</button>
+                    <PostButton action=leave input=api::LeaveDirectory {} label="Leave directory" class="button button-danger"/>
                     " "
-                    <button class="button button-ghost" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <QueryForm param="confirm" on_submit=move |ev: leptos::ev::SubmitEvent| { keep(ev); close(None); }>
+                        <button type="submit" class="button button-ghost">"Cancel"</button>
+                    </QueryForm>
                 }.into_any()
             } else {
-                view! { <button class="button" on:click=move |_| confirming.set(true)>"Leave"</button> }.into_any()
+                view! { <QueryButton param="confirm" value="leave" label="Leave" class="button"/> }.into_any()
             }}
         </div>
     }

@@ -2,7 +2,7 @@
 //! policies, and deletes users. Changes apply on the user's next request.
 
 use crate::api::{self, types::{RamUserView, Viewer}};
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::components::{empty_row::EmptyRow, forms::PostButton, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::domain::{ConsolePage, Policy};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -138,7 +138,6 @@ pub fn RamUsersPage() -> impl IntoView {
 #[component]
 fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
     let login = user.login_name.clone();
-    let password = RwSignal::new(String::new());
     let policy_cells = Policy::ALL
         .into_iter()
         .map(|p| {
@@ -154,25 +153,25 @@ fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
             }
         })
         .collect_view();
-    let (login_pw, login_del) = (login.clone(), login.clone());
+    let delete = api::DeleteRamUser { login_name: login.clone() };
+    let delete_question = format!("Delete RAM user {login}? Its sessions end and it can no longer sign in.");
+    let password_label = format!("New password for {login}");
+    let login_field = login.clone();
     view! {
         <tr data-user=login.clone()>
             <td><div class="mono free-text">{login.clone()}</div></td>
             <td><LocalTime iso=user.created_at/></td>
             {policy_cells}
             <td>
-                <div class="inline-form">
-                    <input type="password" aria-label=format!("New password for {login}") maxlength="128" autocomplete="new-password"
-                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                    <button class="button" on:click=move |_| {
-                        actions.password.dispatch(api::SetRamPassword { login_name: login_pw.clone(), password: password.get_untracked() });
-                        password.set(String::new());
-                    }>"Set"</button>
-                </div>
+                <ActionForm action=actions.password>
+                    <div class="inline-form">
+                        <input type="hidden" name="login_name" value=login_field/>
+                        <input type="password" name="password" aria-label=password_label maxlength="128" autocomplete="new-password"/>
+                        <button type="submit" class="button">"Set"</button>
+                    </div>
+                </ActionForm>
             </td>
-            <td><button class="link-button" on:click=move |_| {
-                actions.delete.dispatch(api::DeleteRamUser { login_name: login_del.clone() });
-            }>"Delete"</button></td>
+            <td><PostButton action=actions.delete input=delete label="Delete" confirm=delete_question/></td>
         </tr>
     }
 }
