@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { PARTNER, PASSWORD, SHAREABLE_CLUSTER, backupRow, uniqueName } from "./helpers";
+import { PARTNER, PASSWORD, SHAREABLE_CLUSTER, backupRow, freshBackupSets, uniqueName } from "./helpers";
 
 // Runs in the "no-javascript" project only: the browser never runs the app's script, so every step is
 // a plain link, GET form or POST form, answered by the server with a page or a redirect.
@@ -38,16 +38,8 @@ test("signing in without JavaScript: a refusal is shown on the page, the right p
 
 test("sharing and accepting without JavaScript", async ({ browser }) => {
   const owner = await sessionWithoutScript(browser, "owner");
+  const [id] = await freshBackupSets(owner);
   await owner.goto(`/clusters/${SHAREABLE_CLUSTER}`);
-  // The newest set nobody shares yet whose Share Backups is offered.
-  const rows = owner.locator("tr[data-backup-set]");
-  let id = "";
-  for (let i = 0; i < (await rows.count()) && !id; i++) {
-    const row = rows.nth(i);
-    const unshared = (await row.getByRole("cell", { name: "-", exact: true }).count()) > 0;
-    if (unshared && (await row.getByRole("button", { name: "Share Backups" }).isEnabled())) id = (await row.getAttribute("data-backup-set"))!;
-  }
-  expect(id, "an unshared backup set").not.toBe("");
 
   // The dialog opens from the URL; a refusal comes back into it with its code, and nothing is shared.
   await backupRow(owner, id).getByRole("button", { name: "Share Backups" }).click();

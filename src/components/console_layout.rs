@@ -60,7 +60,7 @@ fn TopBar(viewer: Viewer) -> impl IntoView {
                     <span class="account-name">{who}</span>
                     <span class="account-meta">"UID " {viewer.account_id.clone()} " · " {viewer.site.clone()}</span>
                 </span>
-                <a class="button button-ghost" href="/security">"Security"</a>
+                <a class="button button-ghost" href="/profile">"Profile"</a>
                 <ActionForm action=sign_out>
                     <button type="submit" class="button button-ghost">"Sign out"</button>
                 </ActionForm>

@@ -21,8 +21,11 @@ pub fn router(state: AppState) -> Router {
 fn console(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
-        .route("/audit/export.csv", get(export_audit_csv))
+    let mut router = Router::new().route("/audit/export.csv", get(export_audit_csv));
+    if state.settings.demo_data {
+        router = router.route("/demo/fresh-backup-sets", axum::routing::post(fresh_backup_sets));
+    }
+    router
         .leptos_routes_with_context(state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(from_fn(form_redirect))
@@ -88,6 +91,38 @@ mod tests {
             tidy_redirect("http://h/c?share=bs-1&confirm=k&__path=/api/a&__err=old&__path=/api/b&__err=new"),
             "http://h/c?share=bs-1&__path=/api/b&__err=new"
         );
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct FreshSets {
+    cluster_id: String,
+    count: Option<u32>,
+}
+
+/// Demo servers only (`--demo-data true`, whose passwords are public anyway): new backup sets in a
+/// cluster of the signed-in account, so each end-to-end flow shares sets nobody else touched and runs
+/// alone or in any order. Answers the new ids, newest first.
+async fn fresh_backup_sets(State(state): State<AppState>, headers: HeaderMap, Query(f): Query<FreshSets>) -> Response {
+    use crate::domain::ErrorKind;
+    use crate::error::AppError;
+    let result = async {
+        let who = auth::require_identity(&state, &headers).await?;
+        let count = f.count.unwrap_or(1).clamp(1, 10);
+        let account = who.account_id();
+        match super::db::seed::insert_fresh_backup_sets(&state.pool, account.as_str(), &f.cluster_id, count, state.clock.now()).await {
+            Ok(Some(ids)) => Ok(ids),
+            Ok(None) => Err(AppError::new(ErrorKind::NotFound, "EntityNotExists.Cluster", "Your account has no such cluster.")),
+            Err(e) => {
+                tracing::error!(error = ?e, "could not insert fresh backup sets");
+                Err(AppError::internal())
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok(ids) => axum::Json(ids).into_response(),
+        Err(e) => guard::error_response(e),
     }
 }
 

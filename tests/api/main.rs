@@ -4,6 +4,7 @@ mod access;
 mod auth;
 mod concurrency;
 mod console;
+mod demo;
 mod directory;
 mod forms;
 mod helpers;
