@@ -73,6 +73,15 @@ pub fn query_value(param: &'static str) -> impl Fn() -> Option<String> + Copy + 
     move || query.read().get(param)
 }
 
+/// True until the page has hydrated (always, without JavaScript): for the buttons only a page without
+/// script needs (a select or checkbox acts by itself once hydrated, but without script it needs a submit
+/// button to post its form).
+pub fn before_hydration() -> ReadSignal<bool> {
+    let (before, set_before) = signal(true);
+    Effect::new(move |_| set_before.set(false));
+    before
+}
+
 /// A server function's arguments as hidden fields, named as the function decodes them.
 fn hidden_fields<S: Serialize>(input: &S) -> Vec<(String, String)> {
     let Ok(serde_json::Value::Object(fields)) = serde_json::to_value(input) else {

@@ -2,7 +2,7 @@
 //! policies, and deletes users. Changes apply on the user's next request.
 
 use crate::api::{self, types::{RamUserView, Viewer}};
-use crate::components::{empty_row::EmptyRow, forms::PostButton, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::components::{empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::domain::{ConsolePage, Policy};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -138,17 +138,26 @@ pub fn RamUsersPage() -> impl IntoView {
 #[component]
 fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
     let login = user.login_name.clone();
+    let before = before_hydration();
     let policy_cells = Policy::ALL
         .into_iter()
         .map(|p| {
             let p = p.name();
             let attached = user.policies.iter().any(|x| x == p);
             let login = login.clone();
+            // Once hydrated the checkbox acts by itself; without JavaScript its form posts the toggle.
+            let label = format!("{p} for {login}");
             view! {
                 <td class="policy-col">
-                    <input type="checkbox" aria-label=format!("{p} for {login}") checked=attached on:change=move |ev| {
-                        actions.policy.dispatch(api::SetRamPolicy { login_name: login.clone(), policy: p.to_owned(), attached: event_target_checked(&ev) });
-                    }/>
+                    <form method="post" action={<api::SetRamPolicy as leptos::server_fn::ServerFn>::url()} class="post-form">
+                        <input type="hidden" name="login_name" value=login.clone()/>
+                        <input type="hidden" name="policy" value=p/>
+                        <input type="hidden" name="attached" value=(!attached).to_string()/>
+                        <input type="checkbox" aria-label=label checked=attached on:change=move |ev| {
+                            actions.policy.dispatch(api::SetRamPolicy { login_name: login.clone(), policy: p.to_owned(), attached: event_target_checked(&ev) });
+                        }/>
+                        <button type="submit" class="link-button" hidden=move || !before.get()>{if attached { "Detach" } else { "Attach" }}</button>
+                    </form>
                 </td>
             }
         })
