@@ -115,7 +115,7 @@ fn SignedOutNotice() -> impl IntoView {
         let path = location.pathname.get();
         let query = location.search.get();
         let target = if query.is_empty() { path } else { format!("{path}?{query}") };
-        format!("/login?next={}", encode(&target))
+        format!("/login?next={}", crate::components::forms::encode(&target))
     };
     view! {
         <main class="signed-out">
@@ -128,12 +128,3 @@ fn SignedOutNotice() -> impl IntoView {
     }
 }
 
-/// Percent-encodes a path for use as a query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
