@@ -71,4 +71,31 @@ test("sharing and accepting without JavaScript", async ({ browser }) => {
   await expect(partner.locator("tr[data-invitation]", { hasText: name })).toContainText("Enabled");
   await partner.goto("/shared-backups?tab=incoming");
   await expect(partner.locator(`tr[data-backup-set="${id}"]`)).toBeVisible();
+
+  // And restores from it into a new cluster of its own: the dialog opens from the URL too.
+  await partner.locator(`tr[data-backup-set="${id}"]`).getByRole("button", { name: "Restore Data to New Cluster" }).click();
+  await expect(partner).toHaveURL(new RegExp(`restore=${id}`));
+  const restore = partner.getByRole("dialog");
+  await restore.getByLabel("New cluster name").fill(name);
+  await restore.getByRole("button", { name: "Restore" }).click();
+  await expect(partner.getByRole("dialog")).toHaveCount(0);
+  await expect(partner.getByRole("table", { name: "Restores" })).toContainText(name);
+});
+
+test("an action that asks first asks on the page without JavaScript", async ({ browser }) => {
+  const owner = await sessionWithoutScript(browser, "owner");
+  const [id] = await freshBackupSets(owner);
+  await owner.goto(`/clusters/${SHAREABLE_CLUSTER}`);
+  await backupRow(owner, id).getByRole("button", { name: "Delete" }).click();
+  // The question, with Cancel (nothing happens) and the real Delete.
+  const question = backupRow(owner, id).getByRole("alert");
+  await expect(question).toContainText(`Delete backup set ${id}?`);
+  await question.getByRole("link", { name: "Cancel" }).click();
+  await expect(owner).not.toHaveURL(/confirm=/);
+  await expect(backupRow(owner, id).getByRole("alert")).toHaveCount(0);
+
+  await backupRow(owner, id).getByRole("button", { name: "Delete" }).click();
+  await backupRow(owner, id).getByRole("alert").getByRole("button", { name: "Delete" }).click();
+  await expect(owner).not.toHaveURL(/confirm=/);
+  await expect(backupRow(owner, id)).toHaveCount(0);
 });

@@ -13,15 +13,17 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn SharedBackupsPage() -> impl IntoView {
     let query = use_query_map();
-    let incoming = move || query.read().get("tab").as_deref() == Some("incoming") || query.read().get("region").is_some();
+    // A memo: opening or closing a dialog changes the query too, and must not build the tab anew (its
+    // toast would be lost).
+    let incoming = Memo::new(move |_| query.read().get("tab").as_deref() == Some("incoming") || query.read().get("region").is_some());
     view! {
         <Title text="Shared Backups"/>
         <div class="page-header"><h1>"Shared Backups"</h1></div>
         <div class="tabs" role="tablist">
-            <a role="tab" href="/shared-backups" class="tab" class:tab-active=move || !incoming() aria-selected=move || (!incoming()).to_string()>"My Shares"</a>
-            <a role="tab" href="/shared-backups?tab=incoming" class="tab" class:tab-active=incoming aria-selected=move || incoming().to_string()>"Shared With Me"</a>
+            <a role="tab" href="/shared-backups" class="tab" class:tab-active=move || !incoming.get() aria-selected=move || (!incoming.get()).to_string()>"My Shares"</a>
+            <a role="tab" href="/shared-backups?tab=incoming" class="tab" class:tab-active=incoming aria-selected=move || incoming.get().to_string()>"Shared With Me"</a>
         </div>
-        {move || if incoming() { view! { <SharedWithMeTab/> }.into_any() } else { view! { <MySharesTab/> }.into_any() }}
+        {move || if incoming.get() { view! { <SharedWithMeTab/> }.into_any() } else { view! { <MySharesTab/> }.into_any() }}
     }
 }
 
