@@ -481,6 +481,22 @@ pub async fn my_directory() -> Result<MyDirectoryView, AppError> {
     ssr::respond(directory::my_directory(&state, &who).await)
 }
 
+/// The Resource directory page in one call: the management account's directory (refused as
+/// `resource_directory` refuses it), or any other account's membership and invitations.
+#[server(prefix = "/api", endpoint = "directory_page")]
+pub async fn directory_page() -> Result<DirectoryPageView, AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    let page = async {
+        let mine = directory::my_directory(&state, &who).await?;
+        match &mine.membership {
+            Some(m) if m.is_management => Ok(DirectoryPageView::Managed(directory::view(&state, &who).await?)),
+            _ => Ok(DirectoryPageView::Member(mine)),
+        }
+    };
+    ssr::respond(page.await)
+}
+
 /// The invited account accepts (joins the directory) or rejects an invitation.
 #[server(prefix = "/api", endpoint = "answer_directory_invitation")]
 pub async fn answer_directory_invitation(invitation_id: String, accept: bool) -> Result<DirectoryInvitationView, AppError> {

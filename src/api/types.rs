@@ -469,6 +469,14 @@ pub struct MembershipView {
     pub is_management: bool,
 }
 
+/// What the Resource directory page shows: the management account manages its directory; any other
+/// account sees its own membership and the invitations it received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DirectoryPageView {
+    Managed(DirectoryView),
+    Member(MyDirectoryView),
+}
+
 /// The Resource directory page of any account: its membership and the invitations it received.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MyDirectoryView {

@@ -62,7 +62,14 @@ impl TestApp {
         if demo {
             db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::Base).await.expect("demo data");
         }
-        Self::over(database, clock, dir, settings)
+        Self::started(database, clock, dir, settings).await
+    }
+
+    /// The app as the server starts it: with the sign-in locks the database still holds.
+    async fn started(database: db::Database, clock: Clock, dir: tempfile::TempDir, settings: Settings) -> TestApp {
+        let app = Self::over(database, clock, dir, settings);
+        app.state.guard.restore_locks(&app.pool, app.clock.now()).await.expect("stored sign-in locks");
+        app
     }
 
     fn over(database: db::Database, clock: Clock, dir: tempfile::TempDir, settings: Settings) -> TestApp {
@@ -86,7 +93,7 @@ impl TestApp {
         let path = dir.path().join("test.db");
         sqlx::query("vacuum into ?").bind(path.to_str().unwrap()).execute(&self.pool).await.expect("copy of the database");
         let database = db::connect(path.to_str().unwrap()).await.expect("database");
-        Self::over(database, Clock::manual(self.clock.now()), dir, self.state.settings.clone())
+        Self::started(database, Clock::manual(self.clock.now()), dir, self.state.settings.clone()).await
     }
 
     /// Sends any request (headers, body and content type as the caller made them).
