@@ -63,8 +63,6 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("audit") view=AuditPage ssr=SsrMode::Async/>
                         <Route path=path!("ram") view=RamUsersPage ssr=SsrMode::Async/>
                         <Route path=path!("resource-directory") view=DirectoryPage ssr=SsrMode::Async/>
-                        // Security was merged into Profile; old links still arrive.
-                        <Route path=path!("security") view=|| view! { <Redirect path="/profile"/> }/>
                         <Route path=path!("accounts") view=AccountsPage/>
                         <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
                     </ParentRoute>

@@ -239,7 +239,8 @@ pub async fn share_backup_set(request: ShareRequest) -> Result<ShareOutcome, App
 /// [`ShareForm`]).
 #[server(prefix = "/api", endpoint = "submit_share")]
 pub async fn submit_share(form: ShareForm) -> Result<ShareOutcome, AppError> {
-    share_backup_set(form.request()).await
+    let request = ssr::respond(form.request())?;
+    share_backup_set(request).await
 }
 
 /// Resource Management > Resource Sharing > Shared With Me: invitations received, in one region.

@@ -194,22 +194,30 @@ pub struct ShareForm {
 }
 
 impl ShareForm {
-    pub fn request(&self) -> ShareRequest {
-        let method = if self.method == "existing" {
-            ShareMethod::Existing {
+    /// The share the form asks for. Nothing is guessed: a method other than `new` or `existing` is
+    /// refused, and a missing scope is left for the rules to refuse.
+    pub fn request(&self) -> Result<ShareRequest, crate::error::AppError> {
+        let method = match self.method.as_str() {
+            "existing" => ShareMethod::Existing {
                 resource_share_id: self.resource_share_id.clone().unwrap_or_default(),
                 principals: self.edit_principals.is_some().then(|| {
                     principal_list([&self.existing_principals, &self.existing_principals_added, &self.existing_principals_picked])
                 }),
-            }
-        } else {
-            ShareMethod::New {
+            },
+            "new" => ShareMethod::New {
                 name: self.resource_share_name.clone().unwrap_or_default(),
-                scope: self.scope.clone().unwrap_or_else(|| "AllAccounts".to_owned()),
+                scope: self.scope.clone().unwrap_or_default(),
                 principals: principal_list([&self.new_principals, &self.new_principals_added, &self.new_principals_picked]),
+            },
+            _ => {
+                return Err(crate::error::AppError::new(
+                    crate::domain::ErrorKind::Invalid,
+                    "InvalidParameter.SharingMethod",
+                    "The sharing method must be new (create a resource share) or existing (add to one). Nothing was shared.",
+                ))
             }
         };
-        ShareRequest { backup_set_id: self.backup_set_id.clone(), method }
+        Ok(ShareRequest { backup_set_id: self.backup_set_id.clone(), method })
     }
 }
 
@@ -498,17 +506,25 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_share_form_with_an_unknown_method_is_refused_rather_than_guessed() {
+        let form = ShareForm { backup_set_id: "bs-1".into(), method: "<script>".into(), ..ShareForm::default() };
+        let e = form.request().unwrap_err();
+        assert_eq!((e.code.as_str(), e.status()), ("InvalidParameter.SharingMethod", 422));
+    }
+
+    #[test]
     fn a_new_share_form_joins_its_listed_typed_and_picked_principals_once_each() {
         let form = ShareForm {
             backup_set_id: "bs-1".into(),
             method: "new".into(),
             resource_share_name: Some("nightly".into()),
+            scope: Some("AllAccounts".into()),
             new_principals: Some("1000000000000002,1000000000000007".into()),
             new_principals_added: Some(" 1000000000000007\n1000000000000004 ".into()),
             new_principals_picked: Some("fd-analytics".into()),
             ..ShareForm::default()
         };
-        let ShareMethod::New { name, scope, principals } = form.request().method else { panic!("not a new share") };
+        let ShareMethod::New { name, scope, principals } = form.request().unwrap().method else { panic!("not a new share") };
         assert_eq!((name.as_str(), scope.as_str()), ("nightly", "AllAccounts"));
         assert_eq!(principals, ["1000000000000002", "1000000000000007", "1000000000000004", "fd-analytics"]);
     }
@@ -522,10 +538,10 @@ mod tests {
             existing_principals: Some("1000000000000002".into()),
             ..ShareForm::default()
         };
-        assert_eq!(form.request().method, ShareMethod::Existing { resource_share_id: "rs-1".into(), principals: None });
+        assert_eq!(form.request().unwrap().method, ShareMethod::Existing { resource_share_id: "rs-1".into(), principals: None });
         form.edit_principals = Some("on".into());
         assert_eq!(
-            form.request().method,
+            form.request().unwrap().method,
             ShareMethod::Existing { resource_share_id: "rs-1".into(), principals: Some(vec!["1000000000000002".into()]) }
         );
     }

@@ -21,7 +21,10 @@ pub fn router(state: AppState) -> Router {
 fn console(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    let mut router = Router::new().route("/audit/export.csv", get(export_audit_csv));
+    let mut router = Router::new()
+        .route("/audit/export.csv", get(export_audit_csv))
+        // Security was merged into Profile: old links and bookmarks still arrive.
+        .route("/security", get(|| async { axum::response::Redirect::permanent("/profile") }));
     if state.settings.demo_data {
         router = router.route("/demo/fresh-backup-sets", axum::routing::post(fresh_backup_sets));
     }
