@@ -1,6 +1,8 @@
 import { defineConfig } from "@playwright/test";
 
-// One server, one worker: the flows share the server's database and run in order.
+// One server, one worker. Each spec makes the data it changes, so any spec runs alone (`-g`, a file)
+// or in any order; the "no-javascript" project runs the flows that must work before hydration with
+// the browser's JavaScript off.
 export default defineConfig({
   testDir: "./tests",
   timeout: 60_000,
@@ -29,4 +31,8 @@ export default defineConfig({
       ],
     },
   },
+  projects: [
+    { name: "console", testIgnore: /nojs\.spec\.ts/ },
+    { name: "no-javascript", testMatch: /nojs\.spec\.ts/, use: { javaScriptEnabled: false } },
+  ],
 });

@@ -61,6 +61,7 @@ async fn main() -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         max_pending_invitations: config.max_pending_invitations,
         public_origin: config.public_origin.clone(),
+        demo_data: config.demo_data,
         login_throttle: ThrottleRule::PER_LOGIN,
         address_throttle: ThrottleRule {
             free_failures: config.sign_in_address_free,

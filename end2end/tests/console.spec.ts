@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { MEMBER, OUTSIDER, PARTNER, SHAREABLE_CLUSTER, hydrated, openCluster, shot, signIn, uniqueName } from "./helpers";
+import { MEMBER, OUTSIDER, PARTNER, SHAREABLE_CLUSTER, freshBackupSets, hydrated, openCluster, shot, signIn, uniqueName } from "./helpers";
 
 // Issue 9: the console as the real one behaves. Every test makes its own data.
 test.use({ viewport: { width: 1280, height: 860 } });
@@ -39,19 +39,12 @@ async function expectFits(page: Page, what: string) {
   expect(m.modal, `${what}: dialog overflow`).toBeLessThanOrEqual(0);
 }
 
-/** This spec shares sets of the Beijing cluster, oldest first, shared already or not (a set may be in many
- *  shares): the other flows take the newest unshared sets, of Hangzhou's orders-prod mostly, and must
- *  still find them. */
+/** Backup sets of this spec's own in the Beijing cluster, the cluster's page open. */
 const BEIJING_CLUSTER = "pc-2zeanalytics01";
-async function oldestShareableIds(page: Page): Promise<string[]> {
+async function ownBeijingSets(page: Page, count: number): Promise<string[]> {
+  const ids = await freshBackupSets(page, count, BEIJING_CLUSTER);
   await openCluster(page, BEIJING_CLUSTER);
-  const rows = page.locator("tr[data-backup-set]");
-  const ids: string[] = [];
-  for (let i = 0; i < (await rows.count()); i++) {
-    const row = rows.nth(i);
-    if (await row.getByRole("button", { name: "Share Backups" }).isEnabled()) ids.push((await row.getAttribute("data-backup-set"))!);
-  }
-  return ids.reverse();
+  return ids;
 }
 
 async function visit(page: Page, path: string) {
@@ -62,7 +55,7 @@ async function visit(page: Page, path: string) {
 
 test("Share Backup on My Shares edits that share: a removed principal is shown being revoked", async ({ page }) => {
   await signIn(page, "owner");
-  const [id] = await oldestShareableIds(page);
+  const [id] = await ownBeijingSets(page, 1);
   const name = uniqueName("edit");
   const shareId = await share(page, id, name, "AllAccounts", [PARTNER, OUTSIDER]);
 
@@ -147,9 +140,8 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
 
   await signIn(page, "owner");
 
-  // Share dialog: name and principal. (The oldest set is the edit test's, whose invitation to the partner
-  // still stands: a second pending invitation of one account to one set is refused.)
-  const [, first, second] = await oldestShareableIds(page);
+  // Share dialog: name and principal.
+  const [first, second] = await ownBeijingSets(page, 2);
   await page.locator(`tr[data-backup-set="${first}"]`).getByRole("button", { name: "Share Backups" }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Resource Share Name").fill(LONG);

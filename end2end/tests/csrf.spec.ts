@@ -1,7 +1,7 @@
 import { expect, test } from "@playwright/test";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { backupRow, hydrated, openCluster, shareableBackupIds, signIn } from "./helpers";
+import { backupRow, freshBackupSets, hydrated, openCluster, signIn } from "./helpers";
 
 // The attacker's page is served from another port of the console's own host: the same *site* (ports
 // don't count), so SameSite=Lax still sends the session cookie with its form POST. Only the console's
@@ -31,8 +31,8 @@ test.afterAll(async () => {
 
 test("a form on another origin of the same site can't delete a backup set of the signed-in owner", async ({ page }) => {
   await signIn(page, "owner");
+  const [target] = await freshBackupSets(page);
   await openCluster(page);
-  const [target] = await shareableBackupIds(page);
   expect(target).toBeTruthy();
 
   const refused = page.waitForResponse((r) => r.url().endsWith("/api/delete_backup_set"));

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import {
-  MEMBER, OUTSIDER, backupRow, hydrated, openCluster, openSharedWithMe, ownerShares, session, shareableBackupIds, shot, signIn,
+  MEMBER, OUTSIDER, backupRow, freshBackupSets, hydrated, openCluster, openSharedWithMe, ownerShares, session, shot, signIn,
   uniqueName,
 } from "./helpers";
 
@@ -24,8 +24,8 @@ test("the management account builds a folder, shares to it, and a member in it s
   await shot(page, "resource-directory");
 
   // Share a Beijing backup set with the folder.
+  const [id] = await freshBackupSets(page, 1, "pc-2zeanalytics01");
   await openCluster(page, "pc-2zeanalytics01");
-  const [id] = await shareableBackupIds(page);
   await backupRow(page, id).getByRole("button", { name: "Share Backups" }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Resource Share Name").fill(uniqueName("folder-share"));

@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { OWNER, PARTNER, addPrincipal, backupRow, hydrated, openCluster, shareableBackupIds, shot, signIn, uniqueName } from "./helpers";
+import { OWNER, PARTNER, addPrincipal, backupRow, freshBackupSets, hydrated, openCluster, shot, signIn, uniqueName } from "./helpers";
 
 async function session(browser: Browser, login: string): Promise<Page> {
   const page = await (await browser.newContext()).newPage();
@@ -29,9 +29,9 @@ test("an account without the beta submits a ticket, the operator approves, the a
   await expect(operator.getByRole("row").filter({ hasText: "Nomad Games" }).first()).toContainText("Approved");
   await operator.context().close();
 
+  const [id] = await freshBackupSets(page, 1, "pc-bp1nomad000001");
   await openCluster(page, "pc-bp1nomad000001");
   await expect(page.getByText("in beta")).toHaveCount(0);
-  const [id] = await shareableBackupIds(page);
   await backupRow(page, id).getByRole("button", { name: "Share Backups" }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByLabel("Resource Share Name").fill(uniqueName("nomad"));

@@ -36,18 +36,13 @@ export function backupRow(page: Page, backupSetId: string) {
   return page.locator(`tr[data-backup-set="${backupSetId}"]`);
 }
 
-/** Ids of the rows whose Share Backups action is enabled and that are not shared yet, top to bottom. */
-export async function shareableBackupIds(page: Page): Promise<string[]> {
-  const rows = page.locator("tr[data-backup-set]");
-  const ids: string[] = [];
-  for (let i = 0; i < (await rows.count()); i++) {
-    const row = rows.nth(i);
-    const unshared = (await row.getByRole("cell", { name: "-", exact: true }).count()) > 0;
-    if (unshared && (await row.getByRole("button", { name: "Share Backups" }).isEnabled())) {
-      ids.push((await row.getAttribute("data-backup-set"))!);
-    }
-  }
-  return ids;
+/** New backup sets of a cluster of the signed-in account, newest first, that no other spec has seen: each
+ *  flow shares sets of its own, so it runs alone (`-g`) or in any order. The demo server's test-data door
+ *  (`/demo/fresh-backup-sets`, on demo servers only); the page's session is used. */
+export async function freshBackupSets(page: Page, count = 1, clusterId = SHAREABLE_CLUSTER): Promise<string[]> {
+  const r = await page.request.post(`/demo/fresh-backup-sets?cluster_id=${clusterId}&count=${count}`);
+  expect(r.status(), await r.text()).toBe(200);
+  return r.json();
 }
 
 export async function addPrincipal(page: Page, id: string) {
@@ -76,8 +71,8 @@ export async function session(browser: Browser, login: string): Promise<Page> {
 
 /** The owner shares an unshared backup set of orders-prod through a new share; returns its id and the share name. */
 export async function ownerShares(owner: Page, principal: string, scope: "All Accounts" | "Objects Within Resource Directory") {
+  const [id] = await freshBackupSets(owner);
   await openCluster(owner);
-  const [id] = await shareableBackupIds(owner);
   await backupRow(owner, id).getByRole("button", { name: "Share Backups" }).click();
   const dialog = owner.getByRole("dialog");
   const name = uniqueName("flow");

@@ -1,5 +1,5 @@
 import { expect, test, type Page } from "@playwright/test";
-import { OUTSIDER, hydrated, openCluster, shareableBackupIds, shot, signIn, uniqueName } from "./helpers";
+import { OUTSIDER, freshBackupSets, hydrated, shot, signIn, uniqueName } from "./helpers";
 
 /** A server function called from the signed-in page's own origin (as the console's forms do). */
 async function callApi(page: Page, name: string, data: unknown) {
@@ -45,8 +45,7 @@ test("a RAM user without policies is offered only its profile; a read policy add
 
 test("the owner removes an accepted principal and adds it again: the principal sees a new pending invitation", async ({ page: owner, browser }) => {
   await signIn(owner, "owner");
-  await openCluster(owner);
-  const [backupSetId] = await shareableBackupIds(owner);
+  const [backupSetId] = await freshBackupSets(owner);
   expect(backupSetId).toBeTruthy();
   const name = uniqueName("again");
   const shared = await callApi(owner, "share_backup_set", {

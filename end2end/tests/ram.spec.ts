@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { backupRow, hydrated, openCluster, shareableBackupIds, shot, signIn, uniqueName } from "./helpers";
+import { backupRow, freshBackupSets, hydrated, openCluster, shot, signIn, uniqueName } from "./helpers";
 
 test("root creates a read-only RAM user, who is refused with the policy named until both policies are attached", async ({ page, browser }) => {
   const login = uniqueName("analyst") + "@lumen";
@@ -33,10 +33,9 @@ test("root creates a read-only RAM user, who is refused with the policy named un
   await row.getByLabel(`AliyunResourceCenterFullAccess for ${login}`).check();
   await expect(row.getByLabel(`AliyunResourceCenterFullAccess for ${login}`)).toBeChecked();
 
+  const [id] = await freshBackupSets(user);
   await openCluster(user);
   await expect(user.getByRole("alert")).toHaveCount(0);
-  const [id] = await shareableBackupIds(user);
-  expect(id).toBeTruthy();
   await backupRow(user, id).getByRole("button", { name: "Share Backups" }).click();
   await expect(user.getByRole("dialog")).toBeVisible();
   await user.context().close();

@@ -1,18 +1,18 @@
 import { expect, test } from "@playwright/test";
 import {
-  INTERNATIONAL, OUTSIDER, OWNER, PARTNER, addPrincipal, backupRow, openCluster, shareableBackupIds, shot, signIn,
+  INTERNATIONAL, OUTSIDER, OWNER, PARTNER, addPrincipal, backupRow, freshBackupSets, openCluster, shot, signIn,
   uniqueName,
 } from "./helpers";
 
 test.describe("the owner shares backup sets from the Data Backups tab", () => {
   test("create a new share with two principals, then add a second backup set to it", async ({ page }) => {
     await signIn(page, "owner");
+    const [first, second] = await freshBackupSets(page, 2);
     await expect(page.getByRole("heading", { name: "Clusters" })).toBeVisible();
     await page.getByRole("link", { name: "pc-bp1orders0001" }).click();
     await expect(page.getByRole("table", { name: "Backup sets" })).toBeVisible();
     await shot(page, "data-backups");
 
-    const [first, second] = await shareableBackupIds(page);
     await backupRow(page, first).getByRole("button", { name: "Share Backups" }).click();
     const dialog = page.getByRole("dialog");
     await expect(dialog.getByRole("heading", { name: `Share backup set ${first}` })).toBeVisible();
@@ -50,8 +50,8 @@ test.describe("the owner shares backup sets from the Data Backups tab", () => {
 
   test("the server's refusals are shown in the dialog with their codes", async ({ page }) => {
     await signIn(page, "owner");
+    const [id] = await freshBackupSets(page);
     await openCluster(page);
-    const [id] = await shareableBackupIds(page);
     await backupRow(page, id).getByRole("button", { name: "Share Backups" }).click();
     const dialog = page.getByRole("dialog");
     const alert = dialog.getByRole("alert");

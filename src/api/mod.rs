@@ -46,10 +46,24 @@ pub(crate) mod ssr {
     }
 
     /// Makes the answer's HTTP status the error's (outside a request, e.g. in a unit test, nothing).
+    /// A browser's own form post (JavaScript off) keeps its redirect instead: the refusal travels back
+    /// to the page in the redirect's URL, where the page shows it.
     pub fn set_status(e: &AppError) {
+        if is_plain_form_post() {
+            return;
+        }
         if let Some(options) = use_context::<ResponseOptions>() {
             options.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
         }
+    }
+
+    /// Whether this is a server function called by a plain HTML form (the browser posts it and wants a
+    /// page back), not by the console's script or an API client (which want the result as data).
+    pub fn is_plain_form_post() -> bool {
+        use_context::<http::request::Parts>().is_some_and(|p| {
+            let accepts_html = p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+            p.method == http::Method::POST && p.uri.path().starts_with("/api/") && accepts_html
+        })
     }
 
     /// The signed-in identity, or a 401.
@@ -165,7 +179,10 @@ pub async fn sign_in(login: String, password: String, next: Option<String>) -> R
     // The platform operator has no clusters: its console starts at the tickets.
     let home = if signed_in.is_operator { "/tickets" } else { "/clusters" };
     ssr::set_cookie(auth::session_cookie(&signed_in.token, state.settings.secure_cookies));
-    Ok(next.as_deref().and_then(crate::domain::same_origin_path).unwrap_or(home).to_owned())
+    let target = next.as_deref().and_then(crate::domain::same_origin_path).unwrap_or(home).to_owned();
+    // A form post gets a 302; the console's script follows the redirect header itself.
+    leptos_axum::redirect(&target);
+    Ok(target)
 }
 
 #[server(prefix = "/api", endpoint = "sign_out")]
@@ -174,6 +191,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     let state = ssr::state();
     ssr::respond(auth::sign_out(&state, &ssr::headers()).await)?;
     ssr::set_cookie(auth::clear_session_cookie());
+    leptos_axum::redirect("/login");
     Ok(())
 }
 
@@ -213,6 +231,15 @@ pub async fn share_backup_set(request: ShareRequest) -> Result<ShareOutcome, App
     let target = request.backup_set_id.clone();
     let event = ssr::event_by(&state, &who, "ShareBackupSet", &target);
     ssr::audited(&state, &event, sharing::share_backup_set(&state, &who, request, &event)).await
+}
+
+/// The Share dialog's OK as a plain form (what the dialog posts, with or without JavaScript): the same
+/// share as [`share_backup_set`], its principals as lists of account or directory object ids (see
+/// [`ShareForm`]).
+#[server(prefix = "/api", endpoint = "submit_share")]
+pub async fn submit_share(form: ShareForm) -> Result<ShareOutcome, AppError> {
+    let request = ssr::respond(form.request())?;
+    share_backup_set(request).await
 }
 
 /// Resource Management > Resource Sharing > Shared With Me: invitations received, in one region.
@@ -258,6 +285,18 @@ pub async fn restore_to_new_cluster(request: RestoreRequest) -> Result<RestoreJo
     let target = request.backup_set_id.clone();
     let event = ssr::event_by(&state, &who, "RestoreToNewCluster", &target);
     ssr::audited(&state, &event, principal::restore(&state, &who, request, &event)).await
+}
+
+/// Restore Data to New Cluster as a plain form (what the dialog posts, with or without JavaScript).
+#[server(prefix = "/api", endpoint = "submit_restore")]
+pub async fn submit_restore(
+    backup_set_id: String,
+    cluster_name: String,
+    node_spec: String,
+    zone_id: String,
+    pay_type: String,
+) -> Result<RestoreJobView, AppError> {
+    restore_to_new_cluster(RestoreRequest { backup_set_id, cluster_name, node_spec, zone_id, pay_type }).await
 }
 
 #[server(prefix = "/api", endpoint = "list_restore_jobs")]

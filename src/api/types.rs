@@ -172,6 +172,67 @@ pub struct ShareRequest {
     pub method: ShareMethod,
 }
 
+/// The Share dialog as the browser posts it: flat fields, principals as text. The dialog keeps one
+/// principal editor for each method (`new_*`, `existing_*`); each sends its list (`*_principals`,
+/// ids separated by commas, spaces or new lines), what was typed but not yet added (`*_added`) and
+/// what was picked from the directory (`*_picked`), and the three are one list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ShareForm {
+    pub backup_set_id: String,
+    /// `new` or `existing`.
+    pub method: String,
+    pub resource_share_name: Option<String>,
+    pub scope: Option<String>,
+    pub new_principals: Option<String>,
+    pub new_principals_added: Option<String>,
+    pub new_principals_picked: Option<String>,
+    pub resource_share_id: Option<String>,
+    /// Present (a checkbox's `on`) when the existing share's principals are being replaced.
+    pub edit_principals: Option<String>,
+    pub existing_principals: Option<String>,
+    pub existing_principals_added: Option<String>,
+    pub existing_principals_picked: Option<String>,
+}
+
+impl ShareForm {
+    /// The share the form asks for. Nothing is guessed: a method other than `new` or `existing` is
+    /// refused, and a missing scope is left for the rules to refuse.
+    pub fn request(&self) -> Result<ShareRequest, crate::error::AppError> {
+        let method = match self.method.as_str() {
+            "existing" => ShareMethod::Existing {
+                resource_share_id: self.resource_share_id.clone().unwrap_or_default(),
+                principals: self.edit_principals.is_some().then(|| {
+                    principal_list([&self.existing_principals, &self.existing_principals_added, &self.existing_principals_picked])
+                }),
+            },
+            "new" => ShareMethod::New {
+                name: self.resource_share_name.clone().unwrap_or_default(),
+                scope: self.scope.clone().unwrap_or_default(),
+                principals: principal_list([&self.new_principals, &self.new_principals_added, &self.new_principals_picked]),
+            },
+            _ => {
+                return Err(crate::error::AppError::new(
+                    crate::domain::ErrorKind::Invalid,
+                    "InvalidParameter.SharingMethod",
+                    "The sharing method must be new (create a resource share) or existing (add to one). Nothing was shared.",
+                ))
+            }
+        };
+        Ok(ShareRequest { backup_set_id: self.backup_set_id.clone(), method })
+    }
+}
+
+/// The ids in the given texts, in order, each once.
+fn principal_list(texts: [&Option<String>; 3]) -> Vec<String> {
+    let mut list: Vec<String> = Vec::new();
+    for id in texts.into_iter().flatten().flat_map(|t| t.split(|c: char| c == ',' || c.is_whitespace())) {
+        if !id.is_empty() && !list.iter().any(|p| p == id) {
+            list.push(id.to_owned());
+        }
+    }
+    list
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShareOutcome {
     pub resource_share_id: String,
@@ -439,4 +500,50 @@ pub struct CreatedAccountView {
     pub account_id: String,
     pub login_name: String,
     pub password: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_share_form_with_an_unknown_method_is_refused_rather_than_guessed() {
+        let form = ShareForm { backup_set_id: "bs-1".into(), method: "<script>".into(), ..ShareForm::default() };
+        let e = form.request().unwrap_err();
+        assert_eq!((e.code.as_str(), e.status()), ("InvalidParameter.SharingMethod", 422));
+    }
+
+    #[test]
+    fn a_new_share_form_joins_its_listed_typed_and_picked_principals_once_each() {
+        let form = ShareForm {
+            backup_set_id: "bs-1".into(),
+            method: "new".into(),
+            resource_share_name: Some("nightly".into()),
+            scope: Some("AllAccounts".into()),
+            new_principals: Some("1000000000000002,1000000000000007".into()),
+            new_principals_added: Some(" 1000000000000007\n1000000000000004 ".into()),
+            new_principals_picked: Some("fd-analytics".into()),
+            ..ShareForm::default()
+        };
+        let ShareMethod::New { name, scope, principals } = form.request().unwrap().method else { panic!("not a new share") };
+        assert_eq!((name.as_str(), scope.as_str()), ("nightly", "AllAccounts"));
+        assert_eq!(principals, ["1000000000000002", "1000000000000007", "1000000000000004", "fd-analytics"]);
+    }
+
+    #[test]
+    fn an_existing_share_form_replaces_principals_only_when_editing_them() {
+        let mut form = ShareForm {
+            backup_set_id: "bs-1".into(),
+            method: "existing".into(),
+            resource_share_id: Some("rs-1".into()),
+            existing_principals: Some("1000000000000002".into()),
+            ..ShareForm::default()
+        };
+        assert_eq!(form.request().unwrap().method, ShareMethod::Existing { resource_share_id: "rs-1".into(), principals: None });
+        form.edit_principals = Some("on".into());
+        assert_eq!(
+            form.request().unwrap().method,
+            ShareMethod::Existing { resource_share_id: "rs-1".into(), principals: Some(vec!["1000000000000002".into()]) }
+        );
+    }
 }

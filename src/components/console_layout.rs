@@ -39,14 +39,9 @@ pub fn ConsoleLayout() -> impl IntoView {
 
 #[component]
 fn TopBar(viewer: Viewer) -> impl IntoView {
+    // The server redirects to the sign-in page; the console frame, and with it every piece of the old
+    // identity's state, is left behind.
     let sign_out = ServerAction::<api::SignOut>::new();
-    // After signing out, a full page load drops every piece of the old identity's state.
-    Effect::new(move |_| {
-        if let Some(Ok(())) = sign_out.value().get() {
-            #[cfg(feature = "hydrate")]
-            let _ = leptos::prelude::window().location().set_href("/login");
-        }
-    });
     let who = if viewer.is_operator {
         format!("{} · platform operator", viewer.account_name)
     } else if viewer.is_root {
@@ -65,7 +60,7 @@ fn TopBar(viewer: Viewer) -> impl IntoView {
                     <span class="account-name">{who}</span>
                     <span class="account-meta">"UID " {viewer.account_id.clone()} " · " {viewer.site.as_str()}</span>
                 </span>
-                <a class="button button-ghost" href="/security">"Security"</a>
+                <a class="button button-ghost" href="/profile">"Profile"</a>
                 <ActionForm action=sign_out>
                     <button type="submit" class="button button-ghost">"Sign out"</button>
                 </ActionForm>
@@ -120,7 +115,7 @@ fn SignedOutNotice() -> impl IntoView {
         let path = location.pathname.get();
         let query = location.search.get();
         let target = if query.is_empty() { path } else { format!("{path}?{query}") };
-        format!("/login?next={}", encode(&target))
+        format!("/login?next={}", crate::components::forms::encode(&target))
     };
     view! {
         <main class="signed-out">
@@ -133,12 +128,3 @@ fn SignedOutNotice() -> impl IntoView {
     }
 }
 
-/// Percent-encodes a path for use as a query value.
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}

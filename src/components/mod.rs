@@ -4,6 +4,7 @@ pub mod confirm;
 pub mod console_layout;
 pub mod empty_row;
 pub mod error_alert;
+pub mod forms;
 pub mod format;
 pub mod local_time;
 pub mod pager;

@@ -11,16 +11,10 @@ pub fn requested_page(param: &'static str) -> impl Fn() -> Option<i64> + Copy + 
     move || query.read().get(param).and_then(|p| p.parse().ok())
 }
 
-/// `search` (the URL's query, with or without its `?`) with `param` set to `page`.
+/// `search` (the URL's query, with or without its `?`) with `param` set to `page` (the moment's own
+/// parameters, an open dialog or a shown refusal, are not carried to another page).
 fn with_page(search: &str, param: &str, page: u32) -> String {
-    let mut pairs: Vec<String> = search
-        .trim_start_matches('?')
-        .split('&')
-        .filter(|kv| !kv.is_empty() && kv.split('=').next() != Some(param))
-        .map(str::to_owned)
-        .collect();
-    pairs.push(format!("{param}={page}"));
-    format!("?{}", pairs.join("&"))
+    crate::components::forms::with_param(search, param, Some(&page.to_string()))
 }
 
 /// Shown only when the list has more than one page.

@@ -9,8 +9,13 @@ pub fn directory_label(objects: &[DirectoryObjectView], id: &str) -> Option<Stri
     objects.iter().find(|o| o.object_id == id).map(|o| format!("{} ({} {})", o.name, o.object_type, o.object_id))
 }
 
+/// Inside the Share dialog's form it posts three fields of `ShareForm` named after `field`: the list
+/// (`form[<field>]`, ids separated by commas), what is typed in the box (`form[<field>_added]`: without
+/// JavaScript, Add can't run, so typing ids and pressing OK is how they are given) and the directory
+/// pick (`form[<field>_picked]`).
 #[component]
 pub fn PrincipalEditor(
+    field: &'static str,
     principals: RwSignal<Vec<String>>,
     /// What the directory scope can target (empty when the owner is in no directory).
     directory_objects: Vec<DirectoryObjectView>,
@@ -37,9 +42,11 @@ pub fn PrincipalEditor(
     view! {
         <fieldset class="field principal-editor">
             <legend>"Principals"</legend>
+            <input type="hidden" name=format!("form[{field}]") value=move || principals.get().join(",")/>
             <div class="principal-add">
                 <input
                     type="text"
+                    name=format!("form[{field}_added]")
                     aria-label="Principal account ID"
                     placeholder="16-digit account ID"
                     maxlength="64"
@@ -52,7 +59,7 @@ pub fn PrincipalEditor(
             <Show when=move || directory_scope.get() && objects.with_value(|o| !o.is_empty())>
                 <label class="inline-field">
                     <span>"Add from resource directory"</span>
-                    <select aria-label="Add from resource directory" on:change=move |ev| {
+                    <select aria-label="Add from resource directory" name=format!("form[{field}_picked]") on:change=move |ev| {
                         let value = event_target_value(&ev);
                         add(value);
                     }>

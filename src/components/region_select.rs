@@ -2,6 +2,7 @@
 
 use crate::api::types::RegionView;
 use leptos::prelude::*;
+use crate::components::forms::before_hydration;
 use leptos_router::hooks::use_navigate;
 
 #[component]
@@ -11,8 +12,10 @@ pub fn RegionSelect(regions: Vec<RegionView>, selected: String, /// The page's p
     let on_change = move |ev: leptos::ev::Event| {
         navigate(&format!("{path}?region={}", event_target_value(&ev)), Default::default());
     };
+    // Without JavaScript the select is a GET form with a button.
+    let before = before_hydration();
     view! {
-        <div class="toolbar">
+        <form class="toolbar" method="get" action=path>
             <label class="inline-field">
                 <span>"Region"</span>
                 <select name="region" on:change=on_change>
@@ -22,6 +25,7 @@ pub fn RegionSelect(regions: Vec<RegionView>, selected: String, /// The page's p
                     }).collect_view()}
                 </select>
             </label>
-        </div>
+            <button type="submit" class="button" hidden=move || !before.get()>"Show"</button>
+        </form>
     }
 }

@@ -2,7 +2,7 @@
 //! in the backup set's region (its zones are the only ones offered; the server checks it anyway).
 
 use crate::api::{self, types::*};
-use crate::components::{error_alert::ErrorAlert, format};
+use crate::components::{error_alert::ErrorAlert, format, forms::QueryForm};
 use leptos::prelude::*;
 
 #[component]
@@ -16,7 +16,8 @@ pub fn RestoreDialog(
     let spec = RwSignal::new(NODE_SPECS[0].0.to_owned());
     let zone = RwSignal::new(zones.first().copied().unwrap_or_default().to_owned());
     let pay_type = RwSignal::new("Postpaid".to_owned());
-    let action = ServerAction::<api::RestoreToNewCluster>::new();
+    // A real form to `submit_restore`: posted by the browser without JavaScript, dispatched with it.
+    let action = ServerAction::<api::SubmitRestore>::new();
     Effect::new(move |_| {
         if let Some(Ok(job)) = action.value().get() {
             on_started.run(job);
@@ -25,14 +26,12 @@ pub fn RestoreDialog(
     let backup_set_id = backup.backup_set_id.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        action.dispatch(api::RestoreToNewCluster {
-            request: RestoreRequest {
-                backup_set_id: backup_set_id.clone(),
-                cluster_name: name.get_untracked(),
-                node_spec: spec.get_untracked(),
-                zone_id: zone.get_untracked(),
-                pay_type: pay_type.get_untracked(),
-            },
+        action.dispatch(api::SubmitRestore {
+            backup_set_id: backup_set_id.clone(),
+            cluster_name: name.get_untracked(),
+            node_spec: spec.get_untracked(),
+            zone_id: zone.get_untracked(),
+            pay_type: pay_type.get_untracked(),
         });
     };
     let error = move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
@@ -41,19 +40,22 @@ pub fn RestoreDialog(
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="restore-dialog-title">
                 <div class="modal-header">
                     <h2 id="restore-dialog-title">"Restore Data to New Cluster"</h2>
-                    <button type="button" class="button button-ghost" aria-label="Close" on:click=move |_| on_close.run(())>"×"</button>
+                    <QueryForm param="restore" id="restore-dialog-close" on_submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); on_close.run(()); }>
+                        <button type="submit" class="button button-ghost" aria-label="Close">"×"</button>
+                    </QueryForm>
                 </div>
-                <form class="modal-body" on:submit=submit>
+                <form class="modal-body" method="post" action={<api::SubmitRestore as leptos::server_fn::ServerFn>::url()} on:submit=submit>
+                    <input type="hidden" name="backup_set_id" value=backup.backup_set_id.clone()/>
                     <p class="subtle">"From backup set " <span class="mono">{backup.backup_set_id.clone()}</span>
                         " of account " <span class="mono">{backup.owner_account_id.clone()}</span>
                         ", into a new cluster of your account in " {backup.region_id.clone()} ". You pay for the new cluster; the owner pays for the backup storage."</p>
                     <label class="field">
                         <span>"New cluster name"</span>
-                        <input type="text" maxlength="80" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                        <input type="text" name="cluster_name" maxlength="80" value=name.get_untracked() prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                     </label>
                     <label class="field">
                         <span>"Node specification"</span>
-                        <select on:change=move |ev| spec.set(event_target_value(&ev))>
+                        <select name="node_spec" on:change=move |ev| spec.set(event_target_value(&ev))>
                             {NODE_SPECS.iter().map(|(s, cents)| view! {
                                 <option value=*s>{*s} " · " {format::money(*cents)} " per month"</option>
                             }).collect_view()}
@@ -61,18 +63,18 @@ pub fn RestoreDialog(
                     </label>
                     <label class="field">
                         <span>"Zone"</span>
-                        <select on:change=move |ev| zone.set(event_target_value(&ev))>
+                        <select name="zone_id" on:change=move |ev| zone.set(event_target_value(&ev))>
                             {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
                         </select>
                     </label>
                     <fieldset class="field">
                         <legend>"Billing method"</legend>
-                        <label class="radio"><input type="radio" name="pay_type" checked=move || pay_type.get() == "Postpaid" on:change=move |_| pay_type.set("Postpaid".into())/>"Pay-as-you-go"</label>
-                        <label class="radio"><input type="radio" name="pay_type" checked=move || pay_type.get() == "Prepaid" on:change=move |_| pay_type.set("Prepaid".into())/>"Subscription"</label>
+                        <label class="radio"><input type="radio" name="pay_type" value="Postpaid" checked=move || pay_type.get() == "Postpaid" on:change=move |_| pay_type.set("Postpaid".into())/>"Pay-as-you-go"</label>
+                        <label class="radio"><input type="radio" name="pay_type" value="Prepaid" checked=move || pay_type.get() == "Prepaid" on:change=move |_| pay_type.set("Prepaid".into())/>"Subscription"</label>
                     </fieldset>
                     {error}
                     <div class="modal-footer">
-                        <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                        <button type="submit" form="restore-dialog-close" class="button">"Cancel"</button>
                         <button type="submit" class="button button-primary" disabled=move || action.pending().get()>"Restore"</button>
                     </div>
                 </form>

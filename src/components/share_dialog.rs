@@ -4,7 +4,7 @@
 //! server's refusal as it is.
 
 use crate::api::{self, types::*};
-use crate::components::{error_alert::ErrorAlert, format, principal_editor::{directory_label, PrincipalEditor}};
+use crate::components::{error_alert::ErrorAlert, format, forms::QueryForm, principal_editor::{directory_label, PrincipalEditor}};
 use crate::domain::{AssociationStatus, PrincipalScope};
 use leptos::prelude::*;
 
@@ -56,7 +56,9 @@ pub fn ShareDialog(
             <div class="modal" role="dialog" aria-modal="true" aria-labelledby="share-dialog-title">
                 <div class="modal-header">
                     <h2 id="share-dialog-title">{title}</h2>
-                    <button type="button" class="button button-ghost" aria-label="Close" on:click=move |_| on_close.run(())>"×"</button>
+                    <QueryForm param="share" id="share-dialog-close" on_submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); on_close.run(()); }>
+                        <button type="submit" class="button button-ghost" aria-label="Close">"×"</button>
+                    </QueryForm>
                 </div>
                 <Suspense fallback=|| view! { <p class="loading">"Loading resource shares…"</p> }>
                     {
@@ -65,7 +67,7 @@ pub fn ShareDialog(
                             let (backup_set_id, editing) = (backup_set_id.clone(), resource_share_id.clone());
                             Suspend::new(async move {
                                 match data.await {
-                                    Ok(data) => view! { <ShareForm backup_set_id editing data on_close on_shared/> }.into_any(),
+                                    Ok(data) => view! { <ShareForm backup_set_id editing data on_shared/> }.into_any(),
                                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                                 }
                             })
@@ -83,7 +85,6 @@ fn ShareForm(
     /// The share being modified, when opened from My Shares.
     editing: Option<String>,
     data: ShareDialogData,
-    on_close: Callback<()>,
     on_shared: Callback<ShareOutcome>,
 ) -> impl IntoView {
     let modifying = editing.is_some();
@@ -111,17 +112,22 @@ fn ShareForm(
     });
     // Modifying a share is editing its principals; adding to an existing share only optionally is.
     let edit_principals = RwSignal::new(modifying);
-    let existing_principals = RwSignal::new(Vec::<String>::new());
     let selected_share = move || shares.with(|page| page.items.iter().find(|s| s.resource_share_id == selected.get()).cloned());
-    // Editing starts from the selected share's current principals (those not already being revoked).
-    Effect::new(move |_| {
-        let current = selected_share()
+    // Editing starts from the selected share's current principals (those not already being revoked),
+    // already in the server's rendering: a form posted without JavaScript keeps them.
+    let current_principals = move || -> Vec<String> {
+        selected_share()
             .map(|s| s.principals.into_iter().filter(|p| p.status == AssociationStatus::Associated).map(|p| p.principal_id).collect())
-            .unwrap_or_default();
-        existing_principals.set(current);
-    });
+            .unwrap_or_default()
+    };
+    let existing_principals = RwSignal::new(current_principals());
+    Effect::new(move |_| existing_principals.set(current_principals()));
 
-    let action = ServerAction::<api::ShareBackupSet>::new();
+    // The dialog is a real form to `submit_share`: without JavaScript the browser posts it (and the
+    // server redirects back, closing the dialog or showing its refusal); with it, the same fields are
+    // dispatched from the dialog's state.
+    let backup_set_id_field = backup_set_id.clone();
+    let action = ServerAction::<api::SubmitShare>::new();
     Effect::new(move |_| {
         if let Some(Ok(outcome)) = action.value().get() {
             on_shared.run(outcome);
@@ -129,36 +135,38 @@ fn ShareForm(
     });
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let method = match method.get_untracked() {
-            Method::New => ShareMethod::New {
-                name: name.get_untracked(),
-                scope: scope.get_untracked().as_str().to_owned(),
-                principals: new_principals.get_untracked(),
-            },
-            Method::Existing => ShareMethod::Existing {
-                resource_share_id: selected.get_untracked(),
-                principals: edit_principals.get_untracked().then(|| existing_principals.get_untracked()),
-            },
+        let existing = method.get_untracked() == Method::Existing;
+        let form = ShareForm {
+            backup_set_id: backup_set_id.clone(),
+            method: if existing { "existing" } else { "new" }.to_owned(),
+            resource_share_name: Some(name.get_untracked()),
+            scope: Some(scope.get_untracked().as_str().to_owned()),
+            new_principals: Some(new_principals.get_untracked().join(",")),
+            resource_share_id: Some(selected.get_untracked()),
+            edit_principals: edit_principals.get_untracked().then(|| "on".to_owned()),
+            existing_principals: Some(existing_principals.get_untracked().join(",")),
+            ..ShareForm::default()
         };
-        action.dispatch(api::ShareBackupSet { request: ShareRequest { backup_set_id: backup_set_id.clone(), method } });
+        action.dispatch(api::SubmitShare { form });
     };
     let error = move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     let directory_objects = StoredValue::new(data.directory_objects);
     let existing_directory_scope = Signal::derive(move || selected_share().is_some_and(|s| s.principal_scope == PrincipalScope::ResourceDirectory));
 
     view! {
-        <form class="modal-body" on:submit=submit>
+        <form class="modal-body" method="post" action={<api::SubmitShare as leptos::server_fn::ServerFn>::url()} on:submit=submit>
+            <input type="hidden" name="form[backup_set_id]" value=backup_set_id_field/>
             <Show when=move || modifying && selected_share().is_none()>
                 <p class="alert alert-error" role="alert">"This resource share no longer exists or is being deleted."</p>
             </Show>
             <fieldset class="field" hidden=modifying>
                 <legend>"Sharing method"</legend>
                 <label class="radio">
-                    <input type="radio" name="method" checked=move || method.get() == Method::New on:change=move |_| method.set(Method::New)/>
+                    <input type="radio" name="form[method]" value="new" checked=move || method.get() == Method::New on:change=move |_| method.set(Method::New)/>
                     "Create a new resource share"
                 </label>
                 <label class="radio">
-                    <input type="radio" name="method" disabled=!has_shares checked=move || method.get() == Method::Existing on:change=move |_| method.set(Method::Existing)/>
+                    <input type="radio" name="form[method]" value="existing" disabled=!has_shares checked=move || method.get() == Method::Existing on:change=move |_| method.set(Method::Existing)/>
                     "Select from existing resource shares"
                     {(!has_shares).then(|| view! { <span class="subtle">" (you have none yet)"</span> })}
                 </label>
@@ -167,21 +175,21 @@ fn ShareForm(
             <Show when=move || method.get() == Method::New>
                 <label class="field">
                     <span>"Resource Share Name"</span>
-                    <input type="text" name="resource_share_name" maxlength="60" placeholder="1-50 letters, digits, Chinese characters, . _ -"
+                    <input type="text" name="form[resource_share_name]" maxlength="60" placeholder="1-50 letters, digits, Chinese characters, . _ -"
                         prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 </label>
                 <fieldset class="field">
                     <legend>"Principal Scope"</legend>
                     <label class="radio">
-                        <input type="radio" name="scope" checked=move || scope.get() == PrincipalScope::AllAccounts on:change=move |_| scope.set(PrincipalScope::AllAccounts)/>
+                        <input type="radio" name="form[scope]" value="AllAccounts" checked=move || scope.get() == PrincipalScope::AllAccounts on:change=move |_| scope.set(PrincipalScope::AllAccounts)/>
                         "All Accounts"
                     </label>
                     <label class="radio">
-                        <input type="radio" name="scope" checked=move || scope.get() == PrincipalScope::ResourceDirectory on:change=move |_| scope.set(PrincipalScope::ResourceDirectory)/>
+                        <input type="radio" name="form[scope]" value="ResourceDirectory" checked=move || scope.get() == PrincipalScope::ResourceDirectory on:change=move |_| scope.set(PrincipalScope::ResourceDirectory)/>
                         "Objects Within Resource Directory"
                     </label>
                 </fieldset>
-                <PrincipalEditor principals=new_principals directory_objects=directory_objects.get_value()
+                <PrincipalEditor field="new_principals" principals=new_principals directory_objects=directory_objects.get_value()
                     directory_scope=Signal::derive(move || scope.get() == PrincipalScope::ResourceDirectory)/>
             </Show>
 
@@ -203,7 +211,7 @@ fn ShareForm(
                 })}</p>
                 <label class="field" hidden=modifying>
                     <span>"Select Resource Share"</span>
-                    <select name="resource_share" on:change=move |ev| selected.set(event_target_value(&ev))>
+                    <select name="form[resource_share_id]" on:change=move |ev| selected.set(event_target_value(&ev))>
                         {move || shares.get().items.into_iter().map(|s| {
                             let id = s.resource_share_id.clone();
                             view! { <option value=id.clone() selected=move || selected.get() == id>{s.resource_share_name} " (" {s.resource_share_id.clone()} ")"</option> }
@@ -216,11 +224,12 @@ fn ShareForm(
                 }))}
                 {move || selected_share().map(|share| view! { <ExistingShareSummary share directory_objects=directory_objects.get_value()/> })}
                 <label class="checkbox" hidden=modifying>
-                    <input type="checkbox" prop:checked=move || edit_principals.get() on:change=move |ev| edit_principals.set(event_target_checked(&ev))/>
+                    <input type="checkbox" name="form[edit_principals]" checked=modifying prop:checked=move || edit_principals.get()
+                        on:change=move |ev| edit_principals.set(event_target_checked(&ev))/>
                     "Edit Principals"
                 </label>
                 <Show when=move || edit_principals.get()>
-                    <PrincipalEditor principals=existing_principals directory_objects=directory_objects.get_value()
+                    <PrincipalEditor field="existing_principals" principals=existing_principals directory_objects=directory_objects.get_value()
                         directory_scope=existing_directory_scope/>
                     <p class="subtle">"A removed principal keeps seeing the backup set until the scheduled revocation runs (about 10 minutes), but cannot restore from it."</p>
                 </Show>
@@ -228,7 +237,7 @@ fn ShareForm(
 
             {error}
             <div class="modal-footer">
-                <button type="button" class="button" on:click=move |_| on_close.run(())>"Cancel"</button>
+                <button type="submit" form="share-dialog-close" class="button">"Cancel"</button>
                 <button type="submit" class="button button-primary" disabled=move || action.pending().get()>
                     {move || match (action.pending().get(), modifying) {
                         (true, true) => "Saving…",

@@ -17,7 +17,7 @@ pub fn AccountsPage() -> impl IntoView {
                     <h2>"Account created"</h2>
                     <p>"UID " <code>{a.account_id}</code> " · root sign-in " <code>{a.login_name}</code></p>
                     <p>"Password: " <code data-testid="created-password">{a.password}</code></p>
-                    <p class="subtle">"Shown only now. Hand it over securely; the root changes it on its Security page."</p>
+                    <p class="subtle">"Shown only now. Hand it over securely; the root changes it on its Profile page."</p>
                 </div>
             }
         })

@@ -3,7 +3,7 @@
 
 use crate::api::{self, types::{BackupSetPage, BackupSetView, ShareOutcome}};
 use crate::components::{
-    confirm::confirmed, empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime,
+    empty_row::EmptyRow, forms::{navigator, query_value, PostButton, QueryButton}, error_alert::ErrorAlert, format, local_time::LocalTime,
     share_dialog::{outcome_summary, ShareDialog},
 };
 use crate::domain::{BackupLevel, ClusterStatus};
@@ -25,13 +25,19 @@ pub fn ClusterPage() -> impl IntoView {
         move || (cluster_id(), page(), refresh.get(), actions.version()),
         |(cluster_id, page, _, _)| api::list_backup_sets(cluster_id, page),
     );
-    let sharing = RwSignal::new(None::<String>);
+    // The open Share dialog lives in the URL (`?share=<backup set>`), so it opens without JavaScript too.
+    let sharing = query_value("share");
+    let close = navigator("share");
     let notice = RwSignal::new(None::<String>);
-    let on_shared = Callback::new(move |outcome: ShareOutcome| {
-        sharing.set(None);
-        notice.set(Some(outcome_summary(&outcome)));
-        refresh.update(|n| *n += 1);
+    let on_shared = Callback::new({
+        let close = close.clone();
+        move |outcome: ShareOutcome| {
+            close(None);
+            notice.set(Some(outcome_summary(&outcome)));
+            refresh.update(|n| *n += 1);
+        }
     });
+    let on_close = Callback::new(move |_| close(None));
 
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading backup sets…"</p> }>
@@ -40,7 +46,7 @@ pub fn ClusterPage() -> impl IntoView {
                     Ok(data) => view! {
                         <ClusterHeader data=data.clone() actions/>
                         {actions.error()}
-                        <DataBackupsTab data sharing actions/>
+                        <DataBackupsTab data actions/>
                     }.into_any(),
                     Err(error) => view! {
                         <Title text="Cluster"/>
@@ -57,9 +63,7 @@ pub fn ClusterPage() -> impl IntoView {
                 <button class="button button-ghost" on:click=move |_| notice.set(None)>"Dismiss"</button>
             </div>
         })}
-        {move || sharing.get().map(|backup_set_id| view! {
-            <ShareDialog backup_set_id on_close=Callback::new(move |_| sharing.set(None)) on_shared/>
-        })}
+        {move || sharing().map(|backup_set_id| view! { <ShareDialog backup_set_id on_close on_shared/> })}
     }
 }
 
@@ -96,19 +100,17 @@ impl OwnerActions {
 #[component]
 fn ClusterHeader(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
     let c = data.cluster;
-    let id = c.cluster_id.clone();
-    let release = move |_| {
-        if confirmed("Release this cluster? It moves to the recycle bin, and every share of its backup sets is revoked.") {
-            actions.release.dispatch(api::ReleaseCluster { cluster_id: id.clone() });
-        }
-    };
+    let release = api::ReleaseCluster { cluster_id: c.cluster_id.clone() };
     let released = c.status == ClusterStatus::Recycled;
     view! {
         <Title text=c.cluster_name.clone()/>
         <div class="breadcrumb"><a href=format!("/clusters?region={}", c.region_id)>"Clusters"</a> " / " {c.cluster_id.clone()}</div>
         <div class="page-header">
             <h1>{c.cluster_name.clone()} <span class="subtle">" " {c.cluster_id.clone()}</span></h1>
-            {(!released).then(|| view! { <button class="button" on:click=release>"Release cluster"</button> })}
+            {(!released).then(|| view! {
+                <PostButton action=actions.release input=release label="Release cluster" class="button"
+                    confirm="Release this cluster? It moves to the recycle bin, and every share of its backup sets is revoked."/>
+            })}
         </div>
         <dl class="facts">
             <div><dt>"Region"</dt><dd>{c.region_id}</dd></div>
@@ -125,7 +127,7 @@ fn ClusterHeader(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
 }
 
 #[component]
-fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>, actions: OwnerActions) -> impl IntoView {
+fn DataBackupsTab(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
     let pages = (data.total + data.page_size - 1) / data.page_size;
     let cluster_id = data.cluster.cluster_id.clone();
     let account_block = data.sharing_blocked.clone();
@@ -133,7 +135,7 @@ fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>, action
     let rows = data
         .items
         .into_iter()
-        .map(|b| view! { <BackupRow backup=b account_block=account_block.clone() sharing actions/> })
+        .map(|b| view! { <BackupRow backup=b account_block=account_block.clone() actions/> })
         .collect_view();
     let page_link = move |p: i64| format!("/clusters/{cluster_id}?page={p}");
     view! {
@@ -180,18 +182,12 @@ fn DataBackupsTab(data: BackupSetPage, sharing: RwSignal<Option<String>>, action
 fn BackupRow(
     backup: BackupSetView,
     account_block: Option<AppError>,
-    sharing: RwSignal<Option<String>>,
     actions: OwnerActions,
 ) -> impl IntoView {
-    let (delete_id, convert_id) = (backup.backup_set_id.clone(), backup.backup_set_id.clone());
-    let delete = move |_| {
-        if confirmed(&format!("Delete backup set {delete_id}? Principals it is shared with lose it after the scheduled revocation.")) {
-            actions.delete.dispatch(api::DeleteBackupSet { backup_set_id: delete_id.clone() });
-        }
-    };
-    let convert = move |_| {
-        actions.convert.dispatch(api::ConvertBackupLevel { backup_set_id: convert_id.clone() });
-    };
+    let delete = api::DeleteBackupSet { backup_set_id: backup.backup_set_id.clone() };
+    let delete_question =
+        format!("Delete backup set {}? Principals it is shared with lose it after the scheduled revocation.", backup.backup_set_id);
+    let convert = api::ConvertBackupLevel { backup_set_id: backup.backup_set_id.clone() };
     let attribute = if backup.is_sharing() { "Sharing" } else { "-" };
     // An account that can't share at all is told once, in the banner above the table; each row then
     // carries the reason only as hover text. A per-set reason is also written out beside the action.
@@ -218,7 +214,7 @@ fn BackupRow(
             <td>
                 {match (account_block, backup.share_blocked) {
                     (None, None) => view! {
-                        <button class="link-button" on:click=move |_| sharing.set(Some(id.clone()))>"Share Backups"</button>
+                        <QueryButton param="share" value=id label="Share Backups"/>
                     }.into_any(),
                     (Some(reason), _) => view! {
                         <button class="link-button" disabled title=reason.message.clone()>"Share Backups"</button>
@@ -232,12 +228,12 @@ fn BackupRow(
                 <div class="row-actions">
                     // A level-2 set has nothing to convert; any other refusal is the server's, as hover text.
                     {level_one.then(|| match convert_blocked {
-                        None => view! { <button class="link-button" on:click=convert>"Convert to Level-2"</button> }.into_any(),
+                        None => view! { <PostButton action=actions.convert input=convert label="Convert to Level-2"/> }.into_any(),
                         Some(reason) => view! {
                             <button class="link-button" disabled title=reason.message data-code=reason.code>"Convert to Level-2"</button>
                         }.into_any(),
                     })}
-                    <button class="link-button" on:click=delete>"Delete"</button>
+                    <PostButton action=actions.delete input=delete label="Delete" confirm=delete_question/>
                 </div>
             </td>
         </tr>

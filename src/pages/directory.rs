@@ -4,7 +4,7 @@
 //! Accept and Reject, and once a member its directory and a Leave button.
 
 use crate::api::{self, types::{DirectoryInvitationView, DirectoryPageView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
-use crate::components::{confirm::confirmed, empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{confirm::confirmed, empty_row::EmptyRow, forms::{navigator, query_value, AnswerButtons, PostButton, QueryButton, QueryForm}, error_alert::ErrorAlert, local_time::LocalTime};
 use crate::domain::InvitationStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -151,11 +151,8 @@ fn MemberDirectory(
             <tbody>
                 {d.invitations.into_iter().map(|i| {
                     let pending = i.status == InvitationStatus::Pending;
-                    let id = i.invitation_id.clone();
-                    let respond = move |accept: bool| {
-                        let invitation_id = id.clone();
-                        move |_| { answer.dispatch(api::AnswerDirectoryInvitation { invitation_id: invitation_id.clone(), accept }); }
-                    };
+                    let answer_with = |accept| api::AnswerDirectoryInvitation { invitation_id: i.invitation_id.clone(), accept };
+                    let (accept, reject) = (answer_with(true), answer_with(false));
                     view! {
                         <tr data-directory-invitation=i.invitation_id.clone()>
                             <td class="mono">{i.directory_id.clone()}</td>
@@ -163,11 +160,7 @@ fn MemberDirectory(
                             <td>{i.folder_name.clone()}</td>
                             <InvitationStateCells invitation=i.clone()/>
                             <td class="actions">
-                                {pending.then(|| view! {
-                                    <button class="link-button" on:click=respond(true)>"Accept"</button>
-                                    " "
-                                    <button class="link-button" on:click=respond(false)>"Reject"</button>
-                                })}
+                                {pending.then(|| view! { <AnswerButtons action=answer accept reject/> })}
                             </td>
                         </tr>
                     }
@@ -180,7 +173,10 @@ fn MemberDirectory(
 
 #[component]
 fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> impl IntoView {
-    let confirming = RwSignal::new(false);
+    // Leave asks first, on the page (`?confirm=leave`), so it asks without JavaScript too.
+    let confirm = query_value("confirm");
+    let keep = move |ev: leptos::ev::SubmitEvent| ev.prevent_default();
+    let close = navigator("confirm");
     view! {
         <div class="card form-card" data-testid="membership">
             <h2>"Your resource directory"</h2>
@@ -188,15 +184,18 @@ fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> im
                 ", managed by " {m.management_account_name} " (" <span class="mono">{m.management_account_id}</span> "), in folder "
                 <strong>{m.folder_name}</strong> "."</p>
             <p class="subtle">"Backup sets shared with the directory, your folder or your account within the directory reach you while you are a member. If you leave, they are revoked on the usual schedule: you still see them, marked, until then, but cannot restore from them."</p>
-            {move || if confirming.get() {
+            {move || if confirm().as_deref() == Some("leave") {
+                let close = close.clone();
                 view! {
                     <p role="alert" class="alert alert-warn">"Leave the resource directory? Access given through it will be revoked."</p>
-                    <button class="button button-danger" on:click=move |_| { leave.dispatch(api::LeaveDirectory {}); confirming.set(false); }>"Leave directory"</button>
+                    <PostButton action=leave input=api::LeaveDirectory {} label="Leave directory" class="button button-danger"/>
                     " "
-                    <button class="button button-ghost" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                    <QueryForm param="confirm" on_submit=move |ev: leptos::ev::SubmitEvent| { keep(ev); close(None); }>
+                        <button type="submit" class="button button-ghost">"Cancel"</button>
+                    </QueryForm>
                 }.into_any()
             } else {
-                view! { <button class="button" on:click=move |_| confirming.set(true)>"Leave"</button> }.into_any()
+                view! { <QueryButton param="confirm" value="leave" label="Leave" class="button"/> }.into_any()
             }}
         </div>
     }
@@ -244,7 +243,8 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
             <thead><tr><th>"Account"</th><th>"Folder"</th><th>"Actions"</th></tr></thead>
             <tbody>
                 {d.members.into_iter().map(|m| {
-                    let (id_move, id_remove) = (m.account_id.clone(), m.account_id.clone());
+                    let id_move = m.account_id.clone();
+                    let remove = api::RemoveMember { account_id: m.account_id.clone() };
                     let options = folders.with_value(|f| folder_options(f, &m.folder_id));
                     let (current, name) = (m.folder_id.clone(), m.display_name.clone());
                     let select = NodeRef::<leptos::html::Select>::new();
@@ -273,9 +273,7 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
                                 {if m.is_management {
                                     view! { <span class="subtle">"Management account"</span> }.into_any()
                                 } else {
-                                    view! { <button class="link-button" on:click=move |_| {
-                                        actions.remove.dispatch(api::RemoveMember { account_id: id_remove.clone() });
-                                    }>"Remove"</button> }.into_any()
+                                    view! { <PostButton action=actions.remove input=remove label="Remove"/> }.into_any()
                                 }}
                             </td>
                         </tr>
@@ -297,16 +295,14 @@ fn SentInvitations(invitations: Vec<DirectoryInvitationView>, cancel: ServerActi
             <tbody>
                 {invitations.into_iter().map(|i| {
                     let pending = i.status == InvitationStatus::Pending;
-                    let id = i.invitation_id.clone();
+                    let input = api::CancelDirectoryInvitation { invitation_id: i.invitation_id.clone() };
                     view! {
                         <tr data-directory-invitation=i.invitation_id.clone() data-account=i.account_id.clone()>
                             <td>{i.account_name.clone()} <div class="subtle mono">{i.account_id.clone()}</div></td>
                             <td>{i.folder_name.clone()}</td>
                             <InvitationStateCells invitation=i.clone()/>
                             <td class="actions">
-                                {pending.then(|| view! {
-                                    <button class="link-button" on:click=move |_| { cancel.dispatch(api::CancelDirectoryInvitation { invitation_id: id.clone() }); }>"Cancel invitation"</button>
-                                })}
+                                {pending.then(|| view! { <PostButton action=cancel input label="Cancel invitation"/> })}
                             </td>
                         </tr>
                     }

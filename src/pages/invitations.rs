@@ -2,7 +2,7 @@
 //! Accept and Reject.
 
 use crate::api::{self, types::InvitationView};
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect};
+use crate::components::{empty_row::EmptyRow, forms::AnswerButtons, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect};
 use crate::domain::ShownInvitationStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -55,13 +55,8 @@ fn InvitationRow(invitation: InvitationView, answer: ServerAction<api::AnswerInv
     let pending = invitation.status == ShownInvitationStatus::Pending;
     let shown_status = if invitation.status == ShownInvitationStatus::Accepted { "Enabled" } else { invitation.status.as_str() };
     let status_class = format!("status status-{}", invitation.status.as_str().to_lowercase());
-    let id = invitation.invitation_id.clone();
-    let respond = move |accept: bool| {
-        let invitation_id = id.clone();
-        move |_| {
-            answer.dispatch(api::AnswerInvitation { invitation_id: invitation_id.clone(), accept });
-        }
-    };
+    let answer_with = |accept| api::AnswerInvitation { invitation_id: invitation.invitation_id.clone(), accept };
+    let (accept, reject) = (answer_with(true), answer_with(false));
     view! {
         <tr data-invitation=invitation.invitation_id.clone()>
             <td><div class="free-text">{invitation.resource_share_name}</div> <div class="subtle mono">{invitation.resource_share_id}</div></td>
@@ -71,11 +66,7 @@ fn InvitationRow(invitation: InvitationView, answer: ServerAction<api::AnswerInv
             <td><LocalTime iso=invitation.expires_at/></td>
             <td><span class=status_class>{shown_status}</span></td>
             <td class="actions">
-                {pending.then(|| view! {
-                    <button class="link-button" on:click=respond(true)>"Accept"</button>
-                    " "
-                    <button class="link-button" on:click=respond(false)>"Reject"</button>
-                })}
+                {pending.then(|| view! { <AnswerButtons action=answer accept reject/> })}
             </td>
         </tr>
     }

@@ -11,7 +11,6 @@ pub mod not_found;
 pub mod profile;
 pub mod quota;
 pub mod ram;
-pub mod security;
 pub mod shared_backups;
 pub mod sharing_relationship;
 pub mod sign_in;

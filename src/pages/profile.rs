@@ -1,7 +1,10 @@
-//! Profile: the signed-in identity itself, its policies and the pages they open. Every identity may
-//! open it; for a RAM user with no policy it is the whole console.
+//! Profile: the signed-in identity itself, its policies and the pages they open, and its own password
+//! (root, RAM user or operator: the server checks the current one and the password policy; the
+//! identity's other sessions end). Every identity may open it; for a RAM user with no policy it is the
+//! whole console. (It was two pages, Profile and Security, that both began by saying who you are.)
 
-use crate::api::types::Viewer;
+use crate::api::{self, types::Viewer};
+use crate::components::error_alert::ErrorAlert;
 use crate::domain::ConsolePage;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -34,5 +37,52 @@ pub fn ProfilePage() -> impl IntoView {
                 </dl>
             }
         })}
+        <ChangePassword/>
+    }
+}
+
+/// Change password: the current one, the new one twice (the confirmation is checked here, never sent).
+#[component]
+fn ChangePassword() -> impl IntoView {
+    let change = ServerAction::<api::ChangePassword>::new();
+    let (new_password, set_new_password) = signal(String::new());
+    let (confirmation, set_confirmation) = signal(String::new());
+    let mismatch = move || !confirmation.get().is_empty() && confirmation.get() != new_password.get();
+    let error = move || change.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
+    let notice = move || {
+        change.value().get().and_then(Result::ok).map(|_| {
+            view! { <p class="notice" role="status">"Password changed. Your other sessions have been signed out."</p> }
+        })
+    };
+    view! {
+        <div class="card form-card">
+            <h2>"Change password"</h2>
+            <ActionForm action=change>
+                <label class="field">
+                    <span>"Current password"</span>
+                    <input type="password" name="current_password" autocomplete="current-password" maxlength="256" required/>
+                </label>
+                <label class="field">
+                    <span>"New password"</span>
+                    <input type="password" name="new_password" autocomplete="new-password" maxlength="128" required
+                        on:input=move |ev| set_new_password.set(event_target_value(&ev))/>
+                </label>
+                // No `name`: the confirmation is checked here and never sent.
+                <label class="field">
+                    <span>"Confirm new password"</span>
+                    <input type="password" autocomplete="new-password" maxlength="128" required
+                        on:input=move |ev| set_confirmation.set(event_target_value(&ev))/>
+                </label>
+                <p class="subtle">
+                    "At least 10 characters, with at least 3 of: lowercase letters, uppercase letters, digits, other characters; not containing your sign-in name."
+                </p>
+                {move || mismatch().then(|| view! { <p class="alert alert-error" role="alert">"The two new passwords differ."</p> })}
+                {error}
+                {notice}
+                <button type="submit" class="button button-primary" disabled=move || change.pending().get() || mismatch()>
+                    {move || if change.pending().get() { "Changing…" } else { "Change password" }}
+                </button>
+            </ActionForm>
+        </div>
     }
 }

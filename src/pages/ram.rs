@@ -2,7 +2,7 @@
 //! policies, and deletes users. Changes apply on the user's next request.
 
 use crate::api::{self, types::{RamUserView, Viewer}};
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::components::{empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::domain::{ConsolePage, Policy};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -138,41 +138,49 @@ pub fn RamUsersPage() -> impl IntoView {
 #[component]
 fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
     let login = user.login_name.clone();
-    let password = RwSignal::new(String::new());
+    let before = before_hydration();
     let policy_cells = Policy::ALL
         .iter()
         .map(|&policy| {
             let p = policy.as_str();
             let attached = user.policies.contains(&policy);
             let login = login.clone();
+            // Once hydrated the checkbox acts by itself; without JavaScript its form posts the toggle.
+            let label = format!("{p} for {login}");
             view! {
                 <td class="policy-col">
-                    <input type="checkbox" aria-label=format!("{p} for {login}") checked=attached on:change=move |ev| {
-                        actions.policy.dispatch(api::SetRamPolicy { login_name: login.clone(), policy: p.to_owned(), attached: event_target_checked(&ev) });
-                    }/>
+                    <form method="post" action={<api::SetRamPolicy as leptos::server_fn::ServerFn>::url()} class="post-form">
+                        <input type="hidden" name="login_name" value=login.clone()/>
+                        <input type="hidden" name="policy" value=p/>
+                        <input type="hidden" name="attached" value=(!attached).to_string()/>
+                        <input type="checkbox" aria-label=label checked=attached on:change=move |ev| {
+                            actions.policy.dispatch(api::SetRamPolicy { login_name: login.clone(), policy: p.to_owned(), attached: event_target_checked(&ev) });
+                        }/>
+                        <button type="submit" class="link-button" hidden=move || !before.get()>{if attached { "Detach" } else { "Attach" }}</button>
+                    </form>
                 </td>
             }
         })
         .collect_view();
-    let (login_pw, login_del) = (login.clone(), login.clone());
+    let delete = api::DeleteRamUser { login_name: login.clone() };
+    let delete_question = format!("Delete RAM user {login}? Its sessions end and it can no longer sign in.");
+    let password_label = format!("New password for {login}");
+    let login_field = login.clone();
     view! {
         <tr data-user=login.clone()>
             <td><div class="mono free-text">{login.clone()}</div></td>
             <td><LocalTime iso=user.created_at/></td>
             {policy_cells}
             <td>
-                <div class="inline-form">
-                    <input type="password" aria-label=format!("New password for {login}") maxlength="128" autocomplete="new-password"
-                        prop:value=move || password.get() on:input=move |ev| password.set(event_target_value(&ev))/>
-                    <button class="button" on:click=move |_| {
-                        actions.password.dispatch(api::SetRamPassword { login_name: login_pw.clone(), password: password.get_untracked() });
-                        password.set(String::new());
-                    }>"Set"</button>
-                </div>
+                <ActionForm action=actions.password>
+                    <div class="inline-form">
+                        <input type="hidden" name="login_name" value=login_field/>
+                        <input type="password" name="password" aria-label=password_label maxlength="128" autocomplete="new-password"/>
+                        <button type="submit" class="button">"Set"</button>
+                    </div>
+                </ActionForm>
             </td>
-            <td><button class="link-button" on:click=move |_| {
-                actions.delete.dispatch(api::DeleteRamUser { login_name: login_del.clone() });
-            }>"Delete"</button></td>
+            <td><PostButton action=actions.delete input=delete label="Delete" confirm=delete_question/></td>
         </tr>
     }
 }

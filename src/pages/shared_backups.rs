@@ -3,7 +3,7 @@
 
 use crate::api::{self, types::*};
 use crate::components::{
-    empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect,
+    empty_row::EmptyRow, error_alert::ErrorAlert, format, forms::{navigator, query_value, QueryButton}, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect,
     restore_dialog::RestoreDialog, share_dialog::{outcome_summary, ShareDialog},
 };
 use crate::domain::AssociationStatus;
@@ -14,15 +14,17 @@ use leptos_router::hooks::use_query_map;
 #[component]
 pub fn SharedBackupsPage() -> impl IntoView {
     let query = use_query_map();
-    let incoming = move || query.read().get("tab").as_deref() == Some("incoming") || query.read().get("region").is_some();
+    // A memo: opening or closing a dialog changes the query too, and must not build the tab anew (its
+    // toast would be lost).
+    let incoming = Memo::new(move |_| query.read().get("tab").as_deref() == Some("incoming") || query.read().get("region").is_some());
     view! {
         <Title text="Shared Backups"/>
         <div class="page-header"><h1>"Shared Backups"</h1></div>
         <div class="tabs" role="tablist">
-            <a role="tab" href="/shared-backups" class="tab" class:tab-active=move || !incoming() aria-selected=move || (!incoming()).to_string()>"My Shares"</a>
-            <a role="tab" href="/shared-backups?tab=incoming" class="tab" class:tab-active=incoming aria-selected=move || incoming().to_string()>"Shared With Me"</a>
+            <a role="tab" href="/shared-backups" class="tab" class:tab-active=move || !incoming.get() aria-selected=move || (!incoming.get()).to_string()>"My Shares"</a>
+            <a role="tab" href="/shared-backups?tab=incoming" class="tab" class:tab-active=incoming aria-selected=move || incoming.get().to_string()>"Shared With Me"</a>
         </div>
-        {move || if incoming() { view! { <SharedWithMeTab/> }.into_any() } else { view! { <MySharesTab/> }.into_any() }}
+        {move || if incoming.get() { view! { <SharedWithMeTab/> }.into_any() } else { view! { <MySharesTab/> }.into_any() }}
     }
 }
 
@@ -32,19 +34,14 @@ struct MyShareRow {
     share: ShareView,
 }
 
-/// Which share of which backup set the Share Backup dialog is modifying.
-#[derive(Clone)]
-struct Editing {
-    backup_set_id: String,
-    resource_share_id: String,
-}
-
 #[component]
 fn MySharesTab() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let page = requested_page("page");
     let shares = Resource::new(move || (page(), refresh.get()), |(page, _)| api::list_my_shares(page, None));
-    let editing = RwSignal::new(None::<Editing>);
+    // The Share Backup dialog is open for `?share=<backup set>&share_id=<resource share>`.
+    let (editing_set, editing_share) = (query_value("share"), query_value("share_id"));
+    let close = navigator("share");
     let notice = RwSignal::new(None::<String>);
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading your shares…"</p> }>
@@ -71,10 +68,6 @@ fn MySharesTab() -> impl IntoView {
                         </tr></thead>
                         <tbody>
                             {rows.into_iter().map(|row| {
-                                let target = Editing {
-                                    backup_set_id: row.backup.backup_set_id.clone(),
-                                    resource_share_id: row.share.resource_share_id.clone(),
-                                };
                                 let principals = row.share.principals.iter().map(|p| {
                                     let state = format::principal_state(p);
                                     view! {
@@ -93,7 +86,8 @@ fn MySharesTab() -> impl IntoView {
                                         <td class="actions">
                                             <a href=format!("/resource-sharing/relationships/{}", row.backup.backup_set_id)>"Manage Sharing Relationship"</a>
                                             " "
-                                            <button class="link-button" on:click=move |_| editing.set(Some(target.clone()))>"Share Backup"</button>
+                                            <QueryButton param="share" value=row.backup.backup_set_id.clone() label="Share Backup"
+                                                extra=vec![("share_id", row.share.resource_share_id.clone())]/>
                                         </td>
                                     </tr>
                                 }
@@ -111,13 +105,16 @@ fn MySharesTab() -> impl IntoView {
                 <button class="button button-ghost" on:click=move |_| notice.set(None)>"Dismiss"</button>
             </div>
         })}
-        {move || editing.get().map(|Editing { backup_set_id, resource_share_id }| view! {
-            <ShareDialog backup_set_id resource_share_id on_close=Callback::new(move |_| editing.set(None))
-                on_shared=Callback::new(move |outcome: ShareOutcome| {
-                    editing.set(None);
-                    notice.set(Some(outcome_summary(&outcome)));
-                    refresh.update(|n| *n += 1);
-                })/>
+        {move || editing_set().zip(editing_share()).map(|(backup_set_id, resource_share_id)| {
+            let (close, close_after) = (close.clone(), close.clone());
+            view! {
+                <ShareDialog backup_set_id resource_share_id on_close=Callback::new(move |_| close(None))
+                    on_shared=Callback::new(move |outcome: ShareOutcome| {
+                        close_after(None);
+                        notice.set(Some(outcome_summary(&outcome)));
+                        refresh.update(|n| *n += 1);
+                    })/>
+            }
         })}
     }
 }
@@ -132,7 +129,9 @@ fn SharedWithMeTab() -> impl IntoView {
         |(region, page, _)| api::list_shared_with_me(region, page, None),
     );
     let jobs = Resource::new(move || (jobs_page(), refresh.get()), |(page, _)| api::list_restore_jobs(page, None));
-    let restoring = RwSignal::new(None::<IncomingBackupView>);
+    // The Restore dialog is open for `?restore=<backup set>`, one of the listed sets.
+    let restoring = query_value("restore");
+    let close = navigator("restore");
     // While a restore runs, reload every two seconds to show its progress.
     #[cfg(feature = "hydrate")]
     {
@@ -163,7 +162,7 @@ fn SharedWithMeTab() -> impl IntoView {
                                     <th>"Size"</th><th>"Level"</th><th>"Backup Time"</th><th>"Status"</th><th>"Actions"</th>
                                 </tr></thead>
                                 <tbody>
-                                    {list.backups.into_iter().map(|b| view! { <IncomingRow backup=b restoring/> }).collect_view()}
+                                    {list.backups.into_iter().map(|b| view! { <IncomingRow backup=b/> }).collect_view()}
                                     {empty.then(|| view! { <EmptyRow columns=9 text="No backup sets are shared with you in this region."/> })}
                                 </tbody>
                             </table>
@@ -187,20 +186,29 @@ fn SharedWithMeTab() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || restoring.get().map(|backup| view! {
-            <RestoreDialog backup on_close=Callback::new(move |_| restoring.set(None))
-                on_started=Callback::new(move |_| { restoring.set(None); refresh.update(|n| *n += 1); })/>
-        })}
+        <Suspense fallback=|| ()>
+            {move || {
+                let close = close.clone();
+                Suspend::new(async move {
+                    let id = restoring()?;
+                    let backup = backups.await.ok()?.backups.into_iter().find(|b| b.backup_set_id == id)?;
+                    let close_after = close.clone();
+                    Some(view! {
+                        <RestoreDialog backup on_close=Callback::new(move |_| close(None))
+                            on_started=Callback::new(move |_| { close_after(None); refresh.update(|n| *n += 1); })/>
+                    })
+                })
+            }}
+        </Suspense>
     }
 }
 
 #[component]
-fn IncomingRow(backup: IncomingBackupView, restoring: RwSignal<Option<IncomingBackupView>>) -> impl IntoView {
+fn IncomingRow(backup: IncomingBackupView) -> impl IntoView {
     let status_class = format!("status status-{}", backup.status.as_str().to_lowercase());
     let revoking = backup.revoking_at.clone();
     let after_restore = backup.revoking_after_restore;
     let blocked = backup.restore_blocked.clone();
-    let this = backup.clone();
     view! {
         <tr data-backup-set=backup.backup_set_id.clone()>
             <td class="mono">{backup.backup_set_id.clone()}</td>
@@ -217,7 +225,7 @@ fn IncomingRow(backup: IncomingBackupView, restoring: RwSignal<Option<IncomingBa
             </td>
             <td>
                 {match blocked {
-                    None => view! { <button class="link-button" on:click=move |_| restoring.set(Some(this.clone()))>"Restore Data to New Cluster"</button> }.into_any(),
+                    None => view! { <QueryButton param="restore" value=backup.backup_set_id.clone() label="Restore Data to New Cluster"/> }.into_any(),
                     Some(reason) => view! {
                         <button class="link-button" disabled title=reason.message.clone()>"Restore Data to New Cluster"</button>
                         <div class="reason">{reason.message}</div>

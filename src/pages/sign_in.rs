@@ -8,17 +8,11 @@ use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
+    // The server answers a successful sign-in with a redirect to the console (a 302 for the plain
+    // form, a navigation once hydrated); a refusal comes back to this page and shows below.
     let sign_in = ServerAction::<api::SignIn>::new();
-    let next = move || use_query_map().read().get("next").unwrap_or_default();
-    // A full page load after signing in, so the console starts from the new session.
-    Effect::new(move |_| {
-        if let Some(Ok(target)) = sign_in.value().get() {
-            #[cfg(feature = "hydrate")]
-            let _ = leptos::prelude::window().location().set_href(&target);
-            #[cfg(not(feature = "hydrate"))]
-            let _ = target;
-        }
-    });
+    let query = use_query_map();
+    let next = move || query.read().get("next").unwrap_or_default();
     let error = move || sign_in.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     view! {
         <Title text="Sign in"/>

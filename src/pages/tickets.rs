@@ -3,7 +3,7 @@
 
 use crate::api::{self, types::TicketView};
 use crate::api::types::Viewer;
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::components::{empty_row::EmptyRow, forms::PostButton, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::domain::{TicketKind, TicketStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -83,13 +83,8 @@ pub fn TicketsPage() -> impl IntoView {
 fn TicketRow(ticket: TicketView, operator: bool, decide: ServerAction<api::DecideTicket>) -> impl IntoView {
     let open = ticket.status == TicketStatus::Open;
     let status_class = format!("status status-{}", ticket.status.as_str().to_lowercase());
-    let id = ticket.ticket_id.clone();
-    let answer = move |approve: bool| {
-        let ticket_id = id.clone();
-        move |_| {
-            decide.dispatch(api::DecideTicket { ticket_id: ticket_id.clone(), approve });
-        }
-    };
+    let decide_with = |approve| api::DecideTicket { ticket_id: ticket.ticket_id.clone(), approve };
+    let (approve, reject) = (decide_with(true), decide_with(false));
     view! {
         <tr data-ticket=ticket.ticket_id.clone()>
             <td class="mono">{ticket.ticket_id.clone()}</td>
@@ -101,9 +96,9 @@ fn TicketRow(ticket: TicketView, operator: bool, decide: ServerAction<api::Decid
             {operator.then(|| view! {
                 <td class="actions">
                     {open.then(|| view! {
-                        <button class="link-button" on:click=answer(true)>"Approve"</button>
+                        <PostButton action=decide input=approve label="Approve"/>
                         " "
-                        <button class="link-button" on:click=answer(false)>"Reject"</button>
+                        <PostButton action=decide input=reject label="Reject"/>
                     })}
                 </td>
             })}

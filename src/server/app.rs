@@ -21,12 +21,113 @@ pub fn router(state: AppState) -> Router {
 fn console(state: &AppState) -> Router<AppState> {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
-    Router::new()
+    let mut router = Router::new()
         .route("/audit/export.csv", get(export_audit_csv))
+        // Security was merged into Profile: old links and bookmarks still arrive.
+        .route("/security", get(|| async { axum::response::Redirect::permanent("/profile") }));
+    if state.settings.demo_data {
+        router = router.route("/demo/fresh-backup-sets", axum::routing::post(fresh_backup_sets));
+    }
+    router
         .leptos_routes_with_context(state, routes, || (), move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(from_fn(form_redirect))
         .layer(from_fn(guard::api_body))
         .layer(from_fn_with_state(state.clone(), guard::same_origin))
+}
+
+/// After a plain form post (JavaScript off), the server function answers with a redirect back to the
+/// page it came from (leptos does that from the `Referer`, adding the refusal as `__path`/`__err`).
+/// This tidies that address: after a success the page's open dialog or pending confirmation is
+/// closed (its query parameter dropped); after a refusal it stays open and shows only this refusal.
+async fn form_redirect(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let is_form_post = request.method() == axum::http::Method::POST && request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    if !is_form_post || !response.status().is_redirection() {
+        return response;
+    }
+    let Some(location) = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else {
+        return response;
+    };
+    if let Ok(value) = axum::http::HeaderValue::from_str(&tidy_redirect(location)) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+/// `location` without the transient query parameters of the page (see `components::forms`), except the
+/// refusal it carries, if any, and then that page's dialog parameters too.
+fn tidy_redirect(location: &str) -> String {
+    use crate::components::forms::TRANSIENT_PARAMS;
+    let (base, query) = location.split_once('?').unwrap_or((location, ""));
+    let pairs: Vec<&str> = query.split('&').filter(|kv| !kv.is_empty()).collect();
+    let key = |kv: &str| kv.split('=').next().unwrap_or("").to_owned();
+    let refused = pairs.iter().any(|kv| key(kv) == "__err");
+    let last_of = |name: &str| pairs.iter().rposition(|kv| key(kv) == name);
+    let (err, path) = (last_of("__err"), last_of("__path"));
+    let kept: Vec<&str> = pairs
+        .iter()
+        .enumerate()
+        .filter(|(i, kv)| match key(kv).as_str() {
+            "__err" => Some(*i) == err,
+            "__path" => Some(*i) == path,
+            k => refused && k != "confirm" || !TRANSIENT_PARAMS.contains(&k),
+        })
+        .map(|(_, kv)| *kv)
+        .collect();
+    if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tidy_redirect;
+
+    #[test]
+    fn a_success_closes_the_dialog_and_keeps_the_lasting_parameters() {
+        // (leptos has already dropped an earlier refusal's `__path`/`__err` from a success's redirect.)
+        assert_eq!(tidy_redirect("http://h/clusters/pc-1?page=2&share=bs-1&share_id=rs-1"), "http://h/clusters/pc-1?page=2");
+        assert_eq!(tidy_redirect("/resource-directory?confirm=remove_member:1"), "/resource-directory");
+    }
+
+    #[test]
+    fn a_refusal_keeps_the_dialog_open_with_only_the_latest_refusal() {
+        assert_eq!(
+            tidy_redirect("http://h/c?share=bs-1&confirm=k&__path=/api/a&__err=old&__path=/api/b&__err=new"),
+            "http://h/c?share=bs-1&__path=/api/b&__err=new"
+        );
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct FreshSets {
+    cluster_id: String,
+    count: Option<u32>,
+}
+
+/// Demo servers only (`--demo-data true`, whose passwords are public anyway): new backup sets in a
+/// cluster of the signed-in account, so each end-to-end flow shares sets nobody else touched and runs
+/// alone or in any order. Answers the new ids, newest first.
+async fn fresh_backup_sets(State(state): State<AppState>, headers: HeaderMap, Query(f): Query<FreshSets>) -> Response {
+    use crate::domain::ErrorKind;
+    use crate::error::AppError;
+    let result = async {
+        let who = auth::require_identity(&state, &headers).await?;
+        let count = f.count.unwrap_or(1).clamp(1, 10);
+        let account = who.account_id();
+        match super::db::seed::insert_fresh_backup_sets(&state.pool, account.as_str(), &f.cluster_id, count, state.clock.now()).await {
+            Ok(Some(ids)) => Ok(ids),
+            Ok(None) => Err(AppError::new(ErrorKind::NotFound, "EntityNotExists.Cluster", "Your account has no such cluster.")),
+            Err(e) => {
+                tracing::error!(error = ?e, "could not insert fresh backup sets");
+                Err(AppError::internal())
+            }
+        }
+    }
+    .await;
+    match result {
+        Ok(ids) => axum::Json(ids).into_response(),
+        Err(e) => guard::error_response(e),
+    }
 }
 
 #[derive(serde::Deserialize)]

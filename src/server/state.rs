@@ -22,6 +22,9 @@ pub struct Settings {
     /// The console's origin as browsers see it (`https://console.example`), when a proxy in front
     /// changes the `Host` header; otherwise it is derived from `Host` (see `guard::console_origin`).
     pub public_origin: Option<String>,
+    /// A demo server (public passwords): also serves the end-to-end tests' data door
+    /// (`/demo/fresh-backup-sets`).
+    pub demo_data: bool,
 }
 
 impl Default for Settings {
@@ -34,6 +37,7 @@ impl Default for Settings {
             address_throttle: ThrottleRule::PER_ADDRESS,
             max_pending_invitations: crate::domain::DEFAULT_MAX_PENDING_INVITATIONS,
             public_origin: None,
+            demo_data: false,
         }
     }
 }

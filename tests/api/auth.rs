@@ -362,13 +362,16 @@ async fn next_after_sign_in_keeps_same_origin_paths_only() {
 }
 
 #[tokio::test]
-async fn the_security_page_offers_the_password_change_to_a_signed_in_identity() {
+async fn the_profile_page_offers_the_password_change_to_a_signed_in_identity() {
     let app = TestApp::new().await;
     let dba = app.sign_in("dba@lumen").await;
-    let (status, html) = app.get(Some(&dba), "/security").await;
+    let (status, html) = app.get(Some(&dba), "/profile").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Change password") && html.contains("Current password"), "{html}");
-    assert!(html.contains("dba@lumen · RAM user of Lumen Retail"), "{html}");
+    assert!(html.contains("dba@lumen") && html.contains("RAM user") && html.contains("Lumen Retail"), "{html}");
+    // The old Security page's address leads there.
+    let (status, _) = app.get(Some(&dba), "/security").await;
+    assert!(status.is_redirection(), "{status}");
 }
 
 #[tokio::test]

@@ -61,6 +61,9 @@ pub fn rows() -> Vec<Row> {
         row("load_share_dialog", Form, json!({}),                                                                   [401, 200, 200, 200, 200, 403, 200, 200, 403]),
         row("share_backup_set", Json, json!({"request": {"backup_set_id": "{free_set}", "method": {"New": {"name": "matrix-new", "scope": "AllAccounts", "principals": [OUTSIDER]}}}}),
                                                                                                                     [401, 200, 200, 403, 403, 403, 404, 404, 404]),
+        // The Share dialog's form: the same share through flat fields (what a browser without JavaScript posts).
+        row("submit_share", Form, json!({"form[backup_set_id]": "{free_set}", "form[method]": "new", "form[resource_share_name]": "matrix-form",
+            "form[scope]": "AllAccounts", "form[new_principals]": OUTSIDER}),                                    [401, 200, 200, 403, 403, 403, 404, 404, 404]),
         // Reading account data takes a policy that grants it (issue 8 point 6): billing, tickets, quota and the
         // audit trail each their own (AliyunBSS/Support/Quotas/ActionTrail), so RAM users without it get 403.
         row("list_invitations", Form, json!({"region_id": "cn-hangzhou"}),                                          [401, 200, 200, 403, 403, 403, 200, 200, 403]),
@@ -69,6 +72,8 @@ pub fn rows() -> Vec<Row> {
         row("list_shared_with_me", Form, json!({"region_id": "cn-hangzhou"}),                                       [401, 200, 200, 200, 200, 403, 200, 200, 403]),
         row("restore_to_new_cluster", Json, json!({"request": {"backup_set_id": "{shared_set}", "cluster_name": "matrix-copy",
             "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}}),           [401, 404, 404, 404, 404, 404, 404, 200, 404]),
+        row("submit_restore", Form, json!({"backup_set_id": "{shared_set}", "cluster_name": "matrix-form-copy",
+            "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}),            [401, 404, 404, 404, 404, 404, 404, 200, 404]),
         row("list_restore_jobs", Form, json!({}),                                                                   [401, 200, 200, 200, 200, 403, 200, 200, 403]),
         row("billing", Form, json!({}),                                                                             [401, 200, 403, 403, 403, 403, 200, 200, 403]),
         row("delete_backup_set", Form, json!({"backup_set_id": "{free_set}"}),                                      [401, 200, 200, 200, 403, 403, 404, 404, 403]),

@@ -289,3 +289,44 @@ async fn insert_expired_invitation(tx: &mut Tx, now: OffsetDateTime) -> anyhow::
     .await?;
     Ok(())
 }
+
+/// End-to-end tests' own data (the demo's `/demo/fresh-backup-sets`): `count` new completed level-1
+/// backup sets of `cluster`, taken minutes before `now` so they head its Data Backups tab, none shared
+/// yet. `None` when the cluster is not `account`'s.
+pub async fn insert_fresh_backup_sets(
+    pool: &SqlitePool,
+    account: &str,
+    cluster: &str,
+    count: u32,
+    now: OffsetDateTime,
+) -> anyhow::Result<Option<Vec<String>>> {
+    let mut tx = super::begin_write(pool).await?;
+    let region: Option<String> = sqlx::query_scalar("select region_id from cluster where cluster_id = ? and account_id = ?")
+        .bind(cluster)
+        .bind(account)
+        .fetch_optional(&mut *tx)
+        .await
+        .context("reading the cluster of fresh backup sets")?;
+    let Some(region) = region else { return Ok(None) };
+    let mut ids = Vec::new();
+    for i in 0..count {
+        // 12 digits: never one of the demo's 10-digit ids; random, so repeated calls don't collide.
+        let id = format!("4{:011}", crate::server::ids::account_id()[5..].parse::<u64>().unwrap_or(0) % 100_000_000_000);
+        let started = now - Duration::minutes(i64::from(i) + 1);
+        let spec = BackupSpec {
+            id: &id,
+            cluster,
+            account,
+            region: &region,
+            started,
+            status: "Success",
+            level: "Level-1",
+            expires: started + Duration::days(30),
+            lock: "None",
+        };
+        insert_backup_set(&mut tx, &spec).await?;
+        ids.push(id);
+    }
+    tx.commit().await.context("committing fresh backup sets")?;
+    Ok(Some(ids))
+}
