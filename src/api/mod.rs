@@ -111,6 +111,7 @@ pub(crate) mod ssr {
             caller_request_id: caller_request_id(),
             action: action_name.to_owned(),
             target: target.chars().take(128).collect(),
+            channel: crate::server::auth::CONSOLE_CHANNEL.to_owned(),
         };
         let (result, unrecorded) = audit::scope(event, action).await;
         if let Some(event) = unrecorded {
@@ -488,4 +489,37 @@ pub async fn create_account(login_name: String, display_name: String, site: Stri
     let account = setup::NewAccount { display_name, login: login_name.trim().to_owned(), site, beta_enabled: beta.is_some() };
     let target = account.login.clone();
     ssr::audited_by(&state, &who, "CreateAccount", &target, setup::create_account_as_operator(&state, &who, &account)).await
+}
+
+/// The account's AccessKey pairs (root's and its RAM users'), without secrets.
+#[server(prefix = "/api", endpoint = "list_access_keys")]
+pub async fn list_access_keys() -> Result<Vec<AccessKeyView>, AppError> {
+    use crate::server::services::access_keys;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(access_keys::list(&state, &who).await)
+}
+
+/// Creates a pair for the root itself or one of its RAM users; the answer is the only one with the secret.
+#[server(prefix = "/api", endpoint = "create_access_key")]
+pub async fn create_access_key(login_name: String) -> Result<NewAccessKeyView, AppError> {
+    use crate::server::services::access_keys;
+    let (state, who) = ssr::signed_in().await?;
+    let login = login_name.trim().to_owned();
+    ssr::audited_by(&state, &who, "CreateAccessKey", &login, access_keys::create(&state, &who, &login)).await
+}
+
+/// Disables (`active = false`) or enables a pair.
+#[server(prefix = "/api", endpoint = "set_access_key_status")]
+pub async fn set_access_key_status(access_key_id: String, active: bool) -> Result<(), AppError> {
+    use crate::server::services::access_keys;
+    let (state, who) = ssr::signed_in().await?;
+    let target = format!("{access_key_id} ({})", if active { "enable" } else { "disable" });
+    ssr::audited_by(&state, &who, "UpdateAccessKey", &target, access_keys::set_status(&state, &who, &access_key_id, active)).await
+}
+
+#[server(prefix = "/api", endpoint = "delete_access_key")]
+pub async fn delete_access_key(access_key_id: String) -> Result<(), AppError> {
+    use crate::server::services::access_keys;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::audited_by(&state, &who, "DeleteAccessKey", &access_key_id, access_keys::delete(&state, &who, &access_key_id)).await
 }

@@ -2,7 +2,7 @@
 //! checks the current one and the password policy; the identity's other sessions end.
 
 use crate::api::{self, types::Viewer};
-use crate::components::error_alert::ErrorAlert;
+use crate::components::{access_keys::AccessKeysCard, error_alert::ErrorAlert};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -19,6 +19,7 @@ pub fn SecurityPage() -> impl IntoView {
             view! { <p class="notice" role="status">"Password changed. Your other sessions have been signed out."</p> }
         })
     };
+    let own_keys = viewer.as_ref().filter(|v| v.is_root).map(|v| v.login_name.clone());
     let who = viewer.map(|v| {
         let kind = if v.is_operator { "platform operator" } else if v.is_root { "root account" } else { "RAM user" };
         format!("{} · {kind} of {} (UID {})", v.login_name, v.account_name, v.account_id)
@@ -56,5 +57,6 @@ pub fn SecurityPage() -> impl IntoView {
                 </button>
             </ActionForm>
         </div>
+        {own_keys.map(|own_login| view! { <AccessKeysCard own=true own_login/> })}
     }
 }

@@ -25,6 +25,8 @@ pub struct Event {
     pub caller_request_id: Option<String>,
     pub action: String,
     pub target: String,
+    /// `console`, or `api:<AccessKeyId>` for a signed OpenAPI call.
+    pub channel: String,
 }
 
 impl Event {
@@ -41,6 +43,7 @@ impl Event {
             target: &self.target,
             outcome,
             detail,
+            channel: &self.channel,
         }
     }
 

@@ -99,12 +99,14 @@ pub struct NewAuditEvent<'a> {
     pub target: &'a str,
     pub outcome: &'a str,
     pub detail: &'a str,
+    /// `console`, or `api:<AccessKeyId>`.
+    pub channel: &'a str,
 }
 
 pub async fn record(ex: impl SqliteExecutor<'_>, e: &NewAuditEvent<'_>) -> sqlx::Result<()> {
     sqlx::query(
-        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, caller_request_id, action, target, outcome, detail)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, caller_request_id, action, target, outcome, detail, channel)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
     )
     .bind(e.occurred_at)
     .bind(e.account_id)
@@ -116,6 +118,7 @@ pub async fn record(ex: impl SqliteExecutor<'_>, e: &NewAuditEvent<'_>) -> sqlx:
     .bind(e.target)
     .bind(e.outcome)
     .bind(e.detail)
+    .bind(e.channel)
     .execute(ex)
     .await?;
     Ok(())
@@ -133,7 +136,7 @@ pub async fn trail(
 ) -> sqlx::Result<Vec<Counted<crate::api::types::AuditEventView>>> {
     sqlx::query_as(
         "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id,
-                coalesce(caller_request_id, '') as caller_request_id, action, target, outcome, detail,
+                coalesce(caller_request_id, '') as caller_request_id, action, target, outcome, detail, channel,
                 count(*) over () as total_rows
          from audit_event
          where account_id = ?1 and (?2 is null or action = ?2) and (?3 is null or occurred_at >= ?3)

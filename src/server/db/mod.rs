@@ -1,6 +1,7 @@
 //! Storage: the SQLite pool, its settings, and every query the console runs (one module per area).
 //! Services call these inside their transactions; nothing else in the crate writes SQL.
 
+pub mod access_keys;
 pub mod accounts;
 pub mod clusters;
 pub mod directory;

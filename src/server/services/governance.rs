@@ -181,6 +181,7 @@ mod csv_tests {
             target: target.into(),
             outcome: "Success".into(),
             detail: String::new(),
+            channel: "console".into(),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Services: load what a decision needs, ask `domain`, write the outcome in one transaction.
 
+pub mod access_keys;
 pub mod console;
 pub mod directory;
 pub mod governance;
