@@ -113,23 +113,7 @@ pub(crate) mod ssr {
             target: target.chars().take(128).collect(),
             channel: crate::server::auth::CONSOLE_CHANNEL.to_owned(),
         };
-        let (result, unrecorded) = audit::scope(event, action).await;
-        if let Some(event) = unrecorded {
-            let (outcome, detail) = match &result {
-                Ok(_) => ("Success", ""),
-                Err(e) => (e.code.as_str(), e.message.as_str()),
-            };
-            let written = async {
-                let mut tx = state.begin_write().await?;
-                event.write(&mut tx, outcome, detail).await?;
-                tx.commit().await?;
-                anyhow::Ok(())
-            };
-            if let Err(e) = written.await {
-                tracing::error!(error = ?e, action = action_name, "could not record an audit event");
-            }
-        }
-        respond(result)
+        respond(audit::run(state, event, action).await)
     }
 
     /// `audited` for a signed-in identity acting on its own account.

@@ -86,6 +86,35 @@ pub async fn scope<T>(event: Event, action: impl Future<Output = T>) -> (T, Opti
         .await
 }
 
+/// Carries out `action` with `event` and records it with its outcome (success, or the refusal's code):
+/// a successful action's event commits in the action's own transaction; a refusal changed nothing, so
+/// its event is written on its own. A failure to record that is logged, not shown. Both adapters (the
+/// console's server functions and the OpenAPI endpoint) audit through this.
+pub async fn run<T>(
+    state: &crate::server::state::AppState,
+    event: Event,
+    action: impl Future<Output = Result<T, crate::error::AppError>>,
+) -> Result<T, crate::error::AppError> {
+    let action_name = event.action.clone();
+    let (result, unrecorded) = scope(event, action).await;
+    if let Some(event) = unrecorded {
+        let (outcome, detail) = match &result {
+            Ok(_) => ("Success", ""),
+            Err(e) => (e.code.as_str(), e.message.as_str()),
+        };
+        let written = async {
+            let mut tx = state.begin_write().await?;
+            event.write(&mut tx, outcome, detail).await?;
+            tx.commit().await?;
+            anyhow::Ok(())
+        };
+        if let Err(e) = written.await {
+            tracing::error!(error = ?e, action = action_name, "could not record an audit event");
+        }
+    }
+    result
+}
+
 /// The event waiting in this task, for the caller to write in the transaction it is about to commit;
 /// `None` when no action is being audited or its event is already written.
 pub(crate) fn take_for_transaction() -> Option<Event> {
