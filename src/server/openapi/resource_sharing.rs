@@ -157,12 +157,10 @@ async fn associate_resource_share(call: &Call) -> Result<Value, ApiError> {
 
 async fn disassociate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let share_id = call.params.req("ResourceShareId")?.to_owned();
-    if call.params.opt("ResourceOwner").unwrap_or("Self") != "Self" {
-        return Err(ApiError::new(
-            400,
-            "UnsupportedOperation",
-            "A principal leaving a share (ResourceOwner=OtherAccounts) is not supported yet: ask the owner to remove your account.",
-        ));
+    match call.params.opt("ResourceOwner").unwrap_or("Self") {
+        "Self" => {}
+        "OtherAccounts" => return Err(leave_refusal(call, &share_id).await?),
+        _ => return Err(ApiError::invalid("ResourceOwner")),
     }
     if !call.params.list("Resources", Some("ResourceId"), MAX_LIST_ITEMS)?.is_empty() {
         return Err(ApiError::new(
@@ -185,6 +183,21 @@ async fn disassociate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::Existing { resource_share_id: share_id, principals: Some(remaining) } };
     let outcome = call.audited("ShareBackupSet", &backup, sharing::share_backup_set(&call.state, &call.who, request)).await?;
     Ok(json!({ "ResourceShareAssociations": outcome_associations(&share, &outcome, &[], &now(call)) }))
+}
+
+/// A principal asks to leave another account's share. A share the caller's resource directory gave it
+/// can't be left (the real service's `LeavingFailed.Account`); leaving one it accepted an invitation to
+/// is not supported here yet. Either way nothing changes.
+async fn leave_refusal(call: &Call, share_id: &str) -> Result<ApiError, ApiError> {
+    let invited = received_invitations(call).await?.iter().any(|i| i.resource_share_id == share_id);
+    if !invited && call.who.account.directory_id.is_some() {
+        return Ok(ApiError::new(409, "LeavingFailed.Account", "The account was added to the resource share automatically by resource directory."));
+    }
+    Ok(ApiError::new(
+        400,
+        "UnsupportedOperation",
+        "Leaving a share you accepted an invitation to is not supported yet: ask the owner to remove your account.",
+    ))
 }
 
 fn resource_owner(call: &Call) -> Result<bool, ApiError> {
