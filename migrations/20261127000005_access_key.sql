@@ -28,3 +28,14 @@ create index api_nonce_seen on api_nonce (seen_at);
 -- Which door an audited action came through: 'console' (a signed-in browser) or 'api:<AccessKeyId>'
 -- (a signed OpenAPI call). Older events were all the console's.
 alter table audit_event add column channel text not null default 'console';
+
+-- A ClientToken an account sent with a call that creates something (CreateDBCluster), and what the call
+-- answered: the same token again answers the same, without creating a second one.
+create table api_client_token (
+    account_id      text not null references account (account_id),
+    action          text not null,
+    client_token    text not null,
+    answer          text not null,
+    created_at      text not null,
+    primary key (account_id, action, client_token)
+);

@@ -114,3 +114,26 @@ pub async fn record_use(tx: &mut Tx, access_key_id: &str, nonce: &str, now: &str
     }
     Ok(fresh)
 }
+
+/// What an earlier call with this ClientToken answered, if any.
+pub async fn client_token_answer(ex: impl SqliteExecutor<'_>, account: &str, action: &str, token: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select answer from api_client_token where account_id = ? and action = ? and client_token = ?")
+        .bind(account)
+        .bind(action)
+        .bind(token)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Remembers a call's answer under its ClientToken (the first answer stays if two raced).
+pub async fn remember_client_token(tx: &mut Tx, account: &str, action: &str, token: &str, answer: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("insert into api_client_token (account_id, action, client_token, answer, created_at) values (?, ?, ?, ?, ?) on conflict do nothing")
+        .bind(account)
+        .bind(action)
+        .bind(token)
+        .bind(answer)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

@@ -7,6 +7,7 @@ use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
 use crate::api::types::{BackupSetView, ClusterView, IncomingBackupView, RestoreRequest};
 use crate::domain::PageRequest;
 use crate::error::AppError;
+use crate::server::db::{self, access_keys};
 use crate::server::services::{console, owner, principal};
 use serde_json::{json, Value};
 
@@ -193,6 +194,31 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
         ));
     }
     call.params.req("RegionId")?;
+    let Some(token) = call.params.opt("ClientToken").map(str::to_owned) else { return restore(call).await };
+    if token.len() > 64 || !token.is_ascii() {
+        return Err(ApiError::invalid("ClientToken"));
+    }
+    // Calls with a token take turns, so a retry racing its original can't start a second restore
+    // between the lookup and the remembering (one process writes the database).
+    static TOKENS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = TOKENS.lock().await;
+    let account = call.who.account_id().to_string();
+    let internal = |e: sqlx::Error| ApiError::from(crate::server::internal(e));
+    if let Some(answer) = access_keys::client_token_answer(&call.state.pool, &account, "CreateDBCluster", &token).await.map_err(internal)? {
+        return serde_json::from_str(&answer).map_err(|e| ApiError::from(crate::server::internal(e)));
+    }
+    let answer = restore(call).await?;
+    let remembered = async {
+        let mut tx = call.state.begin_write().await?;
+        access_keys::remember_client_token(&mut tx, &account, "CreateDBCluster", &token, &answer.to_string(), &db::ts(call.state.clock.now())).await?;
+        tx.commit().await?;
+        anyhow::Ok(())
+    };
+    remembered.await.map_err(|e| ApiError::from(crate::server::internal(e)))?;
+    Ok(answer)
+}
+
+async fn restore(call: &Call) -> Result<Value, ApiError> {
     let backup = call.params.req("CloneDataPoint")?.to_owned();
     let source_cluster = call.params.req("SourceResourceId")?.to_owned();
     let source_uid = call.params.opt("SourceUid").map(str::to_owned);
