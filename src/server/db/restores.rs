@@ -149,27 +149,27 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::R
     .await?;
     // The owner's audit trail records each revocation the schedule applies.
     sqlx::query(
-        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
+        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail, channel)
          select ?1, rs.owner_account_id, 'system', '-', 'scheduler', 'RevokeAccess', sp.resource_share_id || ' / ' || sp.principal_id,
-                'Success', 'scheduled revocation of a removed principal'
+                'Success', 'scheduled revocation of a removed principal', 'scheduler'
          from share_principal sp join resource_share rs on rs.resource_share_id = sp.resource_share_id
          where sp.status = 'Disassociating' and sp.revoke_at <= ?1
          union all
          select ?1, rs.owner_account_id, 'system', '-', 'scheduler', 'RevokeAccess', sr.resource_share_id || ' / ' || sr.backup_set_id,
-                'Success', 'scheduled revocation of a deleted, expired or released backup set'
+                'Success', 'scheduled revocation of a deleted, expired or released backup set', 'scheduler'
          from share_resource sr join resource_share rs on rs.resource_share_id = sr.resource_share_id
          where sr.status = 'Disassociating' and sr.revoke_at <= ?1
          union all
          select ?1, rs.owner_account_id, 'system', '-', 'scheduler', 'RevokeAccess', mr.resource_share_id || ' / ' || mr.account_id,
-                'Success', 'scheduled revocation after the member left the targeted folder'
+                'Success', 'scheduled revocation after the member left the targeted folder', 'scheduler'
          from membership_revocation mr join resource_share rs on rs.resource_share_id = mr.resource_share_id
          where mr.revoke_at <= ?1
          union all
-         select ?1, sender_account_id, 'system', '-', 'scheduler', 'ExpireInvitation', invitation_id, 'Success', 'unanswered for 7 days'
+         select ?1, sender_account_id, 'system', '-', 'scheduler', 'ExpireInvitation', invitation_id, 'Success', 'unanswered for 7 days', 'scheduler'
          from invitation where status = 'Pending' and expires_at <= ?1
          union all
          select ?1, d.management_account_id, 'system', '-', 'scheduler', 'ExpireDirectoryInvitation',
-                i.rd_invitation_id || ' / ' || i.account_id, 'Success', 'unanswered for 14 days'
+                i.rd_invitation_id || ' / ' || i.account_id, 'Success', 'unanswered for 14 days', 'scheduler'
          from rd_invitation i join resource_directory d on d.directory_id = i.directory_id
          where i.status = 'Pending' and i.expires_at <= ?1",
     )
@@ -250,10 +250,10 @@ async fn apply_queued_removals(tx: &mut Tx, now: &str, revoke_at: &str) -> sqlx:
         and not exists(select 1 from share_resource sr join restore_job j on j.backup_set_id = sr.backup_set_id
                        where sr.resource_share_id = sp.resource_share_id and j.status = 'Running')";
     sqlx::query(&format!(
-        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
+        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail, channel)
          select ?1, rs.owner_account_id, 'system', '-', 'scheduler', 'ApplyQueuedRemoval',
                 sp.resource_share_id || ' / ' || sp.principal_id, 'Success',
-                'the restore ended: the removal made during it is revoked at ' || ?2
+                'the restore ended: the removal made during it is revoked at ' || ?2, 'scheduler'
          from share_principal sp join resource_share rs on rs.resource_share_id = sp.resource_share_id
          where {READY}"
     ))

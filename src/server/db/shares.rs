@@ -328,11 +328,12 @@ const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassocia
       and receiver_account_id in (select value from json_each(?1, '$.revoke'))";
 
 const RECORD_AUDIT_EVENT: &str = "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id,
-        caller_request_id, action, target, outcome, detail)
+        caller_request_id, action, target, outcome, detail, channel)
     values (json_extract(?1, '$.audit.occurred_at'), json_extract(?1, '$.audit.account_id'),
         json_extract(?1, '$.audit.identity'), json_extract(?1, '$.audit.source_ip'),
         json_extract(?1, '$.audit.request_id'), json_extract(?1, '$.audit.caller_request_id'), json_extract(?1, '$.audit.action'),
-        json_extract(?1, '$.audit.target'), json_extract(?1, '$.audit.outcome'), json_extract(?1, '$.audit.detail'))";
+        json_extract(?1, '$.audit.target'), json_extract(?1, '$.audit.outcome'), json_extract(?1, '$.audit.detail'),
+        json_extract(?1, '$.audit.channel'))";
 
 /// Writes a [`ShareWrite`] in one round trip: the statements run one after another on the connection's
 /// worker thread, within the caller's transaction.
@@ -355,7 +356,7 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
         "audit": w.audit.as_ref().map(|e| serde_json::json!({
             "occurred_at": e.occurred_at, "account_id": e.account_id, "identity": e.identity,
             "source_ip": e.source_ip, "request_id": e.request_id, "caller_request_id": e.caller_request_id, "action": e.action, "target": e.target,
-            "outcome": e.outcome, "detail": e.detail,
+            "outcome": e.outcome, "detail": e.detail, "channel": e.channel,
         })),
     });
     // Only the statements this request needs (each combination is prepared once and cached).
