@@ -353,7 +353,7 @@ pub const AUDITED_ACTIONS: &[&str] = &[
     "CancelDirectoryInvitation", "AcceptDirectoryInvitation", "RejectDirectoryInvitation", "ExpireDirectoryInvitation",
     "LeaveDirectory", "ApplyQueuedRemoval",
     "SignInLocked", "ChangePassword", "CreateAccount",
-    "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey",
+    "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "RenameResourceShare",
 ];
 
 /// An AccessKey pair as the console lists it (the secret is shown once, at creation, and never again).

@@ -35,7 +35,7 @@ pub fn AccessKeysCard(own: bool, own_login: String) -> impl IntoView {
         })
     };
     let title = if own { "Your AccessKey pairs" } else { "AccessKey pairs of RAM users" };
-    let label = if own { "Your AccessKey pairs" } else { "RAM users' AccessKey pairs" };
+    let label = if own { "Your AccessKey pairs" } else { "RAM user AccessKey pairs" };
     view! {
         <div class="card form-card">
             <h2>{title}</h2>
@@ -47,7 +47,7 @@ pub fn AccessKeysCard(own: bool, own_login: String) -> impl IntoView {
                     } else {
                         view! { <label class="field"><span>"RAM user"</span><input type="text" name="login_name" maxlength="64" required/></label> }.into_any()
                     }}
-                    <button type="submit" class="button button-primary">"Create AccessKey"</button>
+                    <button type="submit" class="button button-primary">"New AccessKey"</button>
                 </div>
             </ActionForm>
             {created}

@@ -405,3 +405,65 @@ async fn the_owner_deletes_a_backup_set_and_reads_its_backups_and_permissions() 
     let attribute: Value = acs3(&app, &key, "DescribeDBClusterAttribute", PD, &[("DBClusterId", SHAREABLE_CLUSTER)]).await.json;
     assert_eq!(attribute["DBClusterStatus"], "Running");
 }
+
+#[tokio::test]
+async fn hostile_parameters_in_signed_calls_are_refused_with_a_code_and_change_nothing() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let valid: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
+        ("CreateResourceShare", RS, vec![("ResourceShareName", "hostile"), ("Resources.1.ResourceId", &backup), ("Targets.1", "1000000000000099"), ("AllowExternalTargets", "true")]),
+        ("AssociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("Targets.1", PARTNER)]),
+        ("ListResourceShares", RS, vec![("ResourceOwner", "Self"), ("NextToken", "nt-0"), ("MaxResults", "5"), ("ResourceShareIds.1", "rs-x")]),
+        ("AcceptResourceShareInvitation", RS, vec![("ResourceShareInvitationId", "i-nothere00000")]),
+        ("DescribeBackups", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("PageNumber", "1")]),
+        ("CreateDBCluster", PD, vec![("RegionId", "cn-hangzhou"), ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER), ("CloneDataPoint", &backup), ("DBNodeClass", "x"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("ClientToken", "t")]),
+        ("DeleteBackup", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", "3299999999")]),
+    ];
+    let before = app.sharing_state().await;
+    let mut calls = 0;
+    for (action, version, params) in &valid {
+        for (i, (name, _)) in params.iter().enumerate() {
+            for value in crate::hostile::hostile_strings() {
+                let mut with: Vec<(&str, &str)> = params.clone();
+                with[i] = (name, value.as_str());
+                let r = if calls % 2 == 0 { acs3(&app, &key, action, version, &with).await } else { rpc_v1(&app, &key, action, version, &with).await };
+                calls += 1;
+                let shown: String = value.chars().take(20).collect();
+                assert_ne!(r.status.as_u16(), 500, "{action} {name}={shown:?}: {:?}", r.json);
+                if r.status.as_u16() >= 400 {
+                    assert!(r.json["Code"].as_str().is_some_and(|c| !c.is_empty()) && r.json["Message"].as_str().is_some(), "{action} {name}={shown:?}: {:?}", r.json);
+                    assert_eq!(app.sharing_state().await, before, "{action} {name}={shown:?} was refused but changed something");
+                }
+            }
+        }
+    }
+    assert!(calls > 300, "{calls} calls");
+    assert_eq!(app.sharing_state().await, before);
+}
+
+#[tokio::test]
+async fn a_share_is_renamed_by_api_with_the_name_rules_of_creation() {
+    let app = TestApp::new().await;
+    let (cookie, key) = owner_key(&app).await;
+    let (_, share_id) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let other = app.backup_of("pc-2zeanalytics01").await;
+    let made = app.share(&cookie, &other, new_share("taken-name", "ResourceDirectory", &[MEMBER])).await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+
+    let taken = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "taken-name")]).await;
+    assert_eq!(api_code(&taken), (409, "EntityAlreadyExists.ResourceShare"));
+    let bad = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", &"n".repeat(51))]).await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{:?}", bad.json);
+    let scope = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "x"), ("AllowExternalTargets", "True")]).await;
+    assert_eq!(api_code(&scope), (400, "OperationNotPermitted"));
+    let renamed = rpc_v1(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "renamed.share")]).await;
+    assert_eq!(renamed.json["ResourceShare"]["ResourceShareName"], "renamed.share", "{:?}", renamed.json);
+    let stored: String = sqlx::query_scalar("select resource_share_name from resource_share where resource_share_id = ?").bind(&share_id).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(stored, "renamed.share");
+
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let foreign = acs3(&app, &partner, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "mine-now")]).await;
+    assert_eq!(api_code(&foreign), (404, "EntityNotExists.ResourceShare"));
+}

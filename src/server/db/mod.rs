@@ -12,6 +12,7 @@ pub mod paging;
 pub mod ram;
 pub mod restores;
 pub mod seed;
+pub mod share_settings;
 pub mod shares;
 
 use anyhow::Context;

@@ -9,12 +9,13 @@ use super::{iso, token_page, unknown_action, ApiError, Call, PERMISSION_NAME, RE
 use crate::api::types::{InvitationView, ShareMethod, ShareOutcome, ShareRequest, ShareView};
 use crate::domain::PageRequest;
 use crate::server::db;
-use crate::server::services::{console, principal, sharing};
+use crate::server::services::{console, principal, share_settings, sharing};
 use serde_json::{json, Value};
 
 pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
     match action {
         "CreateResourceShare" => create_resource_share(call).await,
+        "UpdateResourceShare" => update_resource_share(call).await,
         "AssociateResourceShare" => associate_resource_share(call).await,
         "DisassociateResourceShare" => disassociate_resource_share(call).await,
         "ListResourceShares" => list_resource_shares(call).await,
@@ -85,6 +86,24 @@ async fn create_resource_share(call: &Call) -> Result<Value, ApiError> {
     let outcome = call.audited("ShareBackupSet", &backup, sharing::share_backup_set(&call.state, &call.who, request)).await?;
     let created = now(call);
     Ok(json!({ "ResourceShare": share_json(call, &outcome.resource_share_id, &outcome.resource_share_name, scope, "Active", &created) }))
+}
+
+/// Renames a share. Its scope (`AllowExternalTargets`) is fixed when it is made: a different one is
+/// refused before anything changes.
+async fn update_resource_share(call: &Call) -> Result<Value, ApiError> {
+    let share_id = call.params.req("ResourceShareId")?.to_owned();
+    let name = call.params.req("ResourceShareName")?.to_owned();
+    let wanted_external = call.params.bool("AllowExternalTargets")?;
+    let current = own_share(call, &share_id).await?;
+    if wanted_external.is_some_and(|external| external != (current.principal_scope == "AllAccounts")) {
+        return Err(ApiError::new(400, "OperationNotPermitted", "A share's AllowExternalTargets is set when it is created and can't be changed here."));
+    }
+    let target = format!("{share_id} -> {name}");
+    let renamed = call.audited("RenameResourceShare", &target, share_settings::rename_share(&call.state, &call.who, &share_id, &name)).await?;
+    let updated = now(call);
+    let mut share = share_json(call, &share_id, &renamed.name, &renamed.principal_scope, "Active", &renamed.created_at);
+    share["UpdateTime"] = Value::String(iso(&updated));
+    Ok(json!({ "ResourceShare": share }))
 }
 
 /// The caller's live share with this id (the same list the Share dialog offers).

@@ -9,4 +9,5 @@ pub mod principal;
 pub mod ram;
 mod facts;
 pub mod setup;
+pub mod share_settings;
 pub mod sharing;
