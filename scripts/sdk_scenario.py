@@ -109,6 +109,14 @@ def main():
     )).body.resource_share
     check("CreateResourceShare (directory member, v2 signature)", directory.resource_share_id.startswith("rs-"))
 
+    renamed = sharing("owner", "v2").update_resource_share(rs.UpdateResourceShareRequest(
+        resource_share_id=directory.resource_share_id, resource_share_name="sdk-directory.renamed",
+    )).body.resource_share
+    check("UpdateResourceShare renames the share", renamed.resource_share_name == "sdk-directory.renamed")
+    refused("Renaming to a name the owner already uses",
+            lambda: sharing("owner").update_resource_share(rs.UpdateResourceShareRequest(resource_share_id=directory.resource_share_id, resource_share_name="sdk-external")),
+            "EntityAlreadyExists.ResourceShare", 409)
+
     listed = sharing("owner").list_resource_shares(rs.ListResourceSharesRequest(resource_owner="Self")).body.resource_shares
     check("ListResourceShares shows both shares", {external.resource_share_id, directory.resource_share_id} <= {s.resource_share_id for s in listed})
     paged = sharing("owner").list_resource_shares(rs.ListResourceSharesRequest(resource_owner="Self", max_results=1)).body
