@@ -15,8 +15,9 @@ create table access_key (
 );
 create index access_key_identity on access_key (identity_id);
 
--- A signature nonce seen in the last 15 minutes (the timestamp window) is a replay. Rows older than the
--- window are swept when a new one is written, so the table holds at most 15 minutes of calls.
+-- A signature nonce seen in the last 30 minutes is a replay: a call may be signed up to 15 minutes
+-- ahead of the server's clock and is accepted until 15 minutes after its timestamp, so twice the skew
+-- covers every replay the timestamp check lets through. Older rows are swept when a new one is written.
 create table api_nonce (
     access_key_id   text not null,
     nonce           text not null,

@@ -467,3 +467,25 @@ async fn a_share_is_renamed_by_api_with_the_name_rules_of_creation() {
     let foreign = acs3(&app, &partner, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "mine-now")]).await;
     assert_eq!(api_code(&foreign), (404, "EntityNotExists.ResourceShare"));
 }
+
+#[tokio::test]
+async fn a_nonce_signed_ahead_of_time_can_not_be_replayed_after_the_skew_window() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let ahead = (app.clock.now() + Duration::minutes(14)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let nonce = fresh_nonce();
+    let call = || acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &ahead, &nonce);
+    assert_eq!(app.send(call()).await.status, StatusCode::OK);
+    app.clock.advance(Duration::minutes(20));
+    let other = acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await;
+    assert_eq!(other.status, StatusCode::OK, "a later call sweeps old nonces");
+    assert_eq!(api_code(&app.send(call()).await), (400, "SignatureNonceUsed"), "still inside the timestamp window, still remembered");
+}
+
+#[tokio::test]
+async fn the_home_page_behind_a_proxys_basic_auth_is_still_the_consoles() {
+    let app = TestApp::new().await;
+    let request = Request::get("/").header(header::AUTHORIZATION, "Basic dXNlcjpwYXNz").body(Body::empty()).unwrap();
+    let r = app.send(request).await;
+    assert!(r.json.get("Code").is_none(), "{:?}", r.json);
+}

@@ -127,7 +127,10 @@ fn is_api_call(request: &Request) -> bool {
         return false;
     }
     let headers = request.headers();
-    if headers.contains_key("x-acs-action") || headers.get(header::AUTHORIZATION).is_some() {
+    // Only an Alibaba Cloud signature makes `Authorization` an API call: a proxy's Basic or Bearer
+    // credentials in front of the console must leave its home page alone.
+    let acs_signed = headers.get(header::AUTHORIZATION).is_some_and(|v| v.as_bytes().starts_with(b"ACS3-"));
+    if headers.contains_key("x-acs-action") || acs_signed {
         return true;
     }
     let query = request.uri().query().unwrap_or("");
@@ -201,9 +204,12 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     if key.status != "Active" {
         return Err(SignatureError::disabled_key().into());
     }
+    // A call may be signed up to 15 minutes ahead and is accepted until 15 minutes after that, so a
+    // nonce is remembered for twice the skew: any replay the timestamp check lets through meets it.
+    let forget_before = db::ts(now - signature::MAX_CLOCK_SKEW * 2);
     let fresh = async {
         let mut tx = state.begin_write().await?;
-        let fresh = access_keys::record_use(&mut tx, &claim.access_key_id, &claim.nonce, &db::ts(now), &db::ts(now - signature::MAX_CLOCK_SKEW)).await?;
+        let fresh = access_keys::record_use(&mut tx, &claim.access_key_id, &claim.nonce, &db::ts(now), &forget_before).await?;
         tx.commit().await?;
         anyhow::Ok(fresh)
     };
@@ -212,6 +218,10 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     }
 
     let who = identity_from_row(key.identity)?;
+    // A name in both the query and the body would leave which one the action reads to chance.
+    if let Some(name) = form.keys().find(|k| query.contains_key(*k)) {
+        return Err(ApiError::new(400, "InvalidParameter", format!("The parameter \"{name}\" is given both in the query and in the body.")));
+    }
     let mut all = form;
     all.extend(query);
     let call = Call { state, who, params: Params(all), access_key_id: claim.access_key_id, source_ip, request_id: request_id.to_owned() };
