@@ -24,6 +24,12 @@ fi
 if ! have chromium; then
   apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium
 fi
+# The official Alibaba Cloud Python SDKs, pinned, for the OpenAPI scenario (scripts/sdk_scenario.py).
+if ! .venv-sdk/bin/python -c 'import alibabacloud_resourcesharing20200110, alibabacloud_polardb20170801' 2>/dev/null; then
+  python3 -m venv .venv-sdk
+  .venv-sdk/bin/pip install --quiet alibabacloud-resourcesharing20200110==2.2.2 alibabacloud-polardb20170801==9.2.1 \
+    alibabacloud-tea-openapi==0.4.6 darabonba-core==1.0.9
+fi
 if [ ! -d end2end/node_modules/@playwright/test ]; then
   (cd end2end && npm ci --no-audit --no-fund)
 fi

@@ -31,13 +31,32 @@ if [ "$e2e_status" -ne 0 ]; then
   echo "server log (last 50 lines):"; tail -n 50 "$log/server.txt"
 fi
 
-# One closing line over both runners. (grep finding nothing is not an error here.)
+echo "== The official Alibaba Cloud Python SDKs against the release server (OpenAPI)"
+sdk_db=$(mktemp -d)
+LEPTOS_OUTPUT_NAME=polarshare LEPTOS_SITE_ROOT=target/site LEPTOS_SITE_PKG_DIR=pkg \
+  LEPTOS_SITE_ADDR=127.0.0.1:3302 RUST_LOG=warn POLARSHARE_DEMO_DATA=true \
+  POLARSHARE_DB="$sdk_db/sdk.db" POLARSHARE_REVOCATION_DELAY_SECS=5 POLARSHARE_RESTORE_SECS=3 \
+  target/release/polarshare > "$log/sdk-server.txt" 2>&1 &
+sdk_server=$!
+trap 'kill $server $sdk_server 2>/dev/null || true; rm -rf "$db_dir" "$sdk_db"' EXIT
+for _ in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:3302/ && break; sleep 0.2; done
+sdk_status=0
+scripts/sdk-scenario.sh target/release/polarshare "$sdk_db/sdk.db" 127.0.0.1:3302 2>&1 | tee "$log/sdk.txt" || sdk_status=$?
+kill $sdk_server 2>/dev/null || true
+if [ "$sdk_status" -ne 0 ]; then
+  echo "server log (last 50 lines):"; tail -n 50 "$log/sdk-server.txt"
+fi
+
+# One closing line over all runners. (grep finding nothing is not an error here.)
 sum() { { grep -hoE "$1" "$2" || true; } | { grep -oE '[0-9]+' || true; } | awk '{ s += $1 } END { print s + 0 }'; }
 cargo_passed=$(sum 'test result: [a-z]+\. [0-9]+ passed' "$log/cargo.txt")
 cargo_failed=$(sum '[0-9]+ failed;' "$log/cargo.txt")
 e2e_passed=$(sum '^ *[0-9]+ passed' "$log/e2e.txt")
 e2e_failed=$(sum '^ *[0-9]+ failed' "$log/e2e.txt")
-echo "cargo test: $cargo_passed passed, $cargo_failed failed; playwright: $e2e_passed passed, $e2e_failed failed"
-echo "$(( cargo_passed + e2e_passed )) passed, $(( cargo_failed + e2e_failed )) failed"
+sdk_passed=$(sum 'sdk scenario: [0-9]+ passed' "$log/sdk.txt")
+sdk_failed=$(sum 'passed, [0-9]+ failed' "$log/sdk.txt")
+echo "cargo test: $cargo_passed passed, $cargo_failed failed; playwright: $e2e_passed passed, $e2e_failed failed; python sdk: $sdk_passed passed, $sdk_failed failed"
+echo "$(( cargo_passed + e2e_passed + sdk_passed )) passed, $(( cargo_failed + e2e_failed + sdk_failed )) failed"
 rm -rf "$log"
-exit "$e2e_status"
+[ "$e2e_status" -ne 0 ] && exit "$e2e_status"
+exit "$sdk_status"

@@ -75,6 +75,12 @@ impl From<crate::domain::DirectoryError> for AppError {
     }
 }
 
+impl From<crate::domain::AccessKeyError> for AppError {
+    fn from(e: crate::domain::AccessKeyError) -> Self {
+        AppError::new(e.kind(), e.code(), e.to_string())
+    }
+}
+
 impl From<IdError> for AppError {
     fn from(e: IdError) -> Self {
         ShareError::from(e).into()

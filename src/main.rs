@@ -8,8 +8,8 @@ use clap::Parser;
 use leptos::config::get_configuration;
 use polarshare::domain::ThrottleRule;
 use polarshare::server::auth::SignInGuard;
-use polarshare::server::config::{Command, Config};
-use polarshare::server::services::setup;
+use polarshare::server::config::{AccessKeyCommand, Command, Config};
+use polarshare::server::services::{access_keys, setup};
 use polarshare::server::{app::router, clock::Clock, db, state::{AppState, Settings}};
 use tracing_subscriber::EnvFilter;
 
@@ -118,6 +118,12 @@ async fn run_command(command: &Command, database: &db::Database, clock: &Clock) 
         Command::CreateOperator { login, password_stdin } => {
             let password = read_password(*password_stdin)?;
             setup::create_operator(&database.writer, clock.now(), login, password.as_deref()).await
+        }
+        Command::AccessKey { command: AccessKeyCommand::Create { login } } => {
+            let key = access_keys::create_for_login(&database.writer, clock, login).await.map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
+            let json = serde_json::json!({ "AccessKeyId": key.access_key_id, "AccessKeySecret": key.access_key_secret, "LoginName": key.login_name });
+            println!("{json}");
+            return Ok(());
         }
         Command::CreateAccount { login, name, site, beta, password_stdin } => {
             let password = read_password(*password_stdin)?;

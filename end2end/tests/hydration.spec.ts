@@ -7,7 +7,7 @@ import { hydrated, signIn } from "./helpers";
 // since a mismatch between the server's HTML and the browser's hydration can depend on timing.
 const PAGES = ["/clusters", "/clusters/pc-bp1orders0001", "/shared-backups", "/shared-backups?tab=incoming",
   "/resource-sharing/invitations", "/billing", "/tickets", "/quota", "/audit", "/ram", "/resource-directory",
-  "/security", "/profile", "/accounts"];
+  "/profile", "/accounts"];
 
 for (const who of ["owner", "dba@lumen", "member", "partner", "operator"]) {
   test(`every page hydrates without an error for ${who}`, async ({ page }) => {

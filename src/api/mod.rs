@@ -116,6 +116,7 @@ pub(crate) mod ssr {
                 caller_request_id: caller_request_id(),
                 action: action_name.to_owned(),
                 target: target.to_owned(),
+                channel: crate::server::auth::CONSOLE_CHANNEL.to_owned(),
             },
         )
     }
@@ -561,4 +562,40 @@ pub async fn create_account(login_name: String, display_name: String, site: Stri
     let target = account.login.clone();
     let event = ssr::event_by(&state, &who, "CreateAccount", &target);
     ssr::audited(&state, &event, setup::create_account_as_operator(&state, &who, &account, &event)).await
+}
+
+/// The account's AccessKey pairs (root's and its RAM users'), without secrets.
+#[server(prefix = "/api", endpoint = "list_access_keys")]
+pub async fn list_access_keys() -> Result<Vec<AccessKeyView>, AppError> {
+    use crate::server::services::access_keys;
+    let (state, who) = ssr::signed_in().await?;
+    ssr::respond(access_keys::list(&state, &who).await)
+}
+
+/// Creates a pair for the root itself or one of its RAM users; the answer is the only one with the secret.
+#[server(prefix = "/api", endpoint = "create_access_key")]
+pub async fn create_access_key(login_name: String) -> Result<NewAccessKeyView, AppError> {
+    use crate::server::services::access_keys;
+    let (state, who) = ssr::signed_in().await?;
+    let login = login_name.trim().to_owned();
+    let event = ssr::event_by(&state, &who, "CreateAccessKey", &login);
+    ssr::audited(&state, &event, access_keys::create(&state, &who, &login, &event)).await
+}
+
+/// Disables (`active = false`) or enables a pair.
+#[server(prefix = "/api", endpoint = "set_access_key_status")]
+pub async fn set_access_key_status(access_key_id: String, active: bool) -> Result<(), AppError> {
+    use crate::server::services::access_keys;
+    let (state, who) = ssr::signed_in().await?;
+    let target = format!("{access_key_id} ({})", if active { "enable" } else { "disable" });
+    let event = ssr::event_by(&state, &who, "UpdateAccessKey", &target);
+    ssr::audited(&state, &event, access_keys::set_status(&state, &who, &access_key_id, active, &event)).await
+}
+
+#[server(prefix = "/api", endpoint = "delete_access_key")]
+pub async fn delete_access_key(access_key_id: String) -> Result<(), AppError> {
+    use crate::server::services::access_keys;
+    let (state, who) = ssr::signed_in().await?;
+    let event = ssr::event_by(&state, &who, "DeleteAccessKey", &access_key_id);
+    ssr::audited(&state, &event, access_keys::delete(&state, &who, &access_key_id, &event)).await
 }

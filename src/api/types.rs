@@ -397,6 +397,9 @@ pub struct AuditEventView {
     pub target: String,
     pub outcome: String,
     pub detail: String,
+    /// `console`, or `api:<AccessKeyId>` for a signed OpenAPI call.
+    #[serde(default)]
+    pub channel: String,
 }
 
 impl AuditEventView {
@@ -415,7 +418,29 @@ pub const AUDITED_ACTIONS: &[&str] = &[
     "CancelDirectoryInvitation", "AcceptDirectoryInvitation", "RejectDirectoryInvitation", "ExpireDirectoryInvitation",
     "LeaveDirectory", "ApplyQueuedRemoval",
     "SignInLocked", "ChangePassword", "CreateAccount",
+    "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "RenameResourceShare",
 ];
+
+/// An AccessKey pair as the console lists it (the secret is shown once, at creation, and never again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessKeyView {
+    pub access_key_id: String,
+    /// The identity the pair signs as: the root's or a RAM user's sign-in name.
+    pub login_name: String,
+    pub is_root: bool,
+    /// `Active` or `Inactive`.
+    pub status: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+/// A pair just created: the only answer that carries its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAccessKeyView {
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    pub login_name: String,
+}
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RamUserView {

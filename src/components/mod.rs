@@ -1,5 +1,6 @@
 //! Pieces of the console that more than one page uses, or that are big enough to stand alone.
 
+pub mod access_keys;
 pub mod confirm;
 pub mod console_layout;
 pub mod empty_row;

@@ -4,6 +4,7 @@
 //! pass `now` in, and write the outcome. That keeps every rule unit-testable without a database and lets
 //! the same code compile for the browser (where reading the system clock would panic).
 
+mod access_key;
 mod conversion;
 mod bounds;
 mod directory;
@@ -20,6 +21,9 @@ mod rules;
 mod text;
 mod throttle;
 
+pub use access_key::{
+    check_create_access_key, check_set_access_key_status, AccessKeyError, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,
+};
 pub use directory::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
     DirectoryError, Invitee, ManagedDirectory, Membership, DIRECTORY_INVITATION_VALIDITY,

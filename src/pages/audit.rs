@@ -57,7 +57,7 @@ fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
     let empty = events.is_empty();
     view! {
         <table class="data-table" aria-label="Audit events">
-            <thead><tr><th>"Time"</th><th>"Identity"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th><th>"Source IP / Request ID"</th></tr></thead>
+            <thead><tr><th>"Time"</th><th>"Identity"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th><th>"Source IP / Request ID / Channel"</th></tr></thead>
             <tbody>
                 {events.into_iter().map(|e| {
                     let ok = e.succeeded();
@@ -74,6 +74,7 @@ fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
                             <td>
                                 <span class="mono">{e.source_ip}</span>
                                 <div class="subtle mono free-text">{e.request_id}</div>
+                                <div class="subtle mono free-text">{e.channel}</div>
                             </td>
                         </tr>
                     }

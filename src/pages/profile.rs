@@ -4,7 +4,7 @@
 //! whole console. (It was two pages, Profile and Security, that both began by saying who you are.)
 
 use crate::api::{self, types::Viewer};
-use crate::components::error_alert::ErrorAlert;
+use crate::components::{access_keys::AccessKeysCard, error_alert::ErrorAlert};
 use crate::domain::ConsolePage;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -12,6 +12,8 @@ use leptos_meta::Title;
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let viewer = use_context::<Viewer>();
+    // The root's own AccessKey pairs (a RAM user's are made by its root on the RAM users page).
+    let own_keys = viewer.as_ref().filter(|v| v.is_root).map(|v| v.login_name.clone());
     view! {
         <Title text="Profile"/>
         <div class="page-header"><h1>"Profile"</h1></div>
@@ -38,6 +40,7 @@ pub fn ProfilePage() -> impl IntoView {
             }
         })}
         <ChangePassword/>
+        {own_keys.map(|own_login| view! { <AccessKeysCard own=true own_login/> })}
     }
 }
 

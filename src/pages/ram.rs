@@ -2,7 +2,7 @@
 //! policies, and deletes users. Changes apply on the user's next request.
 
 use crate::api::{self, types::{RamUserView, Viewer}};
-use crate::components::{empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::components::{access_keys::AccessKeysCard, empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::domain::{ConsolePage, Policy};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -105,6 +105,7 @@ pub fn RamUsersPage() -> impl IntoView {
             </ActionForm>
         </div>
         <PolicyGuide/>
+        <AccessKeysCard own=false own_login=String::new()/>
         </Show>
         {error}
         {notice}

@@ -1,7 +1,7 @@
 //! The HTTP application: Leptos pages, server functions and static files on one axum router.
 //! `router(state)` is what `main` serves and what the integration tests drive.
 
-use super::{auth, guard, services::governance, state::AppState};
+use super::{auth, guard, openapi, services::governance, state::AppState};
 use crate::app::{shell, App};
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap};
@@ -11,7 +11,12 @@ use axum::{routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
 pub fn router(state: AppState) -> Router {
-    console(&state).layer(from_fn_with_state(state.clone(), guard::response_headers)).with_state(state)
+    // The OpenAPI endpoint wraps the console: a signed call on `/` is answered there and never meets
+    // the console's same-origin guard; every other request passes through to the console unchanged.
+    console(&state)
+        .layer(from_fn_with_state(state.clone(), openapi::endpoint))
+        .layer(from_fn_with_state(state.clone(), guard::response_headers))
+        .with_state(state)
 }
 
 /// The console's pages, server functions and files, behind the same-origin check (outermost, so a

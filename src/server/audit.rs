@@ -25,6 +25,8 @@ pub struct EventFields {
     pub caller_request_id: Option<String>,
     pub action: String,
     pub target: String,
+    /// `console`, or `api:<AccessKeyId>` for a signed OpenAPI call.
+    pub channel: String,
 }
 
 #[derive(Debug)]
@@ -82,6 +84,7 @@ impl Event {
             target: &fields.target,
             outcome,
             detail,
+            channel: &fields.channel,
         };
         db::audit::record(&mut **tx, &row).await
     }

@@ -18,6 +18,8 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use time::Duration;
 
+/// The audit channel of everything done through the console (a signed-in browser).
+pub const CONSOLE_CHANNEL: &str = "console";
 pub const SESSION_COOKIE: &str = "polarshare_session";
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
 const MAX_LOGIN_CHARS: usize = 128;
@@ -210,6 +212,7 @@ impl Source {
                 caller_request_id: self.caller_request_id.clone(),
                 action: action.to_owned(),
                 target: target.to_owned(),
+                channel: CONSOLE_CHANNEL.to_owned(),
             },
         )
     }
@@ -365,11 +368,16 @@ pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
     let Some(row) = db::accounts::session_identity(&state.pool, &digest(&token), &now).await.map_err(internal)? else {
         return Ok(None);
     };
+    identity_from_row(row).map(Some)
+}
+
+/// The identity a session or an AccessKey stands for, with its account's facts and its policies.
+pub fn identity_from_row(row: db::accounts::SessionIdentityRow) -> Result<Identity, AppError> {
     let kind = row.kind;
     let policies = db::accounts::policy_list(row.policies.as_deref()).map_err(internal)?;
     let account_id = AccountId::parse(&row.account_id).context("stored account id").map_err(internal)?;
     let site = row.site;
-    Ok(Some(Identity {
+    Ok(Identity {
         identity_id: row.identity_id,
         login_name: row.login_name,
         kind,
@@ -383,7 +391,7 @@ pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
             directory_id: row.directory_id,
         },
         actor: Actor { account_id, is_root: kind == IdentityKind::Root, policies },
-    }))
+    })
 }
 
 pub async fn require_identity(state: &AppState, headers: &HeaderMap) -> Result<Identity, AppError> {

@@ -87,4 +87,20 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// AccessKey pairs for the OpenAPI endpoint (`access-key create --login NAME`).
+    AccessKey {
+        #[command(subcommand)]
+        command: AccessKeyCommand,
+    },
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum AccessKeyCommand {
+    /// Creates an AccessKey pair for a root or RAM user and prints it as JSON
+    /// (`{"AccessKeyId", "AccessKeySecret", "LoginName"}`); the secret is shown only this once.
+    Create {
+        /// The sign-in name of the identity the pair signs as.
+        #[arg(long)]
+        login: String,
+    },
 }

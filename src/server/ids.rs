@@ -51,3 +51,13 @@ pub fn password(login: &str) -> String {
         }
     }
 }
+
+/// An AccessKey id in the real ones' shape: `LTAI` and 20 letters and digits.
+pub fn access_key_id() -> String {
+    format!("LTAI{}", random_alphanumeric(20))
+}
+
+/// An AccessKey secret: 30 letters and digits (~178 bits), as the real ones.
+pub fn access_key_secret() -> String {
+    random_alphanumeric(30)
+}

@@ -9,6 +9,7 @@ pub mod config;
 pub mod db;
 pub mod guard;
 pub mod ids;
+pub mod openapi;
 pub mod scheduler;
 pub mod services;
 pub mod state;

@@ -11,7 +11,7 @@ use axum::body::Body;
 use serde_json::{json, Value};
 
 /// Strings no argument should need, each of which has broken a parser, a query or a page somewhere.
-fn hostile_strings() -> Vec<String> {
+pub(crate) fn hostile_strings() -> Vec<String> {
     vec![
         String::new(),
         " ".to_owned(),

@@ -16,6 +16,7 @@ mod guard;
 mod lifecycle;
 mod privilege;
 mod matrix;
+mod openapi;
 mod restart;
 mod restores;
 mod sharing;

@@ -103,6 +103,11 @@ pub fn rows() -> Vec<Row> {
         row("change_password", Form, json!({"current_password": DEMO_PASSWORD, "new_password": "Matrix-Pass-2027"}),   [401, 200, 200, 200, 200, 200, 200, 200, 200]),
         row("create_account", Form, json!({"login_name": "matrix-root", "display_name": "Matrix", "site": "aliyun.com"}), [401, 403, 403, 403, 403, 403, 403, 403, 200]),
         row("leave_directory", Form, json!({}),                                                                     [401, 409, 409, 403, 403, 403, 409, 200, 403]),
+        // AccessKey pairs are the root's to manage, for itself and its own RAM users only.
+        row("list_access_keys", Form, json!({}),                                                                    [401, 200, 403, 403, 403, 403, 200, 200, 403]),
+        row("create_access_key", Form, json!({"login_name": "developer@lumen"}),                                    [401, 200, 403, 403, 403, 403, 404, 404, 403]),
+        row("set_access_key_status", Form, json!({"access_key_id": "{access_key}", "active": false}),               [401, 200, 403, 403, 403, 403, 404, 404, 403]),
+        row("delete_access_key", Form, json!({"access_key_id": "{access_key}"}),                                     [401, 200, 403, 403, 403, 403, 404, 404, 403]),
     ]
 }
 
@@ -149,6 +154,8 @@ impl Fixture {
             .expect("partner's directory invitation");
         let created = app.form(Some(&owner), "create_ram_user", &format!("login_name={NO_POLICY_USER}&password={DEMO_PASSWORD}")).await;
         assert_eq!(created.status, StatusCode::OK, "fixture RAM user: {:?}", created.json);
+        let key = app.form(Some(&owner), "create_access_key", "login_name=dba%40lumen").await;
+        assert_eq!(key.status, StatusCode::OK, "fixture access key: {:?}", key.json);
         let mut cookies = Vec::new();
         for (_, login) in WHO {
             cookies.push(match login {
@@ -162,6 +169,7 @@ impl Fixture {
             ("{free_set}", free_set),
             ("{invitation}", invitation),
             ("{directory_invitation}", directory_invitation),
+            ("{access_key}", key.json["access_key_id"].as_str().expect("access key id").to_owned()),
             ("{ticket}", ticket.json["ticket_id"].as_str().expect("ticket id").to_owned()),
         ];
         Fixture { app, cookies, values }

@@ -6,6 +6,9 @@ use sqlx::SqliteExecutor;
 /// The stored columns of an event, in the order [`record_selected`]'s query yields them.
 const COLUMNS: &str = "occurred_at, account_id, identity, source_ip, request_id, caller_request_id, action, target, outcome, detail";
 
+/// The channel of the events the schedule records.
+pub const SCHEDULER_CHANNEL: &str = "scheduler";
+
 /// One event as stored.
 pub struct AuditRow<'a> {
     pub occurred_at: &'a str,
@@ -20,10 +23,12 @@ pub struct AuditRow<'a> {
     /// `Success`, or the code of the refusal.
     pub outcome: &'a str,
     pub detail: &'a str,
+    /// `console`, `api:<AccessKeyId>` for a signed OpenAPI call, or `scheduler`.
+    pub channel: &'a str,
 }
 
 pub async fn record(ex: impl SqliteExecutor<'_>, e: &AuditRow<'_>) -> sqlx::Result<()> {
-    sqlx::query(&format!("insert into audit_event ({COLUMNS}) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
+    sqlx::query(&format!("insert into audit_event ({COLUMNS}, channel) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"))
         .bind(e.occurred_at)
         .bind(e.account_id)
         .bind(e.identity)
@@ -34,6 +39,7 @@ pub async fn record(ex: impl SqliteExecutor<'_>, e: &AuditRow<'_>) -> sqlx::Resu
         .bind(e.target)
         .bind(e.outcome)
         .bind(e.detail)
+        .bind(e.channel)
         .execute(ex)
         .await?;
     Ok(())
@@ -42,7 +48,8 @@ pub async fn record(ex: impl SqliteExecutor<'_>, e: &AuditRow<'_>) -> sqlx::Resu
 /// Events for each row `select` yields (the schedule records everything it applied in one statement):
 /// `select` names the [`COLUMNS`] in their order and takes `binds` as ?1, ?2, ...
 pub async fn record_selected(tx: &mut Tx, select: &str, binds: &[&str]) -> sqlx::Result<u64> {
-    let sql = format!("insert into audit_event ({COLUMNS}) {select}");
+    // Only the schedule records events this way: they are its own.
+    let sql = format!("insert into audit_event ({COLUMNS}, channel) select *, '{SCHEDULER_CHANNEL}' from ({select})");
     let mut query = sqlx::query(&sql);
     for b in binds {
         query = query.bind(*b);

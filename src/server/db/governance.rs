@@ -106,6 +106,8 @@ pub struct AuditEventRow {
     pub target: String,
     pub outcome: String,
     pub detail: String,
+    /// `console`, `api:<AccessKeyId>`, `cli` or `scheduler`.
+    pub channel: String,
 }
 
 /// An account's trail, newest first, optionally one action and a time range (RFC 3339 bounds).
@@ -120,7 +122,7 @@ pub async fn trail(
 ) -> sqlx::Result<Vec<Counted<AuditEventRow>>> {
     sqlx::query_as(
         "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id,
-                coalesce(caller_request_id, '') as caller_request_id, action, target, outcome, detail,
+                coalesce(caller_request_id, '') as caller_request_id, action, target, outcome, detail, channel,
                 count(*) over () as total_rows
          from audit_event
          where account_id = ?1 and (?2 is null or action = ?2) and (?3 is null or occurred_at >= ?3)

@@ -1,6 +1,7 @@
 //! Storage: the SQLite pool, its settings, and every query the console runs (one module per area).
 //! Services call these inside their transactions; nothing else in the crate writes SQL.
 
+pub mod access_keys;
 pub mod accounts;
 pub mod audit;
 pub mod clusters;
@@ -13,6 +14,7 @@ pub mod ram;
 pub mod restores;
 pub mod schedule;
 pub mod seed;
+pub mod share_settings;
 pub mod shares;
 pub mod throttle;
 

@@ -158,6 +158,7 @@ pub async fn audit_trail(
             target: e.target,
             outcome: e.outcome,
             detail: e.detail,
+            channel: e.channel,
         })
         .collect();
     Ok(Paged::new(events, total, request))
@@ -202,6 +203,7 @@ mod csv_tests {
             target: target.into(),
             outcome: "Success".into(),
             detail: String::new(),
+            channel: "console".into(),
         }
     }
 

@@ -1,0 +1,139 @@
+//! AccessKey pairs, the identity a signed call acts as, and the nonces already used.
+
+use super::{accounts::SessionIdentityRow, Tx};
+use sqlx::{FromRow, SqliteExecutor};
+
+/// A pair as the console lists it: never the secret.
+#[derive(Debug, Clone, FromRow)]
+pub struct AccessKeyRow {
+    pub access_key_id: String,
+    pub login_name: String,
+    pub kind: String,
+    pub status: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+/// Every pair of an account's identities (root and RAM users), by identity then age.
+pub async fn account_keys(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<AccessKeyRow>> {
+    sqlx::query_as(
+        "select k.access_key_id, i.login_name, i.kind, k.status, k.created_at, k.last_used_at
+         from access_key k join identity i on i.identity_id = k.identity_id
+         where i.account_id = ? order by i.kind = 'ram_user', i.login_name, k.created_at, k.access_key_id",
+    )
+    .bind(account)
+    .fetch_all(ex)
+    .await
+}
+
+/// An identity of `account` (its root or one of its RAM users) by sign-in name.
+pub async fn identity_in_account(tx: &mut Tx, account: &str, login: &str) -> sqlx::Result<Option<i64>> {
+    sqlx::query_scalar("select identity_id from identity where account_id = ? and login_name = ? and kind in ('root', 'ram_user')")
+        .bind(account)
+        .bind(login)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn count_for_identity(tx: &mut Tx, identity_id: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from access_key where identity_id = ?").bind(identity_id).fetch_one(&mut **tx).await
+}
+
+pub async fn insert(tx: &mut Tx, access_key_id: &str, identity_id: i64, secret: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("insert into access_key (access_key_id, identity_id, secret, status, created_at) values (?, ?, ?, 'Active', ?)")
+        .bind(access_key_id)
+        .bind(identity_id)
+        .bind(secret)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// A pair of one of `account`'s identities: its status, or `None` (another account's pairs are not found).
+pub async fn status_in_account(tx: &mut Tx, account: &str, access_key_id: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar(
+        "select k.status from access_key k join identity i on i.identity_id = k.identity_id
+         where k.access_key_id = ? and i.account_id = ?",
+    )
+    .bind(access_key_id)
+    .bind(account)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+pub async fn set_status(tx: &mut Tx, access_key_id: &str, status: &str) -> sqlx::Result<()> {
+    sqlx::query("update access_key set status = ? where access_key_id = ?").bind(status).bind(access_key_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+pub async fn delete(tx: &mut Tx, access_key_id: &str) -> sqlx::Result<()> {
+    sqlx::query("delete from access_key where access_key_id = ?").bind(access_key_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// What a signed call needs to be checked and to act: the pair's secret and status, and its identity as
+/// a session would give it.
+#[derive(Debug, Clone, FromRow)]
+pub struct SigningKeyRow {
+    pub secret: String,
+    pub status: String,
+    #[sqlx(flatten)]
+    pub identity: SessionIdentityRow,
+}
+
+pub async fn signing_key(ex: impl SqliteExecutor<'_>, access_key_id: &str) -> sqlx::Result<Option<SigningKeyRow>> {
+    sqlx::query_as(
+        "select k.secret, k.status, i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site, a.beta_enabled,
+                a.share_quota, m.directory_id,
+                (select group_concat(p.policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies
+         from access_key k join identity i on i.identity_id = k.identity_id
+         join account a on a.account_id = i.account_id
+         left join rd_member m on m.account_id = a.account_id
+         where k.access_key_id = ?",
+    )
+    .bind(access_key_id)
+    .fetch_optional(ex)
+    .await
+}
+
+/// Records a verified call: its nonce (false when the pair already used it inside the window, a replay)
+/// and the pair's last use. Nonces older than `window_start` are swept first.
+pub async fn record_use(tx: &mut Tx, access_key_id: &str, nonce: &str, now: &str, window_start: &str) -> sqlx::Result<bool> {
+    sqlx::query("delete from api_nonce where seen_at < ?").bind(window_start).execute(&mut **tx).await?;
+    let fresh = sqlx::query("insert into api_nonce (access_key_id, nonce, seen_at) values (?, ?, ?) on conflict do nothing")
+        .bind(access_key_id)
+        .bind(nonce)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+        == 1;
+    if fresh {
+        sqlx::query("update access_key set last_used_at = ? where access_key_id = ?").bind(now).bind(access_key_id).execute(&mut **tx).await?;
+    }
+    Ok(fresh)
+}
+
+/// What an earlier call with this ClientToken answered, if any.
+pub async fn client_token_answer(ex: impl SqliteExecutor<'_>, account: &str, action: &str, token: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select answer from api_client_token where account_id = ? and action = ? and client_token = ?")
+        .bind(account)
+        .bind(action)
+        .bind(token)
+        .fetch_optional(ex)
+        .await
+}
+
+/// Remembers a call's answer under its ClientToken (the first answer stays if two raced).
+pub async fn remember_client_token(tx: &mut Tx, account: &str, action: &str, token: &str, answer: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("insert into api_client_token (account_id, action, client_token, answer, created_at) values (?, ?, ?, ?, ?) on conflict do nothing")
+        .bind(account)
+        .bind(action)
+        .bind(token)
+        .bind(answer)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

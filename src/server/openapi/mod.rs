@@ -1,0 +1,286 @@
+//! The Alibaba Cloud-compatible OpenAPI endpoint: `POST /` and `GET /`, RPC style, so the official
+//! SDKs (Resource Sharing 2020-01-10, PolarDB 2017-08-01) drive polarshare with no change but the
+//! endpoint.
+//!
+//! A request is an OpenAPI call when it names an action (`x-acs-action` header or `Action` parameter)
+//! or carries a signature; anything else on `/` is the console's. A call goes: signature check
+//! ([`signature`]) -> the AccessKey's identity, with exactly its console policies -> the same services
+//! the server functions call -> this adapter's wire format. No call reaches an action unsigned, and the
+//! console's same-origin guard never sees one (it has no cookie to protect: its credential is the
+//! signature).
+//!
+//! Refusals map from the services' `AppError` to the API's HTTP status in one place
+//! ([`ApiError::from`]); the code and sentence are the services' own.
+
+pub mod params;
+mod polardb;
+mod resource_sharing;
+pub mod signature;
+
+use crate::error::AppError;
+use crate::server::auth::{identity_from_row, Identity};
+use crate::server::db::{self, access_keys};
+use crate::server::state::AppState;
+use crate::server::{audit, ids, internal};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use params::Params;
+use serde_json::{json, Value};
+use signature::{SignatureError, SignedRequest};
+use std::collections::BTreeMap;
+
+/// Larger than any call's form body needs (the SDKs send everything in the query).
+const MAX_BODY: usize = 64 * 1024;
+
+/// The resource type backup sets have in Resource Sharing. The real one is not public (the feature is
+/// in a ticket-gated beta), so this name is polarshare's own choice.
+pub const RESOURCE_TYPE: &str = "PolarDBBackupSet";
+/// The one permission a backup set share has (named as the real default permissions are).
+pub const PERMISSION_NAME: &str = "AliyunRSDefaultPermissionPolarDBBackupSet";
+
+pub const RESOURCE_SHARING_VERSION: &str = "2020-01-10";
+pub const POLARDB_VERSION: &str = "2017-08-01";
+
+/// A refusal as the SDKs read it: the HTTP status and `{RequestId, HostId, Code, Message, Recommend}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiError {
+    pub status: u16,
+    pub code: String,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
+        ApiError { status, code: code.to_owned(), message: message.into() }
+    }
+
+    pub fn missing(name: &str) -> Self {
+        Self::new(400, &format!("MissingParameter.{name}"), format!("The parameter {name} is required."))
+    }
+
+    pub fn invalid(name: &str) -> Self {
+        Self::new(400, &format!("InvalidParameter.{name}"), format!("The parameter {name} is not valid."))
+    }
+}
+
+/// The one mapping from a service's refusal to the API's status: malformed input is 400 here (the
+/// console says 422), the rest keep their meaning.
+impl From<AppError> for ApiError {
+    fn from(e: AppError) -> Self {
+        use crate::domain::ErrorKind::*;
+        let status = match e.kind {
+            Invalid | BadRequest => 400,
+            Unauthenticated => 401,
+            Forbidden => 403,
+            NotFound => 404,
+            Conflict => 409,
+            TooLarge => 413,
+            UnsupportedMediaType => 415,
+            TooManyRequests => 429,
+            Unavailable => 503,
+            Internal => 500,
+        };
+        ApiError { status, code: e.code, message: e.message }
+    }
+}
+
+impl From<SignatureError> for ApiError {
+    fn from(e: SignatureError) -> Self {
+        ApiError { status: e.status, code: e.code.to_owned(), message: e.message }
+    }
+}
+
+/// A verified call on its way to an action.
+pub struct Call {
+    pub state: AppState,
+    pub who: Identity,
+    pub params: Params,
+    pub access_key_id: String,
+    pub source_ip: String,
+    pub request_id: String,
+}
+
+impl Call {
+    /// Runs a state-changing action with its audit event (channel `api:<AccessKeyId>`), through the
+    /// same recorder as the console's server functions.
+    /// The audit event of an action this call takes (channel `api:<AccessKeyId>`), for the service to
+    /// commit with the action.
+    pub fn event(&self, action: &str, target: &str) -> audit::Event {
+        audit::Event::new(
+            self.state.clock.clone(),
+            audit::EventFields {
+                account_id: Some(self.who.account_id().to_string()),
+                identity: self.who.login_name.clone(),
+                source_ip: self.source_ip.clone(),
+                request_id: self.request_id.clone(),
+                caller_request_id: None,
+                action: action.to_owned(),
+                target: target.to_owned(),
+                channel: format!("api:{}", self.access_key_id),
+            },
+        )
+    }
+
+    /// Carries out `action`, which was handed `event`, as the console's server functions do: a refusal
+    /// (which changed nothing) or an action with nothing to write left the event unrecorded, and it is
+    /// recorded here with its outcome.
+    pub async fn audited<T>(&self, event: &audit::Event, action: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, ApiError> {
+        let result = action.await;
+        if !event.is_recorded() {
+            let (outcome, detail) = match &result {
+                Ok(_) => ("Success", ""),
+                Err(e) => (e.code.as_str(), e.message.as_str()),
+            };
+            if let Err(e) = event.record_alone(&self.state.writer, outcome, detail).await {
+                tracing::error!(error = ?e, action = event.action(), "could not record an audit event");
+            }
+        }
+        result.map_err(ApiError::from)
+    }
+}
+
+/// Whether a request on `/` is an OpenAPI call rather than the console's home page.
+fn is_api_call(request: &Request) -> bool {
+    if request.uri().path() != "/" || !matches!(*request.method(), Method::GET | Method::POST) {
+        return false;
+    }
+    let headers = request.headers();
+    // Only an Alibaba Cloud signature makes `Authorization` an API call: a proxy's Basic or Bearer
+    // credentials in front of the console must leave its home page alone.
+    let acs_signed = headers.get(header::AUTHORIZATION).is_some_and(|v| v.as_bytes().starts_with(b"ACS3-"));
+    if headers.contains_key("x-acs-action") || acs_signed {
+        return true;
+    }
+    let query = request.uri().query().unwrap_or("");
+    query.split('&').any(|p| p.starts_with("Action=") || p.starts_with("Signature="))
+}
+
+/// The endpoint as a layer of the whole router: calls are answered here, everything else passes on.
+pub async fn endpoint(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if !is_api_call(&request) {
+        return next.run(request).await;
+    }
+    let request_id = ids::hex_id("req", 16).to_uppercase();
+    match handle(state, request, &request_id).await {
+        Ok(body) => respond(StatusCode::OK, body, &request_id),
+        Err(e) => {
+            let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let body = json!({
+                "RequestId": request_id,
+                "HostId": "polarshare",
+                "Code": e.code,
+                "Message": e.message,
+                "Recommend": "",
+            });
+            respond(status, body, &request_id)
+        }
+    }
+}
+
+fn respond(status: StatusCode, mut body: Value, request_id: &str) -> Response {
+    if let Some(map) = body.as_object_mut() {
+        map.insert("RequestId".to_owned(), Value::String(request_id.to_owned()));
+    }
+    let mut response = (status, axum::Json(body)).into_response();
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        response.headers_mut().insert("x-acs-request-id", v);
+    }
+    response
+}
+
+async fn handle(state: AppState, request: Request, request_id: &str) -> Result<Value, ApiError> {
+    let source_ip = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
+        .unwrap_or_else(|| "unknown".to_owned());
+    let (parts, body) = request.into_parts();
+    let body = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ApiError::new(413, "RequestEntityTooLarge", format!("The request body is larger than {} KB.", MAX_BODY / 1024)))?;
+    let query = signature::parse_form(parts.uri.query().unwrap_or(""))?;
+    let is_form = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+    let form = if is_form && !body.is_empty() {
+        signature::parse_form(std::str::from_utf8(&body).map_err(|_| ApiError::new(400, "InvalidParameter", "The form body is not UTF-8."))?)?
+    } else {
+        BTreeMap::new()
+    };
+    let signed = SignedRequest { method: parts.method.as_str(), path: parts.uri.path(), headers: &parts.headers, query: &query, form: &form, body: &body };
+    let claim = signature::read_claim(&signed)?;
+
+    // The key, then the signature, then its freshness: an unknown key has no secret to check with, and
+    // nothing about a key (disabled or not) is told to a caller that can't sign with it.
+    let key = access_keys::signing_key(&state.pool, &claim.access_key_id).await.map_err(|e| ApiError::from(internal(e)))?;
+    let Some(key) = key else { return Err(SignatureError::unknown_key().into()) };
+    signature::verify(&signed, &claim, &key.secret)?;
+    let now = state.clock.now();
+    signature::check_timestamp(claim.timestamp, now)?;
+    if key.status != "Active" {
+        return Err(SignatureError::disabled_key().into());
+    }
+    // A call may be signed up to 15 minutes ahead and is accepted until 15 minutes after that, so a
+    // nonce is remembered for twice the skew: any replay the timestamp check lets through meets it.
+    let forget_before = db::ts(now - signature::MAX_CLOCK_SKEW * 2);
+    let fresh = async {
+        let mut tx = state.writer.begin_unaudited().await?;
+        let fresh = access_keys::record_use(&mut tx, &claim.access_key_id, &claim.nonce, &db::ts(now), &forget_before).await?;
+        tx.commit().await?;
+        anyhow::Ok(fresh)
+    };
+    if !fresh.await.map_err(|e| ApiError::from(internal(e)))? {
+        return Err(SignatureError::nonce_used().into());
+    }
+
+    let who = identity_from_row(key.identity)?;
+    // A name in both the query and the body would leave which one the action reads to chance.
+    if let Some(name) = form.keys().find(|k| query.contains_key(*k)) {
+        return Err(ApiError::new(400, "InvalidParameter", format!("The parameter \"{name}\" is given both in the query and in the body.")));
+    }
+    let mut all = form;
+    all.extend(query);
+    let call = Call { state, who, params: Params(all), access_key_id: claim.access_key_id, source_ip, request_id: request_id.to_owned() };
+    match claim.version.as_str() {
+        RESOURCE_SHARING_VERSION => resource_sharing::dispatch(&call, &claim.action).await,
+        POLARDB_VERSION => polardb::dispatch(&call, &claim.action).await,
+        other => Err(ApiError::new(
+            400,
+            "InvalidVersion",
+            format!("Specified parameter Version {other:?} is not valid: polarshare serves Resource Sharing {RESOURCE_SHARING_VERSION} and PolarDB {POLARDB_VERSION}."),
+        )),
+    }
+}
+
+/// The refusal for an action this version does not have.
+pub fn unknown_action(action: &str, version: &str) -> ApiError {
+    ApiError::new(404, "InvalidAction.NotFound", format!("Specified api {action:?} is not found in version {version}, please check your url and method."))
+}
+
+/// Paging with `MaxResults` / `NextToken`: the token is the next row's offset in the caller's own
+/// list. Every list is read for the caller's account only, so a changed token can move within that
+/// list but never reach another account's rows.
+pub fn token_page<T>(params: &Params, items: Vec<T>) -> Result<(Vec<T>, Option<String>), ApiError> {
+    let max = params.int("MaxResults", 1..=100)?.unwrap_or(20) as usize;
+    let start = match params.opt("NextToken") {
+        None => 0,
+        Some(t) if t.len() > 256 => return Err(ApiError::new(400, "InvalidParameter.NextToken.Length", "The NextToken is longer than 256 characters.")),
+        Some(t) => t.strip_prefix("nt-").and_then(|n| n.parse::<usize>().ok()).ok_or_else(|| ApiError::invalid("NextToken"))?,
+    };
+    let total = items.len();
+    let page: Vec<T> = items.into_iter().skip(start).take(max).collect();
+    let next = (start + page.len() < total).then(|| format!("nt-{}", start + page.len()));
+    Ok((page, next))
+}
+
+/// A stored RFC 3339 time as the API writes it: ISO 8601 UTC with milliseconds.
+pub fn iso(stored: &str) -> String {
+    match time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339) {
+        Ok(t) => format!("{}.{:03}Z", t.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]")).unwrap_or_default(), t.millisecond()),
+        Err(_) => stored.to_owned(),
+    }
+}

@@ -1,0 +1,247 @@
+//! PolarDB 2017-08-01 over the console's services: the cluster list and backup pages, Shared Backups
+//! (incoming and outgoing), deleting a backup set, and restoring a shared one into a new cluster
+//! (`CreateDBCluster` with `CreationOption=CloneFromPolarDB`), which is then pollable with
+//! `DescribeDBClusterAttribute` exactly as a restore started in the console.
+
+use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
+use crate::api::types::{BackupSetView, ClusterView, IncomingBackupView, RestoreRequest};
+use crate::domain::{BackupStatus, HaMode, PageRequest};
+use crate::error::AppError;
+use crate::server::db::{self, access_keys};
+use crate::server::services::{console, owner, principal};
+use serde_json::{json, Value};
+
+pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
+    match action {
+        "DescribeDBClusters" => describe_clusters(call).await,
+        "DescribeDBClusterAttribute" => describe_cluster(call).await,
+        "DescribeBackups" => describe_backups(call).await,
+        "DescribeSharedBackups" => describe_shared_backups(call).await,
+        "DeleteBackup" => delete_backup(call).await,
+        "CreateDBCluster" => create_cluster(call).await,
+        _ => Err(unknown_action(action, POLARDB_VERSION)),
+    }
+}
+
+fn cluster_json(c: &ClusterView) -> Value {
+    json!({
+        "DBClusterId": c.cluster_id,
+        "DBClusterDescription": c.cluster_name,
+        "DBClusterStatus": c.status,
+        "DBType": c.db_type,
+        "DBVersion": c.db_version,
+        "Engine": "POLARDB",
+        "Category": c.edition,
+        "RegionId": c.region_id,
+        "CreateTime": iso(&c.created_at),
+        "CreationTime": iso(&c.created_at),
+        "HotStandbyCluster": if c.ha_mode == HaMode::ThreeZoneHotStandby { "ON" } else { "OFF" },
+        "TDEStatus": if c.tde_enabled { "Enabled" } else { "Disabled" },
+        "StorageEncryption": c.disk_encryption_enabled,
+        "PayType": "Postpaid",
+        "DeletionLock": 0,
+        "Expired": "false",
+    })
+}
+
+/// `PageNumber` (1-based) and `PageSize` (30, 50 or 100; 30 when absent), as PolarDB pages.
+fn page(call: &Call) -> Result<(i64, i64), ApiError> {
+    let number = call.params.int("PageNumber", 1..=100_000)?.unwrap_or(1);
+    let size = match call.params.int("PageSize", 1..=100)? {
+        None => 30,
+        Some(n @ (30 | 50 | 100)) => n,
+        Some(_) => return Err(ApiError::invalid("PageSize")),
+    };
+    Ok((number, size))
+}
+
+async fn describe_clusters(call: &Call) -> Result<Value, ApiError> {
+    let region = call.params.req("RegionId")?.to_owned();
+    let (number, size) = page(call)?;
+    let wanted: Vec<&str> = call.params.opt("DBClusterIds").map(|ids| ids.split(',').map(str::trim).collect()).unwrap_or_default();
+    let list = console::list_clusters(&call.state, &call.who, Some(region)).await?;
+    let all: Vec<Value> = list.clusters.iter().filter(|c| wanted.is_empty() || wanted.contains(&c.cluster_id.as_str())).map(cluster_json).collect();
+    let total = all.len();
+    let items: Vec<Value> = all.into_iter().skip(((number - 1) * size) as usize).take(size as usize).collect();
+    Ok(json!({
+        "PageNumber": number, "PageRecordCount": items.len(), "TotalRecordCount": total,
+        "Items": { "DBCluster": items },
+    }))
+}
+
+async fn describe_cluster(call: &Call) -> Result<Value, ApiError> {
+    let id = call.params.req("DBClusterId")?;
+    let page = console::cluster_backups(&call.state, &call.who, id, 1).await?;
+    let mut body = cluster_json(&page.cluster);
+    if let Some(map) = body.as_object_mut() {
+        map.insert("DBNodes".into(), json!([]));
+    }
+    Ok(body)
+}
+
+fn backup_json(b: &BackupSetView, cluster: &str) -> Value {
+    json!({
+        "BackupId": b.backup_set_id,
+        "DBClusterId": cluster,
+        "BackupStatus": b.status,
+        "BackupMethod": b.method,
+        "BackupType": "FullBackup",
+        "BackupMode": b.backup_mode,
+        "BackupSetSize": b.size_bytes.to_string(),
+        "BackupStartTime": iso(&b.start_time),
+        "BackupEndTime": iso(&b.end_time),
+        "ConsistentTime": consistent_time(&b.end_time),
+        "BackupsLevel": b.level,
+        "ExpectExpireTime": iso(&b.expires_at),
+        "ExpectExpireType": "EXPIRED",
+        "IsAvail": if b.status == BackupStatus::Success { "1" } else { "0" },
+        "Comment": "",
+    })
+}
+
+fn consistent_time(stored: &str) -> String {
+    time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339).map(|t| t.unix_timestamp().to_string()).unwrap_or_default()
+}
+
+async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
+    let id = call.params.req("DBClusterId")?;
+    let (number, _) = page(call)?;
+    let backup_id = call.params.opt("BackupId");
+    let page = console::cluster_backups(&call.state, &call.who, id, number).await?;
+    let items: Vec<Value> = page.items.iter().filter(|b| backup_id.is_none_or(|w| w == b.backup_set_id)).map(|b| backup_json(b, id)).collect();
+    Ok(json!({
+        "PageNumber": page.page.to_string(), "PageRecordCount": items.len().to_string(), "TotalRecordCount": page.total.to_string(),
+        "Items": { "Backup": items },
+    }))
+}
+
+fn incoming_json(b: &IncomingBackupView) -> Value {
+    json!({
+        "BackupId": b.backup_set_id,
+        "DBClusterId": b.source_cluster_id,
+        "RegionId": b.region_id,
+        "BackupStatus": if b.status == BackupStatus::Success { "Success" } else { "Failed" },
+        "BackupMethod": "Snapshot",
+        "BackupType": "FullBackup",
+        "BackupMode": "Manual",
+        "BackupsLevel": b.level,
+        "BackupSetSize": b.size_bytes.to_string(),
+        "BackupStartTime": iso(&b.start_time),
+        "BackupEndTime": iso(&b.start_time),
+        "ConsistentTime": consistent_time(&b.start_time),
+        "DBType": "MySQL",
+        "DBVersion": "8.0",
+        "PayType": "Postpaid",
+        "ServerlessType": "",
+        "ShareType": "ShareIncoming",
+        "SharerUID": b.owner_account_id,
+    })
+}
+
+async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
+    let (number, size) = page(call)?;
+    let backup_id = call.params.opt("BackupId");
+    let (items, total): (Vec<Value>, i64) = match call.params.req("ShareType")? {
+        "ShareIncoming" => {
+            let request = PageRequest::parse(Some(number), Some(size)).map_err(AppError::from)?;
+            let list = principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), request).await?;
+            (list.backups.iter().map(incoming_json).collect(), list.total)
+        }
+        "ShareOutgoing" => {
+            let shares = super::resource_sharing::all_own_shares(call).await?;
+            let mut seen = std::collections::BTreeSet::new();
+            let all: Vec<Value> = shares
+                .iter()
+                .filter(|s| !s.principals.is_empty())
+                .flat_map(|s| s.resources.iter())
+                .filter(|r| seen.insert(r.backup_set_id.clone()))
+                .map(|r| json!({
+                    "BackupId": r.backup_set_id, "DBClusterId": r.cluster_id, "RegionId": r.region_id,
+                    "BackupStatus": "Success", "BackupMethod": "Snapshot", "BackupType": "FullBackup",
+                    "ShareType": "ShareOutgoing", "SharerUID": call.who.account_id().as_str(),
+                }))
+                .collect();
+            let total = all.len() as i64;
+            (all.into_iter().skip(((number - 1) * size) as usize).take(size as usize).collect(), total)
+        }
+        _ => return Err(ApiError::invalid("ShareType")),
+    };
+    let items: Vec<Value> = items.into_iter().filter(|b| backup_id.is_none_or(|w| b["BackupId"] == w)).collect();
+    Ok(json!({
+        "PageNumber": number.to_string(), "PageRecordCount": items.len().to_string(), "TotalRecordCount": total.to_string(),
+        "Items": items,
+    }))
+}
+
+async fn delete_backup(call: &Call) -> Result<Value, ApiError> {
+    call.params.req("DBClusterId")?;
+    let ids = call.params.req("BackupId")?.to_owned();
+    if ids.contains(',') {
+        return Err(ApiError::new(400, "InvalidParameter.BackupId", "polarshare deletes one backup set per call (each is its own transaction)."));
+    }
+    let event = call.event("DeleteBackupSet", &ids);
+    call.audited(&event, owner::delete_backup_set(&call.state, &call.who, &ids, &event)).await?;
+    Ok(json!({}))
+}
+
+/// A restore of a shared backup set into a new cluster of the caller's own account.
+async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
+    let option = call.params.opt("CreationOption").unwrap_or("Normal");
+    if option != "CloneFromPolarDB" {
+        return Err(ApiError::new(
+            400,
+            "InvalidParameter.CreationOption",
+            "polarshare creates clusters only by restoring a shared backup set: CreationOption=CloneFromPolarDB with CloneDataPoint set to the backup set id.",
+        ));
+    }
+    call.params.req("RegionId")?;
+    let Some(token) = call.params.opt("ClientToken").map(str::to_owned) else { return restore(call).await };
+    if token.len() > 64 || !token.is_ascii() {
+        return Err(ApiError::invalid("ClientToken"));
+    }
+    // Calls with a token take turns, so a retry racing its original can't start a second restore
+    // between the lookup and the remembering (one process writes the database).
+    static TOKENS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let _turn = TOKENS.lock().await;
+    let account = call.who.account_id().to_string();
+    let internal = |e: sqlx::Error| ApiError::from(crate::server::internal(e));
+    if let Some(answer) = access_keys::client_token_answer(&call.state.pool, &account, "CreateDBCluster", &token).await.map_err(internal)? {
+        return serde_json::from_str(&answer).map_err(|e| ApiError::from(crate::server::internal(e)));
+    }
+    let answer = restore(call).await?;
+    let remembered = async {
+        let mut tx = call.state.writer.begin_unaudited().await?;
+        access_keys::remember_client_token(&mut tx, &account, "CreateDBCluster", &token, &answer.to_string(), &db::ts(call.state.clock.now())).await?;
+        tx.commit().await?;
+        anyhow::Ok(())
+    };
+    remembered.await.map_err(|e| ApiError::from(crate::server::internal(e)))?;
+    Ok(answer)
+}
+
+async fn restore(call: &Call) -> Result<Value, ApiError> {
+    let backup = call.params.req("CloneDataPoint")?.to_owned();
+    let source_cluster = call.params.req("SourceResourceId")?.to_owned();
+    let source_uid = call.params.opt("SourceUid").map(str::to_owned);
+    // The set as the caller sees it shared: when found, the cluster and owner named must be its own.
+    let region = call.params.opt("RegionId").map(str::to_owned);
+    let listed = principal::shared_with_me(&call.state, &call.who, region, PageRequest::parse(Some(1), Some(100)).map_err(AppError::from)?).await?;
+    if let Some(found) = listed.backups.iter().find(|b| b.backup_set_id == backup) {
+        if found.source_cluster_id != source_cluster {
+            return Err(ApiError::new(400, "InvalidParameter.SourceResourceId", format!("Backup set {backup} is not a backup of cluster {source_cluster}.")));
+        }
+        if source_uid.as_ref().is_some_and(|uid| *uid != found.owner_account_id) {
+            return Err(ApiError::new(400, "InvalidParameter.SourceUid", format!("Backup set {backup} is not owned by account {}.", source_uid.unwrap_or_default())));
+        }
+    }
+    let request = RestoreRequest {
+        backup_set_id: backup.clone(),
+        cluster_name: call.params.opt("DBClusterDescription").map(str::to_owned).unwrap_or_else(|| format!("restored-{backup}")),
+        node_spec: call.params.req("DBNodeClass")?.to_owned(),
+        zone_id: call.params.req("ZoneId")?.to_owned(),
+        pay_type: call.params.req("PayType")?.to_owned(),
+    };
+    let event = call.event("RestoreToNewCluster", &backup);
+    let job = call.audited(&event, principal::restore(&call.state, &call.who, request, &event)).await?;
+    Ok(json!({ "DBClusterId": job.cluster_id, "OrderId": job.restore_job_id, "ResourceGroupId": "rg-default" }))
+}

@@ -1,0 +1,117 @@
+//! AccessKey pairs: the account's root makes them for itself and its RAM users (at most two each),
+//! disables, enables and deletes them. A secret leaves the server once, in the answer that creates it,
+//! and is never logged (`#[instrument]` skips it; the audit trail records the id only).
+
+use crate::api::types::{AccessKeyView, NewAccessKeyView};
+use crate::domain::{check_create_access_key, check_set_access_key_status, AccessKeyError, AccessKeyStatus};
+use crate::error::AppError;
+use crate::server::auth::Identity;
+use crate::server::db::{self, access_keys, Tx};
+use crate::server::{audit, ids, internal, state::AppState};
+use anyhow::Context;
+use time::OffsetDateTime;
+
+/// Every pair of the account's identities (root only: RAM users manage no keys, as on the RAM page).
+pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<AccessKeyView>, AppError> {
+    if !who.actor.is_root {
+        return Err(AccessKeyError::NotRoot.into());
+    }
+    let rows = access_keys::account_keys(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
+    Ok(rows
+        .into_iter()
+        .map(|k| AccessKeyView {
+            access_key_id: k.access_key_id,
+            login_name: k.login_name,
+            is_root: k.kind == "root",
+            status: k.status,
+            created_at: k.created_at,
+            last_used_at: k.last_used_at,
+        })
+        .collect())
+}
+
+/// Creates a pair for `login` (the root itself or one of its RAM users).
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn create(state: &AppState, who: &Identity, login: &str, event: &audit::Event) -> Result<NewAccessKeyView, AppError> {
+    if !who.actor.is_root {
+        return Err(AccessKeyError::NotRoot.into());
+    }
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let identity = access_keys::identity_in_account(&mut tx, who.account_id().as_str(), login)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| AppError::not_found("EntityNotExists.User", "The RAM user does not exist in your account."))?;
+    let created = create_in(&mut tx, identity, login, true, state.clock.now()).await?;
+    tx.commit(event).await.map_err(internal)?;
+    Ok(created)
+}
+
+/// The rule and the write shared by the console and the command line, in the caller's transaction.
+async fn create_in(tx: &mut Tx, identity_id: i64, login: &str, is_root: bool, now: OffsetDateTime) -> Result<NewAccessKeyView, AppError> {
+    let existing = access_keys::count_for_identity(tx, identity_id).await.map_err(internal)?;
+    check_create_access_key(is_root, usize::try_from(existing).map_err(internal)?)?;
+    let (access_key_id, secret) = (ids::access_key_id(), ids::access_key_secret());
+    access_keys::insert(tx, &access_key_id, identity_id, &secret, &db::ts(now)).await.map_err(internal)?;
+    Ok(NewAccessKeyView { access_key_id, access_key_secret: secret, login_name: login.to_owned() })
+}
+
+/// Disables (`active = false`) or enables a pair of the account's.
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn set_status(state: &AppState, who: &Identity, access_key_id: &str, active: bool, event: &audit::Event) -> Result<(), AppError> {
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let current = owned_key(&mut tx, who, access_key_id).await?;
+    let wanted = if active { AccessKeyStatus::Active } else { AccessKeyStatus::Inactive };
+    check_set_access_key_status(who.actor.is_root, current, wanted)?;
+    access_keys::set_status(&mut tx, access_key_id, wanted.as_str()).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
+    Ok(())
+}
+
+#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
+pub async fn delete(state: &AppState, who: &Identity, access_key_id: &str, event: &audit::Event) -> Result<(), AppError> {
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    owned_key(&mut tx, who, access_key_id).await?;
+    access_keys::delete(&mut tx, access_key_id).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
+    Ok(())
+}
+
+/// A pair of the caller's account and its status; another account's pair is not found.
+async fn owned_key(tx: &mut Tx, who: &Identity, access_key_id: &str) -> Result<AccessKeyStatus, AppError> {
+    if !who.actor.is_root {
+        return Err(AccessKeyError::NotRoot.into());
+    }
+    let status = access_keys::status_in_account(tx, who.account_id().as_str(), access_key_id)
+        .await
+        .map_err(internal)?
+        .ok_or(AccessKeyError::NotFound)?;
+    AccessKeyStatus::parse(&status).context("stored access key status").map_err(internal)
+}
+
+/// `polarshare access-key create --login NAME`: a pair for any root or RAM user, made by whoever runs
+/// the server binary on its database (scripts and CI, with no browser). Audited in the identity's
+/// account as done from the command line.
+pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock::Clock, login: &str) -> Result<NewAccessKeyView, AppError> {
+    let mut tx = writer.begin_unaudited().await.map_err(internal)?;
+    let found = db::accounts::identity_by_login(&mut *tx, login).await.map_err(internal)?;
+    let identity = found
+        .filter(|i| matches!(i.kind, crate::domain::IdentityKind::Root | crate::domain::IdentityKind::RamUser))
+        .ok_or_else(|| AppError::not_found("EntityNotExists.User", format!("No root or RAM user signs in as {login:?}.")))?;
+    let created = create_in(&mut tx, identity.identity_id, login, true, clock.now()).await?;
+    let event = audit::Event::new(
+        clock.clone(),
+        audit::EventFields {
+            account_id: Some(identity.account_id.clone()),
+            identity: "(command line)".to_owned(),
+            source_ip: "local".to_owned(),
+            request_id: ids::hex_id("req", 16),
+            caller_request_id: None,
+            action: "CreateAccessKey".to_owned(),
+            target: format!("{login}: {}", created.access_key_id),
+            channel: "cli".to_owned(),
+        },
+    );
+    event.write(&mut tx, "Success", "").await.map_err(internal)?;
+    tx.commit().await.map_err(internal)?;
+    Ok(created)
+}
