@@ -57,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
         settings: Settings { max_pending_invitations: u32::MAX, ..Settings::default() },
         guard: polarshare::server::auth::SignInGuard::for_settings(&Settings::default()),
         writer: database.writer,
+        assets: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;

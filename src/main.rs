@@ -68,7 +68,11 @@ async fn main() -> anyhow::Result<()> {
             ..ThrottleRule::PER_ADDRESS
         },
     };
+    let started = std::time::Instant::now();
+    let assets = polarshare::server::assets::Assets::load(&leptos_options).context("reading the site's files")?;
+    tracing::info!("read and compressed the site's files in {:.1?}", started.elapsed());
     let state = AppState {
+        assets: std::sync::Arc::new(assets),
         leptos_options,
         pool: pool.clone(),
         clock,

@@ -3,7 +3,7 @@
 
 use super::{auth, guard, services::governance, state::AppState};
 use crate::app::{shell, App};
-use axum::extract::{Query, State};
+use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap};
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::response::{IntoResponse, Response};
@@ -24,9 +24,19 @@ fn console(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/audit/export.csv", get(export_audit_csv))
         .leptos_routes_with_context(state, routes, || (), move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback(build_file_or_not_found)
         .layer(from_fn(guard::api_body))
         .layer(from_fn_with_state(state.clone(), guard::same_origin))
+}
+
+/// The build's files from memory (see `assets`); anything else gets Leptos' not-found page (which,
+/// under `cargo leptos watch`, where the set is empty, also serves the files from disk).
+async fn build_file_or_not_found(State(state): State<AppState>, request: Request) -> Response {
+    if let Some(response) = state.assets.respond(request.method(), request.uri().path(), request.headers()) {
+        return response;
+    }
+    let uri = request.uri().clone();
+    leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, State(state), request).await
 }
 
 #[derive(serde::Deserialize)]
