@@ -4,7 +4,9 @@
 //! - **Compressed once, not per request**: each file is kept as it is and, where it pays, brotli- and
 //!   gzip-compressed; a request gets the best encoding its `Accept-Encoding` allows. Files the build
 //!   already compressed (`cargo leptos build --release --precompress` writes `.br` / `.gz` beside them)
-//!   are taken as they are; the others are compressed here, at start.
+//!   are taken as they are; the others are compressed by [`Assets::compress`], which the server runs
+//!   once in the background after it starts (brotli's best setting takes seconds on the WebAssembly;
+//!   until it is done, those files go out as they are).
 //! - **Content-hashed names**: every file is also offered as `name.<hash>.ext`, the name the pages use,
 //!   and that name is cached by browsers for a year without asking again (`immutable`): a new build
 //!   has new names. The plain names still answer, with `no-cache` and an `ETag`, so an old page or a
@@ -22,7 +24,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// How browsers may cache a file whose name carries its content's hash.
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -51,8 +53,18 @@ struct File {
     /// Strong validator of the content (the same for every encoding; each encoding's ETag adds a suffix).
     hash: String,
     identity: Bytes,
-    brotli: Option<Bytes>,
-    gzip: Option<Bytes>,
+    /// Set once: by the build's copy, or by [`Assets::compress`]; `None` inside when it doesn't pay.
+    brotli: OnceLock<Option<Bytes>>,
+    gzip: OnceLock<Option<Bytes>>,
+}
+
+impl File {
+    fn brotli(&self) -> Option<&Bytes> {
+        self.brotli.get().and_then(Option::as_ref)
+    }
+    fn gzip(&self) -> Option<&Bytes> {
+        self.gzip.get().and_then(Option::as_ref)
+    }
 }
 
 /// A compressed copy is kept only when it is at most this share of the original (an icon or an
@@ -74,8 +86,8 @@ impl Assets {
         Ok(Self::from_files(files, &options.site_pkg_dir, &options.output_name))
     }
 
-    /// The set for the given files (path under the site root, content), compressing what the build
-    /// did not.
+    /// The set for the given files (path under the site root, content), with the compressed copies
+    /// the build made (`x.br`, `x.gz`); [`Assets::compress`] makes the others.
     pub fn from_files(files: Vec<(String, Vec<u8>)>, pkg_dir: &str, output_name: &str) -> Self {
         let precompressed: HashMap<String, Vec<u8>> =
             files.iter().filter(|(p, _)| p.ends_with(".br") || p.ends_with(".gz")).map(|(p, c)| (p.clone(), c.clone())).collect();
@@ -93,14 +105,17 @@ impl Assets {
                 continue;
             }
             let hash = if path == glue || path == wasm { app_hash.clone().unwrap_or_default() } else { hash_of(&[&bytes]) };
-            let take = |suffix: &str, compress: fn(&[u8]) -> Vec<u8>| {
-                let copy = precompressed.get(&format!("{path}.{suffix}")).cloned().unwrap_or_else(|| compress(&bytes));
-                ((copy.len() as f64) <= bytes.len() as f64 * WORTH_COMPRESSING).then(|| Bytes::from(copy))
+            let built = |suffix: &str| {
+                let cell = OnceLock::new();
+                if let Some(copy) = precompressed.get(&format!("{path}.{suffix}")) {
+                    let _ = cell.set(worth_it(copy.clone(), bytes.len()));
+                }
+                cell
             };
             let file = Arc::new(File {
                 content_type: content_type(&path),
-                brotli: take("br", brotli),
-                gzip: take("gz", gzip),
+                brotli: built("br"),
+                gzip: built("gz"),
                 identity: Bytes::from(bytes),
                 hash: hash.clone(),
             });
@@ -129,6 +144,16 @@ impl Assets {
         options
     }
 
+    /// Compresses every file the build did not (blocking: seconds for the WebAssembly at brotli's
+    /// best). Each copy is served from the moment it is made.
+    pub fn compress(&self) {
+        for file in self.hashed.values().filter_map(|path| self.by_path.get(path)).map(|served| &served.file) {
+            let size = file.identity.len();
+            file.brotli.get_or_init(|| worth_it(brotli(&file.identity), size));
+            file.gzip.get_or_init(|| worth_it(gzip(&file.identity), size));
+        }
+    }
+
     pub fn contains(&self, path: &str) -> bool {
         self.by_path.contains_key(path)
     }
@@ -140,12 +165,12 @@ impl Assets {
         }
         let served = self.by_path.get(path)?;
         let file = &served.file;
-        let (encoding, body) = match preferred_encoding(request) {
-            Encoding::Brotli if file.brotli.is_some() => (Some("br"), file.brotli.clone()),
-            Encoding::Brotli | Encoding::Gzip if file.gzip.is_some() && accepts(request, "gzip") => (Some("gzip"), file.gzip.clone()),
-            _ => (None, None),
+        let (encoding, body) = match (preferred_encoding(request), file.brotli(), file.gzip()) {
+            (Encoding::Brotli, Some(br), _) => (Some("br"), br),
+            (Encoding::Brotli | Encoding::Gzip, _, Some(gz)) if accepts(request, "gzip") => (Some("gzip"), gz),
+            _ => (None, &file.identity),
         };
-        let body = body.unwrap_or_else(|| file.identity.clone());
+        let body = body.clone();
         let etag = format!("\"{}{}\"", file.hash, encoding.map(|e| format!("-{e}")).unwrap_or_default());
 
         let mut response = Response::new(Body::empty());
@@ -154,9 +179,8 @@ impl Assets {
         if let Ok(value) = HeaderValue::from_str(&etag) {
             headers.insert(header::ETAG, value);
         }
-        if file.brotli.is_some() || file.gzip.is_some() {
-            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-        }
+        // Even while the compressed copies are being made: what a cache stores depends on the header.
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
         if not_modified(request, &etag) {
             *response.status_mut() = StatusCode::NOT_MODIFIED;
             return Some(response);
@@ -218,6 +242,10 @@ fn content_type(path: &str) -> &'static str {
         Some("txt" | "ts") => "text/plain; charset=utf-8",
         _ => "application/octet-stream",
     }
+}
+
+fn worth_it(copy: Vec<u8>, original: usize) -> Option<Bytes> {
+    ((copy.len() as f64) <= original as f64 * WORTH_COMPRESSING).then(|| Bytes::from(copy))
 }
 
 fn brotli(bytes: &[u8]) -> Vec<u8> {
@@ -289,6 +317,12 @@ mod tests {
     use super::*;
 
     fn site() -> Assets {
+        let assets = built_site();
+        assets.compress();
+        assets
+    }
+
+    fn built_site() -> Assets {
         let wasm = vec![7u8; 50_000];
         let css = b"body { color: black; } ".repeat(200);
         Assets::from_files(
@@ -368,7 +402,16 @@ mod tests {
         let assets = site();
         let icon = get(&assets, "/favicon.ico", &[(header::ACCEPT_ENCODING, "br, gzip")]);
         assert_eq!(header(&icon, header::CONTENT_ENCODING), None);
-        assert_eq!(header(&icon, header::VARY), None);
+    }
+
+    #[test]
+    fn until_compressed_a_file_goes_out_as_it_is_or_as_the_build_compressed_it() {
+        let assets = built_site();
+        let wasm = get(&assets, &assets.url("/pkg/app.wasm"), &[(header::ACCEPT_ENCODING, "br, gzip")]);
+        assert_eq!(header(&wasm, header::CONTENT_ENCODING), None);
+        assert_eq!(header(&wasm, header::VARY), Some("accept-encoding"));
+        let css = get(&assets, "/pkg/app.css", &[(header::ACCEPT_ENCODING, "br, gzip")]);
+        assert_eq!(header(&css, header::CONTENT_ENCODING), Some("br"));
     }
 
     #[test]

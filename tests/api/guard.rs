@@ -209,7 +209,7 @@ async fn account_data_is_never_stored_by_caches() {
 fn router_with_site(app: &TestApp) -> Router {
     use polarshare::server::assets::Assets;
     let mut state = app.state.clone();
-    state.assets = std::sync::Arc::new(Assets::from_files(
+    let assets = Assets::from_files(
         vec![
             ("pkg/polarshare.js".into(), b"export default async function init() {}\n".repeat(50)),
             ("pkg/polarshare.wasm".into(), vec![0; 20_000]),
@@ -218,7 +218,9 @@ fn router_with_site(app: &TestApp) -> Router {
         ],
         "pkg",
         "polarshare",
-    ));
+    );
+    assets.compress();
+    state.assets = std::sync::Arc::new(assets);
     polarshare::server::app::router(state)
 }
 
