@@ -32,19 +32,18 @@ const RECORD_HYDRATION = () => {
 /** Requests that went over the (emulated) network during one navigation, with their encoded sizes. */
 function recordTransfers(cdp) {
   const requests = new Map();
+  // Chromium says a request was served from its memory cache before it reports the response.
+  const fromMemory = new Set();
+  cdp.on("Network.requestServedFromCache", (e) => fromMemory.add(e.requestId));
   cdp.on("Network.responseReceived", (e) => {
     requests.set(e.requestId, {
       url: new URL(e.response.url).pathname,
       status: e.response.status,
       encoding: e.response.headers["content-encoding"] ?? e.response.headers["Content-Encoding"] ?? "-",
       cacheControl: e.response.headers["cache-control"] ?? e.response.headers["Cache-Control"] ?? "-",
-      fromCache: e.response.fromDiskCache || e.response.fromPrefetchCache || false,
+      fromCache: fromMemory.has(e.requestId) || e.response.fromDiskCache || e.response.fromPrefetchCache || false,
       bytes: 0,
     });
-  });
-  cdp.on("Network.requestServedFromCache", (e) => {
-    const r = requests.get(e.requestId);
-    if (r) r.fromCache = true;
   });
   cdp.on("Network.loadingFinished", (e) => {
     const r = requests.get(e.requestId);
@@ -54,6 +53,7 @@ function recordTransfers(cdp) {
     take() {
       const list = [...requests.values()];
       requests.clear();
+      fromMemory.clear();
       return list;
     },
   };

@@ -230,6 +230,12 @@ async fn pages_name_the_build_files_by_content_hash_and_browsers_keep_those_for_
     let router = router_with_site(&app);
     let (_, headers, html) = get(router.clone(), "/login", None).await;
     assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    // The page itself is compressed per request, keeping its policy headers.
+    let request = Request::get("/login").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).unwrap();
+    let compressed = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(compressed.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
+    assert!(compressed.headers().get(header::CONTENT_SECURITY_POLICY).is_some());
+    assert_eq!(compressed.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
     let links: Vec<&str> = html.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
     let named = |prefix: &str, ext: &str| {
         links.iter().find(|l| l.starts_with(prefix) && l.ends_with(ext)).unwrap_or_else(|| panic!("{prefix}…{ext} in {links:?}")).to_string()
