@@ -77,7 +77,12 @@ async function measure(browser, { path, login }) {
     await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 30_000 });
     // Let late requests (favicon) finish so they are counted.
     await page.waitForLoadState("networkidle");
-    return { tti: await page.evaluate(() => window.__hydratedAt), requests: transfers.take() };
+    // Where the time went: the page received, the WebAssembly received, then compiled and hydrated.
+    const at = await page.evaluate(() => {
+      const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith(".wasm"));
+      return { tti: window.__hydratedAt, page: performance.getEntriesByType("navigation")[0].responseEnd, wasm: wasm ? wasm.responseEnd : 0 };
+    });
+    return { ...at, requests: transfers.take() };
   };
   const cold = await visit();
   const warm = await visit();
@@ -104,8 +109,8 @@ for (const target of PAGES) {
 await browser.close();
 
 console.log(`\nChromium, network emulated at 20 Mbps down / 5 Mbps up / 40 ms latency; median of ${RUNS} runs (min-max)\n`);
-console.log("| page | cold: navigation -> hydrated | warm | requests cold / warm | bytes cold / warm |");
-console.log("|---|---|---|---|---|");
+console.log("| page | cold: navigation -> hydrated | (page received / wasm received) | warm | requests cold / warm | bytes cold / warm |");
+console.log("|---|---|---|---|---|---|");
 const summary = {};
 for (const { target, runs } of results) {
   const cold = runs.map((r) => r.cold.tti);
@@ -117,10 +122,12 @@ for (const { target, runs } of results) {
     warm: median(warm), warmMin: Math.min(...warm), warmMax: Math.max(...warm),
     coldRequests: sent(runs[0].cold).length, warmRequests: sent(runs[0].warm).length,
     coldBytes: bytes(runs[0].cold), warmBytes: bytes(runs[0].warm),
+    coldPage: median(runs.map((r) => r.cold.page)), coldWasm: median(runs.map((r) => r.cold.wasm)),
   };
   summary[target.name] = row;
   console.log(
     `| ${target.name} | ${row.cold.toFixed(0)} ms (${row.coldMin.toFixed(0)}-${row.coldMax.toFixed(0)}) | ` +
+      `${row.coldPage.toFixed(0)} / ${row.coldWasm.toFixed(0)} ms | ` +
       `${row.warm.toFixed(0)} ms (${row.warmMin.toFixed(0)}-${row.warmMax.toFixed(0)}) | ` +
       `${row.coldRequests} / ${row.warmRequests} | ${kb(row.coldBytes)} / ${kb(row.warmBytes)} |`,
   );
@@ -138,4 +145,6 @@ for (const { target, runs } of results) {
     }
   }
 }
+const wasm = results[0].runs[0].cold.requests.find((r) => r.url.endsWith(".wasm"));
+summary.wasm = wasm ? { bytes: wasm.bytes, encoding: wasm.encoding } : null;
 if (process.env.BENCH_JSON) writeFileSync(process.env.BENCH_JSON, JSON.stringify(summary, null, 2));
