@@ -201,10 +201,17 @@ pub async fn list_backup_sets(cluster_id: String, page: i64) -> Result<BackupSet
 }
 
 #[server(prefix = "/api", endpoint = "load_share_dialog")]
-pub async fn load_share_dialog() -> Result<ShareDialogData, AppError> {
+pub async fn load_share_dialog(
+    name: Option<String>,
+    resource_share_id: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+) -> Result<ShareDialogData, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(console::share_dialog(&state, &who).await)
+    let page = ssr::page(page, page_size)?;
+    let search = console::ShareSearch { name, resource_share_id };
+    ssr::respond(console::share_dialog(&state, &who, search, page).await)
 }
 
 /// The Share dialog's OK: create a share or add to an existing one, all in one transaction.
@@ -441,6 +448,22 @@ pub async fn my_directory() -> Result<MyDirectoryView, AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
     ssr::respond(directory::my_directory(&state, &who).await)
+}
+
+/// The Resource directory page in one call: the management account's directory (refused as
+/// `resource_directory` refuses it), or any other account's membership and invitations.
+#[server(prefix = "/api", endpoint = "directory_page")]
+pub async fn directory_page() -> Result<DirectoryPageView, AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    let page = async {
+        let mine = directory::my_directory(&state, &who).await?;
+        match &mine.membership {
+            Some(m) if m.is_management => Ok(DirectoryPageView::Managed(directory::view(&state, &who).await?)),
+            _ => Ok(DirectoryPageView::Member(mine)),
+        }
+    };
+    ssr::respond(page.await)
 }
 
 /// The invited account accepts (joins the directory) or rejects an invitation.

@@ -153,7 +153,8 @@ pub struct DirectoryObjectView {
 /// What the Share dialog needs: the owner's shares and, for the directory scope, what it can target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShareDialogData {
-    pub shares: Vec<ShareView>,
+    /// A page of the owner's live shares (see `load_share_dialog`).
+    pub shares: Paged<ShareView>,
     pub directory_objects: Vec<DirectoryObjectView>,
 }
 
@@ -414,6 +415,14 @@ pub struct MembershipView {
     pub management_account_name: String,
     pub folder_name: String,
     pub is_management: bool,
+}
+
+/// What the Resource directory page shows: the management account manages its directory; any other
+/// account sees its own membership and the invitations it received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DirectoryPageView {
+    Managed(DirectoryView),
+    Member(MyDirectoryView),
 }
 
 /// The Resource directory page of any account: its membership and the invitations it received.

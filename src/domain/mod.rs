@@ -42,6 +42,6 @@ pub use rules::{
 };
 pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use redirect::same_origin_path;
-pub use throttle::{Admission, Attempt, SignInThrottle, ThrottleRule, ThrottleTable, Throttled};
+pub use throttle::{Admission, Attempt, LockScope, SignInThrottle, StoredLock, ThrottleRule, ThrottleTable, Throttled};
 pub use conversion::{check_level_conversion, BackupLevel, ConversionError};
 pub use names::{check_name_unused, check_visible_text, NameError, NameField};

@@ -3,7 +3,7 @@
 use super::workers::{Busy, Workers};
 use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{
-    check_password_policy, AccountId, Actor, Admission, ErrorKind, OwnerFacts, Policy, SignInThrottle, Site, ThrottleRule,
+    check_password_policy, AccountId, Actor, Admission, ErrorKind, OwnerFacts, Policy, SignInThrottle, Site, StoredLock, ThrottleRule,
     Throttled,
 };
 use crate::error::AppError;
@@ -154,6 +154,16 @@ impl SignInGuard {
         self.throttle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Puts back the sign-in locks that were running when the server last stopped (call once, at start).
+    pub async fn restore_locks(&self, pool: &sqlx::SqlitePool, now: time::OffsetDateTime) -> anyhow::Result<usize> {
+        let locks = db::throttle::running_locks(pool, now).await?;
+        let mut throttle = self.throttle();
+        for lock in &locks {
+            throttle.restore(lock, now);
+        }
+        Ok(locks.len())
+    }
+
     /// Keys the throttle holds (for the bound's tests).
     pub fn throttled_keys(&self) -> usize {
         self.throttle().len()
@@ -249,7 +259,8 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
         (Some(identity), true) => identity,
         _ => {
             tracing::info!(login, "sign-in refused");
-            record_failure(state, source, account, &shown, &admission).await;
+            let locks = SignInThrottle::locks_started(&admission, login, address);
+            record_failure(state, source, account, &shown, &admission, &locks).await;
             return Err(bad_credentials());
         }
     };
@@ -268,7 +279,7 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
 }
 
 /// The failure's events, if it is one the trail keeps (see [`sign_in`]). A failure to record is logged.
-async fn record_failure(state: &AppState, source: &Source, account: Option<&str>, shown: &str, admission: &Admission) {
+async fn record_failure(state: &AppState, source: &Source, account: Option<&str>, shown: &str, admission: &Admission, locks: &[StoredLock]) {
     let mut events = Vec::new();
     if account.is_some() && admission.login.failures == 1 {
         events.push((source.event(state, account, shown, "SignIn", shown), "InvalidCredentials".to_owned(), String::new()));
@@ -299,6 +310,10 @@ async fn record_failure(state: &AppState, source: &Source, account: Option<&str>
         let mut tx = state.begin_write().await?;
         for (event, outcome, detail) in &events {
             event.write(&mut tx, outcome, detail).await?;
+        }
+        // A lock is stored with the event that reports it, so a restart keeps both or neither.
+        for lock in locks {
+            db::throttle::save_lock(&mut tx, lock, state.clock.now()).await?;
         }
         tx.commit().await?;
         anyhow::Ok(())

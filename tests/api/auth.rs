@@ -249,6 +249,22 @@ async fn the_tenth_failure_locks_the_name_until_the_lock_runs_out() {
 }
 
 #[tokio::test]
+async fn a_lock_outlives_a_restart_of_the_server_and_ends_when_it_would_have() {
+    let app = TestApp::new().await;
+    fail_until_locked(&app, "owner", peer(1)).await;
+    app.clock.advance(Duration::minutes(5));
+    // The fork is a second server over (a copy of) the same database, started as main starts one.
+    let restarted = app.fork().await;
+    let r = restarted.form_from(peer(2), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::TOO_MANY_REQUESTS, "Throttling.SignIn"), "{:?}", r.json);
+    assert_eq!(r.retry_after.as_deref(), Some("600"), "the rest of the 15 minutes");
+    assert_eq!(restarted.count("select count(*) from sign_in_lock where scope = 'login' and lock_key = 'owner'").await, 1);
+    restarted.clock.advance(Duration::minutes(10));
+    let r = restarted.form_from(peer(2), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::OK, "the lock has lifted: {:?}", r.json);
+}
+
+#[tokio::test]
 async fn an_unknown_name_is_locked_the_same_way() {
     let app = TestApp::new().await;
     let (locked, failures) = fail_until_locked(&app, "nobody-at-all", peer(1)).await;

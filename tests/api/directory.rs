@@ -78,6 +78,26 @@ async fn adding_an_account_sends_an_invitation_not_membership() {
 }
 
 #[tokio::test]
+async fn the_directory_page_is_the_managed_directory_for_its_management_account_and_the_membership_for_others() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    let owner = app.sign_in("owner").await;
+    let page = app.form(Some(&owner), "directory_page", "").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.json["Managed"]["directory_id"], json!(OWNER_DIRECTORY));
+    assert_eq!(page.json["Managed"]["invitations"][0]["invitation_id"], json!(id));
+    let outsider = app.sign_in("outsider").await;
+    let page = app.form(Some(&outsider), "directory_page", "").await;
+    assert_eq!(page.status, 200);
+    assert!(page.json["Member"]["membership"].is_null());
+    assert_eq!(page.json["Member"]["invitations"][0]["invitation_id"], json!(id));
+    // A RAM user of the management account without the directory's policy is refused as the directory is.
+    let dba = app.sign_in("developer@lumen").await;
+    let page = app.form(Some(&dba), "directory_page", "").await;
+    assert_eq!(page.status, 403, "{}", page.json);
+}
+
+#[tokio::test]
 async fn directory_scope_shares_do_not_reach_an_invited_account_until_it_accepts() {
     let app = TestApp::new().await;
     let id = invited(&app, OUTSIDER).await;

@@ -287,3 +287,22 @@ async fn the_csv_export_neutralises_formula_cells() {
     assert!(csv.contains(",'=1+2,"), "{csv}");
     assert!(!csv.lines().any(|l| l.split(',').any(|cell| cell.starts_with(['=', '+', '@', '\t']))), "{csv}");
 }
+
+#[tokio::test]
+async fn a_call_no_server_function_answers_is_a_404_with_a_code_for_every_method() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    for (method, path) in [("POST", "/api/no_such_call"), ("GET", "/api/no_such_call?x=1"), ("POST", "/api/%00%0a"), ("POST", "/api/")] {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &owner)
+            .body(Body::from("a=1"))
+            .unwrap();
+        let r = app.send(request).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(r.code(), "InvalidAction.NotFound", "{method} {path}");
+        assert!(r.json["message"].as_str().unwrap().starts_with("There is no call /api/"), "{}", r.json);
+    }
+}

@@ -12,6 +12,7 @@ pub mod ram;
 pub mod restores;
 pub mod seed;
 pub mod shares;
+pub mod throttle;
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
