@@ -29,10 +29,11 @@ server=$!
 # The server compresses the site's files in the background after it starts: measure once that is done.
 for _ in $(seq 240); do
   grep -q "compressed the site's files" "$work/server.log" && break
+  kill -0 $server 2>/dev/null || { echo "the server did not start (is port $port taken?):"; cat "$work/server.log"; exit 1; }
   sleep 0.5
 done
 (cd end2end && BASE_URL="http://127.0.0.1:$port" BENCH_JSON="$work/browser.json" node bench/browser.mjs "${BENCH_RUNS:-5}")
-kill $server; wait $server 2>/dev/null || true; server=
+kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; server=
 
 echo; echo "== server benchmark"
 POLARSHARE_BENCH_JSON="$work/server.json" "$bin/polarshare-bench" target/site/pkg/polarshare.wasm
