@@ -5,6 +5,7 @@
 
 use crate::api::{self, types::*};
 use crate::components::{error_alert::ErrorAlert, format, principal_editor::{directory_label, PrincipalEditor}};
+use crate::domain::{AssociationStatus, PrincipalScope};
 use leptos::prelude::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -88,7 +89,7 @@ fn ShareForm(
     let modifying = editing.is_some();
     let method = RwSignal::new(if modifying { Method::Existing } else { Method::New });
     let name = RwSignal::new(String::new());
-    let scope = RwSignal::new("AllAccounts".to_owned());
+    let scope = RwSignal::new(PrincipalScope::AllAccounts);
     let new_principals = RwSignal::new(Vec::<String>::new());
     let has_shares = !data.shares.items.is_empty();
     let first_share = data.shares.items.first().map(|s| s.resource_share_id.clone()).unwrap_or_default();
@@ -115,7 +116,7 @@ fn ShareForm(
     // Editing starts from the selected share's current principals (those not already being revoked).
     Effect::new(move |_| {
         let current = selected_share()
-            .map(|s| s.principals.into_iter().filter(|p| p.status == "Associated").map(|p| p.principal_id).collect())
+            .map(|s| s.principals.into_iter().filter(|p| p.status == AssociationStatus::Associated).map(|p| p.principal_id).collect())
             .unwrap_or_default();
         existing_principals.set(current);
     });
@@ -131,7 +132,7 @@ fn ShareForm(
         let method = match method.get_untracked() {
             Method::New => ShareMethod::New {
                 name: name.get_untracked(),
-                scope: scope.get_untracked(),
+                scope: scope.get_untracked().as_str().to_owned(),
                 principals: new_principals.get_untracked(),
             },
             Method::Existing => ShareMethod::Existing {
@@ -143,7 +144,7 @@ fn ShareForm(
     };
     let error = move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     let directory_objects = StoredValue::new(data.directory_objects);
-    let existing_directory_scope = Signal::derive(move || selected_share().is_some_and(|s| s.principal_scope == "ResourceDirectory"));
+    let existing_directory_scope = Signal::derive(move || selected_share().is_some_and(|s| s.principal_scope == PrincipalScope::ResourceDirectory));
 
     view! {
         <form class="modal-body" on:submit=submit>
@@ -172,16 +173,16 @@ fn ShareForm(
                 <fieldset class="field">
                     <legend>"Principal Scope"</legend>
                     <label class="radio">
-                        <input type="radio" name="scope" checked=move || scope.get() == "AllAccounts" on:change=move |_| scope.set("AllAccounts".into())/>
+                        <input type="radio" name="scope" checked=move || scope.get() == PrincipalScope::AllAccounts on:change=move |_| scope.set(PrincipalScope::AllAccounts)/>
                         "All Accounts"
                     </label>
                     <label class="radio">
-                        <input type="radio" name="scope" checked=move || scope.get() == "ResourceDirectory" on:change=move |_| scope.set("ResourceDirectory".into())/>
+                        <input type="radio" name="scope" checked=move || scope.get() == PrincipalScope::ResourceDirectory on:change=move |_| scope.set(PrincipalScope::ResourceDirectory)/>
                         "Objects Within Resource Directory"
                     </label>
                 </fieldset>
                 <PrincipalEditor principals=new_principals directory_objects=directory_objects.get_value()
-                    directory_scope=Signal::derive(move || scope.get() == "ResourceDirectory")/>
+                    directory_scope=Signal::derive(move || scope.get() == PrincipalScope::ResourceDirectory)/>
             </Show>
 
             <Show when=move || method.get() == Method::Existing>
@@ -265,7 +266,7 @@ fn ExistingShareSummary(share: ShareView, directory_objects: Vec<DirectoryObject
                     }).collect_view()}
                 </tbody>
             </table>
-            <p class="subtle">"Scope: " {format::scope(&share.principal_scope)} ". Principals: "
+            <p class="subtle">"Scope: " {format::scope(share.principal_scope)} ". Principals: "
                 {if principals.is_empty() { "none".to_owned() } else { principals }}</p>
         </div>
     }

@@ -6,6 +6,7 @@
 //! attempts then can't all slip in before the first failure is recorded. A success takes its count back.
 //! Unknown sign-in names are counted exactly like known ones, so the answers don't tell them apart.
 
+use super::text::text_enum;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use time::{Duration, OffsetDateTime};
@@ -208,12 +209,10 @@ impl ThrottleTable {
     }
 }
 
-/// Which of the two tables a lock belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LockScope {
-    Login,
-    Address,
-}
+text_enum!(
+    /// Which of the two tables a lock belongs to.
+    pub enum LockScope { Login = "login", Address = "address" }
+);
 
 /// A lock as it is stored, so that restarting the server doesn't hand an attacker a fresh set of
 /// attempts. Only locks are kept: the short slow-downs before one cost a write per failure and

@@ -5,6 +5,7 @@
 
 use crate::api::{self, types::{DirectoryInvitationView, DirectoryPageView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
 use crate::components::{confirm::confirmed, empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::domain::InvitationStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -149,7 +150,7 @@ fn MemberDirectory(
             </tr></thead>
             <tbody>
                 {d.invitations.into_iter().map(|i| {
-                    let pending = i.status == "Pending";
+                    let pending = i.status == InvitationStatus::Pending;
                     let id = i.invitation_id.clone();
                     let respond = move |accept: bool| {
                         let invitation_id = id.clone();
@@ -204,11 +205,11 @@ fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> im
 /// An invitation's Sent, Expires and Status cells, the same on both sides of it.
 #[component]
 fn InvitationStateCells(invitation: DirectoryInvitationView) -> impl IntoView {
-    let class = format!("status status-{}", invitation.status.to_lowercase());
+    let class = format!("status status-{}", invitation.status.as_str().to_lowercase());
     view! {
         <td><LocalTime iso=invitation.created_at/></td>
         <td><LocalTime iso=invitation.expires_at/></td>
-        <td><span class=class>{invitation.status}</span></td>
+        <td><span class=class>{invitation.status.as_str()}</span></td>
     }
 }
 
@@ -295,7 +296,7 @@ fn SentInvitations(invitations: Vec<DirectoryInvitationView>, cancel: ServerActi
             <thead><tr><th>"Account"</th><th>"Folder"</th><th>"Sent"</th><th>"Expires"</th><th>"Status"</th><th>"Actions"</th></tr></thead>
             <tbody>
                 {invitations.into_iter().map(|i| {
-                    let pending = i.status == "Pending";
+                    let pending = i.status == InvitationStatus::Pending;
                     let id = i.invitation_id.clone();
                     view! {
                         <tr data-directory-invitation=i.invitation_id.clone() data-account=i.account_id.clone()>

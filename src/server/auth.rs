@@ -3,7 +3,8 @@
 use super::workers::{Busy, Workers};
 use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{
-    check_password_policy, AccountId, Actor, Admission, ErrorKind, OwnerFacts, Policy, SignInThrottle, Site, StoredLock, ThrottleRule,
+    check_password_policy, AccountId, Actor, Admission, ErrorKind, IdentityKind, OwnerFacts, SignInThrottle, Site, StoredLock,
+    ThrottleRule,
     Throttled,
 };
 use crate::error::AppError;
@@ -72,23 +73,6 @@ fn argon2_into(argon2: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) ->
         }
         Ok(argon2.hash_password_into_with_memory(password, salt, out, &mut memory[..blocks])?)
     })
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdentityKind {
-    Root,
-    RamUser,
-    Operator,
-}
-
-impl IdentityKind {
-    fn parse(s: &str) -> IdentityKind {
-        match s {
-            "root" => IdentityKind::Root,
-            "operator" => IdentityKind::Operator,
-            _ => IdentityKind::RamUser,
-        }
-    }
 }
 
 /// Who is making the request.
@@ -216,16 +200,18 @@ impl Source {
     }
 
     fn event(&self, state: &AppState, account: Option<&str>, identity: &str, action: &str, target: &str) -> audit::Event {
-        audit::Event {
-            clock: state.clock.clone(),
-            account_id: account.map(str::to_owned),
-            identity: identity.to_owned(),
-            source_ip: self.ip.clone(),
-            request_id: self.request_id.clone(),
-            caller_request_id: self.caller_request_id.clone(),
-            action: action.to_owned(),
-            target: target.chars().take(128).collect(),
-        }
+        audit::Event::new(
+            state.clock.clone(),
+            audit::EventFields {
+                account_id: account.map(str::to_owned),
+                identity: identity.to_owned(),
+                source_ip: self.ip.clone(),
+                request_id: self.request_id.clone(),
+                caller_request_id: self.caller_request_id.clone(),
+                action: action.to_owned(),
+                target: target.to_owned(),
+            },
+        )
     }
 }
 
@@ -267,15 +253,15 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
     state.guard.throttle().succeeded(login, address, now);
 
     let token = ids::session_token();
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
         .await
         .map_err(internal)?;
     let earlier = admission.login.failures - 1;
     let detail = if earlier > 0 { format!("after {earlier} failed attempt(s) since {}", db::ts(admission.login.first_failure)) } else { String::new() };
-    source.event(state, account, &shown, "SignIn", &shown).write(&mut tx, "Success", &detail).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
-    Ok(SignedIn { token, is_operator: identity.kind == "operator" })
+    let event = source.event(state, account, &shown, "SignIn", &shown);
+    tx.commit_with_detail(&event, &detail).await.map_err(internal)?;
+    Ok(SignedIn { token, is_operator: identity.kind == IdentityKind::Operator })
 }
 
 /// The failure's events, if it is one the trail keeps (see [`sign_in`]). A failure to record is logged.
@@ -307,7 +293,8 @@ async fn record_failure(state: &AppState, source: &Source, account: Option<&str>
         return;
     }
     let written = async {
-        let mut tx = state.begin_write().await?;
+        // A refused sign-in changed nothing: its events are all this transaction writes.
+        let mut tx = state.writer.begin_unaudited().await?;
         for (event, outcome, detail) in &events {
             event.write(&mut tx, outcome, detail).await?;
         }
@@ -334,6 +321,7 @@ pub async fn change_own_password(
     current: &str,
     new: &str,
     source: &Source,
+    event: &audit::Event,
 ) -> Result<(), AppError> {
     if current.is_empty() || new.is_empty() {
         return Err(AppError::invalid("MissingParameter", "Enter your current password and a new one."));
@@ -357,9 +345,9 @@ pub async fn change_own_password(
     state.guard.throttle().succeeded(&who.login_name, address, now);
     let hash = hash_new_password(state, new).await?;
     let keep = session_token(headers).map(|t| digest(&t)).unwrap_or_default();
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     db::accounts::set_own_password(&mut tx, who.identity_id, &hash.0, &keep).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
@@ -377,10 +365,10 @@ pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
     let Some(row) = db::accounts::session_identity(&state.pool, &digest(&token), &now).await.map_err(internal)? else {
         return Ok(None);
     };
-    let kind = IdentityKind::parse(&row.kind);
-    let policies = row.policies.as_deref().unwrap_or("").split(',').filter_map(Policy::parse).collect();
+    let kind = row.kind;
+    let policies = db::accounts::policy_list(row.policies.as_deref()).map_err(internal)?;
     let account_id = AccountId::parse(&row.account_id).context("stored account id").map_err(internal)?;
-    let site = Site::parse(&row.site).context("stored site").map_err(internal)?;
+    let site = row.site;
     Ok(Some(Identity {
         identity_id: row.identity_id,
         login_name: row.login_name,

@@ -37,7 +37,7 @@ async fn a_post_from_another_origin_is_refused_with_403_and_changes_nothing() {
             .unwrap();
         let r = app.send(request).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}: {value}");
-        assert_eq!(r.code(), "Forbidden.CrossOrigin");
+        assert_eq!(r.refusal(), (403, "Forbidden.CrossOrigin"));
         assert!(r.json["message"].as_str().unwrap().ends_with("Nothing was changed."));
     }
     assert_eq!(backup_sets(&app).await, before);
@@ -93,7 +93,7 @@ async fn a_server_function_takes_only_its_own_content_type() {
     ] {
         let r = app.send(post(name, content_type, &owner).body(Body::from(body)).unwrap()).await;
         assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name} as {content_type}");
-        assert_eq!(r.code(), "UnsupportedMediaType");
+        assert_eq!(r.refusal(), (415, "UnsupportedMediaType"));
         assert!(r.json["message"].as_str().unwrap().starts_with("This call takes a body of type"), "{:?}", r.json);
     }
     assert_eq!(app.count("select count(*) from session").await, 1, "the text/plain sign-in made no session");
@@ -108,7 +108,7 @@ async fn an_over_large_body_is_refused_with_413() {
     let body = format!("kind=QuotaIncrease&message={}", "x".repeat(3 << 20));
     let r = app.send(post("submit_ticket", "application/x-www-form-urlencoded", &owner).body(Body::from(body)).unwrap()).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(r.code(), "RequestEntityTooLarge");
+    assert_eq!(r.refusal(), (413, "RequestEntityTooLarge"));
     assert_eq!(app.count("select count(*) from ticket").await, 0);
 }
 
@@ -132,7 +132,7 @@ async fn undecodable_arguments_answer_400_invalid_parameter_naming_what_is_wrong
     for ((name, content_type, body), says) in cases {
         let r = app.send(post(name, content_type, &owner).body(Body::from(body.clone())).unwrap()).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{name} {body}: {:?}", r.json);
-        assert_eq!(r.code(), "InvalidParameter", "{name} {body}");
+        assert_eq!(r.refusal(), (400, "InvalidParameter"), "{name} {body}");
         let message = r.json["message"].as_str().unwrap();
         assert!(message.contains(says), "{name} {body}: {message}");
     }

@@ -34,6 +34,11 @@ impl Response {
     pub fn code(&self) -> &str {
         self.json["code"].as_str().unwrap_or("")
     }
+
+    /// A refusal as (HTTP status, API error code): tests assert both.
+    pub fn refusal(&self) -> (u16, &str) {
+        (self.status.as_u16(), self.code())
+    }
 }
 
 impl TestApp {
@@ -202,7 +207,7 @@ impl TestApp {
     }
 
     /// Runs the scheduled tasks (revocations, invitation expiry, restore completion) at the test clock.
-    pub async fn tick(&self) -> polarshare::server::db::restores::Tick {
+    pub async fn tick(&self) -> polarshare::server::db::schedule::Tick {
         polarshare::server::scheduler::tick(&self.state).await.expect("scheduler tick")
     }
 

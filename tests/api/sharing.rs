@@ -117,7 +117,7 @@ async fn every_principal_rule_is_refused_with_its_code() {
     let c = StatusCode::CONFLICT;
     assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[OWNER]), c, "ShareWithYourself").await;
     assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[INTERNATIONAL]), c, "InvalidTarget.SiteMismatch").await;
-    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &["9999999999999999"]), c, "EntityNotExists.Target").await;
+    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &["9999999999999999"]), StatusCode::NOT_FOUND, "EntityNotExists.Target").await;
     assert_refused(&app, "owner", &b, new_share("s1", "ResourceDirectory", &[PARTNER]), c, "InvalidTarget").await;
     assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[]), StatusCode::UNPROCESSABLE_ENTITY, "MissingParameter.Targets").await;
     assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[PARTNER, PARTNER]), StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Targets.Duplicate").await;

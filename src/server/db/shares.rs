@@ -1,5 +1,6 @@
 //! Resource shares, their resources and principals, and invitations.
 
+use crate::domain::{Site, AssociationStatus, BackupLock, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
 use super::{accounts::AccountRow, clusters, paging::Counted, sqlite_bool, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -8,8 +9,8 @@ pub struct ShareRow {
     pub resource_share_id: String,
     pub owner_account_id: String,
     pub resource_share_name: String,
-    pub principal_scope: String,
-    pub status: String,
+    pub principal_scope: PrincipalScope,
+    pub status: ShareStatus,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -23,7 +24,7 @@ pub struct ShareResourceRow {
     pub backup_set_id: String,
     pub cluster_id: String,
     pub region_id: String,
-    pub lock_state: String,
+    pub lock_state: BackupLock,
     pub created_at: String,
 }
 
@@ -86,12 +87,12 @@ pub async fn resources_of_shares(ex: impl SqliteExecutor<'_>, share_ids: &[&str]
 pub struct PrincipalRow {
     pub resource_share_id: String,
     pub principal_id: String,
-    pub principal_type: String,
-    pub status: String,
+    pub principal_type: PrincipalType,
+    pub status: AssociationStatus,
     pub created_at: String,
     pub revoke_at: Option<String>,
     /// For account principals: the latest invitation's status, if one was sent.
-    pub invitation_status: Option<String>,
+    pub invitation_status: Option<InvitationStatus>,
 }
 
 const PRINCIPAL_SELECT: &str = "select sp.resource_share_id, sp.principal_id, sp.principal_type, sp.status, sp.created_at,
@@ -160,7 +161,7 @@ pub struct PrincipalLookup {
     pub id: String,
     #[serde(deserialize_with = "sqlite_bool")]
     pub found: bool,
-    pub site: Option<String>,
+    pub site: Option<Site>,
     pub directory_id: Option<String>,
 }
 
@@ -172,7 +173,7 @@ pub struct ShareContextQuery<'a> {
     /// The existing share, or the id the new share will get.
     pub share_id: &'a str,
     /// The requested principals as (id, principal_type).
-    pub principals: &'a [(&'a str, &'a str)],
+    pub principals: &'a [(&'a str, PrincipalType)],
     /// The decision's time: invitations past their expiry no longer count as pending.
     pub now: &'a str,
 }
@@ -264,10 +265,10 @@ pub struct ShareWrite<'a> {
     pub share_id: &'a str,
     pub owner: &'a str,
     /// For a new share: its name and principal scope.
-    pub new_share: Option<(&'a str, &'a str)>,
+    pub new_share: Option<(&'a str, PrincipalScope)>,
     pub backup_set_id: &'a str,
     /// (principal id, principal_type) to associate, or re-associate when its revocation had not yet run.
-    pub associate: &'a [(&'a str, &'a str)],
+    pub associate: &'a [(&'a str, PrincipalType)],
     /// (invitation id, receiver account) for each added account that must accept. An account that
     /// already has a pending invitation or one accepted and in force to this share gets no second one;
     /// one whose acceptance ended when it was removed gets a new invitation to accept.
@@ -278,8 +279,6 @@ pub struct ShareWrite<'a> {
     /// None while a restore reads one of the share's sets: the scheduler sets it when the restore ends.
     pub revoke_at: Option<String>,
     pub now: &'a str,
-    /// The action's audit event, written with it (saves the commit a round trip of its own).
-    pub audit: Option<super::governance::NewAuditEvent<'a>>,
 }
 
 const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner_account_id, resource_share_name,
@@ -325,13 +324,6 @@ const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassocia
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Pending'
       and receiver_account_id in (select value from json_each(?1, '$.revoke'))";
 
-const RECORD_AUDIT_EVENT: &str = "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id,
-        caller_request_id, action, target, outcome, detail)
-    values (json_extract(?1, '$.audit.occurred_at'), json_extract(?1, '$.audit.account_id'),
-        json_extract(?1, '$.audit.identity'), json_extract(?1, '$.audit.source_ip'),
-        json_extract(?1, '$.audit.request_id'), json_extract(?1, '$.audit.caller_request_id'), json_extract(?1, '$.audit.action'),
-        json_extract(?1, '$.audit.target'), json_extract(?1, '$.audit.outcome'), json_extract(?1, '$.audit.detail'))";
-
 /// Writes a [`ShareWrite`] in one round trip: the statements run one after another on the connection's
 /// worker thread, within the caller's transaction.
 ///
@@ -350,11 +342,6 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
         "revoke": w.revoke,
         "revoke_at": w.revoke_at,
         "now": w.now,
-        "audit": w.audit.as_ref().map(|e| serde_json::json!({
-            "occurred_at": e.occurred_at, "account_id": e.account_id, "identity": e.identity,
-            "source_ip": e.source_ip, "request_id": e.request_id, "caller_request_id": e.caller_request_id, "action": e.action, "target": e.target,
-            "outcome": e.outcome, "detail": e.detail,
-        })),
     });
     // Only the statements this request needs (each combination is prepared once and cached).
     let mut sql = Vec::with_capacity(8);
@@ -368,9 +355,6 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
     }
     if !w.revoke.is_empty() {
         sql.push(REVOKE_PRINCIPALS);
-    }
-    if w.audit.is_some() {
-        sql.push(RECORD_AUDIT_EVENT);
     }
     sqlx::query(&sql.join(";\n"))
     .bind(params.to_string())

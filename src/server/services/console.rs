@@ -1,8 +1,7 @@
 //! What the console reads: the viewer, regions, clusters, a cluster's backup sets, the owner's shares.
 
-use super::facts;
 use crate::api::types::*;
-use crate::domain::{check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest, Policy};
+use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest, Policy};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{accounts, clusters, paging, shares};
@@ -12,7 +11,7 @@ use std::collections::BTreeMap;
 pub const BACKUP_PAGE_SIZE: i64 = 30;
 
 pub fn viewer(who: &Identity) -> Viewer {
-    let is_operator = who.kind == crate::server::auth::IdentityKind::Operator;
+    let is_operator = who.kind == crate::domain::IdentityKind::Operator;
     // The platform operator has no account data of its own: it decides tickets.
     let (pages, home) = if is_operator {
         (vec![ConsolePage::Tickets], ConsolePage::Tickets)
@@ -26,14 +25,10 @@ pub fn viewer(who: &Identity) -> Viewer {
         login_name: who.login_name.clone(),
         account_id: who.account_id().to_string(),
         account_name: who.account_name.clone(),
-        site: who.site.domain().to_owned(),
+        site: who.site,
         is_root: who.actor.is_root,
-        is_operator: who.kind == crate::server::auth::IdentityKind::Operator,
-        policies: if who.actor.is_root {
-            Policy::ALL.iter().map(|p| p.name().to_owned()).collect()
-        } else {
-            who.actor.policies.iter().map(|p| p.name().to_owned()).collect()
-        },
+        is_operator: who.kind == crate::domain::IdentityKind::Operator,
+        policies: if who.actor.is_root { Policy::ALL.to_vec() } else { who.actor.policies.clone() },
     }
 }
 
@@ -84,7 +79,7 @@ pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<S
 
 /// Also the answer for another account's cluster, so cluster ids don't leak.
 pub(super) fn cluster_not_found() -> AppError {
-    AppError::not_found("EntityNotExists.DBCluster", "The cluster does not exist in your account.")
+    crate::domain::ShareError::ClusterNotFound.into()
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
@@ -104,13 +99,13 @@ pub async fn cluster_backups(
         .await
         .map_err(internal)?;
     let cluster = loaded.cluster.filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
-    let cluster_facts = facts::cluster(&cluster).map_err(internal)?;
+    let cluster_facts = cluster.facts();
     let (rows, total) = (loaded.items, loaded.total);
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        let backup_facts = facts::backup_set(&row).map_err(internal)?;
+        let backup_facts = row.facts().map_err(internal)?;
         let share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
-        let convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, facts::level(&row.level).map_err(internal)?, now)
+        let convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, row.level, now)
             .err()
             .map(AppError::from);
         items.push(BackupSetView {
@@ -155,7 +150,7 @@ async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Ve
         principals.entry(p.resource_share_id).or_default().push(PrincipalView {
             principal_id: p.principal_id,
             principal_type: p.principal_type,
-            removal_pending_restore: p.status == "Disassociating" && p.revoke_at.is_none(),
+            removal_pending_restore: p.status == AssociationStatus::Disassociating && p.revoke_at.is_none(),
             status: p.status,
             invitation_status: p.invitation_status,
         });

@@ -6,6 +6,5 @@ pub mod governance;
 pub mod owner;
 pub mod principal;
 pub mod ram;
-mod facts;
 pub mod setup;
 pub mod sharing;
