@@ -3,8 +3,9 @@
 //! over keep-alive HTTP/1.1: listing one cluster's page of backup sets, and sharing a backup set.
 //! Prints p50/p99 latency and requests per second, and the release wasm size (raw and gzip -9).
 //!
-//! Run it with `scripts/bench.sh` (builds the release site first). Traffic goes to 127.0.0.1 only and
-//! every loop is bounded by a request count.
+//! Run it with `scripts/bench.sh` (builds the release site first, runs the browser benchmark too and
+//! prints both in one table; `POLARSHARE_BENCH_JSON=file` makes this write its figures there for that
+//! table). Traffic goes to 127.0.0.1 only and every loop is bounded by a request count.
 
 use anyhow::{bail, Context};
 use axum::serve::ListenerExt;
@@ -57,6 +58,7 @@ async fn main() -> anyhow::Result<()> {
         settings: Settings { max_pending_invitations: u32::MAX, ..Settings::default() },
         guard: polarshare::server::auth::SignInGuard::for_settings(&Settings::default()),
         writer: database.writer,
+        assets: Default::default(),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
@@ -71,12 +73,13 @@ async fn main() -> anyhow::Result<()> {
 
     // POLARSHARE_BENCH_ONLY=list or =share runs one phase (for profiling one path alone).
     let only = std::env::var("POLARSHARE_BENCH_ONLY").unwrap_or_default();
+    let mut figures = serde_json::Map::new();
     if only != "share" {
         // Baseline: the cheapest signed-in call (session lookup only), to separate per-request overhead
         // from the listing's own queries.
         let baseline =
             run(addr, &cookie, LIST_REQUESTS, |_| ("current_viewer", "application/x-www-form-urlencoded", String::new())).await?;
-        baseline.print("current_viewer (baseline)");
+        figures.insert("current_viewer".into(), baseline.print("current_viewer (baseline)"));
 
         let list = run(addr, &cookie, LIST_REQUESTS, |i| {
             let cluster = i % CLUSTERS;
@@ -84,28 +87,27 @@ async fn main() -> anyhow::Result<()> {
             ("list_backup_sets", "application/x-www-form-urlencoded", format!("cluster_id=pc-bench{cluster:05}&page={page}"))
         })
         .await?;
-        list.print("list_backup_sets (one page of 30)");
+        figures.insert("list_backup_sets".into(), list.print("list_backup_sets (one page of 30)"));
     }
-    if only == "list" {
-        return Ok(());
+    if only != "list" {
+        let share = run(addr, &cookie, SHARE_REQUESTS, |i| {
+            // Each request creates a new share of one of the first 1,000 sets with two principals, so the
+            // owner's quota (1,024) and the 64-principal limit are checked but never reached. Each round
+            // over the sets invites two accounts the set has not invited yet (a second pending invitation
+            // of one account to one set is refused).
+            let (set, round) = (i % 1_000, i / 1_000);
+            let p1 = 2_000_000_000_000_000u64 + ((set * 7 + 2 * round) % PRINCIPALS) as u64;
+            let p2 = 2_000_000_000_000_000u64 + ((set * 7 + 2 * round + 1) % PRINCIPALS) as u64;
+            let set = 5_000_000 + set;
+            let principals = format!("[\"{p1}\",\"{p2}\"]");
+            let body = format!(
+                "{{\"request\":{{\"backup_set_id\":\"{set}\",\"method\":{{\"New\":{{\"name\":\"bench-{i}\",\"scope\":\"AllAccounts\",\"principals\":{principals}}}}}}}}}"
+            );
+            ("share_backup_set", "application/json", body)
+        })
+        .await?;
+        figures.insert("share_backup_set".into(), share.print("share_backup_set (new share)"));
     }
-    let share = run(addr, &cookie, SHARE_REQUESTS, |i| {
-        // Each request creates a new share of one of the first 1,000 sets with two principals, so the
-        // owner's quota (1,024) and the 64-principal limit are checked but never reached. Each round
-        // over the sets invites two accounts the set has not invited yet (a second pending invitation
-        // of one account to one set is refused).
-        let (set, round) = (i % 1_000, i / 1_000);
-        let p1 = 2_000_000_000_000_000u64 + ((set * 7 + 2 * round) % PRINCIPALS) as u64;
-        let p2 = 2_000_000_000_000_000u64 + ((set * 7 + 2 * round + 1) % PRINCIPALS) as u64;
-        let set = 5_000_000 + set;
-        let principals = format!("[\"{p1}\",\"{p2}\"]");
-        let body = format!(
-            "{{\"request\":{{\"backup_set_id\":\"{set}\",\"method\":{{\"New\":{{\"name\":\"bench-{i}\",\"scope\":\"AllAccounts\",\"principals\":{principals}}}}}}}}}"
-        );
-        ("share_backup_set", "application/json", body)
-    })
-    .await?;
-    share.print("share_backup_set (new share)");
 
     println!();
     match std::fs::metadata(&wasm) {
@@ -117,8 +119,12 @@ async fn main() -> anyhow::Result<()> {
                 .context("running gzip")?;
             let gz: u64 = String::from_utf8_lossy(&gz.stdout).trim().parse().unwrap_or(0);
             println!("release wasm {wasm}: {:.1} KB raw, {:.1} KB gzip -9", meta.len() as f64 / 1024.0, gz as f64 / 1024.0);
+            figures.insert("wasm".into(), serde_json::json!({ "raw": meta.len(), "gzip": gz }));
         }
         Err(_) => println!("release wasm not found at {wasm}: build it with `cargo leptos build --release` first"),
+    }
+    if let Ok(path) = std::env::var("POLARSHARE_BENCH_JSON") {
+        std::fs::write(&path, serde_json::Value::Object(figures).to_string()).with_context(|| format!("writing {path}"))?;
     }
     // POLARSHARE_BENCH_KEEP=1 keeps the database (to look at its queries with the sqlite3 shell).
     if std::env::var("POLARSHARE_BENCH_KEEP").as_deref() == Ok("1") {
@@ -177,7 +183,8 @@ struct Report {
 }
 
 impl Report {
-    fn print(&self, name: &str) {
+    /// Prints one line of the table and returns its figures.
+    fn print(&self, name: &str) -> serde_json::Value {
         let mut l = self.latencies.clone();
         l.sort();
         let pct = |p: f64| l[((l.len() as f64 * p).ceil() as usize).saturating_sub(1).min(l.len() - 1)].as_secs_f64() * 1e3;
@@ -189,6 +196,10 @@ impl Report {
             l.len() as f64 / self.elapsed.as_secs_f64(),
             if self.errors > 0 { format!("   ({} non-200 answers)", self.errors) } else { String::new() }
         );
+        serde_json::json!({
+            "p50_ms": pct(0.50), "p99_ms": pct(0.99),
+            "per_s": l.len() as f64 / self.elapsed.as_secs_f64(), "errors": self.errors,
+        })
     }
 }
 

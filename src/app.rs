@@ -7,7 +7,7 @@ use crate::pages::{
     profile::ProfilePage, shared_backups::SharedBackupsPage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
 };
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{ParentRoute, Redirect, Route, Router, Routes},
     path, SsrMode,
@@ -16,20 +16,48 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     crate::server::guard::set_page_policy(&options);
+    let files = BuildFiles::of_this_server(&options);
     view! {
         <!DOCTYPE html>
         <html lang="en">
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="stylesheet" href=files.stylesheet/>
+                <link rel="icon" href=files.icon/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options=files.hydration/>
                 <MetaTags/>
             </head>
             <body>
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// What the page names the build's files by: their content-hashed names, which browsers keep without
+/// asking again (see `server::assets`); the plain names where the server has no such file.
+struct BuildFiles {
+    stylesheet: String,
+    icon: String,
+    /// The options `HydrationScripts` names the JavaScript glue and the WebAssembly from.
+    hydration: LeptosOptions,
+}
+
+impl BuildFiles {
+    fn of_this_server(options: &LeptosOptions) -> Self {
+        let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
+        #[cfg(feature = "ssr")]
+        if let Some(state) = use_context::<crate::server::state::AppState>() {
+            let assets = &state.assets;
+            return BuildFiles {
+                stylesheet: assets.url(&stylesheet),
+                icon: assets.url("/favicon.ico"),
+                hydration: assets.hydration_options(options),
+            };
+        }
+        BuildFiles { stylesheet, icon: "/favicon.ico".to_owned(), hydration: options.clone() }
     }
 }
 
@@ -42,7 +70,6 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| set_hydrated.set(true));
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/polarshare.css"/>
         <Title formatter=|title: String| if title.is_empty() { "PolarDB console".to_owned() } else { format!("{title} · PolarDB console") }/>
         <div id="app" data-hydrated=move || hydrated.get().to_string()>
             <Router>

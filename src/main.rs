@@ -7,6 +7,7 @@ use axum::serve::ListenerExt;
 use clap::Parser;
 use leptos::config::get_configuration;
 use polarshare::domain::ThrottleRule;
+use polarshare::server::assets::Assets;
 use polarshare::server::auth::SignInGuard;
 use polarshare::server::config::{AccessKeyCommand, Command, Config};
 use polarshare::server::services::{access_keys, setup};
@@ -69,7 +70,17 @@ async fn main() -> anyhow::Result<()> {
             ..ThrottleRule::PER_ADDRESS
         },
     };
+    let assets = std::sync::Arc::new(Assets::load(&leptos_options).context("reading the site's files")?);
+    let compressing = {
+        let assets = assets.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            assets.compress();
+            tracing::info!("compressed the site's files in {:.1?}", started.elapsed());
+        })
+    };
     let state = AppState {
+        assets,
         leptos_options,
         pool: pool.clone(),
         clock,
@@ -99,6 +110,7 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     scheduler.abort();
     checkpoints.abort();
+    compressing.abort();
     database.writer.close().await;
     pool.close().await;
     Ok(())

@@ -171,27 +171,24 @@ pub fn set_page_policy(options: &leptos::config::LeptosOptions) {
 }
 
 /// Headers on every answer: no sniffing, no framing, no referrer to other sites; `no-store` on all but
-/// the static files (pages, server functions and the CSV export carry account data, which must not
-/// linger in a shared or back-button cache); HSTS when the console is served over HTTPS.
+/// the build's files (pages, server functions and the CSV export carry account data, which must not
+/// linger in a shared or back-button cache; the files set their own policy, see `assets`); HSTS when
+/// the console is served over HTTPS.
 pub async fn response_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let is_static = is_static_asset(request.uri().path());
+    let path = request.uri().path();
+    let is_static = path.starts_with("/pkg/") || state.assets.contains(path);
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
-    if !is_static {
+    if !(is_static && headers.contains_key(header::CACHE_CONTROL)) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     if state.settings.secure_cookies {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
     response
-}
-
-/// The build's files (wasm, JS, CSS under `/pkg`) and the favicon: the same for everyone.
-fn is_static_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.ico"
 }
 
 /// Checks a `--public-origin` setting: `scheme://host[:port]` with no path, as browsers send `Origin`.

@@ -2,6 +2,7 @@
 //! that apply the domain's decisions to the database.
 
 pub mod app;
+pub mod assets;
 pub mod audit;
 pub mod auth;
 pub mod clock;

@@ -51,6 +51,8 @@ pub struct AppState {
     pub writer: super::db::Writer,
     /// The sign-in throttle and the bounded password-hashing pool (build it with [`SignInGuard::for_settings`]).
     pub guard: SignInGuard,
+    /// The build's static files, compressed and content-hashed once at start.
+    pub assets: std::sync::Arc<super::assets::Assets>,
 }
 
 impl AppState {

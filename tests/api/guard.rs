@@ -189,10 +189,10 @@ async fn a_page_carries_a_content_security_policy_whose_nonce_is_on_its_inline_s
 }
 
 #[tokio::test]
-async fn account_data_is_never_stored_by_caches_but_static_files_may_be() {
+async fn account_data_is_never_stored_by_caches() {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
-    for path in ["/clusters", "/audit/export.csv", "/login"] {
+    for path in ["/clusters", "/audit/export.csv", "/login", "/pkg/not-a-build-file.js"] {
         let (_, headers, _) = get(app.router.clone(), path, Some(&owner)).await;
         assert_eq!(headers.get(header::CACHE_CONTROL).map(|v| v.to_str().unwrap()), Some("no-store"), "{path}");
     }
@@ -203,8 +203,68 @@ async fn account_data_is_never_stored_by_caches_but_static_files_may_be() {
         .await
         .unwrap();
     assert_eq!(response.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
-    let (_, headers, _) = get(app.router.clone(), "/pkg/polarshare.js", None).await;
-    assert!(headers.get(header::CACHE_CONTROL).is_none(), "the build's files are left to a later caching policy");
+}
+
+/// The app's router serving a small site: the glue, the WebAssembly, the stylesheet and the icon.
+fn router_with_site(app: &TestApp) -> Router {
+    use polarshare::server::assets::Assets;
+    let mut state = app.state.clone();
+    let assets = Assets::from_files(
+        vec![
+            ("pkg/polarshare.js".into(), b"export default async function init() {}\n".repeat(50)),
+            ("pkg/polarshare.wasm".into(), vec![0; 20_000]),
+            ("pkg/polarshare.css".into(), b"body { margin: 0 }\n".repeat(50)),
+            ("favicon.ico".into(), vec![0, 0, 1, 0]),
+        ],
+        "pkg",
+        "polarshare",
+    );
+    assets.compress();
+    state.assets = std::sync::Arc::new(assets);
+    polarshare::server::app::router(state)
+}
+
+#[tokio::test]
+async fn pages_name_the_build_files_by_content_hash_and_browsers_keep_those_for_a_year() {
+    let app = TestApp::new().await;
+    let router = router_with_site(&app);
+    let (_, headers, html) = get(router.clone(), "/login", None).await;
+    assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "no-store");
+    // The page itself is compressed per request, keeping its policy headers.
+    let request = Request::get("/login").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty()).unwrap();
+    let compressed = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(compressed.headers().get(header::CONTENT_ENCODING).unwrap(), "gzip");
+    assert!(compressed.headers().get(header::CONTENT_SECURITY_POLICY).is_some());
+    assert_eq!(compressed.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let links: Vec<&str> = html.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
+    let named = |prefix: &str, ext: &str| {
+        links.iter().find(|l| l.starts_with(prefix) && l.ends_with(ext)).unwrap_or_else(|| panic!("{prefix}…{ext} in {links:?}")).to_string()
+    };
+    let glue = named("/pkg/polarshare.", ".js");
+    let stylesheet = named("/pkg/polarshare.", ".css");
+    let icon = named("/favicon.", ".ico");
+    assert_eq!(glue.len(), "/pkg/polarshare.".len() + 16 + ".js".len(), "{glue}");
+    for path in [&glue, &stylesheet, &icon] {
+        let request = Request::get(path.as_str()).header(header::ACCEPT_ENCODING, "gzip, br").body(Body::empty()).unwrap();
+        let response = router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let headers = response.headers();
+        assert_eq!(headers.get(header::CACHE_CONTROL).unwrap(), "public, max-age=31536000, immutable", "{path}");
+        assert_eq!(headers.get("x-content-type-options").unwrap(), "nosniff", "{path}");
+        assert!(headers.get(header::CONTENT_SECURITY_POLICY).is_none(), "{path}");
+    }
+    let request = Request::get(glue.as_str()).header(header::ACCEPT_ENCODING, "gzip, br").body(Body::empty()).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.headers().get(header::CONTENT_ENCODING).unwrap(), "br");
+    assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), "text/javascript; charset=utf-8");
+
+    // The plain name still answers, but a browser must ask again before reusing it.
+    let (status, plain, _) = get(router.clone(), "/pkg/polarshare.wasm", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(plain.get(header::CACHE_CONTROL).unwrap(), "no-cache");
+    let etag = plain.get(header::ETAG).unwrap().clone();
+    let request = Request::get("/pkg/polarshare.wasm").header(header::IF_NONE_MATCH, etag).body(Body::empty()).unwrap();
+    assert_eq!(router.oneshot(request).await.unwrap().status(), StatusCode::NOT_MODIFIED);
 }
 
 #[tokio::test]

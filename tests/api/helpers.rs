@@ -86,6 +86,7 @@ impl TestApp {
             guard: SignInGuard::for_settings(&settings),
             settings,
             writer: database.writer,
+            assets: Default::default(),
         };
         TestApp { router: router(state.clone()), state, pool, clock, _dir: dir }
     }

@@ -1,0 +1,35 @@
+// Prints scripts/bench.sh's one table from the two benchmarks' figures:
+//   node end2end/bench/summary.mjs browser.json server.json
+// Each row: what was measured, the figure, the goal of issue 12, and whether this run met it.
+import { readFileSync } from "node:fs";
+
+const [browser, server] = process.argv.slice(2).map((f) => JSON.parse(readFileSync(f, "utf8")));
+const rows = [];
+const row = (what, figure, goal, met) => rows.push(`| ${what} | ${figure} | ${goal} | ${met === undefined ? "" : met ? "met" : "**missed**"} |`);
+const ms = (x) => `${x.toFixed(0)} ms`;
+
+for (const [page, r] of Object.entries(browser).filter(([k]) => k !== "wasm")) {
+  row(`${page}: cold cache, navigation -> hydrated`, `${ms(r.cold)} (${r.coldMin.toFixed(0)}-${r.coldMax.toFixed(0)}), ${(r.coldBytes / 1024).toFixed(0)} KB in ${r.coldRequests} requests`, "< 300 ms", r.cold < 300);
+  row(`${page}: warm cache`, `${ms(r.warm)} (${r.warmMin.toFixed(0)}-${r.warmMax.toFixed(0)}), ${r.warmRequests} request(s), ${(r.warmBytes / 1024).toFixed(1)} KB`, "< 150 ms, only the page requested", r.warm < 150 && r.warmRequests === 1);
+}
+if (browser.wasm) {
+  const raw = server.wasm ? `${(server.wasm.raw / 1024).toFixed(0)} KB raw, ${(server.wasm.gzip / 1024).toFixed(0)} KB gzip -9, ` : "";
+  row("release wasm", `${raw}**${(browser.wasm.bytes / 1024).toFixed(0)} KB on the wire** (${browser.wasm.encoding})`, "<= ~330 KB compressed", browser.wasm.bytes <= 330 * 1024);
+}
+const base = server.current_viewer;
+const call = (name, label) => {
+  const r = server[name];
+  if (!r) return null;
+  const share = base ? `, ${((100 * r.per_s) / base.per_s).toFixed(0)} % of the baseline's req/s` : "";
+  return { text: `p50 ${r.p50_ms.toFixed(2)} ms, p99 ${r.p99_ms.toFixed(2)} ms, ${r.per_s.toFixed(0)} req/s${name === "current_viewer" ? "" : share}${r.errors ? `, ${r.errors} non-200` : ""}`, r };
+};
+const baseline = call("current_viewer");
+if (baseline) row("current_viewer (baseline: session lookup only), 32 clients", baseline.text, "");
+const list = call("list_backup_sets");
+if (list) row("list_backup_sets (page of 30 of 10,000 sets), 32 clients", list.text, "p99 < 5 ms, >= 50 % of the baseline's req/s", list.r.p99_ms < 5 && base && list.r.per_s >= base.per_s / 2);
+const share = call("share_backup_set");
+if (share) row("share_backup_set (new share, 2 principals), 32 clients", share.text, "p99 < 5 ms", share.r.p99_ms < 5);
+
+console.log("| measure | figure | goal (issue 12) | |");
+console.log("|---|---|---|---|");
+for (const r of rows) console.log(r);
