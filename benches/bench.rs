@@ -12,7 +12,7 @@ use leptos::config::LeptosOptions;
 use polarshare::server::{
     app::router,
     clock::Clock,
-    db::{self, seed},
+    db::{self, accounts, seed},
     state::{AppState, Settings},
 };
 use std::net::SocketAddr;
@@ -138,14 +138,14 @@ fn tempfile_dir() -> anyhow::Result<String> {
 async fn seed_bench(pool: &sqlx::SqlitePool, now: time::OffsetDateTime) -> anyhow::Result<()> {
     let now_s = db::ts(now);
     let mut tx = db::begin_write(pool).await?;
-    seed::insert_regions(&mut tx).await?;
-    seed::insert_account(&mut tx, OWNER, "Bench Owner", "aliyun.com", true, &now_s).await?;
+    accounts::insert_regions(&mut tx).await?;
+    accounts::insert_account(&mut tx, OWNER, "Bench Owner", "aliyun.com", true, &now_s).await?;
     sqlx::query("update account set share_quota = 1024 where account_id = ?").bind(OWNER).execute(&mut *tx).await?;
     let hash = polarshare::server::auth::hash_password(seed::DEMO_PASSWORD)?.0;
-    seed::insert_identity(&mut tx, OWNER, "owner", "root", &hash, &[], &now_s).await?;
+    accounts::insert_identity(&mut tx, OWNER, "owner", "root", &hash, &[], &now_s).await?;
     for p in 0..PRINCIPALS {
         let id = format!("{}", 2_000_000_000_000_000u64 + p as u64);
-        seed::insert_account(&mut tx, &id, "principal", "aliyun.com", true, &now_s).await?;
+        accounts::insert_account(&mut tx, &id, "principal", "aliyun.com", true, &now_s).await?;
     }
     for c in 0..CLUSTERS {
         let cluster = format!("pc-bench{c:05}");

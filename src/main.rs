@@ -77,6 +77,11 @@ async fn main() -> anyhow::Result<()> {
         writer: database.writer.clone(),
     };
 
+    let locks = state.guard.restore_locks(&pool, state.clock.now()).await.context("reading the stored sign-in locks")?;
+    if locks > 0 {
+        tracing::info!(locks, "sign-in locks still running from before the restart");
+    }
+
     // Revocations, invitation expiry and restore completion: whatever fell due while the server was
     // down is applied on the first tick.
     let scheduler = polarshare::server::scheduler::spawn(state.clone(), std::time::Duration::from_secs(1));

@@ -88,43 +88,50 @@ pub(crate) mod ssr {
         crate::server::auth::Source { ip, request_id, caller_request_id: caller_request_id() }
     }
 
-    /// Carries out `action` and records it with its outcome (success, or the refusal's code) in the audit
-    /// trail of `account`, then answers with the result unchanged. A successful action's event commits in
-    /// the action's own transaction (see `server::audit`); a refusal changed nothing, so its event is
-    /// written on its own. A failure to record that is logged, not shown.
-    pub async fn audited<T>(
-        state: &AppState,
-        identity: &str,
-        account: Option<&str>,
-        action_name: &str,
-        target: &str,
-        action: impl std::future::Future<Output = Result<T, AppError>>,
-    ) -> Result<T, AppError> {
-        use crate::server::audit;
+    /// The audit event of an action `identity` takes on `account`'s behalf, for the service to commit
+    /// with the action (see `server::audit`).
+    pub fn event(state: &AppState, identity: &str, account: Option<&str>, action_name: &str, target: &str) -> crate::server::audit::Event {
         let (source_ip, request_id) = request_meta();
-        let event = audit::Event {
-            clock: state.clock.clone(),
-            account_id: account.map(str::to_owned),
-            identity: identity.to_owned(),
-            source_ip,
-            request_id,
-            caller_request_id: caller_request_id(),
-            action: action_name.to_owned(),
-            target: target.chars().take(128).collect(),
-            channel: crate::server::auth::CONSOLE_CHANNEL.to_owned(),
-        };
-        respond(audit::run(state, event, action).await)
+        crate::server::audit::Event::new(
+            state.clock.clone(),
+            crate::server::audit::EventFields {
+                account_id: account.map(str::to_owned),
+                identity: identity.to_owned(),
+                source_ip,
+                request_id,
+                caller_request_id: caller_request_id(),
+                action: action_name.to_owned(),
+                target: target.to_owned(),
+                channel: crate::server::auth::CONSOLE_CHANNEL.to_owned(),
+            },
+        )
     }
 
-    /// `audited` for a signed-in identity acting on its own account.
-    pub async fn audited_by<T>(
+    /// [`event`] for a signed-in identity acting on its own account.
+    pub fn event_by(state: &AppState, who: &Identity, action_name: &str, target: &str) -> crate::server::audit::Event {
+        event(state, &who.login_name, Some(who.account_id().as_str()), action_name, target)
+    }
+
+    /// Carries out `action`, which was handed `event`, and answers with its result unchanged. A
+    /// successful action committed its event in its own transaction; when it did not (a refusal, which
+    /// changed nothing, or nothing to write), the event is recorded here with the outcome (the refusal's
+    /// code). A failure to record that is logged, not shown.
+    pub async fn audited<T>(
         state: &AppState,
-        who: &Identity,
-        action_name: &str,
-        target: &str,
+        event: &crate::server::audit::Event,
         action: impl std::future::Future<Output = Result<T, AppError>>,
     ) -> Result<T, AppError> {
-        audited(state, &who.login_name, Some(who.account_id().as_str()), action_name, target, action).await
+        let result = action.await;
+        if !event.is_recorded() {
+            let (outcome, detail) = match &result {
+                Ok(_) => ("Success", ""),
+                Err(e) => (e.code.as_str(), e.message.as_str()),
+            };
+            if let Err(e) = event.record_alone(&state.writer, outcome, detail).await {
+                tracing::error!(error = ?e, action = event.action(), "could not record an audit event");
+            }
+        }
+        respond(result)
     }
 
     /// The page a list asks for (`page`, `page_size`), refused with 422 when out of bounds.
@@ -186,10 +193,17 @@ pub async fn list_backup_sets(cluster_id: String, page: i64) -> Result<BackupSet
 }
 
 #[server(prefix = "/api", endpoint = "load_share_dialog")]
-pub async fn load_share_dialog() -> Result<ShareDialogData, AppError> {
+pub async fn load_share_dialog(
+    name: Option<String>,
+    resource_share_id: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+) -> Result<ShareDialogData, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(console::share_dialog(&state, &who).await)
+    let page = ssr::page(page, page_size)?;
+    let search = console::ShareSearch { name, resource_share_id };
+    ssr::respond(console::share_dialog(&state, &who, search, page).await)
 }
 
 /// The Share dialog's OK: create a share or add to an existing one, all in one transaction.
@@ -198,7 +212,8 @@ pub async fn share_backup_set(request: ShareRequest) -> Result<ShareOutcome, App
     use crate::server::services::sharing;
     let (state, who) = ssr::signed_in().await?;
     let target = request.backup_set_id.clone();
-    ssr::audited_by(&state, &who, "ShareBackupSet", &target, sharing::share_backup_set(&state, &who, request)).await
+    let event = ssr::event_by(&state, &who, "ShareBackupSet", &target);
+    ssr::audited(&state, &event, sharing::share_backup_set(&state, &who, request, &event)).await
 }
 
 /// Resource Management > Resource Sharing > Shared With Me: invitations received, in one region.
@@ -215,7 +230,8 @@ pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<In
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
     let action = if accept { "AcceptInvitation" } else { "RejectInvitation" };
-    ssr::audited_by(&state, &who, action, &invitation_id, principal::answer(&state, &who, &invitation_id, accept)).await
+    let event = ssr::event_by(&state, &who, action, &invitation_id);
+    ssr::audited(&state, &event, principal::answer(&state, &who, &invitation_id, accept, &event)).await
 }
 
 /// Shared Backups > My Shares: the owner's shares with at least one principal.
@@ -241,7 +257,8 @@ pub async fn restore_to_new_cluster(request: RestoreRequest) -> Result<RestoreJo
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
     let target = request.backup_set_id.clone();
-    ssr::audited_by(&state, &who, "RestoreToNewCluster", &target, principal::restore(&state, &who, request)).await
+    let event = ssr::event_by(&state, &who, "RestoreToNewCluster", &target);
+    ssr::audited(&state, &event, principal::restore(&state, &who, request, &event)).await
 }
 
 #[server(prefix = "/api", endpoint = "list_restore_jobs")]
@@ -265,7 +282,8 @@ pub async fn billing(page: Option<i64>, page_size: Option<i64>) -> Result<Billin
 pub async fn delete_backup_set(backup_set_id: String) -> Result<(), AppError> {
     use crate::server::services::owner;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "DeleteBackupSet", &backup_set_id, owner::delete_backup_set(&state, &who, &backup_set_id)).await
+    let event = ssr::event_by(&state, &who, "DeleteBackupSet", &backup_set_id);
+    ssr::audited(&state, &event, owner::delete_backup_set(&state, &who, &backup_set_id, &event)).await
 }
 
 /// Starts converting a level-1 backup set to level-2; the set is locked until it finishes.
@@ -273,7 +291,8 @@ pub async fn delete_backup_set(backup_set_id: String) -> Result<(), AppError> {
 pub async fn convert_backup_level(backup_set_id: String) -> Result<(), AppError> {
     use crate::server::services::owner;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "ConvertBackupLevel", &backup_set_id, owner::convert_level(&state, &who, &backup_set_id)).await
+    let event = ssr::event_by(&state, &who, "ConvertBackupLevel", &backup_set_id);
+    ssr::audited(&state, &event, owner::convert_level(&state, &who, &backup_set_id, &event)).await
 }
 
 /// Releases a cluster to the recycle bin; shares of its backup sets are revoked on schedule.
@@ -281,7 +300,8 @@ pub async fn convert_backup_level(backup_set_id: String) -> Result<(), AppError>
 pub async fn release_cluster(cluster_id: String) -> Result<(), AppError> {
     use crate::server::services::owner;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "ReleaseCluster", &cluster_id, owner::release_cluster(&state, &who, &cluster_id)).await
+    let event = ssr::event_by(&state, &who, "ReleaseCluster", &cluster_id);
+    ssr::audited(&state, &event, owner::release_cluster(&state, &who, &cluster_id, &event)).await
 }
 
 /// Manage Sharing Relationship: the resource shares of one of the owner's backup sets, with principals.
@@ -307,7 +327,8 @@ pub async fn submit_ticket(kind: String, message: String) -> Result<TicketView, 
     use crate::server::services::governance;
     let (state, who) = ssr::signed_in().await?;
     let action = if kind == "QuotaIncrease" { "ApplyQuotaIncrease" } else { "SubmitTicket" };
-    ssr::audited_by(&state, &who, action, &kind, governance::submit_ticket(&state, &who, &kind, &message)).await
+    let event = ssr::event_by(&state, &who, action, &kind);
+    ssr::audited(&state, &event, governance::submit_ticket(&state, &who, &kind, &message, &event)).await
 }
 
 /// The platform operator approves or rejects a ticket; approval takes effect at once.
@@ -318,7 +339,8 @@ pub async fn decide_ticket(ticket_id: String, approve: bool) -> Result<TicketVie
     let target = format!("{ticket_id} ({})", if approve { "approve" } else { "reject" });
     // A decision is filed in the trail of the account that asked (the service names it once the ticket
     // is loaded); a refused attempt stays in the operator's own.
-    ssr::audited_by(&state, &who, "DecideTicket", &target, governance::decide_ticket(&state, &who, &ticket_id, approve)).await
+    let event = ssr::event_by(&state, &who, "DecideTicket", &target);
+    ssr::audited(&state, &event, governance::decide_ticket(&state, &who, &ticket_id, approve, &event)).await
 }
 
 #[server(prefix = "/api", endpoint = "quota")]
@@ -356,14 +378,16 @@ pub async fn create_ram_user(login_name: String, password: String) -> Result<(),
     use crate::server::services::ram;
     let (state, who) = ssr::signed_in().await?;
     let login = login_name.trim().to_owned();
-    ssr::audited_by(&state, &who, "CreateRamUser", &login, ram::create(&state, &who, &login, &password)).await
+    let event = ssr::event_by(&state, &who, "CreateRamUser", &login);
+    ssr::audited(&state, &event, ram::create(&state, &who, &login, &password, &event)).await
 }
 
 #[server(prefix = "/api", endpoint = "set_ram_password")]
 pub async fn set_ram_password(login_name: String, password: String) -> Result<(), AppError> {
     use crate::server::services::ram;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "SetRamPassword", &login_name, ram::set_password(&state, &who, &login_name, &password)).await
+    let event = ssr::event_by(&state, &who, "SetRamPassword", &login_name);
+    ssr::audited(&state, &event, ram::set_password(&state, &who, &login_name, &password, &event)).await
 }
 
 /// Attaches (`attached = true`) or detaches a system policy.
@@ -373,14 +397,16 @@ pub async fn set_ram_policy(login_name: String, policy: String, attached: bool) 
     let (state, who) = ssr::signed_in().await?;
     let action = if attached { "AttachPolicy" } else { "DetachPolicy" };
     let target = format!("{login_name}: {policy}");
-    ssr::audited_by(&state, &who, action, &target, ram::set_policy(&state, &who, &login_name, &policy, attached)).await
+    let event = ssr::event_by(&state, &who, action, &target);
+    ssr::audited(&state, &event, ram::set_policy(&state, &who, &login_name, &policy, attached, &event)).await
 }
 
 #[server(prefix = "/api", endpoint = "delete_ram_user")]
 pub async fn delete_ram_user(login_name: String) -> Result<(), AppError> {
     use crate::server::services::ram;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "DeleteRamUser", &login_name, ram::delete(&state, &who, &login_name)).await
+    let event = ssr::event_by(&state, &who, "DeleteRamUser", &login_name);
+    ssr::audited(&state, &event, ram::delete(&state, &who, &login_name, &event)).await
 }
 
 #[server(prefix = "/api", endpoint = "resource_directory")]
@@ -394,7 +420,8 @@ pub async fn resource_directory() -> Result<DirectoryView, AppError> {
 pub async fn create_folder(folder_name: String, parent_folder_id: String) -> Result<(), AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "CreateFolder", &folder_name, directory::create_folder(&state, &who, &folder_name, &parent_folder_id)).await
+    let event = ssr::event_by(&state, &who, "CreateFolder", &folder_name);
+    ssr::audited(&state, &event, directory::create_folder(&state, &who, &folder_name, &parent_folder_id, &event)).await
 }
 
 /// "Add member": invites the account; it joins only when it accepts in its own console.
@@ -402,7 +429,8 @@ pub async fn create_folder(folder_name: String, parent_folder_id: String) -> Res
 pub async fn add_member(account_id: String, folder_id: String) -> Result<DirectoryInvitationView, AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "AddMember", &account_id, directory::invite(&state, &who, &account_id, &folder_id)).await
+    let event = ssr::event_by(&state, &who, "AddMember", &account_id);
+    ssr::audited(&state, &event, directory::invite(&state, &who, &account_id, &folder_id, &event)).await
 }
 
 #[server(prefix = "/api", endpoint = "move_member")]
@@ -410,14 +438,16 @@ pub async fn move_member(account_id: String, folder_id: String) -> Result<(), Ap
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
     let target = format!("{account_id} -> {folder_id}");
-    ssr::audited_by(&state, &who, "MoveMember", &target, directory::move_member(&state, &who, &account_id, &folder_id)).await
+    let event = ssr::event_by(&state, &who, "MoveMember", &target);
+    ssr::audited(&state, &event, directory::move_member(&state, &who, &account_id, &folder_id, &event)).await
 }
 
 #[server(prefix = "/api", endpoint = "remove_member")]
 pub async fn remove_member(account_id: String) -> Result<(), AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "RemoveMember", &account_id, directory::remove_member(&state, &who, &account_id)).await
+    let event = ssr::event_by(&state, &who, "RemoveMember", &account_id);
+    ssr::audited(&state, &event, directory::remove_member(&state, &who, &account_id, &event)).await
 }
 
 /// The Resource directory page of any account: its membership and the directory invitations it received.
@@ -428,13 +458,30 @@ pub async fn my_directory() -> Result<MyDirectoryView, AppError> {
     ssr::respond(directory::my_directory(&state, &who).await)
 }
 
+/// The Resource directory page in one call: the management account's directory (refused as
+/// `resource_directory` refuses it), or any other account's membership and invitations.
+#[server(prefix = "/api", endpoint = "directory_page")]
+pub async fn directory_page() -> Result<DirectoryPageView, AppError> {
+    use crate::server::services::directory;
+    let (state, who) = ssr::signed_in().await?;
+    let page = async {
+        let mine = directory::my_directory(&state, &who).await?;
+        match &mine.membership {
+            Some(m) if m.is_management => Ok(DirectoryPageView::Managed(directory::view(&state, &who).await?)),
+            _ => Ok(DirectoryPageView::Member(mine)),
+        }
+    };
+    ssr::respond(page.await)
+}
+
 /// The invited account accepts (joins the directory) or rejects an invitation.
 #[server(prefix = "/api", endpoint = "answer_directory_invitation")]
 pub async fn answer_directory_invitation(invitation_id: String, accept: bool) -> Result<DirectoryInvitationView, AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
     let action = if accept { "AcceptDirectoryInvitation" } else { "RejectDirectoryInvitation" };
-    ssr::audited_by(&state, &who, action, &invitation_id, directory::answer_invitation(&state, &who, &invitation_id, accept)).await
+    let event = ssr::event_by(&state, &who, action, &invitation_id);
+    ssr::audited(&state, &event, directory::answer_invitation(&state, &who, &invitation_id, accept, &event)).await
 }
 
 /// The management account cancels a pending invitation.
@@ -442,7 +489,8 @@ pub async fn answer_directory_invitation(invitation_id: String, accept: bool) ->
 pub async fn cancel_directory_invitation(invitation_id: String) -> Result<(), AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "CancelDirectoryInvitation", &invitation_id, directory::cancel_invitation(&state, &who, &invitation_id)).await
+    let event = ssr::event_by(&state, &who, "CancelDirectoryInvitation", &invitation_id);
+    ssr::audited(&state, &event, directory::cancel_invitation(&state, &who, &invitation_id, &event)).await
 }
 
 /// A member leaves its resource directory; what the directory gave it is revoked on schedule.
@@ -451,7 +499,8 @@ pub async fn leave_directory() -> Result<(), AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
     let target = who.account_id().to_string();
-    ssr::audited_by(&state, &who, "LeaveDirectory", &target, directory::leave(&state, &who)).await
+    let event = ssr::event_by(&state, &who, "LeaveDirectory", &target);
+    ssr::audited(&state, &event, directory::leave(&state, &who, &event)).await
 }
 
 /// The signed-in identity (root, RAM user or operator) changes its own password; its other sessions end.
@@ -460,8 +509,8 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     use crate::server::auth;
     let (state, who) = ssr::signed_in().await?;
     let (headers, source) = (ssr::headers(), ssr::source());
-    let change = auth::change_own_password(&state, &who, &headers, &current_password, &new_password, &source);
-    ssr::audited_by(&state, &who, "ChangePassword", &who.login_name, change).await
+    let event = ssr::event_by(&state, &who, "ChangePassword", &who.login_name);
+    ssr::audited(&state, &event, auth::change_own_password(&state, &who, &headers, &current_password, &new_password, &source, &event)).await
 }
 
 /// The platform operator creates a cloud account and its root sign-in (the console's `create-account`).
@@ -472,7 +521,8 @@ pub async fn create_account(login_name: String, display_name: String, site: Stri
     // A checkbox sends its value only when ticked.
     let account = setup::NewAccount { display_name, login: login_name.trim().to_owned(), site, beta_enabled: beta.is_some() };
     let target = account.login.clone();
-    ssr::audited_by(&state, &who, "CreateAccount", &target, setup::create_account_as_operator(&state, &who, &account)).await
+    let event = ssr::event_by(&state, &who, "CreateAccount", &target);
+    ssr::audited(&state, &event, setup::create_account_as_operator(&state, &who, &account, &event)).await
 }
 
 /// The account's AccessKey pairs (root's and its RAM users'), without secrets.
@@ -489,7 +539,8 @@ pub async fn create_access_key(login_name: String) -> Result<NewAccessKeyView, A
     use crate::server::services::access_keys;
     let (state, who) = ssr::signed_in().await?;
     let login = login_name.trim().to_owned();
-    ssr::audited_by(&state, &who, "CreateAccessKey", &login, access_keys::create(&state, &who, &login)).await
+    let event = ssr::event_by(&state, &who, "CreateAccessKey", &login);
+    ssr::audited(&state, &event, access_keys::create(&state, &who, &login, &event)).await
 }
 
 /// Disables (`active = false`) or enables a pair.
@@ -498,12 +549,14 @@ pub async fn set_access_key_status(access_key_id: String, active: bool) -> Resul
     use crate::server::services::access_keys;
     let (state, who) = ssr::signed_in().await?;
     let target = format!("{access_key_id} ({})", if active { "enable" } else { "disable" });
-    ssr::audited_by(&state, &who, "UpdateAccessKey", &target, access_keys::set_status(&state, &who, &access_key_id, active)).await
+    let event = ssr::event_by(&state, &who, "UpdateAccessKey", &target);
+    ssr::audited(&state, &event, access_keys::set_status(&state, &who, &access_key_id, active, &event)).await
 }
 
 #[server(prefix = "/api", endpoint = "delete_access_key")]
 pub async fn delete_access_key(access_key_id: String) -> Result<(), AppError> {
     use crate::server::services::access_keys;
     let (state, who) = ssr::signed_in().await?;
-    ssr::audited_by(&state, &who, "DeleteAccessKey", &access_key_id, access_keys::delete(&state, &who, &access_key_id)).await
+    let event = ssr::event_by(&state, &who, "DeleteAccessKey", &access_key_id);
+    ssr::audited(&state, &event, access_keys::delete(&state, &who, &access_key_id, &event)).await
 }

@@ -1,6 +1,10 @@
 //! What the server functions take and return: plain serde data, the same on server and browser.
 
 use crate::error::AppError;
+use crate::domain::{
+    AssociationStatus, BackupLevel, BackupLock, BackupStatus, ClusterStatus, Edition, HaMode, Policy, PrincipalScope, PrincipalType,
+    RestoreStatus, ShareStatus, ShownInvitationStatus, Site, TicketKind, TicketStatus, InvitationStatus,
+};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in identity, as the console shows it.
@@ -9,12 +13,11 @@ pub struct Viewer {
     pub login_name: String,
     pub account_id: String,
     pub account_name: String,
-    /// "aliyun.com" or "alibabacloud.com".
-    pub site: String,
+    pub site: Site,
     pub is_root: bool,
     /// The platform operator decides tickets.
     pub is_operator: bool,
-    pub policies: Vec<String>,
+    pub policies: Vec<Policy>,
     /// The pages this identity may open, from the same rule the server refuses with: the navigation
     /// offers exactly these.
     pub pages: Vec<crate::domain::ConsolePage>,
@@ -58,11 +61,11 @@ pub struct ClusterView {
     pub region_id: String,
     pub db_type: String,
     pub db_version: String,
-    pub edition: String,
-    pub ha_mode: String,
+    pub edition: Edition,
+    pub ha_mode: HaMode,
     pub tde_enabled: bool,
     pub disk_encryption_enabled: bool,
-    pub status: String,
+    pub status: ClusterStatus,
     pub created_at: String,
 }
 
@@ -78,13 +81,13 @@ pub struct BackupSetView {
     pub backup_set_id: String,
     pub start_time: String,
     pub end_time: String,
-    pub status: String,
+    pub status: BackupStatus,
     pub size_bytes: i64,
     pub method: String,
     pub backup_mode: String,
-    pub level: String,
+    pub level: BackupLevel,
     pub expires_at: String,
-    pub lock_state: String,
+    pub lock_state: BackupLock,
     pub principal_count: i64,
     /// Why this set can't be shared, if it can't: the same refusal the server gives on a share request.
     pub share_blocked: Option<AppError>,
@@ -120,12 +123,11 @@ pub struct SharedResourceView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PrincipalView {
     pub principal_id: String,
-    /// Account, ResourceDirectory or Folder.
-    pub principal_type: String,
-    /// Associated, or Disassociating while its revocation is scheduled.
-    pub status: String,
-    /// For accounts that must accept: Pending, Accepted, Rejected, Expired or Cancelled.
-    pub invitation_status: Option<String>,
+    pub principal_type: PrincipalType,
+    /// Disassociating while its revocation is scheduled.
+    pub status: AssociationStatus,
+    /// For accounts that must accept: where their latest invitation stands.
+    pub invitation_status: Option<InvitationStatus>,
     /// Removed while a restore reads one of the share's sets: the revocation starts when the restore ends.
     pub removal_pending_restore: bool,
 }
@@ -134,9 +136,8 @@ pub struct PrincipalView {
 pub struct ShareView {
     pub resource_share_id: String,
     pub resource_share_name: String,
-    /// AllAccounts or ResourceDirectory.
-    pub principal_scope: String,
-    pub status: String,
+    pub principal_scope: PrincipalScope,
+    pub status: ShareStatus,
     pub created_at: String,
     pub resources: Vec<SharedResourceView>,
     pub principals: Vec<PrincipalView>,
@@ -145,15 +146,15 @@ pub struct ShareView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DirectoryObjectView {
     pub object_id: String,
-    /// ResourceDirectory, Folder or Account.
-    pub object_type: String,
+    pub object_type: PrincipalType,
     pub name: String,
 }
 
 /// What the Share dialog needs: the owner's shares and, for the directory scope, what it can target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShareDialogData {
-    pub shares: Vec<ShareView>,
+    /// A page of the owner's live shares (see `load_share_dialog`).
+    pub shares: Paged<ShareView>,
     pub directory_objects: Vec<DirectoryObjectView>,
 }
 
@@ -195,9 +196,9 @@ pub struct InvitationView {
     pub resources: Vec<String>,
     pub created_at: String,
     pub expires_at: String,
-    /// Pending, Accepted, Rejected, Expired or Cancelled, as of now; an accepted invitation whose
-    /// principal the owner removed is Disassociating until its access ends, then Disassociated.
-    pub status: String,
+    /// As of now; an accepted invitation whose principal the owner removed is Disassociating until its
+    /// access ends, then Disassociated.
+    pub status: ShownInvitationStatus,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -220,10 +221,10 @@ pub struct IncomingBackupView {
     pub region_id: String,
     pub resource_share_names: String,
     pub size_bytes: i64,
-    pub level: String,
+    pub level: BackupLevel,
     pub start_time: String,
-    pub status: String,
-    pub lock_state: String,
+    pub status: BackupStatus,
+    pub lock_state: BackupLock,
     /// When access is being revoked: the time the scheduled task removes it.
     pub revoking_at: Option<String>,
     /// Access is being revoked, starting when the running restore from the set ends (no time yet).
@@ -258,8 +259,7 @@ pub struct RestoreJobView {
     pub backup_set_id: String,
     pub cluster_id: String,
     pub cluster_name: String,
-    /// Running, Succeeded or Failed.
-    pub status: String,
+    pub status: RestoreStatus,
     pub progress: u8,
     pub started_at: String,
 }
@@ -305,10 +305,8 @@ pub struct TicketView {
     pub ticket_id: String,
     pub account_id: String,
     pub account_name: String,
-    /// EnableSharedBackup or QuotaIncrease.
-    pub kind: String,
-    /// Open, Approved or Rejected.
-    pub status: String,
+    pub kind: TicketKind,
+    pub status: TicketStatus,
     pub message: String,
     pub created_at: String,
     pub decided_at: Option<String>,
@@ -324,9 +322,8 @@ pub struct QuotaView {
     pub increase_pending: bool,
 }
 
-/// One audit event; on the server it is read straight from the `audit_event` table.
+/// One audit event.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AuditEventView {
     pub occurred_at: String,
     pub identity: String,
@@ -342,6 +339,13 @@ pub struct AuditEventView {
     /// `console`, or `api:<AccessKeyId>` for a signed OpenAPI call.
     #[serde(default)]
     pub channel: String,
+}
+
+impl AuditEventView {
+    /// The outcome is `Success` or the code of the refusal.
+    pub fn succeeded(&self) -> bool {
+        self.outcome == "Success"
+    }
 }
 
 /// The actions the audit trail records, for its filter.
@@ -381,7 +385,7 @@ pub struct NewAccessKeyView {
 pub struct RamUserView {
     pub login_name: String,
     pub created_at: String,
-    pub policies: Vec<String>,
+    pub policies: Vec<Policy>,
 }
 
 
@@ -410,10 +414,8 @@ pub struct DirectoryView {
     pub invitations: Vec<DirectoryInvitationView>,
 }
 
-/// An invitation to join a resource directory (Resource Directory's handshake); on the server it is read
-/// straight from `rd_invitation` with the names joined in.
+/// An invitation to join a resource directory (Resource Directory's handshake).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct DirectoryInvitationView {
     pub invitation_id: String,
     pub directory_id: String,
@@ -424,9 +426,8 @@ pub struct DirectoryInvitationView {
     /// The folder the account is placed in when it accepts.
     pub folder_id: String,
     pub folder_name: String,
-    /// Pending, Accepted, Rejected, Expired or Cancelled, as of now (as stored, until the service reads
-    /// it at `now`).
-    pub status: String,
+    /// As of now.
+    pub status: InvitationStatus,
     pub created_at: String,
     pub expires_at: String,
 }
@@ -439,6 +440,14 @@ pub struct MembershipView {
     pub management_account_name: String,
     pub folder_name: String,
     pub is_management: bool,
+}
+
+/// What the Resource directory page shows: the management account manages its directory; any other
+/// account sees its own membership and the invitations it received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub enum DirectoryPageView {
+    Managed(DirectoryView),
+    Member(MyDirectoryView),
 }
 
 /// The Resource directory page of any account: its membership and the invitations it received.

@@ -63,7 +63,7 @@ fn TopBar(viewer: Viewer) -> impl IntoView {
             <div class="top-bar-right">
                 <span class="account" data-testid="account-badge">
                     <span class="account-name">{who}</span>
-                    <span class="account-meta">"UID " {viewer.account_id.clone()} " · " {viewer.site.clone()}</span>
+                    <span class="account-meta">"UID " {viewer.account_id.clone()} " · " {viewer.site.as_str()}</span>
                 </span>
                 <a class="button button-ghost" href="/security">"Security"</a>
                 <ActionForm action=sign_out>

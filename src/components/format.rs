@@ -1,5 +1,8 @@
 //! Formatting numbers and names for display.
 
+use crate::api::types::PrincipalView;
+use crate::domain::{AssociationStatus, BackupLock, ClusterStatus, Edition, HaMode, InvitationStatus, PrincipalScope, RestoreStatus};
+
 /// Bytes in the units a backup table uses (KB, MB, GB, TB; powers of 1024).
 pub fn size(bytes: i64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
@@ -19,58 +22,67 @@ pub fn money(cents: i64) -> String {
     format!("{sign}¥{}.{:02}", cents / 100, cents % 100)
 }
 
-pub fn edition(code: &str) -> &'static str {
-    match code {
-        "Limitless" => "Multi-master Cluster (Limitless) Edition",
-        "SingleNode" => "Single Node Edition",
-        _ => "Cluster Edition",
+pub fn edition(edition: Edition) -> &'static str {
+    match edition {
+        Edition::Cluster => "Cluster Edition",
+        Edition::Limitless => "Multi-master Cluster (Limitless) Edition",
+        Edition::SingleNode => "Single Node Edition",
     }
 }
 
-pub fn ha_mode(code: &str) -> &'static str {
-    match code {
-        "ThreeZoneHotStandby" => "Three-zone (hot standby storage + logger node)",
-        "SingleZone" => "Single-zone",
-        _ => "Multi-zone",
+pub fn ha_mode(mode: HaMode) -> &'static str {
+    match mode {
+        HaMode::SingleZone => "Single-zone",
+        HaMode::MultiZone => "Multi-zone",
+        HaMode::ThreeZoneHotStandby => "Three-zone (hot standby storage + logger node)",
     }
 }
 
-pub fn cluster_status(code: &str) -> &'static str {
-    match code {
-        "Recycled" => "In recycle bin",
-        "Creating" => "Creating",
-        _ => "Running",
+pub fn cluster_status(status: ClusterStatus) -> &'static str {
+    match status {
+        ClusterStatus::Running => "Running",
+        ClusterStatus::Creating => "Creating",
+        ClusterStatus::Recycled => "In recycle bin",
     }
 }
 
-pub fn scope(code: &str) -> &'static str {
-    match code {
-        "ResourceDirectory" => "Objects Within Resource Directory",
-        _ => "All Accounts",
+pub fn scope(scope: PrincipalScope) -> &'static str {
+    match scope {
+        PrincipalScope::AllAccounts => "All Accounts",
+        PrincipalScope::ResourceDirectory => "Objects Within Resource Directory",
     }
 }
 
 /// A share principal's state as the owner reads it: removed (waiting for a running restore, or being
 /// revoked), or where its invitation stands (accounts outside the directory), or associated (directory
-/// objects and members).
-pub fn principal_state(p: &crate::api::types::PrincipalView) -> &'static str {
-    match (p.status.as_str(), p.invitation_status.as_deref()) {
-        ("Disassociating", _) if p.removal_pending_restore => "Removal pending until the restore ends",
-        ("Disassociating", _) => "Being revoked",
-        (_, Some("Pending")) => "Invited",
-        (_, Some("Accepted")) => "Accepted",
-        (_, Some("Rejected")) => "Rejected",
-        (_, Some("Expired")) => "Expired",
-        (_, Some("Cancelled")) => "Cancelled",
-        _ => "Associated",
+/// objects and members). The one label for it, wherever the console lists principals.
+pub fn principal_state(p: &PrincipalView) -> &'static str {
+    match (p.status, p.invitation_status) {
+        (AssociationStatus::Disassociating, _) if p.removal_pending_restore => "Removal pending until the restore ends",
+        (AssociationStatus::Disassociating, _) => "Being revoked",
+        (AssociationStatus::Associated, Some(InvitationStatus::Pending)) => "Invited",
+        (AssociationStatus::Associated, Some(InvitationStatus::Accepted)) => "Accepted",
+        (AssociationStatus::Associated, Some(InvitationStatus::Rejected)) => "Rejected",
+        (AssociationStatus::Associated, Some(InvitationStatus::Expired)) => "Expired",
+        (AssociationStatus::Associated, Some(InvitationStatus::Cancelled)) => "Cancelled",
+        (AssociationStatus::Associated, None) => "Associated",
     }
 }
 
-pub fn lock(code: &str) -> &'static str {
-    match code {
-        "Restoring" => "Locked: restoring",
-        "ConvertingLevel" => "Locked: converting to Level-2",
-        _ => "",
+pub fn lock(lock: BackupLock) -> &'static str {
+    match lock {
+        BackupLock::None => "",
+        BackupLock::Restoring => "Locked: restoring",
+        BackupLock::ConvertingLevel => "Locked: converting to Level-2",
+    }
+}
+
+/// A principal's restore job as its cluster's state: the new cluster is being created while it runs.
+pub fn restore_cluster_status(status: RestoreStatus) -> &'static str {
+    match status {
+        RestoreStatus::Running => "Creating",
+        RestoreStatus::Succeeded => "Running",
+        RestoreStatus::Failed => "Failed",
     }
 }
 

@@ -58,7 +58,7 @@ pub fn PrincipalEditor(
                     }>
                         <option value="">"Choose the directory, a folder or a member…"</option>
                         {objects.get_value().into_iter().map(|o| view! {
-                            <option value=o.object_id.clone()>{o.name} " · " {o.object_type} " · " {o.object_id.clone()}</option>
+                            <option value=o.object_id.clone()>{o.name} " · " {o.object_type.as_str()} " · " {o.object_id.clone()}</option>
                         }).collect_view()}
                     </select>
                 </label>

@@ -5,6 +5,7 @@
 
 use crate::api::{self, types::*};
 use crate::components::{error_alert::ErrorAlert, format, principal_editor::{directory_label, PrincipalEditor}};
+use crate::domain::{AssociationStatus, PrincipalScope};
 use leptos::prelude::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -43,7 +44,9 @@ pub fn ShareDialog(
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_shared: Callback<ShareOutcome>,
 ) -> impl IntoView {
-    let data = Resource::new(|| (), |_| api::load_share_dialog());
+    // Opened on one share (from My Shares), the dialog loads that share; otherwise the newest page.
+    let opened_on = resource_share_id.clone();
+    let data = Resource::new(|| (), move |_| api::load_share_dialog(None, opened_on.clone(), None, None));
     let title = match resource_share_id {
         Some(_) => format!("Modify sharing of backup set {backup_set_id}"),
         None => format!("Share backup set {backup_set_id}"),
@@ -86,19 +89,34 @@ fn ShareForm(
     let modifying = editing.is_some();
     let method = RwSignal::new(if modifying { Method::Existing } else { Method::New });
     let name = RwSignal::new(String::new());
-    let scope = RwSignal::new("AllAccounts".to_owned());
+    let scope = RwSignal::new(PrincipalScope::AllAccounts);
     let new_principals = RwSignal::new(Vec::<String>::new());
-    let shares = StoredValue::new(data.shares);
-    let first_share = || shares.with_value(|s| s.first().map(|s| s.resource_share_id.clone()).unwrap_or_default());
-    let selected = RwSignal::new(editing.clone().unwrap_or_else(first_share));
+    let has_shares = !data.shares.items.is_empty();
+    let first_share = data.shares.items.first().map(|s| s.resource_share_id.clone()).unwrap_or_default();
+    // The picker holds one page of shares; typing part of a name fetches the page that matches.
+    let shares = RwSignal::new(data.shares);
+    let search = RwSignal::new(String::new());
+    let selected = RwSignal::new(editing.clone().unwrap_or(first_share));
+    let searching = Action::new_local(|name: &String| {
+        let name = name.clone();
+        async move { api::load_share_dialog((!name.trim().is_empty()).then_some(name), None, None, None).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(found)) = searching.value().get() {
+            if let Some(first) = found.shares.items.first() {
+                selected.set(first.resource_share_id.clone());
+            }
+            shares.set(found.shares);
+        }
+    });
     // Modifying a share is editing its principals; adding to an existing share only optionally is.
     let edit_principals = RwSignal::new(modifying);
     let existing_principals = RwSignal::new(Vec::<String>::new());
-    let selected_share = move || shares.with_value(|all| all.iter().find(|s| s.resource_share_id == selected.get()).cloned());
+    let selected_share = move || shares.with(|page| page.items.iter().find(|s| s.resource_share_id == selected.get()).cloned());
     // Editing starts from the selected share's current principals (those not already being revoked).
     Effect::new(move |_| {
         let current = selected_share()
-            .map(|s| s.principals.into_iter().filter(|p| p.status == "Associated").map(|p| p.principal_id).collect())
+            .map(|s| s.principals.into_iter().filter(|p| p.status == AssociationStatus::Associated).map(|p| p.principal_id).collect())
             .unwrap_or_default();
         existing_principals.set(current);
     });
@@ -114,7 +132,7 @@ fn ShareForm(
         let method = match method.get_untracked() {
             Method::New => ShareMethod::New {
                 name: name.get_untracked(),
-                scope: scope.get_untracked(),
+                scope: scope.get_untracked().as_str().to_owned(),
                 principals: new_principals.get_untracked(),
             },
             Method::Existing => ShareMethod::Existing {
@@ -125,9 +143,8 @@ fn ShareForm(
         action.dispatch(api::ShareBackupSet { request: ShareRequest { backup_set_id: backup_set_id.clone(), method } });
     };
     let error = move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
-    let has_shares = shares.with_value(|s| !s.is_empty());
     let directory_objects = StoredValue::new(data.directory_objects);
-    let existing_directory_scope = Signal::derive(move || selected_share().is_some_and(|s| s.principal_scope == "ResourceDirectory"));
+    let existing_directory_scope = Signal::derive(move || selected_share().is_some_and(|s| s.principal_scope == PrincipalScope::ResourceDirectory));
 
     view! {
         <form class="modal-body" on:submit=submit>
@@ -156,23 +173,38 @@ fn ShareForm(
                 <fieldset class="field">
                     <legend>"Principal Scope"</legend>
                     <label class="radio">
-                        <input type="radio" name="scope" checked=move || scope.get() == "AllAccounts" on:change=move |_| scope.set("AllAccounts".into())/>
+                        <input type="radio" name="scope" checked=move || scope.get() == PrincipalScope::AllAccounts on:change=move |_| scope.set(PrincipalScope::AllAccounts)/>
                         "All Accounts"
                     </label>
                     <label class="radio">
-                        <input type="radio" name="scope" checked=move || scope.get() == "ResourceDirectory" on:change=move |_| scope.set("ResourceDirectory".into())/>
+                        <input type="radio" name="scope" checked=move || scope.get() == PrincipalScope::ResourceDirectory on:change=move |_| scope.set(PrincipalScope::ResourceDirectory)/>
                         "Objects Within Resource Directory"
                     </label>
                 </fieldset>
                 <PrincipalEditor principals=new_principals directory_objects=directory_objects.get_value()
-                    directory_scope=Signal::derive(move || scope.get() == "ResourceDirectory")/>
+                    directory_scope=Signal::derive(move || scope.get() == PrincipalScope::ResourceDirectory)/>
             </Show>
 
             <Show when=move || method.get() == Method::Existing>
                 <label class="field" hidden=modifying>
+                    <span>"Find a resource share by name"</span>
+                    <input type="search" maxlength="50" placeholder="Part of the name" prop:value=move || search.get()
+                        on:input=move |ev| { search.set(event_target_value(&ev)); searching.dispatch(search.get_untracked()); }/>
+                </label>
+                <p class="subtle" hidden=modifying>{move || shares.with(|page| {
+                    let shown = page.items.len();
+                    if (shown as i64) < page.total {
+                        format!("The {shown} newest of {} matching resource shares; type part of a name to find another.", page.total)
+                    } else if shown == 0 {
+                        "No resource share matches.".to_owned()
+                    } else {
+                        String::new()
+                    }
+                })}</p>
+                <label class="field" hidden=modifying>
                     <span>"Select Resource Share"</span>
                     <select name="resource_share" on:change=move |ev| selected.set(event_target_value(&ev))>
-                        {shares.get_value().into_iter().map(|s| {
+                        {move || shares.get().items.into_iter().map(|s| {
                             let id = s.resource_share_id.clone();
                             view! { <option value=id.clone() selected=move || selected.get() == id>{s.resource_share_name} " (" {s.resource_share_id.clone()} ")"</option> }
                         }).collect_view()}
@@ -234,7 +266,7 @@ fn ExistingShareSummary(share: ShareView, directory_objects: Vec<DirectoryObject
                     }).collect_view()}
                 </tbody>
             </table>
-            <p class="subtle">"Scope: " {format::scope(&share.principal_scope)} ". Principals: "
+            <p class="subtle">"Scope: " {format::scope(share.principal_scope)} ". Principals: "
                 {if principals.is_empty() { "none".to_owned() } else { principals }}</p>
         </div>
     }

@@ -12,13 +12,13 @@ pub fn SharingRelationship(share: ShareView) -> impl IntoView {
     view! {
         <div class="relationship">
             <p class="subtle">"Resource share " {share.resource_share_name.clone()} " (" {share.resource_share_id.clone()} "), scope: "
-                {format::scope(&share.principal_scope)}</p>
+                {format::scope(share.principal_scope)}</p>
             <table class="data-table compact" aria-label="Principals">
                 <thead><tr><th>"Principal"</th><th>"Type"</th><th>"Status"</th></tr></thead>
                 <tbody>
                     {share.principals.into_iter().map(|p| {
                         let state = format::principal_state(&p);
-                        view! { <tr><td class="mono">{p.principal_id}</td><td>{p.principal_type}</td><td>{state}</td></tr> }
+                        view! { <tr><td class="mono">{p.principal_id}</td><td>{p.principal_type.as_str()}</td><td>{state}</td></tr> }
                     }).collect_view()}
                     {empty.then(|| view! { <EmptyRow columns=3 text="No principals: this share gives no account access."/> })}
                 </tbody>

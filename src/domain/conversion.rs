@@ -4,27 +4,14 @@
 //! when asked anyway.
 
 use super::{BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, LockedOperation, ShareError};
-use serde::{Deserialize, Serialize};
+use super::text::text_enum;
+
 use time::OffsetDateTime;
 
-/// A backup set's level, as stored and shown ("Level-1", "Level-2").
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum BackupLevel {
-    Level1,
-    Level2,
-}
-
-impl BackupLevel {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BackupLevel::Level1 => "Level-1",
-            BackupLevel::Level2 => "Level-2",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [BackupLevel::Level1, BackupLevel::Level2].into_iter().find(|l| l.as_str() == s)
-    }
-}
+text_enum!(
+    /// A backup set's level, as stored and shown ("Level-1", "Level-2").
+    pub enum BackupLevel { Level1 = "Level-1", Level2 = "Level-2" }
+);
 
 /// Why a backup set can't be converted to level-2. (A lock is the shared `BackupSetLocked` refusal,
 /// naming the conversion.)

@@ -73,7 +73,16 @@ impl DirectoryError {
         match self {
             NotManagementAccount | MissingPolicy { .. } => ErrorKind::Forbidden,
             AccountNotFound | InvitationNotFound | MemberNotFound | FolderNotFound => ErrorKind::NotFound,
-            _ => ErrorKind::Conflict,
+            SiteMismatch
+            | AlreadyInDirectory
+            | InviteeJoinedAnother
+            | AlreadyInvited
+            | InvitationExpired
+            | InvitationAlreadyAccepted
+            | InvitationAlreadyRejected
+            | InvitationCancelled
+            | ManagementAccountCannotLeave
+            | NotAMember => ErrorKind::Conflict,
         }
     }
 }
@@ -125,7 +134,7 @@ fn check_may_act_for_account(actor: &Actor) -> Result<(), DirectoryError> {
     if actor.holds(Policy::ResourceCenterFullAccess) {
         Ok(())
     } else {
-        Err(DirectoryError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.name() })
+        Err(DirectoryError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str() })
     }
 }
 

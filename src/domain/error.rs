@@ -125,8 +125,8 @@ pub enum ShareError {
     TicketNotNeeded { what: &'static str },
     #[error("You already have an open ticket of this kind; wait for the platform to answer it.")]
     TicketAlreadyOpen,
-    #[error("Only the platform operator can decide tickets.")]
-    NotOperator,
+    #[error("Only the platform operator can {action}.")]
+    NotOperator { action: &'static str },
     #[error("The ticket has already been decided.")]
     TicketClosed,
     #[error("The ticket does not exist.")]
@@ -139,8 +139,14 @@ pub enum ShareError {
     LevelConversion(crate::domain::ConversionError),
     #[error("You are not authorized to do this: {} system policies are required.", both(missing))]
     MissingPolicies { missing: Vec<&'static str> },
-    #[error("Only the account itself (root) can use {what}.")]
-    RootOnly { what: &'static str },
+    #[error("Only the account itself (root) can {action}.")]
+    RootOnly { action: String },
+    #[error("The cluster does not exist in your account.")]
+    ClusterNotFound,
+    #[error("The RAM user does not exist in your account.")]
+    RamUserNotFound,
+    #[error("That sign-in name is already taken.")]
+    LoginTaken,
     #[error("Account {principal} already has a pending invitation to backup set {backup_set}; it stands until the account answers it or it expires.")]
     InvitationAlreadyExists { principal: String, backup_set: String },
     #[error("Your account can have at most {limit} pending invitations and this would make {requested}. Wait for invitees to answer, or cancel some.")]
@@ -202,7 +208,7 @@ impl ShareError {
             ClusterAlreadyReleased => "OperationDenied.ClusterStatus",
             TicketNotNeeded { .. } => "Ticket.NotNeeded",
             TicketAlreadyOpen => "Ticket.AlreadyOpen",
-            NotOperator => "Forbidden.NotOperator",
+            NotOperator { .. } => "Forbidden.NotOperator",
             TicketClosed => "Ticket.Closed",
             TicketNotFound => "EntityNotExists.Ticket",
             RestoreAlreadyRunning { .. } => "OperationDenied.RestoreAlreadyRunning",
@@ -210,6 +216,9 @@ impl ShareError {
             LevelConversion(e) => e.code(),
             MissingPolicies { .. } => "Forbidden.RAM",
             RootOnly { .. } => "Forbidden.RAM",
+            ClusterNotFound => "EntityNotExists.DBCluster",
+            RamUserNotFound => "EntityNotExists.User",
+            LoginTaken => "EntityAlreadyExists.User",
             InvitationAlreadyExists { .. } => "EntityAlreadyExists.ResourceShareInvitation",
             PendingInvitationLimit { .. } => "QuotaExceeded.PendingInvitations",
             InvalidPageSize { .. } => "InvalidParameter.MaxResults",
@@ -217,15 +226,49 @@ impl ShareError {
         }
     }
 
+    /// What kind of "no" each refusal is (and so its HTTP status), decided variant by variant: a new
+    /// refusal must say where it belongs.
     pub fn kind(&self) -> ErrorKind {
         use ShareError::*;
         match self {
-            BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | ReShare { .. } | SharedReadOnly { .. } | NotOperator => ErrorKind::Forbidden,
-            BackupSetNotFound { .. } | ShareNotFound | TicketNotFound | InvitationNotFound => ErrorKind::NotFound,
-            NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) => ErrorKind::Invalid,
-            RootOnly { .. } => ErrorKind::Forbidden,
-            InvalidPageSize { .. } | InvalidPageNumber => ErrorKind::Invalid,
-            _ => ErrorKind::Conflict,
+            BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | RootOnly { .. } | NotOperator { .. } | ReShare { .. }
+            | SharedReadOnly { .. } => ErrorKind::Forbidden,
+            BackupSetNotFound { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound
+            | RamUserNotFound => ErrorKind::NotFound,
+            NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) | InvalidPageSize { .. } | InvalidPageNumber => ErrorKind::Invalid,
+            LimitlessEdition
+            | ThreeZoneHotStandby
+            | ClusterInRecycleBin
+            | TdeEnabled
+            | DiskEncryptionEnabled
+            | BackupSetNotActive { .. }
+            | BackupSetExpired { .. }
+            | BackupSetLocked { .. }
+            | CrossRegionBackupSet
+            | SiteMismatch { .. }
+            | ShareWithYourself
+            | OutsideResourceDirectory { .. }
+            | NotInResourceDirectory
+            | PrincipalLimit { .. }
+            | QuotaExceeded { .. }
+            | NameTaken { .. }
+            | ShareNotActive
+            | InvitationExpired
+            | InvitationAlreadyAccepted
+            | InvitationAlreadyRejected
+            | InvitationCancelled
+            | AccessBeingRevoked { .. }
+            | CrossRegionRestore { .. }
+            | ClusterAlreadyReleased
+            | TicketNotNeeded { .. }
+            | TicketAlreadyOpen
+            | TicketClosed
+            | RestoreAlreadyRunning { .. }
+            | RemovalWaitsForRestore { .. }
+            | LevelConversion(_)
+            | InvitationAlreadyExists { .. }
+            | PendingInvitationLimit { .. }
+            | LoginTaken => ErrorKind::Conflict,
         }
     }
 }
@@ -233,5 +276,21 @@ impl ShareError {
 impl From<crate::domain::IdError> for ShareError {
     fn from(e: crate::domain::IdError) -> Self {
         ShareError::InvalidInput(e)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_principal_that_does_not_exist_is_not_found_not_a_conflict() {
+        let err = ShareError::UnknownPrincipal { principal: "9999999999999999".into() };
+        assert_eq!((err.kind().http_status(), err.code()), (404, "EntityNotExists.Target"));
+    }
+
+    #[test]
+    fn an_invitation_that_does_not_exist_is_not_found() {
+        assert_eq!(ShareError::InvitationNotFound.kind().http_status(), 404);
     }
 }

@@ -1,28 +1,13 @@
 //! Tickets to the platform: enabling the shared-backup beta and raising the sharing quota.
 
 use super::ShareError;
-use serde::{Deserialize, Serialize};
+use super::text::text_enum;
 
 /// The quota an approved increase raises an owner to (PolarDB's limit of 1,024 backup sets).
 pub const RAISED_SHARE_QUOTA: u32 = 1024;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TicketKind {
-    EnableSharedBackup,
-    QuotaIncrease,
-}
-
-impl TicketKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            TicketKind::EnableSharedBackup => "EnableSharedBackup",
-            TicketKind::QuotaIncrease => "QuotaIncrease",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [TicketKind::EnableSharedBackup, TicketKind::QuotaIncrease].into_iter().find(|k| k.as_str() == s)
-    }
-}
+text_enum!(pub enum TicketKind { EnableSharedBackup = "EnableSharedBackup", QuotaIncrease = "QuotaIncrease" });
+text_enum!(pub enum TicketStatus { Open = "Open", Approved = "Approved", Rejected = "Rejected" });
 
 /// May the account open a ticket of this kind? Not for what it already has, and not twice at once.
 pub fn check_ticket_submission(
@@ -46,19 +31,53 @@ pub fn check_ticket_submission(
 }
 
 /// Deciding a ticket: only an open one, only by the platform operator.
-pub fn check_ticket_decision(is_operator: bool, status: &str) -> Result<(), ShareError> {
+pub fn check_ticket_decision(is_operator: bool, status: TicketStatus) -> Result<(), ShareError> {
     if !is_operator {
-        return Err(ShareError::NotOperator);
+        return Err(ShareError::NotOperator { action: "decide tickets" });
     }
-    if status != "Open" {
+    if status != TicketStatus::Open {
         return Err(ShareError::TicketClosed);
     }
     Ok(())
 }
 
+/// What deciding a ticket gives its account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TicketGrant {
+    Nothing,
+    /// Shared backup sets are enabled for the account.
+    SharedBackup,
+    /// The sharing quota rises to this (never lowers).
+    ShareQuota(u32),
+}
+
+/// An open ticket decided: its new status and what that grants.
+pub fn ticket_outcome(kind: TicketKind, approve: bool) -> (TicketStatus, TicketGrant) {
+    match (approve, kind) {
+        (false, _) => (TicketStatus::Rejected, TicketGrant::Nothing),
+        (true, TicketKind::EnableSharedBackup) => (TicketStatus::Approved, TicketGrant::SharedBackup),
+        (true, TicketKind::QuotaIncrease) => (TicketStatus::Approved, TicketGrant::ShareQuota(RAISED_SHARE_QUOTA)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_approved_quota_ticket_raises_the_quota_to_1024() {
+        assert_eq!(ticket_outcome(TicketKind::QuotaIncrease, true), (TicketStatus::Approved, TicketGrant::ShareQuota(1024)));
+    }
+
+    #[test]
+    fn an_approved_beta_ticket_enables_shared_backups() {
+        assert_eq!(ticket_outcome(TicketKind::EnableSharedBackup, true), (TicketStatus::Approved, TicketGrant::SharedBackup));
+    }
+
+    #[test]
+    fn a_rejected_ticket_grants_nothing() {
+        assert_eq!(ticket_outcome(TicketKind::QuotaIncrease, false), (TicketStatus::Rejected, TicketGrant::Nothing));
+    }
 
     #[test]
     fn an_account_without_the_beta_may_ask_for_it() {
@@ -83,8 +102,8 @@ mod tests {
 
     #[test]
     fn only_the_operator_decides_and_only_open_tickets() {
-        assert_eq!(check_ticket_decision(false, "Open").unwrap_err().code(), "Forbidden.NotOperator");
-        assert_eq!(check_ticket_decision(true, "Approved").unwrap_err().code(), "Ticket.Closed");
-        assert!(check_ticket_decision(true, "Open").is_ok());
+        assert_eq!(check_ticket_decision(false, TicketStatus::Open).unwrap_err().code(), "Forbidden.NotOperator");
+        assert_eq!(check_ticket_decision(true, TicketStatus::Approved).unwrap_err().code(), "Ticket.Closed");
+        assert!(check_ticket_decision(true, TicketStatus::Open).is_ok());
     }
 }

@@ -2,6 +2,8 @@
 //! ("parse, don't validate"), so the rules never re-check shapes.
 
 use serde::{Deserialize, Serialize};
+use super::text::text_enum;
+use super::PrincipalType;
 use std::fmt;
 
 pub const MAX_SHARE_NAME_CHARS: usize = 50;
@@ -22,6 +24,12 @@ pub enum IdError {
     BackupSet(String),
     #[error("{0:?} is not a valid cluster ID: cluster IDs start with pc- followed by letters and digits.")]
     Cluster(String),
+    #[error("The cluster name must be 2-64 characters: letters, digits, Chinese characters, '.', '_' or '-', starting with a letter or Chinese character.")]
+    ClusterName,
+    #[error("A folder name has 1-64 characters and no < > / or \\.")]
+    FolderName,
+    #[error("A user name has 1-64 letters, digits, '.', '_', '-' or '@'.")]
+    LoginName,
     #[error("{0}")]
     Name(super::NameError),
 }
@@ -35,6 +43,9 @@ impl IdError {
             IdError::Principal(_) => "InvalidParameter.Targets",
             IdError::BackupSet(_) => "InvalidParameter.BackupSetId",
             IdError::Cluster(_) => "InvalidParameter.DBClusterId",
+            IdError::ClusterName => "InvalidParameter.DBClusterDescription",
+            IdError::FolderName => "InvalidParameter.FolderName",
+            IdError::LoginName => "InvalidParameter.UserName",
             IdError::Name(e) => e.code(),
         }
     }
@@ -144,12 +155,12 @@ impl PrincipalId {
             PrincipalId::ResourceDirectory(s) | PrincipalId::Folder(s) => s,
         }
     }
-    /// The stored `principal_type`.
-    pub fn type_name(&self) -> &'static str {
+    /// What the principal is (its stored `principal_type`).
+    pub fn principal_type(&self) -> PrincipalType {
         match self {
-            PrincipalId::Account(_) => "Account",
-            PrincipalId::ResourceDirectory(_) => "ResourceDirectory",
-            PrincipalId::Folder(_) => "Folder",
+            PrincipalId::Account(_) => PrincipalType::Account,
+            PrincipalId::ResourceDirectory(_) => PrincipalType::ResourceDirectory,
+            PrincipalId::Folder(_) => PrincipalType::Folder,
         }
     }
 }
@@ -186,40 +197,96 @@ impl ResourceShareName {
     }
 }
 
+/// The name of a new cluster (a restore's): 2-64 letters, digits, Chinese characters, `.`, `_` or `-`,
+/// starting with a letter or Chinese character. Trimmed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterName(String);
+
+impl ClusterName {
+    pub fn parse(s: &str) -> Result<Self, IdError> {
+        let s = super::check_visible_text(super::NameField::ClusterName, s).map_err(IdError::Name)?;
+        let first_ok = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || is_chinese(c));
+        let rest_ok = s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') || is_chinese(c));
+        if (2..=64).contains(&s.chars().count()) && first_ok && rest_ok {
+            Ok(ClusterName(s.to_owned()))
+        } else {
+            Err(IdError::ClusterName)
+        }
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The name of a folder of a resource directory: 1-64 visible characters, none of `<`, `>`, `/`, `\`.
+/// Trimmed.
+pub fn parse_folder_name(s: &str) -> Result<&str, IdError> {
+    let s = super::check_visible_text(super::NameField::FolderName, s).map_err(IdError::Name)?;
+    if (1..=64).contains(&s.chars().count()) && !s.chars().any(|c| matches!(c, '<' | '>' | '/' | '\\')) {
+        Ok(s)
+    } else {
+        Err(IdError::FolderName)
+    }
+}
+
+/// A sign-in name (a RAM user's, a root's, the operator's): 1-64 letters, digits, `.`, `_`, `-` or `@`.
+pub fn parse_login_name(s: &str) -> Result<&str, IdError> {
+    let s = super::check_visible_text(super::NameField::RamUserName, s).map_err(IdError::Name)?;
+    if (1..=64).contains(&s.chars().count()) && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
+        Ok(s)
+    } else {
+        Err(IdError::LoginName)
+    }
+}
+
 /// CJK Unified Ideographs and Extension A: what the Chinese API documentation means by "中文".
 fn is_chinese(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
 }
 
-/// The two Alibaba Cloud websites. Accounts on different sites cannot share with each other.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Site {
-    /// aliyun.com, the China site.
-    China,
-    /// alibabacloud.com, the international site.
-    International,
-}
-
-impl Site {
-    pub fn parse(s: &str) -> Option<Site> {
-        match s {
-            "aliyun.com" => Some(Site::China),
-            "alibabacloud.com" => Some(Site::International),
-            _ => None,
-        }
+text_enum!(
+    /// The two Alibaba Cloud websites, by their domain. Accounts on different sites cannot share with each other.
+    pub enum Site {
+        /// aliyun.com, the China site.
+        China = "aliyun.com",
+        /// alibabacloud.com, the international site.
+        International = "alibabacloud.com",
     }
-    pub fn domain(self) -> &'static str {
-        match self {
-            Site::China => "aliyun.com",
-            Site::International => "alibabacloud.com",
-        }
-    }
-}
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_cluster_name_may_start_with_a_chinese_character_of_either_block() {
+        assert!(ClusterName::parse("订单-restore").is_ok());
+        assert!(ClusterName::parse("\u{3400}x").is_ok(), "Extension A counts as Chinese, as in share names");
+    }
+
+    #[test]
+    fn a_cluster_name_must_start_with_a_letter_and_have_two_to_sixty_four_characters() {
+        assert_eq!(ClusterName::parse("1abc").unwrap_err().code(), "InvalidParameter.DBClusterDescription");
+        assert!(ClusterName::parse("a").is_err());
+        assert!(ClusterName::parse(&"a".repeat(65)).is_err());
+        assert_eq!(ClusterName::parse("  ok-name  ").unwrap().as_str(), "ok-name");
+    }
+
+    #[test]
+    fn a_folder_name_has_no_markup_or_path_characters() {
+        assert_eq!(parse_folder_name(" Analytics "), Ok("Analytics"));
+        assert_eq!(parse_folder_name("a/b").unwrap_err().code(), "InvalidParameter.FolderName");
+        assert!(parse_folder_name("").is_err());
+        assert!(parse_folder_name(&"f".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn a_sign_in_name_is_letters_digits_and_a_little_punctuation() {
+        assert_eq!(parse_login_name("dba@lumen"), Ok("dba@lumen"));
+        assert_eq!(parse_login_name("dba lumen").unwrap_err().code(), "InvalidParameter.UserName");
+        assert!(parse_login_name("").is_err());
+    }
 
     #[test]
     fn a_sixteen_digit_string_is_an_account_principal() {

@@ -1,8 +1,35 @@
 //! Invitations to accounts outside the owner's resource directory: at most one pending invitation per
 //! account and backup set, a cap on an owner's pending invitations, and the state a receiver sees.
 
+use super::text::text_enum;
 use super::{InvitationStatus, ShareError};
 use time::OffsetDateTime;
+
+text_enum!(
+    /// An invitation as its receiver sees it: its status, or, once the owner removed an accepted
+    /// principal, where that removal stands.
+    pub enum ShownInvitationStatus {
+        Pending = "Pending",
+        Accepted = "Accepted",
+        Rejected = "Rejected",
+        Expired = "Expired",
+        Cancelled = "Cancelled",
+        Disassociating = "Disassociating",
+        Disassociated = "Disassociated",
+    }
+);
+
+impl From<InvitationStatus> for ShownInvitationStatus {
+    fn from(status: InvitationStatus) -> Self {
+        match status {
+            InvitationStatus::Pending => ShownInvitationStatus::Pending,
+            InvitationStatus::Accepted => ShownInvitationStatus::Accepted,
+            InvitationStatus::Rejected => ShownInvitationStatus::Rejected,
+            InvitationStatus::Expired => ShownInvitationStatus::Expired,
+            InvitationStatus::Cancelled => ShownInvitationStatus::Cancelled,
+        }
+    }
+}
 
 /// Pending (unanswered, unexpired) invitations one owner may have outstanding at once, unless the
 /// server is configured otherwise. Each is a message in another account's console; without a cap an
@@ -40,11 +67,11 @@ pub fn shown_invitation_status(
     removed: bool,
     access_ending: bool,
     now: OffsetDateTime,
-) -> &'static str {
+) -> ShownInvitationStatus {
     match stored.at(expires_at, now) {
-        InvitationStatus::Accepted if removed && access_ending => "Disassociating",
-        InvitationStatus::Accepted if removed => "Disassociated",
-        status => status.as_str(),
+        InvitationStatus::Accepted if removed && access_ending => ShownInvitationStatus::Disassociating,
+        InvitationStatus::Accepted if removed => ShownInvitationStatus::Disassociated,
+        status => status.into(),
     }
 }
 
@@ -108,18 +135,18 @@ mod tests {
     #[test]
     fn an_accepted_invitation_whose_principal_was_removed_shows_disassociating_then_disassociated() {
         let expires = NOW - Duration::days(3);
-        assert_eq!(shown_invitation_status(InvitationStatus::Accepted, expires, true, true, NOW), "Disassociating");
-        assert_eq!(shown_invitation_status(InvitationStatus::Accepted, expires, true, false, NOW), "Disassociated");
+        assert_eq!(shown_invitation_status(InvitationStatus::Accepted, expires, true, true, NOW), ShownInvitationStatus::Disassociating);
+        assert_eq!(shown_invitation_status(InvitationStatus::Accepted, expires, true, false, NOW), ShownInvitationStatus::Disassociated);
     }
 
     #[test]
     fn an_accepted_invitation_still_in_force_shows_accepted() {
-        assert_eq!(shown_invitation_status(InvitationStatus::Accepted, NOW - Duration::days(3), false, false, NOW), "Accepted");
+        assert_eq!(shown_invitation_status(InvitationStatus::Accepted, NOW - Duration::days(3), false, false, NOW), ShownInvitationStatus::Accepted);
     }
 
     #[test]
     fn a_pending_invitation_past_its_expiry_shows_expired() {
-        assert_eq!(shown_invitation_status(InvitationStatus::Pending, NOW, false, false, NOW), "Expired");
-        assert_eq!(shown_invitation_status(InvitationStatus::Pending, NOW + Duration::days(1), false, false, NOW), "Pending");
+        assert_eq!(shown_invitation_status(InvitationStatus::Pending, NOW, false, false, NOW), ShownInvitationStatus::Expired);
+        assert_eq!(shown_invitation_status(InvitationStatus::Pending, NOW + Duration::days(1), false, false, NOW), ShownInvitationStatus::Pending);
     }
 }

@@ -2,33 +2,21 @@
 //! schedule, and restores from a shared backup set. Each decision takes `now`; none reads a clock.
 
 use super::{Actor, BackupLock, BackupSetFacts, BackupStatus, LockedOperation, Policy, ShareError};
+use super::text::text_enum;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-/// An invitation's status, as the Resource Sharing API names it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum InvitationStatus {
-    Pending,
-    Accepted,
-    Rejected,
-    Expired,
-    Cancelled,
-}
+text_enum!(
+    /// An invitation's status, as the Resource Sharing API names it.
+    pub enum InvitationStatus { Pending = "Pending", Accepted = "Accepted", Rejected = "Rejected", Expired = "Expired", Cancelled = "Cancelled" }
+);
+
+text_enum!(
+    /// A restore job's state.
+    pub enum RestoreStatus { Running = "Running", Succeeded = "Succeeded", Failed = "Failed" }
+);
 
 impl InvitationStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            InvitationStatus::Pending => "Pending",
-            InvitationStatus::Accepted => "Accepted",
-            InvitationStatus::Rejected => "Rejected",
-            InvitationStatus::Expired => "Expired",
-            InvitationStatus::Cancelled => "Cancelled",
-        }
-    }
-    pub fn parse(s: &str) -> Option<Self> {
-        [Self::Pending, Self::Accepted, Self::Rejected, Self::Expired, Self::Cancelled].into_iter().find(|v| v.as_str() == s)
-    }
-
     /// What a stored status means at `now`: a pending invitation past its expiry is expired, whether or
     /// not the sweeper has written that down yet.
     pub fn at(self, expires_at: OffsetDateTime, now: OffsetDateTime) -> Self {
@@ -44,6 +32,25 @@ impl InvitationStatus {
 pub enum Answer {
     Accept,
     Reject,
+}
+
+/// Answering an invitation acts in Resource Sharing, so a RAM user needs that service's full access.
+pub fn check_may_answer_invitations(actor: &Actor) -> Result<(), ShareError> {
+    if actor.holds(Policy::ResourceCenterFullAccess) {
+        Ok(())
+    } else {
+        Err(ShareError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str().to_owned() })
+    }
+}
+
+/// Only the receiver of an invitation answers it; to anyone else it does not exist, so invitation ids
+/// of other accounts don't leak.
+pub fn check_invitation_receiver(actor: &Actor, receiver_account_id: &str) -> Result<(), ShareError> {
+    if actor.account_id.as_str() == receiver_account_id {
+        Ok(())
+    } else {
+        Err(ShareError::InvitationNotFound)
+    }
 }
 
 /// Accepting or rejecting an invitation: allowed only while it is pending and unexpired.
@@ -95,7 +102,7 @@ pub fn check_restore(
     now: OffsetDateTime,
 ) -> Result<(), ShareError> {
     if !actor.holds(Policy::PolardbFullAccess) {
-        return Err(ShareError::MissingPolicy { missing: Policy::PolardbFullAccess.name().to_owned() });
+        return Err(ShareError::MissingPolicy { missing: Policy::PolardbFullAccess.as_str().to_owned() });
     }
     if access == PrincipalAccess::Revoking {
         return Err(ShareError::AccessBeingRevoked { backup_set: backup.id.to_string() });
@@ -178,6 +185,22 @@ pub fn restore_progress(started: OffsetDateTime, duration: time::Duration, now: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_invitation_of_another_account_is_answered_as_missing() {
+        let me = Actor { account_id: crate::domain::AccountId::parse("1000000000000002").unwrap(), is_root: true, policies: vec![] };
+        assert!(check_invitation_receiver(&me, "1000000000000002").is_ok());
+        assert_eq!(check_invitation_receiver(&me, "1000000000000007").unwrap_err(), ShareError::InvitationNotFound);
+    }
+
+    #[test]
+    fn a_ram_user_answers_invitations_only_with_resource_center_full_access() {
+        let account_id = crate::domain::AccountId::parse("1000000000000002").unwrap();
+        let reader = Actor { account_id: account_id.clone(), is_root: false, policies: vec![Policy::PolardbFullAccess] };
+        assert_eq!(check_may_answer_invitations(&reader).unwrap_err().code(), "Forbidden.RAM");
+        let sharer = Actor { account_id, is_root: false, policies: vec![Policy::ResourceCenterFullAccess] };
+        assert!(check_may_answer_invitations(&sharer).is_ok());
+    }
     use crate::domain::{AccountId, BackupSetId};
     use time::macros::datetime;
     use time::Duration;

@@ -18,6 +18,7 @@ mod names;
 mod permission;
 mod redirect;
 mod rules;
+mod text;
 mod throttle;
 
 pub use access_key::{
@@ -28,24 +29,25 @@ pub use directory::{
     DirectoryError, Invitee, ManagedDirectory, Membership, DIRECTORY_INVITATION_VALIDITY,
 };
 pub use error::{ErrorKind, ShareError};
-pub use governance::{check_ticket_decision, check_ticket_submission, TicketKind, RAISED_SHARE_QUOTA};
+pub use governance::{check_ticket_decision, check_ticket_submission, ticket_outcome, TicketGrant, TicketKind, TicketStatus, RAISED_SHARE_QUOTA};
 pub use ids::{
-    AccountId, BackupSetId, ClusterId, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
+    parse_folder_name, parse_login_name, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
 };
-pub use lifecycle::{answer_invitation, check_delete_backup, check_release_cluster, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess};
+pub use lifecycle::{answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_delete_backup, check_release_cluster, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess, RestoreStatus};
 pub use lifecycle::{principal_change_timing, RemovalTiming, RestoreHolds};
-pub use permission::{Actor, ConsolePage, PageAccess, Policy};
+pub use permission::{Actor, ConsolePage, IdentityKind, PageAccess, Policy};
 pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use invitations::{
-    check_no_pending_invitation, check_pending_invitation_limit, principal_is_sharing, shown_invitation_status, DEFAULT_MAX_PENDING_INVITATIONS,
+    check_no_pending_invitation, check_pending_invitation_limit, principal_is_sharing, shown_invitation_status, ShownInvitationStatus, DEFAULT_MAX_PENDING_INVITATIONS,
 };
 pub use rules::{
-    check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_sharer, check_unlocked, check_unlocked_for, shareability, BackupLock,
+    check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_share_quota, check_sharer, check_unlocked, check_unlocked_for, shareability, shareability_in_share, BackupLock,
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
-    LockedOperation, OwnerFacts, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
+    LockedOperation, OwnerFacts, AssociationStatus, PrincipalType, ShareStatus, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
 };
 pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use redirect::same_origin_path;
-pub use throttle::{Admission, Attempt, SignInThrottle, ThrottleRule, ThrottleTable, Throttled};
+pub use throttle::{Admission, Attempt, LockScope, SignInThrottle, StoredLock, ThrottleRule, ThrottleTable, Throttled};
 pub use conversion::{check_level_conversion, BackupLevel, ConversionError};
+pub use text::UnknownText;
 pub use names::{check_name_unused, check_visible_text, NameError, NameField};

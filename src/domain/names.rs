@@ -64,7 +64,7 @@ impl NameError {
     pub fn kind(&self) -> super::ErrorKind {
         match self {
             NameError::Duplicate { .. } => super::ErrorKind::Conflict,
-            _ => super::ErrorKind::Invalid,
+            NameError::ControlCharacter { .. } | NameError::BidiControl { .. } | NameError::InvisibleOnly { .. } => super::ErrorKind::Invalid,
         }
     }
 }

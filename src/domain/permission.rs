@@ -1,57 +1,38 @@
 //! Who may do what: RAM system policies and the identity that signed in.
 
 use super::{AccountId, ShareError};
+use super::text::text_enum;
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum Policy {
-    PolardbFullAccess,
-    PolardbReadOnlyAccess,
-    ResourceCenterFullAccess,
-    /// ActionTrail read-only: the audit trail and its CSV export.
-    ActionTrailReadOnlyAccess,
-    /// Billing (BSS) read-only: the Billing page.
-    BssReadOnlyAccess,
-    /// Support (tickets): reading the account's tickets.
-    SupportFullAccess,
-    /// Quota Center read-only: the Quota page.
-    QuotasReadOnlyAccess,
-}
+text_enum!(
+    /// A RAM system policy, by its name in RAM as the real console lists it.
+    pub enum Policy {
+        PolardbFullAccess = "AliyunPolardbFullAccess",
+        PolardbReadOnlyAccess = "AliyunPolardbReadOnlyAccess",
+        ResourceCenterFullAccess = "AliyunResourceCenterFullAccess",
+        /// ActionTrail read-only: the audit trail and its CSV export.
+        ActionTrailReadOnlyAccess = "AliyunActionTrailReadOnlyAccess",
+        /// Billing (BSS) read-only: the Billing page.
+        BssReadOnlyAccess = "AliyunBSSReadOnlyAccess",
+        /// Support (tickets): reading the account's tickets.
+        SupportFullAccess = "AliyunSupportFullAccess",
+        /// Quota Center read-only: the Quota page.
+        QuotasReadOnlyAccess = "AliyunQuotasReadOnlyAccess",
+    }
+);
+
+text_enum!(
+    /// Who signed in: an account's root, one of its RAM users, or the platform operator.
+    pub enum IdentityKind { Root = "root", RamUser = "ram_user", Operator = "operator" }
+);
 
 impl Policy {
-    pub const ALL: [Policy; 7] = [
-        Policy::PolardbFullAccess,
-        Policy::PolardbReadOnlyAccess,
-        Policy::ResourceCenterFullAccess,
-        Policy::ActionTrailReadOnlyAccess,
-        Policy::BssReadOnlyAccess,
-        Policy::SupportFullAccess,
-        Policy::QuotasReadOnlyAccess,
-    ];
-
-    /// The system policy's name in RAM, as the real console lists it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Policy::PolardbFullAccess => "AliyunPolardbFullAccess",
-            Policy::PolardbReadOnlyAccess => "AliyunPolardbReadOnlyAccess",
-            Policy::ResourceCenterFullAccess => "AliyunResourceCenterFullAccess",
-            Policy::ActionTrailReadOnlyAccess => "AliyunActionTrailReadOnlyAccess",
-            Policy::BssReadOnlyAccess => "AliyunBSSReadOnlyAccess",
-            Policy::SupportFullAccess => "AliyunSupportFullAccess",
-            Policy::QuotasReadOnlyAccess => "AliyunQuotasReadOnlyAccess",
-        }
-    }
-
     /// The console pages this policy opens to a RAM user (what the RAM users page shows beside it).
     pub fn grants(self) -> Vec<ConsolePage> {
         ConsolePage::ALL
             .into_iter()
             .filter(|page| matches!(page.access(), PageAccess::AnyOf(list) if list.contains(&self)))
             .collect()
-    }
-
-    pub fn parse(s: &str) -> Option<Policy> {
-        Policy::ALL.into_iter().find(|p| p.name() == s)
     }
 }
 
@@ -69,6 +50,15 @@ impl Actor {
         self.is_root || self.policies.contains(&policy)
     }
 
+    /// Actions only the account itself takes (`action` completes "Only the account itself (root) can …").
+    pub fn may_act_as_root(&self, action: &str) -> Result<(), ShareError> {
+        if self.is_root {
+            Ok(())
+        } else {
+            Err(ShareError::RootOnly { action: action.to_owned() })
+        }
+    }
+
     /// Seeing clusters and backup sets needs PolarDB read access (full access includes it).
     pub fn may_view_polardb(&self) -> Result<(), ShareError> {
         self.may_open(ConsolePage::Clusters)
@@ -80,9 +70,9 @@ impl Actor {
         match page.access() {
             PageAccess::Everyone => Ok(()),
             PageAccess::RootOnly if self.is_root => Ok(()),
-            PageAccess::RootOnly => Err(ShareError::RootOnly { what: page.title() }),
+            PageAccess::RootOnly => Err(ShareError::RootOnly { action: format!("use {}", page.title()) }),
             PageAccess::AnyOf(list) if list.iter().any(|p| self.holds(*p)) => Ok(()),
-            PageAccess::AnyOf(list) => Err(ShareError::MissingPolicy { missing: list[0].name().to_owned() }),
+            PageAccess::AnyOf(list) => Err(ShareError::MissingPolicy { missing: list[0].as_str().to_owned() }),
         }
     }
 
@@ -101,7 +91,7 @@ impl Actor {
         if self.holds(Policy::PolardbFullAccess) {
             Ok(())
         } else {
-            Err(ShareError::MissingPolicy { missing: Policy::PolardbFullAccess.name().to_owned() })
+            Err(ShareError::MissingPolicy { missing: Policy::PolardbFullAccess.as_str().to_owned() })
         }
     }
 
@@ -111,7 +101,7 @@ impl Actor {
         let missing: Vec<&'static str> = [Policy::PolardbFullAccess, Policy::ResourceCenterFullAccess]
             .into_iter()
             .filter(|p| !self.holds(*p))
-            .map(Policy::name)
+            .map(Policy::as_str)
             .collect();
         match missing.as_slice() {
             [] => Ok(()),
@@ -291,7 +281,7 @@ mod tests {
             (ConsolePage::Quota, Policy::QuotasReadOnlyAccess),
         ] {
             let err = ram_user(&[Policy::PolardbFullAccess, Policy::ResourceCenterFullAccess]).may_open(page).unwrap_err();
-            assert!(err.to_string().contains(policy.name()), "{page:?}: {err}");
+            assert!(err.to_string().contains(policy.as_str()), "{page:?}: {err}");
             assert!(ram_user(&[policy]).may_open(page).is_ok(), "{page:?}");
         }
     }
@@ -305,7 +295,7 @@ mod tests {
 
     #[test]
     fn no_policy_opens_the_ram_users_or_resource_directory_pages() {
-        let everything = ram_user(&Policy::ALL);
+        let everything = ram_user(Policy::ALL);
         assert_eq!(everything.may_open(ConsolePage::RamUsers).unwrap_err().code(), "Forbidden.RAM");
         assert!(everything.may_open(ConsolePage::ResourceDirectory).is_err());
         assert!(Policy::ALL.iter().all(|p| !p.grants().contains(&ConsolePage::RamUsers)));
@@ -319,9 +309,16 @@ mod tests {
     }
 
     #[test]
+    fn a_ram_user_may_not_take_the_roots_own_actions() {
+        let err = ram_user(Policy::ALL).may_act_as_root("submit tickets").unwrap_err();
+        assert_eq!((err.kind(), err.code()), (crate::domain::ErrorKind::Forbidden, "Forbidden.RAM"));
+        assert_eq!(err.to_string(), "Only the account itself (root) can submit tickets.");
+    }
+
+    #[test]
     fn policy_names_round_trip() {
         for p in Policy::ALL {
-            assert_eq!(Policy::parse(p.name()), Some(p));
+            assert_eq!(Policy::parse(p.as_str()), Some(*p));
         }
     }
 }

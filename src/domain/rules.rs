@@ -2,35 +2,33 @@
 
 use super::{AccountId, Actor, BackupSetId, PrincipalId, ShareError, Site};
 use serde::{Deserialize, Serialize};
+use super::text::text_enum;
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
 
 /// A single backup set can be shared with at most 64 accounts.
 pub const MAX_PRINCIPALS_PER_BACKUP_SET: usize = 64;
 
-macro_rules! stored_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-        pub enum $name { $($variant),+ }
-        impl $name {
-            /// The text stored in the database and shown in the console.
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text),+ }
-            }
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-stored_enum!(Edition { Cluster = "Cluster", Limitless = "Limitless", SingleNode = "SingleNode" });
-stored_enum!(HaMode { SingleZone = "SingleZone", MultiZone = "MultiZone", ThreeZoneHotStandby = "ThreeZoneHotStandby" });
-stored_enum!(ClusterStatus { Running = "Running", Creating = "Creating", Recycled = "Recycled" });
-stored_enum!(BackupStatus { Success = "Success", Failed = "Failed", Creating = "Creating" });
-stored_enum!(BackupLock { None = "None", Restoring = "Restoring", ConvertingLevel = "ConvertingLevel" });
-stored_enum!(PrincipalScope { AllAccounts = "AllAccounts", ResourceDirectory = "ResourceDirectory" });
+text_enum!(pub enum Edition { Cluster = "Cluster", Limitless = "Limitless", SingleNode = "SingleNode" });
+text_enum!(pub enum HaMode { SingleZone = "SingleZone", MultiZone = "MultiZone", ThreeZoneHotStandby = "ThreeZoneHotStandby" });
+text_enum!(pub enum ClusterStatus { Running = "Running", Creating = "Creating", Recycled = "Recycled" });
+text_enum!(pub enum BackupStatus { Success = "Success", Failed = "Failed", Creating = "Creating" });
+text_enum!(pub enum BackupLock { None = "None", Restoring = "Restoring", ConvertingLevel = "ConvertingLevel" });
+text_enum!(pub enum PrincipalScope { AllAccounts = "AllAccounts", ResourceDirectory = "ResourceDirectory" });
+text_enum!(
+    /// A resource share's state. Shares are only ever `Active` today: a share emptied of principals stays
+    /// active (it can be given principals again); the other two words are the API's and the schema's.
+    pub enum ShareStatus { Active = "Active", Deleting = "Deleting", Deleted = "Deleted" }
+);
+text_enum!(
+    /// A principal's (or a shared backup set's) association with a share: `Disassociating` while its
+    /// revocation is scheduled or waits for a restore.
+    pub enum AssociationStatus { Associated = "Associated", Disassociating = "Disassociating" }
+);
+text_enum!(
+    /// What a principal (or an object of a resource directory) is.
+    pub enum PrincipalType { Account = "Account", ResourceDirectory = "ResourceDirectory", Folder = "Folder" }
+);
 
 /// The facts about a cluster that decide whether its backups may be shared.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -286,12 +284,43 @@ pub fn check_quota(currently_shared: u32, newly_shared: u32, quota: u32) -> Resu
     Ok(())
 }
 
+/// The quota as a share request meets it: a backup set already shared (in another share of the owner)
+/// costs nothing more; a newly shared one counts.
+pub fn check_share_quota(already_shared: bool, currently_shared: u32, quota: u32) -> Result<(), ShareError> {
+    check_quota(currently_shared, u32::from(!already_shared), quota)
+}
+
+/// [`shareability`] of a set as a share request meets it. A set already in the share (the owner is
+/// changing the share's principals) has its lock judged with the share's other sets by
+/// [`super::principal_change_timing`], where a removal during a restore waits instead of being refused.
+pub fn shareability_in_share(cluster: &ClusterFacts, backup: &BackupSetFacts, already_in_share: bool, now: OffsetDateTime) -> Result<(), ShareError> {
+    if already_in_share {
+        shareability(cluster, &BackupSetFacts { lock: BackupLock::None, ..backup.clone() }, now)
+    } else {
+        shareability(cluster, backup, now)
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use crate::domain::Policy;
     use proptest::prelude::*;
     use time::macros::datetime;
+
+    #[test]
+    fn a_set_already_shared_elsewhere_costs_no_quota() {
+        assert!(check_share_quota(true, 1000, 1000).is_ok());
+        assert_eq!(check_share_quota(false, 1000, 1000).unwrap_err().code(), "QuotaExceeded.SharedResource.Count");
+    }
+
+    #[test]
+    fn a_locked_set_already_in_the_share_is_judged_with_the_shares_other_sets() {
+        let (cluster, mut backup) = (cluster(), backup());
+        backup.lock = BackupLock::Restoring;
+        assert_eq!(shareability_in_share(&cluster, &backup, false, NOW).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        assert!(shareability_in_share(&cluster, &backup, true, NOW).is_ok());
+    }
 
     const NOW: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
 

@@ -164,6 +164,16 @@ impl ThrottleTable {
         Attempt { failures: s.failures, first_failure: s.first_failure, locks_until: (s.failures == rule.lock_after).then_some(now + wait) }
     }
 
+    /// Puts back a lock that was running when the server stopped (see [`StoredLock`]); a lock that has
+    /// run out since is not put back, and neither is one the table has no room left for.
+    fn restore(&mut self, key: &str, failures: u32, first_failure: OffsetDateTime, until: OffsetDateTime, now: OffsetDateTime) {
+        if until <= now || (self.entries.len() >= self.capacity && !self.entries.contains_key(key)) {
+            return;
+        }
+        let last_failure = until - self.rule.wait_after(failures);
+        self.entries.insert(key.to_owned(), Strikes { failures, first_failure, last_failure, wait_until: Some(until) });
+    }
+
     /// Forgets a key (a sign-in name that has just signed in).
     pub fn clear(&mut self, key: &str) {
         self.entries.remove(key);
@@ -196,6 +206,26 @@ impl ThrottleTable {
             self.entries.remove(&victim);
         }
     }
+}
+
+/// Which of the two tables a lock belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LockScope {
+    Login,
+    Address,
+}
+
+/// A lock as it is stored, so that restarting the server doesn't hand an attacker a fresh set of
+/// attempts. Only locks are kept: the short slow-downs before one cost a write per failure and
+/// are over in seconds anyway.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLock {
+    pub scope: LockScope,
+    /// The throttle's own key (a lower-cased sign-in name, or an address or /64).
+    pub key: String,
+    pub failures: u32,
+    pub first_failure: OffsetDateTime,
+    pub until: OffsetDateTime,
 }
 
 /// What an admitted sign-in attempt counted.
@@ -244,6 +274,26 @@ impl SignInThrottle {
     pub fn withdraw(&mut self, login: &str, address: Option<IpAddr>, now: OffsetDateTime) {
         self.logins.forgive(&login_key(login), now);
         self.addresses.forgive(&address_key(address), now);
+    }
+
+    /// The locks this admitted attempt starts if it fails: what to store.
+    pub fn locks_started(admission: &Admission, login: &str, address: Option<IpAddr>) -> Vec<StoredLock> {
+        let lock = |scope, key: String, a: &Attempt| {
+            a.locks_until.map(|until| StoredLock { scope, key, failures: a.failures, first_failure: a.first_failure, until })
+        };
+        [lock(LockScope::Login, login_key(login), &admission.login), lock(LockScope::Address, address_key(address), &admission.address)]
+            .into_iter()
+            .flatten()
+            .collect()
+    }
+
+    /// Puts back a stored lock (at start-up).
+    pub fn restore(&mut self, lock: &StoredLock, now: OffsetDateTime) {
+        let table = match lock.scope {
+            LockScope::Login => &mut self.logins,
+            LockScope::Address => &mut self.addresses,
+        };
+        table.restore(&lock.key, lock.failures, lock.first_failure, lock.until, now);
     }
 
     /// Entries held (for the bound's tests and the logs).
@@ -295,6 +345,37 @@ mod tests {
             }
         }
         now
+    }
+
+    #[test]
+    fn a_stored_lock_put_back_after_a_restart_refuses_until_it_runs_out() {
+        let mut t = throttle();
+        let mut now = T0;
+        let mut stored = Vec::new();
+        while stored.is_empty() {
+            match t.admit("owner", HOME, now) {
+                Ok(admission) => stored = SignInThrottle::locks_started(&admission, "owner", HOME),
+                Err(wait) => now = wait.retry_at,
+            }
+        }
+        assert_eq!(stored[0].scope, LockScope::Login);
+        assert_eq!(stored[0].key, "owner");
+        let mut restarted = throttle();
+        for lock in &stored {
+            restarted.restore(lock, now);
+        }
+        let refused = restarted.admit("Owner", OTHER, now).expect_err("locked across the restart");
+        assert!(refused.locked);
+        assert_eq!(refused.retry_at, stored[0].until);
+        assert!(restarted.admit("owner", OTHER, stored[0].until).is_ok(), "free once the lock runs out");
+    }
+
+    #[test]
+    fn a_lock_that_ran_out_while_the_server_was_down_is_not_put_back() {
+        let lock = StoredLock { scope: LockScope::Address, key: "192.0.2.1".into(), failures: 30, first_failure: T0, until: T0 + Duration::minutes(15) };
+        let mut t = throttle();
+        t.restore(&lock, T0 + Duration::minutes(16));
+        assert!(t.is_empty());
     }
 
     #[test]

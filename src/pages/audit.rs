@@ -60,7 +60,7 @@ fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
             <thead><tr><th>"Time"</th><th>"Identity"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th><th>"Source IP / Request ID / Channel"</th></tr></thead>
             <tbody>
                 {events.into_iter().map(|e| {
-                    let ok = e.outcome == "Success";
+                    let ok = e.succeeded();
                     view! {
                         <tr>
                             <td><LocalTime iso=e.occurred_at/></td>

@@ -6,6 +6,7 @@ use crate::components::{
     confirm::confirmed, empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime,
     share_dialog::{outcome_summary, ShareDialog},
 };
+use crate::domain::{BackupLevel, ClusterStatus};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -101,7 +102,7 @@ fn ClusterHeader(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
             actions.release.dispatch(api::ReleaseCluster { cluster_id: id.clone() });
         }
     };
-    let released = c.status == "Recycled";
+    let released = c.status == ClusterStatus::Recycled;
     view! {
         <Title text=c.cluster_name.clone()/>
         <div class="breadcrumb"><a href=format!("/clusters?region={}", c.region_id)>"Clusters"</a> " / " {c.cluster_id.clone()}</div>
@@ -111,9 +112,9 @@ fn ClusterHeader(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
         </div>
         <dl class="facts">
             <div><dt>"Region"</dt><dd>{c.region_id}</dd></div>
-            <div><dt>"Status"</dt><dd>{format::cluster_status(&c.status)}</dd></div>
-            <div><dt>"Edition"</dt><dd>{format::edition(&c.edition)}</dd></div>
-            <div><dt>"High availability"</dt><dd>{format::ha_mode(&c.ha_mode)}</dd></div>
+            <div><dt>"Status"</dt><dd>{format::cluster_status(c.status)}</dd></div>
+            <div><dt>"Edition"</dt><dd>{format::edition(c.edition)}</dd></div>
+            <div><dt>"High availability"</dt><dd>{format::ha_mode(c.ha_mode)}</dd></div>
             <div><dt>"TDE"</dt><dd>{if c.tde_enabled { "Enabled" } else { "Disabled" }}</dd></div>
             <div><dt>"Disk encryption"</dt><dd>{if c.disk_encryption_enabled { "Enabled" } else { "Disabled" }}</dd></div>
         </dl>
@@ -195,10 +196,10 @@ fn BackupRow(
     // An account that can't share at all is told once, in the banner above the table; each row then
     // carries the reason only as hover text. A per-set reason is also written out beside the action.
     let id = backup.backup_set_id.clone();
-    let status_class = format!("status status-{}", backup.status.to_lowercase());
-    let lock = format::lock(&backup.lock_state);
+    let status_class = format!("status status-{}", backup.status.as_str().to_lowercase());
+    let lock = format::lock(backup.lock_state);
     let is_sharing = backup.is_sharing();
-    let level_one = backup.level == "Level-1";
+    let level_one = backup.level == BackupLevel::Level1;
     let convert_blocked = backup.convert_blocked;
     view! {
         <tr data-backup-set=backup.backup_set_id.clone()>
@@ -206,12 +207,12 @@ fn BackupRow(
             <td><LocalTime iso=backup.start_time/></td>
             <td><LocalTime iso=backup.end_time/></td>
             <td>
-                <span class=status_class>{backup.status}</span>
+                <span class=status_class>{backup.status.as_str()}</span>
                 {(!lock.is_empty()).then(|| view! { <div class="subtle">{lock}</div> })}
             </td>
             <td class="nowrap">{format::size(backup.size_bytes)}</td>
             <td class="method">{backup.method} " · " {backup.backup_mode}</td>
-            <td class="nowrap">{backup.level}</td>
+            <td class="nowrap">{backup.level.as_str()}</td>
             <td><LocalTime iso=backup.expires_at/></td>
             <td class:attribute-sharing=is_sharing>{attribute}</td>
             <td>

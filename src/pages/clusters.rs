@@ -67,17 +67,17 @@ fn ClusterRow(cluster: ClusterView) -> impl IntoView {
         (false, true) => "Disk",
         (false, false) => "-",
     };
-    let status_class = format!("status status-{}", cluster.status.to_lowercase());
+    let status_class = format!("status status-{}", cluster.status.as_str().to_lowercase());
     view! {
         <tr>
             <td>
                 <a href=format!("/clusters/{}", cluster.cluster_id)>{cluster.cluster_id.clone()}</a>
                 <div class="subtle">{cluster.cluster_name}</div>
             </td>
-            <td><span class=status_class>{format::cluster_status(&cluster.status)}</span></td>
-            <td>{format::edition(&cluster.edition)}</td>
+            <td><span class=status_class>{format::cluster_status(cluster.status)}</span></td>
+            <td>{format::edition(cluster.edition)}</td>
             <td>{cluster.db_type} " " {cluster.db_version}</td>
-            <td>{format::ha_mode(&cluster.ha_mode)}</td>
+            <td>{format::ha_mode(cluster.ha_mode)}</td>
             <td>{encryption}</td>
             <td><LocalTime iso=cluster.created_at/></td>
         </tr>

@@ -3,8 +3,9 @@
 //! members and cancel invitations. For any other account: the directory invitations it received, with
 //! Accept and Reject, and once a member its directory and a Leave button.
 
-use crate::api::{self, types::{DirectoryInvitationView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
+use crate::api::{self, types::{DirectoryInvitationView, DirectoryPageView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
 use crate::components::{confirm::confirmed, empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::domain::InvitationStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -46,26 +47,86 @@ fn folder_options(folders: &[FolderView], selected: &str) -> impl IntoView {
         .collect_view()
 }
 
-/// The management account manages its directory; any other account sees its own membership.
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
     let answer = ServerAction::<api::AnswerDirectoryInvitation>::new();
     let leave = ServerAction::<api::LeaveDirectory>::new();
-    let mine = Resource::new(move || (answer.version().get(), leave.version().get()), |_| api::my_directory());
+    let actions = DirectoryActions {
+        folder: ServerAction::new(),
+        add: ServerAction::new(),
+        moved: ServerAction::new(),
+        remove: ServerAction::new(),
+        cancel: ServerAction::new(),
+        moved_note: RwSignal::new(None),
+    };
+    // One resource, one call, for the whole page. (A second resource created inside the first one's
+    // Suspend made the server's HTML and the browser's hydration disagree about half the time, and
+    // the page stayed dead.)
+    let data = Resource::new(
+        move || {
+            (
+                answer.version().get(),
+                leave.version().get(),
+                actions.folder.version().get(),
+                actions.add.version().get(),
+                actions.moved.version().get(),
+                actions.remove.version().get(),
+                actions.cancel.version().get(),
+            )
+        },
+        |_| api::directory_page(),
+    );
     view! {
         <Title text="Resource directory"/>
         <div class="breadcrumb">"Resource Management"</div>
         <div class="page-header"><h1>"Resource directory"</h1></div>
+        <ActionOutcome answer leave actions/>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                match mine.await {
-                    Ok(MyDirectoryView { membership: Some(m), .. }) if m.is_management => view! { <ManagedDirectoryPage/> }.into_any(),
-                    Ok(d) => view! { <MemberDirectory d answer leave/> }.into_any(),
+                match data.await {
+                    Ok(DirectoryPageView::Managed(d)) => view! { <DirectoryBody d actions/> }.into_any(),
+                    Ok(DirectoryPageView::Member(d)) => view! { <MemberDirectory d answer leave/> }.into_any(),
                     Err(error) => view! { <ErrorAlert error/> }.into_any(),
                 }
             })}
         </Transition>
     }
+}
+
+/// The last action's refusal, or what it did.
+#[component]
+fn ActionOutcome(
+    answer: ServerAction<api::AnswerDirectoryInvitation>,
+    leave: ServerAction<api::LeaveDirectory>,
+    actions: DirectoryActions,
+) -> impl IntoView {
+    // Each action's last answer, reduced to its refusal if it was refused: the first one found is shown.
+    fn refused<T>(value: Option<Result<T, crate::error::AppError>>) -> Option<crate::error::AppError> {
+        value.and_then(Result::err)
+    }
+    let error = move || {
+        refused(actions.add.value().get())
+            .or_else(|| refused(actions.folder.value().get()))
+            .or_else(|| refused(actions.moved.value().get()))
+            .or_else(|| refused(actions.remove.value().get()))
+            .or_else(|| refused(actions.cancel.value().get()))
+            .or_else(|| refused(answer.value().get()))
+            .or_else(|| refused(leave.value().get()))
+            .map(|error| view! { <ErrorAlert error/> })
+    };
+    let invited = move || {
+        actions.add.value().get().and_then(Result::ok).map(|i| view! {
+            <p class="alert alert-info" role="status">"Invitation sent to " {i.account_name} " (" <span class="mono">{i.account_id}</span>
+                "). It joins the directory when it accepts in its own console."</p>
+        })
+    };
+    let moved = move || {
+        matches!(actions.moved.value().get(), Some(Ok(())))
+            .then(|| actions.moved_note.get())
+            .flatten()
+            .map(|text| view! { <p class="notice" role="status">{text}</p> })
+    };
+    view! { {error} {invited} {moved} }
 }
 
 /// A non-management account: its directory (with Leave) and the invitations it received.
@@ -75,12 +136,8 @@ fn MemberDirectory(
     answer: ServerAction<api::AnswerDirectoryInvitation>,
     leave: ServerAction<api::LeaveDirectory>,
 ) -> impl IntoView {
-    let error = move || {
-        answer.value().get().and_then(Result::err).or_else(|| leave.value().get().and_then(Result::err)).map(|error| view! { <ErrorAlert error/> })
-    };
     let empty = d.invitations.is_empty();
     view! {
-        {error}
         {match d.membership {
             Some(m) => view! { <Membership m leave/> }.into_any(),
             None => view! { <p class="subtle" data-testid="no-directory">"Your account is not a member of a resource directory. A management account can invite it; the invitation appears below, and your account joins only if you accept it."</p> }.into_any(),
@@ -93,7 +150,7 @@ fn MemberDirectory(
             </tr></thead>
             <tbody>
                 {d.invitations.into_iter().map(|i| {
-                    let pending = i.status == "Pending";
+                    let pending = i.status == InvitationStatus::Pending;
                     let id = i.invitation_id.clone();
                     let respond = move |accept: bool| {
                         let invitation_id = id.clone();
@@ -148,71 +205,11 @@ fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> im
 /// An invitation's Sent, Expires and Status cells, the same on both sides of it.
 #[component]
 fn InvitationStateCells(invitation: DirectoryInvitationView) -> impl IntoView {
-    let class = format!("status status-{}", invitation.status.to_lowercase());
+    let class = format!("status status-{}", invitation.status.as_str().to_lowercase());
     view! {
         <td><LocalTime iso=invitation.created_at/></td>
         <td><LocalTime iso=invitation.expires_at/></td>
-        <td><span class=class>{invitation.status}</span></td>
-    }
-}
-
-/// The management account's page: folders, members and invitations.
-#[component]
-fn ManagedDirectoryPage() -> impl IntoView {
-    let actions = DirectoryActions {
-        folder: ServerAction::new(),
-        add: ServerAction::new(),
-        moved: ServerAction::new(),
-        remove: ServerAction::new(),
-        cancel: ServerAction::new(),
-        moved_note: RwSignal::new(None),
-    };
-    let data = Resource::new(
-        move || {
-            (
-                actions.folder.version().get(),
-                actions.add.version().get(),
-                actions.moved.version().get(),
-                actions.remove.version().get(),
-                actions.cancel.version().get(),
-            )
-        },
-        |_| api::resource_directory(),
-    );
-    let error = move || {
-        let errors = [actions.folder.value().get(), actions.moved.value().get(), actions.remove.value().get(), actions.cancel.value().get()];
-        actions
-            .add
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| errors.into_iter().flatten().find_map(Result::err))
-            .map(|error| view! { <ErrorAlert error/> })
-    };
-    let invited = move || {
-        actions.add.value().get().and_then(Result::ok).map(|i| view! {
-            <p class="alert alert-info" role="status">"Invitation sent to " {i.account_name} " (" <span class="mono">{i.account_id}</span>
-                "). It joins the directory when it accepts in its own console."</p>
-        })
-    };
-    let moved = move || {
-        matches!(actions.moved.value().get(), Some(Ok(())))
-            .then(|| actions.moved_note.get())
-            .flatten()
-            .map(|text| view! { <p class="notice" role="status">{text}</p> })
-    };
-    view! {
-        {error}
-        {invited}
-        {moved}
-        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match data.await {
-                    Ok(d) => view! { <DirectoryBody d actions/> }.into_any(),
-                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                }
-            })}
-        </Transition>
+        <td><span class=class>{invitation.status.as_str()}</span></td>
     }
 }
 
@@ -299,7 +296,7 @@ fn SentInvitations(invitations: Vec<DirectoryInvitationView>, cancel: ServerActi
             <thead><tr><th>"Account"</th><th>"Folder"</th><th>"Sent"</th><th>"Expires"</th><th>"Status"</th><th>"Actions"</th></tr></thead>
             <tbody>
                 {invitations.into_iter().map(|i| {
-                    let pending = i.status == "Pending";
+                    let pending = i.status == InvitationStatus::Pending;
                     let id = i.invitation_id.clone();
                     view! {
                         <tr data-directory-invitation=i.invitation_id.clone() data-account=i.account_id.clone()>

@@ -3,6 +3,7 @@
 
 use crate::api::{self, types::InvitationView};
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect};
+use crate::domain::ShownInvitationStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -51,9 +52,9 @@ pub fn InvitationsPage() -> impl IntoView {
 
 #[component]
 fn InvitationRow(invitation: InvitationView, answer: ServerAction<api::AnswerInvitation>) -> impl IntoView {
-    let pending = invitation.status == "Pending";
-    let shown_status = if invitation.status == "Accepted" { "Enabled".to_owned() } else { invitation.status.clone() };
-    let status_class = format!("status status-{}", invitation.status.to_lowercase());
+    let pending = invitation.status == ShownInvitationStatus::Pending;
+    let shown_status = if invitation.status == ShownInvitationStatus::Accepted { "Enabled" } else { invitation.status.as_str() };
+    let status_class = format!("status status-{}", invitation.status.as_str().to_lowercase());
     let id = invitation.invitation_id.clone();
     let respond = move |accept: bool| {
         let invitation_id = id.clone();

@@ -19,7 +19,7 @@ pub fn ProfilePage() -> impl IntoView {
             } else if v.policies.is_empty() {
                 "None: ask the account's administrator to attach a system policy to see the account's data.".to_owned()
             } else {
-                v.policies.join(", ")
+                v.policies.iter().map(|p| p.as_str()).collect::<Vec<_>>().join(", ")
             };
             let pages: Vec<&str> = v.pages.iter().copied().filter(|p| *p != ConsolePage::Profile).map(ConsolePage::title).collect();
             let pages = if pages.is_empty() { "None besides this profile".to_owned() } else { pages.join(", ") };
@@ -28,7 +28,7 @@ pub fn ProfilePage() -> impl IntoView {
                     <div><dt>"Sign-in name"</dt><dd class="mono">{v.login_name}</dd></div>
                     <div><dt>"Identity"</dt><dd>{kind}</dd></div>
                     <div><dt>"Account"</dt><dd>{v.account_name} " · UID " <span class="mono">{v.account_id}</span></dd></div>
-                    <div><dt>"Site"</dt><dd>{v.site}</dd></div>
+                    <div><dt>"Site"</dt><dd>{v.site.as_str()}</dd></div>
                     <div><dt>"Policies"</dt><dd data-testid="profile-policies">{policies}</dd></div>
                     <div><dt>"Pages you can open"</dt><dd data-testid="profile-pages">{pages}</dd></div>
                 </dl>

@@ -41,8 +41,8 @@ fn PolicyGuide() -> impl IntoView {
             <table class="data-table compact" aria-label="System policies">
                 <thead><tr><th>"Policy"</th><th>"Grants"</th></tr></thead>
                 <tbody>
-                    {Policy::ALL.into_iter().map(|p| view! {
-                        <tr data-policy=p.name()><td class="mono">{p.name()}</td><td>{policy_grants(p)}</td></tr>
+                    {Policy::ALL.iter().map(|&p| view! {
+                        <tr data-policy=p.as_str()><td class="mono">{p.as_str()}</td><td>{policy_grants(p)}</td></tr>
                     }).collect_view()}
                     <tr><td>"(no policy)"</td><td>"Only the user's own profile"</td></tr>
                 </tbody>
@@ -117,8 +117,8 @@ pub fn RamUsersPage() -> impl IntoView {
                         view! {
                         <table class="data-table" aria-label="RAM users">
                             <thead><tr><th>"User"</th><th>"Created"</th>
-                                {Policy::ALL.into_iter().map(|p| view! {
-                                    <th class="policy-col" title=format!("{}: {}", p.name(), policy_grants(p))>{policy_label(p)}</th>
+                                {Policy::ALL.iter().map(|&p| view! {
+                                    <th class="policy-col" title=format!("{}: {}", p.as_str(), policy_grants(p))>{policy_label(p)}</th>
                                 }).collect_view()}
                                 <th>"Password"</th><th>"Actions"</th></tr></thead>
                             <tbody>
@@ -141,10 +141,10 @@ fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
     let login = user.login_name.clone();
     let password = RwSignal::new(String::new());
     let policy_cells = Policy::ALL
-        .into_iter()
-        .map(|p| {
-            let p = p.name();
-            let attached = user.policies.iter().any(|x| x == p);
+        .iter()
+        .map(|&policy| {
+            let p = policy.as_str();
+            let attached = user.policies.contains(&policy);
             let login = login.clone();
             view! {
                 <td class="policy-col">

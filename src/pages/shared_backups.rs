@@ -6,6 +6,7 @@ use crate::components::{
     empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect,
     restore_dialog::RestoreDialog, share_dialog::{outcome_summary, ShareDialog},
 };
+use crate::domain::AssociationStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -29,12 +30,6 @@ pub fn SharedBackupsPage() -> impl IntoView {
 struct MyShareRow {
     backup: SharedResourceView,
     share: ShareView,
-}
-
-/// A principal counts on My Shares while it has (or is invited to) access, and while its access is
-/// being revoked: the owner sees the removal until the scheduled revocation has run.
-fn listed(p: &PrincipalView) -> bool {
-    matches!(p.status.as_str(), "Associated" | "Disassociating")
 }
 
 /// Which share of which backup set the Share Backup dialog is modifying.
@@ -64,7 +59,7 @@ fn MySharesTab() -> impl IntoView {
                 let rows: Vec<MyShareRow> = shares
                     .items
                     .iter()
-                    .filter(|s| s.principals.iter().any(listed))
+                    .filter(|s| !s.principals.is_empty())
                     .flat_map(|s| s.resources.iter().map(move |r| MyShareRow { backup: r.clone(), share: s.clone() }))
                     .collect();
                 let empty = rows.is_empty();
@@ -80,10 +75,10 @@ fn MySharesTab() -> impl IntoView {
                                     backup_set_id: row.backup.backup_set_id.clone(),
                                     resource_share_id: row.share.resource_share_id.clone(),
                                 };
-                                let principals = row.share.principals.iter().filter(|p| listed(p)).map(|p| {
+                                let principals = row.share.principals.iter().map(|p| {
                                     let state = format::principal_state(p);
                                     view! {
-                                        <li data-principal=p.principal_id.clone() class:revoking=p.status == "Disassociating">
+                                        <li data-principal=p.principal_id.clone() class:revoking=p.status == AssociationStatus::Disassociating>
                                             <span class="mono">{p.principal_id.clone()}</span> " · " {state}
                                         </li>
                                     }
@@ -143,7 +138,7 @@ fn SharedWithMeTab() -> impl IntoView {
     {
         let handle = set_interval_with_handle(
             move || {
-                let running = jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.items.iter().any(|j| j.status == "Running"));
+                let running = jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.items.iter().any(|j| j.status == crate::domain::RestoreStatus::Running));
                 if running {
                     refresh.update(|n| *n += 1);
                 }
@@ -201,7 +196,7 @@ fn SharedWithMeTab() -> impl IntoView {
 
 #[component]
 fn IncomingRow(backup: IncomingBackupView, restoring: RwSignal<Option<IncomingBackupView>>) -> impl IntoView {
-    let status_class = format!("status status-{}", backup.status.to_lowercase());
+    let status_class = format!("status status-{}", backup.status.as_str().to_lowercase());
     let revoking = backup.revoking_at.clone();
     let after_restore = backup.revoking_after_restore;
     let blocked = backup.restore_blocked.clone();
@@ -213,10 +208,10 @@ fn IncomingRow(backup: IncomingBackupView, restoring: RwSignal<Option<IncomingBa
             <td class="mono">{backup.source_cluster_id.clone()}</td>
             <td>{backup.region_id.clone()}</td>
             <td class="nowrap">{format::size(backup.size_bytes)}</td>
-            <td class="nowrap">{backup.level.clone()}</td>
+            <td class="nowrap">{backup.level.as_str()}</td>
             <td><LocalTime iso=backup.start_time.clone()/></td>
             <td>
-                <span class=status_class>{backup.status.clone()}</span>
+                <span class=status_class>{backup.status.as_str()}</span>
                 {revoking.map(|at| view! { <div class="revoking">"Being revoked · gone after " <LocalTime iso=at/></div> })}
                 {after_restore.then(|| view! { <div class="revoking">"Being revoked · the owner removed your access; it ends after the running restore finishes"</div> })}
             </td>
@@ -240,7 +235,7 @@ fn RestoreJobs(jobs: Vec<RestoreJobView>) -> impl IntoView {
             <thead><tr><th>"New Cluster"</th><th>"From Backup Set"</th><th>"Started"</th><th>"Progress"</th><th>"Status"</th></tr></thead>
             <tbody>
                 {jobs.into_iter().map(|j| {
-                    let status = match j.status.as_str() { "Running" => "Creating", "Succeeded" => "Running", _ => "Failed" };
+                    let status = format::restore_cluster_status(j.status);
                     view! {
                         <tr data-restore-job=j.restore_job_id.clone()>
                             <td><div class="free-text"><a href=format!("/clusters/{}", j.cluster_id)>{j.cluster_name}</a></div> <div class="subtle mono">{j.cluster_id.clone()}</div></td>

@@ -4,13 +4,14 @@
 use crate::api::{self, types::TicketView};
 use crate::api::types::Viewer;
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::domain::{TicketKind, TicketStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-fn kind_label(kind: &str) -> &'static str {
+fn kind_label(kind: TicketKind) -> &'static str {
     match kind {
-        "QuotaIncrease" => "Sharing quota increase to 1,024",
-        _ => "Enable shared backup sets (beta)",
+        TicketKind::QuotaIncrease => "Sharing quota increase to 1,024",
+        TicketKind::EnableSharedBackup => "Enable shared backup sets (beta)",
     }
 }
 
@@ -41,8 +42,8 @@ pub fn TicketsPage() -> impl IntoView {
                     <label class="field">
                         <span>"Request"</span>
                         <select name="kind">
-                            <option value="EnableSharedBackup">{kind_label("EnableSharedBackup")}</option>
-                            <option value="QuotaIncrease">{kind_label("QuotaIncrease")}</option>
+                            <option value="EnableSharedBackup">{kind_label(TicketKind::EnableSharedBackup)}</option>
+                            <option value="QuotaIncrease">{kind_label(TicketKind::QuotaIncrease)}</option>
                         </select>
                     </label>
                     <label class="field">
@@ -80,8 +81,8 @@ pub fn TicketsPage() -> impl IntoView {
 
 #[component]
 fn TicketRow(ticket: TicketView, operator: bool, decide: ServerAction<api::DecideTicket>) -> impl IntoView {
-    let open = ticket.status == "Open";
-    let status_class = format!("status status-{}", ticket.status.to_lowercase());
+    let open = ticket.status == TicketStatus::Open;
+    let status_class = format!("status status-{}", ticket.status.as_str().to_lowercase());
     let id = ticket.ticket_id.clone();
     let answer = move |approve: bool| {
         let ticket_id = id.clone();
@@ -93,10 +94,10 @@ fn TicketRow(ticket: TicketView, operator: bool, decide: ServerAction<api::Decid
         <tr data-ticket=ticket.ticket_id.clone()>
             <td class="mono">{ticket.ticket_id.clone()}</td>
             <td>{ticket.account_name} <div class="subtle mono">{ticket.account_id}</div></td>
-            <td>{kind_label(&ticket.kind)}</td>
+            <td>{kind_label(ticket.kind)}</td>
             <td><div class="free-text">{ticket.message}</div></td>
             <td><LocalTime iso=ticket.created_at/></td>
-            <td><span class=status_class>{ticket.status}</span></td>
+            <td><span class=status_class>{ticket.status.as_str()}</span></td>
             {operator.then(|| view! {
                 <td class="actions">
                     {open.then(|| view! {

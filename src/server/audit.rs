@@ -1,21 +1,21 @@
-//! Carries a request's audit event to the transaction that carries out the action, so the action and
-//! its record commit together: a crash can't keep one without the other.
+//! An action and its audit event commit together, by type: an audited action writes through an
+//! [`ActionTx`], whose only way to commit takes the action's [`Event`] and writes it in the same
+//! transaction, so a crash can't keep one without the other and no code path can commit the action and
+//! forget its record.
 //!
-//! The API layer wraps an action in [`scope`] with the event it wants recorded; the service's
-//! [`crate::server::db::commit`] writes that event as `Success` inside its own transaction (a share
-//! writes it with its other rows, in its group transaction). When no
-//! transaction committed (a refusal, which rolls back, or an action with nothing to write) the caller
-//! records the event by itself.
+//! The adapter (a server function, or another API over the same services) makes the event and hands it
+//! to the service; after the service returns it asks [`Event::is_recorded`]: an action that was refused
+//! (rolled back) or had nothing to write left its event unrecorded, and the adapter records it with its
+//! outcome on its own.
 
 use super::clock::Clock;
-use super::db::{self, governance, Tx};
-use std::cell::RefCell;
-use std::future::Future;
+use super::db::{self, audit::AuditRow, Tx};
+use std::ops::{Deref, DerefMut};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-/// The event an action will leave in the audit trail, minus its outcome and time.
+/// What the trail says of an action, minus its outcome and time.
 #[derive(Debug, Clone)]
-pub struct Event {
-    pub clock: Clock,
+pub struct EventFields {
     pub account_id: Option<String>,
     pub identity: String,
     pub source_ip: String,
@@ -25,128 +25,119 @@ pub struct Event {
     pub caller_request_id: Option<String>,
     pub action: String,
     pub target: String,
-    /// `console`, or `api:<AccessKeyId>` for a signed OpenAPI call.
+    /// `console`, `api:<AccessKeyId>` for a signed OpenAPI call, or `cli` for the server binary's subcommands.
     pub channel: String,
 }
 
+#[derive(Debug)]
+struct State {
+    fields: EventFields,
+    recorded: bool,
+}
+
+/// The event of one action. Clones share it: the service's copy marks it recorded when its transaction
+/// commits, and the adapter's copy sees that.
+#[derive(Debug, Clone)]
+pub struct Event {
+    clock: Clock,
+    state: Arc<Mutex<State>>,
+}
+
 impl Event {
-    /// The stored row, with its outcome (`Success` or a refusal's code), the reason and the time.
-    pub fn row<'a>(&'a self, occurred_at: &'a str, outcome: &'a str, detail: &'a str) -> governance::NewAuditEvent<'a> {
-        governance::NewAuditEvent {
-            occurred_at,
-            account_id: self.account_id.as_deref(),
-            identity: &self.identity,
-            source_ip: &self.source_ip,
-            request_id: &self.request_id,
-            caller_request_id: self.caller_request_id.as_deref(),
-            action: &self.action,
-            target: &self.target,
-            outcome,
-            detail,
-            channel: &self.channel,
-        }
+    pub fn new(clock: Clock, mut fields: EventFields) -> Event {
+        fields.target = fields.target.chars().take(128).collect();
+        Event { clock, state: Arc::new(Mutex::new(State { fields, recorded: false })) }
     }
 
-    /// Writes the event now, in `tx`.
+    fn state(&self) -> MutexGuard<'_, State> {
+        // Nothing panics while holding the lock, so a poisoned one still holds consistent data.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Files the event in `account`'s trail instead of the caller's: for an action whose account is known
+    /// only once its target is loaded (an operator deciding a ticket belongs in the asker's trail).
+    pub fn file_under(&self, account: &str) {
+        self.state().fields.account_id = Some(account.to_owned());
+    }
+
+    /// Whether the action's transaction committed the event.
+    pub fn is_recorded(&self) -> bool {
+        self.state().recorded
+    }
+
+    pub fn action(&self) -> String {
+        self.state().fields.action.clone()
+    }
+
+    /// Writes the event in `tx` with its outcome (`Success` or a refusal's code) and the reason.
     pub async fn write(&self, tx: &mut Tx, outcome: &str, detail: &str) -> sqlx::Result<()> {
         let now = db::ts(self.clock.now());
-        governance::record(&mut **tx, &self.row(&now, outcome, detail)).await
+        let fields = self.state().fields.clone();
+        let row = AuditRow {
+            occurred_at: &now,
+            account_id: fields.account_id.as_deref(),
+            identity: &fields.identity,
+            source_ip: &fields.source_ip,
+            request_id: &fields.request_id,
+            caller_request_id: fields.caller_request_id.as_deref(),
+            action: &fields.action,
+            target: &fields.target,
+            outcome,
+            detail,
+            channel: &fields.channel,
+        };
+        db::audit::record(&mut **tx, &row).await
+    }
+
+    /// Records the event on its own, in a transaction of its own: the outcome of an action that wrote
+    /// nothing (refused, or nothing to change).
+    pub async fn record_alone(&self, writer: &db::Writer, outcome: &str, detail: &str) -> anyhow::Result<()> {
+        let mut tx = writer.begin_unaudited().await?;
+        self.write(&mut tx, outcome, detail).await?;
+        tx.commit().await?;
+        self.state().recorded = true;
+        Ok(())
+    }
+
+    /// Notes that a transaction holding the event committed (the group commit writes it with the share).
+    pub(crate) fn mark_recorded(&self) {
+        self.state().recorded = true;
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Stage {
-    Waiting,
-    /// Written in a transaction that has not committed yet: if it rolls back, so does the event.
-    InTransaction,
-    Committed,
-}
+/// The write transaction of an audited action. It reads and writes like the transaction it wraps; it
+/// commits only with the action's event.
+pub struct ActionTx(Tx);
 
-struct Pending {
-    event: Event,
-    stage: Stage,
-}
-
-tokio::task_local! {
-    static PENDING: RefCell<Pending>;
-}
-
-/// Runs `action` with `event` waiting for its transaction. Returns the action's result and, when no
-/// transaction committed the event, the event as it stands then, for the caller to record.
-pub async fn scope<T>(event: Event, action: impl Future<Output = T>) -> (T, Option<Event>) {
-    PENDING
-        .scope(RefCell::new(Pending { event, stage: Stage::Waiting }), async {
-            let out = action.await;
-            let left = PENDING.with(|p| {
-                let p = p.borrow();
-                (p.stage != Stage::Committed).then(|| p.event.clone())
-            });
-            (out, left)
-        })
-        .await
-}
-
-/// Carries out `action` with `event` and records it with its outcome (success, or the refusal's code):
-/// a successful action's event commits in the action's own transaction; a refusal changed nothing, so
-/// its event is written on its own. A failure to record that is logged, not shown. Both adapters (the
-/// console's server functions and the OpenAPI endpoint) audit through this.
-pub async fn run<T>(
-    state: &crate::server::state::AppState,
-    event: Event,
-    action: impl Future<Output = Result<T, crate::error::AppError>>,
-) -> Result<T, crate::error::AppError> {
-    let action_name = event.action.clone();
-    let (result, unrecorded) = scope(event, action).await;
-    if let Some(event) = unrecorded {
-        let (outcome, detail) = match &result {
-            Ok(_) => ("Success", ""),
-            Err(e) => (e.code.as_str(), e.message.as_str()),
-        };
-        let written = async {
-            let mut tx = state.begin_write().await?;
-            event.write(&mut tx, outcome, detail).await?;
-            tx.commit().await?;
-            anyhow::Ok(())
-        };
-        if let Err(e) = written.await {
-            tracing::error!(error = ?e, action = action_name, "could not record an audit event");
-        }
+impl ActionTx {
+    pub async fn begin(writer: &db::Writer) -> anyhow::Result<ActionTx> {
+        Ok(ActionTx(writer.begin_unaudited().await?))
     }
-    result
+
+    /// Writes `event` as `Success` and commits it with the action.
+    pub async fn commit(self, event: &Event) -> anyhow::Result<()> {
+        self.commit_with_detail(event, "").await
+    }
+
+    /// [`ActionTx::commit`], with a note on the success (a sign-in after failed attempts).
+    pub async fn commit_with_detail(mut self, event: &Event, detail: &str) -> anyhow::Result<()> {
+        use anyhow::Context;
+        event.write(&mut self.0, "Success", detail).await.context("recording the audit event")?;
+        self.0.commit().await.context("committing")?;
+        event.mark_recorded();
+        Ok(())
+    }
 }
 
-/// The event waiting in this task, for the caller to write in the transaction it is about to commit;
-/// `None` when no action is being audited or its event is already written.
-pub(crate) fn take_for_transaction() -> Option<Event> {
-    PENDING
-        .try_with(|p| {
-            let mut p = p.borrow_mut();
-            (p.stage == Stage::Waiting).then(|| {
-                p.stage = Stage::InTransaction;
-                p.event.clone()
-            })
-        })
-        .ok()
-        .flatten()
+impl Deref for ActionTx {
+    type Target = Tx;
+    fn deref(&self) -> &Tx {
+        &self.0
+    }
 }
 
-/// Files the waiting event in `account`'s trail instead of the caller's: for an action whose account is
-/// known only once its target is loaded (an operator deciding a ticket belongs in the asker's trail).
-pub(crate) fn set_account(account: &str) {
-    let _ = PENDING.try_with(|p| {
-        let mut p = p.borrow_mut();
-        if p.stage == Stage::Waiting {
-            p.event.account_id = Some(account.to_owned());
-        }
-    });
-}
-
-/// Notes that the transaction holding the event has committed.
-pub(crate) fn committed() {
-    let _ = PENDING.try_with(|p| {
-        let mut p = p.borrow_mut();
-        if p.stage == Stage::InTransaction {
-            p.stage = Stage::Committed;
-        }
-    });
+impl DerefMut for ActionTx {
+    fn deref_mut(&mut self) -> &mut Tx {
+        &mut self.0
+    }
 }

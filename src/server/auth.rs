@@ -3,7 +3,8 @@
 use super::workers::{Busy, Workers};
 use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{
-    check_password_policy, AccountId, Actor, Admission, ErrorKind, OwnerFacts, Policy, SignInThrottle, Site, ThrottleRule,
+    check_password_policy, AccountId, Actor, Admission, ErrorKind, IdentityKind, OwnerFacts, SignInThrottle, Site, StoredLock,
+    ThrottleRule,
     Throttled,
 };
 use crate::error::AppError;
@@ -76,23 +77,6 @@ fn argon2_into(argon2: &Argon2, password: &[u8], salt: &[u8], out: &mut [u8]) ->
     })
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IdentityKind {
-    Root,
-    RamUser,
-    Operator,
-}
-
-impl IdentityKind {
-    fn parse(s: &str) -> IdentityKind {
-        match s {
-            "root" => IdentityKind::Root,
-            "operator" => IdentityKind::Operator,
-            _ => IdentityKind::RamUser,
-        }
-    }
-}
-
 /// Who is making the request.
 #[derive(Debug, Clone)]
 pub struct Identity {
@@ -156,6 +140,16 @@ impl SignInGuard {
         self.throttle.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// Puts back the sign-in locks that were running when the server last stopped (call once, at start).
+    pub async fn restore_locks(&self, pool: &sqlx::SqlitePool, now: time::OffsetDateTime) -> anyhow::Result<usize> {
+        let locks = db::throttle::running_locks(pool, now).await?;
+        let mut throttle = self.throttle();
+        for lock in &locks {
+            throttle.restore(lock, now);
+        }
+        Ok(locks.len())
+    }
+
     /// Keys the throttle holds (for the bound's tests).
     pub fn throttled_keys(&self) -> usize {
         self.throttle().len()
@@ -208,17 +202,19 @@ impl Source {
     }
 
     fn event(&self, state: &AppState, account: Option<&str>, identity: &str, action: &str, target: &str) -> audit::Event {
-        audit::Event {
-            clock: state.clock.clone(),
-            account_id: account.map(str::to_owned),
-            identity: identity.to_owned(),
-            source_ip: self.ip.clone(),
-            request_id: self.request_id.clone(),
-            caller_request_id: self.caller_request_id.clone(),
-            action: action.to_owned(),
-            target: target.chars().take(128).collect(),
-            channel: CONSOLE_CHANNEL.to_owned(),
-        }
+        audit::Event::new(
+            state.clock.clone(),
+            audit::EventFields {
+                account_id: account.map(str::to_owned),
+                identity: identity.to_owned(),
+                source_ip: self.ip.clone(),
+                request_id: self.request_id.clone(),
+                caller_request_id: self.caller_request_id.clone(),
+                action: action.to_owned(),
+                target: target.to_owned(),
+                channel: CONSOLE_CHANNEL.to_owned(),
+            },
+        )
     }
 }
 
@@ -252,26 +248,27 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
         (Some(identity), true) => identity,
         _ => {
             tracing::info!(login, "sign-in refused");
-            record_failure(state, source, account, &shown, &admission).await;
+            let locks = SignInThrottle::locks_started(&admission, login, address);
+            record_failure(state, source, account, &shown, &admission, &locks).await;
             return Err(bad_credentials());
         }
     };
     state.guard.throttle().succeeded(login, address, now);
 
     let token = ids::session_token();
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
         .await
         .map_err(internal)?;
     let earlier = admission.login.failures - 1;
     let detail = if earlier > 0 { format!("after {earlier} failed attempt(s) since {}", db::ts(admission.login.first_failure)) } else { String::new() };
-    source.event(state, account, &shown, "SignIn", &shown).write(&mut tx, "Success", &detail).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
-    Ok(SignedIn { token, is_operator: identity.kind == "operator" })
+    let event = source.event(state, account, &shown, "SignIn", &shown);
+    tx.commit_with_detail(&event, &detail).await.map_err(internal)?;
+    Ok(SignedIn { token, is_operator: identity.kind == IdentityKind::Operator })
 }
 
 /// The failure's events, if it is one the trail keeps (see [`sign_in`]). A failure to record is logged.
-async fn record_failure(state: &AppState, source: &Source, account: Option<&str>, shown: &str, admission: &Admission) {
+async fn record_failure(state: &AppState, source: &Source, account: Option<&str>, shown: &str, admission: &Admission, locks: &[StoredLock]) {
     let mut events = Vec::new();
     if account.is_some() && admission.login.failures == 1 {
         events.push((source.event(state, account, shown, "SignIn", shown), "InvalidCredentials".to_owned(), String::new()));
@@ -299,9 +296,14 @@ async fn record_failure(state: &AppState, source: &Source, account: Option<&str>
         return;
     }
     let written = async {
-        let mut tx = state.begin_write().await?;
+        // A refused sign-in changed nothing: its events are all this transaction writes.
+        let mut tx = state.writer.begin_unaudited().await?;
         for (event, outcome, detail) in &events {
             event.write(&mut tx, outcome, detail).await?;
+        }
+        // A lock is stored with the event that reports it, so a restart keeps both or neither.
+        for lock in locks {
+            db::throttle::save_lock(&mut tx, lock, state.clock.now()).await?;
         }
         tx.commit().await?;
         anyhow::Ok(())
@@ -322,6 +324,7 @@ pub async fn change_own_password(
     current: &str,
     new: &str,
     source: &Source,
+    event: &audit::Event,
 ) -> Result<(), AppError> {
     if current.is_empty() || new.is_empty() {
         return Err(AppError::invalid("MissingParameter", "Enter your current password and a new one."));
@@ -345,9 +348,9 @@ pub async fn change_own_password(
     state.guard.throttle().succeeded(&who.login_name, address, now);
     let hash = hash_new_password(state, new).await?;
     let keep = session_token(headers).map(|t| digest(&t)).unwrap_or_default();
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     db::accounts::set_own_password(&mut tx, who.identity_id, &hash.0, &keep).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
@@ -370,10 +373,10 @@ pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
 
 /// The identity a session or an AccessKey stands for, with its account's facts and its policies.
 pub fn identity_from_row(row: db::accounts::SessionIdentityRow) -> Result<Identity, AppError> {
-    let kind = IdentityKind::parse(&row.kind);
-    let policies = row.policies.as_deref().unwrap_or("").split(',').filter_map(Policy::parse).collect();
+    let kind = row.kind;
+    let policies = db::accounts::policy_list(row.policies.as_deref()).map_err(internal)?;
     let account_id = AccountId::parse(&row.account_id).context("stored account id").map_err(internal)?;
-    let site = Site::parse(&row.site).context("stored site").map_err(internal)?;
+    let site = row.site;
     Ok(Identity {
         identity_id: row.identity_id,
         login_name: row.login_name,

@@ -6,11 +6,11 @@ use super::{db, state::AppState};
 use std::time::Duration;
 
 /// Runs one tick: everything due at the state's clock, in one transaction.
-pub async fn tick(state: &AppState) -> anyhow::Result<db::restores::Tick> {
+pub async fn tick(state: &AppState) -> anyhow::Result<db::schedule::Tick> {
     let now = state.clock.now();
     let revoke_expired_at = db::ts(now + state.settings.revocation_delay);
-    let mut tx = state.begin_write().await?;
-    let done = db::restores::run_due(&mut tx, &db::ts(now), &revoke_expired_at).await?;
+    let mut tx = state.writer.begin_unaudited().await?;
+    let done = db::schedule::run_due(&mut tx, &db::ts(now), &revoke_expired_at).await?;
     tx.commit().await?;
     Ok(done)
 }

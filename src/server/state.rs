@@ -50,9 +50,10 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Starts a write transaction in this process's turn (see [`super::db::Writer`]).
-    pub async fn begin_write(&self) -> anyhow::Result<super::db::Tx> {
-        self.writer.begin().await
+    /// Starts the write transaction of an audited action in this process's turn (see
+    /// [`super::db::Writer`]): it commits only with the action's event.
+    pub async fn begin_action(&self) -> anyhow::Result<super::audit::ActionTx> {
+        super::audit::ActionTx::begin(&self.writer).await
     }
 }
 

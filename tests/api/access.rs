@@ -8,7 +8,7 @@ async fn a_signed_out_caller_is_refused_with_401() {
     let app = TestApp::new().await;
     let r = app.form(None, "list_clusters", "").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.code(), "Unauthenticated");
+    assert_eq!(r.refusal(), (401, "Unauthenticated"));
 }
 
 #[tokio::test]
@@ -16,10 +16,10 @@ async fn a_wrong_password_is_refused_without_a_cookie() {
     let app = TestApp::new().await;
     let r = app.form(None, "sign_in", "login=owner&password=wrong").await;
     assert_eq!(r.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(r.code(), "InvalidCredentials");
+    assert_eq!(r.refusal(), (401, "InvalidCredentials"));
     assert!(r.set_cookie.is_none());
     let r = app.form(None, "sign_in", "login=nobody-at-all&password=wrong").await;
-    assert_eq!(r.code(), "InvalidCredentials", "unknown names get the same answer as wrong passwords");
+    assert_eq!(r.refusal(), (401, "InvalidCredentials"), "unknown names get the same answer as wrong passwords");
 }
 
 #[tokio::test]
@@ -80,7 +80,7 @@ async fn another_account_cannot_read_the_owners_backup_sets() {
     let cookie = app.sign_in("partner").await;
     let r = app.form(Some(&cookie), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(r.code(), "EntityNotExists.DBCluster");
+    assert_eq!(r.refusal(), (404, "EntityNotExists.DBCluster"));
 }
 
 #[tokio::test]
@@ -101,7 +101,7 @@ async fn another_account_cannot_share_the_owners_backup_set() {
     let before = app.sharing_state().await;
     let r = app.share(&cookie, &backup, new_share("steal", "AllAccounts", &[OUTSIDER])).await;
     assert_eq!(r.status, StatusCode::NOT_FOUND);
-    assert_eq!(r.code(), "EntityNotExists.BackupSet");
+    assert_eq!(r.refusal(), (404, "EntityNotExists.BackupSet"));
     assert_eq!(app.sharing_state().await, before);
 }
 
@@ -111,7 +111,7 @@ async fn a_malformed_cluster_id_gets_a_clear_error() {
     let cookie = app.sign_in("owner").await;
     let r = app.form(Some(&cookie), "list_backup_sets", "cluster_id=pc-x%27%20or%201%3D1--&page=1").await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(r.code(), "InvalidParameter.DBClusterId");
+    assert_eq!(r.refusal(), (422, "InvalidParameter.DBClusterId"));
 }
 
 #[tokio::test]

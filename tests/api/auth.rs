@@ -157,7 +157,7 @@ async fn an_identity_changes_its_own_password_and_its_other_sessions_end() {
     assert_eq!(app.form(Some(&elsewhere), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED, "the other session ended");
     assert_eq!(app.form(Some(&here), "list_clusters", "").await.status, StatusCode::OK, "this session stays");
     let old = app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
-    assert_eq!(old.code(), "InvalidCredentials");
+    assert_eq!(old.refusal(), (401, "InvalidCredentials"));
     let new = app.form(None, "sign_in", &sign_in_body("owner", "Fresh-Pass-2027")).await;
     assert_eq!(new.status, StatusCode::OK);
 
@@ -185,7 +185,7 @@ async fn root_setting_a_ram_password_meets_the_same_policy() {
     let r = app.form(Some(&owner), "set_ram_password", "login_name=dba@lumen&password=abc12345").await;
     assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidPassword.Policy"));
     let r = app.form(Some(&owner), "create_ram_user", "login_name=reporter@lumen&password=Reporter-2026").await;
-    assert_eq!(r.code(), "InvalidPassword.Policy", "contains the user's name");
+    assert_eq!(r.refusal(), (422, "InvalidPassword.Policy"), "contains the user's name");
     assert_eq!(app.form(None, "sign_in", &sign_in_body("dba@lumen", DEMO_PASSWORD)).await.status, StatusCode::OK);
 }
 
@@ -231,7 +231,7 @@ async fn the_tenth_failure_locks_the_name_until_the_lock_runs_out() {
     let app = TestApp::new().await;
     let (locked, failures) = fail_until_locked(&app, "owner", peer(1)).await;
     assert_eq!(failures, 10);
-    assert_eq!(locked.code(), "Throttling.SignIn");
+    assert_eq!(locked.refusal(), (429, "Throttling.SignIn"));
     assert_eq!(locked.retry_after.as_deref(), Some("900"));
     assert!(locked.json["message"].as_str().unwrap().contains("Try again in 15 minutes"), "{:?}", locked.json);
     // From another address too: the name is locked, not the address.
@@ -245,6 +245,22 @@ async fn the_tenth_failure_locks_the_name_until_the_lock_runs_out() {
     assert_eq!((r.status, r.retry_after.as_deref()), (StatusCode::TOO_MANY_REQUESTS, Some("1")));
     app.clock.advance(Duration::SECOND);
     let r = app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!(r.status, StatusCode::OK, "the lock has lifted: {:?}", r.json);
+}
+
+#[tokio::test]
+async fn a_lock_outlives_a_restart_of_the_server_and_ends_when_it_would_have() {
+    let app = TestApp::new().await;
+    fail_until_locked(&app, "owner", peer(1)).await;
+    app.clock.advance(Duration::minutes(5));
+    // The fork is a second server over (a copy of) the same database, started as main starts one.
+    let restarted = app.fork().await;
+    let r = restarted.form_from(peer(2), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::TOO_MANY_REQUESTS, "Throttling.SignIn"), "{:?}", r.json);
+    assert_eq!(r.retry_after.as_deref(), Some("600"), "the rest of the 15 minutes");
+    assert_eq!(restarted.count("select count(*) from sign_in_lock where scope = 'login' and lock_key = 'owner'").await, 1);
+    restarted.clock.advance(Duration::minutes(10));
+    let r = restarted.form_from(peer(2), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
     assert_eq!(r.status, StatusCode::OK, "the lock has lifted: {:?}", r.json);
 }
 
@@ -371,7 +387,7 @@ async fn the_operator_creates_an_account_in_the_console_and_only_the_operator_ma
     let signed_in = app.form(None, "sign_in", &sign_in_body("newco", &password)).await;
     assert_eq!(signed_in.status, StatusCode::OK);
     let r = app.form(Some(&operator), "create_account", "login_name=newco&display_name=Again&site=aliyun.com").await;
-    assert_eq!(r.code(), "EntityAlreadyExists.User");
+    assert_eq!(r.refusal(), (409, "EntityAlreadyExists.User"));
     let trail = app.form(Some(&operator), "audit_trail", "action=CreateAccount").await;
     assert_eq!(trail.json["items"].as_array().map(Vec::len), Some(2), "{:?}", trail.json);
 }

@@ -88,18 +88,18 @@ async fn each_lock_refusal_names_what_it_refuses() {
     assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{locked}' and deleted_at is null")).await, 1);
 
     let r = app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={locked}")).await;
-    assert_eq!(r.code(), "OperationDenied.BackupSetLocked");
+    assert_eq!(r.refusal(), (409, "OperationDenied.BackupSetLocked"));
     assert!(message(&r).contains("it cannot be converted to level-2"), "{}", message(&r));
     not_sharing.push(message(&r));
 
     let state = app.sharing_state().await;
     let r = app.share(&owner, locked, new_share("locked-share", "AllAccounts", &[PARTNER])).await;
-    assert_eq!(r.code(), "OperationDenied.BackupSetLocked");
+    assert_eq!(r.refusal(), (409, "OperationDenied.BackupSetLocked"));
     assert!(message(&r).contains("its sharing settings cannot be changed"), "{}", message(&r));
     assert_eq!(app.sharing_state().await, state);
 
     let r = app.form(Some(&owner), "release_cluster", &format!("cluster_id={SHAREABLE_CLUSTER}")).await;
-    assert_eq!(r.code(), "OperationDenied.BackupSetLocked");
+    assert_eq!(r.refusal(), (409, "OperationDenied.BackupSetLocked"));
     assert!(message(&r).contains("its cluster cannot be released"), "{}", message(&r));
     not_sharing.push(message(&r));
     assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{SHAREABLE_CLUSTER}' and status = 'Running'")).await, 1);
@@ -172,7 +172,7 @@ async fn folder_names_refuse_control_bidi_invisible_only_and_duplicate_values() 
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "EntityAlreadyExists.Name"), "{:?}", r.json);
     assert!(r.json["message"].as_str().unwrap().contains("already exists in this parent folder"));
     // The seeded "Analytics" folder is under Root too.
-    assert_eq!(create("Analytics", ROOT_FOLDER).await.code(), "EntityAlreadyExists.Name");
+    assert_eq!(create("Analytics", ROOT_FOLDER).await.refusal(), (409, "EntityAlreadyExists.Name"));
     assert_eq!(folders().await, before + 1);
     // Under another parent the same name is fine.
     assert_eq!(create("Partners", ANALYTICS_FOLDER).await.status, StatusCode::OK);

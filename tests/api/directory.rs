@@ -78,6 +78,26 @@ async fn adding_an_account_sends_an_invitation_not_membership() {
 }
 
 #[tokio::test]
+async fn the_directory_page_is_the_managed_directory_for_its_management_account_and_the_membership_for_others() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    let owner = app.sign_in("owner").await;
+    let page = app.form(Some(&owner), "directory_page", "").await;
+    assert_eq!(page.status, 200);
+    assert_eq!(page.json["Managed"]["directory_id"], json!(OWNER_DIRECTORY));
+    assert_eq!(page.json["Managed"]["invitations"][0]["invitation_id"], json!(id));
+    let outsider = app.sign_in("outsider").await;
+    let page = app.form(Some(&outsider), "directory_page", "").await;
+    assert_eq!(page.status, 200);
+    assert!(page.json["Member"]["membership"].is_null());
+    assert_eq!(page.json["Member"]["invitations"][0]["invitation_id"], json!(id));
+    // A RAM user of the management account without the directory's policy is refused as the directory is.
+    let dba = app.sign_in("developer@lumen").await;
+    let page = app.form(Some(&dba), "directory_page", "").await;
+    assert_eq!(page.status, 403, "{}", page.json);
+}
+
+#[tokio::test]
 async fn directory_scope_shares_do_not_reach_an_invited_account_until_it_accepts() {
     let app = TestApp::new().await;
     let id = invited(&app, OUTSIDER).await;
@@ -91,7 +111,7 @@ async fn directory_scope_shares_do_not_reach_an_invited_account_until_it_accepts
     let outsider = app.sign_in("outsider").await;
     assert!(incoming(&app, &outsider).await.is_empty(), "the directory's share does not reach an invited account");
     let r = app.json(Some(&outsider), "restore_to_new_cluster", restore_request(&to_directory)).await;
-    assert_eq!(r.code(), "EntityNotExists.BackupSet");
+    assert_eq!(r.refusal(), (404, "EntityNotExists.BackupSet"));
 
     let r = answer(&app, &outsider, &id, true).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
@@ -182,13 +202,13 @@ async fn the_management_account_sees_and_cancels_a_pending_invitation() {
 async fn invitations_follow_the_site_one_directory_and_one_pending_rules() {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
-    assert_eq!(invite(&app, &owner, INTERNATIONAL).await.code(), "InvalidTarget.SiteMismatch");
-    assert_eq!(invite(&app, &owner, MEMBER).await.code(), "AccountAlreadyInResourceDirectory");
-    assert_eq!(invite(&app, &owner, OWNER).await.code(), "AccountAlreadyInResourceDirectory");
-    assert_eq!(invite(&app, &owner, "1999999999999999").await.code(), "EntityNotExists.Account");
-    assert_eq!(invite(&app, &owner, "12ab").await.code(), "InvalidParameter.AccountId");
+    assert_eq!(invite(&app, &owner, INTERNATIONAL).await.refusal(), (409, "InvalidTarget.SiteMismatch"));
+    assert_eq!(invite(&app, &owner, MEMBER).await.refusal(), (409, "AccountAlreadyInResourceDirectory"));
+    assert_eq!(invite(&app, &owner, OWNER).await.refusal(), (409, "AccountAlreadyInResourceDirectory"));
+    assert_eq!(invite(&app, &owner, "1999999999999999").await.refusal(), (404, "EntityNotExists.Account"));
+    assert_eq!(invite(&app, &owner, "12ab").await.refusal(), (422, "InvalidParameter.AccountId"));
     let r = app.form(Some(&owner), "add_member", &format!("account_id={OUTSIDER}&folder_id=fd-nowhere")).await;
-    assert_eq!(r.code(), "EntityNotExists.Folder");
+    assert_eq!(r.refusal(), (404, "EntityNotExists.Folder"));
     assert_eq!(app.count("select count(*) from rd_invitation").await, 0, "refusals wrote nothing");
     invited(&app, OUTSIDER).await;
     let r = invite(&app, &owner, OUTSIDER).await;
@@ -196,7 +216,7 @@ async fn invitations_follow_the_site_one_directory_and_one_pending_rules() {
     assert_eq!(app.count("select count(*) from rd_invitation").await, 1);
     // A member of the directory cannot invite.
     let member = app.sign_in("member").await;
-    assert_eq!(invite(&app, &member, PARTNER).await.code(), "NotManagementAccount");
+    assert_eq!(invite(&app, &member, PARTNER).await.refusal(), (403, "NotManagementAccount"));
 }
 
 #[tokio::test]
@@ -297,7 +317,7 @@ async fn a_member_removed_by_the_management_account_loses_its_account_principal_
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let seen = incoming(&app, &qa).await;
     assert_eq!(seen[0]["revoking_at"], json!("2026-11-25T08:10:00Z"));
-    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup)).await.code(), "OperationDenied.SharingRevoking");
+    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup)).await.refusal(), (409, "OperationDenied.SharingRevoking"));
     app.clock.advance(Duration::minutes(10));
     app.tick().await;
     let qa = app.sign_in("qa").await;

@@ -10,7 +10,7 @@ async fn an_account_gets_the_beta_through_an_approved_ticket_and_can_then_share(
     let nomad = app.sign_in("nobeta").await;
     let backup = app.backup_of("pc-bp1nomad000001").await;
     let r = app.share(&nomad, &backup, new_share("first", "AllAccounts", &[PARTNER])).await;
-    assert_eq!(r.code(), "OperationDenied.SharedBackupNotEnabled");
+    assert_eq!(r.refusal(), (403, "OperationDenied.SharedBackupNotEnabled"));
 
     let t = app.form(Some(&nomad), "submit_ticket", "kind=EnableSharedBackup&message=please").await;
     assert_eq!(t.status, StatusCode::OK, "{:?}", t.json);
@@ -26,7 +26,7 @@ async fn an_account_gets_the_beta_through_an_approved_ticket_and_can_then_share(
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_eq!(r.json["status"], json!("Approved"));
     let twice = app.form(Some(&operator), "decide_ticket", &format!("ticket_id={id}&approve=false")).await;
-    assert_eq!(twice.code(), "Ticket.Closed");
+    assert_eq!(twice.refusal(), (409, "Ticket.Closed"));
     // The decision is in the asker's trail, once, committed with it; the refused second try in the operator's.
     let decisions_in_trail_of = |login: &str, outcome: &str| {
         format!(
@@ -55,7 +55,7 @@ async fn an_approved_quota_increase_applies_to_the_next_share() {
     let q = app.form(Some(&owner), "quota", "").await;
     assert_eq!(q.json["limit"], json!(1024));
     let again = app.form(Some(&owner), "submit_ticket", "kind=QuotaIncrease&message=").await;
-    assert_eq!(again.code(), "Ticket.NotNeeded");
+    assert_eq!(again.refusal(), (409, "Ticket.NotNeeded"));
     // Usage counts exactly.
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     assert_eq!(app.share(&owner, &backup, new_share("one", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
@@ -77,7 +77,7 @@ async fn the_audit_trail_records_actions_and_refusals_for_the_account_only() {
     let owner = app.sign_in("owner").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     assert_eq!(app.share(&owner, &backup, new_share("audited", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
-    assert_eq!(app.share(&owner, &backup, new_share("mine", "AllAccounts", &[OWNER])).await.code(), "ShareWithYourself");
+    assert_eq!(app.share(&owner, &backup, new_share("mine", "AllAccounts", &[OWNER])).await.refusal(), (409, "ShareWithYourself"));
 
     let trail = app.form(Some(&owner), "audit_trail", "").await;
     let events = trail.json["items"].as_array().unwrap();
@@ -134,17 +134,17 @@ async fn root_manages_ram_users_and_their_policies_take_effect_on_the_next_reque
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     let r = app.form(Some(&owner), "create_ram_user", "login_name=ops@lumen&password=short").await;
-    assert_eq!(r.code(), "InvalidPassword.Policy");
+    assert_eq!(r.refusal(), (422, "InvalidPassword.Policy"));
     let r = app.form(Some(&owner), "create_ram_user", "login_name=ops@lumen&password=Ops-Pass-2026").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let r = app.form(Some(&owner), "create_ram_user", "login_name=ops@lumen&password=Ops-Pass-2026").await;
-    assert_eq!(r.code(), "EntityAlreadyExists.User");
+    assert_eq!(r.refusal(), (409, "EntityAlreadyExists.User"));
 
     let signin = app.form(None, "sign_in", "login=ops@lumen&password=Ops-Pass-2026").await;
     let ops = signin.set_cookie.unwrap().split(';').next().unwrap().to_owned();
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let r = app.share(&ops, &backup, new_share("by-ops", "AllAccounts", &[PARTNER])).await;
-    assert_eq!(r.code(), "Forbidden.RAM");
+    assert_eq!(r.refusal(), (403, "Forbidden.RAM"));
     assert!(r.json["message"].as_str().unwrap().contains("AliyunPolardbFullAccess and AliyunResourceCenterFullAccess"));
 
     for policy in ["AliyunPolardbFullAccess", "AliyunResourceCenterFullAccess"] {
@@ -156,21 +156,21 @@ async fn root_manages_ram_users_and_their_policies_take_effect_on_the_next_reque
     // Detaching takes effect at once too.
     app.form(Some(&owner), "set_ram_policy", "login_name=ops@lumen&policy=AliyunResourceCenterFullAccess&attached=false").await;
     let r = app.share(&ops, &backup, new_share("again", "AllAccounts", &[OUTSIDER])).await;
-    assert_eq!(r.code(), "Forbidden.RAM");
+    assert_eq!(r.refusal(), (403, "Forbidden.RAM"));
 
     // A new password ends the user's sessions; deleting the user removes it.
     assert_eq!(app.form(Some(&owner), "set_ram_password", "login_name=ops@lumen&password=New-Pass-2027").await.status, StatusCode::OK);
     assert_eq!(app.form(Some(&ops), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.form(Some(&owner), "delete_ram_user", "login_name=ops@lumen").await.status, StatusCode::OK);
-    assert_eq!(app.form(None, "sign_in", "login=ops@lumen&password=New-Pass-2027").await.code(), "InvalidCredentials");
+    assert_eq!(app.form(None, "sign_in", "login=ops@lumen&password=New-Pass-2027").await.refusal(), (401, "InvalidCredentials"));
 }
 
 #[tokio::test]
 async fn only_root_manages_ram_users_and_only_its_own() {
     let app = TestApp::new().await;
     let dba = app.sign_in("dba@lumen").await;
-    assert_eq!(app.form(Some(&dba), "list_ram_users", "").await.code(), "Forbidden.RAM");
-    assert_eq!(app.form(Some(&dba), "delete_ram_user", "login_name=auditor@lumen").await.code(), "Forbidden.RAM");
+    assert_eq!(app.form(Some(&dba), "list_ram_users", "").await.refusal(), (403, "Forbidden.RAM"));
+    assert_eq!(app.form(Some(&dba), "delete_ram_user", "login_name=auditor@lumen").await.refusal(), (403, "Forbidden.RAM"));
     let partner = app.sign_in("partner").await;
     let r = app.form(Some(&partner), "delete_ram_user", "login_name=auditor@lumen").await;
     assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.User"));
@@ -235,7 +235,7 @@ async fn a_folder_target_covers_whoever_is_in_the_folder() {
     assert!(out.json["backups"][0]["revoking_at"].is_string());
     let restore = json!({ "request": { "backup_set_id": backup, "cluster_name": "qa-copy", "node_spec": "polar.mysql.x4.medium",
                                        "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } });
-    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore).await.code(), "OperationDenied.SharingRevoking");
+    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore).await.refusal(), (409, "OperationDenied.SharingRevoking"));
     app.clock.advance(time::Duration::minutes(10));
     app.tick().await;
     let qa = app.sign_in("qa").await;
@@ -255,17 +255,17 @@ async fn only_the_management_account_changes_the_directory_and_within_its_rules(
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "NotManagementAccount"));
     let owner = app.sign_in("owner").await;
     let add = |account: &str| format!("account_id={account}&folder_id={ROOT_FOLDER}");
-    assert_eq!(app.form(Some(&owner), "add_member", &add(INTERNATIONAL)).await.code(), "InvalidTarget.SiteMismatch");
-    assert_eq!(app.form(Some(&owner), "add_member", &add(MEMBER)).await.code(), "AccountAlreadyInResourceDirectory");
+    assert_eq!(app.form(Some(&owner), "add_member", &add(INTERNATIONAL)).await.refusal(), (409, "InvalidTarget.SiteMismatch"));
+    assert_eq!(app.form(Some(&owner), "add_member", &add(MEMBER)).await.refusal(), (409, "AccountAlreadyInResourceDirectory"));
     // Adding invites; the account is a member (and can be removed) once it accepts.
     let invitation = app.form(Some(&owner), "add_member", &add(OUTSIDER)).await;
     assert_eq!(invitation.status, StatusCode::OK);
-    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OUTSIDER}")).await.code(), "EntityNotExists.Member");
+    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OUTSIDER}")).await.refusal(), (404, "EntityNotExists.Member"));
     let outsider = app.sign_in("outsider").await;
     let id = invitation.json["invitation_id"].as_str().unwrap();
     assert_eq!(app.form(Some(&outsider), "answer_directory_invitation", &format!("invitation_id={id}&accept=true")).await.status, StatusCode::OK);
-    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OWNER}")).await.code(), "OperationDenied.ManagementAccount");
+    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OWNER}")).await.refusal(), (409, "OperationDenied.ManagementAccount"));
     assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OUTSIDER}")).await.status, StatusCode::OK);
     let r = app.form(Some(&owner), "move_member", "account_id=1000000000000003&folder_id=fd-elsewhere").await;
-    assert_eq!(r.code(), "EntityNotExists.Folder");
+    assert_eq!(r.refusal(), (404, "EntityNotExists.Folder"));
 }

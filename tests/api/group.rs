@@ -74,3 +74,51 @@ async fn a_panic_in_one_request_does_not_stop_the_writer() {
     let after = groups.run(|tx| async move { mark(tx, "test-a").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed()).await;
     assert!(matches!(after, Ok(Ok(()))));
 }
+
+/// Requests that queue while a group runs join its transaction: each sees the writes of those before it
+/// in the group, and none of them is committed yet when the next one runs. Were every request its own
+/// transaction, the followers would find the first request's mark committed.
+#[tokio::test]
+async fn requests_queued_behind_a_running_group_share_its_transaction() {
+    let app = TestApp::new().await;
+    let groups = app.state.writer.groups.clone();
+    let (started, first_running) = tokio::sync::oneshot::channel();
+    let first = groups.run(move |tx| {
+        async move {
+            mark(tx, "test-0").await.map_err(|e| Failure::Broken(e.to_string()))?;
+            let _ = started.send(());
+            // Held open so that the followers queue behind it.
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            Ok::<_, Failure<String>>((1, 0))
+        }
+        .boxed()
+    });
+    let followers = async {
+        first_running.await.expect("the first request ran");
+        let runs = (1..=4).map(|i| {
+            let pool = app.pool.clone();
+            groups.run(move |tx| {
+                async move {
+                    let fail = |e: sqlx::Error| Failure::Broken(e.to_string());
+                    mark(tx, &format!("test-{i}")).await.map_err(fail)?;
+                    let in_transaction: i64 = sqlx::query_scalar("select count(*) from region where region_id like 'test-%'")
+                        .fetch_one(&mut **tx)
+                        .await
+                        .map_err(fail)?;
+                    let committed: i64 = sqlx::query_scalar("select count(*) from region where region_id like 'test-%'")
+                        .fetch_one(&pool)
+                        .await
+                        .map_err(fail)?;
+                    Ok((in_transaction, committed))
+                }
+                .boxed()
+            })
+        });
+        futures::future::join_all(runs).await
+    };
+    let (first, followers) = tokio::join!(first, followers);
+    assert!(matches!(first, Ok(Ok((1, 0)))));
+    let seen: Vec<(i64, i64)> = followers.into_iter().map(|r| r.expect("committed").expect("ran")).collect();
+    assert_eq!(seen, vec![(2, 0), (3, 0), (4, 0), (5, 0)], "(marks in the transaction, marks committed) per follower");
+    assert_eq!(marks(&app).await, 5);
+}

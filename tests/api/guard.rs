@@ -37,7 +37,7 @@ async fn a_post_from_another_origin_is_refused_with_403_and_changes_nothing() {
             .unwrap();
         let r = app.send(request).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{name}: {value}");
-        assert_eq!(r.code(), "Forbidden.CrossOrigin");
+        assert_eq!(r.refusal(), (403, "Forbidden.CrossOrigin"));
         assert!(r.json["message"].as_str().unwrap().ends_with("Nothing was changed."));
     }
     assert_eq!(backup_sets(&app).await, before);
@@ -93,7 +93,7 @@ async fn a_server_function_takes_only_its_own_content_type() {
     ] {
         let r = app.send(post(name, content_type, &owner).body(Body::from(body)).unwrap()).await;
         assert_eq!(r.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{name} as {content_type}");
-        assert_eq!(r.code(), "UnsupportedMediaType");
+        assert_eq!(r.refusal(), (415, "UnsupportedMediaType"));
         assert!(r.json["message"].as_str().unwrap().starts_with("This call takes a body of type"), "{:?}", r.json);
     }
     assert_eq!(app.count("select count(*) from session").await, 1, "the text/plain sign-in made no session");
@@ -108,7 +108,7 @@ async fn an_over_large_body_is_refused_with_413() {
     let body = format!("kind=QuotaIncrease&message={}", "x".repeat(3 << 20));
     let r = app.send(post("submit_ticket", "application/x-www-form-urlencoded", &owner).body(Body::from(body)).unwrap()).await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(r.code(), "RequestEntityTooLarge");
+    assert_eq!(r.refusal(), (413, "RequestEntityTooLarge"));
     assert_eq!(app.count("select count(*) from ticket").await, 0);
 }
 
@@ -132,7 +132,7 @@ async fn undecodable_arguments_answer_400_invalid_parameter_naming_what_is_wrong
     for ((name, content_type, body), says) in cases {
         let r = app.send(post(name, content_type, &owner).body(Body::from(body.clone())).unwrap()).await;
         assert_eq!(r.status, StatusCode::BAD_REQUEST, "{name} {body}: {:?}", r.json);
-        assert_eq!(r.code(), "InvalidParameter", "{name} {body}");
+        assert_eq!(r.refusal(), (400, "InvalidParameter"), "{name} {body}");
         let message = r.json["message"].as_str().unwrap();
         assert!(message.contains(says), "{name} {body}: {message}");
     }
@@ -226,4 +226,23 @@ async fn the_csv_export_neutralises_formula_cells() {
     let (_, _, csv) = get(app.router.clone(), "/audit/export.csv", Some(&owner)).await;
     assert!(csv.contains(",'=1+2,"), "{csv}");
     assert!(!csv.lines().any(|l| l.split(',').any(|cell| cell.starts_with(['=', '+', '@', '\t']))), "{csv}");
+}
+
+#[tokio::test]
+async fn a_call_no_server_function_answers_is_a_404_with_a_code_for_every_method() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    for (method, path) in [("POST", "/api/no_such_call"), ("GET", "/api/no_such_call?x=1"), ("POST", "/api/%00%0a"), ("POST", "/api/")] {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &owner)
+            .body(Body::from("a=1"))
+            .unwrap();
+        let r = app.send(request).await;
+        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(r.code(), "InvalidAction.NotFound", "{method} {path}");
+        assert!(r.json["message"].as_str().unwrap().starts_with("There is no call /api/"), "{}", r.json);
+    }
 }

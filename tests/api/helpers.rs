@@ -34,6 +34,11 @@ impl Response {
     pub fn code(&self) -> &str {
         self.json["code"].as_str().unwrap_or("")
     }
+
+    /// A refusal as (HTTP status, API error code): tests assert both.
+    pub fn refusal(&self) -> (u16, &str) {
+        (self.status.as_u16(), self.code())
+    }
 }
 
 impl TestApp {
@@ -62,7 +67,14 @@ impl TestApp {
         if demo {
             db::seed::insert_demo_if_empty(&pool, clock.now(), db::seed::Demo::Base).await.expect("demo data");
         }
-        Self::over(database, clock, dir, settings)
+        Self::started(database, clock, dir, settings).await
+    }
+
+    /// The app as the server starts it: with the sign-in locks the database still holds.
+    async fn started(database: db::Database, clock: Clock, dir: tempfile::TempDir, settings: Settings) -> TestApp {
+        let app = Self::over(database, clock, dir, settings);
+        app.state.guard.restore_locks(&app.pool, app.clock.now()).await.expect("stored sign-in locks");
+        app
     }
 
     fn over(database: db::Database, clock: Clock, dir: tempfile::TempDir, settings: Settings) -> TestApp {
@@ -86,7 +98,7 @@ impl TestApp {
         let path = dir.path().join("test.db");
         sqlx::query("vacuum into ?").bind(path.to_str().unwrap()).execute(&self.pool).await.expect("copy of the database");
         let database = db::connect(path.to_str().unwrap()).await.expect("database");
-        Self::over(database, Clock::manual(self.clock.now()), dir, self.state.settings.clone())
+        Self::started(database, Clock::manual(self.clock.now()), dir, self.state.settings.clone()).await
     }
 
     /// Sends any request (headers, body and content type as the caller made them).
@@ -178,15 +190,23 @@ impl TestApp {
 
     /// The first healthy backup set of a demo cluster.
     pub async fn backup_of(&self, cluster: &str) -> String {
-        sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and lock_state = 'None' and expires_at > '2026-11-25' and backup_set_id not like 'rp-%' order by backup_set_id limit 1")
+        self.backups_of(cluster, 1).await.remove(0)
+    }
+
+    /// The first `n` healthy backup sets of a demo cluster.
+    pub async fn backups_of(&self, cluster: &str, n: i64) -> Vec<String> {
+        let found: Vec<String> = sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and lock_state = 'None' and expires_at > '2026-11-25' and backup_set_id not like 'rp-%' order by backup_set_id limit ?")
             .bind(cluster)
-            .fetch_one(&self.pool)
+            .bind(n)
+            .fetch_all(&self.pool)
             .await
-            .expect("backup set")
+            .expect("backup sets");
+        assert_eq!(found.len() as i64, n, "{cluster} has {n} healthy backup sets");
+        found
     }
 
     /// Runs the scheduled tasks (revocations, invitation expiry, restore completion) at the test clock.
-    pub async fn tick(&self) -> polarshare::server::db::restores::Tick {
+    pub async fn tick(&self) -> polarshare::server::db::schedule::Tick {
         polarshare::server::scheduler::tick(&self.state).await.expect("scheduler tick")
     }
 

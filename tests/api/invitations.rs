@@ -86,7 +86,7 @@ async fn adding_a_set_to_a_share_whose_invitee_is_pending_for_that_set_elsewhere
     // Share "two" gets sets[0] and PARTNER: PARTNER would hold a second pending invitation to sets[0].
     let before = app.sharing_state().await;
     let r = app.share(&owner, &sets[0], existing_share(other_id, Some(&[OUTSIDER, PARTNER]))).await;
-    assert_eq!(r.code(), "EntityAlreadyExists.ResourceShareInvitation", "{:?}", r.json);
+    assert_eq!(r.refusal(), (409, "EntityAlreadyExists.ResourceShareInvitation"), "{:?}", r.json);
     assert_eq!(app.sharing_state().await, before);
 }
 
@@ -118,7 +118,7 @@ async fn the_pending_invitation_cap_holds_exactly_under_racing_requests() {
     let r = app.share(&cookie, &backup, new_share("freed", "AllAccounts", &[PARTNER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let r = app.share(&cookie, &backup, new_share("full", "AllAccounts", &[OUTSIDER])).await;
-    assert_eq!(r.code(), "QuotaExceeded.PendingInvitations");
+    assert_eq!(r.refusal(), (409, "QuotaExceeded.PendingInvitations"));
 }
 
 async fn pending_receivers(app: &TestApp) -> Vec<String> {
@@ -164,7 +164,7 @@ async fn a_principal_removed_after_accepting_and_added_again_gets_a_new_invitati
     assert!(incoming(&app, &partner).await.is_empty(), "no access until the new invitation is accepted");
     let restore = json!({ "request": { "backup_set_id": backup, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium",
                                         "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } });
-    assert_eq!(app.json(Some(&partner), "restore_to_new_cluster", restore).await.code(), "EntityNotExists.BackupSet");
+    assert_eq!(app.json(Some(&partner), "restore_to_new_cluster", restore).await.refusal(), (404, "EntityNotExists.BackupSet"));
     // The owner's view says so too.
     let rel = app.form(Some(&owner), "sharing_relationship", &format!("backup_set_id={backup}")).await;
     assert_eq!(rel.json["items"][0]["principals"][0]["invitation_status"], json!("Pending"));

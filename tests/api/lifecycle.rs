@@ -54,7 +54,7 @@ async fn a_rejected_or_expired_invitation_cannot_be_accepted() {
     let id = invitation_id(&app, &partner).await;
     assert_eq!(app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=false")).await.status, StatusCode::OK);
     let r = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
-    assert_eq!(r.code(), "InvitationStatus.AlreadyRejected");
+    assert_eq!(r.refusal(), (409, "InvitationStatus.AlreadyRejected"));
 }
 
 #[tokio::test]
@@ -65,7 +65,7 @@ async fn someone_elses_invitation_does_not_exist_for_you() {
     let id = invitation_id(&app, &partner).await;
     let outsider = app.sign_in("outsider").await;
     let r = app.form(Some(&outsider), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
-    assert_eq!(r.code(), "EntityNotExists.ResourceShareInvitation");
+    assert_eq!(r.refusal(), (404, "EntityNotExists.ResourceShareInvitation"));
 }
 
 #[tokio::test]
@@ -199,7 +199,7 @@ async fn releasing_a_cluster_revokes_its_shares_and_is_refused_during_a_restore(
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{SHAREABLE_CLUSTER}' and status = 'Recycled'")).await, 1);
     let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
-    assert_eq!(r.code(), "OperationDenied.SharingRevoking");
+    assert_eq!(r.refusal(), (409, "OperationDenied.SharingRevoking"));
     app.clock.advance(Duration::minutes(10));
     app.tick().await;
     assert!(incoming(&app, &member).await.is_empty());
@@ -214,7 +214,7 @@ async fn a_level_conversion_locks_the_set_until_it_finishes() {
     let r = app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
-    assert_eq!(r.code(), "OperationDenied.BackupSetLocked");
+    assert_eq!(r.refusal(), (409, "OperationDenied.BackupSetLocked"));
     assert!(r.json["message"].as_str().unwrap().contains("level-2"));
     app.clock.advance(Duration::seconds(61));
     app.tick().await;

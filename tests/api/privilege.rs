@@ -67,7 +67,7 @@ async fn a_ram_user_without_policies_reads_nothing_but_its_own_profile() {
         let r = app.form(Some(&nobody), function, args).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{function}: {:?}", r.json);
         if let Some(policy) = policy_of(page) {
-            assert_eq!(r.code(), "Forbidden.RAM", "{function}");
+            assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "{function}");
             assert!(r.json["message"].as_str().unwrap().contains(policy), "{function} names {policy}: {:?}", r.json);
         }
     }

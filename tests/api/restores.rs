@@ -81,7 +81,7 @@ async fn a_removal_during_a_restore_is_queued_and_revoked_from_the_moment_the_re
     app.clock.advance(Duration::seconds(10));
     let member = app.sign_in("member").await;
     let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "another")).await;
-    assert_eq!(r.code(), "OperationDenied.SharingRevoking");
+    assert_eq!(r.refusal(), (409, "OperationDenied.SharingRevoking"));
     let qa = app.sign_in("qa").await;
     let r = app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.RemovalPending"), "{:?}", r.json);

@@ -1,5 +1,7 @@
 //! Accounts, sign-in identities, sessions and the resource directory.
 
+use crate::domain::{AccountId, IdentityKind, OwnerFacts, Policy, PrincipalType, Site};
+use anyhow::Context;
 use super::Tx;
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -7,12 +9,31 @@ use sqlx::{FromRow, SqliteExecutor};
 pub struct AccountRow {
     pub account_id: String,
     pub display_name: String,
-    pub site: String,
+    pub site: Site,
     #[serde(deserialize_with = "super::sqlite_bool")]
     pub beta_enabled: bool,
     pub share_quota: i64,
     /// The resource directory the account is a member of.
     pub directory_id: Option<String>,
+}
+
+impl AccountRow {
+    /// What the sharing rules know of the account as an owner.
+    pub fn facts(&self) -> anyhow::Result<OwnerFacts> {
+        Ok(OwnerFacts {
+            account_id: AccountId::parse(&self.account_id).with_context(|| format!("stored account id {:?}", self.account_id))?,
+            site: self.site,
+            beta_enabled: self.beta_enabled,
+            share_quota: u32::try_from(self.share_quota).context("stored quota")?,
+            directory_id: self.directory_id.clone(),
+        })
+    }
+}
+
+/// The policies of a `group_concat(policy_name)` column. A name the enum does not know is a broken row,
+/// not a policy to leave out.
+pub fn policy_list(names: Option<&str>) -> anyhow::Result<Vec<Policy>> {
+    names.unwrap_or("").split(',').filter(|p| !p.is_empty()).map(|p| p.parse::<Policy>().context("stored policy")).collect()
 }
 
 pub async fn account(ex: impl SqliteExecutor<'_>, account_id: &str) -> sqlx::Result<Option<AccountRow>> {
@@ -31,7 +52,7 @@ pub struct IdentityRow {
     pub identity_id: i64,
     pub account_id: String,
     pub login_name: String,
-    pub kind: String,
+    pub kind: IdentityKind,
     pub password_hash: String,
 }
 
@@ -71,9 +92,9 @@ pub struct SessionIdentityRow {
     pub identity_id: i64,
     pub account_id: String,
     pub login_name: String,
-    pub kind: String,
+    pub kind: IdentityKind,
     pub display_name: String,
-    pub site: String,
+    pub site: Site,
     pub beta_enabled: bool,
     pub share_quota: i64,
     pub directory_id: Option<String>,
@@ -128,7 +149,7 @@ pub async fn delete_session(ex: impl SqliteExecutor<'_>, digest: &str) -> sqlx::
 #[derive(Debug, Clone, FromRow, serde::Serialize)]
 pub struct DirectoryObjectRow {
     pub object_id: String,
-    pub object_type: String,
+    pub object_type: PrincipalType,
     pub name: String,
 }
 
@@ -152,4 +173,69 @@ pub async fn directory_objects(
     .bind(except_account)
     .fetch_all(ex)
     .await
+}
+
+/// Creating accounts and sign-in identities: the demo data, the command line and the console all
+/// create them with these.
+pub async fn insert_regions(tx: &mut Tx) -> anyhow::Result<()> {
+    for (id, name) in [
+        ("cn-hangzhou", "China (Hangzhou)"),
+        ("cn-beijing", "China (Beijing)"),
+        ("cn-shanghai", "China (Shanghai)"),
+        ("ap-southeast-1", "Singapore"),
+    ] {
+        sqlx::query("insert into region (region_id, region_name) values (?, ?) on conflict do nothing")
+            .bind(id)
+            .bind(name)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+pub async fn insert_account(tx: &mut Tx, id: &str, name: &str, site: &str, beta: bool, now: &str) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into account (account_id, display_name, site, beta_enabled, share_quota, created_at)
+         values (?, ?, ?, ?, 1000, ?)",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(site)
+    .bind(beta)
+    .bind(now)
+    .execute(&mut **tx)
+    .await
+    .with_context(|| format!("inserting account {id}"))?;
+    Ok(())
+}
+
+pub async fn insert_identity(
+    tx: &mut Tx,
+    account: &str,
+    login: &str,
+    kind: &str,
+    password_hash: &str,
+    policies: &[&str],
+    now: &str,
+) -> anyhow::Result<()> {
+    let id: i64 = sqlx::query_scalar(
+        "insert into identity (account_id, login_name, kind, password_hash, created_at) values (?, ?, ?, ?, ?)
+         returning identity_id",
+    )
+    .bind(account)
+    .bind(login)
+    .bind(kind)
+    .bind(password_hash)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+    .with_context(|| format!("inserting identity {login}"))?;
+    for policy in policies {
+        sqlx::query("insert into identity_policy (identity_id, policy_name) values (?, ?)")
+            .bind(id)
+            .bind(policy)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }

@@ -1,5 +1,7 @@
 //! Regions, clusters and their backup sets.
 
+use crate::domain::{BackupLevel, BackupLock, BackupSetFacts, BackupSetId, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode};
+use anyhow::Context;
 use sqlx::{FromRow, SqliteExecutor};
 
 #[derive(Debug, Clone, FromRow)]
@@ -20,14 +22,27 @@ pub struct ClusterRow {
     pub cluster_name: String,
     pub db_type: String,
     pub db_version: String,
-    pub edition: String,
-    pub ha_mode: String,
+    pub edition: Edition,
+    pub ha_mode: HaMode,
     #[serde(deserialize_with = "super::sqlite_bool")]
     pub tde_enabled: bool,
     #[serde(deserialize_with = "super::sqlite_bool")]
     pub disk_encryption_enabled: bool,
-    pub status: String,
+    pub status: ClusterStatus,
     pub created_at: String,
+}
+
+impl ClusterRow {
+    /// What the rules know of the cluster.
+    pub fn facts(&self) -> ClusterFacts {
+        ClusterFacts {
+            edition: self.edition,
+            ha_mode: self.ha_mode,
+            tde_enabled: self.tde_enabled,
+            disk_encryption_enabled: self.disk_encryption_enabled,
+            status: self.status,
+        }
+    }
 }
 
 const CLUSTER_COLUMNS: &str = "cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode,
@@ -68,16 +83,34 @@ pub struct BackupSetRow {
     pub region_id: String,
     pub start_time: String,
     pub end_time: String,
-    pub status: String,
+    pub status: BackupStatus,
     pub size_bytes: i64,
     pub method: String,
     pub backup_mode: String,
-    pub level: String,
+    pub level: BackupLevel,
     pub expires_at: String,
-    pub lock_state: String,
+    pub lock_state: BackupLock,
     pub deleted_at: Option<String>,
     /// Distinct principals invited to or associated with the set through any live share.
     pub principal_count: i64,
+}
+
+impl BackupSetRow {
+    /// What the rules know of the backup set.
+    pub fn facts(&self) -> anyhow::Result<BackupSetFacts> {
+        backup_set_facts(&self.backup_set_id, self.status, &self.expires_at, self.lock_state, self.deleted_at.is_some())
+    }
+}
+
+/// The facts of a backup set from the columns of any row that carries them (an owner's or a principal's view).
+pub fn backup_set_facts(id: &str, status: BackupStatus, expires_at: &str, lock: BackupLock, deleted: bool) -> anyhow::Result<BackupSetFacts> {
+    Ok(BackupSetFacts {
+        id: BackupSetId::parse(id).context("stored backup set id")?,
+        status,
+        expires_at: super::parse_ts(expires_at)?,
+        lock,
+        deleted,
+    })
 }
 
 /// A principal `sp` of a share `rs` that makes the set show `Sharing`: one invited (pending) or
@@ -205,7 +238,7 @@ pub async fn start_level_conversion(tx: &mut super::Tx, backup_set_id: &str, due
 }
 
 /// The live backup sets of a cluster with their locks.
-pub async fn backup_locks(tx: &mut super::Tx, cluster_id: &str) -> sqlx::Result<Vec<(String, String)>> {
+pub async fn backup_locks(tx: &mut super::Tx, cluster_id: &str) -> sqlx::Result<Vec<(String, BackupLock)>> {
     sqlx::query_as("select backup_set_id, lock_state from backup_set where cluster_id = ? and deleted_at is null")
         .bind(cluster_id)
         .fetch_all(&mut **tx)

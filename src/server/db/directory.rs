@@ -1,6 +1,7 @@
 //! Resource directory administration: folders and members.
 
 use super::Tx;
+use crate::domain::InvitationStatus;
 use sqlx::{FromRow, SqliteExecutor};
 
 #[derive(Debug, Clone, FromRow)]
@@ -95,20 +96,24 @@ pub async fn remove_member(tx: &mut Tx, directory: &str, account: &str) -> sqlx:
         .rows_affected())
 }
 
+/// `ancestor(folder_id)`: the folder the member account ?1 sits in and every folder above it: the one
+/// folder-ancestry query, which begins every query of what a directory's folders give a member.
+pub(super) const FOLDER_ANCESTRY: &str = "with recursive ancestor(folder_id) as (
+        select folder_id from rd_member where account_id = ?1
+        union all
+        select f.parent_folder_id from rd_folder f join ancestor a on f.folder_id = a.folder_id
+        where f.parent_folder_id is not null)";
+
 /// The live shares that reach `account` through its directory or one of its folders (at any depth).
 pub async fn shares_covering(tx: &mut Tx, account: &str) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "with recursive ancestor(folder_id) as (
-             select folder_id from rd_member where account_id = ?1
-             union all
-             select f.parent_folder_id from rd_folder f join ancestor a on f.folder_id = a.folder_id
-             where f.parent_folder_id is not null)
+    sqlx::query_scalar(&format!(
+        "{FOLDER_ANCESTRY}
          select distinct sp.resource_share_id from share_principal sp
          join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.status = 'Active'
          where sp.status = 'Associated' and rs.owner_account_id <> ?1 and (
              (sp.principal_type = 'ResourceDirectory' and sp.principal_id = (select directory_id from rd_member where account_id = ?1))
-             or (sp.principal_type = 'Folder' and sp.principal_id in (select folder_id from ancestor)))",
-    )
+             or (sp.principal_type = 'Folder' and sp.principal_id in (select folder_id from ancestor)))"
+    ))
     .bind(account)
     .fetch_all(&mut **tx)
     .await
@@ -139,7 +144,22 @@ pub async fn apply_coverage_change(tx: &mut Tx, account: &str, before: &[String]
 }
 
 /// An invitation to join a directory, with the names the console shows.
-pub type InvitationRow = crate::api::types::DirectoryInvitationView;
+#[derive(Debug, Clone, FromRow)]
+pub struct InvitationRow {
+    pub invitation_id: String,
+    pub directory_id: String,
+    pub management_account_id: String,
+    pub management_account_name: String,
+    pub account_id: String,
+    pub account_name: String,
+    /// The folder the account is placed in when it accepts.
+    pub folder_id: String,
+    pub folder_name: String,
+    /// As stored (the service reads it at `now`).
+    pub status: InvitationStatus,
+    pub created_at: String,
+    pub expires_at: String,
+}
 
 const INVITATION_SELECT: &str = "select i.rd_invitation_id as invitation_id, i.directory_id, d.management_account_id,
         ma.display_name as management_account_name, i.account_id, a.display_name as account_name, i.folder_id,

@@ -1,5 +1,6 @@
 //! Tickets and the audit trail.
 
+use crate::domain::{TicketKind, TicketStatus};
 use super::{paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -8,8 +9,8 @@ pub struct TicketRow {
     pub ticket_id: String,
     pub account_id: String,
     pub display_name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: TicketKind,
+    pub status: TicketStatus,
     pub message: String,
     pub created_at: String,
     pub decided_at: Option<String>,
@@ -68,60 +69,44 @@ pub async fn insert_ticket(tx: &mut Tx, id: &str, account: &str, kind: &str, mes
     Ok(())
 }
 
-/// Closes the ticket and, when approved, grants what it asked for, in the caller's transaction.
-pub async fn decide_ticket(tx: &mut Tx, ticket: &TicketRow, approve: bool, operator: &str, now: &str, raised_quota: u32) -> sqlx::Result<()> {
+/// Closes an open ticket as the operator decided it.
+pub async fn close_ticket(tx: &mut Tx, ticket_id: &str, status: TicketStatus, operator: &str, now: &str) -> sqlx::Result<()> {
     sqlx::query("update ticket set status = ?, decided_at = ?, decided_by = ? where ticket_id = ? and status = 'Open'")
-        .bind(if approve { "Approved" } else { "Rejected" })
+        .bind(status)
         .bind(now)
         .bind(operator)
-        .bind(&ticket.ticket_id)
+        .bind(ticket_id)
         .execute(&mut **tx)
         .await?;
-    if approve {
-        let grant = match ticket.kind.as_str() {
-            "EnableSharedBackup" => "update account set beta_enabled = 1 where account_id = ?",
-            _ => "update account set share_quota = max(share_quota, ?2) where account_id = ?1",
-        };
-        sqlx::query(grant).bind(&ticket.account_id).bind(raised_quota).execute(&mut **tx).await?;
-    }
     Ok(())
 }
 
-pub struct NewAuditEvent<'a> {
-    pub occurred_at: &'a str,
-    pub account_id: Option<&'a str>,
-    pub identity: &'a str,
-    pub source_ip: &'a str,
-    pub request_id: &'a str,
-    /// The caller's own `x-request-id`, if it sent a sane one (beside `request_id`, never instead of it).
-    pub caller_request_id: Option<&'a str>,
-    pub action: &'a str,
-    pub target: &'a str,
-    pub outcome: &'a str,
-    pub detail: &'a str,
-    /// `console`, or `api:<AccessKeyId>`.
-    pub channel: &'a str,
+pub async fn enable_shared_backup(tx: &mut Tx, account: &str) -> sqlx::Result<()> {
+    sqlx::query("update account set beta_enabled = 1 where account_id = ?").bind(account).execute(&mut **tx).await?;
+    Ok(())
 }
 
-pub async fn record(ex: impl SqliteExecutor<'_>, e: &NewAuditEvent<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, caller_request_id, action, target, outcome, detail, channel)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(e.occurred_at)
-    .bind(e.account_id)
-    .bind(e.identity)
-    .bind(e.source_ip)
-    .bind(e.request_id)
-    .bind(e.caller_request_id)
-    .bind(e.action)
-    .bind(e.target)
-    .bind(e.outcome)
-    .bind(e.detail)
-    .bind(e.channel)
-    .execute(ex)
-    .await?;
+/// Raises the account's sharing quota to `to` (never lowers it).
+pub async fn raise_share_quota(tx: &mut Tx, account: &str, to: u32) -> sqlx::Result<()> {
+    sqlx::query("update account set share_quota = max(share_quota, ?2) where account_id = ?1").bind(account).bind(to).execute(&mut **tx).await?;
     Ok(())
+}
+
+/// One event of the trail as read back.
+#[derive(Debug, Clone, FromRow)]
+pub struct AuditEventRow {
+    pub occurred_at: String,
+    pub identity: String,
+    pub account_id: String,
+    pub source_ip: String,
+    pub request_id: String,
+    /// '' when the caller sent none.
+    pub caller_request_id: String,
+    pub action: String,
+    pub target: String,
+    pub outcome: String,
+    pub detail: String,
+    pub channel: String,
 }
 
 /// An account's trail, newest first, optionally one action and a time range (RFC 3339 bounds).
@@ -133,7 +118,7 @@ pub async fn trail(
     to: Option<&str>,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<Vec<Counted<crate::api::types::AuditEventView>>> {
+) -> sqlx::Result<Vec<Counted<AuditEventRow>>> {
     sqlx::query_as(
         "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id,
                 coalesce(caller_request_id, '') as caller_request_id, action, target, outcome, detail, channel,

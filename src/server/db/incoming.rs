@@ -1,17 +1,14 @@
 //! The principal's side: invitations it received, and backup sets shared with it.
 
-use super::{paging::Counted, Tx};
+use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus};
+use super::{directory::FOLDER_ANCESTRY, paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
 /// The grants an account holds: every (backup set, share) pair whose principal covers the account
 /// (the account itself once it accepted, or directly in directory scope while it is in the owner's
 /// directory; its directory; or a folder it sits in at any depth). `?1` is the account.
-const GRANTS: &str = "with recursive ancestor(folder_id) as (
-        select folder_id from rd_member where account_id = ?1
-        union all
-        select f.parent_folder_id from rd_folder f join ancestor a on f.folder_id = a.folder_id
-        where f.parent_folder_id is not null),
-    grant_row as (
+/// Follows [`super::directory::FOLDER_ANCESTRY`] in a `with` clause.
+const GRANT_ROW: &str = "grant_row as (
         select sr.backup_set_id, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id,
                case when sp.status = 'Associated' and sr.status = 'Associated' then 'Associated' else 'Disassociating' end
                  as principal_status,
@@ -51,12 +48,12 @@ pub struct IncomingRow {
     pub owner_account_id: String,
     pub resource_share_names: String,
     pub size_bytes: i64,
-    pub level: String,
+    pub level: BackupLevel,
     pub start_time: String,
     pub end_time: String,
-    pub status: String,
+    pub status: BackupStatus,
     pub expires_at: String,
-    pub lock_state: String,
+    pub lock_state: BackupLock,
     pub deleted_at: Option<String>,
     /// 1 when at least one grant is fully associated; 0 when every grant is being revoked.
     pub usable: bool,
@@ -71,9 +68,17 @@ pub struct IncomingRow {
     pub removal_queued: bool,
 }
 
+impl IncomingRow {
+    /// What the rules know of the shared backup set.
+    pub fn facts(&self) -> anyhow::Result<crate::domain::BackupSetFacts> {
+        super::clusters::backup_set_facts(&self.backup_set_id, self.status, &self.expires_at, self.lock_state, self.deleted_at.is_some())
+    }
+}
+
 fn incoming_sql(filter: &str) -> String {
     format!(
-        "{GRANTS}
+        "{FOLDER_ANCESTRY},
+         {GRANT_ROW}
          select b.backup_set_id, b.cluster_id, b.region_id, g.owner_account_id,
                 group_concat(distinct g.resource_share_name) as resource_share_names,
                 b.size_bytes, b.level, b.start_time, b.end_time, b.status, b.expires_at, b.lock_state, b.deleted_at,
@@ -116,7 +121,7 @@ pub struct InvitationRow {
     pub resource_share_name: String,
     pub sender_account_id: String,
     pub receiver_account_id: String,
-    pub status: String,
+    pub status: InvitationStatus,
     pub created_at: String,
     pub expires_at: String,
     /// Comma-separated backup set ids of the share in the requested region (in every region when none is).

@@ -3,6 +3,7 @@
 
 pub mod access_keys;
 pub mod accounts;
+pub mod audit;
 pub mod clusters;
 pub mod directory;
 pub mod governance;
@@ -11,9 +12,11 @@ pub mod incoming;
 pub mod paging;
 pub mod ram;
 pub mod restores;
+pub mod schedule;
 pub mod seed;
 pub mod share_settings;
 pub mod shares;
+pub mod throttle;
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -40,7 +43,10 @@ pub struct Writer {
 
 impl Writer {
     /// Starts a write transaction in this process's turn; the turn ends with the commit or rollback.
-    pub async fn begin(&self) -> anyhow::Result<Tx> {
+    /// It is not an action's: actions write through [`crate::server::audit::ActionTx`], which commits
+    /// only with their audit event. This one is for work no one asked for (the schedule, the command
+    /// line's setup) and for recording the events of actions that wrote nothing.
+    pub async fn begin_unaudited(&self) -> anyhow::Result<Tx> {
         begin_write(&self.pool).await
     }
 
@@ -121,17 +127,6 @@ impl Database {
 /// read-check-write of a sharing rule is serialised, so limits hold under concurrent requests.
 pub async fn begin_write(pool: &SqlitePool) -> anyhow::Result<Tx> {
     pool.begin_with("BEGIN IMMEDIATE").await.context("starting a write transaction")
-}
-
-/// Commits a service's write transaction, with the audit event of the action being carried out (see
-/// [`crate::server::audit`]) written inside it unless the service already wrote it.
-pub async fn commit(mut tx: Tx) -> anyhow::Result<()> {
-    if let Some(event) = crate::server::audit::take_for_transaction() {
-        event.write(&mut tx, "Success", "").await.context("recording the audit event")?;
-    }
-    tx.commit().await.context("committing")?;
-    crate::server::audit::committed();
-    Ok(())
 }
 
 /// Reads a flag from a JSON document built by SQLite, which writes booleans as 0 and 1.

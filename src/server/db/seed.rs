@@ -1,6 +1,7 @@
 //! Demo data: accounts, identities, a resource directory, clusters and backup sets that let every
 //! sharing rule be seen in the browser. Inserted only into an empty database.
 
+use super::accounts::{insert_account, insert_identity, insert_regions};
 use super::{ts, Tx};
 use crate::server::auth::hash_password;
 use anyhow::Context;
@@ -47,69 +48,6 @@ pub async fn insert_demo_if_empty(pool: &SqlitePool, now: OffsetDateTime, demo: 
     }
     tx.commit().await.context("committing demo data")?;
     Ok(true)
-}
-
-pub async fn insert_regions(tx: &mut Tx) -> anyhow::Result<()> {
-    for (id, name) in [
-        ("cn-hangzhou", "China (Hangzhou)"),
-        ("cn-beijing", "China (Beijing)"),
-        ("cn-shanghai", "China (Shanghai)"),
-        ("ap-southeast-1", "Singapore"),
-    ] {
-        sqlx::query("insert into region (region_id, region_name) values (?, ?) on conflict do nothing")
-            .bind(id)
-            .bind(name)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
-}
-
-pub async fn insert_account(tx: &mut Tx, id: &str, name: &str, site: &str, beta: bool, now: &str) -> anyhow::Result<()> {
-    sqlx::query(
-        "insert into account (account_id, display_name, site, beta_enabled, share_quota, created_at)
-         values (?, ?, ?, ?, 1000, ?)",
-    )
-    .bind(id)
-    .bind(name)
-    .bind(site)
-    .bind(beta)
-    .bind(now)
-    .execute(&mut **tx)
-    .await
-    .with_context(|| format!("inserting account {id}"))?;
-    Ok(())
-}
-
-pub async fn insert_identity(
-    tx: &mut Tx,
-    account: &str,
-    login: &str,
-    kind: &str,
-    password_hash: &str,
-    policies: &[&str],
-    now: &str,
-) -> anyhow::Result<()> {
-    let id: i64 = sqlx::query_scalar(
-        "insert into identity (account_id, login_name, kind, password_hash, created_at) values (?, ?, ?, ?, ?)
-         returning identity_id",
-    )
-    .bind(account)
-    .bind(login)
-    .bind(kind)
-    .bind(password_hash)
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await
-    .with_context(|| format!("inserting identity {login}"))?;
-    for policy in policies {
-        sqlx::query("insert into identity_policy (identity_id, policy_name) values (?, ?)")
-            .bind(id)
-            .bind(policy)
-            .execute(&mut **tx)
-            .await?;
-    }
-    Ok(())
 }
 
 /// A cluster's shape, as far as sharing cares.

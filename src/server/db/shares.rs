@@ -1,5 +1,6 @@
 //! Resource shares, their resources and principals, and invitations.
 
+use crate::domain::{Site, AssociationStatus, BackupLock, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
 use super::{accounts::AccountRow, clusters, paging::Counted, sqlite_bool, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -8,8 +9,8 @@ pub struct ShareRow {
     pub resource_share_id: String,
     pub owner_account_id: String,
     pub resource_share_name: String,
-    pub principal_scope: String,
-    pub status: String,
+    pub principal_scope: PrincipalScope,
+    pub status: ShareStatus,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -17,37 +18,31 @@ pub struct ShareRow {
 const SHARE_COLUMNS: &str =
     "resource_share_id, owner_account_id, resource_share_name, principal_scope, status, created_at, updated_at";
 
-pub async fn live_shares_of(ex: impl SqliteExecutor<'_>, owner: &str) -> sqlx::Result<Vec<ShareRow>> {
-    sqlx::query_as(&format!(
-        "select {SHARE_COLUMNS} from resource_share where owner_account_id = ? and status = 'Active'
-         order by created_at desc, resource_share_id"
-    ))
-    .bind(owner)
-    .fetch_all(ex)
-    .await
-}
-
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct ShareResourceRow {
     pub resource_share_id: String,
     pub backup_set_id: String,
     pub cluster_id: String,
     pub region_id: String,
-    pub lock_state: String,
+    pub lock_state: BackupLock,
     pub created_at: String,
 }
 
-/// One page of the owner's live shares, newest first: those holding `backup_set` when it is given, and
-/// only those with a principal still associated (or whose removal waits for a restore) when
-/// `with_principal` (My Shares lists what is shared with someone).
-pub async fn shares_page(
-    ex: impl SqliteExecutor<'_>,
-    owner: &str,
-    backup_set: Option<&str>,
-    with_principal: bool,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<Counted<ShareRow>>> {
+/// Which of the owner's live shares a page lists.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShareFilter<'a> {
+    /// Only the shares holding this backup set (Manage Sharing Relationship).
+    pub backup_set: Option<&'a str>,
+    /// Only those with a principal still associated, or whose removal waits for a restore (My Shares).
+    pub with_principal: bool,
+    /// Only those whose name contains this, ignoring case (the Share dialog's search).
+    pub name_contains: Option<&'a str>,
+    /// Only this share (the Share dialog opened on one share from My Shares).
+    pub share_id: Option<&'a str>,
+}
+
+/// One page of the owner's live shares, newest first, as `filter` narrows them.
+pub async fn shares_page(ex: impl SqliteExecutor<'_>, owner: &str, filter: ShareFilter<'_>, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<ShareRow>>> {
     sqlx::query_as(&format!(
         "select {SHARE_COLUMNS}, count(*) over () as total_rows from resource_share rs
          where owner_account_id = ?1 and status = 'Active'
@@ -55,11 +50,15 @@ pub async fn shares_page(
                                       and sr.backup_set_id = ?2))
            and (not ?3 or exists(select 1 from share_principal sp where sp.resource_share_id = rs.resource_share_id
                                   and (sp.status = 'Associated' or (sp.status = 'Disassociating' and sp.revoke_at is null))))
-         order by created_at desc, resource_share_id limit ?4 offset ?5"
+           and (?4 is null or instr(lower(rs.resource_share_name), lower(?4)) > 0)
+           and (?5 is null or rs.resource_share_id = ?5)
+         order by created_at desc, resource_share_id limit ?6 offset ?7"
     ))
     .bind(owner)
-    .bind(backup_set)
-    .bind(with_principal)
+    .bind(filter.backup_set)
+    .bind(filter.with_principal)
+    .bind(filter.name_contains)
+    .bind(filter.share_id)
     .bind(limit)
     .bind(offset)
     .fetch_all(ex)
@@ -88,12 +87,12 @@ pub async fn resources_of_shares(ex: impl SqliteExecutor<'_>, share_ids: &[&str]
 pub struct PrincipalRow {
     pub resource_share_id: String,
     pub principal_id: String,
-    pub principal_type: String,
-    pub status: String,
+    pub principal_type: PrincipalType,
+    pub status: AssociationStatus,
     pub created_at: String,
     pub revoke_at: Option<String>,
     /// For account principals: the latest invitation's status, if one was sent.
-    pub invitation_status: Option<String>,
+    pub invitation_status: Option<InvitationStatus>,
 }
 
 const PRINCIPAL_SELECT: &str = "select sp.resource_share_id, sp.principal_id, sp.principal_type, sp.status, sp.created_at,
@@ -162,7 +161,7 @@ pub struct PrincipalLookup {
     pub id: String,
     #[serde(deserialize_with = "sqlite_bool")]
     pub found: bool,
-    pub site: Option<String>,
+    pub site: Option<Site>,
     pub directory_id: Option<String>,
 }
 
@@ -174,7 +173,7 @@ pub struct ShareContextQuery<'a> {
     /// The existing share, or the id the new share will get.
     pub share_id: &'a str,
     /// The requested principals as (id, principal_type).
-    pub principals: &'a [(&'a str, &'a str)],
+    pub principals: &'a [(&'a str, PrincipalType)],
     /// The decision's time: invitations past their expiry no longer count as pending.
     pub now: &'a str,
 }
@@ -266,10 +265,10 @@ pub struct ShareWrite<'a> {
     pub share_id: &'a str,
     pub owner: &'a str,
     /// For a new share: its name and principal scope.
-    pub new_share: Option<(&'a str, &'a str)>,
+    pub new_share: Option<(&'a str, PrincipalScope)>,
     pub backup_set_id: &'a str,
     /// (principal id, principal_type) to associate, or re-associate when its revocation had not yet run.
-    pub associate: &'a [(&'a str, &'a str)],
+    pub associate: &'a [(&'a str, PrincipalType)],
     /// (invitation id, receiver account) for each added account that must accept. An account that
     /// already has a pending invitation or one accepted and in force to this share gets no second one;
     /// one whose acceptance ended when it was removed gets a new invitation to accept.
@@ -280,8 +279,6 @@ pub struct ShareWrite<'a> {
     /// None while a restore reads one of the share's sets: the scheduler sets it when the restore ends.
     pub revoke_at: Option<String>,
     pub now: &'a str,
-    /// The action's audit event, written with it (saves the commit a round trip of its own).
-    pub audit: Option<super::governance::NewAuditEvent<'a>>,
 }
 
 const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner_account_id, resource_share_name,
@@ -327,14 +324,6 @@ const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassocia
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Pending'
       and receiver_account_id in (select value from json_each(?1, '$.revoke'))";
 
-const RECORD_AUDIT_EVENT: &str = "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id,
-        caller_request_id, action, target, outcome, detail, channel)
-    values (json_extract(?1, '$.audit.occurred_at'), json_extract(?1, '$.audit.account_id'),
-        json_extract(?1, '$.audit.identity'), json_extract(?1, '$.audit.source_ip'),
-        json_extract(?1, '$.audit.request_id'), json_extract(?1, '$.audit.caller_request_id'), json_extract(?1, '$.audit.action'),
-        json_extract(?1, '$.audit.target'), json_extract(?1, '$.audit.outcome'), json_extract(?1, '$.audit.detail'),
-        json_extract(?1, '$.audit.channel'))";
-
 /// Writes a [`ShareWrite`] in one round trip: the statements run one after another on the connection's
 /// worker thread, within the caller's transaction.
 ///
@@ -353,11 +342,6 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
         "revoke": w.revoke,
         "revoke_at": w.revoke_at,
         "now": w.now,
-        "audit": w.audit.as_ref().map(|e| serde_json::json!({
-            "occurred_at": e.occurred_at, "account_id": e.account_id, "identity": e.identity,
-            "source_ip": e.source_ip, "request_id": e.request_id, "caller_request_id": e.caller_request_id, "action": e.action, "target": e.target,
-            "outcome": e.outcome, "detail": e.detail, "channel": e.channel,
-        })),
     });
     // Only the statements this request needs (each combination is prepared once and cached).
     let mut sql = Vec::with_capacity(8);
@@ -371,9 +355,6 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
     }
     if !w.revoke.is_empty() {
         sql.push(REVOKE_PRINCIPALS);
-    }
-    if w.audit.is_some() {
-        sql.push(RECORD_AUDIT_EVENT);
     }
     sqlx::query(&sql.join(";\n"))
     .bind(params.to_string())

@@ -103,21 +103,37 @@ pub struct Call {
 }
 
 impl Call {
-    /// Runs a state-changing action with its audit event (channel `api:<AccessKeyId>`), through the
-    /// same recorder as the console's server functions.
-    pub async fn audited<T>(&self, action: &str, target: &str, run: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, ApiError> {
-        let event = audit::Event {
-            clock: self.state.clock.clone(),
-            account_id: Some(self.who.account_id().to_string()),
-            identity: self.who.login_name.clone(),
-            source_ip: self.source_ip.clone(),
-            request_id: self.request_id.clone(),
-            caller_request_id: None,
-            action: action.to_owned(),
-            target: target.chars().take(128).collect(),
-            channel: format!("api:{}", self.access_key_id),
-        };
-        audit::run(&self.state, event, run).await.map_err(ApiError::from)
+    /// The audit event of a state-changing action (channel `api:<AccessKeyId>`), for the service to
+    /// commit with the action.
+    pub fn event(&self, action: &str, target: &str) -> audit::Event {
+        audit::Event::new(
+            self.state.clock.clone(),
+            audit::EventFields {
+                account_id: Some(self.who.account_id().to_string()),
+                identity: self.who.login_name.clone(),
+                source_ip: self.source_ip.clone(),
+                request_id: self.request_id.clone(),
+                caller_request_id: None,
+                action: action.to_owned(),
+                target: target.to_owned(),
+                channel: format!("api:{}", self.access_key_id),
+            },
+        )
+    }
+
+    /// The action's result, with its event recorded on its own when the action's transaction did not
+    /// (a refusal, which wrote nothing), as the console's server functions do.
+    pub async fn finish<T>(&self, event: &audit::Event, result: Result<T, AppError>) -> Result<T, ApiError> {
+        if !event.is_recorded() {
+            let (outcome, detail) = match &result {
+                Ok(_) => ("Success", ""),
+                Err(e) => (e.code.as_str(), e.message.as_str()),
+            };
+            if let Err(e) = event.record_alone(&self.state.writer, outcome, detail).await {
+                tracing::error!(error = ?e, action = event.action(), "could not record an audit event");
+            }
+        }
+        result.map_err(ApiError::from)
     }
 }
 
@@ -208,7 +224,7 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     // nonce is remembered for twice the skew: any replay the timestamp check lets through meets it.
     let forget_before = db::ts(now - signature::MAX_CLOCK_SKEW * 2);
     let fresh = async {
-        let mut tx = state.begin_write().await?;
+        let mut tx = state.writer.begin_unaudited().await?;
         let fresh = access_keys::record_use(&mut tx, &claim.access_key_id, &claim.nonce, &db::ts(now), &forget_before).await?;
         tx.commit().await?;
         anyhow::Ok(fresh)

@@ -35,7 +35,7 @@ fn cluster_json(c: &ClusterView) -> Value {
         "RegionId": c.region_id,
         "CreateTime": iso(&c.created_at),
         "CreationTime": iso(&c.created_at),
-        "HotStandbyCluster": if c.ha_mode == "ThreeZoneHotStandby" { "ON" } else { "OFF" },
+        "HotStandbyCluster": if c.ha_mode.as_str() == "ThreeZoneHotStandby" { "ON" } else { "OFF" },
         "TDEStatus": if c.tde_enabled { "Enabled" } else { "Disabled" },
         "StorageEncryption": c.disk_encryption_enabled,
         "PayType": "Postpaid",
@@ -94,7 +94,7 @@ fn backup_json(b: &BackupSetView, cluster: &str) -> Value {
         "BackupsLevel": b.level,
         "ExpectExpireTime": iso(&b.expires_at),
         "ExpectExpireType": "EXPIRED",
-        "IsAvail": if b.status == "Success" { "1" } else { "0" },
+        "IsAvail": if b.status.as_str() == "Success" { "1" } else { "0" },
         "Comment": "",
     })
 }
@@ -120,7 +120,7 @@ fn incoming_json(b: &IncomingBackupView) -> Value {
         "BackupId": b.backup_set_id,
         "DBClusterId": b.source_cluster_id,
         "RegionId": b.region_id,
-        "BackupStatus": if b.status == "Success" { "Success" } else { "Failed" },
+        "BackupStatus": if b.status.as_str() == "Success" { "Success" } else { "Failed" },
         "BackupMethod": "Snapshot",
         "BackupType": "FullBackup",
         "BackupMode": "Manual",
@@ -148,7 +148,7 @@ async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
             (list.backups.iter().map(incoming_json).collect(), list.total)
         }
         "ShareOutgoing" => {
-            let shares = console::share_dialog(&call.state, &call.who).await?.shares;
+            let shares = super::resource_sharing::all_shares(call).await?;
             let mut seen = std::collections::BTreeSet::new();
             let all: Vec<Value> = shares
                 .iter()
@@ -179,7 +179,7 @@ async fn delete_backup(call: &Call) -> Result<Value, ApiError> {
     if ids.contains(',') {
         return Err(ApiError::new(400, "InvalidParameter.BackupId", "polarshare deletes one backup set per call (each is its own transaction)."));
     }
-    call.audited("DeleteBackupSet", &ids, owner::delete_backup_set(&call.state, &call.who, &ids)).await?;
+    { let event = call.event("DeleteBackupSet", &ids); let result = owner::delete_backup_set(&call.state, &call.who, &ids, &event).await; call.finish(&event, result).await }?;
     Ok(json!({}))
 }
 
@@ -209,7 +209,7 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
     }
     let answer = restore(call).await?;
     let remembered = async {
-        let mut tx = call.state.begin_write().await?;
+        let mut tx = call.state.writer.begin_unaudited().await?;
         access_keys::remember_client_token(&mut tx, &account, "CreateDBCluster", &token, &answer.to_string(), &db::ts(call.state.clock.now())).await?;
         tx.commit().await?;
         anyhow::Ok(())
@@ -240,6 +240,6 @@ async fn restore(call: &Call) -> Result<Value, ApiError> {
         zone_id: call.params.req("ZoneId")?.to_owned(),
         pay_type: call.params.req("PayType")?.to_owned(),
     };
-    let job = call.audited("RestoreToNewCluster", &backup, principal::restore(&call.state, &call.who, request)).await?;
+    let job = { let event = call.event("RestoreToNewCluster", &backup); let result = principal::restore(&call.state, &call.who, request, &event).await; call.finish(&event, result).await }?;
     Ok(json!({ "DBClusterId": job.cluster_id, "OrderId": job.restore_job_id, "ResourceGroupId": "rg-default" }))
 }

@@ -83,7 +83,7 @@ async fn create_resource_share(call: &Call) -> Result<Value, ApiError> {
     };
     let scope = if allow_external { "AllAccounts" } else { "ResourceDirectory" };
     let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::New { name: name.clone(), scope: scope.to_owned(), principals: targets } };
-    let outcome = call.audited("ShareBackupSet", &backup, sharing::share_backup_set(&call.state, &call.who, request)).await?;
+    let outcome = { let event = call.event("ShareBackupSet", &backup); let result = sharing::share_backup_set(&call.state, &call.who, request, &event).await; call.finish(&event, result).await }?;
     let created = now(call);
     Ok(json!({ "ResourceShare": share_json(call, &outcome.resource_share_id, &outcome.resource_share_name, scope, "Active", &created) }))
 }
@@ -95,28 +95,38 @@ async fn update_resource_share(call: &Call) -> Result<Value, ApiError> {
     let name = call.params.req("ResourceShareName")?.to_owned();
     let wanted_external = call.params.bool("AllowExternalTargets")?;
     let current = own_share(call, &share_id).await?;
-    if wanted_external.is_some_and(|external| external != (current.principal_scope == "AllAccounts")) {
+    if wanted_external.is_some_and(|external| external != (current.principal_scope.as_str() == "AllAccounts")) {
         return Err(ApiError::new(400, "OperationNotPermitted", "A share's AllowExternalTargets is set when it is created and can't be changed here."));
     }
     let target = format!("{share_id} -> {name}");
-    let renamed = call.audited("RenameResourceShare", &target, share_settings::rename_share(&call.state, &call.who, &share_id, &name)).await?;
+    let renamed = { let event = call.event("RenameResourceShare", &target); let result = share_settings::rename_share(&call.state, &call.who, &share_id, &name, &event).await; call.finish(&event, result).await }?;
     let updated = now(call);
-    let mut share = share_json(call, &share_id, &renamed.name, &renamed.principal_scope, "Active", &renamed.created_at);
+    let mut share = share_json(call, &share_id, &renamed.name, renamed.principal_scope.as_str(), "Active", &renamed.created_at);
     share["UpdateTime"] = Value::String(iso(&updated));
     Ok(json!({ "ResourceShare": share }))
 }
 
-/// The caller's live share with this id (the same list the Share dialog offers).
+/// The caller's live shares, as the Share dialog lists them: its largest page (100), newest first.
+pub(super) async fn all_shares(call: &Call) -> Result<Vec<ShareView>, ApiError> {
+    let page = PageRequest::parse(Some(1), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
+    Ok(console::share_dialog(&call.state, &call.who, console::ShareSearch::default(), page).await?.shares.items)
+}
+
+/// The caller's live share with this id (the Share dialog's lookup of the share it was opened on).
 async fn own_share(call: &Call, share_id: &str) -> Result<ShareView, ApiError> {
-    let shares = console::share_dialog(&call.state, &call.who).await?.shares;
-    shares
+    let page = PageRequest::parse(Some(1), Some(1)).map_err(crate::error::AppError::from)?;
+    let search = console::ShareSearch { resource_share_id: Some(share_id.to_owned()), ..Default::default() };
+    console::share_dialog(&call.state, &call.who, search, page)
+        .await?
+        .shares
+        .items
         .into_iter()
         .find(|s| s.resource_share_id == share_id)
         .ok_or_else(|| ApiError::new(404, "EntityNotExists.ResourceShare", "The resource share does not exist in the current account."))
 }
 
 fn current_principals(share: &ShareView) -> Vec<String> {
-    share.principals.iter().filter(|p| p.status == "Associated").map(|p| p.principal_id.clone()).collect()
+    share.principals.iter().filter(|p| p.status.as_str() == "Associated").map(|p| p.principal_id.clone()).collect()
 }
 
 fn entity_type(target: &str) -> &'static str {
@@ -140,7 +150,7 @@ fn association(share: &ShareView, entity: &str, entity_type: &str, kind: &str, s
         "AssociationStatusMessage": "",
         "CreateTime": iso(at),
         "UpdateTime": iso(at),
-        "External": kind == "Target" && share.principal_scope == "AllAccounts" && entity_type == "Account",
+        "External": kind == "Target" && share.principal_scope.as_str() == "AllAccounts" && entity_type == "Account",
     })
 }
 
@@ -170,7 +180,7 @@ async fn associate_resource_share(call: &Call) -> Result<Value, ApiError> {
         all
     });
     let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::Existing { resource_share_id: share_id.clone(), principals } };
-    let outcome = call.audited("ShareBackupSet", &backup, sharing::share_backup_set(&call.state, &call.who, request)).await?;
+    let outcome = { let event = call.event("ShareBackupSet", &backup); let result = sharing::share_backup_set(&call.state, &call.who, request, &event).await; call.finish(&event, result).await }?;
     Ok(json!({ "ResourceShareAssociations": outcome_associations(&share, &outcome, &resources, &now(call)) }))
 }
 
@@ -200,7 +210,7 @@ async fn disassociate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let backup = share.resources.first().map(|r| r.backup_set_id.clone()).ok_or_else(|| ApiError::new(409, "ResourceShareStatusMismatchAction", "The resource share holds no backup set."))?;
     let remaining: Vec<String> = current.into_iter().filter(|p| !targets.contains(p)).collect();
     let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::Existing { resource_share_id: share_id, principals: Some(remaining) } };
-    let outcome = call.audited("ShareBackupSet", &backup, sharing::share_backup_set(&call.state, &call.who, request)).await?;
+    let outcome = { let event = call.event("ShareBackupSet", &backup); let result = sharing::share_backup_set(&call.state, &call.who, request, &event).await; call.finish(&event, result).await }?;
     Ok(json!({ "ResourceShareAssociations": outcome_associations(&share, &outcome, &[], &now(call)) }))
 }
 
@@ -239,17 +249,16 @@ async fn list_resource_shares(call: &Call) -> Result<Value, ApiError> {
     let name = call.params.opt("ResourceShareName");
     let status = call.params.opt("ResourceShareStatus");
     let mut items: Vec<Value> = if own {
-        console::share_dialog(&call.state, &call.who)
+        all_shares(call)
             .await?
-            .shares
             .iter()
-            .map(|s| share_json(call, &s.resource_share_id, &s.resource_share_name, &s.principal_scope, &s.status, &s.created_at))
+            .map(|s| share_json(call, &s.resource_share_id, &s.resource_share_name, s.principal_scope.as_str(), s.status.as_str(), &s.created_at))
             .collect()
     } else {
         received_invitations(call)
             .await?
             .into_iter()
-            .filter(|i| i.status == "Accepted")
+            .filter(|i| i.status.as_str() == "Accepted")
             .map(|i| {
                 json!({
                     "ResourceShareId": i.resource_share_id, "ResourceShareName": i.resource_share_name,
@@ -279,7 +288,7 @@ async fn list_resource_share_associations(call: &Call) -> Result<Value, ApiError
         return Err(ApiError::new(400, "ConflictedAssociationType", "The specified ResourceId or Target conflicts with AssociationType."));
     }
     let status = call.params.opt("AssociationStatus");
-    let shares = console::share_dialog(&call.state, &call.who).await?.shares;
+    let shares = all_shares(call).await?;
     let mut items = Vec::new();
     for s in shares.iter().filter(|s| ids.is_empty() || ids.contains(&s.resource_share_id)) {
         if kind == "Resource" {
@@ -288,12 +297,12 @@ async fn list_resource_share_associations(call: &Call) -> Result<Value, ApiError
             }
         } else {
             for p in s.principals.iter().filter(|p| target.is_none_or(|t| t == p.principal_id)) {
-                let shown = match (p.status.as_str(), p.invitation_status.as_deref()) {
+                let shown = match (p.status.as_str(), p.invitation_status.map(|s| s.as_str())) {
                     ("Associated", Some("Pending")) => "Associating",
                     ("Associated", Some("Rejected" | "Expired" | "Cancelled")) => "Failed",
                     (other, _) => other,
                 };
-                items.push(association(s, &p.principal_id, &p.principal_type, "Target", shown, &s.created_at));
+                items.push(association(s, &p.principal_id, p.principal_type.as_str(), "Target", shown, &s.created_at));
             }
         }
     }
@@ -331,7 +340,7 @@ async fn list_invitations(call: &Call) -> Result<Value, ApiError> {
 async fn answer_invitation(call: &Call, accept: bool) -> Result<Value, ApiError> {
     let id = call.params.req("ResourceShareInvitationId")?.to_owned();
     let action = if accept { "AcceptInvitation" } else { "RejectInvitation" };
-    let answered = call.audited(action, &id, principal::answer(&call.state, &call.who, &id, accept)).await.map_err(|e| {
+    let answered = { let event = call.event(action, &id); let result = principal::answer(&call.state, &call.who, &id, accept, &event).await; call.finish(&event, result).await }.map_err(|e| {
         // The real API answers an unknown invitation with 409, not 404.
         if e.code == "EntityNotExists.ResourceShareInvitation" { ApiError { status: 409, ..e } } else { e }
     })?;
@@ -347,7 +356,7 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
     }
     let mut items = Vec::new();
     if own {
-        for s in console::share_dialog(&call.state, &call.who).await?.shares.iter().filter(|s| share_ids.is_empty() || share_ids.contains(&s.resource_share_id)) {
+        for s in all_shares(call).await?.iter().filter(|s| share_ids.is_empty() || share_ids.contains(&s.resource_share_id)) {
             for r in &s.resources {
                 items.push(json!({
                     "ResourceShareId": s.resource_share_id, "ResourceId": r.backup_set_id, "ResourceType": RESOURCE_TYPE,
@@ -378,7 +387,7 @@ async fn list_shared_targets(call: &Call) -> Result<Value, ApiError> {
     let share_ids = call.params.list("ResourceShareIds", None, MAX_LIST_ITEMS)?;
     let resource_id = call.params.opt("ResourceId");
     let mut items = Vec::new();
-    for s in console::share_dialog(&call.state, &call.who).await?.shares.iter() {
+    for s in all_shares(call).await?.iter() {
         if !share_ids.is_empty() && !share_ids.contains(&s.resource_share_id) {
             continue;
         }
@@ -388,7 +397,7 @@ async fn list_shared_targets(call: &Call) -> Result<Value, ApiError> {
         for p in s.principals.iter().filter(|p| targets.is_empty() || targets.contains(&p.principal_id)) {
             items.push(json!({
                 "ResourceShareId": s.resource_share_id, "TargetId": p.principal_id,
-                "External": s.principal_scope == "AllAccounts" && p.principal_type == "Account",
+                "External": s.principal_scope.as_str() == "AllAccounts" && p.principal_type.as_str() == "Account",
                 "TargetProperty": "", "CreateTime": iso(&s.created_at), "UpdateTime": iso(&s.created_at),
             }));
         }

@@ -7,7 +7,8 @@ use crate::domain::{check_create_access_key, check_set_access_key_status, Access
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, access_keys, Tx};
-use crate::server::{audit, ids, internal, state::AppState};
+use crate::server::audit::{ActionTx, Event, EventFields};
+use crate::server::{ids, internal, state::AppState};
 use anyhow::Context;
 use time::OffsetDateTime;
 
@@ -31,18 +32,18 @@ pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<AccessKeyView>
 }
 
 /// Creates a pair for `login` (the root itself or one of its RAM users).
-#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn create(state: &AppState, who: &Identity, login: &str) -> Result<NewAccessKeyView, AppError> {
+#[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
+pub async fn create(state: &AppState, who: &Identity, login: &str, event: &Event) -> Result<NewAccessKeyView, AppError> {
     if !who.actor.is_root {
         return Err(AccessKeyError::NotRoot.into());
     }
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let identity = access_keys::identity_in_account(&mut tx, who.account_id().as_str(), login)
         .await
         .map_err(internal)?
         .ok_or_else(|| AppError::not_found("EntityNotExists.User", "The RAM user does not exist in your account."))?;
     let created = create_in(&mut tx, identity, login, true, state.clock.now()).await?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(created)
 }
 
@@ -56,23 +57,23 @@ async fn create_in(tx: &mut Tx, identity_id: i64, login: &str, is_root: bool, no
 }
 
 /// Disables (`active = false`) or enables a pair of the account's.
-#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn set_status(state: &AppState, who: &Identity, access_key_id: &str, active: bool) -> Result<(), AppError> {
-    let mut tx = state.begin_write().await.map_err(internal)?;
+#[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
+pub async fn set_status(state: &AppState, who: &Identity, access_key_id: &str, active: bool, event: &Event) -> Result<(), AppError> {
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let current = owned_key(&mut tx, who, access_key_id).await?;
     let wanted = if active { AccessKeyStatus::Active } else { AccessKeyStatus::Inactive };
     check_set_access_key_status(who.actor.is_root, current, wanted)?;
     access_keys::set_status(&mut tx, access_key_id, wanted.as_str()).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
-#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn delete(state: &AppState, who: &Identity, access_key_id: &str) -> Result<(), AppError> {
-    let mut tx = state.begin_write().await.map_err(internal)?;
+#[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
+pub async fn delete(state: &AppState, who: &Identity, access_key_id: &str, event: &Event) -> Result<(), AppError> {
+    let mut tx = state.begin_action().await.map_err(internal)?;
     owned_key(&mut tx, who, access_key_id).await?;
     access_keys::delete(&mut tx, access_key_id).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
@@ -92,24 +93,25 @@ async fn owned_key(tx: &mut Tx, who: &Identity, access_key_id: &str) -> Result<A
 /// the server binary on its database (scripts and CI, with no browser). Audited in the identity's
 /// account as done from the command line.
 pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock::Clock, login: &str) -> Result<NewAccessKeyView, AppError> {
-    let mut tx = writer.begin().await.map_err(internal)?;
-    let found = db::accounts::identity_by_login(&mut *tx, login).await.map_err(internal)?;
+    let mut tx = ActionTx::begin(writer).await.map_err(internal)?;
+    let found = db::accounts::identity_by_login(&mut **tx, login).await.map_err(internal)?;
     let identity = found
-        .filter(|i| i.kind == "root" || i.kind == "ram_user")
+        .filter(|i| matches!(i.kind, crate::domain::IdentityKind::Root | crate::domain::IdentityKind::RamUser))
         .ok_or_else(|| AppError::not_found("EntityNotExists.User", format!("No root or RAM user signs in as {login:?}.")))?;
     let created = create_in(&mut tx, identity.identity_id, login, true, clock.now()).await?;
-    let event = audit::Event {
-        clock: clock.clone(),
-        account_id: Some(identity.account_id.clone()),
-        identity: "(command line)".to_owned(),
-        source_ip: "local".to_owned(),
-        request_id: ids::hex_id("req", 16),
-        caller_request_id: None,
-        action: "CreateAccessKey".to_owned(),
-        target: format!("{login}: {}", created.access_key_id),
-        channel: "cli".to_owned(),
-    };
-    event.write(&mut tx, "Success", "").await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    let event = Event::new(
+        clock.clone(),
+        EventFields {
+            account_id: Some(identity.account_id.clone()),
+            identity: "(command line)".to_owned(),
+            source_ip: "local".to_owned(),
+            request_id: ids::hex_id("req", 16),
+            caller_request_id: None,
+            action: "CreateAccessKey".to_owned(),
+            target: format!("{login}: {}", created.access_key_id),
+            channel: "cli".to_owned(),
+        },
+    );
+    tx.commit(&event).await.map_err(internal)?;
     Ok(created)
 }

@@ -1,8 +1,7 @@
 //! What the console reads: the viewer, regions, clusters, a cluster's backup sets, the owner's shares.
 
-use super::facts;
 use crate::api::types::*;
-use crate::domain::{check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest, Policy};
+use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest, Policy};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{accounts, clusters, paging, shares};
@@ -12,7 +11,7 @@ use std::collections::BTreeMap;
 pub const BACKUP_PAGE_SIZE: i64 = 30;
 
 pub fn viewer(who: &Identity) -> Viewer {
-    let is_operator = who.kind == crate::server::auth::IdentityKind::Operator;
+    let is_operator = who.kind == crate::domain::IdentityKind::Operator;
     // The platform operator has no account data of its own: it decides tickets.
     let (pages, home) = if is_operator {
         (vec![ConsolePage::Tickets], ConsolePage::Tickets)
@@ -26,14 +25,10 @@ pub fn viewer(who: &Identity) -> Viewer {
         login_name: who.login_name.clone(),
         account_id: who.account_id().to_string(),
         account_name: who.account_name.clone(),
-        site: who.site.domain().to_owned(),
+        site: who.site,
         is_root: who.actor.is_root,
-        is_operator: who.kind == crate::server::auth::IdentityKind::Operator,
-        policies: if who.actor.is_root {
-            Policy::ALL.iter().map(|p| p.name().to_owned()).collect()
-        } else {
-            who.actor.policies.iter().map(|p| p.name().to_owned()).collect()
-        },
+        is_operator: who.kind == crate::domain::IdentityKind::Operator,
+        policies: if who.actor.is_root { Policy::ALL.to_vec() } else { who.actor.policies.clone() },
     }
 }
 
@@ -84,7 +79,7 @@ pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<S
 
 /// Also the answer for another account's cluster, so cluster ids don't leak.
 pub(super) fn cluster_not_found() -> AppError {
-    AppError::not_found("EntityNotExists.DBCluster", "The cluster does not exist in your account.")
+    crate::domain::ShareError::ClusterNotFound.into()
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
@@ -104,13 +99,13 @@ pub async fn cluster_backups(
         .await
         .map_err(internal)?;
     let cluster = loaded.cluster.filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
-    let cluster_facts = facts::cluster(&cluster).map_err(internal)?;
+    let cluster_facts = cluster.facts();
     let (rows, total) = (loaded.items, loaded.total);
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
-        let backup_facts = facts::backup_set(&row).map_err(internal)?;
+        let backup_facts = row.facts().map_err(internal)?;
         let share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
-        let convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, facts::level(&row.level).map_err(internal)?, now)
+        let convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, row.level, now)
             .err()
             .map(AppError::from);
         items.push(BackupSetView {
@@ -155,7 +150,7 @@ async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Ve
         principals.entry(p.resource_share_id).or_default().push(PrincipalView {
             principal_id: p.principal_id,
             principal_type: p.principal_type,
-            removal_pending_restore: p.status == "Disassociating" && p.revoke_at.is_none(),
+            removal_pending_restore: p.status == AssociationStatus::Disassociating && p.revoke_at.is_none(),
             status: p.status,
             invitation_status: p.invitation_status,
         });
@@ -174,24 +169,28 @@ async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Ve
         .collect())
 }
 
+/// A share's name is at most 50 characters; a longer search can't match.
+const MAX_SHARE_SEARCH_CHARS: usize = 50;
+
+/// What the Share dialog's list is narrowed to.
+#[derive(Debug, Default)]
+pub struct ShareSearch {
+    pub name: Option<String>,
+    pub resource_share_id: Option<String>,
+}
+
 /// One page of the owner's live shares: those with a principal (My Shares), or those holding one
 /// backup set (Manage Sharing Relationship).
-async fn shares_page(
-    state: &AppState,
-    who: &Identity,
-    backup_set: Option<&str>,
-    page: PageRequest,
-) -> Result<Paged<ShareView>, AppError> {
+async fn shares_page(state: &AppState, who: &Identity, filter: shares::ShareFilter<'_>, page: PageRequest) -> Result<Paged<ShareView>, AppError> {
     let owner = who.account_id().as_str();
-    let with_principal = backup_set.is_none();
-    let (rows, total) = paging::load_page(page, |limit, offset| shares::shares_page(&state.pool, owner, backup_set, with_principal, limit, offset)).await.map_err(internal)?;
+    let (rows, total) = paging::load_page(page, |limit, offset| shares::shares_page(&state.pool, owner, filter, limit, offset)).await.map_err(internal)?;
     Ok(Paged::new(share_views(state, rows).await?, total, page))
 }
 
 /// My Shares: one page of the owner's live shares that have at least one principal.
 pub async fn my_shares(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<ShareView>, AppError> {
     who.actor.may_view_polardb()?;
-    shares_page(state, who, None, page).await
+    shares_page(state, who, shares::ShareFilter { with_principal: true, ..Default::default() }, page).await
 }
 
 /// Manage Sharing Relationship: one page of the shares one of the owner's backup sets is in, with each
@@ -212,15 +211,20 @@ pub async fn sharing_relationship(
     if !owned {
         return Err(crate::domain::ShareError::BackupSetNotFound { backup_set: id.to_string() }.into());
     }
-    shares_page(state, who, Some(id.as_str()), page).await
+    shares_page(state, who, shares::ShareFilter { backup_set: Some(id.as_str()), ..Default::default() }, page).await
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn share_dialog(state: &AppState, who: &Identity) -> Result<ShareDialogData, AppError> {
+pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch, page: PageRequest) -> Result<ShareDialogData, AppError> {
     who.actor.may_view_polardb()?;
-    // The dialog picks from every live share (with or without principals), as its list offers them.
-    let rows = shares::live_shares_of(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
-    let shares = share_views(state, rows).await?;
+    // The dialog picks from the live shares (with or without principals): a page of them, newest
+    // first, narrowed by name as the owner types, or the one share it was opened on.
+    let name = search.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > MAX_SHARE_SEARCH_CHARS) {
+        return Err(AppError::invalid("InvalidParameter.Name", format!("Search for at most {MAX_SHARE_SEARCH_CHARS} characters of a share's name.")));
+    }
+    let filter = shares::ShareFilter { name_contains: name, share_id: search.resource_share_id.as_deref(), ..Default::default() };
+    let shares = shares_page(state, who, filter, page).await?;
     let directory_objects = match &who.account.directory_id {
         Some(rd) => accounts::directory_objects(&state.pool, rd, who.account_id().as_str())
             .await

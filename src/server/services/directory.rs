@@ -3,11 +3,12 @@
 //! leave. A share that targets a folder covers whoever is in it: a member moved in gains access at once;
 //! one moved out, or out of the directory, loses it through the scheduled revocation.
 
+use crate::server::audit::Event;
 use crate::api::types::{DirectoryInvitationView, DirectoryView, FolderView, MemberView, MembershipView, MyDirectoryView};
 use crate::domain::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
-    check_name_unused, check_visible_text, AccountId, DirectoryError, InvitationStatus, Invitee, ManagedDirectory, Membership,
-    NameField, Site, DIRECTORY_INVITATION_VALIDITY,
+    check_name_unused, parse_folder_name, AccountId, DirectoryError, InvitationStatus, Invitee, ManagedDirectory, Membership,
+    NameField, DIRECTORY_INVITATION_VALIDITY,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -31,13 +32,23 @@ fn folder_not_found() -> AppError {
 }
 
 /// The invitation as of `now`: a pending one past its 14 days reads as expired before the sweep.
-fn invitation_view(mut row: DirectoryInvitationView, now: time::OffsetDateTime) -> Result<DirectoryInvitationView, AppError> {
-    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
-    row.status = status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now).as_str().to_owned();
-    Ok(row)
+fn invitation_view(row: directory::InvitationRow, now: time::OffsetDateTime) -> Result<DirectoryInvitationView, AppError> {
+    Ok(DirectoryInvitationView {
+        status: row.status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now),
+        invitation_id: row.invitation_id,
+        directory_id: row.directory_id,
+        management_account_id: row.management_account_id,
+        management_account_name: row.management_account_name,
+        account_id: row.account_id,
+        account_name: row.account_name,
+        folder_id: row.folder_id,
+        folder_name: row.folder_name,
+        created_at: row.created_at,
+        expires_at: row.expires_at,
+    })
 }
 
-fn invitation_views(rows: Vec<DirectoryInvitationView>, now: time::OffsetDateTime) -> Result<Vec<DirectoryInvitationView>, AppError> {
+fn invitation_views(rows: Vec<directory::InvitationRow>, now: time::OffsetDateTime) -> Result<Vec<DirectoryInvitationView>, AppError> {
     rows.into_iter().map(|r| invitation_view(r, now)).collect()
 }
 
@@ -62,14 +73,11 @@ pub async fn view(state: &AppState, who: &Identity) -> Result<DirectoryView, App
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent: &str) -> Result<(), AppError> {
+pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent: &str, event: &Event) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let dir = managed.directory_id;
-    let name = check_visible_text(NameField::FolderName, name)?;
-    if !(1..=64).contains(&name.chars().count()) || name.chars().any(|c| matches!(c, '<' | '>' | '/' | '\\')) {
-        return Err(AppError::invalid("InvalidParameter.FolderName", "A folder name has 1-64 characters and no < > / or \\."));
-    }
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let name = parse_folder_name(name)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     if !directory::folder_in(&mut tx, &dir, parent).await.map_err(internal)? {
         return Err(folder_not_found());
     }
@@ -77,31 +85,29 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
     check_name_unused(NameField::FolderName, name, siblings.iter().map(String::as_str), "in this parent folder")?;
     let id = ids::hex_id("fd", 10);
     directory::insert_folder(&mut tx, &dir, &id, parent, name).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
 /// "Add member": sends the account an invitation to join, placed in `folder` once it accepts. It is no
 /// member until then, so no directory-scope share reaches it.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &str) -> Result<DirectoryInvitationView, AppError> {
+pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<DirectoryInvitationView, AppError> {
     let (managed, _) = managed(state, who).await?;
     let account = AccountId::parse(account.trim())
         .ok_or_else(|| AppError::invalid("InvalidParameter.AccountId", "An account ID has 16 digits."))?;
     let now = state.clock.now();
     let now_s = db::ts(now);
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     if !directory::folder_in(&mut tx, &managed.directory_id, folder).await.map_err(internal)? {
         return Err(folder_not_found());
     }
-    let row = accounts::account(&mut *tx, account.as_str()).await.map_err(internal)?;
+    let row = accounts::account(&mut **tx, account.as_str()).await.map_err(internal)?;
     let pending = directory::settle_pending_invitation(&mut tx, &managed.directory_id, account.as_str(), &now_s).await.map_err(internal)?;
     let invitee = row
         .map(|r| {
-            let site = Site::parse(&r.site).ok_or_else(AppError::internal)?;
-            Ok::<_, AppError>(Invitee { site, directory_id: r.directory_id, pending_invitation: pending })
-        })
-        .transpose()?;
+            Invitee { site: r.site, directory_id: r.directory_id, pending_invitation: pending }
+        });
     check_invite(&managed, invitee.as_ref())?;
     let id = ids::handshake_id();
     directory::insert_invitation(
@@ -118,21 +124,20 @@ pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &st
     .await
     .map_err(internal)?;
     let row = directory::invitation(&mut tx, &id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     invitation_view(row, now)
 }
 
 /// The management account cancels an invitation it sent, while it is pending.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: &str) -> Result<(), AppError> {
+pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: &str, event: &Event) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let now = state.clock.now();
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let row = load_invitation(&mut tx, invitation_id, |r| r.directory_id == managed.directory_id).await?;
-    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
-    let decided = cancel_directory_invitation(status, db::parse_ts(&row.expires_at).map_err(internal)?, now)?;
+    let decided = cancel_directory_invitation(row.status, db::parse_ts(&row.expires_at).map_err(internal)?, now)?;
     directory::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &db::ts(now)).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
@@ -141,8 +146,8 @@ pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: 
 async fn load_invitation(
     tx: &mut Tx,
     invitation_id: &str,
-    mine: impl Fn(&DirectoryInvitationView) -> bool,
-) -> Result<DirectoryInvitationView, AppError> {
+    mine: impl Fn(&directory::InvitationRow) -> bool,
+) -> Result<directory::InvitationRow, AppError> {
     let id_ok = invitation_id.len() <= 64
         && invitation_id.strip_prefix("h-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
     if !id_ok {
@@ -157,13 +162,13 @@ async fn load_invitation(
 
 /// The invited account accepts (and joins, in the folder the invitation names) or rejects.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: &str, accept: bool) -> Result<DirectoryInvitationView, AppError> {
+pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<DirectoryInvitationView, AppError> {
     let me = who.account_id().as_str();
     let now = state.clock.now();
     let now_s = db::ts(now);
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let row = load_invitation(&mut tx, invitation_id, |r| r.account_id == me).await?;
-    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    let status = row.status;
     let current = directory::membership(&mut tx, me).await.map_err(internal)?;
     let decided = answer_directory_invitation(
         &who.actor,
@@ -181,9 +186,9 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
         let revoke_at = db::ts(now + state.settings.revocation_delay);
         directory::apply_coverage_change(&mut tx, me, &[], &covered, &revoke_at).await.map_err(internal)?;
     }
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "directory invitation answered");
-    invitation_view(DirectoryInvitationView { status: decided.as_str().to_owned(), ..row }, now)
+    invitation_view(directory::InvitationRow { status: decided, ..row }, now)
 }
 
 /// The Resource directory page of any account: where it is a member, and the invitations it received.
@@ -202,15 +207,15 @@ pub async fn my_directory(state: &AppState, who: &Identity) -> Result<MyDirector
 
 /// A member leaves its directory by itself.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn leave(state: &AppState, who: &Identity) -> Result<(), AppError> {
+pub async fn leave(state: &AppState, who: &Identity, event: &Event) -> Result<(), AppError> {
     let me = who.account_id().as_str();
-    let mut tx = state.begin_write().await.map_err(internal)?;
-    let membership = directory::membership_detail(&mut *tx, me).await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let membership = directory::membership_detail(&mut **tx, me).await.map_err(internal)?;
     let facts = membership.as_ref().map(|m| Membership { directory_id: m.directory_id.clone(), is_management: m.management_account_id == me });
     check_leave(&who.actor, facts.as_ref())?;
     let directory_id = facts.map(|m| m.directory_id).ok_or_else(AppError::internal)?;
     leave_directory(state, &mut tx, &directory_id, me).await?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
@@ -228,10 +233,10 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder: &str) -> Result<(), AppError> {
+pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let dir = managed.directory_id;
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     if !directory::folder_in(&mut tx, &dir, folder).await.map_err(internal)? {
         return Err(folder_not_found());
     }
@@ -242,19 +247,19 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
     let after = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
     directory::apply_coverage_change(&mut tx, account, &before, &after, &revoke_at).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn remove_member(state: &AppState, who: &Identity, account: &str) -> Result<(), AppError> {
+pub async fn remove_member(state: &AppState, who: &Identity, account: &str, event: &Event) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let member = AccountId::parse(account).ok_or(DirectoryError::MemberNotFound)?;
     check_remove_member(&managed, &member)?;
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     if !leave_directory(state, &mut tx, &managed.directory_id, member.as_str()).await? {
         return Err(DirectoryError::MemberNotFound.into());
     }
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }

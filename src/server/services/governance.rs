@@ -1,12 +1,14 @@
 //! Account governance: tickets to the platform (beta enablement, quota increase), the quota page, and
 //! the audit trail.
 
+use crate::server::audit::Event;
 use crate::api::types::*;
-use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, ConsolePage, NameField, PageRequest, ShareError, TicketKind, RAISED_SHARE_QUOTA};
+use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, ConsolePage, NameField, PageRequest, ShareError, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
 use crate::error::AppError;
-use crate::server::auth::{Identity, IdentityKind};
+use crate::domain::IdentityKind;
+use crate::server::auth::Identity;
 use crate::server::db::{self, governance, paging, shares};
-use crate::server::{audit, ids, internal, state::AppState};
+use crate::server::{ids, internal, state::AppState};
 
 const MAX_TICKET_MESSAGE: usize = 1000;
 
@@ -37,11 +39,9 @@ pub async fn tickets(state: &AppState, who: &Identity, page: PageRequest) -> Res
 }
 
 #[tracing::instrument(skip(state, who, message), fields(account = %who.account_id()))]
-pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message: &str) -> Result<TicketView, AppError> {
+pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message: &str, event: &Event) -> Result<TicketView, AppError> {
     // Asking the platform for something for the account is the account's (root) decision.
-    if !who.actor.is_root {
-        return Err(AppError::new(crate::domain::ErrorKind::Forbidden, "Forbidden.RAM", "Only the account itself (root) can submit tickets."));
-    }
+    who.actor.may_act_as_root("submit tickets")?;
     let kind = TicketKind::parse(kind).ok_or_else(|| AppError::invalid("InvalidParameter.TicketKind", "Choose what the ticket asks for."))?;
     let message = check_visible_text(NameField::TicketMessage, message)?;
     if message.chars().count() > MAX_TICKET_MESSAGE {
@@ -49,34 +49,40 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
     }
     let now = db::ts(state.clock.now());
     let me = who.account_id().as_str();
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     // The account's current state, read inside the transaction.
-    let account = db::accounts::account(&mut *tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
+    let account = db::accounts::account(&mut **tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
     let open = governance::has_open_ticket(&mut tx, me, kind.as_str()).await.map_err(internal)?;
     check_ticket_submission(kind, account.beta_enabled, u32::try_from(account.share_quota).map_err(internal)?, open)?;
     let id = ids::hex_id("tk", 10);
     governance::insert_ticket(&mut tx, &id, me, kind.as_str(), message, &now).await.map_err(internal)?;
     let row = governance::ticket(&mut tx, &id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(ticket_view(row))
 }
 
 #[tracing::instrument(skip(state, who), fields(identity = %who.login_name))]
-pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, approve: bool) -> Result<TicketView, AppError> {
+pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, approve: bool, event: &Event) -> Result<TicketView, AppError> {
     if who.kind != IdentityKind::Operator {
-        return Err(ShareError::NotOperator.into());
+        return Err(ShareError::NotOperator { action: "decide tickets" }.into());
     }
     if ticket_id.len() > 64 {
         return Err(ShareError::TicketNotFound.into());
     }
     let now = db::ts(state.clock.now());
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(ShareError::TicketNotFound)?;
-    check_ticket_decision(true, &ticket.status)?;
-    audit::set_account(&ticket.account_id);
-    governance::decide_ticket(&mut tx, &ticket, approve, &who.login_name, &now, RAISED_SHARE_QUOTA).await.map_err(internal)?;
+    check_ticket_decision(true, ticket.status)?;
+    event.file_under(&ticket.account_id);
+    let (status, grant) = ticket_outcome(ticket.kind, approve);
+    governance::close_ticket(&mut tx, &ticket.ticket_id, status, &who.login_name, &now).await.map_err(internal)?;
+    match grant {
+        TicketGrant::Nothing => {}
+        TicketGrant::SharedBackup => governance::enable_shared_backup(&mut tx, &ticket.account_id).await.map_err(internal)?,
+        TicketGrant::ShareQuota(to) => governance::raise_share_quota(&mut tx, &ticket.account_id, to).await.map_err(internal)?,
+    }
     let row = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(ticket_view(row))
 }
 
@@ -136,9 +142,25 @@ pub async fn audit_trail(
             let rows = load(EXPORT_LIMIT, 0).await.map_err(internal)?;
             let total = rows.first().map_or(0, |r| r.total_rows);
             let all = PageRequest { page: 1, page_size: rows.len() as u32 };
-            (all, (rows.into_iter().map(|r| r.row).collect(), total))
+            (all, (rows.into_iter().map(|r| r.row).collect::<Vec<_>>(), total))
         }
     };
+    let events = events
+        .into_iter()
+        .map(|e: governance::AuditEventRow| AuditEventView {
+            occurred_at: e.occurred_at,
+            identity: e.identity,
+            account_id: e.account_id,
+            source_ip: e.source_ip,
+            request_id: e.request_id,
+            caller_request_id: e.caller_request_id,
+            action: e.action,
+            target: e.target,
+            outcome: e.outcome,
+            detail: e.detail,
+            channel: e.channel,
+        })
+        .collect();
     Ok(Paged::new(events, total, request))
 }
 

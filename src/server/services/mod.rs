@@ -7,7 +7,6 @@ pub mod governance;
 pub mod owner;
 pub mod principal;
 pub mod ram;
-mod facts;
 pub mod setup;
 pub mod share_settings;
 pub mod sharing;

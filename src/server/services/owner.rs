@@ -2,7 +2,7 @@
 //! backup set, converting it from level-1 to level-2, releasing a cluster. Each starts the scheduled
 //! revocation of the shares concerned in the same transaction.
 
-use super::facts;
+use crate::server::audit::Event;
 use crate::domain::{check_delete_backup, check_level_conversion, check_release_cluster, BackupSetId, ClusterId, ShareError};
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -27,47 +27,47 @@ async fn own_backup_set(tx: &mut Tx, who: &Identity, id: &BackupSetId) -> Result
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn delete_backup_set(state: &AppState, who: &Identity, backup_set_id: &str) -> Result<(), AppError> {
+pub async fn delete_backup_set(state: &AppState, who: &Identity, backup_set_id: &str, event: &Event) -> Result<(), AppError> {
     who.actor.may_change_polardb()?;
     let id = BackupSetId::parse(backup_set_id)?;
     let now = state.clock.now();
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let row = own_backup_set(&mut tx, who, &id).await?;
-    check_delete_backup(&facts::backup_set(&row).map_err(internal)?)?;
+    check_delete_backup(&row.facts().map_err(internal)?)?;
     clusters::delete_backup_set(&mut tx, id.as_str(), &db::ts(now)).await.map_err(internal)?;
     clusters::revoke_backup_set_shares(&mut tx, id.as_str(), &db::ts(now + state.settings.revocation_delay))
         .await
         .map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str) -> Result<(), AppError> {
+pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str, event: &Event) -> Result<(), AppError> {
     who.actor.may_change_polardb()?;
     let id = BackupSetId::parse(backup_set_id)?;
     let now = state.clock.now();
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let row = own_backup_set(&mut tx, who, &id).await?;
-    let cluster = clusters::cluster(&mut *tx, &row.cluster_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
+    let cluster = clusters::cluster(&mut **tx, &row.cluster_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     check_level_conversion(
-        &facts::cluster(&cluster).map_err(internal)?,
-        &facts::backup_set(&row).map_err(internal)?,
-        facts::level(&row.level).map_err(internal)?,
+        &cluster.facts(),
+        &row.facts().map_err(internal)?,
+        row.level,
         now,
     )?;
     clusters::start_level_conversion(&mut tx, id.as_str(), &db::ts(now + LEVEL_CONVERSION)).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn release_cluster(state: &AppState, who: &Identity, cluster_id: &str) -> Result<(), AppError> {
+pub async fn release_cluster(state: &AppState, who: &Identity, cluster_id: &str, event: &Event) -> Result<(), AppError> {
     who.actor.may_change_polardb()?;
     let id = ClusterId::parse(cluster_id)?;
     let now = state.clock.now();
-    let mut tx = state.begin_write().await.map_err(internal)?;
-    let cluster = clusters::cluster(&mut *tx, id.as_str())
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let cluster = clusters::cluster(&mut **tx, id.as_str())
         .await
         .map_err(internal)?
         .filter(|c| c.account_id == who.account_id().as_str())
@@ -76,10 +76,10 @@ pub async fn release_cluster(state: &AppState, who: &Identity, cluster_id: &str)
         .await
         .map_err(internal)?
         .into_iter()
-        .map(|(b, lock)| Ok((BackupSetId::parse(&b).map_err(internal)?, facts::lock(&lock).map_err(internal)?)))
+        .map(|(b, lock)| Ok((BackupSetId::parse(&b).map_err(internal)?, lock)))
         .collect::<Result<Vec<_>, AppError>>()?;
-    check_release_cluster(facts::cluster(&cluster).map_err(internal)?.status, &locks)?;
+    check_release_cluster(cluster.status, &locks)?;
     clusters::release_cluster(&mut tx, id.as_str(), &db::ts(now + state.settings.revocation_delay)).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }

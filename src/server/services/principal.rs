@@ -1,11 +1,13 @@
 //! The principal's side: invitations to answer, backup sets shared with it, restoring one into a new
 //! cluster, and the billing that follows.
 
-use super::{console, facts};
+use crate::server::audit::Event;
+use super::console;
+use crate::domain::RestoreStatus;
 use crate::api::types::*;
 use crate::domain::{
-    answer_invitation, check_restore, check_visible_text, restore_progress, shown_invitation_status, Answer, BackupSetId, ConsolePage,
-    InvitationStatus, NameField, PageRequest, Policy, PrincipalAccess, RestoreHolds, ShareError,
+    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
+    PageRequest, PrincipalAccess, RestoreHolds, ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -13,11 +15,11 @@ use crate::server::db::{self, incoming, paging, restores};
 use crate::server::{ids, internal, state::AppState};
 
 fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<InvitationView, AppError> {
-    let stored = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    let stored = row.status;
     let removed = row.access_ends_at.is_some();
     let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.principal_disassociating, now);
     Ok(InvitationView {
-        status: status.to_owned(),
+        status,
         resources: row.resources.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default(),
         invitation_id: row.invitation_id,
         resource_share_id: row.resource_share_id,
@@ -40,11 +42,8 @@ pub async fn invitations(state: &AppState, who: &Identity, region: Option<String
 
 /// Accepting or rejecting an invitation sent to the signed-in account.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool) -> Result<InvitationView, AppError> {
-    // Answering acts in Resource Sharing, so it needs that service's full access.
-    if !who.actor.holds(Policy::ResourceCenterFullAccess) {
-        return Err(ShareError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.name().to_owned() }.into());
-    }
+pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<InvitationView, AppError> {
+    check_may_answer_invitations(&who.actor)?;
     let id_ok = invitation_id.len() <= 64
         && invitation_id.strip_prefix("i-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
     if !id_ok {
@@ -52,13 +51,13 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
     }
     let now = state.clock.now();
     let now_s = db::ts(now);
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let row = incoming::invitation(&mut tx, invitation_id)
         .await
         .map_err(internal)?
-        .filter(|r| r.receiver_account_id == who.account_id().as_str())
         .ok_or(ShareError::InvitationNotFound)?;
-    let status = InvitationStatus::parse(&row.status).ok_or_else(AppError::internal)?;
+    check_invitation_receiver(&who.actor, &row.receiver_account_id)?;
+    let status = row.status;
     let decided = answer_invitation(
         status,
         db::parse_ts(&row.expires_at).map_err(internal)?,
@@ -66,14 +65,13 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
         now,
     )?;
     incoming::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &now_s).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "invitation answered");
-    invitation_view(incoming::InvitationRow { status: decided.as_str().to_owned(), ..row }, now)
+    invitation_view(incoming::InvitationRow { status: decided, ..row }, now)
 }
 
 fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupSetFacts, PrincipalAccess, RestoreHolds), AppError> {
-    let facts = facts::backup_set_from(&row.backup_set_id, &row.status, &row.expires_at, &row.lock_state, row.deleted_at.is_some())
-        .map_err(internal)?;
+    let facts = row.facts().map_err(internal)?;
     let access = if row.usable { PrincipalAccess::Usable } else { PrincipalAccess::Revoking };
     let holds = RestoreHolds { own_restore_running: row.own_restore_running, removal_queued: row.removal_queued };
     Ok((facts, access, holds))
@@ -110,28 +108,11 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     Ok(IncomingList { regions, region_id, backups, total, page: page.page, page_size: page.page_size })
 }
 
-/// New cluster names: 2-64 characters, starting with a letter or Chinese character.
-fn check_cluster_name(name: &str) -> Result<(), AppError> {
-    check_visible_text(NameField::ClusterName, name)?;
-    let n = name.chars().count();
-    let first_ok = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || ('\u{4E00}'..='\u{9FFF}').contains(&c));
-    let rest_ok = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') || ('\u{4E00}'..='\u{9FFF}').contains(&c));
-    if (2..=64).contains(&n) && first_ok && rest_ok {
-        Ok(())
-    } else {
-        Err(AppError::invalid(
-            "InvalidParameter.DBClusterDescription",
-            "The cluster name must be 2-64 characters: letters, digits, Chinese characters, '.', '_' or '-', starting with a letter or Chinese character.",
-        ))
-    }
-}
-
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
 #[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
-pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) -> Result<RestoreJobView, AppError> {
+pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event) -> Result<RestoreJobView, AppError> {
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
-    let name = request.cluster_name.trim().to_owned();
-    check_cluster_name(&name)?;
+    let name = ClusterName::parse(&request.cluster_name)?;
     let price = NODE_SPECS
         .iter()
         .find(|(spec, _)| *spec == request.node_spec)
@@ -144,8 +125,8 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
     let now = state.clock.now();
     let now_s = db::ts(now);
     let me = who.account_id().as_str();
-    let mut tx = state.begin_write().await.map_err(internal)?;
-    let row = incoming::shared_backup(&mut *tx, me, backup_id.as_str())
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let row = incoming::shared_backup(&mut **tx, me, backup_id.as_str())
         .await
         .map_err(internal)?
         .ok_or_else(|| ShareError::BackupSetNotFound { backup_set: backup_id.to_string() })?;
@@ -163,7 +144,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
         &restores::NewRestore {
             job_id: &job_id,
             cluster_id: &cluster_id,
-            cluster_name: &name,
+            cluster_name: name.as_str(),
             account: me,
             owner: &row.owner_account_id,
             region: &row.region_id,
@@ -180,14 +161,14 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest) 
     // The principal pays for what it creates; accepting the share and the restore itself are free.
     let item = format!("Cluster {cluster_id} ({}, {}) restored from shared backup set {backup_id}", request.node_spec, request.pay_type);
     restores::charge(&mut tx, me, &item, price, &now_s).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     tracing::info!(cluster = %cluster_id, "restore started");
     Ok(RestoreJobView {
         restore_job_id: job_id,
         backup_set_id: backup_id.to_string(),
         cluster_id,
-        cluster_name: name,
-        status: "Running".into(),
+        cluster_name: name.as_str().to_owned(),
+        status: RestoreStatus::Running,
         progress: 0,
         started_at: now_s,
     })
@@ -202,7 +183,7 @@ pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -
         .map(|r| {
             let started = db::parse_ts(&r.started_at).map_err(internal)?;
             let finishes = db::parse_ts(&r.finishes_at).map_err(internal)?;
-            let progress = if r.status == "Running" { restore_progress(started, finishes - started, now).min(99) } else { 100 };
+            let progress = if r.status == RestoreStatus::Running { restore_progress(started, finishes - started, now).min(99) } else { 100 };
             Ok(RestoreJobView {
                 restore_job_id: r.restore_job_id,
                 backup_set_id: r.backup_set_id,

@@ -1,35 +1,26 @@
 //! RAM: the account (root) creates RAM users, sets their passwords, attaches and detaches the system
 //! policies, and deletes them. Policies take effect on the user's next request.
 
+use crate::server::audit::Event;
 use crate::api::types::{Paged, RamUserView};
-use crate::domain::{check_password_policy, check_visible_text, ConsolePage, ErrorKind, NameField, PageRequest, Policy};
+use crate::domain::{check_password_policy, parse_login_name, ConsolePage, PageRequest, Policy, ShareError};
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
 use crate::server::db::{self, paging, ram};
 use crate::server::{internal, state::AppState};
 
 fn root_only(who: &Identity) -> Result<(), AppError> {
-    if who.actor.is_root {
-        Ok(())
-    } else {
-        Err(AppError::new(ErrorKind::Forbidden, "Forbidden.RAM", "Only the account itself (root) can manage RAM users."))
-    }
+    Ok(who.actor.may_act_as_root("manage RAM users")?)
 }
 
 /// Sign-in names: 1-64 letters, digits, '.', '_', '-' and '@'.
 pub(crate) fn check_login(login: &str) -> Result<(), AppError> {
-    check_visible_text(NameField::RamUserName, login)?;
-    let ok = (1..=64).contains(&login.chars().count())
-        && login.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
-    if ok {
-        Ok(())
-    } else {
-        Err(AppError::invalid("InvalidParameter.UserName", "A user name has 1-64 letters, digits, '.', '_', '-' or '@'."))
-    }
+    parse_login_name(login)?;
+    Ok(())
 }
 
 fn not_found() -> AppError {
-    AppError::not_found("EntityNotExists.User", "The RAM user does not exist in your account.")
+    ShareError::RamUserNotFound.into()
 }
 
 pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RamUserView>, AppError> {
@@ -38,60 +29,62 @@ pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result
         paging::load_page(page, |limit, offset| ram::ram_users(&state.pool, who.account_id().as_str(), limit, offset)).await.map_err(internal)?;
     let users = rows
         .into_iter()
-        .map(|u| RamUserView {
-            login_name: u.login_name,
-            created_at: u.created_at,
-            policies: u.policies.map(|p| p.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+        .map(|u| {
+            Ok(RamUserView {
+                policies: db::accounts::policy_list(u.policies.as_deref()).map_err(internal)?,
+                login_name: u.login_name,
+                created_at: u.created_at,
+            })
         })
-        .collect();
+        .collect::<Result<_, AppError>>()?;
     Ok(Paged::new(users, total, page))
 }
 
 #[tracing::instrument(skip(state, who, password), fields(account = %who.account_id()))]
-pub async fn create(state: &AppState, who: &Identity, login: &str, password: &str) -> Result<(), AppError> {
+pub async fn create(state: &AppState, who: &Identity, login: &str, password: &str, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
     check_login(login)?;
     check_password_policy(password, login)?;
     let hash = hash_new_password(state, password).await?.0;
     let now = db::ts(state.clock.now());
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     if ram::login_taken(&mut tx, login).await.map_err(internal)? {
-        return Err(AppError::new(ErrorKind::Conflict, "EntityAlreadyExists.User", "That sign-in name is already taken."));
+        return Err(ShareError::LoginTaken.into());
     }
-    db::seed::insert_identity(&mut tx, who.account_id().as_str(), login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    db::accounts::insert_identity(&mut tx, who.account_id().as_str(), login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who, password), fields(account = %who.account_id()))]
-pub async fn set_password(state: &AppState, who: &Identity, login: &str, password: &str) -> Result<(), AppError> {
+pub async fn set_password(state: &AppState, who: &Identity, login: &str, password: &str, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
     check_password_policy(password, login)?;
     let hash = hash_new_password(state, password).await?.0;
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::set_password(&mut tx, id, &hash).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &str, attached: bool) -> Result<(), AppError> {
+pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &str, attached: bool, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
     let policy = Policy::parse(policy).ok_or_else(|| AppError::invalid("InvalidParameter.PolicyName", "Choose one of the system policies."))?;
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
-    ram::set_policy(&mut tx, id, policy.name(), attached).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    ram::set_policy(&mut tx, id, policy.as_str(), attached).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn delete(state: &AppState, who: &Identity, login: &str) -> Result<(), AppError> {
+pub async fn delete(state: &AppState, who: &Identity, login: &str, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
-    let mut tx = state.begin_write().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::delete_ram_user(&mut tx, id).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(())
 }

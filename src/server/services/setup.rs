@@ -2,6 +2,7 @@
 //! an empty system gets its platform operator and its cloud accounts here, each with a password that
 //! meets the policy (given on stdin, or generated and shown once).
 
+use crate::server::audit::Event;
 use crate::domain::{check_password_policy, Site};
 use crate::error::AppError;
 use crate::server::auth::{hash_password, PasswordHashString};
@@ -53,7 +54,7 @@ async fn password_for(login: &str, given: Option<&str>) -> Result<(PasswordHashS
 }
 
 fn login_taken() -> AppError {
-    AppError::new(crate::domain::ErrorKind::Conflict, "EntityAlreadyExists.User", "That sign-in name is already taken.")
+    crate::domain::ShareError::LoginTaken.into()
 }
 
 /// Creates a platform operator (the platform's account is made on first use).
@@ -62,20 +63,29 @@ pub async fn create_operator(writer: &db::Writer, now: OffsetDateTime, login: &s
     check_login(login)?;
     let (hash, generated_password) = password_for(login, password).await?;
     let now = db::ts(now);
-    let mut tx = writer.begin().await.map_err(internal)?;
+    let mut tx = writer.begin_unaudited().await.map_err(internal)?;
     if ram::login_taken(&mut tx, login).await.map_err(internal)? {
         return Err(login_taken());
     }
     if !accounts::account_exists(&mut tx, PLATFORM_ACCOUNT).await.map_err(internal)? {
-        seed::insert_account(&mut tx, PLATFORM_ACCOUNT, "polarshare platform", Site::China.domain(), false, &now).await.map_err(internal)?;
+        accounts::insert_account(&mut tx, PLATFORM_ACCOUNT, "polarshare platform", Site::China.as_str(), false, &now).await.map_err(internal)?;
     }
-    seed::insert_identity(&mut tx, PLATFORM_ACCOUNT, login, "operator", &hash.0, &[], &now).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    accounts::insert_identity(&mut tx, PLATFORM_ACCOUNT, login, "operator", &hash.0, &[], &now).await.map_err(internal)?;
+    // The command line's own work, not an action of a signed-in identity: nothing to audit.
+    tx.commit().await.map_err(internal)?;
     Ok(Created { login: login.to_owned(), account_id: PLATFORM_ACCOUNT.to_owned(), generated_password })
 }
 
-/// Creates a cloud account with a new UID and its root identity (and the regions, on an empty system).
+/// Creates a cloud account with a new UID and its root identity (and the regions, on an empty system):
+/// the command line's `create-account`, which no signed-in identity does, so nothing is audited.
 pub async fn create_account(writer: &db::Writer, now: OffsetDateTime, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
+    let mut tx = writer.begin_unaudited().await.map_err(internal)?;
+    let created = insert_account(&mut tx, now, account, password).await?;
+    tx.commit().await.map_err(internal)?;
+    Ok(created)
+}
+
+async fn insert_account(tx: &mut db::Tx, now: OffsetDateTime, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
     let login = account.login.trim();
     check_login(login)?;
     let name = account.display_name.trim();
@@ -86,20 +96,18 @@ pub async fn create_account(writer: &db::Writer, now: OffsetDateTime, account: &
         .ok_or_else(|| AppError::invalid("InvalidParameter.Site", "The site is aliyun.com (China) or alibabacloud.com (international)."))?;
     let (hash, generated_password) = password_for(login, password).await?;
     let now = db::ts(now);
-    let mut tx = writer.begin().await.map_err(internal)?;
-    if ram::login_taken(&mut tx, login).await.map_err(internal)? {
+    if ram::login_taken(tx, login).await.map_err(internal)? {
         return Err(login_taken());
     }
     let account_id = loop {
         let id = ids::account_id();
-        if id != PLATFORM_ACCOUNT && !accounts::account_exists(&mut tx, &id).await.map_err(internal)? {
+        if id != PLATFORM_ACCOUNT && !accounts::account_exists(tx, &id).await.map_err(internal)? {
             break id;
         }
     };
-    seed::insert_regions(&mut tx).await.map_err(internal)?;
-    seed::insert_account(&mut tx, &account_id, name, site.domain(), account.beta_enabled, &now).await.map_err(internal)?;
-    seed::insert_identity(&mut tx, &account_id, login, "root", &hash.0, &[], &now).await.map_err(internal)?;
-    db::commit(tx).await.map_err(internal)?;
+    accounts::insert_regions(tx).await.map_err(internal)?;
+    accounts::insert_account(tx, &account_id, name, site.as_str(), account.beta_enabled, &now).await.map_err(internal)?;
+    accounts::insert_identity(tx, &account_id, login, "root", &hash.0, &[], &now).await.map_err(internal)?;
     Ok(Created { login: login.to_owned(), account_id, generated_password })
 }
 
@@ -125,11 +133,14 @@ pub async fn create_account_as_operator(
     state: &crate::server::state::AppState,
     who: &crate::server::auth::Identity,
     account: &NewAccount,
+    event: &Event,
 ) -> Result<crate::api::types::CreatedAccountView, AppError> {
-    if who.kind != crate::server::auth::IdentityKind::Operator {
-        return Err(AppError::new(crate::domain::ErrorKind::Forbidden, "Forbidden.NotOperator", "Only the platform operator can create accounts."));
+    if who.kind != crate::domain::IdentityKind::Operator {
+        return Err(crate::domain::ShareError::NotOperator { action: "create accounts" }.into());
     }
-    let created = create_account(&state.writer, state.clock.now(), account, None).await?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let created = insert_account(&mut tx, state.clock.now(), account, None).await?;
+    tx.commit(event).await.map_err(internal)?;
     Ok(crate::api::types::CreatedAccountView {
         account_id: created.account_id,
         login_name: created.login,

@@ -1,18 +1,19 @@
 //! Sharing a backup set: the Share dialog's OK button, for both methods, in one transaction (shared
 //! with other shares made at the same moment: see `db::group`).
 
-use super::facts;
+
+use crate::server::audit::Event;
 use crate::api::types::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
-    check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals, check_quota,
-    check_sharer, principal_change_timing, shareability, Actor, BackupLock, BackupSetAccess, BackupSetId, PrincipalFacts,
-    PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming, ResourceShareName, ShareError,
+    check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals, check_share_quota,
+    check_sharer, principal_change_timing, shareability_in_share, Actor, BackupSetAccess, BackupSetId, PrincipalFacts,
+    PrincipalId, PrincipalScope, PrincipalTargetKind, PrincipalType, ShareStatus, RemovalTiming, ResourceShareName, ShareError,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::group::{Failure, GroupFailed};
 use crate::server::db::{self, incoming, shares, Tx};
-use crate::server::{audit, ids, internal, state::AppState};
+use crate::server::{ids, internal, state::AppState};
 use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
@@ -28,7 +29,7 @@ enum Target<S> {
 }
 
 #[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
-pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRequest) -> Result<ShareOutcome, AppError> {
+pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRequest, event: &Event) -> Result<ShareOutcome, AppError> {
     // Malformed input is refused before the database is touched.
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let (target, principals) = parse_method(request.method)?;
@@ -40,23 +41,25 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
         now: state.clock.now(),
         revocation_delay: state.settings.revocation_delay,
         max_pending_invitations: state.settings.max_pending_invitations,
-        audit: audit::take_for_transaction(),
+        event: event.clone(),
     };
     let answer = state
         .writer
         .groups
         .run(move |tx| {
             async move {
-                let mut writing = false;
-                let result = decide_and_write(tx, &job, &mut writing).await;
-                result.map_err(|e| if writing { Failure::Broken(e) } else { Failure::Refused(e) })
+                // A refusal (or a failure to read) has written nothing: the rest of the group stands.
+                // A failure while writing may have left half a share: the group is rolled back.
+                let plan = decide(tx, &job).await.map_err(Failure::Refused)?;
+                write(tx, &job, plan).await.map_err(|e| Failure::Broken(internal(e)))
             }
             .boxed()
         })
         .await;
     match answer {
         Ok(Ok(outcome)) => {
-            audit::committed();
+            // The group transaction that committed the share held its event.
+            event.mark_recorded();
             tracing::info!(share = %outcome.resource_share_id, invited = outcome.invited.len(), "backup set shared");
             Ok(outcome)
         }
@@ -74,14 +77,25 @@ struct ShareJob {
     now: OffsetDateTime,
     revocation_delay: Duration,
     max_pending_invitations: u32,
-    /// The action's audit event, written with the share.
-    audit: Option<audit::Event>,
+    /// The action's audit event, written with the share in the group transaction.
+    event: Event,
 }
 
-/// Checks every rule against the database as it is (including shares earlier in the same group) and
-/// writes the share. Nothing is written before every rule has passed; `writing` tells the caller when
-/// that point is reached, so a failure after it rolls the group back.
-async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Result<ShareOutcome, AppError> {
+/// What a share request writes once every rule has passed.
+struct SharePlan {
+    share_id: String,
+    name: String,
+    /// For a new share: its scope.
+    new_share_scope: Option<PrincipalScope>,
+    associate: Vec<(String, PrincipalType)>,
+    revoke: Vec<String>,
+    timing: RemovalTiming,
+    changes: PrincipalChanges,
+}
+
+/// Loads the facts and checks every rule against the database as it is (including shares earlier in
+/// the same group): reads only, so a refusal here has changed nothing.
+async fn decide(tx: &mut Tx, job: &ShareJob) -> Result<SharePlan, AppError> {
     let ShareJob { actor, backup_id, target: target_input, principals: requested_principals, now, .. } = job;
     let now = *now;
     let now_s = db::ts(now);
@@ -90,8 +104,8 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
         Target::New { .. } => ids::resource_share_id(),
         Target::Existing(id) => id.clone(),
     };
-    let requested: Vec<(&str, &str)> =
-        requested_principals.iter().flatten().map(|p| (p.as_str(), p.type_name())).collect();
+    let requested: Vec<(&str, PrincipalType)> =
+        requested_principals.iter().flatten().map(|p| (p.as_str(), p.principal_type())).collect();
 
     let ctx = shares::share_context(
         tx,
@@ -110,7 +124,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
     .await
     .map_err(internal)?;
 
-    let owner = facts::owner(ctx.owner.as_ref().ok_or_else(AppError::unauthenticated)?).map_err(internal)?;
+    let owner = ctx.owner.as_ref().ok_or_else(AppError::unauthenticated)?.facts().map_err(internal)?;
     let backup = ctx.backup.as_ref().filter(|b| b.deleted_at.is_none());
     let access = match backup {
         Some(b) if b.account_id == me => BackupSetAccess::Owned,
@@ -123,13 +137,8 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
     check_sharer(actor, &owner, access, backup_id)?;
     let backup = backup.ok_or_else(AppError::internal)?;
     let cluster = ctx.cluster.as_ref().ok_or_else(AppError::internal)?;
-    let mut backup_facts = facts::backup_set(backup).map_err(internal)?;
-    if ctx.resources.iter().any(|r| r.backup_set_id == backup_id.as_str()) {
-        // Already in the share (the owner is changing its principals): its lock is judged below with the
-        // share's other sets, where a removal during a restore is queued rather than refused.
-        backup_facts.lock = BackupLock::None;
-    }
-    shareability(&facts::cluster(cluster).map_err(internal)?, &backup_facts, now)?;
+    let already_in_share = ctx.resources.iter().any(|r| r.backup_set_id == backup_id.as_str());
+    shareability_in_share(&cluster.facts(), &backup.facts().map_err(internal)?, already_in_share, now)?;
 
     let target: Target<&shares::ShareRow> = match target_input {
         Target::New { name, scope } => {
@@ -140,7 +149,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
         }
         Target::Existing(_) => {
             let share = ctx.share.as_ref().filter(|s| s.owner_account_id == me).ok_or(ShareError::ShareNotFound)?;
-            if share.status != "Active" {
+            if share.status != ShareStatus::Active {
                 return Err(ShareError::ShareNotActive.into());
             }
             Target::Existing(share)
@@ -150,7 +159,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
     let (scope, current_principals) = match &target {
         Target::New { scope, .. } => (*scope, BTreeSet::new()),
         Target::Existing(share) => {
-            let scope = PrincipalScope::parse(&share.principal_scope).ok_or_else(AppError::internal)?;
+            let scope = share.principal_scope;
             let principals: BTreeSet<PrincipalId> = ctx.principals.iter().filter_map(|p| PrincipalId::parse(p).ok()).collect();
             (scope, principals)
         }
@@ -175,7 +184,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
         let locks = ctx
             .resources
             .iter()
-            .map(|r| Ok((BackupSetId::parse(&r.backup_set_id).map_err(internal)?, facts::lock(&r.lock_state).map_err(internal)?)))
+            .map(|r| Ok((BackupSetId::parse(&r.backup_set_id).map_err(internal)?, r.lock_state)))
             .collect::<Result<Vec<_>, AppError>>()?;
         principal_change_timing(!added.is_empty(), &locks)?
     } else {
@@ -197,9 +206,7 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
     check_principal_limit(&wanted, &others)?;
 
     // The quota counts distinct shared backup sets; one already shared elsewhere costs nothing more.
-    if !ctx.already_shared {
-        check_quota(u32::try_from(ctx.shared_count).map_err(internal)?, 1, owner.share_quota)?;
-    }
+    check_share_quota(ctx.already_shared, u32::try_from(ctx.shared_count).map_err(internal)?, owner.share_quota)?;
 
     // Invitations are bounded: no second one to an account that has not answered the first for the
     // same backup set, and at most so many outstanding per owner. Read in this (group) transaction, so
@@ -211,46 +218,59 @@ async fn decide_and_write(tx: &mut Tx, job: &ShareJob, writing: &mut bool) -> Re
     let new_invitations = u32::try_from(outcome.invited.len()).map_err(internal)?;
     check_pending_invitation_limit(u32::try_from(ctx.pending_count).map_err(internal)?, new_invitations, job.max_pending_invitations)?;
 
-    // Every rule passed: write the outcome.
     let name = match &target {
         Target::New { name, .. } => name.as_str().to_owned(),
         Target::Existing(share) => share.resource_share_name.clone(),
     };
-    let associate: Vec<(&str, &str)> = added.iter().map(|(p, _)| (p.as_str(), p.type_name())).collect();
-    let invite: Vec<(String, &str)> = outcome.invited.iter().map(|a| (ids::invitation_id(), a.as_str())).collect();
-    let revoke: Vec<&str> = removed.iter().map(|p| p.as_str()).collect();
-    *writing = true;
+    Ok(SharePlan {
+        share_id,
+        name,
+        new_share_scope: match &target {
+            Target::New { scope, .. } => Some(*scope),
+            Target::Existing(_) => None,
+        },
+        associate: added.iter().map(|(p, _)| (p.as_str().to_owned(), p.principal_type())).collect(),
+        revoke: removed.iter().map(|p| p.as_str().to_owned()).collect(),
+        timing,
+        changes: outcome,
+    })
+}
+
+/// Writes what [`decide`] planned, with the action's audit event, in the group's transaction.
+async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan) -> anyhow::Result<ShareOutcome> {
+    let now = job.now;
+    let now_s = db::ts(now);
+    let associate: Vec<(&str, PrincipalType)> = plan.associate.iter().map(|(p, t)| (p.as_str(), *t)).collect();
+    let invite: Vec<(String, &str)> = plan.changes.invited.iter().map(|a| (ids::invitation_id(), a.as_str())).collect();
+    let revoke: Vec<&str> = plan.revoke.iter().map(String::as_str).collect();
     shares::write_share(
         tx,
         &shares::ShareWrite {
-            share_id: &share_id,
-            owner: me,
-            new_share: match &target {
-                Target::New { name, scope } => Some((name.as_str(), scope.as_str())),
-                Target::Existing(_) => None,
-            },
-            backup_set_id: backup_id.as_str(),
+            share_id: &plan.share_id,
+            owner: job.actor.account_id.as_str(),
+            new_share: plan.new_share_scope.map(|scope| (plan.name.as_str(), scope)),
+            backup_set_id: job.backup_id.as_str(),
             associate: &associate,
             invite: &invite,
             invitation_expires_at: &db::ts(now + INVITATION_VALIDITY),
             revoke: &revoke,
-            revoke_at: match timing {
+            revoke_at: match plan.timing {
                 RemovalTiming::Now => Some(db::ts(now + job.revocation_delay)),
                 RemovalTiming::AfterRestore => None,
             },
             now: &now_s,
-            audit: job.audit.as_ref().map(|e| e.row(&now_s, "Success", "")),
         },
     )
-    .await
-    .map_err(internal)?;
+    .await?;
+    job.event.write(tx, "Success", "").await?;
+    let changes = plan.changes;
     Ok(ShareOutcome {
-        resource_share_id: share_id,
-        resource_share_name: name,
-        invited: outcome.invited,
-        associated: outcome.associated,
-        removal_waits_for_restore: timing == RemovalTiming::AfterRestore && !outcome.revoking.is_empty(),
-        revoking: outcome.revoking,
+        resource_share_id: plan.share_id,
+        resource_share_name: plan.name,
+        invited: changes.invited,
+        associated: changes.associated,
+        removal_waits_for_restore: plan.timing == RemovalTiming::AfterRestore && !changes.revoking.is_empty(),
+        revoking: changes.revoking,
     })
 }
 
@@ -294,7 +314,7 @@ fn principal_facts(list: &[PrincipalId], lookups: &[shares::PrincipalLookup]) ->
             Ok(PrincipalFacts {
                 id: id.clone(),
                 exists: found.found,
-                site: found.site.as_deref().and_then(crate::domain::Site::parse),
+                site: found.site,
                 directory_id: found.directory_id.clone(),
             })
         })

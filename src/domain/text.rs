@@ -1,0 +1,91 @@
+//! The one way a domain state travels as text: the same word in the database, on the wire (serde) and
+//! in the console's data. `text_enum!` declares an enum with its words; the enum derives serde and,
+//! on the server, `sqlx::Type`, so rows decode straight into it and a word the enum does not know is an
+//! error where it is read, never a silent default.
+
+use std::fmt;
+
+/// A stored or received word that names no variant of the enum it should be.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownText {
+    pub what: &'static str,
+    pub text: String,
+}
+
+impl fmt::Display for UnknownText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {} {:?}", self.what, self.text)
+    }
+}
+
+impl std::error::Error for UnknownText {}
+
+/// Declares a domain enum whose variants are written as the given words everywhere.
+macro_rules! text_enum {
+    ($(#[$m:meta])* $vis:vis enum $name:ident { $($(#[$vm:meta])* $variant:ident = $text:tt),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+        $vis enum $name {
+            $($(#[$vm])* #[serde(rename = $text)] #[cfg_attr(feature = "ssr", sqlx(rename = $text))] $variant),+
+        }
+
+        impl $name {
+            /// Every variant, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The word stored in the database and sent to the console.
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            /// The variant a word names, if any.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some($name::$variant),)+ _ => None }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::domain::UnknownText;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s).ok_or_else(|| $crate::domain::UnknownText { what: stringify!($name), text: s.to_owned() })
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+pub(crate) use text_enum;
+
+#[cfg(test)]
+mod tests {
+    use super::super::{BackupLevel, InvitationStatus, Policy, Site};
+
+    #[test]
+    fn every_word_parses_back_to_its_variant() {
+        for level in BackupLevel::ALL {
+            assert_eq!(level.as_str().parse::<BackupLevel>(), Ok(*level));
+        }
+        for policy in Policy::ALL {
+            assert_eq!(Policy::parse(policy.as_str()), Some(*policy));
+        }
+    }
+
+    #[test]
+    fn an_unknown_word_is_an_error_not_a_default() {
+        let err = "Maybe".parse::<InvitationStatus>().unwrap_err();
+        assert_eq!(err.what, "InvitationStatus");
+        assert!("example.com".parse::<Site>().is_err());
+    }
+
+    #[test]
+    fn serde_writes_the_same_word_as_the_database() {
+        assert_eq!(serde_json::to_string(&BackupLevel::Level2).unwrap(), "\"Level-2\"");
+        assert_eq!(serde_json::from_str::<Site>("\"alibabacloud.com\"").unwrap(), Site::International);
+    }
+}
