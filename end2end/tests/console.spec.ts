@@ -95,9 +95,7 @@ test("Share Backup on My Shares edits that share: a removed principal is shown b
   await shot(page, "my-shares-revoking");
 });
 
-// KNOWN DEFECT (open on issue 9): after Cancel the picker keeps the refused folder instead of going back
-// (seen in the full run at the end of stop 13). fixme until that is found; the move itself is confirmed and reported.
-test.fixme("moving a directory member asks first, can be cancelled, and says what happened", async ({ page }) => {
+test("moving a directory member asks first, can be cancelled, and says what happened", async ({ page }) => {
   await signIn(page, "owner");
   await visit(page, "/resource-directory");
   const folder = uniqueName("Moves");
@@ -134,9 +132,7 @@ test.fixme("moving a directory member asks first, can be cancelled, and says wha
   await expect(picker()).toHaveValue(before);
 });
 
-// KNOWN DEFECT (open on issue 9): the principal's restore dialog with a refused 1,000-character name leaves the
-// main column 51 px too wide (seen in the full run at the end of stop 13). fixme until that is fixed.
-test.fixme("every page fits 1280 px with a 1,000-character value in each free-text field", async ({ page, browser }) => {
+test("every page fits 1280 px with a 1,000-character value in each free-text field", async ({ page, browser }) => {
   test.setTimeout(180_000);
   const stamp = Date.now().toString(36);
 

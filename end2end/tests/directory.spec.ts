@@ -4,9 +4,7 @@ import {
   uniqueName,
 } from "./helpers";
 
-// KNOWN DEFECT (open on issue 8/9): in the last full run of stop 13 this passed once and then failed with the
-// action done but no toast and times shown in UTC (the page did not hydrate). fixme until the cause is found.
-test.fixme("the management account builds a folder, shares to it, and a member in it sees the set", async ({ page, browser }) => {
+test("the management account builds a folder, shares to it, and a member in it sees the set", async ({ page, browser }) => {
   const folder = uniqueName("Partners");
   await signIn(page, "owner");
   await page.goto("/resource-directory");
@@ -45,9 +43,7 @@ test.fixme("the management account builds a folder, shares to it, and a member i
   await qa.context().close();
 });
 
-// KNOWN DEFECT (open on issue 8/9): in the last full run of stop 13 this passed once and then failed with the
-// action done but no toast and times shown in UTC (the page did not hydrate). fixme until the cause is found.
-test.fixme("an invited account joins the directory only when it accepts in its own console, and can leave", async ({ page: owner, browser }) => {
+test("an invited account joins the directory only when it accepts in its own console, and can leave", async ({ page: owner, browser }) => {
   await signIn(owner, "owner");
   await owner.goto("/resource-directory");
   await hydrated(owner);

@@ -184,10 +184,17 @@ pub async fn list_backup_sets(cluster_id: String, page: i64) -> Result<BackupSet
 }
 
 #[server(prefix = "/api", endpoint = "load_share_dialog")]
-pub async fn load_share_dialog() -> Result<ShareDialogData, AppError> {
+pub async fn load_share_dialog(
+    name: Option<String>,
+    resource_share_id: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+) -> Result<ShareDialogData, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(console::share_dialog(&state, &who).await)
+    let page = ssr::page(page, page_size)?;
+    let search = console::ShareSearch { name, resource_share_id };
+    ssr::respond(console::share_dialog(&state, &who, search, page).await)
 }
 
 /// The Share dialog's OK: create a share or add to an existing one, all in one transaction.

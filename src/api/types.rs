@@ -153,7 +153,8 @@ pub struct DirectoryObjectView {
 /// What the Share dialog needs: the owner's shares and, for the directory scope, what it can target.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ShareDialogData {
-    pub shares: Vec<ShareView>,
+    /// A page of the owner's live shares (see `load_share_dialog`).
+    pub shares: Paged<ShareView>,
     pub directory_objects: Vec<DirectoryObjectView>,
 }
 

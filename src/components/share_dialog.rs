@@ -44,7 +44,9 @@ pub fn ShareDialog(
     #[prop(into)] on_close: Callback<()>,
     #[prop(into)] on_shared: Callback<ShareOutcome>,
 ) -> impl IntoView {
-    let data = Resource::new(|| (), |_| api::load_share_dialog());
+    // Opened on one share (from My Shares), the dialog loads that share; otherwise the newest page.
+    let opened_on = resource_share_id.clone();
+    let data = Resource::new(|| (), move |_| api::load_share_dialog(None, opened_on.clone(), None, None));
     let title = match resource_share_id {
         Some(_) => format!("Modify sharing of backup set {backup_set_id}"),
         None => format!("Share backup set {backup_set_id}"),
@@ -89,13 +91,28 @@ fn ShareForm(
     let name = RwSignal::new(String::new());
     let scope = RwSignal::new(PrincipalScope::AllAccounts);
     let new_principals = RwSignal::new(Vec::<String>::new());
-    let shares = StoredValue::new(data.shares);
-    let first_share = || shares.with_value(|s| s.first().map(|s| s.resource_share_id.clone()).unwrap_or_default());
-    let selected = RwSignal::new(editing.clone().unwrap_or_else(first_share));
+    let has_shares = !data.shares.items.is_empty();
+    let first_share = data.shares.items.first().map(|s| s.resource_share_id.clone()).unwrap_or_default();
+    // The picker holds one page of shares; typing part of a name fetches the page that matches.
+    let shares = RwSignal::new(data.shares);
+    let search = RwSignal::new(String::new());
+    let selected = RwSignal::new(editing.clone().unwrap_or(first_share));
+    let searching = Action::new_local(|name: &String| {
+        let name = name.clone();
+        async move { api::load_share_dialog((!name.trim().is_empty()).then_some(name), None, None, None).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(found)) = searching.value().get() {
+            if let Some(first) = found.shares.items.first() {
+                selected.set(first.resource_share_id.clone());
+            }
+            shares.set(found.shares);
+        }
+    });
     // Modifying a share is editing its principals; adding to an existing share only optionally is.
     let edit_principals = RwSignal::new(modifying);
     let existing_principals = RwSignal::new(Vec::<String>::new());
-    let selected_share = move || shares.with_value(|all| all.iter().find(|s| s.resource_share_id == selected.get()).cloned());
+    let selected_share = move || shares.with(|page| page.items.iter().find(|s| s.resource_share_id == selected.get()).cloned());
     // Editing starts from the selected share's current principals (those not already being revoked).
     Effect::new(move |_| {
         let current = selected_share()
@@ -126,7 +143,6 @@ fn ShareForm(
         action.dispatch(api::ShareBackupSet { request: ShareRequest { backup_set_id: backup_set_id.clone(), method } });
     };
     let error = move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
-    let has_shares = shares.with_value(|s| !s.is_empty());
     let directory_objects = StoredValue::new(data.directory_objects);
     let existing_directory_scope = Signal::derive(move || selected_share().is_some_and(|s| s.principal_scope == PrincipalScope::ResourceDirectory));
 
@@ -171,9 +187,24 @@ fn ShareForm(
 
             <Show when=move || method.get() == Method::Existing>
                 <label class="field" hidden=modifying>
+                    <span>"Find a resource share by name"</span>
+                    <input type="search" maxlength="50" placeholder="Part of the name" prop:value=move || search.get()
+                        on:input=move |ev| { search.set(event_target_value(&ev)); searching.dispatch(search.get_untracked()); }/>
+                </label>
+                <p class="subtle" hidden=modifying>{move || shares.with(|page| {
+                    let shown = page.items.len();
+                    if (shown as i64) < page.total {
+                        format!("The {shown} newest of {} matching resource shares; type part of a name to find another.", page.total)
+                    } else if shown == 0 {
+                        "No resource share matches.".to_owned()
+                    } else {
+                        String::new()
+                    }
+                })}</p>
+                <label class="field" hidden=modifying>
                     <span>"Select Resource Share"</span>
                     <select name="resource_share" on:change=move |ev| selected.set(event_target_value(&ev))>
-                        {shares.get_value().into_iter().map(|s| {
+                        {move || shares.get().items.into_iter().map(|s| {
                             let id = s.resource_share_id.clone();
                             view! { <option value=id.clone() selected=move || selected.get() == id>{s.resource_share_name} " (" {s.resource_share_id.clone()} ")"</option> }
                         }).collect_view()}

@@ -190,11 +190,19 @@ impl TestApp {
 
     /// The first healthy backup set of a demo cluster.
     pub async fn backup_of(&self, cluster: &str) -> String {
-        sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and lock_state = 'None' and expires_at > '2026-11-25' and backup_set_id not like 'rp-%' order by backup_set_id limit 1")
+        self.backups_of(cluster, 1).await.remove(0)
+    }
+
+    /// The first `n` healthy backup sets of a demo cluster.
+    pub async fn backups_of(&self, cluster: &str, n: i64) -> Vec<String> {
+        let found: Vec<String> = sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and lock_state = 'None' and expires_at > '2026-11-25' and backup_set_id not like 'rp-%' order by backup_set_id limit ?")
             .bind(cluster)
-            .fetch_one(&self.pool)
+            .bind(n)
+            .fetch_all(&self.pool)
             .await
-            .expect("backup set")
+            .expect("backup sets");
+        assert_eq!(found.len() as i64, n, "{cluster} has {n} healthy backup sets");
+        found
     }
 
     /// Runs the scheduled tasks (revocations, invitation expiry, restore completion) at the test clock.

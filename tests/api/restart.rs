@@ -126,7 +126,7 @@ async fn a_share_answered_before_a_kill_is_there_after_the_restart() {
     assert_eq!(set["principal_count"], json!(1), "the Data Backups tab still shows the set as Sharing");
     let (status, _, dialog) = server.post("load_share_dialog", "application/x-www-form-urlencoded", "", &owner).await;
     assert_eq!(status, 200);
-    assert!(dialog["shares"].as_array().unwrap().iter().any(|s| s["resource_share_id"] == json!(share_id)), "{dialog}");
+    assert!(dialog["shares"]["items"].as_array().unwrap().iter().any(|s| s["resource_share_id"] == json!(share_id)), "{dialog}");
     let (status, _, trail) = server.post("audit_trail", "application/x-www-form-urlencoded", "action=ShareBackupSet", &owner).await;
     assert_eq!(status, 200);
     assert_eq!(trail["items"].as_array().unwrap().len(), 1, "the share's audit event survived with it: {trail}");
@@ -275,11 +275,19 @@ async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_rev
         assert!(started.elapsed() < Duration::from_secs(10), "the revocation due while the server was down was not applied: {incoming}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let (status, _, dialog) = server.post("load_share_dialog", "application/x-www-form-urlencoded", "", &owner).await;
-    assert_eq!(status, 200);
-    let listed: std::collections::BTreeSet<&str> =
-        dialog["shares"].as_array().unwrap().iter().filter_map(|s| s["resource_share_id"].as_str()).collect();
-    assert!(acknowledged.iter().all(|(_, id)| listed.contains(id.as_str())), "every acknowledged share is in the console");
+    // The Share dialog lists them a page at a time.
+    let mut listed = std::collections::BTreeSet::new();
+    for page in 1.. {
+        let (status, _, dialog) =
+            server.post("load_share_dialog", "application/x-www-form-urlencoded", &format!("page={page}&page_size=100"), &owner).await;
+        assert_eq!(status, 200);
+        let items = dialog["shares"]["items"].as_array().unwrap().clone();
+        if items.is_empty() {
+            break;
+        }
+        listed.extend(items.iter().filter_map(|s| s["resource_share_id"].as_str().map(str::to_owned)));
+    }
+    assert!(acknowledged.iter().all(|(_, id)| listed.contains(id)), "every acknowledged share is in the console");
     server.kill();
 
     let pool = open_db(&db).await;

@@ -46,7 +46,36 @@ async fn a_second_backup_set_can_join_an_existing_share() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_eq!(app.sharing_state().await, [1, 2, 1, 1], "same share, one more resource, no new invitation");
     let dialog = app.form(Some(&cookie), "load_share_dialog", "").await;
-    assert_eq!(dialog.json["shares"][0]["resources"].as_array().unwrap().len(), 2);
+    assert_eq!(dialog.json["shares"]["items"][0]["resources"].as_array().unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_share_dialog_lists_a_page_of_shares_narrowed_by_name_or_the_one_it_was_opened_on() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    let mut ids = Vec::new();
+    for (i, backup) in app.backups_of(SHAREABLE_CLUSTER, 3).await.into_iter().enumerate() {
+        let r = app.share(&cookie, &backup, new_share(&format!("Nightly-{i}"), "AllAccounts", &[PARTNER])).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        ids.push(r.json["resource_share_id"].as_str().unwrap().to_owned());
+        app.clock.advance(time::Duration::seconds(1));
+    }
+    let page = app.form(Some(&cookie), "load_share_dialog", "page_size=2").await;
+    assert_eq!(page.json["shares"]["items"].as_array().unwrap().len(), 2);
+    assert_eq!(page.json["shares"]["total"], json!(3));
+    assert_eq!(page.json["shares"]["items"][0]["resource_share_id"], json!(ids[2]), "newest first");
+    let found = app.form(Some(&cookie), "load_share_dialog", "name=nightly-1").await;
+    assert_eq!(found.json["shares"]["total"], json!(1), "by part of the name, ignoring case");
+    assert_eq!(found.json["shares"]["items"][0]["resource_share_id"], json!(ids[1]));
+    let opened = app.form(Some(&cookie), "load_share_dialog", &format!("resource_share_id={}", ids[0])).await;
+    assert_eq!(opened.json["shares"]["items"][0]["resource_share_id"], json!(ids[0]));
+    assert_eq!(opened.json["shares"]["total"], json!(1));
+    // Another account's share is not found by its id.
+    let partner = app.sign_in("partner").await;
+    let other = app.form(Some(&partner), "load_share_dialog", &format!("resource_share_id={}", ids[0])).await;
+    assert_eq!(other.json["shares"]["total"], json!(0));
+    let long = app.form(Some(&cookie), "load_share_dialog", &format!("name={}", "x".repeat(51))).await;
+    assert_eq!((long.status, long.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Name"));
 }
 
 #[tokio::test]

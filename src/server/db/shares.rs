@@ -18,16 +18,6 @@ pub struct ShareRow {
 const SHARE_COLUMNS: &str =
     "resource_share_id, owner_account_id, resource_share_name, principal_scope, status, created_at, updated_at";
 
-pub async fn live_shares_of(ex: impl SqliteExecutor<'_>, owner: &str) -> sqlx::Result<Vec<ShareRow>> {
-    sqlx::query_as(&format!(
-        "select {SHARE_COLUMNS} from resource_share where owner_account_id = ? and status = 'Active'
-         order by created_at desc, resource_share_id"
-    ))
-    .bind(owner)
-    .fetch_all(ex)
-    .await
-}
-
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
 pub struct ShareResourceRow {
     pub resource_share_id: String,
@@ -38,17 +28,21 @@ pub struct ShareResourceRow {
     pub created_at: String,
 }
 
-/// One page of the owner's live shares, newest first: those holding `backup_set` when it is given, and
-/// only those with a principal still associated (or whose removal waits for a restore) when
-/// `with_principal` (My Shares lists what is shared with someone).
-pub async fn shares_page(
-    ex: impl SqliteExecutor<'_>,
-    owner: &str,
-    backup_set: Option<&str>,
-    with_principal: bool,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<Counted<ShareRow>>> {
+/// Which of the owner's live shares a page lists.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ShareFilter<'a> {
+    /// Only the shares holding this backup set (Manage Sharing Relationship).
+    pub backup_set: Option<&'a str>,
+    /// Only those with a principal still associated, or whose removal waits for a restore (My Shares).
+    pub with_principal: bool,
+    /// Only those whose name contains this, ignoring case (the Share dialog's search).
+    pub name_contains: Option<&'a str>,
+    /// Only this share (the Share dialog opened on one share from My Shares).
+    pub share_id: Option<&'a str>,
+}
+
+/// One page of the owner's live shares, newest first, as `filter` narrows them.
+pub async fn shares_page(ex: impl SqliteExecutor<'_>, owner: &str, filter: ShareFilter<'_>, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<ShareRow>>> {
     sqlx::query_as(&format!(
         "select {SHARE_COLUMNS}, count(*) over () as total_rows from resource_share rs
          where owner_account_id = ?1 and status = 'Active'
@@ -56,11 +50,15 @@ pub async fn shares_page(
                                       and sr.backup_set_id = ?2))
            and (not ?3 or exists(select 1 from share_principal sp where sp.resource_share_id = rs.resource_share_id
                                   and (sp.status = 'Associated' or (sp.status = 'Disassociating' and sp.revoke_at is null))))
-         order by created_at desc, resource_share_id limit ?4 offset ?5"
+           and (?4 is null or instr(lower(rs.resource_share_name), lower(?4)) > 0)
+           and (?5 is null or rs.resource_share_id = ?5)
+         order by created_at desc, resource_share_id limit ?6 offset ?7"
     ))
     .bind(owner)
-    .bind(backup_set)
-    .bind(with_principal)
+    .bind(filter.backup_set)
+    .bind(filter.with_principal)
+    .bind(filter.name_contains)
+    .bind(filter.share_id)
     .bind(limit)
     .bind(offset)
     .fetch_all(ex)

@@ -169,24 +169,28 @@ async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Ve
         .collect())
 }
 
+/// A share's name is at most 50 characters; a longer search can't match.
+const MAX_SHARE_SEARCH_CHARS: usize = 50;
+
+/// What the Share dialog's list is narrowed to.
+#[derive(Debug, Default)]
+pub struct ShareSearch {
+    pub name: Option<String>,
+    pub resource_share_id: Option<String>,
+}
+
 /// One page of the owner's live shares: those with a principal (My Shares), or those holding one
 /// backup set (Manage Sharing Relationship).
-async fn shares_page(
-    state: &AppState,
-    who: &Identity,
-    backup_set: Option<&str>,
-    page: PageRequest,
-) -> Result<Paged<ShareView>, AppError> {
+async fn shares_page(state: &AppState, who: &Identity, filter: shares::ShareFilter<'_>, page: PageRequest) -> Result<Paged<ShareView>, AppError> {
     let owner = who.account_id().as_str();
-    let with_principal = backup_set.is_none();
-    let (rows, total) = paging::load_page(page, |limit, offset| shares::shares_page(&state.pool, owner, backup_set, with_principal, limit, offset)).await.map_err(internal)?;
+    let (rows, total) = paging::load_page(page, |limit, offset| shares::shares_page(&state.pool, owner, filter, limit, offset)).await.map_err(internal)?;
     Ok(Paged::new(share_views(state, rows).await?, total, page))
 }
 
 /// My Shares: one page of the owner's live shares that have at least one principal.
 pub async fn my_shares(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<ShareView>, AppError> {
     who.actor.may_view_polardb()?;
-    shares_page(state, who, None, page).await
+    shares_page(state, who, shares::ShareFilter { with_principal: true, ..Default::default() }, page).await
 }
 
 /// Manage Sharing Relationship: one page of the shares one of the owner's backup sets is in, with each
@@ -207,15 +211,20 @@ pub async fn sharing_relationship(
     if !owned {
         return Err(crate::domain::ShareError::BackupSetNotFound { backup_set: id.to_string() }.into());
     }
-    shares_page(state, who, Some(id.as_str()), page).await
+    shares_page(state, who, shares::ShareFilter { backup_set: Some(id.as_str()), ..Default::default() }, page).await
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn share_dialog(state: &AppState, who: &Identity) -> Result<ShareDialogData, AppError> {
+pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch, page: PageRequest) -> Result<ShareDialogData, AppError> {
     who.actor.may_view_polardb()?;
-    // The dialog picks from every live share (with or without principals), as its list offers them.
-    let rows = shares::live_shares_of(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
-    let shares = share_views(state, rows).await?;
+    // The dialog picks from the live shares (with or without principals): a page of them, newest
+    // first, narrowed by name as the owner types, or the one share it was opened on.
+    let name = search.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
+    if name.is_some_and(|n| n.chars().count() > MAX_SHARE_SEARCH_CHARS) {
+        return Err(AppError::invalid("InvalidParameter.Name", format!("Search for at most {MAX_SHARE_SEARCH_CHARS} characters of a share's name.")));
+    }
+    let filter = shares::ShareFilter { name_contains: name, share_id: search.resource_share_id.as_deref(), ..Default::default() };
+    let shares = shares_page(state, who, filter, page).await?;
     let directory_objects = match &who.account.directory_id {
         Some(rd) => accounts::directory_objects(&state.pool, rd, who.account_id().as_str())
             .await
