@@ -136,15 +136,7 @@ pub(crate) mod ssr {
         action: impl std::future::Future<Output = Result<T, AppError>>,
     ) -> Result<T, AppError> {
         let result = action.await;
-        if !event.is_recorded() {
-            let (outcome, detail) = match &result {
-                Ok(_) => ("Success", ""),
-                Err(e) => (e.code.as_str(), e.message.as_str()),
-            };
-            if let Err(e) = event.record_alone(&state.writer, outcome, detail).await {
-                tracing::error!(error = ?e, action = event.action(), "could not record an audit event");
-            }
-        }
+        event.settle(&state.writer, &result).await;
         respond(result)
     }
 

@@ -3,9 +3,9 @@
 //! transaction, so a crash can't keep one without the other and no code path can commit the action and
 //! forget its record.
 //!
-//! The adapter (a server function, or another API over the same services) makes the event and hands it
-//! to the service; after the service returns it asks [`Event::is_recorded`]: an action that was refused
-//! (rolled back) or had nothing to write left its event unrecorded, and the adapter records it with its
+//! The adapter (a server function, or another API over the same services) makes the event, hands it to
+//! the service, and calls [`Event::settle`] with the service's answer: an action that was refused
+//! (rolled back) or had nothing to write left its event unrecorded, and `settle` records it with its
 //! outcome on its own.
 
 use super::clock::Clock;
@@ -97,6 +97,23 @@ impl Event {
         tx.commit().await?;
         self.state().recorded = true;
         Ok(())
+    }
+
+    /// After the action: an event its transaction did not commit (a refusal, which changed nothing, or
+    /// an action with nothing to write) is recorded on its own with the outcome (the refusal's code and
+    /// sentence). Every adapter calls this once the service has answered; a failure to record is
+    /// logged, never turned into the action's answer.
+    pub async fn settle<T>(&self, writer: &db::Writer, result: &Result<T, crate::error::AppError>) {
+        if self.is_recorded() {
+            return;
+        }
+        let (outcome, detail) = match result {
+            Ok(_) => ("Success", ""),
+            Err(e) => (e.code.as_str(), e.message.as_str()),
+        };
+        if let Err(e) = self.record_alone(writer, outcome, detail).await {
+            tracing::error!(error = ?e, action = self.action(), "could not record an audit event");
+        }
     }
 
     /// Notes that a transaction holding the event committed (the group commit writes it with the share).
