@@ -32,11 +32,11 @@ test("a RAM user without policies is offered only its profile; a read policy add
   await expect(user.getByTestId("profile-pages")).toHaveText("None besides this profile");
   await shot(user, "profile-no-policy");
 
-  // The box ticks at once; the user's next page load must come after the server has attached the policy.
-  const attached = page.waitForResponse((r) => r.url().includes("/api/set_ram_policy") && r.ok());
+  // The box is ticked at once; the policy is attached when the server has answered.
+  const attached = page.waitForResponse((r) => r.url().endsWith("/api/set_ram_policy") && r.ok());
   await row.getByLabel(`AliyunActionTrailReadOnlyAccess for ${login}`).check();
-  await attached;
   await expect(row.getByLabel(`AliyunActionTrailReadOnlyAccess for ${login}`)).toBeChecked();
+  await attached;
   await user.reload();
   await hydrated(user);
   await expect(nav.getByRole("link")).toHaveText(["Audit trail", "Profile"]);
