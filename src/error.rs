@@ -132,6 +132,32 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// [`undecodable_sentence`] for a failure whose field is known (`page`, `request.backup_set_id`).
+pub fn undecodable_field_sentence(field: &str, detail: &str) -> String {
+    let detail: String = detail.chars().take(200).collect();
+    match expected_in_words(&detail) {
+        "" => format!("The field `{field}` has a value of the wrong form ({detail})."),
+        expected => format!("The field `{field}` must be {expected} ({detail})."),
+    }
+}
+
+/// What a decoder's complaint says it expected, in words rather than Rust type names ("" if unclear).
+fn expected_in_words(detail: &str) -> &'static str {
+    if detail.contains("expected i64") || detail.contains("expected u32") || detail.contains("digit") || detail.contains("number too large") {
+        "a whole number"
+    } else if detail.contains("expected a boolean") || detail.contains("true") && detail.contains("false") {
+        "true or false"
+    } else if detail.contains("expected a string") {
+        "text"
+    } else if detail.contains("expected a sequence") {
+        "a list"
+    } else if detail.contains("unknown variant") {
+        "one of the listed values"
+    } else {
+        ""
+    }
+}
+
 /// A sentence for an argument decoding failure that names the field when the decoder does (serde says
 /// "missing field `x`", "unknown field `x`") and otherwise says what was expected, in words rather than
 /// Rust type names.
@@ -151,19 +177,7 @@ pub fn undecodable_sentence(detail: &str) -> String {
     if detail.contains("utf-8") || detail.contains("UTF-8") {
         return "The request body is not valid UTF-8 text.".to_owned();
     }
-    let expected = if detail.contains("expected i64") || detail.contains("expected u32") || detail.contains("digit") || detail.contains("number too large") {
-        "a whole number"
-    } else if detail.contains("expected a boolean") || detail.contains("true") && detail.contains("false") {
-        "true or false"
-    } else if detail.contains("expected a string") {
-        "text"
-    } else if detail.contains("expected a sequence") {
-        "a list"
-    } else if detail.contains("unknown variant") {
-        "one of the listed values"
-    } else {
-        ""
-    };
+    let expected = expected_in_words(detail);
     let field = quoted("field ").map(|f| format!(" `{f}`")).unwrap_or_default();
     let detail: String = detail.chars().take(200).collect();
     if expected.is_empty() {

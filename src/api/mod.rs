@@ -2,6 +2,8 @@
 //! call one service, and turn its error into the right HTTP status.
 
 pub mod types;
+#[cfg(feature = "ssr")]
+pub mod decode;
 
 use crate::error::AppError;
 use leptos::prelude::*;

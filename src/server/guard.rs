@@ -141,6 +141,18 @@ pub async fn api_body(request: Request, next: Next) -> Response {
         Ok(bytes) => bytes,
         Err(_) => return too_large(),
     };
+    // A browser's own form post (JavaScript off) is answered by leptos with a redirect back to the page
+    // carrying the refusal; any other caller is told here which field did not decode.
+    let accepts_html = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    if !accepts_html {
+        if let Some(wrong) = crate::api::decode::check(parts.uri.path(), &bytes) {
+            let sentence = match &wrong.field {
+                Some(field) => crate::error::undecodable_field_sentence(field, &wrong.detail),
+                None => crate::error::undecodable_sentence(&wrong.detail),
+            };
+            return error_response(AppError::new(ErrorKind::BadRequest, "InvalidParameter", sentence));
+        }
+    }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
 }
 

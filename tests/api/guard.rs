@@ -306,3 +306,32 @@ async fn a_call_no_server_function_answers_is_a_404_with_a_code_for_every_method
         assert!(r.json["message"].as_str().unwrap().starts_with("There is no call /api/"), "{}", r.json);
     }
 }
+
+#[test]
+fn every_server_function_has_its_arguments_checked_so_a_refusal_can_name_the_field() {
+    let missing: Vec<&str> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path)
+        .filter(|path| !polarshare::api::decode::knows(path))
+        .collect();
+    assert!(missing.is_empty(), "add these to src/api/decode.rs: {missing:?}");
+}
+
+#[tokio::test]
+async fn a_wrong_typed_value_is_a_400_that_names_its_field_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let before = backup_sets(&app).await;
+    for (name, content_type, body, field) in [
+        ("list_backup_sets", "application/x-www-form-urlencoded", format!("cluster_id={SHAREABLE_CLUSTER}&page=abc"), "`page`"),
+        ("answer_invitation", "application/x-www-form-urlencoded", "invitation_id=i-1&accept=maybe".to_owned(), "`accept`"),
+        ("list_my_shares", "application/x-www-form-urlencoded", "page_size=99999999999999999999".to_owned(), "`page_size`"),
+        ("share_backup_set", "application/json", r#"{"request":{"backup_set_id":5,"method":{"New":{"name":"x","scope":"AllAccounts","principals":[]}}}}"#.to_owned(), "`request.backup_set_id`"),
+        ("share_backup_set", "application/json", r#"{"request":{"backup_set_id":"1","method":{"New":{"name":"x","scope":"AllAccounts","principals":[7]}}}}"#.to_owned(), "`request.method.New.principals[0]`"),
+    ] {
+        let r = app.send(post(name, content_type, &owner).body(Body::from(body.clone())).unwrap()).await;
+        assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "InvalidParameter"), "{name} {body}");
+        let message = r.json["message"].as_str().unwrap();
+        assert!(message.contains(field), "{name} {body}: {message}");
+    }
+    assert_eq!(backup_sets(&app).await, before);
+}
