@@ -8,7 +8,9 @@ export PATH="$HOME/.cargo/bin:$PATH"
 log=$(mktemp -d)
 
 echo "== Rust unit and integration tests"
-cargo test --features ssr 2>&1 | tee "$log/cargo.txt"
+# Bounded: an integration test was twice seen to stall (cause not found yet); a stall fails the run here
+# instead of holding CI until its limit.
+timeout 1500 cargo test --features ssr 2>&1 | tee "$log/cargo.txt"
 
 echo "== Playwright end-to-end tests (release build)"
 cargo leptos build --release
