@@ -86,14 +86,6 @@ fn expected_content_type(path: &str) -> &'static str {
     if crate::api::JSON_INPUT.contains(&path) { "application/json" } else { "application/x-www-form-urlencoded" }
 }
 
-fn is_server_function(path: &str) -> bool {
-    use std::{collections::HashSet, sync::OnceLock};
-    static PATHS: OnceLock<HashSet<String>> = OnceLock::new();
-    PATHS
-        .get_or_init(|| leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect())
-        .contains(path)
-}
-
 /// Checks a server function call's content type (415) and size (413) and hands on the body, read
 /// once. GET calls carry their arguments in the URL and pass as they are.
 pub async fn api_body(request: Request, next: Next) -> Response {
@@ -101,8 +93,9 @@ pub async fn api_body(request: Request, next: Next) -> Response {
         return next.run(request).await;
     }
     // leptos answers a path no server function has with a plain-text 400; a caller deserves the API's
-    // own shape: a 404 with a code, naming what it asked for.
-    if !is_server_function(request.uri().path()) {
+    // own shape: a 404 with a code, naming what it asked for. (`api::decode` lists every registered
+    // server function, which a test holds it to.)
+    if !crate::api::decode::knows(request.uri().path()) {
         let shown: String = request.uri().path().chars().filter(|c| !c.is_control()).take(80).collect();
         return error_response(AppError::new(
             ErrorKind::NotFound,

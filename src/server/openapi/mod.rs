@@ -123,20 +123,11 @@ impl Call {
         )
     }
 
-    /// Carries out `action`, which was handed `event`, as the console's server functions do: a refusal
-    /// (which changed nothing) or an action with nothing to write left the event unrecorded, and it is
-    /// recorded here with its outcome.
+    /// Carries out `action`, which was handed `event`, and settles the event as the console's server
+    /// functions do (see [`audit::Event::settle`]).
     pub async fn audited<T>(&self, event: &audit::Event, action: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, ApiError> {
         let result = action.await;
-        if !event.is_recorded() {
-            let (outcome, detail) = match &result {
-                Ok(_) => ("Success", ""),
-                Err(e) => (e.code.as_str(), e.message.as_str()),
-            };
-            if let Err(e) = event.record_alone(&self.state.writer, outcome, detail).await {
-                tracing::error!(error = ?e, action = event.action(), "could not record an audit event");
-            }
-        }
+        event.settle(&self.state.writer, &result).await;
         result.map_err(ApiError::from)
     }
 }
