@@ -103,6 +103,12 @@ pub enum ShareError {
     ShareNotFound,
     #[error("The resource share is being deleted and cannot be changed.")]
     ShareNotActive,
+    #[error("The share has {count} principal(s) outside your resource directory; remove them before turning off sharing with external accounts.")]
+    ExternalPrincipalsRemain { count: usize },
+    #[error("You can not disassociate unassociated resource or target.")]
+    NotAssociated,
+    #[error("The account was added to the resource share automatically by resource directory, so it can not leave it.")]
+    LeavingDirectoryShare,
     #[error("The invitation has expired: invitations are valid for 7 days. Ask the owner to share again.")]
     InvitationExpired,
     #[error("The invitation has already been accepted.")]
@@ -197,6 +203,9 @@ impl ShareError {
             NameTaken { .. } => "EntityAlreadyExists.ResourceShare",
             ShareNotFound => "EntityNotExists.ResourceShare",
             ShareNotActive => "ResourceShareStatusMismatchAction",
+            ExternalPrincipalsRemain { .. } => "OperationNotPermitted",
+            NotAssociated => "DisassociateInvalid",
+            LeavingDirectoryShare => "LeavingFailed.Account",
             InvitationExpired => "InvitationStatus.Expired",
             InvitationAlreadyAccepted => "InvitationStatus.AlreadyAccepted",
             InvitationAlreadyRejected => "InvitationStatus.AlreadyRejected",
@@ -235,7 +244,7 @@ impl ShareError {
             | SharedReadOnly { .. } => ErrorKind::Forbidden,
             BackupSetNotFound { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound
             | RamUserNotFound => ErrorKind::NotFound,
-            NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) | InvalidPageSize { .. } | InvalidPageNumber => ErrorKind::Invalid,
+            NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) | NotAssociated | InvalidPageSize { .. } | InvalidPageNumber => ErrorKind::Invalid,
             LimitlessEdition
             | ThreeZoneHotStandby
             | ClusterInRecycleBin
@@ -253,6 +262,8 @@ impl ShareError {
             | QuotaExceeded { .. }
             | NameTaken { .. }
             | ShareNotActive
+            | ExternalPrincipalsRemain { .. }
+            | LeavingDirectoryShare
             | InvitationExpired
             | InvitationAlreadyAccepted
             | InvitationAlreadyRejected

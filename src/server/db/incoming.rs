@@ -4,7 +4,8 @@ use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus};
 use super::{directory::FOLDER_ANCESTRY, paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
-/// The grants an account holds: every (backup set, share) pair whose principal covers the account
+/// The grants an account holds (a share being deleted still grants, revoking, until its revocation
+/// runs): every (backup set, share) pair whose principal covers the account
 /// (the account itself once it accepted, or directly in directory scope while it is in the owner's
 /// directory; its directory; or a folder it sits in at any depth). `?1` is the account.
 /// Follows [`super::directory::FOLDER_ANCESTRY`] in a `with` clause.
@@ -15,7 +16,7 @@ const GRANT_ROW: &str = "grant_row as (
                min(coalesce(sp.revoke_at, sr.revoke_at), coalesce(sr.revoke_at, sp.revoke_at)) as revoke_at,
                sr.created_at as shared_at
         from share_principal sp
-        join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.status = 'Active'
+        join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.status <> 'Deleted'
         join share_resource sr on sr.resource_share_id = rs.resource_share_id
         where rs.owner_account_id <> ?1 and (
             (sp.principal_type = 'Account' and sp.principal_id = ?1 and (
@@ -36,7 +37,7 @@ const GRANT_ROW: &str = "grant_row as (
         select sr.backup_set_id, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id,
                'Disassociating', mr.revoke_at, sr.created_at
         from membership_revocation mr
-        join resource_share rs on rs.resource_share_id = mr.resource_share_id and rs.status = 'Active'
+        join resource_share rs on rs.resource_share_id = mr.resource_share_id and rs.status <> 'Deleted'
         join share_resource sr on sr.resource_share_id = rs.resource_share_id
         where mr.account_id = ?1)";
 
@@ -87,7 +88,7 @@ fn incoming_sql(filter: &str) -> String {
                 exists(select 1 from restore_job j where j.backup_set_id = b.backup_set_id and j.account_id = ?1
                        and j.status = 'Running') as own_restore_running,
                 exists(select 1 from share_resource qr
-                       join resource_share qs on qs.resource_share_id = qr.resource_share_id and qs.status = 'Active'
+                       join resource_share qs on qs.resource_share_id = qr.resource_share_id and qs.status <> 'Deleted'
                        join share_principal qp on qp.resource_share_id = qr.resource_share_id
                             and qp.status = 'Disassociating' and qp.revoke_at is null
                        where qr.backup_set_id = b.backup_set_id) as removal_queued,
