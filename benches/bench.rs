@@ -453,12 +453,17 @@ mod api {
         .bind(ASSOCIATE_REQUESTS as i64)
         .fetch_all(&state.pool)
         .await?;
+        // Each association invites an account its set has not invited yet (offsets 0-13 from the set's
+        // first account went to the phases above).
+        let mut per_set: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
         let requests = shares
             .iter()
             .enumerate()
             .map(|(i, (share, set))| {
-                let set: usize = set.parse::<usize>().unwrap_or(0) - 5_000_000;
-                signed(&key, "AssociateResourceShare", &params(&[("ResourceShareId", share.clone()), ("Targets.1", principal(set * 7 + 500 + i / 1_000))]), &format!("a{i}"))
+                let set: usize = set.parse::<usize>().unwrap_or(5_000_000) - 5_000_000;
+                let nth = per_set.entry(set).or_default();
+                *nth += 1;
+                signed(&key, "AssociateResourceShare", &params(&[("ResourceShareId", share.clone()), ("Targets.1", principal(set * 7 + 13 + *nth))]), &format!("a{i}"))
             })
             .collect();
         let associate = phase(addr, requests).await?;

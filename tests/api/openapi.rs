@@ -424,6 +424,10 @@ async fn hostile_parameters_in_signed_calls_are_refused_with_a_code_and_change_n
     let valid: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
         ("CreateResourceShare", RS, vec![("ResourceShareName", "hostile"), ("Resources.1.ResourceId", &backup), ("Targets.1", "1000000000000099"), ("AllowExternalTargets", "true")]),
         ("AssociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("Targets.1", PARTNER)]),
+        ("DeleteResourceShare", RS, vec![("ResourceShareId", "rs-nothere1")]),
+        ("UpdateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("ResourceShareName", "n"), ("AllowExternalTargets", "false")]),
+        ("DisassociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("Resources.1.ResourceId", &backup), ("ResourceOwner", "Self")]),
+        ("ListSharedTargets", RS, vec![("ResourceOwner", "Self"), ("NextToken", "nt1"), ("ResourceId", &backup)]),
         ("ListResourceShares", RS, vec![("ResourceOwner", "Self"), ("NextToken", "nt-0"), ("MaxResults", "5"), ("ResourceShareIds.1", "rs-x")]),
         ("AcceptResourceShareInvitation", RS, vec![("ResourceShareInvitationId", "i-nothere00000")]),
         ("DescribeBackups", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("PageNumber", "1")]),
@@ -624,6 +628,11 @@ async fn allow_external_targets_opens_a_share_and_closes_it_only_without_externa
 
     let opened = acs3(&app, &owner, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "scoped"), ("AllowExternalTargets", "True")]).await;
     assert_eq!(opened.json["ResourceShare"]["AllowExternalTargets"], true, "{:?}", opened.json);
+    // The member the directory gave the share keeps it: the directory accepted for it.
+    let member_cookie = app.sign_in("member").await;
+    let member = create_key(&app, &member_cookie, "member").await;
+    let sees = acs3(&app, &member, "ListSharedResources", RS, &[("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou"), ("ResourceIds.1", &backup)]).await;
+    assert_eq!(sees.json["SharedResources"][0]["ResourceStatus"], "Available", "{:?}", sees.json);
     let invited = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)]).await;
     assert_eq!(invited.status, StatusCode::OK, "{:?}", invited.json);
 

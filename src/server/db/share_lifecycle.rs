@@ -156,3 +156,38 @@ pub async fn membership(tx: &mut Tx, share_id: &str, account: &str) -> sqlx::Res
 pub async fn leave(tx: &mut Tx, share_id: &str, account: &str, revoke_at: Option<&str>, now: &str) -> sqlx::Result<()> {
     revoke(tx, share_id, Some(account), revoke_at, now).await
 }
+
+/// The share's account principals that hold it without an invitation in force: those the owner's
+/// resource directory associated directly while the share was closed to it.
+pub async fn uninvited_account_principals(ex: impl SqliteExecutor<'_>, share_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select sp.principal_id from share_principal sp
+         where sp.resource_share_id = ?1 and sp.principal_type = 'Account' and sp.status = 'Associated'
+           and not exists(select 1 from invitation i where i.resource_share_id = ?1 and i.receiver_account_id = sp.principal_id
+                          and i.status = 'Accepted' and i.access_ends_at is null)
+         order by sp.principal_id",
+    )
+    .bind(share_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// Records `(invitation id, account)` pairs as accepted now: what the directory accepted on the
+/// accounts' behalf when their share was opened to external accounts (whose account principals hold a
+/// share through an accepted invitation).
+pub async fn record_directory_acceptances(tx: &mut Tx, share_id: &str, owner: &str, accepted: &[(String, String)], now: &str) -> sqlx::Result<()> {
+    for (invitation_id, account) in accepted {
+        sqlx::query(
+            "insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id, status, created_at, expires_at, updated_at)
+             values (?, ?, ?, ?, 'Accepted', ?5, ?5, ?5)",
+        )
+        .bind(invitation_id)
+        .bind(share_id)
+        .bind(owner)
+        .bind(account)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}

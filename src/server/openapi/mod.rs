@@ -29,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use params::Params;
 use serde_json::{json, Value};
 use signature::{SignatureError, SignedRequest};
+use futures::FutureExt;
 use std::collections::BTreeMap;
 
 /// Larger than any call's form body needs (the SDKs send everything in the query).
@@ -218,13 +219,16 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     // A call may be signed up to 15 minutes ahead and is accepted until 15 minutes after that, so a
     // nonce is remembered for twice the skew: any replay the timestamp check lets through meets it.
     let forget_before = db::ts(now - signature::MAX_CLOCK_SKEW * 2);
-    let fresh = async {
-        let mut tx = state.writer.begin_unaudited().await?;
-        let fresh = access_keys::record_use(&mut tx, &claim.access_key_id, &claim.nonce, &db::ts(now), &forget_before).await?;
-        tx.commit().await?;
-        anyhow::Ok(fresh)
-    };
-    if !fresh.await.map_err(|e| ApiError::from(internal(e)))? {
+    // Recorded in the share group commit (`db::group`): the calls arriving together write their nonces
+    // in one transaction instead of one each, and a call is answered only once its nonce is committed.
+    let (key_id, nonce, now_s) = (claim.access_key_id.clone(), claim.nonce.clone(), db::ts(now));
+    let fresh = state
+        .writer
+        .groups
+        .run(move |tx| record_use(tx, key_id, nonce, now_s, forget_before).boxed())
+        .await
+        .map_err(|_| ApiError::from(internal(anyhow::anyhow!("the group transaction holding a nonce did not commit"))))?;
+    if !fresh.map_err(|e| ApiError::from(internal(e)))? {
         return Err(SignatureError::nonce_used().into());
     }
 
@@ -245,6 +249,11 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
             format!("Specified parameter Version {other:?} is not valid: polarshare serves Resource Sharing {RESOURCE_SHARING_VERSION} and PolarDB {POLARDB_VERSION}."),
         )),
     }
+}
+
+/// Records a verified call's nonce and the key's last use, in a group transaction: false for a replay.
+async fn record_use(tx: &mut db::Tx, key_id: String, nonce: String, now: String, forget_before: String) -> Result<bool, db::group::Failure<anyhow::Error>> {
+    access_keys::record_use(tx, &key_id, &nonce, &now, &forget_before).await.map_err(|e| db::group::Failure::Broken(e.into()))
 }
 
 /// The refusal for an action this version does not have.

@@ -51,6 +51,14 @@ pub async fn update_share(
     share_settings::rename(&mut tx, share_id, name.as_str(), &now).await.map_err(internal)?;
     if scope != share.principal_scope {
         share_lifecycle::set_scope(&mut tx, share_id, scope, &now).await.map_err(internal)?;
+        if scope == PrincipalScope::AllAccounts {
+            // Account principals hold an open share through an accepted invitation. Those the directory
+            // associated directly keep their access: the directory accepts for them, as the real service
+            // auto-accepts inside a resource directory.
+            let accounts = share_lifecycle::uninvited_account_principals(&mut **tx, share_id).await.map_err(internal)?;
+            let accepted: Vec<(String, String)> = accounts.into_iter().map(|a| (crate::server::ids::invitation_id(), a)).collect();
+            share_lifecycle::record_directory_acceptances(&mut tx, share_id, me, &accepted, &now).await.map_err(internal)?;
+        }
     }
     tx.commit(event).await.map_err(internal)?;
     Ok(Updated { name: name.as_str().to_owned(), principal_scope: scope, status: share.status, created_at: share.created_at })
