@@ -702,7 +702,8 @@ async fn several_backup_sets_are_shared_in_one_call_all_or_none() {
 
     let made = acs3(&app, &owner, "CreateResourceShare", RS, &[
         ("ResourceShareName", "many"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]),
-        ("Resources.3.ResourceId", &backups[2]), ("Targets.1", MEMBER), ("Targets.2", QA_MEMBER),
+        ("Resources.3.ResourceId", &backups[2]), ("Resources.1.ResourceType", "PolarDBBackupSet"), ("Resources.2.ResourceType", "PolarDBBackupSet"),
+        ("Targets.1", MEMBER), ("Targets.2", QA_MEMBER),
     ])
     .await;
     assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);

@@ -39,6 +39,17 @@ impl Params {
     /// `Name.1`, `Name.2`, … in order (or `Name.N.Field` when `field` is given): numbered from 1
     /// without gaps, at most `max`, none repeated.
     pub fn list(&self, name: &str, field: Option<&str>, max: usize) -> Result<Vec<String>, ApiError> {
+        let values = self.numbered(name, field, max)?;
+        let mut seen = std::collections::BTreeSet::new();
+        if values.iter().any(|v| !seen.insert(v)) {
+            return Err(ApiError::new(400, &format!("InvalidParameter.{name}.Duplicate"), format!("The {name} parameter contains duplicate values.")));
+        }
+        Ok(values)
+    }
+
+    /// [`Params::list`] for a field that may repeat across entries (every `Resources.N.ResourceType`
+    /// is the same type).
+    pub fn numbered(&self, name: &str, field: Option<&str>, max: usize) -> Result<Vec<String>, ApiError> {
         let prefix = format!("{name}.");
         let mut numbered: BTreeMap<usize, String> = BTreeMap::new();
         for (key, value) in self.0.range(prefix.clone()..) {
@@ -59,12 +70,7 @@ impl Params {
         if numbered.keys().enumerate().any(|(i, n)| *n != i + 1) {
             return Err(ApiError::invalid(name));
         }
-        let values: Vec<String> = numbered.into_values().collect();
-        let mut seen = std::collections::BTreeSet::new();
-        if values.iter().any(|v| !seen.insert(v)) {
-            return Err(ApiError::new(400, &format!("InvalidParameter.{name}.Duplicate"), format!("The {name} parameter contains duplicate values.")));
-        }
-        Ok(values)
+        Ok(numbered.into_values().collect())
     }
 }
 
@@ -102,6 +108,13 @@ mod tests {
     fn a_target_given_twice_is_refused_as_duplicate() {
         let p = params(&[("Targets.1", "a"), ("Targets.2", "a")]);
         assert_eq!(p.list("Targets", None, 5).unwrap_err().code, "InvalidParameter.Targets.Duplicate");
+    }
+
+    #[test]
+    fn the_same_resource_type_on_every_entry_is_not_a_duplicate() {
+        let p = params(&[("Resources.1.ResourceType", "PolarDBBackupSet"), ("Resources.2.ResourceType", "PolarDBBackupSet")]);
+        assert_eq!(p.numbered("Resources", Some("ResourceType"), 5).unwrap().len(), 2);
+        assert_eq!(p.list("Resources", Some("ResourceType"), 5).unwrap_err().code, "InvalidParameter.Resources.Duplicate");
     }
 
     #[test]

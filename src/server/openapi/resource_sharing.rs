@@ -38,7 +38,7 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
 /// `Resources.N.ResourceId` (at most 5) with each `ResourceType` checked.
 fn resources(call: &Call) -> Result<Vec<String>, ApiError> {
     let ids = call.params.list("Resources", Some("ResourceId"), MAX_LIST_ITEMS)?;
-    for t in call.params.list("Resources", Some("ResourceType"), MAX_LIST_ITEMS)? {
+    for t in call.params.numbered("Resources", Some("ResourceType"), MAX_LIST_ITEMS)? {
         if t != RESOURCE_TYPE {
             return Err(ApiError::new(400, "InvalidParameter.ResourceType", format!("The resource type {t:?} is not supported: backup sets are {RESOURCE_TYPE}.")));
         }
