@@ -22,13 +22,13 @@ mod text;
 mod throttle;
 
 pub use access_key::{
-    check_create_access_key, check_set_access_key_status, AccessKeyError, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,
+    check_create_access_key, check_set_access_key_status, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,
 };
 pub use directory::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
-    DirectoryError, Invitee, ManagedDirectory, Membership, DIRECTORY_INVITATION_VALIDITY,
+    Invitee, ManagedDirectory, Membership, DIRECTORY_INVITATION_VALIDITY,
 };
-pub use error::{ErrorKind, ShareError};
+pub use error::{ErrorKind, Refusal, ShareError};
 pub use governance::{check_ticket_decision, check_ticket_submission, ticket_outcome, TicketGrant, TicketKind, TicketStatus, RAISED_SHARE_QUOTA};
 pub use ids::{
     parse_folder_name, parse_login_name, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,

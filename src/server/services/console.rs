@@ -79,7 +79,7 @@ pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<S
 
 /// Also the answer for another account's cluster, so cluster ids don't leak.
 pub(super) fn cluster_not_found() -> AppError {
-    crate::domain::ShareError::ClusterNotFound.into()
+    crate::domain::Refusal::ClusterNotFound.into()
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
@@ -209,7 +209,7 @@ pub async fn sharing_relationship(
         .map_err(internal)?
         .is_some_and(|b| b.account_id == who.account_id().as_str());
     if !owned {
-        return Err(crate::domain::ShareError::BackupSetNotFound { backup_set: id.to_string() }.into());
+        return Err(crate::domain::Refusal::BackupSetNotFound { backup_set: id.to_string() }.into());
     }
     shares_page(state, who, shares::ShareFilter { backup_set: Some(id.as_str()), ..Default::default() }, page).await
 }

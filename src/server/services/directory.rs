@@ -7,7 +7,7 @@ use crate::server::audit::Event;
 use crate::api::types::{DirectoryInvitationView, DirectoryView, FolderView, MemberView, MembershipView, MyDirectoryView};
 use crate::domain::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
-    check_name_unused, parse_folder_name, AccountId, DirectoryError, InvitationStatus, Invitee, ManagedDirectory, Membership,
+    check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
     NameField, DIRECTORY_INVITATION_VALIDITY,
 };
 use crate::error::AppError;
@@ -24,11 +24,11 @@ async fn managed(state: &AppState, who: &Identity) -> Result<(ManagedDirectory, 
         site: who.site,
     });
     check_manager(&who.actor, managed.as_ref())?;
-    managed.zip(found.map(|(_, root)| root)).ok_or_else(|| DirectoryError::NotManagementAccount.into())
+    managed.zip(found.map(|(_, root)| root)).ok_or_else(|| Refusal::NotManagementAccount.into())
 }
 
 fn folder_not_found() -> AppError {
-    DirectoryError::FolderNotFound.into()
+    Refusal::FolderNotFound.into()
 }
 
 /// The invitation as of `now`: a pending one past its 14 days reads as expired before the sweep.
@@ -157,7 +157,7 @@ async fn load_invitation(
         .await
         .map_err(internal)?
         .filter(|r| mine(r))
-        .ok_or_else(|| DirectoryError::InvitationNotFound.into())
+        .ok_or_else(|| Refusal::DirectoryInvitationNotFound.into())
 }
 
 /// The invited account accepts (and joins, in the folder the invitation names) or rejects.
@@ -242,7 +242,7 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
     }
     let before = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     if directory::move_member(&mut tx, &dir, account, folder).await.map_err(internal)? == 0 {
-        return Err(DirectoryError::MemberNotFound.into());
+        return Err(Refusal::MemberNotFound.into());
     }
     let after = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
@@ -254,11 +254,11 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn remove_member(state: &AppState, who: &Identity, account: &str, event: &Event) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
-    let member = AccountId::parse(account).ok_or(DirectoryError::MemberNotFound)?;
+    let member = AccountId::parse(account).ok_or(Refusal::MemberNotFound)?;
     check_remove_member(&managed, &member)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
     if !leave_directory(state, &mut tx, &managed.directory_id, member.as_str()).await? {
-        return Err(DirectoryError::MemberNotFound.into());
+        return Err(Refusal::MemberNotFound.into());
     }
     tx.commit(event).await.map_err(internal)?;
     Ok(())

@@ -3,7 +3,7 @@
 
 use crate::server::audit::Event;
 use crate::api::types::*;
-use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, ConsolePage, NameField, PageRequest, ShareError, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
+use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, ConsolePage, NameField, PageRequest, Refusal, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
 use crate::error::AppError;
 use crate::domain::IdentityKind;
 use crate::server::auth::Identity;
@@ -64,14 +64,14 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
 #[tracing::instrument(skip(state, who), fields(identity = %who.login_name))]
 pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, approve: bool, event: &Event) -> Result<TicketView, AppError> {
     if who.kind != IdentityKind::Operator {
-        return Err(ShareError::NotOperator { action: "decide tickets" }.into());
+        return Err(Refusal::NotOperator { action: "decide tickets" }.into());
     }
     if ticket_id.len() > 64 {
-        return Err(ShareError::TicketNotFound.into());
+        return Err(Refusal::TicketNotFound.into());
     }
     let now = db::ts(state.clock.now());
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(ShareError::TicketNotFound)?;
+    let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(Refusal::TicketNotFound)?;
     check_ticket_decision(true, ticket.status)?;
     event.file_under(&ticket.account_id);
     let (status, grant) = ticket_outcome(ticket.kind, approve);

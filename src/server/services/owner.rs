@@ -3,7 +3,7 @@
 //! revocation of the shares concerned in the same transaction.
 
 use crate::server::audit::Event;
-use crate::domain::{check_delete_backup, check_level_conversion, check_release_cluster, BackupSetId, ClusterId, ShareError};
+use crate::domain::{check_delete_backup, check_level_conversion, check_release_cluster, BackupSetId, ClusterId, Refusal};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, clusters, incoming, Tx};
@@ -20,9 +20,9 @@ async fn own_backup_set(tx: &mut Tx, who: &Identity, id: &BackupSetId) -> Result
     match row {
         Some(b) if b.account_id == me && b.deleted_at.is_none() => Ok(b),
         Some(_) if incoming::shared_backup(&mut **tx, me, id.as_str()).await.map_err(internal)?.is_some() => {
-            Err(ShareError::SharedReadOnly { backup_set: id.to_string() }.into())
+            Err(Refusal::SharedReadOnly { backup_set: id.to_string() }.into())
         }
-        _ => Err(ShareError::BackupSetNotFound { backup_set: id.to_string() }.into()),
+        _ => Err(Refusal::BackupSetNotFound { backup_set: id.to_string() }.into()),
     }
 }
 

@@ -7,7 +7,7 @@ use crate::domain::RestoreStatus;
 use crate::api::types::*;
 use crate::domain::{
     answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
-    PageRequest, PrincipalAccess, RestoreHolds, ShareError,
+    PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -55,7 +55,7 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
     let row = incoming::invitation(&mut tx, invitation_id)
         .await
         .map_err(internal)?
-        .ok_or(ShareError::InvitationNotFound)?;
+        .ok_or(Refusal::InvitationNotFound)?;
     check_invitation_receiver(&who.actor, &row.receiver_account_id)?;
     let status = row.status;
     let decided = answer_invitation(
@@ -129,7 +129,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
     let row = incoming::shared_backup(&mut **tx, me, backup_id.as_str())
         .await
         .map_err(internal)?
-        .ok_or_else(|| ShareError::BackupSetNotFound { backup_set: backup_id.to_string() })?;
+        .ok_or_else(|| Refusal::BackupSetNotFound { backup_set: backup_id.to_string() })?;
     // The new cluster goes where its zone is; a zone of another region is refused by the region rule.
     let target_region = region_of_zone(&request.zone_id)
         .ok_or_else(|| AppError::invalid("InvalidParameter.ZoneId", "Choose one of the listed zones."))?;

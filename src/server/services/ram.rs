@@ -3,7 +3,7 @@
 
 use crate::server::audit::Event;
 use crate::api::types::{Paged, RamUserView};
-use crate::domain::{check_password_policy, parse_login_name, ConsolePage, PageRequest, Policy, ShareError};
+use crate::domain::{check_password_policy, parse_login_name, ConsolePage, PageRequest, Policy, Refusal};
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
 use crate::server::db::{self, paging, ram};
@@ -20,7 +20,7 @@ pub(crate) fn check_login(login: &str) -> Result<(), AppError> {
 }
 
 fn not_found() -> AppError {
-    ShareError::RamUserNotFound.into()
+    Refusal::RamUserNotFound.into()
 }
 
 pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RamUserView>, AppError> {
@@ -49,7 +49,7 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, password: &st
     let now = db::ts(state.clock.now());
     let mut tx = state.begin_action().await.map_err(internal)?;
     if ram::login_taken(&mut tx, login).await.map_err(internal)? {
-        return Err(ShareError::LoginTaken.into());
+        return Err(Refusal::LoginTaken.into());
     }
     db::accounts::insert_identity(&mut tx, who.account_id().as_str(), login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;

@@ -54,7 +54,7 @@ async fn password_for(login: &str, given: Option<&str>) -> Result<(PasswordHashS
 }
 
 fn login_taken() -> AppError {
-    crate::domain::ShareError::LoginTaken.into()
+    crate::domain::Refusal::LoginTaken.into()
 }
 
 /// Creates a platform operator (the platform's account is made on first use).
@@ -136,7 +136,7 @@ pub async fn create_account_as_operator(
     event: &Event,
 ) -> Result<crate::api::types::CreatedAccountView, AppError> {
     if who.kind != crate::domain::IdentityKind::Operator {
-        return Err(crate::domain::ShareError::NotOperator { action: "create accounts" }.into());
+        return Err(crate::domain::Refusal::NotOperator { action: "create accounts" }.into());
     }
     let mut tx = state.begin_action().await.map_err(internal)?;
     let created = insert_account(&mut tx, state.clock.now(), account, None).await?;
