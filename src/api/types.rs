@@ -211,11 +211,7 @@ impl ShareForm {
                 principals: principal_list([&self.new_principals, &self.new_principals_added, &self.new_principals_picked]),
             },
             _ => {
-                return Err(crate::error::AppError::new(
-                    crate::domain::ErrorKind::Invalid,
-                    "InvalidParameter.SharingMethod",
-                    "The sharing method must be new (create a resource share) or existing (add to one). Nothing was shared.",
-                ))
+                return Err(crate::domain::Refusal::UnknownSharingMethod.into())
             }
         };
         Ok(ShareRequest { backup_set_id: self.backup_set_id.clone(), method })
@@ -341,25 +337,8 @@ pub struct BillingView {
     pub backup_storage_cents_per_month: i64,
 }
 
-/// The node specifications a restore can choose, with their price per month in cents.
-pub const NODE_SPECS: [(&str, i64); 3] =
-    [("polar.mysql.x4.medium", 62_000), ("polar.mysql.x4.large", 124_000), ("polar.mysql.x8.xlarge", 310_000)];
-
-/// The region a zone belongs to.
-pub fn region_of_zone(zone: &str) -> Option<&'static str> {
-    ["cn-hangzhou", "cn-beijing", "cn-shanghai", "ap-southeast-1"].into_iter().find(|r| zones(r).contains(&zone))
-}
-
-/// Zones of each region a restore can place its cluster in.
-pub fn zones(region: &str) -> &'static [&'static str] {
-    match region {
-        "cn-hangzhou" => &["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j"],
-        "cn-beijing" => &["cn-beijing-k", "cn-beijing-l"],
-        "cn-shanghai" => &["cn-shanghai-l", "cn-shanghai-m"],
-        "ap-southeast-1" => &["ap-southeast-1a", "ap-southeast-1b"],
-        _ => &[],
-    }
-}
+/// The restore dialog's choices, which the server checks against the same lists.
+pub use crate::domain::{region_of_zone, zones, NODE_SPECS};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketView {

@@ -210,6 +210,42 @@ pub enum Refusal {
     NameInUse { field: NameField, name: String, scope: &'static str },
     #[error("{0}")]
     InvalidPassword(PasswordError),
+
+    // A value that was never among the console's choices, or longer than its field takes.
+    #[error("The region does not exist.")]
+    UnknownRegion,
+    #[error("Choose one of the listed zones.")]
+    UnknownZone,
+    #[error("Choose one of the listed node specifications.")]
+    UnknownNodeSpec,
+    #[error("Choose pay-as-you-go or subscription.")]
+    UnknownPayType,
+    #[error("Choose one of the system policies.")]
+    UnknownPolicy,
+    #[error("Choose what the ticket asks for.")]
+    UnknownTicketKind,
+    #[error("Choose an action from the list.")]
+    UnknownAuditAction,
+    #[error("The sharing method must be new (create a resource share) or existing (add to one). Nothing was shared.")]
+    UnknownSharingMethod,
+    #[error("Dates are written YYYY-MM-DD.")]
+    InvalidDate,
+    #[error("Search for at most {max} characters of a share's name.")]
+    SearchTooLong { max: usize },
+    #[error("The message can be at most 1,000 characters.")]
+    TicketMessageTooLong { max: usize },
+
+    // Signing in and changing one's password.
+    #[error("Enter your sign-in name and password.")]
+    MissingCredentials,
+    #[error("Enter your current password and a new one.")]
+    MissingPasswords,
+    #[error("The sign-in name or password is incorrect.")]
+    BadCredentials,
+    #[error("Your current password is incorrect.")]
+    WrongCurrentPassword,
+    #[error("No root or RAM user signs in as {login:?}.")]
+    NoSuchLogin { login: String },
 }
 
 /// "both the A and B" (or "the A, B and C"): the policies a refusal names, in a sentence.
@@ -298,6 +334,21 @@ impl Refusal {
             AccessKeyAlreadyInStatus { .. } => "InvalidParameter.Status",
             NameInUse { .. } => "EntityAlreadyExists.Name",
             InvalidPassword(e) => e.code(),
+            UnknownRegion => "InvalidParameter.RegionId",
+            UnknownZone => "InvalidParameter.ZoneId",
+            UnknownNodeSpec => "InvalidParameter.DBNodeClass",
+            UnknownPayType => "InvalidParameter.PayType",
+            UnknownPolicy => "InvalidParameter.PolicyName",
+            UnknownTicketKind => "InvalidParameter.TicketKind",
+            UnknownAuditAction => "InvalidParameter.Action",
+            UnknownSharingMethod => "InvalidParameter.SharingMethod",
+            InvalidDate => "InvalidParameter.Date",
+            SearchTooLong { .. } => "InvalidParameter.Name",
+            TicketMessageTooLong { .. } => "InvalidParameter.Message.Length",
+            MissingCredentials | MissingPasswords => "MissingParameter",
+            BadCredentials => "InvalidCredentials",
+            WrongCurrentPassword => "InvalidPassword.Current",
+            NoSuchLogin { .. } => "EntityNotExists.User",
         }
     }
 
@@ -307,14 +358,32 @@ impl Refusal {
         use Refusal::*;
         match self {
             BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | RootOnly { .. } | NotOperator { .. } | ReShare { .. }
-            | SharedReadOnly { .. } | NotManagementAccount | AccessKeyRootOnly => ErrorKind::Forbidden,
+            | SharedReadOnly { .. } | NotManagementAccount | AccessKeyRootOnly | WrongCurrentPassword => ErrorKind::Forbidden,
+            BadCredentials => ErrorKind::Unauthenticated,
             BackupSetNotFound { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound
-            | RamUserNotFound | AccountNotFound | DirectoryInvitationNotFound | MemberNotFound | FolderNotFound | AccessKeyNotFound => {
+            | RamUserNotFound | AccountNotFound | DirectoryInvitationNotFound | MemberNotFound | FolderNotFound | AccessKeyNotFound
+            | NoSuchLogin { .. } => {
                 ErrorKind::NotFound
             }
-            NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) | InvalidPageSize { .. } | InvalidPageNumber | InvalidPassword(_) => {
-                ErrorKind::Invalid
-            }
+            NoPrincipals
+            | DuplicatePrincipal { .. }
+            | InvalidInput(_)
+            | InvalidPageSize { .. }
+            | InvalidPageNumber
+            | InvalidPassword(_)
+            | UnknownRegion
+            | UnknownZone
+            | UnknownNodeSpec
+            | UnknownPayType
+            | UnknownPolicy
+            | UnknownTicketKind
+            | UnknownAuditAction
+            | UnknownSharingMethod
+            | InvalidDate
+            | SearchTooLong { .. }
+            | TicketMessageTooLong { .. }
+            | MissingCredentials
+            | MissingPasswords => ErrorKind::Invalid,
             LimitlessEdition
             | ThreeZoneHotStandby
             | ClusterInRecycleBin

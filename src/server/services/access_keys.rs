@@ -40,7 +40,7 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, event: &audit
     let identity = access_keys::identity_in_account(&mut tx, who.account_id().as_str(), login)
         .await
         .map_err(internal)?
-        .ok_or_else(|| AppError::not_found("EntityNotExists.User", "The RAM user does not exist in your account."))?;
+        .ok_or(Refusal::RamUserNotFound)?;
     let created = create_in(&mut tx, identity, login, true, state.clock.now()).await?;
     tx.commit(event).await.map_err(internal)?;
     Ok(created)
@@ -96,7 +96,7 @@ pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock:
     let found = db::accounts::identity_by_login(&mut *tx, login).await.map_err(internal)?;
     let identity = found
         .filter(|i| matches!(i.kind, crate::domain::IdentityKind::Root | crate::domain::IdentityKind::RamUser))
-        .ok_or_else(|| AppError::not_found("EntityNotExists.User", format!("No root or RAM user signs in as {login:?}.")))?;
+        .ok_or_else(|| Refusal::NoSuchLogin { login: login.to_owned() })?;
     let created = create_in(&mut tx, identity.identity_id, login, true, clock.now()).await?;
     let event = audit::Event::new(
         clock.clone(),

@@ -10,6 +10,7 @@ use crate::domain::{
     check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
     NameField, DIRECTORY_INVITATION_VALIDITY,
 };
+use crate::domain::{parse_account_id, parse_handshake_id};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, accounts, directory, Tx};
@@ -94,8 +95,7 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<DirectoryInvitationView, AppError> {
     let (managed, _) = managed(state, who).await?;
-    let account = AccountId::parse(account.trim())
-        .ok_or_else(|| AppError::invalid("InvalidParameter.AccountId", "An account ID has 16 digits."))?;
+    let account = parse_account_id(account)?;
     let now = state.clock.now();
     let now_s = db::ts(now);
     let mut tx = state.begin_action().await.map_err(internal)?;
@@ -148,11 +148,7 @@ async fn load_invitation(
     invitation_id: &str,
     mine: impl Fn(&directory::InvitationRow) -> bool,
 ) -> Result<directory::InvitationRow, AppError> {
-    let id_ok = invitation_id.len() <= 64
-        && invitation_id.strip_prefix("h-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if !id_ok {
-        return Err(AppError::invalid("InvalidParameter.HandshakeId", "The invitation ID is not valid."));
-    }
+    let invitation_id = parse_handshake_id(invitation_id)?;
     directory::invitation(tx, invitation_id)
         .await
         .map_err(internal)?

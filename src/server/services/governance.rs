@@ -3,14 +3,13 @@
 
 use crate::server::audit::Event;
 use crate::api::types::*;
-use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, ConsolePage, NameField, PageRequest, Refusal, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
+use crate::domain::{check_ticket_decision, check_ticket_submission, ConsolePage, PageRequest, Refusal, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
+use crate::domain::{check_audit_action_filter, check_ticket_message, parse_day, parse_ticket_kind};
 use crate::error::AppError;
 use crate::domain::IdentityKind;
 use crate::server::auth::Identity;
 use crate::server::db::{self, governance, paging, shares};
 use crate::server::{ids, internal, state::AppState};
-
-const MAX_TICKET_MESSAGE: usize = 1000;
 
 fn ticket_view(t: governance::TicketRow) -> TicketView {
     TicketView {
@@ -42,11 +41,8 @@ pub async fn tickets(state: &AppState, who: &Identity, page: PageRequest) -> Res
 pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message: &str, event: &Event) -> Result<TicketView, AppError> {
     // Asking the platform for something for the account is the account's (root) decision.
     who.actor.may_act_as_root("submit tickets")?;
-    let kind = TicketKind::parse(kind).ok_or_else(|| AppError::invalid("InvalidParameter.TicketKind", "Choose what the ticket asks for."))?;
-    let message = check_visible_text(NameField::TicketMessage, message)?;
-    if message.chars().count() > MAX_TICKET_MESSAGE {
-        return Err(AppError::invalid("InvalidParameter.Message.Length", "The message can be at most 1,000 characters."));
-    }
+    let kind = parse_ticket_kind(kind)?;
+    let message = check_ticket_message(message)?;
     let now = db::ts(state.clock.now());
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
@@ -103,9 +99,7 @@ pub async fn quota(state: &AppState, who: &Identity) -> Result<QuotaView, AppErr
 /// Parses a `YYYY-MM-DD` filter date into the RFC 3339 bound stored times compare with.
 fn day_bound(day: Option<String>, next_day: bool) -> Result<Option<String>, AppError> {
     let Some(day) = day.filter(|d| !d.is_empty()) else { return Ok(None) };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(&day, &format)
-        .map_err(|_| AppError::invalid("InvalidParameter.Date", "Dates are written YYYY-MM-DD."))?;
+    let date = parse_day(&day)?;
     let date = if next_day { date.next_day().unwrap_or(date) } else { date };
     Ok(Some(db::ts(date.midnight().assume_utc())))
 }
@@ -129,9 +123,7 @@ pub async fn audit_trail(
         who.actor.may_open(ConsolePage::AuditTrail)?;
     }
     let action = action.filter(|a| !a.is_empty());
-    if action.as_ref().is_some_and(|a| a.len() > 64 || !a.bytes().all(|b| b.is_ascii_alphanumeric())) {
-        return Err(AppError::invalid("InvalidParameter.Action", "Choose an action from the list."));
-    }
+    action.as_deref().map(check_audit_action_filter).transpose()?;
     let (from, to) = (day_bound(from, false)?, day_bound(to, true)?);
     let load = |limit, offset| {
         governance::trail(&state.pool, who.account_id().as_str(), action.as_deref(), from.as_deref(), to.as_deref(), limit, offset)

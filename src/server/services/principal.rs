@@ -9,6 +9,7 @@ use crate::domain::{
     answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
+use crate::domain::{check_pay_type, node_spec_price, parse_invitation_id, zone_region};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, incoming, paging, restores};
@@ -44,11 +45,7 @@ pub async fn invitations(state: &AppState, who: &Identity, region: Option<String
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<InvitationView, AppError> {
     check_may_answer_invitations(&who.actor)?;
-    let id_ok = invitation_id.len() <= 64
-        && invitation_id.strip_prefix("i-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if !id_ok {
-        return Err(AppError::invalid("InvalidParameter.ResourceShareInvitationId", "The invitation ID is not valid."));
-    }
+    let invitation_id = parse_invitation_id(invitation_id)?;
     let now = state.clock.now();
     let now_s = db::ts(now);
     let mut tx = state.begin_action().await.map_err(internal)?;
@@ -113,14 +110,8 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
 pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event) -> Result<RestoreJobView, AppError> {
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let name = ClusterName::parse(&request.cluster_name)?;
-    let price = NODE_SPECS
-        .iter()
-        .find(|(spec, _)| *spec == request.node_spec)
-        .map(|(_, price)| *price)
-        .ok_or_else(|| AppError::invalid("InvalidParameter.DBNodeClass", "Choose one of the listed node specifications."))?;
-    if !matches!(request.pay_type.as_str(), "Postpaid" | "Prepaid") {
-        return Err(AppError::invalid("InvalidParameter.PayType", "Choose pay-as-you-go or subscription."));
-    }
+    let price = node_spec_price(&request.node_spec)?;
+    check_pay_type(&request.pay_type)?;
 
     let now = state.clock.now();
     let now_s = db::ts(now);
@@ -131,8 +122,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
         .map_err(internal)?
         .ok_or_else(|| Refusal::BackupSetNotFound { backup_set: backup_id.to_string() })?;
     // The new cluster goes where its zone is; a zone of another region is refused by the region rule.
-    let target_region = region_of_zone(&request.zone_id)
-        .ok_or_else(|| AppError::invalid("InvalidParameter.ZoneId", "Choose one of the listed zones."))?;
+    let target_region = zone_region(&request.zone_id)?;
     let (facts, access, holds) = incoming_facts(&row)?;
     check_restore(&who.actor, access, &facts, holds, &row.region_id, target_region, now)?;
 

@@ -3,7 +3,8 @@
 
 use crate::server::audit::Event;
 use crate::api::types::{Paged, RamUserView};
-use crate::domain::{check_password_policy, parse_login_name, ConsolePage, PageRequest, Policy, Refusal};
+use crate::domain::{check_password_policy, parse_login_name, ConsolePage, PageRequest, Refusal};
+use crate::domain::parse_policy_name;
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
 use crate::server::db::{self, paging, ram};
@@ -71,7 +72,7 @@ pub async fn set_password(state: &AppState, who: &Identity, login: &str, passwor
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &str, attached: bool, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
-    let policy = Policy::parse(policy).ok_or_else(|| AppError::invalid("InvalidParameter.PolicyName", "Choose one of the system policies."))?;
+    let policy = parse_policy_name(policy)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::set_policy(&mut tx, id, policy.as_str(), attached).await.map_err(internal)?;
