@@ -4,6 +4,7 @@
 //! pass `now` in, and write the outcome. That keeps every rule unit-testable without a database and lets
 //! the same code compile for the browser (where reading the system clock would panic).
 
+mod access;
 mod access_key;
 mod choices;
 mod conversion;
@@ -22,6 +23,9 @@ mod rules;
 mod text;
 mod throttle;
 
+pub use access::{
+    access_to_set, moved_out_grant, principal_grant, AcceptedInvitations, Grant, MovedOutGrantFacts, PrincipalGrantFacts, Recipient, SharedSetAccess,
+};
 pub use access_key::{
     check_create_access_key, check_set_access_key_status, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,
 };
