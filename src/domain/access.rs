@@ -19,29 +19,54 @@ pub struct Recipient {
 
 /// The account's answer to the invitations of one share.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct AcceptedInvitations {
     /// It accepted an invitation that still counts.
+    #[cfg_attr(feature = "ssr", sqlx(rename = "invitation_standing"))]
     pub standing: bool,
     /// It accepted an invitation whose principal the owner removed since (the acceptance ended).
+    #[cfg_attr(feature = "ssr", sqlx(rename = "invitation_ended"))]
     pub ended: bool,
 }
 
 /// One principal entry of a share, with one of the share's backup sets, that may name the recipient.
+/// `Time` is a stored time until the loader parses it (the rows decode straight into this type).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PrincipalGrantFacts {
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct PrincipalGrantFacts<Time = OffsetDateTime> {
     pub owner_account_id: String,
     pub share_status: ShareStatus,
     pub scope: PrincipalScope,
     pub principal_type: PrincipalType,
     pub principal_id: String,
     pub principal_status: AssociationStatus,
-    pub principal_revoke_at: Option<OffsetDateTime>,
+    pub principal_revoke_at: Option<Time>,
     /// The backup set's association with the share.
     pub resource_status: AssociationStatus,
-    pub resource_revoke_at: Option<OffsetDateTime>,
+    pub resource_revoke_at: Option<Time>,
     /// The owner and the recipient are members of the same resource directory now.
     pub owner_in_recipients_directory: bool,
+    #[cfg_attr(feature = "ssr", sqlx(flatten))]
     pub invitations: AcceptedInvitations,
+}
+
+impl<T> PrincipalGrantFacts<T> {
+    /// The same facts with their times read by `read` (a stored time parsed).
+    pub fn read_times<U, E>(self, read: impl Fn(T) -> Result<U, E>) -> Result<PrincipalGrantFacts<U>, E> {
+        Ok(PrincipalGrantFacts {
+            principal_revoke_at: self.principal_revoke_at.map(&read).transpose()?,
+            resource_revoke_at: self.resource_revoke_at.map(&read).transpose()?,
+            owner_account_id: self.owner_account_id,
+            share_status: self.share_status,
+            scope: self.scope,
+            principal_type: self.principal_type,
+            principal_id: self.principal_id,
+            principal_status: self.principal_status,
+            resource_status: self.resource_status,
+            owner_in_recipients_directory: self.owner_in_recipients_directory,
+            invitations: self.invitations,
+        })
+    }
 }
 
 /// What a folder or the directory gave the recipient before it moved out of it (or left the

@@ -1,6 +1,6 @@
 //! The principal's side: invitations it received, and backup sets shared with it.
 
-use crate::domain::{AssociationStatus, BackupLevel, BackupLock, BackupStatus, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
+use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus, PrincipalGrantFacts, ShareStatus};
 use super::{directory::FOLDER_ANCESTRY, paging::Counted, Tx};
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
@@ -72,18 +72,8 @@ pub struct PrincipalGrantRow {
     pub backup_set_id: String,
     pub start_time: String,
     pub resource_share_name: String,
-    pub owner_account_id: String,
-    pub share_status: ShareStatus,
-    pub scope: PrincipalScope,
-    pub principal_type: PrincipalType,
-    pub principal_id: String,
-    pub principal_status: AssociationStatus,
-    pub principal_revoke_at: Option<String>,
-    pub resource_status: AssociationStatus,
-    pub resource_revoke_at: Option<String>,
-    pub owner_in_recipients_directory: bool,
-    pub invitation_standing: bool,
-    pub invitation_ended: bool,
+    #[sqlx(flatten)]
+    pub facts: PrincipalGrantFacts<String>,
 }
 
 /// A revocation scheduled for the account after it moved out of a folder or left the directory.

@@ -11,8 +11,7 @@ use crate::domain::{
 };
 use crate::domain::{check_pay_type, node_spec_price, parse_invitation_id, zone_region};
 use crate::domain::{
-    access_to_set, moved_out_grant, principal_grant, AcceptedInvitations, AccountId, Grant, MovedOutGrantFacts, PrincipalGrantFacts, Recipient,
-    SharedSetAccess,
+    access_to_set, moved_out_grant, principal_grant, AccountId, Grant, MovedOutGrantFacts, Recipient, SharedSetAccess,
 };
 use crate::server::db::incoming::GrantFilter;
 use sqlx::SqliteConnection;
@@ -99,7 +98,6 @@ pub(crate) async fn shared_sets(conn: &mut SqliteConnection, account: &str, filt
     let recipient = Recipient { account_id, directory_id, folders };
     let principal_rows = incoming::principal_grants(conn, account, filter).await.map_err(internal)?;
     let moved_out_rows = incoming::moved_out_grants(conn, account, filter).await.map_err(internal)?;
-    let time = |s: Option<&str>| s.map(db::parse_ts).transpose().map_err(internal);
 
     // Keyed (start time, id) so that walking it backwards lists the newest first.
     let mut sets: BTreeMap<(String, String), (String, Vec<String>, Vec<Grant>)> = BTreeMap::new();
@@ -111,21 +109,9 @@ pub(crate) async fn shared_sets(conn: &mut SqliteConnection, account: &str, filt
         grants.push(grant);
     };
     for r in principal_rows {
-        let facts = PrincipalGrantFacts {
-            owner_account_id: r.owner_account_id.clone(),
-            share_status: r.share_status,
-            scope: r.scope,
-            principal_type: r.principal_type,
-            principal_id: r.principal_id,
-            principal_status: r.principal_status,
-            principal_revoke_at: time(r.principal_revoke_at.as_deref())?,
-            resource_status: r.resource_status,
-            resource_revoke_at: time(r.resource_revoke_at.as_deref())?,
-            owner_in_recipients_directory: r.owner_in_recipients_directory,
-            invitations: AcceptedInvitations { standing: r.invitation_standing, ended: r.invitation_ended },
-        };
+        let facts = r.facts.read_times(|t| db::parse_ts(&t)).map_err(internal)?;
         if let Some(grant) = principal_grant(&recipient, &facts) {
-            add(r.backup_set_id, r.start_time, r.owner_account_id, r.resource_share_name, grant);
+            add(r.backup_set_id, r.start_time, facts.owner_account_id, r.resource_share_name, grant);
         }
     }
     for r in moved_out_rows {
