@@ -362,31 +362,8 @@ pub struct QuotaView {
     pub increase_pending: bool,
 }
 
-/// One audit event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEventView {
-    pub occurred_at: String,
-    pub identity: String,
-    pub account_id: String,
-    pub source_ip: String,
-    pub request_id: String,
-    /// The caller's own `x-request-id` ('' when none): a hint, unlike `request_id`, which the server made.
-    pub caller_request_id: String,
-    pub action: String,
-    pub target: String,
-    pub outcome: String,
-    pub detail: String,
-    /// `console`, or `api:<AccessKeyId>` for a signed OpenAPI call.
-    #[serde(default)]
-    pub channel: String,
-}
-
-impl AuditEventView {
-    /// The outcome is `Success` or the code of the refusal.
-    pub fn succeeded(&self) -> bool {
-        self.outcome == "Success"
-    }
-}
+/// The console shows audit events and directory invitations as the services read them.
+pub use crate::read_model::{AuditEvent as AuditEventView, DirectoryInvitation as DirectoryInvitationView};
 
 /// The actions the audit trail records, for its filter.
 pub const AUDITED_ACTIONS: &[&str] = &[
@@ -452,24 +429,6 @@ pub struct DirectoryView {
     pub members: Vec<MemberView>,
     /// Invitations the management account sent, newest first (the latest 100).
     pub invitations: Vec<DirectoryInvitationView>,
-}
-
-/// An invitation to join a resource directory (Resource Directory's handshake).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DirectoryInvitationView {
-    pub invitation_id: String,
-    pub directory_id: String,
-    pub management_account_id: String,
-    pub management_account_name: String,
-    pub account_id: String,
-    pub account_name: String,
-    /// The folder the account is placed in when it accepts.
-    pub folder_id: String,
-    pub folder_name: String,
-    /// As of now.
-    pub status: InvitationStatus,
-    pub created_at: String,
-    pub expires_at: String,
 }
 
 /// The signed-in account's place in a resource directory.

@@ -4,7 +4,8 @@
 //! one moved out, or out of the directory, loses it through the scheduled revocation.
 
 use crate::server::audit::Event;
-use crate::api::types::{DirectoryInvitationView, DirectoryView, FolderView, MemberView, MembershipView, MyDirectoryView};
+use crate::read_model::DirectoryInvitation;
+use crate::api::types::{DirectoryView, FolderView, MemberView, MembershipView, MyDirectoryView};
 use crate::domain::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
     check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
@@ -33,23 +34,12 @@ fn folder_not_found() -> AppError {
 }
 
 /// The invitation as of `now`: a pending one past its 14 days reads as expired before the sweep.
-fn invitation_view(row: directory::InvitationRow, now: time::OffsetDateTime) -> Result<DirectoryInvitationView, AppError> {
-    Ok(DirectoryInvitationView {
-        status: row.status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now),
-        invitation_id: row.invitation_id,
-        directory_id: row.directory_id,
-        management_account_id: row.management_account_id,
-        management_account_name: row.management_account_name,
-        account_id: row.account_id,
-        account_name: row.account_name,
-        folder_id: row.folder_id,
-        folder_name: row.folder_name,
-        created_at: row.created_at,
-        expires_at: row.expires_at,
-    })
+fn invitation_view(row: DirectoryInvitation, now: time::OffsetDateTime) -> Result<DirectoryInvitation, AppError> {
+    let expires_at = db::parse_ts(&row.expires_at).map_err(internal)?;
+    Ok(row.as_of(expires_at, now))
 }
 
-fn invitation_views(rows: Vec<directory::InvitationRow>, now: time::OffsetDateTime) -> Result<Vec<DirectoryInvitationView>, AppError> {
+fn invitation_views(rows: Vec<DirectoryInvitation>, now: time::OffsetDateTime) -> Result<Vec<DirectoryInvitation>, AppError> {
     rows.into_iter().map(|r| invitation_view(r, now)).collect()
 }
 
@@ -93,7 +83,7 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
 /// "Add member": sends the account an invitation to join, placed in `folder` once it accepts. It is no
 /// member until then, so no directory-scope share reaches it.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<DirectoryInvitationView, AppError> {
+pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<DirectoryInvitation, AppError> {
     let (managed, _) = managed(state, who).await?;
     let account = parse_account_id(account)?;
     let now = state.clock.now();
@@ -146,8 +136,8 @@ pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: 
 async fn load_invitation(
     tx: &mut Tx,
     invitation_id: &str,
-    mine: impl Fn(&directory::InvitationRow) -> bool,
-) -> Result<directory::InvitationRow, AppError> {
+    mine: impl Fn(&DirectoryInvitation) -> bool,
+) -> Result<DirectoryInvitation, AppError> {
     let invitation_id = parse_handshake_id(invitation_id)?;
     directory::invitation(tx, invitation_id)
         .await
@@ -158,7 +148,7 @@ async fn load_invitation(
 
 /// The invited account accepts (and joins, in the folder the invitation names) or rejects.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<DirectoryInvitationView, AppError> {
+pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<DirectoryInvitation, AppError> {
     let me = who.account_id().as_str();
     let now = state.clock.now();
     let now_s = db::ts(now);
@@ -184,7 +174,7 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
     }
     tx.commit(event).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "directory invitation answered");
-    invitation_view(directory::InvitationRow { status: decided, ..row }, now)
+    invitation_view(DirectoryInvitation { status: decided, ..row }, now)
 }
 
 /// The Resource directory page of any account: where it is a member, and the invitations it received.

@@ -1,6 +1,7 @@
 //! Account governance: tickets to the platform (beta enablement, quota increase), the quota page, and
 //! the audit trail.
 
+use crate::read_model::AuditEvent;
 use crate::server::audit::Event;
 use crate::api::types::*;
 use crate::domain::{check_ticket_decision, check_ticket_submission, ConsolePage, PageRequest, Refusal, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
@@ -116,7 +117,7 @@ pub async fn audit_trail(
     from: Option<String>,
     to: Option<String>,
     page: Option<PageRequest>,
-) -> Result<Paged<AuditEventView>, AppError> {
+) -> Result<Paged<AuditEvent>, AppError> {
     // The platform operator holds no RAM policies but answers for its own actions (accounts created,
     // tickets decided): it reads its own trail.
     if who.kind != IdentityKind::Operator {
@@ -137,28 +138,12 @@ pub async fn audit_trail(
             (all, (rows.into_iter().map(|r| r.row).collect::<Vec<_>>(), total))
         }
     };
-    let events = events
-        .into_iter()
-        .map(|e: governance::AuditEventRow| AuditEventView {
-            occurred_at: e.occurred_at,
-            identity: e.identity,
-            account_id: e.account_id,
-            source_ip: e.source_ip,
-            request_id: e.request_id,
-            caller_request_id: e.caller_request_id,
-            action: e.action,
-            target: e.target,
-            outcome: e.outcome,
-            detail: e.detail,
-            channel: e.channel,
-        })
-        .collect();
     Ok(Paged::new(events, total, request))
 }
 
 /// The trail as CSV (RFC 4180 quoting), for the export link. The caller's request id came later and
 /// goes last, so the earlier columns keep their places for whoever reads the file.
-pub fn audit_csv(events: &[AuditEventView]) -> String {
+pub fn audit_csv(events: &[AuditEvent]) -> String {
     let mut out = String::from("time,identity,account,source_ip,request_id,action,target,outcome,detail,caller_request_id\r\n");
     for e in events {
         let row = [
@@ -183,8 +168,8 @@ fn csv_field(s: &str) -> String {
 mod csv_tests {
     use super::*;
 
-    fn event(target: &str) -> AuditEventView {
-        AuditEventView {
+    fn event(target: &str) -> AuditEvent {
+        AuditEvent {
             occurred_at: "2026-11-27T08:00:00Z".into(),
             identity: "owner".into(),
             account_id: "1000000000000001".into(),
