@@ -1,7 +1,7 @@
 //! Renaming a resource share (Resource Sharing's UpdateResourceShare): the same name rule, the same
 //! permission and beta rule, and the same per-owner uniqueness as creating one, in one transaction.
 
-use crate::domain::{check_may_manage_shares, ResourceShareName, ShareError};
+use crate::domain::{check_may_manage_shares, ResourceShareName, Refusal};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, share_settings};
@@ -22,12 +22,12 @@ pub async fn rename_share(state: &AppState, who: &Identity, share_id: &str, name
     let mut tx = state.begin_action().await.map_err(internal)?;
     let owner = db::accounts::account(&mut **tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
     check_may_manage_shares(&who.actor, &owner.facts().map_err(internal)?)?;
-    let share = share_settings::share(&mut tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id == me).ok_or(ShareError::ShareNotFound)?;
+    let share = share_settings::share(&mut tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id == me).ok_or(Refusal::ShareNotFound)?;
     if share.status != "Active" {
-        return Err(ShareError::ShareNotActive.into());
+        return Err(Refusal::ShareNotActive.into());
     }
     if share_settings::name_taken(&mut tx, me, name.as_str(), share_id).await.map_err(internal)? {
-        return Err(ShareError::NameTaken { name: name.as_str().to_owned() }.into());
+        return Err(Refusal::NameTaken { name: name.as_str().to_owned() }.into());
     }
     share_settings::rename(&mut tx, share_id, name.as_str(), &now).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;

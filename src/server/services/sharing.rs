@@ -12,7 +12,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::group::{Failure, GroupFailed};
-use crate::server::db::{self, incoming, shares, Tx};
+use crate::server::db::{self, shares, Tx};
 use crate::server::{ids, internal, state::AppState};
 use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -129,7 +129,7 @@ async fn decide(tx: &mut Tx, job: &ShareJob) -> Result<SharePlan, AppError> {
     let access = match backup {
         Some(b) if b.account_id == me => BackupSetAccess::Owned,
         // Only a refusal depends on this (no re-sharing), so it is looked up only then.
-        Some(_) if incoming::shared_backup(&mut **tx, me, backup_id.as_str()).await.map_err(internal)?.is_some() => {
+        Some(_) if super::principal::is_shared_with(tx, me, backup_id.as_str()).await? => {
             BackupSetAccess::SharedWithActor
         }
         _ => BackupSetAccess::NotVisible,
