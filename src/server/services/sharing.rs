@@ -340,3 +340,66 @@ impl PrincipalChanges {
         PrincipalChanges { invited, associated, revoking: removed.iter().map(|p| p.to_string()).collect() }
     }
 }
+
+/// Shares several backup sets in one request, all or none (the API's `Resources.1..5`): the first
+/// goes as `request` asks (a new share, or an existing one with its principal change), each further set
+/// joins the same share, all in one group transaction. A refusal of any set rolls back to before the
+/// first (a savepoint), so the request changes nothing and the rest of the group stands. Each set has
+/// its own audit event (`event` for the first).
+#[tracing::instrument(skip(state, who, request, more), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+pub async fn share_backup_sets(state: &AppState, who: &Identity, request: ShareRequest, more: &[String], event: &Event) -> Result<ShareOutcome, AppError> {
+    let backup_id = BackupSetId::parse(&request.backup_set_id)?;
+    let more = more.iter().map(|b| BackupSetId::parse(b)).collect::<Result<Vec<_>, _>>()?;
+    let (target, principals) = parse_method(request.method)?;
+    let job = |backup_id: BackupSetId, target: Target<String>, principals: Option<Vec<PrincipalId>>, event: Event| ShareJob {
+        actor: who.actor.clone(),
+        backup_id,
+        target,
+        principals,
+        now: state.clock.now(),
+        revocation_delay: state.settings.revocation_delay,
+        max_pending_invitations: state.settings.max_pending_invitations,
+        event,
+    };
+    let first = job(backup_id, target, principals, event.clone());
+    let rest: Vec<(BackupSetId, Event)> = more.into_iter().map(|b| { let e = event.for_target(b.as_str()); (b, e) }).collect();
+    let events: Vec<Event> = rest.iter().map(|(_, e)| e.clone()).collect();
+    let rest: Vec<ShareJob> = rest.into_iter().map(|(b, e)| job(b, Target::Existing(String::new()), None, e)).collect();
+    let answer = state
+        .writer
+        .groups
+        .run(move |tx| share_many(tx, first, rest).boxed())
+        .await;
+    match answer {
+        Ok(Ok(outcome)) => {
+            event.mark_recorded();
+            events.iter().for_each(Event::mark_recorded);
+            Ok(outcome)
+        }
+        Ok(Err(refused)) => Err(refused),
+        Err(GroupFailed) => Err(internal(anyhow::anyhow!("the group transaction holding this share did not commit"))),
+    }
+}
+
+/// The group work of [`share_backup_sets`]: every set decided and written after the ones before it,
+/// inside a savepoint that a refusal rolls back.
+async fn share_many(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>) -> Result<ShareOutcome, Failure<AppError>> {
+    sqlx::query("savepoint share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
+    let outcome = share_each(tx, first, rest).await;
+    if matches!(outcome, Err(Failure::Refused(_))) {
+        sqlx::query("rollback to share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
+    }
+    sqlx::query("release share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
+    outcome
+}
+
+async fn share_each(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>) -> Result<ShareOutcome, Failure<AppError>> {
+    let plan = decide(tx, &first).await.map_err(Failure::Refused)?;
+    let outcome = write(tx, &first, plan).await.map_err(|e| Failure::Broken(internal(e)))?;
+    for mut job in rest {
+        job.target = Target::Existing(outcome.resource_share_id.clone());
+        let plan = decide(tx, &job).await.map_err(Failure::Refused)?;
+        write(tx, &job, plan).await.map_err(|e| Failure::Broken(internal(e)))?;
+    }
+    Ok(outcome)
+}
