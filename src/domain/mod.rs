@@ -18,6 +18,7 @@ mod names;
 mod permission;
 mod redirect;
 mod rules;
+mod share_plan;
 mod text;
 mod throttle;
 
@@ -45,6 +46,7 @@ pub use rules::{
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
     LockedOperation, OwnerFacts, AssociationStatus, PrincipalType, ShareStatus, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
 };
+pub use share_plan::{plan_share, ExistingShare, ShareFacts, SharePlan, ShareTarget};
 pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use redirect::same_origin_path;
 pub use throttle::{Admission, Attempt, LockScope, SignInThrottle, StoredLock, ThrottleRule, ThrottleTable, Throttled};
