@@ -3,6 +3,7 @@
 
 use crate::api::{self, types::AccessKeyView};
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 
 /// The pairs of the root itself (`own`) or of the RAM users, with Create, Disable/Enable and Delete.
@@ -12,7 +13,7 @@ pub fn AccessKeysCard(own: bool, own_login: String) -> impl IntoView {
     let create = ServerAction::<api::CreateAccessKey>::new();
     let status = ServerAction::<api::SetAccessKeyStatus>::new();
     let delete = ServerAction::<api::DeleteAccessKey>::new();
-    let keys = Resource::new(
+    let keys = page_resource(
         move || create.version().get() + status.version().get() + delete.version().get(),
         |_| api::list_access_keys(),
     );
