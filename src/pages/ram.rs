@@ -2,8 +2,9 @@
 //! policies, and deletes users. Changes apply on the user's next request.
 
 use crate::api::{self, types::{RamUserView, Viewer}};
-use crate::components::{access_keys::AccessKeysCard, empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::components::{access_keys::{AccessKeysCard, NewAccessKeyButton}, empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::domain::{ConsolePage, Policy};
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -57,6 +58,7 @@ struct RamActions {
     password: ServerAction<api::SetRamPassword>,
     policy: ServerAction<api::SetRamPolicy>,
     delete: ServerAction<api::DeleteRamUser>,
+    new_key: ServerAction<api::CreateAccessKey>,
 }
 
 impl RamActions {
@@ -72,9 +74,10 @@ pub fn RamUsersPage() -> impl IntoView {
         password: ServerAction::new(),
         policy: ServerAction::new(),
         delete: ServerAction::new(),
+        new_key: ServerAction::new(),
     };
     let page = requested_page("page");
-    let users = Resource::new(move || (page(), actions.version()), |(page, _)| api::list_ram_users(page, None));
+    let users = page_resource(move || (page(), actions.version()), |(page, _)| api::list_ram_users(page, None));
     // Managing users is the account's own (root); anyone else only sees the server's refusal.
     let may_manage = use_context::<Viewer>().is_some_and(|v| v.may_open(ConsolePage::RamUsers));
     let error = move || {
@@ -105,7 +108,7 @@ pub fn RamUsersPage() -> impl IntoView {
             </ActionForm>
         </div>
         <PolicyGuide/>
-        <AccessKeysCard own=false own_login=String::new()/>
+        <AccessKeysCard own=false own_login=String::new() create=actions.new_key/>
         </Show>
         {error}
         {notice}
@@ -181,7 +184,10 @@ fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
                     </div>
                 </ActionForm>
             </td>
-            <td><PostButton action=actions.delete input=delete label="Delete" confirm=delete_question/></td>
+            <td class="actions stacked">
+                <NewAccessKeyButton create=actions.new_key login_name=login.clone()/>
+                <PostButton action=actions.delete input=delete label="Delete" confirm=delete_question/>
+            </td>
         </tr>
     }
 }

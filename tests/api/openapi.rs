@@ -230,7 +230,7 @@ async fn an_identity_holds_at_most_two_keys_and_the_list_never_shows_a_secret() 
     let channel: String = sqlx::query_scalar("select channel from audit_event where account_id = ? and action = 'CreateAccessKey'").bind(MEMBER).fetch_one(&app.pool).await.unwrap();
     assert_eq!(channel, "cli");
     let nobody = polarshare::server::services::access_keys::create_for_login(&app.state.writer, &app.clock, "operator").await.unwrap_err();
-    assert_eq!(nobody.code, "EntityNotExists.User", "the platform operator has no keys");
+    assert_eq!((nobody.status(), nobody.code.as_str()), (404, "EntityNotExists.User"), "the platform operator has no keys");
 }
 
 #[tokio::test]

@@ -5,7 +5,7 @@
 
 use crate::domain::{
     check_leave_share, check_may_manage_shares, check_resource_removal, check_share_active, plan_scope_change, plan_share_deletion, BackupSetId, PrincipalScope,
-    RemovalTiming, ResourceShareName, ShareError, ShareMembership, ShareStatus,
+    RemovalTiming, ResourceShareName, Refusal, ShareMembership, ShareStatus,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -46,7 +46,7 @@ pub async fn update_share(
         }
     };
     if share_settings::name_taken(&mut tx, me, name.as_str(), share_id).await.map_err(internal)? {
-        return Err(ShareError::NameTaken { name: name.as_str().to_owned() }.into());
+        return Err(Refusal::NameTaken { name: name.as_str().to_owned() }.into());
     }
     share_settings::rename(&mut tx, share_id, name.as_str(), &now).await.map_err(internal)?;
     if scope != share.principal_scope {
@@ -70,7 +70,7 @@ async fn owned_share(tx: &mut db::Tx, who: &Identity, share_id: &str) -> Result<
     let me = who.account_id().as_str();
     let owner = db::accounts::account(&mut **tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?.facts().map_err(internal)?;
     check_may_manage_shares(&who.actor, &owner)?;
-    let share = share_lifecycle::share_state(&mut **tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id == me).ok_or(ShareError::ShareNotFound)?;
+    let share = share_lifecycle::share_state(&mut **tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id == me).ok_or(Refusal::ShareNotFound)?;
     Ok((owner, share))
 }
 
@@ -133,7 +133,7 @@ pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event
     let me = who.account_id().as_str();
     let now = state.clock.now();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let share = share_lifecycle::share_state(&mut **tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id != me).ok_or(ShareError::ShareNotFound)?;
+    let share = share_lifecycle::share_state(&mut **tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id != me).ok_or(Refusal::ShareNotFound)?;
     let (invited, through_directory) = share_lifecycle::membership(&mut tx, share_id, me).await.map_err(internal)?;
     let membership = match (invited, through_directory) {
         (_, true) => ShareMembership::ThroughDirectory,
