@@ -11,7 +11,7 @@
 //! it may have written says so ([`Failure::Broken`]): then the whole group is rolled back and every
 //! other request in it is told that nothing was changed. Nobody hears "done" before the commit.
 
-use super::Tx;
+use super::{read_model::Commits, Tx};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use sqlx::SqlitePool;
@@ -41,9 +41,9 @@ pub struct Groups(mpsc::UnboundedSender<Box<dyn Member>>);
 impl Groups {
     /// Starts the task that forms groups and commits them through `writer` (the one-connection pool).
     /// It ends when every `Groups` handle is dropped.
-    pub fn spawn(writer: SqlitePool) -> Groups {
+    pub fn spawn(writer: SqlitePool, commits: Commits) -> Groups {
         let (sender, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run_groups(writer, receiver));
+        tokio::spawn(run_groups(writer, commits, receiver));
         Groups(sender)
     }
 
@@ -111,12 +111,12 @@ where
     }
 }
 
-async fn run_groups(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Box<dyn Member>>) {
+async fn run_groups(writer: SqlitePool, commits: Commits, mut queue: mpsc::UnboundedReceiver<Box<dyn Member>>) {
     while let Some(first) = queue.recv().await {
         // Members' own panics are caught in `Member::run`; this catches the rest, so the task that
         // serves every share outlives a bad group. The group's transaction, dropped, is rolled back, and
         // its members, whose answers are dropped with it, are told that nothing was changed.
-        if AssertUnwindSafe(run_group(&writer, first, &mut queue)).catch_unwind().await.is_err() {
+        if AssertUnwindSafe(run_group(&writer, &commits, first, &mut queue)).catch_unwind().await.is_err() {
             tracing::error!("a group transaction panicked; it was rolled back");
         }
     }
@@ -124,7 +124,7 @@ async fn run_groups(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Box<d
 
 /// Runs `first` and whoever is queued behind it (up to [`MAX_GROUP`]) in one transaction, then commits
 /// or rolls back and answers them all.
-async fn run_group(writer: &SqlitePool, first: Box<dyn Member>, queue: &mut mpsc::UnboundedReceiver<Box<dyn Member>>) {
+async fn run_group(writer: &SqlitePool, commits: &Commits, first: Box<dyn Member>, queue: &mut mpsc::UnboundedReceiver<Box<dyn Member>>) {
     let mut tx = match super::begin_write(writer).await {
         Ok(tx) => tx,
         Err(e) => {
@@ -162,6 +162,8 @@ async fn run_group(writer: &SqlitePool, first: Box<dyn Member>, queue: &mut mpsc
             }
         }
     };
+    // Cached pages learn of the group's writes before its members hear "done".
+    commits.note();
     for answer in answers {
         answer(committed);
     }
