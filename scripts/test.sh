@@ -8,9 +8,14 @@ export PATH="$HOME/.cargo/bin:$PATH"
 log=$(mktemp -d)
 
 echo "== Rust unit and integration tests"
-# Bounded: an integration test was twice seen to stall (cause not found yet); a stall fails the run here
-# instead of holding CI until its limit.
-timeout 1500 cargo test --features ssr 2>&1 | tee "$log/cargo.txt"
+# Through cargo-nextest where the machine has it (it does by default): every test gets its own process
+# and time limit (scripts/nextest.toml), so a stalled test is killed and named. The whole step is
+# bounded too, for the `cargo test` fallback.
+if cargo nextest --version >/dev/null 2>&1; then
+  timeout 1500 cargo nextest run --features ssr --config-file scripts/nextest.toml 2>&1 | tee "$log/cargo.txt"
+else
+  timeout 1500 cargo test --features ssr 2>&1 | tee "$log/cargo.txt"
+fi
 
 echo "== Playwright end-to-end tests (release build)"
 cargo leptos build --release
