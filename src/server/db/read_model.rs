@@ -6,6 +6,10 @@
 //! that could be missing from it (one not yet visible when the query read) moves the count past it and
 //! the page is loaded again. A page loaded just after a commit but before the count moved is thrown
 //! away without need, never kept stale.
+//!
+//! What it does not see: SQL run past the writer (a test's own statements, the demo's fresh sets
+//! written through the read pool) must call `Writer::note_outside_change`; another process writing
+//! the same file is seen only at this server's next commit.
 
 use super::clusters::{self, ClusterPage};
 use sqlx::SqlitePool;
