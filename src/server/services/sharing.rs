@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::group::{Failure, GroupFailed};
-use crate::server::db::{self, incoming, shares, Tx};
+use crate::server::db::{self, shares, Tx};
 use crate::server::{ids, internal, state::AppState};
 use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -40,15 +40,7 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
         .writer
         .groups
         .run(move |tx| {
-            async move {
-                // A refusal (or a failure to read) has written nothing: the rest of the group stands.
-                // A failure while writing may have left half a share: the group is rolled back.
-                let facts = load_facts(tx, &job).await.map_err(Failure::Refused)?;
-                let plan = plan_share(&job.actor, &job.backup_id, job.target.clone(), &facts, job.now)
-                    .map_err(|refusal| Failure::Refused(refusal.into()))?;
-                write(tx, &job, plan).await.map_err(|e| Failure::Broken(internal(e)))
-            }
-            .boxed()
+            async move { share_one(tx, &job).await }.boxed()
         })
         .await;
     match answer {
@@ -61,6 +53,15 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
         Ok(Err(refused)) => Err(refused),
         Err(GroupFailed) => Err(internal(anyhow::anyhow!("the group transaction holding this share did not commit"))),
     }
+}
+
+/// One share, in the group's transaction: load the facts, let the domain decide, write the plan.
+/// A refusal (or a failure to read) has written nothing: the rest of the group stands. A failure while
+/// writing may have left half a share: the group is rolled back.
+async fn share_one(tx: &mut Tx, job: &ShareJob) -> Result<ShareOutcome, Failure<AppError>> {
+    let facts = load_facts(tx, job).await.map_err(Failure::Refused)?;
+    let plan = plan_share(&job.actor, &job.backup_id, job.target.clone(), &facts, job.now).map_err(|refusal| Failure::Refused(refusal.into()))?;
+    write(tx, job, plan).await.map_err(|e| Failure::Broken(internal(e)))
 }
 
 /// One Share dialog request, parsed, on its way to a group transaction.
@@ -106,7 +107,7 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob) -> Result<ShareFacts, AppError>
     let access = match live {
         Some(b) if b.account_id == me => BackupSetAccess::Owned,
         // Only a refusal depends on this (no re-sharing), so it is looked up only then.
-        Some(_) if incoming::shared_backup(&mut **tx, me, job.backup_id.as_str()).await.map_err(internal)?.is_some() => {
+        Some(_) if super::principal::is_shared_with(tx, me, job.backup_id.as_str()).await? => {
             BackupSetAccess::SharedWithActor
         }
         _ => BackupSetAccess::NotVisible,
@@ -245,3 +246,66 @@ fn principal_facts(list: &[PrincipalId], lookups: &[shares::PrincipalLookup]) ->
         .collect()
 }
 
+
+/// Shares several backup sets in one request, all or none (the API's `Resources.1..5`): the first
+/// goes as `request` asks (a new share, or an existing one with its principal change), each further set
+/// joins the same share, all in one group transaction. A refusal of any set rolls back to before the
+/// first (a savepoint), so the request changes nothing and the rest of the group stands. Each set has
+/// its own audit event (`event` for the first).
+#[tracing::instrument(skip(state, who, request, more), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+pub async fn share_backup_sets(state: &AppState, who: &Identity, request: ShareRequest, more: &[String], event: &Event) -> Result<ShareOutcome, AppError> {
+    let backup_id = BackupSetId::parse(&request.backup_set_id)?;
+    let more = more.iter().map(|b| BackupSetId::parse(b)).collect::<Result<Vec<_>, _>>()?;
+    let (target, existing_id, principals) = parse_method(request.method)?;
+    let share_id = existing_id.unwrap_or_else(ids::resource_share_id);
+    let job = |backup_id: BackupSetId, target: ShareTarget, principals: Option<Vec<PrincipalId>>, event: Event| ShareJob {
+        actor: who.actor.clone(),
+        backup_id,
+        share_id: share_id.clone(),
+        target,
+        principals,
+        now: state.clock.now(),
+        revocation_delay: state.settings.revocation_delay,
+        max_pending_invitations: state.settings.max_pending_invitations,
+        event,
+    };
+    let first = job(backup_id, target, principals, event.clone());
+    let rest: Vec<(BackupSetId, Event)> = more.into_iter().map(|b| { let e = event.for_target(b.as_str()); (b, e) }).collect();
+    let events: Vec<Event> = rest.iter().map(|(_, e)| e.clone()).collect();
+    // Each further set joins the first's share as it stands (no principal change of its own).
+    let rest: Vec<ShareJob> = rest.into_iter().map(|(b, e)| job(b, ShareTarget::Existing, None, e)).collect();
+    let answer = state
+        .writer
+        .groups
+        .run(move |tx| share_many(tx, first, rest).boxed())
+        .await;
+    match answer {
+        Ok(Ok(outcome)) => {
+            event.mark_recorded();
+            events.iter().for_each(Event::mark_recorded);
+            Ok(outcome)
+        }
+        Ok(Err(refused)) => Err(refused),
+        Err(GroupFailed) => Err(internal(anyhow::anyhow!("the group transaction holding this share did not commit"))),
+    }
+}
+
+/// The group work of [`share_backup_sets`]: every set decided and written after the ones before it,
+/// inside a savepoint that a refusal rolls back.
+async fn share_many(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>) -> Result<ShareOutcome, Failure<AppError>> {
+    sqlx::query("savepoint share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
+    let outcome = share_each(tx, first, rest).await;
+    if matches!(outcome, Err(Failure::Refused(_))) {
+        sqlx::query("rollback to share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
+    }
+    sqlx::query("release share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
+    outcome
+}
+
+async fn share_each(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>) -> Result<ShareOutcome, Failure<AppError>> {
+    let outcome = share_one(tx, &first).await?;
+    for job in rest {
+        share_one(tx, &ShareJob { share_id: outcome.resource_share_id.clone(), ..job }).await?;
+    }
+    Ok(outcome)
+}
