@@ -125,7 +125,9 @@ async fn fresh_backup_sets(State(state): State<AppState>, headers: HeaderMap, Qu
         let who = auth::require_identity(&state, &headers).await?;
         let count = f.count.unwrap_or(1).clamp(1, 10);
         let account = who.account_id();
-        match super::db::seed::insert_fresh_backup_sets(&state.pool, account.as_str(), &f.cluster_id, count, state.clock.now()).await {
+        let inserted = super::db::seed::insert_fresh_backup_sets(&state.pool, account.as_str(), &f.cluster_id, count, state.clock.now()).await;
+        state.writer.note_outside_change();
+        match inserted {
             Ok(Some(ids)) => Ok(ids),
             Ok(None) => Err(AppError::from(crate::domain::Refusal::ClusterNotFound)),
             Err(e) => {

@@ -132,11 +132,11 @@ impl Event {
 
 /// The write transaction of an audited action. It reads and writes like the transaction it wraps; it
 /// commits only with the action's event.
-pub struct ActionTx(Tx);
+pub struct ActionTx(Tx, db::read_model::Commits);
 
 impl ActionTx {
     pub async fn begin(writer: &db::Writer) -> anyhow::Result<ActionTx> {
-        Ok(ActionTx(writer.begin_unaudited().await?))
+        Ok(ActionTx(writer.begin_unaudited().await?, writer.commits()))
     }
 
     /// Writes `event` as `Success` and commits it with the action.
@@ -149,6 +149,8 @@ impl ActionTx {
         use anyhow::Context;
         event.write(&mut self.0, "Success", detail).await.context("recording the audit event")?;
         self.0.commit().await.context("committing")?;
+        // Cached pages learn of the action's writes before its caller hears "done".
+        self.1.note();
         event.mark_recorded();
         Ok(())
     }

@@ -122,3 +122,38 @@ async fn requests_queued_behind_a_running_group_share_its_transaction() {
     assert_eq!(seen, vec![(2, 0), (3, 0), (4, 0), (5, 0)], "(marks in the transaction, marks committed) per follower");
     assert_eq!(marks(&app).await, 5);
 }
+
+/// Shares made through the server function really go through the groups: sent while a group holds the
+/// writer, they all join its transaction (were the share path to open a transaction of its own, none
+/// would).
+#[tokio::test]
+async fn shares_sent_while_a_group_runs_join_it() {
+    let app = TestApp::new().await;
+    let groups = app.state.writer.groups.clone();
+    let cookie = app.sign_in("owner").await;
+    let sets = app.backups_of(crate::helpers::SHAREABLE_CLUSTER, 3).await;
+    let (started, first_running) = tokio::sync::oneshot::channel();
+    let holder = groups.run(move |_tx| {
+        async move {
+            let _ = started.send(());
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            Ok::<_, Failure<String>>(())
+        }
+        .boxed()
+    });
+    let shares = async {
+        first_running.await.expect("the holder ran");
+        let before = groups.joined();
+        let sent = sets.iter().enumerate().map(|(i, set)| {
+            app.share(&cookie, set, crate::helpers::new_share(&format!("grouped-{i}"), "AllAccounts", &[crate::helpers::PARTNER]))
+        });
+        let answers = futures::future::join_all(sent).await;
+        (before, answers)
+    };
+    let (held, (before, answers)) = tokio::join!(holder, shares);
+    assert!(matches!(held, Ok(Ok(()))));
+    for r in &answers {
+        assert_eq!(r.status, http::StatusCode::OK, "{:?}", r.json);
+    }
+    assert_eq!(groups.joined() - before, 3, "each share joined the holder's transaction");
+}

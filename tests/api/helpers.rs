@@ -213,6 +213,8 @@ impl TestApp {
 
     pub async fn exec(&self, sql: &str) {
         sqlx::query(sql).execute(&self.pool).await.expect(sql);
+        // Written past the writer: cached pages must hear of it.
+        self.state.writer.note_outside_change();
     }
 }
 

@@ -244,3 +244,37 @@ async fn a_sixty_fifth_principal_is_refused() {
     let cookie = app.sign_in("owner").await;
     assert_eq!(app.share(&cookie, &backup, new_share("same-one", "AllAccounts", &[refs[0]])).await.status, StatusCode::OK);
 }
+
+/// The Data Backups page is answered from memory between writes (`db::read_model`): a share made, and
+/// an invitation rejected, show in the very next listing.
+#[tokio::test]
+async fn the_backup_page_shows_each_write_in_the_next_listing() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let principals_of = |backup: String| {
+        let (app, owner) = (&app, owner.clone());
+        async move {
+            let r = app.form(Some(&owner), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+            let row = r.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).cloned().expect("row on page 1");
+            row["principal_count"].as_i64().unwrap()
+        }
+    };
+    // Listed twice: the second answer comes from memory.
+    assert_eq!((principals_of(backup.clone()).await, principals_of(backup.clone()).await), (0, 0));
+
+    let r = app.share(&owner, &backup, new_share("cached", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(principals_of(backup.clone()).await, 1, "the invited account counts");
+
+    let partner = app.sign_in("partner").await;
+    let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ?")
+        .bind(PARTNER)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let r = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={invitation}&accept=false")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(principals_of(backup).await, 0, "a rejected invitation no longer counts");
+}

@@ -11,11 +11,13 @@
 //! it may have written says so ([`Failure::Broken`]): then the whole group is rolled back and every
 //! other request in it is told that nothing was changed. Nobody hears "done" before the commit.
 
-use super::Tx;
+use super::{read_model::Commits, Tx};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use sqlx::SqlitePool;
 use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// At most this many requests share one transaction, so a commit is never put off for long.
@@ -36,15 +38,25 @@ pub struct GroupFailed;
 
 /// The handle requests use to join a group; cheap to clone.
 #[derive(Clone, Debug)]
-pub struct Groups(mpsc::UnboundedSender<Box<dyn Member>>);
+pub struct Groups {
+    queue: mpsc::UnboundedSender<Box<dyn Member>>,
+    joined: Arc<AtomicU64>,
+}
 
 impl Groups {
     /// Starts the task that forms groups and commits them through `writer` (the one-connection pool).
     /// It ends when every `Groups` handle is dropped.
-    pub fn spawn(writer: SqlitePool) -> Groups {
+    pub fn spawn(writer: SqlitePool, commits: Commits) -> Groups {
         let (sender, receiver) = mpsc::unbounded_channel();
-        tokio::spawn(run_groups(writer, receiver));
-        Groups(sender)
+        let joined = Arc::new(AtomicU64::new(0));
+        tokio::spawn(run_groups(writer, commits, joined.clone(), receiver));
+        Groups { queue: sender, joined }
+    }
+
+    /// How many requests so far ran in a transaction begun for an earlier one: what grouping saved
+    /// (a BEGIN and a COMMIT each). Tests read it to tell that shares really are grouped.
+    pub fn joined(&self) -> u64 {
+        self.joined.load(Ordering::Relaxed)
     }
 
     /// Runs `work` in the next group transaction and answers once that transaction has committed.
@@ -55,7 +67,7 @@ impl Groups {
         F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T, Failure<E>>> + Send + 'static,
     {
         let (reply, answer) = oneshot::channel();
-        self.0.send(Box::new(Request { work, reply })).map_err(|_| GroupFailed)?;
+        self.queue.send(Box::new(Request { work, reply })).map_err(|_| GroupFailed)?;
         answer.await.map_err(|_| GroupFailed)?
     }
 }
@@ -111,12 +123,12 @@ where
     }
 }
 
-async fn run_groups(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Box<dyn Member>>) {
+async fn run_groups(writer: SqlitePool, commits: Commits, joined: Arc<AtomicU64>, mut queue: mpsc::UnboundedReceiver<Box<dyn Member>>) {
     while let Some(first) = queue.recv().await {
         // Members' own panics are caught in `Member::run`; this catches the rest, so the task that
         // serves every share outlives a bad group. The group's transaction, dropped, is rolled back, and
         // its members, whose answers are dropped with it, are told that nothing was changed.
-        if AssertUnwindSafe(run_group(&writer, first, &mut queue)).catch_unwind().await.is_err() {
+        if AssertUnwindSafe(run_group(&writer, &commits, &joined, first, &mut queue)).catch_unwind().await.is_err() {
             tracing::error!("a group transaction panicked; it was rolled back");
         }
     }
@@ -124,7 +136,13 @@ async fn run_groups(writer: SqlitePool, mut queue: mpsc::UnboundedReceiver<Box<d
 
 /// Runs `first` and whoever is queued behind it (up to [`MAX_GROUP`]) in one transaction, then commits
 /// or rolls back and answers them all.
-async fn run_group(writer: &SqlitePool, first: Box<dyn Member>, queue: &mut mpsc::UnboundedReceiver<Box<dyn Member>>) {
+async fn run_group(
+    writer: &SqlitePool,
+    commits: &Commits,
+    joined: &AtomicU64,
+    first: Box<dyn Member>,
+    queue: &mut mpsc::UnboundedReceiver<Box<dyn Member>>,
+) {
     let mut tx = match super::begin_write(writer).await {
         Ok(tx) => tx,
         Err(e) => {
@@ -144,7 +162,10 @@ async fn run_group(writer: &SqlitePool, first: Box<dyn Member>, queue: &mut mpsc
             break;
         }
         match queue.try_recv() {
-            Ok(next) => member = next,
+            Ok(next) => {
+                joined.fetch_add(1, Ordering::Relaxed);
+                member = next;
+            }
             Err(_) => break,
         }
     }
@@ -162,6 +183,8 @@ async fn run_group(writer: &SqlitePool, first: Box<dyn Member>, queue: &mut mpsc
             }
         }
     };
+    // Cached pages learn of the group's writes before its members hear "done".
+    commits.note();
     for answer in answers {
         answer(committed);
     }

@@ -11,6 +11,7 @@ pub mod governance;
 pub mod group;
 pub mod incoming;
 pub mod paging;
+pub mod read_model;
 pub mod ram;
 pub mod restores;
 pub mod schedule;
@@ -41,6 +42,9 @@ pub type Tx = Transaction<'static, Sqlite>;
 pub struct Writer {
     pool: SqlitePool,
     pub groups: group::Groups,
+    commits: read_model::Commits,
+    /// The Data Backups pages, answered from memory until this writer's next commit.
+    pub backup_pages: read_model::BackupPages,
 }
 
 impl Writer {
@@ -50,6 +54,16 @@ impl Writer {
     /// line's setup) and for recording the events of actions that wrote nothing.
     pub async fn begin_unaudited(&self) -> anyhow::Result<Tx> {
         begin_write(&self.pool).await
+    }
+
+    /// Says that data changed outside this writer's transactions (a test's own SQL, demo data written
+    /// through the read pool), so that cached pages are loaded again.
+    pub fn note_outside_change(&self) {
+        self.commits.note();
+    }
+
+    pub(crate) fn commits(&self) -> read_model::Commits {
+        self.commits.clone()
     }
 
     pub async fn close(&self) {
@@ -96,14 +110,24 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
     // The writer does not checkpoint the WAL into the database file at its commits (that copy, with its
     // fsync, would land on whichever request crossed the threshold): `Database::spawn_checkpoints` does it
     // in the background.
+    // Every transaction of the writer ends with its connection back in the pool: counted there, the
+    // cached pages (see `read_model`) learn of commits made anywhere (the schedule, setup, ...).
+    // Actions and groups also count right after their commit, before anyone hears "done".
+    let commits = read_model::Commits::default();
+    let released = commits.clone();
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .test_before_acquire(false)
+        .after_release(move |_, _| {
+            released.note();
+            Box::pin(async { Ok(true) })
+        })
         .connect_with(options.pragma("wal_autocheckpoint", "0"))
         .await
         .with_context(|| format!("cannot open database {path} for writing"))?;
-    let groups = group::Groups::spawn(writer.clone());
-    Ok(Database { pool, writer: Writer { pool: writer, groups } })
+    let groups = group::Groups::spawn(writer.clone(), commits.clone());
+    let backup_pages = read_model::BackupPages::new(commits.clone());
+    Ok(Database { pool, writer: Writer { pool: writer, groups, commits, backup_pages } })
 }
 
 impl Database {

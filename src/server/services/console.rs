@@ -98,12 +98,16 @@ pub async fn cluster_backups(
     let page = page.clamp(1, 100_000);
     // The cluster and its page come in one query; the page is only used once the cluster is known to be
     // the caller's.
-    let loaded = clusters::backup_sets_page(&state.pool, id.as_str(), BACKUP_PAGE_SIZE, (page - 1) * BACKUP_PAGE_SIZE)
+    // From memory when nothing was committed since the page was last loaded (see `db::read_model`).
+    let loaded = state
+        .writer
+        .backup_pages
+        .page(&state.pool, id.as_str(), BACKUP_PAGE_SIZE, (page - 1) * BACKUP_PAGE_SIZE)
         .await
         .map_err(internal)?;
-    let cluster = loaded.cluster.filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
+    let cluster = loaded.cluster.clone().filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
     let cluster_facts = cluster.facts();
-    let (rows, total) = (loaded.items, loaded.total);
+    let (rows, total) = (loaded.items.clone(), loaded.total);
     let mut items = Vec::with_capacity(rows.len());
     for row in rows {
         let backup_facts = row.facts().map_err(internal)?;
