@@ -3,7 +3,7 @@
 //! It carries an API-style code and a sentence for the user. Unexpected failures become `internal()`,
 //! whose cause is logged on the server and never sent to the browser.
 
-use crate::domain::{ErrorKind, IdError, NameError, PasswordError, ShareError};
+use crate::domain::{ErrorKind, IdError, NameError, PasswordError, Refusal};
 use leptos::server_fn::{
     codec::JsonEncoding,
     error::{FromServerFnError, ServerFnErrorErr},
@@ -63,39 +63,30 @@ impl AppError {
     }
 }
 
-impl From<ShareError> for AppError {
-    fn from(e: ShareError) -> Self {
+/// The one way a refusal becomes the wire error: its code, sentence and status come from the domain.
+impl From<Refusal> for AppError {
+    fn from(e: Refusal) -> Self {
         AppError::new(e.kind(), e.code(), e.to_string())
     }
 }
 
-impl From<crate::domain::DirectoryError> for AppError {
-    fn from(e: crate::domain::DirectoryError) -> Self {
-        AppError::new(e.kind(), e.code(), e.to_string())
-    }
-}
-
-impl From<crate::domain::AccessKeyError> for AppError {
-    fn from(e: crate::domain::AccessKeyError) -> Self {
-        AppError::new(e.kind(), e.code(), e.to_string())
-    }
-}
-
+/// Parse errors are refusals too (`Refusal::InvalidInput`, `::InvalidPassword`); these let `?` carry
+/// them straight out of a service.
 impl From<IdError> for AppError {
     fn from(e: IdError) -> Self {
-        ShareError::from(e).into()
+        Refusal::from(e).into()
     }
 }
 
 impl From<PasswordError> for AppError {
     fn from(e: PasswordError) -> Self {
-        AppError::invalid(e.code(), e.to_string())
+        Refusal::from(e).into()
     }
 }
 
 impl From<NameError> for AppError {
     fn from(e: NameError) -> Self {
-        AppError::new(e.kind(), e.code(), e.to_string())
+        Refusal::from(e).into()
     }
 }
 

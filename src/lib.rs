@@ -10,6 +10,7 @@ pub mod components;
 pub mod domain;
 pub mod error;
 pub mod pages;
+pub mod read_model;
 #[cfg(feature = "ssr")]
 pub mod server;
 

@@ -211,11 +211,7 @@ impl ShareForm {
                 principals: principal_list([&self.new_principals, &self.new_principals_added, &self.new_principals_picked]),
             },
             _ => {
-                return Err(crate::error::AppError::new(
-                    crate::domain::ErrorKind::Invalid,
-                    "InvalidParameter.SharingMethod",
-                    "The sharing method must be new (create a resource share) or existing (add to one). Nothing was shared.",
-                ))
+                return Err(crate::domain::Refusal::UnknownSharingMethod.into())
             }
         };
         Ok(ShareRequest { backup_set_id: self.backup_set_id.clone(), method })
@@ -341,25 +337,8 @@ pub struct BillingView {
     pub backup_storage_cents_per_month: i64,
 }
 
-/// The node specifications a restore can choose, with their price per month in cents.
-pub const NODE_SPECS: [(&str, i64); 3] =
-    [("polar.mysql.x4.medium", 62_000), ("polar.mysql.x4.large", 124_000), ("polar.mysql.x8.xlarge", 310_000)];
-
-/// The region a zone belongs to.
-pub fn region_of_zone(zone: &str) -> Option<&'static str> {
-    ["cn-hangzhou", "cn-beijing", "cn-shanghai", "ap-southeast-1"].into_iter().find(|r| zones(r).contains(&zone))
-}
-
-/// Zones of each region a restore can place its cluster in.
-pub fn zones(region: &str) -> &'static [&'static str] {
-    match region {
-        "cn-hangzhou" => &["cn-hangzhou-h", "cn-hangzhou-i", "cn-hangzhou-j"],
-        "cn-beijing" => &["cn-beijing-k", "cn-beijing-l"],
-        "cn-shanghai" => &["cn-shanghai-l", "cn-shanghai-m"],
-        "ap-southeast-1" => &["ap-southeast-1a", "ap-southeast-1b"],
-        _ => &[],
-    }
-}
+/// The restore dialog's choices, which the server checks against the same lists.
+pub use crate::domain::{region_of_zone, zones, NODE_SPECS};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TicketView {
@@ -383,31 +362,8 @@ pub struct QuotaView {
     pub increase_pending: bool,
 }
 
-/// One audit event.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AuditEventView {
-    pub occurred_at: String,
-    pub identity: String,
-    pub account_id: String,
-    pub source_ip: String,
-    pub request_id: String,
-    /// The caller's own `x-request-id` ('' when none): a hint, unlike `request_id`, which the server made.
-    pub caller_request_id: String,
-    pub action: String,
-    pub target: String,
-    pub outcome: String,
-    pub detail: String,
-    /// `console`, or `api:<AccessKeyId>` for a signed OpenAPI call.
-    #[serde(default)]
-    pub channel: String,
-}
-
-impl AuditEventView {
-    /// The outcome is `Success` or the code of the refusal.
-    pub fn succeeded(&self) -> bool {
-        self.outcome == "Success"
-    }
-}
+/// The console shows audit events and directory invitations as the services read them.
+pub use crate::read_model::{AuditEvent as AuditEventView, DirectoryInvitation as DirectoryInvitationView};
 
 /// The actions the audit trail records, for its filter.
 pub const AUDITED_ACTIONS: &[&str] = &[
@@ -473,24 +429,6 @@ pub struct DirectoryView {
     pub members: Vec<MemberView>,
     /// Invitations the management account sent, newest first (the latest 100).
     pub invitations: Vec<DirectoryInvitationView>,
-}
-
-/// An invitation to join a resource directory (Resource Directory's handshake).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DirectoryInvitationView {
-    pub invitation_id: String,
-    pub directory_id: String,
-    pub management_account_id: String,
-    pub management_account_name: String,
-    pub account_id: String,
-    pub account_name: String,
-    /// The folder the account is placed in when it accepts.
-    pub folder_id: String,
-    pub folder_name: String,
-    /// As of now.
-    pub status: InvitationStatus,
-    pub created_at: String,
-    pub expires_at: String,
 }
 
 /// The signed-in account's place in a resource directory.

@@ -2,7 +2,7 @@
 //! at most two, as in the real RAM console, so a key can be rotated (make the second, move the scripts,
 //! disable and delete the first) without a moment with no key.
 
-use super::ErrorKind;
+use super::Refusal;
 use serde::{Deserialize, Serialize};
 
 /// At most this many pairs per identity, active or not.
@@ -27,57 +27,25 @@ impl AccessKeyStatus {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum AccessKeyError {
-    #[error("An identity can have at most {limit} AccessKey pairs. Delete one before creating another.")]
-    LimitExceeded { limit: usize },
-    #[error("Only the account itself (root) can manage AccessKey pairs.")]
-    NotRoot,
-    #[error("The AccessKey pair does not exist for this identity.")]
-    NotFound,
-    #[error("The AccessKey pair is already {status}.")]
-    AlreadyInStatus { status: &'static str },
-}
-
-impl AccessKeyError {
-    /// The codes of RAM's own AccessKey API (CreateAccessKey, UpdateAccessKey, DeleteAccessKey).
-    pub fn code(&self) -> &'static str {
-        match self {
-            AccessKeyError::LimitExceeded { .. } => "LimitExceeded.User.AccessKey",
-            AccessKeyError::NotRoot => "Forbidden.AccessKey",
-            AccessKeyError::NotFound => "EntityNotExist.User.AccessKey",
-            AccessKeyError::AlreadyInStatus { .. } => "InvalidParameter.Status",
-        }
-    }
-
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            AccessKeyError::LimitExceeded { .. } | AccessKeyError::AlreadyInStatus { .. } => ErrorKind::Conflict,
-            AccessKeyError::NotRoot => ErrorKind::Forbidden,
-            AccessKeyError::NotFound => ErrorKind::NotFound,
-        }
-    }
-}
-
 /// May `is_root` create another pair for an identity that holds `existing` already?
-pub fn check_create_access_key(is_root: bool, existing: usize) -> Result<(), AccessKeyError> {
+pub fn check_create_access_key(is_root: bool, existing: usize) -> Result<(), Refusal> {
     if !is_root {
-        return Err(AccessKeyError::NotRoot);
+        return Err(Refusal::AccessKeyRootOnly);
     }
     if existing >= MAX_ACCESS_KEYS_PER_IDENTITY {
-        return Err(AccessKeyError::LimitExceeded { limit: MAX_ACCESS_KEYS_PER_IDENTITY });
+        return Err(Refusal::AccessKeyLimit { limit: MAX_ACCESS_KEYS_PER_IDENTITY });
     }
     Ok(())
 }
 
 /// May the pair (in `current` status) be set to `wanted`? Setting the status it already has is refused,
 /// so a script that disables a key learns when someone else already did.
-pub fn check_set_access_key_status(is_root: bool, current: AccessKeyStatus, wanted: AccessKeyStatus) -> Result<(), AccessKeyError> {
+pub fn check_set_access_key_status(is_root: bool, current: AccessKeyStatus, wanted: AccessKeyStatus) -> Result<(), Refusal> {
     if !is_root {
-        return Err(AccessKeyError::NotRoot);
+        return Err(Refusal::AccessKeyRootOnly);
     }
     if current == wanted {
-        return Err(AccessKeyError::AlreadyInStatus { status: if wanted == AccessKeyStatus::Active { "active" } else { "disabled" } });
+        return Err(Refusal::AccessKeyAlreadyInStatus { status: if wanted == AccessKeyStatus::Active { "active" } else { "disabled" } });
     }
     Ok(())
 }
@@ -85,6 +53,7 @@ pub fn check_set_access_key_status(is_root: bool, current: AccessKeyStatus, want
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ErrorKind;
 
     #[test]
     fn a_root_may_create_a_first_and_a_second_pair() {
@@ -100,8 +69,8 @@ mod tests {
 
     #[test]
     fn a_ram_user_may_not_manage_pairs() {
-        assert_eq!(check_create_access_key(false, 0), Err(AccessKeyError::NotRoot));
-        assert_eq!(check_set_access_key_status(false, AccessKeyStatus::Active, AccessKeyStatus::Inactive), Err(AccessKeyError::NotRoot));
+        assert_eq!(check_create_access_key(false, 0), Err(Refusal::AccessKeyRootOnly));
+        assert_eq!(check_set_access_key_status(false, AccessKeyStatus::Active, AccessKeyStatus::Inactive), Err(Refusal::AccessKeyRootOnly));
     }
 
     #[test]

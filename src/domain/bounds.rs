@@ -1,7 +1,7 @@
 //! Bounded lists: every list answers one page of a size the server caps. And where the console opens
 //! for an account with no region chosen.
 
-use super::{ShareError, Site};
+use super::{Refusal, Site};
 
 /// The most items one page may hold (the real API's MaxResults is 1-100).
 pub const MAX_PAGE_SIZE: u32 = 100;
@@ -18,17 +18,17 @@ pub struct PageRequest {
 impl PageRequest {
     /// The first page when nothing is given; a page size outside 1..=[`MAX_PAGE_SIZE`] or a page below 1
     /// is refused rather than quietly changed, so a caller never mistakes a cut list for the whole.
-    pub fn parse(page: Option<i64>, page_size: Option<i64>) -> Result<PageRequest, ShareError> {
+    pub fn parse(page: Option<i64>, page_size: Option<i64>) -> Result<PageRequest, Refusal> {
         let page_size = match page_size {
             None => DEFAULT_PAGE_SIZE,
             Some(n) if (1..=i64::from(MAX_PAGE_SIZE)).contains(&n) => n as u32,
-            Some(_) => return Err(ShareError::InvalidPageSize { max: MAX_PAGE_SIZE }),
+            Some(_) => return Err(Refusal::InvalidPageSize { max: MAX_PAGE_SIZE }),
         };
         let page = match page {
             None => 1,
             // Far beyond any list: keeps the offset well inside i64.
             Some(n) if (1..=1_000_000).contains(&n) => n as u32,
-            Some(_) => return Err(ShareError::InvalidPageNumber),
+            Some(_) => return Err(Refusal::InvalidPageNumber),
         };
         Ok(PageRequest { page, page_size })
     }

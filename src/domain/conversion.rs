@@ -3,7 +3,7 @@
 //! console shows the same refusal beside the disabled Convert to Level-2 action that the server gives
 //! when asked anyway.
 
-use super::{BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, LockedOperation, ShareError};
+use super::{BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, LockedOperation, Refusal};
 use super::text::text_enum;
 
 use time::OffsetDateTime;
@@ -41,9 +41,9 @@ impl ConversionError {
     }
 }
 
-impl From<ConversionError> for ShareError {
+impl From<ConversionError> for Refusal {
     fn from(e: ConversionError) -> Self {
-        ShareError::LevelConversion(e)
+        Refusal::LevelConversion(e)
     }
 }
 
@@ -55,7 +55,7 @@ pub fn check_level_conversion(
     backup: &BackupSetFacts,
     level: BackupLevel,
     now: OffsetDateTime,
-) -> Result<(), ShareError> {
+) -> Result<(), Refusal> {
     let id = || backup.id.to_string();
     if cluster.status == ClusterStatus::Recycled {
         return Err(ConversionError::ClusterInRecycleBin.into());

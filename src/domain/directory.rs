@@ -2,90 +2,12 @@
 //! accepts or rejects the invitation in its own console (until then it is not a member and no
 //! directory-scope share reaches it), and a member may leave again. Each decision takes `now`.
 
-use super::{AccountId, Actor, ErrorKind, InvitationStatus, Policy, Site};
+use super::{AccountId, Actor, InvitationStatus, Policy, Refusal, Site};
 use time::{Duration, OffsetDateTime};
 
 /// An invitation to join a resource directory is valid for 14 days (Resource Directory's handshakes;
 /// resource share invitations are 7).
 pub const DIRECTORY_INVITATION_VALIDITY: Duration = Duration::days(14);
-
-/// Why a directory membership action is refused, with the code of the real API's style.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum DirectoryError {
-    #[error("Only the management account of a resource directory can change it.")]
-    NotManagementAccount,
-    #[error("You are not authorized to do this: the {missing} system policy is required.")]
-    MissingPolicy { missing: &'static str },
-    #[error("The account does not exist.")]
-    AccountNotFound,
-    #[error("A resource directory cannot span aliyun.com and alibabacloud.com accounts.")]
-    SiteMismatch,
-    #[error("The account is already a member of a resource directory.")]
-    AlreadyInDirectory,
-    #[error("Your account is already a member of a resource directory: leave it before joining another one.")]
-    InviteeJoinedAnother,
-    #[error("The account already has a pending invitation to your resource directory; cancel it or wait for its answer.")]
-    AlreadyInvited,
-    #[error("The invitation does not exist.")]
-    InvitationNotFound,
-    #[error("The invitation has expired: invitations to a resource directory are valid for 14 days. Ask the management account to invite you again.")]
-    InvitationExpired,
-    #[error("The invitation has already been accepted.")]
-    InvitationAlreadyAccepted,
-    #[error("The invitation has already been rejected.")]
-    InvitationAlreadyRejected,
-    #[error("The invitation was cancelled by the management account.")]
-    InvitationCancelled,
-    #[error("The management account cannot leave its own resource directory.")]
-    ManagementAccountCannotLeave,
-    #[error("Your account is not a member of a resource directory.")]
-    NotAMember,
-    #[error("The account is not a member of your resource directory.")]
-    MemberNotFound,
-    #[error("The folder does not exist in your resource directory.")]
-    FolderNotFound,
-}
-
-impl DirectoryError {
-    pub fn code(&self) -> &'static str {
-        use DirectoryError::*;
-        match self {
-            NotManagementAccount => "NotManagementAccount",
-            MissingPolicy { .. } => "Forbidden.RAM",
-            AccountNotFound => "EntityNotExists.Account",
-            SiteMismatch => "InvalidTarget.SiteMismatch",
-            AlreadyInDirectory | InviteeJoinedAnother => "AccountAlreadyInResourceDirectory",
-            AlreadyInvited => "EntityAlreadyExists.Handshake",
-            InvitationNotFound => "EntityNotExists.Handshake",
-            InvitationExpired => "HandshakeStatus.Expired",
-            InvitationAlreadyAccepted => "HandshakeStatus.AlreadyAccepted",
-            InvitationAlreadyRejected => "HandshakeStatus.AlreadyDeclined",
-            InvitationCancelled => "HandshakeStatus.Cancelled",
-            ManagementAccountCannotLeave => "OperationDenied.ManagementAccount",
-            NotAMember => "AccountNotInResourceDirectory",
-            MemberNotFound => "EntityNotExists.Member",
-            FolderNotFound => "EntityNotExists.Folder",
-        }
-    }
-
-    pub fn kind(&self) -> ErrorKind {
-        use DirectoryError::*;
-        match self {
-            NotManagementAccount | MissingPolicy { .. } => ErrorKind::Forbidden,
-            AccountNotFound | InvitationNotFound | MemberNotFound | FolderNotFound => ErrorKind::NotFound,
-            SiteMismatch
-            | AlreadyInDirectory
-            | InviteeJoinedAnother
-            | AlreadyInvited
-            | InvitationExpired
-            | InvitationAlreadyAccepted
-            | InvitationAlreadyRejected
-            | InvitationCancelled
-            | ManagementAccountCannotLeave
-            | NotAMember => ErrorKind::Conflict,
-        }
-    }
-}
 
 /// The directory the signed-in account manages, as the invitation rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -96,10 +18,10 @@ pub struct ManagedDirectory {
 }
 
 /// Changing a directory (folders, invitations, members) is for the management account's root identity.
-pub fn check_manager(actor: &Actor, managed: Option<&ManagedDirectory>) -> Result<(), DirectoryError> {
+pub fn check_manager(actor: &Actor, managed: Option<&ManagedDirectory>) -> Result<(), Refusal> {
     match managed {
         Some(d) if actor.is_root && d.management_account == actor.account_id => Ok(()),
-        _ => Err(DirectoryError::NotManagementAccount),
+        _ => Err(Refusal::NotManagementAccount),
     }
 }
 
@@ -114,37 +36,37 @@ pub struct Invitee {
 }
 
 /// Inviting an existing account: same site, in no directory yet, and not invited already.
-pub fn check_invite(directory: &ManagedDirectory, invitee: Option<&Invitee>) -> Result<(), DirectoryError> {
-    let invitee = invitee.ok_or(DirectoryError::AccountNotFound)?;
+pub fn check_invite(directory: &ManagedDirectory, invitee: Option<&Invitee>) -> Result<(), Refusal> {
+    let invitee = invitee.ok_or(Refusal::AccountNotFound)?;
     if invitee.site != directory.site {
-        return Err(DirectoryError::SiteMismatch);
+        return Err(Refusal::DirectorySiteMismatch);
     }
     if invitee.directory_id.is_some() {
-        return Err(DirectoryError::AlreadyInDirectory);
+        return Err(Refusal::AlreadyInDirectory);
     }
     if invitee.pending_invitation {
-        return Err(DirectoryError::AlreadyInvited);
+        return Err(Refusal::AlreadyInvitedToDirectory);
     }
     Ok(())
 }
 
 /// Joining or leaving a directory acts in Resource Management: the root, or a RAM user holding
 /// AliyunResourceCenterFullAccess, of the account concerned.
-fn check_may_act_for_account(actor: &Actor) -> Result<(), DirectoryError> {
+fn check_may_act_for_account(actor: &Actor) -> Result<(), Refusal> {
     if actor.holds(Policy::ResourceCenterFullAccess) {
         Ok(())
     } else {
-        Err(DirectoryError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str() })
+        Err(Refusal::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str().to_owned() })
     }
 }
 
 /// The refusal for an invitation that is no longer pending at `now`.
-fn not_pending(status: InvitationStatus) -> DirectoryError {
+fn not_pending(status: InvitationStatus) -> Refusal {
     match status {
-        InvitationStatus::Accepted => DirectoryError::InvitationAlreadyAccepted,
-        InvitationStatus::Rejected => DirectoryError::InvitationAlreadyRejected,
-        InvitationStatus::Cancelled => DirectoryError::InvitationCancelled,
-        InvitationStatus::Expired | InvitationStatus::Pending => DirectoryError::InvitationExpired,
+        InvitationStatus::Accepted => Refusal::DirectoryInvitationAlreadyAccepted,
+        InvitationStatus::Rejected => Refusal::DirectoryInvitationAlreadyRejected,
+        InvitationStatus::Cancelled => Refusal::DirectoryInvitationCancelled,
+        InvitationStatus::Expired | InvitationStatus::Pending => Refusal::DirectoryInvitationExpired,
     }
 }
 
@@ -157,18 +79,18 @@ pub fn answer_directory_invitation(
     accept: bool,
     current_directory: Option<&str>,
     now: OffsetDateTime,
-) -> Result<InvitationStatus, DirectoryError> {
+) -> Result<InvitationStatus, Refusal> {
     check_may_act_for_account(actor)?;
     match status.at(expires_at, now) {
         InvitationStatus::Pending if !accept => Ok(InvitationStatus::Rejected),
-        InvitationStatus::Pending if current_directory.is_some() => Err(DirectoryError::InviteeJoinedAnother),
+        InvitationStatus::Pending if current_directory.is_some() => Err(Refusal::InviteeJoinedAnother),
         InvitationStatus::Pending => Ok(InvitationStatus::Accepted),
         other => Err(not_pending(other)),
     }
 }
 
 /// The management account cancels an invitation it sent: only while it is pending.
-pub fn cancel_directory_invitation(status: InvitationStatus, expires_at: OffsetDateTime, now: OffsetDateTime) -> Result<InvitationStatus, DirectoryError> {
+pub fn cancel_directory_invitation(status: InvitationStatus, expires_at: OffsetDateTime, now: OffsetDateTime) -> Result<InvitationStatus, Refusal> {
     match status.at(expires_at, now) {
         InvitationStatus::Pending => Ok(InvitationStatus::Cancelled),
         other => Err(not_pending(other)),
@@ -183,19 +105,19 @@ pub struct Membership {
 }
 
 /// A member leaves its directory by itself; the management account never can.
-pub fn check_leave(actor: &Actor, membership: Option<&Membership>) -> Result<(), DirectoryError> {
+pub fn check_leave(actor: &Actor, membership: Option<&Membership>) -> Result<(), Refusal> {
     check_may_act_for_account(actor)?;
     match membership {
-        None => Err(DirectoryError::NotAMember),
-        Some(m) if m.is_management => Err(DirectoryError::ManagementAccountCannotLeave),
+        None => Err(Refusal::NotADirectoryMember),
+        Some(m) if m.is_management => Err(Refusal::ManagementAccountCannotLeave),
         Some(_) => Ok(()),
     }
 }
 
 /// The management account removes a member: any member but itself.
-pub fn check_remove_member(directory: &ManagedDirectory, member: &AccountId) -> Result<(), DirectoryError> {
+pub fn check_remove_member(directory: &ManagedDirectory, member: &AccountId) -> Result<(), Refusal> {
     if *member == directory.management_account {
-        Err(DirectoryError::ManagementAccountCannotLeave)
+        Err(Refusal::ManagementAccountCannotLeave)
     } else {
         Ok(())
     }
@@ -204,6 +126,7 @@ pub fn check_remove_member(directory: &ManagedDirectory, member: &AccountId) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::ErrorKind;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-27 08:00 UTC);

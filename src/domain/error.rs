@@ -1,6 +1,9 @@
-//! Why a sharing operation is refused: one variant per rule, each with the error code of the real
-//! Resource Sharing / PolarDB API and a sentence a console user understands.
+//! Why an action is refused: ONE enum, one variant per rule (sharing, resource directory, RAM,
+//! AccessKeys, tickets, input), each with the error code of the real Resource Sharing / PolarDB /
+//! Resource Directory / RAM API, a sentence a console user understands, and its HTTP status, matched
+//! variant by variant so that a new refusal must say where it belongs.
 
+use super::{IdError, NameField, PasswordError};
 use serde::{Deserialize, Serialize};
 
 /// How a refusal maps onto HTTP: the domain knows *what kind* of "no" it is, the server picks the status.
@@ -49,8 +52,12 @@ impl ErrorKind {
     }
 }
 
+/// The share path's former name for [`Refusal`], kept while `services/sharing.rs` (owned by another
+/// branch this session) moves over; new code names `Refusal`.
+pub type ShareError = Refusal;
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum ShareError {
+pub enum Refusal {
     #[error("Shared backup sets are in beta and not enabled for this account. Submit a ticket to enable the feature.")]
     BetaNotEnabled,
     #[error("You are not authorized to do this: the {missing} system policy is required.")]
@@ -103,6 +110,12 @@ pub enum ShareError {
     ShareNotFound,
     #[error("The resource share is being deleted and cannot be changed.")]
     ShareNotActive,
+    #[error("The share has {count} principal(s) outside your resource directory; remove them before turning off sharing with external accounts.")]
+    ExternalPrincipalsRemain { count: usize },
+    #[error("You can not disassociate unassociated resource or target.")]
+    NotAssociated,
+    #[error("The account was added to the resource share automatically by resource directory, so it can not leave it.")]
+    LeavingDirectoryShare,
     #[error("The invitation has expired: invitations are valid for 7 days. Ask the owner to share again.")]
     InvitationExpired,
     #[error("The invitation has already been accepted.")]
@@ -155,6 +168,90 @@ pub enum ShareError {
     InvalidPageSize { max: u32 },
     #[error("Page numbers start at 1.")]
     InvalidPageNumber,
+
+    // Resource directory membership (codes of the Resource Directory API's handshakes).
+    #[error("Only the management account of a resource directory can change it.")]
+    NotManagementAccount,
+    #[error("The account does not exist.")]
+    AccountNotFound,
+    #[error("A resource directory cannot span aliyun.com and alibabacloud.com accounts.")]
+    DirectorySiteMismatch,
+    #[error("The account is already a member of a resource directory.")]
+    AlreadyInDirectory,
+    #[error("Your account is already a member of a resource directory: leave it before joining another one.")]
+    InviteeJoinedAnother,
+    #[error("The account already has a pending invitation to your resource directory; cancel it or wait for its answer.")]
+    AlreadyInvitedToDirectory,
+    #[error("The invitation does not exist.")]
+    DirectoryInvitationNotFound,
+    #[error("The invitation has expired: invitations to a resource directory are valid for 14 days. Ask the management account to invite you again.")]
+    DirectoryInvitationExpired,
+    #[error("The invitation has already been accepted.")]
+    DirectoryInvitationAlreadyAccepted,
+    #[error("The invitation has already been rejected.")]
+    DirectoryInvitationAlreadyRejected,
+    #[error("The invitation was cancelled by the management account.")]
+    DirectoryInvitationCancelled,
+    #[error("The management account cannot leave its own resource directory.")]
+    ManagementAccountCannotLeave,
+    #[error("Your account is not a member of a resource directory.")]
+    NotADirectoryMember,
+    #[error("The account is not a member of your resource directory.")]
+    MemberNotFound,
+    #[error("The folder does not exist in your resource directory.")]
+    FolderNotFound,
+
+    // AccessKey pairs (codes of RAM's CreateAccessKey, UpdateAccessKey, DeleteAccessKey).
+    #[error("An identity can have at most {limit} AccessKey pairs. Delete one before creating another.")]
+    AccessKeyLimit { limit: usize },
+    #[error("Only the account itself (root) can manage AccessKey pairs.")]
+    AccessKeyRootOnly,
+    #[error("The AccessKey pair does not exist for this identity.")]
+    AccessKeyNotFound,
+    #[error("The AccessKey pair is already {status}.")]
+    AccessKeyAlreadyInStatus { status: &'static str },
+
+    // Input that is well-formed but names something already taken, or a new password below policy.
+    #[error("A {} named {name:?} already exists {scope}; choose another name.", field.label())]
+    NameInUse { field: NameField, name: String, scope: &'static str },
+    #[error("{0}")]
+    InvalidPassword(PasswordError),
+
+    // A value that was never among the console's choices, or longer than its field takes.
+    #[error("The region does not exist.")]
+    UnknownRegion,
+    #[error("Choose one of the listed zones.")]
+    UnknownZone,
+    #[error("Choose one of the listed node specifications.")]
+    UnknownNodeSpec,
+    #[error("Choose pay-as-you-go or subscription.")]
+    UnknownPayType,
+    #[error("Choose one of the system policies.")]
+    UnknownPolicy,
+    #[error("Choose what the ticket asks for.")]
+    UnknownTicketKind,
+    #[error("Choose an action from the list.")]
+    UnknownAuditAction,
+    #[error("The sharing method must be new (create a resource share) or existing (add to one). Nothing was shared.")]
+    UnknownSharingMethod,
+    #[error("Dates are written YYYY-MM-DD.")]
+    InvalidDate,
+    #[error("Search for at most {max} characters of a share's name.")]
+    SearchTooLong { max: usize },
+    #[error("The message can be at most 1,000 characters.")]
+    TicketMessageTooLong { max: usize },
+
+    // Signing in and changing one's password.
+    #[error("Enter your sign-in name and password.")]
+    MissingCredentials,
+    #[error("Enter your current password and a new one.")]
+    MissingPasswords,
+    #[error("The sign-in name or password is incorrect.")]
+    BadCredentials,
+    #[error("Your current password is incorrect.")]
+    WrongCurrentPassword,
+    #[error("No root or RAM user signs in as {login:?}.")]
+    NoSuchLogin { login: String },
 }
 
 /// "both the A and B" (or "the A, B and C"): the policies a refusal names, in a sentence.
@@ -166,10 +263,10 @@ fn both(names: &[&str]) -> String {
     }
 }
 
-impl ShareError {
+impl Refusal {
     /// The error code, in the style of the Resource Sharing API (`ShareWithYourself`, `QuotaExceeded.SharedResource.Count`).
     pub fn code(&self) -> &'static str {
-        use ShareError::*;
+        use Refusal::*;
         match self {
             BetaNotEnabled => "OperationDenied.SharedBackupNotEnabled",
             MissingPolicy { .. } => "Forbidden.RAM",
@@ -197,6 +294,9 @@ impl ShareError {
             NameTaken { .. } => "EntityAlreadyExists.ResourceShare",
             ShareNotFound => "EntityNotExists.ResourceShare",
             ShareNotActive => "ResourceShareStatusMismatchAction",
+            ExternalPrincipalsRemain { .. } => "OperationNotPermitted",
+            NotAssociated => "DisassociateInvalid",
+            LeavingDirectoryShare => "LeavingFailed.Account",
             InvitationExpired => "InvitationStatus.Expired",
             InvitationAlreadyAccepted => "InvitationStatus.AlreadyAccepted",
             InvitationAlreadyRejected => "InvitationStatus.AlreadyRejected",
@@ -223,19 +323,77 @@ impl ShareError {
             PendingInvitationLimit { .. } => "QuotaExceeded.PendingInvitations",
             InvalidPageSize { .. } => "InvalidParameter.MaxResults",
             InvalidPageNumber => "InvalidParameter.PageNumber",
+            NotManagementAccount => "NotManagementAccount",
+            AccountNotFound => "EntityNotExists.Account",
+            DirectorySiteMismatch => "InvalidTarget.SiteMismatch",
+            AlreadyInDirectory | InviteeJoinedAnother => "AccountAlreadyInResourceDirectory",
+            AlreadyInvitedToDirectory => "EntityAlreadyExists.Handshake",
+            DirectoryInvitationNotFound => "EntityNotExists.Handshake",
+            DirectoryInvitationExpired => "HandshakeStatus.Expired",
+            DirectoryInvitationAlreadyAccepted => "HandshakeStatus.AlreadyAccepted",
+            DirectoryInvitationAlreadyRejected => "HandshakeStatus.AlreadyDeclined",
+            DirectoryInvitationCancelled => "HandshakeStatus.Cancelled",
+            ManagementAccountCannotLeave => "OperationDenied.ManagementAccount",
+            NotADirectoryMember => "AccountNotInResourceDirectory",
+            MemberNotFound => "EntityNotExists.Member",
+            FolderNotFound => "EntityNotExists.Folder",
+            AccessKeyLimit { .. } => "LimitExceeded.User.AccessKey",
+            AccessKeyRootOnly => "Forbidden.AccessKey",
+            AccessKeyNotFound => "EntityNotExist.User.AccessKey",
+            AccessKeyAlreadyInStatus { .. } => "InvalidParameter.Status",
+            NameInUse { .. } => "EntityAlreadyExists.Name",
+            InvalidPassword(e) => e.code(),
+            UnknownRegion => "InvalidParameter.RegionId",
+            UnknownZone => "InvalidParameter.ZoneId",
+            UnknownNodeSpec => "InvalidParameter.DBNodeClass",
+            UnknownPayType => "InvalidParameter.PayType",
+            UnknownPolicy => "InvalidParameter.PolicyName",
+            UnknownTicketKind => "InvalidParameter.TicketKind",
+            UnknownAuditAction => "InvalidParameter.Action",
+            UnknownSharingMethod => "InvalidParameter.SharingMethod",
+            InvalidDate => "InvalidParameter.Date",
+            SearchTooLong { .. } => "InvalidParameter.Name",
+            TicketMessageTooLong { .. } => "InvalidParameter.Message.Length",
+            MissingCredentials | MissingPasswords => "MissingParameter",
+            BadCredentials => "InvalidCredentials",
+            WrongCurrentPassword => "InvalidPassword.Current",
+            NoSuchLogin { .. } => "EntityNotExists.User",
         }
     }
 
     /// What kind of "no" each refusal is (and so its HTTP status), decided variant by variant: a new
     /// refusal must say where it belongs.
     pub fn kind(&self) -> ErrorKind {
-        use ShareError::*;
+        use Refusal::*;
         match self {
             BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | RootOnly { .. } | NotOperator { .. } | ReShare { .. }
-            | SharedReadOnly { .. } => ErrorKind::Forbidden,
+            | SharedReadOnly { .. } | NotManagementAccount | AccessKeyRootOnly | WrongCurrentPassword => ErrorKind::Forbidden,
+            BadCredentials => ErrorKind::Unauthenticated,
             BackupSetNotFound { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound
-            | RamUserNotFound => ErrorKind::NotFound,
-            NoPrincipals | DuplicatePrincipal { .. } | InvalidInput(_) | InvalidPageSize { .. } | InvalidPageNumber => ErrorKind::Invalid,
+            | RamUserNotFound | AccountNotFound | DirectoryInvitationNotFound | MemberNotFound | FolderNotFound | AccessKeyNotFound
+            | NoSuchLogin { .. } => {
+                ErrorKind::NotFound
+            }
+            NoPrincipals
+            | DuplicatePrincipal { .. }
+            | InvalidInput(_)
+            | NotAssociated
+            | InvalidPageSize { .. }
+            | InvalidPageNumber
+            | InvalidPassword(_)
+            | UnknownRegion
+            | UnknownZone
+            | UnknownNodeSpec
+            | UnknownPayType
+            | UnknownPolicy
+            | UnknownTicketKind
+            | UnknownAuditAction
+            | UnknownSharingMethod
+            | InvalidDate
+            | SearchTooLong { .. }
+            | TicketMessageTooLong { .. }
+            | MissingCredentials
+            | MissingPasswords => ErrorKind::Invalid,
             LimitlessEdition
             | ThreeZoneHotStandby
             | ClusterInRecycleBin
@@ -253,6 +411,8 @@ impl ShareError {
             | QuotaExceeded { .. }
             | NameTaken { .. }
             | ShareNotActive
+            | ExternalPrincipalsRemain { .. }
+            | LeavingDirectoryShare
             | InvitationExpired
             | InvitationAlreadyAccepted
             | InvitationAlreadyRejected
@@ -268,14 +428,39 @@ impl ShareError {
             | LevelConversion(_)
             | InvitationAlreadyExists { .. }
             | PendingInvitationLimit { .. }
-            | LoginTaken => ErrorKind::Conflict,
+            | LoginTaken
+            | DirectorySiteMismatch
+            | AlreadyInDirectory
+            | InviteeJoinedAnother
+            | AlreadyInvitedToDirectory
+            | DirectoryInvitationExpired
+            | DirectoryInvitationAlreadyAccepted
+            | DirectoryInvitationAlreadyRejected
+            | DirectoryInvitationCancelled
+            | ManagementAccountCannotLeave
+            | NotADirectoryMember
+            | AccessKeyLimit { .. }
+            | AccessKeyAlreadyInStatus { .. }
+            | NameInUse { .. } => ErrorKind::Conflict,
         }
     }
 }
 
-impl From<crate::domain::IdError> for ShareError {
-    fn from(e: crate::domain::IdError) -> Self {
-        ShareError::InvalidInput(e)
+impl From<IdError> for Refusal {
+    fn from(e: IdError) -> Self {
+        Refusal::InvalidInput(e)
+    }
+}
+
+impl From<super::NameError> for Refusal {
+    fn from(e: super::NameError) -> Self {
+        Refusal::InvalidInput(IdError::Name(e))
+    }
+}
+
+impl From<PasswordError> for Refusal {
+    fn from(e: PasswordError) -> Self {
+        Refusal::InvalidPassword(e)
     }
 }
 
@@ -285,12 +470,37 @@ mod tests {
 
     #[test]
     fn a_principal_that_does_not_exist_is_not_found_not_a_conflict() {
-        let err = ShareError::UnknownPrincipal { principal: "9999999999999999".into() };
+        let err = Refusal::UnknownPrincipal { principal: "9999999999999999".into() };
         assert_eq!((err.kind().http_status(), err.code()), (404, "EntityNotExists.Target"));
     }
 
     #[test]
     fn an_invitation_that_does_not_exist_is_not_found() {
-        assert_eq!(ShareError::InvitationNotFound.kind().http_status(), 404);
+        assert_eq!(Refusal::InvitationNotFound.kind().http_status(), 404);
+    }
+
+    #[test]
+    fn a_directory_refusal_and_a_share_refusal_are_the_same_type_with_their_own_statuses() {
+        let refusals = [
+            (Refusal::DirectoryInvitationNotFound, 404, "EntityNotExists.Handshake"),
+            (Refusal::InvitationNotFound, 404, "EntityNotExists.ResourceShareInvitation"),
+            (Refusal::NotManagementAccount, 403, "NotManagementAccount"),
+            (Refusal::DirectoryInvitationAlreadyRejected, 409, "HandshakeStatus.AlreadyDeclined"),
+        ];
+        for (refusal, status, code) in refusals {
+            assert_eq!((refusal.kind().http_status(), refusal.code()), (status, code), "{refusal:?}");
+        }
+    }
+
+    #[test]
+    fn an_accesskey_that_does_not_exist_is_not_found_with_rams_code() {
+        let err = Refusal::AccessKeyNotFound;
+        assert_eq!((err.kind().http_status(), err.code()), (404, "EntityNotExist.User.AccessKey"));
+    }
+
+    #[test]
+    fn a_weak_password_is_invalid_input() {
+        let err = Refusal::from(PasswordError::TooShort);
+        assert_eq!((err.kind().http_status(), err.code()), (422, "InvalidPassword.Policy"));
     }
 }

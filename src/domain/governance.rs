@@ -1,6 +1,6 @@
 //! Tickets to the platform: enabling the shared-backup beta and raising the sharing quota.
 
-use super::ShareError;
+use super::Refusal;
 use super::text::text_enum;
 
 /// The quota an approved increase raises an owner to (PolarDB's limit of 1,024 backup sets).
@@ -15,28 +15,28 @@ pub fn check_ticket_submission(
     beta_enabled: bool,
     share_quota: u32,
     has_open_ticket_of_kind: bool,
-) -> Result<(), ShareError> {
+) -> Result<(), Refusal> {
     match kind {
-        TicketKind::EnableSharedBackup if beta_enabled => return Err(ShareError::TicketNotNeeded { what: "Shared backup sets are already enabled for this account." }),
+        TicketKind::EnableSharedBackup if beta_enabled => return Err(Refusal::TicketNotNeeded { what: "Shared backup sets are already enabled for this account." }),
         TicketKind::QuotaIncrease if share_quota >= RAISED_SHARE_QUOTA => {
-            return Err(ShareError::TicketNotNeeded { what: "The sharing quota is already at its maximum of 1,024 backup sets." })
+            return Err(Refusal::TicketNotNeeded { what: "The sharing quota is already at its maximum of 1,024 backup sets." })
         }
-        TicketKind::QuotaIncrease if !beta_enabled => return Err(ShareError::BetaNotEnabled),
+        TicketKind::QuotaIncrease if !beta_enabled => return Err(Refusal::BetaNotEnabled),
         _ => {}
     }
     if has_open_ticket_of_kind {
-        return Err(ShareError::TicketAlreadyOpen);
+        return Err(Refusal::TicketAlreadyOpen);
     }
     Ok(())
 }
 
 /// Deciding a ticket: only an open one, only by the platform operator.
-pub fn check_ticket_decision(is_operator: bool, status: TicketStatus) -> Result<(), ShareError> {
+pub fn check_ticket_decision(is_operator: bool, status: TicketStatus) -> Result<(), Refusal> {
     if !is_operator {
-        return Err(ShareError::NotOperator { action: "decide tickets" });
+        return Err(Refusal::NotOperator { action: "decide tickets" });
     }
     if status != TicketStatus::Open {
-        return Err(ShareError::TicketClosed);
+        return Err(Refusal::TicketClosed);
     }
     Ok(())
 }

@@ -32,6 +32,16 @@ pub enum IdError {
     LoginName,
     #[error("{0}")]
     Name(super::NameError),
+    #[error("The invitation ID is not valid.")]
+    InvitationId,
+    #[error("The invitation ID is not valid.")]
+    HandshakeId,
+    #[error("An account ID has 16 digits.")]
+    AccountId,
+    #[error("An account name has 1-64 characters and no control characters.")]
+    AccountName,
+    #[error("The site is aliyun.com (China) or alibabacloud.com (international).")]
+    Site,
 }
 
 impl IdError {
@@ -47,6 +57,11 @@ impl IdError {
             IdError::FolderName => "InvalidParameter.FolderName",
             IdError::LoginName => "InvalidParameter.UserName",
             IdError::Name(e) => e.code(),
+            IdError::InvitationId => "InvalidParameter.ResourceShareInvitationId",
+            IdError::HandshakeId => "InvalidParameter.HandshakeId",
+            IdError::AccountId => "InvalidParameter.AccountId",
+            IdError::AccountName => "InvalidParameter.DisplayName",
+            IdError::Site => "InvalidParameter.Site",
         }
     }
 }
@@ -239,6 +254,42 @@ pub fn parse_login_name(s: &str) -> Result<&str, IdError> {
     }
 }
 
+/// `prefix` followed by letters and digits, at most 64 characters in all: the form of the ids this
+/// server makes (`i-…` resource share invitations, `h-…` directory handshakes).
+fn is_prefixed_id(s: &str, prefix: &str) -> bool {
+    s.len() <= MAX_ID_CHARS && s.strip_prefix(prefix).is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// The id of a resource share invitation (`i-…`).
+pub fn parse_invitation_id(s: &str) -> Result<&str, IdError> {
+    if is_prefixed_id(s, "i-") { Ok(s) } else { Err(IdError::InvitationId) }
+}
+
+/// The id of an invitation to join a resource directory (a handshake, `h-…`).
+pub fn parse_handshake_id(s: &str) -> Result<&str, IdError> {
+    if is_prefixed_id(s, "h-") { Ok(s) } else { Err(IdError::HandshakeId) }
+}
+
+/// An account id typed into a form (trimmed): 16 digits.
+pub fn parse_account_id(s: &str) -> Result<AccountId, IdError> {
+    AccountId::parse(s.trim()).ok_or(IdError::AccountId)
+}
+
+/// The display name of a new cloud account: 1-64 characters, none of them control characters. Trimmed.
+pub fn parse_account_name(s: &str) -> Result<&str, IdError> {
+    let s = s.trim();
+    if (1..=64).contains(&s.chars().count()) && !s.chars().any(char::is_control) {
+        Ok(s)
+    } else {
+        Err(IdError::AccountName)
+    }
+}
+
+/// A site by its domain (`aliyun.com`, `alibabacloud.com`).
+pub fn parse_site(s: &str) -> Result<Site, IdError> {
+    Site::parse(s).ok_or(IdError::Site)
+}
+
 /// CJK Unified Ideographs and Extension A: what the Chinese API documentation means by "中文".
 fn is_chinese(c: char) -> bool {
     matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
@@ -286,6 +337,41 @@ mod tests {
         assert_eq!(parse_login_name("dba@lumen"), Ok("dba@lumen"));
         assert_eq!(parse_login_name("dba lumen").unwrap_err().code(), "InvalidParameter.UserName");
         assert!(parse_login_name("").is_err());
+    }
+
+    #[test]
+    fn an_invitation_id_starts_with_i_and_a_handshake_id_with_h() {
+        assert_eq!(parse_invitation_id("i-abc123"), Ok("i-abc123"));
+        assert_eq!(parse_invitation_id("h-abc123").unwrap_err().code(), "InvalidParameter.ResourceShareInvitationId");
+        assert_eq!(parse_handshake_id("h-abc123"), Ok("h-abc123"));
+        assert_eq!(parse_handshake_id("i-abc123").unwrap_err().code(), "InvalidParameter.HandshakeId");
+    }
+
+    #[test]
+    fn an_id_with_punctuation_after_its_prefix_or_longer_than_sixty_four_is_refused() {
+        assert!(parse_invitation_id("i-").is_err());
+        assert!(parse_invitation_id("i-a'b").is_err());
+        assert!(parse_invitation_id(&format!("i-{}", "a".repeat(63))).is_err());
+    }
+
+    #[test]
+    fn an_account_id_typed_with_spaces_around_it_is_read_and_a_short_one_refused() {
+        assert_eq!(parse_account_id(" 1234567890123456 ").map(|a| a.to_string()), Ok("1234567890123456".to_owned()));
+        assert_eq!(parse_account_id("12345").unwrap_err().code(), "InvalidParameter.AccountId");
+    }
+
+    #[test]
+    fn an_account_name_has_one_to_sixty_four_characters_and_no_control_character() {
+        assert_eq!(parse_account_name(" Lumen Retail "), Ok("Lumen Retail"));
+        assert_eq!(parse_account_name("").unwrap_err().code(), "InvalidParameter.DisplayName");
+        assert!(parse_account_name("a\u{7}b").is_err());
+        assert!(parse_account_name(&"n".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn a_site_is_one_of_the_two_domains() {
+        assert_eq!(parse_site("alibabacloud.com"), Ok(Site::International));
+        assert_eq!(parse_site("example.com").unwrap_err().code(), "InvalidParameter.Site");
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! account and backup set, a cap on an owner's pending invitations, and the state a receiver sees.
 
 use super::text::text_enum;
-use super::{InvitationStatus, ShareError};
+use super::{InvitationStatus, Refusal};
 use time::OffsetDateTime;
 
 text_enum!(
@@ -39,19 +39,19 @@ pub const DEFAULT_MAX_PENDING_INVITATIONS: u32 = 500;
 /// A request that would send `invitee` a second invitation to a backup set it has not answered yet is
 /// refused: the pending one stands. `already_pending` says whether such an invitation exists (to any of
 /// the owner's shares that holds the set, or to the share the set is being put in).
-pub fn check_no_pending_invitation(invitee: &str, backup_set: &str, already_pending: bool) -> Result<(), ShareError> {
+pub fn check_no_pending_invitation(invitee: &str, backup_set: &str, already_pending: bool) -> Result<(), Refusal> {
     if already_pending {
-        Err(ShareError::InvitationAlreadyExists { principal: invitee.to_owned(), backup_set: backup_set.to_owned() })
+        Err(Refusal::InvitationAlreadyExists { principal: invitee.to_owned(), backup_set: backup_set.to_owned() })
     } else {
         Ok(())
     }
 }
 
 /// An owner may have at most `limit` pending invitations: `pending` now plus `new` from this request.
-pub fn check_pending_invitation_limit(pending: u32, new: u32, limit: u32) -> Result<(), ShareError> {
+pub fn check_pending_invitation_limit(pending: u32, new: u32, limit: u32) -> Result<(), Refusal> {
     let requested = pending.saturating_add(new);
     if new > 0 && requested > limit {
-        Err(ShareError::PendingInvitationLimit { limit, requested })
+        Err(Refusal::PendingInvitationLimit { limit, requested })
     } else {
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! The life of a share after it is made: invitations answered or expiring, access being revoked on a
 //! schedule, and restores from a shared backup set. Each decision takes `now`; none reads a clock.
 
-use super::{Actor, BackupLock, BackupSetFacts, BackupStatus, LockedOperation, Policy, ShareError};
+use super::{Actor, BackupLock, BackupSetFacts, BackupStatus, LockedOperation, Policy, Refusal};
 use super::text::text_enum;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -35,21 +35,21 @@ pub enum Answer {
 }
 
 /// Answering an invitation acts in Resource Sharing, so a RAM user needs that service's full access.
-pub fn check_may_answer_invitations(actor: &Actor) -> Result<(), ShareError> {
+pub fn check_may_answer_invitations(actor: &Actor) -> Result<(), Refusal> {
     if actor.holds(Policy::ResourceCenterFullAccess) {
         Ok(())
     } else {
-        Err(ShareError::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str().to_owned() })
+        Err(Refusal::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str().to_owned() })
     }
 }
 
 /// Only the receiver of an invitation answers it; to anyone else it does not exist, so invitation ids
 /// of other accounts don't leak.
-pub fn check_invitation_receiver(actor: &Actor, receiver_account_id: &str) -> Result<(), ShareError> {
+pub fn check_invitation_receiver(actor: &Actor, receiver_account_id: &str) -> Result<(), Refusal> {
     if actor.account_id.as_str() == receiver_account_id {
         Ok(())
     } else {
-        Err(ShareError::InvitationNotFound)
+        Err(Refusal::InvitationNotFound)
     }
 }
 
@@ -59,16 +59,16 @@ pub fn answer_invitation(
     expires_at: OffsetDateTime,
     answer: Answer,
     now: OffsetDateTime,
-) -> Result<InvitationStatus, ShareError> {
+) -> Result<InvitationStatus, Refusal> {
     match status.at(expires_at, now) {
         InvitationStatus::Pending => Ok(match answer {
             Answer::Accept => InvitationStatus::Accepted,
             Answer::Reject => InvitationStatus::Rejected,
         }),
-        InvitationStatus::Expired => Err(ShareError::InvitationExpired),
-        InvitationStatus::Accepted => Err(ShareError::InvitationAlreadyAccepted),
-        InvitationStatus::Rejected => Err(ShareError::InvitationAlreadyRejected),
-        InvitationStatus::Cancelled => Err(ShareError::InvitationCancelled),
+        InvitationStatus::Expired => Err(Refusal::InvitationExpired),
+        InvitationStatus::Accepted => Err(Refusal::InvitationAlreadyAccepted),
+        InvitationStatus::Rejected => Err(Refusal::InvitationAlreadyRejected),
+        InvitationStatus::Cancelled => Err(Refusal::InvitationCancelled),
     }
 }
 
@@ -100,30 +100,30 @@ pub fn check_restore(
     backup_region: &str,
     target_region: &str,
     now: OffsetDateTime,
-) -> Result<(), ShareError> {
+) -> Result<(), Refusal> {
     if !actor.holds(Policy::PolardbFullAccess) {
-        return Err(ShareError::MissingPolicy { missing: Policy::PolardbFullAccess.as_str().to_owned() });
+        return Err(Refusal::MissingPolicy { missing: Policy::PolardbFullAccess.as_str().to_owned() });
     }
     if access == PrincipalAccess::Revoking {
-        return Err(ShareError::AccessBeingRevoked { backup_set: backup.id.to_string() });
+        return Err(Refusal::AccessBeingRevoked { backup_set: backup.id.to_string() });
     }
     if backup_region != target_region {
-        return Err(ShareError::CrossRegionRestore { region: backup_region.to_owned() });
+        return Err(Refusal::CrossRegionRestore { region: backup_region.to_owned() });
     }
     if backup.deleted || backup.status != BackupStatus::Success {
-        return Err(ShareError::BackupSetNotActive { backup_set: backup.id.to_string() });
+        return Err(Refusal::BackupSetNotActive { backup_set: backup.id.to_string() });
     }
     if backup.expires_at <= now {
-        return Err(ShareError::BackupSetExpired { backup_set: backup.id.to_string() });
+        return Err(Refusal::BackupSetExpired { backup_set: backup.id.to_string() });
     }
     // While restores run the set's sharing can't change, so a principal must not be able to hold that
     // lock forever: one running restore per principal and set, and none at all once an owner's removal
     // waits for the running ones to end.
     if holds.own_restore_running {
-        return Err(ShareError::RestoreAlreadyRunning { backup_set: backup.id.to_string() });
+        return Err(Refusal::RestoreAlreadyRunning { backup_set: backup.id.to_string() });
     }
     if holds.removal_queued {
-        return Err(ShareError::RemovalWaitsForRestore { backup_set: backup.id.to_string() });
+        return Err(Refusal::RemovalWaitsForRestore { backup_set: backup.id.to_string() });
     }
     // Principals may restore side by side (the set stays locked until the last restore ends); a level
     // conversion holds the set on its own.
@@ -145,7 +145,7 @@ pub enum RemovalTiming {
 
 /// A principal change to a share whose sets may be locked. Adding principals (or any change while a set
 /// is being converted) is refused while locked; removing them during a restore is queued.
-pub fn principal_change_timing(adding: bool, locks: &[(super::BackupSetId, BackupLock)]) -> Result<RemovalTiming, ShareError> {
+pub fn principal_change_timing(adding: bool, locks: &[(super::BackupSetId, BackupLock)]) -> Result<RemovalTiming, Refusal> {
     let mut timing = RemovalTiming::Now;
     for (id, lock) in locks {
         match lock {
@@ -158,17 +158,17 @@ pub fn principal_change_timing(adding: bool, locks: &[(super::BackupSetId, Backu
 }
 
 /// Deleting a backup set: not while it is locked (a restore reads it, or its level is being converted).
-pub fn check_delete_backup(backup: &BackupSetFacts) -> Result<(), ShareError> {
+pub fn check_delete_backup(backup: &BackupSetFacts) -> Result<(), Refusal> {
     if backup.deleted {
-        return Err(ShareError::BackupSetNotFound { backup_set: backup.id.to_string() });
+        return Err(Refusal::BackupSetNotFound { backup_set: backup.id.to_string() });
     }
     backup.check_unlocked_for(LockedOperation::Delete)
 }
 
 /// Releasing a cluster (to the recycle bin): not twice, and not while any of its backup sets is locked.
-pub fn check_release_cluster(status: super::ClusterStatus, locks: &[(super::BackupSetId, BackupLock)]) -> Result<(), ShareError> {
+pub fn check_release_cluster(status: super::ClusterStatus, locks: &[(super::BackupSetId, BackupLock)]) -> Result<(), Refusal> {
     if status == super::ClusterStatus::Recycled {
-        return Err(ShareError::ClusterAlreadyReleased);
+        return Err(Refusal::ClusterAlreadyReleased);
     }
     locks.iter().try_for_each(|(id, lock)| super::check_unlocked_for(id, *lock, LockedOperation::ReleaseCluster))
 }
@@ -190,7 +190,7 @@ mod tests {
     fn an_invitation_of_another_account_is_answered_as_missing() {
         let me = Actor { account_id: crate::domain::AccountId::parse("1000000000000002").unwrap(), is_root: true, policies: vec![] };
         assert!(check_invitation_receiver(&me, "1000000000000002").is_ok());
-        assert_eq!(check_invitation_receiver(&me, "1000000000000007").unwrap_err(), ShareError::InvitationNotFound);
+        assert_eq!(check_invitation_receiver(&me, "1000000000000007").unwrap_err(), Refusal::InvitationNotFound);
     }
 
     #[test]
@@ -273,7 +273,7 @@ mod tests {
         assert!(err.to_string().contains("AliyunPolardbFullAccess"));
     }
 
-    fn restore_with(backup: &BackupSetFacts, holds: RestoreHolds) -> Result<(), ShareError> {
+    fn restore_with(backup: &BackupSetFacts, holds: RestoreHolds) -> Result<(), Refusal> {
         check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, backup, holds, "cn-hangzhou", "cn-hangzhou", NOW)
     }
 

@@ -4,7 +4,9 @@
 //! pass `now` in, and write the outcome. That keeps every rule unit-testable without a database and lets
 //! the same code compile for the browser (where reading the system clock would panic).
 
+mod access;
 mod access_key;
+mod choices;
 mod conversion;
 mod bounds;
 mod directory;
@@ -18,20 +20,29 @@ mod names;
 mod permission;
 mod redirect;
 mod rules;
+mod share_changes;
+mod share_plan;
 mod text;
 mod throttle;
 
+pub use access::{
+    access_to_set, moved_out_grant, principal_grant, AcceptedInvitations, Grant, MovedOutGrantFacts, PrincipalGrantFacts, Recipient, SharedSetAccess,
+};
 pub use access_key::{
-    check_create_access_key, check_set_access_key_status, AccessKeyError, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,
+    check_create_access_key, check_set_access_key_status, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,
 };
 pub use directory::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
-    DirectoryError, Invitee, ManagedDirectory, Membership, DIRECTORY_INVITATION_VALIDITY,
+    Invitee, ManagedDirectory, Membership, DIRECTORY_INVITATION_VALIDITY,
 };
-pub use error::{ErrorKind, ShareError};
+pub use choices::{
+    check_audit_action_filter, check_pay_type, check_region_choice, check_share_search, check_ticket_message, node_spec_price, parse_day, parse_policy_name,
+    parse_ticket_kind, region_of_zone, zone_region, zones, MAX_SHARE_SEARCH_CHARS, MAX_TICKET_MESSAGE_CHARS, NODE_SPECS,
+};
+pub use error::{ErrorKind, Refusal, ShareError};
 pub use governance::{check_ticket_decision, check_ticket_submission, ticket_outcome, TicketGrant, TicketKind, TicketStatus, RAISED_SHARE_QUOTA};
 pub use ids::{
-    parse_folder_name, parse_login_name, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
+    parse_account_id, parse_account_name, parse_folder_name, parse_handshake_id, parse_invitation_id, parse_login_name, parse_site, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
 };
 pub use lifecycle::{answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_delete_backup, check_release_cluster, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess, RestoreStatus};
 pub use lifecycle::{principal_change_timing, RemovalTiming, RestoreHolds};
@@ -45,6 +56,8 @@ pub use rules::{
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
     LockedOperation, OwnerFacts, AssociationStatus, PrincipalType, ShareStatus, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
 };
+pub use share_changes::{check_leave_share, check_resource_removal, check_share_active, plan_scope_change, plan_share_deletion, ShareMembership};
+pub use share_plan::{plan_share, ExistingShare, ShareFacts, SharePlan, ShareTarget};
 pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use redirect::same_origin_path;
 pub use throttle::{Admission, Attempt, LockScope, SignInThrottle, StoredLock, ThrottleRule, ThrottleTable, Throttled};

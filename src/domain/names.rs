@@ -46,25 +46,15 @@ pub enum NameError {
     BidiControl { field: NameField, found: char },
     #[error("The {} is made only of invisible characters; enter visible text.", field.label())]
     InvisibleOnly { field: NameField },
-    #[error("A {} named {name:?} already exists {scope}; choose another name.", field.label())]
-    Duplicate { field: NameField, name: String, scope: &'static str },
 }
 
 impl NameError {
+    /// Every one is malformed input (a name already taken is the well-formed `Refusal::NameInUse`).
     pub fn code(&self) -> &'static str {
         match self {
             NameError::ControlCharacter { .. } | NameError::BidiControl { .. } | NameError::InvisibleOnly { .. } => {
                 "InvalidParameter.Name"
             }
-            NameError::Duplicate { .. } => "EntityAlreadyExists.Name",
-        }
-    }
-
-    /// Malformed input is 422; a well-formed name that is already taken is a conflict (409).
-    pub fn kind(&self) -> super::ErrorKind {
-        match self {
-            NameError::Duplicate { .. } => super::ErrorKind::Conflict,
-            NameError::ControlCharacter { .. } | NameError::BidiControl { .. } | NameError::InvisibleOnly { .. } => super::ErrorKind::Invalid,
         }
     }
 }
@@ -116,9 +106,9 @@ pub fn check_name_unused<'a>(
     name: &str,
     existing: impl IntoIterator<Item = &'a str>,
     scope: &'static str,
-) -> Result<(), NameError> {
+) -> Result<(), super::Refusal> {
     if existing.into_iter().any(|e| e.trim() == name) {
-        return Err(NameError::Duplicate { field, name: name.chars().take(64).collect(), scope });
+        return Err(super::Refusal::NameInUse { field, name: name.chars().take(64).collect(), scope });
     }
     Ok(())
 }
@@ -199,7 +189,7 @@ mod tests {
     #[test]
     fn a_name_already_used_beside_it_is_a_duplicate() {
         let err = check_name_unused(FOLDER, "Analytics", ["QA", "Analytics"], "in this parent folder").unwrap_err();
-        assert_eq!(err.code(), "EntityAlreadyExists.Name");
+        assert_eq!((err.code(), err.kind().http_status()), ("EntityAlreadyExists.Name", 409));
         assert!(err.to_string().contains("\"Analytics\" already exists in this parent folder"), "{err}");
     }
 

@@ -1,6 +1,6 @@
 //! Who may do what: RAM system policies and the identity that signed in.
 
-use super::{AccountId, ShareError};
+use super::{AccountId, Refusal};
 use super::text::text_enum;
 use serde::{Deserialize, Serialize};
 
@@ -51,28 +51,28 @@ impl Actor {
     }
 
     /// Actions only the account itself takes (`action` completes "Only the account itself (root) can …").
-    pub fn may_act_as_root(&self, action: &str) -> Result<(), ShareError> {
+    pub fn may_act_as_root(&self, action: &str) -> Result<(), Refusal> {
         if self.is_root {
             Ok(())
         } else {
-            Err(ShareError::RootOnly { action: action.to_owned() })
+            Err(Refusal::RootOnly { action: action.to_owned() })
         }
     }
 
     /// Seeing clusters and backup sets needs PolarDB read access (full access includes it).
-    pub fn may_view_polardb(&self) -> Result<(), ShareError> {
+    pub fn may_view_polardb(&self) -> Result<(), Refusal> {
         self.may_open(ConsolePage::Clusters)
     }
 
     /// Whether this identity may read what `page` shows (the page, its server functions and exports).
     /// A refusal names the policy that would grant it.
-    pub fn may_open(&self, page: ConsolePage) -> Result<(), ShareError> {
+    pub fn may_open(&self, page: ConsolePage) -> Result<(), Refusal> {
         match page.access() {
             PageAccess::Everyone => Ok(()),
             PageAccess::RootOnly if self.is_root => Ok(()),
-            PageAccess::RootOnly => Err(ShareError::RootOnly { action: format!("use {}", page.title()) }),
+            PageAccess::RootOnly => Err(Refusal::RootOnly { action: format!("use {}", page.title()) }),
             PageAccess::AnyOf(list) if list.iter().any(|p| self.holds(*p)) => Ok(()),
-            PageAccess::AnyOf(list) => Err(ShareError::MissingPolicy { missing: list[0].as_str().to_owned() }),
+            PageAccess::AnyOf(list) => Err(Refusal::MissingPolicy { missing: list[0].as_str().to_owned() }),
         }
     }
 
@@ -87,17 +87,17 @@ impl Actor {
     }
 
     /// Deleting backup sets, converting their level and releasing clusters need PolarDB full access.
-    pub fn may_change_polardb(&self) -> Result<(), ShareError> {
+    pub fn may_change_polardb(&self) -> Result<(), Refusal> {
         if self.holds(Policy::PolardbFullAccess) {
             Ok(())
         } else {
-            Err(ShareError::MissingPolicy { missing: Policy::PolardbFullAccess.as_str().to_owned() })
+            Err(Refusal::MissingPolicy { missing: Policy::PolardbFullAccess.as_str().to_owned() })
         }
     }
 
     /// Sharing, modifying or cancelling a share needs administrator permissions on both PolarDB and
     /// Resource Sharing. The refusal names every policy that is missing.
-    pub fn may_change_sharing(&self) -> Result<(), ShareError> {
+    pub fn may_change_sharing(&self) -> Result<(), Refusal> {
         let missing: Vec<&'static str> = [Policy::PolardbFullAccess, Policy::ResourceCenterFullAccess]
             .into_iter()
             .filter(|p| !self.holds(*p))
@@ -105,8 +105,8 @@ impl Actor {
             .collect();
         match missing.as_slice() {
             [] => Ok(()),
-            [one] => Err(ShareError::MissingPolicy { missing: (*one).to_owned() }),
-            _ => Err(ShareError::MissingPolicies { missing }),
+            [one] => Err(Refusal::MissingPolicy { missing: (*one).to_owned() }),
+            _ => Err(Refusal::MissingPolicies { missing }),
         }
     }
 }

@@ -1,6 +1,6 @@
 //! The rules for sharing a backup set: what can be shared, by whom, with whom, and how many.
 
-use super::{AccountId, Actor, BackupSetId, PrincipalId, ShareError, Site};
+use super::{AccountId, Actor, BackupSetId, PrincipalId, Refusal, Site};
 use serde::{Deserialize, Serialize};
 use super::text::text_enum;
 use std::collections::BTreeSet;
@@ -51,12 +51,12 @@ pub struct BackupSetFacts {
 
 impl BackupSetFacts {
     /// A locked backup set (being restored from, or converted to level-2) can't have its sharing changed.
-    pub fn check_unlocked(&self) -> Result<(), ShareError> {
+    pub fn check_unlocked(&self) -> Result<(), Refusal> {
         check_unlocked(&self.id, self.lock)
     }
 
     /// The lock refusing `operation` on this backup set, if it is locked.
-    pub fn check_unlocked_for(&self, operation: LockedOperation) -> Result<(), ShareError> {
+    pub fn check_unlocked_for(&self, operation: LockedOperation) -> Result<(), Refusal> {
         check_unlocked_for(&self.id, self.lock, operation)
     }
 }
@@ -89,47 +89,47 @@ impl LockedOperation {
 }
 
 /// Refuses any change to the sharing of a locked backup set, saying what holds the lock.
-pub fn check_unlocked(id: &BackupSetId, lock: BackupLock) -> Result<(), ShareError> {
+pub fn check_unlocked(id: &BackupSetId, lock: BackupLock) -> Result<(), Refusal> {
     check_unlocked_for(id, lock, LockedOperation::ShareChange)
 }
 
 /// Refuses `operation` on a locked backup set, saying what holds the lock and what it refuses.
-pub fn check_unlocked_for(id: &BackupSetId, lock: BackupLock, operation: LockedOperation) -> Result<(), ShareError> {
+pub fn check_unlocked_for(id: &BackupSetId, lock: BackupLock, operation: LockedOperation) -> Result<(), Refusal> {
     let reason = match lock {
         BackupLock::None => return Ok(()),
         BackupLock::Restoring => "data is being restored from it",
         BackupLock::ConvertingLevel => "it is being converted from a level-1 to a level-2 backup",
     };
-    Err(ShareError::BackupSetLocked { backup_set: id.to_string(), reason, refused: operation.refused() })
+    Err(Refusal::BackupSetLocked { backup_set: id.to_string(), reason, refused: operation.refused() })
 }
 
 /// Whether this backup set of this cluster can be shared at `now`, and if not, the first reason why.
 /// The console shows the same reason beside the disabled action that the server gives on refusal.
-pub fn shareability(cluster: &ClusterFacts, backup: &BackupSetFacts, now: OffsetDateTime) -> Result<(), ShareError> {
+pub fn shareability(cluster: &ClusterFacts, backup: &BackupSetFacts, now: OffsetDateTime) -> Result<(), Refusal> {
     let id = || backup.id.to_string();
     if backup.id.is_cross_region_copy() {
-        return Err(ShareError::CrossRegionBackupSet);
+        return Err(Refusal::CrossRegionBackupSet);
     }
     if cluster.status == ClusterStatus::Recycled {
-        return Err(ShareError::ClusterInRecycleBin);
+        return Err(Refusal::ClusterInRecycleBin);
     }
     if cluster.edition == Edition::Limitless {
-        return Err(ShareError::LimitlessEdition);
+        return Err(Refusal::LimitlessEdition);
     }
     if cluster.ha_mode == HaMode::ThreeZoneHotStandby {
-        return Err(ShareError::ThreeZoneHotStandby);
+        return Err(Refusal::ThreeZoneHotStandby);
     }
     if cluster.tde_enabled {
-        return Err(ShareError::TdeEnabled);
+        return Err(Refusal::TdeEnabled);
     }
     if cluster.disk_encryption_enabled {
-        return Err(ShareError::DiskEncryptionEnabled);
+        return Err(Refusal::DiskEncryptionEnabled);
     }
     if backup.deleted || backup.status != BackupStatus::Success {
-        return Err(ShareError::BackupSetNotActive { backup_set: id() });
+        return Err(Refusal::BackupSetNotActive { backup_set: id() });
     }
     if backup.expires_at <= now {
-        return Err(ShareError::BackupSetExpired { backup_set: id() });
+        return Err(Refusal::BackupSetExpired { backup_set: id() });
     }
     backup.check_unlocked()
 }
@@ -161,13 +161,13 @@ pub fn check_sharer(
     owner: &OwnerFacts,
     access: BackupSetAccess,
     backup_set: &BackupSetId,
-) -> Result<(), ShareError> {
+) -> Result<(), Refusal> {
     match access {
         BackupSetAccess::NotVisible => {
-            return Err(ShareError::BackupSetNotFound { backup_set: backup_set.to_string() })
+            return Err(Refusal::BackupSetNotFound { backup_set: backup_set.to_string() })
         }
         BackupSetAccess::SharedWithActor => {
-            return Err(ShareError::ReShare { backup_set: backup_set.to_string() })
+            return Err(Refusal::ReShare { backup_set: backup_set.to_string() })
         }
         BackupSetAccess::Owned => {}
     }
@@ -175,10 +175,10 @@ pub fn check_sharer(
 }
 
 /// Permission and beta checks for any change to an owner's shares (create, modify, cancel).
-pub fn check_may_manage_shares(actor: &Actor, owner: &OwnerFacts) -> Result<(), ShareError> {
+pub fn check_may_manage_shares(actor: &Actor, owner: &OwnerFacts) -> Result<(), Refusal> {
     actor.may_change_sharing()?;
     if !owner.beta_enabled {
-        return Err(ShareError::BetaNotEnabled);
+        return Err(Refusal::BetaNotEnabled);
     }
     Ok(())
 }
@@ -212,36 +212,36 @@ pub fn check_principals(
     scope: PrincipalScope,
     principals: &[PrincipalFacts],
     require_one: bool,
-) -> Result<Vec<(PrincipalId, PrincipalTargetKind)>, ShareError> {
+) -> Result<Vec<(PrincipalId, PrincipalTargetKind)>, Refusal> {
     if require_one && principals.is_empty() {
-        return Err(ShareError::NoPrincipals);
+        return Err(Refusal::NoPrincipals);
     }
     let mut seen = BTreeSet::new();
     let mut plan = Vec::with_capacity(principals.len());
     for p in principals {
         let name = || p.id.to_string();
         if !seen.insert(&p.id) {
-            return Err(ShareError::DuplicatePrincipal { principal: name() });
+            return Err(Refusal::DuplicatePrincipal { principal: name() });
         }
         if let PrincipalId::Account(a) = &p.id {
             if *a == owner.account_id {
-                return Err(ShareError::ShareWithYourself);
+                return Err(Refusal::ShareWithYourself);
             }
         }
         if !p.exists {
-            return Err(ShareError::UnknownPrincipal { principal: name() });
+            return Err(Refusal::UnknownPrincipal { principal: name() });
         }
         if p.site.is_some_and(|s| s != owner.site) {
-            return Err(ShareError::SiteMismatch { principal: name() });
+            return Err(Refusal::SiteMismatch { principal: name() });
         }
         let in_owner_directory = owner.directory_id.is_some() && p.directory_id == owner.directory_id;
         let is_directory_object = !matches!(p.id, PrincipalId::Account(_));
         if scope == PrincipalScope::ResourceDirectory && owner.directory_id.is_none() {
-            return Err(ShareError::NotInResourceDirectory);
+            return Err(Refusal::NotInResourceDirectory);
         }
         // A directory or folder can only ever be the owner's own; with the directory scope, so must an account.
         if (scope == PrincipalScope::ResourceDirectory || is_directory_object) && !in_owner_directory {
-            return Err(ShareError::OutsideResourceDirectory { principal: name() });
+            return Err(Refusal::OutsideResourceDirectory { principal: name() });
         }
         // A directory or folder can't answer an invitation; it always covers its member accounts directly.
         let kind = if scope == PrincipalScope::ResourceDirectory || is_directory_object {
@@ -260,11 +260,11 @@ pub fn check_principals(
 pub fn check_principal_limit(
     share_principals: &BTreeSet<PrincipalId>,
     others: &[(BackupSetId, BTreeSet<PrincipalId>)],
-) -> Result<(), ShareError> {
+) -> Result<(), Refusal> {
     for (backup_set, other) in others {
         let total = share_principals.union(other).count();
         if total > MAX_PRINCIPALS_PER_BACKUP_SET {
-            return Err(ShareError::PrincipalLimit {
+            return Err(Refusal::PrincipalLimit {
                 backup_set: backup_set.to_string(),
                 requested: total,
                 limit: MAX_PRINCIPALS_PER_BACKUP_SET,
@@ -276,24 +276,24 @@ pub fn check_principal_limit(
 
 /// An owner may share at most `quota` distinct resources. Only newly shared backup sets count against it:
 /// adding a set that is already in another share, or changing principals, costs nothing.
-pub fn check_quota(currently_shared: u32, newly_shared: u32, quota: u32) -> Result<(), ShareError> {
+pub fn check_quota(currently_shared: u32, newly_shared: u32, quota: u32) -> Result<(), Refusal> {
     let requested = currently_shared.saturating_add(newly_shared);
     if newly_shared > 0 && requested > quota {
-        return Err(ShareError::QuotaExceeded { limit: quota, requested });
+        return Err(Refusal::QuotaExceeded { limit: quota, requested });
     }
     Ok(())
 }
 
 /// The quota as a share request meets it: a backup set already shared (in another share of the owner)
 /// costs nothing more; a newly shared one counts.
-pub fn check_share_quota(already_shared: bool, currently_shared: u32, quota: u32) -> Result<(), ShareError> {
+pub fn check_share_quota(already_shared: bool, currently_shared: u32, quota: u32) -> Result<(), Refusal> {
     check_quota(currently_shared, u32::from(!already_shared), quota)
 }
 
 /// [`shareability`] of a set as a share request meets it. A set already in the share (the owner is
 /// changing the share's principals) has its lock judged with the share's other sets by
 /// [`super::principal_change_timing`], where a removal during a restore waits instead of being refused.
-pub fn shareability_in_share(cluster: &ClusterFacts, backup: &BackupSetFacts, already_in_share: bool, now: OffsetDateTime) -> Result<(), ShareError> {
+pub fn shareability_in_share(cluster: &ClusterFacts, backup: &BackupSetFacts, already_in_share: bool, now: OffsetDateTime) -> Result<(), Refusal> {
     if already_in_share {
         shareability(cluster, &BackupSetFacts { lock: BackupLock::None, ..backup.clone() }, now)
     } else {
@@ -371,7 +371,7 @@ pub(crate) mod tests {
         PrincipalFacts { directory_id: Some("rd-owner".into()), ..principal(n) }
     }
 
-    fn code_of<T: std::fmt::Debug>(r: Result<T, ShareError>) -> &'static str {
+    fn code_of<T: std::fmt::Debug>(r: Result<T, Refusal>) -> &'static str {
         r.unwrap_err().code()
     }
 
@@ -578,7 +578,7 @@ pub(crate) mod tests {
         let others = [(backup().id, ids(100..132))];
         let err = check_principal_limit(&ids(200..233), &others).unwrap_err();
         assert_eq!(err.code(), "QuotaExceeded.SharedTarget.Count");
-        assert_eq!(err, ShareError::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64 });
+        assert_eq!(err, Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64 });
     }
 
     #[test]

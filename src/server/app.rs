@@ -120,7 +120,6 @@ struct FreshSets {
 /// cluster of the signed-in account, so each end-to-end flow shares sets nobody else touched and runs
 /// alone or in any order. Answers the new ids, newest first.
 async fn fresh_backup_sets(State(state): State<AppState>, headers: HeaderMap, Query(f): Query<FreshSets>) -> Response {
-    use crate::domain::ErrorKind;
     use crate::error::AppError;
     let result = async {
         let who = auth::require_identity(&state, &headers).await?;
@@ -128,7 +127,7 @@ async fn fresh_backup_sets(State(state): State<AppState>, headers: HeaderMap, Qu
         let account = who.account_id();
         match super::db::seed::insert_fresh_backup_sets(&state.pool, account.as_str(), &f.cluster_id, count, state.clock.now()).await {
             Ok(Some(ids)) => Ok(ids),
-            Ok(None) => Err(AppError::new(ErrorKind::NotFound, "EntityNotExists.Cluster", "Your account has no such cluster.")),
+            Ok(None) => Err(AppError::from(crate::domain::Refusal::ClusterNotFound)),
             Err(e) => {
                 tracing::error!(error = ?e, "could not insert fresh backup sets");
                 Err(AppError::internal())

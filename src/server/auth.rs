@@ -7,6 +7,7 @@ use crate::domain::{
     ThrottleRule,
     Throttled,
 };
+use crate::domain::Refusal;
 use crate::error::AppError;
 use anyhow::Context;
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
@@ -101,7 +102,7 @@ fn digest(token: &str) -> String {
 }
 
 fn bad_credentials() -> AppError {
-    AppError::new(ErrorKind::Unauthenticated, "InvalidCredentials", "The sign-in name or password is incorrect.")
+    Refusal::BadCredentials.into()
 }
 
 fn busy() -> AppError {
@@ -227,7 +228,7 @@ impl Source {
 pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Source) -> Result<SignedIn, AppError> {
     let login = login.trim();
     if login.is_empty() || password.is_empty() {
-        return Err(AppError::invalid("MissingParameter", "Enter your sign-in name and password."));
+        return Err(Refusal::MissingCredentials.into());
     }
     if login.chars().count() > MAX_LOGIN_CHARS || password.chars().count() > MAX_PASSWORD_CHARS {
         // Can't match any identity, and costs no hash: not counted.
@@ -327,12 +328,12 @@ pub async fn change_own_password(
     event: &audit::Event,
 ) -> Result<(), AppError> {
     if current.is_empty() || new.is_empty() {
-        return Err(AppError::invalid("MissingParameter", "Enter your current password and a new one."));
+        return Err(Refusal::MissingPasswords.into());
     }
     check_password_policy(new, &who.login_name)?;
     let now = state.clock.now();
     let address = source.address();
-    let wrong = || AppError::new(ErrorKind::Forbidden, "InvalidPassword.Current", "Your current password is incorrect.");
+    let wrong = || AppError::from(Refusal::WrongCurrentPassword);
     if current.chars().count() > MAX_PASSWORD_CHARS {
         return Err(wrong());
     }

@@ -99,15 +99,15 @@ async fn create_operator_makes_an_operator_with_a_generated_password_shown_once(
 async fn create_operator_refuses_a_weak_password_and_a_taken_name_changing_nothing() {
     let app = TestApp::empty().await;
     let weak = setup::create_operator(&app.state.writer, app.clock.now(), "ops", Some("password")).await.unwrap_err();
-    assert_eq!(weak.code, "InvalidPassword.Policy");
+    assert_eq!((weak.status(), weak.code.as_str()), (422, "InvalidPassword.Policy"));
     assert_eq!(app.count("select count(*) from identity").await, 0);
     assert_eq!(app.count("select count(*) from account").await, 0);
 
     setup::create_operator(&app.state.writer, app.clock.now(), "ops", Some("Strong-Pass-2026")).await.expect("created");
     let taken = setup::create_operator(&app.state.writer, app.clock.now(), "ops", Some("Strong-Pass-2026")).await.unwrap_err();
-    assert_eq!(taken.code, "EntityAlreadyExists.User");
+    assert_eq!((taken.status(), taken.code.as_str()), (409, "EntityAlreadyExists.User"));
     let bad_name = setup::create_operator(&app.state.writer, app.clock.now(), "o p s", None).await.unwrap_err();
-    assert_eq!(bad_name.code, "InvalidParameter.UserName");
+    assert_eq!((bad_name.status(), bad_name.code.as_str()), (422, "InvalidParameter.UserName"));
     assert_eq!(app.count("select count(*) from identity").await, 1);
 }
 
@@ -130,9 +130,9 @@ async fn create_account_makes_a_cloud_account_whose_root_signs_in_to_an_empty_co
 
     let other_site = NewAccount { site: "example.com".into(), login: "x-root".into(), ..account.clone() };
     let r = setup::create_account(&app.state.writer, app.clock.now(), &other_site, None).await.unwrap_err();
-    assert_eq!(r.code, "InvalidParameter.Site");
+    assert_eq!((r.status(), r.code.as_str()), (422, "InvalidParameter.Site"));
     let r = setup::create_account(&app.state.writer, app.clock.now(), &account, None).await.unwrap_err();
-    assert_eq!(r.code, "EntityAlreadyExists.User");
+    assert_eq!((r.status(), r.code.as_str()), (409, "EntityAlreadyExists.User"));
     assert_eq!(app.count("select count(*) from account").await, 1);
 }
 
@@ -338,7 +338,7 @@ async fn a_flood_of_failed_sign_ins_is_answered_fast_and_never_stops_a_signed_in
     let busy: Vec<&Response> = answers.iter().filter(|r| r.status == StatusCode::SERVICE_UNAVAILABLE).collect();
     assert!(answers.iter().all(|r| [StatusCode::UNAUTHORIZED, StatusCode::SERVICE_UNAVAILABLE].contains(&r.status)));
     assert!(!busy.is_empty(), "the queue is bounded");
-    assert!(busy.iter().all(|r| r.code() == "ServiceUnavailable" && r.retry_after.as_deref() == Some("2")));
+    assert!(busy.iter().all(|r| r.refusal() == (503, "ServiceUnavailable") && r.retry_after.as_deref() == Some("2")));
     // A refused-as-busy attempt was not counted: the pool is free again, and the name signs in normally.
     assert_eq!(app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
     assert!(app.state.guard.throttled_keys() <= 2 * polarshare::server::auth::THROTTLE_CAPACITY);

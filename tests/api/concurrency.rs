@@ -25,7 +25,7 @@ async fn racing_shares_never_give_a_backup_set_more_than_64_principals() {
     });
     let results: Vec<Response> = join_all(requests).await.into_iter().map(Result::unwrap).collect();
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
-    let refused = results.iter().filter(|r| r.code() == "QuotaExceeded.SharedTarget.Count").count();
+    let refused = results.iter().filter(|r| r.refusal() == (409, "QuotaExceeded.SharedTarget.Count")).count();
     assert_eq!((ok, refused), (64, 16), "{:?}", results.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>());
     assert_eq!(app.count("select count(distinct principal_id) from share_principal").await, 64);
     assert_eq!(app.count("select count(*) from resource_share").await, 64, "refused requests left no share behind");
@@ -53,8 +53,8 @@ async fn racing_shares_never_pass_the_owners_quota() {
     let results: Vec<Response> = join_all(requests).await.into_iter().map(Result::unwrap).collect();
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
     assert_eq!(ok, 5);
-    let codes: Vec<&str> = results.iter().filter(|r| r.status != StatusCode::OK).map(|r| r.code()).collect();
-    assert!(codes.iter().all(|c| *c == "QuotaExceeded.SharedResource.Count"), "{codes:?}");
+    let refusals: Vec<(u16, &str)> = results.iter().filter(|r| r.status != StatusCode::OK).map(|r| r.refusal()).collect();
+    assert!(refusals.iter().all(|r| *r == (409, "QuotaExceeded.SharedResource.Count")), "{refusals:?}");
     assert_eq!(app.count("select count(distinct backup_set_id) from share_resource").await, 5);
     app.assert_shared_sets_consistent().await;
 }

@@ -301,8 +301,7 @@ async fn a_call_no_server_function_answers_is_a_404_with_a_code_for_every_method
             .body(Body::from("a=1"))
             .unwrap();
         let r = app.send(request).await;
-        assert_eq!(r.status, StatusCode::NOT_FOUND, "{method} {path}");
-        assert_eq!(r.code(), "InvalidAction.NotFound", "{method} {path}");
+        assert_eq!(r.refusal(), (404, "InvalidAction.NotFound"), "{method} {path}");
         assert!(r.json["message"].as_str().unwrap().starts_with("There is no call /api/"), "{}", r.json);
     }
 }

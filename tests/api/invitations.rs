@@ -105,7 +105,7 @@ async fn the_pending_invitation_cap_holds_exactly_under_racing_requests() {
     });
     let results: Vec<Response> = join_all(requests).await.into_iter().map(Result::unwrap).collect();
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
-    let capped = results.iter().filter(|r| r.code() == "QuotaExceeded.PendingInvitations").count();
+    let capped = results.iter().filter(|r| r.refusal() == (409, "QuotaExceeded.PendingInvitations")).count();
     assert_eq!((ok, capped), (7, 23), "{:?}", results.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>());
     assert_eq!(app.count(&format!("select count(*) from invitation where sender_account_id = '{OWNER}' and status = 'Pending'")).await, 7);
     assert_eq!(app.count("select count(*) from resource_share").await, 7, "refused requests left no share behind");

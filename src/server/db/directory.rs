@@ -1,7 +1,7 @@
 //! Resource directory administration: folders and members.
 
+use crate::read_model::DirectoryInvitation;
 use super::Tx;
-use crate::domain::InvitationStatus;
 use sqlx::{FromRow, SqliteExecutor};
 
 #[derive(Debug, Clone, FromRow)]
@@ -143,24 +143,6 @@ pub async fn apply_coverage_change(tx: &mut Tx, account: &str, before: &[String]
     Ok(())
 }
 
-/// An invitation to join a directory, with the names the console shows.
-#[derive(Debug, Clone, FromRow)]
-pub struct InvitationRow {
-    pub invitation_id: String,
-    pub directory_id: String,
-    pub management_account_id: String,
-    pub management_account_name: String,
-    pub account_id: String,
-    pub account_name: String,
-    /// The folder the account is placed in when it accepts.
-    pub folder_id: String,
-    pub folder_name: String,
-    /// As stored (the service reads it at `now`).
-    pub status: InvitationStatus,
-    pub created_at: String,
-    pub expires_at: String,
-}
-
 const INVITATION_SELECT: &str = "select i.rd_invitation_id as invitation_id, i.directory_id, d.management_account_id,
         ma.display_name as management_account_name, i.account_id, a.display_name as account_name, i.folder_id,
         f.folder_name, i.status, i.created_at, i.expires_at
@@ -171,7 +153,7 @@ const INVITATION_SELECT: &str = "select i.rd_invitation_id as invitation_id, i.d
      join rd_folder f on f.folder_id = i.folder_id";
 
 /// The invitations a directory sent, newest first (bounded: the page shows the latest 100).
-pub async fn invitations_of_directory(ex: impl SqliteExecutor<'_>, directory: &str) -> sqlx::Result<Vec<InvitationRow>> {
+pub async fn invitations_of_directory(ex: impl SqliteExecutor<'_>, directory: &str) -> sqlx::Result<Vec<DirectoryInvitation>> {
     sqlx::query_as(&format!("{INVITATION_SELECT} where i.directory_id = ? order by i.created_at desc, i.rd_invitation_id limit 100"))
         .bind(directory)
         .fetch_all(ex)
@@ -179,14 +161,14 @@ pub async fn invitations_of_directory(ex: impl SqliteExecutor<'_>, directory: &s
 }
 
 /// The invitations an account received, newest first (the latest 50).
-pub async fn invitations_for_account(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<InvitationRow>> {
+pub async fn invitations_for_account(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<DirectoryInvitation>> {
     sqlx::query_as(&format!("{INVITATION_SELECT} where i.account_id = ? order by i.created_at desc, i.rd_invitation_id limit 50"))
         .bind(account)
         .fetch_all(ex)
         .await
 }
 
-pub async fn invitation(tx: &mut Tx, invitation_id: &str) -> sqlx::Result<Option<InvitationRow>> {
+pub async fn invitation(tx: &mut Tx, invitation_id: &str) -> sqlx::Result<Option<DirectoryInvitation>> {
     sqlx::query_as(&format!("{INVITATION_SELECT} where i.rd_invitation_id = ?"))
         .bind(invitation_id)
         .fetch_optional(&mut **tx)

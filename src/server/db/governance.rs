@@ -1,5 +1,6 @@
 //! Tickets and the audit trail.
 
+use crate::read_model::AuditEvent;
 use crate::domain::{TicketKind, TicketStatus};
 use super::{paging::Counted, Tx};
 use sqlx::{FromRow, SqliteExecutor};
@@ -92,24 +93,6 @@ pub async fn raise_share_quota(tx: &mut Tx, account: &str, to: u32) -> sqlx::Res
     Ok(())
 }
 
-/// One event of the trail as read back.
-#[derive(Debug, Clone, FromRow)]
-pub struct AuditEventRow {
-    pub occurred_at: String,
-    pub identity: String,
-    pub account_id: String,
-    pub source_ip: String,
-    pub request_id: String,
-    /// '' when the caller sent none.
-    pub caller_request_id: String,
-    pub action: String,
-    pub target: String,
-    pub outcome: String,
-    pub detail: String,
-    /// `console`, `api:<AccessKeyId>`, `cli` or `scheduler`.
-    pub channel: String,
-}
-
 /// An account's trail, newest first, optionally one action and a time range (RFC 3339 bounds).
 pub async fn trail(
     ex: impl SqliteExecutor<'_>,
@@ -119,7 +102,7 @@ pub async fn trail(
     to: Option<&str>,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<Vec<Counted<AuditEventRow>>> {
+) -> sqlx::Result<Vec<Counted<AuditEvent>>> {
     sqlx::query_as(
         "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id,
                 coalesce(caller_request_id, '') as caller_request_id, action, target, outcome, detail, channel,

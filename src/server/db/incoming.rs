@@ -1,52 +1,117 @@
 //! The principal's side: invitations it received, and backup sets shared with it.
 
-use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus};
+use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus, PrincipalGrantFacts, ShareStatus};
 use super::{directory::FOLDER_ANCESTRY, paging::Counted, Tx};
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-/// The grants an account holds: every (backup set, share) pair whose principal covers the account
-/// (the account itself once it accepted, or directly in directory scope while it is in the owner's
-/// directory; its directory; or a folder it sits in at any depth). `?1` is the account.
-/// Follows [`super::directory::FOLDER_ANCESTRY`] in a `with` clause.
-const GRANT_ROW: &str = "grant_row as (
-        select sr.backup_set_id, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id,
-               case when sp.status = 'Associated' and sr.status = 'Associated' then 'Associated' else 'Disassociating' end
-                 as principal_status,
-               min(coalesce(sp.revoke_at, sr.revoke_at), coalesce(sr.revoke_at, sp.revoke_at)) as revoke_at,
-               sr.created_at as shared_at
-        from share_principal sp
-        join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.status = 'Active'
-        join share_resource sr on sr.resource_share_id = rs.resource_share_id
-        where rs.owner_account_id <> ?1 and (
-            (sp.principal_type = 'Account' and sp.principal_id = ?1 and (
-               -- An account that left the owner's directory keeps nothing from a directory-scope share
-               -- but what is still being revoked.
-               (rs.principal_scope = 'ResourceDirectory' and (sp.status = 'Disassociating'
-                  or exists(select 1 from rd_member me join rd_member ow on ow.directory_id = me.directory_id
-                            where me.account_id = ?1 and ow.account_id = rs.owner_account_id)))
-               or exists(select 1 from invitation i where i.resource_share_id = rs.resource_share_id
-                         and i.receiver_account_id = ?1 and i.status = 'Accepted'
-                         -- An acceptance whose principal was removed covers only the revocation window.
-                         and (i.access_ends_at is null or sp.status = 'Disassociating'))))
-            or (sp.principal_type = 'ResourceDirectory'
-                and sp.principal_id = (select directory_id from rd_member where account_id = ?1))
-            or (sp.principal_type = 'Folder' and sp.principal_id in (select folder_id from ancestor)))
-        union all
-        -- What a folder or the directory gave the account before it moved out, until revoked.
-        select sr.backup_set_id, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id,
-               'Disassociating', mr.revoke_at, sr.created_at
-        from membership_revocation mr
-        join resource_share rs on rs.resource_share_id = mr.resource_share_id and rs.status = 'Active'
-        join share_resource sr on sr.resource_share_id = rs.resource_share_id
-        where mr.account_id = ?1)";
+/// Every principal entry, with each backup set of its share, whose id may name the account `?1`: the
+/// account itself, its directory, or a folder it sits in at any depth. Whether an entry *grants* access
+/// is the domain's decision ([`crate::domain::principal_grant`]), from the facts loaded beside it.
+/// Follows [`super::directory::FOLDER_ANCESTRY`] in a `with` clause; `{filter}` narrows the backup sets.
+fn principal_grants_sql(filter: &str) -> String {
+    format!(
+        "{FOLDER_ANCESTRY}
+         select sr.backup_set_id, b.start_time, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
+                rs.principal_scope as scope, sp.principal_type, sp.principal_id, sp.status as principal_status,
+                sp.revoke_at as principal_revoke_at, sr.status as resource_status, sr.revoke_at as resource_revoke_at,
+                exists(select 1 from rd_member me join rd_member ow on ow.directory_id = me.directory_id
+                       where me.account_id = ?1 and ow.account_id = rs.owner_account_id) as owner_in_recipients_directory,
+                exists(select 1 from invitation i where i.resource_share_id = rs.resource_share_id and i.receiver_account_id = ?1
+                       and i.status = 'Accepted' and i.access_ends_at is null) as invitation_standing,
+                exists(select 1 from invitation i where i.resource_share_id = rs.resource_share_id and i.receiver_account_id = ?1
+                       and i.status = 'Accepted' and i.access_ends_at is not null) as invitation_ended
+         from share_principal sp
+         join resource_share rs on rs.resource_share_id = sp.resource_share_id
+         join share_resource sr on sr.resource_share_id = rs.resource_share_id
+         join backup_set b on b.backup_set_id = sr.backup_set_id
+         where (sp.principal_id = ?1
+                or sp.principal_id in (select directory_id from rd_member where account_id = ?1)
+                or sp.principal_id in (select folder_id from ancestor)) {filter}"
+    )
+}
 
+/// What a folder or the directory gave the account before it moved out, with each backup set of the share.
+fn moved_out_grants_sql(filter: &str) -> String {
+    format!(
+        "select sr.backup_set_id, b.start_time, rs.resource_share_name, rs.owner_account_id, rs.status as share_status, mr.revoke_at
+         from membership_revocation mr
+         join resource_share rs on rs.resource_share_id = mr.resource_share_id
+         join share_resource sr on sr.resource_share_id = rs.resource_share_id
+         join backup_set b on b.backup_set_id = sr.backup_set_id
+         where mr.account_id = ?1 {filter}"
+    )
+}
+
+/// Which backup sets the grants are loaded for.
+#[derive(Debug, Clone, Copy)]
+pub enum GrantFilter<'a> {
+    /// The backup sets in a region.
+    Region(&'a str),
+    /// One backup set.
+    BackupSet(&'a str),
+}
+
+impl GrantFilter<'_> {
+    fn sql(self) -> &'static str {
+        match self {
+            GrantFilter::Region(_) => "and b.region_id = ?2",
+            GrantFilter::BackupSet(_) => "and b.backup_set_id = ?2",
+        }
+    }
+
+    fn value(&self) -> &str {
+        match self {
+            GrantFilter::Region(v) | GrantFilter::BackupSet(v) => v,
+        }
+    }
+}
+
+/// A principal entry that may name the account, as loaded; the domain decides.
+#[derive(Debug, Clone, FromRow)]
+pub struct PrincipalGrantRow {
+    pub backup_set_id: String,
+    pub start_time: String,
+    pub resource_share_name: String,
+    #[sqlx(flatten)]
+    pub facts: PrincipalGrantFacts<String>,
+}
+
+/// A revocation scheduled for the account after it moved out of a folder or left the directory.
+#[derive(Debug, Clone, FromRow)]
+pub struct MovedOutGrantRow {
+    pub backup_set_id: String,
+    pub start_time: String,
+    pub resource_share_name: String,
+    pub owner_account_id: String,
+    pub share_status: ShareStatus,
+    pub revoke_at: String,
+}
+
+pub async fn principal_grants(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<PrincipalGrantRow>> {
+    sqlx::query_as(&principal_grants_sql(filter.sql())).bind(account).bind(filter.value()).fetch_all(conn).await
+}
+
+pub async fn moved_out_grants(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<MovedOutGrantRow>> {
+    sqlx::query_as(&moved_out_grants_sql(filter.sql())).bind(account).bind(filter.value()).fetch_all(conn).await
+}
+
+/// The account's directory, if it is a member of one, and the folder it sits in with every folder above it.
+pub async fn recipient_place(conn: &mut SqliteConnection, account: &str) -> sqlx::Result<(Option<String>, Vec<String>)> {
+    let directory: Option<String> =
+        sqlx::query_scalar("select directory_id from rd_member where account_id = ?1").bind(account).fetch_optional(&mut *conn).await?;
+    let folders = sqlx::query_scalar(&format!("{FOLDER_ANCESTRY} select folder_id from ancestor where folder_id is not null"))
+        .bind(account)
+        .fetch_all(conn)
+        .await?;
+    Ok((directory, folders))
+}
+
+/// A backup set shared with the account, as the principal's pages and the restore rules see it.
 #[derive(Debug, Clone, FromRow)]
 pub struct IncomingRow {
     pub backup_set_id: String,
     pub cluster_id: String,
     pub region_id: String,
-    pub owner_account_id: String,
-    pub resource_share_names: String,
     pub size_bytes: i64,
     pub level: BackupLevel,
     pub start_time: String,
@@ -55,13 +120,6 @@ pub struct IncomingRow {
     pub expires_at: String,
     pub lock_state: BackupLock,
     pub deleted_at: Option<String>,
-    /// 1 when at least one grant is fully associated; 0 when every grant is being revoked.
-    pub usable: bool,
-    /// When every grant is being revoked: the latest time one is removed; none while a removal waits for
-    /// a restore to end.
-    pub revoke_at: Option<String>,
-    /// Whether a grant being revoked has no time yet: its removal waits for a running restore to end.
-    pub revoking_after_restore: bool,
     /// This account already restores from the set.
     pub own_restore_running: bool,
     /// An owner's removal in a share holding the set waits for the restores from it to end.
@@ -75,43 +133,25 @@ impl IncomingRow {
     }
 }
 
-fn incoming_sql(filter: &str) -> String {
-    format!(
-        "{FOLDER_ANCESTRY},
-         {GRANT_ROW}
-         select b.backup_set_id, b.cluster_id, b.region_id, g.owner_account_id,
-                group_concat(distinct g.resource_share_name) as resource_share_names,
-                b.size_bytes, b.level, b.start_time, b.end_time, b.status, b.expires_at, b.lock_state, b.deleted_at,
-                max(g.principal_status = 'Associated') as usable, max(g.revoke_at) as revoke_at,
-                max(g.principal_status = 'Disassociating' and g.revoke_at is null) as revoking_after_restore,
+/// The backup sets `ids` (a page the domain found shared with `account`), in no particular order.
+pub async fn backup_sets(conn: &mut SqliteConnection, account: &str, ids: &[&str]) -> sqlx::Result<Vec<IncomingRow>> {
+    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
+    sqlx::query_as(
+        "select b.backup_set_id, b.cluster_id, b.region_id, b.size_bytes, b.level, b.start_time, b.end_time, b.status,
+                b.expires_at, b.lock_state, b.deleted_at,
                 exists(select 1 from restore_job j where j.backup_set_id = b.backup_set_id and j.account_id = ?1
                        and j.status = 'Running') as own_restore_running,
                 exists(select 1 from share_resource qr
-                       join resource_share qs on qs.resource_share_id = qr.resource_share_id and qs.status = 'Active'
+                       join resource_share qs on qs.resource_share_id = qr.resource_share_id and qs.status <> 'Deleted'
                        join share_principal qp on qp.resource_share_id = qr.resource_share_id
                             and qp.status = 'Disassociating' and qp.revoke_at is null
-                       where qr.backup_set_id = b.backup_set_id) as removal_queued,
-                count(*) over () as total_rows
-         from grant_row g join backup_set b on b.backup_set_id = g.backup_set_id
-         where 1 = 1 {filter}
-         group by b.backup_set_id order by b.start_time desc, b.backup_set_id desc"
+                       where qr.backup_set_id = b.backup_set_id) as removal_queued
+         from backup_set b where b.backup_set_id in (select value from json_each(?2))",
     )
-}
-
-/// One page of the backup sets shared with `account` in `region`.
-pub async fn shared_with(ex: impl SqliteExecutor<'_>, account: &str, region: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<IncomingRow>>> {
-    sqlx::query_as(&format!("{} limit ?3 offset ?4", incoming_sql("and b.region_id = ?2")))
-        .bind(account)
-        .bind(region)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(ex)
-        .await
-}
-
-/// One backup set as shared with `account`, if it is.
-pub async fn shared_backup(ex: impl SqliteExecutor<'_>, account: &str, backup_set: &str) -> sqlx::Result<Option<IncomingRow>> {
-    sqlx::query_as(&incoming_sql("and b.backup_set_id = ?2")).bind(account).bind(backup_set).fetch_optional(ex).await
+    .bind(account)
+    .bind(ids)
+    .fetch_all(conn)
+    .await
 }
 
 #[derive(Debug, Clone, FromRow)]

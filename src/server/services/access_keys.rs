@@ -3,7 +3,7 @@
 //! and is never logged (`#[instrument]` skips it; the audit trail records the id only).
 
 use crate::api::types::{AccessKeyView, NewAccessKeyView};
-use crate::domain::{check_create_access_key, check_set_access_key_status, AccessKeyError, AccessKeyStatus};
+use crate::domain::{check_create_access_key, check_set_access_key_status, Refusal, AccessKeyStatus};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, access_keys, Tx};
@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 /// Every pair of the account's identities (root only: RAM users manage no keys, as on the RAM page).
 pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<AccessKeyView>, AppError> {
     if !who.actor.is_root {
-        return Err(AccessKeyError::NotRoot.into());
+        return Err(Refusal::AccessKeyRootOnly.into());
     }
     let rows = access_keys::account_keys(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
     Ok(rows
@@ -34,13 +34,13 @@ pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<AccessKeyView>
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn create(state: &AppState, who: &Identity, login: &str, event: &audit::Event) -> Result<NewAccessKeyView, AppError> {
     if !who.actor.is_root {
-        return Err(AccessKeyError::NotRoot.into());
+        return Err(Refusal::AccessKeyRootOnly.into());
     }
     let mut tx = state.begin_action().await.map_err(internal)?;
     let identity = access_keys::identity_in_account(&mut tx, who.account_id().as_str(), login)
         .await
         .map_err(internal)?
-        .ok_or_else(|| AppError::not_found("EntityNotExists.User", "The RAM user does not exist in your account."))?;
+        .ok_or(Refusal::RamUserNotFound)?;
     let created = create_in(&mut tx, identity, login, true, state.clock.now()).await?;
     tx.commit(event).await.map_err(internal)?;
     Ok(created)
@@ -79,12 +79,12 @@ pub async fn delete(state: &AppState, who: &Identity, access_key_id: &str, event
 /// A pair of the caller's account and its status; another account's pair is not found.
 async fn owned_key(tx: &mut Tx, who: &Identity, access_key_id: &str) -> Result<AccessKeyStatus, AppError> {
     if !who.actor.is_root {
-        return Err(AccessKeyError::NotRoot.into());
+        return Err(Refusal::AccessKeyRootOnly.into());
     }
     let status = access_keys::status_in_account(tx, who.account_id().as_str(), access_key_id)
         .await
         .map_err(internal)?
-        .ok_or(AccessKeyError::NotFound)?;
+        .ok_or(Refusal::AccessKeyNotFound)?;
     AccessKeyStatus::parse(&status).context("stored access key status").map_err(internal)
 }
 
@@ -96,7 +96,7 @@ pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock:
     let found = db::accounts::identity_by_login(&mut *tx, login).await.map_err(internal)?;
     let identity = found
         .filter(|i| matches!(i.kind, crate::domain::IdentityKind::Root | crate::domain::IdentityKind::RamUser))
-        .ok_or_else(|| AppError::not_found("EntityNotExists.User", format!("No root or RAM user signs in as {login:?}.")))?;
+        .ok_or_else(|| Refusal::NoSuchLogin { login: login.to_owned() })?;
     let created = create_in(&mut tx, identity.identity_id, login, true, clock.now()).await?;
     let event = audit::Event::new(
         clock.clone(),

@@ -2,6 +2,7 @@
 
 use crate::api::types::*;
 use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest, Policy};
+use crate::domain::{check_region_choice, check_share_search};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{accounts, clusters, paging, shares};
@@ -57,8 +58,10 @@ pub async fn region_choice(state: &AppState, who: &Identity, region_id: Option<S
         .map(|r| RegionView { region_id: r.region_id, region_name: r.region_name })
         .collect();
     let region_id = match region_id.filter(|r| !r.is_empty()) {
-        Some(r) if regions.iter().any(|x| x.region_id == r) => r,
-        Some(_) => return Err(AppError::invalid("InvalidParameter.RegionId", "The region does not exist.")),
+        Some(r) => {
+            check_region_choice(regions.iter().map(|x| x.region_id.as_str()), &r)?;
+            r
+        }
         None => home_region(who.site).to_owned(),
     };
     Ok((regions, region_id))
@@ -79,7 +82,7 @@ pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<S
 
 /// Also the answer for another account's cluster, so cluster ids don't leak.
 pub(super) fn cluster_not_found() -> AppError {
-    crate::domain::ShareError::ClusterNotFound.into()
+    crate::domain::Refusal::ClusterNotFound.into()
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
@@ -169,8 +172,6 @@ async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Ve
         .collect())
 }
 
-/// A share's name is at most 50 characters; a longer search can't match.
-const MAX_SHARE_SEARCH_CHARS: usize = 50;
 
 /// What the Share dialog's list is narrowed to.
 #[derive(Debug, Default)]
@@ -209,7 +210,7 @@ pub async fn sharing_relationship(
         .map_err(internal)?
         .is_some_and(|b| b.account_id == who.account_id().as_str());
     if !owned {
-        return Err(crate::domain::ShareError::BackupSetNotFound { backup_set: id.to_string() }.into());
+        return Err(crate::domain::Refusal::BackupSetNotFound { backup_set: id.to_string() }.into());
     }
     shares_page(state, who, shares::ShareFilter { backup_set: Some(id.as_str()), ..Default::default() }, page).await
 }
@@ -220,9 +221,7 @@ pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch,
     // The dialog picks from the live shares (with or without principals): a page of them, newest
     // first, narrowed by name as the owner types, or the one share it was opened on.
     let name = search.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
-    if name.is_some_and(|n| n.chars().count() > MAX_SHARE_SEARCH_CHARS) {
-        return Err(AppError::invalid("InvalidParameter.Name", format!("Search for at most {MAX_SHARE_SEARCH_CHARS} characters of a share's name.")));
-    }
+    name.map(check_share_search).transpose()?;
     let filter = shares::ShareFilter { name_contains: name, share_id: search.resource_share_id.as_deref(), ..Default::default() };
     let shares = shares_page(state, who, filter, page).await?;
     let directory_objects = match &who.account.directory_id {

@@ -4,12 +4,14 @@
 //! one moved out, or out of the directory, loses it through the scheduled revocation.
 
 use crate::server::audit::Event;
-use crate::api::types::{DirectoryInvitationView, DirectoryView, FolderView, MemberView, MembershipView, MyDirectoryView};
+use crate::read_model::DirectoryInvitation;
+use crate::api::types::{DirectoryView, FolderView, MemberView, MembershipView, MyDirectoryView};
 use crate::domain::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
-    check_name_unused, parse_folder_name, AccountId, DirectoryError, InvitationStatus, Invitee, ManagedDirectory, Membership,
+    check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
     NameField, DIRECTORY_INVITATION_VALIDITY,
 };
+use crate::domain::{parse_account_id, parse_handshake_id};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, accounts, directory, Tx};
@@ -24,31 +26,20 @@ async fn managed(state: &AppState, who: &Identity) -> Result<(ManagedDirectory, 
         site: who.site,
     });
     check_manager(&who.actor, managed.as_ref())?;
-    managed.zip(found.map(|(_, root)| root)).ok_or_else(|| DirectoryError::NotManagementAccount.into())
+    managed.zip(found.map(|(_, root)| root)).ok_or_else(|| Refusal::NotManagementAccount.into())
 }
 
 fn folder_not_found() -> AppError {
-    DirectoryError::FolderNotFound.into()
+    Refusal::FolderNotFound.into()
 }
 
 /// The invitation as of `now`: a pending one past its 14 days reads as expired before the sweep.
-fn invitation_view(row: directory::InvitationRow, now: time::OffsetDateTime) -> Result<DirectoryInvitationView, AppError> {
-    Ok(DirectoryInvitationView {
-        status: row.status.at(db::parse_ts(&row.expires_at).map_err(internal)?, now),
-        invitation_id: row.invitation_id,
-        directory_id: row.directory_id,
-        management_account_id: row.management_account_id,
-        management_account_name: row.management_account_name,
-        account_id: row.account_id,
-        account_name: row.account_name,
-        folder_id: row.folder_id,
-        folder_name: row.folder_name,
-        created_at: row.created_at,
-        expires_at: row.expires_at,
-    })
+fn invitation_view(row: DirectoryInvitation, now: time::OffsetDateTime) -> Result<DirectoryInvitation, AppError> {
+    let expires_at = db::parse_ts(&row.expires_at).map_err(internal)?;
+    Ok(row.as_of(expires_at, now))
 }
 
-fn invitation_views(rows: Vec<directory::InvitationRow>, now: time::OffsetDateTime) -> Result<Vec<DirectoryInvitationView>, AppError> {
+fn invitation_views(rows: Vec<DirectoryInvitation>, now: time::OffsetDateTime) -> Result<Vec<DirectoryInvitation>, AppError> {
     rows.into_iter().map(|r| invitation_view(r, now)).collect()
 }
 
@@ -92,10 +83,9 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
 /// "Add member": sends the account an invitation to join, placed in `folder` once it accepts. It is no
 /// member until then, so no directory-scope share reaches it.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<DirectoryInvitationView, AppError> {
+pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<DirectoryInvitation, AppError> {
     let (managed, _) = managed(state, who).await?;
-    let account = AccountId::parse(account.trim())
-        .ok_or_else(|| AppError::invalid("InvalidParameter.AccountId", "An account ID has 16 digits."))?;
+    let account = parse_account_id(account)?;
     let now = state.clock.now();
     let now_s = db::ts(now);
     let mut tx = state.begin_action().await.map_err(internal)?;
@@ -146,23 +136,19 @@ pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: 
 async fn load_invitation(
     tx: &mut Tx,
     invitation_id: &str,
-    mine: impl Fn(&directory::InvitationRow) -> bool,
-) -> Result<directory::InvitationRow, AppError> {
-    let id_ok = invitation_id.len() <= 64
-        && invitation_id.strip_prefix("h-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if !id_ok {
-        return Err(AppError::invalid("InvalidParameter.HandshakeId", "The invitation ID is not valid."));
-    }
+    mine: impl Fn(&DirectoryInvitation) -> bool,
+) -> Result<DirectoryInvitation, AppError> {
+    let invitation_id = parse_handshake_id(invitation_id)?;
     directory::invitation(tx, invitation_id)
         .await
         .map_err(internal)?
         .filter(|r| mine(r))
-        .ok_or_else(|| DirectoryError::InvitationNotFound.into())
+        .ok_or_else(|| Refusal::DirectoryInvitationNotFound.into())
 }
 
 /// The invited account accepts (and joins, in the folder the invitation names) or rejects.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<DirectoryInvitationView, AppError> {
+pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<DirectoryInvitation, AppError> {
     let me = who.account_id().as_str();
     let now = state.clock.now();
     let now_s = db::ts(now);
@@ -188,7 +174,7 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
     }
     tx.commit(event).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "directory invitation answered");
-    invitation_view(directory::InvitationRow { status: decided, ..row }, now)
+    invitation_view(DirectoryInvitation { status: decided, ..row }, now)
 }
 
 /// The Resource directory page of any account: where it is a member, and the invitations it received.
@@ -242,7 +228,7 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
     }
     let before = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     if directory::move_member(&mut tx, &dir, account, folder).await.map_err(internal)? == 0 {
-        return Err(DirectoryError::MemberNotFound.into());
+        return Err(Refusal::MemberNotFound.into());
     }
     let after = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
     let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
@@ -254,11 +240,11 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn remove_member(state: &AppState, who: &Identity, account: &str, event: &Event) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
-    let member = AccountId::parse(account).ok_or(DirectoryError::MemberNotFound)?;
+    let member = AccountId::parse(account).ok_or(Refusal::MemberNotFound)?;
     check_remove_member(&managed, &member)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
     if !leave_directory(state, &mut tx, &managed.directory_id, member.as_str()).await? {
-        return Err(DirectoryError::MemberNotFound.into());
+        return Err(Refusal::MemberNotFound.into());
     }
     tx.commit(event).await.map_err(internal)?;
     Ok(())

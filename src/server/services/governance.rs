@@ -1,16 +1,16 @@
 //! Account governance: tickets to the platform (beta enablement, quota increase), the quota page, and
 //! the audit trail.
 
+use crate::read_model::AuditEvent;
 use crate::server::audit::Event;
 use crate::api::types::*;
-use crate::domain::{check_ticket_decision, check_ticket_submission, check_visible_text, ConsolePage, NameField, PageRequest, ShareError, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
+use crate::domain::{check_ticket_decision, check_ticket_submission, ConsolePage, PageRequest, Refusal, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
+use crate::domain::{check_audit_action_filter, check_ticket_message, parse_day, parse_ticket_kind};
 use crate::error::AppError;
 use crate::domain::IdentityKind;
 use crate::server::auth::Identity;
 use crate::server::db::{self, governance, paging, shares};
 use crate::server::{ids, internal, state::AppState};
-
-const MAX_TICKET_MESSAGE: usize = 1000;
 
 fn ticket_view(t: governance::TicketRow) -> TicketView {
     TicketView {
@@ -42,11 +42,8 @@ pub async fn tickets(state: &AppState, who: &Identity, page: PageRequest) -> Res
 pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message: &str, event: &Event) -> Result<TicketView, AppError> {
     // Asking the platform for something for the account is the account's (root) decision.
     who.actor.may_act_as_root("submit tickets")?;
-    let kind = TicketKind::parse(kind).ok_or_else(|| AppError::invalid("InvalidParameter.TicketKind", "Choose what the ticket asks for."))?;
-    let message = check_visible_text(NameField::TicketMessage, message)?;
-    if message.chars().count() > MAX_TICKET_MESSAGE {
-        return Err(AppError::invalid("InvalidParameter.Message.Length", "The message can be at most 1,000 characters."));
-    }
+    let kind = parse_ticket_kind(kind)?;
+    let message = check_ticket_message(message)?;
     let now = db::ts(state.clock.now());
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
@@ -64,14 +61,14 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
 #[tracing::instrument(skip(state, who), fields(identity = %who.login_name))]
 pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, approve: bool, event: &Event) -> Result<TicketView, AppError> {
     if who.kind != IdentityKind::Operator {
-        return Err(ShareError::NotOperator { action: "decide tickets" }.into());
+        return Err(Refusal::NotOperator { action: "decide tickets" }.into());
     }
     if ticket_id.len() > 64 {
-        return Err(ShareError::TicketNotFound.into());
+        return Err(Refusal::TicketNotFound.into());
     }
     let now = db::ts(state.clock.now());
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(ShareError::TicketNotFound)?;
+    let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(Refusal::TicketNotFound)?;
     check_ticket_decision(true, ticket.status)?;
     event.file_under(&ticket.account_id);
     let (status, grant) = ticket_outcome(ticket.kind, approve);
@@ -103,9 +100,7 @@ pub async fn quota(state: &AppState, who: &Identity) -> Result<QuotaView, AppErr
 /// Parses a `YYYY-MM-DD` filter date into the RFC 3339 bound stored times compare with.
 fn day_bound(day: Option<String>, next_day: bool) -> Result<Option<String>, AppError> {
     let Some(day) = day.filter(|d| !d.is_empty()) else { return Ok(None) };
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(&day, &format)
-        .map_err(|_| AppError::invalid("InvalidParameter.Date", "Dates are written YYYY-MM-DD."))?;
+    let date = parse_day(&day)?;
     let date = if next_day { date.next_day().unwrap_or(date) } else { date };
     Ok(Some(db::ts(date.midnight().assume_utc())))
 }
@@ -122,16 +117,14 @@ pub async fn audit_trail(
     from: Option<String>,
     to: Option<String>,
     page: Option<PageRequest>,
-) -> Result<Paged<AuditEventView>, AppError> {
+) -> Result<Paged<AuditEvent>, AppError> {
     // The platform operator holds no RAM policies but answers for its own actions (accounts created,
     // tickets decided): it reads its own trail.
     if who.kind != IdentityKind::Operator {
         who.actor.may_open(ConsolePage::AuditTrail)?;
     }
     let action = action.filter(|a| !a.is_empty());
-    if action.as_ref().is_some_and(|a| a.len() > 64 || !a.bytes().all(|b| b.is_ascii_alphanumeric())) {
-        return Err(AppError::invalid("InvalidParameter.Action", "Choose an action from the list."));
-    }
+    action.as_deref().map(check_audit_action_filter).transpose()?;
     let (from, to) = (day_bound(from, false)?, day_bound(to, true)?);
     let load = |limit, offset| {
         governance::trail(&state.pool, who.account_id().as_str(), action.as_deref(), from.as_deref(), to.as_deref(), limit, offset)
@@ -145,28 +138,12 @@ pub async fn audit_trail(
             (all, (rows.into_iter().map(|r| r.row).collect::<Vec<_>>(), total))
         }
     };
-    let events = events
-        .into_iter()
-        .map(|e: governance::AuditEventRow| AuditEventView {
-            occurred_at: e.occurred_at,
-            identity: e.identity,
-            account_id: e.account_id,
-            source_ip: e.source_ip,
-            request_id: e.request_id,
-            caller_request_id: e.caller_request_id,
-            action: e.action,
-            target: e.target,
-            outcome: e.outcome,
-            detail: e.detail,
-            channel: e.channel,
-        })
-        .collect();
     Ok(Paged::new(events, total, request))
 }
 
 /// The trail as CSV (RFC 4180 quoting), for the export link. The caller's request id came later and
 /// goes last, so the earlier columns keep their places for whoever reads the file.
-pub fn audit_csv(events: &[AuditEventView]) -> String {
+pub fn audit_csv(events: &[AuditEvent]) -> String {
     let mut out = String::from("time,identity,account,source_ip,request_id,action,target,outcome,detail,caller_request_id\r\n");
     for e in events {
         let row = [
@@ -191,8 +168,8 @@ fn csv_field(s: &str) -> String {
 mod csv_tests {
     use super::*;
 
-    fn event(target: &str) -> AuditEventView {
-        AuditEventView {
+    fn event(target: &str) -> AuditEvent {
+        AuditEvent {
             occurred_at: "2026-11-27T08:00:00Z".into(),
             identity: "owner".into(),
             account_id: "1000000000000001".into(),

@@ -3,10 +3,10 @@
 //! revocation of the shares concerned in the same transaction.
 
 use crate::server::audit::Event;
-use crate::domain::{check_delete_backup, check_level_conversion, check_release_cluster, BackupSetId, ClusterId, ShareError};
+use crate::domain::{check_delete_backup, check_level_conversion, check_release_cluster, BackupSetId, ClusterId, Refusal};
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, clusters, incoming, Tx};
+use crate::server::db::{self, clusters, Tx};
 use crate::server::{internal, state::AppState};
 
 /// How long the simulated level-1 to level-2 conversion holds the lock.
@@ -19,10 +19,10 @@ async fn own_backup_set(tx: &mut Tx, who: &Identity, id: &BackupSetId) -> Result
     let row = clusters::backup_set(&mut **tx, id.as_str()).await.map_err(internal)?;
     match row {
         Some(b) if b.account_id == me && b.deleted_at.is_none() => Ok(b),
-        Some(_) if incoming::shared_backup(&mut **tx, me, id.as_str()).await.map_err(internal)?.is_some() => {
-            Err(ShareError::SharedReadOnly { backup_set: id.to_string() }.into())
+        Some(_) if super::principal::is_shared_with(tx, me, id.as_str()).await? => {
+            Err(Refusal::SharedReadOnly { backup_set: id.to_string() }.into())
         }
-        _ => Err(ShareError::BackupSetNotFound { backup_set: id.to_string() }.into()),
+        _ => Err(Refusal::BackupSetNotFound { backup_set: id.to_string() }.into()),
     }
 }
 

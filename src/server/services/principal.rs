@@ -7,8 +7,15 @@ use crate::domain::RestoreStatus;
 use crate::api::types::*;
 use crate::domain::{
     answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
-    PageRequest, PrincipalAccess, RestoreHolds, ShareError,
+    PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
+use crate::domain::{check_pay_type, node_spec_price, parse_invitation_id, zone_region};
+use crate::domain::{
+    access_to_set, moved_out_grant, principal_grant, AccountId, Grant, MovedOutGrantFacts, Recipient, SharedSetAccess,
+};
+use crate::server::db::incoming::GrantFilter;
+use sqlx::SqliteConnection;
+use std::collections::BTreeMap;
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, incoming, paging, restores};
@@ -44,18 +51,14 @@ pub async fn invitations(state: &AppState, who: &Identity, region: Option<String
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<InvitationView, AppError> {
     check_may_answer_invitations(&who.actor)?;
-    let id_ok = invitation_id.len() <= 64
-        && invitation_id.strip_prefix("i-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
-    if !id_ok {
-        return Err(AppError::invalid("InvalidParameter.ResourceShareInvitationId", "The invitation ID is not valid."));
-    }
+    let invitation_id = parse_invitation_id(invitation_id)?;
     let now = state.clock.now();
     let now_s = db::ts(now);
     let mut tx = state.begin_action().await.map_err(internal)?;
     let row = incoming::invitation(&mut tx, invitation_id)
         .await
         .map_err(internal)?
-        .ok_or(ShareError::InvitationNotFound)?;
+        .ok_or(Refusal::InvitationNotFound)?;
     check_invitation_receiver(&who.actor, &row.receiver_account_id)?;
     let status = row.status;
     let decided = answer_invitation(
@@ -70,11 +73,78 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
     invitation_view(incoming::InvitationRow { status: decided, ..row }, now)
 }
 
-fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupSetFacts, PrincipalAccess, RestoreHolds), AppError> {
+fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupSetFacts, RestoreHolds), AppError> {
     let facts = row.facts().map_err(internal)?;
-    let access = if row.usable { PrincipalAccess::Usable } else { PrincipalAccess::Revoking };
     let holds = RestoreHolds { own_restore_running: row.own_restore_running, removal_queued: row.removal_queued };
-    Ok((facts, access, holds))
+    Ok((facts, holds))
+}
+
+/// A backup set shared with an account: the domain's decision from the grants loaded for it.
+#[derive(Debug, Clone)]
+pub(crate) struct SharedSet {
+    pub backup_set_id: String,
+    pub owner_account_id: String,
+    /// The shares that grant it, comma-separated.
+    pub resource_share_names: String,
+    pub access: SharedSetAccess,
+}
+
+/// The backup sets (within `filter`) shared with `account`, newest first: the database loads every
+/// principal entry that may name the account and the facts around each, the domain decides which grant
+/// access and how ([`principal_grant`], [`moved_out_grant`], [`access_to_set`]).
+pub(crate) async fn shared_sets(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> Result<Vec<SharedSet>, AppError> {
+    let account_id = AccountId::parse(account).ok_or_else(AppError::internal)?;
+    let (directory_id, folders) = incoming::recipient_place(conn, account).await.map_err(internal)?;
+    let recipient = Recipient { account_id, directory_id, folders };
+    let principal_rows = incoming::principal_grants(conn, account, filter).await.map_err(internal)?;
+    let moved_out_rows = incoming::moved_out_grants(conn, account, filter).await.map_err(internal)?;
+
+    // Keyed (start time, id) so that walking it backwards lists the newest first.
+    let mut sets: BTreeMap<(String, String), (String, Vec<String>, Vec<Grant>)> = BTreeMap::new();
+    let mut add = |backup_set_id: String, start_time: String, owner: String, share_name: String, grant: Grant| {
+        let (_, names, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (owner, Vec::new(), Vec::new()));
+        if !names.contains(&share_name) {
+            names.push(share_name);
+        }
+        grants.push(grant);
+    };
+    for r in principal_rows {
+        let facts = r.facts.read_times(|t| db::parse_ts(&t)).map_err(internal)?;
+        if let Some(grant) = principal_grant(&recipient, &facts) {
+            add(r.backup_set_id, r.start_time, facts.owner_account_id, r.resource_share_name, grant);
+        }
+    }
+    for r in moved_out_rows {
+        let facts = MovedOutGrantFacts { share_status: r.share_status, revoke_at: db::parse_ts(&r.revoke_at).map_err(internal)? };
+        if let Some(grant) = moved_out_grant(&facts) {
+            add(r.backup_set_id, r.start_time, r.owner_account_id, r.resource_share_name, grant);
+        }
+    }
+    Ok(sets
+        .into_iter()
+        .rev()
+        .filter_map(|((_, backup_set_id), (owner_account_id, names, grants))| {
+            access_to_set(grants).map(|access| SharedSet { backup_set_id, owner_account_id, resource_share_names: names.join(","), access })
+        })
+        .collect())
+}
+
+/// Whether `backup_set` is shared with `account` (usable or being revoked).
+pub(crate) async fn is_shared_with(conn: &mut SqliteConnection, account: &str, backup_set: &str) -> Result<bool, AppError> {
+    Ok(!shared_sets(conn, account, GrantFilter::BackupSet(backup_set)).await?.is_empty())
+}
+
+/// `sets` with the backup sets' own rows, in the order of `sets`.
+async fn with_backup_rows(conn: &mut SqliteConnection, account: &str, sets: Vec<SharedSet>) -> Result<Vec<(SharedSet, incoming::IncomingRow)>, AppError> {
+    let ids: Vec<&str> = sets.iter().map(|s| s.backup_set_id.as_str()).collect();
+    let mut rows: BTreeMap<String, incoming::IncomingRow> =
+        incoming::backup_sets(conn, account, &ids).await.map_err(internal)?.into_iter().map(|r| (r.backup_set_id.clone(), r)).collect();
+    sets.into_iter()
+        .map(|s| {
+            let row = rows.remove(&s.backup_set_id).ok_or_else(AppError::internal)?;
+            Ok((s, row))
+        })
+        .collect()
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
@@ -82,21 +152,28 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     who.actor.may_view_polardb()?;
     let (regions, region_id) = console::region_choice(state, who, region).await?;
     let now = state.clock.now();
-    let (rows, total) = paging::load_page(page, |limit, offset| incoming::shared_with(&state.pool, who.account_id().as_str(), &region_id, limit, offset)).await.map_err(internal)?;
+    let me = who.account_id().as_str();
+    // One read transaction: the grants and the backup sets' rows are read from the same snapshot.
+    let mut conn = state.pool.begin().await.map_err(internal)?;
+    let sets = shared_sets(&mut conn, me, GrantFilter::Region(&region_id)).await?;
+    let total = sets.len() as i64;
+    let on_page: Vec<SharedSet> = sets.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
+    let rows = with_backup_rows(&mut conn, me, on_page).await?;
     let mut backups = Vec::with_capacity(rows.len());
-    for row in rows {
-        let (facts, access, holds) = incoming_facts(&row)?;
+    for (set, row) in rows {
+        let (facts, holds) = incoming_facts(&row)?;
+        let access = set.access.access;
         let restore_blocked =
             check_restore(&who.actor, access, &facts, holds, &row.region_id, &row.region_id, now).err().map(AppError::from);
-        let revoking_after_restore = access == PrincipalAccess::Revoking && row.revoking_after_restore;
+        let revoking_after_restore = access == PrincipalAccess::Revoking && set.access.revoking_after_restore;
         backups.push(IncomingBackupView {
-            revoking_at: (access == PrincipalAccess::Revoking && !revoking_after_restore).then(|| row.revoke_at.clone()).flatten(),
+            revoking_at: (access == PrincipalAccess::Revoking && !revoking_after_restore).then(|| set.access.revoke_at.map(db::ts)).flatten(),
             revoking_after_restore,
             backup_set_id: row.backup_set_id,
-            owner_account_id: row.owner_account_id,
+            owner_account_id: set.owner_account_id,
             source_cluster_id: row.cluster_id,
             region_id: row.region_id,
-            resource_share_names: row.resource_share_names,
+            resource_share_names: set.resource_share_names,
             size_bytes: row.size_bytes,
             level: row.level,
             start_time: row.start_time,
@@ -113,28 +190,23 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
 pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event) -> Result<RestoreJobView, AppError> {
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let name = ClusterName::parse(&request.cluster_name)?;
-    let price = NODE_SPECS
-        .iter()
-        .find(|(spec, _)| *spec == request.node_spec)
-        .map(|(_, price)| *price)
-        .ok_or_else(|| AppError::invalid("InvalidParameter.DBNodeClass", "Choose one of the listed node specifications."))?;
-    if !matches!(request.pay_type.as_str(), "Postpaid" | "Prepaid") {
-        return Err(AppError::invalid("InvalidParameter.PayType", "Choose pay-as-you-go or subscription."));
-    }
+    let price = node_spec_price(&request.node_spec)?;
+    check_pay_type(&request.pay_type)?;
 
     let now = state.clock.now();
     let now_s = db::ts(now);
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let row = incoming::shared_backup(&mut **tx, me, backup_id.as_str())
-        .await
-        .map_err(internal)?
-        .ok_or_else(|| ShareError::BackupSetNotFound { backup_set: backup_id.to_string() })?;
+    let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str())).await?;
+    let (set, row) = with_backup_rows(&mut tx, me, shared)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Refusal::BackupSetNotFound { backup_set: backup_id.to_string() })?;
     // The new cluster goes where its zone is; a zone of another region is refused by the region rule.
-    let target_region = region_of_zone(&request.zone_id)
-        .ok_or_else(|| AppError::invalid("InvalidParameter.ZoneId", "Choose one of the listed zones."))?;
-    let (facts, access, holds) = incoming_facts(&row)?;
-    check_restore(&who.actor, access, &facts, holds, &row.region_id, target_region, now)?;
+    let target_region = zone_region(&request.zone_id)?;
+    let (facts, holds) = incoming_facts(&row)?;
+    check_restore(&who.actor, set.access.access, &facts, holds, &row.region_id, target_region, now)?;
 
     let job_id = ids::hex_id("rj", 12);
     let cluster_id = ids::hex_id("pc", 14);
@@ -146,7 +218,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
             cluster_id: &cluster_id,
             cluster_name: name.as_str(),
             account: me,
-            owner: &row.owner_account_id,
+            owner: &set.owner_account_id,
             region: &row.region_id,
             zone: &request.zone_id,
             node_spec: &request.node_spec,

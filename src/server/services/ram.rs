@@ -3,7 +3,8 @@
 
 use crate::server::audit::Event;
 use crate::api::types::{Paged, RamUserView};
-use crate::domain::{check_password_policy, parse_login_name, ConsolePage, PageRequest, Policy, ShareError};
+use crate::domain::{check_password_policy, parse_login_name, ConsolePage, PageRequest, Refusal};
+use crate::domain::parse_policy_name;
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
 use crate::server::db::{self, paging, ram};
@@ -20,7 +21,7 @@ pub(crate) fn check_login(login: &str) -> Result<(), AppError> {
 }
 
 fn not_found() -> AppError {
-    ShareError::RamUserNotFound.into()
+    Refusal::RamUserNotFound.into()
 }
 
 pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RamUserView>, AppError> {
@@ -49,7 +50,7 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, password: &st
     let now = db::ts(state.clock.now());
     let mut tx = state.begin_action().await.map_err(internal)?;
     if ram::login_taken(&mut tx, login).await.map_err(internal)? {
-        return Err(ShareError::LoginTaken.into());
+        return Err(Refusal::LoginTaken.into());
     }
     db::accounts::insert_identity(&mut tx, who.account_id().as_str(), login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
@@ -71,7 +72,7 @@ pub async fn set_password(state: &AppState, who: &Identity, login: &str, passwor
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &str, attached: bool, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
-    let policy = Policy::parse(policy).ok_or_else(|| AppError::invalid("InvalidParameter.PolicyName", "Choose one of the system policies."))?;
+    let policy = parse_policy_name(policy)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::set_policy(&mut tx, id, policy.as_str(), attached).await.map_err(internal)?;

@@ -4,6 +4,7 @@
 
 use crate::server::audit::Event;
 use crate::domain::{check_password_policy, Site};
+use crate::domain::{parse_account_name, parse_site};
 use crate::error::AppError;
 use crate::server::auth::{hash_password, PasswordHashString};
 use super::ram::check_login;
@@ -54,7 +55,7 @@ async fn password_for(login: &str, given: Option<&str>) -> Result<(PasswordHashS
 }
 
 fn login_taken() -> AppError {
-    crate::domain::ShareError::LoginTaken.into()
+    crate::domain::Refusal::LoginTaken.into()
 }
 
 /// Creates a platform operator (the platform's account is made on first use).
@@ -88,12 +89,8 @@ pub async fn create_account(writer: &db::Writer, now: OffsetDateTime, account: &
 async fn insert_account(tx: &mut db::Tx, now: OffsetDateTime, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
     let login = account.login.trim();
     check_login(login)?;
-    let name = account.display_name.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(AppError::invalid("InvalidParameter.DisplayName", "An account name has 1-64 characters and no control characters."));
-    }
-    let site = Site::parse(&account.site)
-        .ok_or_else(|| AppError::invalid("InvalidParameter.Site", "The site is aliyun.com (China) or alibabacloud.com (international)."))?;
+    let name = parse_account_name(&account.display_name)?;
+    let site = parse_site(&account.site)?;
     let (hash, generated_password) = password_for(login, password).await?;
     let now = db::ts(now);
     if ram::login_taken(tx, login).await.map_err(internal)? {
@@ -136,7 +133,7 @@ pub async fn create_account_as_operator(
     event: &Event,
 ) -> Result<crate::api::types::CreatedAccountView, AppError> {
     if who.kind != crate::domain::IdentityKind::Operator {
-        return Err(crate::domain::ShareError::NotOperator { action: "create accounts" }.into());
+        return Err(crate::domain::Refusal::NotOperator { action: "create accounts" }.into());
     }
     let mut tx = state.begin_action().await.map_err(internal)?;
     let created = insert_account(&mut tx, state.clock.now(), account, None).await?;

@@ -1,0 +1,378 @@
+//! Who has access to a backup set shared by someone else: the decision the principal's pages and the
+//! restore action rest on. The database loads every principal entry that *might* name the account (by
+//! id: the account, its directory, a folder above it) with the facts around it; this module decides
+//! which of them grant access and whether the access is usable or being revoked. It is the other half
+//! of [`super::check_principals`], which decides how an owner's principals are associated.
+
+use super::{AccountId, AssociationStatus, PrincipalAccess, PrincipalScope, PrincipalType, ShareStatus};
+use time::OffsetDateTime;
+
+/// The account asking, as the principals of other accounts' shares may name it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recipient {
+    pub account_id: AccountId,
+    /// The resource directory it is a member of now, if any.
+    pub directory_id: Option<String>,
+    /// The folder it sits in and every folder above it (empty when in no directory).
+    pub folders: Vec<String>,
+}
+
+/// The account's answer to the invitations of one share.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AcceptedInvitations {
+    /// It accepted an invitation that still counts.
+    #[cfg_attr(feature = "ssr", sqlx(rename = "invitation_standing"))]
+    pub standing: bool,
+    /// It accepted an invitation whose principal the owner removed since (the acceptance ended).
+    #[cfg_attr(feature = "ssr", sqlx(rename = "invitation_ended"))]
+    pub ended: bool,
+}
+
+/// One principal entry of a share, with one of the share's backup sets, that may name the recipient.
+/// `Time` is a stored time until the loader parses it (the rows decode straight into this type).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct PrincipalGrantFacts<Time = OffsetDateTime> {
+    pub owner_account_id: String,
+    pub share_status: ShareStatus,
+    pub scope: PrincipalScope,
+    pub principal_type: PrincipalType,
+    pub principal_id: String,
+    pub principal_status: AssociationStatus,
+    pub principal_revoke_at: Option<Time>,
+    /// The backup set's association with the share.
+    pub resource_status: AssociationStatus,
+    pub resource_revoke_at: Option<Time>,
+    /// The owner and the recipient are members of the same resource directory now.
+    pub owner_in_recipients_directory: bool,
+    #[cfg_attr(feature = "ssr", sqlx(flatten))]
+    pub invitations: AcceptedInvitations,
+}
+
+impl<T> PrincipalGrantFacts<T> {
+    /// The same facts with their times read by `read` (a stored time parsed).
+    pub fn read_times<U, E>(self, read: impl Fn(T) -> Result<U, E>) -> Result<PrincipalGrantFacts<U>, E> {
+        Ok(PrincipalGrantFacts {
+            principal_revoke_at: self.principal_revoke_at.map(&read).transpose()?,
+            resource_revoke_at: self.resource_revoke_at.map(&read).transpose()?,
+            owner_account_id: self.owner_account_id,
+            share_status: self.share_status,
+            scope: self.scope,
+            principal_type: self.principal_type,
+            principal_id: self.principal_id,
+            principal_status: self.principal_status,
+            resource_status: self.resource_status,
+            owner_in_recipients_directory: self.owner_in_recipients_directory,
+            invitations: self.invitations,
+        })
+    }
+}
+
+/// What a folder or the directory gave the recipient before it moved out of it (or left the
+/// directory): a revocation scheduled for that account alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MovedOutGrantFacts {
+    pub share_status: ShareStatus,
+    pub revoke_at: OffsetDateTime,
+}
+
+/// One grant of access to a backup set through one share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Grant {
+    pub status: AssociationStatus,
+    /// When a grant being revoked ends; none while its removal waits for a running restore to end.
+    pub revoke_at: Option<OffsetDateTime>,
+}
+
+/// Does this principal entry grant the recipient access to the backup set, and how?
+pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Option<Grant> {
+    // A deleted share gives nothing; nor does an owner's share to the owner itself (its own directory or
+    // folder names it too). A share being deleted still grants what its scheduled revocation has not
+    // ended yet: deleting takes every principal and set through the same ~10-minute revocation as a
+    // removal, during which the grant shows as being revoked and restores are refused.
+    if facts.share_status == ShareStatus::Deleted || facts.owner_account_id == recipient.account_id.as_str() {
+        return None;
+    }
+    let disassociating = facts.principal_status == AssociationStatus::Disassociating;
+    let names_recipient = match facts.principal_type {
+        PrincipalType::Account => {
+            facts.principal_id == recipient.account_id.as_str() && {
+                // Directory scope reaches a member directly, but an account that left the owner's
+                // directory keeps nothing but what is still being revoked.
+                let by_directory = facts.scope == PrincipalScope::ResourceDirectory
+                    && (disassociating || facts.owner_in_recipients_directory);
+                // An acceptance whose principal was removed covers only the revocation window.
+                let by_invitation = facts.invitations.standing || (facts.invitations.ended && disassociating);
+                by_directory || by_invitation
+            }
+        }
+        PrincipalType::ResourceDirectory => recipient.directory_id.as_deref() == Some(facts.principal_id.as_str()),
+        PrincipalType::Folder => recipient.folders.contains(&facts.principal_id),
+    };
+    names_recipient.then(|| Grant {
+        status: if !disassociating && facts.resource_status == AssociationStatus::Associated {
+            AssociationStatus::Associated
+        } else {
+            AssociationStatus::Disassociating
+        },
+        // The earlier of the two removals ends the grant.
+        revoke_at: match (facts.principal_revoke_at, facts.resource_revoke_at) {
+            (Some(p), Some(r)) => Some(p.min(r)),
+            (p, r) => p.or(r),
+        },
+    })
+}
+
+/// Does a moved-out revocation still grant the recipient access? Until revoked, unless its share is deleted.
+pub fn moved_out_grant(facts: &MovedOutGrantFacts) -> Option<Grant> {
+    (facts.share_status != ShareStatus::Deleted)
+        .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: Some(facts.revoke_at) })
+}
+
+/// A recipient's access to one backup set, from all the grants it holds on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedSetAccess {
+    /// Usable when any grant is fully associated; being revoked when every grant is.
+    pub access: PrincipalAccess,
+    /// The latest time a grant is removed.
+    pub revoke_at: Option<OffsetDateTime>,
+    /// A grant being revoked has no time yet: its removal waits for a running restore to end.
+    pub revoking_after_restore: bool,
+}
+
+/// Access to a backup set from its grants; `None` (no access at all) when there are none.
+pub fn access_to_set(grants: impl IntoIterator<Item = Grant>) -> Option<SharedSetAccess> {
+    let mut any = false;
+    let mut usable = false;
+    let mut revoke_at = None;
+    let mut revoking_after_restore = false;
+    for grant in grants {
+        any = true;
+        match grant.status {
+            AssociationStatus::Associated => usable = true,
+            AssociationStatus::Disassociating => revoking_after_restore |= grant.revoke_at.is_none(),
+        }
+        revoke_at = revoke_at.max(grant.revoke_at);
+    }
+    any.then_some(SharedSetAccess {
+        access: if usable { PrincipalAccess::Usable } else { PrincipalAccess::Revoking },
+        revoke_at,
+        revoking_after_restore,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{check_restore, Actor, BackupLock, BackupSetFacts, BackupSetId, BackupStatus, Policy, Refusal, RestoreHolds};
+    use time::macros::datetime;
+
+    const ME: &str = "1000000000000002";
+    const OWNER: &str = "1000000000000001";
+    const NOW: OffsetDateTime = datetime!(2026-11-27 12:00 UTC);
+
+    fn me() -> Recipient {
+        Recipient {
+            account_id: AccountId::parse(ME).unwrap(),
+            directory_id: Some("rd-1".into()),
+            folders: vec!["fd-team".into(), "fd-root".into()],
+        }
+    }
+
+    /// An account principal naming me in an all-accounts share, accepted and associated.
+    fn accepted_share() -> PrincipalGrantFacts {
+        PrincipalGrantFacts {
+            owner_account_id: OWNER.into(),
+            share_status: ShareStatus::Active,
+            scope: PrincipalScope::AllAccounts,
+            principal_type: PrincipalType::Account,
+            principal_id: ME.into(),
+            principal_status: AssociationStatus::Associated,
+            principal_revoke_at: None,
+            resource_status: AssociationStatus::Associated,
+            resource_revoke_at: None,
+            owner_in_recipients_directory: false,
+            invitations: AcceptedInvitations { standing: true, ended: false },
+        }
+    }
+
+    fn usable() -> Option<Grant> {
+        Some(Grant { status: AssociationStatus::Associated, revoke_at: None })
+    }
+
+    fn revoking(at: Option<OffsetDateTime>) -> Option<Grant> {
+        Some(Grant { status: AssociationStatus::Disassociating, revoke_at: at })
+    }
+
+    #[test]
+    fn an_accepted_invitation_grants_usable_access() {
+        assert_eq!(principal_grant(&me(), &accepted_share()), usable());
+    }
+
+    #[test]
+    fn an_all_accounts_share_not_yet_accepted_grants_nothing() {
+        let facts = PrincipalGrantFacts { invitations: AcceptedInvitations::default(), ..accepted_share() };
+        assert_eq!(principal_grant(&me(), &facts), None);
+    }
+
+    #[test]
+    fn a_principal_naming_another_account_grants_me_nothing() {
+        let facts = PrincipalGrantFacts { principal_id: "1000000000000003".into(), ..accepted_share() };
+        assert_eq!(principal_grant(&me(), &facts), None);
+    }
+
+    #[test]
+    fn a_revoked_principal_whose_acceptance_ended_grants_nothing_once_it_is_gone() {
+        // The revocation ran: the principal row is no longer there, only the ended acceptance; a stale
+        // Associated row with an ended acceptance (a re-added principal not yet accepted) gives nothing.
+        let facts = PrincipalGrantFacts { invitations: AcceptedInvitations { standing: false, ended: true }, ..accepted_share() };
+        assert_eq!(principal_grant(&me(), &facts), None);
+    }
+
+    #[test]
+    fn a_principal_pending_revocation_is_visible_but_being_revoked_until_its_time() {
+        let at = datetime!(2026-11-27 12:05 UTC);
+        let facts = PrincipalGrantFacts {
+            principal_status: AssociationStatus::Disassociating,
+            principal_revoke_at: Some(at),
+            invitations: AcceptedInvitations { standing: false, ended: true },
+            ..accepted_share()
+        };
+        assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
+        let access = access_to_set(principal_grant(&me(), &facts)).unwrap();
+        assert_eq!((access.access, access.revoke_at, access.revoking_after_restore), (PrincipalAccess::Revoking, Some(at), false));
+    }
+
+    #[test]
+    fn a_removal_waiting_for_a_restore_is_being_revoked_with_no_time_yet() {
+        let facts = PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, ..accepted_share() };
+        let access = access_to_set(principal_grant(&me(), &facts)).unwrap();
+        assert_eq!((access.access, access.revoking_after_restore), (PrincipalAccess::Revoking, true));
+    }
+
+    #[test]
+    fn a_backup_set_being_removed_from_the_share_is_being_revoked_at_the_earlier_time() {
+        let (p, r) = (datetime!(2026-11-27 13:00 UTC), datetime!(2026-11-27 12:30 UTC));
+        let facts = PrincipalGrantFacts {
+            resource_status: AssociationStatus::Disassociating,
+            resource_revoke_at: Some(r),
+            principal_revoke_at: Some(p),
+            ..accepted_share()
+        };
+        assert_eq!(principal_grant(&me(), &facts), revoking(Some(r)));
+    }
+
+    #[test]
+    fn a_deleted_share_grants_nothing() {
+        let facts = PrincipalGrantFacts { share_status: ShareStatus::Deleted, ..accepted_share() };
+        assert_eq!(principal_grant(&me(), &facts), None);
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: NOW }), None);
+    }
+
+    #[test]
+    fn a_share_being_deleted_grants_only_what_its_revocation_has_not_ended_and_only_as_being_revoked() {
+        let at = NOW + time::Duration::minutes(10);
+        let facts = PrincipalGrantFacts {
+            share_status: ShareStatus::Deleting,
+            principal_status: AssociationStatus::Disassociating,
+            principal_revoke_at: Some(at),
+            resource_status: AssociationStatus::Disassociating,
+            resource_revoke_at: Some(at),
+            ..accepted_share()
+        };
+        assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: at }), revoking(Some(at)));
+    }
+
+    #[test]
+    fn a_directory_scope_share_reaches_a_member_of_the_owners_directory_without_accepting() {
+        let facts = PrincipalGrantFacts {
+            scope: PrincipalScope::ResourceDirectory,
+            owner_in_recipients_directory: true,
+            invitations: AcceptedInvitations::default(),
+            ..accepted_share()
+        };
+        assert_eq!(principal_grant(&me(), &facts), usable());
+    }
+
+    #[test]
+    fn a_member_that_left_the_directory_keeps_nothing_from_a_directory_scope_share() {
+        let facts = PrincipalGrantFacts {
+            scope: PrincipalScope::ResourceDirectory,
+            owner_in_recipients_directory: false,
+            invitations: AcceptedInvitations::default(),
+            ..accepted_share()
+        };
+        assert_eq!(principal_grant(&me(), &facts), None);
+    }
+
+    #[test]
+    fn a_member_that_left_keeps_a_directory_scope_grant_only_while_it_is_being_revoked() {
+        let at = datetime!(2026-11-27 12:05 UTC);
+        let facts = PrincipalGrantFacts {
+            scope: PrincipalScope::ResourceDirectory,
+            owner_in_recipients_directory: false,
+            invitations: AcceptedInvitations::default(),
+            principal_status: AssociationStatus::Disassociating,
+            principal_revoke_at: Some(at),
+            ..accepted_share()
+        };
+        assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
+    }
+
+    #[test]
+    fn the_directory_or_a_folder_above_me_reaches_me_and_another_folder_does_not() {
+        let object = |principal_type, id: &str| PrincipalGrantFacts {
+            principal_type,
+            principal_id: id.into(),
+            scope: PrincipalScope::ResourceDirectory,
+            invitations: AcceptedInvitations::default(),
+            ..accepted_share()
+        };
+        assert_eq!(principal_grant(&me(), &object(PrincipalType::ResourceDirectory, "rd-1")), usable());
+        assert_eq!(principal_grant(&me(), &object(PrincipalType::Folder, "fd-root")), usable());
+        assert_eq!(principal_grant(&me(), &object(PrincipalType::Folder, "fd-other")), None);
+        assert_eq!(principal_grant(&me(), &object(PrincipalType::ResourceDirectory, "rd-2")), None);
+        let left = Recipient { directory_id: None, folders: vec![], ..me() };
+        assert_eq!(principal_grant(&left, &object(PrincipalType::ResourceDirectory, "rd-1")), None, "a member that left");
+        assert_eq!(principal_grant(&left, &object(PrincipalType::Folder, "fd-root")), None, "a member that left");
+    }
+
+    #[test]
+    fn an_owner_is_not_granted_its_own_share_through_its_directory() {
+        let owner = Recipient { account_id: AccountId::parse(OWNER).unwrap(), ..me() };
+        let facts = PrincipalGrantFacts { principal_type: PrincipalType::ResourceDirectory, principal_id: "rd-1".into(), ..accepted_share() };
+        assert_eq!(principal_grant(&owner, &facts), None);
+    }
+
+    #[test]
+    fn a_member_that_moved_out_of_a_folder_keeps_access_only_until_revoked() {
+        let at = datetime!(2026-11-27 12:05 UTC);
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: at }), revoking(Some(at)));
+    }
+
+    #[test]
+    fn one_usable_grant_makes_a_set_usable_whatever_other_shares_revoke() {
+        let late = datetime!(2026-11-27 14:00 UTC);
+        let access = access_to_set([revoking(Some(NOW)).unwrap(), usable().unwrap(), revoking(Some(late)).unwrap()]).unwrap();
+        assert_eq!((access.access, access.revoke_at), (PrincipalAccess::Usable, Some(late)));
+        assert_eq!(access_to_set([]), None, "no grant, no access");
+    }
+
+    #[test]
+    fn a_set_shared_in_another_region_is_not_restored_across_regions() {
+        let actor = Actor { account_id: AccountId::parse(ME).unwrap(), is_root: true, policies: vec![Policy::PolardbFullAccess] };
+        let backup = BackupSetFacts {
+            id: BackupSetId::parse("1111111111").unwrap(),
+            status: BackupStatus::Success,
+            expires_at: datetime!(2026-12-27 00:00 UTC),
+            lock: BackupLock::None,
+            deleted: false,
+        };
+        let access = access_to_set(principal_grant(&me(), &accepted_share())).unwrap().access;
+        let err = check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-hangzhou", NOW).unwrap_err();
+        assert_eq!(err, Refusal::CrossRegionRestore { region: "cn-beijing".into() });
+        assert!(check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-beijing", NOW).is_ok());
+    }
+}
