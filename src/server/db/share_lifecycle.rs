@@ -3,29 +3,16 @@
 //! access goes through the scheduled revocation (`revoke_at`, or null while a restore holds it, which
 //! the scheduler fills in when the restore ends), exactly as a removal in the Share dialog.
 
-use super::Tx;
+use super::{shares::{ShareRow, SHARE_COLUMNS}, Tx};
 use crate::domain::{BackupLock, PrincipalScope, ShareStatus};
-use sqlx::{FromRow, SqliteExecutor};
-
-#[derive(Debug, Clone, FromRow)]
-pub struct ShareState {
-    pub owner_account_id: String,
-    pub resource_share_name: String,
-    pub principal_scope: PrincipalScope,
-    pub status: ShareStatus,
-    pub created_at: String,
-    pub updated_at: String,
-}
+use sqlx::SqliteExecutor;
 
 /// A share of any status, whoever owns it (the caller checks).
-pub async fn share_state(ex: impl SqliteExecutor<'_>, share_id: &str) -> sqlx::Result<Option<ShareState>> {
-    sqlx::query_as(
-        "select owner_account_id, resource_share_name, principal_scope, status, created_at, updated_at
-         from resource_share where resource_share_id = ?",
-    )
-    .bind(share_id)
-    .fetch_optional(ex)
-    .await
+pub async fn share_state(ex: impl SqliteExecutor<'_>, share_id: &str) -> sqlx::Result<Option<ShareRow>> {
+    sqlx::query_as(&format!("select {SHARE_COLUMNS} from resource_share where resource_share_id = ?"))
+        .bind(share_id)
+        .fetch_optional(ex)
+        .await
 }
 
 /// The backup sets still associated with a share, with their locks.

@@ -15,7 +15,7 @@ pub struct ShareRow {
     pub updated_at: String,
 }
 
-const SHARE_COLUMNS: &str =
+pub(super) const SHARE_COLUMNS: &str =
     "resource_share_id, owner_account_id, resource_share_name, principal_scope, status, created_at, updated_at";
 
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]

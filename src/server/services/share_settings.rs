@@ -66,7 +66,7 @@ pub async fn update_share(
 
 /// The owner's account and its share (of any status), after the permission and beta checks every
 /// change to an owner's shares passes.
-async fn owned_share(tx: &mut db::Tx, who: &Identity, share_id: &str) -> Result<(crate::domain::OwnerFacts, share_lifecycle::ShareState), AppError> {
+async fn owned_share(tx: &mut db::Tx, who: &Identity, share_id: &str) -> Result<(crate::domain::OwnerFacts, db::shares::ShareRow), AppError> {
     let me = who.account_id().as_str();
     let owner = db::accounts::account(&mut **tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?.facts().map_err(internal)?;
     check_may_manage_shares(&who.actor, &owner)?;
@@ -90,12 +90,7 @@ pub async fn delete_share(state: &AppState, who: &Identity, share_id: &str, even
     let now = state.clock.now();
     let mut tx = state.begin_action().await.map_err(internal)?;
     let (_, share) = owned_share(&mut tx, who, share_id).await?;
-    let locks = share_lifecycle::resource_locks(&mut **tx, share_id)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|(b, lock)| Ok((BackupSetId::parse(&b).map_err(internal)?, lock)))
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let locks = share_locks(&mut tx, share_id).await?;
     let timing = plan_share_deletion(share.status, &locks)?;
     let status = share_lifecycle::begin_deletion(&mut tx, share_id, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
@@ -142,14 +137,19 @@ pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event
     };
     check_leave_share(membership)?;
     check_share_active(share.status)?;
-    let locks = share_lifecycle::resource_locks(&mut **tx, share_id)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|(b, lock)| Ok((BackupSetId::parse(&b).map_err(internal)?, lock)))
-        .collect::<Result<Vec<_>, AppError>>()?;
+    let locks = share_locks(&mut tx, share_id).await?;
     let timing = crate::domain::principal_change_timing(false, &locks)?;
     share_lifecycle::leave(&mut tx, share_id, me, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
     Ok(())
+}
+
+/// The locks of the backup sets still in a share: what decides whether its revocation waits for a restore.
+async fn share_locks(tx: &mut db::Tx, share_id: &str) -> Result<Vec<(BackupSetId, crate::domain::BackupLock)>, AppError> {
+    share_lifecycle::resource_locks(&mut **tx, share_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(b, lock)| Ok((BackupSetId::parse(&b).map_err(internal)?, lock)))
+        .collect()
 }
