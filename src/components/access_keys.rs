@@ -2,14 +2,15 @@
 //! users page. A new pair's secret is shown once, right after it is made; the list never has it.
 
 use crate::api::{self, types::AccessKeyView};
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, forms::PostButton, local_time::LocalTime};
 use leptos::prelude::*;
 
-/// The pairs of the root itself (`own`) or of the RAM users, with Create, Disable/Enable and Delete.
-/// `own_login` is the root's sign-in name (the Create form then needs no name).
+/// The pairs of the root itself (`own`) or of the RAM users, with Disable/Enable and Delete, and the
+/// secret of a pair just made through `create`. The root makes its own pairs here (`own_login` is its
+/// sign-in name); a RAM user's pair is made from that user's row on the RAM users page, as in the
+/// real console's user page, so nobody types a name.
 #[component]
-pub fn AccessKeysCard(own: bool, own_login: String) -> impl IntoView {
-    let create = ServerAction::<api::CreateAccessKey>::new();
+pub fn AccessKeysCard(own: bool, own_login: String, create: ServerAction<api::CreateAccessKey>) -> impl IntoView {
     let status = ServerAction::<api::SetAccessKeyStatus>::new();
     let delete = ServerAction::<api::DeleteAccessKey>::new();
     let keys = Resource::new(
@@ -37,19 +38,14 @@ pub fn AccessKeysCard(own: bool, own_login: String) -> impl IntoView {
     let title = if own { "Your AccessKey pairs" } else { "AccessKey pairs of RAM users" };
     let label = if own { "Your AccessKey pairs" } else { "RAM user AccessKey pairs" };
     view! {
-        <div class="card form-card">
+        <div class="card form-card wide-card">
             <h2>{title}</h2>
             <p class="subtle">"Scripts and the official Alibaba Cloud SDKs sign OpenAPI calls with a pair; a call acts with its identity's policies. At most two pairs per identity."</p>
-            <ActionForm action=create>
-                <div class="inline-form">
-                    {if own {
-                        view! { <input type="hidden" name="login_name" value=own_login.clone()/> }.into_any()
-                    } else {
-                        view! { <label class="field"><span>"RAM user"</span><input type="text" name="login_name" maxlength="64" required/></label> }.into_any()
-                    }}
-                    <button type="submit" class="button button-primary">"New AccessKey"</button>
-                </div>
-            </ActionForm>
+            {if own {
+                view! { <NewAccessKeyButton create login_name=own_login.clone() class="button button-primary"/> }.into_any()
+            } else {
+                view! { <p class="subtle">"Make a pair with New AccessKey in the user's row below."</p> }.into_any()
+            }}
             {created}
             {error}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
@@ -94,15 +90,29 @@ fn AccessKeyRow(
                 Some(iso) => view! { <LocalTime iso/> }.into_any(),
                 None => view! { <span class="subtle">"Never"</span> }.into_any(),
             }}</td>
-            <td>
-                <button class="link-button" on:click=move |_| {
-                    status.dispatch(api::SetAccessKeyStatus { access_key_id: id_status.clone(), active: !active });
-                }>{if active { "Disable" } else { "Enable" }}</button>
-                " "
-                <button class="link-button" on:click=move |_| {
-                    delete.dispatch(api::DeleteAccessKey { access_key_id: id_delete.clone() });
-                }>"Delete"</button>
+            <td class="actions">
+                <PostButton action=status input=api::SetAccessKeyStatus { access_key_id: id_status, active: !active }
+                    label=if active { "Disable" } else { "Enable" }/>
+                <PostButton action=delete input=api::DeleteAccessKey { access_key_id: id_delete.clone() } label="Delete"
+                    confirm=format!("Delete AccessKey {id_delete}? Calls signed with it are refused from now on.")/>
             </td>
         </tr>
+    }
+}
+
+/// Makes a new pair for `login_name`; its secret shows in the [`AccessKeysCard`] that shares `create`.
+/// (With JavaScript off the form still posts, but the page it returns to can't show the secret: the
+/// secret exists only in that one answer.)
+#[component]
+pub fn NewAccessKeyButton(
+    create: ServerAction<api::CreateAccessKey>,
+    login_name: String,
+    #[prop(default = "link-button")] class: &'static str,
+) -> impl IntoView {
+    view! {
+        <ActionForm action=create attr:class="post-form">
+            <input type="hidden" name="login_name" value=login_name/>
+            <button type="submit" class=class>"New AccessKey"</button>
+        </ActionForm>
     }
 }

@@ -40,7 +40,7 @@ pub fn ProfilePage() -> impl IntoView {
             }
         })}
         <ChangePassword/>
-        {own_keys.map(|own_login| view! { <AccessKeysCard own=true own_login/> })}
+        {own_keys.map(|own_login| view! { <AccessKeysCard own=true own_login create=ServerAction::new()/> })}
     }
 }
 

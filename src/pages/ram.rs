@@ -2,7 +2,7 @@
 //! policies, and deletes users. Changes apply on the user's next request.
 
 use crate::api::{self, types::{RamUserView, Viewer}};
-use crate::components::{access_keys::AccessKeysCard, empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::components::{access_keys::{AccessKeysCard, NewAccessKeyButton}, empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::domain::{ConsolePage, Policy};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -57,6 +57,7 @@ struct RamActions {
     password: ServerAction<api::SetRamPassword>,
     policy: ServerAction<api::SetRamPolicy>,
     delete: ServerAction<api::DeleteRamUser>,
+    new_key: ServerAction<api::CreateAccessKey>,
 }
 
 impl RamActions {
@@ -72,6 +73,7 @@ pub fn RamUsersPage() -> impl IntoView {
         password: ServerAction::new(),
         policy: ServerAction::new(),
         delete: ServerAction::new(),
+        new_key: ServerAction::new(),
     };
     let page = requested_page("page");
     let users = Resource::new(move || (page(), actions.version()), |(page, _)| api::list_ram_users(page, None));
@@ -105,7 +107,7 @@ pub fn RamUsersPage() -> impl IntoView {
             </ActionForm>
         </div>
         <PolicyGuide/>
-        <AccessKeysCard own=false own_login=String::new()/>
+        <AccessKeysCard own=false own_login=String::new() create=actions.new_key/>
         </Show>
         {error}
         {notice}
@@ -181,7 +183,10 @@ fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
                     </div>
                 </ActionForm>
             </td>
-            <td><PostButton action=actions.delete input=delete label="Delete" confirm=delete_question/></td>
+            <td class="actions stacked">
+                <NewAccessKeyButton create=actions.new_key login_name=login.clone()/>
+                <PostButton action=actions.delete input=delete label="Delete" confirm=delete_question/>
+            </td>
         </tr>
     }
 }
