@@ -65,6 +65,7 @@ async fn main() -> anyhow::Result<()> {
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
+    let state_for_api = state.clone();
     tokio::spawn(async move { axum::serve(listener, router(state)).await });
 
     let cookie = sign_in(addr).await?;
@@ -107,6 +108,10 @@ async fn main() -> anyhow::Result<()> {
         })
         .await?;
         figures.insert("share_backup_set".into(), share.print("share_backup_set (new share)"));
+    }
+
+    if only.is_empty() || only == "api" {
+        api::run_phases(addr, &state_for_api, &mut figures).await?;
     }
 
     println!();
@@ -203,17 +208,38 @@ impl Report {
     }
 }
 
-/// Sends `total` requests from `CLIENTS` connections; request `i` is built by `make(i)`.
+/// Sends `total` server function calls from `CLIENTS` connections; call `i` is built by `make(i)`.
 async fn run<F>(addr: SocketAddr, cookie: &str, total: usize, make: F) -> anyhow::Result<Report>
 where
     F: Fn(usize) -> (&'static str, &'static str, String) + Send + Sync + 'static,
+{
+    let cookie = cookie.to_owned();
+    run_requests(addr, total, move |i| {
+        let (name, content_type, body) = make(i);
+        console_request(&format!("/api/{name}"), content_type, &body, &cookie)
+    })
+    .await
+}
+
+/// A signed-in console POST as the browser sends it.
+fn console_request(path: &str, content_type: &str, body: &str, cookie: &str) -> String {
+    format!(
+        "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\nAccept: application/json\r\nCookie: {cookie}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+}
+
+/// Sends `total` raw HTTP/1.1 requests from `CLIENTS` connections; request `i` is `make(i)`.
+async fn run_requests<F>(addr: SocketAddr, total: usize, make: F) -> anyhow::Result<Report>
+where
+    F: Fn(usize) -> String + Send + Sync + 'static,
 {
     let next = Arc::new(AtomicUsize::new(0));
     let make = Arc::new(make);
     let start = Instant::now();
     let mut tasks = Vec::new();
     for _ in 0..clients() {
-        let (next, make, cookie) = (next.clone(), make.clone(), cookie.to_owned());
+        let (next, make) = (next.clone(), make.clone());
         tasks.push(tokio::spawn(async move {
             let mut conn = Connection::open(addr).await?;
             let mut latencies = Vec::new();
@@ -223,9 +249,9 @@ where
                 if i >= total {
                     break;
                 }
-                let (name, content_type, body) = make(i);
+                let request = make(i);
                 let t = Instant::now();
-                let (status, _) = conn.post(&format!("/api/{name}"), content_type, &body, &cookie).await?;
+                let (status, _) = conn.exchange(&request).await?;
                 latencies.push(t.elapsed());
                 if status != 200 {
                     errors += 1;
@@ -271,10 +297,12 @@ impl Connection {
 
     /// Returns the status and the raw header block; the body is read and dropped.
     async fn post(&mut self, path: &str, content_type: &str, body: &str, cookie: &str) -> anyhow::Result<(u16, String)> {
-        let request = format!(
-            "POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: {content_type}\r\nAccept: application/json\r\nCookie: {cookie}\r\nContent-Length: {}\r\n\r\n{body}",
-            body.len()
-        );
+        self.exchange(&console_request(path, content_type, body, cookie)).await
+    }
+
+    /// Sends one raw request and reads its answer: the status and the raw header block (the body is
+    /// read and dropped).
+    async fn exchange(&mut self, request: &str) -> anyhow::Result<(u16, String)> {
         self.stream.get_mut().write_all(request.as_bytes()).await?;
         let mut headers = String::new();
         loop {
@@ -310,5 +338,182 @@ impl Connection {
             }
         }
         Ok((status, headers))
+    }
+}
+
+/// The OpenAPI endpoint under the same load: calls signed as the current SDKs sign them
+/// (ACS3-HMAC-SHA256), each signed before the clock starts so the client's own signing (it shares the
+/// machine with the server) is not counted; and what verifying a signature costs the server per call.
+mod api {
+    use super::*;
+    use axum::http::{HeaderMap, HeaderValue};
+    use polarshare::server::openapi::signature::{acs3_signature, parse_form, percent_encode, read_claim, rpc_v1_signature, verify, SignedRequest};
+    use std::collections::BTreeMap;
+
+    const RS: &str = "2020-01-10";
+    const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+    /// ListResourceShares reads the first page with this many shares stored.
+    const STORED_SHARES: i64 = 6_200;
+    const LIST_REQUESTS: usize = 10_000;
+    const ASSOCIATE_REQUESTS: usize = 2_000;
+
+    struct Key {
+        id: String,
+        secret: String,
+    }
+
+    fn headers(action: &str, date: &str, nonce: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in [
+            ("host", "127.0.0.1"),
+            ("x-acs-action", action),
+            ("x-acs-version", RS),
+            ("x-acs-date", date),
+            ("x-acs-signature-nonce", nonce),
+            ("x-acs-content-sha256", EMPTY_SHA256),
+            ("accept", "application/json"),
+        ] {
+            h.insert(k, HeaderValue::from_str(v).expect("header value"));
+        }
+        h
+    }
+
+    const SIGNED: [&str; 7] = ["accept", "host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"];
+
+    /// One signed call as raw HTTP/1.1, as the Python SDK sends it (POST /, everything in the query).
+    fn signed(key: &Key, action: &str, params: &[(String, String)], nonce: &str) -> String {
+        let date = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("date");
+        let date = format!("{}Z", &date[..19]);
+        let raw = params.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&");
+        let h = headers(action, &date, nonce);
+        let query = parse_form(&raw).expect("query");
+        let form = BTreeMap::new();
+        let signed: Vec<String> = SIGNED.map(str::to_owned).to_vec();
+        let signature = acs3_signature(&SignedRequest { method: "POST", path: "/", headers: &h, query: &query, form: &form, body: b"" }, &signed, &key.secret);
+        let mut request = format!("POST /?{raw} HTTP/1.1\r\n");
+        for (k, v) in h.iter() {
+            request.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap_or("")));
+        }
+        request.push_str(&format!(
+            "authorization: ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={signature}\r\ncontent-length: 0\r\n\r\n",
+            key.id,
+            signed.join(";")
+        ));
+        request
+    }
+
+    fn params(pairs: &[(&str, String)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+    }
+
+    fn principal(n: usize) -> String {
+        (2_000_000_000_000_000u64 + (n % PRINCIPALS) as u64).to_string()
+    }
+
+    /// Signs every call of a phase up front, then sends them.
+    async fn phase(addr: SocketAddr, requests: Vec<String>) -> anyhow::Result<Report> {
+        let requests = Arc::new(requests);
+        let total = requests.len();
+        run_requests(addr, total, move |i| requests[i].clone()).await
+    }
+
+    pub async fn run_phases(addr: SocketAddr, state: &AppState, figures: &mut serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
+        let made = polarshare::server::services::access_keys::create_for_login(&state.writer, &state.clock, "owner")
+            .await
+            .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
+        let key = Key { id: made.access_key_id, secret: made.access_key_secret };
+        let stored: i64 = sqlx::query_scalar("select count(*) from resource_share").fetch_one(&state.pool).await?;
+        let creates = (STORED_SHARES - stored).max(2_000) as usize;
+        println!("\n{:<34} {:>9} {:>9} {:>9} {:>10}", "OpenAPI action (signed)", "requests", "p50 ms", "p99 ms", "req/s");
+
+        // CreateResourceShare with one backup set and two external accounts: the share, its set and
+        // two invitations, as the console's share_backup_set above. Rounds 4 and on invite accounts the
+        // console phase did not (one pending invitation per account and set).
+        let requests = (0..creates)
+            .map(|i| {
+                let (set, round) = (i % 1_000, 4 + i / 1_000);
+                signed(&key, "CreateResourceShare", &params(&[
+                    ("ResourceShareName", format!("api-{i}")),
+                    ("Resources.1.ResourceId", (5_000_000 + set).to_string()),
+                    ("Resources.1.ResourceType", "PolarDBBackupSet".to_owned()),
+                    ("Targets.1", principal(set * 7 + 2 * round)),
+                    ("Targets.2", principal(set * 7 + 2 * round + 1)),
+                    ("AllowExternalTargets", "True".to_owned()),
+                ]), &format!("c{i}"))
+            })
+            .collect();
+        let create = phase(addr, requests).await?;
+        figures.insert("api_create".into(), create.print("CreateResourceShare (1 set, 2 targets)"));
+
+        // AssociateResourceShare adding one more account to shares the phase above made.
+        let shares: Vec<(String, String)> = sqlx::query_as(
+            "select rs.resource_share_id, sr.backup_set_id from resource_share rs join share_resource sr on sr.resource_share_id = rs.resource_share_id
+             where rs.resource_share_name like 'api-%' order by rs.resource_share_id limit ?",
+        )
+        .bind(ASSOCIATE_REQUESTS as i64)
+        .fetch_all(&state.pool)
+        .await?;
+        // Each association invites an account its set has not invited yet (offsets 0-13 from the set's
+        // first account went to the phases above).
+        let mut per_set: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
+        let requests = shares
+            .iter()
+            .enumerate()
+            .map(|(i, (share, set))| {
+                let set: usize = set.parse::<usize>().unwrap_or(5_000_000) - 5_000_000;
+                let nth = per_set.entry(set).or_default();
+                *nth += 1;
+                signed(&key, "AssociateResourceShare", &params(&[("ResourceShareId", share.clone()), ("Targets.1", principal(set * 7 + 13 + *nth))]), &format!("a{i}"))
+            })
+            .collect();
+        let associate = phase(addr, requests).await?;
+        figures.insert("api_associate".into(), associate.print("AssociateResourceShare (+1 target)"));
+
+        let stored: i64 = sqlx::query_scalar("select count(*) from resource_share").fetch_one(&state.pool).await?;
+        let requests = (0..LIST_REQUESTS)
+            .map(|i| signed(&key, "ListResourceShares", &params(&[("ResourceOwner", "Self".to_owned()), ("MaxResults", "20".to_owned())]), &format!("l{i}")))
+            .collect();
+        let list = phase(addr, requests).await?;
+        let label = format!("ListResourceShares ({stored} stored)");
+        let mut figure = list.print(&label);
+        figure["stored_shares"] = stored.into();
+        figures.insert("api_list".into(), figure);
+
+        let (acs3, v1) = signature_cost(&key);
+        println!("signature verification per call: ACS3-HMAC-SHA256 {acs3:.1} us, HMAC-SHA1 (v1) {v1:.1} us (in process, one core)");
+        figures.insert("signature_us".into(), serde_json::json!({ "acs3": acs3, "v1": v1 }));
+        Ok(())
+    }
+
+    /// What the server's signature check (read the claim, recompute, compare) costs, in microseconds,
+    /// for a ListResourceShares call signed each way.
+    fn signature_cost(key: &Key) -> (f64, f64) {
+        const ROUNDS: u32 = 20_000;
+        let (form, body) = (BTreeMap::new(), b"".as_slice());
+        let raw = "MaxResults=20&ResourceOwner=Self";
+        let query = parse_form(raw).expect("query");
+        let h = headers("ListResourceShares", "2026-11-27T00:00:00Z", "n");
+        let signed: Vec<String> = SIGNED.map(str::to_owned).to_vec();
+        let signature = acs3_signature(&SignedRequest { method: "POST", path: "/", headers: &h, query: &query, form: &form, body }, &signed, &key.secret);
+        let mut h3 = h.clone();
+        h3.insert("authorization", HeaderValue::from_str(&format!("ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={signature}", key.id, signed.join(";"))).expect("auth"));
+        let acs3 = SignedRequest { method: "POST", path: "/", headers: &h3, query: &query, form: &form, body };
+
+        let v1_raw = format!("{raw}&Action=ListResourceShares&Version={RS}&Format=json&Timestamp=2026-11-27T00%3A00%3A00Z&SignatureNonce=n&SignatureMethod=HMAC-SHA1&SignatureVersion=1.0&AccessKeyId={}", key.id);
+        let mut v1_query = parse_form(&v1_raw).expect("query");
+        let empty = HeaderMap::new();
+        let v1_signature = rpc_v1_signature(&SignedRequest { method: "POST", path: "/", headers: &empty, query: &v1_query, form: &form, body }, &key.secret);
+        v1_query.insert("Signature".into(), v1_signature);
+        let v1 = SignedRequest { method: "POST", path: "/", headers: &empty, query: &v1_query, form: &form, body };
+
+        let time = |request: &SignedRequest| {
+            let t = Instant::now();
+            for _ in 0..ROUNDS {
+                let claim = read_claim(request).expect("claim");
+                verify(request, &claim, &key.secret).expect("a valid signature");
+            }
+            t.elapsed().as_secs_f64() * 1e6 / f64::from(ROUNDS)
+        };
+        (time(&acs3), time(&v1))
     }
 }

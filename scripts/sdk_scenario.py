@@ -95,8 +95,8 @@ def main():
         check(f"{label}: CheckSharingWithResourceDirectoryStatus", sharing("owner", algorithm).check_sharing_with_resource_directory_status().body.enable_sharing_with_rd is True)
 
     backups = healthy_backups(polardb("owner"))
-    check("DescribeBackups returns healthy backup sets", len(backups) >= 4, backups)
-    external_set, directory_set, doomed_set, reject_set = backups[0], backups[1], backups[2], backups[3]
+    check("DescribeBackups returns healthy backup sets", len(backups) >= 6, backups)
+    external_set, directory_set, doomed_set, reject_set, many_a, many_b = backups[:6]
 
     # The owner shares one set with an external account (an invitation) ...
     external = sharing("owner").create_resource_share(rs.CreateResourceShareRequest(
@@ -197,8 +197,74 @@ def main():
     check("RejectResourceShareInvitation answers Rejected", answered.status == "Rejected")
     refused("An unknown invitation", lambda: sharing("partner").accept_resource_share_invitation(rs.AcceptResourceShareInvitationRequest(resource_share_invitation_id="i-nothere00000")), "EntityNotExists.ResourceShareInvitation", 409)
 
+    share_lifecycle(external, directory, directory_set, many_a, many_b)
+
     print(f"sdk scenario: {passed} passed, {failed} failed")
     return 1 if failed else 0
+
+
+def share_lifecycle(external, directory, directory_set, many_a, many_b):
+    """Several sets per call, a set taken out, the scope changed, a principal leaving, a share deleted,
+    and a page token that stays in its caller's rows, with both signature settings."""
+    many = sharing("owner").create_resource_share(rs.CreateResourceShareRequest(
+        resource_share_name="sdk-many", resources=resources(many_a) + resources(many_b), targets=[PARTNER], allow_external_targets=True,
+    )).body.resource_share
+    shared = sharing("owner", "v2").list_shared_resources(rs.ListSharedResourcesRequest(resource_owner="Self", resource_share_ids=[many.resource_share_id])).body.shared_resources
+    check("CreateResourceShare with two backup sets shares both in one call", sorted(r.resource_id for r in shared) == sorted([many_a, many_b]), [r.to_map() for r in shared])
+    refused("Six backup sets in one call",
+            lambda: sharing("owner").associate_resource_share(rs.AssociateResourceShareRequest(resource_share_id=many.resource_share_id, resources=[
+                rs.AssociateResourceShareRequestResources(resource_id=f"32000000{n:02d}", resource_type=TYPE) for n in range(6)])),
+            "InvalidParameter.Resources.Length", 400)
+
+    out = sharing("owner", "v2").disassociate_resource_share(rs.DisassociateResourceShareRequest(
+        resource_share_id=many.resource_share_id, resources=[rs.DisassociateResourceShareRequestResources(resource_id=many_b, resource_type=TYPE)],
+    )).body.resource_share_associations
+    check("DisassociateResourceShare takes a backup set out (Disassociating)", [(a.entity_id, a.association_status) for a in out] == [(many_b, "Disassociating")], [a.to_map() for a in out])
+    refused("Taking it out twice",
+            lambda: sharing("owner").disassociate_resource_share(rs.DisassociateResourceShareRequest(
+                resource_share_id=many.resource_share_id, resources=[rs.DisassociateResourceShareRequestResources(resource_id=many_b, resource_type=TYPE)])),
+            "DisassociateInvalid", 400)
+
+    opened = sharing("owner").update_resource_share(rs.UpdateResourceShareRequest(
+        resource_share_id=directory.resource_share_id, resource_share_name="sdk-directory.renamed", allow_external_targets=True,
+    )).body.resource_share
+    check("UpdateResourceShare opens a directory share to external accounts", opened.allow_external_targets is True, opened.to_map())
+    refused("Closing a share an external account still holds",
+            lambda: sharing("owner", "v2").update_resource_share(rs.UpdateResourceShareRequest(
+                resource_share_id=external.resource_share_id, resource_share_name="sdk-external", allow_external_targets=False)),
+            "OperationNotPermitted", 409)
+
+    # The partner accepts the many-set share, then leaves it (HMAC-SHA1).
+    invitation = sharing("partner").list_resource_share_invitations(rs.ListResourceShareInvitationsRequest(resource_share_ids=[many.resource_share_id])).body.resource_share_invitations
+    sharing("partner").accept_resource_share_invitation(rs.AcceptResourceShareInvitationRequest(resource_share_invitation_id=invitation[0].resource_share_invitation_id))
+    theirs = sharing("partner").list_resource_shares(rs.ListResourceSharesRequest(resource_owner="OtherAccounts")).body.resource_shares
+    check("ListResourceShares OtherAccounts shows the accepted share", many.resource_share_id in [s.resource_share_id for s in theirs])
+    left = sharing("partner", "v2").disassociate_resource_share(rs.DisassociateResourceShareRequest(resource_share_id=many.resource_share_id, resource_owner="OtherAccounts")).body.resource_share_associations
+    check("A principal leaves a share it accepted (Disassociating)", [(a.entity_id, a.association_status) for a in left] == [(PARTNER, "Disassociating")], [a.to_map() for a in left])
+    refused("Leaving it twice",
+            lambda: sharing("partner").disassociate_resource_share(rs.DisassociateResourceShareRequest(resource_share_id=many.resource_share_id, resource_owner="OtherAccounts")),
+            "EntityNotExists.ResourceShare", 404)
+
+    # A page token reads only its caller's rows; a made-up one is refused.
+    token = sharing("owner").list_resource_shares(rs.ListResourceSharesRequest(resource_owner="Self", max_results=1)).body.next_token
+    borrowed = sharing("partner", "v2").list_resource_shares(rs.ListResourceSharesRequest(resource_owner="Self", next_token=token)).body.resource_shares
+    check("The owner's NextToken used by another account reads none of the owner's shares", all(s.resource_share_owner != OWNER for s in borrowed or []), [s.to_map() for s in borrowed or []])
+    refused("A made-up NextToken", lambda: sharing("owner").list_resource_shares(rs.ListResourceSharesRequest(resource_owner="Self", next_token="nt-0")), "InvalidParameter.NextToken", 400)
+
+    # The owner deletes the share: Deleting while the revocation runs, and nothing more can change it.
+    sharing("owner", "v2").delete_resource_share(rs.DeleteResourceShareRequest(resource_share_id=directory.resource_share_id))
+    status = sharing("owner").list_resource_shares(rs.ListResourceSharesRequest(resource_owner="Self", resource_share_ids=[directory.resource_share_id])).body.resource_shares
+    check("DeleteResourceShare: the share is Deleting", [s.resource_share_status for s in status] == ["Deleting"], [s.to_map() for s in status])
+    member_sees = polardb("member").describe_shared_backups(pd.DescribeSharedBackupsRequest(share_type="ShareIncoming", region_id=REGION)).body
+    check("The directory member still sees the set during the revocation", directory_set in [b.backup_id for b in member_sees.items], member_sees.to_map())
+    refused("Deleting it again", lambda: sharing("owner").delete_resource_share(rs.DeleteResourceShareRequest(resource_share_id=directory.resource_share_id)), "ResourceShareStatusMismatchAction", 409)
+    refused("Renaming a share being deleted (v2)",
+            lambda: sharing("owner", "v2").update_resource_share(rs.UpdateResourceShareRequest(resource_share_id=directory.resource_share_id, resource_share_name="sdk-late")),
+            "ResourceShareStatusMismatchAction", 409)
+    refused("Associating with a share being deleted",
+            lambda: sharing("owner").associate_resource_share(rs.AssociateResourceShareRequest(resource_share_id=directory.resource_share_id, targets=[PARTNER])),
+            "ResourceShareStatusMismatchAction", 409)
+    refused("Deleting another account's share", lambda: sharing("partner").delete_resource_share(rs.DeleteResourceShareRequest(resource_share_id=many.resource_share_id)), "EntityNotExists.ResourceShare", 404)
 
 
 if __name__ == "__main__":

@@ -27,6 +27,16 @@ const RECORD_HYDRATION = () => {
     }
   };
   new MutationObserver(seen).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-hydrated"] });
+  // When the WebAssembly is compiled and instantiated (wasm-bindgen's glue streams it through one of
+  // these): what comes after is hydration.
+  for (const name of ["instantiateStreaming", "instantiate"]) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = (...args) =>
+      original.apply(WebAssembly, args).then((result) => {
+        window.__instantiatedAt ??= performance.now();
+        return result;
+      });
+  }
 };
 
 /** Requests that went over the (emulated) network during one navigation, with their encoded sizes. */
@@ -77,10 +87,16 @@ async function measure(browser, { path, login }) {
     await page.waitForFunction(() => window.__hydratedAt !== undefined, null, { timeout: 30_000 });
     // Let late requests (favicon) finish so they are counted.
     await page.waitForLoadState("networkidle");
-    // Where the time went: the page received, the WebAssembly received, then compiled and hydrated.
+    // Where the time went: the page received, the WebAssembly received, compiled and instantiated,
+    // then hydrated.
     const at = await page.evaluate(() => {
       const wasm = performance.getEntriesByType("resource").find((e) => e.name.endsWith(".wasm"));
-      return { tti: window.__hydratedAt, page: performance.getEntriesByType("navigation")[0].responseEnd, wasm: wasm ? wasm.responseEnd : 0 };
+      return {
+        tti: window.__hydratedAt,
+        page: performance.getEntriesByType("navigation")[0].responseEnd,
+        wasm: wasm ? wasm.responseEnd : 0,
+        instantiated: window.__instantiatedAt ?? 0,
+      };
     });
     return { ...at, requests: transfers.take() };
   };
@@ -109,7 +125,7 @@ for (const target of PAGES) {
 await browser.close();
 
 console.log(`\nChromium, network emulated at 20 Mbps down / 5 Mbps up / 40 ms latency; median of ${RUNS} runs (min-max)\n`);
-console.log("| page | cold: navigation -> hydrated | (page received / wasm received) | warm | requests cold / warm | bytes cold / warm |");
+console.log("| page | cold: navigation -> hydrated | (page received / wasm received / instantiated) | warm | requests cold / warm | bytes cold / warm |");
 console.log("|---|---|---|---|---|---|");
 const summary = {};
 for (const { target, runs } of results) {
@@ -123,11 +139,12 @@ for (const { target, runs } of results) {
     coldRequests: sent(runs[0].cold).length, warmRequests: sent(runs[0].warm).length,
     coldBytes: bytes(runs[0].cold), warmBytes: bytes(runs[0].warm),
     coldPage: median(runs.map((r) => r.cold.page)), coldWasm: median(runs.map((r) => r.cold.wasm)),
+    coldInstantiated: median(runs.map((r) => r.cold.instantiated)),
   };
   summary[target.name] = row;
   console.log(
     `| ${target.name} | ${row.cold.toFixed(0)} ms (${row.coldMin.toFixed(0)}-${row.coldMax.toFixed(0)}) | ` +
-      `${row.coldPage.toFixed(0)} / ${row.coldWasm.toFixed(0)} ms | ` +
+      `${row.coldPage.toFixed(0)} / ${row.coldWasm.toFixed(0)} / ${row.coldInstantiated.toFixed(0)} ms | ` +
       `${row.warm.toFixed(0)} ms (${row.warmMin.toFixed(0)}-${row.warmMax.toFixed(0)}) | ` +
       `${row.coldRequests} / ${row.warmRequests} | ${kb(row.coldBytes)} / ${kb(row.warmBytes)} |`,
   );

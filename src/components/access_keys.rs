@@ -3,6 +3,7 @@
 
 use crate::api::{self, types::AccessKeyView};
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, forms::PostButton, local_time::LocalTime};
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 
 /// The pairs of the root itself (`own`) or of the RAM users, with Disable/Enable and Delete, and the
@@ -13,7 +14,7 @@ use leptos::prelude::*;
 pub fn AccessKeysCard(own: bool, own_login: String, create: ServerAction<api::CreateAccessKey>) -> impl IntoView {
     let status = ServerAction::<api::SetAccessKeyStatus>::new();
     let delete = ServerAction::<api::DeleteAccessKey>::new();
-    let keys = Resource::new(
+    let keys = page_resource(
         move || create.version().get() + status.version().get() + delete.version().get(),
         |_| api::list_access_keys(),
     );

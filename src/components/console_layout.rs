@@ -4,6 +4,7 @@
 use crate::api::{self, types::Viewer};
 use crate::components::error_alert::ErrorAlert;
 use leptos::either::EitherOf3;
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_router::{
     components::{Outlet, A},
@@ -12,7 +13,7 @@ use leptos_router::{
 
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
-    let viewer = Resource::new(|| (), |_| api::current_viewer());
+    let viewer = page_resource(|| (), |_| api::current_viewer());
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

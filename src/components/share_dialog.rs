@@ -6,6 +6,7 @@
 use crate::api::{self, types::*};
 use crate::components::{error_alert::ErrorAlert, format, forms::QueryForm, principal_editor::{directory_label, PrincipalEditor}};
 use crate::domain::{AssociationStatus, PrincipalScope};
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -46,7 +47,7 @@ pub fn ShareDialog(
 ) -> impl IntoView {
     // Opened on one share (from My Shares), the dialog loads that share; otherwise the newest page.
     let opened_on = resource_share_id.clone();
-    let data = Resource::new(|| (), move |_| api::load_share_dialog(None, opened_on.clone(), None, None));
+    let data = page_resource(|| (), move |_| api::load_share_dialog(None, opened_on.clone(), None, None));
     let title = match resource_share_id {
         Some(_) => format!("Modify sharing of backup set {backup_set_id}"),
         None => format!("Share backup set {backup_set_id}"),

@@ -87,9 +87,11 @@ pub struct Grant {
 
 /// Does this principal entry grant the recipient access to the backup set, and how?
 pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Option<Grant> {
-    // A share being deleted, or deleted, gives nothing; nor does an owner's share to the owner itself
-    // (its own directory or folder names it too).
-    if facts.share_status != ShareStatus::Active || facts.owner_account_id == recipient.account_id.as_str() {
+    // A deleted share gives nothing; nor does an owner's share to the owner itself (its own directory or
+    // folder names it too). A share being deleted still grants what its scheduled revocation has not
+    // ended yet: deleting takes every principal and set through the same ~10-minute revocation as a
+    // removal, during which the grant shows as being revoked and restores are refused.
+    if facts.share_status == ShareStatus::Deleted || facts.owner_account_id == recipient.account_id.as_str() {
         return None;
     }
     let disassociating = facts.principal_status == AssociationStatus::Disassociating;
@@ -122,9 +124,9 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
     })
 }
 
-/// Does a moved-out revocation still grant the recipient access? While its share is live, until revoked.
+/// Does a moved-out revocation still grant the recipient access? Until revoked, unless its share is deleted.
 pub fn moved_out_grant(facts: &MovedOutGrantFacts) -> Option<Grant> {
-    (facts.share_status == ShareStatus::Active)
+    (facts.share_status != ShareStatus::Deleted)
         .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: Some(facts.revoke_at) })
 }
 
@@ -262,12 +264,25 @@ mod tests {
     }
 
     #[test]
-    fn a_share_being_deleted_or_deleted_grants_nothing() {
-        for status in [ShareStatus::Deleting, ShareStatus::Deleted] {
-            let facts = PrincipalGrantFacts { share_status: status, ..accepted_share() };
-            assert_eq!(principal_grant(&me(), &facts), None, "{status:?}");
-        }
+    fn a_deleted_share_grants_nothing() {
+        let facts = PrincipalGrantFacts { share_status: ShareStatus::Deleted, ..accepted_share() };
+        assert_eq!(principal_grant(&me(), &facts), None);
         assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: NOW }), None);
+    }
+
+    #[test]
+    fn a_share_being_deleted_grants_only_what_its_revocation_has_not_ended_and_only_as_being_revoked() {
+        let at = NOW + time::Duration::minutes(10);
+        let facts = PrincipalGrantFacts {
+            share_status: ShareStatus::Deleting,
+            principal_status: AssociationStatus::Disassociating,
+            principal_revoke_at: Some(at),
+            resource_status: AssociationStatus::Disassociating,
+            resource_revoke_at: Some(at),
+            ..accepted_share()
+        };
+        assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: at }), revoking(Some(at)));
     }
 
     #[test]

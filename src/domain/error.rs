@@ -110,6 +110,12 @@ pub enum Refusal {
     ShareNotFound,
     #[error("The resource share is being deleted and cannot be changed.")]
     ShareNotActive,
+    #[error("The share has {count} principal(s) outside your resource directory; remove them before turning off sharing with external accounts.")]
+    ExternalPrincipalsRemain { count: usize },
+    #[error("You can not disassociate unassociated resource or target.")]
+    NotAssociated,
+    #[error("The account was added to the resource share automatically by resource directory, so it can not leave it.")]
+    LeavingDirectoryShare,
     #[error("The invitation has expired: invitations are valid for 7 days. Ask the owner to share again.")]
     InvitationExpired,
     #[error("The invitation has already been accepted.")]
@@ -288,6 +294,9 @@ impl Refusal {
             NameTaken { .. } => "EntityAlreadyExists.ResourceShare",
             ShareNotFound => "EntityNotExists.ResourceShare",
             ShareNotActive => "ResourceShareStatusMismatchAction",
+            ExternalPrincipalsRemain { .. } => "OperationNotPermitted",
+            NotAssociated => "DisassociateInvalid",
+            LeavingDirectoryShare => "LeavingFailed.Account",
             InvitationExpired => "InvitationStatus.Expired",
             InvitationAlreadyAccepted => "InvitationStatus.AlreadyAccepted",
             InvitationAlreadyRejected => "InvitationStatus.AlreadyRejected",
@@ -368,6 +377,7 @@ impl Refusal {
             NoPrincipals
             | DuplicatePrincipal { .. }
             | InvalidInput(_)
+            | NotAssociated
             | InvalidPageSize { .. }
             | InvalidPageNumber
             | InvalidPassword(_)
@@ -401,6 +411,8 @@ impl Refusal {
             | QuotaExceeded { .. }
             | NameTaken { .. }
             | ShareNotActive
+            | ExternalPrincipalsRemain { .. }
+            | LeavingDirectoryShare
             | InvitationExpired
             | InvitationAlreadyAccepted
             | InvitationAlreadyRejected

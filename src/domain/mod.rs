@@ -20,6 +20,8 @@ mod names;
 mod permission;
 mod redirect;
 mod rules;
+mod share_changes;
+mod share_plan;
 mod text;
 mod throttle;
 
@@ -54,6 +56,8 @@ pub use rules::{
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
     LockedOperation, OwnerFacts, AssociationStatus, PrincipalType, ShareStatus, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
 };
+pub use share_changes::{check_leave_share, check_resource_removal, check_share_active, plan_scope_change, plan_share_deletion, ShareMembership};
+pub use share_plan::{plan_share, ExistingShare, ShareFacts, SharePlan, ShareTarget};
 pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use redirect::same_origin_path;
 pub use throttle::{Admission, Attempt, LockScope, SignInThrottle, StoredLock, ThrottleRule, ThrottleTable, Throttled};

@@ -3,6 +3,7 @@
 
 use crate::api::{self, types::{AuditEventView, AUDITED_ACTIONS}};
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -12,7 +13,7 @@ pub fn AuditPage() -> impl IntoView {
     let query = use_query_map();
     let param = move |name: &str| query.read().get(name).filter(|v| !v.is_empty());
     let page = requested_page("page");
-    let events = Resource::new(
+    let events = page_resource(
         move || (param("action"), param("from"), param("to"), page()),
         |(action, from, to, page)| api::audit_trail(action, from, to, page, None),
     );

@@ -3,13 +3,14 @@
 
 use crate::api;
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, format::money, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 #[component]
 pub fn BillingPage() -> impl IntoView {
     let page = requested_page("page");
-    let billing = Resource::new(page, |page| api::billing(page, None));
+    let billing = page_resource(page, |page| api::billing(page, None));
     view! {
         <Title text="Billing"/>
         <div class="page-header"><h1>"Billing"</h1></div>

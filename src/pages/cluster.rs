@@ -8,6 +8,7 @@ use crate::components::{
 };
 use crate::domain::{BackupLevel, ClusterStatus};
 use crate::error::AppError;
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -21,7 +22,7 @@ pub fn ClusterPage() -> impl IntoView {
     // Bumped after a successful share so the table reloads.
     let refresh = RwSignal::new(0u32);
     let actions = OwnerActions::new();
-    let backups = Resource::new(
+    let backups = page_resource(
         move || (cluster_id(), page(), refresh.get(), actions.version()),
         |(cluster_id, page, _, _)| api::list_backup_sets(cluster_id, page),
     );

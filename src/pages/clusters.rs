@@ -2,6 +2,7 @@
 
 use crate::api::{self, types::ClusterView};
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect};
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -15,7 +16,7 @@ pub fn ClustersPage() -> impl IntoView {
     }
     let query = use_query_map();
     let region = move || query.read().get("region");
-    let clusters = Resource::new(region, api::list_clusters);
+    let clusters = page_resource(region, api::list_clusters);
 
     view! {
         <Title text="Clusters"/>

@@ -6,6 +6,7 @@
 use crate::api::{self, types::{DirectoryInvitationView, DirectoryPageView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
 use crate::components::{confirm::confirmed, empty_row::EmptyRow, forms::{before_hydration, navigator, query_value, AnswerButtons, PostButton, QueryButton, QueryForm}, error_alert::ErrorAlert, local_time::LocalTime};
 use crate::domain::InvitationStatus;
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -62,7 +63,7 @@ pub fn DirectoryPage() -> impl IntoView {
     // One resource, one call, for the whole page. (A second resource created inside the first one's
     // Suspend made the server's HTML and the browser's hydration disagree about half the time, and
     // the page stayed dead.)
-    let data = Resource::new(
+    let data = page_resource(
         move || {
             (
                 answer.version().get(),

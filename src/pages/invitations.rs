@@ -4,6 +4,7 @@
 use crate::api::{self, types::InvitationView};
 use crate::components::{empty_row::EmptyRow, forms::AnswerButtons, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect};
 use crate::domain::ShownInvitationStatus;
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -13,7 +14,7 @@ pub fn InvitationsPage() -> impl IntoView {
     let query = use_query_map();
     let answer = ServerAction::<api::AnswerInvitation>::new();
     let page = requested_page("page");
-    let invitations = Resource::new(
+    let invitations = page_resource(
         move || (query.read().get("region"), page(), answer.version().get()),
         |(region, page, _)| api::list_invitations(region, page, None),
     );

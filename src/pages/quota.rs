@@ -2,6 +2,7 @@
 
 use crate::api;
 use crate::components::error_alert::ErrorAlert;
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -10,7 +11,7 @@ pub fn QuotaPage() -> impl IntoView {
     let apply = ServerAction::<api::SubmitTicket>::new();
     // Applying is a ticket, which only the account itself (root) submits.
     let is_root = use_context::<crate::api::types::Viewer>().is_some_and(|v| v.is_root);
-    let quota = Resource::new(move || apply.version().get(), |_| api::quota());
+    let quota = page_resource(move || apply.version().get(), |_| api::quota());
     let error = move || apply.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     view! {
         <Title text="Quota"/>

@@ -4,6 +4,7 @@
 use crate::api::{self, types::{RamUserView, Viewer}};
 use crate::components::{access_keys::{AccessKeysCard, NewAccessKeyButton}, empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::domain::{ConsolePage, Policy};
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -76,7 +77,7 @@ pub fn RamUsersPage() -> impl IntoView {
         new_key: ServerAction::new(),
     };
     let page = requested_page("page");
-    let users = Resource::new(move || (page(), actions.version()), |(page, _)| api::list_ram_users(page, None));
+    let users = page_resource(move || (page(), actions.version()), |(page, _)| api::list_ram_users(page, None));
     // Managing users is the account's own (root); anyone else only sees the server's refusal.
     let may_manage = use_context::<Viewer>().is_some_and(|v| v.may_open(ConsolePage::RamUsers));
     let error = move || {

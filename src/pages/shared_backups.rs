@@ -7,6 +7,7 @@ use crate::components::{
     restore_dialog::RestoreDialog, share_dialog::{outcome_summary, ShareDialog},
 };
 use crate::domain::AssociationStatus;
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -38,7 +39,7 @@ struct MyShareRow {
 fn MySharesTab() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let page = requested_page("page");
-    let shares = Resource::new(move || (page(), refresh.get()), |(page, _)| api::list_my_shares(page, None));
+    let shares = page_resource(move || (page(), refresh.get()), |(page, _)| api::list_my_shares(page, None));
     // The Share Backup dialog is open for `?share=<backup set>&share_id=<resource share>`.
     let (editing_set, editing_share) = (query_value("share"), query_value("share_id"));
     let close = navigator("share");
@@ -124,11 +125,11 @@ fn SharedWithMeTab() -> impl IntoView {
     let query = use_query_map();
     let refresh = RwSignal::new(0u32);
     let (page, jobs_page) = (requested_page("page"), requested_page("jobs_page"));
-    let backups = Resource::new(
+    let backups = page_resource(
         move || (query.read().get("region"), page(), refresh.get()),
         |(region, page, _)| api::list_shared_with_me(region, page, None),
     );
-    let jobs = Resource::new(move || (jobs_page(), refresh.get()), |(page, _)| api::list_restore_jobs(page, None));
+    let jobs = page_resource(move || (jobs_page(), refresh.get()), |(page, _)| api::list_restore_jobs(page, None));
     // The Restore dialog is open for `?restore=<backup set>`, one of the listed sets.
     let restoring = query_value("restore");
     let close = navigator("restore");

@@ -5,6 +5,7 @@ use crate::api::{self, types::TicketView};
 use crate::api::types::Viewer;
 use crate::components::{empty_row::EmptyRow, forms::PostButton, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::domain::{TicketKind, TicketStatus};
+use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -24,7 +25,7 @@ pub fn TicketsPage() -> impl IntoView {
     let submit = ServerAction::<api::SubmitTicket>::new();
     let decide = ServerAction::<api::DecideTicket>::new();
     let page = requested_page("page");
-    let tickets = Resource::new(move || (page(), submit.version().get(), decide.version().get()), |(page, _, _)| api::list_tickets(page, None));
+    let tickets = page_resource(move || (page(), submit.version().get(), decide.version().get()), |(page, _, _)| api::list_tickets(page, None));
     let errors = move || {
         [submit.value().get(), decide.value().get()]
             .into_iter()

@@ -60,6 +60,14 @@ impl Event {
         self.state().fields.account_id = Some(account.to_owned());
     }
 
+    /// The same action's event about another target: one call that acts on several things (a share
+    /// of several backup sets) records each.
+    pub fn for_target(&self, target: &str) -> Event {
+        let mut fields = self.state().fields.clone();
+        fields.target = target.chars().take(128).collect();
+        Event { clock: self.clock.clone(), state: Arc::new(Mutex::new(State { fields, recorded: false })) }
+    }
+
     /// Whether the action's transaction committed the event.
     pub fn is_recorded(&self) -> bool {
         self.state().recorded

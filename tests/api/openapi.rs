@@ -28,7 +28,7 @@ fn fresh_nonce() -> String {
     format!("nonce-{}", NONCE.fetch_add(1, Ordering::Relaxed))
 }
 
-fn query_string(params: &[(&str, &str)]) -> String {
+pub(crate) fn query_string(params: &[(&str, &str)]) -> String {
     params.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&")
 }
 
@@ -378,10 +378,20 @@ async fn lists_page_with_a_next_token_that_stays_inside_the_callers_rows() {
 
     let partner_cookie = app.sign_in("partner").await;
     let partner = create_key(&app, &partner_cookie, "partner").await;
-    let forged = acs3(&app, &partner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("NextToken", "nt-0")]).await;
-    assert_eq!(forged.json["ResourceShares"].as_array().unwrap().len(), 0, "the token reads the caller's own list only");
-    let bad = acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("NextToken", "garbage")]).await;
-    assert_eq!(api_code(&bad), (400, "InvalidParameter.NextToken"));
+    let borrowed = acs3(&app, &partner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("NextToken", &token)]).await;
+    assert_eq!(borrowed.status, StatusCode::OK, "{:?}", borrowed.json);
+    assert_eq!(borrowed.json["ResourceShares"].as_array().unwrap().len(), 0, "another account's token reads the caller's own list only");
+    // A token forged to start before every row (a time far ahead, the largest id) still reads only the
+    // caller's rows: the owner's three shares are not the partner's.
+    let forged: String = "9999-12-31T00:00:00Z\nrs-zzzzzzzz".bytes().map(|b| format!("{b:02x}")).collect();
+    let forged = acs3(&app, &partner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("NextToken", &format!("nt1{forged}"))]).await;
+    assert_eq!((forged.status, forged.json["ResourceShares"].as_array().unwrap().len()), (StatusCode::OK, 0), "{:?}", forged.json);
+    let everything = acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("NextToken", &format!("nt1{}", "9999-12-31T00:00:00Z\nrs-zzzzzzzz".bytes().map(|b| format!("{b:02x}")).collect::<String>()))]).await;
+    assert_eq!(everything.json["ResourceShares"].as_array().unwrap().len(), 3, "the same token moves the owner to the start of its own list");
+    for bad in ["garbage", "nt-0", "nt1zz"] {
+        let bad = acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("NextToken", bad)]).await;
+        assert_eq!(api_code(&bad), (400, "InvalidParameter.NextToken"));
+    }
     let too_many = acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("MaxResults", "101")]).await;
     assert_eq!(api_code(&too_many), (400, "InvalidParameter.MaxResults"));
 }
@@ -414,6 +424,10 @@ async fn hostile_parameters_in_signed_calls_are_refused_with_a_code_and_change_n
     let valid: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
         ("CreateResourceShare", RS, vec![("ResourceShareName", "hostile"), ("Resources.1.ResourceId", &backup), ("Targets.1", "1000000000000099"), ("AllowExternalTargets", "true")]),
         ("AssociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("Targets.1", PARTNER)]),
+        ("DeleteResourceShare", RS, vec![("ResourceShareId", "rs-nothere1")]),
+        ("UpdateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("ResourceShareName", "n"), ("AllowExternalTargets", "false")]),
+        ("DisassociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("Resources.1.ResourceId", &backup), ("ResourceOwner", "Self")]),
+        ("ListSharedTargets", RS, vec![("ResourceOwner", "Self"), ("NextToken", "nt1"), ("ResourceId", &backup)]),
         ("ListResourceShares", RS, vec![("ResourceOwner", "Self"), ("NextToken", "nt-0"), ("MaxResults", "5"), ("ResourceShareIds.1", "rs-x")]),
         ("AcceptResourceShareInvitation", RS, vec![("ResourceShareInvitationId", "i-nothere00000")]),
         ("DescribeBackups", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("PageNumber", "1")]),
@@ -455,8 +469,8 @@ async fn a_share_is_renamed_by_api_with_the_name_rules_of_creation() {
     assert_eq!(api_code(&taken), (409, "EntityAlreadyExists.ResourceShare"));
     let bad = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", &"n".repeat(51))]).await;
     assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{:?}", bad.json);
-    let scope = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "x"), ("AllowExternalTargets", "True")]).await;
-    assert_eq!(api_code(&scope), (400, "OperationNotPermitted"));
+    let bad_bool = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "x"), ("AllowExternalTargets", "maybe")]).await;
+    assert_eq!(api_code(&bad_bool), (400, "InvalidParameter.AllowExternalTargets"));
     let renamed = rpc_v1(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "renamed.share")]).await;
     assert_eq!(renamed.json["ResourceShare"]["ResourceShareName"], "renamed.share", "{:?}", renamed.json);
     let stored: String = sqlx::query_scalar("select resource_share_name from resource_share where resource_share_id = ?").bind(&share_id).fetch_one(&app.pool).await.unwrap();
@@ -488,4 +502,269 @@ async fn the_home_page_behind_a_proxys_basic_auth_is_still_the_consoles() {
     let request = Request::get("/").header(header::AUTHORIZATION, "Basic dXNlcjpwYXNz").body(Body::empty()).unwrap();
     let r = app.send(request).await;
     assert!(r.json.get("Code").is_none(), "{:?}", r.json);
+}
+
+fn share_status(r: &Response) -> &str {
+    r.json["ResourceShares"][0]["ResourceShareStatus"].as_str().unwrap_or("")
+}
+
+async fn share_row_status(app: &TestApp, share_id: &str) -> String {
+    sqlx::query_scalar("select status from resource_share where resource_share_id = ?").bind(share_id).fetch_one(&app.pool).await.unwrap()
+}
+
+#[tokio::test]
+async fn deleting_a_share_revokes_every_principal_on_the_schedule_and_then_it_is_deleted() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "to-delete"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let quota_before = app.count(&format!("select count(*) from shared_backup_set where owner_account_id = '{OWNER}'")).await;
+
+    let deleted = rpc_v1(&app, &owner, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
+    let listed = acs3(&app, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("ResourceShareIds.1", &share_id)]).await;
+    assert_eq!(share_status(&listed), "Deleting", "{:?}", listed.json);
+    assert_eq!(app.count(&format!("select count(*) from shared_backup_set where owner_account_id = '{OWNER}'")).await, quota_before - 2, "a share being deleted stops counting against the quota");
+
+    // The member still sees both sets, marked as being revoked, and can't restore from them.
+    let member = app.sign_in("member").await;
+    for backup in &backups {
+        let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(backup)).await;
+        assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.SharingRevoking"), "{:?}", r.json);
+    }
+    // Nothing more can be done to it, with the real service's code.
+    for (action, params) in [
+        ("DeleteResourceShare", vec![("ResourceShareId", share_id.as_str())]),
+        ("UpdateResourceShare", vec![("ResourceShareId", share_id.as_str()), ("ResourceShareName", "renamed")]),
+        ("AssociateResourceShare", vec![("ResourceShareId", share_id.as_str()), ("Targets.1", QA_MEMBER)]),
+        ("DisassociateResourceShare", vec![("ResourceShareId", share_id.as_str()), ("Targets.1", MEMBER)]),
+    ] {
+        let r = acs3(&app, &owner, action, RS, &params).await;
+        assert_eq!(api_code(&r), (409, "ResourceShareStatusMismatchAction"), "{action}: {:?}", r.json);
+    }
+    let (outcome, channel): (String, String) = sqlx::query_as("select outcome, channel from audit_event where action = 'DeleteResourceShare' order by audit_event_id limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!((outcome.as_str(), channel), ("Success", format!("api:{}", owner.id)));
+
+    app.clock.advance(Duration::minutes(11));
+    let tick = app.tick().await;
+    assert_eq!(tick.deleted_shares, 1, "{tick:?}");
+    assert_eq!(share_row_status(&app, &share_id).await, "Deleted");
+    let listed = acs3(&app, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("ResourceShareStatus", "Deleted")]).await;
+    assert_eq!((share_status(&listed), listed.json["ResourceShares"][0]["ResourceShareId"].as_str()), ("Deleted", Some(share_id.as_str())));
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backups[0])).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{:?}", r.json);
+    app.assert_shared_sets_consistent().await;
+}
+
+#[tokio::test]
+async fn a_share_nobody_holds_is_deleted_at_once_and_another_accounts_share_is_not_found() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "nobody"), ("Resources.1.ResourceId", &backup), ("Targets.1", MEMBER)]).await;
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    // Removed and revoked: the share holds no principal any more.
+    acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", MEMBER)]).await;
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let foreign = acs3(&app, &partner, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await;
+    assert_eq!(api_code(&foreign), (404, "EntityNotExists.ResourceShare"));
+    assert_eq!(api_code(&acs3(&app, &owner, "DeleteResourceShare", RS, &[]).await), (400, "MissingParameter.ResourceShareId"));
+    assert_eq!(api_code(&acs3(&app, &owner, "DeleteResourceShare", RS, &[("ResourceShareId", "rs-nothere1")]).await), (404, "EntityNotExists.ResourceShare"));
+
+    let deleted = acs3(&app, &owner, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
+    assert_eq!(share_row_status(&app, &share_id).await, "Deleted");
+    // Its name is free again.
+    let again = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "nobody"), ("Resources.1.ResourceId", &backup), ("Targets.1", MEMBER)]).await;
+    assert_eq!(again.status, StatusCode::OK, "{:?}", again.json);
+}
+
+#[tokio::test]
+async fn a_share_deleted_while_a_restore_reads_its_set_is_revoked_when_the_restore_ends() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "restoring"), ("Resources.1.ResourceId", &backup), ("Targets.1", MEMBER)]).await;
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let member = app.sign_in("member").await;
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let deleted = acs3(&app, &owner, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
+    let queued = app.count(&format!("select count(*) from share_principal where resource_share_id = '{share_id}' and status = 'Disassociating' and revoke_at is null")).await;
+    assert_eq!(queued, 1, "the revocation waits for the restore");
+    // The restore ends (5 minutes), the revocation starts then and runs its 10 minutes.
+    app.clock.advance(Duration::minutes(6));
+    let tick = app.tick().await;
+    assert_eq!((tick.applied_queued_removals, tick.deleted_shares), (1, 0), "{tick:?}");
+    assert_eq!(share_row_status(&app, &share_id).await, "Deleting");
+    app.clock.advance(Duration::minutes(11));
+    assert_eq!(app.tick().await.deleted_shares, 1);
+    assert_eq!(share_row_status(&app, &share_id).await, "Deleted");
+}
+
+#[tokio::test]
+async fn allow_external_targets_opens_a_share_and_closes_it_only_without_external_principals() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "scoped"), ("Resources.1.ResourceId", &backup), ("Targets.1", MEMBER)]).await;
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let outside = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)]).await;
+    assert_eq!(api_code(&outside), (409, "InvalidTarget"));
+
+    let opened = acs3(&app, &owner, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "scoped"), ("AllowExternalTargets", "True")]).await;
+    assert_eq!(opened.json["ResourceShare"]["AllowExternalTargets"], true, "{:?}", opened.json);
+    // The member the directory gave the share keeps it: the directory accepted for it.
+    let member_cookie = app.sign_in("member").await;
+    let member = create_key(&app, &member_cookie, "member").await;
+    let sees = acs3(&app, &member, "ListSharedResources", RS, &[("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou"), ("ResourceIds.1", &backup)]).await;
+    assert_eq!(sees.json["SharedResources"][0]["ResourceStatus"], "Available", "{:?}", sees.json);
+    let invited = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)]).await;
+    assert_eq!(invited.status, StatusCode::OK, "{:?}", invited.json);
+
+    let closing = rpc_v1(&app, &owner, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "closed"), ("AllowExternalTargets", "false")]).await;
+    assert_eq!(api_code(&closing), (409, "OperationNotPermitted"), "{:?}", closing.json);
+    let (name, scope): (String, String) = sqlx::query_as("select resource_share_name, principal_scope from resource_share where resource_share_id = ?").bind(&share_id).fetch_one(&app.pool).await.unwrap();
+    assert_eq!((name.as_str(), scope.as_str()), ("scoped", "AllAccounts"), "a refused update changes neither the name nor the scope");
+
+    acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)]).await;
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+    let closed = rpc_v1(&app, &owner, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "closed"), ("AllowExternalTargets", "false")]).await;
+    assert_eq!(closed.json["ResourceShare"]["AllowExternalTargets"], false, "{:?}", closed.json);
+    assert_eq!(closed.json["ResourceShare"]["ResourceShareName"], "closed");
+}
+
+#[tokio::test]
+async fn a_backup_set_taken_out_of_a_share_goes_through_the_revocation() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 3).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "sets"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
+    ])
+    .await;
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let added = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[2])]).await;
+    assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
+    assert_eq!(app.count(&format!("select count(*) from share_resource where resource_share_id = '{share_id}'")).await, 3);
+
+    let not_in = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", "3299999999")]).await;
+    assert_eq!(api_code(&not_in), (400, "DisassociateInvalid"), "{:?}", not_in.json);
+    let removed = rpc_v1(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0]), ("Resources.1.ResourceType", "PolarDBBackupSet")]).await;
+    assert_eq!(removed.json["ResourceShareAssociations"][0]["AssociationStatus"], "Disassociating", "{:?}", removed.json);
+    let twice = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
+    assert_eq!(api_code(&twice), (400, "DisassociateInvalid"));
+    let member = app.sign_in("member").await;
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backups[0])).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.SharingRevoking"), "{:?}", r.json);
+
+    let listed = acs3(&app, &owner, "ListResourceShareAssociations", RS, &[("AssociationType", "Resource"), ("ResourceShareIds.1", &share_id), ("AssociationStatus", "Disassociating")]).await;
+    assert_eq!(listed.json["ResourceShareAssociations"].as_array().unwrap().len(), 1, "{:?}", listed.json);
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+    assert_eq!(app.count(&format!("select count(*) from share_resource where resource_share_id = '{share_id}'")).await, 2);
+    app.assert_shared_sets_consistent().await;
+}
+
+#[tokio::test]
+async fn several_backup_sets_are_shared_in_one_call_all_or_none() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 3).await;
+    let before = app.sharing_state().await;
+    // The third set does not exist: nothing of the call is kept, not even the share.
+    let refused = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "many"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]),
+        ("Resources.3.ResourceId", "3299999999"), ("Targets.1", MEMBER),
+    ])
+    .await;
+    assert_eq!(api_code(&refused), (404, "EntityNotExists.BackupSet"), "{:?}", refused.json);
+    assert_eq!(app.sharing_state().await, before);
+    let six: Vec<(String, String)> = (1..=6).map(|n| (format!("Resources.{n}.ResourceId"), format!("32000000{n:02}"))).collect();
+    let mut params: Vec<(&str, &str)> = six.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    params.push(("ResourceShareName", "six"));
+    assert_eq!(api_code(&acs3(&app, &owner, "CreateResourceShare", RS, &params).await), (400, "InvalidParameter.Resources.Length"));
+
+    let made = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "many"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]),
+        ("Resources.3.ResourceId", &backups[2]), ("Targets.1", MEMBER), ("Targets.2", QA_MEMBER),
+    ])
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let share_id = made.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    assert_eq!(app.count(&format!("select count(*) from share_resource where resource_share_id = '{share_id}'")).await, 3);
+    assert_eq!(app.count("select count(*) from audit_event where action = 'ShareBackupSet' and outcome = 'Success'").await, 3, "one event per set");
+    let shared = acs3(&app, &owner, "ListSharedResources", RS, &[("ResourceOwner", "Self"), ("ResourceShareIds.1", &share_id), ("MaxResults", "2")]).await;
+    assert_eq!(shared.json["SharedResources"].as_array().unwrap().len(), 2, "{:?}", shared.json);
+    let token = shared.json["NextToken"].as_str().unwrap().to_owned();
+    let rest = acs3(&app, &owner, "ListSharedResources", RS, &[("ResourceOwner", "Self"), ("ResourceShareIds.1", &share_id), ("MaxResults", "2"), ("NextToken", &token)]).await;
+    assert_eq!((rest.json["SharedResources"].as_array().unwrap().len(), rest.json["NextToken"].is_null()), (1, true), "{:?}", rest.json);
+    let targets = acs3(&app, &owner, "ListSharedTargets", RS, &[("ResourceOwner", "Self"), ("ResourceId", &backups[2]), ("MaxResults", "1")]).await;
+    assert_eq!(targets.json["SharedTargets"].as_array().unwrap().len(), 1, "{:?}", targets.json);
+    assert!(targets.json["NextToken"].is_string());
+    let associations = rpc_v1(&app, &owner, "ListResourceShareAssociations", RS, &[("AssociationType", "Target"), ("ResourceShareIds.1", &share_id)]).await;
+    let entities: Vec<&str> = associations.json["ResourceShareAssociations"].as_array().unwrap().iter().map(|a| a["EntityId"].as_str().unwrap()).collect();
+    assert_eq!(entities.len(), 2, "{:?}", associations.json);
+    assert!(entities.contains(&MEMBER) && entities.contains(&QA_MEMBER));
+    let outgoing = acs3(&app, &owner, "DescribeSharedBackups", PD, &[("ShareType", "ShareOutgoing"), ("PageSize", "30"), ("PageNumber", "1")]).await;
+    assert_eq!(outgoing.json["TotalRecordCount"], "3", "{:?}", outgoing.json);
+    let member_cookie = app.sign_in("member").await;
+    let member = create_key(&app, &member_cookie, "member").await;
+    let incoming = acs3(&app, &member, "ListSharedResources", RS, &[("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou"), ("MaxResults", "1")]).await;
+    assert_eq!(incoming.json["SharedResources"].as_array().unwrap().len(), 1, "{:?}", incoming.json);
+    let token = incoming.json["NextToken"].as_str().unwrap().to_owned();
+    let next = acs3(&app, &member, "ListSharedResources", RS, &[("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou"), ("MaxResults", "1"), ("NextToken", &token)]).await;
+    assert_eq!(next.json["SharedResources"].as_array().unwrap().len(), 1, "{:?}", next.json);
+    assert_ne!(next.json["SharedResources"][0]["ResourceId"], incoming.json["SharedResources"][0]["ResourceId"]);
+    app.assert_shared_sets_consistent().await;
+}
+
+#[tokio::test]
+async fn an_invited_principal_leaves_a_share_and_a_directory_member_can_not() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "leavable"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "True"),
+    ])
+    .await;
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[]).await;
+    let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
+    acs3(&app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
+    let theirs = acs3(&app, &partner, "ListResourceShares", RS, &[("ResourceOwner", "OtherAccounts")]).await;
+    assert_eq!(theirs.json["ResourceShares"][0]["ResourceShareId"], share_id.as_str(), "{:?}", theirs.json);
+
+    let left = rpc_v1(&app, &partner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceOwner", "OtherAccounts")]).await;
+    assert_eq!(left.status, StatusCode::OK, "{:?}", left.json);
+    let state: (String, Option<String>) = sqlx::query_as("select status, revoke_at from share_principal where resource_share_id = ? and principal_id = ?").bind(&share_id).bind(PARTNER).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(state.0, "Disassociating");
+    assert!(state.1.is_some());
+    let again = acs3(&app, &partner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceOwner", "OtherAccounts")]).await;
+    assert_eq!(api_code(&again), (404, "EntityNotExists.ResourceShare"));
+    let theirs = acs3(&app, &partner, "ListResourceShares", RS, &[("ResourceOwner", "OtherAccounts")]).await;
+    assert_eq!(theirs.json["ResourceShares"].as_array().unwrap().len(), 0, "{:?}", theirs.json);
+    let (outcome, identity): (String, String) = sqlx::query_as("select outcome, identity from audit_event where action = 'LeaveResourceShare' order by audit_event_id limit 1").fetch_one(&app.pool).await.unwrap();
+    assert_eq!((outcome.as_str(), identity.as_str()), ("Success", "partner"));
+
+    // The owner's own share can't be "left" by its owner.
+    let own = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceOwner", "OtherAccounts")]).await;
+    assert_eq!(api_code(&own), (404, "EntityNotExists.ResourceShare"));
 }

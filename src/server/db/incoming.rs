@@ -142,7 +142,7 @@ pub async fn backup_sets(conn: &mut SqliteConnection, account: &str, ids: &[&str
                 exists(select 1 from restore_job j where j.backup_set_id = b.backup_set_id and j.account_id = ?1
                        and j.status = 'Running') as own_restore_running,
                 exists(select 1 from share_resource qr
-                       join resource_share qs on qs.resource_share_id = qr.resource_share_id and qs.status = 'Active'
+                       join resource_share qs on qs.resource_share_id = qr.resource_share_id and qs.status <> 'Deleted'
                        join share_principal qp on qp.resource_share_id = qr.resource_share_id
                             and qp.status = 'Disassociating' and qp.revoke_at is null
                        where qr.backup_set_id = b.backup_set_id) as removal_queued

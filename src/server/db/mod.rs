@@ -2,6 +2,7 @@
 //! Services call these inside their transactions; nothing else in the crate writes SQL.
 
 pub mod access_keys;
+pub mod api_lists;
 pub mod accounts;
 pub mod audit;
 pub mod clusters;
@@ -14,6 +15,7 @@ pub mod ram;
 pub mod restores;
 pub mod schedule;
 pub mod seed;
+pub mod share_lifecycle;
 pub mod share_settings;
 pub mod shares;
 pub mod throttle;

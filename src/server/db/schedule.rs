@@ -38,6 +38,8 @@ pub struct Tick {
     /// Removals that waited for a restore and entered the scheduled revocation when it ended.
     pub applied_queued_removals: u64,
     pub expired_directory_invitations: u64,
+    /// Shares being deleted whose last principal was revoked, now Deleted.
+    pub deleted_shares: u64,
 }
 
 /// Applies everything that has come due by `now`, in one transaction: revocations whose delay has
@@ -114,7 +116,9 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::R
         .await?;
     }
     let applied_queued_removals = apply_queued_removals(tx, now, revoke_expired_at).await?;
+    let deleted_shares = super::share_lifecycle::finish_deletions(tx, now).await?;
     Ok(Tick {
+        deleted_shares,
         revoked,
         expired_invitations,
         finished_restores: due.len() as u64,

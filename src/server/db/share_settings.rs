@@ -1,22 +1,6 @@
 //! A share's own settings (its name), apart from what it shares and with whom.
 
 use super::Tx;
-use sqlx::FromRow;
-
-#[derive(Debug, Clone, FromRow)]
-pub struct ShareSettingsRow {
-    pub owner_account_id: String,
-    pub principal_scope: String,
-    pub status: String,
-    pub created_at: String,
-}
-
-pub async fn share(tx: &mut Tx, share_id: &str) -> sqlx::Result<Option<ShareSettingsRow>> {
-    sqlx::query_as("select owner_account_id, principal_scope, status, created_at from resource_share where resource_share_id = ?")
-        .bind(share_id)
-        .fetch_optional(&mut **tx)
-        .await
-}
 
 /// Whether another live share of the owner has the name (the unique index's rule, asked first so the
 /// refusal has its own code).

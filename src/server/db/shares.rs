@@ -148,9 +148,13 @@ pub struct ShareContext {
     /// How many distinct backup sets the owner shares.
     pub shared_count: i64,
     /// Requested accounts that already hold a pending, unexpired invitation covering one of the backup
-    /// sets the share will hold (from any of the owner's live shares) or to the share itself.
+    /// sets the share will hold (from any of the owner's live shares) or to the share itself. Found
+    /// from the requested accounts' invitations (`+` keeps SQLite off the sender's index, which would
+    /// walk every pending invitation of the owner).
     pub pending_invitees: Vec<String>,
-    /// The owner's pending, unexpired invitations, for the pending-invitation cap.
+    /// The owner's pending, unexpired invitations, for the pending-invitation cap: the trigger-kept
+    /// count (see the `pending_invitation_count` migration) minus those past their expiry that the
+    /// schedule has not marked yet.
     pub pending_count: i64,
 }
 
@@ -237,13 +241,13 @@ pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Re
              'shared_count', (select count(*) from shared_backup_set where owner_account_id = ?1),
              'pending_invitees', json((select json_group_array(i.receiver_account_id) from invitation i
                  join resource_share rs on rs.resource_share_id = i.resource_share_id and rs.status = 'Active'
-                 where i.sender_account_id = ?1 and i.status = 'Pending' and i.expires_at > ?6
+                 where +i.sender_account_id = ?1 and i.status = 'Pending' and i.expires_at > ?6
                    and i.receiver_account_id in (select id from requested)
                    and (i.resource_share_id = ?4 or exists(select 1 from share_resource sr
                         where sr.resource_share_id = i.resource_share_id and sr.status = 'Associated'
                           and sr.backup_set_id in (select backup_set_id from share_sets))))),
-             'pending_count', (select count(*) from invitation
-                 where sender_account_id = ?1 and status = 'Pending' and expires_at > ?6))",
+             'pending_count', coalesce((select pending from pending_invitation_count where sender_account_id = ?1), 0)
+                 - (select count(*) from invitation where sender_account_id = ?1 and status = 'Pending' and expires_at <= ?6))",
         backup = clusters::BACKUP_JSON_FIELDS,
         cluster = clusters::CLUSTER_JSON,
     );

@@ -29,6 +29,7 @@ use axum::response::{IntoResponse, Response};
 use params::Params;
 use serde_json::{json, Value};
 use signature::{SignatureError, SignedRequest};
+use futures::FutureExt;
 use std::collections::BTreeMap;
 
 /// Larger than any call's form body needs (the SDKs send everything in the query).
@@ -218,13 +219,16 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     // A call may be signed up to 15 minutes ahead and is accepted until 15 minutes after that, so a
     // nonce is remembered for twice the skew: any replay the timestamp check lets through meets it.
     let forget_before = db::ts(now - signature::MAX_CLOCK_SKEW * 2);
-    let fresh = async {
-        let mut tx = state.writer.begin_unaudited().await?;
-        let fresh = access_keys::record_use(&mut tx, &claim.access_key_id, &claim.nonce, &db::ts(now), &forget_before).await?;
-        tx.commit().await?;
-        anyhow::Ok(fresh)
-    };
-    if !fresh.await.map_err(|e| ApiError::from(internal(e)))? {
+    // Recorded in the share group commit (`db::group`): the calls arriving together write their nonces
+    // in one transaction instead of one each, and a call is answered only once its nonce is committed.
+    let (key_id, nonce, now_s) = (claim.access_key_id.clone(), claim.nonce.clone(), db::ts(now));
+    let fresh = state
+        .writer
+        .groups
+        .run(move |tx| record_use(tx, key_id, nonce, now_s, forget_before).boxed())
+        .await
+        .map_err(|_| ApiError::from(internal(anyhow::anyhow!("the group transaction holding a nonce did not commit"))))?;
+    if !fresh.map_err(|e| ApiError::from(internal(e)))? {
         return Err(SignatureError::nonce_used().into());
     }
 
@@ -247,25 +251,89 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     }
 }
 
+/// Records a verified call's nonce and the key's last use, in a group transaction: false for a replay.
+async fn record_use(tx: &mut db::Tx, key_id: String, nonce: String, now: String, forget_before: String) -> Result<bool, db::group::Failure<anyhow::Error>> {
+    access_keys::record_use(tx, &key_id, &nonce, &now, &forget_before).await.map_err(|e| db::group::Failure::Broken(e.into()))
+}
+
 /// The refusal for an action this version does not have.
 pub fn unknown_action(action: &str, version: &str) -> ApiError {
     ApiError::new(404, "InvalidAction.NotFound", format!("Specified api {action:?} is not found in version {version}, please check your url and method."))
 }
 
-/// Paging with `MaxResults` / `NextToken`: the token is the next row's offset in the caller's own
-/// list. Every list is read for the caller's account only, so a changed token can move within that
-/// list but never reach another account's rows.
+/// Paging with `MaxResults` / `NextToken`: a page continues after the last row of the one before,
+/// named by that row's sort keys in an opaque token. Every list is read for the caller's account only
+/// (its query names the account), so a changed or borrowed token can move within the caller's list but
+/// never reach another account's rows.
+pub struct Paging {
+    pub max: i64,
+    pub after: db::api_lists::After,
+}
+
+const TOKEN_PREFIX: &str = "nt1";
+
+impl Paging {
+    pub fn read(params: &Params) -> Result<Paging, ApiError> {
+        let max = params.int("MaxResults", 1..=100)?.unwrap_or(20);
+        let after = match params.opt("NextToken") {
+            None => None,
+            Some(t) if t.len() > 256 => return Err(ApiError::new(400, "InvalidParameter.NextToken.Length", "The NextToken is longer than 256 characters.")),
+            Some(t) => Some(decode_token(t).ok_or_else(|| ApiError::invalid("NextToken"))?),
+        };
+        Ok(Paging { max, after })
+    }
+
+    /// Cuts the `max + 1` rows a query read to the page, and the token of the next page if there is one.
+    pub fn cut<R>(&self, mut rows: Vec<R>, key: impl Fn(&R) -> Vec<String>) -> (Vec<R>, Option<String>) {
+        let more = rows.len() as i64 > self.max;
+        rows.truncate(self.max as usize);
+        let next = if more { rows.last().map(|r| encode_token(&key(r))) } else { None };
+        (rows, next)
+    }
+}
+
+fn encode_token(keys: &[String]) -> String {
+    let joined = keys.join("\n");
+    let hex: String = joined.bytes().map(|b| format!("{b:02x}")).collect();
+    format!("{TOKEN_PREFIX}{hex}")
+}
+
+fn decode_token(token: &str) -> Option<Vec<String>> {
+    let hex = token.strip_prefix(TOKEN_PREFIX)?;
+    if hex.len() % 2 != 0 {
+        return None;
+    }
+    let bytes = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect::<Option<Vec<u8>>>()?;
+    let text = String::from_utf8(bytes).ok()?;
+    Some(text.split('\n').map(str::to_owned).collect())
+}
+
+/// Paging a list the caller's console page already bounds (backup sets shared with it, in one
+/// region): the token holds the offset of the next row, in the same opaque form.
 pub fn token_page<T>(params: &Params, items: Vec<T>) -> Result<(Vec<T>, Option<String>), ApiError> {
-    let max = params.int("MaxResults", 1..=100)?.unwrap_or(20) as usize;
-    let start = match params.opt("NextToken") {
+    let paging = Paging::read(params)?;
+    let start = match &paging.after {
         None => 0,
-        Some(t) if t.len() > 256 => return Err(ApiError::new(400, "InvalidParameter.NextToken.Length", "The NextToken is longer than 256 characters.")),
-        Some(t) => t.strip_prefix("nt-").and_then(|n| n.parse::<usize>().ok()).ok_or_else(|| ApiError::invalid("NextToken"))?,
+        Some(k) => k.first().and_then(|n| n.parse::<usize>().ok()).filter(|_| k.len() == 1).ok_or_else(|| ApiError::invalid("NextToken"))?,
     };
     let total = items.len();
-    let page: Vec<T> = items.into_iter().skip(start).take(max).collect();
-    let next = (start + page.len() < total).then(|| format!("nt-{}", start + page.len()));
+    let page: Vec<T> = items.into_iter().skip(start).take(paging.max as usize).collect();
+    let next = (start + page.len() < total).then(|| encode_token(&[(start + page.len()).to_string()]));
     Ok((page, next))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_carries_its_sort_keys_and_nothing_else_decodes() {
+        let keys = vec!["2026-11-25T08:00:00Z".to_owned(), "rs-abc".to_owned()];
+        assert_eq!(decode_token(&encode_token(&keys)), Some(keys));
+        for bad in ["", "nt-0", "nt1zz", "nt1a", "garbage", "nt1ff"] {
+            assert_eq!(decode_token(bad), None, "{bad:?}");
+        }
+    }
 }
 
 /// A stored RFC 3339 time as the API writes it: ISO 8601 UTC with milliseconds.

@@ -148,21 +148,22 @@ async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
             (list.backups.iter().map(incoming_json).collect(), list.total)
         }
         "ShareOutgoing" => {
-            let shares = super::resource_sharing::all_own_shares(call).await?;
-            let mut seen = std::collections::BTreeSet::new();
-            let all: Vec<Value> = shares
+            let request = PageRequest::parse(Some(number), Some(size)).map_err(AppError::from)?;
+            let me = call.who.account_id().as_str();
+            let (rows, total) = crate::server::db::paging::load_page(request, |limit, offset| {
+                crate::server::db::api_lists::outgoing_backups(&call.state.pool, me, backup_id, limit, offset)
+            })
+            .await
+            .map_err(|e| ApiError::from(crate::server::internal(e)))?;
+            let items = rows
                 .iter()
-                .filter(|s| !s.principals.is_empty())
-                .flat_map(|s| s.resources.iter())
-                .filter(|r| seen.insert(r.backup_set_id.clone()))
                 .map(|r| json!({
                     "BackupId": r.backup_set_id, "DBClusterId": r.cluster_id, "RegionId": r.region_id,
                     "BackupStatus": "Success", "BackupMethod": "Snapshot", "BackupType": "FullBackup",
-                    "ShareType": "ShareOutgoing", "SharerUID": call.who.account_id().as_str(),
+                    "ShareType": "ShareOutgoing", "SharerUID": me,
                 }))
                 .collect();
-            let total = all.len() as i64;
-            (all.into_iter().skip(((number - 1) * size) as usize).take(size as usize).collect(), total)
+            (items, total)
         }
         _ => return Err(ApiError::invalid("ShareType")),
     };

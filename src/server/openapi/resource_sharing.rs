@@ -5,11 +5,12 @@
 //! SDK's models here.
 
 use super::params::MAX_LIST_ITEMS;
-use super::{iso, token_page, unknown_action, ApiError, Call, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE};
+use super::{iso, token_page, unknown_action, ApiError, Call, Paging, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE};
 use crate::api::types::{InvitationView, ShareMethod, ShareOutcome, ShareRequest, ShareView};
-use crate::domain::{AssociationStatus, PageRequest, PrincipalScope, ShownInvitationStatus};
+use crate::domain::{shown_invitation_status, AssociationStatus, PageRequest, PrincipalScope, PrincipalType, ShareStatus};
 use crate::error::AppError;
-use crate::server::db;
+use crate::server::db::{self, api_lists, share_lifecycle};
+use crate::server::internal;
 use crate::server::services::{console, principal, share_settings, sharing};
 use serde_json::{json, Value};
 
@@ -17,6 +18,7 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
     match action {
         "CreateResourceShare" => create_resource_share(call).await,
         "UpdateResourceShare" => update_resource_share(call).await,
+        "DeleteResourceShare" => delete_resource_share(call).await,
         "AssociateResourceShare" => associate_resource_share(call).await,
         "DisassociateResourceShare" => disassociate_resource_share(call).await,
         "ListResourceShares" => list_resource_shares(call).await,
@@ -33,21 +35,13 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
     }
 }
 
-/// `Resources.N.ResourceId` with each `ResourceType` checked. polarshare shares one backup set per call
-/// (the console's share is one transaction per set), so a second is refused before anything changes.
+/// `Resources.N.ResourceId` (at most 5) with each `ResourceType` checked.
 fn resources(call: &Call) -> Result<Vec<String>, ApiError> {
     let ids = call.params.list("Resources", Some("ResourceId"), MAX_LIST_ITEMS)?;
     for t in call.params.list("Resources", Some("ResourceType"), MAX_LIST_ITEMS)? {
         if t != RESOURCE_TYPE {
             return Err(ApiError::new(400, "InvalidParameter.ResourceType", format!("The resource type {t:?} is not supported: backup sets are {RESOURCE_TYPE}.")));
         }
-    }
-    if ids.len() > 1 {
-        return Err(ApiError::new(
-            400,
-            "InvalidParameter.Resources.Length",
-            "polarshare takes one backup set per call (each is its own transaction); associate the others in further calls.",
-        ));
     }
     Ok(ids)
 }
@@ -56,15 +50,15 @@ fn targets(call: &Call) -> Result<Vec<String>, ApiError> {
     call.params.list("Targets", None, MAX_LIST_ITEMS)
 }
 
-fn share_json(call: &Call, share_id: &str, name: &str, scope: &str, status: &str, created: &str) -> Value {
+fn share_json(call: &Call, share_id: &str, name: &str, scope: PrincipalScope, status: ShareStatus, created: &str, updated: &str) -> Value {
     json!({
         "ResourceShareId": share_id,
         "ResourceShareName": name,
         "ResourceShareOwner": call.who.account_id().as_str(),
-        "ResourceShareStatus": status,
-        "AllowExternalTargets": scope == "AllAccounts",
+        "ResourceShareStatus": status.as_str(),
+        "AllowExternalTargets": scope == PrincipalScope::AllAccounts,
         "CreateTime": iso(created),
-        "UpdateTime": iso(created),
+        "UpdateTime": iso(updated),
         "ResourceGroupId": "",
         "Tags": [],
     })
@@ -79,38 +73,49 @@ async fn create_resource_share(call: &Call) -> Result<Value, ApiError> {
     let resources = resources(call)?;
     let targets = targets(call)?;
     let allow_external = call.params.bool("AllowExternalTargets")?.unwrap_or(false);
-    let Some(backup) = resources.first().cloned() else {
-        return Err(ApiError::new(400, "InvalidParameter.Resources", "polarshare creates a share with its first backup set: give Resources.1.ResourceId."));
+    let Some((backup, more)) = resources.split_first() else {
+        return Err(ApiError::new(400, "InvalidParameter.Resources", "polarshare creates a share with its backup sets: give Resources.1.ResourceId."));
     };
-    let scope = if allow_external { "AllAccounts" } else { "ResourceDirectory" };
-    let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::New { name: name.clone(), scope: scope.to_owned(), principals: targets } };
-    let event = call.event("ShareBackupSet", &backup);
-    let outcome = call.audited(&event, sharing::share_backup_set(&call.state, &call.who, request, &event)).await?;
+    let scope = if allow_external { PrincipalScope::AllAccounts } else { PrincipalScope::ResourceDirectory };
+    let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::New { name: name.clone(), scope: scope.as_str().to_owned(), principals: targets } };
+    let event = call.event("ShareBackupSet", backup);
+    let outcome = call.audited(&event, sharing::share_backup_sets(&call.state, &call.who, request, more, &event)).await?;
     let created = now(call);
-    Ok(json!({ "ResourceShare": share_json(call, &outcome.resource_share_id, &outcome.resource_share_name, scope, "Active", &created) }))
+    Ok(json!({ "ResourceShare": share_json(call, &outcome.resource_share_id, &outcome.resource_share_name, scope, ShareStatus::Active, &created, &created) }))
 }
 
-/// Renames a share. Its scope (`AllowExternalTargets`) is fixed when it is made: a different one is
-/// refused before anything changes.
+/// Renames a share and, with `AllowExternalTargets`, opens it to external accounts or closes it to its
+/// resource directory (refused while external principals remain), in one transaction.
 async fn update_resource_share(call: &Call) -> Result<Value, ApiError> {
     let share_id = call.params.req("ResourceShareId")?.to_owned();
     let name = call.params.req("ResourceShareName")?.to_owned();
-    let wanted_external = call.params.bool("AllowExternalTargets")?;
-    let current = own_share(call, &share_id).await?;
-    if wanted_external.is_some_and(|external| external != (current.principal_scope == PrincipalScope::AllAccounts)) {
-        return Err(ApiError::new(400, "OperationNotPermitted", "A share's AllowExternalTargets is set when it is created and can't be changed here."));
-    }
+    let allow_external = call.params.bool("AllowExternalTargets")?;
     let target = format!("{share_id} -> {name}");
-    let event = call.event("RenameResourceShare", &target);
-    let renamed = call.audited(&event, share_settings::rename_share(&call.state, &call.who, &share_id, &name, &event)).await?;
-    let updated = now(call);
-    let mut share = share_json(call, &share_id, &renamed.name, &renamed.principal_scope, "Active", &renamed.created_at);
-    share["UpdateTime"] = Value::String(iso(&updated));
-    Ok(json!({ "ResourceShare": share }))
+    let event = call.event("UpdateResourceShare", &target);
+    let updated = call.audited(&event, share_settings::update_share(&call.state, &call.who, &share_id, &name, allow_external, &event)).await?;
+    let at = now(call);
+    Ok(json!({ "ResourceShare": share_json(call, &share_id, &updated.name, updated.principal_scope, updated.status, &updated.created_at, &at) }))
 }
 
-/// The caller's live share with this id (as the Share dialog finds it).
+/// Deletes a share: it is `Deleting` while every principal's access goes through the scheduled
+/// revocation, then `Deleted`.
+async fn delete_resource_share(call: &Call) -> Result<Value, ApiError> {
+    let share_id = call.params.req("ResourceShareId")?.to_owned();
+    let event = call.event("DeleteResourceShare", &share_id);
+    call.audited(&event, share_settings::delete_share(&call.state, &call.who, &share_id, &event)).await?;
+    Ok(json!({}))
+}
+
+/// The caller's active share with this id (as the Share dialog finds it). One being deleted is
+/// refused with the status code, as the real service does.
 async fn own_share(call: &Call, share_id: &str) -> Result<ShareView, ApiError> {
+    let state = share_lifecycle::share_state(&call.state.pool, share_id).await.map_err(|e| ApiError::from(internal(e)))?;
+    match state {
+        Some(s) if s.owner_account_id == call.who.account_id().as_str() => {
+            crate::domain::check_share_active(s.status).map_err(AppError::from)?;
+        }
+        _ => return Err(ApiError::new(404, "EntityNotExists.ResourceShare", "The resource share does not exist in the current account.")),
+    }
     let search = console::ShareSearch { name: None, resource_share_id: Some(share_id.to_owned()) };
     let shares = console::share_dialog(&call.state, &call.who, search, PageRequest::parse(None, None).map_err(AppError::from)?).await?.shares;
     shares
@@ -118,22 +123,6 @@ async fn own_share(call: &Call, share_id: &str) -> Result<ShareView, ApiError> {
         .into_iter()
         .find(|s| s.resource_share_id == share_id)
         .ok_or_else(|| ApiError::new(404, "EntityNotExists.ResourceShare", "The resource share does not exist in the current account."))
-}
-
-/// Every live share of the caller, newest first, read a page at a time as the Share dialog reads them
-/// (the API pages the result with its own token).
-pub(super) async fn all_own_shares(call: &Call) -> Result<Vec<ShareView>, ApiError> {
-    let mut all = Vec::new();
-    for page in 1.. {
-        let request = PageRequest::parse(Some(page), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(AppError::from)?;
-        let found = console::share_dialog(&call.state, &call.who, console::ShareSearch::default(), request).await?.shares;
-        let last = found.items.len() < found.page_size as usize;
-        all.extend(found.items);
-        if last {
-            break;
-        }
-    }
-    Ok(all)
 }
 
 fn current_principals(share: &ShareView) -> Vec<String> {
@@ -181,9 +170,14 @@ async fn associate_resource_share(call: &Call) -> Result<Value, ApiError> {
         return Err(ApiError::new(400, "ResourceAndTargetBothEmpty", "Either a resource or a shared target must be specified."));
     }
     let share = own_share(call, &share_id).await?;
-    let backup = match resources.first().or_else(|| share.resources.first().map(|r| &r.backup_set_id)) {
-        Some(b) => b.clone(),
-        None => return Err(ApiError::new(409, "ResourceShareStatusMismatchAction", "The resource share holds no backup set: associate one with Resources.1.ResourceId.")),
+    // The principal change rides on the first backup set (or on one already in the share); the others
+    // join the share in the same transaction.
+    let (backup, more) = match resources.split_first() {
+        Some((first, more)) => (first.clone(), more),
+        None => match share.resources.first() {
+            Some(r) => (r.backup_set_id.clone(), &[][..]),
+            None => return Err(ApiError::new(409, "ResourceShareStatusMismatchAction", "The resource share holds no backup set: associate one with Resources.1.ResourceId.")),
+        },
     };
     let principals = (!targets.is_empty()).then(|| {
         let mut all = current_principals(&share);
@@ -192,54 +186,58 @@ async fn associate_resource_share(call: &Call) -> Result<Value, ApiError> {
     });
     let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::Existing { resource_share_id: share_id.clone(), principals } };
     let event = call.event("ShareBackupSet", &backup);
-    let outcome = call.audited(&event, sharing::share_backup_set(&call.state, &call.who, request, &event)).await?;
+    let outcome = call.audited(&event, sharing::share_backup_sets(&call.state, &call.who, request, more, &event)).await?;
     Ok(json!({ "ResourceShareAssociations": outcome_associations(&share, &outcome, &resources, &now(call)) }))
 }
 
+/// Takes targets and/or backup sets out of the caller's share (both through the scheduled
+/// revocation), or, with `ResourceOwner=OtherAccounts`, has the caller leave another account's share.
 async fn disassociate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let share_id = call.params.req("ResourceShareId")?.to_owned();
+    let resources = resources(call)?;
+    let targets = targets(call)?;
     match call.params.opt("ResourceOwner").unwrap_or("Self") {
         "Self" => {}
-        "OtherAccounts" => return Err(leave_refusal(call, &share_id).await?),
+        "OtherAccounts" => return leave_share(call, &share_id).await,
         _ => return Err(ApiError::invalid("ResourceOwner")),
     }
-    if !call.params.list("Resources", Some("ResourceId"), MAX_LIST_ITEMS)?.is_empty() {
-        return Err(ApiError::new(
-            400,
-            "UnsupportedOperation",
-            "Removing a backup set from a share is done by deleting the backup set or releasing its cluster; disassociate targets here.",
-        ));
-    }
-    let targets = targets(call)?;
-    if targets.is_empty() {
+    if resources.is_empty() && targets.is_empty() {
         return Err(ApiError::new(400, "ResourceAndTargetBothEmpty", "Either a resource or a shared target must be specified."));
     }
     let share = own_share(call, &share_id).await?;
     let current = current_principals(&share);
+    // Checked before either change, so a call refused for its targets takes out no backup set.
     if targets.iter().any(|t| !current.contains(t)) {
         return Err(ApiError::new(400, "DisassociateInvalid", "You can not disassociate unassociated resource or target."));
     }
-    let backup = share.resources.first().map(|r| r.backup_set_id.clone()).ok_or_else(|| ApiError::new(409, "ResourceShareStatusMismatchAction", "The resource share holds no backup set."))?;
-    let remaining: Vec<String> = current.into_iter().filter(|p| !targets.contains(p)).collect();
-    let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::Existing { resource_share_id: share_id, principals: Some(remaining) } };
-    let event = call.event("ShareBackupSet", &backup);
-    let outcome = call.audited(&event, sharing::share_backup_set(&call.state, &call.who, request, &event)).await?;
-    Ok(json!({ "ResourceShareAssociations": outcome_associations(&share, &outcome, &[], &now(call)) }))
+    let at = now(call);
+    let mut associations = Vec::new();
+    if !targets.is_empty() {
+        let backup = share.resources.first().map(|r| r.backup_set_id.clone()).ok_or_else(|| ApiError::new(409, "ResourceShareStatusMismatchAction", "The resource share holds no backup set."))?;
+        let remaining: Vec<String> = current.into_iter().filter(|p| !targets.contains(p)).collect();
+        let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::Existing { resource_share_id: share_id.clone(), principals: Some(remaining) } };
+        let event = call.event("ShareBackupSet", &backup);
+        let outcome = call.audited(&event, sharing::share_backup_set(&call.state, &call.who, request, &event)).await?;
+        associations.extend(outcome_associations(&share, &outcome, &[], &at));
+    }
+    if !resources.is_empty() {
+        let event = call.event("RemoveBackupSetFromShare", &format!("{share_id} / {}", resources.join(",")));
+        call.audited(&event, share_settings::remove_backup_sets(&call.state, &call.who, &share_id, &resources, &event)).await?;
+        associations.extend(resources.iter().map(|r| association(&share, r, RESOURCE_TYPE, "Resource", "Disassociating", &at)));
+    }
+    Ok(json!({ "ResourceShareAssociations": associations }))
 }
 
-/// A principal asks to leave another account's share. A share the caller's resource directory gave it
-/// can't be left (the real service's `LeavingFailed.Account`); leaving one it accepted an invitation to
-/// is not supported here yet. Either way nothing changes.
-async fn leave_refusal(call: &Call, share_id: &str) -> Result<ApiError, ApiError> {
-    let invited = received_invitations(call).await?.iter().any(|i| i.resource_share_id == share_id);
-    if !invited && call.who.account.directory_id.is_some() {
-        return Ok(ApiError::new(409, "LeavingFailed.Account", "The account was added to the resource share automatically by resource directory."));
-    }
-    Ok(ApiError::new(
-        400,
-        "UnsupportedOperation",
-        "Leaving a share you accepted an invitation to is not supported yet: ask the owner to remove your account.",
-    ))
+/// The caller leaves another account's share it accepted an invitation to; one its resource
+/// directory gave it can't be left (`LeavingFailed.Account`).
+async fn leave_share(call: &Call, share_id: &str) -> Result<Value, ApiError> {
+    let event = call.event("LeaveResourceShare", share_id);
+    call.audited(&event, share_settings::leave_share(&call.state, &call.who, share_id, &event)).await?;
+    let at = iso(&now(call));
+    Ok(json!({ "ResourceShareAssociations": [{
+        "ResourceShareId": share_id, "ResourceShareName": "", "EntityId": call.who.account_id().as_str(), "EntityType": "Account",
+        "AssociationType": "Target", "AssociationStatus": "Disassociating", "AssociationStatusMessage": "", "CreateTime": at, "UpdateTime": at, "External": true,
+    }] }))
 }
 
 fn resource_owner(call: &Call) -> Result<bool, ApiError> {
@@ -250,44 +248,85 @@ fn resource_owner(call: &Call) -> Result<bool, ApiError> {
     }
 }
 
-/// Every invitation the caller received, newest first (one page as large as the console allows).
-async fn received_invitations(call: &Call) -> Result<Vec<InvitationView>, ApiError> {
-    let page = PageRequest::parse(Some(1), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
-    Ok(principal::invitations(&call.state, &call.who, None, page).await?.invitations)
+fn db_error(e: sqlx::Error) -> ApiError {
+    ApiError::from(internal(e))
 }
 
 async fn list_resource_shares(call: &Call) -> Result<Value, ApiError> {
     let own = resource_owner(call)?;
     let ids = call.params.list("ResourceShareIds", None, MAX_LIST_ITEMS)?;
-    let name = call.params.opt("ResourceShareName");
-    let status = call.params.opt("ResourceShareStatus");
-    let mut items: Vec<Value> = if own {
-        all_own_shares(call)
-            .await?
+    let status = match call.params.opt("ResourceShareStatus") {
+        None => None,
+        Some(s) => Some(ShareStatus::parse(s).ok_or_else(|| ApiError::invalid("ResourceShareStatus"))?.as_str()),
+    };
+    let query = api_lists::ShareQuery { ids: &ids, name: call.params.opt("ResourceShareName"), status };
+    let paging = Paging::read(&call.params)?;
+    let me = call.who.account_id().as_str();
+    let (items, next) = if own {
+        let rows = api_lists::own_shares(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let (rows, next) = paging.cut(rows, api_lists::OwnShareRow::sort_key);
+        let items: Vec<Value> = rows
             .iter()
-            .map(|s| share_json(call, &s.resource_share_id, &s.resource_share_name, s.principal_scope.as_str(), s.status.as_str(), &s.created_at))
-            .collect()
+            .map(|s| share_json(call, &s.resource_share_id, &s.resource_share_name, s.principal_scope, s.status, &s.created_at, &s.updated_at))
+            .collect();
+        (items, next)
     } else {
-        received_invitations(call)
-            .await?
-            .into_iter()
-            .filter(|i| i.status == ShownInvitationStatus::Accepted)
-            .map(|i| {
+        let rows = api_lists::received_shares(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let (rows, next) = paging.cut(rows, api_lists::ReceivedShareRow::sort_key);
+        let items: Vec<Value> = rows
+            .iter()
+            .map(|s| {
                 json!({
-                    "ResourceShareId": i.resource_share_id, "ResourceShareName": i.resource_share_name,
-                    "ResourceShareOwner": i.sender_account_id, "ResourceShareStatus": "Active", "AllowExternalTargets": true,
-                    "CreateTime": iso(&i.created_at), "UpdateTime": iso(&i.created_at), "ResourceGroupId": "", "Tags": [],
+                    "ResourceShareId": s.resource_share_id, "ResourceShareName": s.resource_share_name,
+                    "ResourceShareOwner": s.owner_account_id, "ResourceShareStatus": s.status.as_str(), "AllowExternalTargets": true,
+                    "CreateTime": iso(&s.created_at), "UpdateTime": iso(&s.updated_at), "ResourceGroupId": "", "Tags": [],
                 })
             })
-            .collect()
+            .collect();
+        (items, next)
     };
-    items.retain(|s| {
-        (ids.is_empty() || ids.iter().any(|id| s["ResourceShareId"] == *id.as_str()))
-            && name.is_none_or(|n| s["ResourceShareName"] == n)
-            && status.is_none_or(|st| s["ResourceShareStatus"] == st)
-    });
-    let (page, next) = token_page(&call.params, items)?;
-    Ok(json!({ "ResourceShares": page, "NextToken": next }))
+    Ok(json!({ "ResourceShares": items, "NextToken": next }))
+}
+
+/// Resource Sharing's association state of a target: an invited principal is still "Associating",
+/// one whose invitation ended unanswered "Failed".
+fn target_status(row: &api_lists::TargetRow) -> &'static str {
+    use crate::domain::InvitationStatus as Invitation;
+    match (row.status, row.invitation_status) {
+        (AssociationStatus::Associated, Some(Invitation::Pending)) => "Associating",
+        (AssociationStatus::Associated, Some(Invitation::Rejected | Invitation::Expired | Invitation::Cancelled)) => "Failed",
+        (other, _) => other.as_str(),
+    }
+}
+
+fn target_association(row: &api_lists::TargetRow) -> Value {
+    json!({
+        "ResourceShareId": row.resource_share_id,
+        "ResourceShareName": row.resource_share_name,
+        "EntityId": row.principal_id,
+        "EntityType": row.principal_type.as_str(),
+        "AssociationType": "Target",
+        "AssociationStatus": target_status(row),
+        "AssociationStatusMessage": "",
+        "CreateTime": iso(&row.created_at),
+        "UpdateTime": iso(&row.created_at),
+        "External": row.principal_scope == PrincipalScope::AllAccounts && row.principal_type == PrincipalType::Account,
+    })
+}
+
+fn resource_association(row: &api_lists::ResourceRow) -> Value {
+    json!({
+        "ResourceShareId": row.resource_share_id,
+        "ResourceShareName": row.resource_share_name,
+        "EntityId": row.backup_set_id,
+        "EntityType": RESOURCE_TYPE,
+        "AssociationType": "Resource",
+        "AssociationStatus": row.status.as_str(),
+        "AssociationStatusMessage": "",
+        "CreateTime": iso(&row.created_at),
+        "UpdateTime": iso(&row.created_at),
+        "External": false,
+    })
 }
 
 async fn list_resource_share_associations(call: &Call) -> Result<Value, ApiError> {
@@ -300,30 +339,28 @@ async fn list_resource_share_associations(call: &Call) -> Result<Value, ApiError
     if (kind == "Target" && resource_id.is_some()) || (kind == "Resource" && target.is_some()) {
         return Err(ApiError::new(400, "ConflictedAssociationType", "The specified ResourceId or Target conflicts with AssociationType."));
     }
-    let status = call.params.opt("AssociationStatus");
-    let shares = all_own_shares(call).await?;
-    let mut items = Vec::new();
-    for s in shares.iter().filter(|s| ids.is_empty() || ids.contains(&s.resource_share_id)) {
-        if kind == "Resource" {
-            for r in s.resources.iter().filter(|r| resource_id.is_none_or(|id| id == r.backup_set_id)) {
-                items.push(association(s, &r.backup_set_id, RESOURCE_TYPE, "Resource", "Associated", &s.created_at));
-            }
-        } else {
-            for p in s.principals.iter().filter(|p| target.is_none_or(|t| t == p.principal_id)) {
-                use crate::domain::InvitationStatus as Invitation;
-                // Resource Sharing's association states: an invited principal is still "Associating".
-                let shown = match (p.status, p.invitation_status) {
-                    (AssociationStatus::Associated, Some(Invitation::Pending)) => "Associating",
-                    (AssociationStatus::Associated, Some(Invitation::Rejected | Invitation::Expired | Invitation::Cancelled)) => "Failed",
-                    (other, _) => other.as_str(),
-                };
-                items.push(association(s, &p.principal_id, p.principal_type.as_str(), "Target", shown, &s.created_at));
-            }
-        }
-    }
-    items.retain(|a| status.is_none_or(|st| a["AssociationStatus"] == st));
-    let (page, next) = token_page(&call.params, items)?;
-    Ok(json!({ "ResourceShareAssociations": page, "NextToken": next }))
+    let status = match call.params.opt("AssociationStatus") {
+        None => None,
+        Some(s @ ("Associating" | "Associated" | "Failed" | "Disassociating" | "Disassociated")) => Some(s),
+        Some(_) => return Err(ApiError::invalid("AssociationStatus")),
+    };
+    let paging = Paging::read(&call.params)?;
+    let me = call.who.account_id().as_str();
+    // A status filter is applied to each page as read, so a page may hold fewer rows than MaxResults
+    // (with a NextToken while more rows follow), as the real service's lists may.
+    let (items, next) = if kind == "Resource" {
+        let query = api_lists::AssociationQuery { share_ids: &ids, entity: resource_id, ..Default::default() };
+        let rows = api_lists::resources(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let (rows, next) = paging.cut(rows, api_lists::ResourceRow::sort_key);
+        (rows.iter().map(resource_association).collect::<Vec<_>>(), next)
+    } else {
+        let query = api_lists::AssociationQuery { share_ids: &ids, entity: target, ..Default::default() };
+        let rows = api_lists::targets(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let (rows, next) = paging.cut(rows, api_lists::TargetRow::sort_key);
+        (rows.iter().map(target_association).collect::<Vec<_>>(), next)
+    };
+    let items: Vec<Value> = items.into_iter().filter(|a| status.is_none_or(|st| a["AssociationStatus"] == st)).collect();
+    Ok(json!({ "ResourceShareAssociations": items, "NextToken": next }))
 }
 
 fn invitation_json(call: &Call, i: &InvitationView) -> Value {
@@ -341,15 +378,29 @@ fn invitation_json(call: &Call, i: &InvitationView) -> Value {
 async fn list_invitations(call: &Call) -> Result<Value, ApiError> {
     let share_ids = call.params.list("ResourceShareIds", None, MAX_LIST_ITEMS)?;
     let invitation_ids = call.params.list("ResourceShareInvitationIds", None, MAX_LIST_ITEMS)?;
-    let items: Vec<Value> = received_invitations(call)
-        .await?
-        .iter()
-        .filter(|i| share_ids.is_empty() || share_ids.contains(&i.resource_share_id))
-        .filter(|i| invitation_ids.is_empty() || invitation_ids.contains(&i.invitation_id))
-        .map(|i| invitation_json(call, i))
-        .collect();
-    let (page, next) = token_page(&call.params, items)?;
-    Ok(json!({ "ResourceShareInvitations": page, "NextToken": next }))
+    let paging = Paging::read(&call.params)?;
+    let rows = api_lists::invitations(&call.state.pool, call.who.account_id().as_str(), &share_ids, &invitation_ids, &paging.after, paging.max)
+        .await
+        .map_err(db_error)?;
+    let (rows, next) = paging.cut(rows, api_lists::InvitationRow::sort_key);
+    let now = call.state.clock.now();
+    let mut items = Vec::with_capacity(rows.len());
+    for r in rows {
+        let expires = db::parse_ts(&r.expires_at).map_err(|e| ApiError::from(internal(e)))?;
+        let status = shown_invitation_status(r.status, expires, r.access_ends_at.is_some(), r.principal_disassociating, now);
+        let view = InvitationView {
+            invitation_id: r.invitation_id,
+            resource_share_id: r.resource_share_id,
+            resource_share_name: r.resource_share_name,
+            sender_account_id: r.sender_account_id,
+            resources: Vec::new(),
+            created_at: r.created_at,
+            expires_at: r.expires_at,
+            status,
+        };
+        items.push(invitation_json(call, &view));
+    }
+    Ok(json!({ "ResourceShareInvitations": items, "NextToken": next }))
 }
 
 async fn answer_invitation(call: &Call, accept: bool) -> Result<Value, ApiError> {
@@ -370,25 +421,33 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
     if call.params.opt("ResourceType").is_some_and(|t| t != RESOURCE_TYPE) {
         return Err(ApiError::invalid("ResourceType"));
     }
-    let mut items = Vec::new();
     if own {
-        for s in all_own_shares(call).await?.iter().filter(|s| share_ids.is_empty() || share_ids.contains(&s.resource_share_id)) {
-            for r in &s.resources {
-                items.push(json!({
-                    "ResourceShareId": s.resource_share_id, "ResourceId": r.backup_set_id, "ResourceType": RESOURCE_TYPE,
-                    "CreateTime": iso(&s.created_at), "UpdateTime": iso(&s.created_at), "ResourceStatus": "Available", "ResourceStatusMessage": "",
-                }));
-            }
-        }
-    } else {
-        let page = PageRequest::parse(Some(1), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
-        for b in principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), page).await?.backups {
-            let status = if b.revoking_at.is_some() || b.revoking_after_restore { "Unavailable" } else { "Available" };
-            items.push(json!({
-                "ResourceShareId": "", "ResourceId": b.backup_set_id, "ResourceType": RESOURCE_TYPE,
-                "CreateTime": iso(&b.start_time), "UpdateTime": iso(&b.start_time), "ResourceStatus": status, "ResourceStatusMessage": b.resource_share_names,
-            }));
-        }
+        let paging = Paging::read(&call.params)?;
+        let query = api_lists::AssociationQuery { share_ids: &share_ids, entities: &ids, ..Default::default() };
+        let rows = api_lists::resources(&call.state.pool, call.who.account_id().as_str(), &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let (rows, next) = paging.cut(rows, api_lists::ResourceRow::sort_key);
+        let items: Vec<Value> = rows
+            .iter()
+            .map(|r| {
+                let status = if r.status == AssociationStatus::Associated { "Available" } else { "Unavailable" };
+                json!({
+                    "ResourceShareId": r.resource_share_id, "ResourceId": r.backup_set_id, "ResourceType": RESOURCE_TYPE,
+                    "CreateTime": iso(&r.created_at), "UpdateTime": iso(&r.created_at), "ResourceStatus": status, "ResourceStatusMessage": "",
+                })
+            })
+            .collect();
+        return Ok(json!({ "SharedResources": items, "NextToken": next }));
+    }
+    // The backup sets shared with the caller are the Shared With Me page's, one region at a time and
+    // bounded by its largest page.
+    let mut items = Vec::new();
+    let page = PageRequest::parse(Some(1), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
+    for b in principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), page).await?.backups {
+        let status = if b.revoking_at.is_some() || b.revoking_after_restore { "Unavailable" } else { "Available" };
+        items.push(json!({
+            "ResourceShareId": "", "ResourceId": b.backup_set_id, "ResourceType": RESOURCE_TYPE,
+            "CreateTime": iso(&b.start_time), "UpdateTime": iso(&b.start_time), "ResourceStatus": status, "ResourceStatusMessage": b.resource_share_names,
+        }));
     }
     items.retain(|r| ids.is_empty() || ids.iter().any(|id| r["ResourceId"] == *id.as_str()));
     let (page, next) = token_page(&call.params, items)?;
@@ -401,25 +460,21 @@ async fn list_shared_targets(call: &Call) -> Result<Value, ApiError> {
     }
     let targets = call.params.list("Targets", None, MAX_LIST_ITEMS)?;
     let share_ids = call.params.list("ResourceShareIds", None, MAX_LIST_ITEMS)?;
-    let resource_id = call.params.opt("ResourceId");
-    let mut items = Vec::new();
-    for s in all_own_shares(call).await?.iter() {
-        if !share_ids.is_empty() && !share_ids.contains(&s.resource_share_id) {
-            continue;
-        }
-        if resource_id.is_some_and(|id| !s.resources.iter().any(|r| r.backup_set_id == id)) {
-            continue;
-        }
-        for p in s.principals.iter().filter(|p| targets.is_empty() || targets.contains(&p.principal_id)) {
-            items.push(json!({
-                "ResourceShareId": s.resource_share_id, "TargetId": p.principal_id,
-                "External": s.principal_scope == PrincipalScope::AllAccounts && p.principal_type == crate::domain::PrincipalType::Account,
-                "TargetProperty": "", "CreateTime": iso(&s.created_at), "UpdateTime": iso(&s.created_at),
-            }));
-        }
-    }
-    let (page, next) = token_page(&call.params, items)?;
-    Ok(json!({ "SharedTargets": page, "NextToken": next }))
+    let query = api_lists::AssociationQuery { share_ids: &share_ids, entities: &targets, holding: call.params.opt("ResourceId"), ..Default::default() };
+    let paging = Paging::read(&call.params)?;
+    let rows = api_lists::targets(&call.state.pool, call.who.account_id().as_str(), &query, &paging.after, paging.max).await.map_err(db_error)?;
+    let (rows, next) = paging.cut(rows, api_lists::TargetRow::sort_key);
+    let items: Vec<Value> = rows
+        .iter()
+        .map(|p| {
+            json!({
+                "ResourceShareId": p.resource_share_id, "TargetId": p.principal_id,
+                "External": p.principal_scope == PrincipalScope::AllAccounts && p.principal_type == PrincipalType::Account,
+                "TargetProperty": "", "CreateTime": iso(&p.created_at), "UpdateTime": iso(&p.created_at),
+            })
+        })
+        .collect();
+    Ok(json!({ "SharedTargets": items, "NextToken": next }))
 }
 
 /// Sharing inside a resource directory is on for every directory here; the call tells a caller outside

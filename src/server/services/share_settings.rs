@@ -1,35 +1,155 @@
-//! Renaming a resource share (Resource Sharing's UpdateResourceShare): the same name rule, the same
-//! permission and beta rule, and the same per-owner uniqueness as creating one, in one transaction.
+//! A share's life apart from the Share dialog, each in one transaction with the same permission and
+//! beta rule as creating one: renaming it (the name rules and per-owner uniqueness of creation),
+//! opening or closing it to external accounts, deleting it, taking backup sets out of it, and a
+//! principal leaving it. Every end of access goes through the scheduled revocation.
 
-use crate::domain::{check_may_manage_shares, ResourceShareName, Refusal};
+use crate::domain::{
+    check_leave_share, check_may_manage_shares, check_resource_removal, check_share_active, plan_scope_change, plan_share_deletion, BackupSetId, PrincipalScope,
+    RemovalTiming, ResourceShareName, Refusal, ShareMembership, ShareStatus,
+};
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, share_settings};
+use crate::server::db::{self, share_lifecycle, share_settings};
 use crate::server::{internal, state::AppState};
 
-/// The renamed share: its scope and creation time, for the answer.
-pub struct Renamed {
+/// The updated share, for the answer.
+pub struct Updated {
     pub name: String,
-    pub principal_scope: String,
+    pub principal_scope: PrincipalScope,
+    pub status: ShareStatus,
     pub created_at: String,
 }
 
-#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn rename_share(state: &AppState, who: &Identity, share_id: &str, name: &str, event: &crate::server::audit::Event) -> Result<Renamed, AppError> {
+/// Renames a share and, when `allow_external` is given, opens it to (or closes it to all but) accounts
+/// outside the owner's resource directory: Resource Sharing's UpdateResourceShare, in one transaction
+/// (a refused name changes no scope, and the other way round).
+#[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
+pub async fn update_share(
+    state: &AppState,
+    who: &Identity,
+    share_id: &str,
+    name: &str,
+    allow_external: Option<bool>,
+    event: &crate::server::audit::Event,
+) -> Result<Updated, AppError> {
     let name = ResourceShareName::parse(name)?;
     let me = who.account_id().as_str();
     let now = db::ts(state.clock.now());
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let owner = db::accounts::account(&mut **tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
-    check_may_manage_shares(&who.actor, &owner.facts().map_err(internal)?)?;
-    let share = share_settings::share(&mut tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id == me).ok_or(Refusal::ShareNotFound)?;
-    if share.status != "Active" {
-        return Err(Refusal::ShareNotActive.into());
-    }
+    let (owner, share) = owned_share(&mut tx, who, share_id).await?;
+    check_share_active(share.status)?;
+    let scope = match allow_external {
+        None => share.principal_scope,
+        Some(allow) => {
+            let external = share_lifecycle::external_principals(&mut **tx, share_id, owner.directory_id.as_deref()).await.map_err(internal)?;
+            plan_scope_change(share.principal_scope, allow, owner.directory_id.is_some(), usize::try_from(external).map_err(internal)?)?
+        }
+    };
     if share_settings::name_taken(&mut tx, me, name.as_str(), share_id).await.map_err(internal)? {
         return Err(Refusal::NameTaken { name: name.as_str().to_owned() }.into());
     }
     share_settings::rename(&mut tx, share_id, name.as_str(), &now).await.map_err(internal)?;
+    if scope != share.principal_scope {
+        share_lifecycle::set_scope(&mut tx, share_id, scope, &now).await.map_err(internal)?;
+        if scope == PrincipalScope::AllAccounts {
+            // Account principals hold an open share through an accepted invitation. Those the directory
+            // associated directly keep their access: the directory accepts for them, as the real service
+            // auto-accepts inside a resource directory.
+            let accounts = share_lifecycle::uninvited_account_principals(&mut **tx, share_id).await.map_err(internal)?;
+            let accepted: Vec<(String, String)> = accounts.into_iter().map(|a| (crate::server::ids::invitation_id(), a)).collect();
+            share_lifecycle::record_directory_acceptances(&mut tx, share_id, me, &accepted, &now).await.map_err(internal)?;
+        }
+    }
     tx.commit(event).await.map_err(internal)?;
-    Ok(Renamed { name: name.as_str().to_owned(), principal_scope: share.principal_scope, created_at: share.created_at })
+    Ok(Updated { name: name.as_str().to_owned(), principal_scope: scope, status: share.status, created_at: share.created_at })
+}
+
+/// The owner's account and its share (of any status), after the permission and beta checks every
+/// change to an owner's shares passes.
+async fn owned_share(tx: &mut db::Tx, who: &Identity, share_id: &str) -> Result<(crate::domain::OwnerFacts, share_lifecycle::ShareState), AppError> {
+    let me = who.account_id().as_str();
+    let owner = db::accounts::account(&mut **tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?.facts().map_err(internal)?;
+    check_may_manage_shares(&who.actor, &owner)?;
+    let share = share_lifecycle::share_state(&mut **tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id == me).ok_or(Refusal::ShareNotFound)?;
+    Ok((owner, share))
+}
+
+/// The revocation time of what ends now: after the delay, or none yet while a restore holds it.
+fn revoke_at(state: &AppState, timing: RemovalTiming, now: time::OffsetDateTime) -> Option<String> {
+    match timing {
+        RemovalTiming::Now => Some(db::ts(now + state.settings.revocation_delay)),
+        RemovalTiming::AfterRestore => None,
+    }
+}
+
+/// Deletes a share (Resource Sharing's DeleteResourceShare): every principal's access to every set of
+/// it ends through the scheduled revocation, and the share is `Deleting` until the last one is revoked.
+/// Returns the status it now has.
+#[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
+pub async fn delete_share(state: &AppState, who: &Identity, share_id: &str, event: &crate::server::audit::Event) -> Result<ShareStatus, AppError> {
+    let now = state.clock.now();
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let (_, share) = owned_share(&mut tx, who, share_id).await?;
+    let locks = share_lifecycle::resource_locks(&mut **tx, share_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(b, lock)| Ok((BackupSetId::parse(&b).map_err(internal)?, lock)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let timing = plan_share_deletion(share.status, &locks)?;
+    let status = share_lifecycle::begin_deletion(&mut tx, share_id, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
+    Ok(status)
+}
+
+/// Takes backup sets out of a share (DisassociateResourceShare with Resources): each enters the
+/// scheduled revocation, as when the set is deleted. All or none: one refused set changes nothing.
+#[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
+pub async fn remove_backup_sets(state: &AppState, who: &Identity, share_id: &str, backup_set_ids: &[String], event: &crate::server::audit::Event) -> Result<(), AppError> {
+    let ids = backup_set_ids.iter().map(|b| BackupSetId::parse(b)).collect::<Result<Vec<_>, _>>()?;
+    let now = state.clock.now();
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let (_, share) = owned_share(&mut tx, who, share_id).await?;
+    check_share_active(share.status)?;
+    let locks = share_lifecycle::resource_locks(&mut **tx, share_id).await.map_err(internal)?;
+    for id in &ids {
+        let lock = locks.iter().find(|(b, _)| b == id.as_str()).map(|(_, lock)| *lock);
+        check_resource_removal(id, lock.is_some(), lock.unwrap_or(crate::domain::BackupLock::None))?;
+    }
+    let (revoke_at, now_s) = (db::ts(now + state.settings.revocation_delay), db::ts(now));
+    for id in &ids {
+        share_lifecycle::revoke_resource(&mut tx, share_id, id.as_str(), &revoke_at, &now_s).await.map_err(internal)?;
+    }
+    tx.commit(event).await.map_err(internal)?;
+    Ok(())
+}
+
+/// A principal leaves another account's share (DisassociateResourceShare with
+/// ResourceOwner=OtherAccounts): an invited account's own row enters the scheduled revocation; a share
+/// the resource directory gave it can't be left.
+#[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
+pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event: &crate::server::audit::Event) -> Result<(), AppError> {
+    crate::domain::check_may_answer_invitations(&who.actor)?;
+    let me = who.account_id().as_str();
+    let now = state.clock.now();
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let share = share_lifecycle::share_state(&mut **tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id != me).ok_or(Refusal::ShareNotFound)?;
+    let (invited, through_directory) = share_lifecycle::membership(&mut tx, share_id, me).await.map_err(internal)?;
+    let membership = match (invited, through_directory) {
+        (_, true) => ShareMembership::ThroughDirectory,
+        (true, false) => ShareMembership::Invited,
+        (false, false) => ShareMembership::None,
+    };
+    check_leave_share(membership)?;
+    check_share_active(share.status)?;
+    let locks = share_lifecycle::resource_locks(&mut **tx, share_id)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|(b, lock)| Ok((BackupSetId::parse(&b).map_err(internal)?, lock)))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let timing = crate::domain::principal_change_timing(false, &locks)?;
+    share_lifecycle::leave(&mut tx, share_id, me, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
+    tx.commit(event).await.map_err(internal)?;
+    Ok(())
 }

@@ -1,0 +1,282 @@
+//! Deciding a Share dialog request: the facts loaded for it go in, the plan of what to write (or the
+//! refusal) comes out. The service loads the facts, asks [`plan_share`], and writes the plan; a refusal
+//! is decided before anything is written, so it changes nothing.
+
+use super::{
+    check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals, check_share_quota,
+    check_sharer, principal_change_timing, shareability_in_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetFacts,
+    BackupSetId, ClusterFacts, OwnerFacts, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming,
+    ResourceShareName, ShareError, ShareStatus,
+};
+use std::collections::BTreeSet;
+use time::OffsetDateTime;
+
+/// Where the dialog puts the backup set.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShareTarget {
+    New { name: ResourceShareName, scope: PrincipalScope },
+    /// One of the owner's shares (its id was asked for; its facts are in [`ShareFacts::existing`]).
+    Existing,
+}
+
+/// The share the request names, as stored (whoever owns it: the plan checks).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExistingShare {
+    pub owner: AccountId,
+    pub name: String,
+    pub scope: PrincipalScope,
+    pub status: ShareStatus,
+    /// Its principals currently associated.
+    pub principals: BTreeSet<PrincipalId>,
+}
+
+/// Everything the rules read for one request, loaded in the request's write transaction (so the limits
+/// see every share committed, or written earlier in the same group, before it).
+#[derive(Debug, Clone)]
+pub struct ShareFacts {
+    pub owner: OwnerFacts,
+    pub access: BackupSetAccess,
+    /// The backup set and its cluster, when the set exists.
+    pub backup: Option<(ClusterFacts, BackupSetFacts)>,
+    /// Whether the requested new name is already one of the owner's shares'.
+    pub name_taken: bool,
+    pub existing: Option<ExistingShare>,
+    /// The backup sets already in the existing share, with their locks.
+    pub share_sets: Vec<(BackupSetId, BackupLock)>,
+    /// Facts of each requested principal; `None` when the request keeps the share's principals.
+    pub requested: Option<Vec<PrincipalFacts>>,
+    /// For every backup set the share will hold: the principals it has through the owner's other shares.
+    pub others: Vec<(BackupSetId, BTreeSet<PrincipalId>)>,
+    /// Whether the backup set is in a live share already (then it costs no quota).
+    pub already_shared: bool,
+    /// How many distinct backup sets the owner shares.
+    pub shared_count: u32,
+    /// Requested accounts that already hold a pending invitation covering the backup set.
+    pub pending_invitees: BTreeSet<String>,
+    /// The owner's pending invitations, and how many it may have.
+    pub pending_count: u32,
+    pub max_pending_invitations: u32,
+}
+
+/// What to write once every rule has passed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharePlan {
+    /// For a new share: its name and scope.
+    pub new_share: Option<(ResourceShareName, PrincipalScope)>,
+    pub name: String,
+    /// Principals added to the share (associated, or re-associated if their revocation had not run).
+    pub associate: Vec<PrincipalId>,
+    /// The added accounts that must accept an invitation first.
+    pub invite: Vec<String>,
+    /// Principals removed: they enter the scheduled revocation (`timing` says when).
+    pub revoke: Vec<PrincipalId>,
+    pub timing: RemovalTiming,
+}
+
+impl SharePlan {
+    /// The added principals associated at once (no invitation).
+    pub fn associated_directly(&self) -> Vec<String> {
+        self.associate.iter().map(PrincipalId::to_string).filter(|p| !self.invite.contains(p)).collect()
+    }
+
+    /// Whether removals wait for a restore of one of the share's sets to end.
+    pub fn removal_waits_for_restore(&self) -> bool {
+        self.timing == RemovalTiming::AfterRestore && !self.revoke.is_empty()
+    }
+}
+
+/// Decides a Share dialog request: who may share, whether the set may be shared, the principals, the
+/// locks of the share's sets, the 64-principal limit, the quota and the invitation bounds, in that order.
+pub fn plan_share(
+    actor: &Actor,
+    backup_set: &BackupSetId,
+    target: ShareTarget,
+    facts: &ShareFacts,
+    now: OffsetDateTime,
+) -> Result<SharePlan, ShareError> {
+    check_sharer(actor, &facts.owner, facts.access, backup_set)?;
+    let (cluster, backup) = facts.backup.as_ref().ok_or_else(|| ShareError::BackupSetNotFound { backup_set: backup_set.to_string() })?;
+    let already_in_share = facts.share_sets.iter().any(|(id, _)| id == backup_set);
+    shareability_in_share(cluster, backup, already_in_share, now)?;
+
+    let existing = match &target {
+        ShareTarget::New { name, .. } if facts.name_taken => return Err(ShareError::NameTaken { name: name.as_str().to_owned() }),
+        ShareTarget::New { .. } => None,
+        ShareTarget::Existing => {
+            let share = facts.existing.as_ref().filter(|s| s.owner == facts.owner.account_id).ok_or(ShareError::ShareNotFound)?;
+            if share.status != ShareStatus::Active {
+                return Err(ShareError::ShareNotActive);
+            }
+            Some(share)
+        }
+    };
+    let (scope, current) = match (&target, existing) {
+        (ShareTarget::New { scope, .. }, _) => (*scope, BTreeSet::new()),
+        (ShareTarget::Existing, Some(share)) => (share.scope, share.principals.clone()),
+        (ShareTarget::Existing, None) => return Err(ShareError::ShareNotFound),
+    };
+
+    // The share's principals after this request, and how each new one is to be associated.
+    let kinds = match &facts.requested {
+        Some(list) => check_principals(&facts.owner, scope, list, existing.is_none())?,
+        None => Vec::new(),
+    };
+    let wanted: BTreeSet<PrincipalId> = match &facts.requested {
+        Some(list) => list.iter().map(|p| p.id.clone()).collect(),
+        None => current.clone(),
+    };
+    let added: Vec<&(PrincipalId, PrincipalTargetKind)> = kinds.iter().filter(|(p, _)| !current.contains(p)).collect();
+    let removed: Vec<PrincipalId> = current.difference(&wanted).cloned().collect();
+
+    // A locked backup set's sharing can't change: adding it was checked above; changing the principals
+    // of a share touches every set already in it. Removals during a restore wait for it to end instead
+    // of being refused, so a principal restoring again and again can't keep the owner from removing it.
+    let timing = if added.is_empty() && removed.is_empty() {
+        RemovalTiming::Now
+    } else {
+        principal_change_timing(!added.is_empty(), &facts.share_sets)?
+    };
+
+    check_principal_limit(&wanted, &facts.others)?;
+    // The quota counts distinct shared backup sets; one already shared elsewhere costs nothing more.
+    check_share_quota(facts.already_shared, facts.shared_count, facts.owner.share_quota)?;
+
+    // Invitations are bounded: no second one to an account that has not answered the first for the
+    // same backup set, and at most so many outstanding per owner.
+    let invite: Vec<String> = added
+        .iter()
+        .filter_map(|(p, kind)| match (kind, p) {
+            (PrincipalTargetKind::MustAccept, PrincipalId::Account(a)) => Some(a.to_string()),
+            _ => None,
+        })
+        .collect();
+    for invitee in &invite {
+        check_no_pending_invitation(invitee, backup_set.as_str(), facts.pending_invitees.contains(invitee))?;
+    }
+    let new_invitations = u32::try_from(invite.len()).unwrap_or(u32::MAX);
+    check_pending_invitation_limit(facts.pending_count, new_invitations, facts.max_pending_invitations)?;
+
+    let (new_share, name) = match (target, existing) {
+        (ShareTarget::New { name, scope }, _) => (Some((name.clone(), scope)), name.as_str().to_owned()),
+        (ShareTarget::Existing, Some(share)) => (None, share.name.clone()),
+        (ShareTarget::Existing, None) => return Err(ShareError::ShareNotFound),
+    };
+    Ok(SharePlan { new_share, name, associate: added.into_iter().map(|(p, _)| p.clone()).collect(), invite, revoke: removed, timing })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{BackupStatus, Site};
+
+    fn owner() -> OwnerFacts {
+        OwnerFacts {
+            account_id: AccountId::parse("1000000000000001").unwrap(),
+            site: Site::China,
+            beta_enabled: true,
+            share_quota: 10,
+            directory_id: None,
+        }
+    }
+
+    fn account(id: &str) -> PrincipalFacts {
+        PrincipalFacts { id: PrincipalId::parse(id).unwrap(), exists: true, site: Some(owner().site), directory_id: None }
+    }
+
+    fn facts(now: OffsetDateTime) -> ShareFacts {
+        let set = BackupSetId::parse("5000000").unwrap();
+        ShareFacts {
+            owner: owner(),
+            access: BackupSetAccess::Owned,
+            backup: Some((crate::domain::rules::tests::cluster(), BackupSetFacts {
+                id: set.clone(),
+                status: BackupStatus::Success,
+                expires_at: now + time::Duration::days(30),
+                lock: BackupLock::None,
+                deleted: false,
+            })),
+            name_taken: false,
+            existing: None,
+            share_sets: Vec::new(),
+            requested: Some(vec![account("2000000000000001"), account("2000000000000002")]),
+            others: vec![(set, BTreeSet::new())],
+            already_shared: false,
+            shared_count: 0,
+            pending_invitees: BTreeSet::new(),
+            pending_count: 0,
+            max_pending_invitations: 500,
+        }
+    }
+
+    fn root() -> Actor {
+        Actor { account_id: owner().account_id, is_root: true, policies: Vec::new() }
+    }
+
+    fn new_share() -> ShareTarget {
+        ShareTarget::New { name: ResourceShareName::parse("weekly").unwrap(), scope: PrincipalScope::AllAccounts }
+    }
+
+    const NOW: OffsetDateTime = time::macros::datetime!(2026-11-27 12:00 UTC);
+
+    #[test]
+    fn a_new_share_with_two_accounts_invites_both_and_associates_them() {
+        let set = BackupSetId::parse("5000000").unwrap();
+        let plan = plan_share(&root(), &set, new_share(), &facts(NOW), NOW).unwrap();
+        assert_eq!(plan.name, "weekly");
+        assert_eq!(plan.invite, vec!["2000000000000001", "2000000000000002"]);
+        assert_eq!(plan.associate.len(), 2);
+        assert!(plan.associated_directly().is_empty());
+        assert!(plan.revoke.is_empty());
+    }
+
+    #[test]
+    fn a_second_invitation_to_an_account_that_has_not_answered_is_refused() {
+        let set = BackupSetId::parse("5000000").unwrap();
+        let mut f = facts(NOW);
+        f.pending_invitees.insert("2000000000000002".to_owned());
+        let refused = plan_share(&root(), &set, new_share(), &f, NOW).unwrap_err();
+        assert!(matches!(refused, ShareError::InvitationAlreadyExists { .. }), "{refused:?}");
+    }
+
+    #[test]
+    fn invitations_beyond_the_owners_cap_are_refused() {
+        let set = BackupSetId::parse("5000000").unwrap();
+        let mut f = facts(NOW);
+        (f.pending_count, f.max_pending_invitations) = (499, 500);
+        let refused = plan_share(&root(), &set, new_share(), &f, NOW).unwrap_err();
+        assert!(matches!(refused, ShareError::PendingInvitationLimit { limit: 500, requested: 501 }), "{refused:?}");
+    }
+
+    #[test]
+    fn an_existing_share_of_another_owner_is_not_found() {
+        let set = BackupSetId::parse("5000000").unwrap();
+        let mut f = facts(NOW);
+        f.existing = Some(ExistingShare {
+            owner: AccountId::parse("1000000000000009").unwrap(),
+            name: "theirs".to_owned(),
+            scope: PrincipalScope::AllAccounts,
+            status: ShareStatus::Active,
+            principals: BTreeSet::new(),
+        });
+        assert_eq!(plan_share(&root(), &set, ShareTarget::Existing, &f, NOW).unwrap_err(), ShareError::ShareNotFound);
+    }
+
+    #[test]
+    fn leaving_out_a_principal_of_an_existing_share_revokes_it() {
+        let set = BackupSetId::parse("5000000").unwrap();
+        let mut f = facts(NOW);
+        let kept = PrincipalId::parse("2000000000000001").unwrap();
+        let dropped = PrincipalId::parse("2000000000000003").unwrap();
+        f.existing = Some(ExistingShare {
+            owner: owner().account_id,
+            name: "weekly".to_owned(),
+            scope: PrincipalScope::AllAccounts,
+            status: ShareStatus::Active,
+            principals: [kept.clone(), dropped.clone()].into(),
+        });
+        f.requested = Some(vec![account("2000000000000001")]);
+        let plan = plan_share(&root(), &set, ShareTarget::Existing, &f, NOW).unwrap();
+        assert_eq!((plan.associate, plan.revoke, plan.timing), (vec![], vec![dropped], RemovalTiming::Now));
+        assert!(plan.new_share.is_none());
+    }
+}

@@ -1,0 +1,301 @@
+//! The OpenAPI's lists (ListResourceShares, ListResourceShareAssociations, ListSharedResources,
+//! ListSharedTargets, ListResourceShareInvitations), each one page read in SQL.
+//!
+//! A page continues after the last row of the one before (keyset paging on the list's order, newest
+//! first): the cost of a page is the page's, not the list's, and every query names the caller's account
+//! in its `where`, so no position a token can hold reaches another account's rows. Each query reads
+//! `limit + 1` rows; the extra one only says that there is a next page.
+
+use crate::domain::{AssociationStatus, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
+use sqlx::{FromRow, SqliteExecutor};
+
+/// Where a page starts: after the row with these sort keys (the list's own, in its order).
+pub type After = Option<Vec<String>>;
+
+fn key(after: &After, i: usize) -> Option<&str> {
+    after.as_ref().and_then(|k| k.get(i)).map(String::as_str)
+}
+
+fn ids_json(ids: &[String]) -> Option<String> {
+    (!ids.is_empty()).then(|| serde_json::Value::from(ids.to_vec()).to_string())
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OwnShareRow {
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub principal_scope: PrincipalScope,
+    pub status: ShareStatus,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl OwnShareRow {
+    pub fn sort_key(&self) -> Vec<String> {
+        vec![self.created_at.clone(), self.resource_share_id.clone()]
+    }
+}
+
+/// Which of an owner's shares ListResourceShares asks for.
+#[derive(Debug, Default)]
+pub struct ShareQuery<'a> {
+    pub ids: &'a [String],
+    pub name: Option<&'a str>,
+    pub status: Option<&'a str>,
+}
+
+/// One page of the owner's shares of every status, newest first (index `resource_share_owner_created`).
+pub async fn own_shares(ex: impl SqliteExecutor<'_>, owner: &str, q: &ShareQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<OwnShareRow>> {
+    sqlx::query_as(
+        "select resource_share_id, resource_share_name, principal_scope, status, created_at, updated_at
+         from resource_share
+         where owner_account_id = ?1
+           and (?2 is null or (created_at, resource_share_id) < (?2, ?3))
+           and (?4 is null or resource_share_id in (select value from json_each(?4)))
+           and (?5 is null or resource_share_name = ?5)
+           and (?6 is null or status = ?6)
+         order by created_at desc, resource_share_id desc limit ?7",
+    )
+    .bind(owner)
+    .bind(key(after, 0))
+    .bind(key(after, 1))
+    .bind(ids_json(q.ids))
+    .bind(q.name)
+    .bind(q.status)
+    .bind(limit + 1)
+    .fetch_all(ex)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ReceivedShareRow {
+    pub invitation_id: String,
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub owner_account_id: String,
+    pub status: ShareStatus,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl ReceivedShareRow {
+    pub fn sort_key(&self) -> Vec<String> {
+        vec![self.created_at.clone(), self.invitation_id.clone()]
+    }
+}
+
+/// One page of the other accounts' shares the caller accepted an invitation to (and whose access has
+/// not ended), newest acceptance first.
+pub async fn received_shares(ex: impl SqliteExecutor<'_>, account: &str, q: &ShareQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<ReceivedShareRow>> {
+    sqlx::query_as(
+        "select i.invitation_id, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status,
+                i.created_at, rs.updated_at
+         from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
+         where i.receiver_account_id = ?1 and i.status = 'Accepted' and i.access_ends_at is null
+           and (?2 is null or (i.created_at, i.invitation_id) < (?2, ?3))
+           and (?4 is null or rs.resource_share_id in (select value from json_each(?4)))
+           and (?5 is null or rs.resource_share_name = ?5)
+           and (?6 is null or rs.status = ?6)
+         order by i.created_at desc, i.invitation_id desc limit ?7",
+    )
+    .bind(account)
+    .bind(key(after, 0))
+    .bind(key(after, 1))
+    .bind(ids_json(q.ids))
+    .bind(q.name)
+    .bind(q.status)
+    .bind(limit + 1)
+    .fetch_all(ex)
+    .await
+}
+
+/// Which of an owner's share associations (targets or backup sets) a list asks for.
+#[derive(Debug, Default)]
+pub struct AssociationQuery<'a> {
+    pub share_ids: &'a [String],
+    /// Only this principal (targets) or backup set (resources).
+    pub entity: Option<&'a str>,
+    /// Only these principals (ListSharedTargets' `Targets.N`) or backup sets (`ResourceIds.N`).
+    pub entities: &'a [String],
+    /// Targets only of shares holding this backup set (ListSharedTargets' `ResourceId`).
+    pub holding: Option<&'a str>,
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct TargetRow {
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub principal_scope: PrincipalScope,
+    pub share_created_at: String,
+    pub principal_id: String,
+    pub principal_type: PrincipalType,
+    pub status: AssociationStatus,
+    pub created_at: String,
+    /// An account principal's latest invitation, when it was sent one.
+    pub invitation_status: Option<InvitationStatus>,
+}
+
+impl TargetRow {
+    pub fn sort_key(&self) -> Vec<String> {
+        vec![self.share_created_at.clone(), self.resource_share_id.clone(), self.principal_id.clone()]
+    }
+}
+
+/// One page of the principals of the owner's shares, newest share first.
+pub async fn targets(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<TargetRow>> {
+    sqlx::query_as(
+        "select rs.resource_share_id, rs.resource_share_name, rs.principal_scope, rs.created_at as share_created_at,
+                sp.principal_id, sp.principal_type, sp.status, sp.created_at,
+                (select i.status from invitation i where i.resource_share_id = sp.resource_share_id
+                   and i.receiver_account_id = sp.principal_id order by i.created_at desc, i.invitation_id desc limit 1)
+                  as invitation_status
+         from resource_share rs join share_principal sp on sp.resource_share_id = rs.resource_share_id
+         where rs.owner_account_id = ?1
+           and (?2 is null or (rs.created_at, rs.resource_share_id, sp.principal_id) < (?2, ?3, ?4))
+           and (?5 is null or rs.resource_share_id in (select value from json_each(?5)))
+           and (?6 is null or sp.principal_id = ?6)
+           and (?7 is null or sp.principal_id in (select value from json_each(?7)))
+           and (?8 is null or exists(select 1 from share_resource sr where sr.resource_share_id = rs.resource_share_id
+                                     and sr.backup_set_id = ?8))
+         order by rs.created_at desc, rs.resource_share_id desc, sp.principal_id desc limit ?9",
+    )
+    .bind(owner)
+    .bind(key(after, 0))
+    .bind(key(after, 1))
+    .bind(key(after, 2))
+    .bind(ids_json(q.share_ids))
+    .bind(q.entity)
+    .bind(ids_json(q.entities))
+    .bind(q.holding)
+    .bind(limit + 1)
+    .fetch_all(ex)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ResourceRow {
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub principal_scope: PrincipalScope,
+    pub share_created_at: String,
+    pub backup_set_id: String,
+    pub status: AssociationStatus,
+    pub created_at: String,
+}
+
+impl ResourceRow {
+    pub fn sort_key(&self) -> Vec<String> {
+        vec![self.share_created_at.clone(), self.resource_share_id.clone(), self.backup_set_id.clone()]
+    }
+}
+
+/// One page of the backup sets in the owner's shares, newest share first.
+pub async fn resources(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<ResourceRow>> {
+    sqlx::query_as(
+        "select rs.resource_share_id, rs.resource_share_name, rs.principal_scope, rs.created_at as share_created_at,
+                sr.backup_set_id, sr.status, sr.created_at
+         from resource_share rs join share_resource sr on sr.resource_share_id = rs.resource_share_id
+         where rs.owner_account_id = ?1
+           and (?2 is null or (rs.created_at, rs.resource_share_id, sr.backup_set_id) < (?2, ?3, ?4))
+           and (?5 is null or rs.resource_share_id in (select value from json_each(?5)))
+           and (?6 is null or sr.backup_set_id = ?6)
+           and (?7 is null or sr.backup_set_id in (select value from json_each(?7)))
+         order by rs.created_at desc, rs.resource_share_id desc, sr.backup_set_id desc limit ?8",
+    )
+    .bind(owner)
+    .bind(key(after, 0))
+    .bind(key(after, 1))
+    .bind(key(after, 2))
+    .bind(ids_json(q.share_ids))
+    .bind(q.entity)
+    .bind(ids_json(q.entities))
+    .bind(limit + 1)
+    .fetch_all(ex)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct InvitationRow {
+    pub invitation_id: String,
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub sender_account_id: String,
+    pub status: InvitationStatus,
+    pub created_at: String,
+    pub expires_at: String,
+    pub access_ends_at: Option<String>,
+    /// Whether the receiver, as a principal of the share, is being revoked right now.
+    pub principal_disassociating: bool,
+}
+
+impl InvitationRow {
+    pub fn sort_key(&self) -> Vec<String> {
+        vec![self.created_at.clone(), self.invitation_id.clone()]
+    }
+}
+
+/// One page of the invitations the account received, newest first.
+pub async fn invitations(
+    ex: impl SqliteExecutor<'_>,
+    account: &str,
+    share_ids: &[String],
+    invitation_ids: &[String],
+    after: &After,
+    limit: i64,
+) -> sqlx::Result<Vec<InvitationRow>> {
+    sqlx::query_as(
+        "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id, i.status,
+                i.created_at, i.expires_at, i.access_ends_at,
+                exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
+                       and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating
+         from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
+         where i.receiver_account_id = ?1
+           and (?2 is null or (i.created_at, i.invitation_id) < (?2, ?3))
+           and (?4 is null or i.resource_share_id in (select value from json_each(?4)))
+           and (?5 is null or i.invitation_id in (select value from json_each(?5)))
+         order by i.created_at desc, i.invitation_id desc limit ?6",
+    )
+    .bind(account)
+    .bind(key(after, 0))
+    .bind(key(after, 1))
+    .bind(ids_json(share_ids))
+    .bind(ids_json(invitation_ids))
+    .bind(limit + 1)
+    .fetch_all(ex)
+    .await
+}
+
+#[derive(Debug, Clone, FromRow)]
+pub struct OutgoingRow {
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub region_id: String,
+}
+
+/// One page (PageSize / PageNumber, as PolarDB pages) of the owner's backup sets that an active share
+/// gives to at least one principal (DescribeSharedBackups ShareOutgoing), newest set first, with the
+/// list's size.
+pub async fn outgoing_backups(
+    ex: impl SqliteExecutor<'_>,
+    owner: &str,
+    backup_set_id: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<super::paging::Counted<OutgoingRow>>> {
+    sqlx::query_as(
+        "select b.backup_set_id, b.cluster_id, b.region_id, count(*) over () as total_rows
+         from shared_backup_set s join backup_set b on b.backup_set_id = s.backup_set_id
+         where s.owner_account_id = ?1 and (?2 is null or b.backup_set_id = ?2)
+           and exists(select 1 from share_resource sr
+                      join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
+                      join share_principal sp on sp.resource_share_id = sr.resource_share_id
+                      where sr.backup_set_id = b.backup_set_id and sr.status = 'Associated')
+         order by b.start_time desc, b.backup_set_id desc limit ?3 offset ?4",
+    )
+    .bind(owner)
+    .bind(backup_set_id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(ex)
+    .await
+}

@@ -1,0 +1,193 @@
+//! What happens to a share after it is made, beyond its principals (see `services::share_settings`):
+//! deleting it, changing its scope, taking a backup set out of it, a principal leaving it. Every end of
+//! access goes through the scheduled revocation (`revoke_at`, or null while a restore holds it, which
+//! the scheduler fills in when the restore ends), exactly as a removal in the Share dialog.
+
+use super::Tx;
+use crate::domain::{BackupLock, PrincipalScope, ShareStatus};
+use sqlx::{FromRow, SqliteExecutor};
+
+#[derive(Debug, Clone, FromRow)]
+pub struct ShareState {
+    pub owner_account_id: String,
+    pub resource_share_name: String,
+    pub principal_scope: PrincipalScope,
+    pub status: ShareStatus,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// A share of any status, whoever owns it (the caller checks).
+pub async fn share_state(ex: impl SqliteExecutor<'_>, share_id: &str) -> sqlx::Result<Option<ShareState>> {
+    sqlx::query_as(
+        "select owner_account_id, resource_share_name, principal_scope, status, created_at, updated_at
+         from resource_share where resource_share_id = ?",
+    )
+    .bind(share_id)
+    .fetch_optional(ex)
+    .await
+}
+
+/// The backup sets still associated with a share, with their locks.
+pub async fn resource_locks(ex: impl SqliteExecutor<'_>, share_id: &str) -> sqlx::Result<Vec<(String, BackupLock)>> {
+    sqlx::query_as(
+        "select sr.backup_set_id, b.lock_state from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
+         where sr.resource_share_id = ? and sr.status = 'Associated' order by sr.backup_set_id",
+    )
+    .bind(share_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// Ends a principal's access to a share from `now`: its row enters the revocation (`revoke_at`, none
+/// while a restore holds it), what it had not accepted is cancelled and what it had accepted is marked
+/// ended, as the Share dialog's removal does. `principals` null means every principal of the share.
+const REVOKE: &str = "update share_principal set status = 'Disassociating', revoke_at = ?2
+        where resource_share_id = ?1 and status = 'Associated' and (?4 is null or principal_id = ?4);
+    update invitation set access_ends_at = coalesce(?2, ?3), updated_at = ?3
+        where resource_share_id = ?1 and status = 'Accepted' and access_ends_at is null
+          and (?4 is null or receiver_account_id = ?4);
+    update invitation set status = 'Cancelled', updated_at = ?3
+        where resource_share_id = ?1 and status = 'Pending' and (?4 is null or receiver_account_id = ?4)";
+
+async fn revoke(tx: &mut Tx, share_id: &str, principal: Option<&str>, revoke_at: Option<&str>, now: &str) -> sqlx::Result<()> {
+    // One statement at a time: sqlx mis-binds numbered parameters across a multi-statement query.
+    for statement in REVOKE.split(';') {
+        sqlx::query(statement).bind(share_id).bind(revoke_at).bind(now).bind(principal).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+/// Starts deleting a share: every principal enters the revocation, and the share is `Deleting` until
+/// the last one is revoked (the scheduler then marks it `Deleted`); a share nobody holds is `Deleted`
+/// at once. Its resources stay recorded, as history; it stops counting against the quota now.
+pub async fn begin_deletion(tx: &mut Tx, share_id: &str, revoke_at: Option<&str>, now: &str) -> sqlx::Result<ShareStatus> {
+    revoke(tx, share_id, None, revoke_at, now).await?;
+    sqlx::query_scalar(
+        "update resource_share set updated_at = ?2, status = case
+             when exists(select 1 from share_principal where resource_share_id = ?1)
+               or exists(select 1 from membership_revocation where resource_share_id = ?1) then 'Deleting'
+             else 'Deleted' end
+         where resource_share_id = ?1 returning status",
+    )
+    .bind(share_id)
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Shares being deleted whose last principal has been revoked become `Deleted` (run by the scheduler
+/// after it applied the revocations due). Returns how many.
+pub async fn finish_deletions(tx: &mut Tx, now: &str) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "update resource_share set status = 'Deleted', updated_at = ?1
+         where status = 'Deleting'
+           and not exists(select 1 from share_principal sp where sp.resource_share_id = resource_share.resource_share_id)
+           and not exists(select 1 from membership_revocation mr where mr.resource_share_id = resource_share.resource_share_id)",
+    )
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
+/// How many of a share's principals (associated, or whose removal waits for a restore) are accounts
+/// outside `directory` (all of its account principals when the owner is in none).
+pub async fn external_principals(ex: impl SqliteExecutor<'_>, share_id: &str, directory: Option<&str>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from share_principal sp
+         where sp.resource_share_id = ?1 and sp.principal_type = 'Account'
+           and (sp.status = 'Associated' or sp.revoke_at is null)
+           and (?2 is null or not exists(select 1 from rd_member m where m.account_id = sp.principal_id and m.directory_id = ?2))",
+    )
+    .bind(share_id)
+    .bind(directory)
+    .fetch_one(ex)
+    .await
+}
+
+pub async fn set_scope(tx: &mut Tx, share_id: &str, scope: PrincipalScope, now: &str) -> sqlx::Result<()> {
+    sqlx::query("update resource_share set principal_scope = ?, updated_at = ? where resource_share_id = ?")
+        .bind(scope)
+        .bind(now)
+        .bind(share_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Takes a backup set out of a share through the revocation, as deleting the set does for every share.
+pub async fn revoke_resource(tx: &mut Tx, share_id: &str, backup_set_id: &str, revoke_at: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "update share_resource set status = 'Disassociating', revoke_at = ?3
+         where resource_share_id = ?1 and backup_set_id = ?2 and status = 'Associated'",
+    )
+    .bind(share_id)
+    .bind(backup_set_id)
+    .bind(revoke_at)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query("update resource_share set updated_at = ? where resource_share_id = ?").bind(now).bind(share_id).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Whether `account` holds the share as an invited account principal (its own row, all-accounts scope),
+/// and whether it is (also) the directory's: an account row in directory scope, or one the directory or
+/// a folder above it covers.
+pub async fn membership(tx: &mut Tx, share_id: &str, account: &str) -> sqlx::Result<(bool, bool)> {
+    let (invited, direct_in_directory): (bool, bool) = sqlx::query_as(
+        "select
+           exists(select 1 from share_principal sp join resource_share rs on rs.resource_share_id = sp.resource_share_id
+                  where sp.resource_share_id = ?1 and sp.principal_id = ?2 and sp.status = 'Associated'
+                    and rs.principal_scope = 'AllAccounts'),
+           exists(select 1 from share_principal sp join resource_share rs on rs.resource_share_id = sp.resource_share_id
+                  where sp.resource_share_id = ?1 and sp.principal_id = ?2 and sp.status = 'Associated'
+                    and rs.principal_scope = 'ResourceDirectory')",
+    )
+    .bind(share_id)
+    .bind(account)
+    .fetch_one(&mut **tx)
+    .await?;
+    let covered = super::directory::shares_covering(tx, account).await?.iter().any(|s| s == share_id);
+    Ok((invited, direct_in_directory || covered))
+}
+
+/// A principal leaves a share: its own row enters the revocation.
+pub async fn leave(tx: &mut Tx, share_id: &str, account: &str, revoke_at: Option<&str>, now: &str) -> sqlx::Result<()> {
+    revoke(tx, share_id, Some(account), revoke_at, now).await
+}
+
+/// The share's account principals that hold it without an invitation in force: those the owner's
+/// resource directory associated directly while the share was closed to it.
+pub async fn uninvited_account_principals(ex: impl SqliteExecutor<'_>, share_id: &str) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select sp.principal_id from share_principal sp
+         where sp.resource_share_id = ?1 and sp.principal_type = 'Account' and sp.status = 'Associated'
+           and not exists(select 1 from invitation i where i.resource_share_id = ?1 and i.receiver_account_id = sp.principal_id
+                          and i.status = 'Accepted' and i.access_ends_at is null)
+         order by sp.principal_id",
+    )
+    .bind(share_id)
+    .fetch_all(ex)
+    .await
+}
+
+/// Records `(invitation id, account)` pairs as accepted now: what the directory accepted on the
+/// accounts' behalf when their share was opened to external accounts (whose account principals hold a
+/// share through an accepted invitation).
+pub async fn record_directory_acceptances(tx: &mut Tx, share_id: &str, owner: &str, accepted: &[(String, String)], now: &str) -> sqlx::Result<()> {
+    for (invitation_id, account) in accepted {
+        sqlx::query(
+            "insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id, status, created_at, expires_at, updated_at)
+             values (?, ?, ?, ?, 'Accepted', ?5, ?5, ?5)",
+        )
+        .bind(invitation_id)
+        .bind(share_id)
+        .bind(owner)
+        .bind(account)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
