@@ -3,7 +3,7 @@
 //! wire type too (serde; compiled for the browser). The OpenAPI adapter maps the same types to the SDK's
 //! models in its own files. `db` depends on this module, never on `api`.
 
-use crate::domain::InvitationStatus;
+use crate::domain::{InvitationStatus, TicketKind, TicketStatus};
 use serde::{Deserialize, Serialize};
 
 /// An invitation to join a resource directory (Resource Directory's handshake), with the names the
@@ -58,4 +58,18 @@ impl AuditEvent {
     pub fn succeeded(&self) -> bool {
         self.outcome == "Success"
     }
+}
+
+/// A ticket an account submitted to the platform, with the account's name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Ticket {
+    pub ticket_id: String,
+    pub account_id: String,
+    pub account_name: String,
+    pub kind: TicketKind,
+    pub status: TicketStatus,
+    pub message: String,
+    pub created_at: String,
+    pub decided_at: Option<String>,
 }

@@ -99,3 +99,26 @@ test("an action that asks first asks on the page without JavaScript", async ({ b
   await expect(owner).not.toHaveURL(/confirm=/);
   await expect(backupRow(owner, id)).toHaveCount(0);
 });
+
+test("moving a directory member to another folder without JavaScript", async ({ browser }) => {
+  const owner = await sessionWithoutScript(browser, "owner");
+  const folder = uniqueName("NoScript");
+  await owner.goto("/resource-directory");
+  await owner.getByLabel("Folder name").fill(folder);
+  await owner.getByRole("button", { name: "Create folder" }).click();
+  await expect(owner).toHaveURL(/\/resource-directory$/);
+  const picker = owner.getByLabel("Folder of 1000000000000004");
+  await expect(picker.locator("option", { hasText: folder })).toHaveCount(1);
+  const before = (await picker.locator("option:checked").textContent())!;
+
+  // The picker is a form: choose, press Move, and the server answers with the page, the member moved.
+  await picker.selectOption({ label: `Root / ${folder}` });
+  await owner.getByRole("button", { name: "Move 1000000000000004" }).click();
+  await expect(owner).toHaveURL(/\/resource-directory$/);
+  await expect(owner.getByLabel("Folder of 1000000000000004").locator("option:checked")).toHaveText(`Root / ${folder}`);
+
+  // And back where it was, so no other flow finds it moved.
+  await owner.getByLabel("Folder of 1000000000000004").selectOption({ label: before });
+  await owner.getByRole("button", { name: "Move 1000000000000004" }).click();
+  await expect(owner.getByLabel("Folder of 1000000000000004").locator("option:checked")).toHaveText(before);
+});

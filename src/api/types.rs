@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use crate::domain::{
     AssociationStatus, BackupLevel, BackupLock, BackupStatus, ClusterStatus, Edition, HaMode, Policy, PrincipalScope, PrincipalType,
-    RestoreStatus, ShareStatus, ShownInvitationStatus, Site, TicketKind, TicketStatus, InvitationStatus,
+    RestoreStatus, ShareStatus, ShownInvitationStatus, Site, InvitationStatus,
 };
 use serde::{Deserialize, Serialize};
 
@@ -340,17 +340,8 @@ pub struct BillingView {
 /// The restore dialog's choices, which the server checks against the same lists.
 pub use crate::domain::{region_of_zone, zones, NODE_SPECS};
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct TicketView {
-    pub ticket_id: String,
-    pub account_id: String,
-    pub account_name: String,
-    pub kind: TicketKind,
-    pub status: TicketStatus,
-    pub message: String,
-    pub created_at: String,
-    pub decided_at: Option<String>,
-}
+/// The console shows tickets as the governance service reads them.
+pub use crate::read_model::Ticket as TicketView;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QuotaView {

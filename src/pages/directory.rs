@@ -4,7 +4,7 @@
 //! Accept and Reject, and once a member its directory and a Leave button.
 
 use crate::api::{self, types::{DirectoryInvitationView, DirectoryPageView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
-use crate::components::{confirm::confirmed, empty_row::EmptyRow, forms::{navigator, query_value, AnswerButtons, PostButton, QueryButton, QueryForm}, error_alert::ErrorAlert, local_time::LocalTime};
+use crate::components::{confirm::confirmed, empty_row::EmptyRow, forms::{before_hydration, navigator, query_value, AnswerButtons, PostButton, QueryButton, QueryForm}, error_alert::ErrorAlert, local_time::LocalTime};
 use crate::domain::InvitationStatus;
 use crate::components::page_data::page_resource;
 use leptos::prelude::*;
@@ -218,6 +218,7 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
     let folders = StoredValue::new(d.folders.clone());
     let parent_options = folder_options(&d.folders, &d.root_folder_id);
     let member_folder_options = folder_options(&d.folders, &d.root_folder_id);
+    let before = before_hydration();
     view! {
         <p class="subtle">"Directory " <span class="mono">{d.directory_id.clone()}</span>
             ". A share with the Objects Within Resource Directory scope can target the directory, a folder or a member; a folder covers whoever is in it."</p>
@@ -250,7 +251,7 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
                     let (current, name) = (m.folder_id.clone(), m.display_name.clone());
                     let select = NodeRef::<leptos::html::Select>::new();
                     // A move changes what the member can use (a share to a folder follows whoever is in it),
-                    // so it is asked for, and a cancelled one puts the picker back.
+                    // so once hydrated it is asked for, and a cancelled one puts the picker back.
                     let on_change = move |ev| {
                         let folder = event_target_value(&ev);
                         let path = folders.with_value(|f| folder_path(f, &folder));
@@ -264,11 +265,20 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
                             select.set_value(&current);
                         }
                     };
+                    // Without JavaScript the picker is a form: choose the folder and press Move (the press is
+                    // the confirmation; the server answers with the page again).
+                    let move_label = format!("Move {}", m.account_id);
                     view! {
                         <tr data-member=m.account_id.clone()>
                             <td>{m.display_name.clone()} <div class="subtle mono">{m.account_id.clone()}</div></td>
                             <td>
-                                <select node_ref=select aria-label=format!("Folder of {}", m.account_id) on:change=on_change>{options}</select>
+                                <form method="post" action={<api::MoveMember as leptos::server_fn::ServerFn>::url()} class="post-form"
+                                    on:submit=|ev: leptos::ev::SubmitEvent| ev.prevent_default()>
+                                    <input type="hidden" name="account_id" value=m.account_id.clone()/>
+                                    <select name="folder_id" node_ref=select aria-label=format!("Folder of {}", m.account_id) on:change=on_change>{options}</select>
+                                    " "
+                                    <button type="submit" class="link-button" aria-label=move_label hidden=move || !before.get()>"Move"</button>
+                                </form>
                             </td>
                             <td>
                                 {if m.is_management {

@@ -1,30 +1,18 @@
 //! Tickets and the audit trail.
 
-use crate::read_model::AuditEvent;
-use crate::domain::{TicketKind, TicketStatus};
+use crate::read_model::{AuditEvent, Ticket};
+use crate::domain::TicketStatus;
 use super::{paging::Counted, Tx};
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::SqliteExecutor;
 
-#[derive(Debug, Clone, FromRow)]
-pub struct TicketRow {
-    pub ticket_id: String,
-    pub account_id: String,
-    pub display_name: String,
-    pub kind: TicketKind,
-    pub status: TicketStatus,
-    pub message: String,
-    pub created_at: String,
-    pub decided_at: Option<String>,
-}
-
-const TICKET_SELECT: &str = "select t.ticket_id, t.account_id, a.display_name, t.kind, t.status, t.message, t.created_at, t.decided_at
+const TICKET_SELECT: &str = "select t.ticket_id, t.account_id, a.display_name as account_name, t.kind, t.status, t.message, t.created_at, t.decided_at
      from ticket t join account a on a.account_id = t.account_id";
 
 /// One page of an account's tickets, newest first (every account's, open ones first, when `account` is
 /// `None`: the operator's view).
-pub async fn tickets_page(ex: impl SqliteExecutor<'_>, account: Option<&str>, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<TicketRow>>> {
+pub async fn tickets_page(ex: impl SqliteExecutor<'_>, account: Option<&str>, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<Ticket>>> {
     sqlx::query_as(&format!(
-        "select * from (select t.ticket_id, t.account_id, a.display_name, t.kind, t.status, t.message, t.created_at,
+        "select * from (select t.ticket_id, t.account_id, a.display_name as account_name, t.kind, t.status, t.message, t.created_at,
                 t.decided_at, count(*) over () as total_rows
             from ticket t join account a on a.account_id = t.account_id
             where ?1 is null or t.account_id = ?1
@@ -46,7 +34,7 @@ pub async fn open_ticket_exists(ex: impl SqliteExecutor<'_>, account: &str, kind
         .await
 }
 
-pub async fn ticket(tx: &mut Tx, ticket_id: &str) -> sqlx::Result<Option<TicketRow>> {
+pub async fn ticket(tx: &mut Tx, ticket_id: &str) -> sqlx::Result<Option<Ticket>> {
     sqlx::query_as(&format!("{TICKET_SELECT} where t.ticket_id = ?")).bind(ticket_id).fetch_optional(&mut **tx).await
 }
 

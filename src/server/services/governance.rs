@@ -1,7 +1,7 @@
 //! Account governance: tickets to the platform (beta enablement, quota increase), the quota page, and
 //! the audit trail.
 
-use crate::read_model::AuditEvent;
+use crate::read_model::{AuditEvent, Ticket};
 use crate::server::audit::Event;
 use crate::api::types::*;
 use crate::domain::{check_ticket_decision, check_ticket_submission, ConsolePage, PageRequest, Refusal, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
@@ -12,21 +12,8 @@ use crate::server::auth::Identity;
 use crate::server::db::{self, governance, paging, shares};
 use crate::server::{ids, internal, state::AppState};
 
-fn ticket_view(t: governance::TicketRow) -> TicketView {
-    TicketView {
-        ticket_id: t.ticket_id,
-        account_id: t.account_id,
-        account_name: t.display_name,
-        kind: t.kind,
-        status: t.status,
-        message: t.message,
-        created_at: t.created_at,
-        decided_at: t.decided_at,
-    }
-}
-
 /// One page of the signed-in account's tickets; the operator sees every account's.
-pub async fn tickets(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<TicketView>, AppError> {
+pub async fn tickets(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<Ticket>, AppError> {
     let account = if who.kind == IdentityKind::Operator {
         None
     } else {
@@ -35,11 +22,11 @@ pub async fn tickets(state: &AppState, who: &Identity, page: PageRequest) -> Res
     };
     let (rows, total) =
         paging::load_page(page, |limit, offset| governance::tickets_page(&state.pool, account, limit, offset)).await.map_err(internal)?;
-    Ok(Paged::new(rows.into_iter().map(ticket_view).collect(), total, page))
+    Ok(Paged::new(rows, total, page))
 }
 
 #[tracing::instrument(skip(state, who, message), fields(account = %who.account_id()))]
-pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message: &str, event: &Event) -> Result<TicketView, AppError> {
+pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message: &str, event: &Event) -> Result<Ticket, AppError> {
     // Asking the platform for something for the account is the account's (root) decision.
     who.actor.may_act_as_root("submit tickets")?;
     let kind = parse_ticket_kind(kind)?;
@@ -55,11 +42,11 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
     governance::insert_ticket(&mut tx, &id, me, kind.as_str(), message, &now).await.map_err(internal)?;
     let row = governance::ticket(&mut tx, &id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     tx.commit(event).await.map_err(internal)?;
-    Ok(ticket_view(row))
+    Ok(row)
 }
 
 #[tracing::instrument(skip(state, who), fields(identity = %who.login_name))]
-pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, approve: bool, event: &Event) -> Result<TicketView, AppError> {
+pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, approve: bool, event: &Event) -> Result<Ticket, AppError> {
     if who.kind != IdentityKind::Operator {
         return Err(Refusal::NotOperator { action: "decide tickets" }.into());
     }
@@ -80,7 +67,7 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
     }
     let row = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     tx.commit(event).await.map_err(internal)?;
-    Ok(ticket_view(row))
+    Ok(row)
 }
 
 pub async fn quota(state: &AppState, who: &Identity) -> Result<QuotaView, AppError> {
