@@ -52,9 +52,6 @@ impl ErrorKind {
     }
 }
 
-/// The share path's former name for [`Refusal`], kept while `services/sharing.rs` (owned by another
-/// branch this session) moves over; new code names `Refusal`.
-pub type ShareError = Refusal;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {

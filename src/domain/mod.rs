@@ -39,7 +39,7 @@ pub use choices::{
     check_audit_action_filter, check_pay_type, check_region_choice, check_share_search, check_ticket_message, node_spec_price, parse_day, parse_policy_name,
     parse_ticket_kind, region_of_zone, zone_region, zones, MAX_SHARE_SEARCH_CHARS, MAX_TICKET_MESSAGE_CHARS, NODE_SPECS,
 };
-pub use error::{ErrorKind, Refusal, ShareError};
+pub use error::{ErrorKind, Refusal};
 pub use governance::{check_ticket_decision, check_ticket_submission, ticket_outcome, TicketGrant, TicketKind, TicketStatus, RAISED_SHARE_QUOTA};
 pub use ids::{
     parse_account_id, parse_account_name, parse_folder_name, parse_handshake_id, parse_invitation_id, parse_login_name, parse_site, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,

@@ -3,26 +3,26 @@
 //! set out of it, and a principal leaving it. Each ends access through the same scheduled revocation as
 //! removing a principal in the console, so a principal always has the revocation window to notice.
 
-use super::{check_unlocked, BackupLock, BackupSetId, PrincipalScope, RemovalTiming, ShareError, ShareStatus};
+use super::{check_unlocked, BackupLock, BackupSetId, PrincipalScope, RemovalTiming, Refusal, ShareStatus};
 
 /// Deleting a share: only an active one (a share being deleted, or deleted, is refused with the real
 /// service's `ResourceShareStatusMismatchAction`). Every principal of the share enters the scheduled
 /// revocation; while a restore reads one of its sets, the revocation waits for the restore to end, as a
 /// removal in the console does. A level conversion does not hold it up: it changes no principal's access.
-pub fn plan_share_deletion(status: ShareStatus, locks: &[(BackupSetId, BackupLock)]) -> Result<RemovalTiming, ShareError> {
+pub fn plan_share_deletion(status: ShareStatus, locks: &[(BackupSetId, BackupLock)]) -> Result<RemovalTiming, Refusal> {
     if status != ShareStatus::Active {
-        return Err(ShareError::ShareNotActive);
+        return Err(Refusal::ShareNotActive);
     }
     let restoring = locks.iter().any(|(_, lock)| *lock == BackupLock::Restoring);
     Ok(if restoring { RemovalTiming::AfterRestore } else { RemovalTiming::Now })
 }
 
 /// Any change to a share other than deleting it needs the share to be active.
-pub fn check_share_active(status: ShareStatus) -> Result<(), ShareError> {
+pub fn check_share_active(status: ShareStatus) -> Result<(), Refusal> {
     if status == ShareStatus::Active {
         Ok(())
     } else {
-        Err(ShareError::ShareNotActive)
+        Err(Refusal::ShareNotActive)
     }
 }
 
@@ -35,25 +35,25 @@ pub fn plan_scope_change(
     allow_external: bool,
     owner_in_directory: bool,
     external_principals: usize,
-) -> Result<PrincipalScope, ShareError> {
+) -> Result<PrincipalScope, Refusal> {
     let wanted = if allow_external { PrincipalScope::AllAccounts } else { PrincipalScope::ResourceDirectory };
     if wanted == current || wanted == PrincipalScope::AllAccounts {
         return Ok(wanted);
     }
     if !owner_in_directory {
-        return Err(ShareError::NotInResourceDirectory);
+        return Err(Refusal::NotInResourceDirectory);
     }
     if external_principals > 0 {
-        return Err(ShareError::ExternalPrincipalsRemain { count: external_principals });
+        return Err(Refusal::ExternalPrincipalsRemain { count: external_principals });
     }
     Ok(wanted)
 }
 
 /// Taking a backup set out of a share: it must be in the share (and not already on its way out), and
 /// not locked, since a restore or conversion holds what the share says about it.
-pub fn check_resource_removal(id: &BackupSetId, associated: bool, lock: BackupLock) -> Result<(), ShareError> {
+pub fn check_resource_removal(id: &BackupSetId, associated: bool, lock: BackupLock) -> Result<(), Refusal> {
     if !associated {
-        return Err(ShareError::NotAssociated);
+        return Err(Refusal::NotAssociated);
     }
     check_unlocked(id, lock)
 }
@@ -72,11 +72,11 @@ pub enum ShareMembership {
 
 /// A principal leaving another account's share (`DisassociateResourceShare` with
 /// `ResourceOwner=OtherAccounts`).
-pub fn check_leave_share(membership: ShareMembership) -> Result<(), ShareError> {
+pub fn check_leave_share(membership: ShareMembership) -> Result<(), Refusal> {
     match membership {
         ShareMembership::Invited => Ok(()),
-        ShareMembership::ThroughDirectory => Err(ShareError::LeavingDirectoryShare),
-        ShareMembership::None => Err(ShareError::ShareNotFound),
+        ShareMembership::ThroughDirectory => Err(Refusal::LeavingDirectoryShare),
+        ShareMembership::None => Err(Refusal::ShareNotFound),
     }
 }
 
@@ -115,7 +115,7 @@ mod tests {
     #[test]
     fn a_share_being_deleted_can_not_be_changed() {
         assert_eq!(check_share_active(ShareStatus::Active), Ok(()));
-        assert_eq!(check_share_active(ShareStatus::Deleting), Err(ShareError::ShareNotActive));
+        assert_eq!(check_share_active(ShareStatus::Deleting), Err(Refusal::ShareNotActive));
     }
 
     #[test]
@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn an_owner_outside_any_directory_can_not_close_its_share_to_the_directory() {
-        assert_eq!(plan_scope_change(PrincipalScope::AllAccounts, false, false, 0), Err(ShareError::NotInResourceDirectory));
+        assert_eq!(plan_scope_change(PrincipalScope::AllAccounts, false, false, 0), Err(Refusal::NotInResourceDirectory));
     }
 
     #[test]

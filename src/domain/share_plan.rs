@@ -6,7 +6,7 @@ use super::{
     check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals, check_share_quota,
     check_sharer, principal_change_timing, shareability_in_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetFacts,
     BackupSetId, ClusterFacts, OwnerFacts, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming,
-    ResourceShareName, ShareError, ShareStatus,
+    ResourceShareName, Refusal, ShareStatus,
 };
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
@@ -93,19 +93,19 @@ pub fn plan_share(
     target: ShareTarget,
     facts: &ShareFacts,
     now: OffsetDateTime,
-) -> Result<SharePlan, ShareError> {
+) -> Result<SharePlan, Refusal> {
     check_sharer(actor, &facts.owner, facts.access, backup_set)?;
-    let (cluster, backup) = facts.backup.as_ref().ok_or_else(|| ShareError::BackupSetNotFound { backup_set: backup_set.to_string() })?;
+    let (cluster, backup) = facts.backup.as_ref().ok_or_else(|| Refusal::BackupSetNotFound { backup_set: backup_set.to_string() })?;
     let already_in_share = facts.share_sets.iter().any(|(id, _)| id == backup_set);
     shareability_in_share(cluster, backup, already_in_share, now)?;
 
     let existing = match &target {
-        ShareTarget::New { name, .. } if facts.name_taken => return Err(ShareError::NameTaken { name: name.as_str().to_owned() }),
+        ShareTarget::New { name, .. } if facts.name_taken => return Err(Refusal::NameTaken { name: name.as_str().to_owned() }),
         ShareTarget::New { .. } => None,
         ShareTarget::Existing => {
-            let share = facts.existing.as_ref().filter(|s| s.owner == facts.owner.account_id).ok_or(ShareError::ShareNotFound)?;
+            let share = facts.existing.as_ref().filter(|s| s.owner == facts.owner.account_id).ok_or(Refusal::ShareNotFound)?;
             if share.status != ShareStatus::Active {
-                return Err(ShareError::ShareNotActive);
+                return Err(Refusal::ShareNotActive);
             }
             Some(share)
         }
@@ -113,7 +113,7 @@ pub fn plan_share(
     let (scope, current) = match (&target, existing) {
         (ShareTarget::New { scope, .. }, _) => (*scope, BTreeSet::new()),
         (ShareTarget::Existing, Some(share)) => (share.scope, share.principals.clone()),
-        (ShareTarget::Existing, None) => return Err(ShareError::ShareNotFound),
+        (ShareTarget::Existing, None) => return Err(Refusal::ShareNotFound),
     };
 
     // The share's principals after this request, and how each new one is to be associated.
@@ -159,7 +159,7 @@ pub fn plan_share(
     let (new_share, name) = match (target, existing) {
         (ShareTarget::New { name, scope }, _) => (Some((name.clone(), scope)), name.as_str().to_owned()),
         (ShareTarget::Existing, Some(share)) => (None, share.name.clone()),
-        (ShareTarget::Existing, None) => return Err(ShareError::ShareNotFound),
+        (ShareTarget::Existing, None) => return Err(Refusal::ShareNotFound),
     };
     Ok(SharePlan { new_share, name, associate: added.into_iter().map(|(p, _)| p.clone()).collect(), invite, revoke: removed, timing })
 }
@@ -235,7 +235,7 @@ mod tests {
         let mut f = facts(NOW);
         f.pending_invitees.insert("2000000000000002".to_owned());
         let refused = plan_share(&root(), &set, new_share(), &f, NOW).unwrap_err();
-        assert!(matches!(refused, ShareError::InvitationAlreadyExists { .. }), "{refused:?}");
+        assert!(matches!(refused, Refusal::InvitationAlreadyExists { .. }), "{refused:?}");
     }
 
     #[test]
@@ -244,7 +244,7 @@ mod tests {
         let mut f = facts(NOW);
         (f.pending_count, f.max_pending_invitations) = (499, 500);
         let refused = plan_share(&root(), &set, new_share(), &f, NOW).unwrap_err();
-        assert!(matches!(refused, ShareError::PendingInvitationLimit { limit: 500, requested: 501 }), "{refused:?}");
+        assert!(matches!(refused, Refusal::PendingInvitationLimit { limit: 500, requested: 501 }), "{refused:?}");
     }
 
     #[test]
@@ -258,7 +258,7 @@ mod tests {
             status: ShareStatus::Active,
             principals: BTreeSet::new(),
         });
-        assert_eq!(plan_share(&root(), &set, ShareTarget::Existing, &f, NOW).unwrap_err(), ShareError::ShareNotFound);
+        assert_eq!(plan_share(&root(), &set, ShareTarget::Existing, &f, NOW).unwrap_err(), Refusal::ShareNotFound);
     }
 
     #[test]
