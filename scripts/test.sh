@@ -56,8 +56,9 @@ fi
 
 # One closing line over all runners. (grep finding nothing is not an error here.)
 sum() { { grep -hoE "$1" "$2" || true; } | { grep -oE '[0-9]+' || true; } | awk '{ s += $1 } END { print s + 0 }'; }
-cargo_passed=$(sum 'test result: [a-z]+\. [0-9]+ passed' "$log/cargo.txt")
-cargo_failed=$(sum '[0-9]+ failed;' "$log/cargo.txt")
+# cargo test prints "test result: ok. N passed; M failed;" per binary, nextest one "N tests run: N passed, M failed,".
+cargo_passed=$(sum 'test result: [a-z]+\. [0-9]+ passed|tests run: [0-9]+ passed' "$log/cargo.txt")
+cargo_failed=$(sum '[0-9]+ failed[,;]' "$log/cargo.txt")
 e2e_passed=$(sum '^ *[0-9]+ passed' "$log/e2e.txt")
 e2e_failed=$(sum '^ *[0-9]+ failed' "$log/e2e.txt")
 sdk_passed=$(sum 'sdk scenario: [0-9]+ passed' "$log/sdk.txt")
