@@ -7,6 +7,7 @@
 //! `limit + 1` rows; the extra one only says that there is a next page.
 
 use crate::domain::{AssociationStatus, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
+use super::incoming::InvitationRow;
 use sqlx::{FromRow, SqliteExecutor};
 
 /// Where a page starts: after the row with these sort keys (the list's own, in its order).
@@ -214,24 +215,9 @@ pub async fn resources(ex: impl SqliteExecutor<'_>, owner: &str, q: &Association
     .await
 }
 
-#[derive(Debug, Clone, FromRow)]
-pub struct InvitationRow {
-    pub invitation_id: String,
-    pub resource_share_id: String,
-    pub resource_share_name: String,
-    pub sender_account_id: String,
-    pub status: InvitationStatus,
-    pub created_at: String,
-    pub expires_at: String,
-    pub access_ends_at: Option<String>,
-    /// Whether the receiver, as a principal of the share, is being revoked right now.
-    pub principal_disassociating: bool,
-}
-
-impl InvitationRow {
-    pub fn sort_key(&self) -> Vec<String> {
-        vec![self.created_at.clone(), self.invitation_id.clone()]
-    }
+/// Where an invitation stands in its list's order.
+pub fn invitation_sort_key(row: &InvitationRow) -> Vec<String> {
+    vec![row.created_at.clone(), row.invitation_id.clone()]
 }
 
 /// One page of the invitations the account received, newest first.
@@ -244,8 +230,9 @@ pub async fn invitations(
     limit: i64,
 ) -> sqlx::Result<Vec<InvitationRow>> {
     sqlx::query_as(
-        "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id, i.status,
-                i.created_at, i.expires_at, i.access_ends_at,
+        "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id, i.receiver_account_id,
+                i.status, i.created_at, i.expires_at, i.access_ends_at,
+                (select group_concat(sr.backup_set_id) from share_resource sr where sr.resource_share_id = i.resource_share_id) as resources,
                 exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
                        and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating
          from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id

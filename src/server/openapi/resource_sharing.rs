@@ -382,7 +382,7 @@ async fn list_invitations(call: &Call) -> Result<Value, ApiError> {
     let rows = api_lists::invitations(&call.state.pool, call.who.account_id().as_str(), &share_ids, &invitation_ids, &paging.after, paging.max)
         .await
         .map_err(db_error)?;
-    let (rows, next) = paging.cut(rows, api_lists::InvitationRow::sort_key);
+    let (rows, next) = paging.cut(rows, api_lists::invitation_sort_key);
     let now = call.state.clock.now();
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
