@@ -1,6 +1,6 @@
 //! Resource Sharing 2020-01-10 over the console's services: a share of backup sets is a resource share
 //! whose resources have the type [`RESOURCE_TYPE`]. Creating and associating go through the Share
-//! dialog's service (`sharing::share_backup_set`), answering invitations through the Shared With Me
+//! dialog's service (`sharing::share_backup_sets`), answering invitations through the Shared With Me
 //! page's, lists through the same reads the console pages make. Each action maps its answer to the
 //! SDK's models here.
 

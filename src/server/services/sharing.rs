@@ -20,39 +20,9 @@ use time::{Duration, OffsetDateTime};
 /// Invitations to accounts outside the owner's resource directory are valid for 7 days.
 pub const INVITATION_VALIDITY: Duration = Duration::days(7);
 
-#[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+/// The Share dialog's OK: one backup set, as [`share_backup_sets`] with no further sets.
 pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRequest, event: &Event) -> Result<ShareOutcome, AppError> {
-    // Malformed input is refused before the database is touched.
-    let backup_id = BackupSetId::parse(&request.backup_set_id)?;
-    let (target, existing_id, principals) = parse_method(request.method)?;
-    let job = ShareJob {
-        actor: who.actor.clone(),
-        backup_id,
-        share_id: existing_id.unwrap_or_else(ids::resource_share_id),
-        target,
-        principals,
-        now: state.clock.now(),
-        revocation_delay: state.settings.revocation_delay,
-        max_pending_invitations: state.settings.max_pending_invitations,
-        event: event.clone(),
-    };
-    let answer = state
-        .writer
-        .groups
-        .run(move |tx| {
-            async move { share_one(tx, &job).await }.boxed()
-        })
-        .await;
-    match answer {
-        Ok(Ok(outcome)) => {
-            // The group transaction that committed the share held its event.
-            event.mark_recorded();
-            tracing::info!(share = %outcome.resource_share_id, invited = outcome.invited.len(), "backup set shared");
-            Ok(outcome)
-        }
-        Ok(Err(refused)) => Err(refused),
-        Err(GroupFailed) => Err(internal(anyhow::anyhow!("the group transaction holding this share did not commit"))),
-    }
+    share_backup_sets(state, who, request, &[], event).await
 }
 
 /// One share, in the group's transaction: load the facts, let the domain decide, write the plan.
@@ -254,6 +224,7 @@ fn principal_facts(list: &[PrincipalId], lookups: &[shares::PrincipalLookup]) ->
 /// its own audit event (`event` for the first).
 #[tracing::instrument(skip(state, who, request, more), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
 pub async fn share_backup_sets(state: &AppState, who: &Identity, request: ShareRequest, more: &[String], event: &Event) -> Result<ShareOutcome, AppError> {
+    // Malformed input is refused before the database is touched.
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let more = more.iter().map(|b| BackupSetId::parse(b)).collect::<Result<Vec<_>, _>>()?;
     let (target, existing_id, principals) = parse_method(request.method)?;
@@ -281,8 +252,10 @@ pub async fn share_backup_sets(state: &AppState, who: &Identity, request: ShareR
         .await;
     match answer {
         Ok(Ok(outcome)) => {
+            // The group transaction that committed the share held its events.
             event.mark_recorded();
             events.iter().for_each(Event::mark_recorded);
+            tracing::info!(share = %outcome.resource_share_id, invited = outcome.invited.len(), sets = 1 + events.len(), "backup sets shared");
             Ok(outcome)
         }
         Ok(Err(refused)) => Err(refused),
@@ -291,8 +264,11 @@ pub async fn share_backup_sets(state: &AppState, who: &Identity, request: ShareR
 }
 
 /// The group work of [`share_backup_sets`]: every set decided and written after the ones before it,
-/// inside a savepoint that a refusal rolls back.
+/// inside a savepoint that a refusal rolls back. One set needs none: its refusal comes before it writes.
 async fn share_many(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>) -> Result<ShareOutcome, Failure<AppError>> {
+    if rest.is_empty() {
+        return share_one(tx, &first).await;
+    }
     sqlx::query("savepoint share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
     let outcome = share_each(tx, first, rest).await;
     if matches!(outcome, Err(Failure::Refused(_))) {
