@@ -375,8 +375,7 @@ pub struct AccessKeyView {
     /// The identity the pair signs as: the root's or a RAM user's sign-in name.
     pub login_name: String,
     pub is_root: bool,
-    /// `Active` or `Inactive`.
-    pub status: String,
+    pub status: crate::domain::AccessKeyStatus,
     pub created_at: String,
     pub last_used_at: Option<String>,
 }

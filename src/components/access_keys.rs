@@ -2,6 +2,7 @@
 //! users page. A new pair's secret is shown once, right after it is made; the list never has it.
 
 use crate::api::{self, types::AccessKeyView};
+use crate::domain::AccessKeyStatus;
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, forms::PostButton, local_time::LocalTime};
 use crate::components::page_data::page_resource;
 use leptos::prelude::*;
@@ -79,7 +80,7 @@ fn AccessKeyRow(
     status: ServerAction<api::SetAccessKeyStatus>,
     delete: ServerAction<api::DeleteAccessKey>,
 ) -> impl IntoView {
-    let active = key.status == "Active";
+    let active = key.status == AccessKeyStatus::Active;
     let (id_status, id_delete) = (key.access_key_id.clone(), key.access_key_id.clone());
     view! {
         <tr data-access-key=key.access_key_id.clone()>

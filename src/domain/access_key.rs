@@ -2,30 +2,19 @@
 //! at most two, as in the real RAM console, so a key can be rotated (make the second, move the scripts,
 //! disable and delete the first) without a moment with no key.
 
+use super::text::text_enum;
 use super::Refusal;
-use serde::{Deserialize, Serialize};
 
 /// At most this many pairs per identity, active or not.
 pub const MAX_ACCESS_KEYS_PER_IDENTITY: usize = 2;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum AccessKeyStatus {
-    Active,
-    Inactive,
-}
-
-impl AccessKeyStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            AccessKeyStatus::Active => "Active",
-            AccessKeyStatus::Inactive => "Inactive",
-        }
+text_enum!(
+    /// Whether calls signed with a pair are accepted.
+    pub enum AccessKeyStatus {
+        Active = "Active",
+        Inactive = "Inactive",
     }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        [AccessKeyStatus::Active, AccessKeyStatus::Inactive].into_iter().find(|k| k.as_str() == s)
-    }
-}
+);
 
 /// May `is_root` create another pair for an identity that holds `existing` already?
 pub fn check_create_access_key(is_root: bool, existing: usize) -> Result<(), Refusal> {

@@ -1,6 +1,7 @@
 //! AccessKey pairs, the identity a signed call acts as, and the nonces already used.
 
 use super::{accounts::SessionIdentityRow, Tx};
+use crate::domain::AccessKeyStatus;
 use sqlx::{FromRow, SqliteExecutor};
 
 /// A pair as the console lists it: never the secret.
@@ -9,7 +10,7 @@ pub struct AccessKeyRow {
     pub access_key_id: String,
     pub login_name: String,
     pub kind: String,
-    pub status: String,
+    pub status: AccessKeyStatus,
     pub created_at: String,
     pub last_used_at: Option<String>,
 }
@@ -51,7 +52,7 @@ pub async fn insert(tx: &mut Tx, access_key_id: &str, identity_id: i64, secret: 
 }
 
 /// A pair of one of `account`'s identities: its status, or `None` (another account's pairs are not found).
-pub async fn status_in_account(tx: &mut Tx, account: &str, access_key_id: &str) -> sqlx::Result<Option<String>> {
+pub async fn status_in_account(tx: &mut Tx, account: &str, access_key_id: &str) -> sqlx::Result<Option<AccessKeyStatus>> {
     sqlx::query_scalar(
         "select k.status from access_key k join identity i on i.identity_id = k.identity_id
          where k.access_key_id = ? and i.account_id = ?",
@@ -62,7 +63,7 @@ pub async fn status_in_account(tx: &mut Tx, account: &str, access_key_id: &str) 
     .await
 }
 
-pub async fn set_status(tx: &mut Tx, access_key_id: &str, status: &str) -> sqlx::Result<()> {
+pub async fn set_status(tx: &mut Tx, access_key_id: &str, status: AccessKeyStatus) -> sqlx::Result<()> {
     sqlx::query("update access_key set status = ? where access_key_id = ?").bind(status).bind(access_key_id).execute(&mut **tx).await?;
     Ok(())
 }
@@ -77,7 +78,7 @@ pub async fn delete(tx: &mut Tx, access_key_id: &str) -> sqlx::Result<()> {
 #[derive(Debug, Clone, FromRow)]
 pub struct SigningKeyRow {
     pub secret: String,
-    pub status: String,
+    pub status: AccessKeyStatus,
     #[sqlx(flatten)]
     pub identity: SessionIdentityRow,
 }

@@ -213,7 +213,7 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     signature::verify(&signed, &claim, &key.secret)?;
     let now = state.clock.now();
     signature::check_timestamp(claim.timestamp, now)?;
-    if key.status != "Active" {
+    if key.status != crate::domain::AccessKeyStatus::Active {
         return Err(SignatureError::disabled_key().into());
     }
     // A call may be signed up to 15 minutes ahead and is accepted until 15 minutes after that, so a

@@ -8,7 +8,6 @@ use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, access_keys, Tx};
 use crate::server::{audit, ids, internal, state::AppState};
-use anyhow::Context;
 use time::OffsetDateTime;
 
 /// Every pair of the account's identities (root only: RAM users manage no keys, as on the RAM page).
@@ -62,7 +61,7 @@ pub async fn set_status(state: &AppState, who: &Identity, access_key_id: &str, a
     let current = owned_key(&mut tx, who, access_key_id).await?;
     let wanted = if active { AccessKeyStatus::Active } else { AccessKeyStatus::Inactive };
     check_set_access_key_status(who.actor.is_root, current, wanted)?;
-    access_keys::set_status(&mut tx, access_key_id, wanted.as_str()).await.map_err(internal)?;
+    access_keys::set_status(&mut tx, access_key_id, wanted).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
     Ok(())
 }
@@ -81,11 +80,10 @@ async fn owned_key(tx: &mut Tx, who: &Identity, access_key_id: &str) -> Result<A
     if !who.actor.is_root {
         return Err(Refusal::AccessKeyRootOnly.into());
     }
-    let status = access_keys::status_in_account(tx, who.account_id().as_str(), access_key_id)
+    Ok(access_keys::status_in_account(tx, who.account_id().as_str(), access_key_id)
         .await
         .map_err(internal)?
-        .ok_or(Refusal::AccessKeyNotFound)?;
-    AccessKeyStatus::parse(&status).context("stored access key status").map_err(internal)
+        .ok_or(Refusal::AccessKeyNotFound)?)
 }
 
 /// `polarshare access-key create --login NAME`: a pair for any root or RAM user, made by whoever runs
