@@ -1,10 +1,130 @@
 //! What the services answer with when it is plain data read back: each type is the row as the
 //! database reads it (`FromRow` on the server) and, where the console shows it unchanged, the console's
 //! wire type too (serde; compiled for the browser). The OpenAPI adapter maps the same types to the SDK's
-//! models in its own files. `db` depends on this module, never on `api`.
+//! models in its own files. `db` depends on this module, never on `api`; the services answer with these
+//! types, never with the console's `api::types`.
 
-use crate::domain::{InvitationStatus, TicketKind, TicketStatus};
+use crate::domain::{
+    BackupLevel, BackupLock, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode, InvitationStatus, PageRequest, TicketKind,
+    TicketStatus,
+};
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
+
+/// One page of a list: its items, how many the whole list has, and which page of what size this is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl<T> Paged<T> {
+    pub fn new(items: Vec<T>, total: i64, request: PageRequest) -> Self {
+        Paged { items, total, page: request.page, page_size: request.page_size }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Region {
+    pub region_id: String,
+    pub region_name: String,
+}
+
+/// A cluster as stored (the console shows it whole; it is only ever answered to its own account).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Cluster {
+    pub cluster_id: String,
+    pub account_id: String,
+    pub region_id: String,
+    pub cluster_name: String,
+    pub db_type: String,
+    pub db_version: String,
+    pub edition: Edition,
+    pub ha_mode: HaMode,
+    // The database's JSON answers (`db::clusters::CLUSTER_JSON`) write flags as 0 and 1; the browser
+    // only ever reads what serde wrote, true and false.
+    #[cfg_attr(feature = "ssr", serde(deserialize_with = "crate::server::db::sqlite_bool"))]
+    pub tde_enabled: bool,
+    #[cfg_attr(feature = "ssr", serde(deserialize_with = "crate::server::db::sqlite_bool"))]
+    pub disk_encryption_enabled: bool,
+    pub status: ClusterStatus,
+    pub created_at: String,
+}
+
+impl Cluster {
+    /// What the rules know of the cluster.
+    pub fn facts(&self) -> ClusterFacts {
+        ClusterFacts {
+            edition: self.edition,
+            ha_mode: self.ha_mode,
+            tde_enabled: self.tde_enabled,
+            disk_encryption_enabled: self.disk_encryption_enabled,
+            status: self.status,
+        }
+    }
+}
+
+/// The Clusters page: the regions, the one chosen, and the account's clusters there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterList {
+    pub regions: Vec<Region>,
+    pub region_id: String,
+    pub clusters: Vec<Cluster>,
+}
+
+/// A backup set as stored, with how many principals it is shared with; as the owner's list answers it,
+/// also what the rules say of it now (the database leaves those empty, the service fills them in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct BackupSet {
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub account_id: String,
+    pub region_id: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub status: BackupStatus,
+    pub size_bytes: i64,
+    pub method: String,
+    pub backup_mode: String,
+    pub level: BackupLevel,
+    pub expires_at: String,
+    pub lock_state: BackupLock,
+    pub deleted_at: Option<String>,
+    /// Distinct principals invited to or associated with the set through any live share.
+    pub principal_count: i64,
+    /// Why this set can't be shared, if it can't: the same refusal the server gives on a share request.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub share_blocked: Option<AppError>,
+    /// Why this set can't be converted to level-2, if it can't: the same refusal the server gives.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub convert_blocked: Option<AppError>,
+}
+
+impl BackupSet {
+    /// The Attribute column says `Sharing` once the set has at least one principal.
+    pub fn is_sharing(&self) -> bool {
+        self.principal_count > 0
+    }
+}
+
+/// The Data Backups tab: a cluster with one page of its live backup sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackupSetPage {
+    pub cluster: Cluster,
+    pub items: Vec<BackupSet>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    /// Why this identity can't share anything at all (beta off, missing policy), if so.
+    pub sharing_blocked: Option<AppError>,
+}
 
 /// An invitation to join a resource directory (Resource Directory's handshake), with the names the
 /// console shows.

@@ -2,7 +2,7 @@
 
 use crate::error::AppError;
 use crate::domain::{
-    AssociationStatus, BackupLevel, BackupLock, BackupStatus, ClusterStatus, Edition, HaMode, Policy, PrincipalScope, PrincipalType,
+    AssociationStatus, BackupLevel, BackupLock, BackupStatus, Policy, PrincipalScope, PrincipalType,
     RestoreStatus, ShareStatus, ShownInvitationStatus, Site, InvitationStatus,
 };
 use serde::{Deserialize, Serialize};
@@ -33,85 +33,10 @@ impl Viewer {
     }
 }
 
-/// One page of a list: its items, how many the whole list has, and which page of what size this is.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Paged<T> {
-    pub items: Vec<T>,
-    pub total: i64,
-    pub page: u32,
-    pub page_size: u32,
-}
-
-impl<T> Paged<T> {
-    pub fn new(items: Vec<T>, total: i64, request: crate::domain::PageRequest) -> Self {
-        Paged { items, total, page: request.page, page_size: request.page_size }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RegionView {
-    pub region_id: String,
-    pub region_name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClusterView {
-    pub cluster_id: String,
-    pub cluster_name: String,
-    pub region_id: String,
-    pub db_type: String,
-    pub db_version: String,
-    pub edition: Edition,
-    pub ha_mode: HaMode,
-    pub tde_enabled: bool,
-    pub disk_encryption_enabled: bool,
-    pub status: ClusterStatus,
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ClusterList {
-    pub regions: Vec<RegionView>,
-    pub region_id: String,
-    pub clusters: Vec<ClusterView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BackupSetView {
-    pub backup_set_id: String,
-    pub start_time: String,
-    pub end_time: String,
-    pub status: BackupStatus,
-    pub size_bytes: i64,
-    pub method: String,
-    pub backup_mode: String,
-    pub level: BackupLevel,
-    pub expires_at: String,
-    pub lock_state: BackupLock,
-    pub principal_count: i64,
-    /// Why this set can't be shared, if it can't: the same refusal the server gives on a share request.
-    pub share_blocked: Option<AppError>,
-    /// Why this set can't be converted to level-2, if it can't: the same refusal the server gives.
-    pub convert_blocked: Option<AppError>,
-}
-
-impl BackupSetView {
-    /// The Attribute column says `Sharing` once the set has at least one principal.
-    pub fn is_sharing(&self) -> bool {
-        self.principal_count > 0
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BackupSetPage {
-    pub cluster: ClusterView,
-    pub items: Vec<BackupSetView>,
-    pub total: i64,
-    pub page: i64,
-    pub page_size: i64,
-    /// Why this identity can't share anything at all (beta off, missing policy), if so.
-    pub sharing_blocked: Option<AppError>,
-}
+/// The console shows lists, regions, clusters and backup sets as the services read them.
+pub use crate::read_model::{
+    BackupSet as BackupSetView, BackupSetPage, Cluster as ClusterView, ClusterList, Paged, Region as RegionView,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SharedResourceView {

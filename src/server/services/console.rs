@@ -1,7 +1,8 @@
-//! What the console reads: the viewer, regions, clusters, a cluster's backup sets, the owner's shares.
+//! What the console reads: regions, clusters, a cluster's backup sets, the owner's shares.
 
-use crate::api::types::*;
-use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest, Policy};
+use crate::api::types::{DirectoryObjectView, PrincipalView, SharedResourceView, ShareDialogData, ShareView};
+use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, PageRequest};
+use crate::read_model::{BackupSetPage, ClusterList, Paged, Region};
 use crate::domain::{check_region_choice, check_share_search};
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -11,52 +12,9 @@ use std::collections::BTreeMap;
 
 pub const BACKUP_PAGE_SIZE: i64 = 30;
 
-pub fn viewer(who: &Identity) -> Viewer {
-    let is_operator = who.kind == crate::domain::IdentityKind::Operator;
-    // The platform operator has no account data of its own: it decides tickets.
-    let (pages, home) = if is_operator {
-        (vec![ConsolePage::Tickets], ConsolePage::Tickets)
-    } else {
-        (who.actor.pages(), who.actor.home())
-    };
-    Viewer {
-        pages,
-        home: home.path().to_owned(),
-        home_region: home_region(who.site).to_owned(),
-        login_name: who.login_name.clone(),
-        account_id: who.account_id().to_string(),
-        account_name: who.account_name.clone(),
-        site: who.site,
-        is_root: who.actor.is_root,
-        is_operator: who.kind == crate::domain::IdentityKind::Operator,
-        policies: if who.actor.is_root { Policy::ALL.to_vec() } else { who.actor.policies.clone() },
-    }
-}
-
-fn cluster_view(row: clusters::ClusterRow) -> ClusterView {
-    ClusterView {
-        cluster_id: row.cluster_id,
-        cluster_name: row.cluster_name,
-        region_id: row.region_id,
-        db_type: row.db_type,
-        db_version: row.db_version,
-        edition: row.edition,
-        ha_mode: row.ha_mode,
-        tde_enabled: row.tde_enabled,
-        disk_encryption_enabled: row.disk_encryption_enabled,
-        status: row.status,
-        created_at: row.created_at,
-    }
-}
-
 /// The regions, and the one the viewer chose (its site's home region when none was).
-pub async fn region_choice(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<(Vec<RegionView>, String), AppError> {
-    let regions: Vec<RegionView> = clusters::regions(&state.pool)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|r| RegionView { region_id: r.region_id, region_name: r.region_name })
-        .collect();
+pub async fn region_choice(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<(Vec<Region>, String), AppError> {
+    let regions = clusters::regions(&state.pool).await.map_err(internal)?;
     let region_id = match region_id.filter(|r| !r.is_empty()) {
         Some(r) => {
             check_region_choice(regions.iter().map(|x| x.region_id.as_str()), &r)?;
@@ -71,12 +29,7 @@ pub async fn region_choice(state: &AppState, who: &Identity, region_id: Option<S
 pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<ClusterList, AppError> {
     who.actor.may_view_polardb()?;
     let (regions, region_id) = region_choice(state, who, region_id).await?;
-    let clusters = clusters::clusters_of(&state.pool, who.account_id().as_str(), &region_id)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(cluster_view)
-        .collect();
+    let clusters = clusters::clusters_of(&state.pool, who.account_id().as_str(), &region_id).await.map_err(internal)?;
     Ok(ClusterList { regions, region_id, clusters })
 }
 
@@ -107,34 +60,16 @@ pub async fn cluster_backups(
         .map_err(internal)?;
     let cluster = loaded.cluster.clone().filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
     let cluster_facts = cluster.facts();
-    let (rows, total) = (loaded.items.clone(), loaded.total);
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let backup_facts = row.facts().map_err(internal)?;
-        let share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
-        let convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, row.level, now)
-            .err()
-            .map(AppError::from);
-        items.push(BackupSetView {
-            backup_set_id: row.backup_set_id,
-            start_time: row.start_time,
-            end_time: row.end_time,
-            status: row.status,
-            size_bytes: row.size_bytes,
-            method: row.method,
-            backup_mode: row.backup_mode,
-            level: row.level,
-            expires_at: row.expires_at,
-            lock_state: row.lock_state,
-            principal_count: row.principal_count,
-            share_blocked,
-            convert_blocked,
-        });
+    let mut items = loaded.items.clone();
+    for backup in &mut items {
+        let backup_facts = backup.facts().map_err(internal)?;
+        backup.share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
+        backup.convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, backup.level, now).err().map(AppError::from);
     }
     Ok(BackupSetPage {
-        cluster: cluster_view(cluster),
+        cluster,
         items,
-        total,
+        total: loaded.total,
         page,
         page_size: BACKUP_PAGE_SIZE,
         sharing_blocked: check_may_manage_shares(&who.actor, &who.account).err().map(AppError::from),
