@@ -5,8 +5,8 @@
 //! types, never with the console's `api::types`.
 
 use crate::domain::{
-    BackupLevel, BackupLock, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode, InvitationStatus, PageRequest, TicketKind,
-    TicketStatus,
+    BackupLevel, BackupLock, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode, InvitationStatus, PageRequest, RestoreStatus,
+    ShownInvitationStatus, TicketKind, TicketStatus,
 };
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -192,4 +192,92 @@ pub struct Ticket {
     pub message: String,
     pub created_at: String,
     pub decided_at: Option<String>,
+}
+
+/// An invitation to a resource share, as its receiver sees it now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub invitation_id: String,
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub sender_account_id: String,
+    /// Backup sets of the share in the chosen region (in every region in the answer to Accept/Reject).
+    pub resources: Vec<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    /// As of now; an accepted invitation whose principal the owner removed is Disassociating until its
+    /// access ends, then Disassociated.
+    pub status: ShownInvitationStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationList {
+    pub regions: Vec<Region>,
+    pub region_id: String,
+    /// One page of them.
+    pub invitations: Vec<Invitation>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// A backup set shared with the signed-in account (the Shared With Me tab).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncomingBackup {
+    pub backup_set_id: String,
+    pub owner_account_id: String,
+    pub source_cluster_id: String,
+    pub region_id: String,
+    pub resource_share_names: String,
+    pub size_bytes: i64,
+    pub level: BackupLevel,
+    pub start_time: String,
+    pub status: BackupStatus,
+    pub lock_state: BackupLock,
+    /// When access is being revoked: the time the scheduled task removes it.
+    pub revoking_at: Option<String>,
+    /// Access is being revoked, starting when the running restore from the set ends (no time yet).
+    pub revoking_after_restore: bool,
+    /// Why a restore would be refused right now, if it would.
+    pub restore_blocked: Option<AppError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncomingList {
+    pub regions: Vec<Region>,
+    pub region_id: String,
+    /// One page of them.
+    pub backups: Vec<IncomingBackup>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestoreJob {
+    pub restore_job_id: String,
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub cluster_name: String,
+    pub status: RestoreStatus,
+    pub progress: u8,
+    pub started_at: String,
+}
+
+/// A charge as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Charge {
+    pub item: String,
+    pub amount_cents: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Billing {
+    /// One page of the charges.
+    pub charges: Paged<Charge>,
+    pub backup_storage_bytes: i64,
+    /// The monthly backup storage cost, in cents, beyond the free quota.
+    pub backup_storage_cents_per_month: i64,
 }

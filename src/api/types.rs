@@ -1,10 +1,6 @@
 //! What the server functions take and return: plain serde data, the same on server and browser.
 
-use crate::error::AppError;
-use crate::domain::{
-    AssociationStatus, BackupLevel, BackupLock, BackupStatus, Policy, PrincipalScope, PrincipalType,
-    RestoreStatus, ShareStatus, ShownInvitationStatus, Site, InvitationStatus,
-};
+use crate::domain::{AssociationStatus, InvitationStatus, Policy, PrincipalScope, PrincipalType, ShareStatus, Site};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in identity, as the console shows it.
@@ -169,64 +165,6 @@ pub struct ShareOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InvitationView {
-    pub invitation_id: String,
-    pub resource_share_id: String,
-    pub resource_share_name: String,
-    pub sender_account_id: String,
-    /// Backup sets of the share in the chosen region (in every region in the answer to Accept/Reject).
-    pub resources: Vec<String>,
-    pub created_at: String,
-    pub expires_at: String,
-    /// As of now; an accepted invitation whose principal the owner removed is Disassociating until its
-    /// access ends, then Disassociated.
-    pub status: ShownInvitationStatus,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct InvitationList {
-    pub regions: Vec<RegionView>,
-    pub region_id: String,
-    /// One page of them.
-    pub invitations: Vec<InvitationView>,
-    pub total: i64,
-    pub page: u32,
-    pub page_size: u32,
-}
-
-/// A backup set shared with the signed-in account (the Shared With Me tab).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IncomingBackupView {
-    pub backup_set_id: String,
-    pub owner_account_id: String,
-    pub source_cluster_id: String,
-    pub region_id: String,
-    pub resource_share_names: String,
-    pub size_bytes: i64,
-    pub level: BackupLevel,
-    pub start_time: String,
-    pub status: BackupStatus,
-    pub lock_state: BackupLock,
-    /// When access is being revoked: the time the scheduled task removes it.
-    pub revoking_at: Option<String>,
-    /// Access is being revoked, starting when the running restore from the set ends (no time yet).
-    pub revoking_after_restore: bool,
-    /// Why a restore would be refused right now, if it would.
-    pub restore_blocked: Option<AppError>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IncomingList {
-    pub regions: Vec<RegionView>,
-    pub region_id: String,
-    /// One page of them.
-    pub backups: Vec<IncomingBackupView>,
-    pub total: i64,
-    pub page: u32,
-    pub page_size: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RestoreRequest {
     pub backup_set_id: String,
     pub cluster_name: String,
@@ -235,32 +173,12 @@ pub struct RestoreRequest {
     pub pay_type: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RestoreJobView {
-    pub restore_job_id: String,
-    pub backup_set_id: String,
-    pub cluster_id: String,
-    pub cluster_name: String,
-    pub status: RestoreStatus,
-    pub progress: u8,
-    pub started_at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ChargeView {
-    pub item: String,
-    pub amount_cents: i64,
-    pub created_at: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct BillingView {
-    /// One page of the charges.
-    pub charges: Paged<ChargeView>,
-    pub backup_storage_bytes: i64,
-    /// The monthly backup storage cost, in cents, beyond the free quota.
-    pub backup_storage_cents_per_month: i64,
-}
+/// The console shows invitations, the backup sets shared with the account, restore jobs and billing as
+/// the principal's services read them.
+pub use crate::read_model::{
+    Billing as BillingView, Charge as ChargeView, IncomingBackup as IncomingBackupView, IncomingList, Invitation as InvitationView,
+    InvitationList, RestoreJob as RestoreJobView,
+};
 
 /// The restore dialog's choices, which the server checks against the same lists.
 pub use crate::domain::{region_of_zone, zones, NODE_SPECS};

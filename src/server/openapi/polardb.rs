@@ -4,8 +4,8 @@
 //! `DescribeDBClusterAttribute` exactly as a restore started in the console.
 
 use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
-use crate::api::types::{IncomingBackupView, RestoreRequest};
-use crate::read_model::{BackupSet, Cluster};
+use crate::api::types::RestoreRequest;
+use crate::read_model::{BackupSet, Cluster, IncomingBackup};
 use crate::domain::{BackupStatus, HaMode, PageRequest};
 use crate::error::AppError;
 use crate::server::db::{self, access_keys};
@@ -116,7 +116,7 @@ async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
     }))
 }
 
-fn incoming_json(b: &IncomingBackupView) -> Value {
+fn incoming_json(b: &IncomingBackup) -> Value {
     json!({
         "BackupId": b.backup_set_id,
         "DBClusterId": b.source_cluster_id,
