@@ -281,3 +281,52 @@ pub struct Billing {
     /// The monthly backup storage cost, in cents, beyond the free quota.
     pub backup_storage_cents_per_month: i64,
 }
+
+/// A folder of a resource directory, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Folder {
+    pub folder_id: String,
+    pub parent_folder_id: Option<String>,
+    pub folder_name: String,
+}
+
+/// A member account of a resource directory, with its name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Member {
+    pub account_id: String,
+    pub display_name: String,
+    pub folder_id: String,
+    pub is_management: bool,
+}
+
+/// A resource directory as its management account manages it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Directory {
+    pub directory_id: String,
+    pub root_folder_id: String,
+    pub folders: Vec<Folder>,
+    pub members: Vec<Member>,
+    /// Invitations the management account sent, newest first (the latest 100).
+    pub invitations: Vec<DirectoryInvitation>,
+}
+
+/// The signed-in account's place in a resource directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DirectoryMembership {
+    pub directory_id: String,
+    pub management_account_id: String,
+    pub management_account_name: String,
+    pub folder_name: String,
+    pub is_management: bool,
+}
+
+/// The Resource directory page of any account: its membership and the invitations it received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyDirectory {
+    pub membership: Option<DirectoryMembership>,
+    /// Invitations received, newest first (the latest 50).
+    pub invitations: Vec<DirectoryInvitation>,
+}

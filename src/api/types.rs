@@ -239,40 +239,10 @@ pub struct RamUserView {
 }
 
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct FolderView {
-    pub folder_id: String,
-    pub parent_folder_id: Option<String>,
-    pub folder_name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MemberView {
-    pub account_id: String,
-    pub display_name: String,
-    pub folder_id: String,
-    pub is_management: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DirectoryView {
-    pub directory_id: String,
-    pub root_folder_id: String,
-    pub folders: Vec<FolderView>,
-    pub members: Vec<MemberView>,
-    /// Invitations the management account sent, newest first (the latest 100).
-    pub invitations: Vec<DirectoryInvitationView>,
-}
-
-/// The signed-in account's place in a resource directory.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MembershipView {
-    pub directory_id: String,
-    pub management_account_id: String,
-    pub management_account_name: String,
-    pub folder_name: String,
-    pub is_management: bool,
-}
+/// The console shows a resource directory and an account's place in one as the directory service reads them.
+pub use crate::read_model::{
+    Directory as DirectoryView, Folder as FolderView, Member as MemberView, DirectoryMembership as MembershipView, MyDirectory as MyDirectoryView,
+};
 
 /// What the Resource directory page shows: the management account manages its directory; any other
 /// account sees its own membership and the invitations it received.
@@ -280,14 +250,6 @@ pub struct MembershipView {
 pub enum DirectoryPageView {
     Managed(DirectoryView),
     Member(MyDirectoryView),
-}
-
-/// The Resource directory page of any account: its membership and the invitations it received.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct MyDirectoryView {
-    pub membership: Option<MembershipView>,
-    /// Invitations received, newest first (the latest 50).
-    pub invitations: Vec<DirectoryInvitationView>,
 }
 
 /// A cloud account the platform operator has just created, with its root's generated password (shown once).
