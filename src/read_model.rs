@@ -6,7 +6,7 @@
 
 use crate::domain::{
     BackupLevel, BackupLock, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode, InvitationStatus, PageRequest, RestoreStatus,
-    ShownInvitationStatus, TicketKind, TicketStatus,
+    ShownInvitationStatus, TicketKind, TicketStatus, IdentityKind, Policy,
 };
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -329,4 +329,62 @@ pub struct MyDirectory {
     pub membership: Option<DirectoryMembership>,
     /// Invitations received, newest first (the latest 50).
     pub invitations: Vec<DirectoryInvitation>,
+}
+
+/// The sharing quota as the Quota page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quota {
+    /// Distinct backup sets the account shares as owner.
+    pub used: i64,
+    pub limit: i64,
+    pub max_limit: i64,
+    pub beta_enabled: bool,
+    pub increase_pending: bool,
+}
+
+/// An AccessKey pair as the console lists it (the secret is shown once, at creation, and never again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AccessKey {
+    pub access_key_id: String,
+    /// The identity the pair signs as: the root's or a RAM user's sign-in name.
+    pub login_name: String,
+    pub kind: IdentityKind,
+    pub status: crate::domain::AccessKeyStatus,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+impl AccessKey {
+    /// Whether the pair signs as the account's root (rather than one of its RAM users).
+    pub fn is_root(&self) -> bool {
+        self.kind == IdentityKind::Root
+    }
+}
+
+/// A pair just created: the only answer that carries its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAccessKey {
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    pub login_name: String,
+}
+
+/// A RAM user with its system policies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RamUser {
+    pub login_name: String,
+    pub created_at: String,
+    pub policies: Vec<Policy>,
+}
+
+
+
+
+/// A cloud account the platform operator has just created, with its root's generated password (shown once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedAccount {
+    pub account_id: String,
+    pub login_name: String,
+    pub password: String,
 }

@@ -186,16 +186,6 @@ pub use crate::domain::{region_of_zone, zones, NODE_SPECS};
 /// The console shows tickets as the governance service reads them.
 pub use crate::read_model::Ticket as TicketView;
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct QuotaView {
-    /// Distinct backup sets the account shares as owner.
-    pub used: i64,
-    pub limit: i64,
-    pub max_limit: i64,
-    pub beta_enabled: bool,
-    pub increase_pending: bool,
-}
-
 /// The console shows audit events and directory invitations as the services read them.
 pub use crate::read_model::{AuditEvent as AuditEventView, DirectoryInvitation as DirectoryInvitationView};
 
@@ -211,33 +201,11 @@ pub const AUDITED_ACTIONS: &[&str] = &[
     "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "RenameResourceShare",
 ];
 
-/// An AccessKey pair as the console lists it (the secret is shown once, at creation, and never again).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccessKeyView {
-    pub access_key_id: String,
-    /// The identity the pair signs as: the root's or a RAM user's sign-in name.
-    pub login_name: String,
-    pub is_root: bool,
-    pub status: crate::domain::AccessKeyStatus,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-}
-
-/// A pair just created: the only answer that carries its secret.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct NewAccessKeyView {
-    pub access_key_id: String,
-    pub access_key_secret: String,
-    pub login_name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RamUserView {
-    pub login_name: String,
-    pub created_at: String,
-    pub policies: Vec<Policy>,
-}
-
+/// The console shows the quota, AccessKey pairs, RAM users and a new account as the services read them.
+pub use crate::read_model::{
+    AccessKey as AccessKeyView, CreatedAccount as CreatedAccountView, NewAccessKey as NewAccessKeyView, Quota as QuotaView,
+    RamUser as RamUserView,
+};
 
 /// The console shows a resource directory and an account's place in one as the directory service reads them.
 pub use crate::read_model::{
@@ -250,14 +218,6 @@ pub use crate::read_model::{
 pub enum DirectoryPageView {
     Managed(DirectoryView),
     Member(MyDirectoryView),
-}
-
-/// A cloud account the platform operator has just created, with its root's generated password (shown once).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct CreatedAccountView {
-    pub account_id: String,
-    pub login_name: String,
-    pub password: String,
 }
 
 #[cfg(test)]
