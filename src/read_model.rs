@@ -6,7 +6,7 @@
 
 use crate::domain::{
     BackupLevel, BackupLock, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode, InvitationStatus, PageRequest, RestoreStatus,
-    ShownInvitationStatus, TicketKind, TicketStatus, IdentityKind, Policy,
+    ShownInvitationStatus, TicketKind, TicketStatus, IdentityKind, Policy, AssociationStatus, PrincipalScope, PrincipalType, ShareStatus,
 };
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -387,4 +387,54 @@ pub struct CreatedAccount {
     pub account_id: String,
     pub login_name: String,
     pub password: String,
+}
+
+/// A backup set in a share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedResource {
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub region_id: String,
+}
+
+/// A principal of a share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharePrincipal {
+    pub principal_id: String,
+    pub principal_type: PrincipalType,
+    /// Disassociating while its revocation is scheduled.
+    pub status: AssociationStatus,
+    /// For accounts that must accept: where their latest invitation stands.
+    pub invitation_status: Option<InvitationStatus>,
+    /// Removed while a restore reads one of the share's sets: the revocation starts when the restore ends.
+    pub removal_pending_restore: bool,
+}
+
+/// One of the owner's resource shares, with its backup sets and principals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Share {
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub principal_scope: PrincipalScope,
+    pub status: ShareStatus,
+    pub created_at: String,
+    pub resources: Vec<SharedResource>,
+    pub principals: Vec<SharePrincipal>,
+}
+
+/// Something in the owner's resource directory a share can target: the directory, a folder or a member account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DirectoryObject {
+    pub object_id: String,
+    pub object_type: PrincipalType,
+    pub name: String,
+}
+
+/// What the Share dialog needs: the owner's shares and, for the directory scope, what it can target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareDialog {
+    /// A page of the owner's live shares (see `load_share_dialog`).
+    pub shares: Paged<Share>,
+    pub directory_objects: Vec<DirectoryObject>,
 }

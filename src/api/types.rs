@@ -1,6 +1,6 @@
 //! What the server functions take and return: plain serde data, the same on server and browser.
 
-use crate::domain::{AssociationStatus, InvitationStatus, Policy, PrincipalScope, PrincipalType, ShareStatus, Site};
+use crate::domain::{Policy, Site};
 use serde::{Deserialize, Serialize};
 
 /// The signed-in identity, as the console shows it.
@@ -34,50 +34,11 @@ pub use crate::read_model::{
     BackupSet as BackupSetView, BackupSetPage, Cluster as ClusterView, ClusterList, Paged, Region as RegionView,
 };
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SharedResourceView {
-    pub backup_set_id: String,
-    pub cluster_id: String,
-    pub region_id: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PrincipalView {
-    pub principal_id: String,
-    pub principal_type: PrincipalType,
-    /// Disassociating while its revocation is scheduled.
-    pub status: AssociationStatus,
-    /// For accounts that must accept: where their latest invitation stands.
-    pub invitation_status: Option<InvitationStatus>,
-    /// Removed while a restore reads one of the share's sets: the revocation starts when the restore ends.
-    pub removal_pending_restore: bool,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ShareView {
-    pub resource_share_id: String,
-    pub resource_share_name: String,
-    pub principal_scope: PrincipalScope,
-    pub status: ShareStatus,
-    pub created_at: String,
-    pub resources: Vec<SharedResourceView>,
-    pub principals: Vec<PrincipalView>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DirectoryObjectView {
-    pub object_id: String,
-    pub object_type: PrincipalType,
-    pub name: String,
-}
-
-/// What the Share dialog needs: the owner's shares and, for the directory scope, what it can target.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ShareDialogData {
-    /// A page of the owner's live shares (see `load_share_dialog`).
-    pub shares: Paged<ShareView>,
-    pub directory_objects: Vec<DirectoryObjectView>,
-}
+/// The console shows the owner's shares and the Share dialog's choices as the console service reads them.
+pub use crate::read_model::{
+    DirectoryObject as DirectoryObjectView, Share as ShareView, ShareDialog as ShareDialogData, SharePrincipal as PrincipalView,
+    SharedResource as SharedResourceView,
+};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum ShareMethod {

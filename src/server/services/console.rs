@@ -1,8 +1,7 @@
 //! What the console reads: regions, clusters, a cluster's backup sets, the owner's shares.
 
-use crate::api::types::{DirectoryObjectView, PrincipalView, SharedResourceView, ShareDialogData, ShareView};
 use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, PageRequest};
-use crate::read_model::{BackupSetPage, ClusterList, Paged, Region};
+use crate::read_model::{BackupSetPage, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource};
 use crate::domain::{check_region_choice, check_share_search};
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -77,19 +76,19 @@ pub async fn cluster_backups(
 }
 
 /// The given shares, each with its backup sets and principals.
-async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Vec<ShareView>, AppError> {
+async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Vec<Share>, AppError> {
     let ids: Vec<&str> = rows.iter().map(|s| s.resource_share_id.as_str()).collect();
-    let mut resources: BTreeMap<String, Vec<SharedResourceView>> = BTreeMap::new();
+    let mut resources: BTreeMap<String, Vec<SharedResource>> = BTreeMap::new();
     for r in shares::resources_of_shares(&state.pool, &ids).await.map_err(internal)? {
-        resources.entry(r.resource_share_id).or_default().push(SharedResourceView {
+        resources.entry(r.resource_share_id).or_default().push(SharedResource {
             backup_set_id: r.backup_set_id,
             cluster_id: r.cluster_id,
             region_id: r.region_id,
         });
     }
-    let mut principals: BTreeMap<String, Vec<PrincipalView>> = BTreeMap::new();
+    let mut principals: BTreeMap<String, Vec<SharePrincipal>> = BTreeMap::new();
     for p in shares::principals_of_shares(&state.pool, &ids).await.map_err(internal)? {
-        principals.entry(p.resource_share_id).or_default().push(PrincipalView {
+        principals.entry(p.resource_share_id).or_default().push(SharePrincipal {
             principal_id: p.principal_id,
             principal_type: p.principal_type,
             removal_pending_restore: p.status == AssociationStatus::Disassociating && p.revoke_at.is_none(),
@@ -99,7 +98,7 @@ async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Ve
     }
     Ok(rows
         .into_iter()
-        .map(|s| ShareView {
+        .map(|s| Share {
             resources: resources.remove(&s.resource_share_id).unwrap_or_default(),
             principals: principals.remove(&s.resource_share_id).unwrap_or_default(),
             resource_share_id: s.resource_share_id,
@@ -121,14 +120,14 @@ pub struct ShareSearch {
 
 /// One page of the owner's live shares: those with a principal (My Shares), or those holding one
 /// backup set (Manage Sharing Relationship).
-async fn shares_page(state: &AppState, who: &Identity, filter: shares::ShareFilter<'_>, page: PageRequest) -> Result<Paged<ShareView>, AppError> {
+async fn shares_page(state: &AppState, who: &Identity, filter: shares::ShareFilter<'_>, page: PageRequest) -> Result<Paged<Share>, AppError> {
     let owner = who.account_id().as_str();
     let (rows, total) = paging::load_page(page, |limit, offset| shares::shares_page(&state.pool, owner, filter, limit, offset)).await.map_err(internal)?;
     Ok(Paged::new(share_views(state, rows).await?, total, page))
 }
 
 /// My Shares: one page of the owner's live shares that have at least one principal.
-pub async fn my_shares(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<ShareView>, AppError> {
+pub async fn my_shares(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<Share>, AppError> {
     who.actor.may_view_polardb()?;
     shares_page(state, who, shares::ShareFilter { with_principal: true, ..Default::default() }, page).await
 }
@@ -141,7 +140,7 @@ pub async fn sharing_relationship(
     who: &Identity,
     backup_set_id: &str,
     page: PageRequest,
-) -> Result<Paged<ShareView>, AppError> {
+) -> Result<Paged<Share>, AppError> {
     who.actor.may_view_polardb()?;
     let id = crate::domain::BackupSetId::parse(backup_set_id)?;
     let owned = clusters::backup_set(&state.pool, id.as_str())
@@ -155,7 +154,7 @@ pub async fn sharing_relationship(
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch, page: PageRequest) -> Result<ShareDialogData, AppError> {
+pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch, page: PageRequest) -> Result<ShareDialog, AppError> {
     who.actor.may_view_polardb()?;
     // The dialog picks from the live shares (with or without principals): a page of them, newest
     // first, narrowed by name as the owner types, or the one share it was opened on.
@@ -164,13 +163,8 @@ pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch,
     let filter = shares::ShareFilter { name_contains: name, share_id: search.resource_share_id.as_deref(), ..Default::default() };
     let shares = shares_page(state, who, filter, page).await?;
     let directory_objects = match &who.account.directory_id {
-        Some(rd) => accounts::directory_objects(&state.pool, rd, who.account_id().as_str())
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|o| DirectoryObjectView { object_id: o.object_id, object_type: o.object_type, name: o.name })
-            .collect(),
+        Some(rd) => accounts::directory_objects(&state.pool, rd, who.account_id().as_str()).await.map_err(internal)?,
         None => Vec::new(),
     };
-    Ok(ShareDialogData { shares, directory_objects })
+    Ok(ShareDialog { shares, directory_objects })
 }
