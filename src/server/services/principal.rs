@@ -176,6 +176,11 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     let me = who.account_id().as_str();
     // One read transaction: the grants and the backup sets' rows are read from the same snapshot.
     let mut conn = state.pool.begin().await.map_err(internal)?;
+    // Paged here, not in SQL: which candidate grants give access (scope, the owner's and the account's
+    // directory, a standing acceptance, revocations still running at `now`) is the domain's decision,
+    // and a page cut in SQL before it would count and skip sets the domain then refuses. What is
+    // loaded for every candidate is light (ids, start time, the facts of the grant); the sets' own rows
+    // are loaded for the page only (`with_backup_rows`).
     let sets = shared_sets(&mut conn, me, GrantFilter::Region(&region_id)).await?;
     let total = sets.len() as i64;
     let on_page: Vec<SharedSet> = sets.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
