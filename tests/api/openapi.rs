@@ -337,6 +337,43 @@ async fn associating_and_disassociating_targets_goes_through_the_share_rules() {
     assert_eq!(api_code(&other), (404, "EntityNotExists.ResourceShare"), "another account's share is not found");
 }
 
+/// Each Associate adds its own target: none may undo another's, however they interleave (the share's
+/// principals are read inside the write, not before it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_associates_on_one_share_each_add_their_target_and_revoke_none() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let (_, owner) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "raced"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let accounts: Vec<String> = (0..24).map(|i| format!("31000000000{i:05}")).collect();
+    for id in &accounts {
+        app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
+    }
+    let calls = accounts.iter().map(|account| {
+        let (app, owner, share_id, account) = (app.clone(), owner.clone(), share_id.clone(), account.clone());
+        tokio::spawn(async move { acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", &account)]).await })
+    });
+    for answer in futures::future::join_all(calls).await {
+        let answer = answer.unwrap();
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.json);
+    }
+    let associated: Vec<String> = sqlx::query_scalar("select principal_id from share_principal where resource_share_id = ? and status = 'Associated'")
+        .bind(&share_id)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    let missing: Vec<&String> = accounts.iter().filter(|a| !associated.contains(a)).collect();
+    assert!(missing.is_empty(), "lost: {missing:?}");
+    assert!(associated.iter().any(|p| p == PARTNER), "the share's first target stays");
+    assert_eq!(app.count(&format!("select count(*) from share_principal where resource_share_id = '{share_id}' and status <> 'Associated'")).await, 0);
+    assert_eq!(app.count(&format!("select count(*) from invitation where resource_share_id = '{share_id}' and status = 'Cancelled'")).await, 0);
+}
+
 #[tokio::test]
 async fn a_signed_call_passes_the_same_origin_guard_and_an_unsigned_cross_origin_write_does_not() {
     let app = TestApp::new().await;
