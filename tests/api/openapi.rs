@@ -718,6 +718,75 @@ async fn a_backup_set_taken_out_of_a_share_goes_through_the_revocation() {
     app.assert_shared_sets_consistent().await;
 }
 
+/// Every association's status, and every invitation's: what a refused call must leave as it was.
+async fn associations(app: &TestApp) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "select resource_share_id, principal_id, status from share_principal
+         union all select resource_share_id, backup_set_id, status from share_resource
+         union all select resource_share_id, receiver_account_id, status from invitation order by 1, 2, 3",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn disassociating_targets_and_backup_sets_in_one_call_is_all_or_none() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 3).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "both"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]),
+        ("Targets.1", MEMBER), ("Targets.2", QA_MEMBER),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let before = associations(&app).await;
+
+    // A set not in the share refuses the call: its target stays too.
+    let set_refused = acs3(&app, &owner, "DisassociateResourceShare", RS, &[
+        ("ResourceShareId", &share_id), ("Targets.1", QA_MEMBER), ("Resources.1.ResourceId", &backups[2]),
+    ])
+    .await;
+    assert_eq!(api_code(&set_refused), (400, "DisassociateInvalid"), "{:?}", set_refused.json);
+    assert_eq!(associations(&app).await, before);
+    // A target not associated refuses the call: its set stays too.
+    let target_refused = rpc_v1(&app, &owner, "DisassociateResourceShare", RS, &[
+        ("ResourceShareId", &share_id), ("Targets.1", OUTSIDER), ("Resources.1.ResourceId", &backups[0]),
+    ])
+    .await;
+    assert_eq!(api_code(&target_refused), (400, "DisassociateInvalid"), "{:?}", target_refused.json);
+    assert_eq!(associations(&app).await, before);
+    // A set a level conversion holds can't leave: nothing of the call is done.
+    app.exec(&format!("update backup_set set lock_state = 'ConvertingLevel' where backup_set_id = '{}'", backups[1])).await;
+    let locked = acs3(&app, &owner, "DisassociateResourceShare", RS, &[
+        ("ResourceShareId", &share_id), ("Targets.1", QA_MEMBER), ("Resources.1.ResourceId", &backups[1]),
+    ])
+    .await;
+    assert_eq!(api_code(&locked), (409, "OperationDenied.BackupSetLocked"), "{:?}", locked.json);
+    assert_eq!(associations(&app).await, before);
+    app.exec(&format!("update backup_set set lock_state = 'None' where backup_set_id = '{}'", backups[1])).await;
+    assert_eq!(app.count("select count(*) from audit_event where action = 'DisassociateResourceShare' and outcome = 'Success'").await, 0);
+
+    let done = acs3(&app, &owner, "DisassociateResourceShare", RS, &[
+        ("ResourceShareId", &share_id), ("Targets.1", QA_MEMBER), ("Resources.1.ResourceId", &backups[0]),
+    ])
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.json);
+    let statuses: Vec<(&str, &str)> = done.json["ResourceShareAssociations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["EntityId"].as_str().unwrap(), a["AssociationStatus"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, vec![(QA_MEMBER, "Disassociating"), (backups[0].as_str(), "Disassociating")]);
+    let principal: String = sqlx::query_scalar("select status from share_principal where resource_share_id = ? and principal_id = ?").bind(&share_id).bind(QA_MEMBER).fetch_one(&app.pool).await.unwrap();
+    let set: String = sqlx::query_scalar("select status from share_resource where resource_share_id = ? and backup_set_id = ?").bind(&share_id).bind(&backups[0]).fetch_one(&app.pool).await.unwrap();
+    assert_eq!((principal.as_str(), set.as_str()), ("Disassociating", "Disassociating"));
+    assert_eq!(app.count("select count(*) from audit_event where action = 'DisassociateResourceShare' and outcome = 'Success'").await, 1, "one event for the call");
+}
+
 #[tokio::test]
 async fn several_backup_sets_are_shared_in_one_call_all_or_none() {
     let app = TestApp::new().await;
