@@ -374,6 +374,59 @@ async fn concurrent_associates_on_one_share_each_add_their_target_and_revoke_non
     assert_eq!(app.count(&format!("select count(*) from invitation where resource_share_id = '{share_id}' and status = 'Cancelled'")).await, 0);
 }
 
+/// Everything a call could write: shares, associations, invitations, audit events and nonces.
+async fn everything_written(app: &TestApp) -> (Vec<(String, String, String)>, [i64; 3]) {
+    let counts = [
+        app.count("select count(*) from resource_share").await,
+        app.count("select count(*) from audit_event").await,
+        app.count("select count(*) from api_nonce").await,
+    ];
+    (associations(app).await, counts)
+}
+
+/// Create and Associate record their nonce in the share's own group transaction: the same signed
+/// request sent twice is refused the second time, as a replay, and writes nothing.
+#[tokio::test]
+async fn a_replayed_create_or_associate_is_refused_as_a_replay_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let date = now_text(&app);
+    let send_twice = |action: &'static str, params: Vec<(&'static str, String)>| {
+        let (app, owner, date, nonce) = (&app, owner.clone(), date.clone(), fresh_nonce());
+        async move {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let first = app.send(acs3_at(&owner, action, RS, &params, &date, &nonce)).await;
+            let written = everything_written(app).await;
+            let replay = app.send(acs3_at(&owner, action, RS, &params, &date, &nonce)).await;
+            assert_eq!(api_code(&replay), (400, "SignatureNonceUsed"), "{action}: {:?}", replay.json);
+            assert_eq!(everything_written(app).await, written, "{action}: the replay wrote nothing");
+            first
+        }
+    };
+    let created = send_twice("CreateResourceShare", vec![
+        ("ResourceShareName", "once".into()), ("Resources.1.ResourceId", backup.clone()), ("Targets.1", MEMBER.into()),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    assert_eq!(app.count("select count(*) from resource_share where resource_share_name = 'once'").await, 1);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let associated = send_twice("AssociateResourceShare", vec![("ResourceShareId", share_id.clone()), ("Targets.1", QA_MEMBER.into())]).await;
+    assert_eq!(associated.status, StatusCode::OK, "{:?}", associated.json);
+    // A call refused by the rules, or before them for a malformed parameter, is refused as a replay
+    // the second time too, and leaves one event, not two.
+    let refused = send_twice("AssociateResourceShare", vec![("ResourceShareId", share_id.clone()), ("Targets.1", OUTSIDER.into())]).await;
+    assert_eq!(api_code(&refused), (409, "InvalidTarget"), "{:?}", refused.json);
+    let malformed = send_twice("AssociateResourceShare", vec![("ResourceShareId", share_id.clone()), ("Targets.1", "nobody".into())]).await;
+    assert_eq!(malformed.status.as_u16(), 400, "{:?}", malformed.json);
+    let no_name = send_twice("CreateResourceShare", vec![("Resources.1.ResourceId", backup.clone())]).await;
+    assert_eq!(api_code(&no_name), (400, "MissingParameter.ResourceShareName"), "{:?}", no_name.json);
+    assert_eq!(app.count("select count(*) from audit_event where outcome = 'InvalidTarget'").await, 1);
+    // Every other action's nonce is recorded before it runs, as before.
+    let listed = send_twice("ListResourceShares", vec![("ResourceOwner", "Self".into())]).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.json);
+}
+
 #[tokio::test]
 async fn a_signed_call_passes_the_same_origin_guard_and_an_unsigned_cross_origin_write_does_not() {
     let app = TestApp::new().await;

@@ -13,12 +13,18 @@ use crate::server::auth::Identity;
 use crate::server::db::group::{Failure, GroupFailed};
 use crate::server::db::{self, share_lifecycle, shares, Tx};
 use crate::server::{ids, internal, state::AppState};
+use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
 
 /// Invitations to accounts outside the owner's resource directory are valid for 7 days.
 pub const INVITATION_VALIDITY: Duration = Duration::days(7);
+
+/// Work an adapter puts first in a share's group transaction, before anything is decided; what it
+/// writes stays even when the share is refused. The API records the call's signature nonce there, so
+/// the call passes the write queue once; its refusal (a replay) refuses the share.
+pub type Prelude = Box<dyn for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<(), Failure<AppError>>> + Send>;
 
 /// A change the API makes to one of the owner's shares (AssociateResourceShare,
 /// DisassociateResourceShare): a change of its principals, backup sets joining or leaving it. All or
@@ -34,7 +40,7 @@ pub struct ShareChange {
 
 /// The Share dialog's OK: one backup set, as [`share_backup_sets`] with no further sets.
 pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRequest, event: &Event) -> Result<ShareOutcome, AppError> {
-    share_backup_sets(state, who, request, &[], event).await
+    share_backup_sets(state, who, request, &[], event, None).await
 }
 
 /// Shares several backup sets in one request, all or none (the API's `Resources.1..5`): the first
@@ -42,14 +48,21 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
 /// joins the same share, all in one group transaction. A refusal of any set rolls back to before the
 /// first (a savepoint), so the request changes nothing and the rest of the group stands. Each set has
 /// its own audit event (`event` for the first).
-#[tracing::instrument(skip(state, who, request, more, event), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
-pub async fn share_backup_sets(state: &AppState, who: &Identity, request: ShareRequest, more: &[String], event: &Event) -> Result<ShareOutcome, AppError> {
+#[tracing::instrument(skip(state, who, request, more, event, prelude), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+pub async fn share_backup_sets(
+    state: &AppState,
+    who: &Identity,
+    request: ShareRequest,
+    more: &[String],
+    event: &Event,
+    prelude: Option<Prelude>,
+) -> Result<ShareOutcome, AppError> {
     // Malformed input is refused before the database is touched.
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let more = parse_sets(more)?;
     let (target, existing_id, principals) = parse_method(request.method)?;
     let share_id = existing_id.unwrap_or_else(ids::resource_share_id);
-    let work = Work::new(state, who, share_id, Some(backup_id), target, principals, more, event);
+    let work = Work::new(state, who, share_id, prelude, Some(backup_id), target, principals, more, event);
     run(state, work).await
 }
 
@@ -57,21 +70,22 @@ pub async fn share_backup_sets(state: &AppState, who: &Identity, request: ShareR
 /// Associate/DisassociateResourceShare), in one group transaction: the principal change rides on the
 /// first joining set, or on none (then no set is checked or counted); the leaving sets go last. A
 /// refusal of any part changes nothing.
-#[tracing::instrument(skip(state, who, change, event), fields(account = %who.account_id(), share = %change.resource_share_id))]
-pub async fn change_share(state: &AppState, who: &Identity, change: ShareChange, event: &Event) -> Result<ShareOutcome, AppError> {
+#[tracing::instrument(skip(state, who, change, event, prelude), fields(account = %who.account_id(), share = %change.resource_share_id))]
+pub async fn change_share(state: &AppState, who: &Identity, change: ShareChange, event: &Event, prelude: Option<Prelude>) -> Result<ShareOutcome, AppError> {
     let share_id = parse_share_id(change.resource_share_id)?;
     let mut joining = parse_sets(&change.joining)?.into_iter();
     let leaving = parse_sets(&change.leaving)?;
     let first = joining.next();
-    let mut work = Work::new(state, who, share_id, first, ShareTarget::Existing, change.principals, joining.collect(), event);
+    let mut work = Work::new(state, who, share_id, prelude, first, ShareTarget::Existing, change.principals, joining.collect(), event);
     work.leaving = leaving;
     run(state, work).await
 }
 
-/// What one call does in its group transaction, in order: the share decided and
+/// What one call does in its group transaction, in order: the adapter's prelude, the share decided and
 /// written with its first backup set (or with none: a change of principals alone), each further set
 /// joining it, and the sets leaving it.
 struct Work {
+    prelude: Option<Prelude>,
     first: ShareJob,
     rest: Vec<ShareJob>,
     leaving: Vec<BackupSetId>,
@@ -83,6 +97,7 @@ impl Work {
         state: &AppState,
         who: &Identity,
         share_id: String,
+        prelude: Option<Prelude>,
         backup_id: Option<BackupSetId>,
         target: ShareTarget,
         principals: PrincipalChange,
@@ -102,7 +117,7 @@ impl Work {
         };
         // Each further set joins the first's share as it stands (no principal change of its own).
         let rest = more.into_iter().map(|b| { let e = event.for_target(b.as_str()); job(Some(b), ShareTarget::Existing, PrincipalChange::Keep, e) }).collect();
-        Work { first: job(backup_id, target, principals, event.clone()), rest, leaving: Vec::new() }
+        Work { prelude, first: job(backup_id, target, principals, event.clone()), rest, leaving: Vec::new() }
     }
 
     fn events(&self) -> impl Iterator<Item = &Event> {
@@ -126,10 +141,14 @@ async fn run(state: &AppState, work: Work) -> Result<ShareOutcome, AppError> {
 }
 
 impl Work {
-    /// The group work: every step decided and written after the ones before it, inside a savepoint
-    /// that a refusal rolls back. A single step needs none: its refusal comes before it writes.
+    /// The group work: the prelude, then every step decided and written after the ones before it,
+    /// inside a savepoint that a refusal rolls back (the prelude's writes stay). A single step needs
+    /// none: its refusal comes before it writes.
     async fn run(self, tx: &mut Tx) -> Result<ShareOutcome, Failure<AppError>> {
-        let Work { first, rest, leaving } = self;
+        let Work { prelude, first, rest, leaving } = self;
+        if let Some(prelude) = prelude {
+            prelude(tx).await?;
+        }
         if rest.is_empty() && leaving.is_empty() {
             return share_one(tx, &first).await;
         }
