@@ -62,8 +62,8 @@ pub async fn share_backup_sets(
     let more = parse_sets(more)?;
     let (target, existing_id, principals) = parse_method(request.method)?;
     let share_id = existing_id.unwrap_or_else(ids::resource_share_id);
-    let work = Work::new(state, who, share_id, prelude, Some(backup_id), target, principals, more, event);
-    run(state, work).await
+    let request = Parsed { share_id, backup_id: Some(backup_id), target, principals, more, leaving: Vec::new() };
+    run(state, Work::new(state, who, request, event, prelude)).await
 }
 
 /// Associates or disassociates principals and backup sets of one of the owner's shares (the API's
@@ -74,11 +74,21 @@ pub async fn share_backup_sets(
 pub async fn change_share(state: &AppState, who: &Identity, change: ShareChange, event: &Event, prelude: Option<Prelude>) -> Result<ShareOutcome, AppError> {
     let share_id = parse_share_id(change.resource_share_id)?;
     let mut joining = parse_sets(&change.joining)?.into_iter();
+    let (backup_id, more) = (joining.next(), joining.collect());
     let leaving = parse_sets(&change.leaving)?;
-    let first = joining.next();
-    let mut work = Work::new(state, who, share_id, prelude, first, ShareTarget::Existing, change.principals, joining.collect(), event);
-    work.leaving = leaving;
-    run(state, work).await
+    let request = Parsed { share_id, backup_id, target: ShareTarget::Existing, principals: change.principals, more, leaving };
+    run(state, Work::new(state, who, request, event, prelude)).await
+}
+
+/// A call's request, parsed: the share, the set that carries the principal change (or none), the
+/// further sets joining and the sets leaving.
+struct Parsed {
+    share_id: String,
+    backup_id: Option<BackupSetId>,
+    target: ShareTarget,
+    principals: PrincipalChange,
+    more: Vec<BackupSetId>,
+    leaving: Vec<BackupSetId>,
 }
 
 /// What one call does in its group transaction, in order: the adapter's prelude, the share decided and
@@ -92,18 +102,8 @@ struct Work {
 }
 
 impl Work {
-    #[allow(clippy::too_many_arguments)]
-    fn new(
-        state: &AppState,
-        who: &Identity,
-        share_id: String,
-        prelude: Option<Prelude>,
-        backup_id: Option<BackupSetId>,
-        target: ShareTarget,
-        principals: PrincipalChange,
-        more: Vec<BackupSetId>,
-        event: &Event,
-    ) -> Work {
+    fn new(state: &AppState, who: &Identity, request: Parsed, event: &Event, prelude: Option<Prelude>) -> Work {
+        let Parsed { share_id, backup_id, target, principals, more, leaving } = request;
         let job = |backup_id: Option<BackupSetId>, target: ShareTarget, principals: PrincipalChange, event: Event| ShareJob {
             actor: who.actor.clone(),
             backup_id,
@@ -117,30 +117,13 @@ impl Work {
         };
         // Each further set joins the first's share as it stands (no principal change of its own).
         let rest = more.into_iter().map(|b| { let e = event.for_target(b.as_str()); job(Some(b), ShareTarget::Existing, PrincipalChange::Keep, e) }).collect();
-        Work { prelude, first: job(backup_id, target, principals, event.clone()), rest, leaving: Vec::new() }
+        Work { prelude, first: job(backup_id, target, principals, event.clone()), rest, leaving }
     }
 
     fn events(&self) -> impl Iterator<Item = &Event> {
         std::iter::once(&self.first.event).chain(self.rest.iter().map(|j| &j.event))
     }
-}
 
-async fn run(state: &AppState, work: Work) -> Result<ShareOutcome, AppError> {
-    let events: Vec<Event> = work.events().cloned().collect();
-    let answer = state.writer.groups.run(move |tx| work.run(tx).boxed()).await;
-    match answer {
-        Ok(Ok(outcome)) => {
-            // The group transaction that committed the share held its events.
-            events.iter().for_each(Event::mark_recorded);
-            tracing::info!(share = %outcome.resource_share_id, invited = outcome.invited.len(), sets = events.len(), "share changed");
-            Ok(outcome)
-        }
-        Ok(Err(refused)) => Err(refused),
-        Err(GroupFailed) => Err(internal(anyhow::anyhow!("the group transaction holding this share did not commit"))),
-    }
-}
-
-impl Work {
     /// The group work: the prelude, then every step decided and written after the ones before it,
     /// inside a savepoint that a refusal rolls back (the prelude's writes stay). A single step needs
     /// none: its refusal comes before it writes.
@@ -159,6 +142,22 @@ impl Work {
         }
         sqlx::query("release share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
         outcome
+    }
+}
+
+/// Runs `work` in the next share group transaction; answers once that has committed, with its events.
+async fn run(state: &AppState, work: Work) -> Result<ShareOutcome, AppError> {
+    let events: Vec<Event> = work.events().cloned().collect();
+    let answer = state.writer.groups.run(move |tx| work.run(tx).boxed()).await;
+    match answer {
+        Ok(Ok(outcome)) => {
+            // The group transaction that committed the share held its events.
+            events.iter().for_each(Event::mark_recorded);
+            tracing::info!(share = %outcome.resource_share_id, invited = outcome.invited.len(), sets = events.len(), "share changed");
+            Ok(outcome)
+        }
+        Ok(Err(refused)) => Err(refused),
+        Err(GroupFailed) => Err(internal(anyhow::anyhow!("the group transaction holding this share did not commit"))),
     }
 }
 
