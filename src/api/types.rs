@@ -139,6 +139,8 @@ pub struct ShareView {
     pub principal_scope: PrincipalScope,
     pub status: ShareStatus,
     pub created_at: String,
+    /// Last renamed, opened or closed, or changed in status (Shared By Me).
+    pub updated_at: String,
     pub resources: Vec<SharedResourceView>,
     pub principals: Vec<PrincipalView>,
 }
