@@ -180,8 +180,8 @@ pub fn QueryForm(
     param: &'static str,
     on_submit: impl FnMut(leptos::ev::SubmitEvent) + 'static,
     /// For buttons elsewhere on the page that belong to this form (`form="<id>"`).
-    #[prop(optional)]
-    id: Option<&'static str>,
+    #[prop(optional, into)]
+    id: Option<String>,
     children: Children,
 ) -> impl IntoView {
     let location = use_location();

@@ -6,7 +6,7 @@
 use crate::api::{self, types::{Paged, ShareView}};
 use crate::components::page_data::{page_resource, refresh_while};
 use crate::components::{
-    empty_row::EmptyRow, error_alert::ErrorAlert, forms::{navigator, query_value, PostButton, QueryButton, QueryForm}, format, local_time::LocalTime,
+    empty_row::EmptyRow, error_alert::ErrorAlert, forms::{navigator, query_value, PostButton, QueryButton}, format, local_time::LocalTime, modal::Modal,
     pager::{requested_page, Pager},
 };
 use crate::domain::{AssociationStatus, PrincipalScope, ShareStatus};
@@ -123,12 +123,12 @@ fn ShareRow(share: ShareView, delete: ServerAction<api::DeleteResourceShare>) ->
             <td><span class=status_class>{share.status.as_str()}</span></td>
             <td title=format::scope(share.principal_scope)>{if external { "Allowed" } else { "Not allowed" }}</td>
             <td>
-                <span class="count" data-testid="backup-set-count">{share.resources.len()}</span>
+                <span data-testid="backup-set-count">{share.resources.len()}</span>
                 <ul class="plain-list" aria-label="Backup sets">{backup_sets}</ul>
             </td>
             <td>
-                <span class="count" data-testid="principal-count">{principals}</span>
-                {(revoking > 0).then(|| view! { <div class="revoking">{revoking} " being revoked"</div> })}
+                <span data-testid="principal-count">{principals}</span>
+                {(revoking > 0).then(|| view! { <div class="revoking nowrap">{revoking} " being revoked"</div> })}
             </td>
             <td><LocalTime iso=share.created_at/></td>
             <td><LocalTime iso=share.updated_at/></td>
@@ -145,43 +145,35 @@ fn EditDialog(share: ShareView, update: ServerAction<api::UpdateResourceShare>, 
     let external = share.principal_scope == PrincipalScope::AllAccounts;
     let error = move || update.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     view! {
-        <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="edit-share-title">
-                <div class="modal-header">
-                    <h2 id="edit-share-title">"Edit resource share"</h2>
-                    <QueryForm param="edit" id="edit-share-close" on_submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); on_close.run(()); }>
-                        <button type="submit" class="button button-ghost" aria-label="Close">"×"</button>
-                    </QueryForm>
-                </div>
-                <ActionForm action=update attr:class="modal-body">
-                    <input type="hidden" name="resource_share_id" value=share.resource_share_id.clone()/>
-                    <p class="field share-identity">"Resource Share ID: " <span class="mono">{share.resource_share_id.clone()}</span></p>
-                    <label class="field">
-                        <span>"Resource Share Name"</span>
-                        <input type="text" name="resource_share_name" maxlength="60" required value=share.resource_share_name.clone()
-                            placeholder="1-50 letters, digits, Chinese characters, . _ -"/>
+        <Modal param="edit" key="edit-share" title="Edit resource share" on_close>
+            <ActionForm action=update attr:class="modal-body">
+                <input type="hidden" name="resource_share_id" value=share.resource_share_id.clone()/>
+                <p class="field share-identity">"Resource Share ID: " <span class="mono">{share.resource_share_id.clone()}</span></p>
+                <label class="field">
+                    <span>"Resource Share Name"</span>
+                    <input type="text" name="resource_share_name" maxlength="60" required value=share.resource_share_name.clone()
+                        placeholder="1-50 letters, digits, Chinese characters, . _ -"/>
+                </label>
+                <fieldset class="field">
+                    <legend>"Principal Scope"</legend>
+                    <label class="radio">
+                        <input type="radio" name="principal_scope" value="AllAccounts" checked=external/>
+                        "All Accounts (accounts outside your resource directory allowed)"
                     </label>
-                    <fieldset class="field">
-                        <legend>"Principal Scope"</legend>
-                        <label class="radio">
-                            <input type="radio" name="principal_scope" value="AllAccounts" checked=external/>
-                            "All Accounts (accounts outside your resource directory allowed)"
-                        </label>
-                        <label class="radio">
-                            <input type="radio" name="principal_scope" value="ResourceDirectory" checked=!external/>
-                            "Objects Within Resource Directory"
-                        </label>
-                    </fieldset>
-                    <p class="subtle">"Closing a share to your resource directory is refused while accounts outside it are principals: remove them first."</p>
-                    {error}
-                    <div class="modal-footer">
-                        <button type="submit" form="edit-share-close" class="button">"Cancel"</button>
-                        <button type="submit" class="button button-primary" disabled=move || update.pending().get()>
-                            {move || if update.pending().get() { "Saving…" } else { "OK" }}
-                        </button>
-                    </div>
-                </ActionForm>
-            </div>
-        </div>
+                    <label class="radio">
+                        <input type="radio" name="principal_scope" value="ResourceDirectory" checked=!external/>
+                        "Objects Within Resource Directory"
+                    </label>
+                </fieldset>
+                <p class="subtle">"Closing a share to your resource directory is refused while accounts outside it are principals: remove them first."</p>
+                {error}
+                <div class="modal-footer">
+                    <button type="submit" form="edit-share-close" class="button">"Cancel"</button>
+                    <button type="submit" class="button button-primary" disabled=move || update.pending().get()>
+                        {move || if update.pending().get() { "Saving…" } else { "OK" }}
+                    </button>
+                </div>
+            </ActionForm>
+        </Modal>
     }
 }
