@@ -15,3 +15,4 @@ pub mod region_select;
 pub mod restore_dialog;
 pub mod share_dialog;
 pub mod sharing_relationship;
+pub mod toast;

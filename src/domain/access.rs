@@ -4,7 +4,7 @@
 //! which of them grant access and whether the access is usable or being revoked. It is the other half
 //! of [`super::check_principals`], which decides how an owner's principals are associated.
 
-use super::{AccountId, AssociationStatus, PrincipalAccess, PrincipalScope, PrincipalType, ShareStatus};
+use super::{AccountId, AssociationStatus, PrincipalAccess, PrincipalScope, PrincipalType, ShareMembership, ShareStatus};
 use time::OffsetDateTime;
 
 /// The account asking, as the principals of other accounts' shares may name it.
@@ -160,6 +160,64 @@ pub fn access_to_set(grants: impl IntoIterator<Item = Grant>) -> Option<SharedSe
         revoke_at,
         revoking_after_restore,
     })
+}
+
+/// A principal entry of someone's share, as loaded for what an account holds by its own id or by where
+/// it sits in a resource directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ShareEntry {
+    pub resource_share_id: String,
+    pub owner_account_id: String,
+    pub share_status: ShareStatus,
+    pub scope: PrincipalScope,
+    pub principal_type: PrincipalType,
+    pub principal_id: String,
+    pub principal_status: AssociationStatus,
+}
+
+/// Does this entry reach the recipient through its directory or a folder it sits in (at any depth)?
+/// Only an associated entry of another account's active share does: one being removed, or of a share
+/// being deleted, already ends through its own scheduled revocation.
+pub fn reaches_by_place(recipient: &Recipient, entry: &ShareEntry) -> bool {
+    let named = match entry.principal_type {
+        PrincipalType::ResourceDirectory => recipient.directory_id.as_deref() == Some(entry.principal_id.as_str()),
+        PrincipalType::Folder => recipient.folders.contains(&entry.principal_id),
+        PrincipalType::Account => false,
+    };
+    named
+        && entry.share_status == ShareStatus::Active
+        && entry.principal_status == AssociationStatus::Associated
+        && entry.owner_account_id != recipient.account_id.as_str()
+}
+
+/// The shares that reach the recipient by place, each once: what moving it to another folder or out of
+/// the directory takes away (through a revocation of its own), and what coming back gives again.
+pub fn shares_reached_by_place(recipient: &Recipient, entries: &[ShareEntry]) -> Vec<String> {
+    let reached: std::collections::BTreeSet<&str> =
+        entries.iter().filter(|e| reaches_by_place(recipient, e)).map(|e| e.resource_share_id.as_str()).collect();
+    reached.into_iter().map(str::to_owned).collect()
+}
+
+/// How the recipient holds one share, from that share's entries naming it, for leaving the share: the
+/// directory's hold (the directory, a folder above it, or its own account in directory scope) wins
+/// over an invitation, since the directory would add it again.
+pub fn share_membership(recipient: &Recipient, entries: &[ShareEntry]) -> ShareMembership {
+    let own_row = |scope: PrincipalScope| {
+        entries.iter().any(|e| {
+            e.principal_type == PrincipalType::Account
+                && e.principal_id == recipient.account_id.as_str()
+                && e.principal_status == AssociationStatus::Associated
+                && e.scope == scope
+        })
+    };
+    if own_row(PrincipalScope::ResourceDirectory) || entries.iter().any(|e| reaches_by_place(recipient, e)) {
+        ShareMembership::ThroughDirectory
+    } else if own_row(PrincipalScope::AllAccounts) {
+        ShareMembership::Invited
+    } else {
+        ShareMembership::None
+    }
 }
 
 #[cfg(test)]
@@ -374,5 +432,53 @@ mod tests {
         let err = check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-hangzhou", NOW).unwrap_err();
         assert_eq!(err, Refusal::CrossRegionRestore { region: "cn-beijing".into() });
         assert!(check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-beijing", NOW).is_ok());
+    }
+
+    fn entry(share: &str, principal_type: PrincipalType, principal_id: &str) -> ShareEntry {
+        ShareEntry {
+            resource_share_id: share.into(),
+            owner_account_id: OWNER.into(),
+            share_status: ShareStatus::Active,
+            scope: PrincipalScope::ResourceDirectory,
+            principal_type,
+            principal_id: principal_id.into(),
+            principal_status: AssociationStatus::Associated,
+        }
+    }
+
+    #[test]
+    fn the_directory_and_every_folder_above_the_member_reach_it_by_place_but_a_sibling_folder_does_not() {
+        let entries = [
+            entry("rs-dir", PrincipalType::ResourceDirectory, "rd-1"),
+            entry("rs-root", PrincipalType::Folder, "fd-root"),
+            entry("rs-team", PrincipalType::Folder, "fd-team"),
+            entry("rs-team", PrincipalType::Folder, "fd-root"),
+            entry("rs-sibling", PrincipalType::Folder, "fd-sales"),
+            entry("rs-other-dir", PrincipalType::ResourceDirectory, "rd-2"),
+            entry("rs-own-id", PrincipalType::Account, ME),
+        ];
+        assert_eq!(shares_reached_by_place(&me(), &entries), vec!["rs-dir", "rs-root", "rs-team"]);
+    }
+
+    #[test]
+    fn an_entry_being_removed_a_share_being_deleted_and_the_members_own_share_do_not_reach_it_by_place() {
+        let removing = ShareEntry { principal_status: AssociationStatus::Disassociating, ..entry("rs-a", PrincipalType::Folder, "fd-root") };
+        let deleting = ShareEntry { share_status: ShareStatus::Deleting, ..entry("rs-b", PrincipalType::Folder, "fd-root") };
+        let own = ShareEntry { owner_account_id: ME.into(), ..entry("rs-c", PrincipalType::ResourceDirectory, "rd-1") };
+        assert!(shares_reached_by_place(&me(), &[removing, deleting, own]).is_empty());
+        let outside = Recipient { directory_id: None, folders: Vec::new(), ..me() };
+        assert!(shares_reached_by_place(&outside, &[entry("rs-d", PrincipalType::ResourceDirectory, "rd-1")]).is_empty());
+    }
+
+    #[test]
+    fn a_member_holds_a_share_through_the_directory_when_a_folder_or_its_directory_scope_row_names_it_even_if_also_invited() {
+        let invited = ShareEntry { scope: PrincipalScope::AllAccounts, ..entry("rs-1", PrincipalType::Account, ME) };
+        assert_eq!(share_membership(&me(), &[invited.clone()]), ShareMembership::Invited);
+        let by_folder = entry("rs-1", PrincipalType::Folder, "fd-team");
+        assert_eq!(share_membership(&me(), &[invited, by_folder]), ShareMembership::ThroughDirectory);
+        assert_eq!(share_membership(&me(), &[entry("rs-1", PrincipalType::Account, ME)]), ShareMembership::ThroughDirectory);
+        let removed = ShareEntry { principal_status: AssociationStatus::Disassociating, scope: PrincipalScope::AllAccounts, ..entry("rs-1", PrincipalType::Account, ME) };
+        assert_eq!(share_membership(&me(), &[removed]), ShareMembership::None);
+        assert_eq!(share_membership(&me(), &[]), ShareMembership::None);
     }
 }

@@ -9,6 +9,7 @@ use crate::components::{
 use crate::domain::{BackupLevel, ClusterStatus};
 use crate::error::AppError;
 use crate::components::page_data::page_resource;
+use crate::components::toast::Toast;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -58,12 +59,7 @@ pub fn ClusterPage() -> impl IntoView {
                 }
             })}
         </Transition>
-        {move || notice.get().map(|text| view! {
-            <div class="toast" role="status">
-                <span>{text}</span>
-                <button class="button button-ghost" on:click=move |_| notice.set(None)>"Dismiss"</button>
-            </div>
-        })}
+        <Toast notice/>
         {move || sharing().map(|backup_set_id| view! { <ShareDialog backup_set_id on_close on_shared/> })}
     }
 }

@@ -8,6 +8,7 @@ use crate::components::{
 };
 use crate::domain::AssociationStatus;
 use crate::components::page_data::page_resource;
+use crate::components::toast::Toast;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -100,12 +101,7 @@ fn MySharesTab() -> impl IntoView {
                 }.into_any()
             })}
         </Transition>
-        {move || notice.get().map(|text| view! {
-            <div class="toast" role="status">
-                <span>{text}</span>
-                <button class="button button-ghost" on:click=move |_| notice.set(None)>"Dismiss"</button>
-            </div>
-        })}
+        <Toast notice/>
         {move || editing_set().zip(editing_share()).map(|(backup_set_id, resource_share_id)| {
             let (close, close_after) = (close.clone(), close.clone());
             view! {

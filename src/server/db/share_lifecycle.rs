@@ -118,27 +118,6 @@ pub async fn revoke_resource(tx: &mut Tx, share_id: &str, backup_set_id: &str, r
     Ok(())
 }
 
-/// Whether `account` holds the share as an invited account principal (its own row, all-accounts scope),
-/// and whether it is (also) the directory's: an account row in directory scope, or one the directory or
-/// a folder above it covers.
-pub async fn membership(tx: &mut Tx, share_id: &str, account: &str) -> sqlx::Result<(bool, bool)> {
-    let (invited, direct_in_directory): (bool, bool) = sqlx::query_as(
-        "select
-           exists(select 1 from share_principal sp join resource_share rs on rs.resource_share_id = sp.resource_share_id
-                  where sp.resource_share_id = ?1 and sp.principal_id = ?2 and sp.status = 'Associated'
-                    and rs.principal_scope = 'AllAccounts'),
-           exists(select 1 from share_principal sp join resource_share rs on rs.resource_share_id = sp.resource_share_id
-                  where sp.resource_share_id = ?1 and sp.principal_id = ?2 and sp.status = 'Associated'
-                    and rs.principal_scope = 'ResourceDirectory')",
-    )
-    .bind(share_id)
-    .bind(account)
-    .fetch_one(&mut **tx)
-    .await?;
-    let covered = super::directory::shares_covering(tx, account).await?.iter().any(|s| s == share_id);
-    Ok((invited, direct_in_directory || covered))
-}
-
 /// A principal leaves a share: its own row enters the revocation.
 pub async fn leave(tx: &mut Tx, share_id: &str, account: &str, revoke_at: Option<&str>, now: &str) -> sqlx::Result<()> {
     revoke(tx, share_id, Some(account), revoke_at, now).await

@@ -168,7 +168,7 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
     if decided == InvitationStatus::Accepted {
         directory::add_member(&mut tx, &row.directory_id, me, &row.folder_id).await.map_err(internal)?;
         // What the directory covers again is no longer being revoked (an account that left and came back).
-        let covered = directory::shares_covering(&mut tx, me).await.map_err(internal)?;
+        let covered = super::principal::shares_reaching_by_place(&mut tx, me).await?;
         let revoke_at = db::ts(now + state.settings.revocation_delay);
         directory::apply_coverage_change(&mut tx, me, &[], &covered, &revoke_at).await.map_err(internal)?;
     }
@@ -208,7 +208,7 @@ pub async fn leave(state: &AppState, who: &Identity, event: &Event) -> Result<()
 /// Takes `account` out of `directory_id`: every directory-scope grant it had, through the directory, a
 /// folder or its own account id, goes through the scheduled revocation. Answers whether it was a member.
 async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, account: &str) -> Result<bool, AppError> {
-    let before = directory::shares_covering(tx, account).await.map_err(internal)?;
+    let before = super::principal::shares_reaching_by_place(tx, account).await?;
     if directory::remove_member(tx, directory_id, account).await.map_err(internal)? == 0 {
         return Ok(false);
     }
@@ -226,11 +226,11 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
     if !directory::folder_in(&mut tx, &dir, folder).await.map_err(internal)? {
         return Err(folder_not_found());
     }
-    let before = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
+    let before = super::principal::shares_reaching_by_place(&mut tx, account).await?;
     if directory::move_member(&mut tx, &dir, account, folder).await.map_err(internal)? == 0 {
         return Err(Refusal::MemberNotFound.into());
     }
-    let after = directory::shares_covering(&mut tx, account).await.map_err(internal)?;
+    let after = super::principal::shares_reaching_by_place(&mut tx, account).await?;
     let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
     directory::apply_coverage_change(&mut tx, account, &before, &after, &revoke_at).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;

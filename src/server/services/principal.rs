@@ -11,14 +11,15 @@ use crate::domain::{
 };
 use crate::domain::{check_pay_type, node_spec_price, parse_invitation_id, zone_region};
 use crate::domain::{
-    access_to_set, moved_out_grant, principal_grant, AccountId, Grant, MovedOutGrantFacts, Recipient, SharedSetAccess,
+    access_to_set, moved_out_grant, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
+    ShareMembership, SharedSetAccess,
 };
 use crate::server::db::incoming::GrantFilter;
 use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, incoming, paging, restores};
+use crate::server::db::{self, directory, incoming, paging, restores, Tx};
 use crate::server::{ids, internal, state::AppState};
 
 fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<InvitationView, AppError> {
@@ -89,13 +90,32 @@ pub(crate) struct SharedSet {
     pub access: SharedSetAccess,
 }
 
+/// `account` as the principals of other accounts' shares may name it: its id, directory and folders.
+async fn recipient(conn: &mut SqliteConnection, account: &str) -> Result<Recipient, AppError> {
+    let account_id = AccountId::parse(account).ok_or_else(AppError::internal)?;
+    let (directory_id, folders) = incoming::recipient_place(conn, account).await.map_err(internal)?;
+    Ok(Recipient { account_id, directory_id, folders })
+}
+
+/// The shares that reach `account` through its directory or folders now ([`shares_reached_by_place`]).
+pub(crate) async fn shares_reaching_by_place(tx: &mut Tx, account: &str) -> Result<Vec<String>, AppError> {
+    let recipient = recipient(&mut **tx, account).await?;
+    let entries = directory::share_entries(tx, account, None).await.map_err(internal)?;
+    Ok(shares_reached_by_place(&recipient, &entries))
+}
+
+/// How `account` holds `share_id`, for leaving it ([`share_membership`]).
+pub(crate) async fn membership_of_share(tx: &mut Tx, account: &str, share_id: &str) -> Result<ShareMembership, AppError> {
+    let recipient = recipient(&mut **tx, account).await?;
+    let entries = directory::share_entries(tx, account, Some(share_id)).await.map_err(internal)?;
+    Ok(share_membership(&recipient, &entries))
+}
+
 /// The backup sets (within `filter`) shared with `account`, newest first: the database loads every
 /// principal entry that may name the account and the facts around each, the domain decides which grant
 /// access and how ([`principal_grant`], [`moved_out_grant`], [`access_to_set`]).
 pub(crate) async fn shared_sets(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> Result<Vec<SharedSet>, AppError> {
-    let account_id = AccountId::parse(account).ok_or_else(AppError::internal)?;
-    let (directory_id, folders) = incoming::recipient_place(conn, account).await.map_err(internal)?;
-    let recipient = Recipient { account_id, directory_id, folders };
+    let recipient = recipient(&mut *conn, account).await?;
     let principal_rows = incoming::principal_grants(conn, account, filter).await.map_err(internal)?;
     let moved_out_rows = incoming::moved_out_grants(conn, account, filter).await.map_err(internal)?;
 

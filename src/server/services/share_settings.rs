@@ -5,7 +5,7 @@
 
 use crate::domain::{
     check_leave_share, check_may_manage_shares, check_share_active, plan_scope_change, plan_share_deletion, BackupSetId, PrincipalScope,
-    RemovalTiming, ResourceShareName, Refusal, ShareMembership, ShareStatus,
+    RemovalTiming, ResourceShareName, Refusal, ShareStatus,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -107,12 +107,7 @@ pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event
     let now = state.clock.now();
     let mut tx = state.begin_action().await.map_err(internal)?;
     let share = share_lifecycle::share_state(&mut **tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id != me).ok_or(Refusal::ShareNotFound)?;
-    let (invited, through_directory) = share_lifecycle::membership(&mut tx, share_id, me).await.map_err(internal)?;
-    let membership = match (invited, through_directory) {
-        (_, true) => ShareMembership::ThroughDirectory,
-        (true, false) => ShareMembership::Invited,
-        (false, false) => ShareMembership::None,
-    };
+    let membership = super::principal::membership_of_share(&mut tx, me, share_id).await?;
     check_leave_share(membership)?;
     check_share_active(share.status)?;
     let locks = share_locks(&mut tx, share_id).await?;
