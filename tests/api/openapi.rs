@@ -964,3 +964,48 @@ async fn an_invited_principal_leaves_a_share_and_a_directory_member_can_not() {
     let own = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceOwner", "OtherAccounts")]).await;
     assert_eq!(api_code(&own), (404, "EntityNotExists.ResourceShare"));
 }
+
+/// Issue 11: what one channel does to a share, the other reads at once (Shared By Me in the console,
+/// ListResourceShares in the API), under the same audit action names.
+#[tokio::test]
+async fn a_share_changed_in_the_console_reads_the_same_by_api_and_the_other_way_round() {
+    let app = TestApp::new().await;
+    let (cookie, key) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let mut ids = Vec::new();
+    for (name, backup) in ["by-console", "by-api"].iter().zip(&backups) {
+        let r = app.share(&cookie, backup, new_share(name, "ResourceDirectory", &[MEMBER])).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        ids.push(r.json["resource_share_id"].as_str().unwrap().to_owned());
+    }
+    let form = format!("resource_share_id={}&resource_share_name=console-renamed&principal_scope=AllAccounts", ids[0]);
+    for (function, body) in [("update_resource_share", form), ("delete_resource_share", format!("resource_share_id={}", ids[0]))] {
+        let r = app.form(Some(&cookie), function, &body).await;
+        assert_eq!(r.status, StatusCode::OK, "{function}: {:?}", r.json);
+    }
+    let listed = acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("ResourceShareIds.1", &ids[0])]).await;
+    let share = &listed.json["ResourceShares"][0];
+    assert_eq!(
+        (share["ResourceShareName"].as_str(), share["AllowExternalTargets"].as_bool(), share_status(&listed)),
+        (Some("console-renamed"), Some(true), "Deleting"),
+        "{:?}",
+        listed.json
+    );
+
+    let r = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &ids[1]), ("ResourceShareName", "api-renamed")]).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = acs3(&app, &key, "DeleteResourceShare", RS, &[("ResourceShareId", &ids[1])]).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let console = app.form(Some(&cookie), "list_shares_by_me", "").await;
+    let shown = console.json["items"].as_array().unwrap().iter().find(|s| s["resource_share_id"] == ids[1].as_str()).cloned().expect("listed");
+    assert_eq!((shown["resource_share_name"].as_str(), shown["status"].as_str()), (Some("api-renamed"), Some("Deleting")));
+
+    let channels: Vec<(String, String)> =
+        sqlx::query_as("select action, channel from audit_event where action in ('UpdateResourceShare', 'DeleteResourceShare') order by audit_event_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    let api = format!("api:{}", key.id);
+    let expected = [("UpdateResourceShare", "console"), ("DeleteResourceShare", "console"), ("UpdateResourceShare", api.as_str()), ("DeleteResourceShare", api.as_str())];
+    assert_eq!(channels.iter().map(|(a, c)| (a.as_str(), c.as_str())).collect::<Vec<_>>(), expected);
+}

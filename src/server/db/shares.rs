@@ -28,9 +28,11 @@ pub struct ShareResourceRow {
     pub created_at: String,
 }
 
-/// Which of the owner's live shares a page lists.
+/// Which of the owner's shares a page lists: the live (`Active`) ones unless `every_status`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ShareFilter<'a> {
+    /// Also those being deleted and deleted (Shared By Me, which shows a share's whole life).
+    pub every_status: bool,
     /// Only the shares holding this backup set (Manage Sharing Relationship).
     pub backup_set: Option<&'a str>,
     /// Only those with a principal still associated, or whose removal waits for a restore (My Shares).
@@ -41,11 +43,11 @@ pub struct ShareFilter<'a> {
     pub share_id: Option<&'a str>,
 }
 
-/// One page of the owner's live shares, newest first, as `filter` narrows them.
+/// One page of the owner's shares, newest first, as `filter` narrows them.
 pub async fn shares_page(ex: impl SqliteExecutor<'_>, owner: &str, filter: ShareFilter<'_>, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<ShareRow>>> {
     sqlx::query_as(&format!(
         "select {SHARE_COLUMNS}, count(*) over () as total_rows from resource_share rs
-         where owner_account_id = ?1 and status = 'Active'
+         where owner_account_id = ?1 and (?8 or status = 'Active')
            and (?2 is null or exists(select 1 from share_resource sr where sr.resource_share_id = rs.resource_share_id
                                       and sr.backup_set_id = ?2))
            and (not ?3 or exists(select 1 from share_principal sp where sp.resource_share_id = rs.resource_share_id
@@ -61,6 +63,7 @@ pub async fn shares_page(ex: impl SqliteExecutor<'_>, owner: &str, filter: Share
     .bind(filter.share_id)
     .bind(limit)
     .bind(offset)
+    .bind(filter.every_status)
     .fetch_all(ex)
     .await
 }
