@@ -374,6 +374,42 @@ async fn concurrent_associates_on_one_share_each_add_their_target_and_revoke_non
     assert_eq!(app.count(&format!("select count(*) from invitation where resource_share_id = '{share_id}' and status = 'Cancelled'")).await, 0);
 }
 
+/// Associates and Disassociates racing on one share each do their own change and nothing else: no
+/// added target is revoked, no removed one comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_associates_and_disassociates_on_one_share_each_change_only_their_own_target() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let (_, owner) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "churn"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let leaving: Vec<String> = (0..12).map(|i| format!("32000000000{i:05}")).collect();
+    let joining: Vec<String> = (0..12).map(|i| format!("33000000000{i:05}")).collect();
+    for id in leaving.iter().chain(&joining) {
+        app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
+    }
+    for id in &leaving {
+        let r = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", id)]).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    }
+    let calls = leaving.iter().zip(&joining).flat_map(|(out, into)| [("DisassociateResourceShare", out.clone()), ("AssociateResourceShare", into.clone())]).map(|(action, target)| {
+        let (app, owner, share_id) = (app.clone(), owner.clone(), share_id.clone());
+        tokio::spawn(async move { acs3(&app, &owner, action, RS, &[("ResourceShareId", &share_id), ("Targets.1", &target)]).await })
+    });
+    for answer in futures::future::join_all(calls).await {
+        let answer = answer.unwrap();
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.json);
+    }
+    let rows: Vec<(String, String)> = sqlx::query_as("select principal_id, status from share_principal where resource_share_id = ?").bind(&share_id).fetch_all(&app.pool).await.unwrap();
+    let status = |id: &str| rows.iter().find(|(p, _)| p == id).map(|(_, s)| s.clone()).unwrap_or_default();
+    assert_eq!(status(PARTNER), "Associated");
+    assert!(joining.iter().all(|id| status(id) == "Associated"), "{rows:?}");
+    assert!(leaving.iter().all(|id| status(id) == "Disassociating"), "{rows:?}");
+}
+
 /// Everything a call could write: shares, associations, invitations, audit events and nonces.
 async fn everything_written(app: &TestApp) -> (Vec<(String, String, String)>, [i64; 3]) {
     let counts = [
