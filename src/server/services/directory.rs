@@ -205,6 +205,9 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
 pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let dir = managed.directory_id;
+    // What is no account id names no member (as in remove_member); the coverage reads below take a valid one.
+    let account = AccountId::parse(account).ok_or(Refusal::MemberNotFound)?;
+    let account = account.as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
     if !directory::folder_in(&mut tx, &dir, folder).await.map_err(internal)? {
         return Err(folder_not_found());
