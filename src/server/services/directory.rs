@@ -212,9 +212,6 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
     if !directory::folder_in(&mut tx, &dir, folder).await.map_err(internal)? {
         return Err(folder_not_found());
     }
-    // Not an account id: no member (as remove_member answers), before anything reads by it.
-    let member = AccountId::parse(account).ok_or(Refusal::MemberNotFound)?;
-    let account = member.as_str();
     let before = super::principal::shares_reaching_by_place(&mut tx, account).await?;
     if directory::move_member(&mut tx, &dir, account, folder).await.map_err(internal)? == 0 {
         return Err(Refusal::MemberNotFound.into());
