@@ -4,7 +4,7 @@ use crate::components::console_layout::ConsoleLayout;
 use crate::pages::accounts::AccountsPage;
 use crate::pages::{
     audit::AuditPage, billing::BillingPage, quota::QuotaPage, ram::RamUsersPage, tickets::TicketsPage, cluster::ClusterPage, clusters::ClustersPage, directory::DirectoryPage, invitations::InvitationsPage, not_found::NotFoundPage,
-    profile::ProfilePage, shared_backups::SharedBackupsPage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
+    profile::ProfilePage, shared_backups::SharedBackupsPage, shared_by_me::SharedByMePage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -83,6 +83,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("clusters/:cluster_id") view=ClusterPage ssr=SsrMode::Async/>
                         <Route path=path!("shared-backups") view=SharedBackupsPage ssr=SsrMode::Async/>
                         <Route path=path!("resource-sharing/invitations") view=InvitationsPage ssr=SsrMode::Async/>
+                        <Route path=path!("resource-sharing/shares") view=SharedByMePage ssr=SsrMode::Async/>
                         <Route path=path!("resource-sharing/relationships/:backup_set_id") view=SharingRelationshipPage ssr=SsrMode::Async/>
                         <Route path=path!("billing") view=BillingPage ssr=SsrMode::Async/>
                         <Route path=path!("tickets") view=TicketsPage ssr=SsrMode::Async/>

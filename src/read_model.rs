@@ -426,6 +426,8 @@ pub struct Share {
     pub principal_scope: PrincipalScope,
     pub status: ShareStatus,
     pub created_at: String,
+    /// Last renamed, opened or closed, or changed in status (Shared By Me).
+    pub updated_at: String,
     pub resources: Vec<SharedResource>,
     pub principals: Vec<SharePrincipal>,
 }

@@ -240,7 +240,7 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   for (const path of [
     "/clusters", `/clusters/${SHAREABLE_CLUSTER}`, `/clusters/${BEIJING_CLUSTER}`, "/clusters/pc-bp1legacy00001", "/shared-backups",
     "/shared-backups?tab=incoming",
-    "/resource-sharing/invitations", `/resource-sharing/relationships/${first}`, "/resource-directory", "/quota", "/tickets", "/ram",
+    "/resource-sharing/invitations", "/resource-sharing/shares", `/resource-sharing/relationships/${first}`, "/resource-directory", "/quota", "/tickets", "/ram",
     "/audit", "/billing",
   ]) {
     await visit(page, path);

@@ -90,3 +90,23 @@ export async function openSharedWithMe(page: Page) {
   await expect(page.getByRole("table", { name: "Shared With Me" })).toBeVisible();
 }
 
+
+/** Test data without clicking: the owner (the page's session) shares a fresh backup set of orders-prod
+ *  through a new share, as the Share dialog's server function does. Returns the set, the share and its name. */
+export async function ownerSharesByRequest(owner: Page, principal: string, scope: "AllAccounts" | "ResourceDirectory", prefix = "share") {
+  const [id] = await freshBackupSets(owner);
+  const name = uniqueName(prefix);
+  const origin = new URL(owner.url()).origin;
+  const response = await owner.request.post("/api/share_backup_set", {
+    data: { request: { backup_set_id: id, method: { New: { name, scope, principals: [principal] } } } },
+    headers: { Origin: origin, "Content-Type": "application/json" },
+  });
+  expect(response.status(), await response.text()).toBe(200);
+  const shareId: string = (await response.json()).resource_share_id;
+  return { id, shareId, name };
+}
+
+/** The Shared By Me row of a resource share. */
+export function shareRow(page: Page, shareId: string) {
+  return page.locator(`tr[data-share="${shareId}"]`);
+}

@@ -6,7 +6,7 @@ import { hydrated, signIn } from "./helpers";
 // its actions without the wasm, with no toast and times in UTC.) Each page is loaded three times,
 // since a mismatch between the server's HTML and the browser's hydration can depend on timing.
 const PAGES = ["/clusters", "/clusters/pc-bp1orders0001", "/shared-backups", "/shared-backups?tab=incoming",
-  "/resource-sharing/invitations", "/billing", "/tickets", "/quota", "/audit", "/ram", "/resource-directory",
+  "/resource-sharing/invitations", "/resource-sharing/shares", "/billing", "/tickets", "/quota", "/audit", "/ram", "/resource-directory",
   "/profile", "/accounts"];
 
 for (const who of ["owner", "dba@lumen", "member", "partner", "operator"]) {

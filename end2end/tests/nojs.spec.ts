@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { PARTNER, PASSWORD, SHAREABLE_CLUSTER, backupRow, freshBackupSets, uniqueName } from "./helpers";
+import { MEMBER, PARTNER, PASSWORD, SHAREABLE_CLUSTER, backupRow, freshBackupSets, ownerSharesByRequest, shareRow, uniqueName } from "./helpers";
 
 // Runs in the "no-javascript" project only: the browser never runs the app's script, so every step is
 // a plain link, GET form or POST form, answered by the server with a page or a redirect.
@@ -121,4 +121,35 @@ test("moving a directory member to another folder without JavaScript", async ({ 
   await owner.getByLabel("Folder of 1000000000000004").selectOption({ label: before });
   await owner.getByRole("button", { name: "Move 1000000000000004" }).click();
   await expect(owner.getByLabel("Folder of 1000000000000004").locator("option:checked")).toHaveText(before);
+});
+
+test("editing and deleting a resource share without JavaScript", async ({ browser }) => {
+  const owner = await sessionWithoutScript(browser, "owner");
+  const { shareId } = await ownerSharesByRequest(owner, MEMBER, "ResourceDirectory", "nojs-byme");
+  await owner.goto("/resource-sharing/shares");
+  const row = shareRow(owner, shareId);
+  await expect(row.getByRole("cell").nth(1)).toHaveText("Active");
+
+  // Edit opens from the URL; a refusal comes back into the open dialog; a good name closes it.
+  await row.getByRole("button", { name: "Edit" }).click();
+  await expect(owner).toHaveURL(new RegExp(`edit=${shareId}`));
+  const dialog = owner.getByRole("dialog");
+  await dialog.getByLabel("Resource Share Name").fill("has spaces");
+  await dialog.getByRole("button", { name: "OK" }).click();
+  await expect(dialog.getByRole("alert")).toContainText("InvalidParameter.ResourceShareName");
+  const renamed = uniqueName("nojs-renamed");
+  await dialog.getByLabel("Resource Share Name").fill(renamed);
+  await dialog.getByRole("button", { name: "OK" }).click();
+  await expect(owner.getByRole("dialog")).toHaveCount(0);
+  await expect(owner).not.toHaveURL(/edit=/);
+  await expect(row).toContainText(renamed);
+
+  // Delete asks on the page, then posts; the share is Deleting.
+  await row.getByRole("button", { name: "Delete" }).click();
+  const question = row.getByRole("alert");
+  await expect(question).toContainText(`Delete resource share ${renamed} (${shareId})?`);
+  await question.getByRole("button", { name: "Delete" }).click();
+  await expect(owner).toHaveURL(/\/resource-sharing\/shares$/);
+  await expect(row.getByRole("cell").nth(1)).toHaveText("Deleting");
+  await expect(row.getByRole("button")).toHaveCount(0);
 });

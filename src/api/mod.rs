@@ -266,6 +266,47 @@ pub async fn list_my_shares(page: Option<i64>, page_size: Option<i64>) -> Result
     ssr::respond(console::my_shares(&state, &who, page).await)
 }
 
+/// Resource Management > Resource Sharing > Shared By Me: the account's resource shares of every status.
+#[server(prefix = "/api", endpoint = "list_shares_by_me")]
+pub async fn list_shares_by_me(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<ShareView>, AppError> {
+    use crate::server::services::console;
+    let (state, who) = ssr::signed_in().await?;
+    let page = ssr::page(page, page_size)?;
+    ssr::respond(console::shares_by_me(&state, &who, page).await)
+}
+
+/// Shared By Me's Edit: renames a share and opens it to accounts outside the resource directory
+/// (`principal_scope` AllAccounts) or closes it to the directory (ResourceDirectory), as the OpenAPI's
+/// UpdateResourceShare does, through the same service and under the same audit action.
+#[server(prefix = "/api", endpoint = "update_resource_share")]
+pub async fn update_resource_share(resource_share_id: String, resource_share_name: String, principal_scope: String) -> Result<(), AppError> {
+    use crate::server::services::share_settings;
+    let (state, who) = ssr::signed_in().await?;
+    let allow_external = match crate::domain::PrincipalScope::parse(&principal_scope) {
+        Some(scope) => scope == crate::domain::PrincipalScope::AllAccounts,
+        None => {
+            return ssr::respond(Err(AppError::invalid(
+                "InvalidParameter.PrincipalScope",
+                "Choose All Accounts or Objects Within Resource Directory.",
+            )))
+        }
+    };
+    let target = format!("{resource_share_id} -> {resource_share_name}");
+    let event = ssr::event_by(&state, &who, "UpdateResourceShare", &target);
+    let update = share_settings::update_share(&state, &who, &resource_share_id, &resource_share_name, Some(allow_external), &event);
+    ssr::audited(&state, &event, async { update.await.map(|_| ()) }).await
+}
+
+/// Shared By Me's Delete (the OpenAPI's DeleteResourceShare): the share is `Deleting` while every
+/// principal's access goes through the scheduled revocation, then `Deleted`. Answers the status it has.
+#[server(prefix = "/api", endpoint = "delete_resource_share")]
+pub async fn delete_resource_share(resource_share_id: String) -> Result<crate::domain::ShareStatus, AppError> {
+    use crate::server::services::share_settings;
+    let (state, who) = ssr::signed_in().await?;
+    let event = ssr::event_by(&state, &who, "DeleteResourceShare", &resource_share_id);
+    ssr::audited(&state, &event, share_settings::delete_share(&state, &who, &resource_share_id, &event)).await
+}
+
 /// Shared Backups > Shared With Me: backup sets shared with and accepted by this account.
 #[server(prefix = "/api", endpoint = "list_shared_with_me")]
 pub async fn list_shared_with_me(region_id: Option<String>, page: Option<i64>, page_size: Option<i64>) -> Result<IncomingList, AppError> {

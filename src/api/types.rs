@@ -119,6 +119,8 @@ pub struct ShareOutcome {
     pub invited: Vec<String>,
     /// Principals associated at once (inside the resource directory).
     pub associated: Vec<String>,
+    /// The share's principal scope.
+    pub principal_scope: crate::domain::PrincipalScope,
     /// Principals whose access will be revoked by the scheduled task.
     pub revoking: Vec<String>,
     /// A restore is reading one of the share's sets: the removals start when it ends.

@@ -77,7 +77,7 @@ fn SideNav(viewer: Viewer) -> impl IntoView {
     use crate::domain::ConsolePage::{self, *};
     let sections: [(&str, &[ConsolePage]); 3] = [
         ("PolarDB", &[Clusters, SharedBackups]),
-        ("Resource Management", &[Invitations, ResourceDirectory]),
+        ("Resource Management", &[Invitations, SharedByMe, ResourceDirectory]),
         ("Account", &[Quota, Tickets, RamUsers, AuditTrail, Billing, Profile]),
     ];
     view! {

@@ -21,7 +21,7 @@ use serde::Serialize;
 
 /// Query parameters that belong to one moment of a page (an open dialog, a pending confirmation, the
 /// refusal of the last post) and are not carried on to the next.
-pub const TRANSIENT_PARAMS: &[&str] = &["confirm", "share", "share_id", "restore", "__err", "__path"];
+pub const TRANSIENT_PARAMS: &[&str] = &["confirm", "share", "share_id", "restore", "edit", "__err", "__path"];
 
 /// `search` (the URL's query, with or without its `?`) without `param` and without the transient
 /// parameters, then with `param=value` when a value is given.
@@ -180,8 +180,8 @@ pub fn QueryForm(
     param: &'static str,
     on_submit: impl FnMut(leptos::ev::SubmitEvent) + 'static,
     /// For buttons elsewhere on the page that belong to this form (`form="<id>"`).
-    #[prop(optional)]
-    id: Option<&'static str>,
+    #[prop(optional, into)]
+    id: Option<String>,
     children: Children,
 ) -> impl IntoView {
     let location = use_location();

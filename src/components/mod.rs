@@ -8,6 +8,7 @@ pub mod error_alert;
 pub mod forms;
 pub mod format;
 pub mod local_time;
+pub mod modal;
 pub mod page_data;
 pub mod pager;
 pub mod principal_editor;

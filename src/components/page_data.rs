@@ -45,3 +45,22 @@ where
 {
     Resource::new_with_options(source, fetcher, false)
 }
+
+/// While `busy()` holds, bumps `refresh` every two seconds, so the resources keyed on it load again:
+/// how a page follows what the server finishes on its own schedule (a restore, a share's deletion).
+/// In the browser only; a page without JavaScript shows the state when it was loaded.
+pub fn refresh_while(busy: impl Fn() -> bool + 'static, refresh: RwSignal<u32>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let tick = move || {
+            if busy() {
+                refresh.update(|n| *n += 1);
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, std::time::Duration::from_secs(2)) {
+            on_cleanup(move || handle.clear());
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (busy, refresh);
+}

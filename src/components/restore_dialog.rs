@@ -2,7 +2,7 @@
 //! in the backup set's region (its zones are the only ones offered; the server checks it anyway).
 
 use crate::api::{self, types::*};
-use crate::components::{error_alert::ErrorAlert, format, forms::QueryForm};
+use crate::components::{error_alert::ErrorAlert, format, modal::Modal};
 use leptos::prelude::*;
 
 #[component]
@@ -36,49 +36,41 @@ pub fn RestoreDialog(
     };
     let error = move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     view! {
-        <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="restore-dialog-title">
-                <div class="modal-header">
-                    <h2 id="restore-dialog-title">"Restore Data to New Cluster"</h2>
-                    <QueryForm param="restore" id="restore-dialog-close" on_submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); on_close.run(()); }>
-                        <button type="submit" class="button button-ghost" aria-label="Close">"×"</button>
-                    </QueryForm>
+        <Modal param="restore" key="restore-dialog" title="Restore Data to New Cluster" on_close>
+            <form class="modal-body" method="post" action={<api::SubmitRestore as leptos::server_fn::ServerFn>::url()} on:submit=submit>
+                <input type="hidden" name="backup_set_id" value=backup.backup_set_id.clone()/>
+                <p class="subtle">"From backup set " <span class="mono">{backup.backup_set_id.clone()}</span>
+                    " of account " <span class="mono">{backup.owner_account_id.clone()}</span>
+                    ", into a new cluster of your account in " {backup.region_id.clone()} ". You pay for the new cluster; the owner pays for the backup storage."</p>
+                <label class="field">
+                    <span>"New cluster name"</span>
+                    <input type="text" name="cluster_name" maxlength="80" value=name.get_untracked() prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                </label>
+                <label class="field">
+                    <span>"Node specification"</span>
+                    <select name="node_spec" on:change=move |ev| spec.set(event_target_value(&ev))>
+                        {NODE_SPECS.iter().map(|(s, cents)| view! {
+                            <option value=*s>{*s} " · " {format::money(*cents)} " per month"</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <label class="field">
+                    <span>"Zone"</span>
+                    <select name="zone_id" on:change=move |ev| zone.set(event_target_value(&ev))>
+                        {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
+                    </select>
+                </label>
+                <fieldset class="field">
+                    <legend>"Billing method"</legend>
+                    <label class="radio"><input type="radio" name="pay_type" value="Postpaid" checked=move || pay_type.get() == "Postpaid" on:change=move |_| pay_type.set("Postpaid".into())/>"Pay-as-you-go"</label>
+                    <label class="radio"><input type="radio" name="pay_type" value="Prepaid" checked=move || pay_type.get() == "Prepaid" on:change=move |_| pay_type.set("Prepaid".into())/>"Subscription"</label>
+                </fieldset>
+                {error}
+                <div class="modal-footer">
+                    <button type="submit" form="restore-dialog-close" class="button">"Cancel"</button>
+                    <button type="submit" class="button button-primary" disabled=move || action.pending().get()>"Restore"</button>
                 </div>
-                <form class="modal-body" method="post" action={<api::SubmitRestore as leptos::server_fn::ServerFn>::url()} on:submit=submit>
-                    <input type="hidden" name="backup_set_id" value=backup.backup_set_id.clone()/>
-                    <p class="subtle">"From backup set " <span class="mono">{backup.backup_set_id.clone()}</span>
-                        " of account " <span class="mono">{backup.owner_account_id.clone()}</span>
-                        ", into a new cluster of your account in " {backup.region_id.clone()} ". You pay for the new cluster; the owner pays for the backup storage."</p>
-                    <label class="field">
-                        <span>"New cluster name"</span>
-                        <input type="text" name="cluster_name" maxlength="80" value=name.get_untracked() prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
-                    </label>
-                    <label class="field">
-                        <span>"Node specification"</span>
-                        <select name="node_spec" on:change=move |ev| spec.set(event_target_value(&ev))>
-                            {NODE_SPECS.iter().map(|(s, cents)| view! {
-                                <option value=*s>{*s} " · " {format::money(*cents)} " per month"</option>
-                            }).collect_view()}
-                        </select>
-                    </label>
-                    <label class="field">
-                        <span>"Zone"</span>
-                        <select name="zone_id" on:change=move |ev| zone.set(event_target_value(&ev))>
-                            {zones.iter().map(|z| view! { <option value=*z>{*z}</option> }).collect_view()}
-                        </select>
-                    </label>
-                    <fieldset class="field">
-                        <legend>"Billing method"</legend>
-                        <label class="radio"><input type="radio" name="pay_type" value="Postpaid" checked=move || pay_type.get() == "Postpaid" on:change=move |_| pay_type.set("Postpaid".into())/>"Pay-as-you-go"</label>
-                        <label class="radio"><input type="radio" name="pay_type" value="Prepaid" checked=move || pay_type.get() == "Prepaid" on:change=move |_| pay_type.set("Prepaid".into())/>"Subscription"</label>
-                    </fieldset>
-                    {error}
-                    <div class="modal-footer">
-                        <button type="submit" form="restore-dialog-close" class="button">"Cancel"</button>
-                        <button type="submit" class="button button-primary" disabled=move || action.pending().get()>"Restore"</button>
-                    </div>
-                </form>
-            </div>
-        </div>
+            </form>
+        </Modal>
     }
 }

@@ -4,7 +4,7 @@
 //! server's refusal as it is.
 
 use crate::api::{self, types::*};
-use crate::components::{error_alert::ErrorAlert, format, forms::QueryForm, principal_editor::{directory_label, PrincipalEditor}};
+use crate::components::{error_alert::ErrorAlert, format, modal::Modal, principal_editor::{directory_label, PrincipalEditor}};
 use crate::domain::{AssociationStatus, PrincipalScope};
 use crate::components::page_data::page_resource;
 use leptos::prelude::*;
@@ -53,30 +53,22 @@ pub fn ShareDialog(
         None => format!("Share backup set {backup_set_id}"),
     };
     view! {
-        <div class="modal-backdrop">
-            <div class="modal" role="dialog" aria-modal="true" aria-labelledby="share-dialog-title">
-                <div class="modal-header">
-                    <h2 id="share-dialog-title">{title}</h2>
-                    <QueryForm param="share" id="share-dialog-close" on_submit=move |ev: leptos::ev::SubmitEvent| { ev.prevent_default(); on_close.run(()); }>
-                        <button type="submit" class="button button-ghost" aria-label="Close">"×"</button>
-                    </QueryForm>
-                </div>
-                <Suspense fallback=|| view! { <p class="loading">"Loading resource shares…"</p> }>
-                    {
-                        let backup_set_id = backup_set_id.clone();
-                        move || {
-                            let (backup_set_id, editing) = (backup_set_id.clone(), resource_share_id.clone());
-                            Suspend::new(async move {
-                                match data.await {
-                                    Ok(data) => view! { <ShareForm backup_set_id editing data on_shared/> }.into_any(),
-                                    Err(error) => view! { <ErrorAlert error/> }.into_any(),
-                                }
-                            })
-                        }
+        <Modal param="share" key="share-dialog" title on_close>
+            <Suspense fallback=|| view! { <p class="loading">"Loading resource shares…"</p> }>
+                {
+                    let backup_set_id = backup_set_id.clone();
+                    move || {
+                        let (backup_set_id, editing) = (backup_set_id.clone(), resource_share_id.clone());
+                        Suspend::new(async move {
+                            match data.await {
+                                Ok(data) => view! { <ShareForm backup_set_id editing data on_shared/> }.into_any(),
+                                Err(error) => view! { <ErrorAlert error/> }.into_any(),
+                            }
+                        })
                     }
-                </Suspense>
-            </div>
-        </div>
+                }
+            </Suspense>
+        </Modal>
     }
 }
 

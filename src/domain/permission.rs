@@ -118,6 +118,8 @@ pub enum ConsolePage {
     SharedBackups,
     /// Resource Management > Resource Sharing > Shared With Me (invitations).
     Invitations,
+    /// Resource Management > Resource Sharing > Shared By Me: the account's resource shares themselves.
+    SharedByMe,
     ResourceDirectory,
     Quota,
     Tickets,
@@ -139,10 +141,11 @@ pub enum PageAccess {
 }
 
 impl ConsolePage {
-    pub const ALL: [ConsolePage; 10] = [
+    pub const ALL: [ConsolePage; 11] = [
         ConsolePage::Clusters,
         ConsolePage::SharedBackups,
         ConsolePage::Invitations,
+        ConsolePage::SharedByMe,
         ConsolePage::ResourceDirectory,
         ConsolePage::Quota,
         ConsolePage::Tickets,
@@ -159,7 +162,8 @@ impl ConsolePage {
         match self {
             // Clusters, backup sets, restores and shares of backup sets are PolarDB data.
             Clusters | SharedBackups => PageAccess::AnyOf(&[Policy::PolardbReadOnlyAccess, Policy::PolardbFullAccess]),
-            Invitations => PageAccess::AnyOf(&[Policy::ResourceCenterFullAccess]),
+            // Resource shares are Resource Sharing's own objects, as the OpenAPI lists them.
+            Invitations | SharedByMe => PageAccess::AnyOf(&[Policy::ResourceCenterFullAccess]),
             Quota => PageAccess::AnyOf(&[Policy::QuotasReadOnlyAccess]),
             Tickets => PageAccess::AnyOf(&[Policy::SupportFullAccess]),
             AuditTrail => PageAccess::AnyOf(&[Policy::ActionTrailReadOnlyAccess]),
@@ -176,6 +180,7 @@ impl ConsolePage {
             Clusters => "Clusters",
             SharedBackups => "Shared Backups",
             Invitations => "Shared With Me",
+            SharedByMe => "Shared By Me",
             ResourceDirectory => "Resource directory",
             Quota => "Quota",
             Tickets => "Tickets",
@@ -192,6 +197,7 @@ impl ConsolePage {
             Clusters => "/clusters",
             SharedBackups => "/shared-backups",
             Invitations => "/resource-sharing/invitations",
+            SharedByMe => "/resource-sharing/shares",
             ResourceDirectory => "/resource-directory",
             Quota => "/quota",
             Tickets => "/tickets",
@@ -304,7 +310,7 @@ mod tests {
     #[test]
     fn every_policy_grants_at_least_one_page_and_says_which() {
         assert_eq!(Policy::ActionTrailReadOnlyAccess.grants(), vec![ConsolePage::AuditTrail]);
-        assert_eq!(Policy::ResourceCenterFullAccess.grants(), vec![ConsolePage::Invitations]);
+        assert_eq!(Policy::ResourceCenterFullAccess.grants(), vec![ConsolePage::Invitations, ConsolePage::SharedByMe]);
         assert!(Policy::ALL.iter().all(|p| !p.grants().is_empty()));
     }
 

@@ -12,6 +12,7 @@ pub mod profile;
 pub mod quota;
 pub mod ram;
 pub mod shared_backups;
+pub mod shared_by_me;
 pub mod sharing_relationship;
 pub mod sign_in;
 pub mod tickets;

@@ -7,7 +7,7 @@ use crate::components::{
     restore_dialog::RestoreDialog, share_dialog::{outcome_summary, ShareDialog},
 };
 use crate::domain::AssociationStatus;
-use crate::components::page_data::page_resource;
+use crate::components::page_data::{page_resource, refresh_while};
 use crate::components::toast::Toast;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -130,21 +130,10 @@ fn SharedWithMeTab() -> impl IntoView {
     let restoring = query_value("restore");
     let close = navigator("restore");
     // While a restore runs, reload every two seconds to show its progress.
-    #[cfg(feature = "hydrate")]
-    {
-        let handle = set_interval_with_handle(
-            move || {
-                let running = jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.items.iter().any(|j| j.status == crate::domain::RestoreStatus::Running));
-                if running {
-                    refresh.update(|n| *n += 1);
-                }
-            },
-            std::time::Duration::from_secs(2),
-        );
-        if let Ok(handle) = handle {
-            on_cleanup(move || handle.clear());
-        }
-    }
+    refresh_while(
+        move || jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.items.iter().any(|j| j.status == crate::domain::RestoreStatus::Running)),
+        refresh,
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading shared backup sets…"</p> }>
             {move || Suspend::new(async move {

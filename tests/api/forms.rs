@@ -94,3 +94,38 @@ async fn a_row_action_posted_by_a_plain_form_redirects_back_and_a_refusal_is_not
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("alert-code"), "the invitations page shows the refusal");
 }
+
+#[tokio::test]
+async fn shared_by_me_edits_and_deletes_by_plain_forms_and_shows_a_refusal_in_the_open_dialog() {
+    let app = TestApp::new().await;
+    let (_, share_id) = shared_with(&app, PARTNER, "AllAccounts").await;
+    let owner = app.sign_in("owner").await;
+    let page = format!("/resource-sharing/shares?page=1&edit={share_id}");
+    let scope = |id: &str| sqlx::query_scalar::<_, String>("select principal_scope from resource_share where resource_share_id = ?").bind(id.to_owned());
+
+    // Closing to the directory while an external account is a principal: the dialog stays open with the refusal.
+    let refused = format!("resource_share_id={share_id}&resource_share_name=nojs-renamed&principal_scope=ResourceDirectory");
+    let (status, location, _) = browser_post(&app, Some(&owner), "update_resource_share", &refused, &page).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(location.contains(&format!("edit={share_id}&__path=%2Fapi%2Fupdate_resource_share&__err=")), "{location}");
+    assert_eq!(scope(&share_id).fetch_one(&app.pool).await.unwrap(), "AllAccounts");
+    let (status, html) = app.get(Some(&owner), location.trim_start_matches(&format!("http://{HOST}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("role=\"dialog\"") && html.contains("OperationNotPermitted"), "the open dialog shows the refusal");
+
+    // A rename: the dialog closes, the page's lasting parameters stay.
+    let body = format!("resource_share_id={share_id}&resource_share_name=nojs-renamed&principal_scope=AllAccounts");
+    let (status, location, _) = browser_post(&app, Some(&owner), "update_resource_share", &body, &page).await;
+    assert_eq!((status, location), (StatusCode::FOUND, format!("http://{HOST}/resource-sharing/shares?page=1")));
+
+    // Delete, confirmed on the page: back to the list, where the share is Deleting.
+    let confirm = format!("/resource-sharing/shares?confirm=delete_resource_share:{share_id}");
+    let (status, location, _) = browser_post(&app, Some(&owner), "delete_resource_share", &format!("resource_share_id={share_id}"), &confirm).await;
+    assert_eq!((status, location), (StatusCode::FOUND, format!("http://{HOST}/resource-sharing/shares")));
+    let (name, status): (String, String) = sqlx::query_as("select resource_share_name, status from resource_share where resource_share_id = ?")
+        .bind(&share_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!((name.as_str(), status.as_str()), ("nojs-renamed", "Deleting"));
+}

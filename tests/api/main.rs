@@ -19,4 +19,5 @@ mod matrix;
 mod openapi;
 mod restart;
 mod restores;
+mod shared_by_me;
 mod sharing;

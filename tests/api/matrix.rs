@@ -69,6 +69,12 @@ pub fn rows() -> Vec<Row> {
         row("list_invitations", Form, json!({"region_id": "cn-hangzhou"}),                                          [401, 200, 200, 403, 403, 403, 200, 200, 403]),
         row("answer_invitation", Form, json!({"invitation_id": "{invitation}", "accept": true}),                    [401, 404, 404, 403, 403, 403, 200, 404, 403]),
         row("list_my_shares", Form, json!({}),                                                                      [401, 200, 200, 200, 200, 403, 200, 200, 403]),
+        // Shared By Me: resource shares are Resource Sharing's (AliyunResourceCenterFullAccess); changing one takes both
+        // full-access policies, as in the OpenAPI; another account's share does not exist for the caller.
+        row("list_shares_by_me", Form, json!({}),                                                                   [401, 200, 200, 403, 403, 403, 200, 200, 403]),
+        row("update_resource_share", Form, json!({"resource_share_id": "{share}", "resource_share_name": "matrix-renamed", "principal_scope": "AllAccounts"}),
+                                                                                                                    [401, 200, 200, 403, 403, 403, 404, 404, 403]),
+        row("delete_resource_share", Form, json!({"resource_share_id": "{share}"}),                                 [401, 200, 200, 403, 403, 403, 404, 404, 403]),
         row("list_shared_with_me", Form, json!({"region_id": "cn-hangzhou"}),                                       [401, 200, 200, 200, 200, 403, 200, 200, 403]),
         row("restore_to_new_cluster", Json, json!({"request": {"backup_set_id": "{shared_set}", "cluster_name": "matrix-copy",
             "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}}),           [401, 404, 404, 404, 404, 404, 404, 200, 404]),
@@ -166,6 +172,7 @@ impl Fixture {
         let values = vec![
             ("{cluster}", SHAREABLE_CLUSTER.to_owned()),
             ("{shared_set}", shared_set),
+            ("{share}", shared.json["resource_share_id"].as_str().expect("share id").to_owned()),
             ("{free_set}", free_set),
             ("{invitation}", invitation),
             ("{directory_invitation}", directory_invitation),

@@ -22,7 +22,7 @@ async fn ram_user(app: &TestApp, login: &str, policies: &[&str]) -> String {
 
 /// Every read of the console, by page: (page as the viewer names it, server function, arguments).
 /// Reading `audit_trail` also covers its CSV export, checked on its own below.
-const READS: [(&str, &str, &str); 14] = [
+const READS: [(&str, &str, &str); 15] = [
     ("Clusters", "list_clusters", ""),
     ("Clusters", "list_backup_sets", "cluster_id=pc-bp1orders0001&page=1"),
     ("SharedBackups", "list_my_shares", ""),
@@ -31,6 +31,7 @@ const READS: [(&str, &str, &str); 14] = [
     ("SharedBackups", "sharing_relationship", "backup_set_id=3200000001"),
     ("SharedBackups", "load_share_dialog", ""),
     ("Invitations", "list_invitations", ""),
+    ("SharedByMe", "list_shares_by_me", ""),
     ("ResourceDirectory", "resource_directory", ""),
     ("Quota", "quota", ""),
     ("Tickets", "list_tickets", ""),
@@ -43,7 +44,7 @@ const READS: [(&str, &str, &str); 14] = [
 fn policy_of(page: &str) -> Option<&'static str> {
     Some(match page {
         "Clusters" | "SharedBackups" => "AliyunPolardbReadOnlyAccess",
-        "Invitations" => "AliyunResourceCenterFullAccess",
+        "Invitations" | "SharedByMe" => "AliyunResourceCenterFullAccess",
         "Quota" => "AliyunQuotasReadOnlyAccess",
         "Tickets" => "AliyunSupportFullAccess",
         "AuditTrail" => "AliyunActionTrailReadOnlyAccess",
@@ -155,8 +156,9 @@ async fn the_international_account_opens_in_its_own_region() {
 }
 
 /// Every list server function and its arguments, for the paging checks.
-const LISTS: [(&str, &str); 9] = [
+const LISTS: [(&str, &str); 10] = [
     ("list_invitations", ""),
+    ("list_shares_by_me", ""),
     ("list_shared_with_me", ""),
     ("list_my_shares", ""),
     ("sharing_relationship", "backup_set_id=3200000001&"),

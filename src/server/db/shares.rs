@@ -28,9 +28,11 @@ pub struct ShareResourceRow {
     pub created_at: String,
 }
 
-/// Which of the owner's live shares a page lists.
+/// Which of the owner's shares a page lists: the live (`Active`) ones unless `every_status`.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ShareFilter<'a> {
+    /// Also those being deleted and deleted (Shared By Me, which shows a share's whole life).
+    pub every_status: bool,
     /// Only the shares holding this backup set (Manage Sharing Relationship).
     pub backup_set: Option<&'a str>,
     /// Only those with a principal still associated, or whose removal waits for a restore (My Shares).
@@ -41,11 +43,11 @@ pub struct ShareFilter<'a> {
     pub share_id: Option<&'a str>,
 }
 
-/// One page of the owner's live shares, newest first, as `filter` narrows them.
+/// One page of the owner's shares, newest first, as `filter` narrows them.
 pub async fn shares_page(ex: impl SqliteExecutor<'_>, owner: &str, filter: ShareFilter<'_>, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<ShareRow>>> {
     sqlx::query_as(&format!(
         "select {SHARE_COLUMNS}, count(*) over () as total_rows from resource_share rs
-         where owner_account_id = ?1 and status = 'Active'
+         where owner_account_id = ?1 and (?8 or status = 'Active')
            and (?2 is null or exists(select 1 from share_resource sr where sr.resource_share_id = rs.resource_share_id
                                       and sr.backup_set_id = ?2))
            and (not ?3 or exists(select 1 from share_principal sp where sp.resource_share_id = rs.resource_share_id
@@ -61,6 +63,7 @@ pub async fn shares_page(ex: impl SqliteExecutor<'_>, owner: &str, filter: Share
     .bind(filter.share_id)
     .bind(limit)
     .bind(offset)
+    .bind(filter.every_status)
     .fetch_all(ex)
     .await
 }
@@ -171,7 +174,8 @@ pub struct PrincipalLookup {
 
 pub struct ShareContextQuery<'a> {
     pub owner: &'a str,
-    pub backup_set_id: &'a str,
+    /// The backup set joining the share; none when only its principals change.
+    pub backup_set_id: Option<&'a str>,
     /// For a new share: its name (to check it is free).
     pub new_name: Option<&'a str>,
     /// The existing share, or the id the new share will get.
@@ -270,7 +274,8 @@ pub struct ShareWrite<'a> {
     pub owner: &'a str,
     /// For a new share: its name and principal scope.
     pub new_share: Option<(&'a str, PrincipalScope)>,
-    pub backup_set_id: &'a str,
+    /// The backup set joining the share; none when only its principals change.
+    pub backup_set_id: Option<&'a str>,
     /// (principal id, principal_type) to associate, or re-associate when its revocation had not yet run.
     pub associate: &'a [(&'a str, PrincipalType)],
     /// (invitation id, receiver account) for each added account that must accept. An account that
@@ -350,7 +355,9 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
     // Only the statements this request needs (each combination is prepared once and cached).
     let mut sql = Vec::with_capacity(8);
     sql.push(if w.new_share.is_some() { INSERT_SHARE } else { TOUCH_SHARE });
-    sql.push(INSERT_RESOURCE);
+    if w.backup_set_id.is_some() {
+        sql.push(INSERT_RESOURCE);
+    }
     if !w.associate.is_empty() {
         sql.push(ASSOCIATE_PRINCIPALS);
     }

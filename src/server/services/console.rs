@@ -1,6 +1,6 @@
 //! What the console reads: regions, clusters, a cluster's backup sets, the owner's shares.
 
-use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, PageRequest};
+use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest};
 use crate::read_model::{BackupSetPage, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource};
 use crate::domain::{check_region_choice, check_share_search};
 use crate::error::AppError;
@@ -106,6 +106,7 @@ async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Ve
             principal_scope: s.principal_scope,
             status: s.status,
             created_at: s.created_at,
+            updated_at: s.updated_at,
         })
         .collect())
 }
@@ -130,6 +131,15 @@ async fn shares_page(state: &AppState, who: &Identity, filter: shares::ShareFilt
 pub async fn my_shares(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<Share>, AppError> {
     who.actor.may_view_polardb()?;
     shares_page(state, who, shares::ShareFilter { with_principal: true, ..Default::default() }, page).await
+}
+
+/// Resource Sharing > Shared By Me: one page of the owner's resource shares of every status (a share
+/// being deleted stays listed, `Deleting`, until its revocation has run, then `Deleted`), with their
+/// backup sets and principals. Resource shares are Resource Sharing's objects: reading them takes its
+/// policy (AliyunResourceCenterFullAccess), as Shared With Me does; changing them the services' own rule.
+pub async fn shares_by_me(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<Share>, AppError> {
+    who.actor.may_open(ConsolePage::SharedByMe)?;
+    shares_page(state, who, shares::ShareFilter { every_status: true, ..Default::default() }, page).await
 }
 
 /// Manage Sharing Relationship: one page of the shares one of the owner's backup sets is in, with each

@@ -205,13 +205,13 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
 pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let dir = managed.directory_id;
+    // What is no account id names no member (as in remove_member); the coverage reads below take a valid one.
+    let account = AccountId::parse(account).ok_or(Refusal::MemberNotFound)?;
+    let account = account.as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
     if !directory::folder_in(&mut tx, &dir, folder).await.map_err(internal)? {
         return Err(folder_not_found());
     }
-    // Not an account id: no member (as remove_member answers), before anything reads by it.
-    let member = AccountId::parse(account).ok_or(Refusal::MemberNotFound)?;
-    let account = member.as_str();
     let before = super::principal::shares_reaching_by_place(&mut tx, account).await?;
     if directory::move_member(&mut tx, &dir, account, folder).await.map_err(internal)? == 0 {
         return Err(Refusal::MemberNotFound.into());
