@@ -418,8 +418,10 @@ pub struct SharePrincipal {
     pub removal_pending_restore: bool,
 }
 
-/// One of the owner's resource shares, with its backup sets and principals.
+/// One of the owner's resource shares, with its backup sets and principals (a share's own row, as
+/// the database reads it, has neither; the service adds them).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Share {
     pub resource_share_id: String,
     pub resource_share_name: String,
@@ -428,7 +430,9 @@ pub struct Share {
     pub created_at: String,
     /// Last renamed, opened or closed, or changed in status (Shared By Me).
     pub updated_at: String,
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub resources: Vec<SharedResource>,
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
     pub principals: Vec<SharePrincipal>,
 }
 

@@ -21,17 +21,10 @@ fn ids_json(ids: &[String]) -> Option<String> {
     (!ids.is_empty()).then(|| serde_json::Value::from(ids.to_vec()).to_string())
 }
 
-#[derive(Debug, Clone, FromRow)]
-pub struct OwnShareRow {
-    pub resource_share_id: String,
-    pub resource_share_name: String,
-    pub principal_scope: PrincipalScope,
-    pub status: ShareStatus,
-    pub created_at: String,
-    pub updated_at: String,
-}
+/// A share's own row: the read model's, without its sets and principals (the OpenAPI pages by it).
+pub type OwnShareRow = crate::read_model::Share;
 
-impl OwnShareRow {
+impl crate::read_model::Share {
     pub fn sort_key(&self) -> Vec<String> {
         vec![self.created_at.clone(), self.resource_share_id.clone()]
     }
