@@ -40,24 +40,15 @@ pub use crate::read_model::{
     SharedResource as SharedResourceView,
 };
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub enum ShareMethod {
-    /// Create a new resource share containing the backup set.
-    New { name: String, scope: String, principals: Vec<String> },
-    /// Add the backup set to an existing share; `principals`, when given, replaces the share's principals.
-    Existing { resource_share_id: String, principals: Option<Vec<String>> },
-}
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ShareRequest {
-    pub backup_set_id: String,
-    pub method: ShareMethod,
-}
 
 /// The Share dialog as the browser posts it: flat fields, principals as text. The dialog keeps one
 /// principal editor for each method (`new_*`, `existing_*`); each sends its list (`*_principals`,
 /// ids separated by commas, spaces or new lines), what was typed but not yet added (`*_added`) and
 /// what was picked from the directory (`*_picked`), and the three are one list.
+/// What the Share dialog and the restore form ask of the services, and what a share did.
+pub use crate::command::{RestoreRequest, ShareMethod, ShareOutcome, ShareRequest};
+
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ShareForm {
     pub backup_set_id: String,
@@ -111,30 +102,7 @@ fn principal_list(texts: [&Option<String>; 3]) -> Vec<String> {
     list
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ShareOutcome {
-    pub resource_share_id: String,
-    pub resource_share_name: String,
-    /// Accounts that were sent an invitation to accept.
-    pub invited: Vec<String>,
-    /// Principals associated at once (inside the resource directory).
-    pub associated: Vec<String>,
-    /// The share's principal scope.
-    pub principal_scope: crate::domain::PrincipalScope,
-    /// Principals whose access will be revoked by the scheduled task.
-    pub revoking: Vec<String>,
-    /// A restore is reading one of the share's sets: the removals start when it ends.
-    pub removal_waits_for_restore: bool,
-}
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RestoreRequest {
-    pub backup_set_id: String,
-    pub cluster_name: String,
-    pub node_spec: String,
-    pub zone_id: String,
-    pub pay_type: String,
-}
 
 /// The console shows invitations, the backup sets shared with the account, restore jobs and billing as
 /// the principal's services read them.

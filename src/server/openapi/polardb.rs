@@ -4,7 +4,7 @@
 //! `DescribeDBClusterAttribute` exactly as a restore started in the console.
 
 use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
-use crate::api::types::RestoreRequest;
+use crate::command::RestoreRequest;
 use crate::read_model::{BackupSet, Cluster, IncomingBackup};
 use crate::domain::{BackupStatus, HaMode, PageRequest};
 use crate::error::AppError;

@@ -6,7 +6,8 @@
 
 use super::params::MAX_LIST_ITEMS;
 use super::{iso, token_page, unknown_action, ApiError, Call, Paging, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE};
-use crate::api::types::{InvitationView, ShareMethod, ShareOutcome, ShareRequest};
+use crate::command::{ShareMethod, ShareOutcome, ShareRequest};
+use crate::read_model::Invitation as InvitationView;
 use crate::domain::{shown_invitation_status, AssociationStatus, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
 use crate::error::AppError;
 use crate::server::db::{self, api_lists};

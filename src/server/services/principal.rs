@@ -4,7 +4,7 @@
 use crate::server::audit::Event;
 use super::console;
 use crate::domain::RestoreStatus;
-use crate::api::types::RestoreRequest;
+use crate::command::RestoreRequest;
 use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
 use crate::domain::{
     answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,

@@ -3,7 +3,7 @@
 //! with other shares made at the same moment: see `db::group`).
 
 use crate::server::audit::Event;
-use crate::api::types::{ShareMethod, ShareOutcome, ShareRequest};
+use crate::command::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
     check_resource_removal, plan_share, Actor, BackupLock, BackupSetAccess, BackupSetId, ExistingShare, PrincipalChange, PrincipalFacts,
     PrincipalId, PrincipalScope, RemovalTiming, ResourceShareName, ShareFacts, SharePlan, ShareTarget,
