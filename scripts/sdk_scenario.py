@@ -169,6 +169,9 @@ def main():
     refused("CreateResourceShare by a RAM user without AliyunResourceCenterFullAccess",
             lambda: sharing("developer@lumen").create_resource_share(rs.CreateResourceShareRequest(resource_share_name="sdk-denied", resources=resources(doomed_set), targets=[PARTNER], allow_external_targets=True)),
             "Forbidden.RAM", 403)
+    refused("ListResourceShares by a RAM user without AliyunResourceCenterFullAccess (Shared By Me is closed to it in the console too)",
+            lambda: sharing("developer@lumen", "v2").list_resource_shares(rs.ListResourceSharesRequest(resource_owner="Self")),
+            "Forbidden.RAM", 403)
 
     # Refusals with the real codes.
     refused("Sharing with yourself", lambda: sharing("owner").create_resource_share(rs.CreateResourceShareRequest(resource_share_name="sdk-self", resources=resources(doomed_set), targets=[OWNER], allow_external_targets=True)), "ShareWithYourself", 409)

@@ -255,6 +255,43 @@ async fn a_ram_user_calls_with_exactly_its_console_policies() {
 }
 
 #[tokio::test]
+async fn a_ram_user_reads_by_api_only_what_its_console_pages_show() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    // PolarDB full access but no Resource Sharing policy: Shared By Me and Shared With Me are closed to it.
+    let developer = create_key(&app, &cookie, "developer@lumen").await;
+    let dba = create_key(&app, &cookie, "dba@lumen").await;
+    let reads: [(&str, &[(&str, &str)]); 8] = [
+        ("ListResourceShares", &[("ResourceOwner", "Self")]),
+        ("ListResourceShares", &[("ResourceOwner", "OtherAccounts")]),
+        ("ListResourceShareAssociations", &[("AssociationType", "Target")]),
+        ("ListResourceShareInvitations", &[]),
+        ("ListSharedResources", &[("ResourceOwner", "Self")]),
+        ("ListSharedTargets", &[("ResourceOwner", "Self")]),
+        ("ListPermissions", &[]),
+        ("CheckSharingWithResourceDirectoryStatus", &[]),
+    ];
+    for (action, params) in reads {
+        let refused = acs3(&app, &developer, action, RS, params).await;
+        assert_eq!(api_code(&refused), (403, "Forbidden.RAM"), "{action} {params:?}: {:?}", refused.json);
+        let read = acs3(&app, &dba, action, RS, params).await;
+        assert_eq!(read.status, StatusCode::OK, "{action} {params:?}: {:?}", read.json);
+    }
+
+    // Without a PolarDB policy, no backup set is listed, shared either way.
+    let made = app.form(Some(&cookie), "create_ram_user", "login_name=nobody@lumen&password=Quiet-Reader-2026").await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let nobody = create_key(&app, &cookie, "nobody@lumen").await;
+    for share_type in ["ShareOutgoing", "ShareIncoming"] {
+        let params = [("ShareType", share_type), ("RegionId", "cn-hangzhou")];
+        let refused = rpc_v1(&app, &nobody, "DescribeSharedBackups", PD, &params).await;
+        assert_eq!(api_code(&refused), (403, "Forbidden.RAM"), "{share_type}: {:?}", refused.json);
+        let read = rpc_v1(&app, &developer, "DescribeSharedBackups", PD, &params).await;
+        assert_eq!(read.status, StatusCode::OK, "{share_type}: {:?}", read.json);
+    }
+}
+
+#[tokio::test]
 async fn a_principal_accepts_and_restores_by_api_with_a_client_token() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;

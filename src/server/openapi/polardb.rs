@@ -149,6 +149,8 @@ async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
             (list.backups.iter().map(incoming_json).collect(), list.total)
         }
         "ShareOutgoing" => {
+            // The owner's side of My Shares: what the Shared Backups page may show.
+            call.who.actor.may_view_polardb().map_err(AppError::from)?;
             let request = PageRequest::parse(Some(number), Some(size)).map_err(AppError::from)?;
             let me = call.who.account_id().as_str();
             let (rows, total) = crate::server::db::paging::load_page(request, |limit, offset| {

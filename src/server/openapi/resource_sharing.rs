@@ -7,7 +7,7 @@
 use super::params::MAX_LIST_ITEMS;
 use super::{iso, token_page, unknown_action, ApiError, Call, Paging, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE};
 use crate::api::types::{InvitationView, ShareMethod, ShareOutcome, ShareRequest};
-use crate::domain::{shown_invitation_status, AssociationStatus, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
+use crate::domain::{shown_invitation_status, AssociationStatus, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
 use crate::error::AppError;
 use crate::server::db::{self, api_lists};
 use crate::server::internal;
@@ -15,6 +15,9 @@ use crate::server::services::{principal, share_settings, sharing};
 use serde_json::{json, Value};
 
 pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
+    if let Some(page) = read_permission(action) {
+        call.who.actor.may_open(page).map_err(AppError::from)?;
+    }
     match action {
         "CreateResourceShare" => create_resource_share(call).await,
         "UpdateResourceShare" => update_resource_share(call).await,
@@ -32,6 +35,19 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
         "CheckSharingWithResourceDirectoryStatus" => Ok(json!({ "EnableSharingWithRd": call.who.account.directory_id.is_some() })),
         "ListPermissions" => list_permissions(call),
         _ => Err(unknown_action(action, RESOURCE_SHARING_VERSION)),
+    }
+}
+
+/// The console page whose read permission an action that only reads takes: the API reads the same
+/// objects the page shows, so a RAM user lists by API exactly what it may open in the console (the
+/// root, or AliyunResourceCenterFullAccess). Actions that change something are checked by their
+/// services, as the console's forms are.
+fn read_permission(action: &str) -> Option<ConsolePage> {
+    match action {
+        "ListResourceShares" | "ListResourceShareAssociations" | "ListSharedResources" | "ListSharedTargets" | "ListPermissions"
+        | "CheckSharingWithResourceDirectoryStatus" | "EnableSharingWithResourceDirectory" => Some(ConsolePage::SharedByMe),
+        "ListResourceShareInvitations" => Some(ConsolePage::Invitations),
+        _ => None,
     }
 }
 
