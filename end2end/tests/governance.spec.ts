@@ -44,7 +44,7 @@ test("the owner applies for a quota increase and gets 1,024 once approved", asyn
   await signIn(page, "owner");
   await page.goto("/quota");
   await hydrated(page);
-  await expect(page.getByText("of 1000 backup sets shared")).toBeVisible();
+  await expect(page.getByText("of 1,000 backup sets shared")).toBeVisible();
   await page.getByRole("button", { name: "Apply for a quota increase" }).click();
   await expect(page.getByText("waiting for the platform's decision")).toBeVisible();
   await shot(page, "quota-pending");
@@ -58,7 +58,7 @@ test("the owner applies for a quota increase and gets 1,024 once approved", asyn
 
   await page.reload();
   await hydrated(page);
-  await expect(page.getByText("of 1024 backup sets shared")).toBeVisible();
+  await expect(page.getByText("of 1,024 backup sets shared")).toBeVisible();
 });
 
 test("the audit trail lists sharing actions and refusals, filters them and exports CSV", async ({ page }) => {

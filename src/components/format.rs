@@ -22,6 +22,22 @@ pub fn money(cents: i64) -> String {
     format!("{sign}¥{}.{:02}", cents / 100, cents % 100)
 }
 
+/// A count with thousands separators, as the console's sentences write numbers: "1,024".
+pub fn count(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(d);
+    }
+    out
+}
+
 pub fn edition(edition: Edition) -> &'static str {
     match edition {
         Edition::Cluster => "Cluster Edition",
@@ -100,5 +116,14 @@ mod tests {
         assert_eq!(super::money(62_000), "¥620.00");
         assert_eq!(super::money(5), "¥0.05");
         assert_eq!(super::money(-150), "-¥1.50");
+    }
+
+    #[test]
+    fn counts_group_thousands_with_commas() {
+        assert_eq!(super::count(0), "0");
+        assert_eq!(super::count(999), "999");
+        assert_eq!(super::count(1024), "1,024");
+        assert_eq!(super::count(1_234_567), "1,234,567");
+        assert_eq!(super::count(-1000), "-1,000");
     }
 }

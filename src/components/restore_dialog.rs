@@ -41,7 +41,7 @@ pub fn RestoreDialog(
                 <input type="hidden" name="backup_set_id" value=backup.backup_set_id.clone()/>
                 <p class="subtle">"From backup set " <span class="mono">{backup.backup_set_id.clone()}</span>
                     " of account " <span class="mono">{backup.owner_account_id.clone()}</span>
-                    ", into a new cluster of your account in " {backup.region_id.clone()} ". You pay for the new cluster; the owner pays for the backup storage."</p>
+                    ", into a new cluster of your account in " <span class="nowrap">{backup.region_id.clone()}</span> ". You pay for the new cluster; the owner pays for the backup storage."</p>
                 <label class="field">
                     <span>"New cluster name"</span>
                     <input type="text" name="cluster_name" maxlength="80" value=name.get_untracked() prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>

@@ -72,12 +72,12 @@ fn ClusterRow(cluster: ClusterView) -> impl IntoView {
     view! {
         <tr>
             <td>
-                <a href=format!("/clusters/{}", cluster.cluster_id)>{cluster.cluster_id.clone()}</a>
+                <a class="nowrap" href=format!("/clusters/{}", cluster.cluster_id)>{cluster.cluster_id.clone()}</a>
                 <div class="subtle">{cluster.cluster_name}</div>
             </td>
             <td><span class=status_class>{format::cluster_status(cluster.status)}</span></td>
             <td>{format::edition(cluster.edition)}</td>
-            <td>{cluster.db_type} " " {cluster.db_version}</td>
+            <td class="nowrap">{cluster.db_type} " " {cluster.db_version}</td>
             <td>{format::ha_mode(cluster.ha_mode)}</td>
             <td>{encryption}</td>
             <td><LocalTime iso=cluster.created_at/></td>

@@ -1,7 +1,7 @@
 //! Quota: how many backup sets the account shares as owner, against its limit, and the way to a higher one.
 
 use crate::api;
-use crate::components::error_alert::ErrorAlert;
+use crate::components::{error_alert::ErrorAlert, format};
 use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,7 +24,7 @@ pub fn QuotaPage() -> impl IntoView {
                         let can_apply = is_root && q.limit < q.max_limit && !q.increase_pending;
                         view! {
                             <div class="card form-card">
-                                <p class="quota-figure"><strong>{q.used}</strong> " of " <strong>{q.limit}</strong> " backup sets shared"</p>
+                                <p class="quota-figure"><strong>{format::count(q.used)}</strong> " of " <strong>{format::count(q.limit)}</strong> " backup sets shared"</p>
                                 <div class="progress wide" role="progressbar" aria-label="Quota used" aria-valuenow=q.used.to_string() aria-valuemax=q.limit.to_string()>
                                     <div class="progress-bar" style=format!("width: {percent}%")></div>
                                 </div>

@@ -82,7 +82,7 @@ fn MySharesTab() -> impl IntoView {
                                     <tr data-backup-set=row.backup.backup_set_id.clone() data-share=row.share.resource_share_id.clone()>
                                         <td class="mono">{row.backup.backup_set_id.clone()}</td>
                                         <td><a href=format!("/clusters/{}", row.backup.cluster_id)>{row.backup.cluster_id.clone()}</a></td>
-                                        <td>{row.backup.region_id.clone()}</td>
+                                        <td class="nowrap">{row.backup.region_id.clone()}</td>
                                         <td><div class="free-text">{row.share.resource_share_name.clone()}</div> <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
                                         <td><ul class="plain-list" aria-label="Principals">{principals}</ul></td>
                                         <td class="actions">
@@ -142,7 +142,7 @@ fn SharedWithMeTab() -> impl IntoView {
                         let empty = list.backups.is_empty();
                         view! {
                             <RegionSelect regions=list.regions selected=list.region_id path="/shared-backups"/>
-                            <table class="data-table" aria-label="Shared With Me">
+                            <table class="data-table backup-table" aria-label="Shared With Me">
                                 <thead><tr>
                                     <th>"Backup Set ID"</th><th>"Owner UID"</th><th>"Source Cluster"</th><th>"Region"</th>
                                     <th>"Size"</th><th>"Level"</th><th>"Backup Time"</th><th>"Status"</th><th>"Actions"</th>
@@ -200,7 +200,7 @@ fn IncomingRow(backup: IncomingBackupView) -> impl IntoView {
             <td class="mono">{backup.backup_set_id.clone()}</td>
             <td class="mono">{backup.owner_account_id.clone()}</td>
             <td class="mono">{backup.source_cluster_id.clone()}</td>
-            <td>{backup.region_id.clone()}</td>
+            <td class="nowrap">{backup.region_id.clone()}</td>
             <td class="nowrap">{format::size(backup.size_bytes)}</td>
             <td class="nowrap">{backup.level.as_str()}</td>
             <td><LocalTime iso=backup.start_time.clone()/></td>
