@@ -66,7 +66,7 @@ impl AppError {
 /// The one way a refusal becomes the wire error: its code, sentence and status come from the domain.
 impl From<Refusal> for AppError {
     fn from(e: Refusal) -> Self {
-        AppError::new(e.kind(), e.code(), e.to_string())
+        AppError { retry_after_secs: e.retry_after_secs(), ..AppError::new(e.kind(), e.code(), e.to_string()) }
     }
 }
 

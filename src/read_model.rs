@@ -1,10 +1,130 @@
 //! What the services answer with when it is plain data read back: each type is the row as the
 //! database reads it (`FromRow` on the server) and, where the console shows it unchanged, the console's
 //! wire type too (serde; compiled for the browser). The OpenAPI adapter maps the same types to the SDK's
-//! models in its own files. `db` depends on this module, never on `api`.
+//! models in its own files. `db` depends on this module, never on `api`; the services answer with these
+//! types, never with the console's `api::types`.
 
-use crate::domain::{InvitationStatus, TicketKind, TicketStatus};
+use crate::domain::{
+    BackupLevel, BackupLock, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode, InvitationStatus, PageRequest, RestoreStatus,
+    ShownInvitationStatus, TicketKind, TicketStatus, IdentityKind, Policy, AssociationStatus, PrincipalScope, PrincipalType, ShareStatus,
+};
+use crate::error::AppError;
 use serde::{Deserialize, Serialize};
+
+/// One page of a list: its items, how many the whole list has, and which page of what size this is.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl<T> Paged<T> {
+    pub fn new(items: Vec<T>, total: i64, request: PageRequest) -> Self {
+        Paged { items, total, page: request.page, page_size: request.page_size }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Region {
+    pub region_id: String,
+    pub region_name: String,
+}
+
+/// A cluster as stored (the console shows it whole; it is only ever answered to its own account).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Cluster {
+    pub cluster_id: String,
+    pub account_id: String,
+    pub region_id: String,
+    pub cluster_name: String,
+    pub db_type: String,
+    pub db_version: String,
+    pub edition: Edition,
+    pub ha_mode: HaMode,
+    // The database's JSON answers (`db::clusters::CLUSTER_JSON`) write flags as 0 and 1; the browser
+    // only ever reads what serde wrote, true and false.
+    #[cfg_attr(feature = "ssr", serde(deserialize_with = "crate::server::db::sqlite_bool"))]
+    pub tde_enabled: bool,
+    #[cfg_attr(feature = "ssr", serde(deserialize_with = "crate::server::db::sqlite_bool"))]
+    pub disk_encryption_enabled: bool,
+    pub status: ClusterStatus,
+    pub created_at: String,
+}
+
+impl Cluster {
+    /// What the rules know of the cluster.
+    pub fn facts(&self) -> ClusterFacts {
+        ClusterFacts {
+            edition: self.edition,
+            ha_mode: self.ha_mode,
+            tde_enabled: self.tde_enabled,
+            disk_encryption_enabled: self.disk_encryption_enabled,
+            status: self.status,
+        }
+    }
+}
+
+/// The Clusters page: the regions, the one chosen, and the account's clusters there.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterList {
+    pub regions: Vec<Region>,
+    pub region_id: String,
+    pub clusters: Vec<Cluster>,
+}
+
+/// A backup set as stored, with how many principals it is shared with; as the owner's list answers it,
+/// also what the rules say of it now (the database leaves those empty, the service fills them in).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct BackupSet {
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub account_id: String,
+    pub region_id: String,
+    pub start_time: String,
+    pub end_time: String,
+    pub status: BackupStatus,
+    pub size_bytes: i64,
+    pub method: String,
+    pub backup_mode: String,
+    pub level: BackupLevel,
+    pub expires_at: String,
+    pub lock_state: BackupLock,
+    pub deleted_at: Option<String>,
+    /// Distinct principals invited to or associated with the set through any live share.
+    pub principal_count: i64,
+    /// Why this set can't be shared, if it can't: the same refusal the server gives on a share request.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub share_blocked: Option<AppError>,
+    /// Why this set can't be converted to level-2, if it can't: the same refusal the server gives.
+    #[cfg_attr(feature = "ssr", sqlx(skip))]
+    #[serde(default)]
+    pub convert_blocked: Option<AppError>,
+}
+
+impl BackupSet {
+    /// The Attribute column says `Sharing` once the set has at least one principal.
+    pub fn is_sharing(&self) -> bool {
+        self.principal_count > 0
+    }
+}
+
+/// The Data Backups tab: a cluster with one page of its live backup sets.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BackupSetPage {
+    pub cluster: Cluster,
+    pub items: Vec<BackupSet>,
+    pub total: i64,
+    pub page: i64,
+    pub page_size: i64,
+    /// Why this identity can't share anything at all (beta off, missing policy), if so.
+    pub sharing_blocked: Option<AppError>,
+}
 
 /// An invitation to join a resource directory (Resource Directory's handshake), with the names the
 /// console shows.
@@ -72,4 +192,251 @@ pub struct Ticket {
     pub message: String,
     pub created_at: String,
     pub decided_at: Option<String>,
+}
+
+/// An invitation to a resource share, as its receiver sees it now.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invitation {
+    pub invitation_id: String,
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub sender_account_id: String,
+    /// Backup sets of the share in the chosen region (in every region in the answer to Accept/Reject).
+    pub resources: Vec<String>,
+    pub created_at: String,
+    pub expires_at: String,
+    /// As of now; an accepted invitation whose principal the owner removed is Disassociating until its
+    /// access ends, then Disassociated.
+    pub status: ShownInvitationStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InvitationList {
+    pub regions: Vec<Region>,
+    pub region_id: String,
+    /// One page of them.
+    pub invitations: Vec<Invitation>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// A backup set shared with the signed-in account (the Shared With Me tab).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncomingBackup {
+    pub backup_set_id: String,
+    pub owner_account_id: String,
+    pub source_cluster_id: String,
+    pub region_id: String,
+    pub resource_share_names: String,
+    pub size_bytes: i64,
+    pub level: BackupLevel,
+    pub start_time: String,
+    pub status: BackupStatus,
+    pub lock_state: BackupLock,
+    /// When access is being revoked: the time the scheduled task removes it.
+    pub revoking_at: Option<String>,
+    /// Access is being revoked, starting when the running restore from the set ends (no time yet).
+    pub revoking_after_restore: bool,
+    /// Why a restore would be refused right now, if it would.
+    pub restore_blocked: Option<AppError>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncomingList {
+    pub regions: Vec<Region>,
+    pub region_id: String,
+    /// One page of them.
+    pub backups: Vec<IncomingBackup>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RestoreJob {
+    pub restore_job_id: String,
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub cluster_name: String,
+    pub status: RestoreStatus,
+    pub progress: u8,
+    pub started_at: String,
+}
+
+/// A charge as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Charge {
+    pub item: String,
+    pub amount_cents: i64,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Billing {
+    /// One page of the charges.
+    pub charges: Paged<Charge>,
+    pub backup_storage_bytes: i64,
+    /// The monthly backup storage cost, in cents, beyond the free quota.
+    pub backup_storage_cents_per_month: i64,
+}
+
+/// A folder of a resource directory, as stored.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Folder {
+    pub folder_id: String,
+    pub parent_folder_id: Option<String>,
+    pub folder_name: String,
+}
+
+/// A member account of a resource directory, with its name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Member {
+    pub account_id: String,
+    pub display_name: String,
+    pub folder_id: String,
+    pub is_management: bool,
+}
+
+/// A resource directory as its management account manages it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Directory {
+    pub directory_id: String,
+    pub root_folder_id: String,
+    pub folders: Vec<Folder>,
+    pub members: Vec<Member>,
+    /// Invitations the management account sent, newest first (the latest 100).
+    pub invitations: Vec<DirectoryInvitation>,
+}
+
+/// The signed-in account's place in a resource directory.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DirectoryMembership {
+    pub directory_id: String,
+    pub management_account_id: String,
+    pub management_account_name: String,
+    pub folder_name: String,
+    pub is_management: bool,
+}
+
+/// The Resource directory page of any account: its membership and the invitations it received.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MyDirectory {
+    pub membership: Option<DirectoryMembership>,
+    /// Invitations received, newest first (the latest 50).
+    pub invitations: Vec<DirectoryInvitation>,
+}
+
+/// The sharing quota as the Quota page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Quota {
+    /// Distinct backup sets the account shares as owner.
+    pub used: i64,
+    pub limit: i64,
+    pub max_limit: i64,
+    pub beta_enabled: bool,
+    pub increase_pending: bool,
+}
+
+/// An AccessKey pair as the console lists it (the secret is shown once, at creation, and never again).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AccessKey {
+    pub access_key_id: String,
+    /// The identity the pair signs as: the root's or a RAM user's sign-in name.
+    pub login_name: String,
+    pub kind: IdentityKind,
+    pub status: crate::domain::AccessKeyStatus,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+}
+
+impl AccessKey {
+    /// Whether the pair signs as the account's root (rather than one of its RAM users).
+    pub fn is_root(&self) -> bool {
+        self.kind == IdentityKind::Root
+    }
+}
+
+/// A pair just created: the only answer that carries its secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewAccessKey {
+    pub access_key_id: String,
+    pub access_key_secret: String,
+    pub login_name: String,
+}
+
+/// A RAM user with its system policies.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RamUser {
+    pub login_name: String,
+    pub created_at: String,
+    pub policies: Vec<Policy>,
+}
+
+
+
+
+/// A cloud account the platform operator has just created, with its root's generated password (shown once).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CreatedAccount {
+    pub account_id: String,
+    pub login_name: String,
+    pub password: String,
+}
+
+/// A backup set in a share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharedResource {
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub region_id: String,
+}
+
+/// A principal of a share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SharePrincipal {
+    pub principal_id: String,
+    pub principal_type: PrincipalType,
+    /// Disassociating while its revocation is scheduled.
+    pub status: AssociationStatus,
+    /// For accounts that must accept: where their latest invitation stands.
+    pub invitation_status: Option<InvitationStatus>,
+    /// Removed while a restore reads one of the share's sets: the revocation starts when the restore ends.
+    pub removal_pending_restore: bool,
+}
+
+/// One of the owner's resource shares, with its backup sets and principals.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Share {
+    pub resource_share_id: String,
+    pub resource_share_name: String,
+    pub principal_scope: PrincipalScope,
+    pub status: ShareStatus,
+    pub created_at: String,
+    /// Last renamed, opened or closed, or changed in status (Shared By Me).
+    pub updated_at: String,
+    pub resources: Vec<SharedResource>,
+    pub principals: Vec<SharePrincipal>,
+}
+
+/// Something in the owner's resource directory a share can target: the directory, a folder or a member account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DirectoryObject {
+    pub object_id: String,
+    pub object_type: PrincipalType,
+    pub name: String,
+}
+
+/// What the Share dialog needs: the owner's shares and, for the directory scope, what it can target.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ShareDialog {
+    /// A page of the owner's live shares (see `load_share_dialog`).
+    pub shares: Paged<Share>,
+    pub directory_objects: Vec<DirectoryObject>,
 }

@@ -4,6 +4,8 @@
 pub mod types;
 #[cfg(feature = "ssr")]
 pub mod decode;
+#[cfg(feature = "ssr")]
+mod wire;
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -157,10 +159,10 @@ pub(crate) mod ssr {
 /// Who is signed in; `None` for a signed-out visitor (not an error: pages use it to decide what to show).
 #[server(prefix = "/api", endpoint = "current_viewer")]
 pub async fn current_viewer() -> Result<Option<Viewer>, AppError> {
-    use crate::server::{auth, services::console};
+    use crate::server::auth;
     let state = ssr::state();
     let who = ssr::respond(auth::identity(&state, &ssr::headers()).await)?;
-    Ok(who.as_ref().map(console::viewer))
+    Ok(who.as_ref().map(wire::viewer))
 }
 
 /// Signs in and returns where to go next. `next` must be a path on this site, so the sign-in page can't

@@ -54,7 +54,7 @@ pub fn AccessKeysCard(own: bool, own_login: String, create: ServerAction<api::Cr
                 {move || Suspend::new(async move {
                     match keys.await {
                         Ok(list) => {
-                            let shown: Vec<AccessKeyView> = list.into_iter().filter(|k| k.is_root == own).collect();
+                            let shown: Vec<AccessKeyView> = list.into_iter().filter(|k| k.is_root() == own).collect();
                             let empty = shown.is_empty();
                             view! {
                                 <table class="data-table compact" aria-label=label>

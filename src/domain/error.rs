@@ -3,7 +3,8 @@
 //! Resource Directory / RAM API, a sentence a console user understands, and its HTTP status, matched
 //! variant by variant so that a new refusal must say where it belongs.
 
-use super::{IdError, NameField, PasswordError};
+use super::{IdError, NameField, PasswordError, Throttled};
+use time::OffsetDateTime;
 use serde::{Deserialize, Serialize};
 
 /// How a refusal maps onto HTTP: the domain knows *what kind* of "no" it is, the server picks the status.
@@ -249,7 +250,33 @@ pub enum Refusal {
     WrongCurrentPassword,
     #[error("No root or RAM user signs in as {login:?}.")]
     NoSuchLogin { login: String },
+    /// Every password-hashing slot is taken: the attempt was not checked (and not counted).
+    #[error("The console is busy checking other passwords and did not check yours. Try again in a few seconds.")]
+    SignInBusy,
+    /// The sign-in throttle refused the attempt at `now`.
+    #[error("{}", throttled_sentence(.wait, .now))]
+    SignInThrottled { wait: Throttled, now: OffsetDateTime },
+
+    // The transport: what the server refuses before any call runs.
+    #[error("The console accepts changes only from its own pages, and this request came from another site. Nothing was changed.")]
+    CrossOrigin,
+    #[error("There is no call {path}. Nothing was changed.")]
+    UnknownCall { path: String },
+    #[error("This call takes a body of type {expected}, not {sent}. Nothing was changed.")]
+    WrongContentType { expected: &'static str, sent: String },
+    #[error("The request body is larger than the {limit_kb} KB a call may send. Nothing was changed.")]
+    BodyTooLarge { limit_kb: usize },
+    /// The body did not decode into the call's arguments; the sentence names the field when it can.
+    #[error("{sentence}")]
+    UndecodableBody { sentence: String },
 }
+
+fn throttled_sentence(wait: &Throttled, now: &OffsetDateTime) -> String {
+    wait.message(*now)
+}
+
+/// How long a busy sign-in should wait before trying again.
+const SIGN_IN_BUSY_RETRY_SECS: u64 = 2;
 
 /// "both the A and B" (or "the A, B and C"): the policies a refusal names, in a sentence.
 fn both(names: &[&str]) -> String {
@@ -355,6 +382,23 @@ impl Refusal {
             BadCredentials => "InvalidCredentials",
             WrongCurrentPassword => "InvalidPassword.Current",
             NoSuchLogin { .. } => "EntityNotExists.User",
+            SignInBusy => "ServiceUnavailable",
+            SignInThrottled { .. } => "Throttling.SignIn",
+            CrossOrigin => "Forbidden.CrossOrigin",
+            UnknownCall { .. } => "InvalidAction.NotFound",
+            WrongContentType { .. } => "UnsupportedMediaType",
+            BodyTooLarge { .. } => "RequestEntityTooLarge",
+            UndecodableBody { .. } => "InvalidParameter",
+        }
+    }
+
+    /// Seconds after which trying again may succeed, for the refusals that are about timing rather
+    /// than the request (the `Retry-After` header).
+    pub fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            Refusal::SignInBusy => Some(SIGN_IN_BUSY_RETRY_SECS),
+            Refusal::SignInThrottled { wait, now } => Some(wait.retry_after_secs(*now)),
+            _ => None,
         }
     }
 
@@ -364,11 +408,16 @@ impl Refusal {
         use Refusal::*;
         match self {
             BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | RootOnly { .. } | NotOperator { .. } | ReShare { .. }
-            | SharedReadOnly { .. } | NotManagementAccount | AccessKeyRootOnly | WrongCurrentPassword => ErrorKind::Forbidden,
+            | SharedReadOnly { .. } | NotManagementAccount | AccessKeyRootOnly | WrongCurrentPassword | CrossOrigin => ErrorKind::Forbidden,
+            SignInBusy => ErrorKind::Unavailable,
+            SignInThrottled { .. } => ErrorKind::TooManyRequests,
+            WrongContentType { .. } => ErrorKind::UnsupportedMediaType,
+            BodyTooLarge { .. } => ErrorKind::TooLarge,
+            UndecodableBody { .. } => ErrorKind::BadRequest,
             BadCredentials => ErrorKind::Unauthenticated,
             BackupSetNotFound { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound
             | RamUserNotFound | AccountNotFound | DirectoryInvitationNotFound | MemberNotFound | FolderNotFound | AccessKeyNotFound
-            | NoSuchLogin { .. } => {
+            | NoSuchLogin { .. } | UnknownCall { .. } => {
                 ErrorKind::NotFound
             }
             NoPrincipals
@@ -499,5 +548,55 @@ mod tests {
     fn a_weak_password_is_invalid_input() {
         let err = Refusal::from(PasswordError::TooShort);
         assert_eq!((err.kind().http_status(), err.code()), (422, "InvalidPassword.Policy"));
+    }
+
+    fn status_code_retry(err: Refusal) -> (u16, &'static str, Option<u64>) {
+        (err.kind().http_status(), err.code(), err.retry_after_secs())
+    }
+
+    #[test]
+    fn a_sign_in_while_every_hashing_slot_is_taken_is_unavailable_for_two_seconds() {
+        assert_eq!(status_code_retry(Refusal::SignInBusy), (503, "ServiceUnavailable", Some(2)));
+    }
+
+    #[test]
+    fn a_throttled_sign_in_is_too_many_requests_and_says_when_to_try_again() {
+        let now = time::macros::datetime!(2026-11-27 08:00:00 UTC);
+        let wait = Throttled { retry_at: now + time::Duration::seconds(90), locked: true };
+        let err = Refusal::SignInThrottled { wait, now };
+        assert_eq!(status_code_retry(err.clone()), (429, "Throttling.SignIn", Some(90)));
+        assert_eq!(err.to_string(), "Sign-in is locked after too many failed attempts. Try again in 2 minutes (at 08:01:30 UTC).");
+    }
+
+    #[test]
+    fn a_change_sent_from_another_site_is_forbidden() {
+        assert_eq!(status_code_retry(Refusal::CrossOrigin), (403, "Forbidden.CrossOrigin", None));
+    }
+
+    #[test]
+    fn a_call_no_server_function_answers_is_not_found_and_named() {
+        let err = Refusal::UnknownCall { path: "/api/nope".into() };
+        assert_eq!(status_code_retry(err.clone()), (404, "InvalidAction.NotFound", None));
+        assert!(err.to_string().contains("/api/nope"));
+    }
+
+    #[test]
+    fn a_body_of_another_content_type_is_an_unsupported_media_type() {
+        let err = Refusal::WrongContentType { expected: "application/json", sent: "text/plain".into() };
+        assert_eq!(status_code_retry(err), (415, "UnsupportedMediaType", None));
+    }
+
+    #[test]
+    fn a_body_over_the_limit_is_too_large() {
+        let err = Refusal::BodyTooLarge { limit_kb: 64 };
+        assert_eq!(status_code_retry(err.clone()), (413, "RequestEntityTooLarge", None));
+        assert!(err.to_string().contains("64 KB"));
+    }
+
+    #[test]
+    fn a_body_that_does_not_decode_is_a_bad_request_with_its_sentence() {
+        let err = Refusal::UndecodableBody { sentence: "The field `page` must be a whole number.".into() };
+        assert_eq!(status_code_retry(err.clone()), (400, "InvalidParameter", None));
+        assert_eq!(err.to_string(), "The field `page` must be a whole number.");
     }
 }

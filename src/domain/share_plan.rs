@@ -1,10 +1,11 @@
-//! Deciding a Share dialog request: the facts loaded for it go in, the plan of what to write (or the
-//! refusal) comes out. The service loads the facts, asks [`plan_share`], and writes the plan; a refusal
-//! is decided before anything is written, so it changes nothing.
+//! Deciding a share request (the Share dialog's OK, or the API's Create/Associate/Disassociate): the
+//! facts loaded for it go in, the plan of what to write (or the refusal) comes out. The service loads the
+//! facts, asks [`plan_share`], and writes the plan; a refusal is decided before anything is written, so it
+//! changes nothing.
 
 use super::{
-    check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals, check_share_quota,
-    check_sharer, principal_change_timing, shareability_in_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetFacts,
+    check_may_manage_shares, check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals,
+    check_share_quota, check_sharer, principal_change_timing, shareability_in_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetFacts,
     BackupSetId, ClusterFacts, OwnerFacts, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming,
     ResourceShareName, Refusal, ShareStatus,
 };
@@ -17,6 +18,45 @@ pub enum ShareTarget {
     New { name: ResourceShareName, scope: PrincipalScope },
     /// One of the owner's shares (its id was asked for; its facts are in [`ShareFacts::existing`]).
     Existing,
+}
+
+/// How a request changes the principals of its share. The change is stated, not the list it leads to:
+/// the list is worked out from the share's principals as the write transaction reads them, so two
+/// requests changing one share at once each keep what the other did.
+///
+/// `P` is what is known of a principal that may join: its id as asked for, then its facts once loaded
+/// ([`PrincipalFacts`]); one leaving needs only its id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PrincipalChange<P = PrincipalId> {
+    /// The principals stay as they are (a backup set joins the share, nothing else).
+    Keep,
+    /// The share has exactly these afterwards: the Share dialog's list, and a new share's principals.
+    Replace(Vec<P>),
+    /// These join the share; the others stay (AssociateResourceShare).
+    Add(Vec<P>),
+    /// These leave the share, each through the scheduled revocation; each must be associated with it
+    /// (DisassociateResourceShare).
+    Remove(Vec<PrincipalId>),
+}
+
+impl<P> PrincipalChange<P> {
+    /// The principals that may join the share: the ones whose facts the rules check.
+    pub fn joining(&self) -> &[P] {
+        match self {
+            PrincipalChange::Replace(list) | PrincipalChange::Add(list) => list,
+            PrincipalChange::Keep | PrincipalChange::Remove(_) => &[],
+        }
+    }
+
+    /// The same change with what is known of the joining principals replaced by `known(list)`.
+    pub fn with_joining<Q, E>(self, known: impl FnOnce(Vec<P>) -> Result<Vec<Q>, E>) -> Result<PrincipalChange<Q>, E> {
+        Ok(match self {
+            PrincipalChange::Keep => PrincipalChange::Keep,
+            PrincipalChange::Replace(list) => PrincipalChange::Replace(known(list)?),
+            PrincipalChange::Add(list) => PrincipalChange::Add(known(list)?),
+            PrincipalChange::Remove(list) => PrincipalChange::Remove(list),
+        })
+    }
 }
 
 /// The share the request names, as stored (whoever owns it: the plan checks).
@@ -43,8 +83,8 @@ pub struct ShareFacts {
     pub existing: Option<ExistingShare>,
     /// The backup sets already in the existing share, with their locks.
     pub share_sets: Vec<(BackupSetId, BackupLock)>,
-    /// Facts of each requested principal; `None` when the request keeps the share's principals.
-    pub requested: Option<Vec<PrincipalFacts>>,
+    /// The request's principal change, with the facts of each principal that may join.
+    pub principals: PrincipalChange<PrincipalFacts>,
     /// For every backup set the share will hold: the principals it has through the owner's other shares.
     pub others: Vec<(BackupSetId, BTreeSet<PrincipalId>)>,
     /// Whether the backup set is in a live share already (then it costs no quota).
@@ -64,6 +104,8 @@ pub struct SharePlan {
     /// For a new share: its name and scope.
     pub new_share: Option<(ResourceShareName, PrincipalScope)>,
     pub name: String,
+    /// The share's principal scope (a new share's, or the existing share's).
+    pub scope: PrincipalScope,
     /// Principals added to the share (associated, or re-associated if their revocation had not run).
     pub associate: Vec<PrincipalId>,
     /// The added accounts that must accept an invitation first.
@@ -85,22 +127,32 @@ impl SharePlan {
     }
 }
 
-/// Decides a Share dialog request: who may share, whether the set may be shared, the principals, the
-/// locks of the share's sets, the 64-principal limit, the quota and the invitation bounds, in that order.
+/// Decides a share request: who may share, whether the set may be shared, the principals, the locks of
+/// the share's sets, the 64-principal limit, the quota and the invitation bounds, in that order.
+///
+/// `backup_set` is the set joining the share; `None` when only the principals of an existing share
+/// change (the API's Associate or Disassociate with targets only): then no set is checked or counted.
 pub fn plan_share(
     actor: &Actor,
-    backup_set: &BackupSetId,
+    backup_set: Option<&BackupSetId>,
     target: ShareTarget,
     facts: &ShareFacts,
     now: OffsetDateTime,
 ) -> Result<SharePlan, Refusal> {
-    check_sharer(actor, &facts.owner, facts.access, backup_set)?;
-    let (cluster, backup) = facts.backup.as_ref().ok_or_else(|| Refusal::BackupSetNotFound { backup_set: backup_set.to_string() })?;
-    let already_in_share = facts.share_sets.iter().any(|(id, _)| id == backup_set);
-    shareability_in_share(cluster, backup, already_in_share, now)?;
+    match backup_set {
+        Some(set) => {
+            check_sharer(actor, &facts.owner, facts.access, set)?;
+            let (cluster, backup) = facts.backup.as_ref().ok_or_else(|| Refusal::BackupSetNotFound { backup_set: set.to_string() })?;
+            let already_in_share = facts.share_sets.iter().any(|(id, _)| id == set);
+            shareability_in_share(cluster, backup, already_in_share, now)?;
+        }
+        None => check_may_manage_shares(actor, &facts.owner)?,
+    }
 
     let existing = match &target {
         ShareTarget::New { name, .. } if facts.name_taken => return Err(Refusal::NameTaken { name: name.as_str().to_owned() }),
+        // A share is made with a backup set in it (the service always names one).
+        ShareTarget::New { .. } if backup_set.is_none() => return Err(Refusal::ShareNotFound),
         ShareTarget::New { .. } => None,
         ShareTarget::Existing => {
             let share = facts.existing.as_ref().filter(|s| s.owner == facts.owner.account_id).ok_or(Refusal::ShareNotFound)?;
@@ -117,13 +169,18 @@ pub fn plan_share(
     };
 
     // The share's principals after this request, and how each new one is to be associated.
-    let kinds = match &facts.requested {
-        Some(list) => check_principals(&facts.owner, scope, list, existing.is_none())?,
-        None => Vec::new(),
-    };
-    let wanted: BTreeSet<PrincipalId> = match &facts.requested {
-        Some(list) => list.iter().map(|p| p.id.clone()).collect(),
-        None => current.clone(),
+    let kinds = check_principals(&facts.owner, scope, facts.principals.joining(), existing.is_none())?;
+    let ids = |list: &[PrincipalFacts]| list.iter().map(|p| p.id.clone()).collect::<BTreeSet<_>>();
+    let wanted: BTreeSet<PrincipalId> = match &facts.principals {
+        PrincipalChange::Keep => current.clone(),
+        PrincipalChange::Replace(list) => ids(list),
+        PrincipalChange::Add(list) => current.union(&ids(list)).cloned().collect(),
+        PrincipalChange::Remove(list) => {
+            if list.iter().any(|p| !current.contains(p)) {
+                return Err(Refusal::NotAssociated);
+            }
+            current.iter().filter(|p| !list.contains(p)).cloned().collect()
+        }
     };
     let added: Vec<&(PrincipalId, PrincipalTargetKind)> = kinds.iter().filter(|(p, _)| !current.contains(p)).collect();
     let removed: Vec<PrincipalId> = current.difference(&wanted).cloned().collect();
@@ -138,11 +195,19 @@ pub fn plan_share(
     };
 
     check_principal_limit(&wanted, &facts.others)?;
-    // The quota counts distinct shared backup sets; one already shared elsewhere costs nothing more.
-    check_share_quota(facts.already_shared, facts.shared_count, facts.owner.share_quota)?;
+    // The quota counts distinct shared backup sets; one already shared elsewhere costs nothing more, and
+    // a change of principals alone adds none.
+    if backup_set.is_some() {
+        check_share_quota(facts.already_shared, facts.shared_count, facts.owner.share_quota)?;
+    }
 
+    let name = match (&target, existing) {
+        (ShareTarget::New { name, .. }, _) => name.as_str().to_owned(),
+        (ShareTarget::Existing, Some(share)) => share.name.clone(),
+        (ShareTarget::Existing, None) => return Err(Refusal::ShareNotFound),
+    };
     // Invitations are bounded: no second one to an account that has not answered the first for the
-    // same backup set, and at most so many outstanding per owner.
+    // same backup set (or share), and at most so many outstanding per owner.
     let invite: Vec<String> = added
         .iter()
         .filter_map(|(p, kind)| match (kind, p) {
@@ -150,18 +215,18 @@ pub fn plan_share(
             _ => None,
         })
         .collect();
+    let invited_to = backup_set.map_or(name.as_str(), BackupSetId::as_str);
     for invitee in &invite {
-        check_no_pending_invitation(invitee, backup_set.as_str(), facts.pending_invitees.contains(invitee))?;
+        check_no_pending_invitation(invitee, invited_to, facts.pending_invitees.contains(invitee))?;
     }
     let new_invitations = u32::try_from(invite.len()).unwrap_or(u32::MAX);
     check_pending_invitation_limit(facts.pending_count, new_invitations, facts.max_pending_invitations)?;
 
-    let (new_share, name) = match (target, existing) {
-        (ShareTarget::New { name, scope }, _) => (Some((name.clone(), scope)), name.as_str().to_owned()),
-        (ShareTarget::Existing, Some(share)) => (None, share.name.clone()),
-        (ShareTarget::Existing, None) => return Err(Refusal::ShareNotFound),
+    let new_share = match target {
+        ShareTarget::New { name, scope } => Some((name, scope)),
+        ShareTarget::Existing => None,
     };
-    Ok(SharePlan { new_share, name, associate: added.into_iter().map(|(p, _)| p.clone()).collect(), invite, revoke: removed, timing })
+    Ok(SharePlan { new_share, name, scope, associate: added.into_iter().map(|(p, _)| p.clone()).collect(), invite, revoke: removed, timing })
 }
 
 #[cfg(test)]
@@ -198,7 +263,7 @@ mod tests {
             name_taken: false,
             existing: None,
             share_sets: Vec::new(),
-            requested: Some(vec![account("2000000000000001"), account("2000000000000002")]),
+            principals: PrincipalChange::Replace(vec![account("2000000000000001"), account("2000000000000002")]),
             others: vec![(set, BTreeSet::new())],
             already_shared: false,
             shared_count: 0,
@@ -221,7 +286,7 @@ mod tests {
     #[test]
     fn a_new_share_with_two_accounts_invites_both_and_associates_them() {
         let set = BackupSetId::parse("5000000").unwrap();
-        let plan = plan_share(&root(), &set, new_share(), &facts(NOW), NOW).unwrap();
+        let plan = plan_share(&root(), Some(&set), new_share(), &facts(NOW), NOW).unwrap();
         assert_eq!(plan.name, "weekly");
         assert_eq!(plan.invite, vec!["2000000000000001", "2000000000000002"]);
         assert_eq!(plan.associate.len(), 2);
@@ -234,7 +299,7 @@ mod tests {
         let set = BackupSetId::parse("5000000").unwrap();
         let mut f = facts(NOW);
         f.pending_invitees.insert("2000000000000002".to_owned());
-        let refused = plan_share(&root(), &set, new_share(), &f, NOW).unwrap_err();
+        let refused = plan_share(&root(), Some(&set), new_share(), &f, NOW).unwrap_err();
         assert!(matches!(refused, Refusal::InvitationAlreadyExists { .. }), "{refused:?}");
     }
 
@@ -243,7 +308,7 @@ mod tests {
         let set = BackupSetId::parse("5000000").unwrap();
         let mut f = facts(NOW);
         (f.pending_count, f.max_pending_invitations) = (499, 500);
-        let refused = plan_share(&root(), &set, new_share(), &f, NOW).unwrap_err();
+        let refused = plan_share(&root(), Some(&set), new_share(), &f, NOW).unwrap_err();
         assert!(matches!(refused, Refusal::PendingInvitationLimit { limit: 500, requested: 501 }), "{refused:?}");
     }
 
@@ -258,7 +323,7 @@ mod tests {
             status: ShareStatus::Active,
             principals: BTreeSet::new(),
         });
-        assert_eq!(plan_share(&root(), &set, ShareTarget::Existing, &f, NOW).unwrap_err(), Refusal::ShareNotFound);
+        assert_eq!(plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).unwrap_err(), Refusal::ShareNotFound);
     }
 
     #[test]
@@ -274,9 +339,91 @@ mod tests {
             status: ShareStatus::Active,
             principals: [kept.clone(), dropped.clone()].into(),
         });
-        f.requested = Some(vec![account("2000000000000001")]);
-        let plan = plan_share(&root(), &set, ShareTarget::Existing, &f, NOW).unwrap();
+        f.principals = PrincipalChange::Replace(vec![account("2000000000000001")]);
+        let plan = plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).unwrap();
         assert_eq!((plan.associate, plan.revoke, plan.timing), (vec![], vec![dropped], RemovalTiming::Now));
         assert!(plan.new_share.is_none());
+    }
+
+    /// An existing share of the owner's holding the set, with these principals associated.
+    fn existing_with(principals: &[&str]) -> ShareFacts {
+        let mut f = facts(NOW);
+        f.existing = Some(ExistingShare {
+            owner: owner().account_id,
+            name: "weekly".to_owned(),
+            scope: PrincipalScope::AllAccounts,
+            status: ShareStatus::Active,
+            principals: principals.iter().map(|p| PrincipalId::parse(p).unwrap()).collect(),
+        });
+        f.share_sets = vec![(BackupSetId::parse("5000000").unwrap(), BackupLock::None)];
+        f.already_shared = true;
+        f
+    }
+
+    fn id(p: &str) -> PrincipalId {
+        PrincipalId::parse(p).unwrap()
+    }
+
+    #[test]
+    fn adding_a_principal_keeps_every_principal_the_share_has_as_the_transaction_reads_it() {
+        // The share gained 2000000000000002 after the caller last looked: adding another keeps it.
+        let mut f = existing_with(&["2000000000000001", "2000000000000002"]);
+        f.principals = PrincipalChange::Add(vec![account("2000000000000003")]);
+        let plan = plan_share(&root(), None, ShareTarget::Existing, &f, NOW).unwrap();
+        assert_eq!((plan.associate, plan.revoke), (vec![id("2000000000000003")], vec![]));
+        assert_eq!(plan.invite, vec!["2000000000000003"]);
+    }
+
+    #[test]
+    fn adding_a_principal_already_associated_changes_nothing() {
+        let mut f = existing_with(&["2000000000000001"]);
+        f.principals = PrincipalChange::Add(vec![account("2000000000000001")]);
+        let plan = plan_share(&root(), None, ShareTarget::Existing, &f, NOW).unwrap();
+        assert!(plan.associate.is_empty() && plan.invite.is_empty() && plan.revoke.is_empty(), "{plan:?}");
+    }
+
+    #[test]
+    fn removing_a_principal_revokes_it_and_keeps_the_others() {
+        let mut f = existing_with(&["2000000000000001", "2000000000000002", "2000000000000003"]);
+        f.principals = PrincipalChange::Remove(vec![id("2000000000000002")]);
+        let plan = plan_share(&root(), None, ShareTarget::Existing, &f, NOW).unwrap();
+        assert_eq!((plan.associate, plan.revoke, plan.timing), (vec![], vec![id("2000000000000002")], RemovalTiming::Now));
+    }
+
+    #[test]
+    fn removing_a_principal_that_is_not_associated_is_refused() {
+        let mut f = existing_with(&["2000000000000001"]);
+        f.principals = PrincipalChange::Remove(vec![id("2000000000000001"), id("2000000000000009")]);
+        assert_eq!(plan_share(&root(), None, ShareTarget::Existing, &f, NOW).unwrap_err(), Refusal::NotAssociated);
+    }
+
+    #[test]
+    fn a_change_of_principals_alone_needs_no_backup_set_and_costs_no_quota() {
+        let mut f = existing_with(&[]);
+        f.backup = None;
+        f.access = BackupSetAccess::NotVisible;
+        (f.already_shared, f.shared_count, f.owner.share_quota) = (false, 10, 10);
+        f.principals = PrincipalChange::Add(vec![account("2000000000000001")]);
+        let plan = plan_share(&root(), None, ShareTarget::Existing, &f, NOW).unwrap();
+        assert_eq!(plan.associate, vec![id("2000000000000001")]);
+    }
+
+    #[test]
+    fn a_change_of_principals_alone_still_needs_the_sharing_permission() {
+        let mut f = existing_with(&[]);
+        f.principals = PrincipalChange::Add(vec![account("2000000000000001")]);
+        let ram_user = Actor { account_id: owner().account_id, is_root: false, policies: Vec::new() };
+        let refused = plan_share(&ram_user, None, ShareTarget::Existing, &f, NOW).unwrap_err();
+        assert_eq!(refused.code(), "Forbidden.RAM", "{refused:?}");
+    }
+
+    #[test]
+    fn a_new_share_with_no_principals_is_refused_whatever_the_change() {
+        let set = BackupSetId::parse("5000000").unwrap();
+        let mut f = facts(NOW);
+        for change in [PrincipalChange::Keep, PrincipalChange::Replace(vec![]), PrincipalChange::Remove(vec![])] {
+            f.principals = change;
+            assert_eq!(plan_share(&root(), Some(&set), new_share(), &f, NOW).unwrap_err(), Refusal::NoPrincipals);
+        }
     }
 }

@@ -128,6 +128,12 @@ impl Event {
     pub(crate) fn mark_recorded(&self) {
         self.state().recorded = true;
     }
+
+    /// Settles the event without writing it: a call refused as a replay of another is no action of
+    /// the key's owner, and leaves no event (as a replay refused at the signature leaves none).
+    pub(crate) fn discard(&self) {
+        self.state().recorded = true;
+    }
 }
 
 /// The write transaction of an audited action. It reads and writes like the transaction it wraps; it

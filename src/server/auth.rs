@@ -3,7 +3,7 @@
 use super::workers::{Busy, Workers};
 use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{
-    check_password_policy, AccountId, Actor, Admission, ErrorKind, IdentityKind, OwnerFacts, SignInThrottle, Site, StoredLock,
+    check_password_policy, AccountId, Actor, Admission, IdentityKind, OwnerFacts, SignInThrottle, Site, StoredLock,
     ThrottleRule,
     Throttled,
 };
@@ -106,16 +106,11 @@ fn bad_credentials() -> AppError {
 }
 
 fn busy() -> AppError {
-    AppError::new(
-        ErrorKind::Unavailable,
-        "ServiceUnavailable",
-        "The console is busy checking other passwords and did not check yours. Try again in a few seconds.",
-    )
-    .retry_after(2)
+    Refusal::SignInBusy.into()
 }
 
 fn throttled(wait: Throttled, now: time::OffsetDateTime) -> AppError {
-    AppError::new(ErrorKind::TooManyRequests, "Throttling.SignIn", wait.message(now)).retry_after(wait.retry_after_secs(now))
+    Refusal::SignInThrottled { wait, now }.into()
 }
 
 /// What stands between the network and the password hashes: the sign-in throttle and the bounded pool

@@ -13,7 +13,7 @@
 //! - **Headers** ([`response_headers`], [`content_security_policy`]).
 
 use super::state::AppState;
-use crate::domain::ErrorKind;
+use crate::domain::Refusal;
 use crate::error::AppError;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -50,13 +50,7 @@ pub fn check_same_origin(method: &Method, headers: &HeaderMap, console_origin: O
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(());
     }
-    let refused = || {
-        AppError::new(
-            ErrorKind::Forbidden,
-            "Forbidden.CrossOrigin",
-            "The console accepts changes only from its own pages, and this request came from another site. Nothing was changed.",
-        )
-    };
+    let refused = || AppError::from(Refusal::CrossOrigin);
     if let Some(site) = headers.get("sec-fetch-site") {
         if site.as_bytes() != b"same-origin" {
             return Err(refused());
@@ -97,11 +91,7 @@ pub async fn api_body(request: Request, next: Next) -> Response {
     // server function, which a test holds it to.)
     if !crate::api::decode::knows(request.uri().path()) {
         let shown: String = request.uri().path().chars().filter(|c| !c.is_control()).take(80).collect();
-        return error_response(AppError::new(
-            ErrorKind::NotFound,
-            "InvalidAction.NotFound",
-            format!("There is no call {shown}. Nothing was changed."),
-        ));
+        return error_response(Refusal::UnknownCall { path: shown }.into());
     }
     if request.method() == Method::GET || request.method() == Method::HEAD {
         return next.run(request).await;
@@ -112,20 +102,12 @@ pub async fn api_body(request: Request, next: Next) -> Response {
     let media_type = sent.split(';').next().unwrap_or("").trim();
     if !media_type.eq_ignore_ascii_case(expected) {
         let shown = if media_type.is_empty() { "none".to_owned() } else { media_type.chars().take(64).collect() };
-        return error_response(AppError::new(
-            ErrorKind::UnsupportedMediaType,
-            "UnsupportedMediaType",
-            format!("This call takes a body of type {expected}, not {shown}. Nothing was changed."),
-        ));
+        return error_response(Refusal::WrongContentType { expected, sent: shown }.into());
     }
     let (parts, body) = request.into_parts();
     let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     let too_large = || {
-        error_response(AppError::new(
-            ErrorKind::TooLarge,
-            "RequestEntityTooLarge",
-            format!("The request body is larger than the {} KB a call may send. Nothing was changed.", MAX_API_BODY / 1024),
-        ))
+        error_response(Refusal::BodyTooLarge { limit_kb: MAX_API_BODY / 1024 }.into())
     };
     if declared.is_some_and(|n| n > MAX_API_BODY as u64) {
         return too_large();
@@ -143,7 +125,7 @@ pub async fn api_body(request: Request, next: Next) -> Response {
                 Some(field) => crate::error::undecodable_field_sentence(field, &wrong.detail),
                 None => crate::error::undecodable_sentence(&wrong.detail),
             };
-            return error_response(AppError::new(ErrorKind::BadRequest, "InvalidParameter", sentence));
+            return error_response(Refusal::UndecodableBody { sentence }.into());
         }
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await

@@ -337,6 +337,96 @@ async fn associating_and_disassociating_targets_goes_through_the_share_rules() {
     assert_eq!(api_code(&other), (404, "EntityNotExists.ResourceShare"), "another account's share is not found");
 }
 
+/// Each Associate adds its own target: none may undo another's, however they interleave (the share's
+/// principals are read inside the write, not before it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_associates_on_one_share_each_add_their_target_and_revoke_none() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let (_, owner) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "raced"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let accounts: Vec<String> = (0..24).map(|i| format!("31000000000{i:05}")).collect();
+    for id in &accounts {
+        app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
+    }
+    let calls = accounts.iter().map(|account| {
+        let (app, owner, share_id, account) = (app.clone(), owner.clone(), share_id.clone(), account.clone());
+        tokio::spawn(async move { acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", &account)]).await })
+    });
+    for answer in futures::future::join_all(calls).await {
+        let answer = answer.unwrap();
+        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.json);
+    }
+    let associated: Vec<String> = sqlx::query_scalar("select principal_id from share_principal where resource_share_id = ? and status = 'Associated'")
+        .bind(&share_id)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    let missing: Vec<&String> = accounts.iter().filter(|a| !associated.contains(a)).collect();
+    assert!(missing.is_empty(), "lost: {missing:?}");
+    assert!(associated.iter().any(|p| p == PARTNER), "the share's first target stays");
+    assert_eq!(app.count(&format!("select count(*) from share_principal where resource_share_id = '{share_id}' and status <> 'Associated'")).await, 0);
+    assert_eq!(app.count(&format!("select count(*) from invitation where resource_share_id = '{share_id}' and status = 'Cancelled'")).await, 0);
+}
+
+/// Everything a call could write: shares, associations, invitations, audit events and nonces.
+async fn everything_written(app: &TestApp) -> (Vec<(String, String, String)>, [i64; 3]) {
+    let counts = [
+        app.count("select count(*) from resource_share").await,
+        app.count("select count(*) from audit_event").await,
+        app.count("select count(*) from api_nonce").await,
+    ];
+    (associations(app).await, counts)
+}
+
+/// Create and Associate record their nonce in the share's own group transaction: the same signed
+/// request sent twice is refused the second time, as a replay, and writes nothing.
+#[tokio::test]
+async fn a_replayed_create_or_associate_is_refused_as_a_replay_and_writes_nothing() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let date = now_text(&app);
+    let send_twice = |action: &'static str, params: Vec<(&'static str, String)>| {
+        let (app, owner, date, nonce) = (&app, owner.clone(), date.clone(), fresh_nonce());
+        async move {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let first = app.send(acs3_at(&owner, action, RS, &params, &date, &nonce)).await;
+            let written = everything_written(app).await;
+            let replay = app.send(acs3_at(&owner, action, RS, &params, &date, &nonce)).await;
+            assert_eq!(api_code(&replay), (400, "SignatureNonceUsed"), "{action}: {:?}", replay.json);
+            assert_eq!(everything_written(app).await, written, "{action}: the replay wrote nothing");
+            first
+        }
+    };
+    let created = send_twice("CreateResourceShare", vec![
+        ("ResourceShareName", "once".into()), ("Resources.1.ResourceId", backup.clone()), ("Targets.1", MEMBER.into()),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    assert_eq!(app.count("select count(*) from resource_share where resource_share_name = 'once'").await, 1);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let associated = send_twice("AssociateResourceShare", vec![("ResourceShareId", share_id.clone()), ("Targets.1", QA_MEMBER.into())]).await;
+    assert_eq!(associated.status, StatusCode::OK, "{:?}", associated.json);
+    // A call refused by the rules, or before them for a malformed parameter, is refused as a replay
+    // the second time too, and leaves one event, not two.
+    let refused = send_twice("AssociateResourceShare", vec![("ResourceShareId", share_id.clone()), ("Targets.1", OUTSIDER.into())]).await;
+    assert_eq!(api_code(&refused), (409, "InvalidTarget"), "{:?}", refused.json);
+    let malformed = send_twice("AssociateResourceShare", vec![("ResourceShareId", share_id.clone()), ("Targets.1", "nobody".into())]).await;
+    assert_eq!(malformed.status.as_u16(), 400, "{:?}", malformed.json);
+    let no_name = send_twice("CreateResourceShare", vec![("Resources.1.ResourceId", backup.clone())]).await;
+    assert_eq!(api_code(&no_name), (400, "MissingParameter.ResourceShareName"), "{:?}", no_name.json);
+    assert_eq!(app.count("select count(*) from audit_event where outcome = 'InvalidTarget'").await, 1);
+    // Every other action's nonce is recorded before it runs, as before.
+    let listed = send_twice("ListResourceShares", vec![("ResourceOwner", "Self".into())]).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.json);
+}
+
 #[tokio::test]
 async fn a_signed_call_passes_the_same_origin_guard_and_an_unsigned_cross_origin_write_does_not() {
     let app = TestApp::new().await;
@@ -679,6 +769,75 @@ async fn a_backup_set_taken_out_of_a_share_goes_through_the_revocation() {
     app.tick().await;
     assert_eq!(app.count(&format!("select count(*) from share_resource where resource_share_id = '{share_id}'")).await, 2);
     app.assert_shared_sets_consistent().await;
+}
+
+/// Every association's status, and every invitation's: what a refused call must leave as it was.
+async fn associations(app: &TestApp) -> Vec<(String, String, String)> {
+    sqlx::query_as(
+        "select resource_share_id, principal_id, status from share_principal
+         union all select resource_share_id, backup_set_id, status from share_resource
+         union all select resource_share_id, receiver_account_id, status from invitation order by 1, 2, 3",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn disassociating_targets_and_backup_sets_in_one_call_is_all_or_none() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 3).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "both"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]),
+        ("Targets.1", MEMBER), ("Targets.2", QA_MEMBER),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let before = associations(&app).await;
+
+    // A set not in the share refuses the call: its target stays too.
+    let set_refused = acs3(&app, &owner, "DisassociateResourceShare", RS, &[
+        ("ResourceShareId", &share_id), ("Targets.1", QA_MEMBER), ("Resources.1.ResourceId", &backups[2]),
+    ])
+    .await;
+    assert_eq!(api_code(&set_refused), (400, "DisassociateInvalid"), "{:?}", set_refused.json);
+    assert_eq!(associations(&app).await, before);
+    // A target not associated refuses the call: its set stays too.
+    let target_refused = rpc_v1(&app, &owner, "DisassociateResourceShare", RS, &[
+        ("ResourceShareId", &share_id), ("Targets.1", OUTSIDER), ("Resources.1.ResourceId", &backups[0]),
+    ])
+    .await;
+    assert_eq!(api_code(&target_refused), (400, "DisassociateInvalid"), "{:?}", target_refused.json);
+    assert_eq!(associations(&app).await, before);
+    // A set a level conversion holds can't leave: nothing of the call is done.
+    app.exec(&format!("update backup_set set lock_state = 'ConvertingLevel' where backup_set_id = '{}'", backups[1])).await;
+    let locked = acs3(&app, &owner, "DisassociateResourceShare", RS, &[
+        ("ResourceShareId", &share_id), ("Targets.1", QA_MEMBER), ("Resources.1.ResourceId", &backups[1]),
+    ])
+    .await;
+    assert_eq!(api_code(&locked), (409, "OperationDenied.BackupSetLocked"), "{:?}", locked.json);
+    assert_eq!(associations(&app).await, before);
+    app.exec(&format!("update backup_set set lock_state = 'None' where backup_set_id = '{}'", backups[1])).await;
+    assert_eq!(app.count("select count(*) from audit_event where action = 'DisassociateResourceShare' and outcome = 'Success'").await, 0);
+
+    let done = acs3(&app, &owner, "DisassociateResourceShare", RS, &[
+        ("ResourceShareId", &share_id), ("Targets.1", QA_MEMBER), ("Resources.1.ResourceId", &backups[0]),
+    ])
+    .await;
+    assert_eq!(done.status, StatusCode::OK, "{:?}", done.json);
+    let statuses: Vec<(&str, &str)> = done.json["ResourceShareAssociations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| (a["EntityId"].as_str().unwrap(), a["AssociationStatus"].as_str().unwrap()))
+        .collect();
+    assert_eq!(statuses, vec![(QA_MEMBER, "Disassociating"), (backups[0].as_str(), "Disassociating")]);
+    let principal: String = sqlx::query_scalar("select status from share_principal where resource_share_id = ? and principal_id = ?").bind(&share_id).bind(QA_MEMBER).fetch_one(&app.pool).await.unwrap();
+    let set: String = sqlx::query_scalar("select status from share_resource where resource_share_id = ? and backup_set_id = ?").bind(&share_id).bind(&backups[0]).fetch_one(&app.pool).await.unwrap();
+    assert_eq!((principal.as_str(), set.as_str()), ("Disassociating", "Disassociating"));
+    assert_eq!(app.count("select count(*) from audit_event where action = 'DisassociateResourceShare' and outcome = 'Success'").await, 1, "one event for the call");
 }
 
 #[tokio::test]

@@ -4,19 +4,8 @@ use super::{accounts::SessionIdentityRow, Tx};
 use crate::domain::AccessKeyStatus;
 use sqlx::{FromRow, SqliteExecutor};
 
-/// A pair as the console lists it: never the secret.
-#[derive(Debug, Clone, FromRow)]
-pub struct AccessKeyRow {
-    pub access_key_id: String,
-    pub login_name: String,
-    pub kind: String,
-    pub status: AccessKeyStatus,
-    pub created_at: String,
-    pub last_used_at: Option<String>,
-}
-
-/// Every pair of an account's identities (root and RAM users), by identity then age.
-pub async fn account_keys(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<AccessKeyRow>> {
+/// Every pair of an account's identities (root and RAM users), by identity then age; never a secret.
+pub async fn account_keys(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<crate::read_model::AccessKey>> {
     sqlx::query_as(
         "select k.access_key_id, i.login_name, i.kind, k.status, k.created_at, k.last_used_at
          from access_key k join identity i on i.identity_id = k.identity_id

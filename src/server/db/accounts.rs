@@ -1,6 +1,6 @@
 //! Accounts, sign-in identities, sessions and the resource directory.
 
-use crate::domain::{AccountId, IdentityKind, OwnerFacts, Policy, PrincipalType, Site};
+use crate::domain::{AccountId, IdentityKind, OwnerFacts, Policy, Site};
 use anyhow::Context;
 use super::Tx;
 use sqlx::{FromRow, SqliteExecutor};
@@ -146,19 +146,12 @@ pub async fn delete_session(ex: impl SqliteExecutor<'_>, digest: &str) -> sqlx::
     Ok(())
 }
 
-#[derive(Debug, Clone, FromRow, serde::Serialize)]
-pub struct DirectoryObjectRow {
-    pub object_id: String,
-    pub object_type: PrincipalType,
-    pub name: String,
-}
-
 /// The directory, its folders and its member accounts (other than `except_account`), for the principal picker.
 pub async fn directory_objects(
     ex: impl SqliteExecutor<'_>,
     directory_id: &str,
     except_account: &str,
-) -> sqlx::Result<Vec<DirectoryObjectRow>> {
+) -> sqlx::Result<Vec<crate::read_model::DirectoryObject>> {
     sqlx::query_as(
         "select directory_id as object_id, 'ResourceDirectory' as object_type, 'Resource directory' as name, 0 as ord
            from resource_directory where directory_id = ?1

@@ -1,54 +1,22 @@
 //! Regions, clusters and their backup sets.
 
-use crate::domain::{BackupLevel, BackupLock, BackupSetFacts, BackupSetId, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode};
+use crate::domain::{BackupLock, BackupSetFacts, BackupSetId, BackupStatus};
+use crate::read_model::{BackupSet, Cluster, Region};
 use anyhow::Context;
-use sqlx::{FromRow, SqliteExecutor};
+use sqlx::SqliteExecutor;
 
-#[derive(Debug, Clone, FromRow)]
-pub struct RegionRow {
-    pub region_id: String,
-    pub region_name: String,
-}
-
-pub async fn regions(ex: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<RegionRow>> {
+pub async fn regions(ex: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Region>> {
     sqlx::query_as("select region_id, region_name from region order by region_id").fetch_all(ex).await
 }
 
-#[derive(Debug, Clone, FromRow, serde::Deserialize)]
-pub struct ClusterRow {
-    pub cluster_id: String,
-    pub account_id: String,
-    pub region_id: String,
-    pub cluster_name: String,
-    pub db_type: String,
-    pub db_version: String,
-    pub edition: Edition,
-    pub ha_mode: HaMode,
-    #[serde(deserialize_with = "super::sqlite_bool")]
-    pub tde_enabled: bool,
-    #[serde(deserialize_with = "super::sqlite_bool")]
-    pub disk_encryption_enabled: bool,
-    pub status: ClusterStatus,
-    pub created_at: String,
-}
-
-impl ClusterRow {
-    /// What the rules know of the cluster.
-    pub fn facts(&self) -> ClusterFacts {
-        ClusterFacts {
-            edition: self.edition,
-            ha_mode: self.ha_mode,
-            tde_enabled: self.tde_enabled,
-            disk_encryption_enabled: self.disk_encryption_enabled,
-            status: self.status,
-        }
-    }
-}
+/// The share path's queries (`db::shares`) name the stored rows by these names.
+pub type ClusterRow = Cluster;
+pub type BackupSetRow = BackupSet;
 
 const CLUSTER_COLUMNS: &str = "cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode,
     tde_enabled, disk_encryption_enabled, status, created_at";
 
-/// A cluster row `c` as a JSON object with [`ClusterRow`]'s fields, for queries that answer in JSON.
+/// A cluster row `c` as a JSON object with [`Cluster`]'s fields, for queries that answer in JSON.
 pub(super) const CLUSTER_JSON: &str = "json_object('cluster_id', c.cluster_id, 'account_id', c.account_id,
     'region_id', c.region_id, 'cluster_name', c.cluster_name, 'db_type', c.db_type, 'db_version', c.db_version,
     'edition', c.edition, 'ha_mode', c.ha_mode, 'tde_enabled', c.tde_enabled,
@@ -58,7 +26,7 @@ pub async fn clusters_of(
     ex: impl SqliteExecutor<'_>,
     account_id: &str,
     region_id: &str,
-) -> sqlx::Result<Vec<ClusterRow>> {
+) -> sqlx::Result<Vec<Cluster>> {
     sqlx::query_as(&format!(
         "select {CLUSTER_COLUMNS} from cluster where account_id = ? and region_id = ? order by created_at desc, cluster_id"
     ))
@@ -68,34 +36,14 @@ pub async fn clusters_of(
     .await
 }
 
-pub async fn cluster(ex: impl SqliteExecutor<'_>, cluster_id: &str) -> sqlx::Result<Option<ClusterRow>> {
+pub async fn cluster(ex: impl SqliteExecutor<'_>, cluster_id: &str) -> sqlx::Result<Option<Cluster>> {
     sqlx::query_as(&format!("select {CLUSTER_COLUMNS} from cluster where cluster_id = ?"))
         .bind(cluster_id)
         .fetch_optional(ex)
         .await
 }
 
-#[derive(Debug, Clone, FromRow, serde::Deserialize)]
-pub struct BackupSetRow {
-    pub backup_set_id: String,
-    pub cluster_id: String,
-    pub account_id: String,
-    pub region_id: String,
-    pub start_time: String,
-    pub end_time: String,
-    pub status: BackupStatus,
-    pub size_bytes: i64,
-    pub method: String,
-    pub backup_mode: String,
-    pub level: BackupLevel,
-    pub expires_at: String,
-    pub lock_state: BackupLock,
-    pub deleted_at: Option<String>,
-    /// Distinct principals invited to or associated with the set through any live share.
-    pub principal_count: i64,
-}
-
-impl BackupSetRow {
+impl BackupSet {
     /// What the rules know of the backup set.
     pub fn facts(&self) -> anyhow::Result<BackupSetFacts> {
         backup_set_facts(&self.backup_set_id, self.status, &self.expires_at, self.lock_state, self.deleted_at.is_some())
@@ -148,8 +96,8 @@ pub(super) const BACKUP_JSON_FIELDS: &str = "'backup_set_id', b.backup_set_id, '
 /// A cluster with one page of its live backup sets, newest first, and how many it has in all.
 #[derive(Debug)]
 pub struct ClusterPage {
-    pub cluster: Option<ClusterRow>,
-    pub items: Vec<BackupSetRow>,
+    pub cluster: Option<Cluster>,
+    pub items: Vec<BackupSet>,
     pub total: i64,
 }
 
@@ -199,7 +147,7 @@ pub async fn backup_sets_page(
     Ok(page)
 }
 
-pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sqlx::Result<Option<BackupSetRow>> {
+pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sqlx::Result<Option<BackupSet>> {
     sqlx::query_as(&format!(
         "select {BACKUP_COLUMNS}, {} as principal_count from backup_set b where b.backup_set_id = ?",
         principal_count_sql()

@@ -1,23 +1,9 @@
 //! Resource directory administration: folders and members.
 
-use crate::read_model::DirectoryInvitation;
+use crate::read_model::{DirectoryInvitation, DirectoryMembership, Folder, Member};
 use crate::domain::ShareEntry;
 use super::Tx;
-use sqlx::{FromRow, SqliteExecutor};
-
-#[derive(Debug, Clone, FromRow)]
-pub struct FolderRow {
-    pub folder_id: String,
-    pub parent_folder_id: Option<String>,
-    pub folder_name: String,
-}
-
-#[derive(Debug, Clone, FromRow)]
-pub struct MemberRow {
-    pub account_id: String,
-    pub display_name: String,
-    pub folder_id: String,
-}
+use sqlx::SqliteExecutor;
 
 /// The directory the account manages, if any, with its root folder.
 pub async fn managed_directory(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Option<(String, String)>> {
@@ -27,16 +13,18 @@ pub async fn managed_directory(ex: impl SqliteExecutor<'_>, account: &str) -> sq
         .await
 }
 
-pub async fn folders(ex: impl SqliteExecutor<'_>, directory: &str) -> sqlx::Result<Vec<FolderRow>> {
+pub async fn folders(ex: impl SqliteExecutor<'_>, directory: &str) -> sqlx::Result<Vec<Folder>> {
     sqlx::query_as("select folder_id, parent_folder_id, folder_name from rd_folder where directory_id = ? order by parent_folder_id is not null, folder_name")
         .bind(directory)
         .fetch_all(ex)
         .await
 }
 
-pub async fn members(ex: impl SqliteExecutor<'_>, directory: &str) -> sqlx::Result<Vec<MemberRow>> {
+pub async fn members(ex: impl SqliteExecutor<'_>, directory: &str) -> sqlx::Result<Vec<Member>> {
     sqlx::query_as(
-        "select m.account_id, a.display_name, m.folder_id from rd_member m join account a on a.account_id = m.account_id
+        "select m.account_id, a.display_name, m.folder_id, d.management_account_id = m.account_id as is_management
+         from rd_member m join account a on a.account_id = m.account_id
+         join resource_directory d on d.directory_id = m.directory_id
          where m.directory_id = ? order by a.display_name",
     )
     .bind(directory)
@@ -236,18 +224,10 @@ pub async fn set_invitation_status(tx: &mut Tx, invitation_id: &str, status: &st
     Ok(())
 }
 
-/// An account's membership, with its directory's management account and its folder.
-#[derive(Debug, Clone, FromRow)]
-pub struct MembershipRow {
-    pub directory_id: String,
-    pub management_account_id: String,
-    pub management_account_name: String,
-    pub folder_name: String,
-}
-
-pub async fn membership_detail(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Option<MembershipRow>> {
+pub async fn membership_detail(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Option<DirectoryMembership>> {
     sqlx::query_as(
-        "select m.directory_id, d.management_account_id, ma.display_name as management_account_name, f.folder_name
+        "select m.directory_id, d.management_account_id, ma.display_name as management_account_name, f.folder_name,
+                d.management_account_id = m.account_id as is_management
          from rd_member m join resource_directory d on d.directory_id = m.directory_id
          join account ma on ma.account_id = d.management_account_id
          join rd_folder f on f.folder_id = m.folder_id

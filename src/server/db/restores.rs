@@ -96,14 +96,7 @@ pub async fn jobs_of(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, off
     .await
 }
 
-#[derive(Debug, Clone, FromRow)]
-pub struct ChargeRow {
-    pub item: String,
-    pub amount_cents: i64,
-    pub created_at: String,
-}
-
-pub async fn charges_of(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<ChargeRow>>> {
+pub async fn charges_of(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<crate::read_model::Charge>>> {
     sqlx::query_as(
         "select item, amount_cents, created_at, count(*) over () as total_rows from charge where account_id = ?
          order by created_at desc, charge_id desc limit ? offset ?",

@@ -174,7 +174,8 @@ pub struct PrincipalLookup {
 
 pub struct ShareContextQuery<'a> {
     pub owner: &'a str,
-    pub backup_set_id: &'a str,
+    /// The backup set joining the share; none when only its principals change.
+    pub backup_set_id: Option<&'a str>,
     /// For a new share: its name (to check it is free).
     pub new_name: Option<&'a str>,
     /// The existing share, or the id the new share will get.
@@ -273,7 +274,8 @@ pub struct ShareWrite<'a> {
     pub owner: &'a str,
     /// For a new share: its name and principal scope.
     pub new_share: Option<(&'a str, PrincipalScope)>,
-    pub backup_set_id: &'a str,
+    /// The backup set joining the share; none when only its principals change.
+    pub backup_set_id: Option<&'a str>,
     /// (principal id, principal_type) to associate, or re-associate when its revocation had not yet run.
     pub associate: &'a [(&'a str, PrincipalType)],
     /// (invitation id, receiver account) for each added account that must accept. An account that
@@ -353,7 +355,9 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
     // Only the statements this request needs (each combination is prepared once and cached).
     let mut sql = Vec::with_capacity(8);
     sql.push(if w.new_share.is_some() { INSERT_SHARE } else { TOUCH_SHARE });
-    sql.push(INSERT_RESOURCE);
+    if w.backup_set_id.is_some() {
+        sql.push(INSERT_RESOURCE);
+    }
     if !w.associate.is_empty() {
         sql.push(ASSOCIATE_PRINCIPALS);
     }

@@ -20,6 +20,7 @@ pub mod signature;
 use crate::error::AppError;
 use crate::server::auth::{identity_from_row, Identity};
 use crate::server::db::{self, access_keys};
+use crate::server::services::sharing;
 use crate::server::state::AppState;
 use crate::server::{audit, ids, internal};
 use axum::extract::{Request, State};
@@ -31,6 +32,7 @@ use serde_json::{json, Value};
 use signature::{SignatureError, SignedRequest};
 use futures::FutureExt;
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 
 /// Larger than any call's form body needs (the SDKs send everything in the query).
 const MAX_BODY: usize = 64 * 1024;
@@ -101,11 +103,12 @@ pub struct Call {
     pub access_key_id: String,
     pub source_ip: String,
     pub request_id: String,
+    /// The nonce of a call whose action records it in its own write ([`nonce_rides_with_action`]),
+    /// until its write records it ([`Call::nonce_in_write`]) or, refused before, [`Call::audited`] does.
+    pending_nonce: Arc<Mutex<Option<NonceUse>>>,
 }
 
 impl Call {
-    /// Runs a state-changing action with its audit event (channel `api:<AccessKeyId>`), through the
-    /// same recorder as the console's server functions.
     /// The audit event of an action this call takes (channel `api:<AccessKeyId>`), for the service to
     /// commit with the action.
     pub fn event(&self, action: &str, target: &str) -> audit::Event {
@@ -128,8 +131,49 @@ impl Call {
     /// functions do (see [`audit::Event::settle`]).
     pub async fn audited<T>(&self, event: &audit::Event, action: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, ApiError> {
         let result = action.await;
+        if result.is_err() {
+            // Refused before its write took the nonce: recorded before the refusal is, so that a
+            // replay of the refused call is refused as a replay and leaves no event.
+            if let Err(replay) = self.record_pending_nonce().await {
+                event.discard();
+                return Err(replay);
+            }
+        }
         event.settle(&self.state.writer, &result).await;
         result.map_err(ApiError::from)
+    }
+
+    /// For an action whose nonce rides with its write: the work that records it first in the share's
+    /// group transaction. A replay is refused there (`SignatureNonceUsed`), leaving no event; the rest
+    /// of the group stands. `None` for every other call: its nonce is recorded already. The nonce is
+    /// taken when the work runs, so a call refused before its write still has it recorded (`audited`).
+    pub fn nonce_in_write(&self, event: &audit::Event) -> Option<sharing::Prelude> {
+        self.pending_nonce.lock().ok()?.as_ref()?;
+        let (pending, event) = (self.pending_nonce.clone(), event.clone());
+        Some(Box::new(move |tx| {
+            async move {
+                let Some(nonce) = pending.lock().ok().and_then(|mut n| n.take()) else { return Ok(()) };
+                match nonce.record_in(tx).await {
+                    Ok(true) => Ok(()),
+                    Ok(false) => {
+                        event.discard();
+                        let replay = SignatureError::nonce_used();
+                        Err(db::group::Failure::Refused(AppError::invalid(replay.code, replay.message)))
+                    }
+                    Err(e) => Err(db::group::Failure::Broken(internal(e))),
+                }
+            }
+            .boxed()
+        }))
+    }
+
+    /// Records the nonce no write has taken yet, if any.
+    async fn record_pending_nonce(&self) -> Result<(), ApiError> {
+        let pending = self.pending_nonce.lock().ok().and_then(|mut n| n.take());
+        match pending {
+            Some(nonce) => nonce.record(&self.state).await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -218,19 +262,18 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     }
     // A call may be signed up to 15 minutes ahead and is accepted until 15 minutes after that, so a
     // nonce is remembered for twice the skew: any replay the timestamp check lets through meets it.
-    let forget_before = db::ts(now - signature::MAX_CLOCK_SKEW * 2);
-    // Recorded in the share group commit (`db::group`): the calls arriving together write their nonces
-    // in one transaction instead of one each, and a call is answered only once its nonce is committed.
-    let (key_id, nonce, now_s) = (claim.access_key_id.clone(), claim.nonce.clone(), db::ts(now));
-    let fresh = state
-        .writer
-        .groups
-        .run(move |tx| record_use(tx, key_id, nonce, now_s, forget_before).boxed())
-        .await
-        .map_err(|_| ApiError::from(internal(anyhow::anyhow!("the group transaction holding a nonce did not commit"))))?;
-    if !fresh.map_err(|e| ApiError::from(internal(e)))? {
-        return Err(SignatureError::nonce_used().into());
-    }
+    let nonce = NonceUse {
+        access_key_id: claim.access_key_id.clone(),
+        nonce: claim.nonce.clone(),
+        now: db::ts(now),
+        forget_before: db::ts(now - signature::MAX_CLOCK_SKEW * 2),
+    };
+    let pending_nonce = if nonce_rides_with_action(&claim.version, &claim.action) {
+        Some(nonce)
+    } else {
+        nonce.record(&state).await?;
+        None
+    };
 
     let who = identity_from_row(key.identity)?;
     // A name in both the query and the body would leave which one the action reads to chance.
@@ -239,8 +282,16 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     }
     let mut all = form;
     all.extend(query);
-    let call = Call { state, who, params: Params(all), access_key_id: claim.access_key_id, source_ip, request_id: request_id.to_owned() };
-    match claim.version.as_str() {
+    let call = Call {
+        state,
+        who,
+        params: Params(all),
+        access_key_id: claim.access_key_id,
+        source_ip,
+        request_id: request_id.to_owned(),
+        pending_nonce: Arc::new(Mutex::new(pending_nonce)),
+    };
+    let answer = match claim.version.as_str() {
         RESOURCE_SHARING_VERSION => resource_sharing::dispatch(&call, &claim.action).await,
         POLARDB_VERSION => polardb::dispatch(&call, &claim.action).await,
         other => Err(ApiError::new(
@@ -248,12 +299,53 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
             "InvalidVersion",
             format!("Specified parameter Version {other:?} is not valid: polarshare serves Resource Sharing {RESOURCE_SHARING_VERSION} and PolarDB {POLARDB_VERSION}."),
         )),
+    };
+    if answer.is_ok() && call.pending_nonce.lock().is_ok_and(|n| n.is_some()) {
+        tracing::error!(action = %claim.action, "an action whose nonce rides with its write answered without writing it");
     }
+    // Refused before its write: the nonce is recorded now (a replay of the refused call is refused as one).
+    call.record_pending_nonce().await?;
+    answer
 }
 
-/// Records a verified call's nonce and the key's last use, in a group transaction: false for a replay.
-async fn record_use(tx: &mut db::Tx, key_id: String, nonce: String, now: String, forget_before: String) -> Result<bool, db::group::Failure<anyhow::Error>> {
-    access_keys::record_use(tx, &key_id, &nonce, &now, &forget_before).await.map_err(|e| db::group::Failure::Broken(e.into()))
+/// The actions whose signature nonce is recorded in their own write, first, instead of in a write of
+/// its own before the action: their action runs in the share group transaction (`db::group`), so the
+/// call passes the write queue once. A replay is refused there and writes nothing. Every other call's
+/// nonce is recorded before its action runs.
+fn nonce_rides_with_action(version: &str, action: &str) -> bool {
+    version == RESOURCE_SHARING_VERSION && matches!(action, "CreateResourceShare" | "AssociateResourceShare")
+}
+
+/// A verified call's nonce, to record with the key's last use: a nonce seen before is a replay.
+#[derive(Clone)]
+struct NonceUse {
+    access_key_id: String,
+    nonce: String,
+    now: String,
+    /// Nonces older than this are forgotten (the timestamp check refuses their calls already).
+    forget_before: String,
+}
+
+impl NonceUse {
+    /// Records it in `tx`: false for a replay.
+    async fn record_in(&self, tx: &mut db::Tx) -> sqlx::Result<bool> {
+        access_keys::record_use(tx, &self.access_key_id, &self.nonce, &self.now, &self.forget_before).await
+    }
+
+    /// Records it in the share group commit: the calls arriving together write their nonces in one
+    /// transaction instead of one each, and a call goes on only once its nonce is committed.
+    async fn record(self, state: &AppState) -> Result<(), ApiError> {
+        let fresh = state
+            .writer
+            .groups
+            .run(move |tx| async move { self.record_in(tx).await.map_err(db::group::Failure::Broken) }.boxed())
+            .await
+            .map_err(|_| ApiError::from(internal(anyhow::anyhow!("the group transaction holding a nonce did not commit"))))?;
+        match fresh.map_err(|e| ApiError::from(internal(e)))? {
+            true => Ok(()),
+            false => Err(SignatureError::nonce_used().into()),
+        }
+    }
 }
 
 /// The refusal for an action this version does not have.

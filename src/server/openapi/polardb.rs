@@ -4,7 +4,8 @@
 //! `DescribeDBClusterAttribute` exactly as a restore started in the console.
 
 use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
-use crate::api::types::{BackupSetView, ClusterView, IncomingBackupView, RestoreRequest};
+use crate::api::types::RestoreRequest;
+use crate::read_model::{BackupSet, Cluster, IncomingBackup};
 use crate::domain::{BackupStatus, HaMode, PageRequest};
 use crate::error::AppError;
 use crate::server::db::{self, access_keys};
@@ -23,7 +24,7 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
     }
 }
 
-fn cluster_json(c: &ClusterView) -> Value {
+fn cluster_json(c: &Cluster) -> Value {
     json!({
         "DBClusterId": c.cluster_id,
         "DBClusterDescription": c.cluster_name,
@@ -79,7 +80,7 @@ async fn describe_cluster(call: &Call) -> Result<Value, ApiError> {
     Ok(body)
 }
 
-fn backup_json(b: &BackupSetView, cluster: &str) -> Value {
+fn backup_json(b: &BackupSet, cluster: &str) -> Value {
     json!({
         "BackupId": b.backup_set_id,
         "DBClusterId": cluster,
@@ -115,7 +116,7 @@ async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
     }))
 }
 
-fn incoming_json(b: &IncomingBackupView) -> Value {
+fn incoming_json(b: &IncomingBackup) -> Value {
     json!({
         "BackupId": b.backup_set_id,
         "DBClusterId": b.source_cluster_id,

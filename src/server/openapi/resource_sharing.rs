@@ -6,12 +6,12 @@
 
 use super::params::MAX_LIST_ITEMS;
 use super::{iso, token_page, unknown_action, ApiError, Call, Paging, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE};
-use crate::api::types::{InvitationView, ShareMethod, ShareOutcome, ShareRequest, ShareView};
-use crate::domain::{shown_invitation_status, AssociationStatus, PageRequest, PrincipalScope, PrincipalType, ShareStatus};
+use crate::api::types::{InvitationView, ShareMethod, ShareOutcome, ShareRequest};
+use crate::domain::{shown_invitation_status, AssociationStatus, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
 use crate::error::AppError;
-use crate::server::db::{self, api_lists, share_lifecycle};
+use crate::server::db::{self, api_lists};
 use crate::server::internal;
-use crate::server::services::{console, principal, share_settings, sharing};
+use crate::server::services::{principal, share_settings, sharing};
 use serde_json::{json, Value};
 
 pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
@@ -79,7 +79,7 @@ async fn create_resource_share(call: &Call) -> Result<Value, ApiError> {
     let scope = if allow_external { PrincipalScope::AllAccounts } else { PrincipalScope::ResourceDirectory };
     let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::New { name: name.clone(), scope: scope.as_str().to_owned(), principals: targets } };
     let event = call.event("ShareBackupSet", backup);
-    let outcome = call.audited(&event, sharing::share_backup_sets(&call.state, &call.who, request, more, &event)).await?;
+    let outcome = call.audited(&event, sharing::share_backup_sets(&call.state, &call.who, request, more, &event, call.nonce_in_write(&event))).await?;
     let created = now(call);
     Ok(json!({ "ResourceShare": share_json(call, &outcome.resource_share_id, &outcome.resource_share_name, scope, ShareStatus::Active, &created, &created) }))
 }
@@ -106,29 +106,6 @@ async fn delete_resource_share(call: &Call) -> Result<Value, ApiError> {
     Ok(json!({}))
 }
 
-/// The caller's active share with this id (as the Share dialog finds it). One being deleted is
-/// refused with the status code, as the real service does.
-async fn own_share(call: &Call, share_id: &str) -> Result<ShareView, ApiError> {
-    let state = share_lifecycle::share_state(&call.state.pool, share_id).await.map_err(|e| ApiError::from(internal(e)))?;
-    match state {
-        Some(s) if s.owner_account_id == call.who.account_id().as_str() => {
-            crate::domain::check_share_active(s.status).map_err(AppError::from)?;
-        }
-        _ => return Err(ApiError::new(404, "EntityNotExists.ResourceShare", "The resource share does not exist in the current account.")),
-    }
-    let search = console::ShareSearch { name: None, resource_share_id: Some(share_id.to_owned()) };
-    let shares = console::share_dialog(&call.state, &call.who, search, PageRequest::parse(None, None).map_err(AppError::from)?).await?.shares;
-    shares
-        .items
-        .into_iter()
-        .find(|s| s.resource_share_id == share_id)
-        .ok_or_else(|| ApiError::new(404, "EntityNotExists.ResourceShare", "The resource share does not exist in the current account."))
-}
-
-fn current_principals(share: &ShareView) -> Vec<String> {
-    share.principals.iter().filter(|p| p.status == AssociationStatus::Associated).map(|p| p.principal_id.clone()).collect()
-}
-
 fn entity_type(target: &str) -> &'static str {
     if target.starts_with("rd-") {
         "ResourceDirectory"
@@ -139,7 +116,7 @@ fn entity_type(target: &str) -> &'static str {
     }
 }
 
-fn association(share: &ShareView, entity: &str, entity_type: &str, kind: &str, status: &str, at: &str) -> Value {
+fn association(share: &ShareOutcome, entity: &str, entity_type: &str, kind: &str, status: &str, at: &str) -> Value {
     json!({
         "ResourceShareId": share.resource_share_id,
         "ResourceShareName": share.resource_share_name,
@@ -154,78 +131,63 @@ fn association(share: &ShareView, entity: &str, entity_type: &str, kind: &str, s
     })
 }
 
-fn outcome_associations(share: &ShareView, outcome: &ShareOutcome, resources: &[String], at: &str) -> Vec<Value> {
-    let mut out: Vec<Value> = resources.iter().map(|r| association(share, r, RESOURCE_TYPE, "Resource", "Associated", at)).collect();
-    out.extend(outcome.invited.iter().map(|t| association(share, t, "Account", "Target", "Associating", at)));
-    out.extend(outcome.associated.iter().map(|t| association(share, t, entity_type(t), "Target", "Associated", at)));
-    out.extend(outcome.revoking.iter().map(|t| association(share, t, entity_type(t), "Target", "Disassociating", at)));
+/// The associations a call changed, from what the share's plan did: backup sets that joined or are
+/// leaving, targets invited, associated at once or leaving.
+fn outcome_associations(outcome: &ShareOutcome, joined: &[String], leaving: &[String], at: &str) -> Vec<Value> {
+    let mut out: Vec<Value> = joined.iter().map(|r| association(outcome, r, RESOURCE_TYPE, "Resource", "Associated", at)).collect();
+    out.extend(outcome.invited.iter().map(|t| association(outcome, t, "Account", "Target", "Associating", at)));
+    out.extend(outcome.associated.iter().map(|t| association(outcome, t, entity_type(t), "Target", "Associated", at)));
+    out.extend(outcome.revoking.iter().map(|t| association(outcome, t, entity_type(t), "Target", "Disassociating", at)));
+    out.extend(leaving.iter().map(|r| association(outcome, r, RESOURCE_TYPE, "Resource", "Disassociating", at)));
     out
 }
 
+/// `Targets.N` as principal ids (malformed ones refused before anything is read).
+fn target_ids(call: &Call) -> Result<Vec<PrincipalId>, ApiError> {
+    Ok(targets(call)?.iter().map(|t| PrincipalId::parse(t).map_err(AppError::from)).collect::<Result<_, _>>()?)
+}
+
+/// Adds targets and/or backup sets to the caller's share. The targets are added to the principals the
+/// share has when the write transaction reads them, so concurrent calls each keep the others' targets.
 async fn associate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let share_id = call.params.req("ResourceShareId")?.to_owned();
     let resources = resources(call)?;
-    let targets = targets(call)?;
+    let targets = target_ids(call)?;
     if resources.is_empty() && targets.is_empty() {
         return Err(ApiError::new(400, "ResourceAndTargetBothEmpty", "Either a resource or a shared target must be specified."));
     }
-    let share = own_share(call, &share_id).await?;
-    // The principal change rides on the first backup set (or on one already in the share); the others
-    // join the share in the same transaction.
-    let (backup, more) = match resources.split_first() {
-        Some((first, more)) => (first.clone(), more),
-        None => match share.resources.first() {
-            Some(r) => (r.backup_set_id.clone(), &[][..]),
-            None => return Err(ApiError::new(409, "ResourceShareStatusMismatchAction", "The resource share holds no backup set: associate one with Resources.1.ResourceId.")),
-        },
+    // Each backup set joining has its own event, as in the console; targets alone are the share's change.
+    let event = match resources.first() {
+        Some(backup) => call.event("ShareBackupSet", backup),
+        None => call.event("AssociateResourceShare", &share_id),
     };
-    let principals = (!targets.is_empty()).then(|| {
-        let mut all = current_principals(&share);
-        all.extend(targets.iter().filter(|t| !all.contains(t)).cloned().collect::<Vec<_>>());
-        all
-    });
-    let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::Existing { resource_share_id: share_id.clone(), principals } };
-    let event = call.event("ShareBackupSet", &backup);
-    let outcome = call.audited(&event, sharing::share_backup_sets(&call.state, &call.who, request, more, &event)).await?;
-    Ok(json!({ "ResourceShareAssociations": outcome_associations(&share, &outcome, &resources, &now(call)) }))
+    let principals = if targets.is_empty() { PrincipalChange::Keep } else { PrincipalChange::Add(targets) };
+    let change = sharing::ShareChange { resource_share_id: share_id, principals, joining: resources.clone(), leaving: Vec::new() };
+    let outcome = call.audited(&event, sharing::change_share(&call.state, &call.who, change, &event, call.nonce_in_write(&event))).await?;
+    Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &resources, &[], &now(call)) }))
 }
 
 /// Takes targets and/or backup sets out of the caller's share (both through the scheduled
-/// revocation), or, with `ResourceOwner=OtherAccounts`, has the caller leave another account's share.
+/// revocation), in one transaction: a target or set that is not associated refuses the whole call. With
+/// `ResourceOwner=OtherAccounts`, the caller leaves another account's share.
 async fn disassociate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let share_id = call.params.req("ResourceShareId")?.to_owned();
     let resources = resources(call)?;
-    let targets = targets(call)?;
     match call.params.opt("ResourceOwner").unwrap_or("Self") {
         "Self" => {}
         "OtherAccounts" => return leave_share(call, &share_id).await,
         _ => return Err(ApiError::invalid("ResourceOwner")),
     }
+    let targets = target_ids(call)?;
     if resources.is_empty() && targets.is_empty() {
         return Err(ApiError::new(400, "ResourceAndTargetBothEmpty", "Either a resource or a shared target must be specified."));
     }
-    let share = own_share(call, &share_id).await?;
-    let current = current_principals(&share);
-    // Checked before either change, so a call refused for its targets takes out no backup set.
-    if targets.iter().any(|t| !current.contains(t)) {
-        return Err(ApiError::new(400, "DisassociateInvalid", "You can not disassociate unassociated resource or target."));
-    }
-    let at = now(call);
-    let mut associations = Vec::new();
-    if !targets.is_empty() {
-        let backup = share.resources.first().map(|r| r.backup_set_id.clone()).ok_or_else(|| ApiError::new(409, "ResourceShareStatusMismatchAction", "The resource share holds no backup set."))?;
-        let remaining: Vec<String> = current.into_iter().filter(|p| !targets.contains(p)).collect();
-        let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::Existing { resource_share_id: share_id.clone(), principals: Some(remaining) } };
-        let event = call.event("ShareBackupSet", &backup);
-        let outcome = call.audited(&event, sharing::share_backup_set(&call.state, &call.who, request, &event)).await?;
-        associations.extend(outcome_associations(&share, &outcome, &[], &at));
-    }
-    if !resources.is_empty() {
-        let event = call.event("RemoveBackupSetFromShare", &format!("{share_id} / {}", resources.join(",")));
-        call.audited(&event, share_settings::remove_backup_sets(&call.state, &call.who, &share_id, &resources, &event)).await?;
-        associations.extend(resources.iter().map(|r| association(&share, r, RESOURCE_TYPE, "Resource", "Disassociating", &at)));
-    }
-    Ok(json!({ "ResourceShareAssociations": associations }))
+    let named: Vec<&str> = targets.iter().map(PrincipalId::as_str).chain(resources.iter().map(String::as_str)).collect();
+    let event = call.event("DisassociateResourceShare", &format!("{share_id} / {}", named.join(",")));
+    let principals = if targets.is_empty() { PrincipalChange::Keep } else { PrincipalChange::Remove(targets) };
+    let change = sharing::ShareChange { resource_share_id: share_id, principals, joining: Vec::new(), leaving: resources.clone() };
+    let outcome = call.audited(&event, sharing::change_share(&call.state, &call.who, change, &event, None)).await?;
+    Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &[], &resources, &now(call)) }))
 }
 
 /// The caller leaves another account's share it accepted an invitation to; one its resource

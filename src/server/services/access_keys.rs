@@ -2,7 +2,7 @@
 //! disables, enables and deletes them. A secret leaves the server once, in the answer that creates it,
 //! and is never logged (`#[instrument]` skips it; the audit trail records the id only).
 
-use crate::api::types::{AccessKeyView, NewAccessKeyView};
+use crate::read_model::{AccessKey, NewAccessKey};
 use crate::domain::{check_create_access_key, check_set_access_key_status, Refusal, AccessKeyStatus};
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -11,27 +11,16 @@ use crate::server::{audit, ids, internal, state::AppState};
 use time::OffsetDateTime;
 
 /// Every pair of the account's identities (root only: RAM users manage no keys, as on the RAM page).
-pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<AccessKeyView>, AppError> {
+pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<AccessKey>, AppError> {
     if !who.actor.is_root {
         return Err(Refusal::AccessKeyRootOnly.into());
     }
-    let rows = access_keys::account_keys(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
-    Ok(rows
-        .into_iter()
-        .map(|k| AccessKeyView {
-            access_key_id: k.access_key_id,
-            login_name: k.login_name,
-            is_root: k.kind == "root",
-            status: k.status,
-            created_at: k.created_at,
-            last_used_at: k.last_used_at,
-        })
-        .collect())
+    access_keys::account_keys(&state.pool, who.account_id().as_str()).await.map_err(internal)
 }
 
 /// Creates a pair for `login` (the root itself or one of its RAM users).
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn create(state: &AppState, who: &Identity, login: &str, event: &audit::Event) -> Result<NewAccessKeyView, AppError> {
+pub async fn create(state: &AppState, who: &Identity, login: &str, event: &audit::Event) -> Result<NewAccessKey, AppError> {
     if !who.actor.is_root {
         return Err(Refusal::AccessKeyRootOnly.into());
     }
@@ -46,12 +35,12 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, event: &audit
 }
 
 /// The rule and the write shared by the console and the command line, in the caller's transaction.
-async fn create_in(tx: &mut Tx, identity_id: i64, login: &str, is_root: bool, now: OffsetDateTime) -> Result<NewAccessKeyView, AppError> {
+async fn create_in(tx: &mut Tx, identity_id: i64, login: &str, is_root: bool, now: OffsetDateTime) -> Result<NewAccessKey, AppError> {
     let existing = access_keys::count_for_identity(tx, identity_id).await.map_err(internal)?;
     check_create_access_key(is_root, usize::try_from(existing).map_err(internal)?)?;
     let (access_key_id, secret) = (ids::access_key_id(), ids::access_key_secret());
     access_keys::insert(tx, &access_key_id, identity_id, &secret, &db::ts(now)).await.map_err(internal)?;
-    Ok(NewAccessKeyView { access_key_id, access_key_secret: secret, login_name: login.to_owned() })
+    Ok(NewAccessKey { access_key_id, access_key_secret: secret, login_name: login.to_owned() })
 }
 
 /// Disables (`active = false`) or enables a pair of the account's.
@@ -89,7 +78,7 @@ async fn owned_key(tx: &mut Tx, who: &Identity, access_key_id: &str) -> Result<A
 /// `polarshare access-key create --login NAME`: a pair for any root or RAM user, made by whoever runs
 /// the server binary on its database (scripts and CI, with no browser). Audited in the identity's
 /// account as done from the command line.
-pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock::Clock, login: &str) -> Result<NewAccessKeyView, AppError> {
+pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock::Clock, login: &str) -> Result<NewAccessKey, AppError> {
     let mut tx = writer.begin_unaudited().await.map_err(internal)?;
     let found = db::accounts::identity_by_login(&mut *tx, login).await.map_err(internal)?;
     let identity = found

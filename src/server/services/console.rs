@@ -1,7 +1,7 @@
-//! What the console reads: the viewer, regions, clusters, a cluster's backup sets, the owner's shares.
+//! What the console reads: regions, clusters, a cluster's backup sets, the owner's shares.
 
-use crate::api::types::*;
-use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest, Policy};
+use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest};
+use crate::read_model::{BackupSetPage, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource};
 use crate::domain::{check_region_choice, check_share_search};
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -11,52 +11,9 @@ use std::collections::BTreeMap;
 
 pub const BACKUP_PAGE_SIZE: i64 = 30;
 
-pub fn viewer(who: &Identity) -> Viewer {
-    let is_operator = who.kind == crate::domain::IdentityKind::Operator;
-    // The platform operator has no account data of its own: it decides tickets.
-    let (pages, home) = if is_operator {
-        (vec![ConsolePage::Tickets], ConsolePage::Tickets)
-    } else {
-        (who.actor.pages(), who.actor.home())
-    };
-    Viewer {
-        pages,
-        home: home.path().to_owned(),
-        home_region: home_region(who.site).to_owned(),
-        login_name: who.login_name.clone(),
-        account_id: who.account_id().to_string(),
-        account_name: who.account_name.clone(),
-        site: who.site,
-        is_root: who.actor.is_root,
-        is_operator: who.kind == crate::domain::IdentityKind::Operator,
-        policies: if who.actor.is_root { Policy::ALL.to_vec() } else { who.actor.policies.clone() },
-    }
-}
-
-fn cluster_view(row: clusters::ClusterRow) -> ClusterView {
-    ClusterView {
-        cluster_id: row.cluster_id,
-        cluster_name: row.cluster_name,
-        region_id: row.region_id,
-        db_type: row.db_type,
-        db_version: row.db_version,
-        edition: row.edition,
-        ha_mode: row.ha_mode,
-        tde_enabled: row.tde_enabled,
-        disk_encryption_enabled: row.disk_encryption_enabled,
-        status: row.status,
-        created_at: row.created_at,
-    }
-}
-
 /// The regions, and the one the viewer chose (its site's home region when none was).
-pub async fn region_choice(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<(Vec<RegionView>, String), AppError> {
-    let regions: Vec<RegionView> = clusters::regions(&state.pool)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|r| RegionView { region_id: r.region_id, region_name: r.region_name })
-        .collect();
+pub async fn region_choice(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<(Vec<Region>, String), AppError> {
+    let regions = clusters::regions(&state.pool).await.map_err(internal)?;
     let region_id = match region_id.filter(|r| !r.is_empty()) {
         Some(r) => {
             check_region_choice(regions.iter().map(|x| x.region_id.as_str()), &r)?;
@@ -71,12 +28,7 @@ pub async fn region_choice(state: &AppState, who: &Identity, region_id: Option<S
 pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<ClusterList, AppError> {
     who.actor.may_view_polardb()?;
     let (regions, region_id) = region_choice(state, who, region_id).await?;
-    let clusters = clusters::clusters_of(&state.pool, who.account_id().as_str(), &region_id)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(cluster_view)
-        .collect();
+    let clusters = clusters::clusters_of(&state.pool, who.account_id().as_str(), &region_id).await.map_err(internal)?;
     Ok(ClusterList { regions, region_id, clusters })
 }
 
@@ -107,34 +59,16 @@ pub async fn cluster_backups(
         .map_err(internal)?;
     let cluster = loaded.cluster.clone().filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
     let cluster_facts = cluster.facts();
-    let (rows, total) = (loaded.items.clone(), loaded.total);
-    let mut items = Vec::with_capacity(rows.len());
-    for row in rows {
-        let backup_facts = row.facts().map_err(internal)?;
-        let share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
-        let convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, row.level, now)
-            .err()
-            .map(AppError::from);
-        items.push(BackupSetView {
-            backup_set_id: row.backup_set_id,
-            start_time: row.start_time,
-            end_time: row.end_time,
-            status: row.status,
-            size_bytes: row.size_bytes,
-            method: row.method,
-            backup_mode: row.backup_mode,
-            level: row.level,
-            expires_at: row.expires_at,
-            lock_state: row.lock_state,
-            principal_count: row.principal_count,
-            share_blocked,
-            convert_blocked,
-        });
+    let mut items = loaded.items.clone();
+    for backup in &mut items {
+        let backup_facts = backup.facts().map_err(internal)?;
+        backup.share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
+        backup.convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, backup.level, now).err().map(AppError::from);
     }
     Ok(BackupSetPage {
-        cluster: cluster_view(cluster),
+        cluster,
         items,
-        total,
+        total: loaded.total,
         page,
         page_size: BACKUP_PAGE_SIZE,
         sharing_blocked: check_may_manage_shares(&who.actor, &who.account).err().map(AppError::from),
@@ -142,19 +76,19 @@ pub async fn cluster_backups(
 }
 
 /// The given shares, each with its backup sets and principals.
-async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Vec<ShareView>, AppError> {
+async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Vec<Share>, AppError> {
     let ids: Vec<&str> = rows.iter().map(|s| s.resource_share_id.as_str()).collect();
-    let mut resources: BTreeMap<String, Vec<SharedResourceView>> = BTreeMap::new();
+    let mut resources: BTreeMap<String, Vec<SharedResource>> = BTreeMap::new();
     for r in shares::resources_of_shares(&state.pool, &ids).await.map_err(internal)? {
-        resources.entry(r.resource_share_id).or_default().push(SharedResourceView {
+        resources.entry(r.resource_share_id).or_default().push(SharedResource {
             backup_set_id: r.backup_set_id,
             cluster_id: r.cluster_id,
             region_id: r.region_id,
         });
     }
-    let mut principals: BTreeMap<String, Vec<PrincipalView>> = BTreeMap::new();
+    let mut principals: BTreeMap<String, Vec<SharePrincipal>> = BTreeMap::new();
     for p in shares::principals_of_shares(&state.pool, &ids).await.map_err(internal)? {
-        principals.entry(p.resource_share_id).or_default().push(PrincipalView {
+        principals.entry(p.resource_share_id).or_default().push(SharePrincipal {
             principal_id: p.principal_id,
             principal_type: p.principal_type,
             removal_pending_restore: p.status == AssociationStatus::Disassociating && p.revoke_at.is_none(),
@@ -164,7 +98,7 @@ async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Ve
     }
     Ok(rows
         .into_iter()
-        .map(|s| ShareView {
+        .map(|s| Share {
             resources: resources.remove(&s.resource_share_id).unwrap_or_default(),
             principals: principals.remove(&s.resource_share_id).unwrap_or_default(),
             resource_share_id: s.resource_share_id,
@@ -187,14 +121,14 @@ pub struct ShareSearch {
 
 /// One page of the owner's live shares: those with a principal (My Shares), or those holding one
 /// backup set (Manage Sharing Relationship).
-async fn shares_page(state: &AppState, who: &Identity, filter: shares::ShareFilter<'_>, page: PageRequest) -> Result<Paged<ShareView>, AppError> {
+async fn shares_page(state: &AppState, who: &Identity, filter: shares::ShareFilter<'_>, page: PageRequest) -> Result<Paged<Share>, AppError> {
     let owner = who.account_id().as_str();
     let (rows, total) = paging::load_page(page, |limit, offset| shares::shares_page(&state.pool, owner, filter, limit, offset)).await.map_err(internal)?;
     Ok(Paged::new(share_views(state, rows).await?, total, page))
 }
 
 /// My Shares: one page of the owner's live shares that have at least one principal.
-pub async fn my_shares(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<ShareView>, AppError> {
+pub async fn my_shares(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<Share>, AppError> {
     who.actor.may_view_polardb()?;
     shares_page(state, who, shares::ShareFilter { with_principal: true, ..Default::default() }, page).await
 }
@@ -203,7 +137,7 @@ pub async fn my_shares(state: &AppState, who: &Identity, page: PageRequest) -> R
 /// being deleted stays listed, `Deleting`, until its revocation has run, then `Deleted`), with their
 /// backup sets and principals. Resource shares are Resource Sharing's objects: reading them takes its
 /// policy (AliyunResourceCenterFullAccess), as Shared With Me does; changing them the services' own rule.
-pub async fn shares_by_me(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<ShareView>, AppError> {
+pub async fn shares_by_me(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<Share>, AppError> {
     who.actor.may_open(ConsolePage::SharedByMe)?;
     shares_page(state, who, shares::ShareFilter { every_status: true, ..Default::default() }, page).await
 }
@@ -216,7 +150,7 @@ pub async fn sharing_relationship(
     who: &Identity,
     backup_set_id: &str,
     page: PageRequest,
-) -> Result<Paged<ShareView>, AppError> {
+) -> Result<Paged<Share>, AppError> {
     who.actor.may_view_polardb()?;
     let id = crate::domain::BackupSetId::parse(backup_set_id)?;
     let owned = clusters::backup_set(&state.pool, id.as_str())
@@ -230,7 +164,7 @@ pub async fn sharing_relationship(
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch, page: PageRequest) -> Result<ShareDialogData, AppError> {
+pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch, page: PageRequest) -> Result<ShareDialog, AppError> {
     who.actor.may_view_polardb()?;
     // The dialog picks from the live shares (with or without principals): a page of them, newest
     // first, narrowed by name as the owner types, or the one share it was opened on.
@@ -239,13 +173,8 @@ pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch,
     let filter = shares::ShareFilter { name_contains: name, share_id: search.resource_share_id.as_deref(), ..Default::default() };
     let shares = shares_page(state, who, filter, page).await?;
     let directory_objects = match &who.account.directory_id {
-        Some(rd) => accounts::directory_objects(&state.pool, rd, who.account_id().as_str())
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(|o| DirectoryObjectView { object_id: o.object_id, object_type: o.object_type, name: o.name })
-            .collect(),
+        Some(rd) => accounts::directory_objects(&state.pool, rd, who.account_id().as_str()).await.map_err(internal)?,
         None => Vec::new(),
     };
-    Ok(ShareDialogData { shares, directory_objects })
+    Ok(ShareDialog { shares, directory_objects })
 }

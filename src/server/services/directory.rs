@@ -4,8 +4,7 @@
 //! one moved out, or out of the directory, loses it through the scheduled revocation.
 
 use crate::server::audit::Event;
-use crate::read_model::DirectoryInvitation;
-use crate::api::types::{DirectoryView, FolderView, MemberView, MembershipView, MyDirectoryView};
+use crate::read_model::{Directory, DirectoryInvitation, MyDirectory};
 use crate::domain::{
     answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
     check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
@@ -43,24 +42,14 @@ fn invitation_views(rows: Vec<DirectoryInvitation>, now: time::OffsetDateTime) -
     rows.into_iter().map(|r| invitation_view(r, now)).collect()
 }
 
-pub async fn view(state: &AppState, who: &Identity) -> Result<DirectoryView, AppError> {
+pub async fn view(state: &AppState, who: &Identity) -> Result<Directory, AppError> {
     let (managed, root_folder_id) = managed(state, who).await?;
     let directory_id = managed.directory_id;
-    let folders = directory::folders(&state.pool, &directory_id)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|f| FolderView { folder_id: f.folder_id, parent_folder_id: f.parent_folder_id, folder_name: f.folder_name })
-        .collect();
-    let members = directory::members(&state.pool, &directory_id)
-        .await
-        .map_err(internal)?
-        .into_iter()
-        .map(|m| MemberView { is_management: m.account_id == who.account_id().as_str(), account_id: m.account_id, display_name: m.display_name, folder_id: m.folder_id })
-        .collect();
+    let folders = directory::folders(&state.pool, &directory_id).await.map_err(internal)?;
+    let members = directory::members(&state.pool, &directory_id).await.map_err(internal)?;
     let invitations = directory::invitations_of_directory(&state.pool, &directory_id).await.map_err(internal)?;
     let invitations = invitation_views(invitations, state.clock.now())?;
-    Ok(DirectoryView { directory_id, root_folder_id, folders, members, invitations })
+    Ok(Directory { directory_id, root_folder_id, folders, members, invitations })
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
@@ -178,17 +167,11 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
 }
 
 /// The Resource directory page of any account: where it is a member, and the invitations it received.
-pub async fn my_directory(state: &AppState, who: &Identity) -> Result<MyDirectoryView, AppError> {
+pub async fn my_directory(state: &AppState, who: &Identity) -> Result<MyDirectory, AppError> {
     let me = who.account_id().as_str();
-    let membership = directory::membership_detail(&state.pool, me).await.map_err(internal)?.map(|m| MembershipView {
-        is_management: m.management_account_id == me,
-        directory_id: m.directory_id,
-        management_account_id: m.management_account_id,
-        management_account_name: m.management_account_name,
-        folder_name: m.folder_name,
-    });
+    let membership = directory::membership_detail(&state.pool, me).await.map_err(internal)?;
     let invitations = directory::invitations_for_account(&state.pool, me).await.map_err(internal)?;
-    Ok(MyDirectoryView { membership, invitations: invitation_views(invitations, state.clock.now())? })
+    Ok(MyDirectory { membership, invitations: invitation_views(invitations, state.clock.now())? })
 }
 
 /// A member leaves its directory by itself.
@@ -197,7 +180,7 @@ pub async fn leave(state: &AppState, who: &Identity, event: &Event) -> Result<()
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
     let membership = directory::membership_detail(&mut **tx, me).await.map_err(internal)?;
-    let facts = membership.as_ref().map(|m| Membership { directory_id: m.directory_id.clone(), is_management: m.management_account_id == me });
+    let facts = membership.as_ref().map(|m| Membership { directory_id: m.directory_id.clone(), is_management: m.is_management });
     check_leave(&who.actor, facts.as_ref())?;
     let directory_id = facts.map(|m| m.directory_id).ok_or_else(AppError::internal)?;
     leave_directory(state, &mut tx, &directory_id, me).await?;

@@ -1,9 +1,8 @@
 //! Account governance: tickets to the platform (beta enablement, quota increase), the quota page, and
 //! the audit trail.
 
-use crate::read_model::{AuditEvent, Ticket};
+use crate::read_model::{AuditEvent, Paged, Quota, Ticket};
 use crate::server::audit::Event;
-use crate::api::types::*;
 use crate::domain::{check_ticket_decision, check_ticket_submission, ConsolePage, PageRequest, Refusal, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
 use crate::domain::{check_audit_action_filter, check_ticket_message, parse_day, parse_ticket_kind};
 use crate::error::AppError;
@@ -70,12 +69,12 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
     Ok(row)
 }
 
-pub async fn quota(state: &AppState, who: &Identity) -> Result<QuotaView, AppError> {
+pub async fn quota(state: &AppState, who: &Identity) -> Result<Quota, AppError> {
     who.actor.may_open(ConsolePage::Quota)?;
     let me = who.account_id().as_str();
     let used = shares::shared_resource_count(&state.pool, me).await.map_err(internal)?;
     let open = governance::open_ticket_exists(&state.pool, me, TicketKind::QuotaIncrease.as_str()).await.map_err(internal)?;
-    Ok(QuotaView {
+    Ok(Quota {
         used,
         limit: i64::from(who.account.share_quota),
         max_limit: i64::from(RAISED_SHARE_QUOTA),

@@ -14,7 +14,7 @@ const LEVEL_CONVERSION: time::Duration = time::Duration::seconds(60);
 
 /// Loads a backup set the signed-in account owns. A set shared with it is read-only (403); any other is
 /// answered as missing (404).
-async fn own_backup_set(tx: &mut Tx, who: &Identity, id: &BackupSetId) -> Result<clusters::BackupSetRow, AppError> {
+async fn own_backup_set(tx: &mut Tx, who: &Identity, id: &BackupSetId) -> Result<crate::read_model::BackupSet, AppError> {
     let me = who.account_id().as_str();
     let row = clusters::backup_set(&mut **tx, id.as_str()).await.map_err(internal)?;
     match row {

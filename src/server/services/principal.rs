@@ -4,7 +4,8 @@
 use crate::server::audit::Event;
 use super::console;
 use crate::domain::RestoreStatus;
-use crate::api::types::*;
+use crate::api::types::RestoreRequest;
+use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
 use crate::domain::{
     answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
@@ -22,11 +23,11 @@ use crate::server::auth::Identity;
 use crate::server::db::{self, directory, incoming, paging, restores, Tx};
 use crate::server::{ids, internal, state::AppState};
 
-fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<InvitationView, AppError> {
+fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<Invitation, AppError> {
     let stored = row.status;
     let removed = row.access_ends_at.is_some();
     let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.principal_disassociating, now);
-    Ok(InvitationView {
+    Ok(Invitation {
         status,
         resources: row.resources.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default(),
         invitation_id: row.invitation_id,
@@ -50,7 +51,7 @@ pub async fn invitations(state: &AppState, who: &Identity, region: Option<String
 
 /// Accepting or rejecting an invitation sent to the signed-in account.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<InvitationView, AppError> {
+pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<Invitation, AppError> {
     check_may_answer_invitations(&who.actor)?;
     let invitation_id = parse_invitation_id(invitation_id)?;
     let now = state.clock.now();
@@ -175,6 +176,11 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     let me = who.account_id().as_str();
     // One read transaction: the grants and the backup sets' rows are read from the same snapshot.
     let mut conn = state.pool.begin().await.map_err(internal)?;
+    // Paged here, not in SQL: which candidate grants give access (scope, the owner's and the account's
+    // directory, a standing acceptance, revocations still running at `now`) is the domain's decision,
+    // and a page cut in SQL before it would count and skip sets the domain then refuses. What is
+    // loaded for every candidate is light (ids, start time, the facts of the grant); the sets' own rows
+    // are loaded for the page only (`with_backup_rows`).
     let sets = shared_sets(&mut conn, me, GrantFilter::Region(&region_id)).await?;
     let total = sets.len() as i64;
     let on_page: Vec<SharedSet> = sets.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
@@ -186,7 +192,7 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
         let restore_blocked =
             check_restore(&who.actor, access, &facts, holds, &row.region_id, &row.region_id, now).err().map(AppError::from);
         let revoking_after_restore = access == PrincipalAccess::Revoking && set.access.revoking_after_restore;
-        backups.push(IncomingBackupView {
+        backups.push(IncomingBackup {
             revoking_at: (access == PrincipalAccess::Revoking && !revoking_after_restore).then(|| set.access.revoke_at.map(db::ts)).flatten(),
             revoking_after_restore,
             backup_set_id: row.backup_set_id,
@@ -207,7 +213,7 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
 
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
 #[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
-pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event) -> Result<RestoreJobView, AppError> {
+pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event) -> Result<RestoreJob, AppError> {
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let name = ClusterName::parse(&request.cluster_name)?;
     let price = node_spec_price(&request.node_spec)?;
@@ -255,7 +261,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
     restores::charge(&mut tx, me, &item, price, &now_s).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
     tracing::info!(cluster = %cluster_id, "restore started");
-    Ok(RestoreJobView {
+    Ok(RestoreJob {
         restore_job_id: job_id,
         backup_set_id: backup_id.to_string(),
         cluster_id,
@@ -266,7 +272,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
     })
 }
 
-pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RestoreJobView>, AppError> {
+pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RestoreJob>, AppError> {
     who.actor.may_view_polardb()?;
     let now = state.clock.now();
     let (rows, total) = paging::load_page(page, |limit, offset| restores::jobs_of(&state.pool, who.account_id().as_str(), limit, offset)).await.map_err(internal)?;
@@ -276,7 +282,7 @@ pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -
             let started = db::parse_ts(&r.started_at).map_err(internal)?;
             let finishes = db::parse_ts(&r.finishes_at).map_err(internal)?;
             let progress = if r.status == RestoreStatus::Running { restore_progress(started, finishes - started, now).min(99) } else { 100 };
-            Ok(RestoreJobView {
+            Ok(RestoreJob {
                 restore_job_id: r.restore_job_id,
                 backup_set_id: r.backup_set_id,
                 cluster_id: r.cluster_id,
@@ -295,13 +301,12 @@ const FREE_BACKUP_BYTES: i64 = 100 * 1024 * 1024 * 1024;
 /// Cents per GiB-month of backup storage beyond the free quota.
 const BACKUP_CENTS_PER_GIB_MONTH: i64 = 12;
 
-pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Result<BillingView, AppError> {
+pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Result<Billing, AppError> {
     who.actor.may_open(ConsolePage::Billing)?;
     let me = who.account_id().as_str();
     let (rows, total) = paging::load_page(page, |limit, offset| restores::charges_of(&state.pool, me, limit, offset)).await.map_err(internal)?;
-    let charges = rows.into_iter().map(|c| ChargeView { item: c.item, amount_cents: c.amount_cents, created_at: c.created_at }).collect();
-    let charges = Paged::new(charges, total, page);
+    let charges = Paged::new(rows, total, page);
     let bytes = restores::backup_storage_bytes(&state.pool, me).await.map_err(internal)?;
     let billable_gib = (bytes - FREE_BACKUP_BYTES).max(0) / (1024 * 1024 * 1024);
-    Ok(BillingView { charges, backup_storage_bytes: bytes, backup_storage_cents_per_month: billable_gib * BACKUP_CENTS_PER_GIB_MONTH })
+    Ok(Billing { charges, backup_storage_bytes: bytes, backup_storage_cents_per_month: billable_gib * BACKUP_CENTS_PER_GIB_MONTH })
 }

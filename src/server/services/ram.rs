@@ -2,7 +2,7 @@
 //! policies, and deletes them. Policies take effect on the user's next request.
 
 use crate::server::audit::Event;
-use crate::api::types::{Paged, RamUserView};
+use crate::read_model::{Paged, RamUser};
 use crate::domain::{check_password_policy, parse_login_name, ConsolePage, PageRequest, Refusal};
 use crate::domain::parse_policy_name;
 use crate::error::AppError;
@@ -24,14 +24,14 @@ fn not_found() -> AppError {
     Refusal::RamUserNotFound.into()
 }
 
-pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RamUserView>, AppError> {
+pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RamUser>, AppError> {
     who.actor.may_open(ConsolePage::RamUsers)?;
     let (rows, total) =
         paging::load_page(page, |limit, offset| ram::ram_users(&state.pool, who.account_id().as_str(), limit, offset)).await.map_err(internal)?;
     let users = rows
         .into_iter()
         .map(|u| {
-            Ok(RamUserView {
+            Ok(RamUser {
                 policies: db::accounts::policy_list(u.policies.as_deref()).map_err(internal)?,
                 login_name: u.login_name,
                 created_at: u.created_at,

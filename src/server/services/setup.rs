@@ -131,14 +131,14 @@ pub async fn create_account_as_operator(
     who: &crate::server::auth::Identity,
     account: &NewAccount,
     event: &Event,
-) -> Result<crate::api::types::CreatedAccountView, AppError> {
+) -> Result<crate::read_model::CreatedAccount, AppError> {
     if who.kind != crate::domain::IdentityKind::Operator {
         return Err(crate::domain::Refusal::NotOperator { action: "create accounts" }.into());
     }
     let mut tx = state.begin_action().await.map_err(internal)?;
     let created = insert_account(&mut tx, state.clock.now(), account, None).await?;
     tx.commit(event).await.map_err(internal)?;
-    Ok(crate::api::types::CreatedAccountView {
+    Ok(crate::read_model::CreatedAccount {
         account_id: created.account_id,
         login_name: created.login,
         password: created.generated_password.unwrap_or_default(),

@@ -4,7 +4,7 @@
 //! principal leaving it. Every end of access goes through the scheduled revocation.
 
 use crate::domain::{
-    check_leave_share, check_may_manage_shares, check_resource_removal, check_share_active, plan_scope_change, plan_share_deletion, BackupSetId, PrincipalScope,
+    check_leave_share, check_may_manage_shares, check_share_active, plan_scope_change, plan_share_deletion, BackupSetId, PrincipalScope,
     RemovalTiming, ResourceShareName, Refusal, ShareStatus,
 };
 use crate::error::AppError;
@@ -95,28 +95,6 @@ pub async fn delete_share(state: &AppState, who: &Identity, share_id: &str, even
     let status = share_lifecycle::begin_deletion(&mut tx, share_id, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
     Ok(status)
-}
-
-/// Takes backup sets out of a share (DisassociateResourceShare with Resources): each enters the
-/// scheduled revocation, as when the set is deleted. All or none: one refused set changes nothing.
-#[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
-pub async fn remove_backup_sets(state: &AppState, who: &Identity, share_id: &str, backup_set_ids: &[String], event: &crate::server::audit::Event) -> Result<(), AppError> {
-    let ids = backup_set_ids.iter().map(|b| BackupSetId::parse(b)).collect::<Result<Vec<_>, _>>()?;
-    let now = state.clock.now();
-    let mut tx = state.begin_action().await.map_err(internal)?;
-    let (_, share) = owned_share(&mut tx, who, share_id).await?;
-    check_share_active(share.status)?;
-    let locks = share_lifecycle::resource_locks(&mut **tx, share_id).await.map_err(internal)?;
-    for id in &ids {
-        let lock = locks.iter().find(|(b, _)| b == id.as_str()).map(|(_, lock)| *lock);
-        check_resource_removal(id, lock.is_some(), lock.unwrap_or(crate::domain::BackupLock::None))?;
-    }
-    let (revoke_at, now_s) = (db::ts(now + state.settings.revocation_delay), db::ts(now));
-    for id in &ids {
-        share_lifecycle::revoke_resource(&mut tx, share_id, id.as_str(), &revoke_at, &now_s).await.map_err(internal)?;
-    }
-    tx.commit(event).await.map_err(internal)?;
-    Ok(())
 }
 
 /// A principal leaves another account's share (DisassociateResourceShare with

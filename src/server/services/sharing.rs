@@ -1,18 +1,19 @@
-//! Sharing a backup set: the Share dialog's OK button, for both methods: load the facts, let the domain
-//! decide ([`plan_share`]), write the plan, in one transaction (shared with other shares made at the same
-//! moment: see `db::group`).
+//! Sharing backup sets: the Share dialog's OK, and the API's Create, Associate and Disassociate. Each
+//! loads the facts, lets the domain decide ([`plan_share`]), writes the plan, in one transaction (shared
+//! with other shares made at the same moment: see `db::group`).
 
 use crate::server::audit::Event;
 use crate::api::types::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
-    plan_share, Actor, BackupSetAccess, BackupSetId, ExistingShare, PrincipalFacts, PrincipalId, PrincipalScope, RemovalTiming,
-    ResourceShareName, ShareFacts, SharePlan, ShareTarget,
+    check_resource_removal, plan_share, Actor, BackupLock, BackupSetAccess, BackupSetId, ExistingShare, PrincipalChange, PrincipalFacts,
+    PrincipalId, PrincipalScope, RemovalTiming, ResourceShareName, ShareFacts, SharePlan, ShareTarget,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::group::{Failure, GroupFailed};
-use crate::server::db::{self, shares, Tx};
+use crate::server::db::{self, share_lifecycle, shares, Tx};
 use crate::server::{ids, internal, state::AppState};
+use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
@@ -20,9 +21,155 @@ use time::{Duration, OffsetDateTime};
 /// Invitations to accounts outside the owner's resource directory are valid for 7 days.
 pub const INVITATION_VALIDITY: Duration = Duration::days(7);
 
+/// Work an adapter puts first in a share's group transaction, before anything is decided; what it
+/// writes stays even when the share is refused. The API records the call's signature nonce there, so
+/// the call passes the write queue once; its refusal (a replay) refuses the share.
+pub type Prelude = Box<dyn for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<(), Failure<AppError>>> + Send>;
+
+/// A change the API makes to one of the owner's shares (AssociateResourceShare,
+/// DisassociateResourceShare): a change of its principals, backup sets joining or leaving it. All or
+/// none, decided against the share as the write transaction reads it.
+pub struct ShareChange {
+    pub resource_share_id: String,
+    pub principals: PrincipalChange,
+    /// Backup sets joining the share: the first one's audit event is the call's, each other has its own.
+    pub joining: Vec<String>,
+    /// Backup sets leaving it, through the scheduled revocation.
+    pub leaving: Vec<String>,
+}
+
 /// The Share dialog's OK: one backup set, as [`share_backup_sets`] with no further sets.
 pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRequest, event: &Event) -> Result<ShareOutcome, AppError> {
-    share_backup_sets(state, who, request, &[], event).await
+    share_backup_sets(state, who, request, &[], event, None).await
+}
+
+/// Shares several backup sets in one request, all or none (the API's `Resources.1..5`): the first
+/// goes as `request` asks (a new share, or an existing one with its principal change), each further set
+/// joins the same share, all in one group transaction. A refusal of any set rolls back to before the
+/// first (a savepoint), so the request changes nothing and the rest of the group stands. Each set has
+/// its own audit event (`event` for the first).
+#[tracing::instrument(skip(state, who, request, more, event, prelude), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+pub async fn share_backup_sets(
+    state: &AppState,
+    who: &Identity,
+    request: ShareRequest,
+    more: &[String],
+    event: &Event,
+    prelude: Option<Prelude>,
+) -> Result<ShareOutcome, AppError> {
+    // Malformed input is refused before the database is touched.
+    let backup_id = BackupSetId::parse(&request.backup_set_id)?;
+    let more = parse_sets(more)?;
+    let (target, existing_id, principals) = parse_method(request.method)?;
+    let share_id = existing_id.unwrap_or_else(ids::resource_share_id);
+    let request = Parsed { share_id, backup_id: Some(backup_id), target, principals, more, leaving: Vec::new() };
+    run(state, Work::new(state, who, request, event, prelude)).await
+}
+
+/// Associates or disassociates principals and backup sets of one of the owner's shares (the API's
+/// Associate/DisassociateResourceShare), in one group transaction: the principal change rides on the
+/// first joining set, or on none (then no set is checked or counted); the leaving sets go last. A
+/// refusal of any part changes nothing.
+#[tracing::instrument(skip(state, who, change, event, prelude), fields(account = %who.account_id(), share = %change.resource_share_id))]
+pub async fn change_share(state: &AppState, who: &Identity, change: ShareChange, event: &Event, prelude: Option<Prelude>) -> Result<ShareOutcome, AppError> {
+    let share_id = parse_share_id(change.resource_share_id)?;
+    let mut joining = parse_sets(&change.joining)?.into_iter();
+    let (backup_id, more) = (joining.next(), joining.collect());
+    let leaving = parse_sets(&change.leaving)?;
+    let request = Parsed { share_id, backup_id, target: ShareTarget::Existing, principals: change.principals, more, leaving };
+    run(state, Work::new(state, who, request, event, prelude)).await
+}
+
+/// A call's request, parsed: the share, the set that carries the principal change (or none), the
+/// further sets joining and the sets leaving.
+struct Parsed {
+    share_id: String,
+    backup_id: Option<BackupSetId>,
+    target: ShareTarget,
+    principals: PrincipalChange,
+    more: Vec<BackupSetId>,
+    leaving: Vec<BackupSetId>,
+}
+
+/// What one call does in its group transaction, in order: the adapter's prelude, the share decided and
+/// written with its first backup set (or with none: a change of principals alone), each further set
+/// joining it, and the sets leaving it.
+struct Work {
+    prelude: Option<Prelude>,
+    first: ShareJob,
+    rest: Vec<ShareJob>,
+    leaving: Vec<BackupSetId>,
+}
+
+impl Work {
+    fn new(state: &AppState, who: &Identity, request: Parsed, event: &Event, prelude: Option<Prelude>) -> Work {
+        let Parsed { share_id, backup_id, target, principals, more, leaving } = request;
+        let job = |backup_id: Option<BackupSetId>, target: ShareTarget, principals: PrincipalChange, event: Event| ShareJob {
+            actor: who.actor.clone(),
+            backup_id,
+            share_id: share_id.clone(),
+            target,
+            principals,
+            now: state.clock.now(),
+            revocation_delay: state.settings.revocation_delay,
+            max_pending_invitations: state.settings.max_pending_invitations,
+            event,
+        };
+        // Each further set joins the first's share as it stands (no principal change of its own).
+        let rest = more.into_iter().map(|b| { let e = event.for_target(b.as_str()); job(Some(b), ShareTarget::Existing, PrincipalChange::Keep, e) }).collect();
+        Work { prelude, first: job(backup_id, target, principals, event.clone()), rest, leaving }
+    }
+
+    fn events(&self) -> impl Iterator<Item = &Event> {
+        std::iter::once(&self.first.event).chain(self.rest.iter().map(|j| &j.event))
+    }
+
+    /// The group work: the prelude, then every step decided and written after the ones before it,
+    /// inside a savepoint that a refusal rolls back (the prelude's writes stay). A single step needs
+    /// none: its refusal comes before it writes.
+    async fn run(self, tx: &mut Tx) -> Result<ShareOutcome, Failure<AppError>> {
+        let Work { prelude, first, rest, leaving } = self;
+        if let Some(prelude) = prelude {
+            prelude(tx).await?;
+        }
+        if rest.is_empty() && leaving.is_empty() {
+            return share_one(tx, &first).await;
+        }
+        sqlx::query("savepoint share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
+        let outcome = steps(tx, first, rest, &leaving).await;
+        if matches!(outcome, Err(Failure::Refused(_))) {
+            sqlx::query("rollback to share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
+        }
+        sqlx::query("release share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
+        outcome
+    }
+}
+
+/// Runs `work` in the next share group transaction; answers once that has committed, with its events.
+async fn run(state: &AppState, work: Work) -> Result<ShareOutcome, AppError> {
+    let events: Vec<Event> = work.events().cloned().collect();
+    let answer = state.writer.groups.run(move |tx| work.run(tx).boxed()).await;
+    match answer {
+        Ok(Ok(outcome)) => {
+            // The group transaction that committed the share held its events.
+            events.iter().for_each(Event::mark_recorded);
+            tracing::info!(share = %outcome.resource_share_id, invited = outcome.invited.len(), sets = events.len(), "share changed");
+            Ok(outcome)
+        }
+        Ok(Err(refused)) => Err(refused),
+        Err(GroupFailed) => Err(internal(anyhow::anyhow!("the group transaction holding this share did not commit"))),
+    }
+}
+
+async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[BackupSetId]) -> Result<ShareOutcome, Failure<AppError>> {
+    let outcome = share_one(tx, &first).await?;
+    for job in rest {
+        share_one(tx, &job).await?;
+    }
+    if !leaving.is_empty() {
+        take_out_sets(tx, &first, leaving).await?;
+    }
+    Ok(outcome)
 }
 
 /// One share, in the group's transaction: load the facts, let the domain decide, write the plan.
@@ -30,18 +177,34 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
 /// writing may have left half a share: the group is rolled back.
 async fn share_one(tx: &mut Tx, job: &ShareJob) -> Result<ShareOutcome, Failure<AppError>> {
     let facts = load_facts(tx, job).await.map_err(Failure::Refused)?;
-    let plan = plan_share(&job.actor, &job.backup_id, job.target.clone(), &facts, job.now).map_err(|refusal| Failure::Refused(refusal.into()))?;
+    let plan = plan_share(&job.actor, job.backup_id.as_ref(), job.target.clone(), &facts, job.now).map_err(|refusal| Failure::Refused(refusal.into()))?;
     write(tx, job, plan).await.map_err(|e| Failure::Broken(internal(e)))
 }
 
-/// One Share dialog request, parsed, on its way to a group transaction.
+/// Takes backup sets out of the share `job` has just checked (the owner's, active): each must be in it
+/// and unlocked, and enters the scheduled revocation, as when the set is deleted.
+async fn take_out_sets(tx: &mut Tx, job: &ShareJob, sets: &[BackupSetId]) -> Result<(), Failure<AppError>> {
+    let locks = share_lifecycle::resource_locks(&mut **tx, &job.share_id).await.map_err(|e| Failure::Refused(internal(e)))?;
+    for id in sets {
+        let lock = locks.iter().find(|(b, _)| b == id.as_str()).map(|(_, lock)| *lock);
+        check_resource_removal(id, lock.is_some(), lock.unwrap_or(BackupLock::None)).map_err(|r| Failure::Refused(r.into()))?;
+    }
+    let (revoke_at, now) = (db::ts(job.now + job.revocation_delay), db::ts(job.now));
+    for id in sets {
+        share_lifecycle::revoke_resource(tx, &job.share_id, id.as_str(), &revoke_at, &now).await.map_err(|e| Failure::Broken(internal(e)))?;
+    }
+    Ok(())
+}
+
+/// One share request, parsed, on its way to a group transaction.
 struct ShareJob {
     actor: Actor,
-    backup_id: BackupSetId,
+    /// The backup set joining the share; none when only its principals change.
+    backup_id: Option<BackupSetId>,
     /// The existing share asked for, or the id a new share gets.
     share_id: String,
     target: ShareTarget,
-    principals: Option<Vec<PrincipalId>>,
+    principals: PrincipalChange,
     now: OffsetDateTime,
     revocation_delay: Duration,
     max_pending_invitations: u32,
@@ -53,13 +216,14 @@ struct ShareJob {
 /// group): reads only, so a failure here has changed nothing.
 async fn load_facts(tx: &mut Tx, job: &ShareJob) -> Result<ShareFacts, AppError> {
     let me = job.actor.account_id.as_str();
+    // Only the principals that may join are looked up: the rules check nothing of those that stay or leave.
     let requested: Vec<(&str, crate::domain::PrincipalType)> =
-        job.principals.iter().flatten().map(|p| (p.as_str(), p.principal_type())).collect();
+        job.principals.joining().iter().map(|p| (p.as_str(), p.principal_type())).collect();
     let ctx = shares::share_context(
         tx,
         &shares::ShareContextQuery {
             owner: me,
-            backup_set_id: job.backup_id.as_str(),
+            backup_set_id: job.backup_id.as_ref().map(BackupSetId::as_str),
             new_name: match &job.target {
                 ShareTarget::New { name, .. } => Some(name.as_str()),
                 ShareTarget::Existing => None,
@@ -74,12 +238,10 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob) -> Result<ShareFacts, AppError>
 
     let owner = ctx.owner.as_ref().ok_or_else(AppError::unauthenticated)?.facts().map_err(internal)?;
     let live = ctx.backup.as_ref().filter(|b| b.deleted_at.is_none());
-    let access = match live {
-        Some(b) if b.account_id == me => BackupSetAccess::Owned,
+    let access = match (live, &job.backup_id) {
+        (Some(b), _) if b.account_id == me => BackupSetAccess::Owned,
         // Only a refusal depends on this (no re-sharing), so it is looked up only then.
-        Some(_) if super::principal::is_shared_with(tx, me, job.backup_id.as_str()).await? => {
-            BackupSetAccess::SharedWithActor
-        }
+        (Some(_), Some(id)) if super::principal::is_shared_with(tx, me, id.as_str()).await? => BackupSetAccess::SharedWithActor,
         _ => BackupSetAccess::NotVisible,
     };
     let backup = match (live, &ctx.cluster) {
@@ -104,7 +266,9 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob) -> Result<ShareFacts, AppError>
         .collect::<Result<Vec<_>, AppError>>()?;
     // For every backup set the share will hold, the principals it has through the owner's other shares.
     let mut others: BTreeMap<&str, BTreeSet<PrincipalId>> = ctx.resources.iter().map(|r| (r.backup_set_id.as_str(), BTreeSet::new())).collect();
-    others.entry(job.backup_id.as_str()).or_default();
+    if let Some(id) = &job.backup_id {
+        others.entry(id.as_str()).or_default();
+    }
     for (set, principal) in &ctx.others {
         if let (Some(ids), Ok(p)) = (others.get_mut(set.as_str()), PrincipalId::parse(principal)) {
             ids.insert(p);
@@ -121,7 +285,7 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob) -> Result<ShareFacts, AppError>
         name_taken: ctx.name_taken,
         existing,
         share_sets,
-        requested: job.principals.as_deref().map(|list| principal_facts(list, &ctx.lookups)).transpose()?,
+        principals: job.principals.clone().with_joining(|list| principal_facts(&list, &ctx.lookups))?,
         others,
         already_shared: ctx.already_shared,
         shared_count: u32::try_from(ctx.shared_count).map_err(internal)?,
@@ -144,7 +308,7 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan) -> anyhow::Result<S
             share_id: &job.share_id,
             owner: job.actor.account_id.as_str(),
             new_share: plan.new_share.as_ref().map(|(name, scope)| (name.as_str(), *scope)),
-            backup_set_id: job.backup_id.as_str(),
+            backup_set_id: job.backup_id.as_ref().map(BackupSetId::as_str),
             associate: &associate,
             invite: &invite,
             invitation_expires_at: &db::ts(now + INVITATION_VALIDITY),
@@ -164,13 +328,14 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan) -> anyhow::Result<S
         removal_waits_for_restore: plan.removal_waits_for_restore(),
         revoking: plan.revoke.iter().map(PrincipalId::to_string).collect(),
         resource_share_name: plan.name,
+        principal_scope: plan.scope,
         invited: plan.invite,
     })
 }
 
 /// Parses the dialog's input: name, scope and every principal id, before anything is loaded. Answers
-/// the target, the existing share's id (for that method) and the principals asked for.
-fn parse_method(method: ShareMethod) -> Result<(ShareTarget, Option<String>, Option<Vec<PrincipalId>>), AppError> {
+/// the target, the existing share's id (for that method) and the principal change asked for.
+fn parse_method(method: ShareMethod) -> Result<(ShareTarget, Option<String>, PrincipalChange), AppError> {
     let parse_all = |list: &[String]| -> Result<Vec<PrincipalId>, AppError> {
         if list.len() > 1_000 {
             return Err(AppError::invalid("InvalidParameter.Targets.Length", "Too many principals in one request."));
@@ -183,18 +348,30 @@ fn parse_method(method: ShareMethod) -> Result<(ShareTarget, Option<String>, Opt
             let scope = PrincipalScope::parse(&scope).ok_or_else(|| {
                 AppError::invalid("InvalidParameter.PrincipalScope", "Choose All Accounts or Objects Within Resource Directory.")
             })?;
-            Ok((ShareTarget::New { name, scope }, None, Some(parse_all(&principals)?)))
+            Ok((ShareTarget::New { name, scope }, None, PrincipalChange::Replace(parse_all(&principals)?)))
         }
         ShareMethod::Existing { resource_share_id, principals } => {
-            let id_ok = resource_share_id.len() <= 64
-                && resource_share_id.strip_prefix("rs-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
-            if !id_ok {
-                return Err(AppError::invalid("InvalidParameter.ResourceShareId", "Select a resource share."));
-            }
-            let principals = principals.as_deref().map(parse_all).transpose()?;
-            Ok((ShareTarget::Existing, Some(resource_share_id), principals))
+            let change = match principals {
+                Some(list) => PrincipalChange::Replace(parse_all(&list)?),
+                None => PrincipalChange::Keep,
+            };
+            Ok((ShareTarget::Existing, Some(parse_share_id(resource_share_id)?), change))
         }
     }
+}
+
+fn parse_share_id(resource_share_id: String) -> Result<String, AppError> {
+    let id_ok = resource_share_id.len() <= 64
+        && resource_share_id.strip_prefix("rs-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
+    if id_ok {
+        Ok(resource_share_id)
+    } else {
+        Err(AppError::invalid("InvalidParameter.ResourceShareId", "Select a resource share."))
+    }
+}
+
+fn parse_sets(ids: &[String]) -> Result<Vec<BackupSetId>, AppError> {
+    ids.iter().map(|b| BackupSetId::parse(b).map_err(AppError::from)).collect()
 }
 
 /// The facts the rules need about each requested principal, from the context's lookups (matched by id:
@@ -217,71 +394,3 @@ fn principal_facts(list: &[PrincipalId], lookups: &[shares::PrincipalLookup]) ->
 }
 
 
-/// Shares several backup sets in one request, all or none (the API's `Resources.1..5`): the first
-/// goes as `request` asks (a new share, or an existing one with its principal change), each further set
-/// joins the same share, all in one group transaction. A refusal of any set rolls back to before the
-/// first (a savepoint), so the request changes nothing and the rest of the group stands. Each set has
-/// its own audit event (`event` for the first).
-#[tracing::instrument(skip(state, who, request, more), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
-pub async fn share_backup_sets(state: &AppState, who: &Identity, request: ShareRequest, more: &[String], event: &Event) -> Result<ShareOutcome, AppError> {
-    // Malformed input is refused before the database is touched.
-    let backup_id = BackupSetId::parse(&request.backup_set_id)?;
-    let more = more.iter().map(|b| BackupSetId::parse(b)).collect::<Result<Vec<_>, _>>()?;
-    let (target, existing_id, principals) = parse_method(request.method)?;
-    let share_id = existing_id.unwrap_or_else(ids::resource_share_id);
-    let job = |backup_id: BackupSetId, target: ShareTarget, principals: Option<Vec<PrincipalId>>, event: Event| ShareJob {
-        actor: who.actor.clone(),
-        backup_id,
-        share_id: share_id.clone(),
-        target,
-        principals,
-        now: state.clock.now(),
-        revocation_delay: state.settings.revocation_delay,
-        max_pending_invitations: state.settings.max_pending_invitations,
-        event,
-    };
-    let first = job(backup_id, target, principals, event.clone());
-    let rest: Vec<(BackupSetId, Event)> = more.into_iter().map(|b| { let e = event.for_target(b.as_str()); (b, e) }).collect();
-    let events: Vec<Event> = rest.iter().map(|(_, e)| e.clone()).collect();
-    // Each further set joins the first's share as it stands (no principal change of its own).
-    let rest: Vec<ShareJob> = rest.into_iter().map(|(b, e)| job(b, ShareTarget::Existing, None, e)).collect();
-    let answer = state
-        .writer
-        .groups
-        .run(move |tx| share_many(tx, first, rest).boxed())
-        .await;
-    match answer {
-        Ok(Ok(outcome)) => {
-            // The group transaction that committed the share held its events.
-            event.mark_recorded();
-            events.iter().for_each(Event::mark_recorded);
-            tracing::info!(share = %outcome.resource_share_id, invited = outcome.invited.len(), sets = 1 + events.len(), "backup sets shared");
-            Ok(outcome)
-        }
-        Ok(Err(refused)) => Err(refused),
-        Err(GroupFailed) => Err(internal(anyhow::anyhow!("the group transaction holding this share did not commit"))),
-    }
-}
-
-/// The group work of [`share_backup_sets`]: every set decided and written after the ones before it,
-/// inside a savepoint that a refusal rolls back. One set needs none: its refusal comes before it writes.
-async fn share_many(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>) -> Result<ShareOutcome, Failure<AppError>> {
-    if rest.is_empty() {
-        return share_one(tx, &first).await;
-    }
-    sqlx::query("savepoint share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
-    let outcome = share_each(tx, first, rest).await;
-    if matches!(outcome, Err(Failure::Refused(_))) {
-        sqlx::query("rollback to share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
-    }
-    sqlx::query("release share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
-    outcome
-}
-
-async fn share_each(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>) -> Result<ShareOutcome, Failure<AppError>> {
-    let outcome = share_one(tx, &first).await?;
-    for job in rest {
-        share_one(tx, &ShareJob { share_id: outcome.resource_share_id.clone(), ..job }).await?;
-    }
-    Ok(outcome)
-}
