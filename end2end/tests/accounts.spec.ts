@@ -25,3 +25,11 @@ test("the platform operator creates a cloud account whose root signs in with the
   await root.waitForURL("**/clusters");
   await expect(root.getByTestId("account-badge")).toContainText("New Co (root account)");
 });
+
+test("anyone but the platform operator is refused on Accounts at once, with no form that can only fail", async ({ page }) => {
+  await signIn(page, "owner");
+  await page.goto("/accounts");
+  await hydrated(page);
+  await expect(page.getByRole("alert")).toContainText("Only the platform operator can create accounts.");
+  await expect(page.getByRole("button", { name: "Create account" })).toHaveCount(0);
+});

@@ -30,6 +30,16 @@ pub fn check_ticket_submission(
     Ok(())
 }
 
+/// Creating cloud accounts (the Accounts page, `polarshare create-account` aside): only the platform
+/// operator. The page shows this refusal instead of its form to anyone else.
+pub fn check_creates_accounts(is_operator: bool) -> Result<(), Refusal> {
+    if is_operator {
+        Ok(())
+    } else {
+        Err(Refusal::NotOperator { action: "create accounts" })
+    }
+}
+
 /// Deciding a ticket: only an open one, only by the platform operator.
 pub fn check_ticket_decision(is_operator: bool, status: TicketStatus) -> Result<(), Refusal> {
     if !is_operator {
@@ -63,6 +73,12 @@ pub fn ticket_outcome(kind: TicketKind, approve: bool) -> (TicketStatus, TicketG
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_platform_operator_creates_accounts() {
+        assert_eq!(check_creates_accounts(true), Ok(()));
+        assert_eq!(check_creates_accounts(false).unwrap_err().code(), "Forbidden.NotOperator");
+    }
 
     #[test]
     fn an_approved_quota_ticket_raises_the_quota_to_1024() {

@@ -40,7 +40,7 @@ pub use choices::{
     parse_ticket_kind, region_of_zone, zone_region, zones, MAX_SHARE_SEARCH_CHARS, MAX_TICKET_MESSAGE_CHARS, NODE_SPECS,
 };
 pub use error::{ErrorKind, Refusal};
-pub use governance::{check_ticket_decision, check_ticket_submission, ticket_outcome, TicketGrant, TicketKind, TicketStatus, RAISED_SHARE_QUOTA};
+pub use governance::{check_creates_accounts, check_ticket_decision, check_ticket_submission, ticket_outcome, TicketGrant, TicketKind, TicketStatus, RAISED_SHARE_QUOTA};
 pub use ids::{
     parse_account_id, parse_account_name, parse_folder_name, parse_handshake_id, parse_invitation_id, parse_login_name, parse_site, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
 };

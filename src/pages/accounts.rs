@@ -2,7 +2,10 @@
 //! create-account` does, and shows the generated password once.
 
 use crate::api;
+use crate::api::types::Viewer;
 use crate::components::error_alert::ErrorAlert;
+use crate::domain::check_creates_accounts;
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -22,6 +25,16 @@ pub fn AccountsPage() -> impl IntoView {
             }
         })
     };
+    // Anyone else is refused at once, as the server would refuse the form (not offered a form that can only fail).
+    let refusal = check_creates_accounts(use_context::<Viewer>().is_some_and(|v| v.is_operator)).err();
+    if let Some(refusal) = refusal {
+        return view! {
+            <Title text="Accounts"/>
+            <div class="page-header"><h1>"Accounts"</h1></div>
+            <ErrorAlert error=AppError::from(refusal)/>
+        }
+        .into_any();
+    }
     view! {
         <Title text="Accounts"/>
         <div class="page-header"><h1>"Accounts"</h1></div>
@@ -44,4 +57,5 @@ pub fn AccountsPage() -> impl IntoView {
         </div>
         {created}
     }
+    .into_any()
 }

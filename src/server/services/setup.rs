@@ -132,9 +132,7 @@ pub async fn create_account_as_operator(
     account: &NewAccount,
     event: &Event,
 ) -> Result<crate::read_model::CreatedAccount, AppError> {
-    if who.kind != crate::domain::IdentityKind::Operator {
-        return Err(crate::domain::Refusal::NotOperator { action: "create accounts" }.into());
-    }
+    crate::domain::check_creates_accounts(who.kind == crate::domain::IdentityKind::Operator)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
     let created = insert_account(&mut tx, state.clock.now(), account, None).await?;
     tx.commit(event).await.map_err(internal)?;
