@@ -245,7 +245,7 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
         _ => {
             tracing::info!(login, "sign-in refused");
             let locks = SignInThrottle::locks_started(&admission, login, address);
-            record_failure(state, source, account, &shown, &admission, &locks).await;
+            record_failure(state, source, account, &shown, &admission, &locks, now).await;
             return Err(bad_credentials());
         }
     };
@@ -257,34 +257,56 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
         .await
         .map_err(internal)?;
     let earlier = admission.login.failures - 1;
-    let detail = if earlier > 0 { format!("after {earlier} failed attempt(s) since {}", db::ts(admission.login.first_failure)) } else { String::new() };
+    let detail = if earlier > 0 {
+        format!("after {earlier} failed attempt(s), the first {} earlier", span(now - admission.login.first_failure))
+    } else {
+        String::new()
+    };
     let event = source.event(state, account, &shown, "SignIn", &shown);
     tx.commit_with_detail(&event, &detail).await.map_err(internal)?;
     Ok(SignedIn { token, is_operator: identity.kind == IdentityKind::Operator })
 }
 
+/// A stretch of time as the audit trail's notes say it. Relative, because the note is stored text the
+/// viewer's browser can't put into its own time zone; the event's own time is shown in local time.
+fn span(d: time::Duration) -> String {
+    match d.whole_minutes() {
+        m if m < 1 => "less than a minute".to_owned(),
+        1 => "1 minute".to_owned(),
+        m => format!("{m} minutes"),
+    }
+}
+
 /// The failure's events, if it is one the trail keeps (see [`sign_in`]). A failure to record is logged.
-async fn record_failure(state: &AppState, source: &Source, account: Option<&str>, shown: &str, admission: &Admission, locks: &[StoredLock]) {
+async fn record_failure(
+    state: &AppState,
+    source: &Source,
+    account: Option<&str>,
+    shown: &str,
+    admission: &Admission,
+    locks: &[StoredLock],
+    now: time::OffsetDateTime,
+) {
     let mut events = Vec::new();
     if account.is_some() && admission.login.failures == 1 {
         events.push((source.event(state, account, shown, "SignIn", shown), "InvalidCredentials".to_owned(), String::new()));
     }
     if let Some(until) = admission.login.locks_until {
         let detail = format!(
-            "{} failed sign-ins with this name since {}; refused until {}",
+            "{} failed sign-ins with this name in {}; refused for {}",
             admission.login.failures,
-            db::ts(admission.login.first_failure),
-            db::ts(until)
+            span(now - admission.login.first_failure),
+            span(until - now)
         );
         events.push((source.event(state, account, shown, "SignInLocked", shown), "Throttling.SignIn".to_owned(), detail));
     }
     if let Some(until) = admission.address.locks_until {
         let detail = format!(
-            "{} failed sign-ins from {} since {}; every name refused from there until {}",
+            "{} failed sign-ins from {} in {}; every name refused from there for {}",
             admission.address.failures,
             source.ip,
-            db::ts(admission.address.first_failure),
-            db::ts(until)
+            span(now - admission.address.first_failure),
+            span(until - now)
         );
         events.push((source.event(state, None, shown, "SignInLocked", &source.ip), "Throttling.SignIn".to_owned(), detail));
     }
