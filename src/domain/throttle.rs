@@ -88,23 +88,33 @@ pub struct Throttled {
     pub locked: bool,
 }
 
+/// Whole seconds in `d`, rounded up, at least 1.
+fn whole_seconds_up(d: Duration) -> u64 {
+    let secs = d.whole_seconds() + i64::from(d.subsec_nanoseconds() > 0);
+    secs.max(1) as u64
+}
+
+/// A stretch of time in words, as the sign-in refusals and the audit trail's notes say it: whole
+/// seconds (rounded up, at least one), or past a minute whole minutes (rounded up).
+pub fn duration_words(d: Duration) -> String {
+    let secs = whole_seconds_up(d);
+    if secs < 60 {
+        format!("{secs} second{}", if secs == 1 { "" } else { "s" })
+    } else {
+        let minutes = secs.div_ceil(60);
+        format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
+    }
+}
+
 impl Throttled {
     /// Whole seconds until `retry_at`, at least 1: the `Retry-After` header.
     pub fn retry_after_secs(&self, now: OffsetDateTime) -> u64 {
-        let left = self.retry_at - now;
-        let secs = left.whole_seconds() + i64::from(left.subsec_nanoseconds() > 0);
-        secs.max(1) as u64
+        whole_seconds_up(self.retry_at - now)
     }
 
     /// The sentence the user sees: why, and when to try again.
     pub fn message(&self, now: OffsetDateTime) -> String {
-        let secs = self.retry_after_secs(now);
-        let wait = if secs < 60 {
-            format!("{secs} second{}", if secs == 1 { "" } else { "s" })
-        } else {
-            let minutes = secs.div_ceil(60);
-            format!("{minutes} minute{}", if minutes == 1 { "" } else { "s" })
-        };
+        let wait = duration_words(self.retry_at - now);
         let at = self.retry_at.to_offset(time::UtcOffset::UTC);
         let what = if self.locked { "Sign-in is locked after too many failed attempts" } else { "Too many failed sign-in attempts" };
         format!("{what}. Try again in {wait} (at {:02}:{:02}:{:02} UTC).", at.hour(), at.minute(), at.second())

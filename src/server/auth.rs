@@ -7,7 +7,7 @@ use crate::domain::{
     ThrottleRule,
     Throttled,
 };
-use crate::domain::Refusal;
+use crate::domain::{duration_words, Refusal};
 use crate::error::AppError;
 use anyhow::Context;
 use argon2::password_hash::{rand_core::OsRng, Output, ParamsString, PasswordHash, SaltString};
@@ -257,24 +257,16 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
         .await
         .map_err(internal)?;
     let earlier = admission.login.failures - 1;
+    // Audit notes say how long, not when: a note is stored text the viewer's browser can't put into its
+    // own time zone (the event's own time is shown in local time).
     let detail = if earlier > 0 {
-        format!("after {earlier} failed attempt(s), the first {} earlier", span(now - admission.login.first_failure))
+        format!("after {earlier} failed attempt(s), the first {} earlier", duration_words(now - admission.login.first_failure))
     } else {
         String::new()
     };
     let event = source.event(state, account, &shown, "SignIn", &shown);
     tx.commit_with_detail(&event, &detail).await.map_err(internal)?;
     Ok(SignedIn { token, is_operator: identity.kind == IdentityKind::Operator })
-}
-
-/// A stretch of time as the audit trail's notes say it. Relative, because the note is stored text the
-/// viewer's browser can't put into its own time zone; the event's own time is shown in local time.
-fn span(d: time::Duration) -> String {
-    match d.whole_minutes() {
-        m if m < 1 => "less than a minute".to_owned(),
-        1 => "1 minute".to_owned(),
-        m => format!("{m} minutes"),
-    }
 }
 
 /// The failure's events, if it is one the trail keeps (see [`sign_in`]). A failure to record is logged.
@@ -295,8 +287,8 @@ async fn record_failure(
         let detail = format!(
             "{} failed sign-ins with this name in {}; refused for {}",
             admission.login.failures,
-            span(now - admission.login.first_failure),
-            span(until - now)
+            duration_words(now - admission.login.first_failure),
+            duration_words(until - now)
         );
         events.push((source.event(state, account, shown, "SignInLocked", shown), "Throttling.SignIn".to_owned(), detail));
     }
@@ -305,8 +297,8 @@ async fn record_failure(
             "{} failed sign-ins from {} in {}; every name refused from there for {}",
             admission.address.failures,
             source.ip,
-            span(now - admission.address.first_failure),
-            span(until - now)
+            duration_words(now - admission.address.first_failure),
+            duration_words(until - now)
         );
         events.push((source.event(state, None, shown, "SignInLocked", &source.ip), "Throttling.SignIn".to_owned(), detail));
     }
