@@ -1,7 +1,7 @@
 //! Resource directory administration: folders and members.
 
 use crate::read_model::{DirectoryInvitation, DirectoryMembership, Folder, Member};
-use crate::domain::ShareEntry;
+use crate::domain::{Recipient, ShareEntry};
 use super::Tx;
 use sqlx::SqliteExecutor;
 
@@ -93,23 +93,24 @@ pub(super) const FOLDER_ANCESTRY: &str = "with recursive ancestor(folder_id) as 
         select f.parent_folder_id from rd_folder f join ancestor a on f.folder_id = a.folder_id
         where f.parent_folder_id is not null)";
 
-/// The principal entries of every share that may name `account`: its own id, its directory, or a
-/// folder it sits in (at any depth); or only those of `share`. The domain decides which of them hold
-/// it (`domain::shares_reached_by_place`, `domain::share_membership`).
-pub async fn share_entries(tx: &mut Tx, account: &str, share: Option<&str>) -> sqlx::Result<Vec<ShareEntry>> {
-    sqlx::query_as(&format!(
-        "{FOLDER_ANCESTRY}
-         select sp.resource_share_id, rs.owner_account_id, rs.status as share_status, rs.principal_scope as scope,
+/// The principal entries of every share that may name `recipient`: its own id, its directory, or one
+/// of its folders (as the recipient was read, ancestry included); or only those of `share`. The domain
+/// decides which of them hold it (`domain::shares_reached_by_place`, `domain::share_membership`).
+pub async fn share_entries(tx: &mut Tx, recipient: &Recipient, share: Option<&str>) -> sqlx::Result<Vec<ShareEntry>> {
+    sqlx::query_as(
+        "select sp.resource_share_id, rs.owner_account_id, rs.status as share_status, rs.principal_scope as scope,
                 sp.principal_type, sp.principal_id, sp.status as principal_status
          from share_principal sp
          join resource_share rs on rs.resource_share_id = sp.resource_share_id
          where (?2 is null or sp.resource_share_id = ?2) and (
              (sp.principal_type = 'Account' and sp.principal_id = ?1)
-             or (sp.principal_type = 'ResourceDirectory' and sp.principal_id = (select directory_id from rd_member where account_id = ?1))
-             or (sp.principal_type = 'Folder' and sp.principal_id in (select folder_id from ancestor)))"
-    ))
-    .bind(account)
+             or (sp.principal_type = 'ResourceDirectory' and sp.principal_id = ?3)
+             or (sp.principal_type = 'Folder' and sp.principal_id in (select value from json_each(?4))))",
+    )
+    .bind(recipient.account_id.as_str())
     .bind(share)
+    .bind(recipient.directory_id.as_deref())
+    .bind(serde_json::Value::from(recipient.folders.clone()).to_string())
     .fetch_all(&mut **tx)
     .await
 }

@@ -13,7 +13,7 @@ use crate::domain::{
 use crate::domain::{check_pay_type, node_spec_price, parse_invitation_id, zone_region};
 use crate::domain::{
     access_to_set, moved_out_grant, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
-    ShareMembership, SharedSetAccess,
+    ShareEntry, ShareMembership, SharedSetAccess,
 };
 use crate::server::db::incoming::GrantFilter;
 use sqlx::SqliteConnection;
@@ -100,16 +100,21 @@ async fn recipient(conn: &mut SqliteConnection, account: &str) -> Result<Recipie
 
 /// The shares that reach `account` through its directory or folders now ([`shares_reached_by_place`]).
 pub(crate) async fn shares_reaching_by_place(tx: &mut Tx, account: &str) -> Result<Vec<String>, AppError> {
-    let recipient = recipient(&mut **tx, account).await?;
-    let entries = directory::share_entries(tx, account, None).await.map_err(internal)?;
+    let (recipient, entries) = share_entries(tx, account, None).await?;
     Ok(shares_reached_by_place(&recipient, &entries))
 }
 
 /// How `account` holds `share_id`, for leaving it ([`share_membership`]).
 pub(crate) async fn membership_of_share(tx: &mut Tx, account: &str, share_id: &str) -> Result<ShareMembership, AppError> {
-    let recipient = recipient(&mut **tx, account).await?;
-    let entries = directory::share_entries(tx, account, Some(share_id)).await.map_err(internal)?;
+    let (recipient, entries) = share_entries(tx, account, Some(share_id)).await?;
     Ok(share_membership(&recipient, &entries))
+}
+
+/// `account` as a recipient, and the principal entries (of every share, or of `share`) that may name it.
+async fn share_entries(tx: &mut Tx, account: &str, share: Option<&str>) -> Result<(Recipient, Vec<ShareEntry>), AppError> {
+    let recipient = recipient(&mut **tx, account).await?;
+    let entries = directory::share_entries(tx, &recipient, share).await.map_err(internal)?;
+    Ok((recipient, entries))
 }
 
 /// The backup sets (within `filter`) shared with `account`, newest first: the database loads every
