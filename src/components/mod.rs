@@ -16,4 +16,5 @@ pub mod region_select;
 pub mod restore_dialog;
 pub mod share_dialog;
 pub mod sharing_relationship;
+pub mod status_badge;
 pub mod toast;

@@ -10,6 +10,7 @@ use crate::domain::{BackupLevel, ClusterStatus};
 use crate::error::AppError;
 use crate::components::page_data::page_resource;
 use crate::components::toast::Toast;
+use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -189,7 +190,6 @@ fn BackupRow(
     // An account that can't share at all is told once, in the banner above the table; each row then
     // carries the reason only as hover text. A per-set reason is also written out beside the action.
     let id = backup.backup_set_id.clone();
-    let status_class = format!("status status-{}", backup.status.as_str().to_lowercase());
     let lock = format::lock(backup.lock_state);
     let is_sharing = backup.is_sharing();
     let level_one = backup.level == BackupLevel::Level1;
@@ -200,7 +200,7 @@ fn BackupRow(
             <td><LocalTime iso=backup.start_time/></td>
             <td><LocalTime iso=backup.end_time/></td>
             <td>
-                <span class=status_class>{backup.status.as_str()}</span>
+                <StatusBadge status=backup.status.as_str()/>
                 {(!lock.is_empty()).then(|| view! { <div class="subtle">{lock}</div> })}
             </td>
             <td class="nowrap">{format::size(backup.size_bytes)}</td>

@@ -3,6 +3,7 @@
 use crate::api::{self, types::ClusterView};
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect};
 use crate::components::page_data::page_resource;
+use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -68,14 +69,13 @@ fn ClusterRow(cluster: ClusterView) -> impl IntoView {
         (false, true) => "Disk",
         (false, false) => "-",
     };
-    let status_class = format!("status status-{}", cluster.status.as_str().to_lowercase());
     view! {
         <tr>
             <td>
                 <a class="nowrap" href=format!("/clusters/{}", cluster.cluster_id)>{cluster.cluster_id.clone()}</a>
                 <div class="subtle">{cluster.cluster_name}</div>
             </td>
-            <td><span class=status_class>{format::cluster_status(cluster.status)}</span></td>
+            <td><StatusBadge status=cluster.status.as_str() label=format::cluster_status(cluster.status)/></td>
             <td>{format::edition(cluster.edition)}</td>
             <td class="nowrap">{cluster.db_type} " " {cluster.db_version}</td>
             <td>{format::ha_mode(cluster.ha_mode)}</td>

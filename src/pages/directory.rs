@@ -7,6 +7,7 @@ use crate::api::{self, types::{DirectoryInvitationView, DirectoryPageView, Direc
 use crate::components::{confirm::confirmed, empty_row::EmptyRow, forms::{before_hydration, navigator, query_value, AnswerButtons, PostButton, QueryButton, QueryForm}, error_alert::ErrorAlert, local_time::LocalTime};
 use crate::domain::InvitationStatus;
 use crate::components::page_data::page_resource;
+use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -205,11 +206,10 @@ fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> im
 /// An invitation's Sent, Expires and Status cells, the same on both sides of it.
 #[component]
 fn InvitationStateCells(invitation: DirectoryInvitationView) -> impl IntoView {
-    let class = format!("status status-{}", invitation.status.as_str().to_lowercase());
     view! {
         <td><LocalTime iso=invitation.created_at/></td>
         <td><LocalTime iso=invitation.expires_at/></td>
-        <td><span class=class>{invitation.status.as_str()}</span></td>
+        <td><StatusBadge status=invitation.status.as_str()/></td>
     }
 }
 

@@ -5,6 +5,7 @@ use crate::api::{self, types::InvitationView};
 use crate::components::{empty_row::EmptyRow, forms::AnswerButtons, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect};
 use crate::domain::ShownInvitationStatus;
 use crate::components::page_data::page_resource;
+use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -55,7 +56,6 @@ pub fn InvitationsPage() -> impl IntoView {
 fn InvitationRow(invitation: InvitationView, answer: ServerAction<api::AnswerInvitation>) -> impl IntoView {
     let pending = invitation.status == ShownInvitationStatus::Pending;
     let shown_status = if invitation.status == ShownInvitationStatus::Accepted { "Enabled" } else { invitation.status.as_str() };
-    let status_class = format!("status status-{}", invitation.status.as_str().to_lowercase());
     let answer_with = |accept| api::AnswerInvitation { invitation_id: invitation.invitation_id.clone(), accept };
     let (accept, reject) = (answer_with(true), answer_with(false));
     view! {
@@ -65,7 +65,7 @@ fn InvitationRow(invitation: InvitationView, answer: ServerAction<api::AnswerInv
             <td><div class="mono free-text">{invitation.resources.join(", ")}</div></td>
             <td><LocalTime iso=invitation.created_at/></td>
             <td><LocalTime iso=invitation.expires_at/></td>
-            <td><span class=status_class>{shown_status}</span></td>
+            <td><StatusBadge status=invitation.status.as_str() label=shown_status/></td>
             <td class="actions">
                 {pending.then(|| view! { <AnswerButtons action=answer accept reject/> })}
             </td>

@@ -9,6 +9,7 @@ use crate::components::{
 use crate::domain::AssociationStatus;
 use crate::components::page_data::{page_resource, refresh_while};
 use crate::components::toast::Toast;
+use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -191,7 +192,6 @@ fn SharedWithMeTab() -> impl IntoView {
 
 #[component]
 fn IncomingRow(backup: IncomingBackupView) -> impl IntoView {
-    let status_class = format!("status status-{}", backup.status.as_str().to_lowercase());
     let revoking = backup.revoking_at.clone();
     let after_restore = backup.revoking_after_restore;
     let blocked = backup.restore_blocked.clone();
@@ -205,7 +205,7 @@ fn IncomingRow(backup: IncomingBackupView) -> impl IntoView {
             <td class="nowrap">{backup.level.as_str()}</td>
             <td><LocalTime iso=backup.start_time.clone()/></td>
             <td>
-                <span class=status_class>{backup.status.as_str()}</span>
+                <StatusBadge status=backup.status.as_str()/>
                 {revoking.map(|at| view! { <div class="revoking">"Being revoked · gone after " <LocalTime iso=at/></div> })}
                 {after_restore.then(|| view! { <div class="revoking">"Being revoked · the owner removed your access; it ends after the running restore finishes"</div> })}
             </td>
@@ -241,7 +241,7 @@ fn RestoreJobs(jobs: Vec<RestoreJobView>) -> impl IntoView {
                                 </div>
                                 <span class="subtle">{j.progress} "%"</span>
                             </td>
-                            <td><span class=format!("status status-{}", status.to_lowercase())>{status}</span></td>
+                            <td><StatusBadge status=status/></td>
                         </tr>
                     }
                 }).collect_view()}

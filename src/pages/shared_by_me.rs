@@ -10,6 +10,7 @@ use crate::components::{
     pager::{requested_page, Pager},
 };
 use crate::domain::{AssociationStatus, PrincipalScope, ShareStatus};
+use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -92,7 +93,6 @@ fn SharesTable(list: Paged<ShareView>, delete: ServerAction<api::DeleteResourceS
 
 #[component]
 fn ShareRow(share: ShareView, delete: ServerAction<api::DeleteResourceShare>) -> impl IntoView {
-    let status_class = format!("status status-{}", share.status.as_str().to_lowercase());
     let external = share.principal_scope == PrincipalScope::AllAccounts;
     let revoking = share.principals.iter().filter(|p| p.status == AssociationStatus::Disassociating).count();
     let principals = share.principals.len();
@@ -120,7 +120,7 @@ fn ShareRow(share: ShareView, delete: ServerAction<api::DeleteResourceShare>) ->
     view! {
         <tr data-share=share.resource_share_id.clone()>
             <td><div class="free-text">{share.resource_share_name.clone()}</div> <div class="subtle mono">{share.resource_share_id.clone()}</div></td>
-            <td><span class=status_class>{share.status.as_str()}</span></td>
+            <td><StatusBadge status=share.status.as_str()/></td>
             <td title=format::scope(share.principal_scope)>{if external { "Allowed" } else { "Not allowed" }}</td>
             <td>
                 <span data-testid="backup-set-count">{share.resources.len()}</span>

@@ -6,6 +6,7 @@ use crate::api::types::Viewer;
 use crate::components::{empty_row::EmptyRow, forms::PostButton, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::domain::{TicketKind, TicketStatus};
 use crate::components::page_data::page_resource;
+use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -83,7 +84,6 @@ pub fn TicketsPage() -> impl IntoView {
 #[component]
 fn TicketRow(ticket: TicketView, operator: bool, decide: ServerAction<api::DecideTicket>) -> impl IntoView {
     let open = ticket.status == TicketStatus::Open;
-    let status_class = format!("status status-{}", ticket.status.as_str().to_lowercase());
     let decide_with = |approve| api::DecideTicket { ticket_id: ticket.ticket_id.clone(), approve };
     let (approve, reject) = (decide_with(true), decide_with(false));
     view! {
@@ -93,7 +93,7 @@ fn TicketRow(ticket: TicketView, operator: bool, decide: ServerAction<api::Decid
             <td>{kind_label(ticket.kind)}</td>
             <td><div class="free-text">{ticket.message}</div></td>
             <td><LocalTime iso=ticket.created_at/></td>
-            <td><span class=status_class>{ticket.status.as_str()}</span></td>
+            <td><StatusBadge status=ticket.status.as_str()/></td>
             {operator.then(|| view! {
                 <td class="actions">
                     {open.then(|| view! {
