@@ -1,6 +1,6 @@
 //! What the console reads: regions, clusters, a cluster's backup sets, the owner's shares.
 
-use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest};
+use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, cluster_shareability, home_region, shareability, ClusterId, ConsolePage, PageRequest};
 use crate::read_model::{BackupSetPage, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource};
 use crate::domain::{check_region_choice, check_share_search};
 use crate::error::AppError;
@@ -72,6 +72,7 @@ pub async fn cluster_backups(
         page,
         page_size: BACKUP_PAGE_SIZE,
         sharing_blocked: check_may_manage_shares(&who.actor, &who.account).err().map(AppError::from),
+        cluster_blocked: cluster_shareability(&cluster_facts).err().map(AppError::from),
     })
 }
 
