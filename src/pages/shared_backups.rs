@@ -75,7 +75,7 @@ fn MySharesTab() -> impl IntoView {
                                     let state = format::principal_state(p);
                                     view! {
                                         <li data-principal=p.principal_id.clone() class:revoking=p.status == AssociationStatus::Disassociating>
-                                            <span class="mono">{p.principal_id.clone()}</span> " · " {state}
+                                            <span class="mono">{p.principal_id.clone()}</span> " " <span class="principal-state">{state}</span>
                                         </li>
                                     }
                                 }).collect_view();
