@@ -70,7 +70,7 @@ pub fn PrincipalEditor(
                     </select>
                 </label>
             </Show>
-            <ul class="principal-list" aria-label="Selected principals">
+            <ul class="principal-list" aria-label="Selected principals" hidden=move || principals.read().is_empty()>
                 <For each=move || principals.get() key=|p| p.clone() let:principal>
                     <li>
                         <span class="mono">{principal.clone()}</span>
@@ -83,7 +83,7 @@ pub fn PrincipalEditor(
                 </For>
             </ul>
             <Show when=move || principals.read().is_empty()>
-                <p class="subtle">"No principals yet."</p>
+                <p class="subtle principal-none">"No principals yet."</p>
             </Show>
         </fieldset>
     }

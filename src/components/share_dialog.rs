@@ -155,11 +155,11 @@ fn ShareForm(
             <fieldset class="field" hidden=modifying>
                 <legend>"Sharing method"</legend>
                 <label class="radio">
-                    <input type="radio" name="form[method]" value="new" checked=move || method.get() == Method::New on:change=move |_| method.set(Method::New)/>
+                    <input type="radio" name="form[method]" value="new" checked=move || method.get() == Method::New on:change=move |_| { method.set(Method::New); action.value().set(None); }/>
                     "Create a new resource share"
                 </label>
                 <label class="radio">
-                    <input type="radio" name="form[method]" value="existing" disabled=!has_shares checked=move || method.get() == Method::Existing on:change=move |_| method.set(Method::Existing)/>
+                    <input type="radio" name="form[method]" value="existing" disabled=!has_shares checked=move || method.get() == Method::Existing on:change=move |_| { method.set(Method::Existing); action.value().set(None); }/>
                     "Select from existing resource shares"
                     {(!has_shares).then(|| view! { <span class="subtle">" (you have none yet)"</span> })}
                 </label>

@@ -11,8 +11,9 @@ pub fn SharingRelationship(share: ShareView) -> impl IntoView {
     let empty = share.principals.is_empty();
     view! {
         <div class="relationship">
-            <p class="subtle">"Resource share " {share.resource_share_name.clone()} " (" {share.resource_share_id.clone()} "), scope: "
-                {format::scope(share.principal_scope)}</p>
+            <h2 class="relationship-title"><span class="free-text">{share.resource_share_name.clone()}</span> " "
+                <span class="subtle mono">{share.resource_share_id.clone()}</span></h2>
+            <p class="subtle">"Scope: " {format::scope(share.principal_scope)}</p>
             <table class="data-table compact" aria-label="Principals">
                 <thead><tr><th>"Principal"</th><th>"Type"</th><th>"Status"</th></tr></thead>
                 <tbody>

@@ -110,6 +110,19 @@ pub fn shareability(cluster: &ClusterFacts, backup: &BackupSetFacts, now: Offset
     if backup.id.is_cross_region_copy() {
         return Err(Refusal::CrossRegionBackupSet);
     }
+    cluster_shareability(cluster)?;
+    if backup.deleted || backup.status != BackupStatus::Success {
+        return Err(Refusal::BackupSetNotActive { backup_set: id() });
+    }
+    if backup.expires_at <= now {
+        return Err(Refusal::BackupSetExpired { backup_set: id() });
+    }
+    backup.check_unlocked()
+}
+
+/// Whether any backup set of this cluster could be shared, as far as the cluster decides: a refusal here
+/// is the same for all its sets, so the console says it once for the cluster.
+pub fn cluster_shareability(cluster: &ClusterFacts) -> Result<(), Refusal> {
     if cluster.status == ClusterStatus::Recycled {
         return Err(Refusal::ClusterInRecycleBin);
     }
@@ -125,13 +138,7 @@ pub fn shareability(cluster: &ClusterFacts, backup: &BackupSetFacts, now: Offset
     if cluster.disk_encryption_enabled {
         return Err(Refusal::DiskEncryptionEnabled);
     }
-    if backup.deleted || backup.status != BackupStatus::Success {
-        return Err(Refusal::BackupSetNotActive { backup_set: id() });
-    }
-    if backup.expires_at <= now {
-        return Err(Refusal::BackupSetExpired { backup_set: id() });
-    }
-    backup.check_unlocked()
+    Ok(())
 }
 
 /// Until when what [`shareability`] and [`check_level_conversion`](super::check_level_conversion)
@@ -416,6 +423,15 @@ pub(crate) mod tests {
     fn disk_encryption_blocks_sharing() {
         let c = ClusterFacts { disk_encryption_enabled: true, ..cluster() };
         assert_eq!(code_of(shareability(&c, &backup(), NOW)), "OperationDenied.DiskEncryptionEnabled");
+    }
+
+    #[test]
+    fn a_cluster_refusal_is_what_every_set_of_the_cluster_is_refused_with() {
+        let c = ClusterFacts { tde_enabled: true, ..cluster() };
+        let failed = BackupSetFacts { status: BackupStatus::Failed, ..backup() };
+        assert_eq!(code_of(cluster_shareability(&c)), "OperationDenied.TDEEnabled");
+        assert_eq!(cluster_shareability(&c), shareability(&c, &failed, NOW));
+        assert_eq!(cluster_shareability(&cluster()), Ok(()));
     }
 
     #[test]

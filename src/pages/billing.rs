@@ -22,9 +22,10 @@ pub fn BillingPage() -> impl IntoView {
                         let charges = b.charges;
                         let empty = charges.items.is_empty();
                         view! {
-                        <dl class="facts">
+                        <dl class="facts" aria-label="Backup storage">
                             <div><dt>"Backup storage"</dt><dd>{format::size(b.backup_storage_bytes)}</dd></div>
-                            <div><dt>"Storage cost (beyond 100 GB free)"</dt><dd>{money(b.backup_storage_cents_per_month)} " per month"</dd></div>
+                            <div><dt>"Free of charge"</dt><dd>"The first 100 GB"</dd></div>
+                            <div><dt>"Storage cost"</dt><dd>{money(b.backup_storage_cents_per_month)} " per month"</dd></div>
                         </dl>
                         <table class="data-table" aria-label="Charges">
                             <thead><tr><th>"Time"</th><th>"Item"</th><th>"Amount per month"</th></tr></thead>

@@ -3,7 +3,7 @@
 
 use crate::api::{self, types::{BackupSetPage, BackupSetView, ShareOutcome}};
 use crate::components::{
-    empty_row::EmptyRow, forms::{navigator, query_value, PostButton, QueryButton}, error_alert::ErrorAlert, format, local_time::LocalTime,
+    empty_row::EmptyRow, pager::Pager, forms::{navigator, query_value, PostButton, QueryButton}, error_alert::ErrorAlert, format, local_time::LocalTime,
     share_dialog::{outcome_summary, ShareDialog},
 };
 use crate::domain::{BackupLevel, ClusterStatus};
@@ -126,19 +126,23 @@ fn ClusterHeader(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
 
 #[component]
 fn DataBackupsTab(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
-    let pages = (data.total + data.page_size - 1) / data.page_size;
-    let cluster_id = data.cluster.cluster_id.clone();
-    let account_block = data.sharing_blocked.clone();
+    // What refuses every row (the account can't share, or the cluster's sets can't be) is said once, in
+    // the banner above the table; a row whose own first reason differs still says its own.
+    let banner = data.sharing_blocked.clone().or(data.cluster_blocked.clone());
     let empty = data.items.is_empty();
     let rows = data
         .items
         .iter()
         .cloned()
-        .map(|b| view! { <BackupRow backup=b account_block=account_block.clone() actions/> })
+        .map(|b| {
+            let said_above = data.sharing_blocked.clone().or_else(|| {
+                data.cluster_blocked.clone().filter(|c| b.share_blocked.as_ref().is_some_and(|own| own.code == c.code))
+            });
+            view! { <BackupRow backup=b said_above actions/> }
+        })
         .collect_view();
-    let page_link = move |p: i64| format!("/clusters/{cluster_id}?page={p}");
     view! {
-        {data.sharing_blocked.map(|error| {
+        {banner.map(|error| {
             let beta = error.code == "OperationDenied.SharedBackupNotEnabled";
             view! {
                 <div class="banner">
@@ -169,18 +173,16 @@ fn DataBackupsTab(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
                 </tbody>
             </table>
         </div>
-        <div class="pager">
-            <span>{data.total} " backup sets · page " {data.page} " of " {pages.max(1)}</span>
-            {(data.page > 1).then(|| view! { <a class="button button-ghost" href=page_link(data.page - 1)>"Previous"</a> })}
-            {(data.page < pages).then(|| view! { <a class="button button-ghost" href=page_link(data.page + 1)>"Next"</a> })}
-        </div>
+        // The service pages in i64 (the OpenAPI's PageNumber); a page number is small and positive.
+        <Pager page=u32::try_from(data.page).unwrap_or(1) page_size=u32::try_from(data.page_size).unwrap_or(30) total=data.total label="Backup sets"/>
     }
 }
 
 #[component]
 fn BackupRow(
     backup: BackupSetView,
-    account_block: Option<AppError>,
+    /// The refusal the banner above the table already says, if it applies to this row.
+    said_above: Option<AppError>,
     actions: OwnerActions,
 ) -> impl IntoView {
     let delete = api::DeleteBackupSet { backup_set_id: backup.backup_set_id.clone() };
@@ -188,8 +190,8 @@ fn BackupRow(
         format!("Delete backup set {}? Principals it is shared with lose it after the scheduled revocation.", backup.backup_set_id);
     let convert = api::ConvertBackupLevel { backup_set_id: backup.backup_set_id.clone() };
     let attribute = if backup.is_sharing() { "Sharing" } else { "-" };
-    // An account that can't share at all is told once, in the banner above the table; each row then
-    // carries the reason only as hover text. A per-set reason is also written out beside the action.
+    // A reason told once in the banner above the table (the account's or the cluster's) is only hover
+    // text on the row; a per-set reason is also written out beside the action.
     let id = backup.backup_set_id.clone();
     let lock = format::lock(backup.lock_state);
     let is_sharing = backup.is_sharing();
@@ -210,7 +212,7 @@ fn BackupRow(
             <td><LocalTime iso=backup.expires_at/></td>
             <td class:attribute-sharing=is_sharing>{attribute}</td>
             <td>
-                {match (account_block, backup.share_blocked) {
+                {match (said_above, backup.share_blocked) {
                     (None, None) => view! {
                         <QueryButton param="share" value=id label="Share Backups"/>
                     }.into_any(),

@@ -241,6 +241,7 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
                 </ActionForm>
             </div>
         </div>
+        <h2 class="section-title">"Members"</h2>
         <table class="data-table" aria-label="Members">
             <thead><tr><th>"Account"</th><th>"Folder"</th><th>"Actions"</th></tr></thead>
             <tbody>

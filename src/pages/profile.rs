@@ -32,10 +32,10 @@ pub fn ProfilePage() -> impl IntoView {
                 <dl class="facts" aria-label="Profile">
                     <div><dt>"Sign-in name"</dt><dd class="mono">{v.login_name}</dd></div>
                     <div><dt>"Identity"</dt><dd>{kind}</dd></div>
-                    <div><dt>"Account"</dt><dd>{v.account_name} " · UID " <span class="mono">{v.account_id}</span></dd></div>
                     <div><dt>"Site"</dt><dd>{v.site.as_str()}</dd></div>
-                    <div><dt>"Policies"</dt><dd data-testid="profile-policies">{policies}</dd></div>
-                    <div><dt>"Pages you can open"</dt><dd data-testid="profile-pages">{pages}</dd></div>
+                    <div class="facts-wide"><dt>"Account"</dt><dd>{v.account_name} " · UID " <span class="mono">{v.account_id}</span></dd></div>
+                    <div class="facts-wide"><dt>"Policies"</dt><dd data-testid="profile-policies">{policies}</dd></div>
+                    <div class="facts-wide"><dt>"Pages you can open"</dt><dd data-testid="profile-pages">{pages}</dd></div>
                 </dl>
             }
         })}

@@ -118,6 +118,7 @@ pub fn RamUsersPage() -> impl IntoView {
                     Ok(list) => {
                         let empty = list.items.is_empty();
                         view! {
+                        <h2 class="section-title">"Users"</h2>
                         <table class="data-table" aria-label="RAM users">
                             <thead><tr><th>"User"</th><th>"Created"</th>
                                 {Policy::ALL.iter().map(|&p| view! {
@@ -172,7 +173,7 @@ fn RamUserRow(user: RamUserView, actions: RamActions) -> impl IntoView {
     let login_field = login.clone();
     view! {
         <tr data-user=login.clone()>
-            <td><div class="mono free-text">{login.clone()}</div></td>
+            <td><div class="mono free-text sign-in-name">{login.clone()}</div></td>
             <td><LocalTime iso=user.created_at/></td>
             {policy_cells}
             <td>

@@ -75,14 +75,14 @@ fn MySharesTab() -> impl IntoView {
                                     let state = format::principal_state(p);
                                     view! {
                                         <li data-principal=p.principal_id.clone() class:revoking=p.status == AssociationStatus::Disassociating>
-                                            <span class="mono">{p.principal_id.clone()}</span> " · " {state}
+                                            <span class="mono">{p.principal_id.clone()}</span> " " <span class="principal-state">{state}</span>
                                         </li>
                                     }
                                 }).collect_view();
                                 view! {
                                     <tr data-backup-set=row.backup.backup_set_id.clone() data-share=row.share.resource_share_id.clone()>
                                         <td class="mono">{row.backup.backup_set_id.clone()}</td>
-                                        <td><a href=format!("/clusters/{}", row.backup.cluster_id)>{row.backup.cluster_id.clone()}</a></td>
+                                        <td class="nowrap"><a href=format!("/clusters/{}", row.backup.cluster_id)>{row.backup.cluster_id.clone()}</a></td>
                                         <td class="nowrap">{row.backup.region_id.clone()}</td>
                                         <td><div class="free-text">{row.share.resource_share_name.clone()}</div> <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
                                         <td><ul class="plain-list" aria-label="Principals">{principals}</ul></td>
@@ -164,7 +164,6 @@ fn SharedWithMeTab() -> impl IntoView {
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match jobs.await {
-                    Ok(jobs) if jobs.items.is_empty() && jobs.page == 1 => view! { <p class="empty">"No restores yet."</p> }.into_any(),
                     Ok(jobs) => view! {
                         <RestoreJobs jobs=jobs.items/>
                         <Pager page=jobs.page page_size=jobs.page_size total=jobs.total param="jobs_page" label="Restores"/>
@@ -224,6 +223,7 @@ fn IncomingRow(backup: IncomingBackupView) -> impl IntoView {
 
 #[component]
 fn RestoreJobs(jobs: Vec<RestoreJobView>) -> impl IntoView {
+    let empty = jobs.is_empty();
     view! {
         <table class="data-table" aria-label="Restores">
             <thead><tr><th>"New Cluster"</th><th>"From Backup Set"</th><th>"Started"</th><th>"Progress"</th><th>"Status"</th></tr></thead>
@@ -245,6 +245,7 @@ fn RestoreJobs(jobs: Vec<RestoreJobView>) -> impl IntoView {
                         </tr>
                     }
                 }).collect_view()}
+                {empty.then(|| view! { <EmptyRow columns=5 text="No restores yet."/> })}
             </tbody>
         </table>
     }

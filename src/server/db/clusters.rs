@@ -9,10 +9,6 @@ pub async fn regions(ex: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Region>> {
     sqlx::query_as("select region_id, region_name from region order by region_id").fetch_all(ex).await
 }
 
-/// The share path's queries (`db::shares`) name the stored rows by these names.
-pub type ClusterRow = Cluster;
-pub type BackupSetRow = BackupSet;
-
 const CLUSTER_COLUMNS: &str = "cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode,
     tde_enabled, disk_encryption_enabled, status, created_at";
 

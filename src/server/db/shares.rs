@@ -127,9 +127,9 @@ pub async fn shared_resource_count(ex: impl SqliteExecutor<'_>, owner: &str) -> 
 pub struct ShareContext {
     pub owner: Option<AccountRow>,
     /// The backup set; its `principal_count` is not loaded (the rules count from `others`).
-    pub backup: Option<clusters::BackupSetRow>,
+    pub backup: Option<crate::read_model::BackupSet>,
     /// The backup set's cluster.
-    pub cluster: Option<clusters::ClusterRow>,
+    pub cluster: Option<crate::read_model::Cluster>,
     /// Whether the requested new name is already used by one of the owner's shares.
     #[serde(deserialize_with = "sqlite_bool")]
     pub name_taken: bool,

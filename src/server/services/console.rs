@@ -1,6 +1,6 @@
 //! What the console reads: regions, clusters, a cluster's backup sets, the owner's shares.
 
-use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, rules_hold_until, shareability, ClusterId, ConsolePage, PageRequest};
+use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, cluster_shareability, home_region, rules_hold_until, shareability, ClusterId, ConsolePage, PageRequest};
 use crate::read_model::{BackupSet, BackupSetPage, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource};
 use crate::domain::{check_region_choice, check_share_search};
 use crate::error::AppError;
@@ -60,6 +60,7 @@ pub async fn cluster_backups(
         .map_err(internal)?;
     let cluster = loaded.cluster.clone().filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
     let items = rows_shown(&loaded, now)?;
+    let cluster_blocked = cluster_shareability(&cluster.facts()).err().map(AppError::from);
     Ok(BackupSetPage {
         cluster,
         items,
@@ -67,6 +68,7 @@ pub async fn cluster_backups(
         page,
         page_size: BACKUP_PAGE_SIZE,
         sharing_blocked: check_may_manage_shares(&who.actor, &who.account).err().map(AppError::from),
+        cluster_blocked,
     })
 }
 
