@@ -76,7 +76,8 @@ async fn main() -> anyhow::Result<()> {
     let only = std::env::var("POLARSHARE_BENCH_ONLY").unwrap_or_default();
     let mut figures = serde_json::Map::new();
     if only != "share" {
-        // Baseline: the cheapest signed-in call (session lookup only), to separate per-request overhead
+        // Baseline: the cheapest signed-in call (the session only, from memory between writes: see
+        // db::read_model), to separate per-request overhead
         // from the listing's own queries.
         let baseline =
             run(addr, &cookie, LIST_REQUESTS, |_| ("current_viewer", "application/x-www-form-urlencoded", String::new())).await?;
