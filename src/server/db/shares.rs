@@ -288,6 +288,8 @@ pub struct ShareWrite<'a> {
     /// None while a restore reads one of the share's sets: the scheduler sets it when the restore ends.
     pub revoke_at: Option<String>,
     pub now: &'a str,
+    /// The action's audit event (`audit::Event::as_json`), inserted in the same round trip.
+    pub event: serde_json::Value,
 }
 
 const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner_account_id, resource_share_name,
@@ -333,8 +335,8 @@ const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassocia
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Pending'
       and receiver_account_id in (select value from json_each(?1, '$.revoke'))";
 
-/// Writes a [`ShareWrite`] in one round trip: the statements run one after another on the connection's
-/// worker thread, within the caller's transaction.
+/// Writes a [`ShareWrite`] in one round trip, its audit event last: the statements run one after
+/// another on the connection's worker thread, within the caller's transaction.
 ///
 /// Every value travels in one JSON parameter: sqlx binds the numbered parameters of a multi-statement
 /// query statement by statement and mis-assigns them when a statement skips a number.
@@ -351,6 +353,7 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
         "revoke": w.revoke,
         "revoke_at": w.revoke_at,
         "now": w.now,
+        "event": w.event,
     });
     // Only the statements this request needs (each combination is prepared once and cached).
     let mut sql = Vec::with_capacity(8);
@@ -367,6 +370,7 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
     if !w.revoke.is_empty() {
         sql.push(REVOKE_PRINCIPALS);
     }
+    sql.push(super::audit::RECORD_FROM_JSON);
     sqlx::query(&sql.join(";\n"))
     .bind(params.to_string())
     .execute(&mut **tx)
