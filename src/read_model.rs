@@ -126,7 +126,8 @@ impl BackupSet {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BackupSetPage {
     pub cluster: Cluster,
-    pub items: Vec<BackupSet>,
+    /// Shared with the server's copy of the page (`services::console`): the busiest read, not copied per request.
+    pub items: std::sync::Arc<Vec<BackupSet>>,
     pub total: i64,
     pub page: i64,
     pub page_size: i64,

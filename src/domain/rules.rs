@@ -134,6 +134,14 @@ pub fn shareability(cluster: &ClusterFacts, backup: &BackupSetFacts, now: Offset
     backup.check_unlocked()
 }
 
+/// Until when what [`shareability`] and [`check_level_conversion`](super::check_level_conversion)
+/// say of this set at `now` holds by the passing of time alone: they read the time only to compare it
+/// with the set's expiry. `None`: time alone no longer changes it (only a change to the set or its
+/// cluster does). Lets a page's answers be computed once and shown until then (`services::console`).
+pub fn rules_hold_until(backup: &BackupSetFacts, now: OffsetDateTime) -> Option<OffsetDateTime> {
+    (backup.expires_at > now).then_some(backup.expires_at)
+}
+
 /// How the signed-in account relates to a backup set it asks to share.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackupSetAccess {
@@ -606,6 +614,37 @@ pub(crate) mod tests {
     #[test]
     fn changing_principals_costs_no_quota_even_at_the_limit() {
         assert!(check_quota(1000, 0, 1000).is_ok());
+    }
+
+    proptest! {
+        #[test]
+        fn what_the_rules_say_of_a_set_holds_until_the_time_they_name(
+            expires_in in -100i64..100,
+            later in 0i64..200,
+            status in prop_oneof![Just(BackupStatus::Success), Just(BackupStatus::Failed)],
+            lock in prop_oneof![Just(BackupLock::None), Just(BackupLock::Restoring), Just(BackupLock::ConvertingLevel)],
+            level in prop_oneof![Just(crate::domain::BackupLevel::Level1), Just(crate::domain::BackupLevel::Level2)],
+            deleted in any::<bool>(),
+        ) {
+            let now = time::macros::datetime!(2026-11-27 12:00 UTC);
+            let backup = BackupSetFacts {
+                id: BackupSetId::parse("3200000001").unwrap(),
+                status,
+                expires_at: now + time::Duration::seconds(expires_in),
+                lock,
+                deleted,
+            };
+            let cluster = cluster();
+            let then = now + time::Duration::seconds(later);
+            let holds = rules_hold_until(&backup, now).is_none_or(|until| then < until);
+            if holds {
+                prop_assert_eq!(shareability(&cluster, &backup, now), shareability(&cluster, &backup, then));
+                prop_assert_eq!(
+                    crate::domain::check_level_conversion(&cluster, &backup, level, now),
+                    crate::domain::check_level_conversion(&cluster, &backup, level, then)
+                );
+            }
+        }
     }
 
     proptest! {

@@ -132,7 +132,8 @@ fn DataBackupsTab(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
     let empty = data.items.is_empty();
     let rows = data
         .items
-        .into_iter()
+        .iter()
+        .cloned()
         .map(|b| view! { <BackupRow backup=b account_block=account_block.clone() actions/> })
         .collect_view();
     let page_link = move |p: i64| format!("/clusters/{cluster_id}?page={p}");

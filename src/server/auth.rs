@@ -366,7 +366,11 @@ pub async fn change_own_password(
 
 pub async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
     if let Some(token) = session_token(headers) {
-        db::accounts::delete_session(&state.pool, &digest(&token)).await.map_err(internal)?;
+        // Through the writer, whose commit ends the session's identity kept in memory (`db::read_model`)
+        // before the caller hears "signed out".
+        let mut tx = state.writer.begin_unaudited().await.map_err(internal)?;
+        db::accounts::delete_session(&mut *tx, &digest(&token)).await.map_err(internal)?;
+        state.writer.commit(tx).await.map_err(internal)?;
     }
     Ok(())
 }
@@ -375,10 +379,11 @@ pub async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<(), AppEr
 pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Identity>, AppError> {
     let Some(token) = session_token(headers) else { return Ok(None) };
     let now = db::ts(state.clock.now());
-    let Some(row) = db::accounts::session_identity(&state.pool, &digest(&token), &now).await.map_err(internal)? else {
+    // From memory until the writer's next commit (see `db::read_model`): every request reads this.
+    let Some(row) = state.writer.sessions.identity(&state.pool, &digest(&token), &now).await.map_err(internal)? else {
         return Ok(None);
     };
-    identity_from_row(row).map(Some)
+    identity_from_row(row.identity.clone()).map(Some)
 }
 
 /// The identity a session or an AccessKey stands for, with its account's facts and its policies.

@@ -232,3 +232,32 @@ async fn an_identity_missing_both_sharing_policies_is_told_both_are_required() {
         json!("You are not authorized to do this: both the AliyunPolardbFullAccess and AliyunResourceCenterFullAccess system policies are required.")
     );
 }
+
+/// The Data Backups page keeps what the rules said of each row until the next expiry on the page
+/// (`services::console::rows_shown`): a set that expires with nothing written since is shown as
+/// expired on the very next read, for sharing and for conversion alike.
+#[tokio::test]
+async fn a_set_that_expires_while_its_page_is_kept_in_memory_is_shown_expired_at_once() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let list = || async {
+        let r = app.form(Some(&owner), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        r.json["items"].as_array().unwrap().clone()
+    };
+    // A set of page 1 the rules allow today, made to expire in an hour (sessions last 12).
+    let backup = list().await.iter().find(|b| b["share_blocked"].is_null()).expect("a shareable set on page 1")["backup_set_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let in_an_hour = polarshare::server::db::ts(app.clock.now() + time::Duration::hours(1));
+    app.exec(&format!("update backup_set set expires_at = '{in_an_hour}' where backup_set_id = '{backup}'")).await;
+    list().await;
+    app.clock.advance(time::Duration::hours(1) - time::Duration::seconds(1));
+    let row = |rows: &[serde_json::Value]| rows.iter().find(|b| b["backup_set_id"] == json!(backup)).cloned().unwrap();
+    assert!(row(&list().await)["share_blocked"].is_null(), "a second before its expiry it can still be shared");
+    app.clock.advance(time::Duration::seconds(1));
+    let expired = row(&list().await);
+    assert_eq!(expired["share_blocked"]["code"], json!("OperationDenied.BackupSetExpired"), "{expired:?}");
+    assert_eq!(expired["convert_blocked"]["code"], json!("OperationDenied.LevelConversion.BackupSetExpired"), "{expired:?}");
+}

@@ -20,6 +20,32 @@ async fn ram_user(app: &TestApp, login: &str, policies: &[&str]) -> String {
     r.set_cookie.expect("session cookie").split(';').next().unwrap().to_owned()
 }
 
+/// The identity behind a session is kept in memory between writes (`db::read_model::Sessions`): a
+/// change of what it may do is a write, and the very next request sees it.
+#[tokio::test]
+async fn a_policy_detached_from_a_signed_in_ram_user_stops_its_next_read() {
+    let app = TestApp::new().await;
+    let dba = ram_user(&app, "dba", &["AliyunPolardbReadOnlyAccess"]).await;
+    assert_eq!(app.form(Some(&dba), "list_clusters", "").await.status, StatusCode::OK);
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "set_ram_policy", "login_name=dba&policy=AliyunPolardbReadOnlyAccess&attached=false").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.form(Some(&dba), "list_clusters", "").await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.json);
+}
+
+#[tokio::test]
+async fn a_deleted_ram_users_session_ends_at_once() {
+    let app = TestApp::new().await;
+    let dba = ram_user(&app, "dba", &["AliyunPolardbReadOnlyAccess"]).await;
+    assert_eq!(app.form(Some(&dba), "list_clusters", "").await.status, StatusCode::OK);
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "delete_ram_user", "login_name=dba").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.form(Some(&dba), "list_clusters", "").await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.json);
+}
+
 /// Every read of the console, by page: (page as the viewer names it, server function, arguments).
 /// Reading `audit_trail` also covers its CSV export, checked on its own below.
 const READS: [(&str, &str, &str); 15] = [

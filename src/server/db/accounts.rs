@@ -102,13 +102,21 @@ pub struct SessionIdentityRow {
     pub policies: Option<String>,
 }
 
+/// A live session: the identity behind it and when it ends.
+#[derive(Debug, Clone, FromRow)]
+pub struct SessionRow {
+    pub expires_at: String,
+    #[sqlx(flatten)]
+    pub identity: SessionIdentityRow,
+}
+
 pub async fn session_identity(
     ex: impl SqliteExecutor<'_>,
     digest: &str,
     now: &str,
-) -> sqlx::Result<Option<SessionIdentityRow>> {
+) -> sqlx::Result<Option<SessionRow>> {
     sqlx::query_as(
-        "select i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site, a.beta_enabled,
+        "select s.expires_at, i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site, a.beta_enabled,
                 a.share_quota, m.directory_id,
                 (select group_concat(p.policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies
          from session s join identity i on i.identity_id = s.identity_id

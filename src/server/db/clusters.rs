@@ -99,6 +99,18 @@ pub struct ClusterPage {
     pub cluster: Option<Cluster>,
     pub items: Vec<BackupSet>,
     pub total: i64,
+    /// The rows as the console last showed them, for the time span that showing holds: filled and read
+    /// by `services::console`, kept here so it lives and dies with the cached page (`read_model`).
+    pub shown: std::sync::Mutex<Option<ShownRows>>,
+}
+
+/// A page's rows with what the rules said of them, which holds from `from` until `until` (`None`:
+/// until the page itself is loaded again).
+#[derive(Debug)]
+pub struct ShownRows {
+    pub from: time::OffsetDateTime,
+    pub until: Option<time::OffsetDateTime>,
+    pub rows: std::sync::Arc<Vec<BackupSet>>,
 }
 
 /// Loads a [`ClusterPage`] (the Data Backups tab) in one query.
@@ -141,6 +153,7 @@ pub async fn backup_sets_page(
         cluster: cluster.as_deref().map(serde_json::from_str).transpose()?,
         items: serde_json::from_str(&items)?,
         total,
+        shown: Default::default(),
     };
     // An aggregate does not promise an order: restore the page's.
     page.items.sort_by(|a, b| b.start_time.cmp(&a.start_time).then_with(|| b.backup_set_id.cmp(&a.backup_set_id)));

@@ -45,6 +45,8 @@ pub struct Writer {
     commits: read_model::Commits,
     /// The Data Backups pages, answered from memory until this writer's next commit.
     pub backup_pages: read_model::BackupPages,
+    /// The identity behind each session cookie, likewise.
+    pub sessions: read_model::Sessions,
 }
 
 impl Writer {
@@ -54,6 +56,14 @@ impl Writer {
     /// line's setup) and for recording the events of actions that wrote nothing.
     pub async fn begin_unaudited(&self) -> anyhow::Result<Tx> {
         begin_write(&self.pool).await
+    }
+
+    /// Commits a transaction begun with [`Writer::begin_unaudited`] and tells the answers kept in memory
+    /// (`read_model`) before returning, so that whoever hears "done" next reads the change.
+    pub async fn commit(&self, tx: Tx) -> anyhow::Result<()> {
+        tx.commit().await?;
+        self.commits.note();
+        Ok(())
     }
 
     /// Says that data changed outside this writer's transactions (a test's own SQL, demo data written
@@ -127,7 +137,8 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
         .with_context(|| format!("cannot open database {path} for writing"))?;
     let groups = group::Groups::spawn(writer.clone(), commits.clone());
     let backup_pages = read_model::BackupPages::new(commits.clone());
-    Ok(Database { pool, writer: Writer { pool: writer, groups, commits, backup_pages } })
+    let sessions = read_model::Sessions::new(commits.clone());
+    Ok(Database { pool, writer: Writer { pool: writer, groups, commits, backup_pages, sessions } })
 }
 
 impl Database {

@@ -1,13 +1,14 @@
 //! What the console reads: regions, clusters, a cluster's backup sets, the owner's shares.
 
-use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, shareability, ClusterId, ConsolePage, PageRequest};
-use crate::read_model::{BackupSetPage, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource};
+use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, home_region, rules_hold_until, shareability, ClusterId, ConsolePage, PageRequest};
+use crate::read_model::{BackupSet, BackupSetPage, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource};
 use crate::domain::{check_region_choice, check_share_search};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{accounts, clusters, paging, shares};
 use crate::server::{internal, state::AppState};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 pub const BACKUP_PAGE_SIZE: i64 = 30;
 
@@ -58,13 +59,7 @@ pub async fn cluster_backups(
         .await
         .map_err(internal)?;
     let cluster = loaded.cluster.clone().filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
-    let cluster_facts = cluster.facts();
-    let mut items = loaded.items.clone();
-    for backup in &mut items {
-        let backup_facts = backup.facts().map_err(internal)?;
-        backup.share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
-        backup.convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, backup.level, now).err().map(AppError::from);
-    }
+    let items = rows_shown(&loaded, now)?;
     Ok(BackupSetPage {
         cluster,
         items,
@@ -73,6 +68,33 @@ pub async fn cluster_backups(
         page_size: BACKUP_PAGE_SIZE,
         sharing_blocked: check_may_manage_shares(&who.actor, &who.account).err().map(AppError::from),
     })
+}
+
+/// The page's rows with what the rules say of each at `now` (why it can't be shared or converted).
+/// That depends on the viewer's time only through each set's expiry, so it is worked out once and
+/// shown again until the next expiry on the page (`rules_hold_until`) or the page's next load: the
+/// busiest read then neither copies the rows nor runs the rules per request.
+fn rows_shown(page: &clusters::ClusterPage, now: time::OffsetDateTime) -> Result<Arc<Vec<BackupSet>>, AppError> {
+    let mut shown = page.shown.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(s) = shown.as_ref().filter(|s| s.from <= now && s.until.is_none_or(|until| now < until)) {
+        return Ok(s.rows.clone());
+    }
+    let Some(cluster) = &page.cluster else { return Ok(Arc::default()) };
+    let cluster_facts = cluster.facts();
+    let mut rows = page.items.clone();
+    let mut until: Option<time::OffsetDateTime> = None;
+    for backup in &mut rows {
+        let backup_facts = backup.facts().map_err(internal)?;
+        backup.share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
+        backup.convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, backup.level, now).err().map(AppError::from);
+        until = match (until, rules_hold_until(&backup_facts, now)) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+    }
+    let rows = Arc::new(rows);
+    *shown = Some(clusters::ShownRows { from: now, until, rows: rows.clone() });
+    Ok(rows)
 }
 
 /// The given shares, each with its backup sets and principals.
