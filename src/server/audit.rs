@@ -79,22 +79,15 @@ impl Event {
 
     /// Writes the event in `tx` with its outcome (`Success` or a refusal's code) and the reason.
     pub async fn write(&self, tx: &mut Tx, outcome: &str, detail: &str) -> sqlx::Result<()> {
-        let now = db::ts(self.clock.now());
-        let fields = self.state().fields.clone();
-        let row = AuditRow {
-            occurred_at: &now,
-            account_id: fields.account_id.as_deref(),
-            identity: &fields.identity,
-            source_ip: &fields.source_ip,
-            request_id: &fields.request_id,
-            caller_request_id: fields.caller_request_id.as_deref(),
-            action: &fields.action,
-            target: &fields.target,
-            outcome,
-            detail,
-            channel: &fields.channel,
-        };
-        db::audit::record(&mut **tx, &row).await
+        let (now, fields) = (db::ts(self.clock.now()), self.state().fields.clone());
+        db::audit::record(&mut **tx, &row(&now, &fields, outcome, detail)).await
+    }
+
+    /// The event with its outcome as JSON, for a write that inserts it in its own round trip
+    /// (`db::audit::RECORD_FROM_JSON`); the caller marks it recorded once that write has committed.
+    pub fn as_json(&self, outcome: &str, detail: &str) -> serde_json::Value {
+        let (now, fields) = (db::ts(self.clock.now()), self.state().fields.clone());
+        row(&now, &fields, outcome, detail).to_json()
     }
 
     /// Records the event on its own, in a transaction of its own: the outcome of an action that wrote
@@ -133,6 +126,23 @@ impl Event {
     /// the key's owner, and leaves no event (as a replay refused at the signature leaves none).
     pub(crate) fn discard(&self) {
         self.state().recorded = true;
+    }
+}
+
+/// The stored row of an event with its time and outcome.
+fn row<'a>(now: &'a str, fields: &'a EventFields, outcome: &'a str, detail: &'a str) -> AuditRow<'a> {
+    AuditRow {
+        occurred_at: now,
+        account_id: fields.account_id.as_deref(),
+        identity: &fields.identity,
+        source_ip: &fields.source_ip,
+        request_id: &fields.request_id,
+        caller_request_id: fields.caller_request_id.as_deref(),
+        action: &fields.action,
+        target: &fields.target,
+        outcome,
+        detail,
+        channel: &fields.channel,
     }
 }
 

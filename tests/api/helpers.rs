@@ -187,6 +187,12 @@ impl TestApp {
         .await
         .expect("counted");
         assert_eq!(kept, counted, "shared_backup_set has drifted from the shares");
+        let per_owner = |sql: &'static str| async move { sqlx::query_as::<_, (String, i64)>(sql).fetch_all(&self.pool).await.expect(sql) };
+        assert_eq!(
+            per_owner("select owner_account_id, sets from shared_backup_set_count where sets > 0 order by 1").await,
+            per_owner("select owner_account_id, count(*) from shared_backup_set group by 1 order by 1").await,
+            "shared_backup_set_count has drifted from shared_backup_set"
+        );
     }
 
     /// The first healthy backup set of a demo cluster.

@@ -45,6 +45,36 @@ pub async fn record(ex: impl SqliteExecutor<'_>, e: &AuditRow<'_>) -> sqlx::Resu
     Ok(())
 }
 
+/// Inserts the event found at `$.event` in the JSON parameter ?1 (see [`AuditRow::to_json`]): for a
+/// write that sends its statements in one round trip with their values in one JSON parameter
+/// (`db::shares::write_share`), so the event is inserted in that round trip rather than in one of its own.
+pub const RECORD_FROM_JSON: &str = "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id,
+        caller_request_id, action, target, outcome, detail, channel)
+    values (json_extract(?1, '$.event.occurred_at'), json_extract(?1, '$.event.account_id'),
+        json_extract(?1, '$.event.identity'), json_extract(?1, '$.event.source_ip'),
+        json_extract(?1, '$.event.request_id'), json_extract(?1, '$.event.caller_request_id'),
+        json_extract(?1, '$.event.action'), json_extract(?1, '$.event.target'), json_extract(?1, '$.event.outcome'),
+        json_extract(?1, '$.event.detail'), json_extract(?1, '$.event.channel'))";
+
+impl AuditRow<'_> {
+    /// The event as the JSON object [`RECORD_FROM_JSON`] reads.
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "occurred_at": self.occurred_at,
+            "account_id": self.account_id,
+            "identity": self.identity,
+            "source_ip": self.source_ip,
+            "request_id": self.request_id,
+            "caller_request_id": self.caller_request_id,
+            "action": self.action,
+            "target": self.target,
+            "outcome": self.outcome,
+            "detail": self.detail,
+            "channel": self.channel,
+        })
+    }
+}
+
 /// Events for each row `select` yields (the schedule records everything it applied in one statement):
 /// `select` names the [`COLUMNS`] in their order and takes `binds` as ?1, ?2, ...
 pub async fn record_selected(tx: &mut Tx, select: &str, binds: &[&str]) -> sqlx::Result<u64> {

@@ -117,10 +117,14 @@ pub async fn principals_of_shares(ex: impl SqliteExecutor<'_>, share_ids: &[&str
 }
 
 /// How many distinct backup sets the owner shares: what the quota counts (kept by triggers, see the
-/// `shared_backup_set` migration).
+/// `shared_backup_set` and `shared_backup_set_count` migrations).
 pub async fn shared_resource_count(ex: impl SqliteExecutor<'_>, owner: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select count(*) from shared_backup_set where owner_account_id = ?").bind(owner).fetch_one(ex).await
+    sqlx::query_scalar(&format!("select {SHARED_COUNT}")).bind(owner).fetch_one(ex).await
 }
+
+/// The owner (?1)'s count of shared backup sets, as an expression: read from the trigger-kept count,
+/// not counted (a scan that grew with the sets the owner shares, inside every share's write lock).
+const SHARED_COUNT: &str = "coalesce((select sets from shared_backup_set_count where owner_account_id = ?1), 0)";
 
 /// Everything the share rules read, for one request of the Share dialog.
 #[derive(Debug, serde::Deserialize)]
@@ -148,7 +152,8 @@ pub struct ShareContext {
     /// Whether the backup set is in a live share already (then it costs no quota).
     #[serde(deserialize_with = "sqlite_bool")]
     pub already_shared: bool,
-    /// How many distinct backup sets the owner shares.
+    /// How many distinct backup sets the owner shares (the trigger-kept count, see
+    /// [`shared_resource_count`]).
     pub shared_count: i64,
     /// Requested accounts that already hold a pending, unexpired invitation covering one of the backup
     /// sets the share will hold (from any of the owner's live shares) or to the share itself. Found
@@ -242,7 +247,7 @@ pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Re
                  from requested r)),
              'others', json((select json_group_array(json_array(backup_set_id, principal_id)) from others)),
              'already_shared', exists(select 1 from shared_backup_set where backup_set_id = ?2),
-             'shared_count', (select count(*) from shared_backup_set where owner_account_id = ?1),
+             'shared_count', {shared_count},
              'pending_invitees', json((select json_group_array(i.receiver_account_id) from invitation i
                  join resource_share rs on rs.resource_share_id = i.resource_share_id and rs.status = 'Active'
                  where +i.sender_account_id = ?1 and i.status = 'Pending' and i.expires_at > ?6
@@ -254,6 +259,7 @@ pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Re
                  - (select count(*) from invitation where sender_account_id = ?1 and status = 'Pending' and expires_at <= ?6))",
         backup = clusters::BACKUP_JSON_FIELDS,
         cluster = clusters::CLUSTER_JSON,
+        shared_count = SHARED_COUNT,
     );
     let json: String = sqlx::query_scalar(&sql)
         .bind(q.owner)
@@ -288,6 +294,8 @@ pub struct ShareWrite<'a> {
     /// None while a restore reads one of the share's sets: the scheduler sets it when the restore ends.
     pub revoke_at: Option<String>,
     pub now: &'a str,
+    /// The action's audit event (`audit::Event::as_json`), inserted in the same round trip.
+    pub event: serde_json::Value,
 }
 
 const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner_account_id, resource_share_name,
@@ -333,8 +341,8 @@ const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassocia
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Pending'
       and receiver_account_id in (select value from json_each(?1, '$.revoke'))";
 
-/// Writes a [`ShareWrite`] in one round trip: the statements run one after another on the connection's
-/// worker thread, within the caller's transaction.
+/// Writes a [`ShareWrite`] in one round trip, its audit event last: the statements run one after
+/// another on the connection's worker thread, within the caller's transaction.
 ///
 /// Every value travels in one JSON parameter: sqlx binds the numbered parameters of a multi-statement
 /// query statement by statement and mis-assigns them when a statement skips a number.
@@ -351,6 +359,7 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
         "revoke": w.revoke,
         "revoke_at": w.revoke_at,
         "now": w.now,
+        "event": w.event,
     });
     // Only the statements this request needs (each combination is prepared once and cached).
     let mut sql = Vec::with_capacity(8);
@@ -367,6 +376,7 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
     if !w.revoke.is_empty() {
         sql.push(REVOKE_PRINCIPALS);
     }
+    sql.push(super::audit::RECORD_FROM_JSON);
     sqlx::query(&sql.join(";\n"))
     .bind(params.to_string())
     .execute(&mut **tx)

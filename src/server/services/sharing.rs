@@ -318,10 +318,10 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan) -> anyhow::Result<S
                 RemovalTiming::AfterRestore => None,
             },
             now: &now_s,
+            event: job.event.as_json("Success", ""),
         },
     )
     .await?;
-    job.event.write(tx, "Success", "").await?;
     Ok(ShareOutcome {
         resource_share_id: job.share_id.clone(),
         associated: plan.associated_directly(),
