@@ -1,5 +1,5 @@
 //! The system task schedule: revokes access whose delay has passed, expires invitations after 7 days and
-//! finishes restores. State lives in the database, so a restart loses nothing: the first tick after
+//! finishes restores; forgets API signature nonces too old to matter. State lives in the database, so a restart loses nothing: the first tick after
 //! start applies whatever came due meanwhile.
 
 use super::{db, state::AppState};
@@ -9,8 +9,9 @@ use std::time::Duration;
 pub async fn tick(state: &AppState) -> anyhow::Result<db::schedule::Tick> {
     let now = state.clock.now();
     let revoke_expired_at = db::ts(now + state.settings.revocation_delay);
+    let forget_nonces_before = db::ts(now - super::openapi::signature::NONCE_MEMORY);
     let mut tx = state.writer.begin_unaudited().await?;
-    let done = db::schedule::run_due(&mut tx, &db::ts(now), &revoke_expired_at).await?;
+    let done = db::schedule::run_due(&mut tx, &db::ts(now), &revoke_expired_at, &forget_nonces_before).await?;
     tx.commit().await?;
     Ok(done)
 }

@@ -87,22 +87,26 @@ pub async fn signing_key(ex: impl SqliteExecutor<'_>, access_key_id: &str) -> sq
     .await
 }
 
-/// Records a verified call: its nonce (false when the pair already used it inside the window, a replay)
-/// and the pair's last use. Nonces older than `window_start` are swept first.
-pub async fn record_use(tx: &mut Tx, access_key_id: &str, nonce: &str, now: &str, window_start: &str) -> sqlx::Result<bool> {
-    sqlx::query("delete from api_nonce where seen_at < ?").bind(window_start).execute(&mut **tx).await?;
-    let fresh = sqlx::query("insert into api_nonce (access_key_id, nonce, seen_at) values (?, ?, ?) on conflict do nothing")
-        .bind(access_key_id)
-        .bind(nonce)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected()
-        == 1;
-    if fresh {
-        sqlx::query("update access_key set last_used_at = ? where access_key_id = ?").bind(now).bind(access_key_id).execute(&mut **tx).await?;
-    }
-    Ok(fresh)
+/// Records a verified call in one round trip: its nonce (false when the pair already used it inside the
+/// window: a replay, which writes nothing) and, only for a fresh nonce, the pair's last use (`changes()`
+/// is the insert's count there: 0 for a replay). The call may run inside the share group's write lock
+/// (`openapi::nonce_rides_with_action`), so nonces past the window are swept by the schedule
+/// (`db::schedule::run_due`), not here.
+pub async fn record_use(tx: &mut Tx, access_key_id: &str, nonce: &str, now: &str) -> sqlx::Result<bool> {
+    let written = sqlx::query(
+        "insert into api_nonce (access_key_id, nonce, seen_at) values (?, ?, ?) on conflict do nothing;
+         update access_key set last_used_at = ? where access_key_id = ? and changes() = 1",
+    )
+    .bind(access_key_id)
+    .bind(nonce)
+    .bind(now)
+    .bind(now)
+    .bind(access_key_id)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    // The rows of both statements: the update writes only after the insert did.
+    Ok(written > 0)
 }
 
 /// What an earlier call with this ClientToken answered, if any.

@@ -45,8 +45,11 @@ pub struct Tick {
 /// Applies everything that has come due by `now`, in one transaction: revocations whose delay has
 /// passed, invitations past their 7 days (directory invitations past their 14), restores whose copy is
 /// done, and the removals that waited for those restores. `revoke_expired_at` is `now` plus the
-/// revocation delay: when what starts its revocation now is removed.
-pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str) -> sqlx::Result<Tick> {
+/// revocation delay: when what starts its revocation now is removed. API signature nonces seen before
+/// `forget_nonces_before` are forgotten (their calls are refused by the timestamp check already).
+pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str, forget_nonces_before: &str) -> sqlx::Result<Tick> {
+    // Swept here rather than by each signed call, which may hold the share group's write lock.
+    sqlx::query("delete from api_nonce where seen_at < ?").bind(forget_nonces_before).execute(&mut **tx).await?;
     // A backup set that expired leaves its shares through the same scheduled revocation.
     sqlx::query(
         "update share_resource set status = 'Disassociating', revoke_at = ?2

@@ -260,14 +260,7 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     if key.status != crate::domain::AccessKeyStatus::Active {
         return Err(SignatureError::disabled_key().into());
     }
-    // A call may be signed up to 15 minutes ahead and is accepted until 15 minutes after that, so a
-    // nonce is remembered for twice the skew: any replay the timestamp check lets through meets it.
-    let nonce = NonceUse {
-        access_key_id: claim.access_key_id.clone(),
-        nonce: claim.nonce.clone(),
-        now: db::ts(now),
-        forget_before: db::ts(now - signature::MAX_CLOCK_SKEW * 2),
-    };
+    let nonce = NonceUse { access_key_id: claim.access_key_id.clone(), nonce: claim.nonce.clone(), now: db::ts(now) };
     let pending_nonce = if nonce_rides_with_action(&claim.version, &claim.action) {
         Some(nonce)
     } else {
@@ -322,14 +315,12 @@ struct NonceUse {
     access_key_id: String,
     nonce: String,
     now: String,
-    /// Nonces older than this are forgotten (the timestamp check refuses their calls already).
-    forget_before: String,
 }
 
 impl NonceUse {
     /// Records it in `tx`: false for a replay.
     async fn record_in(&self, tx: &mut db::Tx) -> sqlx::Result<bool> {
-        access_keys::record_use(tx, &self.access_key_id, &self.nonce, &self.now, &self.forget_before).await
+        access_keys::record_use(tx, &self.access_key_id, &self.nonce, &self.now).await
     }
 
     /// Records it in the share group commit: the calls arriving together write their nonces in one

@@ -23,6 +23,10 @@ use time::{Duration, OffsetDateTime};
 /// A call signed more than this far from the server's clock (either way) is refused.
 pub const MAX_CLOCK_SKEW: Duration = Duration::minutes(15);
 
+/// How long a used nonce is remembered: a call may be signed up to [`MAX_CLOCK_SKEW`] ahead and is
+/// accepted until as long after that, so any replay the timestamp check lets through meets its nonce.
+pub const NONCE_MEMORY: Duration = Duration::seconds(2 * MAX_CLOCK_SKEW.whole_seconds());
+
 pub const ACS3: &str = "ACS3-HMAC-SHA256";
 
 /// The headers an ACS3 signature must cover: everything the server acts on.
