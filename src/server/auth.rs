@@ -260,7 +260,8 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
     // Audit notes say how long, not when: a note is stored text the viewer's browser can't put into its
     // own time zone (the event's own time is shown in local time).
     let detail = if earlier > 0 {
-        format!("after {earlier} failed attempt(s), the first {} earlier", duration_words(now - admission.login.first_failure))
+        let attempts = if earlier == 1 { "attempt" } else { "attempts" };
+        format!("after {earlier} failed {attempts}, the first {} earlier", duration_words(now - admission.login.first_failure))
     } else {
         String::new()
     };

@@ -394,3 +394,28 @@ async fn the_operator_creates_an_account_in_the_console_and_only_the_operator_ma
     let trail = app.form(Some(&operator), "audit_trail", "action=CreateAccount").await;
     assert_eq!(trail.json["items"].as_array().map(Vec::len), Some(2), "{:?}", trail.json);
 }
+
+#[tokio::test]
+async fn a_sign_in_after_failures_says_how_many_in_words_a_reader_expects() {
+    let app = TestApp::new().await;
+    let details = |app: &TestApp| {
+        let pool = app.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, String>("select detail from audit_event where action = 'SignIn' and outcome = 'Success' order by audit_event_id")
+                .fetch_all(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", "wrong-password")).await;
+    app.clock.advance(Duration::minutes(2));
+    assert_eq!(app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
+    for _ in 0..2 {
+        app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", "wrong-password")).await;
+    }
+    assert_eq!(app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
+    let said = details(&app).await;
+    assert_eq!(said.len(), 2, "{said:?}");
+    assert!(said[0].starts_with("after 1 failed attempt, the first 2 minutes earlier"), "{said:?}");
+    assert!(said[1].starts_with("after 2 failed attempts, "), "{said:?}");
+}

@@ -52,7 +52,6 @@ impl Commits {
 
 /// Answers by key, each kept while the writer's commit count is the one read before it was loaded
 /// (and for at most [`MAX_AGE`]).
-#[derive(Debug)]
 struct UntilCommit<K, V> {
     commits: Commits,
     capacity: usize,
@@ -60,7 +59,14 @@ struct UntilCommit<K, V> {
     entries: Mutex<HashMap<K, Kept<V>>>,
 }
 
-#[derive(Debug)]
+/// Only how many answers are kept, not what they say: a log line never carries a session's identity.
+impl<K, V> std::fmt::Debug for UntilCommit<K, V> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kept = self.entries.lock().map(|e| e.len()).unwrap_or_default();
+        f.debug_struct("UntilCommit").field("kept", &kept).field("capacity", &self.capacity).finish()
+    }
+}
+
 struct Kept<V> {
     commits_seen: u64,
     loaded: Instant,
