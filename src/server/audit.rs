@@ -95,7 +95,7 @@ impl Event {
     pub async fn record_alone(&self, writer: &db::Writer, outcome: &str, detail: &str) -> anyhow::Result<()> {
         let mut tx = writer.begin_unaudited().await?;
         self.write(&mut tx, outcome, detail).await?;
-        tx.commit().await?;
+        writer.commit(tx).await?;
         self.state().recorded = true;
         Ok(())
     }
@@ -148,11 +148,11 @@ fn row<'a>(now: &'a str, fields: &'a EventFields, outcome: &'a str, detail: &'a 
 
 /// The write transaction of an audited action. It reads and writes like the transaction it wraps; it
 /// commits only with the action's event.
-pub struct ActionTx(Tx, db::read_model::Commits);
+pub struct ActionTx(Tx, db::Writer);
 
 impl ActionTx {
     pub async fn begin(writer: &db::Writer) -> anyhow::Result<ActionTx> {
-        Ok(ActionTx(writer.begin_unaudited().await?, writer.commits()))
+        Ok(ActionTx(writer.begin_unaudited().await?, writer.clone()))
     }
 
     /// Writes `event` as `Success` and commits it with the action.
@@ -164,9 +164,9 @@ impl ActionTx {
     pub async fn commit_with_detail(mut self, event: &Event, detail: &str) -> anyhow::Result<()> {
         use anyhow::Context;
         event.write(&mut self.0, "Success", detail).await.context("recording the audit event")?;
-        self.0.commit().await.context("committing")?;
-        // Cached pages learn of the action's writes before its caller hears "done".
-        self.1.note();
+        let ActionTx(tx, writer) = self;
+        // Through the writer: the answers kept in memory learn of the action before its caller hears "done".
+        writer.commit(tx).await.context("committing")?;
         event.mark_recorded();
         Ok(())
     }

@@ -316,7 +316,7 @@ async fn record_failure(
         for lock in locks {
             db::throttle::save_lock(&mut tx, lock, state.clock.now()).await?;
         }
-        tx.commit().await?;
+        state.writer.commit(tx).await?;
         anyhow::Ok(())
     };
     if let Err(e) = written.await {

@@ -1,6 +1,6 @@
-//! The system task schedule: revokes access whose delay has passed, expires invitations after 7 days and
-//! finishes restores; forgets API signature nonces too old to matter. State lives in the database, so a restart loses nothing: the first tick after
-//! start applies whatever came due meanwhile.
+//! The system task schedule: revokes access whose delay has passed, expires invitations after 7 days,
+//! finishes restores and forgets API signature nonces too old to matter. State lives in the database,
+//! so a restart loses nothing: the first tick after start applies whatever came due meanwhile.
 
 use super::{db, state::AppState};
 use std::time::Duration;
@@ -12,7 +12,7 @@ pub async fn tick(state: &AppState) -> anyhow::Result<db::schedule::Tick> {
     let forget_nonces_before = db::ts(now - super::openapi::signature::NONCE_MEMORY);
     let mut tx = state.writer.begin_unaudited().await?;
     let done = db::schedule::run_due(&mut tx, &db::ts(now), &revoke_expired_at, &forget_nonces_before).await?;
-    tx.commit().await?;
+    state.writer.commit(tx).await?;
     Ok(done)
 }
 

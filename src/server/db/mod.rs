@@ -53,7 +53,8 @@ impl Writer {
     /// Starts a write transaction in this process's turn; the turn ends with the commit or rollback.
     /// It is not an action's: actions write through [`crate::server::audit::ActionTx`], which commits
     /// only with their audit event. This one is for work no one asked for (the schedule, the command
-    /// line's setup) and for recording the events of actions that wrote nothing.
+    /// line's setup) and for recording the events of actions that wrote nothing. Commit it with
+    /// [`Writer::commit`].
     pub async fn begin_unaudited(&self) -> anyhow::Result<Tx> {
         begin_write(&self.pool).await
     }
@@ -70,10 +71,6 @@ impl Writer {
     /// through the read pool), so that cached pages are loaded again.
     pub fn note_outside_change(&self) {
         self.commits.note();
-    }
-
-    pub(crate) fn commits(&self) -> read_model::Commits {
-        self.commits.clone()
     }
 
     pub async fn close(&self) {
@@ -120,9 +117,10 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
     // The writer does not checkpoint the WAL into the database file at its commits (that copy, with its
     // fsync, would land on whichever request crossed the threshold): `Database::spawn_checkpoints` does it
     // in the background.
-    // Every transaction of the writer ends with its connection back in the pool: counted there, the
-    // cached pages (see `read_model`) learn of commits made anywhere (the schedule, setup, ...).
-    // Actions and groups also count right after their commit, before anyone hears "done".
+    // The answers kept in memory (see `read_model`) learn of each commit from `Writer::commit` (which
+    // actions and the schedule use too) and from the groups, right after it and before anyone hears
+    // "done". Every transaction of the writer also ends with its connection back in the pool, counted
+    // there as well: that catches the rest (a rollback, a failed commit, a transaction dropped).
     let commits = read_model::Commits::default();
     let released = commits.clone();
     let writer = SqlitePoolOptions::new()

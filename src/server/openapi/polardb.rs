@@ -216,7 +216,7 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
     let remembered = async {
         let mut tx = call.state.writer.begin_unaudited().await?;
         access_keys::remember_client_token(&mut tx, &account, "CreateDBCluster", &token, &answer.to_string(), &db::ts(call.state.clock.now())).await?;
-        tx.commit().await?;
+        call.state.writer.commit(tx).await?;
         anyhow::Ok(())
     };
     remembered.await.map_err(|e| ApiError::from(crate::server::internal(e)))?;

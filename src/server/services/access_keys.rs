@@ -79,8 +79,8 @@ async fn owned_key(tx: &mut Tx, who: &Identity, access_key_id: &str) -> Result<A
 /// the server binary on its database (scripts and CI, with no browser). Audited in the identity's
 /// account as done from the command line.
 pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock::Clock, login: &str) -> Result<NewAccessKey, AppError> {
-    let mut tx = writer.begin_unaudited().await.map_err(internal)?;
-    let found = db::accounts::identity_by_login(&mut *tx, login).await.map_err(internal)?;
+    let mut tx = audit::ActionTx::begin(writer).await.map_err(internal)?;
+    let found = db::accounts::identity_by_login(&mut **tx, login).await.map_err(internal)?;
     let identity = found
         .filter(|i| matches!(i.kind, crate::domain::IdentityKind::Root | crate::domain::IdentityKind::RamUser))
         .ok_or_else(|| Refusal::NoSuchLogin { login: login.to_owned() })?;
@@ -98,7 +98,6 @@ pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock:
             channel: "cli".to_owned(),
         },
     );
-    event.write(&mut tx, "Success", "").await.map_err(internal)?;
-    tx.commit().await.map_err(internal)?;
+    tx.commit(&event).await.map_err(internal)?;
     Ok(created)
 }

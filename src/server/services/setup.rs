@@ -73,7 +73,7 @@ pub async fn create_operator(writer: &db::Writer, now: OffsetDateTime, login: &s
     }
     accounts::insert_identity(&mut tx, PLATFORM_ACCOUNT, login, "operator", &hash.0, &[], &now).await.map_err(internal)?;
     // The command line's own work, not an action of a signed-in identity: nothing to audit.
-    tx.commit().await.map_err(internal)?;
+    writer.commit(tx).await.map_err(internal)?;
     Ok(Created { login: login.to_owned(), account_id: PLATFORM_ACCOUNT.to_owned(), generated_password })
 }
 
@@ -82,7 +82,7 @@ pub async fn create_operator(writer: &db::Writer, now: OffsetDateTime, login: &s
 pub async fn create_account(writer: &db::Writer, now: OffsetDateTime, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
     let mut tx = writer.begin_unaudited().await.map_err(internal)?;
     let created = insert_account(&mut tx, now, account, password).await?;
-    tx.commit().await.map_err(internal)?;
+    writer.commit(tx).await.map_err(internal)?;
     Ok(created)
 }
 
