@@ -384,27 +384,27 @@ pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
     let Some(row) = state.writer.sessions.identity(&state.pool, &digest(&token), &now).await.map_err(internal)? else {
         return Ok(None);
     };
-    identity_from_row(row.identity.clone()).map(Some)
+    identity_from_row(&row.identity).map(Some)
 }
 
 /// The identity a session or an AccessKey stands for, with its account's facts and its policies.
-pub fn identity_from_row(row: db::accounts::SessionIdentityRow) -> Result<Identity, AppError> {
+pub fn identity_from_row(row: &db::accounts::SessionIdentityRow) -> Result<Identity, AppError> {
     let kind = row.kind;
     let policies = db::accounts::policy_list(row.policies.as_deref()).map_err(internal)?;
     let account_id = AccountId::parse(&row.account_id).context("stored account id").map_err(internal)?;
     let site = row.site;
     Ok(Identity {
         identity_id: row.identity_id,
-        login_name: row.login_name,
+        login_name: row.login_name.clone(),
         kind,
-        account_name: row.display_name,
+        account_name: row.display_name.clone(),
         site,
         account: OwnerFacts {
             account_id: account_id.clone(),
             site,
             beta_enabled: row.beta_enabled,
             share_quota: u32::try_from(row.share_quota).context("stored quota").map_err(internal)?,
-            directory_id: row.directory_id,
+            directory_id: row.directory_id.clone(),
         },
         actor: Actor { account_id, is_root: kind == IdentityKind::Root, policies },
     })

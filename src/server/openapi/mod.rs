@@ -268,7 +268,7 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
         None
     };
 
-    let who = identity_from_row(key.identity)?;
+    let who = identity_from_row(&key.identity)?;
     // A name in both the query and the body would leave which one the action reads to chance.
     if let Some(name) = form.keys().find(|k| query.contains_key(*k)) {
         return Err(ApiError::new(400, "InvalidParameter", format!("The parameter \"{name}\" is given both in the query and in the body.")));

@@ -89,10 +89,7 @@ fn rows_shown(page: &clusters::ClusterPage, now: time::OffsetDateTime) -> Result
         let backup_facts = backup.facts().map_err(internal)?;
         backup.share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
         backup.convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, backup.level, now).err().map(AppError::from);
-        until = match (until, rules_hold_until(&backup_facts, now)) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        until = until.into_iter().chain(rules_hold_until(&backup_facts, now)).min();
     }
     let rows = Arc::new(rows);
     *shown = Some(clusters::ShownRows { from: now, until, rows: rows.clone() });
