@@ -374,31 +374,45 @@ async fn associating_and_disassociating_targets_goes_through_the_share_rules() {
     assert_eq!(api_code(&other), (404, "EntityNotExists.ResourceShare"), "another account's share is not found");
 }
 
-/// Each Associate adds its own target: none may undo another's, however they interleave (the share's
-/// principals are read inside the write, not before it).
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn concurrent_associates_on_one_share_each_add_their_target_and_revoke_none() {
-    let app = std::sync::Arc::new(TestApp::new().await);
-    let (_, owner) = owner_key(&app).await;
+/// For the race tests: the owner's AccessKey, a share it made by API of one backup set with PARTNER
+/// as its first target, and `accounts` made as external accounts to race over.
+async fn share_to_race_on(app: &TestApp, name: &str, accounts: &[String]) -> (Key, String) {
+    let (_, owner) = owner_key(app).await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
-        ("ResourceShareName", "raced"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    let created = acs3(app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", name), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
     ])
     .await;
     assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
     let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
-    let accounts: Vec<String> = (0..24).map(|i| format!("31000000000{i:05}")).collect();
-    for id in &accounts {
+    for id in accounts {
         app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
     }
-    let calls = accounts.iter().map(|account| {
-        let (app, owner, share_id, account) = (app.clone(), owner.clone(), share_id.clone(), account.clone());
-        tokio::spawn(async move { acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", &account)]).await })
+    (owner, share_id)
+}
+
+/// Sends every (action, target) call on the share at once, each from its own task, and checks that each
+/// answered 200.
+async fn all_answer_ok(app: &std::sync::Arc<TestApp>, owner: &Key, share_id: &str, calls: impl Iterator<Item = (&'static str, String)>) {
+    let calls = calls.map(|(action, target)| {
+        let (app, owner, share_id) = (app.clone(), owner.clone(), share_id.to_owned());
+        tokio::spawn(async move { acs3(&app, &owner, action, RS, &[("ResourceShareId", &share_id), ("Targets.1", &target)]).await })
     });
     for answer in futures::future::join_all(calls).await {
         let answer = answer.unwrap();
         assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.json);
     }
+}
+
+/// Each Associate adds its own target: none may undo another's, however they interleave (the share's
+/// principals are read inside the write, not before it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_associates_on_one_share_each_add_their_target_and_revoke_none() {
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let accounts: Vec<String> = (0..24).map(|i| format!("31000000000{i:05}")).collect();
+    let (owner, share_id) = share_to_race_on(&app, "raced", &accounts).await;
+    let calls = accounts.iter().map(|account| ("AssociateResourceShare", account.clone()));
+    all_answer_ok(&app, &owner, &share_id, calls).await;
     let associated: Vec<String> = sqlx::query_scalar("select principal_id from share_principal where resource_share_id = ? and status = 'Associated'")
         .bind(&share_id)
         .fetch_all(&app.pool)
@@ -416,30 +430,16 @@ async fn concurrent_associates_on_one_share_each_add_their_target_and_revoke_non
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_associates_and_disassociates_on_one_share_each_change_only_their_own_target() {
     let app = std::sync::Arc::new(TestApp::new().await);
-    let (_, owner) = owner_key(&app).await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
-        ("ResourceShareName", "churn"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
     let leaving: Vec<String> = (0..12).map(|i| format!("32000000000{i:05}")).collect();
     let joining: Vec<String> = (0..12).map(|i| format!("33000000000{i:05}")).collect();
-    for id in leaving.iter().chain(&joining) {
-        app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
-    }
+    let everyone: Vec<String> = leaving.iter().chain(&joining).cloned().collect();
+    let (owner, share_id) = share_to_race_on(&app, "churn", &everyone).await;
     for id in &leaving {
         let r = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", id)]).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     }
-    let calls = leaving.iter().zip(&joining).flat_map(|(out, into)| [("DisassociateResourceShare", out.clone()), ("AssociateResourceShare", into.clone())]).map(|(action, target)| {
-        let (app, owner, share_id) = (app.clone(), owner.clone(), share_id.clone());
-        tokio::spawn(async move { acs3(&app, &owner, action, RS, &[("ResourceShareId", &share_id), ("Targets.1", &target)]).await })
-    });
-    for answer in futures::future::join_all(calls).await {
-        let answer = answer.unwrap();
-        assert_eq!(answer.status, StatusCode::OK, "{:?}", answer.json);
-    }
+    let calls = leaving.iter().zip(&joining).flat_map(|(out, into)| [("DisassociateResourceShare", out.clone()), ("AssociateResourceShare", into.clone())]);
+    all_answer_ok(&app, &owner, &share_id, calls).await;
     let rows: Vec<(String, String)> = sqlx::query_as("select principal_id, status from share_principal where resource_share_id = ?").bind(&share_id).fetch_all(&app.pool).await.unwrap();
     let status = |id: &str| rows.iter().find(|(p, _)| p == id).map(|(_, s)| s.clone()).unwrap_or_default();
     assert_eq!(status(PARTNER), "Associated");

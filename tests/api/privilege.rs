@@ -21,29 +21,28 @@ async fn ram_user(app: &TestApp, login: &str, policies: &[&str]) -> String {
 }
 
 /// The identity behind a session is kept in memory between writes (`db::read_model::Sessions`): a
-/// change of what it may do is a write, and the very next request sees it.
-#[tokio::test]
-async fn a_policy_detached_from_a_signed_in_ram_user_stops_its_next_read() {
+/// change of what it may do is a write, and the very next request sees it. A RAM user `dba` reads once
+/// (so its identity is kept), the owner calls `change` with `body` on it, and `dba` reads again: that
+/// read's status.
+async fn next_read_after_the_owner_changes_the_ram_user(change: &str, body: &str) -> StatusCode {
     let app = TestApp::new().await;
     let dba = ram_user(&app, "dba", &["AliyunPolardbReadOnlyAccess"]).await;
     assert_eq!(app.form(Some(&dba), "list_clusters", "").await.status, StatusCode::OK);
     let owner = app.sign_in("owner").await;
-    let r = app.form(Some(&owner), "set_ram_policy", "login_name=dba&policy=AliyunPolardbReadOnlyAccess&attached=false").await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let r = app.form(Some(&dba), "list_clusters", "").await;
-    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.json);
+    let r = app.form(Some(&owner), change, body).await;
+    assert_eq!(r.status, StatusCode::OK, "{change}: {:?}", r.json);
+    app.form(Some(&dba), "list_clusters", "").await.status
+}
+
+#[tokio::test]
+async fn a_policy_detached_from_a_signed_in_ram_user_stops_its_next_read() {
+    let status = next_read_after_the_owner_changes_the_ram_user("set_ram_policy", "login_name=dba&policy=AliyunPolardbReadOnlyAccess&attached=false").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn a_deleted_ram_users_session_ends_at_once() {
-    let app = TestApp::new().await;
-    let dba = ram_user(&app, "dba", &["AliyunPolardbReadOnlyAccess"]).await;
-    assert_eq!(app.form(Some(&dba), "list_clusters", "").await.status, StatusCode::OK);
-    let owner = app.sign_in("owner").await;
-    let r = app.form(Some(&owner), "delete_ram_user", "login_name=dba").await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let r = app.form(Some(&dba), "list_clusters", "").await;
-    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{:?}", r.json);
+    assert_eq!(next_read_after_the_owner_changes_the_ram_user("delete_ram_user", "login_name=dba").await, StatusCode::UNAUTHORIZED);
 }
 
 /// Every read of the console, by page: (page as the viewer names it, server function, arguments).
