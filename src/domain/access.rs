@@ -107,8 +107,12 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
                 by_directory || by_invitation
             }
         }
-        PrincipalType::ResourceDirectory => recipient.directory_id.as_deref() == Some(facts.principal_id.as_str()),
-        PrincipalType::Folder => recipient.folders.contains(&facts.principal_id),
+        // The directory or a folder of it reaches its members only while the owner shares from inside
+        // it: an owner that left (or was removed) keeps giving nothing but what is still being revoked.
+        PrincipalType::ResourceDirectory => {
+            recipient.directory_id.as_deref() == Some(facts.principal_id.as_str()) && (disassociating || facts.owner_in_recipients_directory)
+        }
+        PrincipalType::Folder => recipient.folders.contains(&facts.principal_id) && (disassociating || facts.owner_in_recipients_directory),
     };
     names_recipient.then(|| Grant {
         status: if !disassociating && facts.resource_status == AssociationStatus::Associated {
@@ -380,11 +384,31 @@ mod tests {
     }
 
     #[test]
+    fn the_directory_or_a_folder_reaches_no_one_once_the_owner_is_outside_the_directory_except_while_being_revoked() {
+        let at = datetime!(2026-11-27 12:10 UTC);
+        for (principal_type, id) in [(PrincipalType::ResourceDirectory, "rd-1"), (PrincipalType::Folder, "fd-root")] {
+            let left = PrincipalGrantFacts {
+                principal_type,
+                principal_id: id.into(),
+                scope: PrincipalScope::ResourceDirectory,
+                owner_in_recipients_directory: false,
+                invitations: AcceptedInvitations::default(),
+                ..accepted_share()
+            };
+            assert_eq!(principal_grant(&me(), &left), None, "{id}");
+            let being_revoked =
+                PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..left };
+            assert_eq!(principal_grant(&me(), &being_revoked), revoking(Some(at)), "{id}");
+        }
+    }
+
+    #[test]
     fn the_directory_or_a_folder_above_me_reaches_me_and_another_folder_does_not() {
         let object = |principal_type, id: &str| PrincipalGrantFacts {
             principal_type,
             principal_id: id.into(),
             scope: PrincipalScope::ResourceDirectory,
+            owner_in_recipients_directory: true,
             invitations: AcceptedInvitations::default(),
             ..accepted_share()
         };
