@@ -1051,3 +1051,48 @@ async fn a_share_changed_in_the_console_reads_the_same_by_api_and_the_other_way_
     let expected = [("UpdateResourceShare", "console"), ("DeleteResourceShare", "console"), ("UpdateResourceShare", api.as_str()), ("DeleteResourceShare", api.as_str())];
     assert_eq!(channels.iter().map(|(a, c)| (a.as_str(), c.as_str())).collect::<Vec<_>>(), expected);
 }
+
+#[tokio::test]
+async fn a_client_token_replays_a_restore_only_to_an_identity_that_may_restore() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "restore-me"),
+        ("Resources.1.ResourceId", &backup),
+        ("Targets.1", PARTNER),
+        ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[]).await;
+    let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
+    let accepted = acs3(&app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.json);
+    let restore = [
+        ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("DBNodeClass", "polar.mysql.x4.medium"),
+        ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER), ("CloneDataPoint", backup.as_str()),
+        ("ClientToken", "token-1"),
+    ];
+    let first = acs3(&app, &partner, "CreateDBCluster", PD, &restore).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.json);
+
+    // A RAM user of the same account with no PolarDB policy (and one with read-only access) may not
+    // restore: the token already used by the root answers them Forbidden.RAM, not the root's cluster.
+    let made = app.form(Some(&partner_cookie), "create_ram_user", "login_name=nobody@harbor&password=Quiet-Reader-2026").await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let nobody = create_key(&app, &partner_cookie, "nobody@harbor").await;
+    let replayed = acs3(&app, &nobody, "CreateDBCluster", PD, &restore).await;
+    assert_eq!(api_code(&replayed), (403, "Forbidden.RAM"), "{:?}", replayed.json);
+    let attached = app.form(Some(&partner_cookie), "set_ram_policy", "login_name=nobody@harbor&policy=AliyunPolardbReadOnlyAccess&attached=true").await;
+    assert_eq!(attached.status, StatusCode::OK, "{:?}", attached.json);
+    let replayed = acs3(&app, &nobody, "CreateDBCluster", PD, &restore).await;
+    assert_eq!(api_code(&replayed), (403, "Forbidden.RAM"), "{:?}", replayed.json);
+    assert_eq!(app.count("select count(*) from restore_job").await, 1);
+    assert_eq!(app.count("select count(*) from audit_event where action = 'RestoreToNewCluster' and outcome = 'Forbidden.RAM'").await, 2, "both refusals audited");
+    // The root's own retry still answers its cluster.
+    let again = acs3(&app, &partner, "CreateDBCluster", PD, &restore).await;
+    assert_eq!(again.json["DBClusterId"], first.json["DBClusterId"]);
+}

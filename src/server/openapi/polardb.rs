@@ -200,6 +200,12 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
     }
     call.params.req("RegionId")?;
     let Some(token) = call.params.opt("ClientToken").map(str::to_owned) else { return restore(call).await };
+    // A remembered answer goes only to an identity that may restore (the token is the account's): any
+    // other is refused, and audited, as its restore would be.
+    if let Err(refused) = principal::may_restore(&call.who) {
+        let event = call.event("RestoreToNewCluster", call.params.opt("CloneDataPoint").unwrap_or("-"));
+        return call.audited(&event, async { Err::<Value, _>(refused) }).await;
+    }
     if token.len() > 64 || !token.is_ascii() {
         return Err(ApiError::invalid("ClientToken"));
     }

@@ -7,7 +7,7 @@ use crate::domain::RestoreStatus;
 use crate::command::RestoreRequest;
 use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
 use crate::domain::{
-    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
+    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
 use crate::domain::{check_pay_type, node_spec_price, parse_invitation_id, zone_region};
@@ -214,6 +214,12 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
         });
     }
     Ok(IncomingList { regions, region_id, backups, total, page: page.page, page_size: page.page_size })
+}
+
+/// Refuses an identity that may not restore at all ([`check_may_restore`]): what an adapter checks
+/// before answering a retried restore from what it remembered.
+pub fn may_restore(who: &Identity) -> Result<(), AppError> {
+    Ok(check_may_restore(&who.actor)?)
 }
 
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
