@@ -377,3 +377,31 @@ async fn an_owner_that_leaves_the_directory_ends_its_directory_scope_shares_thro
     assert!(incoming(&app, &qa).await.is_empty(), "the QA account's grants are gone");
     assert_eq!(app.count("select count(*) from share_principal sp join resource_share rs using (resource_share_id) where rs.owner_account_id = '1000000000000002'").await, 0);
 }
+
+#[tokio::test]
+async fn a_member_moved_out_of_a_folder_is_not_shown_a_set_added_to_the_folders_share_after_it_left() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 2).await;
+    let r = app.share(&owner, &sets[0], new_share("analytics", "ResourceDirectory", &[ANALYTICS_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let moved = app.form(Some(&owner), "move_member", &format!("account_id={MEMBER}&folder_id={ROOT_FOLDER}")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+    let r = app.share(&owner, &sets[1], existing_share(&share_id, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let member = app.sign_in("member").await;
+    let seen = incoming(&app, &member).await;
+    let ids: Vec<&str> = seen.iter().map(|b| b["backup_set_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [sets[0].as_str()], "only the set the folder gave it, being revoked: {seen:?}");
+    assert_eq!(seen[0]["revoking_at"], json!("2026-11-25T08:10:00Z"));
+
+    // Moved back into the folder, it holds both sets again.
+    let moved = app.form(Some(&owner), "move_member", &format!("account_id={MEMBER}&folder_id={ANALYTICS_FOLDER}")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+    let seen = incoming(&app, &member).await;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen.iter().all(|b| b["revoking_at"].is_null()), "{seen:?}");
+    assert_eq!(app.count("select count(*) from late_resource").await, 0);
+}

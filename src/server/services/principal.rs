@@ -141,7 +141,11 @@ pub(crate) async fn shared_sets(conn: &mut SqliteConnection, account: &str, filt
         }
     }
     for r in moved_out_rows {
-        let facts = MovedOutGrantFacts { share_status: r.share_status, revoke_at: db::parse_ts(&r.revoke_at).map_err(internal)? };
+        let facts = MovedOutGrantFacts {
+            share_status: r.share_status,
+            revoke_at: db::parse_ts(&r.revoke_at).map_err(internal)?,
+            added_after_removal: r.added_after_removal,
+        };
         if let Some(grant) = moved_out_grant(&facts) {
             add(r.backup_set_id, r.start_time, r.owner_account_id, r.resource_share_name, grant);
         }
