@@ -220,6 +220,18 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     Ok(IncomingList { regions, region_id, backups, total, page: page.page, page_size: page.page_size })
 }
 
+/// One backup set shared with the signed-in account, as Shared With Me shows it: (owner, source
+/// cluster), or none when it is not shared with it. What an API restore names as the set's source is
+/// checked against this, whatever page of the list the set would be on.
+pub async fn shared_set_source(state: &AppState, who: &Identity, backup_set_id: &str) -> Result<Option<(String, String)>, AppError> {
+    who.actor.may_view_polardb()?;
+    let me = who.account_id().as_str();
+    let mut conn = state.pool.acquire().await.map_err(internal)?;
+    let sets = shared_sets(&mut conn, me, GrantFilter::BackupSet(backup_set_id)).await?;
+    let rows = with_backup_rows(&mut conn, me, sets).await?;
+    Ok(rows.into_iter().next().map(|(set, row)| (set.owner_account_id, row.cluster_id)))
+}
+
 /// Refuses an identity that may not restore at all ([`check_may_restore`]): what an adapter checks
 /// before answering a retried restore from what it remembered.
 pub fn may_restore(who: &Identity) -> Result<(), AppError> {
