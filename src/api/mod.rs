@@ -359,7 +359,7 @@ pub async fn delete_backup_set(backup_set_id: String) -> Result<(), AppError> {
     use crate::server::services::owner;
     let (state, who) = ssr::signed_in().await?;
     let event = ssr::event_by(&state, &who, "DeleteBackupSet", &backup_set_id);
-    ssr::audited(&state, &event, owner::delete_backup_set(&state, &who, &backup_set_id, &event)).await
+    ssr::audited(&state, &event, owner::delete_backup_set(&state, &who, &backup_set_id, None, &event)).await
 }
 
 /// Starts converting a level-1 backup set to level-2; the set is locked until it finishes.

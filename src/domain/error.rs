@@ -62,6 +62,8 @@ pub enum Refusal {
     MissingPolicy { missing: String },
     #[error("Backup set {backup_set} does not exist.")]
     BackupSetNotFound { backup_set: String },
+    #[error("Backup set {backup_set} is not a backup set of cluster {cluster}.")]
+    BackupSetNotInCluster { backup_set: String, cluster: String },
     #[error("Backup set {backup_set} was shared with your account and cannot be shared again: secondary sharing is not supported.")]
     ReShare { backup_set: String },
     #[error("Backup sets of Multi-master Cluster (Limitless) Edition clusters cannot be shared.")]
@@ -294,7 +296,7 @@ impl Refusal {
         match self {
             BetaNotEnabled => "OperationDenied.SharedBackupNotEnabled",
             MissingPolicy { .. } => "Forbidden.RAM",
-            BackupSetNotFound { .. } => "EntityNotExists.BackupSet",
+            BackupSetNotFound { .. } | BackupSetNotInCluster { .. } => "EntityNotExists.BackupSet",
             ReShare { .. } => "OperationDenied.SecondarySharing",
             LimitlessEdition => "OperationDenied.ClusterEdition",
             ThreeZoneHotStandby => "OperationDenied.ClusterHaMode",
@@ -415,7 +417,7 @@ impl Refusal {
             BodyTooLarge { .. } => ErrorKind::TooLarge,
             UndecodableBody { .. } => ErrorKind::BadRequest,
             BadCredentials => ErrorKind::Unauthenticated,
-            BackupSetNotFound { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound
+            BackupSetNotFound { .. } | BackupSetNotInCluster { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound
             | RamUserNotFound | AccountNotFound | DirectoryInvitationNotFound | MemberNotFound | FolderNotFound | AccessKeyNotFound
             | NoSuchLogin { .. } | UnknownCall { .. } => {
                 ErrorKind::NotFound

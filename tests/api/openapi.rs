@@ -1143,3 +1143,19 @@ async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_ar
     let right = acs3(&app, &partner, "CreateDBCluster", PD, &restore(OWNER)).await;
     assert_eq!(right.status, StatusCode::OK, "{:?}", right.json);
 }
+
+#[tokio::test]
+async fn delete_backup_refuses_a_backup_id_that_is_not_of_the_db_cluster_id_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let before = app.sharing_state().await;
+    // Another cluster of the same owner, and a cluster id of nobody: neither holds the backup set.
+    for cluster in ["pc-2zeanalytics01", "pc-nothere000001"] {
+        let r = rpc_v1(&app, &key, "DeleteBackup", PD, &[("DBClusterId", cluster), ("BackupId", &backup)]).await;
+        assert_eq!(api_code(&r), (404, "EntityNotExists.BackupSet"), "DBClusterId {cluster}: {:?}", r.json);
+    }
+    let gone: Option<String> = sqlx::query_scalar("select deleted_at from backup_set where backup_set_id = ?").bind(&backup).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(gone, None, "a refused DeleteBackup deleted the set");
+    assert_eq!(app.sharing_state().await, before);
+}

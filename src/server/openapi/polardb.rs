@@ -178,13 +178,13 @@ async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
 }
 
 async fn delete_backup(call: &Call) -> Result<Value, ApiError> {
-    call.params.req("DBClusterId")?;
+    let cluster = call.params.req("DBClusterId")?.to_owned();
     let ids = call.params.req("BackupId")?.to_owned();
     if ids.contains(',') {
         return Err(ApiError::new(400, "InvalidParameter.BackupId", "polarshare deletes one backup set per call (each is its own transaction)."));
     }
     let event = call.event("DeleteBackupSet", &ids);
-    call.audited(&event, owner::delete_backup_set(&call.state, &call.who, &ids, &event)).await?;
+    call.audited(&event, owner::delete_backup_set(&call.state, &call.who, &ids, Some(&cluster), &event)).await?;
     Ok(json!({}))
 }
 

@@ -27,12 +27,23 @@ async fn own_backup_set(tx: &mut Tx, who: &Identity, id: &BackupSetId) -> Result
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn delete_backup_set(state: &AppState, who: &Identity, backup_set_id: &str, event: &Event) -> Result<(), AppError> {
+pub async fn delete_backup_set(
+    state: &AppState,
+    who: &Identity,
+    backup_set_id: &str,
+    of_cluster: Option<&str>,
+    event: &Event,
+) -> Result<(), AppError> {
     who.actor.may_change_polardb()?;
     let id = BackupSetId::parse(backup_set_id)?;
     let now = state.clock.now();
     let mut tx = state.begin_action().await.map_err(internal)?;
     let row = own_backup_set(&mut tx, who, &id).await?;
+    // The OpenAPI names the cluster too (DBClusterId): a set of another cluster is not the one meant,
+    // so nothing is deleted.
+    if of_cluster.is_some_and(|named| named != row.cluster_id) {
+        return Err(Refusal::BackupSetNotInCluster { backup_set: id.to_string(), cluster: of_cluster.unwrap_or_default().to_owned() }.into());
+    }
     check_delete_backup(&row.facts().map_err(internal)?)?;
     clusters::delete_backup_set(&mut tx, id.as_str(), &db::ts(now)).await.map_err(internal)?;
     clusters::revoke_backup_set_shares(&mut tx, id.as_str(), &db::ts(now + state.settings.revocation_delay))
