@@ -7,14 +7,14 @@ use super::{check_unlocked, BackupLock, BackupSetId, PrincipalScope, RemovalTimi
 
 /// Deleting a share: only an active one (a share being deleted, or deleted, is refused with the real
 /// service's `ResourceShareStatusMismatchAction`). Every principal of the share enters the scheduled
-/// revocation; while a restore reads one of its sets, the revocation waits for the restore to end, as a
-/// removal in the console does. A level conversion does not hold it up: it changes no principal's access.
+/// revocation, exactly as removing each of them would: while a restore reads one of its sets, the
+/// revocation waits for the restore to end; while a level conversion holds one, the deletion is refused
+/// (the reference: a locked set's share can't be cancelled), as removing a principal is.
 pub fn plan_share_deletion(status: ShareStatus, locks: &[(BackupSetId, BackupLock)]) -> Result<RemovalTiming, Refusal> {
     if status != ShareStatus::Active {
         return Err(Refusal::ShareNotActive);
     }
-    let restoring = locks.iter().any(|(_, lock)| *lock == BackupLock::Restoring);
-    Ok(if restoring { RemovalTiming::AfterRestore } else { RemovalTiming::Now })
+    super::principal_change_timing(false, locks)
 }
 
 /// Any change to a share other than deleting it needs the share to be active.
@@ -100,8 +100,9 @@ mod tests {
     }
 
     #[test]
-    fn a_level_conversion_does_not_hold_up_deleting_a_share() {
-        assert_eq!(plan_share_deletion(ShareStatus::Active, &[(set("3200000001"), BackupLock::ConvertingLevel)]), Ok(RemovalTiming::Now));
+    fn a_share_is_not_deleted_while_a_level_conversion_holds_one_of_its_sets() {
+        let locks = [(set("3200000001"), BackupLock::None), (set("3200000002"), BackupLock::ConvertingLevel)];
+        assert_eq!(plan_share_deletion(ShareStatus::Active, &locks).unwrap_err().code(), "OperationDenied.BackupSetLocked");
     }
 
     #[test]

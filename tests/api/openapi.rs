@@ -1159,3 +1159,29 @@ async fn delete_backup_refuses_a_backup_id_that_is_not_of_the_db_cluster_id_and_
     assert_eq!(gone, None, "a refused DeleteBackup deleted the set");
     assert_eq!(app.sharing_state().await, before);
 }
+
+#[tokio::test]
+async fn a_share_can_not_be_deleted_while_a_level_conversion_holds_one_of_its_sets() {
+    let app = TestApp::new().await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "converting"), ("Resources.1.ResourceId", &backup), ("Targets.1", MEMBER)]).await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let converting = app.form(Some(&owner_cookie), "convert_backup_level", &format!("backup_set_id={backup}")).await;
+    assert_eq!(converting.status, StatusCode::OK, "{:?}", converting.json);
+    // Removing the principal is refused while the set converts; deleting the share removes it too.
+    let removal = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", MEMBER)]).await;
+    assert_eq!(api_code(&removal), (409, "OperationDenied.BackupSetLocked"), "{:?}", removal.json);
+    let before = app.sharing_state().await;
+    let deleted = acs3(&app, &owner, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await;
+    assert_eq!(api_code(&deleted), (409, "OperationDenied.BackupSetLocked"), "{:?}", deleted.json);
+    assert_eq!(share_row_status(&app, &share_id).await, "Active");
+    assert_eq!(app.sharing_state().await, before, "a refused deletion changed the share");
+    // Once the conversion is done, the share is deleted as any other.
+    app.clock.advance(Duration::minutes(2));
+    app.tick().await;
+    let deleted = acs3(&app, &owner, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
+    assert_eq!(share_row_status(&app, &share_id).await, "Deleting");
+}
