@@ -134,6 +134,8 @@ pub enum Refusal {
     SharedReadOnly { backup_set: String },
     #[error("The cluster is already in the recycle bin.")]
     ClusterAlreadyReleased,
+    #[error("The cluster is still being created from a backup set; it can be released once it is running.")]
+    ClusterBeingCreated,
     #[error("{what}")]
     TicketNotNeeded { what: &'static str },
     #[error("You already have an open ticket of this kind; wait for the platform to answer it.")]
@@ -331,7 +333,7 @@ impl Refusal {
             AccessBeingRevoked { .. } => "OperationDenied.SharingRevoking",
             CrossRegionRestore { .. } => "OperationDenied.CrossRegionRestore",
             SharedReadOnly { .. } => "OperationDenied.SharedBackupReadOnly",
-            ClusterAlreadyReleased => "OperationDenied.ClusterStatus",
+            ClusterAlreadyReleased | ClusterBeingCreated => "OperationDenied.ClusterStatus",
             TicketNotNeeded { .. } => "Ticket.NotNeeded",
             TicketAlreadyOpen => "Ticket.AlreadyOpen",
             NotOperator { .. } => "Forbidden.NotOperator",
@@ -468,6 +470,7 @@ impl Refusal {
             | AccessBeingRevoked { .. }
             | CrossRegionRestore { .. }
             | ClusterAlreadyReleased
+            | ClusterBeingCreated
             | TicketNotNeeded { .. }
             | TicketAlreadyOpen
             | TicketClosed

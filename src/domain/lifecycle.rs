@@ -173,10 +173,14 @@ pub fn check_delete_backup(backup: &BackupSetFacts) -> Result<(), Refusal> {
     backup.check_unlocked_for(LockedOperation::Delete)
 }
 
-/// Releasing a cluster (to the recycle bin): not twice, and not while any of its backup sets is locked.
+/// Releasing a cluster (to the recycle bin): not twice, not while it is still being created (a restore
+/// is copying a shared backup set into it: released, it would end in the recycle bin with its restore
+/// succeeding and charged), and not while any of its backup sets is locked.
 pub fn check_release_cluster(status: super::ClusterStatus, locks: &[(super::BackupSetId, BackupLock)]) -> Result<(), Refusal> {
-    if status == super::ClusterStatus::Recycled {
-        return Err(Refusal::ClusterAlreadyReleased);
+    match status {
+        super::ClusterStatus::Recycled => return Err(Refusal::ClusterAlreadyReleased),
+        super::ClusterStatus::Creating => return Err(Refusal::ClusterBeingCreated),
+        super::ClusterStatus::Running => {}
     }
     locks.iter().try_for_each(|(id, lock)| super::check_unlocked_for(id, *lock, LockedOperation::ReleaseCluster))
 }
@@ -370,6 +374,13 @@ mod tests {
         assert!(err.to_string().contains("cluster cannot be released"), "{err}");
         assert!(check_release_cluster(ClusterStatus::Running, &[]).is_ok());
         assert_eq!(check_release_cluster(ClusterStatus::Recycled, &[]).unwrap_err().code(), "OperationDenied.ClusterStatus");
+    }
+
+    #[test]
+    fn a_cluster_still_being_created_by_a_restore_is_not_released() {
+        use crate::domain::ClusterStatus;
+        assert_eq!(check_release_cluster(ClusterStatus::Creating, &[]).unwrap_err(), Refusal::ClusterBeingCreated);
+        assert_eq!(Refusal::ClusterBeingCreated.code(), "OperationDenied.ClusterStatus");
     }
 
     #[test]

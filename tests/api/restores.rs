@@ -147,3 +147,24 @@ async fn a_queued_removal_survives_a_restart_and_is_applied_by_the_first_tick() 
     app.clock.advance(Duration::minutes(10));
     assert_eq!(app.tick().await.revoked, 1);
 }
+
+#[tokio::test]
+async fn a_cluster_still_being_restored_can_not_be_released_and_becomes_running_when_the_restore_ends() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with_member_and_qa(&app).await;
+    let member = app.sign_in("member").await;
+    let started = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "mid-copy")).await;
+    assert_eq!(started.status, StatusCode::OK, "{:?}", started.json);
+    let cluster = started.json["cluster_id"].as_str().unwrap().to_owned();
+    // While the copy from the owner's set runs, the new cluster can't be released under it.
+    let r = app.form(Some(&member), "release_cluster", &format!("cluster_id={cluster}")).await;
+    assert_eq!(r.refusal(), (409, "OperationDenied.ClusterStatus"), "{:?}", r.json);
+    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Creating'")).await, 1);
+    // The restore ends: the cluster is Running, the set unlocked, and the cluster may be released.
+    app.clock.advance(Duration::minutes(6));
+    app.tick().await;
+    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Running'")).await, 1);
+    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'")).await, 1);
+    let r = app.form(Some(&member), "release_cluster", &format!("cluster_id={cluster}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+}
