@@ -1185,3 +1185,30 @@ async fn a_share_can_not_be_deleted_while_a_level_conversion_holds_one_of_its_se
     assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
     assert_eq!(share_row_status(&app, &share_id).await, "Deleting");
 }
+
+#[tokio::test]
+async fn a_backup_set_associated_again_during_its_revocation_stays_shared() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "back-again"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    // The owner changes its mind within the revocation window: the call succeeds, so the set is shared.
+    let back = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
+    assert_eq!(back.status, StatusCode::OK, "{:?}", back.json);
+    let status: String = sqlx::query_scalar("select status from share_resource where resource_share_id = ? and backup_set_id = ?")
+        .bind(&share_id).bind(&backups[0]).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(status, "Associated", "associated again, the set must leave its revocation");
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+    let member = app.sign_in("member").await;
+    let seen = app.form(Some(&member), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    let ids: Vec<&str> = seen.json["backups"].as_array().unwrap().iter().filter_map(|b| b["backup_set_id"].as_str()).collect();
+    assert!(ids.contains(&backups[0].as_str()), "the set associated again was revoked anyway: {ids:?}");
+}

@@ -306,9 +306,13 @@ const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner
 const TOUCH_SHARE: &str =
     "update resource_share set updated_at = json_extract(?1, '$.now') where resource_share_id = json_extract(?1, '$.share_id')";
 
+/// A set joining a share it is already in stays as it is; one on its way out (taken out, its revocation
+/// not run yet) is associated again, as a principal added back during its revocation is: the call that
+/// shares it succeeds, so the set must not be revoked after all.
 const INSERT_RESOURCE: &str = "insert into share_resource (resource_share_id, backup_set_id, created_at)
     values (json_extract(?1, '$.share_id'), json_extract(?1, '$.backup_set_id'), json_extract(?1, '$.now'))
-    on conflict do nothing";
+    on conflict (resource_share_id, backup_set_id) do update set status = 'Associated', revoke_at = null
+    where status <> 'Associated'";
 
 const ASSOCIATE_PRINCIPALS: &str = "insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at)
     select json_extract(?1, '$.share_id'), json_extract(p.value, '$.id'), json_extract(p.value, '$.type'),
