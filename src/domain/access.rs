@@ -50,6 +50,8 @@ pub struct PrincipalGrantFacts<Time = OffsetDateTime> {
     pub invitations: AcceptedInvitations,
     /// The backup set joined the share after this principal's removal began: never shared with it.
     pub added_after_removal: bool,
+    /// The principal joined the share after the backup set's removal from it began: never shared with it.
+    pub joined_after_set_removal: bool,
 }
 
 impl<T> PrincipalGrantFacts<T> {
@@ -68,6 +70,7 @@ impl<T> PrincipalGrantFacts<T> {
             owner_in_recipients_directory: self.owner_in_recipients_directory,
             invitations: self.invitations,
             added_after_removal: self.added_after_removal,
+            joined_after_set_removal: self.joined_after_set_removal,
         })
     }
 }
@@ -103,6 +106,10 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
     // What is being revoked is what the principal held when its removal began, not a set the owner
     // added to the share since.
     if disassociating && facts.added_after_removal {
+        return None;
+    }
+    // Nor is a set on its way out of the share shown to a principal that joined the share meanwhile.
+    if facts.joined_after_set_removal {
         return None;
     }
     let names_recipient = match facts.principal_type {
@@ -268,6 +275,7 @@ mod tests {
             owner_in_recipients_directory: false,
             invitations: AcceptedInvitations { standing: true, ended: false },
             added_after_removal: false,
+            joined_after_set_removal: false,
         }
     }
 
@@ -404,6 +412,14 @@ mod tests {
         let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: at, added_after_removal: false };
         assert_eq!(moved_out_grant(&moved_out), revoking(Some(at)));
         assert_eq!(moved_out_grant(&MovedOutGrantFacts { added_after_removal: true, ..moved_out }), None);
+    }
+
+    #[test]
+    fn a_principal_that_joined_while_a_set_was_being_taken_out_is_not_shown_that_set() {
+        let at = datetime!(2026-11-27 12:10 UTC);
+        let leaving = PrincipalGrantFacts { resource_status: AssociationStatus::Disassociating, resource_revoke_at: Some(at), ..accepted_share() };
+        assert_eq!(principal_grant(&me(), &leaving), revoking(Some(at)));
+        assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { joined_after_set_removal: true, ..leaving }), None);
     }
 
     #[test]

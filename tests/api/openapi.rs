@@ -1212,3 +1212,35 @@ async fn a_backup_set_associated_again_during_its_revocation_stays_shared() {
     let ids: Vec<&str> = seen.json["backups"].as_array().unwrap().iter().filter_map(|b| b["backup_set_id"].as_str()).collect();
     assert!(ids.contains(&backups[0].as_str()), "the set associated again was revoked anyway: {ids:?}");
 }
+
+#[tokio::test]
+async fn a_principal_added_while_a_set_is_being_taken_out_is_never_shown_that_set() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "leaving-set"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    // A directory member added now (associated at once) gets the share as it is: the set on its way out
+    // was never shared with it.
+    let added = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", QA_MEMBER)]).await;
+    assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
+    let seen_by = |login: &'static str| {
+        let app = &app;
+        async move {
+            let cookie = app.sign_in(login).await;
+            let r = app.form(Some(&cookie), "list_shared_with_me", "region_id=cn-hangzhou").await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+            r.json["backups"].as_array().unwrap().iter().filter_map(|b| b["backup_set_id"].as_str().map(str::to_owned)).collect::<Vec<_>>()
+        }
+    };
+    let qa = seen_by("qa").await;
+    assert!(qa.contains(&backups[1]) && !qa.contains(&backups[0]), "{qa:?}");
+    // The member that held it still sees it, being revoked.
+    assert!(seen_by("member").await.contains(&backups[0]));
+}

@@ -21,7 +21,9 @@ fn principal_grants_sql(filter: &str) -> String {
                 exists(select 1 from invitation i where i.resource_share_id = rs.resource_share_id and i.receiver_account_id = ?1
                        and i.status = 'Accepted' and i.access_ends_at is not null) as invitation_ended,
                 exists(select 1 from late_resource l where l.resource_share_id = rs.resource_share_id and l.principal_id = sp.principal_id
-                       and l.via = 'principal' and l.backup_set_id = sr.backup_set_id) as added_after_removal
+                       and l.via = 'principal' and l.backup_set_id = sr.backup_set_id) as added_after_removal,
+                exists(select 1 from late_principal lp where lp.resource_share_id = rs.resource_share_id
+                       and lp.principal_id = sp.principal_id and lp.backup_set_id = sr.backup_set_id) as joined_after_set_removal
          from share_principal sp
          join resource_share rs on rs.resource_share_id = sp.resource_share_id
          join share_resource sr on sr.resource_share_id = rs.resource_share_id
