@@ -1244,3 +1244,27 @@ async fn a_principal_added_while_a_set_is_being_taken_out_is_never_shown_that_se
     // The member that held it still sees it, being revoked.
     assert!(seen_by("member").await.contains(&backups[0]));
 }
+
+#[tokio::test]
+async fn opening_a_share_to_external_accounts_keeps_the_revocation_window_of_a_member_being_removed() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let (backup, share_id) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let removed = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", MEMBER)]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+    let member = app.sign_in("member").await;
+    let listed = |r: &Response| r.json["backups"].as_array().unwrap().iter().map(|b| b["backup_set_id"].as_str().unwrap_or_default().to_owned()).collect::<Vec<_>>();
+    let before = app.form(Some(&member), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert!(listed(&before).contains(&backup), "{:?}", before.json);
+    let opened = acs3(&app, &owner, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "partnership"), ("AllowExternalTargets", "true")]).await;
+    assert_eq!(opened.status, StatusCode::OK, "{:?}", opened.json);
+    // The member still has the rest of its window, the set marked as being revoked; then it is gone.
+    let during = app.form(Some(&member), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert!(listed(&during).contains(&backup), "opening the share cut the member's revocation window short: {:?}", during.json);
+    let restore = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!(restore.refusal().1, "OperationDenied.SharingRevoking", "{:?}", restore.json);
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+    let after = app.form(Some(&member), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert!(!listed(&after).contains(&backup), "{:?}", after.json);
+}

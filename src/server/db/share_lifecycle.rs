@@ -124,34 +124,46 @@ pub async fn leave(tx: &mut Tx, share_id: &str, account: &str, revoke_at: Option
 }
 
 /// The share's account principals that hold it without an invitation in force: those the owner's
-/// resource directory associated directly while the share was closed to it.
-pub async fn uninvited_account_principals(ex: impl SqliteExecutor<'_>, share_id: &str) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "select sp.principal_id from share_principal sp
-         where sp.resource_share_id = ?1 and sp.principal_type = 'Account' and sp.status = 'Associated'
+/// resource directory associated directly while the share was closed to it, each with when its access
+/// ends if it is being revoked (`Some`: its removal's `revoke_at`, or now while a restore holds it).
+/// A principal being revoked that holds an acceptance (ended) already keeps its window through it.
+pub async fn uninvited_account_principals(ex: impl SqliteExecutor<'_>, share_id: &str, now: &str) -> sqlx::Result<Vec<(String, Option<String>)>> {
+    sqlx::query_as(
+        "select sp.principal_id, case sp.status when 'Disassociating' then coalesce(sp.revoke_at, ?2) end
+         from share_principal sp
+         where sp.resource_share_id = ?1 and sp.principal_type = 'Account' and sp.status in ('Associated', 'Disassociating')
            and not exists(select 1 from invitation i where i.resource_share_id = ?1 and i.receiver_account_id = sp.principal_id
-                          and i.status = 'Accepted' and i.access_ends_at is null)
+                          and i.status = 'Accepted' and (i.access_ends_at is null or sp.status = 'Disassociating'))
          order by sp.principal_id",
     )
     .bind(share_id)
+    .bind(now)
     .fetch_all(ex)
     .await
 }
 
-/// Records `(invitation id, account)` pairs as accepted now: what the directory accepted on the
-/// accounts' behalf when their share was opened to external accounts (whose account principals hold a
-/// share through an accepted invitation).
-pub async fn record_directory_acceptances(tx: &mut Tx, share_id: &str, owner: &str, accepted: &[(String, String)], now: &str) -> sqlx::Result<()> {
-    for (invitation_id, account) in accepted {
+/// Records `(invitation id, account, access ends at)` as accepted now: what the directory accepted on
+/// the accounts' behalf when their share was opened to external accounts (whose account principals hold
+/// a share through an accepted invitation). An account being revoked gets an acceptance already ended
+/// (`access_ends_at`), which covers only the rest of its revocation window, as for a removed invitee.
+pub async fn record_directory_acceptances(
+    tx: &mut Tx,
+    share_id: &str,
+    owner: &str,
+    accepted: &[(String, String, Option<String>)],
+    now: &str,
+) -> sqlx::Result<()> {
+    for (invitation_id, account, access_ends_at) in accepted {
         sqlx::query(
-            "insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id, status, created_at, expires_at, updated_at)
-             values (?, ?, ?, ?, 'Accepted', ?5, ?5, ?5)",
+            "insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id, status, created_at, expires_at, updated_at, access_ends_at)
+             values (?, ?, ?, ?, 'Accepted', ?5, ?5, ?5, ?6)",
         )
         .bind(invitation_id)
         .bind(share_id)
         .bind(owner)
         .bind(account)
         .bind(now)
+        .bind(access_ends_at)
         .execute(&mut **tx)
         .await?;
     }

@@ -54,9 +54,11 @@ pub async fn update_share(
         if scope == PrincipalScope::AllAccounts {
             // Account principals hold an open share through an accepted invitation. Those the directory
             // associated directly keep their access: the directory accepts for them, as the real service
-            // auto-accepts inside a resource directory.
-            let accounts = share_lifecycle::uninvited_account_principals(&mut **tx, share_id).await.map_err(internal)?;
-            let accepted: Vec<(String, String)> = accounts.into_iter().map(|a| (crate::server::ids::invitation_id(), a)).collect();
+            // auto-accepts inside a resource directory. Those it gave access that is being revoked keep
+            // the rest of their revocation window (an acceptance that has ended), no more.
+            let accounts = share_lifecycle::uninvited_account_principals(&mut **tx, share_id, &now).await.map_err(internal)?;
+            let accepted: Vec<(String, String, Option<String>)> =
+                accounts.into_iter().map(|(a, ends)| (crate::server::ids::invitation_id(), a, ends)).collect();
             share_lifecycle::record_directory_acceptances(&mut tx, share_id, me, &accepted, &now).await.map_err(internal)?;
         }
     }
