@@ -1268,3 +1268,29 @@ async fn opening_a_share_to_external_accounts_keeps_the_revocation_window_of_a_m
     let after = app.form(Some(&member), "list_shared_with_me", "region_id=cn-hangzhou").await;
     assert!(!listed(&after).contains(&backup), "{:?}", after.json);
 }
+
+#[tokio::test]
+async fn associating_a_target_is_checked_against_the_64_principals_of_every_set_in_the_share() {
+    let app = TestApp::new().await;
+    let (cookie, owner) = owner_key(&app).await;
+    let accounts: Vec<String> = (0..64).map(|i| format!("31000000000{i:05}")).collect();
+    for id in &accounts {
+        app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
+    }
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    // The second set already has 63 principals through another share.
+    let wide: Vec<&str> = accounts[..63].iter().map(String::as_str).collect();
+    let r = app.share(&cookie, &backups[1], new_share("wide", "AllAccounts", &wide)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "narrow"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]),
+        ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let before = app.sharing_state().await;
+    let r = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", &accounts[63])]).await;
+    assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
+    assert_eq!(app.sharing_state().await, before);
+}
