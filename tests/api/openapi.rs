@@ -1294,3 +1294,27 @@ async fn associating_a_target_is_checked_against_the_64_principals_of_every_set_
     assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
     assert_eq!(app.sharing_state().await, before);
 }
+
+#[tokio::test]
+async fn a_principal_can_not_re_share_a_received_set_by_api_alone_or_beside_its_own() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let received = app.backup_of(SHAREABLE_CLUSTER).await;
+    let shared = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "to-partner"), ("Resources.1.ResourceId", &received), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]).await;
+    assert_eq!(shared.status, StatusCode::OK, "{:?}", shared.json);
+    app.exec("update invitation set status = 'Accepted'").await;
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let own = app.backup_of("pc-bp1harbor00001").await;
+    let mine = acs3(&app, &partner, "CreateResourceShare", RS, &[("ResourceShareName", "partner-own"), ("Resources.1.ResourceId", &own), ("Targets.1", OUTSIDER), ("AllowExternalTargets", "true")]).await;
+    assert_eq!(mine.status, StatusCode::OK, "{:?}", mine.json);
+    let my_share = mine.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let before = app.sharing_state().await;
+    let alone = acs3(&app, &partner, "CreateResourceShare", RS, &[("ResourceShareName", "again"), ("Resources.1.ResourceId", &received), ("Targets.1", OUTSIDER), ("AllowExternalTargets", "true")]).await;
+    assert_eq!(api_code(&alone), (403, "OperationDenied.SecondarySharing"), "{:?}", alone.json);
+    let beside = rpc_v1(&app, &partner, "CreateResourceShare", RS, &[("ResourceShareName", "beside"), ("Resources.1.ResourceId", &own), ("Resources.2.ResourceId", &received), ("Targets.1", QA_MEMBER), ("AllowExternalTargets", "true")]).await;
+    assert_eq!(api_code(&beside), (403, "OperationDenied.SecondarySharing"), "{:?}", beside.json);
+    let into_own = acs3(&app, &partner, "AssociateResourceShare", RS, &[("ResourceShareId", &my_share), ("Resources.1.ResourceId", &received)]).await;
+    assert_eq!(api_code(&into_own), (403, "OperationDenied.SecondarySharing"), "{:?}", into_own.json);
+    assert_eq!(app.sharing_state().await, before, "a refused re-share changed something");
+}
