@@ -1318,3 +1318,41 @@ async fn a_principal_can_not_re_share_a_received_set_by_api_alone_or_beside_its_
     assert_eq!(api_code(&into_own), (403, "OperationDenied.SecondarySharing"), "{:?}", into_own.json);
     assert_eq!(app.sharing_state().await, before, "a refused re-share changed something");
 }
+
+#[tokio::test]
+async fn every_set_that_can_not_be_shared_is_refused_by_api_create_and_associate_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let good = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "good"), ("Resources.1.ResourceId", &good), ("Targets.1", MEMBER)]).await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let one = |sql: &str| {
+        let sql = sql.to_owned();
+        let pool = app.pool.clone();
+        async move { sqlx::query_scalar::<_, String>(&sql).fetch_one(&pool).await.expect(&sql) }
+    };
+    let cluster_set = |c: &str| format!("select backup_set_id from backup_set where cluster_id = '{c}' and status = 'Success' and backup_set_id not like 'rp-%' limit 1");
+    let cases = [
+        (one(&cluster_set("pc-bp1limitless01")).await, "OperationDenied.ClusterEdition"),
+        (one(&cluster_set("pc-bp1payments3az")).await, "OperationDenied.ClusterHaMode"),
+        (one(&cluster_set("pc-bp1crmtde0001")).await, "OperationDenied.TDEEnabled"),
+        (one(&cluster_set("pc-bp1hrdiskenc01")).await, "OperationDenied.DiskEncryptionEnabled"),
+        (one(&cluster_set("pc-bp1legacy00001")).await, "OperationDenied.ClusterInRecycleBin"),
+        (one(&format!("select backup_set_id from backup_set where account_id = '{OWNER}' and backup_set_id like 'rp-%' limit 1")).await, "OperationDenied.CrossRegionBackupSet"),
+        (one(&format!("select backup_set_id from backup_set where cluster_id = '{SHAREABLE_CLUSTER}' and status = 'Failed' limit 1")).await, "OperationDenied.BackupSetNotActive"),
+        (one(&format!("select backup_set_id from backup_set where cluster_id = '{SHAREABLE_CLUSTER}' and status = 'Success' and expires_at <= '2026-11-25T08:00:00Z' limit 1")).await, "OperationDenied.BackupSetExpired"),
+    ];
+    let before = app.sharing_state().await;
+    for (i, (set, code)) in cases.iter().enumerate() {
+        let name = format!("cannot-{i}");
+        let create = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", &name), ("Resources.1.ResourceId", set), ("Targets.1", MEMBER)]).await;
+        assert_eq!(api_code(&create).1, *code, "Create {set}: {:?}", create.json);
+        let beside = rpc_v1(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", &name), ("Resources.1.ResourceId", &good), ("Resources.2.ResourceId", set), ("Targets.1", MEMBER)]).await;
+        assert_eq!(api_code(&beside).1, *code, "Create beside a good set {set}: {:?}", beside.json);
+        let associate = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", set)]).await;
+        assert_eq!(api_code(&associate).1, *code, "Associate {set}: {:?}", associate.json);
+        assert!(api_code(&associate).0 >= 400 && api_code(&associate).0 < 500);
+        assert_eq!(app.sharing_state().await, before, "a refused share of {set} changed something");
+    }
+}
