@@ -405,3 +405,35 @@ async fn a_member_moved_out_of_a_folder_is_not_shown_a_set_added_to_the_folders_
     assert!(seen.iter().all(|b| b["revoking_at"].is_null()), "{seen:?}");
     assert_eq!(app.count("select count(*) from late_resource").await, 0);
 }
+
+#[tokio::test]
+async fn a_directory_scope_share_opened_after_its_owner_left_the_directory_gives_its_members_only_the_rest_of_their_window() {
+    let app = TestApp::new().await;
+    let id = invited(&app, PARTNER).await;
+    let partner = app.sign_in("partner").await;
+    assert_eq!(answer(&app, &partner, &id, true).await.status, StatusCode::OK);
+    let set = app.backup_of("pc-bp1harbor00001").await;
+    let r = app.share(&partner, &set, new_share("inside", "ResourceDirectory", &[QA_MEMBER, ANALYTICS_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let member = app.sign_in("member").await;
+    let qa = app.sign_in("qa").await;
+    assert_eq!(app.form(Some(&partner), "leave_directory", "").await.status, StatusCode::OK);
+    // Outside the directory the owner opens the share to every account: that opens nothing to those the
+    // directory gave it, whose access is being revoked.
+    let body = format!("resource_share_id={share_id}&resource_share_name=inside&principal_scope=AllAccounts");
+    let r = app.form(Some(&partner), "update_resource_share", &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    for (who, cookie) in [("member", &member), ("qa", &qa)] {
+        let seen = incoming(&app, cookie).await;
+        assert_eq!(seen.len(), 1, "{who} keeps the rest of its window: {seen:?}");
+        assert_eq!(seen[0]["revoking_at"], json!("2026-11-25T08:10:00Z"), "{who}");
+        let r = app.json(Some(cookie), "restore_to_new_cluster", restore_request(&set)).await;
+        assert_eq!(r.refusal(), (409, "OperationDenied.SharingRevoking"), "{who}");
+    }
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let member = app.sign_in("member").await;
+    let qa = app.sign_in("qa").await;
+    assert!(incoming(&app, &member).await.is_empty() && incoming(&app, &qa).await.is_empty(), "nothing is left after the window");
+}
