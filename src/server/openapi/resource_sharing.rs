@@ -67,13 +67,20 @@ fn targets(call: &Call) -> Result<Vec<String>, ApiError> {
     call.params.list("Targets", None, MAX_LIST_ITEMS)
 }
 
+/// A share of the caller's own, as Resource Sharing describes a share.
 fn share_json(call: &Call, share_id: &str, name: &str, scope: PrincipalScope, status: ShareStatus, created: &str, updated: &str) -> Value {
+    let owner = call.who.account_id().as_str();
+    share_json_of(owner, share_id, name, scope == PrincipalScope::AllAccounts, status, created, updated)
+}
+
+/// A share as Resource Sharing describes it, whoever owns it.
+fn share_json_of(owner: &str, share_id: &str, name: &str, allow_external: bool, status: ShareStatus, created: &str, updated: &str) -> Value {
     json!({
         "ResourceShareId": share_id,
         "ResourceShareName": name,
-        "ResourceShareOwner": call.who.account_id().as_str(),
+        "ResourceShareOwner": owner,
         "ResourceShareStatus": status.as_str(),
-        "AllowExternalTargets": scope == PrincipalScope::AllAccounts,
+        "AllowExternalTargets": allow_external,
         "CreateTime": iso(created),
         "UpdateTime": iso(updated),
         "ResourceGroupId": "",
@@ -254,13 +261,7 @@ async fn list_resource_shares(call: &Call) -> Result<Value, ApiError> {
         let (rows, next) = paging.cut(rows, api_lists::ReceivedShareRow::sort_key);
         let items: Vec<Value> = rows
             .iter()
-            .map(|s| {
-                json!({
-                    "ResourceShareId": s.resource_share_id, "ResourceShareName": s.resource_share_name,
-                    "ResourceShareOwner": s.owner_account_id, "ResourceShareStatus": s.status.as_str(), "AllowExternalTargets": true,
-                    "CreateTime": iso(&s.created_at), "UpdateTime": iso(&s.updated_at), "ResourceGroupId": "", "Tags": [],
-                })
-            })
+            .map(|s| share_json_of(&s.owner_account_id, &s.resource_share_id, &s.resource_share_name, true, s.status, &s.created_at, &s.updated_at))
             .collect();
         (items, next)
     };
