@@ -48,6 +48,8 @@ pub struct PrincipalGrantFacts<Time = OffsetDateTime> {
     pub owner_in_recipients_directory: bool,
     #[cfg_attr(feature = "ssr", sqlx(flatten))]
     pub invitations: AcceptedInvitations,
+    /// The backup set joined the share after this principal's removal began: never shared with it.
+    pub added_after_removal: bool,
 }
 
 impl<T> PrincipalGrantFacts<T> {
@@ -65,6 +67,7 @@ impl<T> PrincipalGrantFacts<T> {
             resource_status: self.resource_status,
             owner_in_recipients_directory: self.owner_in_recipients_directory,
             invitations: self.invitations,
+            added_after_removal: self.added_after_removal,
         })
     }
 }
@@ -75,6 +78,8 @@ impl<T> PrincipalGrantFacts<T> {
 pub struct MovedOutGrantFacts {
     pub share_status: ShareStatus,
     pub revoke_at: OffsetDateTime,
+    /// The backup set joined the share after the account moved out: never shared with it.
+    pub added_after_removal: bool,
 }
 
 /// One grant of access to a backup set through one share.
@@ -95,6 +100,11 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
         return None;
     }
     let disassociating = facts.principal_status == AssociationStatus::Disassociating;
+    // What is being revoked is what the principal held when its removal began, not a set the owner
+    // added to the share since.
+    if disassociating && facts.added_after_removal {
+        return None;
+    }
     let names_recipient = match facts.principal_type {
         PrincipalType::Account => {
             facts.principal_id == recipient.account_id.as_str() && {
@@ -107,8 +117,12 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
                 by_directory || by_invitation
             }
         }
-        PrincipalType::ResourceDirectory => recipient.directory_id.as_deref() == Some(facts.principal_id.as_str()),
-        PrincipalType::Folder => recipient.folders.contains(&facts.principal_id),
+        // The directory or a folder of it reaches its members only while the owner shares from inside
+        // it: an owner that left (or was removed) keeps giving nothing but what is still being revoked.
+        PrincipalType::ResourceDirectory => {
+            recipient.directory_id.as_deref() == Some(facts.principal_id.as_str()) && (disassociating || facts.owner_in_recipients_directory)
+        }
+        PrincipalType::Folder => recipient.folders.contains(&facts.principal_id) && (disassociating || facts.owner_in_recipients_directory),
     };
     names_recipient.then(|| Grant {
         status: if !disassociating && facts.resource_status == AssociationStatus::Associated {
@@ -124,9 +138,10 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
     })
 }
 
-/// Does a moved-out revocation still grant the recipient access? Until revoked, unless its share is deleted.
+/// Does a moved-out revocation still grant the recipient access? Until revoked, unless its share is
+/// deleted, and only to the sets the share held when the account moved out.
 pub fn moved_out_grant(facts: &MovedOutGrantFacts) -> Option<Grant> {
-    (facts.share_status != ShareStatus::Deleted)
+    (facts.share_status != ShareStatus::Deleted && !facts.added_after_removal)
         .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: Some(facts.revoke_at) })
 }
 
@@ -252,6 +267,7 @@ mod tests {
             resource_revoke_at: None,
             owner_in_recipients_directory: false,
             invitations: AcceptedInvitations { standing: true, ended: false },
+            added_after_removal: false,
         }
     }
 
@@ -325,7 +341,7 @@ mod tests {
     fn a_deleted_share_grants_nothing() {
         let facts = PrincipalGrantFacts { share_status: ShareStatus::Deleted, ..accepted_share() };
         assert_eq!(principal_grant(&me(), &facts), None);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: NOW }), None);
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: NOW, added_after_removal: false }), None);
     }
 
     #[test]
@@ -340,7 +356,7 @@ mod tests {
             ..accepted_share()
         };
         assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: at }), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: at, added_after_removal: false }), revoking(Some(at)));
     }
 
     #[test]
@@ -380,11 +396,42 @@ mod tests {
     }
 
     #[test]
+    fn a_principal_being_revoked_keeps_only_the_sets_it_held_when_its_removal_began() {
+        let at = datetime!(2026-11-27 12:10 UTC);
+        let removed = PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..accepted_share() };
+        assert_eq!(principal_grant(&me(), &removed), revoking(Some(at)));
+        assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { added_after_removal: true, ..removed }), None);
+        let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: at, added_after_removal: false };
+        assert_eq!(moved_out_grant(&moved_out), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { added_after_removal: true, ..moved_out }), None);
+    }
+
+    #[test]
+    fn the_directory_or_a_folder_reaches_no_one_once_the_owner_is_outside_the_directory_except_while_being_revoked() {
+        let at = datetime!(2026-11-27 12:10 UTC);
+        for (principal_type, id) in [(PrincipalType::ResourceDirectory, "rd-1"), (PrincipalType::Folder, "fd-root")] {
+            let left = PrincipalGrantFacts {
+                principal_type,
+                principal_id: id.into(),
+                scope: PrincipalScope::ResourceDirectory,
+                owner_in_recipients_directory: false,
+                invitations: AcceptedInvitations::default(),
+                ..accepted_share()
+            };
+            assert_eq!(principal_grant(&me(), &left), None, "{id}");
+            let being_revoked =
+                PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..left };
+            assert_eq!(principal_grant(&me(), &being_revoked), revoking(Some(at)), "{id}");
+        }
+    }
+
+    #[test]
     fn the_directory_or_a_folder_above_me_reaches_me_and_another_folder_does_not() {
         let object = |principal_type, id: &str| PrincipalGrantFacts {
             principal_type,
             principal_id: id.into(),
             scope: PrincipalScope::ResourceDirectory,
+            owner_in_recipients_directory: true,
             invitations: AcceptedInvitations::default(),
             ..accepted_share()
         };
@@ -407,7 +454,7 @@ mod tests {
     #[test]
     fn a_member_that_moved_out_of_a_folder_keeps_access_only_until_revoked() {
         let at = datetime!(2026-11-27 12:05 UTC);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: at }), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: at, added_after_removal: false }), revoking(Some(at)));
     }
 
     #[test]

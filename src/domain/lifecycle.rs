@@ -90,6 +90,16 @@ pub struct RestoreHolds {
     pub removal_queued: bool,
 }
 
+/// Who may restore a shared backup set into a new cluster at all (PolarDB administrator), whatever the
+/// set: checked before an idempotent retry is answered too, so a token never hands a refused identity
+/// the answer of an allowed one.
+pub fn check_may_restore(actor: &Actor) -> Result<(), Refusal> {
+    if !actor.holds(Policy::PolardbFullAccess) {
+        return Err(Refusal::MissingPolicy { missing: Policy::PolardbFullAccess.as_str().to_owned() });
+    }
+    Ok(())
+}
+
 /// Whether this principal may restore from this shared backup set now. `target_region` is where the
 /// new cluster would be created.
 pub fn check_restore(
@@ -101,9 +111,7 @@ pub fn check_restore(
     target_region: &str,
     now: OffsetDateTime,
 ) -> Result<(), Refusal> {
-    if !actor.holds(Policy::PolardbFullAccess) {
-        return Err(Refusal::MissingPolicy { missing: Policy::PolardbFullAccess.as_str().to_owned() });
-    }
+    check_may_restore(actor)?;
     if access == PrincipalAccess::Revoking {
         return Err(Refusal::AccessBeingRevoked { backup_set: backup.id.to_string() });
     }
@@ -219,6 +227,20 @@ mod tests {
             lock: BackupLock::None,
             deleted: false,
         }
+    }
+
+    #[test]
+    fn only_a_polardb_administrator_may_restore_whatever_the_set() {
+        for (policies, may) in [
+            (&[][..], false),
+            (&[Policy::PolardbReadOnlyAccess][..], false),
+            (&[Policy::ResourceCenterFullAccess][..], false),
+            (&[Policy::PolardbFullAccess][..], true),
+        ] {
+            assert_eq!(check_may_restore(&actor(policies)).is_ok(), may, "{policies:?}");
+        }
+        let root = Actor { is_root: true, ..actor(&[]) };
+        assert!(check_may_restore(&root).is_ok());
     }
 
     #[test]

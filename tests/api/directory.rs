@@ -338,3 +338,70 @@ async fn an_account_principal_left_over_from_before_the_fix_reaches_no_one_outsi
     let qa = app.sign_in("qa").await;
     assert!(incoming(&app, &qa).await.is_empty());
 }
+
+#[tokio::test]
+async fn an_owner_that_leaves_the_directory_ends_its_directory_scope_shares_through_the_scheduled_revocation() {
+    // The partner joins the directory and shares one of its own sets within it: with the directory,
+    // with the member's folder and with the QA account by id.
+    let app = TestApp::new().await;
+    let id = invited(&app, PARTNER).await;
+    let partner = app.sign_in("partner").await;
+    assert_eq!(answer(&app, &partner, &id, true).await.status, StatusCode::OK);
+    let sets = app.backups_of("pc-bp1harbor00001", 3).await;
+    for (set, (name, principal)) in sets.iter().zip([("via-directory", OWNER_DIRECTORY), ("via-folder", ANALYTICS_FOLDER), ("via-account", QA_MEMBER)]) {
+        let r = app.share(&partner, set, new_share(name, "ResourceDirectory", &[principal])).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    }
+    let member = app.sign_in("member").await;
+    let qa = app.sign_in("qa").await;
+    assert_eq!(incoming(&app, &member).await.len(), 2, "the directory and folder shares");
+    assert_eq!(incoming(&app, &qa).await.len(), 2, "the directory and account shares");
+
+    // The owner leaves: sharing within the directory is no longer sharing within its own directory.
+    let r = app.form(Some(&partner), "leave_directory", "").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    for (who, cookie) in [("member", &member), ("qa", &qa)] {
+        let seen = incoming(&app, cookie).await;
+        assert_eq!(seen.len(), 2, "{who}: still visible during the revocation window: {seen:?}");
+        for b in &seen {
+            assert_eq!(b["revoking_at"], json!("2026-11-25T08:10:00Z"), "{who}: {b}");
+            let r = app.json(Some(cookie), "restore_to_new_cluster", restore_request(b["backup_set_id"].as_str().unwrap())).await;
+            assert_eq!(r.refusal(), (409, "OperationDenied.SharingRevoking"), "{who}");
+        }
+    }
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let member = app.sign_in("member").await;
+    let qa = app.sign_in("qa").await;
+    assert!(incoming(&app, &member).await.is_empty(), "the member's grants are gone");
+    assert!(incoming(&app, &qa).await.is_empty(), "the QA account's grants are gone");
+    assert_eq!(app.count("select count(*) from share_principal sp join resource_share rs using (resource_share_id) where rs.owner_account_id = '1000000000000002'").await, 0);
+}
+
+#[tokio::test]
+async fn a_member_moved_out_of_a_folder_is_not_shown_a_set_added_to_the_folders_share_after_it_left() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 2).await;
+    let r = app.share(&owner, &sets[0], new_share("analytics", "ResourceDirectory", &[ANALYTICS_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let moved = app.form(Some(&owner), "move_member", &format!("account_id={MEMBER}&folder_id={ROOT_FOLDER}")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+    let r = app.share(&owner, &sets[1], existing_share(&share_id, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let member = app.sign_in("member").await;
+    let seen = incoming(&app, &member).await;
+    let ids: Vec<&str> = seen.iter().map(|b| b["backup_set_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [sets[0].as_str()], "only the set the folder gave it, being revoked: {seen:?}");
+    assert_eq!(seen[0]["revoking_at"], json!("2026-11-25T08:10:00Z"));
+
+    // Moved back into the folder, it holds both sets again.
+    let moved = app.form(Some(&owner), "move_member", &format!("account_id={MEMBER}&folder_id={ANALYTICS_FOLDER}")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+    let seen = incoming(&app, &member).await;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen.iter().all(|b| b["revoking_at"].is_null()), "{seen:?}");
+    assert_eq!(app.count("select count(*) from late_resource").await, 0);
+}

@@ -241,3 +241,31 @@ async fn the_attribute_says_sharing_only_while_a_principal_is_invited_or_associa
     // A directory member is associated without an invitation, and stays Sharing.
     assert_eq!(principal_count(&app, &owner, directory).await, json!(1));
 }
+
+#[tokio::test]
+async fn a_principal_being_revoked_is_not_shown_a_backup_set_added_to_the_share_after_its_removal() {
+    let app = TestApp::new().await;
+    let (owner, partner, backup, share_id) = accepted_share(&app).await;
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
+    assert_eq!(r.json["revoking"], json!([PARTNER]), "{:?}", r.json);
+    // A minute later the owner adds another set to the share, which now has no principal holding it.
+    app.clock.advance(Duration::minutes(1));
+    let later = shareable_sets(&app, 2).await.into_iter().find(|s| *s != backup).unwrap();
+    let r = app.share(&owner, &later, existing_share(&share_id, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let seen: Vec<Value> = incoming(&app, &partner).await;
+    let ids: Vec<&str> = seen.iter().map(|b| b["backup_set_id"].as_str().unwrap()).collect();
+    assert_eq!(ids, [backup.as_str()], "only the set it held, while its revocation runs: {seen:?}");
+    let restore = json!({ "request": { "backup_set_id": later, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium",
+                                        "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } });
+    assert_eq!(app.json(Some(&partner), "restore_to_new_cluster", restore).await.refusal(), (404, "EntityNotExists.BackupSet"));
+
+    // Added back and accepting again, it holds every set of the share.
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[PARTNER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    answer(&app, &partner, &invitations(&app, &partner).await[0], true).await;
+    let seen = incoming(&app, &partner).await;
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen.iter().all(|b| b["revoking_at"].is_null() && b["restore_blocked"].is_null()), "{seen:?}");
+    assert_eq!(app.count("select count(*) from late_resource").await, 0, "nothing left to hide");
+}

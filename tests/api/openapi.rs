@@ -330,6 +330,12 @@ async fn a_principal_accepts_and_restores_by_api_with_a_client_token() {
     assert_eq!(app.count("select count(*) from restore_job").await, 1);
     let wrong_owner: Vec<(&str, &str)> = restore.iter().map(|&(k, v)| match k { "SourceUid" => (k, PARTNER), "ClientToken" => (k, "token-2"), _ => (k, v) }).collect();
     assert_eq!(api_code(&acs3(&app, &partner, "CreateDBCluster", PD, &wrong_owner).await), (400, "InvalidParameter.SourceUid"));
+    // RegionId is where the cluster goes: a zone of another region is refused, and naming another
+    // region does not skip the checks of SourceUid against the set.
+    let other_region: Vec<(&str, &str)> =
+        wrong_owner.iter().map(|&(k, v)| match k { "RegionId" => (k, "cn-beijing"), "ClientToken" => (k, "token-3"), _ => (k, v) }).collect();
+    assert_eq!(api_code(&acs3(&app, &partner, "CreateDBCluster", PD, &other_region).await), (400, "InvalidParameter.ZoneId"));
+    assert_eq!(app.count("select count(*) from restore_job").await, 1);
 
     let cluster = first.json["DBClusterId"].as_str().unwrap().to_owned();
     let jobs = app.form(Some(&partner_cookie), "list_restore_jobs", "").await;
@@ -1050,4 +1056,90 @@ async fn a_share_changed_in_the_console_reads_the_same_by_api_and_the_other_way_
     let api = format!("api:{}", key.id);
     let expected = [("UpdateResourceShare", "console"), ("DeleteResourceShare", "console"), ("UpdateResourceShare", api.as_str()), ("DeleteResourceShare", api.as_str())];
     assert_eq!(channels.iter().map(|(a, c)| (a.as_str(), c.as_str())).collect::<Vec<_>>(), expected);
+}
+
+#[tokio::test]
+async fn a_client_token_replays_a_restore_only_to_an_identity_that_may_restore() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "restore-me"),
+        ("Resources.1.ResourceId", &backup),
+        ("Targets.1", PARTNER),
+        ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[]).await;
+    let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
+    let accepted = acs3(&app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.json);
+    let restore = [
+        ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("DBNodeClass", "polar.mysql.x4.medium"),
+        ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER), ("CloneDataPoint", backup.as_str()),
+        ("ClientToken", "token-1"),
+    ];
+    let first = acs3(&app, &partner, "CreateDBCluster", PD, &restore).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.json);
+
+    // A RAM user of the same account with no PolarDB policy (and one with read-only access) may not
+    // restore: the token already used by the root answers them Forbidden.RAM, not the root's cluster.
+    let made = app.form(Some(&partner_cookie), "create_ram_user", "login_name=nobody@harbor&password=Quiet-Reader-2026").await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let nobody = create_key(&app, &partner_cookie, "nobody@harbor").await;
+    let replayed = acs3(&app, &nobody, "CreateDBCluster", PD, &restore).await;
+    assert_eq!(api_code(&replayed), (403, "Forbidden.RAM"), "{:?}", replayed.json);
+    let attached = app.form(Some(&partner_cookie), "set_ram_policy", "login_name=nobody@harbor&policy=AliyunPolardbReadOnlyAccess&attached=true").await;
+    assert_eq!(attached.status, StatusCode::OK, "{:?}", attached.json);
+    let replayed = acs3(&app, &nobody, "CreateDBCluster", PD, &restore).await;
+    assert_eq!(api_code(&replayed), (403, "Forbidden.RAM"), "{:?}", replayed.json);
+    assert_eq!(app.count("select count(*) from restore_job").await, 1);
+    assert_eq!(app.count("select count(*) from audit_event where action = 'RestoreToNewCluster' and outcome = 'Forbidden.RAM'").await, 2, "both refusals audited");
+    // The root's own retry still answers its cluster.
+    let again = acs3(&app, &partner, "CreateDBCluster", PD, &restore).await;
+    assert_eq!(again.json["DBClusterId"], first.json["DBClusterId"]);
+}
+
+#[tokio::test]
+async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_are_shared_with_the_caller() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "many"),
+        ("Resources.1.ResourceId", &backup),
+        ("Targets.1", PARTNER),
+        ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    // 100 newer sets in the same share: the set to restore is no longer on the first page of Shared With Me.
+    app.exec(&format!(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < 100)
+         insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes, backup_mode, level, expires_at)
+         select '9' || printf('%09d', i), cluster_id, account_id, region_id, '2026-11-24T23:00:00Z', end_time, status, size_bytes, backup_mode, level, expires_at
+         from backup_set, n where backup_set_id = '{backup}';
+         insert into share_resource (resource_share_id, backup_set_id, created_at)
+         select '{share_id}', backup_set_id, '2026-11-25T08:00:00Z' from backup_set where backup_set_id like '9%' and length(backup_set_id) = 10"
+    ))
+    .await;
+    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[]).await;
+    let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
+    assert_eq!(acs3(&app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await.status, StatusCode::OK);
+    let restore = |uid: &'static str| {
+        [
+            ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("DBNodeClass", "polar.mysql.x4.medium"),
+            ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER), ("CloneDataPoint", backup.as_str()), ("SourceUid", uid),
+        ]
+    };
+    let wrong = acs3(&app, &partner, "CreateDBCluster", PD, &restore(PARTNER)).await;
+    assert_eq!(api_code(&wrong), (400, "InvalidParameter.SourceUid"), "{:?}", wrong.json);
+    assert_eq!(app.count("select count(*) from restore_job").await, 0);
+    let right = acs3(&app, &partner, "CreateDBCluster", PD, &restore(OWNER)).await;
+    assert_eq!(right.status, StatusCode::OK, "{:?}", right.json);
 }

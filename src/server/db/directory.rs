@@ -255,6 +255,25 @@ pub async fn revoke_account_principals(tx: &mut Tx, account: &str, revoke_at: &s
     .await?
     .rows_affected())
 }
+/// An owner that leaves the directory no longer shares within it: every principal of its active
+/// directory-scope shares, and the directory or folder principals of its other shares, enter the
+/// scheduled revocation (what reaches the members now ends at `revoke_at`).
+pub async fn revoke_principals_of_owner(tx: &mut Tx, owner: &str, revoke_at: &str) -> sqlx::Result<u64> {
+    Ok(sqlx::query(
+        "update share_principal set status = 'Disassociating', revoke_at = ?2
+         where status = 'Associated'
+           and resource_share_id in (select resource_share_id from resource_share where owner_account_id = ?1 and status = 'Active')
+           and (principal_type <> 'Account'
+                or resource_share_id in (select resource_share_id from resource_share
+                                         where owner_account_id = ?1 and principal_scope = 'ResourceDirectory'))",
+    )
+    .bind(owner)
+    .bind(revoke_at)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
 /// The names of the folders directly under `parent`: a new folder's name must not repeat one of them.
 pub async fn child_folder_names(tx: &mut Tx, directory: &str, parent: &str) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("select folder_name from rd_folder where directory_id = ? and parent_folder_id = ?")

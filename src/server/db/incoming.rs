@@ -19,7 +19,9 @@ fn principal_grants_sql(filter: &str) -> String {
                 exists(select 1 from invitation i where i.resource_share_id = rs.resource_share_id and i.receiver_account_id = ?1
                        and i.status = 'Accepted' and i.access_ends_at is null) as invitation_standing,
                 exists(select 1 from invitation i where i.resource_share_id = rs.resource_share_id and i.receiver_account_id = ?1
-                       and i.status = 'Accepted' and i.access_ends_at is not null) as invitation_ended
+                       and i.status = 'Accepted' and i.access_ends_at is not null) as invitation_ended,
+                exists(select 1 from late_resource l where l.resource_share_id = rs.resource_share_id and l.principal_id = sp.principal_id
+                       and l.via = 'principal' and l.backup_set_id = sr.backup_set_id) as added_after_removal
          from share_principal sp
          join resource_share rs on rs.resource_share_id = sp.resource_share_id
          join share_resource sr on sr.resource_share_id = rs.resource_share_id
@@ -33,7 +35,9 @@ fn principal_grants_sql(filter: &str) -> String {
 /// What a folder or the directory gave the account before it moved out, with each backup set of the share.
 fn moved_out_grants_sql(filter: &str) -> String {
     format!(
-        "select sr.backup_set_id, b.start_time, rs.resource_share_name, rs.owner_account_id, rs.status as share_status, mr.revoke_at
+        "select sr.backup_set_id, b.start_time, rs.resource_share_name, rs.owner_account_id, rs.status as share_status, mr.revoke_at,
+                exists(select 1 from late_resource l where l.resource_share_id = rs.resource_share_id and l.principal_id = mr.account_id
+                       and l.via = 'moved_out' and l.backup_set_id = sr.backup_set_id) as added_after_removal
          from membership_revocation mr
          join resource_share rs on rs.resource_share_id = mr.resource_share_id
          join share_resource sr on sr.resource_share_id = rs.resource_share_id
@@ -85,6 +89,7 @@ pub struct MovedOutGrantRow {
     pub owner_account_id: String,
     pub share_status: ShareStatus,
     pub revoke_at: String,
+    pub added_after_removal: bool,
 }
 
 pub async fn principal_grants(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<PrincipalGrantRow>> {

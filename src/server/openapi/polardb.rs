@@ -200,6 +200,12 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
     }
     call.params.req("RegionId")?;
     let Some(token) = call.params.opt("ClientToken").map(str::to_owned) else { return restore(call).await };
+    // A remembered answer goes only to an identity that may restore (the token is the account's): any
+    // other is refused, and audited, as its restore would be.
+    if let Err(refused) = principal::may_restore(&call.who) {
+        let event = call.event("RestoreToNewCluster", call.params.opt("CloneDataPoint").unwrap_or("-"));
+        return call.audited(&event, async { Err::<Value, _>(refused) }).await;
+    }
     if token.len() > 64 || !token.is_ascii() {
         return Err(ApiError::invalid("ClientToken"));
     }
@@ -227,14 +233,19 @@ async fn restore(call: &Call) -> Result<Value, ApiError> {
     let backup = call.params.req("CloneDataPoint")?.to_owned();
     let source_cluster = call.params.req("SourceResourceId")?.to_owned();
     let source_uid = call.params.opt("SourceUid").map(str::to_owned);
+    // RegionId is where the new cluster goes, so its zone must be of that region: otherwise the call
+    // would restore elsewhere than it asked.
+    let region = call.params.req("RegionId")?.to_owned();
+    let zone = call.params.req("ZoneId")?;
+    if crate::domain::zone_region(zone).map_err(AppError::from)? != region {
+        return Err(ApiError::new(400, "InvalidParameter.ZoneId", format!("Zone {zone} is not in region {region}.")));
+    }
     // The set as the caller sees it shared: when found, the cluster and owner named must be its own.
-    let region = call.params.opt("RegionId").map(str::to_owned);
-    let listed = principal::shared_with_me(&call.state, &call.who, region, PageRequest::parse(Some(1), Some(100)).map_err(AppError::from)?).await?;
-    if let Some(found) = listed.backups.iter().find(|b| b.backup_set_id == backup) {
-        if found.source_cluster_id != source_cluster {
+    if let Some((owner_account_id, source_cluster_id)) = principal::shared_set_source(&call.state, &call.who, &backup).await? {
+        if source_cluster_id != source_cluster {
             return Err(ApiError::new(400, "InvalidParameter.SourceResourceId", format!("Backup set {backup} is not a backup of cluster {source_cluster}.")));
         }
-        if source_uid.as_ref().is_some_and(|uid| *uid != found.owner_account_id) {
+        if source_uid.as_ref().is_some_and(|uid| *uid != owner_account_id) {
             return Err(ApiError::new(400, "InvalidParameter.SourceUid", format!("Backup set {backup} is not owned by account {}.", source_uid.unwrap_or_default())));
         }
     }

@@ -189,7 +189,8 @@ pub async fn leave(state: &AppState, who: &Identity, event: &Event) -> Result<()
 }
 
 /// Takes `account` out of `directory_id`: every directory-scope grant it had, through the directory, a
-/// folder or its own account id, goes through the scheduled revocation. Answers whether it was a member.
+/// folder or its own account id, goes through the scheduled revocation, and so does every grant its own
+/// shares gave within the directory. Answers whether it was a member.
 async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, account: &str) -> Result<bool, AppError> {
     let before = super::principal::shares_reaching_by_place(tx, account).await?;
     if directory::remove_member(tx, directory_id, account).await.map_err(internal)? == 0 {
@@ -198,6 +199,7 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
     let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
     directory::apply_coverage_change(tx, account, &before, &[], &revoke_at).await.map_err(internal)?;
     directory::revoke_account_principals(tx, account, &revoke_at).await.map_err(internal)?;
+    directory::revoke_principals_of_owner(tx, account, &revoke_at).await.map_err(internal)?;
     Ok(true)
 }
 

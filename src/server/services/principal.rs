@@ -7,7 +7,7 @@ use crate::domain::RestoreStatus;
 use crate::command::RestoreRequest;
 use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
 use crate::domain::{
-    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
+    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
 use crate::domain::{check_pay_type, node_spec_price, parse_invitation_id, zone_region};
@@ -141,7 +141,11 @@ pub(crate) async fn shared_sets(conn: &mut SqliteConnection, account: &str, filt
         }
     }
     for r in moved_out_rows {
-        let facts = MovedOutGrantFacts { share_status: r.share_status, revoke_at: db::parse_ts(&r.revoke_at).map_err(internal)? };
+        let facts = MovedOutGrantFacts {
+            share_status: r.share_status,
+            revoke_at: db::parse_ts(&r.revoke_at).map_err(internal)?,
+            added_after_removal: r.added_after_removal,
+        };
         if let Some(grant) = moved_out_grant(&facts) {
             add(r.backup_set_id, r.start_time, r.owner_account_id, r.resource_share_name, grant);
         }
@@ -214,6 +218,24 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
         });
     }
     Ok(IncomingList { regions, region_id, backups, total, page: page.page, page_size: page.page_size })
+}
+
+/// One backup set shared with the signed-in account, as Shared With Me shows it: (owner, source
+/// cluster), or none when it is not shared with it. What an API restore names as the set's source is
+/// checked against this, whatever page of the list the set would be on.
+pub async fn shared_set_source(state: &AppState, who: &Identity, backup_set_id: &str) -> Result<Option<(String, String)>, AppError> {
+    who.actor.may_view_polardb()?;
+    let me = who.account_id().as_str();
+    let mut conn = state.pool.acquire().await.map_err(internal)?;
+    let sets = shared_sets(&mut conn, me, GrantFilter::BackupSet(backup_set_id)).await?;
+    let rows = with_backup_rows(&mut conn, me, sets).await?;
+    Ok(rows.into_iter().next().map(|(set, row)| (set.owner_account_id, row.cluster_id)))
+}
+
+/// Refuses an identity that may not restore at all ([`check_may_restore`]): what an adapter checks
+/// before answering a retried restore from what it remembered.
+pub fn may_restore(who: &Identity) -> Result<(), AppError> {
+    Ok(check_may_restore(&who.actor)?)
 }
 
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
