@@ -20,4 +20,5 @@ pub mod server;
 pub fn hydrate() {
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
+    components::local_time::show_local_times();
 }

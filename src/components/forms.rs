@@ -18,6 +18,7 @@ use leptos::server_fn::{codec::PostUrl, Http, ServerFn};
 use leptos_router::hooks::{use_location, use_navigate};
 use leptos_router::NavigateOptions;
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Query parameters that belong to one moment of a page (an open dialog, a pending confirmation, the
 /// refusal of the last post) and are not carried on to the next.
@@ -117,18 +118,32 @@ where
     O: 'static,
 {
     let fields = hidden_fields(&input);
-    let key = format!(
-        "{}:{}",
-        S::PATH.rsplit('/').next().unwrap_or_default(),
-        fields.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(":")
-    );
+    let function = S::PATH.rsplit('/').next().unwrap_or_default();
+    post_form(S::url(), function, fields, label, confirm, class, Arc::new(move || {
+        action.dispatch(input.clone());
+    }))
+}
+
+/// A [`PostButton`]'s form. Only the button is generic over its server function; this, most of its
+/// code, exists once in the wasm rather than once per function (less to download, and less for the
+/// browser to compile on a first visit).
+fn post_form(
+    url: &'static str,
+    function: &str,
+    fields: Vec<(String, String)>,
+    label: String,
+    confirm: Option<String>,
+    class: &'static str,
+    dispatch: Arc<dyn Fn() + Send + Sync>,
+) -> AnyView {
+    let key = format!("{function}:{}", fields.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(":"));
     let asked = query_value("confirm")().as_deref() == Some(key.as_str());
     let hidden = fields.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view();
     let post = {
-        let input = input.clone();
+        let dispatch = dispatch.clone();
         move |ev: leptos::ev::SubmitEvent| {
             ev.prevent_default();
-            action.dispatch(input.clone());
+            dispatch();
         }
     };
     match confirm {
@@ -137,7 +152,7 @@ where
             let ask = move |ev: leptos::ev::SubmitEvent| {
                 ev.prevent_default();
                 if confirmed(&question) {
-                    action.dispatch(input.clone());
+                    dispatch();
                 }
             };
             view! {
@@ -152,7 +167,7 @@ where
             view! {
                 <div class="confirm-inline" role="alert">
                     <p>{question}</p>
-                    <form method="post" action=S::url() class="post-form" on:submit=post>
+                    <form method="post" action=url class="post-form" on:submit=post>
                         {hidden}
                         <button type="submit" class="button button-danger">{label}</button>
                     </form>
@@ -163,7 +178,7 @@ where
             .into_any()
         }
         None => view! {
-            <form method="post" action=S::url() class="post-form" on:submit=post>
+            <form method="post" action=url class="post-form" on:submit=post>
                 {hidden}
                 <button type="submit" class=class>{label}</button>
             </form>
