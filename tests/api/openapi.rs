@@ -107,6 +107,32 @@ async fn owner_key(app: &TestApp) -> (String, Key) {
     (cookie, key)
 }
 
+/// What the restore and leave tests start from: a set of SHAREABLE_CLUSTER the owner shared by API with
+/// the partner (outside its directory), and the partner's acceptance of the invitation.
+struct AcceptedByPartner {
+    partner_cookie: String,
+    partner: Key,
+    backup: String,
+    share_id: String,
+}
+
+async fn shared_with_partner_and_accepted(app: &TestApp, owner: &Key, name: &str) -> AcceptedByPartner {
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(app, &partner_cookie, "partner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(app, owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", name), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let invitations = acs3(app, &partner, "ListResourceShareInvitations", RS, &[("ResourceShareIds.1", &share_id)]).await;
+    let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
+    let accepted = acs3(app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
+    assert_eq!(accepted.json["ResourceShareInvitation"]["Status"], "Accepted", "{:?}", accepted.json);
+    AcceptedByPartner { partner_cookie, partner, backup, share_id }
+}
+
 #[tokio::test]
 async fn a_share_created_by_api_is_in_the_console_at_once_and_audited_with_its_key() {
     let app = TestApp::new().await;
@@ -982,17 +1008,7 @@ async fn several_backup_sets_are_shared_in_one_call_all_or_none() {
 async fn an_invited_principal_leaves_a_share_and_a_directory_member_can_not() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
-    let partner_cookie = app.sign_in("partner").await;
-    let partner = create_key(&app, &partner_cookie, "partner").await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
-        ("ResourceShareName", "leavable"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "True"),
-    ])
-    .await;
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
-    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[]).await;
-    let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
-    acs3(&app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
+    let AcceptedByPartner { partner, share_id, .. } = shared_with_partner_and_accepted(&app, &owner, "leavable").await;
     let theirs = acs3(&app, &partner, "ListResourceShares", RS, &[("ResourceOwner", "OtherAccounts")]).await;
     assert_eq!(theirs.json["ResourceShares"][0]["ResourceShareId"], share_id.as_str(), "{:?}", theirs.json);
 
@@ -1062,21 +1078,7 @@ async fn a_share_changed_in_the_console_reads_the_same_by_api_and_the_other_way_
 async fn a_client_token_replays_a_restore_only_to_an_identity_that_may_restore() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
-    let partner_cookie = app.sign_in("partner").await;
-    let partner = create_key(&app, &partner_cookie, "partner").await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
-        ("ResourceShareName", "restore-me"),
-        ("Resources.1.ResourceId", &backup),
-        ("Targets.1", PARTNER),
-        ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[]).await;
-    let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
-    let accepted = acs3(&app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
-    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.json);
+    let AcceptedByPartner { partner_cookie, partner, backup, .. } = shared_with_partner_and_accepted(&app, &owner, "restore-me").await;
     let restore = [
         ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("DBNodeClass", "polar.mysql.x4.medium"),
         ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER), ("CloneDataPoint", backup.as_str()),
@@ -1107,17 +1109,7 @@ async fn a_client_token_replays_a_restore_only_to_an_identity_that_may_restore()
 async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_are_shared_with_the_caller() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
-    let partner_cookie = app.sign_in("partner").await;
-    let partner = create_key(&app, &partner_cookie, "partner").await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
-        ("ResourceShareName", "many"),
-        ("Resources.1.ResourceId", &backup),
-        ("Targets.1", PARTNER),
-        ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let AcceptedByPartner { partner, backup, share_id, .. } = shared_with_partner_and_accepted(&app, &owner, "many").await;
     // 100 newer sets in the same share: the set to restore is no longer on the first page of Shared With Me.
     app.exec(&format!(
         "with recursive n(i) as (select 1 union all select i + 1 from n where i < 100)
@@ -1128,9 +1120,6 @@ async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_ar
          select '{share_id}', backup_set_id, '2026-11-25T08:00:00Z' from backup_set where backup_set_id like '9%' and length(backup_set_id) = 10"
     ))
     .await;
-    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[]).await;
-    let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
-    assert_eq!(acs3(&app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await.status, StatusCode::OK);
     let restore = |uid: &'static str| {
         [
             ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("DBNodeClass", "polar.mysql.x4.medium"),
