@@ -1103,14 +1103,14 @@ async fn a_client_token_replays_a_restore_only_to_an_identity_that_may_restore()
     assert_eq!(again.json["DBClusterId"], first.json["DBClusterId"]);
 }
 
-#[tokio::test]
-async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_are_shared_with_the_caller() {
-    let app = TestApp::new().await;
-    let (_, owner) = owner_key(&app).await;
+/// The partner's key, and the owner's shareable backup set shared with (and accepted by) the partner
+/// with 100 newer sets in the same share: the set is no longer on the first page of Shared With Me.
+async fn one_set_behind_a_hundred_newer(app: &TestApp) -> (Key, String) {
+    let (_, owner) = owner_key(app).await;
     let partner_cookie = app.sign_in("partner").await;
-    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let partner = create_key(app, &partner_cookie, "partner").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+    let created = acs3(app, &owner, "CreateResourceShare", RS, &[
         ("ResourceShareName", "many"),
         ("Resources.1.ResourceId", &backup),
         ("Targets.1", PARTNER),
@@ -1118,7 +1118,6 @@ async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_ar
     ])
     .await;
     let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
-    // 100 newer sets in the same share: the set to restore is no longer on the first page of Shared With Me.
     app.exec(&format!(
         "with recursive n(i) as (select 1 union all select i + 1 from n where i < 100)
          insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes, backup_mode, level, expires_at)
@@ -1128,9 +1127,16 @@ async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_ar
          select '{share_id}', backup_set_id, '2026-11-25T08:00:00Z' from backup_set where backup_set_id like '9%' and length(backup_set_id) = 10"
     ))
     .await;
-    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[]).await;
+    let invitations = acs3(app, &partner, "ListResourceShareInvitations", RS, &[]).await;
     let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
-    assert_eq!(acs3(&app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await.status, StatusCode::OK);
+    assert_eq!(acs3(app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await.status, StatusCode::OK);
+    (partner, backup)
+}
+
+#[tokio::test]
+async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_are_shared_with_the_caller() {
+    let app = TestApp::new().await;
+    let (partner, backup) = one_set_behind_a_hundred_newer(&app).await;
     let restore = |uid: &'static str| {
         [
             ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("DBNodeClass", "polar.mysql.x4.medium"),
@@ -1355,4 +1361,22 @@ async fn every_set_that_can_not_be_shared_is_refused_by_api_create_and_associate
         assert!(api_code(&associate).0 >= 400 && api_code(&associate).0 < 500);
         assert_eq!(app.sharing_state().await, before, "a refused share of {set} changed something");
     }
+}
+
+#[tokio::test]
+async fn describe_shared_backups_finds_the_backup_id_asked_for_whatever_page_of_shared_with_me_it_is_on() {
+    let app = TestApp::new().await;
+    let (partner, backup) = one_set_behind_a_hundred_newer(&app).await;
+    let found = acs3(&app, &partner, "DescribeSharedBackups", PD, &[("ShareType", "ShareIncoming"), ("RegionId", "cn-hangzhou"), ("BackupId", &backup)]).await;
+    assert_eq!(found.status, StatusCode::OK, "{:?}", found.json);
+    let items = found.json["Items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the set asked for was not found: {:?}", found.json);
+    assert_eq!(items[0]["BackupId"], backup.as_str());
+    assert_eq!(found.json["TotalRecordCount"], "1");
+    // The same through Resource Sharing: the set is listed when asked for by id.
+    let listed = acs3(&app, &partner, "ListSharedResources", RS, &[("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou"), ("ResourceIds.1", &backup)]).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.json);
+    let resources = listed.json["SharedResources"].as_array().unwrap();
+    assert_eq!(resources.len(), 1, "the set asked for was not listed: {:?}", listed.json);
+    assert_eq!(resources[0]["ResourceId"], backup.as_str());
 }
