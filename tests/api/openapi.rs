@@ -1380,3 +1380,44 @@ async fn describe_shared_backups_finds_the_backup_id_asked_for_whatever_page_of_
     assert_eq!(resources.len(), 1, "the set asked for was not listed: {:?}", listed.json);
     assert_eq!(resources[0]["ResourceId"], backup.as_str());
 }
+
+#[tokio::test]
+async fn hostile_parameters_of_a_restore_by_api_are_refused_with_a_code_and_charge_nothing() {
+    let app = TestApp::new().await;
+    let (partner, backup) = one_set_behind_a_hundred_newer(&app).await;
+    let valid = [
+        ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("DBNodeClass", "polar.mysql.x4.medium"),
+        ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER), ("CloneDataPoint", backup.as_str()),
+        ("SourceUid", OWNER), ("DBClusterDescription", "restored"), ("ClientToken", "hostile-base"),
+    ];
+    let mut calls = 0;
+    for (i, (name, _)) in valid.iter().enumerate() {
+        for value in crate::hostile::hostile_strings() {
+            let mut with: Vec<(&str, &str)> = valid.to_vec();
+            with[i] = (name, value.as_str());
+            let before = restore_state(&app).await;
+            let r = if calls % 2 == 0 { acs3(&app, &partner, "CreateDBCluster", PD, &with).await } else { rpc_v1(&app, &partner, "CreateDBCluster", PD, &with).await };
+            calls += 1;
+            let shown: String = value.chars().take(20).collect();
+            assert_ne!(r.status.as_u16(), 500, "{name}={shown:?}: {:?}", r.json);
+            if r.status.as_u16() >= 400 {
+                assert!(r.json["Code"].as_str().is_some_and(|c| !c.is_empty()), "{name}={shown:?}: {:?}", r.json);
+                assert_eq!(restore_state(&app).await, before, "{name}={shown:?} was refused but restored, charged or remembered something");
+            } else {
+                // A value the API accepts (an absent optional one, a token of any printable ASCII): the
+                // restore runs; it is let finish so that the next call is not refused for it.
+                app.clock.advance(Duration::hours(1));
+                app.tick().await;
+            }
+        }
+    }
+    assert!(calls > 100, "{calls} calls");
+}
+
+async fn restore_state(app: &TestApp) -> [i64; 3] {
+    [
+        app.count("select count(*) from restore_job").await,
+        app.count("select count(*) from charge").await,
+        app.count("select count(*) from api_client_token").await,
+    ]
+}
