@@ -1421,3 +1421,19 @@ async fn restore_state(app: &TestApp) -> [i64; 3] {
         app.count("select count(*) from api_client_token").await,
     ]
 }
+
+#[tokio::test]
+async fn an_account_without_the_beta_can_not_share_by_api_either() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("nobeta").await;
+    let key = create_key(&app, &cookie, "nobeta").await;
+    let backup = app.backup_of("pc-bp1nomad000001").await;
+    let before = app.sharing_state().await;
+    let r = acs3(&app, &key, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(api_code(&r), (403, "OperationDenied.SharedBackupNotEnabled"), "{:?}", r.json);
+    assert_eq!(app.sharing_state().await, before);
+    assert_eq!(app.count("select count(*) from audit_event where action = 'ShareBackupSet' and outcome = 'OperationDenied.SharedBackupNotEnabled'").await, 1);
+}
