@@ -1437,3 +1437,31 @@ async fn an_account_without_the_beta_can_not_share_by_api_either() {
     assert_eq!(app.sharing_state().await, before);
     assert_eq!(app.count("select count(*) from audit_event where action = 'ShareBackupSet' and outcome = 'OperationDenied.SharedBackupNotEnabled'").await, 1);
 }
+
+#[tokio::test]
+async fn a_ram_users_access_key_loses_at_once_what_a_detached_policy_or_its_deletion_takes_away() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    let dba = create_key(&app, &cookie, "dba@lumen").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let share = |name: &'static str| {
+        [("ResourceShareName", name), ("Resources.1.ResourceId", backup.as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]
+    };
+    let before = app.sharing_state().await;
+    let detached = app.form(Some(&cookie), "set_ram_policy", "login_name=dba%40lumen&policy=AliyunPolardbFullAccess&attached=false").await;
+    assert_eq!(detached.status, StatusCode::OK, "{:?}", detached.json);
+    let refused = acs3(&app, &dba, "CreateResourceShare", RS, &share("after-detach")).await;
+    assert_eq!(api_code(&refused), (403, "Forbidden.RAM"), "{:?}", refused.json);
+    assert_eq!(app.sharing_state().await, before);
+    // Attached again, the key shares; deleted, the user's key is gone with it.
+    app.form(Some(&cookie), "set_ram_policy", "login_name=dba%40lumen&policy=AliyunPolardbFullAccess&attached=true").await;
+    let shared = acs3(&app, &dba, "CreateResourceShare", RS, &share("attached-again")).await;
+    assert_eq!(shared.status, StatusCode::OK, "{:?}", shared.json);
+    let deleted = app.form(Some(&cookie), "delete_ram_user", "login_name=dba%40lumen").await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
+    let after = app.sharing_state().await;
+    let gone = acs3(&app, &dba, "CreateResourceShare", RS, &share("after-delete")).await;
+    assert_eq!(api_code(&gone), (404, "InvalidAccessKeyId.NotFound"), "{:?}", gone.json);
+    assert_eq!(app.sharing_state().await, after);
+    assert_eq!(app.count(&format!("select count(*) from access_key where access_key_id = '{}'", dba.id)).await, 0);
+}
