@@ -313,7 +313,7 @@ pub async fn list_shared_with_me(region_id: Option<String>, page: Option<i64>, p
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
     let page = ssr::page(page, page_size)?;
-    ssr::respond(principal::shared_with_me(&state, &who, region_id, page).await)
+    ssr::respond(principal::shared_with_me(&state, &who, region_id, &[], page).await)
 }
 
 #[server(prefix = "/api", endpoint = "restore_to_new_cluster", input = Json)]

@@ -1105,12 +1105,11 @@ async fn a_client_token_replays_a_restore_only_to_an_identity_that_may_restore()
     assert_eq!(again.json["DBClusterId"], first.json["DBClusterId"]);
 }
 
-#[tokio::test]
-async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_are_shared_with_the_caller() {
-    let app = TestApp::new().await;
-    let (_, owner) = owner_key(&app).await;
-    let AcceptedByPartner { partner, backup, share_id, .. } = shared_with_partner_and_accepted(&app, &owner, "many").await;
-    // 100 newer sets in the same share: the set to restore is no longer on the first page of Shared With Me.
+/// The partner's key, and the owner's shareable backup set shared with (and accepted by) the partner
+/// with 100 newer sets in the same share: the set is no longer on the first page of Shared With Me.
+async fn one_set_behind_a_hundred_newer(app: &TestApp) -> (Key, String) {
+    let (_, owner) = owner_key(app).await;
+    let AcceptedByPartner { partner, backup, share_id, .. } = shared_with_partner_and_accepted(app, &owner, "many").await;
     app.exec(&format!(
         "with recursive n(i) as (select 1 union all select i + 1 from n where i < 100)
          insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes, backup_mode, level, expires_at)
@@ -1120,6 +1119,13 @@ async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_ar
          select '{share_id}', backup_set_id, '2026-11-25T08:00:00Z' from backup_set where backup_set_id like '9%' and length(backup_set_id) = 10"
     ))
     .await;
+    (partner, backup)
+}
+
+#[tokio::test]
+async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_are_shared_with_the_caller() {
+    let app = TestApp::new().await;
+    let (partner, backup) = one_set_behind_a_hundred_newer(&app).await;
     let restore = |uid: &'static str| {
         [
             ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("DBNodeClass", "polar.mysql.x4.medium"),
@@ -1344,4 +1350,107 @@ async fn every_set_that_can_not_be_shared_is_refused_by_api_create_and_associate
         assert!(api_code(&associate).0 >= 400 && api_code(&associate).0 < 500);
         assert_eq!(app.sharing_state().await, before, "a refused share of {set} changed something");
     }
+}
+
+#[tokio::test]
+async fn describe_shared_backups_finds_the_backup_id_asked_for_whatever_page_of_shared_with_me_it_is_on() {
+    let app = TestApp::new().await;
+    let (partner, backup) = one_set_behind_a_hundred_newer(&app).await;
+    let found = acs3(&app, &partner, "DescribeSharedBackups", PD, &[("ShareType", "ShareIncoming"), ("RegionId", "cn-hangzhou"), ("BackupId", &backup)]).await;
+    assert_eq!(found.status, StatusCode::OK, "{:?}", found.json);
+    let items = found.json["Items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "the set asked for was not found: {:?}", found.json);
+    assert_eq!(items[0]["BackupId"], backup.as_str());
+    assert_eq!(found.json["TotalRecordCount"], "1");
+    // The same through Resource Sharing: the set is listed when asked for by id.
+    let listed = acs3(&app, &partner, "ListSharedResources", RS, &[("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou"), ("ResourceIds.1", &backup)]).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.json);
+    let resources = listed.json["SharedResources"].as_array().unwrap();
+    assert_eq!(resources.len(), 1, "the set asked for was not listed: {:?}", listed.json);
+    assert_eq!(resources[0]["ResourceId"], backup.as_str());
+}
+
+#[tokio::test]
+async fn hostile_parameters_of_a_restore_by_api_are_refused_with_a_code_and_charge_nothing() {
+    let app = TestApp::new().await;
+    let (partner, backup) = one_set_behind_a_hundred_newer(&app).await;
+    let valid = [
+        ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("DBNodeClass", "polar.mysql.x4.medium"),
+        ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER), ("CloneDataPoint", backup.as_str()),
+        ("SourceUid", OWNER), ("DBClusterDescription", "restored"), ("ClientToken", "hostile-base"),
+    ];
+    let mut calls = 0;
+    for (i, (name, _)) in valid.iter().enumerate() {
+        for value in crate::hostile::hostile_strings() {
+            let mut with: Vec<(&str, &str)> = valid.to_vec();
+            with[i] = (name, value.as_str());
+            let before = restore_state(&app).await;
+            let r = if calls % 2 == 0 { acs3(&app, &partner, "CreateDBCluster", PD, &with).await } else { rpc_v1(&app, &partner, "CreateDBCluster", PD, &with).await };
+            calls += 1;
+            let shown: String = value.chars().take(20).collect();
+            assert_ne!(r.status.as_u16(), 500, "{name}={shown:?}: {:?}", r.json);
+            if r.status.as_u16() >= 400 {
+                assert!(r.json["Code"].as_str().is_some_and(|c| !c.is_empty()), "{name}={shown:?}: {:?}", r.json);
+                assert_eq!(restore_state(&app).await, before, "{name}={shown:?} was refused but restored, charged or remembered something");
+            } else {
+                // A value the API accepts (an absent optional one, a token of any printable ASCII): the
+                // restore runs; it is let finish so that the next call is not refused for it.
+                app.clock.advance(Duration::hours(1));
+                app.tick().await;
+            }
+        }
+    }
+    assert!(calls > 100, "{calls} calls");
+}
+
+async fn restore_state(app: &TestApp) -> [i64; 3] {
+    [
+        app.count("select count(*) from restore_job").await,
+        app.count("select count(*) from charge").await,
+        app.count("select count(*) from api_client_token").await,
+    ]
+}
+
+#[tokio::test]
+async fn an_account_without_the_beta_can_not_share_by_api_either() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("nobeta").await;
+    let key = create_key(&app, &cookie, "nobeta").await;
+    let backup = app.backup_of("pc-bp1nomad000001").await;
+    let before = app.sharing_state().await;
+    let r = acs3(&app, &key, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(api_code(&r), (403, "OperationDenied.SharedBackupNotEnabled"), "{:?}", r.json);
+    assert_eq!(app.sharing_state().await, before);
+    assert_eq!(app.count("select count(*) from audit_event where action = 'ShareBackupSet' and outcome = 'OperationDenied.SharedBackupNotEnabled'").await, 1);
+}
+
+#[tokio::test]
+async fn a_ram_users_access_key_loses_at_once_what_a_detached_policy_or_its_deletion_takes_away() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    let dba = create_key(&app, &cookie, "dba@lumen").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let share = |name: &'static str| {
+        [("ResourceShareName", name), ("Resources.1.ResourceId", backup.as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]
+    };
+    let before = app.sharing_state().await;
+    let detached = app.form(Some(&cookie), "set_ram_policy", "login_name=dba%40lumen&policy=AliyunPolardbFullAccess&attached=false").await;
+    assert_eq!(detached.status, StatusCode::OK, "{:?}", detached.json);
+    let refused = acs3(&app, &dba, "CreateResourceShare", RS, &share("after-detach")).await;
+    assert_eq!(api_code(&refused), (403, "Forbidden.RAM"), "{:?}", refused.json);
+    assert_eq!(app.sharing_state().await, before);
+    // Attached again, the key shares; deleted, the user's key is gone with it.
+    app.form(Some(&cookie), "set_ram_policy", "login_name=dba%40lumen&policy=AliyunPolardbFullAccess&attached=true").await;
+    let shared = acs3(&app, &dba, "CreateResourceShare", RS, &share("attached-again")).await;
+    assert_eq!(shared.status, StatusCode::OK, "{:?}", shared.json);
+    let deleted = app.form(Some(&cookie), "delete_ram_user", "login_name=dba%40lumen").await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
+    let after = app.sharing_state().await;
+    let gone = acs3(&app, &dba, "CreateResourceShare", RS, &share("after-delete")).await;
+    assert_eq!(api_code(&gone), (404, "InvalidAccessKeyId.NotFound"), "{:?}", gone.json);
+    assert_eq!(app.sharing_state().await, after);
+    assert_eq!(app.count(&format!("select count(*) from access_key where access_key_id = '{}'", dba.id)).await, 0);
 }

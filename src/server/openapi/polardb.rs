@@ -145,7 +145,8 @@ async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
     let (items, total): (Vec<Value>, i64) = match call.params.req("ShareType")? {
         "ShareIncoming" => {
             let request = PageRequest::parse(Some(number), Some(size)).map_err(AppError::from)?;
-            let list = principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), request).await?;
+            let only: Vec<String> = backup_id.map(str::to_owned).into_iter().collect();
+            let list = principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), &only, request).await?;
             (list.backups.iter().map(incoming_json).collect(), list.total)
         }
         "ShareOutgoing" => {

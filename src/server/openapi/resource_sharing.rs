@@ -419,17 +419,16 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
         return Ok(json!({ "SharedResources": items, "NextToken": next }));
     }
     // The backup sets shared with the caller are the Shared With Me page's, one region at a time and
-    // bounded by its largest page.
+    // bounded by its largest page; ResourceIds narrow the list before that bound, not after.
     let mut items = Vec::new();
     let page = PageRequest::parse(Some(1), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
-    for b in principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), page).await?.backups {
+    for b in principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), &ids, page).await?.backups {
         let status = if b.revoking_at.is_some() || b.revoking_after_restore { "Unavailable" } else { "Available" };
         items.push(json!({
             "ResourceShareId": "", "ResourceId": b.backup_set_id, "ResourceType": RESOURCE_TYPE,
             "CreateTime": iso(&b.start_time), "UpdateTime": iso(&b.start_time), "ResourceStatus": status, "ResourceStatusMessage": b.resource_share_names,
         }));
     }
-    items.retain(|r| ids.is_empty() || ids.iter().any(|id| r["ResourceId"] == *id.as_str()));
     let (page, next) = token_page(&call.params, items)?;
     Ok(json!({ "SharedResources": page, "NextToken": next }))
 }

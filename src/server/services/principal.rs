@@ -177,8 +177,10 @@ async fn with_backup_rows(conn: &mut SqliteConnection, account: &str, sets: Vec<
         .collect()
 }
 
-#[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<String>, page: PageRequest) -> Result<IncomingList, AppError> {
+/// `only` narrows the list to those backup set ids (none: every set), before it is counted and paged,
+/// so a set asked for by id is found whatever page of the whole list it would be on.
+#[tracing::instrument(skip(state, who, only), fields(account = %who.account_id()))]
+pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<String>, only: &[String], page: PageRequest) -> Result<IncomingList, AppError> {
     who.actor.may_view_polardb()?;
     let (regions, region_id) = console::region_choice(state, who, region).await?;
     let now = state.clock.now();
@@ -190,7 +192,10 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     // and a page cut in SQL before it would count and skip sets the domain then refuses. What is
     // loaded for every candidate is light (ids, start time, the facts of the grant); the sets' own rows
     // are loaded for the page only (`with_backup_rows`).
-    let sets = shared_sets(&mut conn, me, GrantFilter::Region(&region_id)).await?;
+    let mut sets = shared_sets(&mut conn, me, GrantFilter::Region(&region_id)).await?;
+    if !only.is_empty() {
+        sets.retain(|s| only.contains(&s.backup_set_id));
+    }
     let total = sets.len() as i64;
     let on_page: Vec<SharedSet> = sets.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
     let rows = with_backup_rows(&mut conn, me, on_page).await?;
