@@ -10,7 +10,7 @@ use crate::domain::{
     check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
     NameField, DIRECTORY_INVITATION_VALIDITY,
 };
-use crate::domain::{parse_account_id, parse_handshake_id};
+use crate::domain::{parse_account_id, parse_handshake_id, ConsolePage};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, accounts, directory, Tx};
@@ -167,7 +167,10 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
 }
 
 /// The Resource directory page of any account: where it is a member, and the invitations it received.
+/// Reading it is the account's own business, as the management account's view is: root only
+/// (`ConsolePage::ResourceDirectory`), whatever policies a RAM user holds.
 pub async fn my_directory(state: &AppState, who: &Identity) -> Result<MyDirectory, AppError> {
+    who.actor.may_open(ConsolePage::ResourceDirectory)?;
     let me = who.account_id().as_str();
     let membership = directory::membership_detail(&state.pool, me).await.map_err(internal)?;
     let invitations = directory::invitations_for_account(&state.pool, me).await.map_err(internal)?;
