@@ -41,8 +41,8 @@ pub async fn delete_backup_set(
     let row = own_backup_set(&mut tx, who, &id).await?;
     // The OpenAPI names the cluster too (DBClusterId): a set of another cluster is not the one meant,
     // so nothing is deleted.
-    if of_cluster.is_some_and(|named| named != row.cluster_id) {
-        return Err(Refusal::BackupSetNotInCluster { backup_set: id.to_string(), cluster: of_cluster.unwrap_or_default().to_owned() }.into());
+    if let Some(named) = of_cluster.filter(|named| *named != row.cluster_id) {
+        return Err(Refusal::BackupSetNotInCluster { backup_set: id.to_string(), cluster: named.to_owned() }.into());
     }
     check_delete_backup(&row.facts().map_err(internal)?)?;
     clusters::delete_backup_set(&mut tx, id.as_str(), &db::ts(now)).await.map_err(internal)?;
