@@ -227,7 +227,12 @@ pub async fn share_backup_set(request: ShareRequest) -> Result<ShareOutcome, App
     let (state, who) = ssr::signed_in().await?;
     let target = request.backup_set_id.clone();
     let event = ssr::event_by(&state, &who, "ShareBackupSet", &target);
-    ssr::audited(&state, &event, sharing::share_backup_set(&state, &who, request, &event)).await
+    let share = async {
+        // Who may act first: an identity that may not share is told nothing of what it sent.
+        crate::domain::check_may_manage_shares(&who.actor, &who.account)?;
+        sharing::share_backup_set(&state, &who, request, &event).await
+    };
+    ssr::audited(&state, &event, share).await
 }
 
 /// The Share dialog's OK as a plain form (what the dialog posts, with or without JavaScript): the same
@@ -282,17 +287,18 @@ pub async fn list_shares_by_me(page: Option<i64>, page_size: Option<i64>) -> Res
 pub async fn update_resource_share(resource_share_id: String, resource_share_name: String, principal_scope: String) -> Result<(), AppError> {
     use crate::server::services::share_settings;
     let (state, who) = ssr::signed_in().await?;
-    let allow_external = match crate::domain::PrincipalScope::parse(&principal_scope) {
-        Some(scope) => scope == crate::domain::PrincipalScope::AllAccounts,
-        None => {
-            return ssr::respond(Err(AppError::invalid(
-                "InvalidParameter.PrincipalScope",
-                "Choose All Accounts or Objects Within Resource Directory.",
-            )))
-        }
-    };
     let target = format!("{resource_share_id} -> {resource_share_name}");
     let event = ssr::event_by(&state, &who, "UpdateResourceShare", &target);
+    // Who may act first: the scope is judged only for an identity that may change the share (whose
+    // refusal is audited, as the service's are). A scope that is no scope is refused before any action
+    // is taken, as a malformed form is.
+    if let Err(refused) = crate::domain::check_may_manage_shares(&who.actor, &who.account) {
+        return ssr::audited(&state, &event, async { Err::<(), _>(refused.into()) }).await;
+    }
+    let Some(scope) = crate::domain::PrincipalScope::parse(&principal_scope) else {
+        return ssr::respond(Err(AppError::invalid("InvalidParameter.PrincipalScope", "Choose All Accounts or Objects Within Resource Directory.")));
+    };
+    let allow_external = scope == crate::domain::PrincipalScope::AllAccounts;
     let update = share_settings::update_share(&state, &who, &resource_share_id, &resource_share_name, Some(allow_external), &event);
     ssr::audited(&state, &event, async { update.await.map(|_| ()) }).await
 }

@@ -437,3 +437,21 @@ async fn a_directory_scope_share_opened_after_its_owner_left_the_directory_gives
     let qa = app.sign_in("qa").await;
     assert!(incoming(&app, &member).await.is_empty() && incoming(&app, &qa).await.is_empty(), "nothing is left after the window");
 }
+
+#[tokio::test]
+async fn a_ram_user_that_may_not_answer_directory_invitations_learns_nothing_of_them() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    let outsider = app.sign_in("outsider").await;
+    let made = app.form(Some(&outsider), "create_ram_user", &format!("login_name=clerk@orbit&password={DEMO_PASSWORD}")).await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let clerk = app.sign_in("clerk@orbit").await;
+    // Its account's invitation and an id that names none answer alike.
+    for invitation in [id.as_str(), "h-nothere00000"] {
+        for accept in [true, false] {
+            assert_eq!(answer(&app, &clerk, invitation, accept).await.refusal(), (403, "Forbidden.RAM"), "{invitation} {accept}");
+        }
+    }
+    assert!(!is_member(&app, OUTSIDER).await);
+    assert_eq!(my_directory(&app, &outsider).await["invitations"][0]["status"], json!("Pending"));
+}

@@ -1487,6 +1487,52 @@ async fn an_account_without_the_beta_can_not_share_by_api_either() {
 }
 
 #[tokio::test]
+async fn an_identity_that_may_not_take_an_action_is_refused_as_such_before_its_parameters_are_judged() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    let made = app.form(Some(&cookie), "create_ram_user", "login_name=nobody@lumen&password=Quiet-Reader-2026").await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let nobody = create_key(&app, &cookie, "nobody@lumen").await;
+    let auditor = create_key(&app, &cookie, "auditor@lumen").await;
+    let developer = create_key(&app, &cookie, "developer@lumen").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let long_name = "x".repeat(60);
+    // Each call is wrong in some way (missing, malformed or mismatched parameters, an unknown set or
+    // share): the caller may not take the action at all, so that is all it is told.
+    let calls: Vec<(&Key, &str, &str, Vec<(&str, &str)>, bool)> = vec![
+        (&nobody, "DescribeDBClusters", PD, vec![], false),
+        (&nobody, "DescribeDBClusterAttribute", PD, vec![], false),
+        (&nobody, "DescribeBackups", PD, vec![("PageNumber", "0")], false),
+        (&nobody, "DescribeSharedBackups", PD, vec![("ShareType", "Sideways")], false),
+        (&auditor, "DeleteBackup", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", "1,2")], true),
+        (&auditor, "CreateDBCluster", PD, vec![("CreationOption", "Normal")], true),
+        (&auditor, "CreateDBCluster", PD, vec![
+            ("CreationOption", "CloneFromPolarDB"), ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-beijing-k"), ("CloneDataPoint", &backup),
+            ("SourceResourceId", SHAREABLE_CLUSTER), ("DBNodeClass", "polar.mysql.x4.medium"), ("PayType", "Postpaid"),
+        ], true),
+        (&developer, "CreateResourceShare", RS, vec![], true),
+        (&developer, "UpdateResourceShare", RS, vec![("ResourceShareName", long_name.as_str())], true),
+        (&developer, "DeleteResourceShare", RS, vec![], true),
+        (&developer, "AssociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1")], true),
+        (&developer, "DisassociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("ResourceOwner", "Nobody")], true),
+        (&developer, "DisassociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("ResourceOwner", "OtherAccounts")], true),
+        (&developer, "AcceptResourceShareInvitation", RS, vec![], true),
+        (&developer, "RejectResourceShareInvitation", RS, vec![("ResourceShareInvitationId", "not an id")], true),
+    ];
+    let before = app.sharing_state().await;
+    let audited = "select count(*) from audit_event where outcome = 'Forbidden.RAM'";
+    let events_before = app.count(audited).await;
+    let mut writes = 0;
+    for (key, action, version, params, write) in &calls {
+        let r = if *version == PD { rpc_v1(&app, key, action, version, params).await } else { acs3(&app, key, action, version, params).await };
+        assert_eq!(api_code(&r), (403, "Forbidden.RAM"), "{action} {params:?}: {:?}", r.json);
+        writes += usize::from(*write);
+    }
+    assert_eq!(app.sharing_state().await, before);
+    assert_eq!(app.count(audited).await - events_before, writes as i64, "every refused change is audited");
+}
+
+#[tokio::test]
 async fn a_ram_users_access_key_loses_at_once_what_a_detached_policy_or_its_deletion_takes_away() {
     let app = TestApp::new().await;
     let cookie = app.sign_in("owner").await;

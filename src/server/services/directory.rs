@@ -138,6 +138,8 @@ async fn load_invitation(
 /// The invited account accepts (and joins, in the folder the invitation names) or rejects.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<DirectoryInvitation, AppError> {
+    // Who may act first: an identity that may not answer learns nothing of which invitations exist.
+    crate::domain::check_may_act_for_account(&who.actor)?;
     let me = who.account_id().as_str();
     let now = state.clock.now();
     let now_s = db::ts(now);
