@@ -159,3 +159,36 @@ async fn an_identity_that_may_not_act_is_refused_as_such_before_the_console_judg
     assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "{:?}", r.json);
     assert_eq!(app.sharing_state().await, before);
 }
+
+#[tokio::test]
+async fn a_page_out_of_bounds_is_judged_only_for_an_identity_that_may_read_the_list() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let made = app.form(Some(&owner), "create_ram_user", &format!("login_name=nobody@lumen&password={DEMO_PASSWORD}")).await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let nobody = app.sign_in("nobody@lumen").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let lists = [
+        ("load_share_dialog", String::new()),
+        ("list_invitations", "region_id=cn-hangzhou&".into()),
+        ("list_my_shares", String::new()),
+        ("list_shares_by_me", String::new()),
+        ("list_shared_with_me", "region_id=cn-hangzhou&".into()),
+        ("list_restore_jobs", String::new()),
+        ("billing", String::new()),
+        ("sharing_relationship", format!("backup_set_id={backup}&")),
+        ("list_tickets", String::new()),
+        ("audit_trail", String::new()),
+        ("list_ram_users", String::new()),
+    ];
+    for (function, args) in lists {
+        let refused = app.form(Some(&nobody), function, &format!("{args}page=1")).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{function}: {:?}", refused.json);
+        // A page out of bounds tells it nothing more: the same refusal.
+        let out_of_bounds = app.form(Some(&nobody), function, &format!("{args}page=0&page_size=100000")).await;
+        assert_eq!(out_of_bounds.refusal(), refused.refusal(), "{function}: {:?}", out_of_bounds.json);
+        // The owner is told what is wrong with the page.
+        let judged = app.form(Some(&owner), function, &format!("{args}page=0&page_size=100000")).await;
+        assert_eq!(judged.status.as_u16(), 422, "{function}: {:?}", judged.json);
+    }
+}
