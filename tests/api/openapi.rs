@@ -173,7 +173,7 @@ async fn a_share_created_by_api_is_in_the_console_at_once_and_audited_with_its_k
     assert_eq!((channel.as_str(), identity.as_str(), outcome.as_str()), (format!("api:{}", key.id).as_str(), "owner", "Success"));
     let refused: String = sqlx::query_scalar("select outcome from audit_event where action = 'ShareBackupSet' order by audit_event_id limit 1").fetch_one(&app.pool).await.unwrap();
     assert_eq!(refused, "InvalidParameter.ResourceShareName");
-    let last_used: Option<String> = sqlx::query_scalar("select last_used_at from access_key where access_key_id = ?").bind(&key.id).fetch_one(&app.pool).await.unwrap();
+    let last_used: Option<String> = sqlx::query_scalar("select last_used_at from access_key_use where access_key_id = ?").bind(&key.id).fetch_one(&app.pool).await.unwrap();
     assert!(last_used.is_some());
 
     // The same share read back with the other signature version.
@@ -221,6 +221,9 @@ async fn an_unsigned_or_badly_signed_call_never_reaches_an_action() {
 async fn a_disabled_key_is_refused_until_enabled_and_a_deleted_one_is_unknown() {
     let app = TestApp::new().await;
     let (cookie, key) = owner_key(&app).await;
+    // Used first, so that the server keeps the pair in memory (read_model::SigningKeys): disabling it
+    // must end that at once.
+    assert_eq!(acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await.status, StatusCode::OK);
     let off = app.form(Some(&cookie), "set_access_key_status", &format!("access_key_id={}&active=false", key.id)).await;
     assert_eq!(off.status, StatusCode::OK, "{:?}", off.json);
     let again = app.form(Some(&cookie), "set_access_key_status", &format!("access_key_id={}&active=false", key.id)).await;
@@ -1541,6 +1544,9 @@ async fn a_ram_users_access_key_loses_at_once_what_a_detached_policy_or_its_dele
     let share = |name: &'static str| {
         [("ResourceShareName", name), ("Resources.1.ResourceId", backup.as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]
     };
+    // Used first, so that the server keeps the pair and its policies in memory (read_model::SigningKeys).
+    let listed = acs3(&app, &dba, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.json);
     let before = app.sharing_state().await;
     let detached = app.form(Some(&cookie), "set_ram_policy", "login_name=dba%40lumen&policy=AliyunPolardbFullAccess&attached=false").await;
     assert_eq!(detached.status, StatusCode::OK, "{:?}", detached.json);
@@ -1558,4 +1564,72 @@ async fn a_ram_users_access_key_loses_at_once_what_a_detached_policy_or_its_dele
     assert_eq!(api_code(&gone), (404, "InvalidAccessKeyId.NotFound"), "{:?}", gone.json);
     assert_eq!(app.sharing_state().await, after);
     assert_eq!(app.count(&format!("select count(*) from access_key where access_key_id = '{}'", dba.id)).await, 0);
+}
+
+#[tokio::test]
+async fn a_kept_pair_outlives_commits_of_other_tables_and_ends_with_a_commit_of_its_own() {
+    use polarshare::server::db::read_model::Tables;
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let list = || async { acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await.status };
+    // The key's creation is a commit of its tables, which moves their count again at the writer's next
+    // commit (it may not have been visible at the first move): a first call's nonce commits after it.
+    assert_eq!(list().await, StatusCode::OK);
+    let keys = &app.state.writer.signing_keys;
+    let kept = keys.get(&app.pool, &key.id).await.unwrap().unwrap();
+    assert_eq!(kept.identity.policies, None, "the root has no policies");
+    // Changed past the writer (and so past what it tells the cache): not seen while nothing it reads is
+    // committed by the writer, which is what lets signed calls, each committing a nonce, share it.
+    sqlx::query("insert into identity_policy (identity_id, policy_name) values (?, 'AliyunPolardbReadOnlyAccess')")
+        .bind(kept.identity.identity_id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(list().await, StatusCode::OK, "a nonce committed");
+    assert_eq!(keys.get(&app.pool, &key.id).await.unwrap().unwrap().identity.policies, None, "kept across the nonce's commit");
+    // A commit of the writer that changes a table the pair is read from, even by a trigger or a
+    // foreign key's cascade, ends it: SQLite reports every row changed.
+    let mut tx = app.state.writer.begin_unaudited().await.unwrap();
+    sqlx::query("update account set display_name = display_name where account_id = ?").bind(OWNER).execute(&mut *tx).await.unwrap();
+    app.state.writer.commit(tx).await.unwrap();
+    let reloaded = keys.get(&app.pool, &key.id).await.unwrap().unwrap();
+    assert_eq!(reloaded.identity.policies.as_deref(), Some("AliyunPolardbReadOnlyAccess"), "loaded again after the account's commit");
+
+    // Every table of a group is one whose changes SQLite's update hook reports (a rowid table).
+    for group in [Tables::Credentials, Tables::ResourceShares] {
+        for table in group.tables() {
+            let sql: String = sqlx::query_scalar("select sql from sqlite_master where type = 'table' and name = ?").bind(table).fetch_one(&app.pool).await.unwrap();
+            assert!(!sql.to_lowercase().contains("without rowid"), "{table} is WITHOUT ROWID: its changes would not be seen");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_kept_page_of_list_resource_shares_shows_a_share_made_or_renamed_by_the_console_at_once() {
+    let app = TestApp::new().await;
+    let (cookie, key) = owner_key(&app).await;
+    let list = || async { acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await };
+    let before = list().await;
+    assert_eq!(before.status, StatusCode::OK, "{:?}", before.json);
+    assert_eq!(list().await.json["ResourceShares"], before.json["ResourceShares"], "the same page again");
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let made = acs3(&app, &key, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "kept-page"),
+        ("Resources.1.ResourceId", &backup),
+        ("Targets.1", PARTNER),
+        ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let share_id = made.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let after = list().await;
+    assert_eq!(after.json["ResourceShares"][0]["ResourceShareId"], share_id.as_str(), "{:?}", after.json);
+    let renamed = app
+        .form(Some(&cookie), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name=renamed-page&principal_scope=AllAccounts"))
+        .await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.json);
+    assert_eq!(list().await.json["ResourceShares"][0]["ResourceShareName"], "renamed-page");
+    let updated = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "updated-page")]).await;
+    assert_eq!(updated.status, StatusCode::OK, "{:?}", updated.json);
+    assert_eq!(list().await.json["ResourceShares"][0]["ResourceShareName"], "updated-page");
 }

@@ -7,8 +7,9 @@ use sqlx::{FromRow, SqliteExecutor};
 /// Every pair of an account's identities (root and RAM users), by identity then age; never a secret.
 pub async fn account_keys(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<crate::read_model::AccessKey>> {
     sqlx::query_as(
-        "select k.access_key_id, i.login_name, i.kind, k.status, k.created_at, k.last_used_at
+        "select k.access_key_id, i.login_name, i.kind, k.status, k.created_at, u.last_used_at
          from access_key k join identity i on i.identity_id = k.identity_id
+         left join access_key_use u on u.access_key_id = k.access_key_id
          where i.account_id = ? order by i.kind = 'ram_user', i.login_name, k.created_at, k.access_key_id",
     )
     .bind(account)
@@ -89,19 +90,19 @@ pub async fn signing_key(ex: impl SqliteExecutor<'_>, access_key_id: &str) -> sq
 
 /// Records a verified call in one round trip: its nonce (false when the pair already used it inside the
 /// window: a replay, which writes nothing) and, only for a fresh nonce, the pair's last use (`changes()`
-/// is the insert's count there: 0 for a replay). The call may run inside the share group's write lock
+/// is the insert's count there: 0 for a replay). The last use has a table of its own, so that this
+/// write leaves the pair's row, kept in memory (`read_model::SigningKeys`), alone. The call may run inside the share group's write lock
 /// (`openapi::nonce_rides_with_action`), so nonces past the window are swept by the schedule
 /// (`db::schedule::run_due`), not here.
 pub async fn record_use(tx: &mut Tx, access_key_id: &str, nonce: &str, now: &str) -> sqlx::Result<bool> {
     let written = sqlx::query(
-        "insert into api_nonce (access_key_id, nonce, seen_at) values (?, ?, ?) on conflict do nothing;
-         update access_key set last_used_at = ? where access_key_id = ? and changes() = 1",
+        "insert into api_nonce (access_key_id, nonce, seen_at) values (?1, ?2, ?3) on conflict do nothing;
+         insert into access_key_use (access_key_id, last_used_at) select ?1, ?3 where changes() = 1
+             on conflict (access_key_id) do update set last_used_at = excluded.last_used_at",
     )
     .bind(access_key_id)
     .bind(nonce)
     .bind(now)
-    .bind(now)
-    .bind(access_key_id)
     .execute(&mut **tx)
     .await?
     .rows_affected();

@@ -47,6 +47,10 @@ pub struct Writer {
     pub backup_pages: read_model::BackupPages,
     /// The identity behind each session cookie, likewise.
     pub sessions: read_model::Sessions,
+    /// Each AccessKey pair and its identity, until the writer commits a change to them.
+    pub signing_keys: read_model::SigningKeys,
+    /// An owner's pages of ListResourceShares, until the writer commits a change to its shares.
+    pub own_share_pages: read_model::OwnSharePages,
 }
 
 impl Writer {
@@ -70,7 +74,7 @@ impl Writer {
     /// Says that data changed outside this writer's transactions (a test's own SQL, demo data written
     /// through the read pool), so that cached pages are loaded again.
     pub fn note_outside_change(&self) {
-        self.commits.note();
+        self.commits.note_everything();
     }
 
     pub async fn close(&self) {
@@ -122,10 +126,18 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
     // "done". Every transaction of the writer also ends with its connection back in the pool, counted
     // there as well: that catches the rest (a rollback, a failed commit, a transaction dropped).
     let commits = read_model::Commits::default();
-    let released = commits.clone();
+    let (released, watched) = (commits.clone(), commits.clone());
     let writer = SqlitePoolOptions::new()
         .max_connections(1)
         .test_before_acquire(false)
+        // SQLite tells which tables each commit changed (see `read_model::Commits::watch`).
+        .after_connect(move |conn, _| {
+            let watched = watched.clone();
+            Box::pin(async move {
+                watched.watch(&mut conn.lock_handle().await?);
+                Ok(())
+            })
+        })
         .after_release(move |_, _| {
             released.note();
             Box::pin(async { Ok(true) })
@@ -136,7 +148,9 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
     let groups = group::Groups::spawn(writer.clone(), commits.clone());
     let backup_pages = read_model::BackupPages::new(commits.clone());
     let sessions = read_model::Sessions::new(commits.clone());
-    Ok(Database { pool, writer: Writer { pool: writer, groups, commits, backup_pages, sessions } })
+    let signing_keys = read_model::SigningKeys::new(commits.clone());
+    let own_share_pages = read_model::OwnSharePages::new(commits.clone());
+    Ok(Database { pool, writer: Writer { pool: writer, groups, commits, backup_pages, sessions, signing_keys, own_share_pages } })
 }
 
 impl Database {

@@ -1,6 +1,8 @@
 //! Answers kept in memory between writes: the Data Backups tab's pages (the console's and the
-//! OpenAPI's busiest read) and the identity behind each session (read by every request). An answer
-//! loaded from the database is given again until the writer next commits.
+//! OpenAPI's busiest read), the identity behind each session (read by every request), and, for the
+//! OpenAPI, each AccessKey's pair and identity (read by every signed call) and an owner's pages of
+//! ListResourceShares. An answer loaded from the database is given again until the writer next
+//! commits, or, for the last two, until the writer next commits a change to the tables they read.
 //!
 //! Why this is safe: every change goes through the one writer connection, and [`Commits`] counts its
 //! commits *after* they complete. An answer remembers the count read *before* its query ran, so any
@@ -8,13 +10,27 @@
 //! it and the answer is loaded again. One loaded just after a commit but before the count moved is
 //! thrown away without need, never kept stale.
 //!
+//! The per-table counts ([`Tables`]) hold the same way. SQLite itself tells which tables a transaction
+//! of the writer changed (its update hook, row by row, including rows changed by triggers and foreign
+//! key actions), and its commit hook hands that set over as the transaction commits. A count moves only
+//! once the commit is visible: at the next [`Commits::note`], which every end of a writer transaction
+//! calls. Which transaction a note follows is not known to it (a late note of one transaction may run
+//! after the next has begun to commit), so a note moves the counts of every committed set it holds but
+//! keeps the newest one, whose commit may not be visible yet, to move its counts again at the next
+//! note. A set older than the newest is visible: the writer's one connection began the newer commit
+//! only after the older one completed. So a count always moves after the commit that changed its
+//! tables is visible, and before anyone who made it hears "done"; extra moves only cost a reload.
+//!
 //! What it does not see: SQL run past the writer (a test's own statements, the demo's fresh sets
 //! written through the read pool) must call `Writer::note_outside_change`; another process writing
 //! the same file (the command line's subcommands) is seen at this server's next commit, and at the
 //! latest after [`MAX_AGE`].
 
 use super::accounts::{self, SessionRow};
+use super::access_keys::{self, SigningKeyRow};
+use super::api_lists::{self, After, OwnShareRow, ShareQuery};
 use super::clusters::{self, ClusterPage};
+use sqlx::sqlite::LockedSqliteHandle;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
 use std::future::Future;
@@ -34,26 +50,140 @@ const MAX_PAGES: usize = 2_048;
 /// of made-up cookies only makes the cache start over sooner; it never answers one as signed in.
 const MAX_SESSIONS: usize = 20_000;
 
-/// How many transactions the writer has finished (committed or rolled back): moved by the writer after
-/// each one, read by the cache.
+/// AccessKey pairs kept at most (~400 bytes each). Unknown ids are never kept: a pair created a moment
+/// ago (by the console or the command line) is found at once.
+const MAX_SIGNING_KEYS: usize = 20_000;
+
+/// The tables an answer kept in memory reads, in groups: the answer is loaded again after a commit that
+/// changed any table of its group, and kept across every other commit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tables {
+    /// What a signed call's AccessKey tells: the pair (secret, status), its identity, that identity's
+    /// policies, its account and the account's resource directory. A RAM user deleted, a policy
+    /// detached, a pair disabled or deleted, an account leaving its directory: each changes one of them.
+    Credentials,
+    /// The owner's resource shares as ListResourceShares lists them (their own rows only).
+    ResourceShares,
+}
+
+impl Tables {
+    const ALL: [Tables; 2] = [Tables::Credentials, Tables::ResourceShares];
+
+    /// The tables of each group. Every one must be a rowid table: SQLite's update hook does not report
+    /// changes to a WITHOUT ROWID table (a test checks the schema).
+    pub const fn tables(self) -> &'static [&'static str] {
+        match self {
+            Tables::Credentials => &["access_key", "identity", "identity_policy", "account", "rd_member"],
+            Tables::ResourceShares => &["resource_share"],
+        }
+    }
+
+    fn bit(self) -> u64 {
+        1 << self as u32
+    }
+
+    /// The groups a change to `table` concerns, as bits.
+    fn of_table(table: &str) -> u64 {
+        Tables::ALL.iter().filter(|g| g.tables().contains(&table)).fold(0, |bits, g| bits | g.bit())
+    }
+}
+
+/// How many transactions the writer has finished (committed or rolled back), and how many of its
+/// commits changed each group of [`Tables`]: moved by the writer after each one, read by the caches.
 #[derive(Clone, Debug, Default)]
-pub struct Commits(Arc<AtomicU64>);
+pub struct Commits(Arc<CommitCounts>);
+
+#[derive(Debug, Default)]
+struct CommitCounts {
+    all: AtomicU64,
+    by_tables: [AtomicU64; Tables::ALL.len()],
+    /// The groups changed by committed transactions whose counts still have to move: `older` ones
+    /// (visible), and the `newest`, which may not be visible yet (see the module's comment).
+    committed: Mutex<Committed>,
+}
+
+#[derive(Debug, Default)]
+struct Committed {
+    older: u64,
+    newest: u64,
+}
 
 impl Commits {
     /// Called once a transaction of the writer has finished.
     pub fn note(&self) {
-        self.0.fetch_add(1, Ordering::SeqCst);
+        let bits = {
+            let mut committed = self.0.committed.lock().unwrap_or_else(|p| p.into_inner());
+            let bits = committed.older | committed.newest;
+            committed.older = 0;
+            bits
+        };
+        self.move_tables(bits);
+        self.0.all.fetch_add(1, Ordering::SeqCst);
     }
 
-    fn current(&self) -> u64 {
-        self.0.load(Ordering::SeqCst)
+    /// Called for a change made past the writer: every answer is loaded again.
+    pub fn note_everything(&self) {
+        self.move_tables(u64::MAX);
+        self.note();
+    }
+
+    fn move_tables(&self, bits: u64) {
+        for group in Tables::ALL {
+            if bits & group.bit() != 0 {
+                self.0.by_tables[group as usize].fetch_add(1, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Installs SQLite's hooks on a connection of the writer, so that its commits say which tables
+    /// they changed. The hooks run on the connection's worker thread, inside SQLite: they only set bits.
+    pub fn watch(&self, handle: &mut LockedSqliteHandle<'_>) {
+        let open = Arc::new(AtomicU64::new(0));
+        let changed = open.clone();
+        handle.set_update_hook(move |change| {
+            let bits = Tables::of_table(change.table);
+            if bits != 0 {
+                changed.fetch_or(bits, Ordering::SeqCst);
+            }
+        });
+        let (committing, commits) = (open.clone(), self.clone());
+        handle.set_commit_hook(move || {
+            commits.committing(committing.swap(0, Ordering::SeqCst));
+            // true: let the commit go on.
+            true
+        });
+        handle.set_rollback_hook(move || {
+            open.store(0, Ordering::SeqCst);
+        });
+    }
+
+    /// A transaction that changed the groups `bits` is committing (SQLite's commit hook: not visible yet).
+    fn committing(&self, bits: u64) {
+        let mut committed = self.0.committed.lock().unwrap_or_else(|p| p.into_inner());
+        committed.older |= committed.newest;
+        committed.newest = bits;
+    }
+
+    fn current(&self, scope: Scope) -> u64 {
+        match scope {
+            Scope::AnyCommit => self.0.all.load(Ordering::SeqCst),
+            Scope::Tables(group) => self.0.by_tables[group as usize].load(Ordering::SeqCst),
+        }
     }
 }
 
-/// Answers by key, each kept while the writer's commit count is the one read before it was loaded
-/// (and for at most [`MAX_AGE`]).
+/// Which commits end a kept answer.
+#[derive(Clone, Copy, Debug)]
+enum Scope {
+    AnyCommit,
+    Tables(Tables),
+}
+
+/// Answers by key, each kept while the writer's commit count (of its [`Scope`]) is the one read
+/// before it was loaded (and for at most [`MAX_AGE`]).
 struct UntilCommit<K, V> {
     commits: Commits,
+    scope: Scope,
     capacity: usize,
     max_age: Duration,
     entries: Mutex<HashMap<K, Kept<V>>>,
@@ -75,19 +205,31 @@ struct Kept<V> {
 
 impl<K: Eq + Hash, V: Clone> UntilCommit<K, V> {
     fn new(commits: Commits, capacity: usize) -> Self {
-        UntilCommit { commits, capacity, max_age: MAX_AGE, entries: Mutex::default() }
+        Self::scoped(commits, Scope::AnyCommit, capacity)
+    }
+
+    fn scoped(commits: Commits, scope: Scope, capacity: usize) -> Self {
+        UntilCommit { commits, scope, capacity, max_age: MAX_AGE, entries: Mutex::default() }
     }
 
     /// The answer kept for `key`, or `load`'s (then kept).
     async fn get_or_load<E, F: Future<Output = Result<V, E>>>(&self, key: K, load: impl FnOnce() -> F) -> Result<V, E> {
+        self.get_or_load_if(key, load, |_| true).await
+    }
+
+    /// As [`UntilCommit::get_or_load`], but `load`'s answer is kept only if `keep` says so.
+    async fn get_or_load_if<E, F: Future<Output = Result<V, E>>>(&self, key: K, load: impl FnOnce() -> F, keep: impl Fn(&V) -> bool) -> Result<V, E> {
         // Read before the query: see the module's comment.
-        let seen = self.commits.current();
+        let seen = self.commits.current(self.scope);
         if let Some(kept) = self.lock().get(&key) {
             if kept.commits_seen == seen && kept.loaded.elapsed() < self.max_age {
                 return Ok(kept.value.clone());
             }
         }
         let value = load().await?;
+        if !keep(&value) {
+            return Ok(value);
+        }
         let mut entries = self.lock();
         if entries.len() >= self.capacity {
             entries.retain(|_, kept| kept.commits_seen == seen);
@@ -144,6 +286,63 @@ impl Sessions {
             .get_or_load(digest.to_owned(), || async { accounts::session_identity(pool, digest, now).await.map(|row| row.map(Arc::new)) })
             .await?;
         Ok(row.filter(|r| r.expires_at.as_str() > now))
+    }
+}
+
+/// Each AccessKey pair with its identity, as [`access_keys::signing_key`] loads it, kept until the writer
+/// commits a change to [`Tables::Credentials`]: every signed call reads it, and every signed call also
+/// commits its nonce, so kept until any commit it would be loaded for nearly every call.
+#[derive(Clone, Debug)]
+pub struct SigningKeys(Arc<UntilCommit<String, Option<Arc<SigningKeyRow>>>>);
+
+impl SigningKeys {
+    pub fn new(commits: Commits) -> SigningKeys {
+        SigningKeys(Arc::new(UntilCommit::scoped(commits, Scope::Tables(Tables::Credentials), MAX_SIGNING_KEYS)))
+    }
+
+    pub async fn get(&self, pool: &SqlitePool, access_key_id: &str) -> sqlx::Result<Option<Arc<SigningKeyRow>>> {
+        self.0
+            .get_or_load_if(
+                access_key_id.to_owned(),
+                || async { access_keys::signing_key(pool, access_key_id).await.map(|row| row.map(Arc::new)) },
+                Option::is_some,
+            )
+            .await
+    }
+}
+
+/// An owner's pages of ListResourceShares (its own shares), as [`api_lists::own_shares`] reads them,
+/// kept until the writer commits a change to [`Tables::ResourceShares`]: scripts poll this list, and
+/// the signed calls polling it each commit a nonce.
+#[derive(Clone, Debug)]
+pub struct OwnSharePages(Arc<UntilCommit<OwnSharePageKey, Arc<Vec<OwnShareRow>>>>);
+
+/// Everything [`api_lists::own_shares`] reads a page by.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+struct OwnSharePageKey {
+    owner: String,
+    ids: Vec<String>,
+    name: Option<String>,
+    status: Option<String>,
+    after: After,
+    limit: i64,
+}
+
+impl OwnSharePages {
+    pub fn new(commits: Commits) -> OwnSharePages {
+        OwnSharePages(Arc::new(UntilCommit::scoped(commits, Scope::Tables(Tables::ResourceShares), MAX_PAGES)))
+    }
+
+    pub async fn page(&self, pool: &SqlitePool, owner: &str, q: &ShareQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Arc<Vec<OwnShareRow>>> {
+        let key = OwnSharePageKey {
+            owner: owner.to_owned(),
+            ids: q.ids.to_vec(),
+            name: q.name.map(str::to_owned),
+            status: q.status.map(str::to_owned),
+            after: after.clone(),
+            limit,
+        };
+        self.0.get_or_load(key, || async { api_lists::own_shares(pool, owner, q, after, limit).await.map(Arc::new) }).await
     }
 }
 
@@ -212,6 +411,70 @@ mod tests {
         let loads = probe.loads.load(Ordering::SeqCst);
         probe.get("c").await;
         assert_eq!(probe.loads.load(Ordering::SeqCst), loads, "the newest answer is kept");
+    }
+
+    /// A cache of one table group over a counter of loads.
+    fn scoped_probe(commits: &Commits, group: Tables) -> Probe {
+        Probe { cache: UntilCommit::scoped(commits.clone(), Scope::Tables(group), 10), loads: AtomicUsize::new(0) }
+    }
+
+    #[tokio::test]
+    async fn a_table_scoped_answer_outlives_commits_of_other_tables_only() {
+        let commits = Commits::default();
+        let keys = scoped_probe(&commits, Tables::Credentials);
+        assert_eq!(keys.get("k").await, 1);
+        commits.committing(Tables::of_table("api_nonce") | Tables::of_table("resource_share"));
+        commits.note();
+        assert_eq!(keys.get("k").await, 1, "kept across a commit of other tables");
+        commits.committing(Tables::of_table("identity_policy"));
+        commits.note();
+        assert_eq!(keys.get("k").await, 2, "loaded again after a commit that changed its tables");
+    }
+
+    #[tokio::test]
+    async fn a_late_note_of_an_earlier_commit_does_not_use_up_the_next_commits_move() {
+        let commits = Commits::default();
+        let keys = scoped_probe(&commits, Tables::Credentials);
+        // T2 (a key disabled) has begun to commit: SQLite ran its commit hook, its change is not
+        // visible yet. The note of an earlier transaction runs late, now.
+        commits.committing(Tables::Credentials.bit());
+        commits.note();
+        // A reader loads now, before T2 is visible: it reads the pair as still active.
+        assert_eq!(keys.get("k").await, 1);
+        // T2 completes; its own note follows.
+        commits.note();
+        assert_eq!(keys.get("k").await, 2, "T2's own note moved the count again: the stale answer is gone");
+    }
+
+    #[tokio::test]
+    async fn a_commit_older_than_the_newest_moves_its_count_once_and_is_forgotten() {
+        let commits = Commits::default();
+        commits.committing(Tables::Credentials.bit());
+        commits.committing(0);
+        commits.note();
+        let keys = scoped_probe(&commits, Tables::Credentials);
+        assert_eq!(keys.get("k").await, 1);
+        commits.note();
+        assert_eq!(keys.get("k").await, 1, "the older commit is visible and counted: kept");
+    }
+
+    #[tokio::test]
+    async fn a_change_past_the_writer_ends_every_kept_answer() {
+        let commits = Commits::default();
+        let (keys, shares) = (scoped_probe(&commits, Tables::Credentials), scoped_probe(&commits, Tables::ResourceShares));
+        assert_eq!((keys.get("k").await, shares.get("s").await), (1, 1));
+        commits.note_everything();
+        assert_eq!((keys.get("k").await, shares.get("s").await), (2, 2));
+    }
+
+    #[tokio::test]
+    async fn an_answer_not_to_be_kept_is_loaded_every_time() {
+        let commits = Commits::default();
+        let cache: UntilCommit<&str, Option<u32>> = UntilCommit::scoped(commits, Scope::Tables(Tables::Credentials), 10);
+        let unknown = cache.get_or_load_if("k", || async { Ok::<_, ()>(None) }, Option::is_some).await;
+        assert_eq!(unknown, Ok(None));
+        let created = cache.get_or_load_if("k", || async { Ok::<_, ()>(Some(1)) }, Option::is_some).await;
+        assert_eq!(created, Ok(Some(1)), "a pair unknown a moment ago is found once it exists");
     }
 
     #[tokio::test]

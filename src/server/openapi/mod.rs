@@ -265,7 +265,7 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
 
     // The key, then the signature, then its freshness: an unknown key has no secret to check with, and
     // nothing about a key (disabled or not) is told to a caller that can't sign with it.
-    let key = access_keys::signing_key(&state.pool, &claim.access_key_id).await.map_err(|e| ApiError::from(internal(e)))?;
+    let key = state.writer.signing_keys.get(&state.pool, &claim.access_key_id).await.map_err(|e| ApiError::from(internal(e)))?;
     let Some(key) = key else { return Err(SignatureError::unknown_key().into()) };
     signature::verify(&signed, &claim, &key.secret)?;
     let now = state.clock.now();
@@ -380,9 +380,9 @@ impl Paging {
     }
 
     /// Cuts the `max + 1` rows a query read to the page, and the token of the next page if there is one.
-    pub fn cut<R>(&self, mut rows: Vec<R>, key: impl Fn(&R) -> Vec<String>) -> (Vec<R>, Option<String>) {
+    pub fn cut<'r, R>(&self, rows: &'r [R], key: impl Fn(&R) -> Vec<String>) -> (&'r [R], Option<String>) {
         let more = rows.len() as i64 > self.max;
-        rows.truncate(self.max as usize);
+        let rows = &rows[..rows.len().min(self.max as usize)];
         let next = if more { rows.last().map(|r| encode_token(&key(r))) } else { None };
         (rows, next)
     }

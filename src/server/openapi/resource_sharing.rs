@@ -274,8 +274,8 @@ async fn list_resource_shares(call: &Call) -> Result<Value, ApiError> {
     let paging = Paging::read(&call.params)?;
     let me = call.who.account_id().as_str();
     let (items, next) = if own {
-        let rows = api_lists::own_shares(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
-        let (rows, next) = paging.cut(rows, api_lists::OwnShareRow::sort_key);
+        let rows = call.state.writer.own_share_pages.page(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let (rows, next) = paging.cut(&rows, api_lists::OwnShareRow::sort_key);
         let items: Vec<Value> = rows
             .iter()
             .map(|s| share_json(call, &s.resource_share_id, &s.resource_share_name, s.principal_scope, s.status, &s.created_at, &s.updated_at))
@@ -283,7 +283,7 @@ async fn list_resource_shares(call: &Call) -> Result<Value, ApiError> {
         (items, next)
     } else {
         let rows = api_lists::received_shares(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
-        let (rows, next) = paging.cut(rows, api_lists::ReceivedShareRow::sort_key);
+        let (rows, next) = paging.cut(&rows, api_lists::ReceivedShareRow::sort_key);
         let items: Vec<Value> = rows
             .iter()
             .map(|s| share_json_of(&s.owner_account_id, &s.resource_share_id, &s.resource_share_name, true, s.status, &s.created_at, &s.updated_at))
@@ -356,12 +356,12 @@ async fn list_resource_share_associations(call: &Call) -> Result<Value, ApiError
     let (items, next) = if kind == "Resource" {
         let query = api_lists::AssociationQuery { share_ids: &ids, entity: resource_id, ..Default::default() };
         let rows = api_lists::resources(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
-        let (rows, next) = paging.cut(rows, api_lists::ResourceRow::sort_key);
+        let (rows, next) = paging.cut(&rows, api_lists::ResourceRow::sort_key);
         (rows.iter().map(resource_association).collect::<Vec<_>>(), next)
     } else {
         let query = api_lists::AssociationQuery { share_ids: &ids, entity: target, ..Default::default() };
         let rows = api_lists::targets(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
-        let (rows, next) = paging.cut(rows, api_lists::TargetRow::sort_key);
+        let (rows, next) = paging.cut(&rows, api_lists::TargetRow::sort_key);
         (rows.iter().map(target_association).collect::<Vec<_>>(), next)
     };
     let items: Vec<Value> = items.into_iter().filter(|a| status.is_none_or(|st| a["AssociationStatus"] == st)).collect();
@@ -387,20 +387,20 @@ async fn list_invitations(call: &Call) -> Result<Value, ApiError> {
     let rows = api_lists::invitations(&call.state.pool, call.who.account_id().as_str(), &share_ids, &invitation_ids, &paging.after, paging.max)
         .await
         .map_err(db_error)?;
-    let (rows, next) = paging.cut(rows, api_lists::invitation_sort_key);
+    let (rows, next) = paging.cut(&rows, api_lists::invitation_sort_key);
     let now = call.state.clock.now();
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         let expires = db::parse_ts(&r.expires_at).map_err(|e| ApiError::from(internal(e)))?;
         let status = shown_invitation_status(r.status, expires, r.access_ends_at.is_some(), r.principal_disassociating, now);
         let view = InvitationView {
-            invitation_id: r.invitation_id,
-            resource_share_id: r.resource_share_id,
-            resource_share_name: r.resource_share_name,
-            sender_account_id: r.sender_account_id,
+            invitation_id: r.invitation_id.clone(),
+            resource_share_id: r.resource_share_id.clone(),
+            resource_share_name: r.resource_share_name.clone(),
+            sender_account_id: r.sender_account_id.clone(),
             resources: Vec::new(),
-            created_at: r.created_at,
-            expires_at: r.expires_at,
+            created_at: r.created_at.clone(),
+            expires_at: r.expires_at.clone(),
             status,
         };
         items.push(invitation_json(call, &view));
@@ -430,7 +430,7 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
         let paging = Paging::read(&call.params)?;
         let query = api_lists::AssociationQuery { share_ids: &share_ids, entities: &ids, ..Default::default() };
         let rows = api_lists::resources(&call.state.pool, call.who.account_id().as_str(), &query, &paging.after, paging.max).await.map_err(db_error)?;
-        let (rows, next) = paging.cut(rows, api_lists::ResourceRow::sort_key);
+        let (rows, next) = paging.cut(&rows, api_lists::ResourceRow::sort_key);
         let items: Vec<Value> = rows
             .iter()
             .map(|r| {
@@ -467,7 +467,7 @@ async fn list_shared_targets(call: &Call) -> Result<Value, ApiError> {
     let query = api_lists::AssociationQuery { share_ids: &share_ids, entities: &targets, holding: call.params.opt("ResourceId"), ..Default::default() };
     let paging = Paging::read(&call.params)?;
     let rows = api_lists::targets(&call.state.pool, call.who.account_id().as_str(), &query, &paging.after, paging.max).await.map_err(db_error)?;
-    let (rows, next) = paging.cut(rows, api_lists::TargetRow::sort_key);
+    let (rows, next) = paging.cut(&rows, api_lists::TargetRow::sort_key);
     let items: Vec<Value> = rows
         .iter()
         .map(|p| {
