@@ -1,0 +1,77 @@
+//! The answers kept in memory (`db::read_model`): a kept page or a kept identity is never served past
+//! what granted it, nor to anyone it was not loaded for.
+
+use crate::helpers::*;
+use http::StatusCode;
+use serde_json::{json, Value};
+
+async fn backup_page(app: &TestApp, cookie: &str) -> Response {
+    app.form(Some(cookie), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await
+}
+
+/// The page of a cluster is kept once for everyone who may read it; what depends on the viewer (may it
+/// share at all?) is worked out per request. Each identity loads it after the others, so each would
+/// be served what the one before it left in memory.
+#[tokio::test]
+async fn a_kept_backup_page_answers_each_viewer_with_its_own_permissions_and_no_one_else() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let first = backup_page(&app, &owner).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.json);
+    assert!(first.json["sharing_blocked"].is_null(), "{:?}", first.json["sharing_blocked"]);
+
+    // A RAM user that may read but not share gets the same rows, with its own refusal to share.
+    for login in ["auditor@lumen", "developer@lumen"] {
+        let cookie = app.sign_in(login).await;
+        let r = backup_page(&app, &cookie).await;
+        assert_eq!(r.status, StatusCode::OK, "{login}: {:?}", r.json);
+        assert_eq!(r.json["items"], first.json["items"], "{login}");
+        assert_eq!(r.json["sharing_blocked"]["code"], json!("Forbidden.RAM"), "{login}: {:?}", r.json["sharing_blocked"]);
+    }
+    // Another account is told the cluster does not exist, though its page is in memory.
+    for login in ["partner", "member"] {
+        let cookie = app.sign_in(login).await;
+        let r = backup_page(&app, &cookie).await;
+        assert_eq!(r.refusal(), (404, "EntityNotExists.DBCluster"), "{login}: {:?}", r.json);
+        assert!(r.json.get("items").is_none(), "{login}: {:?}", r.json);
+    }
+    // A RAM user of the owner's account without a PolarDB policy reads nothing of it either.
+    let cookie = app.sign_in("owner").await;
+    let r = app.form(Some(&cookie), "create_ram_user", "login_name=nopolicy&password=Secret-Pass-1").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.form(None, "sign_in", "login=nopolicy&password=Secret-Pass-1").await;
+    let nopolicy = r.set_cookie.expect("session cookie").split(';').next().unwrap().to_owned();
+    assert_eq!(backup_page(&app, &nopolicy).await.refusal(), (403, "Forbidden.RAM"));
+
+    // And the owner is still answered as the owner: nothing of the others stayed with the page.
+    let again = backup_page(&app, &owner).await;
+    assert!(again.json["sharing_blocked"].is_null(), "{:?}", again.json["sharing_blocked"]);
+    assert_eq!(again.json["items"], first.json["items"]);
+}
+
+async fn directory_objects(app: &TestApp, cookie: &str) -> Vec<Value> {
+    let r = app.form(Some(cookie), "load_share_dialog", "").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["directory_objects"].as_array().cloned().unwrap_or_default()
+}
+
+/// The identity behind a session is kept with its account's directory: leaving the directory, or being
+/// removed from it by the management account (a write by another account), ends it on the very next
+/// request of the kept session.
+#[tokio::test]
+async fn an_account_out_of_the_directory_loses_its_objects_on_the_next_request_of_a_kept_session() {
+    let app = TestApp::new().await;
+    let member = app.sign_in("member").await;
+    assert!(!directory_objects(&app, &member).await.is_empty(), "a member picks from its directory");
+    assert!(!directory_objects(&app, &member).await.is_empty(), "read twice: the identity is kept now");
+    let r = app.form(Some(&member), "leave_directory", "").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(directory_objects(&app, &member).await, Vec::<Value>::new(), "out of the directory at once");
+
+    let qa = app.sign_in("qa").await;
+    assert!(!directory_objects(&app, &qa).await.is_empty());
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "remove_member", &format!("account_id={QA_MEMBER}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(directory_objects(&app, &qa).await, Vec::<Value>::new(), "removed by another account: out at once too");
+}
