@@ -1454,3 +1454,46 @@ async fn a_ram_users_access_key_loses_at_once_what_a_detached_policy_or_its_dele
     assert_eq!(app.sharing_state().await, after);
     assert_eq!(app.count(&format!("select count(*) from access_key where access_key_id = '{}'", dba.id)).await, 0);
 }
+
+/// A pair is managed only by the root of its own account: another account's root acting on it by id is
+/// told it does not exist, a RAM user (even one that may share) can't list, make, disable or delete any
+/// pair, its own or its root's; each refusal changes nothing and the pair still signs.
+#[tokio::test]
+async fn only_the_root_of_its_own_account_manages_a_pair_whatever_id_is_named() {
+    let app = TestApp::new().await;
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let keys_before: Vec<(String, String)> = sqlx::query_as("select access_key_id, status from access_key order by 1").fetch_all(&app.pool).await.unwrap();
+
+    for (name, body) in [
+        ("set_access_key_status", format!("access_key_id={}&active=false", partner.id)),
+        ("set_access_key_status", format!("access_key_id={}&active=true", partner.id)),
+        ("delete_access_key", format!("access_key_id={}", partner.id)),
+    ] {
+        let r = app.form(Some(&owner_cookie), name, &body).await;
+        assert_eq!(r.refusal(), (404, "EntityNotExist.User.AccessKey"), "{name} {body}: {:?}", r.json);
+    }
+    let dba = app.sign_in("dba@lumen").await;
+    for (name, body) in [
+        ("list_access_keys", String::new()),
+        ("create_access_key", "login_name=dba%40lumen".to_owned()),
+        ("create_access_key", "login_name=owner".to_owned()),
+        ("set_access_key_status", format!("access_key_id={}&active=false", owner.id)),
+        ("delete_access_key", format!("access_key_id={}", owner.id)),
+        ("delete_access_key", format!("access_key_id={}", partner.id)),
+    ] {
+        let r = app.form(Some(&dba), name, &body).await;
+        assert_eq!(r.refusal(), (403, "Forbidden.AccessKey"), "{name} {body}: {:?}", r.json);
+    }
+
+    let keys_after: Vec<(String, String)> = sqlx::query_as("select access_key_id, status from access_key order by 1").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(keys_after, keys_before, "nothing changed");
+    for key in [&partner, &owner] {
+        assert_eq!(acs3(&app, key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await.status, StatusCode::OK);
+    }
+    let in_partners_trail = app.count(&format!("select count(*) from audit_event where account_id = '{PARTNER}' and action like '%AccessKey' and outcome <> 'Success'")).await;
+    assert_eq!(in_partners_trail, 0, "another account's attempts are in its own trail, not the key owner's");
+    let refused = app.count(&format!("select count(*) from audit_event where account_id = '{OWNER}' and action like '%AccessKey' and outcome <> 'Success'")).await;
+    assert_eq!(refused, 8, "every refused change is audited in the caller's account");
+}
