@@ -1497,3 +1497,50 @@ async fn only_the_root_of_its_own_account_manages_a_pair_whatever_id_is_named() 
     let refused = app.count(&format!("select count(*) from audit_event where account_id = '{OWNER}' and action like '%AccessKey' and outcome <> 'Success'")).await;
     assert_eq!(refused, 8, "every refused change is audited in the caller's account");
 }
+
+/// DescribeBackups reads the Data Backups tab's pages, which are kept in memory by cluster and page: a
+/// BackupId or a PageSize must shape the answer before it is paged, not filter one kept page of 30.
+#[tokio::test]
+async fn describe_backups_finds_the_backup_id_asked_for_on_any_page_and_pages_by_the_size_asked_for() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let oldest = app.backup_of(SHAREABLE_CLUSTER).await;
+    // 40 newer sets put every demo set of the cluster past the first page.
+    app.exec(&format!(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < 40)
+         insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes,
+                                 method, backup_mode, level, expires_at, lock_state)
+         select 5000000000 + i, '{SHAREABLE_CLUSTER}', '{OWNER}', 'cn-hangzhou', '2026-11-25T07:' || printf('%02d', i) || ':00Z',
+                '2026-11-25T07:' || printf('%02d', i) || ':30Z', 'Success', 1000, 'Snapshot', 'Automated', 'Level-1',
+                '2026-12-25T00:00:00Z', 'None' from n"
+    ))
+    .await;
+    let total = app.count(&format!("select count(*) from backup_set where cluster_id = '{SHAREABLE_CLUSTER}' and deleted_at is null")).await;
+    let base = [("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")];
+    let ids = |r: &Response| -> Vec<String> {
+        r.json["Items"]["Backup"].as_array().unwrap_or(&Vec::new()).iter().map(|b| b["BackupId"].as_str().unwrap().to_owned()).collect()
+    };
+    // The first page is read (and kept) before the set is asked for by id.
+    assert_eq!(ids(&acs3(&app, &key, "DescribeBackups", PD, &base).await).len(), 30);
+    let one = acs3(&app, &key, "DescribeBackups", PD, &[base[0], base[1], base[2], ("BackupId", &oldest)]).await;
+    assert_eq!(one.status, StatusCode::OK, "{:?}", one.json);
+    assert_eq!(ids(&one), [oldest.clone()], "{:?}", one.json);
+    assert_eq!((one.json["TotalRecordCount"].as_str(), one.json["PageRecordCount"].as_str()), (Some("1"), Some("1")));
+    // Another account's set, or one of another cluster of the owner's, is not found in this cluster.
+    let other_cluster: String = sqlx::query_scalar(&format!("select backup_set_id from backup_set where account_id = '{OWNER}' and cluster_id <> '{SHAREABLE_CLUSTER}' limit 1"))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let partners: String = sqlx::query_scalar(&format!("select backup_set_id from backup_set where account_id = '{PARTNER}' limit 1")).fetch_one(&app.pool).await.unwrap();
+    for id in [&other_cluster, &partners, &"9999999999".to_owned()] {
+        let r = acs3(&app, &key, "DescribeBackups", PD, &[base[0], base[1], base[2], ("BackupId", id)]).await;
+        assert_eq!((r.status, ids(&r).len(), r.json["TotalRecordCount"].as_str()), (StatusCode::OK, 0, Some("0")), "{id}: {:?}", r.json);
+    }
+
+    let fifty = acs3(&app, &key, "DescribeBackups", PD, &[base[0], base[1], base[2], ("PageSize", "50")]).await;
+    assert_eq!(ids(&fifty).len(), 50, "{:?}", fifty.json["PageRecordCount"]);
+    assert_eq!(fifty.json["TotalRecordCount"].as_str(), Some(total.to_string().as_str()));
+    let second = acs3(&app, &key, "DescribeBackups", PD, &[base[0], base[1], base[2], ("PageSize", "50"), ("PageNumber", "2")]).await;
+    assert_eq!(ids(&second).len() as i64, total - 50, "{:?}", second.json);
+    assert!(ids(&second).iter().all(|id| !ids(&fifty).contains(id)), "the second page of 50 follows the first");
+}
