@@ -319,3 +319,29 @@ async fn an_invitation_that_no_longer_gives_access_shows_none_of_the_sets_shared
     expected.sort();
     assert_eq!(offered, expected, "{standing}");
 }
+
+/// A set being taken out of a share (here deleted by its owner, its revocation still running) is
+/// being revoked from the principals that had it; an account invited to the share after that never
+/// had it, and its invitation does not offer it.
+#[tokio::test]
+async fn an_invitation_sent_while_a_set_is_being_taken_out_does_not_offer_that_set() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 2).await;
+    let created = app.share(&owner, &sets[0], new_share("shrinking", "AllAccounts", &[PARTNER])).await;
+    let share = created.json["resource_share_id"].as_str().unwrap().to_owned();
+    let r = app.share(&owner, &sets[1], existing_share(&share, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.form(Some(&owner), "delete_backup_set", &format!("backup_set_id={}", sets[1])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.share(&owner, &sets[0], existing_share(&share, Some(&[PARTNER, OUTSIDER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let outsider = app.sign_in("outsider").await;
+    let invitation = invitations(&app, &outsider).await.remove(0);
+    assert_eq!(invitation["status"], json!("Pending"));
+    assert_eq!(invitation["resources"], json!([sets[0]]), "{invitation}");
+    answer(&app, &outsider, &invitation, true).await;
+    let seen: Vec<Value> = incoming(&app, &outsider).await;
+    assert_eq!(seen.iter().map(|b| b["backup_set_id"].clone()).collect::<Vec<_>>(), [json!(sets[0])]);
+}
