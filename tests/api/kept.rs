@@ -75,3 +75,23 @@ async fn an_account_out_of_the_directory_loses_its_objects_on_the_next_request_o
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_eq!(directory_objects(&app, &qa).await, Vec::<Value>::new(), "removed by another account: out at once too");
 }
+
+/// The Share dialog lists the directory's folders and member accounts so that a sharer can pick them
+/// as principals; the directory itself is read by the root only (the Resource directory pages). A RAM
+/// user that may not share (PolarDB full or read-only access alone) opens the dialog's list of shares
+/// but is not shown the directory.
+#[tokio::test]
+async fn the_share_dialog_shows_the_directory_only_to_an_identity_that_may_share() {
+    let app = TestApp::new().await;
+    for login in ["owner", "dba@lumen"] {
+        let cookie = app.sign_in(login).await;
+        assert!(!directory_objects(&app, &cookie).await.is_empty(), "{login} picks principals from its directory");
+    }
+    for login in ["developer@lumen", "auditor@lumen"] {
+        let cookie = app.sign_in(login).await;
+        let objects = directory_objects(&app, &cookie).await;
+        assert_eq!(objects, Vec::<Value>::new(), "{login} may not share: {objects:?}");
+        let r = app.form(Some(&cookie), "my_directory", "").await;
+        assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "{login}: the directory pages refuse it too");
+    }
+}

@@ -210,9 +210,13 @@ pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch,
     name.map(check_share_search).transpose()?;
     let filter = shares::ShareFilter { name_contains: name, share_id: search.resource_share_id.as_deref(), ..Default::default() };
     let shares = shares_page(state, who, filter, page).await?;
+    // The directory's folders and member accounts are there to be picked as principals: shown only to
+    // an identity that may share. Anyone else reads the directory nowhere (its pages are the root's).
     let directory_objects = match &who.account.directory_id {
-        Some(rd) => accounts::directory_objects(&state.pool, rd, who.account_id().as_str()).await.map_err(internal)?,
-        None => Vec::new(),
+        Some(rd) if who.actor.may_change_sharing().is_ok() => {
+            accounts::directory_objects(&state.pool, rd, who.account_id().as_str()).await.map_err(internal)?
+        }
+        _ => Vec::new(),
     };
     Ok(ShareDialog { shares, directory_objects })
 }
