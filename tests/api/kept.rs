@@ -95,3 +95,40 @@ async fn the_share_dialog_shows_the_directory_only_to_an_identity_that_may_share
         assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "{login}: the directory pages refuse it too");
     }
 }
+
+/// One row of the owner's kept Data Backups page: (level, lock, share refusal code).
+async fn kept_row(app: &TestApp, owner: &str, backup: &str) -> (Value, Value, Value) {
+    let r = backup_page(app, owner).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let row = r.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).cloned().expect("row on page 1");
+    (row["level"].clone(), row["lock_state"].clone(), row["share_blocked"]["code"].clone())
+}
+
+/// A lock ends on the schedule (a conversion's, a restore's), not by a request: the kept page shows it
+/// until the schedule's commit, as the database does, and not one read longer.
+#[tokio::test]
+async fn a_lock_that_the_schedule_ends_leaves_the_kept_page_at_the_next_read() {
+    let app = TestApp::new().await;
+    let (restored, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let owner = app.sign_in("owner").await;
+    let converted = app.backups_of(SHAREABLE_CLUSTER, 2).await.into_iter().find(|b| *b != restored).unwrap();
+    let member = app.sign_in("member").await;
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&restored)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={converted}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let locked = json!("OperationDenied.BackupSetLocked");
+    assert_eq!(kept_row(&app, &owner, &converted).await, (json!("Level-1"), json!("ConvertingLevel"), locked.clone()));
+    assert_eq!(kept_row(&app, &owner, &restored).await.1, json!("Restoring"));
+
+    // Due, but not yet applied: the page and the rules agree that the locks still hold.
+    app.clock.advance(time::Duration::hours(2));
+    assert_eq!(kept_row(&app, &owner, &converted).await, (json!("Level-1"), json!("ConvertingLevel"), locked.clone()));
+    let r = app.share(&owner, &converted, new_share("while-locked", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.refusal(), (409, "OperationDenied.BackupSetLocked"));
+
+    let tick = app.tick().await;
+    assert_eq!(tick.finished_restores, 1, "{tick:?}");
+    assert_eq!(kept_row(&app, &owner, &converted).await, (json!("Level-2"), json!("None"), Value::Null));
+    assert_eq!(kept_row(&app, &owner, &restored).await.1, json!("None"));
+}
