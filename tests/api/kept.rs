@@ -132,3 +132,51 @@ async fn a_lock_that_the_schedule_ends_leaves_the_kept_page_at_the_next_read() {
     assert_eq!(kept_row(&app, &owner, &converted).await, (json!("Level-2"), json!("None"), Value::Null));
     assert_eq!(kept_row(&app, &owner, &restored).await.1, json!("None"));
 }
+
+/// Everything an account can read, by every console read it may make: none of it names what another
+/// account holds and did not share with it (its other backup sets and clusters, its other shares and
+/// their principals, its RAM users, tickets, keys and directory).
+#[tokio::test]
+async fn another_account_reads_nothing_of_the_owner_but_what_was_shared_with_it() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = app.backups_of(SHAREABLE_CLUSTER, 3).await;
+    let offered = app.share(&owner, &sets[0], new_share("offered-to-partner", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(offered.status, StatusCode::OK, "{:?}", offered.json);
+    let internal = app.share(&owner, &sets[1], new_share("inside-the-directory", "ResourceDirectory", &[MEMBER])).await;
+    assert_eq!(internal.status, StatusCode::OK, "{:?}", internal.json);
+    let internal_id = internal.json["resource_share_id"].as_str().unwrap().to_owned();
+    let ticket = app.form(Some(&owner), "submit_ticket", "kind=QuotaIncrease&message=private-ticket-text").await;
+    assert_eq!(ticket.status, StatusCode::OK, "{:?}", ticket.json);
+    let key = app.form(Some(&owner), "create_access_key", "login_name=dba%40lumen").await;
+    let key_id = key.json["access_key_id"].as_str().unwrap().to_owned();
+    let owner_clusters: Vec<String> = sqlx::query_scalar(&format!("select cluster_id from cluster where account_id = '{OWNER}'")).fetch_all(&app.pool).await.unwrap();
+
+    let mut secret: Vec<String> = vec![
+        sets[1].clone(), sets[2].clone(), internal_id, "inside-the-directory".into(), "dba@lumen".into(), "auditor@lumen".into(),
+        "developer@lumen".into(), "private-ticket-text".into(), ticket.json["ticket_id"].as_str().unwrap().into(), key_id,
+        ANALYTICS_FOLDER.into(), QA_FOLDER.into(), OWNER_DIRECTORY.into(),
+    ];
+    secret.extend(owner_clusters);
+    let reads = [
+        ("current_viewer", ""), ("list_clusters", "region_id=cn-hangzhou"), ("load_share_dialog", ""),
+        ("list_invitations", "region_id=cn-hangzhou"), ("list_my_shares", ""), ("list_shares_by_me", ""),
+        ("list_shared_with_me", "region_id=cn-hangzhou"), ("list_restore_jobs", ""), ("billing", ""), ("list_tickets", ""),
+        ("quota", ""), ("audit_trail", ""), ("list_ram_users", ""), ("my_directory", ""), ("directory_page", ""),
+        ("list_access_keys", ""),
+    ];
+    // What was shared with the partner it does read (the reads below are real answers).
+    let partner = app.sign_in("partner").await;
+    let invited = app.form(Some(&partner), "list_invitations", "region_id=cn-hangzhou").await.json.to_string();
+    assert!(invited.contains(&sets[0]) && invited.contains("offered-to-partner"), "{invited}");
+    for login in ["partner", "outsider", "intl", "nobeta"] {
+        let cookie = app.sign_in(login).await;
+        for (name, body) in reads {
+            let r = app.form(Some(&cookie), name, body).await;
+            let text = r.json.to_string();
+            for s in &secret {
+                assert!(!text.contains(s.as_str()), "{login} read {s:?} through {name}: {text}");
+            }
+        }
+    }
+}

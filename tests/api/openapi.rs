@@ -1544,3 +1544,56 @@ async fn describe_backups_finds_the_backup_id_asked_for_on_any_page_and_pages_by
     assert_eq!(ids(&second).len() as i64, total - 50, "{:?}", second.json);
     assert!(ids(&second).iter().all(|id| !ids(&fifty).contains(id)), "the second page of 50 follows the first");
 }
+
+/// Every read of the API, by another account's key: none of its answers names what the owner holds and
+/// did not share with that account (the owner's other sets, clusters, shares, principals, keys).
+#[tokio::test]
+async fn another_accounts_key_reads_nothing_of_the_owner_but_what_was_shared_with_it() {
+    let app = TestApp::new().await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let sets = app.backups_of(SHAREABLE_CLUSTER, 3).await;
+    for (set, name, target, external) in [(&sets[0], "offered-to-partner", PARTNER, "true"), (&sets[1], "inside-the-directory", MEMBER, "false")] {
+        let r = acs3(&app, &owner, "CreateResourceShare", RS, &[
+            ("ResourceShareName", name), ("Resources.1.ResourceId", set), ("Targets.1", target), ("AllowExternalTargets", external),
+        ])
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    }
+    let internal_id: String = sqlx::query_scalar("select resource_share_id from resource_share where resource_share_name = 'inside-the-directory'").fetch_one(&app.pool).await.unwrap();
+    let dba = create_key(&app, &owner_cookie, "dba@lumen").await;
+    let mut secret: Vec<String> = vec![sets[1].clone(), sets[2].clone(), internal_id, "inside-the-directory".into(), "dba@lumen".into(), dba.id, owner.id.clone(), MEMBER.into(), OWNER_DIRECTORY.into()];
+    secret.extend(sqlx::query_scalar::<_, String>(&format!("select cluster_id from cluster where account_id = '{OWNER}'")).fetch_all(&app.pool).await.unwrap());
+
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[]).await;
+    assert!(invitations.json.to_string().contains("offered-to-partner"), "{:?}", invitations.json);
+    let reads: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
+        ("ListResourceShares", RS, vec![("ResourceOwner", "Self")]),
+        ("ListResourceShares", RS, vec![("ResourceOwner", "OtherAccounts")]),
+        ("ListResourceShareAssociations", RS, vec![("AssociationType", "Resource")]),
+        ("ListResourceShareAssociations", RS, vec![("AssociationType", "Target")]),
+        ("ListResourceShareInvitations", RS, vec![]),
+        ("ListSharedResources", RS, vec![("ResourceOwner", "Self")]),
+        ("ListSharedResources", RS, vec![("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou")]),
+        ("ListSharedTargets", RS, vec![("ResourceOwner", "Self")]),
+        ("CheckSharingWithResourceDirectoryStatus", RS, vec![]),
+        ("DescribeDBClusters", PD, vec![("RegionId", "cn-hangzhou")]),
+        ("DescribeSharedBackups", PD, vec![("ShareType", "ShareIncoming"), ("RegionId", "cn-hangzhou")]),
+        ("DescribeSharedBackups", PD, vec![("ShareType", "ShareOutgoing"), ("RegionId", "cn-hangzhou")]),
+        ("DescribeBackups", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")]),
+        ("DescribeBackups", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", &sets[2]), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")]),
+        ("DescribeDBClusterAttribute", PD, vec![("DBClusterId", SHAREABLE_CLUSTER)]),
+    ];
+    for (action, version, params) in &reads {
+        let r = acs3(&app, &partner, action, version, params).await;
+        assert!(r.status.is_success() || r.status == StatusCode::NOT_FOUND, "{action}: {:?}", r.json);
+        let text = r.json.to_string();
+        for s in &secret {
+            // The id asked for is echoed in a 404's sentence; nothing else of the owner's may be.
+            if text.contains(s.as_str()) && !(r.status == StatusCode::NOT_FOUND && params.iter().any(|(_, v)| v == s)) {
+                panic!("{action} {params:?} answered the partner {s:?}: {text}");
+            }
+        }
+    }
+}
