@@ -180,3 +180,54 @@ async fn another_account_reads_nothing_of_the_owner_but_what_was_shared_with_it(
         }
     }
 }
+
+/// Once a principal's access has ended (its invitation rejected, or it was removed and its revocation
+/// ran, or it left the owner's directory), what the owner puts in the same shares afterwards reaches
+/// none of its reads.
+#[tokio::test]
+async fn a_former_principal_reads_nothing_the_owner_shares_after_its_access_ended() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = app.backups_of(SHAREABLE_CLUSTER, 3).await;
+    let id = |r: &Response| r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let open = app.share(&owner, &sets[0], new_share("open-share", "AllAccounts", &[PARTNER, OUTSIDER])).await;
+    assert_eq!(open.status, StatusCode::OK, "{:?}", open.json);
+    let inside = app.share(&owner, &sets[0], new_share("directory-share", "ResourceDirectory", &[MEMBER])).await;
+    assert_eq!(inside.status, StatusCode::OK, "{:?}", inside.json);
+    let (open, inside) = (id(&open), id(&inside));
+
+    let partner = app.sign_in("partner").await;
+    let outsider = app.sign_in("outsider").await;
+    let member = app.sign_in("member").await;
+    for (cookie, accept) in [(&partner, true), (&outsider, false)] {
+        let list = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
+        let invitation = list.json["invitations"][0]["invitation_id"].as_str().unwrap().to_owned();
+        let r = app.form(Some(cookie), "answer_invitation", &format!("invitation_id={invitation}&accept={accept}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    }
+    assert_eq!(app.form(Some(&member), "leave_directory", "").await.status, StatusCode::OK);
+    let r = app.share(&owner, &sets[0], existing_share(&open, Some(&[]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    app.clock.advance(time::Duration::minutes(11));
+    app.tick().await;
+
+    // The owner grows both shares for others.
+    for share in [&open, &inside] {
+        let principals: &[&str] = if share == &open { &[QA_MEMBER] } else { &[QA_MEMBER, ANALYTICS_FOLDER] };
+        let r = app.share(&owner, &sets[1], existing_share(share, Some(principals))).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    }
+    let reads = [
+        ("list_invitations", "region_id=cn-hangzhou"), ("list_shared_with_me", "region_id=cn-hangzhou"),
+        ("list_my_shares", ""), ("list_shares_by_me", ""), ("load_share_dialog", ""), ("list_restore_jobs", ""),
+        ("audit_trail", ""), ("my_directory", ""),
+    ];
+    for (login, cookie) in [("partner", &partner), ("outsider", &outsider), ("member", &member)] {
+        for (name, body) in reads {
+            let r = app.form(Some(cookie), name, body).await;
+            assert_eq!(r.status, StatusCode::OK, "{login} {name}: {:?}", r.json);
+            let text = r.json.to_string();
+            assert!(!text.contains(&sets[1]), "{login} read {} through {name}: {text}", sets[1]);
+        }
+    }
+}
