@@ -231,3 +231,40 @@ async fn a_former_principal_reads_nothing_the_owner_shares_after_its_access_ende
         }
     }
 }
+
+/// The platform operator decides tickets and creates accounts: of an account's data it reads its
+/// tickets (to decide them) and nothing else, by any console read.
+#[tokio::test]
+async fn the_platform_operator_reads_an_accounts_tickets_and_nothing_else_of_it() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let shared = app.share(&owner, &sets[0], new_share("operator-probe", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(shared.status, StatusCode::OK, "{:?}", shared.json);
+    let ticket = app.form(Some(&owner), "submit_ticket", "kind=QuotaIncrease&message=please-raise").await;
+    assert_eq!(ticket.status, StatusCode::OK, "{:?}", ticket.json);
+    let key = app.form(Some(&owner), "create_access_key", "login_name=owner").await;
+    let mut secret: Vec<String> = vec![
+        sets[0].clone(), sets[1].clone(), "operator-probe".into(), shared.json["resource_share_id"].as_str().unwrap().into(),
+        "dba@lumen".into(), key.json["access_key_id"].as_str().unwrap().into(), OWNER_DIRECTORY.into(), ANALYTICS_FOLDER.into(),
+    ];
+    secret.extend(sqlx::query_scalar::<_, String>(&format!("select cluster_id from cluster where account_id = '{OWNER}'")).fetch_all(&app.pool).await.unwrap());
+
+    let operator = app.sign_in("operator").await;
+    let tickets = app.form(Some(&operator), "list_tickets", "").await;
+    assert!(tickets.json.to_string().contains("please-raise"), "the operator reads the ticket it decides: {:?}", tickets.json);
+    let reads = [
+        ("current_viewer", ""), ("list_clusters", "region_id=cn-hangzhou"), ("load_share_dialog", ""),
+        ("list_invitations", "region_id=cn-hangzhou"), ("list_my_shares", ""), ("list_shares_by_me", ""),
+        ("list_shared_with_me", "region_id=cn-hangzhou"), ("list_restore_jobs", ""), ("billing", ""), ("list_tickets", ""),
+        ("quota", ""), ("audit_trail", ""), ("list_ram_users", ""), ("my_directory", ""), ("directory_page", ""),
+        ("list_access_keys", ""), ("resource_directory", ""),
+        ("list_backup_sets", "cluster_id=pc-bp1orders0001&page=1"), ("sharing_relationship", "backup_set_id=3200000001"),
+    ];
+    for (name, body) in reads {
+        let text = app.form(Some(&operator), name, body).await.json.to_string();
+        for s in &secret {
+            assert!(!text.contains(s.as_str()) || body.contains(s.as_str()), "the operator read {s:?} through {name}: {text}");
+        }
+    }
+}
