@@ -1597,3 +1597,25 @@ async fn another_accounts_key_reads_nothing_of_the_owner_but_what_was_shared_wit
         }
     }
 }
+
+/// `polarshare access-key create` runs as another process on the same database file: the server's
+/// answers kept in memory never hear of its commit, and need not, since a signed call reads its key
+/// afresh. A key made there signs the very next call, and one the console then disables is refused at
+/// once.
+#[tokio::test]
+async fn a_key_made_by_the_command_line_in_another_process_signs_at_once_and_stops_when_disabled() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    // Read once, so the owner's session and the cluster's page are kept in memory.
+    assert_eq!(app.form(Some(&cookie), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await.status, StatusCode::OK);
+    let other = polarshare::server::db::connect(app.database_path().to_str().unwrap()).await.unwrap();
+    let made = polarshare::server::services::access_keys::create_for_login(&other.writer, &app.clock, "owner").await.unwrap();
+    other.writer.close().await;
+    other.pool.close().await;
+    let key = Key { id: made.access_key_id.clone(), secret: made.access_key_secret };
+    let listed = acs3(&app, &key, "DescribeBackups", PD, &[("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")]).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.json);
+    let off = app.form(Some(&cookie), "set_access_key_status", &format!("access_key_id={}&active=false", key.id)).await;
+    assert_eq!(off.status, StatusCode::OK, "the console sees the other process's key: {:?}", off.json);
+    assert_eq!(api_code(&acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await), (400, "InvalidAccessKeyId.Inactive"));
+}
