@@ -1619,3 +1619,44 @@ async fn a_key_made_by_the_command_line_in_another_process_signs_at_once_and_sto
     assert_eq!(off.status, StatusCode::OK, "the console sees the other process's key: {:?}", off.json);
     assert_eq!(api_code(&acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await), (400, "InvalidAccessKeyId.Inactive"));
 }
+
+/// By API too: once a principal's access ended (it rejected the invitation, or it accepted, was removed
+/// and its revocation ran), what the owner adds to the share for others reaches none of its reads.
+#[tokio::test]
+async fn a_former_principals_key_reads_nothing_the_owner_shares_after_its_access_ended() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let AcceptedByPartner { partner, share_id, .. } = shared_with_partner_and_accepted(&app, &owner, "grown-later").await;
+    let outsider_cookie = app.sign_in("outsider").await;
+    let outsider = create_key(&app, &outsider_cookie, "outsider").await;
+    let associated = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", OUTSIDER)]).await;
+    assert_eq!(associated.status, StatusCode::OK, "{:?}", associated.json);
+    let invitation = acs3(&app, &outsider, "ListResourceShareInvitations", RS, &[("ResourceShareIds.1", &share_id)]).await.json["ResourceShareInvitations"][0]
+        ["ResourceShareInvitationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rejected = acs3(&app, &outsider, "RejectResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
+    assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.json);
+    let removed = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER), ("Targets.2", OUTSIDER)]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+
+    let later = app.backups_of(SHAREABLE_CLUSTER, 3).await.pop().unwrap();
+    let grown = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &later), ("Targets.1", QA_MEMBER)]).await;
+    assert_eq!(grown.status, StatusCode::OK, "{:?}", grown.json);
+    for (who, key) in [("partner", &partner), ("outsider", &outsider)] {
+        for (action, version, params) in [
+            ("ListResourceShares", RS, vec![("ResourceOwner", "OtherAccounts")]),
+            ("ListResourceShareInvitations", RS, vec![]),
+            ("ListSharedResources", RS, vec![("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou")]),
+            ("DescribeSharedBackups", PD, vec![("ShareType", "ShareIncoming"), ("RegionId", "cn-hangzhou")]),
+        ] {
+            let r = acs3(&app, key, action, version, &params).await;
+            assert_eq!(r.status, StatusCode::OK, "{who} {action}: {:?}", r.json);
+            let text = r.json.to_string();
+            assert!(!text.contains(&later) && !text.contains(QA_MEMBER), "{who} read what was shared after through {action}: {text}");
+        }
+    }
+}
