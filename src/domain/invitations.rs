@@ -75,6 +75,16 @@ pub fn shown_invitation_status(
     }
 }
 
+impl ShownInvitationStatus {
+    /// Whether an invitation in this state shows its receiver the share's backup sets: while it offers
+    /// them (pending) or gives them (accepted and in force). Once it was rejected, expired or cancelled,
+    /// or the owner removed its receiver, it shows none: what the owner puts in the share from then on
+    /// is for other principals, and the old invitation must not keep listing it.
+    pub fn shows_resources(self) -> bool {
+        matches!(self, ShownInvitationStatus::Pending | ShownInvitationStatus::Accepted)
+    }
+}
+
 /// Whether a principal still in a share makes its backup sets show `Sharing` (the Attribute column):
 /// while it is invited (pending) or associated. `invitation` is an account principal's latest
 /// invitation when it had to accept one (`None` for directory objects and directory-scope principals),
@@ -92,6 +102,17 @@ pub fn principal_is_sharing(invitation: Option<(InvitationStatus, bool)>) -> boo
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn only_an_invitation_that_offers_or_gives_access_shows_the_shares_sets() {
+        use ShownInvitationStatus::*;
+        for status in [Pending, Accepted] {
+            assert!(status.shows_resources(), "{status:?}");
+        }
+        for status in [Rejected, Expired, Cancelled, Disassociating, Disassociated] {
+            assert!(!status.shows_resources(), "{status:?}");
+        }
+    }
     use time::Duration;
 
     const NOW: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);

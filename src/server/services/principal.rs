@@ -27,9 +27,11 @@ fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> R
     let stored = row.status;
     let removed = row.access_ends_at.is_some();
     let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.principal_disassociating, now);
+    // Only what the invitation offers or gives: not what the owner shared after it was refused or ended.
+    let resources = row.resources.filter(|_| status.shows_resources());
     Ok(Invitation {
         status,
-        resources: row.resources.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+        resources: resources.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default(),
         invitation_id: row.invitation_id,
         resource_share_id: row.resource_share_id,
         resource_share_name: row.resource_share_name,
