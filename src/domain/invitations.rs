@@ -2,7 +2,7 @@
 //! account and backup set, a cap on an owner's pending invitations, and the state a receiver sees.
 
 use super::text::text_enum;
-use super::{AssociationStatus, InvitationStatus, Refusal};
+use super::{InvitationStatus, Refusal};
 use time::OffsetDateTime;
 
 text_enum!(
@@ -75,33 +75,13 @@ pub fn shown_invitation_status(
     }
 }
 
-/// One backup set of the share an invitation is for, as its receiver stands to it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
-pub struct InvitedSet {
-    pub backup_set_id: String,
-    /// The set's association with the share (`Disassociating`: taken out, its revocation not run yet).
-    pub resource_status: AssociationStatus,
-    /// The receiver joined the share, or accepted, after the set's removal began: never shared with it.
-    pub joined_after_set_removal: bool,
-    /// The set joined the share after the receiver's removal from it began: never shared with it.
-    pub added_after_removal: bool,
-}
-
-/// Whether an invitation names one backup set of its share to its receiver: only a set the receiver
-/// holds through it, or would hold by accepting it now (what [`super::principal_grant`] would give),
-/// never one on its way out that it never held, nor anything once the invitation gives nothing.
-pub fn invitation_shows_set(shown: ShownInvitationStatus, set: &InvitedSet) -> bool {
-    match shown {
-        // Accepting now would mark every set on its way out as never shared with the receiver.
-        ShownInvitationStatus::Pending => set.resource_status == AssociationStatus::Associated,
-        ShownInvitationStatus::Accepted => !set.joined_after_set_removal,
-        // Being revoked, it keeps only what it held when its removal began.
-        ShownInvitationStatus::Disassociating => !set.joined_after_set_removal && !set.added_after_removal,
-        // Rejected, lapsed, cancelled or over: the owner's sets, then or since, are none of its business.
-        ShownInvitationStatus::Rejected
-        | ShownInvitationStatus::Expired
-        | ShownInvitationStatus::Cancelled
-        | ShownInvitationStatus::Disassociated => false,
+impl ShownInvitationStatus {
+    /// Whether an invitation in this state shows its receiver the share's backup sets: while it offers
+    /// them (pending) or gives them (accepted and in force). Once it was rejected, expired or cancelled,
+    /// or the owner removed its receiver, it shows none: what the owner puts in the share from then on
+    /// is for other principals, and the old invitation must not keep listing it.
+    pub fn shows_resources(self) -> bool {
+        matches!(self, ShownInvitationStatus::Pending | ShownInvitationStatus::Accepted)
     }
 }
 
@@ -122,6 +102,17 @@ pub fn principal_is_sharing(invitation: Option<(InvitationStatus, bool)>) -> boo
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn only_an_invitation_that_offers_or_gives_access_shows_the_shares_sets() {
+        use ShownInvitationStatus::*;
+        for status in [Pending, Accepted] {
+            assert!(status.shows_resources(), "{status:?}");
+        }
+        for status in [Rejected, Expired, Cancelled, Disassociating, Disassociated] {
+            assert!(!status.shows_resources(), "{status:?}");
+        }
+    }
     use time::Duration;
 
     const NOW: OffsetDateTime = datetime!(2026-11-25 08:00 UTC);
@@ -172,40 +163,6 @@ mod tests {
     #[test]
     fn an_accepted_invitation_still_in_force_shows_accepted() {
         assert_eq!(shown_invitation_status(InvitationStatus::Accepted, NOW - Duration::days(3), false, false, NOW), ShownInvitationStatus::Accepted);
-    }
-
-    fn set(resource_status: AssociationStatus) -> InvitedSet {
-        InvitedSet { backup_set_id: "42".into(), resource_status, joined_after_set_removal: false, added_after_removal: false }
-    }
-
-    #[test]
-    fn a_pending_invitation_names_no_set_on_its_way_out_of_the_share() {
-        assert!(invitation_shows_set(ShownInvitationStatus::Pending, &set(AssociationStatus::Associated)));
-        assert!(!invitation_shows_set(ShownInvitationStatus::Pending, &set(AssociationStatus::Disassociating)));
-        let joined_late = InvitedSet { joined_after_set_removal: true, ..set(AssociationStatus::Disassociating) };
-        assert!(!invitation_shows_set(ShownInvitationStatus::Pending, &joined_late));
-    }
-
-    #[test]
-    fn an_accepted_invitation_names_the_sets_its_receiver_holds_including_those_being_revoked() {
-        assert!(invitation_shows_set(ShownInvitationStatus::Accepted, &set(AssociationStatus::Associated)));
-        assert!(invitation_shows_set(ShownInvitationStatus::Accepted, &set(AssociationStatus::Disassociating)));
-        let joined_late = InvitedSet { joined_after_set_removal: true, ..set(AssociationStatus::Disassociating) };
-        assert!(!invitation_shows_set(ShownInvitationStatus::Accepted, &joined_late));
-    }
-
-    #[test]
-    fn a_receiver_being_revoked_is_not_named_a_set_added_since_its_removal_began() {
-        assert!(invitation_shows_set(ShownInvitationStatus::Disassociating, &set(AssociationStatus::Associated)));
-        let added_late = InvitedSet { added_after_removal: true, ..set(AssociationStatus::Associated) };
-        assert!(!invitation_shows_set(ShownInvitationStatus::Disassociating, &added_late));
-    }
-
-    #[test]
-    fn an_invitation_that_gives_nothing_names_no_set() {
-        for shown in [ShownInvitationStatus::Rejected, ShownInvitationStatus::Expired, ShownInvitationStatus::Cancelled, ShownInvitationStatus::Disassociated] {
-            assert!(!invitation_shows_set(shown, &set(AssociationStatus::Associated)), "{shown:?}");
-        }
     }
 
     #[test]

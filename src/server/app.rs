@@ -123,6 +123,8 @@ async fn fresh_backup_sets(State(state): State<AppState>, headers: HeaderMap, Qu
     use crate::error::AppError;
     let result = async {
         let who = auth::require_identity(&state, &headers).await?;
+        // New sets in a cluster are a change to PolarDB data, as a deletion or a conversion is.
+        who.actor.may_change_polardb()?;
         let count = f.count.unwrap_or(1).clamp(1, 10);
         let account = who.account_id();
         let inserted = super::db::seed::insert_fresh_backup_sets(&state.pool, account.as_str(), &f.cluster_id, count, state.clock.now()).await;

@@ -32,6 +32,19 @@ async fn a_demo_server_gives_a_signed_in_account_new_shareable_sets_of_its_own_c
     assert_eq!(fresh(&app, None, SHAREABLE_CLUSTER).await.status, StatusCode::UNAUTHORIZED);
 }
 
+/// Making backup sets in a cluster is a change to PolarDB data: a RAM user of the owner that may only
+/// read it (or nothing) is refused as everywhere else, and no set is made.
+#[tokio::test]
+async fn a_ram_user_that_may_not_change_polardb_makes_no_sets_in_its_roots_cluster() {
+    let app = TestApp::with_settings(Settings { demo_data: true, ..Settings::default() }).await;
+    let before = app.count("select count(*) from backup_set").await;
+    let auditor = app.sign_in("auditor@lumen").await;
+    assert_eq!(fresh(&app, Some(&auditor), SHAREABLE_CLUSTER).await.refusal(), (403, "Forbidden.RAM"));
+    assert_eq!(app.count("select count(*) from backup_set").await, before);
+    let developer = app.sign_in("developer@lumen").await;
+    assert_eq!(fresh(&app, Some(&developer), SHAREABLE_CLUSTER).await.status, StatusCode::OK, "PolarDB full access may");
+}
+
 #[tokio::test]
 async fn a_server_without_demo_data_has_no_such_door() {
     let app = TestApp::new().await;

@@ -102,6 +102,11 @@ impl TestApp {
         Self::started(database, Clock::manual(self.clock.now()), dir, self.state.settings.clone()).await
     }
 
+    /// The database file, for a second process's connection to it (the command line's subcommands).
+    pub fn database_path(&self) -> std::path::PathBuf {
+        self._dir.path().join("test.db")
+    }
+
     /// Sends any request (headers, body and content type as the caller made them).
     pub async fn send(&self, request: Request<Body>) -> Response {
         let response = self.router.clone().oneshot(request).await.expect("response");

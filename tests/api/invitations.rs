@@ -269,3 +269,79 @@ async fn a_principal_being_revoked_is_not_shown_a_backup_set_added_to_the_share_
     assert!(seen.iter().all(|b| b["revoking_at"].is_null() && b["restore_blocked"].is_null()), "{seen:?}");
     assert_eq!(app.count("select count(*) from late_resource").await, 0, "nothing left to hide");
 }
+
+/// An invitation shows its share's backup sets while it offers them (pending) or gives them (accepted
+/// and in force). Once it was rejected, expired, or its access ended, what the owner puts in the share
+/// afterwards, for other principals, is none of its receiver's business: the old invitation must not
+/// keep showing the share's sets.
+#[tokio::test]
+async fn an_invitation_that_no_longer_gives_access_shows_none_of_the_sets_shared_after() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 4).await;
+    let outsider = app.sign_in("outsider").await;
+    let partner = app.sign_in("partner").await;
+
+    // Rejected: the outsider said no to the share, which the owner then uses for more sets.
+    let first = app.share(&owner, &sets[0], new_share("rejected-then-grown", "AllAccounts", &[OUTSIDER])).await;
+    let rejected_share = first.json["resource_share_id"].as_str().unwrap().to_owned();
+    let invitation = invitations(&app, &outsider).await.remove(0);
+    assert_eq!(invitation["resources"], json!([sets[0]]), "a pending invitation shows what it offers");
+    answer(&app, &outsider, &invitation, false).await;
+    let r = app.share(&owner, &sets[1], existing_share(&rejected_share, Some(&[PARTNER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    // Access ended: the partner accepted a share, was removed, and the owner then added a set to it.
+    let second = app.share(&owner, &sets[2], new_share("removed-then-grown", "AllAccounts", &[PARTNER])).await;
+    let removed_share = second.json["resource_share_id"].as_str().unwrap().to_owned();
+    let accepted = invitations(&app, &partner).await.into_iter().find(|i| i["resource_share_id"] == json!(removed_share)).unwrap();
+    answer(&app, &partner, &accepted, true).await;
+    let r = app.share(&owner, &sets[2], existing_share(&removed_share, Some(&[]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+    let r = app.share(&owner, &sets[3], existing_share(&removed_share, Some(&[OUTSIDER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let outsiders = invitations(&app, &outsider).await;
+    let old = outsiders.iter().find(|i| i["resource_share_id"] == json!(rejected_share)).unwrap();
+    assert_eq!(old["status"], json!("Rejected"));
+    assert_eq!(old["resources"], json!([]), "a rejected invitation shows nothing of the share: {old}");
+    let partners = invitations(&app, &partner).await;
+    let ended = partners.iter().find(|i| i["resource_share_id"] == json!(removed_share)).unwrap();
+    assert_eq!(ended["status"], json!("Disassociated"));
+    assert_eq!(ended["resources"], json!([]), "an invitation whose access ended shows nothing of the share: {ended}");
+    // The invitations that do give access still show what they give.
+    let standing = partners.iter().find(|i| i["resource_share_id"] == json!(rejected_share)).unwrap();
+    let mut offered: Vec<String> = serde_json::from_value(standing["resources"].clone()).unwrap();
+    offered.sort();
+    let mut expected = vec![sets[0].clone(), sets[1].clone()];
+    expected.sort();
+    assert_eq!(offered, expected, "{standing}");
+}
+
+/// A set being taken out of a share (here deleted by its owner, its revocation still running) is
+/// being revoked from the principals that had it; an account invited to the share after that never
+/// had it, and its invitation does not offer it.
+#[tokio::test]
+async fn an_invitation_sent_while_a_set_is_being_taken_out_does_not_offer_that_set() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 2).await;
+    let created = app.share(&owner, &sets[0], new_share("shrinking", "AllAccounts", &[PARTNER])).await;
+    let share = created.json["resource_share_id"].as_str().unwrap().to_owned();
+    let r = app.share(&owner, &sets[1], existing_share(&share, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.form(Some(&owner), "delete_backup_set", &format!("backup_set_id={}", sets[1])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.share(&owner, &sets[0], existing_share(&share, Some(&[PARTNER, OUTSIDER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let outsider = app.sign_in("outsider").await;
+    let invitation = invitations(&app, &outsider).await.remove(0);
+    assert_eq!(invitation["status"], json!("Pending"));
+    assert_eq!(invitation["resources"], json!([sets[0]]), "{invitation}");
+    answer(&app, &outsider, &invitation, true).await;
+    let seen: Vec<Value> = incoming(&app, &outsider).await;
+    assert_eq!(seen.iter().map(|b| b["backup_set_id"].clone()).collect::<Vec<_>>(), [json!(sets[0])]);
+}

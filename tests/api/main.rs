@@ -12,6 +12,7 @@ mod hostile;
 mod governance;
 mod group;
 mod invitations;
+mod kept;
 mod guard;
 mod lifecycle;
 mod privilege;

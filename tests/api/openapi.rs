@@ -1566,6 +1566,212 @@ async fn a_ram_users_access_key_loses_at_once_what_a_detached_policy_or_its_dele
     assert_eq!(app.count(&format!("select count(*) from access_key where access_key_id = '{}'", dba.id)).await, 0);
 }
 
+/// A pair is managed only by the root of its own account: another account's root acting on it by id is
+/// told it does not exist, a RAM user (even one that may share) can't list, make, disable or delete any
+/// pair, its own or its root's; each refusal changes nothing and the pair still signs.
+#[tokio::test]
+async fn only_the_root_of_its_own_account_manages_a_pair_whatever_id_is_named() {
+    let app = TestApp::new().await;
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let keys_before: Vec<(String, String)> = sqlx::query_as("select access_key_id, status from access_key order by 1").fetch_all(&app.pool).await.unwrap();
+
+    for (name, body) in [
+        ("set_access_key_status", format!("access_key_id={}&active=false", partner.id)),
+        ("set_access_key_status", format!("access_key_id={}&active=true", partner.id)),
+        ("delete_access_key", format!("access_key_id={}", partner.id)),
+    ] {
+        let r = app.form(Some(&owner_cookie), name, &body).await;
+        assert_eq!(r.refusal(), (404, "EntityNotExist.User.AccessKey"), "{name} {body}: {:?}", r.json);
+    }
+    let dba = app.sign_in("dba@lumen").await;
+    for (name, body) in [
+        ("list_access_keys", String::new()),
+        ("create_access_key", "login_name=dba%40lumen".to_owned()),
+        ("create_access_key", "login_name=owner".to_owned()),
+        ("set_access_key_status", format!("access_key_id={}&active=false", owner.id)),
+        ("delete_access_key", format!("access_key_id={}", owner.id)),
+        ("delete_access_key", format!("access_key_id={}", partner.id)),
+    ] {
+        let r = app.form(Some(&dba), name, &body).await;
+        assert_eq!(r.refusal(), (403, "Forbidden.AccessKey"), "{name} {body}: {:?}", r.json);
+    }
+
+    let keys_after: Vec<(String, String)> = sqlx::query_as("select access_key_id, status from access_key order by 1").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(keys_after, keys_before, "nothing changed");
+    for key in [&partner, &owner] {
+        assert_eq!(acs3(&app, key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await.status, StatusCode::OK);
+    }
+    let in_partners_trail = app.count(&format!("select count(*) from audit_event where account_id = '{PARTNER}' and action like '%AccessKey' and outcome <> 'Success'")).await;
+    assert_eq!(in_partners_trail, 0, "another account's attempts are in its own trail, not the key owner's");
+    let refused = app.count(&format!("select count(*) from audit_event where account_id = '{OWNER}' and action like '%AccessKey' and outcome <> 'Success'")).await;
+    assert_eq!(refused, 8, "every refused change is audited in the caller's account");
+}
+
+/// DescribeBackups reads the Data Backups tab's pages, which are kept in memory by cluster and page: a
+/// BackupId or a PageSize must shape the answer before it is paged, not filter one kept page of 30.
+#[tokio::test]
+async fn describe_backups_finds_the_backup_id_asked_for_on_any_page_and_pages_by_the_size_asked_for() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let oldest = app.backup_of(SHAREABLE_CLUSTER).await;
+    // 40 newer sets put every demo set of the cluster past the first page.
+    app.exec(&format!(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < 40)
+         insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes,
+                                 method, backup_mode, level, expires_at, lock_state)
+         select 5000000000 + i, '{SHAREABLE_CLUSTER}', '{OWNER}', 'cn-hangzhou', '2026-11-25T07:' || printf('%02d', i) || ':00Z',
+                '2026-11-25T07:' || printf('%02d', i) || ':30Z', 'Success', 1000, 'Snapshot', 'Automated', 'Level-1',
+                '2026-12-25T00:00:00Z', 'None' from n"
+    ))
+    .await;
+    let total = app.count(&format!("select count(*) from backup_set where cluster_id = '{SHAREABLE_CLUSTER}' and deleted_at is null")).await;
+    let base = [("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")];
+    let ids = |r: &Response| -> Vec<String> {
+        r.json["Items"]["Backup"].as_array().unwrap_or(&Vec::new()).iter().map(|b| b["BackupId"].as_str().unwrap().to_owned()).collect()
+    };
+    // The first page is read (and kept) before the set is asked for by id.
+    assert_eq!(ids(&acs3(&app, &key, "DescribeBackups", PD, &base).await).len(), 30);
+    let one = acs3(&app, &key, "DescribeBackups", PD, &[base[0], base[1], base[2], ("BackupId", &oldest)]).await;
+    assert_eq!(one.status, StatusCode::OK, "{:?}", one.json);
+    assert_eq!(ids(&one), [oldest.clone()], "{:?}", one.json);
+    assert_eq!((one.json["TotalRecordCount"].as_str(), one.json["PageRecordCount"].as_str()), (Some("1"), Some("1")));
+    // Another account's set, or one of another cluster of the owner's, is not found in this cluster.
+    let other_cluster: String = sqlx::query_scalar(&format!("select backup_set_id from backup_set where account_id = '{OWNER}' and cluster_id <> '{SHAREABLE_CLUSTER}' limit 1"))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let partners: String = sqlx::query_scalar(&format!("select backup_set_id from backup_set where account_id = '{PARTNER}' limit 1")).fetch_one(&app.pool).await.unwrap();
+    for id in [&other_cluster, &partners, &"9999999999".to_owned()] {
+        let r = acs3(&app, &key, "DescribeBackups", PD, &[base[0], base[1], base[2], ("BackupId", id)]).await;
+        assert_eq!((r.status, ids(&r).len(), r.json["TotalRecordCount"].as_str()), (StatusCode::OK, 0, Some("0")), "{id}: {:?}", r.json);
+    }
+
+    let fifty = acs3(&app, &key, "DescribeBackups", PD, &[base[0], base[1], base[2], ("PageSize", "50")]).await;
+    assert_eq!(ids(&fifty).len(), 50, "{:?}", fifty.json["PageRecordCount"]);
+    assert_eq!(fifty.json["TotalRecordCount"].as_str(), Some(total.to_string().as_str()));
+    let second = acs3(&app, &key, "DescribeBackups", PD, &[base[0], base[1], base[2], ("PageSize", "50"), ("PageNumber", "2")]).await;
+    assert_eq!(ids(&second).len() as i64, total - 50, "{:?}", second.json);
+    assert!(ids(&second).iter().all(|id| !ids(&fifty).contains(id)), "the second page of 50 follows the first");
+}
+
+/// Every read of the API, by another account's key: none of its answers names what the owner holds and
+/// did not share with that account (the owner's other sets, clusters, shares, principals, keys).
+#[tokio::test]
+async fn another_accounts_key_reads_nothing_of_the_owner_but_what_was_shared_with_it() {
+    let app = TestApp::new().await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let sets = app.backups_of(SHAREABLE_CLUSTER, 3).await;
+    for (set, name, target, external) in [(&sets[0], "offered-to-partner", PARTNER, "true"), (&sets[1], "inside-the-directory", MEMBER, "false")] {
+        let r = acs3(&app, &owner, "CreateResourceShare", RS, &[
+            ("ResourceShareName", name), ("Resources.1.ResourceId", set), ("Targets.1", target), ("AllowExternalTargets", external),
+        ])
+        .await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    }
+    let internal_id: String = sqlx::query_scalar("select resource_share_id from resource_share where resource_share_name = 'inside-the-directory'").fetch_one(&app.pool).await.unwrap();
+    let dba = create_key(&app, &owner_cookie, "dba@lumen").await;
+    let mut secret: Vec<String> = vec![sets[1].clone(), sets[2].clone(), internal_id, "inside-the-directory".into(), "dba@lumen".into(), dba.id, owner.id.clone(), MEMBER.into(), OWNER_DIRECTORY.into()];
+    secret.extend(sqlx::query_scalar::<_, String>(&format!("select cluster_id from cluster where account_id = '{OWNER}'")).fetch_all(&app.pool).await.unwrap());
+
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[]).await;
+    assert!(invitations.json.to_string().contains("offered-to-partner"), "{:?}", invitations.json);
+    let reads: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
+        ("ListResourceShares", RS, vec![("ResourceOwner", "Self")]),
+        ("ListResourceShares", RS, vec![("ResourceOwner", "OtherAccounts")]),
+        ("ListResourceShareAssociations", RS, vec![("AssociationType", "Resource")]),
+        ("ListResourceShareAssociations", RS, vec![("AssociationType", "Target")]),
+        ("ListResourceShareInvitations", RS, vec![]),
+        ("ListSharedResources", RS, vec![("ResourceOwner", "Self")]),
+        ("ListSharedResources", RS, vec![("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou")]),
+        ("ListSharedTargets", RS, vec![("ResourceOwner", "Self")]),
+        ("CheckSharingWithResourceDirectoryStatus", RS, vec![]),
+        ("DescribeDBClusters", PD, vec![("RegionId", "cn-hangzhou")]),
+        ("DescribeSharedBackups", PD, vec![("ShareType", "ShareIncoming"), ("RegionId", "cn-hangzhou")]),
+        ("DescribeSharedBackups", PD, vec![("ShareType", "ShareOutgoing"), ("RegionId", "cn-hangzhou")]),
+        ("DescribeBackups", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")]),
+        ("DescribeBackups", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", &sets[2]), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")]),
+        ("DescribeDBClusterAttribute", PD, vec![("DBClusterId", SHAREABLE_CLUSTER)]),
+    ];
+    for (action, version, params) in &reads {
+        let r = acs3(&app, &partner, action, version, params).await;
+        assert!(r.status.is_success() || r.status == StatusCode::NOT_FOUND, "{action}: {:?}", r.json);
+        let text = r.json.to_string();
+        for s in &secret {
+            // The id asked for is echoed in a 404's sentence; nothing else of the owner's may be.
+            if text.contains(s.as_str()) && !(r.status == StatusCode::NOT_FOUND && params.iter().any(|(_, v)| v == s)) {
+                panic!("{action} {params:?} answered the partner {s:?}: {text}");
+            }
+        }
+    }
+}
+
+/// `polarshare access-key create` runs as another process on the same database file: the server's
+/// answers kept in memory never hear of its commit, and need not, since a pair not found is never kept
+/// (read_model::SigningKeys). A key made there signs the very next call, and one the console then
+/// disables is refused at once.
+#[tokio::test]
+async fn a_key_made_by_the_command_line_in_another_process_signs_at_once_and_stops_when_disabled() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    // Read once, so the owner's session and the cluster's page are kept in memory.
+    assert_eq!(app.form(Some(&cookie), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await.status, StatusCode::OK);
+    let other = polarshare::server::db::connect(app.database_path().to_str().unwrap()).await.unwrap();
+    let made = polarshare::server::services::access_keys::create_for_login(&other.writer, &app.clock, "owner").await.unwrap();
+    other.writer.close().await;
+    other.pool.close().await;
+    let key = Key { id: made.access_key_id.clone(), secret: made.access_key_secret };
+    let listed = acs3(&app, &key, "DescribeBackups", PD, &[("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")]).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.json);
+    let off = app.form(Some(&cookie), "set_access_key_status", &format!("access_key_id={}&active=false", key.id)).await;
+    assert_eq!(off.status, StatusCode::OK, "the console sees the other process's key: {:?}", off.json);
+    assert_eq!(api_code(&acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await), (400, "InvalidAccessKeyId.Inactive"));
+}
+
+/// By API too: once a principal's access ended (it rejected the invitation, or it accepted, was removed
+/// and its revocation ran), what the owner adds to the share for others reaches none of its reads.
+#[tokio::test]
+async fn a_former_principals_key_reads_nothing_the_owner_shares_after_its_access_ended() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let AcceptedByPartner { partner, share_id, .. } = shared_with_partner_and_accepted(&app, &owner, "grown-later").await;
+    let outsider_cookie = app.sign_in("outsider").await;
+    let outsider = create_key(&app, &outsider_cookie, "outsider").await;
+    let associated = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", OUTSIDER)]).await;
+    assert_eq!(associated.status, StatusCode::OK, "{:?}", associated.json);
+    let invitation = acs3(&app, &outsider, "ListResourceShareInvitations", RS, &[("ResourceShareIds.1", &share_id)]).await.json["ResourceShareInvitations"][0]
+        ["ResourceShareInvitationId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let rejected = acs3(&app, &outsider, "RejectResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
+    assert_eq!(rejected.status, StatusCode::OK, "{:?}", rejected.json);
+    let removed = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER), ("Targets.2", OUTSIDER)]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+
+    let later = app.backups_of(SHAREABLE_CLUSTER, 3).await.pop().unwrap();
+    let grown = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &later), ("Targets.1", QA_MEMBER)]).await;
+    assert_eq!(grown.status, StatusCode::OK, "{:?}", grown.json);
+    for (who, key) in [("partner", &partner), ("outsider", &outsider)] {
+        for (action, version, params) in [
+            ("ListResourceShares", RS, vec![("ResourceOwner", "OtherAccounts")]),
+            ("ListResourceShareInvitations", RS, vec![]),
+            ("ListSharedResources", RS, vec![("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou")]),
+            ("DescribeSharedBackups", PD, vec![("ShareType", "ShareIncoming"), ("RegionId", "cn-hangzhou")]),
+        ] {
+            let r = acs3(&app, key, action, version, &params).await;
+            assert_eq!(r.status, StatusCode::OK, "{who} {action}: {:?}", r.json);
+            let text = r.json.to_string();
+            assert!(!text.contains(&later) && !text.contains(QA_MEMBER), "{who} read what was shared after through {action}: {text}");
+        }
+    }
+}
+
 #[tokio::test]
 async fn a_kept_pair_outlives_commits_of_other_tables_and_ends_with_a_commit_of_its_own() {
     use polarshare::server::db::read_model::Tables;

@@ -226,7 +226,7 @@ pub async fn invitations(
         "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id, i.receiver_account_id,
                 i.status, i.created_at, i.expires_at, i.access_ends_at,
                 -- The API's invitation names no backup sets: none are loaded.
-                '[]' as sets,
+                null as resources,
                 exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
                        and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating
          from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id

@@ -171,9 +171,10 @@ pub struct InvitationRow {
     pub status: InvitationStatus,
     pub created_at: String,
     pub expires_at: String,
-    /// The share's backup sets in the requested region (in every region when none is), as a JSON array
-    /// of `domain::InvitedSet`: the domain decides which of them the receiver is shown.
-    pub sets: String,
+    /// Comma-separated backup set ids of the share in the requested region (in every region when none is),
+    /// those it still holds: a set being taken out (disassociated, deleted, expired, its cluster
+    /// released) is being revoked from whoever had it, and is offered to no one.
+    pub resources: Option<String>,
     /// Set once the owner removed the principal after it accepted (the acceptance no longer counts).
     pub access_ends_at: Option<String>,
     /// Whether the receiver, as a principal of the share, is being revoked right now.
@@ -184,13 +185,9 @@ const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id, rs.resou
         i.receiver_account_id, i.status, i.created_at, i.expires_at, i.access_ends_at,
         exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
                and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating,
-        (select json_group_array(json_object('backup_set_id', sr.backup_set_id, 'resource_status', sr.status,
-                'joined_after_set_removal', json(iif(exists(select 1 from late_principal lp where lp.resource_share_id = sr.resource_share_id
-                    and lp.principal_id = i.receiver_account_id and lp.backup_set_id = sr.backup_set_id), 'true', 'false')),
-                'added_after_removal', json(iif(exists(select 1 from late_resource l where l.resource_share_id = sr.resource_share_id
-                    and l.principal_id = i.receiver_account_id and l.via = 'principal' and l.backup_set_id = sr.backup_set_id), 'true', 'false'))))
-          from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
-          where sr.resource_share_id = i.resource_share_id and (?2 is null or b.region_id = ?2)) as sets";
+        (select group_concat(sr.backup_set_id) from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
+          where sr.resource_share_id = i.resource_share_id and sr.status = 'Associated'
+            and (?2 is null or b.region_id = ?2)) as resources";
 const INVITATION_FROM: &str = "from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id";
 
 /// One page of the invitations received by `account` for shares holding a backup set in `region`,

@@ -82,7 +82,7 @@ async fn describe_clusters(call: &Call) -> Result<Value, ApiError> {
 
 async fn describe_cluster(call: &Call) -> Result<Value, ApiError> {
     let id = call.params.req("DBClusterId")?;
-    let page = console::cluster_backups(&call.state, &call.who, id, 1).await?;
+    let page = console::cluster_backups(&call.state, &call.who, id, 1, console::BACKUP_PAGE_SIZE).await?;
     let mut body = cluster_json(&page.cluster);
     if let Some(map) = body.as_object_mut() {
         map.insert("DBNodes".into(), json!([]));
@@ -116,12 +116,23 @@ fn consistent_time(stored: &str) -> String {
 
 async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
     let id = call.params.req("DBClusterId")?;
-    let (number, _) = page(call)?;
-    let backup_id = call.params.opt("BackupId");
-    let page = console::cluster_backups(&call.state, &call.who, id, number).await?;
-    let items: Vec<Value> = page.items.iter().filter(|b| backup_id.is_none_or(|w| w == b.backup_set_id)).map(|b| backup_json(b, id)).collect();
+    let (number, size) = page(call)?;
+    // A BackupId is looked up on its own: the tab's pages are kept in memory by cluster and page, and
+    // filtering one of them answered a set on any other page as not there.
+    let (items, total, number) = match call.params.opt("BackupId") {
+        Some(backup_id) => {
+            let found = console::cluster_backup(&call.state, &call.who, id, backup_id).await?;
+            let items: Vec<Value> = found.iter().map(|b| backup_json(b, id)).collect();
+            let total = items.len() as i64;
+            (items, total, 1)
+        }
+        None => {
+            let page = console::cluster_backups(&call.state, &call.who, id, number, size).await?;
+            (page.items.iter().map(|b| backup_json(b, id)).collect(), page.total, page.page)
+        }
+    };
     Ok(json!({
-        "PageNumber": page.page.to_string(), "PageRecordCount": items.len().to_string(), "TotalRecordCount": page.total.to_string(),
+        "PageNumber": number.to_string(), "PageRecordCount": items.len().to_string(), "TotalRecordCount": total.to_string(),
         "Items": { "Backup": items },
     }))
 }

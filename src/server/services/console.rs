@@ -44,18 +44,20 @@ pub async fn cluster_backups(
     who: &Identity,
     cluster_id: &str,
     page: i64,
+    page_size: i64,
 ) -> Result<BackupSetPage, AppError> {
     who.actor.may_view_polardb()?;
     let id = ClusterId::parse(cluster_id)?;
     let now = state.clock.now();
     let page = page.clamp(1, 100_000);
+    let page_size = page_size.clamp(1, 100);
     // The cluster and its page come in one query; the page is only used once the cluster is known to be
     // the caller's.
     // From memory when nothing was committed since the page was last loaded (see `db::read_model`).
     let loaded = state
         .writer
         .backup_pages
-        .page(&state.pool, id.as_str(), BACKUP_PAGE_SIZE, (page - 1) * BACKUP_PAGE_SIZE)
+        .page(&state.pool, id.as_str(), page_size, (page - 1) * page_size)
         .await
         .map_err(internal)?;
     let cluster = loaded.cluster.clone().filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
@@ -66,10 +68,25 @@ pub async fn cluster_backups(
         items,
         total: loaded.total,
         page,
-        page_size: BACKUP_PAGE_SIZE,
+        page_size,
         sharing_blocked: check_may_manage_shares(&who.actor, &who.account).err().map(AppError::from),
         cluster_blocked,
     })
+}
+
+/// One live backup set of a cluster of the caller's (`None`: not a live set of that cluster), whatever
+/// page of the Data Backups tab it is on: what the OpenAPI's DescribeBackups answers for a BackupId.
+/// Read from the database, not from a kept page, which holds one page of the tab only.
+pub async fn cluster_backup(state: &AppState, who: &Identity, cluster_id: &str, backup_set_id: &str) -> Result<Option<BackupSet>, AppError> {
+    who.actor.may_view_polardb()?;
+    let id = ClusterId::parse(cluster_id)?;
+    clusters::cluster(&state.pool, id.as_str())
+        .await
+        .map_err(internal)?
+        .filter(|c| c.account_id == who.account_id().as_str())
+        .ok_or_else(cluster_not_found)?;
+    let backup = clusters::backup_set(&state.pool, backup_set_id).await.map_err(internal)?;
+    Ok(backup.filter(|b| b.cluster_id == id.as_str() && b.deleted_at.is_none()))
 }
 
 /// The page's rows with what the rules say of each at `now` (why it can't be shared or converted).
@@ -193,9 +210,13 @@ pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch,
     name.map(check_share_search).transpose()?;
     let filter = shares::ShareFilter { name_contains: name, share_id: search.resource_share_id.as_deref(), ..Default::default() };
     let shares = shares_page(state, who, filter, page).await?;
+    // The directory's folders and member accounts are there to be picked as principals: shown only to
+    // an identity that may share. Anyone else reads the directory nowhere (its pages are the root's).
     let directory_objects = match &who.account.directory_id {
-        Some(rd) => accounts::directory_objects(&state.pool, rd, who.account_id().as_str()).await.map_err(internal)?,
-        None => Vec::new(),
+        Some(rd) if who.actor.may_change_sharing().is_ok() => {
+            accounts::directory_objects(&state.pool, rd, who.account_id().as_str()).await.map_err(internal)?
+        }
+        _ => Vec::new(),
     };
     Ok(ShareDialog { shares, directory_objects })
 }

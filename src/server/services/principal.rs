@@ -7,7 +7,7 @@ use crate::domain::RestoreStatus;
 use crate::command::RestoreRequest;
 use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
 use crate::domain::{
-    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, invitation_shows_set, restore_progress, shown_invitation_status, Answer, InvitedSet, BackupSetId, ClusterName, ConsolePage,
+    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
 use crate::domain::{check_pay_type, node_spec_price, parse_invitation_id, zone_region};
@@ -27,10 +27,11 @@ fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> R
     let stored = row.status;
     let removed = row.access_ends_at.is_some();
     let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.principal_disassociating, now);
-    let sets: Vec<InvitedSet> = serde_json::from_str(&row.sets).map_err(internal)?;
+    // Only what the invitation offers or gives: not what the owner shared after it was refused or ended.
+    let resources = row.resources.filter(|_| status.shows_resources());
     Ok(Invitation {
         status,
-        resources: sets.into_iter().filter(|s| invitation_shows_set(status, s)).map(|s| s.backup_set_id).collect(),
+        resources: resources.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default(),
         invitation_id: row.invitation_id,
         resource_share_id: row.resource_share_id,
         resource_share_name: row.resource_share_name,
@@ -71,11 +72,9 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
         now,
     )?;
     incoming::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &now_s).await.map_err(internal)?;
-    // Read again: accepting changed which of the share's sets the receiver holds (late_principal).
-    let answered = incoming::invitation(&mut tx, invitation_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     tx.commit(event).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "invitation answered");
-    invitation_view(answered, now)
+    invitation_view(incoming::InvitationRow { status: decided, ..row }, now)
 }
 
 fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupSetFacts, RestoreHolds), AppError> {
