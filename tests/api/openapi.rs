@@ -1734,3 +1734,21 @@ async fn a_kept_page_of_list_resource_shares_shows_a_share_made_or_renamed_by_th
     assert_eq!(updated.status, StatusCode::OK, "{:?}", updated.json);
     assert_eq!(list().await.json["ResourceShares"][0]["ResourceShareName"], "updated-page");
 }
+
+#[tokio::test]
+async fn a_kept_pair_ends_when_its_account_leaves_the_directory_by_a_delete_without_where() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    assert_eq!(acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await.status, StatusCode::OK);
+    let keys = &app.state.writer.signing_keys;
+    assert!(keys.get(&app.pool, &key.id).await.unwrap().unwrap().identity.directory_id.is_some(), "the owner is in a directory");
+    // SQLite's truncate optimisation deletes every row of a table without reporting them to the update
+    // hook, unless the table has a delete trigger or a foreign key (as child or parent) that the
+    // connection enforces: both tables are foreign keys' children, so their deletes are reported.
+    for table in ["rd_member", "identity_policy"] {
+        let mut tx = app.state.writer.begin_unaudited().await.unwrap();
+        sqlx::query(&format!("delete from {table}")).execute(&mut *tx).await.unwrap();
+        app.state.writer.commit(tx).await.unwrap();
+    }
+    assert_eq!(keys.get(&app.pool, &key.id).await.unwrap().unwrap().identity.directory_id, None, "loaded again after rd_member's commit");
+}
