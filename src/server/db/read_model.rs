@@ -29,7 +29,7 @@
 use super::accounts::{self, SessionRow};
 use super::access_keys::{self, SigningKeyRow};
 use super::api_lists::{self, After, OwnShareRow, ShareQuery};
-use super::clusters::{self, ClusterPage};
+use super::clusters::{self, ClusterPage, StartedWithin};
 use sqlx::sqlite::LockedSqliteHandle;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -249,7 +249,7 @@ impl<K: Eq + Hash, V: Clone> UntilCommit<K, V> {
 
 /// The cached pages of every cluster's Data Backups tab.
 #[derive(Clone, Debug)]
-pub struct BackupPages(Arc<UntilCommit<(String, i64, i64), Arc<ClusterPage>>>);
+pub struct BackupPages(Arc<UntilCommit<(String, StartedWithin, i64, i64), Arc<ClusterPage>>>);
 
 impl BackupPages {
     pub fn new(commits: Commits) -> BackupPages {
@@ -257,10 +257,10 @@ impl BackupPages {
     }
 
     /// [`clusters::backup_sets_page`], answered from memory when nothing was committed since it was loaded.
-    pub async fn page(&self, pool: &SqlitePool, cluster_id: &str, limit: i64, offset: i64) -> anyhow::Result<Arc<ClusterPage>> {
+    pub async fn page(&self, pool: &SqlitePool, cluster_id: &str, started: &StartedWithin, limit: i64, offset: i64) -> anyhow::Result<Arc<ClusterPage>> {
         self.0
-            .get_or_load((cluster_id.to_owned(), limit, offset), || async {
-                Ok(Arc::new(clusters::backup_sets_page(pool, cluster_id, limit, offset).await?))
+            .get_or_load((cluster_id.to_owned(), started.clone(), limit, offset), || async {
+                Ok(Arc::new(clusters::backup_sets_page(pool, cluster_id, started, limit, offset).await?))
             })
             .await
     }
