@@ -110,6 +110,20 @@ pub async fn record_use(tx: &mut Tx, access_key_id: &str, nonce: &str, now: &str
     Ok(written > 0)
 }
 
+/// [`record_use`] for a write that carries the call's nonce in its own round trip (`shares::write_share`),
+/// reading `$.nonce` of the write's JSON parameter. A replay fails the first statement (the nonce's
+/// primary key, [`is_replay`]), so nothing after it runs.
+pub const RECORD_USE_FROM_JSON: &str = "insert into api_nonce (access_key_id, nonce, seen_at)
+    values (json_extract(?1, '$.nonce.access_key_id'), json_extract(?1, '$.nonce.nonce'), json_extract(?1, '$.nonce.seen_at'));
+    insert into access_key_use (access_key_id, last_used_at)
+    values (json_extract(?1, '$.nonce.access_key_id'), json_extract(?1, '$.nonce.seen_at'))
+    on conflict (access_key_id) do update set last_used_at = excluded.last_used_at";
+
+/// Whether a write carrying [`RECORD_USE_FROM_JSON`] failed because the nonce was used already.
+pub fn is_replay(e: &sqlx::Error) -> bool {
+    matches!(e, sqlx::Error::Database(d) if d.is_unique_violation() && d.message().contains("api_nonce."))
+}
+
 /// What an earlier call with this ClientToken answered, if any.
 pub async fn client_token_answer(ex: impl SqliteExecutor<'_>, account: &str, action: &str, token: &str) -> sqlx::Result<Option<String>> {
     sqlx::query_scalar("select answer from api_client_token where account_id = ? and action = ? and client_token = ?")

@@ -296,6 +296,9 @@ pub struct ShareWrite<'a> {
     pub now: &'a str,
     /// The action's audit event (`audit::Event::as_json`), inserted in the same round trip.
     pub event: serde_json::Value,
+    /// A signed call's nonce (AccessKey id, nonce, seen at), recorded first in the same round trip: a
+    /// replay fails the write before it writes anything (`access_keys::is_replay`).
+    pub nonce: Option<(&'a str, &'a str, &'a str)>,
 }
 
 const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner_account_id, resource_share_name,
@@ -364,9 +367,13 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
         "revoke_at": w.revoke_at,
         "now": w.now,
         "event": w.event,
+        "nonce": w.nonce.map(|(access_key_id, nonce, seen_at)| serde_json::json!({ "access_key_id": access_key_id, "nonce": nonce, "seen_at": seen_at })),
     });
     // Only the statements this request needs (each combination is prepared once and cached).
-    let mut sql = Vec::with_capacity(8);
+    let mut sql = Vec::with_capacity(9);
+    if w.nonce.is_some() {
+        sql.push(super::access_keys::RECORD_USE_FROM_JSON);
+    }
     sql.push(if w.new_share.is_some() { INSERT_SHARE } else { TOUCH_SHARE });
     if w.backup_set_id.is_some() {
         sql.push(INSERT_RESOURCE);

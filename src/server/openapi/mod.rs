@@ -104,7 +104,7 @@ pub struct Call {
     pub source_ip: String,
     pub request_id: String,
     /// The nonce of a call whose action records it in its own write ([`nonce_rides_with_action`]),
-    /// until its write records it ([`Call::nonce_in_write`]) or, refused before, [`Call::audited`] does.
+    /// until that write has committed ([`Call::nonce_in_write`]) or, refused, [`Call::audited`] records it.
     pending_nonce: Arc<Mutex<Option<NonceUse>>>,
 }
 
@@ -132,45 +132,44 @@ impl Call {
     pub async fn audited<T>(&self, event: &audit::Event, action: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, ApiError> {
         let result = action.await;
         if result.is_err() {
-            // Refused before its write took the nonce: recorded before the refusal is, so that a
-            // replay of the refused call is refused as a replay and leaves no event.
+            // Refused before its write recorded the nonce (or its write was refused as a replay, or
+            // rolled back): recorded before the refusal is, so that a replay of the refused call is
+            // refused as a replay and leaves no event.
             if let Err(replay) = self.record_pending_nonce().await {
                 event.discard();
                 return Err(replay);
             }
+        } else {
+            // A call whose nonce rides with its write succeeded: the write recorded it.
+            self.take_pending_nonce();
         }
         event.settle(&self.state.writer, &result).await;
         result.map_err(ApiError::from)
     }
 
-    /// For an action whose nonce rides with its write: the work that records it first in the share's
-    /// group transaction. A replay is refused there (`SignatureNonceUsed`), leaving no event; the rest
-    /// of the group stands. `None` for every other call: its nonce is recorded already. The nonce is
-    /// taken when the work runs, so a call refused before its write still has it recorded (`audited`).
-    pub fn nonce_in_write(&self, event: &audit::Event) -> Option<sharing::Prelude> {
-        self.pending_nonce.lock().ok()?.as_ref()?;
-        let (pending, event) = (self.pending_nonce.clone(), event.clone());
-        Some(Box::new(move |tx| {
-            async move {
-                let Some(nonce) = pending.lock().ok().and_then(|mut n| n.take()) else { return Ok(()) };
-                match nonce.record_in(tx).await {
-                    Ok(true) => Ok(()),
-                    Ok(false) => {
-                        event.discard();
-                        let replay = SignatureError::nonce_used();
-                        Err(db::group::Failure::Refused(AppError::invalid(replay.code, replay.message)))
-                    }
-                    Err(e) => Err(db::group::Failure::Broken(internal(e))),
-                }
-            }
-            .boxed()
-        }))
+    /// For an action whose nonce rides with its write: the nonce for its first write to record, in the
+    /// same round trip; a replay is refused there and writes nothing. `None` for every other call: its
+    /// nonce is recorded already. The nonce stays pending until the call succeeds, so that a call refused
+    /// before its write (or in it) still has it recorded (`audited`).
+    pub fn nonce_in_write(&self) -> Option<sharing::CallNonce> {
+        let pending = self.pending_nonce.lock().ok()?;
+        let nonce = pending.as_ref()?;
+        let replay = SignatureError::nonce_used();
+        Some(sharing::CallNonce {
+            access_key_id: nonce.access_key_id.clone(),
+            nonce: nonce.nonce.clone(),
+            seen_at: nonce.now.clone(),
+            replay: AppError::invalid(replay.code, replay.message),
+        })
+    }
+
+    fn take_pending_nonce(&self) -> Option<NonceUse> {
+        self.pending_nonce.lock().ok().and_then(|mut n| n.take())
     }
 
     /// Records the nonce no write has taken yet, if any.
     async fn record_pending_nonce(&self) -> Result<(), ApiError> {
-        let pending = self.pending_nonce.lock().ok().and_then(|mut n| n.take());
-        match pending {
+        match self.take_pending_nonce() {
             Some(nonce) => nonce.record(&self.state).await,
             None => Ok(()),
         }
@@ -318,18 +317,15 @@ struct NonceUse {
 }
 
 impl NonceUse {
-    /// Records it in `tx`: false for a replay.
-    async fn record_in(&self, tx: &mut db::Tx) -> sqlx::Result<bool> {
-        access_keys::record_use(tx, &self.access_key_id, &self.nonce, &self.now).await
-    }
-
     /// Records it in the share group commit: the calls arriving together write their nonces in one
     /// transaction instead of one each, and a call goes on only once its nonce is committed.
     async fn record(self, state: &AppState) -> Result<(), ApiError> {
         let fresh = state
             .writer
             .groups
-            .run(move |tx| async move { self.record_in(tx).await.map_err(db::group::Failure::Broken) }.boxed())
+            .run(move |tx| {
+                async move { access_keys::record_use(tx, &self.access_key_id, &self.nonce, &self.now).await.map_err(db::group::Failure::Broken) }.boxed()
+            })
             .await
             .map_err(|_| ApiError::from(internal(anyhow::anyhow!("the group transaction holding a nonce did not commit"))))?;
         match fresh.map_err(|e| ApiError::from(internal(e)))? {

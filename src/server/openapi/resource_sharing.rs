@@ -103,7 +103,7 @@ async fn create_resource_share(call: &Call) -> Result<Value, ApiError> {
     let scope = if allow_external { PrincipalScope::AllAccounts } else { PrincipalScope::ResourceDirectory };
     let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::New { name: name.clone(), scope: scope.as_str().to_owned(), principals: targets } };
     let event = call.event("ShareBackupSet", backup);
-    let outcome = call.audited(&event, sharing::share_backup_sets(&call.state, &call.who, request, more, &event, call.nonce_in_write(&event))).await?;
+    let outcome = call.audited(&event, sharing::share_backup_sets(&call.state, &call.who, request, more, &event, call.nonce_in_write())).await?;
     let created = now(call);
     Ok(json!({ "ResourceShare": share_json(call, &outcome.resource_share_id, &outcome.resource_share_name, scope, ShareStatus::Active, &created, &created) }))
 }
@@ -187,7 +187,7 @@ async fn associate_resource_share(call: &Call) -> Result<Value, ApiError> {
     };
     let principals = if targets.is_empty() { PrincipalChange::Keep } else { PrincipalChange::Add(targets) };
     let change = sharing::ShareChange { resource_share_id: share_id, principals, joining: resources.clone(), leaving: Vec::new() };
-    let outcome = call.audited(&event, sharing::change_share(&call.state, &call.who, change, &event, call.nonce_in_write(&event))).await?;
+    let outcome = call.audited(&event, sharing::change_share(&call.state, &call.who, change, &event, call.nonce_in_write())).await?;
     Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &resources, &[], &now(call)) }))
 }
 

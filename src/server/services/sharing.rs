@@ -11,9 +11,8 @@ use crate::domain::{
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::group::{Failure, GroupFailed};
-use crate::server::db::{self, share_lifecycle, shares, Tx};
+use crate::server::db::{self, access_keys, share_lifecycle, shares, Tx};
 use crate::server::{ids, internal, state::AppState};
-use futures::future::BoxFuture;
 use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
 use time::{Duration, OffsetDateTime};
@@ -21,10 +20,17 @@ use time::{Duration, OffsetDateTime};
 /// Invitations to accounts outside the owner's resource directory are valid for 7 days.
 pub const INVITATION_VALIDITY: Duration = Duration::days(7);
 
-/// Work an adapter puts first in a share's group transaction, before anything is decided; what it
-/// writes stays even when the share is refused. The API records the call's signature nonce there, so
-/// the call passes the write queue once; its refusal (a replay) refuses the share.
-pub type Prelude = Box<dyn for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<(), Failure<AppError>>> + Send>;
+/// A signed call's nonce, recorded by the call's first write in that write's own round trip (the API's
+/// Create and Associate): the call passes the write queue once, and its writes take one round trip to
+/// the writer's connection fewer than with the nonce written on its own. A replay fails that write
+/// before it has written anything and is refused with `replay`. A call refused before its first write
+/// has not recorded it: its adapter records it then.
+pub struct CallNonce {
+    pub access_key_id: String,
+    pub nonce: String,
+    pub seen_at: String,
+    pub replay: AppError,
+}
 
 /// A change the API makes to one of the owner's shares (AssociateResourceShare,
 /// DisassociateResourceShare): a change of its principals, backup sets joining or leaving it. All or
@@ -48,14 +54,14 @@ pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRe
 /// joins the same share, all in one group transaction. A refusal of any set rolls back to before the
 /// first (a savepoint), so the request changes nothing and the rest of the group stands. Each set has
 /// its own audit event (`event` for the first).
-#[tracing::instrument(skip(state, who, request, more, event, prelude), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+#[tracing::instrument(skip(state, who, request, more, event, nonce), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
 pub async fn share_backup_sets(
     state: &AppState,
     who: &Identity,
     request: ShareRequest,
     more: &[String],
     event: &Event,
-    prelude: Option<Prelude>,
+    nonce: Option<CallNonce>,
 ) -> Result<ShareOutcome, AppError> {
     // Malformed input is refused before the database is touched.
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
@@ -63,21 +69,21 @@ pub async fn share_backup_sets(
     let (target, existing_id, principals) = parse_method(request.method)?;
     let share_id = existing_id.unwrap_or_else(ids::resource_share_id);
     let request = Parsed { share_id, backup_id: Some(backup_id), target, principals, more, leaving: Vec::new() };
-    run(state, Work::new(state, who, request, event, prelude)).await
+    run(state, Work::new(state, who, request, event, nonce)).await
 }
 
 /// Associates or disassociates principals and backup sets of one of the owner's shares (the API's
 /// Associate/DisassociateResourceShare), in one group transaction: the principal change rides on the
 /// first joining set, or on none (then no set is checked or counted); the leaving sets go last. A
 /// refusal of any part changes nothing.
-#[tracing::instrument(skip(state, who, change, event, prelude), fields(account = %who.account_id(), share = %change.resource_share_id))]
-pub async fn change_share(state: &AppState, who: &Identity, change: ShareChange, event: &Event, prelude: Option<Prelude>) -> Result<ShareOutcome, AppError> {
+#[tracing::instrument(skip(state, who, change, event, nonce), fields(account = %who.account_id(), share = %change.resource_share_id))]
+pub async fn change_share(state: &AppState, who: &Identity, change: ShareChange, event: &Event, nonce: Option<CallNonce>) -> Result<ShareOutcome, AppError> {
     let share_id = parse_share_id(change.resource_share_id)?;
     let mut joining = parse_sets(&change.joining)?.into_iter();
     let (backup_id, more) = (joining.next(), joining.collect());
     let leaving = parse_sets(&change.leaving)?;
     let request = Parsed { share_id, backup_id, target: ShareTarget::Existing, principals: change.principals, more, leaving };
-    run(state, Work::new(state, who, request, event, prelude)).await
+    run(state, Work::new(state, who, request, event, nonce)).await
 }
 
 /// A call's request, parsed: the share, the set that carries the principal change (or none), the
@@ -91,18 +97,18 @@ struct Parsed {
     leaving: Vec<BackupSetId>,
 }
 
-/// What one call does in its group transaction, in order: the adapter's prelude, the share decided and
-/// written with its first backup set (or with none: a change of principals alone), each further set
+/// What one call does in its group transaction, in order: the share decided and written with its first
+/// backup set (or with none: a change of principals alone) and the call's nonce, each further set
 /// joining it, and the sets leaving it.
 struct Work {
-    prelude: Option<Prelude>,
+    nonce: Option<CallNonce>,
     first: ShareJob,
     rest: Vec<ShareJob>,
     leaving: Vec<BackupSetId>,
 }
 
 impl Work {
-    fn new(state: &AppState, who: &Identity, request: Parsed, event: &Event, prelude: Option<Prelude>) -> Work {
+    fn new(state: &AppState, who: &Identity, request: Parsed, event: &Event, nonce: Option<CallNonce>) -> Work {
         let Parsed { share_id, backup_id, target, principals, more, leaving } = request;
         let job = |backup_id: Option<BackupSetId>, target: ShareTarget, principals: PrincipalChange, event: Event| ShareJob {
             actor: who.actor.clone(),
@@ -117,26 +123,23 @@ impl Work {
         };
         // Each further set joins the first's share as it stands (no principal change of its own).
         let rest = more.into_iter().map(|b| { let e = event.for_target(b.as_str()); job(Some(b), ShareTarget::Existing, PrincipalChange::Keep, e) }).collect();
-        Work { prelude, first: job(backup_id, target, principals, event.clone()), rest, leaving }
+        Work { nonce, first: job(backup_id, target, principals, event.clone()), rest, leaving }
     }
 
     fn events(&self) -> impl Iterator<Item = &Event> {
         std::iter::once(&self.first.event).chain(self.rest.iter().map(|j| &j.event))
     }
 
-    /// The group work: the prelude, then every step decided and written after the ones before it,
-    /// inside a savepoint that a refusal rolls back (the prelude's writes stay). A single step needs
-    /// none: its refusal comes before it writes.
+    /// The group work: every step decided and written after the ones before it, inside a savepoint
+    /// that a refusal rolls back. A single step needs none: its refusal comes before it writes, and a
+    /// replay of its nonce fails its one write before that writes anything.
     async fn run(self, tx: &mut Tx) -> Result<ShareOutcome, Failure<AppError>> {
-        let Work { prelude, first, rest, leaving } = self;
-        if let Some(prelude) = prelude {
-            prelude(tx).await?;
-        }
+        let Work { nonce, first, rest, leaving } = self;
         if rest.is_empty() && leaving.is_empty() {
-            return share_one(tx, &first).await;
+            return share_one(tx, &first, nonce.as_ref()).await;
         }
         sqlx::query("savepoint share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
-        let outcome = steps(tx, first, rest, &leaving).await;
+        let outcome = steps(tx, first, rest, &leaving, nonce.as_ref()).await;
         if matches!(outcome, Err(Failure::Refused(_))) {
             sqlx::query("rollback to share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
         }
@@ -161,10 +164,10 @@ async fn run(state: &AppState, work: Work) -> Result<ShareOutcome, AppError> {
     }
 }
 
-async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[BackupSetId]) -> Result<ShareOutcome, Failure<AppError>> {
-    let outcome = share_one(tx, &first).await?;
+async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[BackupSetId], nonce: Option<&CallNonce>) -> Result<ShareOutcome, Failure<AppError>> {
+    let outcome = share_one(tx, &first, nonce).await?;
     for job in rest {
-        share_one(tx, &job).await?;
+        share_one(tx, &job, None).await?;
     }
     if !leaving.is_empty() {
         take_out_sets(tx, &first, leaving).await?;
@@ -172,13 +175,14 @@ async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[Bac
     Ok(outcome)
 }
 
-/// One share, in the group's transaction: load the facts, let the domain decide, write the plan.
-/// A refusal (or a failure to read) has written nothing: the rest of the group stands. A failure while
-/// writing may have left half a share: the group is rolled back.
-async fn share_one(tx: &mut Tx, job: &ShareJob) -> Result<ShareOutcome, Failure<AppError>> {
+/// One share, in the group's transaction: load the facts, let the domain decide, write the plan (with
+/// the call's nonce, if it carries one). A refusal (or a failure to read, or a replayed nonce) has
+/// written nothing: the rest of the group stands. A failure while writing may have left half a share:
+/// the group is rolled back.
+async fn share_one(tx: &mut Tx, job: &ShareJob, nonce: Option<&CallNonce>) -> Result<ShareOutcome, Failure<AppError>> {
     let facts = load_facts(tx, job).await.map_err(Failure::Refused)?;
     let plan = plan_share(&job.actor, job.backup_id.as_ref(), job.target.clone(), &facts, job.now).map_err(|refusal| Failure::Refused(refusal.into()))?;
-    write(tx, job, plan).await.map_err(|e| Failure::Broken(internal(e)))
+    write(tx, job, plan, nonce).await
 }
 
 /// Takes backup sets out of the share `job` has just checked (the owner's, active): each must be in it
@@ -295,8 +299,9 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob) -> Result<ShareFacts, AppError>
     })
 }
 
-/// Writes what [`plan_share`] planned, with the action's audit event, in the group's transaction.
-async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan) -> anyhow::Result<ShareOutcome> {
+/// Writes what [`plan_share`] planned, with the action's audit event and the call's nonce, in the
+/// group's transaction.
+async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, nonce: Option<&CallNonce>) -> Result<ShareOutcome, Failure<AppError>> {
     let now = job.now;
     let now_s = db::ts(now);
     let associate: Vec<(&str, crate::domain::PrincipalType)> = plan.associate.iter().map(|p| (p.as_str(), p.principal_type())).collect();
@@ -319,9 +324,14 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan) -> anyhow::Result<S
             },
             now: &now_s,
             event: job.event.as_json("Success", ""),
+            nonce: nonce.map(|n| (n.access_key_id.as_str(), n.nonce.as_str(), n.seen_at.as_str())),
         },
     )
-    .await?;
+    .await
+    .map_err(|e| match nonce {
+        Some(n) if access_keys::is_replay(&e) => Failure::Refused(n.replay.clone()),
+        _ => Failure::Broken(internal(e)),
+    })?;
     Ok(ShareOutcome {
         resource_share_id: job.share_id.clone(),
         associated: plan.associated_directly(),
