@@ -419,3 +419,42 @@ async fn a_sign_in_after_failures_says_how_many_in_words_a_reader_expects() {
     assert!(said[0].starts_with("after 1 failed attempt, the first 2 minutes earlier"), "{said:?}");
     assert!(said[1].starts_with("after 2 failed attempts, "), "{said:?}");
 }
+
+/// A RAM user's sign-in name is `name@alias`, the alias its account's own (Alibaba Cloud's
+/// `name@alias.onaliyun.com`): creating one can collide only with a user of the same account, so a root
+/// learns nothing by it about other accounts' users or the operator. Root and operator names have no '@'.
+#[tokio::test]
+async fn a_ram_users_name_is_unique_within_its_account_and_tells_nothing_of_other_accounts() {
+    let app = TestApp::new().await;
+    let partner = app.sign_in("partner").await;
+    let identities = app.count("select count(*) from identity").await;
+    // Lumen's dba@lumen exists and nosuch@lumen doesn't: another account is answered the same for both.
+    let existing = app.form(Some(&partner), "create_ram_user", "login_name=dba@lumen&password=Harbor-Ops-2026").await;
+    let unknown = app.form(Some(&partner), "create_ram_user", "login_name=nosuch@lumen&password=Harbor-Ops-2026").await;
+    assert_eq!(existing.refusal(), (422, "InvalidParameter.UserName"), "{:?}", existing.json);
+    assert_eq!((existing.status, &existing.json), (unknown.status, &unknown.json), "the same answer whether it exists or not");
+    assert!(existing.json["message"].as_str().unwrap().contains("@harbor"), "{:?}", existing.json);
+    assert_eq!(app.count("select count(*) from identity").await, identities);
+
+    // The bare names of another account's user and of the operator are the partner's own to use.
+    for name in ["dba", "operator"] {
+        let r = app.form(Some(&partner), "create_ram_user", &format!("login_name={name}&password=Harbor-Ops-2026")).await;
+        assert_eq!(r.status, StatusCode::OK, "{name}: {:?}", r.json);
+        let signed_in = app.form(None, "sign_in", &sign_in_body(&format!("{name}@harbor"), "Harbor-Ops-2026")).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{name}@harbor signs in");
+    }
+    assert_eq!(app.form(None, "sign_in", &sign_in_body("dba@lumen", DEMO_PASSWORD)).await.status, StatusCode::OK, "Lumen's dba is untouched");
+    assert_eq!(app.form(None, "sign_in", &sign_in_body("operator", DEMO_PASSWORD)).await.status, StatusCode::OK, "the operator too");
+
+    // Within its own account a name is taken once, written with or without the ending.
+    let owner = app.sign_in("owner").await;
+    for name in ["dba", "dba@lumen"] {
+        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={name}&password=Lumen-Ops-2026")).await;
+        assert_eq!(r.refusal(), (409, "EntityAlreadyExists.User"), "{name}: {:?}", r.json);
+    }
+
+    // No root name takes a RAM user's form.
+    let operator = app.sign_in("operator").await;
+    let r = app.form(Some(&operator), "create_account", "login_name=boss@lumen&display_name=Squatter&site=aliyun.com").await;
+    assert_eq!(r.refusal(), (422, "InvalidParameter.UserName"), "{:?}", r.json);
+}

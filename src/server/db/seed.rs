@@ -188,6 +188,9 @@ async fn insert_demo(tx: &mut Tx, now: OffsetDateTime) -> anyhow::Result<()> {
     ] {
         insert_identity(tx, account, login, kind, &hash, policies, &now_s).await?;
     }
+    // The endings of the demo's RAM users' names (dba@lumen; reader@harbor in tests).
+    super::accounts::set_login_alias(tx, OWNER, "lumen").await?;
+    super::accounts::set_login_alias(tx, PARTNER, "harbor").await?;
     insert_directory(tx).await?;
 
     let cluster = |id, account, region, name, edition, ha_mode, tde, disk_encryption, status| ClusterSpec {
