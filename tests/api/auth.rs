@@ -458,3 +458,58 @@ async fn a_ram_users_name_is_unique_within_its_account_and_tells_nothing_of_othe
     let r = app.form(Some(&operator), "create_account", "login_name=boss@lumen&display_name=Squatter&site=aliyun.com").await;
     assert_eq!(r.refusal(), (422, "InvalidParameter.UserName"), "{:?}", r.json);
 }
+
+/// The alias migration on a database made before it: an account whose RAM users share an ending of
+/// their own keeps it, one with none (or with mixed endings, or an ending another account's user has)
+/// gets its id, so every existing sign-in name stays as it is and aliases stay unique.
+#[tokio::test]
+async fn existing_accounts_get_their_ram_users_ending_as_alias_when_it_is_theirs_alone() {
+    use sqlx::migrate::Migrator;
+    use std::borrow::Cow;
+    let all = sqlx::migrate!("./migrations");
+    let before = |newer: bool| Migrator {
+        migrations: Cow::Owned(all.migrations.iter().filter(|m| (m.version >= 20261128020000) == newer).cloned().collect()),
+        ignore_missing: true,
+        ..Migrator::DEFAULT
+    };
+    let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+    before(false).run(&pool).await.unwrap();
+    let accounts = [("1000000000000001", "lumen"), ("1000000000000002", "mixed"), ("1000000000000003", "none"), ("1000000000000004", "shared"), ("1000000000000005", "shared2")];
+    for (id, _) in accounts {
+        sqlx::query("insert into account (account_id, display_name, site, beta_enabled, share_quota, created_at) values (?, 'A', 'aliyun.com', 1, 1000, 't')")
+            .bind(id)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    for (account, login, kind) in [
+        ("1000000000000001", "root1", "root"),
+        ("1000000000000001", "dba@lumen", "ram_user"),
+        ("1000000000000001", "ops@lumen", "ram_user"),
+        ("1000000000000002", "a@one", "ram_user"),
+        ("1000000000000002", "b@two", "ram_user"),
+        ("1000000000000004", "x@same", "ram_user"),
+        ("1000000000000005", "y@same", "ram_user"),
+    ] {
+        sqlx::query("insert into identity (account_id, login_name, kind, password_hash, created_at) values (?, ?, ?, 'h', 't')")
+            .bind(account)
+            .bind(login)
+            .bind(kind)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    before(true).run(&pool).await.unwrap();
+    let aliases: Vec<(String, String)> = sqlx::query_as("select account_id, login_alias from account order by account_id").fetch_all(&pool).await.unwrap();
+    let expected: Vec<(String, String)> = [
+        ("1000000000000001", "lumen"),
+        ("1000000000000002", "1000000000000002"),
+        ("1000000000000003", "1000000000000003"),
+        ("1000000000000004", "1000000000000004"),
+        ("1000000000000005", "1000000000000005"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(aliases, expected);
+}
