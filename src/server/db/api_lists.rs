@@ -13,8 +13,15 @@ use sqlx::{FromRow, SqliteExecutor};
 /// Where a page starts: after the row with these sort keys (the list's own, in its order).
 pub type After = Option<Vec<String>>;
 
-fn key(after: &After, i: usize) -> Option<&str> {
-    after.as_ref().and_then(|k| k.get(i)).map(String::as_str)
+/// Sorts after every stored key: the first page starts "after" it.
+const AFTER_EVERYTHING: &str = "\u{10FFFF}";
+
+/// The `i`th sort key a page starts after. The first page starts after [`AFTER_EVERYTHING`] rather than
+/// after nothing, so that every page's query is the same range on its index: with `?2 is null or
+/// (keys) < (?2, ..)` SQLite read the list from its start for every later page (the last pages of an
+/// owner's ~2,800 shares took ~8x the first page's time).
+fn key(after: &After, i: usize) -> &str {
+    after.as_ref().and_then(|k| k.get(i)).map(String::as_str).unwrap_or(AFTER_EVERYTHING)
 }
 
 fn ids_json(ids: &[String]) -> Option<String> {
@@ -44,7 +51,7 @@ pub async fn own_shares(ex: impl SqliteExecutor<'_>, owner: &str, q: &ShareQuery
         "select resource_share_id, resource_share_name, principal_scope, status, created_at, updated_at
          from resource_share
          where owner_account_id = ?1
-           and (?2 is null or (created_at, resource_share_id) < (?2, ?3))
+           and (created_at, resource_share_id) < (?2, ?3)
            and (?4 is null or resource_share_id in (select value from json_each(?4)))
            and (?5 is null or resource_share_name = ?5)
            and (?6 is null or status = ?6)
@@ -86,7 +93,7 @@ pub async fn received_shares(ex: impl SqliteExecutor<'_>, account: &str, q: &Sha
                 i.created_at, rs.updated_at
          from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
          where i.receiver_account_id = ?1 and i.status = 'Accepted' and i.access_ends_at is null
-           and (?2 is null or (i.created_at, i.invitation_id) < (?2, ?3))
+           and (i.created_at, i.invitation_id) < (?2, ?3)
            and (?4 is null or rs.resource_share_id in (select value from json_each(?4)))
            and (?5 is null or rs.resource_share_name = ?5)
            and (?6 is null or rs.status = ?6)
@@ -145,7 +152,7 @@ pub async fn targets(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQu
                   as invitation_status
          from resource_share rs join share_principal sp on sp.resource_share_id = rs.resource_share_id
          where rs.owner_account_id = ?1
-           and (?2 is null or (rs.created_at, rs.resource_share_id, sp.principal_id) < (?2, ?3, ?4))
+           and (rs.created_at, rs.resource_share_id, sp.principal_id) < (?2, ?3, ?4)
            and (?5 is null or rs.resource_share_id in (select value from json_each(?5)))
            and (?6 is null or sp.principal_id = ?6)
            and (?7 is null or sp.principal_id in (select value from json_each(?7)))
@@ -190,7 +197,7 @@ pub async fn resources(ex: impl SqliteExecutor<'_>, owner: &str, q: &Association
                 sr.backup_set_id, sr.status, sr.created_at
          from resource_share rs join share_resource sr on sr.resource_share_id = rs.resource_share_id
          where rs.owner_account_id = ?1
-           and (?2 is null or (rs.created_at, rs.resource_share_id, sr.backup_set_id) < (?2, ?3, ?4))
+           and (rs.created_at, rs.resource_share_id, sr.backup_set_id) < (?2, ?3, ?4)
            and (?5 is null or rs.resource_share_id in (select value from json_each(?5)))
            and (?6 is null or sr.backup_set_id = ?6)
            and (?7 is null or sr.backup_set_id in (select value from json_each(?7)))
@@ -230,7 +237,7 @@ pub async fn invitations(
                        and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating
          from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
          where i.receiver_account_id = ?1
-           and (?2 is null or (i.created_at, i.invitation_id) < (?2, ?3))
+           and (i.created_at, i.invitation_id) < (?2, ?3)
            and (?4 is null or i.resource_share_id in (select value from json_each(?4)))
            and (?5 is null or i.invitation_id in (select value from json_each(?5)))
          order by i.created_at desc, i.invitation_id desc limit ?6",

@@ -231,13 +231,18 @@ impl<K: Eq + Hash, V: Clone> UntilCommit<K, V> {
             return Ok(value);
         }
         let mut entries = self.lock();
+        let mut dropped = HashMap::new();
         if entries.len() >= self.capacity {
             entries.retain(|_, kept| kept.commits_seen == seen);
             if entries.len() >= self.capacity {
-                entries.clear();
+                dropped = std::mem::take(&mut *entries);
             }
         }
         entries.insert(key, Kept { commits_seen: seen, loaded: Instant::now(), value: value.clone() });
+        drop(entries);
+        // Freeing a full cache's answers (thousands of pages) is done after the lock is let go, so the
+        // requests reading the cache meanwhile don't wait for it.
+        drop(dropped);
         Ok(value)
     }
 
