@@ -144,8 +144,11 @@ pub(crate) mod ssr {
         respond(result)
     }
 
-    /// The page a list asks for (`page`, `page_size`), refused with 422 when out of bounds.
-    pub fn page(page: Option<i64>, page_size: Option<i64>) -> Result<crate::domain::PageRequest, AppError> {
+    /// The page a list asks for (`page`, `page_size`), refused with 422 when out of bounds: judged only
+    /// once `who` may read the list (`reads`, the console page showing it; the service checks it again),
+    /// so an identity that may not is refused as such, whatever it sent.
+    pub fn page(who: &Identity, reads: crate::domain::ConsolePage, page: Option<i64>, page_size: Option<i64>) -> Result<crate::domain::PageRequest, AppError> {
+        respond(who.may_read(reads).map_err(AppError::from))?;
         respond(crate::domain::PageRequest::parse(page, page_size).map_err(AppError::from))
     }
 
@@ -215,7 +218,7 @@ pub async fn load_share_dialog(
 ) -> Result<ShareDialogData, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::Clusters, page, page_size)?;
     let search = console::ShareSearch { name, resource_share_id };
     ssr::respond(console::share_dialog(&state, &who, search, page).await)
 }
@@ -227,7 +230,12 @@ pub async fn share_backup_set(request: ShareRequest) -> Result<ShareOutcome, App
     let (state, who) = ssr::signed_in().await?;
     let target = request.backup_set_id.clone();
     let event = ssr::event_by(&state, &who, "ShareBackupSet", &target);
-    ssr::audited(&state, &event, sharing::share_backup_set(&state, &who, request, &event)).await
+    let share = async {
+        // Who may act first: an identity that may not share is told nothing of what it sent.
+        crate::domain::check_may_manage_shares(&who.actor, &who.account)?;
+        sharing::share_backup_set(&state, &who, request, &event).await
+    };
+    ssr::audited(&state, &event, share).await
 }
 
 /// The Share dialog's OK as a plain form (what the dialog posts, with or without JavaScript): the same
@@ -244,7 +252,7 @@ pub async fn submit_share(form: ShareForm) -> Result<ShareOutcome, AppError> {
 pub async fn list_invitations(region_id: Option<String>, page: Option<i64>, page_size: Option<i64>) -> Result<InvitationList, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::Invitations, page, page_size)?;
     ssr::respond(principal::invitations(&state, &who, region_id, page).await)
 }
 
@@ -262,7 +270,7 @@ pub async fn answer_invitation(invitation_id: String, accept: bool) -> Result<In
 pub async fn list_my_shares(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<ShareView>, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::Clusters, page, page_size)?;
     ssr::respond(console::my_shares(&state, &who, page).await)
 }
 
@@ -271,7 +279,7 @@ pub async fn list_my_shares(page: Option<i64>, page_size: Option<i64>) -> Result
 pub async fn list_shares_by_me(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<ShareView>, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::SharedByMe, page, page_size)?;
     ssr::respond(console::shares_by_me(&state, &who, page).await)
 }
 
@@ -282,17 +290,18 @@ pub async fn list_shares_by_me(page: Option<i64>, page_size: Option<i64>) -> Res
 pub async fn update_resource_share(resource_share_id: String, resource_share_name: String, principal_scope: String) -> Result<(), AppError> {
     use crate::server::services::share_settings;
     let (state, who) = ssr::signed_in().await?;
-    let allow_external = match crate::domain::PrincipalScope::parse(&principal_scope) {
-        Some(scope) => scope == crate::domain::PrincipalScope::AllAccounts,
-        None => {
-            return ssr::respond(Err(AppError::invalid(
-                "InvalidParameter.PrincipalScope",
-                "Choose All Accounts or Objects Within Resource Directory.",
-            )))
-        }
-    };
     let target = format!("{resource_share_id} -> {resource_share_name}");
     let event = ssr::event_by(&state, &who, "UpdateResourceShare", &target);
+    // Who may act first: the scope is judged only for an identity that may change the share (whose
+    // refusal is audited, as the service's are). A scope that is no scope is refused before any action
+    // is taken, as a malformed form is.
+    if let Err(refused) = crate::domain::check_may_manage_shares(&who.actor, &who.account) {
+        return ssr::audited(&state, &event, async { Err::<(), _>(refused.into()) }).await;
+    }
+    let Some(scope) = crate::domain::PrincipalScope::parse(&principal_scope) else {
+        return ssr::respond(Err(AppError::invalid("InvalidParameter.PrincipalScope", "Choose All Accounts or Objects Within Resource Directory.")));
+    };
+    let allow_external = scope == crate::domain::PrincipalScope::AllAccounts;
     let update = share_settings::update_share(&state, &who, &resource_share_id, &resource_share_name, Some(allow_external), &event);
     ssr::audited(&state, &event, async { update.await.map(|_| ()) }).await
 }
@@ -312,7 +321,7 @@ pub async fn delete_resource_share(resource_share_id: String) -> Result<crate::d
 pub async fn list_shared_with_me(region_id: Option<String>, page: Option<i64>, page_size: Option<i64>) -> Result<IncomingList, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::Clusters, page, page_size)?;
     ssr::respond(principal::shared_with_me(&state, &who, region_id, &[], page).await)
 }
 
@@ -341,7 +350,7 @@ pub async fn submit_restore(
 pub async fn list_restore_jobs(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<RestoreJobView>, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::Clusters, page, page_size)?;
     ssr::respond(principal::restore_jobs(&state, &who, page).await)
 }
 
@@ -349,7 +358,7 @@ pub async fn list_restore_jobs(page: Option<i64>, page_size: Option<i64>) -> Res
 pub async fn billing(page: Option<i64>, page_size: Option<i64>) -> Result<BillingView, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::Billing, page, page_size)?;
     ssr::respond(principal::billing(&state, &who, page).await)
 }
 
@@ -385,7 +394,7 @@ pub async fn release_cluster(cluster_id: String) -> Result<(), AppError> {
 pub async fn sharing_relationship(backup_set_id: String, page: Option<i64>, page_size: Option<i64>) -> Result<Paged<ShareView>, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::Clusters, page, page_size)?;
     ssr::respond(console::sharing_relationship(&state, &who, &backup_set_id, page).await)
 }
 
@@ -393,7 +402,7 @@ pub async fn sharing_relationship(backup_set_id: String, page: Option<i64>, page
 pub async fn list_tickets(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<TicketView>, AppError> {
     use crate::server::services::governance;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::Tickets, page, page_size)?;
     ssr::respond(governance::tickets(&state, &who, page).await)
 }
 
@@ -437,7 +446,7 @@ pub async fn audit_trail(
 ) -> Result<Paged<AuditEventView>, AppError> {
     use crate::server::services::governance;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::AuditTrail, page, page_size)?;
     ssr::respond(governance::audit_trail(&state, &who, action, from, to, Some(page)).await)
 }
 
@@ -445,7 +454,7 @@ pub async fn audit_trail(
 pub async fn list_ram_users(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<RamUserView>, AppError> {
     use crate::server::services::ram;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::RamUsers, page, page_size)?;
     ssr::respond(ram::list(&state, &who, page).await)
 }
 

@@ -52,7 +52,7 @@ pub fn check_invite(directory: &ManagedDirectory, invitee: Option<&Invitee>) -> 
 
 /// Joining or leaving a directory acts in Resource Management: the root, or a RAM user holding
 /// AliyunResourceCenterFullAccess, of the account concerned.
-fn check_may_act_for_account(actor: &Actor) -> Result<(), Refusal> {
+pub fn check_may_act_for_account(actor: &Actor) -> Result<(), Refusal> {
     if actor.holds(Policy::ResourceCenterFullAccess) {
         Ok(())
     } else {

@@ -165,6 +165,21 @@ pub fn principal_change_timing(adding: bool, locks: &[(super::BackupSetId, Backu
     Ok(timing)
 }
 
+/// When the principals that a resource directory departure takes from one share (its owner left or was
+/// removed from the directory, or a member that the share names by account id did) enter the scheduled
+/// revocation, given the locks of the share's sets. The rule is the one every removal follows: while a
+/// restore reads one of the share's sets, the revocation waits for the restores to end (the scheduler
+/// then starts it, as for a removal the owner made during a restore). Unlike an owner's change, a
+/// departure is never refused: a set whose level is being converted holds nothing back, since the
+/// conversion reads no principal's access.
+pub fn departure_timing(locks: impl IntoIterator<Item = BackupLock>) -> RemovalTiming {
+    if locks.into_iter().any(|lock| lock == BackupLock::Restoring) {
+        RemovalTiming::AfterRestore
+    } else {
+        RemovalTiming::Now
+    }
+}
+
 /// Deleting a backup set: not while it is locked (a restore reads it, or its level is being converted).
 pub fn check_delete_backup(backup: &BackupSetFacts) -> Result<(), Refusal> {
     if backup.deleted {
@@ -245,6 +260,14 @@ mod tests {
         }
         let root = Actor { is_root: true, ..actor(&[]) };
         assert!(check_may_restore(&root).is_ok());
+    }
+
+    #[test]
+    fn a_directory_departure_waits_for_a_restore_reading_the_share_and_for_nothing_else() {
+        assert_eq!(departure_timing([BackupLock::None, BackupLock::Restoring]), RemovalTiming::AfterRestore);
+        assert_eq!(departure_timing([BackupLock::None, BackupLock::ConvertingLevel]), RemovalTiming::Now);
+        assert_eq!(departure_timing([BackupLock::ConvertingLevel, BackupLock::Restoring]), RemovalTiming::AfterRestore);
+        assert_eq!(departure_timing([]), RemovalTiming::Now);
     }
 
     #[test]

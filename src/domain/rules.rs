@@ -170,13 +170,16 @@ pub struct OwnerFacts {
     pub directory_id: Option<String>,
 }
 
-/// May this identity share this backup set at all? Checked before anything about principals.
+/// May this identity share this backup set at all? Checked before anything about principals. An
+/// identity without the sharing policies is refused as such first: whether the set exists, or is
+/// shared with its account, is none of its business.
 pub fn check_sharer(
     actor: &Actor,
     owner: &OwnerFacts,
     access: BackupSetAccess,
     backup_set: &BackupSetId,
 ) -> Result<(), Refusal> {
+    actor.may_change_sharing()?;
     match access {
         BackupSetAccess::NotVisible => {
             return Err(Refusal::BackupSetNotFound { backup_set: backup_set.to_string() })
@@ -518,6 +521,15 @@ pub(crate) mod tests {
         let actor = Actor { is_root: false, policies: vec![Policy::PolardbFullAccess], ..root() };
         let r = check_sharer(&actor, &owner(), BackupSetAccess::Owned, &backup().id);
         assert!(r.unwrap_err().to_string().contains("AliyunResourceCenterFullAccess"));
+    }
+
+    #[test]
+    fn an_identity_that_may_not_share_is_refused_as_such_before_the_set_is_looked_at() {
+        // Whether the set exists or is shared with the account is none of its business.
+        let actor = Actor { is_root: false, policies: vec![], ..root() };
+        for access in [BackupSetAccess::NotVisible, BackupSetAccess::SharedWithActor, BackupSetAccess::Owned] {
+            assert_eq!(code_of(check_sharer(&actor, &owner(), access, &backup().id)), "Forbidden.RAM", "{access:?}");
+        }
     }
 
     #[test]

@@ -95,6 +95,17 @@ impl Identity {
     pub fn account_id(&self) -> &AccountId {
         &self.actor.account_id
     }
+
+    /// Whether this identity may read what `page` shows: its policies ([`crate::domain::Actor::may_open`]),
+    /// except that the platform operator, which holds none, reads every account's tickets and its own
+    /// audit trail.
+    pub fn may_read(&self, page: crate::domain::ConsolePage) -> Result<(), Refusal> {
+        use crate::domain::ConsolePage::{AuditTrail, Tickets};
+        match (self.kind, page) {
+            (IdentityKind::Operator, Tickets | AuditTrail) => Ok(()),
+            _ => self.actor.may_open(page),
+        }
+    }
 }
 
 fn digest(token: &str) -> String {

@@ -2,6 +2,7 @@
 
 use crate::helpers::*;
 use http::StatusCode;
+use serde_json::json;
 
 #[tokio::test]
 async fn a_signed_out_caller_is_refused_with_401() {
@@ -130,4 +131,64 @@ async fn sign_in_never_redirects_off_site() {
     let app = TestApp::new().await;
     let r = app.form(None, "sign_in", &format!("login=owner&password={DEMO_PASSWORD}&next=//evil.example")).await;
     assert_eq!(r.json, serde_json::json!("/clusters"));
+}
+
+#[tokio::test]
+async fn an_identity_that_may_not_act_is_refused_as_such_before_the_console_judges_what_it_sent() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let (shared_backup, share_id) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    assert_eq!(shared_backup, backup);
+    let made = app.form(Some(&owner), "create_ram_user", &format!("login_name=nobody@lumen&password={DEMO_PASSWORD}")).await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let nobody = app.sign_in("nobody@lumen").await;
+    let developer = app.sign_in("developer@lumen").await;
+    let before = app.sharing_state().await;
+    // A set that does not exist and one that does answer alike: whether it exists is none of its business.
+    for set in ["1999999999", backup.as_str()] {
+        let r = app.json(Some(&nobody), "restore_to_new_cluster", restore_request(set)).await;
+        assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "restore {set}: {:?}", r.json);
+        let r = app.share(&developer, set, new_share("probe", "AllAccounts", &[PARTNER])).await;
+        assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "share {set}: {:?}", r.json);
+    }
+    let r = app.json(Some(&nobody), "restore_to_new_cluster", json!({ "request": { "backup_set_id": "not a set", "cluster_name": "", "node_spec": "huge", "zone_id": "moon-1", "pay_type": "Free" } })).await;
+    assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "{:?}", r.json);
+    let long = "x".repeat(60);
+    let r = app.form(Some(&developer), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name={long}&principal_scope=Everywhere")).await;
+    assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "{:?}", r.json);
+    assert_eq!(app.sharing_state().await, before);
+}
+
+#[tokio::test]
+async fn a_page_out_of_bounds_is_judged_only_for_an_identity_that_may_read_the_list() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let made = app.form(Some(&owner), "create_ram_user", &format!("login_name=nobody@lumen&password={DEMO_PASSWORD}")).await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let nobody = app.sign_in("nobody@lumen").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let lists = [
+        ("load_share_dialog", String::new()),
+        ("list_invitations", "region_id=cn-hangzhou&".into()),
+        ("list_my_shares", String::new()),
+        ("list_shares_by_me", String::new()),
+        ("list_shared_with_me", "region_id=cn-hangzhou&".into()),
+        ("list_restore_jobs", String::new()),
+        ("billing", String::new()),
+        ("sharing_relationship", format!("backup_set_id={backup}&")),
+        ("list_tickets", String::new()),
+        ("audit_trail", String::new()),
+        ("list_ram_users", String::new()),
+    ];
+    for (function, args) in lists {
+        let refused = app.form(Some(&nobody), function, &format!("{args}page=1")).await;
+        assert_eq!(refused.status, StatusCode::FORBIDDEN, "{function}: {:?}", refused.json);
+        // A page out of bounds tells it nothing more: the same refusal.
+        let out_of_bounds = app.form(Some(&nobody), function, &format!("{args}page=0&page_size=100000")).await;
+        assert_eq!(out_of_bounds.refusal(), refused.refusal(), "{function}: {:?}", out_of_bounds.json);
+        // The owner is told what is wrong with the page.
+        let judged = app.form(Some(&owner), function, &format!("{args}page=0&page_size=100000")).await;
+        assert_eq!(judged.status.as_u16(), 422, "{function}: {:?}", judged.json);
+    }
 }

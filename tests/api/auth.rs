@@ -468,7 +468,7 @@ async fn existing_accounts_get_their_ram_users_ending_as_alias_when_it_is_theirs
     use std::borrow::Cow;
     let all = sqlx::migrate!("./migrations");
     let before = |newer: bool| Migrator {
-        migrations: Cow::Owned(all.migrations.iter().filter(|m| (m.version >= 20261128020000) == newer).cloned().collect()),
+        migrations: Cow::Owned(all.migrations.iter().filter(|m| (m.version >= 20261128030000) == newer).cloned().collect()),
         ignore_missing: true,
         ..Migrator::DEFAULT
     };

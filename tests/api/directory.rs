@@ -437,3 +437,78 @@ async fn a_directory_scope_share_opened_after_its_owner_left_the_directory_gives
     let qa = app.sign_in("qa").await;
     assert!(incoming(&app, &member).await.is_empty() && incoming(&app, &qa).await.is_empty(), "nothing is left after the window");
 }
+
+#[tokio::test]
+async fn a_ram_user_that_may_not_answer_directory_invitations_learns_nothing_of_them() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    let outsider = app.sign_in("outsider").await;
+    let made = app.form(Some(&outsider), "create_ram_user", &format!("login_name=clerk@orbit&password={DEMO_PASSWORD}")).await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let clerk = app.sign_in("clerk@orbit").await;
+    // Its account's invitation and an id that names none answer alike.
+    for invitation in [id.as_str(), "h-nothere00000"] {
+        for accept in [true, false] {
+            assert_eq!(answer(&app, &clerk, invitation, accept).await.refusal(), (403, "Forbidden.RAM"), "{invitation} {accept}");
+        }
+    }
+    assert!(!is_member(&app, OUTSIDER).await);
+    assert_eq!(my_directory(&app, &outsider).await["invitations"][0]["status"], json!("Pending"));
+}
+
+#[tokio::test]
+async fn an_owner_leaving_the_directory_while_a_member_restores_one_of_its_sets_queues_that_shares_revocation_behind_the_restore() {
+    // The partner joins the directory and shares two of its sets within it: one with the member's
+    // folder, one with the QA account by id. The member starts restoring the folder's set.
+    let app = TestApp::new().await;
+    let id = invited(&app, PARTNER).await;
+    let partner = app.sign_in("partner").await;
+    assert_eq!(answer(&app, &partner, &id, true).await.status, StatusCode::OK);
+    let sets = app.backups_of("pc-bp1harbor00001", 2).await;
+    let mut shares = Vec::new();
+    for (set, (name, principal)) in sets.iter().zip([("restored-from", ANALYTICS_FOLDER), ("idle", QA_MEMBER)]) {
+        let r = app.share(&partner, set, new_share(name, "ResourceDirectory", &[principal])).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        shares.push(r.json["resource_share_id"].as_str().unwrap().to_owned());
+    }
+    let member = app.sign_in("member").await;
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&sets[0])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    // The owner leaves: the share being restored from waits for the restore, as an owner's removal of
+    // its principals would; the other starts its revocation at once.
+    let r = app.form(Some(&partner), "leave_directory", "").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let waiting = |share: &str| format!("select count(*) from share_principal where resource_share_id = '{share}' and status = 'Disassociating' and revoke_at is null");
+    assert_eq!(app.count(&waiting(&shares[0])).await, 1, "the restored share's revocation waits for the restore");
+    assert_eq!(app.count(&waiting(&shares[1])).await, 0);
+    let seen = incoming(&app, &member).await;
+    assert_eq!((&seen[0]["revoking_after_restore"], &seen[0]["revoking_at"]), (&json!(true), &json!(null)), "{seen:?}");
+    let qa = app.sign_in("qa").await;
+    assert_eq!(incoming(&app, &qa).await[0]["revoking_at"], json!("2026-11-25T08:10:00Z"));
+    assert_eq!(app.tick().await.applied_queued_removals, 0, "not while the restore runs");
+
+    // The tick that ends the restore starts the revocation.
+    app.clock.advance(Duration::seconds(31));
+    let tick = app.tick().await;
+    assert_eq!((tick.finished_restores, tick.applied_queued_removals), (1, 1), "{tick:?}");
+    let member = app.sign_in("member").await;
+    assert_eq!(incoming(&app, &member).await[0]["revoking_at"], json!("2026-11-25T08:10:31Z"));
+}
+
+#[tokio::test]
+async fn a_member_removed_from_the_directory_while_it_restores_keeps_the_set_until_the_restore_ends() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let set = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &set, new_share("qa-by-id", "ResourceDirectory", &[QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let qa = app.sign_in("qa").await;
+    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore_request(&set)).await.status, StatusCode::OK);
+    let r = app.form(Some(&owner), "remove_member", &format!("account_id={QA_MEMBER}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(app.count(&format!("select count(*) from share_principal where principal_id = '{QA_MEMBER}' and revoke_at is null")).await, 1);
+    app.clock.advance(Duration::seconds(31));
+    assert_eq!(app.tick().await.applied_queued_removals, 1);
+    assert_eq!(incoming(&app, &qa).await[0]["revoking_at"], json!("2026-11-25T08:10:31Z"));
+}

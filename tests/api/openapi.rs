@@ -1243,6 +1243,65 @@ async fn a_principal_added_while_a_set_is_being_taken_out_is_never_shown_that_se
     assert!(seen_by("member").await.contains(&backups[0]));
 }
 
+/// The backup set ids the console's invitation list shows `login` for `share_id`.
+async fn invited_sets(app: &TestApp, cookie: &str, share_id: &str) -> Vec<String> {
+    let r = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let invitation = r.json["invitations"].as_array().unwrap().iter().find(|i| i["resource_share_id"] == share_id).cloned().expect("the share's invitation");
+    invitation["resources"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_owned()).collect()
+}
+
+#[tokio::test]
+async fn an_invitee_is_shown_only_the_backup_sets_it_would_get_on_accepting() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 3).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "invited-leaving"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]),
+        ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    // Invited now, while the set is on its way out: it would never get it.
+    let added = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", OUTSIDER)]).await;
+    assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
+    let outsider = app.sign_in("outsider").await;
+    assert_eq!(invited_sets(&app, &outsider, &share_id).await, [backups[1].clone()]);
+    // Invited before, but not accepted: accepting now gives no set that is being taken out either.
+    let partner = app.sign_in("partner").await;
+    assert_eq!(invited_sets(&app, &partner, &share_id).await, [backups[1].clone()]);
+    let partner_key = create_key(&app, &partner, "partner").await;
+    let listed = acs3(&app, &partner_key, "ListResourceShareInvitations", RS, &[("ResourceShareIds.1", &share_id)]).await;
+    assert_eq!(listed.status, StatusCode::OK, "{:?}", listed.json);
+    assert!(!listed.json.to_string().contains(&backups[0]), "{:?}", listed.json);
+    let id = listed.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
+    let accepted = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.json);
+    assert_eq!(accepted.json["resources"], serde_json::json!([backups[1]]), "the answer names what was accepted");
+    let seen = app.form(Some(&partner), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    let seen: Vec<&str> = seen.json["backups"].as_array().unwrap().iter().map(|b| b["backup_set_id"].as_str().unwrap()).collect();
+    assert_eq!(seen, [backups[1].as_str()], "accepted during the set's removal, it never held that set");
+    assert_eq!(invited_sets(&app, &partner, &share_id).await, [backups[1].clone()]);
+
+    // A rejected invitation gives nothing: a set the owner adds later is not shown to its receiver.
+    let listed = app.form(Some(&outsider), "list_invitations", "region_id=cn-hangzhou").await;
+    let id = listed.json["invitations"][0]["invitation_id"].as_str().unwrap().to_owned();
+    let rejected = app.form(Some(&outsider), "answer_invitation", &format!("invitation_id={id}&accept=false")).await;
+    assert_eq!(rejected.json["resources"], serde_json::json!([]), "{:?}", rejected.json);
+    let more = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[2])]).await;
+    assert_eq!(more.status, StatusCode::OK, "{:?}", more.json);
+    assert_eq!(invited_sets(&app, &outsider, &share_id).await, Vec::<String>::new());
+    // The partner, accepted, holds the set added since.
+    let mut held = invited_sets(&app, &partner, &share_id).await;
+    held.sort();
+    let mut expected = vec![backups[1].clone(), backups[2].clone()];
+    expected.sort();
+    assert_eq!(held, expected);
+}
+
 #[tokio::test]
 async fn opening_a_share_to_external_accounts_keeps_the_revocation_window_of_a_member_being_removed() {
     let app = TestApp::new().await;
@@ -1428,6 +1487,52 @@ async fn an_account_without_the_beta_can_not_share_by_api_either() {
     assert_eq!(api_code(&r), (403, "OperationDenied.SharedBackupNotEnabled"), "{:?}", r.json);
     assert_eq!(app.sharing_state().await, before);
     assert_eq!(app.count("select count(*) from audit_event where action = 'ShareBackupSet' and outcome = 'OperationDenied.SharedBackupNotEnabled'").await, 1);
+}
+
+#[tokio::test]
+async fn an_identity_that_may_not_take_an_action_is_refused_as_such_before_its_parameters_are_judged() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    let made = app.form(Some(&cookie), "create_ram_user", "login_name=nobody@lumen&password=Quiet-Reader-2026").await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let nobody = create_key(&app, &cookie, "nobody@lumen").await;
+    let auditor = create_key(&app, &cookie, "auditor@lumen").await;
+    let developer = create_key(&app, &cookie, "developer@lumen").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let long_name = "x".repeat(60);
+    // Each call is wrong in some way (missing, malformed or mismatched parameters, an unknown set or
+    // share): the caller may not take the action at all, so that is all it is told.
+    let calls: Vec<(&Key, &str, &str, Vec<(&str, &str)>, bool)> = vec![
+        (&nobody, "DescribeDBClusters", PD, vec![], false),
+        (&nobody, "DescribeDBClusterAttribute", PD, vec![], false),
+        (&nobody, "DescribeBackups", PD, vec![("PageNumber", "0")], false),
+        (&nobody, "DescribeSharedBackups", PD, vec![("ShareType", "Sideways")], false),
+        (&auditor, "DeleteBackup", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", "1,2")], true),
+        (&auditor, "CreateDBCluster", PD, vec![("CreationOption", "Normal")], true),
+        (&auditor, "CreateDBCluster", PD, vec![
+            ("CreationOption", "CloneFromPolarDB"), ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-beijing-k"), ("CloneDataPoint", &backup),
+            ("SourceResourceId", SHAREABLE_CLUSTER), ("DBNodeClass", "polar.mysql.x4.medium"), ("PayType", "Postpaid"),
+        ], true),
+        (&developer, "CreateResourceShare", RS, vec![], true),
+        (&developer, "UpdateResourceShare", RS, vec![("ResourceShareName", long_name.as_str())], true),
+        (&developer, "DeleteResourceShare", RS, vec![], true),
+        (&developer, "AssociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1")], true),
+        (&developer, "DisassociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("ResourceOwner", "Nobody")], true),
+        (&developer, "DisassociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("ResourceOwner", "OtherAccounts")], true),
+        (&developer, "AcceptResourceShareInvitation", RS, vec![], true),
+        (&developer, "RejectResourceShareInvitation", RS, vec![("ResourceShareInvitationId", "not an id")], true),
+    ];
+    let before = app.sharing_state().await;
+    let audited = "select count(*) from audit_event where outcome = 'Forbidden.RAM'";
+    let events_before = app.count(audited).await;
+    let mut writes = 0;
+    for (key, action, version, params, write) in &calls {
+        let r = if *version == PD { rpc_v1(&app, key, action, version, params).await } else { acs3(&app, key, action, version, params).await };
+        assert_eq!(api_code(&r), (403, "Forbidden.RAM"), "{action} {params:?}: {:?}", r.json);
+        writes += usize::from(*write);
+    }
+    assert_eq!(app.sharing_state().await, before);
+    assert_eq!(app.count(audited).await - events_before, writes as i64, "every refused change is audited");
 }
 
 #[tokio::test]

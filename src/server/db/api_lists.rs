@@ -232,7 +232,8 @@ pub async fn invitations(
     sqlx::query_as(
         "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id, i.receiver_account_id,
                 i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
-                (select group_concat(sr.backup_set_id) from share_resource sr where sr.resource_share_id = i.resource_share_id) as resources,
+                -- The API's invitation names no backup sets: none are loaded.
+                null as resources,
                 exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
                        and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating
          from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id

@@ -1,7 +1,7 @@
 //! Resource directory administration: folders and members.
 
 use crate::read_model::{DirectoryInvitation, DirectoryMembership, Folder, Member};
-use crate::domain::{Recipient, ShareEntry};
+use crate::domain::{BackupLock, Recipient, ShareEntry};
 use super::Tx;
 use sqlx::SqliteExecutor;
 
@@ -239,29 +239,71 @@ pub async fn membership_detail(ex: impl SqliteExecutor<'_>, account: &str) -> sq
     .await
 }
 
+/// The shares whose principals an account's departure from its directory takes away, each with the
+/// lock of every backup set it holds (none for a share without sets): the directory-scope shares of
+/// others naming the account by id (`Member`), or the account's own active shares (`Owner`), whose
+/// principals within the directory lose it.
+pub async fn departure_share_locks(tx: &mut Tx, account: &str, side: Departure) -> sqlx::Result<Vec<(String, Option<BackupLock>)>> {
+    let shares = match side {
+        Departure::Member => DEPARTING_MEMBER_SHARES,
+        Departure::Owner => DEPARTING_OWNER_SHARES,
+    };
+    sqlx::query_as(&format!(
+        "select s.resource_share_id, b.lock_state from ({shares}) s
+         left join share_resource sr on sr.resource_share_id = s.resource_share_id and sr.status = 'Associated'
+         left join backup_set b on b.backup_set_id = sr.backup_set_id"
+    ))
+    .bind(account)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Which side of a share an account leaving its directory is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Departure {
+    Member,
+    Owner,
+}
+
+const DEPARTING_MEMBER_SHARES: &str = "select distinct sp.resource_share_id from share_principal sp
+    join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.principal_scope = 'ResourceDirectory' and rs.status = 'Active'
+    where sp.principal_type = 'Account' and sp.principal_id = ?1 and sp.status = 'Associated'";
+
+const DEPARTING_OWNER_SHARES: &str = "select resource_share_id from resource_share where owner_account_id = ?1 and status = 'Active'";
+
 /// An account that leaves the directory also loses what directory-scope shares gave it by its own
-/// account id: those principals enter the scheduled revocation like an owner's removal (the owner sees
-/// them as revoking; until `revoke_at` the account sees the sets, marked, and cannot restore).
-pub async fn revoke_account_principals(tx: &mut Tx, account: &str, revoke_at: &str) -> sqlx::Result<u64> {
+/// account id: those principals (of the `shares` given) enter the scheduled revocation like an owner's
+/// removal (the owner sees them as revoking; until `revoke_at` the account sees the sets, marked, and
+/// cannot restore; no `revoke_at` while a restore holds the share: the scheduler sets it when it ends).
+pub async fn revoke_account_principals(tx: &mut Tx, account: &str, shares: &[String], revoke_at: Option<&str>) -> sqlx::Result<u64> {
+    if shares.is_empty() {
+        return Ok(0);
+    }
     Ok(sqlx::query(
         "update share_principal set status = 'Disassociating', revoke_at = ?2
          where principal_type = 'Account' and principal_id = ?1 and status = 'Associated'
-           and resource_share_id in (select resource_share_id from resource_share
-                                     where principal_scope = 'ResourceDirectory' and status = 'Active')",
+           and resource_share_id in (select value from json_each(?3))",
     )
     .bind(account)
     .bind(revoke_at)
+    .bind(serde_json::Value::from(shares.to_vec()).to_string())
     .execute(&mut **tx)
     .await?
     .rows_affected())
 }
-/// An owner that leaves the directory no longer shares within it: every principal of its active
-/// directory-scope shares, and the directory or folder principals of its other shares, enter the
-/// scheduled revocation (what reaches the members now ends at `revoke_at`).
-pub async fn revoke_principals_of_owner(tx: &mut Tx, owner: &str, revoke_at: &str) -> sqlx::Result<u64> {
+
+/// An owner that leaves the directory no longer shares within it: every principal of its directory-scope
+/// shares, and the directory or folder principals of its other shares, among the `shares` given, enter the
+/// scheduled revocation (what reaches the members now ends at `revoke_at`, or once the restores reading
+/// the share end when none is given).
+pub async fn revoke_principals_of_owner(tx: &mut Tx, owner: &str, shares: &[String], revoke_at: Option<&str>) -> sqlx::Result<u64> {
+    if shares.is_empty() {
+        return Ok(0);
+    }
     Ok(sqlx::query(
         "update share_principal set status = 'Disassociating', revoke_at = ?2
          where status = 'Associated'
+           and resource_share_id in (select value from json_each(?3))
            and resource_share_id in (select resource_share_id from resource_share where owner_account_id = ?1 and status = 'Active')
            and (principal_type <> 'Account'
                 or resource_share_id in (select resource_share_id from resource_share
@@ -269,6 +311,7 @@ pub async fn revoke_principals_of_owner(tx: &mut Tx, owner: &str, revoke_at: &st
     )
     .bind(owner)
     .bind(revoke_at)
+    .bind(serde_json::Value::from(shares.to_vec()).to_string())
     .execute(&mut **tx)
     .await?
     .rows_affected())

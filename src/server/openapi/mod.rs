@@ -147,6 +147,19 @@ impl Call {
         result.map_err(ApiError::from)
     }
 
+    /// Who may act first: a change refused to this identity outright (`check`, its policy or the
+    /// account's beta) is refused before any of its parameters is judged, audited under the action's
+    /// event (its target the raw `target_param`), so a parameter error never tells such an identity
+    /// anything.
+    pub async fn permitted<E>(&self, action: &str, target_param: &str, check: Result<(), E>) -> Result<(), ApiError>
+    where
+        AppError: From<E>,
+    {
+        let Err(refused) = check else { return Ok(()) };
+        let event = self.event(action, self.params.opt(target_param).unwrap_or("-"));
+        self.audited(&event, async { Err::<(), _>(AppError::from(refused)) }).await
+    }
+
     /// For an action whose nonce rides with its write: the nonce for its first write to record, in the
     /// same round trip; a replay is refused there and writes nothing. `None` for every other call: its
     /// nonce is recorded already. The nonce stays pending until the call succeeds, so that a call refused

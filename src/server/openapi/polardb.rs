@@ -13,6 +13,16 @@ use crate::server::services::{console, owner, principal};
 use serde_json::{json, Value};
 
 pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
+    // Who may act first, as in the console: an identity that may not take the action is refused as
+    // such before its parameters are judged.
+    match action {
+        "DescribeDBClusters" | "DescribeDBClusterAttribute" | "DescribeBackups" | "DescribeSharedBackups" => {
+            call.who.actor.may_view_polardb().map_err(AppError::from)?
+        }
+        "DeleteBackup" => call.permitted("DeleteBackupSet", "BackupId", call.who.actor.may_change_polardb()).await?,
+        "CreateDBCluster" => call.permitted("RestoreToNewCluster", "CloneDataPoint", principal::may_restore(&call.who)).await?,
+        _ => {}
+    }
     match action {
         "DescribeDBClusters" => describe_clusters(call).await,
         "DescribeDBClusterAttribute" => describe_cluster(call).await,
@@ -236,13 +246,9 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
         ));
     }
     call.params.req("RegionId")?;
-    let Some(token) = call.params.opt("ClientToken").map(str::to_owned) else { return restore(call).await };
     // A remembered answer goes only to an identity that may restore (the token is the account's): any
-    // other is refused, and audited, as its restore would be.
-    if let Err(refused) = principal::may_restore(&call.who) {
-        let event = call.event("RestoreToNewCluster", call.params.opt("CloneDataPoint").unwrap_or("-"));
-        return call.audited(&event, async { Err::<Value, _>(refused) }).await;
-    }
+    // other was refused, and audited, by `dispatch` before this.
+    let Some(token) = call.params.opt("ClientToken").map(str::to_owned) else { return restore(call).await };
     if token.len() > 64 || !token.is_ascii() {
         return Err(ApiError::invalid("ClientToken"));
     }

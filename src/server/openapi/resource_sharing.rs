@@ -8,7 +8,7 @@ use super::params::MAX_LIST_ITEMS;
 use super::{iso, token_page, unknown_action, ApiError, Call, Paging, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE};
 use crate::command::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::read_model::Invitation as InvitationView;
-use crate::domain::{shown_invitation_status, AssociationStatus, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
+use crate::domain::{check_may_answer_invitations, check_may_manage_shares, shown_invitation_status, AssociationStatus, Refusal, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
 use crate::error::AppError;
 use crate::server::db::{self, api_lists};
 use crate::server::internal;
@@ -18,6 +18,9 @@ use serde_json::{json, Value};
 pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
     if let Some(page) = read_permission(action) {
         call.who.actor.may_open(page).map_err(AppError::from)?;
+    }
+    if let Some((event, target_param, check)) = write_permission(call, action) {
+        call.permitted(event, target_param, check).await?;
     }
     match action {
         "CreateResourceShare" => create_resource_share(call).await,
@@ -50,6 +53,28 @@ fn read_permission(action: &str) -> Option<ConsolePage> {
         "ListResourceShareInvitations" => Some(ConsolePage::Invitations),
         _ => None,
     }
+}
+
+/// What an action that changes something asks of the caller, checked before any of its parameters is
+/// judged (who may act first, as in the console): the audit event a refusal is filed under, the
+/// parameter that names its target, and the check. The services check again in their transactions.
+fn write_permission(call: &Call, action: &str) -> Option<(&'static str, &'static str, Result<(), Refusal>)> {
+    let manage = || check_may_manage_shares(&call.who.actor, &call.who.account);
+    let answer = || check_may_answer_invitations(&call.who.actor);
+    let joins_a_set = call.params.opt("Resources.1.ResourceId").is_some();
+    Some(match action {
+        "CreateResourceShare" => ("ShareBackupSet", "Resources.1.ResourceId", manage()),
+        "UpdateResourceShare" => ("UpdateResourceShare", "ResourceShareId", manage()),
+        "DeleteResourceShare" => ("DeleteResourceShare", "ResourceShareId", manage()),
+        "AssociateResourceShare" if joins_a_set => ("ShareBackupSet", "Resources.1.ResourceId", manage()),
+        "AssociateResourceShare" => ("AssociateResourceShare", "ResourceShareId", manage()),
+        // Leaving another account's share is the principal's side, as answering its invitation is.
+        "DisassociateResourceShare" if call.params.opt("ResourceOwner") == Some("OtherAccounts") => ("LeaveResourceShare", "ResourceShareId", answer()),
+        "DisassociateResourceShare" => ("DisassociateResourceShare", "ResourceShareId", manage()),
+        "AcceptResourceShareInvitation" => ("AcceptInvitation", "ResourceShareInvitationId", answer()),
+        "RejectResourceShareInvitation" => ("RejectInvitation", "ResourceShareInvitationId", answer()),
+        _ => return None,
+    })
 }
 
 /// `Resources.N.ResourceId` (at most 5) with each `ResourceType` checked.

@@ -10,7 +10,9 @@ use crate::domain::{
     check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
     NameField, DIRECTORY_INVITATION_VALIDITY,
 };
-use crate::domain::{parse_account_id, parse_handshake_id, ConsolePage};
+use crate::domain::{departure_timing, parse_account_id, parse_handshake_id, BackupLock, ConsolePage, RemovalTiming};
+use crate::server::db::directory::Departure;
+use std::collections::BTreeMap;
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, accounts, directory, Tx};
@@ -138,6 +140,8 @@ async fn load_invitation(
 /// The invited account accepts (and joins, in the folder the invitation names) or rejects.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<DirectoryInvitation, AppError> {
+    // Who may act first: an identity that may not answer learns nothing of which invitations exist.
+    crate::domain::check_may_act_for_account(&who.actor)?;
     let me = who.account_id().as_str();
     let now = state.clock.now();
     let now_s = db::ts(now);
@@ -201,9 +205,31 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
     }
     let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
     directory::apply_coverage_change(tx, account, &before, &[], &revoke_at).await.map_err(internal)?;
-    directory::revoke_account_principals(tx, account, &revoke_at).await.map_err(internal)?;
-    directory::revoke_principals_of_owner(tx, account, &revoke_at).await.map_err(internal)?;
+    // Each share's revocation starts now, or once the restores reading its sets end (departure_timing).
+    let (now, after_restore) = departure_shares(tx, account, Departure::Member).await?;
+    directory::revoke_account_principals(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
+    directory::revoke_account_principals(tx, account, &after_restore, None).await.map_err(internal)?;
+    let (now, after_restore) = departure_shares(tx, account, Departure::Owner).await?;
+    directory::revoke_principals_of_owner(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
+    directory::revoke_principals_of_owner(tx, account, &after_restore, None).await.map_err(internal)?;
     Ok(true)
+}
+
+/// The shares `account`'s departure takes principals from, split by when their revocation starts:
+/// (now, after the restores reading the share end).
+async fn departure_shares(tx: &mut Tx, account: &str, side: Departure) -> Result<(Vec<String>, Vec<String>), AppError> {
+    let mut locks: BTreeMap<String, Vec<BackupLock>> = BTreeMap::new();
+    for (share, lock) in directory::departure_share_locks(tx, account, side).await.map_err(internal)? {
+        locks.entry(share).or_default().extend(lock);
+    }
+    let (mut now, mut after_restore) = (Vec::new(), Vec::new());
+    for (share, locks) in locks {
+        match departure_timing(locks) {
+            RemovalTiming::Now => now.push(share),
+            RemovalTiming::AfterRestore => after_restore.push(share),
+        }
+    }
+    Ok((now, after_restore))
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]

@@ -13,12 +13,8 @@ use crate::server::{ids, internal, state::AppState};
 
 /// One page of the signed-in account's tickets; the operator sees every account's.
 pub async fn tickets(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<Ticket>, AppError> {
-    let account = if who.kind == IdentityKind::Operator {
-        None
-    } else {
-        who.actor.may_open(ConsolePage::Tickets)?;
-        Some(who.account_id().as_str())
-    };
+    who.may_read(ConsolePage::Tickets)?;
+    let account = (who.kind != IdentityKind::Operator).then(|| who.account_id().as_str());
     let (rows, total) =
         paging::load_page(page, |limit, offset| governance::tickets_page(&state.pool, account, limit, offset)).await.map_err(internal)?;
     Ok(Paged::new(rows, total, page))
@@ -105,10 +101,8 @@ pub async fn audit_trail(
     page: Option<PageRequest>,
 ) -> Result<Paged<AuditEvent>, AppError> {
     // The platform operator holds no RAM policies but answers for its own actions (accounts created,
-    // tickets decided): it reads its own trail.
-    if who.kind != IdentityKind::Operator {
-        who.actor.may_open(ConsolePage::AuditTrail)?;
-    }
+    // tickets decided): it reads its own trail (`Identity::may_read`).
+    who.may_read(ConsolePage::AuditTrail)?;
     let action = action.filter(|a| !a.is_empty());
     action.as_deref().map(check_audit_action_filter).transpose()?;
     let (from, to) = (day_bound(from, false)?, day_bound(to, true)?);

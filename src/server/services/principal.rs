@@ -264,6 +264,8 @@ pub fn may_restore(who: &Identity) -> Result<(), AppError> {
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
 #[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
 pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event) -> Result<RestoreJob, AppError> {
+    // Who may restore first: an identity that may not is told nothing of the set or of what it sent.
+    check_may_restore(&who.actor)?;
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let name = ClusterName::parse(&request.cluster_name)?;
     let price = node_spec_price(&request.node_spec)?;

@@ -32,6 +32,8 @@ pub async fn update_share(
     allow_external: Option<bool>,
     event: &crate::server::audit::Event,
 ) -> Result<Updated, AppError> {
+    // Who may act first (checked again on the account as the transaction reads it).
+    check_may_manage_shares(&who.actor, &who.account)?;
     let name = ResourceShareName::parse(name)?;
     let me = who.account_id().as_str();
     let now = db::ts(state.clock.now());
