@@ -172,13 +172,14 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   await expectFits(page, "resource directory");
   await shot(page, "fits-resource-directory");
 
-  // RAM users: a refused 1,000-character name and password, and an accepted 64-character name.
+  // RAM users: a refused 1,000-character name and password, and an accepted 64-character name (with the
+  // account's ending, @lumen, which a RAM user's name always has).
   await visit(page, "/ram");
   await page.getByLabel("Sign-in name").fill(LONG);
   await page.getByLabel("Password").first().fill(LONG);
   await page.getByRole("button", { name: "Create" }).click();
   await expect(page.getByRole("alert")).toBeVisible();
-  const longUser = `u${stamp}`.padEnd(64, "z");
+  const longUser = `u${stamp}`.padEnd(64 - "@lumen".length, "z") + "@lumen";
   await page.getByLabel("Sign-in name").fill(longUser);
   await page.getByLabel("Password").first().fill("Long-Name-2026");
   await page.getByRole("button", { name: "Create" }).click();

@@ -206,7 +206,7 @@ pub async fn list_clusters(region_id: Option<String>) -> Result<ClusterList, App
 pub async fn list_backup_sets(cluster_id: String, page: i64) -> Result<BackupSetPage, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(console::cluster_backups(&state, &who, &cluster_id, page, console::BACKUP_PAGE_SIZE).await)
+    ssr::respond(console::cluster_backups(&state, &who, &cluster_id, &Default::default(), page, console::BACKUP_PAGE_SIZE).await)
 }
 
 #[server(prefix = "/api", endpoint = "load_share_dialog")]

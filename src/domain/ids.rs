@@ -42,6 +42,10 @@ pub enum IdError {
     AccountName,
     #[error("The site is aliyun.com (China) or alibabacloud.com (international).")]
     Site,
+    #[error("A RAM user's sign-in name ends with @{alias}, your account's alias: enter the name alone, or with that ending.")]
+    RamLoginOfAnotherAlias { alias: String },
+    #[error("An account's own sign-in name has no '@': that ending names a RAM user of an account.")]
+    RootLoginWithAt,
 }
 
 impl IdError {
@@ -62,6 +66,7 @@ impl IdError {
             IdError::AccountId => "InvalidParameter.AccountId",
             IdError::AccountName => "InvalidParameter.DisplayName",
             IdError::Site => "InvalidParameter.Site",
+            IdError::RamLoginOfAnotherAlias { .. } | IdError::RootLoginWithAt => "InvalidParameter.UserName",
         }
     }
 }
@@ -254,6 +259,33 @@ pub fn parse_login_name(s: &str) -> Result<&str, IdError> {
     }
 }
 
+/// A new RAM user's sign-in name: `name@alias`, where `alias` is its account's own (as Alibaba Cloud's
+/// `name@alias.onaliyun.com`), so names are unique per account by construction and a root probing a
+/// name learns nothing of another account's users. `requested` is the name alone (the ending is added)
+/// or already ends with the account's alias; any other ending is refused, whatever exists.
+pub fn ram_user_login(requested: &str, alias: &str) -> Result<String, IdError> {
+    let requested = parse_login_name(requested)?;
+    let name = match requested.split_once('@') {
+        None => requested,
+        Some((name, ending)) if ending == alias && !name.is_empty() => name,
+        Some(_) => return Err(IdError::RamLoginOfAnotherAlias { alias: alias.to_owned() }),
+    };
+    let login = format!("{name}@{alias}");
+    parse_login_name(&login)?;
+    Ok(login)
+}
+
+/// An account's own (root) or the operator's sign-in name: no '@', which only RAM users' names have,
+/// so that no root name can take a name of an account's RAM user namespace.
+pub fn parse_root_login(s: &str) -> Result<&str, IdError> {
+    let s = parse_login_name(s)?;
+    if s.contains('@') {
+        Err(IdError::RootLoginWithAt)
+    } else {
+        Ok(s)
+    }
+}
+
 /// `prefix` followed by letters and digits, at most 64 characters in all: the form of the ids this
 /// server makes (`i-…` resource share invitations, `h-…` directory handshakes).
 fn is_prefixed_id(s: &str, prefix: &str) -> bool {
@@ -335,6 +367,8 @@ mod tests {
     #[test]
     fn a_sign_in_name_is_letters_digits_and_a_little_punctuation() {
         assert_eq!(parse_login_name("dba@lumen"), Ok("dba@lumen"));
+        assert_eq!(parse_root_login("owner"), Ok("owner"));
+        assert_eq!(parse_root_login("dba@lumen"), Err(IdError::RootLoginWithAt));
         assert_eq!(parse_login_name("dba lumen").unwrap_err().code(), "InvalidParameter.UserName");
         assert!(parse_login_name("").is_err());
     }
@@ -463,4 +497,17 @@ mod tests {
             prop_assert_eq!(p.as_str(), s.as_str());
         }
     }
+
+    #[test]
+    fn a_ram_users_name_gets_its_accounts_alias_and_no_other() {
+        assert_eq!(ram_user_login("ops", "lumen").as_deref(), Ok("ops@lumen"));
+        assert_eq!(ram_user_login("ops@lumen", "lumen").as_deref(), Ok("ops@lumen"), "already with its own ending");
+        for other in ["ops@harbor", "ops@lumen@lumen", "@lumen", "ops@"] {
+            let err = ram_user_login(other, "lumen").unwrap_err();
+            assert_eq!(err, IdError::RamLoginOfAnotherAlias { alias: "lumen".into() }, "{other}");
+            assert_eq!(err.code(), "InvalidParameter.UserName");
+        }
+        assert_eq!(ram_user_login(&"a".repeat(60), "lumen"), Err(IdError::LoginName), "too long with its ending");
+    }
+
 }

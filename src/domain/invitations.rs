@@ -85,6 +85,37 @@ impl ShownInvitationStatus {
     }
 }
 
+/// Until when an invitation offered (or gave) its share's backup sets: `None` while it still does
+/// (pending, or accepted and in force); otherwise the moment that ended: its expiry for one left
+/// unanswered, its answer or cancellation for one rejected or cancelled (`updated_at`, written then), its
+/// receiver's removal for one accepted (`updated_at` too). A set the owner put in the share after that
+/// moment was never offered by it, so the invitation is not listed in that set's region: its receiver
+/// must not learn where the owner shares with others since.
+pub fn offered_until(
+    stored: InvitationStatus,
+    expires_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    removed: bool,
+    now: OffsetDateTime,
+) -> Option<OffsetDateTime> {
+    match stored.at(expires_at, now) {
+        InvitationStatus::Pending => None,
+        InvitationStatus::Accepted if !removed => None,
+        InvitationStatus::Expired => Some(expires_at),
+        InvitationStatus::Accepted | InvitationStatus::Rejected | InvitationStatus::Cancelled => Some(updated_at),
+    }
+}
+
+/// Whether the invitation is listed in a region whose earliest set was put in its share at `first_added`
+/// (`None`: the share holds no set there): only if it offered that set.
+pub fn invitation_listed_in_region(offered_until: Option<OffsetDateTime>, first_added: Option<OffsetDateTime>) -> bool {
+    match (first_added, offered_until) {
+        (None, _) => false,
+        (Some(_), None) => true,
+        (Some(added), Some(until)) => added <= until,
+    }
+}
+
 /// Whether a principal still in a share makes its backup sets show `Sharing` (the Attribute column):
 /// while it is invited (pending) or associated. `invitation` is an account principal's latest
 /// invitation when it had to accept one (`None` for directory objects and directory-scope principals),
@@ -102,6 +133,29 @@ pub fn principal_is_sharing(invitation: Option<(InvitationStatus, bool)>) -> boo
 mod tests {
     use super::*;
     use time::macros::datetime;
+
+    #[test]
+    fn an_open_invitation_offers_every_set_its_share_gets() {
+        let (expires, updated, now) = (datetime!(2026-12-01 0:00 UTC), datetime!(2026-11-20 0:00 UTC), datetime!(2026-11-25 0:00 UTC));
+        assert_eq!(offered_until(InvitationStatus::Pending, expires, updated, false, now), None);
+        assert_eq!(offered_until(InvitationStatus::Accepted, expires, updated, false, now), None);
+        assert!(invitation_listed_in_region(None, Some(datetime!(2030-01-01 0:00 UTC))));
+    }
+
+    #[test]
+    fn an_ended_invitation_offered_only_the_sets_put_in_before_it_ended() {
+        let (expires, updated, now) = (datetime!(2026-12-01 0:00 UTC), datetime!(2026-11-20 0:00 UTC), datetime!(2026-12-05 0:00 UTC));
+        for stored in [InvitationStatus::Rejected, InvitationStatus::Cancelled] {
+            assert_eq!(offered_until(stored, expires, updated, false, now), Some(updated), "{stored:?}: when it was answered or cancelled");
+        }
+        assert_eq!(offered_until(InvitationStatus::Accepted, expires, updated, true, now), Some(updated), "when its receiver was removed");
+        assert_eq!(offered_until(InvitationStatus::Pending, expires, updated, false, now), Some(expires), "unanswered: its expiry");
+        assert_eq!(offered_until(InvitationStatus::Expired, expires, datetime!(2026-12-02 0:00 UTC), false, now), Some(expires), "not the sweep");
+        let until = Some(updated);
+        assert!(invitation_listed_in_region(until, Some(updated)), "a set put in as it ended was offered");
+        assert!(!invitation_listed_in_region(until, Some(updated + time::Duration::seconds(1))), "one put in after was not");
+        assert!(!invitation_listed_in_region(None, None), "no set in the region");
+    }
 
     #[test]
     fn only_an_invitation_that_offers_or_gives_access_shows_the_shares_sets() {

@@ -42,14 +42,14 @@ pub use choices::{
 pub use error::{ErrorKind, Refusal};
 pub use governance::{check_creates_accounts, check_ticket_decision, check_ticket_submission, ticket_outcome, TicketGrant, TicketKind, TicketStatus, RAISED_SHARE_QUOTA};
 pub use ids::{
-    parse_account_id, parse_account_name, parse_folder_name, parse_handshake_id, parse_invitation_id, parse_login_name, parse_site, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
+    parse_account_id, parse_account_name, parse_folder_name, parse_handshake_id, parse_invitation_id, parse_login_name, parse_root_login, parse_site, ram_user_login, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
 };
 pub use lifecycle::{answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_delete_backup, check_release_cluster, check_may_restore, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess, RestoreStatus};
 pub use lifecycle::{departure_timing, principal_change_timing, RemovalTiming, RestoreHolds};
 pub use permission::{Actor, ConsolePage, IdentityKind, PageAccess, Policy};
 pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use invitations::{
-    check_no_pending_invitation, check_pending_invitation_limit, principal_is_sharing, shown_invitation_status, ShownInvitationStatus, DEFAULT_MAX_PENDING_INVITATIONS,
+    check_no_pending_invitation, check_pending_invitation_limit, invitation_listed_in_region, offered_until, principal_is_sharing, shown_invitation_status, ShownInvitationStatus, DEFAULT_MAX_PENDING_INVITATIONS,
 };
 pub use rules::{
     check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_share_quota, check_sharer, check_unlocked, check_unlocked_for, cluster_shareability, shareability, shareability_in_share, BackupLock,

@@ -99,6 +99,7 @@ pub fn RamUsersPage() -> impl IntoView {
         <Show when=move || may_manage>
         <div class="card form-card">
             <h2>"Create RAM user"</h2>
+            <p class="subtle">"A RAM user signs in as name@alias, the alias your account's own: enter the name, and the alias is added."</p>
             <ActionForm action=actions.create>
                 <div class="inline-form">
                     <label class="field"><span>"Sign-in name"</span><input type="text" name="login_name" maxlength="64" required/></label>

@@ -419,3 +419,97 @@ async fn a_sign_in_after_failures_says_how_many_in_words_a_reader_expects() {
     assert!(said[0].starts_with("after 1 failed attempt, the first 2 minutes earlier"), "{said:?}");
     assert!(said[1].starts_with("after 2 failed attempts, "), "{said:?}");
 }
+
+/// A RAM user's sign-in name is `name@alias`, the alias its account's own (Alibaba Cloud's
+/// `name@alias.onaliyun.com`): creating one can collide only with a user of the same account, so a root
+/// learns nothing by it about other accounts' users or the operator. Root and operator names have no '@'.
+#[tokio::test]
+async fn a_ram_users_name_is_unique_within_its_account_and_tells_nothing_of_other_accounts() {
+    let app = TestApp::new().await;
+    let partner = app.sign_in("partner").await;
+    let identities = app.count("select count(*) from identity").await;
+    // Lumen's dba@lumen exists and nosuch@lumen doesn't: another account is answered the same for both.
+    let existing = app.form(Some(&partner), "create_ram_user", "login_name=dba@lumen&password=Harbor-Ops-2026").await;
+    let unknown = app.form(Some(&partner), "create_ram_user", "login_name=nosuch@lumen&password=Harbor-Ops-2026").await;
+    assert_eq!(existing.refusal(), (422, "InvalidParameter.UserName"), "{:?}", existing.json);
+    assert_eq!((existing.status, &existing.json), (unknown.status, &unknown.json), "the same answer whether it exists or not");
+    assert!(existing.json["message"].as_str().unwrap().contains("@harbor"), "{:?}", existing.json);
+    assert_eq!(app.count("select count(*) from identity").await, identities);
+
+    // The bare names of another account's user and of the operator are the partner's own to use.
+    for name in ["dba", "operator"] {
+        let r = app.form(Some(&partner), "create_ram_user", &format!("login_name={name}&password=Harbor-Ops-2026")).await;
+        assert_eq!(r.status, StatusCode::OK, "{name}: {:?}", r.json);
+        let signed_in = app.form(None, "sign_in", &sign_in_body(&format!("{name}@harbor"), "Harbor-Ops-2026")).await;
+        assert_eq!(signed_in.status, StatusCode::OK, "{name}@harbor signs in");
+    }
+    assert_eq!(app.form(None, "sign_in", &sign_in_body("dba@lumen", DEMO_PASSWORD)).await.status, StatusCode::OK, "Lumen's dba is untouched");
+    assert_eq!(app.form(None, "sign_in", &sign_in_body("operator", DEMO_PASSWORD)).await.status, StatusCode::OK, "the operator too");
+
+    // Within its own account a name is taken once, written with or without the ending.
+    let owner = app.sign_in("owner").await;
+    for name in ["dba", "dba@lumen"] {
+        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={name}&password=Lumen-Ops-2026")).await;
+        assert_eq!(r.refusal(), (409, "EntityAlreadyExists.User"), "{name}: {:?}", r.json);
+    }
+
+    // No root name takes a RAM user's form.
+    let operator = app.sign_in("operator").await;
+    let r = app.form(Some(&operator), "create_account", "login_name=boss@lumen&display_name=Squatter&site=aliyun.com").await;
+    assert_eq!(r.refusal(), (422, "InvalidParameter.UserName"), "{:?}", r.json);
+}
+
+/// The alias migration on a database made before it: an account whose RAM users share an ending of
+/// their own keeps it, one with none (or with mixed endings, or an ending another account's user has)
+/// gets its id, so every existing sign-in name stays as it is and aliases stay unique.
+#[tokio::test]
+async fn existing_accounts_get_their_ram_users_ending_as_alias_when_it_is_theirs_alone() {
+    use sqlx::migrate::Migrator;
+    use std::borrow::Cow;
+    let all = sqlx::migrate!("./migrations");
+    let before = |newer: bool| Migrator {
+        migrations: Cow::Owned(all.migrations.iter().filter(|m| (m.version >= 20261128030000) == newer).cloned().collect()),
+        ignore_missing: true,
+        ..Migrator::DEFAULT
+    };
+    let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
+    before(false).run(&pool).await.unwrap();
+    let accounts = [("1000000000000001", "lumen"), ("1000000000000002", "mixed"), ("1000000000000003", "none"), ("1000000000000004", "shared"), ("1000000000000005", "shared2")];
+    for (id, _) in accounts {
+        sqlx::query("insert into account (account_id, display_name, site, beta_enabled, share_quota, created_at) values (?, 'A', 'aliyun.com', 1, 1000, 't')")
+            .bind(id)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    for (account, login, kind) in [
+        ("1000000000000001", "root1", "root"),
+        ("1000000000000001", "dba@lumen", "ram_user"),
+        ("1000000000000001", "ops@lumen", "ram_user"),
+        ("1000000000000002", "a@one", "ram_user"),
+        ("1000000000000002", "b@two", "ram_user"),
+        ("1000000000000004", "x@same", "ram_user"),
+        ("1000000000000005", "y@same", "ram_user"),
+    ] {
+        sqlx::query("insert into identity (account_id, login_name, kind, password_hash, created_at) values (?, ?, ?, 'h', 't')")
+            .bind(account)
+            .bind(login)
+            .bind(kind)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    before(true).run(&pool).await.unwrap();
+    let aliases: Vec<(String, String)> = sqlx::query_as("select account_id, login_alias from account order by account_id").fetch_all(&pool).await.unwrap();
+    let expected: Vec<(String, String)> = [
+        ("1000000000000001", "lumen"),
+        ("1000000000000002", "1000000000000002"),
+        ("1000000000000003", "1000000000000003"),
+        ("1000000000000004", "1000000000000004"),
+        ("1000000000000005", "1000000000000005"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(aliases, expected);
+}

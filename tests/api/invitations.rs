@@ -345,3 +345,41 @@ async fn an_invitation_sent_while_a_set_is_being_taken_out_does_not_offer_that_s
     let seen: Vec<Value> = incoming(&app, &outsider).await;
     assert_eq!(seen.iter().map(|b| b["backup_set_id"].clone()).collect::<Vec<_>>(), [json!(sets[0])]);
 }
+
+/// The invitations page lists an invitation in the regions of the sets it offered: a rejected one must
+/// not appear in a region the owner adds sets in afterwards (a yes/no per region about what the owner
+/// shares with others, told to a former invitee), while a pending one offers the new sets there too.
+#[tokio::test]
+async fn a_rejected_invitation_is_not_listed_in_a_region_the_owner_adds_sets_in_afterwards() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let made = app.share(&owner, &backup, new_share("regions", "AllAccounts", &[PARTNER, OUTSIDER])).await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let share_id = made.json["resource_share_id"].as_str().expect("the new share's id").to_owned();
+    let partner = app.sign_in("partner").await;
+    let outsider = app.sign_in("outsider").await;
+    let share = share_id.as_str();
+    let app = &app;
+    let listed = move |cookie: String, region: &'static str| {
+        async move {
+            let r = app.form(Some(&cookie), "list_invitations", &format!("region_id={region}")).await;
+            assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+            r.json["invitations"].as_array().unwrap().iter().filter(|i| i["resource_share_id"] == json!(share)).cloned().collect::<Vec<Value>>()
+        }
+    };
+    let pending = listed(partner.clone(), "cn-hangzhou").await;
+    assert_eq!(pending.len(), 1);
+    answer(&app, &partner, &pending[0], false).await;
+    assert!(listed(partner.clone(), "cn-beijing").await.is_empty(), "nothing in Beijing yet");
+    app.clock.advance(time::Duration::minutes(1));
+
+    let beijing = app.backup_of("pc-2zeanalytics01").await;
+    let added = app.share(&owner, &beijing, existing_share(&share_id, None)).await;
+    assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
+    assert!(listed(partner.clone(), "cn-beijing").await.is_empty(), "the rejected invitation never offered a Beijing set");
+    assert_eq!(listed(partner.clone(), "cn-hangzhou").await.len(), 1, "still listed where it offered sets");
+    let offered = listed(outsider.clone(), "cn-beijing").await;
+    assert_eq!(offered.len(), 1, "a pending invitation offers the sets added to its share");
+    assert_eq!(offered[0]["resources"], json!([beijing]));
+}

@@ -37,9 +37,9 @@ async fn a_kept_backup_page_answers_each_viewer_with_its_own_permissions_and_no_
     }
     // A RAM user of the owner's account without a PolarDB policy reads nothing of it either.
     let cookie = app.sign_in("owner").await;
-    let r = app.form(Some(&cookie), "create_ram_user", "login_name=nopolicy&password=Secret-Pass-1").await;
+    let r = app.form(Some(&cookie), "create_ram_user", "login_name=nopolicy@lumen&password=Secret-Pass-1").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let r = app.form(None, "sign_in", "login=nopolicy&password=Secret-Pass-1").await;
+    let r = app.form(None, "sign_in", "login=nopolicy@lumen&password=Secret-Pass-1").await;
     let nopolicy = r.set_cookie.expect("session cookie").split(';').next().unwrap().to_owned();
     assert_eq!(backup_page(&app, &nopolicy).await.refusal(), (403, "Forbidden.RAM"));
 

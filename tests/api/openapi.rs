@@ -628,7 +628,7 @@ async fn hostile_parameters_in_signed_calls_are_refused_with_a_code_and_change_n
         ("ListSharedTargets", RS, vec![("ResourceOwner", "Self"), ("NextToken", "nt1"), ("ResourceId", &backup)]),
         ("ListResourceShares", RS, vec![("ResourceOwner", "Self"), ("NextToken", "nt-0"), ("MaxResults", "5"), ("ResourceShareIds.1", "rs-x")]),
         ("AcceptResourceShareInvitation", RS, vec![("ResourceShareInvitationId", "i-nothere00000")]),
-        ("DescribeBackups", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("PageNumber", "1")]),
+        ("DescribeBackups", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("PageNumber", "1"), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")]),
         ("CreateDBCluster", PD, vec![("RegionId", "cn-hangzhou"), ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER), ("CloneDataPoint", &backup), ("DBNodeClass", "x"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("ClientToken", "t")]),
         ("DeleteBackup", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", "3299999999")]),
     ];
@@ -1838,4 +1838,85 @@ async fn a_kept_page_of_list_resource_shares_shows_a_share_made_or_renamed_by_th
     let updated = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "updated-page")]).await;
     assert_eq!(updated.status, StatusCode::OK, "{:?}", updated.json);
     assert_eq!(list().await.json["ResourceShares"][0]["ResourceShareName"], "updated-page");
+}
+
+#[tokio::test]
+async fn a_kept_pair_ends_when_its_account_leaves_the_directory_by_a_delete_without_where() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    assert_eq!(acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await.status, StatusCode::OK);
+    let keys = &app.state.writer.signing_keys;
+    assert!(keys.get(&app.pool, &key.id).await.unwrap().unwrap().identity.directory_id.is_some(), "the owner is in a directory");
+    // SQLite's truncate optimisation deletes every row of a table without reporting them to the update
+    // hook, unless the table has a delete trigger or a foreign key (as child or parent) that the
+    // connection enforces: both tables are foreign keys' children, so their deletes are reported.
+    for table in ["rd_member", "identity_policy"] {
+        let mut tx = app.state.writer.begin_unaudited().await.unwrap();
+        sqlx::query(&format!("delete from {table}")).execute(&mut *tx).await.unwrap();
+        app.state.writer.commit(tx).await.unwrap();
+    }
+    assert_eq!(keys.get(&app.pool, &key.id).await.unwrap().unwrap().identity.directory_id, None, "loaded again after rd_member's commit");
+}
+
+/// DescribeBackups' StartTime and EndTime, required as in the real API: the sets started in that range
+/// (both ends included), counted and paged after the range, a BackupId outside it not found, and a
+/// missing, malformed or backward range refused with its code.
+#[tokio::test]
+async fn describe_backups_lists_only_the_sets_started_between_start_time_and_end_time() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    app.exec(&format!(
+        "insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes,
+                                 method, backup_mode, level, expires_at, lock_state)
+         select 6000000000 + value, '{SHAREABLE_CLUSTER}', '{OWNER}', 'cn-hangzhou', '2030-01-0' || value || 'T10:00:00Z',
+                '2030-01-0' || value || 'T10:30:00Z', 'Success', 1000, 'Snapshot', 'Automated', 'Level-1', '2031-01-01T00:00:00Z', 'None'
+         from json_each('[1, 2, 3]')"
+    ))
+    .await;
+    let ids = |r: &Response| -> Vec<String> {
+        r.json["Items"]["Backup"].as_array().unwrap_or(&Vec::new()).iter().map(|b| b["BackupId"].as_str().unwrap().to_owned()).collect()
+    };
+    let call = |from: &'static str, to: &'static str, more: Option<(&'static str, &'static str)>| {
+        let app = &app;
+        let key = &key;
+        async move {
+            let mut params = vec![("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", from), ("EndTime", to)];
+            params.extend(more);
+            acs3(app, key, "DescribeBackups", PD, &params).await
+        }
+    };
+    // A wide range first, so its page is kept: the narrow one must not be answered from it.
+    let all = call("2030-01-01T00:00Z", "2030-01-04T00:00Z", None).await;
+    assert_eq!((all.status, ids(&all)), (StatusCode::OK, vec!["6000000003".to_owned(), "6000000002".to_owned(), "6000000001".to_owned()]), "{:?}", all.json);
+    let two = call("2030-01-02T10:00Z", "2030-01-03T10:00Z", None).await;
+    assert_eq!(ids(&two), ["6000000003", "6000000002"], "both ends included: {:?}", two.json);
+    assert_eq!((two.json["TotalRecordCount"].as_str(), two.json["PageRecordCount"].as_str()), (Some("2"), Some("2")));
+    let later = call("2030-01-02T10:01Z", "2030-01-03T09:59Z", None).await;
+    assert_eq!((ids(&later).len(), later.json["TotalRecordCount"].as_str()), (0, Some("0")), "{:?}", later.json);
+    let by_id = call("2030-01-02T00:00Z", "2030-01-04T00:00Z", Some(("BackupId", "6000000001"))).await;
+    assert_eq!((by_id.status, ids(&by_id).len(), by_id.json["TotalRecordCount"].as_str()), (StatusCode::OK, 0, Some("0")), "a set started before StartTime");
+    let by_id = call("2030-01-01T00:00Z", "2030-01-04T00:00Z", Some(("BackupId", "6000000001"))).await;
+    assert_eq!(ids(&by_id), ["6000000001"]);
+
+    for (from, to, code) in [
+        ("2030-01-01", "2030-01-04T00:00Z", "InvalidParameter.StartTime"),
+        ("2030-01-01T00:00:00Z", "2030-01-04T00:00Z", "InvalidParameter.StartTime"),
+        ("2030-13-01T00:00Z", "2030-01-04T00:00Z", "InvalidParameter.StartTime"),
+        ("2030-01-01T00:00Z", "2030-01-04T24:00Z", "InvalidParameter.EndTime"),
+        ("2030-01-01T00:00Z", "1767225600", "InvalidParameter.EndTime"),
+        ("2030-01-04T00:00Z", "2030-01-01T00:00Z", "InvalidParameter.EndTime"),
+        ("2030-01-04T00:00Z", "2030-01-04T00:00Z", "InvalidParameter.EndTime"),
+    ] {
+        let r = call(from, to, None).await;
+        assert_eq!((r.status, r.json["Code"].as_str()), (StatusCode::BAD_REQUEST, Some(code)), "{from} {to}: {:?}", r.json);
+        assert!(r.json["Message"].as_str().is_some_and(|m| m.contains(&code["InvalidParameter.".len()..])), "{:?}", r.json);
+    }
+    for missing in ["StartTime", "EndTime"] {
+        let params: Vec<(&str, &str)> = [("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", "2030-01-01T00:00Z"), ("EndTime", "2030-01-04T00:00Z")]
+            .into_iter()
+            .filter(|(n, _)| *n != missing)
+            .collect();
+        let r = acs3(&app, &key, "DescribeBackups", PD, &params).await;
+        assert_eq!((r.status, r.json["Code"].as_str()), (StatusCode::BAD_REQUEST, Some(format!("MissingParameter.{missing}").as_str())), "{:?}", r.json);
+    }
 }

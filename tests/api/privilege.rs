@@ -26,7 +26,7 @@ async fn ram_user(app: &TestApp, login: &str, policies: &[&str]) -> String {
 /// read's status.
 async fn next_read_after_the_owner_changes_the_ram_user(change: &str, body: &str) -> StatusCode {
     let app = TestApp::new().await;
-    let dba = ram_user(&app, "dba", &["AliyunPolardbReadOnlyAccess"]).await;
+    let dba = ram_user(&app, "reader@lumen", &["AliyunPolardbReadOnlyAccess"]).await;
     assert_eq!(app.form(Some(&dba), "list_clusters", "").await.status, StatusCode::OK);
     let owner = app.sign_in("owner").await;
     let r = app.form(Some(&owner), change, body).await;
@@ -36,13 +36,13 @@ async fn next_read_after_the_owner_changes_the_ram_user(change: &str, body: &str
 
 #[tokio::test]
 async fn a_policy_detached_from_a_signed_in_ram_user_stops_its_next_read() {
-    let status = next_read_after_the_owner_changes_the_ram_user("set_ram_policy", "login_name=dba&policy=AliyunPolardbReadOnlyAccess&attached=false").await;
+    let status = next_read_after_the_owner_changes_the_ram_user("set_ram_policy", "login_name=reader@lumen&policy=AliyunPolardbReadOnlyAccess&attached=false").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn a_deleted_ram_users_session_ends_at_once() {
-    assert_eq!(next_read_after_the_owner_changes_the_ram_user("delete_ram_user", "login_name=dba").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(next_read_after_the_owner_changes_the_ram_user("delete_ram_user", "login_name=reader@lumen").await, StatusCode::UNAUTHORIZED);
 }
 
 /// Every read of the console, by page: (page as the viewer names it, server function, arguments).

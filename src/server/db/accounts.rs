@@ -196,8 +196,8 @@ pub async fn insert_regions(tx: &mut Tx) -> anyhow::Result<()> {
 
 pub async fn insert_account(tx: &mut Tx, id: &str, name: &str, site: &str, beta: bool, now: &str) -> anyhow::Result<()> {
     sqlx::query(
-        "insert into account (account_id, display_name, site, beta_enabled, share_quota, created_at)
-         values (?, ?, ?, ?, 1000, ?)",
+        "insert into account (account_id, display_name, site, beta_enabled, share_quota, created_at, login_alias)
+         values (?1, ?2, ?3, ?4, 1000, ?5, ?1)",
     )
     .bind(id)
     .bind(name)
@@ -238,5 +238,16 @@ pub async fn insert_identity(
             .execute(&mut **tx)
             .await?;
     }
+    Ok(())
+}
+
+/// The ending of the account's RAM users' sign-in names (`name@alias`): its id unless it was given one.
+pub async fn login_alias(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<String> {
+    sqlx::query_scalar("select coalesce(login_alias, account_id) from account where account_id = ?").bind(account).fetch_one(ex).await
+}
+
+/// Gives the account an alias of its own (the demo's `lumen`, `harbor`); unique across accounts.
+pub async fn set_login_alias(tx: &mut Tx, account: &str, alias: &str) -> sqlx::Result<()> {
+    sqlx::query("update account set login_alias = ? where account_id = ?").bind(alias).bind(account).execute(&mut **tx).await?;
     Ok(())
 }

@@ -231,7 +231,7 @@ pub async fn invitations(
 ) -> sqlx::Result<Vec<InvitationRow>> {
     sqlx::query_as(
         "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id, i.receiver_account_id,
-                i.status, i.created_at, i.expires_at, i.access_ends_at,
+                i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
                 -- The API's invitation names no backup sets: none are loaded.
                 null as resources,
                 exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id

@@ -114,9 +114,18 @@ pub struct ShownRows {
 /// The answer is a single row, the page's rows as one JSON array: sqlx's SQLite driver hands every
 /// statement and every result row from its worker thread to the async side separately (a wake-up each),
 /// which for a 30-row page cost more than the query itself.
+/// Which live sets a page lists, by start time (stored times, both ends included): all of them by default.
+/// DescribeBackups' StartTime and EndTime narrow the list before it is paged, as the real API's do.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct StartedWithin {
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
 pub async fn backup_sets_page(
     ex: impl SqliteExecutor<'_>,
     cluster_id: &str,
+    started: &StartedWithin,
     limit: i64,
     offset: i64,
 ) -> anyhow::Result<ClusterPage> {
@@ -125,6 +134,7 @@ pub async fn backup_sets_page(
     let (cluster, total, items): (Option<String>, i64, String) = sqlx::query_as(&format!(
         "with b as (
              select * from backup_set where cluster_id = ?1 and deleted_at is null
+               and (?4 is null or start_time >= ?4) and (?5 is null or start_time <= ?5)
              order by start_time desc, backup_set_id desc limit ?2 offset ?3),
          counts as (
              select sr.backup_set_id, count(distinct sp.principal_id) as n
@@ -135,7 +145,8 @@ pub async fn backup_sets_page(
                and {SHARING_PRINCIPAL}
              group by sr.backup_set_id)
          select (select {CLUSTER_JSON} from cluster c where c.cluster_id = ?1),
-             (select count(*) from backup_set where cluster_id = ?1 and deleted_at is null),
+             (select count(*) from backup_set where cluster_id = ?1 and deleted_at is null
+                 and (?4 is null or start_time >= ?4) and (?5 is null or start_time <= ?5)),
              (select coalesce(json_group_array(json_object({BACKUP_JSON_FIELDS},
                      'principal_count', coalesce(counts.n, 0))), '[]')
                  from b left join counts on counts.backup_set_id = b.backup_set_id)"
@@ -143,6 +154,8 @@ pub async fn backup_sets_page(
     .bind(cluster_id)
     .bind(limit)
     .bind(offset)
+    .bind(started.from.as_deref())
+    .bind(started.to.as_deref())
     .fetch_one(ex)
     .await?;
     let mut page = ClusterPage {

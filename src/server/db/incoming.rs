@@ -1,7 +1,7 @@
 //! The principal's side: invitations it received, and backup sets shared with it.
 
 use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus, PrincipalGrantFacts, ShareStatus};
-use super::{directory::FOLDER_ANCESTRY, paging::Counted, Tx};
+use super::{directory::FOLDER_ANCESTRY, Tx};
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
 /// Every principal entry, with each backup set of its share, whose id may name the account `?1`: the
@@ -171,6 +171,8 @@ pub struct InvitationRow {
     pub status: InvitationStatus,
     pub created_at: String,
     pub expires_at: String,
+    /// When it was last written: its answer, cancellation or its receiver's removal, once it has one.
+    pub updated_at: String,
     /// Comma-separated backup set ids of the share in the requested region (in every region when none is),
     /// those it still holds: a set being taken out (disassociated, deleted, expired, its cluster
     /// released) is being revoked from whoever had it, and is offered to no one.
@@ -182,7 +184,7 @@ pub struct InvitationRow {
 }
 
 const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id,
-        i.receiver_account_id, i.status, i.created_at, i.expires_at, i.access_ends_at,
+        i.receiver_account_id, i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
         exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
                and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating,
         (select group_concat(sr.backup_set_id) from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
@@ -190,19 +192,29 @@ const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id, rs.resou
             and (?2 is null or b.region_id = ?2)) as resources";
 const INVITATION_FROM: &str = "from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id";
 
-/// One page of the invitations received by `account` for shares holding a backup set in `region`,
-/// newest first.
-pub async fn invitations_for(ex: impl SqliteExecutor<'_>, account: &str, region: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<InvitationRow>>> {
+#[derive(Debug, Clone, FromRow)]
+pub struct RegionInvitationRow {
+    #[sqlx(flatten)]
+    pub row: InvitationRow,
+    /// When the first of the share's sets in the region was put in it (none: it holds none there).
+    pub first_added_in_region: Option<String>,
+}
+
+/// The invitations received by `account` for shares that hold a backup set in `region`, newest first,
+/// with when the share got its first set there: which of them the page lists is the domain's decision
+/// (`invitation_listed_in_region`), so they are paged after it. An account receives few invitations.
+pub async fn invitations_for(ex: impl SqliteExecutor<'_>, account: &str, region: &str) -> sqlx::Result<Vec<RegionInvitationRow>> {
     sqlx::query_as(&format!(
-        "select {INVITATION_COLUMNS}, count(*) over () as total_rows {INVITATION_FROM} where i.receiver_account_id = ?1
+        "select {INVITATION_COLUMNS},
+                (select min(sr.created_at) from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
+                 where sr.resource_share_id = i.resource_share_id and b.region_id = ?2) as first_added_in_region
+         {INVITATION_FROM} where i.receiver_account_id = ?1
            and exists(select 1 from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
                       where sr.resource_share_id = i.resource_share_id and b.region_id = ?2)
-         order by i.created_at desc, i.invitation_id limit ?3 offset ?4"
+         order by i.created_at desc, i.invitation_id"
     ))
     .bind(account)
     .bind(region)
-    .bind(limit)
-    .bind(offset)
     .fetch_all(ex)
     .await
 }

@@ -29,7 +29,7 @@
 use super::accounts::{self, SessionRow};
 use super::access_keys::{self, SigningKeyRow};
 use super::api_lists::{self, After, OwnShareRow, ShareQuery};
-use super::clusters::{self, ClusterPage};
+use super::clusters::{self, ClusterPage, StartedWithin};
 use sqlx::sqlite::LockedSqliteHandle;
 use sqlx::SqlitePool;
 use std::collections::HashMap;
@@ -254,7 +254,7 @@ impl<K: Eq + Hash, V: Clone> UntilCommit<K, V> {
 
 /// The cached pages of every cluster's Data Backups tab.
 #[derive(Clone, Debug)]
-pub struct BackupPages(Arc<UntilCommit<(String, i64, i64), Arc<ClusterPage>>>);
+pub struct BackupPages(Arc<UntilCommit<(String, StartedWithin, i64, i64), Arc<ClusterPage>>>);
 
 impl BackupPages {
     pub fn new(commits: Commits) -> BackupPages {
@@ -262,10 +262,10 @@ impl BackupPages {
     }
 
     /// [`clusters::backup_sets_page`], answered from memory when nothing was committed since it was loaded.
-    pub async fn page(&self, pool: &SqlitePool, cluster_id: &str, limit: i64, offset: i64) -> anyhow::Result<Arc<ClusterPage>> {
+    pub async fn page(&self, pool: &SqlitePool, cluster_id: &str, started: &StartedWithin, limit: i64, offset: i64) -> anyhow::Result<Arc<ClusterPage>> {
         self.0
-            .get_or_load((cluster_id.to_owned(), limit, offset), || async {
-                Ok(Arc::new(clusters::backup_sets_page(pool, cluster_id, limit, offset).await?))
+            .get_or_load((cluster_id.to_owned(), started.clone(), limit, offset), || async {
+                Ok(Arc::new(clusters::backup_sets_page(pool, cluster_id, started, limit, offset).await?))
             })
             .await
     }
@@ -480,6 +480,50 @@ mod tests {
         assert_eq!(unknown, Ok(None));
         let created = cache.get_or_load_if("k", || async { Ok::<_, ()>(Some(1)) }, Option::is_some).await;
         assert_eq!(created, Ok(Some(1)), "a pair unknown a moment ago is found once it exists");
+    }
+
+    /// Runs `sql` on a watched connection, then the writer's note: whether the Credentials count moved.
+    async fn moved(commits: &Commits, conn: &mut sqlx::SqliteConnection, sql: &str) -> bool {
+        use sqlx::Executor;
+        // The earlier commit, the newest, would move its count again at this note: settled first.
+        commits.committing(0);
+        commits.note();
+        let before = commits.current(Scope::Tables(Tables::Credentials));
+        conn.execute(sql).await.unwrap();
+        commits.note();
+        commits.current(Scope::Tables(Tables::Credentials)) != before
+    }
+
+    /// What the design relies on, checked against SQLite itself rather than assumed: its update hook
+    /// reports rows changed by a trigger and by a foreign key's cascade, and forgets a rolled-back change.
+    /// It does not report `delete from t` without a WHERE when `t` has no delete trigger and no foreign
+    /// key (child or parent), the truncate optimisation: every watched table has a foreign key and the
+    /// connections enforce them (`openapi::a_kept_pair_ends_when_its_account_leaves_the_directory_by_a_delete_without_where`).
+    #[tokio::test]
+    async fn sqlite_reports_changes_by_triggers_and_cascades_and_forgets_rolled_back_ones() {
+        use sqlx::{Connection, Executor};
+        let commits = Commits::default();
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        conn.execute(
+            "pragma foreign_keys = on;
+             create table parent (id integer primary key);
+             create table identity (identity_id integer primary key, parent_id integer references parent (id) on delete cascade);
+             create table identity_policy (identity_id integer, policy_name text, primary key (identity_id, policy_name));
+             create table other (id integer primary key);
+             create trigger other_writes_policy after insert on other begin
+                 insert into identity_policy values (new.id, 'p');
+             end;
+             insert into parent values (1); insert into identity values (1, 1);",
+        )
+        .await
+        .unwrap();
+        commits.watch(&mut conn.lock_handle().await.unwrap());
+        assert!(moved(&commits, &mut conn, "insert into other values (2)").await, "a row written by a trigger is reported");
+        assert!(moved(&commits, &mut conn, "delete from parent where id = 1").await, "a row deleted by a cascade is reported");
+        assert!(!moved(&commits, &mut conn, "begin; insert into other values (3); rollback").await, "a rolled-back change moves nothing");
+        assert!(!moved(&commits, &mut conn, "insert into parent values (5)").await, "a change to a table outside the group moves nothing");
+        // Here identity_policy has no foreign key: `delete from t` is SQLite's truncate optimisation.
+        assert!(!moved(&commits, &mut conn, "delete from identity_policy").await, "the truncate optimisation is not reported");
     }
 
     #[tokio::test]

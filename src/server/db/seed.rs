@@ -188,6 +188,12 @@ async fn insert_demo(tx: &mut Tx, now: OffsetDateTime) -> anyhow::Result<()> {
     ] {
         insert_identity(tx, account, login, kind, &hash, policies, &now_s).await?;
     }
+    // The endings of the demo's RAM users' names (dba@lumen; reader@harbor, clerk@orbit in tests).
+    for (account, alias) in
+        [(OWNER, "lumen"), (PARTNER, "harbor"), (MEMBER, "datalab"), (QA_MEMBER, "lumenqa"), (INTERNATIONAL, "pacific"), (NO_BETA, "nomad"), (OUTSIDER, "orbit")]
+    {
+        super::accounts::set_login_alias(tx, account, alias).await?;
+    }
     insert_directory(tx).await?;
 
     let cluster = |id, account, region, name, edition, ha_mode, tde, disk_encryption, status| ClusterSpec {

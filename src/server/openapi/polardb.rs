@@ -82,12 +82,35 @@ async fn describe_clusters(call: &Call) -> Result<Value, ApiError> {
 
 async fn describe_cluster(call: &Call) -> Result<Value, ApiError> {
     let id = call.params.req("DBClusterId")?;
-    let page = console::cluster_backups(&call.state, &call.who, id, 1, console::BACKUP_PAGE_SIZE).await?;
+    let page = console::cluster_backups(&call.state, &call.who, id, &Default::default(), 1, console::BACKUP_PAGE_SIZE).await?;
     let mut body = cluster_json(&page.cluster);
     if let Some(map) = body.as_object_mut() {
         map.insert("DBNodes".into(), json!([]));
     }
     Ok(body)
+}
+
+/// DescribeBackups' StartTime and EndTime (both required, as in the real API): the sets started in that
+/// time range, both ends included.
+fn started_within(call: &Call) -> Result<db::clusters::StartedWithin, ApiError> {
+    let from = api_minute(call, "StartTime")?;
+    let to = api_minute(call, "EndTime")?;
+    if to <= from {
+        return Err(ApiError::new(400, "InvalidParameter.EndTime", "The parameter EndTime must be later than StartTime."));
+    }
+    Ok(db::clusters::StartedWithin { from: Some(db::ts(from)), to: Some(db::ts(to)) })
+}
+
+/// A required time parameter in the real API's format, a UTC minute: `YYYY-MM-DDThh:mmZ`.
+fn api_minute(call: &Call, name: &str) -> Result<time::OffsetDateTime, ApiError> {
+    parse_api_minute(call.params.req(name)?).ok_or_else(|| {
+        ApiError::new(400, &format!("InvalidParameter.{name}"), format!("The parameter {name} must be a UTC time written YYYY-MM-DDThh:mmZ, such as 2026-11-25T07:30Z."))
+    })
+}
+
+fn parse_api_minute(s: &str) -> Option<time::OffsetDateTime> {
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]Z");
+    time::PrimitiveDateTime::parse(s, &format).ok().map(time::PrimitiveDateTime::assume_utc)
 }
 
 fn backup_json(b: &BackupSet, cluster: &str) -> Value {
@@ -116,18 +139,20 @@ fn consistent_time(stored: &str) -> String {
 
 async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
     let id = call.params.req("DBClusterId")?;
+    let started = started_within(call)?;
     let (number, size) = page(call)?;
     // A BackupId is looked up on its own: the tab's pages are kept in memory by cluster and page, and
     // filtering one of them answered a set on any other page as not there.
     let (items, total, number) = match call.params.opt("BackupId") {
         Some(backup_id) => {
             let found = console::cluster_backup(&call.state, &call.who, id, backup_id).await?;
-            let items: Vec<Value> = found.iter().map(|b| backup_json(b, id)).collect();
+            let within = |t: &str| started.from.as_deref().is_none_or(|from| from <= t) && started.to.as_deref().is_none_or(|to| t <= to);
+            let items: Vec<Value> = found.iter().filter(|b| within(&b.start_time)).map(|b| backup_json(b, id)).collect();
             let total = items.len() as i64;
             (items, total, 1)
         }
         None => {
-            let page = console::cluster_backups(&call.state, &call.who, id, number, size).await?;
+            let page = console::cluster_backups(&call.state, &call.who, id, &started, number, size).await?;
             (page.items.iter().map(|b| backup_json(b, id)).collect(), page.total, page.page)
         }
     };

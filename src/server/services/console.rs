@@ -43,6 +43,7 @@ pub async fn cluster_backups(
     state: &AppState,
     who: &Identity,
     cluster_id: &str,
+    started: &clusters::StartedWithin,
     page: i64,
     page_size: i64,
 ) -> Result<BackupSetPage, AppError> {
@@ -57,7 +58,7 @@ pub async fn cluster_backups(
     let loaded = state
         .writer
         .backup_pages
-        .page(&state.pool, id.as_str(), page_size, (page - 1) * page_size)
+        .page(&state.pool, id.as_str(), started, page_size, (page - 1) * page_size)
         .await
         .map_err(internal)?;
     let cluster = loaded.cluster.clone().filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;

@@ -7,7 +7,8 @@ use crate::domain::RestoreStatus;
 use crate::command::RestoreRequest;
 use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
 use crate::domain::{
-    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, restore_progress, shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
+    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, invitation_listed_in_region, offered_until, restore_progress,
+    shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
 use crate::domain::{check_pay_type, node_spec_price, parse_invitation_id, zone_region};
@@ -46,8 +47,23 @@ pub async fn invitations(state: &AppState, who: &Identity, region: Option<String
     who.actor.may_open(ConsolePage::Invitations)?;
     let (regions, region_id) = console::region_choice(state, who, region).await?;
     let now = state.clock.now();
-    let (rows, total) = paging::load_page(page, |limit, offset| incoming::invitations_for(&state.pool, who.account_id().as_str(), &region_id, limit, offset)).await.map_err(internal)?;
-    let invitations = rows.into_iter().map(|r| invitation_view(r, now)).collect::<Result<_, _>>()?;
+    let mut listed = Vec::new();
+    for r in incoming::invitations_for(&state.pool, who.account_id().as_str(), &region_id).await.map_err(internal)? {
+        let until = offered_until(
+            r.row.status,
+            db::parse_ts(&r.row.expires_at).map_err(internal)?,
+            db::parse_ts(&r.row.updated_at).map_err(internal)?,
+            r.row.access_ends_at.is_some(),
+            now,
+        );
+        let first_added = r.first_added_in_region.as_deref().map(db::parse_ts).transpose().map_err(internal)?;
+        if invitation_listed_in_region(until, first_added) {
+            listed.push(r.row);
+        }
+    }
+    let total = listed.len() as i64;
+    let invitations =
+        listed.into_iter().skip(page.offset() as usize).take(page.limit() as usize).map(|r| invitation_view(r, now)).collect::<Result<_, _>>()?;
     Ok(InvitationList { regions, region_id, invitations, total, page: page.page, page_size: page.page_size })
 }
 

@@ -3,7 +3,7 @@
 
 use crate::server::audit::Event;
 use crate::read_model::{Paged, RamUser};
-use crate::domain::{check_password_policy, parse_login_name, ConsolePage, PageRequest, Refusal};
+use crate::domain::{check_password_policy, parse_login_name, ram_user_login, ConsolePage, PageRequest, Refusal};
 use crate::domain::parse_policy_name;
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
@@ -45,14 +45,18 @@ pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result
 pub async fn create(state: &AppState, who: &Identity, login: &str, password: &str, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
     check_login(login)?;
-    check_password_policy(password, login)?;
+    // The name within the account's own namespace (name@alias), which only its own users can hold. The
+    // alias is set when the account is made and never changes: read before the write.
+    let alias = db::accounts::login_alias(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
+    let login = ram_user_login(login, &alias)?;
+    check_password_policy(password, &login)?;
     let hash = hash_new_password(state, password).await?.0;
     let now = db::ts(state.clock.now());
     let mut tx = state.begin_action().await.map_err(internal)?;
-    if ram::login_taken(&mut tx, login).await.map_err(internal)? {
+    if ram::login_taken(&mut tx, &login).await.map_err(internal)? {
         return Err(Refusal::LoginTaken.into());
     }
-    db::accounts::insert_identity(&mut tx, who.account_id().as_str(), login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
+    db::accounts::insert_identity(&mut tx, who.account_id().as_str(), &login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
     Ok(())
 }

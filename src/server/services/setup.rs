@@ -7,7 +7,6 @@ use crate::domain::{check_password_policy, Site};
 use crate::domain::{parse_account_name, parse_site};
 use crate::error::AppError;
 use crate::server::auth::{hash_password, PasswordHashString};
-use super::ram::check_login;
 use crate::server::db::{self, accounts, ram, seed};
 use crate::server::{ids, internal};
 use sqlx::SqlitePool;
@@ -61,7 +60,7 @@ fn login_taken() -> AppError {
 /// Creates a platform operator (the platform's account is made on first use).
 pub async fn create_operator(writer: &db::Writer, now: OffsetDateTime, login: &str, password: Option<&str>) -> Result<Created, AppError> {
     let login = login.trim();
-    check_login(login)?;
+    crate::domain::parse_root_login(login)?;
     let (hash, generated_password) = password_for(login, password).await?;
     let now = db::ts(now);
     let mut tx = writer.begin_unaudited().await.map_err(internal)?;
@@ -88,7 +87,7 @@ pub async fn create_account(writer: &db::Writer, now: OffsetDateTime, account: &
 
 async fn insert_account(tx: &mut db::Tx, now: OffsetDateTime, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
     let login = account.login.trim();
-    check_login(login)?;
+    crate::domain::parse_root_login(login)?;
     let name = parse_account_name(&account.display_name)?;
     let site = parse_site(&account.site)?;
     let (hash, generated_password) = password_for(login, password).await?;
