@@ -40,3 +40,31 @@ test("root creates a read-only RAM user, who is refused with the policy named un
   await expect(user.getByRole("dialog")).toBeVisible();
   await user.context().close();
 });
+
+test("the create form shows the signed-in account's own alias after the name, and a bare name is created as name@alias", async ({ page, browser }) => {
+  await signIn(page, "owner");
+  await page.goto("/ram");
+  await hydrated(page);
+  const form = page.locator(".form-card").first();
+  await expect(form.locator(".login-alias")).toHaveText("@lumen");
+  await expect(form.locator(".login-alias-hint")).toContainText("Users sign in as name@lumen");
+
+  const name = uniqueName("bare");
+  await page.getByLabel("Sign-in name").fill(name);
+  await page.getByLabel("Password", { exact: true }).fill("Bare-Pass-2026");
+  await page.getByRole("button", { name: "Create" }).click();
+  await expect(page.locator(`tr[data-user="${name}@lumen"]`)).toBeVisible();
+  await expect(page.locator(`tr[data-user="${name}"]`)).toHaveCount(0);
+  // Hydrated for real: the rows' no-JavaScript Attach buttons are hidden.
+  await expect(page.locator(`tr[data-user="${name}@lumen"]`).getByRole("button", { name: "Attach" })).toHaveCount(0);
+  await page.screenshot({ path: "/tmp/polish/ram-alias.png", fullPage: false });
+
+  // Another account's root sees its own alias, never lumen.
+  const partner = await (await browser.newContext()).newPage();
+  await signIn(partner, "partner");
+  await partner.goto("/ram");
+  await hydrated(partner);
+  await expect(partner.locator(".form-card .login-alias")).toHaveText("@harbor");
+  await expect(partner.locator(".form-card").first()).not.toContainText("lumen");
+  await partner.context().close();
+});

@@ -451,7 +451,7 @@ pub async fn audit_trail(
 }
 
 #[server(prefix = "/api", endpoint = "list_ram_users")]
-pub async fn list_ram_users(page: Option<i64>, page_size: Option<i64>) -> Result<Paged<RamUserView>, AppError> {
+pub async fn list_ram_users(page: Option<i64>, page_size: Option<i64>) -> Result<RamUsersView, AppError> {
     use crate::server::services::ram;
     let (state, who) = ssr::signed_in().await?;
     let page = ssr::page(&who, crate::domain::ConsolePage::RamUsers, page, page_size)?;

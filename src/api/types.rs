@@ -135,7 +135,7 @@ pub const AUDITED_ACTIONS: &[&str] = &[
 /// The console shows the quota, AccessKey pairs, RAM users and a new account as the services read them.
 pub use crate::read_model::{
     AccessKey as AccessKeyView, CreatedAccount as CreatedAccountView, NewAccessKey as NewAccessKeyView, Quota as QuotaView,
-    RamUser as RamUserView,
+    RamUser as RamUserView, RamUsers as RamUsersView,
 };
 
 /// The console shows a resource directory and an account's place in one as the directory service reads them.

@@ -92,6 +92,13 @@ pub fn RamUsersPage() -> impl IntoView {
         .find_map(Result::err)
         .map(|error| view! { <ErrorAlert error/> })
     };
+    // The account's alias, from the same load as the list: the name's ending in the create form. Each
+    // Transition yields an element (a bare text node inside one fails to hydrate).
+    let alias = move || async move { users.await.map(|list| list.login_alias).unwrap_or_else(|_| "alias".to_owned()) };
+    let hint = |alias: &str| view! { <p class="subtle login-alias-hint">{format!("Users sign in as name@{alias}: enter the name, and your account's alias is added.")}</p> };
+    let suffix = |alias: &str| view! { <span class="input-suffix mono login-alias">{format!("@{alias}")}</span> };
+    let alias_hint = move || view! { <Transition fallback=move || hint("alias")>{move || Suspend::new(async move { hint(&alias().await) })}</Transition> };
+    let alias_suffix = move || view! { <Transition fallback=move || suffix("alias")>{move || Suspend::new(async move { suffix(&alias().await) })}</Transition> };
     let notice = move || actions.password.value().get().and_then(Result::ok).map(|_| view! { <p class="notice" role="status">"Password changed; the user's sessions were ended."</p> });
     view! {
         <Title text="RAM users"/>
@@ -99,10 +106,15 @@ pub fn RamUsersPage() -> impl IntoView {
         <Show when=move || may_manage>
         <div class="card form-card">
             <h2>"Create RAM user"</h2>
-            <p class="subtle">"A RAM user signs in as name@alias, the alias your account's own: enter the name, and the alias is added."</p>
+            {alias_hint}
             <ActionForm action=actions.create>
                 <div class="inline-form">
-                    <label class="field"><span>"Sign-in name"</span><input type="text" name="login_name" maxlength="64" required/></label>
+                    <label class="field"><span>"Sign-in name"</span>
+                        <span class="input-with-suffix">
+                            <input type="text" name="login_name" maxlength="64" required/>
+                            {alias_suffix}
+                        </span>
+                    </label>
                     <label class="field"><span>"Password"</span><input type="password" name="password" maxlength="128" autocomplete="new-password" required/></label>
                     <button type="submit" class="button button-primary">"Create"</button>
                 </div>
@@ -117,6 +129,7 @@ pub fn RamUsersPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match users.await {
                     Ok(list) => {
+                        let list = list.users;
                         let empty = list.items.is_empty();
                         view! {
                         <h2 class="section-title">"Users"</h2>

@@ -2,7 +2,7 @@
 //! policies, and deletes them. Policies take effect on the user's next request.
 
 use crate::server::audit::Event;
-use crate::read_model::{Paged, RamUser};
+use crate::read_model::{Paged, RamUser, RamUsers};
 use crate::domain::{check_password_policy, parse_login_name, ram_user_login, ConsolePage, PageRequest, Refusal};
 use crate::domain::parse_policy_name;
 use crate::error::AppError;
@@ -24,8 +24,10 @@ fn not_found() -> AppError {
     Refusal::RamUserNotFound.into()
 }
 
-pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RamUser>, AppError> {
+pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result<RamUsers, AppError> {
     who.actor.may_open(ConsolePage::RamUsers)?;
+    // Only the caller's own account's alias, to whoever may open the page (its root).
+    let login_alias = db::accounts::login_alias(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
     let (rows, total) =
         paging::load_page(page, |limit, offset| ram::ram_users(&state.pool, who.account_id().as_str(), limit, offset)).await.map_err(internal)?;
     let users = rows
@@ -38,7 +40,7 @@ pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result
             })
         })
         .collect::<Result<_, AppError>>()?;
-    Ok(Paged::new(users, total, page))
+    Ok(RamUsers { users: Paged::new(users, total, page), login_alias })
 }
 
 #[tracing::instrument(skip(state, who, password), fields(account = %who.account_id()))]
