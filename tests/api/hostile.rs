@@ -8,6 +8,7 @@
 use crate::helpers::*;
 use crate::matrix::{body_of, form_body, percent_encode, request, rows, Encoding, Fixture, Row, WHO};
 use axum::body::Body;
+use http::StatusCode;
 use serde_json::{json, Value};
 
 /// Strings no argument should need, each of which has broken a parser, a query or a page somewhere.
@@ -222,4 +223,246 @@ async fn no_hostile_argument_gets_a_500_a_bare_answer_or_a_change_to_the_sharing
     // the accepted calls added outside the sharing tables, for a reader judging the input rules.
     println!("{calls} hostile calls; rows before -> after outside the sharing tables: {others_before:?} -> {:?}", other_tables(app).await);
     assert!(calls > 10_000, "{calls} calls");
+}
+
+// ---- What this session added: DescribeBackups' time range, the lists' NextToken, RAM users' name@alias ----
+
+use crate::openapi::{acs3, api_code, create_key, owner_key, shared_with_partner_and_accepted, Key, PD, RS};
+
+/// A refusal as the OpenAPI writes one: 4xx, a code and a sentence; never a 500.
+fn api_refusal_or_ok(r: &Response, what: &str) -> Result<(), String> {
+    let status = r.status.as_u16();
+    if status >= 500 {
+        return Err(format!("{what}: {status} {}", r.json));
+    }
+    let message = r.json["Message"].as_str().unwrap_or("");
+    if status >= 400 && (r.json["Code"].as_str().unwrap_or("").is_empty() || message.len() < 12 || !message.ends_with('.')) {
+        return Err(format!("{what}: {status} without a code and a sentence: {}", r.json));
+    }
+    Ok(())
+}
+
+fn hex_token(keys: &str) -> String {
+    format!("nt1{}", keys.bytes().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// NextTokens nobody was given: hostile text, tokens of invalid UTF-8 or of the wrong length, and
+/// well-formed `nt1` tokens whose keys are odd (U+10FFFF, the first page's sentinel; NUL; injection;
+/// none, fewer or more keys than any list's sort key; offsets out of range).
+fn hostile_tokens() -> Vec<String> {
+    let mut tokens = hostile_strings();
+    tokens.extend(["nt1", "NT100", "nt1ff", "nt1fffe", "nt1c0af", "nt1 ", "nt1-1", "nt1+0a", "nt10x"].map(str::to_owned));
+    tokens.push(format!("nt1{}", "61".repeat(126)));
+    tokens.push(format!("nt1{}", "61".repeat(127)));
+    let max = "\u{10FFFF}";
+    for keys in [
+        String::new(),
+        "\n".to_owned(),
+        "\n\n\n\n\n".to_owned(),
+        max.to_owned(),
+        format!("{max}\n{max}"),
+        format!("{max}\n{max}\n{max}"),
+        format!("{max}\n{max}\n{max}\n{max}\n{max}"),
+        format!("9999-12-31T00:00:00Z\n{max}\n{max}"),
+        "9999-12-31T00:00:00Z".to_owned(),
+        "9999-12-31T00:00:00Z\nrs-zzzzzzzz\n9999999999999999\nextra".to_owned(),
+        "0000\n\u{0}".to_owned(),
+        "\u{0}\n\u{0}\n\u{0}".to_owned(),
+        "\u{FFFF}\n\u{FFFE}\n\u{FEFF}".to_owned(),
+        "\u{202E}\n\u{200B}".to_owned(),
+        "😀\n🔥\n😀".to_owned(),
+        "' or '1'='1\n' or '1'='1\n' or '1'='1".to_owned(),
+        "2026-11-25T08:00:00Z\nrs-x'); drop table resource_share; --".to_owned(),
+        "-1".to_owned(),
+        "0".to_owned(),
+        "18446744073709551615".to_owned(),
+        "18446744073709551616".to_owned(),
+        "99999999999999999999999999".to_owned(),
+        "1e309".to_owned(),
+        "a".repeat(100),
+    ] {
+        tokens.push(hex_token(&keys));
+    }
+    tokens
+}
+
+/// The JSON list of an OpenAPI list answer (its one array).
+fn listed(r: &Response) -> Vec<Value> {
+    r.json.as_object().and_then(|o| o.values().find_map(Value::as_array)).cloned().unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_hostile_or_forged_next_token_never_gets_a_500_nor_a_row_outside_the_callers_own_list() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let accepted = shared_with_partner_and_accepted(&app, &owner, "hostile-tokens").await;
+    let outsider_cookie = app.sign_in("outsider").await;
+    let outsider = create_key(&app, &outsider_cookie, "outsider").await;
+    let lists: [(&str, &[(&str, &str)]); 9] = [
+        ("ListResourceShares", &[("ResourceOwner", "Self")]),
+        ("ListResourceShares", &[("ResourceOwner", "OtherAccounts")]),
+        ("ListResourceShareAssociations", &[("AssociationType", "Resource")]),
+        ("ListResourceShareAssociations", &[("AssociationType", "Target")]),
+        ("ListResourceShareInvitations", &[]),
+        ("ListSharedResources", &[("ResourceOwner", "Self")]),
+        ("ListSharedResources", &[("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou")]),
+        ("ListSharedTargets", &[("ResourceOwner", "Self")]),
+        ("ListSharedTargets", &[("ResourceOwner", "Self"), ("ResourceId", accepted.backup.as_str())]),
+    ];
+    let callers: [(&str, &Key); 3] = [("owner", &owner), ("partner", &accepted.partner), ("outsider", &outsider)];
+    let before = app.sharing_state().await;
+    let tokens = hostile_tokens();
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for (action, params) in &lists {
+        for (who, key) in &callers {
+            // Everything the caller may list: a forged token may only narrow it.
+            let mut all: Vec<(&str, &str)> = params.to_vec();
+            all.push(("MaxResults", "100"));
+            let whole = acs3(&app, key, action, RS, &all).await;
+            assert_eq!(whole.status, StatusCode::OK, "{action} {params:?} as {who}: {:?}", whole.json);
+            let whole = listed(&whole);
+            for token in &tokens {
+                let mut with: Vec<(&str, &str)> = all.clone();
+                with.push(("NextToken", token));
+                let r = acs3(&app, key, action, RS, &with).await;
+                calls += 1;
+                let what = format!("{action} {params:?} as {who} NextToken={:?}", token.chars().take(40).collect::<String>());
+                if let Err(e) = api_refusal_or_ok(&r, &what) {
+                    failures.push(e);
+                } else if r.status == StatusCode::OK {
+                    if let Some(foreign) = listed(&r).into_iter().find(|row| !whole.contains(row)) {
+                        failures.push(format!("{what}: a row outside the caller's own list: {foreign}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} of {calls} calls failed:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(app.sharing_state().await, before, "reading lists changed nothing");
+    // The owner's own token, borrowed by the outsider, reads the outsider's (empty) list.
+    let first = acs3(&app, &owner, "ListSharedTargets", RS, &[("ResourceOwner", "Self"), ("MaxResults", "1")]).await;
+    if let Some(token) = first.json["NextToken"].as_str() {
+        let borrowed = acs3(&app, &outsider, "ListSharedTargets", RS, &[("ResourceOwner", "Self"), ("NextToken", token)]).await;
+        assert_eq!((borrowed.status, listed(&borrowed).len()), (StatusCode::OK, 0), "{:?}", borrowed.json);
+    }
+    // The first page's sentinel as a token reads the same first page as no token.
+    let sentinel = hex_token("\u{10FFFF}\n\u{10FFFF}");
+    let no_token = acs3(&app, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await;
+    let with_sentinel = acs3(&app, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("NextToken", &sentinel)]).await;
+    assert_eq!(listed(&with_sentinel), listed(&no_token));
+    assert!(!listed(&no_token).is_empty());
+    assert!(calls > 1_000, "{calls} calls");
+}
+
+#[tokio::test]
+async fn hostile_start_and_end_times_of_describe_backups_are_refused_with_a_code_and_change_nothing() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let mut values = hostile_strings();
+    values.extend(
+        [
+            "2026-13-01T00:00Z", "2026-02-30T00:00Z", "2026-11-25T24:00Z", "2026-11-25T07:60Z", "2026-11-25T07:30:00Z", "2026-11-25 07:30Z",
+            "2026-11-25T07:30+08:00", "2026-11-25T07:30", "2026-11-25T07:30z", " 2026-11-25T07:30Z", "2026-11-25T07:30Z\n", "+2026-11-25T07:30Z",
+            "-0001-01-01T00:00Z", "0000-01-01T00:00Z", "9999-12-31T23:59Z", "99999-01-01T00:00Z", "２０２６-11-25T07:30Z", "2026-1-5T7:3Z",
+            "1732519800", "-1", "1e309", "true", "null", "[]", "2026-11-25T07:30Z' or '1'='1",
+        ]
+        .map(str::to_owned),
+    );
+    let valid = [("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")];
+    let before = app.sharing_state().await;
+    let sets_before = app.count("select count(*) from backup_set where deleted_at is null").await;
+    let mut failures = Vec::new();
+    for i in 1..valid.len() {
+        for value in &values {
+            let mut with = valid.to_vec();
+            with[i].1 = value.as_str();
+            let r = acs3(&app, &key, "DescribeBackups", PD, &with).await;
+            let what = format!("DescribeBackups {}={:?}", valid[i].0, value.chars().take(30).collect::<String>());
+            if let Err(e) = api_refusal_or_ok(&r, &what) {
+                failures.push(e);
+            } else if r.status == StatusCode::OK {
+                let items = r.json["Items"]["Backup"].as_array().cloned().unwrap_or_default();
+                if items.iter().any(|b| b["DBClusterId"] != SHAREABLE_CLUSTER) {
+                    failures.push(format!("{what}: another cluster's backups: {}", r.json));
+                }
+            }
+        }
+        // Missing (a parameter given twice is refused before any action, by the request's parser).
+        let without: Vec<(&str, &str)> = valid.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, p)| *p).collect();
+        let missing = acs3(&app, &key, "DescribeBackups", PD, &without).await;
+        assert!(missing.status.is_client_error(), "{:?}", missing.json);
+        assert_eq!(api_refusal_or_ok(&missing, "missing"), Ok(()));
+    }
+    assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
+    // The range's ends: an empty or reversed range is refused as such.
+    for (start, end) in [("2026-11-25T07:30Z", "2026-11-25T07:30Z"), ("2026-11-26T00:00Z", "2026-10-01T00:00Z")] {
+        let r = acs3(&app, &key, "DescribeBackups", PD, &[("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", start), ("EndTime", end)]).await;
+        assert_eq!(api_code(&r), (400, "InvalidParameter.EndTime"), "{start}..{end}: {:?}", r.json);
+    }
+    // Valid times on another account's cluster, or one that does not exist: refused, nothing read.
+    for cluster in ["pc-2zepartner0001", "pc-nothere0000", "' or '1'='1"] {
+        let r = acs3(&app, &key, "DescribeBackups", PD, &[("DBClusterId", cluster), ("StartTime", "0000-01-01T00:00Z"), ("EndTime", "9999-12-31T23:59Z")]).await;
+        assert!(r.status.is_client_error(), "{cluster}: {:?}", r.json);
+        assert_eq!(api_refusal_or_ok(&r, cluster), Ok(()));
+    }
+    assert_eq!(app.sharing_state().await, before);
+    assert_eq!(app.count("select count(*) from backup_set where deleted_at is null").await, sets_before);
+}
+
+#[tokio::test]
+async fn a_ram_user_name_is_always_the_callers_name_at_its_own_alias_or_refused_with_a_code_changing_nothing() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let mut names = hostile_strings();
+    names.extend(
+        [
+            "x@harbor", "x@orbit", "x@1000000000000001", "x@lumen@lumen", "x@@lumen", "x@lumen@", "@lumen", "@", "x@", "@@", "x@LUMEN", "x@Lumen",
+            "x@lumen.onaliyun.com", "x@lumen.", "x@lumenqa", "x@lume", "lumen@x", "x@ lumen", "x @lumen", "x\u{0}@lumen", "x@lumen\u{200B}",
+            "x\u{202E}@lumen", "ünïcode", "名字", "名字@lumen", "x@ＬＵＭＥＮ", "x%40lumen", "x&login_name=y", "owner", "operator", ".", "-", "..", "_",
+        ]
+        .map(str::to_owned),
+    );
+    names.push("a".repeat(64));
+    names.push("a".repeat(58));
+    names.push(format!("{}@lumen", "a".repeat(58)));
+    names.push(format!("{}@lumen", "a".repeat(57)));
+    names.push(format!("{}@lumen", "b".repeat(200)));
+    let identities = "select group_concat(account_id || ':' || login_name, ',') from (select account_id, login_name from identity order by account_id, login_name)";
+    let mut failures = Vec::new();
+    for name in &names {
+        let before: Option<String> = sqlx::query_scalar(identities).fetch_one(&app.pool).await.unwrap();
+        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={}&password=Hostile-Pass-2026", crate::matrix::percent_encode(name))).await;
+        let after: Option<String> = sqlx::query_scalar(identities).fetch_one(&app.pool).await.unwrap();
+        let what = format!("create_ram_user login_name={:?}", name.chars().take(30).collect::<String>());
+        let status = r.status.as_u16();
+        let message = r.json["message"].as_str().unwrap_or("");
+        if status >= 500 {
+            failures.push(format!("{what}: {status} {}", r.json));
+        } else if status >= 400 {
+            if r.json["code"].as_str().unwrap_or("").is_empty() || message.len() < 12 || !message.ends_with('.') {
+                failures.push(format!("{what}: {status} without a code and a sentence: {}", r.json));
+            }
+            if after != before {
+                failures.push(format!("{what}: refused but changed the identities"));
+            }
+        } else {
+            // Accepted: exactly one new identity, the owner's, named name@lumen with one '@'.
+            let (before, after) = (before.unwrap_or_default(), after.unwrap_or_default());
+            let new: Vec<&str> = after.split(',').filter(|i| !before.split(',').any(|b| b == *i)).collect();
+            let ok = new.len() == 1
+                && new[0].strip_prefix("1000000000000001:").is_some_and(|login| {
+                    login.ends_with("@lumen") && login.matches('@').count() == 1 && !login.starts_with('@') && login.chars().count() <= 64
+                });
+            if !ok {
+                failures.push(format!("{what}: accepted as {new:?}"));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
+    // Another account's ending is refused as such, whether or not that user exists.
+    for name in ["reader@harbor", "nobody@harbor"] {
+        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={name}&password=Hostile-Pass-2026")).await;
+        assert_eq!(r.refusal(), (422, "InvalidParameter.UserName"), "{name}");
+    }
 }

@@ -12,12 +12,12 @@ use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use time::Duration;
 
-const RS: &str = "2020-01-10";
-const PD: &str = "2017-08-01";
+pub(crate) const RS: &str = "2020-01-10";
+pub(crate) const PD: &str = "2017-08-01";
 const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
 
 #[derive(Clone)]
-struct Key {
+pub(crate) struct Key {
     id: String,
     secret: String,
 }
@@ -66,7 +66,7 @@ fn now_text(app: &TestApp) -> String {
     app.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap()
 }
 
-async fn acs3(app: &TestApp, key: &Key, action: &str, version: &str, params: &[(&str, &str)]) -> Response {
+pub(crate) async fn acs3(app: &TestApp, key: &Key, action: &str, version: &str, params: &[(&str, &str)]) -> Response {
     app.send(acs3_at(key, action, version, params, &now_text(app), &fresh_nonce())).await
 }
 
@@ -91,17 +91,17 @@ async fn rpc_v1(app: &TestApp, key: &Key, action: &str, version: &str, params: &
     app.send(Request::post(format!("/?{raw}&Signature={}", percent_encode(&signature))).body(Body::empty()).unwrap()).await
 }
 
-async fn create_key(app: &TestApp, cookie: &str, login: &str) -> Key {
+pub(crate) async fn create_key(app: &TestApp, cookie: &str, login: &str) -> Key {
     let r = app.form(Some(cookie), "create_access_key", &format!("login_name={}", percent_encode(login))).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     Key { id: r.json["access_key_id"].as_str().unwrap().to_owned(), secret: r.json["access_key_secret"].as_str().unwrap().to_owned() }
 }
 
-fn api_code(r: &Response) -> (u16, &str) {
+pub(crate) fn api_code(r: &Response) -> (u16, &str) {
     (r.status.as_u16(), r.json["Code"].as_str().unwrap_or(""))
 }
 
-async fn owner_key(app: &TestApp) -> (String, Key) {
+pub(crate) async fn owner_key(app: &TestApp) -> (String, Key) {
     let cookie = app.sign_in("owner").await;
     let key = create_key(app, &cookie, "owner").await;
     (cookie, key)
@@ -109,14 +109,14 @@ async fn owner_key(app: &TestApp) -> (String, Key) {
 
 /// What the restore and leave tests start from: a set of SHAREABLE_CLUSTER the owner shared by API with
 /// the partner (outside its directory), and the partner's acceptance of the invitation.
-struct AcceptedByPartner {
-    partner_cookie: String,
-    partner: Key,
-    backup: String,
-    share_id: String,
+pub(crate) struct AcceptedByPartner {
+    pub(crate) partner_cookie: String,
+    pub(crate) partner: Key,
+    pub(crate) backup: String,
+    pub(crate) share_id: String,
 }
 
-async fn shared_with_partner_and_accepted(app: &TestApp, owner: &Key, name: &str) -> AcceptedByPartner {
+pub(crate) async fn shared_with_partner_and_accepted(app: &TestApp, owner: &Key, name: &str) -> AcceptedByPartner {
     let partner_cookie = app.sign_in("partner").await;
     let partner = create_key(app, &partner_cookie, "partner").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
