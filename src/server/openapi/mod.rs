@@ -316,7 +316,8 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
 /// The actions whose signature nonce is recorded in their own write, first, instead of in a write of
 /// its own before the action: their action runs in the share group transaction (`db::group`), so the
 /// call passes the write queue once. A replay is refused there and writes nothing. Every other call's
-/// nonce is recorded before its action runs.
+/// nonce is recorded before its action runs. Such an action calls [`Call::audited`] once, around the
+/// write that carries [`Call::nonce_in_write`]: a success there is what says the nonce was recorded.
 fn nonce_rides_with_action(version: &str, action: &str) -> bool {
     version == RESOURCE_SHARING_VERSION && matches!(action, "CreateResourceShare" | "AssociateResourceShare")
 }
