@@ -89,30 +89,27 @@ pub async fn signing_key(ex: impl SqliteExecutor<'_>, access_key_id: &str) -> sq
 }
 
 /// Records a verified call in one round trip: its nonce (false when the pair already used it inside the
-/// window: a replay, which writes nothing) and, only for a fresh nonce, the pair's last use (`changes()`
-/// is the insert's count there: 0 for a replay). The last use has a table of its own, so that this
-/// write leaves the pair's row, kept in memory (`read_model::SigningKeys`), alone. The call may run inside the share group's write lock
-/// (`openapi::nonce_rides_with_action`), so nonces past the window are swept by the schedule
-/// (`db::schedule::run_due`), not here.
+/// window: a replay, which writes nothing) and the pair's last use. The last use has a table of its
+/// own, so that this write leaves the pair's row, kept in memory (`read_model::SigningKeys`), alone.
+/// The call may run inside the share group's write lock (`openapi::nonce_rides_with_action`), so
+/// nonces past the window are swept by the schedule (`db::schedule::run_due`), not here.
 pub async fn record_use(tx: &mut Tx, access_key_id: &str, nonce: &str, now: &str) -> sqlx::Result<bool> {
-    let written = sqlx::query(
-        "insert into api_nonce (access_key_id, nonce, seen_at) values (?1, ?2, ?3) on conflict do nothing;
-         insert into access_key_use (access_key_id, last_used_at) select ?1, ?3 where changes() = 1
-             on conflict (access_key_id) do update set last_used_at = excluded.last_used_at",
-    )
-    .bind(access_key_id)
-    .bind(nonce)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected();
-    // The rows of both statements: the update writes only after the insert did.
-    Ok(written > 0)
+    let params = serde_json::json!({ "nonce": nonce_json(access_key_id, nonce, now) });
+    match sqlx::query(RECORD_USE_FROM_JSON).bind(params.to_string()).execute(&mut **tx).await {
+        Ok(_) => Ok(true),
+        Err(e) if is_replay(&e) => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
-/// [`record_use`] for a write that carries the call's nonce in its own round trip (`shares::write_share`),
-/// reading `$.nonce` of the write's JSON parameter. A replay fails the first statement (the nonce's
-/// primary key, [`is_replay`]), so nothing after it runs.
+/// A call's nonce as [`RECORD_USE_FROM_JSON`] reads it from `$.nonce` of its query's JSON parameter.
+pub fn nonce_json(access_key_id: &str, nonce: &str, seen_at: &str) -> serde_json::Value {
+    serde_json::json!({ "access_key_id": access_key_id, "nonce": nonce, "seen_at": seen_at })
+}
+
+/// The statements of [`record_use`], for it and for a write that carries the call's nonce in its own
+/// round trip (`shares::write_share`), reading `$.nonce` of the query's JSON parameter. A replay fails
+/// the first statement (the nonce's primary key, [`is_replay`]), so nothing after it runs.
 pub const RECORD_USE_FROM_JSON: &str = "insert into api_nonce (access_key_id, nonce, seen_at)
     values (json_extract(?1, '$.nonce.access_key_id'), json_extract(?1, '$.nonce.nonce'), json_extract(?1, '$.nonce.seen_at'));
     insert into access_key_use (access_key_id, last_used_at)

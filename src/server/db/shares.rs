@@ -367,7 +367,7 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
         "revoke_at": w.revoke_at,
         "now": w.now,
         "event": w.event,
-        "nonce": w.nonce.map(|(access_key_id, nonce, seen_at)| serde_json::json!({ "access_key_id": access_key_id, "nonce": nonce, "seen_at": seen_at })),
+        "nonce": w.nonce.map(|(access_key_id, nonce, seen_at)| super::access_keys::nonce_json(access_key_id, nonce, seen_at)),
     });
     // Only the statements this request needs (each combination is prepared once and cached).
     let mut sql = Vec::with_capacity(9);
