@@ -2,6 +2,7 @@
 
 mod access;
 mod auth;
+mod client_token;
 mod concurrency;
 mod console;
 mod demo;

@@ -258,18 +258,46 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
     let _turn = TOKENS.lock().await;
     let account = call.who.account_id().to_string();
     let internal = |e: sqlx::Error| ApiError::from(crate::server::internal(e));
-    if let Some(answer) = access_keys::client_token_answer(&call.state.pool, &account, "CreateDBCluster", &token).await.map_err(internal)? {
+    let request = restore_request_text(call);
+    if let Some((answer, asked)) = access_keys::client_token_answer(&call.state.pool, &account, "CreateDBCluster", &token).await.map_err(internal)? {
+        // The token names the restore it made: the same token with other parameters asks for another
+        // restore, which it is not the answer to (and which is not started either).
+        if asked.is_some_and(|asked| asked != request) {
+            let event = call.event("RestoreToNewCluster", call.params.opt("CloneDataPoint").unwrap_or("-"));
+            let mismatch = AppError::invalid(
+                "IdempotentParameterMismatch",
+                "This ClientToken was used by an earlier CreateDBCluster with other parameters. Use a new ClientToken for another restore.",
+            );
+            return call.audited(&event, async { Err::<Value, _>(mismatch) }).await;
+        }
         return serde_json::from_str(&answer).map_err(|e| ApiError::from(crate::server::internal(e)));
     }
     let answer = restore(call).await?;
     let remembered = async {
         let mut tx = call.state.writer.begin_unaudited().await?;
-        access_keys::remember_client_token(&mut tx, &account, "CreateDBCluster", &token, &answer.to_string(), &db::ts(call.state.clock.now())).await?;
+        let now = db::ts(call.state.clock.now());
+        let answer = answer.to_string();
+        let remembered =
+            access_keys::RememberedCall { account: &account, action: "CreateDBCluster", token: &token, request: &request, answer: &answer, now: &now };
+        access_keys::remember_client_token(&mut tx, &remembered).await?;
         call.state.writer.commit(tx).await?;
         anyhow::Ok(())
     };
     remembered.await.map_err(|e| ApiError::from(crate::server::internal(e)))?;
     Ok(answer)
+}
+
+/// The parameters that say which restore a CreateDBCluster asks for, as one text (a JSON object of
+/// those given, keys in order): what a ClientToken is remembered with. The signature's own parameters
+/// (timestamp, nonce, key) differ on every retry and are not among them.
+fn restore_request_text(call: &Call) -> String {
+    const RESTORE_PARAMETERS: [&str; 11] = [
+        "CloneDataPoint", "CreationOption", "DBClusterDescription", "DBNodeClass", "DBType", "DBVersion", "PayType", "RegionId",
+        "SourceResourceId", "SourceUid", "ZoneId",
+    ];
+    let given: serde_json::Map<String, Value> =
+        RESTORE_PARAMETERS.iter().filter_map(|name| call.params.opt(name).map(|v| ((*name).to_owned(), Value::from(v)))).collect();
+    Value::Object(given).to_string()
 }
 
 async fn restore(call: &Call) -> Result<Value, ApiError> {
