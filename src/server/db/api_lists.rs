@@ -230,7 +230,8 @@ pub async fn invitations(
     limit: i64,
 ) -> sqlx::Result<Vec<InvitationRow>> {
     sqlx::query_as(
-        "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id, i.receiver_account_id,
+        "select i.invitation_id, i.resource_share_id, coalesce(i.ended_share_name, rs.resource_share_name) as resource_share_name,
+                i.sender_account_id, i.receiver_account_id,
                 i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
                 -- The API's invitation names no backup sets: none are loaded.
                 null as resources,

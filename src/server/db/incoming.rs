@@ -165,6 +165,8 @@ pub async fn backup_sets(conn: &mut SqliteConnection, account: &str, ids: &[&str
 pub struct InvitationRow {
     pub invitation_id: String,
     pub resource_share_id: String,
+    /// The share's name as the receiver knows it: its current one, or the one it had when the invitation
+    /// ended, if it was renamed since (`invitation.ended_share_name`).
     pub resource_share_name: String,
     pub sender_account_id: String,
     pub receiver_account_id: String,
@@ -183,7 +185,8 @@ pub struct InvitationRow {
     pub principal_disassociating: bool,
 }
 
-const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id,
+const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id,
+        coalesce(i.ended_share_name, rs.resource_share_name) as resource_share_name, i.sender_account_id,
         i.receiver_account_id, i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
         exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
                and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating,
