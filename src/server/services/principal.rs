@@ -7,7 +7,7 @@ use crate::domain::RestoreStatus;
 use crate::command::RestoreRequest;
 use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
 use crate::domain::{
-    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, invitation_listed_in_region, offered_until, restore_progress,
+    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, invitation_listed_in_region, lock_shown_to_principal, offered_until, restore_progress,
     shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
@@ -236,7 +236,7 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
             level: row.level,
             start_time: row.start_time,
             status: row.status,
-            lock_state: row.lock_state,
+            lock_state: lock_shown_to_principal(row.lock_state, row.own_restore_running),
             restore_blocked,
         });
     }
