@@ -20,6 +20,7 @@ mod privilege;
 mod matrix;
 mod openapi;
 mod restart;
+mod restore_reads;
 mod restores;
 mod shared_by_me;
 mod sharing;
