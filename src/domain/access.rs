@@ -163,13 +163,15 @@ pub struct SharedSetAccess {
     pub revoking_after_restore: bool,
 }
 
-/// Access to a backup set from its grants; `None` (no access at all) when there are none.
-pub fn access_to_set(grants: impl IntoIterator<Item = Grant>) -> Option<SharedSetAccess> {
+/// Access to a backup set at `now` from its grants; `None` (no access at all) when there are none. A
+/// grant whose revocation time has come gives nothing, whether or not the schedule has deleted it yet:
+/// access ends at its time, not when the schedule next runs (late, or failing).
+pub fn access_to_set(grants: impl IntoIterator<Item = Grant>, now: OffsetDateTime) -> Option<SharedSetAccess> {
     let mut any = false;
     let mut usable = false;
     let mut revoke_at = None;
     let mut revoking_after_restore = false;
-    for grant in grants {
+    for grant in grants.into_iter().filter(|g| g.revoke_at.is_none_or(|at| now < at)) {
         any = true;
         match grant.status {
             AssociationStatus::Associated => usable = true,
@@ -322,14 +324,29 @@ mod tests {
             ..accepted_share()
         };
         assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
-        let access = access_to_set(principal_grant(&me(), &facts)).unwrap();
+        let access = access_to_set(principal_grant(&me(), &facts), NOW).unwrap();
         assert_eq!((access.access, access.revoke_at, access.revoking_after_restore), (PrincipalAccess::Revoking, Some(at), false));
+    }
+
+    #[test]
+    fn a_grant_whose_revocation_time_has_come_gives_nothing_before_the_schedule_runs() {
+        let facts = PrincipalGrantFacts {
+            principal_status: AssociationStatus::Disassociating,
+            principal_revoke_at: Some(NOW),
+            invitations: AcceptedInvitations { standing: false, ended: true },
+            ..accepted_share()
+        };
+        assert_eq!(access_to_set(principal_grant(&me(), &facts), NOW), None);
+        assert_eq!(access_to_set(principal_grant(&me(), &facts), NOW - time::Duration::seconds(1)).unwrap().access, PrincipalAccess::Revoking);
+        // Another grant still in force keeps the set.
+        let grants = principal_grant(&me(), &facts).into_iter().chain(principal_grant(&me(), &accepted_share()));
+        assert_eq!(access_to_set(grants, NOW).unwrap(), SharedSetAccess { access: PrincipalAccess::Usable, revoke_at: None, revoking_after_restore: false });
     }
 
     #[test]
     fn a_removal_waiting_for_a_restore_is_being_revoked_with_no_time_yet() {
         let facts = PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, ..accepted_share() };
-        let access = access_to_set(principal_grant(&me(), &facts)).unwrap();
+        let access = access_to_set(principal_grant(&me(), &facts), NOW).unwrap();
         assert_eq!((access.access, access.revoking_after_restore), (PrincipalAccess::Revoking, true));
     }
 
@@ -476,9 +493,10 @@ mod tests {
     #[test]
     fn one_usable_grant_makes_a_set_usable_whatever_other_shares_revoke() {
         let late = datetime!(2026-11-27 14:00 UTC);
-        let access = access_to_set([revoking(Some(NOW)).unwrap(), usable().unwrap(), revoking(Some(late)).unwrap()]).unwrap();
+        let soon = datetime!(2026-11-27 12:05 UTC);
+        let access = access_to_set([revoking(Some(soon)).unwrap(), usable().unwrap(), revoking(Some(late)).unwrap()], NOW).unwrap();
         assert_eq!((access.access, access.revoke_at), (PrincipalAccess::Usable, Some(late)));
-        assert_eq!(access_to_set([]), None, "no grant, no access");
+        assert_eq!(access_to_set([], NOW), None, "no grant, no access");
     }
 
     #[test]
@@ -491,7 +509,7 @@ mod tests {
             lock: BackupLock::None,
             deleted: false,
         };
-        let access = access_to_set(principal_grant(&me(), &accepted_share())).unwrap().access;
+        let access = access_to_set(principal_grant(&me(), &accepted_share()), NOW).unwrap().access;
         let err = check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-hangzhou", NOW).unwrap_err();
         assert_eq!(err, Refusal::CrossRegionRestore { region: "cn-beijing".into() });
         assert!(check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-beijing", NOW).is_ok());

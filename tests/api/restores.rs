@@ -196,3 +196,30 @@ async fn a_principal_is_not_shown_that_another_account_restores_from_the_set() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_eq!(incoming_set(&app, &qa).await.unwrap()["lock_state"], json!("ConvertingLevel"));
 }
+
+#[tokio::test]
+async fn access_whose_revocation_time_has_passed_is_gone_before_the_schedule_runs() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with_member_and_qa(&app).await;
+    let owner = app.sign_in("owner").await;
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[QA_MEMBER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let member = app.sign_in("member").await;
+    assert!(incoming_set(&app, &member).await.unwrap()["revoking_at"].is_string(), "being revoked for the window");
+
+    // Past its revocation time, with the schedule not run yet (late, or failing): the member is shown
+    // nothing of the set and is told it is not there, as after the schedule.
+    app.clock.advance(Duration::minutes(10));
+    let member = app.sign_in("member").await;
+    assert_eq!(incoming_set(&app, &member).await, None);
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "late")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.BackupSet"), "{:?}", r.json);
+    let r = app.form(Some(&member), "delete_backup_set", &format!("backup_set_id={backup}")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.BackupSet"), "{:?}", r.json);
+    // The other principal keeps it.
+    let qa = app.sign_in("qa").await;
+    assert!(incoming_set(&app, &qa).await.is_some());
+    app.tick().await;
+    let member = app.sign_in("member").await;
+    assert_eq!(incoming_set(&app, &member).await, None);
+}

@@ -135,10 +135,15 @@ async fn share_entries(tx: &mut Tx, account: &str, share: Option<&str>) -> Resul
     Ok((recipient, entries))
 }
 
-/// The backup sets (within `filter`) shared with `account`, newest first: the database loads every
-/// principal entry that may name the account and the facts around each, the domain decides which grant
-/// access and how ([`principal_grant`], [`moved_out_grant`], [`access_to_set`]).
-pub(crate) async fn shared_sets(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> Result<Vec<SharedSet>, AppError> {
+/// The backup sets (within `filter`) shared with `account` at `now`, newest first: the database loads
+/// every principal entry that may name the account and the facts around each, the domain decides which
+/// grant access and how ([`principal_grant`], [`moved_out_grant`], [`access_to_set`]).
+pub(crate) async fn shared_sets(
+    conn: &mut SqliteConnection,
+    account: &str,
+    filter: GrantFilter<'_>,
+    now: time::OffsetDateTime,
+) -> Result<Vec<SharedSet>, AppError> {
     let recipient = recipient(&mut *conn, account).await?;
     let principal_rows = incoming::principal_grants(conn, account, filter).await.map_err(internal)?;
     let moved_out_rows = incoming::moved_out_grants(conn, account, filter).await.map_err(internal)?;
@@ -172,14 +177,14 @@ pub(crate) async fn shared_sets(conn: &mut SqliteConnection, account: &str, filt
         .into_iter()
         .rev()
         .filter_map(|((_, backup_set_id), (owner_account_id, names, grants))| {
-            access_to_set(grants).map(|access| SharedSet { backup_set_id, owner_account_id, resource_share_names: names.join(","), access })
+            access_to_set(grants, now).map(|access| SharedSet { backup_set_id, owner_account_id, resource_share_names: names.join(","), access })
         })
         .collect())
 }
 
-/// Whether `backup_set` is shared with `account` (usable or being revoked).
-pub(crate) async fn is_shared_with(conn: &mut SqliteConnection, account: &str, backup_set: &str) -> Result<bool, AppError> {
-    Ok(!shared_sets(conn, account, GrantFilter::BackupSet(backup_set)).await?.is_empty())
+/// Whether `backup_set` is shared with `account` at `now` (usable or being revoked).
+pub(crate) async fn is_shared_with(conn: &mut SqliteConnection, account: &str, backup_set: &str, now: time::OffsetDateTime) -> Result<bool, AppError> {
+    Ok(!shared_sets(conn, account, GrantFilter::BackupSet(backup_set), now).await?.is_empty())
 }
 
 /// `sets` with the backup sets' own rows, in the order of `sets`.
@@ -210,7 +215,7 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     // and a page cut in SQL before it would count and skip sets the domain then refuses. What is
     // loaded for every candidate is light (ids, start time, the facts of the grant); the sets' own rows
     // are loaded for the page only (`with_backup_rows`).
-    let mut sets = shared_sets(&mut conn, me, GrantFilter::Region(&region_id)).await?;
+    let mut sets = shared_sets(&mut conn, me, GrantFilter::Region(&region_id), now).await?;
     if !only.is_empty() {
         sets.retain(|s| only.contains(&s.backup_set_id));
     }
@@ -250,7 +255,7 @@ pub async fn shared_set_source(state: &AppState, who: &Identity, backup_set_id: 
     who.actor.may_view_polardb()?;
     let me = who.account_id().as_str();
     let mut conn = state.pool.acquire().await.map_err(internal)?;
-    let sets = shared_sets(&mut conn, me, GrantFilter::BackupSet(backup_set_id)).await?;
+    let sets = shared_sets(&mut conn, me, GrantFilter::BackupSet(backup_set_id), state.clock.now()).await?;
     let rows = with_backup_rows(&mut conn, me, sets).await?;
     Ok(rows.into_iter().next().map(|(set, row)| (set.owner_account_id, row.cluster_id)))
 }
@@ -275,7 +280,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
     let now_s = db::ts(now);
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str())).await?;
+    let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str()), now).await?;
     let (set, row) = with_backup_rows(&mut tx, me, shared)
         .await?
         .into_iter()
