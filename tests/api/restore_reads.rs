@@ -65,3 +65,48 @@ async fn a_restore_is_read_only_by_the_account_that_made_it() {
     let bill = app.form(Some(&shared.partner_cookie), "billing", "").await;
     assert!(bill.json.to_string().contains(&cluster), "{:?}", bill.json);
 }
+
+/// Who did what, by account: every event in `login`'s trail as (action, target, outcome).
+async fn trail(app: &TestApp, cookie: &str) -> Vec<(String, String, String)> {
+    let r = app.form(Some(cookie), "audit_trail", "page_size=100").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["items"].as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap().into(), e["target"].as_str().unwrap().into(), e["outcome"].as_str().unwrap().into())).collect()
+}
+
+#[tokio::test]
+async fn an_outsiders_refused_attempts_on_a_share_are_in_its_own_trail_only_and_change_nothing() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "guarded").await;
+    let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ?").bind(PARTNER).fetch_one(&app.pool).await.unwrap();
+    let before = app.sharing_state().await;
+    let owner_cookie = app.sign_in("owner").await;
+    let owner_trail = trail(&app, &owner_cookie).await;
+    let partner_trail = trail(&app, &shared.partner_cookie).await;
+
+    let outsider_cookie = app.sign_in("outsider").await;
+    let outsider = create_key(&app, &outsider_cookie, "outsider").await;
+    let attempts: Vec<(&str, &str, Vec<(&str, &str)>, (u16, &str))> = vec![
+        ("CreateDBCluster", PD, restore_params(&shared.backup), (404, "EntityNotExists.BackupSet")),
+        ("AcceptResourceShareInvitation", crate::openapi::RS, vec![("ResourceShareInvitationId", &invitation)], (409, "EntityNotExists.ResourceShareInvitation")),
+        ("RejectResourceShareInvitation", crate::openapi::RS, vec![("ResourceShareInvitationId", &invitation)], (409, "EntityNotExists.ResourceShareInvitation")),
+        ("DisassociateResourceShare", crate::openapi::RS, vec![("ResourceShareId", &shared.share_id), ("ResourceOwner", "OtherAccounts")], (404, "EntityNotExists.ResourceShare")),
+        ("DeleteResourceShare", crate::openapi::RS, vec![("ResourceShareId", &shared.share_id)], (404, "EntityNotExists.ResourceShare")),
+        ("DeleteBackup", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", &shared.backup)], (404, "EntityNotExists.BackupSet")),
+    ];
+    for (action, version, params, refusal) in &attempts {
+        let r = acs3(&app, &outsider, action, version, params).await;
+        assert_eq!(api_code(&r), *refusal, "{action}: {:?}", r.json);
+    }
+    let r = app.json(Some(&outsider_cookie), "restore_to_new_cluster", serde_json::json!({ "request": {
+        "backup_set_id": shared.backup, "cluster_name": "grab", "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } })).await;
+    assert_eq!(r.refusal(), (404, "EntityNotExists.BackupSet"), "{:?}", r.json);
+
+    assert_eq!(app.sharing_state().await, before, "nothing changed");
+    assert_eq!(app.count(&format!("select count(*) from restore_job where account_id = '{OUTSIDER}'")).await, 0);
+    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{OUTSIDER}'")).await, 0);
+    let outsiders = trail(&app, &outsider_cookie).await;
+    assert_eq!(outsiders.iter().filter(|(_, _, outcome)| outcome != "Success").count(), attempts.len() + 1, "{outsiders:?}");
+    assert_eq!(trail(&app, &owner_cookie).await, owner_trail, "the owner's trail has none of them");
+    assert_eq!(trail(&app, &shared.partner_cookie).await, partner_trail, "nor the partner's");
+}
