@@ -242,7 +242,10 @@ pub struct IncomingBackup {
     pub owner_account_id: String,
     pub source_cluster_id: String,
     pub region_id: String,
+    /// The shares that give it, comma-separated.
     pub resource_share_names: String,
+    /// The same shares' ids, in the same order.
+    pub resource_share_ids: Vec<String>,
     pub size_bytes: i64,
     pub level: BackupLevel,
     pub start_time: String,

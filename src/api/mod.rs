@@ -322,7 +322,7 @@ pub async fn list_shared_with_me(region_id: Option<String>, page: Option<i64>, p
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
     let page = ssr::page(&who, crate::domain::ConsolePage::Clusters, page, page_size)?;
-    ssr::respond(principal::shared_with_me(&state, &who, region_id, &[], page).await)
+    ssr::respond(principal::shared_with_me(&state, &who, region_id, Default::default(), page).await)
 }
 
 #[server(prefix = "/api", endpoint = "restore_to_new_cluster", input = Json)]

@@ -93,6 +93,14 @@ pub struct Grant {
     pub revoke_at: Option<OffsetDateTime>,
 }
 
+impl Grant {
+    /// Whether the grant still gives access at `now`: until its revocation time, whether or not the
+    /// schedule has deleted it yet (late, or failing).
+    pub fn in_force_at(&self, now: OffsetDateTime) -> bool {
+        self.revoke_at.is_none_or(|at| now < at)
+    }
+}
+
 /// Does this principal entry grant the recipient access to the backup set, and how?
 pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Option<Grant> {
     // A deleted share gives nothing; nor does an owner's share to the owner itself (its own directory or
@@ -171,7 +179,7 @@ pub fn access_to_set(grants: impl IntoIterator<Item = Grant>, now: OffsetDateTim
     let mut usable = false;
     let mut revoke_at = None;
     let mut revoking_after_restore = false;
-    for grant in grants.into_iter().filter(|g| g.revoke_at.is_none_or(|at| now < at)) {
+    for grant in grants.into_iter().filter(|g| g.in_force_at(now)) {
         any = true;
         match grant.status {
             AssociationStatus::Associated => usable = true,

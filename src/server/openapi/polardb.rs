@@ -192,7 +192,8 @@ async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
         "ShareIncoming" => {
             let request = PageRequest::parse(Some(number), Some(size)).map_err(AppError::from)?;
             let only: Vec<String> = backup_id.map(str::to_owned).into_iter().collect();
-            let list = principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), &only, request).await?;
+            let filter = principal::IncomingFilter { backup_sets: &only, ..Default::default() };
+            let list = principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), filter, request).await?;
             (list.backups.iter().map(incoming_json).collect(), list.total)
         }
         "ShareOutgoing" => {

@@ -104,9 +104,39 @@ fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupS
 pub(crate) struct SharedSet {
     pub backup_set_id: String,
     pub owner_account_id: String,
-    /// The shares that grant it, comma-separated.
-    pub resource_share_names: String,
+    /// The shares that grant it now: (id, name), each once.
+    pub shares: Vec<(String, String)>,
     pub access: SharedSetAccess,
+}
+
+/// Which of the backup sets shared with an account a list asks for (none given: every one).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IncomingFilter<'a> {
+    /// Only these backup sets.
+    pub backup_sets: &'a [String],
+    /// Only what these shares give (and only these shares named beside each set).
+    pub share_ids: &'a [String],
+    /// Only the sets of this owner.
+    pub owner: Option<&'a str>,
+}
+
+impl IncomingFilter<'_> {
+    /// `set` as the list shows it, or none when it is not asked for.
+    fn narrow(&self, mut set: SharedSet) -> Option<SharedSet> {
+        if !self.backup_sets.is_empty() && !self.backup_sets.contains(&set.backup_set_id) {
+            return None;
+        }
+        if self.owner.is_some_and(|owner| owner != set.owner_account_id) {
+            return None;
+        }
+        if !self.share_ids.is_empty() {
+            set.shares.retain(|(id, _)| self.share_ids.contains(id));
+            if set.shares.is_empty() {
+                return None;
+            }
+        }
+        Some(set)
+    }
 }
 
 /// `account` as the principals of other accounts' shares may name it: its id, directory and folders.
@@ -149,18 +179,19 @@ pub(crate) async fn shared_sets(
     let moved_out_rows = incoming::moved_out_grants(conn, account, filter).await.map_err(internal)?;
 
     // Keyed (start time, id) so that walking it backwards lists the newest first.
-    let mut sets: BTreeMap<(String, String), (String, Vec<String>, Vec<Grant>)> = BTreeMap::new();
-    let mut add = |backup_set_id: String, start_time: String, owner: String, share_name: String, grant: Grant| {
-        let (_, names, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (owner, Vec::new(), Vec::new()));
-        if !names.contains(&share_name) {
-            names.push(share_name);
+    let mut sets: BTreeMap<(String, String), (String, Vec<(String, String)>, Vec<Grant>)> = BTreeMap::new();
+    let mut add = |backup_set_id: String, start_time: String, owner: String, share: (String, String), grant: Grant| {
+        let (_, shares, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (owner, Vec::new(), Vec::new()));
+        // A share whose grant has ended is not named beside the set, though the schedule has not deleted it yet.
+        if grant.in_force_at(now) && !shares.contains(&share) {
+            shares.push(share);
         }
         grants.push(grant);
     };
     for r in principal_rows {
         let facts = r.facts.read_times(|t| db::parse_ts(&t)).map_err(internal)?;
         if let Some(grant) = principal_grant(&recipient, &facts) {
-            add(r.backup_set_id, r.start_time, facts.owner_account_id, r.resource_share_name, grant);
+            add(r.backup_set_id, r.start_time, facts.owner_account_id, (r.resource_share_id, r.resource_share_name), grant);
         }
     }
     for r in moved_out_rows {
@@ -170,14 +201,14 @@ pub(crate) async fn shared_sets(
             added_after_removal: r.added_after_removal,
         };
         if let Some(grant) = moved_out_grant(&facts) {
-            add(r.backup_set_id, r.start_time, r.owner_account_id, r.resource_share_name, grant);
+            add(r.backup_set_id, r.start_time, r.owner_account_id, (r.resource_share_id, r.resource_share_name), grant);
         }
     }
     Ok(sets
         .into_iter()
         .rev()
-        .filter_map(|((_, backup_set_id), (owner_account_id, names, grants))| {
-            access_to_set(grants, now).map(|access| SharedSet { backup_set_id, owner_account_id, resource_share_names: names.join(","), access })
+        .filter_map(|((_, backup_set_id), (owner_account_id, shares, grants))| {
+            access_to_set(grants, now).map(|access| SharedSet { backup_set_id, owner_account_id, shares, access })
         })
         .collect())
 }
@@ -200,10 +231,16 @@ async fn with_backup_rows(conn: &mut SqliteConnection, account: &str, sets: Vec<
         .collect()
 }
 
-/// `only` narrows the list to those backup set ids (none: every set), before it is counted and paged,
-/// so a set asked for by id is found whatever page of the whole list it would be on.
+/// `only` narrows the list (to backup sets, shares, an owner) before it is counted and paged, so a set
+/// asked for by id is found whatever page of the whole list it would be on.
 #[tracing::instrument(skip(state, who, only), fields(account = %who.account_id()))]
-pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<String>, only: &[String], page: PageRequest) -> Result<IncomingList, AppError> {
+pub async fn shared_with_me(
+    state: &AppState,
+    who: &Identity,
+    region: Option<String>,
+    only: IncomingFilter<'_>,
+    page: PageRequest,
+) -> Result<IncomingList, AppError> {
     who.actor.may_view_polardb()?;
     let (regions, region_id) = console::region_choice(state, who, region).await?;
     let now = state.clock.now();
@@ -215,10 +252,7 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     // and a page cut in SQL before it would count and skip sets the domain then refuses. What is
     // loaded for every candidate is light (ids, start time, the facts of the grant); the sets' own rows
     // are loaded for the page only (`with_backup_rows`).
-    let mut sets = shared_sets(&mut conn, me, GrantFilter::Region(&region_id), now).await?;
-    if !only.is_empty() {
-        sets.retain(|s| only.contains(&s.backup_set_id));
-    }
+    let sets: Vec<SharedSet> = shared_sets(&mut conn, me, GrantFilter::Region(&region_id), now).await?.into_iter().filter_map(|s| only.narrow(s)).collect();
     let total = sets.len() as i64;
     let on_page: Vec<SharedSet> = sets.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
     let rows = with_backup_rows(&mut conn, me, on_page).await?;
@@ -236,7 +270,8 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
             owner_account_id: set.owner_account_id,
             source_cluster_id: row.cluster_id,
             region_id: row.region_id,
-            resource_share_names: set.resource_share_names,
+            resource_share_names: set.shares.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>().join(","),
+            resource_share_ids: set.shares.into_iter().map(|(id, _)| id).collect(),
             size_bytes: row.size_bytes,
             level: row.level,
             start_time: row.start_time,

@@ -1,0 +1,75 @@
+//! The principal's side by API: ListSharedResources with ResourceOwner=OtherAccounts lists each backup
+//! set with the share that gives it, narrowed by the shares and the owner asked for, and names no share
+//! that no longer gives it.
+
+use crate::helpers::*;
+use crate::openapi::{acs3, owner_key, shared_with_partner_and_accepted, RS};
+use http::StatusCode;
+use serde_json::Value;
+use time::Duration;
+
+fn rows(r: &Response) -> Vec<(String, String)> {
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let mut rows: Vec<(String, String)> = r.json["SharedResources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| (x["ResourceShareId"].as_str().unwrap().to_owned(), x["ResourceId"].as_str().unwrap().to_owned()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+#[tokio::test]
+async fn shared_resources_of_other_accounts_are_listed_by_share_and_narrowed_by_share_and_owner() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let first = shared_with_partner_and_accepted(&app, &owner, "first").await;
+    // A second share of another set, accepted too.
+    let second_set = app.backups_of(SHAREABLE_CLUSTER, 2).await.remove(1);
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "second"), ("Resources.1.ResourceId", &second_set), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let second = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let invitations = acs3(&app, &first.partner, "ListResourceShareInvitations", RS, &[("ResourceShareIds.1", &second)]).await;
+    let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
+    let accepted = acs3(&app, &first.partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
+    assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.json);
+
+    let list = |extra: Vec<(&'static str, String)>| {
+        let partner = first.partner.clone();
+        let app = &app;
+        async move {
+            let mut params: Vec<(&str, String)> = vec![("ResourceOwner", "OtherAccounts".into()), ("RegionId", "cn-hangzhou".into())];
+            params.extend(extra);
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            rows(&acs3(app, &partner, "ListSharedResources", RS, &params).await)
+        }
+    };
+    let mut both = vec![(first.share_id.clone(), first.backup.clone()), (second.clone(), second_set.clone())];
+    both.sort();
+    assert_eq!(list(vec![]).await, both, "each set with the share that gives it");
+    assert_eq!(list(vec![("ResourceShareIds.1", first.share_id.clone())]).await, vec![(first.share_id.clone(), first.backup.clone())]);
+    assert_eq!(list(vec![("ResourceShareIds.1", second.clone())]).await, vec![(second.clone(), second_set.clone())]);
+    assert_eq!(list(vec![("Target", OWNER.into())]).await, both, "Target names the owner");
+    assert_eq!(list(vec![("Target", OUTSIDER.into())]).await, vec![], "no set of another owner");
+    let bad = acs3(&app, &first.partner, "ListSharedResources", RS, &[("ResourceOwner", "OtherAccounts"), ("Target", "rd-x")]).await;
+    assert_eq!(crate::openapi::api_code(&bad), (400, "InvalidParameter.Target"), "{:?}", bad.json);
+
+    // The first set joins the second share too; then the partner is removed from the first share: once
+    // that removal's time has come, only the second share gives the set, even before the schedule runs.
+    let joined = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &second), ("Resources.1.ResourceId", &first.backup)]).await;
+    assert_eq!(joined.status, StatusCode::OK, "{:?}", joined.json);
+    let removed = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &first.share_id), ("Targets.1", PARTNER)]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+    app.clock.advance(Duration::minutes(10));
+    let mut now_listed = vec![(second.clone(), first.backup.clone()), (second.clone(), second_set.clone())];
+    now_listed.sort();
+    assert_eq!(list(vec![]).await, now_listed);
+    assert_eq!(list(vec![("ResourceShareIds.1", first.share_id.clone())]).await, vec![]);
+    let console = app.form(Some(&first.partner_cookie), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    let names: Vec<Value> = console.json["backups"].as_array().unwrap().iter().map(|b| b["resource_share_names"].clone()).collect();
+    assert_eq!(names, vec![Value::from("second"), Value::from("second")], "{:?}", console.json);
+}
