@@ -7,12 +7,11 @@ use crate::helpers::*;
 use crate::openapi::{acs3, api_code, create_key, owner_key, shared_with_partner_and_accepted, PD, RS};
 use http::StatusCode;
 
-fn restore_params<'a>(backup: &'a str, token: &'a str) -> Vec<(&'a str, &'a str)> {
-    vec![
-        ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("DBType", "MySQL"), ("DBVersion", "8.0"), ("PayType", "Postpaid"),
-        ("DBNodeClass", "polar.mysql.x4.medium"), ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER),
-        ("CloneDataPoint", backup), ("SourceUid", OWNER), ("ClientToken", token),
-    ]
+/// A restore by API of `backup` with `token`.
+fn restore_params<'a>(backup: &'a str, token: &'a str) -> Vec<(&'static str, &'a str)> {
+    let mut params = crate::openapi::restore_params(backup);
+    params.push(("ClientToken", token));
+    params
 }
 
 #[tokio::test]

@@ -107,6 +107,15 @@ pub(crate) async fn owner_key(app: &TestApp) -> (String, Key) {
     (cookie, key)
 }
 
+/// The parameters of a restore by API (CreateDBCluster) of the owner's set `backup` of SHAREABLE_CLUSTER.
+pub(crate) fn restore_params(backup: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("DBType", "MySQL"), ("DBVersion", "8.0"), ("PayType", "Postpaid"),
+        ("DBNodeClass", "polar.mysql.x4.medium"), ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER),
+        ("CloneDataPoint", backup), ("SourceUid", OWNER),
+    ]
+}
+
 /// What the restore and leave tests start from: a set of SHAREABLE_CLUSTER the owner shared by API with
 /// the partner (outside its directory), and the partner's acceptance of the invitation.
 pub(crate) struct AcceptedByPartner {

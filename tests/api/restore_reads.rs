@@ -3,17 +3,9 @@
 //! second principal of it, an outsider) names.
 
 use crate::helpers::*;
-use crate::openapi::{acs3, api_code, create_key, owner_key, shared_with_partner_and_accepted, PD};
+use crate::openapi::{acs3, api_code, create_key, owner_key, restore_params, shared_with_partner_and_accepted, PD};
 use http::StatusCode;
 use serde_json::Value;
-
-fn restore_params(backup: &str) -> Vec<(&str, &str)> {
-    vec![
-        ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("DBType", "MySQL"), ("DBVersion", "8.0"), ("PayType", "Postpaid"),
-        ("DBNodeClass", "polar.mysql.x4.medium"), ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER),
-        ("CloneDataPoint", backup), ("SourceUid", OWNER),
-    ]
-}
 
 #[tokio::test]
 async fn a_restore_is_read_only_by_the_account_that_made_it() {
