@@ -512,3 +512,91 @@ async fn a_member_removed_from_the_directory_while_it_restores_keeps_the_set_unt
     assert_eq!(app.tick().await.applied_queued_removals, 1);
     assert_eq!(incoming(&app, &qa).await[0]["revoking_at"], json!("2026-11-25T08:10:31Z"));
 }
+
+/// What `login` is shown of its invitations in cn-hangzhou: (share name, status, backup sets).
+async fn invitation_rows(app: &TestApp, cookie: &str) -> Vec<(Value, Value, Value)> {
+    let r = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["invitations"].as_array().unwrap().iter().map(|i| (i["resource_share_name"].clone(), i["status"].clone(), i["resources"].clone())).collect()
+}
+
+#[tokio::test]
+async fn a_member_whose_directory_acceptance_ended_by_leaving_is_shown_nothing_the_share_holds_after() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 2).await;
+    let r = app.share(&owner, &sets[0], new_share("lab", "ResourceDirectory", &[MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    // Opened to every account, the directory accepts for the member; closed again, it stays a member's.
+    for scope in ["AllAccounts", "ResourceDirectory"] {
+        let r = app.form(Some(&owner), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name=lab&principal_scope={scope}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{scope}: {:?}", r.json);
+    }
+    let member = app.sign_in("member").await;
+    assert_eq!(invitation_rows(&app, &member).await, vec![(json!("lab"), json!("Accepted"), json!([sets[0]]))]);
+
+    // The member leaves the directory: the share's grant is revoked on schedule, and with it the
+    // acceptance the directory made for it.
+    assert_eq!(app.form(Some(&member), "leave_directory", "").await.status, StatusCode::OK);
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    // The owner shares a second set in the same share, and renames it, for its members.
+    let r = app.share(&owner, &sets[1], existing_share(&share_id, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.form(Some(&owner), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name=lab-q4&principal_scope=ResourceDirectory")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let member = app.sign_in("member").await;
+    let rows = invitation_rows(&app, &member).await;
+    assert!(rows.iter().all(|(name, status, sets)| name == "lab" && status != "Accepted" && sets == &json!([])), "{rows:?}");
+    let incoming = app.form(Some(&member), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(incoming.json["total"], json!(0), "{:?}", incoming.json);
+    let key = crate::openapi::create_key(&app, &member, "member").await;
+    let received = crate::openapi::acs3(&app, &key, "ListResourceShares", crate::openapi::RS, &[("ResourceOwner", "OtherAccounts")]).await;
+    assert_eq!(received.json["ResourceShares"], json!([]), "{:?}", received.json);
+}
+
+/// (status, backup sets) of each invitation `cookie`'s account is shown in cn-beijing.
+async fn beijing_invitations(app: &TestApp, cookie: &str) -> Vec<(Value, Value)> {
+    let r = app.form(Some(cookie), "list_invitations", "region_id=cn-beijing").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["invitations"].as_array().unwrap().iter().map(|i| (i["status"].clone(), i["resources"].clone())).collect()
+}
+
+#[tokio::test]
+async fn an_owner_removed_from_the_directory_ends_the_acceptances_the_directory_made_for_its_members() {
+    let app = TestApp::new().await;
+    // The member owns a cluster of its own (the demo's Beijing one, handed over).
+    let cluster = "pc-2zeanalytics01";
+    app.exec(&format!("update cluster set account_id = '{MEMBER}' where cluster_id = '{cluster}'")).await;
+    app.exec(&format!("update backup_set set account_id = '{MEMBER}' where cluster_id = '{cluster}'")).await;
+    let set: String = sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and expires_at > '2026-12-01' order by backup_set_id limit 1")
+        .bind(cluster)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let member = app.sign_in("member").await;
+    let r = app.share(&member, &set, new_share("bj-lab", "ResourceDirectory", &[QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    for scope in ["AllAccounts", "ResourceDirectory"] {
+        let r = app.form(Some(&member), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name=bj-lab&principal_scope={scope}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{scope}: {:?}", r.json);
+    }
+    let qa = app.sign_in("qa").await;
+    assert_eq!(beijing_invitations(&app, &qa).await, vec![(json!("Accepted"), json!([set]))]);
+
+    // The management account removes the member that owns the share: its principals are revoked, and
+    // the acceptance the directory made for qa ends with its grant.
+    let owner = app.sign_in("owner").await;
+    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={MEMBER}")).await.status, StatusCode::OK);
+    assert_eq!(beijing_invitations(&app, &qa).await, vec![(json!("Disassociating"), json!([]))]);
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let qa = app.sign_in("qa").await;
+    assert_eq!(beijing_invitations(&app, &qa).await, vec![(json!("Disassociated"), json!([]))]);
+    let key = crate::openapi::create_key(&app, &qa, "qa").await;
+    let received = crate::openapi::acs3(&app, &key, "ListResourceShares", crate::openapi::RS, &[("ResourceOwner", "OtherAccounts")]).await;
+    assert_eq!(received.json["ResourceShares"], json!([]), "{:?}", received.json);
+}

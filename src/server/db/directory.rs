@@ -317,6 +317,38 @@ pub async fn revoke_principals_of_owner(tx: &mut Tx, owner: &str, shares: &[Stri
     .rows_affected())
 }
 
+/// After a departure revoked principals of `shares`: an accepted invitation whose receiver is now being
+/// revoked ends with it (`access_ends_at`: `revoke_at`, or `now` while the revocation waits for a
+/// restore), as an owner's removal ends it. `receiver`: only that account's (a member leaving). Otherwise the acceptance the directory made for a member
+/// (when its share was opened to every account) stood after the member's access was gone, and its
+/// invitation went on showing the share's name and sets, and ListResourceShares the share.
+pub async fn end_acceptances_of_revoked(
+    tx: &mut Tx,
+    shares: &[String],
+    receiver: Option<&str>,
+    revoke_at: Option<&str>,
+    now: &str,
+) -> sqlx::Result<u64> {
+    if shares.is_empty() {
+        return Ok(0);
+    }
+    Ok(sqlx::query(
+        "update invitation set access_ends_at = coalesce(?1, ?2), updated_at = ?2
+         where status = 'Accepted' and access_ends_at is null
+           and resource_share_id in (select value from json_each(?3)) and (?4 is null or receiver_account_id = ?4)
+           and exists(select 1 from share_principal sp where sp.resource_share_id = invitation.resource_share_id
+                      and sp.principal_type = 'Account' and sp.principal_id = invitation.receiver_account_id
+                      and sp.status = 'Disassociating')",
+    )
+    .bind(revoke_at)
+    .bind(now)
+    .bind(serde_json::Value::from(shares.to_vec()).to_string())
+    .bind(receiver)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
 /// The names of the folders directly under `parent`: a new folder's name must not repeat one of them.
 pub async fn child_folder_names(tx: &mut Tx, directory: &str, parent: &str) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("select folder_name from rd_folder where directory_id = ? and parent_folder_id = ?")

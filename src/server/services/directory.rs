@@ -203,15 +203,21 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
     if directory::remove_member(tx, directory_id, account).await.map_err(internal)? == 0 {
         return Ok(false);
     }
-    let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
+    let at = state.clock.now();
+    let (revoke_at, at) = (db::ts(at + state.settings.revocation_delay), db::ts(at));
     directory::apply_coverage_change(tx, account, &before, &[], &revoke_at).await.map_err(internal)?;
-    // Each share's revocation starts now, or once the restores reading its sets end (departure_timing).
+    // Each share's revocation starts now, or once the restores reading its sets end (departure_timing);
+    // the acceptances of the principals it revokes end with them.
     let (now, after_restore) = departure_shares(tx, account, Departure::Member).await?;
     directory::revoke_account_principals(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
     directory::revoke_account_principals(tx, account, &after_restore, None).await.map_err(internal)?;
+    directory::end_acceptances_of_revoked(tx, &now, Some(account), Some(&revoke_at), &at).await.map_err(internal)?;
+    directory::end_acceptances_of_revoked(tx, &after_restore, Some(account), None, &at).await.map_err(internal)?;
     let (now, after_restore) = departure_shares(tx, account, Departure::Owner).await?;
     directory::revoke_principals_of_owner(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
     directory::revoke_principals_of_owner(tx, account, &after_restore, None).await.map_err(internal)?;
+    directory::end_acceptances_of_revoked(tx, &now, None, Some(&revoke_at), &at).await.map_err(internal)?;
+    directory::end_acceptances_of_revoked(tx, &after_restore, None, None, &at).await.map_err(internal)?;
     Ok(true)
 }
 
