@@ -73,3 +73,23 @@ async fn shared_resources_of_other_accounts_are_listed_by_share_and_narrowed_by_
     let names: Vec<Value> = console.json["backups"].as_array().unwrap().iter().map(|b| b["resource_share_names"].clone()).collect();
     assert_eq!(names, vec![Value::from("second"), Value::from("second")], "{:?}", console.json);
 }
+
+#[tokio::test]
+async fn describe_shared_backups_is_narrowed_by_the_cluster_asked_for() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "by-cluster").await;
+    let ids = |r: &Response| -> Vec<String> {
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        r.json["Items"].as_array().unwrap().iter().map(|b| b["BackupId"].as_str().unwrap().to_owned()).collect()
+    };
+    for (share_type, key) in [("ShareIncoming", &shared.partner), ("ShareOutgoing", &owner)] {
+        let all = acs3(&app, key, "DescribeSharedBackups", crate::openapi::PD, &[("ShareType", share_type), ("RegionId", "cn-hangzhou")]).await;
+        assert_eq!(ids(&all), vec![shared.backup.clone()], "{share_type}");
+        let its = acs3(&app, key, "DescribeSharedBackups", crate::openapi::PD, &[("ShareType", share_type), ("RegionId", "cn-hangzhou"), ("DBClusterId", SHAREABLE_CLUSTER)]).await;
+        assert_eq!(ids(&its), vec![shared.backup.clone()], "{share_type}");
+        let other = acs3(&app, key, "DescribeSharedBackups", crate::openapi::PD, &[("ShareType", share_type), ("RegionId", "cn-hangzhou"), ("DBClusterId", "pc-bp1harbor00001")]).await;
+        assert_eq!(ids(&other), Vec::<String>::new(), "{share_type}: another cluster's sets only");
+        assert_eq!(other.json["TotalRecordCount"], "0", "{share_type}");
+    }
+}

@@ -11,7 +11,7 @@ use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 fn principal_grants_sql(filter: &str) -> String {
     format!(
         "{FOLDER_ANCESTRY}
-         select sr.backup_set_id, b.start_time, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
+         select sr.backup_set_id, b.cluster_id, b.start_time, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
                 rs.principal_scope as scope, sp.principal_type, sp.principal_id, sp.status as principal_status,
                 sp.revoke_at as principal_revoke_at, sr.status as resource_status, sr.revoke_at as resource_revoke_at,
                 exists(select 1 from rd_member me join rd_member ow on ow.directory_id = me.directory_id
@@ -37,7 +37,7 @@ fn principal_grants_sql(filter: &str) -> String {
 /// What a folder or the directory gave the account before it moved out, with each backup set of the share.
 fn moved_out_grants_sql(filter: &str) -> String {
     format!(
-        "select sr.backup_set_id, b.start_time, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
+        "select sr.backup_set_id, b.cluster_id, b.start_time, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
                 mr.revoke_at,
                 exists(select 1 from late_resource l where l.resource_share_id = rs.resource_share_id and l.principal_id = mr.account_id
                        and l.via = 'moved_out' and l.backup_set_id = sr.backup_set_id) as added_after_removal
@@ -77,6 +77,7 @@ impl GrantFilter<'_> {
 #[derive(Debug, Clone, FromRow)]
 pub struct PrincipalGrantRow {
     pub backup_set_id: String,
+    pub cluster_id: String,
     pub start_time: String,
     pub resource_share_id: String,
     pub resource_share_name: String,
@@ -88,6 +89,7 @@ pub struct PrincipalGrantRow {
 #[derive(Debug, Clone, FromRow)]
 pub struct MovedOutGrantRow {
     pub backup_set_id: String,
+    pub cluster_id: String,
     pub start_time: String,
     pub resource_share_id: String,
     pub resource_share_name: String,

@@ -188,11 +188,13 @@ fn incoming_json(b: &IncomingBackup) -> Value {
 async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
     let (number, size) = page(call)?;
     let backup_id = call.params.opt("BackupId");
+    // The cluster the sets are backups of: the owner's (ShareIncoming) or the caller's own (ShareOutgoing).
+    let cluster = call.params.opt("DBClusterId");
     let (items, total): (Vec<Value>, i64) = match call.params.req("ShareType")? {
         "ShareIncoming" => {
             let request = PageRequest::parse(Some(number), Some(size)).map_err(AppError::from)?;
             let only: Vec<String> = backup_id.map(str::to_owned).into_iter().collect();
-            let filter = principal::IncomingFilter { backup_sets: &only, ..Default::default() };
+            let filter = principal::IncomingFilter { backup_sets: &only, cluster, ..Default::default() };
             let list = principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), filter, request).await?;
             (list.backups.iter().map(incoming_json).collect(), list.total)
         }
@@ -202,7 +204,7 @@ async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
             let request = PageRequest::parse(Some(number), Some(size)).map_err(AppError::from)?;
             let me = call.who.account_id().as_str();
             let (rows, total) = crate::server::db::paging::load_page(request, |limit, offset| {
-                crate::server::db::api_lists::outgoing_backups(&call.state.pool, me, backup_id, limit, offset)
+                crate::server::db::api_lists::outgoing_backups(&call.state.pool, me, backup_id, cluster, limit, offset)
             })
             .await
             .map_err(|e| ApiError::from(crate::server::internal(e)))?;

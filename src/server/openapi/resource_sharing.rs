@@ -453,7 +453,7 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
     if owner.is_some_and(|o| crate::domain::AccountId::parse(o).is_none()) {
         return Err(ApiError::invalid("Target"));
     }
-    let filter = principal::IncomingFilter { backup_sets: &ids, share_ids: &share_ids, owner };
+    let filter = principal::IncomingFilter { backup_sets: &ids, share_ids: &share_ids, owner, cluster: None };
     for b in principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), filter, page).await?.backups {
         let status = if b.revoking_at.is_some() || b.revoking_after_restore { "Unavailable" } else { "Available" };
         for share_id in &b.resource_share_ids {

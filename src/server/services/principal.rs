@@ -103,6 +103,8 @@ fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupS
 #[derive(Debug, Clone)]
 pub(crate) struct SharedSet {
     pub backup_set_id: String,
+    /// The owner's cluster it is a backup of.
+    pub cluster_id: String,
     pub owner_account_id: String,
     /// The shares that grant it now: (id, name), each once.
     pub shares: Vec<(String, String)>,
@@ -118,6 +120,8 @@ pub struct IncomingFilter<'a> {
     pub share_ids: &'a [String],
     /// Only the sets of this owner.
     pub owner: Option<&'a str>,
+    /// Only the backups of this cluster (the owner's).
+    pub cluster: Option<&'a str>,
 }
 
 impl IncomingFilter<'_> {
@@ -126,7 +130,7 @@ impl IncomingFilter<'_> {
         if !self.backup_sets.is_empty() && !self.backup_sets.contains(&set.backup_set_id) {
             return None;
         }
-        if self.owner.is_some_and(|owner| owner != set.owner_account_id) {
+        if self.owner.is_some_and(|owner| owner != set.owner_account_id) || self.cluster.is_some_and(|c| c != set.cluster_id) {
             return None;
         }
         if !self.share_ids.is_empty() {
@@ -178,10 +182,12 @@ pub(crate) async fn shared_sets(
     let principal_rows = incoming::principal_grants(conn, account, filter).await.map_err(internal)?;
     let moved_out_rows = incoming::moved_out_grants(conn, account, filter).await.map_err(internal)?;
 
-    // Keyed (start time, id) so that walking it backwards lists the newest first.
-    let mut sets: BTreeMap<(String, String), (String, Vec<(String, String)>, Vec<Grant>)> = BTreeMap::new();
-    let mut add = |backup_set_id: String, start_time: String, owner: String, share: (String, String), grant: Grant| {
-        let (_, shares, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (owner, Vec::new(), Vec::new()));
+    // Keyed (start time, id) so that walking it backwards lists the newest first; each with its
+    // (cluster, owner), the shares granting it and the grants.
+    type Found = ((String, String), Vec<(String, String)>, Vec<Grant>);
+    let mut sets: BTreeMap<(String, String), Found> = BTreeMap::new();
+    let mut add = |backup_set_id: String, start_time: String, source: (String, String), share: (String, String), grant: Grant| {
+        let (_, shares, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (source, Vec::new(), Vec::new()));
         // A share whose grant has ended is not named beside the set, though the schedule has not deleted it yet.
         if grant.in_force_at(now) && !shares.contains(&share) {
             shares.push(share);
@@ -191,7 +197,7 @@ pub(crate) async fn shared_sets(
     for r in principal_rows {
         let facts = r.facts.read_times(|t| db::parse_ts(&t)).map_err(internal)?;
         if let Some(grant) = principal_grant(&recipient, &facts) {
-            add(r.backup_set_id, r.start_time, facts.owner_account_id, (r.resource_share_id, r.resource_share_name), grant);
+            add(r.backup_set_id, r.start_time, (r.cluster_id, facts.owner_account_id), (r.resource_share_id, r.resource_share_name), grant);
         }
     }
     for r in moved_out_rows {
@@ -201,14 +207,14 @@ pub(crate) async fn shared_sets(
             added_after_removal: r.added_after_removal,
         };
         if let Some(grant) = moved_out_grant(&facts) {
-            add(r.backup_set_id, r.start_time, r.owner_account_id, (r.resource_share_id, r.resource_share_name), grant);
+            add(r.backup_set_id, r.start_time, (r.cluster_id, r.owner_account_id), (r.resource_share_id, r.resource_share_name), grant);
         }
     }
     Ok(sets
         .into_iter()
         .rev()
-        .filter_map(|((_, backup_set_id), (owner_account_id, shares, grants))| {
-            access_to_set(grants, now).map(|access| SharedSet { backup_set_id, owner_account_id, shares, access })
+        .filter_map(|((_, backup_set_id), ((cluster_id, owner_account_id), shares, grants))| {
+            access_to_set(grants, now).map(|access| SharedSet { backup_set_id, cluster_id, owner_account_id, shares, access })
         })
         .collect())
 }
