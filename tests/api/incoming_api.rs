@@ -93,3 +93,25 @@ async fn describe_shared_backups_is_narrowed_by_the_cluster_asked_for() {
         assert_eq!(other.json["TotalRecordCount"], "0", "{share_type}");
     }
 }
+
+#[tokio::test]
+async fn shared_resources_of_other_accounts_are_listed_past_a_hundred_sets() {
+    let app = TestApp::new().await;
+    let (partner, oldest) = crate::openapi::one_set_behind_a_hundred_newer(&app).await;
+    let mut seen: Vec<String> = Vec::new();
+    let mut token: Option<String> = None;
+    for _ in 0..5 {
+        let mut params = vec![("ResourceOwner", "OtherAccounts".to_owned()), ("RegionId", "cn-hangzhou".to_owned()), ("MaxResults", "40".to_owned())];
+        params.extend(token.clone().map(|t| ("NextToken", t)));
+        let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = acs3(&app, &partner, "ListSharedResources", RS, &params).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        seen.extend(r.json["SharedResources"].as_array().unwrap().iter().map(|x| x["ResourceId"].as_str().unwrap().to_owned()));
+        token = r.json["NextToken"].as_str().map(str::to_owned);
+        if token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 101, "every set shared with the partner, once");
+    assert!(seen.contains(&oldest), "the oldest set too");
+}

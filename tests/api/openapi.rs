@@ -1119,7 +1119,7 @@ async fn a_client_token_replays_a_restore_only_to_an_identity_that_may_restore()
 
 /// The partner's key, and the owner's shareable backup set shared with (and accepted by) the partner
 /// with 100 newer sets in the same share: the set is no longer on the first page of Shared With Me.
-async fn one_set_behind_a_hundred_newer(app: &TestApp) -> (Key, String) {
+pub(crate) async fn one_set_behind_a_hundred_newer(app: &TestApp) -> (Key, String) {
     let (_, owner) = owner_key(app).await;
     let AcceptedByPartner { partner, backup, share_id, .. } = shared_with_partner_and_accepted(app, &owner, "many").await;
     app.exec(&format!(

@@ -443,24 +443,32 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
             .collect();
         return Ok(json!({ "SharedResources": items, "NextToken": next }));
     }
-    // The backup sets shared with the caller are the Shared With Me page's, one region at a time and
-    // bounded by its largest page; ResourceIds, ResourceShareIds and Target (the owner) narrow the list
-    // before that bound, not after. Each set is listed once per share that gives it, as the service does.
-    let mut items = Vec::new();
-    let page = PageRequest::parse(Some(1), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
+    // The backup sets shared with the caller are the Shared With Me page's, one region at a time, read
+    // page by page to its end (the NextToken pages over the whole list); ResourceIds, ResourceShareIds
+    // and Target (the owner) narrow it first. Each set is listed once per share that gives it, as the
+    // service does.
     // Target names the owner here (the principal when ResourceOwner=Self).
     let owner = call.params.opt("Target");
     if owner.is_some_and(|o| crate::domain::AccountId::parse(o).is_none()) {
         return Err(ApiError::invalid("Target"));
     }
     let filter = principal::IncomingFilter { backup_sets: &ids, share_ids: &share_ids, owner, cluster: None };
-    for b in principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), filter, page).await?.backups {
-        let status = if b.revoking_at.is_some() || b.revoking_after_restore { "Unavailable" } else { "Available" };
-        for share_id in &b.resource_share_ids {
-            items.push(json!({
-                "ResourceShareId": share_id, "ResourceId": b.backup_set_id, "ResourceType": RESOURCE_TYPE,
-                "CreateTime": iso(&b.start_time), "UpdateTime": iso(&b.start_time), "ResourceStatus": status, "ResourceStatusMessage": "",
-            }));
+    let region = call.params.opt("RegionId").map(str::to_owned);
+    let mut items = Vec::new();
+    for number in 1.. {
+        let page = PageRequest::parse(Some(number), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
+        let list = principal::shared_with_me(&call.state, &call.who, region.clone(), filter, page).await?;
+        for b in &list.backups {
+            let status = if b.revoking_at.is_some() || b.revoking_after_restore { "Unavailable" } else { "Available" };
+            for share_id in &b.resource_share_ids {
+                items.push(json!({
+                    "ResourceShareId": share_id, "ResourceId": b.backup_set_id, "ResourceType": RESOURCE_TYPE,
+                    "CreateTime": iso(&b.start_time), "UpdateTime": iso(&b.start_time), "ResourceStatus": status, "ResourceStatusMessage": "",
+                }));
+            }
+        }
+        if list.backups.is_empty() || number * i64::from(crate::domain::MAX_PAGE_SIZE) >= list.total {
+            break;
         }
     }
     let (page, next) = token_page(&call.params, items)?;
