@@ -9,6 +9,9 @@ pub struct Viewer {
     pub login_name: String,
     pub account_id: String,
     pub account_name: String,
+    /// The ending of the account's RAM users' names (`name@alias`), to the identities that manage them
+    /// (the RAM users page's form shows it and allows the name what it leaves of 64 characters).
+    pub ram_login_alias: Option<String>,
     pub site: Site,
     pub is_root: bool,
     /// The platform operator decides tickets.

@@ -5,6 +5,7 @@
 use crate::helpers::*;
 use clap::Parser;
 use http::StatusCode;
+use serde_json::json;
 use polarshare::server::config::{Command, Config};
 use polarshare::server::services::setup::{self, FirstRun, NewAccount};
 use std::net::SocketAddr;
@@ -512,4 +513,36 @@ async fn existing_accounts_get_their_ram_users_ending_as_alias_when_it_is_theirs
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     assert_eq!(aliases, expected);
+}
+
+/// A RAM user's sign-in name is `name@alias`, at most 64 characters: the name alone may have what the
+/// alias leaves, the server refuses more with its own code, and the RAM page's name box allows exactly
+/// that many (the page is rendered with the account's own limit, before any script runs).
+#[tokio::test]
+async fn a_ram_users_name_may_have_what_its_accounts_alias_leaves_of_64_characters_and_the_name_box_allows_exactly_that() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let identities = app.count("select count(*) from identity").await;
+    for too_long in ["b".repeat(59), format!("{}@lumen", "b".repeat(59))] {
+        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={too_long}&password=Lumen-Ops-2026")).await;
+        assert_eq!(r.refusal(), (422, "InvalidParameter.UserName.Length"), "{:?}", r.json);
+        assert_eq!(r.json["message"], json!("The user name is 59 characters long; with @lumen added to it, it can be at most 58."));
+    }
+    assert_eq!(app.count("select count(*) from identity").await, identities, "nothing made");
+    let longest = "a".repeat(58);
+    let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={longest}&password=Lumen-Ops-2026")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(app.form(None, "sign_in", &sign_in_body(&format!("{longest}@lumen"), "Lumen-Ops-2026")).await.status, StatusCode::OK);
+
+    // The box: 58 for lumen, 57 for harbor; the viewer carries it to roots only.
+    for (login, alias, max) in [("owner", "lumen", 58), ("partner", "harbor", 57)] {
+        let cookie = app.sign_in(login).await;
+        let (status, html) = app.get(Some(&cookie), "/ram").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(&format!(r#"name="login_name" maxlength="{max}""#)), "{login}: {html}");
+        let viewer = app.form(Some(&cookie), "current_viewer", "").await;
+        assert_eq!(viewer.json["ram_login_alias"], json!(alias), "{login}");
+    }
+    let dba = app.sign_in("dba@lumen").await;
+    assert_eq!(app.form(Some(&dba), "current_viewer", "").await.json["ram_login_alias"], json!(null), "a RAM user is told no alias");
 }
