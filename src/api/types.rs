@@ -30,6 +30,17 @@ impl Viewer {
     pub fn may_open(&self, page: crate::domain::ConsolePage) -> bool {
         self.pages.contains(&page)
     }
+
+    /// Why this identity may not change sharing (share, or change a share's principals), by the rule the
+    /// server refuses with ([`crate::domain::Actor::may_change_sharing`]); `None` when it may.
+    pub fn sharing_refusal(&self) -> Option<String> {
+        let actor = crate::domain::Actor {
+            account_id: crate::domain::AccountId::parse(&self.account_id)?,
+            is_root: self.is_root,
+            policies: self.policies.clone(),
+        };
+        actor.may_change_sharing().err().map(|refusal| refusal.to_string())
+    }
 }
 
 /// The console shows lists, regions, clusters and backup sets as the services read them.

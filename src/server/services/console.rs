@@ -188,7 +188,10 @@ pub async fn shares_by_me(state: &AppState, who: &Identity, page: PageRequest) -
 }
 
 /// Manage Sharing Relationship: one page of the shares one of the owner's backup sets is in, with each
-/// principal.
+/// principal. The reference places it in the Resource Management console ("On the page in the Resource
+/// Management console, you can view the Resource Share and Principal"), beside Shared By Me: the same
+/// objects, read with the same policy (AliyunResourceCenterFullAccess), whatever PolarDB policy the
+/// reader holds. PolarDB's own My Shares tab shows a backup set's shares to PolarDB readers.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn sharing_relationship(
     state: &AppState,
@@ -196,7 +199,7 @@ pub async fn sharing_relationship(
     backup_set_id: &str,
     page: PageRequest,
 ) -> Result<Paged<Share>, AppError> {
-    who.actor.may_view_polardb()?;
+    who.actor.may_open(ConsolePage::SharedByMe)?;
     let id = crate::domain::BackupSetId::parse(backup_set_id)?;
     let owned = clusters::backup_set(&state.pool, id.as_str())
         .await
