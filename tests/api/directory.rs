@@ -601,3 +601,33 @@ async fn a_member_removed_from_the_directory_while_it_restores_from_a_directory_
         "the restored share's revocation starts when the restore ends"
     );
 }
+
+#[tokio::test]
+async fn an_owner_removing_a_folder_principal_while_a_member_restores_through_it_queues_the_removal_behind_the_restore() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let set = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &set, new_share("analytics", "ResourceDirectory", &[ANALYTICS_FOLDER, QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&set)).await.status, StatusCode::OK);
+
+    // The folder leaves the share while the member restores through it: the same queue as an account's.
+    let r = app.share(&owner, &set, existing_share(&share_id, Some(&[QA_MEMBER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let queued = format!("select count(*) from share_principal where principal_id = '{ANALYTICS_FOLDER}' and status = 'Disassociating' and revoke_at is null");
+    assert_eq!(app.count(&queued).await, 1);
+    let seen = incoming(&app, &member).await;
+    assert_eq!((&seen[0]["revoking_after_restore"], &seen[0]["revoking_at"]), (&json!(true), &json!(null)), "{seen:?}");
+    assert_eq!(app.tick().await.applied_queued_removals, 0);
+
+    app.clock.advance(Duration::seconds(31));
+    let tick = app.tick().await;
+    assert_eq!((tick.finished_restores, tick.applied_queued_removals), (1, 1), "{tick:?}");
+    assert_eq!(restore_outcome(&app, &set).await, ("Running".to_owned(), "Succeeded".to_owned()), "the restore was not cut");
+    assert_eq!(incoming(&app, &member).await[0]["revoking_at"], json!("2026-11-25T08:10:31Z"));
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(app.tick().await.revoked, 1);
+    assert!(incoming(&app, &member).await.is_empty());
+}
