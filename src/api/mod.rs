@@ -390,11 +390,12 @@ pub async fn release_cluster(cluster_id: String) -> Result<(), AppError> {
 }
 
 /// Manage Sharing Relationship: the resource shares of one of the owner's backup sets, with principals.
+/// A page of the Resource Management console: read with Resource Sharing's policy, as Shared By Me.
 #[server(prefix = "/api", endpoint = "sharing_relationship")]
 pub async fn sharing_relationship(backup_set_id: String, page: Option<i64>, page_size: Option<i64>) -> Result<Paged<ShareView>, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(&who, crate::domain::ConsolePage::Clusters, page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::SharedByMe, page, page_size)?;
     ssr::respond(console::sharing_relationship(&state, &who, &backup_set_id, page).await)
 }
 

@@ -80,7 +80,8 @@ impl<T> PrincipalGrantFacts<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovedOutGrantFacts {
     pub share_status: ShareStatus,
-    pub revoke_at: OffsetDateTime,
+    /// None while the revocation waits for the restores reading the share to end.
+    pub revoke_at: Option<OffsetDateTime>,
     /// The backup set joined the share after the account moved out: never shared with it.
     pub added_after_removal: bool,
 }
@@ -157,7 +158,7 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
 /// deleted, and only to the sets the share held when the account moved out.
 pub fn moved_out_grant(facts: &MovedOutGrantFacts) -> Option<Grant> {
     (facts.share_status != ShareStatus::Deleted && !facts.added_after_removal)
-        .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: Some(facts.revoke_at) })
+        .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: facts.revoke_at })
 }
 
 /// A recipient's access to one backup set, from all the grants it holds on it.
@@ -359,6 +360,13 @@ mod tests {
     }
 
     #[test]
+    fn a_moved_out_revocation_waiting_for_a_restore_is_being_revoked_with_no_time_yet() {
+        let facts = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: None, added_after_removal: false };
+        let access = access_to_set(moved_out_grant(&facts), NOW).unwrap();
+        assert_eq!((access.access, access.revoke_at, access.revoking_after_restore), (PrincipalAccess::Revoking, None, true));
+    }
+
+    #[test]
     fn a_backup_set_being_removed_from_the_share_is_being_revoked_at_the_earlier_time() {
         let (p, r) = (datetime!(2026-11-27 13:00 UTC), datetime!(2026-11-27 12:30 UTC));
         let facts = PrincipalGrantFacts {
@@ -374,7 +382,7 @@ mod tests {
     fn a_deleted_share_grants_nothing() {
         let facts = PrincipalGrantFacts { share_status: ShareStatus::Deleted, ..accepted_share() };
         assert_eq!(principal_grant(&me(), &facts), None);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: NOW, added_after_removal: false }), None);
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: Some(NOW), added_after_removal: false }), None);
     }
 
     #[test]
@@ -389,7 +397,7 @@ mod tests {
             ..accepted_share()
         };
         assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: at, added_after_removal: false }), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: Some(at), added_after_removal: false }), revoking(Some(at)));
     }
 
     #[test]
@@ -434,7 +442,7 @@ mod tests {
         let removed = PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..accepted_share() };
         assert_eq!(principal_grant(&me(), &removed), revoking(Some(at)));
         assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { added_after_removal: true, ..removed }), None);
-        let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: at, added_after_removal: false };
+        let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false };
         assert_eq!(moved_out_grant(&moved_out), revoking(Some(at)));
         assert_eq!(moved_out_grant(&MovedOutGrantFacts { added_after_removal: true, ..moved_out }), None);
     }
@@ -495,7 +503,7 @@ mod tests {
     #[test]
     fn a_member_that_moved_out_of_a_folder_keeps_access_only_until_revoked() {
         let at = datetime!(2026-11-27 12:05 UTC);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: at, added_after_removal: false }), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false }), revoking(Some(at)));
     }
 
     #[test]

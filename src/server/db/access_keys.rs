@@ -1,6 +1,6 @@
 //! AccessKey pairs, the identity a signed call acts as, and the nonces already used.
 
-use super::{accounts::SessionIdentityRow, Tx};
+use super::{accounts::{SessionIdentityRow, IDENTITY_COLUMNS}, Tx};
 use crate::domain::AccessKeyStatus;
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -74,15 +74,13 @@ pub struct SigningKeyRow {
 }
 
 pub async fn signing_key(ex: impl SqliteExecutor<'_>, access_key_id: &str) -> sqlx::Result<Option<SigningKeyRow>> {
-    sqlx::query_as(
-        "select k.secret, k.status, i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site, a.beta_enabled,
-                a.share_quota, m.directory_id,
-                (select group_concat(p.policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies
+    sqlx::query_as(&format!(
+        "select k.secret, k.status, {IDENTITY_COLUMNS}
          from access_key k join identity i on i.identity_id = k.identity_id
          join account a on a.account_id = i.account_id
          left join rd_member m on m.account_id = a.account_id
-         where k.access_key_id = ?",
-    )
+         where k.access_key_id = ?"
+    ))
     .bind(access_key_id)
     .fetch_optional(ex)
     .await

@@ -115,27 +115,36 @@ pub async fn share_entries(tx: &mut Tx, recipient: &Recipient, share: Option<&st
     .await
 }
 
-/// After a membership change: schedules the revocation of what `account` lost, and cancels pending
-/// revocations of what it has again.
-pub async fn apply_coverage_change(tx: &mut Tx, account: &str, before: &[String], after: &[String], revoke_at: &str) -> sqlx::Result<()> {
-    for share in before.iter().filter(|s| !after.contains(s)) {
-        sqlx::query(
-            "insert into membership_revocation (account_id, resource_share_id, revoke_at) values (?, ?, ?)
-             on conflict do nothing",
-        )
+/// `account` lost what the directory or a folder gave it through `shares`: each enters the account's
+/// scheduled revocation at `revoke_at`, or, with none, once the restores reading the share end (the
+/// scheduler sets it then, as for a removed principal). A revocation already running keeps its time.
+pub async fn revoke_coverage(tx: &mut Tx, account: &str, shares: &[String], revoke_at: Option<&str>) -> sqlx::Result<()> {
+    if shares.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "insert into membership_revocation (account_id, resource_share_id, revoke_at)
+         select ?1, value, ?2 from json_each(?3) where true
+         on conflict do nothing",
+    )
+    .bind(account)
+    .bind(revoke_at)
+    .bind(serde_json::Value::from(shares.to_vec()).to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// `account` holds `shares` by its place again: their revocations for it (if any) are cancelled.
+pub async fn restore_coverage(tx: &mut Tx, account: &str, shares: &[String]) -> sqlx::Result<()> {
+    if shares.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("delete from membership_revocation where account_id = ? and resource_share_id in (select value from json_each(?))")
         .bind(account)
-        .bind(share)
-        .bind(revoke_at)
+        .bind(serde_json::Value::from(shares.to_vec()).to_string())
         .execute(&mut **tx)
         .await?;
-    }
-    for share in after {
-        sqlx::query("delete from membership_revocation where account_id = ? and resource_share_id = ?")
-            .bind(account)
-            .bind(share)
-            .execute(&mut **tx)
-            .await?;
-    }
     Ok(())
 }
 
@@ -248,14 +257,26 @@ pub async fn departure_share_locks(tx: &mut Tx, account: &str, side: Departure) 
         Departure::Member => DEPARTING_MEMBER_SHARES,
         Departure::Owner => DEPARTING_OWNER_SHARES,
     };
-    sqlx::query_as(&format!(
+    sqlx::query_as(&share_locks_sql(shares)).bind(account).fetch_all(&mut **tx).await
+}
+
+/// The lock of every backup set each of `shares` holds (none for a share without sets): when the
+/// revocation of what a member lost through them may start.
+pub async fn share_locks(tx: &mut Tx, shares: &[String]) -> sqlx::Result<Vec<(String, Option<BackupLock>)>> {
+    sqlx::query_as(&share_locks_sql("select value as resource_share_id from json_each(?1)"))
+        .bind(serde_json::Value::from(shares.to_vec()).to_string())
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// The shares `shares` selects (a query of `resource_share_id`s), each with the lock of every backup set
+/// it holds, or one row with no lock for a share without sets.
+fn share_locks_sql(shares: &str) -> String {
+    format!(
         "select s.resource_share_id, b.lock_state from ({shares}) s
          left join share_resource sr on sr.resource_share_id = s.resource_share_id and sr.status = 'Associated'
          left join backup_set b on b.backup_set_id = sr.backup_set_id"
-    ))
-    .bind(account)
-    .fetch_all(&mut **tx)
-    .await
+    )
 }
 
 /// Which side of a share an account leaving its directory is on.

@@ -95,7 +95,8 @@ pub struct MovedOutGrantRow {
     pub resource_share_name: String,
     pub owner_account_id: String,
     pub share_status: ShareStatus,
-    pub revoke_at: String,
+    /// None while the revocation waits for the restores reading the share to end.
+    pub revoke_at: Option<String>,
     pub added_after_removal: bool,
 }
 
@@ -155,9 +156,11 @@ pub async fn backup_sets(conn: &mut SqliteConnection, account: &str, ids: &[&str
                        and j.status = 'Running') as own_restore_running,
                 exists(select 1 from share_resource qr
                        join resource_share qs on qs.resource_share_id = qr.resource_share_id and qs.status <> 'Deleted'
-                       join share_principal qp on qp.resource_share_id = qr.resource_share_id
-                            and qp.status = 'Disassociating' and qp.revoke_at is null
-                       where qr.backup_set_id = b.backup_set_id) as removal_queued
+                       where qr.backup_set_id = b.backup_set_id
+                         and (exists(select 1 from share_principal qp where qp.resource_share_id = qr.resource_share_id
+                                     and qp.status = 'Disassociating' and qp.revoke_at is null)
+                              or exists(select 1 from membership_revocation qm where qm.resource_share_id = qr.resource_share_id
+                                        and qm.revoke_at is null))) as removal_queued
          from backup_set b where b.backup_set_id in (select value from json_each(?2))",
     )
     .bind(account)

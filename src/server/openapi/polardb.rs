@@ -145,9 +145,8 @@ async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
     // filtering one of them answered a set on any other page as not there.
     let (items, total, number) = match call.params.opt("BackupId") {
         Some(backup_id) => {
-            let found = console::cluster_backup(&call.state, &call.who, id, backup_id).await?;
-            let within = |t: &str| started.from.as_deref().is_none_or(|from| from <= t) && started.to.as_deref().is_none_or(|to| t <= to);
-            let items: Vec<Value> = found.iter().filter(|b| within(&b.start_time)).map(|b| backup_json(b, id)).collect();
+            let found = console::cluster_backup(&call.state, &call.who, id, backup_id, &started).await?;
+            let items: Vec<Value> = found.iter().map(|b| backup_json(b, id)).collect();
             let total = items.len() as i64;
             (items, total, 1)
         }

@@ -203,7 +203,7 @@ pub(crate) async fn shared_sets(
     for r in moved_out_rows {
         let facts = MovedOutGrantFacts {
             share_status: r.share_status,
-            revoke_at: db::parse_ts(&r.revoke_at).map_err(internal)?,
+            revoke_at: r.revoke_at.as_deref().map(db::parse_ts).transpose().map_err(internal)?,
             added_after_removal: r.added_after_removal,
         };
         if let Some(grant) = moved_out_grant(&facts) {
