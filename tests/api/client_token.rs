@@ -87,3 +87,29 @@ async fn another_accounts_token_of_the_same_text_is_its_own() {
     let refused = acs3(&app, &outsider, "CreateDBCluster", PD, &restore_params(&shared.backup, "same-text")).await;
     assert_eq!(api_code(&refused), (404, "EntityNotExists.BackupSet"), "{:?}", refused.json);
 }
+
+#[tokio::test]
+async fn a_restore_is_never_committed_without_its_client_token() {
+    // The token is remembered in the restore's own transaction. Remembered in one of its own after
+    // the restore had committed, a crash between the two left a restore no retry knew of, and the
+    // retry started a second one (and charged for it). Here the remembering fails instead of a crash:
+    // then nothing of the restore may stay.
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "token-atomic").await;
+    let (jobs, charges) = (app.count("select count(*) from restore_job").await, app.count("select count(*) from charge").await);
+    app.exec("create trigger fail_token before insert on api_client_token begin select raise(abort, 'no room for the token'); end").await;
+    let failed = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "atomic-1")).await;
+    assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR, "{:?}", failed.json);
+    assert_eq!(app.count("select count(*) from restore_job").await, jobs, "no restore without its token");
+    assert_eq!(app.count("select count(*) from charge").await, charges, "no charge without its token");
+
+    // Once the token can be remembered, the retry starts the one restore, and a second retry gets it.
+    app.exec("drop trigger fail_token").await;
+    let first = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "atomic-1")).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.json);
+    let again = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "atomic-1")).await;
+    assert_eq!(again.json["DBClusterId"], first.json["DBClusterId"]);
+    assert_eq!(app.count("select count(*) from restore_job").await, jobs + 1, "one restore");
+    assert_eq!(app.count("select count(*) from charge").await, charges + 1, "one charge");
+}

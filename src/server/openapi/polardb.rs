@@ -5,7 +5,7 @@
 
 use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
 use crate::command::RestoreRequest;
-use crate::read_model::{BackupSet, Cluster, IncomingBackup};
+use crate::read_model::{BackupSet, Cluster, IncomingBackup, RestoreJob};
 use crate::domain::{BackupStatus, HaMode, PageRequest};
 use crate::error::AppError;
 use crate::server::db::{self, access_keys};
@@ -250,7 +250,7 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
     call.params.req("RegionId")?;
     // A remembered answer goes only to an identity that may restore (the token is the account's): any
     // other was refused, and audited, by `dispatch` before this.
-    let Some(token) = call.params.opt("ClientToken").map(str::to_owned) else { return restore(call).await };
+    let Some(token) = call.params.opt("ClientToken").map(str::to_owned) else { return restore(call, None).await };
     if token.len() > 64 || !token.is_ascii() {
         return Err(ApiError::invalid("ClientToken"));
     }
@@ -274,19 +274,8 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
         }
         return serde_json::from_str(&answer).map_err(|e| ApiError::from(crate::server::internal(e)));
     }
-    let answer = restore(call).await?;
-    let remembered = async {
-        let mut tx = call.state.writer.begin_unaudited().await?;
-        let now = db::ts(call.state.clock.now());
-        let answer = answer.to_string();
-        let remembered =
-            access_keys::RememberedCall { account: &account, action: "CreateDBCluster", token: &token, request: &request, answer: &answer, now: &now };
-        access_keys::remember_client_token(&mut tx, &remembered).await?;
-        call.state.writer.commit(tx).await?;
-        anyhow::Ok(())
-    };
-    remembered.await.map_err(|e| ApiError::from(crate::server::internal(e)))?;
-    Ok(answer)
+    // Remembered in the restore's own transaction: a restore is never committed without its token.
+    restore(call, Some(principal::RestoreToken { token: &token, request: &request, answer: restore_answer_text })).await
 }
 
 /// The parameters that say which restore a CreateDBCluster asks for, as one text (a JSON object of
@@ -302,7 +291,16 @@ fn restore_request_text(call: &Call) -> String {
     Value::Object(given).to_string()
 }
 
-async fn restore(call: &Call) -> Result<Value, ApiError> {
+/// CreateDBCluster's answer for a restore started.
+fn restore_answer(job: &RestoreJob) -> Value {
+    json!({ "DBClusterId": job.cluster_id, "OrderId": job.restore_job_id, "ResourceGroupId": "rg-default" })
+}
+
+fn restore_answer_text(job: &RestoreJob) -> String {
+    restore_answer(job).to_string()
+}
+
+async fn restore(call: &Call, token: Option<principal::RestoreToken<'_>>) -> Result<Value, ApiError> {
     let backup = call.params.req("CloneDataPoint")?.to_owned();
     let source_cluster = call.params.req("SourceResourceId")?.to_owned();
     let source_uid = call.params.opt("SourceUid").map(str::to_owned);
@@ -330,6 +328,6 @@ async fn restore(call: &Call) -> Result<Value, ApiError> {
         pay_type: call.params.req("PayType")?.to_owned(),
     };
     let event = call.event("RestoreToNewCluster", &backup);
-    let job = call.audited(&event, principal::restore(&call.state, &call.who, request, &event)).await?;
-    Ok(json!({ "DBClusterId": job.cluster_id, "OrderId": job.restore_job_id, "ResourceGroupId": "rg-default" }))
+    let job = call.audited(&event, principal::restore(&call.state, &call.who, request, &event, token)).await?;
+    Ok(restore_answer(&job))
 }

@@ -21,7 +21,7 @@ use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, directory, incoming, paging, restores, Tx};
+use crate::server::db::{self, access_keys, directory, incoming, paging, restores, Tx};
 use crate::server::{ids, internal, state::AppState};
 
 fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<Invitation, AppError> {
@@ -307,9 +307,19 @@ pub fn may_restore(who: &Identity) -> Result<(), AppError> {
     Ok(check_may_restore(&who.actor)?)
 }
 
+/// A retried call's token (the API's ClientToken) that a restore remembers with its answer, in its own
+/// transaction: a crash can't commit the restore without it, so a retry never starts a second one.
+pub struct RestoreToken<'a> {
+    pub token: &'a str,
+    /// The parameters that say which restore was asked for (a retry must ask for the same).
+    pub request: &'a str,
+    /// The answer a retry gets, made from the restore started.
+    pub answer: fn(&RestoreJob) -> String,
+}
+
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
-#[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
-pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event) -> Result<RestoreJob, AppError> {
+#[tracing::instrument(skip(state, who, request, token), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event, token: Option<RestoreToken<'_>>) -> Result<RestoreJob, AppError> {
     // Who may restore first: an identity that may not is told nothing of the set or of what it sent.
     check_may_restore(&who.actor)?;
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
@@ -357,9 +367,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
     // The principal pays for what it creates; accepting the share and the restore itself are free.
     let item = format!("Cluster {cluster_id} ({}, {}) restored from shared backup set {backup_id}", request.node_spec, request.pay_type);
     restores::charge(&mut tx, me, &item, price, &now_s).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
-    tracing::info!(cluster = %cluster_id, "restore started");
-    Ok(RestoreJob {
+    let job = RestoreJob {
         restore_job_id: job_id,
         backup_set_id: backup_id.to_string(),
         cluster_id,
@@ -367,7 +375,22 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
         status: RestoreStatus::Running,
         progress: 0,
         started_at: now_s,
-    })
+    };
+    if let Some(token) = token {
+        let answer = (token.answer)(&job);
+        let remembered = access_keys::RememberedCall {
+            account: me,
+            action: "CreateDBCluster",
+            token: token.token,
+            request: token.request,
+            answer: &answer,
+            now: &job.started_at,
+        };
+        access_keys::remember_client_token(&mut tx, &remembered).await.map_err(internal)?;
+    }
+    tx.commit(event).await.map_err(internal)?;
+    tracing::info!(cluster = %job.cluster_id, "restore started");
+    Ok(job)
 }
 
 pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RestoreJob>, AppError> {
