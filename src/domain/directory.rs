@@ -25,6 +25,18 @@ pub fn check_manager(actor: &Actor, managed: Option<&ManagedDirectory>) -> Resul
     }
 }
 
+/// EnableSharingWithResourceDirectory answered: a change to the whole directory, so the management
+/// account's call alone (a member, or an account in no directory, is refused as Resource Sharing refuses
+/// it). Sharing within a directory is on here from the directory's creation, so the management
+/// account's call finds it enabled already: the call never changes anything.
+pub fn enable_sharing_with_directory(manages_a_directory: bool) -> Refusal {
+    if manages_a_directory {
+        Refusal::SharingWithDirectoryAlreadyEnabled
+    } else {
+        Refusal::NotDirectorySharingManager
+    }
+}
+
 /// What is known about the account the management account wants to invite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Invitee {
@@ -169,6 +181,16 @@ mod tests {
     #[test]
     fn an_account_that_manages_no_directory_may_not_manage_one() {
         assert_eq!(check_manager(&root(3), None).unwrap_err().kind(), ErrorKind::Forbidden);
+    }
+
+    #[test]
+    fn only_the_management_account_may_enable_sharing_with_its_directory_and_finds_it_enabled() {
+        let refusal = |manages| {
+            let r = enable_sharing_with_directory(manages);
+            (r.kind().http_status(), r.code())
+        };
+        assert_eq!(refusal(true), (409, "AlreadyEnabled"));
+        assert_eq!(refusal(false), (409, "ActionNotPermitted"));
     }
 
     #[test]

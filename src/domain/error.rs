@@ -198,6 +198,10 @@ pub enum Refusal {
     ManagementAccountCannotLeave,
     #[error("Your account is not a member of a resource directory.")]
     NotADirectoryMember,
+    #[error("The caller must be the management account of the resource directory.")]
+    NotDirectorySharingManager,
+    #[error("Sharing with the resource directory is already enabled: it is on for every resource directory from its creation.")]
+    SharingWithDirectoryAlreadyEnabled,
     #[error("The account is not a member of your resource directory.")]
     MemberNotFound,
     #[error("The folder does not exist in your resource directory.")]
@@ -363,6 +367,8 @@ impl Refusal {
             DirectoryInvitationCancelled => "HandshakeStatus.Cancelled",
             ManagementAccountCannotLeave => "OperationDenied.ManagementAccount",
             NotADirectoryMember => "AccountNotInResourceDirectory",
+            NotDirectorySharingManager => "ActionNotPermitted",
+            SharingWithDirectoryAlreadyEnabled => "AlreadyEnabled",
             MemberNotFound => "EntityNotExists.Member",
             FolderNotFound => "EntityNotExists.Folder",
             AccessKeyLimit { .. } => "LimitExceeded.User.AccessKey",
@@ -490,6 +496,8 @@ impl Refusal {
             | DirectoryInvitationCancelled
             | ManagementAccountCannotLeave
             | NotADirectoryMember
+            | NotDirectorySharingManager
+            | SharingWithDirectoryAlreadyEnabled
             | AccessKeyLimit { .. }
             | AccessKeyAlreadyInStatus { .. }
             | NameInUse { .. } => ErrorKind::Conflict,
