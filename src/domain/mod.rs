@@ -32,7 +32,7 @@ pub use access_key::{
     check_create_access_key, check_set_access_key_status, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,
 };
 pub use directory::{
-    answer_directory_invitation, cancel_directory_invitation, check_invite, check_may_act_for_account, check_leave, check_manager, check_remove_member,
+    answer_directory_invitation, cancel_directory_invitation, enable_sharing_with_directory, check_folder_level, check_invite, check_may_act_for_account, check_leave, check_manager, check_remove_member,
     Invitee, ManagedDirectory, Membership, DIRECTORY_INVITATION_VALIDITY,
 };
 pub use choices::{

@@ -719,3 +719,27 @@ async fn an_owner_removing_a_folder_principal_while_a_member_restores_through_it
     assert_eq!(app.tick().await.revoked, 1);
     assert!(incoming(&app, &member).await.is_empty());
 }
+
+/// Resource Directory holds at most five levels of folders under the Root folder. Folders nested
+/// without limit: a sixth level was created (200). Now the sixth is refused with its code and nothing
+/// is written; five levels stay possible.
+#[tokio::test]
+async fn folders_nest_at_most_five_levels_under_the_root_folder() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let mut parent = ROOT_FOLDER.to_owned();
+    for level in 1..=5 {
+        let name = format!("Level{level}");
+        let r = app.form(Some(&owner), "create_folder", &format!("folder_name={name}&parent_folder_id={parent}")).await;
+        assert_eq!(r.status, StatusCode::OK, "level {level}: {:?}", r.json);
+        parent = sqlx::query_scalar("select folder_id from rd_folder where folder_name = ?").bind(&name).fetch_one(&app.pool).await.unwrap();
+    }
+    let before = app.count("select count(*) from rd_folder").await;
+    let r = app.form(Some(&owner), "create_folder", &format!("folder_name=Level6&parent_folder_id={parent}")).await;
+    assert_eq!(r.refusal(), (409, "LimitExceeded.FolderDepth"), "{:?}", r.json);
+    assert!(r.json["message"].as_str().unwrap().contains("five levels"), "{:?}", r.json);
+    assert_eq!(app.count("select count(*) from rd_folder").await, before, "a refused folder is not created");
+    // Beside the deepest level, and under any shallower folder, creating still works.
+    let r = app.form(Some(&owner), "create_folder", &format!("folder_name=Wide&parent_folder_id={ANALYTICS_FOLDER}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+}

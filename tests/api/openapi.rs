@@ -623,6 +623,50 @@ async fn the_owner_deletes_a_backup_set_and_reads_its_backups_and_permissions() 
     assert_eq!(attribute["DBClusterStatus"], "Running");
 }
 
+/// EnableSharingWithResourceDirectory changes the whole directory: Resource Sharing lets only the
+/// management account (or a RAM user of it with the permission) call it. A member, or an account in no
+/// directory, was answered 200 as if it had enabled it; now it is refused as ActionNotPermitted, the
+/// management account finds it AlreadyEnabled (it is on from the directory's creation), every refusal
+/// is audited, and nothing changes: the status every member reads stays enabled.
+#[tokio::test]
+async fn only_the_management_account_may_enable_sharing_with_its_directory_and_finds_it_enabled() {
+    let app = TestApp::new().await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let dba = create_key(&app, &owner_cookie, "dba@lumen").await;
+    let developer = create_key(&app, &owner_cookie, "developer@lumen").await;
+    let member_cookie = app.sign_in("member").await;
+    let member = create_key(&app, &member_cookie, "member").await;
+    let outsider_cookie = app.sign_in("outsider").await;
+    let outsider = create_key(&app, &outsider_cookie, "outsider").await;
+    let directories_before = app.count("select count(*) from resource_directory").await;
+
+    for (who, key, expected) in [
+        ("owner", &owner, (409, "AlreadyEnabled")),
+        ("dba@lumen", &dba, (409, "AlreadyEnabled")),
+        ("developer@lumen", &developer, (403, "Forbidden.RAM")),
+        ("member", &member, (409, "ActionNotPermitted")),
+        ("outsider", &outsider, (409, "ActionNotPermitted")),
+    ] {
+        let r = acs3(&app, key, "EnableSharingWithResourceDirectory", RS, &[]).await;
+        assert_eq!(api_code(&r), expected, "{who}: {:?}", r.json);
+    }
+    let outcomes: Vec<(String, String)> = sqlx::query_as(
+        "select account_id, outcome from audit_event where action = 'EnableSharingWithResourceDirectory' order by audit_event_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let refused_member = (MEMBER.to_owned(), "ActionNotPermitted".to_owned());
+    assert!(outcomes.contains(&refused_member), "{outcomes:?}");
+    assert!(outcomes.iter().all(|(_, outcome)| outcome != "Success"), "{outcomes:?}");
+
+    assert_eq!(app.count("select count(*) from resource_directory").await, directories_before);
+    let status = acs3(&app, &member, "CheckSharingWithResourceDirectoryStatus", RS, &[]).await;
+    assert_eq!((status.status, &status.json["EnableSharingWithRd"]), (StatusCode::OK, &Value::Bool(true)));
+    let status = acs3(&app, &outsider, "CheckSharingWithResourceDirectoryStatus", RS, &[]).await;
+    assert_eq!((status.status, &status.json["EnableSharingWithRd"]), (StatusCode::OK, &Value::Bool(false)));
+}
+
 #[tokio::test]
 async fn hostile_parameters_in_signed_calls_are_refused_with_a_code_and_change_nothing() {
     let app = TestApp::new().await;

@@ -40,6 +40,23 @@ pub async fn folder_in(tx: &mut Tx, directory: &str, folder: &str) -> sqlx::Resu
         .await
 }
 
+/// The level of a folder of `directory` below its Root folder (Root is 0), counted up its parents.
+/// Bounded: folders never move, so their chain ends at Root, but a walk never runs away.
+pub async fn folder_level(tx: &mut Tx, directory: &str, folder: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "with recursive chain(folder_id, parent_folder_id, steps) as (
+             select folder_id, parent_folder_id, 0 from rd_folder where directory_id = ?1 and folder_id = ?2
+             union all
+             select f.folder_id, f.parent_folder_id, c.steps + 1 from rd_folder f join chain c on f.folder_id = c.parent_folder_id
+             where c.steps < 64)
+         select count(*) from chain where parent_folder_id is not null",
+    )
+    .bind(directory)
+    .bind(folder)
+    .fetch_one(&mut **tx)
+    .await
+}
+
 pub async fn insert_folder(tx: &mut Tx, directory: &str, id: &str, parent: &str, name: &str) -> sqlx::Result<()> {
     sqlx::query("insert into rd_folder (folder_id, directory_id, parent_folder_id, folder_name) values (?, ?, ?, ?)")
         .bind(id)

@@ -8,7 +8,7 @@ use super::params::MAX_LIST_ITEMS;
 use super::{iso, token_page, unknown_action, ApiError, Call, Paging, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE};
 use crate::command::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::read_model::Invitation as InvitationView;
-use crate::domain::{check_may_answer_invitations, check_may_manage_shares, shown_invitation_status, AssociationStatus, Refusal, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
+use crate::domain::{enable_sharing_with_directory as enable_sharing_with_directory_answer, check_may_answer_invitations, check_may_manage_shares, shown_invitation_status, AssociationStatus, Refusal, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
 use crate::error::AppError;
 use crate::server::db::{self, api_lists};
 use crate::server::internal;
@@ -35,7 +35,7 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
         "RejectResourceShareInvitation" => answer_invitation(call, false).await,
         "ListSharedResources" => list_shared_resources(call).await,
         "ListSharedTargets" => list_shared_targets(call).await,
-        "EnableSharingWithResourceDirectory" => enable_sharing_with_directory(call),
+        "EnableSharingWithResourceDirectory" => enable_sharing_with_directory(call).await,
         "CheckSharingWithResourceDirectoryStatus" => Ok(json!({ "EnableSharingWithRd": call.who.account.directory_id.is_some() })),
         "ListPermissions" => list_permissions(call),
         _ => Err(unknown_action(action, RESOURCE_SHARING_VERSION)),
@@ -498,13 +498,13 @@ async fn list_shared_targets(call: &Call) -> Result<Value, ApiError> {
     Ok(json!({ "SharedTargets": items, "NextToken": next }))
 }
 
-/// Sharing inside a resource directory is on for every directory here; the call tells a caller outside
-/// any directory so, with the real code.
-fn enable_sharing_with_directory(call: &Call) -> Result<Value, ApiError> {
-    if call.who.account.directory_id.is_none() {
-        return Err(ApiError::new(409, "AccountNotInResourceDirectory", "Your account is not in a resource directory."));
-    }
-    Ok(json!({}))
+/// Enabling sharing with a resource directory: the management account's call, which finds it enabled
+/// (it is on for every directory here); any other caller is refused. Either way nothing changes, and
+/// the refusal is audited as any refused write is.
+async fn enable_sharing_with_directory(call: &Call) -> Result<Value, ApiError> {
+    let manages = db::directory::managed_directory(&call.state.pool, call.who.account_id().as_str()).await.map_err(internal)?.is_some();
+    let refusal = AppError::from(enable_sharing_with_directory_answer(manages));
+    call.audited(&call.event("EnableSharingWithResourceDirectory", "-"), async { Err::<Value, _>(refusal) }).await
 }
 
 fn list_permissions(call: &Call) -> Result<Value, ApiError> {

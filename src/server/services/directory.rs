@@ -6,7 +6,7 @@
 use crate::server::audit::Event;
 use crate::read_model::{Directory, DirectoryInvitation, MyDirectory};
 use crate::domain::{
-    answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
+    answer_directory_invitation, cancel_directory_invitation, check_folder_level, check_invite, check_leave, check_manager, check_remove_member,
     check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
     NameField, DIRECTORY_INVITATION_VALIDITY,
 };
@@ -63,6 +63,8 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
     if !directory::folder_in(&mut tx, &dir, parent).await.map_err(internal)? {
         return Err(folder_not_found());
     }
+    let parent_level = directory::folder_level(&mut tx, &dir, parent).await.map_err(internal)?;
+    check_folder_level(usize::try_from(parent_level).map_err(internal)?)?;
     let siblings = directory::child_folder_names(&mut tx, &dir, parent).await.map_err(internal)?;
     check_name_unused(NameField::FolderName, name, siblings.iter().map(String::as_str), "in this parent folder")?;
     let id = ids::hex_id("fd", 10);
