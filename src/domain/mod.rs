@@ -56,7 +56,7 @@ pub use rules::{
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
     LockedOperation, OwnerFacts, AssociationStatus, rules_hold_until, PrincipalType, ShareStatus, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
 };
-pub use share_changes::{check_leave_share, check_resource_removal, check_share_active, plan_scope_change, plan_share_deletion, ShareMembership};
+pub use share_changes::{check_leave_share, check_resource_removal, check_scope_change_unlocked, check_share_active, plan_scope_change, plan_share_deletion, ShareMembership};
 pub use share_plan::{plan_share, ExistingShare, PrincipalChange, ShareFacts, SharePlan, ShareTarget};
 pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use redirect::same_origin_path;

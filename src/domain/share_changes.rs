@@ -49,6 +49,13 @@ pub fn plan_scope_change(
     Ok(wanted)
 }
 
+/// Opening a share to accounts outside the owner's directory, or closing it to them, changes its sharing
+/// settings, which a locked backup set's can't be (being restored from, or converted to level-2): as
+/// with the Share dialog's additions, the change is refused until the lock ends.
+pub fn check_scope_change_unlocked(locks: &[(BackupSetId, BackupLock)]) -> Result<(), Refusal> {
+    locks.iter().try_for_each(|(id, lock)| check_unlocked(id, *lock))
+}
+
 /// Taking a backup set out of a share: it must be in the share (and not already on its way out), and
 /// not locked, since a restore or conversion holds what the share says about it.
 pub fn check_resource_removal(id: &BackupSetId, associated: bool, lock: BackupLock) -> Result<(), Refusal> {
@@ -156,5 +163,14 @@ mod tests {
         let e = check_leave_share(ShareMembership::ThroughDirectory).unwrap_err();
         assert_eq!((e.code(), e.kind().http_status()), ("LeavingFailed.Account", 409));
         assert_eq!(check_leave_share(ShareMembership::None).unwrap_err().code(), "EntityNotExists.ResourceShare");
+    }
+
+    #[test]
+    fn a_share_holding_a_locked_set_is_neither_opened_nor_closed() {
+        assert!(check_scope_change_unlocked(&[(set("5000001"), BackupLock::None)]).is_ok());
+        for lock in [BackupLock::Restoring, BackupLock::ConvertingLevel] {
+            let refused = check_scope_change_unlocked(&[(set("5000001"), BackupLock::None), (set("5000002"), lock)]).unwrap_err();
+            assert_eq!(refused.code(), "OperationDenied.BackupSetLocked");
+        }
     }
 }

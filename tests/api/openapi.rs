@@ -1973,3 +1973,32 @@ async fn describe_backups_lists_only_the_sets_started_between_start_time_and_end
         assert_eq!((r.status, r.json["Code"].as_str()), (StatusCode::BAD_REQUEST, Some(format!("MissingParameter.{missing}").as_str())), "{:?}", r.json);
     }
 }
+
+#[tokio::test]
+async fn a_share_holding_a_set_being_restored_from_is_not_opened_to_other_accounts_until_the_restore_ends() {
+    // "When a backup set is locked (during a restoration from it, or its conversion to level-2), you
+    // cannot modify the sharing settings": UpdateResourceShare's AllowExternalTargets is one of them.
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let (backup, share_id) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    let restored = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!(restored.status, StatusCode::OK, "{:?}", restored.json);
+    let scope = || async {
+        sqlx::query_scalar::<_, String>("select principal_scope from resource_share where resource_share_id = ?").bind(&share_id).fetch_one(&app.pool).await.unwrap()
+    };
+
+    let open = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "partnership"), ("AllowExternalTargets", "true")]).await;
+    assert_eq!(api_code(&open), (409, "OperationDenied.BackupSetLocked"), "{:?}", open.json);
+    assert_eq!(scope().await, "ResourceDirectory", "nothing changed");
+    // A rename alone changes no one's access and is not a setting of the set: it stands.
+    let renamed = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "renamed")]).await;
+    assert_eq!(renamed.status, StatusCode::OK, "{:?}", renamed.json);
+
+    // Once the restore has finished, the share opens.
+    app.clock.advance(Duration::hours(1));
+    app.tick().await;
+    let open = acs3(&app, &key, "UpdateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceShareName", "renamed"), ("AllowExternalTargets", "true")]).await;
+    assert_eq!(open.status, StatusCode::OK, "{:?}", open.json);
+    assert_eq!(scope().await, "AllAccounts");
+}

@@ -4,7 +4,7 @@
 //! principal leaving it. Every end of access goes through the scheduled revocation.
 
 use crate::domain::{
-    check_leave_share, check_may_manage_shares, check_share_active, offered_until, plan_scope_change, plan_share_deletion, BackupSetId, PrincipalScope,
+    check_leave_share, check_may_manage_shares, check_scope_change_unlocked, check_share_active, offered_until, plan_scope_change, plan_share_deletion, BackupSetId, PrincipalScope,
     RemovalTiming, ResourceShareName, Refusal, ShareStatus,
 };
 use crate::error::AppError;
@@ -55,6 +55,10 @@ pub async fn update_share(
     }
     share_settings::rename(&mut tx, share_id, name.as_str(), &now).await.map_err(internal)?;
     if scope != share.principal_scope {
+        let locks = share_lifecycle::resource_locks(&mut **tx, share_id).await.map_err(internal)?;
+        let locks: Vec<(BackupSetId, _)> =
+            locks.into_iter().map(|(id, lock)| BackupSetId::parse(&id).map(|id| (id, lock))).collect::<Result<_, _>>()?;
+        check_scope_change_unlocked(&locks)?;
         share_lifecycle::set_scope(&mut tx, share_id, scope, &now).await.map_err(internal)?;
         if scope == PrincipalScope::AllAccounts {
             // Account principals hold an open share through an accepted invitation. Those the directory
