@@ -69,6 +69,7 @@ async fn main() -> anyhow::Result<()> {
             lock_after: config.sign_in_address_lock.max(config.sign_in_address_free + 1),
             ..ThrottleRule::PER_ADDRESS
         },
+        ..Settings::default()
     };
     let assets = std::sync::Arc::new(Assets::load(&leptos_options).context("reading the site's files")?);
     let compressing = {

@@ -41,11 +41,21 @@ fn console(state: &AppState) -> Router<AppState> {
     }
     router
         .leptos_routes_with_context(state, routes, || (), move || shell(options.clone()))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(compression)
         .fallback(build_file_or_not_found)
         .layer(from_fn(form_redirect))
-        .layer(from_fn(guard::api_body))
+        .layer(from_fn_with_state(state.clone(), guard::api_body))
         .layer(from_fn_with_state(state.clone(), guard::same_origin))
+}
+
+/// A method an existing address does not take (axum adds the `Allow` header): a server function is
+/// called with POST, a page read with GET. Said with a code, as every refusal is, instead of axum's
+/// empty 405.
+async fn method_not_allowed(request: Request) -> Response {
+    let allowed = if request.uri().path().starts_with("/api/") { "POST" } else { "GET" };
+    let method: String = request.method().as_str().chars().take(16).collect();
+    guard::error_response(crate::domain::Refusal::MethodNotAllowed { method, allowed }.into())
 }
 
 /// After a plain form post (JavaScript off), the server function answers with a redirect back to the

@@ -15,6 +15,7 @@ mod invitations;
 mod kept;
 mod guard;
 mod lifecycle;
+mod network;
 mod privilege;
 mod matrix;
 mod openapi;

@@ -81,6 +81,8 @@ impl From<AppError> for ApiError {
             Conflict => 409,
             TooLarge => 413,
             UnsupportedMediaType => 415,
+            MethodNotAllowed => 405,
+            RequestTimeout => 408,
             TooManyRequests => 429,
             Unavailable => 503,
             Internal => 500,
@@ -245,9 +247,7 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
         .map(|c| c.0.ip().to_string())
         .unwrap_or_else(|| "unknown".to_owned());
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| ApiError::new(413, "RequestEntityTooLarge", format!("The request body is larger than {} KB.", MAX_BODY / 1024)))?;
+    let body = crate::server::guard::read_body(body, MAX_BODY, state.settings.body_deadline).await?;
     let query = signature::parse_form(parts.uri.query().unwrap_or(""))?;
     let is_form = parts
         .headers

@@ -1,0 +1,78 @@
+//! The console as a service on a network: what a slow, odd or hostile client gets at the transport's
+//! edges (methods a call does not take, bodies that stop arriving, headers that never end), through
+//! the real router and, for what only a socket shows, through the real server on a loopback port.
+
+use crate::helpers::*;
+use axum::body::Body;
+use axum::Router;
+use http::{header, Request, StatusCode};
+use polarshare::server::state::Settings;
+use std::time::Duration;
+use tower::ServiceExt;
+
+fn router_with(app: &TestApp, change: impl FnOnce(&mut Settings)) -> Router {
+    let mut state = app.state.clone();
+    change(&mut state.settings);
+    polarshare::server::app::router(state)
+}
+
+#[tokio::test]
+async fn a_server_function_called_with_another_method_is_a_405_with_a_code_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let before = app.count("select count(*) from backup_set").await;
+    for method in ["GET", "PUT", "DELETE", "PATCH"] {
+        let request = Request::builder()
+            .method(method)
+            .uri(format!("/api/delete_backup_set?backup_set_id={backup}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &owner)
+            .body(Body::from(format!("backup_set_id={backup}")))
+            .unwrap();
+        let r = app.send(request).await;
+        assert_eq!(r.refusal(), (405, "MethodNotAllowed"), "{method}: {:?}", r.json);
+        assert!(r.json["message"].as_str().unwrap().contains("POST"), "{method}: {}", r.json);
+    }
+    // A page takes GET only: a POST to it is told so the same way.
+    let request = Request::post("/clusters").header(header::COOKIE, &owner).body(Body::from("x=1")).unwrap();
+    assert_eq!(app.send(request).await.refusal(), (405, "MethodNotAllowed"));
+    assert_eq!(app.count("select count(*) from backup_set").await, before);
+}
+
+/// A body that sends `first` and then nothing more, never ending.
+fn stalled_body(first: &'static str) -> Body {
+    let chunks = futures::stream::once(async move { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(first.as_bytes())) })
+        .chain(futures::stream::pending());
+    Body::from_stream(chunks)
+}
+
+use futures::StreamExt;
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_a_408_with_a_code_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let router = router_with(&app, |s| s.body_deadline = Duration::from_millis(300));
+    let console = Request::post("/api/submit_ticket")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, "60000")
+        .header(header::COOKIE, &owner)
+        .body(stalled_body("kind=QuotaIncrease&message=more"))
+        .unwrap();
+    // The OpenAPI endpoint reads its body before it can check a signature over it.
+    let api = Request::post("/?Action=ListResourceShares")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, "60000")
+        .body(stalled_body("ResourceOwner=Self"))
+        .unwrap();
+    for (what, request, code_field) in [("console", console, "code"), ("openapi", api, "Code")] {
+        let answered = tokio::time::timeout(Duration::from_secs(10), router.clone().oneshot(request)).await;
+        let response = answered.unwrap_or_else(|_| panic!("{what}: still waiting for the body after 10 s")).unwrap();
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT, "{what}");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json[code_field], "RequestTimeout", "{what}: {json}");
+    }
+    assert_eq!(app.count("select count(*) from ticket").await, 0);
+}
