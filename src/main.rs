@@ -3,7 +3,6 @@
 //! (`create-operator`, `create-account`) on the database and exits.
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use clap::Parser;
 use leptos::config::get_configuration;
 use polarshare::domain::ThrottleRule;
@@ -11,6 +10,7 @@ use polarshare::server::assets::Assets;
 use polarshare::server::auth::SignInGuard;
 use polarshare::server::config::{AccessKeyCommand, Command, Config};
 use polarshare::server::services::{access_keys, setup};
+use polarshare::server::serve::Limits;
 use polarshare::server::{app::router, clock::Clock, db, state::{AppState, Settings}};
 use tracing_subscriber::EnvFilter;
 
@@ -101,14 +101,8 @@ async fn main() -> anyhow::Result<()> {
     let checkpoints = database.spawn_checkpoints(std::time::Duration::from_secs(1));
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-    // Without TCP_NODELAY, small responses wait on Nagle + delayed ACK (~40 ms each).
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     tracing::info!("polarshare listening on http://{addr}");
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    polarshare::server::serve::serve(listener, router(state), Limits::default(), shutdown_signal()).await?;
     scheduler.abort();
     checkpoints.abort();
     compressing.abort();

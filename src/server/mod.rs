@@ -12,6 +12,7 @@ pub mod guard;
 pub mod ids;
 pub mod openapi;
 pub mod scheduler;
+pub mod serve;
 pub mod services;
 pub mod state;
 pub mod workers;

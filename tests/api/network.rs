@@ -8,6 +8,7 @@ use axum::Router;
 use http::{header, Request, StatusCode};
 use polarshare::server::state::Settings;
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tower::ServiceExt;
 
 fn router_with(app: &TestApp, change: impl FnOnce(&mut Settings)) -> Router {
@@ -75,4 +76,61 @@ async fn a_body_that_stops_arriving_is_a_408_with_a_code_and_changes_nothing() {
         assert_eq!(json[code_field], "RequestTimeout", "{what}: {json}");
     }
     assert_eq!(app.count("select count(*) from ticket").await, 0);
+}
+
+/// The real server on a loopback port (as `main` serves it), with a short header deadline.
+async fn serve(app: &TestApp, headers: Duration) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = polarshare::server::serve::Limits { headers };
+    tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
+    addr
+}
+
+/// Everything the server sends on `stream` until it closes it, or `None` if it is still open after `wait`.
+async fn until_closed(stream: &mut tokio::net::TcpStream, wait: Duration) -> Option<String> {
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(wait, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok().map(|()| String::from_utf8_lossy(&got).into_owned())
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected_and_others_are_served() {
+    let app = TestApp::new().await;
+    let addr = serve(&app, Duration::from_millis(500)).await;
+    // Slowloris: a request line and one header, then silence.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /login HTTP/1.1\r\nHost: console\r\n").await.unwrap();
+    // And a client that connects and sends nothing at all.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+
+    let mut good = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = "login=owner&password=wrong";
+    let request = format!(
+        "POST /api/sign_in HTTP/1.1\r\nHost: console\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    good.write_all(request.as_bytes()).await.unwrap();
+    let answer = until_closed(&mut good, Duration::from_secs(10)).await.expect("a whole request is answered");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    // The server saw the peer's own address (the throttle and the audit trail key on it).
+    let ip: String = sqlx::query_scalar("select source_ip from audit_event where action = 'SignIn' order by rowid desc limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(ip, "127.0.0.1");
+
+    for (what, stream) in [("slow headers", &mut slow), ("nothing sent", &mut silent)] {
+        let ended = until_closed(stream, Duration::from_secs(5)).await;
+        assert!(ended.is_some(), "{what}: the connection is still open 5 s after a 0.5 s header deadline");
+    }
 }
