@@ -62,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         max_pending_invitations: config.max_pending_invitations,
         public_origin: config.public_origin.clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
         demo_data: config.demo_data,
         login_throttle: ThrottleRule::PER_LOGIN,
         address_throttle: ThrottleRule {

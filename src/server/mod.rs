@@ -11,6 +11,7 @@ pub mod db;
 pub mod guard;
 pub mod ids;
 pub mod openapi;
+pub mod proxy;
 pub mod scheduler;
 pub mod serve;
 pub mod services;

@@ -28,6 +28,8 @@ pub struct Settings {
     /// How long a request's body may take to arrive in full (see `guard::read_body`): 64 KB, the most
     /// any call takes, needs well under a second even on a slow link.
     pub body_deadline: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see `server::proxy`); none by default.
+    pub trusted_proxies: Vec<super::proxy::Network>,
 }
 
 impl Default for Settings {
@@ -42,6 +44,7 @@ impl Default for Settings {
             public_origin: None,
             demo_data: false,
             body_deadline: std::time::Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -14,6 +14,8 @@ use tower::ServiceExt;
 fn router_with(app: &TestApp, change: impl FnOnce(&mut Settings)) -> Router {
     let mut state = app.state.clone();
     change(&mut state.settings);
+    // The throttle's rules are read from the settings when the guard is made.
+    state.guard = polarshare::server::auth::SignInGuard::for_settings(&state.settings);
     polarshare::server::app::router(state)
 }
 
@@ -132,5 +134,71 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected_and_others_are
     for (what, stream) in [("slow headers", &mut slow), ("nothing sent", &mut silent)] {
         let ended = until_closed(stream, Duration::from_secs(5)).await;
         assert!(ended.is_some(), "{what}: the connection is still open 5 s after a 0.5 s header deadline");
+    }
+}
+
+/// A sign-in that reaches the console from `peer`, with `X-Forwarded-For: forwarded` if given.
+fn sign_in_from(peer: &str, forwarded: Option<&str>, login: &str, password: &str) -> Request<Body> {
+    let mut request = Request::post("/api/sign_in").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(f) = forwarded {
+        request = request.header("x-forwarded-for", f);
+    }
+    let mut request = request.body(Body::from(format!("login={login}&password={password}"))).unwrap();
+    let peer: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
+/// The address throttle of these tests: a lock at the fourth failure from one address.
+fn small_address_lock(settings: &mut Settings) {
+    settings.address_throttle = polarshare::domain::ThrottleRule { free_failures: 3, lock_after: 4, ..polarshare::domain::ThrottleRule::PER_ADDRESS };
+}
+
+async fn answer(router: &Router, request: Request<Body>) -> StatusCode {
+    router.clone().oneshot(request).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_one_client_locking_its_address_locks_no_other_client_out() {
+    let app = TestApp::new().await;
+    let router = router_with(&app, |s| {
+        small_address_lock(s);
+        s.trusted_proxies = vec![polarshare::server::proxy::Network::parse("10.0.0.1").unwrap()];
+    });
+    // A sprayer behind the proxy, a new name each time (so no name's own throttle stops it) and a
+    // made-up X-Forwarded-For of its own in front of what the proxy appends.
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let forwarded = format!("192.0.2.{i}, 203.0.113.9");
+        statuses.push(answer(&router, sign_in_from("10.0.0.1", Some(&forwarded), &format!("guess{i}"), "wrong")).await);
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "the sprayer's own address is locked: {statuses:?}");
+    // Another client of the same proxy signs in.
+    let other = sign_in_from("10.0.0.1", Some("198.51.100.4"), "owner", DEMO_PASSWORD);
+    assert_eq!(answer(&router, other).await, StatusCode::OK);
+    let locked: Vec<String> = sqlx::query_scalar("select target from audit_event where action = 'SignInLocked'").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(locked, ["203.0.113.9"], "the lock is the client's, as the audit trail says");
+    let signed_in: String = sqlx::query_scalar("select source_ip from audit_event where action = 'SignIn' and outcome = 'Success'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(signed_in, "198.51.100.4");
+}
+
+#[tokio::test]
+async fn x_forwarded_for_from_a_client_that_is_not_a_trusted_proxy_dodges_nothing() {
+    let app = TestApp::new().await;
+    for trusted in [vec![], vec![polarshare::server::proxy::Network::parse("10.0.0.0/8").unwrap()]] {
+        let router = router_with(&app, |s| {
+            small_address_lock(s);
+            s.trusted_proxies = trusted.clone();
+        });
+        let mut statuses = Vec::new();
+        for i in 0..6 {
+            // A fresh forwarded address each time, straight from the client's own 203.0.113.77.
+            let forwarded = format!("198.51.100.{i}");
+            statuses.push(answer(&router, sign_in_from("203.0.113.77", Some(&forwarded), &format!("spray{i}{}", trusted.len()), "wrong")).await);
+        }
+        assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "trusted {trusted:?}: {statuses:?}");
+        // The lock holds whatever the header says next.
+        let next = sign_in_from("203.0.113.77", Some("198.51.100.200"), "owner", DEMO_PASSWORD);
+        assert_eq!(answer(&router, next).await, StatusCode::TOO_MANY_REQUESTS, "trusted {trusted:?}");
     }
 }

@@ -241,11 +241,8 @@ fn respond(status: StatusCode, mut body: Value, request_id: &str) -> Response {
 }
 
 async fn handle(state: AppState, request: Request, request_id: &str) -> Result<Value, ApiError> {
-    let source_ip = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+    let source_ip = crate::server::proxy::client_address(peer, request.headers(), &state.settings.trusted_proxies);
     let (parts, body) = request.into_parts();
     let body = crate::server::guard::read_body(body, MAX_BODY, state.settings.body_deadline).await?;
     let query = signature::parse_form(parts.uri.query().unwrap_or(""))?;
