@@ -202,3 +202,18 @@ async fn x_forwarded_for_from_a_client_that_is_not_a_trusted_proxy_dodges_nothin
         assert_eq!(answer(&router, next).await, StatusCode::TOO_MANY_REQUESTS, "trusted {trusted:?}");
     }
 }
+
+#[tokio::test]
+async fn a_signature_nonce_longer_than_any_sdk_sends_is_refused_and_not_stored() {
+    use crate::openapi::{acs3_at, api_code, now_text, owner_key, RS};
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    // Each nonce is kept for 30 minutes: a key holder sending 60 KB ones would store 60 KB a call.
+    let long = "n".repeat(60_000);
+    let r = app.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now_text(&app), &long)).await;
+    assert_eq!(api_code(&r), (400, "InvalidParameter.SignatureNonce"), "{}", r.json);
+    assert_eq!(app.count("select count(*) from api_nonce").await, 0);
+    let most = "n".repeat(128);
+    let r = app.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now_text(&app), &most)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+}
