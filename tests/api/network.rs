@@ -217,3 +217,52 @@ async fn a_signature_nonce_longer_than_any_sdk_sends_is_refused_and_not_stored()
     let r = app.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now_text(&app), &most)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
 }
+
+/// Calls a form server function on `router`; answers (status, Set-Cookie, JSON body).
+async fn call(router: &Router, cookie: Option<&str>, name: &str, body: &str) -> (StatusCode, Option<String>, serde_json::Value) {
+    let mut request = Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        request = request.header(header::COOKIE, c);
+    }
+    let response = router.clone().oneshot(request.body(Body::from(body.to_owned())).unwrap()).await.unwrap();
+    let status = response.status();
+    let set_cookie = response.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned());
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, set_cookie, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn over_https_the_session_cookie_is_host_only_so_a_sibling_site_can_not_plant_one() {
+    let app = TestApp::new().await;
+    let router = router_with(&app, |s| s.secure_cookies = true);
+    let sign_in = |login: &'static str| {
+        let router = router.clone();
+        async move {
+            let (status, set_cookie, _) = call(&router, None, "sign_in", &format!("login={login}&password={DEMO_PASSWORD}")).await;
+            assert_eq!(status, StatusCode::OK);
+            set_cookie.expect("a session cookie")
+        }
+    };
+    let owner = sign_in("owner").await;
+    // `__Host-`: browsers take it only with Secure, Path=/ and no Domain, from this very host, so a
+    // sibling subdomain (or a plain-http answer) can't set one for the console.
+    assert!(owner.starts_with("__Host-polarshare_session="), "{owner}");
+    assert!(owner.contains("; Secure") && owner.contains("; Path=/") && owner.contains("; HttpOnly") && !owner.contains("Domain"), "{owner}");
+    let owner = owner.split(';').next().unwrap().to_owned();
+    let token = |cookie: &str| cookie.split_once('=').unwrap().1.to_owned();
+    let partner = sign_in("partner").await.split(';').next().unwrap().to_owned();
+
+    let viewer = |cookie: String| {
+        let router = router.clone();
+        async move { call(&router, Some(&cookie), "current_viewer", "").await.2["login_name"].as_str().map(str::to_owned) }
+    };
+    assert_eq!(viewer(owner.clone()).await.as_deref(), Some("owner"));
+    // A planted cookie under the plain name, sent first, is not the session the browser holds.
+    assert_eq!(viewer(format!("polarshare_session={}; {owner}", token(&partner))).await.as_deref(), Some("owner"));
+    assert_eq!(viewer(format!("polarshare_session={}", token(&partner))).await, None);
+
+    let (_, cleared, _) = call(&router, Some(&owner), "sign_out", "").await;
+    let cleared = cleared.expect("the cookie is cleared");
+    assert!(cleared.starts_with("__Host-polarshare_session=;") && cleared.contains("; Secure") && cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(viewer(owner).await, None);
+}
