@@ -266,3 +266,55 @@ async fn over_https_the_session_cookie_is_host_only_so_a_sibling_site_can_not_pl
     assert!(cleared.starts_with("__Host-polarshare_session=;") && cleared.contains("; Secure") && cleared.contains("Max-Age=0"), "{cleared}");
     assert_eq!(viewer(owner).await, None);
 }
+
+/// A version 1.0 (HMAC-SHA1) call whose parameters are split between the query and a form body, signed
+/// over both as the SDKs sign them (a name in both is signed with the query's value).
+fn v1_split(app: &TestApp, key: &crate::openapi::Key, action: &str, query: &[(&str, &str)], body: &[(&str, &str)]) -> Request<Body> {
+    use polarshare::server::openapi::signature::{parse_form, percent_encode, rpc_v1_signature, SignedRequest};
+    static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nonce = format!("split-{}", NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let now = crate::openapi::now_text(app);
+    let mut query: Vec<(&str, &str)> = query.to_vec();
+    query.extend([
+        ("Action", action), ("Version", crate::openapi::RS), ("Timestamp", now.as_str()), ("SignatureNonce", nonce.as_str()),
+        ("SignatureMethod", "HMAC-SHA1"), ("SignatureVersion", "1.0"), ("AccessKeyId", key.id.as_str()),
+    ]);
+    let (raw_query, raw_body) = (crate::openapi::query_string(&query), crate::openapi::query_string(body));
+    let (q, f, h) = (parse_form(&raw_query).unwrap(), parse_form(&raw_body).unwrap(), http::HeaderMap::new());
+    let signature = rpc_v1_signature(&SignedRequest { method: "POST", path: "/", headers: &h, query: &q, form: &f, body: raw_body.as_bytes() }, &key.secret);
+    let body = format!("{raw_body}&Signature={}", percent_encode(&signature));
+    Request::post(format!("/?{raw_query}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()
+}
+
+#[tokio::test]
+async fn a_signed_calls_parameters_are_read_once_each_whether_in_the_query_or_the_body() {
+    use crate::openapi::{api_code, owner_key};
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let share = [("ResourceShareName", "split"), ("Resources.1.ResourceId", backup.as_str()), ("Resources.1.ResourceType", "PolarDBBackupSet"), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
+    // The SDK way with a body: the signature and some parameters in the form body.
+    let r = app.send(v1_split(&app, &key, "ListResourceShares", &[], &[("ResourceOwner", "Self")])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    // A name in both: which copy an action reads would be left to chance, so the call is refused.
+    let before = app.sharing_state().await;
+    let mut in_query = share.to_vec();
+    in_query.retain(|(k, _)| *k != "Targets.1");
+    let r = app.send(v1_split(&app, &key, "CreateResourceShare", &share, &[("Targets.1", OUTSIDER)])).await;
+    assert_eq!(api_code(&r), (400, "InvalidParameter"), "{}", r.json);
+    assert!(r.json["Message"].as_str().unwrap().contains("Targets.1"), "{}", r.json);
+    // The same name twice in the query (or twice in the body) is refused before the signature is read.
+    let twice = format!("/?Action=CreateResourceShare&Targets.1={PARTNER}&Targets.1={OUTSIDER}");
+    let r = app.send(Request::post(twice).body(Body::empty()).unwrap()).await;
+    assert_eq!(api_code(&r), (400, "InvalidParameter"), "{}", r.json);
+    // A body over 64 KB is refused before it is read to the end.
+    let big = Request::post("/?Action=ListResourceShares")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("ResourceOwner={}", "x".repeat(70_000))))
+        .unwrap();
+    assert_eq!(api_code(&app.send(big).await), (413, "RequestEntityTooLarge"));
+    assert_eq!(app.sharing_state().await, before, "nothing was shared");
+    // And split the other way, each name once, the share is made.
+    let r = app.send(v1_split(&app, &key, "CreateResourceShare", &in_query, &[("Targets.1", PARTNER)])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+}

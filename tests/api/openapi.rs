@@ -18,8 +18,8 @@ const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495
 
 #[derive(Clone)]
 pub(crate) struct Key {
-    id: String,
-    secret: String,
+    pub(crate) id: String,
+    pub(crate) secret: String,
 }
 
 static NONCE: AtomicU32 = AtomicU32::new(0);
