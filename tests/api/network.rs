@@ -318,3 +318,30 @@ async fn a_signed_calls_parameters_are_read_once_each_whether_in_the_query_or_th
     let r = app.send(v1_split(&app, &key, "CreateResourceShare", &in_query, &[("Targets.1", PARTNER)])).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
 }
+
+#[tokio::test]
+async fn a_form_posts_redirect_never_leaves_the_console_whatever_its_referer_says() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    // leptos sends a plain form post back to its Referer. A browser posting from another site is
+    // refused by its Origin; one that sends none (an extension strips it) or a client that writes its
+    // own Referer must still not be bounced off the console.
+    for referer in ["http://evil.example/x?y=1", "https://127.0.0.1:3000/clusters", "//evil.example/x", "http://127.0.0.1:3000.evil.example/"] {
+        let request = Request::post("/api/answer_invitation")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::REFERER, referer)
+            .header(header::COOKIE, &owner)
+            .body(Body::from("invitation_id=i-nope&accept=true"))
+            .unwrap();
+        let response = app.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND, "{referer}");
+        let location = response.headers().get(header::LOCATION).unwrap().to_str().unwrap();
+        assert!(location.starts_with('/') && !location.starts_with("//"), "{referer} -> {location}");
+        // (leptos carries the refusal only back to a Referer that is a valid absolute URL, as browsers send.)
+        if !referer.contains("3000.evil") && referer.starts_with("http") {
+            assert!(location.contains("__err="), "the refusal still travels: {location}");
+        }
+    }
+}
