@@ -281,6 +281,9 @@ pub enum Refusal {
     MethodNotAllowed { method: String, allowed: &'static str },
     #[error("The request body did not arrive within {limit_secs} seconds. Nothing was changed.")]
     BodyTooSlow { limit_secs: u64 },
+    /// One client holds the most connections the server keeps open for one address.
+    #[error("Your address already has {limit} connections open to the console, the most it may hold at once. Close some and try again.")]
+    TooManyConnections { limit: usize },
     /// The body did not decode into the call's arguments; the sentence names the field when it can.
     #[error("{sentence}")]
     UndecodableBody { sentence: String },
@@ -405,6 +408,7 @@ impl Refusal {
             BodyTooLarge { .. } => "RequestEntityTooLarge",
             MethodNotAllowed { .. } => "MethodNotAllowed",
             BodyTooSlow { .. } => "RequestTimeout",
+            TooManyConnections { .. } => "Throttling.Connections",
             UndecodableBody { .. } => "InvalidParameter",
         }
     }
@@ -414,6 +418,7 @@ impl Refusal {
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Refusal::SignInBusy => Some(SIGN_IN_BUSY_RETRY_SECS),
+            Refusal::TooManyConnections { .. } => Some(1),
             Refusal::SignInThrottled { wait, now } => Some(wait.retry_after_secs(*now)),
             _ => None,
         }
@@ -432,6 +437,7 @@ impl Refusal {
             BodyTooLarge { .. } => ErrorKind::TooLarge,
             MethodNotAllowed { .. } => ErrorKind::MethodNotAllowed,
             BodyTooSlow { .. } => ErrorKind::RequestTimeout,
+            TooManyConnections { .. } => ErrorKind::Unavailable,
             UndecodableBody { .. } => ErrorKind::BadRequest,
             BadCredentials => ErrorKind::Unauthenticated,
             BackupSetNotFound { .. } | BackupSetNotInCluster { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound

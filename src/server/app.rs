@@ -5,7 +5,7 @@ use super::{auth, guard, openapi, services::governance, state::AppState};
 use crate::app::{shell, App};
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::{routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};

@@ -84,7 +84,7 @@ async fn a_body_that_stops_arriving_is_a_408_with_a_code_and_changes_nothing() {
 async fn serve(app: &TestApp, headers: Duration) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let limits = polarshare::server::serve::Limits { headers };
+    let limits = polarshare::server::serve::Limits { headers, ..Default::default() };
     tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
     addr
 }
@@ -344,4 +344,32 @@ async fn a_form_posts_redirect_never_leaves_the_console_whatever_its_referer_say
             assert!(location.contains("__err="), "the refusal still travels: {location}");
         }
     }
+}
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_share_of_connections_and_is_told_so_with_a_code() {
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = polarshare::server::serve::Limits { headers: Duration::from_secs(20), connections_per_client: 3, ..Default::default() };
+    tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
+    // Three connections that each hold their place for up to the header deadline.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"GET /login HTTP/1.1\r\n").await.unwrap();
+        held.push(c);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut fourth = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let answer = until_closed(&mut fourth, Duration::from_secs(5)).await.expect("the fourth connection is answered and closed at once");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("\"code\":\"Throttling.Connections\""), "{answer}");
+    // A place given back is a place for a new connection.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut next = tokio::net::TcpStream::connect(addr).await.unwrap();
+    next.write_all(b"GET /login HTTP/1.1\r\nHost: console\r\nConnection: close\r\n\r\n").await.unwrap();
+    let answer = until_closed(&mut next, Duration::from_secs(10)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(200)]);
 }
