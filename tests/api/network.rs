@@ -287,11 +287,14 @@ fn v1_split(app: &TestApp, key: &crate::openapi::Key, action: &str, query: &[(&s
 }
 
 #[tokio::test]
-async fn a_signed_calls_parameters_are_read_once_each_whether_in_the_query_or_the_body() {
+async fn a_signed_calls_parameters_are_read_once_each_whether_in_the_query_or_the_body_and_a_cookie_signs_nothing() {
     use crate::openapi::{api_code, owner_key};
     let app = TestApp::new().await;
-    let (_, key) = owner_key(&app).await;
+    let (cookie, key) = owner_key(&app).await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    // A session cookie is no credential of the OpenAPI: only a signature is.
+    let with_cookie = Request::post(format!("/?Action=DeleteBackupSet&Version={}&BackupSetId={backup}", crate::openapi::PD)).header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
+    assert_eq!(api_code(&app.send(with_cookie).await), (400, "IncompleteSignature"));
     let share = [("ResourceShareName", "split"), ("Resources.1.ResourceId", backup.as_str()), ("Resources.1.ResourceType", "PolarDBBackupSet"), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
     // The SDK way with a body: the signature and some parameters in the form body.
     let r = app.send(v1_split(&app, &key, "ListResourceShares", &[], &[("ResourceOwner", "Self")])).await;
