@@ -103,7 +103,8 @@ async fn main() -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!("polarshare listening on http://{addr}");
-    let limits = Limits { exempt: state.settings.trusted_proxies.clone(), ..Limits::default() };
+    let mut limits = Limits::default();
+    limits.exempt.extend(state.settings.trusted_proxies.iter().copied());
     polarshare::server::serve::serve(listener, router(state), limits, shutdown_signal()).await?;
     scheduler.abort();
     checkpoints.abort();

@@ -10,7 +10,9 @@
 //! connections (256 by default; a browser opens at most 6 per site, so that is ~40 people behind one
 //! NAT); past that a new one is answered 503 `Throttling.Connections` and closed. Without it, one host
 //! could still open connections faster than the header deadline ends them, until the process had no
-//! descriptors left. Trusted proxies (`--trusted-proxies`) carry everyone's connections and are exempt.
+//! descriptors left. Exempt: the machine itself (loopback: a proxy on the same host carries everyone's
+//! connections, and a local process could exhaust the descriptors anyway) and the trusted proxies
+//! (`--trusted-proxies`), which carry everyone's connections too.
 //!
 //! HTTP/1.1 only: browsers speak HTTP/2 only over TLS, which a proxy in front of the console ends, and
 //! cleartext HTTP/2 (prior knowledge) is used by no client of the console while it would need limits
@@ -39,13 +41,14 @@ pub struct Limits {
     pub headers: Duration,
     /// How many connections one client (an IPv4 address, an IPv6 /64) may hold open at once.
     pub connections_per_client: usize,
-    /// Peers exempt from that limit: the trusted proxies, which carry every client's connections.
+    /// Peers exempt from that limit (by default loopback; the server adds the trusted proxies).
     pub exempt: Vec<super::proxy::Network>,
 }
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { headers: Duration::from_secs(30), connections_per_client: 256, exempt: Vec::new() }
+        let loopback = ["127.0.0.0/8", "::1"].iter().filter_map(|n| super::proxy::Network::parse(n).ok()).collect();
+        Limits { headers: Duration::from_secs(30), connections_per_client: 256, exempt: loopback }
     }
 }
 
