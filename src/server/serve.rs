@@ -97,7 +97,8 @@ async fn refuse_crowded(mut stream: TcpStream, limit: usize) {
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\ncache-control: no-store\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     );
-    let _ = tokio::time::timeout(Duration::from_secs(2), async {
+    // Briefly: a refused connection must not hold its descriptor for long either.
+    let _ = tokio::time::timeout(Duration::from_millis(250), async {
         stream.write_all(head.as_bytes()).await?;
         stream.write_all(body.as_bytes()).await?;
         stream.shutdown().await?;
