@@ -242,7 +242,10 @@ pub struct IncomingBackup {
     pub owner_account_id: String,
     pub source_cluster_id: String,
     pub region_id: String,
+    /// The shares that give it, comma-separated.
     pub resource_share_names: String,
+    /// The same shares' ids, in the same order.
+    pub resource_share_ids: Vec<String>,
     pub size_bytes: i64,
     pub level: BackupLevel,
     pub start_time: String,
@@ -392,13 +395,12 @@ pub struct RamUser {
     pub policies: Vec<Policy>,
 }
 
-/// The RAM users page: a page of the account's users, and the alias the account's own that every one
-/// of their sign-in names ends with (`name@alias`), which the create form shows beside the name.
+/// The RAM users page: a page of the account's users. The alias their sign-in names end with
+/// (`name@alias`) comes with the viewer (`Viewer::ram_login_alias`), so the form has it as it renders.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RamUsers {
     #[serde(flatten)]
     pub users: Paged<RamUser>,
-    pub login_alias: String,
 }
 
 

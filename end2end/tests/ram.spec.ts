@@ -41,13 +41,16 @@ test("root creates a read-only RAM user, who is refused with the policy named un
   await user.context().close();
 });
 
-test("the create form shows the signed-in account's own alias after the name, and a bare name is created as name@alias", async ({ page, browser }) => {
+test("the create form shows the signed-in account's own alias after the name and allows the name what it leaves of 64 characters, and a bare name is created as name@alias", async ({ page, browser }) => {
   await signIn(page, "owner");
   await page.goto("/ram");
   await hydrated(page);
   const form = page.locator(".form-card").first();
   await expect(form.locator(".login-alias")).toHaveText("@lumen");
   await expect(form.locator(".login-alias-hint")).toContainText("Users sign in as name@lumen");
+  // The box stops where the server would refuse: 64 characters with the ending.
+  await expect(form.locator(".login-alias-hint")).toContainText("at most 58 characters");
+  await expect(page.getByLabel("Sign-in name")).toHaveAttribute("maxlength", "58");
 
   const name = uniqueName("bare");
   await page.getByLabel("Sign-in name").fill(name);
@@ -65,6 +68,7 @@ test("the create form shows the signed-in account's own alias after the name, an
   await partner.goto("/ram");
   await hydrated(partner);
   await expect(partner.locator(".form-card .login-alias")).toHaveText("@harbor");
+  await expect(partner.getByLabel("Sign-in name")).toHaveAttribute("maxlength", "57");
   await expect(partner.locator(".form-card").first()).not.toContainText("lumen");
   await partner.context().close();
 });

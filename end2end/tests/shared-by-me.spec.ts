@@ -86,3 +86,30 @@ test("a RAM user without AliyunResourceCenterFullAccess is not offered Shared By
   await expect(shareRow(owner, shareId).getByRole("cell").nth(1)).toHaveText("Active");
   await developer.context().close();
 });
+
+test("My Shares offers a PolarDB read-only RAM user neither the sharing relationship nor Share Backup, and the server agrees", async ({ page: owner, browser }) => {
+  await signIn(owner, "owner");
+  const { id, shareId } = await ownerSharesByRequest(owner, MEMBER, "ResourceDirectory", "mine-ro");
+  const auditor = await session(browser, "auditor@lumen");
+  await auditor.goto("/shared-backups");
+  await hydrated(auditor);
+  const row = auditor.locator(`tr[data-backup-set="${id}"][data-share="${shareId}"]`);
+  await expect(row).toBeVisible();
+  await expect(row.getByRole("link", { name: "Manage Sharing Relationship" })).toHaveCount(0);
+  await expect(row.getByRole("button", { name: "Share Backup" })).toBeDisabled();
+  await expect(row.getByRole("button", { name: "Share Backup" })).toHaveAttribute("title", /AliyunPolardbFullAccess and AliyunResourceCenterFullAccess/);
+  await shot(auditor, "my-shares-read-only");
+  // The relationship page, opened by its address, is refused naming Resource Sharing's policy.
+  await auditor.goto(`/resource-sharing/relationships/${id}`);
+  await hydrated(auditor);
+  await expect(auditor.getByRole("alert")).toContainText("AliyunResourceCenterFullAccess");
+  await auditor.context().close();
+
+  // The owner is offered both, and the relationship shows the share.
+  await owner.goto("/shared-backups");
+  await hydrated(owner);
+  const mine = owner.locator(`tr[data-backup-set="${id}"][data-share="${shareId}"]`);
+  await expect(mine.getByRole("button", { name: "Share Backup" })).toBeEnabled();
+  await mine.getByRole("link", { name: "Manage Sharing Relationship" }).click();
+  await expect(owner.locator(".relationship")).toContainText(shareId);
+});

@@ -325,7 +325,7 @@ pub async fn list_shared_with_me(region_id: Option<String>, page: Option<i64>, p
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
     let page = ssr::page(&who, crate::domain::ConsolePage::Clusters, page, page_size)?;
-    ssr::respond(principal::shared_with_me(&state, &who, region_id, &[], page).await)
+    ssr::respond(principal::shared_with_me(&state, &who, region_id, Default::default(), page).await)
 }
 
 #[server(prefix = "/api", endpoint = "restore_to_new_cluster", input = Json)]
@@ -334,7 +334,7 @@ pub async fn restore_to_new_cluster(request: RestoreRequest) -> Result<RestoreJo
     let (state, who) = ssr::signed_in().await?;
     let target = request.backup_set_id.clone();
     let event = ssr::event_by(&state, &who, "RestoreToNewCluster", &target);
-    ssr::audited(&state, &event, principal::restore(&state, &who, request, &event)).await
+    ssr::audited(&state, &event, principal::restore(&state, &who, request, &event, None)).await
 }
 
 /// Restore Data to New Cluster as a plain form (what the dialog posts, with or without JavaScript).
@@ -393,11 +393,12 @@ pub async fn release_cluster(cluster_id: String) -> Result<(), AppError> {
 }
 
 /// Manage Sharing Relationship: the resource shares of one of the owner's backup sets, with principals.
+/// A page of the Resource Management console: read with Resource Sharing's policy, as Shared By Me.
 #[server(prefix = "/api", endpoint = "sharing_relationship")]
 pub async fn sharing_relationship(backup_set_id: String, page: Option<i64>, page_size: Option<i64>) -> Result<Paged<ShareView>, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    let page = ssr::page(&who, crate::domain::ConsolePage::Clusters, page, page_size)?;
+    let page = ssr::page(&who, crate::domain::ConsolePage::SharedByMe, page, page_size)?;
     ssr::respond(console::sharing_relationship(&state, &who, &backup_set_id, page).await)
 }
 

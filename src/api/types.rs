@@ -9,6 +9,9 @@ pub struct Viewer {
     pub login_name: String,
     pub account_id: String,
     pub account_name: String,
+    /// The ending of the account's RAM users' names (`name@alias`), to the identities that manage them
+    /// (the RAM users page's form shows it and allows the name what it leaves of 64 characters).
+    pub ram_login_alias: Option<String>,
     pub site: Site,
     pub is_root: bool,
     /// The platform operator decides tickets.
@@ -26,6 +29,17 @@ pub struct Viewer {
 impl Viewer {
     pub fn may_open(&self, page: crate::domain::ConsolePage) -> bool {
         self.pages.contains(&page)
+    }
+
+    /// Why this identity may not change sharing (share, or change a share's principals), by the rule the
+    /// server refuses with ([`crate::domain::Actor::may_change_sharing`]); `None` when it may.
+    pub fn sharing_refusal(&self) -> Option<String> {
+        let actor = crate::domain::Actor {
+            account_id: crate::domain::AccountId::parse(&self.account_id)?,
+            is_root: self.is_root,
+            policies: self.policies.clone(),
+        };
+        actor.may_change_sharing().err().map(|refusal| refusal.to_string())
     }
 }
 

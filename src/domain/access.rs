@@ -80,7 +80,8 @@ impl<T> PrincipalGrantFacts<T> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MovedOutGrantFacts {
     pub share_status: ShareStatus,
-    pub revoke_at: OffsetDateTime,
+    /// None while the revocation waits for the restores reading the share to end.
+    pub revoke_at: Option<OffsetDateTime>,
     /// The backup set joined the share after the account moved out: never shared with it.
     pub added_after_removal: bool,
 }
@@ -91,6 +92,14 @@ pub struct Grant {
     pub status: AssociationStatus,
     /// When a grant being revoked ends; none while its removal waits for a running restore to end.
     pub revoke_at: Option<OffsetDateTime>,
+}
+
+impl Grant {
+    /// Whether the grant still gives access at `now`: until its revocation time, whether or not the
+    /// schedule has deleted it yet (late, or failing).
+    pub fn in_force_at(&self, now: OffsetDateTime) -> bool {
+        self.revoke_at.is_none_or(|at| now < at)
+    }
 }
 
 /// Does this principal entry grant the recipient access to the backup set, and how?
@@ -149,7 +158,7 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
 /// deleted, and only to the sets the share held when the account moved out.
 pub fn moved_out_grant(facts: &MovedOutGrantFacts) -> Option<Grant> {
     (facts.share_status != ShareStatus::Deleted && !facts.added_after_removal)
-        .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: Some(facts.revoke_at) })
+        .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: facts.revoke_at })
 }
 
 /// A recipient's access to one backup set, from all the grants it holds on it.
@@ -163,13 +172,15 @@ pub struct SharedSetAccess {
     pub revoking_after_restore: bool,
 }
 
-/// Access to a backup set from its grants; `None` (no access at all) when there are none.
-pub fn access_to_set(grants: impl IntoIterator<Item = Grant>) -> Option<SharedSetAccess> {
+/// Access to a backup set at `now` from its grants; `None` (no access at all) when there are none. A
+/// grant whose revocation time has come gives nothing, whether or not the schedule has deleted it yet:
+/// access ends at its time, not when the schedule next runs (late, or failing).
+pub fn access_to_set(grants: impl IntoIterator<Item = Grant>, now: OffsetDateTime) -> Option<SharedSetAccess> {
     let mut any = false;
     let mut usable = false;
     let mut revoke_at = None;
     let mut revoking_after_restore = false;
-    for grant in grants {
+    for grant in grants.into_iter().filter(|g| g.in_force_at(now)) {
         any = true;
         match grant.status {
             AssociationStatus::Associated => usable = true,
@@ -322,15 +333,37 @@ mod tests {
             ..accepted_share()
         };
         assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
-        let access = access_to_set(principal_grant(&me(), &facts)).unwrap();
+        let access = access_to_set(principal_grant(&me(), &facts), NOW).unwrap();
         assert_eq!((access.access, access.revoke_at, access.revoking_after_restore), (PrincipalAccess::Revoking, Some(at), false));
+    }
+
+    #[test]
+    fn a_grant_whose_revocation_time_has_come_gives_nothing_before_the_schedule_runs() {
+        let facts = PrincipalGrantFacts {
+            principal_status: AssociationStatus::Disassociating,
+            principal_revoke_at: Some(NOW),
+            invitations: AcceptedInvitations { standing: false, ended: true },
+            ..accepted_share()
+        };
+        assert_eq!(access_to_set(principal_grant(&me(), &facts), NOW), None);
+        assert_eq!(access_to_set(principal_grant(&me(), &facts), NOW - time::Duration::seconds(1)).unwrap().access, PrincipalAccess::Revoking);
+        // Another grant still in force keeps the set.
+        let grants = principal_grant(&me(), &facts).into_iter().chain(principal_grant(&me(), &accepted_share()));
+        assert_eq!(access_to_set(grants, NOW).unwrap(), SharedSetAccess { access: PrincipalAccess::Usable, revoke_at: None, revoking_after_restore: false });
     }
 
     #[test]
     fn a_removal_waiting_for_a_restore_is_being_revoked_with_no_time_yet() {
         let facts = PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, ..accepted_share() };
-        let access = access_to_set(principal_grant(&me(), &facts)).unwrap();
+        let access = access_to_set(principal_grant(&me(), &facts), NOW).unwrap();
         assert_eq!((access.access, access.revoking_after_restore), (PrincipalAccess::Revoking, true));
+    }
+
+    #[test]
+    fn a_moved_out_revocation_waiting_for_a_restore_is_being_revoked_with_no_time_yet() {
+        let facts = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: None, added_after_removal: false };
+        let access = access_to_set(moved_out_grant(&facts), NOW).unwrap();
+        assert_eq!((access.access, access.revoke_at, access.revoking_after_restore), (PrincipalAccess::Revoking, None, true));
     }
 
     #[test]
@@ -349,7 +382,7 @@ mod tests {
     fn a_deleted_share_grants_nothing() {
         let facts = PrincipalGrantFacts { share_status: ShareStatus::Deleted, ..accepted_share() };
         assert_eq!(principal_grant(&me(), &facts), None);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: NOW, added_after_removal: false }), None);
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: Some(NOW), added_after_removal: false }), None);
     }
 
     #[test]
@@ -364,7 +397,7 @@ mod tests {
             ..accepted_share()
         };
         assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: at, added_after_removal: false }), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: Some(at), added_after_removal: false }), revoking(Some(at)));
     }
 
     #[test]
@@ -409,7 +442,7 @@ mod tests {
         let removed = PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..accepted_share() };
         assert_eq!(principal_grant(&me(), &removed), revoking(Some(at)));
         assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { added_after_removal: true, ..removed }), None);
-        let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: at, added_after_removal: false };
+        let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false };
         assert_eq!(moved_out_grant(&moved_out), revoking(Some(at)));
         assert_eq!(moved_out_grant(&MovedOutGrantFacts { added_after_removal: true, ..moved_out }), None);
     }
@@ -470,15 +503,16 @@ mod tests {
     #[test]
     fn a_member_that_moved_out_of_a_folder_keeps_access_only_until_revoked() {
         let at = datetime!(2026-11-27 12:05 UTC);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: at, added_after_removal: false }), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false }), revoking(Some(at)));
     }
 
     #[test]
     fn one_usable_grant_makes_a_set_usable_whatever_other_shares_revoke() {
         let late = datetime!(2026-11-27 14:00 UTC);
-        let access = access_to_set([revoking(Some(NOW)).unwrap(), usable().unwrap(), revoking(Some(late)).unwrap()]).unwrap();
+        let soon = datetime!(2026-11-27 12:05 UTC);
+        let access = access_to_set([revoking(Some(soon)).unwrap(), usable().unwrap(), revoking(Some(late)).unwrap()], NOW).unwrap();
         assert_eq!((access.access, access.revoke_at), (PrincipalAccess::Usable, Some(late)));
-        assert_eq!(access_to_set([]), None, "no grant, no access");
+        assert_eq!(access_to_set([], NOW), None, "no grant, no access");
     }
 
     #[test]
@@ -491,7 +525,7 @@ mod tests {
             lock: BackupLock::None,
             deleted: false,
         };
-        let access = access_to_set(principal_grant(&me(), &accepted_share())).unwrap().access;
+        let access = access_to_set(principal_grant(&me(), &accepted_share()), NOW).unwrap().access;
         let err = check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-hangzhou", NOW).unwrap_err();
         assert_eq!(err, Refusal::CrossRegionRestore { region: "cn-beijing".into() });
         assert!(check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-beijing", NOW).is_ok());

@@ -9,6 +9,21 @@ use time::{Duration, OffsetDateTime};
 /// resource share invitations are 7).
 pub const DIRECTORY_INVITATION_VALIDITY: Duration = Duration::days(14);
 
+/// Resource Directory's limit on nesting: at most five levels of folders under the Root folder (the
+/// refusal's message says "five").
+pub const MAX_FOLDER_LEVELS: usize = 5;
+
+/// A new folder under `parent_level` (the Root folder is level 0) sits one level deeper, which must
+/// stay within [`MAX_FOLDER_LEVELS`].
+pub fn check_folder_level(parent_level: usize) -> Result<(), Refusal> {
+    let level = parent_level + 1;
+    if level > MAX_FOLDER_LEVELS {
+        Err(Refusal::FolderTooDeep { level })
+    } else {
+        Ok(())
+    }
+}
+
 /// The directory the signed-in account manages, as the invitation rules see it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManagedDirectory {
@@ -22,6 +37,18 @@ pub fn check_manager(actor: &Actor, managed: Option<&ManagedDirectory>) -> Resul
     match managed {
         Some(d) if actor.is_root && d.management_account == actor.account_id => Ok(()),
         _ => Err(Refusal::NotManagementAccount),
+    }
+}
+
+/// EnableSharingWithResourceDirectory answered: a change to the whole directory, so the management
+/// account's call alone (a member, or an account in no directory, is refused as Resource Sharing refuses
+/// it). Sharing within a directory is on here from the directory's creation, so the management
+/// account's call finds it enabled already: the call never changes anything.
+pub fn enable_sharing_with_directory(manages_a_directory: bool) -> Refusal {
+    if manages_a_directory {
+        Refusal::SharingWithDirectoryAlreadyEnabled
+    } else {
+        Refusal::NotDirectorySharingManager
     }
 }
 
@@ -169,6 +196,25 @@ mod tests {
     #[test]
     fn an_account_that_manages_no_directory_may_not_manage_one() {
         assert_eq!(check_manager(&root(3), None).unwrap_err().kind(), ErrorKind::Forbidden);
+    }
+
+    #[test]
+    fn only_the_management_account_may_enable_sharing_with_its_directory_and_finds_it_enabled() {
+        let refusal = |manages| {
+            let r = enable_sharing_with_directory(manages);
+            (r.kind().http_status(), r.code())
+        };
+        assert_eq!(refusal(true), (409, "AlreadyEnabled"));
+        assert_eq!(refusal(false), (409, "ActionNotPermitted"));
+    }
+
+    #[test]
+    fn folders_nest_at_most_five_levels_under_the_root_folder() {
+        assert_eq!(check_folder_level(0), Ok(()), "under Root: level 1");
+        assert_eq!(check_folder_level(4), Ok(()), "level 5");
+        let err = check_folder_level(5).unwrap_err();
+        assert_eq!((err.kind().http_status(), err.code()), (409, "LimitExceeded.FolderDepth"));
+        assert!(err.to_string().contains("level 6"), "{err}");
     }
 
     #[test]

@@ -204,6 +204,12 @@ pub enum Refusal {
     ManagementAccountCannotLeave,
     #[error("Your account is not a member of a resource directory.")]
     NotADirectoryMember,
+    #[error("A resource directory holds at most five levels of folders under its Root folder; this folder would be at level {level}.")]
+    FolderTooDeep { level: usize },
+    #[error("The caller must be the management account of the resource directory.")]
+    NotDirectorySharingManager,
+    #[error("Sharing with the resource directory is already enabled: it is on for every resource directory from its creation.")]
+    SharingWithDirectoryAlreadyEnabled,
     #[error("The account is not a member of your resource directory.")]
     MemberNotFound,
     #[error("The folder does not exist in your resource directory.")]
@@ -377,6 +383,9 @@ impl Refusal {
             DirectoryInvitationCancelled => "HandshakeStatus.Cancelled",
             ManagementAccountCannotLeave => "OperationDenied.ManagementAccount",
             NotADirectoryMember => "AccountNotInResourceDirectory",
+            FolderTooDeep { .. } => "LimitExceeded.FolderDepth",
+            NotDirectorySharingManager => "ActionNotPermitted",
+            SharingWithDirectoryAlreadyEnabled => "AlreadyEnabled",
             MemberNotFound => "EntityNotExists.Member",
             FolderNotFound => "EntityNotExists.Folder",
             AccessKeyLimit { .. } => "LimitExceeded.User.AccessKey",
@@ -511,6 +520,9 @@ impl Refusal {
             | DirectoryInvitationCancelled
             | ManagementAccountCannotLeave
             | NotADirectoryMember
+            | NotDirectorySharingManager
+            | SharingWithDirectoryAlreadyEnabled
+            | FolderTooDeep { .. }
             | AccessKeyLimit { .. }
             | AccessKeyAlreadyInStatus { .. }
             | NameInUse { .. } => ErrorKind::Conflict,

@@ -46,6 +46,8 @@ pub enum IdError {
     RamLoginOfAnotherAlias { alias: String },
     #[error("An account's own sign-in name has no '@': that ending names a RAM user of an account.")]
     RootLoginWithAt,
+    #[error("The user name is {length} characters long; with @{alias} added to it, it can be at most {max}.")]
+    RamNameTooLong { length: usize, max: usize, alias: String },
 }
 
 impl IdError {
@@ -67,6 +69,7 @@ impl IdError {
             IdError::AccountName => "InvalidParameter.DisplayName",
             IdError::Site => "InvalidParameter.Site",
             IdError::RamLoginOfAnotherAlias { .. } | IdError::RootLoginWithAt => "InvalidParameter.UserName",
+            IdError::RamNameTooLong { .. } => "InvalidParameter.UserName.Length",
         }
     }
 }
@@ -249,10 +252,13 @@ pub fn parse_folder_name(s: &str) -> Result<&str, IdError> {
     }
 }
 
+/// The longest sign-in name, a RAM user's `name@alias` included.
+pub const MAX_LOGIN_CHARS: usize = 64;
+
 /// A sign-in name (a RAM user's, a root's, the operator's): 1-64 letters, digits, `.`, `_`, `-` or `@`.
 pub fn parse_login_name(s: &str) -> Result<&str, IdError> {
     let s = super::check_visible_text(super::NameField::RamUserName, s).map_err(IdError::Name)?;
-    if (1..=64).contains(&s.chars().count()) && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
+    if (1..=MAX_LOGIN_CHARS).contains(&s.chars().count()) && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
         Ok(s)
     } else {
         Err(IdError::LoginName)
@@ -263,16 +269,28 @@ pub fn parse_login_name(s: &str) -> Result<&str, IdError> {
 /// `name@alias.onaliyun.com`), so names are unique per account by construction and a root probing a
 /// name learns nothing of another account's users. `requested` is the name alone (the ending is added)
 /// or already ends with the account's alias; any other ending is refused, whatever exists.
+/// The name is at most [`ram_user_name_max`] characters, so that with its ending it is a sign-in name.
 pub fn ram_user_login(requested: &str, alias: &str) -> Result<String, IdError> {
-    let requested = parse_login_name(requested)?;
+    let requested = super::check_visible_text(super::NameField::RamUserName, requested).map_err(IdError::Name)?;
     let name = match requested.split_once('@') {
         None => requested,
         Some((name, ending)) if ending == alias && !name.is_empty() => name,
         Some(_) => return Err(IdError::RamLoginOfAnotherAlias { alias: alias.to_owned() }),
     };
+    let (length, max) = (name.chars().count(), ram_user_name_max(alias));
+    if length > max {
+        return Err(IdError::RamNameTooLong { length, max, alias: alias.to_owned() });
+    }
+    parse_login_name(requested)?;
     let login = format!("{name}@{alias}");
     parse_login_name(&login)?;
     Ok(login)
+}
+
+/// The longest name a RAM user of the account with `alias` can have: the sign-in name `name@alias` is
+/// at most [`MAX_LOGIN_CHARS`] (what the create form's name box allows, beside the ending it shows).
+pub fn ram_user_name_max(alias: &str) -> usize {
+    MAX_LOGIN_CHARS.saturating_sub(alias.chars().count() + 1)
 }
 
 /// An account's own (root) or the operator's sign-in name: no '@', which only RAM users' names have,
@@ -507,7 +525,24 @@ mod tests {
             assert_eq!(err, IdError::RamLoginOfAnotherAlias { alias: "lumen".into() }, "{other}");
             assert_eq!(err.code(), "InvalidParameter.UserName");
         }
-        assert_eq!(ram_user_login(&"a".repeat(60), "lumen"), Err(IdError::LoginName), "too long with its ending");
+    }
+
+    #[test]
+    fn a_ram_users_name_longer_than_what_its_alias_leaves_of_64_characters_is_refused_with_both_lengths() {
+        assert_eq!(ram_user_name_max("lumen"), 58);
+        assert_eq!(ram_user_name_max("1000000000000001"), 47);
+        let longest = "a".repeat(58);
+        assert_eq!(ram_user_login(&longest, "lumen").map(|l| l.chars().count()), Ok(64));
+        assert_eq!(ram_user_login(&format!("{longest}@lumen"), "lumen").map(|l| l.chars().count()), Ok(64), "typed with its ending");
+        for too_long in ["a".repeat(59), format!("{}@lumen", "a".repeat(59)), "a".repeat(1000)] {
+            let err = ram_user_login(&too_long, "lumen").unwrap_err();
+            let length = too_long.trim_end_matches("@lumen").len();
+            assert_eq!(err, IdError::RamNameTooLong { length, max: 58, alias: "lumen".into() });
+            assert_eq!(err.code(), "InvalidParameter.UserName.Length");
+            assert_eq!(err.to_string(), format!("The user name is {length} characters long; with @lumen added to it, it can be at most 58."));
+        }
+        assert_eq!(ram_user_login("", "lumen"), Err(IdError::LoginName), "an empty name is no name");
+        assert_eq!(ram_user_login("a b", "lumen"), Err(IdError::LoginName));
     }
 
 }

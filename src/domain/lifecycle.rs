@@ -141,6 +141,17 @@ pub fn check_restore(
     }
 }
 
+/// The lock a principal is shown on a backup set shared with it: the owner's level conversion (which
+/// holds every restore), or a restore of its own. Another account's restore from the set is that
+/// account's business and does not stop this principal's own: shown as no lock, so no principal learns
+/// when another restores (nor, by it, that the set is shared with another account).
+pub fn lock_shown_to_principal(lock: BackupLock, own_restore_running: bool) -> BackupLock {
+    match lock {
+        BackupLock::Restoring if !own_restore_running => BackupLock::None,
+        lock => lock,
+    }
+}
+
 /// When an owner's change to a share's principals takes effect, given the locks on the share's sets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RemovalTiming {
@@ -212,6 +223,18 @@ pub fn restore_progress(started: OffsetDateTime, duration: time::Duration, now: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn another_accounts_restore_is_not_shown_to_a_principal() {
+        assert_eq!(lock_shown_to_principal(BackupLock::Restoring, false), BackupLock::None);
+    }
+
+    #[test]
+    fn a_principals_own_restore_and_the_owners_level_conversion_are_shown() {
+        assert_eq!(lock_shown_to_principal(BackupLock::Restoring, true), BackupLock::Restoring);
+        assert_eq!(lock_shown_to_principal(BackupLock::ConvertingLevel, false), BackupLock::ConvertingLevel);
+        assert_eq!(lock_shown_to_principal(BackupLock::None, false), BackupLock::None);
+    }
 
     #[test]
     fn an_invitation_of_another_account_is_answered_as_missing() {

@@ -246,14 +246,16 @@ pub fn check_principals(
                 return Err(Refusal::ShareWithYourself);
             }
         }
-        if !p.exists {
+        let is_directory_object = !matches!(p.id, PrincipalId::Account(_));
+        // A directory or folder that is not the owner's own is refused below the same way whether it
+        // exists in another tenant's directory or nowhere, so no one can probe which such ids exist.
+        if !p.exists && !is_directory_object {
             return Err(Refusal::UnknownPrincipal { principal: name() });
         }
         if p.site.is_some_and(|s| s != owner.site) {
             return Err(Refusal::SiteMismatch { principal: name() });
         }
-        let in_owner_directory = owner.directory_id.is_some() && p.directory_id == owner.directory_id;
-        let is_directory_object = !matches!(p.id, PrincipalId::Account(_));
+        let in_owner_directory = p.exists && owner.directory_id.is_some() && p.directory_id == owner.directory_id;
         if scope == PrincipalScope::ResourceDirectory && owner.directory_id.is_none() {
             return Err(Refusal::NotInResourceDirectory);
         }
@@ -542,6 +544,19 @@ pub(crate) mod tests {
     fn an_unknown_principal_is_refused() {
         let p = PrincipalFacts { exists: false, site: None, ..principal(9) };
         assert_eq!(code_of(check_principals(&owner(), PrincipalScope::AllAccounts, &[p], true)), "EntityNotExists.Target");
+    }
+
+    #[test]
+    fn a_folder_or_directory_id_that_exists_nowhere_reads_as_one_outside_the_directory() {
+        for id in ["fd-nosuchfold", "rd-nosuchdir"] {
+            let missing = PrincipalFacts { id: PrincipalId::parse(id).unwrap(), exists: false, site: None, directory_id: None };
+            let elsewhere = PrincipalFacts { exists: true, directory_id: Some("rd-elsewhere".into()), ..missing.clone() };
+            for scope in [PrincipalScope::AllAccounts, PrincipalScope::ResourceDirectory] {
+                for p in [&missing, &elsewhere] {
+                    assert_eq!(code_of(check_principals(&owner(), scope, std::slice::from_ref(p), true)), "InvalidTarget", "{id} {scope:?} {p:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use crate::api::{self, types::{RamUserView, Viewer}};
 use crate::components::{access_keys::{AccessKeysCard, NewAccessKeyButton}, empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
-use crate::domain::{ConsolePage, Policy};
+use crate::domain::{ram_user_name_max, ConsolePage, Policy};
 use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -79,7 +79,15 @@ pub fn RamUsersPage() -> impl IntoView {
     let page = requested_page("page");
     let users = page_resource(move || (page(), actions.version()), |(page, _)| api::list_ram_users(page, None));
     // Managing users is the account's own (root); anyone else only sees the server's refusal.
-    let may_manage = use_context::<Viewer>().is_some_and(|v| v.may_open(ConsolePage::RamUsers));
+    let viewer = use_context::<Viewer>();
+    let may_manage = viewer.as_ref().is_some_and(|v| v.may_open(ConsolePage::RamUsers));
+    // The account's alias, the ending of every user's name, and the longest name it leaves room for:
+    // the server refuses a longer one (`ram_user_login`) and the box stops at the same length.
+    let alias = viewer.and_then(|v| v.ram_login_alias).unwrap_or_default();
+    let name_max = ram_user_name_max(&alias);
+    // Stored: the form's children are rendered again each time the Show turns on.
+    let hint = StoredValue::new(format!("Users sign in as name@{alias}: enter the name (at most {name_max} characters), and your account's alias is added."));
+    let suffix = StoredValue::new(format!("@{alias}"));
     let error = move || {
         [
             actions.create.value().get(),
@@ -92,13 +100,6 @@ pub fn RamUsersPage() -> impl IntoView {
         .find_map(Result::err)
         .map(|error| view! { <ErrorAlert error/> })
     };
-    // The account's alias, from the same load as the list: the name's ending in the create form. Each
-    // Transition yields an element (a bare text node inside one fails to hydrate).
-    let alias = move || async move { users.await.map(|list| list.login_alias).unwrap_or_else(|_| "alias".to_owned()) };
-    let hint = |alias: &str| view! { <p class="subtle login-alias-hint">{format!("Users sign in as name@{alias}: enter the name, and your account's alias is added.")}</p> };
-    let suffix = |alias: &str| view! { <span class="input-suffix mono login-alias">{format!("@{alias}")}</span> };
-    let alias_hint = move || view! { <Transition fallback=move || hint("alias")>{move || Suspend::new(async move { hint(&alias().await) })}</Transition> };
-    let alias_suffix = move || view! { <Transition fallback=move || suffix("alias")>{move || Suspend::new(async move { suffix(&alias().await) })}</Transition> };
     let notice = move || actions.password.value().get().and_then(Result::ok).map(|_| view! { <p class="notice" role="status">"Password changed; the user's sessions were ended."</p> });
     view! {
         <Title text="RAM users"/>
@@ -106,13 +107,13 @@ pub fn RamUsersPage() -> impl IntoView {
         <Show when=move || may_manage>
         <div class="card form-card">
             <h2>"Create RAM user"</h2>
-            {alias_hint}
+            <p class="subtle login-alias-hint">{hint.get_value()}</p>
             <ActionForm action=actions.create>
                 <div class="inline-form">
                     <label class="field"><span>"Sign-in name"</span>
                         <span class="input-with-suffix">
-                            <input type="text" name="login_name" maxlength="64" required/>
-                            {alias_suffix}
+                            <input type="text" name="login_name" maxlength=name_max required/>
+                            <span class="input-suffix mono login-alias">{suffix.get_value()}</span>
                         </span>
                     </label>
                     <label class="field"><span>"Password"</span><input type="password" name="password" maxlength="128" autocomplete="new-password" required/></label>

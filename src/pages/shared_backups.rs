@@ -6,7 +6,7 @@ use crate::components::{
     empty_row::EmptyRow, error_alert::ErrorAlert, format, forms::{navigator, query_value, QueryButton}, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect,
     restore_dialog::RestoreDialog, share_dialog::{outcome_summary, ShareDialog},
 };
-use crate::domain::AssociationStatus;
+use crate::domain::{AssociationStatus, ConsolePage};
 use crate::components::page_data::{page_resource, refresh_while};
 use crate::components::toast::Toast;
 use crate::components::status_badge::StatusBadge;
@@ -46,6 +46,11 @@ fn MySharesTab() -> impl IntoView {
     let (editing_set, editing_share) = (query_value("share"), query_value("share_id"));
     let close = navigator("share");
     let notice = RwSignal::new(None::<String>);
+    // What the rows offer is what the server allows this identity: the relationship page is Resource
+    // Sharing's to read (Shared By Me's policy), changing a share takes both full-access policies.
+    let viewer = use_context::<Viewer>();
+    let may_read_relationship = viewer.as_ref().is_some_and(|v| v.may_open(ConsolePage::SharedByMe));
+    let sharing_refusal = StoredValue::new(viewer.map_or_else(|| Some("Sign in to share.".to_owned()), |v| v.sharing_refusal()));
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading your shares…"</p> }>
             {move || Suspend::new(async move {
@@ -87,10 +92,19 @@ fn MySharesTab() -> impl IntoView {
                                         <td><div class="free-text">{row.share.resource_share_name.clone()}</div> <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
                                         <td><ul class="plain-list" aria-label="Principals">{principals}</ul></td>
                                         <td class="actions">
-                                            <a href=format!("/resource-sharing/relationships/{}", row.backup.backup_set_id)>"Manage Sharing Relationship"</a>
-                                            " "
-                                            <QueryButton param="share" value=row.backup.backup_set_id.clone() label="Share Backup"
-                                                extra=vec![("share_id", row.share.resource_share_id.clone())]/>
+                                            {may_read_relationship.then(|| view! {
+                                                <a href=format!("/resource-sharing/relationships/{}", row.backup.backup_set_id)>"Manage Sharing Relationship"</a>
+                                                " "
+                                            })}
+                                            {match sharing_refusal.get_value() {
+                                                None => view! {
+                                                    <QueryButton param="share" value=row.backup.backup_set_id.clone() label="Share Backup"
+                                                        extra=vec![("share_id", row.share.resource_share_id.clone())]/>
+                                                }.into_any(),
+                                                Some(reason) => view! {
+                                                    <button class="link-button" disabled title=reason>"Share Backup"</button>
+                                                }.into_any(),
+                                            }}
                                         </td>
                                     </tr>
                                 }

@@ -94,6 +94,8 @@ pub struct Identity {
     pub login_name: String,
     pub kind: IdentityKind,
     pub account_name: String,
+    /// The ending of the account's RAM users' sign-in names (`name@alias`).
+    pub login_alias: String,
     pub site: Site,
     /// The signed-in account's facts as of this request (sharing decisions re-read them in their transaction).
     pub account: OwnerFacts,
@@ -418,6 +420,7 @@ pub fn identity_from_row(row: &db::accounts::SessionIdentityRow) -> Result<Ident
         login_name: row.login_name.clone(),
         kind,
         account_name: row.display_name.clone(),
+        login_alias: row.login_alias.clone(),
         site,
         account: OwnerFacts {
             account_id: account_id.clone(),

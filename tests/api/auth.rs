@@ -5,6 +5,7 @@
 use crate::helpers::*;
 use clap::Parser;
 use http::StatusCode;
+use serde_json::json;
 use polarshare::server::config::{Command, Config};
 use polarshare::server::services::setup::{self, FirstRun, NewAccount};
 use std::net::SocketAddr;
@@ -512,4 +513,116 @@ async fn existing_accounts_get_their_ram_users_ending_as_alias_when_it_is_theirs
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     assert_eq!(aliases, expected);
+}
+
+/// A RAM user's sign-in name is `name@alias`, at most 64 characters: the name alone may have what the
+/// alias leaves, the server refuses more with its own code, and the RAM page's name box allows exactly
+/// that many (the page is rendered with the account's own limit, before any script runs).
+#[tokio::test]
+async fn a_ram_users_name_may_have_what_its_accounts_alias_leaves_of_64_characters_and_the_name_box_allows_exactly_that() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let identities = app.count("select count(*) from identity").await;
+    for too_long in ["b".repeat(59), format!("{}@lumen", "b".repeat(59))] {
+        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={too_long}&password=Lumen-Ops-2026")).await;
+        assert_eq!(r.refusal(), (422, "InvalidParameter.UserName.Length"), "{:?}", r.json);
+        assert_eq!(r.json["message"], json!("The user name is 59 characters long; with @lumen added to it, it can be at most 58."));
+    }
+    assert_eq!(app.count("select count(*) from identity").await, identities, "nothing made");
+    let longest = "a".repeat(58);
+    let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={longest}&password=Lumen-Ops-2026")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(app.form(None, "sign_in", &sign_in_body(&format!("{longest}@lumen"), "Lumen-Ops-2026")).await.status, StatusCode::OK);
+
+    // The box: 58 for lumen, 57 for harbor; the viewer carries it to roots only.
+    for (login, alias, max) in [("owner", "lumen", 58), ("partner", "harbor", 57)] {
+        let cookie = app.sign_in(login).await;
+        let (status, html) = app.get(Some(&cookie), "/ram").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(&format!(r#"name="login_name" maxlength="{max}""#)), "{login}: {html}");
+        let viewer = app.form(Some(&cookie), "current_viewer", "").await;
+        assert_eq!(viewer.json["ram_login_alias"], json!(alias), "{login}");
+    }
+    let dba = app.sign_in("dba@lumen").await;
+    assert_eq!(app.form(Some(&dba), "current_viewer", "").await.json["ram_login_alias"], json!(null), "a RAM user is told no alias");
+}
+
+/// Sign-in names made before the alias rule stay as they are: a RAM user whose name ends with another
+/// account's alias, and a root whose name has an '@' of an alias. Each signs in as itself and acts for
+/// its own account only; the account its name imitates can neither see nor manage it, and sees none of
+/// its data.
+#[tokio::test]
+async fn a_login_made_before_the_alias_rule_is_always_its_own_accounts_identity_whatever_its_name_says() {
+    let app = TestApp::new().await;
+    // A RAM user of the outsider named as the partner's (harbor's) would be, holding both policies; a
+    // new account whose root is named as a lumen RAM user. Both with the demo password's hash.
+    app.exec(&format!(
+        "insert into identity (account_id, login_name, kind, password_hash, created_at)
+         select '{OUTSIDER}', 'ghost@harbor', 'ram_user', password_hash, created_at from identity where login_name = 'dba@lumen'"
+    ))
+    .await;
+    app.exec(
+        "insert into identity_policy (identity_id, policy_name) select identity_id, p.value from identity,
+         json_each('[\"AliyunPolardbFullAccess\",\"AliyunResourceCenterFullAccess\"]') p where login_name = 'ghost@harbor'",
+    )
+    .await;
+    app.exec(
+        "insert into account (account_id, display_name, site, beta_enabled, share_quota, created_at, login_alias)
+         values ('1000000000000042', 'Legacy', 'aliyun.com', 1, 1000, '2026-11-01T00:00:00Z', '1000000000000042')",
+    )
+    .await;
+    app.exec(
+        "insert into identity (account_id, login_name, kind, password_hash, created_at)
+         select '1000000000000042', 'chief@lumen', 'root', password_hash, created_at from identity where login_name = 'dba@lumen'",
+    )
+    .await;
+
+    // Each signs in as its own account's identity.
+    let ghost = app.sign_in("ghost@harbor").await;
+    let viewer = app.form(Some(&ghost), "current_viewer", "").await.json;
+    assert_eq!((&viewer["account_id"], &viewer["is_root"], &viewer["ram_login_alias"]), (&json!(OUTSIDER), &json!(false), &json!(null)), "{viewer}");
+    let chief = app.sign_in("chief@lumen").await;
+    let viewer = app.form(Some(&chief), "current_viewer", "").await.json;
+    assert_eq!((&viewer["account_id"], &viewer["is_root"], &viewer["ram_login_alias"]), (&json!("1000000000000042"), &json!(true), &json!("1000000000000042")), "{viewer}");
+
+    // What they see is their own account's, never the account their name imitates.
+    let (outsider, partner, owner) = (app.sign_in("outsider").await, app.sign_in("partner").await, app.sign_in("owner").await);
+    for list in ["list_clusters", "list_shared_with_me"] {
+        let as_ghost = app.form(Some(&ghost), list, "").await;
+        assert_eq!(as_ghost.status, StatusCode::OK, "{list}: {:?}", as_ghost.json);
+        assert_eq!(as_ghost.json, app.form(Some(&outsider), list, "").await.json, "{list}: the outsider's own");
+    }
+    let ghost_clusters = app.form(Some(&ghost), "list_clusters", "").await.json.to_string();
+    assert!(!ghost_clusters.contains("pc-bp1harbor00001"), "none of the partner's clusters: {ghost_clusters}");
+    let clusters = app.form(Some(&chief), "list_clusters", "").await;
+    assert_eq!(clusters.status, StatusCode::OK, "{:?}", clusters.json);
+    assert!(!clusters.json.to_string().contains("pc-bp1orders0001"), "none of lumen's clusters: {}", clusters.json);
+
+    // The account a name imitates does not list it and can't manage it: not found, nothing changed.
+    let listed = |r: &Response, login: &str| r.json.to_string().contains(&format!("\"{login}\""));
+    assert!(listed(&app.form(Some(&outsider), "list_ram_users", "").await, "ghost@harbor"));
+    assert!(!listed(&app.form(Some(&partner), "list_ram_users", "").await, "ghost@harbor"));
+    assert!(!listed(&app.form(Some(&owner), "list_ram_users", "").await, "chief@lumen"));
+    let identities = app.count("select count(*) from identity").await;
+    for (cookie, login) in [(&partner, "ghost@harbor"), (&owner, "chief@lumen")] {
+        for (action, body) in [
+            ("delete_ram_user", format!("login_name={login}")),
+            ("set_ram_password", format!("login_name={login}&password=Taken-Over-2026")),
+            ("set_ram_policy", format!("login_name={login}&policy=AliyunPolardbFullAccess&attached=false")),
+            ("create_access_key", format!("login_name={login}")),
+        ] {
+            let r = app.form(Some(cookie), action, &body).await;
+            assert!(r.status.is_client_error(), "{action} {login}: {:?}", r.json);
+            assert!(!r.code().is_empty(), "{action} {login}: {:?}", r.json);
+        }
+    }
+    assert_eq!(app.count("select count(*) from identity").await, identities);
+    assert_eq!(app.count("select count(*) from access_key").await, 0);
+    assert_eq!(app.count("select count(*) from identity_policy p join identity i using (identity_id) where i.login_name = 'ghost@harbor'").await, 2);
+    assert_eq!(app.form(None, "sign_in", &sign_in_body("ghost@harbor", DEMO_PASSWORD)).await.status, StatusCode::OK, "its password unchanged");
+    assert_eq!(app.form(None, "sign_in", &sign_in_body("chief@lumen", DEMO_PASSWORD)).await.status, StatusCode::OK);
+
+    // Its own account manages it as before, by its old name.
+    let r = app.form(Some(&outsider), "set_ram_policy", "login_name=ghost@harbor&policy=AliyunPolardbFullAccess&attached=false").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }

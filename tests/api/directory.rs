@@ -512,3 +512,234 @@ async fn a_member_removed_from_the_directory_while_it_restores_keeps_the_set_unt
     assert_eq!(app.tick().await.applied_queued_removals, 1);
     assert_eq!(incoming(&app, &qa).await[0]["revoking_at"], json!("2026-11-25T08:10:31Z"));
 }
+
+/// What `login` is shown of its invitations in cn-hangzhou: (share name, status, backup sets).
+async fn invitation_rows(app: &TestApp, cookie: &str) -> Vec<(Value, Value, Value)> {
+    let r = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["invitations"].as_array().unwrap().iter().map(|i| (i["resource_share_name"].clone(), i["status"].clone(), i["resources"].clone())).collect()
+}
+
+#[tokio::test]
+async fn a_member_whose_directory_acceptance_ended_by_leaving_is_shown_nothing_the_share_holds_after() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 2).await;
+    let r = app.share(&owner, &sets[0], new_share("lab", "ResourceDirectory", &[MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    // Opened to every account, the directory accepts for the member; closed again, it stays a member's.
+    for scope in ["AllAccounts", "ResourceDirectory"] {
+        let r = app.form(Some(&owner), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name=lab&principal_scope={scope}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{scope}: {:?}", r.json);
+    }
+    let member = app.sign_in("member").await;
+    assert_eq!(invitation_rows(&app, &member).await, vec![(json!("lab"), json!("Accepted"), json!([sets[0]]))]);
+
+    // The member leaves the directory: the share's grant is revoked on schedule, and with it the
+    // acceptance the directory made for it.
+    assert_eq!(app.form(Some(&member), "leave_directory", "").await.status, StatusCode::OK);
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    // The owner shares a second set in the same share, and renames it, for its members.
+    let r = app.share(&owner, &sets[1], existing_share(&share_id, None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.form(Some(&owner), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name=lab-q4&principal_scope=ResourceDirectory")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let member = app.sign_in("member").await;
+    let rows = invitation_rows(&app, &member).await;
+    assert!(rows.iter().all(|(name, status, sets)| name == "lab" && status != "Accepted" && sets == &json!([])), "{rows:?}");
+    let incoming = app.form(Some(&member), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(incoming.json["total"], json!(0), "{:?}", incoming.json);
+    let key = crate::openapi::create_key(&app, &member, "member").await;
+    let received = crate::openapi::acs3(&app, &key, "ListResourceShares", crate::openapi::RS, &[("ResourceOwner", "OtherAccounts")]).await;
+    assert_eq!(received.json["ResourceShares"], json!([]), "{:?}", received.json);
+}
+
+/// (status, backup sets) of each invitation `cookie`'s account is shown in cn-beijing.
+async fn beijing_invitations(app: &TestApp, cookie: &str) -> Vec<(Value, Value)> {
+    let r = app.form(Some(cookie), "list_invitations", "region_id=cn-beijing").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["invitations"].as_array().unwrap().iter().map(|i| (i["status"].clone(), i["resources"].clone())).collect()
+}
+
+#[tokio::test]
+async fn an_owner_removed_from_the_directory_ends_the_acceptances_the_directory_made_for_its_members() {
+    let app = TestApp::new().await;
+    // The member owns a cluster of its own (the demo's Beijing one, handed over).
+    let cluster = "pc-2zeanalytics01";
+    app.exec(&format!("update cluster set account_id = '{MEMBER}' where cluster_id = '{cluster}'")).await;
+    app.exec(&format!("update backup_set set account_id = '{MEMBER}' where cluster_id = '{cluster}'")).await;
+    let set: String = sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and expires_at > '2026-12-01' order by backup_set_id limit 1")
+        .bind(cluster)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let member = app.sign_in("member").await;
+    let r = app.share(&member, &set, new_share("bj-lab", "ResourceDirectory", &[QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    for scope in ["AllAccounts", "ResourceDirectory"] {
+        let r = app.form(Some(&member), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name=bj-lab&principal_scope={scope}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{scope}: {:?}", r.json);
+    }
+    let qa = app.sign_in("qa").await;
+    assert_eq!(beijing_invitations(&app, &qa).await, vec![(json!("Accepted"), json!([set]))]);
+
+    // The management account removes the member that owns the share: its principals are revoked, and
+    // the acceptance the directory made for qa ends with its grant.
+    let owner = app.sign_in("owner").await;
+    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={MEMBER}")).await.status, StatusCode::OK);
+    assert_eq!(beijing_invitations(&app, &qa).await, vec![(json!("Disassociating"), json!([]))]);
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let qa = app.sign_in("qa").await;
+    assert_eq!(beijing_invitations(&app, &qa).await, vec![(json!("Disassociated"), json!([]))]);
+    let key = crate::openapi::create_key(&app, &qa, "qa").await;
+    let received = crate::openapi::acs3(&app, &key, "ListResourceShares", crate::openapi::RS, &[("ResourceOwner", "OtherAccounts")]).await;
+    assert_eq!(received.json["ResourceShares"], json!([]), "{:?}", received.json);
+}
+
+/// The cluster a restore from `set` made, and the restore's status.
+async fn restore_outcome(app: &TestApp, set: &str) -> (String, String) {
+    sqlx::query_as("select c.status, j.status from restore_job j join cluster c on c.cluster_id = j.cluster_id where j.backup_set_id = ?")
+        .bind(set)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_member_moved_out_of_a_folder_while_it_restores_from_the_folders_share_keeps_the_set_until_the_restore_ends() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let set = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &set, new_share("analytics", "ResourceDirectory", &[ANALYTICS_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let member = app.sign_in("member").await;
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&set)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    // Moved out of the folder during the restore: the folder's grant waits for the restore, as an
+    // owner's removal of an account principal would.
+    let moved = app.form(Some(&owner), "move_member", &format!("account_id={MEMBER}&folder_id={ROOT_FOLDER}")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+    let waiting = format!("select count(*) from membership_revocation where account_id = '{MEMBER}' and revoke_at is null");
+    assert_eq!(app.count(&waiting).await, 1, "the folder's revocation waits for the restore");
+    let seen = incoming(&app, &member).await;
+    assert_eq!((&seen[0]["revoking_after_restore"], &seen[0]["revoking_at"]), (&json!(true), &json!(null)), "{seen:?}");
+    assert_eq!(app.tick().await.applied_queued_removals, 0, "not while the restore runs");
+    app.clock.advance(Duration::minutes(20));
+    assert_eq!(incoming(&app, &member).await.len(), 1, "a queued revocation has no time to come due");
+
+    // The tick that ends the restore starts the revocation; the restore itself was not cut.
+    let tick = app.tick().await;
+    assert_eq!((tick.finished_restores, tick.applied_queued_removals, tick.revoked), (1, 1, 0), "{tick:?}");
+    assert_eq!(restore_outcome(&app, &set).await, ("Running".to_owned(), "Succeeded".to_owned()));
+    assert_eq!(app.count(&waiting).await, 0);
+    assert_eq!(incoming(&app, &member).await[0]["revoking_at"], json!("2026-11-25T08:30:00Z"));
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(app.tick().await.revoked, 1);
+    assert!(incoming(&app, &member).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_member_removed_from_the_directory_while_it_restores_from_a_directory_principals_share_keeps_the_set_until_the_restore_ends() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 2).await;
+    let r = app.share(&owner, &sets[0], new_share("whole-directory", "ResourceDirectory", &[OWNER_DIRECTORY])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    // A second share nobody restores from: its revocation starts at once.
+    let r = app.share(&owner, &sets[1], new_share("qa-folder", "ResourceDirectory", &[QA_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let qa = app.sign_in("qa").await;
+    assert_eq!(incoming(&app, &qa).await.len(), 2);
+    let r = app.json(Some(&qa), "restore_to_new_cluster", restore_request(&sets[0])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    let r = app.form(Some(&owner), "remove_member", &format!("account_id={QA_MEMBER}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let revocations: Vec<(String, Option<String>)> =
+        sqlx::query_as("select rs.resource_share_name, mr.revoke_at from membership_revocation mr join resource_share rs using (resource_share_id) order by 1")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        revocations,
+        [("qa-folder".to_owned(), Some("2026-11-25T08:10:00Z".to_owned())), ("whole-directory".to_owned(), None)],
+        "only the share being restored from waits"
+    );
+    // Another member the directory still reaches may not start a restore that would hold the queued
+    // revocation back for ever; it learns why, and nothing starts.
+    let member = app.sign_in("member").await;
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&sets[0])).await;
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.RemovalPending"), "{:?}", r.json);
+    assert_eq!(app.count("select count(*) from restore_job").await, 1);
+    app.clock.advance(Duration::seconds(31));
+    let tick = app.tick().await;
+    assert_eq!((tick.finished_restores, tick.applied_queued_removals), (1, 1), "{tick:?}");
+    assert_eq!(restore_outcome(&app, &sets[0]).await, ("Running".to_owned(), "Succeeded".to_owned()));
+    let seen = incoming(&app, &qa).await;
+    assert!(seen.iter().all(|b| b["revoking_at"] == json!("2026-11-25T08:10:31Z") || b["revoking_at"] == json!("2026-11-25T08:10:00Z")), "{seen:?}");
+    assert_eq!(
+        app.count("select count(*) from membership_revocation where revoke_at = '2026-11-25T08:10:31Z'").await,
+        1,
+        "the restored share's revocation starts when the restore ends"
+    );
+}
+
+#[tokio::test]
+async fn an_owner_removing_a_folder_principal_while_a_member_restores_through_it_queues_the_removal_behind_the_restore() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let set = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &set, new_share("analytics", "ResourceDirectory", &[ANALYTICS_FOLDER, QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&set)).await.status, StatusCode::OK);
+
+    // The folder leaves the share while the member restores through it: the same queue as an account's.
+    let r = app.share(&owner, &set, existing_share(&share_id, Some(&[QA_MEMBER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let queued = format!("select count(*) from share_principal where principal_id = '{ANALYTICS_FOLDER}' and status = 'Disassociating' and revoke_at is null");
+    assert_eq!(app.count(&queued).await, 1);
+    let seen = incoming(&app, &member).await;
+    assert_eq!((&seen[0]["revoking_after_restore"], &seen[0]["revoking_at"]), (&json!(true), &json!(null)), "{seen:?}");
+    assert_eq!(app.tick().await.applied_queued_removals, 0);
+
+    app.clock.advance(Duration::seconds(31));
+    let tick = app.tick().await;
+    assert_eq!((tick.finished_restores, tick.applied_queued_removals), (1, 1), "{tick:?}");
+    assert_eq!(restore_outcome(&app, &set).await, ("Running".to_owned(), "Succeeded".to_owned()), "the restore was not cut");
+    assert_eq!(incoming(&app, &member).await[0]["revoking_at"], json!("2026-11-25T08:10:31Z"));
+    app.clock.advance(Duration::minutes(10));
+    assert_eq!(app.tick().await.revoked, 1);
+    assert!(incoming(&app, &member).await.is_empty());
+}
+
+/// Resource Directory holds at most five levels of folders under the Root folder. Folders nested
+/// without limit: a sixth level was created (200). Now the sixth is refused with its code and nothing
+/// is written; five levels stay possible.
+#[tokio::test]
+async fn folders_nest_at_most_five_levels_under_the_root_folder() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let mut parent = ROOT_FOLDER.to_owned();
+    for level in 1..=5 {
+        let name = format!("Level{level}");
+        let r = app.form(Some(&owner), "create_folder", &format!("folder_name={name}&parent_folder_id={parent}")).await;
+        assert_eq!(r.status, StatusCode::OK, "level {level}: {:?}", r.json);
+        parent = sqlx::query_scalar("select folder_id from rd_folder where folder_name = ?").bind(&name).fetch_one(&app.pool).await.unwrap();
+    }
+    let before = app.count("select count(*) from rd_folder").await;
+    let r = app.form(Some(&owner), "create_folder", &format!("folder_name=Level6&parent_folder_id={parent}")).await;
+    assert_eq!(r.refusal(), (409, "LimitExceeded.FolderDepth"), "{:?}", r.json);
+    assert!(r.json["message"].as_str().unwrap().contains("five levels"), "{:?}", r.json);
+    assert_eq!(app.count("select count(*) from rd_folder").await, before, "a refused folder is not created");
+    // Beside the deepest level, and under any shallower folder, creating still works.
+    let r = app.form(Some(&owner), "create_folder", &format!("folder_name=Wide&parent_folder_id={ANALYTICS_FOLDER}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+}

@@ -383,3 +383,47 @@ async fn a_rejected_invitation_is_not_listed_in_a_region_the_owner_adds_sets_in_
     assert_eq!(offered.len(), 1, "a pending invitation offers the sets added to its share");
     assert_eq!(offered[0]["resources"], json!([beijing]));
 }
+
+/// The share's name on each invitation of `login`'s, by status.
+async fn invitation_names(app: &TestApp, login: &str) -> Vec<(String, String)> {
+    let cookie = app.sign_in(login).await;
+    invitations(app, &cookie).await.iter().map(|i| (i["status"].as_str().unwrap().to_owned(), i["resource_share_name"].as_str().unwrap().to_owned())).collect()
+}
+
+#[tokio::test]
+async fn a_share_renamed_after_an_invitation_ended_keeps_the_name_it_had_for_that_invitee() {
+    let app = TestApp::new().await;
+    let (_, share_id) = shared_with(&app, PARTNER, "AllAccounts").await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[PARTNER, OUTSIDER, NO_BETA]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let partner = app.sign_in("partner").await;
+    answer(&app, &partner, &invitations(&app, &partner).await[0], true).await;
+    let outsider = app.sign_in("outsider").await;
+    answer(&app, &outsider, &invitations(&app, &outsider).await[0], false).await;
+    // The owner removes the partner (its acceptance ends), then renames the share.
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[OUTSIDER, NO_BETA]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let body = format!("resource_share_id={share_id}&resource_share_name=acquire-orbit&principal_scope=AllAccounts");
+    assert_eq!(app.form(Some(&owner), "update_resource_share", &body).await.status, StatusCode::OK);
+
+    // The pending invitation offers the share as it is now; those that ended show the name they knew.
+    assert_eq!(invitation_names(&app, "nobeta").await, vec![("Pending".to_owned(), "acquire-orbit".to_owned())]);
+    assert_eq!(invitation_names(&app, "outsider").await, vec![("Rejected".to_owned(), "partnership".to_owned())]);
+    let outsider_key = crate::openapi::create_key(&app, &outsider, "outsider").await;
+    let listed = crate::openapi::acs3(&app, &outsider_key, "ListResourceShareInvitations", crate::openapi::RS, &[]).await;
+    assert_eq!(listed.json["ResourceShareInvitations"][0]["ResourceShareName"], json!("partnership"), "{:?}", listed.json);
+    let partner_names = invitation_names(&app, "partner").await;
+    assert_eq!(partner_names.len(), 1);
+    assert_eq!(partner_names[0].1, "partnership", "{partner_names:?}");
+    // Once the revocation ran, still the old name; and an invitation that expires unanswered keeps the
+    // name of when it expired.
+    app.clock.advance(Duration::days(8));
+    app.tick().await;
+    let body = format!("resource_share_id={share_id}&resource_share_name=after-expiry&principal_scope=AllAccounts");
+    let owner = app.sign_in("owner").await;
+    assert_eq!(app.form(Some(&owner), "update_resource_share", &body).await.status, StatusCode::OK);
+    assert_eq!(invitation_names(&app, "nobeta").await, vec![("Expired".to_owned(), "acquire-orbit".to_owned())]);
+    assert_eq!(invitation_names(&app, "partner").await[0].1, "partnership");
+}

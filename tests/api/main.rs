@@ -2,6 +2,7 @@
 
 mod access;
 mod auth;
+mod client_token;
 mod concurrency;
 mod console;
 mod demo;
@@ -9,6 +10,7 @@ mod directory;
 mod forms;
 mod helpers;
 mod hostile;
+mod incoming_api;
 mod governance;
 mod group;
 mod invitations;
@@ -20,6 +22,7 @@ mod privilege;
 mod matrix;
 mod openapi;
 mod restart;
+mod restore_reads;
 mod restores;
 mod shared_by_me;
 mod sharing;

@@ -85,7 +85,8 @@ pub fn rows() -> Vec<Row> {
         row("delete_backup_set", Form, json!({"backup_set_id": "{free_set}"}),                                      [401, 200, 200, 200, 403, 403, 404, 404, 403]),
         row("convert_backup_level", Form, json!({"backup_set_id": "{free_set}"}),                                   [401, 200, 200, 200, 403, 403, 404, 404, 403]),
         row("release_cluster", Form, json!({"cluster_id": "pc-2zeanalytics01"}),                                            [401, 200, 200, 200, 403, 403, 404, 404, 403]),
-        row("sharing_relationship", Form, json!({"backup_set_id": "{shared_set}"}),                                 [401, 200, 200, 200, 200, 403, 404, 404, 403]),
+        // Manage Sharing Relationship is a Resource Management page: Resource Sharing's policy reads it.
+        row("sharing_relationship", Form, json!({"backup_set_id": "{shared_set}"}),                                 [401, 200, 200, 403, 403, 403, 404, 404, 403]),
         row("list_tickets", Form, json!({}),                                                                        [401, 200, 403, 403, 403, 403, 200, 200, 200]),
         row("submit_ticket", Form, json!({"kind": "EnableSharedBackup", "message": "matrix"}),                       [401, 409, 403, 403, 403, 403, 409, 409, 403]),
         row("decide_ticket", Form, json!({"ticket_id": "{ticket}", "approve": true}),                               [401, 403, 403, 403, 403, 403, 403, 403, 200]),

@@ -107,6 +107,15 @@ pub(crate) async fn owner_key(app: &TestApp) -> (String, Key) {
     (cookie, key)
 }
 
+/// The parameters of a restore by API (CreateDBCluster) of the owner's set `backup` of SHAREABLE_CLUSTER.
+pub(crate) fn restore_params(backup: &str) -> Vec<(&'static str, &str)> {
+    vec![
+        ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("DBType", "MySQL"), ("DBVersion", "8.0"), ("PayType", "Postpaid"),
+        ("DBNodeClass", "polar.mysql.x4.medium"), ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER),
+        ("CloneDataPoint", backup), ("SourceUid", OWNER),
+    ]
+}
+
 /// What the restore and leave tests start from: a set of SHAREABLE_CLUSTER the owner shared by API with
 /// the partner (outside its directory), and the partner's acceptance of the invitation.
 pub(crate) struct AcceptedByPartner {
@@ -614,6 +623,50 @@ async fn the_owner_deletes_a_backup_set_and_reads_its_backups_and_permissions() 
     assert_eq!(attribute["DBClusterStatus"], "Running");
 }
 
+/// EnableSharingWithResourceDirectory changes the whole directory: Resource Sharing lets only the
+/// management account (or a RAM user of it with the permission) call it. A member, or an account in no
+/// directory, was answered 200 as if it had enabled it; now it is refused as ActionNotPermitted, the
+/// management account finds it AlreadyEnabled (it is on from the directory's creation), every refusal
+/// is audited, and nothing changes: the status every member reads stays enabled.
+#[tokio::test]
+async fn only_the_management_account_may_enable_sharing_with_its_directory_and_finds_it_enabled() {
+    let app = TestApp::new().await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let dba = create_key(&app, &owner_cookie, "dba@lumen").await;
+    let developer = create_key(&app, &owner_cookie, "developer@lumen").await;
+    let member_cookie = app.sign_in("member").await;
+    let member = create_key(&app, &member_cookie, "member").await;
+    let outsider_cookie = app.sign_in("outsider").await;
+    let outsider = create_key(&app, &outsider_cookie, "outsider").await;
+    let directories_before = app.count("select count(*) from resource_directory").await;
+
+    for (who, key, expected) in [
+        ("owner", &owner, (409, "AlreadyEnabled")),
+        ("dba@lumen", &dba, (409, "AlreadyEnabled")),
+        ("developer@lumen", &developer, (403, "Forbidden.RAM")),
+        ("member", &member, (409, "ActionNotPermitted")),
+        ("outsider", &outsider, (409, "ActionNotPermitted")),
+    ] {
+        let r = acs3(&app, key, "EnableSharingWithResourceDirectory", RS, &[]).await;
+        assert_eq!(api_code(&r), expected, "{who}: {:?}", r.json);
+    }
+    let outcomes: Vec<(String, String)> = sqlx::query_as(
+        "select account_id, outcome from audit_event where action = 'EnableSharingWithResourceDirectory' order by audit_event_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    let refused_member = (MEMBER.to_owned(), "ActionNotPermitted".to_owned());
+    assert!(outcomes.contains(&refused_member), "{outcomes:?}");
+    assert!(outcomes.iter().all(|(_, outcome)| outcome != "Success"), "{outcomes:?}");
+
+    assert_eq!(app.count("select count(*) from resource_directory").await, directories_before);
+    let status = acs3(&app, &member, "CheckSharingWithResourceDirectoryStatus", RS, &[]).await;
+    assert_eq!((status.status, &status.json["EnableSharingWithRd"]), (StatusCode::OK, &Value::Bool(true)));
+    let status = acs3(&app, &outsider, "CheckSharingWithResourceDirectoryStatus", RS, &[]).await;
+    assert_eq!((status.status, &status.json["EnableSharingWithRd"]), (StatusCode::OK, &Value::Bool(false)));
+}
+
 #[tokio::test]
 async fn hostile_parameters_in_signed_calls_are_refused_with_a_code_and_change_nothing() {
     let app = TestApp::new().await;
@@ -1110,7 +1163,7 @@ async fn a_client_token_replays_a_restore_only_to_an_identity_that_may_restore()
 
 /// The partner's key, and the owner's shareable backup set shared with (and accepted by) the partner
 /// with 100 newer sets in the same share: the set is no longer on the first page of Shared With Me.
-async fn one_set_behind_a_hundred_newer(app: &TestApp) -> (Key, String) {
+pub(crate) async fn one_set_behind_a_hundred_newer(app: &TestApp) -> (Key, String) {
     let (_, owner) = owner_key(app).await;
     let AcceptedByPartner { partner, backup, share_id, .. } = shared_with_partner_and_accepted(app, &owner, "many").await;
     app.exec(&format!(

@@ -53,7 +53,7 @@ const READS: [(&str, &str, &str); 15] = [
     ("SharedBackups", "list_my_shares", ""),
     ("SharedBackups", "list_shared_with_me", ""),
     ("SharedBackups", "list_restore_jobs", ""),
-    ("SharedBackups", "sharing_relationship", "backup_set_id=3200000001"),
+    ("SharedByMe", "sharing_relationship", "backup_set_id=3200000001"),
     ("SharedBackups", "load_share_dialog", ""),
     ("Invitations", "list_invitations", ""),
     ("SharedByMe", "list_shares_by_me", ""),

@@ -168,3 +168,58 @@ async fn a_cluster_still_being_restored_can_not_be_released_and_becomes_running_
     let r = app.form(Some(&member), "release_cluster", &format!("cluster_id={cluster}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
+
+#[tokio::test]
+async fn a_principal_is_not_shown_that_another_account_restores_from_the_set() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with_member_and_qa(&app).await;
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+
+    // The restoring principal sees its own restore holding the set; the other one sees nothing of it
+    // (the lock does not stop its own restore), and may restore side by side.
+    assert_eq!(incoming_set(&app, &member).await.unwrap()["lock_state"], json!("Restoring"));
+    let qa = app.sign_in("qa").await;
+    let seen = incoming_set(&app, &qa).await.unwrap();
+    assert_eq!(seen["lock_state"], json!("None"), "{seen:?}");
+    assert!(seen["restore_blocked"].is_null(), "{seen:?}");
+    // The owner's own page shows the lock.
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
+    let row = r.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).cloned().unwrap();
+    assert_eq!(row["lock_state"], json!("Restoring"));
+
+    // A level conversion is the owner's and holds every restore: every principal is shown it.
+    app.clock.advance(Duration::seconds(31));
+    app.tick().await;
+    let r = app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(incoming_set(&app, &qa).await.unwrap()["lock_state"], json!("ConvertingLevel"));
+}
+
+#[tokio::test]
+async fn access_whose_revocation_time_has_passed_is_gone_before_the_schedule_runs() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with_member_and_qa(&app).await;
+    let owner = app.sign_in("owner").await;
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[QA_MEMBER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let member = app.sign_in("member").await;
+    assert!(incoming_set(&app, &member).await.unwrap()["revoking_at"].is_string(), "being revoked for the window");
+
+    // Past its revocation time, with the schedule not run yet (late, or failing): the member is shown
+    // nothing of the set and is told it is not there, as after the schedule.
+    app.clock.advance(Duration::minutes(10));
+    let member = app.sign_in("member").await;
+    assert_eq!(incoming_set(&app, &member).await, None);
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "late")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.BackupSet"), "{:?}", r.json);
+    let r = app.form(Some(&member), "delete_backup_set", &format!("backup_set_id={backup}")).await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.BackupSet"), "{:?}", r.json);
+    // The other principal keeps it.
+    let qa = app.sign_in("qa").await;
+    assert!(incoming_set(&app, &qa).await.is_some());
+    app.tick().await;
+    let member = app.sign_in("member").await;
+    assert_eq!(incoming_set(&app, &member).await, None);
+}

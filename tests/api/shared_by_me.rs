@@ -187,3 +187,56 @@ async fn the_page_renders_each_status_and_offers_actions_only_on_an_active_share
     let (_, html) = app.get(Some(&owner), &format!("/resource-sharing/shares?edit={active}")).await;
     assert!(html.contains("role=\"dialog\"") && html.contains("value=\"still-active\""), "the Edit dialog is open");
 }
+
+/// Manage Sharing Relationship is a page of the Resource Management console (reference: "On the page in
+/// the Resource Management console, you can view the Resource Share and Principal"): reading it takes
+/// Resource Sharing's policy, as Shared By Me does, whatever PolarDB policy the reader holds. My Shares
+/// is PolarDB's own tab, readable with PolarDB read-only access; changing a share from it (Share Backup)
+/// takes both full-access policies. The tab offers each identity exactly what the server then allows.
+#[tokio::test]
+async fn the_sharing_relationship_is_resource_sharings_to_read_and_my_shares_offers_only_what_the_viewer_may_do() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with(&app, PARTNER, "AllAccounts").await;
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "create_ram_user", &format!("login_name=sharer@lumen&password={DEMO_PASSWORD}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.form(Some(&owner), "set_ram_policy", "login_name=sharer@lumen&policy=AliyunResourceCenterFullAccess&attached=true").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let relationship = format!("backup_set_id={backup}");
+    let link = format!("/resource-sharing/relationships/{backup}");
+    let before = app.sharing_state().await;
+
+    // PolarDB read-only, and PolarDB full access alone: My Shares lists the share; the relationship is
+    // refused naming Resource Sharing's policy, and the tab neither links to it nor offers Share Backup.
+    for login in ["auditor@lumen", "developer@lumen"] {
+        let cookie = app.sign_in(login).await;
+        let mine = app.form(Some(&cookie), "list_my_shares", "").await;
+        assert_eq!(mine.status, StatusCode::OK, "{login}: {:?}", mine.json);
+        assert!(mine.json.to_string().contains(&share_id), "{login}: {:?}", mine.json);
+        let r = app.form(Some(&cookie), "sharing_relationship", &relationship).await;
+        assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "{login}: {:?}", r.json);
+        assert!(r.json["message"].as_str().unwrap().contains("AliyunResourceCenterFullAccess"), "{login}: {:?}", r.json);
+        let change = app.share(&cookie, &backup, existing_share(&share_id, Some(&[PARTNER, OUTSIDER]))).await;
+        assert_eq!(change.refusal(), (403, "Forbidden.RAM"), "{login}: {:?}", change.json);
+        let (status, html) = app.get(Some(&cookie), "/shared-backups").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(html.contains(&format!(r#"data-share="{share_id}""#)), "{login}: the row is listed");
+        assert!(!html.contains(&link), "{login}: no link to a page it may not read");
+        assert!(html.contains(r#"<button disabled title="You are not authorized to do this"#) && !html.contains(r#"name="share" value=""#), "{login}: Share Backup is disabled");
+    }
+    assert_eq!(app.sharing_state().await, before, "nothing changed");
+
+    // Resource Sharing's policy alone reads the relationship; the owner and a RAM user with both
+    // policies read it and are offered both actions.
+    let sharer = app.sign_in("sharer@lumen").await;
+    let r = app.form(Some(&sharer), "sharing_relationship", &relationship).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(r.json["items"][0]["resource_share_id"], json!(share_id));
+    for login in ["owner", "dba@lumen"] {
+        let cookie = app.sign_in(login).await;
+        assert_eq!(app.form(Some(&cookie), "sharing_relationship", &relationship).await.status, StatusCode::OK, "{login}");
+        let (_, html) = app.get(Some(&cookie), "/shared-backups").await;
+        assert!(html.contains(&link), "{login}: links to the relationship");
+        assert!(html.contains(&format!(r#"name="share" value="{backup}""#)), "{login}: offers Share Backup");
+    }
+}

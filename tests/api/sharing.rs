@@ -127,6 +127,26 @@ async fn every_principal_rule_is_refused_with_its_code() {
     assert_refused(&app, "partner", &partner_backup, new_share("s1", "ResourceDirectory", &[OWNER]), c, "AccountNotInResourceDirectory").await;
 }
 
+/// A directory or folder id is only ever a principal inside the owner's own directory. One outside it
+/// was refused as 409 InvalidTarget when it existed in another tenant's directory but as 404
+/// EntityNotExists.Target when it existed nowhere: an account outside the directory could probe which
+/// directory and folder ids exist. Both now get Resource Sharing's one answer, InvalidTarget ("does not
+/// exist in the resource directory"), and change nothing.
+#[tokio::test]
+async fn another_directorys_folders_and_id_read_the_same_as_ids_that_exist_nowhere() {
+    let app = TestApp::new().await;
+    let c = StatusCode::CONFLICT;
+    let partner_backup = app.backup_of("pc-bp1harbor00001").await;
+    for target in [ANALYTICS_FOLDER, ROOT_FOLDER, OWNER_DIRECTORY, "fd-nosuchfold", "rd-nosuchdir"] {
+        assert_refused(&app, "partner", &partner_backup, new_share("probe", "AllAccounts", &[target]), c, "InvalidTarget").await;
+    }
+    // Inside the owner's own directory, a folder that does not exist is not in it either.
+    let b = app.backup_of(SHAREABLE_CLUSTER).await;
+    assert_refused(&app, "owner", &b, new_share("probe", "ResourceDirectory", &["fd-nosuchfold"]), c, "InvalidTarget").await;
+    // An account id stays what it was: one that exists nowhere is not found.
+    assert_refused(&app, "partner", &partner_backup, new_share("probe", "AllAccounts", &["9999999999999999"]), StatusCode::NOT_FOUND, "EntityNotExists.Target").await;
+}
+
 #[tokio::test]
 async fn every_name_rule_is_refused_with_its_code() {
     let app = TestApp::new().await;

@@ -1,6 +1,6 @@
 //! AccessKey pairs, the identity a signed call acts as, and the nonces already used.
 
-use super::{accounts::SessionIdentityRow, Tx};
+use super::{accounts::{SessionIdentityRow, IDENTITY_COLUMNS}, Tx};
 use crate::domain::AccessKeyStatus;
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -74,15 +74,13 @@ pub struct SigningKeyRow {
 }
 
 pub async fn signing_key(ex: impl SqliteExecutor<'_>, access_key_id: &str) -> sqlx::Result<Option<SigningKeyRow>> {
-    sqlx::query_as(
-        "select k.secret, k.status, i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site, a.beta_enabled,
-                a.share_quota, m.directory_id,
-                (select group_concat(p.policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies
+    sqlx::query_as(&format!(
+        "select k.secret, k.status, {IDENTITY_COLUMNS}
          from access_key k join identity i on i.identity_id = k.identity_id
          join account a on a.account_id = i.account_id
          left join rd_member m on m.account_id = a.account_id
-         where k.access_key_id = ?",
-    )
+         where k.access_key_id = ?"
+    ))
     .bind(access_key_id)
     .fetch_optional(ex)
     .await
@@ -121,9 +119,10 @@ pub fn is_replay(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation() && d.message().contains("api_nonce."))
 }
 
-/// What an earlier call with this ClientToken answered, if any.
-pub async fn client_token_answer(ex: impl SqliteExecutor<'_>, account: &str, action: &str, token: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("select answer from api_client_token where account_id = ? and action = ? and client_token = ?")
+/// What an earlier call with this ClientToken answered, if any, with the parameters of that call (none
+/// for a token remembered before they were).
+pub async fn client_token_answer(ex: impl SqliteExecutor<'_>, account: &str, action: &str, token: &str) -> sqlx::Result<Option<(String, Option<String>)>> {
+    sqlx::query_as("select answer, request from api_client_token where account_id = ? and action = ? and client_token = ?")
         .bind(account)
         .bind(action)
         .bind(token)
@@ -131,15 +130,29 @@ pub async fn client_token_answer(ex: impl SqliteExecutor<'_>, account: &str, act
         .await
 }
 
+/// A call's ClientToken, what it asked (`request`) and what it answered.
+pub struct RememberedCall<'a> {
+    pub account: &'a str,
+    pub action: &'a str,
+    pub token: &'a str,
+    pub request: &'a str,
+    pub answer: &'a str,
+    pub now: &'a str,
+}
+
 /// Remembers a call's answer under its ClientToken (the first answer stays if two raced).
-pub async fn remember_client_token(tx: &mut Tx, account: &str, action: &str, token: &str, answer: &str, now: &str) -> sqlx::Result<()> {
-    sqlx::query("insert into api_client_token (account_id, action, client_token, answer, created_at) values (?, ?, ?, ?, ?) on conflict do nothing")
-        .bind(account)
-        .bind(action)
-        .bind(token)
-        .bind(answer)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+pub async fn remember_client_token(tx: &mut Tx, call: &RememberedCall<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into api_client_token (account_id, action, client_token, request, answer, created_at) values (?, ?, ?, ?, ?, ?)
+         on conflict do nothing",
+    )
+    .bind(call.account)
+    .bind(call.action)
+    .bind(call.token)
+    .bind(call.request)
+    .bind(call.answer)
+    .bind(call.now)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }

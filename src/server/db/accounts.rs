@@ -98,9 +98,17 @@ pub struct SessionIdentityRow {
     pub beta_enabled: bool,
     pub share_quota: i64,
     pub directory_id: Option<String>,
+    /// The ending of its account's RAM users' sign-in names (`name@alias`).
+    pub login_alias: String,
     /// Comma-separated policy names.
     pub policies: Option<String>,
 }
+
+/// The columns of a [`SessionIdentityRow`], from `identity i`, `account a` and `rd_member m` (left joined).
+/// An account given no alias has its id as one.
+pub const IDENTITY_COLUMNS: &str = "i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site, a.beta_enabled,
+        a.share_quota, m.directory_id, coalesce(a.login_alias, a.account_id) as login_alias,
+        (select group_concat(p.policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies";
 
 /// A live session: the identity behind it and when it ends.
 #[derive(Debug, Clone, FromRow)]
@@ -115,15 +123,13 @@ pub async fn session_identity(
     digest: &str,
     now: &str,
 ) -> sqlx::Result<Option<SessionRow>> {
-    sqlx::query_as(
-        "select s.expires_at, i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site, a.beta_enabled,
-                a.share_quota, m.directory_id,
-                (select group_concat(p.policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies
+    sqlx::query_as(&format!(
+        "select s.expires_at, {IDENTITY_COLUMNS}
          from session s join identity i on i.identity_id = s.identity_id
          join account a on a.account_id = i.account_id
          left join rd_member m on m.account_id = a.account_id
-         where s.session_digest = ? and s.expires_at > ?",
-    )
+         where s.session_digest = ? and s.expires_at > ?"
+    ))
     .bind(digest)
     .bind(now)
     .fetch_optional(ex)
@@ -241,10 +247,6 @@ pub async fn insert_identity(
     Ok(())
 }
 
-/// The ending of the account's RAM users' sign-in names (`name@alias`): its id unless it was given one.
-pub async fn login_alias(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<String> {
-    sqlx::query_scalar("select coalesce(login_alias, account_id) from account where account_id = ?").bind(account).fetch_one(ex).await
-}
 
 /// Gives the account an alias of its own (the demo's `lumen`, `harbor`); unique across accounts.
 pub async fn set_login_alias(tx: &mut Tx, account: &str, alias: &str) -> sqlx::Result<()> {

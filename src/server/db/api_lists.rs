@@ -230,7 +230,8 @@ pub async fn invitations(
     limit: i64,
 ) -> sqlx::Result<Vec<InvitationRow>> {
     sqlx::query_as(
-        "select i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id, i.receiver_account_id,
+        "select i.invitation_id, i.resource_share_id, coalesce(i.ended_share_name, rs.resource_share_name) as resource_share_name,
+                i.sender_account_id, i.receiver_account_id,
                 i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
                 -- The API's invitation names no backup sets: none are loaded.
                 null as resources,
@@ -262,18 +263,19 @@ pub struct OutgoingRow {
 
 /// One page (PageSize / PageNumber, as PolarDB pages) of the owner's backup sets that an active share
 /// gives to at least one principal (DescribeSharedBackups ShareOutgoing), newest set first, with the
-/// list's size.
+/// list's size; narrowed to one set and/or one cluster when asked.
 pub async fn outgoing_backups(
     ex: impl SqliteExecutor<'_>,
     owner: &str,
     backup_set_id: Option<&str>,
+    cluster_id: Option<&str>,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<super::paging::Counted<OutgoingRow>>> {
     sqlx::query_as(
         "select b.backup_set_id, b.cluster_id, b.region_id, count(*) over () as total_rows
          from shared_backup_set s join backup_set b on b.backup_set_id = s.backup_set_id
-         where s.owner_account_id = ?1 and (?2 is null or b.backup_set_id = ?2)
+         where s.owner_account_id = ?1 and (?2 is null or b.backup_set_id = ?2) and (?5 is null or b.cluster_id = ?5)
            and exists(select 1 from share_resource sr
                       join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
                       join share_principal sp on sp.resource_share_id = sr.resource_share_id
@@ -284,6 +286,7 @@ pub async fn outgoing_backups(
     .bind(backup_set_id)
     .bind(limit)
     .bind(offset)
+    .bind(cluster_id)
     .fetch_all(ex)
     .await
 }

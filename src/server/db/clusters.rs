@@ -122,6 +122,15 @@ pub struct StartedWithin {
     pub to: Option<String>,
 }
 
+impl StartedWithin {
+    /// The range as SQL on `start_time`, its ends bound as parameters `?{first}` (from) and the next (to):
+    /// the one place that decides which sets it holds, for a page and for one set asked for by id.
+    fn condition(first: usize) -> String {
+        let (from, to) = (first, first + 1);
+        format!("(?{from} is null or start_time >= ?{from}) and (?{to} is null or start_time <= ?{to})")
+    }
+}
+
 pub async fn backup_sets_page(
     ex: impl SqliteExecutor<'_>,
     cluster_id: &str,
@@ -131,10 +140,10 @@ pub async fn backup_sets_page(
 ) -> anyhow::Result<ClusterPage> {
     // The page is cut first (in index order, see backup_set_cluster_page), then the principal counts
     // are computed for its rows only, in one grouped pass.
+    let within = StartedWithin::condition(4);
     let (cluster, total, items): (Option<String>, i64, String) = sqlx::query_as(&format!(
         "with b as (
-             select * from backup_set where cluster_id = ?1 and deleted_at is null
-               and (?4 is null or start_time >= ?4) and (?5 is null or start_time <= ?5)
+             select * from backup_set where cluster_id = ?1 and deleted_at is null and {within}
              order by start_time desc, backup_set_id desc limit ?2 offset ?3),
          counts as (
              select sr.backup_set_id, count(distinct sp.principal_id) as n
@@ -145,8 +154,7 @@ pub async fn backup_sets_page(
                and {SHARING_PRINCIPAL}
              group by sr.backup_set_id)
          select (select {CLUSTER_JSON} from cluster c where c.cluster_id = ?1),
-             (select count(*) from backup_set where cluster_id = ?1 and deleted_at is null
-                 and (?4 is null or start_time >= ?4) and (?5 is null or start_time <= ?5)),
+             (select count(*) from backup_set where cluster_id = ?1 and deleted_at is null and {within}),
              (select coalesce(json_group_array(json_object({BACKUP_JSON_FIELDS},
                      'principal_count', coalesce(counts.n, 0))), '[]')
                  from b left join counts on counts.backup_set_id = b.backup_set_id)"
@@ -167,6 +175,22 @@ pub async fn backup_sets_page(
     // An aggregate does not promise an order: restore the page's.
     page.items.sort_by(|a, b| b.start_time.cmp(&a.start_time).then_with(|| b.backup_set_id.cmp(&a.backup_set_id)));
     Ok(page)
+}
+
+/// One live set of `cluster_id`, if it started within `started`.
+pub async fn cluster_backup_set(ex: impl SqliteExecutor<'_>, cluster_id: &str, backup_set_id: &str, started: &StartedWithin) -> sqlx::Result<Option<BackupSet>> {
+    sqlx::query_as(&format!(
+        "select {BACKUP_COLUMNS}, {} as principal_count from backup_set b
+         where b.backup_set_id = ?1 and b.cluster_id = ?2 and b.deleted_at is null and {}",
+        principal_count_sql(),
+        StartedWithin::condition(3)
+    ))
+    .bind(backup_set_id)
+    .bind(cluster_id)
+    .bind(started.from.as_deref())
+    .bind(started.to.as_deref())
+    .fetch_optional(ex)
+    .await
 }
 
 pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sqlx::Result<Option<BackupSet>> {

@@ -40,6 +40,23 @@ pub async fn folder_in(tx: &mut Tx, directory: &str, folder: &str) -> sqlx::Resu
         .await
 }
 
+/// The level of a folder of `directory` below its Root folder (Root is 0), counted up its parents.
+/// Bounded: folders never move, so their chain ends at Root, but a walk never runs away.
+pub async fn folder_level(tx: &mut Tx, directory: &str, folder: &str) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "with recursive chain(folder_id, parent_folder_id, steps) as (
+             select folder_id, parent_folder_id, 0 from rd_folder where directory_id = ?1 and folder_id = ?2
+             union all
+             select f.folder_id, f.parent_folder_id, c.steps + 1 from rd_folder f join chain c on f.folder_id = c.parent_folder_id
+             where c.steps < 64)
+         select count(*) from chain where parent_folder_id is not null",
+    )
+    .bind(directory)
+    .bind(folder)
+    .fetch_one(&mut **tx)
+    .await
+}
+
 pub async fn insert_folder(tx: &mut Tx, directory: &str, id: &str, parent: &str, name: &str) -> sqlx::Result<()> {
     sqlx::query("insert into rd_folder (folder_id, directory_id, parent_folder_id, folder_name) values (?, ?, ?, ?)")
         .bind(id)
@@ -115,27 +132,36 @@ pub async fn share_entries(tx: &mut Tx, recipient: &Recipient, share: Option<&st
     .await
 }
 
-/// After a membership change: schedules the revocation of what `account` lost, and cancels pending
-/// revocations of what it has again.
-pub async fn apply_coverage_change(tx: &mut Tx, account: &str, before: &[String], after: &[String], revoke_at: &str) -> sqlx::Result<()> {
-    for share in before.iter().filter(|s| !after.contains(s)) {
-        sqlx::query(
-            "insert into membership_revocation (account_id, resource_share_id, revoke_at) values (?, ?, ?)
-             on conflict do nothing",
-        )
+/// `account` lost what the directory or a folder gave it through `shares`: each enters the account's
+/// scheduled revocation at `revoke_at`, or, with none, once the restores reading the share end (the
+/// scheduler sets it then, as for a removed principal). A revocation already running keeps its time.
+pub async fn revoke_coverage(tx: &mut Tx, account: &str, shares: &[String], revoke_at: Option<&str>) -> sqlx::Result<()> {
+    if shares.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "insert into membership_revocation (account_id, resource_share_id, revoke_at)
+         select ?1, value, ?2 from json_each(?3) where true
+         on conflict do nothing",
+    )
+    .bind(account)
+    .bind(revoke_at)
+    .bind(serde_json::Value::from(shares.to_vec()).to_string())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// `account` holds `shares` by its place again: their revocations for it (if any) are cancelled.
+pub async fn restore_coverage(tx: &mut Tx, account: &str, shares: &[String]) -> sqlx::Result<()> {
+    if shares.is_empty() {
+        return Ok(());
+    }
+    sqlx::query("delete from membership_revocation where account_id = ? and resource_share_id in (select value from json_each(?))")
         .bind(account)
-        .bind(share)
-        .bind(revoke_at)
+        .bind(serde_json::Value::from(shares.to_vec()).to_string())
         .execute(&mut **tx)
         .await?;
-    }
-    for share in after {
-        sqlx::query("delete from membership_revocation where account_id = ? and resource_share_id = ?")
-            .bind(account)
-            .bind(share)
-            .execute(&mut **tx)
-            .await?;
-    }
     Ok(())
 }
 
@@ -248,14 +274,26 @@ pub async fn departure_share_locks(tx: &mut Tx, account: &str, side: Departure) 
         Departure::Member => DEPARTING_MEMBER_SHARES,
         Departure::Owner => DEPARTING_OWNER_SHARES,
     };
-    sqlx::query_as(&format!(
+    sqlx::query_as(&share_locks_sql(shares)).bind(account).fetch_all(&mut **tx).await
+}
+
+/// The lock of every backup set each of `shares` holds (none for a share without sets): when the
+/// revocation of what a member lost through them may start.
+pub async fn share_locks(tx: &mut Tx, shares: &[String]) -> sqlx::Result<Vec<(String, Option<BackupLock>)>> {
+    sqlx::query_as(&share_locks_sql("select value as resource_share_id from json_each(?1)"))
+        .bind(serde_json::Value::from(shares.to_vec()).to_string())
+        .fetch_all(&mut **tx)
+        .await
+}
+
+/// The shares `shares` selects (a query of `resource_share_id`s), each with the lock of every backup set
+/// it holds, or one row with no lock for a share without sets.
+fn share_locks_sql(shares: &str) -> String {
+    format!(
         "select s.resource_share_id, b.lock_state from ({shares}) s
          left join share_resource sr on sr.resource_share_id = s.resource_share_id and sr.status = 'Associated'
          left join backup_set b on b.backup_set_id = sr.backup_set_id"
-    ))
-    .bind(account)
-    .fetch_all(&mut **tx)
-    .await
+    )
 }
 
 /// Which side of a share an account leaving its directory is on.
@@ -312,6 +350,38 @@ pub async fn revoke_principals_of_owner(tx: &mut Tx, owner: &str, shares: &[Stri
     .bind(owner)
     .bind(revoke_at)
     .bind(serde_json::Value::from(shares.to_vec()).to_string())
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
+/// After a departure revoked principals of `shares`: an accepted invitation whose receiver is now being
+/// revoked ends with it (`access_ends_at`: `revoke_at`, or `now` while the revocation waits for a
+/// restore), as an owner's removal ends it. `receiver`: only that account's (a member leaving). Otherwise the acceptance the directory made for a member
+/// (when its share was opened to every account) stood after the member's access was gone, and its
+/// invitation went on showing the share's name and sets, and ListResourceShares the share.
+pub async fn end_acceptances_of_revoked(
+    tx: &mut Tx,
+    shares: &[String],
+    receiver: Option<&str>,
+    revoke_at: Option<&str>,
+    now: &str,
+) -> sqlx::Result<u64> {
+    if shares.is_empty() {
+        return Ok(0);
+    }
+    Ok(sqlx::query(
+        "update invitation set access_ends_at = coalesce(?1, ?2), updated_at = ?2
+         where status = 'Accepted' and access_ends_at is null
+           and resource_share_id in (select value from json_each(?3)) and (?4 is null or receiver_account_id = ?4)
+           and exists(select 1 from share_principal sp where sp.resource_share_id = invitation.resource_share_id
+                      and sp.principal_type = 'Account' and sp.principal_id = invitation.receiver_account_id
+                      and sp.status = 'Disassociating')",
+    )
+    .bind(revoke_at)
+    .bind(now)
+    .bind(serde_json::Value::from(shares.to_vec()).to_string())
+    .bind(receiver)
     .execute(&mut **tx)
     .await?
     .rows_affected())

@@ -11,7 +11,7 @@ use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 fn principal_grants_sql(filter: &str) -> String {
     format!(
         "{FOLDER_ANCESTRY}
-         select sr.backup_set_id, b.start_time, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
+         select sr.backup_set_id, b.cluster_id, b.start_time, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
                 rs.principal_scope as scope, sp.principal_type, sp.principal_id, sp.status as principal_status,
                 sp.revoke_at as principal_revoke_at, sr.status as resource_status, sr.revoke_at as resource_revoke_at,
                 exists(select 1 from rd_member me join rd_member ow on ow.directory_id = me.directory_id
@@ -37,7 +37,8 @@ fn principal_grants_sql(filter: &str) -> String {
 /// What a folder or the directory gave the account before it moved out, with each backup set of the share.
 fn moved_out_grants_sql(filter: &str) -> String {
     format!(
-        "select sr.backup_set_id, b.start_time, rs.resource_share_name, rs.owner_account_id, rs.status as share_status, mr.revoke_at,
+        "select sr.backup_set_id, b.cluster_id, b.start_time, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
+                mr.revoke_at,
                 exists(select 1 from late_resource l where l.resource_share_id = rs.resource_share_id and l.principal_id = mr.account_id
                        and l.via = 'moved_out' and l.backup_set_id = sr.backup_set_id) as added_after_removal
          from membership_revocation mr
@@ -76,7 +77,9 @@ impl GrantFilter<'_> {
 #[derive(Debug, Clone, FromRow)]
 pub struct PrincipalGrantRow {
     pub backup_set_id: String,
+    pub cluster_id: String,
     pub start_time: String,
+    pub resource_share_id: String,
     pub resource_share_name: String,
     #[sqlx(flatten)]
     pub facts: PrincipalGrantFacts<String>,
@@ -86,11 +89,14 @@ pub struct PrincipalGrantRow {
 #[derive(Debug, Clone, FromRow)]
 pub struct MovedOutGrantRow {
     pub backup_set_id: String,
+    pub cluster_id: String,
     pub start_time: String,
+    pub resource_share_id: String,
     pub resource_share_name: String,
     pub owner_account_id: String,
     pub share_status: ShareStatus,
-    pub revoke_at: String,
+    /// None while the revocation waits for the restores reading the share to end.
+    pub revoke_at: Option<String>,
     pub added_after_removal: bool,
 }
 
@@ -150,9 +156,11 @@ pub async fn backup_sets(conn: &mut SqliteConnection, account: &str, ids: &[&str
                        and j.status = 'Running') as own_restore_running,
                 exists(select 1 from share_resource qr
                        join resource_share qs on qs.resource_share_id = qr.resource_share_id and qs.status <> 'Deleted'
-                       join share_principal qp on qp.resource_share_id = qr.resource_share_id
-                            and qp.status = 'Disassociating' and qp.revoke_at is null
-                       where qr.backup_set_id = b.backup_set_id) as removal_queued
+                       where qr.backup_set_id = b.backup_set_id
+                         and (exists(select 1 from share_principal qp where qp.resource_share_id = qr.resource_share_id
+                                     and qp.status = 'Disassociating' and qp.revoke_at is null)
+                              or exists(select 1 from membership_revocation qm where qm.resource_share_id = qr.resource_share_id
+                                        and qm.revoke_at is null))) as removal_queued
          from backup_set b where b.backup_set_id in (select value from json_each(?2))",
     )
     .bind(account)
@@ -165,6 +173,8 @@ pub async fn backup_sets(conn: &mut SqliteConnection, account: &str, ids: &[&str
 pub struct InvitationRow {
     pub invitation_id: String,
     pub resource_share_id: String,
+    /// The share's name as the receiver knows it: its current one, or the one it had when the invitation
+    /// ended, if it was renamed since (`invitation.ended_share_name`).
     pub resource_share_name: String,
     pub sender_account_id: String,
     pub receiver_account_id: String,
@@ -183,7 +193,8 @@ pub struct InvitationRow {
     pub principal_disassociating: bool,
 }
 
-const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id, rs.resource_share_name, i.sender_account_id,
+const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id,
+        coalesce(i.ended_share_name, rs.resource_share_name) as resource_share_name, i.sender_account_id,
         i.receiver_account_id, i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
         exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
                and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating,

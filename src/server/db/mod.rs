@@ -142,7 +142,10 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
             released.note();
             Box::pin(async { Ok(true) })
         })
-        .connect_with(options.pragma("wal_autocheckpoint", "0"))
+        // The writer's page cache outlives its transactions (no other connection writes, so SQLite keeps
+        // it), but the default 2 MB is ~500 pages, fewer than the indexes a share's rules and write touch:
+        // the rest was read again from the WAL file (a pread each) or copied from the map at every share.
+        .connect_with(options.pragma("wal_autocheckpoint", "0").pragma("cache_size", "-65536"))
         .await
         .with_context(|| format!("cannot open database {path} for writing"))?;
     let groups = group::Groups::spawn(writer.clone(), commits.clone());

@@ -130,29 +130,41 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str, forget_non
     })
 }
 
+/// The revocations that may wait for a restore (`revoke_at` null): a principal removed from a share
+/// (the owner's removal, a directory departure) and an account's loss of what the directory or a folder
+/// gave it. Each as (table, what else marks it as waiting, what its audit event names), the table
+/// aliased `q`.
+const QUEUED: [(&str, &str, &str); 2] = [
+    ("share_principal", "q.status = 'Disassociating' and", "q.resource_share_id || ' / ' || q.principal_id"),
+    ("membership_revocation", "", "q.resource_share_id || ' / ' || q.account_id"),
+];
+
 /// Removals queued while restores read a share's sets (`revoke_at` null) enter the scheduled revocation
 /// once no restore from any of the share's sets runs: in the transaction that finished the last one.
 async fn apply_queued_removals(tx: &mut Tx, now: &str, revoke_at: &str) -> sqlx::Result<u64> {
-    const READY: &str = "sp.status = 'Disassociating' and sp.revoke_at is null
-        and not exists(select 1 from share_resource sr join restore_job j on j.backup_set_id = sr.backup_set_id
-                       where sr.resource_share_id = sp.resource_share_id and j.status = 'Running')";
-    audit::record_selected(
-        tx,
-        &format!(
-            "select ?1, rs.owner_account_id, 'system', '-', 'scheduler', null, 'ApplyQueuedRemoval',
-                    sp.resource_share_id || ' / ' || sp.principal_id, 'Success',
-                    'the restore ended: the removal made during it is revoked at ' || ?2
-             from share_principal sp join resource_share rs on rs.resource_share_id = sp.resource_share_id
-             where {READY}"
-        ),
-        &[now, revoke_at],
-    )
-    .await?;
-    Ok(sqlx::query(&format!(
-        "update share_principal as sp set revoke_at = ?1 where {READY}"
-    ))
-    .bind(revoke_at)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected())
+    let mut applied = 0;
+    for (table, waiting, names) in QUEUED {
+        let ready = format!(
+            "{waiting} q.revoke_at is null
+             and not exists(select 1 from share_resource sr join restore_job j on j.backup_set_id = sr.backup_set_id
+                            where sr.resource_share_id = q.resource_share_id and j.status = 'Running')"
+        );
+        audit::record_selected(
+            tx,
+            &format!(
+                "select ?1, rs.owner_account_id, 'system', '-', 'scheduler', null, 'ApplyQueuedRemoval', {names}, 'Success',
+                        'the restore ended: the removal made during it is revoked at ' || ?2
+                 from {table} q join resource_share rs on rs.resource_share_id = q.resource_share_id
+                 where {ready}"
+            ),
+            &[now, revoke_at],
+        )
+        .await?;
+        applied += sqlx::query(&format!("update {table} as q set revoke_at = ?1 where {ready}"))
+            .bind(revoke_at)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    }
+    Ok(applied)
 }

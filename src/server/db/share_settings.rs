@@ -1,6 +1,8 @@
 //! A share's own settings (its name), apart from what it shares and with whom.
 
 use super::Tx;
+use crate::domain::InvitationStatus;
+use sqlx::FromRow;
 
 /// Whether another live share of the owner has the name (the unique index's rule, asked first so the
 /// refusal has its own code).
@@ -21,6 +23,41 @@ pub async fn rename(tx: &mut Tx, share_id: &str, name: &str, now: &str) -> sqlx:
         .bind(name)
         .bind(now)
         .bind(share_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// An invitation to a share that still shows the share's current name, with what says whether it has
+/// ended ([`crate::domain::offered_until`]).
+#[derive(Debug, Clone, FromRow)]
+pub struct NamedInvitation {
+    pub invitation_id: String,
+    pub status: InvitationStatus,
+    pub expires_at: String,
+    pub updated_at: String,
+    pub removed: bool,
+}
+
+pub async fn invitations_showing_current_name(tx: &mut Tx, share_id: &str) -> sqlx::Result<Vec<NamedInvitation>> {
+    sqlx::query_as(
+        "select invitation_id, status, expires_at, updated_at, access_ends_at is not null as removed from invitation
+         where resource_share_id = ? and ended_share_name is null",
+    )
+    .bind(share_id)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// The invitations `ids` keep showing the share as `name`, whatever it is renamed to.
+pub async fn keep_share_name(tx: &mut Tx, ids: &[&str], name: &str) -> sqlx::Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
+    sqlx::query("update invitation set ended_share_name = ? where invitation_id in (select value from json_each(?))")
+        .bind(name)
+        .bind(ids)
         .execute(&mut **tx)
         .await?;
     Ok(())

@@ -5,7 +5,7 @@
 
 use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
 use crate::command::RestoreRequest;
-use crate::read_model::{BackupSet, Cluster, IncomingBackup};
+use crate::read_model::{BackupSet, Cluster, IncomingBackup, RestoreJob};
 use crate::domain::{BackupStatus, HaMode, PageRequest};
 use crate::error::AppError;
 use crate::server::db::{self, access_keys};
@@ -145,9 +145,8 @@ async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
     // filtering one of them answered a set on any other page as not there.
     let (items, total, number) = match call.params.opt("BackupId") {
         Some(backup_id) => {
-            let found = console::cluster_backup(&call.state, &call.who, id, backup_id).await?;
-            let within = |t: &str| started.from.as_deref().is_none_or(|from| from <= t) && started.to.as_deref().is_none_or(|to| t <= to);
-            let items: Vec<Value> = found.iter().filter(|b| within(&b.start_time)).map(|b| backup_json(b, id)).collect();
+            let found = console::cluster_backup(&call.state, &call.who, id, backup_id, &started).await?;
+            let items: Vec<Value> = found.iter().map(|b| backup_json(b, id)).collect();
             let total = items.len() as i64;
             (items, total, 1)
         }
@@ -188,11 +187,14 @@ fn incoming_json(b: &IncomingBackup) -> Value {
 async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
     let (number, size) = page(call)?;
     let backup_id = call.params.opt("BackupId");
+    // The cluster the sets are backups of: the owner's (ShareIncoming) or the caller's own (ShareOutgoing).
+    let cluster = call.params.opt("DBClusterId");
     let (items, total): (Vec<Value>, i64) = match call.params.req("ShareType")? {
         "ShareIncoming" => {
             let request = PageRequest::parse(Some(number), Some(size)).map_err(AppError::from)?;
             let only: Vec<String> = backup_id.map(str::to_owned).into_iter().collect();
-            let list = principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), &only, request).await?;
+            let filter = principal::IncomingFilter { backup_sets: &only, cluster, ..Default::default() };
+            let list = principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), filter, request).await?;
             (list.backups.iter().map(incoming_json).collect(), list.total)
         }
         "ShareOutgoing" => {
@@ -201,7 +203,7 @@ async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
             let request = PageRequest::parse(Some(number), Some(size)).map_err(AppError::from)?;
             let me = call.who.account_id().as_str();
             let (rows, total) = crate::server::db::paging::load_page(request, |limit, offset| {
-                crate::server::db::api_lists::outgoing_backups(&call.state.pool, me, backup_id, limit, offset)
+                crate::server::db::api_lists::outgoing_backups(&call.state.pool, me, backup_id, cluster, limit, offset)
             })
             .await
             .map_err(|e| ApiError::from(crate::server::internal(e)))?;
@@ -248,7 +250,7 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
     call.params.req("RegionId")?;
     // A remembered answer goes only to an identity that may restore (the token is the account's): any
     // other was refused, and audited, by `dispatch` before this.
-    let Some(token) = call.params.opt("ClientToken").map(str::to_owned) else { return restore(call).await };
+    let Some(token) = call.params.opt("ClientToken").map(str::to_owned) else { return restore(call, None).await };
     if token.len() > 64 || !token.is_ascii() {
         return Err(ApiError::invalid("ClientToken"));
     }
@@ -258,21 +260,47 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
     let _turn = TOKENS.lock().await;
     let account = call.who.account_id().to_string();
     let internal = |e: sqlx::Error| ApiError::from(crate::server::internal(e));
-    if let Some(answer) = access_keys::client_token_answer(&call.state.pool, &account, "CreateDBCluster", &token).await.map_err(internal)? {
+    let request = restore_request_text(call);
+    if let Some((answer, asked)) = access_keys::client_token_answer(&call.state.pool, &account, "CreateDBCluster", &token).await.map_err(internal)? {
+        // The token names the restore it made: the same token with other parameters asks for another
+        // restore, which it is not the answer to (and which is not started either).
+        if asked.is_some_and(|asked| asked != request) {
+            let event = call.event("RestoreToNewCluster", call.params.opt("CloneDataPoint").unwrap_or("-"));
+            let mismatch = AppError::invalid(
+                "IdempotentParameterMismatch",
+                "This ClientToken was used by an earlier CreateDBCluster with other parameters. Use a new ClientToken for another restore.",
+            );
+            return call.audited(&event, async { Err::<Value, _>(mismatch) }).await;
+        }
         return serde_json::from_str(&answer).map_err(|e| ApiError::from(crate::server::internal(e)));
     }
-    let answer = restore(call).await?;
-    let remembered = async {
-        let mut tx = call.state.writer.begin_unaudited().await?;
-        access_keys::remember_client_token(&mut tx, &account, "CreateDBCluster", &token, &answer.to_string(), &db::ts(call.state.clock.now())).await?;
-        call.state.writer.commit(tx).await?;
-        anyhow::Ok(())
-    };
-    remembered.await.map_err(|e| ApiError::from(crate::server::internal(e)))?;
-    Ok(answer)
+    // Remembered in the restore's own transaction: a restore is never committed without its token.
+    restore(call, Some(principal::RestoreToken { token: &token, request: &request, answer: restore_answer_text })).await
 }
 
-async fn restore(call: &Call) -> Result<Value, ApiError> {
+/// The parameters that say which restore a CreateDBCluster asks for, as one text (a JSON object of
+/// those given, keys in order): what a ClientToken is remembered with. The signature's own parameters
+/// (timestamp, nonce, key) differ on every retry and are not among them.
+fn restore_request_text(call: &Call) -> String {
+    const RESTORE_PARAMETERS: [&str; 11] = [
+        "CloneDataPoint", "CreationOption", "DBClusterDescription", "DBNodeClass", "DBType", "DBVersion", "PayType", "RegionId",
+        "SourceResourceId", "SourceUid", "ZoneId",
+    ];
+    let given: serde_json::Map<String, Value> =
+        RESTORE_PARAMETERS.iter().filter_map(|name| call.params.opt(name).map(|v| ((*name).to_owned(), Value::from(v)))).collect();
+    Value::Object(given).to_string()
+}
+
+/// CreateDBCluster's answer for a restore started.
+fn restore_answer(job: &RestoreJob) -> Value {
+    json!({ "DBClusterId": job.cluster_id, "OrderId": job.restore_job_id, "ResourceGroupId": "rg-default" })
+}
+
+fn restore_answer_text(job: &RestoreJob) -> String {
+    restore_answer(job).to_string()
+}
+
+async fn restore(call: &Call, token: Option<principal::RestoreToken<'_>>) -> Result<Value, ApiError> {
     let backup = call.params.req("CloneDataPoint")?.to_owned();
     let source_cluster = call.params.req("SourceResourceId")?.to_owned();
     let source_uid = call.params.opt("SourceUid").map(str::to_owned);
@@ -300,6 +328,6 @@ async fn restore(call: &Call) -> Result<Value, ApiError> {
         pay_type: call.params.req("PayType")?.to_owned(),
     };
     let event = call.event("RestoreToNewCluster", &backup);
-    let job = call.audited(&event, principal::restore(&call.state, &call.who, request, &event)).await?;
-    Ok(json!({ "DBClusterId": job.cluster_id, "OrderId": job.restore_job_id, "ResourceGroupId": "rg-default" }))
+    let job = call.audited(&event, principal::restore(&call.state, &call.who, request, &event, token)).await?;
+    Ok(restore_answer(&job))
 }

@@ -8,7 +8,7 @@ use super::params::MAX_LIST_ITEMS;
 use super::{iso, token_page, unknown_action, ApiError, Call, Paging, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE};
 use crate::command::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::read_model::Invitation as InvitationView;
-use crate::domain::{check_may_answer_invitations, check_may_manage_shares, shown_invitation_status, AssociationStatus, Refusal, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
+use crate::domain::{enable_sharing_with_directory as enable_sharing_with_directory_answer, check_may_answer_invitations, check_may_manage_shares, shown_invitation_status, AssociationStatus, Refusal, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
 use crate::error::AppError;
 use crate::server::db::{self, api_lists};
 use crate::server::internal;
@@ -35,7 +35,7 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
         "RejectResourceShareInvitation" => answer_invitation(call, false).await,
         "ListSharedResources" => list_shared_resources(call).await,
         "ListSharedTargets" => list_shared_targets(call).await,
-        "EnableSharingWithResourceDirectory" => enable_sharing_with_directory(call),
+        "EnableSharingWithResourceDirectory" => enable_sharing_with_directory(call).await,
         "CheckSharingWithResourceDirectoryStatus" => Ok(json!({ "EnableSharingWithRd": call.who.account.directory_id.is_some() })),
         "ListPermissions" => list_permissions(call),
         _ => Err(unknown_action(action, RESOURCE_SHARING_VERSION)),
@@ -443,16 +443,33 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
             .collect();
         return Ok(json!({ "SharedResources": items, "NextToken": next }));
     }
-    // The backup sets shared with the caller are the Shared With Me page's, one region at a time and
-    // bounded by its largest page; ResourceIds narrow the list before that bound, not after.
+    // The backup sets shared with the caller are the Shared With Me page's, one region at a time, read
+    // page by page to its end (the NextToken pages over the whole list); ResourceIds, ResourceShareIds
+    // and Target (the owner) narrow it first. Each set is listed once per share that gives it, as the
+    // service does.
+    // Target names the owner here (the principal when ResourceOwner=Self).
+    let owner = call.params.opt("Target");
+    if owner.is_some_and(|o| crate::domain::AccountId::parse(o).is_none()) {
+        return Err(ApiError::invalid("Target"));
+    }
+    let filter = principal::IncomingFilter { backup_sets: &ids, share_ids: &share_ids, owner, cluster: None };
+    let region = call.params.opt("RegionId").map(str::to_owned);
     let mut items = Vec::new();
-    let page = PageRequest::parse(Some(1), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
-    for b in principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), &ids, page).await?.backups {
-        let status = if b.revoking_at.is_some() || b.revoking_after_restore { "Unavailable" } else { "Available" };
-        items.push(json!({
-            "ResourceShareId": "", "ResourceId": b.backup_set_id, "ResourceType": RESOURCE_TYPE,
-            "CreateTime": iso(&b.start_time), "UpdateTime": iso(&b.start_time), "ResourceStatus": status, "ResourceStatusMessage": b.resource_share_names,
-        }));
+    for number in 1.. {
+        let page = PageRequest::parse(Some(number), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
+        let list = principal::shared_with_me(&call.state, &call.who, region.clone(), filter, page).await?;
+        for b in &list.backups {
+            let status = if b.revoking_at.is_some() || b.revoking_after_restore { "Unavailable" } else { "Available" };
+            for share_id in &b.resource_share_ids {
+                items.push(json!({
+                    "ResourceShareId": share_id, "ResourceId": b.backup_set_id, "ResourceType": RESOURCE_TYPE,
+                    "CreateTime": iso(&b.start_time), "UpdateTime": iso(&b.start_time), "ResourceStatus": status, "ResourceStatusMessage": "",
+                }));
+            }
+        }
+        if list.backups.is_empty() || number * i64::from(crate::domain::MAX_PAGE_SIZE) >= list.total {
+            break;
+        }
     }
     let (page, next) = token_page(&call.params, items)?;
     Ok(json!({ "SharedResources": page, "NextToken": next }))
@@ -481,13 +498,13 @@ async fn list_shared_targets(call: &Call) -> Result<Value, ApiError> {
     Ok(json!({ "SharedTargets": items, "NextToken": next }))
 }
 
-/// Sharing inside a resource directory is on for every directory here; the call tells a caller outside
-/// any directory so, with the real code.
-fn enable_sharing_with_directory(call: &Call) -> Result<Value, ApiError> {
-    if call.who.account.directory_id.is_none() {
-        return Err(ApiError::new(409, "AccountNotInResourceDirectory", "Your account is not in a resource directory."));
-    }
-    Ok(json!({}))
+/// Enabling sharing with a resource directory: the management account's call, which finds it enabled
+/// (it is on for every directory here); any other caller is refused. Either way nothing changes, and
+/// the refusal is audited as any refused write is.
+async fn enable_sharing_with_directory(call: &Call) -> Result<Value, ApiError> {
+    let manages = db::directory::managed_directory(&call.state.pool, call.who.account_id().as_str()).await.map_err(internal)?.is_some();
+    let refusal = AppError::from(enable_sharing_with_directory_answer(manages));
+    call.audited(&call.event("EnableSharingWithResourceDirectory", "-"), async { Err::<Value, _>(refusal) }).await
 }
 
 fn list_permissions(call: &Call) -> Result<Value, ApiError> {

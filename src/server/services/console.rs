@@ -75,10 +75,17 @@ pub async fn cluster_backups(
     })
 }
 
-/// One live backup set of a cluster of the caller's (`None`: not a live set of that cluster), whatever
-/// page of the Data Backups tab it is on: what the OpenAPI's DescribeBackups answers for a BackupId.
+/// One live backup set of a cluster of the caller's that started within `started` (`None`: no such set
+/// of that cluster), whatever page of the Data Backups tab it is on: what the OpenAPI's DescribeBackups
+/// answers for a BackupId, its range decided by the same SQL as the pages'.
 /// Read from the database, not from a kept page, which holds one page of the tab only.
-pub async fn cluster_backup(state: &AppState, who: &Identity, cluster_id: &str, backup_set_id: &str) -> Result<Option<BackupSet>, AppError> {
+pub async fn cluster_backup(
+    state: &AppState,
+    who: &Identity,
+    cluster_id: &str,
+    backup_set_id: &str,
+    started: &clusters::StartedWithin,
+) -> Result<Option<BackupSet>, AppError> {
     who.actor.may_view_polardb()?;
     let id = ClusterId::parse(cluster_id)?;
     clusters::cluster(&state.pool, id.as_str())
@@ -86,8 +93,7 @@ pub async fn cluster_backup(state: &AppState, who: &Identity, cluster_id: &str, 
         .map_err(internal)?
         .filter(|c| c.account_id == who.account_id().as_str())
         .ok_or_else(cluster_not_found)?;
-    let backup = clusters::backup_set(&state.pool, backup_set_id).await.map_err(internal)?;
-    Ok(backup.filter(|b| b.cluster_id == id.as_str() && b.deleted_at.is_none()))
+    clusters::cluster_backup_set(&state.pool, id.as_str(), backup_set_id, started).await.map_err(internal)
 }
 
 /// The page's rows with what the rules say of each at `now` (why it can't be shared or converted).
@@ -182,7 +188,10 @@ pub async fn shares_by_me(state: &AppState, who: &Identity, page: PageRequest) -
 }
 
 /// Manage Sharing Relationship: one page of the shares one of the owner's backup sets is in, with each
-/// principal.
+/// principal. The reference places it in the Resource Management console ("On the page in the Resource
+/// Management console, you can view the Resource Share and Principal"), beside Shared By Me: the same
+/// objects, read with the same policy (AliyunResourceCenterFullAccess), whatever PolarDB policy the
+/// reader holds. PolarDB's own My Shares tab shows a backup set's shares to PolarDB readers.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn sharing_relationship(
     state: &AppState,
@@ -190,7 +199,7 @@ pub async fn sharing_relationship(
     backup_set_id: &str,
     page: PageRequest,
 ) -> Result<Paged<Share>, AppError> {
-    who.actor.may_view_polardb()?;
+    who.actor.may_open(ConsolePage::SharedByMe)?;
     let id = crate::domain::BackupSetId::parse(backup_set_id)?;
     let owned = clusters::backup_set(&state.pool, id.as_str())
         .await

@@ -6,7 +6,7 @@
 use crate::server::audit::Event;
 use crate::read_model::{Directory, DirectoryInvitation, MyDirectory};
 use crate::domain::{
-    answer_directory_invitation, cancel_directory_invitation, check_invite, check_leave, check_manager, check_remove_member,
+    answer_directory_invitation, cancel_directory_invitation, check_folder_level, check_invite, check_leave, check_manager, check_remove_member,
     check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
     NameField, DIRECTORY_INVITATION_VALIDITY,
 };
@@ -63,6 +63,8 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
     if !directory::folder_in(&mut tx, &dir, parent).await.map_err(internal)? {
         return Err(folder_not_found());
     }
+    let parent_level = directory::folder_level(&mut tx, &dir, parent).await.map_err(internal)?;
+    check_folder_level(usize::try_from(parent_level).map_err(internal)?)?;
     let siblings = directory::child_folder_names(&mut tx, &dir, parent).await.map_err(internal)?;
     check_name_unused(NameField::FolderName, name, siblings.iter().map(String::as_str), "in this parent folder")?;
     let id = ids::hex_id("fd", 10);
@@ -162,8 +164,7 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
         directory::add_member(&mut tx, &row.directory_id, me, &row.folder_id).await.map_err(internal)?;
         // What the directory covers again is no longer being revoked (an account that left and came back).
         let covered = super::principal::shares_reaching_by_place(&mut tx, me).await?;
-        let revoke_at = db::ts(now + state.settings.revocation_delay);
-        directory::apply_coverage_change(&mut tx, me, &[], &covered, &revoke_at).await.map_err(internal)?;
+        apply_coverage_change(state, &mut tx, me, &[], &covered).await?;
     }
     tx.commit(event).await.map_err(internal)?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "directory invitation answered");
@@ -203,23 +204,49 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
     if directory::remove_member(tx, directory_id, account).await.map_err(internal)? == 0 {
         return Ok(false);
     }
-    let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
-    directory::apply_coverage_change(tx, account, &before, &[], &revoke_at).await.map_err(internal)?;
-    // Each share's revocation starts now, or once the restores reading its sets end (departure_timing).
+    let at = state.clock.now();
+    let (revoke_at, at) = (db::ts(at + state.settings.revocation_delay), db::ts(at));
+    apply_coverage_change(state, tx, account, &before, &[]).await?;
+    // Each share's revocation starts now, or once the restores reading its sets end (departure_timing);
+    // the acceptances of the principals it revokes end with them.
     let (now, after_restore) = departure_shares(tx, account, Departure::Member).await?;
     directory::revoke_account_principals(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
     directory::revoke_account_principals(tx, account, &after_restore, None).await.map_err(internal)?;
+    directory::end_acceptances_of_revoked(tx, &now, Some(account), Some(&revoke_at), &at).await.map_err(internal)?;
+    directory::end_acceptances_of_revoked(tx, &after_restore, Some(account), None, &at).await.map_err(internal)?;
     let (now, after_restore) = departure_shares(tx, account, Departure::Owner).await?;
     directory::revoke_principals_of_owner(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
     directory::revoke_principals_of_owner(tx, account, &after_restore, None).await.map_err(internal)?;
+    directory::end_acceptances_of_revoked(tx, &now, None, Some(&revoke_at), &at).await.map_err(internal)?;
+    directory::end_acceptances_of_revoked(tx, &after_restore, None, None, &at).await.map_err(internal)?;
     Ok(true)
+}
+
+/// After a membership change (`before` and `after` the shares `account` held by its place): what it
+/// lost enters its scheduled revocation, now or once the restores reading the share end, by the rule
+/// every removal follows ([`departure_timing`]); what it holds again is no longer being revoked.
+async fn apply_coverage_change(state: &AppState, tx: &mut Tx, account: &str, before: &[String], after: &[String]) -> Result<(), AppError> {
+    let lost: Vec<String> = before.iter().filter(|s| !after.contains(s)).cloned().collect();
+    if !lost.is_empty() {
+        let (now, after_restore) = by_removal_timing(directory::share_locks(tx, &lost).await.map_err(internal)?);
+        let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
+        directory::revoke_coverage(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
+        directory::revoke_coverage(tx, account, &after_restore, None).await.map_err(internal)?;
+    }
+    directory::restore_coverage(tx, account, after).await.map_err(internal)
 }
 
 /// The shares `account`'s departure takes principals from, split by when their revocation starts:
 /// (now, after the restores reading the share end).
 async fn departure_shares(tx: &mut Tx, account: &str, side: Departure) -> Result<(Vec<String>, Vec<String>), AppError> {
+    Ok(by_removal_timing(directory::departure_share_locks(tx, account, side).await.map_err(internal)?))
+}
+
+/// Shares, each with the locks of its sets (a row per set), split by when a removal from them enters
+/// the scheduled revocation: (now, after the restores reading the share end).
+fn by_removal_timing(rows: Vec<(String, Option<BackupLock>)>) -> (Vec<String>, Vec<String>) {
     let mut locks: BTreeMap<String, Vec<BackupLock>> = BTreeMap::new();
-    for (share, lock) in directory::departure_share_locks(tx, account, side).await.map_err(internal)? {
+    for (share, lock) in rows {
         locks.entry(share).or_default().extend(lock);
     }
     let (mut now, mut after_restore) = (Vec::new(), Vec::new());
@@ -229,7 +256,7 @@ async fn departure_shares(tx: &mut Tx, account: &str, side: Departure) -> Result
             RemovalTiming::AfterRestore => after_restore.push(share),
         }
     }
-    Ok((now, after_restore))
+    (now, after_restore)
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
@@ -248,8 +275,7 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
         return Err(Refusal::MemberNotFound.into());
     }
     let after = super::principal::shares_reaching_by_place(&mut tx, account).await?;
-    let revoke_at = db::ts(state.clock.now() + state.settings.revocation_delay);
-    directory::apply_coverage_change(&mut tx, account, &before, &after, &revoke_at).await.map_err(internal)?;
+    apply_coverage_change(state, &mut tx, account, &before, &after).await?;
     tx.commit(event).await.map_err(internal)?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use crate::domain::RestoreStatus;
 use crate::command::RestoreRequest;
 use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
 use crate::domain::{
-    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, invitation_listed_in_region, offered_until, restore_progress,
+    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, invitation_listed_in_region, lock_shown_to_principal, offered_until, restore_progress,
     shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
@@ -21,7 +21,7 @@ use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, directory, incoming, paging, restores, Tx};
+use crate::server::db::{self, access_keys, directory, incoming, paging, restores, Tx};
 use crate::server::{ids, internal, state::AppState};
 
 fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<Invitation, AppError> {
@@ -103,10 +103,44 @@ fn incoming_facts(row: &incoming::IncomingRow) -> Result<(crate::domain::BackupS
 #[derive(Debug, Clone)]
 pub(crate) struct SharedSet {
     pub backup_set_id: String,
+    /// The owner's cluster it is a backup of.
+    pub cluster_id: String,
     pub owner_account_id: String,
-    /// The shares that grant it, comma-separated.
-    pub resource_share_names: String,
+    /// The shares that grant it now: (id, name), each once.
+    pub shares: Vec<(String, String)>,
     pub access: SharedSetAccess,
+}
+
+/// Which of the backup sets shared with an account a list asks for (none given: every one).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IncomingFilter<'a> {
+    /// Only these backup sets.
+    pub backup_sets: &'a [String],
+    /// Only what these shares give (and only these shares named beside each set).
+    pub share_ids: &'a [String],
+    /// Only the sets of this owner.
+    pub owner: Option<&'a str>,
+    /// Only the backups of this cluster (the owner's).
+    pub cluster: Option<&'a str>,
+}
+
+impl IncomingFilter<'_> {
+    /// `set` as the list shows it, or none when it is not asked for.
+    fn narrow(&self, mut set: SharedSet) -> Option<SharedSet> {
+        if !self.backup_sets.is_empty() && !self.backup_sets.contains(&set.backup_set_id) {
+            return None;
+        }
+        if self.owner.is_some_and(|owner| owner != set.owner_account_id) || self.cluster.is_some_and(|c| c != set.cluster_id) {
+            return None;
+        }
+        if !self.share_ids.is_empty() {
+            set.shares.retain(|(id, _)| self.share_ids.contains(id));
+            if set.shares.is_empty() {
+                return None;
+            }
+        }
+        Some(set)
+    }
 }
 
 /// `account` as the principals of other accounts' shares may name it: its id, directory and folders.
@@ -135,51 +169,59 @@ async fn share_entries(tx: &mut Tx, account: &str, share: Option<&str>) -> Resul
     Ok((recipient, entries))
 }
 
-/// The backup sets (within `filter`) shared with `account`, newest first: the database loads every
-/// principal entry that may name the account and the facts around each, the domain decides which grant
-/// access and how ([`principal_grant`], [`moved_out_grant`], [`access_to_set`]).
-pub(crate) async fn shared_sets(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> Result<Vec<SharedSet>, AppError> {
+/// The backup sets (within `filter`) shared with `account` at `now`, newest first: the database loads
+/// every principal entry that may name the account and the facts around each, the domain decides which
+/// grant access and how ([`principal_grant`], [`moved_out_grant`], [`access_to_set`]).
+pub(crate) async fn shared_sets(
+    conn: &mut SqliteConnection,
+    account: &str,
+    filter: GrantFilter<'_>,
+    now: time::OffsetDateTime,
+) -> Result<Vec<SharedSet>, AppError> {
     let recipient = recipient(&mut *conn, account).await?;
     let principal_rows = incoming::principal_grants(conn, account, filter).await.map_err(internal)?;
     let moved_out_rows = incoming::moved_out_grants(conn, account, filter).await.map_err(internal)?;
 
-    // Keyed (start time, id) so that walking it backwards lists the newest first.
-    let mut sets: BTreeMap<(String, String), (String, Vec<String>, Vec<Grant>)> = BTreeMap::new();
-    let mut add = |backup_set_id: String, start_time: String, owner: String, share_name: String, grant: Grant| {
-        let (_, names, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (owner, Vec::new(), Vec::new()));
-        if !names.contains(&share_name) {
-            names.push(share_name);
+    // Keyed (start time, id) so that walking it backwards lists the newest first; each with its
+    // (cluster, owner), the shares granting it and the grants.
+    type Found = ((String, String), Vec<(String, String)>, Vec<Grant>);
+    let mut sets: BTreeMap<(String, String), Found> = BTreeMap::new();
+    let mut add = |backup_set_id: String, start_time: String, source: (String, String), share: (String, String), grant: Grant| {
+        let (_, shares, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (source, Vec::new(), Vec::new()));
+        // A share whose grant has ended is not named beside the set, though the schedule has not deleted it yet.
+        if grant.in_force_at(now) && !shares.contains(&share) {
+            shares.push(share);
         }
         grants.push(grant);
     };
     for r in principal_rows {
         let facts = r.facts.read_times(|t| db::parse_ts(&t)).map_err(internal)?;
         if let Some(grant) = principal_grant(&recipient, &facts) {
-            add(r.backup_set_id, r.start_time, facts.owner_account_id, r.resource_share_name, grant);
+            add(r.backup_set_id, r.start_time, (r.cluster_id, facts.owner_account_id), (r.resource_share_id, r.resource_share_name), grant);
         }
     }
     for r in moved_out_rows {
         let facts = MovedOutGrantFacts {
             share_status: r.share_status,
-            revoke_at: db::parse_ts(&r.revoke_at).map_err(internal)?,
+            revoke_at: r.revoke_at.as_deref().map(db::parse_ts).transpose().map_err(internal)?,
             added_after_removal: r.added_after_removal,
         };
         if let Some(grant) = moved_out_grant(&facts) {
-            add(r.backup_set_id, r.start_time, r.owner_account_id, r.resource_share_name, grant);
+            add(r.backup_set_id, r.start_time, (r.cluster_id, r.owner_account_id), (r.resource_share_id, r.resource_share_name), grant);
         }
     }
     Ok(sets
         .into_iter()
         .rev()
-        .filter_map(|((_, backup_set_id), (owner_account_id, names, grants))| {
-            access_to_set(grants).map(|access| SharedSet { backup_set_id, owner_account_id, resource_share_names: names.join(","), access })
+        .filter_map(|((_, backup_set_id), ((cluster_id, owner_account_id), shares, grants))| {
+            access_to_set(grants, now).map(|access| SharedSet { backup_set_id, cluster_id, owner_account_id, shares, access })
         })
         .collect())
 }
 
-/// Whether `backup_set` is shared with `account` (usable or being revoked).
-pub(crate) async fn is_shared_with(conn: &mut SqliteConnection, account: &str, backup_set: &str) -> Result<bool, AppError> {
-    Ok(!shared_sets(conn, account, GrantFilter::BackupSet(backup_set)).await?.is_empty())
+/// Whether `backup_set` is shared with `account` at `now` (usable or being revoked).
+pub(crate) async fn is_shared_with(conn: &mut SqliteConnection, account: &str, backup_set: &str, now: time::OffsetDateTime) -> Result<bool, AppError> {
+    Ok(!shared_sets(conn, account, GrantFilter::BackupSet(backup_set), now).await?.is_empty())
 }
 
 /// `sets` with the backup sets' own rows, in the order of `sets`.
@@ -195,10 +237,16 @@ async fn with_backup_rows(conn: &mut SqliteConnection, account: &str, sets: Vec<
         .collect()
 }
 
-/// `only` narrows the list to those backup set ids (none: every set), before it is counted and paged,
-/// so a set asked for by id is found whatever page of the whole list it would be on.
+/// `only` narrows the list (to backup sets, shares, an owner) before it is counted and paged, so a set
+/// asked for by id is found whatever page of the whole list it would be on.
 #[tracing::instrument(skip(state, who, only), fields(account = %who.account_id()))]
-pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<String>, only: &[String], page: PageRequest) -> Result<IncomingList, AppError> {
+pub async fn shared_with_me(
+    state: &AppState,
+    who: &Identity,
+    region: Option<String>,
+    only: IncomingFilter<'_>,
+    page: PageRequest,
+) -> Result<IncomingList, AppError> {
     who.actor.may_view_polardb()?;
     let (regions, region_id) = console::region_choice(state, who, region).await?;
     let now = state.clock.now();
@@ -210,10 +258,7 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
     // and a page cut in SQL before it would count and skip sets the domain then refuses. What is
     // loaded for every candidate is light (ids, start time, the facts of the grant); the sets' own rows
     // are loaded for the page only (`with_backup_rows`).
-    let mut sets = shared_sets(&mut conn, me, GrantFilter::Region(&region_id)).await?;
-    if !only.is_empty() {
-        sets.retain(|s| only.contains(&s.backup_set_id));
-    }
+    let sets: Vec<SharedSet> = shared_sets(&mut conn, me, GrantFilter::Region(&region_id), now).await?.into_iter().filter_map(|s| only.narrow(s)).collect();
     let total = sets.len() as i64;
     let on_page: Vec<SharedSet> = sets.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
     let rows = with_backup_rows(&mut conn, me, on_page).await?;
@@ -231,12 +276,13 @@ pub async fn shared_with_me(state: &AppState, who: &Identity, region: Option<Str
             owner_account_id: set.owner_account_id,
             source_cluster_id: row.cluster_id,
             region_id: row.region_id,
-            resource_share_names: set.resource_share_names,
+            resource_share_names: set.shares.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>().join(","),
+            resource_share_ids: set.shares.into_iter().map(|(id, _)| id).collect(),
             size_bytes: row.size_bytes,
             level: row.level,
             start_time: row.start_time,
             status: row.status,
-            lock_state: row.lock_state,
+            lock_state: lock_shown_to_principal(row.lock_state, row.own_restore_running),
             restore_blocked,
         });
     }
@@ -250,7 +296,7 @@ pub async fn shared_set_source(state: &AppState, who: &Identity, backup_set_id: 
     who.actor.may_view_polardb()?;
     let me = who.account_id().as_str();
     let mut conn = state.pool.acquire().await.map_err(internal)?;
-    let sets = shared_sets(&mut conn, me, GrantFilter::BackupSet(backup_set_id)).await?;
+    let sets = shared_sets(&mut conn, me, GrantFilter::BackupSet(backup_set_id), state.clock.now()).await?;
     let rows = with_backup_rows(&mut conn, me, sets).await?;
     Ok(rows.into_iter().next().map(|(set, row)| (set.owner_account_id, row.cluster_id)))
 }
@@ -261,9 +307,19 @@ pub fn may_restore(who: &Identity) -> Result<(), AppError> {
     Ok(check_may_restore(&who.actor)?)
 }
 
+/// A retried call's token (the API's ClientToken) that a restore remembers with its answer, in its own
+/// transaction: a crash can't commit the restore without it, so a retry never starts a second one.
+pub struct RestoreToken<'a> {
+    pub token: &'a str,
+    /// The parameters that say which restore was asked for (a retry must ask for the same).
+    pub request: &'a str,
+    /// The answer a retry gets, made from the restore started.
+    pub answer: fn(&RestoreJob) -> String,
+}
+
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
-#[tracing::instrument(skip(state, who, request), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
-pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event) -> Result<RestoreJob, AppError> {
+#[tracing::instrument(skip(state, who, request, token), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event, token: Option<RestoreToken<'_>>) -> Result<RestoreJob, AppError> {
     // Who may restore first: an identity that may not is told nothing of the set or of what it sent.
     check_may_restore(&who.actor)?;
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
@@ -275,7 +331,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
     let now_s = db::ts(now);
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str())).await?;
+    let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str()), now).await?;
     let (set, row) = with_backup_rows(&mut tx, me, shared)
         .await?
         .into_iter()
@@ -311,9 +367,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
     // The principal pays for what it creates; accepting the share and the restore itself are free.
     let item = format!("Cluster {cluster_id} ({}, {}) restored from shared backup set {backup_id}", request.node_spec, request.pay_type);
     restores::charge(&mut tx, me, &item, price, &now_s).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
-    tracing::info!(cluster = %cluster_id, "restore started");
-    Ok(RestoreJob {
+    let job = RestoreJob {
         restore_job_id: job_id,
         backup_set_id: backup_id.to_string(),
         cluster_id,
@@ -321,7 +375,22 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
         status: RestoreStatus::Running,
         progress: 0,
         started_at: now_s,
-    })
+    };
+    if let Some(token) = token {
+        let answer = (token.answer)(&job);
+        let remembered = access_keys::RememberedCall {
+            account: me,
+            action: "CreateDBCluster",
+            token: token.token,
+            request: token.request,
+            answer: &answer,
+            now: &job.started_at,
+        };
+        access_keys::remember_client_token(&mut tx, &remembered).await.map_err(internal)?;
+    }
+    tx.commit(event).await.map_err(internal)?;
+    tracing::info!(cluster = %job.cluster_id, "restore started");
+    Ok(job)
 }
 
 pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RestoreJob>, AppError> {

@@ -3,7 +3,7 @@
 
 use crate::server::audit::Event;
 use crate::read_model::{Paged, RamUser, RamUsers};
-use crate::domain::{check_password_policy, parse_login_name, ram_user_login, ConsolePage, PageRequest, Refusal};
+use crate::domain::{check_password_policy, ram_user_login, ConsolePage, PageRequest, Refusal};
 use crate::domain::parse_policy_name;
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
@@ -14,20 +14,12 @@ fn root_only(who: &Identity) -> Result<(), AppError> {
     Ok(who.actor.may_act_as_root("manage RAM users")?)
 }
 
-/// Sign-in names: 1-64 letters, digits, '.', '_', '-' and '@'.
-pub(crate) fn check_login(login: &str) -> Result<(), AppError> {
-    parse_login_name(login)?;
-    Ok(())
-}
-
 fn not_found() -> AppError {
     Refusal::RamUserNotFound.into()
 }
 
 pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result<RamUsers, AppError> {
     who.actor.may_open(ConsolePage::RamUsers)?;
-    // Only the caller's own account's alias, to whoever may open the page (its root).
-    let login_alias = db::accounts::login_alias(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
     let (rows, total) =
         paging::load_page(page, |limit, offset| ram::ram_users(&state.pool, who.account_id().as_str(), limit, offset)).await.map_err(internal)?;
     let users = rows
@@ -40,17 +32,15 @@ pub async fn list(state: &AppState, who: &Identity, page: PageRequest) -> Result
             })
         })
         .collect::<Result<_, AppError>>()?;
-    Ok(RamUsers { users: Paged::new(users, total, page), login_alias })
+    Ok(RamUsers { users: Paged::new(users, total, page) })
 }
 
 #[tracing::instrument(skip(state, who, password), fields(account = %who.account_id()))]
 pub async fn create(state: &AppState, who: &Identity, login: &str, password: &str, event: &Event) -> Result<(), AppError> {
     root_only(who)?;
-    check_login(login)?;
     // The name within the account's own namespace (name@alias), which only its own users can hold. The
-    // alias is set when the account is made and never changes: read before the write.
-    let alias = db::accounts::login_alias(&state.pool, who.account_id().as_str()).await.map_err(internal)?;
-    let login = ram_user_login(login, &alias)?;
+    // alias is set when the account is made and never changes: as the session read it.
+    let login = ram_user_login(login, &who.login_alias)?;
     check_password_policy(password, &login)?;
     let hash = hash_new_password(state, password).await?.0;
     let now = db::ts(state.clock.now());

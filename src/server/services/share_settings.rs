@@ -4,7 +4,7 @@
 //! principal leaving it. Every end of access goes through the scheduled revocation.
 
 use crate::domain::{
-    check_leave_share, check_may_manage_shares, check_share_active, plan_scope_change, plan_share_deletion, BackupSetId, PrincipalScope,
+    check_leave_share, check_may_manage_shares, check_share_active, offered_until, plan_scope_change, plan_share_deletion, BackupSetId, PrincipalScope,
     RemovalTiming, ResourceShareName, Refusal, ShareStatus,
 };
 use crate::error::AppError;
@@ -49,6 +49,9 @@ pub async fn update_share(
     };
     if share_settings::name_taken(&mut tx, me, name.as_str(), share_id).await.map_err(internal)? {
         return Err(Refusal::NameTaken { name: name.as_str().to_owned() }.into());
+    }
+    if name.as_str() != share.resource_share_name {
+        keep_name_on_ended_invitations(&mut tx, share_id, &share.resource_share_name, state.clock.now()).await?;
     }
     share_settings::rename(&mut tx, share_id, name.as_str(), &now).await.map_err(internal)?;
     if scope != share.principal_scope {
@@ -119,6 +122,21 @@ pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event
     share_lifecycle::leave(&mut tx, share_id, me, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
     Ok(())
+}
+
+/// Before a rename: an invitation that no longer offers or gives the share (rejected, expired, cancelled,
+/// its receiver removed: [`offered_until`]) keeps the name its receiver knew. The new name is for the
+/// share's principals from now on, and must not reach an account whose relationship with it ended.
+async fn keep_name_on_ended_invitations(tx: &mut db::Tx, share_id: &str, old_name: &str, now: time::OffsetDateTime) -> Result<(), AppError> {
+    let mut ended = Vec::new();
+    for i in share_settings::invitations_showing_current_name(tx, share_id).await.map_err(internal)? {
+        let (expires, updated) = (db::parse_ts(&i.expires_at).map_err(internal)?, db::parse_ts(&i.updated_at).map_err(internal)?);
+        if offered_until(i.status, expires, updated, i.removed, now).is_some() {
+            ended.push(i.invitation_id);
+        }
+    }
+    let ids: Vec<&str> = ended.iter().map(String::as_str).collect();
+    share_settings::keep_share_name(tx, &ids, old_name).await.map_err(internal)
 }
 
 /// The locks of the backup sets still in a share: what decides whether its revocation waits for a restore.

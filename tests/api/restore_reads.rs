@@ -1,0 +1,104 @@
+//! A restore is the principal's own: its new cluster, its job, its charge and its event are read only by
+//! the principal's account, by console and by API, whatever another account (the owner of the set, a
+//! second principal of it, an outsider) names.
+
+use crate::helpers::*;
+use crate::openapi::{acs3, api_code, create_key, owner_key, restore_params, shared_with_partner_and_accepted, PD};
+use http::StatusCode;
+use serde_json::Value;
+
+#[tokio::test]
+async fn a_restore_is_read_only_by_the_account_that_made_it() {
+    let app = TestApp::new().await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "polled").await;
+    // The member is a second principal of the same set.
+    let r = app.share(&owner_cookie, &shared.backup, new_share("lab", "ResourceDirectory", &[MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let restored = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup)).await;
+    assert_eq!(restored.status, StatusCode::OK, "{:?}", restored.json);
+    let cluster = restored.json["DBClusterId"].as_str().unwrap().to_owned();
+    let order = restored.json["OrderId"].as_str().unwrap().to_owned();
+
+    let partner_sees = acs3(&app, &shared.partner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", &cluster)]).await;
+    assert_eq!(partner_sees.json["DBClusterStatus"], "Creating", "{:?}", partner_sees.json);
+
+    let member_cookie = app.sign_in("member").await;
+    let member = create_key(&app, &member_cookie, "member").await;
+    let outsider_cookie = app.sign_in("outsider").await;
+    let outsider = create_key(&app, &outsider_cookie, "outsider").await;
+    for (who, key, cookie) in [("owner", &owner, &owner_cookie), ("member", &member, &member_cookie), ("outsider", &outsider, &outsider_cookie)] {
+        let polled = acs3(&app, key, "DescribeDBClusterAttribute", PD, &[("DBClusterId", &cluster)]).await;
+        assert_eq!(api_code(&polled), (404, "EntityNotExists.DBCluster"), "{who}: {:?}", polled.json);
+        let listed = acs3(&app, key, "DescribeDBClusters", PD, &[("RegionId", "cn-hangzhou"), ("DBClusterIds", &cluster)]).await;
+        assert_eq!(listed.json["TotalRecordCount"], Value::from(0), "{who}: {:?}", listed.json);
+        let backups = acs3(&app, key, "DescribeBackups", PD, &[("DBClusterId", &cluster), ("StartTime", "2026-01-01T00:00Z"), ("EndTime", "2027-01-01T00:00Z")]).await;
+        assert_eq!(api_code(&backups), (404, "EntityNotExists.DBCluster"), "{who}: {:?}", backups.json);
+        let page = app.form(Some(cookie), "list_backup_sets", &format!("cluster_id={cluster}&page=1")).await;
+        assert_eq!(page.refusal(), (404, "EntityNotExists.DBCluster"), "{who}: {:?}", page.json);
+        let jobs = app.form(Some(cookie), "list_restore_jobs", "").await;
+        assert_eq!(jobs.status, StatusCode::OK, "{who}: {:?}", jobs.json);
+        assert_eq!(jobs.json["total"], Value::from(0), "{who}: {:?}", jobs.json);
+        let bill = app.form(Some(cookie), "billing", "").await;
+        assert_eq!(bill.status, StatusCode::OK, "{who}: {:?}", bill.json);
+        assert!(!bill.json.to_string().contains(&cluster), "{who}'s bill: {:?}", bill.json);
+        let trail = app.form(Some(cookie), "audit_trail", "").await;
+        assert_eq!(trail.status, StatusCode::OK, "{who}: {:?}", trail.json);
+        let text = trail.json.to_string();
+        assert!(!text.contains(&cluster) && !text.contains(&order) && !text.contains("RestoreToNewCluster"), "{who}'s trail: {text}");
+        // Releasing it is refused as for a cluster that does not exist, and changes nothing.
+        let released = app.form(Some(cookie), "release_cluster", &format!("cluster_id={cluster}")).await;
+        assert_eq!(released.refusal(), (404, "EntityNotExists.DBCluster"), "{who}: {:?}", released.json);
+    }
+    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Creating' and account_id = '{PARTNER}'")).await, 1);
+    // The partner's own reads have it.
+    let jobs = app.form(Some(&shared.partner_cookie), "list_restore_jobs", "").await;
+    assert_eq!(jobs.json["total"], Value::from(1), "{:?}", jobs.json);
+    let bill = app.form(Some(&shared.partner_cookie), "billing", "").await;
+    assert!(bill.json.to_string().contains(&cluster), "{:?}", bill.json);
+}
+
+/// Who did what, by account: every event in `login`'s trail as (action, target, outcome).
+async fn trail(app: &TestApp, cookie: &str) -> Vec<(String, String, String)> {
+    let r = app.form(Some(cookie), "audit_trail", "page_size=100").await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["items"].as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap().into(), e["target"].as_str().unwrap().into(), e["outcome"].as_str().unwrap().into())).collect()
+}
+
+#[tokio::test]
+async fn an_outsiders_refused_attempts_on_a_share_are_in_its_own_trail_only_and_change_nothing() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "guarded").await;
+    let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ?").bind(PARTNER).fetch_one(&app.pool).await.unwrap();
+    let before = app.sharing_state().await;
+    let owner_cookie = app.sign_in("owner").await;
+    let owner_trail = trail(&app, &owner_cookie).await;
+    let partner_trail = trail(&app, &shared.partner_cookie).await;
+
+    let outsider_cookie = app.sign_in("outsider").await;
+    let outsider = create_key(&app, &outsider_cookie, "outsider").await;
+    let attempts: Vec<(&str, &str, Vec<(&str, &str)>, (u16, &str))> = vec![
+        ("CreateDBCluster", PD, restore_params(&shared.backup), (404, "EntityNotExists.BackupSet")),
+        ("AcceptResourceShareInvitation", crate::openapi::RS, vec![("ResourceShareInvitationId", &invitation)], (409, "EntityNotExists.ResourceShareInvitation")),
+        ("RejectResourceShareInvitation", crate::openapi::RS, vec![("ResourceShareInvitationId", &invitation)], (409, "EntityNotExists.ResourceShareInvitation")),
+        ("DisassociateResourceShare", crate::openapi::RS, vec![("ResourceShareId", &shared.share_id), ("ResourceOwner", "OtherAccounts")], (404, "EntityNotExists.ResourceShare")),
+        ("DeleteResourceShare", crate::openapi::RS, vec![("ResourceShareId", &shared.share_id)], (404, "EntityNotExists.ResourceShare")),
+        ("DeleteBackup", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", &shared.backup)], (404, "EntityNotExists.BackupSet")),
+    ];
+    for (action, version, params, refusal) in &attempts {
+        let r = acs3(&app, &outsider, action, version, params).await;
+        assert_eq!(api_code(&r), *refusal, "{action}: {:?}", r.json);
+    }
+    let r = app.json(Some(&outsider_cookie), "restore_to_new_cluster", serde_json::json!({ "request": {
+        "backup_set_id": shared.backup, "cluster_name": "grab", "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } })).await;
+    assert_eq!(r.refusal(), (404, "EntityNotExists.BackupSet"), "{:?}", r.json);
+
+    assert_eq!(app.sharing_state().await, before, "nothing changed");
+    assert_eq!(app.count(&format!("select count(*) from restore_job where account_id = '{OUTSIDER}'")).await, 0);
+    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{OUTSIDER}'")).await, 0);
+    let outsiders = trail(&app, &outsider_cookie).await;
+    assert_eq!(outsiders.iter().filter(|(_, _, outcome)| outcome != "Success").count(), attempts.len() + 1, "{outsiders:?}");
+    assert_eq!(trail(&app, &owner_cookie).await, owner_trail, "the owner's trail has none of them");
+    assert_eq!(trail(&app, &shared.partner_cookie).await, partner_trail, "nor the partner's");
+}
