@@ -3,7 +3,6 @@
 //! (`create-operator`, `create-account`) on the database and exits.
 
 use anyhow::Context;
-use axum::serve::ListenerExt;
 use clap::Parser;
 use leptos::config::get_configuration;
 use polarshare::domain::ThrottleRule;
@@ -11,6 +10,7 @@ use polarshare::server::assets::Assets;
 use polarshare::server::auth::SignInGuard;
 use polarshare::server::config::{AccessKeyCommand, Command, Config};
 use polarshare::server::services::{access_keys, setup};
+use polarshare::server::serve::Limits;
 use polarshare::server::{app::router, clock::Clock, db, state::{AppState, Settings}};
 use tracing_subscriber::EnvFilter;
 
@@ -62,6 +62,7 @@ async fn main() -> anyhow::Result<()> {
         secure_cookies: config.secure_cookies,
         max_pending_invitations: config.max_pending_invitations,
         public_origin: config.public_origin.clone(),
+        trusted_proxies: config.trusted_proxies.clone(),
         demo_data: config.demo_data,
         login_throttle: ThrottleRule::PER_LOGIN,
         address_throttle: ThrottleRule {
@@ -69,6 +70,7 @@ async fn main() -> anyhow::Result<()> {
             lock_after: config.sign_in_address_lock.max(config.sign_in_address_free + 1),
             ..ThrottleRule::PER_ADDRESS
         },
+        ..Settings::default()
     };
     let assets = std::sync::Arc::new(Assets::load(&leptos_options).context("reading the site's files")?);
     let compressing = {
@@ -100,14 +102,10 @@ async fn main() -> anyhow::Result<()> {
     let checkpoints = database.spawn_checkpoints(std::time::Duration::from_secs(1));
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-    // Without TCP_NODELAY, small responses wait on Nagle + delayed ACK (~40 ms each).
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     tracing::info!("polarshare listening on http://{addr}");
-    axum::serve(listener, router(state).into_make_service_with_connect_info::<std::net::SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let mut limits = Limits::default();
+    limits.exempt.extend(state.settings.trusted_proxies.iter().copied());
+    polarshare::server::serve::serve(listener, router(state), limits, shutdown_signal()).await?;
     scheduler.abort();
     checkpoints.abort();
     compressing.abort();

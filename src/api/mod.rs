@@ -77,15 +77,18 @@ pub(crate) mod ssr {
         Ok((state, who))
     }
 
-    /// Where a request came from, for the audit trail: the peer address (no proxy headers are trusted)
-    /// and a request id the server makes, so no caller can give two events the same id.
+    /// Where a request came from, for the throttle and the audit trail: the client's address (the peer's,
+    /// or the one a trusted proxy names, see `server::proxy`) and a request id the server makes, so no
+    /// caller can give two events the same id.
     pub fn request_meta() -> (String, String) {
-        let parts = use_context::<http::request::Parts>();
-        let ip = parts
-            .as_ref()
-            .and_then(|p| p.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>())
-            .map(|c| c.0.ip().to_string())
-            .unwrap_or_else(|| "unknown".to_owned());
+        let ip = match use_context::<http::request::Parts>() {
+            Some(parts) => {
+                let peer = parts.extensions.get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+                let trusted = use_context::<AppState>().map(|s| s.settings.trusted_proxies).unwrap_or_default();
+                crate::server::proxy::client_address(peer, &parts.headers, &trusted)
+            }
+            None => "unknown".to_owned(),
+        };
         (ip, crate::server::ids::hex_id("req", 16))
     }
 
@@ -190,7 +193,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     use crate::server::auth;
     let state = ssr::state();
     ssr::respond(auth::sign_out(&state, &ssr::headers()).await)?;
-    ssr::set_cookie(auth::clear_session_cookie());
+    ssr::set_cookie(auth::clear_session_cookie(state.settings.secure_cookies));
     leptos_axum::redirect("/login");
     Ok(())
 }

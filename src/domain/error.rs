@@ -33,6 +33,10 @@ pub enum ErrorKind {
     TooLarge,
     /// 415: the body is in a content type the call does not take.
     UnsupportedMediaType,
+    /// 405: the address exists but does not take this HTTP method.
+    MethodNotAllowed,
+    /// 408: the request's body did not arrive in time.
+    RequestTimeout,
 }
 
 impl ErrorKind {
@@ -49,6 +53,8 @@ impl ErrorKind {
             ErrorKind::BadRequest => 400,
             ErrorKind::TooLarge => 413,
             ErrorKind::UnsupportedMediaType => 415,
+            ErrorKind::MethodNotAllowed => 405,
+            ErrorKind::RequestTimeout => 408,
         }
     }
 }
@@ -276,6 +282,14 @@ pub enum Refusal {
     WrongContentType { expected: &'static str, sent: String },
     #[error("The request body is larger than the {limit_kb} KB a call may send. Nothing was changed.")]
     BodyTooLarge { limit_kb: usize },
+    /// `allowed` is what the address takes: POST for a call, GET for a page.
+    #[error("This address takes {allowed} requests, not {method}. Nothing was changed.")]
+    MethodNotAllowed { method: String, allowed: &'static str },
+    #[error("The request body did not arrive within {limit_secs} seconds. Nothing was changed.")]
+    BodyTooSlow { limit_secs: u64 },
+    /// One client holds the most connections the server keeps open for one address.
+    #[error("Your address already has {limit} connections open to the console, the most it may hold at once. Close some and try again.")]
+    TooManyConnections { limit: usize },
     /// The body did not decode into the call's arguments; the sentence names the field when it can.
     #[error("{sentence}")]
     UndecodableBody { sentence: String },
@@ -401,6 +415,9 @@ impl Refusal {
             UnknownCall { .. } => "InvalidAction.NotFound",
             WrongContentType { .. } => "UnsupportedMediaType",
             BodyTooLarge { .. } => "RequestEntityTooLarge",
+            MethodNotAllowed { .. } => "MethodNotAllowed",
+            BodyTooSlow { .. } => "RequestTimeout",
+            TooManyConnections { .. } => "Throttling.Connections",
             UndecodableBody { .. } => "InvalidParameter",
         }
     }
@@ -410,6 +427,7 @@ impl Refusal {
     pub fn retry_after_secs(&self) -> Option<u64> {
         match self {
             Refusal::SignInBusy => Some(SIGN_IN_BUSY_RETRY_SECS),
+            Refusal::TooManyConnections { .. } => Some(1),
             Refusal::SignInThrottled { wait, now } => Some(wait.retry_after_secs(*now)),
             _ => None,
         }
@@ -426,6 +444,9 @@ impl Refusal {
             SignInThrottled { .. } => ErrorKind::TooManyRequests,
             WrongContentType { .. } => ErrorKind::UnsupportedMediaType,
             BodyTooLarge { .. } => ErrorKind::TooLarge,
+            MethodNotAllowed { .. } => ErrorKind::MethodNotAllowed,
+            BodyTooSlow { .. } => ErrorKind::RequestTimeout,
+            TooManyConnections { .. } => ErrorKind::Unavailable,
             UndecodableBody { .. } => ErrorKind::BadRequest,
             BadCredentials => ErrorKind::Unauthenticated,
             BackupSetNotFound { .. } | BackupSetNotInCluster { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound
@@ -608,6 +629,20 @@ mod tests {
         let err = Refusal::BodyTooLarge { limit_kb: 64 };
         assert_eq!(status_code_retry(err.clone()), (413, "RequestEntityTooLarge", None));
         assert!(err.to_string().contains("64 KB"));
+    }
+
+    #[test]
+    fn a_method_the_address_does_not_take_is_not_allowed_and_says_which_it_takes() {
+        let err = Refusal::MethodNotAllowed { method: "GET".into(), allowed: "POST" };
+        assert_eq!(status_code_retry(err.clone()), (405, "MethodNotAllowed", None));
+        assert_eq!(err.to_string(), "This address takes POST requests, not GET. Nothing was changed.");
+    }
+
+    #[test]
+    fn a_body_that_stops_arriving_is_a_request_timeout() {
+        let err = Refusal::BodyTooSlow { limit_secs: 30 };
+        assert_eq!(status_code_retry(err.clone()), (408, "RequestTimeout", None));
+        assert!(err.to_string().contains("30 seconds"));
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub use share_changes::{check_leave_share, check_resource_removal, check_scope_c
 pub use share_plan::{plan_share, ExistingShare, PrincipalChange, ShareFacts, SharePlan, ShareTarget};
 pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use redirect::same_origin_path;
-pub use throttle::{duration_words, Admission, Attempt, LockScope, SignInThrottle, StoredLock, ThrottleRule, ThrottleTable, Throttled};
+pub use throttle::{address_key, duration_words, Admission, Attempt, LockScope, SignInThrottle, StoredLock, ThrottleRule, ThrottleTable, Throttled};
 pub use conversion::{check_level_conversion, BackupLevel, ConversionError};
 pub use text::UnknownText;
 pub use names::{check_name_unused, check_visible_text, NameError, NameField};

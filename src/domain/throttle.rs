@@ -321,7 +321,8 @@ fn login_key(login: &str) -> String {
 }
 
 /// An IPv6 host usually holds a whole /64, so that is what is counted; an unknown peer is one key.
-fn address_key(address: Option<IpAddr>) -> String {
+/// (The server's connection limit counts clients by the same key.)
+pub fn address_key(address: Option<IpAddr>) -> String {
     match address.map(|a| a.to_canonical()) {
         Some(IpAddr::V4(v4)) => v4.to_string(),
         Some(IpAddr::V6(v6)) => {

@@ -5,7 +5,7 @@ use super::{auth, guard, openapi, services::governance, state::AppState};
 use crate::app::{shell, App};
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap};
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
 use axum::{routing::get, Router};
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -41,19 +41,30 @@ fn console(state: &AppState) -> Router<AppState> {
     }
     router
         .leptos_routes_with_context(state, routes, || (), move || shell(options.clone()))
+        .method_not_allowed_fallback(method_not_allowed)
         .layer(compression)
         .fallback(build_file_or_not_found)
-        .layer(from_fn(form_redirect))
-        .layer(from_fn(guard::api_body))
+        .layer(from_fn_with_state(state.clone(), form_redirect))
+        .layer(from_fn_with_state(state.clone(), guard::api_body))
         .layer(from_fn_with_state(state.clone(), guard::same_origin))
+}
+
+/// A method an existing address does not take (axum adds the `Allow` header): a server function is
+/// called with POST, a page read with GET. Said with a code, as every refusal is, instead of axum's
+/// empty 405.
+async fn method_not_allowed(request: Request) -> Response {
+    let allowed = if request.uri().path().starts_with("/api/") { "POST" } else { "GET" };
+    let method: String = request.method().as_str().chars().take(16).collect();
+    guard::error_response(crate::domain::Refusal::MethodNotAllowed { method, allowed }.into())
 }
 
 /// After a plain form post (JavaScript off), the server function answers with a redirect back to the
 /// page it came from (leptos does that from the `Referer`, adding the refusal as `__path`/`__err`).
 /// This tidies that address: after a success the page's open dialog or pending confirmation is
 /// closed (its query parameter dropped); after a refusal it stays open and shows only this refusal.
-async fn form_redirect(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+async fn form_redirect(State(state): State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let is_form_post = request.method() == axum::http::Method::POST && request.uri().path().starts_with("/api/");
+    let own = guard::console_origin(state.settings.public_origin.as_deref(), state.settings.secure_cookies, request.headers());
     let mut response = next.run(request).await;
     if !is_form_post || !response.status().is_redirection() {
         return response;
@@ -61,10 +72,29 @@ async fn form_redirect(request: axum::extract::Request, next: axum::middleware::
     let Some(location) = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else {
         return response;
     };
-    if let Ok(value) = axum::http::HeaderValue::from_str(&tidy_redirect(location)) {
+    if let Ok(value) = axum::http::HeaderValue::from_str(&on_own_site(&tidy_redirect(location), own.as_deref())) {
         response.headers_mut().insert(header::LOCATION, value);
     }
     response
+}
+
+/// `location` if it is on the console's own origin `own`, otherwise its path and query on the console.
+/// leptos sends a form post back to its `Referer`, which a browser whose `Origin` was stripped (an
+/// extension) or a client can set to another site: the console's answer must not send anyone there.
+fn on_own_site(location: &str, own: Option<&str>) -> String {
+    let Some(after_scheme) = location.split_once("//").filter(|(scheme, _)| scheme.is_empty() || scheme.ends_with(':')).map(|(_, rest)| rest) else {
+        return location.to_owned();
+    };
+    let origin_len = location.len() - after_scheme.len() + after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
+    let (origin, rest) = location.split_at(origin_len);
+    if own.is_some_and(|own| origin.eq_ignore_ascii_case(own)) {
+        return location.to_owned();
+    }
+    match rest.strip_prefix('/') {
+        // A path that itself starts with `//` would name another host again.
+        Some(path) => format!("/{}", path.trim_start_matches('/')),
+        None => format!("/{rest}"),
+    }
 }
 
 /// `location` without the transient query parameters of the page (see `components::forms`), except the
@@ -99,6 +129,20 @@ mod tests {
         // (leptos has already dropped an earlier refusal's `__path`/`__err` from a success's redirect.)
         assert_eq!(tidy_redirect("http://h/clusters/pc-1?page=2&share=bs-1&share_id=rs-1"), "http://h/clusters/pc-1?page=2");
         assert_eq!(tidy_redirect("/resource-directory?confirm=remove_member:1"), "/resource-directory");
+    }
+
+    #[test]
+    fn a_redirect_stays_on_the_consoles_own_origin() {
+        use super::on_own_site;
+        let own = Some("http://127.0.0.1:3000");
+        assert_eq!(on_own_site("http://127.0.0.1:3000/clusters?a=1", own), "http://127.0.0.1:3000/clusters?a=1");
+        assert_eq!(on_own_site("/clusters?a=1", own), "/clusters?a=1");
+        assert_eq!(on_own_site("http://evil.example/x?y=1", own), "/x?y=1");
+        assert_eq!(on_own_site("https://127.0.0.1:3000/c", own), "/c");
+        assert_eq!(on_own_site("//evil.example//x", own), "/x");
+        assert_eq!(on_own_site("http://127.0.0.1:3000.evil.example?q", own), "/?q");
+        assert_eq!(on_own_site("http://evil.example", own), "/");
+        assert_eq!(on_own_site("http://127.0.0.1:3000/c", None), "/c");
     }
 
     #[test]

@@ -22,6 +22,15 @@ use time::Duration;
 /// The audit channel of everything done through the console (a signed-in browser).
 pub const CONSOLE_CHANNEL: &str = "console";
 pub const SESSION_COOKIE: &str = "polarshare_session";
+/// The session cookie's name over HTTPS (`--secure-cookies`). Browsers take a `__Host-` cookie only
+/// from this very host, marked Secure, with Path=/ and no Domain: a sibling subdomain or a plain-http
+/// answer can't plant one. Under the plain name they can, and a planted cookie (on a longer path, sent
+/// first) would be read as the session: the victim would act in the planter's account.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-polarshare_session";
+
+fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+}
 pub const SESSION_LIFETIME: Duration = Duration::hours(12);
 const MAX_LOGIN_CHARS: usize = 128;
 const MAX_PASSWORD_CHARS: usize = 256;
@@ -371,7 +380,7 @@ pub async fn change_own_password(
     }
     state.guard.throttle().succeeded(&who.login_name, address, now);
     let hash = hash_new_password(state, new).await?;
-    let keep = session_token(headers).map(|t| digest(&t)).unwrap_or_default();
+    let keep = session_token(state.settings.secure_cookies, headers).map(|t| digest(&t)).unwrap_or_default();
     let mut tx = state.begin_action().await.map_err(internal)?;
     db::accounts::set_own_password(&mut tx, who.identity_id, &hash.0, &keep).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
@@ -379,7 +388,7 @@ pub async fn change_own_password(
 }
 
 pub async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
-    if let Some(token) = session_token(headers) {
+    if let Some(token) = session_token(state.settings.secure_cookies, headers) {
         // Through the writer, whose commit ends the session's identity kept in memory (`db::read_model`)
         // before the caller hears "signed out".
         let mut tx = state.writer.begin_unaudited().await.map_err(internal)?;
@@ -391,7 +400,7 @@ pub async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<(), AppEr
 
 /// The identity of a request's live session, or `None` when signed out (no cookie, unknown or expired).
 pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Identity>, AppError> {
-    let Some(token) = session_token(headers) else { return Ok(None) };
+    let Some(token) = session_token(state.settings.secure_cookies, headers) else { return Ok(None) };
     let now = db::ts(state.clock.now());
     // From memory until the writer's next commit (see `db::read_model`): every request reads this.
     let Some(row) = state.writer.sessions.identity(&state.pool, &digest(&token), &now).await.map_err(internal)? else {
@@ -428,14 +437,16 @@ pub async fn require_identity(state: &AppState, headers: &HeaderMap) -> Result<I
     identity(state, headers).await?.ok_or_else(AppError::unauthenticated)
 }
 
-fn session_token(headers: &HeaderMap) -> Option<String> {
+/// The session token of the cookie named for `secure` (see [`SECURE_SESSION_COOKIE`]), if well-formed.
+fn session_token(secure: bool, headers: &HeaderMap) -> Option<String> {
+    let name = session_cookie_name(secure);
     headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(cookie, _)| *cookie == name)
         .map(|(_, value)| value.to_owned())
         .filter(|v| v.len() == 64 && v.bytes().all(|b| b.is_ascii_hexdigit()))
 }
@@ -443,15 +454,16 @@ fn session_token(headers: &HeaderMap) -> Option<String> {
 /// The Set-Cookie value for a new session: HttpOnly (no script can read it) and SameSite=Lax (other
 /// sites can't make the browser send it with their POSTs).
 pub fn session_cookie(token: &str, secure: bool) -> String {
-    let secure = if secure { "; Secure" } else { "" };
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{secure}",
-        SESSION_LIFETIME.whole_seconds()
-    )
+    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}", session_cookie_name(secure), SESSION_LIFETIME.whole_seconds(), secure_flag(secure))
 }
 
-pub fn clear_session_cookie() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0")
+/// Ends the session cookie (a `__Host-` one is only replaced by one marked Secure).
+pub fn clear_session_cookie(secure: bool) -> String {
+    format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", session_cookie_name(secure), secure_flag(secure))
+}
+
+fn secure_flag(secure: bool) -> &'static str {
+    if secure { "; Secure" } else { "" }
 }
 
 #[cfg(test)]

@@ -55,6 +55,12 @@ pub struct Config {
     /// it changes the Host header. State-changing requests whose Origin differs are refused.
     #[arg(long, env = "POLARSHARE_PUBLIC_ORIGIN", value_parser = crate::server::guard::parse_public_origin)]
     pub public_origin: Option<String>,
+
+    /// Reverse proxies in front of the console, comma-separated addresses or ranges
+    /// (`127.0.0.1,10.0.0.0/8`), whose `X-Forwarded-For` names the client: the sign-in throttle and the
+    /// audit trail then count the client, not the proxy. Empty by default: the header is never believed.
+    #[arg(long, env = "POLARSHARE_TRUSTED_PROXIES", value_delimiter = ',', value_parser = crate::server::proxy::Network::parse)]
+    pub trusted_proxies: Vec<crate::server::proxy::Network>,
 }
 
 #[derive(Debug, Clone, Subcommand)]

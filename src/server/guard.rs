@@ -80,9 +80,20 @@ fn expected_content_type(path: &str) -> &'static str {
     if crate::api::JSON_INPUT.contains(&path) { "application/json" } else { "application/x-www-form-urlencoded" }
 }
 
-/// Checks a server function call's content type (415) and size (413) and hands on the body, read
-/// once. GET calls carry their arguments in the URL and pass as they are.
-pub async fn api_body(request: Request, next: Next) -> Response {
+/// Reads a request's whole body: at most `limit` bytes (413), and all of it within `deadline` (408),
+/// so a client that trickles its body, or stops sending it, holds no handler (and no connection) for
+/// longer than that. Both refusals come before anything has acted on the request.
+pub async fn read_body(body: Body, limit: usize, deadline: std::time::Duration) -> Result<Bytes, AppError> {
+    match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(_)) => Err(Refusal::BodyTooLarge { limit_kb: limit / 1024 }.into()),
+        Err(_) => Err(Refusal::BodyTooSlow { limit_secs: deadline.as_secs_f64().ceil() as u64 }.into()),
+    }
+}
+
+/// Checks a server function call's content type (415), size (413) and pace (408) and hands on the
+/// body, read once. GET calls carry their arguments in the URL and pass as they are.
+pub async fn api_body(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with("/api/") {
         return next.run(request).await;
     }
@@ -112,9 +123,9 @@ pub async fn api_body(request: Request, next: Next) -> Response {
     if declared.is_some_and(|n| n > MAX_API_BODY as u64) {
         return too_large();
     }
-    let bytes: Bytes = match axum::body::to_bytes(body, MAX_API_BODY).await {
+    let bytes = match read_body(body, MAX_API_BODY, state.settings.body_deadline).await {
         Ok(bytes) => bytes,
-        Err(_) => return too_large(),
+        Err(e) => return error_response(e),
     };
     // A browser's own form post (JavaScript off) is answered by leptos with a redirect back to the page
     // carrying the refusal; any other caller is told here which field did not decode.

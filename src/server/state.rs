@@ -25,6 +25,11 @@ pub struct Settings {
     /// A demo server (public passwords): also serves the end-to-end tests' data door
     /// (`/demo/fresh-backup-sets`).
     pub demo_data: bool,
+    /// How long a request's body may take to arrive in full (see `guard::read_body`): 64 KB, the most
+    /// any call takes, needs well under a second even on a slow link.
+    pub body_deadline: std::time::Duration,
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see `server::proxy`); none by default.
+    pub trusted_proxies: Vec<super::proxy::Network>,
 }
 
 impl Default for Settings {
@@ -38,6 +43,8 @@ impl Default for Settings {
             max_pending_invitations: crate::domain::DEFAULT_MAX_PENDING_INVITATIONS,
             public_origin: None,
             demo_data: false,
+            body_deadline: std::time::Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
         }
     }
 }

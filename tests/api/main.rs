@@ -17,6 +17,7 @@ mod invitations;
 mod kept;
 mod guard;
 mod lifecycle;
+mod network;
 mod privilege;
 mod matrix;
 mod openapi;

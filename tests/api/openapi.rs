@@ -18,8 +18,8 @@ const EMPTY_SHA256: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495
 
 #[derive(Clone)]
 pub(crate) struct Key {
-    id: String,
-    secret: String,
+    pub(crate) id: String,
+    pub(crate) secret: String,
 }
 
 static NONCE: AtomicU32 = AtomicU32::new(0);
@@ -33,7 +33,7 @@ pub(crate) fn query_string(params: &[(&str, &str)]) -> String {
 }
 
 /// A call signed as the current SDKs sign it, at `date` with `nonce`.
-fn acs3_at(key: &Key, action: &str, version: &str, params: &[(&str, &str)], date: &str, nonce: &str) -> Request<Body> {
+pub(crate) fn acs3_at(key: &Key, action: &str, version: &str, params: &[(&str, &str)], date: &str, nonce: &str) -> Request<Body> {
     let raw = query_string(params);
     let mut headers = HeaderMap::new();
     for (k, v) in [
@@ -62,7 +62,7 @@ fn acs3_at(key: &Key, action: &str, version: &str, params: &[(&str, &str)], date
     builder.header(header::AUTHORIZATION, auth).body(Body::empty()).unwrap()
 }
 
-fn now_text(app: &TestApp) -> String {
+pub(crate) fn now_text(app: &TestApp) -> String {
     app.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap()
 }
 

@@ -81,6 +81,8 @@ impl From<AppError> for ApiError {
             Conflict => 409,
             TooLarge => 413,
             UnsupportedMediaType => 415,
+            MethodNotAllowed => 405,
+            RequestTimeout => 408,
             TooManyRequests => 429,
             Unavailable => 503,
             Internal => 500,
@@ -239,15 +241,10 @@ fn respond(status: StatusCode, mut body: Value, request_id: &str) -> Response {
 }
 
 async fn handle(state: AppState, request: Request, request_id: &str) -> Result<Value, ApiError> {
-    let source_ip = request
-        .extensions()
-        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
-        .map(|c| c.0.ip().to_string())
-        .unwrap_or_else(|| "unknown".to_owned());
+    let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
+    let source_ip = crate::server::proxy::client_address(peer, request.headers(), &state.settings.trusted_proxies);
     let (parts, body) = request.into_parts();
-    let body = axum::body::to_bytes(body, MAX_BODY)
-        .await
-        .map_err(|_| ApiError::new(413, "RequestEntityTooLarge", format!("The request body is larger than {} KB.", MAX_BODY / 1024)))?;
+    let body = crate::server::guard::read_body(body, MAX_BODY, state.settings.body_deadline).await?;
     let query = signature::parse_form(parts.uri.query().unwrap_or(""))?;
     let is_form = parts
         .headers

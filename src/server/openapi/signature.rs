@@ -29,6 +29,11 @@ pub const NONCE_MEMORY: Duration = Duration::seconds(2 * MAX_CLOCK_SKEW.whole_se
 
 pub const ACS3: &str = "ACS3-HMAC-SHA256";
 
+/// The longest `SignatureNonce` taken. The SDKs send 32 to 36 characters (a hex digest or a UUID);
+/// every nonce is stored for [`NONCE_MEMORY`], so an unbounded one would let a key holder store up to
+/// the URL's 64 KB per call.
+pub const MAX_NONCE_CHARS: usize = 128;
+
 /// The headers an ACS3 signature must cover: everything the server acts on.
 const REQUIRED_SIGNED_HEADERS: [&str; 6] = ["host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"];
 
@@ -169,6 +174,18 @@ fn parse_time(name: &str, s: &str) -> Result<OffsetDateTime, SignatureError> {
 /// Reads how the request is signed and what it claims. An `Authorization: ACS3-HMAC-SHA256 …` header
 /// makes it an ACS3 call; a `Signature` parameter a version 1.0 one; neither is refused.
 pub fn read_claim(request: &SignedRequest) -> Result<Claim, SignatureError> {
+    let claim = read_either_claim(request)?;
+    if claim.nonce.chars().count() > MAX_NONCE_CHARS {
+        return Err(SignatureError::new(
+            400,
+            "InvalidParameter.SignatureNonce",
+            format!("The SignatureNonce is longer than {MAX_NONCE_CHARS} characters."),
+        ));
+    }
+    Ok(claim)
+}
+
+fn read_either_claim(request: &SignedRequest) -> Result<Claim, SignatureError> {
     if let Some(auth) = header(request.headers, "authorization") {
         return read_acs3(request.headers, auth);
     }
@@ -451,6 +468,16 @@ mod tests {
         let e = check(&HeaderMap::new(), &without, b"").unwrap_err();
         assert_eq!((e.code, e.status), ("MissingParameter", 400));
         assert!(e.message.contains("SignatureNonce"));
+    }
+
+    #[test]
+    fn a_nonce_longer_than_128_characters_is_refused_whichever_the_signature() {
+        let long = "n".repeat(MAX_NONCE_CHARS + 1);
+        let mut h = acs3_headers(ACS3_SIGNATURE);
+        h.insert("x-acs-signature-nonce", HeaderValue::from_str(&long).unwrap());
+        assert_eq!(check(&h, QUERY, b"").unwrap_err().code, "InvalidParameter.SignatureNonce");
+        let v1 = v1_query(V1_SIGNATURE).replace("SignatureNonce=nonce-1", &format!("SignatureNonce={long}"));
+        assert_eq!(check(&HeaderMap::new(), &v1, b"").unwrap_err().code, "InvalidParameter.SignatureNonce");
     }
 
     #[test]

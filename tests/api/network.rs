@@ -1,0 +1,380 @@
+//! The console as a service on a network: what a slow, odd or hostile client gets at the transport's
+//! edges (methods a call does not take, bodies that stop arriving, headers that never end), through
+//! the real router and, for what only a socket shows, through the real server on a loopback port.
+
+use crate::helpers::*;
+use axum::body::Body;
+use axum::Router;
+use http::{header, Request, StatusCode};
+use polarshare::server::state::Settings;
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tower::ServiceExt;
+
+fn router_with(app: &TestApp, change: impl FnOnce(&mut Settings)) -> Router {
+    let mut state = app.state.clone();
+    change(&mut state.settings);
+    // The throttle's rules are read from the settings when the guard is made.
+    state.guard = polarshare::server::auth::SignInGuard::for_settings(&state.settings);
+    polarshare::server::app::router(state)
+}
+
+#[tokio::test]
+async fn a_server_function_called_with_another_method_is_a_405_with_a_code_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let before = app.count("select count(*) from backup_set").await;
+    for method in ["GET", "PUT", "DELETE", "PATCH"] {
+        let request = Request::builder()
+            .method(method)
+            .uri(format!("/api/delete_backup_set?backup_set_id={backup}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, &owner)
+            .body(Body::from(format!("backup_set_id={backup}")))
+            .unwrap();
+        let r = app.send(request).await;
+        assert_eq!(r.refusal(), (405, "MethodNotAllowed"), "{method}: {:?}", r.json);
+        assert!(r.json["message"].as_str().unwrap().contains("POST"), "{method}: {}", r.json);
+    }
+    // A page takes GET only: a POST to it is told so the same way.
+    let request = Request::post("/clusters").header(header::COOKIE, &owner).body(Body::from("x=1")).unwrap();
+    assert_eq!(app.send(request).await.refusal(), (405, "MethodNotAllowed"));
+    assert_eq!(app.count("select count(*) from backup_set").await, before);
+}
+
+/// A body that sends `first` and then nothing more, never ending.
+fn stalled_body(first: &'static str) -> Body {
+    let chunks = futures::stream::once(async move { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(first.as_bytes())) })
+        .chain(futures::stream::pending());
+    Body::from_stream(chunks)
+}
+
+use futures::StreamExt;
+
+#[tokio::test]
+async fn a_body_that_stops_arriving_is_a_408_with_a_code_and_changes_nothing() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let router = router_with(&app, |s| s.body_deadline = Duration::from_millis(300));
+    let console = Request::post("/api/submit_ticket")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, "60000")
+        .header(header::COOKIE, &owner)
+        .body(stalled_body("kind=QuotaIncrease&message=more"))
+        .unwrap();
+    // The OpenAPI endpoint reads its body before it can check a signature over it.
+    let api = Request::post("/?Action=ListResourceShares")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::CONTENT_LENGTH, "60000")
+        .body(stalled_body("ResourceOwner=Self"))
+        .unwrap();
+    for (what, request, code_field) in [("console", console, "code"), ("openapi", api, "Code")] {
+        let answered = tokio::time::timeout(Duration::from_secs(10), router.clone().oneshot(request)).await;
+        let response = answered.unwrap_or_else(|_| panic!("{what}: still waiting for the body after 10 s")).unwrap();
+        assert_eq!(response.status(), StatusCode::REQUEST_TIMEOUT, "{what}");
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(json[code_field], "RequestTimeout", "{what}: {json}");
+    }
+    assert_eq!(app.count("select count(*) from ticket").await, 0);
+}
+
+/// The real server on a loopback port (as `main` serves it), with a short header deadline.
+async fn serve(app: &TestApp, headers: Duration) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let limits = polarshare::server::serve::Limits { headers, ..Default::default() };
+    assert!(limits.exempt.iter().any(|n| n.contains(std::net::Ipv4Addr::LOCALHOST.into())), "loopback is exempt from the connection limit");
+    tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
+    addr
+}
+
+/// Everything the server sends on `stream` until it closes it, or `None` if it is still open after `wait`.
+async fn until_closed(stream: &mut tokio::net::TcpStream, wait: Duration) -> Option<String> {
+    let mut got = Vec::new();
+    let read = tokio::time::timeout(wait, async {
+        let mut buf = [0u8; 4096];
+        loop {
+            match stream.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    read.ok().map(|()| String::from_utf8_lossy(&got).into_owned())
+}
+
+#[tokio::test]
+async fn a_client_that_never_finishes_its_headers_is_disconnected_and_others_are_served() {
+    let app = TestApp::new().await;
+    let addr = serve(&app, Duration::from_millis(500)).await;
+    // Slowloris: a request line and one header, then silence.
+    let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
+    slow.write_all(b"GET /login HTTP/1.1\r\nHost: console\r\n").await.unwrap();
+    // And a client that connects and sends nothing at all.
+    let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
+
+    let mut good = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = "login=owner&password=wrong";
+    let request = format!(
+        "POST /api/sign_in HTTP/1.1\r\nHost: console\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    good.write_all(request.as_bytes()).await.unwrap();
+    let answer = until_closed(&mut good, Duration::from_secs(10)).await.expect("a whole request is answered");
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    // The server saw the peer's own address (the throttle and the audit trail key on it).
+    let ip: String = sqlx::query_scalar("select source_ip from audit_event where action = 'SignIn' order by rowid desc limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(ip, "127.0.0.1");
+
+    for (what, stream) in [("slow headers", &mut slow), ("nothing sent", &mut silent)] {
+        let ended = until_closed(stream, Duration::from_secs(5)).await;
+        assert!(ended.is_some(), "{what}: the connection is still open 5 s after a 0.5 s header deadline");
+    }
+}
+
+/// A sign-in that reaches the console from `peer`, with `X-Forwarded-For: forwarded` if given.
+fn sign_in_from(peer: &str, forwarded: Option<&str>, login: &str, password: &str) -> Request<Body> {
+    let mut request = Request::post("/api/sign_in").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(f) = forwarded {
+        request = request.header("x-forwarded-for", f);
+    }
+    let mut request = request.body(Body::from(format!("login={login}&password={password}"))).unwrap();
+    let peer: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    request
+}
+
+/// The address throttle of these tests: a lock at the fourth failure from one address.
+fn small_address_lock(settings: &mut Settings) {
+    settings.address_throttle = polarshare::domain::ThrottleRule { free_failures: 3, lock_after: 4, ..polarshare::domain::ThrottleRule::PER_ADDRESS };
+}
+
+async fn answer(router: &Router, request: Request<Body>) -> StatusCode {
+    router.clone().oneshot(request).await.unwrap().status()
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_one_client_locking_its_address_locks_no_other_client_out() {
+    let app = TestApp::new().await;
+    let router = router_with(&app, |s| {
+        small_address_lock(s);
+        s.trusted_proxies = vec![polarshare::server::proxy::Network::parse("10.0.0.1").unwrap()];
+    });
+    // A sprayer behind the proxy, a new name each time (so no name's own throttle stops it) and a
+    // made-up X-Forwarded-For of its own in front of what the proxy appends.
+    let mut statuses = Vec::new();
+    for i in 0..6 {
+        let forwarded = format!("192.0.2.{i}, 203.0.113.9");
+        statuses.push(answer(&router, sign_in_from("10.0.0.1", Some(&forwarded), &format!("guess{i}"), "wrong")).await);
+    }
+    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "the sprayer's own address is locked: {statuses:?}");
+    // Another client of the same proxy signs in.
+    let other = sign_in_from("10.0.0.1", Some("198.51.100.4"), "owner", DEMO_PASSWORD);
+    assert_eq!(answer(&router, other).await, StatusCode::OK);
+    let locked: Vec<String> = sqlx::query_scalar("select target from audit_event where action = 'SignInLocked'").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(locked, ["203.0.113.9"], "the lock is the client's, as the audit trail says");
+    let signed_in: String = sqlx::query_scalar("select source_ip from audit_event where action = 'SignIn' and outcome = 'Success'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(signed_in, "198.51.100.4");
+}
+
+#[tokio::test]
+async fn x_forwarded_for_from_a_client_that_is_not_a_trusted_proxy_dodges_nothing() {
+    let app = TestApp::new().await;
+    for trusted in [vec![], vec![polarshare::server::proxy::Network::parse("10.0.0.0/8").unwrap()]] {
+        let router = router_with(&app, |s| {
+            small_address_lock(s);
+            s.trusted_proxies = trusted.clone();
+        });
+        let mut statuses = Vec::new();
+        for i in 0..6 {
+            // A fresh forwarded address each time, straight from the client's own 203.0.113.77.
+            let forwarded = format!("198.51.100.{i}");
+            statuses.push(answer(&router, sign_in_from("203.0.113.77", Some(&forwarded), &format!("spray{i}{}", trusted.len()), "wrong")).await);
+        }
+        assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "trusted {trusted:?}: {statuses:?}");
+        // The lock holds whatever the header says next.
+        let next = sign_in_from("203.0.113.77", Some("198.51.100.200"), "owner", DEMO_PASSWORD);
+        assert_eq!(answer(&router, next).await, StatusCode::TOO_MANY_REQUESTS, "trusted {trusted:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_signature_nonce_longer_than_any_sdk_sends_is_refused_and_not_stored() {
+    use crate::openapi::{acs3_at, api_code, now_text, owner_key, RS};
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    // Each nonce is kept for 30 minutes: a key holder sending 60 KB ones would store 60 KB a call.
+    let long = "n".repeat(60_000);
+    let r = app.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now_text(&app), &long)).await;
+    assert_eq!(api_code(&r), (400, "InvalidParameter.SignatureNonce"), "{}", r.json);
+    assert_eq!(app.count("select count(*) from api_nonce").await, 0);
+    let most = "n".repeat(128);
+    let r = app.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now_text(&app), &most)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+}
+
+/// Calls a form server function on `router`; answers (status, Set-Cookie, JSON body).
+async fn call(router: &Router, cookie: Option<&str>, name: &str, body: &str) -> (StatusCode, Option<String>, serde_json::Value) {
+    let mut request = Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        request = request.header(header::COOKIE, c);
+    }
+    let response = router.clone().oneshot(request.body(Body::from(body.to_owned())).unwrap()).await.unwrap();
+    let status = response.status();
+    let set_cookie = response.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned());
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+    (status, set_cookie, serde_json::from_slice(&bytes).unwrap_or(serde_json::Value::Null))
+}
+
+#[tokio::test]
+async fn over_https_the_session_cookie_is_host_only_so_a_sibling_site_can_not_plant_one() {
+    let app = TestApp::new().await;
+    let router = router_with(&app, |s| s.secure_cookies = true);
+    let sign_in = |login: &'static str| {
+        let router = router.clone();
+        async move {
+            let (status, set_cookie, _) = call(&router, None, "sign_in", &format!("login={login}&password={DEMO_PASSWORD}")).await;
+            assert_eq!(status, StatusCode::OK);
+            set_cookie.expect("a session cookie")
+        }
+    };
+    let owner = sign_in("owner").await;
+    // `__Host-`: browsers take it only with Secure, Path=/ and no Domain, from this very host, so a
+    // sibling subdomain (or a plain-http answer) can't set one for the console.
+    assert!(owner.starts_with("__Host-polarshare_session="), "{owner}");
+    assert!(owner.contains("; Secure") && owner.contains("; Path=/") && owner.contains("; HttpOnly") && !owner.contains("Domain"), "{owner}");
+    let owner = owner.split(';').next().unwrap().to_owned();
+    let token = |cookie: &str| cookie.split_once('=').unwrap().1.to_owned();
+    let partner = sign_in("partner").await.split(';').next().unwrap().to_owned();
+
+    let viewer = |cookie: String| {
+        let router = router.clone();
+        async move { call(&router, Some(&cookie), "current_viewer", "").await.2["login_name"].as_str().map(str::to_owned) }
+    };
+    assert_eq!(viewer(owner.clone()).await.as_deref(), Some("owner"));
+    // A planted cookie under the plain name, sent first, is not the session the browser holds.
+    assert_eq!(viewer(format!("polarshare_session={}; {owner}", token(&partner))).await.as_deref(), Some("owner"));
+    assert_eq!(viewer(format!("polarshare_session={}", token(&partner))).await, None);
+
+    let (_, cleared, _) = call(&router, Some(&owner), "sign_out", "").await;
+    let cleared = cleared.expect("the cookie is cleared");
+    assert!(cleared.starts_with("__Host-polarshare_session=;") && cleared.contains("; Secure") && cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(viewer(owner).await, None);
+}
+
+/// A version 1.0 (HMAC-SHA1) call whose parameters are split between the query and a form body, signed
+/// over both as the SDKs sign them (a name in both is signed with the query's value).
+fn v1_split(app: &TestApp, key: &crate::openapi::Key, action: &str, query: &[(&str, &str)], body: &[(&str, &str)]) -> Request<Body> {
+    use polarshare::server::openapi::signature::{parse_form, percent_encode, rpc_v1_signature, SignedRequest};
+    static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+    let nonce = format!("split-{}", NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
+    let now = crate::openapi::now_text(app);
+    let mut query: Vec<(&str, &str)> = query.to_vec();
+    query.extend([
+        ("Action", action), ("Version", crate::openapi::RS), ("Timestamp", now.as_str()), ("SignatureNonce", nonce.as_str()),
+        ("SignatureMethod", "HMAC-SHA1"), ("SignatureVersion", "1.0"), ("AccessKeyId", key.id.as_str()),
+    ]);
+    let (raw_query, raw_body) = (crate::openapi::query_string(&query), crate::openapi::query_string(body));
+    let (q, f, h) = (parse_form(&raw_query).unwrap(), parse_form(&raw_body).unwrap(), http::HeaderMap::new());
+    let signature = rpc_v1_signature(&SignedRequest { method: "POST", path: "/", headers: &h, query: &q, form: &f, body: raw_body.as_bytes() }, &key.secret);
+    let body = format!("{raw_body}&Signature={}", percent_encode(&signature));
+    Request::post(format!("/?{raw_query}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()
+}
+
+#[tokio::test]
+async fn a_signed_calls_parameters_are_read_once_each_whether_in_the_query_or_the_body_and_a_cookie_signs_nothing() {
+    use crate::openapi::{api_code, owner_key};
+    let app = TestApp::new().await;
+    let (cookie, key) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    // A session cookie is no credential of the OpenAPI: only a signature is.
+    let with_cookie = Request::post(format!("/?Action=DeleteBackupSet&Version={}&BackupSetId={backup}", crate::openapi::PD)).header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
+    assert_eq!(api_code(&app.send(with_cookie).await), (400, "IncompleteSignature"));
+    let share = [("ResourceShareName", "split"), ("Resources.1.ResourceId", backup.as_str()), ("Resources.1.ResourceType", "PolarDBBackupSet"), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
+    // The SDK way with a body: the signature and some parameters in the form body.
+    let r = app.send(v1_split(&app, &key, "ListResourceShares", &[], &[("ResourceOwner", "Self")])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    // A name in both: which copy an action reads would be left to chance, so the call is refused.
+    let before = app.sharing_state().await;
+    let mut in_query = share.to_vec();
+    in_query.retain(|(k, _)| *k != "Targets.1");
+    let r = app.send(v1_split(&app, &key, "CreateResourceShare", &share, &[("Targets.1", OUTSIDER)])).await;
+    assert_eq!(api_code(&r), (400, "InvalidParameter"), "{}", r.json);
+    assert!(r.json["Message"].as_str().unwrap().contains("Targets.1"), "{}", r.json);
+    // The same name twice in the query (or twice in the body) is refused before the signature is read.
+    let twice = format!("/?Action=CreateResourceShare&Targets.1={PARTNER}&Targets.1={OUTSIDER}");
+    let r = app.send(Request::post(twice).body(Body::empty()).unwrap()).await;
+    assert_eq!(api_code(&r), (400, "InvalidParameter"), "{}", r.json);
+    // A body over 64 KB is refused before it is read to the end.
+    let big = Request::post("/?Action=ListResourceShares")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("ResourceOwner={}", "x".repeat(70_000))))
+        .unwrap();
+    assert_eq!(api_code(&app.send(big).await), (413, "RequestEntityTooLarge"));
+    assert_eq!(app.sharing_state().await, before, "nothing was shared");
+    // And split the other way, each name once, the share is made.
+    let r = app.send(v1_split(&app, &key, "CreateResourceShare", &in_query, &[("Targets.1", PARTNER)])).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+}
+
+#[tokio::test]
+async fn a_form_posts_redirect_never_leaves_the_console_whatever_its_referer_says() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    // leptos sends a plain form post back to its Referer. A browser posting from another site is
+    // refused by its Origin; one that sends none (an extension strips it) or a client that writes its
+    // own Referer must still not be bounced off the console.
+    for referer in ["http://evil.example/x?y=1", "https://127.0.0.1:3000/clusters", "//evil.example/x", "http://127.0.0.1:3000.evil.example/"] {
+        let request = Request::post("/api/answer_invitation")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html")
+            .header(header::HOST, "127.0.0.1:3000")
+            .header(header::REFERER, referer)
+            .header(header::COOKIE, &owner)
+            .body(Body::from("invitation_id=i-nope&accept=true"))
+            .unwrap();
+        let response = app.router.clone().oneshot(request).await.unwrap();
+        assert_eq!(response.status(), StatusCode::FOUND, "{referer}");
+        let location = response.headers().get(header::LOCATION).unwrap().to_str().unwrap();
+        assert!(location.starts_with('/') && !location.starts_with("//"), "{referer} -> {location}");
+        // (leptos carries the refusal only back to a Referer that is a valid absolute URL, as browsers send.)
+        if !referer.contains("3000.evil") && referer.starts_with("http") {
+            assert!(location.contains("__err="), "the refusal still travels: {location}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn one_address_holds_at_most_its_share_of_connections_and_is_told_so_with_a_code() {
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    // (Loopback is exempt by default, a proxy on the same host carrying everyone's connections: not here.)
+    let limits = polarshare::server::serve::Limits { headers: Duration::from_secs(20), connections_per_client: 3, exempt: vec![] };
+    tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
+    // Three connections that each hold their place for up to the header deadline.
+    let mut held = Vec::new();
+    for _ in 0..3 {
+        let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+        c.write_all(b"GET /login HTTP/1.1\r\n").await.unwrap();
+        held.push(c);
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut fourth = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let answer = until_closed(&mut fourth, Duration::from_secs(5)).await.expect("the fourth connection is answered and closed at once");
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(answer.contains("\"code\":\"Throttling.Connections\""), "{answer}");
+    // A place given back is a place for a new connection.
+    drop(held.pop());
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut next = tokio::net::TcpStream::connect(addr).await.unwrap();
+    next.write_all(b"GET /login HTTP/1.1\r\nHost: console\r\nConnection: close\r\n\r\n").await.unwrap();
+    let answer = until_closed(&mut next, Duration::from_secs(10)).await.expect("answered");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(200)]);
+}
