@@ -8,7 +8,6 @@
 //! table). Traffic goes to 127.0.0.1 only and every loop is bounded by a request count.
 
 use anyhow::{bail, Context};
-use axum::serve::ListenerExt;
 use leptos::config::LeptosOptions;
 use polarshare::server::{
     app::router,
@@ -62,11 +61,10 @@ async fn main() -> anyhow::Result<()> {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
     let state_for_api = state.clone();
-    tokio::spawn(async move { axum::serve(listener, router(state)).await });
+    // The server's own accept loop, as `polarshare` serves (its header deadline and per-client limit).
+    let limits = polarshare::server::serve::Limits::default();
+    tokio::spawn(async move { polarshare::server::serve::serve(listener, router(state), limits, std::future::pending()).await });
 
     let cookie = sign_in(addr).await?;
     println!("\n{} concurrent clients, keep-alive HTTP/1.1 on loopback\n", clients());
