@@ -2002,3 +2002,42 @@ async fn a_share_holding_a_set_being_restored_from_is_not_opened_to_other_accoun
     assert_eq!(open.status, StatusCode::OK, "{:?}", open.json);
     assert_eq!(scope().await, "AllAccounts");
 }
+
+#[tokio::test]
+async fn external_says_whether_a_target_is_an_account_outside_the_owners_resource_directory() {
+    // Resource Sharing's `External`: an account outside the owner's resource directory. A share open to
+    // every account holds members of the directory too, and they are not external.
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &key, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "mixed"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let added = acs3(&app, &key, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", MEMBER)]).await;
+    assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
+    let answered: Vec<(String, bool)> = added.json["ResourceShareAssociations"].as_array().unwrap().iter()
+        .map(|a| (a["EntityId"].as_str().unwrap().to_owned(), a["External"].as_bool().unwrap())).collect();
+    assert_eq!(answered, vec![(MEMBER.to_owned(), false)], "{:?}", added.json);
+
+    let external_of = |json: &Value, list: &str, id: &str| -> Vec<(String, bool)> {
+        json[list].as_array().unwrap().iter().map(|t| (t[id].as_str().unwrap().to_owned(), t["External"].as_bool().unwrap())).collect()
+    };
+    let targets = acs3(&app, &key, "ListSharedTargets", RS, &[("ResourceOwner", "Self"), ("ResourceShareIds.1", &share_id)]).await;
+    let mut seen = external_of(&targets.json, "SharedTargets", "TargetId");
+    seen.sort();
+    let mut expected = vec![(MEMBER.to_owned(), false), (PARTNER.to_owned(), true)];
+    expected.sort();
+    assert_eq!(seen, expected, "{:?}", targets.json);
+    let associations = acs3(&app, &key, "ListResourceShareAssociations", RS, &[("AssociationType", "Target"), ("ResourceShareIds.1", &share_id)]).await;
+    let mut seen = external_of(&associations.json, "ResourceShareAssociations", "EntityId");
+    seen.sort();
+    assert_eq!(seen, expected, "{:?}", associations.json);
+
+    // The partner leaves by removal: still external in the answer.
+    let removed = acs3(&app, &key, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+    assert_eq!(external_of(&removed.json, "ResourceShareAssociations", "EntityId"), vec![(PARTNER.to_owned(), true)]);
+}

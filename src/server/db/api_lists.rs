@@ -134,6 +134,30 @@ pub struct TargetRow {
     pub created_at: String,
     /// An account principal's latest invitation, when it was sent one.
     pub invitation_status: Option<InvitationStatus>,
+    /// An account outside the owner's resource directory (Resource Sharing's `External`).
+    pub external: bool,
+}
+
+/// Whether `principal` (of type `principal_type`) is an account outside the resource directory of
+/// `owner`, as a SQL expression over the columns or parameters named (Resource Sharing's `External`: a
+/// directory, a folder and a member account are inside).
+fn outside_directory(principal: &str, principal_type: &str, owner: &str) -> String {
+    format!(
+        "({principal_type} = 'Account' and not exists(select 1 from rd_member o join rd_member m on m.directory_id = o.directory_id
+            where o.account_id = {owner} and m.account_id = {principal}))"
+    )
+}
+
+/// Which of `accounts` are outside `owner`'s resource directory.
+pub async fn outside_owners_directory(ex: impl SqliteExecutor<'_>, owner: &str, accounts: &[String]) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(&format!(
+        "select a.value from json_each(?2) a where {}",
+        outside_directory("a.value", "'Account'", "?1")
+    ))
+    .bind(owner)
+    .bind(ids_json(accounts))
+    .fetch_all(ex)
+    .await
 }
 
 impl TargetRow {
@@ -144,12 +168,13 @@ impl TargetRow {
 
 /// One page of the principals of the owner's shares, newest share first.
 pub async fn targets(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<TargetRow>> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "select rs.resource_share_id, rs.resource_share_name, rs.principal_scope, rs.created_at as share_created_at,
                 sp.principal_id, sp.principal_type, sp.status, sp.created_at,
                 (select i.status from invitation i where i.resource_share_id = sp.resource_share_id
                    and i.receiver_account_id = sp.principal_id order by i.created_at desc, i.invitation_id desc limit 1)
-                  as invitation_status
+                  as invitation_status,
+                {external} as external
          from resource_share rs join share_principal sp on sp.resource_share_id = rs.resource_share_id
          where rs.owner_account_id = ?1
            and (rs.created_at, rs.resource_share_id, sp.principal_id) < (?2, ?3, ?4)
@@ -159,7 +184,8 @@ pub async fn targets(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQu
            and (?8 is null or exists(select 1 from share_resource sr where sr.resource_share_id = rs.resource_share_id
                                      and sr.backup_set_id = ?8))
          order by rs.created_at desc, rs.resource_share_id desc, sp.principal_id desc limit ?9",
-    )
+        external = outside_directory("sp.principal_id", "sp.principal_type", "rs.owner_account_id"),
+    ))
     .bind(owner)
     .bind(key(after, 0))
     .bind(key(after, 1))

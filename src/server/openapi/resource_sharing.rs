@@ -8,7 +8,7 @@ use super::params::MAX_LIST_ITEMS;
 use super::{iso, token_page, unknown_action, ApiError, Call, Paging, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE};
 use crate::command::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::read_model::Invitation as InvitationView;
-use crate::domain::{enable_sharing_with_directory as enable_sharing_with_directory_answer, check_may_answer_invitations, check_may_manage_shares, shown_invitation_status, AssociationStatus, Refusal, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, PrincipalType, ShareStatus};
+use crate::domain::{enable_sharing_with_directory as enable_sharing_with_directory_answer, check_may_answer_invitations, check_may_manage_shares, shown_invitation_status, AssociationStatus, Refusal, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, ShareStatus};
 use crate::error::AppError;
 use crate::server::db::{self, api_lists};
 use crate::server::internal;
@@ -165,7 +165,7 @@ fn entity_type(target: &str) -> &'static str {
     }
 }
 
-fn association(share: &ShareOutcome, entity: &str, entity_type: &str, kind: &str, status: &str, at: &str) -> Value {
+fn association(share: &ShareOutcome, entity: &str, entity_type: &str, kind: &str, status: &str, at: &str, external: bool) -> Value {
     json!({
         "ResourceShareId": share.resource_share_id,
         "ResourceShareName": share.resource_share_name,
@@ -176,19 +176,30 @@ fn association(share: &ShareOutcome, entity: &str, entity_type: &str, kind: &str
         "AssociationStatusMessage": "",
         "CreateTime": iso(at),
         "UpdateTime": iso(at),
-        "External": kind == "Target" && share.principal_scope == PrincipalScope::AllAccounts && entity_type == "Account",
+        "External": external,
     })
 }
 
 /// The associations a call changed, from what the share's plan did: backup sets that joined or are
 /// leaving, targets invited, associated at once or leaving.
-fn outcome_associations(outcome: &ShareOutcome, joined: &[String], leaving: &[String], at: &str) -> Vec<Value> {
-    let mut out: Vec<Value> = joined.iter().map(|r| association(outcome, r, RESOURCE_TYPE, "Resource", "Associated", at)).collect();
-    out.extend(outcome.invited.iter().map(|t| association(outcome, t, "Account", "Target", "Associating", at)));
-    out.extend(outcome.associated.iter().map(|t| association(outcome, t, entity_type(t), "Target", "Associated", at)));
-    out.extend(outcome.revoking.iter().map(|t| association(outcome, t, entity_type(t), "Target", "Disassociating", at)));
-    out.extend(leaving.iter().map(|r| association(outcome, r, RESOURCE_TYPE, "Resource", "Disassociating", at)));
+/// `external`: the targets that are accounts outside the owner's resource directory.
+fn outcome_associations(outcome: &ShareOutcome, joined: &[String], leaving: &[String], at: &str, external: &[String]) -> Vec<Value> {
+    let target = |t: &String, entity: &str, status: &str| association(outcome, t, entity, "Target", status, at, external.contains(t));
+    let mut out: Vec<Value> = joined.iter().map(|r| association(outcome, r, RESOURCE_TYPE, "Resource", "Associated", at, false)).collect();
+    out.extend(outcome.invited.iter().map(|t| target(t, "Account", "Associating")));
+    out.extend(outcome.associated.iter().map(|t| target(t, entity_type(t), "Associated")));
+    out.extend(outcome.revoking.iter().map(|t| target(t, entity_type(t), "Disassociating")));
+    out.extend(leaving.iter().map(|r| association(outcome, r, RESOURCE_TYPE, "Resource", "Disassociating", at, false)));
     out
+}
+
+/// Which of an outcome's targets are accounts outside the caller's resource directory.
+async fn external_targets(call: &Call, outcome: &ShareOutcome) -> Result<Vec<String>, ApiError> {
+    let targets: Vec<String> = outcome.invited.iter().chain(&outcome.associated).chain(&outcome.revoking).cloned().collect();
+    if targets.is_empty() {
+        return Ok(Vec::new());
+    }
+    api_lists::outside_owners_directory(&call.state.pool, call.who.account_id().as_str(), &targets).await.map_err(db_error)
 }
 
 /// `Targets.N` as principal ids (malformed ones refused before anything is read).
@@ -213,7 +224,8 @@ async fn associate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let principals = if targets.is_empty() { PrincipalChange::Keep } else { PrincipalChange::Add(targets) };
     let change = sharing::ShareChange { resource_share_id: share_id, principals, joining: resources.clone(), leaving: Vec::new() };
     let outcome = call.audited(&event, sharing::change_share(&call.state, &call.who, change, &event, call.nonce_in_write())).await?;
-    Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &resources, &[], &now(call)) }))
+    let external = external_targets(call, &outcome).await?;
+    Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &resources, &[], &now(call), &external) }))
 }
 
 /// Takes targets and/or backup sets out of the caller's share (both through the scheduled
@@ -236,7 +248,8 @@ async fn disassociate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let principals = if targets.is_empty() { PrincipalChange::Keep } else { PrincipalChange::Remove(targets) };
     let change = sharing::ShareChange { resource_share_id: share_id, principals, joining: Vec::new(), leaving: resources.clone() };
     let outcome = call.audited(&event, sharing::change_share(&call.state, &call.who, change, &event, None)).await?;
-    Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &[], &resources, &now(call)) }))
+    let external = external_targets(call, &outcome).await?;
+    Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &[], &resources, &now(call), &external) }))
 }
 
 /// The caller leaves another account's share it accepted an invitation to; one its resource
@@ -315,7 +328,7 @@ fn target_association(row: &api_lists::TargetRow) -> Value {
         "AssociationStatusMessage": "",
         "CreateTime": iso(&row.created_at),
         "UpdateTime": iso(&row.created_at),
-        "External": row.principal_scope == PrincipalScope::AllAccounts && row.principal_type == PrincipalType::Account,
+        "External": row.external,
     })
 }
 
@@ -490,7 +503,7 @@ async fn list_shared_targets(call: &Call) -> Result<Value, ApiError> {
         .map(|p| {
             json!({
                 "ResourceShareId": p.resource_share_id, "TargetId": p.principal_id,
-                "External": p.principal_scope == PrincipalScope::AllAccounts && p.principal_type == PrincipalType::Account,
+                "External": p.external,
                 "TargetProperty": "", "CreateTime": iso(&p.created_at), "UpdateTime": iso(&p.created_at),
             })
         })
