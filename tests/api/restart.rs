@@ -300,3 +300,20 @@ async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_rev
     assert_eq!(revocations, 1, "the scheduled revocation is in the owner's trail");
     pool.close().await;
 }
+
+/// The database holds AccessKey secrets and password hashes: a new database file, and the WAL that
+/// SQLite makes beside it, are readable by their owner only, whatever the process's umask.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_new_database_file_and_its_wal_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("private.db");
+    let database = polarshare::server::db::connect(path.to_str().unwrap()).await.expect("database");
+    sqlx::query("select count(*) from account").execute(&database.pool).await.expect("a read");
+    let mode = |p: &Path| std::fs::metadata(p).expect("metadata").permissions().mode() & 0o777;
+    assert_eq!(mode(&path), 0o600, "the database file");
+    let wal = dir.path().join("private.db-wal");
+    assert!(wal.exists(), "WAL mode makes a -wal file");
+    assert_eq!(mode(&wal), 0o600, "the WAL");
+}

@@ -89,8 +89,32 @@ pub struct Database {
     pub writer: Writer,
 }
 
+/// Makes the database file, when there is none yet, readable and writable by its owner only: it holds
+/// AccessKey secrets (kept as they are, since a signature is checked with the secret itself) and
+/// password hashes. SQLite gives its `-wal` and `-shm` files the database file's permissions. A file
+/// that exists already keeps the permissions its operator gave it, with a warning when other users may
+/// read it.
+fn create_private(path: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                let mode = std::fs::metadata(path).with_context(|| format!("reading {path}'s permissions"))?.permissions().mode();
+                if mode & 0o077 != 0 {
+                    tracing::warn!(path, mode = format!("{:o}", mode & 0o777), "other users may read the database file, which holds AccessKey secrets: chmod 600 it");
+                }
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot create database {path}")),
+        }
+    }
+    Ok(())
+}
+
 /// Opens (creating if needed) the database file and runs pending migrations.
 pub async fn connect(path: &str) -> anyhow::Result<Database> {
+    create_private(path)?;
     let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
         .with_context(|| format!("invalid database path {path}"))?
         .create_if_missing(true)
