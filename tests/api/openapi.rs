@@ -2041,3 +2041,29 @@ async fn external_says_whether_a_target_is_an_account_outside_the_owners_resourc
     assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
     assert_eq!(external_of(&removed.json, "ResourceShareAssociations", "EntityId"), vec![(PARTNER.to_owned(), true)]);
 }
+
+#[tokio::test]
+async fn the_owners_shared_resources_are_narrowed_to_the_shares_of_a_target() {
+    // ListSharedResources with ResourceOwner=Self: `Target` is a principal, and only the sets of the
+    // owner's shares that have it are listed.
+    let app = TestApp::new().await;
+    let (cookie, key) = owner_key(&app).await;
+    let (with_member, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let other = app.backup_of("pc-2zeanalytics01").await;
+    let r = app.share(&cookie, &other, new_share("for-partner", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let listed = |json: &Value| -> Vec<String> {
+        json["SharedResources"].as_array().unwrap().iter().map(|r| r["ResourceId"].as_str().unwrap().to_owned()).collect()
+    };
+
+    let all = acs3(&app, &key, "ListSharedResources", RS, &[("ResourceOwner", "Self")]).await;
+    assert!(listed(&all.json).contains(&with_member) && listed(&all.json).contains(&other), "{:?}", all.json);
+    let member = acs3(&app, &key, "ListSharedResources", RS, &[("ResourceOwner", "Self"), ("Target", MEMBER)]).await;
+    assert_eq!(listed(&member.json), vec![with_member.clone()], "{:?}", member.json);
+    let partner = acs3(&app, &key, "ListSharedResources", RS, &[("ResourceOwner", "Self"), ("Target", PARTNER)]).await;
+    assert_eq!(listed(&partner.json), vec![other.clone()], "{:?}", partner.json);
+    let nobody = acs3(&app, &key, "ListSharedResources", RS, &[("ResourceOwner", "Self"), ("Target", "1999999999999999")]).await;
+    assert_eq!(listed(&nobody.json), Vec::<String>::new(), "{:?}", nobody.json);
+    let bad = acs3(&app, &key, "ListSharedResources", RS, &[("ResourceOwner", "Self"), ("Target", "x' or 1=1 --")]).await;
+    assert_eq!(api_code(&bad), (400, "InvalidParameter.Target"), "{:?}", bad.json);
+}

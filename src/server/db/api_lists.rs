@@ -120,6 +120,8 @@ pub struct AssociationQuery<'a> {
     pub entities: &'a [String],
     /// Targets only of shares holding this backup set (ListSharedTargets' `ResourceId`).
     pub holding: Option<&'a str>,
+    /// Resources only of shares that have this principal (ListSharedResources' `Target`).
+    pub shared_with: Option<&'a str>,
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -227,7 +229,9 @@ pub async fn resources(ex: impl SqliteExecutor<'_>, owner: &str, q: &Association
            and (?5 is null or rs.resource_share_id in (select value from json_each(?5)))
            and (?6 is null or sr.backup_set_id = ?6)
            and (?7 is null or sr.backup_set_id in (select value from json_each(?7)))
-         order by rs.created_at desc, rs.resource_share_id desc, sr.backup_set_id desc limit ?8",
+           and (?8 is null or exists(select 1 from share_principal sp where sp.resource_share_id = rs.resource_share_id
+                                     and sp.principal_id = ?8))
+         order by rs.created_at desc, rs.resource_share_id desc, sr.backup_set_id desc limit ?9",
     )
     .bind(owner)
     .bind(key(after, 0))
@@ -236,6 +240,7 @@ pub async fn resources(ex: impl SqliteExecutor<'_>, owner: &str, q: &Association
     .bind(ids_json(q.share_ids))
     .bind(q.entity)
     .bind(ids_json(q.entities))
+    .bind(q.shared_with)
     .bind(limit + 1)
     .fetch_all(ex)
     .await

@@ -439,9 +439,14 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
     if call.params.opt("ResourceType").is_some_and(|t| t != RESOURCE_TYPE) {
         return Err(ApiError::invalid("ResourceType"));
     }
+    // Target names the principal here (the owner when ResourceOwner=OtherAccounts).
+    let target = call.params.opt("Target");
     if own {
+        if target.is_some_and(|t| PrincipalId::parse(t).is_err()) {
+            return Err(ApiError::invalid("Target"));
+        }
         let paging = Paging::read(&call.params)?;
-        let query = api_lists::AssociationQuery { share_ids: &share_ids, entities: &ids, ..Default::default() };
+        let query = api_lists::AssociationQuery { share_ids: &share_ids, entities: &ids, shared_with: target, ..Default::default() };
         let rows = api_lists::resources(&call.state.pool, call.who.account_id().as_str(), &query, &paging.after, paging.max).await.map_err(db_error)?;
         let (rows, next) = paging.cut(&rows, api_lists::ResourceRow::sort_key);
         let items: Vec<Value> = rows
@@ -460,8 +465,7 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
     // page by page to its end (the NextToken pages over the whole list); ResourceIds, ResourceShareIds
     // and Target (the owner) narrow it first. Each set is listed once per share that gives it, as the
     // service does.
-    // Target names the owner here (the principal when ResourceOwner=Self).
-    let owner = call.params.opt("Target");
+    let owner = target;
     if owner.is_some_and(|o| crate::domain::AccountId::parse(o).is_none()) {
         return Err(ApiError::invalid("Target"));
     }
