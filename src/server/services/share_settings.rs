@@ -55,10 +55,7 @@ pub async fn update_share(
     }
     share_settings::rename(&mut tx, share_id, name.as_str(), &now).await.map_err(internal)?;
     if scope != share.principal_scope {
-        let locks = share_lifecycle::resource_locks(&mut **tx, share_id).await.map_err(internal)?;
-        let locks: Vec<(BackupSetId, _)> =
-            locks.into_iter().map(|(id, lock)| BackupSetId::parse(&id).map(|id| (id, lock))).collect::<Result<_, _>>()?;
-        check_scope_change_unlocked(&locks)?;
+        check_scope_change_unlocked(&share_locks(&mut tx, share_id).await?)?;
         share_lifecycle::set_scope(&mut tx, share_id, scope, &now).await.map_err(internal)?;
         if scope == PrincipalScope::AllAccounts {
             // Account principals hold an open share through an accepted invitation. Those the directory
