@@ -64,9 +64,14 @@ async fn method_not_allowed(request: Request) -> Response {
 /// closed (its query parameter dropped); after a refusal it stays open and shows only this refusal.
 async fn form_redirect(State(state): State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let is_form_post = request.method() == axum::http::Method::POST && request.uri().path().starts_with("/api/");
+    if !is_form_post {
+        return next.run(request).await;
+    }
+    // Only a form post's answer is looked at: the origin is worked out for those alone, not for
+    // every request the console answers.
     let own = guard::console_origin(state.settings.public_origin.as_deref(), state.settings.secure_cookies, request.headers());
     let mut response = next.run(request).await;
-    if !is_form_post || !response.status().is_redirection() {
+    if !response.status().is_redirection() {
         return response;
     }
     let Some(location) = response.headers().get(header::LOCATION).and_then(|v| v.to_str().ok()) else {
