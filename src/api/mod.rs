@@ -547,8 +547,9 @@ pub async fn my_directory() -> Result<MyDirectoryView, AppError> {
     ssr::respond(directory::my_directory(&state, &who).await)
 }
 
-/// The Resource directory page in one call: the management account's directory (refused as
-/// `resource_directory` refuses it), or any other account's membership and invitations.
+/// The Resource directory page in one call: the management account's directory to its root, or the
+/// account's membership and invitations (to a RAM user of the management account too: managing the
+/// directory is the root's, reading its account's place in it is not).
 #[server(prefix = "/api", endpoint = "directory_page")]
 pub async fn directory_page() -> Result<DirectoryPageView, AppError> {
     use crate::server::services::directory;
@@ -556,7 +557,7 @@ pub async fn directory_page() -> Result<DirectoryPageView, AppError> {
     let page = async {
         let mine = directory::my_directory(&state, &who).await?;
         match &mine.membership {
-            Some(m) if m.is_management => Ok(DirectoryPageView::Managed(directory::view(&state, &who).await?)),
+            Some(m) if m.is_management && who.actor.is_root => Ok(DirectoryPageView::Managed(directory::view(&state, &who).await?)),
             _ => Ok(DirectoryPageView::Member(mine)),
         }
     };

@@ -2,7 +2,7 @@
 //! accepts or rejects the invitation in its own console (until then it is not a member and no
 //! directory-scope share reaches it), and a member may leave again. Each decision takes `now`.
 
-use super::{AccountId, Actor, InvitationStatus, Policy, Refusal, Site};
+use super::{AccountId, Actor, ConsolePage, InvitationStatus, Refusal, Site};
 use time::{Duration, OffsetDateTime};
 
 /// An invitation to join a resource directory is valid for 14 days (Resource Directory's handshakes;
@@ -78,13 +78,10 @@ pub fn check_invite(directory: &ManagedDirectory, invitee: Option<&Invitee>) -> 
 }
 
 /// Joining or leaving a directory acts in Resource Management: the root, or a RAM user holding
-/// AliyunResourceCenterFullAccess, of the account concerned.
+/// AliyunResourceCenterFullAccess, of the account concerned. It is the Resource directory page's read
+/// rule itself, so whoever may answer an invitation may list it, and whoever may list it may answer.
 pub fn check_may_act_for_account(actor: &Actor) -> Result<(), Refusal> {
-    if actor.holds(Policy::ResourceCenterFullAccess) {
-        Ok(())
-    } else {
-        Err(Refusal::MissingPolicy { missing: Policy::ResourceCenterFullAccess.as_str().to_owned() })
-    }
+    actor.may_open(ConsolePage::ResourceDirectory)
 }
 
 /// The refusal for an invitation that is no longer pending at `now`.
@@ -153,6 +150,7 @@ pub fn check_remove_member(directory: &ManagedDirectory, member: &AccountId) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Policy;
     use crate::domain::ErrorKind;
     use time::macros::datetime;
 
@@ -180,6 +178,19 @@ mod tests {
 
     fn pending_until(days: i64) -> OffsetDateTime {
         NOW + Duration::days(days)
+    }
+
+    #[test]
+    fn the_resource_directory_page_opens_to_exactly_those_who_may_answer_its_invitations() {
+        let actors = [root(7), ram_user(7, &[]), ram_user(7, &[Policy::ResourceCenterFullAccess]), ram_user(7, Policy::ALL), ram_user(7, &[Policy::PolardbFullAccess])];
+        for actor in actors {
+            let list = actor.may_open(ConsolePage::ResourceDirectory);
+            let answer = answer_directory_invitation(&actor, InvitationStatus::Pending, pending_until(1), false, None, NOW);
+            assert_eq!(list.is_ok(), answer.is_ok(), "{actor:?}");
+            if let (Err(l), Err(a)) = (list, answer) {
+                assert_eq!((l.code(), l.to_string()), (a.code(), a.to_string()));
+            }
+        }
     }
 
     #[test]

@@ -164,12 +164,17 @@ impl ConsolePage {
             Clusters | SharedBackups => PageAccess::AnyOf(&[Policy::PolardbReadOnlyAccess, Policy::PolardbFullAccess]),
             // Resource shares are Resource Sharing's own objects, as the OpenAPI lists them.
             Invitations | SharedByMe => PageAccess::AnyOf(&[Policy::ResourceCenterFullAccess]),
+            // An account's own place in a directory and the directory invitations it received: read by
+            // whoever may answer them or leave ([`crate::domain::check_may_act_for_account`] is this rule),
+            // so no identity may answer an invitation it can't list. Managing the directory stays the
+            // management account's root's (`check_manager`).
+            ResourceDirectory => PageAccess::AnyOf(&[Policy::ResourceCenterFullAccess]),
             Quota => PageAccess::AnyOf(&[Policy::QuotasReadOnlyAccess]),
             Tickets => PageAccess::AnyOf(&[Policy::SupportFullAccess]),
             AuditTrail => PageAccess::AnyOf(&[Policy::ActionTrailReadOnlyAccess]),
             Billing => PageAccess::AnyOf(&[Policy::BssReadOnlyAccess]),
-            // Managing users and the directory is the account's own business (as the server refuses today).
-            ResourceDirectory | RamUsers => PageAccess::RootOnly,
+            // Managing users is the account's own business.
+            RamUsers => PageAccess::RootOnly,
             Profile => PageAccess::Everyone,
         }
     }
@@ -300,17 +305,19 @@ mod tests {
     }
 
     #[test]
-    fn no_policy_opens_the_ram_users_or_resource_directory_pages() {
+    fn no_policy_opens_the_ram_users_page() {
         let everything = ram_user(Policy::ALL);
         assert_eq!(everything.may_open(ConsolePage::RamUsers).unwrap_err().code(), "Forbidden.RAM");
-        assert!(everything.may_open(ConsolePage::ResourceDirectory).is_err());
         assert!(Policy::ALL.iter().all(|p| !p.grants().contains(&ConsolePage::RamUsers)));
     }
 
     #[test]
     fn every_policy_grants_at_least_one_page_and_says_which() {
         assert_eq!(Policy::ActionTrailReadOnlyAccess.grants(), vec![ConsolePage::AuditTrail]);
-        assert_eq!(Policy::ResourceCenterFullAccess.grants(), vec![ConsolePage::Invitations, ConsolePage::SharedByMe]);
+        assert_eq!(
+            Policy::ResourceCenterFullAccess.grants(),
+            vec![ConsolePage::Invitations, ConsolePage::SharedByMe, ConsolePage::ResourceDirectory]
+        );
         assert!(Policy::ALL.iter().all(|p| !p.grants().is_empty()));
     }
 

@@ -179,6 +179,8 @@ fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> im
     let confirm = query_value("confirm");
     let keep = move |ev: leptos::ev::SubmitEvent| ev.prevent_default();
     let close = navigator("confirm");
+    // The management account never leaves (its RAM users see this view of it): no button that only refuses.
+    let may_leave = !m.is_management;
     view! {
         <div class="card form-card" data-testid="membership">
             <h2>"Your resource directory"</h2>
@@ -186,7 +188,9 @@ fn Membership(m: MembershipView, leave: ServerAction<api::LeaveDirectory>) -> im
                 ", managed by " {m.management_account_name} " (" <span class="mono">{m.management_account_id}</span> "), in folder "
                 <strong>{m.folder_name}</strong> "."</p>
             <p class="subtle">"Backup sets shared with the directory, your folder or your account within the directory reach you while you are a member. If you leave, they are revoked on the usual schedule: you still see them, marked, until then, but cannot restore from them."</p>
-            {move || if confirm().as_deref() == Some("leave") {
+            {move || if !may_leave {
+                ().into_any()
+            } else if confirm().as_deref() == Some("leave") {
                 let close = close.clone();
                 view! {
                     <p role="alert" class="alert alert-warn">"Leave the resource directory? Access given through it will be revoked."</p>

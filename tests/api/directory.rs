@@ -456,6 +456,49 @@ async fn a_ram_user_that_may_not_answer_directory_invitations_learns_nothing_of_
     assert_eq!(my_directory(&app, &outsider).await["invitations"][0]["status"], json!("Pending"));
 }
 
+/// Listing directory invitations takes exactly what answering them takes (AliyunResourceCenterFullAccess
+/// of the invited account): a RAM user that may answer one sees it on the Resource directory page first.
+#[tokio::test]
+async fn a_ram_user_that_may_answer_directory_invitations_may_list_them() {
+    let app = TestApp::new().await;
+    let id = invited(&app, OUTSIDER).await;
+    let outsider = app.sign_in("outsider").await;
+    let made = app.form(Some(&outsider), "create_ram_user", &format!("login_name=steward@orbit&password={DEMO_PASSWORD}")).await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let policy = "login_name=steward@orbit&policy=AliyunResourceCenterFullAccess&attached=true";
+    assert_eq!(app.form(Some(&outsider), "set_ram_policy", policy).await.status, StatusCode::OK);
+    let steward = app.sign_in("steward@orbit").await;
+    assert_eq!(my_directory(&app, &steward).await["invitations"][0]["invitation_id"], json!(id));
+    let page = app.form(Some(&steward), "directory_page", "").await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.json);
+    assert_eq!(page.json["Member"]["invitations"][0]["invitation_id"], json!(id));
+    let viewer = app.form(Some(&steward), "current_viewer", "").await.json.to_string();
+    assert!(viewer.contains("ResourceDirectory"), "the navigation offers the page: {viewer}");
+    assert_eq!(answer(&app, &steward, &id, true).await.status, StatusCode::OK);
+    assert!(is_member(&app, OUTSIDER).await);
+    // Without the policy it is refused as answering is, with the same code.
+    let detach = "login_name=steward@orbit&policy=AliyunResourceCenterFullAccess&attached=false";
+    assert_eq!(app.form(Some(&outsider), "set_ram_policy", detach).await.status, StatusCode::OK);
+    for name in ["my_directory", "directory_page"] {
+        assert_eq!(app.form(Some(&steward), name, "").await.refusal(), (403, "Forbidden.RAM"), "{name}");
+    }
+    assert_eq!(answer(&app, &steward, &id, false).await.refusal(), (403, "Forbidden.RAM"));
+}
+
+/// A RAM user of the management account may read its account's membership, not manage the directory
+/// (that is the root's): its page is the member's view, without the management account's folders.
+#[tokio::test]
+async fn a_ram_user_of_the_management_account_reads_the_membership_not_the_managed_directory() {
+    let app = TestApp::new().await;
+    invited(&app, OUTSIDER).await;
+    let dba = app.sign_in("dba@lumen").await;
+    let page = app.form(Some(&dba), "directory_page", "").await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.json);
+    assert_eq!(page.json["Member"]["membership"]["is_management"], json!(true));
+    assert!(!page.json.to_string().contains(ANALYTICS_FOLDER), "{}", page.json);
+    assert_eq!(app.form(Some(&dba), "resource_directory", "").await.refusal(), (403, "NotManagementAccount"));
+}
+
 #[tokio::test]
 async fn an_owner_leaving_the_directory_while_a_member_restores_one_of_its_sets_queues_that_shares_revocation_behind_the_restore() {
     // The partner joins the directory and shares two of its sets within it: one with the member's

@@ -10,7 +10,7 @@ use crate::domain::{
     check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
     NameField, DIRECTORY_INVITATION_VALIDITY,
 };
-use crate::domain::{departure_timing, parse_account_id, parse_handshake_id, BackupLock, ConsolePage, RemovalTiming};
+use crate::domain::{departure_timing, parse_account_id, parse_handshake_id, BackupLock, RemovalTiming};
 use crate::server::db::directory::Departure;
 use std::collections::BTreeMap;
 use crate::error::AppError;
@@ -172,10 +172,10 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
 }
 
 /// The Resource directory page of any account: where it is a member, and the invitations it received.
-/// Reading it is the account's own business, as the management account's view is: root only
-/// (`ConsolePage::ResourceDirectory`), whatever policies a RAM user holds.
+/// Read by exactly those who may answer those invitations or leave (`check_may_act_for_account`): the
+/// root, or a RAM user holding AliyunResourceCenterFullAccess.
 pub async fn my_directory(state: &AppState, who: &Identity) -> Result<MyDirectory, AppError> {
-    who.actor.may_open(ConsolePage::ResourceDirectory)?;
+    crate::domain::check_may_act_for_account(&who.actor)?;
     let me = who.account_id().as_str();
     let membership = directory::membership_detail(&state.pool, me).await.map_err(internal)?;
     let invitations = directory::invitations_for_account(&state.pool, me).await.map_err(internal)?;
