@@ -160,7 +160,7 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
 
   // Resource directory: folder name and account id.
   await visit(page, "/resource-directory");
-  // The field holds at most 64 characters: what it keeps is created (the longest name allowed).
+  // The field holds at most 24 characters (Resource Directory's limit): what it keeps is created.
   await page.getByLabel("Folder name").fill(`f${stamp}${LONG}`);
   const created = page.waitForResponse((r) => r.url().includes("/api/create_folder"));
   await page.getByRole("button", { name: "Create folder" }).click();

@@ -26,7 +26,11 @@ pub enum IdError {
     Cluster(String),
     #[error("The cluster name must be 2-64 characters: letters, digits, Chinese characters, '.', '_' or '-', starting with a letter or Chinese character.")]
     ClusterName,
-    #[error("A folder name has 1-64 characters and no < > / or \\.")]
+    #[error("Enter a folder name.")]
+    FolderNameMissing,
+    #[error("A folder name has at most {MAX_FOLDER_NAME_CHARS} characters; this one has {0}.")]
+    FolderNameTooLong(usize),
+    #[error("A folder name may contain only letters, digits, Chinese characters, '_', '.' and '-'.")]
     FolderName,
     #[error("A user name has 1-64 letters, digits, '.', '_', '-' or '@'.")]
     LoginName,
@@ -60,7 +64,9 @@ impl IdError {
             IdError::BackupSet(_) => "InvalidParameter.BackupSetId",
             IdError::Cluster(_) => "InvalidParameter.DBClusterId",
             IdError::ClusterName => "InvalidParameter.DBClusterDescription",
-            IdError::FolderName => "InvalidParameter.FolderName",
+            IdError::FolderNameMissing => "MissingParameter.Folder.Name",
+            IdError::FolderNameTooLong(_) => "InvalidParameter.Folder.Name.Length",
+            IdError::FolderName => "InvalidParameter.Folder.Name",
             IdError::LoginName => "InvalidParameter.UserName",
             IdError::Name(e) => e.code(),
             IdError::InvitationId => "InvalidParameter.ResourceShareInvitationId",
@@ -241,14 +247,29 @@ impl ClusterName {
     }
 }
 
-/// The name of a folder of a resource directory: 1-64 visible characters, none of `<`, `>`, `/`, `\`.
-/// Trimmed.
+/// Resource Directory's limit on a folder's name (CreateFolder's FolderName).
+pub const MAX_FOLDER_NAME_CHARS: usize = 24;
+
+/// A character Resource Directory allows in a folder name: an English letter, a digit, a Chinese
+/// character (CJK unified ideographs and extension A), `_`, `.` or `-`.
+fn is_folder_name_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
+/// The name of a folder of a resource directory, as Resource Directory's CreateFolder takes it: 1-24
+/// characters (a Chinese character is one), each a letter, digit, Chinese character, `_`, `.` or `-`.
+/// Trimmed. Control, bidi and invisible characters are refused first, with the message every name gives.
 pub fn parse_folder_name(s: &str) -> Result<&str, IdError> {
     let s = super::check_visible_text(super::NameField::FolderName, s).map_err(IdError::Name)?;
-    if (1..=64).contains(&s.chars().count()) && !s.chars().any(|c| matches!(c, '<' | '>' | '/' | '\\')) {
-        Ok(s)
-    } else {
+    let length = s.chars().count();
+    if length == 0 {
+        Err(IdError::FolderNameMissing)
+    } else if length > MAX_FOLDER_NAME_CHARS {
+        Err(IdError::FolderNameTooLong(length))
+    } else if !s.chars().all(is_folder_name_char) {
         Err(IdError::FolderName)
+    } else {
+        Ok(s)
     }
 }
 
@@ -377,9 +398,42 @@ mod tests {
     #[test]
     fn a_folder_name_has_no_markup_or_path_characters() {
         assert_eq!(parse_folder_name(" Analytics "), Ok("Analytics"));
-        assert_eq!(parse_folder_name("a/b").unwrap_err().code(), "InvalidParameter.FolderName");
-        assert!(parse_folder_name("").is_err());
-        assert!(parse_folder_name(&"f".repeat(65)).is_err());
+        for name in ["a/b", "a<b", "a>b", "a\\b"] {
+            assert_eq!(parse_folder_name(name).unwrap_err().code(), "InvalidParameter.Folder.Name", "{name}");
+        }
+    }
+
+    #[test]
+    fn a_folder_name_has_at_most_24_characters() {
+        assert_eq!(parse_folder_name(&"f".repeat(24)), Ok("f".repeat(24).as_str()));
+        assert_eq!(parse_folder_name(&"f".repeat(25)).unwrap_err().code(), "InvalidParameter.Folder.Name.Length");
+        // Characters, not bytes: 24 Chinese characters are a name.
+        assert!(parse_folder_name(&"数".repeat(24)).is_ok());
+        assert_eq!(parse_folder_name(&"数".repeat(25)).unwrap_err().code(), "InvalidParameter.Folder.Name.Length");
+    }
+
+    #[test]
+    fn an_empty_folder_name_is_missing() {
+        for name in ["", "   "] {
+            assert_eq!(parse_folder_name(name).unwrap_err().code(), "MissingParameter.Folder.Name", "{name:?}");
+        }
+    }
+
+    #[test]
+    fn a_folder_name_is_letters_digits_chinese_characters_underscores_periods_and_hyphens() {
+        for name in ["rdFolder", "Team_2.eu-west", "数据团队", "财务-2026"] {
+            assert_eq!(parse_folder_name(name), Ok(name));
+        }
+        for name in ["My folder", "a+b", "café", "a,b", "(x)", "a@b", "ａ"] {
+            assert_eq!(parse_folder_name(name).unwrap_err().code(), "InvalidParameter.Folder.Name", "{name}");
+        }
+    }
+
+    #[test]
+    fn the_demo_directorys_folder_names_stay_valid() {
+        for name in ["Root", "Analytics", "QA"] {
+            assert_eq!(parse_folder_name(name), Ok(name));
+        }
     }
 
     #[test]

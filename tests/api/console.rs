@@ -179,6 +179,31 @@ async fn folder_names_refuse_control_bidi_invisible_only_and_duplicate_values() 
     assert_eq!(folders().await, before + 2);
 }
 
+/// Resource Directory's folder names: 1-24 letters, digits, Chinese characters, `_`, `.` or `-`.
+#[tokio::test]
+async fn folder_names_longer_than_24_characters_or_with_other_characters_are_refused_and_change_nothing() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let folders = || app.count("select count(*) from rd_folder");
+    let before = folders().await;
+    let create = |name: String| {
+        let owner = owner.clone();
+        let app = &app;
+        async move { app.form(Some(&owner), "create_folder", &format!("folder_name={}&parent_folder_id={ROOT_FOLDER}", enc(&name))).await }
+    };
+    let long = "f".repeat(25);
+    for (name, code) in [(long.as_str(), "InvalidParameter.Folder.Name.Length"), ("Team folder", "InvalidParameter.Folder.Name"), ("a+b", "InvalidParameter.Folder.Name"), ("", "MissingParameter.Folder.Name")] {
+        let r = create(name.to_owned()).await;
+        assert!(r.status.is_client_error(), "{name:?}: {:?}", r.json);
+        assert_eq!(r.code(), code, "{name:?}: {:?}", r.json);
+    }
+    assert_eq!(folders().await, before);
+    for name in ["f".repeat(24), "数据团队_2026.eu-west".to_owned()] {
+        assert_eq!(create(name.clone()).await.status, StatusCode::OK, "{name}");
+    }
+    assert_eq!(folders().await, before + 2);
+}
+
 #[tokio::test]
 async fn restored_cluster_names_refuse_control_bidi_and_invisible_only_values_and_change_nothing() {
     let app = TestApp::new().await;
