@@ -57,7 +57,8 @@ const READS: [(&str, &str, &str); 15] = [
     ("SharedBackups", "load_share_dialog", ""),
     ("Invitations", "list_invitations", ""),
     ("SharedByMe", "list_shares_by_me", ""),
-    ("ResourceDirectory", "resource_directory", ""),
+    // The page's one call (the managed directory to the management account's root, else the membership).
+    ("ResourceDirectory", "directory_page", ""),
     ("Quota", "quota", ""),
     ("Tickets", "list_tickets", ""),
     ("RamUsers", "list_ram_users", ""),
@@ -69,7 +70,7 @@ const READS: [(&str, &str, &str); 15] = [
 fn policy_of(page: &str) -> Option<&'static str> {
     Some(match page {
         "Clusters" | "SharedBackups" => "AliyunPolardbReadOnlyAccess",
-        "Invitations" | "SharedByMe" => "AliyunResourceCenterFullAccess",
+        "Invitations" | "SharedByMe" | "ResourceDirectory" => "AliyunResourceCenterFullAccess",
         "Quota" => "AliyunQuotasReadOnlyAccess",
         "Tickets" => "AliyunSupportFullAccess",
         "AuditTrail" => "AliyunActionTrailReadOnlyAccess",
