@@ -6,6 +6,7 @@
 
 mod access;
 mod access_key;
+mod billing;
 mod choices;
 mod conversion;
 mod bounds;
@@ -31,6 +32,7 @@ pub use access::{
 pub use access_key::{
     check_create_access_key, check_set_access_key_status, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,
 };
+pub use billing::{backup_storage_bill, StorageBill, StoredBackup, BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES};
 pub use directory::{
     answer_directory_invitation, cancel_directory_invitation, enable_sharing_with_directory, check_folder_level, check_invite, check_may_act_for_account, check_leave, check_manager, check_remove_member,
     Invitee, ManagedDirectory, Membership, DIRECTORY_INVITATION_VALIDITY,

@@ -2,6 +2,7 @@
 //! owners pay for backup storage.
 
 use crate::api;
+use crate::domain::{BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES};
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, format::money, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::components::page_data::page_resource;
 use leptos::prelude::*;
@@ -24,7 +25,8 @@ pub fn BillingPage() -> impl IntoView {
                         view! {
                         <dl class="facts" aria-label="Backup storage">
                             <div><dt>"Backup storage"</dt><dd>{format::size(b.backup_storage_bytes)}</dd></div>
-                            <div><dt>"Free of charge"</dt><dd>"The first 100 GB"</dd></div>
+                            <div><dt>"Free of charge"</dt><dd>"The first " {format::size(FREE_BACKUP_STORAGE_BYTES)} ", then "
+                                {money(BACKUP_STORAGE_CENTS_PER_GIB_MONTH)} " per whole GB a month"</dd></div>
                             <div><dt>"Storage cost"</dt><dd>{money(b.backup_storage_cents_per_month)} " per month"</dd></div>
                         </dl>
                         <table class="data-table" aria-label="Charges">

@@ -102,3 +102,33 @@ async fn an_outsiders_refused_attempts_on_a_share_are_in_its_own_trail_only_and_
     assert_eq!(trail(&app, &owner_cookie).await, owner_trail, "the owner's trail has none of them");
     assert_eq!(trail(&app, &shared.partner_cookie).await, partner_trail, "nor the partner's");
 }
+
+/// The bill's backup storage: what the account keeps at the clock's `now` (not deleted, not past its
+/// retention), the first 100 GiB free and each further whole GiB 12 cents a month.
+#[tokio::test]
+async fn the_bill_counts_the_backup_storage_kept_now_beyond_the_free_100_gib() {
+    let app = TestApp::new().await;
+    const GIB: i64 = 1024 * 1024 * 1024;
+    let sets: Vec<String> = sqlx::query_scalar(&format!("select backup_set_id from backup_set where account_id = '{PARTNER}' and deleted_at is null order by backup_set_id"))
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert!(sets.len() >= 3, "{sets:?}");
+    sqlx::query(&format!("update backup_set set size_bytes = 0, expires_at = '2027-01-01T00:00:00Z' where account_id = '{PARTNER}'")).execute(&app.pool).await.unwrap();
+    let set = |id: &str, bytes: i64, expires_at: &str| {
+        sqlx::query("update backup_set set size_bytes = ?, expires_at = ? where backup_set_id = ?").bind(bytes).bind(expires_at.to_owned()).bind(id.to_owned()).execute(&app.pool)
+    };
+    // Kept: 150.5 GiB. Past its retention at the clock's now (2026-11-25 08:00): 80 GiB, no longer stored.
+    set(&sets[0], 150 * GIB + GIB / 2, "2027-01-01T00:00:00Z").await.unwrap();
+    set(&sets[1], 80 * GIB, "2026-11-20T00:00:00Z").await.unwrap();
+    let partner = app.sign_in("partner").await;
+    let bill = app.form(Some(&partner), "billing", "").await;
+    assert_eq!(bill.status, StatusCode::OK, "{:?}", bill.json);
+    assert_eq!(bill.json["backup_storage_bytes"], Value::from(150 * GIB + GIB / 2), "{:?}", bill.json);
+    assert_eq!(bill.json["backup_storage_cents_per_month"], Value::from(50 * 12), "{:?}", bill.json);
+    // Once the kept set's retention ends too, nothing is billed.
+    app.clock.advance(time::Duration::days(60));
+    let partner = app.sign_in("partner").await;
+    let bill = app.form(Some(&partner), "billing", "").await;
+    assert_eq!((bill.json["backup_storage_bytes"].clone(), bill.json["backup_storage_cents_per_month"].clone()), (Value::from(0), Value::from(0)), "{:?}", bill.json);
+}

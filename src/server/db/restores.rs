@@ -108,10 +108,11 @@ pub async fn charges_of(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, 
         .await
 }
 
-/// Bytes of backup storage the account owns (live backup sets): what the owner pays for.
-pub async fn backup_storage_bytes(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select coalesce(sum(size_bytes), 0) from backup_set where account_id = ? and deleted_at is null")
+/// The backup sets the account stores (not deleted), as (size in bytes, expiry): what its storage bill
+/// is worked out from (`domain::backup_storage_bill`).
+pub async fn stored_backups(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<(i64, String)>> {
+    sqlx::query_as("select size_bytes, expires_at from backup_set where account_id = ? and deleted_at is null")
         .bind(account)
-        .fetch_one(ex)
+        .fetch_all(ex)
         .await
 }

@@ -11,7 +11,7 @@ use crate::domain::{
     shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
-use crate::domain::{check_pay_type, node_spec_price, parse_invitation_id, zone_region};
+use crate::domain::{backup_storage_bill, check_pay_type, node_spec_price, parse_invitation_id, zone_region, StoredBackup};
 use crate::domain::{
     access_to_set, moved_out_grant, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
     ShareEntry, ShareMembership, SharedSetAccess,
@@ -417,17 +417,16 @@ pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -
     Ok(Paged::new(jobs, total, page))
 }
 
-/// Backup storage beyond this many bytes is billed to the owner.
-const FREE_BACKUP_BYTES: i64 = 100 * 1024 * 1024 * 1024;
-/// Cents per GiB-month of backup storage beyond the free quota.
-const BACKUP_CENTS_PER_GIB_MONTH: i64 = 12;
-
 pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Result<Billing, AppError> {
     who.actor.may_open(ConsolePage::Billing)?;
     let me = who.account_id().as_str();
     let (rows, total) = paging::load_page(page, |limit, offset| restores::charges_of(&state.pool, me, limit, offset)).await.map_err(internal)?;
     let charges = Paged::new(rows, total, page);
-    let bytes = restores::backup_storage_bytes(&state.pool, me).await.map_err(internal)?;
-    let billable_gib = (bytes - FREE_BACKUP_BYTES).max(0) / (1024 * 1024 * 1024);
-    Ok(Billing { charges, backup_storage_bytes: bytes, backup_storage_cents_per_month: billable_gib * BACKUP_CENTS_PER_GIB_MONTH })
+    let stored = restores::stored_backups(&state.pool, me).await.map_err(internal)?;
+    let stored = stored
+        .into_iter()
+        .map(|(size_bytes, expires_at)| Ok(StoredBackup { size_bytes, expires_at: db::parse_ts(&expires_at).map_err(internal)? }))
+        .collect::<Result<Vec<_>, AppError>>()?;
+    let bill = backup_storage_bill(stored, state.clock.now());
+    Ok(Billing { charges, backup_storage_bytes: bill.stored_bytes, backup_storage_cents_per_month: bill.cents_per_month })
 }
