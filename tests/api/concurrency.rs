@@ -58,3 +58,60 @@ async fn racing_shares_never_pass_the_owners_quota() {
     assert_eq!(app.count("select count(distinct backup_set_id) from share_resource").await, 5);
     app.assert_shared_sets_consistent().await;
 }
+
+/// Fires `n` copies of one form post at once; the answers, in no particular order.
+async fn race_form(app: &Arc<TestApp>, cookie: &str, function: &'static str, body: &str, n: usize) -> Vec<Response> {
+    let requests = (0..n).map(|_| {
+        let (app, cookie, body) = (app.clone(), cookie.to_owned(), body.to_owned());
+        tokio::spawn(async move { app.form(Some(&cookie), function, &body).await })
+    });
+    join_all(requests).await.into_iter().map(Result::unwrap).collect()
+}
+
+fn codes(results: &[Response]) -> Vec<(u16, String)> {
+    results.iter().map(|r| (r.status.as_u16(), r.code().to_owned())).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_access_key_creations_never_give_an_identity_more_than_two() {
+    let app = Arc::new(TestApp::new().await);
+    let owner = app.sign_in("owner").await;
+    let results = race_form(&app, &owner, "create_access_key", "login_name=dba%40lumen", 8).await;
+    let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
+    let refused = results.iter().filter(|r| r.refusal() == (409, "LimitExceeded.User.AccessKey")).count();
+    assert_eq!((ok, refused), (2, 6), "{:?}", codes(&results));
+    assert_eq!(app.count("select count(*) from access_key k join identity i using (identity_id) where i.login_name = 'dba@lumen'").await, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_ticket_submissions_leave_one_open_ticket_of_a_kind() {
+    let app = Arc::new(TestApp::new().await);
+    let owner = app.sign_in("owner").await;
+    let results = race_form(&app, &owner, "submit_ticket", "kind=QuotaIncrease&message=more", 6).await;
+    let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
+    let refused = results.iter().filter(|r| r.status == StatusCode::CONFLICT).count();
+    assert_eq!((ok, refused), (1, 5), "{:?}", codes(&results));
+    assert_eq!(app.count(&format!("select count(*) from ticket where account_id = '{OWNER}' and kind = 'QuotaIncrease'")).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_directory_invitations_leave_one_pending_invitation() {
+    let app = Arc::new(TestApp::new().await);
+    let owner = app.sign_in("owner").await;
+    let results = race_form(&app, &owner, "add_member", &format!("account_id={OUTSIDER}&folder_id={ROOT_FOLDER}"), 6).await;
+    let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
+    let refused = results.iter().filter(|r| r.status == StatusCode::CONFLICT).count();
+    assert_eq!((ok, refused), (1, 5), "{:?}", codes(&results));
+    assert_eq!(app.count(&format!("select count(*) from rd_invitation where account_id = '{OUTSIDER}' and status = 'Pending'")).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_ram_user_creations_of_one_name_make_one_user() {
+    let app = Arc::new(TestApp::new().await);
+    let owner = app.sign_in("owner").await;
+    let results = race_form(&app, &owner, "create_ram_user", &format!("login_name=twin&password={DEMO_PASSWORD}"), 6).await;
+    let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
+    let refused = results.iter().filter(|r| r.status == StatusCode::CONFLICT).count();
+    assert_eq!((ok, refused), (1, 5), "{:?}", codes(&results));
+    assert_eq!(app.count("select count(*) from identity where login_name = 'twin@lumen'").await, 1);
+}
