@@ -27,7 +27,7 @@ fn policy_grants(policy: Policy) -> String {
     let pages: Vec<&str> = policy.grants().into_iter().map(ConsolePage::title).collect();
     let changes = match policy {
         Policy::PolardbFullAccess => "; delete, convert and restore backup sets, release clusters; with Resource Sharing full access, share",
-        Policy::ResourceCenterFullAccess => "; accept or reject invitations; with PolarDB full access, share",
+        Policy::ResourceCenterFullAccess => "; accept or reject invitations to resource shares and to a resource directory, leave a directory; with PolarDB full access, share",
         _ => "",
     };
     format!("Opens {}{changes}", pages.join(", "))
