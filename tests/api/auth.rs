@@ -10,6 +10,7 @@ use polarshare::server::config::{Command, Config};
 use polarshare::server::services::setup::{self, FirstRun, NewAccount};
 use std::net::SocketAddr;
 use time::Duration;
+use tower::ServiceExt;
 
 fn sign_in_body(login: &str, password: &str) -> String {
     format!("login={login}&password={password}")
@@ -227,6 +228,47 @@ async fn an_unknown_name_gets_exactly_the_answers_a_known_one_gets() {
     assert_eq!(answers[0].last().unwrap().0, StatusCode::TOO_MANY_REQUESTS);
 }
 
+/// A failed sign-in does the same work for a name that exists and one that doesn't, so neither the
+/// answer nor the time it takes tells which names exist: the same status, headers and body, no cookie,
+/// and the same audit write before answering (the unknown name's in no account's trail, the platform's).
+#[tokio::test]
+async fn a_failed_sign_in_of_an_unknown_name_answers_and_writes_exactly_what_a_known_names_does() {
+    let app = TestApp::new().await;
+    let mut answers = Vec::new();
+    for login in ["owner", "nobody-at-all"] {
+        let events = app.count("select count(*) from audit_event").await;
+        let mut request = http::Request::post("/api/sign_in").header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        request = request.extension(axum::extract::ConnectInfo(peer(7)));
+        let response = app.router.clone().oneshot(request.body(axum::body::Body::from(sign_in_body(login, "Wrong-Pass-0000"))).unwrap()).await.unwrap();
+        let mut headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .filter(|(name, _)| !["x-request-id", "date"].contains(&name.as_str()))
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        headers.sort();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let written: Vec<(Option<String>, String, String, String)> = sqlx::query_as(
+            "select account_id, action, outcome, identity from audit_event order by rowid desc limit ?",
+        )
+        .bind(app.count("select count(*) from audit_event").await - events)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        answers.push((status, headers, body, written.into_iter().map(|(_, action, outcome, identity)| (action, outcome, identity.replace(login, "NAME"))).collect::<Vec<_>>()));
+    }
+    assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
+    assert!(!answers[0].1.iter().any(|(name, _)| name == "set-cookie"), "{:?}", answers[0].1);
+    assert_eq!(answers[0].3, vec![("SignIn".to_owned(), "InvalidCredentials".to_owned(), "NAME".to_owned())]);
+    assert_eq!(answers[0], answers[1], "the known name's answer and writes, then the unknown one's");
+    assert_eq!(
+        app.count("select count(*) from audit_event where action = 'SignIn' and identity = 'nobody-at-all' and account_id is null").await,
+        1,
+        "the unknown name's failure is in the platform's trail"
+    );
+}
+
 #[tokio::test]
 async fn the_tenth_failure_locks_the_name_until_the_lock_runs_out() {
     let app = TestApp::new().await;
@@ -291,10 +333,11 @@ async fn failed_sign_ins_are_aggregated_in_the_audit_trail() {
     assert!(detail.starts_with("10 failed sign-ins with this name in ") && detail.contains("; refused for 15 minutes"), "{detail}");
     assert_eq!(locks[0]["source_ip"], "203.0.113.1");
     assert_eq!(of("SignIn", "Success").len(), 1);
-    // 20 failures in all left 3 rows: the owner's first failure and lock, and the unknown name's lock
-    // (in no account's trail).
-    assert_eq!(app.count("select count(*) from audit_event where action like 'SignIn%' and outcome <> 'Success'").await, 3);
+    // 20 failures in all left 4 rows: each name's first failure and lock, the unknown name's in no
+    // account's trail (the platform's).
+    assert_eq!(app.count("select count(*) from audit_event where action like 'SignIn%' and outcome <> 'Success'").await, 4);
     assert_eq!(app.count("select count(*) from audit_event where action = 'SignInLocked' and account_id is null").await, 1);
+    assert_eq!(app.count("select count(*) from audit_event where action = 'SignIn' and account_id is null").await, 1);
 }
 
 #[tokio::test]
