@@ -503,6 +503,54 @@ async fn a_ram_users_name_is_unique_within_its_account_and_tells_nothing_of_othe
     assert_eq!(r.refusal(), (422, "InvalidParameter.UserName"), "{:?}", r.json);
 }
 
+/// A sign-in name made before the alias rule that ends with another account's alias (here the
+/// outsider's `ghost@harbor`) gave that account's root a probe: creating `ghost` answered 409, so the
+/// name existed somewhere. The migration gives such an account a free alias, so creating any name tells
+/// nothing of other accounts, and the old name still signs in as its own account's user.
+#[tokio::test]
+async fn an_account_whose_alias_an_older_name_of_another_account_ends_with_gets_a_free_one() {
+    let app = TestApp::new().await;
+    app.exec(&format!(
+        "insert into identity (account_id, login_name, kind, password_hash, created_at)
+         select '{OUTSIDER}', 'ghost@harbor', 'ram_user', password_hash, created_at from identity where login_name = 'dba@lumen'"
+    ))
+    .await;
+    // The same name as a new account's id would be: the free-id check sees it.
+    app.exec(&format!(
+        "insert into identity (account_id, login_name, kind, password_hash, created_at)
+         select '{OUTSIDER}', 'squat@1000000000000099', 'ram_user', password_hash, created_at from identity where login_name = 'dba@lumen'"
+    ))
+    .await;
+    // As on a database made before the alias rule, when the migration runs.
+    sqlx::raw_sql(include_str!("../../migrations/20261128080000_free_login_alias.sql")).execute(&app.pool).await.unwrap();
+    app.state.writer.note_outside_change();
+
+    let aliases: Vec<(String, String)> =
+        sqlx::query_as("select account_id, login_alias from account where account_id in (?, ?) order by 1").bind(PARTNER).bind(OUTSIDER).fetch_all(&app.pool).await.unwrap();
+    assert_eq!(aliases, vec![(PARTNER.to_owned(), PARTNER.to_owned()), (OUTSIDER.to_owned(), "orbit".to_owned())]);
+    let partner = app.sign_in("partner").await;
+    assert_eq!(app.form(Some(&partner), "current_viewer", "").await.json["ram_login_alias"], json!(PARTNER));
+    for name in ["ghost", "nosuch"] {
+        let r = app.form(Some(&partner), "create_ram_user", &format!("login_name={name}&password=Harbor-Ops-2026")).await;
+        assert_eq!(r.status, StatusCode::OK, "{name}: the same answer as for a name nobody has: {:?}", r.json);
+    }
+    let app = &app;
+    let account_of = |r: Response| async move {
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        app.form(Some(&cookie_of(&r)), "current_viewer", "").await.json["account_id"].clone()
+    };
+    let old = app.form(None, "sign_in", &sign_in_body("ghost@harbor", DEMO_PASSWORD)).await;
+    assert_eq!(account_of(old).await, json!(OUTSIDER), "the old name signs in as before, as its own account's user");
+    let new = app.form(None, "sign_in", &sign_in_body(&format!("ghost@{PARTNER}"), "Harbor-Ops-2026")).await;
+    assert_eq!(account_of(new).await, json!(PARTNER));
+
+    // A new account never gets an id that an older name ends with.
+    let mut tx = app.state.writer.begin_unaudited().await.unwrap();
+    assert!(!polarshare::server::db::accounts::alias_free(&mut tx, "1000000000000099").await.unwrap());
+    assert!(!polarshare::server::db::accounts::alias_free(&mut tx, "orbit").await.unwrap());
+    assert!(polarshare::server::db::accounts::alias_free(&mut tx, "1000000000000098").await.unwrap());
+}
+
 /// The alias migration on a database made before it: an account whose RAM users share an ending of
 /// their own keeps it, one with none (or with mixed endings, or an ending another account's user has)
 /// gets its id, so every existing sign-in name stays as it is and aliases stay unique.
