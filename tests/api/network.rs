@@ -112,14 +112,14 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected_and_others_are
     let addr = serve(&app, Duration::from_millis(500)).await;
     // Slowloris: a request line and one header, then silence.
     let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
-    slow.write_all(b"GET /login HTTP/1.1\r\nHost: console\r\n").await.unwrap();
+    slow.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n").await.unwrap();
     // And a client that connects and sends nothing at all.
     let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
 
     let mut good = tokio::net::TcpStream::connect(addr).await.unwrap();
     let body = "login=owner&password=wrong";
     let request = format!(
-        "POST /api/sign_in HTTP/1.1\r\nHost: console\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /api/sign_in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     good.write_all(request.as_bytes()).await.unwrap();
@@ -374,7 +374,7 @@ async fn one_address_holds_at_most_its_share_of_connections_and_is_told_so_with_
     drop(held.pop());
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut next = tokio::net::TcpStream::connect(addr).await.unwrap();
-    next.write_all(b"GET /login HTTP/1.1\r\nHost: console\r\nConnection: close\r\n\r\n").await.unwrap();
+    next.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await.unwrap();
     let answer = until_closed(&mut next, Duration::from_secs(10)).await.expect("answered");
     assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(200)]);
 }
