@@ -103,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
     tracing::info!("polarshare listening on http://{addr}");
-    let mut limits = Limits::default();
+    let mut limits = Limits { max_connections: config.max_connections as usize, ..Limits::default() };
     limits.exempt.extend(state.settings.trusted_proxies.iter().copied());
     polarshare::server::serve::serve(listener, router(state), limits, shutdown_signal()).await?;
     scheduler.abort();

@@ -276,6 +276,10 @@ pub enum Refusal {
     // The transport: what the server refuses before any call runs.
     #[error("The console accepts changes only from its own pages, and this request came from another site. Nothing was changed.")]
     CrossOrigin,
+    /// The request named a host the console is not served under (see `guard::check_host`): what a
+    /// DNS-rebinding page sends. `public_host` is `--public-origin`'s host, when set.
+    #[error("{}", unknown_host_sentence(.host, .public_host.as_deref()))]
+    UnknownHost { host: String, public_host: Option<String> },
     #[error("There is no call {path}. Nothing was changed.")]
     UnknownCall { path: String },
     #[error("This call takes a body of type {expected}, not {sent}. Nothing was changed.")]
@@ -293,6 +297,17 @@ pub enum Refusal {
     /// The body did not decode into the call's arguments; the sentence names the field when it can.
     #[error("{sentence}")]
     UndecodableBody { sentence: String },
+}
+
+fn unknown_host_sentence(host: &str, public_host: Option<&str>) -> String {
+    match public_host {
+        Some(own) => format!(
+            "The console is served as {own} (--public-origin), not as {host}. Open it at its own address. Nothing was changed."
+        ),
+        None => format!(
+            "The console answers at an IP address or localhost, not at {host}. To serve it under a name, start it with --public-origin. Nothing was changed."
+        ),
+    }
 }
 
 fn throttled_sentence(wait: &Throttled, now: &OffsetDateTime) -> String {
@@ -412,6 +427,7 @@ impl Refusal {
             SignInBusy => "ServiceUnavailable",
             SignInThrottled { .. } => "Throttling.SignIn",
             CrossOrigin => "Forbidden.CrossOrigin",
+            UnknownHost { .. } => "Forbidden.Host",
             UnknownCall { .. } => "InvalidAction.NotFound",
             WrongContentType { .. } => "UnsupportedMediaType",
             BodyTooLarge { .. } => "RequestEntityTooLarge",
@@ -439,7 +455,8 @@ impl Refusal {
         use Refusal::*;
         match self {
             BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | RootOnly { .. } | NotOperator { .. } | ReShare { .. }
-            | SharedReadOnly { .. } | NotManagementAccount | AccessKeyRootOnly | WrongCurrentPassword | CrossOrigin => ErrorKind::Forbidden,
+            | SharedReadOnly { .. } | NotManagementAccount | AccessKeyRootOnly | WrongCurrentPassword | CrossOrigin
+            | UnknownHost { .. } => ErrorKind::Forbidden,
             SignInBusy => ErrorKind::Unavailable,
             SignInThrottled { .. } => ErrorKind::TooManyRequests,
             WrongContentType { .. } => ErrorKind::UnsupportedMediaType,

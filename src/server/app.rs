@@ -20,8 +20,9 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The console's pages, server functions and files, behind the same-origin check (outermost, so a
-/// cross-site request is refused before anything reads its body) and the server-function body check.
+/// The console's pages, server functions and files, behind the host check (outermost: a DNS-rebinding
+/// page's request is refused first), the same-origin check (so a cross-site request is refused before
+/// anything reads its body) and the server-function body check.
 /// An endpoint with its own authentication (the OpenAPI's signed calls) is merged beside this, not
 /// into it.
 fn console(state: &AppState) -> Router<AppState> {
@@ -47,6 +48,7 @@ fn console(state: &AppState) -> Router<AppState> {
         .layer(from_fn_with_state(state.clone(), form_redirect))
         .layer(from_fn_with_state(state.clone(), guard::api_body))
         .layer(from_fn_with_state(state.clone(), guard::same_origin))
+        .layer(from_fn_with_state(state.clone(), guard::own_host))
 }
 
 /// A method an existing address does not take (axum adds the `Allow` header): a server function is

@@ -180,21 +180,22 @@ pub async fn hash_new_password(state: &AppState, password: &str) -> Result<Passw
     state.guard.workers.run(move || hash_password(&password)).await.map_err(|_| busy())?.map_err(internal)
 }
 
-/// Checks `password` against `stored` (or, for an unknown name, spends the same work on a throwaway
-/// hash, so timing doesn't tell names apart) on the bounded pool.
+/// What an unknown name's password is checked against: a hash with the parameters every stored hash is made with ([`hash_password`]'s, checked by a test), so an unknown
+/// name's check does exactly a known one's work: parse, derive, compare. Made from the password
+/// `unknown-name` and the salt `unknown-name-salt`, public on purpose: even that password is
+/// "incorrect" for an unknown name.
+const UNKNOWN_NAME_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dW5rbm93bi1uYW1lLXNhbHQ$hQPhfG+Pm1uEDQEo4w4taPhlRPhCC5autv7fhjpc8Zk";
+
+/// Checks `password` against `stored`, or for an unknown name against [`UNKNOWN_NAME_HASH`] (the same
+/// work, so timing doesn't tell names apart), on the bounded pool.
 async fn verify_on_pool(state: &AppState, password: &str, stored: Option<String>) -> Result<bool, Busy> {
     let password = password.to_owned();
-    state
-        .guard
-        .workers
-        .run(move || match stored {
-            Some(hash) => verify_password(&password, &hash),
-            None => {
-                let _ = hash_password(&password);
-                false
-            }
-        })
-        .await
+    state.guard.workers.run(move || check_password(&password, stored.as_deref())).await
+}
+
+fn check_password(password: &str, stored: Option<&str>) -> bool {
+    let matched = verify_password(password, stored.unwrap_or(UNKNOWN_NAME_HASH));
+    matched && stored.is_some()
 }
 
 /// A successful sign-in: the session token, and whether it is the platform operator (whose console
@@ -240,7 +241,12 @@ impl Source {
 ///
 /// The audit trail gets the first failure of a streak and one summary when a lock starts, not a row per
 /// failure (the table is append-only; a flood must not fill it): for a known name in its account's
-/// trail, for an unknown one (a lock only) in the platform's. A success notes the failures before it.
+/// trail, for an unknown one in the platform's. A success notes the failures before it.
+///
+/// A known and an unknown name's failure do the same work before answering (one hash check, the same
+/// events written and committed), so neither the answer nor its time tells which names exist. The
+/// events are written before answering, as every other event, so a crash can't lose one that was
+/// answered for.
 #[tracing::instrument(skip(state, password, source))]
 pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Source) -> Result<SignedIn, AppError> {
     let login = login.trim();
@@ -303,7 +309,8 @@ async fn record_failure(
     now: time::OffsetDateTime,
 ) {
     let mut events = Vec::new();
-    if account.is_some() && admission.login.failures == 1 {
+    // For an unknown name too: skipping its write would answer it sooner than a known name's.
+    if admission.login.failures == 1 {
         events.push((source.event(state, account, shown, "SignIn", shown), "InvalidCredentials".to_owned(), String::new()));
     }
     if let Some(until) = admission.login.locks_until {
@@ -479,6 +486,27 @@ mod tests {
         let theirs = Argon2::default().hash_password(b"Demo-Pass-2026", &SaltString::generate(&mut OsRng)).unwrap().to_string();
         assert!(verify_password("Demo-Pass-2026", &theirs));
         assert!(verify_password("Demo-Pass-2026", &ours));
+    }
+
+    #[test]
+    fn an_unknown_names_check_derives_a_hash_with_the_parameters_of_every_stored_one() {
+        let stored = hash_password("Demo-Pass-2026").unwrap().0;
+        let (ours, theirs) = (PasswordHash::new(UNKNOWN_NAME_HASH).unwrap(), PasswordHash::new(&stored).unwrap());
+        assert_eq!((ours.algorithm, ours.version, &ours.params), (theirs.algorithm, theirs.version, &theirs.params));
+        assert_eq!(ours.hash.map(|h| h.len()), theirs.hash.map(|h| h.len()));
+        let (params, default) = (Params::try_from(&ours).unwrap(), Argon2::default().params().clone());
+        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (default.m_cost(), default.t_cost(), default.p_cost()));
+        // It is a well-formed hash (so the check runs argon2 in full, not a parse failure's shortcut)...
+        let salt = ours.salt.unwrap();
+        let mut salt_buf = [0u8; 64];
+        let salt_bytes = salt.decode_b64(&mut salt_buf).unwrap();
+        let derived = Output::init_with(32, |out| argon2_into(&Argon2::default(), b"unknown-name", salt_bytes, out)).unwrap();
+        assert_eq!(Some(derived), ours.hash, "the hash of the password it was made from");
+        assert!(verify_password("unknown-name", UNKNOWN_NAME_HASH));
+        // ...and even its own password signs nobody in.
+        assert!(!check_password("unknown-name", None));
+        assert!(!check_password("Demo-Pass-2026", None));
+        assert!(check_password("Demo-Pass-2026", Some(&stored)));
     }
 
     #[test]

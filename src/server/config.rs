@@ -51,6 +51,11 @@ pub struct Config {
     #[arg(long, env = "POLARSHARE_MAX_PENDING_INVITATIONS", default_value_t = crate::domain::DEFAULT_MAX_PENDING_INVITATIONS)]
     pub max_pending_invitations: u32,
 
+    /// Connections all clients together may hold open at once; at the cap, new ones wait in the
+    /// kernel's queue until one ends. Keep it under the process's descriptor limit (`ulimit -n`).
+    #[arg(long, env = "POLARSHARE_MAX_CONNECTIONS", default_value_t = crate::server::serve::DEFAULT_MAX_CONNECTIONS as u32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
     /// The console's origin as browsers reach it (`https://console.example`), when a proxy in front of
     /// it changes the Host header. State-changing requests whose Origin differs are refused.
     #[arg(long, env = "POLARSHARE_PUBLIC_ORIGIN", value_parser = crate::server::guard::parse_public_origin)]

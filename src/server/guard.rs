@@ -74,6 +74,56 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
     }
 }
 
+/// Whether the console answers a request that names `host` (its `Host` header): DNS rebinding makes a
+/// page on evil.example talk to the console (its name now resolving to 127.0.0.1) with
+/// `Host: evil.example`, and without `--public-origin` the console's own origin comes from `Host`, so
+/// that page would count as the console's own. No other site's page can be at an IP address (a page
+/// there is the server's) or at a localhost name (browsers resolve `localhost` and `*.localhost` to
+/// loopback themselves), so without a public origin only those are answered; with one, its own host
+/// name, and IP addresses (what a proxy that rewrites `Host` to the upstream's address sends).
+pub fn check_host(host: &str, public_origin: Option<&str>) -> Result<(), Refusal> {
+    let name = host_name(host).map(str::to_ascii_lowercase);
+    let public_host = public_origin.and_then(|origin| origin.split_once("://")).and_then(|(_, authority)| host_name(authority));
+    let allowed = name.as_deref().is_some_and(|name| match public_host {
+        Some(own) => name.eq_ignore_ascii_case(own) || name.parse::<std::net::IpAddr>().is_ok(),
+        None => name.parse::<std::net::IpAddr>().is_ok() || name == "localhost" || name.ends_with(".localhost"),
+    });
+    if allowed {
+        return Ok(());
+    }
+    let shown: String = host.chars().filter(|c| !c.is_control()).take(80).collect();
+    Err(Refusal::UnknownHost { host: shown, public_host: public_host.map(str::to_owned) })
+}
+
+/// The host of `host[:port]` (an IPv6 address without its brackets), if the port is digits.
+fn host_name(authority: &str) -> Option<&str> {
+    if let Some(rest) = authority.strip_prefix('[') {
+        let (address, after) = rest.split_once(']')?;
+        return (after.is_empty() || after.strip_prefix(':').is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))).then_some(address);
+    }
+    match authority.rsplit_once(':') {
+        Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => Some(name),
+        Some(_) => None,
+        None => Some(authority),
+    }
+    .filter(|name| !name.is_empty())
+}
+
+/// The host layer of the console's routes (see [`check_host`]), outermost: a refused request is
+/// answered before anything reads it. A request without `Host` is no browser's (HTTP/1.1 browsers
+/// always send it), so it passes.
+pub async fn own_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let Some(host) = request.headers().get(header::HOST) else { return next.run(request).await };
+    let checked = match host.to_str() {
+        Ok(host) => check_host(host, state.settings.public_origin.as_deref()),
+        Err(_) => check_host("(not text)", state.settings.public_origin.as_deref()),
+    };
+    match checked {
+        Ok(()) => next.run(request).await,
+        Err(refusal) => error_response(refusal.into()),
+    }
+}
+
 /// The content type a server function's body must have: JSON for the ones declared `input = Json`
 /// (listed in [`crate::api::JSON_INPUT`]), a form for every other.
 fn expected_content_type(path: &str) -> &'static str {

@@ -10,6 +10,7 @@ use polarshare::server::config::{Command, Config};
 use polarshare::server::services::setup::{self, FirstRun, NewAccount};
 use std::net::SocketAddr;
 use time::Duration;
+use tower::ServiceExt;
 
 fn sign_in_body(login: &str, password: &str) -> String {
     format!("login={login}&password={password}")
@@ -227,6 +228,47 @@ async fn an_unknown_name_gets_exactly_the_answers_a_known_one_gets() {
     assert_eq!(answers[0].last().unwrap().0, StatusCode::TOO_MANY_REQUESTS);
 }
 
+/// A failed sign-in does the same work for a name that exists and one that doesn't, so neither the
+/// answer nor the time it takes tells which names exist: the same status, headers and body, no cookie,
+/// and the same audit write before answering (the unknown name's in no account's trail, the platform's).
+#[tokio::test]
+async fn a_failed_sign_in_of_an_unknown_name_answers_and_writes_exactly_what_a_known_names_does() {
+    let app = TestApp::new().await;
+    let mut answers = Vec::new();
+    for login in ["owner", "nobody-at-all"] {
+        let events = app.count("select count(*) from audit_event").await;
+        let mut request = http::Request::post("/api/sign_in").header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        request = request.extension(axum::extract::ConnectInfo(peer(7)));
+        let response = app.router.clone().oneshot(request.body(axum::body::Body::from(sign_in_body(login, "Wrong-Pass-0000"))).unwrap()).await.unwrap();
+        let mut headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .filter(|(name, _)| !["x-request-id", "date"].contains(&name.as_str()))
+            .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_owned()))
+            .collect();
+        headers.sort();
+        let status = response.status();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
+        let written: Vec<(Option<String>, String, String, String)> = sqlx::query_as(
+            "select account_id, action, outcome, identity from audit_event order by rowid desc limit ?",
+        )
+        .bind(app.count("select count(*) from audit_event").await - events)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        answers.push((status, headers, body, written.into_iter().map(|(_, action, outcome, identity)| (action, outcome, identity.replace(login, "NAME"))).collect::<Vec<_>>()));
+    }
+    assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
+    assert!(!answers[0].1.iter().any(|(name, _)| name == "set-cookie"), "{:?}", answers[0].1);
+    assert_eq!(answers[0].3, vec![("SignIn".to_owned(), "InvalidCredentials".to_owned(), "NAME".to_owned())]);
+    assert_eq!(answers[0], answers[1], "the known name's answer and writes, then the unknown one's");
+    assert_eq!(
+        app.count("select count(*) from audit_event where action = 'SignIn' and identity = 'nobody-at-all' and account_id is null").await,
+        1,
+        "the unknown name's failure is in the platform's trail"
+    );
+}
+
 #[tokio::test]
 async fn the_tenth_failure_locks_the_name_until_the_lock_runs_out() {
     let app = TestApp::new().await;
@@ -291,10 +333,11 @@ async fn failed_sign_ins_are_aggregated_in_the_audit_trail() {
     assert!(detail.starts_with("10 failed sign-ins with this name in ") && detail.contains("; refused for 15 minutes"), "{detail}");
     assert_eq!(locks[0]["source_ip"], "203.0.113.1");
     assert_eq!(of("SignIn", "Success").len(), 1);
-    // 20 failures in all left 3 rows: the owner's first failure and lock, and the unknown name's lock
-    // (in no account's trail).
-    assert_eq!(app.count("select count(*) from audit_event where action like 'SignIn%' and outcome <> 'Success'").await, 3);
+    // 20 failures in all left 4 rows: each name's first failure and lock, the unknown name's in no
+    // account's trail (the platform's).
+    assert_eq!(app.count("select count(*) from audit_event where action like 'SignIn%' and outcome <> 'Success'").await, 4);
     assert_eq!(app.count("select count(*) from audit_event where action = 'SignInLocked' and account_id is null").await, 1);
+    assert_eq!(app.count("select count(*) from audit_event where action = 'SignIn' and account_id is null").await, 1);
 }
 
 #[tokio::test]
@@ -458,6 +501,54 @@ async fn a_ram_users_name_is_unique_within_its_account_and_tells_nothing_of_othe
     let operator = app.sign_in("operator").await;
     let r = app.form(Some(&operator), "create_account", "login_name=boss@lumen&display_name=Squatter&site=aliyun.com").await;
     assert_eq!(r.refusal(), (422, "InvalidParameter.UserName"), "{:?}", r.json);
+}
+
+/// A sign-in name made before the alias rule that ends with another account's alias (here the
+/// outsider's `ghost@harbor`) gave that account's root a probe: creating `ghost` answered 409, so the
+/// name existed somewhere. The migration gives such an account a free alias, so creating any name tells
+/// nothing of other accounts, and the old name still signs in as its own account's user.
+#[tokio::test]
+async fn an_account_whose_alias_an_older_name_of_another_account_ends_with_gets_a_free_one() {
+    let app = TestApp::new().await;
+    app.exec(&format!(
+        "insert into identity (account_id, login_name, kind, password_hash, created_at)
+         select '{OUTSIDER}', 'ghost@harbor', 'ram_user', password_hash, created_at from identity where login_name = 'dba@lumen'"
+    ))
+    .await;
+    // The same name as a new account's id would be: the free-id check sees it.
+    app.exec(&format!(
+        "insert into identity (account_id, login_name, kind, password_hash, created_at)
+         select '{OUTSIDER}', 'squat@1000000000000099', 'ram_user', password_hash, created_at from identity where login_name = 'dba@lumen'"
+    ))
+    .await;
+    // As on a database made before the alias rule, when the migration runs.
+    sqlx::raw_sql(include_str!("../../migrations/20261128080000_free_login_alias.sql")).execute(&app.pool).await.unwrap();
+    app.state.writer.note_outside_change();
+
+    let aliases: Vec<(String, String)> =
+        sqlx::query_as("select account_id, login_alias from account where account_id in (?, ?) order by 1").bind(PARTNER).bind(OUTSIDER).fetch_all(&app.pool).await.unwrap();
+    assert_eq!(aliases, vec![(PARTNER.to_owned(), PARTNER.to_owned()), (OUTSIDER.to_owned(), "orbit".to_owned())]);
+    let partner = app.sign_in("partner").await;
+    assert_eq!(app.form(Some(&partner), "current_viewer", "").await.json["ram_login_alias"], json!(PARTNER));
+    for name in ["ghost", "nosuch"] {
+        let r = app.form(Some(&partner), "create_ram_user", &format!("login_name={name}&password=Harbor-Ops-2026")).await;
+        assert_eq!(r.status, StatusCode::OK, "{name}: the same answer as for a name nobody has: {:?}", r.json);
+    }
+    let app = &app;
+    let account_of = |r: Response| async move {
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        app.form(Some(&cookie_of(&r)), "current_viewer", "").await.json["account_id"].clone()
+    };
+    let old = app.form(None, "sign_in", &sign_in_body("ghost@harbor", DEMO_PASSWORD)).await;
+    assert_eq!(account_of(old).await, json!(OUTSIDER), "the old name signs in as before, as its own account's user");
+    let new = app.form(None, "sign_in", &sign_in_body(&format!("ghost@{PARTNER}"), "Harbor-Ops-2026")).await;
+    assert_eq!(account_of(new).await, json!(PARTNER));
+
+    // A new account never gets an id that an older name ends with.
+    let mut tx = app.state.writer.begin_unaudited().await.unwrap();
+    assert!(!polarshare::server::db::accounts::alias_free(&mut tx, "1000000000000099").await.unwrap());
+    assert!(!polarshare::server::db::accounts::alias_free(&mut tx, "orbit").await.unwrap());
+    assert!(polarshare::server::db::accounts::alias_free(&mut tx, "1000000000000098").await.unwrap());
 }
 
 /// The alias migration on a database made before it: an account whose RAM users share an ending of

@@ -7,7 +7,7 @@ use axum::body::Body;
 use http::{header, Request, StatusCode};
 use tower::ServiceExt;
 
-const HOST: &str = "console.test";
+const HOST: &str = "console.localhost";
 
 /// A post as Chromium sends it from a page of the console: same origin, a `Referer`, and HTML wanted.
 async fn browser_post(app: &TestApp, cookie: Option<&str>, name: &str, body: &str, page: &str) -> (StatusCode, String, Option<String>) {

@@ -3,7 +3,7 @@
 
 use crate::helpers::TestApp;
 use futures::FutureExt;
-use polarshare::server::db::group::{Failure, GroupFailed};
+use polarshare::server::db::group::{Failure, GroupFailed, Pipe, ReadAhead};
 use polarshare::server::db::Tx;
 
 /// Inserts one marker region (a table no request of these tests touches otherwise).
@@ -132,7 +132,58 @@ async fn shares_sent_while_a_group_runs_join_it() {
     let groups = app.state.writer.groups.clone();
     let cookie = app.sign_in("owner").await;
     let sets = app.backups_of(crate::helpers::SHAREABLE_CLUSTER, 3).await;
-    let (started, first_running) = tokio::sync::oneshot::channel();
+    let (holder, first_running) = hold_the_writer(&groups);
+    let shares = async {
+        first_running.await.expect("the holder ran");
+        let (before, given_before) = (groups.joined(), groups.given());
+        let sent = sets.iter().enumerate().map(|(i, set)| {
+            app.share(&cookie, set, crate::helpers::new_share(&format!("grouped-{i}"), "AllAccounts", &[crate::helpers::PARTNER]))
+        });
+        let answers = futures::future::join_all(sent).await;
+        (before, given_before, answers)
+    };
+    let (committed, (before, given_before, answers)) = tokio::join!(holder, shares);
+    assert!(committed);
+    for r in &answers {
+        assert_eq!(r.status, http::StatusCode::OK, "{:?}", r.json);
+    }
+    assert_eq!(groups.joined() - before, 3, "each share joined the holder's transaction");
+    assert_eq!(groups.given() - given_before, 2, "the second and third share started from facts the share before them read");
+}
+
+/// Shares of one group that read their facts ahead still see the shares before them: of three new
+/// shares with one name, sent together, the first is made and the two others are refused.
+#[tokio::test]
+async fn shares_given_their_facts_ahead_still_see_the_shares_before_them() {
+    let app = TestApp::new().await;
+    let groups = app.state.writer.groups.clone();
+    let cookie = app.sign_in("owner").await;
+    let sets = app.backups_of(crate::helpers::SHAREABLE_CLUSTER, 3).await;
+    let (held, running) = hold_the_writer(&groups);
+    let shares = async {
+        running.await.expect("the holder ran");
+        let before = groups.given();
+        let sent = sets.iter().map(|set| app.share(&cookie, set, crate::helpers::new_share("one-name", "AllAccounts", &[crate::helpers::PARTNER])));
+        let answers = futures::future::join_all(sent).await;
+        (groups.given() - before, answers)
+    };
+    let (committed, (given, answers)) = tokio::join!(held, shares);
+    assert!(committed);
+    assert_eq!(given, 1, "the second was given its facts, read after the first's write; refused, it wrote nothing and read nothing ahead for the third");
+    // The three reach the queue in any order; whichever is first is made.
+    let (made, refused): (Vec<_>, Vec<_>) = answers.iter().partition(|r| r.status.as_u16() == 200);
+    assert_eq!(made.len(), 1, "{:?}", answers.iter().map(|r| &r.json).collect::<Vec<_>>());
+    for r in refused {
+        assert_eq!(r.status.as_u16(), 409, "{:?}", r.json);
+        assert_eq!(r.json["code"], "EntityAlreadyExists.ResourceShare", "{:?}", r.json);
+    }
+    assert_eq!(app.count("select count(*) from resource_share where resource_share_name = 'one-name'").await, 1);
+}
+
+/// Holds the writer for a moment so that the requests sent meanwhile queue and run in its group, in
+/// the order sent. The holder's future answers whether its group committed.
+fn hold_the_writer(groups: &polarshare::server::db::group::Groups) -> (impl std::future::Future<Output = bool> + '_, tokio::sync::oneshot::Receiver<()>) {
+    let (started, running) = tokio::sync::oneshot::channel();
     let holder = groups.run(move |_tx| {
         async move {
             let _ = started.send(());
@@ -141,19 +192,102 @@ async fn shares_sent_while_a_group_runs_join_it() {
         }
         .boxed()
     });
-    let shares = async {
-        first_running.await.expect("the holder ran");
-        let before = groups.joined();
-        let sent = sets.iter().enumerate().map(|(i, set)| {
-            app.share(&cookie, set, crate::helpers::new_share(&format!("grouped-{i}"), "AllAccounts", &[crate::helpers::PARTNER]))
-        });
-        let answers = futures::future::join_all(sent).await;
-        (before, answers)
-    };
-    let (held, (before, answers)) = tokio::join!(holder, shares);
-    assert!(matches!(held, Ok(Ok(()))));
-    for r in &answers {
-        assert_eq!(r.status, http::StatusCode::OK, "{:?}", r.json);
+    (async move { matches!(holder.await, Ok(Ok(()))) }, running)
+}
+
+const COUNT_MARKS: &str = "select cast(count(*) as text) from region where region_id like 'test-%' and ?2 = 'marks'";
+
+/// Marks, then runs the next request's read (if the group gave it one) as the share path does: after
+/// its last write, in the same transaction.
+async fn mark_and_read_ahead(tx: &mut Tx, pipe: &mut Pipe, id: &str) -> Result<(), Failure<String>> {
+    mark(tx, id).await.map_err(|e| Failure::Broken(e.to_string()))?;
+    if let Some(read) = &pipe.ahead {
+        let mut query = sqlx::query_scalar::<_, String>(read.sql).bind(None::<String>);
+        for arg in &read.args {
+            query = query.bind(arg.clone());
+        }
+        pipe.ahead_answer = Some(query.fetch_one(&mut **tx).await.map_err(|e| Failure::Broken(e.to_string()))?);
     }
-    assert_eq!(groups.joined() - before, 3, "each share joined the holder's transaction");
+    Ok(())
+}
+
+fn count_marks() -> Option<ReadAhead> {
+    Some(ReadAhead { sql: COUNT_MARKS, args: vec![Some("marks".to_owned())] })
+}
+
+/// A request's read is run by the request before it, after that one's write and in the group's
+/// transaction: the answer it starts from counts the mark just written (and nothing is committed yet).
+#[tokio::test]
+async fn a_read_run_ahead_sees_the_write_of_the_request_before_it() {
+    let app = TestApp::new().await;
+    let groups = app.state.writer.groups.clone();
+    let (held, running) = hold_the_writer(&groups);
+    let sent = async {
+        running.await.expect("the holder ran");
+        let writer = groups.run_piped(None, |tx, pipe| async move { mark_and_read_ahead(tx, pipe, "test-a").await }.boxed());
+        let reader = groups.run_piped(count_marks(), |_tx, pipe| {
+            let given = pipe.given.take();
+            async move { Ok::<_, Failure<String>>(given) }.boxed()
+        });
+        tokio::join!(writer, reader)
+    };
+    let (committed, (wrote, read)) = tokio::join!(held, sent);
+    assert!(committed);
+    assert!(matches!(wrote, Ok(Ok(()))));
+    assert_eq!(read.expect("committed").expect("ran"), Some("1".to_owned()), "the read was run ahead, after the mark");
+}
+
+/// Work that refuses never runs the next request's read: that one starts with nothing given and reads
+/// for itself.
+#[tokio::test]
+async fn a_request_after_a_refusal_is_given_no_read() {
+    let app = TestApp::new().await;
+    let groups = app.state.writer.groups.clone();
+    let (held, running) = hold_the_writer(&groups);
+    let sent = async {
+        running.await.expect("the holder ran");
+        let refused = groups.run_piped(None, |_tx, _pipe| async { Err::<(), _>(Failure::Refused("QuotaExceeded".to_owned())) }.boxed());
+        let reader = groups.run_piped(count_marks(), |_tx, pipe| {
+            let given = pipe.given.take();
+            async move { Ok::<_, Failure<String>>(given) }.boxed()
+        });
+        tokio::join!(refused, reader)
+    };
+    let (committed, (refused, read)) = tokio::join!(held, sent);
+    assert!(committed);
+    assert!(matches!(refused, Ok(Err(ref e)) if e == "QuotaExceeded"));
+    assert_eq!(read.expect("committed").expect("ran"), None);
+}
+
+/// The request taken from the queue to read ahead for is not lost when the request before it breaks
+/// the group: it runs, first, in the next group, without the read given (that transaction was rolled back).
+#[tokio::test]
+async fn a_request_queued_behind_a_broken_one_runs_in_the_next_group() {
+    let app = TestApp::new().await;
+    let groups = app.state.writer.groups.clone();
+    let (held, running) = hold_the_writer(&groups);
+    let sent = async {
+        running.await.expect("the holder ran");
+        let broken = groups.run_piped(None, |tx, pipe| {
+            async move {
+                mark_and_read_ahead(tx, pipe, "test-a").await?;
+                Err::<(), _>(Failure::Broken("disk full".to_owned()))
+            }
+            .boxed()
+        });
+        let after = groups.run_piped(count_marks(), |tx, pipe| {
+            let given = pipe.given.take();
+            async move {
+                mark(tx, "test-b").await.map_err(|e| Failure::Broken(e.to_string()))?;
+                Ok::<_, Failure<String>>(given)
+            }
+            .boxed()
+        });
+        tokio::join!(broken, after)
+    };
+    let (committed, (broken, after)) = tokio::join!(held, sent);
+    assert!(!committed, "the holder shared the broken group");
+    assert!(matches!(broken, Ok(Err(ref e)) if e == "disk full"));
+    assert_eq!(after.expect("committed").expect("ran"), None, "the read run in the rolled-back group is not given");
+    assert_eq!(marks(&app).await, 1, "only the second request's mark was kept");
 }

@@ -80,6 +80,54 @@ async fn behind_a_proxy_the_configured_public_origin_is_the_consoles_own() {
     assert_eq!(router.oneshot(call("http://10.0.0.5:3000")).await.unwrap().status(), StatusCode::FORBIDDEN);
 }
 
+/// DNS rebinding: a page on evil.example whose name then resolves to 127.0.0.1 reaches the console with
+/// `Host: evil.example`, and its requests count as the console's own origin (derived from `Host`). So
+/// without `--public-origin` the console answers only at an IP address or a localhost name (no other
+/// site's page can be on those), and refuses any other name with a code and a sentence, pages, sign-in
+/// and calls alike, before anything is read or changed. With it, only its own host name (and IP
+/// addresses, what a proxy that rewrites `Host` sends).
+#[tokio::test]
+async fn the_console_answers_only_at_its_own_host_names_so_a_rebinding_page_cant_use_it() {
+    let app = TestApp::new().await;
+    let page = |host: &str| Request::get("/").header(header::HOST, host).body(Body::empty()).unwrap();
+    for host in ["127.0.0.1:3000", "127.0.0.1", "[::1]:3000", "localhost:3000", "LOCALHOST", "app.localhost:3000", "10.0.0.5:3000", "[2001:db8::1]"] {
+        let r = app.send(page(host)).await;
+        assert_eq!(r.status, StatusCode::OK, "{host}");
+        let r = app.send(browser_sign_in(host, &format!("http://{}", host.to_ascii_lowercase()), Some("same-origin"))).await;
+        assert_eq!(r.status, StatusCode::OK, "{host}: {:?}", r.json);
+    }
+    let sessions = app.count("select count(*) from session").await;
+    for host in ["evil.example", "evil.example:3000", "127.0.0.1.evil.example", "localhost.evil.example:3000", "[::1]x", "polar.example"] {
+        for request in [page(host), browser_sign_in(host, &format!("http://{host}"), Some("same-origin"))] {
+            let r = app.send(request).await;
+            assert_eq!(r.refusal(), (403, "Forbidden.Host"), "{host}: {:?}", r.json);
+            assert!(r.set_cookie.is_none(), "{host}");
+            let message = r.json["message"].as_str().unwrap();
+            assert!(message.contains("--public-origin") && message.ends_with("Nothing was changed."), "{message}");
+        }
+    }
+    assert_eq!(app.count("select count(*) from session").await, sessions, "no session made by a refused sign-in");
+    // A request with no Host at all is no browser's (HTTP/1.1 browsers always send it).
+    assert_eq!(app.send(Request::get("/").body(Body::empty()).unwrap()).await.status, StatusCode::OK);
+
+    // With a public origin: its host (any port, any case), or an IP address; no other name.
+    let router = router_with(&app, |s| s.public_origin = Some("https://polar.example".into()));
+    for (host, status) in [
+        ("polar.example", StatusCode::OK),
+        ("Polar.Example:443", StatusCode::OK),
+        ("127.0.0.1:3000", StatusCode::OK),
+        ("evil.example", StatusCode::FORBIDDEN),
+        ("localhost:3000", StatusCode::FORBIDDEN),
+    ] {
+        assert_eq!(router.clone().oneshot(page(host)).await.unwrap().status(), status, "{host}");
+    }
+    // The signed OpenAPI is not the console: its callers carry their own keys (a rebinding page has
+    // none), and SDKs may address the server by any name. A call by name reaches it (and is refused
+    // for its missing signature, not its host).
+    let api = app.send(Request::get("/?Action=ListResourceShares").header(header::HOST, "polarshare.internal:3000").body(Body::empty()).unwrap()).await;
+    assert_ne!(api.code(), "Forbidden.Host", "{:?}", api.json);
+}
+
 #[tokio::test]
 async fn a_server_function_takes_only_its_own_content_type() {
     let app = TestApp::new().await;

@@ -112,14 +112,14 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected_and_others_are
     let addr = serve(&app, Duration::from_millis(500)).await;
     // Slowloris: a request line and one header, then silence.
     let mut slow = tokio::net::TcpStream::connect(addr).await.unwrap();
-    slow.write_all(b"GET /login HTTP/1.1\r\nHost: console\r\n").await.unwrap();
+    slow.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\n").await.unwrap();
     // And a client that connects and sends nothing at all.
     let mut silent = tokio::net::TcpStream::connect(addr).await.unwrap();
 
     let mut good = tokio::net::TcpStream::connect(addr).await.unwrap();
     let body = "login=owner&password=wrong";
     let request = format!(
-        "POST /api/sign_in HTTP/1.1\r\nHost: console\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "POST /api/sign_in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     );
     good.write_all(request.as_bytes()).await.unwrap();
@@ -356,7 +356,7 @@ async fn one_address_holds_at_most_its_share_of_connections_and_is_told_so_with_
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     // (Loopback is exempt by default, a proxy on the same host carrying everyone's connections: not here.)
-    let limits = polarshare::server::serve::Limits { headers: Duration::from_secs(20), connections_per_client: 3, exempt: vec![] };
+    let limits = polarshare::server::serve::Limits { headers: Duration::from_secs(20), connections_per_client: 3, exempt: vec![], ..Default::default() };
     tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
     // Three connections that each hold their place for up to the header deadline.
     let mut held = Vec::new();
@@ -374,7 +374,75 @@ async fn one_address_holds_at_most_its_share_of_connections_and_is_told_so_with_
     drop(held.pop());
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut next = tokio::net::TcpStream::connect(addr).await.unwrap();
-    next.write_all(b"GET /login HTTP/1.1\r\nHost: console\r\nConnection: close\r\n\r\n").await.unwrap();
+    next.write_all(b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").await.unwrap();
     let answer = until_closed(&mut next, Duration::from_secs(10)).await.expect("answered");
     assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(200)]);
+}
+
+/// The real server on a loopback port with these limits.
+async fn serve_with(app: &TestApp, limits: polarshare::server::serve::Limits) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
+    addr
+}
+
+const LOGIN_PAGE: &[u8] = b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+
+/// All clients together hold at most `max_connections` (loopback included: descriptors are
+/// descriptors). One more waits, unanswered and costing no descriptor, until one of them ends; then
+/// it is served.
+#[tokio::test]
+async fn past_the_global_cap_a_connection_waits_until_another_ends_and_is_then_served() {
+    let app = TestApp::new().await;
+    let limits = polarshare::server::serve::Limits { max_connections: 2, ..Default::default() };
+    let addr = serve_with(&app, limits).await;
+    // Two connections that send nothing hold both places (for the 30 s header deadline).
+    let first = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let _second = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+    third.write_all(LOGIN_PAGE).await.unwrap();
+    assert_eq!(until_closed(&mut third, Duration::from_millis(700)).await, None, "answered while two connections held the cap");
+    drop(first);
+    let answer = until_closed(&mut third, Duration::from_secs(10)).await.expect("served once a place was free");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// A client that stops reading while its answer is written (the answer fills the socket's buffers and
+/// the write makes no progress) is disconnected after the write deadline, and its place is another's.
+#[tokio::test]
+async fn a_client_that_stops_reading_its_answer_is_disconnected_and_its_place_freed() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    // A CSV export of ~10 MB: 5,000 events (the export's limit) of 2 KB each, more than the socket
+    // buffers hold.
+    app.exec(&format!(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < 5000)
+         insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
+         select '2026-11-25T07:00:00Z', '{OWNER}', 'owner', '127.0.0.1', 'r' || i, 'ShareBackupSet', 't', 'Success', printf('%.2000c', 'x') from n"
+    ))
+    .await;
+    let limits = polarshare::server::serve::Limits { max_connections: 1, write_stall: Duration::from_millis(500), ..Default::default() };
+    let addr = serve_with(&app, limits).await;
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut reader = socket.connect(addr).await.unwrap();
+    let request = format!("GET /audit/export.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {owner}\r\nConnection: close\r\n\r\n");
+    reader.write_all(request.as_bytes()).await.unwrap();
+    // It reads nothing for a while; meanwhile another client waits for the only place.
+    let mut next = tokio::net::TcpStream::connect(addr).await.unwrap();
+    next.write_all(LOGIN_PAGE).await.unwrap();
+    let answer = until_closed(&mut next, Duration::from_secs(20)).await.expect("served once the reader was disconnected");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(200)]);
+
+    // What the reader gets now: the head and part of the export, then the end of the connection.
+    let got = until_closed(&mut reader, Duration::from_secs(20)).await.expect("the connection was ended");
+    let (head, body) = got.split_once("\r\n\r\n").expect("the head arrived");
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap()))
+        .expect("content-length");
+    assert!(length > 10_000_000, "{length}");
+    assert!(body.len() < length, "the whole answer arrived ({length} bytes): the connection was not ended");
 }

@@ -253,3 +253,17 @@ pub async fn set_login_alias(tx: &mut Tx, account: &str, alias: &str) -> sqlx::R
     sqlx::query("update account set login_alias = ? where account_id = ?").bind(alias).bind(account).execute(&mut **tx).await?;
     Ok(())
 }
+
+/// Whether `alias` may be a new account's: no account has it and no sign-in name ends with it (a name
+/// made before the alias rule may end with anything), so the new account's namespace holds no other
+/// account's user, and creating a name in it tells its root nothing about other accounts.
+pub async fn alias_free(tx: &mut Tx, alias: &str) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select not exists (select 1 from account where login_alias = ?1)
+            and not exists (select 1 from identity where instr(login_name, '@') > 0
+                            and substr(login_name, instr(login_name, '@') + 1) = ?1)",
+    )
+    .bind(alias)
+    .fetch_one(&mut **tx)
+    .await
+}

@@ -10,6 +10,13 @@
 //! have written anything (the sharing service decides before it writes), and a request that fails after
 //! it may have written says so ([`Failure::Broken`]): then the whole group is rolled back and every
 //! other request in it is told that nothing was changed. Nobody hears "done" before the commit.
+//!
+//! Every statement is a round trip to the writer connection's worker thread, and each round trip puts
+//! that thread to sleep until the group's task, among the tokio tasks serving requests, is scheduled to
+//! send the next. A request may therefore name the read it starts with ([`ReadAhead`]): the request
+//! before it in the group runs that read after its own last write, in the same round trip (see
+//! [`Pipe`]), and the next request starts from its answer. The read sees exactly what it would have
+//! seen in a round trip of its own, since nothing else runs in the transaction in between.
 
 use super::{read_model::Commits, Tx};
 use futures::future::BoxFuture;
@@ -32,6 +39,29 @@ pub enum Failure<E> {
     Broken(E),
 }
 
+/// A read a request starts with, to be run ahead in the round trip of the previous request's last
+/// write: one statement whose numbered parameters start at `?2` (the write's own JSON is `?1`), answering
+/// one row of one text column.
+#[derive(Debug, Clone)]
+pub struct ReadAhead {
+    pub sql: &'static str,
+    /// The values of `?2`, `?3`, ... in order.
+    pub args: Vec<Option<String>>,
+}
+
+/// What a request's work gets besides the transaction: its own read, if the request before it ran it,
+/// and the next request's read, for it to run after its own last write in the same round trip.
+#[derive(Debug, Default)]
+pub struct Pipe {
+    /// The answer of this request's [`ReadAhead`], read in this transaction after everything before it
+    /// in the group; none when it was not run (the work reads for itself).
+    pub given: Option<String>,
+    /// The next request's read: the work may run it after its last write and put the answer in
+    /// `ahead_answer`. Work that writes more after that, or refuses, leaves it alone.
+    pub ahead: Option<ReadAhead>,
+    pub ahead_answer: Option<String>,
+}
+
 /// The group this request was in was rolled back or could not commit; nothing it wrote was kept.
 #[derive(Debug)]
 pub struct GroupFailed;
@@ -41,6 +71,7 @@ pub struct GroupFailed;
 pub struct Groups {
     queue: mpsc::UnboundedSender<Box<dyn Member>>,
     joined: Arc<AtomicU64>,
+    given: Arc<AtomicU64>,
 }
 
 impl Groups {
@@ -48,15 +79,21 @@ impl Groups {
     /// It ends when every `Groups` handle is dropped.
     pub fn spawn(writer: SqlitePool, commits: Commits) -> Groups {
         let (sender, receiver) = mpsc::unbounded_channel();
-        let joined = Arc::new(AtomicU64::new(0));
-        tokio::spawn(run_groups(writer, commits, joined.clone(), receiver));
-        Groups { queue: sender, joined }
+        let (joined, given) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        tokio::spawn(run_groups(writer, commits, Counters { joined: joined.clone(), given: given.clone() }, receiver));
+        Groups { queue: sender, joined, given }
     }
 
     /// How many requests so far ran in a transaction begun for an earlier one: what grouping saved
     /// (a BEGIN and a COMMIT each). Tests read it to tell that shares really are grouped.
     pub fn joined(&self) -> u64 {
         self.joined.load(Ordering::Relaxed)
+    }
+
+    /// How many requests so far started from a read the request before them ran ([`Pipe::given`]):
+    /// what reading ahead saved (a round trip each). Tests read it to tell that shares really use it.
+    pub fn given(&self) -> u64 {
+        self.given.load(Ordering::Relaxed)
     }
 
     /// Runs `work` in the next group transaction and answers once that transaction has committed.
@@ -66,8 +103,19 @@ impl Groups {
         E: Send + 'static,
         F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T, Failure<E>>> + Send + 'static,
     {
+        self.run_piped(None, move |tx, _pipe| work(tx)).await
+    }
+
+    /// As [`Groups::run`], for work that starts with `read` (which the request before it may run, see
+    /// [`Pipe::given`]) and may run the next request's read after its own last write.
+    pub async fn run_piped<T, E, F>(&self, read: Option<ReadAhead>, work: F) -> Result<Result<T, E>, GroupFailed>
+    where
+        T: Send + 'static,
+        E: Send + 'static,
+        F: for<'t> FnOnce(&'t mut Tx, &'t mut Pipe) -> BoxFuture<'t, Result<T, Failure<E>>> + Send + 'static,
+    {
         let (reply, answer) = oneshot::channel();
-        self.queue.send(Box::new(Request { work, reply })).map_err(|_| GroupFailed)?;
+        self.queue.send(Box::new(Request { read, work, reply })).map_err(|_| GroupFailed)?;
         answer.await.map_err(|_| GroupFailed)?
     }
 }
@@ -75,7 +123,8 @@ impl Groups {
 /// One request waiting for a group: `run` does its work in the group's transaction and returns how to
 /// answer it once the group's fate is known; `abandon` answers it without running (no transaction).
 trait Member: Send {
-    fn run<'t>(self: Box<Self>, tx: &'t mut Tx) -> BoxFuture<'t, Ran>;
+    fn read_ahead(&self) -> Option<ReadAhead>;
+    fn run<'t>(self: Box<Self>, tx: &'t mut Tx, pipe: &'t mut Pipe) -> BoxFuture<'t, Ran>;
     fn abandon(self: Box<Self>);
 }
 
@@ -87,6 +136,7 @@ struct Ran {
 type Reply<T, E> = oneshot::Sender<Result<Result<T, E>, GroupFailed>>;
 
 struct Request<F, T, E> {
+    read: Option<ReadAhead>,
     work: F,
     reply: Reply<T, E>,
 }
@@ -95,13 +145,17 @@ impl<T, E, F> Member for Request<F, T, E>
 where
     T: Send + 'static,
     E: Send + 'static,
-    F: for<'t> FnOnce(&'t mut Tx) -> BoxFuture<'t, Result<T, Failure<E>>> + Send + 'static,
+    F: for<'t> FnOnce(&'t mut Tx, &'t mut Pipe) -> BoxFuture<'t, Result<T, Failure<E>>> + Send + 'static,
 {
-    fn run<'t>(self: Box<Self>, tx: &'t mut Tx) -> BoxFuture<'t, Ran> {
-        let Request { work, reply } = *self;
+    fn read_ahead(&self) -> Option<ReadAhead> {
+        self.read.clone()
+    }
+
+    fn run<'t>(self: Box<Self>, tx: &'t mut Tx, pipe: &'t mut Pipe) -> BoxFuture<'t, Ran> {
+        let Request { work, reply, .. } = *self;
         async move {
             // A panic in one request's work must not end the task that serves everyone's shares.
-            let result = AssertUnwindSafe(work(tx)).catch_unwind().await;
+            let result = AssertUnwindSafe(work(tx, pipe)).catch_unwind().await;
             let broken = !matches!(result, Ok(Ok(_)) | Ok(Err(Failure::Refused(_))));
             let answer = move |committed: bool| {
                 let answer = match result {
@@ -123,50 +177,82 @@ where
     }
 }
 
-async fn run_groups(writer: SqlitePool, commits: Commits, joined: Arc<AtomicU64>, mut queue: mpsc::UnboundedReceiver<Box<dyn Member>>) {
-    while let Some(first) = queue.recv().await {
+/// What [`Groups::joined`] and [`Groups::given`] read.
+struct Counters {
+    joined: Arc<AtomicU64>,
+    given: Arc<AtomicU64>,
+}
+
+async fn run_groups(writer: SqlitePool, commits: Commits, counters: Counters, mut queue: mpsc::UnboundedReceiver<Box<dyn Member>>) {
+    let mut left_over = None;
+    loop {
+        let first = match left_over.take() {
+            Some(member) => member,
+            None => match queue.recv().await {
+                Some(member) => member,
+                None => return,
+            },
+        };
         // Members' own panics are caught in `Member::run`; this catches the rest, so the task that
         // serves every share outlives a bad group. The group's transaction, dropped, is rolled back, and
         // its members, whose answers are dropped with it, are told that nothing was changed.
-        if AssertUnwindSafe(run_group(&writer, &commits, &joined, first, &mut queue)).catch_unwind().await.is_err() {
-            tracing::error!("a group transaction panicked; it was rolled back");
+        match AssertUnwindSafe(run_group(&writer, &commits, &counters, first, &mut queue)).catch_unwind().await {
+            Ok(next) => left_over = next,
+            Err(_) => tracing::error!("a group transaction panicked; it was rolled back"),
         }
     }
 }
 
 /// Runs `first` and whoever is queued behind it (up to [`MAX_GROUP`]) in one transaction, then commits
-/// or rolls back and answers them all.
+/// or rolls back and answers them all. Answers the request taken from the queue to read ahead for that
+/// could not join (the group broke before it ran): it goes first in the next group.
 async fn run_group(
     writer: &SqlitePool,
     commits: &Commits,
-    joined: &AtomicU64,
+    counters: &Counters,
     first: Box<dyn Member>,
     queue: &mut mpsc::UnboundedReceiver<Box<dyn Member>>,
-) {
+) -> Option<Box<dyn Member>> {
     let mut tx = match super::begin_write(writer).await {
         Ok(tx) => tx,
         Err(e) => {
             tracing::error!(error = ?e, "cannot start a group transaction");
             first.abandon();
-            return;
+            return None;
         }
     };
     let mut answers = Vec::new();
     let mut broken = false;
     let mut member = first;
+    let mut given = None;
+    let mut left_over = None;
     loop {
-        let ran = member.run(&mut tx).await;
+        // The next request is taken before this one runs, so that this one's last write can carry its read.
+        let next = if answers.len() + 1 < MAX_GROUP { queue.try_recv().ok() } else { None };
+        let mut pipe = Pipe { given: given.take(), ahead: next.as_ref().and_then(|n| n.read_ahead()), ahead_answer: None };
+        let ran = member.run(&mut tx, &mut pipe).await;
         broken |= ran.broken;
         answers.push(ran.answer);
-        if broken || answers.len() >= MAX_GROUP {
+        if broken {
+            left_over = next;
             break;
         }
-        match queue.try_recv() {
-            Ok(next) => {
-                joined.fetch_add(1, Ordering::Relaxed);
+        // Those that arrived while this one ran join too (without a read done for them).
+        let next = match next {
+            Some(next) => Some(next),
+            None if answers.len() < MAX_GROUP => queue.try_recv().ok(),
+            None => None,
+        };
+        match next {
+            Some(next) => {
+                counters.joined.fetch_add(1, Ordering::Relaxed);
+                given = pipe.ahead_answer.take();
+                if given.is_some() {
+                    counters.given.fetch_add(1, Ordering::Relaxed);
+                }
                 member = next;
             }
-            Err(_) => break,
+            None => break,
         }
     }
     let committed = if broken {
@@ -188,4 +274,5 @@ async fn run_group(
     for answer in answers {
         answer(committed);
     }
+    left_over
 }

@@ -1,7 +1,7 @@
 //! Resource shares, their resources and principals, and invitations.
 
 use crate::domain::{Site, AssociationStatus, BackupLock, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
-use super::{accounts::AccountRow, clusters, paging::Counted, sqlite_bool, Tx};
+use super::{accounts::AccountRow, clusters, group::ReadAhead, paging::Counted, sqlite_bool, Tx};
 use sqlx::{FromRow, SqliteExecutor};
 
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
@@ -188,7 +188,7 @@ pub struct ShareContextQuery<'a> {
     /// The existing share, or the id the new share will get.
     pub share_id: &'a str,
     /// The requested principals as (id, principal_type).
-    pub principals: &'a [(&'a str, PrincipalType)],
+    pub principals: &'a [(String, PrincipalType)],
     /// The decision's time: invitations past their expiry no longer count as pending.
     pub now: &'a str,
 }
@@ -198,9 +198,43 @@ pub struct ShareContextQuery<'a> {
 /// Sharing is a write, so it runs with the write lock held, and every other writer waits for it. sqlx
 /// runs each statement on the connection's worker thread and wakes the async side for each answer;
 /// those hand-offs, not SQLite's work, were most of a share's time when each fact had its own query.
+/// For the same reason the group may run it ahead, after the previous share's write ([`context_read`]).
 pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Result<ShareContext> {
+    let read = context_read(q);
+    // `?1` is the JSON of the write this read may follow; alone it is unused.
+    let mut query = sqlx::query_scalar::<_, String>(&read.sql).bind(None::<String>);
+    for arg in read.args {
+        query = query.bind(arg);
+    }
+    parse_context(&query.fetch_one(&mut **tx).await?)
+}
+
+/// The statement of [`share_context`] with its values, to run alone or after a write.
+pub fn context_read(q: &ShareContextQuery<'_>) -> ReadAhead {
     let principals: Vec<serde_json::Value> =
         q.principals.iter().map(|(id, kind)| serde_json::json!({ "id": id, "type": kind })).collect();
+    ReadAhead {
+        sql: CONTEXT_SQL.as_str(),
+        args: vec![
+            Some(q.owner.to_owned()),
+            q.backup_set_id.map(str::to_owned),
+            q.new_name.map(str::to_owned),
+            Some(q.share_id.to_owned()),
+            Some(serde_json::Value::Array(principals).to_string()),
+            Some(q.now.to_owned()),
+        ],
+    }
+}
+
+/// Reads the answer of [`context_read`]'s statement.
+pub fn parse_context(json: &str) -> anyhow::Result<ShareContext> {
+    Ok(serde_json::from_str(json)?)
+}
+
+/// [`share_context`]'s statement, its parameters numbered from `?2` as a [`ReadAhead`] has them: the
+/// query reads `?1` as the owner, `?2` the backup set, `?3` the new name, `?4` the share, `?5` the
+/// requested principals (JSON) and `?6` the decision's time, each moved up by one.
+static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let sql = format!(
         "with share_sets as (
              select backup_set_id from share_resource where resource_share_id = ?4 union all select ?2),
@@ -262,16 +296,25 @@ pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Re
         cluster = clusters::CLUSTER_JSON,
         shared_count = SHARED_COUNT,
     );
-    let json: String = sqlx::query_scalar(&sql)
-        .bind(q.owner)
-        .bind(q.backup_set_id)
-        .bind(q.new_name)
-        .bind(q.share_id)
-        .bind(serde_json::Value::Array(principals).to_string())
-        .bind(q.now)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(serde_json::from_str(&json)?)
+    shift_parameters(&sql, 1)
+});
+
+/// `sql` with every numbered parameter `?N` renumbered `?N+by`.
+fn shift_parameters(sql: &str, by: usize) -> String {
+    let mut out = String::with_capacity(sql.len() + 16);
+    let mut rest = sql;
+    while let Some(at) = rest.find('?') {
+        out.push_str(&rest[..=at]);
+        rest = &rest[at + 1..];
+        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 {
+            let n: usize = rest[..digits].parse().expect("a parameter number");
+            out.push_str(&(n + by).to_string());
+            rest = &rest[digits..];
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What one Share dialog request writes: the share (when new), the backup set in it, principals added
@@ -350,11 +393,12 @@ const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassocia
       and receiver_account_id in (select value from json_each(?1, '$.revoke'))";
 
 /// Writes a [`ShareWrite`] in one round trip, its audit event last: the statements run one after
-/// another on the connection's worker thread, within the caller's transaction.
+/// another on the connection's worker thread, within the caller's transaction. With `ahead`, the next
+/// request's read runs after them in the same round trip: its answer is returned.
 ///
-/// Every value travels in one JSON parameter: sqlx binds the numbered parameters of a multi-statement
-/// query statement by statement and mis-assigns them when a statement skips a number.
-pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
+/// Every value of the write travels in one JSON parameter, `?1`, which every statement reads; sqlx
+/// binds numbered parameters by their number in every statement of the query.
+pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhead>) -> sqlx::Result<Option<String>> {
     let params = serde_json::json!({
         "share_id": w.share_id,
         "owner": w.owner,
@@ -389,9 +433,27 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>) -> sqlx::Result<()> {
         sql.push(REVOKE_PRINCIPALS);
     }
     sql.push(super::audit::RECORD_FROM_JSON);
-    sqlx::query(&sql.join(";\n"))
-    .bind(params.to_string())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    let Some(read) = ahead else {
+        sqlx::query(&sql.join(";\n")).bind(params.to_string()).execute(&mut **tx).await?;
+        return Ok(None);
+    };
+    sql.push(&read.sql);
+    // The write's statements answer no rows: the one row is the read's, which runs last.
+    let sql = sql.join(";\n");
+    let mut query = sqlx::query_scalar::<_, String>(&sql).bind(params.to_string());
+    for arg in &read.args {
+        query = query.bind(arg.as_deref());
+    }
+    query.fetch_optional(&mut **tx).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shift_parameters;
+
+    #[test]
+    fn shifting_parameters_renumbers_each_numbered_one_and_leaves_the_rest() {
+        assert_eq!(shift_parameters("a = ?1 and b in (?2, ?10) and c = ?", 1), "a = ?2 and b in (?3, ?11) and c = ?");
+        assert_eq!(shift_parameters("select 1", 3), "select 1");
+    }
 }

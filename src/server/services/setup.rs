@@ -95,9 +95,14 @@ async fn insert_account(tx: &mut db::Tx, now: OffsetDateTime, account: &NewAccou
     if ram::login_taken(tx, login).await.map_err(internal)? {
         return Err(login_taken());
     }
+    // The id is also the account's alias (its RAM users' ending): one that an older sign-in name of
+    // another account ends with would let the new root probe that name by creating it.
     let account_id = loop {
         let id = ids::account_id();
-        if id != PLATFORM_ACCOUNT && !accounts::account_exists(tx, &id).await.map_err(internal)? {
+        if id != PLATFORM_ACCOUNT
+            && !accounts::account_exists(tx, &id).await.map_err(internal)?
+            && accounts::alias_free(tx, &id).await.map_err(internal)?
+        {
             break id;
         }
     };

@@ -10,7 +10,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::group::{Failure, GroupFailed};
+use crate::server::db::group::{Failure, GroupFailed, Pipe, ReadAhead};
 use crate::server::db::{self, access_keys, share_lifecycle, shares, Tx};
 use crate::server::{ids, internal, state::AppState};
 use futures::FutureExt;
@@ -110,16 +110,21 @@ struct Work {
 impl Work {
     fn new(state: &AppState, who: &Identity, request: Parsed, event: &Event, nonce: Option<CallNonce>) -> Work {
         let Parsed { share_id, backup_id, target, principals, more, leaving } = request;
-        let job = |backup_id: Option<BackupSetId>, target: ShareTarget, principals: PrincipalChange, event: Event| ShareJob {
-            actor: who.actor.clone(),
-            backup_id,
-            share_id: share_id.clone(),
-            target,
-            principals,
-            now: state.clock.now(),
-            revocation_delay: state.settings.revocation_delay,
-            max_pending_invitations: state.settings.max_pending_invitations,
-            event,
+        let job = |backup_id: Option<BackupSetId>, target: ShareTarget, principals: PrincipalChange, event: Event| {
+            let now = state.clock.now();
+            ShareJob {
+                actor: who.actor.clone(),
+                backup_id,
+                share_id: share_id.clone(),
+                target,
+                requested: principals.joining().iter().map(|p| (p.as_str().to_owned(), p.principal_type())).collect(),
+                principals,
+                now,
+                now_stored: db::ts(now),
+                revocation_delay: state.settings.revocation_delay,
+                max_pending_invitations: state.settings.max_pending_invitations,
+                event,
+            }
         };
         // Each further set joins the first's share as it stands (no principal change of its own).
         let rest = more.into_iter().map(|b| { let e = event.for_target(b.as_str()); job(Some(b), ShareTarget::Existing, PrincipalChange::Keep, e) }).collect();
@@ -130,14 +135,25 @@ impl Work {
         std::iter::once(&self.first.event).chain(self.rest.iter().map(|j| &j.event))
     }
 
+    /// A single step starts with its facts, which the request before it in the group may read for it
+    /// (see `db::group::Pipe`); several steps start with a savepoint.
+    fn read_ahead(&self) -> Option<ReadAhead> {
+        self.single().then(|| shares::context_read(&self.first.context_query()))
+    }
+
+    fn single(&self) -> bool {
+        self.rest.is_empty() && self.leaving.is_empty()
+    }
+
     /// The group work: every step decided and written after the ones before it, inside a savepoint
     /// that a refusal rolls back. A single step needs none: its refusal comes before it writes, and a
-    /// replay of its nonce fails its one write before that writes anything.
-    async fn run(self, tx: &mut Tx) -> Result<ShareOutcome, Failure<AppError>> {
-        let Work { nonce, first, rest, leaving } = self;
-        if rest.is_empty() && leaving.is_empty() {
-            return share_one(tx, &first, nonce.as_ref()).await;
+    /// replay of its nonce fails its one write before that writes anything. Only a single step uses the
+    /// pipe: its facts may come read, and its write, its last statement, may carry the next one's read.
+    async fn run(self, tx: &mut Tx, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
+        if self.single() {
+            return share_one(tx, &self.first, self.nonce.as_ref(), pipe).await;
         }
+        let Work { nonce, first, rest, leaving } = self;
         sqlx::query("savepoint share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
         let outcome = steps(tx, first, rest, &leaving, nonce.as_ref()).await;
         if matches!(outcome, Err(Failure::Refused(_))) {
@@ -151,7 +167,8 @@ impl Work {
 /// Runs `work` in the next share group transaction; answers once that has committed, with its events.
 async fn run(state: &AppState, work: Work) -> Result<ShareOutcome, AppError> {
     let events: Vec<Event> = work.events().cloned().collect();
-    let answer = state.writer.groups.run(move |tx| work.run(tx).boxed()).await;
+    let read = work.read_ahead();
+    let answer = state.writer.groups.run_piped(read, move |tx, pipe| work.run(tx, pipe).boxed()).await;
     match answer {
         Ok(Ok(outcome)) => {
             // The group transaction that committed the share held its events.
@@ -165,9 +182,10 @@ async fn run(state: &AppState, work: Work) -> Result<ShareOutcome, AppError> {
 }
 
 async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[BackupSetId], nonce: Option<&CallNonce>) -> Result<ShareOutcome, Failure<AppError>> {
-    let outcome = share_one(tx, &first, nonce).await?;
+    let mut unpiped = Pipe::default();
+    let outcome = share_one(tx, &first, nonce, &mut unpiped).await?;
     for job in rest {
-        share_one(tx, &job, None).await?;
+        share_one(tx, &job, None, &mut unpiped).await?;
     }
     if !leaving.is_empty() {
         take_out_sets(tx, &first, leaving).await?;
@@ -175,14 +193,15 @@ async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[Bac
     Ok(outcome)
 }
 
-/// One share, in the group's transaction: load the facts, let the domain decide, write the plan (with
-/// the call's nonce, if it carries one). A refusal (or a failure to read, or a replayed nonce) has
-/// written nothing: the rest of the group stands. A failure while writing may have left half a share:
-/// the group is rolled back.
-async fn share_one(tx: &mut Tx, job: &ShareJob, nonce: Option<&CallNonce>) -> Result<ShareOutcome, Failure<AppError>> {
-    let facts = load_facts(tx, job).await.map_err(Failure::Refused)?;
+/// One share, in the group's transaction: load the facts (or take them as the pipe brings them), let
+/// the domain decide, write the plan (with the call's nonce, if it carries one, and the next request's
+/// read, if the pipe has one). A refusal (or a failure to read, or a replayed nonce) has written
+/// nothing: the rest of the group stands. A failure while writing may have left half a share: the
+/// group is rolled back.
+async fn share_one(tx: &mut Tx, job: &ShareJob, nonce: Option<&CallNonce>, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
+    let facts = load_facts(tx, job, pipe.given.take()).await.map_err(Failure::Refused)?;
     let plan = plan_share(&job.actor, job.backup_id.as_ref(), job.target.clone(), &facts, job.now).map_err(|refusal| Failure::Refused(refusal.into()))?;
-    write(tx, job, plan, nonce).await
+    write(tx, job, plan, nonce, pipe).await
 }
 
 /// Takes backup sets out of the share `job` has just checked (the owner's, active): each must be in it
@@ -214,30 +233,38 @@ struct ShareJob {
     max_pending_invitations: u32,
     /// The action's audit event, written with the share in the group transaction.
     event: Event,
+    /// The decision's time as stored, and the requested principals that may join, for the facts' query.
+    now_stored: String,
+    requested: Vec<(String, crate::domain::PrincipalType)>,
 }
 
-/// Loads what [`plan_share`] reads, from the database as it is (including shares earlier in the same
-/// group): reads only, so a failure here has changed nothing.
-async fn load_facts(tx: &mut Tx, job: &ShareJob) -> Result<ShareFacts, AppError> {
-    let me = job.actor.account_id.as_str();
-    // Only the principals that may join are looked up: the rules check nothing of those that stay or leave.
-    let requested: Vec<(&str, crate::domain::PrincipalType)> =
-        job.principals.joining().iter().map(|p| (p.as_str(), p.principal_type())).collect();
-    let ctx = shares::share_context(
-        tx,
-        &shares::ShareContextQuery {
-            owner: me,
-            backup_set_id: job.backup_id.as_ref().map(BackupSetId::as_str),
-            new_name: match &job.target {
+impl ShareJob {
+    /// What [`load_facts`] reads. Only the principals that may join are looked up: the rules check
+    /// nothing of those that stay or leave.
+    fn context_query(&self) -> shares::ShareContextQuery<'_> {
+        shares::ShareContextQuery {
+            owner: self.actor.account_id.as_str(),
+            backup_set_id: self.backup_id.as_ref().map(BackupSetId::as_str),
+            new_name: match &self.target {
                 ShareTarget::New { name, .. } => Some(name.as_str()),
                 ShareTarget::Existing => None,
             },
-            share_id: &job.share_id,
-            principals: &requested,
-            now: &db::ts(job.now),
-        },
-    )
-    .await
+            share_id: &self.share_id,
+            principals: &self.requested,
+            now: &self.now_stored,
+        }
+    }
+}
+
+/// Loads what [`plan_share`] reads, from the database as it is (including shares earlier in the same
+/// group), or from `given`, its query's answer read ahead in this transaction after everything before
+/// it: reads only, so a failure here has changed nothing.
+async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Result<ShareFacts, AppError> {
+    let me = job.actor.account_id.as_str();
+    let ctx = match given {
+        Some(json) => shares::parse_context(&json),
+        None => shares::share_context(tx, &job.context_query()).await,
+    }
     .map_err(internal)?;
 
     let owner = ctx.owner.as_ref().ok_or_else(AppError::unauthenticated)?.facts().map_err(internal)?;
@@ -301,13 +328,13 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob) -> Result<ShareFacts, AppError>
 
 /// Writes what [`plan_share`] planned, with the action's audit event and the call's nonce, in the
 /// group's transaction.
-async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, nonce: Option<&CallNonce>) -> Result<ShareOutcome, Failure<AppError>> {
+async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, nonce: Option<&CallNonce>, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
     let now = job.now;
     let now_s = db::ts(now);
     let associate: Vec<(&str, crate::domain::PrincipalType)> = plan.associate.iter().map(|p| (p.as_str(), p.principal_type())).collect();
     let invite: Vec<(String, &str)> = plan.invite.iter().map(|a| (ids::invitation_id(), a.as_str())).collect();
     let revoke: Vec<&str> = plan.revoke.iter().map(PrincipalId::as_str).collect();
-    shares::write_share(
+    let ahead_answer = shares::write_share(
         tx,
         &shares::ShareWrite {
             share_id: &job.share_id,
@@ -326,12 +353,14 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, nonce: Option<&Call
             event: job.event.as_json("Success", ""),
             nonce: nonce.map(|n| (n.access_key_id.as_str(), n.nonce.as_str(), n.seen_at.as_str())),
         },
+        pipe.ahead.as_ref(),
     )
     .await
     .map_err(|e| match nonce {
         Some(n) if access_keys::is_replay(&e) => Failure::Refused(n.replay.clone()),
         _ => Failure::Broken(internal(e)),
     })?;
+    pipe.ahead_answer = ahead_answer;
     Ok(ShareOutcome {
         resource_share_id: job.share_id.clone(),
         associated: plan.associated_directly(),
