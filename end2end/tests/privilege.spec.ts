@@ -96,3 +96,29 @@ test("the owner removes an accepted principal and adds it again: the principal s
   await expect(rows.filter({ hasText: "Enabled" })).toHaveCount(1);
   await outsider.context().close();
 });
+
+test("a policy box left stale by another change shows RAM's refusal and then the user's actual policies", async ({ page }) => {
+  const login = uniqueName("stale") + "@lumen";
+  await signIn(page, "owner");
+  await callApi(page, "create_ram_user", { login_name: login, password: "Stale-Pass-2026" });
+  await page.goto("/ram");
+  await hydrated(page);
+  const row = page.locator(`tr[data-user="${login}"]`);
+  const box = row.getByLabel(`AliyunQuotasReadOnlyAccess for ${login}`);
+  await expect(box).not.toBeChecked();
+
+  // Attached elsewhere (another tab) while this page still shows the box empty.
+  await callApi(page, "set_ram_policy", { login_name: login, policy: "AliyunQuotasReadOnlyAccess", attached: true });
+  await box.check();
+  const alert = page.getByRole("alert");
+  await expect(alert).toContainText("The RAM user already has the AliyunQuotasReadOnlyAccess policy attached.");
+  await expect(alert).toContainText("EntityAlreadyExists.User.Policy");
+  await expect(box).toBeChecked();
+
+  // Detached elsewhere while this page still shows it ticked.
+  await callApi(page, "set_ram_policy", { login_name: login, policy: "AliyunQuotasReadOnlyAccess", attached: false });
+  await box.uncheck();
+  await expect(alert).toContainText("The RAM user does not have the AliyunQuotasReadOnlyAccess policy attached.");
+  await expect(alert).toContainText("EntityNotExist.User.Policy");
+  await expect(box).not.toBeChecked();
+});

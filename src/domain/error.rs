@@ -168,6 +168,10 @@ pub enum Refusal {
     RamUserNotFound,
     #[error("That sign-in name is already taken.")]
     LoginTaken,
+    #[error("The RAM user already has the {policy} policy attached.")]
+    PolicyAlreadyAttached { policy: &'static str },
+    #[error("The RAM user does not have the {policy} policy attached.")]
+    PolicyNotAttached { policy: &'static str },
     #[error("Account {principal} already has a pending invitation to backup set {backup_set}; it stands until the account answers it or it expires.")]
     InvitationAlreadyExists { principal: String, backup_set: String },
     #[error("Your account can have at most {limit} pending invitations and this would make {requested}. Wait for invitees to answer, or cancel some.")]
@@ -382,6 +386,8 @@ impl Refusal {
             ClusterNotFound => "EntityNotExists.DBCluster",
             RamUserNotFound => "EntityNotExists.User",
             LoginTaken => "EntityAlreadyExists.User",
+            PolicyAlreadyAttached { .. } => "EntityAlreadyExists.User.Policy",
+            PolicyNotAttached { .. } => "EntityNotExist.User.Policy",
             InvitationAlreadyExists { .. } => "EntityAlreadyExists.ResourceShareInvitation",
             PendingInvitationLimit { .. } => "QuotaExceeded.PendingInvitations",
             InvalidPageSize { .. } => "InvalidParameter.MaxResults",
@@ -467,7 +473,7 @@ impl Refusal {
             UndecodableBody { .. } => ErrorKind::BadRequest,
             BadCredentials => ErrorKind::Unauthenticated,
             BackupSetNotFound { .. } | BackupSetNotInCluster { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound
-            | RamUserNotFound | AccountNotFound | DirectoryInvitationNotFound | MemberNotFound | FolderNotFound | AccessKeyNotFound
+            | RamUserNotFound | PolicyNotAttached { .. } | AccountNotFound | DirectoryInvitationNotFound | MemberNotFound | FolderNotFound | AccessKeyNotFound
             | NoSuchLogin { .. } | UnknownCall { .. } => {
                 ErrorKind::NotFound
             }
@@ -527,6 +533,7 @@ impl Refusal {
             | InvitationAlreadyExists { .. }
             | PendingInvitationLimit { .. }
             | LoginTaken
+            | PolicyAlreadyAttached { .. }
             | DirectorySiteMismatch
             | AlreadyInDirectory
             | InviteeJoinedAnother

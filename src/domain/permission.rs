@@ -111,6 +111,16 @@ impl Actor {
     }
 }
 
+/// RAM's AttachPolicyToUser and DetachPolicyFromUser: attaching a policy the user already `held`, or
+/// detaching one it doesn't hold, is refused (as RAM does) rather than answered as a change that wasn't made.
+pub fn check_policy_change(held: &[Policy], policy: Policy, attach: bool) -> Result<(), Refusal> {
+    match (attach, held.contains(&policy)) {
+        (true, true) => Err(Refusal::PolicyAlreadyAttached { policy: policy.as_str() }),
+        (false, false) => Err(Refusal::PolicyNotAttached { policy: policy.as_str() }),
+        _ => Ok(()),
+    }
+}
+
 /// The pages of the console that show account data, in navigation order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum ConsolePage {
@@ -326,6 +336,26 @@ mod tests {
         let err = ram_user(Policy::ALL).may_act_as_root("submit tickets").unwrap_err();
         assert_eq!((err.kind(), err.code()), (crate::domain::ErrorKind::Forbidden, "Forbidden.RAM"));
         assert_eq!(err.to_string(), "Only the account itself (root) can submit tickets.");
+    }
+
+    #[test]
+    fn attaching_a_policy_the_user_already_has_is_refused_as_already_existing() {
+        let err = check_policy_change(&[Policy::PolardbFullAccess], Policy::PolardbFullAccess, true).unwrap_err();
+        assert_eq!((err.kind(), err.code()), (crate::domain::ErrorKind::Conflict, "EntityAlreadyExists.User.Policy"));
+        assert_eq!(err.to_string(), "The RAM user already has the AliyunPolardbFullAccess policy attached.");
+    }
+
+    #[test]
+    fn detaching_a_policy_the_user_does_not_have_is_refused_as_not_existing() {
+        let err = check_policy_change(&[Policy::PolardbFullAccess], Policy::BssReadOnlyAccess, false).unwrap_err();
+        assert_eq!((err.kind(), err.code()), (crate::domain::ErrorKind::NotFound, "EntityNotExist.User.Policy"));
+        assert_eq!(err.to_string(), "The RAM user does not have the AliyunBSSReadOnlyAccess policy attached.");
+    }
+
+    #[test]
+    fn attaching_a_missing_policy_and_detaching_a_held_one_are_allowed() {
+        assert!(check_policy_change(&[], Policy::QuotasReadOnlyAccess, true).is_ok());
+        assert!(check_policy_change(&[Policy::QuotasReadOnlyAccess], Policy::QuotasReadOnlyAccess, false).is_ok());
     }
 
     #[test]

@@ -235,3 +235,26 @@ async fn a_list_answers_one_page_with_the_size_of_the_whole() {
     assert!(names(&past).is_empty());
     assert_eq!(past["total"], json!(8), "a page past the end still knows the list's size");
 }
+
+/// RAM's AttachPolicyToUser and DetachPolicyFromUser: a policy the user already has, or one it doesn't
+/// have, is refused with RAM's codes, changes nothing, and the refusal is in the trail as refused.
+#[tokio::test]
+async fn attaching_a_held_policy_or_detaching_a_missing_one_is_refused_and_audited_as_refused() {
+    let app = TestApp::new().await;
+    ram_user(&app, "twice@lumen", &["AliyunPolardbReadOnlyAccess"]).await;
+    let owner = app.sign_in("owner").await;
+    let held = "select group_concat(policy_name) from identity_policy join identity using (identity_id) where login_name = 'twice@lumen'";
+    let before: String = sqlx::query_scalar(held).fetch_one(&app.pool).await.unwrap();
+    for (body, refusal, action) in [
+        ("policy=AliyunPolardbReadOnlyAccess&attached=true", (409, "EntityAlreadyExists.User.Policy"), "AttachPolicy"),
+        ("policy=AliyunBSSReadOnlyAccess&attached=false", (404, "EntityNotExist.User.Policy"), "DetachPolicy"),
+    ] {
+        let r = app.form(Some(&owner), "set_ram_policy", &format!("login_name=twice@lumen&{body}")).await;
+        assert_eq!(r.refusal(), refusal, "{body}: {:?}", r.json);
+        assert!(r.json["message"].as_str().unwrap().contains("The RAM user"), "{:?}", r.json);
+        let audited = format!("select count(*) from audit_event where action = '{action}' and outcome = '{}'", refusal.1);
+        assert_eq!(app.count(&audited).await, 1, "{action}");
+    }
+    let after: String = sqlx::query_scalar(held).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(after, before);
+}

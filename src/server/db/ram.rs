@@ -43,6 +43,11 @@ pub async fn set_password(tx: &mut Tx, identity_id: i64, hash: &str) -> sqlx::Re
     super::accounts::set_own_password(tx, identity_id, hash, "").await
 }
 
+/// The policies attached to a RAM user, comma-joined (as `RamUserRow::policies`).
+pub async fn policies_of(tx: &mut Tx, identity_id: i64) -> sqlx::Result<Option<String>> {
+    sqlx::query_scalar("select group_concat(policy_name) from identity_policy where identity_id = ?").bind(identity_id).fetch_one(&mut **tx).await
+}
+
 pub async fn set_policy(tx: &mut Tx, identity_id: i64, policy: &str, attached: bool) -> sqlx::Result<()> {
     let sql = if attached {
         "insert into identity_policy (identity_id, policy_name) values (?, ?) on conflict do nothing"

@@ -4,7 +4,7 @@
 use crate::server::audit::Event;
 use crate::read_model::{Paged, RamUser, RamUsers};
 use crate::domain::{check_password_policy, ram_user_login, ConsolePage, PageRequest, Refusal};
-use crate::domain::parse_policy_name;
+use crate::domain::{check_policy_change, parse_policy_name};
 use crate::error::AppError;
 use crate::server::auth::{hash_new_password, Identity};
 use crate::server::db::{self, paging, ram};
@@ -71,6 +71,9 @@ pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &
     let policy = parse_policy_name(policy)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
+    // Read in the same write transaction as the change, so two attaches of one policy can't both pass.
+    let held = db::accounts::policy_list(ram::policies_of(&mut tx, id).await.map_err(internal)?.as_deref()).map_err(internal)?;
+    check_policy_change(&held, policy, attached)?;
     ram::set_policy(&mut tx, id, policy.as_str(), attached).await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
     Ok(())
