@@ -97,10 +97,17 @@ test("the owner removes an accepted principal and adds it again: the principal s
   await outsider.context().close();
 });
 
+/** A form-encoded server function (the RAM users page's) called from the signed-in page's own origin. */
+async function postForm(page: Page, name: string, form: Record<string, string>) {
+  const origin = new URL(page.url()).origin;
+  const response = await page.request.post(`/api/${name}`, { form, headers: { Origin: origin } });
+  expect(response.status(), `${name}: ${await response.text()}`).toBe(200);
+}
+
 test("a policy box left stale by another change shows RAM's refusal and then the user's actual policies", async ({ page }) => {
   const login = uniqueName("stale") + "@lumen";
   await signIn(page, "owner");
-  await callApi(page, "create_ram_user", { login_name: login, password: "Stale-Pass-2026" });
+  await postForm(page, "create_ram_user", { login_name: login, password: "Stale-Pass-2026" });
   await page.goto("/ram");
   await hydrated(page);
   const row = page.locator(`tr[data-user="${login}"]`);
@@ -108,7 +115,7 @@ test("a policy box left stale by another change shows RAM's refusal and then the
   await expect(box).not.toBeChecked();
 
   // Attached elsewhere (another tab) while this page still shows the box empty.
-  await callApi(page, "set_ram_policy", { login_name: login, policy: "AliyunQuotasReadOnlyAccess", attached: true });
+  await postForm(page, "set_ram_policy", { login_name: login, policy: "AliyunQuotasReadOnlyAccess", attached: "true" });
   await box.check();
   const alert = page.getByRole("alert");
   await expect(alert).toContainText("The RAM user already has the AliyunQuotasReadOnlyAccess policy attached.");
@@ -116,7 +123,7 @@ test("a policy box left stale by another change shows RAM's refusal and then the
   await expect(box).toBeChecked();
 
   // Detached elsewhere while this page still shows it ticked.
-  await callApi(page, "set_ram_policy", { login_name: login, policy: "AliyunQuotasReadOnlyAccess", attached: false });
+  await postForm(page, "set_ram_policy", { login_name: login, policy: "AliyunQuotasReadOnlyAccess", attached: "false" });
   await box.uncheck();
   await expect(alert).toContainText("The RAM user does not have the AliyunQuotasReadOnlyAccess policy attached.");
   await expect(alert).toContainText("EntityNotExist.User.Policy");
