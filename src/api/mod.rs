@@ -426,8 +426,8 @@ pub async fn decide_ticket(ticket_id: String, approve: bool) -> Result<TicketVie
     use crate::server::services::governance;
     let (state, who) = ssr::signed_in().await?;
     let target = format!("{ticket_id} ({})", if approve { "approve" } else { "reject" });
-    // A decision is filed in the trail of the account that asked (the service names it once the ticket
-    // is loaded); a refused attempt stays in the operator's own.
+    // The operator's event stays in the platform's trail (with its login and address); the service adds
+    // the decision to the asking account's trail as its support's, once the ticket is loaded.
     let event = ssr::event_by(&state, &who, "DecideTicket", &target);
     ssr::audited(&state, &event, governance::decide_ticket(&state, &who, &ticket_id, approve, &event)).await
 }

@@ -54,18 +54,30 @@ impl Event {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Files the event in `account`'s trail instead of the caller's: for an action whose account is known
-    /// only once its target is loaded (an operator deciding a ticket belongs in the asker's trail).
-    pub fn file_under(&self, account: &str) {
-        self.state().fields.account_id = Some(account.to_owned());
+    /// The same action as `account`'s trail shows it: done by the provider's `on_behalf` (its support),
+    /// with no source address. An operator's own login and address are the platform's, kept in the
+    /// operator's event; this one shares its request id, so the platform can tell which it was.
+    pub fn for_customer(&self, account: &str, on_behalf: &str) -> Event {
+        self.copy_with(|fields| {
+            fields.account_id = Some(account.to_owned());
+            fields.identity = on_behalf.to_owned();
+            fields.source_ip = "-".to_owned();
+            fields.caller_request_id = None;
+            fields.channel = "support".to_owned();
+        })
+    }
+
+    /// A new, unrecorded event: this one's fields as `edit` changes them.
+    fn copy_with(&self, edit: impl FnOnce(&mut EventFields)) -> Event {
+        let mut fields = self.state().fields.clone();
+        edit(&mut fields);
+        Event { clock: self.clock.clone(), state: Arc::new(Mutex::new(State { fields, recorded: false })) }
     }
 
     /// The same action's event about another target: one call that acts on several things (a share
     /// of several backup sets) records each.
     pub fn for_target(&self, target: &str) -> Event {
-        let mut fields = self.state().fields.clone();
-        fields.target = target.chars().take(128).collect();
-        Event { clock: self.clock.clone(), state: Arc::new(Mutex::new(State { fields, recorded: false })) }
+        self.copy_with(|fields| fields.target = target.chars().take(128).collect())
     }
 
     /// Whether the action's transaction committed the event.

@@ -36,6 +36,24 @@ async fn an_account_gets_the_beta_through_an_approved_ticket_and_can_then_share(
     };
     assert_eq!(app.count(&decisions_in_trail_of("nobeta", "Success")).await, 1);
     assert_eq!(app.count(&decisions_in_trail_of("operator", "Ticket.Closed")).await, 1);
+    // The asker's trail says the provider's support decided it, not which operator from where: the
+    // operator's login and address are the platform's, kept in its own trail under the same request.
+    let trail = app.form(Some(&nomad), "audit_trail", "action=DecideTicket").await;
+    assert_eq!(trail.status, StatusCode::OK, "{:?}", trail.json);
+    assert_eq!(trail.json["items"][0]["identity"], json!("Platform support"), "{:?}", trail.json);
+    assert_eq!(trail.json["items"][0]["source_ip"], json!("-"), "{:?}", trail.json);
+    let identities: Vec<&str> = trail.json["items"].as_array().unwrap().iter().map(|e| e["identity"].as_str().unwrap()).collect();
+    assert_eq!(identities, ["Platform support", "nobeta"], "the operator's login is not the asker's to see");
+    assert_eq!(
+        app.count(
+            "select count(*) from audit_event p join audit_event c using (request_id)
+             where p.action = 'DecideTicket' and p.outcome = 'Success' and p.identity = 'operator' and p.source_ip <> '-'
+               and p.account_id = (select account_id from identity where login_name = 'operator')
+               and c.identity = 'Platform support' and c.account_id = (select account_id from identity where login_name = 'nobeta')"
+        )
+        .await,
+        1
+    );
 
     let r = app.share(&nomad, &backup, new_share("first", "AllAccounts", &[PARTNER])).await;
     assert_eq!(r.status, StatusCode::OK, "effective at once: {:?}", r.json);
