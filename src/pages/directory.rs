@@ -230,7 +230,7 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
             <div class="card form-card">
                 <h2>"New folder"</h2>
                 <ActionForm action=actions.folder>
-                    <label class="field"><span>"Folder name"</span><input type="text" name="folder_name" maxlength=crate::domain::MAX_FOLDER_NAME_CHARS required/></label>
+                    <label class="field"><span>"Folder name"</span><input type="text" name="folder_name" maxlength=crate::domain::MAX_FOLDER_NAME_CHARS placeholder=format!("1-{} letters, digits, Chinese characters, _ . -", crate::domain::MAX_FOLDER_NAME_CHARS) required/></label>
                     <label class="field"><span>"Parent folder"</span><select name="parent_folder_id">{parent_options}</select></label>
                     <button type="submit" class="button button-primary">"Create folder"</button>
                 </ActionForm>
