@@ -129,3 +129,22 @@ async fn shared_by_me_edits_and_deletes_by_plain_forms_and_shows_a_refusal_in_th
         .unwrap();
     assert_eq!((name.as_str(), status.as_str()), ("nojs-renamed", "Deleting"));
 }
+
+/// A policy box posted without JavaScript after the policy changed elsewhere (a stale page): refused,
+/// the answer goes back to the RAM users page, which shows the refusal's code, and nothing changed.
+#[tokio::test]
+async fn a_stale_policy_toggle_posted_by_a_plain_form_shows_its_refusal_on_the_ram_users_page() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let policies = "select count(*) from identity_policy p join identity i on i.identity_id = p.identity_id where i.login_name = 'auditor@lumen'";
+    let before = app.count(policies).await;
+    let page = "/ram";
+    let body = "login_name=auditor@lumen&policy=AliyunPolardbReadOnlyAccess&attached=true";
+    let (status, location, _) = browser_post(&app, Some(&owner), "set_ram_policy", body, page).await;
+    assert_eq!(status, StatusCode::FOUND);
+    assert!(location.starts_with(&format!("http://{HOST}{page}?__path=%2Fapi%2Fset_ram_policy&__err=")), "{location}");
+    let (status, html) = app.get(Some(&owner), location.trim_start_matches(&format!("http://{HOST}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("alert-code") && html.contains("EntityAlreadyExists.User.Policy"), "the page shows the refusal");
+    assert_eq!(app.count(policies).await, before, "nothing changed");
+}
