@@ -202,11 +202,7 @@ const COUNT_MARKS: &str = "select cast(count(*) as text) from region where regio
 async fn mark_and_read_ahead(tx: &mut Tx, pipe: &mut Pipe, id: &str) -> Result<(), Failure<String>> {
     mark(tx, id).await.map_err(|e| Failure::Broken(e.to_string()))?;
     if let Some(read) = &pipe.ahead {
-        let mut query = sqlx::query_scalar::<_, String>(read.sql).bind(None::<String>);
-        for arg in &read.args {
-            query = query.bind(arg.clone());
-        }
-        pipe.ahead_answer = Some(query.fetch_one(&mut **tx).await.map_err(|e| Failure::Broken(e.to_string()))?);
+        pipe.ahead_answer = Some(read.run_alone(tx).await.map_err(|e| Failure::Broken(e.to_string()))?);
     }
     Ok(())
 }

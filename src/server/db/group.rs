@@ -49,6 +49,21 @@ pub struct ReadAhead {
     pub args: Vec<Option<String>>,
 }
 
+impl ReadAhead {
+    /// Binds the read's values to `query`, whose `?1` is already bound (the write's JSON, or nothing).
+    pub fn bind<'q, O>(
+        &'q self,
+        query: sqlx::query::QueryScalar<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>>,
+    ) -> sqlx::query::QueryScalar<'q, sqlx::Sqlite, O, sqlx::sqlite::SqliteArguments<'q>> {
+        self.args.iter().fold(query, |query, arg| query.bind(arg.as_deref()))
+    }
+
+    /// Runs the read alone (not after a write: its `?1` is unused).
+    pub async fn run_alone(&self, tx: &mut Tx) -> sqlx::Result<String> {
+        self.bind(sqlx::query_scalar::<_, String>(self.sql).bind(None::<&str>)).fetch_one(&mut **tx).await
+    }
+}
+
 /// What a request's work gets besides the transaction: its own read, if the request before it ran it,
 /// and the next request's read, for it to run after its own last write in the same round trip.
 #[derive(Debug, Default)]
@@ -123,7 +138,8 @@ impl Groups {
 /// One request waiting for a group: `run` does its work in the group's transaction and returns how to
 /// answer it once the group's fate is known; `abandon` answers it without running (no transaction).
 trait Member: Send {
-    fn read_ahead(&self) -> Option<ReadAhead>;
+    /// Hands over the read this request starts with, for the request before it to run.
+    fn take_read_ahead(&mut self) -> Option<ReadAhead>;
     fn run<'t>(self: Box<Self>, tx: &'t mut Tx, pipe: &'t mut Pipe) -> BoxFuture<'t, Ran>;
     fn abandon(self: Box<Self>);
 }
@@ -147,8 +163,8 @@ where
     E: Send + 'static,
     F: for<'t> FnOnce(&'t mut Tx, &'t mut Pipe) -> BoxFuture<'t, Result<T, Failure<E>>> + Send + 'static,
 {
-    fn read_ahead(&self) -> Option<ReadAhead> {
-        self.read.clone()
+    fn take_read_ahead(&mut self) -> Option<ReadAhead> {
+        self.read.take()
     }
 
     fn run<'t>(self: Box<Self>, tx: &'t mut Tx, pipe: &'t mut Pipe) -> BoxFuture<'t, Ran> {
@@ -228,8 +244,8 @@ async fn run_group(
     let mut left_over = None;
     loop {
         // The next request is taken before this one runs, so that this one's last write can carry its read.
-        let next = if answers.len() + 1 < MAX_GROUP { queue.try_recv().ok() } else { None };
-        let mut pipe = Pipe { given: given.take(), ahead: next.as_ref().and_then(|n| n.read_ahead()), ahead_answer: None };
+        let mut next = if answers.len() + 1 < MAX_GROUP { queue.try_recv().ok() } else { None };
+        let mut pipe = Pipe { given: given.take(), ahead: next.as_mut().and_then(|n| n.take_read_ahead()), ahead_answer: None };
         let ran = member.run(&mut tx, &mut pipe).await;
         broken |= ran.broken;
         answers.push(ran.answer);

@@ -188,7 +188,7 @@ pub struct ShareContextQuery<'a> {
     /// The existing share, or the id the new share will get.
     pub share_id: &'a str,
     /// The requested principals as (id, principal_type).
-    pub principals: &'a [(String, PrincipalType)],
+    pub principals: Vec<(&'a str, PrincipalType)>,
     /// The decision's time: invitations past their expiry no longer count as pending.
     pub now: &'a str,
 }
@@ -200,13 +200,7 @@ pub struct ShareContextQuery<'a> {
 /// those hand-offs, not SQLite's work, were most of a share's time when each fact had its own query.
 /// For the same reason the group may run it ahead, after the previous share's write ([`context_read`]).
 pub async fn share_context(tx: &mut Tx, q: &ShareContextQuery<'_>) -> anyhow::Result<ShareContext> {
-    let read = context_read(q);
-    // `?1` is the JSON of the write this read may follow; alone it is unused.
-    let mut query = sqlx::query_scalar::<_, String>(&read.sql).bind(None::<String>);
-    for arg in read.args {
-        query = query.bind(arg);
-    }
-    parse_context(&query.fetch_one(&mut **tx).await?)
+    parse_context(&context_read(q).run_alone(tx).await?)
 }
 
 /// The statement of [`share_context`] with its values, to run alone or after a write.
@@ -437,14 +431,10 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhe
         sqlx::query(&sql.join(";\n")).bind(params.to_string()).execute(&mut **tx).await?;
         return Ok(None);
     };
-    sql.push(&read.sql);
+    sql.push(read.sql);
     // The write's statements answer no rows: the one row is the read's, which runs last.
     let sql = sql.join(";\n");
-    let mut query = sqlx::query_scalar::<_, String>(&sql).bind(params.to_string());
-    for arg in &read.args {
-        query = query.bind(arg.as_deref());
-    }
-    query.fetch_optional(&mut **tx).await
+    read.bind(sqlx::query_scalar::<_, String>(&sql).bind(params.to_string())).fetch_optional(&mut **tx).await
 }
 
 #[cfg(test)]

@@ -117,7 +117,6 @@ impl Work {
                 backup_id,
                 share_id: share_id.clone(),
                 target,
-                requested: principals.joining().iter().map(|p| (p.as_str().to_owned(), p.principal_type())).collect(),
                 principals,
                 now,
                 now_stored: db::ts(now),
@@ -233,9 +232,8 @@ struct ShareJob {
     max_pending_invitations: u32,
     /// The action's audit event, written with the share in the group transaction.
     event: Event,
-    /// The decision's time as stored, and the requested principals that may join, for the facts' query.
+    /// The decision's time as stored (the facts' query and the write).
     now_stored: String,
-    requested: Vec<(String, crate::domain::PrincipalType)>,
 }
 
 impl ShareJob {
@@ -250,7 +248,7 @@ impl ShareJob {
                 ShareTarget::Existing => None,
             },
             share_id: &self.share_id,
-            principals: &self.requested,
+            principals: self.principals.joining().iter().map(|p| (p.as_str(), p.principal_type())).collect(),
             now: &self.now_stored,
         }
     }
@@ -330,7 +328,6 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
 /// group's transaction.
 async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, nonce: Option<&CallNonce>, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
     let now = job.now;
-    let now_s = db::ts(now);
     let associate: Vec<(&str, crate::domain::PrincipalType)> = plan.associate.iter().map(|p| (p.as_str(), p.principal_type())).collect();
     let invite: Vec<(String, &str)> = plan.invite.iter().map(|a| (ids::invitation_id(), a.as_str())).collect();
     let revoke: Vec<&str> = plan.revoke.iter().map(PrincipalId::as_str).collect();
@@ -349,7 +346,7 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, nonce: Option<&Call
                 RemovalTiming::Now => Some(db::ts(now + job.revocation_delay)),
                 RemovalTiming::AfterRestore => None,
             },
-            now: &now_s,
+            now: &job.now_stored,
             event: job.event.as_json("Success", ""),
             nonce: nonce.map(|n| (n.access_key_id.as_str(), n.nonce.as_str(), n.seen_at.as_str())),
         },
