@@ -114,11 +114,7 @@ fn host_name(authority: &str) -> Option<&str> {
 /// always send it), so it passes.
 pub async fn own_host(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let Some(host) = request.headers().get(header::HOST) else { return next.run(request).await };
-    let checked = match host.to_str() {
-        Ok(host) => check_host(host, state.settings.public_origin.as_deref()),
-        Err(_) => check_host("(not text)", state.settings.public_origin.as_deref()),
-    };
-    match checked {
+    match check_host(host.to_str().unwrap_or("(not text)"), state.settings.public_origin.as_deref()) {
         Ok(()) => next.run(request).await,
         Err(refusal) => error_response(refusal.into()),
     }
