@@ -503,6 +503,23 @@ async fn a_ram_users_name_is_unique_within_its_account_and_tells_nothing_of_othe
     assert_eq!(r.refusal(), (422, "InvalidParameter.UserName"), "{:?}", r.json);
 }
 
+/// Inserts a sign-in name as one made before the alias rule could be (any ending), with the demo
+/// password's hash.
+async fn insert_login_made_before_the_alias_rule(app: &TestApp, account: &str, login: &str, kind: &str) {
+    sqlx::query(
+        "insert into identity (account_id, login_name, kind, password_hash, created_at)
+         select ?, ?, ?, password_hash, created_at from identity where login_name = 'dba@lumen'",
+    )
+    .bind(account)
+    .bind(login)
+    .bind(kind)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    // Written past the writer, as `TestApp::exec` does: cached pages must hear of it.
+    app.state.writer.note_outside_change();
+}
+
 /// A sign-in name made before the alias rule that ends with another account's alias (here the
 /// outsider's `ghost@harbor`) gave that account's root a probe: creating `ghost` answered 409, so the
 /// name existed somewhere. The migration gives such an account a free alias, so creating any name tells
@@ -510,17 +527,9 @@ async fn a_ram_users_name_is_unique_within_its_account_and_tells_nothing_of_othe
 #[tokio::test]
 async fn an_account_whose_alias_an_older_name_of_another_account_ends_with_gets_a_free_one() {
     let app = TestApp::new().await;
-    app.exec(&format!(
-        "insert into identity (account_id, login_name, kind, password_hash, created_at)
-         select '{OUTSIDER}', 'ghost@harbor', 'ram_user', password_hash, created_at from identity where login_name = 'dba@lumen'"
-    ))
-    .await;
+    insert_login_made_before_the_alias_rule(&app, OUTSIDER, "ghost@harbor", "ram_user").await;
     // The same name as a new account's id would be: the free-id check sees it.
-    app.exec(&format!(
-        "insert into identity (account_id, login_name, kind, password_hash, created_at)
-         select '{OUTSIDER}', 'squat@1000000000000099', 'ram_user', password_hash, created_at from identity where login_name = 'dba@lumen'"
-    ))
-    .await;
+    insert_login_made_before_the_alias_rule(&app, OUTSIDER, "squat@1000000000000099", "ram_user").await;
     // As on a database made before the alias rule, when the migration runs.
     sqlx::raw_sql(include_str!("../../migrations/20261128080000_free_login_alias.sql")).execute(&app.pool).await.unwrap();
     app.state.writer.note_outside_change();
@@ -647,11 +656,7 @@ async fn a_login_made_before_the_alias_rule_is_always_its_own_accounts_identity_
     let app = TestApp::new().await;
     // A RAM user of the outsider named as the partner's (harbor's) would be, holding both policies; a
     // new account whose root is named as a lumen RAM user. Both with the demo password's hash.
-    app.exec(&format!(
-        "insert into identity (account_id, login_name, kind, password_hash, created_at)
-         select '{OUTSIDER}', 'ghost@harbor', 'ram_user', password_hash, created_at from identity where login_name = 'dba@lumen'"
-    ))
-    .await;
+    insert_login_made_before_the_alias_rule(&app, OUTSIDER, "ghost@harbor", "ram_user").await;
     app.exec(
         "insert into identity_policy (identity_id, policy_name) select identity_id, p.value from identity,
          json_each('[\"AliyunPolardbFullAccess\",\"AliyunResourceCenterFullAccess\"]') p where login_name = 'ghost@harbor'",
@@ -662,11 +667,7 @@ async fn a_login_made_before_the_alias_rule_is_always_its_own_accounts_identity_
          values ('1000000000000042', 'Legacy', 'aliyun.com', 1, 1000, '2026-11-01T00:00:00Z', '1000000000000042')",
     )
     .await;
-    app.exec(
-        "insert into identity (account_id, login_name, kind, password_hash, created_at)
-         select '1000000000000042', 'chief@lumen', 'root', password_hash, created_at from identity where login_name = 'dba@lumen'",
-    )
-    .await;
+    insert_login_made_before_the_alias_rule(&app, "1000000000000042", "chief@lumen", "root").await;
 
     // Each signs in as its own account's identity.
     let ghost = app.sign_in("ghost@harbor").await;
