@@ -51,7 +51,7 @@ pub use lifecycle::{departure_timing, lock_shown_to_principal, principal_change_
 pub use permission::{check_policy_change, Actor, ConsolePage, IdentityKind, PageAccess, Policy};
 pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use invitations::{
-    check_no_pending_invitation, check_pending_invitation_limit, invitation_listed_in_region, offered_until, principal_is_sharing, shown_invitation_status, ShownInvitationStatus, DEFAULT_MAX_PENDING_INVITATIONS,
+    check_no_pending_invitation, check_pending_invitation_limit, invitation_listed_in_region, offered_until, principal_is_sharing, rename_shows_on_invitation, shown_invitation_status, ShownInvitationStatus, DEFAULT_MAX_PENDING_INVITATIONS,
 };
 pub use rules::{
     check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_share_quota, check_sharer, check_unlocked, check_unlocked_for, cluster_shareability, shareability, shareability_in_share, BackupLock,
