@@ -158,7 +158,7 @@ pub struct ShareContext {
     /// Read only when the owner is in a directory (a `case`, whose subquery SQLite runs only when
     /// taken), and `others` is not materialized though named twice: measured with Python's `sqlite3`
     /// on the benchmark's database (owner in no directory), reading these pairs always cost a new share
-    /// ~35 us more (CPU, median, ~200 us before); read so, within ~3 us of before.
+    /// ~37 us more (CPU, median, ~190-250 us before); read so, 3-10 us (docs/performance.md, stop 22).
     pub place_members: Vec<(String, String)>,
     /// Whether the backup set is in a live share already (then it costs no quota).
     #[serde(deserialize_with = "sqlite_bool")]
