@@ -100,7 +100,7 @@ pub enum Refusal {
     OutsideResourceDirectory { principal: String },
     #[error("Your account is not in a resource directory, so the Objects Within Resource Directory scope cannot be used.")]
     NotInResourceDirectory,
-    #[error("Backup set {backup_set} would be shared with {requested} principals; a backup set can be shared with at most {limit}.")]
+    #[error("Backup set {backup_set} would be shared with {requested} accounts, counting the members of the resource directories and folders it is shared with; a backup set can be shared with at most {limit} accounts.")]
     PrincipalLimit { backup_set: String, requested: usize, limit: usize },
     #[error("Your account can share at most {limit} resources as owner and this would make {requested}. Apply for a quota increase to share more.")]
     QuotaExceeded { limit: u32, requested: u32 },

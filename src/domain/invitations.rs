@@ -106,6 +106,25 @@ pub fn offered_until(
     }
 }
 
+/// Whether a rename of the share made at `now` shows on the invitation, or the invitation keeps the
+/// name its receiver knew. It shows while the invitation offers or gives the share ([`offered_until`]),
+/// and on an accepted one whose receiver was removed for as long as that receiver still holds the share
+/// (`access_running`: the rest of its revocation window, or while a restore holds the revocation):
+/// meanwhile the receiver sees the share under its current name on the set, so on its invitation too.
+pub fn rename_shows_on_invitation(
+    stored: InvitationStatus,
+    expires_at: OffsetDateTime,
+    updated_at: OffsetDateTime,
+    removed: bool,
+    access_running: bool,
+    now: OffsetDateTime,
+) -> bool {
+    match offered_until(stored, expires_at, updated_at, removed, now) {
+        None => true,
+        Some(_) => stored == InvitationStatus::Accepted && removed && access_running,
+    }
+}
+
 /// Whether the invitation is listed in a region whose earliest set was put in its share at `first_added`
 /// (`None`: the share holds no set there): only if it offered that set.
 pub fn invitation_listed_in_region(offered_until: Option<OffsetDateTime>, first_added: Option<OffsetDateTime>) -> bool {
@@ -155,6 +174,18 @@ mod tests {
         assert!(invitation_listed_in_region(until, Some(updated)), "a set put in as it ended was offered");
         assert!(!invitation_listed_in_region(until, Some(updated + time::Duration::seconds(1))), "one put in after was not");
         assert!(!invitation_listed_in_region(None, None), "no set in the region");
+    }
+
+    #[test]
+    fn a_rename_shows_on_a_removed_receivers_invitation_until_its_access_ends() {
+        let (expires, updated, now) = (datetime!(2026-12-01 0:00 UTC), datetime!(2026-11-20 0:00 UTC), datetime!(2026-11-20 0:05 UTC));
+        let shows = |stored, removed, running| rename_shows_on_invitation(stored, expires, updated, removed, running, now);
+        assert!(shows(InvitationStatus::Accepted, true, true), "removed, in its revocation window");
+        assert!(!shows(InvitationStatus::Accepted, true, false), "removed, its access ended");
+        assert!(shows(InvitationStatus::Accepted, false, false) && shows(InvitationStatus::Pending, false, false));
+        for stored in [InvitationStatus::Rejected, InvitationStatus::Cancelled] {
+            assert!(!shows(stored, false, true), "{stored:?}: it never gave access, whatever its principal entry");
+        }
     }
 
     #[test]

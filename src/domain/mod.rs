@@ -51,12 +51,12 @@ pub use lifecycle::{departure_timing, lock_shown_to_principal, principal_change_
 pub use permission::{check_policy_change, Actor, ConsolePage, IdentityKind, PageAccess, Policy};
 pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use invitations::{
-    check_no_pending_invitation, check_pending_invitation_limit, invitation_listed_in_region, offered_until, principal_is_sharing, shown_invitation_status, ShownInvitationStatus, DEFAULT_MAX_PENDING_INVITATIONS,
+    check_no_pending_invitation, check_pending_invitation_limit, invitation_listed_in_region, offered_until, principal_is_sharing, rename_shows_on_invitation, shown_invitation_status, ShownInvitationStatus, DEFAULT_MAX_PENDING_INVITATIONS,
 };
 pub use rules::{
     check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_share_quota, check_sharer, check_unlocked, check_unlocked_for, cluster_shareability, shareability, shareability_in_share, BackupLock,
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
-    LockedOperation, OwnerFacts, AssociationStatus, rules_hold_until, PrincipalType, ShareStatus, PrincipalFacts, PrincipalScope, PrincipalTargetKind, MAX_PRINCIPALS_PER_BACKUP_SET,
+    LockedOperation, OwnerFacts, AssociationStatus, rules_hold_until, PrincipalType, ShareStatus, PrincipalFacts, PrincipalScope, PrincipalTargetKind, PlaceMembers, Reach, MAX_ACCOUNTS_PER_BACKUP_SET,
 };
 pub use share_changes::{check_leave_share, check_resource_removal, check_scope_change_unlocked, check_share_active, plan_scope_change, plan_share_deletion, ShareMembership};
 pub use share_plan::{plan_share, ExistingShare, PrincipalChange, ShareFacts, SharePlan, ShareTarget};

@@ -3,11 +3,12 @@
 use super::{AccountId, Actor, BackupSetId, PrincipalId, Refusal, Site};
 use serde::{Deserialize, Serialize};
 use super::text::text_enum;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
-/// A single backup set can be shared with at most 64 accounts.
-pub const MAX_PRINCIPALS_PER_BACKUP_SET: usize = 64;
+/// A single backup set can be shared with at most 64 accounts: those named, and the members of the
+/// resource directories and folders it is shared with ([`check_principal_limit`]).
+pub const MAX_ACCOUNTS_PER_BACKUP_SET: usize = 64;
 
 text_enum!(pub enum Edition { Cluster = "Cluster", Limitless = "Limitless", SingleNode = "SingleNode" });
 text_enum!(pub enum HaMode { SingleZone = "SingleZone", MultiZone = "MultiZone", ThreeZoneHotStandby = "ThreeZoneHotStandby" });
@@ -274,24 +275,64 @@ pub fn check_principals(
     Ok(plan)
 }
 
-/// A backup set may have at most 64 distinct principals across all of its owner's shares.
-/// `share_principals` is the principal list the share will have; `others` gives, for every backup set in
-/// that share, the principals it already has through *other* shares.
-pub fn check_principal_limit(
-    share_principals: &BTreeSet<PrincipalId>,
-    others: &[(BackupSetId, BTreeSet<PrincipalId>)],
-) -> Result<(), Refusal> {
-    for (backup_set, other) in others {
-        let total = share_principals.union(other).count();
-        if total > MAX_PRINCIPALS_PER_BACKUP_SET {
-            return Err(Refusal::PrincipalLimit {
-                backup_set: backup_set.to_string(),
-                requested: total,
-                limit: MAX_PRINCIPALS_PER_BACKUP_SET,
-            });
+/// The member accounts each resource directory or folder principal reaches now: a directory's every
+/// member, a folder's those in it and in its sub-folders at any depth. One missing reaches no one.
+pub type PlaceMembers = BTreeMap<PrincipalId, BTreeSet<AccountId>>;
+
+/// Whom a backup set's principals reach, as the 64-account limit counts them.
+#[derive(Debug, Clone, Copy)]
+pub struct Reach<'a> {
+    /// The owner: a member of its own directory, it is never one of the accounts a set is shared with.
+    pub owner: &'a AccountId,
+    pub members: &'a PlaceMembers,
+}
+
+impl<'a> Reach<'a> {
+    /// The accounts `principals` reach: each account named and every member of each directory or
+    /// folder, each once, the owner left out.
+    pub fn accounts<'p>(&self, principals: impl IntoIterator<Item = &'p PrincipalId>) -> BTreeSet<&'p AccountId>
+    where
+        'a: 'p,
+    {
+        let mut reached = BTreeSet::new();
+        for principal in principals {
+            match principal {
+                PrincipalId::Account(account) => {
+                    reached.insert(account);
+                }
+                place => reached.extend(self.members.get(place).into_iter().flatten()),
+            }
         }
+        reached.remove(self.owner);
+        reached
     }
-    Ok(())
+}
+
+/// A backup set may be shared with at most 64 accounts across all of its owner's live shares, counted
+/// as [`Reach::accounts`] counts them. For one set a share request leaves in the share: `others` are the
+/// principals it has through the owner's other shares, `share_now` the share's principals now (none
+/// if the set is not in it yet) and `share_after` the share's principals after the request.
+///
+/// Membership changes after sharing: a set can come to reach more than 64 accounts when a directory
+/// or folder it is shared with gains members. Its shares are not broken for that (the members keep
+/// their access); a request that would make the set reach any account it does not reach now is
+/// refused until it is back within the limit, while one that only takes accounts away is not.
+pub fn check_principal_limit(
+    reach: &Reach<'_>,
+    backup_set: &BackupSetId,
+    others: &BTreeSet<PrincipalId>,
+    share_now: &BTreeSet<PrincipalId>,
+    share_after: &BTreeSet<PrincipalId>,
+) -> Result<(), Refusal> {
+    let after = reach.accounts(others.iter().chain(share_after));
+    if after.len() <= MAX_ACCOUNTS_PER_BACKUP_SET {
+        return Ok(());
+    }
+    let before = reach.accounts(others.iter().chain(share_now));
+    if after.is_subset(&before) {
+        return Ok(());
+    }
+    Err(Refusal::PrincipalLimit { backup_set: backup_set.to_string(), requested: after.len(), limit: MAX_ACCOUNTS_PER_BACKUP_SET })
 }
 
 /// An owner may share at most `quota` distinct resources. Only newly shared backup sets count against it:
@@ -618,24 +659,87 @@ pub(crate) mod tests {
         range.map(|n| PrincipalId::Account(account(n))).collect()
     }
 
+    fn place(id: &str) -> PrincipalId {
+        PrincipalId::parse(id).unwrap()
+    }
+
+    /// A folder and the directory holding it, with these members.
+    fn places(folder: std::ops::Range<u64>, directory: std::ops::Range<u64>) -> PlaceMembers {
+        [(place("fd-team"), folder.map(account).collect()), (place("rd-owner"), directory.map(account).collect())].into()
+    }
+
+    /// The limit for a set not yet in the share (`share_now` empty).
+    fn limit(members: &PlaceMembers, others: &BTreeSet<PrincipalId>, wanted: &BTreeSet<PrincipalId>) -> Result<(), Refusal> {
+        let owner = owner().account_id;
+        check_principal_limit(&Reach { owner: &owner, members }, &backup().id, others, &BTreeSet::new(), wanted)
+    }
+
     #[test]
     fn sixty_four_principals_on_one_backup_set_are_allowed() {
-        let others = [(backup().id, ids(100..132))];
-        assert!(check_principal_limit(&ids(200..232), &others).is_ok());
+        assert!(limit(&PlaceMembers::new(), &ids(100..132), &ids(200..232)).is_ok());
     }
 
     #[test]
     fn a_sixty_fifth_principal_is_refused() {
-        let others = [(backup().id, ids(100..132))];
-        let err = check_principal_limit(&ids(200..233), &others).unwrap_err();
+        let err = limit(&PlaceMembers::new(), &ids(100..132), &ids(200..233)).unwrap_err();
         assert_eq!(err.code(), "QuotaExceeded.SharedTarget.Count");
         assert_eq!(err, Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64 });
     }
 
     #[test]
     fn a_principal_in_two_shares_of_the_same_backup_set_counts_once() {
-        let others = [(backup().id, ids(100..164))];
-        assert!(check_principal_limit(&ids(100..164), &others).is_ok());
+        assert!(limit(&PlaceMembers::new(), &ids(100..164), &ids(100..164)).is_ok());
+    }
+
+    #[test]
+    fn a_folder_counts_as_the_accounts_it_reaches() {
+        let members = places(300..363, 0..0);
+        let with_folder: BTreeSet<PrincipalId> = [place("fd-team")].into();
+        // 63 members and one account: 64.
+        assert!(limit(&members, &ids(100..101), &with_folder).is_ok());
+        let err = limit(&members, &ids(100..102), &with_folder).unwrap_err();
+        assert_eq!(err, Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64 });
+        assert!(err.to_string().contains("would be shared with 65 accounts"), "{err}");
+    }
+
+    #[test]
+    fn an_account_reached_both_by_name_and_through_a_directory_counts_once() {
+        let members = places(0..0, 300..364);
+        // The directory's 64 members, named one by one in other shares: still 64.
+        assert!(limit(&members, &ids(300..364), &[place("rd-owner")].into()).is_ok());
+        let one_more: BTreeSet<PrincipalId> = ids(299..300).into_iter().chain([place("rd-owner")]).collect();
+        assert_eq!(limit(&members, &ids(301..364), &one_more).unwrap_err().code(), "QuotaExceeded.SharedTarget.Count");
+    }
+
+    #[test]
+    fn the_owner_is_not_one_of_the_accounts_its_directory_reaches() {
+        // The owner (account 1) and 64 others are members.
+        let members: PlaceMembers = [(place("rd-owner"), (300..364).chain([1]).map(account).collect())].into();
+        assert!(limit(&members, &BTreeSet::new(), &[place("rd-owner")].into()).is_ok());
+    }
+
+    #[test]
+    fn a_directory_or_folder_whose_members_are_not_known_reaches_no_one() {
+        assert!(limit(&PlaceMembers::new(), &ids(100..164), &[place("fd-elsewhere")].into()).is_ok());
+    }
+
+    #[test]
+    fn a_set_over_the_limit_because_a_folder_grew_may_lose_accounts_but_gain_none() {
+        // Shared with the folder (now 70 members) and two accounts by name, through this share.
+        let members = places(300..370, 0..0);
+        let owner = owner().account_id;
+        let reach = Reach { owner: &owner, members: &members };
+        let now: BTreeSet<PrincipalId> = ids(100..102).into_iter().chain([place("fd-team")]).collect();
+        let check = |after: &BTreeSet<PrincipalId>| check_principal_limit(&reach, &backup().id, &BTreeSet::new(), &now, after);
+        assert!(check(&now).is_ok(), "the share as it is stands");
+        assert!(check(&ids(100..101).into_iter().chain([place("fd-team")]).collect()).is_ok(), "an account taken away");
+        let swapped: BTreeSet<PrincipalId> = ids(101..103).into_iter().chain([place("fd-team")]).collect();
+        assert_eq!(check(&swapped).unwrap_err(), Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 72, limit: 64 });
+        let err = check(&ids(100..103).into_iter().chain([place("fd-team")]).collect()).unwrap_err();
+        assert_eq!(err.code(), "QuotaExceeded.SharedTarget.Count");
+        // Joining another share with the same principals, the set reaches no one new.
+        let share_of_same = check_principal_limit(&reach, &backup().id, &now, &BTreeSet::new(), &ids(100..101));
+        assert!(share_of_same.is_ok());
     }
 
     #[test]
@@ -692,21 +796,65 @@ pub(crate) mod tests {
 
     proptest! {
         /// Applying a random stream of "share this backup set with these principals through share k"
-        /// requests, accepting only those the rule allows, never leaves a backup set with more than 64.
+        /// requests, accepting only those the rule allows, never leaves a backup set reaching more than
+        /// 64 accounts, the members of the directory and folders it is shared with counted, while their
+        /// membership stays as it is.
         #[test]
-        fn no_backup_set_ever_has_more_than_64_principals(
-            requests in proptest::collection::vec((0usize..4, proptest::collection::btree_set(0u64..200, 0..40)), 1..60)
+        fn no_backup_set_ever_reaches_more_than_64_accounts(
+            folders in proptest::collection::vec(proptest::collection::btree_set(0u64..200, 0..50), 3),
+            requests in proptest::collection::vec(
+                (0usize..4, proptest::collection::btree_set(0u64..200, 0..40), proptest::collection::btree_set(0usize..3, 0..3)),
+                1..60,
+            )
         ) {
+            let names = ["fd-a", "fd-b", "rd-owner"];
+            // Account 1 is the owner, a member of its directory like any other.
+            let members: PlaceMembers =
+                names.iter().zip(&folders).map(|(p, m)| (place(p), m.iter().map(|n| account(n + 1)).collect())).collect();
+            let owner = owner().account_id;
+            let reach = Reach { owner: &owner, members: &members };
             let mut shares: Vec<BTreeSet<PrincipalId>> = vec![BTreeSet::new(); 4];
-            for (k, wanted) in requests {
-                let wanted: BTreeSet<PrincipalId> = wanted.into_iter().map(|n| PrincipalId::Account(account(n + 10))).collect();
+            for (k, wanted, wanted_places) in requests {
+                let wanted: BTreeSet<PrincipalId> = wanted.into_iter().map(|n| PrincipalId::Account(account(n + 10)))
+                    .chain(wanted_places.into_iter().map(|i| place(names[i]))).collect();
                 let others: BTreeSet<PrincipalId> =
                     shares.iter().enumerate().filter(|(i, _)| *i != k).flat_map(|(_, s)| s.iter().cloned()).collect();
-                if check_principal_limit(&wanted, &[(backup().id, others)]).is_ok() {
+                if check_principal_limit(&reach, &backup().id, &others, &shares[k], &wanted).is_ok() {
                     shares[k] = wanted;
                 }
-                let total: BTreeSet<_> = shares.iter().flatten().collect();
-                prop_assert!(total.len() <= MAX_PRINCIPALS_PER_BACKUP_SET);
+                prop_assert!(reach.accounts(shares.iter().flatten()).len() <= MAX_ACCOUNTS_PER_BACKUP_SET);
+            }
+        }
+
+        /// With members joining the directory and folders between requests, a set may come to reach
+        /// more than 64 accounts; from then on no accepted request makes it reach an account it did
+        /// not reach before.
+        #[test]
+        fn a_set_over_the_limit_never_gains_an_account_by_a_request(
+            requests in proptest::collection::vec(
+                (0usize..4, proptest::collection::btree_set(0u64..100, 0..20), proptest::collection::btree_set(0usize..3, 0..3), 0usize..3, 0u64..300),
+                1..60,
+            )
+        ) {
+            let names = ["fd-a", "fd-b", "rd-owner"];
+            let mut members: PlaceMembers = names.iter().map(|p| (place(p), BTreeSet::new())).collect();
+            let owner = owner().account_id;
+            let mut shares: Vec<BTreeSet<PrincipalId>> = vec![BTreeSet::new(); 4];
+            for (k, wanted, wanted_places, grows, joiner) in requests {
+                // An account joins a folder (and so the directory) before the request.
+                members.get_mut(&place(names[grows])).unwrap().insert(account(joiner + 1000));
+                members.get_mut(&place("rd-owner")).unwrap().insert(account(joiner + 1000));
+                let reach = Reach { owner: &owner, members: &members };
+                let wanted: BTreeSet<PrincipalId> = wanted.into_iter().map(|n| PrincipalId::Account(account(n + 10)))
+                    .chain(wanted_places.into_iter().map(|i| place(names[i]))).collect();
+                let others: BTreeSet<PrincipalId> =
+                    shares.iter().enumerate().filter(|(i, _)| *i != k).flat_map(|(_, s)| s.iter().cloned()).collect();
+                let before: BTreeSet<AccountId> = reach.accounts(shares.iter().flatten()).into_iter().cloned().collect();
+                if check_principal_limit(&reach, &backup().id, &others, &shares[k], &wanted).is_ok() {
+                    shares[k] = wanted;
+                }
+                let after: BTreeSet<AccountId> = reach.accounts(shares.iter().flatten()).into_iter().cloned().collect();
+                prop_assert!(after.len() <= MAX_ACCOUNTS_PER_BACKUP_SET || after.is_subset(&before));
             }
         }
 

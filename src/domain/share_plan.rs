@@ -6,7 +6,7 @@
 use super::{
     check_may_manage_shares, check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals,
     check_share_quota, check_sharer, principal_change_timing, shareability_in_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetFacts,
-    BackupSetId, ClusterFacts, OwnerFacts, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, RemovalTiming,
+    BackupSetId, ClusterFacts, OwnerFacts, PlaceMembers, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, Reach, RemovalTiming,
     ResourceShareName, Refusal, ShareStatus,
 };
 use std::collections::BTreeSet;
@@ -87,6 +87,9 @@ pub struct ShareFacts {
     pub principals: PrincipalChange<PrincipalFacts>,
     /// For every backup set the share will hold: the principals it has through the owner's other shares.
     pub others: Vec<(BackupSetId, BTreeSet<PrincipalId>)>,
+    /// The member accounts of each directory or folder among those principals, the share's and the
+    /// requested ones: what the 64-account limit counts them as.
+    pub place_members: PlaceMembers,
     /// Whether the backup set is in a live share already (then it costs no quota).
     pub already_shared: bool,
     /// How many distinct backup sets the owner shares.
@@ -128,7 +131,7 @@ impl SharePlan {
 }
 
 /// Decides a share request: who may share, whether the set may be shared, the principals, the locks of
-/// the share's sets, the 64-principal limit, the quota and the invitation bounds, in that order.
+/// the share's sets, the 64-account limit, the quota and the invitation bounds, in that order.
 ///
 /// `backup_set` is the set joining the share; `None` when only the principals of an existing share
 /// change (the API's Associate or Disassociate with targets only): then no set is checked or counted.
@@ -194,7 +197,13 @@ pub fn plan_share(
         principal_change_timing(!added.is_empty(), &facts.share_sets)?
     };
 
-    check_principal_limit(&wanted, &facts.others)?;
+    let reach = Reach { owner: &facts.owner.account_id, members: &facts.place_members };
+    let none = BTreeSet::new();
+    for (set, others) in &facts.others {
+        // A set already in the share reaches the share's principals now; one joining it does not yet.
+        let share_now = if facts.share_sets.iter().any(|(id, _)| id == set) { &current } else { &none };
+        check_principal_limit(&reach, set, others, share_now, &wanted)?;
+    }
     // The quota counts distinct shared backup sets; one already shared elsewhere costs nothing more, and
     // a change of principals alone adds none.
     if backup_set.is_some() {
@@ -265,6 +274,7 @@ mod tests {
             share_sets: Vec::new(),
             principals: PrincipalChange::Replace(vec![account("2000000000000001"), account("2000000000000002")]),
             others: vec![(set, BTreeSet::new())],
+            place_members: PlaceMembers::new(),
             already_shared: false,
             shared_count: 0,
             pending_invitees: BTreeSet::new(),
@@ -415,6 +425,21 @@ mod tests {
         let ram_user = Actor { account_id: owner().account_id, is_root: false, policies: Vec::new() };
         let refused = plan_share(&ram_user, None, ShareTarget::Existing, &f, NOW).unwrap_err();
         assert_eq!(refused.code(), "Forbidden.RAM", "{refused:?}");
+    }
+
+    #[test]
+    fn a_set_joins_no_share_whose_folder_would_take_it_past_64_accounts_but_stays_in_its_own() {
+        let mut f = existing_with(&["fd-team"]);
+        let members = (0..70).map(|n| AccountId::parse(&format!("30000000000{n:05}")).unwrap()).collect();
+        f.place_members = [(id("fd-team"), members)].into();
+        f.principals = PrincipalChange::Keep;
+        let set = BackupSetId::parse("5000000").unwrap();
+        // Already in the share (the folder grew since): sharing it there again reaches no one new.
+        assert!(plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).is_ok());
+        // Not in it yet: joining would reach 70 accounts.
+        (f.share_sets, f.already_shared) = (Vec::new(), false);
+        let refused = plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).unwrap_err();
+        assert!(matches!(refused, Refusal::PrincipalLimit { requested: 70, limit: 64, .. }), "{refused:?}");
     }
 
     #[test]

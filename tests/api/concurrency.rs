@@ -5,18 +5,10 @@ use futures::future::join_all;
 use http::StatusCode;
 use std::sync::Arc;
 
-async fn add_accounts(app: &TestApp, prefix: &str, n: usize) -> Vec<String> {
-    let ids: Vec<String> = (0..n).map(|i| format!("{prefix}{i:05}")).collect();
-    for id in &ids {
-        app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
-    }
-    ids
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_shares_never_give_a_backup_set_more_than_64_principals() {
     let app = Arc::new(TestApp::new().await);
-    let principals = add_accounts(&app, "30000000000", 80).await;
+    let principals = app.add_accounts("30000000000", 80).await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let cookie = app.sign_in("owner").await;
     let requests = principals.iter().enumerate().map(|(i, p)| {
@@ -29,6 +21,31 @@ async fn racing_shares_never_give_a_backup_set_more_than_64_principals() {
     assert_eq!((ok, refused), (64, 16), "{:?}", results.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>());
     assert_eq!(app.count("select count(distinct principal_id) from share_principal").await, 64);
     assert_eq!(app.count("select count(*) from resource_share").await, 64, "refused requests left no share behind");
+}
+
+/// A folder counts as every account it reaches: shares of a folder of 61 accounts racing shares of ten
+/// more accounts never leave the set reaching more than 64.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_shares_of_accounts_and_a_folder_never_give_a_backup_set_more_than_64_accounts() {
+    let app = Arc::new(TestApp::new().await);
+    app.add_members("30000000000", 60, ANALYTICS_FOLDER).await;
+    let accounts = app.add_accounts("30000000001", 10).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let cookie = app.sign_in("owner").await;
+    let principals = accounts.iter().map(String::as_str).chain([ANALYTICS_FOLDER; 3]).map(str::to_owned).collect::<Vec<_>>();
+    let requests = principals.into_iter().enumerate().map(|(i, p)| {
+        let (app, cookie, backup) = (app.clone(), cookie.clone(), backup.clone());
+        tokio::spawn(async move { app.share(&cookie, &backup, new_share(&format!("race-{i}"), "AllAccounts", &[&p])).await })
+    });
+    let results: Vec<Response> = join_all(requests).await.into_iter().map(Result::unwrap).collect();
+    let refusals: Vec<(u16, &str)> = results.iter().filter(|r| r.status != StatusCode::OK).map(|r| r.refusal()).collect();
+    assert!(!refusals.is_empty() && refusals.iter().all(|r| *r == (409, "QuotaExceeded.SharedTarget.Count")), "{refusals:?}");
+    let reached = app.accounts_reached(&backup).await;
+    // The folder's shares came first (61, then up to three accounts) or after more than three accounts
+    // (all ten, and the folder refused).
+    assert!((61..=64).contains(&reached) || reached == 10, "{reached} accounts reached");
+    let ok = (results.len() - refusals.len()) as i64;
+    assert_eq!(app.count("select count(*) from resource_share").await, ok, "refused requests left no share behind");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

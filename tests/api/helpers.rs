@@ -222,6 +222,51 @@ impl TestApp {
         polarshare::server::scheduler::tick(&self.state).await.expect("scheduler tick")
     }
 
+    /// `n` new accounts on the China site, with ids `prefix` followed by a five-digit count.
+    pub async fn add_accounts(&self, prefix: &str, n: usize) -> Vec<String> {
+        let ids: Vec<String> = (0..n).map(|i| format!("{prefix}{i:05}")).collect();
+        for id in &ids {
+            self.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
+        }
+        ids
+    }
+
+    /// `n` new accounts (as [`Self::add_accounts`]), members of the owner's resource directory in `folder`.
+    pub async fn add_members(&self, prefix: &str, n: usize, folder: &str) -> Vec<String> {
+        let ids = self.add_accounts(prefix, n).await;
+        for id in &ids {
+            self.exec(&format!("insert into rd_member (account_id, directory_id, folder_id) values ('{id}', '{OWNER_DIRECTORY}', '{folder}')")).await;
+        }
+        ids
+    }
+
+    /// How many accounts other than the owner a backup set reaches through the owner's live shares: the
+    /// accounts named and the members of the directories and folders named (sub-folders included),
+    /// counted here from the tables, apart from the code under test.
+    pub async fn accounts_reached(&self, backup_set: &str) -> i64 {
+        sqlx::query_scalar(
+            "with recursive named as (
+                 select sp.principal_id, sp.principal_type from share_principal sp
+                 join share_resource sr on sr.resource_share_id = sp.resource_share_id
+                 join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.status = 'Active'
+                 where sr.backup_set_id = ?1 and sp.status = 'Associated'),
+             folders(folder_id) as (
+                 select folder_id from rd_folder where folder_id in (select principal_id from named where principal_type = 'Folder')
+                 union select root_folder_id from resource_directory
+                     where directory_id in (select principal_id from named where principal_type = 'ResourceDirectory')
+                 union select f.folder_id from rd_folder f join folders on f.parent_folder_id = folders.folder_id)
+             select count(*) from (
+                 select principal_id as account_id from named where principal_type = 'Account'
+                 union select account_id from rd_member where folder_id in (select folder_id from folders))
+             where account_id <> ?2",
+        )
+        .bind(backup_set)
+        .bind(OWNER)
+        .fetch_one(&self.pool)
+        .await
+        .expect("accounts reached")
+    }
+
     pub async fn exec(&self, sql: &str) {
         sqlx::query(sql).execute(&self.pool).await.expect(sql);
         // Written past the writer: cached pages must hear of it.

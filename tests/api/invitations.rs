@@ -414,10 +414,10 @@ async fn a_share_renamed_after_an_invitation_ended_keeps_the_name_it_had_for_tha
     let outsider_key = crate::openapi::create_key(&app, &outsider, "outsider").await;
     let listed = crate::openapi::acs3(&app, &outsider_key, "ListResourceShareInvitations", crate::openapi::RS, &[]).await;
     assert_eq!(listed.json["ResourceShareInvitations"][0]["ResourceShareName"], json!("partnership"), "{:?}", listed.json);
+    // The removed partner still holds the share for the rest of its revocation window: the current name.
     let partner_names = invitation_names(&app, "partner").await;
-    assert_eq!(partner_names.len(), 1);
-    assert_eq!(partner_names[0].1, "partnership", "{partner_names:?}");
-    // Once the revocation ran, still the old name; and an invitation that expires unanswered keeps the
+    assert_eq!(partner_names, vec![("Disassociating".to_owned(), "acquire-orbit".to_owned())]);
+    // Once the revocation ran, the name it last saw; and an invitation that expires unanswered keeps the
     // name of when it expired.
     app.clock.advance(Duration::days(8));
     app.tick().await;
@@ -425,5 +425,34 @@ async fn a_share_renamed_after_an_invitation_ended_keeps_the_name_it_had_for_tha
     let owner = app.sign_in("owner").await;
     assert_eq!(app.form(Some(&owner), "update_resource_share", &body).await.status, StatusCode::OK);
     assert_eq!(invitation_names(&app, "nobeta").await, vec![("Expired".to_owned(), "acquire-orbit".to_owned())]);
-    assert_eq!(invitation_names(&app, "partner").await[0].1, "partnership");
+    assert_eq!(invitation_names(&app, "partner").await[0].1, "acquire-orbit");
+}
+
+/// During its revocation window a removed account still holds the share, listed under the share's
+/// current name (docs/console.md): its invitation shows that name too, on the page and by API, not the
+/// one of before a rename made meanwhile. Once the revocation has run, a rename no longer reaches it.
+#[tokio::test]
+async fn a_removed_account_sees_the_current_name_on_its_invitation_as_on_the_set_during_its_window() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with(&app, PARTNER, "AllAccounts").await;
+    let owner = app.sign_in("owner").await;
+    let partner = app.sign_in("partner").await;
+    answer(&app, &partner, &invitations(&app, &partner).await[0], true).await;
+    let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let rename = |name: &str| format!("resource_share_id={share_id}&resource_share_name={name}&principal_scope=AllAccounts");
+    assert_eq!(app.form(Some(&owner), "update_resource_share", &rename("renamed-in-window")).await.status, StatusCode::OK);
+
+    let set = incoming(&app, &partner).await.into_iter().find(|b| b["backup_set_id"] == json!(backup)).expect("still shared in the window");
+    assert_eq!(set["resource_share_names"], json!("renamed-in-window"));
+    assert_eq!(invitation_names(&app, "partner").await, vec![("Disassociating".to_owned(), "renamed-in-window".to_owned())]);
+    let key = crate::openapi::create_key(&app, &partner, "partner").await;
+    let listed = crate::openapi::acs3(&app, &key, "ListResourceShareInvitations", crate::openapi::RS, &[]).await;
+    assert_eq!(listed.json["ResourceShareInvitations"][0]["ResourceShareName"], json!("renamed-in-window"), "{:?}", listed.json);
+
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+    let owner = app.sign_in("owner").await;
+    assert_eq!(app.form(Some(&owner), "update_resource_share", &rename("after-the-window")).await.status, StatusCode::OK);
+    assert_eq!(invitation_names(&app, "partner").await, vec![("Disassociated".to_owned(), "renamed-in-window".to_owned())]);
 }

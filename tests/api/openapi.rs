@@ -1383,10 +1383,7 @@ async fn opening_a_share_to_external_accounts_keeps_the_revocation_window_of_a_m
 async fn associating_a_target_is_checked_against_the_64_principals_of_every_set_in_the_share() {
     let app = TestApp::new().await;
     let (cookie, owner) = owner_key(&app).await;
-    let accounts: Vec<String> = (0..64).map(|i| format!("31000000000{i:05}")).collect();
-    for id in &accounts {
-        app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
-    }
+    let accounts = app.add_accounts("31000000000", 64).await;
     let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
     // The second set already has 63 principals through another share.
     let wide: Vec<&str> = accounts[..63].iter().map(String::as_str).collect();
@@ -1403,6 +1400,27 @@ async fn associating_a_target_is_checked_against_the_64_principals_of_every_set_
     let r = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", &accounts[63])]).await;
     assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
     assert_eq!(app.sharing_state().await, before);
+}
+
+#[tokio::test]
+async fn associating_a_folder_counts_every_account_it_reaches_toward_the_64() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    // Analytics reaches 64 accounts: its member and 63 more.
+    app.add_members("31000000000", 63, ANALYTICS_FOLDER).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "partner"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let before = app.sharing_state().await;
+    let r = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", ANALYTICS_FOLDER)]).await;
+    assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
+    assert!(r.json["Message"].as_str().unwrap_or_default().contains("would be shared with 65 accounts"), "{:?}", r.json);
+    assert_eq!(app.sharing_state().await, before);
+    assert_eq!(app.accounts_reached(&backup).await, 1);
 }
 
 #[tokio::test]

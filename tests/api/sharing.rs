@@ -249,10 +249,7 @@ async fn the_quota_counts_distinct_backup_sets() {
 #[tokio::test]
 async fn a_sixty_fifth_principal_is_refused() {
     let app = TestApp::new().await;
-    let many: Vec<String> = (0..64).map(|n| format!("20000000000{n:05}")).collect();
-    for id in &many {
-        app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
-    }
+    let many = app.add_accounts("20000000000", 64).await;
     let refs: Vec<&str> = many.iter().map(String::as_str).collect();
     let (backup, r) = owner_share(&app, new_share("wide", "AllAccounts", &refs)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
@@ -263,6 +260,68 @@ async fn a_sixty_fifth_principal_is_refused() {
     app.exec(&format!("update invitation set status = 'Accepted' where receiver_account_id = '{}'", refs[0])).await;
     let cookie = app.sign_in("owner").await;
     assert_eq!(app.share(&cookie, &backup, new_share("same-one", "AllAccounts", &[refs[0]])).await.status, StatusCode::OK);
+}
+
+/// A sub-folder of the Analytics folder, so that sharing with Analytics reaches its members too.
+async fn add_sub_folder(app: &TestApp) -> &'static str {
+    app.exec(&format!(
+        "insert into rd_folder (folder_id, directory_id, parent_folder_id, folder_name) values ('fd-analyticsb', '{OWNER_DIRECTORY}', '{ANALYTICS_FOLDER}', 'BI')"
+    ))
+    .await;
+    "fd-analyticsb"
+}
+
+#[tokio::test]
+async fn a_folder_counts_as_every_account_it_reaches_toward_the_64() {
+    let app = TestApp::new().await;
+    // Analytics reaches 63 accounts: its member and 62 in its sub-folder.
+    let sub = add_sub_folder(&app).await;
+    app.add_members("20000000000", 62, sub).await;
+    let (backup, r) = owner_share(&app, new_share("team", "AllAccounts", &[ANALYTICS_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let cookie = app.sign_in("owner").await;
+    let r = app.share(&cookie, &backup, new_share("partner", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.status, StatusCode::OK, "the 64th account: {:?}", r.json);
+    assert_eq!(app.accounts_reached(&backup).await, 64);
+    assert_refused(&app, "owner", &backup, new_share("one-more", "AllAccounts", &[OUTSIDER]), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
+    let refused = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[OUTSIDER])).await;
+    let message = refused.json["message"].as_str().unwrap_or_default();
+    assert!(message.contains("would be shared with 65 accounts"), "{message}");
+    // The whole directory reaches the QA member too (the owner, a member, is not counted).
+    assert_refused(&app, "owner", &backup, new_share("everyone", "AllAccounts", &[OWNER_DIRECTORY]), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
+    // A member named by its own id is not counted twice.
+    let r = app.share(&cookie, &backup, new_share("member", "AllAccounts", &[MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(app.accounts_reached(&backup).await, 64);
+}
+
+/// A directory that gains members after it was shared can take a set past 64: its shares stand, a
+/// request that takes accounts away is allowed, and one that would reach an account more is refused.
+#[tokio::test]
+async fn a_set_past_64_through_a_grown_folder_keeps_its_shares_and_gains_no_account() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    let (backup, r) = owner_share(&app, new_share("team", "AllAccounts", &[ANALYTICS_FOLDER, PARTNER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    app.add_members("20000000000", 70, ANALYTICS_FOLDER).await;
+    assert_eq!(app.accounts_reached(&backup).await, 72);
+
+    // The share stands: the folder's members still see the set.
+    let member = app.sign_in("member").await;
+    let seen = app.form(Some(&member), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert!(seen.json.to_string().contains(&backup), "{:?}", seen.json);
+
+    // The same set again in the same share, and the partner taken out: allowed.
+    assert_eq!(app.share(&cookie, &backup, existing_share(&share_id, None)).await.status, StatusCode::OK);
+    let r = app.share(&cookie, &backup, existing_share(&share_id, Some(&[ANALYTICS_FOLDER]))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    // Any account more is refused, by a new share or by this one.
+    assert_refused(&app, "owner", &backup, new_share("more", "AllAccounts", &[OUTSIDER]), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
+    assert_refused(&app, "owner", &backup, existing_share(&share_id, Some(&[ANALYTICS_FOLDER, OUTSIDER])), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
+    // Another set joining the share would reach 71 accounts it does not reach yet.
+    let other = app.backups_of(SHAREABLE_CLUSTER, 2).await.remove(1);
+    assert_refused(&app, "owner", &other, existing_share(&share_id, None), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
 }
 
 /// The Data Backups page is answered from memory between writes (`db::read_model`): a share made, and

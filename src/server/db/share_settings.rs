@@ -37,14 +37,24 @@ pub struct NamedInvitation {
     pub expires_at: String,
     pub updated_at: String,
     pub removed: bool,
+    /// Its receiver still holds the share at `now` through a revocation not yet due (as a removed
+    /// principal, or as a member that left the directory or folder that gave it the share).
+    pub access_running: bool,
 }
 
-pub async fn invitations_showing_current_name(tx: &mut Tx, share_id: &str) -> sqlx::Result<Vec<NamedInvitation>> {
+pub async fn invitations_showing_current_name(tx: &mut Tx, share_id: &str, now: &str) -> sqlx::Result<Vec<NamedInvitation>> {
     sqlx::query_as(
-        "select invitation_id, status, expires_at, updated_at, access_ends_at is not null as removed from invitation
-         where resource_share_id = ? and ended_share_name is null",
+        "select invitation_id, status, expires_at, updated_at, access_ends_at is not null as removed,
+                exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
+                       and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating'
+                       and (sp.revoke_at is null or sp.revoke_at > ?2))
+                or exists(select 1 from membership_revocation mr where mr.resource_share_id = i.resource_share_id
+                          and mr.account_id = i.receiver_account_id and (mr.revoke_at is null or mr.revoke_at > ?2)) as access_running
+         from invitation i
+         where i.resource_share_id = ?1 and i.ended_share_name is null",
     )
     .bind(share_id)
+    .bind(now)
     .fetch_all(&mut **tx)
     .await
 }

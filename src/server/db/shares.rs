@@ -149,6 +149,17 @@ pub struct ShareContext {
     /// share will hold; a pair may repeat. (No DISTINCT, UNION or ORDER BY in this query: each builds a
     /// temporary b-tree, which cost more than the rest of the query.)
     pub others: Vec<(String, String)>,
+    /// (directory or folder, member account) pairs: the accounts each directory or folder principal
+    /// reaches (requested, the share's, or from `others`), for the 64-account limit; a pair may repeat.
+    /// A directory is walked from its root folder, a folder down through its sub-folders (the
+    /// `rd_folder_parent` index); only the owner's directory is walked: no other can be a principal
+    /// of its shares, and a request naming another's is refused, so its members are not read.
+    ///
+    /// Read only when the owner is in a directory (a `case`, whose subquery SQLite runs only when
+    /// taken), and `others` is not materialized though named twice: measured with Python's `sqlite3`
+    /// on the benchmark's database (owner in no directory), reading these pairs always cost a new share
+    /// ~37 us more (CPU, median, ~190-250 us before); read so, 3-10 us (docs/performance.md, stop 22).
+    pub place_members: Vec<(String, String)>,
     /// Whether the backup set is in a live share already (then it costs no quota).
     #[serde(deserialize_with = "sqlite_bool")]
     pub already_shared: bool,
@@ -232,14 +243,25 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let sql = format!(
         "with share_sets as (
              select backup_set_id from share_resource where resource_share_id = ?4 union all select ?2),
-         others as (
-             select sr.backup_set_id, sp.principal_id from share_resource sr
+         others as not materialized (
+             select sr.backup_set_id, sp.principal_id, sp.principal_type from share_resource sr
              join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
              join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
              where sr.backup_set_id in (select backup_set_id from share_sets) and sr.resource_share_id <> ?4),
          requested as (
              select p.key, json_extract(p.value, '$.id') as id, json_extract(p.value, '$.type') as type
-             from json_each(?5) p)
+             from json_each(?5) p),
+         places(id) as (
+             select id from requested where type <> 'Account'
+             union all select principal_id from share_principal
+                 where resource_share_id = ?4 and status = 'Associated' and principal_type <> 'Account'
+             union all select principal_id from others where principal_type <> 'Account'),
+         place_folders(place, folder_id) as (
+             select p.id, f.folder_id from places p
+             join rd_folder f on f.folder_id = coalesce((select root_folder_id from resource_directory where directory_id = p.id), p.id)
+             where f.directory_id = (select directory_id from rd_member where account_id = ?1)
+             union all
+             select pf.place, f.folder_id from place_folders pf join rd_folder f on f.parent_folder_id = pf.folder_id)
          select json_object(
              'owner', json((select json_object('account_id', a.account_id, 'display_name', a.display_name,
                      'site', a.site, 'beta_enabled', a.beta_enabled, 'share_quota', a.share_quota,
@@ -276,6 +298,10 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                          when 'Folder' then (select directory_id from rd_folder where folder_id = r.id) end))
                  from requested r)),
              'others', json((select json_group_array(json_array(backup_set_id, principal_id)) from others)),
+             'place_members', case when exists(select 1 from rd_member where account_id = ?1)
+                 then json((select json_group_array(json_array(pf.place, m.account_id))
+                     from place_folders pf join rd_member m on m.folder_id = pf.folder_id))
+                 else json_array() end,
              'already_shared', exists(select 1 from shared_backup_set where backup_set_id = ?2),
              'shared_count', {shared_count},
              'pending_invitees', json((select json_group_array(i.receiver_account_id) from invitation i

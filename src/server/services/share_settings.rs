@@ -4,7 +4,7 @@
 //! principal leaving it. Every end of access goes through the scheduled revocation.
 
 use crate::domain::{
-    check_leave_share, check_may_manage_shares, check_scope_change_unlocked, check_share_active, offered_until, plan_scope_change, plan_share_deletion, BackupSetId, PrincipalScope,
+    check_leave_share, check_may_manage_shares, check_scope_change_unlocked, check_share_active, plan_scope_change, rename_shows_on_invitation, plan_share_deletion, BackupSetId, PrincipalScope,
     RemovalTiming, ResourceShareName, Refusal, ShareStatus,
 };
 use crate::error::AppError;
@@ -126,13 +126,14 @@ pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event
 }
 
 /// Before a rename: an invitation that no longer offers or gives the share (rejected, expired, cancelled,
-/// its receiver removed: [`offered_until`]) keeps the name its receiver knew. The new name is for the
-/// share's principals from now on, and must not reach an account whose relationship with it ended.
+/// its receiver removed and its revocation run: [`rename_shows_on_invitation`]) keeps the name its
+/// receiver knew. The new name is for the share's principals from now on, and must not reach an account
+/// whose relationship with it ended.
 async fn keep_name_on_ended_invitations(tx: &mut db::Tx, share_id: &str, old_name: &str, now: time::OffsetDateTime) -> Result<(), AppError> {
     let mut ended = Vec::new();
-    for i in share_settings::invitations_showing_current_name(tx, share_id).await.map_err(internal)? {
+    for i in share_settings::invitations_showing_current_name(tx, share_id, &db::ts(now)).await.map_err(internal)? {
         let (expires, updated) = (db::parse_ts(&i.expires_at).map_err(internal)?, db::parse_ts(&i.updated_at).map_err(internal)?);
-        if offered_until(i.status, expires, updated, i.removed, now).is_some() {
+        if !rename_shows_on_invitation(i.status, expires, updated, i.removed, i.access_running, now) {
             ended.push(i.invitation_id);
         }
     }

@@ -5,7 +5,7 @@
 use crate::server::audit::Event;
 use crate::command::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
-    check_resource_removal, plan_share, Actor, BackupLock, BackupSetAccess, BackupSetId, ExistingShare, PrincipalChange, PrincipalFacts,
+    check_resource_removal, plan_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetId, ExistingShare, PlaceMembers, PrincipalChange, PrincipalFacts,
     PrincipalId, PrincipalScope, RemovalTiming, ResourceShareName, ShareFacts, SharePlan, ShareTarget,
 };
 use crate::error::AppError;
@@ -279,7 +279,7 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
     };
     let existing = match &ctx.share {
         Some(s) => Some(ExistingShare {
-            owner: crate::domain::AccountId::parse(&s.owner_account_id)
+            owner: AccountId::parse(&s.owner_account_id)
                 .ok_or_else(|| internal(anyhow::anyhow!("stored account id {:?}", s.owner_account_id)))?,
             name: s.resource_share_name.clone(),
             scope: s.principal_scope,
@@ -307,6 +307,12 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         .into_iter()
         .map(|(set, ids)| Ok((BackupSetId::parse(set).map_err(internal)?, ids)))
         .collect::<Result<Vec<_>, AppError>>()?;
+    let mut place_members = PlaceMembers::new();
+    for (place, account) in &ctx.place_members {
+        if let (Ok(p), Some(a)) = (PrincipalId::parse(place), AccountId::parse(account)) {
+            place_members.entry(p).or_default().insert(a);
+        }
+    }
     Ok(ShareFacts {
         owner,
         access,
@@ -316,6 +322,7 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         share_sets,
         principals: job.principals.clone().with_joining(|list| principal_facts(&list, &ctx.lookups))?,
         others,
+        place_members,
         already_shared: ctx.already_shared,
         shared_count: u32::try_from(ctx.shared_count).map_err(internal)?,
         pending_invitees: ctx.pending_invitees.into_iter().collect(),
