@@ -48,14 +48,21 @@ async fn main() -> anyhow::Result<()> {
     seed_bench(&pool, clock.now()).await?;
     println!("seeded {} backup sets in {CLUSTERS} clusters and {PRINCIPALS} principals in {:.1?}", CLUSTERS * SETS_PER_CLUSTER, started.elapsed());
 
+    // Every share invites two accounts that never answer: the pending-invitation cap would refuse
+    // most of the phase, and the benchmark measures shares that succeed. The sign-in phase fails
+    // hundreds of sign-ins from 127.0.0.1, which the address throttle would slow down and then lock
+    // (as scripts/test.sh's POLARSHARE_SIGN_IN_ADDRESS_FREE/LOCK lift it for the browser tests).
+    let settings = Settings {
+        max_pending_invitations: u32::MAX,
+        address_throttle: polarshare::domain::ThrottleRule { free_failures: 100_000, lock_after: 100_001, ..polarshare::domain::ThrottleRule::PER_ADDRESS },
+        ..Settings::default()
+    };
     let state = AppState {
         leptos_options: LeptosOptions::builder().output_name("polarshare").build(),
         pool,
         clock,
-        // Every share invites two accounts that never answer: the pending-invitation cap would refuse
-        // most of the phase, and the benchmark measures shares that succeed.
-        settings: Settings { max_pending_invitations: u32::MAX, ..Settings::default() },
-        guard: polarshare::server::auth::SignInGuard::for_settings(&Settings::default()),
+        settings: settings.clone(),
+        guard: polarshare::server::auth::SignInGuard::for_settings(&settings),
         writer: database.writer,
         assets: Default::default(),
     };
@@ -70,10 +77,11 @@ async fn main() -> anyhow::Result<()> {
     println!("\n{} concurrent clients, keep-alive HTTP/1.1 on loopback\n", clients());
     println!("{:<34} {:>9} {:>9} {:>9} {:>10}", "server function", "requests", "p50 ms", "p99 ms", "req/s");
 
-    // POLARSHARE_BENCH_ONLY=list or =share runs one phase (for profiling one path alone).
+    // POLARSHARE_BENCH_ONLY=list, =share, =api or =signin runs one phase (for profiling one path alone).
     let only = std::env::var("POLARSHARE_BENCH_ONLY").unwrap_or_default();
+    let runs = |phase: &str| only.is_empty() || only == phase;
     let mut figures = serde_json::Map::new();
-    if only != "share" {
+    if runs("list") {
         // Baseline: the cheapest signed-in call (the session only, from memory between writes: see
         // db::read_model), to separate per-request overhead
         // from the listing's own queries.
@@ -94,7 +102,7 @@ async fn main() -> anyhow::Result<()> {
         let again = run(addr, &cookie, LIST_REQUESTS, page_of).await?;
         figures.insert("list_backup_sets_kept".into(), again.print("list_backup_sets, every page kept"));
     }
-    if only != "list" {
+    if runs("share") {
         let share = run(addr, &cookie, SHARE_REQUESTS, |i| {
             // Each request creates a new share of one of the first 1,000 sets with two principals, so the
             // owner's quota (1,024) and the 64-principal limit are checked but never reached. Each round
@@ -114,8 +122,11 @@ async fn main() -> anyhow::Result<()> {
         figures.insert("share_backup_set".into(), share.print("share_backup_set (new share)"));
     }
 
-    if only.is_empty() || only == "api" {
+    if runs("api") {
         api::run_phases(addr, &state_for_api, &mut figures).await?;
+    }
+    if runs("signin") {
+        sign_in_timing::run(addr, &state_for_api, &mut figures).await?;
     }
 
     println!();
@@ -536,5 +547,69 @@ mod api {
             t.elapsed().as_secs_f64() * 1e6 / f64::from(ROUNDS)
         };
         (time(&acs3), time(&v1))
+    }
+}
+
+/// How long a failed sign-in takes for a name that exists and for one that does not. The server does
+/// the same work for both (one argon2 check, against [`polarshare::server::auth`]'s fixed hash for an
+/// unknown name, and one audit row for the first failure of a name), so that the time does not tell
+/// which names exist; this measures it. One client, so no request waits behind another; the two kinds
+/// alternate (which one goes first alternating too), so a change in the machine's load falls on both.
+/// Each name fails once: every sample is a first failure, with its audit row.
+mod sign_in_timing {
+    use super::*;
+
+    /// Per kind: ~40 ms a sample on this machine's release build, ~12 s in all.
+    const SAMPLES: usize = 150;
+
+    /// Gives the first [`SAMPLES`] principal accounts a root sign-in name, all with one password's
+    /// hash (hashing each would cost the seeding seconds and change nothing a check does).
+    async fn seed_known_names(state: &AppState) -> anyhow::Result<Vec<String>> {
+        let hash = polarshare::server::auth::hash_password("Bench-Known-2026")?.0;
+        let now = db::ts(state.clock.now());
+        let mut tx = db::begin_write(&state.pool).await?;
+        let mut names = Vec::with_capacity(SAMPLES);
+        for p in 0..SAMPLES {
+            let (account, login) = (format!("{}", 2_000_000_000_000_000u64 + p as u64), format!("known{p:04}"));
+            accounts::insert_identity(&mut tx, &account, &login, "root", &hash, &[], &now).await?;
+            names.push(login);
+        }
+        tx.commit().await?;
+        Ok(names)
+    }
+
+    /// Median and 90th percentile in milliseconds.
+    fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
+        samples.sort();
+        let at = |p: f64| samples[((samples.len() as f64 * p).ceil() as usize).saturating_sub(1)].as_secs_f64() * 1e3;
+        (at(0.5), at(0.9))
+    }
+
+    pub async fn run(addr: SocketAddr, state: &AppState, figures: &mut serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
+        let known = seed_known_names(state).await?;
+        let mut conn = Connection::open(addr).await?;
+        let (mut known_times, mut unknown_times) = (Vec::with_capacity(SAMPLES), Vec::with_capacity(SAMPLES));
+        for (i, name) in known.iter().enumerate() {
+            let unknown = format!("nobody{i:04}");
+            let mut pair = [(name.as_str(), &mut known_times), (unknown.as_str(), &mut unknown_times)];
+            if i % 2 == 1 {
+                pair.reverse();
+            }
+            for (login, times) in pair {
+                let t = Instant::now();
+                let (status, _) = conn.post("/api/sign_in", "application/x-www-form-urlencoded", &format!("login={login}&password=Wrong-Pass-2026"), "").await?;
+                times.push(t.elapsed());
+                if status != 401 {
+                    bail!("a failed sign-in of {login} answered {status}, not 401");
+                }
+            }
+        }
+        let ((k50, k90), (u50, u90)) = (percentiles(known_times), percentiles(unknown_times));
+        println!("\n{:<34} {:>9} {:>9} {:>9}", "failed sign-in (1 client)", "requests", "p50 ms", "p90 ms");
+        println!("{:<34} {:>9} {:>9.2} {:>9.2}", "known name", SAMPLES, k50, k90);
+        println!("{:<34} {:>9} {:>9.2} {:>9.2}", "unknown name", SAMPLES, u50, u90);
+        let kind = |p50: f64, p90: f64| serde_json::json!({ "p50_ms": p50, "p90_ms": p90, "samples": SAMPLES });
+        figures.insert("sign_in_failed".into(), serde_json::json!({ "known": kind(k50, k90), "unknown": kind(u50, u90) }));
+        Ok(())
     }
 }

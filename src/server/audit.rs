@@ -14,6 +14,9 @@ use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 /// What the trail says of an action, minus its outcome and time.
+/// Who did an operator's action, as the changed account's trail shows it (see [`Event::for_customer`]).
+pub const PLATFORM_SUPPORT: &str = "Platform support";
+
 #[derive(Debug, Clone)]
 pub struct EventFields {
     pub account_id: Option<String>,
@@ -54,13 +57,15 @@ impl Event {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// The same action as `account`'s trail shows it: done by the provider's `on_behalf` (its support),
-    /// with no source address. An operator's own login and address are the platform's, kept in the
-    /// operator's event; this one shares its request id, so the platform can tell which it was.
-    pub fn for_customer(&self, account: &str, on_behalf: &str) -> Event {
+    /// The same action as `account`'s trail shows it: done by [`PLATFORM_SUPPORT`], with no source
+    /// address. An operator's action that changes an account's data (a ticket decided, the account
+    /// created) is recorded twice: the operator's own event, with its login and address, is the
+    /// platform's, in the platform's trail; this one, in the account's trail, shares its request id,
+    /// so the platform can tell which operator it was.
+    pub fn for_customer(&self, account: &str) -> Event {
         self.copy_with(|fields| {
             fields.account_id = Some(account.to_owned());
-            fields.identity = on_behalf.to_owned();
+            fields.identity = PLATFORM_SUPPORT.to_owned();
             fields.source_ip = "-".to_owned();
             fields.caller_request_id = None;
             fields.channel = "support".to_owned();

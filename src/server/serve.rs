@@ -24,8 +24,12 @@
 //!
 //! An answer must keep moving: a write that makes no progress for [`Limits::write_stall`] (a client
 //! that stops reading while the answer fills its socket's buffers) ends the connection, so a slow
-//! reader can't hold one (and its place under the cap) for ever. Idle time between requests is the
-//! header deadline's; a request body's pace, the router's.
+//! reader can't hold one (and its place under the cap) for ever. Nor can a reader that takes a byte
+//! now and then, which that rule alone would let hold a large answer (its memory, and its place) for
+//! days: a connection must also carry, on average over the time the server has waited on its client
+//! (writes pending, the socket's buffers full), at least [`Limits::min_write_rate`], judged once it
+//! has waited [`Limits::write_rate_grace`]. Idle time between requests is the header deadline's; a
+//! request body's pace, the router's.
 //!
 //! HTTP/1.1 only: browsers speak HTTP/2 only over TLS, which a proxy in front of the console ends, and
 //! cleartext HTTP/2 (prior knowledge) is used by no client of the console while it would need limits
@@ -46,6 +50,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::sync::Semaphore;
+use tokio::time::Instant;
 use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
@@ -63,10 +68,27 @@ pub struct Limits {
     pub max_connections: usize,
     /// How long writing an answer may go without progress before the connection is ended.
     pub write_stall: Duration,
+    /// The least a connection must carry, in bytes per second of the time the server waited on its
+    /// client, once it has waited [`Limits::write_rate_grace`]; 0 sets no floor.
+    pub min_write_rate: u64,
+    /// How long the server waits on a client before its rate is judged against the floor.
+    pub write_rate_grace: Duration,
 }
 
 /// [`Limits::max_connections`] unless `--max-connections` says otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
+
+/// [`Limits::min_write_rate`]: 512 bytes per second (4 kbit/s). GPRS, the slowest mobile data still in
+/// service, carries 20-40 kbit/s at its worst; a browser splits that among the files it fetches at once
+/// (the console's first load: 5, two or three of them large enough to overlap), which leaves each of
+/// its connections some 5 kbit/s or more, above the floor. And the rate is an average over the
+/// connection's whole waiting time, so a handover's or a tunnel's pause of a few seconds is carried by
+/// the faster stretches around it. A reader that takes a byte now and then is far under it: it is cut
+/// off once what it was sent, at 512 bytes a second, no longer covers the time it kept the server
+/// waiting. (A client that pays for the bandwidth can hold an answer longer: a 10 MB audit export takes
+/// under 6 hours at the floor, not the years a byte every 29 s would take. The per-client connection
+/// limit bounds how many it holds.)
+pub const DEFAULT_MIN_WRITE_RATE: u64 = 512;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -77,40 +99,95 @@ impl Default for Limits {
             exempt: loopback,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             write_stall: Duration::from_secs(30),
+            min_write_rate: DEFAULT_MIN_WRITE_RATE,
+            // As long as the stall's: a mobile link's pause of that length is already forgiven.
+            write_rate_grace: Duration::from_secs(30),
         }
     }
 }
 
-/// A connection's stream whose writes must make progress within `stall`: while a write (or flush) is
-/// pending, a timer runs, reset by any progress; when it fires the write fails, and hyper ends the
-/// connection.
+/// A connection's stream whose writes must keep moving (see the module documentation). While a write
+/// (or flush) is pending, a timer runs to the earlier of two deadlines: [`Limits::write_stall`] from
+/// the write's start (no progress at all), and the moment the connection's waiting time would outgrow
+/// what it was sent at [`Limits::min_write_rate`] (never before [`Limits::write_rate_grace`] of waiting).
+/// Progress stops the timer; when it fires the write fails, and hyper ends the connection.
+///
+/// The rate is judged on everything the connection carried, over the time its writes were pending:
+/// bytes counted as the socket takes them arrive in bursts (the kernel wakes a writer only once a third
+/// of its buffer is free), which a rate over short windows would take for pauses, while in total the
+/// socket has taken at least what the client read, so a client reading at the floor or faster is never
+/// cut. Time the server spends making an answer, or idle between requests, is not waiting on the client.
 struct WriteDeadline<S> {
     inner: S,
     stall: Duration,
-    timer: Option<Pin<Box<tokio::time::Sleep>>>,
+    min_rate: u64,
+    grace: Duration,
+    /// Bytes the socket took on this connection so far.
+    written: u64,
+    /// How long this connection's writes have been pending, the current one's wait aside.
+    waited: Duration,
+    /// The current pending write: since when, and its timer with what its firing means.
+    pending: Option<Pending>,
+}
+
+struct Pending {
+    since: Instant,
+    timer: Pin<Box<tokio::time::Sleep>>,
+    /// The error's message if the timer fires.
+    reason: &'static str,
 }
 
 impl<S> WriteDeadline<S> {
-    fn new(inner: S, stall: Duration) -> Self {
-        WriteDeadline { inner, stall, timer: None }
+    fn new(inner: S, limits: &Limits) -> Self {
+        WriteDeadline {
+            inner,
+            stall: limits.write_stall,
+            min_rate: limits.min_write_rate,
+            grace: limits.write_rate_grace,
+            written: 0,
+            waited: Duration::ZERO,
+            pending: None,
+        }
     }
 
-    /// What a pending write answers: still pending, or the stall's error once the timer has fired.
+    /// How much longer the connection may wait on its client before its rate falls under the floor.
+    fn rate_allows(&self) -> Option<Duration> {
+        if self.min_rate == 0 {
+            return None;
+        }
+        let earned = Duration::try_from_secs_f64(self.written as f64 / self.min_rate as f64).unwrap_or(Duration::MAX);
+        Some(earned.max(self.grace).saturating_sub(self.waited))
+    }
+
+    /// What a pending write answers: still pending, or a timeout's error once its timer has fired.
     fn stalled<T>(&mut self, cx: &mut Context<'_>) -> Poll<std::io::Result<T>> {
-        let stall = self.stall;
-        let timer = self.timer.get_or_insert_with(|| Box::pin(tokio::time::sleep(stall)));
-        match timer.as_mut().poll(cx) {
-            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(std::io::ErrorKind::TimedOut, "the client stopped reading the answer"))),
+        if self.pending.is_none() {
+            let now = Instant::now();
+            let (wait, reason) = match self.rate_allows() {
+                Some(left) if left < self.stall => (left, "the client reads the answer too slowly"),
+                _ => (self.stall, "the client stopped reading the answer"),
+            };
+            self.pending = Some(Pending { since: now, timer: Box::pin(tokio::time::sleep_until(now + wait)), reason });
+        }
+        let pending = self.pending.as_mut().expect("set above");
+        match pending.timer.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(std::io::Error::new(std::io::ErrorKind::TimedOut, pending.reason))),
             Poll::Pending => Poll::Pending,
         }
     }
 
-    fn progress<T>(&mut self, polled: Poll<std::io::Result<T>>, cx: &mut Context<'_>) -> Poll<std::io::Result<T>> {
+    /// Counts a write's outcome: `written` bytes when it made progress (the pending wait ends).
+    fn progress<T>(&mut self, polled: Poll<std::io::Result<T>>, written: impl FnOnce(&T) -> usize, cx: &mut Context<'_>) -> Poll<std::io::Result<T>> {
         match polled {
             Poll::Pending => self.stalled(cx),
-            ready => {
-                self.timer = None;
-                ready
+            Poll::Ready(result) => {
+                if let Some(pending) = self.pending.take() {
+                    self.waited += pending.since.elapsed();
+                }
+                if let Ok(value) = &result {
+                    self.written += written(value) as u64;
+                }
+                Poll::Ready(result)
             }
         }
     }
@@ -126,13 +203,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
     fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_write(cx, buf);
-        this.progress(polled, cx)
+        this.progress(polled, |n| *n, cx)
     }
 
     fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
-        this.progress(polled, cx)
+        this.progress(polled, |n| *n, cx)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -142,13 +219,13 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_flush(cx);
-        this.progress(polled, cx)
+        this.progress(polled, |_| 0, cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_shutdown(cx);
-        this.progress(polled, cx)
+        this.progress(polled, |_| 0, cx)
     }
 }
 
@@ -265,7 +342,7 @@ pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdo
             request.extensions_mut().insert(ConnectInfo(peer));
             router.clone().oneshot(request.map(axum::body::Body::new))
         });
-        let stream = WriteDeadline::new(stream, limits.write_stall);
+        let stream = WriteDeadline::new(stream, &limits);
         let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
         tokio::spawn(async move {
             let (_place, _slot) = (place, slot);

@@ -287,3 +287,84 @@ async fn only_the_management_account_changes_the_directory_and_within_its_rules(
     let r = app.form(Some(&owner), "move_member", "account_id=1000000000000003&folder_id=fd-elsewhere").await;
     assert_eq!(r.refusal(), (404, "EntityNotExists.Folder"));
 }
+
+/// Every action of the platform operator's, as the trails show it: the platform's trail keeps the
+/// operator's own event, with its login and source address; an account whose data the action changed
+/// has the same action under the same request id as the provider's support's, without the operator's
+/// login, address or request header; and no other account's trail has it. The operator's own sign-in
+/// and password change change no customer's data and are the platform's alone (signing out is not
+/// audited for anyone).
+#[tokio::test]
+async fn every_operator_action_is_the_platforms_in_full_and_the_changed_accounts_as_platform_support() {
+    let app = TestApp::new().await;
+    let ticket = |who: String, kind: &'static str| {
+        let app = &app;
+        async move {
+            let t = app.form(Some(&who), "submit_ticket", &format!("kind={kind}&message=please")).await;
+            assert_eq!(t.status, StatusCode::OK, "{:?}", t.json);
+            t.json["ticket_id"].as_str().unwrap().to_owned()
+        }
+    };
+    let beta = ticket(app.sign_in("nobeta").await, "EnableSharedBackup").await;
+    let quota = ticket(app.sign_in("owner").await, "QuotaIncrease").await;
+
+    let from: std::net::SocketAddr = "198.51.100.7:40000".parse().unwrap();
+    let signed_in = app.form_from(from, None, "sign_in", &format!("login=operator&password={DEMO_PASSWORD}")).await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{:?}", signed_in.json);
+    let operator = signed_in.set_cookie.unwrap().split(';').next().unwrap().to_owned();
+    let act = |name: &'static str, body: String| {
+        let (app, operator) = (&app, operator.clone());
+        async move {
+            let r = app.form_from(from, Some(&operator), name, &body).await;
+            assert_eq!(r.status, StatusCode::OK, "{name}: {:?}", r.json);
+            r.json
+        }
+    };
+    act("decide_ticket", format!("ticket_id={beta}&approve=true")).await;
+    act("decide_ticket", format!("ticket_id={quota}&approve=false")).await;
+    let created = act("create_account", "login_name=newco&display_name=New+Co&site=aliyun.com&beta=on".into()).await;
+    let new_account = created["account_id"].as_str().unwrap().to_owned();
+    act("change_password", format!("current_password={DEMO_PASSWORD}&new_password=Platform-Pass-2027")).await;
+
+    // In the platform's trail, in order: each action and the account whose data it changed, if any.
+    let expected = [
+        ("SignIn", None),
+        ("DecideTicket", Some(NO_BETA)),
+        ("DecideTicket", Some(OWNER)),
+        ("CreateAccount", Some(new_account.as_str())),
+        ("ChangePassword", None),
+    ];
+    let platform: Vec<(String, String, String, String)> = sqlx::query_as(
+        "select action, request_id, source_ip, outcome from audit_event
+         where account_id = ? and identity = 'operator' order by audit_event_id",
+    )
+    .bind(PLATFORM)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(platform.iter().map(|(a, ..)| a.as_str()).collect::<Vec<_>>(), expected.map(|(a, _)| a), "{platform:?}");
+    for ((action, request_id, source_ip, outcome), (_, customer)) in platform.iter().zip(expected) {
+        assert_eq!((source_ip.as_str(), outcome.as_str()), ("198.51.100.7", "Success"), "{action}: the platform's event is the operator's in full");
+        let elsewhere: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
+            "select account_id, identity, source_ip, channel, caller_request_id from audit_event
+             where request_id = ? and coalesce(account_id, '') <> ?",
+        )
+        .bind(request_id)
+        .bind(PLATFORM)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+        let as_support = customer.map(|c| (c.to_owned(), "Platform support".to_owned(), "-".to_owned(), "support".to_owned(), None));
+        assert_eq!(elsewhere, as_support.into_iter().collect::<Vec<_>>(), "{action}: outside the platform's trail");
+    }
+
+    // And as the new account's root reads its own trail: its creation, by the provider's support.
+    let password = created["password"].as_str().unwrap();
+    let newco = app.form(None, "sign_in", &format!("login=newco&password={password}")).await;
+    let newco = newco.set_cookie.expect("signed in").split(';').next().unwrap().to_owned();
+    let trail = app.form(Some(&newco), "audit_trail", "action=CreateAccount").await;
+    assert_eq!(trail.status, StatusCode::OK, "{:?}", trail.json);
+    let items = trail.json["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "{:?}", trail.json);
+    assert_eq!((&items[0]["identity"], &items[0]["source_ip"], &items[0]["target"]), (&json!("Platform support"), &json!("-"), &json!("newco")));
+}

@@ -381,10 +381,24 @@ async fn one_address_holds_at_most_its_share_of_connections_and_is_told_so_with_
 
 /// The real server on a loopback port with these limits.
 async fn serve_with(app: &TestApp, limits: polarshare::server::serve::Limits) -> std::net::SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    serve_on(app, tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), limits)
+}
+
+fn serve_on(app: &TestApp, listener: tokio::net::TcpListener, limits: polarshare::server::serve::Limits) -> std::net::SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
     addr
+}
+
+/// [`serve_with`], its connections' send buffers fixed at ~64 KB. On loopback the kernel grows them to
+/// megabytes (its segments are 64 KB), so a whole answer of 1 MB went into the server's socket before a
+/// slow reader had read much of it, and the server could not tell how fast its client reads.
+fn serve_with_small_send_buffers(app: &TestApp, limits: polarshare::server::serve::Limits) -> std::net::SocketAddr {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    // Accepted connections take the listener's buffer sizes (the kernel doubles the figure).
+    socket.set_send_buffer_size(32 * 1024).unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    serve_on(app, socket.listen(64).unwrap(), limits)
 }
 
 const LOGIN_PAGE: &[u8] = b"GET /login HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
@@ -414,21 +428,11 @@ async fn past_the_global_cap_a_connection_waits_until_another_ends_and_is_then_s
 async fn a_client_that_stops_reading_its_answer_is_disconnected_and_its_place_freed() {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
-    // A CSV export of ~10 MB: 5,000 events (the export's limit) of 2 KB each, more than the socket
-    // buffers hold.
-    app.exec(&format!(
-        "with recursive n(i) as (select 1 union all select i + 1 from n where i < 5000)
-         insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
-         select '2026-11-25T07:00:00Z', '{OWNER}', 'owner', '127.0.0.1', 'r' || i, 'ShareBackupSet', 't', 'Success', printf('%.2000c', 'x') from n"
-    ))
-    .await;
+    // A CSV export of ~10 MB: 5,000 events (the export's limit), more than the socket buffers hold.
+    fill_trail(&app, 5000).await;
     let limits = polarshare::server::serve::Limits { max_connections: 1, write_stall: Duration::from_millis(500), ..Default::default() };
     let addr = serve_with(&app, limits).await;
-    let socket = tokio::net::TcpSocket::new_v4().unwrap();
-    socket.set_recv_buffer_size(4096).unwrap();
-    let mut reader = socket.connect(addr).await.unwrap();
-    let request = format!("GET /audit/export.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {owner}\r\nConnection: close\r\n\r\n");
-    reader.write_all(request.as_bytes()).await.unwrap();
+    let mut reader = ask_for_export(addr, &owner).await;
     // It reads nothing for a while; meanwhile another client waits for the only place.
     let mut next = tokio::net::TcpStream::connect(addr).await.unwrap();
     next.write_all(LOGIN_PAGE).await.unwrap();
@@ -437,12 +441,113 @@ async fn a_client_that_stops_reading_its_answer_is_disconnected_and_its_place_fr
 
     // What the reader gets now: the head and part of the export, then the end of the connection.
     let got = until_closed(&mut reader, Duration::from_secs(20)).await.expect("the connection was ended");
+    let (length, body) = export_answer(&got);
+    assert!(length > 10_000_000, "{length}");
+    assert!(body < length, "the whole answer arrived ({length} bytes): the connection was not ended");
+}
+
+/// Puts `events` audit events of ~2 KB each in the owner's trail, for a large CSV export.
+async fn fill_trail(app: &TestApp, events: u32) {
+    app.exec(&format!(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < {events})
+         insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, detail)
+         select '2026-11-25T07:00:00Z', '{OWNER}', 'owner', '127.0.0.1', 'r' || i, 'ShareBackupSet', 't', 'Success', printf('%.2000c', 'x') from n"
+    ))
+    .await;
+}
+
+/// A connection that has asked for the audit export, with a receive buffer of 4 KB: the answer then
+/// waits in the server's socket rather than the client's, and the server sees how fast it is read.
+async fn ask_for_export(addr: std::net::SocketAddr, cookie: &str) -> tokio::net::TcpStream {
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut reader = socket.connect(addr).await.unwrap();
+    let request = format!("GET /audit/export.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
+    reader.write_all(request.as_bytes()).await.unwrap();
+    reader
+}
+
+/// An answer to the export as read: its Content-Length and how many bytes of its body arrived.
+fn export_answer(got: &str) -> (usize, usize) {
     let (head, body) = got.split_once("\r\n\r\n").expect("the head arrived");
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    let length: usize = head
+    let length = head
         .lines()
         .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(|v| v.trim().parse().unwrap()))
         .expect("content-length");
-    assert!(length > 10_000_000, "{length}");
-    assert!(body.len() < length, "the whole answer arrived ({length} bytes): the connection was not ended");
+    (length, body.len())
+}
+
+/// Reads `stream` at about `rate` bytes a second, a little at a time (catching up after a late
+/// wake-up, so a busy machine does not make it slower), until the server closes it or `stop` resolves.
+async fn read_paced(stream: &mut tokio::net::TcpStream, rate: f64, stop: impl std::future::Future<Output = ()>) -> Vec<u8> {
+    let mut stop = std::pin::pin!(stop);
+    let (started, mut got, mut buf) = (tokio::time::Instant::now(), Vec::new(), [0u8; 4096]);
+    loop {
+        let due = (rate * started.elapsed().as_secs_f64()) as usize;
+        if got.len() >= due {
+            tokio::select! {
+                () = tokio::time::sleep(Duration::from_millis(5)) => continue,
+                () = &mut stop => return got,
+            }
+        }
+        let want = (due - got.len()).min(buf.len());
+        match stream.read(&mut buf[..want]).await {
+            Ok(0) | Err(_) => return got,
+            Ok(n) => got.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+/// The write-rate floor of these tests (the default's 512 B/s over 30 s would take minutes to show).
+fn rate_floor_limits() -> polarshare::server::serve::Limits {
+    polarshare::server::serve::Limits { min_write_rate: 64 * 1024, write_rate_grace: Duration::from_millis(300), ..Default::default() }
+}
+
+/// A reader that takes a little of its answer now and then, so each write makes some progress and the
+/// stall deadline (30 s here) never ends it, is disconnected once it falls under the write-rate floor,
+/// and its place is another's.
+#[tokio::test]
+async fn a_reader_that_trickles_under_the_rate_floor_is_disconnected_and_its_place_freed() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    // ~1 MB: 200 s at the trickle's pace.
+    fill_trail(&app, 500).await;
+    let addr = serve_with_small_send_buffers(&app, polarshare::server::serve::Limits { max_connections: 1, ..rate_floor_limits() });
+    let mut reader = ask_for_export(addr, &owner).await;
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    // 5 KB/s, under the floor's 64 KB/s.
+    let trickle = tokio::spawn(async move {
+        let mut got = read_paced(&mut reader, 5_000.0, async { stopped.await.unwrap_or(()) }).await;
+        let rest = until_closed(&mut reader, Duration::from_secs(20)).await.expect("the connection was ended");
+        got.extend_from_slice(rest.as_bytes());
+        String::from_utf8_lossy(&got).into_owned()
+    });
+    let started = std::time::Instant::now();
+    let mut next = tokio::net::TcpStream::connect(addr).await.unwrap();
+    next.write_all(LOGIN_PAGE).await.unwrap();
+    let answer = until_closed(&mut next, Duration::from_secs(20)).await.expect("served once the trickling reader was disconnected");
+    assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(200)]);
+    assert!(started.elapsed() < Duration::from_secs(15), "not by the stall deadline's 30 s: {:?}", started.elapsed());
+    let _ = stop.send(());
+    let (length, body) = export_answer(&trickle.await.unwrap());
+    assert!(body < length, "the whole answer arrived ({length} bytes): the connection was not ended");
+}
+
+/// A slow but honest reader, well above the floor though slower than the server for many times the
+/// grace period, gets the whole answer.
+#[tokio::test]
+async fn a_slow_reader_above_the_rate_floor_gets_the_whole_answer() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    fill_trail(&app, 500).await;
+    let addr = serve_with_small_send_buffers(&app, rate_floor_limits());
+    let mut reader = ask_for_export(addr, &owner).await;
+    let started = std::time::Instant::now();
+    // 512 KB/s, eight times the floor: ~2 s for the ~1 MB answer.
+    let got = tokio::time::timeout(Duration::from_secs(30), read_paced(&mut reader, 512.0 * 1024.0, std::future::pending())).await.expect("read within 30 s");
+    let took = started.elapsed();
+    let (length, body) = export_answer(&String::from_utf8_lossy(&got));
+    assert_eq!(body, length, "the connection was ended after {took:?}");
+    assert!(length > 1_000_000 && took > Duration::from_secs(1), "the reader, not the server, set the pace: {length} bytes in {took:?}");
 }

@@ -40,9 +40,6 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
     Ok(row)
 }
 
-/// Who decided a ticket, as the asking account's trail shows it (the operator's name is the platform's).
-const SUPPORT_IDENTITY: &str = "Platform support";
-
 #[tracing::instrument(skip(state, who), fields(identity = %who.login_name))]
 pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, approve: bool, event: &Event) -> Result<Ticket, AppError> {
     if who.kind != IdentityKind::Operator {
@@ -65,7 +62,7 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
     let row = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     // The asker's trail names the provider's support; the operator's event, with its login and
     // address, stays in the platform's own trail. Both commit with the decision.
-    event.for_customer(&ticket.account_id, SUPPORT_IDENTITY).write(&mut tx, "Success", "").await.map_err(internal)?;
+    event.for_customer(&ticket.account_id).write(&mut tx, "Success", "").await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
     Ok(row)
 }

@@ -130,6 +130,7 @@ pub async fn prepare_database(pool: &SqlitePool, demo_data: bool, now: OffsetDat
 }
 
 /// The operator's console does what `create-account` does; the generated password is shown to it once.
+/// Audited in both trails (see [`Event::for_customer`]).
 pub async fn create_account_as_operator(
     state: &crate::server::state::AppState,
     who: &crate::server::auth::Identity,
@@ -139,6 +140,9 @@ pub async fn create_account_as_operator(
     crate::domain::check_creates_accounts(who.kind == crate::domain::IdentityKind::Operator)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
     let created = insert_account(&mut tx, state.clock.now(), account, None).await?;
+    // The new account's trail starts with its creation, by the provider's support; the operator's own
+    // event stays in the platform's trail. Both commit with the account.
+    event.for_customer(&created.account_id).write(&mut tx, "Success", "").await.map_err(internal)?;
     tx.commit(event).await.map_err(internal)?;
     Ok(crate::read_model::CreatedAccount {
         account_id: created.account_id,
