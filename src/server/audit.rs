@@ -13,10 +13,10 @@ use super::db::{self, audit::AuditRow, Tx};
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-/// What the trail says of an action, minus its outcome and time.
 /// Who did an operator's action, as the changed account's trail shows it (see [`Event::for_customer`]).
 pub const PLATFORM_SUPPORT: &str = "Platform support";
 
+/// What the trail says of an action, minus its outcome and time.
 #[derive(Debug, Clone)]
 pub struct EventFields {
     pub account_id: Option<String>,
