@@ -125,9 +125,9 @@ pub(crate) struct AcceptedByPartner {
     pub(crate) share_id: String,
 }
 
-pub(crate) async fn shared_with_partner_and_accepted(app: &TestApp, owner: &Key, name: &str) -> AcceptedByPartner {
-    let partner_cookie = app.sign_in("partner").await;
-    let partner = create_key(app, &partner_cookie, "partner").await;
+/// A share the owner (`owner`'s key) made by API of one backup set of orders-prod, open to external
+/// accounts, with PARTNER as its one target: the set and the share's id.
+pub(crate) async fn shared_with_partner(app: &TestApp, owner: &Key, name: &str) -> (String, String) {
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let created = acs3(app, owner, "CreateResourceShare", RS, &[
         ("ResourceShareName", name), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
@@ -135,6 +135,13 @@ pub(crate) async fn shared_with_partner_and_accepted(app: &TestApp, owner: &Key,
     .await;
     assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
     let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    (backup, share_id)
+}
+
+pub(crate) async fn shared_with_partner_and_accepted(app: &TestApp, owner: &Key, name: &str) -> AcceptedByPartner {
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(app, &partner_cookie, "partner").await;
+    let (backup, share_id) = shared_with_partner(app, owner, name).await;
     let invitations = acs3(app, &partner, "ListResourceShareInvitations", RS, &[("ResourceShareIds.1", &share_id)]).await;
     let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
     let accepted = acs3(app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
@@ -422,13 +429,7 @@ async fn associating_and_disassociating_targets_goes_through_the_share_rules() {
 /// as its first target, and `accounts` made as external accounts to race over.
 async fn share_to_race_on(app: &TestApp, name: &str, accounts: &[String]) -> (Key, String) {
     let (_, owner) = owner_key(app).await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(app, &owner, "CreateResourceShare", RS, &[
-        ("ResourceShareName", name), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let (_, share_id) = shared_with_partner(app, &owner, name).await;
     for id in accounts {
         app.exec(&format!("insert into account (account_id, display_name, site, created_at) values ('{id}', 'p', 'aliyun.com', '2026-01-01T00:00:00Z')")).await;
     }
@@ -1408,13 +1409,7 @@ async fn associating_a_folder_counts_every_account_it_reaches_toward_the_64() {
     let (_, owner) = owner_key(&app).await;
     // Analytics reaches 64 accounts: its member and 63 more.
     app.add_members("31000000000", 63, ANALYTICS_FOLDER).await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
-        ("ResourceShareName", "partner"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let (backup, share_id) = shared_with_partner(&app, &owner, "partner").await;
     let before = app.sharing_state().await;
     let r = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", ANALYTICS_FOLDER)]).await;
     assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
@@ -2027,13 +2022,7 @@ async fn external_says_whether_a_target_is_an_account_outside_the_owners_resourc
     // every account holds members of the directory too, and they are not external.
     let app = TestApp::new().await;
     let (_, key) = owner_key(&app).await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &key, "CreateResourceShare", RS, &[
-        ("ResourceShareName", "mixed"), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let (_, share_id) = shared_with_partner(&app, &key, "mixed").await;
     let added = acs3(&app, &key, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", MEMBER)]).await;
     assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
     let answered: Vec<(String, bool)> = added.json["ResourceShareAssociations"].as_array().unwrap().iter()
