@@ -202,12 +202,18 @@ struct Report {
     errors: usize,
 }
 
+/// The `p` quantile (0-1) of `sorted` (ascending, not empty), in milliseconds: the smallest sample
+/// with at least that share of the samples at or below it.
+fn percentile_ms(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() as f64 * p).ceil() as usize).saturating_sub(1).min(sorted.len() - 1)].as_secs_f64() * 1e3
+}
+
 impl Report {
     /// Prints one line of the table and returns its figures.
     fn print(&self, name: &str) -> serde_json::Value {
         let mut l = self.latencies.clone();
         l.sort();
-        let pct = |p: f64| l[((l.len() as f64 * p).ceil() as usize).saturating_sub(1).min(l.len() - 1)].as_secs_f64() * 1e3;
+        let pct = |p: f64| percentile_ms(&l, p);
         println!(
             "{name:<34} {:>9} {:>9.2} {:>9.2} {:>10.0}{}",
             l.len(),
@@ -581,8 +587,7 @@ mod sign_in_timing {
     /// Median and 90th percentile in milliseconds.
     fn percentiles(mut samples: Vec<Duration>) -> (f64, f64) {
         samples.sort();
-        let at = |p: f64| samples[((samples.len() as f64 * p).ceil() as usize).saturating_sub(1)].as_secs_f64() * 1e3;
-        (at(0.5), at(0.9))
+        (percentile_ms(&samples, 0.5), percentile_ms(&samples, 0.9))
     }
 
     pub async fn run(addr: SocketAddr, state: &AppState, figures: &mut serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
