@@ -262,6 +262,24 @@ async fn a_sixty_fifth_principal_is_refused() {
     assert_eq!(app.share(&cookie, &backup, new_share("same-one", "AllAccounts", &[refs[0]])).await.status, StatusCode::OK);
 }
 
+/// A stored principal id that no longer parses (a damaged row, or an id format changed under old data)
+/// stops the share's rules rather than being left out of them: left out, it would not count toward
+/// the 64, and a 65th account would get the set.
+#[tokio::test]
+async fn a_stored_principal_that_does_not_parse_stops_the_share_instead_of_being_skipped() {
+    let app = TestApp::new().await;
+    let many = app.add_accounts("20000000000", 64).await;
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let (backup, r) = owner_share(&app, new_share("wide", "AllAccounts", &refs)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    app.exec(&format!("update share_principal set principal_id = 'damaged id' where principal_id = '{}'", refs[0])).await;
+    let before = app.sharing_state().await;
+    let cookie = app.sign_in("owner").await;
+    let r = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.status, StatusCode::INTERNAL_SERVER_ERROR, "{:?}", r.json);
+    assert_eq!(app.sharing_state().await, before, "nothing written");
+}
+
 /// A sub-folder of the Analytics folder, so that sharing with Analytics reaches its members too.
 async fn add_sub_folder(app: &TestApp) -> &'static str {
     app.exec(&format!(

@@ -284,7 +284,7 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
             name: s.resource_share_name.clone(),
             scope: s.principal_scope,
             status: s.status,
-            principals: ctx.principals.iter().filter_map(|p| PrincipalId::parse(p).ok()).collect(),
+            principals: ctx.principals.iter().map(|p| stored_principal(p)).collect::<Result<_, _>>()?,
         }),
         None => None,
     };
@@ -299,8 +299,9 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         others.entry(id.as_str()).or_default();
     }
     for (set, principal) in &ctx.others {
-        if let (Some(ids), Ok(p)) = (others.get_mut(set.as_str()), PrincipalId::parse(principal)) {
-            ids.insert(p);
+        let principal = stored_principal(principal)?;
+        if let Some(ids) = others.get_mut(set.as_str()) {
+            ids.insert(principal);
         }
     }
     let others = others
@@ -309,9 +310,8 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         .collect::<Result<Vec<_>, AppError>>()?;
     let mut place_members = PlaceMembers::new();
     for (place, account) in &ctx.place_members {
-        if let (Ok(p), Some(a)) = (PrincipalId::parse(place), AccountId::parse(account)) {
-            place_members.entry(p).or_default().insert(a);
-        }
+        let account = AccountId::parse(account).ok_or_else(|| internal(anyhow::anyhow!("stored member account id {account:?}")))?;
+        place_members.entry(stored_principal(place)?).or_default().insert(account);
     }
     Ok(ShareFacts {
         owner,
@@ -329,6 +329,13 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         pending_count: u32::try_from(ctx.pending_count).map_err(internal)?,
         max_pending_invitations: job.max_pending_invitations,
     })
+}
+
+/// A principal id read back from the database. One that no longer parses is refused, not skipped: a
+/// principal left out of the facts would not count toward the 64-account limit, nor be seen as already
+/// holding the set, so skipping it could let a request through that the rules would refuse.
+fn stored_principal(id: &str) -> Result<PrincipalId, AppError> {
+    PrincipalId::parse(id).map_err(|e| internal(anyhow::anyhow!("stored principal id {id:?}: {e:?}")))
 }
 
 /// Writes what [`plan_share`] planned, with the action's audit event and the call's nonce, in the
