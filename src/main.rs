@@ -127,7 +127,7 @@ async fn run_command(command: &Command, database: &db::Database, clock: &Clock) 
     let created = match command {
         Command::CreateOperator { login, password_stdin } => {
             let password = read_password(*password_stdin)?;
-            setup::create_operator(&database.writer, clock.now(), login, password.as_deref()).await
+            setup::create_operator(&database.writer, clock, login, password.as_deref()).await
         }
         Command::AccessKey { command: AccessKeyCommand::Create { login } } => {
             let key = access_keys::create_for_login(&database.writer, clock, login).await.map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
@@ -138,7 +138,7 @@ async fn run_command(command: &Command, database: &db::Database, clock: &Clock) 
         Command::CreateAccount { login, name, site, beta, password_stdin } => {
             let password = read_password(*password_stdin)?;
             let account = setup::NewAccount { display_name: name.clone(), login: login.clone(), site: site.clone(), beta_enabled: *beta };
-            setup::create_account(&database.writer, clock.now(), &account, password.as_deref()).await
+            setup::create_account(&database.writer, clock, &account, password.as_deref()).await
         }
     }
     .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;

@@ -16,6 +16,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 /// Who did an operator's action, as the changed account's trail shows it (see [`Event::for_customer`]).
 pub const PLATFORM_SUPPORT: &str = "Platform support";
 
+/// Who did what the server's own subcommands did (`create-operator`, `create-account`, `access-key
+/// create`): whoever runs them on the server's host, with no sign-in of their own.
+pub const COMMAND_LINE: &str = "(command line)";
+
 /// What the trail says of an action, minus its outcome and time.
 #[derive(Debug, Clone)]
 pub struct EventFields {
@@ -50,6 +54,24 @@ impl Event {
     pub fn new(clock: Clock, mut fields: EventFields) -> Event {
         fields.target = fields.target.chars().take(128).collect();
         Event { clock, state: Arc::new(Mutex::new(State { fields, recorded: false })) }
+    }
+
+    /// The event of a subcommand's action, in `account`'s trail: run on the server's host, so it has
+    /// no identity, address or request of its own to record.
+    pub fn by_command_line(clock: Clock, account: &str, action: &str, target: &str) -> Event {
+        Event::new(
+            clock,
+            EventFields {
+                account_id: Some(account.to_owned()),
+                identity: COMMAND_LINE.to_owned(),
+                source_ip: "local".to_owned(),
+                request_id: super::ids::hex_id("req", 16),
+                caller_request_id: None,
+                action: action.to_owned(),
+                target: target.to_owned(),
+                channel: "cli".to_owned(),
+            },
+        )
     }
 
     fn state(&self) -> MutexGuard<'_, State> {

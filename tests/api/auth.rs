@@ -82,7 +82,7 @@ async fn the_command_line_has_subcommands_and_still_takes_the_serving_flags() {
 #[tokio::test]
 async fn create_operator_makes_an_operator_with_a_generated_password_shown_once() {
     let app = TestApp::empty().await;
-    let created = setup::create_operator(&app.state.writer, app.clock.now(), "platform-ops", None).await.expect("created");
+    let created = setup::create_operator(&app.state.writer, &app.clock, "platform-ops", None).await.expect("created");
     let password = created.generated_password.expect("a generated password");
     assert!(polarshare::domain::check_password_policy(&password, "platform-ops").is_ok());
     // Only its hash is stored.
@@ -95,20 +95,28 @@ async fn create_operator_makes_an_operator_with_a_generated_password_shown_once(
     assert_eq!(viewer.json["is_operator"], true);
     let first = setup::prepare_database(&app.pool, false, app.clock.now()).await.unwrap();
     assert!(!first.operator_missing);
+    // The command line's work is in the platform's trail, as the command line's.
+    assert_eq!(
+        app.trail(&format!("account_id = '{}'", setup::PLATFORM_ACCOUNT)).await,
+        [
+            ("CreateOperator".to_owned(), "(command line)".to_owned(), "platform-ops".to_owned(), "Success".to_owned()),
+            ("SignIn".to_owned(), "platform-ops".to_owned(), "platform-ops".to_owned(), "Success".to_owned()),
+        ]
+    );
 }
 
 #[tokio::test]
 async fn create_operator_refuses_a_weak_password_and_a_taken_name_changing_nothing() {
     let app = TestApp::empty().await;
-    let weak = setup::create_operator(&app.state.writer, app.clock.now(), "ops", Some("password")).await.unwrap_err();
+    let weak = setup::create_operator(&app.state.writer, &app.clock, "ops", Some("password")).await.unwrap_err();
     assert_eq!((weak.status(), weak.code.as_str()), (422, "InvalidPassword.Policy"));
     assert_eq!(app.count("select count(*) from identity").await, 0);
     assert_eq!(app.count("select count(*) from account").await, 0);
 
-    setup::create_operator(&app.state.writer, app.clock.now(), "ops", Some("Strong-Pass-2026")).await.expect("created");
-    let taken = setup::create_operator(&app.state.writer, app.clock.now(), "ops", Some("Strong-Pass-2026")).await.unwrap_err();
+    setup::create_operator(&app.state.writer, &app.clock, "ops", Some("Strong-Pass-2026")).await.expect("created");
+    let taken = setup::create_operator(&app.state.writer, &app.clock, "ops", Some("Strong-Pass-2026")).await.unwrap_err();
     assert_eq!((taken.status(), taken.code.as_str()), (409, "EntityAlreadyExists.User"));
-    let bad_name = setup::create_operator(&app.state.writer, app.clock.now(), "o p s", None).await.unwrap_err();
+    let bad_name = setup::create_operator(&app.state.writer, &app.clock, "o p s", None).await.unwrap_err();
     assert_eq!((bad_name.status(), bad_name.code.as_str()), (422, "InvalidParameter.UserName"));
     assert_eq!(app.count("select count(*) from identity").await, 1);
 }
@@ -117,7 +125,7 @@ async fn create_operator_refuses_a_weak_password_and_a_taken_name_changing_nothi
 async fn create_account_makes_a_cloud_account_whose_root_signs_in_to_an_empty_console() {
     let app = TestApp::empty().await;
     let account = NewAccount { display_name: "Lumen Retail".into(), login: "lumen".into(), site: "aliyun.com".into(), beta_enabled: true };
-    let created = setup::create_account(&app.state.writer, app.clock.now(), &account, Some("Retail-Root-2026")).await.expect("created");
+    let created = setup::create_account(&app.state.writer, &app.clock, &account, Some("Retail-Root-2026")).await.expect("created");
     assert_eq!(created.generated_password, None);
     assert!(polarshare::domain::AccountId::parse(&created.account_id).is_some());
 
@@ -131,11 +139,17 @@ async fn create_account_makes_a_cloud_account_whose_root_signs_in_to_an_empty_co
     assert_eq!(clusters.status, StatusCode::OK, "{:?}", clusters.json);
 
     let other_site = NewAccount { site: "example.com".into(), login: "x-root".into(), ..account.clone() };
-    let r = setup::create_account(&app.state.writer, app.clock.now(), &other_site, None).await.unwrap_err();
+    let r = setup::create_account(&app.state.writer, &app.clock, &other_site, None).await.unwrap_err();
     assert_eq!((r.status(), r.code.as_str()), (422, "InvalidParameter.Site"));
-    let r = setup::create_account(&app.state.writer, app.clock.now(), &account, None).await.unwrap_err();
+    let r = setup::create_account(&app.state.writer, &app.clock, &account, None).await.unwrap_err();
     assert_eq!((r.status(), r.code.as_str()), (409, "EntityAlreadyExists.User"));
     assert_eq!(app.count("select count(*) from account").await, 1);
+
+    // As when an operator creates it in the console: the platform's trail has the command line's
+    // action, and the new account's trail starts with its creation, by the platform's support.
+    let created_by = |identity: &str| vec![("CreateAccount".to_owned(), identity.to_owned(), "lumen".to_owned(), "Success".to_owned())];
+    assert_eq!(app.trail(&format!("account_id = '{}'", setup::PLATFORM_ACCOUNT)).await, created_by("(command line)"));
+    assert_eq!(app.trail(&format!("account_id = '{}' and action <> 'SignIn'", created.account_id)).await, created_by("Platform support"));
 }
 
 #[tokio::test]

@@ -267,6 +267,15 @@ impl TestApp {
         .expect("accounts reached")
     }
 
+    /// The audit events `filter` (an SQL condition) selects, oldest first, as (action, identity,
+    /// target, outcome).
+    pub async fn trail(&self, filter: &str) -> Vec<(String, String, String, String)> {
+        sqlx::query_as(&format!("select action, identity, target, outcome from audit_event where {filter} order by audit_event_id"))
+            .fetch_all(&self.pool)
+            .await
+            .expect("reading the audit trail")
+    }
+
     pub async fn exec(&self, sql: &str) {
         sqlx::query(sql).execute(&self.pool).await.expect(sql);
         // Written past the writer: cached pages must hear of it.

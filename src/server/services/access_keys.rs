@@ -85,19 +85,7 @@ pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock:
         .filter(|i| matches!(i.kind, crate::domain::IdentityKind::Root | crate::domain::IdentityKind::RamUser))
         .ok_or_else(|| Refusal::NoSuchLogin { login: login.to_owned() })?;
     let created = create_in(&mut tx, identity.identity_id, login, true, clock.now()).await?;
-    let event = audit::Event::new(
-        clock.clone(),
-        audit::EventFields {
-            account_id: Some(identity.account_id.clone()),
-            identity: "(command line)".to_owned(),
-            source_ip: "local".to_owned(),
-            request_id: ids::hex_id("req", 16),
-            caller_request_id: None,
-            action: "CreateAccessKey".to_owned(),
-            target: format!("{login}: {}", created.access_key_id),
-            channel: "cli".to_owned(),
-        },
-    );
+    let event = audit::Event::by_command_line(clock.clone(), &identity.account_id, "CreateAccessKey", &format!("{login}: {}", created.access_key_id));
     tx.commit(&event).await.map_err(internal)?;
     Ok(created)
 }

@@ -2,7 +2,8 @@
 //! an empty system gets its platform operator and its cloud accounts here, each with a password that
 //! meets the policy (given on stdin, or generated and shown once).
 
-use crate::server::audit::Event;
+use crate::server::audit::{ActionTx, Event};
+use crate::server::clock::Clock;
 use crate::domain::{check_password_policy, Site};
 use crate::domain::{parse_account_name, parse_site};
 use crate::error::AppError;
@@ -57,13 +58,14 @@ fn login_taken() -> AppError {
     crate::domain::Refusal::LoginTaken.into()
 }
 
-/// Creates a platform operator (the platform's account is made on first use).
-pub async fn create_operator(writer: &db::Writer, now: OffsetDateTime, login: &str, password: Option<&str>) -> Result<Created, AppError> {
+/// Creates a platform operator (the platform's account is made on first use), recorded in the
+/// platform's trail as the command line's.
+pub async fn create_operator(writer: &db::Writer, clock: &Clock, login: &str, password: Option<&str>) -> Result<Created, AppError> {
     let login = login.trim();
     crate::domain::parse_root_login(login)?;
     let (hash, generated_password) = password_for(login, password).await?;
-    let now = db::ts(now);
-    let mut tx = writer.begin_unaudited().await.map_err(internal)?;
+    let now = db::ts(clock.now());
+    let mut tx = ActionTx::begin(writer).await.map_err(internal)?;
     if ram::login_taken(&mut tx, login).await.map_err(internal)? {
         return Err(login_taken());
     }
@@ -71,17 +73,19 @@ pub async fn create_operator(writer: &db::Writer, now: OffsetDateTime, login: &s
         accounts::insert_account(&mut tx, PLATFORM_ACCOUNT, "polarshare platform", Site::China.as_str(), false, &now).await.map_err(internal)?;
     }
     accounts::insert_identity(&mut tx, PLATFORM_ACCOUNT, login, "operator", &hash.0, &[], &now).await.map_err(internal)?;
-    // The command line's own work, not an action of a signed-in identity: nothing to audit.
-    writer.commit(tx).await.map_err(internal)?;
+    tx.commit(&Event::by_command_line(clock.clone(), PLATFORM_ACCOUNT, "CreateOperator", login)).await.map_err(internal)?;
     Ok(Created { login: login.to_owned(), account_id: PLATFORM_ACCOUNT.to_owned(), generated_password })
 }
 
 /// Creates a cloud account with a new UID and its root identity (and the regions, on an empty system):
-/// the command line's `create-account`, which no signed-in identity does, so nothing is audited.
-pub async fn create_account(writer: &db::Writer, now: OffsetDateTime, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
-    let mut tx = writer.begin_unaudited().await.map_err(internal)?;
-    let created = insert_account(&mut tx, now, account, password).await?;
-    writer.commit(tx).await.map_err(internal)?;
+/// the command line's `create-account`. Audited as the operator's console does it (see
+/// [`create_account_as_operator`]), with the command line in the platform's trail.
+pub async fn create_account(writer: &db::Writer, clock: &Clock, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
+    let mut tx = ActionTx::begin(writer).await.map_err(internal)?;
+    let created = insert_account(&mut tx, clock.now(), account, password).await?;
+    let event = Event::by_command_line(clock.clone(), PLATFORM_ACCOUNT, "CreateAccount", &created.login);
+    event.for_customer(&created.account_id).write(&mut tx, "Success", "").await.map_err(internal)?;
+    tx.commit(&event).await.map_err(internal)?;
     Ok(created)
 }
 
