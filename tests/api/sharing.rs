@@ -246,20 +246,26 @@ async fn the_quota_counts_distinct_backup_sets() {
     assert_eq!(app.count(&format!("select shares from shared_backup_set where backup_set_id = '{}'", sets[0])).await, 2);
 }
 
+/// A set the owner shares with 64 new accounts (in one new share, "wide"), and those accounts.
+async fn shared_with_64_accounts(app: &TestApp) -> (String, Vec<String>) {
+    let many = app.add_accounts("20000000000", 64).await;
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let (backup, r) = owner_share(app, new_share("wide", "AllAccounts", &refs)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    (backup, many)
+}
+
 #[tokio::test]
 async fn a_sixty_fifth_principal_is_refused() {
     let app = TestApp::new().await;
-    let many = app.add_accounts("20000000000", 64).await;
-    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-    let (backup, r) = owner_share(&app, new_share("wide", "AllAccounts", &refs)).await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let (backup, many) = shared_with_64_accounts(&app).await;
     assert_refused(&app, "owner", &backup, new_share("one-more", "AllAccounts", &[PARTNER]), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
     // Re-listing a principal that is already there through another share is not a 65th (once it has
     // answered: while its invitation is pending, a second one to the same set is refused).
-    assert_refused(&app, "owner", &backup, new_share("same-one", "AllAccounts", &[refs[0]]), StatusCode::CONFLICT, "EntityAlreadyExists.ResourceShareInvitation").await;
-    app.exec(&format!("update invitation set status = 'Accepted' where receiver_account_id = '{}'", refs[0])).await;
+    assert_refused(&app, "owner", &backup, new_share("same-one", "AllAccounts", &[&many[0]]), StatusCode::CONFLICT, "EntityAlreadyExists.ResourceShareInvitation").await;
+    app.exec(&format!("update invitation set status = 'Accepted' where receiver_account_id = '{}'", many[0])).await;
     let cookie = app.sign_in("owner").await;
-    assert_eq!(app.share(&cookie, &backup, new_share("same-one", "AllAccounts", &[refs[0]])).await.status, StatusCode::OK);
+    assert_eq!(app.share(&cookie, &backup, new_share("same-one", "AllAccounts", &[&many[0]])).await.status, StatusCode::OK);
 }
 
 /// A stored principal id that no longer parses (a damaged row, or an id format changed under old data)
@@ -268,11 +274,8 @@ async fn a_sixty_fifth_principal_is_refused() {
 #[tokio::test]
 async fn a_stored_principal_that_does_not_parse_stops_the_share_instead_of_being_skipped() {
     let app = TestApp::new().await;
-    let many = app.add_accounts("20000000000", 64).await;
-    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
-    let (backup, r) = owner_share(&app, new_share("wide", "AllAccounts", &refs)).await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    app.exec(&format!("update share_principal set principal_id = 'damaged id' where principal_id = '{}'", refs[0])).await;
+    let (backup, many) = shared_with_64_accounts(&app).await;
+    app.exec(&format!("update share_principal set principal_id = 'damaged id' where principal_id = '{}'", many[0])).await;
     let before = app.sharing_state().await;
     let cookie = app.sign_in("owner").await;
     let r = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[PARTNER])).await;
