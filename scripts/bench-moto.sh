@@ -72,13 +72,20 @@ function request()
 end
 LUA
 
+# moto's threads finish the requests of connections wrk has closed: the 32 lists under way when the
+# list's run ends take ~10 s of its one core (the GIL). Each run starts once moto has used at most 2
+# ticks (USER_HZ 100: 4 % of a core) in half a second.
+cpu_ticks() { awk '{print $14 + $15}' /proc/$moto/stat; }
+wait_idle() {
+  local before after=$(cpu_ticks)
+  while sleep 0.5; before=$after; after=$(cpu_ticks); [ $((after - before)) -gt 2 ]; do :; done
+}
 # A short warm-up from one connection (moto loads its RAM backend on first use), then the measured run.
-# Not from 32: moto's threads finish the requests of connections wrk has closed, and 32 unfinished
-# lists would take the measured run's first seconds. --timeout 60s: a list takes longer than wrk's
-# default 2 s under this load, and wrk leaves timed-out requests out of its latencies.
+# --timeout 60s: a list takes longer than wrk's default 2 s under this load, and wrk leaves timed-out
+# requests out of its latencies.
 measure() {
   wrk -t1 -c1 -d2s -s "$tmp/ram.lua" "$url/$1" >/dev/null
-  sleep 1
+  wait_idle
   wrk -t2 -c32 -d"$2s" --timeout 60s --latency -s "$tmp/ram.lua" "$url/$1" >"$tmp/$1.txt"
 }
 # The list first, while exactly $stored shares are stored (the creates add thousands).
