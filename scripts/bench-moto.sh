@@ -73,8 +73,8 @@ end
 LUA
 
 # moto's threads finish the requests of connections wrk has closed: the 32 lists under way when the
-# list's run ends take several seconds of its one core (the GIL). Each run starts once moto has used at most 2
-# ticks (USER_HZ 100: 4 % of a core) in half a second.
+# list's run ends take several seconds of its one core (the GIL). Each run starts once moto has used
+# at most 2 ticks (USER_HZ 100: 4 % of a core) in half a second.
 cpu_ticks() { awk '{print $14 + $15}' /proc/$moto/stat; }
 wait_idle() {
   local before after=$(cpu_ticks)
