@@ -786,3 +786,74 @@ async fn folders_nest_at_most_five_levels_under_the_root_folder() {
     let r = app.form(Some(&owner), "create_folder", &format!("folder_name=Wide&parent_folder_id={ANALYTICS_FOLDER}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
+
+/// The owner's share by API, within its directory, of `sets` with `targets`: its id.
+async fn directory_share(app: &TestApp, key: &crate::openapi::Key, name: &str, sets: &[String], targets: &[&str]) -> String {
+    let mut params = vec![("ResourceShareName".to_owned(), name.to_owned())];
+    params.extend(sets.iter().enumerate().map(|(i, s)| (format!("Resources.{}.ResourceId", i + 1), s.clone())));
+    params.extend(targets.iter().enumerate().map(|(i, t)| (format!("Targets.{}", i + 1), (*t).to_owned())));
+    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = crate::openapi::acs3(app, key, "CreateResourceShare", crate::openapi::RS, &params).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned()
+}
+
+/// Takes `entity` (a backup set, or with `Targets.1` a principal) out of the owner's share by API.
+async fn take_out(app: &TestApp, key: &crate::openapi::Key, share_id: &str, param: &str, entity: &str) {
+    let r = crate::openapi::acs3(app, key, "DisassociateResourceShare", crate::openapi::RS, &[("ResourceShareId", share_id), (param, entity)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+}
+
+/// The backup set ids Shared With Me lists, each with whether it is being revoked.
+async fn seen(app: &TestApp, cookie: &str) -> Vec<(String, bool)> {
+    let mut seen: Vec<(String, bool)> =
+        incoming(app, cookie).await.iter().map(|b| (b["backup_set_id"].as_str().unwrap().to_owned(), !b["revoking_at"].is_null())).collect();
+    seen.sort();
+    seen
+}
+
+#[tokio::test]
+async fn a_member_moved_into_a_folder_is_never_shown_what_the_folders_shares_were_already_revoking() {
+    // The analytics folder holds two shares: one whose first set is being taken out, one the folder
+    // itself is being removed from. The member there held all three sets; the QA account, moved into
+    // the folder during those removals, held none of what is on its way out and must not be shown it.
+    let app = TestApp::new().await;
+    let (owner, key) = crate::openapi::owner_key(&app).await;
+    let sets = shareable_sets(&app, 3).await;
+    let kept = directory_share(&app, &key, "analytics", &sets[..2], &[ANALYTICS_FOLDER]).await;
+    let ending = directory_share(&app, &key, "analytics-ending", &sets[2..], &[ANALYTICS_FOLDER]).await;
+    take_out(&app, &key, &kept, "Resources.1.ResourceId", &sets[0]).await;
+    take_out(&app, &key, &ending, "Targets.1", ANALYTICS_FOLDER).await;
+    let moved = app.form(Some(&owner), "move_member", &format!("account_id={QA_MEMBER}&folder_id={ANALYTICS_FOLDER}")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+
+    let member = app.sign_in("member").await;
+    let qa = app.sign_in("qa").await;
+    assert_eq!(seen(&app, &member).await, [(sets[0].clone(), true), (sets[1].clone(), false), (sets[2].clone(), true)]);
+    assert_eq!(seen(&app, &qa).await, [(sets[1].clone(), false)], "only what the folder still shares");
+
+    // The owner puts the set back in the share: it is shared with everyone in the folder again.
+    let back = crate::openapi::acs3(&app, &key, "AssociateResourceShare", crate::openapi::RS, &[("ResourceShareId", &kept), ("Resources.1.ResourceId", &sets[0])]).await;
+    assert_eq!(back.status, StatusCode::OK, "{:?}", back.json);
+    assert_eq!(seen(&app, &qa).await, [(sets[0].clone(), false), (sets[1].clone(), false)]);
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let qa = app.sign_in("qa").await;
+    assert_eq!(seen(&app, &qa).await, [(sets[0].clone(), false), (sets[1].clone(), false)]);
+}
+
+#[tokio::test]
+async fn an_account_joining_the_directory_is_never_shown_what_the_directorys_shares_were_already_revoking() {
+    let app = TestApp::new().await;
+    let (_, key) = crate::openapi::owner_key(&app).await;
+    let sets = shareable_sets(&app, 2).await;
+    let share = directory_share(&app, &key, "everyone", &sets, &[OWNER_DIRECTORY]).await;
+    let id = invited(&app, OUTSIDER).await;
+    take_out(&app, &key, &share, "Resources.1.ResourceId", &sets[0]).await;
+    let outsider = app.sign_in("outsider").await;
+    assert_eq!(answer(&app, &outsider, &id, true).await.status, StatusCode::OK);
+
+    assert_eq!(seen(&app, &outsider).await, [(sets[1].clone(), false)], "the set on its way out was never shared with it");
+    let member = app.sign_in("member").await;
+    assert_eq!(seen(&app, &member).await, [(sets[0].clone(), true), (sets[1].clone(), false)], "a member that held it keeps its window");
+}

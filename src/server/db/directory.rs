@@ -152,6 +152,28 @@ pub async fn revoke_coverage(tx: &mut Tx, account: &str, shares: &[String], revo
     Ok(())
 }
 
+/// `account` has just arrived at the places `arrived` names, as (share, principal) pairs
+/// (`domain::places_arrived_at`): what each share is revoking through that place now, the principal
+/// being removed or a set being taken out, is recorded as never shared with it (`late_arrival`).
+pub async fn record_late_arrivals(tx: &mut Tx, account: &str, arrived: &[(String, String)]) -> sqlx::Result<()> {
+    if arrived.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "insert or ignore into late_arrival (resource_share_id, principal_id, backup_set_id, account_id)
+         select sp.resource_share_id, sp.principal_id, sr.backup_set_id, ?1
+         from json_each(?2) a
+         join share_principal sp on sp.resource_share_id = json_extract(a.value, '$[0]') and sp.principal_id = json_extract(a.value, '$[1]')
+         join share_resource sr on sr.resource_share_id = sp.resource_share_id
+         where sp.status = 'Disassociating' or sr.status = 'Disassociating'",
+    )
+    .bind(account)
+    .bind(serde_json::to_string(arrived).unwrap_or_else(|_| "[]".to_owned()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// `account` holds `shares` by its place again: their revocations for it (if any) are cancelled.
 pub async fn restore_coverage(tx: &mut Tx, account: &str, shares: &[String]) -> sqlx::Result<()> {
     if shares.is_empty() {

@@ -23,7 +23,9 @@ fn principal_grants_sql(filter: &str) -> String {
                 exists(select 1 from late_resource l where l.resource_share_id = rs.resource_share_id and l.principal_id = sp.principal_id
                        and l.via = 'principal' and l.backup_set_id = sr.backup_set_id) as added_after_removal,
                 exists(select 1 from late_principal lp where lp.resource_share_id = rs.resource_share_id
-                       and lp.principal_id = sp.principal_id and lp.backup_set_id = sr.backup_set_id) as joined_after_set_removal
+                       and lp.principal_id = sp.principal_id and lp.backup_set_id = sr.backup_set_id) as joined_after_set_removal,
+                exists(select 1 from late_arrival la where la.resource_share_id = rs.resource_share_id and la.principal_id = sp.principal_id
+                       and la.backup_set_id = sr.backup_set_id and la.account_id = ?1) as arrived_during_removal
          from share_principal sp
          join resource_share rs on rs.resource_share_id = sp.resource_share_id
          join share_resource sr on sr.resource_share_id = rs.resource_share_id

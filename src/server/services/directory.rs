@@ -224,8 +224,11 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
 
 /// After a membership change (`before` and `after` the shares `account` held by its place): what it
 /// lost enters its scheduled revocation, now or once the restores reading the share end, by the rule
-/// every removal follows ([`departure_timing`]); what it holds again is no longer being revoked.
+/// every removal follows ([`departure_timing`]); what it holds again is no longer being revoked; and
+/// what a share it did not hold was already revoking through its new place is never shown to it.
 async fn apply_coverage_change(state: &AppState, tx: &mut Tx, account: &str, before: &[String], after: &[String]) -> Result<(), AppError> {
+    let arrived = super::principal::places_arrived_at_by(tx, account, before).await?;
+    directory::record_late_arrivals(tx, account, &arrived).await.map_err(internal)?;
     let lost: Vec<String> = before.iter().filter(|s| !after.contains(s)).cloned().collect();
     if !lost.is_empty() {
         let (now, after_restore) = by_removal_timing(directory::share_locks(tx, &lost).await.map_err(internal)?);
