@@ -857,3 +857,32 @@ async fn an_account_joining_the_directory_is_never_shown_what_the_directorys_sha
     let member = app.sign_in("member").await;
     assert_eq!(seen(&app, &member).await, [(sets[0].clone(), true), (sets[1].clone(), false)], "a member that held it keeps its window");
 }
+
+#[tokio::test]
+async fn a_pending_invitation_ends_with_the_principal_its_account_loses_by_leaving_the_directory() {
+    // The owner invites the QA member while the share is open to every account, then closes it to its
+    // directory: QA, inside, holds it directly, its invitation still pending. QA leaving the directory
+    // revokes that principal; the invitation must end with it, as an owner's removal cancels one.
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &backup, new_share("open-then-closed", "AllAccounts", &[QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let body = format!("resource_share_id={share_id}&resource_share_name=open-then-closed&principal_scope=ResourceDirectory");
+    let closed = app.form(Some(&owner), "update_resource_share", &body).await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
+    let qa = app.sign_in("qa").await;
+    assert_eq!(app.form(Some(&qa), "leave_directory", "").await.status, StatusCode::OK);
+
+    let listed = app.form(Some(&qa), "list_invitations", "region_id=cn-hangzhou").await;
+    let invitation = listed.json["invitations"].as_array().unwrap().iter().find(|i| i["resource_share_id"] == json!(share_id)).cloned().expect("listed");
+    assert_eq!(invitation["status"], json!("Cancelled"), "{invitation}");
+    let id = invitation["invitation_id"].as_str().unwrap();
+    let accepted = app.form(Some(&qa), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
+    assert_eq!(accepted.refusal(), (409, "InvitationStatus.Cancelled"));
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let qa = app.sign_in("qa").await;
+    assert!(incoming(&app, &qa).await.is_empty());
+}

@@ -379,34 +379,36 @@ pub async fn revoke_principals_of_owner(tx: &mut Tx, owner: &str, shares: &[Stri
 
 /// After a departure revoked principals of `shares`: an accepted invitation whose receiver is now being
 /// revoked ends with it (`access_ends_at`: `revoke_at`, or `now` while the revocation waits for a
-/// restore), as an owner's removal ends it. `receiver`: only that account's (a member leaving). Otherwise the acceptance the directory made for a member
-/// (when its share was opened to every account) stood after the member's access was gone, and its
-/// invitation went on showing the share's name and sets, and ListResourceShares the share.
-pub async fn end_acceptances_of_revoked(
+/// restore), as an owner's removal ends it, and a pending one is cancelled, as an owner's removal
+/// cancels it. `receiver`: only that account's (a member leaving). Otherwise the acceptance the
+/// directory made for a member (when its share was opened to every account) stood after the member's
+/// access was gone, and its invitation went on showing the share's name and sets, and ListResourceShares
+/// the share; and an invitation still pending from before the share was closed to the directory could
+/// be accepted after the member left, which then held the share again when the owner next added it.
+pub async fn end_invitations_of_revoked(
     tx: &mut Tx,
     shares: &[String],
     receiver: Option<&str>,
     revoke_at: Option<&str>,
     now: &str,
-) -> sqlx::Result<u64> {
+) -> sqlx::Result<()> {
     if shares.is_empty() {
-        return Ok(0);
+        return Ok(());
     }
-    Ok(sqlx::query(
-        "update invitation set access_ends_at = coalesce(?1, ?2), updated_at = ?2
-         where status = 'Accepted' and access_ends_at is null
-           and resource_share_id in (select value from json_each(?3)) and (?4 is null or receiver_account_id = ?4)
-           and exists(select 1 from share_principal sp where sp.resource_share_id = invitation.resource_share_id
-                      and sp.principal_type = 'Account' and sp.principal_id = invitation.receiver_account_id
-                      and sp.status = 'Disassociating')",
-    )
-    .bind(revoke_at)
-    .bind(now)
-    .bind(serde_json::Value::from(shares.to_vec()).to_string())
-    .bind(receiver)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected())
+    let revoked = "resource_share_id in (select value from json_each(?3)) and (?4 is null or receiver_account_id = ?4)
+          and exists(select 1 from share_principal sp where sp.resource_share_id = invitation.resource_share_id
+                     and sp.principal_type = 'Account' and sp.principal_id = invitation.receiver_account_id
+                     and sp.status = 'Disassociating')";
+    let statements = [
+        format!("update invitation set access_ends_at = coalesce(?1, ?2), updated_at = ?2 where status = 'Accepted' and access_ends_at is null and {revoked}"),
+        format!("update invitation set status = 'Cancelled', updated_at = ?2 where status = 'Pending' and {revoked}"),
+    ];
+    let shares = serde_json::Value::from(shares.to_vec()).to_string();
+    // One statement at a time: sqlx mis-binds numbered parameters across a multi-statement query.
+    for statement in &statements {
+        sqlx::query(statement).bind(revoke_at).bind(now).bind(&shares).bind(receiver).execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// The names of the folders directly under `parent`: a new folder's name must not repeat one of them.

@@ -208,17 +208,17 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
     let (revoke_at, at) = (db::ts(at + state.settings.revocation_delay), db::ts(at));
     apply_coverage_change(state, tx, account, &before, &[]).await?;
     // Each share's revocation starts now, or once the restores reading its sets end (departure_timing);
-    // the acceptances of the principals it revokes end with them.
+    // the invitations of the principals it revokes end with them.
     let (now, after_restore) = departure_shares(tx, account, Departure::Member).await?;
     directory::revoke_account_principals(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
     directory::revoke_account_principals(tx, account, &after_restore, None).await.map_err(internal)?;
-    directory::end_acceptances_of_revoked(tx, &now, Some(account), Some(&revoke_at), &at).await.map_err(internal)?;
-    directory::end_acceptances_of_revoked(tx, &after_restore, Some(account), None, &at).await.map_err(internal)?;
+    directory::end_invitations_of_revoked(tx, &now, Some(account), Some(&revoke_at), &at).await.map_err(internal)?;
+    directory::end_invitations_of_revoked(tx, &after_restore, Some(account), None, &at).await.map_err(internal)?;
     let (now, after_restore) = departure_shares(tx, account, Departure::Owner).await?;
     directory::revoke_principals_of_owner(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
     directory::revoke_principals_of_owner(tx, account, &after_restore, None).await.map_err(internal)?;
-    directory::end_acceptances_of_revoked(tx, &now, None, Some(&revoke_at), &at).await.map_err(internal)?;
-    directory::end_acceptances_of_revoked(tx, &after_restore, None, None, &at).await.map_err(internal)?;
+    directory::end_invitations_of_revoked(tx, &now, None, Some(&revoke_at), &at).await.map_err(internal)?;
+    directory::end_invitations_of_revoked(tx, &after_restore, None, None, &at).await.map_err(internal)?;
     Ok(true)
 }
 
