@@ -886,3 +886,49 @@ async fn a_pending_invitation_ends_with_the_principal_its_account_loses_by_leavi
     let qa = app.sign_in("qa").await;
     assert!(incoming(&app, &qa).await.is_empty());
 }
+
+#[tokio::test]
+async fn a_share_closed_to_the_directory_does_not_show_an_invitee_that_never_accepted_a_set_already_on_its_way_out() {
+    // The QA member is invited to a share open to every account and does not answer. The owner takes one
+    // of the two sets out, then closes the share to its directory: QA, inside, now holds the share
+    // directly, as it is: the set on its way out was never shared with it.
+    let app = TestApp::new().await;
+    let (owner, key) = crate::openapi::owner_key(&app).await;
+    let sets = shareable_sets(&app, 2).await;
+    let r = app.share(&owner, &sets[0], new_share("open", "AllAccounts", &[QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    assert_eq!(app.share(&owner, &sets[1], existing_share(&share_id, None)).await.status, StatusCode::OK);
+    take_out(&app, &key, &share_id, "Resources.1.ResourceId", &sets[0]).await;
+    let body = format!("resource_share_id={share_id}&resource_share_name=open&principal_scope=ResourceDirectory");
+    let closed = app.form(Some(&owner), "update_resource_share", &body).await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
+
+    let qa = app.sign_in("qa").await;
+    assert_eq!(seen(&app, &qa).await, [(sets[1].clone(), false)]);
+}
+
+#[tokio::test]
+async fn an_invitee_removed_before_it_accepted_is_shown_nothing_when_the_share_is_closed_to_the_directory() {
+    // The partner (outside the directory) and the QA member are invited and never accept; the owner
+    // takes both out, then closes the share to its directory. Neither ever held the share: its
+    // revocation window gives them nothing to see.
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let set = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &set, new_share("open", "AllAccounts", &[PARTNER, QA_MEMBER, MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let removed = app.share(&owner, &set, existing_share(&share_id, Some(&[MEMBER]))).await;
+    assert_eq!(removed.json["revoking"], json!([PARTNER, QA_MEMBER]), "{:?}", removed.json);
+    let body = format!("resource_share_id={share_id}&resource_share_name=open&principal_scope=ResourceDirectory");
+    let closed = app.form(Some(&owner), "update_resource_share", &body).await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
+
+    for login in ["partner", "qa"] {
+        let cookie = app.sign_in(login).await;
+        assert!(seen(&app, &cookie).await.is_empty(), "{login} never held the share");
+    }
+    let member = app.sign_in("member").await;
+    assert_eq!(seen(&app, &member).await, [(set.clone(), false)], "the member left in it holds it directly now");
+}
