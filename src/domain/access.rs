@@ -88,6 +88,9 @@ pub struct MovedOutGrantFacts {
     pub revoke_at: Option<OffsetDateTime>,
     /// The backup set joined the share after the account moved out: never shared with it.
     pub added_after_removal: bool,
+    /// The account arrived at the share's place while the set was already on its way out (see
+    /// [`PrincipalGrantFacts::arrived_during_removal`]): never shared with it either.
+    pub arrived_during_removal: bool,
 }
 
 /// One grant of access to a backup set through one share.
@@ -162,7 +165,7 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
 /// Does a moved-out revocation still grant the recipient access? Until revoked, unless its share is
 /// deleted, and only to the sets the share held when the account moved out.
 pub fn moved_out_grant(facts: &MovedOutGrantFacts) -> Option<Grant> {
-    (facts.share_status != ShareStatus::Deleted && !facts.added_after_removal)
+    (facts.share_status != ShareStatus::Deleted && !facts.added_after_removal && !facts.arrived_during_removal)
         .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: facts.revoke_at })
 }
 
@@ -390,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_moved_out_revocation_waiting_for_a_restore_is_being_revoked_with_no_time_yet() {
-        let facts = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: None, added_after_removal: false };
+        let facts = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: None, added_after_removal: false, arrived_during_removal: false };
         let access = access_to_set(moved_out_grant(&facts), NOW).unwrap();
         assert_eq!((access.access, access.revoke_at, access.revoking_after_restore), (PrincipalAccess::Revoking, None, true));
     }
@@ -411,7 +414,7 @@ mod tests {
     fn a_deleted_share_grants_nothing() {
         let facts = PrincipalGrantFacts { share_status: ShareStatus::Deleted, ..accepted_share() };
         assert_eq!(principal_grant(&me(), &facts), None);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: Some(NOW), added_after_removal: false }), None);
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: Some(NOW), added_after_removal: false, arrived_during_removal: false }), None);
     }
 
     #[test]
@@ -426,7 +429,7 @@ mod tests {
             ..accepted_share()
         };
         assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: Some(at), added_after_removal: false }), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: Some(at), added_after_removal: false, arrived_during_removal: false }), revoking(Some(at)));
     }
 
     #[test]
@@ -471,9 +474,10 @@ mod tests {
         let removed = PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..accepted_share() };
         assert_eq!(principal_grant(&me(), &removed), revoking(Some(at)));
         assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { added_after_removal: true, ..removed }), None);
-        let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false };
+        let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false, arrived_during_removal: false };
         assert_eq!(moved_out_grant(&moved_out), revoking(Some(at)));
         assert_eq!(moved_out_grant(&MovedOutGrantFacts { added_after_removal: true, ..moved_out }), None);
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { arrived_during_removal: true, ..moved_out }), None);
     }
 
     #[test]
@@ -549,7 +553,7 @@ mod tests {
     #[test]
     fn a_member_that_moved_out_of_a_folder_keeps_access_only_until_revoked() {
         let at = datetime!(2026-11-27 12:05 UTC);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false }), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false, arrived_during_removal: false }), revoking(Some(at)));
     }
 
     #[test]

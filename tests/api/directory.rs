@@ -831,6 +831,12 @@ async fn a_member_moved_into_a_folder_is_never_shown_what_the_folders_shares_wer
     let qa = app.sign_in("qa").await;
     assert_eq!(seen(&app, &member).await, [(sets[0].clone(), true), (sets[1].clone(), false), (sets[2].clone(), true)]);
     assert_eq!(seen(&app, &qa).await, [(sets[1].clone(), false)], "only what the folder still shares");
+    // Moved out again, it keeps, being revoked, only what it held; moved back, only what the folder shares.
+    for (folder, held) in [(QA_FOLDER, true), (ANALYTICS_FOLDER, false)] {
+        let moved = app.form(Some(&owner), "move_member", &format!("account_id={QA_MEMBER}&folder_id={folder}")).await;
+        assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+        assert_eq!(seen(&app, &qa).await, [(sets[1].clone(), held)], "in {folder}");
+    }
 
     // The owner puts the set back in the share: it is shared with everyone in the folder again.
     let back = crate::openapi::acs3(&app, &key, "AssociateResourceShare", crate::openapi::RS, &[("ResourceShareId", &kept), ("Resources.1.ResourceId", &sets[0])]).await;

@@ -212,6 +212,7 @@ pub(crate) async fn shared_sets(
             share_status: r.share_status,
             revoke_at: r.revoke_at.as_deref().map(db::parse_ts).transpose().map_err(internal)?,
             added_after_removal: r.added_after_removal,
+            arrived_during_removal: r.arrived_during_removal,
         };
         if let Some(grant) = moved_out_grant(&facts) {
             add(r.backup_set_id, r.start_time, (r.cluster_id, r.owner_account_id), (r.resource_share_id, r.resource_share_name), grant);
