@@ -881,12 +881,7 @@ async fn a_pending_invitation_ends_with_the_principal_its_account_loses_by_leavi
     let qa = app.sign_in("qa").await;
     assert_eq!(app.form(Some(&qa), "leave_directory", "").await.status, StatusCode::OK);
 
-    let listed = app.form(Some(&qa), "list_invitations", "region_id=cn-hangzhou").await;
-    let invitation = listed.json["invitations"].as_array().unwrap().iter().find(|i| i["resource_share_id"] == json!(share_id)).cloned().expect("listed");
-    assert_eq!(invitation["status"], json!("Cancelled"), "{invitation}");
-    let id = invitation["invitation_id"].as_str().unwrap();
-    let accepted = app.form(Some(&qa), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
-    assert_eq!(accepted.refusal(), (409, "InvitationStatus.Cancelled"));
+    assert_cancelled(&app, &qa, &share_id).await;
     app.clock.advance(Duration::minutes(10));
     app.tick().await;
     let qa = app.sign_in("qa").await;
@@ -937,4 +932,33 @@ async fn an_invitee_removed_before_it_accepted_is_shown_nothing_when_the_share_i
     }
     let member = app.sign_in("member").await;
     assert_eq!(seen(&app, &member).await, [(set.clone(), false)], "the member left in it holds it directly now");
+}
+
+#[tokio::test]
+async fn a_pending_invitation_ends_with_the_principals_its_owner_loses_by_leaving_the_directory() {
+    // The same, from the owner's side: the partner joins the directory, invites the QA member to a share
+    // open to every account, closes it to the directory, then leaves it.
+    let app = TestApp::new().await;
+    let id = invited(&app, PARTNER).await;
+    let partner = app.sign_in("partner").await;
+    assert_eq!(answer(&app, &partner, &id, true).await.status, StatusCode::OK);
+    let set = app.backup_of("pc-bp1harbor00001").await;
+    let r = app.share(&partner, &set, new_share("open-then-closed", "AllAccounts", &[QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let body = format!("resource_share_id={share_id}&resource_share_name=open-then-closed&principal_scope=ResourceDirectory");
+    assert_eq!(app.form(Some(&partner), "update_resource_share", &body).await.status, StatusCode::OK);
+    assert_eq!(app.form(Some(&partner), "leave_directory", "").await.status, StatusCode::OK);
+
+    assert_cancelled(&app, &app.sign_in("qa").await, &share_id).await;
+}
+
+/// The invitation to `share_id` the signed-in account received is listed as cancelled and can't be accepted.
+async fn assert_cancelled(app: &TestApp, cookie: &str, share_id: &str) {
+    let listed = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
+    let invitation = listed.json["invitations"].as_array().unwrap().iter().find(|i| i["resource_share_id"] == json!(share_id)).cloned().expect("listed");
+    assert_eq!(invitation["status"], json!("Cancelled"), "{invitation}");
+    let id = invitation["invitation_id"].as_str().unwrap();
+    let accepted = app.form(Some(cookie), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
+    assert_eq!(accepted.refusal(), (409, "InvitationStatus.Cancelled"));
 }
