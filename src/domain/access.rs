@@ -52,6 +52,9 @@ pub struct PrincipalGrantFacts<Time = OffsetDateTime> {
     pub added_after_removal: bool,
     /// The principal joined the share after the backup set's removal from it began: never shared with it.
     pub joined_after_set_removal: bool,
+    /// The recipient arrived at the place this principal names (joined the directory, moved into the
+    /// folder) after the principal's or the set's removal began: never shared with it either.
+    pub arrived_during_removal: bool,
 }
 
 impl<T> PrincipalGrantFacts<T> {
@@ -71,6 +74,7 @@ impl<T> PrincipalGrantFacts<T> {
             invitations: self.invitations,
             added_after_removal: self.added_after_removal,
             joined_after_set_removal: self.joined_after_set_removal,
+            arrived_during_removal: self.arrived_during_removal,
         })
     }
 }
@@ -84,6 +88,9 @@ pub struct MovedOutGrantFacts {
     pub revoke_at: Option<OffsetDateTime>,
     /// The backup set joined the share after the account moved out: never shared with it.
     pub added_after_removal: bool,
+    /// The account arrived at the share's place while the set was already on its way out (see
+    /// [`PrincipalGrantFacts::arrived_during_removal`]): never shared with it either.
+    pub arrived_during_removal: bool,
 }
 
 /// One grant of access to a backup set through one share.
@@ -117,8 +124,9 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
     if disassociating && facts.added_after_removal {
         return None;
     }
-    // Nor is a set on its way out of the share shown to a principal that joined the share meanwhile.
-    if facts.joined_after_set_removal {
+    // Nor is a set on its way out of the share shown to a principal that joined the share meanwhile, or
+    // to an account that arrived meanwhile at the place a principal names.
+    if facts.joined_after_set_removal || facts.arrived_during_removal {
         return None;
     }
     let names_recipient = match facts.principal_type {
@@ -157,7 +165,7 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
 /// Does a moved-out revocation still grant the recipient access? Until revoked, unless its share is
 /// deleted, and only to the sets the share held when the account moved out.
 pub fn moved_out_grant(facts: &MovedOutGrantFacts) -> Option<Grant> {
-    (facts.share_status != ShareStatus::Deleted && !facts.added_after_removal)
+    (facts.share_status != ShareStatus::Deleted && !facts.added_after_removal && !facts.arrived_during_removal)
         .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: facts.revoke_at })
 }
 
@@ -209,16 +217,20 @@ pub struct ShareEntry {
     pub principal_status: AssociationStatus,
 }
 
+/// Does this entry name the recipient's directory or a folder it sits in (at any depth), whatever its status?
+fn names_by_place(recipient: &Recipient, entry: &ShareEntry) -> bool {
+    match entry.principal_type {
+        PrincipalType::ResourceDirectory => recipient.directory_id.as_deref() == Some(entry.principal_id.as_str()),
+        PrincipalType::Folder => recipient.folders.contains(&entry.principal_id),
+        PrincipalType::Account => false,
+    }
+}
+
 /// Does this entry reach the recipient through its directory or a folder it sits in (at any depth)?
 /// Only an associated entry of another account's active share does: one being removed, or of a share
 /// being deleted, already ends through its own scheduled revocation.
 pub fn reaches_by_place(recipient: &Recipient, entry: &ShareEntry) -> bool {
-    let named = match entry.principal_type {
-        PrincipalType::ResourceDirectory => recipient.directory_id.as_deref() == Some(entry.principal_id.as_str()),
-        PrincipalType::Folder => recipient.folders.contains(&entry.principal_id),
-        PrincipalType::Account => false,
-    };
-    named
+    names_by_place(recipient, entry)
         && entry.share_status == ShareStatus::Active
         && entry.principal_status == AssociationStatus::Associated
         && entry.owner_account_id != recipient.account_id.as_str()
@@ -230,6 +242,25 @@ pub fn shares_reached_by_place(recipient: &Recipient, entries: &[ShareEntry]) ->
     let reached: std::collections::BTreeSet<&str> =
         entries.iter().filter(|e| reaches_by_place(recipient, e)).map(|e| e.resource_share_id.as_str()).collect();
     reached.into_iter().map(str::to_owned).collect()
+}
+
+/// The (share, place) pairs that name the recipient at the place it has just arrived at, in shares it
+/// did not hold by its place before (`held_before`, [`shares_reached_by_place`] before the move): what
+/// such a share was already revoking through that place (the place's principal being removed, the share
+/// being deleted, a set being taken out) was never shared with the recipient, and its grants leave it
+/// out ([`PrincipalGrantFacts::arrived_during_removal`]). A share it held before keeps what it held.
+pub fn places_arrived_at(recipient: &Recipient, entries: &[ShareEntry], held_before: &[String]) -> Vec<(String, String)> {
+    let arrived: std::collections::BTreeSet<(&str, &str)> = entries
+        .iter()
+        .filter(|e| {
+            names_by_place(recipient, e)
+                && e.share_status != ShareStatus::Deleted
+                && e.owner_account_id != recipient.account_id.as_str()
+                && !held_before.contains(&e.resource_share_id)
+        })
+        .map(|e| (e.resource_share_id.as_str(), e.principal_id.as_str()))
+        .collect();
+    arrived.into_iter().map(|(share, place)| (share.to_owned(), place.to_owned())).collect()
 }
 
 /// How the recipient holds one share, from that share's entries naming it, for leaving the share: the
@@ -287,6 +318,7 @@ mod tests {
             invitations: AcceptedInvitations { standing: true, ended: false },
             added_after_removal: false,
             joined_after_set_removal: false,
+            arrived_during_removal: false,
         }
     }
 
@@ -361,7 +393,7 @@ mod tests {
 
     #[test]
     fn a_moved_out_revocation_waiting_for_a_restore_is_being_revoked_with_no_time_yet() {
-        let facts = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: None, added_after_removal: false };
+        let facts = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: None, added_after_removal: false, arrived_during_removal: false };
         let access = access_to_set(moved_out_grant(&facts), NOW).unwrap();
         assert_eq!((access.access, access.revoke_at, access.revoking_after_restore), (PrincipalAccess::Revoking, None, true));
     }
@@ -382,7 +414,7 @@ mod tests {
     fn a_deleted_share_grants_nothing() {
         let facts = PrincipalGrantFacts { share_status: ShareStatus::Deleted, ..accepted_share() };
         assert_eq!(principal_grant(&me(), &facts), None);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: Some(NOW), added_after_removal: false }), None);
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: Some(NOW), added_after_removal: false, arrived_during_removal: false }), None);
     }
 
     #[test]
@@ -397,7 +429,7 @@ mod tests {
             ..accepted_share()
         };
         assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: Some(at), added_after_removal: false }), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: Some(at), added_after_removal: false, arrived_during_removal: false }), revoking(Some(at)));
     }
 
     #[test]
@@ -442,9 +474,10 @@ mod tests {
         let removed = PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..accepted_share() };
         assert_eq!(principal_grant(&me(), &removed), revoking(Some(at)));
         assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { added_after_removal: true, ..removed }), None);
-        let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false };
+        let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false, arrived_during_removal: false };
         assert_eq!(moved_out_grant(&moved_out), revoking(Some(at)));
         assert_eq!(moved_out_grant(&MovedOutGrantFacts { added_after_removal: true, ..moved_out }), None);
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { arrived_during_removal: true, ..moved_out }), None);
     }
 
     #[test]
@@ -453,6 +486,23 @@ mod tests {
         let leaving = PrincipalGrantFacts { resource_status: AssociationStatus::Disassociating, resource_revoke_at: Some(at), ..accepted_share() };
         assert_eq!(principal_grant(&me(), &leaving), revoking(Some(at)));
         assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { joined_after_set_removal: true, ..leaving }), None);
+    }
+
+    #[test]
+    fn an_account_that_arrived_at_the_place_during_a_removal_is_not_shown_what_is_being_removed() {
+        let at = datetime!(2026-11-27 12:10 UTC);
+        let folder = PrincipalGrantFacts {
+            principal_type: PrincipalType::Folder,
+            principal_id: "fd-team".into(),
+            scope: PrincipalScope::ResourceDirectory,
+            owner_in_recipients_directory: true,
+            invitations: AcceptedInvitations::default(),
+            principal_status: AssociationStatus::Disassociating,
+            principal_revoke_at: Some(at),
+            ..accepted_share()
+        };
+        assert_eq!(principal_grant(&me(), &folder), revoking(Some(at)));
+        assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { arrived_during_removal: true, ..folder }), None);
     }
 
     #[test]
@@ -503,7 +553,7 @@ mod tests {
     #[test]
     fn a_member_that_moved_out_of_a_folder_keeps_access_only_until_revoked() {
         let at = datetime!(2026-11-27 12:05 UTC);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false }), revoking(Some(at)));
+        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false, arrived_during_removal: false }), revoking(Some(at)));
     }
 
     #[test]
@@ -565,6 +615,23 @@ mod tests {
         assert!(shares_reached_by_place(&me(), &[removing, deleting, own]).is_empty());
         let outside = Recipient { directory_id: None, folders: Vec::new(), ..me() };
         assert!(shares_reached_by_place(&outside, &[entry("rs-d", PrincipalType::ResourceDirectory, "rd-1")]).is_empty());
+    }
+
+    #[test]
+    fn the_places_arrived_at_are_those_naming_the_member_now_in_shares_it_did_not_hold_by_place_before() {
+        let entries = [
+            entry("rs-new", PrincipalType::Folder, "fd-team"),
+            ShareEntry { principal_status: AssociationStatus::Disassociating, ..entry("rs-ending", PrincipalType::ResourceDirectory, "rd-1") },
+            ShareEntry { share_status: ShareStatus::Deleting, ..entry("rs-deleting", PrincipalType::Folder, "fd-root") },
+            entry("rs-held", PrincipalType::Folder, "fd-team"),
+            ShareEntry { share_status: ShareStatus::Deleted, ..entry("rs-deleted", PrincipalType::Folder, "fd-team") },
+            ShareEntry { owner_account_id: ME.into(), ..entry("rs-own", PrincipalType::Folder, "fd-team") },
+            entry("rs-sibling", PrincipalType::Folder, "fd-sales"),
+            entry("rs-by-id", PrincipalType::Account, ME),
+        ];
+        let arrived = places_arrived_at(&me(), &entries, &["rs-held".to_owned()]);
+        let pair = |s: &str, p: &str| (s.to_owned(), p.to_owned());
+        assert_eq!(arrived, vec![pair("rs-deleting", "fd-root"), pair("rs-ending", "rd-1"), pair("rs-new", "fd-team")]);
     }
 
     #[test]

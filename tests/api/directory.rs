@@ -786,3 +786,179 @@ async fn folders_nest_at_most_five_levels_under_the_root_folder() {
     let r = app.form(Some(&owner), "create_folder", &format!("folder_name=Wide&parent_folder_id={ANALYTICS_FOLDER}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
+
+/// The owner's share by API, within its directory, of `sets` with `targets`: its id.
+async fn directory_share(app: &TestApp, key: &crate::openapi::Key, name: &str, sets: &[String], targets: &[&str]) -> String {
+    let mut params = vec![("ResourceShareName".to_owned(), name.to_owned())];
+    params.extend(sets.iter().enumerate().map(|(i, s)| (format!("Resources.{}.ResourceId", i + 1), s.clone())));
+    params.extend(targets.iter().enumerate().map(|(i, t)| (format!("Targets.{}", i + 1), (*t).to_owned())));
+    let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let r = crate::openapi::acs3(app, key, "CreateResourceShare", crate::openapi::RS, &params).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    r.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned()
+}
+
+/// Takes `entity` (a backup set, or with `Targets.1` a principal) out of the owner's share by API.
+async fn take_out(app: &TestApp, key: &crate::openapi::Key, share_id: &str, param: &str, entity: &str) {
+    let r = crate::openapi::acs3(app, key, "DisassociateResourceShare", crate::openapi::RS, &[("ResourceShareId", share_id), (param, entity)]).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+}
+
+/// The backup set ids Shared With Me lists, each with whether it is being revoked.
+async fn seen(app: &TestApp, cookie: &str) -> Vec<(String, bool)> {
+    let mut seen: Vec<(String, bool)> =
+        incoming(app, cookie).await.iter().map(|b| (b["backup_set_id"].as_str().unwrap().to_owned(), !b["revoking_at"].is_null())).collect();
+    seen.sort();
+    seen
+}
+
+#[tokio::test]
+async fn a_member_moved_into_a_folder_is_never_shown_what_the_folders_shares_were_already_revoking() {
+    // The analytics folder holds two shares: one whose first set is being taken out, one the folder
+    // itself is being removed from. The member there held all three sets; the QA account, moved into
+    // the folder during those removals, held none of what is on its way out and must not be shown it.
+    let app = TestApp::new().await;
+    let (owner, key) = crate::openapi::owner_key(&app).await;
+    let sets = shareable_sets(&app, 3).await;
+    let kept = directory_share(&app, &key, "analytics", &sets[..2], &[ANALYTICS_FOLDER]).await;
+    let ending = directory_share(&app, &key, "analytics-ending", &sets[2..], &[ANALYTICS_FOLDER]).await;
+    take_out(&app, &key, &kept, "Resources.1.ResourceId", &sets[0]).await;
+    take_out(&app, &key, &ending, "Targets.1", ANALYTICS_FOLDER).await;
+    let moved = app.form(Some(&owner), "move_member", &format!("account_id={QA_MEMBER}&folder_id={ANALYTICS_FOLDER}")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+
+    let member = app.sign_in("member").await;
+    let qa = app.sign_in("qa").await;
+    assert_eq!(seen(&app, &member).await, [(sets[0].clone(), true), (sets[1].clone(), false), (sets[2].clone(), true)]);
+    assert_eq!(seen(&app, &qa).await, [(sets[1].clone(), false)], "only what the folder still shares");
+    // Moved out again, it keeps, being revoked, only what it held; moved back, only what the folder shares.
+    for (folder, held) in [(QA_FOLDER, true), (ANALYTICS_FOLDER, false)] {
+        let moved = app.form(Some(&owner), "move_member", &format!("account_id={QA_MEMBER}&folder_id={folder}")).await;
+        assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+        assert_eq!(seen(&app, &qa).await, [(sets[1].clone(), held)], "in {folder}");
+    }
+
+    // The owner puts the set back in the share: it is shared with everyone in the folder again.
+    let back = crate::openapi::acs3(&app, &key, "AssociateResourceShare", crate::openapi::RS, &[("ResourceShareId", &kept), ("Resources.1.ResourceId", &sets[0])]).await;
+    assert_eq!(back.status, StatusCode::OK, "{:?}", back.json);
+    assert_eq!(seen(&app, &qa).await, [(sets[0].clone(), false), (sets[1].clone(), false)]);
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let qa = app.sign_in("qa").await;
+    assert_eq!(seen(&app, &qa).await, [(sets[0].clone(), false), (sets[1].clone(), false)]);
+}
+
+#[tokio::test]
+async fn an_account_joining_the_directory_is_never_shown_what_the_directorys_shares_were_already_revoking() {
+    let app = TestApp::new().await;
+    let (_, key) = crate::openapi::owner_key(&app).await;
+    let sets = shareable_sets(&app, 2).await;
+    let share = directory_share(&app, &key, "everyone", &sets, &[OWNER_DIRECTORY]).await;
+    let id = invited(&app, OUTSIDER).await;
+    take_out(&app, &key, &share, "Resources.1.ResourceId", &sets[0]).await;
+    let outsider = app.sign_in("outsider").await;
+    assert_eq!(answer(&app, &outsider, &id, true).await.status, StatusCode::OK);
+
+    assert_eq!(seen(&app, &outsider).await, [(sets[1].clone(), false)], "the set on its way out was never shared with it");
+    let member = app.sign_in("member").await;
+    assert_eq!(seen(&app, &member).await, [(sets[0].clone(), true), (sets[1].clone(), false)], "a member that held it keeps its window");
+}
+
+#[tokio::test]
+async fn a_pending_invitation_ends_with_the_principal_its_account_loses_by_leaving_the_directory() {
+    // The owner invites the QA member while the share is open to every account, then closes it to its
+    // directory: QA, inside, holds it directly, its invitation still pending. QA leaving the directory
+    // revokes that principal; the invitation must end with it, as an owner's removal cancels one.
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &backup, new_share("open-then-closed", "AllAccounts", &[QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let body = format!("resource_share_id={share_id}&resource_share_name=open-then-closed&principal_scope=ResourceDirectory");
+    let closed = app.form(Some(&owner), "update_resource_share", &body).await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
+    let qa = app.sign_in("qa").await;
+    assert_eq!(app.form(Some(&qa), "leave_directory", "").await.status, StatusCode::OK);
+
+    assert_cancelled(&app, &qa, &share_id).await;
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let qa = app.sign_in("qa").await;
+    assert!(incoming(&app, &qa).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_share_closed_to_the_directory_does_not_show_an_invitee_that_never_accepted_a_set_already_on_its_way_out() {
+    // The QA member is invited to a share open to every account and does not answer. The owner takes one
+    // of the two sets out, then closes the share to its directory: QA, inside, now holds the share
+    // directly, as it is: the set on its way out was never shared with it.
+    let app = TestApp::new().await;
+    let (owner, key) = crate::openapi::owner_key(&app).await;
+    let sets = shareable_sets(&app, 2).await;
+    let r = app.share(&owner, &sets[0], new_share("open", "AllAccounts", &[QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    assert_eq!(app.share(&owner, &sets[1], existing_share(&share_id, None)).await.status, StatusCode::OK);
+    take_out(&app, &key, &share_id, "Resources.1.ResourceId", &sets[0]).await;
+    let body = format!("resource_share_id={share_id}&resource_share_name=open&principal_scope=ResourceDirectory");
+    let closed = app.form(Some(&owner), "update_resource_share", &body).await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
+
+    let qa = app.sign_in("qa").await;
+    assert_eq!(seen(&app, &qa).await, [(sets[1].clone(), false)]);
+}
+
+#[tokio::test]
+async fn an_invitee_removed_before_it_accepted_is_shown_nothing_when_the_share_is_closed_to_the_directory() {
+    // The partner (outside the directory) and the QA member are invited and never accept; the owner
+    // takes both out, then closes the share to its directory. Neither ever held the share: its
+    // revocation window gives them nothing to see.
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let set = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &set, new_share("open", "AllAccounts", &[PARTNER, QA_MEMBER, MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let removed = app.share(&owner, &set, existing_share(&share_id, Some(&[MEMBER]))).await;
+    assert_eq!(removed.json["revoking"], json!([PARTNER, QA_MEMBER]), "{:?}", removed.json);
+    let body = format!("resource_share_id={share_id}&resource_share_name=open&principal_scope=ResourceDirectory");
+    let closed = app.form(Some(&owner), "update_resource_share", &body).await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
+
+    for login in ["partner", "qa"] {
+        let cookie = app.sign_in(login).await;
+        assert!(seen(&app, &cookie).await.is_empty(), "{login} never held the share");
+    }
+    let member = app.sign_in("member").await;
+    assert_eq!(seen(&app, &member).await, [(set.clone(), false)], "the member left in it holds it directly now");
+}
+
+#[tokio::test]
+async fn a_pending_invitation_ends_with_the_principals_its_owner_loses_by_leaving_the_directory() {
+    // The same, from the owner's side: the partner joins the directory, invites the QA member to a share
+    // open to every account, closes it to the directory, then leaves it.
+    let app = TestApp::new().await;
+    let id = invited(&app, PARTNER).await;
+    let partner = app.sign_in("partner").await;
+    assert_eq!(answer(&app, &partner, &id, true).await.status, StatusCode::OK);
+    let set = app.backup_of("pc-bp1harbor00001").await;
+    let r = app.share(&partner, &set, new_share("open-then-closed", "AllAccounts", &[QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let body = format!("resource_share_id={share_id}&resource_share_name=open-then-closed&principal_scope=ResourceDirectory");
+    assert_eq!(app.form(Some(&partner), "update_resource_share", &body).await.status, StatusCode::OK);
+    assert_eq!(app.form(Some(&partner), "leave_directory", "").await.status, StatusCode::OK);
+
+    assert_cancelled(&app, &app.sign_in("qa").await, &share_id).await;
+}
+
+/// The invitation to `share_id` the signed-in account received is listed as cancelled and can't be accepted.
+async fn assert_cancelled(app: &TestApp, cookie: &str, share_id: &str) {
+    let listed = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
+    let invitation = listed.json["invitations"].as_array().unwrap().iter().find(|i| i["resource_share_id"] == json!(share_id)).cloned().expect("listed");
+    assert_eq!(invitation["status"], json!("Cancelled"), "{invitation}");
+    let id = invitation["invitation_id"].as_str().unwrap();
+    let accepted = app.form(Some(cookie), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
+    assert_eq!(accepted.refusal(), (409, "InvitationStatus.Cancelled"));
+}

@@ -456,3 +456,40 @@ async fn a_removed_account_sees_the_current_name_on_its_invitation_as_on_the_set
     assert_eq!(app.form(Some(&owner), "update_resource_share", &rename("after-the-window")).await.status, StatusCode::OK);
     assert_eq!(invitation_names(&app, "partner").await, vec![("Disassociated".to_owned(), "renamed-in-window".to_owned())]);
 }
+
+#[tokio::test]
+async fn an_invitation_whose_share_was_deleted_or_whose_invitee_was_removed_can_not_be_accepted_and_gives_nothing() {
+    // Two pending invitations of the partner: the owner deletes one share and takes the partner out of
+    // the other. Neither can be accepted afterwards, before or after the revocation runs.
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let sets = shareable_sets(&app, 2).await;
+    let mut shares = Vec::new();
+    for (set, name) in sets.iter().zip(["to-delete", "to-leave"]) {
+        let r = app.share(&owner, set, new_share(name, "AllAccounts", &[PARTNER])).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        shares.push(r.json["resource_share_id"].as_str().unwrap().to_owned());
+    }
+    let deleted = app.form(Some(&owner), "delete_resource_share", &format!("resource_share_id={}", shares[0])).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
+    let removed = app.share(&owner, &sets[1], existing_share(&shares[1], Some(&[]))).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+
+    let partner = app.sign_in("partner").await;
+    for tick in [false, true] {
+        if tick {
+            app.clock.advance(Duration::minutes(10));
+            app.tick().await;
+        }
+        let list = invitations(&app, &partner).await;
+        assert_eq!(list.len(), 2, "{list:?}");
+        for invitation in &list {
+            assert_eq!(invitation["status"], json!("Cancelled"), "{invitation}");
+            assert_eq!(invitation["resources"], json!([]), "a cancelled invitation offers nothing: {invitation}");
+            let id = invitation["invitation_id"].as_str().unwrap();
+            let r = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
+            assert_eq!(r.refusal(), (409, "InvitationStatus.Cancelled"), "after the revocation ran: {tick}");
+        }
+        assert!(incoming(&app, &partner).await.is_empty());
+    }
+}

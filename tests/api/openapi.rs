@@ -2074,3 +2074,38 @@ async fn the_owners_shared_resources_are_narrowed_to_the_shares_of_a_target() {
     let bad = acs3(&app, &key, "ListSharedResources", RS, &[("ResourceOwner", "Self"), ("Target", "x' or 1=1 --")]).await;
     assert_eq!(api_code(&bad), (400, "InvalidParameter.Target"), "{:?}", bad.json);
 }
+
+#[tokio::test]
+async fn a_removed_principals_key_reads_the_set_as_unavailable_and_can_not_restore_it_during_the_window_and_reads_nothing_of_it_after() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let AcceptedByPartner { partner, backup, share_id, .. } = shared_with_partner_and_accepted(&app, &owner, "ending").await;
+    let removed = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+    let incoming = [("ShareType", "ShareIncoming"), ("RegionId", "cn-hangzhou")];
+    let resources = [("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou")];
+
+    // During the window: listed, as unavailable, and not restored from.
+    let described = acs3(&app, &partner, "DescribeSharedBackups", PD, &incoming).await;
+    assert_eq!(described.json["Items"][0]["BackupId"].as_str(), Some(backup.as_str()), "{:?}", described.json);
+    let listed = acs3(&app, &partner, "ListSharedResources", RS, &resources).await;
+    assert_eq!(listed.json["SharedResources"][0]["ResourceStatus"], "Unavailable", "{:?}", listed.json);
+    let restore = acs3(&app, &partner, "CreateDBCluster", PD, &restore_params(&backup)).await;
+    assert_eq!(api_code(&restore), (409, "OperationDenied.SharingRevoking"), "{:?}", restore.json);
+
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    for (action, version, params) in [
+        ("DescribeSharedBackups", PD, &incoming[..]),
+        ("ListSharedResources", RS, &resources[..]),
+        ("ListResourceShares", RS, &[("ResourceOwner", "OtherAccounts")][..]),
+    ] {
+        let r = acs3(&app, &partner, action, version, params).await;
+        assert_eq!(r.status, StatusCode::OK, "{action}: {:?}", r.json);
+        let text = r.json.to_string();
+        assert!(!text.contains(&backup) && !text.contains(&share_id), "{action} after the window: {text}");
+    }
+    let restore = acs3(&app, &partner, "CreateDBCluster", PD, &restore_params(&backup)).await;
+    assert_eq!(api_code(&restore), (404, "EntityNotExists.BackupSet"), "{:?}", restore.json);
+    assert_eq!(app.count("select count(*) from restore_job").await, 0);
+}

@@ -152,6 +152,28 @@ pub async fn revoke_coverage(tx: &mut Tx, account: &str, shares: &[String], revo
     Ok(())
 }
 
+/// `account` has just arrived at the places `arrived` names, as (share, principal) pairs
+/// (`domain::places_arrived_at`): what each share is revoking through that place now, the principal
+/// being removed or a set being taken out, is recorded as never shared with it (`late_arrival`).
+pub async fn record_late_arrivals(tx: &mut Tx, account: &str, arrived: &[(String, String)]) -> sqlx::Result<()> {
+    if arrived.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "insert or ignore into late_arrival (resource_share_id, principal_id, backup_set_id, account_id)
+         select sp.resource_share_id, sp.principal_id, sr.backup_set_id, ?1
+         from json_each(?2) a
+         join share_principal sp on sp.resource_share_id = json_extract(a.value, '$[0]') and sp.principal_id = json_extract(a.value, '$[1]')
+         join share_resource sr on sr.resource_share_id = sp.resource_share_id
+         where sp.status = 'Disassociating' or sr.status = 'Disassociating'",
+    )
+    .bind(account)
+    .bind(serde_json::to_string(arrived).unwrap_or_else(|_| "[]".to_owned()))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// `account` holds `shares` by its place again: their revocations for it (if any) are cancelled.
 pub async fn restore_coverage(tx: &mut Tx, account: &str, shares: &[String]) -> sqlx::Result<()> {
     if shares.is_empty() {
@@ -357,34 +379,36 @@ pub async fn revoke_principals_of_owner(tx: &mut Tx, owner: &str, shares: &[Stri
 
 /// After a departure revoked principals of `shares`: an accepted invitation whose receiver is now being
 /// revoked ends with it (`access_ends_at`: `revoke_at`, or `now` while the revocation waits for a
-/// restore), as an owner's removal ends it. `receiver`: only that account's (a member leaving). Otherwise the acceptance the directory made for a member
-/// (when its share was opened to every account) stood after the member's access was gone, and its
-/// invitation went on showing the share's name and sets, and ListResourceShares the share.
-pub async fn end_acceptances_of_revoked(
+/// restore), as an owner's removal ends it, and a pending one is cancelled, as an owner's removal
+/// cancels it. `receiver`: only that account's (a member leaving). Otherwise the acceptance the
+/// directory made for a member (when its share was opened to every account) stood after the member's
+/// access was gone, and its invitation went on showing the share's name and sets, and ListResourceShares
+/// the share; and an invitation still pending from before the share was closed to the directory could
+/// be accepted after the member left, which then held the share again when the owner next added it.
+pub async fn end_invitations_of_revoked(
     tx: &mut Tx,
     shares: &[String],
     receiver: Option<&str>,
     revoke_at: Option<&str>,
     now: &str,
-) -> sqlx::Result<u64> {
+) -> sqlx::Result<()> {
     if shares.is_empty() {
-        return Ok(0);
+        return Ok(());
     }
-    Ok(sqlx::query(
-        "update invitation set access_ends_at = coalesce(?1, ?2), updated_at = ?2
-         where status = 'Accepted' and access_ends_at is null
-           and resource_share_id in (select value from json_each(?3)) and (?4 is null or receiver_account_id = ?4)
-           and exists(select 1 from share_principal sp where sp.resource_share_id = invitation.resource_share_id
-                      and sp.principal_type = 'Account' and sp.principal_id = invitation.receiver_account_id
-                      and sp.status = 'Disassociating')",
-    )
-    .bind(revoke_at)
-    .bind(now)
-    .bind(serde_json::Value::from(shares.to_vec()).to_string())
-    .bind(receiver)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected())
+    let revoked = "resource_share_id in (select value from json_each(?3)) and (?4 is null or receiver_account_id = ?4)
+          and exists(select 1 from share_principal sp where sp.resource_share_id = invitation.resource_share_id
+                     and sp.principal_type = 'Account' and sp.principal_id = invitation.receiver_account_id
+                     and sp.status = 'Disassociating')";
+    let statements = [
+        format!("update invitation set access_ends_at = coalesce(?1, ?2), updated_at = ?2 where status = 'Accepted' and access_ends_at is null and {revoked}"),
+        format!("update invitation set status = 'Cancelled', updated_at = ?2 where status = 'Pending' and {revoked}"),
+    ];
+    let shares = serde_json::Value::from(shares.to_vec()).to_string();
+    // One statement at a time: sqlx mis-binds numbered parameters across a multi-statement query.
+    for statement in &statements {
+        sqlx::query(statement).bind(revoke_at).bind(now).bind(&shares).bind(receiver).execute(&mut **tx).await?;
+    }
+    Ok(())
 }
 
 /// The names of the folders directly under `parent`: a new folder's name must not repeat one of them.

@@ -23,7 +23,9 @@ fn principal_grants_sql(filter: &str) -> String {
                 exists(select 1 from late_resource l where l.resource_share_id = rs.resource_share_id and l.principal_id = sp.principal_id
                        and l.via = 'principal' and l.backup_set_id = sr.backup_set_id) as added_after_removal,
                 exists(select 1 from late_principal lp where lp.resource_share_id = rs.resource_share_id
-                       and lp.principal_id = sp.principal_id and lp.backup_set_id = sr.backup_set_id) as joined_after_set_removal
+                       and lp.principal_id = sp.principal_id and lp.backup_set_id = sr.backup_set_id) as joined_after_set_removal,
+                exists(select 1 from late_arrival la where la.resource_share_id = rs.resource_share_id and la.principal_id = sp.principal_id
+                       and la.backup_set_id = sr.backup_set_id and la.account_id = ?1) as arrived_during_removal
          from share_principal sp
          join resource_share rs on rs.resource_share_id = sp.resource_share_id
          join share_resource sr on sr.resource_share_id = rs.resource_share_id
@@ -40,7 +42,9 @@ fn moved_out_grants_sql(filter: &str) -> String {
         "select sr.backup_set_id, b.cluster_id, b.start_time, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
                 mr.revoke_at,
                 exists(select 1 from late_resource l where l.resource_share_id = rs.resource_share_id and l.principal_id = mr.account_id
-                       and l.via = 'moved_out' and l.backup_set_id = sr.backup_set_id) as added_after_removal
+                       and l.via = 'moved_out' and l.backup_set_id = sr.backup_set_id) as added_after_removal,
+                exists(select 1 from late_arrival la where la.resource_share_id = rs.resource_share_id and la.account_id = mr.account_id
+                       and la.backup_set_id = sr.backup_set_id) as arrived_during_removal
          from membership_revocation mr
          join resource_share rs on rs.resource_share_id = mr.resource_share_id
          join share_resource sr on sr.resource_share_id = rs.resource_share_id
@@ -98,6 +102,8 @@ pub struct MovedOutGrantRow {
     /// None while the revocation waits for the restores reading the share to end.
     pub revoke_at: Option<String>,
     pub added_after_removal: bool,
+    /// It arrived at the share's place while the set was already on its way out (`late_arrival`).
+    pub arrived_during_removal: bool,
 }
 
 pub async fn principal_grants(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<PrincipalGrantRow>> {

@@ -142,6 +142,32 @@ pub async fn uninvited_account_principals(ex: impl SqliteExecutor<'_>, share_id:
     .await
 }
 
+/// A share closed to its resource directory: its account principals hold it directly from now, not
+/// through an invitation. Those that did not hold it through one (invited, not accepted) never held a
+/// set on its way out of it (`late_principal`, as for a principal added during that removal), and those
+/// being removed that never accepted have nothing left to revoke: their revocation is due now, or the
+/// directory's revocation window would show them (an account outside the directory too) the share's
+/// sets they were never given.
+const CLOSE_TO_DIRECTORY: &str = "insert or ignore into late_principal (resource_share_id, principal_id, backup_set_id)
+        select sp.resource_share_id, sp.principal_id, sr.backup_set_id
+        from share_principal sp join share_resource sr on sr.resource_share_id = sp.resource_share_id
+        where sp.resource_share_id = ?1 and sp.principal_type = 'Account' and sp.status = 'Associated'
+          and sr.status = 'Disassociating'
+          and not exists(select 1 from invitation i where i.resource_share_id = ?1 and i.receiver_account_id = sp.principal_id
+                         and i.status = 'Accepted' and i.access_ends_at is null);
+    update share_principal set revoke_at = ?2
+        where resource_share_id = ?1 and principal_type = 'Account' and status = 'Disassociating'
+          and not exists(select 1 from invitation i where i.resource_share_id = ?1 and i.receiver_account_id = share_principal.principal_id
+                         and i.status = 'Accepted')";
+
+pub async fn close_to_directory(tx: &mut Tx, share_id: &str, now: &str) -> sqlx::Result<()> {
+    // One statement at a time: sqlx mis-binds numbered parameters across a multi-statement query.
+    for statement in CLOSE_TO_DIRECTORY.split(';') {
+        sqlx::query(statement).bind(share_id).bind(now).execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Records `(invitation id, account, access ends at)` as accepted now: what the directory accepted on
 /// the accounts' behalf when their share was opened to external accounts (whose account principals hold
 /// a share through an accepted invitation). An account being revoked gets an acceptance already ended

@@ -208,24 +208,27 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
     let (revoke_at, at) = (db::ts(at + state.settings.revocation_delay), db::ts(at));
     apply_coverage_change(state, tx, account, &before, &[]).await?;
     // Each share's revocation starts now, or once the restores reading its sets end (departure_timing);
-    // the acceptances of the principals it revokes end with them.
+    // the invitations of the principals it revokes end with them.
     let (now, after_restore) = departure_shares(tx, account, Departure::Member).await?;
     directory::revoke_account_principals(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
     directory::revoke_account_principals(tx, account, &after_restore, None).await.map_err(internal)?;
-    directory::end_acceptances_of_revoked(tx, &now, Some(account), Some(&revoke_at), &at).await.map_err(internal)?;
-    directory::end_acceptances_of_revoked(tx, &after_restore, Some(account), None, &at).await.map_err(internal)?;
+    directory::end_invitations_of_revoked(tx, &now, Some(account), Some(&revoke_at), &at).await.map_err(internal)?;
+    directory::end_invitations_of_revoked(tx, &after_restore, Some(account), None, &at).await.map_err(internal)?;
     let (now, after_restore) = departure_shares(tx, account, Departure::Owner).await?;
     directory::revoke_principals_of_owner(tx, account, &now, Some(&revoke_at)).await.map_err(internal)?;
     directory::revoke_principals_of_owner(tx, account, &after_restore, None).await.map_err(internal)?;
-    directory::end_acceptances_of_revoked(tx, &now, None, Some(&revoke_at), &at).await.map_err(internal)?;
-    directory::end_acceptances_of_revoked(tx, &after_restore, None, None, &at).await.map_err(internal)?;
+    directory::end_invitations_of_revoked(tx, &now, None, Some(&revoke_at), &at).await.map_err(internal)?;
+    directory::end_invitations_of_revoked(tx, &after_restore, None, None, &at).await.map_err(internal)?;
     Ok(true)
 }
 
 /// After a membership change (`before` and `after` the shares `account` held by its place): what it
 /// lost enters its scheduled revocation, now or once the restores reading the share end, by the rule
-/// every removal follows ([`departure_timing`]); what it holds again is no longer being revoked.
+/// every removal follows ([`departure_timing`]); what it holds again is no longer being revoked; and
+/// what a share it did not hold was already revoking through its new place is never shown to it.
 async fn apply_coverage_change(state: &AppState, tx: &mut Tx, account: &str, before: &[String], after: &[String]) -> Result<(), AppError> {
+    let arrived = super::principal::places_arrived_at_by(tx, account, before).await?;
+    directory::record_late_arrivals(tx, account, &arrived).await.map_err(internal)?;
     let lost: Vec<String> = before.iter().filter(|s| !after.contains(s)).cloned().collect();
     if !lost.is_empty() {
         let (now, after_restore) = by_removal_timing(directory::share_locks(tx, &lost).await.map_err(internal)?);

@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::domain::{backup_storage_bill, check_pay_type, node_spec_price, parse_invitation_id, zone_region, StoredBackup};
 use crate::domain::{
-    access_to_set, moved_out_grant, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
+    access_to_set, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
     ShareEntry, ShareMembership, SharedSetAccess,
 };
 use crate::server::db::incoming::GrantFilter;
@@ -156,6 +156,13 @@ pub(crate) async fn shares_reaching_by_place(tx: &mut Tx, account: &str) -> Resu
     Ok(shares_reached_by_place(&recipient, &entries))
 }
 
+/// The (share, place) pairs naming `account` at the place it has just arrived at, in shares it did not
+/// hold by place before (`held_before`): [`places_arrived_at`].
+pub(crate) async fn places_arrived_at_by(tx: &mut Tx, account: &str, held_before: &[String]) -> Result<Vec<(String, String)>, AppError> {
+    let (recipient, entries) = share_entries(tx, account, None).await?;
+    Ok(places_arrived_at(&recipient, &entries, held_before))
+}
+
 /// How `account` holds `share_id`, for leaving it ([`share_membership`]).
 pub(crate) async fn membership_of_share(tx: &mut Tx, account: &str, share_id: &str) -> Result<ShareMembership, AppError> {
     let (recipient, entries) = share_entries(tx, account, Some(share_id)).await?;
@@ -205,6 +212,7 @@ pub(crate) async fn shared_sets(
             share_status: r.share_status,
             revoke_at: r.revoke_at.as_deref().map(db::parse_ts).transpose().map_err(internal)?,
             added_after_removal: r.added_after_removal,
+            arrived_during_removal: r.arrived_during_removal,
         };
         if let Some(grant) = moved_out_grant(&facts) {
             add(r.backup_set_id, r.start_time, (r.cluster_id, r.owner_account_id), (r.resource_share_id, r.resource_share_name), grant);

@@ -66,6 +66,8 @@ pub async fn update_share(
             let accepted: Vec<(String, String, Option<String>)> =
                 accounts.into_iter().map(|(a, ends)| (crate::server::ids::invitation_id(), a, ends)).collect();
             share_lifecycle::record_directory_acceptances(&mut tx, share_id, me, &accepted, &now).await.map_err(internal)?;
+        } else {
+            share_lifecycle::close_to_directory(&mut tx, share_id, &now).await.map_err(internal)?;
         }
     }
     tx.commit(event).await.map_err(internal)?;
