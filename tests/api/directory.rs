@@ -34,6 +34,14 @@ async fn invited(app: &TestApp, account: &str) -> String {
     r.json["invitation_id"].as_str().unwrap().to_owned()
 }
 
+/// The partner accepts the owner's invitation into its directory; returns the partner's session.
+async fn partner_joined_the_directory(app: &TestApp) -> String {
+    let id = invited(app, PARTNER).await;
+    let partner = app.sign_in("partner").await;
+    assert_eq!(answer(app, &partner, &id, true).await.status, StatusCode::OK);
+    partner
+}
+
 async fn answer(app: &TestApp, cookie: &str, id: &str, accept: bool) -> Response {
     app.form(Some(cookie), "answer_directory_invitation", &format!("invitation_id={id}&accept={accept}")).await
 }
@@ -344,9 +352,7 @@ async fn an_owner_that_leaves_the_directory_ends_its_directory_scope_shares_thro
     // The partner joins the directory and shares one of its own sets within it: with the directory,
     // with the member's folder and with the QA account by id.
     let app = TestApp::new().await;
-    let id = invited(&app, PARTNER).await;
-    let partner = app.sign_in("partner").await;
-    assert_eq!(answer(&app, &partner, &id, true).await.status, StatusCode::OK);
+    let partner = partner_joined_the_directory(&app).await;
     let sets = app.backups_of("pc-bp1harbor00001", 3).await;
     for (set, (name, principal)) in sets.iter().zip([("via-directory", OWNER_DIRECTORY), ("via-folder", ANALYTICS_FOLDER), ("via-account", QA_MEMBER)]) {
         let r = app.share(&partner, set, new_share(name, "ResourceDirectory", &[principal])).await;
@@ -409,9 +415,7 @@ async fn a_member_moved_out_of_a_folder_is_not_shown_a_set_added_to_the_folders_
 #[tokio::test]
 async fn a_directory_scope_share_opened_after_its_owner_left_the_directory_gives_its_members_only_the_rest_of_their_window() {
     let app = TestApp::new().await;
-    let id = invited(&app, PARTNER).await;
-    let partner = app.sign_in("partner").await;
-    assert_eq!(answer(&app, &partner, &id, true).await.status, StatusCode::OK);
+    let partner = partner_joined_the_directory(&app).await;
     let set = app.backup_of("pc-bp1harbor00001").await;
     let r = app.share(&partner, &set, new_share("inside", "ResourceDirectory", &[QA_MEMBER, ANALYTICS_FOLDER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
@@ -504,9 +508,7 @@ async fn an_owner_leaving_the_directory_while_a_member_restores_one_of_its_sets_
     // The partner joins the directory and shares two of its sets within it: one with the member's
     // folder, one with the QA account by id. The member starts restoring the folder's set.
     let app = TestApp::new().await;
-    let id = invited(&app, PARTNER).await;
-    let partner = app.sign_in("partner").await;
-    assert_eq!(answer(&app, &partner, &id, true).await.status, StatusCode::OK);
+    let partner = partner_joined_the_directory(&app).await;
     let sets = app.backups_of("pc-bp1harbor00001", 2).await;
     let mut shares = Vec::new();
     for (set, (name, principal)) in sets.iter().zip([("restored-from", ANALYTICS_FOLDER), ("idle", QA_MEMBER)]) {
@@ -871,13 +873,7 @@ async fn a_pending_invitation_ends_with_the_principal_its_account_loses_by_leavi
     // revokes that principal; the invitation must end with it, as an owner's removal cancels one.
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let r = app.share(&owner, &backup, new_share("open-then-closed", "AllAccounts", &[QA_MEMBER])).await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
-    let body = format!("resource_share_id={share_id}&resource_share_name=open-then-closed&principal_scope=ResourceDirectory");
-    let closed = app.form(Some(&owner), "update_resource_share", &body).await;
-    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
+    let share_id = invited_qa_then_closed_to_directory(&app, &owner, &app.backup_of(SHAREABLE_CLUSTER).await).await;
     let qa = app.sign_in("qa").await;
     assert_eq!(app.form(Some(&qa), "leave_directory", "").await.status, StatusCode::OK);
 
@@ -939,18 +935,23 @@ async fn a_pending_invitation_ends_with_the_principals_its_owner_loses_by_leavin
     // The same, from the owner's side: the partner joins the directory, invites the QA member to a share
     // open to every account, closes it to the directory, then leaves it.
     let app = TestApp::new().await;
-    let id = invited(&app, PARTNER).await;
-    let partner = app.sign_in("partner").await;
-    assert_eq!(answer(&app, &partner, &id, true).await.status, StatusCode::OK);
-    let set = app.backup_of("pc-bp1harbor00001").await;
-    let r = app.share(&partner, &set, new_share("open-then-closed", "AllAccounts", &[QA_MEMBER])).await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
-    let body = format!("resource_share_id={share_id}&resource_share_name=open-then-closed&principal_scope=ResourceDirectory");
-    assert_eq!(app.form(Some(&partner), "update_resource_share", &body).await.status, StatusCode::OK);
+    let partner = partner_joined_the_directory(&app).await;
+    let share_id = invited_qa_then_closed_to_directory(&app, &partner, &app.backup_of("pc-bp1harbor00001").await).await;
     assert_eq!(app.form(Some(&partner), "leave_directory", "").await.status, StatusCode::OK);
 
     assert_cancelled(&app, &app.sign_in("qa").await, &share_id).await;
+}
+
+/// The signed-in owner shares `set` with the QA member in a share open to every account (QA is invited
+/// and does not answer), then closes the share to its directory; returns the share's id.
+async fn invited_qa_then_closed_to_directory(app: &TestApp, owner: &str, set: &str) -> String {
+    let r = app.share(owner, set, new_share("open-then-closed", "AllAccounts", &[QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    let body = format!("resource_share_id={share_id}&resource_share_name=open-then-closed&principal_scope=ResourceDirectory");
+    let closed = app.form(Some(owner), "update_resource_share", &body).await;
+    assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
+    share_id
 }
 
 /// The invitation to `share_id` the signed-in account received is listed as cancelled and can't be accepted.
