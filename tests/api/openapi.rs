@@ -1265,6 +1265,39 @@ async fn a_backup_set_associated_again_during_its_revocation_stays_shared() {
     assert!(ids.contains(&backups[0].as_str()), "the set associated again was revoked anyway: {ids:?}");
 }
 
+/// "When a backup set is locked, you cannot modify the sharing settings": a set taken out of a share
+/// and then locked (here by a level conversion) is not put back during its revocation window, by either
+/// route, as a set in no share at all is not shared while it converts.
+#[tokio::test]
+async fn a_set_taken_out_of_a_share_can_not_be_associated_again_while_a_level_conversion_holds_it() {
+    let app = TestApp::new().await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "locked-return"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    let converting = app.form(Some(&owner_cookie), "convert_backup_level", &format!("backup_set_id={}", backups[0])).await;
+    assert_eq!(converting.status, StatusCode::OK, "{:?}", converting.json);
+    let before = app.sharing_state().await;
+
+    let back = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
+    assert_eq!(api_code(&back), (409, "OperationDenied.BackupSetLocked"), "{:?}", back.json);
+    let console = app.share(&owner_cookie, &backups[0], existing_share(&share_id, None)).await;
+    assert_eq!(console.refusal(), (409, "OperationDenied.BackupSetLocked"), "{:?}", console.json);
+    assert_eq!(app.sharing_state().await, before, "a refused association changed the share");
+    // The revocation runs as the owner asked: the member is never shown the set again.
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+    let status: Option<String> = sqlx::query_scalar("select status from share_resource where resource_share_id = ? and backup_set_id = ?")
+        .bind(&share_id).bind(&backups[0]).fetch_optional(&app.pool).await.unwrap();
+    assert_eq!(status, None, "the set taken out was put back while it was locked");
+}
+
 #[tokio::test]
 async fn a_principal_added_while_a_set_is_being_taken_out_is_never_shown_that_set() {
     let app = TestApp::new().await;
