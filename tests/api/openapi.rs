@@ -1597,6 +1597,12 @@ async fn an_identity_that_may_not_take_an_action_is_refused_as_such_before_its_p
     let nobody = create_key(&app, &cookie, "nobody@lumen").await;
     let auditor = create_key(&app, &cookie, "auditor@lumen").await;
     let developer = create_key(&app, &cookie, "developer@lumen").await;
+    // Resource Sharing's full access alone: the other half of what sharing takes, and no PolarDB policy.
+    let made = app.form(Some(&cookie), "create_ram_user", "login_name=sharer@lumen&password=Quiet-Writer-2026").await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let attached = app.form(Some(&cookie), "set_ram_policy", "login_name=sharer@lumen&policy=AliyunResourceCenterFullAccess&attached=true").await;
+    assert_eq!(attached.status, StatusCode::OK, "{:?}", attached.json);
+    let sharer = create_key(&app, &cookie, "sharer@lumen").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let long_name = "x".repeat(60);
     // Each call is wrong in some way (missing, malformed or mismatched parameters, an unknown set or
@@ -1612,6 +1618,14 @@ async fn an_identity_that_may_not_take_an_action_is_refused_as_such_before_its_p
             ("CreationOption", "CloneFromPolarDB"), ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-beijing-k"), ("CloneDataPoint", &backup),
             ("SourceResourceId", SHAREABLE_CLUSTER), ("DBNodeClass", "polar.mysql.x4.medium"), ("PayType", "Postpaid"),
         ], true),
+        (&sharer, "DescribeSharedBackups", PD, vec![("ShareType", "Sideways")], false),
+        (&sharer, "DeleteBackup", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", "1,2")], true),
+        (&sharer, "CreateDBCluster", PD, vec![("CreationOption", "CloneFromPolarDB"), ("CloneDataPoint", &backup)], true),
+        (&sharer, "CreateResourceShare", RS, vec![], true),
+        (&sharer, "UpdateResourceShare", RS, vec![("ResourceShareName", long_name.as_str())], true),
+        (&sharer, "DeleteResourceShare", RS, vec![], true),
+        (&sharer, "AssociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1")], true),
+        (&sharer, "DisassociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1")], true),
         (&developer, "CreateResourceShare", RS, vec![], true),
         (&developer, "UpdateResourceShare", RS, vec![("ResourceShareName", long_name.as_str())], true),
         (&developer, "DeleteResourceShare", RS, vec![], true),
