@@ -81,8 +81,10 @@ pub struct ShareFacts {
     /// Whether the requested new name is already one of the owner's shares'.
     pub name_taken: bool,
     pub existing: Option<ExistingShare>,
-    /// The backup sets already in the existing share, with their locks.
+    /// The backup sets already in the existing share, with their locks (those on their way out too).
     pub share_sets: Vec<(BackupSetId, BackupLock)>,
+    /// Those of `share_sets` being taken out: their revocation has not run yet.
+    pub leaving_sets: Vec<BackupSetId>,
     /// The request's principal change, with the facts of each principal that may join.
     pub principals: PrincipalChange<PrincipalFacts>,
     /// For every backup set the share will hold: the principals it has through the owner's other shares.
@@ -146,7 +148,9 @@ pub fn plan_share(
         Some(set) => {
             check_sharer(actor, &facts.owner, facts.access, set)?;
             let (cluster, backup) = facts.backup.as_ref().ok_or_else(|| Refusal::BackupSetNotFound { backup_set: set.to_string() })?;
-            let already_in_share = facts.share_sets.iter().any(|(id, _)| id == set);
+            // A set on its way out that joins again is a change to its sharing, so its lock refuses it
+            // as it refuses a set joining for the first time.
+            let already_in_share = facts.share_sets.iter().any(|(id, _)| id == set) && !facts.leaving_sets.contains(set);
             shareability_in_share(cluster, backup, already_in_share, now)?;
         }
         None => check_may_manage_shares(actor, &facts.owner)?,
@@ -272,6 +276,7 @@ mod tests {
             name_taken: false,
             existing: None,
             share_sets: Vec::new(),
+            leaving_sets: Vec::new(),
             principals: PrincipalChange::Replace(vec![account("2000000000000001"), account("2000000000000002")]),
             others: vec![(set, BTreeSet::new())],
             place_members: PlaceMembers::new(),
@@ -440,6 +445,22 @@ mod tests {
         (f.share_sets, f.already_shared) = (Vec::new(), false);
         let refused = plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).unwrap_err();
         assert!(matches!(refused, Refusal::PrincipalLimit { requested: 70, limit: 64, .. }), "{refused:?}");
+    }
+
+    #[test]
+    fn a_locked_set_on_its_way_out_of_the_share_can_not_join_it_again() {
+        let set = BackupSetId::parse("5000000").unwrap();
+        let mut f = existing_with(&["2000000000000001"]);
+        f.principals = PrincipalChange::Keep;
+        if let Some((_, backup)) = f.backup.as_mut() {
+            backup.lock = BackupLock::ConvertingLevel;
+        }
+        f.share_sets = vec![(set.clone(), BackupLock::ConvertingLevel)];
+        // Associated: sharing it there again changes nothing, so its lock does not refuse it.
+        assert!(plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).is_ok());
+        // Being taken out: joining again would keep it shared, which its lock forbids.
+        f.leaving_sets = vec![set.clone()];
+        assert_eq!(plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).unwrap_err().code(), "OperationDenied.BackupSetLocked");
     }
 
     #[test]

@@ -48,10 +48,8 @@ async fn racing_shares_of_accounts_and_a_folder_never_give_a_backup_set_more_tha
     assert_eq!(app.count("select count(*) from resource_share").await, ok, "refused requests left no share behind");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn racing_shares_never_pass_the_owners_quota() {
-    let app = Arc::new(TestApp::new().await);
-    app.exec(&format!("update account set share_quota = 5 where account_id = '{OWNER}'")).await;
+/// The owner's healthy backup sets of its two shareable clusters: twelve or more.
+async fn shareable_sets(app: &TestApp) -> Vec<String> {
     let sets: Vec<String> = sqlx::query_scalar(
         "select backup_set_id from backup_set where account_id = ? and status = 'Success' and lock_state = 'None'
          and expires_at > '2026-11-25' and backup_set_id not like 'rp-%'
@@ -62,6 +60,14 @@ async fn racing_shares_never_pass_the_owners_quota() {
     .await
     .unwrap();
     assert!(sets.len() >= 12);
+    sets
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_shares_never_pass_the_owners_quota() {
+    let app = Arc::new(TestApp::new().await);
+    app.exec(&format!("update account set share_quota = 5 where account_id = '{OWNER}'")).await;
+    let sets = shareable_sets(&app).await;
     let cookie = app.sign_in("owner").await;
     let requests = sets.iter().enumerate().map(|(i, b)| {
         let (app, cookie, b) = (app.clone(), cookie.clone(), b.clone());
@@ -131,4 +137,61 @@ async fn racing_ram_user_creations_of_one_name_make_one_user() {
     let refused = results.iter().filter(|r| r.status == StatusCode::CONFLICT).count();
     assert_eq!((ok, refused), (1, 5), "{:?}", codes(&results));
     assert_eq!(app.count("select count(*) from identity where login_name = 'twin@lumen'").await, 1);
+}
+
+/// The quota counts a set being taken out until its revocation runs (its principals still hold it), so
+/// shares racing from the console and the API while sets leave never pass it; once the revocation has
+/// run, the sets it freed may be shared.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass_the_quota() {
+    use crate::openapi::{acs3, api_code, owner_key, RS};
+    let app = Arc::new(TestApp::new().await);
+    app.exec(&format!("update account set share_quota = 5 where account_id = '{OWNER}'")).await;
+    let sets = shareable_sets(&app).await;
+    let (cookie, key) = owner_key(&app).await;
+    let mut held = vec![("ResourceShareName", "full".to_owned()), ("Targets.1", PARTNER.to_owned()), ("AllowExternalTargets", "true".to_owned())];
+    held.extend((0..5).map(|i| (["Resources.1.ResourceId", "Resources.2.ResourceId", "Resources.3.ResourceId", "Resources.4.ResourceId", "Resources.5.ResourceId"][i], sets[i].clone())));
+    let held_params: Vec<(&str, &str)> = held.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = acs3(&app, &key, "CreateResourceShare", RS, &held_params).await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+
+    let leaving = {
+        let (app, key, share_id, (a, b)) = (app.clone(), key.clone(), share_id.clone(), (sets[0].clone(), sets[1].clone()));
+        tokio::spawn(async move {
+            acs3(&app, &key, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &a), ("Resources.2.ResourceId", &b)]).await
+        })
+    };
+    let by_console = sets[5..8].iter().enumerate().map(|(i, b)| {
+        let (app, cookie, b) = (app.clone(), cookie.clone(), b.clone());
+        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("console-{i}"), "AllAccounts", &[PARTNER])).await })
+    });
+    let by_api = sets[8..11].iter().enumerate().map(|(i, b)| {
+        let (app, key, b) = (app.clone(), key.clone(), b.clone());
+        tokio::spawn(async move {
+            let name = format!("api-{i}");
+            acs3(&app, &key, "CreateResourceShare", RS, &[("ResourceShareName", &name), ("Resources.1.ResourceId", &b), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]).await
+        })
+    });
+    let shares: Vec<Response> = join_all(by_console.chain(by_api)).await.into_iter().map(Result::unwrap).collect();
+    let left = leaving.await.unwrap();
+    assert_eq!(left.status, StatusCode::OK, "{:?}", left.json);
+    let refusals: Vec<(u16, &str)> = shares.iter().map(|r| if r.json.get("Code").is_some() { api_code(r) } else { r.refusal() }).collect();
+    assert!(refusals.iter().all(|r| *r == (409, "QuotaExceeded.SharedResource.Count")), "{refusals:?}");
+    assert_eq!(app.count("select count(distinct backup_set_id) from share_resource").await, 5);
+    app.assert_shared_sets_consistent().await;
+
+    // The revocation runs: the two sets no longer count, and two more may be shared, not three.
+    app.clock.advance(time::Duration::minutes(11));
+    app.tick().await;
+    let more: Vec<Response> = join_all(sets[5..8].iter().enumerate().map(|(i, b)| {
+        let (app, cookie, b) = (app.clone(), cookie.clone(), b.clone());
+        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("after-{i}"), "AllAccounts", &[PARTNER])).await })
+    }))
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
+    assert_eq!(more.iter().filter(|r| r.status == StatusCode::OK).count(), 2);
+    app.assert_shared_sets_consistent().await;
 }

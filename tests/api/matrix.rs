@@ -15,7 +15,7 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 
 /// The kinds of identity, in the order of a row's statuses.
-pub const WHO: [(&str, Option<&str>); 9] = [
+pub const WHO: [(&str, Option<&str>); 10] = [
     ("signed out", None),
     ("owner root", Some("owner")),
     ("RAM: both full-access policies", Some("dba@lumen")),
@@ -25,10 +25,15 @@ pub const WHO: [(&str, Option<&str>); 9] = [
     ("principal outside the directory", Some("partner")),
     ("directory member", Some("member")),
     ("platform operator", Some("operator")),
+    ("RAM: Resource Sharing full access only", Some(SHARING_ONLY_USER)),
 ];
 
 /// A RAM user of the owner with no policy at all, created by the fixture.
 pub const NO_POLICY_USER: &str = "nopolicy@lumen";
+
+/// A RAM user of the owner holding AliyunResourceCenterFullAccess alone (no PolarDB policy), created by
+/// the fixture: one half of what sharing takes, and Resource Sharing's pages.
+pub const SHARING_ONLY_USER: &str = "sharer@lumen";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Encoding {
@@ -42,80 +47,80 @@ pub struct Row {
     pub encoding: Encoding,
     /// Valid arguments: a flat object for a form, the JSON body itself for a JSON function.
     pub args: Value,
-    pub expected: [u16; 9],
+    pub expected: [u16; 10],
 }
 
-fn row(name: &'static str, encoding: Encoding, args: Value, expected: [u16; 9]) -> Row {
+fn row(name: &'static str, encoding: Encoding, args: Value, expected: [u16; 10]) -> Row {
     Row { name, encoding, args, expected }
 }
 
 #[rustfmt::skip]
 pub fn rows() -> Vec<Row> {
     vec![
-        //                                                                                                            out  root dba  dev  aud  none prt  mem  op
-        row("current_viewer", Form, json!({}),                                                                      [200, 200, 200, 200, 200, 200, 200, 200, 200]),
-        row("sign_in", Form, json!({"login": "owner", "password": DEMO_PASSWORD}),                                  [200, 200, 200, 200, 200, 200, 200, 200, 200]),
-        row("sign_out", Form, json!({}),                                                                            [200, 200, 200, 200, 200, 200, 200, 200, 200]),
-        row("list_clusters", Form, json!({"region_id": "cn-hangzhou"}),                                             [401, 200, 200, 200, 200, 403, 200, 200, 403]),
-        row("list_backup_sets", Form, json!({"cluster_id": "{cluster}", "page": 1}),                                [401, 200, 200, 200, 200, 403, 404, 404, 403]),
-        row("load_share_dialog", Form, json!({}),                                                                   [401, 200, 200, 200, 200, 403, 200, 200, 403]),
+        //                                                                                                            out  root dba  dev  aud  none prt  mem  op   rc
+        row("current_viewer", Form, json!({}),                                                                      [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("sign_in", Form, json!({"login": "owner", "password": DEMO_PASSWORD}),                                  [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("sign_out", Form, json!({}),                                                                            [200, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("list_clusters", Form, json!({"region_id": "cn-hangzhou"}),                                             [401, 200, 200, 200, 200, 403, 200, 200, 403, 403]),
+        row("list_backup_sets", Form, json!({"cluster_id": "{cluster}", "page": 1}),                                [401, 200, 200, 200, 200, 403, 404, 404, 403, 403]),
+        row("load_share_dialog", Form, json!({}),                                                                   [401, 200, 200, 200, 200, 403, 200, 200, 403, 403]),
         row("share_backup_set", Json, json!({"request": {"backup_set_id": "{free_set}", "method": {"New": {"name": "matrix-new", "scope": "AllAccounts", "principals": [OUTSIDER]}}}}),
-                                                                                                                    [401, 200, 200, 403, 403, 403, 404, 404, 403]),
+                                                                                                                    [401, 200, 200, 403, 403, 403, 404, 404, 403, 403]),
         // The Share dialog's form: the same share through flat fields (what a browser without JavaScript posts).
         row("submit_share", Form, json!({"form[backup_set_id]": "{free_set}", "form[method]": "new", "form[resource_share_name]": "matrix-form",
-            "form[scope]": "AllAccounts", "form[new_principals]": OUTSIDER}),                                    [401, 200, 200, 403, 403, 403, 404, 404, 403]),
+            "form[scope]": "AllAccounts", "form[new_principals]": OUTSIDER}),                                    [401, 200, 200, 403, 403, 403, 404, 404, 403, 403]),
         // Reading account data takes a policy that grants it (issue 8 point 6): billing, tickets, quota and the
         // audit trail each their own (AliyunBSS/Support/Quotas/ActionTrail), so RAM users without it get 403.
-        row("list_invitations", Form, json!({"region_id": "cn-hangzhou"}),                                          [401, 200, 200, 403, 403, 403, 200, 200, 403]),
-        row("answer_invitation", Form, json!({"invitation_id": "{invitation}", "accept": true}),                    [401, 404, 404, 403, 403, 403, 200, 404, 403]),
-        row("list_my_shares", Form, json!({}),                                                                      [401, 200, 200, 200, 200, 403, 200, 200, 403]),
+        row("list_invitations", Form, json!({"region_id": "cn-hangzhou"}),                                          [401, 200, 200, 403, 403, 403, 200, 200, 403, 200]),
+        row("answer_invitation", Form, json!({"invitation_id": "{invitation}", "accept": true}),                    [401, 404, 404, 403, 403, 403, 200, 404, 403, 404]),
+        row("list_my_shares", Form, json!({}),                                                                      [401, 200, 200, 200, 200, 403, 200, 200, 403, 403]),
         // Shared By Me: resource shares are Resource Sharing's (AliyunResourceCenterFullAccess); changing one takes both
         // full-access policies, as in the OpenAPI; another account's share does not exist for the caller.
-        row("list_shares_by_me", Form, json!({}),                                                                   [401, 200, 200, 403, 403, 403, 200, 200, 403]),
+        row("list_shares_by_me", Form, json!({}),                                                                   [401, 200, 200, 403, 403, 403, 200, 200, 403, 200]),
         row("update_resource_share", Form, json!({"resource_share_id": "{share}", "resource_share_name": "matrix-renamed", "principal_scope": "AllAccounts"}),
-                                                                                                                    [401, 200, 200, 403, 403, 403, 404, 404, 403]),
-        row("delete_resource_share", Form, json!({"resource_share_id": "{share}"}),                                 [401, 200, 200, 403, 403, 403, 404, 404, 403]),
-        row("list_shared_with_me", Form, json!({"region_id": "cn-hangzhou"}),                                       [401, 200, 200, 200, 200, 403, 200, 200, 403]),
+                                                                                                                    [401, 200, 200, 403, 403, 403, 404, 404, 403, 403]),
+        row("delete_resource_share", Form, json!({"resource_share_id": "{share}"}),                                 [401, 200, 200, 403, 403, 403, 404, 404, 403, 403]),
+        row("list_shared_with_me", Form, json!({"region_id": "cn-hangzhou"}),                                       [401, 200, 200, 200, 200, 403, 200, 200, 403, 403]),
         row("restore_to_new_cluster", Json, json!({"request": {"backup_set_id": "{shared_set}", "cluster_name": "matrix-copy",
-            "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}}),           [401, 404, 404, 404, 403, 403, 404, 200, 403]),
+            "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}}),           [401, 404, 404, 404, 403, 403, 404, 200, 403, 403]),
         row("submit_restore", Form, json!({"backup_set_id": "{shared_set}", "cluster_name": "matrix-form-copy",
-            "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}),            [401, 404, 404, 404, 403, 403, 404, 200, 403]),
-        row("list_restore_jobs", Form, json!({}),                                                                   [401, 200, 200, 200, 200, 403, 200, 200, 403]),
-        row("billing", Form, json!({}),                                                                             [401, 200, 403, 403, 403, 403, 200, 200, 403]),
-        row("delete_backup_set", Form, json!({"backup_set_id": "{free_set}"}),                                      [401, 200, 200, 200, 403, 403, 404, 404, 403]),
-        row("convert_backup_level", Form, json!({"backup_set_id": "{free_set}"}),                                   [401, 200, 200, 200, 403, 403, 404, 404, 403]),
-        row("release_cluster", Form, json!({"cluster_id": "pc-2zeanalytics01"}),                                            [401, 200, 200, 200, 403, 403, 404, 404, 403]),
+            "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}),            [401, 404, 404, 404, 403, 403, 404, 200, 403, 403]),
+        row("list_restore_jobs", Form, json!({}),                                                                   [401, 200, 200, 200, 200, 403, 200, 200, 403, 403]),
+        row("billing", Form, json!({}),                                                                             [401, 200, 403, 403, 403, 403, 200, 200, 403, 403]),
+        row("delete_backup_set", Form, json!({"backup_set_id": "{free_set}"}),                                      [401, 200, 200, 200, 403, 403, 404, 404, 403, 403]),
+        row("convert_backup_level", Form, json!({"backup_set_id": "{free_set}"}),                                   [401, 200, 200, 200, 403, 403, 404, 404, 403, 403]),
+        row("release_cluster", Form, json!({"cluster_id": "pc-2zeanalytics01"}),                                            [401, 200, 200, 200, 403, 403, 404, 404, 403, 403]),
         // Manage Sharing Relationship is a Resource Management page: Resource Sharing's policy reads it.
-        row("sharing_relationship", Form, json!({"backup_set_id": "{shared_set}"}),                                 [401, 200, 200, 403, 403, 403, 404, 404, 403]),
-        row("list_tickets", Form, json!({}),                                                                        [401, 200, 403, 403, 403, 403, 200, 200, 200]),
-        row("submit_ticket", Form, json!({"kind": "EnableSharedBackup", "message": "matrix"}),                       [401, 409, 403, 403, 403, 403, 409, 409, 403]),
-        row("decide_ticket", Form, json!({"ticket_id": "{ticket}", "approve": true}),                               [401, 403, 403, 403, 403, 403, 403, 403, 200]),
-        row("quota", Form, json!({}),                                                                               [401, 200, 403, 403, 403, 403, 200, 200, 403]),
-        row("audit_trail", Form, json!({"action": "ShareBackupSet"}),                                               [401, 200, 403, 403, 403, 403, 200, 200, 200]),
-        row("list_ram_users", Form, json!({}),                                                                      [401, 200, 403, 403, 403, 403, 200, 200, 403]),
-        row("create_ram_user", Form, json!({"login_name": "matrix", "password": DEMO_PASSWORD}),              [401, 200, 403, 403, 403, 403, 200, 200, 403]),
-        row("set_ram_password", Form, json!({"login_name": "auditor@lumen", "password": "Another-Pass-2026"}),      [401, 200, 403, 403, 403, 403, 404, 404, 403]),
+        row("sharing_relationship", Form, json!({"backup_set_id": "{shared_set}"}),                                 [401, 200, 200, 403, 403, 403, 404, 404, 403, 200]),
+        row("list_tickets", Form, json!({}),                                                                        [401, 200, 403, 403, 403, 403, 200, 200, 200, 403]),
+        row("submit_ticket", Form, json!({"kind": "EnableSharedBackup", "message": "matrix"}),                       [401, 409, 403, 403, 403, 403, 409, 409, 403, 403]),
+        row("decide_ticket", Form, json!({"ticket_id": "{ticket}", "approve": true}),                               [401, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+        row("quota", Form, json!({}),                                                                               [401, 200, 403, 403, 403, 403, 200, 200, 403, 403]),
+        row("audit_trail", Form, json!({"action": "ShareBackupSet"}),                                               [401, 200, 403, 403, 403, 403, 200, 200, 200, 403]),
+        row("list_ram_users", Form, json!({}),                                                                      [401, 200, 403, 403, 403, 403, 200, 200, 403, 403]),
+        row("create_ram_user", Form, json!({"login_name": "matrix", "password": DEMO_PASSWORD}),              [401, 200, 403, 403, 403, 403, 200, 200, 403, 403]),
+        row("set_ram_password", Form, json!({"login_name": "auditor@lumen", "password": "Another-Pass-2026"}),      [401, 200, 403, 403, 403, 403, 404, 404, 403, 403]),
         row("set_ram_policy", Form, json!({"login_name": "auditor@lumen", "policy": "AliyunPolardbFullAccess", "attached": true}),
-                                                                                                                    [401, 200, 403, 403, 403, 403, 404, 404, 403]),
-        row("delete_ram_user", Form, json!({"login_name": "auditor@lumen"}),                                        [401, 200, 403, 403, 403, 403, 404, 404, 403]),
-        row("resource_directory", Form, json!({}),                                                                  [401, 200, 403, 403, 403, 403, 403, 403, 403]),
-        row("create_folder", Form, json!({"folder_name": "Matrix", "parent_folder_id": ROOT_FOLDER}),               [401, 200, 403, 403, 403, 403, 403, 403, 403]),
-        row("add_member", Form, json!({"account_id": OUTSIDER, "folder_id": ROOT_FOLDER}),                          [401, 200, 403, 403, 403, 403, 403, 403, 403]),
-        row("move_member", Form, json!({"account_id": QA_MEMBER, "folder_id": ANALYTICS_FOLDER}),                   [401, 200, 403, 403, 403, 403, 403, 403, 403]),
-        row("remove_member", Form, json!({"account_id": QA_MEMBER}),                                                [401, 200, 403, 403, 403, 403, 403, 403, 403]),
+                                                                                                                    [401, 200, 403, 403, 403, 403, 404, 404, 403, 403]),
+        row("delete_ram_user", Form, json!({"login_name": "auditor@lumen"}),                                        [401, 200, 403, 403, 403, 403, 404, 404, 403, 403]),
+        row("resource_directory", Form, json!({}),                                                                  [401, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
+        row("create_folder", Form, json!({"folder_name": "Matrix", "parent_folder_id": ROOT_FOLDER}),               [401, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
+        row("add_member", Form, json!({"account_id": OUTSIDER, "folder_id": ROOT_FOLDER}),                          [401, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
+        row("move_member", Form, json!({"account_id": QA_MEMBER, "folder_id": ANALYTICS_FOLDER}),                   [401, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
+        row("remove_member", Form, json!({"account_id": QA_MEMBER}),                                                [401, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
         // Read by exactly those who may answer a directory invitation (AliyunResourceCenterFullAccess).
-        row("my_directory", Form, json!({}),                                                                        [401, 200, 200, 403, 403, 403, 200, 200, 403]),
-        row("directory_page", Form, json!({}),                                                                      [401, 200, 200, 403, 403, 403, 200, 200, 403]),
-        row("answer_directory_invitation", Form, json!({"invitation_id": "{directory_invitation}", "accept": true}), [401, 404, 404, 403, 403, 403, 200, 404, 403]),
-        row("cancel_directory_invitation", Form, json!({"invitation_id": "{directory_invitation}"}),                [401, 200, 403, 403, 403, 403, 403, 403, 403]),
-        row("change_password", Form, json!({"current_password": DEMO_PASSWORD, "new_password": "Matrix-Pass-2027"}),   [401, 200, 200, 200, 200, 200, 200, 200, 200]),
-        row("create_account", Form, json!({"login_name": "matrix-root", "display_name": "Matrix", "site": "aliyun.com"}), [401, 403, 403, 403, 403, 403, 403, 403, 200]),
-        row("leave_directory", Form, json!({}),                                                                     [401, 409, 409, 403, 403, 403, 409, 200, 403]),
+        row("my_directory", Form, json!({}),                                                                        [401, 200, 200, 403, 403, 403, 200, 200, 403, 200]),
+        row("directory_page", Form, json!({}),                                                                      [401, 200, 200, 403, 403, 403, 200, 200, 403, 200]),
+        row("answer_directory_invitation", Form, json!({"invitation_id": "{directory_invitation}", "accept": true}), [401, 404, 404, 403, 403, 403, 200, 404, 403, 404]),
+        row("cancel_directory_invitation", Form, json!({"invitation_id": "{directory_invitation}"}),                [401, 200, 403, 403, 403, 403, 403, 403, 403, 403]),
+        row("change_password", Form, json!({"current_password": DEMO_PASSWORD, "new_password": "Matrix-Pass-2027"}),   [401, 200, 200, 200, 200, 200, 200, 200, 200, 200]),
+        row("create_account", Form, json!({"login_name": "matrix-root", "display_name": "Matrix", "site": "aliyun.com"}), [401, 403, 403, 403, 403, 403, 403, 403, 200, 403]),
+        row("leave_directory", Form, json!({}),                                                                     [401, 409, 409, 403, 403, 403, 409, 200, 403, 409]),
         // AccessKey pairs are the root's to manage, for itself and its own RAM users only.
-        row("list_access_keys", Form, json!({}),                                                                    [401, 200, 403, 403, 403, 403, 200, 200, 403]),
-        row("create_access_key", Form, json!({"login_name": "developer@lumen"}),                                    [401, 200, 403, 403, 403, 403, 404, 404, 403]),
-        row("set_access_key_status", Form, json!({"access_key_id": "{access_key}", "active": false}),               [401, 200, 403, 403, 403, 403, 404, 404, 403]),
-        row("delete_access_key", Form, json!({"access_key_id": "{access_key}"}),                                     [401, 200, 403, 403, 403, 403, 404, 404, 403]),
+        row("list_access_keys", Form, json!({}),                                                                    [401, 200, 403, 403, 403, 403, 200, 200, 403, 403]),
+        row("create_access_key", Form, json!({"login_name": "developer@lumen"}),                                    [401, 200, 403, 403, 403, 403, 404, 404, 403, 403]),
+        row("set_access_key_status", Form, json!({"access_key_id": "{access_key}", "active": false}),               [401, 200, 403, 403, 403, 403, 404, 404, 403, 403]),
+        row("delete_access_key", Form, json!({"access_key_id": "{access_key}"}),                                     [401, 200, 403, 403, 403, 403, 404, 404, 403, 403]),
     ]
 }
 
@@ -162,6 +167,10 @@ impl Fixture {
             .expect("partner's directory invitation");
         let created = app.form(Some(&owner), "create_ram_user", &format!("login_name={NO_POLICY_USER}&password={DEMO_PASSWORD}")).await;
         assert_eq!(created.status, StatusCode::OK, "fixture RAM user: {:?}", created.json);
+        let created = app.form(Some(&owner), "create_ram_user", &format!("login_name={SHARING_ONLY_USER}&password={DEMO_PASSWORD}")).await;
+        assert_eq!(created.status, StatusCode::OK, "fixture RAM user: {:?}", created.json);
+        let attached = app.form(Some(&owner), "set_ram_policy", &format!("login_name={SHARING_ONLY_USER}&policy=AliyunResourceCenterFullAccess&attached=true")).await;
+        assert_eq!(attached.status, StatusCode::OK, "fixture RAM policy: {:?}", attached.json);
         let key = app.form(Some(&owner), "create_access_key", "login_name=dba%40lumen").await;
         assert_eq!(key.status, StatusCode::OK, "fixture access key: {:?}", key.json);
         let mut cookies = Vec::new();
@@ -274,7 +283,7 @@ async fn every_identity_gets_the_expected_status_from_every_server_function() {
         .await;
 
     let mut wrong = Vec::new();
-    let mut observed = vec![[0u16; 9]; rows.len()];
+    let mut observed = vec![[0u16; 10]; rows.len()];
     for (r, w, status, json) in answers {
         observed[r][w] = status;
         assert_ne!(status, 500, "{} as {}: a 500 is a bug: {json}", rows[r].name, WHO[w].0);

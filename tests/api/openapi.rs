@@ -1265,6 +1265,39 @@ async fn a_backup_set_associated_again_during_its_revocation_stays_shared() {
     assert!(ids.contains(&backups[0].as_str()), "the set associated again was revoked anyway: {ids:?}");
 }
 
+/// "When a backup set is locked, you cannot modify the sharing settings": a set taken out of a share
+/// and then locked (here by a level conversion) is not put back during its revocation window, by either
+/// route, as a set in no share at all is not shared while it converts.
+#[tokio::test]
+async fn a_set_taken_out_of_a_share_can_not_be_associated_again_while_a_level_conversion_holds_it() {
+    let app = TestApp::new().await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "locked-return"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    let converting = app.form(Some(&owner_cookie), "convert_backup_level", &format!("backup_set_id={}", backups[0])).await;
+    assert_eq!(converting.status, StatusCode::OK, "{:?}", converting.json);
+    let before = app.sharing_state().await;
+
+    let back = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
+    assert_eq!(api_code(&back), (409, "OperationDenied.BackupSetLocked"), "{:?}", back.json);
+    let console = app.share(&owner_cookie, &backups[0], existing_share(&share_id, None)).await;
+    assert_eq!(console.refusal(), (409, "OperationDenied.BackupSetLocked"), "{:?}", console.json);
+    assert_eq!(app.sharing_state().await, before, "a refused association changed the share");
+    // The revocation runs as the owner asked: the member is never shown the set again.
+    app.clock.advance(Duration::minutes(11));
+    app.tick().await;
+    let status: Option<String> = sqlx::query_scalar("select status from share_resource where resource_share_id = ? and backup_set_id = ?")
+        .bind(&share_id).bind(&backups[0]).fetch_optional(&app.pool).await.unwrap();
+    assert_eq!(status, None, "the set taken out was put back while it was locked");
+}
+
 #[tokio::test]
 async fn a_principal_added_while_a_set_is_being_taken_out_is_never_shown_that_set() {
     let app = TestApp::new().await;
@@ -1564,6 +1597,12 @@ async fn an_identity_that_may_not_take_an_action_is_refused_as_such_before_its_p
     let nobody = create_key(&app, &cookie, "nobody@lumen").await;
     let auditor = create_key(&app, &cookie, "auditor@lumen").await;
     let developer = create_key(&app, &cookie, "developer@lumen").await;
+    // Resource Sharing's full access alone: the other half of what sharing takes, and no PolarDB policy.
+    let made = app.form(Some(&cookie), "create_ram_user", "login_name=sharer@lumen&password=Quiet-Writer-2026").await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    let attached = app.form(Some(&cookie), "set_ram_policy", "login_name=sharer@lumen&policy=AliyunResourceCenterFullAccess&attached=true").await;
+    assert_eq!(attached.status, StatusCode::OK, "{:?}", attached.json);
+    let sharer = create_key(&app, &cookie, "sharer@lumen").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let long_name = "x".repeat(60);
     // Each call is wrong in some way (missing, malformed or mismatched parameters, an unknown set or
@@ -1579,6 +1618,14 @@ async fn an_identity_that_may_not_take_an_action_is_refused_as_such_before_its_p
             ("CreationOption", "CloneFromPolarDB"), ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-beijing-k"), ("CloneDataPoint", &backup),
             ("SourceResourceId", SHAREABLE_CLUSTER), ("DBNodeClass", "polar.mysql.x4.medium"), ("PayType", "Postpaid"),
         ], true),
+        (&sharer, "DescribeSharedBackups", PD, vec![("ShareType", "Sideways")], false),
+        (&sharer, "DeleteBackup", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", "1,2")], true),
+        (&sharer, "CreateDBCluster", PD, vec![("CreationOption", "CloneFromPolarDB"), ("CloneDataPoint", &backup)], true),
+        (&sharer, "CreateResourceShare", RS, vec![], true),
+        (&sharer, "UpdateResourceShare", RS, vec![("ResourceShareName", long_name.as_str())], true),
+        (&sharer, "DeleteResourceShare", RS, vec![], true),
+        (&sharer, "AssociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1")], true),
+        (&sharer, "DisassociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1")], true),
         (&developer, "CreateResourceShare", RS, vec![], true),
         (&developer, "UpdateResourceShare", RS, vec![("ResourceShareName", long_name.as_str())], true),
         (&developer, "DeleteResourceShare", RS, vec![], true),

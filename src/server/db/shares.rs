@@ -25,6 +25,8 @@ pub struct ShareResourceRow {
     pub cluster_id: String,
     pub region_id: String,
     pub lock_state: BackupLock,
+    /// `Disassociating` while the set is being taken out of the share (its revocation not run yet).
+    pub status: crate::domain::AssociationStatus,
     pub created_at: String,
 }
 
@@ -75,7 +77,7 @@ fn ids_json(share_ids: &[&str]) -> String {
 /// The backup sets in the given shares.
 pub async fn resources_of_shares(ex: impl SqliteExecutor<'_>, share_ids: &[&str]) -> sqlx::Result<Vec<ShareResourceRow>> {
     sqlx::query_as(
-        "select sr.resource_share_id, sr.backup_set_id, b.cluster_id, b.region_id, b.lock_state, sr.created_at
+        "select sr.resource_share_id, sr.backup_set_id, b.cluster_id, b.region_id, b.lock_state, sr.status, sr.created_at
          from share_resource sr
          join backup_set b on b.backup_set_id = sr.backup_set_id
          where sr.resource_share_id in (select value from json_each(?))
@@ -280,7 +282,7 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                  from resource_share where resource_share_id = ?4)),
              'resources', json((select json_group_array(json_object('resource_share_id', sr.resource_share_id,
                      'backup_set_id', sr.backup_set_id, 'cluster_id', b.cluster_id, 'region_id', b.region_id,
-                     'lock_state', b.lock_state, 'created_at', sr.created_at))
+                     'lock_state', b.lock_state, 'status', sr.status, 'created_at', sr.created_at))
                  from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
                  where sr.resource_share_id = ?4)),
              'principals', json((select json_group_array(principal_id) from share_principal

@@ -293,6 +293,12 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         .iter()
         .map(|r| Ok((BackupSetId::parse(&r.backup_set_id).map_err(internal)?, r.lock_state)))
         .collect::<Result<Vec<_>, AppError>>()?;
+    let leaving_sets = ctx
+        .resources
+        .iter()
+        .filter(|r| r.status == crate::domain::AssociationStatus::Disassociating)
+        .map(|r| BackupSetId::parse(&r.backup_set_id).map_err(internal))
+        .collect::<Result<Vec<_>, AppError>>()?;
     // For every backup set the share will hold, the principals it has through the owner's other shares.
     let mut others: BTreeMap<&str, BTreeSet<PrincipalId>> = ctx.resources.iter().map(|r| (r.backup_set_id.as_str(), BTreeSet::new())).collect();
     if let Some(id) = &job.backup_id {
@@ -320,6 +326,7 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         name_taken: ctx.name_taken,
         existing,
         share_sets,
+        leaving_sets,
         principals: job.principals.clone().with_joining(|list| principal_facts(&list, &ctx.lookups))?,
         others,
         place_members,
