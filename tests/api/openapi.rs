@@ -1238,19 +1238,26 @@ async fn a_share_can_not_be_deleted_while_a_level_conversion_holds_one_of_its_se
     assert_eq!(share_row_status(&app, &share_id).await, "Deleting");
 }
 
-#[tokio::test]
-async fn a_backup_set_associated_again_during_its_revocation_stays_shared() {
-    let app = TestApp::new().await;
-    let (_, owner) = owner_key(&app).await;
+/// The owner's API share `name` of two sets with the directory member, then the first set taken out
+/// (its revocation scheduled, not run); returns the two sets and the share's id.
+async fn two_sets_shared_then_first_taken_out(app: &TestApp, owner: &Key, name: &str) -> (Vec<String>, String) {
     let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
-        ("ResourceShareName", "back-again"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
+    let created = acs3(app, owner, "CreateResourceShare", RS, &[
+        ("ResourceShareName", name), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
     ])
     .await;
     assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
     let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
-    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
+    let out = acs3(app, owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
     assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    (backups, share_id)
+}
+
+#[tokio::test]
+async fn a_backup_set_associated_again_during_its_revocation_stays_shared() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let (backups, share_id) = two_sets_shared_then_first_taken_out(&app, &owner, "back-again").await;
     // The owner changes its mind within the revocation window: the call succeeds, so the set is shared.
     let back = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
     assert_eq!(back.status, StatusCode::OK, "{:?}", back.json);
@@ -1272,15 +1279,7 @@ async fn a_backup_set_associated_again_during_its_revocation_stays_shared() {
 async fn a_set_taken_out_of_a_share_can_not_be_associated_again_while_a_level_conversion_holds_it() {
     let app = TestApp::new().await;
     let (owner_cookie, owner) = owner_key(&app).await;
-    let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
-        ("ResourceShareName", "locked-return"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
-    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
-    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    let (backups, share_id) = two_sets_shared_then_first_taken_out(&app, &owner, "locked-return").await;
     let converting = app.form(Some(&owner_cookie), "convert_backup_level", &format!("backup_set_id={}", backups[0])).await;
     assert_eq!(converting.status, StatusCode::OK, "{:?}", converting.json);
     let before = app.sharing_state().await;
