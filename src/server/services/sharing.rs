@@ -284,7 +284,7 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
             name: s.resource_share_name.clone(),
             scope: s.principal_scope,
             status: s.status,
-            principals: ctx.principals.iter().map(|p| stored_principal(p)).collect::<Result<_, _>>()?,
+            principals: ctx.principals.iter().map(String::as_str).map(stored_principal).collect::<Result<_, _>>()?,
         }),
         None => None,
     };
@@ -293,12 +293,12 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         .iter()
         .map(|r| Ok((BackupSetId::parse(&r.backup_set_id).map_err(internal)?, r.lock_state)))
         .collect::<Result<Vec<_>, AppError>>()?;
-    let leaving_sets = ctx
-        .resources
+    let leaving_sets = share_sets
         .iter()
-        .filter(|r| r.status == crate::domain::AssociationStatus::Disassociating)
-        .map(|r| BackupSetId::parse(&r.backup_set_id).map_err(internal))
-        .collect::<Result<Vec<_>, AppError>>()?;
+        .zip(&ctx.resources)
+        .filter(|(_, r)| r.status == crate::domain::AssociationStatus::Disassociating)
+        .map(|((id, _), _)| id.clone())
+        .collect();
     // For every backup set the share will hold, the principals it has through the owner's other shares.
     let mut others: BTreeMap<&str, BTreeSet<PrincipalId>> = ctx.resources.iter().map(|r| (r.backup_set_id.as_str(), BTreeSet::new())).collect();
     if let Some(id) = &job.backup_id {
