@@ -399,15 +399,12 @@ pub async fn end_invitations_of_revoked(
           and exists(select 1 from share_principal sp where sp.resource_share_id = invitation.resource_share_id
                      and sp.principal_type = 'Account' and sp.principal_id = invitation.receiver_account_id
                      and sp.status = 'Disassociating')";
-    let statements = [
-        format!("update invitation set access_ends_at = coalesce(?1, ?2), updated_at = ?2 where status = 'Accepted' and access_ends_at is null and {revoked}"),
-        format!("update invitation set status = 'Cancelled', updated_at = ?2 where status = 'Pending' and {revoked}"),
-    ];
+    let statements = format!(
+        "update invitation set access_ends_at = coalesce(?1, ?2), updated_at = ?2 where status = 'Accepted' and access_ends_at is null and {revoked};
+         update invitation set status = 'Cancelled', updated_at = ?2 where status = 'Pending' and {revoked}"
+    );
     let shares = serde_json::Value::from(shares.to_vec()).to_string();
-    // One statement at a time: sqlx mis-binds numbered parameters across a multi-statement query.
-    for statement in &statements {
-        sqlx::query(statement).bind(revoke_at).bind(now).bind(&shares).bind(receiver).execute(&mut **tx).await?;
-    }
+    sqlx::query(&statements).bind(revoke_at).bind(now).bind(&shares).bind(receiver).execute(&mut **tx).await?;
     Ok(())
 }
 

@@ -161,10 +161,7 @@ const CLOSE_TO_DIRECTORY: &str = "insert or ignore into late_principal (resource
                          and i.status = 'Accepted')";
 
 pub async fn close_to_directory(tx: &mut Tx, share_id: &str, now: &str) -> sqlx::Result<()> {
-    // One statement at a time: sqlx mis-binds numbered parameters across a multi-statement query.
-    for statement in CLOSE_TO_DIRECTORY.split(';') {
-        sqlx::query(statement).bind(share_id).bind(now).execute(&mut **tx).await?;
-    }
+    sqlx::query(CLOSE_TO_DIRECTORY).bind(share_id).bind(now).execute(&mut **tx).await?;
     Ok(())
 }
 
