@@ -76,7 +76,7 @@ async fn main() -> anyhow::Result<()> {
     let cookie = sign_in(addr).await?;
     println!("\n{} concurrent clients, keep-alive HTTP/1.1 on loopback\n", clients());
 
-    // POLARSHARE_BENCH_ONLY=list, =share, =api or =signin runs one phase (for profiling one path alone).
+    // POLARSHARE_BENCH_ONLY=list, =share, =api, =api-wrk or =signin runs one phase (for profiling one path alone).
     let only = std::env::var("POLARSHARE_BENCH_ONLY").unwrap_or_default();
     let runs = |phase: &str| only.is_empty() || only == phase;
     if runs("list") || runs("share") {
@@ -126,6 +126,10 @@ async fn main() -> anyhow::Result<()> {
 
     if runs("api") {
         api::run_phases(addr, &state_for_api, &mut figures).await?;
+    }
+    // Only when asked for by name (scripts/bench-moto.sh): it needs wrk, and the full run has the API.
+    if only == "api-wrk" {
+        api::create_with_wrk(addr, &state_for_api, &dir, &mut figures).await?;
     }
     if runs("signin") {
         sign_in_timing::run(addr, &state_for_api, &mut figures).await?;
@@ -440,22 +444,16 @@ mod api {
         run_requests(addr, total, move |i| requests[i].clone()).await
     }
 
-    pub async fn run_phases(addr: SocketAddr, state: &AppState, figures: &mut serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
-        let made = polarshare::server::services::access_keys::create_for_login(&state.writer, &state.clock, "owner")
-            .await
-            .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
-        let key = Key { id: made.access_key_id, secret: made.access_key_secret };
-        let stored: i64 = sqlx::query_scalar("select count(*) from resource_share").fetch_one(&state.pool).await?;
-        let creates = (STORED_SHARES - stored).max(2_000) as usize;
-        println!("\n{:<34} {:>9} {:>9} {:>9} {:>10}", "OpenAPI action (signed)", "requests", "p50 ms", "p99 ms", "req/s");
-
-        // CreateResourceShare with one backup set and two external accounts: the share, its set and
-        // two invitations, as the console's share_backup_set above. Rounds 4 and on invite accounts the
-        // console phase did not (one pending invitation per account and set).
-        let requests = (0..creates)
+    /// CreateResourceShare with one backup set and two external accounts: the share, its set and two
+    /// invitations, as the console's share_backup_set above. Each round over the sets invites two
+    /// accounts per set that no earlier round did (one pending invitation per account and set); the
+    /// console phase invites in rounds 0-3, so after it `first_round` is 4. Each set's 64-account limit
+    /// allows 32 rounds in all: 32,000 creates when the console phase did not run.
+    fn create_requests(key: &Key, creates: usize, first_round: usize) -> Vec<String> {
+        (0..creates)
             .map(|i| {
-                let (set, round) = (i % 1_000, 4 + i / 1_000);
-                signed(&key, "CreateResourceShare", &params(&[
+                let (set, round) = (i % 1_000, first_round + i / 1_000);
+                signed(key, "CreateResourceShare", &params(&[
                     ("ResourceShareName", format!("api-{i}")),
                     ("Resources.1.ResourceId", (5_000_000 + set).to_string()),
                     ("Resources.1.ResourceType", "PolarDBBackupSet".to_owned()),
@@ -464,8 +462,102 @@ mod api {
                     ("AllowExternalTargets", "True".to_owned()),
                 ]), &format!("c{i}"))
             })
-            .collect();
-        let create = phase(addr, requests).await?;
+            .collect()
+    }
+
+    async fn owner_key(state: &AppState) -> anyhow::Result<Key> {
+        let made = polarshare::server::services::access_keys::create_for_login(&state.writer, &state.clock, "owner")
+            .await
+            .map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
+        Ok(Key { id: made.access_key_id, secret: made.access_key_secret })
+    }
+
+    /// Connections and threads of wrk, as scripts/bench-moto.sh drives moto.
+    const WRK_CONNECTIONS: usize = 32;
+    const WRK_THREADS: usize = 2;
+
+    /// CreateResourceShare driven by wrk (`POLARSHARE_BENCH_ONLY=api-wrk`, `POLARSHARE_BENCH_WRK_SECONDS`,
+    /// default 12), the client scripts/bench-moto.sh measures moto with, so that the two servers are
+    /// compared under one client: a separate process of a few percent of a core, where this benchmark's
+    /// own client shares the server's runtime. The calls are signed before wrk starts, each thread
+    /// sending its own in turn from a file; the server verifies each as any other.
+    pub async fn create_with_wrk(addr: SocketAddr, state: &AppState, dir: &str, figures: &mut serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
+        let seconds: u64 = std::env::var("POLARSHARE_BENCH_WRK_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
+        let key = owner_key(state).await?;
+        // As many as the sets' 64-account limit allows (the console phase has not run): enough for
+        // 1,600 a second for 20 s. A thread that runs out sends its calls again, which are refused as
+        // replays and show as non-2xx answers.
+        let requests = create_requests(&key, 32_000, 0);
+        for thread in 0..WRK_THREADS {
+            let mine: Vec<&str> = requests.iter().skip(thread).step_by(WRK_THREADS).map(String::as_str).collect();
+            std::fs::write(format!("{dir}/calls-{}", thread + 1), mine.join("\0"))?;
+        }
+        let script = format!("{dir}/calls.lua");
+        std::fs::write(&script, WRK_SCRIPT.replace("DIR", dir))?;
+        let mut wrk = std::process::Command::new("wrk");
+        wrk.args(["-t", &WRK_THREADS.to_string(), "-c", &WRK_CONNECTIONS.to_string(), "-d", &format!("{seconds}s")])
+            .args(["--timeout", "10s", "--latency", "-s", &script, &format!("http://{addr}/")]);
+        let out = tokio::task::spawn_blocking(move || wrk.output()).await?.context("running wrk (apt-get install wrk)")?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            bail!("wrk failed: {text}{}", String::from_utf8_lossy(&out.stderr));
+        }
+        let figure = wrk_figures(&text).with_context(|| format!("reading wrk's output:\n{text}"))?;
+        println!("\n{:<46} {:>9} {:>9} {:>9} {:>9} {:>8}", format!("wrk, {WRK_CONNECTIONS} connections, {seconds} s"), "requests", "p50 ms", "p99 ms", "req/s", "non-2xx");
+        println!(
+            "{:<46} {:>9} {:>9.2} {:>9.2} {:>9.0} {:>8}",
+            "CreateResourceShare (1 set, 2 targets)", figure["requests"], figure["p50_ms"].as_f64().unwrap_or(0.0),
+            figure["p99_ms"].as_f64().unwrap_or(0.0), figure["per_s"].as_f64().unwrap_or(0.0), figure["errors"]
+        );
+        figures.insert("api_create_wrk".into(), figure);
+        Ok(())
+    }
+
+    /// Each wrk thread reads its calls (NUL-separated raw requests) and sends them in order.
+    const WRK_SCRIPT: &str = r#"
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("n", threads) end
+function init(args)
+  local f = assert(io.open("DIR/calls-" .. n, "rb"))
+  local all = f:read("*a")
+  f:close()
+  calls = {}
+  for call in string.gmatch(all .. "\0", "(.-)%z") do calls[#calls + 1] = call end
+  sent = 0
+end
+function request()
+  sent = sent + 1
+  return calls[(sent - 1) % #calls + 1]
+end
+"#;
+
+    /// Requests, p50, p99, req/s and non-2xx answers from `wrk --latency`'s output.
+    fn wrk_figures(text: &str) -> Option<serde_json::Value> {
+        let ms = |v: &str| -> Option<f64> {
+            let split = v.find(|c: char| c.is_ascii_alphabetic())?;
+            let (n, unit) = v.split_at(split);
+            let n: f64 = n.parse().ok()?;
+            Some(match unit { "us" => n / 1e3, "ms" => n, "s" => n * 1e3, "m" => n * 60e3, _ => return None })
+        };
+        let field = |starts: &str, nth: usize| text.lines().find(|l| l.trim_start().starts_with(starts)).and_then(|l| l.split_whitespace().nth(nth).map(str::to_owned));
+        let requests: u64 = text.lines().find(|l| l.contains("requests in"))?.split_whitespace().next()?.parse().ok()?;
+        let errors: u64 = field("Non-2xx", 4).and_then(|v| v.parse().ok()).unwrap_or(0);
+        Some(serde_json::json!({
+            "requests": requests,
+            "p50_ms": ms(&field("50%", 1)?)?,
+            "p99_ms": ms(&field("99%", 1)?)?,
+            "per_s": field("Requests/sec:", 1)?.parse::<f64>().ok()?,
+            "errors": errors,
+        }))
+    }
+
+    pub async fn run_phases(addr: SocketAddr, state: &AppState, figures: &mut serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
+        let key = owner_key(state).await?;
+        let stored: i64 = sqlx::query_scalar("select count(*) from resource_share").fetch_one(&state.pool).await?;
+        let creates = (STORED_SHARES - stored).max(2_000) as usize;
+        println!("\n{:<34} {:>9} {:>9} {:>9} {:>10}", "OpenAPI action (signed)", "requests", "p50 ms", "p99 ms", "req/s");
+
+        let create = phase(addr, create_requests(&key, creates, 4)).await?;
         figures.insert("api_create".into(), create.print("CreateResourceShare (1 set, 2 targets)"));
 
         // AssociateResourceShare adding one more account to shares the phase above made.

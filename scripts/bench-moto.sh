@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Measures moto 5.2.5's server (the AWS emulator issue 11 compares polarshare's OpenAPI with) on this
 # machine: RAM GetResourceShares with 6,200 shares stored, then RAM CreateResourceShare, each from 32
-# keep-alive connections with wrk. Issue 11's moto figures are only comparable with polarshare's when
-# both are measured on the same machine in the same hour (docs/performance.md, stop 23).
+# keep-alive connections with wrk. Then polarshare's CreateResourceShare from the same wrk settings
+# (the benchmark binary's `api-wrk` phase: signed calls, verified as any other), and the ratio. Issue
+# 11's moto figures are only comparable with polarshare's when both are measured on the same machine in
+# the same hour (docs/performance.md, stop 23). POLARSHARE_ONLY_MOTO=1 skips polarshare (and its build).
 #   scripts/bench-moto.sh   MOTO_VENV (default .venv-moto), MOTO_SECONDS (Create's run, default 20),
 #                           MOTO_STORED (shares stored when the list is measured, default 6200)
 set -euo pipefail
@@ -103,3 +105,18 @@ for call in getresourceshares createresourceshare; do
     "$(awk '/Requests\/sec/ {print $2}' "$f")" "$(awk '/Non-2xx/ {print $NF}' "$f" | grep . || echo 0)"
   grep -h 'Socket errors' "$f" || true
 done
+
+[ -n "${POLARSHARE_ONLY_MOTO:-}" ] && exit 0
+# polarshare's release benchmark binary, built as scripts/bench.sh builds it.
+export PATH="$HOME/.cargo/bin:$PATH"
+bin="${CARGO_TARGET_DIR:-target}/release/polarshare-bench"
+cargo leptos build --release --bin-cargo-args=--bin=polarshare-bench >"$tmp/build.txt" 2>&1 || { cat "$tmp/build.txt"; exit 1; }
+echo; echo "polarshare (release), the same wrk settings; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+POLARSHARE_BENCH_ONLY=api-wrk POLARSHARE_BENCH_WRK_SECONDS="$seconds" POLARSHARE_BENCH_JSON="$tmp/polarshare.json" \
+  "$bin" target/site/pkg/polarshare.wasm | grep -A1 '^wrk,'
+moto_rate=$(awk '/Requests\/sec/ {print $2}' "$tmp/createresourceshare.txt")
+python3 - "$tmp/polarshare.json" "$moto_rate" <<'PY'
+import json, sys
+ours, moto = json.load(open(sys.argv[1]))["api_create_wrk"]["per_s"], float(sys.argv[2])
+print(f"CreateResourceShare under one client: polarshare {ours:.0f} req/s, moto {moto:.0f} req/s: {ours / moto:.1f}x")
+PY

@@ -26,3 +26,4 @@ mod restore_reads;
 mod restores;
 mod shared_by_me;
 mod sharing;
+mod wal;

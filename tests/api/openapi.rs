@@ -125,16 +125,28 @@ pub(crate) struct AcceptedByPartner {
     pub(crate) share_id: String,
 }
 
+/// CreateResourceShare by `owner`'s key with `params`, which must succeed: the new share's id.
+pub(crate) async fn created_share(app: &TestApp, owner: &Key, params: &[(&str, &str)]) -> String {
+    let created = acs3(app, owner, "CreateResourceShare", RS, params).await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned()
+}
+
+/// A share named `name` the owner made by API of one backup set of orders-prod, with `target` (inside
+/// the owner's directory) as its one target: the set and the share's id.
+pub(crate) async fn shared_by_api(app: &TestApp, owner: &Key, name: &str, target: &str) -> (String, String) {
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let share_id = created_share(app, owner, &[("ResourceShareName", name), ("Resources.1.ResourceId", &backup), ("Targets.1", target)]).await;
+    (backup, share_id)
+}
+
 /// A share the owner (`owner`'s key) made by API of one backup set of orders-prod, open to external
 /// accounts, with PARTNER as its one target: the set and the share's id.
 pub(crate) async fn shared_with_partner(app: &TestApp, owner: &Key, name: &str) -> (String, String) {
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(app, owner, "CreateResourceShare", RS, &[
+    let share_id = created_share(app, owner, &[
         ("ResourceShareName", name), ("Resources.1.ResourceId", &backup), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    ]).await;
     (backup, share_id)
 }
 
@@ -397,10 +409,7 @@ async fn a_principal_accepts_and_restores_by_api_with_a_client_token() {
 async fn associating_and_disassociating_targets_goes_through_the_share_rules() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "directory"), ("Resources.1.ResourceId", &backup), ("Targets.1", MEMBER)]).await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let (_, share_id) = shared_by_api(&app, &owner, "directory", MEMBER).await;
 
     let outside = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", OUTSIDER)]).await;
     assert_eq!(api_code(&outside), (409, "InvalidTarget"), "{:?}", outside.json);
@@ -774,12 +783,9 @@ async fn deleting_a_share_revokes_every_principal_on_the_schedule_and_then_it_is
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
     let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+    let share_id = created_share(&app, &owner, &[
         ("ResourceShareName", "to-delete"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    ]).await;
     let quota_before = app.count(&format!("select count(*) from shared_backup_set where owner_account_id = '{OWNER}'")).await;
 
     let deleted = rpc_v1(&app, &owner, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await;
@@ -825,9 +831,7 @@ async fn deleting_a_share_revokes_every_principal_on_the_schedule_and_then_it_is
 async fn a_share_nobody_holds_is_deleted_at_once_and_another_accounts_share_is_not_found() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "nobody"), ("Resources.1.ResourceId", &backup), ("Targets.1", MEMBER)]).await;
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let (backup, share_id) = shared_by_api(&app, &owner, "nobody", MEMBER).await;
     // Removed and revoked: the share holds no principal any more.
     acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", MEMBER)]).await;
     app.clock.advance(Duration::minutes(11));
@@ -852,9 +856,7 @@ async fn a_share_nobody_holds_is_deleted_at_once_and_another_accounts_share_is_n
 async fn a_share_deleted_while_a_restore_reads_its_set_is_revoked_when_the_restore_ends() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "restoring"), ("Resources.1.ResourceId", &backup), ("Targets.1", MEMBER)]).await;
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let (backup, share_id) = shared_by_api(&app, &owner, "restoring", MEMBER).await;
     let member = app.sign_in("member").await;
     let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
@@ -877,9 +879,7 @@ async fn a_share_deleted_while_a_restore_reads_its_set_is_revoked_when_the_resto
 async fn allow_external_targets_opens_a_share_and_closes_it_only_without_external_principals() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "scoped"), ("Resources.1.ResourceId", &backup), ("Targets.1", MEMBER)]).await;
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let (backup, share_id) = shared_by_api(&app, &owner, "scoped", MEMBER).await;
     let outside = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)]).await;
     assert_eq!(api_code(&outside), (409, "InvalidTarget"));
 
@@ -911,11 +911,9 @@ async fn a_backup_set_taken_out_of_a_share_goes_through_the_revocation() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
     let backups = app.backups_of(SHAREABLE_CLUSTER, 3).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+    let share_id = created_share(&app, &owner, &[
         ("ResourceShareName", "sets"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
-    ])
-    .await;
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    ]).await;
     let added = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[2])]).await;
     assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
     assert_eq!(app.count(&format!("select count(*) from share_resource where resource_share_id = '{share_id}'")).await, 3);
@@ -955,13 +953,10 @@ async fn disassociating_targets_and_backup_sets_in_one_call_is_all_or_none() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
     let backups = app.backups_of(SHAREABLE_CLUSTER, 3).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+    let share_id = created_share(&app, &owner, &[
         ("ResourceShareName", "both"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]),
         ("Targets.1", MEMBER), ("Targets.2", QA_MEMBER),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    ]).await;
     let before = associations(&app).await;
 
     // A set not in the share refuses the call: its target stays too.
@@ -1216,10 +1211,7 @@ async fn delete_backup_refuses_a_backup_id_that_is_not_of_the_db_cluster_id_and_
 async fn a_share_can_not_be_deleted_while_a_level_conversion_holds_one_of_its_sets() {
     let app = TestApp::new().await;
     let (owner_cookie, owner) = owner_key(&app).await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "converting"), ("Resources.1.ResourceId", &backup), ("Targets.1", MEMBER)]).await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let (backup, share_id) = shared_by_api(&app, &owner, "converting", MEMBER).await;
     let converting = app.form(Some(&owner_cookie), "convert_backup_level", &format!("backup_set_id={backup}")).await;
     assert_eq!(converting.status, StatusCode::OK, "{:?}", converting.json);
     // Removing the principal is refused while the set converts; deleting the share removes it too.
@@ -1242,12 +1234,9 @@ async fn a_share_can_not_be_deleted_while_a_level_conversion_holds_one_of_its_se
 /// (its revocation scheduled, not run); returns the two sets and the share's id.
 async fn two_sets_shared_then_first_taken_out(app: &TestApp, owner: &Key, name: &str) -> (Vec<String>, String) {
     let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    let created = acs3(app, owner, "CreateResourceShare", RS, &[
+    let share_id = created_share(app, owner, &[
         ("ResourceShareName", name), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    ]).await;
     let out = acs3(app, owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
     assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
     (backups, share_id)
@@ -1302,12 +1291,9 @@ async fn a_principal_added_while_a_set_is_being_taken_out_is_never_shown_that_se
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
     let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+    let share_id = created_share(&app, &owner, &[
         ("ResourceShareName", "leaving-set"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]), ("Targets.1", MEMBER),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    ]).await;
     let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
     assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
     // A directory member added now (associated at once) gets the share as it is: the set on its way out
@@ -1342,13 +1328,10 @@ async fn an_invitee_is_shown_only_the_backup_sets_it_would_get_on_accepting() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
     let backups = app.backups_of(SHAREABLE_CLUSTER, 3).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+    let share_id = created_share(&app, &owner, &[
         ("ResourceShareName", "invited-leaving"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]),
         ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    ]).await;
     let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &backups[0])]).await;
     assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
     // Invited now, while the set is on its way out: it would never get it.
@@ -1422,13 +1405,10 @@ async fn associating_a_target_is_checked_against_the_64_principals_of_every_set_
     let wide: Vec<&str> = accounts[..63].iter().map(String::as_str).collect();
     let r = app.share(&cookie, &backups[1], new_share("wide", "AllAccounts", &wide)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[
+    let share_id = created_share(&app, &owner, &[
         ("ResourceShareName", "narrow"), ("Resources.1.ResourceId", &backups[0]), ("Resources.2.ResourceId", &backups[1]),
         ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    ]).await;
     let before = app.sharing_state().await;
     let r = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", &accounts[63])]).await;
     assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
@@ -1479,9 +1459,7 @@ async fn every_set_that_can_not_be_shared_is_refused_by_api_create_and_associate
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
     let good = app.backup_of(SHAREABLE_CLUSTER).await;
-    let created = acs3(&app, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "good"), ("Resources.1.ResourceId", &good), ("Targets.1", MEMBER)]).await;
-    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
-    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    let share_id = created_share(&app, &owner, &[("ResourceShareName", "good"), ("Resources.1.ResourceId", &good), ("Targets.1", MEMBER)]).await;
     let one = |sql: &str| {
         let sql = sql.to_owned();
         let pool = app.pool.clone();
