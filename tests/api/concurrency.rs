@@ -204,12 +204,8 @@ async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass
 async fn a_restore_racing_the_end_of_its_access_either_holds_the_revocation_or_is_refused() {
     for round in 0..8 {
         let app = Arc::new(TestApp::new().await);
-        let owner = app.sign_in("owner").await;
-        let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-        let r = app.share(&owner, &backup, new_share("lab", "ResourceDirectory", &[MEMBER, QA_MEMBER])).await;
-        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-        let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
-        let member = app.sign_in("member").await;
+        let (backup, share_id) = crate::restores::shared_with_member_and_qa(&app).await;
+        let (owner, member) = (app.sign_in("owner").await, app.sign_in("member").await);
         let deleting = round % 2 == 1;
         let restore = {
             let (app, member, backup) = (app.clone(), member.clone(), backup.clone());

@@ -12,7 +12,7 @@ fn restore_request(backup: &str, name: &str) -> Value {
 }
 
 /// The owner shares one set with two directory members; returns (backup set, share id).
-async fn shared_with_member_and_qa(app: &TestApp) -> (String, String) {
+pub(crate) async fn shared_with_member_and_qa(app: &TestApp) -> (String, String) {
     let owner = app.sign_in("owner").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let r = app.share(&owner, &backup, new_share("lab", "ResourceDirectory", &[MEMBER, QA_MEMBER])).await;
