@@ -227,6 +227,29 @@ async fn a_principal_held_back_by_a_removal_waiting_for_another_accounts_restore
 }
 
 #[tokio::test]
+async fn a_principal_whose_removal_waits_for_another_accounts_restore_is_not_told_of_that_restore() {
+    // The member restores; the owner removes the other principal, qa, whose removal then waits for the
+    // member's restore. Shared With Me tells qa its access is being revoked, but not that a restore is
+    // running (it is the member's, which the lock column hides from qa too); the member, whose own
+    // restore it is, is told.
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with_member_and_qa(&app).await;
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+    let owner = app.sign_in("owner").await;
+    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[MEMBER]))).await.status, StatusCode::OK);
+    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await.status, StatusCode::OK);
+
+    let qa = app.sign_in("qa").await;
+    let (status, page) = app.get(Some(&qa), "/shared-backups?tab=incoming").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Being revoked"), "{page}");
+    assert!(!page.contains("restore finishes") && !page.contains("running restore"), "qa is told of the member's restore");
+    let (_, page) = app.get(Some(&member), "/shared-backups?tab=incoming").await;
+    assert!(page.contains("it ends after the running restore finishes"), "the member's own restore");
+}
+
+#[tokio::test]
 async fn access_whose_revocation_time_has_passed_is_gone_before_the_schedule_runs() {
     let app = TestApp::new().await;
     let (backup, share_id) = shared_with_member_and_qa(&app).await;

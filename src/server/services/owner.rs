@@ -15,12 +15,11 @@ const LEVEL_CONVERSION: time::Duration = time::Duration::seconds(60);
 /// Loads a backup set the signed-in account owns. A set shared with it is read-only (403); any other is
 /// answered as missing (404).
 async fn own_backup_set(state: &AppState, tx: &mut Tx, who: &Identity, id: &BackupSetId, now: time::OffsetDateTime) -> Result<crate::read_model::BackupSet, AppError> {
-    let revocation_delay = state.settings.revocation_delay;
     let me = who.account_id().as_str();
     let row = clusters::backup_set(&mut **tx, id.as_str()).await.map_err(internal)?;
     match row {
         Some(b) if b.account_id == me && b.deleted_at.is_none() => Ok(b),
-        Some(_) if super::principal::is_shared_with(tx, me, id.as_str(), now, revocation_delay).await? => {
+        Some(_) if super::principal::is_shared_with(tx, me, id.as_str(), now, state.settings.revocation_delay).await? => {
             Err(Refusal::SharedReadOnly { backup_set: id.to_string() }.into())
         }
         _ => Err(Refusal::BackupSetNotFound { backup_set: id.to_string() }.into()),
