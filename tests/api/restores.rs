@@ -133,11 +133,7 @@ async fn cancelling_a_share_during_a_restore_is_queued_for_every_principal() {
 #[tokio::test]
 async fn a_queued_removal_survives_a_restart_and_is_applied_by_the_first_tick() {
     let app = TestApp::new().await;
-    let (backup, share_id) = shared_with_member_and_qa(&app).await;
-    let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
-    let owner = app.sign_in("owner").await;
-    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[QA_MEMBER]))).await.status, StatusCode::OK);
+    owner_removes_during_members_restore(&app, &[QA_MEMBER]).await;
     // Down for an hour: the restore and then the revocation both fell due.
     app.clock.advance(Duration::hours(1));
     let first = app.tick().await;
@@ -197,6 +193,17 @@ async fn a_principal_is_not_shown_that_another_account_restores_from_the_set() {
     assert_eq!(incoming_set(&app, &qa).await.unwrap()["lock_state"], json!("ConvertingLevel"));
 }
 
+/// The member restores from a set shared with it and qa, then the owner keeps only `kept` of the two
+/// principals: the removals wait for the member's restore. Returns the set and the member's session.
+async fn owner_removes_during_members_restore(app: &TestApp, kept: &[&str]) -> (String, String) {
+    let (backup, share_id) = shared_with_member_and_qa(app).await;
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+    let owner = app.sign_in("owner").await;
+    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(kept))).await.status, StatusCode::OK);
+    (backup, member)
+}
+
 #[tokio::test]
 async fn a_principal_held_back_by_a_removal_waiting_for_another_accounts_restore_learns_nothing_of_either() {
     // The member restores, and the owner removes it: the removal waits for that restore, and no restore
@@ -204,12 +211,7 @@ async fn a_principal_held_back_by_a_removal_waiting_for_another_accounts_restore
     // column hides from it: that another account restores from the set, or that the owner shares it with
     // (and removed) another account. It is told the owner is changing the set's sharing, and to retry.
     let app = TestApp::new().await;
-    let (backup, share_id) = shared_with_member_and_qa(&app).await;
-    let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
-    let owner = app.sign_in("owner").await;
-    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[QA_MEMBER]))).await.status, StatusCode::OK);
-
+    let (backup, _) = owner_removes_during_members_restore(&app, &[QA_MEMBER]).await;
     let qa = app.sign_in("qa").await;
     let r = app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await;
     let seen = incoming_set(&app, &qa).await.unwrap();
@@ -228,17 +230,12 @@ async fn a_principal_held_back_by_a_removal_waiting_for_another_accounts_restore
 
 #[tokio::test]
 async fn a_principal_whose_removal_waits_for_another_accounts_restore_is_not_told_of_that_restore() {
-    // The member restores; the owner removes the other principal, qa, whose removal then waits for the
-    // member's restore. Shared With Me tells qa its access is being revoked, but not that a restore is
+    // The member restores; the owner removes both principals, whose removals then wait for the member's
+    // restore. Shared With Me tells qa its access is being revoked, but not that a restore is
     // running (it is the member's, which the lock column hides from qa too); the member, whose own
     // restore it is, is told.
     let app = TestApp::new().await;
-    let (backup, share_id) = shared_with_member_and_qa(&app).await;
-    let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
-    let owner = app.sign_in("owner").await;
-    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[MEMBER]))).await.status, StatusCode::OK);
-    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await.status, StatusCode::OK);
+    let (_, member) = owner_removes_during_members_restore(&app, &[]).await;
 
     let qa = app.sign_in("qa").await;
     let (status, page) = app.get(Some(&qa), "/shared-backups?tab=incoming").await;
