@@ -5,7 +5,7 @@
 //! of [`super::check_principals`], which decides how an owner's principals are associated.
 
 use super::{AccountId, AssociationStatus, PrincipalAccess, PrincipalScope, PrincipalType, ShareMembership, ShareStatus};
-use time::OffsetDateTime;
+use time::{Duration, OffsetDateTime};
 
 /// The account asking, as the principals of other accounts' shares may name it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -167,6 +167,21 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
 pub fn moved_out_grant(facts: &MovedOutGrantFacts) -> Option<Grant> {
     (facts.share_status != ShareStatus::Deleted && !facts.added_after_removal && !facts.arrived_during_removal)
         .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: facts.revoke_at })
+}
+
+/// A grant of a backup set that expires at `expires_at`, as it stands at `now`. An expired set leaves
+/// every share through the same revocation as a deleted one, and its time is known in advance: from its
+/// expiry the grant is being revoked, and it ends `revocation_delay` after the expiry at the latest,
+/// whether or not the schedule has noticed the expiry yet (late, or failing). The schedule would start
+/// that revocation only when it next ran, so the principal would keep the set for as long as it was late.
+pub fn grant_at_expiry(grant: Grant, expires_at: OffsetDateTime, revocation_delay: Duration, now: OffsetDateTime) -> Grant {
+    if now < expires_at {
+        return grant;
+    }
+    let ends = expires_at + revocation_delay;
+    // An expired set can't be restored from, so no running restore holds this revocation back: a grant
+    // whose removal waits for one (no time yet) ends at the expiry's time too.
+    Grant { status: AssociationStatus::Disassociating, revoke_at: Some(grant.revoke_at.map_or(ends, |at| at.min(ends))) }
 }
 
 /// A recipient's access to one backup set, from all the grants it holds on it.
@@ -644,5 +659,34 @@ mod tests {
         let removed = ShareEntry { principal_status: AssociationStatus::Disassociating, scope: PrincipalScope::AllAccounts, ..entry("rs-1", PrincipalType::Account, ME) };
         assert_eq!(share_membership(&me(), &[removed]), ShareMembership::None);
         assert_eq!(share_membership(&me(), &[]), ShareMembership::None);
+    }
+
+    const EXPIRY: OffsetDateTime = datetime!(2026-11-27 11:55 UTC);
+    const DELAY: Duration = Duration::minutes(10);
+
+    #[test]
+    fn a_grant_of_a_set_not_expired_yet_is_left_as_it_is() {
+        let grant = Grant { status: AssociationStatus::Associated, revoke_at: None };
+        assert_eq!(grant_at_expiry(grant, NOW + Duration::seconds(1), DELAY, NOW), grant);
+    }
+
+    #[test]
+    fn from_its_expiry_a_sets_grant_is_revoked_until_the_delay_after_it_whether_or_not_the_schedule_ran() {
+        let grant = Grant { status: AssociationStatus::Associated, revoke_at: None };
+        let at_expiry = grant_at_expiry(grant, EXPIRY, DELAY, NOW);
+        assert_eq!(at_expiry, Grant { status: AssociationStatus::Disassociating, revoke_at: Some(EXPIRY + DELAY) });
+        assert!(at_expiry.in_force_at(NOW));
+        assert!(!grant_at_expiry(grant, EXPIRY, DELAY, EXPIRY + DELAY).in_force_at(EXPIRY + DELAY), "gone at the delay's end");
+        // The schedule, late, starts its revocation only when it runs: the expiry's time still ends it.
+        let late = Grant { status: AssociationStatus::Disassociating, revoke_at: Some(NOW + DELAY) };
+        assert_eq!(grant_at_expiry(late, EXPIRY, DELAY, NOW).revoke_at, Some(EXPIRY + DELAY));
+    }
+
+    #[test]
+    fn an_earlier_revocation_of_an_expired_sets_grant_stands_and_one_waiting_for_a_restore_gets_the_expirys_time() {
+        let removed = Grant { status: AssociationStatus::Disassociating, revoke_at: Some(EXPIRY + Duration::minutes(1)) };
+        assert_eq!(grant_at_expiry(removed, EXPIRY, DELAY, NOW), removed);
+        let waiting = Grant { status: AssociationStatus::Disassociating, revoke_at: None };
+        assert_eq!(grant_at_expiry(waiting, EXPIRY, DELAY, NOW).revoke_at, Some(EXPIRY + DELAY));
     }
 }

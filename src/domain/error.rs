@@ -154,7 +154,10 @@ pub enum Refusal {
     TicketNotFound,
     #[error("You already have a restore from backup set {backup_set} running; wait for it to finish before starting another.")]
     RestoreAlreadyRunning { backup_set: String },
-    #[error("The owner has removed a principal from a share of backup set {backup_set}; the removal takes effect when the running restore ends, and no new restore can start until then.")]
+    /// An owner's removal of a principal waits for a running restore to end. The principal refused is
+    /// told neither of the removal nor of the restore: both may be another account's, which it must not
+    /// learn of (see `lock_shown_to_principal`).
+    #[error("The owner is changing the sharing of backup set {backup_set}; no restore from it can start until that change takes effect. Try again later.")]
     RemovalWaitsForRestore { backup_set: String },
     #[error("{0}")]
     LevelConversion(crate::domain::ConversionError),
@@ -379,7 +382,7 @@ impl Refusal {
             TicketClosed => "Ticket.Closed",
             TicketNotFound => "EntityNotExists.Ticket",
             RestoreAlreadyRunning { .. } => "OperationDenied.RestoreAlreadyRunning",
-            RemovalWaitsForRestore { .. } => "OperationDenied.RemovalPending",
+            RemovalWaitsForRestore { .. } => "OperationDenied.SharingChanging",
             LevelConversion(e) => e.code(),
             MissingPolicies { .. } => "Forbidden.RAM",
             RootOnly { .. } => "Forbidden.RAM",

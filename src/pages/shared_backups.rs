@@ -207,6 +207,10 @@ fn SharedWithMeTab() -> impl IntoView {
 fn IncomingRow(backup: IncomingBackupView) -> impl IntoView {
     let revoking = backup.revoking_at.clone();
     let after_restore = backup.revoking_after_restore;
+    // A restore holding the revocation back is named only when it is the principal's own: the lock
+    // shown is the principal's own restore or none (`domain::lock_shown_to_principal`), since another
+    // account's restore from the set is not this principal's to learn of.
+    let own_restore = backup.lock_state == crate::domain::BackupLock::Restoring;
     let blocked = backup.restore_blocked.clone();
     view! {
         <tr data-backup-set=backup.backup_set_id.clone()>
@@ -220,7 +224,10 @@ fn IncomingRow(backup: IncomingBackupView) -> impl IntoView {
             <td>
                 <StatusBadge status=backup.status.as_str()/>
                 {revoking.map(|at| view! { <div class="revoking">"Being revoked · gone after " <LocalTime iso=at/></div> })}
-                {after_restore.then(|| view! { <div class="revoking">"Being revoked · the owner removed your access; it ends after the running restore finishes"</div> })}
+                {after_restore.then(|| {
+                    let ends = if own_restore { "it ends after the running restore finishes" } else { "when it ends is not known yet" };
+                    view! { <div class="revoking">"Being revoked · the owner removed your access; " {ends}</div> }
+                })}
             </td>
             <td>
                 {match blocked {

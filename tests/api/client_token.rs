@@ -113,3 +113,37 @@ async fn a_restore_is_never_committed_without_its_client_token() {
     assert_eq!(app.count("select count(*) from restore_job").await, jobs + 1, "one restore");
     assert_eq!(app.count("select count(*) from charge").await, charges + 1, "one charge");
 }
+
+#[tokio::test]
+async fn a_retry_after_access_ended_starts_nothing_and_answers_only_the_callers_own_cluster() {
+    // The partner restores with a token, then the owner deletes the share and its revocation runs. A
+    // retry of the same call gets the first answer (the partner's own new cluster), starts and charges
+    // nothing, and names nothing of the owner's (its account, cluster or set).
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "token-after-access").await;
+    let first = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "late-retry")).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.json);
+    app.clock.advance(time::Duration::seconds(31));
+    app.tick().await;
+    let deleted = acs3(&app, &owner, "DeleteResourceShare", RS, &[("ResourceShareId", &shared.share_id)]).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
+    app.clock.advance(time::Duration::minutes(10));
+    app.tick().await;
+    let fresh = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "after-access")).await;
+    assert_eq!(api_code(&fresh), (404, "EntityNotExists.BackupSet"), "access has ended: {:?}", fresh.json);
+    let (jobs, charges) = (app.count("select count(*) from restore_job").await, app.count("select count(*) from charge").await);
+
+    let retried = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "late-retry")).await;
+    assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.json);
+    let without_request_id = |v: &serde_json::Value| v.as_object().map(|o| o.iter().filter(|(k, _)| *k != "RequestId").map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>());
+    assert_eq!(without_request_id(&retried.json), without_request_id(&first.json), "the first answer (with this call's RequestId)");
+    let text = retried.json.to_string();
+    for owners in [OWNER, SHAREABLE_CLUSTER, shared.backup.as_str()] {
+        assert!(!text.contains(owners), "{owners} in {text}");
+    }
+    assert_eq!(app.count("select count(*) from restore_job").await, jobs, "no second restore");
+    assert_eq!(app.count("select count(*) from charge").await, charges, "no second charge");
+    let cluster = retried.json["DBClusterId"].as_str().unwrap();
+    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and account_id = '{PARTNER}'")).await, 1);
+}

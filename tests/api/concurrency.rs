@@ -195,3 +195,88 @@ async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass
     assert_eq!(more.iter().filter(|r| r.status == StatusCode::OK).count(), 2);
     app.assert_shared_sets_consistent().await;
 }
+
+/// A member's restore racing the owner's end of its access (removing it from the share, or deleting the
+/// set) is judged in one write transaction with the access it reads: either the restore starts first,
+/// and then the removal waits for it (or the locked set's deletion is refused), or the end of access
+/// comes first and the restore is refused, starting and charging nothing. Never both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restore_racing_the_end_of_its_access_either_holds_the_revocation_or_is_refused() {
+    for round in 0..8 {
+        let app = Arc::new(TestApp::new().await);
+        let (backup, share_id) = crate::restores::shared_with_member_and_qa(&app).await;
+        let (owner, member) = (app.sign_in("owner").await, app.sign_in("member").await);
+        let deleting = round % 2 == 1;
+        let restore = {
+            let (app, member, backup) = (app.clone(), member.clone(), backup.clone());
+            tokio::spawn(async move { app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await })
+        };
+        let end = {
+            let (app, owner, backup) = (app.clone(), owner.clone(), backup.clone());
+            tokio::spawn(async move {
+                if deleting {
+                    app.form(Some(&owner), "delete_backup_set", &format!("backup_set_id={backup}")).await
+                } else {
+                    app.share(&owner, &backup, existing_share(&share_id, Some(&[QA_MEMBER]))).await
+                }
+            })
+        };
+        let (restore, end) = (restore.await.unwrap(), end.await.unwrap());
+        let jobs = app.count("select count(*) from restore_job").await;
+        let charged = app.count(&format!("select count(*) from charge where account_id = '{MEMBER}'")).await;
+        let queued = app.count(&format!("select count(*) from share_principal where principal_id = '{MEMBER}' and status = 'Disassociating' and revoke_at is null")).await;
+        let deleted = app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and deleted_at is not null")).await;
+        let lock: String = sqlx::query_scalar("select lock_state from backup_set where backup_set_id = ?").bind(&backup).fetch_one(&app.pool).await.unwrap();
+        let seen = (round, restore.status.as_u16(), restore.code().to_owned(), end.json.clone(), lock);
+        if restore.status == StatusCode::OK {
+            assert_eq!((jobs, charged), (1, 1), "{seen:?}");
+            if deleting {
+                assert_eq!((end.refusal(), deleted), ((409, "OperationDenied.BackupSetLocked"), 0), "{seen:?}");
+            } else {
+                assert_eq!((end.status, queued), (StatusCode::OK, 1), "the removal waits for the restore: {seen:?}");
+            }
+        } else {
+            assert_eq!(restore.refusal(), (409, "OperationDenied.SharingRevoking"), "{seen:?}");
+            assert_eq!((end.status, jobs, charged, queued), (StatusCode::OK, 0, 0, 0), "{seen:?}");
+            assert_eq!(deleted, i64::from(deleting), "{seen:?}");
+        }
+        app.assert_shared_sets_consistent().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_acceptances_of_one_invitation_accept_it_once() {
+    let app = Arc::new(TestApp::new().await);
+    let (backup, _) = shared_with(&app, PARTNER, "AllAccounts").await;
+    let partner = app.sign_in("partner").await;
+    let list = app.form(Some(&partner), "list_invitations", "region_id=cn-hangzhou").await;
+    let id = list.json["invitations"][0]["invitation_id"].as_str().expect("an invitation").to_owned();
+    let results = race_form(&app, &partner, "answer_invitation", &format!("invitation_id={id}&accept=true"), 8).await;
+    let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
+    let again = results.iter().filter(|r| r.refusal() == (409, "InvitationStatus.AlreadyAccepted")).count();
+    assert_eq!((ok, again), (1, 7), "{:?}", codes(&results));
+    assert_eq!(app.count(&format!("select count(*) from invitation where invitation_id = '{id}' and status = 'Accepted'")).await, 1);
+    let accepted = app.count(&format!("select count(*) from audit_event where action = 'AcceptInvitation' and outcome = 'Success' and target = '{id}'")).await;
+    assert_eq!(accepted, 1, "one acceptance in the trail");
+    // Accepting and rejecting at once: the first to commit decides, the other is refused.
+    let (other, _) = {
+        let owner = app.sign_in("owner").await;
+        let second = app.backups_of(SHAREABLE_CLUSTER, 2).await.remove(1);
+        let r = app.share(&owner, &second, new_share("second", "AllAccounts", &[PARTNER])).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        (second, r)
+    };
+    assert_ne!(other, backup);
+    let list = app.form(Some(&partner), "list_invitations", "region_id=cn-hangzhou").await;
+    let pending = list.json["invitations"].as_array().unwrap().iter().find(|i| i["status"] == "Pending").expect("the second invitation").clone();
+    let id = pending["invitation_id"].as_str().unwrap().to_owned();
+    let answers = [true, false, true, false].map(|accept| {
+        let (app, partner, id) = (app.clone(), partner.clone(), id.clone());
+        tokio::spawn(async move { app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept={accept}")).await })
+    });
+    let results: Vec<Response> = join_all(answers).await.into_iter().map(Result::unwrap).collect();
+    assert_eq!(results.iter().filter(|r| r.status == StatusCode::OK).count(), 1, "{:?}", codes(&results));
+    let stored: String = sqlx::query_scalar("select status from invitation where invitation_id = ?").bind(&id).fetch_one(&app.pool).await.unwrap();
+    let winner = results.iter().find(|r| r.status == StatusCode::OK).unwrap();
+    assert_eq!(winner.json["status"].as_str(), Some(stored.as_str()), "what was answered is what is stored");
+}

@@ -717,10 +717,11 @@ async fn a_member_removed_from_the_directory_while_it_restores_from_a_directory_
         "only the share being restored from waits"
     );
     // Another member the directory still reaches may not start a restore that would hold the queued
-    // revocation back for ever; it learns why, and nothing starts.
+    // revocation back for ever; it is told to retry later (not why: the restore is another account's),
+    // and nothing starts.
     let member = app.sign_in("member").await;
     let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&sets[0])).await;
-    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.RemovalPending"), "{:?}", r.json);
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.SharingChanging"), "{:?}", r.json);
     assert_eq!(app.count("select count(*) from restore_job").await, 1);
     app.clock.advance(Duration::seconds(31));
     let tick = app.tick().await;

@@ -223,11 +223,18 @@ async fn a_level_conversion_locks_the_set_until_it_finishes() {
     assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await.status, StatusCode::OK);
 }
 
+/// A set of the owner's shared with the member through the directory, made to expire at 09:00 (an
+/// hour after the test clock starts); returns its id.
+async fn shared_with_member_expiring_at_nine(app: &TestApp) -> String {
+    let (backup, _) = shared_with(app, MEMBER, "ResourceDirectory").await;
+    app.exec(&format!("update backup_set set expires_at = '2026-11-25T09:00:00Z' where backup_set_id = '{backup}'")).await;
+    backup
+}
+
 #[tokio::test]
 async fn an_expiring_backup_set_is_revoked_on_schedule() {
     let app = TestApp::new().await;
-    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
-    app.exec(&format!("update backup_set set expires_at = '2026-11-25T09:00:00Z' where backup_set_id = '{backup}'")).await;
+    shared_with_member_expiring_at_nine(&app).await;
     app.clock.advance(Duration::hours(1));
     app.tick().await;
     let member = app.sign_in("member").await;
@@ -236,6 +243,35 @@ async fn an_expiring_backup_set_is_revoked_on_schedule() {
     assert!(seen[0]["revoking_at"].is_string(), "{seen:?}");
     app.clock.advance(Duration::minutes(10));
     app.tick().await;
+    assert!(incoming(&app, &member).await.is_empty());
+}
+
+#[tokio::test]
+async fn an_expired_set_is_revoked_from_its_expiry_whether_or_not_the_schedule_ran() {
+    // A set's expiry is known in advance: its revocation runs from then, not from whenever the schedule
+    // next notices it (late, or failing), as a removal's does from its own time.
+    let app = TestApp::new().await;
+    let backup = shared_with_member_expiring_at_nine(&app).await;
+
+    // Five minutes after the expiry, with no tick since: being revoked, until ten minutes after it.
+    app.clock.advance(Duration::minutes(65));
+    let member = app.sign_in("member").await;
+    let seen = incoming(&app, &member).await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert_eq!(seen[0]["revoking_at"], json!("2026-11-25T09:10:00Z"), "{seen:?}");
+
+    // Past that, still with no tick: nothing of the set is shown, and it is not there to restore.
+    app.clock.advance(Duration::minutes(10));
+    let member = app.sign_in("member").await;
+    assert!(incoming(&app, &member).await.is_empty());
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.BackupSet"), "{:?}", r.json);
+    let jobs = app.count("select count(*) from restore_job").await;
+    assert_eq!(jobs, 0, "nothing restored");
+
+    // The late tick starts the schedule's own revocation; the member still sees nothing.
+    app.tick().await;
+    let member = app.sign_in("member").await;
     assert!(incoming(&app, &member).await.is_empty());
 }
 

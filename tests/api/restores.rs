@@ -12,7 +12,7 @@ fn restore_request(backup: &str, name: &str) -> Value {
 }
 
 /// The owner shares one set with two directory members; returns (backup set, share id).
-async fn shared_with_member_and_qa(app: &TestApp) -> (String, String) {
+pub(crate) async fn shared_with_member_and_qa(app: &TestApp) -> (String, String) {
     let owner = app.sign_in("owner").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let r = app.share(&owner, &backup, new_share("lab", "ResourceDirectory", &[MEMBER, QA_MEMBER])).await;
@@ -84,8 +84,8 @@ async fn a_removal_during_a_restore_is_queued_and_revoked_from_the_moment_the_re
     assert_eq!(r.refusal(), (409, "OperationDenied.SharingRevoking"));
     let qa = app.sign_in("qa").await;
     let r = app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await;
-    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.RemovalPending"), "{:?}", r.json);
-    assert!(r.json["message"].as_str().unwrap().contains("restore ends"));
+    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.SharingChanging"), "{:?}", r.json);
+    assert!(r.json["message"].as_str().unwrap().contains("Try again later"));
     assert_eq!(app.tick().await.applied_queued_removals, 0, "not while the restore runs");
 
     // The tick that ends the restore starts the revocation, in the same transaction.
@@ -133,11 +133,7 @@ async fn cancelling_a_share_during_a_restore_is_queued_for_every_principal() {
 #[tokio::test]
 async fn a_queued_removal_survives_a_restart_and_is_applied_by_the_first_tick() {
     let app = TestApp::new().await;
-    let (backup, share_id) = shared_with_member_and_qa(&app).await;
-    let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
-    let owner = app.sign_in("owner").await;
-    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[QA_MEMBER]))).await.status, StatusCode::OK);
+    owner_removes_during_members_restore(&app, &[QA_MEMBER]).await;
     // Down for an hour: the restore and then the revocation both fell due.
     app.clock.advance(Duration::hours(1));
     let first = app.tick().await;
@@ -195,6 +191,59 @@ async fn a_principal_is_not_shown_that_another_account_restores_from_the_set() {
     let r = app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_eq!(incoming_set(&app, &qa).await.unwrap()["lock_state"], json!("ConvertingLevel"));
+}
+
+/// The member restores from a set shared with it and qa, then the owner keeps only `kept` of the two
+/// principals: the removals wait for the member's restore. Returns the set and the member's session.
+async fn owner_removes_during_members_restore(app: &TestApp, kept: &[&str]) -> (String, String) {
+    let (backup, share_id) = shared_with_member_and_qa(app).await;
+    let member = app.sign_in("member").await;
+    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+    let owner = app.sign_in("owner").await;
+    assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(kept))).await.status, StatusCode::OK);
+    (backup, member)
+}
+
+#[tokio::test]
+async fn a_principal_held_back_by_a_removal_waiting_for_another_accounts_restore_learns_nothing_of_either() {
+    // The member restores, and the owner removes it: the removal waits for that restore, and no restore
+    // may start meanwhile. The other principal, refused, must not learn from the refusal what the lock
+    // column hides from it: that another account restores from the set, or that the owner shares it with
+    // (and removed) another account. It is told the owner is changing the set's sharing, and to retry.
+    let app = TestApp::new().await;
+    let (backup, _) = owner_removes_during_members_restore(&app, &[QA_MEMBER]).await;
+    let qa = app.sign_in("qa").await;
+    let r = app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await;
+    let seen = incoming_set(&app, &qa).await.unwrap();
+    assert_eq!(seen["lock_state"], json!("None"), "{seen:?}");
+    for (told, code, message) in [("the answer", r.code(), r.json["message"].as_str()), ("the row", seen["restore_blocked"]["code"].as_str().unwrap_or(""), seen["restore_blocked"]["message"].as_str())] {
+        let message = message.unwrap_or_default();
+        assert_eq!(code, "OperationDenied.SharingChanging", "{told}: {message}");
+        assert!(message.contains("The owner is changing the sharing of backup set") && message.contains("Try again later"), "{told}: {message}");
+        for hint in ["principal", "restore ends", "running restore", "removed", "another"] {
+            assert!(!message.contains(hint), "{told} names {hint:?}: {message}");
+        }
+    }
+    assert_eq!(r.status, StatusCode::CONFLICT);
+    assert_eq!(app.count(&format!("select count(*) from restore_job where account_id = '{QA_MEMBER}'")).await, 0, "nothing started");
+}
+
+#[tokio::test]
+async fn a_principal_whose_removal_waits_for_another_accounts_restore_is_not_told_of_that_restore() {
+    // The member restores; the owner removes both principals, whose removals then wait for the member's
+    // restore. Shared With Me tells qa its access is being revoked, but not that a restore is
+    // running (it is the member's, which the lock column hides from qa too); the member, whose own
+    // restore it is, is told.
+    let app = TestApp::new().await;
+    let (_, member) = owner_removes_during_members_restore(&app, &[]).await;
+
+    let qa = app.sign_in("qa").await;
+    let (status, page) = app.get(Some(&qa), "/shared-backups?tab=incoming").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Being revoked"), "{page}");
+    assert!(!page.contains("restore finishes") && !page.contains("running restore"), "qa is told of the member's restore");
+    let (_, page) = app.get(Some(&member), "/shared-backups?tab=incoming").await;
+    assert!(page.contains("it ends after the running restore finishes"), "the member's own restore");
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 fn principal_grants_sql(filter: &str) -> String {
     format!(
         "{FOLDER_ANCESTRY}
-         select sr.backup_set_id, b.cluster_id, b.start_time, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
+         select sr.backup_set_id, b.cluster_id, b.start_time, b.expires_at, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
                 rs.principal_scope as scope, sp.principal_type, sp.principal_id, sp.status as principal_status,
                 sp.revoke_at as principal_revoke_at, sr.status as resource_status, sr.revoke_at as resource_revoke_at,
                 exists(select 1 from rd_member me join rd_member ow on ow.directory_id = me.directory_id
@@ -39,7 +39,7 @@ fn principal_grants_sql(filter: &str) -> String {
 /// What a folder or the directory gave the account before it moved out, with each backup set of the share.
 fn moved_out_grants_sql(filter: &str) -> String {
     format!(
-        "select sr.backup_set_id, b.cluster_id, b.start_time, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
+        "select sr.backup_set_id, b.cluster_id, b.start_time, b.expires_at, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
                 mr.revoke_at,
                 exists(select 1 from late_resource l where l.resource_share_id = rs.resource_share_id and l.principal_id = mr.account_id
                        and l.via = 'moved_out' and l.backup_set_id = sr.backup_set_id) as added_after_removal,
@@ -83,6 +83,8 @@ pub struct PrincipalGrantRow {
     pub backup_set_id: String,
     pub cluster_id: String,
     pub start_time: String,
+    /// The backup set's expiry, from which its grants end (`domain::grant_at_expiry`).
+    pub expires_at: String,
     pub resource_share_id: String,
     pub resource_share_name: String,
     #[sqlx(flatten)]
@@ -95,6 +97,8 @@ pub struct MovedOutGrantRow {
     pub backup_set_id: String,
     pub cluster_id: String,
     pub start_time: String,
+    /// The backup set's expiry, as [`PrincipalGrantRow::expires_at`].
+    pub expires_at: String,
     pub resource_share_id: String,
     pub resource_share_name: String,
     pub owner_account_id: String,

@@ -14,12 +14,12 @@ const LEVEL_CONVERSION: time::Duration = time::Duration::seconds(60);
 
 /// Loads a backup set the signed-in account owns. A set shared with it is read-only (403); any other is
 /// answered as missing (404).
-async fn own_backup_set(tx: &mut Tx, who: &Identity, id: &BackupSetId, now: time::OffsetDateTime) -> Result<crate::read_model::BackupSet, AppError> {
+async fn own_backup_set(state: &AppState, tx: &mut Tx, who: &Identity, id: &BackupSetId, now: time::OffsetDateTime) -> Result<crate::read_model::BackupSet, AppError> {
     let me = who.account_id().as_str();
     let row = clusters::backup_set(&mut **tx, id.as_str()).await.map_err(internal)?;
     match row {
         Some(b) if b.account_id == me && b.deleted_at.is_none() => Ok(b),
-        Some(_) if super::principal::is_shared_with(tx, me, id.as_str(), now).await? => {
+        Some(_) if super::principal::is_shared_with(tx, me, id.as_str(), now, state.settings.revocation_delay).await? => {
             Err(Refusal::SharedReadOnly { backup_set: id.to_string() }.into())
         }
         _ => Err(Refusal::BackupSetNotFound { backup_set: id.to_string() }.into()),
@@ -38,7 +38,7 @@ pub async fn delete_backup_set(
     let id = BackupSetId::parse(backup_set_id)?;
     let now = state.clock.now();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let row = own_backup_set(&mut tx, who, &id, now).await?;
+    let row = own_backup_set(state, &mut tx, who, &id, now).await?;
     // The OpenAPI names the cluster too (DBClusterId): a set of another cluster is not the one meant,
     // so nothing is deleted.
     if let Some(named) = of_cluster.filter(|named| *named != row.cluster_id) {
@@ -59,7 +59,7 @@ pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str
     let id = BackupSetId::parse(backup_set_id)?;
     let now = state.clock.now();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let row = own_backup_set(&mut tx, who, &id, now).await?;
+    let row = own_backup_set(state, &mut tx, who, &id, now).await?;
     let cluster = clusters::cluster(&mut **tx, &row.cluster_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     check_level_conversion(
         &cluster.facts(),

@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::domain::{backup_storage_bill, check_pay_type, node_spec_price, parse_invitation_id, zone_region, StoredBackup};
 use crate::domain::{
-    access_to_set, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
+    access_to_set, grant_at_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
     ShareEntry, ShareMembership, SharedSetAccess,
 };
 use crate::server::db::incoming::GrantFilter;
@@ -178,12 +178,14 @@ async fn share_entries(tx: &mut Tx, account: &str, share: Option<&str>) -> Resul
 
 /// The backup sets (within `filter`) shared with `account` at `now`, newest first: the database loads
 /// every principal entry that may name the account and the facts around each, the domain decides which
-/// grant access and how ([`principal_grant`], [`moved_out_grant`], [`access_to_set`]).
+/// grant access and how ([`principal_grant`], [`moved_out_grant`], [`grant_at_expiry`] with the
+/// server's `revocation_delay`, [`access_to_set`]).
 pub(crate) async fn shared_sets(
     conn: &mut SqliteConnection,
     account: &str,
     filter: GrantFilter<'_>,
     now: time::OffsetDateTime,
+    revocation_delay: time::Duration,
 ) -> Result<Vec<SharedSet>, AppError> {
     let recipient = recipient(&mut *conn, account).await?;
     let principal_rows = incoming::principal_grants(conn, account, filter).await.map_err(internal)?;
@@ -193,18 +195,20 @@ pub(crate) async fn shared_sets(
     // (cluster, owner), the shares granting it and the grants.
     type Found = ((String, String), Vec<(String, String)>, Vec<Grant>);
     let mut sets: BTreeMap<(String, String), Found> = BTreeMap::new();
-    let mut add = |backup_set_id: String, start_time: String, source: (String, String), share: (String, String), grant: Grant| {
+    let mut add = |backup_set_id: String, start_time: String, expires_at: &str, source: (String, String), share: (String, String), grant: Grant| {
+        let grant = grant_at_expiry(grant, db::parse_ts(expires_at).map_err(internal)?, revocation_delay, now);
         let (_, shares, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (source, Vec::new(), Vec::new()));
         // A share whose grant has ended is not named beside the set, though the schedule has not deleted it yet.
         if grant.in_force_at(now) && !shares.contains(&share) {
             shares.push(share);
         }
         grants.push(grant);
+        Ok::<_, AppError>(())
     };
     for r in principal_rows {
         let facts = r.facts.read_times(|t| db::parse_ts(&t)).map_err(internal)?;
         if let Some(grant) = principal_grant(&recipient, &facts) {
-            add(r.backup_set_id, r.start_time, (r.cluster_id, facts.owner_account_id), (r.resource_share_id, r.resource_share_name), grant);
+            add(r.backup_set_id, r.start_time, &r.expires_at, (r.cluster_id, facts.owner_account_id), (r.resource_share_id, r.resource_share_name), grant)?;
         }
     }
     for r in moved_out_rows {
@@ -215,7 +219,7 @@ pub(crate) async fn shared_sets(
             arrived_during_removal: r.arrived_during_removal,
         };
         if let Some(grant) = moved_out_grant(&facts) {
-            add(r.backup_set_id, r.start_time, (r.cluster_id, r.owner_account_id), (r.resource_share_id, r.resource_share_name), grant);
+            add(r.backup_set_id, r.start_time, &r.expires_at, (r.cluster_id, r.owner_account_id), (r.resource_share_id, r.resource_share_name), grant)?;
         }
     }
     Ok(sets
@@ -228,8 +232,14 @@ pub(crate) async fn shared_sets(
 }
 
 /// Whether `backup_set` is shared with `account` at `now` (usable or being revoked).
-pub(crate) async fn is_shared_with(conn: &mut SqliteConnection, account: &str, backup_set: &str, now: time::OffsetDateTime) -> Result<bool, AppError> {
-    Ok(!shared_sets(conn, account, GrantFilter::BackupSet(backup_set), now).await?.is_empty())
+pub(crate) async fn is_shared_with(
+    conn: &mut SqliteConnection,
+    account: &str,
+    backup_set: &str,
+    now: time::OffsetDateTime,
+    revocation_delay: time::Duration,
+) -> Result<bool, AppError> {
+    Ok(!shared_sets(conn, account, GrantFilter::BackupSet(backup_set), now, revocation_delay).await?.is_empty())
 }
 
 /// `sets` with the backup sets' own rows, in the order of `sets`.
@@ -266,7 +276,7 @@ pub async fn shared_with_me(
     // and a page cut in SQL before it would count and skip sets the domain then refuses. What is
     // loaded for every candidate is light (ids, start time, the facts of the grant); the sets' own rows
     // are loaded for the page only (`with_backup_rows`).
-    let sets: Vec<SharedSet> = shared_sets(&mut conn, me, GrantFilter::Region(&region_id), now).await?.into_iter().filter_map(|s| only.narrow(s)).collect();
+    let sets: Vec<SharedSet> = shared_sets(&mut conn, me, GrantFilter::Region(&region_id), now, state.settings.revocation_delay).await?.into_iter().filter_map(|s| only.narrow(s)).collect();
     let total = sets.len() as i64;
     let on_page: Vec<SharedSet> = sets.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
     let rows = with_backup_rows(&mut conn, me, on_page).await?;
@@ -304,7 +314,7 @@ pub async fn shared_set_source(state: &AppState, who: &Identity, backup_set_id: 
     who.actor.may_view_polardb()?;
     let me = who.account_id().as_str();
     let mut conn = state.pool.acquire().await.map_err(internal)?;
-    let sets = shared_sets(&mut conn, me, GrantFilter::BackupSet(backup_set_id), state.clock.now()).await?;
+    let sets = shared_sets(&mut conn, me, GrantFilter::BackupSet(backup_set_id), state.clock.now(), state.settings.revocation_delay).await?;
     let rows = with_backup_rows(&mut conn, me, sets).await?;
     Ok(rows.into_iter().next().map(|(set, row)| (set.owner_account_id, row.cluster_id)))
 }
@@ -339,7 +349,7 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
     let now_s = db::ts(now);
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str()), now).await?;
+    let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str()), now, state.settings.revocation_delay).await?;
     let (set, row) = with_backup_rows(&mut tx, me, shared)
         .await?
         .into_iter()

@@ -270,7 +270,7 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
     let access = match (live, &job.backup_id) {
         (Some(b), _) if b.account_id == me => BackupSetAccess::Owned,
         // Only a refusal depends on this (no re-sharing), so it is looked up only then.
-        (Some(_), Some(id)) if super::principal::is_shared_with(tx, me, id.as_str(), job.now).await? => BackupSetAccess::SharedWithActor,
+        (Some(_), Some(id)) if super::principal::is_shared_with(tx, me, id.as_str(), job.now, job.revocation_delay).await? => BackupSetAccess::SharedWithActor,
         _ => BackupSetAccess::NotVisible,
     };
     let backup = match (live, &ctx.cluster) {
