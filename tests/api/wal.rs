@@ -1,29 +1,74 @@
-//! The write-ahead log stays bounded under writes that never pause. The background checkpoint is
-//! PASSIVE: it copies what it can without waiting for the writer, and the log starts over from its
-//! beginning only when a write begins after a checkpoint copied everything. Writes that never leave a
-//! gap never give it that moment, so before, the log grew for as long as the writes went on (255 MB
-//! after the benchmark's 25 s of shares) and would fill the disk under sustained load.
+//! The write-ahead log starts over under writes that never pause. The background checkpoint is PASSIVE:
+//! it copies what it can without waiting for the writer, and the log starts over from its beginning only
+//! when a write begins after a checkpoint copied everything. Writes that never leave a gap never give
+//! it that moment, so before, the log grew for as long as the writes went on (255 MB after the
+//! benchmark's ~25 s of shares) and would fill the disk under sustained load. Past its bound the log
+//! is restarted: between two share groups by the group task, or by the checkpoint when no group runs.
 
-use polarshare::server::db;
-use std::time::Duration;
+use futures::FutureExt;
+use polarshare::server::db::{self, group::Failure, Database};
 
-#[tokio::test]
-async fn the_log_starts_over_under_writes_that_never_pause() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("wal.db");
-    let database = db::connect(path.to_str().unwrap()).await.unwrap();
-    // A bound of 100 frames (~400 KB) and a checkpoint every 5 ms: small, so the test is quick.
-    let checkpoints = database.spawn_checkpoints_bounded(Duration::from_millis(5), 100);
+/// The bound the test uses: far below what its writes put in the log.
+const BOUND: i64 = 100;
+
+async fn database(dir: &tempfile::TempDir) -> Database {
+    let database = db::connect(dir.path().join("wal.db").to_str().unwrap()).await.unwrap();
     sqlx::query("create table filler (n integer primary key, payload blob)").execute(&database.pool).await.unwrap();
-    // ~3,000 transactions of ~2 KB each, back to back from the one writer: ~8 MB of log frames.
-    for n in 0..3_000i64 {
+    database
+}
+
+/// 100 transactions of ~8 KB each (four pages each: ~400 frames in all), from the writer.
+async fn fill(database: &Database, first: i64) {
+    for n in first..first + 100 {
         let mut tx = database.writer.begin_unaudited().await.unwrap();
-        sqlx::query("insert into filler (n, payload) values (?, randomblob(2000))").bind(n).execute(&mut *tx).await.unwrap();
+        sqlx::query("insert into filler (n, payload) values (?, randomblob(8000))").bind(n).execute(&mut *tx).await.unwrap();
         tx.commit().await.unwrap();
     }
-    checkpoints.abort();
-    let wal = std::fs::metadata(dir.path().join("wal.db-wal")).map(|m| m.len()).unwrap_or(0);
-    assert!(wal < 3 * 1024 * 1024, "the log grew to {wal} bytes");
+}
+
+/// Frames in the log now (a PASSIVE checkpoint's answer).
+async fn frames(database: &Database) -> i64 {
+    let (_, frames, _): (i64, i64, i64) = sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(&database.pool).await.unwrap();
+    frames
+}
+
+#[tokio::test]
+async fn past_its_bound_the_log_is_restarted_between_two_share_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = database(&dir).await;
+    fill(&database, 0).await;
+    let groups = database.writer.groups.clone();
+    let insert = move |n: i64, hold: Option<tokio::sync::oneshot::Receiver<()>>| {
+        let groups = groups.clone();
+        async move {
+            groups
+                .run(move |tx| {
+                    async move {
+                        sqlx::query("insert into filler (n, payload) values (?, randomblob(8000))").bind(n).execute(&mut **tx).await.map_err(Failure::Broken)?;
+                        if let Some(hold) = hold {
+                            let _ = hold.await;
+                        }
+                        Ok::<_, Failure<sqlx::Error>>(())
+                    }
+                    .boxed()
+                })
+                .await
+        }
+    };
+    // A group is writing while the checkpoint runs, as under shares that never pause: the checkpoint
+    // copies what is committed, and the group's commit then leaves the log not all copied, so the next
+    // write would go on from its end.
+    let (release, hold) = tokio::sync::oneshot::channel();
+    let writing = tokio::spawn(insert(1_000, Some(hold)));
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let before = database.checkpoint_once(BOUND).await.unwrap();
+    assert!(before > BOUND);
+    release.send(()).unwrap();
+    assert!(matches!(writing.await.unwrap(), Ok(Ok(()))));
+    // The group task restarted the log after that group: the next group writes from its start.
+    assert!(matches!(insert(1_001, None).await, Ok(Ok(()))));
+    let after = frames(&database).await;
+    assert!(after < 20, "the log went on from where it was ({before} frames): {after} frames");
     let rows: i64 = sqlx::query_scalar("select count(*) from filler").fetch_one(&database.pool).await.unwrap();
-    assert_eq!(rows, 3_000, "every committed write is there");
+    assert_eq!(rows, 102, "every committed write is there");
 }

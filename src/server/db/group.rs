@@ -23,7 +23,7 @@ use futures::future::BoxFuture;
 use futures::FutureExt;
 use sqlx::SqlitePool;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -87,6 +87,9 @@ pub struct Groups {
     queue: mpsc::UnboundedSender<Box<dyn Member>>,
     joined: Arc<AtomicU64>,
     given: Arc<AtomicU64>,
+    /// Set by the checkpoints when the log has grown past its bound: the group task restarts it
+    /// between two groups (see [`Groups::ask_log_restart`]).
+    restart_log: Arc<AtomicBool>,
 }
 
 impl Groups {
@@ -95,8 +98,25 @@ impl Groups {
     pub fn spawn(writer: SqlitePool, commits: Commits) -> Groups {
         let (sender, receiver) = mpsc::unbounded_channel();
         let (joined, given) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
-        tokio::spawn(run_groups(writer, commits, Counters { joined: joined.clone(), given: given.clone() }, receiver));
-        Groups { queue: sender, joined, given }
+        let restart_log = Arc::new(AtomicBool::new(false));
+        let counters = Counters { joined: joined.clone(), given: given.clone() };
+        tokio::spawn(run_groups(writer, commits, counters, restart_log.clone(), receiver));
+        Groups { queue: sender, joined, given, restart_log }
+    }
+
+    /// Asks the group task to restart the WAL after its current group (a RESTART checkpoint on the
+    /// writer's own connection, between two groups). Shares written back to back leave the background
+    /// checkpoint no moment to take the write lock, and one taken there would leave the next group
+    /// asleep in SQLite's busy handler (up to 100 ms a try): the writer restarts the log itself, paying
+    /// only what the background checkpoint has not copied yet. Answers whether the last ask was still
+    /// pending: then no group ran since, and the caller restarts it.
+    pub fn ask_log_restart(&self) -> bool {
+        self.restart_log.swap(true, Ordering::SeqCst)
+    }
+
+    /// Takes back a pending ask (the caller restarted the log itself).
+    pub fn log_restarted(&self) {
+        self.restart_log.store(false, Ordering::SeqCst);
     }
 
     /// How many requests so far ran in a transaction begun for an earlier one: what grouping saved
@@ -199,7 +219,13 @@ struct Counters {
     given: Arc<AtomicU64>,
 }
 
-async fn run_groups(writer: SqlitePool, commits: Commits, counters: Counters, mut queue: mpsc::UnboundedReceiver<Box<dyn Member>>) {
+async fn run_groups(
+    writer: SqlitePool,
+    commits: Commits,
+    counters: Counters,
+    restart_log: Arc<AtomicBool>,
+    mut queue: mpsc::UnboundedReceiver<Box<dyn Member>>,
+) {
     let mut left_over = None;
     loop {
         let first = match left_over.take() {
@@ -215,6 +241,11 @@ async fn run_groups(writer: SqlitePool, commits: Commits, counters: Counters, mu
         match AssertUnwindSafe(run_group(&writer, &commits, &counters, first, &mut queue)).catch_unwind().await {
             Ok(next) => left_over = next,
             Err(_) => tracing::error!("a group transaction panicked; it was rolled back"),
+        }
+        if restart_log.swap(false, Ordering::SeqCst) {
+            if let Err(e) = sqlx::query("pragma wal_checkpoint(restart)").execute(&writer).await {
+                tracing::warn!(error = ?e, "restarting the WAL between two groups failed");
+            }
         }
     }
 }

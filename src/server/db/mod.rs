@@ -194,25 +194,34 @@ impl Database {
     /// writer, and the log only starts over from its beginning when a write begins after a checkpoint
     /// that copied everything: it would grow as long as the writes go on. Past `bound`, one RESTART
     /// checkpoint holds new writes back while it copies the rest and the readers move past the log, so
-    /// the next write starts it over (keeping the file, whose blocks are then written in place).
+    /// the next write starts it over (keeping the file, whose blocks are then written in place). The
+    /// share groups run it between two groups ([`group::Groups::ask_log_restart`]); when no group has
+    /// taken the ask by the next tick, no shares are being written, and it runs here.
     pub fn spawn_checkpoints_bounded(&self, every: Duration, bound: i64) -> tokio::task::JoinHandle<()> {
-        let pool = self.pool.clone();
+        let database = self.clone();
         tokio::spawn(async move {
             let mut interval = tokio::time::interval(every);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 interval.tick().await;
-                // (busy, frames in the log, frames copied): SQLite's answer to a checkpoint.
-                let passive: sqlx::Result<(i64, i64, i64)> = sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(&pool).await;
-                let result = match passive {
-                    Ok((_, frames, _)) if frames > bound => sqlx::query("pragma wal_checkpoint(restart)").execute(&pool).await.map(drop),
-                    other => other.map(drop),
-                };
-                if let Err(e) = result {
+                if let Err(e) = database.checkpoint_once(bound).await {
                     tracing::warn!(error = ?e, "WAL checkpoint failed; retrying on the next tick");
                 }
             }
         })
+    }
+
+    /// One tick of [`Database::spawn_checkpoints_bounded`]: a PASSIVE checkpoint, and past `bound`
+    /// frames the log's restart (asked of the share groups first; done here when the last ask is still
+    /// pending). Answers the frames the log held.
+    pub async fn checkpoint_once(&self, bound: i64) -> sqlx::Result<i64> {
+        // (busy, frames in the log, frames copied): SQLite's answer to a checkpoint.
+        let (_, frames, _): (i64, i64, i64) = sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(&self.pool).await?;
+        if frames > bound && self.writer.groups.ask_log_restart() {
+            self.writer.groups.log_restarted();
+            sqlx::query("pragma wal_checkpoint(restart)").execute(&self.pool).await?;
+        }
+        Ok(frames)
     }
 }
 
