@@ -1192,7 +1192,7 @@ async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_ar
 }
 
 /// What a refused restore must not have written: a cluster, a job, a charge, a remembered ClientToken.
-async fn restore_writes(app: &TestApp) -> [i64; 4] {
+pub(crate) async fn restore_writes(app: &TestApp) -> [i64; 4] {
     [
         app.count("select count(*) from cluster").await,
         app.count("select count(*) from restore_job").await,
