@@ -1617,6 +1617,42 @@ async fn an_account_without_the_beta_can_not_share_by_api_either() {
 }
 
 #[tokio::test]
+async fn an_account_without_the_beta_can_not_share_by_any_other_path_nor_through_a_ram_user_with_both_policies() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let (_, owners_share) = shared_with_partner(&app, &owner, "lumens").await;
+    let cookie = app.sign_in("nobeta").await;
+    let key = create_key(&app, &cookie, "nobeta").await;
+    let backup = app.backup_of("pc-bp1nomad000001").await;
+    let before = app.sharing_state().await;
+    // Every change to shares is refused for the beta before the share it names is looked up.
+    let attempts: [(&str, Vec<(&str, &str)>); 4] = [
+        ("AssociateResourceShare", vec![("ResourceShareId", &owners_share), ("Resources.1.ResourceId", &backup)]),
+        ("AssociateResourceShare", vec![("ResourceShareId", &owners_share), ("Targets.1", OUTSIDER)]),
+        ("UpdateResourceShare", vec![("ResourceShareId", &owners_share), ("ResourceShareName", "mine-now")]),
+        ("DeleteResourceShare", vec![("ResourceShareId", &owners_share)]),
+    ];
+    for (action, params) in &attempts {
+        let r = acs3(&app, &key, action, RS, params).await;
+        assert_eq!(api_code(&r), (403, "OperationDenied.SharedBackupNotEnabled"), "{action}: {:?}", r.json);
+    }
+    // A RAM user of the account holding both full-access policies is refused the same way in the console.
+    for (login, policy) in [("both@nomad", "AliyunPolardbFullAccess"), ("both@nomad", "AliyunResourceCenterFullAccess")] {
+        if policy == "AliyunPolardbFullAccess" {
+            let made = app.form(Some(&cookie), "create_ram_user", &format!("login_name={login}&password=Secret-Pass-1")).await;
+            assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+        }
+        let attached = app.form(Some(&cookie), "set_ram_policy", &format!("login_name={login}&policy={policy}&attached=true")).await;
+        assert_eq!(attached.status, StatusCode::OK, "{:?}", attached.json);
+    }
+    let signed_in = app.form(None, "sign_in", "login=both@nomad&password=Secret-Pass-1").await;
+    let ram = signed_in.set_cookie.expect("session cookie").split(';').next().unwrap().to_owned();
+    let shared = app.share(&ram, &backup, serde_json::json!({"New": {"name": "by-ram", "scope": "AllAccounts", "principals": [PARTNER]}})).await;
+    assert_eq!(shared.refusal(), (403, "OperationDenied.SharedBackupNotEnabled"), "{:?}", shared.json);
+    assert_eq!(app.sharing_state().await, before, "nothing changed");
+}
+
+#[tokio::test]
 async fn an_identity_that_may_not_take_an_action_is_refused_as_such_before_its_parameters_are_judged() {
     let app = TestApp::new().await;
     let cookie = app.sign_in("owner").await;
