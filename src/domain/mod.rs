@@ -27,7 +27,7 @@ mod text;
 mod throttle;
 
 pub use access::{
-    access_to_set, grant_at_expiry, moved_out_grant, places_arrived_at, principal_grant, reaches_by_place, share_membership, shares_reached_by_place, AcceptedInvitations, Grant, MovedOutGrantFacts, PrincipalGrantFacts, Recipient, ShareEntry, SharedSetAccess,
+    access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, reaches_by_place, share_membership, shares_reached_by_place, AcceptedInvitations, Grant, MovedOutGrantFacts, PrincipalGrantFacts, Recipient, ShareEntry, SharedSetAccess,
 };
 pub use access_key::{
     check_create_access_key, check_set_access_key_status, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,

@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::domain::{backup_storage_bill, check_named_source, check_pay_type, node_spec_price, parse_invitation_id, zone_region, NamedSource, StoredBackup};
 use crate::domain::{
-    access_to_set, grant_at_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
+    access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
     ShareEntry, ShareMembership, SharedSetAccess,
 };
 use crate::server::db::incoming::GrantFilter;
@@ -28,11 +28,20 @@ fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> R
     let stored = row.status;
     let removed = row.access_ends_at.is_some();
     let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.principal_disassociating, now);
-    // Only what the invitation offers or gives: not what the owner shared after it was refused or ended.
-    let resources = row.resources.filter(|_| status.shows_resources());
+    // Only what the invitation offers or gives: not what the owner shared after it was refused or ended,
+    // nor a set that has left the share by expiring.
+    let mut resources = Vec::new();
+    if status.shows_resources() {
+        let held: Vec<incoming::OfferedSet> = serde_json::from_str(&row.resources).map_err(internal)?;
+        for set in held {
+            if !leaves_shares_by_expiry(db::parse_ts(&set.expires_at).map_err(internal)?, now) {
+                resources.push(set.backup_set_id);
+            }
+        }
+    }
     Ok(Invitation {
         status,
-        resources: resources.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+        resources,
         invitation_id: row.invitation_id,
         resource_share_id: row.resource_share_id,
         resource_share_name: row.resource_share_name,
