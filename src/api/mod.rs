@@ -334,7 +334,7 @@ pub async fn restore_to_new_cluster(request: RestoreRequest) -> Result<RestoreJo
     let (state, who) = ssr::signed_in().await?;
     let target = request.backup_set_id.clone();
     let event = ssr::event_by(&state, &who, "RestoreToNewCluster", &target);
-    ssr::audited(&state, &event, principal::restore(&state, &who, request, &event, None)).await
+    ssr::audited(&state, &event, principal::restore(&state, &who, request, None, &event, None)).await
 }
 
 /// Restore Data to New Cluster as a plain form (what the dialog posts, with or without JavaScript).

@@ -169,13 +169,20 @@ pub fn moved_out_grant(facts: &MovedOutGrantFacts) -> Option<Grant> {
         .then_some(Grant { status: AssociationStatus::Disassociating, revoke_at: facts.revoke_at })
 }
 
+/// Whether a backup set that expires at `expires_at` has left its shares by `now`: from its expiry, as
+/// a deleted set leaves them when it is deleted, whether or not the schedule has noticed yet. Nothing
+/// offers or gives it from then ([`grant_at_expiry`], an invitation's sets).
+pub fn leaves_shares_by_expiry(expires_at: OffsetDateTime, now: OffsetDateTime) -> bool {
+    now >= expires_at
+}
+
 /// A grant of a backup set that expires at `expires_at`, as it stands at `now`. An expired set leaves
 /// every share through the same revocation as a deleted one, and its time is known in advance: from its
 /// expiry the grant is being revoked, and it ends `revocation_delay` after the expiry at the latest,
 /// whether or not the schedule has noticed the expiry yet (late, or failing). The schedule would start
 /// that revocation only when it next ran, so the principal would keep the set for as long as it was late.
 pub fn grant_at_expiry(grant: Grant, expires_at: OffsetDateTime, revocation_delay: Duration, now: OffsetDateTime) -> Grant {
-    if now < expires_at {
+    if !leaves_shares_by_expiry(expires_at, now) {
         return grant;
     }
     let ends = expires_at + revocation_delay;
@@ -663,6 +670,13 @@ mod tests {
 
     const EXPIRY: OffsetDateTime = datetime!(2026-11-27 11:55 UTC);
     const DELAY: Duration = Duration::minutes(10);
+
+    #[test]
+    fn a_set_leaves_its_shares_at_the_moment_it_expires() {
+        assert!(!leaves_shares_by_expiry(EXPIRY, EXPIRY - Duration::seconds(1)));
+        assert!(leaves_shares_by_expiry(EXPIRY, EXPIRY));
+        assert!(leaves_shares_by_expiry(EXPIRY, EXPIRY + DELAY + DELAY), "however late the schedule is");
+    }
 
     #[test]
     fn a_grant_of_a_set_not_expired_yet_is_left_as_it_is() {

@@ -70,6 +70,11 @@ pub enum Refusal {
     BackupSetNotFound { backup_set: String },
     #[error("Backup set {backup_set} is not a backup set of cluster {cluster}.")]
     BackupSetNotInCluster { backup_set: String, cluster: String },
+    // What a restore by API names as the shared set's source (SourceResourceId, SourceUid) and is not.
+    #[error("Backup set {backup_set} is not a backup of cluster {cluster}.")]
+    NotBackupOfSourceCluster { backup_set: String, cluster: String },
+    #[error("Backup set {backup_set} is not owned by account {account}.")]
+    NotOwnedBySourceUid { backup_set: String, account: String },
     #[error("Backup set {backup_set} was shared with your account and cannot be shared again: secondary sharing is not supported.")]
     ReShare { backup_set: String },
     #[error("Backup sets of Multi-master Cluster (Limitless) Edition clusters cannot be shared.")]
@@ -422,6 +427,8 @@ impl Refusal {
             UnknownZone => "InvalidParameter.ZoneId",
             UnknownNodeSpec => "InvalidParameter.DBNodeClass",
             UnknownPayType => "InvalidParameter.PayType",
+            NotBackupOfSourceCluster { .. } => "InvalidParameter.SourceResourceId",
+            NotOwnedBySourceUid { .. } => "InvalidParameter.SourceUid",
             UnknownPolicy => "InvalidParameter.PolicyName",
             UnknownTicketKind => "InvalidParameter.TicketKind",
             UnknownAuditAction => "InvalidParameter.Action",
@@ -491,6 +498,8 @@ impl Refusal {
             | UnknownZone
             | UnknownNodeSpec
             | UnknownPayType
+            | NotBackupOfSourceCluster { .. }
+            | NotOwnedBySourceUid { .. }
             | UnknownPolicy
             | UnknownTicketKind
             | UnknownAuditAction

@@ -98,6 +98,28 @@ pub fn check_may_restore(actor: &Actor) -> Result<(), Refusal> {
     Ok(())
 }
 
+/// What a restore names as the shared set's source (the API's SourceResourceId and optional
+/// SourceUid): a caller that means another set than the one it sent is stopped rather than given a
+/// cluster of data it did not ask for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedSource {
+    pub cluster_id: String,
+    pub owner_account_id: Option<String>,
+}
+
+/// Whether the shared set `backup_set`, of `cluster_id` owned by `owner_account_id`, is the source
+/// the restore named. Decided on the facts the restore itself reads, so the check and the restore
+/// can't see two different sets of shares.
+pub fn check_named_source(named: &NamedSource, backup_set: &str, owner_account_id: &str, cluster_id: &str) -> Result<(), Refusal> {
+    if named.cluster_id != cluster_id {
+        return Err(Refusal::NotBackupOfSourceCluster { backup_set: backup_set.to_owned(), cluster: named.cluster_id.clone() });
+    }
+    match &named.owner_account_id {
+        Some(uid) if uid != owner_account_id => Err(Refusal::NotOwnedBySourceUid { backup_set: backup_set.to_owned(), account: uid.clone() }),
+        _ => Ok(()),
+    }
+}
+
 /// Whether this principal may restore from this shared backup set now. `target_region` is where the
 /// new cluster would be created.
 pub fn check_restore(
@@ -221,6 +243,30 @@ pub fn restore_progress(started: OffsetDateTime, duration: time::Duration, now: 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn named(cluster: &str, owner: Option<&str>) -> NamedSource {
+        NamedSource { cluster_id: cluster.to_owned(), owner_account_id: owner.map(str::to_owned) }
+    }
+
+    #[test]
+    fn a_restore_naming_the_sets_own_cluster_and_owner_or_no_owner_passes() {
+        assert_eq!(check_named_source(&named("pc-a", Some("1")), "b1", "1", "pc-a"), Ok(()));
+        assert_eq!(check_named_source(&named("pc-a", None), "b1", "1", "pc-a"), Ok(()));
+    }
+
+    #[test]
+    fn a_restore_naming_another_cluster_is_refused_with_source_resource_id() {
+        let refused = check_named_source(&named("pc-b", Some("2")), "b1", "1", "pc-a").unwrap_err();
+        assert_eq!(refused.code(), "InvalidParameter.SourceResourceId");
+        assert_eq!(refused.to_string(), "Backup set b1 is not a backup of cluster pc-b.");
+    }
+
+    #[test]
+    fn a_restore_naming_another_owner_is_refused_with_source_uid() {
+        let refused = check_named_source(&named("pc-a", Some("2")), "b1", "1", "pc-a").unwrap_err();
+        assert_eq!(refused.code(), "InvalidParameter.SourceUid");
+        assert_eq!(refused.to_string(), "Backup set b1 is not owned by account 2.");
+    }
 
     #[test]
     fn another_accounts_restore_is_not_shown_to_a_principal() {

@@ -27,7 +27,7 @@ mod text;
 mod throttle;
 
 pub use access::{
-    access_to_set, grant_at_expiry, moved_out_grant, places_arrived_at, principal_grant, reaches_by_place, share_membership, shares_reached_by_place, AcceptedInvitations, Grant, MovedOutGrantFacts, PrincipalGrantFacts, Recipient, ShareEntry, SharedSetAccess,
+    access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, reaches_by_place, share_membership, shares_reached_by_place, AcceptedInvitations, Grant, MovedOutGrantFacts, PrincipalGrantFacts, Recipient, ShareEntry, SharedSetAccess,
 };
 pub use access_key::{
     check_create_access_key, check_set_access_key_status, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,
@@ -47,7 +47,7 @@ pub use ids::{
     parse_account_id, parse_account_name, parse_folder_name, MAX_FOLDER_NAME_CHARS, parse_handshake_id, parse_invitation_id, parse_login_name, parse_root_login, parse_site, ram_user_login, ram_user_name_max, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
 };
 pub use lifecycle::{answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_delete_backup, check_release_cluster, check_may_restore, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess, RestoreStatus};
-pub use lifecycle::{departure_timing, lock_shown_to_principal, principal_change_timing, RemovalTiming, RestoreHolds};
+pub use lifecycle::{check_named_source, departure_timing, NamedSource, lock_shown_to_principal, principal_change_timing, RemovalTiming, RestoreHolds};
 pub use permission::{check_policy_change, Actor, ConsolePage, IdentityKind, PageAccess, Policy};
 pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use invitations::{

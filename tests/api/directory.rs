@@ -964,3 +964,56 @@ async fn assert_cancelled(app: &TestApp, cookie: &str, share_id: &str) {
     let accepted = app.form(Some(cookie), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
     assert_eq!(accepted.refusal(), (409, "InvitationStatus.Cancelled"));
 }
+
+/// Everything a directory is made of, as rows: what a refused directory change must leave as it was.
+async fn directory_rows(app: &TestApp) -> Vec<(String, String)> {
+    sqlx::query_as(
+        "select 'member', account_id || ':' || directory_id || ':' || folder_id from rd_member
+         union all select 'folder', folder_id || ':' || directory_id || ':' || ifnull(parent_folder_id, '') || ':' || folder_name from rd_folder
+         union all select 'invitation', rd_invitation_id || ':' || directory_id || ':' || account_id || ':' || status from rd_invitation
+         order by 1, 2",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_management_account_reaches_nothing_of_another_directory_and_the_other_directorys_manager_cannot_join_its() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    // The outsider was invited before it made a directory of its own (which it manages, so is a member of).
+    let invitation = invited(&app, OUTSIDER).await;
+    app.exec(&format!(
+        "insert into resource_directory (directory_id, management_account_id, root_folder_id) values ('rd-orbit0001', '{OUTSIDER}', 'fd-orbitroot');
+         insert into rd_folder (folder_id, directory_id, parent_folder_id, folder_name) values ('fd-orbitroot', 'rd-orbit0001', null, 'Root');
+         insert into rd_folder (folder_id, directory_id, parent_folder_id, folder_name) values ('fd-orbitfleet', 'rd-orbit0001', 'fd-orbitroot', 'Fleet');
+         insert into rd_member (account_id, directory_id, folder_id) values ('{OUTSIDER}', 'rd-orbit0001', 'fd-orbitroot');
+         insert into rd_invitation (rd_invitation_id, directory_id, account_id, folder_id, status, created_at, expires_at, updated_at)
+             values ('h-orbitpartner1', 'rd-orbit0001', '{PARTNER}', 'fd-orbitfleet', 'Pending', '2026-11-25T08:00:00Z', '2026-12-09T08:00:00Z', '2026-11-25T08:00:00Z');"
+    ))
+    .await;
+    let before = directory_rows(&app).await;
+
+    // The owner names the other directory's folders, members and invitations: none is its directory's.
+    let refused = [
+        ("create_folder", "folder_name=Inside&parent_folder_id=fd-orbitfleet".to_owned(), "EntityNotExists.Folder"),
+        ("add_member", format!("account_id={QA_MEMBER}&folder_id=fd-orbitfleet"), "EntityNotExists.Folder"),
+        ("move_member", format!("account_id={QA_MEMBER}&folder_id=fd-orbitfleet"), "EntityNotExists.Folder"),
+        ("move_member", format!("account_id={OUTSIDER}&folder_id={QA_FOLDER}"), "EntityNotExists.Member"),
+        ("remove_member", format!("account_id={OUTSIDER}"), "EntityNotExists.Member"),
+        ("cancel_directory_invitation", "invitation_id=h-orbitpartner1".to_owned(), "EntityNotExists.Handshake"),
+        ("add_member", format!("account_id={OUTSIDER}&folder_id={QA_FOLDER}"), "AccountAlreadyInResourceDirectory"),
+    ];
+    for (function, body, code) in &refused {
+        let r = app.form(Some(&owner), function, body).await;
+        assert_eq!(r.code(), *code, "{function} {body}: {:?}", r.json);
+    }
+    // The other directory's manager can't answer its way into the owner's directory.
+    let outsider = app.sign_in("outsider").await;
+    let r = answer(&app, &outsider, &invitation, true).await;
+    assert_eq!(r.refusal().0, 409, "{:?}", r.json);
+    assert_eq!(directory_rows(&app).await, before, "nothing changed");
+    let directory = app.form(Some(&owner), "resource_directory", "").await;
+    assert!(!directory.json.to_string().contains("orbit"), "the owner's directory page shows none of the other's: {:?}", directory.json);
+}

@@ -493,3 +493,34 @@ async fn an_invitation_whose_share_was_deleted_or_whose_invitee_was_removed_can_
         assert!(incoming(&app, &partner).await.is_empty());
     }
 }
+
+#[tokio::test]
+async fn an_invitation_offers_no_set_past_its_expiry_whether_or_not_the_schedule_ran() {
+    // An expired set is revoked from its expiry (domain::grant_at_expiry), not from whenever the schedule
+    // next notices it: an invitation offers it to no one from then, as a deleted set.
+    let app = TestApp::new().await;
+    let (_, owner) = crate::openapi::owner_key(&app).await;
+    let sets = shareable_sets(&app, 2).await;
+    let (expiring, kept) = (&sets[0], &sets[1]);
+    let share_id = crate::openapi::created_share(&app, &owner, &[
+        ("ResourceShareName", "expiring"), ("Resources.1.ResourceId", expiring), ("Resources.2.ResourceId", kept),
+        ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    app.exec(&format!("update backup_set set expires_at = '2026-11-25T09:00:00Z' where backup_set_id = '{expiring}'")).await;
+    let partner = app.sign_in("partner").await;
+    let offered = invitations(&app, &partner).await;
+    assert_eq!(offered[0]["resources"].as_array().unwrap().len(), 2, "{offered:?}");
+
+    // Five minutes past the expiry, with no tick since.
+    app.clock.advance(Duration::minutes(65));
+    let partner = app.sign_in("partner").await;
+    let offered = invitations(&app, &partner).await;
+    assert_eq!(offered[0]["resources"], json!([kept]), "the invitation already sent: {offered:?}");
+    // An account invited after the expiry is offered only the set it can have.
+    let added = crate::openapi::acs3(&app, &owner, "AssociateResourceShare", crate::openapi::RS, &[("ResourceShareId", &share_id), ("Targets.1", OUTSIDER)]).await;
+    assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
+    let outsider = app.sign_in("outsider").await;
+    let offered = invitations(&app, &outsider).await;
+    assert_eq!(offered[0]["resources"], json!([kept]), "a new invitee: {offered:?}");
+}

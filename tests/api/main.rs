@@ -18,6 +18,7 @@ mod kept;
 mod guard;
 mod lifecycle;
 mod network;
+mod principal_ram;
 mod privilege;
 mod matrix;
 mod openapi;

@@ -1191,6 +1191,57 @@ async fn a_restore_by_api_checks_source_uid_against_the_set_however_many_sets_ar
     assert_eq!(right.status, StatusCode::OK, "{:?}", right.json);
 }
 
+/// What a refused restore must not have written: a cluster, a job, a charge, a remembered ClientToken.
+pub(crate) async fn restore_writes(app: &TestApp) -> [i64; 4] {
+    [
+        app.count("select count(*) from cluster").await,
+        app.count("select count(*) from restore_job").await,
+        app.count("select count(*) from charge").await,
+        app.count("select count(*) from api_client_token").await,
+    ]
+}
+
+#[tokio::test]
+async fn a_restore_by_api_naming_another_source_is_refused_in_the_restore_itself_whether_or_not_the_caller_sees_the_set() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    let (backup, share_id) = shared_with_partner(&app, &owner, "named-source").await;
+    let restore = |cluster: &'static str, uid: &'static str| {
+        [
+            ("RegionId", "cn-hangzhou"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("DBNodeClass", "polar.mysql.x4.medium"),
+            ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", cluster), ("CloneDataPoint", backup.as_str()), ("SourceUid", uid),
+            ("ClientToken", "named-source"),
+        ]
+    };
+    let before = restore_writes(&app).await;
+    // Not accepted yet: the set is not the partner's to see, whatever source it names.
+    for (cluster, uid) in [(SHAREABLE_CLUSTER, PARTNER), ("pc-notthesource0", OWNER)] {
+        let unseen = acs3(&app, &partner, "CreateDBCluster", PD, &restore(cluster, uid)).await;
+        assert_eq!(api_code(&unseen), (404, "EntityNotExists.BackupSet"), "{:?}", unseen.json);
+    }
+    assert_eq!(restore_writes(&app).await, before);
+
+    let invitations = acs3(&app, &partner, "ListResourceShareInvitations", RS, &[("ResourceShareIds.1", &share_id)]).await;
+    let invitation = invitations.json["ResourceShareInvitations"][0]["ResourceShareInvitationId"].as_str().unwrap().to_owned();
+    let accepted = acs3(&app, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await;
+    assert_eq!(accepted.json["ResourceShareInvitation"]["Status"], "Accepted", "{:?}", accepted.json);
+    let wrong_uid = acs3(&app, &partner, "CreateDBCluster", PD, &restore(SHAREABLE_CLUSTER, PARTNER)).await;
+    assert_eq!(api_code(&wrong_uid), (400, "InvalidParameter.SourceUid"), "{:?}", wrong_uid.json);
+    assert_eq!(wrong_uid.json["Message"], format!("Backup set {backup} is not owned by account {PARTNER}."));
+    let wrong_cluster = acs3(&app, &partner, "CreateDBCluster", PD, &restore("pc-notthesource0", OWNER)).await;
+    assert_eq!(api_code(&wrong_cluster), (400, "InvalidParameter.SourceResourceId"), "{:?}", wrong_cluster.json);
+    assert_eq!(wrong_cluster.json["Message"], format!("Backup set {backup} is not a backup of cluster pc-notthesource0."));
+    assert_eq!(restore_writes(&app).await, before, "a refused restore writes nothing, its ClientToken included");
+    // Decided by the restore's own action (the transaction that would write it), so refused there and audited.
+    let audited = app.count("select count(*) from audit_event where action = 'RestoreToNewCluster' and outcome in ('InvalidParameter.SourceUid', 'InvalidParameter.SourceResourceId')").await;
+    assert_eq!(audited, 2);
+    // The token was not spent on the refusals: the right source restores with it.
+    let right = acs3(&app, &partner, "CreateDBCluster", PD, &restore(SHAREABLE_CLUSTER, OWNER)).await;
+    assert_eq!(right.status, StatusCode::OK, "{:?}", right.json);
+}
+
 #[tokio::test]
 async fn delete_backup_refuses_a_backup_id_that_is_not_of_the_db_cluster_id_and_changes_nothing() {
     let app = TestApp::new().await;
@@ -1563,6 +1614,40 @@ async fn an_account_without_the_beta_can_not_share_by_api_either() {
     assert_eq!(api_code(&r), (403, "OperationDenied.SharedBackupNotEnabled"), "{:?}", r.json);
     assert_eq!(app.sharing_state().await, before);
     assert_eq!(app.count("select count(*) from audit_event where action = 'ShareBackupSet' and outcome = 'OperationDenied.SharedBackupNotEnabled'").await, 1);
+}
+
+#[tokio::test]
+async fn an_account_without_the_beta_can_not_share_by_any_other_path_nor_through_a_ram_user_with_both_policies() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let (_, owners_share) = shared_with_partner(&app, &owner, "lumens").await;
+    let cookie = app.sign_in("nobeta").await;
+    let key = create_key(&app, &cookie, "nobeta").await;
+    let backup = app.backup_of("pc-bp1nomad000001").await;
+    let before = app.sharing_state().await;
+    // Every change to shares is refused for the beta before the share it names is looked up.
+    let attempts: [(&str, Vec<(&str, &str)>); 4] = [
+        ("AssociateResourceShare", vec![("ResourceShareId", &owners_share), ("Resources.1.ResourceId", &backup)]),
+        ("AssociateResourceShare", vec![("ResourceShareId", &owners_share), ("Targets.1", OUTSIDER)]),
+        ("UpdateResourceShare", vec![("ResourceShareId", &owners_share), ("ResourceShareName", "mine-now")]),
+        ("DeleteResourceShare", vec![("ResourceShareId", &owners_share)]),
+    ];
+    for (action, params) in &attempts {
+        let r = acs3(&app, &key, action, RS, params).await;
+        assert_eq!(api_code(&r), (403, "OperationDenied.SharedBackupNotEnabled"), "{action}: {:?}", r.json);
+    }
+    // A RAM user of the account holding both full-access policies is refused the same way in the console.
+    let made = app.form(Some(&cookie), "create_ram_user", "login_name=both@nomad&password=Secret-Pass-1").await;
+    assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
+    for policy in ["AliyunPolardbFullAccess", "AliyunResourceCenterFullAccess"] {
+        let attached = app.form(Some(&cookie), "set_ram_policy", &format!("login_name=both@nomad&policy={policy}&attached=true")).await;
+        assert_eq!(attached.status, StatusCode::OK, "{:?}", attached.json);
+    }
+    let signed_in = app.form(None, "sign_in", "login=both@nomad&password=Secret-Pass-1").await;
+    let ram = signed_in.set_cookie.expect("session cookie").split(';').next().unwrap().to_owned();
+    let shared = app.share(&ram, &backup, serde_json::json!({"New": {"name": "by-ram", "scope": "AllAccounts", "principals": [PARTNER]}})).await;
+    assert_eq!(shared.refusal(), (403, "OperationDenied.SharedBackupNotEnabled"), "{:?}", shared.json);
+    assert_eq!(app.sharing_state().await, before, "nothing changed");
 }
 
 #[tokio::test]

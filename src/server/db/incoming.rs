@@ -193,14 +193,22 @@ pub struct InvitationRow {
     pub expires_at: String,
     /// When it was last written: its answer, cancellation or its receiver's removal, once it has one.
     pub updated_at: String,
-    /// Comma-separated backup set ids of the share in the requested region (in every region when none is),
-    /// those it still holds: a set being taken out (disassociated, deleted, expired, its cluster
-    /// released) is being revoked from whoever had it, and is offered to no one.
-    pub resources: Option<String>,
+    /// The backup sets of the share in the requested region (in every region when none is) that it still
+    /// holds, as a JSON array of [`OfferedSet`]: a set being taken out (disassociated, deleted, its
+    /// cluster released) is being revoked from whoever had it, and is offered to no one. One past its
+    /// expiry is too, before the schedule takes it out: each comes with its expiry for the domain to say.
+    pub resources: String,
     /// Set once the owner removed the principal after it accepted (the acceptance no longer counts).
     pub access_ends_at: Option<String>,
     /// Whether the receiver, as a principal of the share, is being revoked right now.
     pub principal_disassociating: bool,
+}
+
+/// One of the sets an invitation's share holds ([`InvitationRow::resources`]).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct OfferedSet {
+    pub backup_set_id: String,
+    pub expires_at: String,
 }
 
 const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id,
@@ -208,7 +216,8 @@ const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id,
         i.receiver_account_id, i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
         exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
                and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating,
-        (select group_concat(sr.backup_set_id) from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
+        (select json_group_array(json_object('backup_set_id', sr.backup_set_id, 'expires_at', b.expires_at))
+          from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
           where sr.resource_share_id = i.resource_share_id and sr.status = 'Associated'
             and (?2 is null or b.region_id = ?2)) as resources";
 const INVITATION_FROM: &str = "from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id";

@@ -6,7 +6,7 @@
 use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
 use crate::command::RestoreRequest;
 use crate::read_model::{BackupSet, Cluster, IncomingBackup, RestoreJob};
-use crate::domain::{BackupStatus, HaMode, PageRequest};
+use crate::domain::{BackupStatus, HaMode, NamedSource, PageRequest};
 use crate::error::AppError;
 use crate::server::db::{self, access_keys};
 use crate::server::services::{console, owner, principal};
@@ -302,23 +302,17 @@ fn restore_answer_text(job: &RestoreJob) -> String {
 
 async fn restore(call: &Call, token: Option<principal::RestoreToken<'_>>) -> Result<Value, ApiError> {
     let backup = call.params.req("CloneDataPoint")?.to_owned();
-    let source_cluster = call.params.req("SourceResourceId")?.to_owned();
-    let source_uid = call.params.opt("SourceUid").map(str::to_owned);
+    // The cluster and owner named must be the set's own: checked in the restore's transaction.
+    let named = NamedSource {
+        cluster_id: call.params.req("SourceResourceId")?.to_owned(),
+        owner_account_id: call.params.opt("SourceUid").map(str::to_owned),
+    };
     // RegionId is where the new cluster goes, so its zone must be of that region: otherwise the call
     // would restore elsewhere than it asked.
     let region = call.params.req("RegionId")?.to_owned();
     let zone = call.params.req("ZoneId")?;
     if crate::domain::zone_region(zone).map_err(AppError::from)? != region {
         return Err(ApiError::new(400, "InvalidParameter.ZoneId", format!("Zone {zone} is not in region {region}.")));
-    }
-    // The set as the caller sees it shared: when found, the cluster and owner named must be its own.
-    if let Some((owner_account_id, source_cluster_id)) = principal::shared_set_source(&call.state, &call.who, &backup).await? {
-        if source_cluster_id != source_cluster {
-            return Err(ApiError::new(400, "InvalidParameter.SourceResourceId", format!("Backup set {backup} is not a backup of cluster {source_cluster}.")));
-        }
-        if source_uid.as_ref().is_some_and(|uid| *uid != owner_account_id) {
-            return Err(ApiError::new(400, "InvalidParameter.SourceUid", format!("Backup set {backup} is not owned by account {}.", source_uid.unwrap_or_default())));
-        }
     }
     let request = RestoreRequest {
         backup_set_id: backup.clone(),
@@ -328,6 +322,6 @@ async fn restore(call: &Call, token: Option<principal::RestoreToken<'_>>) -> Res
         pay_type: call.params.req("PayType")?.to_owned(),
     };
     let event = call.event("RestoreToNewCluster", &backup);
-    let job = call.audited(&event, principal::restore(&call.state, &call.who, request, &event, token)).await?;
+    let job = call.audited(&event, principal::restore(&call.state, &call.who, request, Some(&named), &event, token)).await?;
     Ok(restore_answer(&job))
 }

@@ -11,9 +11,9 @@ use crate::domain::{
     shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
-use crate::domain::{backup_storage_bill, check_pay_type, node_spec_price, parse_invitation_id, zone_region, StoredBackup};
+use crate::domain::{backup_storage_bill, check_named_source, check_pay_type, node_spec_price, parse_invitation_id, zone_region, NamedSource, StoredBackup};
 use crate::domain::{
-    access_to_set, grant_at_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
+    access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
     ShareEntry, ShareMembership, SharedSetAccess,
 };
 use crate::server::db::incoming::GrantFilter;
@@ -28,11 +28,20 @@ fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> R
     let stored = row.status;
     let removed = row.access_ends_at.is_some();
     let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.principal_disassociating, now);
-    // Only what the invitation offers or gives: not what the owner shared after it was refused or ended.
-    let resources = row.resources.filter(|_| status.shows_resources());
+    // Only what the invitation offers or gives: not what the owner shared after it was refused or ended,
+    // nor a set that has left the share by expiring.
+    let mut resources = Vec::new();
+    if status.shows_resources() {
+        let held: Vec<incoming::OfferedSet> = serde_json::from_str(&row.resources).map_err(internal)?;
+        for set in held {
+            if !leaves_shares_by_expiry(db::parse_ts(&set.expires_at).map_err(internal)?, now) {
+                resources.push(set.backup_set_id);
+            }
+        }
+    }
     Ok(Invitation {
         status,
-        resources: resources.map(|r| r.split(',').map(str::to_owned).collect()).unwrap_or_default(),
+        resources,
         invitation_id: row.invitation_id,
         resource_share_id: row.resource_share_id,
         resource_share_name: row.resource_share_name,
@@ -307,18 +316,6 @@ pub async fn shared_with_me(
     Ok(IncomingList { regions, region_id, backups, total, page: page.page, page_size: page.page_size })
 }
 
-/// One backup set shared with the signed-in account, as Shared With Me shows it: (owner, source
-/// cluster), or none when it is not shared with it. What an API restore names as the set's source is
-/// checked against this, whatever page of the list the set would be on.
-pub async fn shared_set_source(state: &AppState, who: &Identity, backup_set_id: &str) -> Result<Option<(String, String)>, AppError> {
-    who.actor.may_view_polardb()?;
-    let me = who.account_id().as_str();
-    let mut conn = state.pool.acquire().await.map_err(internal)?;
-    let sets = shared_sets(&mut conn, me, GrantFilter::BackupSet(backup_set_id), state.clock.now(), state.settings.revocation_delay).await?;
-    let rows = with_backup_rows(&mut conn, me, sets).await?;
-    Ok(rows.into_iter().next().map(|(set, row)| (set.owner_account_id, row.cluster_id)))
-}
-
 /// Refuses an identity that may not restore at all ([`check_may_restore`]): what an adapter checks
 /// before answering a retried restore from what it remembered.
 pub fn may_restore(who: &Identity) -> Result<(), AppError> {
@@ -336,8 +333,16 @@ pub struct RestoreToken<'a> {
 }
 
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
-#[tracing::instrument(skip(state, who, request, token), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
-pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, event: &Event, token: Option<RestoreToken<'_>>) -> Result<RestoreJob, AppError> {
+/// `named` is the source the caller says the set is of (the API's SourceResourceId and SourceUid).
+#[tracing::instrument(skip(state, who, request, named, token), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+pub async fn restore(
+    state: &AppState,
+    who: &Identity,
+    request: RestoreRequest,
+    named: Option<&NamedSource>,
+    event: &Event,
+    token: Option<RestoreToken<'_>>,
+) -> Result<RestoreJob, AppError> {
     // Who may restore first: an identity that may not is told nothing of the set or of what it sent.
     check_may_restore(&who.actor)?;
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
@@ -355,6 +360,11 @@ pub async fn restore(state: &AppState, who: &Identity, request: RestoreRequest, 
         .into_iter()
         .next()
         .ok_or_else(|| Refusal::BackupSetNotFound { backup_set: backup_id.to_string() })?;
+    // Checked against the set this transaction found shared, not an earlier read: a share accepted
+    // (or ended) in between can't let a set of another source pass.
+    if let Some(named) = named {
+        check_named_source(named, backup_id.as_str(), &set.owner_account_id, &row.cluster_id)?;
+    }
     // The new cluster goes where its zone is; a zone of another region is refused by the region rule.
     let target_region = zone_region(&request.zone_id)?;
     let (facts, holds) = incoming_facts(&row)?;
