@@ -72,3 +72,19 @@ async fn past_its_bound_the_log_is_restarted_between_two_share_groups() {
     let rows: i64 = sqlx::query_scalar("select count(*) from filler").fetch_one(&database.pool).await.unwrap();
     assert_eq!(rows, 102, "every committed write is there");
 }
+
+#[tokio::test]
+async fn past_its_bound_with_no_share_group_running_the_next_tick_runs_the_restart_itself_and_takes_its_ask_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = database(&dir).await;
+    fill(&database, 0).await;
+    // The first tick past the bound asks the share groups; none runs before the next tick, which then
+    // restarts the log on its own connection and takes the ask back.
+    assert!(database.checkpoint_once(BOUND).await.unwrap() > BOUND);
+    database.checkpoint_once(BOUND).await.unwrap();
+    assert!(!database.writer.groups.ask_log_restart(), "the second tick left its ask pending");
+    database.writer.groups.log_restarted();
+    fill(&database, 100).await;
+    let rows: i64 = sqlx::query_scalar("select count(*) from filler").fetch_one(&database.pool).await.unwrap();
+    assert_eq!(rows, 200, "every committed write is there");
+}
