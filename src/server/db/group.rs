@@ -243,7 +243,7 @@ async fn run_groups(
             Err(_) => tracing::error!("a group transaction panicked; it was rolled back"),
         }
         if restart_log.swap(false, Ordering::SeqCst) {
-            if let Err(e) = sqlx::query("pragma wal_checkpoint(restart)").execute(&writer).await {
+            if let Err(e) = sqlx::query(super::RESTART_LOG).execute(&writer).await {
                 tracing::warn!(error = ?e, "restarting the WAL between two groups failed");
             }
         }

@@ -182,36 +182,31 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
 
 impl Database {
     /// Copies committed pages from the WAL into the database file every `every`, off the request path,
-    /// so the WAL stays small. PASSIVE: it never waits for or blocks the writer or readers, until the
-    /// log passes [`WAL_FRAMES_BOUND`] (see [`Database::spawn_checkpoints_bounded`]).
-    pub fn spawn_checkpoints(&self, every: Duration) -> tokio::task::JoinHandle<()> {
-        self.spawn_checkpoints_bounded(every, WAL_FRAMES_BOUND)
-    }
-
-    /// As [`Database::spawn_checkpoints`], restarting the log once it holds more than `bound` frames.
+    /// so the WAL stays small, and restarts the log once it holds more than [`WAL_FRAMES_BOUND`] frames.
     ///
-    /// A PASSIVE checkpoint never waits, so under writes that never pause it never catches up with the
-    /// writer, and the log only starts over from its beginning when a write begins after a checkpoint
-    /// that copied everything: it would grow as long as the writes go on. Past `bound`, one RESTART
-    /// checkpoint holds new writes back while it copies the rest and the readers move past the log, so
-    /// the next write starts it over (keeping the file, whose blocks are then written in place). The
-    /// share groups run it between two groups ([`group::Groups::ask_log_restart`]); when no group has
-    /// taken the ask by the next tick, no shares are being written, and it runs here.
-    pub fn spawn_checkpoints_bounded(&self, every: Duration, bound: i64) -> tokio::task::JoinHandle<()> {
+    /// A PASSIVE checkpoint never waits for or blocks the writer or readers, so under writes that never
+    /// pause it never catches up with the writer, and the log only starts over from its beginning when a
+    /// write begins after a checkpoint that copied everything: it would grow as long as the writes go on.
+    /// Past the bound, one RESTART checkpoint holds new writes back while it copies the rest and the
+    /// readers move past the log, so the next write starts it over (keeping the file, whose blocks are
+    /// then written in place). The share groups run it between two groups
+    /// ([`group::Groups::ask_log_restart`]); when no group has taken the ask by the next tick, no shares
+    /// are being written, and it runs here.
+    pub fn spawn_checkpoints(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let database = self.clone();
         tokio::spawn(async move {
             let mut interval = tokio::time::interval(every);
             interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 interval.tick().await;
-                if let Err(e) = database.checkpoint_once(bound).await {
+                if let Err(e) = database.checkpoint_once(WAL_FRAMES_BOUND).await {
                     tracing::warn!(error = ?e, "WAL checkpoint failed; retrying on the next tick");
                 }
             }
         })
     }
 
-    /// One tick of [`Database::spawn_checkpoints_bounded`]: a PASSIVE checkpoint, and past `bound`
+    /// One tick of [`Database::spawn_checkpoints`]: a PASSIVE checkpoint, and past `bound`
     /// frames the log's restart (asked of the share groups first; done here when the last ask is still
     /// pending). Answers the frames the log held.
     pub async fn checkpoint_once(&self, bound: i64) -> sqlx::Result<i64> {
@@ -219,7 +214,7 @@ impl Database {
         let (_, frames, _): (i64, i64, i64) = sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(&self.pool).await?;
         if frames > bound && self.writer.groups.ask_log_restart() {
             self.writer.groups.log_restarted();
-            sqlx::query("pragma wal_checkpoint(restart)").execute(&self.pool).await?;
+            sqlx::query(RESTART_LOG).execute(&self.pool).await?;
         }
         Ok(frames)
     }
@@ -229,6 +224,9 @@ impl Database {
 /// ~64 MB, reached only under writes that leave the PASSIVE checkpoints no gap (the benchmark's shares
 /// write ~30 MB a second); a RESTART then costs the waiting writes one copy and two fsyncs.
 pub const WAL_FRAMES_BOUND: i64 = 16_384;
+
+/// The checkpoint that restarts the log, run by the share groups or by [`Database::checkpoint_once`].
+pub(crate) const RESTART_LOG: &str = "pragma wal_checkpoint(restart)";
 
 /// A write transaction that takes SQLite's write lock up front. A plain (deferred) BEGIN would read a
 /// snapshot first and then fail to upgrade if another writer committed meanwhile; with IMMEDIATE the
