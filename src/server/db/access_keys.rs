@@ -109,9 +109,11 @@ pub fn nonce_json(access_key_id: &str, nonce: &str, seen_at: &str) -> serde_json
 /// round trip (`shares::write_share`), reading `$.nonce` of the query's JSON parameter. A replay fails
 /// the first statement (the nonce's primary key, [`is_replay`]), so nothing after it runs.
 pub const RECORD_USE_FROM_JSON: &str = "insert into api_nonce (access_key_id, nonce, seen_at)
-    values (json_extract(?1, '$.nonce.access_key_id'), json_extract(?1, '$.nonce.nonce'), json_extract(?1, '$.nonce.seen_at'));
+    select json_extract(?1, '$.nonce.access_key_id'), json_extract(?1, '$.nonce.nonce'), json_extract(?1, '$.nonce.seen_at')
+    where json_extract(?1, '$.nonce') is not null;
     insert into access_key_use (access_key_id, last_used_at)
-    values (json_extract(?1, '$.nonce.access_key_id'), json_extract(?1, '$.nonce.seen_at'))
+    select json_extract(?1, '$.nonce.access_key_id'), json_extract(?1, '$.nonce.seen_at')
+    where json_extract(?1, '$.nonce') is not null
     on conflict (access_key_id) do update set last_used_at = excluded.last_used_at";
 
 /// Whether a write carrying [`RECORD_USE_FROM_JSON`] failed because the nonce was used already.

@@ -158,6 +158,8 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
         .after_connect(move |conn, _| {
             let watched = watched.clone();
             Box::pin(async move {
+                // A share's write is one statement through this connection's own trigger.
+                sqlx::Executor::execute(&mut *conn, shares::WRITE_SHARE_TRIGGER.as_str()).await?;
                 watched.watch(&mut conn.lock_handle().await?);
                 Ok(())
             })

@@ -369,17 +369,20 @@ pub struct ShareWrite<'a> {
 
 const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner_account_id, resource_share_name,
         principal_scope, status, created_at, updated_at)
-    values (json_extract(?1, '$.share_id'), json_extract(?1, '$.owner'), json_extract(?1, '$.name'),
-        json_extract(?1, '$.scope'), 'Active', json_extract(?1, '$.now'), json_extract(?1, '$.now'))";
+    select json_extract(?1, '$.share_id'), json_extract(?1, '$.owner'), json_extract(?1, '$.name'),
+        json_extract(?1, '$.scope'), 'Active', json_extract(?1, '$.now'), json_extract(?1, '$.now')
+    where json_extract(?1, '$.name') is not null";
 
 const TOUCH_SHARE: &str =
-    "update resource_share set updated_at = json_extract(?1, '$.now') where resource_share_id = json_extract(?1, '$.share_id')";
+    "update resource_share set updated_at = json_extract(?1, '$.now')
+    where resource_share_id = json_extract(?1, '$.share_id') and json_extract(?1, '$.name') is null";
 
 /// A set joining a share it is already in stays as it is; one on its way out (taken out, its revocation
 /// not run yet) is associated again, as a principal added back during its revocation is: the call that
 /// shares it succeeds, so the set must not be revoked after all.
 const INSERT_RESOURCE: &str = "insert into share_resource (resource_share_id, backup_set_id, created_at)
-    values (json_extract(?1, '$.share_id'), json_extract(?1, '$.backup_set_id'), json_extract(?1, '$.now'))
+    select json_extract(?1, '$.share_id'), json_extract(?1, '$.backup_set_id'), json_extract(?1, '$.now')
+    where json_extract(?1, '$.backup_set_id') is not null
     on conflict (resource_share_id, backup_set_id) do update set status = 'Associated', revoke_at = null
     where status <> 'Associated'";
 
@@ -405,21 +408,55 @@ const INVITE: &str = "insert into invitation (invitation_id, resource_share_id, 
 /// when a restore holds it and that time is not known yet), so a later re-add needs a new invitation.
 const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassociating', revoke_at = json_extract(?1, '$.revoke_at')
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Associated'
-      and principal_id in (select value from json_each(?1, '$.revoke'));
+      and principal_id in (select value from json_each(?1, '$.revoke'))
+      and json_array_length(?1, '$.revoke') > 0;
     update invitation set access_ends_at = coalesce(json_extract(?1, '$.revoke_at'), json_extract(?1, '$.now')),
         updated_at = json_extract(?1, '$.now')
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Accepted' and access_ends_at is null
-      and receiver_account_id in (select value from json_each(?1, '$.revoke'));
+      and receiver_account_id in (select value from json_each(?1, '$.revoke'))
+      and json_array_length(?1, '$.revoke') > 0;
     update invitation set status = 'Cancelled', updated_at = json_extract(?1, '$.now')
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Pending'
-      and receiver_account_id in (select value from json_each(?1, '$.revoke'))";
+      and receiver_account_id in (select value from json_each(?1, '$.revoke'))
+      and json_array_length(?1, '$.revoke') > 0";
 
-/// Writes a [`ShareWrite`] in one round trip, its audit event last: the statements run one after
-/// another on the connection's worker thread, within the caller's transaction. With `ahead`, the next
-/// request's read runs after them in the same round trip: its answer is returned.
+/// A share's write as one statement: an insert into this view runs [`WRITE_SHARE_TRIGGER`]'s statements.
+const WRITE_SHARE: &str = "insert into share_write (params) values (?1)";
+
+/// The view and trigger behind [`WRITE_SHARE`], made on the writer's connection when it opens (temporary
+/// objects, the connection's own, made from the statements above rather than kept in a migration).
+/// sqlx sends the result of each statement of a query from its worker thread to the task awaiting it,
+/// waking that task once a statement: with the write's eight statements that was ~11 sleeps and wake-ups
+/// of the share groups' task per share. As one statement it is one. Each statement runs only when the
+/// write has its part (a new share, a set, principals, invitations, revocations, a nonce); a failure in
+/// any of them undoes the whole statement, so a refused nonce still writes nothing.
+pub static WRITE_SHARE_TRIGGER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let body = [
+        super::access_keys::RECORD_USE_FROM_JSON,
+        INSERT_SHARE,
+        TOUCH_SHARE,
+        INSERT_RESOURCE,
+        ASSOCIATE_PRINCIPALS,
+        INVITE,
+        REVOKE_PRINCIPALS,
+        super::audit::RECORD_FROM_JSON,
+    ]
+    .join(";\n")
+    .replace("?1", "new.params");
+    format!(
+        "create temp view if not exists share_write (params) as select null;
+         create temp trigger if not exists share_write_statements instead of insert on share_write begin
+         {body};
+         end"
+    )
+});
+
+/// Writes a [`ShareWrite`] in one round trip and one statement ([`WRITE_SHARE`]), its audit event last,
+/// within the caller's transaction. With `ahead`, the next request's read runs after it in the same
+/// round trip: its answer is returned.
 ///
-/// Every value of the write travels in one JSON parameter, `?1`, which every statement reads; sqlx
-/// binds numbered parameters by their number in every statement of the query.
+/// Every value of the write travels in one JSON parameter, `?1` (the trigger's `new.params`); sqlx binds
+/// numbered parameters by their number in every statement of the query, so the read's start at `?2`.
 pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhead>) -> sqlx::Result<Option<String>> {
     let params = serde_json::json!({
         "share_id": w.share_id,
@@ -436,32 +473,12 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhe
         "event": w.event,
         "nonce": w.nonce.map(|(access_key_id, nonce, seen_at)| super::access_keys::nonce_json(access_key_id, nonce, seen_at)),
     });
-    // Only the statements this request needs (each combination is prepared once and cached).
-    let mut sql = Vec::with_capacity(9);
-    if w.nonce.is_some() {
-        sql.push(super::access_keys::RECORD_USE_FROM_JSON);
-    }
-    sql.push(if w.new_share.is_some() { INSERT_SHARE } else { TOUCH_SHARE });
-    if w.backup_set_id.is_some() {
-        sql.push(INSERT_RESOURCE);
-    }
-    if !w.associate.is_empty() {
-        sql.push(ASSOCIATE_PRINCIPALS);
-    }
-    if !w.invite.is_empty() {
-        sql.push(INVITE);
-    }
-    if !w.revoke.is_empty() {
-        sql.push(REVOKE_PRINCIPALS);
-    }
-    sql.push(super::audit::RECORD_FROM_JSON);
     let Some(read) = ahead else {
-        sqlx::query(&sql.join(";\n")).bind(params.to_string()).execute(&mut **tx).await?;
+        sqlx::query(WRITE_SHARE).bind(params.to_string()).execute(&mut **tx).await?;
         return Ok(None);
     };
-    sql.push(read.sql);
-    // The write's statements answer no rows: the one row is the read's, which runs last.
-    let sql = sql.join(";\n");
+    // The write answers no rows: the one row is the read's, which runs last.
+    let sql = format!("{WRITE_SHARE};\n{}", read.sql);
     read.bind(sqlx::query_scalar::<_, String>(&sql).bind(params.to_string())).fetch_optional(&mut **tx).await
 }
 
