@@ -365,6 +365,9 @@ pub struct ShareWrite<'a> {
     /// A signed call's nonce (AccessKey id, nonce, seen at), recorded first in the same round trip: a
     /// replay fails the write before it writes anything (`access_keys::is_replay`).
     pub nonce: Option<(&'a str, &'a str, &'a str)>,
+    /// The acting identity's grant (`server::grant::Grant::json`), checked before anything else in the
+    /// same round trip: one that has ended fails the write before it writes anything (`grant::ended`).
+    pub grant: Option<serde_json::Value>,
 }
 
 const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner_account_id, resource_share_name,
@@ -435,9 +438,14 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhe
         "now": w.now,
         "event": w.event,
         "nonce": w.nonce.map(|(access_key_id, nonce, seen_at)| super::access_keys::nonce_json(access_key_id, nonce, seen_at)),
+        "grant": w.grant,
     });
     // Only the statements this request needs (each combination is prepared once and cached).
-    let mut sql = Vec::with_capacity(9);
+    let mut sql = Vec::with_capacity(10);
+    // The grant first, as a call's key is judged before its nonce when it arrives.
+    if w.grant.is_some() {
+        sql.push(super::grant::CHECK_FROM_JSON);
+    }
     if w.nonce.is_some() {
         sql.push(super::access_keys::RECORD_USE_FROM_JSON);
     }

@@ -1,0 +1,196 @@
+//! Access ends when what granted it ends, even for a call already past its check: a key disabled or
+//! deleted, a RAM user deleted or a policy detached (by key or by session), a session signed out or
+//! expired, committed after the call's identity was resolved and before its write, refuses that write
+//! with the code the same change gives a call checked up front, and writes nothing.
+//!
+//! Deterministic: each test resolves the identity as the adapter does (the AccessKey's row kept in
+//! memory, or the session's), commits the change through the console, then runs the action's service
+//! with the identity resolved before it: exactly what a call in flight across the change does. Both
+//! kinds of write are covered: the share group's (`services::sharing`) and an action's own transaction
+//! (`audit::ActionTx`, here DeleteBackupSet).
+
+use crate::helpers::*;
+use crate::openapi::{create_key, Key};
+use http::{HeaderMap, HeaderValue};
+use polarshare::command::{ShareMethod, ShareRequest};
+use polarshare::error::AppError;
+use polarshare::server::audit::{Event, EventFields};
+use polarshare::server::auth::{self, Identity};
+use polarshare::server::{db, grant};
+use polarshare::server::services::{owner, sharing};
+use time::Duration;
+
+/// What ends between the identity's check and its write.
+#[derive(Debug, Clone, Copy)]
+enum Change {
+    DisableKey,
+    DeleteKey,
+    DeleteUser,
+    DetachPolicy,
+    SignOut,
+    Expire,
+}
+
+/// How the identity signed its call.
+enum Credential {
+    Key(Key),
+    Session(String),
+}
+
+/// The identity behind `credential`, as the adapter resolves it.
+async fn resolved(app: &TestApp, credential: &Credential) -> Identity {
+    match credential {
+        Credential::Key(key) => {
+            let row = app.state.writer.signing_keys.get(&app.state.pool, &key.id).await.unwrap().expect("the key");
+            auth::identity_from_row(&row.identity, grant::Credential::AccessKey { access_key_id: key.id.clone() }).unwrap()
+        }
+        Credential::Session(cookie) => {
+            let mut headers = HeaderMap::new();
+            headers.insert(http::header::COOKIE, HeaderValue::from_str(cookie).unwrap());
+            auth::identity(&app.state, &headers).await.unwrap().expect("a live session")
+        }
+    }
+}
+
+/// The action's event as the adapter makes it for `who`, with the grant its write checks again.
+fn event(app: &TestApp, who: &Identity, credential: &Credential, action: &str, target: &str) -> Event {
+    let channel = match credential {
+        Credential::Key(key) => format!("api:{}", key.id),
+        Credential::Session(_) => "console".to_owned(),
+    };
+    Event::new(
+        app.clock.clone(),
+        EventFields {
+            account_id: Some(who.account_id().to_string()),
+            identity: who.login_name.clone(),
+            source_ip: "192.0.2.1".to_owned(),
+            request_id: format!("req-{action}"),
+            caller_request_id: None,
+            action: action.to_owned(),
+            target: target.to_owned(),
+            channel,
+        },
+        Some(who.grant()),
+    )
+}
+
+/// Commits `change` to `login`'s credential through the owner's console (root manages keys and users).
+async fn commit(app: &TestApp, change: Change, login: &str, credential: &Credential) {
+    let owner = app.sign_in("owner").await;
+    let r = match (change, credential) {
+        (Change::DisableKey, Credential::Key(key)) => app.form(Some(&owner), "set_access_key_status", &format!("access_key_id={}&active=false", key.id)).await,
+        (Change::DeleteKey, Credential::Key(key)) => app.form(Some(&owner), "delete_access_key", &format!("access_key_id={}", key.id)).await,
+        (Change::DeleteUser, _) => app.form(Some(&owner), "delete_ram_user", &format!("login_name={}", login.replace('@', "%40"))).await,
+        (Change::DetachPolicy, _) => {
+            let body = format!("login_name={}&policy=AliyunPolardbFullAccess&attached=false", login.replace('@', "%40"));
+            app.form(Some(&owner), "set_ram_policy", &body).await
+        }
+        (Change::SignOut, Credential::Session(cookie)) => app.form(Some(cookie), "sign_out", "").await,
+        (Change::Expire, Credential::Session(_)) => {
+            app.clock.advance(auth::SESSION_LIFETIME + Duration::minutes(1));
+            return;
+        }
+        (change, _) => panic!("{change:?} does not apply to this credential"),
+    };
+    assert!(r.status.is_success() || r.status.is_redirection(), "{change:?}: {:?}", r.json);
+}
+
+/// What either action would write: shares and their parts, deleted sets, successful events and nonces.
+async fn written(app: &TestApp) -> ([i64; 4], i64, i64, i64) {
+    let deleted = app.count("select count(*) from backup_set where deleted_at is not null").await;
+    let done = app.count("select count(*) from audit_event where action in ('ShareBackupSet', 'DeleteBackupSet') and outcome = 'Success'").await;
+    (app.sharing_state().await, deleted, done, app.count("select count(*) from api_nonce").await)
+}
+
+/// A refusal's (status, code); `None` when the write went through.
+fn refusal<T>(result: Result<T, AppError>) -> Option<(u16, String)> {
+    result.err().map(|e| (e.status(), e.code))
+}
+
+/// `login` signs its call with `credential`, which `change` ends before the call's write: a share and a
+/// backup set's deletion are both refused with `expected`, and nothing is written.
+async fn refused_in_flight(app: &TestApp, login: &str, credential: Credential, change: Change, expected: (u16, &str)) {
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let who = resolved(app, &credential).await;
+    commit(app, change, login, &credential).await;
+    let before = written(app).await;
+
+    let share = ShareRequest { backup_set_id: backups[0].clone(), method: ShareMethod::New { name: "in-flight".into(), scope: "ResourceDirectory".into(), principals: vec![MEMBER.into()] } };
+    // A signed call's share carries its nonce in the same write (the API's CreateResourceShare).
+    let nonce = match &credential {
+        Credential::Key(key) => Some(sharing::CallNonce {
+            access_key_id: key.id.clone(),
+            nonce: "in-flight".to_owned(),
+            seen_at: db::ts(app.clock.now()),
+            replay: AppError::invalid("SignatureNonceUsed", "replayed"),
+        }),
+        Credential::Session(_) => None,
+    };
+    let share_event = event(app, &who, &credential, "ShareBackupSet", &backups[0]);
+    let shared = sharing::share_backup_sets(&app.state, &who, share, &[], &share_event, nonce).await;
+    let deleted = owner::delete_backup_set(&app.state, &who, &backups[1], None, &event(app, &who, &credential, "DeleteBackupSet", &backups[1])).await;
+    let expected = Some((expected.0, expected.1.to_owned()));
+    assert_eq!((refusal(shared), refusal(deleted)), (expected.clone(), expected), "{change:?}: the share, the deletion");
+    assert_eq!(written(app).await, before, "{change:?}: nothing written");
+}
+
+async fn key_of(app: &TestApp, login: &str) -> Credential {
+    let owner = app.sign_in("owner").await;
+    Credential::Key(create_key(app, &owner, login).await)
+}
+
+#[tokio::test]
+async fn a_key_disabled_while_its_call_is_in_flight_refuses_the_calls_write() {
+    let app = TestApp::new().await;
+    let key = key_of(&app, "owner").await;
+    refused_in_flight(&app, "owner", key, Change::DisableKey, (400, "InvalidAccessKeyId.Inactive")).await;
+}
+
+#[tokio::test]
+async fn a_key_deleted_while_its_call_is_in_flight_refuses_the_calls_write() {
+    let app = TestApp::new().await;
+    let key = key_of(&app, "owner").await;
+    refused_in_flight(&app, "owner", key, Change::DeleteKey, (404, "InvalidAccessKeyId.NotFound")).await;
+}
+
+#[tokio::test]
+async fn a_ram_user_deleted_while_its_keys_call_is_in_flight_is_refused_as_its_key_is_unknown() {
+    let app = TestApp::new().await;
+    let key = key_of(&app, "dba@lumen").await;
+    refused_in_flight(&app, "dba@lumen", key, Change::DeleteUser, (404, "InvalidAccessKeyId.NotFound")).await;
+}
+
+#[tokio::test]
+async fn a_policy_detached_while_a_keys_call_is_in_flight_refuses_the_calls_write() {
+    let app = TestApp::new().await;
+    let key = key_of(&app, "dba@lumen").await;
+    refused_in_flight(&app, "dba@lumen", key, Change::DetachPolicy, (403, "Forbidden.RAM")).await;
+}
+
+#[tokio::test]
+async fn a_session_signed_out_while_its_call_is_in_flight_refuses_the_calls_write() {
+    let app = TestApp::new().await;
+    let session = Credential::Session(app.sign_in("owner").await);
+    refused_in_flight(&app, "owner", session, Change::SignOut, (401, "Unauthenticated")).await;
+}
+
+#[tokio::test]
+async fn a_session_expired_while_its_call_is_in_flight_refuses_the_calls_write() {
+    let app = TestApp::new().await;
+    let session = Credential::Session(app.sign_in("owner").await);
+    refused_in_flight(&app, "owner", session, Change::Expire, (401, "Unauthenticated")).await;
+}
+
+#[tokio::test]
+async fn a_ram_user_deleted_while_its_sessions_call_is_in_flight_is_refused_as_signed_out() {
+    let app = TestApp::new().await;
+    let session = Credential::Session(app.sign_in("dba@lumen").await);
+    refused_in_flight(&app, "dba@lumen", session, Change::DeleteUser, (401, "Unauthenticated")).await;
+}
+
+#[tokio::test]
+async fn a_policy_detached_while_a_sessions_call_is_in_flight_refuses_the_calls_write() {
+    let app = TestApp::new().await;
+    let session = Credential::Session(app.sign_in("dba@lumen").await);
+    refused_in_flight(&app, "dba@lumen", session, Change::DetachPolicy, (403, "Forbidden.RAM")).await;
+}
