@@ -29,6 +29,8 @@ enum Change {
     DetachPolicy,
     SignOut,
     Expire,
+    /// Disabled and enabled again: the key grants again, so its call's write goes through.
+    DisableThenEnable,
 }
 
 /// How the identity signed its call.
@@ -79,6 +81,11 @@ async fn commit(app: &TestApp, change: Change, login: &str, credential: &Credent
     let owner = app.sign_in("owner").await;
     let r = match (change, credential) {
         (Change::DisableKey, Credential::Key(key)) => app.form(Some(&owner), "set_access_key_status", &format!("access_key_id={}&active=false", key.id)).await,
+        (Change::DisableThenEnable, Credential::Key(key)) => {
+            let off = app.form(Some(&owner), "set_access_key_status", &format!("access_key_id={}&active=false", key.id)).await;
+            assert!(off.status.is_success(), "{:?}", off.json);
+            app.form(Some(&owner), "set_access_key_status", &format!("access_key_id={}&active=true", key.id)).await
+        }
         (Change::DeleteKey, Credential::Key(key)) => app.form(Some(&owner), "delete_access_key", &format!("access_key_id={}", key.id)).await,
         (Change::DeleteUser, _) => app.form(Some(&owner), "delete_ram_user", &format!("login_name={}", login.replace('@', "%40"))).await,
         (Change::DetachPolicy, _) => {
@@ -108,8 +115,9 @@ fn refusal<T>(result: Result<T, AppError>) -> Option<(u16, String)> {
 }
 
 /// `login` signs its call with `credential`, which `change` ends before the call's write: a share and a
-/// backup set's deletion are both refused with `expected`, and nothing is written.
-async fn refused_in_flight(app: &TestApp, login: &str, credential: Credential, change: Change, expected: (u16, &str)) {
+/// backup set's deletion are both refused with `expected`, and nothing is written (or, `expected`
+/// `None`, both go through).
+async fn refused_in_flight(app: &TestApp, login: &str, credential: Credential, change: Change, expected: Option<(u16, &str)>) {
     let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
     let who = resolved(app, &credential).await;
     commit(app, change, login, &credential).await;
@@ -129,68 +137,48 @@ async fn refused_in_flight(app: &TestApp, login: &str, credential: Credential, c
     let share_event = event(app, &who, &credential, "ShareBackupSet", &backups[0]);
     let shared = sharing::share_backup_sets(&app.state, &who, share, &[], &share_event, nonce).await;
     let deleted = owner::delete_backup_set(&app.state, &who, &backups[1], None, &event(app, &who, &credential, "DeleteBackupSet", &backups[1])).await;
-    let expected = Some((expected.0, expected.1.to_owned()));
-    assert_eq!((refusal(shared), refusal(deleted)), (expected.clone(), expected), "{change:?}: the share, the deletion");
-    assert_eq!(written(app).await, before, "{change:?}: nothing written");
+    let refused = expected.map(|(status, code)| (status, code.to_owned()));
+    assert_eq!((refusal(shared), refusal(deleted)), (refused.clone(), refused), "{change:?}: the share, the deletion");
+    let after = written(app).await;
+    if expected.is_some() {
+        assert_eq!(after, before, "{change:?}: nothing written");
+    } else {
+        assert_eq!((after.1 - before.1, after.2 - before.2), (1, 2), "{change:?}: the set deleted, both actions recorded");
+    }
 }
 
-async fn key_of(app: &TestApp, login: &str) -> Credential {
-    let owner = app.sign_in("owner").await;
-    Credential::Key(create_key(app, &owner, login).await)
+/// How a case signs its call: with a new AccessKey of its login, or in a new console session.
+#[derive(Debug, Clone, Copy)]
+enum Signed {
+    ByKey,
+    BySession,
 }
 
-#[tokio::test]
-async fn a_key_disabled_while_its_call_is_in_flight_refuses_the_calls_write() {
-    let app = TestApp::new().await;
-    let key = key_of(&app, "owner").await;
-    refused_in_flight(&app, "owner", key, Change::DisableKey, (400, "InvalidAccessKeyId.Inactive")).await;
-}
-
-#[tokio::test]
-async fn a_key_deleted_while_its_call_is_in_flight_refuses_the_calls_write() {
-    let app = TestApp::new().await;
-    let key = key_of(&app, "owner").await;
-    refused_in_flight(&app, "owner", key, Change::DeleteKey, (404, "InvalidAccessKeyId.NotFound")).await;
-}
-
-#[tokio::test]
-async fn a_ram_user_deleted_while_its_keys_call_is_in_flight_is_refused_as_its_key_is_unknown() {
-    let app = TestApp::new().await;
-    let key = key_of(&app, "dba@lumen").await;
-    refused_in_flight(&app, "dba@lumen", key, Change::DeleteUser, (404, "InvalidAccessKeyId.NotFound")).await;
-}
-
-#[tokio::test]
-async fn a_policy_detached_while_a_keys_call_is_in_flight_refuses_the_calls_write() {
-    let app = TestApp::new().await;
-    let key = key_of(&app, "dba@lumen").await;
-    refused_in_flight(&app, "dba@lumen", key, Change::DetachPolicy, (403, "Forbidden.RAM")).await;
-}
+/// Each case on a fresh app: `login` signs its call as `signed`, `change` ends what granted it before
+/// the call's write, and both writes are refused with `expected` (or go through: `None`).
+const CASES: &[(Signed, &str, Change, Option<(u16, &str)>)] = &[
+    (Signed::ByKey, "owner", Change::DisableKey, Some((400, "InvalidAccessKeyId.Inactive"))),
+    (Signed::ByKey, "owner", Change::DeleteKey, Some((404, "InvalidAccessKeyId.NotFound"))),
+    // A RAM user's keys and sessions end with it: its call is refused as one with an unknown key, or
+    // signed out, is.
+    (Signed::ByKey, "dba@lumen", Change::DeleteUser, Some((404, "InvalidAccessKeyId.NotFound"))),
+    (Signed::ByKey, "dba@lumen", Change::DetachPolicy, Some((403, "Forbidden.RAM"))),
+    (Signed::BySession, "owner", Change::SignOut, Some((401, "Unauthenticated"))),
+    (Signed::BySession, "owner", Change::Expire, Some((401, "Unauthenticated"))),
+    (Signed::BySession, "dba@lumen", Change::DeleteUser, Some((401, "Unauthenticated"))),
+    (Signed::BySession, "dba@lumen", Change::DetachPolicy, Some((403, "Forbidden.RAM"))),
+    // What is checked is what holds at the write: a key enabled again by then grants it.
+    (Signed::ByKey, "dba@lumen", Change::DisableThenEnable, None),
+];
 
 #[tokio::test]
-async fn a_session_signed_out_while_its_call_is_in_flight_refuses_the_calls_write() {
-    let app = TestApp::new().await;
-    let session = Credential::Session(app.sign_in("owner").await);
-    refused_in_flight(&app, "owner", session, Change::SignOut, (401, "Unauthenticated")).await;
-}
-
-#[tokio::test]
-async fn a_session_expired_while_its_call_is_in_flight_refuses_the_calls_write() {
-    let app = TestApp::new().await;
-    let session = Credential::Session(app.sign_in("owner").await);
-    refused_in_flight(&app, "owner", session, Change::Expire, (401, "Unauthenticated")).await;
-}
-
-#[tokio::test]
-async fn a_ram_user_deleted_while_its_sessions_call_is_in_flight_is_refused_as_signed_out() {
-    let app = TestApp::new().await;
-    let session = Credential::Session(app.sign_in("dba@lumen").await);
-    refused_in_flight(&app, "dba@lumen", session, Change::DeleteUser, (401, "Unauthenticated")).await;
-}
-
-#[tokio::test]
-async fn a_policy_detached_while_a_sessions_call_is_in_flight_refuses_the_calls_write() {
-    let app = TestApp::new().await;
-    let session = Credential::Session(app.sign_in("dba@lumen").await);
-    refused_in_flight(&app, "dba@lumen", session, Change::DetachPolicy, (403, "Forbidden.RAM")).await;
+async fn a_call_in_flight_is_refused_at_its_write_when_what_granted_it_ended_meanwhile() {
+    for &(signed, login, change, expected) in CASES {
+        let app = TestApp::new().await;
+        let credential = match signed {
+            Signed::ByKey => Credential::Key(create_key(&app, &app.sign_in("owner").await, login).await),
+            Signed::BySession => Credential::Session(app.sign_in(login).await),
+        };
+        refused_in_flight(&app, login, credential, change, expected).await;
+    }
 }
