@@ -291,9 +291,15 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
 
     let token = ids::session_token();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
+    let opened = db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &identity.password_hash, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
         .await
         .map_err(internal)?;
+    if !opened {
+        // The password checked was reset (or its identity deleted) while it was being checked: it
+        // no longer signs anyone in. Nothing is written.
+        tracing::info!(login, "sign-in refused: the password changed while it was checked");
+        return Err(bad_credentials());
+    }
     let earlier = admission.login.failures - 1;
     // Audit notes say how long, not when: a note is stored text the viewer's browser can't put into its
     // own time zone (the event's own time is shown in local time).

@@ -154,9 +154,12 @@ enum Signed {
     BySession,
 }
 
+/// (how the call is signed, by whom, what ends, the refusal of both writes).
+type Case = (Signed, &'static str, Change, Option<(u16, &'static str)>);
+
 /// Each case on a fresh app: `login` signs its call as `signed`, `change` ends what granted it before
 /// the call's write, and both writes are refused with `expected` (or go through: `None`).
-const CASES: &[(Signed, &str, Change, Option<(u16, &str)>)] = &[
+const CASES: &[Case] = &[
     (Signed::ByKey, "owner", Change::DisableKey, Some((400, "InvalidAccessKeyId.Inactive"))),
     (Signed::ByKey, "owner", Change::DeleteKey, Some((404, "InvalidAccessKeyId.NotFound"))),
     // A RAM user's keys and sessions end with it: its call is refused as one with an unknown key, or
@@ -181,4 +184,40 @@ async fn a_call_in_flight_is_refused_at_its_write_when_what_granted_it_ended_mea
         };
         refused_in_flight(&app, login, credential, change, expected).await;
     }
+}
+
+/// A sign-in checks its password (argon2, tens of milliseconds on the hashing pool) and then opens its
+/// session: a password reset (or the RAM user deleted, and another made with its id) committed in
+/// between must not leave the old password a session. The writer is held while the sign-in checks the
+/// password, and released once the reset is committed, so the sign-in's session is written after it.
+#[tokio::test]
+async fn a_password_reset_while_a_sign_in_checks_the_old_one_leaves_that_sign_in_no_session() {
+    let app = TestApp::new().await;
+    let writer = app.state.writer.clone();
+    let mut held = writer.begin_unaudited().await.unwrap();
+    let keys_before = app.state.guard.throttled_keys();
+    let state = app.state.clone();
+    let source = auth::Source { ip: "192.0.2.7".to_owned(), request_id: "req-in-flight".to_owned(), caller_request_id: None };
+    let signing_in = tokio::spawn(async move { auth::sign_in(&state, "dba@lumen", DEMO_PASSWORD, &source).await });
+    // The attempt is counted when it is admitted and cleared once its password has matched: from then
+    // on it only waits for the writer to open its session.
+    let mut admitted = false;
+    loop {
+        let keys = app.state.guard.throttled_keys();
+        admitted |= keys > keys_before;
+        if admitted && keys <= keys_before + 1 && !signing_in.is_finished() {
+            break;
+        }
+        assert!(!signing_in.is_finished(), "the sign-in ended without waiting for the writer");
+        tokio::task::yield_now().await;
+    }
+    let new_hash = auth::hash_password("Reset-Pass-2026").unwrap().0;
+    sqlx::query("update identity set password_hash = ? where login_name = 'dba@lumen'").bind(&new_hash).execute(&mut *held).await.unwrap();
+    sqlx::query("delete from session where identity_id = (select identity_id from identity where login_name = 'dba@lumen')").execute(&mut *held).await.unwrap();
+    writer.commit(held).await.unwrap();
+
+    let signed_in = signing_in.await.unwrap();
+    assert_eq!(signed_in.err().map(|e| (e.status(), e.code)), Some((401, "InvalidCredentials".to_owned())), "the old password opened a session");
+    let sessions = app.count("select count(*) from session s join identity i on i.identity_id = s.identity_id where i.login_name = 'dba@lumen'").await;
+    assert_eq!(sessions, 0);
 }
