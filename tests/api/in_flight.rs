@@ -118,24 +118,28 @@ fn refusal<T>(result: Result<T, AppError>) -> Option<(u16, String)> {
 /// backup set's deletion are both refused with `expected`, and nothing is written (or, `expected`
 /// `None`, both go through).
 async fn refused_in_flight(app: &TestApp, login: &str, credential: Credential, change: Change, expected: Option<(u16, &str)>) {
-    let backups = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let backups = app.backups_of(SHAREABLE_CLUSTER, 3).await;
     let who = resolved(app, &credential).await;
     commit(app, change, login, &credential).await;
     let before = written(app).await;
 
     let share = ShareRequest { backup_set_id: backups[0].clone(), method: ShareMethod::New { name: "in-flight".into(), scope: "ResourceDirectory".into(), principals: vec![MEMBER.into()] } };
-    // A signed call's share carries its nonce in the same write (the API's CreateResourceShare).
-    let nonce = match &credential {
-        Credential::Key(key) => Some(sharing::CallNonce {
-            access_key_id: key.id.clone(),
-            nonce: "in-flight".to_owned(),
-            seen_at: db::ts(app.clock.now()),
-            replay: AppError::invalid("SignatureNonceUsed", "replayed"),
-        }),
-        Credential::Session(_) => None,
+    // A signed call's share carries its nonce in the same write, and shares two sets at once (the API's
+    // CreateResourceShare with Resources.1 and .2, in a savepoint); the console's shares one.
+    let (nonce, more) = match &credential {
+        Credential::Key(key) => {
+            let nonce = sharing::CallNonce {
+                access_key_id: key.id.clone(),
+                nonce: "in-flight".to_owned(),
+                seen_at: db::ts(app.clock.now()),
+                replay: AppError::invalid("SignatureNonceUsed", "replayed"),
+            };
+            (Some(nonce), vec![backups[2].clone()])
+        }
+        Credential::Session(_) => (None, Vec::new()),
     };
     let share_event = event(app, &who, &credential, "ShareBackupSet", &backups[0]);
-    let shared = sharing::share_backup_sets(&app.state, &who, share, &[], &share_event, nonce).await;
+    let shared = sharing::share_backup_sets(&app.state, &who, share, &more, &share_event, nonce).await;
     let deleted = owner::delete_backup_set(&app.state, &who, &backups[1], None, &event(app, &who, &credential, "DeleteBackupSet", &backups[1])).await;
     let refused = expected.map(|(status, code)| (status, code.to_owned()));
     assert_eq!((refusal(shared), refusal(deleted)), (refused.clone(), refused), "{change:?}: the share, the deletion");
@@ -143,7 +147,7 @@ async fn refused_in_flight(app: &TestApp, login: &str, credential: Credential, c
     if expected.is_some() {
         assert_eq!(after, before, "{change:?}: nothing written");
     } else {
-        assert_eq!((after.1 - before.1, after.2 - before.2), (1, 2), "{change:?}: the set deleted, both actions recorded");
+        assert_eq!((after.1 - before.1, after.2 - before.2), (1, 3), "{change:?}: the set deleted, both actions recorded (the share's per set)");
     }
 }
 
