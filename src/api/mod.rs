@@ -109,15 +109,15 @@ pub(crate) mod ssr {
         crate::server::auth::Source { ip, request_id, caller_request_id: caller_request_id() }
     }
 
-    /// The audit event of an action `identity` takes on `account`'s behalf, for the service to commit
-    /// with the action (see `server::audit`).
-    pub fn event(state: &AppState, identity: &str, account: Option<&str>, action_name: &str, target: &str) -> crate::server::audit::Event {
+    /// The audit event of an action a signed-in identity takes on its own account, for the service to
+    /// commit with the action (see `server::audit`), and the grant its write checks again.
+    pub fn event_by(state: &AppState, who: &Identity, action_name: &str, target: &str) -> crate::server::audit::Event {
         let (source_ip, request_id) = request_meta();
         crate::server::audit::Event::new(
             state.clock.clone(),
             crate::server::audit::EventFields {
-                account_id: account.map(str::to_owned),
-                identity: identity.to_owned(),
+                account_id: Some(who.account_id().to_string()),
+                identity: who.login_name.clone(),
                 source_ip,
                 request_id,
                 caller_request_id: caller_request_id(),
@@ -125,12 +125,8 @@ pub(crate) mod ssr {
                 target: target.to_owned(),
                 channel: crate::server::auth::CONSOLE_CHANNEL.to_owned(),
             },
+            Some(who.grant()),
         )
-    }
-
-    /// [`event`] for a signed-in identity acting on its own account.
-    pub fn event_by(state: &AppState, who: &Identity, action_name: &str, target: &str) -> crate::server::audit::Event {
-        event(state, &who.login_name, Some(who.account_id().as_str()), action_name, target)
     }
 
     /// Carries out `action`, which was handed `event`, and answers with its result unchanged. A

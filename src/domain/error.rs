@@ -168,6 +168,10 @@ pub enum Refusal {
     LevelConversion(crate::domain::ConversionError),
     #[error("You are not authorized to do this: {} system policies are required.", both(missing))]
     MissingPolicies { missing: Vec<&'static str> },
+    /// A policy the identity held when its request was checked was detached before the request's write
+    /// (see [`crate::domain::check_still_held`]).
+    #[error("You are no longer authorized to do this: {} detached from you while this request was running. Nothing was changed.", were_detached(detached))]
+    PoliciesDetached { detached: Vec<&'static str> },
     #[error("Only the account itself (root) can {action}.")]
     RootOnly { action: String },
     #[error("The cluster does not exist in your account.")]
@@ -338,6 +342,14 @@ fn both(names: &[&str]) -> String {
     }
 }
 
+/// "the A system policy was" (or "the A and B system policies were").
+fn were_detached(names: &[&str]) -> String {
+    match names {
+        [one] => format!("the {one} system policy was"),
+        _ => format!("{} system policies were", both(names).trim_start_matches("both ")),
+    }
+}
+
 impl Refusal {
     /// The error code, in the style of the Resource Sharing API (`ShareWithYourself`, `QuotaExceeded.SharedResource.Count`).
     pub fn code(&self) -> &'static str {
@@ -389,7 +401,7 @@ impl Refusal {
             RestoreAlreadyRunning { .. } => "OperationDenied.RestoreAlreadyRunning",
             RemovalWaitsForRestore { .. } => "OperationDenied.SharingChanging",
             LevelConversion(e) => e.code(),
-            MissingPolicies { .. } => "Forbidden.RAM",
+            MissingPolicies { .. } | PoliciesDetached { .. } => "Forbidden.RAM",
             RootOnly { .. } => "Forbidden.RAM",
             ClusterNotFound => "EntityNotExists.DBCluster",
             RamUserNotFound => "EntityNotExists.User",
@@ -470,7 +482,7 @@ impl Refusal {
     pub fn kind(&self) -> ErrorKind {
         use Refusal::*;
         match self {
-            BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | RootOnly { .. } | NotOperator { .. } | ReShare { .. }
+            BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | PoliciesDetached { .. } | RootOnly { .. } | NotOperator { .. } | ReShare { .. }
             | SharedReadOnly { .. } | NotManagementAccount | AccessKeyRootOnly | WrongCurrentPassword | CrossOrigin
             | UnknownHost { .. } => ErrorKind::Forbidden,
             SignInBusy => ErrorKind::Unavailable,

@@ -48,7 +48,7 @@ pub use ids::{
 };
 pub use lifecycle::{answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_delete_backup, check_release_cluster, check_may_restore, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess, RestoreStatus};
 pub use lifecycle::{check_named_source, departure_timing, NamedSource, lock_shown_to_principal, principal_change_timing, RemovalTiming, RestoreHolds};
-pub use permission::{check_policy_change, Actor, ConsolePage, IdentityKind, PageAccess, Policy};
+pub use permission::{check_policy_change, check_still_held, Actor, ConsolePage, IdentityKind, PageAccess, Policy};
 pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use invitations::{
     check_no_pending_invitation, check_pending_invitation_limit, invitation_listed_in_region, offered_until, principal_is_sharing, rename_shows_on_invitation, shown_invitation_status, ShownInvitationStatus, DEFAULT_MAX_PENDING_INVITATIONS,

@@ -111,6 +111,19 @@ impl Actor {
     }
 }
 
+/// Whether an identity checked while it held `held` still holds every one of them (`attached`, as its
+/// write reads them). Its request was judged on `held`, and which of them the judgement needed is not
+/// known at the write: any one taken away since refuses the write, with the code of a missing policy.
+/// The caller may try again and is judged on what it holds then.
+pub fn check_still_held(held: &[Policy], attached: &[Policy]) -> Result<(), Refusal> {
+    let detached: Vec<&'static str> = held.iter().filter(|p| !attached.contains(p)).map(|p| p.as_str()).collect();
+    if detached.is_empty() {
+        Ok(())
+    } else {
+        Err(Refusal::PoliciesDetached { detached })
+    }
+}
+
 /// RAM's AttachPolicyToUser and DetachPolicyFromUser: attaching a policy the user already `held`, or
 /// detaching one it doesn't hold, is refused (as RAM does) rather than answered as a change that wasn't made.
 pub fn check_policy_change(held: &[Policy], policy: Policy, attach: bool) -> Result<(), Refusal> {
@@ -264,6 +277,24 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "You are not authorized to do this: both the AliyunPolardbFullAccess and AliyunResourceCenterFullAccess system policies are required."
+        );
+    }
+
+    #[test]
+    fn a_write_is_refused_for_each_policy_detached_since_its_check_and_only_for_those() {
+        use Policy::*;
+        assert_eq!(check_still_held(&[PolardbFullAccess, ResourceCenterFullAccess], &[ResourceCenterFullAccess, PolardbFullAccess, BssReadOnlyAccess]), Ok(()));
+        assert_eq!(check_still_held(&[], &[]), Ok(()), "the root holds no stored policy and loses none");
+        let one = check_still_held(&[PolardbFullAccess, ResourceCenterFullAccess], &[ResourceCenterFullAccess]).unwrap_err();
+        assert_eq!((one.code(), one.kind()), ("Forbidden.RAM", crate::domain::ErrorKind::Forbidden));
+        assert_eq!(
+            one.to_string(),
+            "You are no longer authorized to do this: the AliyunPolardbFullAccess system policy was detached from you while this request was running. Nothing was changed."
+        );
+        let two = check_still_held(&[PolardbFullAccess, ResourceCenterFullAccess, SupportFullAccess], &[SupportFullAccess]).unwrap_err();
+        assert_eq!(
+            two.to_string(),
+            "You are no longer authorized to do this: the AliyunPolardbFullAccess and AliyunResourceCenterFullAccess system policies were detached from you while this request was running. Nothing was changed."
         );
     }
 

@@ -10,6 +10,9 @@
 
 use super::clock::Clock;
 use super::db::{self, audit::AuditRow, Tx};
+use super::grant::Grant;
+use super::internal;
+use crate::error::AppError;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -48,12 +51,20 @@ struct State {
 pub struct Event {
     clock: Clock,
     state: Arc<Mutex<State>>,
+    /// What the identity acting had its access from: the action's write checks it again (see
+    /// `server::grant`). `None` only for what no signed-in identity does (a sign-in, the command line).
+    grant: Option<Arc<Grant>>,
 }
 
 impl Event {
-    pub fn new(clock: Clock, mut fields: EventFields) -> Event {
+    pub fn new(clock: Clock, mut fields: EventFields, grant: Option<Grant>) -> Event {
         fields.target = fields.target.chars().take(128).collect();
-        Event { clock, state: Arc::new(Mutex::new(State { fields, recorded: false })) }
+        Event { clock, state: Arc::new(Mutex::new(State { fields, recorded: false })), grant: grant.map(Arc::new) }
+    }
+
+    /// What the acting identity's write must find still in place.
+    pub fn grant(&self) -> Option<&Grant> {
+        self.grant.as_deref()
     }
 
     /// The event of a subcommand's action, in `account`'s trail: run on the server's host, so it has
@@ -71,6 +82,7 @@ impl Event {
                 target: target.to_owned(),
                 channel: "cli".to_owned(),
             },
+            None,
         )
     }
 
@@ -98,7 +110,7 @@ impl Event {
     fn copy_with(&self, edit: impl FnOnce(&mut EventFields)) -> Event {
         let mut fields = self.state().fields.clone();
         edit(&mut fields);
-        Event { clock: self.clock.clone(), state: Arc::new(Mutex::new(State { fields, recorded: false })) }
+        Event { clock: self.clock.clone(), state: Arc::new(Mutex::new(State { fields, recorded: false })), grant: self.grant.clone() }
     }
 
     /// The same action's event about another target: one call that acts on several things (a share
@@ -186,7 +198,8 @@ fn row<'a>(now: &'a str, fields: &'a EventFields, outcome: &'a str, detail: &'a 
 }
 
 /// The write transaction of an audited action. It reads and writes like the transaction it wraps; it
-/// commits only with the action's event.
+/// commits only with the action's event, and only while the acting identity's grant holds (checked in
+/// this transaction as it commits: see `server::grant`).
 pub struct ActionTx(Tx, db::Writer);
 
 impl ActionTx {
@@ -194,18 +207,24 @@ impl ActionTx {
         Ok(ActionTx(writer.begin_unaudited().await?, writer.clone()))
     }
 
-    /// Writes `event` as `Success` and commits it with the action.
-    pub async fn commit(self, event: &Event) -> anyhow::Result<()> {
+    /// Writes `event` as `Success` and commits it with the action, once the event's grant is found to
+    /// hold; otherwise refuses as a call checked after the same change is refused, and nothing is written.
+    pub async fn commit(self, event: &Event) -> Result<(), AppError> {
         self.commit_with_detail(event, "").await
     }
 
     /// [`ActionTx::commit`], with a note on the success (a sign-in after failed attempts).
-    pub async fn commit_with_detail(mut self, event: &Event, detail: &str) -> anyhow::Result<()> {
+    pub async fn commit_with_detail(mut self, event: &Event, detail: &str) -> Result<(), AppError> {
         use anyhow::Context;
-        event.write(&mut self.0, "Success", detail).await.context("recording the audit event")?;
+        // The transaction has held the write lock since it began, so what the check reads is what held
+        // when the action read and decided; a refusal drops the transaction, which rolls it back.
+        if let Some(grant) = event.grant() {
+            grant.check(&mut self.0, &db::ts(event.clock.now())).await?;
+        }
+        event.write(&mut self.0, "Success", detail).await.context("recording the audit event").map_err(internal)?;
         let ActionTx(tx, writer) = self;
         // Through the writer: the answers kept in memory learn of the action before its caller hears "done".
-        writer.commit(tx).await.context("committing")?;
+        writer.commit(tx).await.context("committing").map_err(internal)?;
         event.mark_recorded();
         Ok(())
     }

@@ -1,6 +1,7 @@
 //! Sign-in: argon2 password hashes, database-backed sessions and the identity behind a request.
 
 use super::workers::{Busy, Workers};
+use super::grant::{Credential, Grant};
 use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{
     check_password_policy, AccountId, Actor, Admission, IdentityKind, OwnerFacts, SignInThrottle, Site, StoredLock,
@@ -97,6 +98,8 @@ pub struct Identity {
     /// The ending of the account's RAM users' sign-in names (`name@alias`).
     pub login_alias: String,
     pub site: Site,
+    /// How it proved who it is: with its policies, what its writes check is still in place.
+    pub credential: Credential,
     /// The signed-in account's facts as of this request (sharing decisions re-read them in their transaction).
     pub account: OwnerFacts,
     pub actor: Actor,
@@ -105,6 +108,11 @@ pub struct Identity {
 impl Identity {
     pub fn account_id(&self) -> &AccountId {
         &self.actor.account_id
+    }
+
+    /// What this request's access rests on, for its writes to check again (see `server::grant`).
+    pub fn grant(&self) -> Grant {
+        Grant { identity_id: self.identity_id, credential: self.credential.clone(), policies: self.actor.policies.clone() }
     }
 
     /// Whether this identity may read what `page` shows: its policies ([`crate::domain::Actor::may_open`]),
@@ -233,6 +241,8 @@ impl Source {
                 target: target.to_owned(),
                 channel: CONSOLE_CHANNEL.to_owned(),
             },
+            // Not yet signed in: a sign-in rests on its password, checked in this request.
+            None,
         )
     }
 }
@@ -281,9 +291,15 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
 
     let token = ids::session_token();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
+    let opened = db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &identity.password_hash, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
         .await
         .map_err(internal)?;
+    if !opened {
+        // The password checked was reset (or its identity deleted) while it was being checked: it
+        // no longer signs anyone in. Nothing is written.
+        tracing::info!(login, "sign-in refused: the password changed while it was checked");
+        return Err(bad_credentials());
+    }
     let earlier = admission.login.failures - 1;
     // Audit notes say how long, not when: a note is stored text the viewer's browser can't put into its
     // own time zone (the event's own time is shown in local time).
@@ -294,7 +310,7 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
         String::new()
     };
     let event = source.event(state, account, &shown, "SignIn", &shown);
-    tx.commit_with_detail(&event, &detail).await.map_err(internal)?;
+    tx.commit_with_detail(&event, &detail).await?;
     Ok(SignedIn { token, is_operator: identity.kind == IdentityKind::Operator })
 }
 
@@ -390,7 +406,7 @@ pub async fn change_own_password(
     let keep = session_token(state.settings.secure_cookies, headers).map(|t| digest(&t)).unwrap_or_default();
     let mut tx = state.begin_action().await.map_err(internal)?;
     db::accounts::set_own_password(&mut tx, who.identity_id, &hash.0, &keep).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -410,14 +426,15 @@ pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
     let Some(token) = session_token(state.settings.secure_cookies, headers) else { return Ok(None) };
     let now = db::ts(state.clock.now());
     // From memory until the writer's next commit (see `db::read_model`): every request reads this.
-    let Some(row) = state.writer.sessions.identity(&state.pool, &digest(&token), &now).await.map_err(internal)? else {
+    let digest = digest(&token);
+    let Some(row) = state.writer.sessions.identity(&state.pool, &digest, &now).await.map_err(internal)? else {
         return Ok(None);
     };
-    identity_from_row(&row.identity).map(Some)
+    identity_from_row(&row.identity, Credential::Session { digest }).map(Some)
 }
 
-/// The identity a session or an AccessKey stands for, with its account's facts and its policies.
-pub fn identity_from_row(row: &db::accounts::SessionIdentityRow) -> Result<Identity, AppError> {
+/// The identity a session or an AccessKey (`credential`) stands for, with its account's facts and its policies.
+pub fn identity_from_row(row: &db::accounts::SessionIdentityRow, credential: Credential) -> Result<Identity, AppError> {
     let kind = row.kind;
     let policies = db::accounts::policy_list(row.policies.as_deref()).map_err(internal)?;
     let account_id = AccountId::parse(&row.account_id).context("stored account id").map_err(internal)?;
@@ -429,6 +446,7 @@ pub fn identity_from_row(row: &db::accounts::SessionIdentityRow) -> Result<Ident
         account_name: row.display_name.clone(),
         login_alias: row.login_alias.clone(),
         site,
+        credential,
         account: OwnerFacts {
             account_id: account_id.clone(),
             site,

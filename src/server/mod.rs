@@ -8,6 +8,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod grant;
 pub mod guard;
 pub mod ids;
 pub mod openapi;

@@ -10,6 +10,7 @@ mod directory;
 mod forms;
 mod helpers;
 mod hostile;
+mod in_flight;
 mod incoming_api;
 mod governance;
 mod group;

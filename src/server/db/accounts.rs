@@ -136,23 +136,32 @@ pub async fn session_identity(
     .await
 }
 
+/// Opens a session of the identity whose password was checked against `password_hash`, if it still has
+/// that password: the check ran on the hashing pool, outside any transaction, and a reset (or the
+/// identity deleted, and its id given to a new one) committed since must not leave the old password a
+/// session. Answers whether it was opened.
 pub async fn insert_session(
     tx: &mut Tx,
     digest: &str,
     identity_id: i64,
+    password_hash: &str,
     now: &str,
     expires_at: &str,
-) -> sqlx::Result<()> {
+) -> sqlx::Result<bool> {
     // Expired sessions are swept whenever someone signs in, so the table doesn't grow without bound.
     sqlx::query("delete from session where expires_at <= ?").bind(now).execute(&mut **tx).await?;
-    sqlx::query("insert into session (session_digest, identity_id, created_at, expires_at) values (?, ?, ?, ?)")
-        .bind(digest)
-        .bind(identity_id)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    let opened = sqlx::query(
+        "insert into session (session_digest, identity_id, created_at, expires_at)
+         select ?, identity_id, ?, ? from identity where identity_id = ? and password_hash = ?",
+    )
+    .bind(digest)
+    .bind(now)
+    .bind(expires_at)
+    .bind(identity_id)
+    .bind(password_hash)
+    .execute(&mut **tx)
+    .await?;
+    Ok(opened.rows_affected() == 1)
 }
 
 pub async fn delete_session(ex: impl SqliteExecutor<'_>, digest: &str) -> sqlx::Result<()> {

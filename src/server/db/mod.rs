@@ -8,6 +8,7 @@ pub mod audit;
 pub mod clusters;
 pub mod directory;
 pub mod governance;
+pub mod grant;
 pub mod group;
 pub mod incoming;
 pub mod paging;

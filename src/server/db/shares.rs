@@ -365,6 +365,9 @@ pub struct ShareWrite<'a> {
     /// A signed call's nonce (AccessKey id, nonce, seen at), recorded first in the same round trip: a
     /// replay fails the write before it writes anything (`access_keys::is_replay`).
     pub nonce: Option<(&'a str, &'a str, &'a str)>,
+    /// The acting identity's grant (`server::grant::Grant::json`), checked before anything else in the
+    /// same round trip: one that has ended fails the write before it writes anything (`grant::ended`).
+    pub grant: Option<serde_json::Value>,
 }
 
 const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner_account_id, resource_share_name,
@@ -429,9 +432,12 @@ const WRITE_SHARE: &str = "insert into share_write (params) values (?1)";
 /// waking that task once a statement: with the write's eight statements that was ~11 sleeps and wake-ups
 /// of the share groups' task per share. As one statement it is one. Each statement runs only when the
 /// write has its part (a new share, a set, principals, invitations, revocations, a nonce); a failure in
-/// any of them undoes the whole statement, so a refused nonce still writes nothing.
+/// any of them undoes the whole statement, so an ended grant or a replayed nonce still writes nothing.
 pub static WRITE_SHARE_TRIGGER: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
     let body = [
+        // The grant first, as a call's key is judged before its nonce when it arrives. With no grant
+        // (none is given) every one of its checks is skipped.
+        super::grant::CHECK_FROM_JSON,
         super::access_keys::RECORD_USE_FROM_JSON,
         INSERT_SHARE,
         TOUCH_SHARE,
@@ -472,6 +478,7 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhe
         "now": w.now,
         "event": w.event,
         "nonce": w.nonce.map(|(access_key_id, nonce, seen_at)| super::access_keys::nonce_json(access_key_id, nonce, seen_at)),
+        "grant": w.grant,
     });
     let Some(read) = ahead else {
         sqlx::query(WRITE_SHARE).bind(params.to_string()).execute(&mut **tx).await?;

@@ -19,6 +19,7 @@ pub mod signature;
 
 use crate::error::AppError;
 use crate::server::auth::{identity_from_row, Identity};
+use crate::server::grant::Credential;
 use crate::server::db::{self, access_keys};
 use crate::server::services::sharing;
 use crate::server::state::AppState;
@@ -126,6 +127,7 @@ impl Call {
                 target: target.to_owned(),
                 channel: format!("api:{}", self.access_key_id),
             },
+            Some(self.who.grant()),
         )
     }
 
@@ -277,7 +279,7 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
         None
     };
 
-    let who = identity_from_row(&key.identity)?;
+    let who = identity_from_row(&key.identity, Credential::AccessKey { access_key_id: claim.access_key_id.clone() })?;
     // A name in both the query and the body would leave which one the action reads to chance.
     if let Some(name) = form.keys().find(|k| query.contains_key(*k)) {
         return Err(ApiError::new(400, "InvalidParameter", format!("The parameter \"{name}\" is given both in the query and in the body.")));

@@ -30,7 +30,7 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, event: &audit
         .map_err(internal)?
         .ok_or(Refusal::RamUserNotFound)?;
     let created = create_in(&mut tx, identity, login, true, state.clock.now()).await?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(created)
 }
 
@@ -51,7 +51,7 @@ pub async fn set_status(state: &AppState, who: &Identity, access_key_id: &str, a
     let wanted = if active { AccessKeyStatus::Active } else { AccessKeyStatus::Inactive };
     check_set_access_key_status(who.actor.is_root, current, wanted)?;
     access_keys::set_status(&mut tx, access_key_id, wanted).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -60,7 +60,7 @@ pub async fn delete(state: &AppState, who: &Identity, access_key_id: &str, event
     let mut tx = state.begin_action().await.map_err(internal)?;
     owned_key(&mut tx, who, access_key_id).await?;
     access_keys::delete(&mut tx, access_key_id).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -86,6 +86,6 @@ pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock:
         .ok_or_else(|| Refusal::NoSuchLogin { login: login.to_owned() })?;
     let created = create_in(&mut tx, identity.identity_id, login, true, clock.now()).await?;
     let event = audit::Event::by_command_line(clock.clone(), &identity.account_id, "CreateAccessKey", &format!("{login}: {}", created.access_key_id));
-    tx.commit(&event).await.map_err(internal)?;
+    tx.commit(&event).await?;
     Ok(created)
 }

@@ -69,7 +69,7 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
     check_name_unused(NameField::FolderName, name, siblings.iter().map(String::as_str), "in this parent folder")?;
     let id = ids::hex_id("fd", 10);
     directory::insert_folder(&mut tx, &dir, &id, parent, name).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -107,7 +107,7 @@ pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &st
     .await
     .map_err(internal)?;
     let row = directory::invitation(&mut tx, &id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     invitation_view(row, now)
 }
 
@@ -120,7 +120,7 @@ pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: 
     let row = load_invitation(&mut tx, invitation_id, |r| r.directory_id == managed.directory_id).await?;
     let decided = cancel_directory_invitation(row.status, db::parse_ts(&row.expires_at).map_err(internal)?, now)?;
     directory::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &db::ts(now)).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -166,7 +166,7 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
         let covered = super::principal::shares_reaching_by_place(&mut tx, me).await?;
         apply_coverage_change(state, &mut tx, me, &[], &covered).await?;
     }
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "directory invitation answered");
     invitation_view(DirectoryInvitation { status: decided, ..row }, now)
 }
@@ -192,7 +192,7 @@ pub async fn leave(state: &AppState, who: &Identity, event: &Event) -> Result<()
     check_leave(&who.actor, facts.as_ref())?;
     let directory_id = facts.map(|m| m.directory_id).ok_or_else(AppError::internal)?;
     leave_directory(state, &mut tx, &directory_id, me).await?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -279,7 +279,7 @@ pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder
     }
     let after = super::principal::shares_reaching_by_place(&mut tx, account).await?;
     apply_coverage_change(state, &mut tx, account, &before, &after).await?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -292,6 +292,6 @@ pub async fn remove_member(state: &AppState, who: &Identity, account: &str, even
     if !leave_directory(state, &mut tx, &managed.directory_id, member.as_str()).await? {
         return Err(Refusal::MemberNotFound.into());
     }
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }

@@ -36,7 +36,7 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
     let id = ids::hex_id("tk", 10);
     governance::insert_ticket(&mut tx, &id, me, kind.as_str(), message, &now).await.map_err(internal)?;
     let row = governance::ticket(&mut tx, &id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(row)
 }
 
@@ -63,7 +63,7 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
     // The asker's trail names the provider's support; the operator's event, with its login and
     // address, stays in the platform's own trail. Both commit with the decision.
     event.for_customer(&ticket.account_id).write(&mut tx, "Success", "").await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(row)
 }
 

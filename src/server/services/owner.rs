@@ -49,7 +49,7 @@ pub async fn delete_backup_set(
     clusters::revoke_backup_set_shares(&mut tx, id.as_str(), &db::ts(now + state.settings.revocation_delay))
         .await
         .map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -68,7 +68,7 @@ pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str
         now,
     )?;
     clusters::start_level_conversion(&mut tx, id.as_str(), &db::ts(now + LEVEL_CONVERSION)).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -91,6 +91,6 @@ pub async fn release_cluster(state: &AppState, who: &Identity, cluster_id: &str,
         .collect::<Result<Vec<_>, AppError>>()?;
     check_release_cluster(cluster.status, &locks)?;
     clusters::release_cluster(&mut tx, id.as_str(), &db::ts(now + state.settings.revocation_delay)).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }

@@ -97,7 +97,7 @@ pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accep
         now,
     )?;
     incoming::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &now_s).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     tracing::info!(invitation = invitation_id, status = decided.as_str(), "invitation answered");
     invitation_view(incoming::InvitationRow { status: decided, ..row }, now)
 }
@@ -416,7 +416,7 @@ pub async fn restore(
         };
         access_keys::remember_client_token(&mut tx, &remembered).await.map_err(internal)?;
     }
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     tracing::info!(cluster = %job.cluster_id, "restore started");
     Ok(job)
 }

@@ -49,7 +49,7 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, password: &st
         return Err(Refusal::LoginTaken.into());
     }
     db::accounts::insert_identity(&mut tx, who.account_id().as_str(), &login, "ram_user", &hash, &[], &now).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -61,7 +61,7 @@ pub async fn set_password(state: &AppState, who: &Identity, login: &str, passwor
     let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::set_password(&mut tx, id, &hash).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -75,7 +75,7 @@ pub async fn set_policy(state: &AppState, who: &Identity, login: &str, policy: &
     let held = db::accounts::policy_list(ram::policies_of(&mut tx, id).await.map_err(internal)?.as_deref()).map_err(internal)?;
     check_policy_change(&held, policy, attached)?;
     ram::set_policy(&mut tx, id, policy.as_str(), attached).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 
@@ -85,6 +85,6 @@ pub async fn delete(state: &AppState, who: &Identity, login: &str, event: &Event
     let mut tx = state.begin_action().await.map_err(internal)?;
     let id = ram::ram_user_id(&mut tx, who.account_id().as_str(), login).await.map_err(internal)?.ok_or_else(not_found)?;
     ram::delete_ram_user(&mut tx, id).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }

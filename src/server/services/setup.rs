@@ -73,7 +73,7 @@ pub async fn create_operator(writer: &db::Writer, clock: &Clock, login: &str, pa
         accounts::insert_account(&mut tx, PLATFORM_ACCOUNT, "polarshare platform", Site::China.as_str(), false, &now).await.map_err(internal)?;
     }
     accounts::insert_identity(&mut tx, PLATFORM_ACCOUNT, login, "operator", &hash.0, &[], &now).await.map_err(internal)?;
-    tx.commit(&Event::by_command_line(clock.clone(), PLATFORM_ACCOUNT, "CreateOperator", login)).await.map_err(internal)?;
+    tx.commit(&Event::by_command_line(clock.clone(), PLATFORM_ACCOUNT, "CreateOperator", login)).await?;
     Ok(Created { login: login.to_owned(), account_id: PLATFORM_ACCOUNT.to_owned(), generated_password })
 }
 
@@ -85,7 +85,7 @@ pub async fn create_account(writer: &db::Writer, clock: &Clock, account: &NewAcc
     let created = insert_account(&mut tx, clock.now(), account, password).await?;
     let event = Event::by_command_line(clock.clone(), PLATFORM_ACCOUNT, "CreateAccount", &created.login);
     event.for_customer(&created.account_id).write(&mut tx, "Success", "").await.map_err(internal)?;
-    tx.commit(&event).await.map_err(internal)?;
+    tx.commit(&event).await?;
     Ok(created)
 }
 
@@ -147,7 +147,7 @@ pub async fn create_account_as_operator(
     // The new account's trail starts with its creation, by the provider's support; the operator's own
     // event stays in the platform's trail. Both commit with the account.
     event.for_customer(&created.account_id).write(&mut tx, "Success", "").await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(crate::read_model::CreatedAccount {
         account_id: created.account_id,
         login_name: created.login,

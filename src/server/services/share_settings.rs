@@ -70,7 +70,7 @@ pub async fn update_share(
             share_lifecycle::close_to_directory(&mut tx, share_id, &now).await.map_err(internal)?;
         }
     }
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(Updated { name: name.as_str().to_owned(), principal_scope: scope, status: share.status, created_at: share.created_at })
 }
 
@@ -103,7 +103,7 @@ pub async fn delete_share(state: &AppState, who: &Identity, share_id: &str, even
     let locks = share_locks(&mut tx, share_id).await?;
     let timing = plan_share_deletion(share.status, &locks)?;
     let status = share_lifecycle::begin_deletion(&mut tx, share_id, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(status)
 }
 
@@ -123,7 +123,7 @@ pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event
     let locks = share_locks(&mut tx, share_id).await?;
     let timing = crate::domain::principal_change_timing(false, &locks)?;
     share_lifecycle::leave(&mut tx, share_id, me, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
-    tx.commit(event).await.map_err(internal)?;
+    tx.commit(event).await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use crate::domain::{
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
+use crate::server::grant::Grant;
 use crate::server::db::group::{Failure, GroupFailed, Pipe, ReadAhead};
 use crate::server::db::{self, access_keys, share_lifecycle, shares, Tx};
 use crate::server::{ids, internal, state::AppState};
@@ -30,6 +31,16 @@ pub struct CallNonce {
     pub nonce: String,
     pub seen_at: String,
     pub replay: AppError,
+}
+
+/// What a call's first write checks and records besides its share, in the same round trip: the acting
+/// identity's grant, checked first (see `server::grant`: one that has ended since the call was checked
+/// refuses the call, and nothing is written), and a signed call's nonce. Further writes of the same call
+/// run in the same transaction after it, so they need neither.
+#[derive(Default)]
+struct FirstWrite {
+    grant: Option<Grant>,
+    nonce: Option<CallNonce>,
 }
 
 /// A change the API makes to one of the owner's shares (AssociateResourceShare,
@@ -101,7 +112,7 @@ struct Parsed {
 /// backup set (or with none: a change of principals alone) and the call's nonce, each further set
 /// joining it, and the sets leaving it.
 struct Work {
-    nonce: Option<CallNonce>,
+    checks: FirstWrite,
     first: ShareJob,
     rest: Vec<ShareJob>,
     leaving: Vec<BackupSetId>,
@@ -127,7 +138,8 @@ impl Work {
         };
         // Each further set joins the first's share as it stands (no principal change of its own).
         let rest = more.into_iter().map(|b| { let e = event.for_target(b.as_str()); job(Some(b), ShareTarget::Existing, PrincipalChange::Keep, e) }).collect();
-        Work { nonce, first: job(backup_id, target, principals, event.clone()), rest, leaving }
+        let checks = FirstWrite { grant: event.grant().cloned(), nonce };
+        Work { checks, first: job(backup_id, target, principals, event.clone()), rest, leaving }
     }
 
     fn events(&self) -> impl Iterator<Item = &Event> {
@@ -150,11 +162,11 @@ impl Work {
     /// pipe: its facts may come read, and its write, its last statement, may carry the next one's read.
     async fn run(self, tx: &mut Tx, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
         if self.single() {
-            return share_one(tx, &self.first, self.nonce.as_ref(), pipe).await;
+            return share_one(tx, &self.first, &self.checks, pipe).await;
         }
-        let Work { nonce, first, rest, leaving } = self;
+        let Work { checks, first, rest, leaving } = self;
         sqlx::query("savepoint share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
-        let outcome = steps(tx, first, rest, &leaving, nonce.as_ref()).await;
+        let outcome = steps(tx, first, rest, &leaving, &checks).await;
         if matches!(outcome, Err(Failure::Refused(_))) {
             sqlx::query("rollback to share_many").execute(&mut **tx).await.map_err(|e| Failure::Broken(internal(e)))?;
         }
@@ -180,11 +192,11 @@ async fn run(state: &AppState, work: Work) -> Result<ShareOutcome, AppError> {
     }
 }
 
-async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[BackupSetId], nonce: Option<&CallNonce>) -> Result<ShareOutcome, Failure<AppError>> {
+async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[BackupSetId], checks: &FirstWrite) -> Result<ShareOutcome, Failure<AppError>> {
     let mut unpiped = Pipe::default();
-    let outcome = share_one(tx, &first, nonce, &mut unpiped).await?;
+    let outcome = share_one(tx, &first, checks, &mut unpiped).await?;
     for job in rest {
-        share_one(tx, &job, None, &mut unpiped).await?;
+        share_one(tx, &job, &FirstWrite::default(), &mut unpiped).await?;
     }
     if !leaving.is_empty() {
         take_out_sets(tx, &first, leaving).await?;
@@ -193,14 +205,14 @@ async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[Bac
 }
 
 /// One share, in the group's transaction: load the facts (or take them as the pipe brings them), let
-/// the domain decide, write the plan (with the call's nonce, if it carries one, and the next request's
-/// read, if the pipe has one). A refusal (or a failure to read, or a replayed nonce) has written
-/// nothing: the rest of the group stands. A failure while writing may have left half a share: the
+/// the domain decide, write the plan (with the call's grant and nonce, if it carries them, and the next
+/// request's read, if the pipe has one). A refusal (or a failure to read, a replayed nonce or an ended
+/// grant) has written nothing: the rest of the group stands. A failure while writing may have left half a share: the
 /// group is rolled back.
-async fn share_one(tx: &mut Tx, job: &ShareJob, nonce: Option<&CallNonce>, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
+async fn share_one(tx: &mut Tx, job: &ShareJob, checks: &FirstWrite, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
     let facts = load_facts(tx, job, pipe.given.take()).await.map_err(Failure::Refused)?;
     let plan = plan_share(&job.actor, job.backup_id.as_ref(), job.target.clone(), &facts, job.now).map_err(|refusal| Failure::Refused(refusal.into()))?;
-    write(tx, job, plan, nonce, pipe).await
+    write(tx, job, plan, checks, pipe).await
 }
 
 /// Takes backup sets out of the share `job` has just checked (the owner's, active): each must be in it
@@ -345,14 +357,15 @@ fn stored_principal(id: &str) -> Result<PrincipalId, AppError> {
     PrincipalId::parse(id).map_err(|e| internal(anyhow::anyhow!("stored principal id {id:?}: {e:?}")))
 }
 
-/// Writes what [`plan_share`] planned, with the action's audit event and the call's nonce, in the
+/// Writes what [`plan_share`] planned, with the action's audit event and the call's `checks`, in the
 /// group's transaction.
-async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, nonce: Option<&CallNonce>, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
+async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, checks: &FirstWrite, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
     let now = job.now;
     let associate: Vec<(&str, crate::domain::PrincipalType)> = plan.associate.iter().map(|p| (p.as_str(), p.principal_type())).collect();
     let invite: Vec<(String, &str)> = plan.invite.iter().map(|a| (ids::invitation_id(), a.as_str())).collect();
     let revoke: Vec<&str> = plan.revoke.iter().map(PrincipalId::as_str).collect();
-    let ahead_answer = shares::write_share(
+    let nonce = checks.nonce.as_ref();
+    let written = shares::write_share(
         tx,
         &shares::ShareWrite {
             share_id: &job.share_id,
@@ -370,15 +383,15 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, nonce: Option<&Call
             now: &job.now_stored,
             event: job.event.as_json("Success", ""),
             nonce: nonce.map(|n| (n.access_key_id.as_str(), n.nonce.as_str(), n.seen_at.as_str())),
+            grant: checks.grant.as_ref().map(|g| g.json(&job.now_stored)),
         },
         pipe.ahead.as_ref(),
     )
-    .await
-    .map_err(|e| match nonce {
-        Some(n) if access_keys::is_replay(&e) => Failure::Refused(n.replay.clone()),
-        _ => Failure::Broken(internal(e)),
-    })?;
-    pipe.ahead_answer = ahead_answer;
+    .await;
+    pipe.ahead_answer = match written {
+        Ok(ahead_answer) => ahead_answer,
+        Err(e) => return Err(refused_write(tx, checks, e).await),
+    };
     Ok(ShareOutcome {
         resource_share_id: job.share_id.clone(),
         associated: plan.associated_directly(),
@@ -388,6 +401,20 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, nonce: Option<&Call
         principal_scope: plan.scope,
         invited: plan.invite,
     })
+}
+
+/// What stopped a write that failed: a replayed nonce or an ended grant refuses the call (either fails
+/// the write's first statements, before it has written anything); anything else broke the group.
+async fn refused_write(tx: &mut Tx, checks: &FirstWrite, e: sqlx::Error) -> Failure<AppError> {
+    if let Some(nonce) = checks.nonce.as_ref().filter(|_| access_keys::is_replay(&e)) {
+        return Failure::Refused(nonce.replay.clone());
+    }
+    if let Some(grant) = &checks.grant {
+        if let Some(refusal) = grant.refusal(tx, &e).await {
+            return Failure::Refused(refusal);
+        }
+    }
+    Failure::Broken(internal(e))
 }
 
 /// Parses the dialog's input: name, scope and every principal id, before anything is loaded. Answers
