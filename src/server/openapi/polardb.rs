@@ -169,9 +169,9 @@ async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
     let id = call.params.req("DBClusterId")?;
     let started = started_within(call)?;
     let (number, size) = page(call)?;
+    let level_2_size = console::backup_size(&call.state, &call.who, id, BackupLevel::Level2).await?;
     // A BackupId is looked up on its own: the tab's pages are kept in memory by cluster and page, and
     // filtering one of them answered a set on any other page as not there.
-    let level_2_size = console::backup_size(&call.state, &call.who, id, BackupLevel::Level2).await?;
     let (items, total, number) = match call.params.opt("BackupId") {
         Some(backup_id) => {
             let found = console::cluster_backup(&call.state, &call.who, id, backup_id, &started).await?;
