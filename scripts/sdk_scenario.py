@@ -7,6 +7,10 @@ alibabacloud-polardb20170801), with both signature settings: the default (ACS3-H
 signature_algorithm='v2' (HMAC-SHA1, signature version 1.0). Refusals are checked as the SDK raises
 them: ClientException with the code and HTTP status.
 
+Every successful answer is then checked field by field against the SDK's response model
+(scripts/sdk_fields.py): one check per action, failing on a field missing, empty or of the wrong type
+that docs/openapi.md does not say polarshare leaves out.
+
 Prints one line per check and a closing "sdk scenario: N passed, M failed".
 """
 
@@ -20,6 +24,8 @@ from alibabacloud_polardb20170801.client import Client as PolarDB
 from alibabacloud_resourcesharing20200110 import models as rs
 from alibabacloud_resourcesharing20200110.client import Client as ResourceSharing
 from alibabacloud_tea_openapi.models import Config
+
+import sdk_fields
 
 ENDPOINT = os.environ.get("POLARSHARE_ENDPOINT", "127.0.0.1:3321")
 KEYS = json.loads(os.environ["POLARSHARE_KEYS"])
@@ -55,11 +61,11 @@ def config(login, algorithm=None, secret=None):
 
 
 def sharing(login, algorithm=None, secret=None):
-    return ResourceSharing(config(login, algorithm, secret))
+    return sdk_fields.record(ResourceSharing(config(login, algorithm, secret)), rs)
 
 
 def polardb(login, algorithm=None):
-    return PolarDB(config(login, algorithm))
+    return sdk_fields.record(PolarDB(config(login, algorithm)), pd)
 
 
 def refused(name, call, code, status):
@@ -157,6 +163,11 @@ def main():
             break
         time.sleep(1)
     check("DescribeDBClusterAttribute: the restore finishes Running", status == "Running", status)
+    # The restored cluster beside a demo one, so that the field check sees both kinds of cluster.
+    theirs = polardb("partner").describe_dbclusters(pd.DescribeDBClustersRequest(region_id=REGION)).body.items.dbcluster
+    check("DescribeDBClusters lists the restored cluster with its zone", [(c.dbcluster_id, c.zone_id) for c in theirs if c.dbcluster_id == created.dbcluster_id] == [(created.dbcluster_id, ZONE)])
+    source = polardb("owner").describe_dbcluster_attribute(pd.DescribeDBClusterAttributeRequest(dbcluster_id=CLUSTER)).body
+    check("DescribeDBClusterAttribute describes a demo cluster (no restore source)", source.dbcluster_status == "Running" and source.restore_type is None, source.to_map())
 
     # The directory member sees its set at once, and can't leave a share the directory gave it.
     member_sees = polardb("member").describe_shared_backups(pd.DescribeSharedBackupsRequest(share_type="ShareIncoming", region_id=REGION)).body
@@ -201,6 +212,9 @@ def main():
     refused("An unknown invitation", lambda: sharing("partner").accept_resource_share_invitation(rs.AcceptResourceShareInvitationRequest(resource_share_invitation_id="i-nothere00000")), "EntityNotExists.ResourceShareInvitation", 409)
 
     share_lifecycle(external, directory, directory_set, many_a, many_b)
+
+    # Every answer above, field by field against the SDK's response models (scripts/sdk_fields.py).
+    sdk_fields.check_all(check)
 
     print(f"sdk scenario: {passed} passed, {failed} failed")
     return 1 if failed else 0

@@ -53,6 +53,16 @@ pub struct Cluster {
     pub disk_encryption_enabled: bool,
     pub status: ClusterStatus,
     pub created_at: String,
+    /// What a restore created the cluster with (its node spec, zone and billing method) and the backup
+    /// set it restored; `None` for a cluster no restore made (the demo data's).
+    #[serde(default)]
+    pub node_spec: Option<String>,
+    #[serde(default)]
+    pub zone_id: Option<String>,
+    #[serde(default)]
+    pub pay_type: Option<String>,
+    #[serde(default)]
+    pub source_backup_set_id: Option<String>,
 }
 
 impl Cluster {
@@ -249,7 +259,15 @@ pub struct IncomingBackup {
     pub size_bytes: i64,
     pub level: BackupLevel,
     pub start_time: String,
+    pub end_time: String,
     pub status: BackupStatus,
+    /// `Snapshot`; `Automated` or `Manual`.
+    pub method: String,
+    pub backup_mode: String,
+    /// The source cluster's engine and version, and its billing method when a restore made it.
+    pub db_type: String,
+    pub db_version: String,
+    pub pay_type: Option<String>,
     pub lock_state: BackupLock,
     /// When access is being revoked: the time the scheduled task removes it.
     pub revoking_at: Option<String>,

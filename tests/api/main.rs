@@ -25,6 +25,7 @@ mod matrix;
 mod openapi;
 mod restart;
 mod restore_reads;
+mod response_fields;
 mod restores;
 mod shared_by_me;
 mod sharing;

@@ -290,6 +290,17 @@ pub struct OutgoingRow {
     pub backup_set_id: String,
     pub cluster_id: String,
     pub region_id: String,
+    pub size_bytes: i64,
+    pub level: crate::domain::BackupLevel,
+    pub start_time: String,
+    pub end_time: String,
+    pub status: crate::domain::BackupStatus,
+    pub method: String,
+    pub backup_mode: String,
+    /// The cluster's engine, its version and (when a restore made it) its billing method.
+    pub db_type: String,
+    pub db_version: String,
+    pub pay_type: Option<String>,
 }
 
 /// One page (PageSize / PageNumber, as PolarDB pages) of the owner's backup sets that an active share
@@ -304,8 +315,10 @@ pub async fn outgoing_backups(
     offset: i64,
 ) -> sqlx::Result<Vec<super::paging::Counted<OutgoingRow>>> {
     sqlx::query_as(
-        "select b.backup_set_id, b.cluster_id, b.region_id, count(*) over () as total_rows
+        "select b.backup_set_id, b.cluster_id, b.region_id, b.size_bytes, b.level, b.start_time, b.end_time, b.status,
+                b.method, b.backup_mode, c.db_type, c.db_version, c.pay_type, count(*) over () as total_rows
          from shared_backup_set s join backup_set b on b.backup_set_id = s.backup_set_id
+         join cluster c on c.cluster_id = b.cluster_id
          where s.owner_account_id = ?1 and (?2 is null or b.backup_set_id = ?2) and (?5 is null or b.cluster_id = ?5)
            and exists(select 1 from share_resource sr
                       join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'

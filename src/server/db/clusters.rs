@@ -1,6 +1,6 @@
 //! Regions, clusters and their backup sets.
 
-use crate::domain::{BackupLock, BackupSetFacts, BackupSetId, BackupStatus};
+use crate::domain::{BackupLevel, BackupLock, BackupSetFacts, BackupSetId, BackupStatus};
 use crate::read_model::{BackupSet, Cluster, Region};
 use anyhow::Context;
 use sqlx::SqliteExecutor;
@@ -10,7 +10,7 @@ pub async fn regions(ex: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Region>> {
 }
 
 const CLUSTER_COLUMNS: &str = "cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode,
-    tde_enabled, disk_encryption_enabled, status, created_at";
+    tde_enabled, disk_encryption_enabled, status, created_at, node_spec, zone_id, pay_type, source_backup_set_id";
 
 /// A cluster row `c` as a JSON object with [`Cluster`]'s fields, for queries that answer in JSON.
 pub(super) const CLUSTER_JSON: &str = "json_object('cluster_id', c.cluster_id, 'account_id', c.account_id,
@@ -191,6 +191,16 @@ pub async fn cluster_backup_set(ex: impl SqliteExecutor<'_>, cluster_id: &str, b
     .bind(started.to.as_deref())
     .fetch_optional(ex)
     .await
+}
+
+/// The bytes the cluster's live sets of `level` hold (DescribeBackups' TotalLevel2BackupSize,
+/// DescribeDBClusterAttribute's DataLevel1BackupChainSize).
+pub async fn backup_size(ex: impl SqliteExecutor<'_>, cluster_id: &str, level: BackupLevel) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select coalesce(sum(size_bytes), 0) from backup_set where cluster_id = ? and level = ? and deleted_at is null")
+        .bind(cluster_id)
+        .bind(level.as_str())
+        .fetch_one(ex)
+        .await
 }
 
 pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sqlx::Result<Option<BackupSet>> {

@@ -140,9 +140,15 @@ pub struct IncomingRow {
     pub start_time: String,
     pub end_time: String,
     pub status: BackupStatus,
+    pub method: String,
+    pub backup_mode: String,
     pub expires_at: String,
     pub lock_state: BackupLock,
     pub deleted_at: Option<String>,
+    /// The source cluster's engine, its version and (when a restore made it) its billing method.
+    pub db_type: String,
+    pub db_version: String,
+    pub pay_type: Option<String>,
     /// This account already restores from the set.
     pub own_restore_running: bool,
     /// An owner's removal in a share holding the set waits for the restores from it to end.
@@ -161,7 +167,7 @@ pub async fn backup_sets(conn: &mut SqliteConnection, account: &str, ids: &[&str
     let ids = serde_json::to_string(ids).unwrap_or_else(|_| "[]".to_owned());
     sqlx::query_as(
         "select b.backup_set_id, b.cluster_id, b.region_id, b.size_bytes, b.level, b.start_time, b.end_time, b.status,
-                b.expires_at, b.lock_state, b.deleted_at,
+                b.method, b.backup_mode, b.expires_at, b.lock_state, b.deleted_at, c.db_type, c.db_version, c.pay_type,
                 exists(select 1 from restore_job j where j.backup_set_id = b.backup_set_id and j.account_id = ?1
                        and j.status = 'Running') as own_restore_running,
                 exists(select 1 from share_resource qr
@@ -171,7 +177,8 @@ pub async fn backup_sets(conn: &mut SqliteConnection, account: &str, ids: &[&str
                                      and qp.status = 'Disassociating' and qp.revoke_at is null)
                               or exists(select 1 from membership_revocation qm where qm.resource_share_id = qr.resource_share_id
                                         and qm.revoke_at is null))) as removal_queued
-         from backup_set b where b.backup_set_id in (select value from json_each(?2))",
+         from backup_set b join cluster c on c.cluster_id = b.cluster_id
+         where b.backup_set_id in (select value from json_each(?2))",
     )
     .bind(account)
     .bind(ids)

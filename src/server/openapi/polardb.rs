@@ -6,7 +6,7 @@
 use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
 use crate::command::RestoreRequest;
 use crate::read_model::{BackupSet, Cluster, IncomingBackup, RestoreJob};
-use crate::domain::{BackupStatus, HaMode, NamedSource, PageRequest};
+use crate::domain::{BackupLevel, BackupStatus, HaMode, NamedSource, PageRequest};
 use crate::error::AppError;
 use crate::server::db::{self, access_keys};
 use crate::server::services::{console, owner, principal};
@@ -34,8 +34,11 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
     }
 }
 
+/// A cluster as both DescribeDBClusters and DescribeDBClusterAttribute describe it. What only a restore
+/// records (billing method, zone, node spec) is sent for the clusters a restore made; the demo data's
+/// clusters have none stored, and nothing is made up for them (docs/openapi.md).
 fn cluster_json(c: &Cluster) -> Value {
-    json!({
+    let mut cluster = json!({
         "DBClusterId": c.cluster_id,
         "DBClusterDescription": c.cluster_name,
         "DBClusterStatus": c.status,
@@ -49,10 +52,19 @@ fn cluster_json(c: &Cluster) -> Value {
         "HotStandbyCluster": if c.ha_mode == HaMode::ThreeZoneHotStandby { "ON" } else { "OFF" },
         "TDEStatus": if c.tde_enabled { "Enabled" } else { "Disabled" },
         "StorageEncryption": c.disk_encryption_enabled,
-        "PayType": "Postpaid",
+        // polarshare has no deletion protection and no cluster locks: every cluster is unlocked.
         "DeletionLock": 0,
+        "LockMode": "Unlock",
         "Expired": "false",
-    })
+    });
+    if let Some(map) = cluster.as_object_mut() {
+        for (key, value) in [("PayType", &c.pay_type), ("ZoneId", &c.zone_id), ("DBNodeClass", &c.node_spec)] {
+            if let Some(value) = value {
+                map.insert(key.into(), json!(value));
+            }
+        }
+    }
+    cluster
 }
 
 /// `PageNumber` (1-based) and `PageSize` (30, 50 or 100; 30 when absent), as PolarDB pages.
@@ -82,10 +94,26 @@ async fn describe_clusters(call: &Call) -> Result<Value, ApiError> {
 
 async fn describe_cluster(call: &Call) -> Result<Value, ApiError> {
     let id = call.params.req("DBClusterId")?;
-    let page = console::cluster_backups(&call.state, &call.who, id, &Default::default(), 1, console::BACKUP_PAGE_SIZE).await?;
-    let mut body = cluster_json(&page.cluster);
-    if let Some(map) = body.as_object_mut() {
-        map.insert("DBNodes".into(), json!([]));
+    let cluster = console::cluster(&call.state, &call.who, id).await?;
+    let level_1_size = console::backup_size(&call.state, &call.who, id, BackupLevel::Level1).await?;
+    let mut body = cluster_json(&cluster);
+    let Some(map) = body.as_object_mut() else { return Ok(body) };
+    map.insert("DBNodes".into(), json!([]));
+    map.insert("DataLevel1BackupChainSize".into(), json!(level_1_size));
+    if let Some(zone) = &cluster.zone_id {
+        map.insert("ZoneIds".into(), json!(zone));
+    }
+    // A cluster a restore made says what it was restored from: the backup set, its cluster and region,
+    // and whether the set was a level-1 (RestoreByBackupSet) or a level-2 one (…Oss) when restored.
+    if let Some(set_id) = &cluster.source_backup_set_id {
+        let set = db::clusters::backup_set(&call.state.pool, set_id).await.map_err(|e| ApiError::from(crate::server::internal(e)))?;
+        if let Some(set) = set {
+            let restore_type = if set.level == BackupLevel::Level2 { "RestoreByBackupSetOss" } else { "RestoreByBackupSet" };
+            map.insert("RestoreType".into(), json!(restore_type));
+            map.insert("RestoreDataPoint".into(), json!(set.backup_set_id));
+            map.insert("SourceDBCluster".into(), json!(set.cluster_id));
+            map.insert("SourceRegionId".into(), json!(set.region_id));
+        }
     }
     Ok(body)
 }
@@ -141,6 +169,7 @@ async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
     let id = call.params.req("DBClusterId")?;
     let started = started_within(call)?;
     let (number, size) = page(call)?;
+    let level_2_size = console::backup_size(&call.state, &call.who, id, BackupLevel::Level2).await?;
     // A BackupId is looked up on its own: the tab's pages are kept in memory by cluster and page, and
     // filtering one of them answered a set on any other page as not there.
     let (items, total, number) = match call.params.opt("BackupId") {
@@ -157,31 +186,99 @@ async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
     };
     Ok(json!({
         "PageNumber": number.to_string(), "PageRecordCount": items.len().to_string(), "TotalRecordCount": total.to_string(),
+        "TotalLevel2BackupSize": level_2_size.to_string(),
         "Items": { "Backup": items },
     }))
 }
 
+/// A backup set in DescribeSharedBackups, from either side: the set's own fields and its cluster's.
+struct SharedBackup<'a> {
+    backup_set_id: &'a str,
+    cluster_id: &'a str,
+    region_id: &'a str,
+    status: BackupStatus,
+    method: &'a str,
+    backup_mode: &'a str,
+    level: BackupLevel,
+    size_bytes: i64,
+    start_time: &'a str,
+    end_time: &'a str,
+    db_type: &'a str,
+    db_version: &'a str,
+    /// The cluster's billing method, stored only for a cluster a restore made.
+    pay_type: Option<&'a str>,
+    share_type: &'static str,
+    sharer: &'a str,
+}
+
+impl SharedBackup<'_> {
+    fn json(&self) -> Value {
+        let mut backup = json!({
+            "BackupId": self.backup_set_id,
+            "DBClusterId": self.cluster_id,
+            "RegionId": self.region_id,
+            "BackupStatus": if self.status == BackupStatus::Success { "Success" } else { "Failed" },
+            "BackupMethod": self.method,
+            "BackupType": "FullBackup",
+            "BackupMode": self.backup_mode,
+            "BackupsLevel": self.level,
+            "BackupSetSize": self.size_bytes.to_string(),
+            "BackupStartTime": iso(self.start_time),
+            "BackupEndTime": iso(self.end_time),
+            "ConsistentTime": consistent_time(self.end_time),
+            "DBType": self.db_type,
+            "DBVersion": self.db_version,
+            "ServerlessType": "",
+            "ShareType": self.share_type,
+            "SharerUID": self.sharer,
+        });
+        if let (Some(map), Some(pay_type)) = (backup.as_object_mut(), self.pay_type) {
+            map.insert("PayType".into(), json!(pay_type));
+        }
+        backup
+    }
+}
+
 fn incoming_json(b: &IncomingBackup) -> Value {
-    json!({
-        "BackupId": b.backup_set_id,
-        "DBClusterId": b.source_cluster_id,
-        "RegionId": b.region_id,
-        "BackupStatus": if b.status == BackupStatus::Success { "Success" } else { "Failed" },
-        "BackupMethod": "Snapshot",
-        "BackupType": "FullBackup",
-        "BackupMode": "Manual",
-        "BackupsLevel": b.level,
-        "BackupSetSize": b.size_bytes.to_string(),
-        "BackupStartTime": iso(&b.start_time),
-        "BackupEndTime": iso(&b.start_time),
-        "ConsistentTime": consistent_time(&b.start_time),
-        "DBType": "MySQL",
-        "DBVersion": "8.0",
-        "PayType": "Postpaid",
-        "ServerlessType": "",
-        "ShareType": "ShareIncoming",
-        "SharerUID": b.owner_account_id,
-    })
+    SharedBackup {
+        backup_set_id: &b.backup_set_id,
+        cluster_id: &b.source_cluster_id,
+        region_id: &b.region_id,
+        status: b.status,
+        method: &b.method,
+        backup_mode: &b.backup_mode,
+        level: b.level,
+        size_bytes: b.size_bytes,
+        start_time: &b.start_time,
+        end_time: &b.end_time,
+        db_type: &b.db_type,
+        db_version: &b.db_version,
+        pay_type: b.pay_type.as_deref(),
+        share_type: "ShareIncoming",
+        sharer: &b.owner_account_id,
+    }
+    .json()
+}
+
+fn outgoing_json(r: &crate::server::db::api_lists::OutgoingRow, owner: &str) -> Value {
+    SharedBackup {
+        backup_set_id: &r.backup_set_id,
+        cluster_id: &r.cluster_id,
+        region_id: &r.region_id,
+        status: r.status,
+        method: &r.method,
+        backup_mode: &r.backup_mode,
+        level: r.level,
+        size_bytes: r.size_bytes,
+        start_time: &r.start_time,
+        end_time: &r.end_time,
+        db_type: &r.db_type,
+        db_version: &r.db_version,
+        pay_type: r.pay_type.as_deref(),
+        share_type: "ShareOutgoing",
+        sharer: owner,
+    }
+    .json()
 }
 
 async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
@@ -207,14 +304,7 @@ async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
             })
             .await
             .map_err(|e| ApiError::from(crate::server::internal(e)))?;
-            let items = rows
-                .iter()
-                .map(|r| json!({
-                    "BackupId": r.backup_set_id, "DBClusterId": r.cluster_id, "RegionId": r.region_id,
-                    "BackupStatus": "Success", "BackupMethod": "Snapshot", "BackupType": "FullBackup",
-                    "ShareType": "ShareOutgoing", "SharerUID": me,
-                }))
-                .collect();
+            let items = rows.iter().map(|r| outgoing_json(r, me)).collect();
             (items, total)
         }
         _ => return Err(ApiError::invalid("ShareType")),
@@ -293,7 +383,8 @@ fn restore_request_text(call: &Call) -> String {
 
 /// CreateDBCluster's answer for a restore started.
 fn restore_answer(job: &RestoreJob) -> Value {
-    json!({ "DBClusterId": job.cluster_id, "OrderId": job.restore_job_id, "ResourceGroupId": "rg-default" })
+    // No ResourceGroupId: polarshare has no resource groups, and a made-up one would name none (docs/openapi.md).
+    json!({ "DBClusterId": job.cluster_id, "OrderId": job.restore_job_id })
 }
 
 fn restore_answer_text(job: &RestoreJob) -> String {

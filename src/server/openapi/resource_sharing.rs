@@ -256,10 +256,10 @@ async fn disassociate_resource_share(call: &Call) -> Result<Value, ApiError> {
 /// directory gave it can't be left (`LeavingFailed.Account`).
 async fn leave_share(call: &Call, share_id: &str) -> Result<Value, ApiError> {
     let event = call.event("LeaveResourceShare", share_id);
-    call.audited(&event, share_settings::leave_share(&call.state, &call.who, share_id, &event)).await?;
+    let name = call.audited(&event, share_settings::leave_share(&call.state, &call.who, share_id, &event)).await?;
     let at = iso(&now(call));
     Ok(json!({ "ResourceShareAssociations": [{
-        "ResourceShareId": share_id, "ResourceShareName": "", "EntityId": call.who.account_id().as_str(), "EntityType": "Account",
+        "ResourceShareId": share_id, "ResourceShareName": name, "EntityId": call.who.account_id().as_str(), "EntityType": "Account",
         "AssociationType": "Target", "AssociationStatus": "Disassociating", "AssociationStatusMessage": "", "CreateTime": at, "UpdateTime": at, "External": true,
     }] }))
 }

@@ -1,7 +1,7 @@
 //! What the console reads: regions, clusters, a cluster's backup sets, the owner's shares.
 
 use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, cluster_shareability, home_region, rules_hold_until, shareability, ClusterId, ConsolePage, PageRequest};
-use crate::read_model::{BackupSet, BackupSetPage, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource};
+use crate::read_model::{BackupSet, BackupSetPage, Cluster, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource};
 use crate::domain::{check_region_choice, check_share_search};
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -86,14 +86,25 @@ pub async fn cluster_backup(
     backup_set_id: &str,
     started: &clusters::StartedWithin,
 ) -> Result<Option<BackupSet>, AppError> {
+    let cluster = self::cluster(state, who, cluster_id).await?;
+    clusters::cluster_backup_set(&state.pool, &cluster.cluster_id, backup_set_id, started).await.map_err(internal)
+}
+
+/// One of the caller's clusters, as stored (with what a restore created it from).
+pub async fn cluster(state: &AppState, who: &Identity, cluster_id: &str) -> Result<Cluster, AppError> {
     who.actor.may_view_polardb()?;
     let id = ClusterId::parse(cluster_id)?;
     clusters::cluster(&state.pool, id.as_str())
         .await
         .map_err(internal)?
         .filter(|c| c.account_id == who.account_id().as_str())
-        .ok_or_else(cluster_not_found)?;
-    clusters::cluster_backup_set(&state.pool, id.as_str(), backup_set_id, started).await.map_err(internal)
+        .ok_or_else(cluster_not_found)
+}
+
+/// The bytes one of the caller's clusters holds in live backup sets of `level`.
+pub async fn backup_size(state: &AppState, who: &Identity, cluster_id: &str, level: crate::domain::BackupLevel) -> Result<i64, AppError> {
+    let cluster = cluster(state, who, cluster_id).await?;
+    clusters::backup_size(&state.pool, &cluster.cluster_id, level).await.map_err(internal)
 }
 
 /// The page's rows with what the rules say of each at `now` (why it can't be shared or converted).

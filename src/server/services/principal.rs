@@ -308,7 +308,13 @@ pub async fn shared_with_me(
             size_bytes: row.size_bytes,
             level: row.level,
             start_time: row.start_time,
+            end_time: row.end_time,
             status: row.status,
+            method: row.method,
+            backup_mode: row.backup_mode,
+            db_type: row.db_type,
+            db_version: row.db_version,
+            pay_type: row.pay_type,
             lock_state: lock_shown_to_principal(row.lock_state, row.own_restore_running),
             restore_blocked,
         });

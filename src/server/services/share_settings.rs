@@ -109,9 +109,9 @@ pub async fn delete_share(state: &AppState, who: &Identity, share_id: &str, even
 
 /// A principal leaves another account's share (DisassociateResourceShare with
 /// ResourceOwner=OtherAccounts): an invited account's own row enters the scheduled revocation; a share
-/// the resource directory gave it can't be left.
+/// the resource directory gave it can't be left. Answers the share's name.
 #[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
-pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event: &crate::server::audit::Event) -> Result<(), AppError> {
+pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event: &crate::server::audit::Event) -> Result<String, AppError> {
     crate::domain::check_may_answer_invitations(&who.actor)?;
     let me = who.account_id().as_str();
     let now = state.clock.now();
@@ -124,7 +124,7 @@ pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event
     let timing = crate::domain::principal_change_timing(false, &locks)?;
     share_lifecycle::leave(&mut tx, share_id, me, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
     tx.commit(event).await?;
-    Ok(())
+    Ok(share.resource_share_name)
 }
 
 /// Before a rename: an invitation that no longer offers or gives the share (rejected, expired, cancelled,
