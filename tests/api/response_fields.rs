@@ -119,3 +119,14 @@ async fn a_principal_leaving_a_share_is_answered_with_the_shares_name() {
     let association = &left.json["ResourceShareAssociations"][0];
     assert_eq!((&association["ResourceShareName"], &association["AssociationStatus"]), (&Value::from("named-leave"), &Value::from("Disassociating")), "{association:?}");
 }
+
+#[tokio::test]
+async fn a_clusters_edition_is_answered_as_polardbs_category() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    // The demo data has Cluster and Limitless editions; Single Node is the domain's third.
+    for (cluster, category) in [(SHAREABLE_CLUSTER, "Normal"), ("pc-bp1limitless01", "NormalMultimaster")] {
+        let attribute = acs3(&app, &owner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", cluster)]).await.json;
+        assert_eq!(attribute["Category"], category, "{cluster}: {attribute:?}");
+    }
+}

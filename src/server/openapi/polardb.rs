@@ -6,7 +6,7 @@
 use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
 use crate::command::RestoreRequest;
 use crate::read_model::{BackupSet, Cluster, IncomingBackup, RestoreJob};
-use crate::domain::{BackupLevel, BackupStatus, HaMode, NamedSource, PageRequest};
+use crate::domain::{BackupLevel, BackupStatus, Edition, HaMode, NamedSource, PageRequest};
 use crate::error::AppError;
 use crate::server::db::{self, access_keys};
 use crate::server::services::{console, owner, principal};
@@ -45,7 +45,7 @@ fn cluster_json(c: &Cluster) -> Value {
         "DBType": c.db_type,
         "DBVersion": c.db_version,
         "Engine": "POLARDB",
-        "Category": c.edition,
+        "Category": category(c.edition),
         "RegionId": c.region_id,
         "CreateTime": iso(&c.created_at),
         "CreationTime": iso(&c.created_at),
@@ -65,6 +65,16 @@ fn cluster_json(c: &Cluster) -> Value {
         }
     }
     cluster
+}
+
+/// PolarDB's word for a cluster's edition: `Normal` (Cluster Edition), `Basic` (Single Node) and, for
+/// the Multi-master Cluster (Limitless) Edition, `NormalMultimaster`, as the service answers them.
+fn category(edition: Edition) -> &'static str {
+    match edition {
+        Edition::Cluster => "Normal",
+        Edition::SingleNode => "Basic",
+        Edition::Limitless => "NormalMultimaster",
+    }
 }
 
 /// `PageNumber` (1-based) and `PageSize` (30, 50 or 100; 30 when absent), as PolarDB pages.
@@ -415,4 +425,15 @@ async fn restore(call: &Call, token: Option<principal::RestoreToken<'_>>) -> Res
     let event = call.event("RestoreToNewCluster", &backup);
     let job = call.audited(&event, principal::restore(&call.state, &call.who, request, Some(&named), &event, token)).await?;
     Ok(restore_answer(&job))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_edition_has_the_category_polardb_answers_for_it() {
+        let categories = [Edition::Cluster, Edition::SingleNode, Edition::Limitless].map(category);
+        assert_eq!(categories, ["Normal", "Basic", "NormalMultimaster"]);
+    }
 }
