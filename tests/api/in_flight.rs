@@ -17,7 +17,7 @@ use polarshare::error::AppError;
 use polarshare::server::audit::{Event, EventFields};
 use polarshare::server::auth::{self, Identity};
 use polarshare::server::{db, grant};
-use polarshare::server::services::{owner, sharing};
+use polarshare::server::services::{owner, principal, sharing};
 use time::Duration;
 
 /// What ends between the identity's check and its write.
@@ -224,4 +224,25 @@ async fn a_password_reset_while_a_sign_in_checks_the_old_one_leaves_that_sign_in
     assert_eq!(signed_in.err().map(|e| (e.status(), e.code)), Some((401, "InvalidCredentials".to_owned())), "the old password opened a session");
     let sessions = app.count("select count(*) from session s join identity i on i.identity_id = s.identity_id where i.login_name = 'dba@lumen'").await;
     assert_eq!(sessions, 0);
+}
+
+/// The principal's side goes through the same check: the partner's session, resolved for its answer to
+/// an invitation, is signed out before the answer's write, which is refused as signed out and leaves
+/// the invitation pending.
+#[tokio::test]
+async fn an_invitations_answer_in_flight_is_refused_when_its_session_ended_meanwhile() {
+    let app = TestApp::new().await;
+    shared_with(&app, PARTNER, "AllAccounts").await;
+    let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'")
+        .bind(PARTNER)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let credential = Credential::Session(app.sign_in("partner").await);
+    let who = resolved(&app, &credential).await;
+    commit(&app, Change::SignOut, "partner", &credential).await;
+    let answered = principal::answer(&app.state, &who, &invitation, true, &event(&app, &who, &credential, "AcceptInvitation", &invitation)).await;
+    assert_eq!(refusal(answered), Some((401, "Unauthenticated".to_owned())));
+    let pending = app.count(&format!("select count(*) from invitation where invitation_id = '{invitation}' and status = 'Pending'")).await;
+    assert_eq!(pending, 1, "the invitation is still pending");
 }

@@ -27,6 +27,7 @@ mod restart;
 mod restore_reads;
 mod response_fields;
 mod restores;
+mod share_write;
 mod shared_by_me;
 mod sharing;
 mod wal;

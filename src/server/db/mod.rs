@@ -261,3 +261,23 @@ pub fn ts(t: OffsetDateTime) -> String {
 pub fn parse_ts(s: &str) -> anyhow::Result<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).with_context(|| format!("bad stored time {s:?}"))
 }
+
+#[cfg(test)]
+mod tests {
+    /// The share's write goes through a temporary trigger, the writer connection's own: a connection
+    /// opened again (the pool closes idle and old ones) must get it again, or every share would fail.
+    #[tokio::test]
+    async fn a_writer_connection_opened_again_has_the_share_write_trigger() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = super::connect(dir.path().join("writer.db").to_str().unwrap()).await.unwrap();
+        let objects = "select count(*) from sqlite_temp_master where name in ('share_write', 'share_write_statements', 'test_first_connection')";
+        let mut first = db.writer.pool.acquire().await.unwrap();
+        sqlx::query("create temp table test_first_connection (x)").execute(&mut *first).await.unwrap();
+        let on_first: i64 = sqlx::query_scalar(objects).fetch_one(&mut *first).await.unwrap();
+        assert_eq!(on_first, 3);
+        first.close().await.unwrap();
+        let mut again = db.writer.pool.acquire().await.unwrap();
+        let on_again: i64 = sqlx::query_scalar(objects).fetch_one(&mut *again).await.unwrap();
+        assert_eq!(on_again, 2, "a new connection (the first's temporary table is gone) with the view and its trigger");
+    }
+}

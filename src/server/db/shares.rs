@@ -491,7 +491,15 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhe
 
 #[cfg(test)]
 mod tests {
-    use super::shift_parameters;
+    use super::{shift_parameters, WRITE_SHARE_TRIGGER};
+
+    /// Every statement of the trigger reads the insert's row: a `?N` left in it (a `?10` the
+    /// replacement of `?1` would have cut) would be a parameter no one binds.
+    #[test]
+    fn the_share_write_trigger_reads_only_its_row() {
+        assert!(!WRITE_SHARE_TRIGGER.contains('?'), "{}", *WRITE_SHARE_TRIGGER);
+        assert!(WRITE_SHARE_TRIGGER.contains("new.params"));
+    }
 
     #[test]
     fn shifting_parameters_renumbers_each_numbered_one_and_leaves_the_rest() {
