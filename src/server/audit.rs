@@ -67,6 +67,12 @@ impl Event {
         self.grant.as_deref()
     }
 
+    /// The time on the event's clock now: a write checks its grant (a session must not have expired) at
+    /// the time it writes, not at the time its request was read, which may have waited in between.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+
     /// The event of a subcommand's action, in `account`'s trail: run on the server's host, so it has
     /// no identity, address or request of its own to record.
     pub fn by_command_line(clock: Clock, account: &str, action: &str, target: &str) -> Event {
@@ -219,7 +225,7 @@ impl ActionTx {
         // The transaction has held the write lock since it began, so what the check reads is what held
         // when the action read and decided; a refusal drops the transaction, which rolls it back.
         if let Some(grant) = event.grant() {
-            grant.check(&mut self.0, &db::ts(event.clock.now())).await?;
+            grant.check(&mut self.0, &db::ts(event.now())).await?;
         }
         event.write(&mut self.0, "Success", detail).await.context("recording the audit event").map_err(internal)?;
         let ActionTx(tx, writer) = self;

@@ -383,7 +383,8 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, checks: &FirstWrite
             now: &job.now_stored,
             event: job.event.as_json("Success", ""),
             nonce: nonce.map(|n| (n.access_key_id.as_str(), n.nonce.as_str(), n.seen_at.as_str())),
-            grant: checks.grant.as_ref().map(|g| g.json(&job.now_stored)),
+            // Checked at the time of the write: the request may have waited for its group since `job.now`.
+            grant: checks.grant.as_ref().map(|g| g.json(&db::ts(job.event.now()))),
         },
         pipe.ahead.as_ref(),
     )
