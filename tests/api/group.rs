@@ -182,7 +182,7 @@ async fn shares_given_their_facts_ahead_still_see_the_shares_before_them() {
 
 /// Holds the writer for a moment so that the requests sent meanwhile queue and run in its group, in
 /// the order sent. The holder's future answers whether its group committed.
-fn hold_the_writer(groups: &polarshare::server::db::group::Groups) -> (impl std::future::Future<Output = bool> + '_, tokio::sync::oneshot::Receiver<()>) {
+pub(crate) fn hold_the_writer(groups: &polarshare::server::db::group::Groups) -> (impl std::future::Future<Output = bool> + '_, tokio::sync::oneshot::Receiver<()>) {
     let (started, running) = tokio::sync::oneshot::channel();
     let holder = groups.run(move |_tx| {
         async move {

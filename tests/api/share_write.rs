@@ -3,9 +3,7 @@
 //! them keeps nothing of that share, and no caller is told "done" for a write that was not kept.
 
 use crate::helpers::*;
-use futures::FutureExt;
 use http::StatusCode;
-use polarshare::server::db::group::Failure;
 
 /// A share named as JSON's null (or a number) is a new share: the insert's guard is the SQL NULL of a
 /// missing name, not the text of one, so the share is made and not mistaken for an existing one.
@@ -64,15 +62,7 @@ async fn a_failure_late_in_one_share_write_leaves_its_group_as_its_callers_were_
     let sets = app.backups_of(SHAREABLE_CLUSTER, 3).await;
     app.exec(&format!("create trigger test_invitation_fails before insert on invitation when new.receiver_account_id = '{PARTNER}'
         begin select raise(abort, 'test: invitation refused'); end")).await;
-    let (started, running) = tokio::sync::oneshot::channel();
-    let holder = groups.run(move |_tx| {
-        async move {
-            let _ = started.send(());
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            Ok::<_, Failure<String>>(())
-        }
-        .boxed()
-    });
+    let (holder, running) = crate::group::hold_the_writer(&groups);
     let requests = [("grouped-a", MEMBER), ("grouped-failing", PARTNER), ("grouped-c", MEMBER)];
     let shares = async {
         running.await.expect("the holder ran");

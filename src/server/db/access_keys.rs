@@ -106,8 +106,9 @@ pub fn nonce_json(access_key_id: &str, nonce: &str, seen_at: &str) -> serde_json
 }
 
 /// The statements of [`record_use`], for it and for a write that carries the call's nonce in its own
-/// round trip (`shares::write_share`), reading `$.nonce` of the query's JSON parameter. A replay fails
-/// the first statement (the nonce's primary key, [`is_replay`]), so nothing after it runs.
+/// round trip (`shares::write_share`, inside its one statement), reading `$.nonce` of the query's JSON
+/// parameter and doing nothing when it has none. A replay fails the nonce's insert (its primary key,
+/// [`is_replay`]), so nothing after it runs and nothing of the write it rides with is kept.
 pub const RECORD_USE_FROM_JSON: &str = "insert into api_nonce (access_key_id, nonce, seen_at)
     select json_extract(?1, '$.nonce.access_key_id'), json_extract(?1, '$.nonce.nonce'), json_extract(?1, '$.nonce.seen_at')
     where json_extract(?1, '$.nonce') is not null;

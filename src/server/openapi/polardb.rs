@@ -114,7 +114,8 @@ async fn describe_cluster(call: &Call) -> Result<Value, ApiError> {
         map.insert("ZoneIds".into(), json!(zone));
     }
     // A cluster a restore made says what it was restored from: the backup set, its cluster and region,
-    // and whether the set was a level-1 (RestoreByBackupSet) or a level-2 one (…Oss) when restored.
+    // and whether the set is a level-1 (RestoreByBackupSet) or a level-2 one (…Oss), as it is now (a
+    // set converted to level 2 after the restore answers …Oss).
     if let Some(set_id) = &cluster.source_backup_set_id {
         let set = db::clusters::backup_set(&call.state.pool, set_id).await.map_err(|e| ApiError::from(crate::server::internal(e)))?;
         if let Some(set) = set {

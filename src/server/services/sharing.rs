@@ -207,8 +207,9 @@ async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[Bac
 /// One share, in the group's transaction: load the facts (or take them as the pipe brings them), let
 /// the domain decide, write the plan (with the call's grant and nonce, if it carries them, and the next
 /// request's read, if the pipe has one). A refusal (or a failure to read, a replayed nonce or an ended
-/// grant) has written nothing: the rest of the group stands. A failure while writing may have left half a share: the
-/// group is rolled back.
+/// grant) has written nothing: the rest of the group stands. Any other failure of the write breaks the
+/// group, which is rolled back: the write is one statement and keeps nothing of its share, but some of
+/// SQLite's errors (a full disk, I/O) end the whole transaction.
 async fn share_one(tx: &mut Tx, job: &ShareJob, checks: &FirstWrite, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
     let facts = load_facts(tx, job, pipe.given.take()).await.map_err(Failure::Refused)?;
     let plan = plan_share(&job.actor, job.backup_id.as_ref(), job.target.clone(), &facts, job.now).map_err(|refusal| Failure::Refused(refusal.into()))?;
