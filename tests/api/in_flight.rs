@@ -287,3 +287,89 @@ async fn a_share_queued_while_its_session_expires_is_refused_at_its_write() {
     assert_eq!(refusal(sharing.await), Some((401, "Unauthenticated".to_owned())), "the share was written after its session had expired");
     assert_eq!(written(&app).await, before, "nothing written");
 }
+
+/// The writer, held by a transaction of its own until it is dropped: an action started meanwhile waits
+/// for its turn, as behind a long queue of writes.
+async fn hold_writer(app: &TestApp) -> db::Tx {
+    app.state.writer.begin_unaudited().await.expect("the writer")
+}
+
+/// Access that ends by the clock alone, with no write, ends for a call that waits for the writer
+/// across that time too: the rules read the time once the writer is the call's, not when its request
+/// was read. The action is started while the writer is held (its request read), the clock passes the
+/// end, the writer is let go. Each is refused as the same action asked after the end is.
+async fn refused_once_the_writer_is_free<T>(app: &TestApp, action: impl std::future::Future<Output = Result<T, AppError>>, past_the_end: Duration) -> Option<(u16, String)> {
+    let held = hold_writer(app).await;
+    let mut action = Box::pin(action);
+    assert!(futures::poll!(&mut action).is_pending(), "the action waits for the held writer");
+    app.clock.advance(past_the_end);
+    drop(held);
+    refusal(action.await)
+}
+
+/// A set that expires while a principal's restore from it waits for the writer is not restored from:
+/// from its expiry it is on its way out of the share, as a restore asked then is told.
+#[tokio::test]
+async fn a_restore_waiting_for_the_writer_while_its_set_expires_is_refused() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    app.exec(&format!("update backup_set set expires_at = '2026-11-25T08:01:00Z' where backup_set_id = '{backup}'")).await;
+    let credential = Credential::Session(app.sign_in("member").await);
+    let who = resolved(&app, &credential).await;
+    let request = || polarshare::command::RestoreRequest {
+        backup_set_id: backup.clone(),
+        cluster_name: "waited".into(),
+        node_spec: "polar.mysql.x4.medium".into(),
+        zone_id: "cn-hangzhou-h".into(),
+        pay_type: "Postpaid".into(),
+    };
+    let restore_event = event(&app, &who, &credential, "RestoreBackupSet", &backup);
+    let restoring = principal::restore(&app.state, &who, request(), None, &restore_event, None);
+    let refused = refused_once_the_writer_is_free(&app, restoring, Duration::minutes(2)).await;
+    let asked_after = refusal(principal::restore(&app.state, &who, request(), None, &restore_event, None).await);
+    assert!(asked_after.is_some(), "a restore asked after the expiry is refused");
+    assert_eq!(refused, asked_after, "the restore that waited across the expiry was started");
+    assert_eq!(app.count("select count(*) from restore_job").await, 0, "nothing restored");
+}
+
+/// An invitation that expires while its acceptance waits for the writer is not accepted: the
+/// acceptance would give the share's sets to an account whose invitation had ended.
+#[tokio::test]
+async fn an_acceptance_waiting_for_the_writer_while_its_invitation_expires_is_refused() {
+    let app = TestApp::new().await;
+    shared_with(&app, PARTNER, "AllAccounts").await;
+    let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'")
+        .bind(PARTNER)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    // A minute before the 7 days are up, in a fresh session.
+    app.clock.advance(Duration::days(7) - Duration::minutes(1));
+    let credential = Credential::Session(app.sign_in("partner").await);
+    let who = resolved(&app, &credential).await;
+    let answer_event = event(&app, &who, &credential, "AcceptInvitation", &invitation);
+    let answering = principal::answer(&app.state, &who, &invitation, true, &answer_event);
+    let refused = refused_once_the_writer_is_free(&app, answering, Duration::minutes(2)).await;
+    assert_eq!(refused, Some((409, "InvitationStatus.Expired".to_owned())), "the acceptance was written after the invitation expired");
+    let pending = app.count(&format!("select count(*) from invitation where invitation_id = '{invitation}' and status = 'Pending'")).await;
+    assert_eq!(pending, 1, "left for the schedule to expire");
+}
+
+/// A directory invitation that expires while its acceptance waits for the writer does not make the
+/// account a member (which would give it every directory-scope share of the directory).
+#[tokio::test]
+async fn a_directory_acceptance_waiting_for_the_writer_while_its_invitation_expires_is_refused() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "add_member", &format!("account_id={OUTSIDER}&folder_id={ROOT_FOLDER}")).await;
+    assert_eq!(r.status, http::StatusCode::OK, "{:?}", r.json);
+    let invitation = r.json["invitation_id"].as_str().unwrap().to_owned();
+    app.clock.advance(Duration::days(14) - Duration::minutes(1));
+    let credential = Credential::Session(app.sign_in("outsider").await);
+    let who = resolved(&app, &credential).await;
+    let answer_event = event(&app, &who, &credential, "AcceptDirectoryInvitation", &invitation);
+    let answering = polarshare::server::services::directory::answer_invitation(&app.state, &who, &invitation, true, &answer_event);
+    let refused = refused_once_the_writer_is_free(&app, answering, Duration::minutes(2)).await;
+    assert_eq!(refused, Some((409, "HandshakeStatus.Expired".to_owned())), "the account joined after its invitation expired");
+    assert_eq!(app.count(&format!("select count(*) from rd_member where account_id = '{OUTSIDER}'")).await, 0, "not a member");
+}

@@ -2015,6 +2015,29 @@ async fn a_kept_page_of_list_resource_shares_shows_a_share_made_or_renamed_by_th
     assert_eq!(list().await.json["ResourceShares"][0]["ResourceShareName"], "updated-page");
 }
 
+/// An owner's page of ListResourceShares is kept by account: what a caller may read is checked before
+/// the kept page is looked at, so the account's RAM user without the Resource Sharing policy is
+/// refused though the root's page is in memory, and another account asking the same page gets its own.
+#[tokio::test]
+async fn a_kept_page_of_list_resource_shares_is_given_to_no_one_who_may_not_read_it() {
+    let app = TestApp::new().await;
+    let (cookie, owner) = owner_key(&app).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    assert_eq!(app.share(&cookie, &backup, new_share("kept-for-the-owner", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
+    let developer = create_key(&app, &cookie, "developer@lumen").await;
+    let partner = create_key(&app, &app.sign_in("partner").await, "partner").await;
+    let own = [("ResourceOwner", "Self")];
+    let first = acs3(&app, &owner, "ListResourceShares", RS, &own).await;
+    assert_eq!(first.json["ResourceShares"][0]["ResourceShareName"], "kept-for-the-owner", "{:?}", first.json);
+    // Kept now: another call of the owner's gets the same page without a commit of its shares.
+    assert_eq!(acs3(&app, &owner, "ListResourceShares", RS, &own).await.json["ResourceShares"], first.json["ResourceShares"]);
+    let refused = acs3(&app, &developer, "ListResourceShares", RS, &own).await;
+    assert_eq!(api_code(&refused), (403, "Forbidden.RAM"), "{:?}", refused.json);
+    let others = acs3(&app, &partner, "ListResourceShares", RS, &own).await;
+    assert_eq!(others.status, StatusCode::OK, "{:?}", others.json);
+    assert_eq!(others.json["ResourceShares"], serde_json::json!([]), "the partner owns no share");
+}
+
 #[tokio::test]
 async fn a_kept_pair_ends_when_its_account_leaves_the_directory_by_a_delete_without_where() {
     let app = TestApp::new().await;

@@ -73,17 +73,20 @@ pub struct SigningKeyRow {
     pub identity: SessionIdentityRow,
 }
 
-pub async fn signing_key(ex: impl SqliteExecutor<'_>, access_key_id: &str) -> sqlx::Result<Option<SigningKeyRow>> {
-    sqlx::query_as(&format!(
+/// The statement of [`signing_key`]: its answer is kept in memory until the writer commits a change to
+/// the tables it reads (`read_model::Tables::Credentials`, checked against SQLite's own plan of it).
+pub fn signing_key_sql() -> String {
+    format!(
         "select k.secret, k.status, {IDENTITY_COLUMNS}
          from access_key k join identity i on i.identity_id = k.identity_id
          join account a on a.account_id = i.account_id
          left join rd_member m on m.account_id = a.account_id
          where k.access_key_id = ?"
-    ))
-    .bind(access_key_id)
-    .fetch_optional(ex)
-    .await
+    )
+}
+
+pub async fn signing_key(ex: impl SqliteExecutor<'_>, access_key_id: &str) -> sqlx::Result<Option<SigningKeyRow>> {
+    sqlx::query_as(&signing_key_sql()).bind(access_key_id).fetch_optional(ex).await
 }
 
 /// Records a verified call in one round trip: its nonce (false when the pair already used it inside the

@@ -45,27 +45,29 @@ pub struct ShareQuery<'a> {
     pub status: Option<&'a str>,
 }
 
-/// One page of the owner's shares of every status, newest first (index `resource_share_owner_created`).
-pub async fn own_shares(ex: impl SqliteExecutor<'_>, owner: &str, q: &ShareQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<OwnShareRow>> {
-    sqlx::query_as(
-        "select resource_share_id, resource_share_name, principal_scope, status, created_at, updated_at
+/// The statement of [`own_shares`]: its pages are kept in memory until the writer commits a change to
+/// the tables it reads (`read_model::Tables::ResourceShares`, checked against SQLite's own plan of it).
+pub const OWN_SHARES: &str = "select resource_share_id, resource_share_name, principal_scope, status, created_at, updated_at
          from resource_share
          where owner_account_id = ?1
            and (created_at, resource_share_id) < (?2, ?3)
            and (?4 is null or resource_share_id in (select value from json_each(?4)))
            and (?5 is null or resource_share_name = ?5)
            and (?6 is null or status = ?6)
-         order by created_at desc, resource_share_id desc limit ?7",
-    )
-    .bind(owner)
-    .bind(key(after, 0))
-    .bind(key(after, 1))
-    .bind(ids_json(q.ids))
-    .bind(q.name)
-    .bind(q.status)
-    .bind(limit + 1)
-    .fetch_all(ex)
-    .await
+         order by created_at desc, resource_share_id desc limit ?7";
+
+/// One page of the owner's shares of every status, newest first (index `resource_share_owner_created`).
+pub async fn own_shares(ex: impl SqliteExecutor<'_>, owner: &str, q: &ShareQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<OwnShareRow>> {
+    sqlx::query_as(OWN_SHARES)
+        .bind(owner)
+        .bind(key(after, 0))
+        .bind(key(after, 1))
+        .bind(ids_json(q.ids))
+        .bind(q.name)
+        .bind(q.status)
+        .bind(limit + 1)
+        .fetch_all(ex)
+        .await
 }
 
 #[derive(Debug, Clone, FromRow)]

@@ -70,7 +70,8 @@ impl Tables {
     const ALL: [Tables; 2] = [Tables::Credentials, Tables::ResourceShares];
 
     /// The tables of each group. Every one must be a rowid table: SQLite's update hook does not report
-    /// changes to a WITHOUT ROWID table (a test checks the schema).
+    /// changes to a WITHOUT ROWID table (a test checks the schema). Every table a kept answer's statement
+    /// reads must be in its group: a test reads the tables off SQLite's plan of each statement.
     pub const fn tables(self) -> &'static [&'static str] {
         match self {
             Tables::Credentials => &["access_key", "identity", "identity_policy", "account", "rd_member"],
@@ -524,6 +525,42 @@ mod tests {
         assert!(!moved(&commits, &mut conn, "insert into parent values (5)").await, "a change to a table outside the group moves nothing");
         // Here identity_policy has no foreign key: `delete from t` is SQLite's truncate optimisation.
         assert!(!moved(&commits, &mut conn, "delete from identity_policy").await, "the truncate optimisation is not reported");
+    }
+
+    /// The tables a statement reads, as SQLite's own plan of it says: the table of each b-tree (a table's
+    /// or an index's) its program opens for reading, a view's and a subquery's tables included.
+    async fn tables_read(pool: &SqlitePool, sql: &str) -> std::collections::BTreeSet<String> {
+        use sqlx::Row;
+        let program = sqlx::query(&format!("explain {sql}")).fetch_all(pool).await.unwrap();
+        let mut tables = std::collections::BTreeSet::new();
+        for op in program.iter().filter(|op| op.get::<String, _>("opcode") == "OpenRead") {
+            let root: i64 = op.get("p2");
+            let table: String = sqlx::query_scalar("select tbl_name from sqlite_schema where rootpage = ?").bind(root).fetch_one(pool).await.unwrap();
+            tables.insert(table);
+        }
+        tables
+    }
+
+    /// An answer kept until a commit of its tables is loaded again only after a commit that changed one
+    /// of [`Tables::tables`]: a table its statement reads that is not listed there (a join added later)
+    /// would leave it stale. Each table-scoped answer's statement is checked against SQLite's plan of it.
+    #[tokio::test]
+    async fn every_table_a_table_scoped_answer_reads_is_in_its_group() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = super::super::connect(dir.path().join("kept.db").to_str().unwrap()).await.unwrap();
+        let scoped = [
+            ("SigningKeys", Tables::Credentials, access_keys::signing_key_sql()),
+            ("OwnSharePages", Tables::ResourceShares, api_lists::OWN_SHARES.to_owned()),
+        ];
+        for (answer, group, sql) in scoped {
+            let read = tables_read(&db.pool, &sql).await;
+            assert!(!read.is_empty(), "{answer}: no table found in its plan");
+            let unwatched: Vec<&String> = read.iter().filter(|t| !group.tables().contains(&t.as_str())).collect();
+            assert!(unwatched.is_empty(), "{answer} reads {unwatched:?}, which {group:?} does not watch: a change to it would not end the kept answer");
+        }
+        // The plan is read right: a statement joining a table outside the group is caught.
+        let joined = format!("{} and exists(select 1 from session)", access_keys::signing_key_sql());
+        assert!(tables_read(&db.pool, &joined).await.contains("session"));
     }
 
     #[tokio::test]

@@ -36,8 +36,7 @@ pub async fn delete_backup_set(
 ) -> Result<(), AppError> {
     who.actor.may_change_polardb()?;
     let id = BackupSetId::parse(backup_set_id)?;
-    let now = state.clock.now();
-    let mut tx = state.begin_action().await.map_err(internal)?;
+    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
     let row = own_backup_set(state, &mut tx, who, &id, now).await?;
     // The OpenAPI names the cluster too (DBClusterId): a set of another cluster is not the one meant,
     // so nothing is deleted.
@@ -57,8 +56,7 @@ pub async fn delete_backup_set(
 pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str, event: &Event) -> Result<(), AppError> {
     who.actor.may_change_polardb()?;
     let id = BackupSetId::parse(backup_set_id)?;
-    let now = state.clock.now();
-    let mut tx = state.begin_action().await.map_err(internal)?;
+    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
     let row = own_backup_set(state, &mut tx, who, &id, now).await?;
     let cluster = clusters::cluster(&mut **tx, &row.cluster_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     check_level_conversion(
@@ -76,8 +74,7 @@ pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str
 pub async fn release_cluster(state: &AppState, who: &Identity, cluster_id: &str, event: &Event) -> Result<(), AppError> {
     who.actor.may_change_polardb()?;
     let id = ClusterId::parse(cluster_id)?;
-    let now = state.clock.now();
-    let mut tx = state.begin_action().await.map_err(internal)?;
+    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
     let cluster = clusters::cluster(&mut **tx, id.as_str())
         .await
         .map_err(internal)?
