@@ -206,11 +206,23 @@ fn row<'a>(now: &'a str, fields: &'a EventFields, outcome: &'a str, detail: &'a 
 /// The write transaction of an audited action. It reads and writes like the transaction it wraps; it
 /// commits only with the action's event, and only while the acting identity's grant holds (checked in
 /// this transaction as it commits: see `server::grant`).
-pub struct ActionTx(Tx, db::Writer);
+///
+/// It also carries the time the writer became the action's ([`ActionTx::now`]): what an action decides
+/// by the clock (an invitation's or a set's expiry, a revocation time) it decides at that time, as its
+/// grant is checked at its commit. The time its request was read is earlier by however long it waited
+/// for the writer, and access that ended by the clock alone meanwhile (nothing written) would still be
+/// given; so there is no way to begin an action without the later time at hand.
+pub struct ActionTx(Tx, db::Writer, time::OffsetDateTime);
 
 impl ActionTx {
-    pub async fn begin(writer: &db::Writer) -> anyhow::Result<ActionTx> {
-        Ok(ActionTx(writer.begin_unaudited().await?, writer.clone()))
+    pub async fn begin(writer: &db::Writer, clock: &Clock) -> anyhow::Result<ActionTx> {
+        let tx = writer.begin_unaudited().await?;
+        Ok(ActionTx(tx, writer.clone(), clock.now()))
+    }
+
+    /// The time on the clock once this transaction held the write lock.
+    pub fn now(&self) -> time::OffsetDateTime {
+        self.2
     }
 
     /// Writes `event` as `Success` and commits it with the action, once the event's grant is found to
@@ -228,7 +240,7 @@ impl ActionTx {
             grant.check(&mut self.0, &db::ts(event.now())).await?;
         }
         event.write(&mut self.0, "Success", detail).await.context("recording the audit event").map_err(internal)?;
-        let ActionTx(tx, writer) = self;
+        let ActionTx(tx, writer, _) = self;
         // Through the writer: the answers kept in memory learn of the action before its caller hears "done".
         writer.commit(tx).await.context("committing").map_err(internal)?;
         event.mark_recorded();

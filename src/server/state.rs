@@ -64,19 +64,10 @@ pub struct AppState {
 
 impl AppState {
     /// Starts the write transaction of an audited action in this process's turn (see
-    /// [`super::db::Writer`]): it commits only with the action's event.
+    /// [`super::db::Writer`]): it commits only with the action's event, and what it decides by the
+    /// clock it decides at [`super::audit::ActionTx::now`], the time the writer became its own.
     pub async fn begin_action(&self) -> anyhow::Result<super::audit::ActionTx> {
-        super::audit::ActionTx::begin(&self.writer).await
-    }
-
-    /// [`AppState::begin_action`], and the time on the clock once the writer is the action's: what the
-    /// action decides by the time (an invitation's or a set's expiry, a grant's revocation time) it
-    /// decides at the time it writes, as its grant is checked (`server::grant`). The time its request was
-    /// read is earlier by however long it waited for the writer, and access that ended by the clock
-    /// alone meanwhile (nothing written) would still be given.
-    pub async fn begin_action_now(&self) -> anyhow::Result<(super::audit::ActionTx, time::OffsetDateTime)> {
-        let tx = self.begin_action().await?;
-        Ok((tx, self.clock.now()))
+        super::audit::ActionTx::begin(&self.writer, &self.clock).await
     }
 }
 

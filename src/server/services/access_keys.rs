@@ -29,7 +29,8 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, event: &audit
         .await
         .map_err(internal)?
         .ok_or(Refusal::RamUserNotFound)?;
-    let created = create_in(&mut tx, identity, login, true, state.clock.now()).await?;
+    let now = tx.now();
+    let created = create_in(&mut tx, identity, login, true, now).await?;
     tx.commit(event).await?;
     Ok(created)
 }
@@ -79,12 +80,13 @@ async fn owned_key(tx: &mut Tx, who: &Identity, access_key_id: &str) -> Result<A
 /// the server binary on its database (scripts and CI, with no browser). Audited in the identity's
 /// account as done from the command line.
 pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock::Clock, login: &str) -> Result<NewAccessKey, AppError> {
-    let mut tx = audit::ActionTx::begin(writer).await.map_err(internal)?;
+    let mut tx = audit::ActionTx::begin(writer, clock).await.map_err(internal)?;
     let found = db::accounts::identity_by_login(&mut **tx, login).await.map_err(internal)?;
     let identity = found
         .filter(|i| matches!(i.kind, crate::domain::IdentityKind::Root | crate::domain::IdentityKind::RamUser))
         .ok_or_else(|| Refusal::NoSuchLogin { login: login.to_owned() })?;
-    let created = create_in(&mut tx, identity.identity_id, login, true, clock.now()).await?;
+    let now = tx.now();
+    let created = create_in(&mut tx, identity.identity_id, login, true, now).await?;
     let event = audit::Event::by_command_line(clock.clone(), &identity.account_id, "CreateAccessKey", &format!("{login}: {}", created.access_key_id));
     tx.commit(&event).await?;
     Ok(created)

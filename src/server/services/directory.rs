@@ -79,7 +79,8 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
 pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<DirectoryInvitation, AppError> {
     let (managed, _) = managed(state, who).await?;
     let account = parse_account_id(account)?;
-    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = tx.now();
     let now_s = db::ts(now);
     if !directory::folder_in(&mut tx, &managed.directory_id, folder).await.map_err(internal)? {
         return Err(folder_not_found());
@@ -114,7 +115,8 @@ pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &st
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
 pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: &str, event: &Event) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
-    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = tx.now();
     let row = load_invitation(&mut tx, invitation_id, |r| r.directory_id == managed.directory_id).await?;
     let decided = cancel_directory_invitation(row.status, db::parse_ts(&row.expires_at).map_err(internal)?, now)?;
     directory::set_invitation_status(&mut tx, invitation_id, decided.as_str(), &db::ts(now)).await.map_err(internal)?;
@@ -143,7 +145,8 @@ pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: 
     // Who may act first: an identity that may not answer learns nothing of which invitations exist.
     crate::domain::check_may_act_for_account(&who.actor)?;
     let me = who.account_id().as_str();
-    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = tx.now();
     let now_s = db::ts(now);
     let row = load_invitation(&mut tx, invitation_id, |r| r.account_id == me).await?;
     let status = row.status;

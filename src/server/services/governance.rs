@@ -26,9 +26,9 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
     who.actor.may_act_as_root("submit tickets")?;
     let kind = parse_ticket_kind(kind)?;
     let message = check_ticket_message(message)?;
-    let now = db::ts(state.clock.now());
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = db::ts(tx.now());
     // The account's current state, read inside the transaction.
     let account = db::accounts::account(&mut **tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
     let open = governance::has_open_ticket(&mut tx, me, kind.as_str()).await.map_err(internal)?;
@@ -48,8 +48,8 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
     if ticket_id.len() > 64 {
         return Err(Refusal::TicketNotFound.into());
     }
-    let now = db::ts(state.clock.now());
     let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = db::ts(tx.now());
     let ticket = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or(Refusal::TicketNotFound)?;
     check_ticket_decision(true, ticket.status)?;
     let (status, grant) = ticket_outcome(ticket.kind, approve);

@@ -36,7 +36,8 @@ pub async fn delete_backup_set(
 ) -> Result<(), AppError> {
     who.actor.may_change_polardb()?;
     let id = BackupSetId::parse(backup_set_id)?;
-    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = tx.now();
     let row = own_backup_set(state, &mut tx, who, &id, now).await?;
     // The OpenAPI names the cluster too (DBClusterId): a set of another cluster is not the one meant,
     // so nothing is deleted.
@@ -56,7 +57,8 @@ pub async fn delete_backup_set(
 pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str, event: &Event) -> Result<(), AppError> {
     who.actor.may_change_polardb()?;
     let id = BackupSetId::parse(backup_set_id)?;
-    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = tx.now();
     let row = own_backup_set(state, &mut tx, who, &id, now).await?;
     let cluster = clusters::cluster(&mut **tx, &row.cluster_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     check_level_conversion(
@@ -74,7 +76,8 @@ pub async fn convert_level(state: &AppState, who: &Identity, backup_set_id: &str
 pub async fn release_cluster(state: &AppState, who: &Identity, cluster_id: &str, event: &Event) -> Result<(), AppError> {
     who.actor.may_change_polardb()?;
     let id = ClusterId::parse(cluster_id)?;
-    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = tx.now();
     let cluster = clusters::cluster(&mut **tx, id.as_str())
         .await
         .map_err(internal)?

@@ -81,7 +81,8 @@ pub async fn invitations(state: &AppState, who: &Identity, region: Option<String
 pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<Invitation, AppError> {
     check_may_answer_invitations(&who.actor)?;
     let invitation_id = parse_invitation_id(invitation_id)?;
-    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = tx.now();
     let now_s = db::ts(now);
     let row = incoming::invitation(&mut tx, invitation_id)
         .await
@@ -356,7 +357,8 @@ pub async fn restore(
     check_pay_type(&request.pay_type)?;
 
     let me = who.account_id().as_str();
-    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = tx.now();
     let now_s = db::ts(now);
     let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str()), now, state.settings.revocation_delay).await?;
     let (set, row) = with_backup_rows(&mut tx, me, shared)

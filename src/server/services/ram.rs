@@ -43,8 +43,8 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, password: &st
     let login = ram_user_login(login, &who.login_alias)?;
     check_password_policy(password, &login)?;
     let hash = hash_new_password(state, password).await?.0;
-    let now = db::ts(state.clock.now());
     let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = db::ts(tx.now());
     if ram::login_taken(&mut tx, &login).await.map_err(internal)? {
         return Err(Refusal::LoginTaken.into());
     }

@@ -64,8 +64,8 @@ pub async fn create_operator(writer: &db::Writer, clock: &Clock, login: &str, pa
     let login = login.trim();
     crate::domain::parse_root_login(login)?;
     let (hash, generated_password) = password_for(login, password).await?;
-    let now = db::ts(clock.now());
-    let mut tx = ActionTx::begin(writer).await.map_err(internal)?;
+    let mut tx = ActionTx::begin(writer, clock).await.map_err(internal)?;
+    let now = db::ts(tx.now());
     if ram::login_taken(&mut tx, login).await.map_err(internal)? {
         return Err(login_taken());
     }
@@ -81,8 +81,9 @@ pub async fn create_operator(writer: &db::Writer, clock: &Clock, login: &str, pa
 /// the command line's `create-account`. Audited as the operator's console does it (see
 /// [`create_account_as_operator`]), with the command line in the platform's trail.
 pub async fn create_account(writer: &db::Writer, clock: &Clock, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
-    let mut tx = ActionTx::begin(writer).await.map_err(internal)?;
-    let created = insert_account(&mut tx, clock.now(), account, password).await?;
+    let mut tx = ActionTx::begin(writer, clock).await.map_err(internal)?;
+    let now = tx.now();
+    let created = insert_account(&mut tx, now, account, password).await?;
     let event = Event::by_command_line(clock.clone(), PLATFORM_ACCOUNT, "CreateAccount", &created.login);
     event.for_customer(&created.account_id).write(&mut tx, "Success", "").await.map_err(internal)?;
     tx.commit(&event).await?;
@@ -143,7 +144,8 @@ pub async fn create_account_as_operator(
 ) -> Result<crate::read_model::CreatedAccount, AppError> {
     crate::domain::check_creates_accounts(who.kind == crate::domain::IdentityKind::Operator)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let created = insert_account(&mut tx, state.clock.now(), account, None).await?;
+    let now = tx.now();
+    let created = insert_account(&mut tx, now, account, None).await?;
     // The new account's trail starts with its creation, by the provider's support; the operator's own
     // event stays in the platform's trail. Both commit with the account.
     event.for_customer(&created.account_id).write(&mut tx, "Success", "").await.map_err(internal)?;

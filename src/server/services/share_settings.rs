@@ -36,7 +36,8 @@ pub async fn update_share(
     check_may_manage_shares(&who.actor, &who.account)?;
     let name = ResourceShareName::parse(name)?;
     let me = who.account_id().as_str();
-    let (mut tx, at) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let at = tx.now();
     let now = db::ts(at);
     let (owner, share) = owned_share(&mut tx, who, share_id).await?;
     check_share_active(share.status)?;
@@ -97,7 +98,8 @@ fn revoke_at(state: &AppState, timing: RemovalTiming, now: time::OffsetDateTime)
 /// Returns the status it now has.
 #[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
 pub async fn delete_share(state: &AppState, who: &Identity, share_id: &str, event: &crate::server::audit::Event) -> Result<ShareStatus, AppError> {
-    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = tx.now();
     let (_, share) = owned_share(&mut tx, who, share_id).await?;
     let locks = share_locks(&mut tx, share_id).await?;
     let timing = plan_share_deletion(share.status, &locks)?;
@@ -113,7 +115,8 @@ pub async fn delete_share(state: &AppState, who: &Identity, share_id: &str, even
 pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event: &crate::server::audit::Event) -> Result<String, AppError> {
     crate::domain::check_may_answer_invitations(&who.actor)?;
     let me = who.account_id().as_str();
-    let (mut tx, now) = state.begin_action_now().await.map_err(internal)?;
+    let mut tx = state.begin_action().await.map_err(internal)?;
+    let now = tx.now();
     let share = share_lifecycle::share_state(&mut **tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id != me).ok_or(Refusal::ShareNotFound)?;
     let membership = super::principal::membership_of_share(&mut tx, me, share_id).await?;
     check_leave_share(membership)?;
