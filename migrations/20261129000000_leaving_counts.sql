@@ -54,3 +54,8 @@ group by sr.backup_set_id, rs.owner_account_id;
 -- still count): found from these, the few whose revocation has not run (the schedule deletes each at its
 -- time), not from the owner's every shared set.
 create index share_resource_leaving on share_resource (resource_share_id) where status = 'Disassociating';
+
+-- The principals being revoked from a share, for the 64-account limit of every share request that
+-- touches its sets: read through this index, only they are read, not the share's every principal again
+-- (the associated ones are read for the limit already).
+create index share_principal_leaving on share_principal (resource_share_id) where status = 'Disassociating';

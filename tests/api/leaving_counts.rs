@@ -153,3 +153,30 @@ async fn by_api_a_set_taken_out_of_a_share_counts_toward_the_quota_until_its_rev
     app.tick().await;
     app.assert_shared_sets_consistent().await;
 }
+
+#[tokio::test]
+async fn a_member_moved_out_of_a_shared_folder_counts_toward_the_64_until_its_revocation_time() {
+    use polarshare::server::db::seed::{ANALYTICS_FOLDER, MEMBER, ROOT_FOLDER};
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    // The Analytics folder reaches 64 accounts: its member and 63 more.
+    app.add_members("20000000000", 63, ANALYTICS_FOLDER).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&cookie, &backup, new_share("team", "AllAccounts", &[ANALYTICS_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    // The member moves out of the folder: it keeps the set through its own revocation.
+    let moved = app.form(Some(&cookie), "move_member", &format!("account_id={MEMBER}&folder_id={ROOT_FOLDER}")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+
+    let before = state(&app).await;
+    let r = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.refusal(), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
+    let until = hour_minute(&app, "select revoke_at from membership_revocation").await;
+    let message = r.json["message"].as_str().unwrap_or_default();
+    assert!(message.contains(&format!("and 1 account still being revoked (it keeps access, and counts, until {until} UTC)")), "{message}");
+    assert_eq!(state(&app).await, before, "a refused request changes nothing");
+
+    app.clock.advance(Duration::minutes(10));
+    let r = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+}

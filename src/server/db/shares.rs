@@ -201,8 +201,9 @@ pub struct ShareContext {
     /// those the set joined their share after (`late_resource`). `leaves at` is their revocation's time
     /// (the set's, when it leaves the share first), none while a restore holds it. For the 64-account
     /// limit: what is being revoked keeps its access, and counts, until then. Read as `others` is, from
-    /// the few shares holding the sets (a share's principals by its key, its moved-out members through
-    /// `membership_revocation_share`); a pair may repeat.
+    /// the few shares holding the sets, and only what is leaving: a share's principals being revoked
+    /// through the `share_principal_leaving` partial index, its moved-out members through
+    /// `membership_revocation_share`; a pair may repeat.
     pub revoking: Vec<(String, String, Option<String>)>,
     /// Whether the backup set is in a share not yet deleted already (then it costs no quota).
     #[serde(deserialize_with = "sqlite_bool")]
