@@ -328,33 +328,32 @@ fn unknown_host_sentence(host: &str, public_host: Option<&str>) -> String {
     }
 }
 
-/// "until 12:10 UTC", or while a restore holds the revocation back, what it waits for.
+/// "08:10 UTC": when something being revoked stops counting.
+fn utc_clock(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{:02}:{:02} UTC", at.hour(), at.minute())
+}
+
+/// "until 08:10 UTC", or, while a restore holds the revocation back (no time yet), what it waits for.
 fn until_words(until: Option<OffsetDateTime>, restore: &str) -> String {
     match until {
-        Some(at) => {
-            let at = at.to_offset(time::UtcOffset::UTC);
-            format!("until {:02}:{:02} UTC", at.hour(), at.minute())
-        }
+        Some(at) => format!("until {}", utc_clock(at)),
         None => format!("until their revocation, which waits for {restore} to end"),
     }
 }
 
 /// What a 64-account refusal adds when accounts being revoked are among those counted.
 fn revoking_clause(revoking: &Option<super::StillLeaving>) -> String {
+    let until = |r: &super::StillLeaving| until_words(r.until, "the restore reading the set");
     match revoking {
-        Some(r) if r.count == 1 => {
-            format!(", and 1 account still being revoked (it keeps access, and counts, {})", until_words(r.until, "the restore reading the set"))
-        }
-        Some(r) => format!(
-            ", and {} accounts still being revoked (they keep access, and count, {})",
-            r.count,
-            until_words(r.until, "the restore reading the set")
-        ),
+        Some(r) if r.count == 1 => format!(", and 1 account still being revoked (it keeps access, and counts, {})", until(r)),
+        Some(r) => format!(", and {} accounts still being revoked (they keep access, and count, {})", r.count, until(r)),
         None => String::new(),
     }
 }
 
-/// What a quota refusal adds when sets on their way out are among those counted.
+/// What a quota refusal adds when sets on their way out are among those counted: how many, and when the
+/// first of them stops counting (what the owner waits for to share one more).
 fn leaving_clause(leaving: &Option<super::StillLeaving>) -> String {
     match leaving {
         Some(l) if l.count == 1 => format!(
@@ -365,7 +364,7 @@ fn leaving_clause(leaving: &Option<super::StillLeaving>) -> String {
             ", counting {} backup sets still being taken out of shares or in shares being deleted (each counts until its revocation; the first {})",
             l.count,
             match l.until {
-                Some(_) => format!("stops counting at {}", until_words(l.until, "").trim_start_matches("until ")),
+                Some(at) => format!("stops counting at {}", utc_clock(at)),
                 None => "waits for a restore reading it to end".to_owned(),
             }
         ),

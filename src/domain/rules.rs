@@ -996,6 +996,43 @@ pub(crate) mod tests {
             }
         }
 
+        /// As above, with removals: a principal a request takes out keeps the set for the revocation's
+        /// ten minutes while time passes between requests. The set never reaches more than 64 accounts,
+        /// those still being revoked counted.
+        #[test]
+        fn no_backup_set_ever_reaches_more_than_64_accounts_counting_those_being_revoked(
+            folders in proptest::collection::vec(proptest::collection::btree_set(0u64..200, 0..50), 3),
+            requests in proptest::collection::vec(
+                (0usize..4, proptest::collection::btree_set(0u64..120, 0..40), proptest::collection::btree_set(0usize..3, 0..3), 0i64..8),
+                1..60,
+            )
+        ) {
+            let names = ["fd-a", "fd-b", "rd-owner"];
+            let members: PlaceMembers =
+                names.iter().zip(&folders).map(|(p, m)| (place(p), m.iter().map(|n| account(n + 1)).collect())).collect();
+            let owner = owner().account_id;
+            let reach = Reach { owner: &owner, members: &members };
+            let mut shares: Vec<BTreeSet<PrincipalId>> = vec![BTreeSet::new(); 4];
+            let mut revoking: Vec<(PrincipalId, LeavesAt)> = Vec::new();
+            let mut now = NOW;
+            for (k, wanted, wanted_places, minutes) in requests {
+                now += time::Duration::minutes(minutes);
+                let wanted: BTreeSet<PrincipalId> = wanted.into_iter().map(|n| PrincipalId::Account(account(n + 10)))
+                    .chain(wanted_places.into_iter().map(|i| place(names[i]))).collect();
+                let others: BTreeSet<PrincipalId> =
+                    shares.iter().enumerate().filter(|(i, _)| *i != k).flat_map(|(_, s)| s.iter().cloned()).collect();
+                let removed: Vec<(PrincipalId, LeavesAt)> =
+                    shares[k].difference(&wanted).map(|p| (p.clone(), Some(now + time::Duration::minutes(10)))).collect();
+                let asked: Vec<(PrincipalId, LeavesAt)> = revoking.iter().cloned().chain(removed.iter().cloned()).collect();
+                if check_principal_limit(&reach, &backup().id, &others, &shares[k], &wanted, &asked, now).is_ok() {
+                    shares[k] = wanted;
+                    revoking.extend(removed);
+                }
+                let holding = revoking.iter().filter(|(_, at)| still_holds(*at, now)).map(|(p, _)| p);
+                prop_assert!(reach.accounts(shares.iter().flatten().chain(holding)).len() <= MAX_ACCOUNTS_PER_BACKUP_SET);
+            }
+        }
+
         /// With members joining the directory and folders between requests, a set may come to reach
         /// more than 64 accounts; from then on no accepted request makes it reach an account it did
         /// not reach before.

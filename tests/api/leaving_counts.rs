@@ -51,7 +51,7 @@ async fn a_principal_being_revoked_counts_toward_the_64_until_its_revocation_tim
     assert_eq!(r.refusal(), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
     let until = hour_minute(&app, "select revoke_at from share_principal where status = 'Disassociating'").await;
     let message = r.json["message"].as_str().unwrap_or_default();
-    assert!(message.contains(&format!("would be shared with 65 accounts")), "{message}");
+    assert!(message.contains("would be shared with 65 accounts"), "{message}");
     assert!(message.contains(&format!("and 1 account still being revoked (it keeps access, and counts, until {until} UTC)")), "{message}");
     assert_eq!(state(&app).await, before, "a refused request changes nothing");
 
