@@ -369,7 +369,8 @@ pub struct MyDirectory {
 /// The sharing quota as the Quota page shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Quota {
-    /// Distinct backup sets the account shares as owner.
+    /// Distinct backup sets the account shares as owner: those of its shares not yet deleted, those on
+    /// their way out too (they count until their revocation, as the share rules count them).
     pub used: i64,
     pub limit: i64,
     pub max_limit: i64,

@@ -105,10 +105,12 @@ pub enum Refusal {
     OutsideResourceDirectory { principal: String },
     #[error("Your account is not in a resource directory, so the Objects Within Resource Directory scope cannot be used.")]
     NotInResourceDirectory,
-    #[error("Backup set {backup_set} would be shared with {requested} accounts, counting the members of the resource directories and folders it is shared with; a backup set can be shared with at most {limit} accounts.")]
-    PrincipalLimit { backup_set: String, requested: usize, limit: usize },
-    #[error("Your account can share at most {limit} resources as owner and this would make {requested}. Apply for a quota increase to share more.")]
-    QuotaExceeded { limit: u32, requested: u32 },
+    /// `revoking`: how many of those accounts only a revocation not yet run still gives the set to.
+    #[error("Backup set {backup_set} would be shared with {requested} accounts, counting the members of the resource directories and folders it is shared with{}; a backup set can be shared with at most {limit} accounts.", revoking_clause(.revoking))]
+    PrincipalLimit { backup_set: String, requested: usize, limit: usize, revoking: Option<super::StillLeaving> },
+    /// `leaving`: how many of the shared sets counted are on their way out of the owner's shares.
+    #[error("Your account can share at most {limit} resources as owner and this would make {requested}{}. Apply for a quota increase to share more.", leaving_clause(.leaving))]
+    QuotaExceeded { limit: u32, requested: u32, leaving: Option<super::StillLeaving> },
     #[error("Add at least one principal.")]
     NoPrincipals,
     #[error("Principal {principal} is listed more than once.")]
@@ -323,6 +325,50 @@ fn unknown_host_sentence(host: &str, public_host: Option<&str>) -> String {
         None => format!(
             "The console answers at an IP address or localhost, not at {host}. To serve it under a name, start it with --public-origin. Nothing was changed."
         ),
+    }
+}
+
+/// "08:10 UTC": when something being revoked stops counting.
+fn utc_clock(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{:02}:{:02} UTC", at.hour(), at.minute())
+}
+
+/// "until 08:10 UTC", or, while a restore holds the revocation back (no time yet), what it waits for.
+fn until_words(until: Option<OffsetDateTime>, restore: &str) -> String {
+    match until {
+        Some(at) => format!("until {}", utc_clock(at)),
+        None => format!("until their revocation, which waits for {restore} to end"),
+    }
+}
+
+/// What a 64-account refusal adds when accounts being revoked are among those counted.
+fn revoking_clause(revoking: &Option<super::StillLeaving>) -> String {
+    let until = |r: &super::StillLeaving| until_words(r.until, "the restore reading the set");
+    match revoking {
+        Some(r) if r.count == 1 => format!(", and 1 account still being revoked (it keeps access, and counts, {})", until(r)),
+        Some(r) => format!(", and {} accounts still being revoked (they keep access, and count, {})", r.count, until(r)),
+        None => String::new(),
+    }
+}
+
+/// What a quota refusal adds when sets on their way out are among those counted: how many, and when the
+/// first of them stops counting (what the owner waits for to share one more).
+fn leaving_clause(leaving: &Option<super::StillLeaving>) -> String {
+    match leaving {
+        Some(l) if l.count == 1 => format!(
+            ", counting 1 backup set still being taken out of a share or in a share being deleted (it counts {})",
+            until_words(l.until, "a restore reading it")
+        ),
+        Some(l) => format!(
+            ", counting {} backup sets still being taken out of shares or in shares being deleted (each counts until its revocation; the first {})",
+            l.count,
+            match l.until {
+                Some(at) => format!("stops counting at {}", utc_clock(at)),
+                None => "waits for a restore reading it to end".to_owned(),
+            }
+        ),
+        None => String::new(),
     }
 }
 

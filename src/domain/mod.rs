@@ -56,7 +56,7 @@ pub use invitations::{
 pub use rules::{
     check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_share_quota, check_sharer, check_unlocked, check_unlocked_for, cluster_shareability, shareability, shareability_in_share, BackupLock,
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
-    LockedOperation, OwnerFacts, AssociationStatus, rules_hold_until, PrincipalType, ShareStatus, PrincipalFacts, PrincipalScope, PrincipalTargetKind, PlaceMembers, Reach, MAX_ACCOUNTS_PER_BACKUP_SET,
+    LockedOperation, OwnerFacts, AssociationStatus, rules_hold_until, PrincipalType, ShareStatus, PrincipalFacts, PrincipalScope, PrincipalTargetKind, PlaceMembers, Reach, MAX_ACCOUNTS_PER_BACKUP_SET, LeavesAt, StillLeaving, still_holds,
 };
 pub use share_changes::{check_leave_share, check_resource_removal, check_scope_change_unlocked, check_share_active, plan_scope_change, plan_share_deletion, ShareMembership};
 pub use share_plan::{plan_share, ExistingShare, PrincipalChange, ShareFacts, SharePlan, ShareTarget};

@@ -308,10 +308,37 @@ impl<'a> Reach<'a> {
     }
 }
 
-/// A backup set may be shared with at most 64 accounts across all of its owner's live shares, counted
-/// as [`Reach::accounts`] counts them. For one set a share request leaves in the share: `others` are the
-/// principals it has through the owner's other shares, `share_now` the share's principals now (none
-/// if the set is not in it yet) and `share_after` the share's principals after the request.
+/// When something on its way out (a principal being revoked from a set's share, a set being taken out of
+/// the owner's shares) has left: its revocation time, or `None` while a restore reading the set holds the
+/// revocation back (its time is set when the restore ends).
+pub type LeavesAt = Option<OffsetDateTime>;
+
+/// Whether what leaves at `leaves_at` still holds the set at `now`: until its revocation time, as a grant
+/// gives access until then ([`super::Grant::in_force_at`]), whether or not the schedule has run it yet.
+pub fn still_holds(leaves_at: LeavesAt, now: OffsetDateTime) -> bool {
+    leaves_at.is_none_or(|at| now < at)
+}
+
+/// What a refused count holds that is on its way out: how many, and when they leave (for the 64-account
+/// limit the last of them, for the quota the first: what the owner waits for). `None`: a restore holds
+/// the revocation back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StillLeaving {
+    pub count: usize,
+    pub until: LeavesAt,
+}
+
+/// A backup set may be shared with at most 64 accounts across all of its owner's shares, counted as
+/// [`Reach::accounts`] counts them. For one set a share request leaves in the share: `others` are the
+/// principals it has through the owner's other live shares, `share_now` the share's principals now
+/// (none if the set is not in it yet) and `share_after` the share's principals after the request.
+/// `revoking` are the principals (and moved-out members) still being revoked from the set, through any
+/// of the owner's shares (this request's removals too), each with when it leaves.
+///
+/// What is being revoked counts until its revocation time: it keeps its access until then (the
+/// reference: "during this period, although the access permissions still exist"), so a set is never,
+/// even for the revocation's ~10 minutes, reachable by more than 64 accounts. The refusal says how many
+/// of the accounts are still being revoked, and until when.
 ///
 /// Membership changes after sharing: a set can come to reach more than 64 accounts when a directory
 /// or folder it is shared with gains members. Its shares are not broken for that (the members keep
@@ -323,16 +350,32 @@ pub fn check_principal_limit(
     others: &BTreeSet<PrincipalId>,
     share_now: &BTreeSet<PrincipalId>,
     share_after: &BTreeSet<PrincipalId>,
+    revoking: &[(PrincipalId, LeavesAt)],
+    now: OffsetDateTime,
 ) -> Result<(), Refusal> {
-    let after = reach.accounts(others.iter().chain(share_after));
+    let holding: Vec<&(PrincipalId, LeavesAt)> = revoking.iter().filter(|(_, at)| still_holds(*at, now)).collect();
+    let live = reach.accounts(others.iter().chain(share_after));
+    let mut after = live.clone();
+    after.extend(reach.accounts(holding.iter().map(|(p, _)| p)));
     if after.len() <= MAX_ACCOUNTS_PER_BACKUP_SET {
         return Ok(());
     }
-    let before = reach.accounts(others.iter().chain(share_now));
+    let before = reach.accounts(others.iter().chain(share_now).chain(holding.iter().map(|(p, _)| p)));
     if after.is_subset(&before) {
         return Ok(());
     }
-    Err(Refusal::PrincipalLimit { backup_set: backup_set.to_string(), requested: after.len(), limit: MAX_ACCOUNTS_PER_BACKUP_SET })
+    // The accounts only what is being revoked reaches, and when the last of those revocations ends.
+    let only_revoking = after.len() - live.len();
+    let until = holding
+        .iter()
+        .filter(|(p, _)| !reach.accounts([p]).is_subset(&live))
+        .try_fold(None, |last: Option<OffsetDateTime>, (_, at)| at.map(|at| Some(last.map_or(at, |l| l.max(at)))));
+    Err(Refusal::PrincipalLimit {
+        backup_set: backup_set.to_string(),
+        requested: after.len(),
+        limit: MAX_ACCOUNTS_PER_BACKUP_SET,
+        revoking: (only_revoking > 0).then_some(StillLeaving { count: only_revoking, until: until.flatten() }),
+    })
 }
 
 /// An owner may share at most `quota` distinct resources. Only newly shared backup sets count against it:
@@ -340,15 +383,33 @@ pub fn check_principal_limit(
 pub fn check_quota(currently_shared: u32, newly_shared: u32, quota: u32) -> Result<(), Refusal> {
     let requested = currently_shared.saturating_add(newly_shared);
     if newly_shared > 0 && requested > quota {
-        return Err(Refusal::QuotaExceeded { limit: quota, requested });
+        return Err(Refusal::QuotaExceeded { limit: quota, requested, leaving: None });
     }
     Ok(())
 }
 
 /// The quota as a share request meets it: a backup set already shared (in another share of the owner)
 /// costs nothing more; a newly shared one counts.
-pub fn check_share_quota(already_shared: bool, currently_shared: u32, quota: u32) -> Result<(), Refusal> {
-    check_quota(currently_shared, u32::from(!already_shared), quota)
+///
+/// `currently_shared` counts every set a share not yet deleted holds, those on their way out too (taken
+/// out of a share, or in a share being deleted): each still holds its principals' access until its
+/// revocation, so it counts until then, as a principal being revoked counts toward the 64-account limit.
+/// `leaving` are those of them held only by what is leaving, each with when it leaves (the storage
+/// reads them when the count is at the quota: only then can they change the answer); one whose time has
+/// come no longer counts, whether or not the schedule has run its revocation yet. The refusal says how
+/// many still count while leaving, and when the first of them stops.
+pub fn check_share_quota(already_shared: bool, currently_shared: u32, quota: u32, leaving: &[LeavesAt], now: OffsetDateTime) -> Result<(), Refusal> {
+    let gone = leaving.iter().filter(|at| !still_holds(**at, now)).count();
+    let counted = currently_shared.saturating_sub(u32::try_from(gone).unwrap_or(u32::MAX));
+    check_quota(counted, u32::from(!already_shared), quota).map_err(|refusal| match refusal {
+        Refusal::QuotaExceeded { limit, requested, .. } => {
+            let still: Vec<LeavesAt> = leaving.iter().copied().filter(|at| still_holds(*at, now)).collect();
+            let first = still.iter().flatten().min().copied();
+            let leaving = (!still.is_empty()).then_some(StillLeaving { count: still.len(), until: first });
+            Refusal::QuotaExceeded { limit, requested, leaving }
+        }
+        other => other,
+    })
 }
 
 /// [`shareability`] of a set as a share request meets it. A set already in the share (the owner is
@@ -371,8 +432,8 @@ pub(crate) mod tests {
 
     #[test]
     fn a_set_already_shared_elsewhere_costs_no_quota() {
-        assert!(check_share_quota(true, 1000, 1000).is_ok());
-        assert_eq!(check_share_quota(false, 1000, 1000).unwrap_err().code(), "QuotaExceeded.SharedResource.Count");
+        assert!(check_share_quota(true, 1000, 1000, &[], NOW).is_ok());
+        assert_eq!(check_share_quota(false, 1000, 1000, &[], NOW).unwrap_err().code(), "QuotaExceeded.SharedResource.Count");
     }
 
     #[test]
@@ -671,7 +732,7 @@ pub(crate) mod tests {
     /// The limit for a set not yet in the share (`share_now` empty).
     fn limit(members: &PlaceMembers, others: &BTreeSet<PrincipalId>, wanted: &BTreeSet<PrincipalId>) -> Result<(), Refusal> {
         let owner = owner().account_id;
-        check_principal_limit(&Reach { owner: &owner, members }, &backup().id, others, &BTreeSet::new(), wanted)
+        check_principal_limit(&Reach { owner: &owner, members }, &backup().id, others, &BTreeSet::new(), wanted, &[], NOW)
     }
 
     #[test]
@@ -683,7 +744,7 @@ pub(crate) mod tests {
     fn a_sixty_fifth_principal_is_refused() {
         let err = limit(&PlaceMembers::new(), &ids(100..132), &ids(200..233)).unwrap_err();
         assert_eq!(err.code(), "QuotaExceeded.SharedTarget.Count");
-        assert_eq!(err, Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64 });
+        assert_eq!(err, Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64, revoking: None });
     }
 
     #[test]
@@ -698,7 +759,7 @@ pub(crate) mod tests {
         // 63 members and one account: 64.
         assert!(limit(&members, &ids(100..101), &with_folder).is_ok());
         let err = limit(&members, &ids(100..102), &with_folder).unwrap_err();
-        assert_eq!(err, Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64 });
+        assert_eq!(err, Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64, revoking: None });
         assert!(err.to_string().contains("would be shared with 65 accounts"), "{err}");
     }
 
@@ -730,15 +791,15 @@ pub(crate) mod tests {
         let owner = owner().account_id;
         let reach = Reach { owner: &owner, members: &members };
         let now: BTreeSet<PrincipalId> = ids(100..102).into_iter().chain([place("fd-team")]).collect();
-        let check = |after: &BTreeSet<PrincipalId>| check_principal_limit(&reach, &backup().id, &BTreeSet::new(), &now, after);
+        let check = |after: &BTreeSet<PrincipalId>| check_principal_limit(&reach, &backup().id, &BTreeSet::new(), &now, after, &[], NOW);
         assert!(check(&now).is_ok(), "the share as it is stands");
         assert!(check(&ids(100..101).into_iter().chain([place("fd-team")]).collect()).is_ok(), "an account taken away");
         let swapped: BTreeSet<PrincipalId> = ids(101..103).into_iter().chain([place("fd-team")]).collect();
-        assert_eq!(check(&swapped).unwrap_err(), Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 72, limit: 64 });
+        assert_eq!(check(&swapped).unwrap_err(), Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 72, limit: 64, revoking: None });
         let err = check(&ids(100..103).into_iter().chain([place("fd-team")]).collect()).unwrap_err();
         assert_eq!(err.code(), "QuotaExceeded.SharedTarget.Count");
         // Joining another share with the same principals, the set reaches no one new.
-        let share_of_same = check_principal_limit(&reach, &backup().id, &now, &BTreeSet::new(), &ids(100..101));
+        let share_of_same = check_principal_limit(&reach, &backup().id, &now, &BTreeSet::new(), &ids(100..101), &[], NOW);
         assert!(share_of_same.is_ok());
     }
 
@@ -761,6 +822,115 @@ pub(crate) mod tests {
     #[test]
     fn changing_principals_costs_no_quota_even_at_the_limit() {
         assert!(check_quota(1000, 0, 1000).is_ok());
+    }
+
+    const IN_FIVE: OffsetDateTime = datetime!(2026-11-25 08:05 UTC);
+
+    /// The limit for a set not yet in the share, with these still being revoked from it.
+    fn limit_revoking(
+        members: &PlaceMembers,
+        others: &BTreeSet<PrincipalId>,
+        wanted: &BTreeSet<PrincipalId>,
+        revoking: &[(PrincipalId, LeavesAt)],
+        now: OffsetDateTime,
+    ) -> Result<(), Refusal> {
+        let owner = owner().account_id;
+        check_principal_limit(&Reach { owner: &owner, members }, &backup().id, others, &BTreeSet::new(), wanted, revoking, now)
+    }
+
+    fn leaving(range: std::ops::Range<u64>, at: LeavesAt) -> Vec<(PrincipalId, LeavesAt)> {
+        ids(range).into_iter().map(|p| (p, at)).collect()
+    }
+
+    #[test]
+    fn an_account_being_revoked_counts_toward_the_64_until_its_revocation_time() {
+        // 62 accounts hold the set, 1 more is being revoked (until 08:05): a 64th may join, not a 65th.
+        let revoking = leaving(400..401, Some(IN_FIVE));
+        assert!(limit_revoking(&PlaceMembers::new(), &ids(100..162), &ids(200..201), &revoking, NOW).is_ok());
+        let err = limit_revoking(&PlaceMembers::new(), &ids(100..162), &ids(200..202), &revoking, NOW).unwrap_err();
+        assert_eq!(err.code(), "QuotaExceeded.SharedTarget.Count");
+        assert_eq!(
+            err,
+            Refusal::PrincipalLimit {
+                backup_set: "1000001".into(),
+                requested: 65,
+                limit: 64,
+                revoking: Some(StillLeaving { count: 1, until: Some(IN_FIVE) })
+            }
+        );
+        assert!(err.to_string().contains("and 1 account still being revoked (it keeps access, and counts, until 08:05 UTC)"), "{err}");
+        // From its revocation time it holds nothing, whether or not the schedule has run yet.
+        assert!(limit_revoking(&PlaceMembers::new(), &ids(100..162), &ids(200..202), &revoking, IN_FIVE).is_ok());
+        // Being revoked from one share while a principal of another, it counts once, and not as revoking.
+        let also_live = leaving(100..101, Some(IN_FIVE));
+        let err = limit_revoking(&PlaceMembers::new(), &ids(100..163), &ids(200..202), &also_live, NOW).unwrap_err();
+        assert!(matches!(err, Refusal::PrincipalLimit { requested: 65, revoking: None, .. }), "{err:?}");
+    }
+
+    #[test]
+    fn a_folder_being_revoked_counts_its_members_until_its_revocation_time() {
+        let members = places(300..310, 0..0);
+        let revoking = vec![(place("fd-team"), Some(IN_FIVE))];
+        let err = limit_revoking(&members, &ids(100..155), &ids(200..201), &revoking, NOW).unwrap_err();
+        assert_eq!(
+            err,
+            Refusal::PrincipalLimit {
+                backup_set: "1000001".into(),
+                requested: 66,
+                limit: 64,
+                revoking: Some(StillLeaving { count: 10, until: Some(IN_FIVE) })
+            }
+        );
+        assert!(err.to_string().contains("and 10 accounts still being revoked (they keep access, and count, until 08:05 UTC)"), "{err}");
+        assert!(limit_revoking(&members, &ids(100..155), &ids(200..201), &revoking, IN_FIVE).is_ok());
+    }
+
+    #[test]
+    fn an_account_whose_revocation_waits_for_a_restore_counts_until_the_restore_ends() {
+        let revoking = leaving(400..402, None);
+        let later = datetime!(2026-11-26 08:00 UTC);
+        let err = limit_revoking(&PlaceMembers::new(), &ids(100..162), &ids(200..201), &revoking, later).unwrap_err();
+        assert!(matches!(err, Refusal::PrincipalLimit { revoking: Some(StillLeaving { count: 2, until: None }), .. }), "{err:?}");
+        assert!(err.to_string().contains("until their revocation, which waits for the restore reading the set to end"), "{err}");
+    }
+
+    #[test]
+    fn the_latest_revocation_is_when_the_accounts_being_revoked_stop_counting() {
+        let later = datetime!(2026-11-25 08:09 UTC);
+        let revoking: Vec<_> = leaving(400..401, Some(IN_FIVE)).into_iter().chain(leaving(401..402, Some(later))).collect();
+        let err = limit_revoking(&PlaceMembers::new(), &ids(100..162), &ids(200..202), &revoking, NOW).unwrap_err();
+        assert!(matches!(err, Refusal::PrincipalLimit { revoking: Some(StillLeaving { count: 2, until: Some(t) }), .. } if t == later), "{err:?}");
+    }
+
+    #[test]
+    fn a_set_on_its_way_out_counts_toward_the_quota_until_its_revocation_time() {
+        let err = check_share_quota(false, 1000, 1000, &[Some(IN_FIVE)], NOW).unwrap_err();
+        assert_eq!(err.code(), "QuotaExceeded.SharedResource.Count");
+        assert_eq!(err, Refusal::QuotaExceeded { limit: 1000, requested: 1001, leaving: Some(StillLeaving { count: 1, until: Some(IN_FIVE) }) });
+        assert!(
+            err.to_string().contains("counting 1 backup set still being taken out of a share or in a share being deleted (it counts until 08:05 UTC)"),
+            "{err}"
+        );
+        // From its revocation time it no longer counts, whether or not the schedule has run yet.
+        assert!(check_share_quota(false, 1000, 1000, &[Some(IN_FIVE)], IN_FIVE).is_ok());
+    }
+
+    #[test]
+    fn a_set_whose_revocation_waits_for_a_restore_counts_toward_the_quota_until_then() {
+        let err = check_share_quota(false, 1000, 1000, &[None], datetime!(2026-11-26 08:00 UTC)).unwrap_err();
+        assert_eq!(err, Refusal::QuotaExceeded { limit: 1000, requested: 1001, leaving: Some(StillLeaving { count: 1, until: None }) });
+        assert!(err.to_string().contains("which waits for a restore reading it to end"), "{err}");
+    }
+
+    #[test]
+    fn of_several_sets_on_their_way_out_the_first_to_leave_says_when_one_can_be_shared() {
+        let later = datetime!(2026-11-25 08:09 UTC);
+        let err = check_share_quota(false, 1000, 1000, &[Some(later), None, Some(IN_FIVE)], NOW).unwrap_err();
+        assert!(matches!(err, Refusal::QuotaExceeded { leaving: Some(StillLeaving { count: 3, until: Some(t) }), .. } if t == IN_FIVE), "{err:?}");
+        assert!(err.to_string().contains("counting 3 backup sets still being taken out of shares or in shares being deleted"), "{err}");
+        assert!(err.to_string().contains("the first stops counting at 08:05 UTC"), "{err}");
+        // One of them gone: the owner is back under the quota.
+        assert!(check_share_quota(false, 1000, 1000, &[Some(later), None, Some(IN_FIVE)], IN_FIVE).is_ok());
     }
 
     proptest! {
@@ -798,31 +968,40 @@ pub(crate) mod tests {
         /// Applying a random stream of "share this backup set with these principals through share k"
         /// requests, accepting only those the rule allows, never leaves a backup set reaching more than
         /// 64 accounts, the members of the directory and folders it is shared with counted, while their
-        /// membership stays as it is.
+        /// membership stays as it is; nor, with time passing between requests, the principals a request
+        /// took out, which keep the set for the revocation's ten minutes (account 1, the owner, is a
+        /// member of its directory like any other).
         #[test]
         fn no_backup_set_ever_reaches_more_than_64_accounts(
             folders in proptest::collection::vec(proptest::collection::btree_set(0u64..200, 0..50), 3),
             requests in proptest::collection::vec(
-                (0usize..4, proptest::collection::btree_set(0u64..200, 0..40), proptest::collection::btree_set(0usize..3, 0..3)),
+                (0usize..4, proptest::collection::btree_set(0u64..120, 0..40), proptest::collection::btree_set(0usize..3, 0..3), 0i64..8),
                 1..60,
             )
         ) {
             let names = ["fd-a", "fd-b", "rd-owner"];
-            // Account 1 is the owner, a member of its directory like any other.
             let members: PlaceMembers =
                 names.iter().zip(&folders).map(|(p, m)| (place(p), m.iter().map(|n| account(n + 1)).collect())).collect();
             let owner = owner().account_id;
             let reach = Reach { owner: &owner, members: &members };
             let mut shares: Vec<BTreeSet<PrincipalId>> = vec![BTreeSet::new(); 4];
-            for (k, wanted, wanted_places) in requests {
+            let mut revoking: Vec<(PrincipalId, LeavesAt)> = Vec::new();
+            let mut now = NOW;
+            for (k, wanted, wanted_places, minutes) in requests {
+                now += time::Duration::minutes(minutes);
                 let wanted: BTreeSet<PrincipalId> = wanted.into_iter().map(|n| PrincipalId::Account(account(n + 10)))
                     .chain(wanted_places.into_iter().map(|i| place(names[i]))).collect();
                 let others: BTreeSet<PrincipalId> =
                     shares.iter().enumerate().filter(|(i, _)| *i != k).flat_map(|(_, s)| s.iter().cloned()).collect();
-                if check_principal_limit(&reach, &backup().id, &others, &shares[k], &wanted).is_ok() {
+                let removed: Vec<(PrincipalId, LeavesAt)> =
+                    shares[k].difference(&wanted).map(|p| (p.clone(), Some(now + time::Duration::minutes(10)))).collect();
+                let asked: Vec<(PrincipalId, LeavesAt)> = revoking.iter().cloned().chain(removed.iter().cloned()).collect();
+                if check_principal_limit(&reach, &backup().id, &others, &shares[k], &wanted, &asked, now).is_ok() {
                     shares[k] = wanted;
+                    revoking.extend(removed);
                 }
-                prop_assert!(reach.accounts(shares.iter().flatten()).len() <= MAX_ACCOUNTS_PER_BACKUP_SET);
+                let holding = revoking.iter().filter(|(_, at)| still_holds(*at, now)).map(|(p, _)| p);
+                prop_assert!(reach.accounts(shares.iter().flatten().chain(holding)).len() <= MAX_ACCOUNTS_PER_BACKUP_SET);
             }
         }
 
@@ -850,7 +1029,7 @@ pub(crate) mod tests {
                 let others: BTreeSet<PrincipalId> =
                     shares.iter().enumerate().filter(|(i, _)| *i != k).flat_map(|(_, s)| s.iter().cloned()).collect();
                 let before: BTreeSet<AccountId> = reach.accounts(shares.iter().flatten()).into_iter().cloned().collect();
-                if check_principal_limit(&reach, &backup().id, &others, &shares[k], &wanted).is_ok() {
+                if check_principal_limit(&reach, &backup().id, &others, &shares[k], &wanted, &[], NOW).is_ok() {
                     shares[k] = wanted;
                 }
                 let after: BTreeSet<AccountId> = reach.accounts(shares.iter().flatten()).into_iter().cloned().collect();

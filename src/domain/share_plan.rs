@@ -6,7 +6,7 @@
 use super::{
     check_may_manage_shares, check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals,
     check_share_quota, check_sharer, principal_change_timing, shareability_in_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetFacts,
-    BackupSetId, ClusterFacts, OwnerFacts, PlaceMembers, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, Reach, RemovalTiming,
+    BackupSetId, ClusterFacts, LeavesAt, OwnerFacts, PlaceMembers, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, Reach, RemovalTiming,
     ResourceShareName, Refusal, ShareStatus,
 };
 use std::collections::BTreeSet;
@@ -92,10 +92,19 @@ pub struct ShareFacts {
     /// The member accounts of each directory or folder among those principals, the share's and the
     /// requested ones: what the 64-account limit counts them as.
     pub place_members: PlaceMembers,
-    /// Whether the backup set is in a live share already (then it costs no quota).
+    /// For each backup set the share will hold, what is still being revoked from it through any of the
+    /// owner's shares (principals removed, a share being deleted, members moved out of a folder or the
+    /// directory), each with when it leaves: it counts toward the 64-account limit until then.
+    pub revoking: std::collections::BTreeMap<BackupSetId, Vec<(PrincipalId, LeavesAt)>>,
+    /// Whether the backup set is in a share not yet deleted already (then it costs no quota).
     pub already_shared: bool,
-    /// How many distinct backup sets the owner shares.
+    /// How many distinct backup sets the owner's shares not yet deleted hold, those on their way out too.
     pub shared_count: u32,
+    /// Those of them held only by what is leaving (taken out of a share, in a share being deleted), each
+    /// with when it leaves; read only when the count is at the quota (see [`super::check_share_quota`]).
+    pub leaving_shared_sets: Vec<LeavesAt>,
+    /// How long a removal keeps its access: this request's removals leave that long after `now`.
+    pub revocation_delay: time::Duration,
     /// Requested accounts that already hold a pending invitation covering the backup set.
     pub pending_invitees: BTreeSet<String>,
     /// The owner's pending invitations, and how many it may have.
@@ -203,15 +212,25 @@ pub fn plan_share(
 
     let reach = Reach { owner: &facts.owner.account_id, members: &facts.place_members };
     let none = BTreeSet::new();
+    // This request's removals keep the share's sets for the revocation's time, as earlier removals do.
+    let removal_leaves_at: LeavesAt = match timing {
+        RemovalTiming::Now => Some(now + facts.revocation_delay),
+        RemovalTiming::AfterRestore => None,
+    };
     for (set, others) in &facts.others {
         // A set already in the share reaches the share's principals now; one joining it does not yet.
-        let share_now = if facts.share_sets.iter().any(|(id, _)| id == set) { &current } else { &none };
-        check_principal_limit(&reach, set, others, share_now, &wanted)?;
+        let in_share = facts.share_sets.iter().any(|(id, _)| id == set);
+        let share_now = if in_share { &current } else { &none };
+        let mut revoking = facts.revoking.get(set).cloned().unwrap_or_default();
+        if in_share {
+            revoking.extend(removed.iter().map(|p| (p.clone(), removal_leaves_at)));
+        }
+        check_principal_limit(&reach, set, others, share_now, &wanted, &revoking, now)?;
     }
     // The quota counts distinct shared backup sets; one already shared elsewhere costs nothing more, and
     // a change of principals alone adds none.
     if backup_set.is_some() {
-        check_share_quota(facts.already_shared, facts.shared_count, facts.owner.share_quota)?;
+        check_share_quota(facts.already_shared, facts.shared_count, facts.owner.share_quota, &facts.leaving_shared_sets, now)?;
     }
 
     let name = match (&target, existing) {
@@ -280,8 +299,11 @@ mod tests {
             principals: PrincipalChange::Replace(vec![account("2000000000000001"), account("2000000000000002")]),
             others: vec![(set, BTreeSet::new())],
             place_members: PlaceMembers::new(),
+            revoking: Default::default(),
             already_shared: false,
             shared_count: 0,
+            leaving_shared_sets: Vec::new(),
+            revocation_delay: time::Duration::minutes(10),
             pending_invitees: BTreeSet::new(),
             pending_count: 0,
             max_pending_invitations: 500,
@@ -445,6 +467,57 @@ mod tests {
         (f.share_sets, f.already_shared) = (Vec::new(), false);
         let refused = plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).unwrap_err();
         assert!(matches!(refused, Refusal::PrincipalLimit { requested: 70, limit: 64, .. }), "{refused:?}");
+    }
+
+    /// The share holding the set with 64 accounts by name.
+    fn full_share() -> ShareFacts {
+        let names: Vec<String> = (0..64).map(|n| format!("30000000000{n:05}")).collect();
+        existing_with(&names.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn a_principal_this_request_removes_still_counts_toward_the_64_until_its_revocation() {
+        // Swapping one of 64 accounts for another: the one removed keeps the set for the revocation's time.
+        let mut f = full_share();
+        let mut list: Vec<PrincipalFacts> = (1..64).map(|n| account(&format!("30000000000{n:05}"))).collect();
+        list.push(account("2000000000000009"));
+        f.principals = PrincipalChange::Replace(list);
+        let refused = plan_share(&root(), None, ShareTarget::Existing, &f, NOW).unwrap_err();
+        let until = Some(NOW + time::Duration::minutes(10));
+        assert!(
+            matches!(refused, Refusal::PrincipalLimit { requested: 65, revoking: Some(crate::domain::StillLeaving { count: 1, until: u }), .. } if u == until),
+            "{refused:?}"
+        );
+        // Removing alone is never refused: the set reaches no one new.
+        let mut removal = full_share();
+        removal.principals = PrincipalChange::Remove(vec![id("3000000000000000")]);
+        assert!(plan_share(&root(), None, ShareTarget::Existing, &removal, NOW).is_ok());
+        // Once its revocation has run (the share's principals as the next request reads them) the swap fits.
+        f.existing.as_mut().unwrap().principals.remove(&id("3000000000000000"));
+        assert!(plan_share(&root(), None, ShareTarget::Existing, &f, NOW).is_ok());
+    }
+
+    #[test]
+    fn principals_of_a_share_being_deleted_still_count_toward_the_64_for_the_set() {
+        // Another share of the set is being deleted: its 63 principals are being revoked until 12:10.
+        let set = BackupSetId::parse("5000000").unwrap();
+        let mut f = facts(NOW);
+        let until = Some(NOW + time::Duration::minutes(10));
+        let deleting: Vec<(PrincipalId, LeavesAt)> = (0..63).map(|n| (id(&format!("30000000000{n:05}")), until)).collect();
+        f.revoking = [(set.clone(), deleting)].into();
+        let refused = plan_share(&root(), Some(&set), new_share(), &f, NOW).unwrap_err();
+        assert!(matches!(refused, Refusal::PrincipalLimit { requested: 65, revoking: Some(crate::domain::StillLeaving { count: 63, .. }), .. }), "{refused:?}");
+        assert!(plan_share(&root(), Some(&set), new_share(), &f, NOW + time::Duration::minutes(10)).is_ok());
+    }
+
+    #[test]
+    fn a_set_on_its_way_out_counts_toward_the_quota_of_a_new_share() {
+        let set = BackupSetId::parse("5000000").unwrap();
+        let mut f = facts(NOW);
+        (f.shared_count, f.leaving_shared_sets) = (10, vec![Some(NOW + time::Duration::minutes(10))]);
+        let refused = plan_share(&root(), Some(&set), new_share(), &f, NOW).unwrap_err();
+        assert!(matches!(refused, Refusal::QuotaExceeded { limit: 10, requested: 11, leaving: Some(_) }), "{refused:?}");
+        assert!(plan_share(&root(), Some(&set), new_share(), &f, NOW + time::Duration::minutes(10)).is_ok());
     }
 
     #[test]

@@ -196,6 +196,96 @@ async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass
     app.assert_shared_sets_consistent().await;
 }
 
+/// A share being deleted keeps its sets counted toward the quota until its revocation: shares racing
+/// its deletion from the console and the API never pass the quota, whichever commits first; once the
+/// revocation has run, its sets are counted nowhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shares_racing_a_share_deletion_never_pass_the_quota() {
+    use crate::openapi::{acs3, api_code, owner_key, RS};
+    let app = Arc::new(TestApp::new().await);
+    app.exec(&format!("update account set share_quota = 3 where account_id = '{OWNER}'")).await;
+    let sets = shareable_sets(&app).await;
+    let (cookie, key) = owner_key(&app).await;
+    let created = acs3(&app, &key, "CreateResourceShare", RS, &[
+        ("ResourceShareName", "full"), ("Resources.1.ResourceId", &sets[0]), ("Resources.2.ResourceId", &sets[1]),
+        ("Resources.3.ResourceId", &sets[2]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+
+    let deleting = {
+        let (app, key, share_id) = (app.clone(), key.clone(), share_id.clone());
+        tokio::spawn(async move { acs3(&app, &key, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await })
+    };
+    let by_console = sets[3..6].iter().enumerate().map(|(i, b)| {
+        let (app, cookie, b) = (app.clone(), cookie.clone(), b.clone());
+        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("console-{i}"), "AllAccounts", &[PARTNER])).await })
+    });
+    let by_api = sets[6..9].iter().enumerate().map(|(i, b)| {
+        let (app, key, b) = (app.clone(), key.clone(), b.clone());
+        tokio::spawn(async move {
+            let name = format!("api-{i}");
+            acs3(&app, &key, "CreateResourceShare", RS, &[("ResourceShareName", &name), ("Resources.1.ResourceId", &b), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]).await
+        })
+    });
+    let shares: Vec<Response> = join_all(by_console.chain(by_api)).await.into_iter().map(Result::unwrap).collect();
+    let deleted = deleting.await.unwrap();
+    assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
+    let refusals: Vec<(u16, &str)> = shares.iter().map(|r| if r.json.get("Code").is_some() { api_code(r) } else { r.refusal() }).collect();
+    assert!(refusals.iter().all(|r| *r == (409, "QuotaExceeded.SharedResource.Count")), "{refusals:?}");
+    assert_eq!(app.count("select count(*) from resource_share").await, 1, "refused requests left no share behind");
+    app.assert_shared_sets_consistent().await;
+
+    // The revocation runs: the deleted share's three sets are counted nowhere, and three more may be shared.
+    app.clock.advance(time::Duration::minutes(11));
+    app.tick().await;
+    let more: Vec<Response> = join_all(sets[3..7].iter().enumerate().map(|(i, b)| {
+        let (app, cookie, b) = (app.clone(), cookie.clone(), b.clone());
+        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("after-{i}"), "AllAccounts", &[PARTNER])).await })
+    }))
+    .await
+    .into_iter()
+    .map(Result::unwrap)
+    .collect();
+    assert_eq!(more.iter().filter(|r| r.status == StatusCode::OK).count(), 3);
+    app.assert_shared_sets_consistent().await;
+}
+
+/// Principals being revoked count toward the 64 until their revocation: shares of new accounts racing
+/// the removal of some of a set's 64 principals are all refused, whichever commits first, so the set
+/// never reaches more than 64 accounts, those still being revoked counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn shares_racing_a_removal_of_principals_never_give_a_set_more_than_64_accounts() {
+    let app = Arc::new(TestApp::new().await);
+    let many = app.add_accounts("30000000000", 64).await;
+    let fresh = app.add_accounts("31000000000", 8).await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let cookie = app.sign_in("owner").await;
+    let all: Vec<&str> = many.iter().map(String::as_str).collect();
+    let r = app.share(&cookie, &backup, new_share("wide", "AllAccounts", &all)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let wide: String = sqlx::query_scalar("select resource_share_id from resource_share").fetch_one(&app.pool).await.unwrap();
+
+    let removing = {
+        let (app, cookie, backup, kept) = (app.clone(), cookie.clone(), backup.clone(), many[4..].to_vec());
+        tokio::spawn(async move {
+            let kept: Vec<&str> = kept.iter().map(String::as_str).collect();
+            app.share(&cookie, &backup, existing_share(&wide, Some(&kept))).await
+        })
+    };
+    let adding = fresh.iter().enumerate().map(|(i, p)| {
+        let (app, cookie, backup, p) = (app.clone(), cookie.clone(), backup.clone(), p.clone());
+        tokio::spawn(async move { app.share(&cookie, &backup, new_share(&format!("race-{i}"), "AllAccounts", &[&p])).await })
+    });
+    let results: Vec<Response> = join_all(adding).await.into_iter().map(Result::unwrap).collect();
+    let removed = removing.await.unwrap();
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+    assert!(results.iter().all(|r| r.refusal() == (409, "QuotaExceeded.SharedTarget.Count")), "{:?}", results.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>());
+    assert_eq!(app.count("select count(distinct principal_id) from share_principal").await, 64, "those being revoked and those associated");
+    assert_eq!(app.count("select count(*) from resource_share").await, 1, "refused requests left no share behind");
+}
+
 /// A member's restore racing the owner's end of its access (removing it from the share, or deleting the
 /// set) is judged in one write transaction with the access it reads: either the restore starts first,
 /// and then the removal waits for it (or the locked set's deletion is refused), or the end of access

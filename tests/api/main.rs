@@ -16,6 +16,7 @@ mod governance;
 mod group;
 mod invitations;
 mod kept;
+mod leaving_counts;
 mod guard;
 mod lifecycle;
 mod network;

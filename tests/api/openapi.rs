@@ -792,7 +792,8 @@ async fn deleting_a_share_revokes_every_principal_on_the_schedule_and_then_it_is
     assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
     let listed = acs3(&app, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("ResourceShareIds.1", &share_id)]).await;
     assert_eq!(share_status(&listed), "Deleting", "{:?}", listed.json);
-    assert_eq!(app.count(&format!("select count(*) from shared_backup_set where owner_account_id = '{OWNER}'")).await, quota_before - 2, "a share being deleted stops counting against the quota");
+    // Its principals keep their access until the revocation: its sets count against the quota until then.
+    assert_eq!(app.count(&format!("select count(*) from shared_backup_set where owner_account_id = '{OWNER}'")).await, quota_before, "a share being deleted counts until it is Deleted");
 
     // The member still sees both sets, marked as being revoked, and can't restore from them.
     let member = app.sign_in("member").await;
@@ -820,6 +821,7 @@ async fn deleting_a_share_revokes_every_principal_on_the_schedule_and_then_it_is
     let tick = app.tick().await;
     assert_eq!(tick.deleted_shares, 1, "{tick:?}");
     assert_eq!(share_row_status(&app, &share_id).await, "Deleted");
+    assert_eq!(app.count(&format!("select count(*) from shared_backup_set where owner_account_id = '{OWNER}'")).await, quota_before - 2, "a deleted share counts no more");
     let listed = acs3(&app, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("ResourceShareStatus", "Deleted")]).await;
     assert_eq!((share_status(&listed), listed.json["ResourceShares"][0]["ResourceShareId"].as_str()), ("Deleted", Some(share_id.as_str())));
     let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backups[0])).await;

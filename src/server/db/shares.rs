@@ -118,8 +118,8 @@ pub async fn principals_of_shares(ex: impl SqliteExecutor<'_>, share_ids: &[&str
     .await
 }
 
-/// How many distinct backup sets the owner shares: what the quota counts (kept by triggers, see the
-/// `shared_backup_set` and `shared_backup_set_count` migrations).
+/// How many distinct backup sets the owner's shares not yet deleted hold: what the quota counts (kept
+/// by triggers, see the `shared_backup_set`, `shared_backup_set_count` and `leaving_counts` migrations).
 pub async fn shared_resource_count(ex: impl SqliteExecutor<'_>, owner: &str) -> sqlx::Result<i64> {
     sqlx::query_scalar(&format!("select {SHARED_COUNT}")).bind(owner).fetch_one(ex).await
 }
@@ -127,6 +127,39 @@ pub async fn shared_resource_count(ex: impl SqliteExecutor<'_>, owner: &str) -> 
 /// The owner (?1)'s count of shared backup sets, as an expression: read from the trigger-kept count,
 /// not counted (a scan that grew with the sets the owner shares, inside every share's write lock).
 const SHARED_COUNT: &str = "coalesce((select sets from shared_backup_set_count where owner_account_id = ?1), 0)";
+
+/// The owner (?1)'s shared sets held only by what is leaving (taken out of a share, in a share being
+/// deleted; none held by a live association), each with when it leaves (`leaves_at`): the last of its
+/// holds to end, null while one waits for a restore. A hold in a share being deleted ends with the
+/// share's last revocation (a principal's, or a moved-out member's; ?6, now, when none is left and the
+/// schedule has only to mark it Deleted).
+///
+/// Read only for an owner at its quota (see `leaving_shared_sets` in [`CONTEXT_SQL`]), and from the
+/// few sets whose revocation has not run, not from every set the owner shares: the sets taken out of
+/// shares through the `share_resource_leaving` partial index (every owner's, but only those within
+/// their revocation window; `cross join` keeps the planner from walking the owner's shares instead),
+/// the sets of the owner's shares being deleted through `resource_share_owner_status`.
+const LEAVING_SETS: &str = "select c.backup_set_id,
+        (select case when count(h.ends) < count(*) then null else max(h.ends) end from (
+             select x.revoke_at as ends from share_resource x
+             join resource_share y on y.resource_share_id = x.resource_share_id and y.status = 'Active'
+             where x.backup_set_id = c.backup_set_id and x.status = 'Disassociating'
+             union all
+             select (select case when count(p.revoke_at) < count(*) then null else coalesce(max(p.revoke_at), ?6) end
+                     from (select revoke_at from share_principal where resource_share_id = y.resource_share_id
+                           union all select revoke_at from membership_revocation where resource_share_id = y.resource_share_id) p)
+             from share_resource x
+             join resource_share y on y.resource_share_id = x.resource_share_id and y.status = 'Deleting'
+             where x.backup_set_id = c.backup_set_id) h) as leaves_at
+    from (select sr.backup_set_id from share_resource sr cross join resource_share rs
+              where sr.status = 'Disassociating' and rs.resource_share_id = sr.resource_share_id
+                and rs.owner_account_id = ?1 and rs.status = 'Active'
+          union
+          select sr.backup_set_id from resource_share rs cross join share_resource sr
+              where rs.owner_account_id = ?1 and rs.status = 'Deleting' and sr.resource_share_id = rs.resource_share_id) c
+    where not exists(select 1 from share_resource x
+        join resource_share y on y.resource_share_id = x.resource_share_id and y.status = 'Active'
+        where x.backup_set_id = c.backup_set_id and x.status = 'Associated')";
 
 /// Everything the share rules read, for one request of the Share dialog.
 #[derive(Debug, serde::Deserialize)]
@@ -162,12 +195,26 @@ pub struct ShareContext {
     /// on the benchmark's database (owner in no directory), reading these pairs always cost a new share
     /// ~37 us more (CPU, median, ~190-250 us before); read so, 3-10 us (docs/performance.md, stop 22).
     pub place_members: Vec<(String, String)>,
-    /// Whether the backup set is in a live share already (then it costs no quota).
+    /// (backup set, principal, leaves at) for what is still being revoked from each backup set the share
+    /// will hold, through any of the owner's shares not yet deleted (this one too): principals removed
+    /// (every one of a share being deleted) and members moved out of a folder or the directory, less
+    /// those the set joined their share after (`late_resource`). `leaves at` is their revocation's time
+    /// (the set's, when it leaves the share first), none while a restore holds it. For the 64-account
+    /// limit: what is being revoked keeps its access, and counts, until then. Read as `others` is, from
+    /// the few shares holding the sets, and only what is leaving: a share's principals being revoked
+    /// through the `share_principal_leaving` partial index, its moved-out members through
+    /// `membership_revocation_share`; a pair may repeat.
+    pub revoking: Vec<(String, String, Option<String>)>,
+    /// Whether the backup set is in a share not yet deleted already (then it costs no quota).
     #[serde(deserialize_with = "sqlite_bool")]
     pub already_shared: bool,
-    /// How many distinct backup sets the owner shares (the trigger-kept count, see
-    /// [`shared_resource_count`]).
+    /// How many distinct backup sets the owner's shares not yet deleted hold (the trigger-kept count,
+    /// see [`shared_resource_count`]), those on their way out too.
     pub shared_count: i64,
+    /// When each of the owner's sets held only by what is leaving leaves ([`LEAVING_SETS`]); read only
+    /// when the set is newly shared and the count is at the owner's quota: only then can it change
+    /// the answer (a set past its time no longer counts), and it says when the first one leaves.
+    pub leaving_shared_sets: Vec<Option<String>>,
     /// Requested accounts that already hold a pending, unexpired invitation covering one of the backup
     /// sets the share will hold (from any of the owner's live shares) or to the share itself. Found
     /// from the invitations of those shares, the few that hold the sets: from the requested accounts'
@@ -250,6 +297,26 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
              join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status = 'Active'
              join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Associated'
              where sr.backup_set_id in (select backup_set_id from share_sets) and sr.resource_share_id <> ?4),
+         revoking as not materialized (
+             select sr.backup_set_id, sp.principal_id, sp.principal_type,
+                 case when sr.status = 'Disassociating' and sr.revoke_at < coalesce(sp.revoke_at, 'z') then sr.revoke_at
+                      else sp.revoke_at end as leaves_at
+             from share_resource sr
+             join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status in ('Active', 'Deleting')
+             join share_principal sp on sp.resource_share_id = sr.resource_share_id and sp.status = 'Disassociating'
+             where sr.backup_set_id in (select backup_set_id from share_sets)
+               and not exists(select 1 from late_resource l where l.resource_share_id = sr.resource_share_id
+                   and l.principal_id = sp.principal_id and l.via = 'principal' and l.backup_set_id = sr.backup_set_id)
+             union all
+             select sr.backup_set_id, mr.account_id, 'Account',
+                 case when sr.status = 'Disassociating' and sr.revoke_at < coalesce(mr.revoke_at, 'z') then sr.revoke_at
+                      else mr.revoke_at end
+             from share_resource sr
+             join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status in ('Active', 'Deleting')
+             join membership_revocation mr on mr.resource_share_id = sr.resource_share_id
+             where sr.backup_set_id in (select backup_set_id from share_sets)
+               and not exists(select 1 from late_resource l where l.resource_share_id = sr.resource_share_id
+                   and l.principal_id = mr.account_id and l.via = 'moved_out' and l.backup_set_id = sr.backup_set_id)),
          requested as (
              select p.key, json_extract(p.value, '$.id') as id, json_extract(p.value, '$.type') as type
              from json_each(?5) p),
@@ -257,7 +324,8 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
              select id from requested where type <> 'Account'
              union all select principal_id from share_principal
                  where resource_share_id = ?4 and status = 'Associated' and principal_type <> 'Account'
-             union all select principal_id from others where principal_type <> 'Account'),
+             union all select principal_id from others where principal_type <> 'Account'
+             union all select principal_id from revoking where principal_type <> 'Account'),
          place_folders(place, folder_id) as (
              select p.id, f.folder_id from places p
              join rd_folder f on f.folder_id = coalesce((select root_folder_id from resource_directory where directory_id = p.id), p.id)
@@ -304,8 +372,14 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                  then json((select json_group_array(json_array(pf.place, m.account_id))
                      from place_folders pf join rd_member m on m.folder_id = pf.folder_id))
                  else json_array() end,
+             'revoking', json((select json_group_array(json_array(backup_set_id, principal_id, leaves_at)) from revoking)),
              'already_shared', exists(select 1 from shared_backup_set where backup_set_id = ?2),
              'shared_count', {shared_count},
+             'leaving_shared_sets', case when ?2 is not null
+                     and not exists(select 1 from shared_backup_set where backup_set_id = ?2)
+                     and {shared_count} >= (select share_quota from account where account_id = ?1)
+                 then json((select json_group_array(leaves_at) from ({leaving_sets})))
+                 else json_array() end,
              'pending_invitees', json((select json_group_array(i.receiver_account_id) from invitation i
                  join resource_share rs on rs.resource_share_id = i.resource_share_id and rs.status = 'Active'
                  where i.resource_share_id in (select ?4 union all select sr.resource_share_id from share_resource sr
@@ -317,6 +391,7 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
         backup = clusters::BACKUP_JSON_FIELDS,
         cluster = clusters::CLUSTER_JSON,
         shared_count = SHARED_COUNT,
+        leaving_sets = LEAVING_SETS,
     );
     shift_parameters(&sql, 1)
 });

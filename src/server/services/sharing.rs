@@ -5,7 +5,7 @@
 use crate::server::audit::Event;
 use crate::command::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
-    check_resource_removal, plan_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetId, ExistingShare, PlaceMembers, PrincipalChange, PrincipalFacts,
+    check_resource_removal, plan_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetId, ExistingShare, LeavesAt, PlaceMembers, PrincipalChange, PrincipalFacts,
     PrincipalId, PrincipalScope, RemovalTiming, ResourceShareName, ShareFacts, SharePlan, ShareTarget,
 };
 use crate::error::AppError;
@@ -327,6 +327,13 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         .into_iter()
         .map(|(set, ids)| Ok((BackupSetId::parse(set).map_err(internal)?, ids)))
         .collect::<Result<Vec<_>, AppError>>()?;
+    let stored_time = |t: &Option<String>| t.as_deref().map(db::parse_ts).transpose().map_err(internal);
+    let mut revoking: BTreeMap<BackupSetId, Vec<(PrincipalId, LeavesAt)>> = BTreeMap::new();
+    for (set, principal, leaves_at) in &ctx.revoking {
+        let set = BackupSetId::parse(set).map_err(internal)?;
+        revoking.entry(set).or_default().push((stored_principal(principal)?, stored_time(leaves_at)?));
+    }
+    let leaving_shared_sets = ctx.leaving_shared_sets.iter().map(stored_time).collect::<Result<_, _>>()?;
     let mut place_members = PlaceMembers::new();
     for (place, account) in &ctx.place_members {
         let account = AccountId::parse(account).ok_or_else(|| internal(anyhow::anyhow!("stored member account id {account:?}")))?;
@@ -343,8 +350,11 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         principals: job.principals.clone().with_joining(|list| principal_facts(&list, &ctx.lookups))?,
         others,
         place_members,
+        revoking,
         already_shared: ctx.already_shared,
         shared_count: u32::try_from(ctx.shared_count).map_err(internal)?,
+        leaving_shared_sets,
+        revocation_delay: job.revocation_delay,
         pending_invitees: ctx.pending_invitees.into_iter().collect(),
         pending_count: u32::try_from(ctx.pending_count).map_err(internal)?,
         max_pending_invitations: job.max_pending_invitations,
