@@ -20,11 +20,32 @@ pub struct AppError {
     /// Seconds after which trying again may succeed (a throttled or busy answer): the `Retry-After` header.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retry_after_secs: Option<u64>,
+    /// The time `message` names, for the console to show in the viewer's own zone (see
+    /// [`AppError::message_parts`]). The OpenAPI answers the message alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<ShownTime>,
+}
+
+/// A time named in a refusal's sentence: the instant (RFC 3339, UTC) and the words the sentence writes
+/// it in ("08:05 UTC"), which a console replaces with the viewer's local time.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShownTime {
+    pub iso: String,
+    pub words: String,
 }
 
 impl AppError {
     pub fn new(kind: ErrorKind, code: &str, message: impl Into<String>) -> Self {
-        AppError { kind, code: code.to_owned(), message: message.into(), retry_after_secs: None }
+        AppError { kind, code: code.to_owned(), message: message.into(), retry_after_secs: None, time: None }
+    }
+
+    /// The message split around the time it names: (before, the time as RFC 3339, after). A message
+    /// naming no time, or not in the words given (then showing it whole is right), is all `before`.
+    pub fn message_parts(&self) -> (&str, Option<&str>, &str) {
+        self.time
+            .as_ref()
+            .and_then(|t| self.message.split_once(t.words.as_str()).map(|(before, after)| (before, Some(t.iso.as_str()), after)))
+            .unwrap_or((self.message.as_str(), None, ""))
     }
 
     pub fn unauthenticated() -> Self {
@@ -66,7 +87,13 @@ impl AppError {
 /// The one way a refusal becomes the wire error: its code, sentence and status come from the domain.
 impl From<Refusal> for AppError {
     fn from(e: Refusal) -> Self {
-        AppError { retry_after_secs: e.retry_after_secs(), ..AppError::new(e.kind(), e.code(), e.to_string()) }
+        let time = e.named_time().and_then(|named| {
+            // To the second, as the words give it (a throttle's time has nanoseconds).
+            let at = named.at.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).ok()?;
+            let iso = at.format(&time::format_description::well_known::Rfc3339).ok()?;
+            Some(ShownTime { iso, words: named.words })
+        });
+        AppError { retry_after_secs: e.retry_after_secs(), time, ..AppError::new(e.kind(), e.code(), e.to_string()) }
     }
 }
 
@@ -175,5 +202,43 @@ pub fn undecodable_sentence(detail: &str) -> String {
         format!("A field{field} of the request has a value of the wrong form ({detail}).")
     } else {
         format!("A field{field} of the request must be {expected} ({detail}).")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{StillLeaving, Throttled};
+    use time::macros::datetime;
+
+    #[test]
+    fn a_refusal_naming_a_time_gives_it_to_the_console_apart_from_its_words() {
+        let now = datetime!(2026-11-27 08:00:00 UTC);
+        let wait = Throttled { retry_at: now + time::Duration::seconds(90) + time::Duration::nanoseconds(47_947_323), locked: true };
+        let error = AppError::from(Refusal::SignInThrottled { wait, now });
+        assert_eq!(
+            error.message_parts(),
+            ("Sign-in is locked after too many failed attempts. Try again in 2 minutes (at ", Some("2026-11-27T08:01:30Z"), ").")
+        );
+        // The OpenAPI and every other reader of the message still get the whole sentence.
+        assert!(error.message.contains("(at 08:01:30 UTC)"), "{}", error.message);
+
+        let until = datetime!(2026-11-27 08:10:00 UTC);
+        let leaving = Some(StillLeaving { count: 1, until: Some(until) });
+        let error = AppError::from(Refusal::QuotaExceeded { limit: 1000, requested: 1001, leaving });
+        let (before, iso, after) = error.message_parts();
+        assert_eq!(iso, Some("2026-11-27T08:10:00Z"));
+        assert!(before.ends_with("(it counts until "), "{before}");
+        assert_eq!(after, "). Apply for a quota increase to share more.");
+    }
+
+    #[test]
+    fn a_refusal_naming_no_time_is_shown_whole() {
+        let error = AppError::from(Refusal::QuotaExceeded { limit: 1000, requested: 1001, leaving: None });
+        assert_eq!(error.time, None);
+        assert_eq!(error.message_parts(), (error.message.as_str(), None, ""));
+        // A revocation waiting for a restore has no time yet.
+        let leaving = Some(StillLeaving { count: 1, until: None });
+        assert_eq!(AppError::from(Refusal::QuotaExceeded { limit: 1000, requested: 1001, leaving }).time, None);
     }
 }

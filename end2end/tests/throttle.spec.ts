@@ -1,6 +1,9 @@
 import { expect, test } from "@playwright/test";
 import { hydrated, shot, uniqueName } from "./helpers";
 
+// A viewer eight hours ahead of the server's UTC: the time to try again is shown in the viewer's zone.
+test.use({ timezoneId: "Asia/Shanghai", locale: "en-US" });
+
 // A sign-in name of this spec's own (unknown to the server, which throttles unknown names exactly like
 // known ones), so no other spec's sign-ins are slowed down. The per-address limits that every spec from
 // 127.0.0.1 shares are raised for the test server in scripts/test.sh.
@@ -42,7 +45,13 @@ test("a throttled sign-in is shown to the user with when to try again", async ({
   await page.getByRole("button", { name: "Sign in" }).click();
   const alert = page.getByRole("alert");
   await expect(alert).toContainText("Sign-in is locked after too many failed attempts. Try again in 15 minutes (at ");
-  await expect(alert).toContainText(/\(at \d\d:\d\d:\d\d UTC\)\./);
+  // The sentence's "08:01:30 UTC" is shown as the viewer's own time, from the instant the server gave.
+  const time = alert.locator("time");
+  const iso = await time.getAttribute("datetime");
+  expect(iso).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+  const local = new Intl.DateTimeFormat("en-US", { timeStyle: "short", timeZone: "Asia/Shanghai" }).format(new Date(iso!));
+  await expect(time).toContainText(local);
+  await expect(alert).not.toContainText("UTC");
   await expect(alert).toContainText("Throttling.SignIn");
   await expect(page).toHaveURL(/\/login/);
   await shot(page, "sign-in-throttled");

@@ -328,6 +328,13 @@ fn unknown_host_sentence(host: &str, public_host: Option<&str>) -> String {
     }
 }
 
+/// A time a refusal's sentence names ([`Refusal::named_time`]): the instant, and its words there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedTime {
+    pub at: OffsetDateTime,
+    pub words: String,
+}
+
 /// "08:10 UTC": when something being revoked stops counting.
 fn utc_clock(at: OffsetDateTime) -> String {
     let at = at.to_offset(time::UtcOffset::UTC);
@@ -509,6 +516,22 @@ impl Refusal {
             BodyTooSlow { .. } => "RequestTimeout",
             TooManyConnections { .. } => "Throttling.Connections",
             UndecodableBody { .. } => "InvalidParameter",
+        }
+    }
+
+    /// The time the sentence names, if it names one, with the words it writes it in: the sentence
+    /// stays whole (an API caller reads it as it is), and a console shows that time in its viewer's own
+    /// zone in place of those words.
+    pub fn named_time(&self) -> Option<NamedTime> {
+        match self {
+            Refusal::SignInThrottled { wait, .. } => {
+                Some(NamedTime { at: wait.retry_at, words: super::throttle::retry_clock(wait.retry_at) })
+            }
+            Refusal::PrincipalLimit { revoking: Some(super::StillLeaving { until: Some(at), .. }), .. }
+            | Refusal::QuotaExceeded { leaving: Some(super::StillLeaving { until: Some(at), .. }), .. } => {
+                Some(NamedTime { at: *at, words: utc_clock(*at) })
+            }
+            _ => None,
         }
     }
 

@@ -41,7 +41,7 @@ pub use choices::{
     check_audit_action_filter, check_pay_type, check_region_choice, check_share_search, check_ticket_message, node_spec_price, parse_day, parse_policy_name,
     parse_ticket_kind, region_of_zone, zone_region, zones, MAX_SHARE_SEARCH_CHARS, MAX_TICKET_MESSAGE_CHARS, NODE_SPECS,
 };
-pub use error::{ErrorKind, Refusal};
+pub use error::{ErrorKind, NamedTime, Refusal};
 pub use governance::{check_creates_accounts, check_ticket_decision, check_ticket_submission, ticket_outcome, TicketGrant, TicketKind, TicketStatus, RAISED_SHARE_QUOTA};
 pub use ids::{
     parse_account_id, parse_account_name, parse_folder_name, MAX_FOLDER_NAME_CHARS, parse_handshake_id, parse_invitation_id, parse_login_name, parse_root_login, parse_site, ram_user_login, ram_user_name_max, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,

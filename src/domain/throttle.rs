@@ -115,10 +115,16 @@ impl Throttled {
     /// The sentence the user sees: why, and when to try again.
     pub fn message(&self, now: OffsetDateTime) -> String {
         let wait = duration_words(self.retry_at - now);
-        let at = self.retry_at.to_offset(time::UtcOffset::UTC);
         let what = if self.locked { "Sign-in is locked after too many failed attempts" } else { "Too many failed sign-in attempts" };
-        format!("{what}. Try again in {wait} (at {:02}:{:02}:{:02} UTC).", at.hour(), at.minute(), at.second())
+        format!("{what}. Try again in {wait} (at {}).", retry_clock(self.retry_at))
     }
+}
+
+/// "08:01:30 UTC": when a throttled sign-in may be tried again, as its sentence writes it (to the
+/// second: a wait can be one second).
+pub(crate) fn retry_clock(at: OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{:02}:{:02}:{:02} UTC", at.hour(), at.minute(), at.second())
 }
 
 /// What an admitted attempt counted against one key.
