@@ -144,7 +144,7 @@ async fn racing_ram_user_creations_of_one_name_make_one_user() {
 /// run, the sets it freed may be shared.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass_the_quota() {
-    use crate::openapi::{acs3, api_code, owner_key, RS};
+    use crate::openapi::{acs3, owner_key, RS};
     let app = Arc::new(TestApp::new().await);
     app.exec(&format!("update account set share_quota = 5 where account_id = '{OWNER}'")).await;
     let sets = shareable_sets(&app).await;
@@ -162,21 +162,10 @@ async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass
             acs3(&app, &key, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &a), ("Resources.2.ResourceId", &b)]).await
         })
     };
-    let by_console = sets[5..8].iter().enumerate().map(|(i, b)| {
-        let (app, cookie, b) = (app.clone(), cookie.clone(), b.clone());
-        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("console-{i}"), "AllAccounts", &[PARTNER])).await })
-    });
-    let by_api = sets[8..11].iter().enumerate().map(|(i, b)| {
-        let (app, key, b) = (app.clone(), key.clone(), b.clone());
-        tokio::spawn(async move {
-            let name = format!("api-{i}");
-            acs3(&app, &key, "CreateResourceShare", RS, &[("ResourceShareName", &name), ("Resources.1.ResourceId", &b), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]).await
-        })
-    });
-    let shares: Vec<Response> = join_all(by_console.chain(by_api)).await.into_iter().map(Result::unwrap).collect();
+    let shares = race_new_shares(&app, &cookie, &key, &sets[5..8], &sets[8..11]).await;
     let left = leaving.await.unwrap();
     assert_eq!(left.status, StatusCode::OK, "{:?}", left.json);
-    let refusals: Vec<(u16, &str)> = shares.iter().map(|r| if r.json.get("Code").is_some() { api_code(r) } else { r.refusal() }).collect();
+    let refusals: Vec<(u16, &str)> = shares.iter().map(refusal_either_way).collect();
     assert!(refusals.iter().all(|r| *r == (409, "QuotaExceeded.SharedResource.Count")), "{refusals:?}");
     assert_eq!(app.count("select count(distinct backup_set_id) from share_resource").await, 5);
     app.assert_shared_sets_consistent().await;
@@ -184,15 +173,7 @@ async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass
     // The revocation runs: the two sets no longer count, and two more may be shared, not three.
     app.clock.advance(time::Duration::minutes(11));
     app.tick().await;
-    let more: Vec<Response> = join_all(sets[5..8].iter().enumerate().map(|(i, b)| {
-        let (app, cookie, b) = (app.clone(), cookie.clone(), b.clone());
-        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("after-{i}"), "AllAccounts", &[PARTNER])).await })
-    }))
-    .await
-    .into_iter()
-    .map(Result::unwrap)
-    .collect();
-    assert_eq!(more.iter().filter(|r| r.status == StatusCode::OK).count(), 2);
+    assert_eq!(shared_at_once(&app, &cookie, &sets[5..8]).await, 2);
     app.assert_shared_sets_consistent().await;
 }
 
@@ -201,7 +182,7 @@ async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass
 /// revocation has run, its sets are counted nowhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn shares_racing_a_share_deletion_never_pass_the_quota() {
-    use crate::openapi::{acs3, api_code, owner_key, RS};
+    use crate::openapi::{acs3, owner_key, RS};
     let app = Arc::new(TestApp::new().await);
     app.exec(&format!("update account set share_quota = 3 where account_id = '{OWNER}'")).await;
     let sets = shareable_sets(&app).await;
@@ -218,21 +199,10 @@ async fn shares_racing_a_share_deletion_never_pass_the_quota() {
         let (app, key, share_id) = (app.clone(), key.clone(), share_id.clone());
         tokio::spawn(async move { acs3(&app, &key, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await })
     };
-    let by_console = sets[3..6].iter().enumerate().map(|(i, b)| {
-        let (app, cookie, b) = (app.clone(), cookie.clone(), b.clone());
-        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("console-{i}"), "AllAccounts", &[PARTNER])).await })
-    });
-    let by_api = sets[6..9].iter().enumerate().map(|(i, b)| {
-        let (app, key, b) = (app.clone(), key.clone(), b.clone());
-        tokio::spawn(async move {
-            let name = format!("api-{i}");
-            acs3(&app, &key, "CreateResourceShare", RS, &[("ResourceShareName", &name), ("Resources.1.ResourceId", &b), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]).await
-        })
-    });
-    let shares: Vec<Response> = join_all(by_console.chain(by_api)).await.into_iter().map(Result::unwrap).collect();
+    let shares = race_new_shares(&app, &cookie, &key, &sets[3..6], &sets[6..9]).await;
     let deleted = deleting.await.unwrap();
     assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
-    let refusals: Vec<(u16, &str)> = shares.iter().map(|r| if r.json.get("Code").is_some() { api_code(r) } else { r.refusal() }).collect();
+    let refusals: Vec<(u16, &str)> = shares.iter().map(refusal_either_way).collect();
     assert!(refusals.iter().all(|r| *r == (409, "QuotaExceeded.SharedResource.Count")), "{refusals:?}");
     assert_eq!(app.count("select count(*) from resource_share").await, 1, "refused requests left no share behind");
     app.assert_shared_sets_consistent().await;
@@ -240,15 +210,7 @@ async fn shares_racing_a_share_deletion_never_pass_the_quota() {
     // The revocation runs: the deleted share's three sets are counted nowhere, and three more may be shared.
     app.clock.advance(time::Duration::minutes(11));
     app.tick().await;
-    let more: Vec<Response> = join_all(sets[3..7].iter().enumerate().map(|(i, b)| {
-        let (app, cookie, b) = (app.clone(), cookie.clone(), b.clone());
-        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("after-{i}"), "AllAccounts", &[PARTNER])).await })
-    }))
-    .await
-    .into_iter()
-    .map(Result::unwrap)
-    .collect();
-    assert_eq!(more.iter().filter(|r| r.status == StatusCode::OK).count(), 3);
+    assert_eq!(shared_at_once(&app, &cookie, &sets[3..7]).await, 3);
     app.assert_shared_sets_consistent().await;
 }
 
@@ -369,4 +331,37 @@ async fn racing_acceptances_of_one_invitation_accept_it_once() {
     let stored: String = sqlx::query_scalar("select status from invitation where invitation_id = ?").bind(&id).fetch_one(&app.pool).await.unwrap();
     let winner = results.iter().find(|r| r.status == StatusCode::OK).unwrap();
     assert_eq!(winner.json["status"].as_str(), Some(stored.as_str()), "what was answered is what is stored");
+}
+
+/// Each of `by_console` shared from the console and each of `by_api` by CreateResourceShare, all at
+/// once, each in a new share with the partner: what each was answered.
+async fn race_new_shares(app: &Arc<TestApp>, cookie: &str, key: &crate::openapi::Key, by_console: &[String], by_api: &[String]) -> Vec<Response> {
+    use crate::openapi::{acs3, RS};
+    let by_console = by_console.iter().enumerate().map(|(i, b)| {
+        let (app, cookie, b) = (app.clone(), cookie.to_owned(), b.clone());
+        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("console-{i}"), "AllAccounts", &[PARTNER])).await })
+    });
+    let by_api = by_api.iter().enumerate().map(|(i, b)| {
+        let (app, key, b) = (app.clone(), key.clone(), b.clone());
+        tokio::spawn(async move {
+            let name = format!("api-{i}");
+            acs3(&app, &key, "CreateResourceShare", RS, &[("ResourceShareName", &name), ("Resources.1.ResourceId", &b), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]).await
+        })
+    });
+    join_all(by_console.chain(by_api)).await.into_iter().map(Result::unwrap).collect()
+}
+
+/// A refusal's status and code, answered by the OpenAPI (`Code`) or by a server function.
+fn refusal_either_way(response: &Response) -> (u16, &str) {
+    if response.json.get("Code").is_some() { crate::openapi::api_code(response) } else { response.refusal() }
+}
+
+/// How many of `sets`, each shared at once from the console in a new share with the partner, were shared.
+async fn shared_at_once(app: &Arc<TestApp>, cookie: &str, sets: &[String]) -> usize {
+    let answers = join_all(sets.iter().enumerate().map(|(i, b)| {
+        let (app, cookie, b) = (app.clone(), cookie.to_owned(), b.clone());
+        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("after-{i}"), "AllAccounts", &[PARTNER])).await })
+    }))
+    .await;
+    answers.into_iter().map(Result::unwrap).filter(|r| r.status == StatusCode::OK).count()
 }

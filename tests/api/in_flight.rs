@@ -232,12 +232,7 @@ async fn a_password_reset_while_a_sign_in_checks_the_old_one_leaves_that_sign_in
 #[tokio::test]
 async fn an_invitations_answer_in_flight_is_refused_when_its_session_ended_meanwhile() {
     let app = TestApp::new().await;
-    shared_with(&app, PARTNER, "AllAccounts").await;
-    let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'")
-        .bind(PARTNER)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let invitation = partners_pending_invitation(&app).await;
     let credential = Credential::Session(app.sign_in("partner").await);
     let who = resolved(&app, &credential).await;
     commit(&app, Change::SignOut, "partner", &credential).await;
@@ -337,12 +332,7 @@ async fn a_restore_waiting_for_the_writer_while_its_set_expires_is_refused() {
 #[tokio::test]
 async fn an_acceptance_waiting_for_the_writer_while_its_invitation_expires_is_refused() {
     let app = TestApp::new().await;
-    shared_with(&app, PARTNER, "AllAccounts").await;
-    let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'")
-        .bind(PARTNER)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let invitation = partners_pending_invitation(&app).await;
     // A minute before the 7 days are up, in a fresh session.
     app.clock.advance(Duration::days(7) - Duration::minutes(1));
     let credential = Credential::Session(app.sign_in("partner").await);
@@ -372,4 +362,14 @@ async fn a_directory_acceptance_waiting_for_the_writer_while_its_invitation_expi
     let refused = refused_once_the_writer_is_free(&app, answering, Duration::minutes(2)).await;
     assert_eq!(refused, Some((409, "HandshakeStatus.Expired".to_owned())), "the account joined after its invitation expired");
     assert_eq!(app.count(&format!("select count(*) from rd_member where account_id = '{OUTSIDER}'")).await, 0, "not a member");
+}
+
+/// The partner's invitation to a new share of a set with it: pending.
+async fn partners_pending_invitation(app: &TestApp) -> String {
+    shared_with(app, PARTNER, "AllAccounts").await;
+    sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'")
+        .bind(PARTNER)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }
