@@ -244,42 +244,20 @@ async fn an_invitations_answer_in_flight_is_refused_when_its_session_ended_meanw
 
 /// A session that expires while its share waits for the share group's transaction: the share's write
 /// checks the session at the time it writes, as an action's transaction does when it commits, not at
-/// the time the request was parsed. The writer is held (a group that waits to be released), the share
-/// is queued behind it, the clock passes the session's end, and the group is released.
+/// the time the request was parsed. The share is queued while the writer is held, the clock passes the
+/// session's end, and the writer is let go.
 #[tokio::test]
 async fn a_share_queued_while_its_session_expires_is_refused_at_its_write() {
-    use futures::FutureExt;
-    use polarshare::server::db::group::Failure;
     let app = TestApp::new().await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let credential = Credential::Session(app.sign_in("owner").await);
     let who = resolved(&app, &credential).await;
-    let (started, running) = tokio::sync::oneshot::channel();
-    let (release, released) = tokio::sync::oneshot::channel::<()>();
-    let groups = app.state.writer.groups.clone();
-    let holder = tokio::spawn(async move {
-        groups
-            .run(move |_tx| {
-                async move {
-                    let _ = started.send(());
-                    let _ = released.await;
-                    Ok::<_, Failure<String>>(())
-                }
-                .boxed()
-            })
-            .await
-    });
-    running.await.expect("the holder runs");
     let before = written(&app).await;
     let share = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::New { name: "expiring".into(), scope: "AllAccounts".into(), principals: vec![PARTNER.into()] } };
     let share_event = event(&app, &who, &credential, "ShareBackupSet", &backup);
-    let mut sharing = Box::pin(sharing::share_backup_sets(&app.state, &who, share, &[], &share_event, None));
-    // One poll parses the request and queues it behind the holder.
-    assert!(futures::poll!(&mut sharing).is_pending(), "the share waits for the held writer");
-    app.clock.advance(auth::SESSION_LIFETIME + Duration::minutes(1));
-    release.send(()).unwrap();
-    assert!(matches!(holder.await.unwrap(), Ok(Ok(()))));
-    assert_eq!(refusal(sharing.await), Some((401, "Unauthenticated".to_owned())), "the share was written after its session had expired");
+    let sharing = sharing::share_backup_sets(&app.state, &who, share, &[], &share_event, None);
+    let refused = refused_once_the_writer_is_free(&app, sharing, auth::SESSION_LIFETIME + Duration::minutes(1)).await;
+    assert_eq!(refused, Some((401, "Unauthenticated".to_owned())), "the share was written after its session had expired");
     assert_eq!(written(&app).await, before, "nothing written");
 }
 
