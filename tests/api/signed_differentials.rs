@@ -207,3 +207,26 @@ async fn a_replay_with_its_query_reordered_or_escaped_otherwise_or_an_unsigned_h
     }
     assert_eq!(everything_written(&app).await, written, "nothing written");
 }
+
+/// The action is the signed one of the call's scheme: `x-acs-action` for ACS3 (an `Action` in its
+/// query is a signed parameter no action reads), the `Action` parameter for version 1.0 (an
+/// `x-acs-action` beside it is unsigned and decides nothing). Neither deletes the share it names.
+#[tokio::test]
+async fn an_action_named_twice_runs_the_one_the_scheme_signs_and_the_other_decides_nothing() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let (_, share_id) = crate::openapi::shared_by_api(&app, &key, "kept", MEMBER).await;
+    let written = everything_written(&app).await;
+    let query = query_string(&[("Action", "DeleteResourceShare"), ("ResourceOwner", "Self"), ("ResourceShareId", &share_id)]);
+    let acs3 = Signed::new(&app, &key, "ListResourceShares", &query, &[], &[], b"", &fresh_nonce());
+    let r = app.send(acs3.request()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert!(r.json["ResourceShares"].is_array(), "a list was answered: {}", r.json);
+    let mut v1 = crate::network::v1_split(&app, &key, "ListResourceShares", &[("ResourceOwner", "Self"), ("ResourceShareId", &share_id)], &[]);
+    v1.headers_mut().insert("x-acs-action", HeaderValue::from_static("DeleteResourceShare"));
+    let r = app.send(v1).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert!(r.json["ResourceShares"].is_array(), "a list was answered: {}", r.json);
+    let (associations, [shares, events, _nonces]) = everything_written(&app).await;
+    assert_eq!((associations, shares, events), (written.0, written.1[0], written.1[1]), "nothing but the two nonces written");
+}
