@@ -230,3 +230,18 @@ async fn an_action_named_twice_runs_the_one_the_scheme_signs_and_the_other_decid
     let (associations, [shares, events, _nonces]) = everything_written(&app).await;
     assert_eq!((associations, shares, events), (written.0, written.1[0], written.1[1]), "nothing but the two nonces written");
 }
+
+/// A name in both the query and the body is refused as a repeated one is, when the request is read:
+/// before its nonce is recorded, so the refusal writes nothing, whichever the action.
+#[tokio::test]
+async fn a_parameter_in_both_the_query_and_the_body_is_refused_before_anything_is_written() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let written = everything_written(&app).await;
+    for action in ["ListResourceShares", "CreateResourceShare"] {
+        let r = app.send(crate::network::v1_split(&app, &key, action, &[("ResourceOwner", "Self")], &[("ResourceOwner", "Other")])).await;
+        assert_eq!(api_code(&r), (400, "InvalidParameter"), "{action}: {}", r.json);
+        assert!(r.json["Message"].as_str().unwrap().contains("ResourceOwner"), "{}", r.json);
+    }
+    assert_eq!(everything_written(&app).await, written, "nothing written");
+}
