@@ -499,6 +499,17 @@ mod tests {
     }
 
     #[test]
+    fn signed_header_names_in_upper_case_out_of_order_or_named_twice_are_refused() {
+        let all = "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version";
+        for signed in [all.replace("host", "Host"), all.replace("host;x-acs-action", "x-acs-action;host"), all.replace("host", "host;host")] {
+            let mut h = acs3_headers(ACS3_SIGNATURE);
+            let auth = format!("{ACS3} Credential={KEY},SignedHeaders={signed},Signature={ACS3_SIGNATURE}");
+            h.insert("authorization", HeaderValue::from_str(&auth).unwrap());
+            assert_eq!(check(&h, QUERY, b"").unwrap_err().code, "IncompleteSignature", "{signed}");
+        }
+    }
+
+    #[test]
     fn another_algorithm_is_refused_by_name() {
         let mut h = acs3_headers(ACS3_SIGNATURE);
         h.insert("authorization", HeaderValue::from_static("ACS3-HMAC-SM3 Credential=x,SignedHeaders=host,Signature=00"));
