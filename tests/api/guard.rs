@@ -382,3 +382,32 @@ async fn a_wrong_typed_value_is_a_400_that_names_its_field_and_changes_nothing()
     }
     assert_eq!(backup_sets(&app).await, before);
 }
+
+/// The console's own origin is the one its `Host` names, compared whole: an origin that only
+/// resembles it (a trailing dot, userinfo, a path, another scheme or port) is another origin, and the
+/// `X-Forwarded-*` headers a client writes itself name nothing (the console reads neither, nor decides
+/// `Secure` by them). A host name with a trailing dot is no localhost name.
+#[tokio::test]
+async fn an_origin_that_only_resembles_the_consoles_own_or_a_forwarded_header_makes_no_same_origin_write() {
+    let app = TestApp::new().await;
+    for origin in ["http://127.0.0.1:3000.", "http://user@127.0.0.1:3000", "http://127.0.0.1:3000/", "https://127.0.0.1:3000", "http://127.0.0.1", "http://127.0.0.1:3000:3000"] {
+        let r = app.send(browser_sign_in("127.0.0.1:3000", origin, None)).await;
+        assert_eq!(r.refusal(), (403, "Forbidden.CrossOrigin"), "{origin}");
+        assert!(r.set_cookie.is_none(), "{origin}");
+    }
+    let mut forged = browser_sign_in("127.0.0.1:3000", "http://evil.example", None);
+    for (name, value) in [("x-forwarded-host", "evil.example"), ("x-forwarded-proto", "http"), ("forwarded", "host=evil.example;proto=http")] {
+        forged.headers_mut().insert(name, value.parse().unwrap());
+    }
+    assert_eq!(app.send(forged).await.refusal(), (403, "Forbidden.CrossOrigin"));
+    for host in ["localhost.:3000", "127.0.0.1.:3000", "app.localhost.:3000"] {
+        let r = app.send(browser_sign_in(host, &format!("http://{host}"), Some("same-origin"))).await;
+        assert_eq!(r.refusal(), (403, "Forbidden.Host"), "{host}");
+    }
+    assert_eq!(app.count("select count(*) from session").await, 0, "no session made");
+    // A plain-http console behind a client claiming HTTPS still sets its plain cookie, not Secure.
+    let mut https = browser_sign_in("127.0.0.1:3000", "http://127.0.0.1:3000", Some("same-origin"));
+    https.headers_mut().insert("x-forwarded-proto", "https".parse().unwrap());
+    let cookie = app.send(https).await.set_cookie.expect("signed in");
+    assert!(cookie.starts_with("polarshare_session=") && !cookie.contains("Secure"), "{cookie}");
+}

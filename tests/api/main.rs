@@ -25,6 +25,7 @@ mod privilege;
 mod matrix;
 mod openapi;
 mod restart;
+mod signed_differentials;
 mod restore_reads;
 mod response_fields;
 mod restores;

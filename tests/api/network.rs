@@ -270,7 +270,7 @@ async fn over_https_the_session_cookie_is_host_only_so_a_sibling_site_can_not_pl
 
 /// A version 1.0 (HMAC-SHA1) call whose parameters are split between the query and a form body, signed
 /// over both as the SDKs sign them (a name in both is signed with the query's value).
-fn v1_split(app: &TestApp, key: &crate::openapi::Key, action: &str, query: &[(&str, &str)], body: &[(&str, &str)]) -> Request<Body> {
+pub(crate) fn v1_split(app: &TestApp, key: &crate::openapi::Key, action: &str, query: &[(&str, &str)], body: &[(&str, &str)]) -> Request<Body> {
     use polarshare::server::openapi::signature::{parse_form, percent_encode, rpc_v1_signature, SignedRequest};
     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let nonce = format!("split-{}", NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed));

@@ -24,7 +24,7 @@ pub(crate) struct Key {
 
 static NONCE: AtomicU32 = AtomicU32::new(0);
 
-fn fresh_nonce() -> String {
+pub(crate) fn fresh_nonce() -> String {
     format!("nonce-{}", NONCE.fetch_add(1, Ordering::Relaxed))
 }
 
@@ -502,7 +502,7 @@ async fn concurrent_associates_and_disassociates_on_one_share_each_change_only_t
 }
 
 /// Everything a call could write: shares, associations, invitations, audit events and nonces.
-async fn everything_written(app: &TestApp) -> (Vec<(String, String, String)>, [i64; 3]) {
+pub(crate) async fn everything_written(app: &TestApp) -> (Vec<(String, String, String)>, [i64; 3]) {
     let counts = [
         app.count("select count(*) from resource_share").await,
         app.count("select count(*) from audit_event").await,

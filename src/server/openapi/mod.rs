@@ -258,6 +258,11 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     } else {
         BTreeMap::new()
     };
+    // A name in both the query and the body would leave which one the action reads to chance. Refused
+    // here, with a name repeated in either (`parse_form`), before the nonce is recorded: nothing written.
+    if let Some(name) = form.keys().find(|k| query.contains_key(*k)) {
+        return Err(ApiError::new(400, "InvalidParameter", format!("The parameter \"{name}\" is given both in the query and in the body.")));
+    }
     let signed = SignedRequest { method: parts.method.as_str(), path: parts.uri.path(), headers: &parts.headers, query: &query, form: &form, body: &body };
     let claim = signature::read_claim(&signed)?;
 
@@ -280,10 +285,6 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     };
 
     let who = identity_from_row(&key.identity, Credential::AccessKey { access_key_id: claim.access_key_id.clone() })?;
-    // A name in both the query and the body would leave which one the action reads to chance.
-    if let Some(name) = form.keys().find(|k| query.contains_key(*k)) {
-        return Err(ApiError::new(400, "InvalidParameter", format!("The parameter \"{name}\" is given both in the query and in the body.")));
-    }
     let mut all = form;
     all.extend(query);
     let call = Call {

@@ -114,12 +114,19 @@ pub struct SignedRequest<'a> {
 }
 
 /// `application/x-www-form-urlencoded` (also the query string) into parameters: `+` is a space, `%XX`
-/// a byte, the result UTF-8. A name given twice is refused.
+/// a byte, the result UTF-8. A name given twice is refused, and so is a name of anything but letters,
+/// digits, `.`, `_` and `-` (every name the APIs have): the ACS3 canonical query writes names as they
+/// are (as the SDK does), so a name holding `=` or `&` would sign the same as two parameters
+/// (`A=x&B` = `v` as `A` = `x` and `B` = `v`) while the action read neither.
 pub fn parse_form(raw: &str) -> Result<BTreeMap<String, String>, SignatureError> {
     let mut out = BTreeMap::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let (k, v) = (form_decode(k).ok_or_else(|| SignatureError::invalid(k))?, form_decode(v).ok_or_else(|| SignatureError::invalid(k))?);
+        if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
+            let shown: String = k.chars().filter(|c| !c.is_control()).take(80).collect();
+            return Err(SignatureError::new(400, "InvalidParameter", format!("The parameter name \"{shown}\" is not valid: a name is letters, digits, '.', '_' and '-'.")));
+        }
         if out.contains_key(&k) {
             return Err(SignatureError::new(400, "InvalidParameter", format!("The parameter \"{k}\" is given more than once.")));
         }
@@ -187,7 +194,7 @@ pub fn read_claim(request: &SignedRequest) -> Result<Claim, SignatureError> {
 
 fn read_either_claim(request: &SignedRequest) -> Result<Claim, SignatureError> {
     if let Some(auth) = header(request.headers, "authorization") {
-        return read_acs3(request.headers, auth);
+        return read_acs3(request, auth);
     }
     let params = |name: &str| request.query.get(name).or_else(|| request.form.get(name)).map(String::as_str);
     let Some(signature) = params("Signature") else {
@@ -214,7 +221,8 @@ fn read_either_claim(request: &SignedRequest) -> Result<Claim, SignatureError> {
     })
 }
 
-fn read_acs3(headers: &HeaderMap, auth: &str) -> Result<Claim, SignatureError> {
+fn read_acs3(request: &SignedRequest, auth: &str) -> Result<Claim, SignatureError> {
+    let headers = request.headers;
     let Some(rest) = auth.strip_prefix(ACS3).and_then(|r| r.strip_prefix(' ')) else {
         let algorithm = auth.split(' ').next().unwrap_or("");
         return Err(SignatureError::new(
@@ -225,11 +233,17 @@ fn read_acs3(headers: &HeaderMap, auth: &str) -> Result<Claim, SignatureError> {
     };
     let (mut credential, mut signed, mut signature) = (None, None, None);
     for part in rest.split(',') {
-        match part.trim().split_once('=') {
-            Some(("Credential", v)) => credential = Some(v),
-            Some(("SignedHeaders", v)) => signed = Some(v),
-            Some(("Signature", v)) => signature = Some(v),
+        let (name, value) = part.trim().split_once('=').unwrap_or((part, ""));
+        let slot = match name {
+            "Credential" => &mut credential,
+            "SignedHeaders" => &mut signed,
+            "Signature" => &mut signature,
             _ => return Err(SignatureError::incomplete("the Authorization header has an unknown part")),
+        };
+        // Not read as the first or the last: the header is not signed itself, so a second Credential
+        // would be a choice an intermediary could make.
+        if slot.replace(value).is_some() {
+            return Err(SignatureError::incomplete(&format!("the Authorization header names {name} more than once")));
         }
     }
     let (Some(credential), Some(signed), Some(signature)) = (credential, signed, signature) else {
@@ -243,6 +257,23 @@ fn read_acs3(headers: &HeaderMap, auth: &str) -> Result<Claim, SignatureError> {
     for required in REQUIRED_SIGNED_HEADERS {
         if !signed_headers.iter().any(|h| h == required) {
             return Err(SignatureError::incomplete(&format!("the header {required} must be signed")));
+        }
+    }
+    // The handler reads a body as parameters by its Content-Type, which only a signature fixes: the
+    // body's hash alone would let the same signed bytes be read as parameters or not.
+    if !request.body.is_empty() && !signed_headers.iter().any(|h| h == "content-type") {
+        return Err(SignatureError::incomplete("the header content-type must be signed when the call has a body"));
+    }
+    // The canonical request joins a repeated header's values with ',' (as the SDK does) while the
+    // claim reads one value: a nonce signed as "a,b" would verify sent as "a" and "b", a nonce never
+    // seen. So each signed header is one value, of text (a value that is not would be left out).
+    for name in &signed_headers {
+        let mut values = headers.get_all(name.as_str()).iter();
+        if values.next().is_some() && values.next().is_some() {
+            return Err(SignatureError::incomplete(&format!("the signed header {name} is given more than once")));
+        }
+        if headers.get(name.as_str()).is_some_and(|v| v.to_str().is_err()) {
+            return Err(SignatureError::incomplete(&format!("the signed header {name} is not text")));
         }
     }
     let require = |name: &'static str| header(headers, name).filter(|v| !v.is_empty()).map(str::to_owned).ok_or_else(|| SignatureError::missing(name));
@@ -417,7 +448,26 @@ mod tests {
 
     #[test]
     fn a_body_other_than_the_signed_one_is_refused() {
-        assert_eq!(check(&acs3_headers(ACS3_SIGNATURE), QUERY, b"x=1").unwrap_err().code, "SignatureDoesNotMatch");
+        // The vector's call has no body, so no signed content-type: a body is refused for that first.
+        assert_eq!(check(&acs3_headers(ACS3_SIGNATURE), QUERY, b"x=1").unwrap_err().code, "IncompleteSignature");
+        let mut h = acs3_headers(ACS3_SIGNATURE);
+        h.insert("content-type", HeaderValue::from_static("application/x-www-form-urlencoded"));
+        h.insert("x-acs-content-sha256", HeaderValue::from_str(&hex(&Sha256::digest(b"x=1"))).unwrap());
+        let names: Vec<String> = ["content-type", "host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"].map(str::to_owned).to_vec();
+        let (query, form) = (parse_form(QUERY).unwrap(), BTreeMap::new());
+        let signature = acs3_signature(&SignedRequest { method: "POST", path: "/", headers: &h, query: &query, form: &form, body: b"x=1" }, &names, SECRET);
+        let auth = format!("{ACS3} Credential={KEY},SignedHeaders={},Signature={signature}", names.join(";"));
+        h.insert("authorization", HeaderValue::from_str(&auth).unwrap());
+        assert!(check(&h, QUERY, b"x=1").is_ok());
+        assert_eq!(check(&h, QUERY, b"x=2").unwrap_err().code, "SignatureDoesNotMatch");
+    }
+
+    #[test]
+    fn a_parameter_name_of_anything_but_letters_digits_dots_underscores_and_dashes_is_refused() {
+        for bad in ["A%3Dx%26B=v", "a%20b=1", "%C3%BC=1", "=1"] {
+            assert_eq!(parse_form(bad).unwrap_err().code, "InvalidParameter", "{bad}");
+        }
+        assert!(parse_form("Resources.1.Resource_Id-x=1").is_ok());
     }
 
     #[test]
@@ -446,6 +496,17 @@ mod tests {
         let e = check(&h, QUERY, b"").unwrap_err();
         assert_eq!(e.code, "IncompleteSignature");
         assert!(e.message.contains("x-acs-action"), "{}", e.message);
+    }
+
+    #[test]
+    fn signed_header_names_in_upper_case_out_of_order_or_named_twice_are_refused() {
+        let all = "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version";
+        for signed in [all.replace("host", "Host"), all.replace("host;x-acs-action", "x-acs-action;host"), all.replace("host", "host;host")] {
+            let mut h = acs3_headers(ACS3_SIGNATURE);
+            let auth = format!("{ACS3} Credential={KEY},SignedHeaders={signed},Signature={ACS3_SIGNATURE}");
+            h.insert("authorization", HeaderValue::from_str(&auth).unwrap());
+            assert_eq!(check(&h, QUERY, b"").unwrap_err().code, "IncompleteSignature", "{signed}");
+        }
     }
 
     #[test]
