@@ -180,3 +180,34 @@ async fn a_member_moved_out_of_a_shared_folder_counts_toward_the_64_until_its_re
     let r = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[PARTNER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
+
+#[tokio::test]
+async fn a_set_whose_revocation_time_has_passed_costs_quota_again_when_it_joins_a_share_before_the_schedule_runs() {
+    let app = TestApp::new().await;
+    app.exec(&format!("update account set share_quota = 1 where account_id = '{OWNER}'")).await;
+    let (_, owner) = owner_key(&app).await;
+    let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let first = created_share(&app, &owner, &[
+        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &sets[0]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])]).await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    // Its revocation time has come (the schedule is late): it counts no more, so the second set fits.
+    app.clock.advance(Duration::minutes(10));
+    let params = [("ResourceShareName", "second"), ("Resources.1.ResourceId", sets[1].as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
+    let r = acs3(&app, &owner, "CreateResourceShare", RS, &params).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    // The first set joining a share again, before the schedule ran its revocation, is newly shared:
+    // it would make two shared sets for a quota of one, in its old share or in another.
+    let before = state(&app).await;
+    let second = share_named(&app, "second").await;
+    for share in [&first, &second] {
+        let r = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", share), ("Resources.1.ResourceId", &sets[0])]).await;
+        assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedResource.Count"), "{:?}", r.json);
+        assert_eq!(state(&app).await, before, "a refused request changes nothing");
+    }
+    app.tick().await;
+    assert_eq!(app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await, 1);
+}

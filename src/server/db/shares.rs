@@ -211,10 +211,11 @@ pub struct ShareContext {
     /// How many distinct backup sets the owner's shares not yet deleted hold (the trigger-kept count,
     /// see [`shared_resource_count`]), those on their way out too.
     pub shared_count: i64,
-    /// When each of the owner's sets held only by what is leaving leaves ([`LEAVING_SETS`]); read only
-    /// when the set is newly shared and the count is at the owner's quota: only then can it change
-    /// the answer (a set past its time no longer counts), and it says when the first one leaves.
-    pub leaving_shared_sets: Vec<Option<String>>,
+    /// (backup set, leaves at) for each of the owner's sets held only by what is leaving
+    /// ([`LEAVING_SETS`]); read only when the count is at the owner's quota: only then can it change the
+    /// answer (a set past its time no longer counts, and one of them joining a share again is newly
+    /// shared), and it says when the first one leaves.
+    pub leaving_shared_sets: Vec<(String, Option<String>)>,
     /// Requested accounts that already hold a pending, unexpired invitation covering one of the backup
     /// sets the share will hold (from any of the owner's live shares) or to the share itself. Found
     /// from the invitations of those shares, the few that hold the sets: from the requested accounts'
@@ -376,9 +377,8 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
              'already_shared', exists(select 1 from shared_backup_set where backup_set_id = ?2),
              'shared_count', {shared_count},
              'leaving_shared_sets', case when ?2 is not null
-                     and not exists(select 1 from shared_backup_set where backup_set_id = ?2)
                      and {shared_count} >= (select share_quota from account where account_id = ?1)
-                 then json((select json_group_array(leaves_at) from ({leaving_sets})))
+                 then json((select json_group_array(json_array(backup_set_id, leaves_at)) from ({leaving_sets})))
                  else json_array() end,
              'pending_invitees', json((select json_group_array(i.receiver_account_id) from invitation i
                  join resource_share rs on rs.resource_share_id = i.resource_share_id and rs.status = 'Active'
