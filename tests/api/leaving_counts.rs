@@ -211,3 +211,32 @@ async fn a_set_whose_revocation_time_has_passed_costs_quota_again_when_it_joins_
     app.tick().await;
     assert_eq!(app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await, 1);
 }
+
+#[tokio::test]
+async fn a_folder_being_revoked_because_its_owner_left_the_directory_counts_its_members_toward_the_64() {
+    use crate::directory::{incoming, partner_joined_the_directory};
+    use polarshare::server::db::seed::ANALYTICS_FOLDER;
+    let app = TestApp::new().await;
+    // The partner, in the directory, shares one of its sets with the Analytics folder: 64 accounts.
+    let partner = partner_joined_the_directory(&app).await;
+    app.add_members("20000000000", 63, ANALYTICS_FOLDER).await;
+    let set = app.backup_of("pc-bp1harbor00001").await;
+    let r = app.share(&partner, &set, new_share("team", "ResourceDirectory", &[ANALYTICS_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    // It leaves the directory: the folder's members keep the set through the folder's revocation.
+    assert_eq!(app.form(Some(&partner), "leave_directory", "").await.status, StatusCode::OK);
+    let member = app.sign_in("member").await;
+    assert_eq!(incoming(&app, &member).await.len(), 1, "the member still sees the set, being revoked");
+
+    // Outside the directory, one more account would make 65.
+    let before = state(&app).await;
+    let r = app.share(&partner, &set, new_share("one-more", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.refusal(), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
+    let message = r.json["message"].as_str().unwrap_or_default();
+    assert!(message.contains("and 64 accounts still being revoked"), "{message}");
+    assert_eq!(state(&app).await, before, "a refused request changes nothing");
+
+    app.clock.advance(Duration::minutes(10));
+    let r = app.share(&partner, &set, new_share("one-more", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+}

@@ -187,11 +187,13 @@ pub struct ShareContext {
     /// (directory or folder, member account) pairs: the accounts each directory or folder principal
     /// reaches (requested, the share's, or from `others`), for the 64-account limit; a pair may repeat.
     /// A directory is walked from its root folder, a folder down through its sub-folders (the
-    /// `rd_folder_parent` index); only the owner's directory is walked: no other can be a principal
-    /// of its shares, and a request naming another's is refused, so its members are not read.
+    /// `rd_folder_parent` index). A requested place is walked only in the owner's directory (a request
+    /// naming another's is refused, so its members are not read); one the owner's shares name already
+    /// is walked wherever it is: an owner that left its directory has the directory and folders its
+    /// shares named there still being revoked, and their members keep the sets until then.
     ///
-    /// Read only when the owner is in a directory (a `case`, whose subquery SQLite runs only when
-    /// taken), and `others` is not materialized though named twice: measured with Python's `sqlite3`
+    /// Read only when the owner is in a directory or its shares of these sets name a place (a `case`,
+    /// whose subquery SQLite runs only when taken), and `others` is not materialized though named twice: measured with Python's `sqlite3`
     /// on the benchmark's database (owner in no directory), reading these pairs always cost a new share
     /// ~37 us more (CPU, median, ~190-250 us before); read so, 3-10 us (docs/performance.md, stop 22).
     pub place_members: Vec<(String, String)>,
@@ -321,16 +323,17 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          requested as (
              select p.key, json_extract(p.value, '$.id') as id, json_extract(p.value, '$.type') as type
              from json_each(?5) p),
-         places(id) as (
-             select id from requested where type <> 'Account'
-             union all select principal_id from share_principal
+         stored_places(id) as (
+             select principal_id from share_principal
                  where resource_share_id = ?4 and status = 'Associated' and principal_type <> 'Account'
              union all select principal_id from others where principal_type <> 'Account'
              union all select principal_id from revoking where principal_type <> 'Account'),
+         places(id, requested) as (
+             select id, 1 from requested where type <> 'Account' union all select id, 0 from stored_places),
          place_folders(place, folder_id) as (
              select p.id, f.folder_id from places p
              join rd_folder f on f.folder_id = coalesce((select root_folder_id from resource_directory where directory_id = p.id), p.id)
-             where f.directory_id = (select directory_id from rd_member where account_id = ?1)
+             where not p.requested or f.directory_id = (select directory_id from rd_member where account_id = ?1)
              union all
              select pf.place, f.folder_id from place_folders pf join rd_folder f on f.parent_folder_id = pf.folder_id)
          select json_object(
@@ -369,7 +372,7 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                          when 'Folder' then (select directory_id from rd_folder where folder_id = r.id) end))
                  from requested r)),
              'others', json((select json_group_array(json_array(backup_set_id, principal_id)) from others)),
-             'place_members', case when exists(select 1 from rd_member where account_id = ?1)
+             'place_members', case when exists(select 1 from rd_member where account_id = ?1) or exists(select 1 from stored_places)
                  then json((select json_group_array(json_array(pf.place, m.account_id))
                      from place_folders pf join rd_member m on m.folder_id = pf.folder_id))
                  else json_array() end,
