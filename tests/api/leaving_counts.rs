@@ -240,3 +240,27 @@ async fn a_folder_being_revoked_because_its_owner_left_the_directory_counts_its_
     let r = app.share(&partner, &set, new_share("one-more", "AllAccounts", &[OUTSIDER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
+
+#[tokio::test]
+async fn a_principal_added_back_during_its_revocation_counts_once() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    let (backup, many) = shared_with_64(&app, &cookie).await;
+    let wide = share_named(&app, "wide").await;
+    let kept: Vec<&str> = many[1..].iter().map(String::as_str).collect();
+    let r = app.share(&cookie, &backup, existing_share(&wide, Some(&kept))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    // Back before its revocation: the same account, once, 64 in all.
+    let all: Vec<&str> = many.iter().map(String::as_str).collect();
+    let r = app.share(&cookie, &backup, existing_share(&wide, Some(&all))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(app.count("select count(*) from share_principal where status = 'Disassociating'").await, 0);
+    // Not zero times either: a 65th is refused, now and after the removal's time.
+    for _ in 0..2 {
+        let r = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[PARTNER])).await;
+        assert_eq!(r.refusal(), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
+        app.clock.advance(Duration::minutes(10));
+        app.tick().await;
+    }
+    assert_eq!(app.accounts_reached(&backup).await, 64);
+}
