@@ -192,9 +192,10 @@ pub struct ShareContext {
     /// is walked wherever it is: an owner that left its directory has the directory and folders its
     /// shares named there still being revoked, and their members keep the sets until then.
     ///
-    /// Read only when the owner is in a directory or its shares of these sets name a place (a `case`,
-    /// whose subquery SQLite runs only when taken), and `others` is not materialized though named twice: measured with Python's `sqlite3`
-    /// on the benchmark's database (owner in no directory), reading these pairs always cost a new share
+    /// Read only when the owner is in a directory or a place is being revoked from these sets (an owner
+    /// in none has no other: leaving revoked them all, and it can name none since), through a `case`,
+    /// whose subquery SQLite runs only when taken; `others` is not materialized though named twice:
+    /// measured with Python's `sqlite3` on the benchmark's database (owner in no directory), reading these pairs always cost a new share
     /// ~37 us more (CPU, median, ~190-250 us before); read so, 3-10 us (docs/performance.md, stop 22).
     pub place_members: Vec<(String, String)>,
     /// (backup set, principal, leaves at) for what is still being revoked from each backup set the share
@@ -372,7 +373,8 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                          when 'Folder' then (select directory_id from rd_folder where folder_id = r.id) end))
                  from requested r)),
              'others', json((select json_group_array(json_array(backup_set_id, principal_id)) from others)),
-             'place_members', case when exists(select 1 from rd_member where account_id = ?1) or exists(select 1 from stored_places)
+             'place_members', case when exists(select 1 from rd_member where account_id = ?1)
+                     or exists(select 1 from revoking where principal_type <> 'Account')
                  then json((select json_group_array(json_array(pf.place, m.account_id))
                      from place_folders pf join rd_member m on m.folder_id = pf.folder_id))
                  else json_array() end,
