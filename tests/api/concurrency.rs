@@ -214,6 +214,39 @@ async fn shares_racing_a_share_deletion_never_pass_the_quota() {
     app.assert_shared_sets_consistent().await;
 }
 
+/// A set whose revocation time has come counts no more, so sharing it again (before the schedule ran its
+/// revocation) costs quota as a new set does: shares of it racing shares of other sets never pass the
+/// quota, whichever commits first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_set_past_its_revocation_time_shared_again_racing_other_sets_never_passes_the_quota() {
+    use crate::openapi::{acs3, created_share, owner_key, RS};
+    let app = Arc::new(TestApp::new().await);
+    app.exec(&format!("update account set share_quota = 1 where account_id = '{OWNER}'")).await;
+    let sets = shareable_sets(&app).await;
+    let (cookie, key) = owner_key(&app).await;
+    let first = created_share(&app, &key, &[
+        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &sets[0]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    let out = acs3(&app, &key, "DisassociateResourceShare", RS, &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])]).await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    app.clock.advance(time::Duration::minutes(10));
+
+    let (again, other) = (&sets[0], &sets[1..4]);
+    let by_console = [other[0].clone(), again.clone(), other[1].clone(), again.clone()];
+    let shares = race_new_shares(&app, &cookie, &key, &by_console, &[other[2].clone(), again.clone()]).await;
+    let refusals: Vec<(u16, &str)> = shares.iter().filter(|r| r.status != StatusCode::OK).map(refusal_either_way).collect();
+    // The set shared again in several shares invites the partner once: the others are refused for that.
+    let expected = [(409, "QuotaExceeded.SharedResource.Count"), (409, "EntityAlreadyExists.ResourceShareInvitation")];
+    assert!(refusals.iter().all(|r| expected.contains(r)), "{refusals:?}");
+    let live = "select count(distinct sr.backup_set_id) from share_resource sr join resource_share rs using (resource_share_id)
+                where sr.status = 'Associated' and rs.status = 'Active'";
+    assert_eq!(app.count(live).await, 1, "{refusals:?}");
+    app.tick().await;
+    assert_eq!(app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await, 1);
+    app.assert_shared_sets_consistent().await;
+}
+
 /// Principals being revoked count toward the 64 until their revocation: shares of new accounts racing
 /// the removal of some of a set's 64 principals are all refused, whichever commits first, so the set
 /// never reaches more than 64 accounts, those still being revoked counted.
