@@ -396,14 +396,24 @@ pub fn check_quota(currently_shared: u32, newly_shared: u32, quota: u32) -> Resu
 /// revocation, so it counts until then, as a principal being revoked counts toward the 64-account limit.
 /// `leaving` are those of them held only by what is leaving, each with when it leaves (the storage
 /// reads them when the count is at the quota: only then can they change the answer); one whose time has
-/// come no longer counts, whether or not the schedule has run its revocation yet. The refusal says how
-/// many still count while leaving, and when the first of them stops.
-pub fn check_share_quota(already_shared: bool, currently_shared: u32, quota: u32, leaving: &[LeavesAt], now: OffsetDateTime) -> Result<(), Refusal> {
-    let gone = leaving.iter().filter(|at| !still_holds(**at, now)).count();
-    let counted = currently_shared.saturating_sub(u32::try_from(gone).unwrap_or(u32::MAX));
-    check_quota(counted, u32::from(!already_shared), quota).map_err(|refusal| match refusal {
+/// come no longer counts, whether or not the schedule has run its revocation yet. So `backup_set`, when
+/// it is one of those, is newly shared again: counted gone, it would otherwise join a share for nothing
+/// and the owner hold one set more than its quota until the schedule ran. The refusal says how many
+/// still count while leaving, and when the first of them stops.
+pub fn check_share_quota(
+    backup_set: &BackupSetId,
+    already_shared: bool,
+    currently_shared: u32,
+    quota: u32,
+    leaving: &[(BackupSetId, LeavesAt)],
+    now: OffsetDateTime,
+) -> Result<(), Refusal> {
+    let gone = |(_, at): &&(BackupSetId, LeavesAt)| !still_holds(*at, now);
+    let left_already = leaving.iter().filter(gone).any(|(id, _)| id == backup_set);
+    let counted = currently_shared.saturating_sub(u32::try_from(leaving.iter().filter(gone).count()).unwrap_or(u32::MAX));
+    check_quota(counted, u32::from(!already_shared || left_already), quota).map_err(|refusal| match refusal {
         Refusal::QuotaExceeded { limit, requested, .. } => {
-            let still: Vec<LeavesAt> = leaving.iter().copied().filter(|at| still_holds(*at, now)).collect();
+            let still: Vec<LeavesAt> = leaving.iter().map(|(_, at)| *at).filter(|at| still_holds(*at, now)).collect();
             let first = still.iter().flatten().min().copied();
             let leaving = (!still.is_empty()).then_some(StillLeaving { count: still.len(), until: first });
             Refusal::QuotaExceeded { limit, requested, leaving }
@@ -432,8 +442,8 @@ pub(crate) mod tests {
 
     #[test]
     fn a_set_already_shared_elsewhere_costs_no_quota() {
-        assert!(check_share_quota(true, 1000, 1000, &[], NOW).is_ok());
-        assert_eq!(check_share_quota(false, 1000, 1000, &[], NOW).unwrap_err().code(), "QuotaExceeded.SharedResource.Count");
+        assert!(check_share_quota(&backup().id, true, 1000, 1000, &[], NOW).is_ok());
+        assert_eq!(check_share_quota(&backup().id, false, 1000, 1000, &[], NOW).unwrap_err().code(), "QuotaExceeded.SharedResource.Count");
     }
 
     #[test]
@@ -826,6 +836,11 @@ pub(crate) mod tests {
 
     const IN_FIVE: OffsetDateTime = datetime!(2026-11-25 08:05 UTC);
 
+    /// Other sets of the owner's held only by what is leaving, one leaving at each of `at`.
+    fn leaving_sets(at: &[LeavesAt]) -> Vec<(BackupSetId, LeavesAt)> {
+        at.iter().enumerate().map(|(n, at)| (BackupSetId::parse(&format!("200000{n}")).unwrap(), *at)).collect()
+    }
+
     /// The limit for a set not yet in the share, with these still being revoked from it.
     fn limit_revoking(
         members: &PlaceMembers,
@@ -904,7 +919,7 @@ pub(crate) mod tests {
 
     #[test]
     fn a_set_on_its_way_out_counts_toward_the_quota_until_its_revocation_time() {
-        let err = check_share_quota(false, 1000, 1000, &[Some(IN_FIVE)], NOW).unwrap_err();
+        let err = check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[Some(IN_FIVE)]), NOW).unwrap_err();
         assert_eq!(err.code(), "QuotaExceeded.SharedResource.Count");
         assert_eq!(err, Refusal::QuotaExceeded { limit: 1000, requested: 1001, leaving: Some(StillLeaving { count: 1, until: Some(IN_FIVE) }) });
         assert!(
@@ -912,12 +927,23 @@ pub(crate) mod tests {
             "{err}"
         );
         // From its revocation time it no longer counts, whether or not the schedule has run yet.
-        assert!(check_share_quota(false, 1000, 1000, &[Some(IN_FIVE)], IN_FIVE).is_ok());
+        assert!(check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[Some(IN_FIVE)]), IN_FIVE).is_ok());
+    }
+
+    #[test]
+    fn a_set_whose_revocation_time_has_come_is_newly_shared_when_it_joins_a_share_again() {
+        // One of the owner's sets held only by its way out: while it still holds, sharing it again costs nothing.
+        let own = vec![(backup().id, Some(IN_FIVE))];
+        assert!(check_share_quota(&backup().id, true, 1000, 1000, &own, NOW).is_ok());
+        // Once its time came the owner shared another (the count, the set still in it until the schedule
+        // runs, is past the quota): counted gone, the set is newly shared again and costs one.
+        let err = check_share_quota(&backup().id, true, 1001, 1000, &own, IN_FIVE).unwrap_err();
+        assert_eq!(err, Refusal::QuotaExceeded { limit: 1000, requested: 1001, leaving: None });
     }
 
     #[test]
     fn a_set_whose_revocation_waits_for_a_restore_counts_toward_the_quota_until_then() {
-        let err = check_share_quota(false, 1000, 1000, &[None], datetime!(2026-11-26 08:00 UTC)).unwrap_err();
+        let err = check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[None]), datetime!(2026-11-26 08:00 UTC)).unwrap_err();
         assert_eq!(err, Refusal::QuotaExceeded { limit: 1000, requested: 1001, leaving: Some(StillLeaving { count: 1, until: None }) });
         assert!(err.to_string().contains("which waits for a restore reading it to end"), "{err}");
     }
@@ -925,12 +951,12 @@ pub(crate) mod tests {
     #[test]
     fn of_several_sets_on_their_way_out_the_first_to_leave_says_when_one_can_be_shared() {
         let later = datetime!(2026-11-25 08:09 UTC);
-        let err = check_share_quota(false, 1000, 1000, &[Some(later), None, Some(IN_FIVE)], NOW).unwrap_err();
+        let err = check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[Some(later), None, Some(IN_FIVE)]), NOW).unwrap_err();
         assert!(matches!(err, Refusal::QuotaExceeded { leaving: Some(StillLeaving { count: 3, until: Some(t) }), .. } if t == IN_FIVE), "{err:?}");
         assert!(err.to_string().contains("counting 3 backup sets still being taken out of shares or in shares being deleted"), "{err}");
         assert!(err.to_string().contains("the first stops counting at 08:05 UTC"), "{err}");
         // One of them gone: the owner is back under the quota.
-        assert!(check_share_quota(false, 1000, 1000, &[Some(later), None, Some(IN_FIVE)], IN_FIVE).is_ok());
+        assert!(check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[Some(later), None, Some(IN_FIVE)]), IN_FIVE).is_ok());
     }
 
     proptest! {

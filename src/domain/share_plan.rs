@@ -102,7 +102,7 @@ pub struct ShareFacts {
     pub shared_count: u32,
     /// Those of them held only by what is leaving (taken out of a share, in a share being deleted), each
     /// with when it leaves; read only when the count is at the quota (see [`super::check_share_quota`]).
-    pub leaving_shared_sets: Vec<LeavesAt>,
+    pub leaving_shared_sets: Vec<(BackupSetId, LeavesAt)>,
     /// How long a removal keeps its access: this request's removals leave that long after `now`.
     pub revocation_delay: time::Duration,
     /// Requested accounts that already hold a pending invitation covering the backup set.
@@ -229,8 +229,8 @@ pub fn plan_share(
     }
     // The quota counts distinct shared backup sets; one already shared elsewhere costs nothing more, and
     // a change of principals alone adds none.
-    if backup_set.is_some() {
-        check_share_quota(facts.already_shared, facts.shared_count, facts.owner.share_quota, &facts.leaving_shared_sets, now)?;
+    if let Some(set) = backup_set {
+        check_share_quota(set, facts.already_shared, facts.shared_count, facts.owner.share_quota, &facts.leaving_shared_sets, now)?;
     }
 
     let name = match (&target, existing) {
@@ -514,7 +514,7 @@ mod tests {
     fn a_set_on_its_way_out_counts_toward_the_quota_of_a_new_share() {
         let set = BackupSetId::parse("5000000").unwrap();
         let mut f = facts(NOW);
-        (f.shared_count, f.leaving_shared_sets) = (10, vec![Some(NOW + time::Duration::minutes(10))]);
+        (f.shared_count, f.leaving_shared_sets) = (10, vec![(BackupSetId::parse("5000001").unwrap(), Some(NOW + time::Duration::minutes(10)))]);
         let refused = plan_share(&root(), Some(&set), new_share(), &f, NOW).unwrap_err();
         assert!(matches!(refused, Refusal::QuotaExceeded { limit: 10, requested: 11, leaving: Some(_) }), "{refused:?}");
         assert!(plan_share(&root(), Some(&set), new_share(), &f, NOW + time::Duration::minutes(10)).is_ok());

@@ -144,11 +144,8 @@ async fn racing_ram_user_creations_of_one_name_make_one_user() {
 /// run, the sets it freed may be shared.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass_the_quota() {
-    use crate::openapi::{acs3, owner_key, RS};
-    let app = Arc::new(TestApp::new().await);
-    app.exec(&format!("update account set share_quota = 5 where account_id = '{OWNER}'")).await;
-    let sets = shareable_sets(&app).await;
-    let (cookie, key) = owner_key(&app).await;
+    use crate::openapi::{acs3, RS};
+    let (app, sets, cookie, key) = owner_with_quota(5).await;
     let mut held = vec![("ResourceShareName", "full".to_owned()), ("Targets.1", PARTNER.to_owned()), ("AllowExternalTargets", "true".to_owned())];
     held.extend((0..5).map(|i| (["Resources.1.ResourceId", "Resources.2.ResourceId", "Resources.3.ResourceId", "Resources.4.ResourceId", "Resources.5.ResourceId"][i], sets[i].clone())));
     let held_params: Vec<(&str, &str)> = held.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -182,11 +179,8 @@ async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass
 /// revocation has run, its sets are counted nowhere.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn shares_racing_a_share_deletion_never_pass_the_quota() {
-    use crate::openapi::{acs3, owner_key, RS};
-    let app = Arc::new(TestApp::new().await);
-    app.exec(&format!("update account set share_quota = 3 where account_id = '{OWNER}'")).await;
-    let sets = shareable_sets(&app).await;
-    let (cookie, key) = owner_key(&app).await;
+    use crate::openapi::{acs3, RS};
+    let (app, sets, cookie, key) = owner_with_quota(3).await;
     let created = acs3(&app, &key, "CreateResourceShare", RS, &[
         ("ResourceShareName", "full"), ("Resources.1.ResourceId", &sets[0]), ("Resources.2.ResourceId", &sets[1]),
         ("Resources.3.ResourceId", &sets[2]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
@@ -211,6 +205,36 @@ async fn shares_racing_a_share_deletion_never_pass_the_quota() {
     app.clock.advance(time::Duration::minutes(11));
     app.tick().await;
     assert_eq!(shared_at_once(&app, &cookie, &sets[3..7]).await, 3);
+    app.assert_shared_sets_consistent().await;
+}
+
+/// A set whose revocation time has come counts no more, so sharing it again (before the schedule ran its
+/// revocation) costs quota as a new set does: shares of it racing shares of other sets never pass the
+/// quota, whichever commits first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_set_past_its_revocation_time_shared_again_racing_other_sets_never_passes_the_quota() {
+    use crate::openapi::{acs3, created_share, RS};
+    let (app, sets, cookie, key) = owner_with_quota(1).await;
+    let first = created_share(&app, &key, &[
+        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &sets[0]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    let out = acs3(&app, &key, "DisassociateResourceShare", RS, &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])]).await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    app.clock.advance(time::Duration::minutes(10));
+
+    let (again, other) = (&sets[0], &sets[1..4]);
+    let by_console = [other[0].clone(), again.clone(), other[1].clone(), again.clone()];
+    let shares = race_new_shares(&app, &cookie, &key, &by_console, &[other[2].clone(), again.clone()]).await;
+    let refusals: Vec<(u16, &str)> = shares.iter().filter(|r| r.status != StatusCode::OK).map(refusal_either_way).collect();
+    // The set shared again in several shares invites the partner once: the others are refused for that.
+    let expected = [(409, "QuotaExceeded.SharedResource.Count"), (409, "EntityAlreadyExists.ResourceShareInvitation")];
+    assert!(refusals.iter().all(|r| expected.contains(r)), "{refusals:?}");
+    let live = "select count(distinct sr.backup_set_id) from share_resource sr join resource_share rs using (resource_share_id)
+                where sr.status = 'Associated' and rs.status = 'Active'";
+    assert_eq!(app.count(live).await, 1, "{refusals:?}");
+    app.tick().await;
+    assert_eq!(app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await, 1);
     app.assert_shared_sets_consistent().await;
 }
 
@@ -331,6 +355,16 @@ async fn racing_acceptances_of_one_invitation_accept_it_once() {
     let stored: String = sqlx::query_scalar("select status from invitation where invitation_id = ?").bind(&id).fetch_one(&app.pool).await.unwrap();
     let winner = results.iter().find(|r| r.status == StatusCode::OK).unwrap();
     assert_eq!(winner.json["status"].as_str(), Some(stored.as_str()), "what was answered is what is stored");
+}
+
+/// A fresh app whose owner may share `quota` backup sets: its shareable sets, its console session and
+/// its API key.
+async fn owner_with_quota(quota: u32) -> (Arc<TestApp>, Vec<String>, String, crate::openapi::Key) {
+    let app = Arc::new(TestApp::new().await);
+    app.exec(&format!("update account set share_quota = {quota} where account_id = '{OWNER}'")).await;
+    let sets = shareable_sets(&app).await;
+    let (cookie, key) = crate::openapi::owner_key(&app).await;
+    (app, sets, cookie, key)
 }
 
 /// Each of `by_console` shared from the console and each of `by_api` by CreateResourceShare, all at

@@ -35,7 +35,7 @@ async fn invited(app: &TestApp, account: &str) -> String {
 }
 
 /// The partner accepts the owner's invitation into its directory; returns the partner's session.
-async fn partner_joined_the_directory(app: &TestApp) -> String {
+pub(crate) async fn partner_joined_the_directory(app: &TestApp) -> String {
     let id = invited(app, PARTNER).await;
     let partner = app.sign_in("partner").await;
     assert_eq!(answer(app, &partner, &id, true).await.status, StatusCode::OK);
@@ -52,7 +52,7 @@ async fn my_directory(app: &TestApp, cookie: &str) -> Value {
     r.json
 }
 
-async fn incoming(app: &TestApp, cookie: &str) -> Vec<Value> {
+pub(crate) async fn incoming(app: &TestApp, cookie: &str) -> Vec<Value> {
     let r = app.form(Some(cookie), "list_shared_with_me", "region_id=cn-hangzhou").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     r.json["backups"].as_array().unwrap().clone()

@@ -180,3 +180,87 @@ async fn a_member_moved_out_of_a_shared_folder_counts_toward_the_64_until_its_re
     let r = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[PARTNER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
+
+#[tokio::test]
+async fn a_set_whose_revocation_time_has_passed_costs_quota_again_when_it_joins_a_share_before_the_schedule_runs() {
+    let app = TestApp::new().await;
+    app.exec(&format!("update account set share_quota = 1 where account_id = '{OWNER}'")).await;
+    let (_, owner) = owner_key(&app).await;
+    let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let first = created_share(&app, &owner, &[
+        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &sets[0]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])]).await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    // Its revocation time has come (the schedule is late): it counts no more, so the second set fits.
+    app.clock.advance(Duration::minutes(10));
+    let params = [("ResourceShareName", "second"), ("Resources.1.ResourceId", sets[1].as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
+    let r = acs3(&app, &owner, "CreateResourceShare", RS, &params).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+
+    // The first set joining a share again, before the schedule ran its revocation, is newly shared:
+    // it would make two shared sets for a quota of one, in its old share or in another.
+    let before = state(&app).await;
+    let second = share_named(&app, "second").await;
+    for share in [&first, &second] {
+        let r = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", share), ("Resources.1.ResourceId", &sets[0])]).await;
+        assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedResource.Count"), "{:?}", r.json);
+        assert_eq!(state(&app).await, before, "a refused request changes nothing");
+    }
+    app.tick().await;
+    assert_eq!(app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await, 1);
+}
+
+#[tokio::test]
+async fn a_folder_being_revoked_because_its_owner_left_the_directory_counts_its_members_toward_the_64() {
+    use crate::directory::{incoming, partner_joined_the_directory};
+    use polarshare::server::db::seed::ANALYTICS_FOLDER;
+    let app = TestApp::new().await;
+    // The partner, in the directory, shares one of its sets with the Analytics folder: 64 accounts.
+    let partner = partner_joined_the_directory(&app).await;
+    app.add_members("20000000000", 63, ANALYTICS_FOLDER).await;
+    let set = app.backup_of("pc-bp1harbor00001").await;
+    let r = app.share(&partner, &set, new_share("team", "ResourceDirectory", &[ANALYTICS_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    // It leaves the directory: the folder's members keep the set through the folder's revocation.
+    assert_eq!(app.form(Some(&partner), "leave_directory", "").await.status, StatusCode::OK);
+    let member = app.sign_in("member").await;
+    assert_eq!(incoming(&app, &member).await.len(), 1, "the member still sees the set, being revoked");
+
+    // Outside the directory, one more account would make 65.
+    let before = state(&app).await;
+    let r = app.share(&partner, &set, new_share("one-more", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.refusal(), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
+    let message = r.json["message"].as_str().unwrap_or_default();
+    assert!(message.contains("and 64 accounts still being revoked"), "{message}");
+    assert_eq!(state(&app).await, before, "a refused request changes nothing");
+
+    app.clock.advance(Duration::minutes(10));
+    let r = app.share(&partner, &set, new_share("one-more", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+}
+
+#[tokio::test]
+async fn a_principal_added_back_during_its_revocation_counts_once() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    let (backup, many) = shared_with_64(&app, &cookie).await;
+    let wide = share_named(&app, "wide").await;
+    let kept: Vec<&str> = many[1..].iter().map(String::as_str).collect();
+    let r = app.share(&cookie, &backup, existing_share(&wide, Some(&kept))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    // Back before its revocation: the same account, once, 64 in all.
+    let all: Vec<&str> = many.iter().map(String::as_str).collect();
+    let r = app.share(&cookie, &backup, existing_share(&wide, Some(&all))).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(app.count("select count(*) from share_principal where status = 'Disassociating'").await, 0);
+    // Not zero times either: a 65th is refused, now and after the removal's time.
+    for _ in 0..2 {
+        let r = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[PARTNER])).await;
+        assert_eq!(r.refusal(), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
+        app.clock.advance(Duration::minutes(10));
+        app.tick().await;
+    }
+    assert_eq!(app.accounts_reached(&backup).await, 64);
+}

@@ -187,12 +187,15 @@ pub struct ShareContext {
     /// (directory or folder, member account) pairs: the accounts each directory or folder principal
     /// reaches (requested, the share's, or from `others`), for the 64-account limit; a pair may repeat.
     /// A directory is walked from its root folder, a folder down through its sub-folders (the
-    /// `rd_folder_parent` index); only the owner's directory is walked: no other can be a principal
-    /// of its shares, and a request naming another's is refused, so its members are not read.
+    /// `rd_folder_parent` index). A requested place is walked only in the owner's directory (a request
+    /// naming another's is refused, so its members are not read); one the owner's shares name already
+    /// is walked wherever it is: an owner that left its directory has the directory and folders its
+    /// shares named there still being revoked, and their members keep the sets until then.
     ///
-    /// Read only when the owner is in a directory (a `case`, whose subquery SQLite runs only when
-    /// taken), and `others` is not materialized though named twice: measured with Python's `sqlite3`
-    /// on the benchmark's database (owner in no directory), reading these pairs always cost a new share
+    /// Read only when the owner is in a directory or a place is being revoked from these sets (an owner
+    /// in none has no other: leaving revoked them all, and it can name none since), through a `case`,
+    /// whose subquery SQLite runs only when taken; `others` is not materialized though named twice:
+    /// measured with Python's `sqlite3` on the benchmark's database (owner in no directory), reading these pairs always cost a new share
     /// ~37 us more (CPU, median, ~190-250 us before); read so, 3-10 us (docs/performance.md, stop 22).
     pub place_members: Vec<(String, String)>,
     /// (backup set, principal, leaves at) for what is still being revoked from each backup set the share
@@ -211,10 +214,11 @@ pub struct ShareContext {
     /// How many distinct backup sets the owner's shares not yet deleted hold (the trigger-kept count,
     /// see [`shared_resource_count`]), those on their way out too.
     pub shared_count: i64,
-    /// When each of the owner's sets held only by what is leaving leaves ([`LEAVING_SETS`]); read only
-    /// when the set is newly shared and the count is at the owner's quota: only then can it change
-    /// the answer (a set past its time no longer counts), and it says when the first one leaves.
-    pub leaving_shared_sets: Vec<Option<String>>,
+    /// (backup set, leaves at) for each of the owner's sets held only by what is leaving
+    /// ([`LEAVING_SETS`]); read only when the count is at the owner's quota: only then can it change the
+    /// answer (a set past its time no longer counts, and one of them joining a share again is newly
+    /// shared), and it says when the first one leaves.
+    pub leaving_shared_sets: Vec<(String, Option<String>)>,
     /// Requested accounts that already hold a pending, unexpired invitation covering one of the backup
     /// sets the share will hold (from any of the owner's live shares) or to the share itself. Found
     /// from the invitations of those shares, the few that hold the sets: from the requested accounts'
@@ -320,16 +324,17 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
          requested as (
              select p.key, json_extract(p.value, '$.id') as id, json_extract(p.value, '$.type') as type
              from json_each(?5) p),
-         places(id) as (
-             select id from requested where type <> 'Account'
-             union all select principal_id from share_principal
+         stored_places(id) as (
+             select principal_id from share_principal
                  where resource_share_id = ?4 and status = 'Associated' and principal_type <> 'Account'
              union all select principal_id from others where principal_type <> 'Account'
              union all select principal_id from revoking where principal_type <> 'Account'),
+         places(id, requested) as (
+             select id, 1 from requested where type <> 'Account' union all select id, 0 from stored_places),
          place_folders(place, folder_id) as (
              select p.id, f.folder_id from places p
              join rd_folder f on f.folder_id = coalesce((select root_folder_id from resource_directory where directory_id = p.id), p.id)
-             where f.directory_id = (select directory_id from rd_member where account_id = ?1)
+             where not p.requested or f.directory_id = (select directory_id from rd_member where account_id = ?1)
              union all
              select pf.place, f.folder_id from place_folders pf join rd_folder f on f.parent_folder_id = pf.folder_id)
          select json_object(
@@ -369,6 +374,7 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
                  from requested r)),
              'others', json((select json_group_array(json_array(backup_set_id, principal_id)) from others)),
              'place_members', case when exists(select 1 from rd_member where account_id = ?1)
+                     or exists(select 1 from revoking where principal_type <> 'Account')
                  then json((select json_group_array(json_array(pf.place, m.account_id))
                      from place_folders pf join rd_member m on m.folder_id = pf.folder_id))
                  else json_array() end,
@@ -376,9 +382,8 @@ static CONTEXT_SQL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
              'already_shared', exists(select 1 from shared_backup_set where backup_set_id = ?2),
              'shared_count', {shared_count},
              'leaving_shared_sets', case when ?2 is not null
-                     and not exists(select 1 from shared_backup_set where backup_set_id = ?2)
                      and {shared_count} >= (select share_quota from account where account_id = ?1)
-                 then json((select json_group_array(leaves_at) from ({leaving_sets})))
+                 then json((select json_group_array(json_array(backup_set_id, leaves_at)) from ({leaving_sets})))
                  else json_array() end,
              'pending_invitees', json((select json_group_array(i.receiver_account_id) from invitation i
                  join resource_share rs on rs.resource_share_id = i.resource_share_id and rs.status = 'Active'

@@ -333,7 +333,11 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         let set = BackupSetId::parse(set).map_err(internal)?;
         revoking.entry(set).or_default().push((stored_principal(principal)?, stored_time(leaves_at)?));
     }
-    let leaving_shared_sets = ctx.leaving_shared_sets.iter().map(stored_time).collect::<Result<_, _>>()?;
+    let leaving_shared_sets = ctx
+        .leaving_shared_sets
+        .iter()
+        .map(|(set, leaves_at)| Ok((BackupSetId::parse(set).map_err(internal)?, stored_time(leaves_at)?)))
+        .collect::<Result<_, AppError>>()?;
     let mut place_members = PlaceMembers::new();
     for (place, account) in &ctx.place_members {
         let account = AccountId::parse(account).ok_or_else(|| internal(anyhow::anyhow!("stored member account id {account:?}")))?;
