@@ -179,6 +179,20 @@ async fn deleting_a_shared_backup_set_revokes_it_on_schedule() {
     assert_eq!(app.count(&format!("select count(*) from shared_backup_set where backup_set_id = '{backup}'")).await, 0);
 }
 
+/// "They cannot delete, modify, or re-share the backup set": a principal converting a set shared with
+/// it to level-2 is refused as read-only, and the set keeps its level and lock.
+#[tokio::test]
+async fn a_principal_can_not_convert_the_level_of_a_set_shared_with_it() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    let before = app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and level = 'Level-1' and lock_state = 'None'")).await;
+    assert_eq!(before, 1);
+    let r = app.form(Some(&member), "convert_backup_level", &format!("backup_set_id={backup}")).await;
+    assert_eq!(r.refusal(), (403, "OperationDenied.SharedBackupReadOnly"), "{:?}", r.json);
+    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and level = 'Level-1' and lock_state = 'None'")).await, 1);
+}
+
 #[tokio::test]
 async fn releasing_a_cluster_revokes_its_shares_and_is_refused_during_a_restore() {
     let app = TestApp::new().await;
