@@ -196,9 +196,9 @@ pub fn principal_change_timing(adding: bool, locks: &[(super::BackupSetId, Backu
     Ok(timing)
 }
 
-/// When the principals that a resource directory departure takes from one share (its owner left or was
-/// removed from the directory, or a member that the share names by account id did) enter the scheduled
-/// revocation, given the locks of the share's sets. The rule is the one every removal follows: while a
+/// When the principals that a departure takes from one share (its owner left or was removed from the
+/// resource directory, a member that the share names by account id did, or an invited principal left
+/// the share itself) enter the scheduled revocation, given the locks of the share's sets. The rule is the one every removal follows: while a
 /// restore reads one of the share's sets, the revocation waits for the restores to end (the scheduler
 /// then starts it, as for a removal the owner made during a restore). Unlike an owner's change, a
 /// departure is never refused: a set whose level is being converted holds nothing back, since the

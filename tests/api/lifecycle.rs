@@ -102,6 +102,36 @@ async fn a_restore_creates_a_cluster_locks_the_set_charges_the_principal_and_fin
     assert_eq!(jobs.json["items"][0]["progress"], json!(100));
 }
 
+/// Billing: "The resource owner is responsible for the storage costs of the backup set"; the principal
+/// is charged nothing for accepting, and for a restore "based on the specifications of the new cluster".
+#[tokio::test]
+async fn the_owner_pays_a_shared_sets_storage_and_the_principal_only_the_new_clusters_specification() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, PARTNER, "AllAccounts").await;
+    let partner = app.sign_in("partner").await;
+    let id = invitation_id(&app, &partner).await;
+    assert_eq!(app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await.status, StatusCode::OK);
+    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{PARTNER}'")).await, 0, "accepting is free");
+
+    let storage = |bill: &serde_json::Value| bill["backup_storage_bytes"].as_i64().expect("a storage figure");
+    let owner = app.sign_in("owner").await;
+    let (owner_before, partner_before) = (app.form(Some(&owner), "billing", "").await.json, app.form(Some(&partner), "billing", "").await.json);
+    const GIB: i64 = 1024 * 1024 * 1024;
+    let size: i64 = sqlx::query_scalar("select size_bytes from backup_set where backup_set_id = ?").bind(&backup).fetch_one(&app.pool).await.unwrap();
+    app.exec(&format!("update backup_set set size_bytes = size_bytes + {} where backup_set_id = '{backup}'", 500 * GIB)).await;
+    let (owner_after, partner_after) = (app.form(Some(&owner), "billing", "").await.json, app.form(Some(&partner), "billing", "").await.json);
+    assert_eq!(storage(&owner_after) - storage(&owner_before), 500 * GIB, "{size} {owner_after:?}");
+    assert_eq!(storage(&partner_after), storage(&partner_before), "the principal keeps no storage of a set shared with it");
+    assert!(owner_after["backup_storage_cents_per_month"].as_i64() > owner_before["backup_storage_cents_per_month"].as_i64());
+
+    let r = app.json(Some(&partner), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let bill = app.form(Some(&partner), "billing", "").await.json;
+    assert_eq!(bill["charges"]["total"], json!(1), "{bill:?}");
+    assert_eq!(bill["charges"]["items"][0]["amount_cents"], json!(62_000), "polar.mysql.x4.medium's price: {bill:?}");
+    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{OWNER}'")).await, 0);
+}
+
 #[tokio::test]
 async fn restore_into_another_region_is_refused() {
     let app = TestApp::new().await;
@@ -177,6 +207,20 @@ async fn deleting_a_shared_backup_set_revokes_it_on_schedule() {
     assert!(incoming(&app, &member).await.is_empty());
     app.assert_shared_sets_consistent().await;
     assert_eq!(app.count(&format!("select count(*) from shared_backup_set where backup_set_id = '{backup}'")).await, 0);
+}
+
+/// "They cannot delete, modify, or re-share the backup set": a principal converting a set shared with
+/// it to level-2 is refused as read-only, and the set keeps its level and lock.
+#[tokio::test]
+async fn a_principal_can_not_convert_the_level_of_a_set_shared_with_it() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    let before = app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and level = 'Level-1' and lock_state = 'None'")).await;
+    assert_eq!(before, 1);
+    let r = app.form(Some(&member), "convert_backup_level", &format!("backup_set_id={backup}")).await;
+    assert_eq!(r.refusal(), (403, "OperationDenied.SharedBackupReadOnly"), "{:?}", r.json);
+    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and level = 'Level-1' and lock_state = 'None'")).await, 1);
 }
 
 #[tokio::test]

@@ -1083,6 +1083,33 @@ async fn an_invited_principal_leaves_a_share_and_a_directory_member_can_not() {
     assert_eq!(api_code(&own), (404, "EntityNotExists.ResourceShare"));
 }
 
+/// A principal leaving a share is its own departure, not a change of the owner's sharing settings: the
+/// owner's level conversion (which reads no principal's access) does not hold it back, as it holds back
+/// no resource directory departure. The principal's access then ends through the scheduled revocation,
+/// and no restore starts meanwhile.
+#[tokio::test]
+async fn a_principal_leaves_a_share_while_the_owner_converts_its_set_and_can_not_restore_during_the_window() {
+    let app = TestApp::new().await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let AcceptedByPartner { partner_cookie, partner, backup, share_id } = shared_with_partner_and_accepted(&app, &owner, "converting-left").await;
+    let converting = app.form(Some(&owner_cookie), "convert_backup_level", &format!("backup_set_id={backup}")).await;
+    assert_eq!(converting.status, StatusCode::OK, "{:?}", converting.json);
+
+    let left = acs3(&app, &partner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("ResourceOwner", "OtherAccounts")]).await;
+    assert_eq!(left.status, StatusCode::OK, "{:?}", left.json);
+    let (status, revoke_at): (String, Option<String>) =
+        sqlx::query_as("select status, revoke_at from share_principal where resource_share_id = ? and principal_id = ?").bind(&share_id).bind(PARTNER).fetch_one(&app.pool).await.unwrap();
+    assert_eq!((status.as_str(), revoke_at.is_some()), ("Disassociating", true));
+
+    let restore = app.json(Some(&partner_cookie), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!(restore.refusal(), (409, "OperationDenied.SharingRevoking"), "{:?}", restore.json);
+    assert_eq!(app.count("select count(*) from restore_job").await, 0);
+    app.clock.advance(Duration::minutes(10));
+    app.tick().await;
+    let seen = app.form(Some(&partner_cookie), "list_shared_with_me", "region_id=cn-hangzhou").await;
+    assert_eq!(seen.json["backups"].as_array().map(Vec::len), Some(0), "{:?}", seen.json);
+}
+
 /// Issue 11: what one channel does to a share, the other reads at once (Shared By Me in the console,
 /// ListResourceShares in the API), under the same audit action names.
 #[tokio::test]

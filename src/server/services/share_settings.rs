@@ -121,8 +121,11 @@ pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event
     let membership = super::principal::membership_of_share(&mut tx, me, share_id).await?;
     check_leave_share(membership)?;
     check_share_active(share.status)?;
+    // Leaving is the principal's own departure, not a change of the owner's sharing settings: the
+    // owner's level conversion does not hold it back (it reads no principal's access); a restore
+    // reading one of the share's sets still does, as for every removal.
     let locks = share_locks(&mut tx, share_id).await?;
-    let timing = crate::domain::principal_change_timing(false, &locks)?;
+    let timing = crate::domain::departure_timing(locks.into_iter().map(|(_, lock)| lock));
     share_lifecycle::leave(&mut tx, share_id, me, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
     tx.commit(event).await?;
     Ok(share.resource_share_name)
