@@ -267,6 +267,33 @@ async fn a_level_conversion_locks_the_set_until_it_finishes() {
     assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await.status, StatusCode::OK);
 }
 
+/// UpdateResourceShare writes the new name before it finds a set of the share locked for the scope
+/// change: the refusal must take the rename back with it (one transaction), leave only its refusal in
+/// the trail, and the owner's list of shares kept in memory must still say the old name.
+#[tokio::test]
+async fn a_rename_refused_for_its_scope_change_on_a_locked_set_keeps_the_old_name() {
+    let app = TestApp::new().await;
+    let (backup, share_id) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let owner = app.sign_in("owner").await;
+    let key = crate::openapi::create_key(&app, &owner, "owner").await;
+    let list = || crate::openapi::acs3(&app, &key, "ListResourceShares", crate::openapi::RS, &[("ResourceOwner", "Self")]);
+    let names = |r: &Response| r.json["ResourceShares"].as_array().unwrap().iter().map(|s| s["ResourceShareName"].clone()).collect::<Vec<_>>();
+    assert_eq!(names(&list().await), vec![json!("partnership")]);
+    assert_eq!(app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await.status, StatusCode::OK);
+    let stored = "select resource_share_name || ' ' || principal_scope || ' ' || updated_at from resource_share";
+    let before: String = sqlx::query_scalar(stored).fetch_one(&app.pool).await.unwrap();
+
+    let body = format!("resource_share_id={share_id}&resource_share_name=renamed&principal_scope=AllAccounts");
+    let r = app.form(Some(&owner), "update_resource_share", &body).await;
+    assert_eq!(r.refusal(), (409, "OperationDenied.BackupSetLocked"), "{:?}", r.json);
+
+    let after: String = sqlx::query_scalar(stored).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(after, before, "neither the name nor the scope changed");
+    assert_eq!(names(&list().await), vec![json!("partnership")], "the kept list says the old name");
+    let trail: Vec<String> = sqlx::query_scalar("select outcome from audit_event where action = 'UpdateResourceShare'").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(trail, vec!["OperationDenied.BackupSetLocked".to_owned()], "only the refusal is recorded");
+}
+
 /// A set of the owner's shared with the member through the directory, made to expire at 09:00 (an
 /// hour after the test clock starts); returns its id.
 async fn shared_with_member_expiring_at_nine(app: &TestApp) -> String {
