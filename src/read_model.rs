@@ -63,6 +63,10 @@ pub struct Cluster {
     pub pay_type: Option<String>,
     #[serde(default)]
     pub source_backup_set_id: Option<String>,
+    /// The level that set had when the restore started: what the cluster was made from, whatever the
+    /// set's owner did to it after.
+    #[serde(default)]
+    pub source_backup_level: Option<crate::domain::BackupLevel>,
 }
 
 impl Cluster {

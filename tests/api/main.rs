@@ -20,6 +20,7 @@ mod leaving_counts;
 mod guard;
 mod lifecycle;
 mod network;
+mod oracle;
 mod principal_ram;
 mod privilege;
 mod matrix;

@@ -42,6 +42,38 @@ async fn a_restored_cluster_is_described_with_its_billing_zone_node_class_and_so
     );
 }
 
+/// What a restored cluster says it was made from is a fact of its creation, read from the cluster: a
+/// former principal must not watch, through its own cluster, what the owner does to the set afterwards
+/// (here, converting it to level 2 once the principal's access has ended).
+#[tokio::test]
+async fn a_restored_clusters_restore_type_does_not_follow_the_owners_set_after_access_ended() {
+    let app = TestApp::new().await;
+    let (owner_cookie, owner) = owner_key(&app).await;
+    let AcceptedByPartner { partner, backup, share_id, .. } = shared_with_partner_and_accepted(&app, &owner, "restore-type-kept").await;
+    let created = acs3(&app, &partner, "CreateDBCluster", PD, &restore_params(&backup)).await;
+    assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
+    let cluster = created.json["DBClusterId"].as_str().unwrap().to_owned();
+    let restore_type = || async { acs3(&app, &partner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", &cluster)]).await.json["RestoreType"].clone() };
+    assert_eq!(restore_type().await, "RestoreByBackupSet", "restored from a level-1 set");
+
+    // The restore ends, the owner takes the partner out of the share and the revocation runs.
+    app.clock.advance(time::Duration::minutes(1));
+    app.tick().await;
+    let removed = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+    app.clock.advance(time::Duration::minutes(11));
+    app.tick().await;
+    // Then the owner converts its set to level 2.
+    let converted = app.form(Some(&owner_cookie), "convert_backup_level", &format!("backup_set_id={backup}")).await;
+    assert_eq!(converted.status, StatusCode::OK, "{:?}", converted.json);
+    app.clock.advance(time::Duration::minutes(2));
+    app.tick().await;
+    let level: String = sqlx::query_scalar("select level from backup_set where backup_set_id = ?").bind(&backup).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(level, "Level-2", "the conversion ran");
+
+    assert_eq!(restore_type().await, "RestoreByBackupSet", "the former principal's cluster told it of the owner's conversion");
+}
+
 #[tokio::test]
 async fn a_cluster_no_restore_made_has_no_billing_zone_or_source_made_up() {
     let app = TestApp::new().await;

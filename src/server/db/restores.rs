@@ -23,8 +23,8 @@ pub struct NewRestore<'a> {
 pub async fn start(tx: &mut Tx, r: &NewRestore<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "insert into cluster (cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode,
-            tde_enabled, disk_encryption_enabled, status, created_at, source_backup_set_id, node_spec, zone_id, pay_type)
-         select ?, ?, ?, ?, c.db_type, c.db_version, 'Cluster', 'MultiZone', 0, 0, 'Creating', ?, ?, ?, ?, ?
+            tde_enabled, disk_encryption_enabled, status, created_at, source_backup_set_id, source_backup_level, node_spec, zone_id, pay_type)
+         select ?, ?, ?, ?, c.db_type, c.db_version, 'Cluster', 'MultiZone', 0, 0, 'Creating', ?, b.backup_set_id, b.level, ?, ?, ?
          from backup_set b join cluster c on c.cluster_id = b.cluster_id where b.backup_set_id = ?",
     )
     .bind(r.cluster_id)
@@ -32,7 +32,6 @@ pub async fn start(tx: &mut Tx, r: &NewRestore<'_>) -> sqlx::Result<()> {
     .bind(r.region)
     .bind(r.cluster_name)
     .bind(r.now)
-    .bind(r.backup_set_id)
     .bind(r.node_spec)
     .bind(r.zone)
     .bind(r.pay_type)

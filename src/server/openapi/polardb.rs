@@ -113,13 +113,14 @@ async fn describe_cluster(call: &Call) -> Result<Value, ApiError> {
     if let Some(zone) = &cluster.zone_id {
         map.insert("ZoneIds".into(), json!(zone));
     }
-    // A cluster a restore made says what it was restored from: the backup set, its cluster and region,
-    // and whether the set is a level-1 (RestoreByBackupSet) or a level-2 one (…Oss), as it is now (a
-    // set converted to level 2 after the restore answers …Oss).
+    // A cluster a restore made says what it was restored from: the backup set, its cluster and region
+    // (which never change), and whether the set was a level-1 (RestoreByBackupSet) or a level-2 one
+    // (…Oss) when the restore started, as the cluster recorded it. The set's level now is the owner's
+    // business: a principal whose access has ended must not watch it through its own cluster.
     if let Some(set_id) = &cluster.source_backup_set_id {
         let set = db::clusters::backup_set(&call.state.pool, set_id).await.map_err(|e| ApiError::from(crate::server::internal(e)))?;
         if let Some(set) = set {
-            let restore_type = if set.level == BackupLevel::Level2 { "RestoreByBackupSetOss" } else { "RestoreByBackupSet" };
+            let restore_type = if cluster.source_backup_level == Some(BackupLevel::Level2) { "RestoreByBackupSetOss" } else { "RestoreByBackupSet" };
             map.insert("RestoreType".into(), json!(restore_type));
             map.insert("RestoreDataPoint".into(), json!(set.backup_set_id));
             map.insert("SourceDBCluster".into(), json!(set.cluster_id));

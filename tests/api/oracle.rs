@@ -1,0 +1,206 @@
+//! Existence and state oracles: what another account's id is answered with must be what an id that
+//! exists nowhere is answered with (the same status, code and sentence, the id aside), by console and
+//! by API, so no caller learns from a refusal whether another account's cluster, backup set, share,
+//! invitation, RAM user or AccessKey exists, nor what state it is in; and the refused call changes
+//! nothing.
+
+use crate::helpers::*;
+use crate::openapi::{acs3, create_key, owner_key, restore_params, shared_with_partner_and_accepted, AcceptedByPartner, Key, PD, RS};
+
+/// A refusal as a caller can tell it apart: status, code and sentence, with the id it named masked.
+fn told(r: &Response, id: &str) -> (u16, String, String) {
+    let field = |lower: &str, upper: &str| r.json[lower].as_str().or_else(|| r.json[upper].as_str()).unwrap_or("").replace(id, "<id>");
+    (r.status.as_u16(), field("code", "Code"), field("message", "Message"))
+}
+
+/// The partner's demo backup set (of pc-bp1harbor00001, in its share rs-harbor01) and an id of the
+/// same shape that names no set at all.
+async fn partner_set_and_a_missing_one(app: &TestApp) -> (String, String) {
+    let set: String = sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = 'pc-bp1harbor00001' order by backup_set_id limit 1")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let mut missing = set.clone();
+    for n in 0..1_000 {
+        missing = format!("{}{n:03}", &set[..set.len() - 3]);
+        if app.count(&format!("select count(*) from backup_set where backup_set_id = '{missing}'")).await == 0 {
+            break;
+        }
+    }
+    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{missing}'")).await, 0);
+    (set, missing)
+}
+
+const PARTNER_CLUSTER: &str = "pc-bp1harbor00001";
+const MISSING_CLUSTER: &str = "pc-bp1harbor00009";
+const PARTNER_SHARE: &str = "rs-harbor01";
+const MISSING_SHARE: &str = "rs-harbor09";
+/// The partner's invitation to the outsider, expired: its state must not show either.
+const PARTNER_INVITATION: &str = "i-harborexpired";
+const MISSING_INVITATION: &str = "i-harbormissing";
+
+/// Asks the same call with the foreign id and with the missing one (`ask` puts the id in) and checks
+/// both are told the same, as not found.
+async fn same_answer<F, Fut>(what: &str, foreign: &str, missing: &str, ask: F)
+where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = Response>,
+{
+    let (a, b) = (ask(foreign.to_owned()).await, ask(missing.to_owned()).await);
+    let (told_foreign, told_missing) = (told(&a, foreign), told(&b, missing));
+    assert_eq!(told_foreign, told_missing, "{what}: another account's id is told apart from a missing one");
+    assert!(matches!(told_foreign.0, 404 | 409), "{what}: refused as not found: {told_foreign:?}");
+}
+
+#[tokio::test]
+async fn the_owner_is_told_of_another_accounts_cluster_set_share_and_invitation_what_it_is_told_of_missing_ones() {
+    let app = TestApp::new().await;
+    let (cookie, key) = owner_key(&app).await;
+    let (set, missing_set) = partner_set_and_a_missing_one(&app).await;
+    let state = app.sharing_state().await;
+    let clusters = app.count("select count(*) from cluster").await;
+    let form = |name: &'static str, body: String| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move { app.form(Some(&cookie), name, &body).await }
+    };
+
+    // Console.
+    same_answer("list_backup_sets", PARTNER_CLUSTER, MISSING_CLUSTER, |id| form("list_backup_sets", format!("cluster_id={id}&page=1"))).await;
+    same_answer("release_cluster", PARTNER_CLUSTER, MISSING_CLUSTER, |id| form("release_cluster", format!("cluster_id={id}"))).await;
+    for name in ["delete_backup_set", "convert_backup_level", "sharing_relationship"] {
+        same_answer(name, &set, &missing_set, |id| form(name, format!("backup_set_id={id}"))).await;
+    }
+    same_answer("update_resource_share", PARTNER_SHARE, MISSING_SHARE, |id| {
+        form("update_resource_share", format!("resource_share_id={id}&resource_share_name=probe&principal_scope=AllAccounts"))
+    })
+    .await;
+    same_answer("delete_resource_share", PARTNER_SHARE, MISSING_SHARE, |id| form("delete_resource_share", format!("resource_share_id={id}"))).await;
+    for accept in [true, false] {
+        same_answer("answer_invitation", PARTNER_INVITATION, MISSING_INVITATION, |id| form("answer_invitation", format!("invitation_id={id}&accept={accept}"))).await;
+    }
+    let own = app.backup_of(SHAREABLE_CLUSTER).await;
+    same_answer("share_backup_set into another's share", PARTNER_SHARE, MISSING_SHARE, |id| {
+        let (cookie, own) = (cookie.clone(), own.clone());
+        let app = &app;
+        async move { app.share(&cookie, &own, serde_json::json!({"Existing": {"resource_share_id": id, "principals": null}})).await }
+    })
+    .await;
+    same_answer("share_backup_set of another's set", &set, &missing_set, |id| {
+        let cookie = cookie.clone();
+        let app = &app;
+        async move { app.share(&cookie, &id, serde_json::json!({"New": {"name": "probe", "scope": "AllAccounts", "principals": [OUTSIDER]}})).await }
+    })
+    .await;
+
+    // OpenAPI.
+    let api = |action: &'static str, version: &'static str, params: Vec<(&'static str, String)>| {
+        let app = &app;
+        let key: &Key = &key;
+        async move {
+            let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            acs3(app, key, action, version, &params).await
+        }
+    };
+    same_answer("DescribeDBClusterAttribute", PARTNER_CLUSTER, MISSING_CLUSTER, |id| api("DescribeDBClusterAttribute", PD, vec![("DBClusterId", id)])).await;
+    same_answer("DescribeBackups", PARTNER_CLUSTER, MISSING_CLUSTER, |id| {
+        api("DescribeBackups", PD, vec![("DBClusterId", id), ("StartTime", "2026-10-01T00:00Z".into()), ("EndTime", "2026-11-25T00:00Z".into())])
+    })
+    .await;
+    same_answer("DeleteBackup", &set, &missing_set, |id| api("DeleteBackup", PD, vec![("DBClusterId", PARTNER_CLUSTER.into()), ("BackupId", id)])).await;
+    same_answer("CreateDBCluster", &set, &missing_set, |id| {
+        api(
+            "CreateDBCluster",
+            PD,
+            vec![
+                ("RegionId", "cn-hangzhou".into()), ("ZoneId", "cn-hangzhou-h".into()), ("DBType", "MySQL".into()), ("DBVersion", "8.0".into()),
+                ("PayType", "Postpaid".into()), ("DBNodeClass", "polar.mysql.x4.medium".into()), ("CreationOption", "CloneFromPolarDB".into()),
+                ("SourceResourceId", PARTNER_CLUSTER.into()), ("CloneDataPoint", id), ("SourceUid", PARTNER.into()),
+            ],
+        )
+    })
+    .await;
+    same_answer("UpdateResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| api("UpdateResourceShare", RS, vec![("ResourceShareId", id), ("ResourceShareName", "probe".into())])).await;
+    same_answer("DeleteResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| api("DeleteResourceShare", RS, vec![("ResourceShareId", id)])).await;
+    same_answer("AssociateResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| api("AssociateResourceShare", RS, vec![("ResourceShareId", id), ("Targets.1", OUTSIDER.into())])).await;
+    // The outsider is a target of the partner's share: taking it out must not tell that either.
+    same_answer("DisassociateResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| {
+        api("DisassociateResourceShare", RS, vec![("ResourceShareId", id), ("Targets.1", OUTSIDER.into())])
+    })
+    .await;
+    same_answer("DisassociateResourceShare (leave)", PARTNER_SHARE, MISSING_SHARE, |id| {
+        api("DisassociateResourceShare", RS, vec![("ResourceShareId", id), ("ResourceOwner", "OtherAccounts".into())])
+    })
+    .await;
+    for action in ["AcceptResourceShareInvitation", "RejectResourceShareInvitation"] {
+        same_answer(action, PARTNER_INVITATION, MISSING_INVITATION, |id| api(action, RS, vec![("ResourceShareInvitationId", id)])).await;
+    }
+
+    assert_eq!(app.sharing_state().await, state, "a refused probe changed the sharing tables");
+    assert_eq!(app.count("select count(*) from cluster").await, clusters, "a refused probe made a cluster");
+}
+
+#[tokio::test]
+async fn another_account_is_told_of_the_owners_ram_users_and_access_keys_what_it_is_told_of_missing_ones() {
+    let app = TestApp::new().await;
+    let (_, owner_key) = owner_key(&app).await;
+    let partner = app.sign_in("partner").await;
+    let _ = create_key(&app, &partner, "partner").await;
+    let keys = app.count("select count(*) from access_key").await;
+    let form = |name: &'static str, body: String| {
+        let partner = partner.clone();
+        let app = &app;
+        async move { app.form(Some(&partner), name, &body).await }
+    };
+    for (name, body) in [
+        ("set_ram_password", "password=Another-Pass-2026&login_name="),
+        ("set_ram_policy", "policy=AliyunPolardbFullAccess&attached=true&login_name="),
+        ("delete_ram_user", "login_name="),
+        ("create_access_key", "login_name="),
+    ] {
+        same_answer(name, "dba@lumen", "nobody@lumen", |login| form(name, format!("{body}{login}"))).await;
+    }
+    let missing_key = format!("{}X", &owner_key.id[..owner_key.id.len() - 1]);
+    same_answer("set_access_key_status", &owner_key.id, &missing_key, |id| form("set_access_key_status", format!("access_key_id={id}&active=false"))).await;
+    same_answer("delete_access_key", &owner_key.id, &missing_key, |id| form("delete_access_key", format!("access_key_id={id}"))).await;
+    assert_eq!(app.count("select count(*) from access_key").await, keys, "a refused probe changed the keys");
+    assert_eq!(app.count("select count(*) from identity where login_name = 'dba@lumen'").await, 1, "the owner's RAM user is still there");
+}
+
+/// Access ends when what granted it ends: once its revocation has run, a former principal is told of
+/// the set and the share what it is told of ids that exist nowhere.
+#[tokio::test]
+async fn a_former_principal_is_told_of_the_set_and_share_it_lost_what_it_is_told_of_missing_ones() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let AcceptedByPartner { partner_cookie, partner, backup, share_id } = shared_with_partner_and_accepted(&app, &owner, "lost-later").await;
+    let removed = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)]).await;
+    assert_eq!(removed.status.as_u16(), 200, "{:?}", removed.json);
+    app.clock.advance(time::Duration::minutes(11));
+    app.tick().await;
+    let state = app.sharing_state().await;
+    let missing_set = app.backups_of("pc-2zeanalytics01", 1).await.remove(0);
+    sqlx::query("delete from backup_set where backup_set_id = ?").bind(&missing_set).execute(&app.pool).await.unwrap();
+
+    for name in ["delete_backup_set", "convert_backup_level"] {
+        same_answer(name, &backup, &missing_set, |id| {
+            let (app, cookie) = (&app, partner_cookie.clone());
+            async move { app.form(Some(&cookie), name, &format!("backup_set_id={id}")).await }
+        })
+        .await;
+    }
+    same_answer("CreateDBCluster", &backup, &missing_set, |id| {
+        let (app, key) = (&app, &partner);
+        async move {
+            let params: Vec<(&str, &str)> = restore_params(&id).into_iter().map(|(k, v)| if k == "CloneDataPoint" { (k, id.as_str()) } else { (k, v) }).collect();
+            acs3(app, key, "CreateDBCluster", PD, &params).await
+        }
+    })
+    .await;
+    same_answer("DisassociateResourceShare (leave)", &share_id, "rs-lostlater9", |id| {
+        let (app, key) = (&app, &partner);
+        async move { acs3(app, key, "DisassociateResourceShare", RS, &[("ResourceShareId", &id), ("ResourceOwner", "OtherAccounts")]).await }
+    })
+    .await;
+    assert_eq!(app.sharing_state().await, state, "a refused probe changed the sharing tables");
+}
