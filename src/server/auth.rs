@@ -296,8 +296,15 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
         .map_err(internal)?;
     if !opened {
         // The password checked was reset (or its identity deleted) while it was being checked: it
-        // no longer signs anyone in. Nothing is written.
+        // no longer signs anyone in. No session is written; the refusal is in the trail as any other
+        // sign-in refused after a password check (the throttle already counted it a success, so it is
+        // not one of a streak's failures, which `record_failure` keeps only the first of).
         tracing::info!(login, "sign-in refused: the password changed while it was checked");
+        drop(tx);
+        let event = source.event(state, account, &shown, "SignIn", &shown);
+        if let Err(e) = event.record_alone(&state.writer, "InvalidCredentials", "The password was changed while this sign-in checked it.").await {
+            tracing::error!(error = ?e, "could not record a sign-in refused for a changed password");
+        }
         return Err(bad_credentials());
     }
     let earlier = admission.login.failures - 1;

@@ -224,6 +224,8 @@ async fn a_password_reset_while_a_sign_in_checks_the_old_one_leaves_that_sign_in
     assert_eq!(signed_in.err().map(|e| (e.status(), e.code)), Some((401, "InvalidCredentials".to_owned())), "the old password opened a session");
     let sessions = app.count("select count(*) from session s join identity i on i.identity_id = s.identity_id where i.login_name = 'dba@lumen'").await;
     assert_eq!(sessions, 0);
+    let trail = app.trail("request_id = 'req-in-flight'").await;
+    assert_eq!(trail, vec![("SignIn".to_owned(), "dba@lumen".to_owned(), "dba@lumen".to_owned(), "InvalidCredentials".to_owned())], "the refusal is in the trail");
 }
 
 /// The principal's side goes through the same check: the partner's session, resolved for its answer to
