@@ -111,14 +111,16 @@ pub fn nonce_json(access_key_id: &str, nonce: &str, seen_at: &str) -> serde_json
 /// The statements of [`record_use`], for it and for a write that carries the call's nonce in its own
 /// round trip (`shares::write_share`, inside its one statement), reading `$.nonce` of the query's JSON
 /// parameter and doing nothing when it has none. A replay fails the nonce's insert (its primary key,
-/// [`is_replay`]), so nothing after it runs and nothing of the write it rides with is kept.
+/// [`is_replay`]), so nothing after it runs and nothing of the write it rides with is kept. The last use
+/// only moves forward: calls commit in any order, not in the order they were verified (stored times
+/// compare as text, `db::ts`).
 pub const RECORD_USE_FROM_JSON: &str = "insert into api_nonce (access_key_id, nonce, seen_at)
     select json_extract(?1, '$.nonce.access_key_id'), json_extract(?1, '$.nonce.nonce'), json_extract(?1, '$.nonce.seen_at')
     where json_extract(?1, '$.nonce') is not null;
     insert into access_key_use (access_key_id, last_used_at)
     select json_extract(?1, '$.nonce.access_key_id'), json_extract(?1, '$.nonce.seen_at')
     where json_extract(?1, '$.nonce') is not null
-    on conflict (access_key_id) do update set last_used_at = excluded.last_used_at";
+    on conflict (access_key_id) do update set last_used_at = max(last_used_at, excluded.last_used_at)";
 
 /// Whether a write carrying [`RECORD_USE_FROM_JSON`] failed because the nonce was used already.
 pub fn is_replay(e: &sqlx::Error) -> bool {
@@ -161,4 +163,25 @@ pub async fn remember_client_token(tx: &mut Tx, call: &RememberedCall<'_>) -> sq
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{nonce_json, RECORD_USE_FROM_JSON};
+
+    /// A call's use is stamped with the time it was verified, but calls commit in any order (and the
+    /// clock can be set back): a call verified earlier that commits later must not move the pair's
+    /// last use back to before a use already recorded.
+    #[tokio::test]
+    async fn an_earlier_use_committed_later_does_not_move_the_last_use_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = super::super::connect(dir.path().join("use.db").to_str().unwrap()).await.unwrap();
+        let pool = &db.writer.pool;
+        for (nonce, at) in [("n-later", "2026-11-29T03:00:05Z"), ("n-earlier", "2026-11-29T03:00:01Z")] {
+            let params = serde_json::json!({ "nonce": nonce_json("LTAIuse", nonce, at) });
+            sqlx::query(RECORD_USE_FROM_JSON).bind(params.to_string()).execute(pool).await.unwrap();
+        }
+        let last: String = sqlx::query_scalar("select last_used_at from access_key_use where access_key_id = 'LTAIuse'").fetch_one(pool).await.unwrap();
+        assert_eq!(last, "2026-11-29T03:00:05Z");
+    }
 }

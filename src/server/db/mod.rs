@@ -280,4 +280,52 @@ mod tests {
         let on_again: i64 = sqlx::query_scalar(objects).fetch_one(&mut *again).await.unwrap();
         assert_eq!(on_again, 2, "a new connection (the first's temporary table is gone) with the view and its trigger");
     }
+
+    /// Every time column is compared as text (`revoke_at <= ?`, `expires_at > ?`, `order by created_at`),
+    /// which is only the instants' order if every stored time has one shape. Instants across the whole
+    /// four-digit year range, with and without fractional seconds (including ones whose formatting would
+    /// drop trailing zeros, `.5` against `.25` against none) and at any offset, must store as the same
+    /// fixed-width text, sort as the instants (to the second) do, and read back as the stored second.
+    mod stored_time_order {
+        use super::super::{parse_ts, ts};
+        use proptest::prelude::*;
+        use time::{OffsetDateTime, UtcOffset};
+
+        /// 0000-01-01T00:00:00Z to 9999-12-31T23:59:59Z: every instant RFC 3339 can write.
+        const FIRST: i64 = -62_167_219_200;
+        const LAST: i64 = 253_402_300_799;
+
+        fn instant() -> impl Strategy<Value = OffsetDateTime> {
+            let nanos = prop_oneof![Just(0u32), Just(500_000_000), Just(250_000_000), Just(100_000), 0u32..1_000_000_000];
+            // Times of the same or nearby seconds are the ones a format difference would misorder.
+            let second = prop_oneof![FIRST..=LAST, 1_795_921_190i64..1_795_921_210];
+            (second, nanos, -86_399i32..86_400).prop_map(|(s, n, offset)| {
+                let utc = OffsetDateTime::from_unix_timestamp(s).unwrap().replace_nanosecond(n).unwrap();
+                // The same instant seen at another offset (the year may cross the range's edge there: it
+                // is still the same instant, stored in UTC).
+                UtcOffset::from_whole_seconds(offset).ok().and_then(|o| utc.checked_to_offset(o)).unwrap_or(utc)
+            })
+        }
+
+        fn second_of(t: OffsetDateTime) -> i64 {
+            t.unix_timestamp()
+        }
+
+        proptest! {
+            #[test]
+            fn stored_times_sort_as_the_instants_do(a in instant(), b in instant()) {
+                let (sa, sb) = (ts(a), ts(b));
+                for s in [&sa, &sb] {
+                    prop_assert_eq!(s.len(), "2026-11-29T03:00:00Z".len(), "{:?}", s);
+                    prop_assert!(s.ends_with('Z') && s.as_bytes()[10] == b'T', "{:?}", s);
+                }
+                prop_assert_eq!(sa.cmp(&sb), second_of(a).cmp(&second_of(b)), "{:?} {:?} ({} {})", sa, sb, a, b);
+                prop_assert_eq!(second_of(parse_ts(&sa).unwrap()), second_of(a));
+                // A stored time (whole seconds) against `now` stored the same way answers as the instants:
+                // what `revoke_at <= ?now` and `expires_at > ?now` decide.
+                let stored = parse_ts(&sa).unwrap();
+                prop_assert_eq!(sa <= sb, stored <= b, "{:?} <= {:?}", sa, sb);
+            }
+        }
+    }
 }
