@@ -966,7 +966,7 @@ async fn assert_cancelled(app: &TestApp, cookie: &str, share_id: &str) {
 }
 
 /// Everything a directory is made of, as rows: what a refused directory change must leave as it was.
-async fn directory_rows(app: &TestApp) -> Vec<(String, String)> {
+pub(crate) async fn directory_rows(app: &TestApp) -> Vec<(String, String)> {
     sqlx::query_as(
         "select 'member', account_id || ':' || directory_id || ':' || folder_id from rd_member
          union all select 'folder', folder_id || ':' || directory_id || ':' || ifnull(parent_folder_id, '') || ':' || folder_name from rd_folder
