@@ -54,7 +54,7 @@ pub use invitations::{
     check_no_pending_invitation, check_pending_invitation_limit, invitation_listed_in_region, offered_until, principal_is_sharing, rename_shows_on_invitation, shown_invitation_status, ShownInvitationStatus, DEFAULT_MAX_PENDING_INVITATIONS,
 };
 pub use rules::{
-    check_may_manage_shares, check_principal_limit, check_principals, check_quota, check_share_quota, check_sharer, check_unlocked, check_unlocked_for, cluster_shareability, shareability, shareability_in_share, BackupLock,
+    check_may_manage_shares, check_principal_limit, check_principals, must_accept_invitation, check_quota, check_share_quota, check_sharer, check_unlocked, check_unlocked_for, cluster_shareability, shareability, shareability_in_share, BackupLock,
     BackupSetAccess, BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
     LockedOperation, OwnerFacts, AssociationStatus, rules_hold_until, PrincipalType, ShareStatus, PrincipalFacts, PrincipalScope, PrincipalTargetKind, PlaceMembers, Reach, MAX_ACCOUNTS_PER_BACKUP_SET, LeavesAt, StillLeaving, still_holds,
 };

@@ -217,10 +217,24 @@ pub struct PrincipalFacts {
 /// How a principal gets access once associated.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PrincipalTargetKind {
-    /// Inside the owner's resource directory with the directory scope: associated at once, no invitation.
+    /// The owner's directory or one of its folders, or a member account in a directory-scope share:
+    /// associated at once, no invitation.
     Direct,
-    /// Any other account: gets an invitation that it must accept within 7 days.
+    /// A member account of the owner's directory in a share open to all accounts, whose account
+    /// principals hold it through an invitation: the directory accepts that invitation for it at once.
+    AcceptedByDirectory,
+    /// An account outside the owner's directory: gets an invitation that it must accept within 7 days.
     MustAccept,
+}
+
+/// The one rule for who must accept an invitation before a share reaches it, on every path (a new
+/// share, principals added, a share opened to all accounts): an account outside the owner's resource
+/// directory. Inside it no one does, whatever the share's scope: Resource Sharing auto-accepts for the
+/// principals of a resource directory whose sharing is enabled (EnableSharingWithResourceDirectory;
+/// here always on), and a directory or folder can't answer an invitation.
+pub fn must_accept_invitation(owner_directory: Option<&str>, principal: &PrincipalId, principal_directory: Option<&str>) -> bool {
+    let in_owner_directory = owner_directory.is_some() && principal_directory == owner_directory;
+    matches!(principal, PrincipalId::Account(_)) && !in_owner_directory
 }
 
 /// Validates the principal list of a share and says how each principal is to be associated.
@@ -264,11 +278,13 @@ pub fn check_principals(
         if (scope == PrincipalScope::ResourceDirectory || is_directory_object) && !in_owner_directory {
             return Err(Refusal::OutsideResourceDirectory { principal: name() });
         }
-        // A directory or folder can't answer an invitation; it always covers its member accounts directly.
-        let kind = if scope == PrincipalScope::ResourceDirectory || is_directory_object {
+        let principal_directory = if p.exists { p.directory_id.as_deref() } else { None };
+        let kind = if must_accept_invitation(owner.directory_id.as_deref(), &p.id, principal_directory) {
+            PrincipalTargetKind::MustAccept
+        } else if scope == PrincipalScope::ResourceDirectory || is_directory_object {
             PrincipalTargetKind::Direct
         } else {
-            PrincipalTargetKind::MustAccept
+            PrincipalTargetKind::AcceptedByDirectory
         };
         plan.push((p.id.clone(), kind));
     }
@@ -709,9 +725,25 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn accounts_shared_with_all_accounts_scope_must_accept_an_invitation() {
-        let plan = check_principals(&owner(), PrincipalScope::AllAccounts, &[principal(2), member(3)], true).unwrap();
-        assert!(plan.iter().all(|(_, k)| *k == PrincipalTargetKind::MustAccept));
+    fn accounts_outside_the_directory_shared_with_all_accounts_scope_must_accept_an_invitation() {
+        let plan = check_principals(&owner(), PrincipalScope::AllAccounts, &[principal(2)], true).unwrap();
+        assert_eq!(plan[0].1, PrincipalTargetKind::MustAccept);
+    }
+
+    #[test]
+    fn directory_members_shared_with_all_accounts_scope_are_accepted_by_the_directory() {
+        let plan = check_principals(&owner(), PrincipalScope::AllAccounts, &[member(3)], true).unwrap();
+        assert_eq!(plan[0].1, PrincipalTargetKind::AcceptedByDirectory);
+    }
+
+    #[test]
+    fn only_an_account_outside_the_owners_directory_must_accept() {
+        let (account, folder) = (place("1000000000000003"), place("fd-team"));
+        assert!(must_accept_invitation(Some("rd-owner"), &account, None));
+        assert!(must_accept_invitation(Some("rd-owner"), &account, Some("rd-other")));
+        assert!(must_accept_invitation(None, &account, None), "an owner in no directory has no members");
+        assert!(!must_accept_invitation(Some("rd-owner"), &account, Some("rd-owner")));
+        assert!(!must_accept_invitation(Some("rd-owner"), &folder, Some("rd-owner")));
     }
 
     #[test]

@@ -124,6 +124,8 @@ pub struct SharePlan {
     pub associate: Vec<PrincipalId>,
     /// The added accounts that must accept an invitation first.
     pub invite: Vec<String>,
+    /// The added accounts of the owner's directory whose invitation the directory accepts at once.
+    pub accepted_by_directory: Vec<String>,
     /// Principals removed: they enter the scheduled revocation (`timing` says when).
     pub revoke: Vec<PrincipalId>,
     pub timing: RemovalTiming,
@@ -240,13 +242,16 @@ pub fn plan_share(
     };
     // Invitations are bounded: no second one to an account that has not answered the first for the
     // same backup set (or share), and at most so many outstanding per owner.
-    let invite: Vec<String> = added
-        .iter()
-        .filter_map(|(p, kind)| match (kind, p) {
-            (PrincipalTargetKind::MustAccept, PrincipalId::Account(a)) => Some(a.to_string()),
-            _ => None,
-        })
-        .collect();
+    let accounts_of = |wanted: PrincipalTargetKind| -> Vec<String> {
+        added
+            .iter()
+            .filter_map(|(p, kind)| match p {
+                PrincipalId::Account(a) if *kind == wanted => Some(a.to_string()),
+                _ => None,
+            })
+            .collect()
+    };
+    let invite = accounts_of(PrincipalTargetKind::MustAccept);
     let invited_to = backup_set.map_or(name.as_str(), BackupSetId::as_str);
     for invitee in &invite {
         check_no_pending_invitation(invitee, invited_to, facts.pending_invitees.contains(invitee))?;
@@ -258,7 +263,17 @@ pub fn plan_share(
         ShareTarget::New { name, scope } => Some((name, scope)),
         ShareTarget::Existing => None,
     };
-    Ok(SharePlan { new_share, name, scope, associate: added.into_iter().map(|(p, _)| p.clone()).collect(), invite, revoke: removed, timing })
+    let accepted_by_directory = accounts_of(PrincipalTargetKind::AcceptedByDirectory);
+    Ok(SharePlan {
+        new_share,
+        name,
+        scope,
+        associate: added.into_iter().map(|(p, _)| p.clone()).collect(),
+        invite,
+        accepted_by_directory,
+        revoke: removed,
+        timing,
+    })
 }
 
 #[cfg(test)]

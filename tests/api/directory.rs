@@ -36,10 +36,15 @@ async fn invited(app: &TestApp, account: &str) -> String {
 
 /// The partner accepts the owner's invitation into its directory; returns the partner's session.
 pub(crate) async fn partner_joined_the_directory(app: &TestApp) -> String {
-    let id = invited(app, PARTNER).await;
-    let partner = app.sign_in("partner").await;
-    assert_eq!(answer(app, &partner, &id, true).await.status, StatusCode::OK);
-    partner
+    joined_the_directory(app, PARTNER, "partner").await
+}
+
+/// `account` (signing in as `login`) accepts the owner's invitation into its directory; returns its session.
+async fn joined_the_directory(app: &TestApp, account: &str, login: &str) -> String {
+    let id = invited(app, account).await;
+    let cookie = app.sign_in(login).await;
+    assert_eq!(answer(app, &cookie, &id, true).await.status, StatusCode::OK);
+    cookie
 }
 
 async fn answer(app: &TestApp, cookie: &str, id: &str, accept: bool) -> Response {
@@ -869,61 +874,64 @@ async fn an_account_joining_the_directory_is_never_shown_what_the_directorys_sha
 
 #[tokio::test]
 async fn a_pending_invitation_ends_with_the_principal_its_account_loses_by_leaving_the_directory() {
-    // The owner invites the QA member while the share is open to every account, then closes it to its
-    // directory: QA, inside, holds it directly, its invitation still pending. QA leaving the directory
-    // revokes that principal; the invitation must end with it, as an owner's removal cancels one.
+    // The owner invites the outsider while the share is open to every account; the outsider joins the
+    // directory, then the owner closes the share to it: the outsider, inside, holds it directly, its
+    // invitation still pending. Leaving the directory revokes that principal; the invitation must end
+    // with it, as an owner's removal cancels one.
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
-    let share_id = invited_qa_then_closed_to_directory(&app, &owner, &app.backup_of(SHAREABLE_CLUSTER).await).await;
-    let qa = app.sign_in("qa").await;
+    let share_id = invited_outsider_joined_then_closed_to_directory(&app, &owner, &app.backup_of(SHAREABLE_CLUSTER).await).await;
+    let qa = app.sign_in("outsider").await;
     assert_eq!(app.form(Some(&qa), "leave_directory", "").await.status, StatusCode::OK);
 
     assert_cancelled(&app, &qa, &share_id).await;
     app.clock.advance(Duration::minutes(10));
     app.tick().await;
-    let qa = app.sign_in("qa").await;
+    let qa = app.sign_in("outsider").await;
     assert!(incoming(&app, &qa).await.is_empty());
 }
 
 #[tokio::test]
 async fn a_share_closed_to_the_directory_does_not_show_an_invitee_that_never_accepted_a_set_already_on_its_way_out() {
-    // The QA member is invited to a share open to every account and does not answer. The owner takes one
-    // of the two sets out, then closes the share to its directory: QA, inside, now holds the share
-    // directly, as it is: the set on its way out was never shared with it.
+    // The outsider is invited to a share open to every account, joins the directory and does not answer.
+    // The owner takes one of the two sets out, then closes the share to its directory: the outsider,
+    // inside, now holds the share directly, as it is: the set on its way out was never shared with it.
     let app = TestApp::new().await;
     let (owner, key) = crate::openapi::owner_key(&app).await;
     let sets = shareable_sets(&app, 2).await;
-    let r = app.share(&owner, &sets[0], new_share("open", "AllAccounts", &[QA_MEMBER])).await;
+    let r = app.share(&owner, &sets[0], new_share("open", "AllAccounts", &[OUTSIDER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    joined_the_directory(&app, OUTSIDER, "outsider").await;
     assert_eq!(app.share(&owner, &sets[1], existing_share(&share_id, None)).await.status, StatusCode::OK);
     take_out(&app, &key, &share_id, "Resources.1.ResourceId", &sets[0]).await;
     let body = format!("resource_share_id={share_id}&resource_share_name=open&principal_scope=ResourceDirectory");
     let closed = app.form(Some(&owner), "update_resource_share", &body).await;
     assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
 
-    let qa = app.sign_in("qa").await;
-    assert_eq!(seen(&app, &qa).await, [(sets[1].clone(), false)]);
+    let outsider = app.sign_in("outsider").await;
+    assert_eq!(seen(&app, &outsider).await, [(sets[1].clone(), false)]);
 }
 
 #[tokio::test]
 async fn an_invitee_removed_before_it_accepted_is_shown_nothing_when_the_share_is_closed_to_the_directory() {
-    // The partner (outside the directory) and the QA member are invited and never accept; the owner
-    // takes both out, then closes the share to its directory. Neither ever held the share: its
-    // revocation window gives them nothing to see.
+    // The partner (outside the directory) and the outsider (which joins it afterwards) are invited and
+    // never accept; the owner takes both out, then closes the share to its directory. Neither ever held
+    // the share: its revocation window gives them nothing to see.
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     let set = app.backup_of(SHAREABLE_CLUSTER).await;
-    let r = app.share(&owner, &set, new_share("open", "AllAccounts", &[PARTNER, QA_MEMBER, MEMBER])).await;
+    let r = app.share(&owner, &set, new_share("open", "AllAccounts", &[PARTNER, OUTSIDER, MEMBER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    joined_the_directory(&app, OUTSIDER, "outsider").await;
     let removed = app.share(&owner, &set, existing_share(&share_id, Some(&[MEMBER]))).await;
-    assert_eq!(removed.json["revoking"], json!([PARTNER, QA_MEMBER]), "{:?}", removed.json);
+    assert_eq!(removed.json["revoking"], json!([PARTNER, OUTSIDER]), "{:?}", removed.json);
     let body = format!("resource_share_id={share_id}&resource_share_name=open&principal_scope=ResourceDirectory");
     let closed = app.form(Some(&owner), "update_resource_share", &body).await;
     assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
 
-    for login in ["partner", "qa"] {
+    for login in ["partner", "outsider"] {
         let cookie = app.sign_in(login).await;
         assert!(seen(&app, &cookie).await.is_empty(), "{login} never held the share");
     }
@@ -937,18 +945,22 @@ async fn a_pending_invitation_ends_with_the_principals_its_owner_loses_by_leavin
     // open to every account, closes it to the directory, then leaves it.
     let app = TestApp::new().await;
     let partner = partner_joined_the_directory(&app).await;
-    let share_id = invited_qa_then_closed_to_directory(&app, &partner, &app.backup_of("pc-bp1harbor00001").await).await;
+    let share_id = invited_outsider_joined_then_closed_to_directory(&app, &partner, &app.backup_of("pc-bp1harbor00001").await).await;
     assert_eq!(app.form(Some(&partner), "leave_directory", "").await.status, StatusCode::OK);
 
-    assert_cancelled(&app, &app.sign_in("qa").await, &share_id).await;
+    assert_cancelled(&app, &app.sign_in("outsider").await, &share_id).await;
 }
 
-/// The signed-in owner shares `set` with the QA member in a share open to every account (QA is invited
-/// and does not answer), then closes the share to its directory; returns the share's id.
-async fn invited_qa_then_closed_to_directory(app: &TestApp, owner: &str, set: &str) -> String {
-    let r = app.share(owner, set, new_share("open-then-closed", "AllAccounts", &[QA_MEMBER])).await;
+/// The signed-in owner shares `set` with the outsider in a share open to every account (it is invited
+/// and does not answer); the outsider joins the owner's directory, which accepts nothing already sent
+/// (who must accept is decided when a principal is added); then the owner closes the share to its
+/// directory. Returns the share's id.
+async fn invited_outsider_joined_then_closed_to_directory(app: &TestApp, owner: &str, set: &str) -> String {
+    let r = app.share(owner, set, new_share("open-then-closed", "AllAccounts", &[OUTSIDER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    joined_the_directory(app, OUTSIDER, "outsider").await;
+    assert_eq!(invitation_states(app, &share_id).await, vec![pair(OUTSIDER, "Pending")], "joining accepted the invitation");
     let body = format!("resource_share_id={share_id}&resource_share_name=open-then-closed&principal_scope=ResourceDirectory");
     let closed = app.form(Some(owner), "update_resource_share", &body).await;
     assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
@@ -966,7 +978,7 @@ async fn assert_cancelled(app: &TestApp, cookie: &str, share_id: &str) {
 }
 
 /// Everything a directory is made of, as rows: what a refused directory change must leave as it was.
-async fn directory_rows(app: &TestApp) -> Vec<(String, String)> {
+pub(crate) async fn directory_rows(app: &TestApp) -> Vec<(String, String)> {
     sqlx::query_as(
         "select 'member', account_id || ':' || directory_id || ':' || folder_id from rd_member
          union all select 'folder', folder_id || ':' || directory_id || ':' || ifnull(parent_folder_id, '') || ':' || folder_name from rd_folder
@@ -1016,4 +1028,69 @@ async fn a_management_account_reaches_nothing_of_another_directory_and_the_other
     assert_eq!(directory_rows(&app).await, before, "nothing changed");
     let directory = app.form(Some(&owner), "resource_directory", "").await;
     assert!(!directory.json.to_string().contains("orbit"), "the owner's directory page shows none of the other's: {:?}", directory.json);
+}
+
+/// Each share's invitations as (receiver, status).
+async fn invitation_states(app: &TestApp, share_id: &str) -> Vec<(String, String)> {
+    sqlx::query_as("select receiver_account_id, status from invitation where resource_share_id = ? order by receiver_account_id")
+        .bind(share_id)
+        .fetch_all(&app.pool)
+        .await
+        .unwrap()
+}
+
+fn pair(account: &str, status: &str) -> (String, String) {
+    (account.to_owned(), status.to_owned())
+}
+
+/// One rule for who must accept (`must_accept_invitation`): an account outside the owner's directory.
+/// A member named by its account id in a share open to all accounts is accepted by the directory at
+/// once, whether the share is made in the console or by CreateResourceShare, or the member is added by
+/// AssociateResourceShare.
+#[tokio::test]
+async fn a_directory_member_named_in_a_share_open_to_all_accounts_is_accepted_by_the_directory_on_every_path() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let (_, key) = crate::openapi::owner_key(&app).await;
+    let sets = shareable_sets(&app, 2).await;
+
+    let r = app.share(&owner, &sets[0], new_share("console-open", "AllAccounts", &[MEMBER, OUTSIDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let console_share = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    assert_eq!(invitation_states(&app, &console_share).await, vec![pair(MEMBER, "Accepted"), pair(OUTSIDER, "Pending")]);
+    let member = app.sign_in("member").await;
+    assert_eq!(incoming(&app, &member).await.len(), 1, "the member holds the set without answering anything");
+
+    let r = crate::openapi::acs3(&app, &key, "AssociateResourceShare", crate::openapi::RS, &[("ResourceShareId", &console_share), ("Targets.1", QA_MEMBER)]).await;
+    assert_eq!(r.status.as_u16(), 200, "{:?}", r.json);
+    assert_eq!(invitation_states(&app, &console_share).await, vec![pair(MEMBER, "Accepted"), pair(QA_MEMBER, "Accepted"), pair(OUTSIDER, "Pending")]);
+
+    let params = [("ResourceShareName", "api-open"), ("Resources.1.ResourceId", sets[1].as_str()), ("Targets.1", QA_MEMBER), ("AllowExternalTargets", "true")];
+    let r = crate::openapi::acs3(&app, &key, "CreateResourceShare", crate::openapi::RS, &params).await;
+    assert_eq!(r.status.as_u16(), 200, "{:?}", r.json);
+    let api_share = r.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+    assert_eq!(invitation_states(&app, &api_share).await, vec![pair(QA_MEMBER, "Accepted")]);
+    let qa = app.sign_in("qa").await;
+    assert_eq!(incoming(&app, &qa).await.len(), 2, "the qa member holds both sets");
+}
+
+/// Opening a directory-scope share follows the same rule: its members are accepted by the directory; an
+/// account principal that is no member (a row from before departures revoked it) must accept first.
+#[tokio::test]
+async fn opening_a_directory_scope_share_invites_an_account_principal_outside_the_directory() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let set = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &set, new_share("inside", "ResourceDirectory", &[MEMBER, QA_MEMBER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
+    app.exec(&format!("delete from rd_member where account_id = '{QA_MEMBER}'")).await;
+    let body = format!("resource_share_id={share_id}&resource_share_name=inside&principal_scope=AllAccounts");
+    let r = app.form(Some(&owner), "update_resource_share", &body).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(invitation_states(&app, &share_id).await, vec![pair(MEMBER, "Accepted"), pair(QA_MEMBER, "Pending")]);
+    let qa = app.sign_in("qa").await;
+    assert!(incoming(&app, &qa).await.is_empty(), "the account outside holds nothing until it accepts");
+    let member = app.sign_in("member").await;
+    assert_eq!(incoming(&app, &member).await.len(), 1);
 }

@@ -204,3 +204,60 @@ async fn a_former_principal_is_told_of_the_set_and_share_it_lost_what_it_is_told
     .await;
     assert_eq!(app.sharing_state().await, state, "a refused probe changed the sharing tables");
 }
+
+/// Another directory's handshake, of any state, and one addressed to another account.
+const ORBIT_PENDING: &str = "h-orbitpartner1";
+const ORBIT_CANCELLED: &str = "h-orbitcancel01";
+const MISSING_HANDSHAKE: &str = "h-nothere00000";
+
+/// Directory handshakes: the management account cancelling another directory's, and an account
+/// accepting or declining one sent to another account, are told what they are told of an id that exists
+/// nowhere, whatever state it is in, and the probes change no directory.
+#[tokio::test]
+async fn a_directory_handshake_of_another_directory_or_account_is_told_as_a_missing_one() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "add_member", &format!("account_id={PARTNER}&folder_id={ROOT_FOLDER}")).await;
+    assert_eq!(r.status.as_u16(), 200, "{:?}", r.json);
+    let owners = r.json["invitation_id"].as_str().unwrap().to_owned();
+    // A second directory, managed by the outsider, with its own handshakes to the partner.
+    app.exec(&format!(
+        "insert into resource_directory (directory_id, management_account_id, root_folder_id) values ('rd-orbit0001', '{OUTSIDER}', 'fd-orbitroot');
+         insert into rd_folder (folder_id, directory_id, parent_folder_id, folder_name) values ('fd-orbitroot', 'rd-orbit0001', null, 'Root');
+         insert into rd_member (account_id, directory_id, folder_id) values ('{OUTSIDER}', 'rd-orbit0001', 'fd-orbitroot');
+         insert into rd_invitation (rd_invitation_id, directory_id, account_id, folder_id, status, created_at, expires_at, updated_at)
+             values ('{ORBIT_PENDING}', 'rd-orbit0001', '{PARTNER}', 'fd-orbitroot', 'Pending', '2026-11-25T08:00:00Z', '2026-12-09T08:00:00Z', '2026-11-25T08:00:00Z'),
+                    ('{ORBIT_CANCELLED}', 'rd-orbit0001', '{PARTNER}', 'fd-orbitroot', 'Cancelled', '2026-11-25T08:00:00Z', '2026-12-09T08:00:00Z', '2026-11-25T08:00:00Z');"
+    ))
+    .await;
+    let before = crate::directory::directory_rows(&app).await;
+    let (member, outsider) = (app.sign_in("member").await, app.sign_in("outsider").await);
+    let form = |cookie: &str, name: &'static str, body: String| {
+        let (app, cookie) = (&app, cookie.to_owned());
+        async move { app.form(Some(&cookie), name, &body).await }
+    };
+
+    // Cancelling: the owner's directory and the outsider's each probe the other's handshakes.
+    for foreign in [ORBIT_PENDING, ORBIT_CANCELLED] {
+        same_answer("cancel_directory_invitation (owner)", foreign, MISSING_HANDSHAKE, |id| {
+            form(&owner, "cancel_directory_invitation", format!("invitation_id={id}"))
+        })
+        .await;
+    }
+    same_answer("cancel_directory_invitation (outsider)", &owners, MISSING_HANDSHAKE, |id| {
+        form(&outsider, "cancel_directory_invitation", format!("invitation_id={id}"))
+    })
+    .await;
+    // Accepting or declining a handshake sent to the partner, by an account it was not sent to.
+    for accept in [true, false] {
+        for (caller, who) in [(&member, "member"), (&outsider, "outsider")] {
+            for foreign in [owners.as_str(), ORBIT_PENDING, ORBIT_CANCELLED] {
+                same_answer(&format!("answer_directory_invitation ({who}, accept={accept})"), foreign, MISSING_HANDSHAKE, |id| {
+                    form(caller, "answer_directory_invitation", format!("invitation_id={id}&accept={accept}"))
+                })
+                .await;
+            }
+        }
+    }
+    assert_eq!(crate::directory::directory_rows(&app).await, before, "a refused probe changed a directory");
+}

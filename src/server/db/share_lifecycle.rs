@@ -127,9 +127,11 @@ pub async fn leave(tx: &mut Tx, share_id: &str, account: &str, revoke_at: Option
 /// resource directory associated directly while the share was closed to it, each with when its access
 /// ends if it is being revoked (`Some`: its removal's `revoke_at`, or now while a restore holds it).
 /// A principal being revoked that holds an acceptance (ended) already keeps its window through it.
-pub async fn uninvited_account_principals(ex: impl SqliteExecutor<'_>, share_id: &str, now: &str) -> sqlx::Result<Vec<(String, Option<String>)>> {
+/// Each comes with the resource directory it is a member of, if any.
+pub async fn uninvited_account_principals(ex: impl SqliteExecutor<'_>, share_id: &str, now: &str) -> sqlx::Result<Vec<(String, Option<String>, Option<String>)>> {
     sqlx::query_as(
-        "select sp.principal_id, case sp.status when 'Disassociating' then coalesce(sp.revoke_at, ?2) end
+        "select sp.principal_id, case sp.status when 'Disassociating' then coalesce(sp.revoke_at, ?2) end,
+             (select m.directory_id from rd_member m where m.account_id = sp.principal_id)
          from share_principal sp
          where sp.resource_share_id = ?1 and sp.principal_type = 'Account' and sp.status in ('Associated', 'Disassociating')
            and not exists(select 1 from invitation i where i.resource_share_id = ?1 and i.receiver_account_id = sp.principal_id
@@ -165,27 +167,35 @@ pub async fn close_to_directory(tx: &mut Tx, share_id: &str, now: &str) -> sqlx:
     Ok(())
 }
 
-/// Records `(invitation id, account, access ends at)` as accepted now: what the directory accepted on
-/// the accounts' behalf when their share was opened to external accounts (whose account principals hold
-/// a share through an accepted invitation). An account being revoked gets an acceptance already ended
-/// (`access_ends_at`), which covers only the rest of its revocation window, as for a removed invitee.
-pub async fn record_directory_acceptances(
+/// The invitations of a share's account principals when it is opened to external accounts (whose
+/// account principals hold a share through an accepted invitation). `accepted` are `(invitation id,
+/// account, access ends at)` the directory accepted on the accounts' behalf now; an account being revoked
+/// gets an acceptance already ended (`access_ends_at`), which covers only the rest of its revocation
+/// window, as for a removed invitee. `pending` are `(invitation id, account)` that must accept first,
+/// by `pending_expires_at`.
+pub async fn record_opening_invitations(
     tx: &mut Tx,
     share_id: &str,
     owner: &str,
     accepted: &[(String, String, Option<String>)],
+    pending: &[(String, String)],
+    pending_expires_at: &str,
     now: &str,
 ) -> sqlx::Result<()> {
-    for (invitation_id, account, access_ends_at) in accepted {
+    let accepted = accepted.iter().map(|(id, account, ends)| (id, account, "Accepted", now, ends.as_deref()));
+    let pending = pending.iter().map(|(id, account)| (id, account, "Pending", pending_expires_at, None));
+    for (invitation_id, account, status, expires_at, access_ends_at) in accepted.chain(pending) {
         sqlx::query(
             "insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id, status, created_at, expires_at, updated_at, access_ends_at)
-             values (?, ?, ?, ?, 'Accepted', ?5, ?5, ?5, ?6)",
+             values (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?6, ?8)",
         )
         .bind(invitation_id)
         .bind(share_id)
         .bind(owner)
         .bind(account)
+        .bind(status)
         .bind(now)
+        .bind(expires_at)
         .bind(access_ends_at)
         .execute(&mut **tx)
         .await?;

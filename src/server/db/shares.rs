@@ -433,7 +433,10 @@ pub struct ShareWrite<'a> {
     /// (invitation id, receiver account) for each added account that must accept. An account that
     /// already has a pending invitation or one accepted and in force to this share gets no second one;
     /// one whose acceptance ended when it was removed gets a new invitation to accept.
-    pub invite: &'a [(String, &'a str)],
+    pub invite: &'a [(String, String)],
+    /// (invitation id, receiver account) for each added account of the owner's directory in a share open
+    /// to all accounts: recorded accepted at once (the directory accepts for it), under the same guard.
+    pub accepted_by_directory: &'a [(String, String)],
     pub invitation_expires_at: &'a str,
     /// Principals that keep their access until `revoke_at`, and whose pending invitations are cancelled.
     pub revoke: &'a [&'a str],
@@ -478,8 +481,9 @@ const ASSOCIATE_PRINCIPALS: &str = "insert into share_principal (resource_share_
 const INVITE: &str = "insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id,
         status, created_at, expires_at, updated_at)
     select json_extract(j.value, '$.id'), json_extract(?1, '$.share_id'), json_extract(?1, '$.owner'),
-        json_extract(j.value, '$.receiver'), 'Pending', json_extract(?1, '$.now'),
-        json_extract(?1, '$.expires_at'), json_extract(?1, '$.now')
+        json_extract(j.value, '$.receiver'), json_extract(j.value, '$.status'), json_extract(?1, '$.now'),
+        case json_extract(j.value, '$.status') when 'Accepted' then json_extract(?1, '$.now') else json_extract(?1, '$.expires_at') end,
+        json_extract(?1, '$.now')
     from json_each(?1, '$.invite') j
     where not exists (select 1 from invitation i where i.resource_share_id = json_extract(?1, '$.share_id')
         and i.receiver_account_id = json_extract(j.value, '$.receiver')
@@ -544,6 +548,10 @@ pub static WRITE_SHARE_TRIGGER: std::sync::LazyLock<String> = std::sync::LazyLoc
 /// Every value of the write travels in one JSON parameter, `?1` (the trigger's `new.params`); sqlx binds
 /// numbered parameters by their number in every statement of the query, so the read's start at `?2`.
 pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhead>) -> sqlx::Result<Option<String>> {
+    let invitations: Vec<serde_json::Value> = [(w.invite, "Pending"), (w.accepted_by_directory, "Accepted")]
+        .iter()
+        .flat_map(|(list, status)| list.iter().map(move |(id, receiver)| serde_json::json!({ "id": id, "receiver": receiver, "status": status })))
+        .collect();
     let params = serde_json::json!({
         "share_id": w.share_id,
         "owner": w.owner,
@@ -551,7 +559,7 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhe
         "scope": w.new_share.map(|(_, scope)| scope),
         "backup_set_id": w.backup_set_id,
         "associate": w.associate.iter().map(|(id, kind)| serde_json::json!({ "id": id, "type": kind })).collect::<Vec<_>>(),
-        "invite": w.invite.iter().map(|(id, receiver)| serde_json::json!({ "id": id, "receiver": receiver })).collect::<Vec<_>>(),
+        "invite": invitations,
         "expires_at": w.invitation_expires_at,
         "revoke": w.revoke,
         "revoke_at": w.revoke_at,

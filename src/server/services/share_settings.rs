@@ -4,7 +4,7 @@
 //! principal leaving it. Every end of access goes through the scheduled revocation.
 
 use crate::domain::{
-    check_leave_share, check_may_manage_shares, check_scope_change_unlocked, check_share_active, plan_scope_change, rename_shows_on_invitation, plan_share_deletion, BackupSetId, PrincipalScope,
+    check_leave_share, check_may_manage_shares, check_scope_change_unlocked, check_share_active, must_accept_invitation, plan_scope_change, rename_shows_on_invitation, plan_share_deletion, BackupSetId, PrincipalId, PrincipalScope,
     RemovalTiming, ResourceShareName, Refusal, ShareStatus,
 };
 use crate::error::AppError;
@@ -60,13 +60,23 @@ pub async fn update_share(
         share_lifecycle::set_scope(&mut tx, share_id, scope, &now).await.map_err(internal)?;
         if scope == PrincipalScope::AllAccounts {
             // Account principals hold an open share through an accepted invitation. Those the directory
-            // associated directly keep their access: the directory accepts for them, as the real service
-            // auto-accepts inside a resource directory. Those it gave access that is being revoked keep
-            // the rest of their revocation window (an acceptance that has ended), no more.
+            // associated directly keep their access if they are still its members: the directory accepts
+            // for them (the one rule, `must_accept_invitation`). One that is not (a row from before
+            // departures revoked it) must accept an invitation first, as if added now. Those it gave
+            // access that is being revoked keep the rest of their revocation window (an acceptance that
+            // has ended), no more.
             let accounts = share_lifecycle::uninvited_account_principals(&mut **tx, share_id, &now).await.map_err(internal)?;
-            let accepted: Vec<(String, String, Option<String>)> =
-                accounts.into_iter().map(|(a, ends)| (crate::server::ids::invitation_id(), a, ends)).collect();
-            share_lifecycle::record_directory_acceptances(&mut tx, share_id, me, &accepted, &now).await.map_err(internal)?;
+            let (mut accepted, mut pending) = (Vec::new(), Vec::new());
+            for (account, ends, directory) in accounts {
+                let id = PrincipalId::parse(&account).map_err(|e| internal(anyhow::anyhow!("stored principal {account:?}: {e:?}")))?;
+                if ends.is_none() && must_accept_invitation(owner.directory_id.as_deref(), &id, directory.as_deref()) {
+                    pending.push((crate::server::ids::invitation_id(), account));
+                } else {
+                    accepted.push((crate::server::ids::invitation_id(), account, ends));
+                }
+            }
+            let expires_at = db::ts(at + super::sharing::INVITATION_VALIDITY);
+            share_lifecycle::record_opening_invitations(&mut tx, share_id, me, &accepted, &pending, &expires_at, &now).await.map_err(internal)?;
         } else {
             share_lifecycle::close_to_directory(&mut tx, share_id, &now).await.map_err(internal)?;
         }

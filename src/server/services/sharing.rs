@@ -377,7 +377,8 @@ fn stored_principal(id: &str) -> Result<PrincipalId, AppError> {
 async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, checks: &FirstWrite, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
     let now = job.now;
     let associate: Vec<(&str, crate::domain::PrincipalType)> = plan.associate.iter().map(|p| (p.as_str(), p.principal_type())).collect();
-    let invite: Vec<(String, &str)> = plan.invite.iter().map(|a| (ids::invitation_id(), a.as_str())).collect();
+    let with_ids = |accounts: &[String]| -> Vec<(String, String)> { accounts.iter().map(|a| (ids::invitation_id(), a.clone())).collect() };
+    let (invite, accepted_by_directory) = (with_ids(&plan.invite), with_ids(&plan.accepted_by_directory));
     let revoke: Vec<&str> = plan.revoke.iter().map(PrincipalId::as_str).collect();
     let nonce = checks.nonce.as_ref();
     let written = shares::write_share(
@@ -389,6 +390,7 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, checks: &FirstWrite
             backup_set_id: job.backup_id.as_ref().map(BackupSetId::as_str),
             associate: &associate,
             invite: &invite,
+            accepted_by_directory: &accepted_by_directory,
             invitation_expires_at: &db::ts(now + INVITATION_VALIDITY),
             revoke: &revoke,
             revoke_at: match plan.timing {
