@@ -87,12 +87,8 @@ impl AppError {
 /// The one way a refusal becomes the wire error: its code, sentence and status come from the domain.
 impl From<Refusal> for AppError {
     fn from(e: Refusal) -> Self {
-        let time = e.named_time().and_then(|named| {
-            // To the second, as the words give it (a throttle's time has nanoseconds).
-            let at = named.at.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).ok()?;
-            let iso = at.format(&time::format_description::well_known::Rfc3339).ok()?;
-            Some(ShownTime { iso, words: named.words })
-        });
+        // To the second, as the words give it (a throttle's time has nanoseconds).
+        let time = e.named_time().and_then(|named| Some(ShownTime { iso: crate::domain::utc_seconds(named.at)?, words: named.words }));
         AppError { retry_after_secs: e.retry_after_secs(), time, ..AppError::new(e.kind(), e.code(), e.to_string()) }
     }
 }

@@ -64,5 +64,5 @@ pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN
 pub use redirect::same_origin_path;
 pub use throttle::{address_key, duration_words, Admission, Attempt, LockScope, SignInThrottle, StoredLock, ThrottleRule, ThrottleTable, Throttled};
 pub use conversion::{check_level_conversion, BackupLevel, ConversionError};
-pub use text::UnknownText;
+pub use text::{utc_seconds, UnknownText};
 pub use names::{check_name_unused, check_visible_text, NameError, NameField};

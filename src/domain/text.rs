@@ -4,6 +4,16 @@
 //! error where it is read, never a silent default.
 
 use std::fmt;
+use time::OffsetDateTime;
+
+/// The one text an instant is stored and sent as: RFC 3339 in UTC, to the second
+/// ("2026-11-29T03:00:00Z"). Every stored time has this one shape, so times compare as text in the
+/// order of their instants (`revoke_at <= ?now`). None for a year RFC 3339 can't write (outside
+/// 0000-9999).
+pub fn utc_seconds(t: OffsetDateTime) -> Option<String> {
+    let t = t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).ok()?;
+    t.format(&time::format_description::well_known::Rfc3339).ok()
+}
 
 /// A stored or received word that names no variant of the enum it should be.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -254,8 +254,7 @@ pub fn sqlite_bool<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Er
 
 /// Times are stored as RFC 3339 UTC text with second precision, so they compare correctly as strings.
 pub fn ts(t: OffsetDateTime) -> String {
-    let t = t.to_offset(time::UtcOffset::UTC).replace_nanosecond(0).unwrap_or(t);
-    t.format(&Rfc3339).unwrap_or_default()
+    crate::domain::utc_seconds(t).unwrap_or_default()
 }
 
 pub fn parse_ts(s: &str) -> anyhow::Result<OffsetDateTime> {

@@ -4,7 +4,7 @@
 //! principal leaving it. Every end of access goes through the scheduled revocation.
 
 use crate::domain::{
-    check_leave_share, check_may_manage_shares, check_scope_change_unlocked, check_share_active, must_accept_invitation, plan_scope_change, rename_shows_on_invitation, plan_share_deletion, BackupSetId, PrincipalId, PrincipalScope,
+    check_leave_share, check_may_manage_shares, check_scope_change_unlocked, check_share_active, must_accept_invitation, plan_scope_change, rename_shows_on_invitation, plan_share_deletion, BackupSetId, PrincipalScope,
     RemovalTiming, ResourceShareName, Refusal, ShareStatus,
 };
 use crate::error::AppError;
@@ -68,7 +68,7 @@ pub async fn update_share(
             let accounts = share_lifecycle::uninvited_account_principals(&mut **tx, share_id, &now).await.map_err(internal)?;
             let (mut accepted, mut pending) = (Vec::new(), Vec::new());
             for (account, ends, directory) in accounts {
-                let id = PrincipalId::parse(&account).map_err(|e| internal(anyhow::anyhow!("stored principal {account:?}: {e:?}")))?;
+                let id = super::sharing::stored_principal(&account)?;
                 if ends.is_none() && must_accept_invitation(owner.directory_id.as_deref(), &id, directory.as_deref()) {
                     pending.push((crate::server::ids::invitation_id(), account));
                 } else {

@@ -368,7 +368,7 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
 /// A principal id read back from the database. One that no longer parses is refused, not skipped: a
 /// principal left out of the facts would not count toward the 64-account limit, nor be seen as already
 /// holding the set, so skipping it could let a request through that the rules would refuse.
-fn stored_principal(id: &str) -> Result<PrincipalId, AppError> {
+pub(super) fn stored_principal(id: &str) -> Result<PrincipalId, AppError> {
     PrincipalId::parse(id).map_err(|e| internal(anyhow::anyhow!("stored principal id {id:?}: {e:?}")))
 }
 
