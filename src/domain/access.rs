@@ -237,6 +237,10 @@ pub struct ShareEntry {
     pub principal_type: PrincipalType,
     pub principal_id: String,
     pub principal_status: AssociationStatus,
+    /// The recipient holds an acceptance of the share's invitation that still counts: what an account
+    /// principal of a share open to all accounts holds the share by (an invitation rejected, expired or
+    /// cancelled, or still pending, gave it nothing).
+    pub accepted: bool,
 }
 
 /// Does this entry name the recipient's directory or a folder it sits in (at any depth), whatever its status?
@@ -287,19 +291,21 @@ pub fn places_arrived_at(recipient: &Recipient, entries: &[ShareEntry], held_bef
 
 /// How the recipient holds one share, from that share's entries naming it, for leaving the share: the
 /// directory's hold (the directory, a folder above it, or its own account in directory scope) wins
-/// over an invitation, since the directory would add it again.
+/// over an invitation, since the directory would add it again. An invitation not accepted, or whose
+/// acceptance ended, gave the account nothing to leave.
 pub fn share_membership(recipient: &Recipient, entries: &[ShareEntry]) -> ShareMembership {
-    let own_row = |scope: PrincipalScope| {
+    let own_row = |scope: PrincipalScope, held: fn(&ShareEntry) -> bool| {
         entries.iter().any(|e| {
             e.principal_type == PrincipalType::Account
                 && e.principal_id == recipient.account_id.as_str()
                 && e.principal_status == AssociationStatus::Associated
                 && e.scope == scope
+                && held(e)
         })
     };
-    if own_row(PrincipalScope::ResourceDirectory) || entries.iter().any(|e| reaches_by_place(recipient, e)) {
+    if own_row(PrincipalScope::ResourceDirectory, |_| true) || entries.iter().any(|e| reaches_by_place(recipient, e)) {
         ShareMembership::ThroughDirectory
-    } else if own_row(PrincipalScope::AllAccounts) {
+    } else if own_row(PrincipalScope::AllAccounts, |e| e.accepted) {
         ShareMembership::Invited
     } else {
         ShareMembership::None
@@ -612,6 +618,7 @@ mod tests {
             principal_type,
             principal_id: principal_id.into(),
             principal_status: AssociationStatus::Associated,
+            accepted: true,
         }
     }
 
@@ -666,6 +673,12 @@ mod tests {
         let removed = ShareEntry { principal_status: AssociationStatus::Disassociating, scope: PrincipalScope::AllAccounts, ..entry("rs-1", PrincipalType::Account, ME) };
         assert_eq!(share_membership(&me(), &[removed]), ShareMembership::None);
         assert_eq!(share_membership(&me(), &[]), ShareMembership::None);
+    }
+
+    #[test]
+    fn an_account_principal_of_a_share_open_to_all_accounts_holds_it_only_through_an_acceptance_that_still_counts() {
+        let unaccepted = ShareEntry { scope: PrincipalScope::AllAccounts, accepted: false, ..entry("rs-1", PrincipalType::Account, ME) };
+        assert_eq!(share_membership(&me(), &[unaccepted]), ShareMembership::None);
     }
 
     const EXPIRY: OffsetDateTime = datetime!(2026-11-27 11:55 UTC);

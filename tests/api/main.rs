@@ -1,6 +1,7 @@
 //! Integration tests: the real router over a fresh SQLite database per test.
 
 mod access;
+mod access_ends;
 mod auth;
 mod client_token;
 mod concurrency;

@@ -262,21 +262,20 @@ pub async fn invitations(
     after: &After,
     limit: i64,
 ) -> sqlx::Result<Vec<InvitationRow>> {
-    sqlx::query_as(
+    sqlx::query_as(&format!(
         "select i.invitation_id, i.resource_share_id, coalesce(i.ended_share_name, rs.resource_share_name) as resource_share_name,
                 i.sender_account_id, i.receiver_account_id,
                 i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
                 -- The API's invitation names no backup sets: none are loaded.
-                null as resources,
-                exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
-                       and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating
+                null as resources, {PRINCIPAL_REMOVAL_COLUMNS}
          from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
          where i.receiver_account_id = ?1
            and (i.created_at, i.invitation_id) < (?2, ?3)
            and (?4 is null or i.resource_share_id in (select value from json_each(?4)))
            and (?5 is null or i.invitation_id in (select value from json_each(?5)))
          order by i.created_at desc, i.invitation_id desc limit ?6",
-    )
+        PRINCIPAL_REMOVAL_COLUMNS = super::incoming::PRINCIPAL_REMOVAL_COLUMNS,
+    ))
     .bind(account)
     .bind(key(after, 0))
     .bind(key(after, 1))

@@ -116,7 +116,9 @@ pub(super) const FOLDER_ANCESTRY: &str = "with recursive ancestor(folder_id) as 
 pub async fn share_entries(tx: &mut Tx, recipient: &Recipient, share: Option<&str>) -> sqlx::Result<Vec<ShareEntry>> {
     sqlx::query_as(
         "select sp.resource_share_id, rs.owner_account_id, rs.status as share_status, rs.principal_scope as scope,
-                sp.principal_type, sp.principal_id, sp.status as principal_status
+                sp.principal_type, sp.principal_id, sp.status as principal_status,
+                exists(select 1 from invitation i where i.resource_share_id = sp.resource_share_id and i.receiver_account_id = ?1
+                       and i.status = 'Accepted' and i.access_ends_at is null) as accepted
          from share_principal sp
          join resource_share rs on rs.resource_share_id = sp.resource_share_id
          where (?2 is null or sp.resource_share_id = ?2) and (

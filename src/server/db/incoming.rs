@@ -207,9 +207,28 @@ pub struct InvitationRow {
     pub resources: String,
     /// Set once the owner removed the principal after it accepted (the acceptance no longer counts).
     pub access_ends_at: Option<String>,
-    /// Whether the receiver, as a principal of the share, is being revoked right now.
+    /// Whether the receiver, as a principal of the share, is being removed from it (whatever the time).
     pub principal_disassociating: bool,
+    /// When that removal ends its access (none while it waits for a restore): see [`InvitationRow::removal_running`].
+    pub principal_revoke_at: Option<String>,
 }
+
+impl InvitationRow {
+    /// Whether the receiver's removal from the share still leaves it access at `now`: until its revocation
+    /// time, whether or not the schedule has deleted its row yet (late, or failing), as for every grant.
+    pub fn removal_running(&self, now: time::OffsetDateTime) -> anyhow::Result<bool> {
+        let revoke_at = self.principal_revoke_at.as_deref().map(super::parse_ts).transpose()?;
+        let grant = crate::domain::Grant { status: crate::domain::AssociationStatus::Disassociating, revoke_at };
+        Ok(self.principal_disassociating && grant.in_force_at(now))
+    }
+}
+
+/// The columns of [`InvitationRow::principal_disassociating`] and [`InvitationRow::principal_revoke_at`],
+/// over an invitation aliased `i`.
+pub const PRINCIPAL_REMOVAL_COLUMNS: &str = "exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
+               and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating,
+        (select sp.revoke_at from share_principal sp where sp.resource_share_id = i.resource_share_id
+               and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_revoke_at";
 
 /// One of the sets an invitation's share holds ([`InvitationRow::resources`]).
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -221,8 +240,6 @@ pub struct OfferedSet {
 const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id,
         coalesce(i.ended_share_name, rs.resource_share_name) as resource_share_name, i.sender_account_id,
         i.receiver_account_id, i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
-        exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
-               and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating,
         (select json_group_array(json_object('backup_set_id', sr.backup_set_id, 'expires_at', b.expires_at))
           from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
           where sr.resource_share_id = i.resource_share_id and sr.status = 'Associated'
@@ -242,7 +259,7 @@ pub struct RegionInvitationRow {
 /// (`invitation_listed_in_region`), so they are paged after it. An account receives few invitations.
 pub async fn invitations_for(ex: impl SqliteExecutor<'_>, account: &str, region: &str) -> sqlx::Result<Vec<RegionInvitationRow>> {
     sqlx::query_as(&format!(
-        "select {INVITATION_COLUMNS},
+        "select {INVITATION_COLUMNS}, {PRINCIPAL_REMOVAL_COLUMNS},
                 (select min(sr.created_at) from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
                  where sr.resource_share_id = i.resource_share_id and b.region_id = ?2) as first_added_in_region
          {INVITATION_FROM} where i.receiver_account_id = ?1
@@ -257,7 +274,7 @@ pub async fn invitations_for(ex: impl SqliteExecutor<'_>, account: &str, region:
 }
 
 pub async fn invitation(tx: &mut Tx, invitation_id: &str) -> sqlx::Result<Option<InvitationRow>> {
-    sqlx::query_as(&format!("select {INVITATION_COLUMNS} {INVITATION_FROM} where i.invitation_id = ?1"))
+    sqlx::query_as(&format!("select {INVITATION_COLUMNS}, {PRINCIPAL_REMOVAL_COLUMNS} {INVITATION_FROM} where i.invitation_id = ?1"))
         .bind(invitation_id)
         .bind(None::<&str>)
         .fetch_optional(&mut **tx)

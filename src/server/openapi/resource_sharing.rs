@@ -405,7 +405,7 @@ async fn list_invitations(call: &Call) -> Result<Value, ApiError> {
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         let expires = db::parse_ts(&r.expires_at).map_err(|e| ApiError::from(internal(e)))?;
-        let status = shown_invitation_status(r.status, expires, r.access_ends_at.is_some(), r.principal_disassociating, now);
+        let status = shown_invitation_status(r.status, expires, r.access_ends_at.is_some(), r.removal_running(now).map_err(|e| ApiError::from(internal(e)))?, now);
         let view = InvitationView {
             invitation_id: r.invitation_id.clone(),
             resource_share_id: r.resource_share_id.clone(),

@@ -27,7 +27,7 @@ use crate::server::{ids, internal, state::AppState};
 fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<Invitation, AppError> {
     let stored = row.status;
     let removed = row.access_ends_at.is_some();
-    let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.principal_disassociating, now);
+    let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.removal_running(now).map_err(internal)?, now);
     // Only what the invitation offers or gives: not what the owner shared after it was refused or ended,
     // nor a set that has left the share by expiring.
     let mut resources = Vec::new();
