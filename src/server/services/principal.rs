@@ -470,5 +470,10 @@ pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Res
         .map(|(size_bytes, expires_at)| Ok(StoredBackup { size_bytes, expires_at: db::parse_ts(&expires_at).map_err(internal)? }))
         .collect::<Result<Vec<_>, AppError>>()?;
     let bill = backup_storage_bill(stored, state.clock.now());
-    Ok(Billing { charges, backup_storage_bytes: bill.stored_bytes, backup_storage_cents_per_month: bill.cents_per_month })
+    Ok(Billing {
+        charges,
+        backup_storage_bytes: bill.stored_bytes,
+        backup_storage_billed_gib: bill.billed_gib,
+        backup_storage_cents_per_month: bill.cents_per_month,
+    })
 }
