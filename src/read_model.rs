@@ -317,6 +317,8 @@ pub struct Billing {
     /// One page of the charges.
     pub charges: Paged<Charge>,
     pub backup_storage_bytes: i64,
+    /// The whole GiB of it beyond the free quota: what the cost below is for.
+    pub backup_storage_billed_gib: i64,
     /// The monthly backup storage cost, in cents, beyond the free quota.
     pub backup_storage_cents_per_month: i64,
 }

@@ -3,16 +3,21 @@
 use crate::api::types::PrincipalView;
 use crate::domain::{AssociationStatus, BackupLock, ClusterStatus, Edition, HaMode, InvitationStatus, PrincipalScope, RestoreStatus};
 
-/// Bytes in the units a backup table uses (KB, MB, GB, TB; powers of 1024).
+/// Bytes in the units a backup table uses (KB, MB, GB, TB; powers of 1024), to two decimals and never
+/// rounded up: storage is billed by whole GB, so 101 GB less a byte (not billed beyond the free 100)
+/// must not read "101.00 GB". Worked in integers, so no float error moves a figure across a hundredth.
 pub fn size(bytes: i64) -> String {
     const UNITS: [&str; 5] = ["B", "KB", "MB", "GB", "TB"];
-    let mut value = bytes.max(0) as f64;
+    let bytes = bytes.max(0);
     let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
+    while unit < UNITS.len() - 1 && bytes >= 1i64 << (10 * (unit + 1)) {
         unit += 1;
     }
-    if unit == 0 { format!("{bytes} B") } else { format!("{value:.2} {}", UNITS[unit]) }
+    if unit == 0 {
+        return format!("{bytes} B");
+    }
+    let hundredths = i128::from(bytes) * 100 / (1i128 << (10 * unit));
+    format!("{}.{:02} {}", hundredths / 100, hundredths % 100, UNITS[unit])
 }
 
 /// An amount in yuan, from cents: "¥620.00". Every price in the console carries its currency.
@@ -109,6 +114,16 @@ mod tests {
         assert_eq!(super::size(512), "512 B");
         assert_eq!(super::size(1536), "1.50 KB");
         assert_eq!(super::size(32 * 1024 * 1024 * 1024), "32.00 GB");
+    }
+
+    #[test]
+    fn a_size_is_never_shown_larger_than_it_is() {
+        const GIB: i64 = 1024 * 1024 * 1024;
+        assert_eq!(super::size(101 * GIB - 1), "100.99 GB");
+        assert_eq!(super::size(1024 * 1024 - 1), "1023.99 KB");
+        assert_eq!(super::size(1024 * GIB + GIB / 2), "1.00 TB");
+        assert_eq!(super::size(i64::MAX), "8388607.99 TB");
+        assert_eq!(super::size(-5), "0 B");
     }
 
     #[test]

@@ -24,6 +24,8 @@ pub struct StoredBackup {
 pub struct StorageBill {
     /// The bytes kept at `now`.
     pub stored_bytes: i64,
+    /// The whole GiB beyond the free quota: what is billed.
+    pub billed_gib: i64,
     /// What they cost a month, in cents.
     pub cents_per_month: i64,
 }
@@ -34,8 +36,8 @@ pub struct StorageBill {
 /// counts as nothing, so a bad row never lowers another set's bill.
 pub fn backup_storage_bill(sets: impl IntoIterator<Item = StoredBackup>, now: OffsetDateTime) -> StorageBill {
     let stored_bytes = sets.into_iter().filter(|s| s.expires_at > now).map(|s| s.size_bytes.max(0)).fold(0i64, i64::saturating_add);
-    let billable_gib = stored_bytes.saturating_sub(FREE_BACKUP_STORAGE_BYTES).max(0) / GIB;
-    StorageBill { stored_bytes, cents_per_month: billable_gib.saturating_mul(BACKUP_STORAGE_CENTS_PER_GIB_MONTH) }
+    let billed_gib = stored_bytes.saturating_sub(FREE_BACKUP_STORAGE_BYTES).max(0) / GIB;
+    StorageBill { stored_bytes, billed_gib, cents_per_month: billed_gib.saturating_mul(BACKUP_STORAGE_CENTS_PER_GIB_MONTH) }
 }
 
 #[cfg(test)]
@@ -53,7 +55,7 @@ mod tests {
     #[test]
     fn storage_within_the_free_100_gib_costs_nothing() {
         let bill = backup_storage_bill([kept(60 * GIB), kept(40 * GIB)], NOW);
-        assert_eq!(bill, StorageBill { stored_bytes: 100 * GIB, cents_per_month: 0 });
+        assert_eq!(bill, StorageBill { stored_bytes: 100 * GIB, billed_gib: 0, cents_per_month: 0 });
     }
 
     #[test]
@@ -69,9 +71,15 @@ mod tests {
     }
 
     #[test]
+    fn the_bill_names_the_whole_gib_it_charges_for() {
+        let bill = backup_storage_bill([kept(1024 * GIB + GIB / 2)], NOW);
+        assert_eq!((bill.billed_gib, bill.cents_per_month), (924, 924 * 12));
+    }
+
+    #[test]
     fn a_set_past_its_retention_is_neither_stored_nor_billed() {
         let expired = StoredBackup { size_bytes: 500 * GIB, expires_at: NOW };
-        assert_eq!(backup_storage_bill([expired, kept(120 * GIB)], NOW), StorageBill { stored_bytes: 120 * GIB, cents_per_month: 20 * 12 });
+        assert_eq!(backup_storage_bill([expired, kept(120 * GIB)], NOW), StorageBill { stored_bytes: 120 * GIB, billed_gib: 20, cents_per_month: 20 * 12 });
     }
 
     #[test]

@@ -75,6 +75,11 @@ pub enum Refusal {
     NotBackupOfSourceCluster { backup_set: String, cluster: String },
     #[error("Backup set {backup_set} is not owned by account {account}.")]
     NotOwnedBySourceUid { backup_set: String, account: String },
+    // What a restore by API asks the new cluster's engine to be (DBType, DBVersion): a clone has its source's.
+    #[error("Backup set {backup_set} is a backup of a {db_type} cluster: a cluster restored from it is {db_type}, so DBType must be {db_type}.")]
+    NotSourceEngine { backup_set: String, db_type: String },
+    #[error("Backup set {backup_set} is a backup of {db_type} {db_version}: a cluster restored from it is {db_type} {db_version}, so DBVersion must be {db_version}.")]
+    NotSourceEngineVersion { backup_set: String, db_type: String, db_version: String },
     #[error("Backup set {backup_set} was shared with your account and cannot be shared again: secondary sharing is not supported.")]
     ReShare { backup_set: String },
     #[error("Backup sets of Multi-master Cluster (Limitless) Edition clusters cannot be shared.")]
@@ -494,6 +499,8 @@ impl Refusal {
             UnknownPayType => "InvalidParameter.PayType",
             NotBackupOfSourceCluster { .. } => "InvalidParameter.SourceResourceId",
             NotOwnedBySourceUid { .. } => "InvalidParameter.SourceUid",
+            NotSourceEngine { .. } => "InvalidParameter.DBType",
+            NotSourceEngineVersion { .. } => "InvalidParameter.DBVersion",
             UnknownPolicy => "InvalidParameter.PolicyName",
             UnknownTicketKind => "InvalidParameter.TicketKind",
             UnknownAuditAction => "InvalidParameter.Action",
@@ -581,6 +588,8 @@ impl Refusal {
             | UnknownPayType
             | NotBackupOfSourceCluster { .. }
             | NotOwnedBySourceUid { .. }
+            | NotSourceEngine { .. }
+            | NotSourceEngineVersion { .. }
             | UnknownPolicy
             | UnknownTicketKind
             | UnknownAuditAction

@@ -99,25 +99,50 @@ pub fn check_may_restore(actor: &Actor) -> Result<(), Refusal> {
 }
 
 /// What a restore names as the shared set's source (the API's SourceResourceId and optional
-/// SourceUid): a caller that means another set than the one it sent is stopped rather than given a
-/// cluster of data it did not ask for.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// SourceUid) and what it asks the new cluster's engine to be (the optional DBType and DBVersion): a
+/// caller that means another set, or expects another engine than a clone of this set has, is stopped
+/// rather than given a cluster of data (or of an engine) it did not ask for.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct NamedSource {
     pub cluster_id: String,
     pub owner_account_id: Option<String>,
+    pub db_type: Option<String>,
+    pub db_version: Option<String>,
 }
 
-/// Whether the shared set `backup_set`, of `cluster_id` owned by `owner_account_id`, is the source
-/// the restore named. Decided on the facts the restore itself reads, so the check and the restore
-/// can't see two different sets of shares.
-pub fn check_named_source(named: &NamedSource, backup_set: &str, owner_account_id: &str, cluster_id: &str) -> Result<(), Refusal> {
-    if named.cluster_id != cluster_id {
-        return Err(Refusal::NotBackupOfSourceCluster { backup_set: backup_set.to_owned(), cluster: named.cluster_id.clone() });
+/// The shared set a restore's own transaction found: what [`NamedSource`] is checked against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FoundSource<'a> {
+    pub backup_set: &'a str,
+    pub owner_account_id: &'a str,
+    pub cluster_id: &'a str,
+    pub db_type: &'a str,
+    pub db_version: &'a str,
+}
+
+/// Whether the shared set `found` is the source the restore named, of the engine it asked for.
+/// Decided on the facts the restore itself reads, so the check and the restore can't see two
+/// different sets of shares (nor tell a caller anything of a set not shared with it). The engine's
+/// name is matched in any case (`mysql` is MySQL); its version exactly.
+pub fn check_named_source(named: &NamedSource, found: FoundSource<'_>) -> Result<(), Refusal> {
+    let backup_set = || found.backup_set.to_owned();
+    if named.cluster_id != found.cluster_id {
+        return Err(Refusal::NotBackupOfSourceCluster { backup_set: backup_set(), cluster: named.cluster_id.clone() });
     }
-    match &named.owner_account_id {
-        Some(uid) if uid != owner_account_id => Err(Refusal::NotOwnedBySourceUid { backup_set: backup_set.to_owned(), account: uid.clone() }),
-        _ => Ok(()),
+    if let Some(uid) = named.owner_account_id.as_ref().filter(|uid| *uid != found.owner_account_id) {
+        return Err(Refusal::NotOwnedBySourceUid { backup_set: backup_set(), account: uid.clone() });
     }
+    if named.db_type.as_ref().is_some_and(|t| !t.eq_ignore_ascii_case(found.db_type)) {
+        return Err(Refusal::NotSourceEngine { backup_set: backup_set(), db_type: found.db_type.to_owned() });
+    }
+    if named.db_version.as_ref().is_some_and(|v| v != found.db_version) {
+        return Err(Refusal::NotSourceEngineVersion {
+            backup_set: backup_set(),
+            db_type: found.db_type.to_owned(),
+            db_version: found.db_version.to_owned(),
+        });
+    }
+    Ok(())
 }
 
 /// Whether this principal may restore from this shared backup set now. `target_region` is where the
@@ -245,27 +270,53 @@ mod tests {
     use super::*;
 
     fn named(cluster: &str, owner: Option<&str>) -> NamedSource {
-        NamedSource { cluster_id: cluster.to_owned(), owner_account_id: owner.map(str::to_owned) }
+        NamedSource { cluster_id: cluster.to_owned(), owner_account_id: owner.map(str::to_owned), ..NamedSource::default() }
     }
+
+    /// Backup set b1 of cluster pc-a, owned by account 1, a MySQL 8.0 cluster.
+    const B1: FoundSource<'static> = FoundSource { backup_set: "b1", owner_account_id: "1", cluster_id: "pc-a", db_type: "MySQL", db_version: "8.0" };
 
     #[test]
     fn a_restore_naming_the_sets_own_cluster_and_owner_or_no_owner_passes() {
-        assert_eq!(check_named_source(&named("pc-a", Some("1")), "b1", "1", "pc-a"), Ok(()));
-        assert_eq!(check_named_source(&named("pc-a", None), "b1", "1", "pc-a"), Ok(()));
+        assert_eq!(check_named_source(&named("pc-a", Some("1")), B1), Ok(()));
+        assert_eq!(check_named_source(&named("pc-a", None), B1), Ok(()));
     }
 
     #[test]
     fn a_restore_naming_another_cluster_is_refused_with_source_resource_id() {
-        let refused = check_named_source(&named("pc-b", Some("2")), "b1", "1", "pc-a").unwrap_err();
+        let refused = check_named_source(&named("pc-b", Some("2")), B1).unwrap_err();
         assert_eq!(refused.code(), "InvalidParameter.SourceResourceId");
         assert_eq!(refused.to_string(), "Backup set b1 is not a backup of cluster pc-b.");
     }
 
     #[test]
     fn a_restore_naming_another_owner_is_refused_with_source_uid() {
-        let refused = check_named_source(&named("pc-a", Some("2")), "b1", "1", "pc-a").unwrap_err();
+        let refused = check_named_source(&named("pc-a", Some("2")), B1).unwrap_err();
         assert_eq!(refused.code(), "InvalidParameter.SourceUid");
         assert_eq!(refused.to_string(), "Backup set b1 is not owned by account 2.");
+    }
+
+    #[test]
+    fn a_restore_asking_for_another_engine_than_the_sets_is_refused_naming_the_sets_own() {
+        let engine = |db_type: Option<&str>, db_version: Option<&str>| NamedSource {
+            db_type: db_type.map(str::to_owned),
+            db_version: db_version.map(str::to_owned),
+            ..named("pc-a", Some("1"))
+        };
+        let refused = check_named_source(&engine(Some("PostgreSQL"), Some("8.0")), B1).unwrap_err();
+        assert_eq!(refused.code(), "InvalidParameter.DBType");
+        assert!(refused.to_string().contains("DBType must be MySQL"), "{refused}");
+        let refused = check_named_source(&engine(Some("MySQL"), Some("5.7")), B1).unwrap_err();
+        assert_eq!(refused.code(), "InvalidParameter.DBVersion");
+        assert!(refused.to_string().contains("DBVersion must be 8.0"), "{refused}");
+    }
+
+    #[test]
+    fn a_restore_asking_for_the_sets_engine_in_any_case_or_for_none_passes() {
+        for (db_type, db_version) in [(Some("MySQL"), Some("8.0")), (Some("mysql"), None), (None, Some("8.0")), (None, None)] {
+            let named = NamedSource { db_type: db_type.map(str::to_owned), db_version: db_version.map(str::to_owned), ..named("pc-a", None) };
+            assert_eq!(check_named_source(&named, B1), Ok(()), "{db_type:?} {db_version:?}");
+        }
     }
 
     #[test]

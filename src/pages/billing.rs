@@ -27,6 +27,8 @@ pub fn BillingPage() -> impl IntoView {
                             <div><dt>"Backup storage"</dt><dd>{format::size(b.backup_storage_bytes)}</dd></div>
                             <div><dt>"Free of charge"</dt><dd>"The first " {format::size(FREE_BACKUP_STORAGE_BYTES)} ", then "
                                 {money(BACKUP_STORAGE_CENTS_PER_GIB_MONTH)} " per whole GB a month"</dd></div>
+                            // Past 1 TB the figure above can't say how many whole GB are billed.
+                            <div><dt>"Billed"</dt><dd>{format!("{} GB beyond the free quota", format::count(b.backup_storage_billed_gib))}</dd></div>
                             <div><dt>"Storage cost"</dt><dd>{money(b.backup_storage_cents_per_month)} " per month"</dd></div>
                         </dl>
                         <table class="data-table" aria-label="Charges">

@@ -147,3 +147,32 @@ async fn a_retry_after_access_ended_starts_nothing_and_answers_only_the_callers_
     let cluster = retried.json["DBClusterId"].as_str().unwrap();
     assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and account_id = '{PARTNER}'")).await, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_calls_with_one_token_start_one_restore_and_all_get_its_answer_or_a_mismatch() {
+    // A client retrying before its first call has answered: the calls race. Those asking for the same
+    // restore all get the one cluster; one asking for another set with the token is refused; nothing
+    // is refused for the restore already running (the token's own restore is not a second one).
+    let app = std::sync::Arc::new(TestApp::new().await);
+    let (_, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "token-race").await;
+    let second = app.backups_of(SHAREABLE_CLUSTER, 2).await.remove(1);
+    let joined = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &shared.share_id), ("Resources.1.ResourceId", &second)]).await;
+    assert_eq!(joined.status, StatusCode::OK, "{:?}", joined.json);
+    let calls = (0..8).map(|i| {
+        let (app, key) = (app.clone(), shared.partner.clone());
+        let backup = if i == 7 { second.clone() } else { shared.backup.clone() };
+        tokio::spawn(async move { (backup.clone(), acs3(&app, &key, "CreateDBCluster", PD, &restore_params(&backup, "raced")).await) })
+    });
+    let results: Vec<(String, Response)> = futures::future::join_all(calls).await.into_iter().map(Result::unwrap).collect();
+    let codes: Vec<(u16, String)> = results.iter().map(|(_, r)| (r.status.as_u16(), api_code(r).1.to_owned())).collect();
+    let clusters: std::collections::BTreeSet<String> =
+        results.iter().filter(|(_, r)| r.status == StatusCode::OK).map(|(_, r)| r.json["DBClusterId"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(clusters.len(), 1, "one cluster for the token: {codes:?}");
+    let ok = results.iter().filter(|(_, r)| r.status == StatusCode::OK).count();
+    let mismatched = results.iter().filter(|(_, r)| api_code(r) == (400, "IdempotentParameterMismatch")).count();
+    // Whichever set's call came first made the token's restore; the calls for the other set are refused.
+    assert!((ok, mismatched) == (7, 1) || (ok, mismatched) == (1, 7), "{codes:?}");
+    assert_eq!(app.count("select count(*) from restore_job").await, 1, "{codes:?}");
+    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{PARTNER}'")).await, 1, "{codes:?}");
+}

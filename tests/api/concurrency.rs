@@ -320,6 +320,42 @@ async fn a_restore_racing_the_end_of_its_access_either_holds_the_revocation_or_i
     }
 }
 
+/// A restore racing the owner's level conversion of its set: whichever commits first holds the set,
+/// and the other is refused by its lock (the conversion as locked by a restore, the restore as locked
+/// by a conversion), writing nothing. Never a restore running from a set being converted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_restore_racing_the_owners_level_conversion_never_runs_beside_it() {
+    for round in 0..6 {
+        let app = Arc::new(TestApp::new().await);
+        let (backup, _) = crate::restores::shared_with_member_and_qa(&app).await;
+        let (owner, member) = (app.sign_in("owner").await, app.sign_in("member").await);
+        let restore = {
+            let (app, member, backup) = (app.clone(), member.clone(), backup.clone());
+            tokio::spawn(async move { app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await })
+        };
+        let convert = {
+            let (app, owner, backup) = (app.clone(), owner.clone(), backup.clone());
+            tokio::spawn(async move { app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await })
+        };
+        let (restore, convert) = (restore.await.unwrap(), convert.await.unwrap());
+        let jobs = app.count("select count(*) from restore_job").await;
+        let charged = app.count(&format!("select count(*) from charge where account_id = '{MEMBER}'")).await;
+        let lock: String = sqlx::query_scalar("select lock_state from backup_set where backup_set_id = ?").bind(&backup).fetch_one(&app.pool).await.unwrap();
+        let seen = (round, restore.status.as_u16(), restore.code().to_owned(), convert.status.as_u16(), convert.code().to_owned(), lock.clone());
+        match (restore.status == StatusCode::OK, convert.status == StatusCode::OK) {
+            (true, false) => {
+                assert_eq!(convert.refusal(), (409, "OperationDenied.BackupSetLocked"), "{seen:?}");
+                assert_eq!((jobs, charged, lock.as_str()), (1, 1, "Restoring"), "{seen:?}");
+            }
+            (false, true) => {
+                assert_eq!(restore.refusal(), (409, "OperationDenied.BackupSetLocked"), "{seen:?}");
+                assert_eq!((jobs, charged, lock.as_str()), (0, 0, "ConvertingLevel"), "{seen:?}");
+            }
+            _ => panic!("exactly one of them holds the set: {seen:?}"),
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_acceptances_of_one_invitation_accept_it_once() {
     let app = Arc::new(TestApp::new().await);

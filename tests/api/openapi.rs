@@ -2270,3 +2270,31 @@ async fn a_removed_principals_key_reads_the_set_as_unavailable_and_can_not_resto
     assert_eq!(api_code(&restore), (404, "EntityNotExists.BackupSet"), "{:?}", restore.json);
     assert_eq!(app.count("select count(*) from restore_job").await, 0);
 }
+
+#[tokio::test]
+async fn a_restore_asking_for_another_engine_or_version_than_the_sets_is_refused_and_restores_nothing() {
+    // DBType and DBVersion say what the caller means to get. A clone has its source's engine, so one
+    // asking for PostgreSQL (or MySQL 5.7) from a MySQL 8.0 set is refused, not handed a MySQL 8.0
+    // cluster it did not ask for (and charged for it).
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "engine").await;
+    let with = |name: &'static str, value: &'static str| {
+        let mut params = restore_params(&shared.backup);
+        params.retain(|(k, _)| *k != name);
+        params.push((name, value));
+        params
+    };
+    let before = restore_writes(&app).await;
+    for (params, code) in [(with("DBType", "PostgreSQL"), "InvalidParameter.DBType"), (with("DBVersion", "5.7"), "InvalidParameter.DBVersion")] {
+        let refused = acs3(&app, &shared.partner, "CreateDBCluster", PD, &params).await;
+        assert_eq!(api_code(&refused), (400, code), "{:?}", refused.json);
+        assert!(refused.json["Message"].as_str().unwrap().contains("8.0") || code.ends_with("DBType"), "{:?}", refused.json);
+    }
+    assert_eq!(restore_writes(&app).await, before, "nothing restored, charged or remembered");
+    let trail = app.count(&format!("select count(*) from audit_event where account_id = '{PARTNER}' and action = 'RestoreToNewCluster' and outcome like 'InvalidParameter.DB%'")).await;
+    assert_eq!(trail, 2, "each refusal is in the partner's trail");
+    // The set's own engine, in any case the SDKs write it, restores.
+    let right = acs3(&app, &shared.partner, "CreateDBCluster", PD, &with("DBType", "mysql")).await;
+    assert_eq!(right.status, StatusCode::OK, "{:?}", right.json);
+}

@@ -132,3 +132,31 @@ async fn the_bill_counts_the_backup_storage_kept_now_beyond_the_free_100_gib() {
     let bill = app.form(Some(&partner), "billing", "").await;
     assert_eq!((bill.json["backup_storage_bytes"].clone(), bill.json["backup_storage_cents_per_month"].clone()), (Value::from(0), Value::from(0)), "{:?}", bill.json);
 }
+
+#[tokio::test]
+async fn the_billing_page_never_shows_more_storage_than_it_bills() {
+    // Storage is billed by whole GB beyond the free 100: 101 GB less one byte costs nothing. The page
+    // showed it rounded, "101.00 GB", beside a cost of ¥0.00, and 101 GB exactly the same "101.00 GB"
+    // beside ¥0.12. Past 1 TB the figure can't say the whole GB at all, so the page names them.
+    let app = TestApp::new().await;
+    const GIB: i64 = 1024 * 1024 * 1024;
+    app.exec(&format!("update backup_set set size_bytes = 0, expires_at = '2027-01-01T00:00:00Z' where account_id = '{PARTNER}'")).await;
+    let one: String = sqlx::query_scalar(&format!("select min(backup_set_id) from backup_set where account_id = '{PARTNER}' and deleted_at is null"))
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let partner = app.sign_in("partner").await;
+    for (bytes, shown, billed, cost) in [
+        (101 * GIB - 1, "100.99 GB", "0 GB beyond the free quota", "¥0.00"),
+        (101 * GIB, "101.00 GB", "1 GB beyond the free quota", "¥0.12"),
+        (1024 * GIB + GIB / 2, "1.00 TB", "924 GB beyond the free quota", "¥110.88"),
+    ] {
+        app.exec(&format!("update backup_set set size_bytes = {bytes} where backup_set_id = '{one}'")).await;
+        let (status, html) = app.get(Some(&partner), "/billing").await;
+        assert_eq!(status, StatusCode::OK);
+        let fact = |name: &str, value: &str| html.contains(&format!("<dt>{name}</dt><dd>{value}"));
+        assert!(fact("Backup storage", shown), "{bytes} bytes shown as {shown}: {html}");
+        assert!(fact("Billed", billed), "{bytes} bytes: {billed}: {html}");
+        assert!(fact("Storage cost", cost), "{bytes} bytes cost {cost}: {html}");
+    }
+}

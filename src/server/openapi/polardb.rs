@@ -406,9 +406,12 @@ fn restore_answer_text(job: &RestoreJob) -> String {
 async fn restore(call: &Call, token: Option<principal::RestoreToken<'_>>) -> Result<Value, ApiError> {
     let backup = call.params.req("CloneDataPoint")?.to_owned();
     // The cluster and owner named must be the set's own: checked in the restore's transaction.
+    // So must the engine asked for (DBType, DBVersion): a clone has its source's.
     let named = NamedSource {
         cluster_id: call.params.req("SourceResourceId")?.to_owned(),
         owner_account_id: call.params.opt("SourceUid").map(str::to_owned),
+        db_type: call.params.opt("DBType").map(str::to_owned),
+        db_version: call.params.opt("DBVersion").map(str::to_owned),
     };
     // RegionId is where the new cluster goes, so its zone must be of that region: otherwise the call
     // would restore elsewhere than it asked.

@@ -11,7 +11,7 @@ use crate::domain::{
     shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
-use crate::domain::{backup_storage_bill, check_named_source, check_pay_type, node_spec_price, parse_invitation_id, zone_region, NamedSource, StoredBackup};
+use crate::domain::{backup_storage_bill, check_named_source, check_pay_type, FoundSource, node_spec_price, parse_invitation_id, zone_region, NamedSource, StoredBackup};
 use crate::domain::{
     access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
     ShareEntry, ShareMembership, SharedSetAccess,
@@ -339,7 +339,8 @@ pub struct RestoreToken<'a> {
 }
 
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
-/// `named` is the source the caller says the set is of (the API's SourceResourceId and SourceUid).
+/// `named` is the source the caller says the set is of (the API's SourceResourceId and SourceUid) and
+/// the engine it expects (DBType, DBVersion).
 #[tracing::instrument(skip(state, who, request, named, token), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
 pub async fn restore(
     state: &AppState,
@@ -369,7 +370,14 @@ pub async fn restore(
     // Checked against the set this transaction found shared, not an earlier read: a share accepted
     // (or ended) in between can't let a set of another source pass.
     if let Some(named) = named {
-        check_named_source(named, backup_id.as_str(), &set.owner_account_id, &row.cluster_id)?;
+        let found = FoundSource {
+            backup_set: backup_id.as_str(),
+            owner_account_id: &set.owner_account_id,
+            cluster_id: &row.cluster_id,
+            db_type: &row.db_type,
+            db_version: &row.db_version,
+        };
+        check_named_source(named, found)?;
     }
     // The new cluster goes where its zone is; a zone of another region is refused by the region rule.
     let target_region = zone_region(&request.zone_id)?;
@@ -462,5 +470,10 @@ pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Res
         .map(|(size_bytes, expires_at)| Ok(StoredBackup { size_bytes, expires_at: db::parse_ts(&expires_at).map_err(internal)? }))
         .collect::<Result<Vec<_>, AppError>>()?;
     let bill = backup_storage_bill(stored, state.clock.now());
-    Ok(Billing { charges, backup_storage_bytes: bill.stored_bytes, backup_storage_cents_per_month: bill.cents_per_month })
+    Ok(Billing {
+        charges,
+        backup_storage_bytes: bill.stored_bytes,
+        backup_storage_billed_gib: bill.billed_gib,
+        backup_storage_cents_per_month: bill.cents_per_month,
+    })
 }
