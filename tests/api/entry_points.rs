@@ -100,7 +100,7 @@ async fn every_server_function_refuses_the_values_hostile_rs_lacks_with_a_code_a
     let fixture = &fixture;
     let rows = rows();
     let values = more_hostile_strings();
-    let failures: Vec<Vec<String>> = futures::stream::iter(rows.iter())
+    let answers: Vec<(Vec<String>, usize)> = futures::stream::iter(rows.iter())
         .map(|row| {
             let values = &values;
             async move {
@@ -163,7 +163,7 @@ async fn every_server_function_refuses_the_values_hostile_rs_lacks_with_a_code_a
                         }
                     }
                 }
-                let mut failures = Vec::new();
+                let (mut failures, mut accepted_writes) = (Vec::new(), 0);
                 for (n, (what, content_type, body)) in bodies.into_iter().enumerate() {
                     // Every other case as the owner's root, who reaches furthest; the rest as each other
                     // identity in turn (one call each: a password's hash takes the most of a call's time).
@@ -178,20 +178,27 @@ async fn every_server_function_refuses_the_values_hostile_rs_lacks_with_a_code_a
                             failures.push(format!("{} [{what}] as {who}: {status} {}", row.name, shown(&answer.json.to_string())));
                         } else if let Some(e) = without_code_and_sentence(status, &answer.json, false) {
                             failures.push(format!("{} [{what}] as {who}: {e}", row.name));
-                        } else if status >= 400 && writes(&app).await != before {
-                            failures.push(format!("{} [{what}] as {who}: refused ({}) but wrote {:?} (before {before:?})", row.name, answer.json["code"], writes(&app).await));
+                        } else {
+                            let after = writes(&app).await;
+                            if status >= 400 && after != before {
+                                failures.push(format!("{} [{what}] as {who}: refused ({}) but wrote {after:?} (before {before:?})", row.name, answer.json["code"]));
+                            }
+                            accepted_writes += usize::from(status < 400 && after != before);
                         }
                     }
                 }
-                failures
+                (failures, accepted_writes)
             }
         })
         .buffer_unordered(4)
         .collect()
         .await;
-    let failures: Vec<String> = failures.into_iter().flatten().collect();
+    let accepted_writes: usize = answers.iter().map(|(_, n)| n).sum();
+    let failures: Vec<String> = answers.into_iter().flat_map(|(f, _)| f).collect();
     assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
     assert_eq!(panics().load(Ordering::SeqCst), panics_before, "the server panicked (see the output above)");
+    // The triggers see writes at all: accepted calls (a name with a tab is still a ticket's message) wrote.
+    assert!(accepted_writes >= 5, "only {accepted_writes} accepted calls wrote anything");
 }
 
 // ---- The OpenAPI ----
@@ -298,7 +305,7 @@ async fn no_hostile_parameter_of_any_openapi_action_gets_a_500_a_bare_answer_or_
     // As long a value as a URI holds (the `http` crate refuses one of 64 KB; so does any server).
     values.push("a".repeat(60 * 1024));
     let values = &values;
-    let failures: Vec<Vec<String>> = futures::stream::iter(fixture.rows.iter())
+    let answers: Vec<(Vec<String>, usize)> = futures::stream::iter(fixture.rows.iter())
         .map(|row| async move {
             let app = fixture.app.fork().await;
             let mut failures = Vec::new();
@@ -330,6 +337,7 @@ async fn no_hostile_parameter_of_any_openapi_action_gets_a_500_a_bare_answer_or_
             // The valid call last: it may change what the cases before it read.
             cases.push(("as given".into(), row.params.clone()));
             let mut written = writes(&app).await;
+            let mut accepted_writes = 0;
             for (n, (what, params)) in cases.iter().enumerate() {
                 let params: Vec<(&str, &str)> = params.iter().map(|(k, v)| (*k, v.as_str())).collect();
                 let last = n + 1 == cases.len();
@@ -350,6 +358,7 @@ async fn no_hostile_parameter_of_any_openapi_action_gets_a_500_a_bare_answer_or_
                     if status >= 400 && written != before {
                         failures.push(format!("{} [{what}] as {who}: refused ({}) but wrote {written:?} (before {before:?})", row.action, r.json["Code"]));
                     }
+                    accepted_writes += usize::from(status < 400 && written != before);
                 }
             }
             // Requests refused before any signature is read: a parameter twice, bytes that are not
@@ -388,14 +397,17 @@ async fn no_hostile_parameter_of_any_openapi_action_gets_a_500_a_bare_answer_or_
                     failures.push(format!("{} [{what}]: refused but wrote {:?}", row.action, writes(&app).await));
                 }
             }
-            failures
+            (failures, accepted_writes)
         })
         .buffer_unordered(4)
         .collect()
         .await;
-    let failures: Vec<String> = failures.into_iter().flatten().collect();
+    let accepted_writes: usize = answers.iter().map(|(_, n)| n).sum();
+    let failures: Vec<String> = answers.into_iter().flat_map(|(f, _)| f).collect();
     assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
     assert_eq!(panics().load(Ordering::SeqCst), panics_before, "the server panicked (see the output above)");
+    // The triggers see writes at all: the calls given as they are (a share made, renamed, deleted) wrote.
+    assert!(accepted_writes >= 5, "only {accepted_writes} accepted calls wrote anything");
 }
 
 // ---- Plain routes and pages ----
