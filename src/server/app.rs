@@ -1,13 +1,14 @@
 //! The HTTP application: Leptos pages, server functions and static files on one axum router.
 //! `router(state)` is what `main` serves and what the integration tests drive.
 
-use super::{auth, guard, openapi, services::governance, state::AppState};
+use super::{auth, guard, openapi, services::governance, state::{AppState, Settings}};
 use crate::app::{shell, App};
 use axum::extract::{Query, Request, State};
-use axum::http::{header, HeaderMap};
+use axum::http::{header, HeaderMap, Uri};
 use axum::middleware::from_fn_with_state;
 use axum::response::{IntoResponse, Response};
-use axum::{routing::get, Router};
+use axum::routing::{get, MethodRouter};
+use axum::Router;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tower_http::compression::{CompressionLayer, CompressionLevel};
 
@@ -33,13 +34,7 @@ fn console(state: &AppState) -> Router<AppState> {
     // the session is in a page's body (the cookie is a header; the script nonce changes every response),
     // so compression does not let another site read one out of the sizes (BREACH).
     let compression = CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4));
-    let mut router = Router::new()
-        .route("/audit/export.csv", get(export_audit_csv))
-        // Security was merged into Profile: old links and bookmarks still arrive.
-        .route("/security", get(|| async { axum::response::Redirect::permanent("/profile") }));
-    if state.settings.demo_data {
-        router = router.route("/demo/fresh-backup-sets", axum::routing::post(fresh_backup_sets));
-    }
+    let router = plain_routes(&state.settings).into_iter().fold(Router::new(), |router, (path, route)| router.route(path, route));
     router
         .leptos_routes_with_context(state, routes, || (), move || shell(options.clone()))
         .method_not_allowed_fallback(method_not_allowed)
@@ -49,6 +44,25 @@ fn console(state: &AppState) -> Router<AppState> {
         .layer(from_fn_with_state(state.clone(), guard::api_body))
         .layer(from_fn_with_state(state.clone(), guard::same_origin))
         .layer(from_fn_with_state(state.clone(), guard::own_host))
+}
+
+/// The console's addresses besides its pages, server functions and build files.
+fn plain_routes(settings: &Settings) -> Vec<(&'static str, MethodRouter<AppState>)> {
+    let mut routes = vec![
+        ("/audit/export.csv", get(export_audit_csv)),
+        // Security was merged into Profile: old links and bookmarks still arrive.
+        ("/security", get(|| async { axum::response::Redirect::permanent("/profile") })),
+    ];
+    if settings.demo_data {
+        routes.push(("/demo/fresh-backup-sets", axum::routing::post(fresh_backup_sets)));
+    }
+    routes
+}
+
+/// The paths of [`plain_routes`]: the hostile-input tests call each, so an address added there is
+/// called with hostile input without anyone listing it again.
+pub fn plain_paths(settings: &Settings) -> Vec<&'static str> {
+    plain_routes(settings).into_iter().map(|(path, _)| path).collect()
 }
 
 /// A method an existing address does not take (axum adds the `Allow` header): a server function is
@@ -170,10 +184,11 @@ struct FreshSets {
 /// Demo servers only (`--demo-data true`, whose passwords are public anyway): new backup sets in a
 /// cluster of the signed-in account, so each end-to-end flow shares sets nobody else touched and runs
 /// alone or in any order. Answers the new ids, newest first.
-async fn fresh_backup_sets(State(state): State<AppState>, headers: HeaderMap, Query(f): Query<FreshSets>) -> Response {
+async fn fresh_backup_sets(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     use crate::error::AppError;
     let result = async {
         let who = auth::require_identity(&state, &headers).await?;
+        let f: FreshSets = query(&uri)?;
         // New sets in a cluster are a change to PolarDB data, as a deletion or a conversion is.
         who.actor.may_change_polardb()?;
         let count = f.count.unwrap_or(1).clamp(1, 10);
@@ -196,6 +211,22 @@ async fn fresh_backup_sets(State(state): State<AppState>, headers: HeaderMap, Qu
     }
 }
 
+/// A route's query string as `T`, or a refusal with a code naming what did not decode (a field
+/// missing, given twice or of the wrong form): axum's `Query` extractor answers those with a bare
+/// plain-text 400.
+fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, crate::error::AppError> {
+    Query::<T>::try_from_uri(uri).map(|Query(q)| q).map_err(|rejection| {
+        let text = rejection.body_text();
+        let detail = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
+        let named = detail.split_once(": ").filter(|(field, _)| !field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let sentence = match named {
+            Some((field, rest)) => crate::error::undecodable_field_sentence(field, rest),
+            None => crate::error::undecodable_sentence(detail),
+        };
+        crate::domain::Refusal::UndecodableBody { sentence }.into()
+    })
+}
+
 /// The build's files from memory (see `assets`); anything else gets Leptos' not-found page (which,
 /// under `cargo leptos watch`, where the set is empty, also serves the files from disk).
 async fn build_file_or_not_found(State(state): State<AppState>, request: Request) -> Response {
@@ -214,9 +245,10 @@ struct AuditFilter {
 }
 
 /// The audit trail as a CSV download: the same filters and the same access rule as the audit page.
-async fn export_audit_csv(State(state): State<AppState>, headers: HeaderMap, Query(f): Query<AuditFilter>) -> Response {
+async fn export_audit_csv(State(state): State<AppState>, headers: HeaderMap, uri: Uri) -> Response {
     let result = async {
         let who = auth::require_identity(&state, &headers).await?;
+        let f: AuditFilter = query(&uri)?;
         governance::audit_trail(&state, &who, f.action, f.from, f.to, None).await
     }
     .await;

@@ -8,6 +8,7 @@ mod concurrency;
 mod console;
 mod demo;
 mod directory;
+mod entry_points;
 mod forms;
 mod helpers;
 mod hostile;

@@ -71,7 +71,7 @@ pub(crate) async fn acs3(app: &TestApp, key: &Key, action: &str, version: &str, 
 }
 
 /// A call signed as `signature_algorithm='v2'` (HMAC-SHA1, signature version 1.0) signs it.
-async fn rpc_v1(app: &TestApp, key: &Key, action: &str, version: &str, params: &[(&str, &str)]) -> Response {
+pub(crate) async fn rpc_v1(app: &TestApp, key: &Key, action: &str, version: &str, params: &[(&str, &str)]) -> Response {
     let now = now_text(app);
     let nonce = fresh_nonce();
     let mut all: Vec<(&str, &str)> = params.to_vec();
@@ -675,46 +675,6 @@ async fn only_the_management_account_may_enable_sharing_with_its_directory_and_f
     assert_eq!((status.status, &status.json["EnableSharingWithRd"]), (StatusCode::OK, &Value::Bool(true)));
     let status = acs3(&app, &outsider, "CheckSharingWithResourceDirectoryStatus", RS, &[]).await;
     assert_eq!((status.status, &status.json["EnableSharingWithRd"]), (StatusCode::OK, &Value::Bool(false)));
-}
-
-#[tokio::test]
-async fn hostile_parameters_in_signed_calls_are_refused_with_a_code_and_change_nothing() {
-    let app = TestApp::new().await;
-    let (_, key) = owner_key(&app).await;
-    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    let valid: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
-        ("CreateResourceShare", RS, vec![("ResourceShareName", "hostile"), ("Resources.1.ResourceId", &backup), ("Targets.1", "1000000000000099"), ("AllowExternalTargets", "true")]),
-        ("AssociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("Targets.1", PARTNER)]),
-        ("DeleteResourceShare", RS, vec![("ResourceShareId", "rs-nothere1")]),
-        ("UpdateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("ResourceShareName", "n"), ("AllowExternalTargets", "false")]),
-        ("DisassociateResourceShare", RS, vec![("ResourceShareId", "rs-nothere1"), ("Resources.1.ResourceId", &backup), ("ResourceOwner", "Self")]),
-        ("ListSharedTargets", RS, vec![("ResourceOwner", "Self"), ("NextToken", "nt1"), ("ResourceId", &backup)]),
-        ("ListResourceShares", RS, vec![("ResourceOwner", "Self"), ("NextToken", "nt-0"), ("MaxResults", "5"), ("ResourceShareIds.1", "rs-x")]),
-        ("AcceptResourceShareInvitation", RS, vec![("ResourceShareInvitationId", "i-nothere00000")]),
-        ("DescribeBackups", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("PageNumber", "1"), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")]),
-        ("CreateDBCluster", PD, vec![("RegionId", "cn-hangzhou"), ("CreationOption", "CloneFromPolarDB"), ("SourceResourceId", SHAREABLE_CLUSTER), ("CloneDataPoint", &backup), ("DBNodeClass", "x"), ("ZoneId", "cn-hangzhou-h"), ("PayType", "Postpaid"), ("ClientToken", "t")]),
-        ("DeleteBackup", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", "3299999999")]),
-    ];
-    let before = app.sharing_state().await;
-    let mut calls = 0;
-    for (action, version, params) in &valid {
-        for (i, (name, _)) in params.iter().enumerate() {
-            for value in crate::hostile::hostile_strings() {
-                let mut with: Vec<(&str, &str)> = params.clone();
-                with[i] = (name, value.as_str());
-                let r = if calls % 2 == 0 { acs3(&app, &key, action, version, &with).await } else { rpc_v1(&app, &key, action, version, &with).await };
-                calls += 1;
-                let shown: String = value.chars().take(20).collect();
-                assert_ne!(r.status.as_u16(), 500, "{action} {name}={shown:?}: {:?}", r.json);
-                if r.status.as_u16() >= 400 {
-                    assert!(r.json["Code"].as_str().is_some_and(|c| !c.is_empty()) && r.json["Message"].as_str().is_some(), "{action} {name}={shown:?}: {:?}", r.json);
-                    assert_eq!(app.sharing_state().await, before, "{action} {name}={shown:?} was refused but changed something");
-                }
-            }
-        }
-    }
-    assert!(calls > 300, "{calls} calls");
-    assert_eq!(app.sharing_state().await, before);
 }
 
 #[tokio::test]

@@ -47,6 +47,13 @@ pub const PERMISSION_NAME: &str = "AliyunRSDefaultPermissionPolarDBBackupSet";
 pub const RESOURCE_SHARING_VERSION: &str = "2020-01-10";
 pub const POLARDB_VERSION: &str = "2017-08-01";
 
+/// Every action the endpoint answers, as (version, action): what a caller can reach, and what the
+/// hostile-input tests call one by one.
+pub fn actions() -> impl Iterator<Item = (&'static str, &'static str)> {
+    let sharing = resource_sharing::ACTIONS.iter().map(|a| (RESOURCE_SHARING_VERSION, *a));
+    sharing.chain(polardb::ACTIONS.iter().map(|a| (POLARDB_VERSION, *a)))
+}
+
 /// A refusal as the SDKs read it: the HTTP status and `{RequestId, HostId, Code, Message, Recommend}`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {

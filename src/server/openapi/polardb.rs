@@ -12,7 +12,14 @@ use crate::server::db::{self, access_keys};
 use crate::server::services::{console, owner, principal};
 use serde_json::{json, Value};
 
+/// Every action this version answers: the one list [`dispatch`] answers from (see
+/// `resource_sharing::ACTIONS`).
+pub const ACTIONS: &[&str] = &["DescribeDBClusters", "DescribeDBClusterAttribute", "DescribeBackups", "DescribeSharedBackups", "DeleteBackup", "CreateDBCluster"];
+
 pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
+    if !ACTIONS.contains(&action) {
+        return Err(unknown_action(action, POLARDB_VERSION));
+    }
     // Who may act first, as in the console: an identity that may not take the action is refused as
     // such before its parameters are judged.
     match action {
