@@ -255,6 +255,7 @@ test("an empty table says there is nothing yet", async ({ page }) => {
   await signIn(page, "owner");
   await visit(page, "/billing");
   await expect(page.getByRole("table", { name: "Charges" })).toContainText("No charges yet.");
+  await shot(page, "billing-owner");
   await visit(page, "/shared-backups?tab=incoming");
   await expect(page.getByRole("table", { name: "Restores" })).toContainText("No restores yet.");
   await visit(page, "/audit?action=DeleteRamUser&from=2001-01-01&to=2001-01-02");
