@@ -41,6 +41,28 @@ pub async fn insert(tx: &mut Tx, access_key_id: &str, identity_id: i64, secret: 
     Ok(())
 }
 
+/// The pair a request token of the identity made, if it is still remembered (made at or after `since`);
+/// older tokens of the identity are forgotten first.
+pub async fn created_by_request(tx: &mut Tx, identity_id: i64, token: &str, since: &str) -> sqlx::Result<Option<String>> {
+    sqlx::query("delete from access_key_request where identity_id = ? and created_at < ?").bind(identity_id).bind(since).execute(&mut **tx).await?;
+    sqlx::query_scalar("select access_key_id from access_key_request where identity_id = ? and request_token = ?")
+        .bind(identity_id)
+        .bind(token)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn remember_request(tx: &mut Tx, identity_id: i64, token: &str, access_key_id: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("insert into access_key_request (identity_id, request_token, access_key_id, created_at) values (?, ?, ?, ?)")
+        .bind(identity_id)
+        .bind(token)
+        .bind(access_key_id)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// A pair of one of `account`'s identities: its status, or `None` (another account's pairs are not found).
 pub async fn status_in_account(tx: &mut Tx, account: &str, access_key_id: &str) -> sqlx::Result<Option<AccessKeyStatus>> {
     sqlx::query_scalar(
