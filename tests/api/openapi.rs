@@ -2270,3 +2270,31 @@ async fn a_removed_principals_key_reads_the_set_as_unavailable_and_can_not_resto
     assert_eq!(api_code(&restore), (404, "EntityNotExists.BackupSet"), "{:?}", restore.json);
     assert_eq!(app.count("select count(*) from restore_job").await, 0);
 }
+
+/// Associate and Disassociate have committed their write by the time they answer: the answer, whether
+/// each target is `External` included, comes from what the write's own transaction decided, so no read
+/// after the commit can turn a done change into a failure. Here the read connections are closed once the
+/// share is set up, leaving only the writer's: the calls still answer in full.
+#[tokio::test]
+async fn associate_and_disassociate_answer_without_reading_after_their_write() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let (_, share_id) = shared_with_partner(&app, &key, "no-late-read").await;
+    // A call that changes no credentials, so that the key is kept in memory (`read_model::SigningKeys`).
+    assert_eq!(acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await.status, StatusCode::OK);
+    app.pool.close().await;
+    let external_of = |json: &Value| -> Vec<(String, bool)> {
+        let mut seen: Vec<(String, bool)> = json["ResourceShareAssociations"].as_array().unwrap().iter()
+            .map(|a| (a["EntityId"].as_str().unwrap().to_owned(), a["External"].as_bool().unwrap())).collect();
+        seen.sort();
+        seen
+    };
+    let added = acs3(&app, &key, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", MEMBER)]).await;
+    assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
+    assert_eq!(external_of(&added.json), vec![(MEMBER.to_owned(), false)]);
+    let removed = acs3(&app, &key, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER), ("Targets.2", MEMBER)]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+    let mut expected = vec![(MEMBER.to_owned(), false), (PARTNER.to_owned(), true)];
+    expected.sort();
+    assert_eq!(external_of(&removed.json), expected);
+}

@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::grant::Grant;
 use crate::server::db::group::{Failure, GroupFailed, Pipe, ReadAhead};
-use crate::server::db::{self, access_keys, share_lifecycle, shares, Tx};
+use crate::server::db::{self, access_keys, api_lists, share_lifecycle, shares, Tx};
 use crate::server::{ids, internal, state::AppState};
 use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -410,9 +410,20 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, checks: &FirstWrite
         Ok(ahead_answer) => ahead_answer,
         Err(e) => return Err(refused_write(tx, checks, e).await),
     };
+    // The API's `External` of each target, decided in this transaction rather than read after its
+    // commit, so that a change made is never answered as failed: an added account is outside the owner's
+    // directory exactly when it must accept an invitation (`must_accept_invitation`); a removed one is
+    // looked up.
+    let mut external = plan.invite.clone();
+    let removed_accounts: Vec<String> = plan.revoke.iter().filter(|p| matches!(p, PrincipalId::Account(_))).map(PrincipalId::to_string).collect();
+    if !removed_accounts.is_empty() {
+        let owner = job.actor.account_id.as_str();
+        external.extend(api_lists::outside_owners_directory(&mut **tx, owner, &removed_accounts).await.map_err(|e| Failure::Broken(internal(e)))?);
+    }
     Ok(ShareOutcome {
         resource_share_id: job.share_id.clone(),
         associated: plan.associated_directly(),
+        external,
         removal_waits_for_restore: plan.removal_waits_for_restore(),
         revoking: plan.revoke.iter().map(PrincipalId::to_string).collect(),
         resource_share_name: plan.name,
