@@ -762,6 +762,31 @@ async fn a_nonce_signed_ahead_of_time_can_not_be_replayed_after_the_skew_window(
     assert_eq!(api_code(&app.send(call()).await), (400, "InvalidTimeStamp.Expired"), "and the timestamp check refuses its replay");
 }
 
+/// A nonce is forgotten 30 minutes after it is seen; a clock stepped back just after must not let the
+/// call it belonged to (signed up to 15 minutes ahead, so still inside the window) through again, nor
+/// may a restart forget where the schedule stopped remembering.
+#[tokio::test]
+async fn a_call_whose_nonce_was_forgotten_is_refused_after_the_clock_steps_back_and_after_a_restart() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let ahead = (app.clock.now() + Duration::minutes(14)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let nonce = fresh_nonce();
+    let call = || acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &ahead, &nonce);
+    assert_eq!(app.send(call()).await.status, StatusCode::OK);
+    app.clock.advance(Duration::minutes(31));
+    app.tick().await;
+    assert_eq!(app.count("select count(*) from api_nonce").await, 0, "forgotten");
+    // Stepped back two minutes: the call's timestamp is 15 minutes from the clock again.
+    app.clock.advance(Duration::minutes(-2));
+    assert_eq!(api_code(&app.send(call()).await), (400, "InvalidTimeStamp.Expired"), "its nonce may have been forgotten");
+    let restarted = app.fork().await;
+    assert_eq!(api_code(&restarted.send(call()).await), (400, "InvalidTimeStamp.Expired"), "the cut-off survives a restart");
+    // A call signed now is not one whose nonce could have been forgotten.
+    let now = restarted.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let fresh = restarted.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now, &fresh_nonce())).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{:?}", fresh.json);
+}
+
 #[tokio::test]
 async fn the_home_page_behind_a_proxys_basic_auth_is_still_the_consoles() {
     let app = TestApp::new().await;
