@@ -268,7 +268,7 @@ pub async fn remember_client_token(tx: &mut Tx, call: &RememberedCall<'_>) -> sq
 
 #[cfg(test)]
 mod tests {
-    use super::{NonceSeen, RECORD_USE_FROM_JSON};
+    use super::{forget_nonces, nonce_cutoff, record_use, NonceRecord, NonceSeen, RECORD_USE_FROM_JSON};
 
     /// A call's use is stamped with the time it was verified, but calls commit in any order (and the
     /// clock can be set back): a call verified earlier that commits later must not move the pair's
@@ -285,5 +285,23 @@ mod tests {
         }
         let last: String = sqlx::query_scalar("select last_used_at from access_key_use where access_key_id = 'LTAIuse'").fetch_one(pool).await.unwrap();
         assert_eq!(last, "2026-11-29T03:00:05Z");
+    }
+
+    /// A call checked against the in-memory cut-off just before a sweep moved it records its nonce after:
+    /// the statement refuses it against the committed cut-off, so a replay whose nonce the sweep deleted
+    /// can't slip in between.
+    #[tokio::test]
+    async fn a_nonce_signed_before_the_committed_cut_off_is_refused_as_forgotten() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = super::super::connect(dir.path().join("cutoff.db").to_str().unwrap()).await.unwrap();
+        let mut tx = db.writer.begin_unaudited().await.unwrap();
+        let seen = |nonce: &str, signed_at: &str| NonceSeen { access_key_id: "LTAIcut".into(), nonce: nonce.into(), seen_at: "2026-11-29T03:00:00Z".into(), signed_at: signed_at.into() };
+        assert_eq!(record_use(&mut tx, &seen("before-sweep", "2026-11-29T03:14:00Z")).await.unwrap(), NonceRecord::Fresh);
+        forget_nonces(&mut tx, "2026-11-29T03:00:01Z", "2026-11-29T03:15:01Z").await.unwrap();
+        // Never moved back by a later sweep at an earlier clock.
+        forget_nonces(&mut tx, "2026-11-29T02:00:00Z", "2026-11-29T02:15:00Z").await.unwrap();
+        assert_eq!(nonce_cutoff(&mut *tx).await.unwrap().as_deref(), Some("2026-11-29T03:00:01Z"));
+        assert_eq!(record_use(&mut tx, &seen("before-sweep", "2026-11-29T03:14:00Z")).await.unwrap(), NonceRecord::Forgotten);
+        assert_eq!(record_use(&mut tx, &seen("after-sweep", "2026-11-29T03:15:01Z")).await.unwrap(), NonceRecord::Fresh);
     }
 }
