@@ -743,14 +743,33 @@ async fn a_share_is_renamed_by_api_with_the_name_rules_of_creation() {
     assert_eq!(api_code(&foreign), (404, "EntityNotExists.ResourceShare"));
 }
 
+/// A call of the owner's signed 14 minutes ahead of the clock, to send again.
+struct SignedAhead {
+    key: Key,
+    date: String,
+    nonce: String,
+}
+
+impl SignedAhead {
+    fn request(&self) -> Request<Body> {
+        acs3_at(&self.key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &self.date, &self.nonce)
+    }
+}
+
+/// A [`SignedAhead`] call, sent once and accepted.
+async fn sent_signed_ahead(app: &TestApp) -> SignedAhead {
+    let (_, key) = owner_key(app).await;
+    let date = (app.clock.now() + Duration::minutes(14)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let signed = SignedAhead { key, date, nonce: fresh_nonce() };
+    assert_eq!(app.send(signed.request()).await.status, StatusCode::OK);
+    signed
+}
+
 #[tokio::test]
 async fn a_nonce_signed_ahead_of_time_can_not_be_replayed_after_the_skew_window() {
     let app = TestApp::new().await;
-    let (_, key) = owner_key(&app).await;
-    let ahead = (app.clock.now() + Duration::minutes(14)).format(&time::format_description::well_known::Rfc3339).unwrap();
-    let nonce = fresh_nonce();
-    let call = || acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &ahead, &nonce);
-    assert_eq!(app.send(call()).await.status, StatusCode::OK);
+    let signed = sent_signed_ahead(&app).await;
+    let call = || signed.request();
     app.clock.advance(Duration::minutes(20));
     app.tick().await;
     assert_eq!(api_code(&app.send(call()).await), (400, "SignatureNonceUsed"), "still inside the timestamp window, still remembered");
@@ -768,11 +787,8 @@ async fn a_nonce_signed_ahead_of_time_can_not_be_replayed_after_the_skew_window(
 #[tokio::test]
 async fn a_call_whose_nonce_was_forgotten_is_refused_after_the_clock_steps_back_and_after_a_restart() {
     let app = TestApp::new().await;
-    let (_, key) = owner_key(&app).await;
-    let ahead = (app.clock.now() + Duration::minutes(14)).format(&time::format_description::well_known::Rfc3339).unwrap();
-    let nonce = fresh_nonce();
-    let call = || acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &ahead, &nonce);
-    assert_eq!(app.send(call()).await.status, StatusCode::OK);
+    let signed = sent_signed_ahead(&app).await;
+    let call = || signed.request();
     app.clock.advance(Duration::minutes(31));
     app.tick().await;
     assert_eq!(app.count("select count(*) from api_nonce").await, 0, "forgotten");
@@ -783,7 +799,7 @@ async fn a_call_whose_nonce_was_forgotten_is_refused_after_the_clock_steps_back_
     assert_eq!(api_code(&restarted.send(call()).await), (400, "InvalidTimeStamp.Expired"), "the cut-off survives a restart");
     // A call signed now is not one whose nonce could have been forgotten.
     let now = restarted.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap();
-    let fresh = restarted.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now, &fresh_nonce())).await;
+    let fresh = restarted.send(acs3_at(&signed.key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now, &fresh_nonce())).await;
     assert_eq!(fresh.status, StatusCode::OK, "{:?}", fresh.json);
 }
 
