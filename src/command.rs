@@ -32,6 +32,9 @@ pub struct ShareOutcome {
     pub principal_scope: PrincipalScope,
     /// Principals whose access will be revoked by the scheduled task.
     pub revoking: Vec<String>,
+    /// The accounts among those invited, associated and revoking that are outside the owner's resource
+    /// directory (Resource Sharing's `External`), as the change's own transaction saw them.
+    pub external: Vec<String>,
     /// A restore is reading one of the share's sets: the removals start when it ends.
     pub removal_waits_for_restore: bool,
 }

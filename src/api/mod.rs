@@ -620,13 +620,16 @@ pub async fn list_access_keys() -> Result<Vec<AccessKeyView>, AppError> {
 }
 
 /// Creates a pair for the root itself or one of its RAM users; the answer is the only one with the secret.
+/// `request_token`: the form's token (one each time it is shown); the same token again makes no second
+/// pair. None or empty (a form posted without JavaScript, a script) is a new request each time.
 #[server(prefix = "/api", endpoint = "create_access_key")]
-pub async fn create_access_key(login_name: String) -> Result<NewAccessKeyView, AppError> {
+pub async fn create_access_key(login_name: String, request_token: Option<String>) -> Result<NewAccessKeyView, AppError> {
     use crate::server::services::access_keys;
     let (state, who) = ssr::signed_in().await?;
     let login = login_name.trim().to_owned();
     let event = ssr::event_by(&state, &who, "CreateAccessKey", &login);
-    ssr::audited(&state, &event, access_keys::create(&state, &who, &login, &event)).await
+    let token = request_token.as_deref().filter(|t| !t.is_empty());
+    ssr::audited(&state, &event, access_keys::create(&state, &who, &login, token, &event)).await
 }
 
 /// Disables (`active = false`) or enables a pair.

@@ -103,18 +103,41 @@ fn AccessKeyRow(
 }
 
 /// Makes a new pair for `login_name`; its secret shows in the [`AccessKeysCard`] that shares `create`.
-/// (With JavaScript off the form still posts, but the page it returns to can't show the secret: the
-/// secret exists only in that one answer.)
+/// The button is disabled while a request is out, and the form carries a request token made once for
+/// each showing of it (again after each answer): a form submitted twice anyway makes one pair, the
+/// server refusing the second as already created. (With JavaScript off the form still posts, with no
+/// token, but the page it returns to can't show the secret: the secret exists only in that one answer.)
 #[component]
 pub fn NewAccessKeyButton(
     create: ServerAction<api::CreateAccessKey>,
     login_name: String,
     #[prop(default = "link-button")] class: &'static str,
 ) -> impl IntoView {
+    let token = RwSignal::new(String::new());
+    // In the browser only (effects don't run on the server), and after every answer.
+    Effect::new(move |_| {
+        create.version().track();
+        token.set(new_request_token());
+    });
     view! {
         <ActionForm action=create attr:class="post-form">
             <input type="hidden" name="login_name" value=login_name/>
-            <button type="submit" class=class>"New AccessKey"</button>
+            <input type="hidden" name="request_token" prop:value=move || token.get()/>
+            <button type="submit" class=class disabled=move || create.pending().get()>"New AccessKey"</button>
         </ActionForm>
+    }
+}
+
+/// A fresh token for one showing of the New AccessKey form: it names a request, not a secret, so the
+/// browser's ordinary random numbers serve.
+fn new_request_token() -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let part = || (js_sys::Math::random() * 9_007_199_254_740_992.0) as u64;
+        format!("{:014x}{:014x}", part(), part())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        String::new()
     }
 }

@@ -27,6 +27,32 @@ pub fn check_create_access_key(is_root: bool, existing: usize) -> Result<(), Ref
     Ok(())
 }
 
+/// The longest request token a New AccessKey form may send.
+pub const MAX_REQUEST_TOKEN_CHARS: usize = 64;
+
+/// How long a request token is remembered: a double-submitted form arrives within seconds; a token
+/// kept longer would only hold rows for no one.
+pub const REQUEST_TOKEN_MEMORY: time::Duration = time::Duration::hours(1);
+
+/// The token a New AccessKey form sends, made once for each time the form is shown: the same token
+/// again is the same request (a double click, a resent form), not a new one.
+pub fn check_request_token(token: &str) -> Result<(), Refusal> {
+    let fits = (1..=MAX_REQUEST_TOKEN_CHARS).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    if !fits {
+        return Err(Refusal::InvalidRequestToken { max: MAX_REQUEST_TOKEN_CHARS });
+    }
+    Ok(())
+}
+
+/// A request whose token already created `created` (within [`REQUEST_TOKEN_MEMORY`]) makes no second
+/// pair, and its answer never holds a secret: that was sent once, to the first.
+pub fn check_not_created_already(created: Option<String>) -> Result<(), Refusal> {
+    match created {
+        Some(access_key_id) => Err(Refusal::AccessKeyAlreadyCreated { access_key_id }),
+        None => Ok(()),
+    }
+}
+
 /// May the pair (in `current` status) be set to `wanted`? Setting the status it already has is refused,
 /// so a script that disables a key learns when someone else already did.
 pub fn check_set_access_key_status(is_root: bool, current: AccessKeyStatus, wanted: AccessKeyStatus) -> Result<(), Refusal> {
@@ -54,6 +80,22 @@ mod tests {
     fn a_third_pair_is_refused_with_rams_code() {
         let e = check_create_access_key(true, 2).unwrap_err();
         assert_eq!((e.code(), e.kind()), ("LimitExceeded.User.AccessKey", ErrorKind::Conflict));
+    }
+
+    #[test]
+    fn a_request_token_already_used_is_answered_as_already_created() {
+        assert_eq!(check_not_created_already(None), Ok(()));
+        let e = check_not_created_already(Some("LTAI1".into())).unwrap_err();
+        assert_eq!((e.code(), e.kind()), ("AccessKey.AlreadyCreated", ErrorKind::Conflict));
+        assert!(e.to_string().contains("LTAI1"));
+    }
+
+    #[test]
+    fn a_request_token_is_short_and_plain() {
+        assert!(check_request_token("f3a9-0b21_Z").is_ok());
+        for bad in ["", "a b", "ü", &"x".repeat(MAX_REQUEST_TOKEN_CHARS + 1)] {
+            assert_eq!(check_request_token(bad).unwrap_err().code(), "InvalidParameter.RequestToken", "{bad:?}");
+        }
     }
 
     #[test]

@@ -247,6 +247,10 @@ pub enum Refusal {
     AccessKeyNotFound,
     #[error("The AccessKey pair is already {status}.")]
     AccessKeyAlreadyInStatus { status: &'static str },
+    #[error("This request already created AccessKey pair {access_key_id}; its secret was shown only in the answer to the first request. Delete the pair if that answer was lost.")]
+    AccessKeyAlreadyCreated { access_key_id: String },
+    #[error("The request token must be 1 to {max} letters, digits, '-' or '_'.")]
+    InvalidRequestToken { max: usize },
 
     // Input that is well-formed but names something already taken, or a new password below policy.
     #[error("A {} named {name:?} already exists {scope}; choose another name.", field.label())]
@@ -491,6 +495,8 @@ impl Refusal {
             AccessKeyRootOnly => "Forbidden.AccessKey",
             AccessKeyNotFound => "EntityNotExist.User.AccessKey",
             AccessKeyAlreadyInStatus { .. } => "InvalidParameter.Status",
+            AccessKeyAlreadyCreated { .. } => "AccessKey.AlreadyCreated",
+            InvalidRequestToken { .. } => "InvalidParameter.RequestToken",
             NameInUse { .. } => "EntityAlreadyExists.Name",
             InvalidPassword(e) => e.code(),
             UnknownRegion => "InvalidParameter.RegionId",
@@ -597,6 +603,7 @@ impl Refusal {
             | InvalidDate
             | SearchTooLong { .. }
             | TicketMessageTooLong { .. }
+            | InvalidRequestToken { .. }
             | MissingCredentials
             | MissingPasswords => ErrorKind::Invalid,
             LimitlessEdition
@@ -651,6 +658,7 @@ impl Refusal {
             | FolderTooDeep { .. }
             | AccessKeyLimit { .. }
             | AccessKeyAlreadyInStatus { .. }
+            | AccessKeyAlreadyCreated { .. }
             | NameInUse { .. } => ErrorKind::Conflict,
         }
     }

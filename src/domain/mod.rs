@@ -30,7 +30,8 @@ pub use access::{
     access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, reaches_by_place, share_membership, shares_reached_by_place, AcceptedInvitations, Grant, MovedOutGrantFacts, PrincipalGrantFacts, Recipient, ShareEntry, SharedSetAccess,
 };
 pub use access_key::{
-    check_create_access_key, check_set_access_key_status, AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY,
+    check_create_access_key, check_not_created_already, check_request_token, check_set_access_key_status, AccessKeyStatus,
+    MAX_ACCESS_KEYS_PER_IDENTITY, REQUEST_TOKEN_MEMORY,
 };
 pub use billing::{backup_storage_bill, StorageBill, StoredBackup, BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES};
 pub use directory::{

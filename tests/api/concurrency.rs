@@ -106,6 +106,24 @@ async fn racing_access_key_creations_never_give_an_identity_more_than_two() {
     assert_eq!(app.count("select count(*) from access_key k join identity i using (identity_id) where i.login_name = 'dba@lumen'").await, 2);
 }
 
+/// A double-submitted New AccessKey (its form's request token twice, at once) makes one pair: the
+/// second slot stays free, and the secret is sent once, the other answer saying the pair was made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_double_submitted_access_key_creation_makes_one_pair_and_sends_its_secret_once() {
+    let app = Arc::new(TestApp::new().await);
+    let owner = app.sign_in("owner").await;
+    let results = race_form(&app, &owner, "create_access_key", "login_name=dba%40lumen&request_token=form-7f3a9c", 2).await;
+    let secrets: Vec<&str> = results.iter().filter_map(|r| r.json["access_key_secret"].as_str()).collect();
+    let repeats = results.iter().filter(|r| r.refusal() == (409, "AccessKey.AlreadyCreated")).count();
+    assert_eq!((secrets.len(), repeats), (1, 1), "{:?}", codes(&results));
+    let keys = "select count(*) from access_key k join identity i using (identity_id) where i.login_name = 'dba@lumen'";
+    assert_eq!(app.count(keys).await, 1);
+    // The form's next opening has a new token: a second pair is made on purpose.
+    let second = app.form(Some(&owner), "create_access_key", "login_name=dba%40lumen&request_token=form-0b21d4").await;
+    assert_eq!(second.status, StatusCode::OK, "{:?}", second.json);
+    assert_eq!(app.count(keys).await, 2);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_ticket_submissions_leave_one_open_ticket_of_a_kind() {
     let app = Arc::new(TestApp::new().await);

@@ -128,11 +128,11 @@ async fn refused_in_flight(app: &TestApp, login: &str, credential: Credential, c
     // CreateResourceShare with Resources.1 and .2, in a savepoint); the console's shares one.
     let (nonce, more) = match &credential {
         Credential::Key(key) => {
+            let now = db::ts(app.clock.now());
             let nonce = sharing::CallNonce {
-                access_key_id: key.id.clone(),
-                nonce: "in-flight".to_owned(),
-                seen_at: db::ts(app.clock.now()),
+                seen: db::access_keys::NonceSeen { access_key_id: key.id.clone(), nonce: "in-flight".to_owned(), seen_at: now.clone(), signed_at: now },
                 replay: AppError::invalid("SignatureNonceUsed", "replayed"),
+                expired: AppError::invalid("InvalidTimeStamp.Expired", "forgotten"),
             };
             (Some(nonce), vec![backups[2].clone()])
         }

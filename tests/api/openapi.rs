@@ -703,14 +703,33 @@ async fn a_share_is_renamed_by_api_with_the_name_rules_of_creation() {
     assert_eq!(api_code(&foreign), (404, "EntityNotExists.ResourceShare"));
 }
 
+/// A call of the owner's signed 14 minutes ahead of the clock, to send again.
+struct SignedAhead {
+    key: Key,
+    date: String,
+    nonce: String,
+}
+
+impl SignedAhead {
+    fn request(&self) -> Request<Body> {
+        acs3_at(&self.key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &self.date, &self.nonce)
+    }
+}
+
+/// A [`SignedAhead`] call, sent once and accepted.
+async fn sent_signed_ahead(app: &TestApp) -> SignedAhead {
+    let (_, key) = owner_key(app).await;
+    let date = (app.clock.now() + Duration::minutes(14)).format(&time::format_description::well_known::Rfc3339).unwrap();
+    let signed = SignedAhead { key, date, nonce: fresh_nonce() };
+    assert_eq!(app.send(signed.request()).await.status, StatusCode::OK);
+    signed
+}
+
 #[tokio::test]
 async fn a_nonce_signed_ahead_of_time_can_not_be_replayed_after_the_skew_window() {
     let app = TestApp::new().await;
-    let (_, key) = owner_key(&app).await;
-    let ahead = (app.clock.now() + Duration::minutes(14)).format(&time::format_description::well_known::Rfc3339).unwrap();
-    let nonce = fresh_nonce();
-    let call = || acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &ahead, &nonce);
-    assert_eq!(app.send(call()).await.status, StatusCode::OK);
+    let signed = sent_signed_ahead(&app).await;
+    let call = || signed.request();
     app.clock.advance(Duration::minutes(20));
     app.tick().await;
     assert_eq!(api_code(&app.send(call()).await), (400, "SignatureNonceUsed"), "still inside the timestamp window, still remembered");
@@ -720,6 +739,28 @@ async fn a_nonce_signed_ahead_of_time_can_not_be_replayed_after_the_skew_window(
     app.tick().await;
     assert_eq!(app.count("select count(*) from api_nonce").await, 0, "the schedule sweeps nonces past the window");
     assert_eq!(api_code(&app.send(call()).await), (400, "InvalidTimeStamp.Expired"), "and the timestamp check refuses its replay");
+}
+
+/// A nonce is forgotten 30 minutes after it is seen; a clock stepped back just after must not let the
+/// call it belonged to (signed up to 15 minutes ahead, so still inside the window) through again, nor
+/// may a restart forget where the schedule stopped remembering.
+#[tokio::test]
+async fn a_call_whose_nonce_was_forgotten_is_refused_after_the_clock_steps_back_and_after_a_restart() {
+    let app = TestApp::new().await;
+    let signed = sent_signed_ahead(&app).await;
+    let call = || signed.request();
+    app.clock.advance(Duration::minutes(31));
+    app.tick().await;
+    assert_eq!(app.count("select count(*) from api_nonce").await, 0, "forgotten");
+    // Stepped back two minutes: the call's timestamp is 15 minutes from the clock again.
+    app.clock.advance(Duration::minutes(-2));
+    assert_eq!(api_code(&app.send(call()).await), (400, "InvalidTimeStamp.Expired"), "its nonce may have been forgotten");
+    let restarted = app.fork().await;
+    assert_eq!(api_code(&restarted.send(call()).await), (400, "InvalidTimeStamp.Expired"), "the cut-off survives a restart");
+    // A call signed now is not one whose nonce could have been forgotten.
+    let now = restarted.clock.now().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let fresh = restarted.send(acs3_at(&signed.key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now, &fresh_nonce())).await;
+    assert_eq!(fresh.status, StatusCode::OK, "{:?}", fresh.json);
 }
 
 #[tokio::test]
@@ -2257,4 +2298,32 @@ async fn a_restore_asking_for_another_engine_or_version_than_the_sets_is_refused
     // The set's own engine, in any case the SDKs write it, restores.
     let right = acs3(&app, &shared.partner, "CreateDBCluster", PD, &with("DBType", "mysql")).await;
     assert_eq!(right.status, StatusCode::OK, "{:?}", right.json);
+}
+
+/// Associate and Disassociate have committed their write by the time they answer: the answer, whether
+/// each target is `External` included, comes from what the write's own transaction decided, so no read
+/// after the commit can turn a done change into a failure. Here the read connections are closed once the
+/// share is set up, leaving only the writer's: the calls still answer in full.
+#[tokio::test]
+async fn associate_and_disassociate_answer_without_reading_after_their_write() {
+    let app = TestApp::new().await;
+    let (_, key) = owner_key(&app).await;
+    let (_, share_id) = shared_with_partner(&app, &key, "no-late-read").await;
+    // A call that changes no credentials, so that the key is kept in memory (`read_model::SigningKeys`).
+    assert_eq!(acs3(&app, &key, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await.status, StatusCode::OK);
+    app.pool.close().await;
+    let external_of = |json: &Value| -> Vec<(String, bool)> {
+        let mut seen: Vec<(String, bool)> = json["ResourceShareAssociations"].as_array().unwrap().iter()
+            .map(|a| (a["EntityId"].as_str().unwrap().to_owned(), a["External"].as_bool().unwrap())).collect();
+        seen.sort();
+        seen
+    };
+    let added = acs3(&app, &key, "AssociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", MEMBER)]).await;
+    assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
+    assert_eq!(external_of(&added.json), vec![(MEMBER.to_owned(), false)]);
+    let removed = acs3(&app, &key, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER), ("Targets.2", MEMBER)]).await;
+    assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
+    let mut expected = vec![(MEMBER.to_owned(), false), (PARTNER.to_owned(), true)];
+    expected.sort();
+    assert_eq!(external_of(&removed.json), expected);
 }

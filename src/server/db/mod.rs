@@ -52,6 +52,8 @@ pub struct Writer {
     pub signing_keys: read_model::SigningKeys,
     /// An owner's pages of ListResourceShares, until the writer commits a change to its shares.
     pub own_share_pages: read_model::OwnSharePages,
+    /// The schedule's signature nonce cut-off, checked by every signed call.
+    pub nonce_cutoff: access_keys::NonceCutoff,
 }
 
 impl Writer {
@@ -180,7 +182,9 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
     let sessions = read_model::Sessions::new(commits.clone());
     let signing_keys = read_model::SigningKeys::new(commits.clone());
     let own_share_pages = read_model::OwnSharePages::new(commits.clone());
-    Ok(Database { pool, writer: Writer { pool: writer, groups, commits, backup_pages, sessions, signing_keys, own_share_pages } })
+    let forgotten_before = access_keys::nonce_cutoff(&writer).await?.map(|t| parse_ts(&t)).transpose()?;
+    let nonce_cutoff = access_keys::NonceCutoff::new(forgotten_before);
+    Ok(Database { pool, writer: Writer { pool: writer, groups, commits, backup_pages, sessions, signing_keys, own_share_pages, nonce_cutoff } })
 }
 
 impl Database {

@@ -29,6 +29,13 @@ const DUE_EVENTS: &str = "select ?1, rs.owner_account_id, 'system', '-', 'schedu
          from rd_invitation i join resource_directory d on d.directory_id = i.directory_id
          where i.status = 'Pending' and i.expires_at <= ?1";
 
+/// How far a tick forgets signature nonces: those seen before `forgotten_before`; calls signed before
+/// `signed_before` are then refused (stored times).
+pub struct NonceCutoffAt {
+    pub forgotten_before: String,
+    pub signed_before: String,
+}
+
 /// What one scheduler tick did.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct Tick {
@@ -45,11 +52,12 @@ pub struct Tick {
 /// Applies everything that has come due by `now`, in one transaction: revocations whose delay has
 /// passed, invitations past their 7 days (directory invitations past their 14), restores whose copy is
 /// done, and the removals that waited for those restores. `revoke_expired_at` is `now` plus the
-/// revocation delay: when what starts its revocation now is removed. API signature nonces seen before
-/// `forget_nonces_before` are forgotten (their calls are refused by the timestamp check already).
-pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str, forget_nonces_before: &str) -> sqlx::Result<Tick> {
+/// revocation delay: when what starts its revocation now is removed. API signature nonces are forgotten
+/// up to `nonces`' cut-off, which is committed with their deletion (calls that may have been seen
+/// before it are refused by their timestamp, `access_keys::forget_nonces`).
+pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str, nonces: &NonceCutoffAt) -> sqlx::Result<Tick> {
     // Swept here rather than by each signed call, which may hold the share group's write lock.
-    sqlx::query("delete from api_nonce where seen_at < ?").bind(forget_nonces_before).execute(&mut **tx).await?;
+    super::access_keys::forget_nonces(tx, &nonces.forgotten_before, &nonces.signed_before).await?;
     // A backup set that expired leaves its shares through the same scheduled revocation.
     sqlx::query(
         "update share_resource set status = 'Disassociating', revoke_at = ?2

@@ -452,7 +452,7 @@ pub struct ShareWrite<'a> {
     pub event: serde_json::Value,
     /// A signed call's nonce (AccessKey id, nonce, seen at), recorded first in the same round trip: a
     /// replay fails the write before it writes anything (`access_keys::is_replay`).
-    pub nonce: Option<(&'a str, &'a str, &'a str)>,
+    pub nonce: Option<&'a super::access_keys::NonceSeen>,
     /// The acting identity's grant (`server::grant::Grant::json`), checked before anything else in the
     /// same round trip: one that has ended fails the write before it writes anything (`grant::ended`).
     pub grant: Option<serde_json::Value>,
@@ -570,7 +570,7 @@ pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhe
         "revoke_at": w.revoke_at,
         "now": w.now,
         "event": w.event,
-        "nonce": w.nonce.map(|(access_key_id, nonce, seen_at)| super::access_keys::nonce_json(access_key_id, nonce, seen_at)),
+        "nonce": w.nonce.map(super::access_keys::NonceSeen::json),
         "grant": w.grant,
     });
     let Some(read) = ahead else {

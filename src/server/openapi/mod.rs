@@ -115,7 +115,7 @@ pub struct Call {
     pub request_id: String,
     /// The nonce of a call whose action records it in its own write ([`nonce_rides_with_action`]),
     /// until that write has committed ([`Call::nonce_in_write`]) or, refused, [`Call::audited`] records it.
-    pending_nonce: Arc<Mutex<Option<NonceUse>>>,
+    pending_nonce: Arc<Mutex<Option<access_keys::NonceSeen>>>,
 }
 
 impl Call {
@@ -178,23 +178,22 @@ impl Call {
     pub fn nonce_in_write(&self) -> Option<sharing::CallNonce> {
         let pending = self.pending_nonce.lock().ok()?;
         let nonce = pending.as_ref()?;
-        let replay = SignatureError::nonce_used();
+        let (replay, expired) = (SignatureError::nonce_used(), SignatureError::expired());
         Some(sharing::CallNonce {
-            access_key_id: nonce.access_key_id.clone(),
-            nonce: nonce.nonce.clone(),
-            seen_at: nonce.now.clone(),
+            seen: nonce.clone(),
             replay: AppError::invalid(replay.code, replay.message),
+            expired: AppError::invalid(expired.code, expired.message),
         })
     }
 
-    fn take_pending_nonce(&self) -> Option<NonceUse> {
+    fn take_pending_nonce(&self) -> Option<access_keys::NonceSeen> {
         self.pending_nonce.lock().ok().and_then(|mut n| n.take())
     }
 
     /// Records the nonce no write has taken yet, if any.
     async fn record_pending_nonce(&self) -> Result<(), ApiError> {
         match self.take_pending_nonce() {
-            Some(nonce) => nonce.record(&self.state).await,
+            Some(nonce) => record_nonce(nonce, &self.state).await,
             None => Ok(()),
         }
     }
@@ -279,15 +278,20 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     let Some(key) = key else { return Err(SignatureError::unknown_key().into()) };
     signature::verify(&signed, &claim, &key.secret)?;
     let now = state.clock.now();
-    signature::check_timestamp(claim.timestamp, now)?;
+    signature::check_timestamp(claim.timestamp, now, state.writer.nonce_cutoff.get())?;
     if key.status != crate::domain::AccessKeyStatus::Active {
         return Err(SignatureError::disabled_key().into());
     }
-    let nonce = NonceUse { access_key_id: claim.access_key_id.clone(), nonce: claim.nonce.clone(), now: db::ts(now) };
+    let nonce = access_keys::NonceSeen {
+        access_key_id: claim.access_key_id.clone(),
+        nonce: claim.nonce.clone(),
+        seen_at: db::ts(now),
+        signed_at: db::ts(claim.timestamp),
+    };
     let pending_nonce = if nonce_rides_with_action(&claim.version, &claim.action) {
         Some(nonce)
     } else {
-        nonce.record(&state).await?;
+        record_nonce(nonce, &state).await?;
         None
     };
 
@@ -329,30 +333,20 @@ fn nonce_rides_with_action(version: &str, action: &str) -> bool {
     version == RESOURCE_SHARING_VERSION && matches!(action, "CreateResourceShare" | "AssociateResourceShare")
 }
 
-/// A verified call's nonce, to record with the key's last use: a nonce seen before is a replay.
-#[derive(Clone)]
-struct NonceUse {
-    access_key_id: String,
-    nonce: String,
-    now: String,
-}
-
-impl NonceUse {
-    /// Records it in the share group commit: the calls arriving together write their nonces in one
-    /// transaction instead of one each, and a call goes on only once its nonce is committed.
-    async fn record(self, state: &AppState) -> Result<(), ApiError> {
-        let fresh = state
-            .writer
-            .groups
-            .run(move |tx| {
-                async move { access_keys::record_use(tx, &self.access_key_id, &self.nonce, &self.now).await.map_err(db::group::Failure::Broken) }.boxed()
-            })
-            .await
-            .map_err(|_| ApiError::from(internal(anyhow::anyhow!("the group transaction holding a nonce did not commit"))))?;
-        match fresh.map_err(|e| ApiError::from(internal(e)))? {
-            true => Ok(()),
-            false => Err(SignatureError::nonce_used().into()),
-        }
+/// Records a verified call's nonce with the key's last use (a nonce seen before is a replay), in the
+/// share group commit: the calls arriving together write their nonces in one transaction instead of one
+/// each, and a call goes on only once its nonce is committed.
+async fn record_nonce(nonce: access_keys::NonceSeen, state: &AppState) -> Result<(), ApiError> {
+    let recorded = state
+        .writer
+        .groups
+        .run(move |tx| async move { access_keys::record_use(tx, &nonce).await.map_err(db::group::Failure::Broken) }.boxed())
+        .await
+        .map_err(|_| ApiError::from(internal(anyhow::anyhow!("the group transaction holding a nonce did not commit"))))?;
+    match recorded.map_err(|e| ApiError::from(internal(e)))? {
+        access_keys::NonceRecord::Fresh => Ok(()),
+        access_keys::NonceRecord::Replay => Err(SignatureError::nonce_used().into()),
+        access_keys::NonceRecord::Forgotten => Err(SignatureError::expired().into()),
     }
 }
 

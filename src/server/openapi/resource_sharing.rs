@@ -206,24 +206,14 @@ fn association(share: &ShareOutcome, entity: &str, entity_type: &str, kind: &str
 
 /// The associations a call changed, from what the share's plan did: backup sets that joined or are
 /// leaving, targets invited, associated at once or leaving.
-/// `external`: the targets that are accounts outside the owner's resource directory.
-fn outcome_associations(outcome: &ShareOutcome, joined: &[String], leaving: &[String], at: &str, external: &[String]) -> Vec<Value> {
-    let target = |t: &String, entity: &str, status: &str| association(outcome, t, entity, "Target", status, at, external.contains(t));
+fn outcome_associations(outcome: &ShareOutcome, joined: &[String], leaving: &[String], at: &str) -> Vec<Value> {
+    let target = |t: &String, entity: &str, status: &str| association(outcome, t, entity, "Target", status, at, outcome.external.contains(t));
     let mut out: Vec<Value> = joined.iter().map(|r| association(outcome, r, RESOURCE_TYPE, "Resource", "Associated", at, false)).collect();
     out.extend(outcome.invited.iter().map(|t| target(t, "Account", "Associating")));
     out.extend(outcome.associated.iter().map(|t| target(t, entity_type(t), "Associated")));
     out.extend(outcome.revoking.iter().map(|t| target(t, entity_type(t), "Disassociating")));
     out.extend(leaving.iter().map(|r| association(outcome, r, RESOURCE_TYPE, "Resource", "Disassociating", at, false)));
     out
-}
-
-/// Which of an outcome's targets are accounts outside the caller's resource directory.
-async fn external_targets(call: &Call, outcome: &ShareOutcome) -> Result<Vec<String>, ApiError> {
-    let targets: Vec<String> = outcome.invited.iter().chain(&outcome.associated).chain(&outcome.revoking).cloned().collect();
-    if targets.is_empty() {
-        return Ok(Vec::new());
-    }
-    api_lists::outside_owners_directory(&call.state.pool, call.who.account_id().as_str(), &targets).await.map_err(db_error)
 }
 
 /// `Targets.N` as principal ids (malformed ones refused before anything is read).
@@ -248,8 +238,7 @@ async fn associate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let principals = if targets.is_empty() { PrincipalChange::Keep } else { PrincipalChange::Add(targets) };
     let change = sharing::ShareChange { resource_share_id: share_id, principals, joining: resources.clone(), leaving: Vec::new() };
     let outcome = call.audited(&event, sharing::change_share(&call.state, &call.who, change, &event, call.nonce_in_write())).await?;
-    let external = external_targets(call, &outcome).await?;
-    Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &resources, &[], &now(call), &external) }))
+    Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &resources, &[], &now(call)) }))
 }
 
 /// Takes targets and/or backup sets out of the caller's share (both through the scheduled
@@ -272,8 +261,7 @@ async fn disassociate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let principals = if targets.is_empty() { PrincipalChange::Keep } else { PrincipalChange::Remove(targets) };
     let change = sharing::ShareChange { resource_share_id: share_id, principals, joining: Vec::new(), leaving: resources.clone() };
     let outcome = call.audited(&event, sharing::change_share(&call.state, &call.who, change, &event, None)).await?;
-    let external = external_targets(call, &outcome).await?;
-    Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &[], &resources, &now(call), &external) }))
+    Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &[], &resources, &now(call)) }))
 }
 
 /// The caller leaves another account's share it accepted an invitation to; one its resource

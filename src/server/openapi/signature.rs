@@ -343,12 +343,21 @@ pub fn verify(request: &SignedRequest, claim: &Claim, secret: &str) -> Result<()
     }
 }
 
-/// A call signed at `timestamp` is accepted within [`MAX_CLOCK_SKEW`] of `now`, either way.
-pub fn check_timestamp(timestamp: OffsetDateTime, now: OffsetDateTime) -> Result<(), SignatureError> {
-    if (now - timestamp).abs() > MAX_CLOCK_SKEW {
+/// A call signed at `timestamp` is accepted within [`MAX_CLOCK_SKEW`] of `now`, either way, and only
+/// if its nonce can't have been forgotten: the schedule forgets the nonces seen before
+/// `forgotten_before`, and a call is seen within [`MAX_CLOCK_SKEW`] of its timestamp, so one signed
+/// before [`signed_before`] may have been seen before the cut-off. That holds however the clock moved
+/// since (a clock stepped back would otherwise put such a call inside the window again).
+pub fn check_timestamp(timestamp: OffsetDateTime, now: OffsetDateTime, forgotten_before: Option<OffsetDateTime>) -> Result<(), SignatureError> {
+    if (now - timestamp).abs() > MAX_CLOCK_SKEW || forgotten_before.is_some_and(|f| timestamp < signed_before(f)) {
         return Err(SignatureError::expired());
     }
     Ok(())
+}
+
+/// The earliest time a call may be signed at once the nonces seen before `forgotten_before` are forgotten.
+pub fn signed_before(forgotten_before: OffsetDateTime) -> OffsetDateTime {
+    forgotten_before + MAX_CLOCK_SKEW
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -564,10 +573,21 @@ mod tests {
     #[test]
     fn a_timestamp_within_15_minutes_either_way_is_accepted() {
         let now = datetime!(2026-11-27 10:00:00 UTC);
-        assert!(check_timestamp(now - Duration::minutes(15), now).is_ok());
-        assert!(check_timestamp(now + Duration::minutes(15), now).is_ok());
-        assert_eq!(check_timestamp(now - Duration::minutes(16), now).unwrap_err().code, "InvalidTimeStamp.Expired");
-        assert_eq!(check_timestamp(now + Duration::minutes(16), now).unwrap_err().code, "InvalidTimeStamp.Expired");
+        assert!(check_timestamp(now - Duration::minutes(15), now, None).is_ok());
+        assert!(check_timestamp(now + Duration::minutes(15), now, None).is_ok());
+        assert_eq!(check_timestamp(now - Duration::minutes(16), now, None).unwrap_err().code, "InvalidTimeStamp.Expired");
+        assert_eq!(check_timestamp(now + Duration::minutes(16), now, None).unwrap_err().code, "InvalidTimeStamp.Expired");
+    }
+
+    #[test]
+    fn a_call_that_may_have_been_seen_before_the_forgotten_nonces_is_refused_whatever_the_clock() {
+        let now = datetime!(2026-11-27 10:00:00 UTC);
+        // Forgotten up to 09:45: a call signed at 09:59:59 may have been seen at 09:44:59.
+        let forgotten_before = Some(now - Duration::minutes(15));
+        assert_eq!(check_timestamp(now - Duration::seconds(1), now, forgotten_before).unwrap_err().code, "InvalidTimeStamp.Expired");
+        assert!(check_timestamp(now, now, forgotten_before).is_ok(), "seen at 09:45 at the earliest: not forgotten");
+        // With the sweep's own clock (forgotten 30 minutes back) it refuses nothing the window takes.
+        assert!(check_timestamp(now - Duration::minutes(15), now, Some(now - NONCE_MEMORY)).is_ok());
     }
 
     #[test]

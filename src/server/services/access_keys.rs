@@ -3,7 +3,9 @@
 //! and is never logged (`#[instrument]` skips it; the audit trail records the id only).
 
 use crate::read_model::{AccessKey, NewAccessKey};
-use crate::domain::{check_create_access_key, check_set_access_key_status, Refusal, AccessKeyStatus};
+use crate::domain::{
+    check_create_access_key, check_not_created_already, check_request_token, check_set_access_key_status, AccessKeyStatus, Refusal, REQUEST_TOKEN_MEMORY,
+};
 use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::db::{self, access_keys, Tx};
@@ -18,11 +20,18 @@ pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<AccessKey>, Ap
     access_keys::account_keys(&state.pool, who.account_id().as_str()).await.map_err(internal)
 }
 
-/// Creates a pair for `login` (the root itself or one of its RAM users).
+/// Creates a pair for `login` (the root itself or one of its RAM users). A `request_token` the identity
+/// used within the hour makes no second pair: the console's form sends one token each time it is shown,
+/// so a double-submitted form is refused as already done (without the secret, sent once). The token is
+/// looked up and remembered in the creation's own write transaction, so two racing submissions of it
+/// make one pair.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn create(state: &AppState, who: &Identity, login: &str, event: &audit::Event) -> Result<NewAccessKey, AppError> {
+pub async fn create(state: &AppState, who: &Identity, login: &str, request_token: Option<&str>, event: &audit::Event) -> Result<NewAccessKey, AppError> {
     if !who.actor.is_root {
         return Err(Refusal::AccessKeyRootOnly.into());
+    }
+    if let Some(token) = request_token {
+        check_request_token(token)?;
     }
     let mut tx = state.begin_action().await.map_err(internal)?;
     let identity = access_keys::identity_in_account(&mut tx, who.account_id().as_str(), login)
@@ -30,7 +39,14 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, event: &audit
         .map_err(internal)?
         .ok_or(Refusal::RamUserNotFound)?;
     let now = tx.now();
+    if let Some(token) = request_token {
+        let since = db::ts(now - REQUEST_TOKEN_MEMORY);
+        check_not_created_already(access_keys::created_by_request(&mut tx, identity, token, &since).await.map_err(internal)?)?;
+    }
     let created = create_in(&mut tx, identity, login, true, now).await?;
+    if let Some(token) = request_token {
+        access_keys::remember_request(&mut tx, identity, token, &created.access_key_id, &db::ts(now)).await.map_err(internal)?;
+    }
     tx.commit(event).await?;
     Ok(created)
 }

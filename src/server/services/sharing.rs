@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::server::auth::Identity;
 use crate::server::grant::Grant;
 use crate::server::db::group::{Failure, GroupFailed, Pipe, ReadAhead};
-use crate::server::db::{self, access_keys, share_lifecycle, shares, Tx};
+use crate::server::db::{self, access_keys, api_lists, share_lifecycle, shares, Tx};
 use crate::server::{ids, internal, state::AppState};
 use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -27,10 +27,10 @@ pub const INVITATION_VALIDITY: Duration = Duration::days(7);
 /// before it has written anything and is refused with `replay`. A call refused before its first write
 /// has not recorded it: its adapter records it then.
 pub struct CallNonce {
-    pub access_key_id: String,
-    pub nonce: String,
-    pub seen_at: String,
+    pub seen: db::access_keys::NonceSeen,
+    /// The refusal of a replay, and of a call signed before the forgotten nonces.
     pub replay: AppError,
+    pub expired: AppError,
 }
 
 /// What a call's first write checks and records besides its share, in the same round trip: the acting
@@ -399,7 +399,7 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, checks: &FirstWrite
             },
             now: &job.now_stored,
             event: job.event.as_json("Success", ""),
-            nonce: nonce.map(|n| (n.access_key_id.as_str(), n.nonce.as_str(), n.seen_at.as_str())),
+            nonce: nonce.map(|n| &n.seen),
             // Checked at the time of the write: the request may have waited for its group since `job.now`.
             grant: checks.grant.as_ref().map(|g| g.json(&db::ts(job.event.now()))),
         },
@@ -410,9 +410,20 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, checks: &FirstWrite
         Ok(ahead_answer) => ahead_answer,
         Err(e) => return Err(refused_write(tx, checks, e).await),
     };
+    // The API's `External` of each target, decided in this transaction rather than read after its
+    // commit, so that a change made is never answered as failed: an added account is outside the owner's
+    // directory exactly when it must accept an invitation (`must_accept_invitation`); a removed one is
+    // looked up.
+    let mut external = plan.invite.clone();
+    let removed_accounts: Vec<String> = plan.revoke.iter().filter(|p| matches!(p, PrincipalId::Account(_))).map(PrincipalId::to_string).collect();
+    if !removed_accounts.is_empty() {
+        let owner = job.actor.account_id.as_str();
+        external.extend(api_lists::outside_owners_directory(&mut **tx, owner, &removed_accounts).await.map_err(|e| Failure::Broken(internal(e)))?);
+    }
     Ok(ShareOutcome {
         resource_share_id: job.share_id.clone(),
         associated: plan.associated_directly(),
+        external,
         removal_waits_for_restore: plan.removal_waits_for_restore(),
         revoking: plan.revoke.iter().map(PrincipalId::to_string).collect(),
         resource_share_name: plan.name,
@@ -424,8 +435,13 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, checks: &FirstWrite
 /// What stopped a write that failed: a replayed nonce or an ended grant refuses the call (either fails
 /// the write's first statements, before it has written anything); anything else broke the group.
 async fn refused_write(tx: &mut Tx, checks: &FirstWrite, e: sqlx::Error) -> Failure<AppError> {
-    if let Some(nonce) = checks.nonce.as_ref().filter(|_| access_keys::is_replay(&e)) {
-        return Failure::Refused(nonce.replay.clone());
+    if let Some(nonce) = &checks.nonce {
+        if access_keys::is_replay(&e) {
+            return Failure::Refused(nonce.replay.clone());
+        }
+        if access_keys::is_forgotten(&e) {
+            return Failure::Refused(nonce.expired.clone());
+        }
     }
     if let Some(grant) = &checks.grant {
         if let Some(refusal) = grant.refusal(tx, &e).await {
