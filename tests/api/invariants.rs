@@ -237,7 +237,7 @@ struct World {
     targets: Vec<String>,
 }
 
-/// A share of the owner's not yet deleted, chosen by `rng`.
+/// One of the ids `sql` finds for `bind`, chosen by `rng`.
 async fn pick(app: &TestApp, rng: &mut StdRng, sql: &str, bind: &str) -> Option<String> {
     let mut found: Vec<String> = sqlx::query_scalar(sql).bind(bind).fetch_all(&app.pool).await.expect(sql);
     found.sort();
@@ -247,6 +247,20 @@ async fn pick(app: &TestApp, rng: &mut StdRng, sql: &str, bind: &str) -> Option<
 fn some<'a>(rng: &mut StdRng, from: &'a [String], most: usize) -> Vec<&'a String> {
     let n = rng.gen_range(1..=most);
     from.choose_multiple(rng, n).collect()
+}
+
+/// Up to `most` targets; half the time one of them a partner, who can answer the invitation, leave and
+/// restore (among some eighty targets it would seldom be drawn).
+fn targets<'a>(w: &'a World, rng: &mut StdRng, most: usize) -> Vec<&'a String> {
+    let mut chosen = some(rng, &w.targets, most);
+    if rng.gen_bool(0.5) {
+        chosen.pop();
+        let partner = &w.partners.choose(rng).unwrap().0;
+        if !chosen.contains(&partner) {
+            chosen.push(partner);
+        }
+    }
+    chosen
 }
 
 fn indexed(prefix: &str, items: &[&String]) -> Vec<(String, String)> {
@@ -286,7 +300,7 @@ async fn random_call(w: &World, rng: &mut StdRng, name: String) -> Answer {
             // The console's share dialog: a new share or an existing one, with up to 24 principals at once.
             let set = w.sets.choose(rng).unwrap().clone();
             let scope = if rng.gen_bool(0.5) { "AllAccounts" } else { "ResourceDirectory" };
-            let principals: Vec<&str> = some(rng, &w.targets, 24).into_iter().map(String::as_str).collect();
+            let principals: Vec<&str> = targets(w, rng, 24).into_iter().map(String::as_str).collect();
             let method = match pick(&w.app, rng, live, OWNER).await {
                 Some(share) if rng.gen_bool(0.5) => existing_share(&share, Some(&principals)),
                 _ => new_share(&name, scope, &principals),
@@ -300,7 +314,7 @@ async fn random_call(w: &World, rng: &mut StdRng, name: String) -> Answer {
             let scope = if rng.gen_bool(0.5) { "true" } else { "false" };
             let mut params = vec![("ResourceShareName".to_owned(), name), ("AllowExternalTargets".to_owned(), scope.to_owned())];
             params.extend(indexed("Resources", &some(rng, &w.sets, 2)).into_iter().map(|(k, v)| (format!("{k}.ResourceId"), v)));
-            params.extend(indexed("Targets", &some(rng, &w.targets, 5)));
+            params.extend(indexed("Targets", &targets(w, rng, 5)));
             call(w, &w.owner, "CreateResourceShare", RS, &params).await
         }
         18..=35 => {
@@ -309,7 +323,7 @@ async fn random_call(w: &World, rng: &mut StdRng, name: String) -> Answer {
             if rng.gen_bool(0.3) {
                 params.extend(indexed("Resources", &some(rng, &w.sets, 2)).into_iter().map(|(k, v)| (format!("{k}.ResourceId"), v)));
             } else {
-                params.extend(indexed("Targets", &some(rng, &w.targets, 5)));
+                params.extend(indexed("Targets", &targets(w, rng, 5)));
             }
             call(w, &w.owner, "AssociateResourceShare", RS, &params).await
         }
@@ -339,14 +353,19 @@ async fn random_call(w: &World, rng: &mut StdRng, name: String) -> Answer {
         }
         70..=76 => {
             let (account, key) = w.partners.choose(rng).unwrap();
-            let held = "select resource_share_id from share_principal where principal_id = ? and status = 'Associated'";
+            let held = "select resource_share_id from invitation where receiver_account_id = ? and status = 'Accepted' and access_ends_at is null";
             let Some(share) = pick(&w.app, rng, held, account).await else { return Answer::none() };
-            call(w, key, "DisassociateResourceShare", RS, &[("ResourceShareId".into(), share), ("ResourceOwner".into(), "OtherAccounts".into())])
-                .await
+            let leave = [("ResourceShareId".into(), share), ("ResourceOwner".into(), "OtherAccounts".into())];
+            Answer { action: "leave (DisassociateResourceShare)".into(), ..call(w, key, "DisassociateResourceShare", RS, &leave).await }
         }
         77..=86 => {
-            let key = if rng.gen_bool(0.3) { &w.member } else { &w.partners.choose(rng).unwrap().1 };
-            let set = w.sets.choose(rng).unwrap().clone();
+            let (account, key) = if rng.gen_bool(0.3) { (MEMBER, &w.member) } else { w.partners.choose(rng).map(|(a, k)| (a.as_str(), k)).unwrap() };
+            // Mostly a set shared with the restorer by name, else any (which it may not reach).
+            let named = "select sr.backup_set_id from share_resource sr join share_principal sp using (resource_share_id) where sp.principal_id = ?";
+            let set = match pick(&w.app, rng, named, account).await {
+                Some(set) if rng.gen_bool(0.7) => set,
+                _ => w.sets.choose(rng).unwrap().clone(),
+            };
             let params: Vec<(String, String)> = restore_params(&set).into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
             call(w, key, "CreateDBCluster", PD, &params).await
         }
