@@ -16,6 +16,7 @@ mod in_flight;
 mod incoming_api;
 mod governance;
 mod group;
+mod invariants;
 mod invitations;
 mod kept;
 mod leaving_counts;

@@ -530,10 +530,13 @@ pub static WRITE_SHARE_TRIGGER: std::sync::LazyLock<String> = std::sync::LazyLoc
         super::access_keys::RECORD_USE_FROM_JSON,
         INSERT_SHARE,
         TOUCH_SHARE,
+        // Revocations before the set joins: a principal this request takes out never held the set (the
+        // limit judged it so), and late_resource's trigger records that only for a principal already
+        // Disassociating when the set's row is written.
+        REVOKE_PRINCIPALS,
         INSERT_RESOURCE,
         ASSOCIATE_PRINCIPALS,
         INVITE,
-        REVOKE_PRINCIPALS,
         super::audit::RECORD_FROM_JSON,
     ]
     .join(";\n")
