@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 
 /// Every action this version answers, in the order of its documentation. The one list [`dispatch`]
 /// answers from (a name missing here is an unknown action even with an arm below), so the tests that
-/// call every action (`tests/api/hostile.rs`) enumerate exactly what a caller can reach.
+/// call every action (`tests/api/entry_points.rs`) enumerate exactly what a caller can reach.
 pub const ACTIONS: &[&str] = &[
     "CreateResourceShare",
     "UpdateResourceShare",
