@@ -301,6 +301,55 @@ async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_rev
     pool.close().await;
 }
 
+/// Sends a request made for the in-process router (a signed OpenAPI call) to the server at `addr`, as
+/// it is; `None` when no complete answer came.
+async fn try_send(addr: &str, request: &http::Request<axum::body::Body>) -> Option<(u16, Value)> {
+    let mut stream = TcpStream::connect(addr).await.ok()?;
+    let mut head = format!("{} {} HTTP/1.1\r\n", request.method(), request.uri());
+    for (name, value) in request.headers() {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().ok()?));
+    }
+    head.push_str("content-length: 0\r\nconnection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).await.ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok())?;
+    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+/// What a kill must not forget of the calls answered before it: a signed call's nonce (the call replayed
+/// at once after the restart, well inside its 15 minutes, is refused as a replay), a session (its
+/// cookie still signs its holder in) and a sign-out (the cookie stays signed out).
+#[tokio::test]
+async fn a_replayed_call_stays_refused_and_sessions_stay_as_they_were_after_a_kill() {
+    use crate::openapi::{acs3_at, fresh_nonce, Key, RS};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("polarshare.db");
+    let server = Server::start(&db).await;
+    let owner = server.sign_in("owner").await;
+    let signed_out = server.sign_in("owner").await;
+    let (status, _, key) = server.post("create_access_key", "application/x-www-form-urlencoded", "login_name=owner", &owner).await;
+    assert_eq!(status, 200, "{key}");
+    let key = Key { id: key["access_key_id"].as_str().unwrap().to_owned(), secret: key["access_key_secret"].as_str().unwrap().to_owned() };
+    let (status, _, _) = server.post("sign_out", "application/x-www-form-urlencoded", "", &signed_out).await;
+    assert_eq!(status, 200);
+    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let call = acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now, &fresh_nonce());
+    let (status, answer) = try_send(&server.addr, &call).await.expect("an answer");
+    assert_eq!(status, 200, "{answer}");
+    server.kill();
+
+    let server = Server::start(&db).await;
+    let (status, answer) = try_send(&server.addr, &call).await.expect("an answer");
+    assert_eq!((status, answer["Code"].as_str()), (400, Some("SignatureNonceUsed")), "the replay after the restart: {answer}");
+    assert!(!server.backup_sets(&owner).await.is_empty(), "the session from before the kill still signs its holder in");
+    let (status, _, answer) =
+        server.post("list_backup_sets", "application/x-www-form-urlencoded", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1"), &signed_out).await;
+    assert_eq!(status, 401, "the session signed out before the kill stays signed out: {answer}");
+    server.kill();
+}
+
 /// The database holds AccessKey secrets and password hashes: a new database file, and the WAL that
 /// SQLite makes beside it, are readable by their owner only, whatever the process's umask.
 #[cfg(unix)]
