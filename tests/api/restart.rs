@@ -366,3 +366,41 @@ async fn a_new_database_file_and_its_wal_are_readable_by_their_owner_only() {
     assert!(wal.exists(), "WAL mode makes a -wal file");
     assert_eq!(mode(&wal), 0o600, "the WAL");
 }
+
+/// Each migration runs in one transaction with its row in `_sqlx_migrations` (sqlx does so unless a
+/// migration opts out with `-- no-transaction`): a crash in the middle of one leaves the database as it
+/// was before it, and the next start runs it again from its beginning. None may opt out.
+#[test]
+fn every_migration_runs_in_a_transaction_of_its_own() {
+    let migrator = sqlx::migrate!("./migrations");
+    let outside: Vec<_> = migrator.iter().filter(|m| m.no_tx).map(|m| m.version).collect();
+    assert!(outside.is_empty(), "migrations run outside a transaction: {outside:?}");
+}
+
+/// A database this binary's migrations do not describe (written by a newer version, or by an edited
+/// migration) is refused at start with the migration named, before anything serves it.
+#[tokio::test]
+async fn a_database_from_a_newer_version_or_an_edited_migration_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("polarshare.db");
+    let path = path.to_str().unwrap();
+    let database = polarshare::server::db::connect(path).await.expect("a new database");
+    sqlx::query("insert into _sqlx_migrations (version, description, success, checksum, execution_time) values (99990101000000, 'from a newer polarshare', 1, x'00', 0)")
+        .execute(&database.pool)
+        .await
+        .unwrap();
+    database.pool.close().await;
+    database.writer.close().await;
+    let refused = polarshare::server::db::connect(path).await.expect_err("a database of a newer version");
+    assert!(format!("{refused:#}").contains("migration 99990101000000 was previously applied but is missing"), "{refused:#}");
+
+    let pool = open_db(Path::new(path)).await;
+    sqlx::query("delete from _sqlx_migrations where version = 99990101000000").execute(&pool).await.unwrap();
+    let edited: i64 = sqlx::query_scalar("update _sqlx_migrations set checksum = x'00' where version = (select max(version) from _sqlx_migrations) returning version")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let refused = polarshare::server::db::connect(path).await.expect_err("a database migrated by an edited migration");
+    assert!(format!("{refused:#}").contains(&format!("migration {edited} was previously applied but has been modified")), "{refused:#}");
+}
