@@ -36,7 +36,7 @@ async fn a_refusal_in_a_group_leaves_the_others_committed() {
 async fn a_failure_after_writing_rolls_back_the_whole_group() {
     let app = TestApp::new().await;
     let groups = app.state.writer.groups.clone();
-    let first = groups.run(|tx| async move { mark(tx, "test-a").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed());
+    let first = marked(&groups, "test-a");
     let broken = groups.run(|tx| {
         async move {
             mark(tx, "test-b").await.map_err(|e| Failure::Broken(e.to_string()))?;
@@ -50,7 +50,7 @@ async fn a_failure_after_writing_rolls_back_the_whole_group() {
     assert_eq!(marks(&app).await, 0, "nothing of the group was committed");
 
     // The next group works as usual.
-    let after = groups.run(|tx| async move { mark(tx, "test-c").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed()).await;
+    let after = marked(&groups, "test-c").await;
     assert!(matches!(after, Ok(Ok(()))));
     assert_eq!(marks(&app).await, 1);
 }
@@ -71,7 +71,7 @@ async fn a_panic_in_one_request_does_not_stop_the_writer() {
         })
         .await;
     assert!(matches!(panicked, Err(GroupFailed)));
-    let after = groups.run(|tx| async move { mark(tx, "test-a").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed()).await;
+    let after = marked(&groups, "test-a").await;
     assert!(matches!(after, Ok(Ok(()))));
 }
 
@@ -288,6 +288,11 @@ async fn a_request_queued_behind_a_broken_one_runs_in_the_next_group() {
     assert_eq!(marks(&app).await, 1, "only the second request's mark was kept");
 }
 
+/// A request that marks `id` in the next group.
+async fn marked(groups: &polarshare::server::db::group::Groups, id: &'static str) -> Result<Result<(), String>, GroupFailed> {
+    groups.run(move |tx| async move { mark(tx, id).await.map_err(|e| Failure::Broken(e.to_string())) }.boxed()).await
+}
+
 /// Fills the writer connection's "disk": SQLite's page limit is set to the file's size, so the next
 /// write that needs a new page fails with SQLITE_FULL, and SQLite then ends the whole transaction on its
 /// own (as it may after a full disk, an I/O error or running out of memory). The limit is lifted again
@@ -315,9 +320,9 @@ async fn a_group_whose_transaction_sqlite_ended_keeps_nothing_and_the_writer_goe
     let (held, running) = hold_the_writer(&groups);
     let sent = async {
         running.await.expect("the holder ran");
-        let first = groups.run(|tx| async move { mark(tx, "test-a").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed());
+        let first = marked(&groups, "test-a");
         let full = groups.run(|tx| async move { Err::<(), _>(Failure::Refused(write_on_a_full_disk(tx).await.to_string())) }.boxed());
-        let after = groups.run(|tx| async move { mark(tx, "test-c").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed());
+        let after = marked(&groups, "test-c");
         tokio::join!(first, full, after)
     };
     let (holder, (first, full, after)) = tokio::join!(held, sent);
@@ -329,7 +334,7 @@ async fn a_group_whose_transaction_sqlite_ended_keeps_nothing_and_the_writer_goe
     assert_eq!(kept, ["test-c"], "only the request told \"done\" was kept");
 
     // The disk has room again: the next group commits.
-    let next = groups.run(|tx| async move { mark(tx, "test-d").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed()).await;
+    let next = marked(&groups, "test-d").await;
     assert!(matches!(next, Ok(Ok(()))), "the writer goes on after the full disk: {next:?}");
     assert_eq!(marks(&app).await, 2);
 }
@@ -344,7 +349,7 @@ async fn after_a_full_disk_broke_a_group_the_next_group_commits() {
     let groups = app.state.writer.groups.clone();
     let full = groups.run(|tx| async move { Err::<(), _>(Failure::Broken(write_on_a_full_disk(tx).await.to_string())) }.boxed()).await;
     assert!(matches!(full, Ok(Err(ref e)) if e.contains("full")), "{full:?}");
-    let next = groups.run(|tx| async move { mark(tx, "test-a").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed()).await;
+    let next = marked(&groups, "test-a").await;
     assert!(matches!(next, Ok(Ok(()))), "the writer goes on after the full disk: {next:?}");
     assert_eq!(marks(&app).await, 1);
 }

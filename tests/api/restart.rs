@@ -99,6 +99,28 @@ async fn open_db(db: &Path) -> SqlitePool {
     SqlitePool::connect_with(options).await.expect("open the database file")
 }
 
+/// `count` more backup sets on the shareable cluster, copies of its latest healthy one numbered
+/// `<prefix>000000001` on, written beside the running server (SQLite's lock serialises the two writers),
+/// and room in the owner's quota for them.
+async fn add_backup_sets(pool: &SqlitePool, prefix: char, count: usize) {
+    sqlx::query(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < ?2)
+         insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes,
+                                 method, backup_mode, level, expires_at)
+         select ?3 || printf('%09d', n.i), b.cluster_id, b.account_id, b.region_id, b.start_time, b.end_time, b.status,
+                b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at
+         from n, (select * from backup_set where cluster_id = ?1 and status = 'Success' and lock_state = 'None'
+                  and backup_set_id not like 'rp-%' order by expires_at desc limit 1) b",
+    )
+    .bind(SHAREABLE_CLUSTER)
+    .bind(count as i64)
+    .bind(prefix.to_string())
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("update account set share_quota = 1024 where account_id = ?").bind(OWNER).execute(pool).await.unwrap();
+}
+
 async fn integrity(pool: &SqlitePool) -> String {
     sqlx::query_scalar("pragma integrity_check").fetch_one(pool).await.expect("integrity check")
 }
@@ -168,21 +190,7 @@ async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_rev
     // A thousand more backup sets on the shareable cluster, written beside the running server (SQLite's
     // lock serialises the two writers), and room in the owner's quota for all of them.
     let pool = open_db(&db).await;
-    sqlx::query(
-        "with recursive n(i) as (select 1 union all select i + 1 from n where i < ?2)
-         insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes,
-                                 method, backup_mode, level, expires_at)
-         select '9' || printf('%09d', n.i), b.cluster_id, b.account_id, b.region_id, b.start_time, b.end_time, b.status,
-                b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at
-         from n, (select * from backup_set where cluster_id = ?1 and status = 'Success' and lock_state = 'None'
-                  and backup_set_id not like 'rp-%' order by expires_at desc limit 1) b",
-    )
-    .bind(SHAREABLE_CLUSTER)
-    .bind(BURST as i64)
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query("update account set share_quota = 1024 where account_id = ?").bind(OWNER).execute(&pool).await.unwrap();
+    add_backup_sets(&pool, '9', BURST).await;
     pool.close().await;
 
     // The burst: every share sent at once; the server is killed once a quarter of them are answered.
@@ -405,21 +413,7 @@ async fn a_kill_during_mixed_shares_accepts_associates_and_restores_keeps_each_w
     let partner = access_key(&server.addr, &partner_cookie, "partner").await;
     let member = access_key(&server.addr, &member_cookie, "member").await;
     let pool = open_db(&db).await;
-    sqlx::query(
-        "with recursive n(i) as (select 1 union all select i + 1 from n where i < ?2)
-         insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes,
-                                 method, backup_mode, level, expires_at)
-         select '8' || printf('%09d', n.i), b.cluster_id, b.account_id, b.region_id, b.start_time, b.end_time, b.status,
-                b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at
-         from n, (select * from backup_set where cluster_id = ?1 and status = 'Success' and lock_state = 'None'
-                  and backup_set_id not like 'rp-%' order by expires_at desc limit 1) b",
-    )
-    .bind(SHAREABLE_CLUSTER)
-    .bind(SETS as i64)
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query("update account set share_quota = 1024 where account_id = ?").bind(OWNER).execute(&pool).await.unwrap();
+    add_backup_sets(&pool, '8', SETS).await;
     let set = |i: usize| format!("8{i:09}");
     let (status, member_share) = signed(&server.addr, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "for-member"), ("Resources.1.ResourceId", &set(1)), ("Targets.1", MEMBER)])
         .await
