@@ -36,7 +36,7 @@ async fn a_refusal_in_a_group_leaves_the_others_committed() {
 async fn a_failure_after_writing_rolls_back_the_whole_group() {
     let app = TestApp::new().await;
     let groups = app.state.writer.groups.clone();
-    let first = groups.run(|tx| async move { mark(tx, "test-a").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed());
+    let first = marked(&groups, "test-a");
     let broken = groups.run(|tx| {
         async move {
             mark(tx, "test-b").await.map_err(|e| Failure::Broken(e.to_string()))?;
@@ -50,7 +50,7 @@ async fn a_failure_after_writing_rolls_back_the_whole_group() {
     assert_eq!(marks(&app).await, 0, "nothing of the group was committed");
 
     // The next group works as usual.
-    let after = groups.run(|tx| async move { mark(tx, "test-c").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed()).await;
+    let after = marked(&groups, "test-c").await;
     assert!(matches!(after, Ok(Ok(()))));
     assert_eq!(marks(&app).await, 1);
 }
@@ -71,7 +71,7 @@ async fn a_panic_in_one_request_does_not_stop_the_writer() {
         })
         .await;
     assert!(matches!(panicked, Err(GroupFailed)));
-    let after = groups.run(|tx| async move { mark(tx, "test-a").await.map_err(|e| Failure::Broken(e.to_string())) }.boxed()).await;
+    let after = marked(&groups, "test-a").await;
     assert!(matches!(after, Ok(Ok(()))));
 }
 
@@ -286,4 +286,85 @@ async fn a_request_queued_behind_a_broken_one_runs_in_the_next_group() {
     assert!(matches!(broken, Ok(Err(ref e)) if e == "disk full"));
     assert_eq!(after.expect("committed").expect("ran"), None, "the read run in the rolled-back group is not given");
     assert_eq!(marks(&app).await, 1, "only the second request's mark was kept");
+}
+
+/// A request that marks `id` in the next group.
+async fn marked(groups: &polarshare::server::db::group::Groups, id: &'static str) -> Result<Result<(), String>, GroupFailed> {
+    groups.run(move |tx| async move { mark(tx, id).await.map_err(|e| Failure::Broken(e.to_string())) }.boxed()).await
+}
+
+/// Fills the writer connection's "disk": SQLite's page limit is set to the file's size, so the next
+/// write that needs a new page fails with SQLITE_FULL, and SQLite then ends the whole transaction on its
+/// own (as it may after a full disk, an I/O error or running out of memory). The limit is lifted again
+/// right after, as space freed on the disk would.
+async fn write_on_a_full_disk(tx: &mut Tx) -> sqlx::Error {
+    let pages: i64 = sqlx::query_scalar("pragma page_count").fetch_one(&mut **tx).await.expect("page count");
+    sqlx::query(&format!("pragma max_page_count = {pages}")).execute(&mut **tx).await.expect("the page limit");
+    let full = sqlx::query("insert into region (region_id, region_name) values ('test-full', hex(randomblob(200000)))")
+        .execute(&mut **tx)
+        .await
+        .expect_err("the disk is full");
+    sqlx::query("pragma max_page_count = 1073741823").execute(&mut **tx).await.expect("the limit lifted");
+    full
+}
+
+/// SQLite ended the group's transaction under it (a full disk, in the middle of the group): the member
+/// that hit it took it, as a failed read is taken, for a refusal that wrote nothing. The request after it
+/// must not run outside any transaction, where each of its writes would be kept at once although the
+/// group's commit then fails and it is told nothing was kept: it runs in the next group. What each
+/// request is told matches what was kept, and the writer goes on serving.
+#[tokio::test]
+async fn a_group_whose_transaction_sqlite_ended_keeps_nothing_and_the_writer_goes_on() {
+    let app = TestApp::new().await;
+    let groups = app.state.writer.groups.clone();
+    let (held, running) = hold_the_writer(&groups);
+    let sent = async {
+        running.await.expect("the holder ran");
+        let first = marked(&groups, "test-a");
+        let full = groups.run(|tx| async move { Err::<(), _>(Failure::Refused(write_on_a_full_disk(tx).await.to_string())) }.boxed());
+        let after = marked(&groups, "test-c");
+        tokio::join!(first, full, after)
+    };
+    let (holder, (first, full, after)) = tokio::join!(held, sent);
+    assert!(!holder, "the holder shared the group SQLite ended");
+    assert!(matches!(first, Err(GroupFailed)), "{first:?}");
+    assert!(matches!(full, Err(GroupFailed)), "{full:?}");
+    assert!(matches!(after, Ok(Ok(()))), "the request after the full disk ran in a group of its own: {after:?}");
+    let kept: Vec<String> = sqlx::query_scalar("select region_id from region where region_id like 'test-%'").fetch_all(&app.pool).await.unwrap();
+    assert_eq!(kept, ["test-c"], "only the request told \"done\" was kept");
+
+    // The disk has room again: the next group commits.
+    let next = marked(&groups, "test-d").await;
+    assert!(matches!(next, Ok(Ok(()))), "the writer goes on after the full disk: {next:?}");
+    assert_eq!(marks(&app).await, 2);
+}
+
+/// The share path's own reaction to a full disk: its write fails, the group is rolled back (SQLite has
+/// already ended the transaction, so the rollback finds none), and every member is told nothing was
+/// kept. The writer's connection must not stay marked as inside that transaction: every later write
+/// would be refused before it began.
+#[tokio::test]
+async fn after_a_full_disk_broke_a_group_the_next_group_commits() {
+    let app = TestApp::new().await;
+    let groups = app.state.writer.groups.clone();
+    let full = groups.run(|tx| async move { Err::<(), _>(Failure::Broken(write_on_a_full_disk(tx).await.to_string())) }.boxed()).await;
+    assert!(matches!(full, Ok(Err(ref e)) if e.contains("full")), "{full:?}");
+    let next = marked(&groups, "test-a").await;
+    assert!(matches!(next, Ok(Ok(()))), "the writer goes on after the full disk: {next:?}");
+    assert_eq!(marks(&app).await, 1);
+}
+
+/// The same for an action's own transaction (a console change, the schedule): dropped after SQLite
+/// ended it on a full disk, it leaves the writer able to begin the next one.
+#[tokio::test]
+async fn after_a_full_disk_ended_an_action_the_next_action_begins() {
+    let app = TestApp::new().await;
+    let mut tx = app.state.writer.begin_unaudited().await.expect("a transaction");
+    mark(&mut tx, "test-a").await.expect("a mark");
+    write_on_a_full_disk(&mut tx).await;
+    drop(tx);
+    let mut tx = app.state.writer.begin_unaudited().await.expect("the next transaction begins");
+    mark(&mut tx, "test-b").await.expect("a mark");
+    app.state.writer.commit(tx).await.expect("committed");
+    assert_eq!(marks(&app).await, 1, "only the second action's mark");
 }

@@ -102,6 +102,18 @@ impl TestApp {
         Self::started(database, Clock::manual(self.clock.now()), dir, self.state.settings.clone()).await
     }
 
+    /// An app over a copy of a database file another process left (a server killed with SIGKILL: the
+    /// copy holds what it had committed), its clock at `now`.
+    pub async fn copy_of(path: &std::path::Path, now: time::OffsetDateTime) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let copy = dir.path().join("test.db");
+        let source = SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(path)).await.expect("the database file");
+        sqlx::query("vacuum into ?").bind(copy.to_str().unwrap()).execute(&source).await.expect("copy of the database");
+        source.close().await;
+        let database = db::connect(copy.to_str().unwrap()).await.expect("database");
+        Self::started(database, Clock::manual(now), dir, Settings::default()).await
+    }
+
     /// The database file, for a second process's connection to it (the command line's subcommands).
     pub fn database_path(&self) -> std::path::PathBuf {
         self._dir.path().join("test.db")

@@ -99,6 +99,28 @@ async fn open_db(db: &Path) -> SqlitePool {
     SqlitePool::connect_with(options).await.expect("open the database file")
 }
 
+/// `count` more backup sets on the shareable cluster, copies of its latest healthy one numbered
+/// `<prefix>000000001` on, written beside the running server (SQLite's lock serialises the two writers),
+/// and room in the owner's quota for them.
+async fn add_backup_sets(pool: &SqlitePool, prefix: char, count: usize) {
+    sqlx::query(
+        "with recursive n(i) as (select 1 union all select i + 1 from n where i < ?2)
+         insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes,
+                                 method, backup_mode, level, expires_at)
+         select ?3 || printf('%09d', n.i), b.cluster_id, b.account_id, b.region_id, b.start_time, b.end_time, b.status,
+                b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at
+         from n, (select * from backup_set where cluster_id = ?1 and status = 'Success' and lock_state = 'None'
+                  and backup_set_id not like 'rp-%' order by expires_at desc limit 1) b",
+    )
+    .bind(SHAREABLE_CLUSTER)
+    .bind(count as i64)
+    .bind(prefix.to_string())
+    .execute(pool)
+    .await
+    .unwrap();
+    sqlx::query("update account set share_quota = 1024 where account_id = ?").bind(OWNER).execute(pool).await.unwrap();
+}
+
 async fn integrity(pool: &SqlitePool) -> String {
     sqlx::query_scalar("pragma integrity_check").fetch_one(pool).await.expect("integrity check")
 }
@@ -168,21 +190,7 @@ async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_rev
     // A thousand more backup sets on the shareable cluster, written beside the running server (SQLite's
     // lock serialises the two writers), and room in the owner's quota for all of them.
     let pool = open_db(&db).await;
-    sqlx::query(
-        "with recursive n(i) as (select 1 union all select i + 1 from n where i < ?2)
-         insert into backup_set (backup_set_id, cluster_id, account_id, region_id, start_time, end_time, status, size_bytes,
-                                 method, backup_mode, level, expires_at)
-         select '9' || printf('%09d', n.i), b.cluster_id, b.account_id, b.region_id, b.start_time, b.end_time, b.status,
-                b.size_bytes, b.method, b.backup_mode, b.level, b.expires_at
-         from n, (select * from backup_set where cluster_id = ?1 and status = 'Success' and lock_state = 'None'
-                  and backup_set_id not like 'rp-%' order by expires_at desc limit 1) b",
-    )
-    .bind(SHAREABLE_CLUSTER)
-    .bind(BURST as i64)
-    .execute(&pool)
-    .await
-    .unwrap();
-    sqlx::query("update account set share_quota = 1024 where account_id = ?").bind(OWNER).execute(&pool).await.unwrap();
+    add_backup_sets(&pool, '9', BURST).await;
     pool.close().await;
 
     // The burst: every share sent at once; the server is killed once a quarter of them are answered.
@@ -301,6 +309,286 @@ async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_rev
     pool.close().await;
 }
 
+/// Sends a request made for the in-process router (a signed OpenAPI call) to the server at `addr`, as
+/// it is; `None` when no complete answer came.
+async fn try_send(addr: &str, request: &http::Request<axum::body::Body>) -> Option<(u16, Value)> {
+    send_head(addr, head_of(request)?).await
+}
+
+/// The head of a request without a body, as it goes on the wire.
+fn head_of(request: &http::Request<axum::body::Body>) -> Option<String> {
+    let mut head = format!("{} {} HTTP/1.1\r\n", request.method(), request.uri());
+    for (name, value) in request.headers() {
+        head.push_str(&format!("{name}: {}\r\n", value.to_str().ok()?));
+    }
+    head.push_str("content-length: 0\r\nconnection: close\r\n\r\n");
+    Some(head)
+}
+
+async fn send_head(addr: &str, head: String) -> Option<(u16, Value)> {
+    let mut stream = TcpStream::connect(addr).await.ok()?;
+    stream.write_all(head.as_bytes()).await.ok()?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.ok()?;
+    let (head, body) = answer.split_once("\r\n\r\n")?;
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok())?;
+    Some((status, serde_json::from_str(body).unwrap_or(Value::Null)))
+}
+
+/// What a kill must not forget of the calls answered before it: a signed call's nonce (the call replayed
+/// at once after the restart, well inside its 15 minutes, is refused as a replay), a session (its
+/// cookie still signs its holder in) and a sign-out (the cookie stays signed out).
+#[tokio::test]
+async fn a_replayed_call_stays_refused_and_sessions_stay_as_they_were_after_a_kill() {
+    use crate::openapi::{acs3_at, fresh_nonce, Key, RS};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("polarshare.db");
+    let server = Server::start(&db).await;
+    let owner = server.sign_in("owner").await;
+    let signed_out = server.sign_in("owner").await;
+    let (status, _, key) = server.post("create_access_key", "application/x-www-form-urlencoded", "login_name=owner", &owner).await;
+    assert_eq!(status, 200, "{key}");
+    let key = Key { id: key["access_key_id"].as_str().unwrap().to_owned(), secret: key["access_key_secret"].as_str().unwrap().to_owned() };
+    let (status, _, _) = server.post("sign_out", "application/x-www-form-urlencoded", "", &signed_out).await;
+    assert_eq!(status, 200);
+    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let call = acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now, &fresh_nonce());
+    let (status, answer) = try_send(&server.addr, &call).await.expect("an answer");
+    assert_eq!(status, 200, "{answer}");
+    server.kill();
+
+    let server = Server::start(&db).await;
+    let (status, answer) = try_send(&server.addr, &call).await.expect("an answer");
+    assert_eq!((status, answer["Code"].as_str()), (400, Some("SignatureNonceUsed")), "the replay after the restart: {answer}");
+    assert!(!server.backup_sets(&owner).await.is_empty(), "the session from before the kill still signs its holder in");
+    let (status, _, answer) =
+        server.post("list_backup_sets", "application/x-www-form-urlencoded", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1"), &signed_out).await;
+    assert_eq!(status, 401, "the session signed out before the kill stays signed out: {answer}");
+    server.kill();
+}
+
+/// A new AccessKey pair of `login`, made through the console as `cookie`.
+async fn access_key(addr: &str, cookie: &str, login: &str) -> crate::openapi::Key {
+    let (status, _, key) =
+        try_post(addr, "create_access_key", "application/x-www-form-urlencoded", &format!("login_name={login}"), cookie).await.expect("an answer");
+    assert_eq!(status, 200, "{key}");
+    crate::openapi::Key { id: key["access_key_id"].as_str().unwrap().to_owned(), secret: key["access_key_secret"].as_str().unwrap().to_owned() }
+}
+
+/// A signed OpenAPI call to the server at `addr`, signed now with a fresh nonce.
+async fn signed(addr: &str, key: &crate::openapi::Key, action: &str, version: &str, params: &[(&str, &str)]) -> Option<(u16, Value)> {
+    let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
+    let head = head_of(&crate::openapi::acs3_at(key, action, version, params, &now, &crate::openapi::fresh_nonce()))?;
+    send_head(addr, head).await
+}
+
+/// What a mixed load had answered "done" when the server was killed.
+#[derive(Default)]
+struct Acknowledged {
+    /// (backup set, share) created for the partner.
+    shares: Vec<(String, String)>,
+    /// Invitations the partner accepted.
+    accepted: Vec<String>,
+    /// Clusters the member restored.
+    restored: Vec<String>,
+    /// Sets added to the member's share.
+    associated: Vec<String>,
+}
+
+/// A kill in the middle of a mixed load through the OpenAPI: the owner creating shares for a partner
+/// outside its directory and adding sets to a share with a member, the partner accepting the
+/// invitations as they come, the member restoring. Everything answered "done" is in the file the kill
+/// left, with its audit event (and a restore with its charge); nothing committed lacks its event; and
+/// every count, limit and derived table the rules keep holds (`invariants::broken_invariants`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_kill_during_mixed_shares_accepts_associates_and_restores_keeps_each_whole_or_absent() {
+    use crate::openapi::{restore_params, PD, RS};
+    const SETS: usize = 400;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("polarshare.db");
+    let server = Server::start(&db).await;
+    let owner_cookie = server.sign_in("owner").await;
+    let (partner_cookie, member_cookie) = (server.sign_in("partner").await, server.sign_in("member").await);
+    let owner = access_key(&server.addr, &owner_cookie, "owner").await;
+    let partner = access_key(&server.addr, &partner_cookie, "partner").await;
+    let member = access_key(&server.addr, &member_cookie, "member").await;
+    let pool = open_db(&db).await;
+    add_backup_sets(&pool, '8', SETS).await;
+    let set = |i: usize| format!("8{i:09}");
+    let (status, member_share) = signed(&server.addr, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "for-member"), ("Resources.1.ResourceId", &set(1)), ("Targets.1", MEMBER)])
+        .await
+        .expect("an answer");
+    assert_eq!(status, 200, "{member_share}");
+    let member_share = member_share["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
+
+    let done = Arc::new(std::sync::Mutex::new(Acknowledged::default()));
+    let answered = Arc::new(AtomicUsize::new(0));
+    // Set once the server is killed: the tasks waiting for work of the others stop.
+    let killed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let addr = server.addr.clone();
+    let mut tasks = Vec::new();
+    // The owner's shares for the partner (two tasks), one set each.
+    for first in [2, 3] {
+        let (addr, owner, done, answered) = (addr.clone(), owner.clone(), done.clone(), answered.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in (first..SETS - 100).step_by(2) {
+                let (set, name) = (set(i), format!("mixed-{i}"));
+                let params = [("ResourceShareName", name.as_str()), ("Resources.1.ResourceId", set.as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
+                let Some((status, answer)) = signed(&addr, &owner, "CreateResourceShare", RS, &params).await else { return };
+                assert_eq!(status, 200, "{answer}");
+                done.lock().unwrap().shares.push((set, answer["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned()));
+                answered.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    // The owner adds sets to the member's share.
+    {
+        let (addr, owner, done, answered, share) = (addr.clone(), owner.clone(), done.clone(), answered.clone(), member_share.clone());
+        tasks.push(tokio::spawn(async move {
+            for i in SETS - 100..=SETS {
+                let set = set(i);
+                let params = [("ResourceShareId", share.as_str()), ("Resources.1.ResourceId", set.as_str())];
+                let Some((status, answer)) = signed(&addr, &owner, "AssociateResourceShare", RS, &params).await else { return };
+                assert_eq!(status, 200, "{answer}");
+                done.lock().unwrap().associated.push(set);
+                answered.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    // The partner accepts what is pending (read beside the server).
+    {
+        let (addr, partner, done, answered, pool, killed) = (addr.clone(), partner.clone(), done.clone(), answered.clone(), pool.clone(), killed.clone());
+        tasks.push(tokio::spawn(async move {
+            while !killed.load(Ordering::SeqCst) {
+                let pending: Vec<String> = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'")
+                    .bind(PARTNER)
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+                for invitation in pending {
+                    let Some((status, answer)) =
+                        signed(&addr, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await
+                    else {
+                        return;
+                    };
+                    assert_eq!(status, 200, "{answer}");
+                    done.lock().unwrap().accepted.push(invitation);
+                    answered.fetch_add(1, Ordering::SeqCst);
+                }
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+        }));
+    }
+    // The member restores each set of its share once (one restore of a set at a time), as they are added.
+    {
+        let (addr, member, done, answered, killed) = (addr.clone(), member.clone(), done.clone(), answered.clone(), killed.clone());
+        tasks.push(tokio::spawn(async move {
+            for n in 0.. {
+                if killed.load(Ordering::SeqCst) {
+                    return;
+                }
+                let next = if n == 0 { Some(set(1)) } else { done.lock().unwrap().associated.get(n - 1).cloned() };
+                let Some(restored) = next else {
+                    tokio::time::sleep(Duration::from_millis(5)).await;
+                    continue;
+                };
+                let Some((status, answer)) = signed(&addr, &member, "CreateDBCluster", PD, &restore_params(&restored)).await else { return };
+                assert_eq!(status, 200, "{answer}");
+                done.lock().unwrap().restored.push(answer["DBClusterId"].as_str().unwrap().to_owned());
+                answered.fetch_add(1, Ordering::SeqCst);
+            }
+        }));
+    }
+    let started = Instant::now();
+    while answered.load(Ordering::SeqCst) < 120 {
+        assert!(started.elapsed() < Duration::from_secs(60), "the load was not answered");
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+    server.kill();
+    killed.store(true, Ordering::SeqCst);
+    for task in tasks {
+        task.await.expect("a task of the load");
+    }
+    pool.close().await;
+    let done = std::mem::take(&mut *done.lock().unwrap());
+    eprintln!(
+        "acknowledged before the kill: {} shares, {} accepts, {} associates, {} restores",
+        done.shares.len(),
+        done.accepted.len(),
+        done.associated.len(),
+        done.restored.len()
+    );
+    assert!(!done.shares.is_empty() && !done.accepted.is_empty() && !done.associated.is_empty() && !done.restored.is_empty());
+
+    let pool = open_db(&db).await;
+    assert_eq!(integrity(&pool).await, "ok");
+    // The test's own constants and the ids the server made, put in the statements as they are.
+    let count = |sql: String| {
+        let pool = pool.clone();
+        async move { sqlx::query_scalar::<_, i64>(&sql).fetch_one(&pool).await.expect(&sql) }
+    };
+    let events = |action: &str, target: &str| format!("select count(*) from audit_event where action = '{action}' and target = '{target}' and outcome = 'Success'");
+    for (set, share) in &done.shares {
+        let whole = format!(
+            "select count(*) from resource_share rs join share_resource sr using (resource_share_id)
+             join share_principal sp using (resource_share_id) join invitation i using (resource_share_id)
+             where rs.resource_share_id = '{share}' and rs.status = 'Active' and sr.backup_set_id = '{set}'
+               and sp.principal_id = '{PARTNER}' and i.receiver_account_id = '{PARTNER}'"
+        );
+        assert_eq!(count(whole).await, 1, "acknowledged share {share} of {set} with its set, principal and invitation");
+        assert_eq!(count(events("ShareBackupSet", set)).await, 1, "the event of share {share}");
+    }
+    for invitation in &done.accepted {
+        assert_eq!(count(format!("select count(*) from invitation where invitation_id = '{invitation}' and status = 'Accepted'")).await, 1);
+        assert_eq!(count(events("AcceptInvitation", invitation)).await, 1, "the event of accepting {invitation}");
+    }
+    for set in &done.associated {
+        let held = format!("select count(*) from share_resource where backup_set_id = '{set}' and resource_share_id = '{member_share}'");
+        assert_eq!(count(held).await, 1, "acknowledged set {set} in the member's share");
+        assert_eq!(count(events("ShareBackupSet", set)).await, 1, "the event of adding {set}");
+    }
+    for cluster in &done.restored {
+        let whole = format!("select count(*) from restore_job j join cluster c using (cluster_id) where j.cluster_id = '{cluster}'");
+        assert_eq!(count(whole).await, 1, "acknowledged restore {cluster} with its job and cluster");
+        assert_eq!(count(format!("select count(*) from charge where item like 'Cluster {cluster} %'")).await, 1, "the charge of {cluster}");
+    }
+    // What was committed but not answered is whole too: every change has its event, every event its change.
+    let pairs = [
+        (
+            format!("select count(*) from share_resource where backup_set_id like '8%' and backup_set_id <> '{}'", set(1)),
+            format!("select count(*) from audit_event where action = 'ShareBackupSet' and outcome = 'Success' and target like '8%' and target <> '{}'", set(1)),
+        ),
+        (
+            format!("select count(*) from invitation where status = 'Accepted' and receiver_account_id = '{PARTNER}'"),
+            "select count(*) from audit_event where action = 'AcceptInvitation' and outcome = 'Success'".to_owned(),
+        ),
+        (
+            "select count(*) from restore_job where backup_set_id like '8%'".to_owned(),
+            "select count(*) from audit_event where action = 'RestoreToNewCluster' and outcome = 'Success'".to_owned(),
+        ),
+        (
+            "select count(*) from restore_job where backup_set_id like '8%'".to_owned(),
+            "select count(*) from charge where item like '% restored from shared backup set 8%'".to_owned(),
+        ),
+    ];
+    for (changes, events) in pairs {
+        assert_eq!(count(changes.clone()).await, count(events.clone()).await, "{changes} against {events}");
+    }
+    pool.close().await;
+
+    let app = crate::helpers::TestApp::copy_of(&db, time::OffsetDateTime::now_utc()).await;
+    let broken = crate::invariants::broken_invariants(&app, false).await;
+    assert!(broken.is_empty(), "after the kill: {broken:#?}");
+
+    // And the server starts again on it and serves what was acknowledged.
+    let server = Server::start(&db).await;
+    let (_, share) = &done.shares[0];
+    let (status, listed) = signed(&server.addr, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("ResourceShareIds.1", share)]).await.expect("an answer");
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(listed["ResourceShares"][0]["ResourceShareId"], json!(share), "{listed}");
+    server.kill();
+}
+
 /// The database holds AccessKey secrets and password hashes: a new database file, and the WAL that
 /// SQLite makes beside it, are readable by their owner only, whatever the process's umask.
 #[cfg(unix)]
@@ -316,4 +604,42 @@ async fn a_new_database_file_and_its_wal_are_readable_by_their_owner_only() {
     let wal = dir.path().join("private.db-wal");
     assert!(wal.exists(), "WAL mode makes a -wal file");
     assert_eq!(mode(&wal), 0o600, "the WAL");
+}
+
+/// Each migration runs in one transaction with its row in `_sqlx_migrations` (sqlx does so unless a
+/// migration opts out with `-- no-transaction`): a crash in the middle of one leaves the database as it
+/// was before it, and the next start runs it again from its beginning. None may opt out.
+#[test]
+fn every_migration_runs_in_a_transaction_of_its_own() {
+    let migrator = sqlx::migrate!("./migrations");
+    let outside: Vec<_> = migrator.iter().filter(|m| m.no_tx).map(|m| m.version).collect();
+    assert!(outside.is_empty(), "migrations run outside a transaction: {outside:?}");
+}
+
+/// A database this binary's migrations do not describe (written by a newer version, or by an edited
+/// migration) is refused at start with the migration named, before anything serves it.
+#[tokio::test]
+async fn a_database_from_a_newer_version_or_an_edited_migration_is_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("polarshare.db");
+    let path = path.to_str().unwrap();
+    let database = polarshare::server::db::connect(path).await.expect("a new database");
+    sqlx::query("insert into _sqlx_migrations (version, description, success, checksum, execution_time) values (99990101000000, 'from a newer polarshare', 1, x'00', 0)")
+        .execute(&database.pool)
+        .await
+        .unwrap();
+    database.pool.close().await;
+    database.writer.close().await;
+    let refused = polarshare::server::db::connect(path).await.expect_err("a database of a newer version");
+    assert!(format!("{refused:#}").contains("migration 99990101000000 was previously applied but is missing"), "{refused:#}");
+
+    let pool = open_db(Path::new(path)).await;
+    sqlx::query("delete from _sqlx_migrations where version = 99990101000000").execute(&pool).await.unwrap();
+    let edited: i64 = sqlx::query_scalar("update _sqlx_migrations set checksum = x'00' where version = (select max(version) from _sqlx_migrations) returning version")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let refused = polarshare::server::db::connect(path).await.expect_err("a database migrated by an edited migration");
+    assert!(format!("{refused:#}").contains(&format!("migration {edited} was previously applied but has been modified")), "{refused:#}");
 }

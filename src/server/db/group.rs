@@ -268,8 +268,13 @@ async fn run_group(
             return None;
         }
     };
+    // SQLite may end the transaction on its own in the middle of the group (a full disk, an I/O error):
+    // whatever the member that met the error made of it, the members before it lost their writes, and
+    // those after it would write outside any transaction, each statement kept at once.
+    let rollbacks = commits.rollbacks();
     let mut answers = Vec::new();
     let mut broken = false;
+    let mut ended;
     let mut member = first;
     let mut given = None;
     let mut left_over = None;
@@ -278,7 +283,8 @@ async fn run_group(
         let mut next = if answers.len() + 1 < MAX_GROUP { queue.try_recv().ok() } else { None };
         let mut pipe = Pipe { given: given.take(), ahead: next.as_mut().and_then(|n| n.take_read_ahead()), ahead_answer: None };
         let ran = member.run(&mut tx, &mut pipe).await;
-        broken |= ran.broken;
+        ended = commits.rollbacks() != rollbacks;
+        broken |= ran.broken || ended;
         answers.push(ran.answer);
         if broken {
             left_over = next;
@@ -302,7 +308,13 @@ async fn run_group(
             None => break,
         }
     }
-    let committed = if broken {
+    let committed = if ended {
+        // Nothing to roll back; the connection, which sqlx still counts inside the transaction, is
+        // replaced when it goes back to the pool (see `db::connect`).
+        tracing::error!(members = answers.len(), "SQLite ended a group transaction on its own (a full disk, an I/O error); nothing of it was kept");
+        drop(tx);
+        false
+    } else if broken {
         if let Err(e) = tx.rollback().await {
             tracing::error!(error = ?e, "rolling back a group transaction");
         }

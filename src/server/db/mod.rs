@@ -24,7 +24,7 @@ pub mod throttle;
 
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection as _, Sqlite, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
@@ -167,9 +167,24 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
                 Ok(())
             })
         })
-        .after_release(move |_, _| {
+        .after_release(move |conn, _| {
             released.note();
-            Box::pin(async { Ok(true) })
+            Box::pin(async move {
+                // A transaction dropped unfinished has its rollback queued on the connection; the ping
+                // waits for it. Still counted open after that, its rollback failed: SQLite had already
+                // ended it on its own (a full disk, an I/O error), and sqlx, which never counts it
+                // closed then, would refuse every later BEGIN on this connection, the only writer. It
+                // is closed instead (closing rolls back whatever SQLite still holds open), and the next
+                // write opens a new one.
+                if conn.is_in_transaction() {
+                    conn.ping().await?;
+                    if conn.is_in_transaction() {
+                        tracing::warn!("the writer's connection lost track of its transaction; it is opened again");
+                        return Ok(false);
+                    }
+                }
+                Ok(true)
+            })
         })
         // The writer's page cache outlives its transactions (no other connection writes, so SQLite keeps
         // it), but the default 2 MB is ~500 pages, fewer than the indexes a share's rules and write touch:

@@ -101,6 +101,8 @@ struct CommitCounts {
     /// The groups changed by committed transactions whose counts still have to move: `older` ones
     /// (visible), and the `newest`, which may not be visible yet (see the module's comment).
     committed: Mutex<Committed>,
+    /// How many transactions of the writer SQLite has rolled back, asked to or on its own.
+    rollbacks: AtomicU64,
 }
 
 #[derive(Debug, Default)]
@@ -153,8 +155,10 @@ impl Commits {
             // true: let the commit go on.
             true
         });
+        let rolled_back = self.clone();
         handle.set_rollback_hook(move || {
             open.store(0, Ordering::SeqCst);
+            rolled_back.0.rollbacks.fetch_add(1, Ordering::SeqCst);
         });
     }
 
@@ -163,6 +167,14 @@ impl Commits {
         let mut committed = self.0.committed.lock().unwrap_or_else(|p| p.into_inner());
         committed.older |= committed.newest;
         committed.newest = bits;
+    }
+
+    /// How many transactions of the writer SQLite has rolled back so far: by a ROLLBACK, or on its own
+    /// after an error that ends the whole transaction (a full disk, an I/O error, no memory), which sqlx
+    /// does not see. A savepoint rolled back (`rollback to`) is not counted. The group commit reads it
+    /// to tell that its transaction is gone (`group::run_group`).
+    pub fn rollbacks(&self) -> u64 {
+        self.0.rollbacks.load(Ordering::SeqCst)
     }
 
     fn current(&self, scope: Scope) -> u64 {
