@@ -4,7 +4,7 @@ use super::workers::{Busy, Workers};
 use super::grant::{Credential, Grant};
 use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{
-    check_password_policy, AccountId, Actor, Admission, IdentityKind, OwnerFacts, SignInThrottle, Site, StoredLock,
+    check_password_policy, renewed_session_end, session_end_at_sign_in, AccountId, Actor, Admission, IdentityKind, OwnerFacts, SignInThrottle, Site, StoredLock,
     ThrottleRule,
     Throttled,
 };
@@ -32,7 +32,7 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-polarshare_session";
 fn session_cookie_name(secure: bool) -> &'static str {
     if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
 }
-pub const SESSION_LIFETIME: Duration = Duration::hours(12);
+pub use crate::domain::SESSION_LIFETIME;
 const MAX_LOGIN_CHARS: usize = 128;
 const MAX_PASSWORD_CHARS: usize = 256;
 
@@ -257,8 +257,12 @@ impl Source {
 /// events written and committed), so neither the answer nor its time tells which names exist. The
 /// events are written before answering, as every other event, so a crash can't lose one that was
 /// answered for.
-#[tracing::instrument(skip(state, password, source))]
-pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Source) -> Result<SignedIn, AppError> {
+///
+/// The new session is always a fresh token, and the session the request's cookie names (the browser's
+/// previous one, whoever's it was) ends with its sign-in: the cookie it had is replaced, and a session
+/// no browser holds any more must not stay a way in.
+#[tracing::instrument(skip(state, password, source, headers))]
+pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Source, headers: &HeaderMap) -> Result<SignedIn, AppError> {
     let login = login.trim();
     if login.is_empty() || password.is_empty() {
         return Err(Refusal::MissingCredentials.into());
@@ -291,7 +295,7 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
 
     let token = ids::session_token();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let opened = db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &identity.password_hash, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
+    let opened = db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &identity.password_hash, &db::ts(now), &db::ts(session_end_at_sign_in(now)))
         .await
         .map_err(internal)?;
     if !opened {
@@ -306,6 +310,9 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
             tracing::error!(error = ?e, "could not record a sign-in refused for a changed password");
         }
         return Err(bad_credentials());
+    }
+    if let Some(replaced) = session_token(state.settings.secure_cookies, headers) {
+        db::accounts::delete_session(&mut **tx, &digest(&replaced)).await.map_err(internal)?;
     }
     let earlier = admission.login.failures - 1;
     // Audit notes say how long, not when: a note is stored text the viewer's browser can't put into its
@@ -437,7 +444,26 @@ pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
     let Some(row) = state.writer.sessions.identity(&state.pool, &digest, &now).await.map_err(internal)? else {
         return Ok(None);
     };
+    renew_session(state, &digest, &row).await;
     identity_from_row(&row.identity, Credential::Session { digest }).map(Some)
+}
+
+/// Moves a live session's end on after this use, when it is due (see `domain::session`). Through the
+/// writer, whose commit lets the next request read the new end (`db::read_model`). A failure is logged,
+/// not answered: the session still lasts until the end it had.
+async fn renew_session(state: &AppState, digest: &str, row: &db::accounts::SessionRow) {
+    let renewed = async {
+        let (signed_in_at, ends_at) = (db::parse_ts(&row.created_at)?, db::parse_ts(&row.expires_at)?);
+        let now = state.clock.now();
+        let Some(end) = renewed_session_end(signed_in_at, ends_at, now) else { return anyhow::Ok(()) };
+        let mut tx = state.writer.begin_unaudited().await?;
+        db::accounts::extend_session(&mut *tx, digest, &db::ts(end), &db::ts(now)).await?;
+        state.writer.commit(tx).await?;
+        anyhow::Ok(())
+    };
+    if let Err(e) = renewed.await {
+        tracing::error!(error = ?e, "could not renew a session");
+    }
 }
 
 /// The identity a session or an AccessKey (`credential`) stands for, with its account's facts and its policies.
