@@ -143,22 +143,30 @@ fn throttled(wait: Throttled, now: time::OffsetDateTime) -> AppError {
     Refusal::SignInThrottled { wait, now }.into()
 }
 
-/// What stands between the network and the password hashes: the sign-in throttle and the bounded pool
-/// that hashes. One per server (tests make one per app); clones share it.
+/// What stands between the network and the password hashes: the sign-in throttle and the bounded pools
+/// that hash. One per server (tests make one per app); clones share it.
 #[derive(Clone, Debug)]
 pub struct SignInGuard {
     throttle: Arc<Mutex<SignInThrottle>>,
+    /// Checks a password (sign-in, and the current one of a change).
     workers: Workers,
+    /// Hashes a new password: a pool of its own, because setting passwords is throttled by nothing but
+    /// being signed in, and a root setting them without pause must not leave sign-ins no room.
+    new_passwords: Workers,
 }
 
 /// The throttle remembers at most this many sign-in names and as many addresses (~100 bytes each).
 pub const THROTTLE_CAPACITY: usize = 10_000;
+
+/// New passwords waiting to be hashed (on one thread) before the next is refused as busy.
+const NEW_PASSWORD_QUEUE: usize = 8;
 
 impl SignInGuard {
     pub fn new(per_login: ThrottleRule, per_address: ThrottleRule) -> Self {
         SignInGuard {
             throttle: Arc::new(Mutex::new(SignInThrottle::new(per_login, per_address, THROTTLE_CAPACITY))),
             workers: Workers::for_this_machine(),
+            new_passwords: Workers::spawn(1, NEW_PASSWORD_QUEUE),
         }
     }
 
@@ -182,10 +190,10 @@ impl SignInGuard {
     }
 }
 
-/// Hashes a new password on the bounded pool (a busy pool answers 503 at once).
+/// Hashes a new password on the new passwords' bounded pool (a busy pool answers 503 at once).
 pub async fn hash_new_password(state: &AppState, password: &str) -> Result<PasswordHashString, AppError> {
     let password = password.to_owned();
-    state.guard.workers.run(move || hash_password(&password)).await.map_err(|_| busy())?.map_err(internal)
+    state.guard.new_passwords.run(move || hash_password(&password)).await.map_err(|_| busy())?.map_err(internal)
 }
 
 /// What an unknown name's password is checked against: a hash with the parameters every stored hash is made with ([`hash_password`]'s, checked by a test), so an unknown

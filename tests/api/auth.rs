@@ -469,6 +469,44 @@ async fn a_flood_of_failed_sign_ins_is_answered_fast_and_never_stops_a_signed_in
     assert!(app.state.guard.throttled_keys() <= 2 * polarshare::server::auth::THROTTLE_CAPACITY);
 }
 
+/// A signed-in root setting passwords without pause (its RAM users', each a hash) keeps the hashing it
+/// uses full, and is told so (503); it must not take the password checks of sign-in with it: everyone
+/// else still signs in meanwhile.
+#[tokio::test]
+async fn a_root_setting_passwords_without_pause_leaves_sign_in_free() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let busy = std::sync::atomic::AtomicUsize::new(0);
+    let flood = (0..64).map(|_| async {
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let r = app.form(Some(&owner), "set_ram_password", "login_name=dba@lumen&password=Flood-Pass-2026").await;
+            match r.status {
+                StatusCode::OK => {}
+                StatusCode::SERVICE_UNAVAILABLE => {
+                    busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+                other => panic!("{other}: {:?}", r.json),
+            }
+        }
+    });
+    let signing_in = async {
+        let mut answers = Vec::new();
+        for n in 0..10u8 {
+            while busy.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            answers.push(app.form_from(peer(n), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        answers
+    };
+    let (_, answers) = tokio::join!(futures::future::join_all(flood), signing_in);
+    assert!(busy.load(std::sync::atomic::Ordering::Relaxed) > 0, "the flood filled its hashing");
+    assert_eq!(answers, vec![StatusCode::OK; 10], "every sign-in during the flood was answered");
+}
+
 #[tokio::test]
 async fn next_after_sign_in_keeps_same_origin_paths_only() {
     let app = TestApp::new().await;
