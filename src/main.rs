@@ -16,8 +16,11 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Logs go to standard error: standard output is the subcommands' answer (`access-key create`'s JSON,
+    // a generated password), which scripts read whatever the log level.
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
+        .with_writer(std::io::stderr)
         .init();
     let config = Config::parse();
 

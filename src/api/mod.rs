@@ -174,7 +174,7 @@ pub async fn sign_in(login: String, password: String, next: Option<String>) -> R
     use crate::server::auth;
     let state = ssr::state();
     // The service files the attempt in the audit trail itself: failures are aggregated there.
-    let signed_in = ssr::respond(auth::sign_in(&state, &login, &password, &ssr::source()).await)?;
+    let signed_in = ssr::respond(auth::sign_in(&state, &login, &password, &ssr::source(), &ssr::headers()).await)?;
     // The platform operator has no clusters: its console starts at the tickets.
     let home = if signed_in.is_operator { "/tickets" } else { "/clusters" };
     ssr::set_cookie(auth::session_cookie(&signed_in.token, state.settings.secure_cookies));

@@ -4,7 +4,7 @@ use super::workers::{Busy, Workers};
 use super::grant::{Credential, Grant};
 use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{
-    check_password_policy, AccountId, Actor, Admission, IdentityKind, OwnerFacts, SignInThrottle, Site, StoredLock,
+    check_password_policy, renewed_session_end, session_end_at_sign_in, AccountId, Actor, Admission, IdentityKind, OwnerFacts, SignInThrottle, Site, StoredLock,
     ThrottleRule,
     Throttled,
 };
@@ -32,7 +32,7 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-polarshare_session";
 fn session_cookie_name(secure: bool) -> &'static str {
     if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
 }
-pub const SESSION_LIFETIME: Duration = Duration::hours(12);
+pub use crate::domain::SESSION_LIFETIME;
 const MAX_LOGIN_CHARS: usize = 128;
 const MAX_PASSWORD_CHARS: usize = 256;
 
@@ -143,22 +143,30 @@ fn throttled(wait: Throttled, now: time::OffsetDateTime) -> AppError {
     Refusal::SignInThrottled { wait, now }.into()
 }
 
-/// What stands between the network and the password hashes: the sign-in throttle and the bounded pool
-/// that hashes. One per server (tests make one per app); clones share it.
+/// What stands between the network and the password hashes: the sign-in throttle and the bounded pools
+/// that hash. One per server (tests make one per app); clones share it.
 #[derive(Clone, Debug)]
 pub struct SignInGuard {
     throttle: Arc<Mutex<SignInThrottle>>,
+    /// Checks a password (sign-in, and the current one of a change).
     workers: Workers,
+    /// Hashes a new password: a pool of its own, because setting passwords is throttled by nothing but
+    /// being signed in, and a root setting them without pause must not leave sign-ins no room.
+    new_passwords: Workers,
 }
 
 /// The throttle remembers at most this many sign-in names and as many addresses (~100 bytes each).
 pub const THROTTLE_CAPACITY: usize = 10_000;
+
+/// New passwords waiting to be hashed (on one thread) before the next is refused as busy.
+const NEW_PASSWORD_QUEUE: usize = 8;
 
 impl SignInGuard {
     pub fn new(per_login: ThrottleRule, per_address: ThrottleRule) -> Self {
         SignInGuard {
             throttle: Arc::new(Mutex::new(SignInThrottle::new(per_login, per_address, THROTTLE_CAPACITY))),
             workers: Workers::for_this_machine(),
+            new_passwords: Workers::spawn(1, NEW_PASSWORD_QUEUE),
         }
     }
 
@@ -182,10 +190,10 @@ impl SignInGuard {
     }
 }
 
-/// Hashes a new password on the bounded pool (a busy pool answers 503 at once).
+/// Hashes a new password on the new passwords' bounded pool (a busy pool answers 503 at once).
 pub async fn hash_new_password(state: &AppState, password: &str) -> Result<PasswordHashString, AppError> {
     let password = password.to_owned();
-    state.guard.workers.run(move || hash_password(&password)).await.map_err(|_| busy())?.map_err(internal)
+    state.guard.new_passwords.run(move || hash_password(&password)).await.map_err(|_| busy())?.map_err(internal)
 }
 
 /// What an unknown name's password is checked against: a hash with the parameters every stored hash is made with ([`hash_password`]'s, checked by a test), so an unknown
@@ -257,8 +265,12 @@ impl Source {
 /// events written and committed), so neither the answer nor its time tells which names exist. The
 /// events are written before answering, as every other event, so a crash can't lose one that was
 /// answered for.
-#[tracing::instrument(skip(state, password, source))]
-pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Source) -> Result<SignedIn, AppError> {
+///
+/// The new session is always a fresh token, and the session the request's cookie names (the browser's
+/// previous one, whoever's it was) ends with its sign-in: the cookie it had is replaced, and a session
+/// no browser holds any more must not stay a way in.
+#[tracing::instrument(skip(state, password, source, headers))]
+pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Source, headers: &HeaderMap) -> Result<SignedIn, AppError> {
     let login = login.trim();
     if login.is_empty() || password.is_empty() {
         return Err(Refusal::MissingCredentials.into());
@@ -291,7 +303,7 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
 
     let token = ids::session_token();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let opened = db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &identity.password_hash, &db::ts(now), &db::ts(now + SESSION_LIFETIME))
+    let opened = db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &identity.password_hash, &db::ts(now), &db::ts(session_end_at_sign_in(now)))
         .await
         .map_err(internal)?;
     if !opened {
@@ -306,6 +318,9 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
             tracing::error!(error = ?e, "could not record a sign-in refused for a changed password");
         }
         return Err(bad_credentials());
+    }
+    if let Some(replaced) = session_token(state.settings.secure_cookies, headers) {
+        db::accounts::delete_session(&mut **tx, &digest(&replaced)).await.map_err(internal)?;
     }
     let earlier = admission.login.failures - 1;
     // Audit notes say how long, not when: a note is stored text the viewer's browser can't put into its
@@ -437,7 +452,26 @@ pub async fn identity(state: &AppState, headers: &HeaderMap) -> Result<Option<Id
     let Some(row) = state.writer.sessions.identity(&state.pool, &digest, &now).await.map_err(internal)? else {
         return Ok(None);
     };
+    renew_session(state, &digest, &row).await;
     identity_from_row(&row.identity, Credential::Session { digest }).map(Some)
+}
+
+/// Moves a live session's end on after this use, when it is due (see `domain::session`). Through the
+/// writer, whose commit lets the next request read the new end (`db::read_model`). A failure is logged,
+/// not answered: the session still lasts until the end it had.
+async fn renew_session(state: &AppState, digest: &str, row: &db::accounts::SessionRow) {
+    let renewed = async {
+        let (signed_in_at, ends_at) = (db::parse_ts(&row.created_at)?, db::parse_ts(&row.expires_at)?);
+        let now = state.clock.now();
+        let Some(end) = renewed_session_end(signed_in_at, ends_at, now) else { return anyhow::Ok(()) };
+        let mut tx = state.writer.begin_unaudited().await?;
+        db::accounts::extend_session(&mut *tx, digest, &db::ts(end), &db::ts(now)).await?;
+        state.writer.commit(tx).await?;
+        anyhow::Ok(())
+    };
+    if let Err(e) = renewed.await {
+        tracing::error!(error = ?e, "could not renew a session");
+    }
 }
 
 /// The identity a session or an AccessKey (`credential`) stands for, with its account's facts and its policies.

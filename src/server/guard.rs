@@ -3,10 +3,10 @@
 //!
 //! - **Same-origin writes** ([`same_origin`]): a state-changing request (anything but GET/HEAD/OPTIONS)
 //!   that a browser sends must come from the console's own pages. Browsers say where a request comes
-//!   from in `Sec-Fetch-Site` and `Origin`, and a page on another origin can't forge either. A request
-//!   with neither header is not a browser's cross-site request (every current browser sends `Origin`
-//!   on a cross-origin POST), so it passes: tests, curl and scripts carry their own credentials rather
-//!   than a victim's ambient cookie. This is a layer of the console's routes only, so an endpoint with
+//!   from in `Sec-Fetch-Site` and `Origin` (or, when `Origin` is left out, `Referer`), and a page on
+//!   another origin can't forge any of them. A request with none of them is not a browser's cross-site
+//!   request (every current browser sends `Origin` on a cross-origin POST), so it passes: tests, curl
+//!   and scripts carry their own credentials rather than a victim's ambient cookie. This is a layer of the console's routes only, so an endpoint with
 //!   its own authentication (signed OpenAPI calls) can be mounted beside them without it.
 //! - **Server function bodies** ([`api_body`]): only the content type the function decodes, and at
 //!   most [`MAX_API_BODY`] bytes.
@@ -56,13 +56,27 @@ pub fn check_same_origin(method: &Method, headers: &HeaderMap, console_origin: O
             return Err(refused());
         }
     }
-    if let Some(origin) = headers.get(header::ORIGIN) {
-        let origin = origin.to_str().map_err(|_| refused())?;
-        if console_origin.is_none_or(|own| !origin.eq_ignore_ascii_case(own)) {
-            return Err(refused());
-        }
+    // Without `Origin` (an extension or an older browser leaves it out), the page that sent the request
+    // is still named by `Referer`, which another site's page can't set to the console's either.
+    let sender = match (headers.get(header::ORIGIN), headers.get(header::REFERER)) {
+        (Some(origin), _) => origin.to_str().map_err(|_| refused())?,
+        (None, Some(referer)) => referer.to_str().ok().and_then(origin_of).ok_or_else(refused)?,
+        (None, None) => return Ok(()),
+    };
+    if console_origin.is_none_or(|own| !sender.eq_ignore_ascii_case(own)) {
+        return Err(refused());
     }
     Ok(())
+}
+
+/// The origin (`scheme://host[:port]`) of an absolute URL, as a browser writes `Referer`.
+fn origin_of(url: &str) -> Option<&str> {
+    let (scheme, rest) = url.split_once("://")?;
+    if scheme.is_empty() || !scheme.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return None;
+    }
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
+    (!authority.is_empty()).then(|| &url[..scheme.len() + 3 + authority.len()])
 }
 
 /// The same-origin layer of the console's routes (see the module documentation).
@@ -300,6 +314,15 @@ mod tests {
     fn an_origin_is_refused_when_the_consoles_own_is_unknown() {
         let h = headers(&[("origin", "http://console.example:3000")]);
         assert!(check_same_origin(&Method::POST, &h, None).is_err());
+    }
+
+    #[test]
+    fn without_an_origin_the_referers_origin_must_be_the_consoles_own() {
+        assert!(check_same_origin(&Method::POST, &headers(&[("referer", "http://console.example:3000/clusters?x=1")]), OWN).is_ok());
+        for referer in ["http://evil.example/", "http://console.example:3000.evil.example/", "/clusters", "://console.example:3000", "http://"] {
+            assert!(check_same_origin(&Method::POST, &headers(&[("referer", referer)]), OWN).is_err(), "{referer}");
+        }
+        assert_eq!(origin_of("https://Console.Example#x"), Some("https://Console.Example"));
     }
 
     #[test]

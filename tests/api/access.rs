@@ -65,6 +65,59 @@ async fn a_session_expires_after_twelve_hours() {
     assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED);
 }
 
+/// Signing in always makes a new session id (nothing the browser brings becomes the session), and the
+/// session the browser held until then ends: on a shared browser, the next person's sign-in leaves the
+/// last one's session nowhere to be used. A refused sign-in changes nothing, that session included.
+#[tokio::test]
+async fn signing_in_again_makes_a_fresh_session_and_ends_the_one_the_browser_held() {
+    let app = TestApp::new().await;
+    let first = app.sign_in("owner").await;
+    assert_eq!(app.form(Some(&first), "list_clusters", "").await.status, StatusCode::OK);
+    let refused = app.form(Some(&first), "sign_in", "login=dba@lumen&password=Wrong-Pass-0000").await;
+    assert_eq!(refused.refusal(), (401, "InvalidCredentials"));
+    assert_eq!(app.form(Some(&first), "list_clusters", "").await.status, StatusCode::OK, "a refused sign-in ended nothing");
+
+    let r = app.form(Some(&first), "sign_in", &format!("login=dba@lumen&password={DEMO_PASSWORD}")).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let second = r.set_cookie.expect("a session cookie").split(';').next().unwrap().to_owned();
+    assert_ne!(second, first, "a fresh session id");
+    assert_eq!(app.form(Some(&first), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED, "the session it replaced ended");
+    assert_eq!(app.form(Some(&second), "current_viewer", "").await.json["login_name"], "dba@lumen");
+    assert_eq!(app.count("select count(*) from session").await, 1);
+}
+
+/// A session nobody uses for an hour ends (a browser left open and signed in stops being a way in),
+/// however long it had left of its twelve hours.
+#[tokio::test]
+async fn a_session_left_idle_for_an_hour_ends() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::OK);
+    app.clock.advance(time::Duration::minutes(61));
+    assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.refusal(), (401, "Unauthenticated"));
+    let fresh = app.sign_in("owner").await;
+    app.clock.advance(time::Duration::minutes(61));
+    assert_eq!(app.form(Some(&fresh), "create_folder", &format!("folder_name=Idle&parent_folder_id={ROOT_FOLDER}")).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(app.count("select count(*) from rd_folder where folder_name = 'Idle'").await, 0, "an idle session's write changed nothing");
+}
+
+/// A session in use lasts (its reads and its writes alike) until its twelve hours are up, and not a
+/// minute longer, however busy.
+#[tokio::test]
+async fn a_session_in_use_lasts_until_its_twelve_hours_and_no_longer() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    for half_hour in 1..24 {
+        app.clock.advance(time::Duration::minutes(30));
+        assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::OK, "after {half_hour} half hours");
+    }
+    app.clock.advance(time::Duration::minutes(25));
+    let r = app.form(Some(&cookie), "create_folder", &format!("folder_name=Busy&parent_folder_id={ROOT_FOLDER}")).await;
+    assert_eq!(r.status, StatusCode::OK, "a write 11 h 55 min in: {:?}", r.json);
+    app.clock.advance(time::Duration::minutes(6));
+    assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED, "12 h 1 min after signing in");
+}
+
 #[tokio::test]
 async fn the_owner_sees_its_clusters_in_the_chosen_region() {
     let app = TestApp::new().await;

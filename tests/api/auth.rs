@@ -105,6 +105,27 @@ async fn create_operator_makes_an_operator_with_a_generated_password_shown_once(
     );
 }
 
+/// `access-key create` prints its pair, and nothing else, on standard output, whatever the log level
+/// (scripts read it with a JSON parser, as `scripts/sdk-scenario.sh` does); the logs go to standard
+/// error and never carry the secret, nor does the key's first signed call log it.
+#[tokio::test]
+async fn the_command_lines_new_key_is_alone_on_standard_output_and_its_secret_in_no_log() {
+    let app = TestApp::new().await;
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_polarshare"))
+        .args(["--database", app.database_path().to_str().unwrap(), "access-key", "create", "--login", "dba@lumen"])
+        .env("RUST_LOG", "debug")
+        .output()
+        .expect("run the server binary");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let made: serde_json::Value = serde_json::from_str(&printed).unwrap_or_else(|e| panic!("{e}: {printed}"));
+    let secret = made["AccessKeySecret"].as_str().expect("the secret, shown once").to_owned();
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(logs.contains("insert into access_key"), "the debug log was written: {logs}");
+    assert!(!logs.contains(&secret), "{logs}");
+    assert_eq!(made["LoginName"], "dba@lumen");
+}
+
 #[tokio::test]
 async fn create_operator_refuses_a_weak_password_and_a_taken_name_changing_nothing() {
     let app = TestApp::empty().await;
@@ -224,6 +245,52 @@ async fn repeated_failures_slow_a_name_down_with_429_and_retry_after() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     // A success starts the name afresh.
     assert_eq!(app.form(None, "sign_in", "login=owner&password=wrong").await.status, StatusCode::UNAUTHORIZED);
+}
+
+/// The throttle can't be dodged by writing the name differently or by trying all at once: case and
+/// surrounding spaces are one name to it, a RAM user's name with its account's UID instead of its alias
+/// signs nobody in, and 30 wrong passwords sent at once, each from its own address, get exactly the six
+/// password checks that one after another would (each attempt is counted as it is admitted).
+#[tokio::test]
+async fn variants_of_a_name_and_attempts_sent_at_once_get_no_more_password_checks() {
+    let app = TestApp::new().await;
+    let by_uid = sign_in_body(&format!("dba@{OWNER}"), DEMO_PASSWORD);
+    assert_eq!(app.form(None, "sign_in", &by_uid).await.refusal(), (401, "InvalidCredentials"), "no second name for dba@lumen");
+    for (n, login) in ["Owner", "OWNER", "%20owner%20", "owner%09", "oWnEr", "owner"].into_iter().enumerate() {
+        let r = app.form_from(peer(n as u8), None, "sign_in", &sign_in_body(login, "Wrong-Pass-0000")).await;
+        assert_eq!(r.refusal(), (401, "InvalidCredentials"), "{login}");
+    }
+    let r = app.form_from(peer(99), None, "sign_in", &sign_in_body("OWNER", DEMO_PASSWORD)).await;
+    assert_eq!(r.refusal(), (429, "Throttling.SignIn"), "the six variants were one name's six failures");
+
+    let app = TestApp::new().await;
+    let attempts = (0..30u8).map(|n| {
+        let app = &app;
+        async move { app.form_from(peer(n), None, "sign_in", &sign_in_body("owner", "Wrong-Pass-0000")).await.status }
+    });
+    let answers = futures::future::join_all(attempts).await;
+    let checked = answers.iter().filter(|s| **s == StatusCode::UNAUTHORIZED).count();
+    assert_eq!(checked, 6, "{answers:?}");
+    assert_eq!(answers.iter().filter(|s| **s == StatusCode::TOO_MANY_REQUESTS).count(), 24);
+}
+
+/// A password longer than any can be (256 characters) is refused before it is hashed or counted, and
+/// a body of a megabyte before it is read.
+#[tokio::test]
+async fn a_password_too_long_to_be_anyones_costs_no_hash() {
+    let app = TestApp::new().await;
+    let long = "A1-".repeat(3000);
+    for _ in 0..12 {
+        assert_eq!(app.form(None, "sign_in", &sign_in_body("owner", &long)).await.refusal(), (401, "InvalidCredentials"));
+    }
+    assert_eq!(app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK, "none was counted");
+    let huge = "A1-".repeat(350_000);
+    assert_eq!(app.form(None, "sign_in", &sign_in_body("owner", &huge)).await.refusal(), (413, "RequestEntityTooLarge"));
+    let owner = app.sign_in("owner").await;
+    let r = app.form(Some(&owner), "change_password", &format!("current_password={long}&new_password=Fresh-Pass-2027")).await;
+    assert_eq!(r.refusal(), (403, "InvalidPassword.Current"));
+    let r = app.form(Some(&owner), "set_ram_password", &format!("login_name=dba@lumen&password={long}")).await;
+    assert_eq!(r.refusal(), (422, "InvalidPassword.Policy"));
 }
 
 #[tokio::test]
@@ -400,6 +467,44 @@ async fn a_flood_of_failed_sign_ins_is_answered_fast_and_never_stops_a_signed_in
     // A refused-as-busy attempt was not counted: the pool is free again, and the name signs in normally.
     assert_eq!(app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
     assert!(app.state.guard.throttled_keys() <= 2 * polarshare::server::auth::THROTTLE_CAPACITY);
+}
+
+/// A signed-in root setting passwords without pause (its RAM users', each a hash) keeps the hashing it
+/// uses full, and is told so (503); it must not take the password checks of sign-in with it: everyone
+/// else still signs in meanwhile.
+#[tokio::test]
+async fn a_root_setting_passwords_without_pause_leaves_sign_in_free() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let busy = std::sync::atomic::AtomicUsize::new(0);
+    let flood = (0..64).map(|_| async {
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let r = app.form(Some(&owner), "set_ram_password", "login_name=dba@lumen&password=Flood-Pass-2026").await;
+            match r.status {
+                StatusCode::OK => {}
+                StatusCode::SERVICE_UNAVAILABLE => {
+                    busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+                other => panic!("{other}: {:?}", r.json),
+            }
+        }
+    });
+    let signing_in = async {
+        let mut answers = Vec::new();
+        for n in 0..10u8 {
+            while busy.load(std::sync::atomic::Ordering::Relaxed) == 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            answers.push(app.form_from(peer(n), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        answers
+    };
+    let (_, answers) = tokio::join!(futures::future::join_all(flood), signing_in);
+    assert!(busy.load(std::sync::atomic::Ordering::Relaxed) > 0, "the flood filled its hashing");
+    assert_eq!(answers, vec![StatusCode::OK; 10], "every sign-in during the flood was answered");
 }
 
 #[tokio::test]

@@ -411,3 +411,30 @@ async fn an_origin_that_only_resembles_the_consoles_own_or_a_forwarded_header_ma
     let cookie = app.send(https).await.set_cookie.expect("signed in");
     assert!(cookie.starts_with("polarshare_session=") && !cookie.contains("Secure"), "{cookie}");
 }
+
+/// A browser POST without `Origin` or `Sec-Fetch-Site` (one whose extension strips them, or an older
+/// one) still says in `Referer` which page sent it: another origin's page (or one the console can't read
+/// as an origin) makes no write; the console's own pages, and a request naming no page at all (curl,
+/// scripts: no ambient cookie of a victim), still do.
+#[tokio::test]
+async fn a_post_whose_only_sign_of_origin_is_another_pages_referer_is_refused() {
+    let app = TestApp::new().await;
+    let sign_in_with_referer = |referer: Option<&str>| {
+        let mut request = Request::post("/api/sign_in")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::HOST, "127.0.0.1:3000");
+        if let Some(referer) = referer {
+            request = request.header(header::REFERER, referer);
+        }
+        request.body(Body::from(format!("login=owner&password={DEMO_PASSWORD}"))).unwrap()
+    };
+    for referer in ["http://evil.example/phish", "http://127.0.0.1:8080/", "https://127.0.0.1:3000/login", "http://127.0.0.1:3000.evil.example/", "not a url"] {
+        let r = app.send(sign_in_with_referer(Some(referer))).await;
+        assert_eq!(r.refusal(), (403, "Forbidden.CrossOrigin"), "{referer}");
+        assert!(r.set_cookie.is_none(), "{referer}");
+    }
+    assert_eq!(app.count("select count(*) from session").await, 0, "no session made");
+    for referer in [Some("http://127.0.0.1:3000/login?next=/clusters"), Some("HTTP://127.0.0.1:3000"), None] {
+        assert_eq!(app.send(sign_in_with_referer(referer)).await.status, StatusCode::OK, "{referer:?}");
+    }
+}

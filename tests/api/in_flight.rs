@@ -202,7 +202,7 @@ async fn a_password_reset_while_a_sign_in_checks_the_old_one_leaves_that_sign_in
     let keys_before = app.state.guard.throttled_keys();
     let state = app.state.clone();
     let source = auth::Source { ip: "192.0.2.7".to_owned(), request_id: "req-in-flight".to_owned(), caller_request_id: None };
-    let signing_in = tokio::spawn(async move { auth::sign_in(&state, "dba@lumen", DEMO_PASSWORD, &source).await });
+    let signing_in = tokio::spawn(async move { auth::sign_in(&state, "dba@lumen", DEMO_PASSWORD, &source, &http::HeaderMap::new()).await });
     // The attempt is counted when it is admitted and cleared once its password has matched: from then
     // on it only waits for the writer to open its session.
     let mut admitted = false;

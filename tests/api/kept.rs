@@ -123,6 +123,8 @@ async fn a_lock_that_the_schedule_ends_leaves_the_kept_page_at_the_next_read() {
 
     // Due, but not yet applied: the page and the rules agree that the locks still hold.
     app.clock.advance(time::Duration::hours(2));
+    // (Two hours unused end a session: the owner signs in again.)
+    let owner = app.sign_in("owner").await;
     assert_eq!(kept_row(&app, &owner, &converted).await, (json!("Level-1"), json!("ConvertingLevel"), locked.clone()));
     let r = app.share(&owner, &converted, new_share("while-locked", "AllAccounts", &[PARTNER])).await;
     assert_eq!(r.refusal(), (409, "OperationDenied.BackupSetLocked"));

@@ -328,18 +328,25 @@ async fn a_form_posts_redirect_never_leaves_the_console_whatever_its_referer_say
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     // leptos sends a plain form post back to its Referer. A browser posting from another site is
-    // refused by its Origin; one that sends none (an extension strips it) or a client that writes its
-    // own Referer must still not be bounced off the console.
+    // refused by its Origin, or without one by that Referer (see guard.rs); a client that writes its
+    // own Origin and Referer must still not be bounced off the console.
     for referer in ["http://evil.example/x?y=1", "https://127.0.0.1:3000/clusters", "//evil.example/x", "http://127.0.0.1:3000.evil.example/"] {
-        let request = Request::post("/api/answer_invitation")
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::ACCEPT, "text/html")
-            .header(header::HOST, "127.0.0.1:3000")
-            .header(header::REFERER, referer)
-            .header(header::COOKIE, &owner)
-            .body(Body::from("invitation_id=i-nope&accept=true"))
-            .unwrap();
-        let response = app.router.clone().oneshot(request).await.unwrap();
+        let post = |origin: Option<&str>| {
+            let mut request = Request::post("/api/answer_invitation")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html")
+                .header(header::HOST, "127.0.0.1:3000")
+                .header(header::REFERER, referer)
+                .header(header::COOKIE, &owner);
+            if let Some(origin) = origin {
+                request = request.header(header::ORIGIN, origin);
+            }
+            request.body(Body::from("invitation_id=i-nope&accept=true")).unwrap()
+        };
+        let refused = app.router.clone().oneshot(post(None)).await.unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{referer} with no Origin");
+        assert!(refused.headers().get(header::LOCATION).is_none(), "{referer}");
+        let response = app.router.clone().oneshot(post(Some("http://127.0.0.1:3000"))).await.unwrap();
         assert_eq!(response.status(), StatusCode::FOUND, "{referer}");
         let location = response.headers().get(header::LOCATION).unwrap().to_str().unwrap();
         assert!(location.starts_with('/') && !location.starts_with("//"), "{referer} -> {location}");

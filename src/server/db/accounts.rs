@@ -113,6 +113,7 @@ pub const IDENTITY_COLUMNS: &str = "i.identity_id, i.account_id, i.login_name, i
 /// A live session: the identity behind it and when it ends.
 #[derive(Debug, Clone, FromRow)]
 pub struct SessionRow {
+    pub created_at: String,
     pub expires_at: String,
     #[sqlx(flatten)]
     pub identity: SessionIdentityRow,
@@ -124,7 +125,7 @@ pub async fn session_identity(
     now: &str,
 ) -> sqlx::Result<Option<SessionRow>> {
     sqlx::query_as(&format!(
-        "select s.expires_at, {IDENTITY_COLUMNS}
+        "select s.created_at, s.expires_at, {IDENTITY_COLUMNS}
          from session s join identity i on i.identity_id = s.identity_id
          join account a on a.account_id = i.account_id
          left join rd_member m on m.account_id = a.account_id
@@ -162,6 +163,17 @@ pub async fn insert_session(
     .execute(&mut **tx)
     .await?;
     Ok(opened.rows_affected() == 1)
+}
+
+/// Moves a live session's end on to `ends_at` (never earlier: two uses renewing at once leave the later end).
+pub async fn extend_session(ex: impl SqliteExecutor<'_>, digest: &str, ends_at: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("update session set expires_at = ?2 where session_digest = ?1 and expires_at > ?3 and expires_at < ?2")
+        .bind(digest)
+        .bind(ends_at)
+        .bind(now)
+        .execute(ex)
+        .await?;
+    Ok(())
 }
 
 pub async fn delete_session(ex: impl SqliteExecutor<'_>, digest: &str) -> sqlx::Result<()> {
