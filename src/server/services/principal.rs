@@ -11,7 +11,7 @@ use crate::domain::{
     shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
-use crate::domain::{backup_storage_bill, check_named_source, check_pay_type, FoundSource, node_spec_price, parse_invitation_id, zone_region, NamedSource, StoredBackup};
+use crate::domain::{backup_storage_bill, check_named_source, restore_source_not_shared, check_pay_type, FoundSource, node_spec_price, parse_invitation_id, zone_region, NamedSource, StoredBackup};
 use crate::domain::{
     access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
     ShareEntry, ShareMembership, SharedSetAccess,
@@ -416,11 +416,11 @@ pub async fn restore(
     let now = tx.now();
     let now_s = db::ts(now);
     let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str()), now, state.settings.revocation_delay).await?;
-    let (set, row) = with_backup_rows(&mut tx, me, shared)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Refusal::BackupSetNotFound { backup_set: backup_id.to_string() })?;
+    let Some((set, row)) = with_backup_rows(&mut tx, me, shared).await?.into_iter().next() else {
+        let stored = db::clusters::backup_set(&mut **tx, backup_id.as_str()).await.map_err(internal)?;
+        let owned = stored.is_some_and(|b| b.account_id == me && b.deleted_at.is_none());
+        return Err(restore_source_not_shared(backup_id.as_str(), owned).into());
+    };
     // Checked against the set this transaction found shared, not an earlier read: a share accepted
     // (or ended) in between can't let a set of another source pass.
     if let Some(named) = named {
