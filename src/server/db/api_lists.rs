@@ -280,13 +280,14 @@ pub async fn invitations(
                 i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
                 -- The API's invitation names no backup sets: none are loaded.
                 null as resources, {PRINCIPAL_REMOVAL_COLUMNS}
-         from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
+         {INVITATION_FROM}
          where i.receiver_account_id = ?1
            and (i.created_at, i.invitation_id) < (?2, ?3)
            and (?4 is null or i.resource_share_id in (select value from json_each(?4)))
            and (?5 is null or i.invitation_id in (select value from json_each(?5)))
          order by i.created_at desc, i.invitation_id desc limit ?6",
         PRINCIPAL_REMOVAL_COLUMNS = super::incoming::PRINCIPAL_REMOVAL_COLUMNS,
+        INVITATION_FROM = super::incoming::INVITATION_FROM,
     ))
     .bind(account)
     .bind(key(after, 0))
