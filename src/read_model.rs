@@ -260,6 +260,8 @@ pub struct IncomingBackup {
     pub resource_share_names: String,
     /// The same shares' ids, in the same order.
     pub resource_share_ids: Vec<String>,
+    /// Those of them whose grant of it is being revoked: it is not for use through them.
+    pub resource_shares_revoking: Vec<String>,
     pub size_bytes: i64,
     pub level: BackupLevel,
     pub start_time: String,

@@ -109,6 +109,45 @@ impl Grant {
     }
 }
 
+/// A principal entry as the rule of whom it reaches reads it ([`hold_through`]).
+struct Naming<'a> {
+    principal_type: PrincipalType,
+    principal_id: &'a str,
+    scope: PrincipalScope,
+    /// The entry is being revoked: what it gave runs out through its revocation window.
+    removing: bool,
+    /// The owner and the recipient are members of the same resource directory now.
+    owner_in_recipients_directory: bool,
+    invitations: AcceptedInvitations,
+}
+
+/// How an entry gives the recipient its share, if it does: the one rule of whom an entry reaches,
+/// whichever surface asks (a backup set's grant, [`principal_grant`]; holding the share, to list it or
+/// to leave it, [`share_hold`]), so that every surface agrees on what the recipient can use.
+fn hold_through(recipient: &Recipient, entry: &Naming<'_>) -> ShareMembership {
+    // The directory reaches a member (by its id in directory scope, by the directory or a folder above
+    // it) only while the owner shares from inside it: an account that left the owner's directory, or an
+    // owner that left it, keeps nothing but what is still being revoked.
+    let directory_reaches = entry.removing || entry.owner_in_recipients_directory;
+    let by_directory = directory_reaches
+        && match entry.principal_type {
+            PrincipalType::Account => entry.scope == PrincipalScope::ResourceDirectory && entry.principal_id == recipient.account_id.as_str(),
+            PrincipalType::ResourceDirectory => recipient.directory_id.as_deref() == Some(entry.principal_id),
+            PrincipalType::Folder => recipient.folders.iter().any(|f| f == entry.principal_id),
+        };
+    // An acceptance whose principal was removed covers only the revocation window.
+    let by_invitation = entry.principal_type == PrincipalType::Account
+        && entry.principal_id == recipient.account_id.as_str()
+        && (entry.invitations.standing || (entry.invitations.ended && entry.removing));
+    if by_directory {
+        ShareMembership::ThroughDirectory
+    } else if by_invitation {
+        ShareMembership::Invited
+    } else {
+        ShareMembership::None
+    }
+}
+
 /// Does this principal entry grant the recipient access to the backup set, and how?
 pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Option<Grant> {
     // A deleted share gives nothing; nor does an owner's share to the owner itself (its own directory or
@@ -129,26 +168,15 @@ pub fn principal_grant(recipient: &Recipient, facts: &PrincipalGrantFacts) -> Op
     if facts.joined_after_set_removal || facts.arrived_during_removal {
         return None;
     }
-    let names_recipient = match facts.principal_type {
-        PrincipalType::Account => {
-            facts.principal_id == recipient.account_id.as_str() && {
-                // Directory scope reaches a member directly, but an account that left the owner's
-                // directory keeps nothing but what is still being revoked.
-                let by_directory = facts.scope == PrincipalScope::ResourceDirectory
-                    && (disassociating || facts.owner_in_recipients_directory);
-                // An acceptance whose principal was removed covers only the revocation window.
-                let by_invitation = facts.invitations.standing || (facts.invitations.ended && disassociating);
-                by_directory || by_invitation
-            }
-        }
-        // The directory or a folder of it reaches its members only while the owner shares from inside
-        // it: an owner that left (or was removed) keeps giving nothing but what is still being revoked.
-        PrincipalType::ResourceDirectory => {
-            recipient.directory_id.as_deref() == Some(facts.principal_id.as_str()) && (disassociating || facts.owner_in_recipients_directory)
-        }
-        PrincipalType::Folder => recipient.folders.contains(&facts.principal_id) && (disassociating || facts.owner_in_recipients_directory),
+    let naming = Naming {
+        principal_type: facts.principal_type,
+        principal_id: &facts.principal_id,
+        scope: facts.scope,
+        removing: disassociating,
+        owner_in_recipients_directory: facts.owner_in_recipients_directory,
+        invitations: facts.invitations,
     };
-    names_recipient.then(|| Grant {
+    (hold_through(recipient, &naming) != ShareMembership::None).then(|| Grant {
         status: if !disassociating && facts.resource_status == AssociationStatus::Associated {
             AssociationStatus::Associated
         } else {
@@ -241,6 +269,8 @@ pub struct ShareEntry {
     /// principal of a share open to all accounts holds the share by (an invitation rejected, expired or
     /// cancelled, or still pending, gave it nothing).
     pub accepted: bool,
+    /// The owner and the recipient are members of the same resource directory now.
+    pub owner_in_recipients_directory: bool,
 }
 
 /// Does this entry name the recipient's directory or a folder it sits in (at any depth), whatever its status?
@@ -289,23 +319,38 @@ pub fn places_arrived_at(recipient: &Recipient, entries: &[ShareEntry], held_bef
     arrived.into_iter().map(|(share, place)| (share.to_owned(), place.to_owned())).collect()
 }
 
-/// How the recipient holds one share, from that share's entries naming it, for leaving the share: the
-/// directory's hold (the directory, a folder above it, or its own account in directory scope) wins
-/// over an invitation, since the directory would add it again. An invitation not accepted, or whose
-/// acceptance ended, gave the account nothing to leave.
-pub fn share_membership(recipient: &Recipient, entries: &[ShareEntry]) -> ShareMembership {
-    let own_row = |scope: PrincipalScope, held: fn(&ShareEntry) -> bool| {
-        entries.iter().any(|e| {
-            e.principal_type == PrincipalType::Account
-                && e.principal_id == recipient.account_id.as_str()
-                && e.principal_status == AssociationStatus::Associated
-                && e.scope == scope
-                && held(e)
-        })
+/// How this one entry gives the recipient its share now, as a share it can use: only an associated
+/// entry of another account's active share does (one being revoked, or of a share being deleted, is
+/// running out), and only as [`hold_through`] says: an invitation pending, rejected, expired or whose
+/// acceptance ended gave nothing; a directory or folder reaches only its members while the owner is one.
+pub fn share_hold(recipient: &Recipient, entry: &ShareEntry) -> ShareMembership {
+    if entry.share_status != ShareStatus::Active
+        || entry.principal_status != AssociationStatus::Associated
+        || entry.owner_account_id == recipient.account_id.as_str()
+    {
+        return ShareMembership::None;
+    }
+    let naming = Naming {
+        principal_type: entry.principal_type,
+        principal_id: &entry.principal_id,
+        scope: entry.scope,
+        removing: false,
+        owner_in_recipients_directory: entry.owner_in_recipients_directory,
+        invitations: AcceptedInvitations { standing: entry.accepted, ended: false },
     };
-    if own_row(PrincipalScope::ResourceDirectory, |_| true) || entries.iter().any(|e| reaches_by_place(recipient, e)) {
+    hold_through(recipient, &naming)
+}
+
+/// How the recipient holds one share, from that share's entries naming it ([`share_hold`]): what
+/// leaving it asks, and whether ListResourceShares (ResourceOwner=OtherAccounts) lists it. The
+/// directory's hold (the directory, a folder above it, or its own account in directory scope while
+/// both are members) wins over an invitation, since the directory would add it again. An account
+/// principal outside the owner's directory holds it only through an acceptance that still counts.
+pub fn share_membership(recipient: &Recipient, entries: &[ShareEntry]) -> ShareMembership {
+    let holds: Vec<ShareMembership> = entries.iter().map(|e| share_hold(recipient, e)).collect();
+    if holds.contains(&ShareMembership::ThroughDirectory) {
         ShareMembership::ThroughDirectory
-    } else if own_row(PrincipalScope::AllAccounts, |e| e.accepted) {
+    } else if holds.contains(&ShareMembership::Invited) {
         ShareMembership::Invited
     } else {
         ShareMembership::None
@@ -619,6 +664,7 @@ mod tests {
             principal_id: principal_id.into(),
             principal_status: AssociationStatus::Associated,
             accepted: true,
+            owner_in_recipients_directory: true,
         }
     }
 
@@ -673,6 +719,21 @@ mod tests {
         let removed = ShareEntry { principal_status: AssociationStatus::Disassociating, scope: PrincipalScope::AllAccounts, ..entry("rs-1", PrincipalType::Account, ME) };
         assert_eq!(share_membership(&me(), &[removed]), ShareMembership::None);
         assert_eq!(share_membership(&me(), &[]), ShareMembership::None);
+    }
+
+    #[test]
+    fn an_account_named_in_a_directory_share_from_outside_the_owners_directory_holds_it_only_through_an_acceptance() {
+        let outside = ShareEntry { owner_in_recipients_directory: false, accepted: false, ..entry("rs-1", PrincipalType::Account, ME) };
+        assert_eq!(share_membership(&me(), &[outside.clone()]), ShareMembership::None);
+        assert_eq!(share_membership(&me(), &[ShareEntry { accepted: true, ..outside }]), ShareMembership::Invited);
+    }
+
+    #[test]
+    fn the_directory_or_a_folder_gives_a_member_the_share_only_while_the_owner_is_in_its_directory() {
+        for place in [entry("rs-1", PrincipalType::Folder, "fd-team"), entry("rs-1", PrincipalType::ResourceDirectory, "rd-1")] {
+            assert_eq!(share_hold(&me(), &place), ShareMembership::ThroughDirectory);
+            assert_eq!(share_hold(&me(), &ShareEntry { owner_in_recipients_directory: false, ..place }), ShareMembership::None);
+        }
     }
 
     #[test]

@@ -75,6 +75,9 @@ pub enum Refusal {
     NotBackupOfSourceCluster { backup_set: String, cluster: String },
     #[error("Backup set {backup_set} is not owned by account {account}.")]
     NotOwnedBySourceUid { backup_set: String, account: String },
+    // The caller's own set asked for as a shared one: polarshare restores only what others share.
+    #[error("Backup set {backup_set} belongs to your own account: restoring it is an ordinary PolarDB restore (CreateDBCluster with CreationOption=CloneFromPolarDB, your cluster as SourceResourceId, without SourceUid), which polarshare does not perform; it restores only backup sets other accounts share with you.")]
+    RestoreOwnBackupSet { backup_set: String },
     // What a restore by API asks the new cluster's engine to be (DBType, DBVersion): a clone has its source's.
     #[error("Backup set {backup_set} is a backup of a {db_type} cluster: a cluster restored from it is {db_type}, so DBType must be {db_type}.")]
     NotSourceEngine { backup_set: String, db_type: String },
@@ -505,6 +508,7 @@ impl Refusal {
             UnknownPayType => "InvalidParameter.PayType",
             NotBackupOfSourceCluster { .. } => "InvalidParameter.SourceResourceId",
             NotOwnedBySourceUid { .. } => "InvalidParameter.SourceUid",
+            RestoreOwnBackupSet { .. } => "UnsupportedOperation.OwnBackupSet",
             NotSourceEngine { .. } => "InvalidParameter.DBType",
             NotSourceEngineVersion { .. } => "InvalidParameter.DBVersion",
             UnknownPolicy => "InvalidParameter.PolicyName",
@@ -594,6 +598,7 @@ impl Refusal {
             | UnknownPayType
             | NotBackupOfSourceCluster { .. }
             | NotOwnedBySourceUid { .. }
+            | RestoreOwnBackupSet { .. }
             | NotSourceEngine { .. }
             | NotSourceEngineVersion { .. }
             | UnknownPolicy

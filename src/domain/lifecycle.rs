@@ -145,6 +145,19 @@ pub fn check_named_source(named: &NamedSource, found: FoundSource<'_>) -> Result
     Ok(())
 }
 
+/// Why a restore finds no backup set shared with the caller under the id it asked for: the caller's
+/// own set (not deleted) is its own to restore, and it is told so and how, rather than that the set
+/// does not exist; any other id, another account's set or one that exists nowhere, is answered as
+/// missing, alike, so the answer tells nothing of other accounts' sets.
+pub fn restore_source_not_shared(backup_set: &str, owned_by_caller: bool) -> Refusal {
+    let backup_set = backup_set.to_owned();
+    if owned_by_caller {
+        Refusal::RestoreOwnBackupSet { backup_set }
+    } else {
+        Refusal::BackupSetNotFound { backup_set }
+    }
+}
+
 /// Whether this principal may restore from this shared backup set now. `target_region` is where the
 /// new cluster would be created.
 pub fn check_restore(
@@ -280,6 +293,14 @@ mod tests {
     fn a_restore_naming_the_sets_own_cluster_and_owner_or_no_owner_passes() {
         assert_eq!(check_named_source(&named("pc-a", Some("1")), B1), Ok(()));
         assert_eq!(check_named_source(&named("pc-a", None), B1), Ok(()));
+    }
+
+    #[test]
+    fn a_restore_of_the_callers_own_set_is_told_it_is_its_own_and_any_other_unshared_id_is_missing() {
+        let own = restore_source_not_shared("b1", true);
+        assert_eq!((own.code(), own.kind().http_status()), ("UnsupportedOperation.OwnBackupSet", 422));
+        assert!(own.to_string().starts_with("Backup set b1 belongs to your own account"), "{own}");
+        assert_eq!(restore_source_not_shared("b1", false), Refusal::BackupSetNotFound { backup_set: "b1".into() });
     }
 
     #[test]

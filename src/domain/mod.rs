@@ -49,7 +49,7 @@ pub use ids::{
     parse_account_id, parse_account_name, parse_folder_name, MAX_FOLDER_NAME_CHARS, parse_handshake_id, parse_invitation_id, parse_login_name, parse_root_login, parse_site, ram_user_login, ram_user_name_max, AccountId, BackupSetId, ClusterId, ClusterName, IdError, PrincipalId, ResourceShareName, Site, MAX_SHARE_NAME_CHARS,
 };
 pub use lifecycle::{answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_delete_backup, check_release_cluster, check_may_restore, check_restore, restore_progress, Answer, InvitationStatus, PrincipalAccess, RestoreStatus};
-pub use lifecycle::{check_named_source, departure_timing, FoundSource, NamedSource, lock_shown_to_principal, principal_change_timing, RemovalTiming, RestoreHolds};
+pub use lifecycle::{check_named_source, departure_timing, restore_source_not_shared, FoundSource, NamedSource, lock_shown_to_principal, principal_change_timing, RemovalTiming, RestoreHolds};
 pub use permission::{check_policy_change, check_still_held, Actor, ConsolePage, IdentityKind, PageAccess, Policy};
 pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use invitations::{

@@ -32,6 +32,7 @@ mod restart;
 mod signed_differentials;
 mod restore_reads;
 mod response_fields;
+mod received_shares;
 mod restores;
 mod share_write;
 mod shared_by_me;

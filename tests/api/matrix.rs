@@ -81,10 +81,12 @@ pub fn rows() -> Vec<Row> {
                                                                                                                     [401, 200, 200, 403, 403, 403, 404, 404, 403, 403]),
         row("delete_resource_share", Form, json!({"resource_share_id": "{share}"}),                                 [401, 200, 200, 403, 403, 403, 404, 404, 403, 403]),
         row("list_shared_with_me", Form, json!({"region_id": "cn-hangzhou"}),                                       [401, 200, 200, 200, 200, 403, 200, 200, 403, 403]),
+        // The set is the owner's own: its identities are told so (422 UnsupportedOperation.OwnBackupSet);
+        // the partner, only invited, is told it does not exist.
         row("restore_to_new_cluster", Json, json!({"request": {"backup_set_id": "{shared_set}", "cluster_name": "matrix-copy",
-            "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}}),           [401, 404, 404, 404, 403, 403, 404, 200, 403, 403]),
+            "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}}),           [401, 422, 422, 422, 403, 403, 404, 200, 403, 403]),
         row("submit_restore", Form, json!({"backup_set_id": "{shared_set}", "cluster_name": "matrix-form-copy",
-            "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}),            [401, 404, 404, 404, 403, 403, 404, 200, 403, 403]),
+            "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid"}),            [401, 422, 422, 422, 403, 403, 404, 200, 403, 403]),
         row("list_restore_jobs", Form, json!({}),                                                                   [401, 200, 200, 200, 200, 403, 200, 200, 403, 403]),
         row("billing", Form, json!({}),                                                                             [401, 200, 403, 403, 403, 403, 200, 200, 403, 403]),
         row("delete_backup_set", Form, json!({"backup_set_id": "{free_set}"}),                                      [401, 200, 200, 200, 403, 403, 404, 404, 403, 403]),

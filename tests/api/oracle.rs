@@ -261,3 +261,35 @@ async fn a_directory_handshake_of_another_directory_or_account_is_told_as_a_miss
     }
     assert_eq!(crate::directory::directory_rows(&app).await, before, "a refused probe changed a directory");
 }
+
+/// An owner restoring its own set through CreateDBCluster (CloneFromPolarDB, SourceUid its own) or the
+/// console is told the set is its own and how that restore is made, not that the set does not exist;
+/// and another account asking for that same set, not shared with it, is still told what it is told of
+/// a set that exists nowhere. Nothing is restored either way.
+#[tokio::test]
+async fn an_owner_restoring_its_own_set_is_told_it_is_its_own_and_another_account_is_told_it_is_missing() {
+    let app = TestApp::new().await;
+    let (cookie, owner) = owner_key(&app).await;
+    let own = app.backup_of(SHAREABLE_CLUSTER).await;
+    let (_, missing) = partner_set_and_a_missing_one(&app).await;
+    let clusters = app.count("select count(*) from cluster").await;
+
+    let by_api = acs3(&app, &owner, "CreateDBCluster", PD, &restore_params(&own)).await;
+    let (status, code, message) = told(&by_api, &own);
+    assert_eq!((status, code.as_str()), (400, "UnsupportedOperation.OwnBackupSet"), "{:?}", by_api.json);
+    assert!(message.contains("<id> belongs to your own account") && message.contains("without SourceUid"), "{message}");
+    let by_console = app.json(Some(&cookie), "restore_to_new_cluster", serde_json::json!({ "request": {
+        "backup_set_id": own, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } }))
+    .await;
+    assert_eq!(by_console.refusal(), (422, "UnsupportedOperation.OwnBackupSet"), "{:?}", by_console.json);
+
+    let partner_cookie = app.sign_in("partner").await;
+    let partner = create_key(&app, &partner_cookie, "partner").await;
+    same_answer("CreateDBCluster of another account's set", &own, &missing, |id| {
+        let (app, partner) = (&app, &partner);
+        async move { acs3(app, partner, "CreateDBCluster", PD, &restore_params(&id)).await }
+    })
+    .await;
+    assert_eq!(app.count("select count(*) from cluster").await, clusters, "a refused restore made a cluster");
+    assert_eq!(app.count("select count(*) from restore_job").await, 0);
+}

@@ -1,12 +1,13 @@
 //! The OpenAPI's lists (ListResourceShares, ListResourceShareAssociations, ListSharedResources,
-//! ListSharedTargets, ListResourceShareInvitations), each one page read in SQL.
+//! ListSharedTargets, ListResourceShareInvitations), each one page read in SQL, but for the shares
+//! another account gave the caller ([`received_share_entries`]), which the domain decides first.
 //!
 //! A page continues after the last row of the one before (keyset paging on the list's order, newest
 //! first): the cost of a page is the page's, not the list's, and every query names the caller's account
 //! in its `where`, so no position a token can hold reaches another account's rows. Each query reads
 //! `limit + 1` rows; the extra one only says that there is a next page.
 
-use crate::domain::{AssociationStatus, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
+use crate::domain::{AssociationStatus, InvitationStatus, PrincipalScope, PrincipalType, Recipient, ShareEntry, ShareStatus};
 use super::incoming::InvitationRow;
 use sqlx::{FromRow, SqliteExecutor};
 
@@ -70,9 +71,9 @@ pub async fn own_shares(ex: impl SqliteExecutor<'_>, owner: &str, q: &ShareQuery
         .await
 }
 
-#[derive(Debug, Clone, FromRow)]
+/// Another account's share the caller holds, as ListResourceShares (ResourceOwner=OtherAccounts) lists it.
+#[derive(Debug, Clone)]
 pub struct ReceivedShareRow {
-    pub invitation_id: String,
     pub resource_share_id: String,
     pub resource_share_name: String,
     pub owner_account_id: String,
@@ -82,32 +83,43 @@ pub struct ReceivedShareRow {
 }
 
 impl ReceivedShareRow {
+    /// Newest share first, as the owner's own list.
     pub fn sort_key(&self) -> Vec<String> {
-        vec![self.created_at.clone(), self.invitation_id.clone()]
+        vec![self.created_at.clone(), self.resource_share_id.clone()]
     }
 }
 
-/// One page of the other accounts' shares the caller accepted an invitation to (and whose access has
-/// not ended), newest acceptance first.
-pub async fn received_shares(ex: impl SqliteExecutor<'_>, account: &str, q: &ShareQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<ReceivedShareRow>> {
-    sqlx::query_as(
-        "select i.invitation_id, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status,
-                i.created_at, rs.updated_at
-         from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
-         where i.receiver_account_id = ?1 and i.status = 'Accepted' and i.access_ends_at is null
-           and (i.created_at, i.invitation_id) < (?2, ?3)
-           and (?4 is null or rs.resource_share_id in (select value from json_each(?4)))
+/// A principal entry that may name the caller, with its share's own columns.
+#[derive(Debug, Clone, FromRow)]
+pub struct ReceivedShareEntry {
+    #[sqlx(flatten)]
+    pub entry: ShareEntry,
+    pub resource_share_name: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// Every principal entry that may name `recipient` (its id, its directory, a folder above it) of the
+/// other accounts' shares `q` asks for, whatever the entry's or the share's status: which of them give
+/// the recipient its share is the domain's decision (`domain::share_membership`), so the list is paged
+/// after it. An account is named by few shares, unlike an owner, who may own thousands.
+pub async fn received_share_entries(ex: impl SqliteExecutor<'_>, recipient: &Recipient, q: &ShareQuery<'_>) -> sqlx::Result<Vec<ReceivedShareEntry>> {
+    let (directory, folders) = super::directory::recipient_place_params(recipient);
+    sqlx::query_as(&format!(
+        "select {columns}, rs.resource_share_name, rs.created_at, rs.updated_at {from}
+           and rs.owner_account_id <> ?1
+           and (?2 is null or rs.resource_share_id in (select value from json_each(?2)))
            and (?5 is null or rs.resource_share_name = ?5)
-           and (?6 is null or rs.status = ?6)
-         order by i.created_at desc, i.invitation_id desc limit ?7",
-    )
-    .bind(account)
-    .bind(key(after, 0))
-    .bind(key(after, 1))
+           and (?6 is null or rs.status = ?6)",
+        columns = super::directory::SHARE_ENTRY_COLUMNS,
+        from = super::directory::ENTRIES_NAMING_RECIPIENT,
+    ))
+    .bind(recipient.account_id.as_str())
     .bind(ids_json(q.ids))
+    .bind(directory)
+    .bind(folders)
     .bind(q.name)
     .bind(q.status)
-    .bind(limit + 1)
     .fetch_all(ex)
     .await
 }
@@ -268,13 +280,14 @@ pub async fn invitations(
                 i.status, i.created_at, i.expires_at, i.updated_at, i.access_ends_at,
                 -- The API's invitation names no backup sets: none are loaded.
                 null as resources, {PRINCIPAL_REMOVAL_COLUMNS}
-         from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
+         {INVITATION_FROM}
          where i.receiver_account_id = ?1
            and (i.created_at, i.invitation_id) < (?2, ?3)
            and (?4 is null or i.resource_share_id in (select value from json_each(?4)))
            and (?5 is null or i.invitation_id in (select value from json_each(?5)))
          order by i.created_at desc, i.invitation_id desc limit ?6",
         PRINCIPAL_REMOVAL_COLUMNS = super::incoming::PRINCIPAL_REMOVAL_COLUMNS,
+        INVITATION_FROM = super::incoming::INVITATION_FROM,
     ))
     .bind(account)
     .bind(key(after, 0))

@@ -110,28 +110,39 @@ pub(super) const FOLDER_ANCESTRY: &str = "with recursive ancestor(folder_id) as 
         select f.parent_folder_id from rd_folder f join ancestor a on f.folder_id = a.folder_id
         where f.parent_folder_id is not null)";
 
-/// The principal entries of every share that may name `recipient`: its own id, its directory, or one
-/// of its folders (as the recipient was read, ancestry included); or only those of `share`. The domain
-/// decides which of them hold it (`domain::shares_reached_by_place`, `domain::share_membership`).
-pub async fn share_entries(tx: &mut Tx, recipient: &Recipient, share: Option<&str>) -> sqlx::Result<Vec<ShareEntry>> {
-    sqlx::query_as(
-        "select sp.resource_share_id, rs.owner_account_id, rs.status as share_status, rs.principal_scope as scope,
-                sp.principal_type, sp.principal_id, sp.status as principal_status,
+/// The columns of a [`ShareEntry`], over a principal entry `sp` of a share `rs`, for the recipient ?1.
+pub(super) const SHARE_ENTRY_COLUMNS: &str = "sp.resource_share_id, rs.owner_account_id, rs.status as share_status,
+                rs.principal_scope as scope, sp.principal_type, sp.principal_id, sp.status as principal_status,
                 exists(select 1 from invitation i where i.resource_share_id = sp.resource_share_id and i.receiver_account_id = ?1
-                       and i.status = 'Accepted' and i.access_ends_at is null) as accepted
-         from share_principal sp
+                       and i.status = 'Accepted' and i.access_ends_at is null) as accepted,
+                exists(select 1 from rd_member me join rd_member ow on ow.directory_id = me.directory_id
+                       where me.account_id = ?1 and ow.account_id = rs.owner_account_id) as owner_in_recipients_directory";
+
+/// The `from` and `where` that find every principal entry that may name the recipient ?1: its own id,
+/// its directory ?3, or one of its folders ?4 (a JSON array, as the recipient was read, ancestry
+/// included). A query adds its own conditions with `and`.
+pub(super) const ENTRIES_NAMING_RECIPIENT: &str = "from share_principal sp
          join resource_share rs on rs.resource_share_id = sp.resource_share_id
-         where (?2 is null or sp.resource_share_id = ?2) and (
-             (sp.principal_type = 'Account' and sp.principal_id = ?1)
+         where ((sp.principal_type = 'Account' and sp.principal_id = ?1)
              or (sp.principal_type = 'ResourceDirectory' and sp.principal_id = ?3)
-             or (sp.principal_type = 'Folder' and sp.principal_id in (select value from json_each(?4))))",
-    )
-    .bind(recipient.account_id.as_str())
-    .bind(share)
-    .bind(recipient.directory_id.as_deref())
-    .bind(serde_json::Value::from(recipient.folders.clone()).to_string())
-    .fetch_all(&mut **tx)
-    .await
+             or (sp.principal_type = 'Folder' and sp.principal_id in (select value from json_each(?4))))";
+
+/// The recipient's place as [`ENTRIES_NAMING_RECIPIENT`] binds it: ?3 and ?4.
+pub(super) fn recipient_place_params(recipient: &Recipient) -> (Option<&str>, String) {
+    (recipient.directory_id.as_deref(), serde_json::Value::from(recipient.folders.clone()).to_string())
+}
+
+/// The principal entries of every share that may name `recipient`, or only those of `share`. The
+/// domain decides which of them hold it (`domain::shares_reached_by_place`, `domain::share_membership`).
+pub async fn share_entries(tx: &mut Tx, recipient: &Recipient, share: Option<&str>) -> sqlx::Result<Vec<ShareEntry>> {
+    let (directory, folders) = recipient_place_params(recipient);
+    sqlx::query_as(&format!("select {SHARE_ENTRY_COLUMNS} {ENTRIES_NAMING_RECIPIENT} and (?2 is null or sp.resource_share_id = ?2)"))
+        .bind(recipient.account_id.as_str())
+        .bind(share)
+        .bind(directory)
+        .bind(folders)
+        .fetch_all(&mut **tx)
+        .await
 }
 
 /// `account` lost what the directory or a folder gave it through `shares`: each enters the account's

@@ -224,11 +224,8 @@ impl InvitationRow {
 }
 
 /// The columns of [`InvitationRow::principal_disassociating`] and [`InvitationRow::principal_revoke_at`],
-/// over an invitation aliased `i`.
-pub const PRINCIPAL_REMOVAL_COLUMNS: &str = "exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id
-               and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_disassociating,
-        (select sp.revoke_at from share_principal sp where sp.resource_share_id = i.resource_share_id
-               and sp.principal_id = i.receiver_account_id and sp.status = 'Disassociating') as principal_revoke_at";
+/// from the receiver's own principal row being removed, `rp`, joined by [`INVITATION_FROM`].
+pub const PRINCIPAL_REMOVAL_COLUMNS: &str = "rp.principal_id is not null as principal_disassociating, rp.revoke_at as principal_revoke_at";
 
 /// One of the sets an invitation's share holds ([`InvitationRow::resources`]).
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -244,7 +241,12 @@ const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id,
           from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
           where sr.resource_share_id = i.resource_share_id and sr.status = 'Associated'
             and (?2 is null or b.region_id = ?2)) as resources";
-const INVITATION_FROM: &str = "from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id";
+/// An invitation `i`, its share `rs`, and its receiver's principal row `rp` while that row is being
+/// removed (at most one: a share names a principal once), read once for both of
+/// [`PRINCIPAL_REMOVAL_COLUMNS`].
+pub const INVITATION_FROM: &str = "from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
+         left join share_principal rp on rp.resource_share_id = i.resource_share_id
+           and rp.principal_id = i.receiver_account_id and rp.status = 'Disassociating'";
 
 #[derive(Debug, Clone, FromRow)]
 pub struct RegionInvitationRow {

@@ -307,7 +307,7 @@ async fn list_resource_shares(call: &Call) -> Result<Value, ApiError> {
             .collect();
         (items, next)
     } else {
-        let rows = api_lists::received_shares(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let rows = principal::received_shares(&call.state, &call.who, &query, &paging.after, paging.max).await?;
         let (rows, next) = paging.cut(&rows, api_lists::ReceivedShareRow::sort_key);
         let items: Vec<Value> = rows
             .iter()
@@ -488,8 +488,10 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
         let page = PageRequest::parse(Some(number), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
         let list = principal::shared_with_me(&call.state, &call.who, region.clone(), filter, page).await?;
         for b in &list.backups {
-            let status = if b.revoking_at.is_some() || b.revoking_after_restore { "Unavailable" } else { "Available" };
+            let set_revoking = b.revoking_at.is_some() || b.revoking_after_restore;
             for share_id in &b.resource_share_ids {
+                // Available through a share that gives it for use, as ListResourceShares lists that share.
+                let status = if set_revoking || b.resource_shares_revoking.contains(share_id) { "Unavailable" } else { "Available" };
                 items.push(json!({
                     "ResourceShareId": share_id, "ResourceId": b.backup_set_id, "ResourceType": RESOURCE_TYPE,
                     "CreateTime": iso(&b.start_time), "UpdateTime": iso(&b.start_time), "ResourceStatus": status, "ResourceStatusMessage": "",

@@ -11,7 +11,7 @@ use crate::domain::{
     shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
     PageRequest, PrincipalAccess, RestoreHolds, Refusal,
 };
-use crate::domain::{backup_storage_bill, check_named_source, check_pay_type, FoundSource, node_spec_price, parse_invitation_id, zone_region, NamedSource, StoredBackup};
+use crate::domain::{backup_storage_bill, check_named_source, restore_source_not_shared, check_pay_type, FoundSource, node_spec_price, parse_invitation_id, zone_region, NamedSource, StoredBackup};
 use crate::domain::{
     access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
     ShareEntry, ShareMembership, SharedSetAccess,
@@ -21,7 +21,7 @@ use sqlx::SqliteConnection;
 use std::collections::BTreeMap;
 use crate::error::AppError;
 use crate::server::auth::Identity;
-use crate::server::db::{self, access_keys, directory, incoming, paging, restores, Tx};
+use crate::server::db::{self, access_keys, api_lists, directory, incoming, paging, restores, Tx};
 use crate::server::{ids, internal, state::AppState};
 
 fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<Invitation, AppError> {
@@ -117,6 +117,8 @@ pub(crate) struct SharedSet {
     pub owner_account_id: String,
     /// The shares that grant it now: (id, name), each once.
     pub shares: Vec<(String, String)>,
+    /// Those of `shares` whose every grant of it is being revoked: it can't be used through them.
+    pub revoking_shares: Vec<String>,
     pub access: SharedSetAccess,
 }
 
@@ -144,12 +146,59 @@ impl IncomingFilter<'_> {
         }
         if !self.share_ids.is_empty() {
             set.shares.retain(|(id, _)| self.share_ids.contains(id));
+            set.revoking_shares.retain(|id| self.share_ids.contains(id));
             if set.shares.is_empty() {
                 return None;
             }
         }
         Some(set)
     }
+}
+
+/// One page of the other accounts' shares (within `query`) the caller holds now, newest share first,
+/// after the share `after` names: `limit` + 1 of them, the extra one only saying that there is a next
+/// page. Every share whichever principal gives it (the caller's id, its directory, a folder above it),
+/// each once, as the domain says it holds it ([`share_membership`], the rule leaving a share asks):
+/// not one it was only invited to, is being revoked from, or reached through a directory it left.
+#[tracing::instrument(skip(state, who, query), fields(account = %who.account_id()))]
+pub async fn received_shares(
+    state: &AppState,
+    who: &Identity,
+    query: &api_lists::ShareQuery<'_>,
+    after: &api_lists::After,
+    limit: i64,
+) -> Result<Vec<api_lists::ReceivedShareRow>, AppError> {
+    let me = who.account_id().as_str();
+    // One read transaction: the recipient's place and the entries naming it from the same snapshot.
+    let mut conn = state.pool.begin().await.map_err(internal)?;
+    let recipient = recipient(&mut conn, me).await?;
+    let rows = api_lists::received_share_entries(&mut *conn, &recipient, query).await.map_err(internal)?;
+    type Held = (api_lists::ReceivedShareRow, Vec<ShareEntry>);
+    let mut shares: BTreeMap<(String, String), Held> = BTreeMap::new();
+    for r in rows {
+        let key = (r.created_at.clone(), r.entry.resource_share_id.clone());
+        let (_, entries) = shares.entry(key).or_insert_with(|| {
+            let row = api_lists::ReceivedShareRow {
+                resource_share_id: r.entry.resource_share_id.clone(),
+                resource_share_name: r.resource_share_name,
+                owner_account_id: r.entry.owner_account_id.clone(),
+                status: r.entry.share_status,
+                created_at: r.created_at,
+                updated_at: r.updated_at,
+            };
+            (row, Vec::new())
+        });
+        entries.push(r.entry);
+    }
+    let after = after.as_ref().map(|k| (k.first().cloned().unwrap_or_default(), k.get(1).cloned().unwrap_or_default()));
+    Ok(shares
+        .into_iter()
+        .rev()
+        .filter(|(key, _)| after.as_ref().is_none_or(|after| key < after))
+        .filter(|(_, (_, entries))| share_membership(&recipient, entries) != ShareMembership::None)
+        .map(|(_, (row, _))| row)
+        .take(usize::try_from(limit).unwrap_or(0).saturating_add(1))
+        .collect())
 }
 
 /// `account` as the principals of other accounts' shares may name it: its id, directory and folders.
@@ -201,15 +250,18 @@ pub(crate) async fn shared_sets(
     let moved_out_rows = incoming::moved_out_grants(conn, account, filter).await.map_err(internal)?;
 
     // Keyed (start time, id) so that walking it backwards lists the newest first; each with its
-    // (cluster, owner), the shares granting it and the grants.
-    type Found = ((String, String), Vec<(String, String)>, Vec<Grant>);
+    // (cluster, owner), the shares granting it, those of them that grant it for use, and the grants.
+    type Found = ((String, String), Vec<(String, String)>, Vec<String>, Vec<Grant>);
     let mut sets: BTreeMap<(String, String), Found> = BTreeMap::new();
     let mut add = |backup_set_id: String, start_time: String, expires_at: &str, source: (String, String), share: (String, String), grant: Grant| {
         let grant = grant_at_expiry(grant, db::parse_ts(expires_at).map_err(internal)?, revocation_delay, now);
-        let (_, shares, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (source, Vec::new(), Vec::new()));
+        let (_, shares, usable, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (source, Vec::new(), Vec::new(), Vec::new()));
         // A share whose grant has ended is not named beside the set, though the schedule has not deleted it yet.
         if grant.in_force_at(now) && !shares.contains(&share) {
-            shares.push(share);
+            shares.push(share.clone());
+        }
+        if access_to_set([grant], now).is_some_and(|a| a.access == PrincipalAccess::Usable) && !usable.contains(&share.0) {
+            usable.push(share.0);
         }
         grants.push(grant);
         Ok::<_, AppError>(())
@@ -234,8 +286,9 @@ pub(crate) async fn shared_sets(
     Ok(sets
         .into_iter()
         .rev()
-        .filter_map(|((_, backup_set_id), ((cluster_id, owner_account_id), shares, grants))| {
-            access_to_set(grants, now).map(|access| SharedSet { backup_set_id, cluster_id, owner_account_id, shares, access })
+        .filter_map(|((_, backup_set_id), ((cluster_id, owner_account_id), shares, usable, grants))| {
+            let revoking_shares = shares.iter().map(|(id, _)| id).filter(|id| !usable.contains(id)).cloned().collect();
+            access_to_set(grants, now).map(|access| SharedSet { backup_set_id, cluster_id, owner_account_id, shares, revoking_shares, access })
         })
         .collect())
 }
@@ -305,6 +358,7 @@ pub async fn shared_with_me(
             region_id: row.region_id,
             resource_share_names: set.shares.iter().map(|(_, name)| name.as_str()).collect::<Vec<_>>().join(","),
             resource_share_ids: set.shares.into_iter().map(|(id, _)| id).collect(),
+            resource_shares_revoking: set.revoking_shares,
             size_bytes: row.size_bytes,
             level: row.level,
             start_time: row.start_time,
@@ -362,11 +416,11 @@ pub async fn restore(
     let now = tx.now();
     let now_s = db::ts(now);
     let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str()), now, state.settings.revocation_delay).await?;
-    let (set, row) = with_backup_rows(&mut tx, me, shared)
-        .await?
-        .into_iter()
-        .next()
-        .ok_or_else(|| Refusal::BackupSetNotFound { backup_set: backup_id.to_string() })?;
+    let Some((set, row)) = with_backup_rows(&mut tx, me, shared).await?.into_iter().next() else {
+        let stored = db::clusters::backup_set(&mut **tx, backup_id.as_str()).await.map_err(internal)?;
+        let owned = stored.is_some_and(|b| b.account_id == me && b.deleted_at.is_none());
+        return Err(restore_source_not_shared(backup_id.as_str(), owned).into());
+    };
     // Checked against the set this transaction found shared, not an earlier read: a share accepted
     // (or ended) in between can't let a set of another source pass.
     if let Some(named) = named {
