@@ -18,7 +18,6 @@ use sha2::{Digest, Sha256};
 use std::cell::RefCell;
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
-use time::Duration;
 
 /// The audit channel of everything done through the console (a signed-in browser).
 pub const CONSOLE_CHANNEL: &str = "console";

@@ -513,7 +513,11 @@ const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassocia
       and json_array_length(?1, '$.revoke') > 0";
 
 /// A share's write as one statement: an insert into this view runs [`WRITE_SHARE_TRIGGER`]'s statements.
-const WRITE_SHARE: &str = "insert into share_write (params) values (?1)";
+/// The JSON goes in as SQLite's binary JSON (`jsonb`), parsed once here: the trigger's statements read
+/// it some thirty times (`json_extract`, `json_each`), and from text each would parse it again when it
+/// falls out of SQLite's small cache of parsed documents (~40,000 instructions a share, callgrind,
+/// docs/performance.md stop 29). They read the same values from either form.
+const WRITE_SHARE: &str = "insert into share_write (params) values (jsonb(?1))";
 
 /// The view and trigger behind [`WRITE_SHARE`], made on the writer's connection when it opens (temporary
 /// objects, the connection's own, made from the statements above rather than kept in a migration).
