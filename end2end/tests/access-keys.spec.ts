@@ -19,6 +19,10 @@ test("root makes its own AccessKey on Security: the secret is shown once; disabl
   await expect(row).toContainText("Never");
   await expect(table.locator("tr[data-access-key]")).toHaveCount(before + 1);
   await shot(page, "security-access-keys");
+  // Closed, the secret is gone from the page.
+  await created.getByRole("button", { name: "Close" }).click();
+  await expect(created).toHaveCount(0);
+  await expect(page.locator("body")).not.toContainText(secret);
 
   await row.getByRole("button", { name: "Disable" }).click();
   await expect(row).toContainText("Disabled");
@@ -46,8 +50,11 @@ test("root makes AccessKeys for a RAM user on the RAM users page, at most two", 
     await user.getByRole("button", { name: "New AccessKey" }).click();
     await expect(page.getByTestId("new-access-key")).toContainText("auditor@lumen");
     await expect(table.locator("tr[data-access-key]", { hasText: "auditor@lumen" })).toHaveCount(n + 1);
+    await page.getByTestId("new-access-key").getByRole("button", { name: "Close" }).click();
   }
   await user.getByRole("button", { name: "New AccessKey" }).click();
-  await expect(page.getByRole("alert")).toContainText("LimitExceeded.User.AccessKey");
+  const refused = page.getByRole("dialog", { name: "AccessKey pair not created" });
+  await expect(refused.getByRole("alert")).toContainText("An identity can have at most 2 AccessKey pairs.");
+  await expect(refused.getByRole("alert")).toContainText("LimitExceeded.User.AccessKey");
   await shot(page, "ram-access-keys");
 });

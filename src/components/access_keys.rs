@@ -19,23 +19,11 @@ pub fn AccessKeysCard(own: bool, own_login: String, create: ServerAction<api::Cr
         move || create.version().get() + status.version().get() + delete.version().get(),
         |_| api::list_access_keys(),
     );
+    // A refused New AccessKey is answered in its own dialog (see `NewAccessKeyAnswer`).
     let error = move || {
-        let create_error = create.value().get().and_then(Result::err);
         let status_error = status.value().get().and_then(Result::err);
         let delete_error = delete.value().get().and_then(Result::err);
-        create_error.or(status_error).or(delete_error).map(|error| view! { <ErrorAlert error/> })
-    };
-    let created = move || {
-        create.value().get().and_then(Result::ok).map(|k| {
-            view! {
-                <div class="notice" role="status" data-testid="new-access-key">
-                    <p>"AccessKey pair created for " <span class="mono">{k.login_name}</span>
-                        ". Copy the secret now: it is shown only this once."</p>
-                    <p>"AccessKey ID: " <span class="mono" data-testid="new-access-key-id">{k.access_key_id}</span></p>
-                    <p>"AccessKey secret: " <span class="mono" data-testid="new-access-key-secret">{k.access_key_secret}</span></p>
-                </div>
-            }
-        })
+        status_error.or(delete_error).map(|error| view! { <ErrorAlert error/> })
     };
     let title = if own { "Your AccessKey pairs" } else { "AccessKey pairs of RAM users" };
     let label = if own { "Your AccessKey pairs" } else { "RAM user AccessKey pairs" };
@@ -48,7 +36,7 @@ pub fn AccessKeysCard(own: bool, own_login: String, create: ServerAction<api::Cr
             } else {
                 view! { <p class="subtle">"Make a pair with New AccessKey in the user's row below."</p> }.into_any()
             }}
-            {created}
+            <NewAccessKeyAnswer create/>
             {error}
             <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -71,6 +59,45 @@ pub fn AccessKeysCard(own: bool, own_login: String, create: ServerAction<api::Cr
                 })}
             </Transition>
         </div>
+    }
+}
+
+/// The answer to New AccessKey, in a dialog over the page: on the RAM users page the button is in a
+/// user's row, often scrolled far below the card, and an answer printed in the card went unseen. It
+/// holds the new pair with its secret (shown this once) or the server's refusal, until Close.
+#[component]
+fn NewAccessKeyAnswer(create: ServerAction<api::CreateAccessKey>) -> impl IntoView {
+    // The answer of this version was closed; a later answer opens the dialog again.
+    let closed = RwSignal::new(0usize);
+    move || {
+        let version = create.version().get();
+        if version == closed.get() {
+            return None;
+        }
+        let (title, body) = match create.value().get()? {
+            Ok(k) => ("AccessKey pair created", view! {
+                <p>"AccessKey pair created for " <span class="mono">{k.login_name}</span>
+                    ". Copy the secret now: it is shown only this once, and it can't be looked up later."</p>
+                <dl class="key-pair">
+                    <div><dt>"AccessKey ID"</dt><dd class="mono" data-testid="new-access-key-id">{k.access_key_id}</dd></div>
+                    <div><dt>"AccessKey secret"</dt><dd class="mono" data-testid="new-access-key-secret">{k.access_key_secret}</dd></div>
+                </dl>
+            }.into_any()),
+            Err(error) => ("AccessKey pair not created", view! { <ErrorAlert error/> }.into_any()),
+        };
+        Some(view! {
+            <div class="modal-backdrop">
+                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="new-access-key-title" data-testid="new-access-key">
+                    <div class="modal-header"><h2 id="new-access-key-title">{title}</h2></div>
+                    <div class="modal-body">
+                        {body}
+                        <div class="modal-footer">
+                            <button type="button" class="button button-primary" autofocus on:click=move |_| closed.set(version)>"Close"</button>
+                        </div>
+                    </div>
+                </div>
+            </div>
+        })
     }
 }
 
@@ -119,11 +146,18 @@ pub fn NewAccessKeyButton(
         create.version().track();
         token.set(new_request_token());
     });
+    // Every button of the page waits while one request is out; the one pressed says what it is doing.
+    let pending_here = {
+        let login_name = login_name.clone();
+        move || create.pending().get() && create.input().with(|input| input.as_ref().is_some_and(|i| i.login_name == login_name))
+    };
     view! {
         <ActionForm action=create attr:class="post-form">
             <input type="hidden" name="login_name" value=login_name/>
             <input type="hidden" name="request_token" prop:value=move || token.get()/>
-            <button type="submit" class=class disabled=move || create.pending().get()>"New AccessKey"</button>
+            <button type="submit" class=class disabled=move || create.pending().get()>
+                {move || if pending_here() { "Creating AccessKey…" } else { "New AccessKey" }}
+            </button>
         </ActionForm>
     }
 }

@@ -49,6 +49,16 @@ pub fn check_pay_type(pay_type: &str) -> Result<(), Refusal> {
     }
 }
 
+/// A billing method as the console words it (the Restore dialog's choices), for the sentences users
+/// read (a charge on Billing); the API's own word where there is none.
+pub fn pay_type_name(pay_type: &str) -> &str {
+    match pay_type {
+        "Postpaid" => "pay-as-you-go",
+        "Prepaid" => "subscription",
+        other => other,
+    }
+}
+
 /// The region the viewer picked must be one the console lists.
 pub fn check_region_choice<'a>(offered: impl IntoIterator<Item = &'a str>, chosen: &str) -> Result<(), Refusal> {
     if offered.into_iter().any(|r| r == chosen) {
@@ -119,6 +129,12 @@ mod tests {
     fn a_listed_node_spec_has_its_price_and_an_unlisted_one_is_refused() {
         assert_eq!(node_spec_price("polar.mysql.x4.large"), Ok(124_000));
         assert_eq!(status_and_code(node_spec_price("polar.mysql.x99").unwrap_err()), (422, "InvalidParameter.DBNodeClass"));
+    }
+
+    #[test]
+    fn a_pay_type_is_named_as_the_restore_dialog_offers_it() {
+        assert_eq!(pay_type_name("Postpaid"), "pay-as-you-go");
+        assert_eq!(pay_type_name("Prepaid"), "subscription");
     }
 
     #[test]

@@ -40,7 +40,7 @@ pub use directory::{
     Invitee, ManagedDirectory, Membership, DIRECTORY_INVITATION_VALIDITY,
 };
 pub use choices::{
-    check_audit_action_filter, check_pay_type, check_region_choice, check_share_search, check_ticket_message, node_spec_price, parse_day, parse_policy_name,
+    check_audit_action_filter, check_pay_type, check_region_choice, pay_type_name, check_share_search, check_ticket_message, node_spec_price, parse_day, parse_policy_name,
     parse_ticket_kind, region_of_zone, zone_region, zones, MAX_SHARE_SEARCH_CHARS, MAX_TICKET_MESSAGE_CHARS, NODE_SPECS,
 };
 pub use error::{ErrorKind, NamedTime, Refusal};

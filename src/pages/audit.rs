@@ -65,7 +65,7 @@ fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
                     view! {
                         <tr>
                             <td><LocalTime iso=e.occurred_at/></td>
-                            <td><div class="free-text">{e.identity}</div></td>
+                            <td><div class="free-text sign-in-name">{e.identity}</div></td>
                             <td class="nowrap">{e.action}</td>
                             <td><div class="mono free-text">{e.target}</div></td>
                             <td>

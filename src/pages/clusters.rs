@@ -2,7 +2,8 @@
 
 use crate::api::{self, types::ClusterView};
 use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect};
-use crate::components::page_data::page_resource;
+use crate::components::page_data::{page_resource, refresh_while};
+use crate::domain::ClusterStatus;
 use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -17,7 +18,13 @@ pub fn ClustersPage() -> impl IntoView {
     }
     let query = use_query_map();
     let region = move || query.read().get("region");
-    let clusters = page_resource(region, api::list_clusters);
+    let refresh = RwSignal::new(0u32);
+    let clusters = page_resource(move || (region(), refresh.get()), |(region, _)| api::list_clusters(region));
+    // A cluster a restore is making (from the console or by API) turns Running on its own: follow it.
+    refresh_while(
+        move || clusters.get_untracked().and_then(Result::ok).is_some_and(|l| l.clusters.iter().any(|c| c.status == ClusterStatus::Creating)),
+        refresh,
+    );
 
     view! {
         <Title text="Clusters"/>

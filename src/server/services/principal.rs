@@ -461,7 +461,11 @@ pub async fn restore(
     .await
     .map_err(internal)?;
     // The principal pays for what it creates; accepting the share and the restore itself are free.
-    let item = format!("Cluster {cluster_id} ({}, {}) restored from shared backup set {backup_id}", request.node_spec, request.pay_type);
+    let item = format!(
+        "Cluster {cluster_id} ({}, {}) restored from shared backup set {backup_id}",
+        request.node_spec,
+        crate::domain::pay_type_name(&request.pay_type)
+    );
     restores::charge(&mut tx, me, &item, price, &now_s).await.map_err(internal)?;
     let job = RestoreJob {
         restore_job_id: job_id,
