@@ -395,6 +395,22 @@ mod tests {
         }
     }
 
+    /// The same principal in a directory-scope share (no invitation is sent), with the share's owner in my
+    /// directory or not.
+    fn directory_scope_share(owner_in_recipients_directory: bool) -> PrincipalGrantFacts {
+        PrincipalGrantFacts {
+            scope: PrincipalScope::ResourceDirectory,
+            owner_in_recipients_directory,
+            invitations: AcceptedInvitations::default(),
+            ..accepted_share()
+        }
+    }
+
+    /// `facts` once the owner removed the principal: it is being revoked until `at`.
+    fn principal_being_revoked(at: OffsetDateTime, facts: PrincipalGrantFacts) -> PrincipalGrantFacts {
+        PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..facts }
+    }
+
     fn usable() -> Option<Grant> {
         Some(Grant { status: AssociationStatus::Associated, revoke_at: None })
     }
@@ -431,12 +447,7 @@ mod tests {
     #[test]
     fn a_principal_pending_revocation_is_visible_but_being_revoked_until_its_time() {
         let at = datetime!(2026-11-27 12:05 UTC);
-        let facts = PrincipalGrantFacts {
-            principal_status: AssociationStatus::Disassociating,
-            principal_revoke_at: Some(at),
-            invitations: AcceptedInvitations { standing: false, ended: true },
-            ..accepted_share()
-        };
+        let facts = principal_being_revoked(at, PrincipalGrantFacts { invitations: AcceptedInvitations { standing: false, ended: true }, ..accepted_share() });
         assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
         let access = access_to_set(principal_grant(&me(), &facts), NOW).unwrap();
         assert_eq!((access.access, access.revoke_at, access.revoking_after_restore), (PrincipalAccess::Revoking, Some(at), false));
@@ -444,12 +455,7 @@ mod tests {
 
     #[test]
     fn a_grant_whose_revocation_time_has_come_gives_nothing_before_the_schedule_runs() {
-        let facts = PrincipalGrantFacts {
-            principal_status: AssociationStatus::Disassociating,
-            principal_revoke_at: Some(NOW),
-            invitations: AcceptedInvitations { standing: false, ended: true },
-            ..accepted_share()
-        };
+        let facts = principal_being_revoked(NOW, PrincipalGrantFacts { invitations: AcceptedInvitations { standing: false, ended: true }, ..accepted_share() });
         assert_eq!(access_to_set(principal_grant(&me(), &facts), NOW), None);
         assert_eq!(access_to_set(principal_grant(&me(), &facts), NOW - time::Duration::seconds(1)).unwrap().access, PrincipalAccess::Revoking);
         // Another grant still in force keeps the set.
@@ -507,44 +513,24 @@ mod tests {
 
     #[test]
     fn a_directory_scope_share_reaches_a_member_of_the_owners_directory_without_accepting() {
-        let facts = PrincipalGrantFacts {
-            scope: PrincipalScope::ResourceDirectory,
-            owner_in_recipients_directory: true,
-            invitations: AcceptedInvitations::default(),
-            ..accepted_share()
-        };
-        assert_eq!(principal_grant(&me(), &facts), usable());
+        assert_eq!(principal_grant(&me(), &directory_scope_share(true)), usable());
     }
 
     #[test]
     fn a_member_that_left_the_directory_keeps_nothing_from_a_directory_scope_share() {
-        let facts = PrincipalGrantFacts {
-            scope: PrincipalScope::ResourceDirectory,
-            owner_in_recipients_directory: false,
-            invitations: AcceptedInvitations::default(),
-            ..accepted_share()
-        };
-        assert_eq!(principal_grant(&me(), &facts), None);
+        assert_eq!(principal_grant(&me(), &directory_scope_share(false)), None);
     }
 
     #[test]
     fn a_member_that_left_keeps_a_directory_scope_grant_only_while_it_is_being_revoked() {
         let at = datetime!(2026-11-27 12:05 UTC);
-        let facts = PrincipalGrantFacts {
-            scope: PrincipalScope::ResourceDirectory,
-            owner_in_recipients_directory: false,
-            invitations: AcceptedInvitations::default(),
-            principal_status: AssociationStatus::Disassociating,
-            principal_revoke_at: Some(at),
-            ..accepted_share()
-        };
-        assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
+        assert_eq!(principal_grant(&me(), &principal_being_revoked(at, directory_scope_share(false))), revoking(Some(at)));
     }
 
     #[test]
     fn a_principal_being_revoked_keeps_only_the_sets_it_held_when_its_removal_began() {
         let at = datetime!(2026-11-27 12:10 UTC);
-        let removed = PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..accepted_share() };
+        let removed = principal_being_revoked(at, accepted_share());
         assert_eq!(principal_grant(&me(), &removed), revoking(Some(at)));
         assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { added_after_removal: true, ..removed }), None);
         let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false, arrived_during_removal: false };
@@ -564,16 +550,10 @@ mod tests {
     #[test]
     fn an_account_that_arrived_at_the_place_during_a_removal_is_not_shown_what_is_being_removed() {
         let at = datetime!(2026-11-27 12:10 UTC);
-        let folder = PrincipalGrantFacts {
-            principal_type: PrincipalType::Folder,
-            principal_id: "fd-team".into(),
-            scope: PrincipalScope::ResourceDirectory,
-            owner_in_recipients_directory: true,
-            invitations: AcceptedInvitations::default(),
-            principal_status: AssociationStatus::Disassociating,
-            principal_revoke_at: Some(at),
-            ..accepted_share()
-        };
+        let folder = principal_being_revoked(
+            at,
+            PrincipalGrantFacts { principal_type: PrincipalType::Folder, principal_id: "fd-team".into(), ..directory_scope_share(true) },
+        );
         assert_eq!(principal_grant(&me(), &folder), revoking(Some(at)));
         assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { arrived_during_removal: true, ..folder }), None);
     }
@@ -582,31 +562,15 @@ mod tests {
     fn the_directory_or_a_folder_reaches_no_one_once_the_owner_is_outside_the_directory_except_while_being_revoked() {
         let at = datetime!(2026-11-27 12:10 UTC);
         for (principal_type, id) in [(PrincipalType::ResourceDirectory, "rd-1"), (PrincipalType::Folder, "fd-root")] {
-            let left = PrincipalGrantFacts {
-                principal_type,
-                principal_id: id.into(),
-                scope: PrincipalScope::ResourceDirectory,
-                owner_in_recipients_directory: false,
-                invitations: AcceptedInvitations::default(),
-                ..accepted_share()
-            };
+            let left = PrincipalGrantFacts { principal_type, principal_id: id.into(), ..directory_scope_share(false) };
             assert_eq!(principal_grant(&me(), &left), None, "{id}");
-            let being_revoked =
-                PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..left };
-            assert_eq!(principal_grant(&me(), &being_revoked), revoking(Some(at)), "{id}");
+            assert_eq!(principal_grant(&me(), &principal_being_revoked(at, left)), revoking(Some(at)), "{id}");
         }
     }
 
     #[test]
     fn the_directory_or_a_folder_above_me_reaches_me_and_another_folder_does_not() {
-        let object = |principal_type, id: &str| PrincipalGrantFacts {
-            principal_type,
-            principal_id: id.into(),
-            scope: PrincipalScope::ResourceDirectory,
-            owner_in_recipients_directory: true,
-            invitations: AcceptedInvitations::default(),
-            ..accepted_share()
-        };
+        let object = |principal_type, id: &str| PrincipalGrantFacts { principal_type, principal_id: id.into(), ..directory_scope_share(true) };
         assert_eq!(principal_grant(&me(), &object(PrincipalType::ResourceDirectory, "rd-1")), usable());
         assert_eq!(principal_grant(&me(), &object(PrincipalType::Folder, "fd-root")), usable());
         assert_eq!(principal_grant(&me(), &object(PrincipalType::Folder, "fd-other")), None);

@@ -5,7 +5,7 @@
 //! a refused request changes nothing.
 
 use crate::helpers::*;
-use crate::openapi::{acs3, api_code, created_share, owner_key, RS};
+use crate::openapi::{acs3, api_code, created_share, owner_key, Key, RS};
 use http::StatusCode;
 use time::Duration;
 
@@ -23,6 +23,26 @@ async fn hour_minute(app: &TestApp, sql: &str) -> String {
 /// Everything a share request could change: a refused one leaves it all as it was.
 async fn state(app: &TestApp) -> ([i64; 4], i64) {
     (app.sharing_state().await, app.count("select coalesce(sum(sets), 0) from shared_backup_set_count").await)
+}
+
+/// An owner (its AccessKey) with a quota of one set, whose share "first" held the first of two sets until
+/// it took the set out: the set is being revoked. Returns the key, the two sets and the share's id.
+async fn quota_of_one_with_a_set_taken_out(app: &TestApp) -> (Key, Vec<String>, String) {
+    app.exec(&format!("update account set share_quota = 1 where account_id = '{OWNER}'")).await;
+    let (_, owner) = owner_key(app).await;
+    let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let first = created_share(app, &owner, &[
+        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &sets[0]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
+    ])
+    .await;
+    let out = acs3(app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])]).await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    (owner, sets, first)
+}
+
+/// CreateResourceShare's parameters for a share "second" of the second of `sets`.
+fn second_share(sets: &[String]) -> [(&'static str, &str); 4] {
+    [("ResourceShareName", "second"), ("Resources.1.ResourceId", sets[1].as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]
 }
 
 /// A set the owner shares with 64 new accounts through the console, in a share named "wide".
@@ -124,18 +144,10 @@ async fn by_api_the_principals_of_a_share_being_deleted_count_toward_the_64() {
 #[tokio::test]
 async fn by_api_a_set_taken_out_of_a_share_counts_toward_the_quota_until_its_revocation_time() {
     let app = TestApp::new().await;
-    app.exec(&format!("update account set share_quota = 1 where account_id = '{OWNER}'")).await;
-    let (_, owner) = owner_key(&app).await;
-    let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    let share_id = created_share(&app, &owner, &[
-        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &sets[0]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &sets[0])]).await;
-    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    let (owner, sets, _) = quota_of_one_with_a_set_taken_out(&app).await;
 
     let before = state(&app).await;
-    let params = [("ResourceShareName", "second"), ("Resources.1.ResourceId", sets[1].as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
+    let params = second_share(&sets);
     let r = acs3(&app, &owner, "CreateResourceShare", RS, &params).await;
     assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedResource.Count"), "{:?}", r.json);
     let until = hour_minute(&app, "select revoke_at from share_resource where status = 'Disassociating'").await;
@@ -184,18 +196,10 @@ async fn a_member_moved_out_of_a_shared_folder_counts_toward_the_64_until_its_re
 #[tokio::test]
 async fn a_set_whose_revocation_time_has_passed_costs_quota_again_when_it_joins_a_share_before_the_schedule_runs() {
     let app = TestApp::new().await;
-    app.exec(&format!("update account set share_quota = 1 where account_id = '{OWNER}'")).await;
-    let (_, owner) = owner_key(&app).await;
-    let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    let first = created_share(&app, &owner, &[
-        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &sets[0]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
-    .await;
-    let out = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])]).await;
-    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    let (owner, sets, first) = quota_of_one_with_a_set_taken_out(&app).await;
     // Its revocation time has come (the schedule is late): it counts no more, so the second set fits.
     app.clock.advance(Duration::minutes(10));
-    let params = [("ResourceShareName", "second"), ("Resources.1.ResourceId", sets[1].as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
+    let params = second_share(&sets);
     let r = acs3(&app, &owner, "CreateResourceShare", RS, &params).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 

@@ -182,25 +182,48 @@ impl TargetRow {
     }
 }
 
-/// One page of the principals of the owner's shares, newest share first.
-pub async fn targets(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<TargetRow>> {
+/// One side of a share's associations: its table, the alias the association queries give it, and the
+/// column naming each of its rows.
+struct AssociationSide {
+    table: &'static str,
+    alias: &'static str,
+    entity: &'static str,
+}
+
+const PRINCIPALS: AssociationSide = AssociationSide { table: "share_principal", alias: "sp", entity: "principal_id" };
+const RESOURCES: AssociationSide = AssociationSide { table: "share_resource", alias: "sr", entity: "backup_set_id" };
+
+/// One page of `listed`'s rows in the owner's shares, newest share first, with `columns` (over `rs` and
+/// the listed side's alias); `other` keeps only shares whose `other_side` has that id. Targets and
+/// resources page and filter alike: only which side is listed differs.
+async fn association_page<R>(
+    ex: impl SqliteExecutor<'_>,
+    listed: &AssociationSide,
+    other_side: &AssociationSide,
+    columns: &str,
+    owner: &str,
+    q: &AssociationQuery<'_>,
+    other: Option<&str>,
+    after: &After,
+    limit: i64,
+) -> sqlx::Result<Vec<R>>
+where
+    R: for<'r> FromRow<'r, sqlx::sqlite::SqliteRow> + Send + Unpin,
+{
+    let AssociationSide { table, alias, entity } = listed;
+    let AssociationSide { table: other_table, alias: other_alias, entity: other_entity } = other_side;
     sqlx::query_as(&format!(
         "select rs.resource_share_id, rs.resource_share_name, rs.principal_scope, rs.created_at as share_created_at,
-                sp.principal_id, sp.principal_type, sp.status, sp.created_at,
-                (select i.status from invitation i where i.resource_share_id = sp.resource_share_id
-                   and i.receiver_account_id = sp.principal_id order by i.created_at desc, i.invitation_id desc limit 1)
-                  as invitation_status,
-                {external} as external
-         from resource_share rs join share_principal sp on sp.resource_share_id = rs.resource_share_id
+                {columns}
+         from resource_share rs join {table} {alias} on {alias}.resource_share_id = rs.resource_share_id
          where rs.owner_account_id = ?1
-           and (rs.created_at, rs.resource_share_id, sp.principal_id) < (?2, ?3, ?4)
+           and (rs.created_at, rs.resource_share_id, {alias}.{entity}) < (?2, ?3, ?4)
            and (?5 is null or rs.resource_share_id in (select value from json_each(?5)))
-           and (?6 is null or sp.principal_id = ?6)
-           and (?7 is null or sp.principal_id in (select value from json_each(?7)))
-           and (?8 is null or exists(select 1 from share_resource sr where sr.resource_share_id = rs.resource_share_id
-                                     and sr.backup_set_id = ?8))
-         order by rs.created_at desc, rs.resource_share_id desc, sp.principal_id desc limit ?9",
-        external = outside_directory("sp.principal_id", "sp.principal_type", "rs.owner_account_id"),
+           and (?6 is null or {alias}.{entity} = ?6)
+           and (?7 is null or {alias}.{entity} in (select value from json_each(?7)))
+           and (?8 is null or exists(select 1 from {other_table} {other_alias} where {other_alias}.resource_share_id = rs.resource_share_id
+                                     and {other_alias}.{other_entity} = ?8))
+         order by rs.created_at desc, rs.resource_share_id desc, {alias}.{entity} desc limit ?9",
     ))
     .bind(owner)
     .bind(key(after, 0))
@@ -209,10 +232,23 @@ pub async fn targets(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQu
     .bind(ids_json(q.share_ids))
     .bind(q.entity)
     .bind(ids_json(q.entities))
-    .bind(q.holding)
+    .bind(other)
     .bind(limit + 1)
     .fetch_all(ex)
     .await
+}
+
+/// One page of the principals of the owner's shares, newest share first.
+pub async fn targets(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<TargetRow>> {
+    let columns = format!(
+        "sp.principal_id, sp.principal_type, sp.status, sp.created_at,
+                (select i.status from invitation i where i.resource_share_id = sp.resource_share_id
+                   and i.receiver_account_id = sp.principal_id order by i.created_at desc, i.invitation_id desc limit 1)
+                  as invitation_status,
+                {external} as external",
+        external = outside_directory("sp.principal_id", "sp.principal_type", "rs.owner_account_id"),
+    );
+    association_page(ex, &PRINCIPALS, &RESOURCES, &columns, owner, q, q.holding, after, limit).await
 }
 
 #[derive(Debug, Clone, FromRow)]
@@ -234,30 +270,7 @@ impl ResourceRow {
 
 /// One page of the backup sets in the owner's shares, newest share first.
 pub async fn resources(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<ResourceRow>> {
-    sqlx::query_as(
-        "select rs.resource_share_id, rs.resource_share_name, rs.principal_scope, rs.created_at as share_created_at,
-                sr.backup_set_id, sr.status, sr.created_at
-         from resource_share rs join share_resource sr on sr.resource_share_id = rs.resource_share_id
-         where rs.owner_account_id = ?1
-           and (rs.created_at, rs.resource_share_id, sr.backup_set_id) < (?2, ?3, ?4)
-           and (?5 is null or rs.resource_share_id in (select value from json_each(?5)))
-           and (?6 is null or sr.backup_set_id = ?6)
-           and (?7 is null or sr.backup_set_id in (select value from json_each(?7)))
-           and (?8 is null or exists(select 1 from share_principal sp where sp.resource_share_id = rs.resource_share_id
-                                     and sp.principal_id = ?8))
-         order by rs.created_at desc, rs.resource_share_id desc, sr.backup_set_id desc limit ?9",
-    )
-    .bind(owner)
-    .bind(key(after, 0))
-    .bind(key(after, 1))
-    .bind(key(after, 2))
-    .bind(ids_json(q.share_ids))
-    .bind(q.entity)
-    .bind(ids_json(q.entities))
-    .bind(q.shared_with)
-    .bind(limit + 1)
-    .fetch_all(ex)
-    .await
+    association_page(ex, &RESOURCES, &PRINCIPALS, "sr.backup_set_id, sr.status, sr.created_at", owner, q, q.shared_with, after, limit).await
 }
 
 /// Where an invitation stands in its list's order.
