@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { MEMBER, OUTSIDER, PARTNER, SHAREABLE_CLUSTER, freshBackupSets, hydrated, openCluster, shot, signIn, uniqueName } from "./helpers";
+import { MEMBER, OUTSIDER, PARTNER, SHAREABLE_CLUSTER, expectFits, freshBackupSets, hydrated, openCluster, openClusterAt, shot, signIn, uniqueName } from "./helpers";
 
 // Issue 9: the console as the real one behaves. Every test makes its own data.
 test.use({ viewport: { width: 1280, height: 860 } });
@@ -23,21 +23,6 @@ async function share(page: Page, backupSetId: string, name: string, scope: strin
   return (await r.json()).resource_share_id;
 }
 
-/** The page fits 1280 px: no horizontal scroll of the page, of the main column, or inside a dialog. */
-async function expectFits(page: Page, what: string) {
-  const m = await page.evaluate(() => {
-    const main = document.querySelector(".console-main");
-    const modal = document.querySelector(".modal");
-    return {
-      page: document.documentElement.scrollWidth,
-      main: main ? main.scrollWidth - main.clientWidth : 0,
-      modal: modal ? modal.scrollWidth - modal.clientWidth : 0,
-    };
-  });
-  expect(m.page, `${what}: page scroll width`).toBeLessThanOrEqual(1280);
-  expect(m.main, `${what}: main column overflow`).toBeLessThanOrEqual(0);
-  expect(m.modal, `${what}: dialog overflow`).toBeLessThanOrEqual(0);
-}
 
 /** Backup sets of this spec's own in the Beijing cluster, the cluster's page open. */
 const BEIJING_CLUSTER = "pc-2zeanalytics01";
@@ -73,7 +58,7 @@ test("Share Backup on My Shares edits that share: a removed principal is shown b
   const selected = dialog.getByRole("list", { name: "Selected principals" });
   await expect(selected).toContainText(PARTNER);
   await expect(selected).toContainText(OUTSIDER);
-  await expectFits(page, "modify dialog");
+  await expectFits(page, 1280, "modify dialog");
   await shot(page, "my-shares-modify-dialog");
 
   await dialog.getByRole("button", { name: `Remove ${OUTSIDER}` }).click();
@@ -84,7 +69,7 @@ test("Share Backup on My Shares edits that share: a removed principal is shown b
   await expect(page.getByRole("status")).toContainText(OUTSIDER);
   await expect(row.locator(`li[data-principal="${OUTSIDER}"]`)).toContainText("Being revoked");
   await expect(row.locator(`li[data-principal="${PARTNER}"]`)).toContainText("Invited");
-  await expectFits(page, "my shares");
+  await expectFits(page, 1280, "my shares");
   await shot(page, "my-shares-revoking");
 });
 
@@ -136,7 +121,7 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   await page.getByLabel("Password").fill(LONG);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("alert")).toBeVisible();
-  await expectFits(page, "sign-in refused");
+  await expectFits(page, 1280, "sign-in refused");
 
   await signIn(page, "owner");
 
@@ -149,7 +134,7 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   await dialog.getByRole("button", { name: "Add", exact: true }).click();
   await dialog.getByRole("button", { name: "OK" }).click();
   await expect(dialog.getByRole("alert")).toBeVisible();
-  await expectFits(page, "share dialog refused");
+  await expectFits(page, 1280, "share dialog refused");
   await shot(page, "fits-share-dialog");
   await dialog.getByRole("button", { name: "Cancel" }).click();
 
@@ -169,7 +154,7 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   await page.getByLabel("Account ID").fill(LONG);
   await page.getByRole("button", { name: "Invite" }).click();
   await expect(page.getByRole("alert")).toBeVisible();
-  await expectFits(page, "resource directory");
+  await expectFits(page, 1280, "resource directory");
   await shot(page, "fits-resource-directory");
 
   // RAM users: a refused 1,000-character name and password, and an accepted 64-character name (with the
@@ -184,13 +169,13 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   await page.getByLabel("Password").first().fill("Long-Name-2026");
   await page.getByRole("button", { name: "Create" }).click();
   await expect(page.locator(`tr[data-user="${longUser}"]`)).toBeVisible();
-  await expectFits(page, "RAM users");
+  await expectFits(page, 1280, "RAM users");
   await shot(page, "fits-ram-users");
 
   // Audit filter and the trail, whose targets and details now hold the long values.
   await visit(page, "/audit");
   await expect(page.getByRole("table", { name: "Audit events" })).toContainText("xxxxxxxxxx");
-  await expectFits(page, "audit trail");
+  await expectFits(page, 1280, "audit trail");
   await shot(page, "fits-audit");
 
   // Tickets: a partner's 1,000-character message, on its page and on the operator's.
@@ -200,11 +185,11 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   await partner.getByLabel("Message").fill(LONG);
   await partner.getByRole("button", { name: "Submit ticket" }).click();
   await expect(partner.getByRole("table", { name: "Tickets" })).toContainText(LONG.slice(0, 100));
-  await expectFits(partner, "partner tickets");
+  await expectFits(partner, 1280, "partner tickets");
   await shot(partner, "fits-tickets");
   const operator = await session(browser, "operator");
   await visit(operator, "/tickets");
-  await expectFits(operator, "operator tickets");
+  await expectFits(operator, 1280, "operator tickets");
   // Rejected, so the partner can ask again in a later run.
   await operator.getByRole("row").filter({ hasText: "Harbor Analytics" }).filter({ hasText: "Open" }).first().getByRole("button", { name: "Reject" }).click();
   await operator.context().close();
@@ -213,7 +198,7 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   await visit(partner, "/resource-sharing/invitations?region=cn-beijing");
   await partner.getByRole("row").filter({ hasText: shareName }).getByRole("button", { name: "Accept" }).click();
   await expect(partner.getByRole("row").filter({ hasText: shareName })).toContainText("Enabled");
-  await expectFits(partner, "invitations");
+  await expectFits(partner, 1280, "invitations");
   await partner.context().close();
 
   const member = await session(browser, "member");
@@ -224,7 +209,7 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   await restore.getByLabel("New cluster name").fill(LONG);
   await restore.getByRole("button", { name: "Restore" }).click();
   await expect(restore.getByRole("alert")).toBeVisible();
-  await expectFits(member, "restore dialog refused");
+  await expectFits(member, 1280, "restore dialog refused");
   await shot(member, "fits-restore-dialog");
   const clusterName = `c${stamp}`.padEnd(64, "w");
   await restore.getByLabel("New cluster name").fill(clusterName);
@@ -232,7 +217,7 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
   await expect(restore).toBeHidden();
   for (const path of ["/shared-backups?tab=incoming&region=cn-beijing", "/clusters?region=cn-beijing", "/billing", "/resource-sharing/invitations", "/tickets", "/audit", "/quota"]) {
     await visit(member, path);
-    await expectFits(member, `member ${path}`);
+    await expectFits(member, 1280, `member ${path}`);
     await shot(member, `fits-member${path.replace(/[/?=]/g, "-")}`);
   }
   await member.context().close();
@@ -245,7 +230,7 @@ test("every page fits 1280 px with a 1,000-character value in each free-text fie
     "/audit", "/billing",
   ]) {
     await visit(page, path);
-    await expectFits(page, `owner ${path}`);
+    await expectFits(page, 1280, `owner ${path}`);
     await shot(page, `fits-owner${path.replace(/[/?=]/g, "-")}`);
   }
   expect(shareId).toMatch(/^rs-/);
@@ -270,6 +255,7 @@ test("converting to level-2 is offered only where the rule allows, with the serv
     ["3200009002", "has expired"],
     ["rp-hz2bj0009005", "cross-region copy"],
   ]) {
+    await openClusterAt(page, id);
     const convert = page.locator(`tr[data-backup-set="${id}"]`).getByRole("button", { name: "Convert to Level-2" });
     await expect(convert).toBeDisabled();
     await expect(convert).toHaveAttribute("title", new RegExp(reason));

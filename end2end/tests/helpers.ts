@@ -31,6 +31,18 @@ export async function openCluster(page: Page, clusterId = SHAREABLE_CLUSTER) {
   await expect(page.getByRole("table", { name: "Backup sets" })).toBeVisible();
 }
 
+/** Opens the page of a cluster's Data Backups that lists the backup set: the demo's own sets are the
+ *  cluster's oldest, and the sets each spec makes (`freshBackupSets`) come before them, 30 to a page. */
+export async function openClusterAt(page: Page, backupSetId: string, clusterId = SHAREABLE_CLUSTER) {
+  for (let n = 1; n <= 20; n++) {
+    await page.goto(`/clusters/${clusterId}?page=${n}`);
+    await hydrated(page);
+    await expect(page.getByRole("table", { name: "Backup sets" })).toBeVisible();
+    if ((await backupRow(page, backupSetId).count()) > 0) return;
+  }
+  throw new Error(`backup set ${backupSetId} is on none of the first 20 pages of ${clusterId}`);
+}
+
 /** The Data Backups row of a backup set. */
 export function backupRow(page: Page, backupSetId: string) {
   return page.locator(`tr[data-backup-set="${backupSetId}"]`);
@@ -109,4 +121,22 @@ export async function ownerSharesByRequest(owner: Page, principal: string, scope
 /** The Shared By Me row of a resource share. */
 export function shareRow(page: Page, shareId: string) {
   return page.locator(`tr[data-share="${shareId}"]`);
+}
+
+/** Nothing is wider than the viewport (`width`): not the page, not the main column, not a dialog. With
+ *  `soft`, a misfit is recorded and the test goes on, so that a tour of many pages names them all. */
+export async function expectFits(page: Page, width: number, what: string, { soft = false } = {}) {
+  const m = await page.evaluate(() => {
+    const main = document.querySelector(".console-main");
+    const modal = document.querySelector(".modal");
+    return {
+      page: document.documentElement.scrollWidth,
+      main: main ? main.scrollWidth - main.clientWidth : 0,
+      modal: modal ? modal.scrollWidth - modal.clientWidth : 0,
+    };
+  });
+  const check = soft ? expect.soft : expect;
+  check(m.page, `${what}: page scroll width`).toBeLessThanOrEqual(width);
+  check(m.main, `${what}: main column overflow`).toBeLessThanOrEqual(0);
+  check(m.modal, `${what}: dialog overflow`).toBeLessThanOrEqual(0);
 }

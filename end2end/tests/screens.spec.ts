@@ -1,5 +1,5 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { MEMBER, PARTNER, SHAREABLE_CLUSTER, freshBackupSets, hydrated, signIn } from "./helpers";
+import { MEMBER, PARTNER, SHAREABLE_CLUSTER, expectFits, freshBackupSets, hydrated, signIn } from "./helpers";
 
 // Every screen, as each kind of user sees it, in two locales and time zones and at 1024 px: what is
 // on it fits, its times are the viewer's own, and the focused control shows it. With SHOTS_DIR set
@@ -81,22 +81,6 @@ async function navPages(page: Page): Promise<string[]> {
   return page.locator("nav.side-nav a").evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""));
 }
 
-/** Nothing is wider than the viewport: not the page, not the main column, not a dialog. */
-async function expectFits(page: Page, width: number, what: string) {
-  const m = await page.evaluate(() => {
-    const main = document.querySelector(".console-main");
-    const modal = document.querySelector(".modal");
-    return {
-      page: document.documentElement.scrollWidth,
-      main: main ? main.scrollWidth - main.clientWidth : 0,
-      modal: modal ? modal.scrollWidth - modal.clientWidth : 0,
-    };
-  });
-  expect.soft(m.page, `${what}: page scroll width`).toBeLessThanOrEqual(width);
-  expect.soft(m.main, `${what}: main column overflow`).toBeLessThanOrEqual(0);
-  expect.soft(m.modal, `${what}: dialog overflow`).toBeLessThanOrEqual(0);
-}
-
 /** Every time on the page reads as the viewer's locale writes it, in the viewer's zone. */
 async function expectLocalTimes(page: Page, locale: string, timeZone: string, what: string) {
   const times = await page.locator("time[datetime]").evaluateAll((ts) =>
@@ -128,7 +112,7 @@ test("every screen of every kind of user fits, shows local times and a visible f
         await hydrated(page);
         await expect(page.locator(".loading")).toHaveCount(0);
         const what = `${view.name} ${user} ${path}`;
-        await expectFits(page, view.width, what);
+        await expectFits(page, view.width, what, { soft: true });
         // The times are rewritten in a task after hydration.
         await expect(async () => expectLocalTimes(page, view.locale, view.timezoneId, what)).toPass({ timeout: 5_000 });
         await capture(page, view, user, path);

@@ -1,6 +1,6 @@
 import { expect, test } from "@playwright/test";
 import {
-  INTERNATIONAL, OUTSIDER, OWNER, PARTNER, addPrincipal, backupRow, freshBackupSets, openCluster, shot, signIn,
+  INTERNATIONAL, OUTSIDER, OWNER, PARTNER, addPrincipal, backupRow, freshBackupSets, openCluster, openClusterAt, shot, signIn,
   uniqueName,
 } from "./helpers";
 
@@ -102,6 +102,7 @@ test.describe("the owner shares backup sets from the Data Backups tab", () => {
     await signIn(page, "owner");
     await openCluster(page);
     const expectBlocked = async (id: string, reason: string) => {
+      await openClusterAt(page, id);
       const button = backupRow(page, id).getByRole("button", { name: "Share Backups" });
       await expect(button).toBeDisabled();
       await expect(button).toHaveAttribute("title", new RegExp(reason));
