@@ -80,17 +80,30 @@ impl<T> PrincipalGrantFacts<T> {
 }
 
 /// What a folder or the directory gave the recipient before it moved out of it (or left the
-/// directory): a revocation scheduled for that account alone.
+/// directory): a revocation scheduled for that account alone. `Time` as in [`PrincipalGrantFacts`].
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MovedOutGrantFacts {
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct MovedOutGrantFacts<Time = OffsetDateTime> {
     pub share_status: ShareStatus,
     /// None while the revocation waits for the restores reading the share to end.
-    pub revoke_at: Option<OffsetDateTime>,
+    pub revoke_at: Option<Time>,
     /// The backup set joined the share after the account moved out: never shared with it.
     pub added_after_removal: bool,
     /// The account arrived at the share's place while the set was already on its way out (see
     /// [`PrincipalGrantFacts::arrived_during_removal`]): never shared with it either.
     pub arrived_during_removal: bool,
+}
+
+impl<T> MovedOutGrantFacts<T> {
+    /// The same facts with their time read by `read`, as [`PrincipalGrantFacts::read_times`].
+    pub fn read_times<U, E>(self, read: impl Fn(T) -> Result<U, E>) -> Result<MovedOutGrantFacts<U>, E> {
+        Ok(MovedOutGrantFacts {
+            share_status: self.share_status,
+            revoke_at: self.revoke_at.map(read).transpose()?,
+            added_after_removal: self.added_after_removal,
+            arrived_during_removal: self.arrived_during_removal,
+        })
+    }
 }
 
 /// One grant of access to a backup set through one share.

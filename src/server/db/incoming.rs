@@ -1,18 +1,31 @@
 //! The principal's side: invitations it received, and backup sets shared with it.
 
-use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus, PrincipalGrantFacts, ShareStatus};
+use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus, MovedOutGrantFacts, PrincipalGrantFacts};
 use super::{directory::FOLDER_ANCESTRY, Tx};
+use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
-/// Every principal entry, with each backup set of its share, whose id may name the account `?1`: the
-/// account itself, its directory, or a folder it sits in at any depth. Whether an entry *grants* access
-/// is the domain's decision ([`crate::domain::principal_grant`]), from the facts loaded beside it.
-/// Follows [`super::directory::FOLDER_ANCESTRY`] in a `with` clause; `{filter}` narrows the backup sets.
-fn principal_grants_sql(filter: &str) -> String {
-    format!(
-        "{FOLDER_ANCESTRY}
-         select sr.backup_set_id, b.cluster_id, b.start_time, b.expires_at, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
-                rs.principal_scope as scope, sp.principal_type, sp.principal_id, sp.status as principal_status,
+/// Where grants come from: a kind of row that may give the account `?1` a share's backup sets, the
+/// facts it is loaded with (from its row, `alias`, and the share, `rs`), and which of its rows are the
+/// account's. Every grant is loaded alike, one row a backup set of the share (`sr`, `b`), with the set
+/// and share it is of ([`GrantedSet`]); only the facts and how the domain reads them differ.
+struct GrantSource {
+    /// A `with` clause the rows' condition needs, if any.
+    with: &'static str,
+    table: &'static str,
+    alias: &'static str,
+    facts: &'static str,
+    naming: &'static str,
+}
+
+/// Every principal entry whose id may name the account: the account itself, its directory, or a folder
+/// it sits in at any depth (following [`super::directory::FOLDER_ANCESTRY`]). Whether an entry *grants*
+/// access is the domain's decision ([`crate::domain::principal_grant`]), from the facts loaded beside it.
+const PRINCIPAL_ENTRIES: GrantSource = GrantSource {
+    with: FOLDER_ANCESTRY,
+    table: "share_principal",
+    alias: "sp",
+    facts: "rs.principal_scope as scope, sp.principal_type, sp.principal_id, sp.status as principal_status,
                 sp.revoke_at as principal_revoke_at, sr.status as resource_status, sr.revoke_at as resource_revoke_at,
                 exists(select 1 from rd_member me join rd_member ow on ow.directory_id = me.directory_id
                        where me.account_id = ?1 and ow.account_id = rs.owner_account_id) as owner_in_recipients_directory,
@@ -25,32 +38,40 @@ fn principal_grants_sql(filter: &str) -> String {
                 exists(select 1 from late_principal lp where lp.resource_share_id = rs.resource_share_id
                        and lp.principal_id = sp.principal_id and lp.backup_set_id = sr.backup_set_id) as joined_after_set_removal,
                 exists(select 1 from late_arrival la where la.resource_share_id = rs.resource_share_id and la.principal_id = sp.principal_id
-                       and la.backup_set_id = sr.backup_set_id and la.account_id = ?1) as arrived_during_removal
-         from share_principal sp
-         join resource_share rs on rs.resource_share_id = sp.resource_share_id
-         join share_resource sr on sr.resource_share_id = rs.resource_share_id
-         join backup_set b on b.backup_set_id = sr.backup_set_id
-         where (sp.principal_id = ?1
+                       and la.backup_set_id = sr.backup_set_id and la.account_id = ?1) as arrived_during_removal",
+    naming: "(sp.principal_id = ?1
                 or sp.principal_id in (select directory_id from rd_member where account_id = ?1)
-                or sp.principal_id in (select folder_id from ancestor)) {filter}"
-    )
-}
+                or sp.principal_id in (select folder_id from ancestor))",
+};
 
-/// What a folder or the directory gave the account before it moved out, with each backup set of the share.
-fn moved_out_grants_sql(filter: &str) -> String {
-    format!(
-        "select sr.backup_set_id, b.cluster_id, b.start_time, b.expires_at, rs.resource_share_id, rs.resource_share_name, rs.owner_account_id, rs.status as share_status,
-                mr.revoke_at,
+/// What a folder or the directory gave the account before it moved out: its scheduled revocations.
+const MOVED_OUT: GrantSource = GrantSource {
+    with: "",
+    table: "membership_revocation",
+    alias: "mr",
+    facts: "mr.revoke_at,
                 exists(select 1 from late_resource l where l.resource_share_id = rs.resource_share_id and l.principal_id = mr.account_id
                        and l.via = 'moved_out' and l.backup_set_id = sr.backup_set_id) as added_after_removal,
                 exists(select 1 from late_arrival la where la.resource_share_id = rs.resource_share_id and la.account_id = mr.account_id
-                       and la.backup_set_id = sr.backup_set_id) as arrived_during_removal
-         from membership_revocation mr
-         join resource_share rs on rs.resource_share_id = mr.resource_share_id
+                       and la.backup_set_id = sr.backup_set_id) as arrived_during_removal",
+    naming: "mr.account_id = ?1",
+};
+
+impl GrantSource {
+    /// The query of this source's grants; `filter` narrows the backup sets.
+    fn sql(&self, filter: &str) -> String {
+        let GrantSource { with, table, alias, facts, naming } = self;
+        format!(
+            "{with}
+         select sr.backup_set_id, b.cluster_id, b.start_time, b.expires_at, rs.resource_share_id, rs.resource_share_name,
+                rs.owner_account_id, rs.status as share_status, {facts}
+         from {table} {alias}
+         join resource_share rs on rs.resource_share_id = {alias}.resource_share_id
          join share_resource sr on sr.resource_share_id = rs.resource_share_id
          join backup_set b on b.backup_set_id = sr.backup_set_id
-         where mr.account_id = ?1 {filter}"
-    )
+         where {naming} {filter}"
+        )
+    }
 }
 
 /// Which backup sets the grants are loaded for.
@@ -77,9 +98,9 @@ impl GrantFilter<'_> {
     }
 }
 
-/// A principal entry that may name the account, as loaded; the domain decides.
+/// The backup set a grant is of, and the share that gives it: what the principal's lists show beside it.
 #[derive(Debug, Clone, FromRow)]
-pub struct PrincipalGrantRow {
+pub struct GrantedSet {
     pub backup_set_id: String,
     pub cluster_id: String,
     pub start_time: String,
@@ -87,35 +108,34 @@ pub struct PrincipalGrantRow {
     pub expires_at: String,
     pub resource_share_id: String,
     pub resource_share_name: String,
-    #[sqlx(flatten)]
-    pub facts: PrincipalGrantFacts<String>,
-}
-
-/// A revocation scheduled for the account after it moved out of a folder or left the directory.
-#[derive(Debug, Clone, FromRow)]
-pub struct MovedOutGrantRow {
-    pub backup_set_id: String,
-    pub cluster_id: String,
-    pub start_time: String,
-    /// The backup set's expiry, as [`PrincipalGrantRow::expires_at`].
-    pub expires_at: String,
-    pub resource_share_id: String,
-    pub resource_share_name: String,
     pub owner_account_id: String,
-    pub share_status: ShareStatus,
-    /// None while the revocation waits for the restores reading the share to end.
-    pub revoke_at: Option<String>,
-    pub added_after_removal: bool,
-    /// It arrived at the share's place while the set was already on its way out (`late_arrival`).
-    pub arrived_during_removal: bool,
 }
 
-pub async fn principal_grants(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<PrincipalGrantRow>> {
-    sqlx::query_as(&principal_grants_sql(filter.sql())).bind(account).bind(filter.value()).fetch_all(conn).await
+/// A grant as loaded, with the facts the domain decides it from: a principal entry's
+/// ([`PrincipalGrantFacts`]) or a moved-out revocation's ([`MovedOutGrantFacts`]), times as stored.
+#[derive(Debug, Clone, FromRow)]
+pub struct GrantRow<Facts> {
+    #[sqlx(flatten)]
+    pub set: GrantedSet,
+    #[sqlx(flatten)]
+    pub facts: Facts,
 }
 
-pub async fn moved_out_grants(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<MovedOutGrantRow>> {
-    sqlx::query_as(&moved_out_grants_sql(filter.sql())).bind(account).bind(filter.value()).fetch_all(conn).await
+async fn grants<Facts>(conn: &mut SqliteConnection, source: &GrantSource, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<GrantRow<Facts>>>
+where
+    Facts: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
+{
+    sqlx::query_as(&source.sql(filter.sql())).bind(account).bind(filter.value()).fetch_all(conn).await
+}
+
+/// The principal entries that may name the account, one row a backup set of their shares.
+pub async fn principal_grants(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<GrantRow<PrincipalGrantFacts<String>>>> {
+    grants(conn, &PRINCIPAL_ENTRIES, account, filter).await
+}
+
+/// The revocations scheduled for the account after it moved out of a folder or left the directory.
+pub async fn moved_out_grants(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<GrantRow<MovedOutGrantFacts<String>>>> {
+    grants(conn, &MOVED_OUT, account, filter).await
 }
 
 /// The account's directory, if it is a member of one, and the folder it sits in with every folder above it.

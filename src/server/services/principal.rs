@@ -13,7 +13,7 @@ use crate::domain::{
 };
 use crate::domain::{backup_storage_bill, check_named_source, restore_source_not_shared, check_pay_type, FoundSource, node_spec_price, parse_invitation_id, zone_region, NamedSource, StoredBackup};
 use crate::domain::{
-    access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, MovedOutGrantFacts, Recipient,
+    access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, Recipient,
     ShareEntry, ShareMembership, SharedSetAccess,
 };
 use crate::server::db::incoming::GrantFilter;
@@ -253,9 +253,12 @@ pub(crate) async fn shared_sets(
     // (cluster, owner), the shares granting it, those of them that grant it for use, and the grants.
     type Found = ((String, String), Vec<(String, String)>, Vec<String>, Vec<Grant>);
     let mut sets: BTreeMap<(String, String), Found> = BTreeMap::new();
-    let mut add = |backup_set_id: String, start_time: String, expires_at: &str, source: (String, String), share: (String, String), grant: Grant| {
-        let grant = grant_at_expiry(grant, db::parse_ts(expires_at).map_err(internal)?, revocation_delay, now);
-        let (_, shares, usable, grants) = sets.entry((start_time, backup_set_id)).or_insert_with(|| (source, Vec::new(), Vec::new(), Vec::new()));
+    let mut add = |set: incoming::GrantedSet, grant: Grant| {
+        let grant = grant_at_expiry(grant, db::parse_ts(&set.expires_at).map_err(internal)?, revocation_delay, now);
+        let share = (set.resource_share_id, set.resource_share_name);
+        let (_, shares, usable, grants) = sets
+            .entry((set.start_time, set.backup_set_id))
+            .or_insert_with(|| ((set.cluster_id, set.owner_account_id), Vec::new(), Vec::new(), Vec::new()));
         // A share whose grant has ended is not named beside the set, though the schedule has not deleted it yet.
         if grant.in_force_at(now) && !shares.contains(&share) {
             shares.push(share.clone());
@@ -269,18 +272,13 @@ pub(crate) async fn shared_sets(
     for r in principal_rows {
         let facts = r.facts.read_times(|t| db::parse_ts(&t)).map_err(internal)?;
         if let Some(grant) = principal_grant(&recipient, &facts) {
-            add(r.backup_set_id, r.start_time, &r.expires_at, (r.cluster_id, facts.owner_account_id), (r.resource_share_id, r.resource_share_name), grant)?;
+            add(r.set, grant)?;
         }
     }
     for r in moved_out_rows {
-        let facts = MovedOutGrantFacts {
-            share_status: r.share_status,
-            revoke_at: r.revoke_at.as_deref().map(db::parse_ts).transpose().map_err(internal)?,
-            added_after_removal: r.added_after_removal,
-            arrived_during_removal: r.arrived_during_removal,
-        };
+        let facts = r.facts.read_times(|t| db::parse_ts(&t)).map_err(internal)?;
         if let Some(grant) = moved_out_grant(&facts) {
-            add(r.backup_set_id, r.start_time, &r.expires_at, (r.cluster_id, r.owner_account_id), (r.resource_share_id, r.resource_share_name), grant)?;
+            add(r.set, grant)?;
         }
     }
     Ok(sets
