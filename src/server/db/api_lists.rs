@@ -1,6 +1,6 @@
 //! The OpenAPI's lists (ListResourceShares, ListResourceShareAssociations, ListSharedResources,
-//! ListSharedTargets, ListResourceShareInvitations), each one page read in SQL, but for the shares
-//! another account gave the caller ([`received_share_entries`]), which the domain decides first.
+//! ListSharedTargets, ListResourceShareInvitations), each one page read in SQL. Of the shares another
+//! account gave the caller ([`received_share_page`]), the domain decides which the caller holds.
 //!
 //! A page continues after the last row of the one before (keyset paging on the list's order, newest
 //! first): the cost of a page is the page's, not the list's, and every query names the caller's account
@@ -99,29 +99,79 @@ pub struct ReceivedShareEntry {
     pub updated_at: String,
 }
 
-/// Every principal entry that may name `recipient` (its id, its directory, a folder above it) of the
-/// other accounts' shares `q` asks for, whatever the entry's or the share's status: which of them give
-/// the recipient its share is the domain's decision (`domain::share_membership`), so the list is paged
-/// after it. An account is named by few shares, unlike an owner, who may own thousands.
-pub async fn received_share_entries(ex: impl SqliteExecutor<'_>, recipient: &Recipient, q: &ShareQuery<'_>) -> sqlx::Result<Vec<ReceivedShareEntry>> {
-    let (directory, folders) = super::directory::recipient_place_params(recipient);
-    sqlx::query_as(&format!(
-        "select {columns}, rs.resource_share_name, rs.created_at, rs.updated_at {from}
-           and rs.owner_account_id <> ?1
-           and (?2 is null or rs.resource_share_id in (select value from json_each(?2)))
-           and (?5 is null or rs.resource_share_name = ?5)
-           and (?6 is null or rs.status = ?6)",
+/// The principal ids that may name `recipient`, each with the type of entry that names it by that id:
+/// its account, its directory, the folders it sits in (at any depth), as `ENTRIES_NAMING_RECIPIENT` reads.
+fn naming_ids(recipient: &Recipient) -> Vec<(&str, PrincipalType)> {
+    let account = std::iter::once((recipient.account_id.as_str(), PrincipalType::Account));
+    let directory = recipient.directory_id.as_deref().map(|d| (d, PrincipalType::ResourceDirectory));
+    let folders = recipient.folders.iter().map(|f| (f.as_str(), PrincipalType::Folder));
+    account.chain(directory).chain(folders).collect()
+}
+
+/// The statement of [`received_share_page`] for a recipient named by `ids` principal ids (bound from
+/// `?10` on, each with its type). Which shares the page holds is read, for each id, off its range of
+/// index `share_principal_recipient` in the list's order, at most `?9` rows after the position `?7`,
+/// `?8`; the union of those is cut to the `?9` newest shares, and every entry of them naming the
+/// recipient is loaded for the domain to decide. Only a share with an associated entry of another
+/// account's active share is a candidate: `domain::share_hold` gives nothing through any other entry
+/// (a test holds the two to the same answer over random holdings).
+fn received_share_page_sql(ids: usize) -> String {
+    let ranges: Vec<String> = (0..ids)
+        .map(|i| {
+            let (id, kind) = (10 + 2 * i, 11 + 2 * i);
+            format!(
+                "select * from (select sp.share_created_at, sp.resource_share_id from share_principal sp
+                   join resource_share rs on rs.resource_share_id = sp.resource_share_id
+                   where sp.principal_id = ?{id} and sp.principal_type = ?{kind}
+                     and (sp.share_created_at, sp.resource_share_id) < (?7, ?8)
+                     and sp.status = 'Associated' and rs.status = 'Active' and rs.owner_account_id <> ?1
+                     and (?2 is null or sp.resource_share_id in (select value from json_each(?2)))
+                     and (?5 is null or rs.resource_share_name = ?5)
+                     and (?6 is null or rs.status = ?6)
+                   order by sp.share_created_at desc, sp.resource_share_id desc limit ?9)"
+            )
+        })
+        .collect();
+    format!(
+        "with page(share_created_at, resource_share_id) as (
+             {ranges} order by 1 desc, 2 desc limit ?9)
+         select {columns}, rs.resource_share_name, rs.created_at, rs.updated_at {from}
+           and sp.resource_share_id in (select resource_share_id from page)
+         order by rs.created_at desc, rs.resource_share_id desc",
+        ranges = ranges.join("\n             union\n             "),
         columns = super::directory::SHARE_ENTRY_COLUMNS,
         from = super::directory::ENTRIES_NAMING_RECIPIENT,
-    ))
-    .bind(recipient.account_id.as_str())
-    .bind(ids_json(q.ids))
-    .bind(directory)
-    .bind(folders)
-    .bind(q.name)
-    .bind(q.status)
-    .fetch_all(ex)
-    .await
+    )
+}
+
+/// The next `batch` other accounts' shares (within `q`) after `after` that may be held by `recipient`,
+/// newest first, with every entry of each that names it (its id, its directory, a folder above it),
+/// whatever the entry's status: which of them give the recipient its share is the domain's decision
+/// (`domain::share_membership`). Fewer than `batch` shares: there are no more.
+pub async fn received_share_page(
+    ex: impl SqliteExecutor<'_>,
+    recipient: &Recipient,
+    q: &ShareQuery<'_>,
+    after: &After,
+    batch: i64,
+) -> sqlx::Result<Vec<ReceivedShareEntry>> {
+    let (directory, folders) = super::directory::recipient_place_params(recipient);
+    let ids = naming_ids(recipient);
+    let sql = received_share_page_sql(ids.len());
+    let mut query = sqlx::query_as(&sql)
+        .bind(recipient.account_id.as_str())
+        .bind(ids_json(q.ids))
+        .bind(directory)
+        .bind(folders)
+        .bind(q.name)
+        .bind(q.status)
+        .bind(key(after, 0))
+        .bind(key(after, 1))
+        .bind(batch);
+    for (id, kind) in ids {
+        query = query.bind(id).bind(kind.as_str());
+    }
+    query.fetch_all(ex).await
 }
 
 /// Which of an owner's share associations (targets or backup sets) a list asks for.
@@ -360,4 +410,34 @@ pub async fn outgoing_backups(
     .bind(cluster_id)
     .fetch_all(ex)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sqlx::Row;
+
+    /// The shares a recipient may hold are read, for each id naming it, as a range of the index in the
+    /// list's order from the page's position: never the whole of the rows naming it, nor all shares.
+    #[tokio::test]
+    async fn each_id_naming_the_recipient_is_read_as_a_range_of_its_index_in_the_lists_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = super::super::connect(dir.path().join("received.db").to_str().unwrap()).await.unwrap();
+        let ids = 4;
+        // (id, parent, detail) of each step.
+        let plan: Vec<(i64, i64, String)> = sqlx::query(&format!("explain query plan {}", received_share_page_sql(ids)))
+            .fetch_all(&db.pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| (row.get("id"), row.get("parent"), row.get("detail")))
+            .collect();
+        let range = "SEARCH sp USING INDEX share_principal_recipient (principal_id=? AND (share_created_at,resource_share_id)<(?,?))";
+        let arms: Vec<i64> = plan.iter().filter(|(_, _, d)| d == range).map(|(_, parent, _)| *parent).collect();
+        assert_eq!(arms.len(), ids, "one range for each id: {plan:#?}");
+        // Each range is read in its order and stops at the page's size: none of them is sorted.
+        let sorted_arm = plan.iter().find(|(_, parent, d)| arms.contains(parent) && d.starts_with("USE TEMP B-TREE"));
+        assert_eq!(sorted_arm, None, "{plan:#?}");
+        assert!(!plan.iter().any(|(_, _, d)| d.starts_with("SCAN sp") || d.starts_with("SCAN rs")), "no scan of every entry or share: {plan:#?}");
+    }
 }

@@ -477,9 +477,13 @@ const INSERT_RESOURCE: &str = "insert into share_resource (resource_share_id, ba
     on conflict (resource_share_id, backup_set_id) do update set status = 'Associated', revoke_at = null
     where status <> 'Associated'";
 
-const ASSOCIATE_PRINCIPALS: &str = "insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at)
+/// Each row carries its share's creation time, the order the principal's list of shares is read in
+/// (index `share_principal_recipient`).
+const ASSOCIATE_PRINCIPALS: &str = "insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at,
+        share_created_at)
     select json_extract(?1, '$.share_id'), json_extract(p.value, '$.id'), json_extract(p.value, '$.type'),
-        'Associated', json_extract(?1, '$.now')
+        'Associated', json_extract(?1, '$.now'),
+        (select rs.created_at from resource_share rs where rs.resource_share_id = json_extract(?1, '$.share_id'))
     from json_each(?1, '$.associate') p where true
     on conflict (resource_share_id, principal_id) do update set status = 'Associated', revoke_at = null";
 

@@ -160,6 +160,8 @@ impl IncomingFilter<'_> {
 /// page. Every share whichever principal gives it (the caller's id, its directory, a folder above it),
 /// each once, as the domain says it holds it ([`share_membership`], the rule leaving a share asks):
 /// not one it was only invited to, is being revoked from, or reached through a directory it left.
+/// The shares are read in the list's order a batch at a time (`api_lists::received_share_page`), so a
+/// page costs its own shares and those passed over on the way, not every share naming the caller.
 #[tracing::instrument(skip(state, who, query), fields(account = %who.account_id()))]
 pub async fn received_shares(
     state: &AppState,
@@ -169,36 +171,47 @@ pub async fn received_shares(
     limit: i64,
 ) -> Result<Vec<api_lists::ReceivedShareRow>, AppError> {
     let me = who.account_id().as_str();
-    // One read transaction: the recipient's place and the entries naming it from the same snapshot.
+    let wanted = usize::try_from(limit).unwrap_or(0).saturating_add(1);
+    let batch = i64::try_from(wanted).unwrap_or(i64::MAX);
+    // One read transaction: the recipient's place and every batch from the same snapshot.
     let mut conn = state.pool.begin().await.map_err(internal)?;
     let recipient = recipient(&mut conn, me).await?;
-    let rows = api_lists::received_share_entries(&mut *conn, &recipient, query).await.map_err(internal)?;
-    type Held = (api_lists::ReceivedShareRow, Vec<ShareEntry>);
-    let mut shares: BTreeMap<(String, String), Held> = BTreeMap::new();
-    for r in rows {
-        let key = (r.created_at.clone(), r.entry.resource_share_id.clone());
-        let (_, entries) = shares.entry(key).or_insert_with(|| {
-            let row = api_lists::ReceivedShareRow {
-                resource_share_id: r.entry.resource_share_id.clone(),
-                resource_share_name: r.resource_share_name,
-                owner_account_id: r.entry.owner_account_id.clone(),
-                status: r.entry.share_status,
-                created_at: r.created_at,
-                updated_at: r.updated_at,
-            };
-            (row, Vec::new())
-        });
-        entries.push(r.entry);
+    let mut held = Vec::new();
+    let mut after = after.clone();
+    loop {
+        let rows = api_lists::received_share_page(&mut *conn, &recipient, query, &after, batch).await.map_err(internal)?;
+        let shares = received_shares_of(rows);
+        let last = shares.len() < wanted;
+        after = shares.last().map(|(row, _)| Some(row.sort_key())).unwrap_or(after);
+        held.extend(shares.into_iter().filter(|(_, entries)| share_membership(&recipient, entries) != ShareMembership::None).map(|(row, _)| row));
+        if last || held.len() >= wanted {
+            held.truncate(wanted);
+            return Ok(held);
+        }
     }
-    let after = after.as_ref().map(|k| (k.first().cloned().unwrap_or_default(), k.get(1).cloned().unwrap_or_default()));
-    Ok(shares
-        .into_iter()
-        .rev()
-        .filter(|(key, _)| after.as_ref().is_none_or(|after| key < after))
-        .filter(|(_, (_, entries))| share_membership(&recipient, entries) != ShareMembership::None)
-        .map(|(_, (row, _))| row)
-        .take(usize::try_from(limit).unwrap_or(0).saturating_add(1))
-        .collect())
+}
+
+/// The entries of a batch (in the list's order, each share's together) as its shares, each with its
+/// entries naming the recipient.
+fn received_shares_of(rows: Vec<api_lists::ReceivedShareEntry>) -> Vec<(api_lists::ReceivedShareRow, Vec<ShareEntry>)> {
+    let mut shares: Vec<(api_lists::ReceivedShareRow, Vec<ShareEntry>)> = Vec::new();
+    for r in rows {
+        match shares.last_mut() {
+            Some((row, entries)) if row.resource_share_id == r.entry.resource_share_id => entries.push(r.entry),
+            _ => {
+                let row = api_lists::ReceivedShareRow {
+                    resource_share_id: r.entry.resource_share_id.clone(),
+                    resource_share_name: r.resource_share_name,
+                    owner_account_id: r.entry.owner_account_id.clone(),
+                    status: r.entry.share_status,
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                };
+                shares.push((row, vec![r.entry]));
+            }
+        }
+    }
+    shares
 }
 
 /// `account` as the principals of other accounts' shares may name it: its id, directory and folders.
