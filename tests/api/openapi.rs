@@ -2300,6 +2300,35 @@ async fn a_restore_asking_for_another_engine_or_version_than_the_sets_is_refused
     assert_eq!(right.status, StatusCode::OK, "{:?}", right.json);
 }
 
+/// The real CreateDBCluster marks DBType and DBVersion required for every CreationOption (its API
+/// reference; shared/reference/polardb-api.md). polarshare asks for them only to check them: a clone
+/// has its source's engine, so a restore naming neither (or one of them) takes the set's and is not
+/// refused for it, while one naming another is (above).
+#[tokio::test]
+async fn a_restore_naming_no_engine_or_version_gets_the_sets_own() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "engine-of-source").await;
+    let source: (String, String) = sqlx::query_as("select c.db_type, c.db_version from backup_set b join cluster c on c.cluster_id = b.cluster_id where b.backup_set_id = ?")
+        .bind(&shared.backup)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    for omitted in [&["DBType", "DBVersion"][..], &["DBType"], &["DBVersion"]] {
+        let mut params = restore_params(&shared.backup);
+        params.retain(|(k, _)| !omitted.contains(k));
+        let restored = acs3(&app, &shared.partner, "CreateDBCluster", PD, &params).await;
+        assert_eq!(restored.status, StatusCode::OK, "without {omitted:?}: {:?}", restored.json);
+        let cluster = restored.json["DBClusterId"].as_str().unwrap();
+        let attribute = acs3(&app, &shared.partner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", cluster)]).await;
+        assert_eq!(attribute.status, StatusCode::OK, "{:?}", attribute.json);
+        assert_eq!((attribute.json["DBType"].as_str().unwrap(), attribute.json["DBVersion"].as_str().unwrap()), (source.0.as_str(), source.1.as_str()), "without {omitted:?}");
+        // The set is locked while it restores; the next restore waits for this one to finish.
+        app.clock.advance(Duration::minutes(5));
+        app.tick().await;
+    }
+}
+
 /// Associate and Disassociate have committed their write by the time they answer: the answer, whether
 /// each target is `External` included, comes from what the write's own transaction decided, so no read
 /// after the commit can turn a done change into a failure. Here the read connections are closed once the
