@@ -275,8 +275,7 @@ mod tests {
     /// last use back to before a use already recorded.
     #[tokio::test]
     async fn an_earlier_use_committed_later_does_not_move_the_last_use_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = super::super::connect(dir.path().join("use.db").to_str().unwrap()).await.unwrap();
+        let (_dir, db) = super::super::temporary("use.db").await;
         let pool = &db.writer.pool;
         for (nonce, at) in [("n-later", "2026-11-29T03:00:05Z"), ("n-earlier", "2026-11-29T03:00:01Z")] {
             let seen = NonceSeen { access_key_id: "LTAIuse".into(), nonce: nonce.into(), seen_at: at.into(), signed_at: at.into() };
@@ -292,8 +291,7 @@ mod tests {
     /// can't slip in between.
     #[tokio::test]
     async fn a_nonce_signed_before_the_committed_cut_off_is_refused_as_forgotten() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = super::super::connect(dir.path().join("cutoff.db").to_str().unwrap()).await.unwrap();
+        let (_dir, db) = super::super::temporary("cutoff.db").await;
         let mut tx = db.writer.begin_unaudited().await.unwrap();
         let seen = |nonce: &str, signed_at: &str| NonceSeen { access_key_id: "LTAIcut".into(), nonce: nonce.into(), seen_at: "2026-11-29T03:00:00Z".into(), signed_at: signed_at.into() };
         assert_eq!(record_use(&mut tx, &seen("before-sweep", "2026-11-29T03:14:00Z")).await.unwrap(), NonceRecord::Fresh);

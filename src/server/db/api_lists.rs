@@ -421,8 +421,7 @@ mod tests {
     /// list's order from the page's position: never the whole of the rows naming it, nor all shares.
     #[tokio::test]
     async fn each_id_naming_the_recipient_is_read_as_a_range_of_its_index_in_the_lists_order() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = super::super::connect(dir.path().join("received.db").to_str().unwrap()).await.unwrap();
+        let (_dir, db) = super::super::temporary("received.db").await;
         let ids = 4;
         // (id, parent, detail) of each step.
         let plan: Vec<(i64, i64, String)> = sqlx::query(&format!("explain query plan {}", received_share_page_sql(ids)))

@@ -283,14 +283,22 @@ pub fn parse_ts(s: &str) -> anyhow::Result<OffsetDateTime> {
     OffsetDateTime::parse(s, &Rfc3339).with_context(|| format!("bad stored time {s:?}"))
 }
 
+/// A fresh, migrated database in a directory of its own, for a test (the directory lives as long as
+/// the `TempDir` returned with it).
+#[cfg(test)]
+pub(crate) async fn temporary(name: &str) -> (tempfile::TempDir, Database) {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = connect(dir.path().join(name).to_str().expect("a UTF-8 path")).await.expect("a migrated database");
+    (dir, db)
+}
+
 #[cfg(test)]
 mod tests {
     /// The share's write goes through a temporary trigger, the writer connection's own: a connection
     /// opened again (the pool closes idle and old ones) must get it again, or every share would fail.
     #[tokio::test]
     async fn a_writer_connection_opened_again_has_the_share_write_trigger() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = super::connect(dir.path().join("writer.db").to_str().unwrap()).await.unwrap();
+        let (_dir, db) = super::temporary("writer.db").await;
         let objects = "select count(*) from sqlite_temp_master where name in ('share_write', 'share_write_statements', 'test_first_connection')";
         let mut first = db.writer.pool.acquire().await.unwrap();
         sqlx::query("create temp table test_first_connection (x)").execute(&mut *first).await.unwrap();

@@ -558,8 +558,7 @@ mod tests {
     /// would leave it stale. Each table-scoped answer's statement is checked against SQLite's plan of it.
     #[tokio::test]
     async fn every_table_a_table_scoped_answer_reads_is_in_its_group() {
-        let dir = tempfile::tempdir().unwrap();
-        let db = super::super::connect(dir.path().join("kept.db").to_str().unwrap()).await.unwrap();
+        let (_dir, db) = super::super::temporary("kept.db").await;
         let scoped = [
             ("SigningKeys", Tables::Credentials, access_keys::signing_key_sql()),
             ("OwnSharePages", Tables::ResourceShares, api_lists::OWN_SHARES.to_owned()),
