@@ -184,6 +184,11 @@ async fn run_command(command: &Command, database: &db::Database, clock: &Clock) 
             let password = read_password(*password_stdin)?;
             setup::create_operator(&database.writer, clock, login, password.as_deref()).await
         }
+        Command::Backup { to } => {
+            db::backup_to(&database.pool, to).await?;
+            println!("copied the database to {to}");
+            return Ok(());
+        }
         Command::AccessKey { command: AccessKeyCommand::Create { login } } => {
             let key = access_keys::create_for_login(&database.writer, clock, login).await.map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;
             let json = serde_json::json!({ "AccessKeyId": key.access_key_id, "AccessKeySecret": key.access_key_secret, "LoginName": key.login_name });

@@ -142,6 +142,14 @@ pub enum Command {
         #[arg(long)]
         password_stdin: bool,
     },
+    /// Copies the database, as it is at one moment, to a new file readable by its owner only
+    /// (SQLite's `VACUUM INTO`), while a server runs on it or not. Serve the copy (`--database FILE`)
+    /// to restore it.
+    Backup {
+        /// The copy's file, which must not exist yet.
+        #[arg(long, value_parser = clap::builder::NonEmptyStringValueParser::new())]
+        to: String,
+    },
     /// AccessKey pairs for the OpenAPI endpoint (`access-key create --login NAME`).
     AccessKey {
         #[command(subcommand)]

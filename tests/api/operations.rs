@@ -234,3 +234,44 @@ async fn a_database_path_is_the_files_name_as_it_is() {
     assert_eq!(tables, 1, "the schema is in the file named");
     pool.close().await;
 }
+
+/// `backup --to FILE` beside a running server: the copy is made while the server serves, is its owner's
+/// alone, holds what the server had answered, and a server started on it serves it. A file that exists
+/// already is refused and left as it was.
+#[tokio::test]
+async fn a_backup_taken_while_the_server_runs_serves_again_from_the_copy() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("live.db");
+    let server = Server::start(&db).await;
+    let owner = server.sign_in("owner").await;
+    let (status, _, key) = server.post("create_access_key", "application/x-www-form-urlencoded", "login_name=owner", &owner).await;
+    assert_eq!(status, 200, "{key}");
+    let made = key["access_key_id"].as_str().unwrap().to_owned();
+
+    let copy = dir.path().join("copy.db");
+    let backup = |to: &Path| Command::new(env!("CARGO_BIN_EXE_polarshare")).args(["--database", db.to_str().unwrap(), "backup", "--to", to.to_str().unwrap()]).output().unwrap();
+    let done = backup(&copy);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600, "the copy holds the secrets too");
+    // The server serves on while the copy is read.
+    server.sign_in("partner").await;
+    server.kill();
+
+    let taken = dir.path().join("taken.db");
+    std::fs::write(&taken, "mine").unwrap();
+    let refused = backup(&taken);
+    assert_eq!(refused.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("must be a new file"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert_eq!(std::fs::read(&taken).unwrap(), b"mine");
+
+    let pool = open_db(&copy).await;
+    let check: String = sqlx::query_scalar("pragma integrity_check").fetch_one(&pool).await.unwrap();
+    assert_eq!(check, "ok");
+    pool.close().await;
+    let restored = Server::start(&copy).await;
+    let (status, _, keys) = restored.post("list_access_keys", "application/x-www-form-urlencoded", "", &owner).await;
+    assert_eq!(status, 200, "the session from before the copy signs in on it: {keys}");
+    assert!(keys.to_string().contains(&made), "the pair made before the copy: {keys}");
+    restored.kill();
+}

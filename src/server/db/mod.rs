@@ -116,6 +116,26 @@ fn create_private(path: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Copies the database `pool` reads, as one read transaction sees it, into the new file `to`, made
+/// readable by its owner only first (SQLite would make it as the umask says, and the copy holds the
+/// AccessKey secrets too). Runs beside the server's writes: a read does not hold them back.
+pub async fn backup_to(pool: &SqlitePool, to: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    let made = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(to)
+    };
+    #[cfg(not(unix))]
+    let made = std::fs::OpenOptions::new().write(true).create_new(true).open(to);
+    made.with_context(|| format!("cannot create the copy {to} (it must be a new file)"))?;
+    // SQLite writes into an empty file as into a new one.
+    if let Err(e) = sqlx::query("vacuum into ?").bind(to).execute(pool).await {
+        let _ = std::fs::remove_file(to);
+        return Err(e).with_context(|| format!("copying the database to {to}"));
+    }
+    Ok(())
+}
+
 /// SQLite connections for reads unless `--db-connections` says otherwise.
 pub const DEFAULT_READ_CONNECTIONS: u32 = 4;
 
