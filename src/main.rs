@@ -29,6 +29,7 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::load();
     let clock = Clock::System { offset: time::Duration::seconds(config.clock_offset_secs) };
     if let Some(command) = &config.command {
+        or_cannot_start(not_under_an_older_server(&config.database).await);
         let database = or_cannot_start(open_database(&config).await);
         let result = run_command(command, &database, &clock).await;
         database.writer.close().await;
@@ -71,6 +72,16 @@ fn or_cannot_start<T>(result: anyhow::Result<T>) -> T {
         eprintln!("polarshare: {e:#}");
         std::process::exit(CANNOT_START)
     })
+}
+
+/// A subcommand of a newer polarshare would migrate the file under the older server serving it
+/// (which then runs its statements against tables it does not know): it is refused until that server
+/// runs this version, which migrates at its start.
+async fn not_under_an_older_server(database: &str) -> anyhow::Result<()> {
+    if db::migrations_pending(database).await? && db::ServerLock::held(database) {
+        anyhow::bail!("a server of an older polarshare is serving {database}: restart it on this version (it migrates the file as it starts), then run this subcommand");
+    }
+    Ok(())
 }
 
 /// The database file of `--database`, its directory created if needed, opened and migrated.

@@ -175,6 +175,35 @@ impl ServerLock {
     }
 }
 
+impl ServerLock {
+    /// Whether a server holds `path`'s lock, asked without waiting (a shared lock taken and dropped at
+    /// once: a server starting in that instant would be refused, so ask only when it matters).
+    pub fn held(path: &str) -> bool {
+        match std::fs::File::open(path) {
+            Ok(file) => matches!(file.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Whether `path` holds a polarshare database that this version's migrations would change: it lacks
+/// one of them. (No file, or no migrations table yet: nobody serves it, `false`.)
+pub async fn migrations_pending(path: &str) -> anyhow::Result<bool> {
+    if !std::path::Path::new(path).is_file() {
+        return Ok(false);
+    }
+    let options = SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(Duration::from_secs(10));
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await.map_err(|e| open_refused(path, e))?;
+    let has_table: bool = sqlx::query_scalar("select count(*) > 0 from sqlite_master where name = '_sqlx_migrations'").fetch_one(&mut conn).await?;
+    let applied: Vec<i64> = if has_table {
+        sqlx::query_scalar("select version from _sqlx_migrations where success").fetch_all(&mut conn).await?
+    } else {
+        Vec::new()
+    };
+    conn.close().await?;
+    Ok(has_table && sqlx::migrate!("./migrations").iter().any(|m| !applied.contains(&m.version)))
+}
+
 /// Opens (creating if needed) the database file and runs pending migrations.
 pub async fn connect(path: &str) -> anyhow::Result<Database> {
     open(path, DEFAULT_READ_CONNECTIONS).await
