@@ -3,7 +3,6 @@
 //! (`create-operator`, `create-account`) on the database and exits.
 
 use anyhow::Context;
-use clap::Parser;
 use leptos::config::get_configuration;
 use polarshare::domain::ThrottleRule;
 use polarshare::server::assets::Assets;
@@ -14,6 +13,11 @@ use polarshare::server::serve::Limits;
 use polarshare::server::{app::router, clock::Clock, db, state::{AppState, Settings}};
 use tracing_subscriber::EnvFilter;
 
+/// The exit code of a start that can't go ahead (a setting, the database file, the address, another
+/// server on the file): clap's code for a usage mistake, so that a script tells "fix the configuration"
+/// (2) from a failure while serving or a refused subcommand (1).
+const CANNOT_START: i32 = 2;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Logs go to standard error: standard output is the subcommands' answer (`access-key create`'s JSON,
@@ -22,18 +26,14 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")))
         .with_writer(std::io::stderr)
         .init();
-    let config = Config::parse();
-
-    if let Some(dir) = std::path::Path::new(&config.database).parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    }
-    let database = db::connect(&config.database).await?;
-    let pool = database.pool.clone();
+    let config = Config::load();
     let clock = Clock::System { offset: time::Duration::seconds(config.clock_offset_secs) };
     if let Some(command) = &config.command {
+        or_cannot_start(not_under_an_older_server(&config.database).await);
+        let database = or_cannot_start(open_database(&config).await);
         let result = run_command(command, &database, &clock).await;
         database.writer.close().await;
-        pool.close().await;
+        database.pool.close().await;
         // A refusal is one line for the operator at the terminal, not a backtrace.
         if let Err(e) = result {
             eprintln!("polarshare: {e:#}");
@@ -41,6 +41,102 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    let Started { lock, database, state, listener, limits } = or_cannot_start(start(&config, clock).await);
+    let compressing = {
+        let assets = state.assets.clone();
+        tokio::task::spawn_blocking(move || {
+            let started = std::time::Instant::now();
+            assets.compress();
+            tracing::info!("compressed the site's files in {:.1?}", started.elapsed());
+        })
+    };
+    // Revocations, invitation expiry and restore completion: whatever fell due while the server was
+    // down is applied on the first tick.
+    let scheduler = polarshare::server::scheduler::spawn(state.clone(), std::time::Duration::from_secs(1));
+    let checkpoints = database.spawn_checkpoints(std::time::Duration::from_secs(1));
+    tracing::info!("polarshare listening on http://{}", listener.local_addr()?);
+    polarshare::server::serve::serve(listener, router(state), limits, shutdown_signal()).await?;
+    scheduler.abort();
+    checkpoints.abort();
+    compressing.abort();
+    database.writer.close().await;
+    database.pool.close().await;
+    // Held until SQLite's connections are closed (see `ServerLock`).
+    drop(lock);
+    Ok(())
+}
+
+/// `result`'s value, or the process ends with its error on one line and [`CANNOT_START`].
+fn or_cannot_start<T>(result: anyhow::Result<T>) -> T {
+    result.unwrap_or_else(|e| {
+        eprintln!("polarshare: {e:#}");
+        std::process::exit(CANNOT_START)
+    })
+}
+
+/// A subcommand of a newer polarshare would migrate the file under the older server serving it
+/// (which then runs its statements against tables it does not know): it is refused until that server
+/// runs this version, which migrates at its start.
+async fn not_under_an_older_server(database: &str) -> anyhow::Result<()> {
+    if db::migrations_pending(database).await? && db::ServerLock::held(database) {
+        anyhow::bail!("a server of an older polarshare is serving {database}: restart it on this version (it migrates the file as it starts), then run this subcommand");
+    }
+    Ok(())
+}
+
+/// The database file of `--database`, its directory created if needed, opened and migrated.
+async fn open_database(config: &Config) -> anyhow::Result<db::Database> {
+    create_parent(&config.database)?;
+    db::open(&config.database, config.db_connections).await
+}
+
+fn create_parent(database: &str) -> anyhow::Result<()> {
+    if let Some(dir) = std::path::Path::new(database).parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the database's directory {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+/// Connections the kernel queues before the server accepts them (what `TcpListener::bind` asks for).
+const LISTEN_BACKLOG: u32 = 1024;
+
+/// A socket bound to `addr`, not listening yet. Bound as `TcpListener::bind` binds (`SO_REUSEADDR`,
+/// so a restart is not refused for the last run's connections in TIME_WAIT); an address another
+/// socket listens on is still refused.
+fn bound(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpSocket> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    Ok(socket)
+}
+
+/// A server ready to accept connections: nothing runs yet (no schedule, no checkpoints).
+struct Started {
+    lock: db::ServerLock,
+    database: db::Database,
+    state: AppState,
+    listener: tokio::net::TcpListener,
+    limits: Limits,
+}
+
+/// Everything that can refuse a start, in an order that changes as little as possible before it does:
+/// the database's server lock (a second server on the file stops here, having changed nothing), the
+/// site's files and the address, and only then the database is migrated and the demo data inserted.
+async fn start(config: &Config, clock: Clock) -> anyhow::Result<Started> {
+    create_parent(&config.database)?;
+    let lock = db::ServerLock::take(&config.database)?;
+    let mut leptos_options = get_configuration(None).context("reading Leptos configuration")?.leptos_options;
+    if let Some(listen) = config.listen {
+        leptos_options.site_addr = listen;
+    }
+    let assets = std::sync::Arc::new(Assets::load(&leptos_options).context("reading the site's files")?);
+    // The address is taken now (an address in use refuses the start before the database is touched),
+    // but connections are let in only once the server is ready to answer them (`listen`).
+    let addr = leptos_options.site_addr;
+    let socket = bound(addr).with_context(|| format!("cannot listen on {addr}"))?;
+
+    let database = db::open(&config.database, config.db_connections).await?;
+    let pool = database.pool.clone();
     let first_run = setup::prepare_database(&pool, config.demo_data, clock.now()).await?;
     if first_run.seeded_demo {
         tracing::info!("inserted demo data into the empty database {}", config.database);
@@ -53,36 +149,17 @@ async fn main() -> anyhow::Result<()> {
             config.database
         );
     }
-
-    let mut leptos_options = get_configuration(None).context("reading Leptos configuration")?.leptos_options;
-    if let Some(listen) = &config.listen {
-        leptos_options.site_addr = listen.parse().with_context(|| format!("bad listen address {listen}"))?;
-    }
-    let addr = leptos_options.site_addr;
     let settings = Settings {
-        revocation_delay: time::Duration::seconds(config.revocation_delay_secs.max(0)),
-        restore_duration: time::Duration::seconds(config.restore_secs.max(1)),
+        revocation_delay: time::Duration::seconds(config.revocation_delay_secs),
+        restore_duration: time::Duration::seconds(config.restore_secs),
         secure_cookies: config.secure_cookies,
         max_pending_invitations: config.max_pending_invitations,
         public_origin: config.public_origin.clone(),
         trusted_proxies: config.trusted_proxies.clone(),
         demo_data: config.demo_data,
         login_throttle: ThrottleRule::PER_LOGIN,
-        address_throttle: ThrottleRule {
-            free_failures: config.sign_in_address_free,
-            lock_after: config.sign_in_address_lock.max(config.sign_in_address_free + 1),
-            ..ThrottleRule::PER_ADDRESS
-        },
+        address_throttle: ThrottleRule { free_failures: config.sign_in_address_free, lock_after: config.sign_in_address_lock, ..ThrottleRule::PER_ADDRESS },
         ..Settings::default()
-    };
-    let assets = std::sync::Arc::new(Assets::load(&leptos_options).context("reading the site's files")?);
-    let compressing = {
-        let assets = assets.clone();
-        tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            assets.compress();
-            tracing::info!("compressed the site's files in {:.1?}", started.elapsed());
-        })
     };
     let state = AppState {
         assets,
@@ -93,28 +170,14 @@ async fn main() -> anyhow::Result<()> {
         settings,
         writer: database.writer.clone(),
     };
-
     let locks = state.guard.restore_locks(&pool, state.clock.now()).await.context("reading the stored sign-in locks")?;
     if locks > 0 {
         tracing::info!(locks, "sign-in locks still running from before the restart");
     }
-
-    // Revocations, invitation expiry and restore completion: whatever fell due while the server was
-    // down is applied on the first tick.
-    let scheduler = polarshare::server::scheduler::spawn(state.clone(), std::time::Duration::from_secs(1));
-    let checkpoints = database.spawn_checkpoints(std::time::Duration::from_secs(1));
-
-    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("binding {addr}"))?;
-    tracing::info!("polarshare listening on http://{addr}");
     let mut limits = Limits { max_connections: config.max_connections as usize, ..Limits::default() };
     limits.exempt.extend(state.settings.trusted_proxies.iter().copied());
-    polarshare::server::serve::serve(listener, router(state), limits, shutdown_signal()).await?;
-    scheduler.abort();
-    checkpoints.abort();
-    compressing.abort();
-    database.writer.close().await;
-    pool.close().await;
-    Ok(())
+    let listener = socket.listen(LISTEN_BACKLOG).with_context(|| format!("cannot listen on {addr}"))?;
+    Ok(Started { lock, database, state, listener, limits })
 }
 
 /// Runs one administrative subcommand. A generated password is printed once, on standard output.
@@ -131,6 +194,11 @@ async fn run_command(command: &Command, database: &db::Database, clock: &Clock) 
         Command::CreateOperator { login, password_stdin } => {
             let password = read_password(*password_stdin)?;
             setup::create_operator(&database.writer, clock, login, password.as_deref()).await
+        }
+        Command::Backup { to } => {
+            db::backup_to(&database.pool, to).await?;
+            println!("copied the database to {to}");
+            return Ok(());
         }
         Command::AccessKey { command: AccessKeyCommand::Create { login } } => {
             let key = access_keys::create_for_login(&database.writer, clock, login).await.map_err(|e| anyhow::anyhow!("{} ({})", e.message, e.code))?;

@@ -22,6 +22,7 @@ mod kept;
 mod leaving_counts;
 mod guard;
 mod lifecycle;
+mod operations;
 mod network;
 mod oracle;
 mod principal_ram;

@@ -1,7 +1,8 @@
 //! Crash safety with the real server binary: it is killed (SIGKILL, no shutdown, no checkpoint) right
 //! after answering a share, and in the middle of a burst of a thousand concurrent shares; what it
 //! answered "done" for is there when it starts again, with its audit event, the file is intact, and
-//! revocations that fell due while it was down are applied.
+//! revocations that fell due while it was down are applied. Stopped by SIGTERM in the middle of a load,
+//! it exits 0 at once with every answer it gave committed whole.
 
 use crate::helpers::{existing_share, new_share, MEMBER, OWNER, PARTNER, SHAREABLE_CLUSTER};
 use serde_json::{json, Value};
@@ -15,17 +16,17 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-struct Server {
-    child: Child,
-    addr: String,
+pub(crate) struct Server {
+    pub(crate) child: Child,
+    pub(crate) addr: String,
 }
 
 impl Server {
-    async fn start(db: &Path) -> Server {
+    pub(crate) async fn start(db: &Path) -> Server {
         Self::start_with(db, &[]).await
     }
 
-    async fn start_with(db: &Path, flags: &[&str]) -> Server {
+    pub(crate) async fn start_with(db: &Path, flags: &[&str]) -> Server {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addr = format!("127.0.0.1:{port}");
         let child = Command::new(env!("CARGO_BIN_EXE_polarshare"))
@@ -48,17 +49,39 @@ impl Server {
     }
 
     /// SIGKILL: the process gets no chance to flush, checkpoint or close anything.
-    fn kill(mut self) {
+    pub(crate) fn kill(mut self) {
         self.child.kill().expect("kill");
         self.child.wait().expect("wait");
     }
 
+    /// SIGTERM, as a service manager stops it: the server must exit 0 once the answers under way are
+    /// given (its drain allows 10 s), with nothing left to do.
+    pub(crate) async fn terminate(mut self) {
+        let pid = self.child.id().to_string();
+        let sent = Command::new("kill").args(["-TERM", &pid]).status().expect("run kill");
+        assert!(sent.success(), "SIGTERM sent");
+        let asked = Instant::now();
+        let status = loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                break status;
+            }
+            if asked.elapsed() > Duration::from_secs(30) {
+                self.child.kill().expect("kill");
+                self.child.wait().expect("wait");
+                panic!("the server was still running 30 s after SIGTERM");
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        };
+        assert!(status.success(), "the server's exit after SIGTERM: {status}");
+        eprintln!("the server exited {:.1?} after SIGTERM", asked.elapsed());
+    }
+
     /// POSTs to a server function; returns the status, the Set-Cookie value and the JSON body.
-    async fn post(&self, function: &str, content_type: &str, body: &str, cookie: &str) -> (u16, String, Value) {
+    pub(crate) async fn post(&self, function: &str, content_type: &str, body: &str, cookie: &str) -> (u16, String, Value) {
         try_post(&self.addr, function, content_type, body, cookie).await.expect("an HTTP answer")
     }
 
-    async fn sign_in(&self, login: &str) -> String {
+    pub(crate) async fn sign_in(&self, login: &str) -> String {
         let (status, cookie, _) =
             self.post("sign_in", "application/x-www-form-urlencoded", &format!("login={login}&password={}", crate::helpers::DEMO_PASSWORD), "").await;
         assert_eq!(status, 200, "sign-in as {login}");
@@ -94,7 +117,7 @@ async fn try_post(addr: &str, function: &str, content_type: &str, body: &str, co
 }
 
 /// A connection of the test's own to the server's database file (alongside the server, or after it died).
-async fn open_db(db: &Path) -> SqlitePool {
+pub(crate) async fn open_db(db: &Path) -> SqlitePool {
     let options = SqliteConnectOptions::new().filename(db).busy_timeout(Duration::from_secs(10));
     SqlitePool::connect_with(options).await.expect("open the database file")
 }
@@ -402,6 +425,27 @@ struct Acknowledged {
 /// every count, limit and derived table the rules keep holds (`invariants::broken_invariants`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_kill_during_mixed_shares_accepts_associates_and_restores_keeps_each_whole_or_absent() {
+    mixed_load_stopped_by(Stop::Kill).await;
+}
+
+/// The same load ended as an operator's service manager ends it (SIGTERM): the server stops taking
+/// connections, finishes the answers under way and exits 0 within its drain time; what it answered is
+/// whole, nothing answered or not is half written, and it starts again on the file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_sigterm_during_mixed_shares_accepts_associates_and_restores_ends_cleanly_keeping_each_whole_or_absent() {
+    mixed_load_stopped_by(Stop::Terminate).await;
+}
+
+/// How a test ends the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stop {
+    /// SIGKILL (see [`Server::kill`]).
+    Kill,
+    /// SIGTERM (see [`Server::terminate`]).
+    Terminate,
+}
+
+async fn mixed_load_stopped_by(stop: Stop) {
     use crate::openapi::{restore_params, PD, RS};
     const SETS: usize = 400;
     let dir = tempfile::tempdir().unwrap();
@@ -504,7 +548,10 @@ async fn a_kill_during_mixed_shares_accepts_associates_and_restores_keeps_each_w
         assert!(started.elapsed() < Duration::from_secs(60), "the load was not answered");
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    server.kill();
+    match stop {
+        Stop::Kill => server.kill(),
+        Stop::Terminate => server.terminate().await,
+    }
     killed.store(true, Ordering::SeqCst);
     for task in tasks {
         task.await.expect("a task of the load");
@@ -512,7 +559,7 @@ async fn a_kill_during_mixed_shares_accepts_associates_and_restores_keeps_each_w
     pool.close().await;
     let done = std::mem::take(&mut *done.lock().unwrap());
     eprintln!(
-        "acknowledged before the kill: {} shares, {} accepts, {} associates, {} restores",
+        "acknowledged before the {stop:?}: {} shares, {} accepts, {} associates, {} restores",
         done.shares.len(),
         done.accepted.len(),
         done.associated.len(),
@@ -578,7 +625,7 @@ async fn a_kill_during_mixed_shares_accepts_associates_and_restores_keeps_each_w
 
     let app = crate::helpers::TestApp::copy_of(&db, time::OffsetDateTime::now_utc()).await;
     let broken = crate::invariants::broken_invariants(&app, false).await;
-    assert!(broken.is_empty(), "after the kill: {broken:#?}");
+    assert!(broken.is_empty(), "after the {stop:?}: {broken:#?}");
 
     // And the server starts again on it and serves what was acknowledged.
     let server = Server::start(&db).await;

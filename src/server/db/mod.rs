@@ -25,7 +25,6 @@ pub mod throttle;
 use anyhow::Context;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Connection as _, Sqlite, SqlitePool, Transaction};
-use std::str::FromStr;
 use std::time::Duration;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -104,7 +103,9 @@ fn create_private(path: &str) -> anyhow::Result<()> {
         match std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
             Ok(_) => {}
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                let mode = std::fs::metadata(path).with_context(|| format!("reading {path}'s permissions"))?.permissions().mode();
+                let metadata = std::fs::metadata(path).with_context(|| format!("reading {path}'s permissions"))?;
+                anyhow::ensure!(metadata.is_file(), "the database {path} is not a file (a directory?)");
+                let mode = metadata.permissions().mode();
                 if mode & 0o077 != 0 {
                     tracing::warn!(path, mode = format!("{:o}", mode & 0o777), "other users may read the database file, which holds AccessKey secrets: chmod 600 it");
                 }
@@ -115,11 +116,107 @@ fn create_private(path: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Copies the database `pool` reads, as one read transaction sees it, into the new file `to`, made
+/// readable by its owner only first (SQLite would make it as the umask says, and the copy holds the
+/// AccessKey secrets too). Runs beside the server's writes: a read does not hold them back.
+pub async fn backup_to(pool: &SqlitePool, to: &str) -> anyhow::Result<()> {
+    #[cfg(unix)]
+    let made = {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(to)
+    };
+    #[cfg(not(unix))]
+    let made = std::fs::OpenOptions::new().write(true).create_new(true).open(to);
+    made.with_context(|| format!("cannot create the copy {to} (it must be a new file)"))?;
+    // SQLite writes into an empty file as into a new one.
+    if let Err(e) = sqlx::query("vacuum into ?").bind(to).execute(pool).await {
+        let _ = std::fs::remove_file(to);
+        return Err(e).with_context(|| format!("copying the database to {to}"));
+    }
+    Ok(())
+}
+
+/// SQLite connections for reads unless `--db-connections` says otherwise.
+pub const DEFAULT_READ_CONNECTIONS: u32 = 4;
+
+/// The one server a database file has: an exclusive advisory lock (`flock`) on the file, held from
+/// before the server migrates it until the process ends. A second server on the same file would keep its
+/// own answers in memory (sessions, AccessKey pairs, pages: `read_model`), its own sign-in throttle and
+/// its own nonce cut-off, so a key disabled, a session ended or a sign-in locked through one would still
+/// be honoured by the other for up to [`read_model::MAX_AGE`] (the throttle: for good), and both would run
+/// the schedule. It is refused at start instead. The subcommands (`create-operator`, `access-key
+/// create`, ...) don't take it: they write through SQLite's own locking beside a running server.
+///
+/// The lock is on the file itself, not on a name beside it, so a second path to the same file (a
+/// symbolic or hard link) meets it too. It is independent of SQLite's byte-range (`fcntl`) locks on
+/// a local file system. Its descriptor must stay open while SQLite's connections are: closing any
+/// descriptor of the file would drop this process's `fcntl` locks, SQLite's included.
+#[derive(Debug)]
+pub struct ServerLock {
+    _file: std::fs::File,
+}
+
+impl ServerLock {
+    /// Creates the database file if needed (its owner's alone, as `create_private` makes it) and takes
+    /// its lock, or says that another server holds it.
+    pub fn take(path: &str) -> anyhow::Result<ServerLock> {
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let file = options.open(path).with_context(|| format!("cannot open database {path}"))?;
+        match file.try_lock() {
+            Ok(()) => Ok(ServerLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => {
+                anyhow::bail!("another polarshare server is serving {path}; stop it first, or give this one another --database (subcommands such as create-account run beside it)")
+            }
+            Err(std::fs::TryLockError::Error(e)) => Err(e).with_context(|| format!("cannot lock database {path}")),
+        }
+    }
+}
+
+impl ServerLock {
+    /// Whether a server holds `path`'s lock, asked without waiting (a shared lock taken and dropped at
+    /// once: a server starting in that instant would be refused, so ask only when it matters).
+    pub fn held(path: &str) -> bool {
+        match std::fs::File::open(path) {
+            Ok(file) => matches!(file.try_lock_shared(), Err(std::fs::TryLockError::WouldBlock)),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Whether `path` holds a polarshare database that this version's migrations would change: it lacks
+/// one of them. (No file, or no migrations table yet: nobody serves it, `false`.)
+pub async fn migrations_pending(path: &str) -> anyhow::Result<bool> {
+    if !std::path::Path::new(path).is_file() {
+        return Ok(false);
+    }
+    let options = SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(Duration::from_secs(10));
+    let mut conn = sqlx::SqliteConnection::connect_with(&options).await.map_err(|e| open_refused(path, e))?;
+    let has_table: bool = sqlx::query_scalar("select count(*) > 0 from sqlite_master where name = '_sqlx_migrations'").fetch_one(&mut conn).await?;
+    let applied: Vec<i64> = if has_table {
+        sqlx::query_scalar("select version from _sqlx_migrations where success").fetch_all(&mut conn).await?
+    } else {
+        Vec::new()
+    };
+    conn.close().await?;
+    Ok(has_table && sqlx::migrate!("./migrations").iter().any(|m| !applied.contains(&m.version)))
+}
+
 /// Opens (creating if needed) the database file and runs pending migrations.
 pub async fn connect(path: &str) -> anyhow::Result<Database> {
+    open(path, DEFAULT_READ_CONNECTIONS).await
+}
+
+/// [`connect`] with `connections` SQLite connections for reads.
+pub async fn open(path: &str, connections: u32) -> anyhow::Result<Database> {
     create_private(path)?;
-    let options = SqliteConnectOptions::from_str(&format!("sqlite://{path}"))
-        .with_context(|| format!("invalid database path {path}"))?
+    // The path is SQLite's file name as it is, never a URL: `?`, `#`, `%` or `:memory:` in it would
+    // otherwise open another file (not the private one made above, nor the one the server lock holds)
+    // or a database in memory.
+    let options = SqliteConnectOptions::new()
+        .filename(path)
         .create_if_missing(true)
         // WAL lets readers run while one writer commits; NORMAL sync is still crash-safe in WAL
         // (a power cut may lose the last commits, never corrupt the file) and avoids an fsync per commit.
@@ -134,17 +231,16 @@ pub async fn connect(path: &str) -> anyhow::Result<Database> {
         // microseconds, as temporary files (the default) they made the share rules' query ~3x slower.
         .pragma("temp_store", "memory");
     // SQLite runs each connection on its own thread; on a small machine a few connections serve more
-    // requests than many, which mostly add thread hand-offs. POLARSHARE_DB_CONNECTIONS overrides it.
-    let connections = std::env::var("POLARSHARE_DB_CONNECTIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
+    // requests than many, which mostly add thread hand-offs (`--db-connections`).
     // Connections are not pinged before being handed out: a ping is one more hand-off to SQLite's worker
     // thread on every request, and a local file does not drop connections the way a network does.
     let pool = SqlitePoolOptions::new()
-        .max_connections(connections)
+        .max_connections(connections.max(1))
         .test_before_acquire(false)
         .connect_with(options.clone())
         .await
-        .with_context(|| format!("cannot open database {path}"))?;
-    sqlx::migrate!("./migrations").run(&pool).await.context("running migrations")?;
+        .map_err(|e| open_refused(path, e))?;
+    sqlx::migrate!("./migrations").run(&pool).await.map_err(|e| migration_refused(path, e))?;
     // The writer does not checkpoint the WAL into the database file at its commits (that copy, with its
     // fsync, would land on whichever request crossed the threshold): `Database::spawn_checkpoints` does it
     // in the background.
@@ -243,6 +339,28 @@ impl Database {
         }
         Ok(frames)
     }
+}
+
+/// The database file could not be opened: one that is not SQLite at all is said so (sqlx's words
+/// repeat SQLite's twice).
+fn open_refused(path: &str, e: sqlx::Error) -> anyhow::Error {
+    const SQLITE_NOTADB: &str = "26";
+    match &e {
+        sqlx::Error::Database(d) if d.code().as_deref() == Some(SQLITE_NOTADB) => anyhow::anyhow!("{path} is not a database (not an SQLite file); it was left as it is"),
+        _ => anyhow::Error::new(e).context(format!("cannot open database {path}")),
+    }
+}
+
+/// A failed migration, said so that the operator knows what to do: a database written by a newer
+/// polarshare (or by an edited migration) is named as such, with sqlx's own words after it.
+fn migration_refused(path: &str, e: sqlx::migrate::MigrateError) -> anyhow::Error {
+    use sqlx::migrate::MigrateError;
+    let what = match &e {
+        MigrateError::VersionMissing(_) => format!("{path} was migrated by a newer polarshare than this one: run that version, or restore a copy made for this one"),
+        MigrateError::VersionMismatch(_) => format!("{path} was migrated by a different build of polarshare whose migration differs from this one's"),
+        _ => format!("running the migrations of {path}"),
+    };
+    anyhow::Error::new(e).context(what)
 }
 
 /// Frames (a page each, 4 KB) the log may hold before a checkpoint makes new writes wait for it:

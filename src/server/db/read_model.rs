@@ -23,8 +23,10 @@
 //!
 //! What it does not see: SQL run past the writer (a test's own statements, the demo's fresh sets
 //! written through the read pool) must call `Writer::note_outside_change`; another process writing
-//! the same file (the command line's subcommands) is seen at this server's next commit, and at the
-//! latest after [`MAX_AGE`].
+//! the same file (the command line's subcommands, which only ever add identities and pairs, or SQL
+//! run by hand) is seen at this server's next commit, and at the latest after [`MAX_AGE`]. A second
+//! server, which would answer from its own memory in the same way, is refused at start
+//! (`db::ServerLock`).
 
 use super::accounts::{self, SessionRow};
 use super::access_keys::{self, SigningKeyRow};
@@ -40,7 +42,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The longest an answer is given from memory, whatever the writer did: what bounds how late this
-/// server sees a change another process made to the file (a session ended from the command line).
+/// server sees a change another process made to the file (a session ended by SQL run beside it).
 pub const MAX_AGE: Duration = Duration::from_secs(5);
 
 /// Pages kept at most (a page is ~30 rows, ~10 KB): past this the cache starts over.
