@@ -85,16 +85,42 @@ mod tests {
         let workers = Workers::spawn(2, 3);
         let running = Arc::new(AtomicUsize::new(0));
         let most = Arc::new(AtomicUsize::new(0));
+        let refused = AtomicUsize::new(0);
+        // The jobs hold their thread until every call has been answered or queued, however slow the
+        // machine (a job that ended early would make room for one more).
+        let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
         let calls = (0..50).map(|_| {
-            let (running, most) = (running.clone(), most.clone());
-            workers.run(move || {
+            let (running, most, gate) = (running.clone(), most.clone(), gate.clone());
+            let call = workers.run(move || {
                 let now = running.fetch_add(1, Ordering::SeqCst) + 1;
                 most.fetch_max(now, Ordering::SeqCst);
-                std::thread::sleep(std::time::Duration::from_millis(30));
+                let (open, opened) = &*gate;
+                let mut open = open.lock().unwrap();
+                while !*open {
+                    open = opened.wait(open).unwrap();
+                }
                 running.fetch_sub(1, Ordering::SeqCst);
-            })
+            });
+            let refused = &refused;
+            async move {
+                let result = call.await;
+                if result.is_err() {
+                    refused.fetch_add(1, Ordering::SeqCst);
+                }
+                result
+            }
         });
-        let results = futures::future::join_all(calls).await;
+        // At most 2 running and 3 queued: the other 45 are refused at once. (Given up after a minute:
+        // a queue that took more is then seen below.)
+        let open_gate = async {
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+            while refused.load(Ordering::SeqCst) < 45 && std::time::Instant::now() < deadline {
+                tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+            }
+            *gate.0.lock().unwrap() = true;
+            gate.1.notify_all();
+        };
+        let (results, ()) = tokio::join!(futures::future::join_all(calls), open_gate);
         let done = results.iter().filter(|r| r.is_ok()).count();
         assert!(done >= 3 && done <= 5, "at most 2 running + 3 queued were accepted, got {done}");
         assert_eq!(results.iter().filter(|r| **r == Err(Busy)).count(), 50 - done);

@@ -83,12 +83,14 @@ async fn requests_queued_behind_a_running_group_share_its_transaction() {
     let app = TestApp::new().await;
     let groups = app.state.writer.groups.clone();
     let (started, first_running) = tokio::sync::oneshot::channel();
+    let counted = groups.clone();
     let first = groups.run(move |tx| {
         async move {
             mark(tx, "test-0").await.map_err(|e| Failure::Broken(e.to_string()))?;
+            let base = counted.sent();
             let _ = started.send(());
-            // Held open so that the followers queue behind it.
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            // Held open until the four followers have queued behind it.
+            until_sent(&counted, base + 4).await;
             Ok::<_, Failure<String>>((1, 0))
         }
         .boxed()
@@ -132,7 +134,7 @@ async fn shares_sent_while_a_group_runs_join_it() {
     let groups = app.state.writer.groups.clone();
     let cookie = app.sign_in("owner").await;
     let sets = app.backups_of(crate::helpers::SHAREABLE_CLUSTER, 3).await;
-    let (holder, first_running) = hold_the_writer(&groups);
+    let (holder, first_running) = hold_the_writer(&groups, 3);
     let shares = async {
         first_running.await.expect("the holder ran");
         let (before, given_before) = (groups.joined(), groups.given());
@@ -159,7 +161,7 @@ async fn shares_given_their_facts_ahead_still_see_the_shares_before_them() {
     let groups = app.state.writer.groups.clone();
     let cookie = app.sign_in("owner").await;
     let sets = app.backups_of(crate::helpers::SHAREABLE_CLUSTER, 3).await;
-    let (held, running) = hold_the_writer(&groups);
+    let (held, running) = hold_the_writer(&groups, 3);
     let shares = async {
         running.await.expect("the holder ran");
         let before = groups.given();
@@ -180,19 +182,31 @@ async fn shares_given_their_facts_ahead_still_see_the_shares_before_them() {
     assert_eq!(app.count("select count(*) from resource_share where resource_share_name = 'one-name'").await, 1);
 }
 
-/// Holds the writer for a moment so that the requests sent meanwhile queue and run in its group, in
-/// the order sent. The holder's future answers whether its group committed.
-pub(crate) fn hold_the_writer(groups: &polarshare::server::db::group::Groups) -> (impl std::future::Future<Output = bool> + '_, tokio::sync::oneshot::Receiver<()>) {
+/// Holds the writer until `queued` more requests have been sent to the groups, so that they queue and
+/// run in its group, in the order sent. The holder's future answers whether its group committed.
+pub(crate) fn hold_the_writer(groups: &polarshare::server::db::group::Groups, queued: u64) -> (impl std::future::Future<Output = bool> + '_, tokio::sync::oneshot::Receiver<()>) {
     let (started, running) = tokio::sync::oneshot::channel();
+    let counted = groups.clone();
     let holder = groups.run(move |_tx| {
         async move {
+            let base = counted.sent();
             let _ = started.send(());
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            until_sent(&counted, base + queued).await;
             Ok::<_, Failure<String>>(())
         }
         .boxed()
     });
     (async move { matches!(holder.await, Ok(Ok(()))) }, running)
+}
+
+/// Waits until `total` requests have been sent to the groups (those sent while a group runs queue
+/// behind it), however slow the machine; after a minute it gives up, and the caller's checks of what
+/// joined the group fail.
+async fn until_sent(groups: &polarshare::server::db::group::Groups, total: u64) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while groups.sent() < total && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
 }
 
 const COUNT_MARKS: &str = "select cast(count(*) as text) from region where region_id like 'test-%' and ?2 = 'marks'";
@@ -217,7 +231,7 @@ fn count_marks() -> Option<ReadAhead> {
 async fn a_read_run_ahead_sees_the_write_of_the_request_before_it() {
     let app = TestApp::new().await;
     let groups = app.state.writer.groups.clone();
-    let (held, running) = hold_the_writer(&groups);
+    let (held, running) = hold_the_writer(&groups, 2);
     let sent = async {
         running.await.expect("the holder ran");
         let writer = groups.run_piped(None, |tx, pipe| async move { mark_and_read_ahead(tx, pipe, "test-a").await }.boxed());
@@ -239,7 +253,7 @@ async fn a_read_run_ahead_sees_the_write_of_the_request_before_it() {
 async fn a_request_after_a_refusal_is_given_no_read() {
     let app = TestApp::new().await;
     let groups = app.state.writer.groups.clone();
-    let (held, running) = hold_the_writer(&groups);
+    let (held, running) = hold_the_writer(&groups, 2);
     let sent = async {
         running.await.expect("the holder ran");
         let refused = groups.run_piped(None, |_tx, _pipe| async { Err::<(), _>(Failure::Refused("QuotaExceeded".to_owned())) }.boxed());
@@ -261,7 +275,7 @@ async fn a_request_after_a_refusal_is_given_no_read() {
 async fn a_request_queued_behind_a_broken_one_runs_in_the_next_group() {
     let app = TestApp::new().await;
     let groups = app.state.writer.groups.clone();
-    let (held, running) = hold_the_writer(&groups);
+    let (held, running) = hold_the_writer(&groups, 2);
     let sent = async {
         running.await.expect("the holder ran");
         let broken = groups.run_piped(None, |tx, pipe| {
@@ -317,7 +331,7 @@ async fn write_on_a_full_disk(tx: &mut Tx) -> sqlx::Error {
 async fn a_group_whose_transaction_sqlite_ended_keeps_nothing_and_the_writer_goes_on() {
     let app = TestApp::new().await;
     let groups = app.state.writer.groups.clone();
-    let (held, running) = hold_the_writer(&groups);
+    let (held, running) = hold_the_writer(&groups, 3);
     let sent = async {
         running.await.expect("the holder ran");
         let first = marked(&groups, "test-a");

@@ -38,4 +38,5 @@ mod restores;
 mod share_write;
 mod shared_by_me;
 mod sharing;
+mod upgrade;
 mod wal;

@@ -62,7 +62,7 @@ async fn a_failure_late_in_one_share_write_leaves_its_group_as_its_callers_were_
     let sets = app.backups_of(SHAREABLE_CLUSTER, 3).await;
     app.exec(&format!("create trigger test_invitation_fails before insert on invitation when new.receiver_account_id = '{PARTNER}'
         begin select raise(abort, 'test: invitation refused'); end")).await;
-    let (holder, running) = crate::group::hold_the_writer(&groups);
+    let (holder, running) = crate::group::hold_the_writer(&groups, 3);
     let requests = [("grouped-a", MEMBER), ("grouped-failing", PARTNER), ("grouped-c", MEMBER)];
     let shares = async {
         running.await.expect("the holder ran");

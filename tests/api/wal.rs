@@ -38,14 +38,17 @@ async fn past_its_bound_the_log_is_restarted_between_two_share_groups() {
     let database = database(&dir).await;
     fill(&database, 0).await;
     let groups = database.writer.groups.clone();
-    let insert = move |n: i64, hold: Option<tokio::sync::oneshot::Receiver<()>>| {
+    // `hold`: (told once the write is done, held until released).
+    type Hold = (tokio::sync::oneshot::Sender<()>, tokio::sync::oneshot::Receiver<()>);
+    let insert = move |n: i64, hold: Option<Hold>| {
         let groups = groups.clone();
         async move {
             groups
                 .run(move |tx| {
                     async move {
                         sqlx::query("insert into filler (n, payload) values (?, randomblob(8000))").bind(n).execute(&mut **tx).await.map_err(Failure::Broken)?;
-                        if let Some(hold) = hold {
+                        if let Some((written, hold)) = hold {
+                            let _ = written.send(());
                             let _ = hold.await;
                         }
                         Ok::<_, Failure<sqlx::Error>>(())
@@ -59,8 +62,9 @@ async fn past_its_bound_the_log_is_restarted_between_two_share_groups() {
     // copies what is committed, and the group's commit then leaves the log not all copied, so the next
     // write would go on from its end.
     let (release, hold) = tokio::sync::oneshot::channel();
-    let writing = tokio::spawn(insert(1_000, Some(hold)));
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    let (written, group_writing) = tokio::sync::oneshot::channel();
+    let writing = tokio::spawn(insert(1_000, Some((written, hold))));
+    group_writing.await.expect("the group wrote");
     let before = database.checkpoint_once(BOUND).await.unwrap();
     assert!(before > BOUND);
     release.send(()).unwrap();

@@ -87,6 +87,8 @@ pub struct Groups {
     queue: mpsc::UnboundedSender<Box<dyn Member>>,
     joined: Arc<AtomicU64>,
     given: Arc<AtomicU64>,
+    /// Requests handed to the group task so far (see [`Groups::sent`]).
+    sent: Arc<AtomicU64>,
     /// Set by the checkpoints when the log has grown past its bound: the group task restarts it
     /// between two groups (see [`Groups::ask_log_restart`]).
     restart_log: Arc<AtomicBool>,
@@ -101,7 +103,7 @@ impl Groups {
         let restart_log = Arc::new(AtomicBool::new(false));
         let counters = Counters { joined: joined.clone(), given: given.clone() };
         tokio::spawn(run_groups(writer, commits, counters, restart_log.clone(), receiver));
-        Groups { queue: sender, joined, given, restart_log }
+        Groups { queue: sender, joined, given, sent: Arc::new(AtomicU64::new(0)), restart_log }
     }
 
     /// Asks the group task to restart the WAL after its current group (a RESTART checkpoint on the
@@ -131,6 +133,13 @@ impl Groups {
         self.given.load(Ordering::Relaxed)
     }
 
+    /// How many requests have been handed to the group task so far. While a group's work runs, the
+    /// requests sent since it began wait in the queue and join it when it ends: tests wait on this to
+    /// know their requests are queued behind a group they hold, rather than sleeping and hoping.
+    pub fn sent(&self) -> u64 {
+        self.sent.load(Ordering::SeqCst)
+    }
+
     /// Runs `work` in the next group transaction and answers once that transaction has committed.
     pub async fn run<T, E, F>(&self, work: F) -> Result<Result<T, E>, GroupFailed>
     where
@@ -151,6 +160,7 @@ impl Groups {
     {
         let (reply, answer) = oneshot::channel();
         self.queue.send(Box::new(Request { read, work, reply })).map_err(|_| GroupFailed)?;
+        self.sent.fetch_add(1, Ordering::SeqCst);
         answer.await.map_err(|_| GroupFailed)?
     }
 }
