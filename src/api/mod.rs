@@ -178,6 +178,9 @@ pub async fn sign_in(login: String, password: String, next: Option<String>) -> R
     // The platform operator has no clusters: its console starts at the tickets.
     let home = if signed_in.is_operator { "/tickets" } else { "/clusters" };
     ssr::set_cookie(auth::session_cookie(&signed_in.token, state.settings.secure_cookies));
+    if let Some(device) = &signed_in.known_device {
+        ssr::set_cookie(auth::known_device_cookie(device, state.settings.secure_cookies));
+    }
     let target = next.as_deref().and_then(crate::domain::same_origin_path).unwrap_or(home).to_owned();
     // A form post gets a 302; the console's script follows the redirect header itself.
     leptos_axum::redirect(&target);

@@ -64,7 +64,7 @@ pub use share_changes::{check_leave_share, check_resource_removal, check_scope_c
 pub use share_plan::{plan_share, ExistingShare, PrincipalChange, ShareFacts, SharePlan, ShareTarget};
 pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use redirect::same_origin_path;
-pub use session::{renewed_session_end, session_end_at_sign_in, SESSION_IDLE, SESSION_LIFETIME, SESSION_RENEWAL_STEP};
+pub use session::{renewed_session_end, session_end_at_sign_in, KNOWN_DEVICE_LIFETIME, SESSION_IDLE, SESSION_LIFETIME, SESSION_RENEWAL_STEP};
 pub use throttle::{address_key, duration_words, Admission, Attempt, LockScope, SignInThrottle, StoredLock, ThrottleRule, ThrottleTable, Throttled};
 pub use conversion::{check_level_conversion, BackupLevel, ConversionError};
 pub use text::{utc_seconds, UnknownText};

@@ -17,6 +17,11 @@ pub const SESSION_IDLE: Duration = Duration::hours(1);
 /// after its last use.
 pub const SESSION_RENEWAL_STEP: Duration = Duration::minutes(5);
 
+/// How long a browser that signed a name in stays known to the sign-in throttle for that name (its
+/// device cookie, `domain::throttle`). It grants nothing by itself: a sign-in from it still needs the
+/// password. A month, so that an owner who signs in monthly is not locked out by strangers' failures.
+pub const KNOWN_DEVICE_LIFETIME: Duration = Duration::days(30);
+
 /// The end of a session signed in at `now`.
 pub fn session_end_at_sign_in(now: OffsetDateTime) -> OffsetDateTime {
     now + SESSION_IDLE.min(SESSION_LIFETIME)

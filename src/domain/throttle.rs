@@ -5,6 +5,11 @@
 //! An attempt is counted *when it is admitted*, before its password is checked: a burst of parallel
 //! attempts then can't all slip in before the first failure is recorded. A success takes its count back.
 //! Unknown sign-in names are counted exactly like known ones, so the answers don't tell them apart.
+//!
+//! A browser that has signed a name in before (it holds a *device cookie* for that name: OWASP's
+//! defence against online guessing) is counted apart, against that cookie alone: someone failing on
+//! purpose to lock a name out, or spraying from many addresses, then locks out only the browsers that
+//! never signed that name in, and the owner's own browser keeps its way in.
 
 use super::text::text_enum;
 use std::collections::HashMap;
@@ -49,6 +54,10 @@ impl ThrottleRule {
         lock_for: Duration::minutes(15),
         forget_after: Duration::minutes(15),
     };
+
+    /// Per browser that has signed the name in before (its device cookie): as strict as the name's own
+    /// rule, because that cookie is one browser's; its lock ends the cookie (the server forgets it).
+    pub const PER_KNOWN_DEVICE: ThrottleRule = ThrottleRule::PER_LOGIN;
 
     /// The wait imposed after the `failures`-th failure.
     pub fn wait_after(&self, failures: u32) -> Duration {
@@ -250,11 +259,13 @@ pub struct Admission {
     pub address: Attempt,
 }
 
-/// The two tables a sign-in goes through: its name's and its source address's.
+/// The tables a sign-in goes through: its name's and its source address's, or, from a browser that has
+/// signed the name in before, that browser's alone.
 #[derive(Debug, Clone)]
 pub struct SignInThrottle {
     logins: ThrottleTable,
     addresses: ThrottleTable,
+    known_devices: ThrottleTable,
 }
 
 /// Sign-in names longer than this are refused before throttling (see the sign-in service).
@@ -262,7 +273,32 @@ const MAX_KEY_CHARS: usize = 128;
 
 impl SignInThrottle {
     pub fn new(per_login: ThrottleRule, per_address: ThrottleRule, capacity: usize) -> Self {
-        SignInThrottle { logins: ThrottleTable::new(per_login, capacity), addresses: ThrottleTable::new(per_address, capacity) }
+        SignInThrottle {
+            logins: ThrottleTable::new(per_login, capacity),
+            addresses: ThrottleTable::new(per_address, capacity),
+            known_devices: ThrottleTable::new(ThrottleRule::PER_KNOWN_DEVICE, capacity),
+        }
+    }
+
+    /// Counts an attempt from a browser that has signed this name in before (`device`: the key of its
+    /// cookie), against that browser alone, or refuses it while that browser waits. The name's and the
+    /// address's tables are neither consulted nor counted: their locks are what such a browser is spared.
+    /// An attempt that starts a lock (`locks_until`) ends the cookie's trust.
+    pub fn admit_known_device(&mut self, device: &str, now: OffsetDateTime) -> Result<Attempt, Throttled> {
+        if let Some(wait) = self.known_devices.refusal(device, now) {
+            return Err(wait);
+        }
+        Ok(self.known_devices.count_attempt(device, now))
+    }
+
+    /// The known browser's attempt was right: it starts afresh.
+    pub fn known_device_succeeded(&mut self, device: &str) {
+        self.known_devices.clear(device);
+    }
+
+    /// The known browser's attempt was never checked (the server was too busy to): it gets it back.
+    pub fn known_device_withdraw(&mut self, device: &str, now: OffsetDateTime) {
+        self.known_devices.forgive(device, now);
     }
 
     /// Counts the attempt against both keys, or refuses it (counting nothing) while either waits;
@@ -313,7 +349,7 @@ impl SignInThrottle {
 
     /// Entries held (for the bound's tests and the logs).
     pub fn len(&self) -> usize {
-        self.logins.len() + self.addresses.len()
+        self.logins.len() + self.addresses.len() + self.known_devices.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -384,6 +420,44 @@ mod tests {
         assert!(refused.locked);
         assert_eq!(refused.retry_at, stored[0].until);
         assert!(restarted.admit("owner", OTHER, stored[0].until).is_ok(), "free once the lock runs out");
+    }
+
+    #[test]
+    fn a_name_locked_by_others_failures_still_admits_a_browser_that_signed_it_in_before() {
+        let mut t = throttle();
+        let now = fail(&mut t, "owner", OTHER, ThrottleRule::PER_LOGIN.lock_after, T0);
+        assert!(t.admit("owner", HOME, now).expect_err("the name is locked").locked);
+        let attempt = t.admit_known_device("device-of-owner", now).expect("the known browser is counted apart");
+        assert_eq!((attempt.failures, attempt.locks_until), (1, None));
+        t.known_device_succeeded("device-of-owner");
+        assert!(t.admit("owner", HOME, now).is_err(), "its success does not lift the name's lock for others");
+    }
+
+    #[test]
+    fn a_known_browsers_own_failures_lock_it_at_the_names_limit_and_say_so() {
+        let mut t = throttle();
+        let mut now = T0;
+        let mut last = None;
+        while last.is_none_or(|a: Attempt| a.locks_until.is_none()) {
+            match t.admit_known_device("device", now) {
+                Ok(a) => last = Some(a),
+                Err(wait) => now = wait.retry_at,
+            }
+        }
+        let last = last.unwrap();
+        assert_eq!(last.failures, ThrottleRule::PER_LOGIN.lock_after);
+        assert!(t.admit_known_device("device", now).expect_err("locked").locked);
+        assert!(t.admit("owner", HOME, now).is_ok(), "the browser's failures are not the name's nor the address's");
+    }
+
+    #[test]
+    fn a_known_browsers_attempt_withdrawn_as_busy_is_not_counted() {
+        let mut t = throttle();
+        for _ in 0..ThrottleRule::PER_LOGIN.free_failures {
+            t.admit_known_device("device", T0).unwrap();
+            t.known_device_withdraw("device", T0);
+        }
+        assert_eq!(t.admit_known_device("device", T0).unwrap().failures, 1);
     }
 
     #[test]

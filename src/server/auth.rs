@@ -4,9 +4,8 @@ use super::workers::{Busy, Workers};
 use super::grant::{Credential, Grant};
 use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{
-    check_password_policy, renewed_session_end, session_end_at_sign_in, AccountId, Actor, Admission, IdentityKind, OwnerFacts, SignInThrottle, Site, StoredLock,
-    ThrottleRule,
-    Throttled,
+    check_password_policy, renewed_session_end, session_end_at_sign_in, AccountId, Actor, Admission, Attempt, IdentityKind, OwnerFacts, SignInThrottle, Site,
+    ThrottleRule, Throttled, KNOWN_DEVICE_LIFETIME,
 };
 use crate::domain::{duration_words, Refusal};
 use crate::error::AppError;
@@ -30,6 +29,15 @@ pub const SECURE_SESSION_COOKIE: &str = "__Host-polarshare_session";
 
 fn session_cookie_name(secure: bool) -> &'static str {
     if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+}
+
+/// The cookie of a browser that has signed a name in (see [`Admitted`]); `__Host-` over HTTPS, as the
+/// session's.
+pub const KNOWN_DEVICE_COOKIE: &str = "polarshare_device";
+pub const SECURE_KNOWN_DEVICE_COOKIE: &str = "__Host-polarshare_device";
+
+fn known_device_cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_KNOWN_DEVICE_COOKIE } else { KNOWN_DEVICE_COOKIE }
 }
 pub use crate::domain::SESSION_LIFETIME;
 const MAX_LOGIN_CHARS: usize = 128;
@@ -149,6 +157,9 @@ pub struct SignInGuard {
     throttle: Arc<Mutex<SignInThrottle>>,
     /// Checks a password (sign-in, and the current one of a change).
     workers: Workers,
+    /// Checks the password of a sign-in from a browser known for its name: a lane of its own, which a
+    /// flood of sign-ins from elsewhere can't fill (see [`Admitted`]).
+    known_devices: Workers,
     /// Hashes a new password: a pool of its own, because setting passwords is throttled by nothing but
     /// being signed in, and a root setting them without pause must not leave sign-ins no room.
     new_passwords: Workers,
@@ -160,11 +171,15 @@ pub const THROTTLE_CAPACITY: usize = 10_000;
 /// New passwords waiting to be hashed (on one thread) before the next is refused as busy.
 const NEW_PASSWORD_QUEUE: usize = 8;
 
+/// Sign-ins from known browsers waiting to be checked (on one thread) before the next is refused as busy.
+const KNOWN_DEVICE_QUEUE: usize = 8;
+
 impl SignInGuard {
     pub fn new(per_login: ThrottleRule, per_address: ThrottleRule) -> Self {
         SignInGuard {
             throttle: Arc::new(Mutex::new(SignInThrottle::new(per_login, per_address, THROTTLE_CAPACITY))),
             workers: Workers::for_this_machine(),
+            known_devices: Workers::spawn(1, KNOWN_DEVICE_QUEUE),
             new_passwords: Workers::spawn(1, NEW_PASSWORD_QUEUE),
         }
     }
@@ -203,9 +218,9 @@ const UNKNOWN_NAME_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dW5rbm93bi1uYW1l
 
 /// Checks `password` against `stored`, or for an unknown name against [`UNKNOWN_NAME_HASH`] (the same
 /// work, so timing doesn't tell names apart), on the bounded pool.
-async fn verify_on_pool(state: &AppState, password: &str, stored: Option<String>) -> Result<bool, Busy> {
+async fn verify_on_pool(pool: &Workers, password: &str, stored: Option<String>) -> Result<bool, Busy> {
     let password = password.to_owned();
-    state.guard.workers.run(move || check_password(&password, stored.as_deref())).await
+    pool.run(move || check_password(&password, stored.as_deref())).await
 }
 
 fn check_password(password: &str, stored: Option<&str>) -> bool {
@@ -218,6 +233,8 @@ fn check_password(password: &str, stored: Option<&str>) -> bool {
 pub struct SignedIn {
     pub token: String,
     pub is_operator: bool,
+    /// The known-device cookie's token for a browser this sign-in made known (see [`Admitted`]).
+    pub known_device: Option<String>,
 }
 
 /// Where a request came from, for the throttle and the audit trail.
@@ -268,6 +285,10 @@ impl Source {
 /// The new session is always a fresh token, and the session the request's cookie names (the browser's
 /// previous one, whoever's it was) ends with its sign-in: the cookie it had is replaced, and a session
 /// no browser holds any more must not stay a way in.
+///
+/// A browser that signed this name in before (its known-device cookie) is throttled on its own and
+/// checked on a hashing lane of its own (see [`Admitted`]); any other browser that signs in is given
+/// such a cookie.
 #[tracing::instrument(skip(state, password, source, headers))]
 pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Source, headers: &HeaderMap) -> Result<SignedIn, AppError> {
     let login = login.trim();
@@ -280,11 +301,11 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
     }
     let now = state.clock.now();
     let address = source.address();
-    let admission = state.guard.throttle().admit(login, address, now).map_err(|wait| throttled(wait, now))?;
+    let admitted = admit(state, login, address, headers, now).await?;
     let found = db::accounts::identity_by_login(&state.pool, login).await.map_err(internal)?;
     let stored = found.as_ref().map(|i| i.password_hash.clone());
-    let Ok(ok) = verify_on_pool(state, password, stored).await else {
-        state.guard.throttle().withdraw(login, address, now);
+    let Ok(ok) = verify_on_pool(admitted.hashing(&state.guard), password, stored).await else {
+        admitted.withdraw(&mut state.guard.throttle(), login, address, now);
         return Err(busy());
     };
     let shown: String = login.chars().take(64).collect();
@@ -293,12 +314,11 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
         (Some(identity), true) => identity,
         _ => {
             tracing::info!(login, "sign-in refused");
-            let locks = SignInThrottle::locks_started(&admission, login, address);
-            record_failure(state, source, account, &shown, &admission, &locks, now).await;
+            record_failure(state, source, account, &shown, &admitted, login, address, now).await;
             return Err(bad_credentials());
         }
     };
-    state.guard.throttle().succeeded(login, address, now);
+    admitted.succeeded(&mut state.guard.throttle(), login, address, now);
 
     let token = ids::session_token();
     let mut tx = state.begin_action().await.map_err(internal)?;
@@ -321,55 +341,148 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
     if let Some(replaced) = session_token(state.settings.secure_cookies, headers) {
         db::accounts::delete_session(&mut **tx, &digest(&replaced)).await.map_err(internal)?;
     }
-    let earlier = admission.login.failures - 1;
+    // A browser not yet known for this identity becomes known, in the session's own transaction.
+    let known_device = match admitted {
+        Admitted::KnownDevice { .. } => None,
+        Admitted::Stranger(_) => {
+            let device = ids::session_token();
+            db::known_devices::remember(&mut tx, &digest(&device), identity.identity_id, now, now + KNOWN_DEVICE_LIFETIME).await.map_err(internal)?;
+            Some(device)
+        }
+    };
+    let streak = admitted.streak();
+    let earlier = streak.failures - 1;
     // Audit notes say how long, not when: a note is stored text the viewer's browser can't put into its
     // own time zone (the event's own time is shown in local time).
     let detail = if earlier > 0 {
         let attempts = if earlier == 1 { "attempt" } else { "attempts" };
-        format!("after {earlier} failed {attempts}, the first {} earlier", duration_words(now - admission.login.first_failure))
+        format!("after {earlier} failed {attempts}, the first {} earlier", duration_words(now - streak.first_failure))
     } else {
         String::new()
     };
     let event = source.event(state, account, &shown, "SignIn", &shown);
     tx.commit_with_detail(&event, &detail).await?;
-    Ok(SignedIn { token, is_operator: identity.kind == IdentityKind::Operator })
+    Ok(SignedIn { token, is_operator: identity.kind == IdentityKind::Operator, known_device })
 }
 
-/// The failure's events, if it is one the trail keeps (see [`sign_in`]). A failure to record is logged.
+/// How a sign-in attempt got past the throttle.
+///
+/// A browser that signed this very name in before carries a known-device cookie (OWASP's "device
+/// cookies"): its attempt is counted against that browser alone and its password is checked on a
+/// hashing lane of its own. So neither someone failing on purpose to lock the name out, nor a flood of
+/// sign-ins from many addresses filling the hashing queue, keeps the owner out of a browser they have
+/// used; the cookie itself grants nothing, the password is still checked, and the browser's own ten
+/// failures end its trust.
+enum Admitted {
+    /// Any other attempt: counted against its name and its source address.
+    Stranger(Admission),
+    /// `digest` is the known-device cookie's, the throttle's key for it.
+    KnownDevice { digest: String, attempt: Attempt },
+}
+
+/// Admits an attempt through the throttle (see [`Admitted`]), or refuses it with the wait to honour.
+async fn admit(state: &AppState, login: &str, address: Option<IpAddr>, headers: &HeaderMap, now: time::OffsetDateTime) -> Result<Admitted, AppError> {
+    let device = match cookie_token(known_device_cookie_name(state.settings.secure_cookies), headers) {
+        Some(token) => {
+            let device = digest(&token);
+            db::known_devices::is_known_for(&state.pool, &device, login, now).await.map_err(internal)?.then_some(device)
+        }
+        None => None,
+    };
+    let mut throttle = state.guard.throttle();
+    match device {
+        Some(digest) => throttle.admit_known_device(&digest, now).map(|attempt| Admitted::KnownDevice { digest, attempt }),
+        None => throttle.admit(login, address, now).map(Admitted::Stranger),
+    }
+    .map_err(|wait| throttled(wait, now))
+}
+
+impl Admitted {
+    /// The pool that checks this attempt's password.
+    fn hashing<'a>(&self, guard: &'a SignInGuard) -> &'a Workers {
+        match self {
+            Admitted::Stranger(_) => &guard.workers,
+            Admitted::KnownDevice { .. } => &guard.known_devices,
+        }
+    }
+
+    /// The failures of the streak this attempt belongs to (the name's, or the known browser's).
+    fn streak(&self) -> &Attempt {
+        match self {
+            Admitted::Stranger(admission) => &admission.login,
+            Admitted::KnownDevice { attempt, .. } => attempt,
+        }
+    }
+
+    fn succeeded(&self, throttle: &mut SignInThrottle, login: &str, address: Option<IpAddr>, now: time::OffsetDateTime) {
+        match self {
+            Admitted::Stranger(_) => throttle.succeeded(login, address, now),
+            Admitted::KnownDevice { digest, .. } => throttle.known_device_succeeded(digest),
+        }
+    }
+
+    /// The attempt was never checked (the server was too busy to): it is given back.
+    fn withdraw(&self, throttle: &mut SignInThrottle, login: &str, address: Option<IpAddr>, now: time::OffsetDateTime) {
+        match self {
+            Admitted::Stranger(_) => throttle.withdraw(login, address, now),
+            Admitted::KnownDevice { digest, .. } => throttle.known_device_withdraw(digest, now),
+        }
+    }
+}
+
+/// The failure's events, if it is one the trail keeps (see [`sign_in`]), with the locks it starts: a
+/// stranger's are stored (a restart keeps them), a known browser's ends its trust. A failure to record
+/// is logged.
+#[allow(clippy::too_many_arguments)]
 async fn record_failure(
     state: &AppState,
     source: &Source,
     account: Option<&str>,
     shown: &str,
-    admission: &Admission,
-    locks: &[StoredLock],
+    admitted: &Admitted,
+    login: &str,
+    address: Option<IpAddr>,
     now: time::OffsetDateTime,
 ) {
     let mut events = Vec::new();
+    let streak = admitted.streak();
     // For an unknown name too: skipping its write would answer it sooner than a known name's.
-    if admission.login.failures == 1 {
+    if streak.failures == 1 {
         events.push((source.event(state, account, shown, "SignIn", shown), "InvalidCredentials".to_owned(), String::new()));
     }
-    if let Some(until) = admission.login.locks_until {
-        let detail = format!(
-            "{} failed sign-ins with this name in {}; refused for {}",
-            admission.login.failures,
-            duration_words(now - admission.login.first_failure),
-            duration_words(until - now)
-        );
+    if let Some(until) = streak.locks_until {
+        let detail = match admitted {
+            Admitted::Stranger(_) => format!(
+                "{} failed sign-ins with this name in {}; refused for {}",
+                streak.failures,
+                duration_words(now - streak.first_failure),
+                duration_words(until - now)
+            ),
+            Admitted::KnownDevice { .. } => format!(
+                "{} failed sign-ins in {} from a browser this name had signed in from; it is no longer trusted and signs in as any other",
+                streak.failures,
+                duration_words(now - streak.first_failure)
+            ),
+        };
         events.push((source.event(state, account, shown, "SignInLocked", shown), "Throttling.SignIn".to_owned(), detail));
     }
-    if let Some(until) = admission.address.locks_until {
-        let detail = format!(
-            "{} failed sign-ins from {} in {}; every name refused from there for {}",
-            admission.address.failures,
-            source.ip,
-            duration_words(now - admission.address.first_failure),
-            duration_words(until - now)
-        );
-        events.push((source.event(state, None, shown, "SignInLocked", &source.ip), "Throttling.SignIn".to_owned(), detail));
-    }
-    if events.is_empty() {
+    let (locks, forgotten_device) = match admitted {
+        Admitted::Stranger(admission) => {
+            if let Some(until) = admission.address.locks_until {
+                let detail = format!(
+                    "{} failed sign-ins from {} in {}; every name refused from there for {}",
+                    admission.address.failures,
+                    source.ip,
+                    duration_words(now - admission.address.first_failure),
+                    duration_words(until - now)
+                );
+                events.push((source.event(state, None, shown, "SignInLocked", &source.ip), "Throttling.SignIn".to_owned(), detail));
+            }
+            (SignInThrottle::locks_started(admission, login, address), None)
+        }
+        Admitted::KnownDevice { digest, attempt } => (Vec::new(), attempt.locks_until.map(|_| digest.as_str())),
+    };
+    if events.is_empty() && forgotten_device.is_none() {
         return;
     }
     let written = async {
@@ -379,8 +492,11 @@ async fn record_failure(
             event.write(&mut tx, outcome, detail).await?;
         }
         // A lock is stored with the event that reports it, so a restart keeps both or neither.
-        for lock in locks {
+        for lock in &locks {
             db::throttle::save_lock(&mut tx, lock, state.clock.now()).await?;
+        }
+        if let Some(device) = forgotten_device {
+            db::known_devices::forget(&mut tx, device).await?;
         }
         state.writer.commit(tx).await?;
         anyhow::Ok(())
@@ -415,7 +531,7 @@ pub async fn change_own_password(
     }
     state.guard.throttle().admit(&who.login_name, address, now).map_err(|wait| throttled(wait, now))?;
     let stored = db::accounts::password_hash(&state.pool, who.identity_id).await.map_err(internal)?;
-    let Ok(ok) = verify_on_pool(state, current, stored).await else {
+    let Ok(ok) = verify_on_pool(&state.guard.workers, current, stored).await else {
         state.guard.throttle().withdraw(&who.login_name, address, now);
         return Err(busy());
     };
@@ -504,7 +620,11 @@ pub async fn require_identity(state: &AppState, headers: &HeaderMap) -> Result<I
 
 /// The session token of the cookie named for `secure` (see [`SECURE_SESSION_COOKIE`]), if well-formed.
 fn session_token(secure: bool, headers: &HeaderMap) -> Option<String> {
-    let name = session_cookie_name(secure);
+    cookie_token(session_cookie_name(secure), headers)
+}
+
+/// The token of the cookie `name`, if well-formed (64 hex digits, as every token made here).
+fn cookie_token(name: &str, headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(http::header::COOKIE)
         .iter()
@@ -525,6 +645,17 @@ pub fn session_cookie(token: &str, secure: bool) -> String {
 /// Ends the session cookie (a `__Host-` one is only replaced by one marked Secure).
 pub fn clear_session_cookie(secure: bool) -> String {
     format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{}", session_cookie_name(secure), secure_flag(secure))
+}
+
+/// The Set-Cookie value that makes a browser known for the name it signed in (see [`Admitted`]):
+/// HttpOnly, and SameSite=Strict, as only this site's own sign-in form needs it.
+pub fn known_device_cookie(token: &str, secure: bool) -> String {
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{}",
+        known_device_cookie_name(secure),
+        KNOWN_DEVICE_LIFETIME.whole_seconds(),
+        secure_flag(secure)
+    )
 }
 
 fn secure_flag(secure: bool) -> &'static str {

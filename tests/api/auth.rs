@@ -837,3 +837,126 @@ async fn a_login_made_before_the_alias_rule_is_always_its_own_accounts_identity_
     let r = app.form(Some(&outsider), "set_ram_policy", "login_name=ghost@harbor&policy=AliyunPolardbFullAccess&attached=false").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
+
+/// The known-device cookie a sign-in set (`name=value`), checked for its flags.
+fn known_device_of(r: &Response, name: &str) -> String {
+    let set = r.set_cookies.iter().find(|c| c.starts_with(&format!("{name}="))).unwrap_or_else(|| panic!("no {name} in {:?}", r.set_cookies));
+    assert!(set.contains("; HttpOnly") && set.contains("; SameSite=Strict") && set.contains("; Path=/") && set.contains("; Max-Age=2592000"), "{set}");
+    set.split(';').next().unwrap().to_owned()
+}
+
+/// Someone failing on purpose locks a name for 15 minutes; a browser that signed that name in before
+/// (its known-device cookie) still signs in with the right password, and is counted on its own. The
+/// cookie is no key: it helps only the name it was given for, never without the password, and not
+/// after a month.
+#[tokio::test]
+async fn a_name_locked_out_by_a_stranger_still_signs_in_from_a_browser_that_signed_it_in_before() {
+    let app = TestApp::new().await;
+    let first = app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let device = known_device_of(&first, "polarshare_device");
+    let partners = known_device_of(&app.form_from(peer(2), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await, "polarshare_device");
+    assert_eq!(app.count("select count(*) from known_device").await, 2);
+
+    let (locked, _) = fail_until_locked(&app, "owner", peer(66)).await;
+    assert_eq!(locked.refusal(), (429, "Throttling.SignIn"));
+    let right = sign_in_body("owner", DEMO_PASSWORD);
+    assert_eq!(app.form_from(peer(1), None, "sign_in", &right).await.refusal(), (429, "Throttling.SignIn"), "no cookie: locked");
+    assert_eq!(app.form_from(peer(1), Some(&partners), "sign_in", &right).await.refusal(), (429, "Throttling.SignIn"), "another name's cookie");
+    let forged = format!("polarshare_device={}", "ab".repeat(32));
+    assert_eq!(app.form_from(peer(1), Some(&forged), "sign_in", &right).await.refusal(), (429, "Throttling.SignIn"), "a made-up cookie");
+    let wrong = app.form_from(peer(66), Some(&device), "sign_in", &sign_in_body("owner", "Wrong-Pass-0000")).await;
+    assert_eq!(wrong.refusal(), (401, "InvalidCredentials"), "the cookie is no password");
+    let r = app.form_from(peer(66), Some(&device), "sign_in", &right).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert!(!r.set_cookies.iter().any(|c| c.starts_with("polarshare_device=")), "a known browser keeps its cookie");
+    assert_eq!(app.count("select count(*) from known_device").await, 2);
+    assert_eq!(app.form_from(peer(3), None, "sign_in", &right).await.refusal(), (429, "Throttling.SignIn"), "the name stays locked for others");
+
+    app.clock.advance(Duration::days(30));
+    let (_, _) = fail_until_locked(&app, "owner", peer(67)).await;
+    assert_eq!(app.form_from(peer(1), Some(&device), "sign_in", &right).await.refusal(), (429, "Throttling.SignIn"), "a month later it is forgotten");
+}
+
+/// A known browser's own failures are counted as a name's are (slowed down after five); the tenth ends
+/// its trust (its row goes, the trail says so), and from then on it signs in as any other browser,
+/// through the name's and the address's counts, which its own failures did not touch.
+#[tokio::test]
+async fn a_known_browsers_own_failures_end_its_trust() {
+    let app = TestApp::new().await;
+    let device = known_device_of(&app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await, "polarshare_device");
+    let mut failures = 0;
+    while failures < 10 {
+        let r = app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("owner", "Wrong-Pass-0000")).await;
+        match r.refusal() {
+            (401, "InvalidCredentials") => failures += 1,
+            (429, "Throttling.SignIn") => app.clock.advance(Duration::seconds(r.retry_after.as_deref().unwrap().parse().unwrap())),
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(app.count("select count(*) from known_device").await, i64::from(failures < 10), "after failure {failures}");
+    }
+    let trail = app.count("select count(*) from audit_event where action = 'SignInLocked' and detail like '%no longer trusted%'").await;
+    assert_eq!(trail, 1);
+    // Neither the name nor the address was counted: the next failure is the name's first.
+    let r = app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("owner", "Wrong-Pass-0000")).await;
+    assert_eq!(r.refusal(), (401, "InvalidCredentials"));
+    assert_eq!(app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
+    fail_until_locked(&app, "owner", peer(9)).await;
+    let r = app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    assert_eq!(r.refusal(), (429, "Throttling.SignIn"), "the ended cookie is a stranger's now");
+}
+
+/// Sign-ins flooding in from many addresses (each a name of its own, so no throttle stops them) keep
+/// the password checks' queue full, answered 503; a browser that signed its name in before is checked
+/// on a lane of its own, so every one of its sign-ins meanwhile is answered.
+#[tokio::test]
+async fn a_flood_of_sign_ins_from_many_addresses_leaves_a_known_browser_its_way_in() {
+    let app = TestApp::new().await;
+    let device = known_device_of(&app.form_from(peer(1), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await, "polarshare_device");
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let busy = std::sync::atomic::AtomicUsize::new(0);
+    let next = std::sync::atomic::AtomicU32::new(0);
+    let flood = (0..64).map(|_| async {
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let from = SocketAddr::from(([10, (n >> 16) as u8, (n >> 8) as u8, n as u8], 5000));
+            let r = app.form_from(from, None, "sign_in", &sign_in_body(&format!("flood{n}"), "Wrong-Pass-0000")).await;
+            match r.status {
+                StatusCode::UNAUTHORIZED => {}
+                StatusCode::SERVICE_UNAVAILABLE => {
+                    busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    tokio::task::yield_now().await;
+                }
+                other => panic!("{other}: {:?}", r.json),
+            }
+        }
+    });
+    let signing_in = async {
+        let mut answers = Vec::new();
+        for _ in 0..5 {
+            let seen = busy.load(std::sync::atomic::Ordering::Relaxed);
+            while busy.load(std::sync::atomic::Ordering::Relaxed) == seen {
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            answers.push(app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status);
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        answers
+    };
+    let (_, answers) = tokio::join!(futures::future::join_all(flood), signing_in);
+    assert_eq!(answers, vec![StatusCode::OK; 5], "every sign-in from the known browser was answered during the flood");
+}
+
+#[tokio::test]
+async fn over_https_the_known_device_cookie_is_host_only_and_secure() {
+    let app = TestApp::with_settings(Settings { secure_cookies: true, ..Default::default() }).await;
+    let r = app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
+    let device = known_device_of(&r, "__Host-polarshare_device");
+    let set = r.set_cookies.iter().find(|c| c.starts_with("__Host-polarshare_device=")).unwrap();
+    assert!(set.contains("; Secure") && !set.contains("Domain"), "{set}");
+    // Under the plain name (planted by a sibling site) it is not read.
+    let planted = device.replacen("__Host-", "", 1);
+    let (_, _) = fail_until_locked(&app, "owner", peer(66)).await;
+    assert_eq!(app.form(Some(&planted), "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.refusal(), (429, "Throttling.SignIn"));
+    assert_eq!(app.form(Some(&device), "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
+}

@@ -26,6 +26,8 @@ pub struct Response {
     pub status: StatusCode,
     pub json: Value,
     pub set_cookie: Option<String>,
+    /// Every Set-Cookie header, in order (a sign-in sets the session's and the known-device cookie).
+    pub set_cookies: Vec<String>,
     pub retry_after: Option<String>,
 }
 
@@ -124,10 +126,11 @@ impl TestApp {
         let response = self.router.clone().oneshot(request).await.expect("response");
         let status = response.status();
         let set_cookie = response.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned());
+        let set_cookies = response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
         let retry_after = response.headers().get(header::RETRY_AFTER).map(|v| v.to_str().unwrap().to_owned());
         let bytes = to_bytes(response.into_body(), 10 << 20).await.expect("body");
         let json = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
-        Response { status, json, set_cookie, retry_after }
+        Response { status, json, set_cookie, set_cookies, retry_after }
     }
 
     /// Calls a form-encoded server function (`/api/<name>`).

@@ -11,6 +11,7 @@ pub mod governance;
 pub mod grant;
 pub mod group;
 pub mod incoming;
+pub mod known_devices;
 pub mod paging;
 pub mod read_model;
 pub mod ram;
