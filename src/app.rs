@@ -67,12 +67,18 @@ pub fn App() -> impl IntoView {
     // Effects run only in the browser, so this marks the moment the page became interactive; end-to-end
     // tests wait for it because a click before hydration is lost.
     let (hydrated, set_hydrated) = signal(false);
-    Effect::new(move |_| set_hydrated.set(true));
+    Effect::new(move |_| {
+        #[cfg(feature = "hydrate")]
+        crate::components::focus::keep_focus();
+        set_hydrated.set(true)
+    });
 
     view! {
         <Title formatter=|title: String| if title.is_empty() { "PolarDB console".to_owned() } else { format!("{title} · PolarDB console") }/>
         <div id="app" data-hydrated=move || hydrated.get().to_string()>
+            <SkipLink/>
             <Router>
+                <FocusOnNavigation/>
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/login") view=SignInPage/>
                     <ParentRoute path=path!("") view=ConsoleLayout>
@@ -97,6 +103,47 @@ pub fn App() -> impl IntoView {
                 </Routes>
             </Router>
         </div>
+    }
+}
+
+/// The id of every page's `<main>`, where [`SkipLink`] takes keyboard users.
+pub const MAIN_CONTENT: &str = "main-content";
+
+/// The first thing Tab reaches on every page: past the top bar and the navigation to the page itself.
+/// Without JavaScript the browser follows the fragment (and focuses the `<main>`, which takes focus
+/// with `tabindex="-1"`); once hydrated the router would only scroll, so focus is moved here.
+#[component]
+fn SkipLink() -> impl IntoView {
+    let skip = move |ev: leptos::ev::MouseEvent| {
+        #[cfg(feature = "hydrate")]
+        {
+            use leptos::wasm_bindgen::JsCast;
+            if let Some(main) = document().get_element_by_id(MAIN_CONTENT).and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+                ev.prevent_default();
+                let _ = main.focus();
+                main.scroll_into_view();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = ev;
+    };
+    view! { <a class="skip-link" href=format!("#{MAIN_CONTENT}") on:click=skip>"Skip to main content"</a> }
+}
+
+/// Moves focus to the new page's main content whenever the router goes to another page (not when only
+/// the query changes: a dialog, a region, a page of a list).
+#[component]
+fn FocusOnNavigation() -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        let location = leptos_router::hooks::use_location();
+        Effect::new(move |before: Option<String>| {
+            let path = location.pathname.get();
+            if before.is_some_and(|before| before != path) {
+                crate::components::focus::focus_main_after_navigation();
+            }
+            path
+        });
     }
 }
 

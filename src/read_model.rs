@@ -312,12 +312,17 @@ pub struct Charge {
     pub item: String,
     pub amount_cents: i64,
     pub created_at: String,
+    /// The cluster charged for, and its name (none for a charge whose cluster is unknown).
+    pub cluster_id: Option<String>,
+    pub cluster_name: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Billing {
     /// One page of the charges.
     pub charges: Paged<Charge>,
+    /// What all the charges (every page) come to a month, in cents.
+    pub charges_cents_per_month: i64,
     pub backup_storage_bytes: i64,
     /// The whole GiB of it beyond the free quota: what the cost below is for.
     pub backup_storage_billed_gib: i64,

@@ -3,7 +3,7 @@
 
 use crate::api::{self, types::AccessKeyView};
 use crate::domain::AccessKeyStatus;
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, forms::PostButton, local_time::LocalTime};
+use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, forms::PostButton, local_time::LocalTime, modal::{css_string, DialogFrame}};
 use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 
@@ -46,7 +46,7 @@ pub fn AccessKeysCard(own: bool, own_login: String, create: ServerAction<api::Cr
                             let empty = shown.is_empty();
                             view! {
                                 <table class="data-table compact" aria-label=label>
-                                    <thead><tr><th>"AccessKey ID"</th><th>"Identity"</th><th>"Status"</th><th>"Created"</th><th>"Last used"</th><th>"Actions"</th></tr></thead>
+                                    <thead><tr><th scope="col">"AccessKey ID"</th><th scope="col">"Identity"</th><th scope="col">"Status"</th><th scope="col">"Created"</th><th scope="col">"Last used"</th><th scope="col">"Actions"</th></tr></thead>
                                     <tbody>
                                         {shown.into_iter().map(|k| view! { <AccessKeyRow key=k status delete/> }).collect_view()}
                                         {empty.then(|| view! { <EmptyRow columns=6 text="No AccessKey pairs."/> })}
@@ -69,6 +69,13 @@ pub fn AccessKeysCard(own: bool, own_login: String, create: ServerAction<api::Cr
 fn NewAccessKeyAnswer(create: ServerAction<api::CreateAccessKey>) -> impl IntoView {
     // The answer of this version was closed; a later answer opens the dialog again.
     let closed = RwSignal::new(0usize);
+    // Whose pair was asked for last (the action forgets its input once answered).
+    let asked_for = RwSignal::new(String::new());
+    Effect::new(move |_| {
+        if let Some(input) = create.input().get() {
+            asked_for.set(input.login_name);
+        }
+    });
     move || {
         let version = create.version().get();
         if version == closed.get() {
@@ -85,18 +92,18 @@ fn NewAccessKeyAnswer(create: ServerAction<api::CreateAccessKey>) -> impl IntoVi
             }.into_any()),
             Err(error) => ("AccessKey pair not created", view! { <ErrorAlert error/> }.into_any()),
         };
+        // Focus goes back to the New AccessKey button pressed, found by whose pair it makes.
+        let opener = format!("[data-new-access-key=\"{}\"]", css_string(&asked_for.get_untracked()));
         Some(view! {
-            <div class="modal-backdrop">
-                <div class="modal" role="dialog" aria-modal="true" aria-labelledby="new-access-key-title" data-testid="new-access-key">
-                    <div class="modal-header"><h2 id="new-access-key-title">{title}</h2></div>
-                    <div class="modal-body">
-                        {body}
-                        <div class="modal-footer">
-                            <button type="button" class="button button-primary" autofocus on:click=move |_| closed.set(version)>"Close"</button>
-                        </div>
+            <DialogFrame labelled_by="new-access-key-title" on_close=move |_| closed.set(version) opener testid="new-access-key">
+                <div class="modal-header"><h2 id="new-access-key-title">{title}</h2></div>
+                <div class="modal-body">
+                    {body}
+                    <div class="modal-footer">
+                        <button type="button" class="button button-primary" on:click=move |_| closed.set(version)>"Close"</button>
                     </div>
                 </div>
-            </div>
+            </DialogFrame>
         })
     }
 }
@@ -147,6 +154,7 @@ pub fn NewAccessKeyButton(
         token.set(new_request_token());
     });
     // Every button of the page waits while one request is out; the one pressed says what it is doing.
+    let login_name_mark = login_name.clone();
     let pending_here = {
         let login_name = login_name.clone();
         move || create.pending().get() && create.input().with(|input| input.as_ref().is_some_and(|i| i.login_name == login_name))
@@ -155,7 +163,7 @@ pub fn NewAccessKeyButton(
         <ActionForm action=create attr:class="post-form">
             <input type="hidden" name="login_name" value=login_name/>
             <input type="hidden" name="request_token" prop:value=move || token.get()/>
-            <button type="submit" class=class disabled=move || create.pending().get()>
+            <button type="submit" class=class data-new-access-key=login_name_mark disabled=move || create.pending().get()>
                 {move || if pending_here() { "Creating AccessKey…" } else { "New AccessKey" }}
             </button>
         </ActionForm>

@@ -6,6 +6,7 @@ use crate::components::error_alert::ErrorAlert;
 use leptos::either::EitherOf3;
 use crate::components::page_data::page_resource;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::{
     components::{Outlet, A},
     hooks::use_location,
@@ -24,14 +25,14 @@ pub fn ConsoleLayout() -> impl IntoView {
                             <TopBar viewer=viewer.clone()/>
                             <div class="console-body">
                                 {if viewer.is_operator { view! { <OperatorNav/> }.into_any() } else { view! { <SideNav viewer=viewer.clone()/> }.into_any() }}
-                                <main class="console-main">
+                                <main class="console-main" id=crate::app::MAIN_CONTENT tabindex="-1">
                                     <Outlet/>
                                 </main>
                             </div>
                         })
                     }
                     Ok(None) => EitherOf3::B(view! { <SignedOutNotice/> }),
-                    Err(error) => EitherOf3::C(view! { <main class="console-main"><ErrorAlert error/></main> }),
+                    Err(error) => EitherOf3::C(view! { <main class="console-main" id=crate::app::MAIN_CONTENT tabindex="-1"><ErrorAlert error/></main> }),
                 }
             })}
         </Suspense>
@@ -43,6 +44,7 @@ fn TopBar(viewer: Viewer) -> impl IntoView {
     // The server redirects to the sign-in page; the console frame, and with it every piece of the old
     // identity's state, is left behind.
     let sign_out = ServerAction::<api::SignOut>::new();
+    let location = use_location();
     let who = if viewer.is_operator {
         format!("{} · platform operator", viewer.account_name)
     } else if viewer.is_root {
@@ -61,7 +63,7 @@ fn TopBar(viewer: Viewer) -> impl IntoView {
                     <span class="account-name">{who}</span>
                     <span class="account-meta">"UID " {viewer.account_id.clone()} " · " {viewer.site.as_str()}</span>
                 </span>
-                <a class="button button-ghost" href="/profile">"Profile"</a>
+                <a class="button button-ghost" href="/profile" aria-current=move || (location.pathname.get() == "/profile").then_some("page")>"Profile"</a>
                 <ActionForm action=sign_out>
                     <button type="submit" class="button button-ghost">"Sign out"</button>
                 </ActionForm>
@@ -119,7 +121,8 @@ fn SignedOutNotice() -> impl IntoView {
         format!("/login?next={}", crate::components::forms::encode(&target))
     };
     view! {
-        <main class="signed-out">
+        <Title text="Signed out"/>
+        <main class="signed-out" id=crate::app::MAIN_CONTENT tabindex="-1">
             <div class="card narrow">
                 <h1>"You are signed out"</h1>
                 <p>"This page of the PolarDB console needs you to sign in. After signing in you will come back here."</p>

@@ -6,6 +6,8 @@ pub mod console_layout;
 pub mod empty_row;
 pub mod error_alert;
 pub mod forms;
+#[cfg(feature = "hydrate")]
+pub mod focus;
 pub mod format;
 pub mod local_time;
 pub mod modal;

@@ -261,7 +261,7 @@ fn ExistingShareSummary(share: ShareView, directory_objects: Vec<DirectoryObject
         <div class="field">
             <span class="field-label">"Shared Resource List"</span>
             <table class="data-table compact" aria-label="Shared Resource List">
-                <thead><tr><th>"Backup Set ID"</th><th>"Cluster"</th><th>"Region"</th></tr></thead>
+                <thead><tr><th scope="col">"Backup Set ID"</th><th scope="col">"Cluster"</th><th scope="col">"Region"</th></tr></thead>
                 <tbody>
                     {share.resources.into_iter().map(|r| view! {
                         <tr><td class="mono">{r.backup_set_id}</td><td>{r.cluster_id}</td><td>{r.region_id}</td></tr>

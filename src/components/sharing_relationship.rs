@@ -15,7 +15,7 @@ pub fn SharingRelationship(share: ShareView) -> impl IntoView {
                 <span class="subtle mono">{share.resource_share_id.clone()}</span></h2>
             <p class="subtle">"Scope: " {format::scope(share.principal_scope)}</p>
             <table class="data-table compact" aria-label="Principals">
-                <thead><tr><th>"Principal"</th><th>"Type"</th><th>"Status"</th></tr></thead>
+                <thead><tr><th scope="col">"Principal"</th><th scope="col">"Type"</th><th scope="col">"Status"</th></tr></thead>
                 <tbody>
                     {share.principals.into_iter().map(|p| {
                         let state = format::principal_state(&p);

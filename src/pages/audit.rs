@@ -58,7 +58,7 @@ fn AuditTable(events: Vec<AuditEventView>) -> impl IntoView {
     let empty = events.is_empty();
     view! {
         <table class="data-table" aria-label="Audit events">
-            <thead><tr><th>"Time"</th><th>"Identity"</th><th>"Action"</th><th>"Target"</th><th>"Outcome"</th><th>"Source IP / Request ID / Channel"</th></tr></thead>
+            <thead><tr><th scope="col">"Time"</th><th scope="col">"Identity"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Outcome"</th><th scope="col">"Source IP / Request ID / Channel"</th></tr></thead>
             <tbody>
                 {events.into_iter().map(|e| {
                     let ok = e.succeeded();

@@ -8,6 +8,24 @@ use crate::components::page_data::page_resource;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
+/// "Total per month (3 charges)": the footer says it counts every charge, on every page.
+fn total_label(charges: i64) -> String {
+    let noun = if charges == 1 { "charge" } else { "charges" };
+    format!("Total per month ({} {noun})", format::count(charges))
+}
+
+/// The cluster a charge is for, named as everywhere in the console: its name (a link to it), its id below.
+#[component]
+fn ChargedCluster(id: Option<String>, name: Option<String>) -> impl IntoView {
+    match (id, name) {
+        (Some(id), Some(name)) => view! {
+            <div class="free-text"><a href=format!("/clusters/{id}")>{name}</a></div> <div class="subtle mono">{id}</div>
+        }.into_any(),
+        (Some(id), None) => view! { <span class="mono">{id}</span> }.into_any(),
+        (None, _) => view! { <span class="subtle">"-"</span> }.into_any(),
+    }
+}
+
 #[component]
 pub fn BillingPage() -> impl IntoView {
     let page = requested_page("page");
@@ -32,13 +50,25 @@ pub fn BillingPage() -> impl IntoView {
                             <div><dt>"Storage cost"</dt><dd>{money(b.backup_storage_cents_per_month)} " per month"</dd></div>
                         </dl>
                         <table class="data-table" aria-label="Charges">
-                            <thead><tr><th>"Time"</th><th>"Item"</th><th>"Amount per month"</th></tr></thead>
+                            <thead><tr><th scope="col">"Time"</th><th scope="col">"Cluster"</th><th scope="col">"Item"</th><th scope="col" class="amount">"Amount per month"</th></tr></thead>
                             <tbody>
                                 {charges.items.into_iter().map(|c| view! {
-                                    <tr><td><LocalTime iso=c.created_at/></td><td>{c.item}</td><td class="nowrap">{money(c.amount_cents)}</td></tr>
+                                    <tr>
+                                        <td><LocalTime iso=c.created_at/></td>
+                                        <td><ChargedCluster id=c.cluster_id name=c.cluster_name/></td>
+                                        <td>{c.item}</td>
+                                        <td class="nowrap amount">{money(c.amount_cents)}</td>
+                                    </tr>
                                 }).collect_view()}
-                                {empty.then(|| view! { <EmptyRow columns=3 text="No charges yet."/> })}
+                                {empty.then(|| view! { <EmptyRow columns=4 text="No charges yet."/> })}
                             </tbody>
+                            // Every charge's, not only this page's: what the account pays a month.
+                            {(!empty).then(|| view! {
+                                <tfoot><tr class="total-row">
+                                    <th scope="row" colspan="3">{total_label(charges.total)}</th>
+                                    <td class="nowrap amount" data-testid="charges-total">{money(b.charges_cents_per_month)}</td>
+                                </tr></tfoot>
+                            })}
                         </table>
                         <Pager page=charges.page page_size=charges.page_size total=charges.total label="Charges"/>
                     }.into_any() }

@@ -118,9 +118,9 @@ fn ClusterHeader(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
             <div><dt>"TDE"</dt><dd>{if c.tde_enabled { "Enabled" } else { "Disabled" }}</dd></div>
             <div><dt>"Disk encryption"</dt><dd>{if c.disk_encryption_enabled { "Enabled" } else { "Disabled" }}</dd></div>
         </dl>
-        <div class="tabs" role="tablist">
-            <span class="tab tab-active" role="tab" aria-selected="true">"Data Backups"</span>
-        </div>
+        <nav class="tabs" aria-label="Cluster">
+            <span class="tab tab-active" aria-current="page">"Data Backups"</span>
+        </nav>
     }
 }
 
@@ -155,16 +155,16 @@ fn DataBackupsTab(data: BackupSetPage, actions: OwnerActions) -> impl IntoView {
             <table class="data-table backup-table" aria-label="Backup sets">
                 <thead>
                     <tr>
-                        <th>"Backup Set ID"</th>
-                        <th>"Start Time"</th>
-                        <th>"End Time"</th>
-                        <th>"Status"</th>
-                        <th>"Size"</th>
-                        <th>"Method"</th>
-                        <th>"Level"</th>
-                        <th>"Expires"</th>
-                        <th>"Attribute"</th>
-                        <th>"Actions"</th>
+                        <th scope="col">"Backup Set ID"</th>
+                        <th scope="col">"Start Time"</th>
+                        <th scope="col">"End Time"</th>
+                        <th scope="col">"Status"</th>
+                        <th scope="col">"Size"</th>
+                        <th scope="col">"Method"</th>
+                        <th scope="col">"Level"</th>
+                        <th scope="col">"Expires"</th>
+                        <th scope="col">"Attribute"</th>
+                        <th scope="col">"Actions"</th>
                     </tr>
                 </thead>
                 <tbody>

@@ -40,16 +40,16 @@ pub fn ClustersPage() -> impl IntoView {
                             let rows = list.clusters.into_iter().map(|c| view! { <ClusterRow cluster=c/> }).collect_view();
                             view! {
                                 <RegionSelect regions=list.regions selected=list.region_id path="/clusters"/>
-                                <table class="data-table">
+                                <table class="data-table" aria-label="Clusters">
                                     <thead>
                                         <tr>
-                                            <th>"Cluster ID / Name"</th>
-                                            <th>"Status"</th>
-                                            <th>"Edition"</th>
-                                            <th>"Database"</th>
-                                            <th>"High availability"</th>
-                                            <th>"Encryption"</th>
-                                            <th>"Created"</th>
+                                            <th scope="col">"Cluster ID / Name"</th>
+                                            <th scope="col">"Status"</th>
+                                            <th scope="col">"Edition"</th>
+                                            <th scope="col">"Database"</th>
+                                            <th scope="col">"High availability"</th>
+                                            <th scope="col">"Encryption"</th>
+                                            <th scope="col">"Created"</th>
                                         </tr>
                                     </thead>
                                     <tbody>

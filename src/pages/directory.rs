@@ -147,8 +147,8 @@ fn MemberDirectory(
         <h2 class="section-title">"Invitations to join a resource directory"</h2>
         <table class="data-table" aria-label="Directory invitations">
             <thead><tr>
-                <th>"Resource directory"</th><th>"Management account"</th><th>"Folder"</th><th>"Sent"</th><th>"Expires"</th>
-                <th>"Status"</th><th>"Actions"</th>
+                <th scope="col">"Resource directory"</th><th scope="col">"Management account"</th><th scope="col">"Folder"</th><th scope="col">"Sent"</th><th scope="col">"Expires"</th>
+                <th scope="col">"Status"</th><th scope="col">"Actions"</th>
             </tr></thead>
             <tbody>
                 {d.invitations.into_iter().map(|i| {
@@ -247,7 +247,7 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
         </div>
         <h2 class="section-title">"Members"</h2>
         <table class="data-table" aria-label="Members">
-            <thead><tr><th>"Account"</th><th>"Folder"</th><th>"Actions"</th></tr></thead>
+            <thead><tr><th scope="col">"Account"</th><th scope="col">"Folder"</th><th scope="col">"Actions"</th></tr></thead>
             <tbody>
                 {d.members.into_iter().map(|m| {
                     let id_move = m.account_id.clone();
@@ -307,7 +307,7 @@ fn SentInvitations(invitations: Vec<DirectoryInvitationView>, cancel: ServerActi
     view! {
         <h2 class="section-title">"Invitations"</h2>
         <table class="data-table" aria-label="Sent invitations">
-            <thead><tr><th>"Account"</th><th>"Folder"</th><th>"Sent"</th><th>"Expires"</th><th>"Status"</th><th>"Actions"</th></tr></thead>
+            <thead><tr><th scope="col">"Account"</th><th scope="col">"Folder"</th><th scope="col">"Sent"</th><th scope="col">"Expires"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th></tr></thead>
             <tbody>
                 {invitations.into_iter().map(|i| {
                     let pending = i.status == InvitationStatus::Pending;

@@ -4,6 +4,7 @@
 use crate::api::{self, types::InvitationView};
 use crate::components::{empty_row::EmptyRow, forms::AnswerButtons, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect};
 use crate::domain::ShownInvitationStatus;
+use crate::error::AppError;
 use crate::components::page_data::page_resource;
 use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
@@ -19,7 +20,21 @@ pub fn InvitationsPage() -> impl IntoView {
         move || (query.read().get("region"), page(), answer.version().get()),
         |(region, page, _)| api::list_invitations(region, page, None),
     );
-    let error = move || answer.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
+    // A refused answer is shown under the row of the invitation answered, where the user is looking.
+    // Which one that was is known once the page runs (the action's input); a refusal of a form posted
+    // without JavaScript, or of an invitation no longer listed, is shown above the list.
+    let answered = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        if let Some(input) = answer.input().get() {
+            answered.set(Some(input.invitation_id));
+        }
+    });
+    let refusal = Memo::new(move |_| answer.value().get().and_then(Result::err));
+    let listed = Memo::new(move |_| {
+        let id = answered.get()?;
+        invitations.get().and_then(Result::ok)?.invitations.iter().any(|i| i.invitation_id == id).then_some(id)
+    });
+    let error = move || refusal.get().filter(|_| listed.get().is_none()).map(|error| view! { <ErrorAlert error/> });
     view! {
         <Title text="Shared With Me"/>
         <div class="breadcrumb">"Resource Management / Resource Sharing"</div>
@@ -34,11 +49,15 @@ pub fn InvitationsPage() -> impl IntoView {
                             <RegionSelect regions=list.regions selected=list.region_id path="/resource-sharing/invitations"/>
                             <table class="data-table" aria-label="Invitations">
                                 <thead><tr>
-                                    <th>"Resource Share"</th><th>"Owner UID"</th><th>"Resources"</th>
-                                    <th>"Sent"</th><th>"Expires"</th><th>"Status"</th><th>"Actions"</th>
+                                    <th scope="col">"Resource Share"</th><th scope="col">"Owner UID"</th><th scope="col">"Resources"</th>
+                                    <th scope="col">"Sent"</th><th scope="col">"Expires"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th>
                                 </tr></thead>
                                 <tbody>
-                                    {list.invitations.into_iter().map(|i| view! { <InvitationRow invitation=i answer/> }).collect_view()}
+                                    {list.invitations.into_iter().map(|i| {
+                                        let id = i.invitation_id.clone();
+                                        let refused = Signal::derive(move || refusal.get().filter(|_| listed.get().as_deref() == Some(id.as_str())));
+                                        view! { <InvitationRow invitation=i answer refused/> }
+                                    }).collect_view()}
                                     {empty.then(|| view! { <EmptyRow columns=7 text="No invitations in this region."/> })}
                                 </tbody>
                             </table>
@@ -53,11 +72,17 @@ pub fn InvitationsPage() -> impl IntoView {
 }
 
 #[component]
-fn InvitationRow(invitation: InvitationView, answer: ServerAction<api::AnswerInvitation>) -> impl IntoView {
+fn InvitationRow(
+    invitation: InvitationView,
+    answer: ServerAction<api::AnswerInvitation>,
+    /// The refusal of this row's last Accept or Reject, shown in a row of its own right below.
+    refused: Signal<Option<AppError>>,
+) -> impl IntoView {
     let pending = invitation.status == ShownInvitationStatus::Pending;
     let shown_status = if invitation.status == ShownInvitationStatus::Accepted { "Enabled" } else { invitation.status.as_str() };
     let answer_with = |accept| api::AnswerInvitation { invitation_id: invitation.invitation_id.clone(), accept };
     let (accept, reject) = (answer_with(true), answer_with(false));
+    let refusal_of = invitation.invitation_id.clone();
     view! {
         <tr data-invitation=invitation.invitation_id.clone()>
             <td><div class="free-text">{invitation.resource_share_name}</div> <div class="subtle mono">{invitation.resource_share_id}</div></td>
@@ -70,5 +95,8 @@ fn InvitationRow(invitation: InvitationView, answer: ServerAction<api::AnswerInv
                 {pending.then(|| view! { <AnswerButtons action=answer accept reject/> })}
             </td>
         </tr>
+        {move || refused.get().map(|error| view! {
+            <tr class="row-refusal" data-refusal-of=refusal_of.clone()><td colspan="7"><ErrorAlert error/></td></tr>
+        })}
     }
 }

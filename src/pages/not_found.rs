@@ -7,7 +7,8 @@ pub fn NotFoundPage() -> impl IntoView {
         options.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <main class="signed-out">
+        <leptos_meta::Title text="Page not found"/>
+        <main class="signed-out" id=crate::app::MAIN_CONTENT tabindex="-1">
             <div class="card narrow">
                 <h1>"Page not found"</h1>
                 <p>"There is no console page at this address."</p>

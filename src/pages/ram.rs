@@ -40,7 +40,7 @@ fn PolicyGuide() -> impl IntoView {
         <details class="card policy-guide">
             <summary>"What each system policy grants"</summary>
             <table class="data-table compact" aria-label="System policies">
-                <thead><tr><th>"Policy"</th><th>"Grants"</th></tr></thead>
+                <thead><tr><th scope="col">"Policy"</th><th scope="col">"Grants"</th></tr></thead>
                 <tbody>
                     {Policy::ALL.iter().map(|&p| view! {
                         <tr data-policy=p.as_str()><td class="mono">{p.as_str()}</td><td>{policy_grants(p)}</td></tr>
@@ -135,11 +135,11 @@ pub fn RamUsersPage() -> impl IntoView {
                         view! {
                         <h2 class="section-title">"Users"</h2>
                         <table class="data-table" aria-label="RAM users">
-                            <thead><tr><th>"User"</th><th>"Created"</th>
+                            <thead><tr><th scope="col">"User"</th><th scope="col">"Created"</th>
                                 {Policy::ALL.iter().map(|&p| view! {
-                                    <th class="policy-col" title=format!("{}: {}", p.as_str(), policy_grants(p))>{policy_label(p)}</th>
+                                    <th scope="col" class="policy-col" title=format!("{}: {}", p.as_str(), policy_grants(p))>{policy_label(p)}</th>
                                 }).collect_view()}
-                                <th>"Password"</th><th>"Actions"</th></tr></thead>
+                                <th scope="col">"Password"</th><th scope="col">"Actions"</th></tr></thead>
                             <tbody>
                                 {list.items.into_iter().map(|u| view! { <RamUserRow user=u actions/> }).collect_view()}
                                 {empty.then(|| view! { <EmptyRow columns=Policy::ALL.len() + 4 text="No RAM users yet."/> })}

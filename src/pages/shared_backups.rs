@@ -6,7 +6,7 @@ use crate::components::{
     empty_row::EmptyRow, error_alert::ErrorAlert, format, forms::{navigator, query_value, QueryButton}, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect,
     restore_dialog::RestoreDialog, share_dialog::{outcome_summary, ShareDialog},
 };
-use crate::domain::{AssociationStatus, ConsolePage};
+use crate::domain::{AssociationStatus, ConsolePage, RestoreStatus};
 use crate::components::page_data::{page_resource, refresh_while};
 use crate::components::toast::Toast;
 use crate::components::status_badge::StatusBadge;
@@ -23,10 +23,11 @@ pub fn SharedBackupsPage() -> impl IntoView {
     view! {
         <Title text="Shared Backups"/>
         <div class="page-header"><h1>"Shared Backups"</h1></div>
-        <div class="tabs" role="tablist">
-            <a role="tab" href="/shared-backups" class="tab" class:tab-active=move || !incoming.get() aria-selected=move || (!incoming.get()).to_string()>"My Shares"</a>
-            <a role="tab" href="/shared-backups?tab=incoming" class="tab" class:tab-active=incoming aria-selected=move || incoming.get().to_string()>"Shared With Me"</a>
-        </div>
+        // Each view is its own address, so these are links (Tab, Enter), the one shown marked as current.
+        <nav class="tabs" aria-label="Shared Backups views">
+            <a href="/shared-backups" class="tab" class:tab-active=move || !incoming.get() aria-current=move || (!incoming.get()).then_some("page")>"My Shares"</a>
+            <a href="/shared-backups?tab=incoming" class="tab" class:tab-active=incoming aria-current=move || incoming.get().then_some("page")>"Shared With Me"</a>
+        </nav>
         {move || if incoming.get() { view! { <SharedWithMeTab/> }.into_any() } else { view! { <MySharesTab/> }.into_any() }}
     }
 }
@@ -71,8 +72,8 @@ fn MySharesTab() -> impl IntoView {
                 view! {
                     <table class="data-table" aria-label="My Shares">
                         <thead><tr>
-                            <th>"Backup Set ID"</th><th>"Source Cluster"</th><th>"Region"</th><th>"Resource Share"</th>
-                            <th>"Principals"</th><th>"Actions"</th>
+                            <th scope="col">"Backup Set ID"</th><th scope="col">"Source Cluster"</th><th scope="col">"Region"</th><th scope="col">"Resource Share"</th>
+                            <th scope="col">"Principals"</th><th scope="col">"Actions"</th>
                         </tr></thead>
                         <tbody>
                             {rows.into_iter().map(|row| {
@@ -146,9 +147,21 @@ fn SharedWithMeTab() -> impl IntoView {
     let close = navigator("restore");
     // While a restore runs, reload every two seconds to show its progress.
     refresh_while(
-        move || jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.items.iter().any(|j| j.status == crate::domain::RestoreStatus::Running)),
+        move || jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.items.iter().any(|j| j.status == RestoreStatus::Running)),
         refresh,
     );
+    // What screen readers are told as restores progress: the text of a live region, changed only when
+    // there is news (a quarter more done, a restore ended), not at every reload.
+    let announcement = RwSignal::new(String::new());
+    let followed = StoredValue::new(Vec::<String>::new());
+    Effect::new(move |_| {
+        let Some(Ok(jobs)) = jobs.get() else { return };
+        let text = restore_announcement(&jobs.items, &followed.get_value());
+        followed.set_value(jobs.items.iter().filter(|j| j.status == RestoreStatus::Running).map(|j| j.restore_job_id.clone()).collect());
+        if announcement.get_untracked() != text {
+            announcement.set(text);
+        }
+    });
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading shared backup sets…"</p> }>
             {move || Suspend::new(async move {
@@ -159,8 +172,8 @@ fn SharedWithMeTab() -> impl IntoView {
                             <RegionSelect regions=list.regions selected=list.region_id path="/shared-backups"/>
                             <table class="data-table backup-table" aria-label="Shared With Me">
                                 <thead><tr>
-                                    <th>"Backup Set ID"</th><th>"Owner UID"</th><th>"Source Cluster"</th><th>"Region"</th>
-                                    <th>"Size"</th><th>"Level"</th><th>"Backup Time"</th><th>"Status"</th><th>"Actions"</th>
+                                    <th scope="col">"Backup Set ID"</th><th scope="col">"Owner UID"</th><th scope="col">"Source Cluster"</th><th scope="col">"Region"</th>
+                                    <th scope="col">"Size"</th><th scope="col">"Level"</th><th scope="col">"Backup Time"</th><th scope="col">"Status"</th><th scope="col">"Actions"</th>
                                 </tr></thead>
                                 <tbody>
                                     {list.backups.into_iter().map(|b| view! { <IncomingRow backup=b/> }).collect_view()}
@@ -175,6 +188,7 @@ fn SharedWithMeTab() -> impl IntoView {
             })}
         </Transition>
         <h2 class="section-title">"Restores"</h2>
+        <p class="visually-hidden" role="status" aria-live="polite" data-testid="restore-progress">{announcement}</p>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
                 match jobs.await {
@@ -242,12 +256,62 @@ fn IncomingRow(backup: IncomingBackupView) -> impl IntoView {
     }
 }
 
+/// What the live region says about this account's restores: each running one in steps of a quarter, and
+/// each that was running when the page last looked (`followed`, by job id) and has ended since.
+fn restore_announcement(jobs: &[RestoreJobView], followed: &[String]) -> String {
+    jobs.iter()
+        .filter_map(|j| match j.status {
+            RestoreStatus::Running => Some(format!("Restoring new cluster {}: {} % done.", j.cluster_name, j.progress / 25 * 25)),
+            RestoreStatus::Succeeded if followed.contains(&j.restore_job_id) => Some(format!("New cluster {} restored: it is running.", j.cluster_name)),
+            RestoreStatus::Failed if followed.contains(&j.restore_job_id) => Some(format!("Restoring new cluster {} failed.", j.cluster_name)),
+            _ => None,
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(id: &str, status: RestoreStatus, progress: u8) -> RestoreJobView {
+        RestoreJobView {
+            restore_job_id: id.to_owned(),
+            backup_set_id: "3200000001".to_owned(),
+            cluster_id: format!("pc-{id}"),
+            cluster_name: format!("copy-{id}"),
+            status,
+            progress,
+            started_at: "2026-11-29T10:00:00Z".to_owned(),
+        }
+    }
+
+    #[test]
+    fn a_running_restore_is_told_in_quarters_so_a_reload_alone_says_nothing_new() {
+        let at = |progress| restore_announcement(&[job("a", RestoreStatus::Running, progress)], &[]);
+        assert_eq!(at(0), "Restoring new cluster copy-a: 0 % done.");
+        assert_eq!(at(24), at(0));
+        assert_eq!(at(26), "Restoring new cluster copy-a: 25 % done.");
+        assert_eq!(at(99), "Restoring new cluster copy-a: 75 % done.");
+    }
+
+    #[test]
+    fn an_end_is_told_only_for_a_restore_followed_while_it_ran() {
+        let jobs = [job("a", RestoreStatus::Succeeded, 100), job("b", RestoreStatus::Failed, 100), job("c", RestoreStatus::Succeeded, 100)];
+        assert_eq!(
+            restore_announcement(&jobs, &["a".to_owned(), "b".to_owned()]),
+            "New cluster copy-a restored: it is running. Restoring new cluster copy-b failed."
+        );
+        assert_eq!(restore_announcement(&jobs, &[]), "");
+    }
+}
+
 #[component]
 fn RestoreJobs(jobs: Vec<RestoreJobView>) -> impl IntoView {
     let empty = jobs.is_empty();
     view! {
         <table class="data-table" aria-label="Restores">
-            <thead><tr><th>"New Cluster"</th><th>"From Backup Set"</th><th>"Started"</th><th>"Progress"</th><th>"Status"</th></tr></thead>
+            <thead><tr><th scope="col">"New Cluster"</th><th scope="col">"From Backup Set"</th><th scope="col">"Started"</th><th scope="col">"Progress"</th><th scope="col">"Status"</th></tr></thead>
             <tbody>
                 {jobs.into_iter().map(|j| {
                     let status = format::restore_cluster_status(j.status);

@@ -79,8 +79,8 @@ fn SharesTable(list: Paged<ShareView>, delete: ServerAction<api::DeleteResourceS
     view! {
         <table class="data-table" aria-label="Resource shares">
             <thead><tr>
-                <th>"Resource Share"</th><th>"Status"</th><th>"External Accounts"</th><th>"Backup Sets"</th>
-                <th>"Principals"</th><th>"Created"</th><th>"Updated"</th><th>"Actions"</th>
+                <th scope="col">"Resource Share"</th><th scope="col">"Status"</th><th scope="col">"External Accounts"</th><th scope="col">"Backup Sets"</th>
+                <th scope="col">"Principals"</th><th scope="col">"Created"</th><th scope="col">"Updated"</th><th scope="col">"Actions"</th>
             </tr></thead>
             <tbody>
                 {list.items.into_iter().map(|share| view! { <ShareRow share delete/> }).collect_view()}

@@ -16,7 +16,7 @@ pub fn SignInPage() -> impl IntoView {
     let error = move || sign_in.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     view! {
         <Title text="Sign in"/>
-        <main class="sign-in">
+        <main class="sign-in" id=crate::app::MAIN_CONTENT tabindex="-1">
             <div class="card narrow">
                 <div class="brand brand-large"><span class="brand-mark">"P"</span>"PolarDB console"</div>
                 <h1>"Sign in"</h1>

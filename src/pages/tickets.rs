@@ -64,8 +64,8 @@ pub fn TicketsPage() -> impl IntoView {
                         let empty = list.items.is_empty();
                         view! {
                             <table class="data-table" aria-label="Tickets">
-                                <thead><tr><th>"Ticket"</th><th>"Account"</th><th>"Request"</th><th>"Message"</th><th>"Submitted"</th><th>"Status"</th>
-                                    {operator.then(|| view! { <th>"Actions"</th> })}</tr></thead>
+                                <thead><tr><th scope="col">"Ticket"</th><th scope="col">"Account"</th><th scope="col">"Request"</th><th scope="col">"Message"</th><th scope="col">"Submitted"</th><th scope="col">"Status"</th>
+                                    {operator.then(|| view! { <th scope="col">"Actions"</th> })}</tr></thead>
                                 <tbody>
                                     {list.items.into_iter().map(|t| view! { <TicketRow ticket=t operator decide/> }).collect_view()}
                                     {empty.then(|| view! { <EmptyRow columns=if operator { 7 } else { 6 } text="No tickets yet."/> })}

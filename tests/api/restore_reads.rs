@@ -160,3 +160,79 @@ async fn the_billing_page_never_shows_more_storage_than_it_bills() {
         assert!(fact("Storage cost", cost), "{bytes} bytes cost {cost}: {html}");
     }
 }
+
+/// The bill says what its charges come to a month, over every page of them, and names each charged
+/// cluster by its name beside its id (a charge named the cluster only by its id, in its item's words).
+#[tokio::test]
+async fn the_bill_totals_every_charge_a_month_and_names_the_cluster_of_each() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    let r = app.json(Some(&member), "restore_to_new_cluster", serde_json::json!({ "request": {
+        "backup_set_id": backup, "cluster_name": "orders-reporting", "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } })).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let cluster = r.json["cluster_id"].as_str().unwrap().to_owned();
+    // Two earlier charges of the same cluster, so the total spans more than the one page asked for.
+    app.exec(&format!(
+        "insert into charge (account_id, cluster_id, item, amount_cents, created_at) values
+         ('{MEMBER}', '{cluster}', 'earlier', 1234, '2026-11-01T00:00:00Z'), ('{MEMBER}', '{cluster}', 'earlier', 66, '2026-11-02T00:00:00Z')"
+    ))
+    .await;
+
+    let bill = app.form(Some(&member), "billing", "page_size=1").await;
+    assert_eq!(bill.status, StatusCode::OK, "{:?}", bill.json);
+    assert_eq!(bill.json["charges"]["total"], Value::from(3), "{:?}", bill.json);
+    assert_eq!(bill.json["charges"]["items"].as_array().map(Vec::len), Some(1), "{:?}", bill.json);
+    assert_eq!(bill.json["charges_cents_per_month"], Value::from(62_000 + 1234 + 66), "every page's charges: {:?}", bill.json);
+    let newest = &bill.json["charges"]["items"][0];
+    assert_eq!((newest["cluster_id"].as_str(), newest["cluster_name"].as_str()), (Some(cluster.as_str()), Some("orders-reporting")), "{newest:?}");
+    assert_eq!(
+        newest["item"].as_str(),
+        Some(format!("New cluster (polar.mysql.x4.medium, pay-as-you-go) restored from shared backup set {backup}").as_str())
+    );
+
+    let (status, html) = app.get(Some(&member), "/billing").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!(r#"<a href="/clusters/{cluster}">orders-reporting"#)), "the cluster's name, linked: {html}");
+    assert!(html.contains("Total per month (3 charges)"), "{html}");
+    assert!(html.contains(r#"data-testid="charges-total" class="nowrap amount">¥633.00<"#), "¥620.00 + ¥12.34 + ¥0.66: {html}");
+
+    // An account with no charge owes nothing for them.
+    let owner = app.sign_in("owner").await;
+    let bill = app.form(Some(&owner), "billing", "").await;
+    assert_eq!((bill.json["charges"]["total"].clone(), bill.json["charges_cents_per_month"].clone()), (Value::from(0), Value::from(0)), "{:?}", bill.json);
+}
+
+/// A charge made before charges named their cluster said it in its item: the migration moves the id to
+/// the column and words the item as new charges are, and leaves an item naming no known cluster as is.
+#[tokio::test]
+async fn charges_made_before_name_their_cluster_after_the_migration() {
+    let app = TestApp::new().await;
+    let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
+    let member = app.sign_in("member").await;
+    let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let cluster = r.json["cluster_id"].as_str().unwrap().to_owned();
+    let old = format!("Cluster {cluster} (polar.mysql.x4.medium, pay-as-you-go) restored from shared backup set {backup}");
+    app.exec(&format!("update charge set cluster_id = null, item = '{old}' where cluster_id = '{cluster}'")).await;
+    let unknown = "Cluster pc-nowhere000000 (polar.mysql.x4.medium, subscription) restored from shared backup set 1";
+    app.exec(&format!("insert into charge (account_id, item, amount_cents, created_at) values ('{MEMBER}', '{unknown}', 1, '2026-11-01T00:00:00Z')")).await;
+
+    // The migration's statements after the one that adds the column, as the file has them.
+    let migration = include_str!("../../migrations/20261129070000_charge_cluster.sql");
+    let body: String = migration.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n");
+    for statement in body.split(';').map(str::trim).filter(|s| !s.is_empty() && !s.starts_with("alter table")) {
+        sqlx::query(statement).execute(&app.pool).await.unwrap();
+    }
+    let rows: Vec<(Option<String>, String)> = sqlx::query_as(&format!("select cluster_id, item from charge where account_id = '{MEMBER}' order by created_at desc"))
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        rows,
+        vec![
+            (Some(cluster), format!("New cluster (polar.mysql.x4.medium, pay-as-you-go) restored from shared backup set {backup}")),
+            (None, unknown.to_owned()),
+        ]
+    );
+}

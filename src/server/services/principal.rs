@@ -473,11 +473,11 @@ pub async fn restore(
     .map_err(internal)?;
     // The principal pays for what it creates; accepting the share and the restore itself are free.
     let item = format!(
-        "Cluster {cluster_id} ({}, {}) restored from shared backup set {backup_id}",
+        "New cluster ({}, {}) restored from shared backup set {backup_id}",
         request.node_spec,
         crate::domain::pay_type_name(&request.pay_type)
     );
-    restores::charge(&mut tx, me, &item, price, &now_s).await.map_err(internal)?;
+    restores::charge(&mut tx, me, &cluster_id, &item, price, &now_s).await.map_err(internal)?;
     let job = RestoreJob {
         restore_job_id: job_id,
         backup_set_id: backup_id.to_string(),
@@ -533,6 +533,9 @@ pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Res
     let me = who.account_id().as_str();
     let (rows, total) = paging::load_page(page, |limit, offset| restores::charges_of(&state.pool, me, limit, offset)).await.map_err(internal)?;
     let charges = Paged::new(rows, total, page);
+    // Read apart from the page: a charge made between the two reads can make them differ by it, as
+    // any reload would.
+    let (charges_cents_per_month, _) = restores::charges_total(&state.pool, me).await.map_err(internal)?;
     let stored = restores::stored_backups(&state.pool, me).await.map_err(internal)?;
     let stored = stored
         .into_iter()
@@ -541,6 +544,7 @@ pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Res
     let bill = backup_storage_bill(stored, state.clock.now());
     Ok(Billing {
         charges,
+        charges_cents_per_month,
         backup_storage_bytes: bill.stored_bytes,
         backup_storage_billed_gib: bill.billed_gib,
         backup_storage_cents_per_month: bill.cents_per_month,
