@@ -219,7 +219,7 @@ async fn charges_made_before_name_their_cluster_after_the_migration() {
     app.exec(&format!("insert into charge (account_id, item, amount_cents, created_at) values ('{MEMBER}', '{unknown}', 1, '2026-11-01T00:00:00Z')")).await;
 
     // The migration's statements after the one that adds the column, as the file has them.
-    let migration = include_str!("../../migrations/20261129070000_charge_cluster.sql");
+    let migration = include_str!("../../migrations/20261129075000_charge_cluster.sql");
     let body: String = migration.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n");
     for statement in body.split(';').map(str::trim).filter(|s| !s.is_empty() && !s.starts_with("alter table")) {
         sqlx::query(statement).execute(&app.pool).await.unwrap();
