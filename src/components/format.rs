@@ -20,11 +20,12 @@ pub fn size(bytes: i64) -> String {
     format!("{}.{:02} {}", hundredths / 100, hundredths % 100, UNITS[unit])
 }
 
-/// An amount in yuan, from cents: "¥620.00". Every price in the console carries its currency.
+/// An amount in yuan, from cents: "¥620.00", "¥1,860.00". Every price in the console carries its
+/// currency, and its yuan are grouped by thousands as [`count`] writes numbers.
 pub fn money(cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let cents = cents.unsigned_abs();
-    format!("{sign}¥{}.{:02}", cents / 100, cents % 100)
+    format!("{sign}¥{}.{:02}", count((cents / 100) as i64), cents % 100)
 }
 
 /// A count with thousands separators, as the console's sentences write numbers: "1,024".
@@ -131,6 +132,8 @@ mod tests {
         assert_eq!(super::money(62_000), "¥620.00");
         assert_eq!(super::money(5), "¥0.05");
         assert_eq!(super::money(-150), "-¥1.50");
+        assert_eq!(super::money(186_000), "¥1,860.00");
+        assert_eq!(super::money(-123_456_789), "-¥1,234,567.89");
     }
 
     #[test]
