@@ -43,6 +43,47 @@ fn peer(last: u8) -> SocketAddr {
     SocketAddr::from(([203, 0, 113, last], 40000))
 }
 
+/// Sends `flood` from 64 tasks without pause (each answered `flooded` or 503: the hashing it uses is
+/// full) and, meanwhile, `probe` `n` times, each just after the flood was last told 503; returns the
+/// probes' statuses and how many 503s the flood got.
+async fn answered_during_a_flood<F, FF, P, PF>(flood: F, flooded: StatusCode, n: usize, mut probe: P) -> (Vec<StatusCode>, usize)
+where
+    F: Fn() -> FF,
+    FF: std::future::Future<Output = Response>,
+    P: FnMut() -> PF,
+    PF: std::future::Future<Output = StatusCode>,
+{
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::Relaxed};
+    let (stop, busy) = (AtomicBool::new(false), AtomicUsize::new(0));
+    let flooding = (0..64).map(|_| async {
+        while !stop.load(Relaxed) {
+            let r = flood().await;
+            match r.status {
+                StatusCode::SERVICE_UNAVAILABLE => {
+                    busy.fetch_add(1, Relaxed);
+                    tokio::task::yield_now().await;
+                }
+                status if status == flooded => {}
+                other => panic!("{other}: {:?}", r.json),
+            }
+        }
+    });
+    let probing = async {
+        let mut answers = Vec::new();
+        for _ in 0..n {
+            let seen = busy.load(Relaxed);
+            while busy.load(Relaxed) == seen {
+                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+            }
+            answers.push(probe().await);
+        }
+        stop.store(true, Relaxed);
+        answers
+    };
+    let (_, answers) = tokio::join!(futures::future::join_all(flooding), probing);
+    (answers, busy.load(Relaxed))
+}
+
 #[tokio::test]
 async fn the_server_starts_with_no_accounts_unless_demo_data_is_asked_for() {
     // The flag's own default (read from the definition, so a POLARSHARE_DEMO_DATA in the environment of
@@ -476,34 +517,16 @@ async fn a_flood_of_failed_sign_ins_is_answered_fast_and_never_stops_a_signed_in
 async fn a_root_setting_passwords_without_pause_leaves_sign_in_free() {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let busy = std::sync::atomic::AtomicUsize::new(0);
-    let flood = (0..64).map(|_| async {
-        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-            let r = app.form(Some(&owner), "set_ram_password", "login_name=dba@lumen&password=Flood-Pass-2026").await;
-            match r.status {
-                StatusCode::OK => {}
-                StatusCode::SERVICE_UNAVAILABLE => {
-                    busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tokio::task::yield_now().await;
-                }
-                other => panic!("{other}: {:?}", r.json),
-            }
-        }
-    });
-    let signing_in = async {
-        let mut answers = Vec::new();
-        for n in 0..10u8 {
-            while busy.load(std::sync::atomic::Ordering::Relaxed) == 0 {
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            }
-            answers.push(app.form_from(peer(n), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status);
-        }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        answers
+    let app = &app;
+    let flood = || app.form(Some(&owner), "set_ram_password", "login_name=dba@lumen&password=Flood-Pass-2026");
+    let mut n = 0u8;
+    let sign_in = || {
+        n += 1;
+        let from = peer(n);
+        async move { app.form_from(from, None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status }
     };
-    let (_, answers) = tokio::join!(futures::future::join_all(flood), signing_in);
-    assert!(busy.load(std::sync::atomic::Ordering::Relaxed) > 0, "the flood filled its hashing");
+    let (answers, busy) = answered_during_a_flood(flood, StatusCode::OK, 10, sign_in).await;
+    assert!(busy > 0, "the flood filled its hashing");
     assert_eq!(answers, vec![StatusCode::OK; 10], "every sign-in during the flood was answered");
 }
 
@@ -913,37 +936,14 @@ async fn a_known_browsers_own_failures_end_its_trust() {
 async fn a_flood_of_sign_ins_from_many_addresses_leaves_a_known_browser_its_way_in() {
     let app = TestApp::new().await;
     let device = known_device_of(&app.form_from(peer(1), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await, "polarshare_device");
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let busy = std::sync::atomic::AtomicUsize::new(0);
-    let next = std::sync::atomic::AtomicU32::new(0);
-    let flood = (0..64).map(|_| async {
-        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-            let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let from = SocketAddr::from(([10, (n >> 16) as u8, (n >> 8) as u8, n as u8], 5000));
-            let r = app.form_from(from, None, "sign_in", &sign_in_body(&format!("flood{n}"), "Wrong-Pass-0000")).await;
-            match r.status {
-                StatusCode::UNAUTHORIZED => {}
-                StatusCode::SERVICE_UNAVAILABLE => {
-                    busy.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    tokio::task::yield_now().await;
-                }
-                other => panic!("{other}: {:?}", r.json),
-            }
-        }
-    });
-    let signing_in = async {
-        let mut answers = Vec::new();
-        for _ in 0..5 {
-            let seen = busy.load(std::sync::atomic::Ordering::Relaxed);
-            while busy.load(std::sync::atomic::Ordering::Relaxed) == seen {
-                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-            }
-            answers.push(app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status);
-        }
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        answers
+    let (app, next) = (&app, std::sync::atomic::AtomicU32::new(0));
+    let flood = || {
+        let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let from = SocketAddr::from(([10, (n >> 16) as u8, (n >> 8) as u8, n as u8], 5000));
+        async move { app.form_from(from, None, "sign_in", &sign_in_body(&format!("flood{n}"), "Wrong-Pass-0000")).await }
     };
-    let (_, answers) = tokio::join!(futures::future::join_all(flood), signing_in);
+    let sign_in = || async { app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status };
+    let (answers, _) = answered_during_a_flood(flood, StatusCode::UNAUTHORIZED, 5, sign_in).await;
     assert_eq!(answers, vec![StatusCode::OK; 5], "every sign-in from the known browser was answered during the flood");
 }
 
