@@ -46,7 +46,11 @@ async fn main() -> anyhow::Result<()> {
     let clock = Clock::system();
     let started = Instant::now();
     seed_bench(&pool, clock.now()).await?;
-    println!("seeded {} backup sets in {CLUSTERS} clusters and {PRINCIPALS} principals in {:.1?}", CLUSTERS * SETS_PER_CLUSTER, started.elapsed());
+    println!(
+        "seeded {} backup sets in {CLUSTERS} clusters and {PRINCIPALS} principals in {:.1?}",
+        CLUSTERS * SETS_PER_CLUSTER,
+        started.elapsed()
+    );
 
     // Every share invites two accounts that never answer: the pending-invitation cap would refuse
     // most of the phase, and the benchmark measures shares that succeed. The sign-in phase fails
@@ -54,7 +58,11 @@ async fn main() -> anyhow::Result<()> {
     // (as scripts/test.sh's POLARSHARE_SIGN_IN_ADDRESS_FREE/LOCK lift it for the browser tests).
     let settings = Settings {
         max_pending_invitations: u32::MAX,
-        address_throttle: polarshare::domain::ThrottleRule { free_failures: 100_000, lock_after: 100_001, ..polarshare::domain::ThrottleRule::PER_ADDRESS },
+        address_throttle: polarshare::domain::ThrottleRule {
+            free_failures: 100_000,
+            lock_after: 100_001,
+            ..polarshare::domain::ThrottleRule::PER_ADDRESS
+        },
         ..Settings::default()
     };
     let state = AppState {
@@ -71,7 +79,9 @@ async fn main() -> anyhow::Result<()> {
     let state_for_api = state.clone();
     // The server's own accept loop, as `polarshare` serves (its header deadline and per-client limit).
     let limits = polarshare::server::serve::Limits::default();
-    tokio::spawn(async move { polarshare::server::serve::serve(listener, router(state), limits, std::future::pending()).await });
+    tokio::spawn(async move {
+        polarshare::server::serve::serve(listener, router(state), limits, std::future::pending()).await
+    });
 
     let cookie = sign_in(addr).await?;
     println!("\n{} concurrent clients, keep-alive HTTP/1.1 on loopback\n", clients());
@@ -87,14 +97,20 @@ async fn main() -> anyhow::Result<()> {
         // Baseline: the cheapest signed-in call (the session only, from memory between writes: see
         // db::read_model), to separate per-request overhead
         // from the listing's own queries.
-        let baseline =
-            run(addr, &cookie, LIST_REQUESTS, |_| ("current_viewer", "application/x-www-form-urlencoded", String::new())).await?;
+        let baseline = run(addr, &cookie, LIST_REQUESTS, |_| {
+            ("current_viewer", "application/x-www-form-urlencoded", String::new())
+        })
+        .await?;
         figures.insert("current_viewer".into(), baseline.print("current_viewer (baseline)"));
 
         let page_of = |i: usize| {
             let cluster = i % CLUSTERS;
             let page = 1 + (i / CLUSTERS) % 4;
-            ("list_backup_sets", "application/x-www-form-urlencoded", format!("cluster_id=pc-bench{cluster:05}&page={page}"))
+            (
+                "list_backup_sets",
+                "application/x-www-form-urlencoded",
+                format!("cluster_id=pc-bench{cluster:05}&page={page}"),
+            )
         };
         // The goal's figure: its first 400 requests each load a page no one has read yet.
         let list = run(addr, &cookie, LIST_REQUESTS, page_of).await?;
@@ -144,13 +160,18 @@ async fn main() -> anyhow::Result<()> {
                 .output()
                 .context("running gzip")?;
             let gz: u64 = String::from_utf8_lossy(&gz.stdout).trim().parse().unwrap_or(0);
-            println!("release wasm {wasm}: {:.1} KB raw, {:.1} KB gzip -9", meta.len() as f64 / 1024.0, gz as f64 / 1024.0);
+            println!(
+                "release wasm {wasm}: {:.1} KB raw, {:.1} KB gzip -9",
+                meta.len() as f64 / 1024.0,
+                gz as f64 / 1024.0
+            );
             figures.insert("wasm".into(), serde_json::json!({ "raw": meta.len(), "gzip": gz }));
         }
         Err(_) => println!("release wasm not found at {wasm}: build it with `cargo leptos build --release` first"),
     }
     if let Ok(path) = std::env::var("POLARSHARE_BENCH_JSON") {
-        std::fs::write(&path, serde_json::Value::Object(figures).to_string()).with_context(|| format!("writing {path}"))?;
+        std::fs::write(&path, serde_json::Value::Object(figures).to_string())
+            .with_context(|| format!("writing {path}"))?;
     }
     // POLARSHARE_BENCH_KEEP=1 keeps the database (to look at its queries with the sqlite3 shell).
     if std::env::var("POLARSHARE_BENCH_KEEP").as_deref() == Ok("1") {
@@ -182,8 +203,15 @@ async fn seed_bench(pool: &sqlx::SqlitePool, now: time::OffsetDateTime) -> anyho
     for c in 0..CLUSTERS {
         let cluster = format!("pc-bench{c:05}");
         let spec = seed::ClusterSpec {
-            id: &cluster, account: OWNER, region: "cn-hangzhou", name: "bench", edition: "Cluster",
-            ha_mode: "MultiZone", tde: false, disk_encryption: false, status: "Running",
+            id: &cluster,
+            account: OWNER,
+            region: "cn-hangzhou",
+            name: "bench",
+            edition: "Cluster",
+            ha_mode: "MultiZone",
+            tde: false,
+            disk_encryption: false,
+            status: "Running",
         };
         seed::insert_cluster(&mut tx, &spec, &now_s).await?;
         for n in 0..SETS_PER_CLUSTER {
@@ -191,10 +219,20 @@ async fn seed_bench(pool: &sqlx::SqlitePool, now: time::OffsetDateTime) -> anyho
             // benchmark's first 1,000 sets then spread over every cluster.
             let id = (5_000_000 + (n * CLUSTERS + c) as u64).to_string();
             let started = now - time::Duration::hours(n as i64 * 6 + 1);
-            seed::insert_backup_set(&mut tx, &seed::BackupSpec {
-                id: &id, cluster: &cluster, account: OWNER, region: "cn-hangzhou", started, status: "Success",
-                level: "Level-1", expires: now + time::Duration::days(30), lock: "None",
-            })
+            seed::insert_backup_set(
+                &mut tx,
+                &seed::BackupSpec {
+                    id: &id,
+                    cluster: &cluster,
+                    account: OWNER,
+                    region: "cn-hangzhou",
+                    started,
+                    status: "Success",
+                    level: "Level-1",
+                    expires: now + time::Duration::days(30),
+                    lock: "None",
+                },
+            )
             .await?;
         }
     }
@@ -306,7 +344,11 @@ async fn sign_in(addr: SocketAddr) -> anyhow::Result<String> {
     }
     headers
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().starts_with("set-cookie:").then(|| l[11..].trim().split(';').next().unwrap_or("").to_owned()))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l[11..].trim().split(';').next().unwrap_or("").to_owned())
+        })
         .context("no session cookie")
 }
 
@@ -323,7 +365,13 @@ impl Connection {
     }
 
     /// Returns the status and the raw header block; the body is read and dropped.
-    async fn post(&mut self, path: &str, content_type: &str, body: &str, cookie: &str) -> anyhow::Result<(u16, String)> {
+    async fn post(
+        &mut self,
+        path: &str,
+        content_type: &str,
+        body: &str,
+        cookie: &str,
+    ) -> anyhow::Result<(u16, String)> {
         self.exchange(&console_request(path, content_type, body, cookie)).await
     }
 
@@ -374,7 +422,9 @@ impl Connection {
 mod api {
     use super::*;
     use axum::http::{HeaderMap, HeaderValue};
-    use polarshare::server::openapi::signature::{acs3_signature, parse_form, percent_encode, read_claim, rpc_v1_signature, verify, SignedRequest};
+    use polarshare::server::openapi::signature::{
+        acs3_signature, parse_form, percent_encode, read_claim, rpc_v1_signature, verify, SignedRequest,
+    };
     use std::collections::BTreeMap;
 
     const RS: &str = "2020-01-10";
@@ -405,18 +455,35 @@ mod api {
         h
     }
 
-    const SIGNED: [&str; 7] = ["accept", "host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"];
+    const SIGNED: [&str; 7] = [
+        "accept",
+        "host",
+        "x-acs-action",
+        "x-acs-content-sha256",
+        "x-acs-date",
+        "x-acs-signature-nonce",
+        "x-acs-version",
+    ];
 
     /// One signed call as raw HTTP/1.1, as the Python SDK sends it (POST /, everything in the query).
     fn signed(key: &Key, action: &str, params: &[(String, String)], nonce: &str) -> String {
-        let date = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("date");
+        let date =
+            time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).expect("date");
         let date = format!("{}Z", &date[..19]);
-        let raw = params.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect::<Vec<_>>().join("&");
+        let raw = params
+            .iter()
+            .map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v)))
+            .collect::<Vec<_>>()
+            .join("&");
         let h = headers(action, &date, nonce);
         let query = parse_form(&raw).expect("query");
         let form = BTreeMap::new();
         let signed: Vec<String> = SIGNED.map(str::to_owned).to_vec();
-        let signature = acs3_signature(&SignedRequest { method: "POST", path: "/", headers: &h, query: &query, form: &form, body: b"" }, &signed, &key.secret);
+        let signature = acs3_signature(
+            &SignedRequest { method: "POST", path: "/", headers: &h, query: &query, form: &form, body: b"" },
+            &signed,
+            &key.secret,
+        );
         let mut request = format!("POST /?{raw} HTTP/1.1\r\n");
         for (k, v) in h.iter() {
             request.push_str(&format!("{k}: {}\r\n", v.to_str().unwrap_or("")));
@@ -453,14 +520,19 @@ mod api {
         (0..creates)
             .map(|i| {
                 let (set, round) = (i % 1_000, first_round + i / 1_000);
-                signed(key, "CreateResourceShare", &params(&[
-                    ("ResourceShareName", format!("api-{i}")),
-                    ("Resources.1.ResourceId", (5_000_000 + set).to_string()),
-                    ("Resources.1.ResourceType", "PolarDBBackupSet".to_owned()),
-                    ("Targets.1", principal(set * 7 + 2 * round)),
-                    ("Targets.2", principal(set * 7 + 2 * round + 1)),
-                    ("AllowExternalTargets", "True".to_owned()),
-                ]), &format!("c{i}"))
+                signed(
+                    key,
+                    "CreateResourceShare",
+                    &params(&[
+                        ("ResourceShareName", format!("api-{i}")),
+                        ("Resources.1.ResourceId", (5_000_000 + set).to_string()),
+                        ("Resources.1.ResourceType", "PolarDBBackupSet".to_owned()),
+                        ("Targets.1", principal(set * 7 + 2 * round)),
+                        ("Targets.2", principal(set * 7 + 2 * round + 1)),
+                        ("AllowExternalTargets", "True".to_owned()),
+                    ]),
+                    &format!("c{i}"),
+                )
             })
             .collect()
     }
@@ -481,8 +553,14 @@ mod api {
     /// compared under one client: a separate process of a few percent of a core, where this benchmark's
     /// own client shares the server's runtime. The calls are signed before wrk starts, each thread
     /// sending its own in turn from a file; the server verifies each as any other.
-    pub async fn create_with_wrk(addr: SocketAddr, state: &AppState, dir: &str, figures: &mut serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
-        let seconds: u64 = std::env::var("POLARSHARE_BENCH_WRK_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
+    pub async fn create_with_wrk(
+        addr: SocketAddr,
+        state: &AppState,
+        dir: &str,
+        figures: &mut serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<()> {
+        let seconds: u64 =
+            std::env::var("POLARSHARE_BENCH_WRK_SECONDS").ok().and_then(|v| v.parse().ok()).unwrap_or(12);
         let key = owner_key(state).await?;
         // As many as the sets' 64-account limit allows (the console phase has not run): enough for
         // 1,600 a second for 20 s. A thread that runs out sends its calls again, which are refused as
@@ -497,17 +575,30 @@ mod api {
         let mut wrk = std::process::Command::new("wrk");
         wrk.args(["-t", &WRK_THREADS.to_string(), "-c", &WRK_CONNECTIONS.to_string(), "-d", &format!("{seconds}s")])
             .args(["--timeout", "10s", "--latency", "-s", &script, &format!("http://{addr}/")]);
-        let out = tokio::task::spawn_blocking(move || wrk.output()).await?.context("running wrk (apt-get install wrk)")?;
+        let out =
+            tokio::task::spawn_blocking(move || wrk.output()).await?.context("running wrk (apt-get install wrk)")?;
         let text = String::from_utf8_lossy(&out.stdout);
         if !out.status.success() {
             bail!("wrk failed: {text}{}", String::from_utf8_lossy(&out.stderr));
         }
         let figure = wrk_figures(&text).with_context(|| format!("reading wrk's output:\n{text}"))?;
-        println!("\n{:<46} {:>9} {:>9} {:>9} {:>9} {:>8}", format!("wrk, {WRK_CONNECTIONS} connections, {seconds} s"), "requests", "p50 ms", "p99 ms", "req/s", "non-2xx");
+        println!(
+            "\n{:<46} {:>9} {:>9} {:>9} {:>9} {:>8}",
+            format!("wrk, {WRK_CONNECTIONS} connections, {seconds} s"),
+            "requests",
+            "p50 ms",
+            "p99 ms",
+            "req/s",
+            "non-2xx"
+        );
         println!(
             "{:<46} {:>9} {:>9.2} {:>9.2} {:>9.0} {:>8}",
-            "CreateResourceShare (1 set, 2 targets)", figure["requests"], figure["p50_ms"].as_f64().unwrap_or(0.0),
-            figure["p99_ms"].as_f64().unwrap_or(0.0), figure["per_s"].as_f64().unwrap_or(0.0), figure["errors"]
+            "CreateResourceShare (1 set, 2 targets)",
+            figure["requests"],
+            figure["p50_ms"].as_f64().unwrap_or(0.0),
+            figure["p99_ms"].as_f64().unwrap_or(0.0),
+            figure["per_s"].as_f64().unwrap_or(0.0),
+            figure["errors"]
         );
         figures.insert("api_create_wrk".into(), figure);
         Ok(())
@@ -537,10 +628,21 @@ end
             let split = v.find(|c: char| c.is_ascii_alphabetic())?;
             let (n, unit) = v.split_at(split);
             let n: f64 = n.parse().ok()?;
-            Some(match unit { "us" => n / 1e3, "ms" => n, "s" => n * 1e3, "m" => n * 60e3, _ => return None })
+            Some(match unit {
+                "us" => n / 1e3,
+                "ms" => n,
+                "s" => n * 1e3,
+                "m" => n * 60e3,
+                _ => return None,
+            })
         };
-        let field = |starts: &str, nth: usize| text.lines().find(|l| l.trim_start().starts_with(starts)).and_then(|l| l.split_whitespace().nth(nth).map(str::to_owned));
-        let requests: u64 = text.lines().find(|l| l.contains("requests in"))?.split_whitespace().next()?.parse().ok()?;
+        let field = |starts: &str, nth: usize| {
+            text.lines()
+                .find(|l| l.trim_start().starts_with(starts))
+                .and_then(|l| l.split_whitespace().nth(nth).map(str::to_owned))
+        };
+        let requests: u64 =
+            text.lines().find(|l| l.contains("requests in"))?.split_whitespace().next()?.parse().ok()?;
         let errors: u64 = field("Non-2xx", 4).and_then(|v| v.parse().ok()).unwrap_or(0);
         Some(serde_json::json!({
             "requests": requests,
@@ -551,11 +653,18 @@ end
         }))
     }
 
-    pub async fn run_phases(addr: SocketAddr, state: &AppState, figures: &mut serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
+    pub async fn run_phases(
+        addr: SocketAddr,
+        state: &AppState,
+        figures: &mut serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<()> {
         let key = owner_key(state).await?;
         let stored: i64 = sqlx::query_scalar("select count(*) from resource_share").fetch_one(&state.pool).await?;
         let creates = (STORED_SHARES - stored).max(2_000) as usize;
-        println!("\n{:<34} {:>9} {:>9} {:>9} {:>10}", "OpenAPI action (signed)", "requests", "p50 ms", "p99 ms", "req/s");
+        println!(
+            "\n{:<34} {:>9} {:>9} {:>9} {:>10}",
+            "OpenAPI action (signed)", "requests", "p50 ms", "p99 ms", "req/s"
+        );
 
         let create = phase(addr, create_requests(&key, creates, 4)).await?;
         figures.insert("api_create".into(), create.print("CreateResourceShare (1 set, 2 targets)"));
@@ -580,7 +689,15 @@ end
                 let set: usize = set.parse::<usize>().unwrap_or(5_000_000) - 5_000_000;
                 let nth = per_set.entry(set).or_default();
                 *nth += 1;
-                signed(&key, "AssociateResourceShare", &params(&[("ResourceShareId", share.clone()), ("Targets.1", principal(set * 7 + first_free + *nth))]), &format!("a{i}"))
+                signed(
+                    &key,
+                    "AssociateResourceShare",
+                    &params(&[
+                        ("ResourceShareId", share.clone()),
+                        ("Targets.1", principal(set * 7 + first_free + *nth)),
+                    ]),
+                    &format!("a{i}"),
+                )
             })
             .collect();
         let associate = phase(addr, requests).await?;
@@ -588,7 +705,14 @@ end
 
         let stored: i64 = sqlx::query_scalar("select count(*) from resource_share").fetch_one(&state.pool).await?;
         let requests = (0..LIST_REQUESTS)
-            .map(|i| signed(&key, "ListResourceShares", &params(&[("ResourceOwner", "Self".to_owned()), ("MaxResults", "20".to_owned())]), &format!("l{i}")))
+            .map(|i| {
+                signed(
+                    &key,
+                    "ListResourceShares",
+                    &params(&[("ResourceOwner", "Self".to_owned()), ("MaxResults", "20".to_owned())]),
+                    &format!("l{i}"),
+                )
+            })
             .collect();
         let list = phase(addr, requests).await?;
         let label = format!("ListResourceShares ({stored} stored)");
@@ -607,7 +731,16 @@ end
             .enumerate()
             .map(|(i, (created_at, id))| {
                 let token = polarshare::server::openapi::encode_token(&[created_at.clone(), id.clone()]);
-                signed(&key, "ListResourceShares", &params(&[("ResourceOwner", "Self".to_owned()), ("MaxResults", "20".to_owned()), ("NextToken", token)]), &format!("u{i}"))
+                signed(
+                    &key,
+                    "ListResourceShares",
+                    &params(&[
+                        ("ResourceOwner", "Self".to_owned()),
+                        ("MaxResults", "20".to_owned()),
+                        ("NextToken", token),
+                    ]),
+                    &format!("u{i}"),
+                )
             })
             .collect();
         let unread = phase(addr, requests).await?;
@@ -628,15 +761,30 @@ end
         let query = parse_form(raw).expect("query");
         let h = headers("ListResourceShares", "2026-11-27T00:00:00Z", "n");
         let signed: Vec<String> = SIGNED.map(str::to_owned).to_vec();
-        let signature = acs3_signature(&SignedRequest { method: "POST", path: "/", headers: &h, query: &query, form: &form, body }, &signed, &key.secret);
+        let signature = acs3_signature(
+            &SignedRequest { method: "POST", path: "/", headers: &h, query: &query, form: &form, body },
+            &signed,
+            &key.secret,
+        );
         let mut h3 = h.clone();
-        h3.insert("authorization", HeaderValue::from_str(&format!("ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={signature}", key.id, signed.join(";"))).expect("auth"));
+        h3.insert(
+            "authorization",
+            HeaderValue::from_str(&format!(
+                "ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={signature}",
+                key.id,
+                signed.join(";")
+            ))
+            .expect("auth"),
+        );
         let acs3 = SignedRequest { method: "POST", path: "/", headers: &h3, query: &query, form: &form, body };
 
         let v1_raw = format!("{raw}&Action=ListResourceShares&Version={RS}&Format=json&Timestamp=2026-11-27T00%3A00%3A00Z&SignatureNonce=n&SignatureMethod=HMAC-SHA1&SignatureVersion=1.0&AccessKeyId={}", key.id);
         let mut v1_query = parse_form(&v1_raw).expect("query");
         let empty = HeaderMap::new();
-        let v1_signature = rpc_v1_signature(&SignedRequest { method: "POST", path: "/", headers: &empty, query: &v1_query, form: &form, body }, &key.secret);
+        let v1_signature = rpc_v1_signature(
+            &SignedRequest { method: "POST", path: "/", headers: &empty, query: &v1_query, form: &form, body },
+            &key.secret,
+        );
         v1_query.insert("Signature".into(), v1_signature);
         let v1 = SignedRequest { method: "POST", path: "/", headers: &empty, query: &v1_query, form: &form, body };
 
@@ -686,7 +834,11 @@ mod sign_in_timing {
         (percentile_ms(&samples, 0.5), percentile_ms(&samples, 0.9))
     }
 
-    pub async fn run(addr: SocketAddr, state: &AppState, figures: &mut serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
+    pub async fn run(
+        addr: SocketAddr,
+        state: &AppState,
+        figures: &mut serde_json::Map<String, serde_json::Value>,
+    ) -> anyhow::Result<()> {
         let known = seed_known_names(state).await?;
         let mut conn = Connection::open(addr).await?;
         let (mut known_times, mut unknown_times) = (Vec::with_capacity(SAMPLES), Vec::with_capacity(SAMPLES));
@@ -698,7 +850,14 @@ mod sign_in_timing {
             }
             for (login, times) in pair {
                 let t = Instant::now();
-                let (status, _) = conn.post("/api/sign_in", "application/x-www-form-urlencoded", &format!("login={login}&password=Wrong-Pass-2026"), "").await?;
+                let (status, _) = conn
+                    .post(
+                        "/api/sign_in",
+                        "application/x-www-form-urlencoded",
+                        &format!("login={login}&password=Wrong-Pass-2026"),
+                        "",
+                    )
+                    .await?;
                 times.push(t.elapsed());
                 if status != 401 {
                     bail!("a failed sign-in of {login} answered {status}, not 401");
@@ -710,7 +869,8 @@ mod sign_in_timing {
         println!("{:<34} {:>9} {:>9.2} {:>9.2}", "known name", SAMPLES, k50, k90);
         println!("{:<34} {:>9} {:>9.2} {:>9.2}", "unknown name", SAMPLES, u50, u90);
         let kind = |p50: f64, p90: f64| serde_json::json!({ "p50_ms": p50, "p90_ms": p90, "samples": SAMPLES });
-        figures.insert("sign_in_failed".into(), serde_json::json!({ "known": kind(k50, k90), "unknown": kind(u50, u90) }));
+        figures
+            .insert("sign_in_failed".into(), serde_json::json!({ "known": kind(k50, k90), "unknown": kind(u50, u90) }));
         Ok(())
     }
 }

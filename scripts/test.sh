@@ -7,6 +7,14 @@ cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PATH"
 log=$(mktemp -d)
 
+echo "== Formatting (rustfmt.toml)"
+# Checked first because it takes a second: one layout for the whole tree keeps every diff to what changed.
+if cargo fmt --version >/dev/null 2>&1; then
+  cargo fmt --check || { echo "cargo fmt --check: run \`cargo fmt\` and commit the result"; exit 1; }
+else
+  echo "rustfmt is not installed here: formatting not checked"
+fi
+
 echo "== Rust unit and integration tests"
 # Through cargo-nextest where the machine has it (it does by default): every test gets its own process
 # and time limit (scripts/nextest.toml), so a stalled test is killed and named. The whole step is

@@ -3,8 +3,10 @@
 use crate::components::console_layout::ConsoleLayout;
 use crate::pages::accounts::AccountsPage;
 use crate::pages::{
-    audit::AuditPage, billing::BillingPage, quota::QuotaPage, ram::RamUsersPage, tickets::TicketsPage, cluster::ClusterPage, clusters::ClustersPage, directory::DirectoryPage, invitations::InvitationsPage, not_found::NotFoundPage,
-    profile::ProfilePage, shared_backups::SharedBackupsPage, shared_by_me::SharedByMePage, sharing_relationship::SharingRelationshipPage, sign_in::SignInPage,
+    audit::AuditPage, billing::BillingPage, cluster::ClusterPage, clusters::ClustersPage, directory::DirectoryPage,
+    invitations::InvitationsPage, not_found::NotFoundPage, profile::ProfilePage, quota::QuotaPage, ram::RamUsersPage,
+    shared_backups::SharedBackupsPage, shared_by_me::SharedByMePage, sharing_relationship::SharingRelationshipPage,
+    sign_in::SignInPage, tickets::TicketsPage,
 };
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Title};
@@ -118,7 +120,10 @@ fn SkipLink() -> impl IntoView {
         #[cfg(feature = "hydrate")]
         {
             use leptos::wasm_bindgen::JsCast;
-            if let Some(main) = document().get_element_by_id(MAIN_CONTENT).and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok()) {
+            if let Some(main) = document()
+                .get_element_by_id(MAIN_CONTENT)
+                .and_then(|e| e.dyn_into::<leptos::web_sys::HtmlElement>().ok())
+            {
                 ev.prevent_default();
                 let _ = main.focus();
                 main.scroll_into_view();

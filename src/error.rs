@@ -44,7 +44,9 @@ impl AppError {
     pub fn message_parts(&self) -> (&str, Option<&str>, &str) {
         self.time
             .as_ref()
-            .and_then(|t| self.message.split_once(t.words.as_str()).map(|(before, after)| (before, Some(t.iso.as_str()), after)))
+            .and_then(|t| {
+                self.message.split_once(t.words.as_str()).map(|(before, after)| (before, Some(t.iso.as_str()), after))
+            })
             .unwrap_or((self.message.as_str(), None, ""))
     }
 
@@ -88,7 +90,9 @@ impl AppError {
 impl From<Refusal> for AppError {
     fn from(e: Refusal) -> Self {
         // To the second, as the words give it (a throttle's time has nanoseconds).
-        let time = e.named_time().and_then(|named| Some(ShownTime { iso: crate::domain::utc_seconds(named.at)?, words: named.words }));
+        let time = e
+            .named_time()
+            .and_then(|named| Some(ShownTime { iso: crate::domain::utc_seconds(named.at)?, words: named.words }));
         AppError { retry_after_secs: e.retry_after_secs(), time, ..AppError::new(e.kind(), e.code(), e.to_string()) }
     }
 }
@@ -125,9 +129,11 @@ impl FromServerFnError for AppError {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
                 AppError::new(ErrorKind::BadRequest, "InvalidParameter", undecodable_sentence(&msg))
             }
-            ServerFnErrorErr::MissingArg(field) => {
-                AppError::new(ErrorKind::BadRequest, "InvalidParameter", format!("The request is missing the field `{field}`."))
-            }
+            ServerFnErrorErr::MissingArg(field) => AppError::new(
+                ErrorKind::BadRequest,
+                "InvalidParameter",
+                format!("The request is missing the field `{field}`."),
+            ),
             #[cfg(feature = "ssr")]
             ServerFnErrorErr::Request(_) => {
                 AppError::new(ErrorKind::BadRequest, "InvalidParameter", "The request body could not be read.")
@@ -157,7 +163,11 @@ pub fn undecodable_field_sentence(field: &str, detail: &str) -> String {
 
 /// What a decoder's complaint says it expected, in words rather than Rust type names ("" if unclear).
 fn expected_in_words(detail: &str) -> &'static str {
-    if detail.contains("expected i64") || detail.contains("expected u32") || detail.contains("digit") || detail.contains("number too large") {
+    if detail.contains("expected i64")
+        || detail.contains("expected u32")
+        || detail.contains("digit")
+        || detail.contains("number too large")
+    {
         "a whole number"
     } else if detail.contains("expected a boolean") || detail.contains("true") && detail.contains("false") {
         "true or false"
@@ -176,9 +186,7 @@ fn expected_in_words(detail: &str) -> &'static str {
 /// "missing field `x`", "unknown field `x`") and otherwise says what was expected, in words rather than
 /// Rust type names.
 pub fn undecodable_sentence(detail: &str) -> String {
-    let quoted = |after: &str| {
-        detail.split(after).nth(1).and_then(|rest| rest.split('`').nth(1)).map(str::to_owned)
-    };
+    let quoted = |after: &str| detail.split(after).nth(1).and_then(|rest| rest.split('`').nth(1)).map(str::to_owned);
     if let Some(field) = quoted("missing field ") {
         return format!("The request is missing the field `{field}`.");
     }
@@ -210,11 +218,18 @@ mod tests {
     #[test]
     fn a_refusal_naming_a_time_gives_it_to_the_console_apart_from_its_words() {
         let now = datetime!(2026-11-27 08:00:00 UTC);
-        let wait = Throttled { retry_at: now + time::Duration::seconds(90) + time::Duration::nanoseconds(47_947_323), locked: true };
+        let wait = Throttled {
+            retry_at: now + time::Duration::seconds(90) + time::Duration::nanoseconds(47_947_323),
+            locked: true,
+        };
         let error = AppError::from(Refusal::SignInThrottled { wait, now });
         assert_eq!(
             error.message_parts(),
-            ("Sign-in is locked after too many failed attempts. Try again in 2 minutes (at ", Some("2026-11-27T08:01:30Z"), ").")
+            (
+                "Sign-in is locked after too many failed attempts. Try again in 2 minutes (at ",
+                Some("2026-11-27T08:01:30Z"),
+                ")."
+            )
         );
         // The OpenAPI and every other reader of the message still get the whole sentence.
         assert!(error.message.contains("(at 08:01:30 UTC)"), "{}", error.message);

@@ -8,9 +8,14 @@ use polarshare::domain::ThrottleRule;
 use polarshare::server::assets::Assets;
 use polarshare::server::auth::SignInGuard;
 use polarshare::server::config::{AccessKeyCommand, Command, Config};
-use polarshare::server::services::{access_keys, setup};
 use polarshare::server::serve::Limits;
-use polarshare::server::{app::router, clock::Clock, db, state::{AppState, Settings}};
+use polarshare::server::services::{access_keys, setup};
+use polarshare::server::{
+    app::router,
+    clock::Clock,
+    db,
+    state::{AppState, Settings},
+};
 use tracing_subscriber::EnvFilter;
 
 /// The exit code of a start that can't go ahead (a setting, the database file, the address, another
@@ -92,7 +97,8 @@ async fn open_database(config: &Config) -> anyhow::Result<db::Database> {
 
 fn create_parent(database: &str) -> anyhow::Result<()> {
     if let Some(dir) = std::path::Path::new(database).parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create the database's directory {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .with_context(|| format!("cannot create the database's directory {}", dir.display()))?;
     }
     Ok(())
 }
@@ -158,7 +164,11 @@ async fn start(config: &Config, clock: Clock) -> anyhow::Result<Started> {
         trusted_proxies: config.trusted_proxies.clone(),
         demo_data: config.demo_data,
         login_throttle: ThrottleRule::PER_LOGIN,
-        address_throttle: ThrottleRule { free_failures: config.sign_in_address_free, lock_after: config.sign_in_address_lock, ..ThrottleRule::PER_ADDRESS },
+        address_throttle: ThrottleRule {
+            free_failures: config.sign_in_address_free,
+            lock_after: config.sign_in_address_lock,
+            ..ThrottleRule::PER_ADDRESS
+        },
         ..Settings::default()
     };
     let state = AppState {
@@ -170,7 +180,8 @@ async fn start(config: &Config, clock: Clock) -> anyhow::Result<Started> {
         settings,
         writer: database.writer.clone(),
     };
-    let locks = state.guard.restore_locks(&pool, state.clock.now()).await.context("reading the stored sign-in locks")?;
+    let locks =
+        state.guard.restore_locks(&pool, state.clock.now()).await.context("reading the stored sign-in locks")?;
     if locks > 0 {
         tracing::info!(locks, "sign-in locks still running from before the restart");
     }

@@ -5,8 +5,9 @@
 //! types, never with the console's `api::types`.
 
 use crate::domain::{
-    BackupLevel, BackupLock, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode, InvitationStatus, PageRequest, RestoreStatus,
-    ShownInvitationStatus, TicketKind, TicketStatus, IdentityKind, Policy, AssociationStatus, PrincipalScope, PrincipalType, ShareStatus,
+    AssociationStatus, BackupLevel, BackupLock, BackupStatus, ClusterFacts, ClusterStatus, Edition, HaMode,
+    IdentityKind, InvitationStatus, PageRequest, Policy, PrincipalScope, PrincipalType, RestoreStatus, ShareStatus,
+    ShownInvitationStatus, TicketKind, TicketStatus,
 };
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
@@ -434,9 +435,6 @@ pub struct RamUsers {
     #[serde(flatten)]
     pub users: Paged<RamUser>,
 }
-
-
-
 
 /// A cloud account the platform operator has just created, with its root's generated password (shown once).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,9 +1,9 @@
 //! Server functions: the browser's door to the server. Each is a thin adapter: find who is signed in,
 //! call one service, and turn its error into the right HTTP status.
 
-pub mod types;
 #[cfg(feature = "ssr")]
 pub mod decode;
+pub mod types;
 #[cfg(feature = "ssr")]
 mod wire;
 
@@ -57,7 +57,8 @@ pub(crate) mod ssr {
             return;
         }
         if let Some(options) = use_context::<ResponseOptions>() {
-            options.set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
+            options
+                .set_status(http::StatusCode::from_u16(e.status()).unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR));
         }
     }
 
@@ -65,7 +66,11 @@ pub(crate) mod ssr {
     /// page back), not by the console's script or an API client (which want the result as data).
     pub fn is_plain_form_post() -> bool {
         use_context::<http::request::Parts>().is_some_and(|p| {
-            let accepts_html = p.headers.get(http::header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+            let accepts_html = p
+                .headers
+                .get(http::header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"));
             p.method == http::Method::POST && p.uri.path().starts_with("/api/") && accepts_html
         })
     }
@@ -146,7 +151,12 @@ pub(crate) mod ssr {
     /// The page a list asks for (`page`, `page_size`), refused with 422 when out of bounds: judged only
     /// once `who` may read the list (`reads`, the console page showing it; the service checks it again),
     /// so an identity that may not is refused as such, whatever it sent.
-    pub fn page(who: &Identity, reads: crate::domain::ConsolePage, page: Option<i64>, page_size: Option<i64>) -> Result<crate::domain::PageRequest, AppError> {
+    pub fn page(
+        who: &Identity,
+        reads: crate::domain::ConsolePage,
+        page: Option<i64>,
+        page_size: Option<i64>,
+    ) -> Result<crate::domain::PageRequest, AppError> {
         respond(who.may_read(reads).map_err(AppError::from))?;
         respond(crate::domain::PageRequest::parse(page, page_size).map_err(AppError::from))
     }
@@ -208,7 +218,9 @@ pub async fn list_clusters(region_id: Option<String>) -> Result<ClusterList, App
 pub async fn list_backup_sets(cluster_id: String, page: i64) -> Result<BackupSetPage, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
-    ssr::respond(console::cluster_backups(&state, &who, &cluster_id, &Default::default(), page, console::BACKUP_PAGE_SIZE).await)
+    ssr::respond(
+        console::cluster_backups(&state, &who, &cluster_id, &Default::default(), page, console::BACKUP_PAGE_SIZE).await,
+    )
 }
 
 #[server(prefix = "/api", endpoint = "load_share_dialog")]
@@ -251,7 +263,11 @@ pub async fn submit_share(form: ShareForm) -> Result<ShareOutcome, AppError> {
 
 /// Resource Management > Resource Sharing > Shared With Me: invitations received, in one region.
 #[server(prefix = "/api", endpoint = "list_invitations")]
-pub async fn list_invitations(region_id: Option<String>, page: Option<i64>, page_size: Option<i64>) -> Result<InvitationList, AppError> {
+pub async fn list_invitations(
+    region_id: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+) -> Result<InvitationList, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
     let page = ssr::page(&who, crate::domain::ConsolePage::Invitations, page, page_size)?;
@@ -289,7 +305,11 @@ pub async fn list_shares_by_me(page: Option<i64>, page_size: Option<i64>) -> Res
 /// (`principal_scope` AllAccounts) or closes it to the directory (ResourceDirectory), as the OpenAPI's
 /// UpdateResourceShare does, through the same service and under the same audit action.
 #[server(prefix = "/api", endpoint = "update_resource_share")]
-pub async fn update_resource_share(resource_share_id: String, resource_share_name: String, principal_scope: String) -> Result<(), AppError> {
+pub async fn update_resource_share(
+    resource_share_id: String,
+    resource_share_name: String,
+    principal_scope: String,
+) -> Result<(), AppError> {
     use crate::server::services::share_settings;
     let (state, who) = ssr::signed_in().await?;
     let target = format!("{resource_share_id} -> {resource_share_name}");
@@ -301,10 +321,20 @@ pub async fn update_resource_share(resource_share_id: String, resource_share_nam
         return ssr::audited(&state, &event, async { Err::<(), _>(refused.into()) }).await;
     }
     let Some(scope) = crate::domain::PrincipalScope::parse(&principal_scope) else {
-        return ssr::respond(Err(AppError::invalid("InvalidParameter.PrincipalScope", "Choose All Accounts or Objects Within Resource Directory.")));
+        return ssr::respond(Err(AppError::invalid(
+            "InvalidParameter.PrincipalScope",
+            "Choose All Accounts or Objects Within Resource Directory.",
+        )));
     };
     let allow_external = scope == crate::domain::PrincipalScope::AllAccounts;
-    let update = share_settings::update_share(&state, &who, &resource_share_id, &resource_share_name, Some(allow_external), &event);
+    let update = share_settings::update_share(
+        &state,
+        &who,
+        &resource_share_id,
+        &resource_share_name,
+        Some(allow_external),
+        &event,
+    );
     ssr::audited(&state, &event, async { update.await.map(|_| ()) }).await
 }
 
@@ -320,7 +350,11 @@ pub async fn delete_resource_share(resource_share_id: String) -> Result<crate::d
 
 /// Shared Backups > Shared With Me: backup sets shared with and accepted by this account.
 #[server(prefix = "/api", endpoint = "list_shared_with_me")]
-pub async fn list_shared_with_me(region_id: Option<String>, page: Option<i64>, page_size: Option<i64>) -> Result<IncomingList, AppError> {
+pub async fn list_shared_with_me(
+    region_id: Option<String>,
+    page: Option<i64>,
+    page_size: Option<i64>,
+) -> Result<IncomingList, AppError> {
     use crate::server::services::principal;
     let (state, who) = ssr::signed_in().await?;
     let page = ssr::page(&who, crate::domain::ConsolePage::Clusters, page, page_size)?;
@@ -394,7 +428,11 @@ pub async fn release_cluster(cluster_id: String) -> Result<(), AppError> {
 /// Manage Sharing Relationship: the resource shares of one of the owner's backup sets, with principals.
 /// A page of the Resource Management console: read with Resource Sharing's policy, as Shared By Me.
 #[server(prefix = "/api", endpoint = "sharing_relationship")]
-pub async fn sharing_relationship(backup_set_id: String, page: Option<i64>, page_size: Option<i64>) -> Result<Paged<ShareView>, AppError> {
+pub async fn sharing_relationship(
+    backup_set_id: String,
+    page: Option<i64>,
+    page_size: Option<i64>,
+) -> Result<Paged<ShareView>, AppError> {
     use crate::server::services::console;
     let (state, who) = ssr::signed_in().await?;
     let page = ssr::page(&who, crate::domain::ConsolePage::SharedByMe, page, page_size)?;
@@ -556,7 +594,9 @@ pub async fn directory_page() -> Result<DirectoryPageView, AppError> {
     let page = async {
         let mine = directory::my_directory(&state, &who).await?;
         match &mine.membership {
-            Some(m) if m.is_management && who.actor.is_root => Ok(DirectoryPageView::Managed(directory::view(&state, &who).await?)),
+            Some(m) if m.is_management && who.actor.is_root => {
+                Ok(DirectoryPageView::Managed(directory::view(&state, &who).await?))
+            }
             _ => Ok(DirectoryPageView::Member(mine)),
         }
     };
@@ -565,7 +605,10 @@ pub async fn directory_page() -> Result<DirectoryPageView, AppError> {
 
 /// The invited account accepts (joins the directory) or rejects an invitation.
 #[server(prefix = "/api", endpoint = "answer_directory_invitation")]
-pub async fn answer_directory_invitation(invitation_id: String, accept: bool) -> Result<DirectoryInvitationView, AppError> {
+pub async fn answer_directory_invitation(
+    invitation_id: String,
+    accept: bool,
+) -> Result<DirectoryInvitationView, AppError> {
     use crate::server::services::directory;
     let (state, who) = ssr::signed_in().await?;
     let action = if accept { "AcceptDirectoryInvitation" } else { "RejectDirectoryInvitation" };
@@ -599,16 +642,27 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     let (state, who) = ssr::signed_in().await?;
     let (headers, source) = (ssr::headers(), ssr::source());
     let event = ssr::event_by(&state, &who, "ChangePassword", &who.login_name);
-    ssr::audited(&state, &event, auth::change_own_password(&state, &who, &headers, &current_password, &new_password, &source, &event)).await
+    ssr::audited(
+        &state,
+        &event,
+        auth::change_own_password(&state, &who, &headers, &current_password, &new_password, &source, &event),
+    )
+    .await
 }
 
 /// The platform operator creates a cloud account and its root sign-in (the console's `create-account`).
 #[server(prefix = "/api", endpoint = "create_account")]
-pub async fn create_account(login_name: String, display_name: String, site: String, beta: Option<String>) -> Result<CreatedAccountView, AppError> {
+pub async fn create_account(
+    login_name: String,
+    display_name: String,
+    site: String,
+    beta: Option<String>,
+) -> Result<CreatedAccountView, AppError> {
     use crate::server::services::setup;
     let (state, who) = ssr::signed_in().await?;
     // A checkbox sends its value only when ticked.
-    let account = setup::NewAccount { display_name, login: login_name.trim().to_owned(), site, beta_enabled: beta.is_some() };
+    let account =
+        setup::NewAccount { display_name, login: login_name.trim().to_owned(), site, beta_enabled: beta.is_some() };
     let target = account.login.clone();
     let event = ssr::event_by(&state, &who, "CreateAccount", &target);
     ssr::audited(&state, &event, setup::create_account_as_operator(&state, &who, &account, &event)).await
@@ -626,7 +680,10 @@ pub async fn list_access_keys() -> Result<Vec<AccessKeyView>, AppError> {
 /// `request_token`: the form's token (one each time it is shown); the same token again makes no second
 /// pair. None or empty (a form posted without JavaScript, a script) is a new request each time.
 #[server(prefix = "/api", endpoint = "create_access_key")]
-pub async fn create_access_key(login_name: String, request_token: Option<String>) -> Result<NewAccessKeyView, AppError> {
+pub async fn create_access_key(
+    login_name: String,
+    request_token: Option<String>,
+) -> Result<NewAccessKeyView, AppError> {
     use crate::server::services::access_keys;
     let (state, who) = ssr::signed_in().await?;
     let login = login_name.trim().to_owned();

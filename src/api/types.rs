@@ -50,11 +50,9 @@ pub use crate::read_model::{
 
 /// The console shows the owner's shares and the Share dialog's choices as the console service reads them.
 pub use crate::read_model::{
-    DirectoryObject as DirectoryObjectView, Share as ShareView, ShareDialog as ShareDialogData, SharePrincipal as PrincipalView,
-    SharedResource as SharedResourceView,
+    DirectoryObject as DirectoryObjectView, Share as ShareView, ShareDialog as ShareDialogData,
+    SharePrincipal as PrincipalView, SharedResource as SharedResourceView,
 };
-
-
 
 /// The Share dialog as the browser posts it: flat fields, principals as text. The dialog keeps one
 /// principal editor for each method (`new_*`, `existing_*`); each sends its list (`*_principals`,
@@ -89,17 +87,23 @@ impl ShareForm {
             "existing" => ShareMethod::Existing {
                 resource_share_id: self.resource_share_id.clone().unwrap_or_default(),
                 principals: self.edit_principals.is_some().then(|| {
-                    principal_list([&self.existing_principals, &self.existing_principals_added, &self.existing_principals_picked])
+                    principal_list([
+                        &self.existing_principals,
+                        &self.existing_principals_added,
+                        &self.existing_principals_picked,
+                    ])
                 }),
             },
             "new" => ShareMethod::New {
                 name: self.resource_share_name.clone().unwrap_or_default(),
                 scope: self.scope.clone().unwrap_or_default(),
-                principals: principal_list([&self.new_principals, &self.new_principals_added, &self.new_principals_picked]),
+                principals: principal_list([
+                    &self.new_principals,
+                    &self.new_principals_added,
+                    &self.new_principals_picked,
+                ]),
             },
-            _ => {
-                return Err(crate::domain::Refusal::UnknownSharingMethod.into())
-            }
+            _ => return Err(crate::domain::Refusal::UnknownSharingMethod.into()),
         };
         Ok(ShareRequest { backup_set_id: self.backup_set_id.clone(), method })
     }
@@ -116,13 +120,11 @@ fn principal_list(texts: [&Option<String>; 3]) -> Vec<String> {
     list
 }
 
-
-
 /// The console shows invitations, the backup sets shared with the account, restore jobs and billing as
 /// the principal's services read them.
 pub use crate::read_model::{
-    Billing as BillingView, Charge as ChargeView, IncomingBackup as IncomingBackupView, IncomingList, Invitation as InvitationView,
-    InvitationList, RestoreJob as RestoreJobView,
+    Billing as BillingView, Charge as ChargeView, IncomingBackup as IncomingBackupView, IncomingList,
+    Invitation as InvitationView, InvitationList, RestoreJob as RestoreJobView,
 };
 
 /// The restore dialog's choices, which the server checks against the same lists.
@@ -136,25 +138,53 @@ pub use crate::read_model::{AuditEvent as AuditEventView, DirectoryInvitation as
 
 /// The actions the audit trail records, for its filter.
 pub const AUDITED_ACTIONS: &[&str] = &[
-    "SignIn", "ShareBackupSet", "AcceptInvitation", "RejectInvitation", "ExpireInvitation", "RevokeAccess",
-    "RestoreToNewCluster", "DeleteBackupSet", "ConvertBackupLevel", "ReleaseCluster", "SubmitTicket",
-    "DecideTicket", "ApplyQuotaIncrease", "CreateRamUser", "SetRamPassword", "AttachPolicy", "DetachPolicy",
-    "DeleteRamUser", "CreateFolder", "AddMember", "MoveMember", "RemoveMember",
-    "CancelDirectoryInvitation", "AcceptDirectoryInvitation", "RejectDirectoryInvitation", "ExpireDirectoryInvitation",
-    "LeaveDirectory", "ApplyQueuedRemoval",
-    "SignInLocked", "ChangePassword", "CreateAccount",
-    "CreateAccessKey", "UpdateAccessKey", "DeleteAccessKey", "RenameResourceShare",
+    "SignIn",
+    "ShareBackupSet",
+    "AcceptInvitation",
+    "RejectInvitation",
+    "ExpireInvitation",
+    "RevokeAccess",
+    "RestoreToNewCluster",
+    "DeleteBackupSet",
+    "ConvertBackupLevel",
+    "ReleaseCluster",
+    "SubmitTicket",
+    "DecideTicket",
+    "ApplyQuotaIncrease",
+    "CreateRamUser",
+    "SetRamPassword",
+    "AttachPolicy",
+    "DetachPolicy",
+    "DeleteRamUser",
+    "CreateFolder",
+    "AddMember",
+    "MoveMember",
+    "RemoveMember",
+    "CancelDirectoryInvitation",
+    "AcceptDirectoryInvitation",
+    "RejectDirectoryInvitation",
+    "ExpireDirectoryInvitation",
+    "LeaveDirectory",
+    "ApplyQueuedRemoval",
+    "SignInLocked",
+    "ChangePassword",
+    "CreateAccount",
+    "CreateAccessKey",
+    "UpdateAccessKey",
+    "DeleteAccessKey",
+    "RenameResourceShare",
 ];
 
 /// The console shows the quota, AccessKey pairs, RAM users and a new account as the services read them.
 pub use crate::read_model::{
-    AccessKey as AccessKeyView, CreatedAccount as CreatedAccountView, NewAccessKey as NewAccessKeyView, Quota as QuotaView,
-    RamUser as RamUserView, RamUsers as RamUsersView,
+    AccessKey as AccessKeyView, CreatedAccount as CreatedAccountView, NewAccessKey as NewAccessKeyView,
+    Quota as QuotaView, RamUser as RamUserView, RamUsers as RamUsersView,
 };
 
 /// The console shows a resource directory and an account's place in one as the directory service reads them.
 pub use crate::read_model::{
-    Directory as DirectoryView, Folder as FolderView, Member as MemberView, DirectoryMembership as MembershipView, MyDirectory as MyDirectoryView,
+    Directory as DirectoryView, DirectoryMembership as MembershipView, Folder as FolderView, Member as MemberView,
+    MyDirectory as MyDirectoryView,
 };
 
 /// What the Resource directory page shows: the management account manages its directory; any other
@@ -188,7 +218,9 @@ mod tests {
             new_principals_picked: Some("fd-analytics".into()),
             ..ShareForm::default()
         };
-        let ShareMethod::New { name, scope, principals } = form.request().unwrap().method else { panic!("not a new share") };
+        let ShareMethod::New { name, scope, principals } = form.request().unwrap().method else {
+            panic!("not a new share")
+        };
         assert_eq!((name.as_str(), scope.as_str()), ("nightly", "AllAccounts"));
         assert_eq!(principals, ["1000000000000002", "1000000000000007", "1000000000000004", "fd-analytics"]);
     }
@@ -202,11 +234,17 @@ mod tests {
             existing_principals: Some("1000000000000002".into()),
             ..ShareForm::default()
         };
-        assert_eq!(form.request().unwrap().method, ShareMethod::Existing { resource_share_id: "rs-1".into(), principals: None });
+        assert_eq!(
+            form.request().unwrap().method,
+            ShareMethod::Existing { resource_share_id: "rs-1".into(), principals: None }
+        );
         form.edit_principals = Some("on".into());
         assert_eq!(
             form.request().unwrap().method,
-            ShareMethod::Existing { resource_share_id: "rs-1".into(), principals: Some(vec!["1000000000000002".into()]) }
+            ShareMethod::Existing {
+                resource_share_id: "rs-1".into(),
+                principals: Some(vec!["1000000000000002".into()])
+            }
         );
     }
 }

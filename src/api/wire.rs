@@ -22,7 +22,8 @@ pub fn viewer(who: &Identity) -> Viewer {
         login_name: who.login_name.clone(),
         account_id: who.account_id().to_string(),
         account_name: who.account_name.clone(),
-        ram_login_alias: (!is_operator && who.actor.may_open(ConsolePage::RamUsers).is_ok()).then(|| who.login_alias.clone()),
+        ram_login_alias: (!is_operator && who.actor.may_open(ConsolePage::RamUsers).is_ok())
+            .then(|| who.login_alias.clone()),
         site: who.site,
         is_root: who.actor.is_root,
         is_operator,

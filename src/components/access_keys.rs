@@ -2,9 +2,15 @@
 //! users page. A new pair's secret is shown once, right after it is made; the list never has it.
 
 use crate::api::{self, types::AccessKeyView};
-use crate::domain::AccessKeyStatus;
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, forms::PostButton, local_time::LocalTime, modal::{css_string, DialogFrame}};
 use crate::components::page_data::page_resource;
+use crate::components::{
+    empty_row::EmptyRow,
+    error_alert::ErrorAlert,
+    forms::PostButton,
+    local_time::LocalTime,
+    modal::{css_string, DialogFrame},
+};
+use crate::domain::AccessKeyStatus;
 use leptos::prelude::*;
 
 /// The pairs of the root itself (`own`) or of the RAM users, with Disable/Enable and Delete, and the
@@ -157,7 +163,10 @@ pub fn NewAccessKeyButton(
     let login_name_mark = login_name.clone();
     let pending_here = {
         let login_name = login_name.clone();
-        move || create.pending().get() && create.input().with(|input| input.as_ref().is_some_and(|i| i.login_name == login_name))
+        move || {
+            create.pending().get()
+                && create.input().with(|input| input.as_ref().is_some_and(|i| i.login_name == login_name))
+        }
     };
     view! {
         <ActionForm action=create attr:class="post-form">

@@ -3,8 +3,8 @@
 
 use crate::api::{self, types::Viewer};
 use crate::components::error_alert::ErrorAlert;
-use leptos::either::EitherOf3;
 use crate::components::page_data::page_resource;
+use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::{
@@ -131,4 +131,3 @@ fn SignedOutNotice() -> impl IntoView {
         </main>
     }
 }
-

@@ -23,19 +23,19 @@ pub fn take_focus(dialog: NodeRef<leptos::html::Div>, opener: String) {
         if std::mem::replace(&mut opened, true) {
             return;
         }
-        if let Some(active) = document()
-            .active_element()
-            .filter(|a| !dialog.contains(Some(&**a)) && a.tag_name() != "BODY")
+        if let Some(active) =
+            document().active_element().filter(|a| !dialog.contains(Some(&**a)) && a.tag_name() != "BODY")
         {
             let _ = active.set_attribute(OPENER_MARK, "");
         }
         // The first field; in a dialog with none, its main button (an answer's Close).
-        let field = [".modal-body input:not([type=\"hidden\"]):not([disabled]), .modal-body select, .modal-body textarea", ".modal-footer .button-primary"]
-            .into_iter()
-            .find_map(|selector| dialog.query_selector(selector).ok().flatten().filter(visible));
-        let target: HtmlElement = field
-            .and_then(|f| f.dyn_into().ok())
-            .unwrap_or_else(|| dialog.clone().into());
+        let field = [
+            ".modal-body input:not([type=\"hidden\"]):not([disabled]), .modal-body select, .modal-body textarea",
+            ".modal-footer .button-primary",
+        ]
+        .into_iter()
+        .find_map(|selector| dialog.query_selector(selector).ok().flatten().filter(visible));
+        let target: HtmlElement = field.and_then(|f| f.dyn_into().ok()).unwrap_or_else(|| dialog.clone().into());
         let _ = target.focus();
     });
     let opener = std::sync::Arc::new(opener);
@@ -58,14 +58,8 @@ pub fn keep_inside(dialog: &HtmlElement, ev: &KeyboardEvent) {
         return;
     };
     let active = document().active_element();
-    let is = |e: &HtmlElement| {
-        active
-            .as_ref()
-            .is_some_and(|a| a == e.unchecked_ref::<Element>())
-    };
-    let on_dialog = active
-        .as_ref()
-        .is_some_and(|a| a == dialog.unchecked_ref::<Element>());
+    let is = |e: &HtmlElement| active.as_ref().is_some_and(|a| a == e.unchecked_ref::<Element>());
+    let on_dialog = active.as_ref().is_some_and(|a| a == dialog.unchecked_ref::<Element>());
     if ev.shift_key() && (is(first) || on_dialog) {
         ev.prevent_default();
         let _ = last.focus();
@@ -83,18 +77,13 @@ fn visible(e: &Element) -> bool {
 /// Focus goes back to the marked opener if it is still on the page, else to what `opener` finds (the
 /// page rendered it anew meanwhile). If the page renders it anew later still, [`keep_focus`] follows.
 fn return_focus(opener: &str) {
-    let marked = document()
-        .query_selector(&format!("[{OPENER_MARK}]"))
-        .ok()
-        .flatten();
+    let marked = document().query_selector(&format!("[{OPENER_MARK}]")).ok().flatten();
     if let Some(marked) = &marked {
         let _ = marked.remove_attribute(OPENER_MARK);
     }
     let found = || document().query_selector(opener).ok().flatten();
-    if let Some(target) = marked
-        .filter(|m| m.is_connected())
-        .or_else(found)
-        .and_then(|e| e.dyn_into::<HtmlElement>().ok())
+    if let Some(target) =
+        marked.filter(|m| m.is_connected()).or_else(found).and_then(|e| e.dyn_into::<HtmlElement>().ok())
     {
         let _ = target.focus();
     }
@@ -139,42 +128,24 @@ pub fn keep_focus() {
                     .map(|n| (tr, n))
             })
             .and_then(|(tr, name)| {
-                tr.get_attribute(&name).map(|value| {
-                    format!(
-                        "tr[{name}=\"{}\"]",
-                        crate::components::modal::css_string(&value)
-                    )
-                })
+                tr.get_attribute(&name)
+                    .map(|value| format!("tr[{name}=\"{}\"]", crate::components::modal::css_string(&value)))
             });
         let (tag, label) = (element.tag_name(), label_of(&element));
         let page = current_page();
-        let in_dialog = element
-            .closest("[role=\"dialog\"]")
-            .ok()
-            .flatten()
-            .is_some();
-        LAST_FOCUSED.with(|last| {
-            *last.borrow_mut() = Some(Focused {
-                element,
-                page,
-                in_dialog,
-                row,
-                tag,
-                label,
-                tries: 15,
-            })
-        });
+        let in_dialog = element.closest("[role=\"dialog\"]").ok().flatten().is_some();
+        LAST_FOCUSED
+            .with(|last| *last.borrow_mut() = Some(Focused { element, page, in_dialog, row, tag, label, tries: 15 }));
     });
     let _ = set_interval_with_handle(
         || {
-            let lost = document()
-                .active_element()
-                .map_or(true, |a| a.tag_name() == "BODY");
+            let lost = document().active_element().map_or(true, |a| a.tag_name() == "BODY");
             LAST_FOCUSED.with(|last| {
                 let mut last = last.borrow_mut();
-                let Some(focused) = last.as_mut().filter(|f| {
-                    lost && !f.element.is_connected() && f.tries > 0 && f.page == current_page()
-                }) else {
+                let Some(focused) = last
+                    .as_mut()
+                    .filter(|f| lost && !f.element.is_connected() && f.tries > 0 && f.page == current_page())
+                else {
                     return;
                 };
                 focused.tries -= 1;
@@ -187,9 +158,7 @@ pub fn keep_focus() {
                         .flatten()
                         .and_then(|d| d.dyn_into::<HtmlElement>().ok())
                 };
-                if let Some(like) =
-                    like_of(focused).or_else(|| focused.in_dialog.then(dialog).flatten())
-                {
+                if let Some(like) = like_of(focused).or_else(|| focused.in_dialog.then(dialog).flatten()) {
                     let _ = like.focus();
                 }
             });
@@ -212,13 +181,9 @@ pub fn focus_main_after_navigation() {
                 let Some(main) = document().get_element_by_id(crate::app::MAIN_CONTENT) else {
                     return;
                 };
-                let inside = document()
-                    .active_element()
-                    .is_some_and(|a| main.contains(Some(&*a)) && a != main);
-                let first_try_or_lost = tries == 0
-                    || document()
-                        .active_element()
-                        .map_or(true, |a| a.tag_name() == "BODY");
+                let inside = document().active_element().is_some_and(|a| main.contains(Some(&*a)) && a != main);
+                let first_try_or_lost =
+                    tries == 0 || document().active_element().map_or(true, |a| a.tag_name() == "BODY");
                 if !inside && first_try_or_lost {
                     if let Ok(main) = main.dyn_into::<HtmlElement>() {
                         let _ = main.focus();
@@ -232,9 +197,7 @@ pub fn focus_main_after_navigation() {
 
 /// What names a control among its row's: its `aria-label`, else its text.
 fn label_of(element: &Element) -> String {
-    element
-        .get_attribute("aria-label")
-        .unwrap_or_else(|| element.text_content().unwrap_or_default().trim().to_owned())
+    element.get_attribute("aria-label").unwrap_or_else(|| element.text_content().unwrap_or_default().trim().to_owned())
 }
 
 fn like_of(focused: &Focused) -> Option<HtmlElement> {

@@ -1,7 +1,9 @@
 //! Formatting numbers and names for display.
 
 use crate::api::types::PrincipalView;
-use crate::domain::{AssociationStatus, BackupLock, ClusterStatus, Edition, HaMode, InvitationStatus, PrincipalScope, RestoreStatus};
+use crate::domain::{
+    AssociationStatus, BackupLock, ClusterStatus, Edition, HaMode, InvitationStatus, PrincipalScope, RestoreStatus,
+};
 
 /// Bytes in the units a backup table uses (KB, MB, GB, TB; powers of 1024), to two decimals and never
 /// rounded up: storage is billed by whole GB, so 101 GB less a byte (not billed beyond the free 100)

@@ -39,7 +39,11 @@ pub fn with_param(search: &str, param: &str, value: Option<&str>) -> String {
     if let Some(value) = value {
         pairs.push(format!("{param}={}", encode(value)));
     }
-    if pairs.is_empty() { String::new() } else { format!("?{}", pairs.join("&")) }
+    if pairs.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", pairs.join("&"))
+    }
 }
 
 /// Percent-encodes a query value.
@@ -65,7 +69,12 @@ fn page_with(location: &leptos_router::location::Location, param: &str, value: O
 /// `param` set or removed: how a dialog closes itself once hydrated.
 pub fn navigator(param: &'static str) -> impl Fn(Option<String>) + Clone + Send + Sync + 'static {
     let (location, navigate) = (use_location(), use_navigate());
-    move |value| navigate(&page_with(&location, param, value.as_deref()), NavigateOptions { scroll: false, ..Default::default() })
+    move |value| {
+        navigate(
+            &page_with(&location, param, value.as_deref()),
+            NavigateOptions { scroll: false, ..Default::default() },
+        )
+    }
 }
 
 /// The current query's value of `param` (tracked).
@@ -119,9 +128,17 @@ where
 {
     let fields = hidden_fields(&input);
     let function = S::PATH.rsplit('/').next().unwrap_or_default();
-    post_form(S::url(), function, fields, label, confirm, class, Arc::new(move || {
-        action.dispatch(input.clone());
-    }))
+    post_form(
+        S::url(),
+        function,
+        fields,
+        label,
+        confirm,
+        class,
+        Arc::new(move || {
+            action.dispatch(input.clone());
+        }),
+    )
 }
 
 /// A [`PostButton`]'s form. Only the button is generic over its server function; this, most of its
@@ -138,7 +155,8 @@ fn post_form(
 ) -> AnyView {
     let key = format!("{function}:{}", fields.iter().map(|(_, v)| v.as_str()).collect::<Vec<_>>().join(":"));
     let asked = query_value("confirm")().as_deref() == Some(key.as_str());
-    let hidden = fields.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view();
+    let hidden =
+        fields.into_iter().map(|(name, value)| view! { <input type="hidden" name=name value=value/> }).collect_view();
     let post = {
         let dispatch = dispatch.clone();
         move |ev: leptos::ev::SubmitEvent| {
@@ -256,7 +274,10 @@ mod tests {
 
     #[test]
     fn a_parameter_is_set_and_the_transient_ones_dropped() {
-        assert_eq!(with_param("?region=cn-beijing&confirm=x&__err=e&__path=p", "share", Some("bs 1")), "?region=cn-beijing&share=bs%201");
+        assert_eq!(
+            with_param("?region=cn-beijing&confirm=x&__err=e&__path=p", "share", Some("bs 1")),
+            "?region=cn-beijing&share=bs%201"
+        );
         assert_eq!(with_param("?share=bs-1&page=2", "share", None), "?page=2");
         assert_eq!(with_param("", "confirm", None), "");
     }

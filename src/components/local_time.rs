@@ -70,7 +70,9 @@ fn rewrite_server_times() {
     let times = document().get_elements_by_tag_name("time");
     for i in 0..times.length() {
         let Some(time) = times.item(i) else { continue };
-        let (Some(iso), Some(date), Some(clock)) = (time.get_attribute("datetime"), time.first_element_child(), time.last_element_child()) else {
+        let (Some(iso), Some(date), Some(clock)) =
+            (time.get_attribute("datetime"), time.first_element_child(), time.last_element_child())
+        else {
             continue;
         };
         if let Some((local_date, local_clock)) = browser_local(&iso) {

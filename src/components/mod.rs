@@ -5,10 +5,10 @@ pub mod confirm;
 pub mod console_layout;
 pub mod empty_row;
 pub mod error_alert;
-pub mod forms;
 #[cfg(feature = "hydrate")]
 pub mod focus;
 pub mod format;
+pub mod forms;
 pub mod local_time;
 pub mod modal;
 pub mod page_data;

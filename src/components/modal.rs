@@ -25,13 +25,8 @@ pub fn Modal(
         ev.prevent_default();
         on_close.run(());
     };
-    let opened_for = use_query_map()
-        .with_untracked(|q| q.get(param))
-        .unwrap_or_default();
-    let opener = format!(
-        "button[name=\"{param}\"][value=\"{}\"]",
-        css_string(&opened_for)
-    );
+    let opened_for = use_query_map().with_untracked(|q| q.get(param)).unwrap_or_default();
+    let opener = format!("button[name=\"{param}\"][value=\"{}\"]", css_string(&opened_for));
     view! {
         <DialogFrame labelled_by=format!("{key}-title") on_close opener>
             <div class="modal-header">

@@ -31,7 +31,9 @@ pub fn Pager(
 ) -> impl IntoView {
     let location = use_location();
     let pages = u32::try_from(total.max(0)).unwrap_or(u32::MAX).div_ceil(page_size.max(1)).max(1);
-    let href = move |n: u32| format!("{}{}", location.pathname.get_untracked(), with_page(&location.search.get_untracked(), param, n));
+    let href = move |n: u32| {
+        format!("{}{}", location.pathname.get_untracked(), with_page(&location.search.get_untracked(), param, n))
+    };
     (pages > 1 || page > 1).then(|| {
         view! {
             <nav class="pager" aria-label=format!("{label} pages")>

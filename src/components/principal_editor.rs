@@ -36,7 +36,9 @@ pub fn PrincipalEditor(
     };
     let objects = StoredValue::new(directory_objects);
     let label_of = move |id: &str| {
-        objects.with_value(|list| list.iter().find(|o| o.object_id == id).map(|o| format!("{} ({})", o.name, o.object_type)))
+        objects.with_value(|list| {
+            list.iter().find(|o| o.object_id == id).map(|o| format!("{} ({})", o.name, o.object_type))
+        })
     };
 
     view! {

@@ -1,13 +1,17 @@
 //! The region selector at the top left of a regional page: changing it reloads the page for that region.
 
 use crate::api::types::RegionView;
-use leptos::prelude::*;
 use crate::components::forms::before_hydration;
+use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
 #[component]
-pub fn RegionSelect(regions: Vec<RegionView>, selected: String, /// The page's path, e.g. "/clusters".
-    path: &'static str) -> impl IntoView {
+pub fn RegionSelect(
+    regions: Vec<RegionView>,
+    selected: String,
+    /// The page's path, e.g. "/clusters".
+    path: &'static str,
+) -> impl IntoView {
     let navigate = use_navigate();
     let on_change = move |ev: leptos::ev::Event| {
         navigate(&format!("{path}?region={}", event_target_value(&ev)), Default::default());

@@ -4,9 +4,14 @@
 //! server's refusal as it is.
 
 use crate::api::{self, types::*};
-use crate::components::{error_alert::ErrorAlert, format, modal::Modal, principal_editor::{directory_label, PrincipalEditor}};
-use crate::domain::{AssociationStatus, PrincipalScope};
 use crate::components::page_data::page_resource;
+use crate::components::{
+    error_alert::ErrorAlert,
+    format,
+    modal::Modal,
+    principal_editor::{directory_label, PrincipalEditor},
+};
+use crate::domain::{AssociationStatus, PrincipalScope};
 use leptos::prelude::*;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -105,12 +110,19 @@ fn ShareForm(
     });
     // Modifying a share is editing its principals; adding to an existing share only optionally is.
     let edit_principals = RwSignal::new(modifying);
-    let selected_share = move || shares.with(|page| page.items.iter().find(|s| s.resource_share_id == selected.get()).cloned());
+    let selected_share =
+        move || shares.with(|page| page.items.iter().find(|s| s.resource_share_id == selected.get()).cloned());
     // Editing starts from the selected share's current principals (those not already being revoked),
     // already in the server's rendering: a form posted without JavaScript keeps them.
     let current_principals = move || -> Vec<String> {
         selected_share()
-            .map(|s| s.principals.into_iter().filter(|p| p.status == AssociationStatus::Associated).map(|p| p.principal_id).collect())
+            .map(|s| {
+                s.principals
+                    .into_iter()
+                    .filter(|p| p.status == AssociationStatus::Associated)
+                    .map(|p| p.principal_id)
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let existing_principals = RwSignal::new(current_principals());
@@ -144,7 +156,9 @@ fn ShareForm(
     };
     let error = move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     let directory_objects = StoredValue::new(data.directory_objects);
-    let existing_directory_scope = Signal::derive(move || selected_share().is_some_and(|s| s.principal_scope == PrincipalScope::ResourceDirectory));
+    let existing_directory_scope = Signal::derive(move || {
+        selected_share().is_some_and(|s| s.principal_scope == PrincipalScope::ResourceDirectory)
+    });
 
     view! {
         <form class="modal-body" method="post" action={<api::SubmitShare as leptos::server_fn::ServerFn>::url()} on:submit=submit>

@@ -27,4 +27,3 @@ pub fn SharingRelationship(share: ShareView) -> impl IntoView {
         </div>
     }
 }
-

@@ -4,7 +4,9 @@
 //! which of them grant access and whether the access is usable or being revoked. It is the other half
 //! of [`super::check_principals`], which decides how an owner's principals are associated.
 
-use super::{AccountId, AssociationStatus, PrincipalAccess, PrincipalScope, PrincipalType, ShareMembership, ShareStatus};
+use super::{
+    AccountId, AssociationStatus, PrincipalAccess, PrincipalScope, PrincipalType, ShareMembership, ShareStatus,
+};
 use time::{Duration, OffsetDateTime};
 
 /// The account asking, as the principals of other accounts' shares may name it.
@@ -144,7 +146,9 @@ fn hold_through(recipient: &Recipient, entry: &Naming<'_>) -> ShareMembership {
     let directory_reaches = entry.removing || entry.owner_in_recipients_directory;
     let by_directory = directory_reaches
         && match entry.principal_type {
-            PrincipalType::Account => entry.scope == PrincipalScope::ResourceDirectory && entry.principal_id == recipient.account_id.as_str(),
+            PrincipalType::Account => {
+                entry.scope == PrincipalScope::ResourceDirectory && entry.principal_id == recipient.account_id.as_str()
+            }
             PrincipalType::ResourceDirectory => recipient.directory_id.as_deref() == Some(entry.principal_id),
             PrincipalType::Folder => recipient.folders.iter().any(|f| f == entry.principal_id),
         };
@@ -222,14 +226,22 @@ pub fn leaves_shares_by_expiry(expires_at: OffsetDateTime, now: OffsetDateTime) 
 /// expiry the grant is being revoked, and it ends `revocation_delay` after the expiry at the latest,
 /// whether or not the schedule has noticed the expiry yet (late, or failing). The schedule would start
 /// that revocation only when it next ran, so the principal would keep the set for as long as it was late.
-pub fn grant_at_expiry(grant: Grant, expires_at: OffsetDateTime, revocation_delay: Duration, now: OffsetDateTime) -> Grant {
+pub fn grant_at_expiry(
+    grant: Grant,
+    expires_at: OffsetDateTime,
+    revocation_delay: Duration,
+    now: OffsetDateTime,
+) -> Grant {
     if !leaves_shares_by_expiry(expires_at, now) {
         return grant;
     }
     let ends = expires_at + revocation_delay;
     // An expired set can't be restored from, so no running restore holds this revocation back: a grant
     // whose removal waits for one (no time yet) ends at the expiry's time too.
-    Grant { status: AssociationStatus::Disassociating, revoke_at: Some(grant.revoke_at.map_or(ends, |at| at.min(ends))) }
+    Grant {
+        status: AssociationStatus::Disassociating,
+        revoke_at: Some(grant.revoke_at.map_or(ends, |at| at.min(ends))),
+    }
 }
 
 /// A recipient's access to one backup set, from all the grants it holds on it.
@@ -318,7 +330,11 @@ pub fn shares_reached_by_place(recipient: &Recipient, entries: &[ShareEntry]) ->
 /// such a share was already revoking through that place (the place's principal being removed, the share
 /// being deleted, a set being taken out) was never shared with the recipient, and its grants leave it
 /// out ([`PrincipalGrantFacts::arrived_during_removal`]). A share it held before keeps what it held.
-pub fn places_arrived_at(recipient: &Recipient, entries: &[ShareEntry], held_before: &[String]) -> Vec<(String, String)> {
+pub fn places_arrived_at(
+    recipient: &Recipient,
+    entries: &[ShareEntry],
+    held_before: &[String],
+) -> Vec<(String, String)> {
     let arrived: std::collections::BTreeSet<(&str, &str)> = entries
         .iter()
         .filter(|e| {
@@ -373,7 +389,9 @@ pub fn share_membership(recipient: &Recipient, entries: &[ShareEntry]) -> ShareM
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{check_restore, Actor, BackupLock, BackupSetFacts, BackupSetId, BackupStatus, Policy, Refusal, RestoreHolds};
+    use crate::domain::{
+        check_restore, Actor, BackupLock, BackupSetFacts, BackupSetId, BackupStatus, Policy, Refusal, RestoreHolds,
+    };
     use time::macros::datetime;
 
     const ME: &str = "1000000000000002";
@@ -421,7 +439,11 @@ mod tests {
 
     /// `facts` once the owner removed the principal: it is being revoked until `at`.
     fn principal_being_revoked(at: OffsetDateTime, facts: PrincipalGrantFacts) -> PrincipalGrantFacts {
-        PrincipalGrantFacts { principal_status: AssociationStatus::Disassociating, principal_revoke_at: Some(at), ..facts }
+        PrincipalGrantFacts {
+            principal_status: AssociationStatus::Disassociating,
+            principal_revoke_at: Some(at),
+            ..facts
+        }
     }
 
     fn usable() -> Option<Grant> {
@@ -453,27 +475,51 @@ mod tests {
     fn a_revoked_principal_whose_acceptance_ended_grants_nothing_once_it_is_gone() {
         // The revocation ran: the principal row is no longer there, only the ended acceptance; a stale
         // Associated row with an ended acceptance (a re-added principal not yet accepted) gives nothing.
-        let facts = PrincipalGrantFacts { invitations: AcceptedInvitations { standing: false, ended: true }, ..accepted_share() };
+        let facts = PrincipalGrantFacts {
+            invitations: AcceptedInvitations { standing: false, ended: true },
+            ..accepted_share()
+        };
         assert_eq!(principal_grant(&me(), &facts), None);
     }
 
     #[test]
     fn a_principal_pending_revocation_is_visible_but_being_revoked_until_its_time() {
         let at = datetime!(2026-11-27 12:05 UTC);
-        let facts = principal_being_revoked(at, PrincipalGrantFacts { invitations: AcceptedInvitations { standing: false, ended: true }, ..accepted_share() });
+        let facts = principal_being_revoked(
+            at,
+            PrincipalGrantFacts {
+                invitations: AcceptedInvitations { standing: false, ended: true },
+                ..accepted_share()
+            },
+        );
         assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
         let access = access_to_set(principal_grant(&me(), &facts), NOW).unwrap();
-        assert_eq!((access.access, access.revoke_at, access.revoking_after_restore), (PrincipalAccess::Revoking, Some(at), false));
+        assert_eq!(
+            (access.access, access.revoke_at, access.revoking_after_restore),
+            (PrincipalAccess::Revoking, Some(at), false)
+        );
     }
 
     #[test]
     fn a_grant_whose_revocation_time_has_come_gives_nothing_before_the_schedule_runs() {
-        let facts = principal_being_revoked(NOW, PrincipalGrantFacts { invitations: AcceptedInvitations { standing: false, ended: true }, ..accepted_share() });
+        let facts = principal_being_revoked(
+            NOW,
+            PrincipalGrantFacts {
+                invitations: AcceptedInvitations { standing: false, ended: true },
+                ..accepted_share()
+            },
+        );
         assert_eq!(access_to_set(principal_grant(&me(), &facts), NOW), None);
-        assert_eq!(access_to_set(principal_grant(&me(), &facts), NOW - time::Duration::seconds(1)).unwrap().access, PrincipalAccess::Revoking);
+        assert_eq!(
+            access_to_set(principal_grant(&me(), &facts), NOW - time::Duration::seconds(1)).unwrap().access,
+            PrincipalAccess::Revoking
+        );
         // Another grant still in force keeps the set.
         let grants = principal_grant(&me(), &facts).into_iter().chain(principal_grant(&me(), &accepted_share()));
-        assert_eq!(access_to_set(grants, NOW).unwrap(), SharedSetAccess { access: PrincipalAccess::Usable, revoke_at: None, revoking_after_restore: false });
+        assert_eq!(
+            access_to_set(grants, NOW).unwrap(),
+            SharedSetAccess { access: PrincipalAccess::Usable, revoke_at: None, revoking_after_restore: false }
+        );
     }
 
     #[test]
@@ -485,9 +531,17 @@ mod tests {
 
     #[test]
     fn a_moved_out_revocation_waiting_for_a_restore_is_being_revoked_with_no_time_yet() {
-        let facts = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: None, added_after_removal: false, arrived_during_removal: false };
+        let facts = MovedOutGrantFacts {
+            share_status: ShareStatus::Active,
+            revoke_at: None,
+            added_after_removal: false,
+            arrived_during_removal: false,
+        };
         let access = access_to_set(moved_out_grant(&facts), NOW).unwrap();
-        assert_eq!((access.access, access.revoke_at, access.revoking_after_restore), (PrincipalAccess::Revoking, None, true));
+        assert_eq!(
+            (access.access, access.revoke_at, access.revoking_after_restore),
+            (PrincipalAccess::Revoking, None, true)
+        );
     }
 
     #[test]
@@ -506,7 +560,15 @@ mod tests {
     fn a_deleted_share_grants_nothing() {
         let facts = PrincipalGrantFacts { share_status: ShareStatus::Deleted, ..accepted_share() };
         assert_eq!(principal_grant(&me(), &facts), None);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleted, revoke_at: Some(NOW), added_after_removal: false, arrived_during_removal: false }), None);
+        assert_eq!(
+            moved_out_grant(&MovedOutGrantFacts {
+                share_status: ShareStatus::Deleted,
+                revoke_at: Some(NOW),
+                added_after_removal: false,
+                arrived_during_removal: false
+            }),
+            None
+        );
     }
 
     #[test]
@@ -521,7 +583,15 @@ mod tests {
             ..accepted_share()
         };
         assert_eq!(principal_grant(&me(), &facts), revoking(Some(at)));
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Deleting, revoke_at: Some(at), added_after_removal: false, arrived_during_removal: false }), revoking(Some(at)));
+        assert_eq!(
+            moved_out_grant(&MovedOutGrantFacts {
+                share_status: ShareStatus::Deleting,
+                revoke_at: Some(at),
+                added_after_removal: false,
+                arrived_during_removal: false
+            }),
+            revoking(Some(at))
+        );
     }
 
     #[test]
@@ -537,7 +607,10 @@ mod tests {
     #[test]
     fn a_member_that_left_keeps_a_directory_scope_grant_only_while_it_is_being_revoked() {
         let at = datetime!(2026-11-27 12:05 UTC);
-        assert_eq!(principal_grant(&me(), &principal_being_revoked(at, directory_scope_share(false))), revoking(Some(at)));
+        assert_eq!(
+            principal_grant(&me(), &principal_being_revoked(at, directory_scope_share(false))),
+            revoking(Some(at))
+        );
     }
 
     #[test]
@@ -546,7 +619,12 @@ mod tests {
         let removed = principal_being_revoked(at, accepted_share());
         assert_eq!(principal_grant(&me(), &removed), revoking(Some(at)));
         assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { added_after_removal: true, ..removed }), None);
-        let moved_out = MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false, arrived_during_removal: false };
+        let moved_out = MovedOutGrantFacts {
+            share_status: ShareStatus::Active,
+            revoke_at: Some(at),
+            added_after_removal: false,
+            arrived_during_removal: false,
+        };
         assert_eq!(moved_out_grant(&moved_out), revoking(Some(at)));
         assert_eq!(moved_out_grant(&MovedOutGrantFacts { added_after_removal: true, ..moved_out }), None);
         assert_eq!(moved_out_grant(&MovedOutGrantFacts { arrived_during_removal: true, ..moved_out }), None);
@@ -555,7 +633,11 @@ mod tests {
     #[test]
     fn a_principal_that_joined_while_a_set_was_being_taken_out_is_not_shown_that_set() {
         let at = datetime!(2026-11-27 12:10 UTC);
-        let leaving = PrincipalGrantFacts { resource_status: AssociationStatus::Disassociating, resource_revoke_at: Some(at), ..accepted_share() };
+        let leaving = PrincipalGrantFacts {
+            resource_status: AssociationStatus::Disassociating,
+            resource_revoke_at: Some(at),
+            ..accepted_share()
+        };
         assert_eq!(principal_grant(&me(), &leaving), revoking(Some(at)));
         assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { joined_after_set_removal: true, ..leaving }), None);
     }
@@ -565,7 +647,11 @@ mod tests {
         let at = datetime!(2026-11-27 12:10 UTC);
         let folder = principal_being_revoked(
             at,
-            PrincipalGrantFacts { principal_type: PrincipalType::Folder, principal_id: "fd-team".into(), ..directory_scope_share(true) },
+            PrincipalGrantFacts {
+                principal_type: PrincipalType::Folder,
+                principal_id: "fd-team".into(),
+                ..directory_scope_share(true)
+            },
         );
         assert_eq!(principal_grant(&me(), &folder), revoking(Some(at)));
         assert_eq!(principal_grant(&me(), &PrincipalGrantFacts { arrived_during_removal: true, ..folder }), None);
@@ -583,41 +669,67 @@ mod tests {
 
     #[test]
     fn the_directory_or_a_folder_above_me_reaches_me_and_another_folder_does_not() {
-        let object = |principal_type, id: &str| PrincipalGrantFacts { principal_type, principal_id: id.into(), ..directory_scope_share(true) };
+        let object = |principal_type, id: &str| PrincipalGrantFacts {
+            principal_type,
+            principal_id: id.into(),
+            ..directory_scope_share(true)
+        };
         assert_eq!(principal_grant(&me(), &object(PrincipalType::ResourceDirectory, "rd-1")), usable());
         assert_eq!(principal_grant(&me(), &object(PrincipalType::Folder, "fd-root")), usable());
         assert_eq!(principal_grant(&me(), &object(PrincipalType::Folder, "fd-other")), None);
         assert_eq!(principal_grant(&me(), &object(PrincipalType::ResourceDirectory, "rd-2")), None);
         let left = Recipient { directory_id: None, folders: vec![], ..me() };
-        assert_eq!(principal_grant(&left, &object(PrincipalType::ResourceDirectory, "rd-1")), None, "a member that left");
+        assert_eq!(
+            principal_grant(&left, &object(PrincipalType::ResourceDirectory, "rd-1")),
+            None,
+            "a member that left"
+        );
         assert_eq!(principal_grant(&left, &object(PrincipalType::Folder, "fd-root")), None, "a member that left");
     }
 
     #[test]
     fn an_owner_is_not_granted_its_own_share_through_its_directory() {
         let owner = Recipient { account_id: AccountId::parse(OWNER).unwrap(), ..me() };
-        let facts = PrincipalGrantFacts { principal_type: PrincipalType::ResourceDirectory, principal_id: "rd-1".into(), ..accepted_share() };
+        let facts = PrincipalGrantFacts {
+            principal_type: PrincipalType::ResourceDirectory,
+            principal_id: "rd-1".into(),
+            ..accepted_share()
+        };
         assert_eq!(principal_grant(&owner, &facts), None);
     }
 
     #[test]
     fn a_member_that_moved_out_of_a_folder_keeps_access_only_until_revoked() {
         let at = datetime!(2026-11-27 12:05 UTC);
-        assert_eq!(moved_out_grant(&MovedOutGrantFacts { share_status: ShareStatus::Active, revoke_at: Some(at), added_after_removal: false, arrived_during_removal: false }), revoking(Some(at)));
+        assert_eq!(
+            moved_out_grant(&MovedOutGrantFacts {
+                share_status: ShareStatus::Active,
+                revoke_at: Some(at),
+                added_after_removal: false,
+                arrived_during_removal: false
+            }),
+            revoking(Some(at))
+        );
     }
 
     #[test]
     fn one_usable_grant_makes_a_set_usable_whatever_other_shares_revoke() {
         let late = datetime!(2026-11-27 14:00 UTC);
         let soon = datetime!(2026-11-27 12:05 UTC);
-        let access = access_to_set([revoking(Some(soon)).unwrap(), usable().unwrap(), revoking(Some(late)).unwrap()], NOW).unwrap();
+        let access =
+            access_to_set([revoking(Some(soon)).unwrap(), usable().unwrap(), revoking(Some(late)).unwrap()], NOW)
+                .unwrap();
         assert_eq!((access.access, access.revoke_at), (PrincipalAccess::Usable, Some(late)));
         assert_eq!(access_to_set([], NOW), None, "no grant, no access");
     }
 
     #[test]
     fn a_set_shared_in_another_region_is_not_restored_across_regions() {
-        let actor = Actor { account_id: AccountId::parse(ME).unwrap(), is_root: true, policies: vec![Policy::PolardbFullAccess] };
+        let actor = Actor {
+            account_id: AccountId::parse(ME).unwrap(),
+            is_root: true,
+            policies: vec![Policy::PolardbFullAccess],
+        };
         let backup = BackupSetFacts {
             id: BackupSetId::parse("1111111111").unwrap(),
             status: BackupStatus::Success,
@@ -626,9 +738,12 @@ mod tests {
             deleted: false,
         };
         let access = access_to_set(principal_grant(&me(), &accepted_share()), NOW).unwrap().access;
-        let err = check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-hangzhou", NOW).unwrap_err();
+        let err = check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-hangzhou", NOW)
+            .unwrap_err();
         assert_eq!(err, Refusal::CrossRegionRestore { region: "cn-beijing".into() });
-        assert!(check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-beijing", NOW).is_ok());
+        assert!(
+            check_restore(&actor, access, &backup, RestoreHolds::default(), "cn-beijing", "cn-beijing", NOW).is_ok()
+        );
     }
 
     fn entry(share: &str, principal_type: PrincipalType, principal_id: &str) -> ShareEntry {
@@ -661,20 +776,32 @@ mod tests {
 
     #[test]
     fn an_entry_being_removed_a_share_being_deleted_and_the_members_own_share_do_not_reach_it_by_place() {
-        let removing = ShareEntry { principal_status: AssociationStatus::Disassociating, ..entry("rs-a", PrincipalType::Folder, "fd-root") };
-        let deleting = ShareEntry { share_status: ShareStatus::Deleting, ..entry("rs-b", PrincipalType::Folder, "fd-root") };
+        let removing = ShareEntry {
+            principal_status: AssociationStatus::Disassociating,
+            ..entry("rs-a", PrincipalType::Folder, "fd-root")
+        };
+        let deleting =
+            ShareEntry { share_status: ShareStatus::Deleting, ..entry("rs-b", PrincipalType::Folder, "fd-root") };
         let own = ShareEntry { owner_account_id: ME.into(), ..entry("rs-c", PrincipalType::ResourceDirectory, "rd-1") };
         assert!(shares_reached_by_place(&me(), &[removing, deleting, own]).is_empty());
         let outside = Recipient { directory_id: None, folders: Vec::new(), ..me() };
-        assert!(shares_reached_by_place(&outside, &[entry("rs-d", PrincipalType::ResourceDirectory, "rd-1")]).is_empty());
+        assert!(
+            shares_reached_by_place(&outside, &[entry("rs-d", PrincipalType::ResourceDirectory, "rd-1")]).is_empty()
+        );
     }
 
     #[test]
     fn the_places_arrived_at_are_those_naming_the_member_now_in_shares_it_did_not_hold_by_place_before() {
         let entries = [
             entry("rs-new", PrincipalType::Folder, "fd-team"),
-            ShareEntry { principal_status: AssociationStatus::Disassociating, ..entry("rs-ending", PrincipalType::ResourceDirectory, "rd-1") },
-            ShareEntry { share_status: ShareStatus::Deleting, ..entry("rs-deleting", PrincipalType::Folder, "fd-root") },
+            ShareEntry {
+                principal_status: AssociationStatus::Disassociating,
+                ..entry("rs-ending", PrincipalType::ResourceDirectory, "rd-1")
+            },
+            ShareEntry {
+                share_status: ShareStatus::Deleting,
+                ..entry("rs-deleting", PrincipalType::Folder, "fd-root")
+            },
             entry("rs-held", PrincipalType::Folder, "fd-team"),
             ShareEntry { share_status: ShareStatus::Deleted, ..entry("rs-deleted", PrincipalType::Folder, "fd-team") },
             ShareEntry { owner_account_id: ME.into(), ..entry("rs-own", PrincipalType::Folder, "fd-team") },
@@ -687,35 +814,56 @@ mod tests {
     }
 
     #[test]
-    fn a_member_holds_a_share_through_the_directory_when_a_folder_or_its_directory_scope_row_names_it_even_if_also_invited() {
+    fn a_member_holds_a_share_through_the_directory_when_a_folder_or_its_directory_scope_row_names_it_even_if_also_invited(
+    ) {
         let invited = ShareEntry { scope: PrincipalScope::AllAccounts, ..entry("rs-1", PrincipalType::Account, ME) };
         assert_eq!(share_membership(&me(), &[invited.clone()]), ShareMembership::Invited);
         let by_folder = entry("rs-1", PrincipalType::Folder, "fd-team");
         assert_eq!(share_membership(&me(), &[invited, by_folder]), ShareMembership::ThroughDirectory);
-        assert_eq!(share_membership(&me(), &[entry("rs-1", PrincipalType::Account, ME)]), ShareMembership::ThroughDirectory);
-        let removed = ShareEntry { principal_status: AssociationStatus::Disassociating, scope: PrincipalScope::AllAccounts, ..entry("rs-1", PrincipalType::Account, ME) };
+        assert_eq!(
+            share_membership(&me(), &[entry("rs-1", PrincipalType::Account, ME)]),
+            ShareMembership::ThroughDirectory
+        );
+        let removed = ShareEntry {
+            principal_status: AssociationStatus::Disassociating,
+            scope: PrincipalScope::AllAccounts,
+            ..entry("rs-1", PrincipalType::Account, ME)
+        };
         assert_eq!(share_membership(&me(), &[removed]), ShareMembership::None);
         assert_eq!(share_membership(&me(), &[]), ShareMembership::None);
     }
 
     #[test]
     fn an_account_named_in_a_directory_share_from_outside_the_owners_directory_holds_it_only_through_an_acceptance() {
-        let outside = ShareEntry { owner_in_recipients_directory: false, accepted: false, ..entry("rs-1", PrincipalType::Account, ME) };
+        let outside = ShareEntry {
+            owner_in_recipients_directory: false,
+            accepted: false,
+            ..entry("rs-1", PrincipalType::Account, ME)
+        };
         assert_eq!(share_membership(&me(), &[outside.clone()]), ShareMembership::None);
         assert_eq!(share_membership(&me(), &[ShareEntry { accepted: true, ..outside }]), ShareMembership::Invited);
     }
 
     #[test]
     fn the_directory_or_a_folder_gives_a_member_the_share_only_while_the_owner_is_in_its_directory() {
-        for place in [entry("rs-1", PrincipalType::Folder, "fd-team"), entry("rs-1", PrincipalType::ResourceDirectory, "rd-1")] {
+        for place in
+            [entry("rs-1", PrincipalType::Folder, "fd-team"), entry("rs-1", PrincipalType::ResourceDirectory, "rd-1")]
+        {
             assert_eq!(share_hold(&me(), &place), ShareMembership::ThroughDirectory);
-            assert_eq!(share_hold(&me(), &ShareEntry { owner_in_recipients_directory: false, ..place }), ShareMembership::None);
+            assert_eq!(
+                share_hold(&me(), &ShareEntry { owner_in_recipients_directory: false, ..place }),
+                ShareMembership::None
+            );
         }
     }
 
     #[test]
     fn an_account_principal_of_a_share_open_to_all_accounts_holds_it_only_through_an_acceptance_that_still_counts() {
-        let unaccepted = ShareEntry { scope: PrincipalScope::AllAccounts, accepted: false, ..entry("rs-1", PrincipalType::Account, ME) };
+        let unaccepted = ShareEntry {
+            scope: PrincipalScope::AllAccounts,
+            accepted: false,
+            ..entry("rs-1", PrincipalType::Account, ME)
+        };
         assert_eq!(share_membership(&me(), &[unaccepted]), ShareMembership::None);
     }
 
@@ -741,7 +889,10 @@ mod tests {
         let at_expiry = grant_at_expiry(grant, EXPIRY, DELAY, NOW);
         assert_eq!(at_expiry, Grant { status: AssociationStatus::Disassociating, revoke_at: Some(EXPIRY + DELAY) });
         assert!(at_expiry.in_force_at(NOW));
-        assert!(!grant_at_expiry(grant, EXPIRY, DELAY, EXPIRY + DELAY).in_force_at(EXPIRY + DELAY), "gone at the delay's end");
+        assert!(
+            !grant_at_expiry(grant, EXPIRY, DELAY, EXPIRY + DELAY).in_force_at(EXPIRY + DELAY),
+            "gone at the delay's end"
+        );
         // The schedule, late, starts its revocation only when it runs: the expiry's time still ends it.
         let late = Grant { status: AssociationStatus::Disassociating, revoke_at: Some(NOW + DELAY) };
         assert_eq!(grant_at_expiry(late, EXPIRY, DELAY, NOW).revoke_at, Some(EXPIRY + DELAY));
@@ -749,7 +900,8 @@ mod tests {
 
     #[test]
     fn an_earlier_revocation_of_an_expired_sets_grant_stands_and_one_waiting_for_a_restore_gets_the_expirys_time() {
-        let removed = Grant { status: AssociationStatus::Disassociating, revoke_at: Some(EXPIRY + Duration::minutes(1)) };
+        let removed =
+            Grant { status: AssociationStatus::Disassociating, revoke_at: Some(EXPIRY + Duration::minutes(1)) };
         assert_eq!(grant_at_expiry(removed, EXPIRY, DELAY, NOW), removed);
         let waiting = Grant { status: AssociationStatus::Disassociating, revoke_at: None };
         assert_eq!(grant_at_expiry(waiting, EXPIRY, DELAY, NOW).revoke_at, Some(EXPIRY + DELAY));

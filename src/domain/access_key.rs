@@ -37,7 +37,8 @@ pub const REQUEST_TOKEN_MEMORY: time::Duration = time::Duration::hours(1);
 /// The token a New AccessKey form sends, made once for each time the form is shown: the same token
 /// again is the same request (a double click, a resent form), not a new one.
 pub fn check_request_token(token: &str) -> Result<(), Refusal> {
-    let fits = (1..=MAX_REQUEST_TOKEN_CHARS).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
+    let fits = (1..=MAX_REQUEST_TOKEN_CHARS).contains(&token.len())
+        && token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_'));
     if !fits {
         return Err(Refusal::InvalidRequestToken { max: MAX_REQUEST_TOKEN_CHARS });
     }
@@ -55,12 +56,18 @@ pub fn check_not_created_already(created: Option<String>) -> Result<(), Refusal>
 
 /// May the pair (in `current` status) be set to `wanted`? Setting the status it already has is refused,
 /// so a script that disables a key learns when someone else already did.
-pub fn check_set_access_key_status(is_root: bool, current: AccessKeyStatus, wanted: AccessKeyStatus) -> Result<(), Refusal> {
+pub fn check_set_access_key_status(
+    is_root: bool,
+    current: AccessKeyStatus,
+    wanted: AccessKeyStatus,
+) -> Result<(), Refusal> {
     if !is_root {
         return Err(Refusal::AccessKeyRootOnly);
     }
     if current == wanted {
-        return Err(Refusal::AccessKeyAlreadyInStatus { status: if wanted == AccessKeyStatus::Active { "active" } else { "disabled" } });
+        return Err(Refusal::AccessKeyAlreadyInStatus {
+            status: if wanted == AccessKeyStatus::Active { "active" } else { "disabled" },
+        });
     }
     Ok(())
 }
@@ -101,7 +108,10 @@ mod tests {
     #[test]
     fn a_ram_user_may_not_manage_pairs() {
         assert_eq!(check_create_access_key(false, 0), Err(Refusal::AccessKeyRootOnly));
-        assert_eq!(check_set_access_key_status(false, AccessKeyStatus::Active, AccessKeyStatus::Inactive), Err(Refusal::AccessKeyRootOnly));
+        assert_eq!(
+            check_set_access_key_status(false, AccessKeyStatus::Active, AccessKeyStatus::Inactive),
+            Err(Refusal::AccessKeyRootOnly)
+        );
     }
 
     #[test]

@@ -35,9 +35,14 @@ pub struct StorageBill {
 /// free 100 GiB are billed. Sizes the database can't make negative are taken as they are; a negative one
 /// counts as nothing, so a bad row never lowers another set's bill.
 pub fn backup_storage_bill(sets: impl IntoIterator<Item = StoredBackup>, now: OffsetDateTime) -> StorageBill {
-    let stored_bytes = sets.into_iter().filter(|s| s.expires_at > now).map(|s| s.size_bytes.max(0)).fold(0i64, i64::saturating_add);
+    let stored_bytes =
+        sets.into_iter().filter(|s| s.expires_at > now).map(|s| s.size_bytes.max(0)).fold(0i64, i64::saturating_add);
     let billed_gib = stored_bytes.saturating_sub(FREE_BACKUP_STORAGE_BYTES).max(0) / GIB;
-    StorageBill { stored_bytes, billed_gib, cents_per_month: billed_gib.saturating_mul(BACKUP_STORAGE_CENTS_PER_GIB_MONTH) }
+    StorageBill {
+        stored_bytes,
+        billed_gib,
+        cents_per_month: billed_gib.saturating_mul(BACKUP_STORAGE_CENTS_PER_GIB_MONTH),
+    }
 }
 
 #[cfg(test)]
@@ -79,7 +84,10 @@ mod tests {
     #[test]
     fn a_set_past_its_retention_is_neither_stored_nor_billed() {
         let expired = StoredBackup { size_bytes: 500 * GIB, expires_at: NOW };
-        assert_eq!(backup_storage_bill([expired, kept(120 * GIB)], NOW), StorageBill { stored_bytes: 120 * GIB, billed_gib: 20, cents_per_month: 20 * 12 });
+        assert_eq!(
+            backup_storage_bill([expired, kept(120 * GIB)], NOW),
+            StorageBill { stored_bytes: 120 * GIB, billed_gib: 20, cents_per_month: 20 * 12 }
+        );
     }
 
     #[test]

@@ -128,7 +128,10 @@ mod tests {
     #[test]
     fn a_listed_node_spec_has_its_price_and_an_unlisted_one_is_refused() {
         assert_eq!(node_spec_price("polar.mysql.x4.large"), Ok(124_000));
-        assert_eq!(status_and_code(node_spec_price("polar.mysql.x99").unwrap_err()), (422, "InvalidParameter.DBNodeClass"));
+        assert_eq!(
+            status_and_code(node_spec_price("polar.mysql.x99").unwrap_err()),
+            (422, "InvalidParameter.DBNodeClass")
+        );
     }
 
     #[test]
@@ -146,7 +149,10 @@ mod tests {
     #[test]
     fn a_region_not_offered_is_refused() {
         assert!(check_region_choice(["cn-hangzhou", "cn-beijing"], "cn-beijing").is_ok());
-        assert_eq!(status_and_code(check_region_choice(["cn-hangzhou"], "mars-1").unwrap_err()), (422, "InvalidParameter.RegionId"));
+        assert_eq!(
+            status_and_code(check_region_choice(["cn-hangzhou"], "mars-1").unwrap_err()),
+            (422, "InvalidParameter.RegionId")
+        );
     }
 
     #[test]
@@ -158,7 +164,10 @@ mod tests {
     #[test]
     fn a_policy_is_named_exactly_as_the_system_policy() {
         assert_eq!(parse_policy_name("AliyunPolardbFullAccess"), Ok(Policy::PolardbFullAccess));
-        assert_eq!(status_and_code(parse_policy_name("aliyunpolardbfullaccess").unwrap_err()), (422, "InvalidParameter.PolicyName"));
+        assert_eq!(
+            status_and_code(parse_policy_name("aliyunpolardbfullaccess").unwrap_err()),
+            (422, "InvalidParameter.PolicyName")
+        );
     }
 
     #[test]
@@ -171,13 +180,19 @@ mod tests {
     fn a_ticket_message_of_more_than_a_thousand_characters_is_refused() {
         assert_eq!(check_ticket_message(" Please raise it.\n "), Ok("Please raise it."));
         assert!(check_ticket_message(&"m".repeat(1000)).is_ok());
-        assert_eq!(status_and_code(check_ticket_message(&"m".repeat(1001)).unwrap_err()), (422, "InvalidParameter.Message.Length"));
+        assert_eq!(
+            status_and_code(check_ticket_message(&"m".repeat(1001)).unwrap_err()),
+            (422, "InvalidParameter.Message.Length")
+        );
     }
 
     #[test]
     fn an_audit_action_filter_is_an_action_name() {
         assert!(check_audit_action_filter("CreateResourceShare").is_ok());
-        assert_eq!(status_and_code(check_audit_action_filter("x' or 1=1").unwrap_err()), (422, "InvalidParameter.Action"));
+        assert_eq!(
+            status_and_code(check_audit_action_filter("x' or 1=1").unwrap_err()),
+            (422, "InvalidParameter.Action")
+        );
         assert!(check_audit_action_filter(&"A".repeat(65)).is_err());
     }
 

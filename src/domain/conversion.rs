@@ -3,21 +3,26 @@
 //! console shows the same refusal beside the disabled Convert to Level-2 action that the server gives
 //! when asked anyway.
 
-use super::{BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, LockedOperation, Refusal};
 use super::text::text_enum;
+use super::{BackupSetFacts, BackupStatus, ClusterFacts, ClusterStatus, LockedOperation, Refusal};
 
 use time::OffsetDateTime;
 
 text_enum!(
     /// A backup set's level, as stored and shown ("Level-1", "Level-2").
-    pub enum BackupLevel { Level1 = "Level-1", Level2 = "Level-2" }
+    pub enum BackupLevel {
+        Level1 = "Level-1",
+        Level2 = "Level-2",
+    }
 );
 
 /// Why a backup set can't be converted to level-2. (A lock is the shared `BackupSetLocked` refusal,
 /// naming the conversion.)
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConversionError {
-    #[error("The cluster is in the recycle bin: its backup sets are kept as they are and cannot be converted to level-2.")]
+    #[error(
+        "The cluster is in the recycle bin: its backup sets are kept as they are and cannot be converted to level-2."
+    )]
     ClusterInRecycleBin,
     #[error("Backup set {backup_set} is not active: only successful, available level-1 backup sets can be converted to level-2.")]
     NotActive { backup_set: String },
@@ -145,7 +150,13 @@ mod tests {
     #[test]
     fn cluster_rules_for_sharing_do_not_block_conversion() {
         // TDE, disk encryption, Limitless and three-zone clusters can't share, but they convert backups.
-        let c = ClusterFacts { tde_enabled: true, disk_encryption_enabled: true, edition: Edition::Limitless, ha_mode: HaMode::ThreeZoneHotStandby, ..cluster() };
+        let c = ClusterFacts {
+            tde_enabled: true,
+            disk_encryption_enabled: true,
+            edition: Edition::Limitless,
+            ha_mode: HaMode::ThreeZoneHotStandby,
+            ..cluster()
+        };
         assert!(check_level_conversion(&c, &backup(), BackupLevel::Level1, NOW).is_ok());
     }
 

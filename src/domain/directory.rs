@@ -114,7 +114,11 @@ pub fn answer_directory_invitation(
 }
 
 /// The management account cancels an invitation it sent: only while it is pending.
-pub fn cancel_directory_invitation(status: InvitationStatus, expires_at: OffsetDateTime, now: OffsetDateTime) -> Result<InvitationStatus, Refusal> {
+pub fn cancel_directory_invitation(
+    status: InvitationStatus,
+    expires_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Result<InvitationStatus, Refusal> {
     match status.at(expires_at, now) {
         InvitationStatus::Pending => Ok(InvitationStatus::Cancelled),
         other => Err(not_pending(other)),
@@ -150,8 +154,8 @@ pub fn check_remove_member(directory: &ManagedDirectory, member: &AccountId) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Policy;
     use crate::domain::ErrorKind;
+    use crate::domain::Policy;
     use time::macros::datetime;
 
     const NOW: OffsetDateTime = datetime!(2026-11-27 08:00 UTC);
@@ -182,10 +186,17 @@ mod tests {
 
     #[test]
     fn the_resource_directory_page_opens_to_exactly_those_who_may_answer_its_invitations() {
-        let actors = [root(7), ram_user(7, &[]), ram_user(7, &[Policy::ResourceCenterFullAccess]), ram_user(7, Policy::ALL), ram_user(7, &[Policy::PolardbFullAccess])];
+        let actors = [
+            root(7),
+            ram_user(7, &[]),
+            ram_user(7, &[Policy::ResourceCenterFullAccess]),
+            ram_user(7, Policy::ALL),
+            ram_user(7, &[Policy::PolardbFullAccess]),
+        ];
         for actor in actors {
             let list = actor.may_open(ConsolePage::ResourceDirectory);
-            let answer = answer_directory_invitation(&actor, InvitationStatus::Pending, pending_until(1), false, None, NOW);
+            let answer =
+                answer_directory_invitation(&actor, InvitationStatus::Pending, pending_until(1), false, None, NOW);
             assert_eq!(list.is_ok(), answer.is_ok(), "{actor:?}");
             if let (Err(l), Err(a)) = (list, answer) {
                 assert_eq!((l.code(), l.to_string()), (a.code(), a.to_string()));
@@ -271,13 +282,16 @@ mod tests {
     #[test]
     fn a_ram_user_with_resource_center_access_may_answer_for_its_account() {
         let actor = ram_user(7, &[Policy::ResourceCenterFullAccess]);
-        assert!(answer_directory_invitation(&actor, InvitationStatus::Pending, pending_until(1), true, None, NOW).is_ok());
+        assert!(
+            answer_directory_invitation(&actor, InvitationStatus::Pending, pending_until(1), true, None, NOW).is_ok()
+        );
     }
 
     #[test]
     fn a_ram_user_without_resource_center_access_may_not_answer() {
         let actor = ram_user(7, &[Policy::PolardbFullAccess]);
-        let err = answer_directory_invitation(&actor, InvitationStatus::Pending, pending_until(1), true, None, NOW).unwrap_err();
+        let err = answer_directory_invitation(&actor, InvitationStatus::Pending, pending_until(1), true, None, NOW)
+            .unwrap_err();
         assert_eq!(err.code(), "Forbidden.RAM");
         assert!(err.to_string().contains("AliyunResourceCenterFullAccess"));
     }
@@ -291,7 +305,9 @@ mod tests {
 
     #[test]
     fn an_answered_or_cancelled_invitation_cannot_be_answered_again() {
-        let answer = |status| answer_directory_invitation(&root(7), status, pending_until(1), true, None, NOW).unwrap_err().code();
+        let answer = |status| {
+            answer_directory_invitation(&root(7), status, pending_until(1), true, None, NOW).unwrap_err().code()
+        };
         assert_eq!(answer(InvitationStatus::Accepted), "HandshakeStatus.AlreadyAccepted");
         assert_eq!(answer(InvitationStatus::Rejected), "HandshakeStatus.AlreadyDeclined");
         assert_eq!(answer(InvitationStatus::Cancelled), "HandshakeStatus.Cancelled");
@@ -299,25 +315,48 @@ mod tests {
 
     #[test]
     fn an_account_that_joined_another_directory_meanwhile_cannot_accept() {
-        let r = answer_directory_invitation(&root(7), InvitationStatus::Pending, pending_until(1), true, Some("rd-other"), NOW);
+        let r = answer_directory_invitation(
+            &root(7),
+            InvitationStatus::Pending,
+            pending_until(1),
+            true,
+            Some("rd-other"),
+            NOW,
+        );
         assert_eq!(r.unwrap_err().code(), "AccountAlreadyInResourceDirectory");
     }
 
     #[test]
     fn an_account_that_joined_another_directory_meanwhile_can_still_reject() {
-        let r = answer_directory_invitation(&root(7), InvitationStatus::Pending, pending_until(1), false, Some("rd-other"), NOW);
+        let r = answer_directory_invitation(
+            &root(7),
+            InvitationStatus::Pending,
+            pending_until(1),
+            false,
+            Some("rd-other"),
+            NOW,
+        );
         assert_eq!(r, Ok(InvitationStatus::Rejected));
     }
 
     #[test]
     fn a_pending_invitation_can_be_cancelled() {
-        assert_eq!(cancel_directory_invitation(InvitationStatus::Pending, pending_until(1), NOW), Ok(InvitationStatus::Cancelled));
+        assert_eq!(
+            cancel_directory_invitation(InvitationStatus::Pending, pending_until(1), NOW),
+            Ok(InvitationStatus::Cancelled)
+        );
     }
 
     #[test]
     fn an_accepted_or_expired_invitation_cannot_be_cancelled() {
-        assert_eq!(cancel_directory_invitation(InvitationStatus::Accepted, pending_until(1), NOW).unwrap_err().code(), "HandshakeStatus.AlreadyAccepted");
-        assert_eq!(cancel_directory_invitation(InvitationStatus::Pending, NOW, NOW).unwrap_err().code(), "HandshakeStatus.Expired");
+        assert_eq!(
+            cancel_directory_invitation(InvitationStatus::Accepted, pending_until(1), NOW).unwrap_err().code(),
+            "HandshakeStatus.AlreadyAccepted"
+        );
+        assert_eq!(
+            cancel_directory_invitation(InvitationStatus::Pending, NOW, NOW).unwrap_err().code(),
+            "HandshakeStatus.Expired"
+        );
     }
 
     #[test]
@@ -340,12 +379,18 @@ mod tests {
     #[test]
     fn a_ram_user_without_resource_center_access_cannot_leave_for_its_account() {
         let m = Membership { directory_id: "rd-lumen01".into(), is_management: false };
-        assert_eq!(check_leave(&ram_user(3, &[Policy::PolardbFullAccess]), Some(&m)).unwrap_err().code(), "Forbidden.RAM");
+        assert_eq!(
+            check_leave(&ram_user(3, &[Policy::PolardbFullAccess]), Some(&m)).unwrap_err().code(),
+            "Forbidden.RAM"
+        );
     }
 
     #[test]
     fn the_management_account_cannot_remove_itself() {
-        assert_eq!(check_remove_member(&directory(), &account(1)).unwrap_err().code(), "OperationDenied.ManagementAccount");
+        assert_eq!(
+            check_remove_member(&directory(), &account(1)).unwrap_err().code(),
+            "OperationDenied.ManagementAccount"
+        );
         assert_eq!(check_remove_member(&directory(), &account(3)), Ok(()));
     }
 }

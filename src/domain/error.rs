@@ -4,8 +4,8 @@
 //! variant by variant so that a new refusal must say where it belongs.
 
 use super::{IdError, NameField, PasswordError, Throttled};
-use time::OffsetDateTime;
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 
 /// How a refusal maps onto HTTP: the domain knows *what kind* of "no" it is, the server picks the status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -59,7 +59,6 @@ impl ErrorKind {
     }
 }
 
-
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Refusal {
     #[error("Shared backup sets are in beta and not enabled for this account. Submit a ticket to enable the feature.")]
@@ -101,9 +100,13 @@ pub enum Refusal {
     BackupSetExpired { backup_set: String },
     #[error("Backup set {backup_set} is locked while {reason}; {refused} until that finishes.")]
     BackupSetLocked { backup_set: String, reason: &'static str, refused: &'static str },
-    #[error("Cross-region backup sets (ids starting with rp-) cannot be shared; share the backup set in its source region.")]
+    #[error(
+        "Cross-region backup sets (ids starting with rp-) cannot be shared; share the backup set in its source region."
+    )]
     CrossRegionBackupSet,
-    #[error("Principal {principal} is on the other site: sharing between aliyun.com and alibabacloud.com is not supported.")]
+    #[error(
+        "Principal {principal} is on the other site: sharing between aliyun.com and alibabacloud.com is not supported."
+    )]
     SiteMismatch { principal: String },
     #[error("You cannot share resources with yourself.")]
     ShareWithYourself,
@@ -111,7 +114,9 @@ pub enum Refusal {
     UnknownPrincipal { principal: String },
     #[error("Principal {principal} is not in your resource directory; with the Objects Within Resource Directory scope you can share only with the directory, its folders and its members.")]
     OutsideResourceDirectory { principal: String },
-    #[error("Your account is not in a resource directory, so the Objects Within Resource Directory scope cannot be used.")]
+    #[error(
+        "Your account is not in a resource directory, so the Objects Within Resource Directory scope cannot be used."
+    )]
     NotInResourceDirectory,
     /// `revoking`: how many of those accounts only a revocation not yet run still gives the set to.
     #[error("Backup set {backup_set} would be shared with {requested} accounts, counting the members of the resource directories and folders it is shared with{}; a backup set can be shared with at most {limit} accounts.", revoking_clause(.revoking))]
@@ -135,7 +140,9 @@ pub enum Refusal {
     ExternalPrincipalsRemain { count: usize },
     #[error("You can not disassociate unassociated resource or target.")]
     NotAssociated,
-    #[error("The account was added to the resource share automatically by resource directory, so it can not leave it.")]
+    #[error(
+        "The account was added to the resource share automatically by resource directory, so it can not leave it."
+    )]
     LeavingDirectoryShare,
     #[error("The invitation has expired: invitations are valid for 7 days. Ask the owner to share again.")]
     InvitationExpired,
@@ -214,7 +221,9 @@ pub enum Refusal {
     AlreadyInDirectory,
     #[error("Your account is already a member of a resource directory: leave it before joining another one.")]
     InviteeJoinedAnother,
-    #[error("The account already has a pending invitation to your resource directory; cancel it or wait for its answer.")]
+    #[error(
+        "The account already has a pending invitation to your resource directory; cancel it or wait for its answer."
+    )]
     AlreadyInvitedToDirectory,
     #[error("The invitation does not exist.")]
     DirectoryInvitationNotFound,
@@ -365,8 +374,12 @@ fn until_words(until: Option<OffsetDateTime>, restore: &str) -> String {
 fn revoking_clause(revoking: &Option<super::StillLeaving>) -> String {
     let until = |r: &super::StillLeaving| until_words(r.until, "the restore reading the set");
     match revoking {
-        Some(r) if r.count == 1 => format!(", and 1 account still being revoked (it keeps access, and counts, {})", until(r)),
-        Some(r) => format!(", and {} accounts still being revoked (they keep access, and count, {})", r.count, until(r)),
+        Some(r) if r.count == 1 => {
+            format!(", and 1 account still being revoked (it keeps access, and counts, {})", until(r))
+        }
+        Some(r) => {
+            format!(", and {} accounts still being revoked (they keep access, and count, {})", r.count, until(r))
+        }
         None => String::new(),
     }
 }
@@ -568,8 +581,18 @@ impl Refusal {
     pub fn kind(&self) -> ErrorKind {
         use Refusal::*;
         match self {
-            BetaNotEnabled | MissingPolicy { .. } | MissingPolicies { .. } | PoliciesDetached { .. } | RootOnly { .. } | NotOperator { .. } | ReShare { .. }
-            | SharedReadOnly { .. } | NotManagementAccount | AccessKeyRootOnly | WrongCurrentPassword | CrossOrigin
+            BetaNotEnabled
+            | MissingPolicy { .. }
+            | MissingPolicies { .. }
+            | PoliciesDetached { .. }
+            | RootOnly { .. }
+            | NotOperator { .. }
+            | ReShare { .. }
+            | SharedReadOnly { .. }
+            | NotManagementAccount
+            | AccessKeyRootOnly
+            | WrongCurrentPassword
+            | CrossOrigin
             | UnknownHost { .. } => ErrorKind::Forbidden,
             SignInBusy => ErrorKind::Unavailable,
             SignInThrottled { .. } => ErrorKind::TooManyRequests,
@@ -580,11 +603,22 @@ impl Refusal {
             TooManyConnections { .. } => ErrorKind::Unavailable,
             UndecodableBody { .. } => ErrorKind::BadRequest,
             BadCredentials => ErrorKind::Unauthenticated,
-            BackupSetNotFound { .. } | BackupSetNotInCluster { .. } | UnknownPrincipal { .. } | ShareNotFound | InvitationNotFound | TicketNotFound | ClusterNotFound
-            | RamUserNotFound | PolicyNotAttached { .. } | AccountNotFound | DirectoryInvitationNotFound | MemberNotFound | FolderNotFound | AccessKeyNotFound
-            | NoSuchLogin { .. } | UnknownCall { .. } => {
-                ErrorKind::NotFound
-            }
+            BackupSetNotFound { .. }
+            | BackupSetNotInCluster { .. }
+            | UnknownPrincipal { .. }
+            | ShareNotFound
+            | InvitationNotFound
+            | TicketNotFound
+            | ClusterNotFound
+            | RamUserNotFound
+            | PolicyNotAttached { .. }
+            | AccountNotFound
+            | DirectoryInvitationNotFound
+            | MemberNotFound
+            | FolderNotFound
+            | AccessKeyNotFound
+            | NoSuchLogin { .. }
+            | UnknownCall { .. } => ErrorKind::NotFound,
             NoPrincipals
             | DuplicatePrincipal { .. }
             | InvalidInput(_)
@@ -742,7 +776,10 @@ mod tests {
         let wait = Throttled { retry_at: now + time::Duration::seconds(90), locked: true };
         let err = Refusal::SignInThrottled { wait, now };
         assert_eq!(status_code_retry(err.clone()), (429, "Throttling.SignIn", Some(90)));
-        assert_eq!(err.to_string(), "Sign-in is locked after too many failed attempts. Try again in 2 minutes (at 08:01:30 UTC).");
+        assert_eq!(
+            err.to_string(),
+            "Sign-in is locked after too many failed attempts. Try again in 2 minutes (at 08:01:30 UTC)."
+        );
     }
 
     #[test]

@@ -1,13 +1,24 @@
 //! Tickets to the platform: enabling the shared-backup beta and raising the sharing quota.
 
-use super::Refusal;
 use super::text::text_enum;
+use super::Refusal;
 
 /// The quota an approved increase raises an owner to (PolarDB's limit of 1,024 backup sets).
 pub const RAISED_SHARE_QUOTA: u32 = 1024;
 
-text_enum!(pub enum TicketKind { EnableSharedBackup = "EnableSharedBackup", QuotaIncrease = "QuotaIncrease" });
-text_enum!(pub enum TicketStatus { Open = "Open", Approved = "Approved", Rejected = "Rejected" });
+text_enum!(
+    pub enum TicketKind {
+        EnableSharedBackup = "EnableSharedBackup",
+        QuotaIncrease = "QuotaIncrease",
+    }
+);
+text_enum!(
+    pub enum TicketStatus {
+        Open = "Open",
+        Approved = "Approved",
+        Rejected = "Rejected",
+    }
+);
 
 /// May the account open a ticket of this kind? Not for what it already has, and not twice at once.
 pub fn check_ticket_submission(
@@ -17,9 +28,13 @@ pub fn check_ticket_submission(
     has_open_ticket_of_kind: bool,
 ) -> Result<(), Refusal> {
     match kind {
-        TicketKind::EnableSharedBackup if beta_enabled => return Err(Refusal::TicketNotNeeded { what: "Shared backup sets are already enabled for this account." }),
+        TicketKind::EnableSharedBackup if beta_enabled => {
+            return Err(Refusal::TicketNotNeeded { what: "Shared backup sets are already enabled for this account." })
+        }
         TicketKind::QuotaIncrease if share_quota >= RAISED_SHARE_QUOTA => {
-            return Err(Refusal::TicketNotNeeded { what: "The sharing quota is already at its maximum of 1,024 backup sets." })
+            return Err(Refusal::TicketNotNeeded {
+                what: "The sharing quota is already at its maximum of 1,024 backup sets.",
+            })
         }
         TicketKind::QuotaIncrease if !beta_enabled => return Err(Refusal::BetaNotEnabled),
         _ => {}
@@ -82,12 +97,18 @@ mod tests {
 
     #[test]
     fn an_approved_quota_ticket_raises_the_quota_to_1024() {
-        assert_eq!(ticket_outcome(TicketKind::QuotaIncrease, true), (TicketStatus::Approved, TicketGrant::ShareQuota(1024)));
+        assert_eq!(
+            ticket_outcome(TicketKind::QuotaIncrease, true),
+            (TicketStatus::Approved, TicketGrant::ShareQuota(1024))
+        );
     }
 
     #[test]
     fn an_approved_beta_ticket_enables_shared_backups() {
-        assert_eq!(ticket_outcome(TicketKind::EnableSharedBackup, true), (TicketStatus::Approved, TicketGrant::SharedBackup));
+        assert_eq!(
+            ticket_outcome(TicketKind::EnableSharedBackup, true),
+            (TicketStatus::Approved, TicketGrant::SharedBackup)
+        );
     }
 
     #[test]
@@ -102,18 +123,30 @@ mod tests {
 
     #[test]
     fn asking_for_the_beta_twice_while_one_is_open_is_refused() {
-        assert_eq!(check_ticket_submission(TicketKind::EnableSharedBackup, false, 1000, true).unwrap_err().code(), "Ticket.AlreadyOpen");
+        assert_eq!(
+            check_ticket_submission(TicketKind::EnableSharedBackup, false, 1000, true).unwrap_err().code(),
+            "Ticket.AlreadyOpen"
+        );
     }
 
     #[test]
     fn asking_for_what_the_account_already_has_is_refused() {
-        assert_eq!(check_ticket_submission(TicketKind::EnableSharedBackup, true, 1000, false).unwrap_err().code(), "Ticket.NotNeeded");
-        assert_eq!(check_ticket_submission(TicketKind::QuotaIncrease, true, 1024, false).unwrap_err().code(), "Ticket.NotNeeded");
+        assert_eq!(
+            check_ticket_submission(TicketKind::EnableSharedBackup, true, 1000, false).unwrap_err().code(),
+            "Ticket.NotNeeded"
+        );
+        assert_eq!(
+            check_ticket_submission(TicketKind::QuotaIncrease, true, 1024, false).unwrap_err().code(),
+            "Ticket.NotNeeded"
+        );
     }
 
     #[test]
     fn a_quota_increase_needs_the_beta_first() {
-        assert_eq!(check_ticket_submission(TicketKind::QuotaIncrease, false, 1000, false).unwrap_err().code(), "OperationDenied.SharedBackupNotEnabled");
+        assert_eq!(
+            check_ticket_submission(TicketKind::QuotaIncrease, false, 1000, false).unwrap_err().code(),
+            "OperationDenied.SharedBackupNotEnabled"
+        );
     }
 
     #[test]

@@ -1,9 +1,9 @@
 //! Parsed identifiers and names: once a value has one of these types it is known to be well-formed
 //! ("parse, don't validate"), so the rules never re-check shapes.
 
-use serde::{Deserialize, Serialize};
 use super::text::text_enum;
 use super::PrincipalType;
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 pub const MAX_SHARE_NAME_CHARS: usize = 50;
@@ -113,8 +113,7 @@ impl BackupSetId {
         let s = s.trim();
         let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
         let alnum = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric());
-        let ok = s.len() <= MAX_ID_CHARS
-            && (digits(s) || s.strip_prefix("rp-").is_some_and(alnum));
+        let ok = s.len() <= MAX_ID_CHARS && (digits(s) || s.strip_prefix("rp-").is_some_and(alnum));
         if ok {
             Ok(BackupSetId(s.to_owned()))
         } else {
@@ -279,7 +278,9 @@ pub const MAX_LOGIN_CHARS: usize = 64;
 /// A sign-in name (a RAM user's, a root's, the operator's): 1-64 letters, digits, `.`, `_`, `-` or `@`.
 pub fn parse_login_name(s: &str) -> Result<&str, IdError> {
     let s = super::check_visible_text(super::NameField::RamUserName, s).map_err(IdError::Name)?;
-    if (1..=MAX_LOGIN_CHARS).contains(&s.chars().count()) && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@')) {
+    if (1..=MAX_LOGIN_CHARS).contains(&s.chars().count())
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+    {
         Ok(s)
     } else {
         Err(IdError::LoginName)
@@ -328,17 +329,26 @@ pub fn parse_root_login(s: &str) -> Result<&str, IdError> {
 /// `prefix` followed by letters and digits, at most 64 characters in all: the form of the ids this
 /// server makes (`i-…` resource share invitations, `h-…` directory handshakes).
 fn is_prefixed_id(s: &str, prefix: &str) -> bool {
-    s.len() <= MAX_ID_CHARS && s.strip_prefix(prefix).is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()))
+    s.len() <= MAX_ID_CHARS
+        && s.strip_prefix(prefix).is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// The id of a resource share invitation (`i-…`).
 pub fn parse_invitation_id(s: &str) -> Result<&str, IdError> {
-    if is_prefixed_id(s, "i-") { Ok(s) } else { Err(IdError::InvitationId) }
+    if is_prefixed_id(s, "i-") {
+        Ok(s)
+    } else {
+        Err(IdError::InvitationId)
+    }
 }
 
 /// The id of an invitation to join a resource directory (a handshake, `h-…`).
 pub fn parse_handshake_id(s: &str) -> Result<&str, IdError> {
-    if is_prefixed_id(s, "h-") { Ok(s) } else { Err(IdError::HandshakeId) }
+    if is_prefixed_id(s, "h-") {
+        Ok(s)
+    } else {
+        Err(IdError::HandshakeId)
+    }
 }
 
 /// An account id typed into a form (trimmed): 16 digits.
@@ -587,16 +597,22 @@ mod tests {
         assert_eq!(ram_user_name_max("1000000000000001"), 47);
         let longest = "a".repeat(58);
         assert_eq!(ram_user_login(&longest, "lumen").map(|l| l.chars().count()), Ok(64));
-        assert_eq!(ram_user_login(&format!("{longest}@lumen"), "lumen").map(|l| l.chars().count()), Ok(64), "typed with its ending");
+        assert_eq!(
+            ram_user_login(&format!("{longest}@lumen"), "lumen").map(|l| l.chars().count()),
+            Ok(64),
+            "typed with its ending"
+        );
         for too_long in ["a".repeat(59), format!("{}@lumen", "a".repeat(59)), "a".repeat(1000)] {
             let err = ram_user_login(&too_long, "lumen").unwrap_err();
             let length = too_long.trim_end_matches("@lumen").len();
             assert_eq!(err, IdError::RamNameTooLong { length, max: 58, alias: "lumen".into() });
             assert_eq!(err.code(), "InvalidParameter.UserName.Length");
-            assert_eq!(err.to_string(), format!("The user name is {length} characters long; with @lumen added to it, it can be at most 58."));
+            assert_eq!(
+                err.to_string(),
+                format!("The user name is {length} characters long; with @lumen added to it, it can be at most 58.")
+            );
         }
         assert_eq!(ram_user_login("", "lumen"), Err(IdError::LoginName), "an empty name is no name");
         assert_eq!(ram_user_login("a b", "lumen"), Err(IdError::LoginName));
     }
-
 }

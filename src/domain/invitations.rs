@@ -155,7 +155,8 @@ mod tests {
 
     #[test]
     fn an_open_invitation_offers_every_set_its_share_gets() {
-        let (expires, updated, now) = (datetime!(2026-12-01 0:00 UTC), datetime!(2026-11-20 0:00 UTC), datetime!(2026-11-25 0:00 UTC));
+        let (expires, updated, now) =
+            (datetime!(2026-12-01 0:00 UTC), datetime!(2026-11-20 0:00 UTC), datetime!(2026-11-25 0:00 UTC));
         assert_eq!(offered_until(InvitationStatus::Pending, expires, updated, false, now), None);
         assert_eq!(offered_until(InvitationStatus::Accepted, expires, updated, false, now), None);
         assert!(invitation_listed_in_region(None, Some(datetime!(2030-01-01 0:00 UTC))));
@@ -163,23 +164,45 @@ mod tests {
 
     #[test]
     fn an_ended_invitation_offered_only_the_sets_put_in_before_it_ended() {
-        let (expires, updated, now) = (datetime!(2026-12-01 0:00 UTC), datetime!(2026-11-20 0:00 UTC), datetime!(2026-12-05 0:00 UTC));
+        let (expires, updated, now) =
+            (datetime!(2026-12-01 0:00 UTC), datetime!(2026-11-20 0:00 UTC), datetime!(2026-12-05 0:00 UTC));
         for stored in [InvitationStatus::Rejected, InvitationStatus::Cancelled] {
-            assert_eq!(offered_until(stored, expires, updated, false, now), Some(updated), "{stored:?}: when it was answered or cancelled");
+            assert_eq!(
+                offered_until(stored, expires, updated, false, now),
+                Some(updated),
+                "{stored:?}: when it was answered or cancelled"
+            );
         }
-        assert_eq!(offered_until(InvitationStatus::Accepted, expires, updated, true, now), Some(updated), "when its receiver was removed");
-        assert_eq!(offered_until(InvitationStatus::Pending, expires, updated, false, now), Some(expires), "unanswered: its expiry");
-        assert_eq!(offered_until(InvitationStatus::Expired, expires, datetime!(2026-12-02 0:00 UTC), false, now), Some(expires), "not the sweep");
+        assert_eq!(
+            offered_until(InvitationStatus::Accepted, expires, updated, true, now),
+            Some(updated),
+            "when its receiver was removed"
+        );
+        assert_eq!(
+            offered_until(InvitationStatus::Pending, expires, updated, false, now),
+            Some(expires),
+            "unanswered: its expiry"
+        );
+        assert_eq!(
+            offered_until(InvitationStatus::Expired, expires, datetime!(2026-12-02 0:00 UTC), false, now),
+            Some(expires),
+            "not the sweep"
+        );
         let until = Some(updated);
         assert!(invitation_listed_in_region(until, Some(updated)), "a set put in as it ended was offered");
-        assert!(!invitation_listed_in_region(until, Some(updated + time::Duration::seconds(1))), "one put in after was not");
+        assert!(
+            !invitation_listed_in_region(until, Some(updated + time::Duration::seconds(1))),
+            "one put in after was not"
+        );
         assert!(!invitation_listed_in_region(None, None), "no set in the region");
     }
 
     #[test]
     fn a_rename_shows_on_a_removed_receivers_invitation_until_its_access_ends() {
-        let (expires, updated, now) = (datetime!(2026-12-01 0:00 UTC), datetime!(2026-11-20 0:00 UTC), datetime!(2026-11-20 0:05 UTC));
-        let shows = |stored, removed, running| rename_shows_on_invitation(stored, expires, updated, removed, running, now);
+        let (expires, updated, now) =
+            (datetime!(2026-12-01 0:00 UTC), datetime!(2026-11-20 0:00 UTC), datetime!(2026-11-20 0:05 UTC));
+        let shows =
+            |stored, removed, running| rename_shows_on_invitation(stored, expires, updated, removed, running, now);
         assert!(shows(InvitationStatus::Accepted, true, true), "removed, in its revocation window");
         assert!(!shows(InvitationStatus::Accepted, true, false), "removed, its access ended");
         assert!(shows(InvitationStatus::Accepted, false, false) && shows(InvitationStatus::Pending, false, false));
@@ -241,18 +264,33 @@ mod tests {
     #[test]
     fn an_accepted_invitation_whose_principal_was_removed_shows_disassociating_then_disassociated() {
         let expires = NOW - Duration::days(3);
-        assert_eq!(shown_invitation_status(InvitationStatus::Accepted, expires, true, true, NOW), ShownInvitationStatus::Disassociating);
-        assert_eq!(shown_invitation_status(InvitationStatus::Accepted, expires, true, false, NOW), ShownInvitationStatus::Disassociated);
+        assert_eq!(
+            shown_invitation_status(InvitationStatus::Accepted, expires, true, true, NOW),
+            ShownInvitationStatus::Disassociating
+        );
+        assert_eq!(
+            shown_invitation_status(InvitationStatus::Accepted, expires, true, false, NOW),
+            ShownInvitationStatus::Disassociated
+        );
     }
 
     #[test]
     fn an_accepted_invitation_still_in_force_shows_accepted() {
-        assert_eq!(shown_invitation_status(InvitationStatus::Accepted, NOW - Duration::days(3), false, false, NOW), ShownInvitationStatus::Accepted);
+        assert_eq!(
+            shown_invitation_status(InvitationStatus::Accepted, NOW - Duration::days(3), false, false, NOW),
+            ShownInvitationStatus::Accepted
+        );
     }
 
     #[test]
     fn a_pending_invitation_past_its_expiry_shows_expired() {
-        assert_eq!(shown_invitation_status(InvitationStatus::Pending, NOW, false, false, NOW), ShownInvitationStatus::Expired);
-        assert_eq!(shown_invitation_status(InvitationStatus::Pending, NOW + Duration::days(1), false, false, NOW), ShownInvitationStatus::Pending);
+        assert_eq!(
+            shown_invitation_status(InvitationStatus::Pending, NOW, false, false, NOW),
+            ShownInvitationStatus::Expired
+        );
+        assert_eq!(
+            shown_invitation_status(InvitationStatus::Pending, NOW + Duration::days(1), false, false, NOW),
+            ShownInvitationStatus::Pending
+        );
     }
 }

@@ -1,19 +1,29 @@
 //! The life of a share after it is made: invitations answered or expiring, access being revoked on a
 //! schedule, and restores from a shared backup set. Each decision takes `now`; none reads a clock.
 
-use super::{Actor, BackupLock, BackupSetFacts, BackupStatus, LockedOperation, Policy, Refusal};
 use super::text::text_enum;
+use super::{Actor, BackupLock, BackupSetFacts, BackupStatus, LockedOperation, Policy, Refusal};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 text_enum!(
     /// An invitation's status, as the Resource Sharing API names it.
-    pub enum InvitationStatus { Pending = "Pending", Accepted = "Accepted", Rejected = "Rejected", Expired = "Expired", Cancelled = "Cancelled" }
+    pub enum InvitationStatus {
+        Pending = "Pending",
+        Accepted = "Accepted",
+        Rejected = "Rejected",
+        Expired = "Expired",
+        Cancelled = "Cancelled",
+    }
 );
 
 text_enum!(
     /// A restore job's state.
-    pub enum RestoreStatus { Running = "Running", Succeeded = "Succeeded", Failed = "Failed" }
+    pub enum RestoreStatus {
+        Running = "Running",
+        Succeeded = "Succeeded",
+        Failed = "Failed",
+    }
 );
 
 impl InvitationStatus {
@@ -222,7 +232,10 @@ pub enum RemovalTiming {
 
 /// A principal change to a share whose sets may be locked. Adding principals (or any change while a set
 /// is being converted) is refused while locked; removing them during a restore is queued.
-pub fn principal_change_timing(adding: bool, locks: &[(super::BackupSetId, BackupLock)]) -> Result<RemovalTiming, Refusal> {
+pub fn principal_change_timing(
+    adding: bool,
+    locks: &[(super::BackupSetId, BackupLock)],
+) -> Result<RemovalTiming, Refusal> {
     let mut timing = RemovalTiming::Now;
     for (id, lock) in locks {
         match lock {
@@ -260,7 +273,10 @@ pub fn check_delete_backup(backup: &BackupSetFacts) -> Result<(), Refusal> {
 /// Releasing a cluster (to the recycle bin): not twice, not while it is still being created (a restore
 /// is copying a shared backup set into it: released, it would end in the recycle bin with its restore
 /// succeeding and charged), and not while any of its backup sets is locked.
-pub fn check_release_cluster(status: super::ClusterStatus, locks: &[(super::BackupSetId, BackupLock)]) -> Result<(), Refusal> {
+pub fn check_release_cluster(
+    status: super::ClusterStatus,
+    locks: &[(super::BackupSetId, BackupLock)],
+) -> Result<(), Refusal> {
     match status {
         super::ClusterStatus::Recycled => return Err(Refusal::ClusterAlreadyReleased),
         super::ClusterStatus::Creating => return Err(Refusal::ClusterBeingCreated),
@@ -283,11 +299,21 @@ mod tests {
     use super::*;
 
     fn named(cluster: &str, owner: Option<&str>) -> NamedSource {
-        NamedSource { cluster_id: cluster.to_owned(), owner_account_id: owner.map(str::to_owned), ..NamedSource::default() }
+        NamedSource {
+            cluster_id: cluster.to_owned(),
+            owner_account_id: owner.map(str::to_owned),
+            ..NamedSource::default()
+        }
     }
 
     /// Backup set b1 of cluster pc-a, owned by account 1, a MySQL 8.0 cluster.
-    const B1: FoundSource<'static> = FoundSource { backup_set: "b1", owner_account_id: "1", cluster_id: "pc-a", db_type: "MySQL", db_version: "8.0" };
+    const B1: FoundSource<'static> = FoundSource {
+        backup_set: "b1",
+        owner_account_id: "1",
+        cluster_id: "pc-a",
+        db_type: "MySQL",
+        db_version: "8.0",
+    };
 
     #[test]
     fn a_restore_naming_the_sets_own_cluster_and_owner_or_no_owner_passes() {
@@ -334,8 +360,14 @@ mod tests {
 
     #[test]
     fn a_restore_asking_for_the_sets_engine_in_any_case_or_for_none_passes() {
-        for (db_type, db_version) in [(Some("MySQL"), Some("8.0")), (Some("mysql"), None), (None, Some("8.0")), (None, None)] {
-            let named = NamedSource { db_type: db_type.map(str::to_owned), db_version: db_version.map(str::to_owned), ..named("pc-a", None) };
+        for (db_type, db_version) in
+            [(Some("MySQL"), Some("8.0")), (Some("mysql"), None), (None, Some("8.0")), (None, None)]
+        {
+            let named = NamedSource {
+                db_type: db_type.map(str::to_owned),
+                db_version: db_version.map(str::to_owned),
+                ..named("pc-a", None)
+            };
             assert_eq!(check_named_source(&named, B1), Ok(()), "{db_type:?} {db_version:?}");
         }
     }
@@ -354,7 +386,11 @@ mod tests {
 
     #[test]
     fn an_invitation_of_another_account_is_answered_as_missing() {
-        let me = Actor { account_id: crate::domain::AccountId::parse("1000000000000002").unwrap(), is_root: true, policies: vec![] };
+        let me = Actor {
+            account_id: crate::domain::AccountId::parse("1000000000000002").unwrap(),
+            is_root: true,
+            policies: vec![],
+        };
         assert!(check_invitation_receiver(&me, "1000000000000002").is_ok());
         assert_eq!(check_invitation_receiver(&me, "1000000000000007").unwrap_err(), Refusal::InvitationNotFound);
     }
@@ -362,7 +398,8 @@ mod tests {
     #[test]
     fn a_ram_user_answers_invitations_only_with_resource_center_full_access() {
         let account_id = crate::domain::AccountId::parse("1000000000000002").unwrap();
-        let reader = Actor { account_id: account_id.clone(), is_root: false, policies: vec![Policy::PolardbFullAccess] };
+        let reader =
+            Actor { account_id: account_id.clone(), is_root: false, policies: vec![Policy::PolardbFullAccess] };
         assert_eq!(check_may_answer_invitations(&reader).unwrap_err().code(), "Forbidden.RAM");
         let sharer = Actor { account_id, is_root: false, policies: vec![Policy::ResourceCenterFullAccess] };
         assert!(check_may_answer_invitations(&sharer).is_ok());
@@ -411,12 +448,18 @@ mod tests {
 
     #[test]
     fn a_pending_invitation_can_be_accepted() {
-        assert_eq!(answer_invitation(InvitationStatus::Pending, NOW + Duration::days(1), Answer::Accept, NOW), Ok(InvitationStatus::Accepted));
+        assert_eq!(
+            answer_invitation(InvitationStatus::Pending, NOW + Duration::days(1), Answer::Accept, NOW),
+            Ok(InvitationStatus::Accepted)
+        );
     }
 
     #[test]
     fn a_pending_invitation_can_be_rejected() {
-        assert_eq!(answer_invitation(InvitationStatus::Pending, NOW + Duration::days(1), Answer::Reject, NOW), Ok(InvitationStatus::Rejected));
+        assert_eq!(
+            answer_invitation(InvitationStatus::Pending, NOW + Duration::days(1), Answer::Reject, NOW),
+            Ok(InvitationStatus::Rejected)
+        );
     }
 
     #[test]
@@ -428,8 +471,14 @@ mod tests {
     #[test]
     fn answering_twice_is_refused() {
         let exp = NOW + Duration::days(1);
-        assert_eq!(answer_invitation(InvitationStatus::Accepted, exp, Answer::Accept, NOW).unwrap_err().code(), "InvitationStatus.AlreadyAccepted");
-        assert_eq!(answer_invitation(InvitationStatus::Rejected, exp, Answer::Accept, NOW).unwrap_err().code(), "InvitationStatus.AlreadyRejected");
+        assert_eq!(
+            answer_invitation(InvitationStatus::Accepted, exp, Answer::Accept, NOW).unwrap_err().code(),
+            "InvitationStatus.AlreadyAccepted"
+        );
+        assert_eq!(
+            answer_invitation(InvitationStatus::Rejected, exp, Answer::Accept, NOW).unwrap_err().code(),
+            "InvitationStatus.AlreadyRejected"
+        );
     }
 
     #[test]
@@ -439,30 +488,74 @@ mod tests {
 
     #[test]
     fn a_usable_share_can_be_restored_in_its_region() {
-        assert!(check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &backup(), RestoreHolds::default(), "cn-hangzhou", "cn-hangzhou", NOW).is_ok());
+        assert!(check_restore(
+            &actor(&[Policy::PolardbFullAccess]),
+            PrincipalAccess::Usable,
+            &backup(),
+            RestoreHolds::default(),
+            "cn-hangzhou",
+            "cn-hangzhou",
+            NOW
+        )
+        .is_ok());
     }
 
     #[test]
     fn restore_is_refused_while_access_is_being_revoked() {
-        let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Revoking, &backup(), RestoreHolds::default(), "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
+        let err = check_restore(
+            &actor(&[Policy::PolardbFullAccess]),
+            PrincipalAccess::Revoking,
+            &backup(),
+            RestoreHolds::default(),
+            "cn-hangzhou",
+            "cn-hangzhou",
+            NOW,
+        )
+        .unwrap_err();
         assert_eq!(err.code(), "OperationDenied.SharingRevoking");
         assert!(err.to_string().contains("being revoked"));
     }
 
     #[test]
     fn restore_into_another_region_is_refused() {
-        let err = check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, &backup(), RestoreHolds::default(), "cn-hangzhou", "cn-beijing", NOW).unwrap_err();
+        let err = check_restore(
+            &actor(&[Policy::PolardbFullAccess]),
+            PrincipalAccess::Usable,
+            &backup(),
+            RestoreHolds::default(),
+            "cn-hangzhou",
+            "cn-beijing",
+            NOW,
+        )
+        .unwrap_err();
         assert_eq!(err.code(), "OperationDenied.CrossRegionRestore");
     }
 
     #[test]
     fn restore_needs_polardb_full_access() {
-        let err = check_restore(&actor(&[Policy::PolardbReadOnlyAccess]), PrincipalAccess::Usable, &backup(), RestoreHolds::default(), "cn-hangzhou", "cn-hangzhou", NOW).unwrap_err();
+        let err = check_restore(
+            &actor(&[Policy::PolardbReadOnlyAccess]),
+            PrincipalAccess::Usable,
+            &backup(),
+            RestoreHolds::default(),
+            "cn-hangzhou",
+            "cn-hangzhou",
+            NOW,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("AliyunPolardbFullAccess"));
     }
 
     fn restore_with(backup: &BackupSetFacts, holds: RestoreHolds) -> Result<(), Refusal> {
-        check_restore(&actor(&[Policy::PolardbFullAccess]), PrincipalAccess::Usable, backup, holds, "cn-hangzhou", "cn-hangzhou", NOW)
+        check_restore(
+            &actor(&[Policy::PolardbFullAccess]),
+            PrincipalAccess::Usable,
+            backup,
+            holds,
+            "cn-hangzhou",
+            "cn-hangzhou",
+            NOW,
+        )
     }
 
     #[test]
@@ -508,17 +601,26 @@ mod tests {
 
     #[test]
     fn a_removal_during_a_restore_is_queued_until_the_restore_ends() {
-        assert_eq!(principal_change_timing(false, &[(id(), BackupLock::None), (id(), BackupLock::Restoring)]), Ok(RemovalTiming::AfterRestore));
+        assert_eq!(
+            principal_change_timing(false, &[(id(), BackupLock::None), (id(), BackupLock::Restoring)]),
+            Ok(RemovalTiming::AfterRestore)
+        );
     }
 
     #[test]
     fn adding_a_principal_during_a_restore_is_refused() {
-        assert_eq!(principal_change_timing(true, &[(id(), BackupLock::Restoring)]).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        assert_eq!(
+            principal_change_timing(true, &[(id(), BackupLock::Restoring)]).unwrap_err().code(),
+            "OperationDenied.BackupSetLocked"
+        );
     }
 
     #[test]
     fn a_removal_during_a_level_conversion_is_refused() {
-        assert_eq!(principal_change_timing(false, &[(id(), BackupLock::ConvertingLevel)]).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        assert_eq!(
+            principal_change_timing(false, &[(id(), BackupLock::ConvertingLevel)]).unwrap_err().code(),
+            "OperationDenied.BackupSetLocked"
+        );
     }
 
     #[test]
@@ -538,7 +640,10 @@ mod tests {
         assert_eq!(err.code(), "OperationDenied.BackupSetLocked");
         assert!(err.to_string().contains("cluster cannot be released"), "{err}");
         assert!(check_release_cluster(ClusterStatus::Running, &[]).is_ok());
-        assert_eq!(check_release_cluster(ClusterStatus::Recycled, &[]).unwrap_err().code(), "OperationDenied.ClusterStatus");
+        assert_eq!(
+            check_release_cluster(ClusterStatus::Recycled, &[]).unwrap_err().code(),
+            "OperationDenied.ClusterStatus"
+        );
     }
 
     #[test]

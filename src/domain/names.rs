@@ -155,16 +155,25 @@ mod tests {
 
     #[test]
     fn every_embedding_override_and_isolate_is_refused() {
-        for c in ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}'] {
+        for c in
+            ['\u{202A}', '\u{202B}', '\u{202C}', '\u{202D}', '\u{202E}', '\u{2066}', '\u{2067}', '\u{2068}', '\u{2069}']
+        {
             let value = format!("a{c}b");
-            assert!(matches!(check_visible_text(FOLDER, &value), Err(NameError::BidiControl { .. })), "U+{:04X}", c as u32);
+            assert!(
+                matches!(check_visible_text(FOLDER, &value), Err(NameError::BidiControl { .. })),
+                "U+{:04X}",
+                c as u32
+            );
         }
     }
 
     #[test]
     fn a_lone_zero_width_space_is_invisible_only() {
         assert_eq!(check_visible_text(FOLDER, "\u{200B}"), Err(NameError::InvisibleOnly { field: FOLDER }));
-        assert_eq!(check_visible_text(FOLDER, " \u{200B}\u{FEFF}\u{2060} ").unwrap_err().code(), "InvalidParameter.Name");
+        assert_eq!(
+            check_visible_text(FOLDER, " \u{200B}\u{FEFF}\u{2060} ").unwrap_err().code(),
+            "InvalidParameter.Name"
+        );
     }
 
     #[test]
@@ -183,7 +192,10 @@ mod tests {
         let message = NameField::TicketMessage;
         assert!(check_visible_text(message, "first line\r\n\tsecond line").is_ok());
         assert_eq!(check_visible_text(message, "bell\u{7}").unwrap_err().code(), "InvalidParameter.Name");
-        assert_eq!(check_visible_text(message, "\u{200B}\n\u{200B}").unwrap_err(), NameError::InvisibleOnly { field: message });
+        assert_eq!(
+            check_visible_text(message, "\u{200B}\n\u{200B}").unwrap_err(),
+            NameError::InvisibleOnly { field: message }
+        );
     }
 
     #[test]

@@ -112,7 +112,11 @@ mod tests {
     fn a_password_containing_the_user_part_of_a_ram_name_is_refused() {
         assert_eq!(check_password_policy("Analyst-2026!", "analyst@lumen"), Err(PasswordError::ContainsLogin));
         assert_eq!(check_password_policy("Lumen-Pass-2026", "analyst@lumen"), Ok(()));
-        assert_eq!(check_password_policy("Ops-Pass-2026", "ops@lumen"), Ok(()), "a three-letter user part is not checked");
+        assert_eq!(
+            check_password_policy("Ops-Pass-2026", "ops@lumen"),
+            Ok(()),
+            "a three-letter user part is not checked"
+        );
         assert_eq!(check_password_policy("my-ops@lumen-1", "ops@lumen"), Err(PasswordError::ContainsLogin));
     }
 

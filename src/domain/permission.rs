@@ -1,7 +1,7 @@
 //! Who may do what: RAM system policies and the identity that signed in.
 
-use super::{AccountId, Refusal};
 use super::text::text_enum;
+use super::{AccountId, Refusal};
 use serde::{Deserialize, Serialize};
 
 text_enum!(
@@ -23,7 +23,11 @@ text_enum!(
 
 text_enum!(
     /// Who signed in: an account's root, one of its RAM users, or the platform operator.
-    pub enum IdentityKind { Root = "root", RamUser = "ram_user", Operator = "operator" }
+    pub enum IdentityKind {
+        Root = "root",
+        RamUser = "ram_user",
+        Operator = "operator",
+    }
 );
 
 impl Policy {
@@ -242,11 +246,7 @@ mod tests {
     use super::*;
 
     fn ram_user(policies: &[Policy]) -> Actor {
-        Actor {
-            account_id: AccountId::parse("1000000000000001").unwrap(),
-            is_root: false,
-            policies: policies.to_vec(),
-        }
+        Actor { account_id: AccountId::parse("1000000000000001").unwrap(), is_root: false, policies: policies.to_vec() }
     }
 
     #[test]
@@ -283,15 +283,24 @@ mod tests {
     #[test]
     fn a_write_is_refused_for_each_policy_detached_since_its_check_and_only_for_those() {
         use Policy::*;
-        assert_eq!(check_still_held(&[PolardbFullAccess, ResourceCenterFullAccess], &[ResourceCenterFullAccess, PolardbFullAccess, BssReadOnlyAccess]), Ok(()));
+        assert_eq!(
+            check_still_held(
+                &[PolardbFullAccess, ResourceCenterFullAccess],
+                &[ResourceCenterFullAccess, PolardbFullAccess, BssReadOnlyAccess]
+            ),
+            Ok(())
+        );
         assert_eq!(check_still_held(&[], &[]), Ok(()), "the root holds no stored policy and loses none");
-        let one = check_still_held(&[PolardbFullAccess, ResourceCenterFullAccess], &[ResourceCenterFullAccess]).unwrap_err();
+        let one =
+            check_still_held(&[PolardbFullAccess, ResourceCenterFullAccess], &[ResourceCenterFullAccess]).unwrap_err();
         assert_eq!((one.code(), one.kind()), ("Forbidden.RAM", crate::domain::ErrorKind::Forbidden));
         assert_eq!(
             one.to_string(),
             "You are no longer authorized to do this: the AliyunPolardbFullAccess system policy was detached from you while this request was running. Nothing was changed."
         );
-        let two = check_still_held(&[PolardbFullAccess, ResourceCenterFullAccess, SupportFullAccess], &[SupportFullAccess]).unwrap_err();
+        let two =
+            check_still_held(&[PolardbFullAccess, ResourceCenterFullAccess, SupportFullAccess], &[SupportFullAccess])
+                .unwrap_err();
         assert_eq!(
             two.to_string(),
             "You are no longer authorized to do this: the AliyunPolardbFullAccess and AliyunResourceCenterFullAccess system policies were detached from you while this request was running. Nothing was changed."
@@ -332,7 +341,8 @@ mod tests {
             (ConsolePage::Tickets, Policy::SupportFullAccess),
             (ConsolePage::Quota, Policy::QuotasReadOnlyAccess),
         ] {
-            let err = ram_user(&[Policy::PolardbFullAccess, Policy::ResourceCenterFullAccess]).may_open(page).unwrap_err();
+            let err =
+                ram_user(&[Policy::PolardbFullAccess, Policy::ResourceCenterFullAccess]).may_open(page).unwrap_err();
             assert!(err.to_string().contains(policy.as_str()), "{page:?}: {err}");
             assert!(ram_user(&[policy]).may_open(page).is_ok(), "{page:?}");
         }
@@ -341,7 +351,10 @@ mod tests {
     #[test]
     fn either_polardb_policy_opens_clusters_and_shared_backups() {
         for policy in [Policy::PolardbReadOnlyAccess, Policy::PolardbFullAccess] {
-            assert_eq!(ram_user(&[policy]).pages(), vec![ConsolePage::Clusters, ConsolePage::SharedBackups, ConsolePage::Profile]);
+            assert_eq!(
+                ram_user(&[policy]).pages(),
+                vec![ConsolePage::Clusters, ConsolePage::SharedBackups, ConsolePage::Profile]
+            );
         }
     }
 

@@ -65,7 +65,13 @@ mod tests {
 
     #[test]
     fn console_paths_with_query_strings_and_fragments_are_kept() {
-        for path in ["/clusters", "/clusters/pc-bp1orders0001?tab=backups", "/audit?action=SignIn&from=2026-11-01#top", "/", "/shared-backups?region=cn%2Dhangzhou"] {
+        for path in [
+            "/clusters",
+            "/clusters/pc-bp1orders0001?tab=backups",
+            "/audit?action=SignIn&from=2026-11-01#top",
+            "/",
+            "/shared-backups?region=cn%2Dhangzhou",
+        ] {
             assert_eq!(same_origin_path(path), Some(path), "{path}");
         }
     }
@@ -114,7 +120,14 @@ mod tests {
 
     #[test]
     fn absolute_urls_and_other_schemes_are_refused() {
-        for target in ["https://evil.example/", "http:/evil.example", "javascript:alert(1)", "evil.example", "data:text/html,x", " /clusters"] {
+        for target in [
+            "https://evil.example/",
+            "http:/evil.example",
+            "javascript:alert(1)",
+            "evil.example",
+            "data:text/html,x",
+            " /clusters",
+        ] {
             assert_eq!(same_origin_path(target), None, "{target}");
         }
     }

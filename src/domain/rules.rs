@@ -1,8 +1,8 @@
 //! The rules for sharing a backup set: what can be shared, by whom, with whom, and how many.
 
+use super::text::text_enum;
 use super::{AccountId, Actor, BackupSetId, PrincipalId, Refusal, Site};
 use serde::{Deserialize, Serialize};
-use super::text::text_enum;
 use std::collections::{BTreeMap, BTreeSet};
 use time::OffsetDateTime;
 
@@ -10,25 +10,71 @@ use time::OffsetDateTime;
 /// resource directories and folders it is shared with ([`check_principal_limit`]).
 pub const MAX_ACCOUNTS_PER_BACKUP_SET: usize = 64;
 
-text_enum!(pub enum Edition { Cluster = "Cluster", Limitless = "Limitless", SingleNode = "SingleNode" });
-text_enum!(pub enum HaMode { SingleZone = "SingleZone", MultiZone = "MultiZone", ThreeZoneHotStandby = "ThreeZoneHotStandby" });
-text_enum!(pub enum ClusterStatus { Running = "Running", Creating = "Creating", Recycled = "Recycled" });
-text_enum!(pub enum BackupStatus { Success = "Success", Failed = "Failed", Creating = "Creating" });
-text_enum!(pub enum BackupLock { None = "None", Restoring = "Restoring", ConvertingLevel = "ConvertingLevel" });
-text_enum!(pub enum PrincipalScope { AllAccounts = "AllAccounts", ResourceDirectory = "ResourceDirectory" });
+text_enum!(
+    pub enum Edition {
+        Cluster = "Cluster",
+        Limitless = "Limitless",
+        SingleNode = "SingleNode",
+    }
+);
+text_enum!(
+    pub enum HaMode {
+        SingleZone = "SingleZone",
+        MultiZone = "MultiZone",
+        ThreeZoneHotStandby = "ThreeZoneHotStandby",
+    }
+);
+text_enum!(
+    pub enum ClusterStatus {
+        Running = "Running",
+        Creating = "Creating",
+        Recycled = "Recycled",
+    }
+);
+text_enum!(
+    pub enum BackupStatus {
+        Success = "Success",
+        Failed = "Failed",
+        Creating = "Creating",
+    }
+);
+text_enum!(
+    pub enum BackupLock {
+        None = "None",
+        Restoring = "Restoring",
+        ConvertingLevel = "ConvertingLevel",
+    }
+);
+text_enum!(
+    pub enum PrincipalScope {
+        AllAccounts = "AllAccounts",
+        ResourceDirectory = "ResourceDirectory",
+    }
+);
 text_enum!(
     /// A resource share's state. Shares are only ever `Active` today: a share emptied of principals stays
     /// active (it can be given principals again); the other two words are the API's and the schema's.
-    pub enum ShareStatus { Active = "Active", Deleting = "Deleting", Deleted = "Deleted" }
+    pub enum ShareStatus {
+        Active = "Active",
+        Deleting = "Deleting",
+        Deleted = "Deleted",
+    }
 );
 text_enum!(
     /// A principal's (or a shared backup set's) association with a share: `Disassociating` while its
     /// revocation is scheduled or waits for a restore.
-    pub enum AssociationStatus { Associated = "Associated", Disassociating = "Disassociating" }
+    pub enum AssociationStatus {
+        Associated = "Associated",
+        Disassociating = "Disassociating",
+    }
 );
 text_enum!(
     /// What a principal (or an object of a resource directory) is.
-    pub enum PrincipalType { Account = "Account", ResourceDirectory = "ResourceDirectory", Folder = "Folder" }
+    pub enum PrincipalType {
+        Account = "Account",
+        ResourceDirectory = "ResourceDirectory",
+        Folder = "Folder",
+    }
 );
 
 /// The facts about a cluster that decide whether its backups may be shared.
@@ -182,12 +228,8 @@ pub fn check_sharer(
 ) -> Result<(), Refusal> {
     actor.may_change_sharing()?;
     match access {
-        BackupSetAccess::NotVisible => {
-            return Err(Refusal::BackupSetNotFound { backup_set: backup_set.to_string() })
-        }
-        BackupSetAccess::SharedWithActor => {
-            return Err(Refusal::ReShare { backup_set: backup_set.to_string() })
-        }
+        BackupSetAccess::NotVisible => return Err(Refusal::BackupSetNotFound { backup_set: backup_set.to_string() }),
+        BackupSetAccess::SharedWithActor => return Err(Refusal::ReShare { backup_set: backup_set.to_string() }),
         BackupSetAccess::Owned => {}
     }
     check_may_manage_shares(actor, owner)
@@ -232,7 +274,11 @@ pub enum PrincipalTargetKind {
 /// directory. Inside it no one does, whatever the share's scope: Resource Sharing auto-accepts for the
 /// principals of a resource directory whose sharing is enabled (EnableSharingWithResourceDirectory;
 /// here always on), and a directory or folder can't answer an invitation.
-pub fn must_accept_invitation(owner_directory: Option<&str>, principal: &PrincipalId, principal_directory: Option<&str>) -> bool {
+pub fn must_accept_invitation(
+    owner_directory: Option<&str>,
+    principal: &PrincipalId,
+    principal_directory: Option<&str>,
+) -> bool {
     let in_owner_directory = owner_directory.is_some() && principal_directory == owner_directory;
     matches!(principal, PrincipalId::Account(_)) && !in_owner_directory
 }
@@ -426,7 +472,8 @@ pub fn check_share_quota(
 ) -> Result<(), Refusal> {
     let gone = |(_, at): &&(BackupSetId, LeavesAt)| !still_holds(*at, now);
     let left_already = leaving.iter().filter(gone).any(|(id, _)| id == backup_set);
-    let counted = currently_shared.saturating_sub(u32::try_from(leaving.iter().filter(gone).count()).unwrap_or(u32::MAX));
+    let counted =
+        currently_shared.saturating_sub(u32::try_from(leaving.iter().filter(gone).count()).unwrap_or(u32::MAX));
     check_quota(counted, u32::from(!already_shared || left_already), quota).map_err(|refusal| match refusal {
         Refusal::QuotaExceeded { limit, requested, .. } => {
             let still: Vec<LeavesAt> = leaving.iter().map(|(_, at)| *at).filter(|at| still_holds(*at, now)).collect();
@@ -441,7 +488,12 @@ pub fn check_share_quota(
 /// [`shareability`] of a set as a share request meets it. A set already in the share (the owner is
 /// changing the share's principals) has its lock judged with the share's other sets by
 /// [`super::principal_change_timing`], where a removal during a restore waits instead of being refused.
-pub fn shareability_in_share(cluster: &ClusterFacts, backup: &BackupSetFacts, already_in_share: bool, now: OffsetDateTime) -> Result<(), Refusal> {
+pub fn shareability_in_share(
+    cluster: &ClusterFacts,
+    backup: &BackupSetFacts,
+    already_in_share: bool,
+    now: OffsetDateTime,
+) -> Result<(), Refusal> {
     if already_in_share {
         shareability(cluster, &BackupSetFacts { lock: BackupLock::None, ..backup.clone() }, now)
     } else {
@@ -459,14 +511,20 @@ pub(crate) mod tests {
     #[test]
     fn a_set_already_shared_elsewhere_costs_no_quota() {
         assert!(check_share_quota(&backup().id, true, 1000, 1000, &[], NOW).is_ok());
-        assert_eq!(check_share_quota(&backup().id, false, 1000, 1000, &[], NOW).unwrap_err().code(), "QuotaExceeded.SharedResource.Count");
+        assert_eq!(
+            check_share_quota(&backup().id, false, 1000, 1000, &[], NOW).unwrap_err().code(),
+            "QuotaExceeded.SharedResource.Count"
+        );
     }
 
     #[test]
     fn a_locked_set_already_in_the_share_is_judged_with_the_shares_other_sets() {
         let (cluster, mut backup) = (cluster(), backup());
         backup.lock = BackupLock::Restoring;
-        assert_eq!(shareability_in_share(&cluster, &backup, false, NOW).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        assert_eq!(
+            shareability_in_share(&cluster, &backup, false, NOW).unwrap_err().code(),
+            "OperationDenied.BackupSetLocked"
+        );
         assert!(shareability_in_share(&cluster, &backup, true, NOW).is_ok());
     }
 
@@ -512,7 +570,12 @@ pub(crate) mod tests {
     }
 
     fn principal(n: u64) -> PrincipalFacts {
-        PrincipalFacts { id: PrincipalId::Account(account(n)), exists: true, site: Some(Site::China), directory_id: None }
+        PrincipalFacts {
+            id: PrincipalId::Account(account(n)),
+            exists: true,
+            site: Some(Site::China),
+            directory_id: None,
+        }
     }
 
     fn member(n: u64) -> PrincipalFacts {
@@ -608,9 +671,17 @@ pub(crate) mod tests {
         assert!(said(LockedOperation::LevelConversion).contains("cannot be converted to level-2"));
         assert!(said(LockedOperation::Restore).contains("no new restore can start"));
         assert!(said(LockedOperation::ReleaseCluster).contains("cluster cannot be released"));
-        for op in [LockedOperation::Delete, LockedOperation::LevelConversion, LockedOperation::Restore, LockedOperation::ReleaseCluster] {
+        for op in [
+            LockedOperation::Delete,
+            LockedOperation::LevelConversion,
+            LockedOperation::Restore,
+            LockedOperation::ReleaseCluster,
+        ] {
             assert!(!said(op).contains("sharing settings"), "{op:?}: {}", said(op));
-            assert_eq!(check_unlocked_for(&id, BackupLock::Restoring, op).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+            assert_eq!(
+                check_unlocked_for(&id, BackupLock::Restoring, op).unwrap_err().code(),
+                "OperationDenied.BackupSetLocked"
+            );
         }
         assert!(check_unlocked_for(&id, BackupLock::None, LockedOperation::Delete).is_ok());
     }
@@ -671,17 +742,26 @@ pub(crate) mod tests {
     #[test]
     fn an_unknown_principal_is_refused() {
         let p = PrincipalFacts { exists: false, site: None, ..principal(9) };
-        assert_eq!(code_of(check_principals(&owner(), PrincipalScope::AllAccounts, &[p], true)), "EntityNotExists.Target");
+        assert_eq!(
+            code_of(check_principals(&owner(), PrincipalScope::AllAccounts, &[p], true)),
+            "EntityNotExists.Target"
+        );
     }
 
     #[test]
     fn a_folder_or_directory_id_that_exists_nowhere_reads_as_one_outside_the_directory() {
         for id in ["fd-nosuchfold", "rd-nosuchdir"] {
-            let missing = PrincipalFacts { id: PrincipalId::parse(id).unwrap(), exists: false, site: None, directory_id: None };
-            let elsewhere = PrincipalFacts { exists: true, directory_id: Some("rd-elsewhere".into()), ..missing.clone() };
+            let missing =
+                PrincipalFacts { id: PrincipalId::parse(id).unwrap(), exists: false, site: None, directory_id: None };
+            let elsewhere =
+                PrincipalFacts { exists: true, directory_id: Some("rd-elsewhere".into()), ..missing.clone() };
             for scope in [PrincipalScope::AllAccounts, PrincipalScope::ResourceDirectory] {
                 for p in [&missing, &elsewhere] {
-                    assert_eq!(code_of(check_principals(&owner(), scope, std::slice::from_ref(p), true)), "InvalidTarget", "{id} {scope:?} {p:?}");
+                    assert_eq!(
+                        code_of(check_principals(&owner(), scope, std::slice::from_ref(p), true)),
+                        "InvalidTarget",
+                        "{id} {scope:?} {p:?}"
+                    );
                 }
             }
         }
@@ -748,7 +828,10 @@ pub(crate) mod tests {
 
     #[test]
     fn a_new_share_needs_a_principal() {
-        assert_eq!(code_of(check_principals(&owner(), PrincipalScope::AllAccounts, &[], true)), "MissingParameter.Targets");
+        assert_eq!(
+            code_of(check_principals(&owner(), PrincipalScope::AllAccounts, &[], true)),
+            "MissingParameter.Targets"
+        );
         assert!(check_principals(&owner(), PrincipalScope::AllAccounts, &[], false).is_ok());
     }
 
@@ -768,13 +851,26 @@ pub(crate) mod tests {
 
     /// A folder and the directory holding it, with these members.
     fn places(folder: std::ops::Range<u64>, directory: std::ops::Range<u64>) -> PlaceMembers {
-        [(place("fd-team"), folder.map(account).collect()), (place("rd-owner"), directory.map(account).collect())].into()
+        [(place("fd-team"), folder.map(account).collect()), (place("rd-owner"), directory.map(account).collect())]
+            .into()
     }
 
     /// The limit for a set not yet in the share (`share_now` empty).
-    fn limit(members: &PlaceMembers, others: &BTreeSet<PrincipalId>, wanted: &BTreeSet<PrincipalId>) -> Result<(), Refusal> {
+    fn limit(
+        members: &PlaceMembers,
+        others: &BTreeSet<PrincipalId>,
+        wanted: &BTreeSet<PrincipalId>,
+    ) -> Result<(), Refusal> {
         let owner = owner().account_id;
-        check_principal_limit(&Reach { owner: &owner, members }, &backup().id, others, &BTreeSet::new(), wanted, &[], NOW)
+        check_principal_limit(
+            &Reach { owner: &owner, members },
+            &backup().id,
+            others,
+            &BTreeSet::new(),
+            wanted,
+            &[],
+            NOW,
+        )
     }
 
     #[test]
@@ -786,7 +882,10 @@ pub(crate) mod tests {
     fn a_sixty_fifth_principal_is_refused() {
         let err = limit(&PlaceMembers::new(), &ids(100..132), &ids(200..233)).unwrap_err();
         assert_eq!(err.code(), "QuotaExceeded.SharedTarget.Count");
-        assert_eq!(err, Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64, revoking: None });
+        assert_eq!(
+            err,
+            Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64, revoking: None }
+        );
     }
 
     #[test]
@@ -801,7 +900,10 @@ pub(crate) mod tests {
         // 63 members and one account: 64.
         assert!(limit(&members, &ids(100..101), &with_folder).is_ok());
         let err = limit(&members, &ids(100..102), &with_folder).unwrap_err();
-        assert_eq!(err, Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64, revoking: None });
+        assert_eq!(
+            err,
+            Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 65, limit: 64, revoking: None }
+        );
         assert!(err.to_string().contains("would be shared with 65 accounts"), "{err}");
     }
 
@@ -833,15 +935,21 @@ pub(crate) mod tests {
         let owner = owner().account_id;
         let reach = Reach { owner: &owner, members: &members };
         let now: BTreeSet<PrincipalId> = ids(100..102).into_iter().chain([place("fd-team")]).collect();
-        let check = |after: &BTreeSet<PrincipalId>| check_principal_limit(&reach, &backup().id, &BTreeSet::new(), &now, after, &[], NOW);
+        let check = |after: &BTreeSet<PrincipalId>| {
+            check_principal_limit(&reach, &backup().id, &BTreeSet::new(), &now, after, &[], NOW)
+        };
         assert!(check(&now).is_ok(), "the share as it is stands");
         assert!(check(&ids(100..101).into_iter().chain([place("fd-team")]).collect()).is_ok(), "an account taken away");
         let swapped: BTreeSet<PrincipalId> = ids(101..103).into_iter().chain([place("fd-team")]).collect();
-        assert_eq!(check(&swapped).unwrap_err(), Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 72, limit: 64, revoking: None });
+        assert_eq!(
+            check(&swapped).unwrap_err(),
+            Refusal::PrincipalLimit { backup_set: "1000001".into(), requested: 72, limit: 64, revoking: None }
+        );
         let err = check(&ids(100..103).into_iter().chain([place("fd-team")]).collect()).unwrap_err();
         assert_eq!(err.code(), "QuotaExceeded.SharedTarget.Count");
         // Joining another share with the same principals, the set reaches no one new.
-        let share_of_same = check_principal_limit(&reach, &backup().id, &now, &BTreeSet::new(), &ids(100..101), &[], NOW);
+        let share_of_same =
+            check_principal_limit(&reach, &backup().id, &now, &BTreeSet::new(), &ids(100..101), &[], NOW);
         assert!(share_of_same.is_ok());
     }
 
@@ -882,7 +990,15 @@ pub(crate) mod tests {
         now: OffsetDateTime,
     ) -> Result<(), Refusal> {
         let owner = owner().account_id;
-        check_principal_limit(&Reach { owner: &owner, members }, &backup().id, others, &BTreeSet::new(), wanted, revoking, now)
+        check_principal_limit(
+            &Reach { owner: &owner, members },
+            &backup().id,
+            others,
+            &BTreeSet::new(),
+            wanted,
+            revoking,
+            now,
+        )
     }
 
     fn leaving(range: std::ops::Range<u64>, at: LeavesAt) -> Vec<(PrincipalId, LeavesAt)> {
@@ -905,7 +1021,11 @@ pub(crate) mod tests {
                 revoking: Some(StillLeaving { count: 1, until: Some(IN_FIVE) })
             }
         );
-        assert!(err.to_string().contains("and 1 account still being revoked (it keeps access, and counts, until 08:05 UTC)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("and 1 account still being revoked (it keeps access, and counts, until 08:05 UTC)"),
+            "{err}"
+        );
         // From its revocation time it holds nothing, whether or not the schedule has run yet.
         assert!(limit_revoking(&PlaceMembers::new(), &ids(100..162), &ids(200..202), &revoking, IN_FIVE).is_ok());
         // Being revoked from one share while a principal of another, it counts once, and not as revoking.
@@ -928,7 +1048,11 @@ pub(crate) mod tests {
                 revoking: Some(StillLeaving { count: 10, until: Some(IN_FIVE) })
             }
         );
-        assert!(err.to_string().contains("and 10 accounts still being revoked (they keep access, and count, until 08:05 UTC)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("and 10 accounts still being revoked (they keep access, and count, until 08:05 UTC)"),
+            "{err}"
+        );
         assert!(limit_revoking(&members, &ids(100..155), &ids(200..201), &revoking, IN_FIVE).is_ok());
     }
 
@@ -937,23 +1061,40 @@ pub(crate) mod tests {
         let revoking = leaving(400..402, None);
         let later = datetime!(2026-11-26 08:00 UTC);
         let err = limit_revoking(&PlaceMembers::new(), &ids(100..162), &ids(200..201), &revoking, later).unwrap_err();
-        assert!(matches!(err, Refusal::PrincipalLimit { revoking: Some(StillLeaving { count: 2, until: None }), .. }), "{err:?}");
-        assert!(err.to_string().contains("until their revocation, which waits for the restore reading the set to end"), "{err}");
+        assert!(
+            matches!(err, Refusal::PrincipalLimit { revoking: Some(StillLeaving { count: 2, until: None }), .. }),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string().contains("until their revocation, which waits for the restore reading the set to end"),
+            "{err}"
+        );
     }
 
     #[test]
     fn the_latest_revocation_is_when_the_accounts_being_revoked_stop_counting() {
         let later = datetime!(2026-11-25 08:09 UTC);
-        let revoking: Vec<_> = leaving(400..401, Some(IN_FIVE)).into_iter().chain(leaving(401..402, Some(later))).collect();
+        let revoking: Vec<_> =
+            leaving(400..401, Some(IN_FIVE)).into_iter().chain(leaving(401..402, Some(later))).collect();
         let err = limit_revoking(&PlaceMembers::new(), &ids(100..162), &ids(200..202), &revoking, NOW).unwrap_err();
-        assert!(matches!(err, Refusal::PrincipalLimit { revoking: Some(StillLeaving { count: 2, until: Some(t) }), .. } if t == later), "{err:?}");
+        assert!(
+            matches!(err, Refusal::PrincipalLimit { revoking: Some(StillLeaving { count: 2, until: Some(t) }), .. } if t == later),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn a_set_on_its_way_out_counts_toward_the_quota_until_its_revocation_time() {
         let err = check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[Some(IN_FIVE)]), NOW).unwrap_err();
         assert_eq!(err.code(), "QuotaExceeded.SharedResource.Count");
-        assert_eq!(err, Refusal::QuotaExceeded { limit: 1000, requested: 1001, leaving: Some(StillLeaving { count: 1, until: Some(IN_FIVE) }) });
+        assert_eq!(
+            err,
+            Refusal::QuotaExceeded {
+                limit: 1000,
+                requested: 1001,
+                leaving: Some(StillLeaving { count: 1, until: Some(IN_FIVE) })
+            }
+        );
         assert!(
             err.to_string().contains("counting 1 backup set still being taken out of a share or in a share being deleted (it counts until 08:05 UTC)"),
             "{err}"
@@ -975,20 +1116,46 @@ pub(crate) mod tests {
 
     #[test]
     fn a_set_whose_revocation_waits_for_a_restore_counts_toward_the_quota_until_then() {
-        let err = check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[None]), datetime!(2026-11-26 08:00 UTC)).unwrap_err();
-        assert_eq!(err, Refusal::QuotaExceeded { limit: 1000, requested: 1001, leaving: Some(StillLeaving { count: 1, until: None }) });
+        let err =
+            check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[None]), datetime!(2026-11-26 08:00 UTC))
+                .unwrap_err();
+        assert_eq!(
+            err,
+            Refusal::QuotaExceeded {
+                limit: 1000,
+                requested: 1001,
+                leaving: Some(StillLeaving { count: 1, until: None })
+            }
+        );
         assert!(err.to_string().contains("which waits for a restore reading it to end"), "{err}");
     }
 
     #[test]
     fn of_several_sets_on_their_way_out_the_first_to_leave_says_when_one_can_be_shared() {
         let later = datetime!(2026-11-25 08:09 UTC);
-        let err = check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[Some(later), None, Some(IN_FIVE)]), NOW).unwrap_err();
-        assert!(matches!(err, Refusal::QuotaExceeded { leaving: Some(StillLeaving { count: 3, until: Some(t) }), .. } if t == IN_FIVE), "{err:?}");
-        assert!(err.to_string().contains("counting 3 backup sets still being taken out of shares or in shares being deleted"), "{err}");
+        let err =
+            check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[Some(later), None, Some(IN_FIVE)]), NOW)
+                .unwrap_err();
+        assert!(
+            matches!(err, Refusal::QuotaExceeded { leaving: Some(StillLeaving { count: 3, until: Some(t) }), .. } if t == IN_FIVE),
+            "{err:?}"
+        );
+        assert!(
+            err.to_string()
+                .contains("counting 3 backup sets still being taken out of shares or in shares being deleted"),
+            "{err}"
+        );
         assert!(err.to_string().contains("the first stops counting at 08:05 UTC"), "{err}");
         // One of them gone: the owner is back under the quota.
-        assert!(check_share_quota(&backup().id, false, 1000, 1000, &leaving_sets(&[Some(later), None, Some(IN_FIVE)]), IN_FIVE).is_ok());
+        assert!(check_share_quota(
+            &backup().id,
+            false,
+            1000,
+            1000,
+            &leaving_sets(&[Some(later), None, Some(IN_FIVE)]),
+            IN_FIVE
+        )
+        .is_ok());
     }
 
     proptest! {

@@ -29,7 +29,11 @@ pub fn session_end_at_sign_in(now: OffsetDateTime) -> OffsetDateTime {
 
 /// The new end of a live session (signed in at `signed_in_at`, ending at `ends_at`) used at `now`, when
 /// it is due to move: an idle period from now, never past its lifetime.
-pub fn renewed_session_end(signed_in_at: OffsetDateTime, ends_at: OffsetDateTime, now: OffsetDateTime) -> Option<OffsetDateTime> {
+pub fn renewed_session_end(
+    signed_in_at: OffsetDateTime,
+    ends_at: OffsetDateTime,
+    now: OffsetDateTime,
+) -> Option<OffsetDateTime> {
     let last_moment = signed_in_at + SESSION_LIFETIME;
     let end = (now + SESSION_IDLE).min(last_moment);
     (end > ends_at && (end - ends_at >= SESSION_RENEWAL_STEP || end == last_moment)).then_some(end)
@@ -59,7 +63,11 @@ mod tests {
     fn no_use_moves_the_end_past_twelve_hours_after_the_sign_in_and_the_last_renewal_reaches_it_exactly() {
         let last_moment = T0 + SESSION_LIFETIME;
         let end = last_moment - Duration::minutes(2);
-        assert_eq!(renewed_session_end(T0, end, last_moment - Duration::minutes(30)), Some(last_moment), "a gain under the step, to the very end");
+        assert_eq!(
+            renewed_session_end(T0, end, last_moment - Duration::minutes(30)),
+            Some(last_moment),
+            "a gain under the step, to the very end"
+        );
         assert_eq!(renewed_session_end(T0, last_moment, last_moment - Duration::minutes(1)), None);
     }
 

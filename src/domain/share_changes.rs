@@ -3,7 +3,7 @@
 //! set out of it, and a principal leaving it. Each ends access through the same scheduled revocation as
 //! removing a principal in the console, so a principal always has the revocation window to notice.
 
-use super::{check_unlocked, BackupLock, BackupSetId, PrincipalScope, RemovalTiming, Refusal, ShareStatus};
+use super::{check_unlocked, BackupLock, BackupSetId, PrincipalScope, Refusal, RemovalTiming, ShareStatus};
 
 /// Deleting a share: only an active one (a share being deleted, or deleted, is refused with the real
 /// service's `ResourceShareStatusMismatchAction`). Every principal of the share enters the scheduled
@@ -97,7 +97,10 @@ mod tests {
 
     #[test]
     fn deleting_an_active_share_revokes_its_principals_now() {
-        assert_eq!(plan_share_deletion(ShareStatus::Active, &[(set("3200000001"), BackupLock::None)]), Ok(RemovalTiming::Now));
+        assert_eq!(
+            plan_share_deletion(ShareStatus::Active, &[(set("3200000001"), BackupLock::None)]),
+            Ok(RemovalTiming::Now)
+        );
     }
 
     #[test]
@@ -109,7 +112,10 @@ mod tests {
     #[test]
     fn a_share_is_not_deleted_while_a_level_conversion_holds_one_of_its_sets() {
         let locks = [(set("3200000001"), BackupLock::None), (set("3200000002"), BackupLock::ConvertingLevel)];
-        assert_eq!(plan_share_deletion(ShareStatus::Active, &locks).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        assert_eq!(
+            plan_share_deletion(ShareStatus::Active, &locks).unwrap_err().code(),
+            "OperationDenied.BackupSetLocked"
+        );
     }
 
     #[test]
@@ -128,7 +134,10 @@ mod tests {
 
     #[test]
     fn a_share_may_always_be_opened_to_external_accounts() {
-        assert_eq!(plan_scope_change(PrincipalScope::ResourceDirectory, true, true, 0), Ok(PrincipalScope::AllAccounts));
+        assert_eq!(
+            plan_scope_change(PrincipalScope::ResourceDirectory, true, true, 0),
+            Ok(PrincipalScope::AllAccounts)
+        );
         assert_eq!(plan_scope_change(PrincipalScope::AllAccounts, true, false, 3), Ok(PrincipalScope::AllAccounts));
     }
 
@@ -136,12 +145,18 @@ mod tests {
     fn closing_a_share_with_external_principals_is_refused_until_they_are_removed() {
         let e = plan_scope_change(PrincipalScope::AllAccounts, false, true, 2).unwrap_err();
         assert_eq!((e.code(), e.kind().http_status()), ("OperationNotPermitted", 409));
-        assert_eq!(plan_scope_change(PrincipalScope::AllAccounts, false, true, 0), Ok(PrincipalScope::ResourceDirectory));
+        assert_eq!(
+            plan_scope_change(PrincipalScope::AllAccounts, false, true, 0),
+            Ok(PrincipalScope::ResourceDirectory)
+        );
     }
 
     #[test]
     fn an_owner_outside_any_directory_can_not_close_its_share_to_the_directory() {
-        assert_eq!(plan_scope_change(PrincipalScope::AllAccounts, false, false, 0), Err(Refusal::NotInResourceDirectory));
+        assert_eq!(
+            plan_scope_change(PrincipalScope::AllAccounts, false, false, 0),
+            Err(Refusal::NotInResourceDirectory)
+        );
     }
 
     #[test]
@@ -169,7 +184,8 @@ mod tests {
     fn a_share_holding_a_locked_set_is_neither_opened_nor_closed() {
         assert!(check_scope_change_unlocked(&[(set("5000001"), BackupLock::None)]).is_ok());
         for lock in [BackupLock::Restoring, BackupLock::ConvertingLevel] {
-            let refused = check_scope_change_unlocked(&[(set("5000001"), BackupLock::None), (set("5000002"), lock)]).unwrap_err();
+            let refused =
+                check_scope_change_unlocked(&[(set("5000001"), BackupLock::None), (set("5000002"), lock)]).unwrap_err();
             assert_eq!(refused.code(), "OperationDenied.BackupSetLocked");
         }
     }

@@ -4,10 +4,11 @@
 //! changes nothing.
 
 use super::{
-    check_may_manage_shares, check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit, check_principals,
-    check_share_quota, check_sharer, principal_change_timing, shareability_in_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetFacts,
-    BackupSetId, ClusterFacts, LeavesAt, OwnerFacts, PlaceMembers, PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, Reach, RemovalTiming,
-    ResourceShareName, Refusal, ShareStatus,
+    check_may_manage_shares, check_no_pending_invitation, check_pending_invitation_limit, check_principal_limit,
+    check_principals, check_share_quota, check_sharer, principal_change_timing, shareability_in_share, AccountId,
+    Actor, BackupLock, BackupSetAccess, BackupSetFacts, BackupSetId, ClusterFacts, LeavesAt, OwnerFacts, PlaceMembers,
+    PrincipalFacts, PrincipalId, PrincipalScope, PrincipalTargetKind, Reach, Refusal, RemovalTiming, ResourceShareName,
+    ShareStatus,
 };
 use std::collections::BTreeSet;
 use time::OffsetDateTime;
@@ -15,7 +16,10 @@ use time::OffsetDateTime;
 /// Where the dialog puts the backup set.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ShareTarget {
-    New { name: ResourceShareName, scope: PrincipalScope },
+    New {
+        name: ResourceShareName,
+        scope: PrincipalScope,
+    },
     /// One of the owner's shares (its id was asked for; its facts are in [`ShareFacts::existing`]).
     Existing,
 }
@@ -158,22 +162,27 @@ pub fn plan_share(
     match backup_set {
         Some(set) => {
             check_sharer(actor, &facts.owner, facts.access, set)?;
-            let (cluster, backup) = facts.backup.as_ref().ok_or_else(|| Refusal::BackupSetNotFound { backup_set: set.to_string() })?;
+            let (cluster, backup) =
+                facts.backup.as_ref().ok_or_else(|| Refusal::BackupSetNotFound { backup_set: set.to_string() })?;
             // A set on its way out that joins again is a change to its sharing, so its lock refuses it
             // as it refuses a set joining for the first time.
-            let already_in_share = facts.share_sets.iter().any(|(id, _)| id == set) && !facts.leaving_sets.contains(set);
+            let already_in_share =
+                facts.share_sets.iter().any(|(id, _)| id == set) && !facts.leaving_sets.contains(set);
             shareability_in_share(cluster, backup, already_in_share, now)?;
         }
         None => check_may_manage_shares(actor, &facts.owner)?,
     }
 
     let existing = match &target {
-        ShareTarget::New { name, .. } if facts.name_taken => return Err(Refusal::NameTaken { name: name.as_str().to_owned() }),
+        ShareTarget::New { name, .. } if facts.name_taken => {
+            return Err(Refusal::NameTaken { name: name.as_str().to_owned() })
+        }
         // A share is made with a backup set in it (the service always names one).
         ShareTarget::New { .. } if backup_set.is_none() => return Err(Refusal::ShareNotFound),
         ShareTarget::New { .. } => None,
         ShareTarget::Existing => {
-            let share = facts.existing.as_ref().filter(|s| s.owner == facts.owner.account_id).ok_or(Refusal::ShareNotFound)?;
+            let share =
+                facts.existing.as_ref().filter(|s| s.owner == facts.owner.account_id).ok_or(Refusal::ShareNotFound)?;
             if share.status != ShareStatus::Active {
                 return Err(Refusal::ShareNotActive);
             }
@@ -232,7 +241,14 @@ pub fn plan_share(
     // The quota counts distinct shared backup sets; one already shared elsewhere costs nothing more, and
     // a change of principals alone adds none.
     if let Some(set) = backup_set {
-        check_share_quota(set, facts.already_shared, facts.shared_count, facts.owner.share_quota, &facts.leaving_shared_sets, now)?;
+        check_share_quota(
+            set,
+            facts.already_shared,
+            facts.shared_count,
+            facts.owner.share_quota,
+            &facts.leaving_shared_sets,
+            now,
+        )?;
     }
 
     let name = match (&target, existing) {
@@ -292,7 +308,12 @@ mod tests {
     }
 
     fn account(id: &str) -> PrincipalFacts {
-        PrincipalFacts { id: PrincipalId::parse(id).unwrap(), exists: true, site: Some(owner().site), directory_id: None }
+        PrincipalFacts {
+            id: PrincipalId::parse(id).unwrap(),
+            exists: true,
+            site: Some(owner().site),
+            directory_id: None,
+        }
     }
 
     fn facts(now: OffsetDateTime) -> ShareFacts {
@@ -300,13 +321,16 @@ mod tests {
         ShareFacts {
             owner: owner(),
             access: BackupSetAccess::Owned,
-            backup: Some((crate::domain::rules::tests::cluster(), BackupSetFacts {
-                id: set.clone(),
-                status: BackupStatus::Success,
-                expires_at: now + time::Duration::days(30),
-                lock: BackupLock::None,
-                deleted: false,
-            })),
+            backup: Some((
+                crate::domain::rules::tests::cluster(),
+                BackupSetFacts {
+                    id: set.clone(),
+                    status: BackupStatus::Success,
+                    expires_at: now + time::Duration::days(30),
+                    lock: BackupLock::None,
+                    deleted: false,
+                },
+            )),
             name_taken: false,
             existing: None,
             share_sets: Vec::new(),
@@ -375,7 +399,10 @@ mod tests {
             status: ShareStatus::Active,
             principals: BTreeSet::new(),
         });
-        assert_eq!(plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).unwrap_err(), Refusal::ShareNotFound);
+        assert_eq!(
+            plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).unwrap_err(),
+            Refusal::ShareNotFound
+        );
     }
 
     #[test]
@@ -439,7 +466,10 @@ mod tests {
         let mut f = existing_with(&["2000000000000001", "2000000000000002", "2000000000000003"]);
         f.principals = PrincipalChange::Remove(vec![id("2000000000000002")]);
         let plan = plan_share(&root(), None, ShareTarget::Existing, &f, NOW).unwrap();
-        assert_eq!((plan.associate, plan.revoke, plan.timing), (vec![], vec![id("2000000000000002")], RemovalTiming::Now));
+        assert_eq!(
+            (plan.associate, plan.revoke, plan.timing),
+            (vec![], vec![id("2000000000000002")], RemovalTiming::Now)
+        );
     }
 
     #[test]
@@ -518,10 +548,21 @@ mod tests {
         let set = BackupSetId::parse("5000000").unwrap();
         let mut f = facts(NOW);
         let until = Some(NOW + time::Duration::minutes(10));
-        let deleting: Vec<(PrincipalId, LeavesAt)> = (0..63).map(|n| (id(&format!("30000000000{n:05}")), until)).collect();
+        let deleting: Vec<(PrincipalId, LeavesAt)> =
+            (0..63).map(|n| (id(&format!("30000000000{n:05}")), until)).collect();
         f.revoking = [(set.clone(), deleting)].into();
         let refused = plan_share(&root(), Some(&set), new_share(), &f, NOW).unwrap_err();
-        assert!(matches!(refused, Refusal::PrincipalLimit { requested: 65, revoking: Some(crate::domain::StillLeaving { count: 63, .. }), .. }), "{refused:?}");
+        assert!(
+            matches!(
+                refused,
+                Refusal::PrincipalLimit {
+                    requested: 65,
+                    revoking: Some(crate::domain::StillLeaving { count: 63, .. }),
+                    ..
+                }
+            ),
+            "{refused:?}"
+        );
         assert!(plan_share(&root(), Some(&set), new_share(), &f, NOW + time::Duration::minutes(10)).is_ok());
     }
 
@@ -529,9 +570,13 @@ mod tests {
     fn a_set_on_its_way_out_counts_toward_the_quota_of_a_new_share() {
         let set = BackupSetId::parse("5000000").unwrap();
         let mut f = facts(NOW);
-        (f.shared_count, f.leaving_shared_sets) = (10, vec![(BackupSetId::parse("5000001").unwrap(), Some(NOW + time::Duration::minutes(10)))]);
+        (f.shared_count, f.leaving_shared_sets) =
+            (10, vec![(BackupSetId::parse("5000001").unwrap(), Some(NOW + time::Duration::minutes(10)))]);
         let refused = plan_share(&root(), Some(&set), new_share(), &f, NOW).unwrap_err();
-        assert!(matches!(refused, Refusal::QuotaExceeded { limit: 10, requested: 11, leaving: Some(_) }), "{refused:?}");
+        assert!(
+            matches!(refused, Refusal::QuotaExceeded { limit: 10, requested: 11, leaving: Some(_) }),
+            "{refused:?}"
+        );
         assert!(plan_share(&root(), Some(&set), new_share(), &f, NOW + time::Duration::minutes(10)).is_ok());
     }
 
@@ -548,7 +593,10 @@ mod tests {
         assert!(plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).is_ok());
         // Being taken out: joining again would keep it shared, which its lock forbids.
         f.leaving_sets = vec![set.clone()];
-        assert_eq!(plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).unwrap_err().code(), "OperationDenied.BackupSetLocked");
+        assert_eq!(
+            plan_share(&root(), Some(&set), ShareTarget::Existing, &f, NOW).unwrap_err().code(),
+            "OperationDenied.BackupSetLocked"
+        );
     }
 
     #[test]

@@ -72,12 +72,15 @@ impl ThrottleRule {
     }
 
     fn refusal(&self, s: &Strikes, now: OffsetDateTime) -> Option<Throttled> {
-        s.wait_until.filter(|until| *until > now).map(|retry_at| Throttled { retry_at, locked: s.failures >= self.lock_after })
+        s.wait_until
+            .filter(|until| *until > now)
+            .map(|retry_at| Throttled { retry_at, locked: s.failures >= self.lock_after })
     }
 
     /// Nothing left to remember: no wait running, and either a lock has run out or the failures are old.
     fn is_spent(&self, s: &Strikes, now: OffsetDateTime) -> bool {
-        self.refusal(s, now).is_none() && (s.failures >= self.lock_after || s.last_failure + self.forget_after <= now || s.failures == 0)
+        self.refusal(s, now).is_none()
+            && (s.failures >= self.lock_after || s.last_failure + self.forget_after <= now || s.failures == 0)
     }
 }
 
@@ -124,7 +127,11 @@ impl Throttled {
     /// The sentence the user sees: why, and when to try again.
     pub fn message(&self, now: OffsetDateTime) -> String {
         let wait = duration_words(self.retry_at - now);
-        let what = if self.locked { "Sign-in is locked after too many failed attempts" } else { "Too many failed sign-in attempts" };
+        let what = if self.locked {
+            "Sign-in is locked after too many failed attempts"
+        } else {
+            "Too many failed sign-in attempts"
+        };
         format!("{what}. Try again in {wait} (at {}).", retry_clock(self.retry_at))
     }
 }
@@ -179,7 +186,12 @@ impl ThrottleTable {
         if !self.entries.contains_key(key) && self.entries.len() >= self.capacity {
             self.make_room(now);
         }
-        let s = self.entries.entry(key.to_owned()).or_insert(Strikes { failures: 0, first_failure: now, last_failure: now, wait_until: None });
+        let s = self.entries.entry(key.to_owned()).or_insert(Strikes {
+            failures: 0,
+            first_failure: now,
+            last_failure: now,
+            wait_until: None,
+        });
         if rule.is_spent(s, now) {
             *s = Strikes { failures: 0, first_failure: now, last_failure: now, wait_until: None };
         }
@@ -187,12 +199,23 @@ impl ThrottleTable {
         s.last_failure = now;
         let wait = rule.wait_after(s.failures);
         s.wait_until = (wait > Duration::ZERO).then_some(now + wait);
-        Attempt { failures: s.failures, first_failure: s.first_failure, locks_until: (s.failures == rule.lock_after).then_some(now + wait) }
+        Attempt {
+            failures: s.failures,
+            first_failure: s.first_failure,
+            locks_until: (s.failures == rule.lock_after).then_some(now + wait),
+        }
     }
 
     /// Puts back a lock that was running when the server stopped (see [`StoredLock`]); a lock that has
     /// run out since is not put back, and neither is one the table has no room left for.
-    fn restore(&mut self, key: &str, failures: u32, first_failure: OffsetDateTime, until: OffsetDateTime, now: OffsetDateTime) {
+    fn restore(
+        &mut self,
+        key: &str,
+        failures: u32,
+        first_failure: OffsetDateTime,
+        until: OffsetDateTime,
+        now: OffsetDateTime,
+    ) {
         if until <= now || (self.entries.len() >= self.capacity && !self.entries.contains_key(key)) {
             return;
         }
@@ -236,7 +259,10 @@ impl ThrottleTable {
 
 text_enum!(
     /// Which of the two tables a lock belongs to.
-    pub enum LockScope { Login = "login", Address = "address" }
+    pub enum LockScope {
+        Login = "login",
+        Address = "address",
+    }
 );
 
 /// A lock as it is stored, so that restarting the server doesn't hand an attacker a fresh set of
@@ -312,7 +338,10 @@ impl SignInThrottle {
                 return Err(refusals.max_by_key(|t| t.retry_at).expect("at least one refusal"));
             }
         }
-        Ok(Admission { login: self.logins.count_attempt(&login, now), address: self.addresses.count_attempt(&address, now) })
+        Ok(Admission {
+            login: self.logins.count_attempt(&login, now),
+            address: self.addresses.count_attempt(&address, now),
+        })
     }
 
     /// The attempt was right: its name starts afresh, its address gets that one attempt back.
@@ -330,12 +359,21 @@ impl SignInThrottle {
     /// The locks this admitted attempt starts if it fails: what to store.
     pub fn locks_started(admission: &Admission, login: &str, address: Option<IpAddr>) -> Vec<StoredLock> {
         let lock = |scope, key: String, a: &Attempt| {
-            a.locks_until.map(|until| StoredLock { scope, key, failures: a.failures, first_failure: a.first_failure, until })
+            a.locks_until.map(|until| StoredLock {
+                scope,
+                key,
+                failures: a.failures,
+                first_failure: a.first_failure,
+                until,
+            })
         };
-        [lock(LockScope::Login, login_key(login), &admission.login), lock(LockScope::Address, address_key(address), &admission.address)]
-            .into_iter()
-            .flatten()
-            .collect()
+        [
+            lock(LockScope::Login, login_key(login), &admission.login),
+            lock(LockScope::Address, address_key(address), &admission.address),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
     }
 
     /// Puts back a stored lock (at start-up).
@@ -389,7 +427,13 @@ mod tests {
     }
 
     /// Fails `n` attempts of `login` from `address`, each as soon as it is allowed; returns the time after the last.
-    fn fail(t: &mut SignInThrottle, login: &str, address: Option<IpAddr>, n: u32, mut now: OffsetDateTime) -> OffsetDateTime {
+    fn fail(
+        t: &mut SignInThrottle,
+        login: &str,
+        address: Option<IpAddr>,
+        n: u32,
+        mut now: OffsetDateTime,
+    ) -> OffsetDateTime {
         for _ in 0..n {
             if let Err(wait) = t.admit(login, address, now) {
                 now = wait.retry_at;
@@ -462,7 +506,13 @@ mod tests {
 
     #[test]
     fn a_lock_that_ran_out_while_the_server_was_down_is_not_put_back() {
-        let lock = StoredLock { scope: LockScope::Address, key: "192.0.2.1".into(), failures: 30, first_failure: T0, until: T0 + Duration::minutes(15) };
+        let lock = StoredLock {
+            scope: LockScope::Address,
+            key: "192.0.2.1".into(),
+            failures: 30,
+            first_failure: T0,
+            until: T0 + Duration::minutes(15),
+        };
         let mut t = throttle();
         t.restore(&lock, T0 + Duration::minutes(16));
         assert!(t.is_empty());
@@ -599,7 +649,11 @@ mod tests {
 
     #[test]
     fn the_address_lock_refuses_every_name_from_that_address() {
-        let mut t = SignInThrottle::new(ThrottleRule::PER_LOGIN, ThrottleRule { free_failures: 2, lock_after: 3, ..ThrottleRule::PER_ADDRESS }, 100);
+        let mut t = SignInThrottle::new(
+            ThrottleRule::PER_LOGIN,
+            ThrottleRule { free_failures: 2, lock_after: 3, ..ThrottleRule::PER_ADDRESS },
+            100,
+        );
         for login in ["a1", "a2", "a3"] {
             t.admit(login, HOME, T0).unwrap();
         }
@@ -609,7 +663,11 @@ mod tests {
 
     #[test]
     fn the_later_of_the_two_waits_is_the_one_given() {
-        let mut t = SignInThrottle::new(ThrottleRule::PER_LOGIN, ThrottleRule { free_failures: 0, lock_after: 50, ..ThrottleRule::PER_ADDRESS }, 100);
+        let mut t = SignInThrottle::new(
+            ThrottleRule::PER_LOGIN,
+            ThrottleRule { free_failures: 0, lock_after: 50, ..ThrottleRule::PER_ADDRESS },
+            100,
+        );
         let now = fail(&mut t, "owner", HOME, 10, T0);
         let refused = t.admit("owner", HOME, now).unwrap_err();
         assert_eq!(refused.retry_at, now + Duration::minutes(15));
@@ -662,7 +720,10 @@ mod tests {
     #[test]
     fn the_message_says_when_to_try_again() {
         let wait = Throttled { retry_at: T0 + Duration::minutes(15), locked: true };
-        assert_eq!(wait.message(T0), "Sign-in is locked after too many failed attempts. Try again in 15 minutes (at 08:15:00 UTC).");
+        assert_eq!(
+            wait.message(T0),
+            "Sign-in is locked after too many failed attempts. Try again in 15 minutes (at 08:15:00 UTC)."
+        );
         let wait = Throttled { retry_at: T0 + Duration::SECOND, locked: false };
         assert_eq!(wait.message(T0), "Too many failed sign-in attempts. Try again in 1 second (at 08:00:01 UTC).");
         assert_eq!(Throttled { retry_at: T0 + Duration::milliseconds(1500), locked: false }.retry_after_secs(T0), 2);

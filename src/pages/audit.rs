@@ -1,9 +1,17 @@
 //! Audit trail: every action that changed sharing state, and every refused attempt, for this account.
 //! Read-only; filterable by action and dates; exportable as CSV.
 
-use crate::api::{self, types::{AuditEventView, AUDITED_ACTIONS}};
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
+use crate::api::{
+    self,
+    types::{AuditEventView, AUDITED_ACTIONS},
+};
 use crate::components::page_data::page_resource;
+use crate::components::{
+    empty_row::EmptyRow,
+    error_alert::ErrorAlert,
+    local_time::LocalTime,
+    pager::{requested_page, Pager},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -18,7 +26,8 @@ pub fn AuditPage() -> impl IntoView {
         |(action, from, to, page)| api::audit_trail(action, from, to, page, None),
     );
     let export = move || {
-        let q: Vec<String> = ["action", "from", "to"].iter().filter_map(|k| param(k).map(|v| format!("{k}={v}"))).collect();
+        let q: Vec<String> =
+            ["action", "from", "to"].iter().filter_map(|k| param(k).map(|v| format!("{k}={v}"))).collect();
         format!("/audit/export.csv?{}", q.join("&"))
     };
     view! {

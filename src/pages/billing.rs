@@ -2,9 +2,16 @@
 //! owners pay for backup storage.
 
 use crate::api;
-use crate::domain::{BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES};
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, format::money, local_time::LocalTime, pager::{requested_page, Pager}};
 use crate::components::page_data::page_resource;
+use crate::components::{
+    empty_row::EmptyRow,
+    error_alert::ErrorAlert,
+    format,
+    format::money,
+    local_time::LocalTime,
+    pager::{requested_page, Pager},
+};
+use crate::domain::{BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

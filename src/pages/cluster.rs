@@ -1,16 +1,24 @@
 //! A cluster's page, on its Data Backups tab: the backup sets, whether each is being shared, and the
 //! Share Backups action that opens the Share dialog.
 
-use crate::api::{self, types::{BackupSetPage, BackupSetView, ShareOutcome}};
+use crate::api::{
+    self,
+    types::{BackupSetPage, BackupSetView, ShareOutcome},
+};
+use crate::components::page_data::page_resource;
+use crate::components::status_badge::StatusBadge;
+use crate::components::toast::Toast;
 use crate::components::{
-    empty_row::EmptyRow, pager::Pager, forms::{navigator, query_value, PostButton, QueryButton}, error_alert::ErrorAlert, format, local_time::LocalTime,
+    empty_row::EmptyRow,
+    error_alert::ErrorAlert,
+    format,
+    forms::{navigator, query_value, PostButton, QueryButton},
+    local_time::LocalTime,
+    pager::Pager,
     share_dialog::{outcome_summary, ShareDialog},
 };
 use crate::domain::{BackupLevel, ClusterStatus};
 use crate::error::AppError;
-use crate::components::page_data::page_resource;
-use crate::components::toast::Toast;
-use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -186,8 +194,10 @@ fn BackupRow(
     actions: OwnerActions,
 ) -> impl IntoView {
     let delete = api::DeleteBackupSet { backup_set_id: backup.backup_set_id.clone() };
-    let delete_question =
-        format!("Delete backup set {}? Principals it is shared with lose it after the scheduled revocation.", backup.backup_set_id);
+    let delete_question = format!(
+        "Delete backup set {}? Principals it is shared with lose it after the scheduled revocation.",
+        backup.backup_set_id
+    );
     let convert = api::ConvertBackupLevel { backup_set_id: backup.backup_set_id.clone() };
     let attribute = if backup.is_sharing() { "Sharing" } else { "-" };
     // A reason told once in the banner above the table (the account's or the cluster's) is only hover

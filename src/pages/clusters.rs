@@ -1,10 +1,12 @@
 //! Clusters: the signed-in account's clusters in the chosen region.
 
 use crate::api::{self, types::ClusterView};
-use crate::components::{empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect};
 use crate::components::page_data::{page_resource, refresh_while};
-use crate::domain::ClusterStatus;
 use crate::components::status_badge::StatusBadge;
+use crate::components::{
+    empty_row::EmptyRow, error_alert::ErrorAlert, format, local_time::LocalTime, region_select::RegionSelect,
+};
+use crate::domain::ClusterStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -13,7 +15,9 @@ use leptos_router::hooks::use_query_map;
 pub fn ClustersPage() -> impl IntoView {
     // Sign-in lands here; an identity that may not read clusters goes to its own home page instead of
     // a refusal (a RAM user with no policy: its profile).
-    if let Some(viewer) = use_context::<crate::api::types::Viewer>().filter(|v| !v.may_open(crate::domain::ConsolePage::Clusters)) {
+    if let Some(viewer) =
+        use_context::<crate::api::types::Viewer>().filter(|v| !v.may_open(crate::domain::ConsolePage::Clusters))
+    {
         return view! { <leptos_router::components::Redirect path=viewer.home/> }.into_any();
     }
     let query = use_query_map();
@@ -22,7 +26,12 @@ pub fn ClustersPage() -> impl IntoView {
     let clusters = page_resource(move || (region(), refresh.get()), |(region, _)| api::list_clusters(region));
     // A cluster a restore is making (from the console or by API) turns Running on its own: follow it.
     refresh_while(
-        move || clusters.get_untracked().and_then(Result::ok).is_some_and(|l| l.clusters.iter().any(|c| c.status == ClusterStatus::Creating)),
+        move || {
+            clusters
+                .get_untracked()
+                .and_then(Result::ok)
+                .is_some_and(|l| l.clusters.iter().any(|c| c.status == ClusterStatus::Creating))
+        },
         refresh,
     );
 

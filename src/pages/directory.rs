@@ -3,11 +3,20 @@
 //! members and cancel invitations. For any other account: the directory invitations it received, with
 //! Accept and Reject, and once a member its directory and a Leave button.
 
-use crate::api::{self, types::{DirectoryInvitationView, DirectoryPageView, DirectoryView, FolderView, MembershipView, MyDirectoryView}};
-use crate::components::{confirm::confirmed, empty_row::EmptyRow, forms::{before_hydration, navigator, query_value, AnswerButtons, PostButton, QueryButton, QueryForm}, error_alert::ErrorAlert, local_time::LocalTime};
-use crate::domain::InvitationStatus;
+use crate::api::{
+    self,
+    types::{DirectoryInvitationView, DirectoryPageView, DirectoryView, FolderView, MembershipView, MyDirectoryView},
+};
 use crate::components::page_data::page_resource;
 use crate::components::status_badge::StatusBadge;
+use crate::components::{
+    confirm::confirmed,
+    empty_row::EmptyRow,
+    error_alert::ErrorAlert,
+    forms::{before_hydration, navigator, query_value, AnswerButtons, PostButton, QueryButton, QueryForm},
+    local_time::LocalTime,
+};
+use crate::domain::InvitationStatus;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -38,7 +47,8 @@ fn folder_path(folders: &[FolderView], id: &str) -> String {
 }
 
 fn folder_options(folders: &[FolderView], selected: &str) -> impl IntoView {
-    let mut options: Vec<(String, String)> = folders.iter().map(|f| (f.folder_id.clone(), folder_path(folders, &f.folder_id))).collect();
+    let mut options: Vec<(String, String)> =
+        folders.iter().map(|f| (f.folder_id.clone(), folder_path(folders, &f.folder_id))).collect();
     options.sort_by(|a, b| a.1.cmp(&b.1));
     options
         .into_iter()
@@ -302,7 +312,10 @@ fn DirectoryBody(d: DirectoryView, actions: DirectoryActions) -> impl IntoView {
 }
 
 #[component]
-fn SentInvitations(invitations: Vec<DirectoryInvitationView>, cancel: ServerAction<api::CancelDirectoryInvitation>) -> impl IntoView {
+fn SentInvitations(
+    invitations: Vec<DirectoryInvitationView>,
+    cancel: ServerAction<api::CancelDirectoryInvitation>,
+) -> impl IntoView {
     let empty = invitations.is_empty();
     view! {
         <h2 class="section-title">"Invitations"</h2>

@@ -2,11 +2,18 @@
 //! Accept and Reject.
 
 use crate::api::{self, types::InvitationView};
-use crate::components::{empty_row::EmptyRow, forms::AnswerButtons, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect};
-use crate::domain::ShownInvitationStatus;
-use crate::error::AppError;
 use crate::components::page_data::page_resource;
 use crate::components::status_badge::StatusBadge;
+use crate::components::{
+    empty_row::EmptyRow,
+    error_alert::ErrorAlert,
+    forms::AnswerButtons,
+    local_time::LocalTime,
+    pager::{requested_page, Pager},
+    region_select::RegionSelect,
+};
+use crate::domain::ShownInvitationStatus;
+use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -79,7 +86,8 @@ fn InvitationRow(
     refused: Signal<Option<AppError>>,
 ) -> impl IntoView {
     let pending = invitation.status == ShownInvitationStatus::Pending;
-    let shown_status = if invitation.status == ShownInvitationStatus::Accepted { "Enabled" } else { invitation.status.as_str() };
+    let shown_status =
+        if invitation.status == ShownInvitationStatus::Accepted { "Enabled" } else { invitation.status.as_str() };
     let answer_with = |accept| api::AnswerInvitation { invitation_id: invitation.invitation_id.clone(), accept };
     let (accept, reject) = (answer_with(true), answer_with(false));
     let refusal_of = invitation.invitation_id.clone();

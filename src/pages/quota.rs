@@ -1,8 +1,8 @@
 //! Quota: how many backup sets the account shares as owner, against its limit, and the way to a higher one.
 
 use crate::api;
-use crate::components::{error_alert::ErrorAlert, format};
 use crate::components::page_data::page_resource;
+use crate::components::{error_alert::ErrorAlert, format};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -1,10 +1,20 @@
 //! RAM users: the account (root) creates users, sets passwords, attaches or detaches the system
 //! policies, and deletes users. Changes apply on the user's next request.
 
-use crate::api::{self, types::{RamUserView, Viewer}};
-use crate::components::{access_keys::{AccessKeysCard, NewAccessKeyButton}, empty_row::EmptyRow, forms::{before_hydration, PostButton}, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
-use crate::domain::{ram_user_name_max, ConsolePage, Policy};
+use crate::api::{
+    self,
+    types::{RamUserView, Viewer},
+};
 use crate::components::page_data::page_resource;
+use crate::components::{
+    access_keys::{AccessKeysCard, NewAccessKeyButton},
+    empty_row::EmptyRow,
+    error_alert::ErrorAlert,
+    forms::{before_hydration, PostButton},
+    local_time::LocalTime,
+    pager::{requested_page, Pager},
+};
+use crate::domain::{ram_user_name_max, ConsolePage, Policy};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -63,7 +73,10 @@ struct RamActions {
 
 impl RamActions {
     fn version(&self) -> usize {
-        self.create.version().get() + self.password.version().get() + self.policy.version().get() + self.delete.version().get()
+        self.create.version().get()
+            + self.password.version().get()
+            + self.policy.version().get()
+            + self.delete.version().get()
     }
 }
 
@@ -100,7 +113,12 @@ pub fn RamUsersPage() -> impl IntoView {
         .find_map(Result::err)
         .map(|error| view! { <ErrorAlert error/> })
     };
-    let notice = move || actions.password.value().get().and_then(Result::ok).map(|_| view! { <p class="notice" role="status">"Password changed; the user's sessions were ended."</p> });
+    let notice =
+        move || {
+            actions.password.value().get().and_then(Result::ok).map(
+                |_| view! { <p class="notice" role="status">"Password changed; the user's sessions were ended."</p> },
+            )
+        };
     view! {
         <Title text="RAM users"/>
         <div class="page-header"><h1>"RAM users"</h1></div>

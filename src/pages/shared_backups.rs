@@ -2,14 +2,21 @@
 //! share with it, to restore from), plus the progress of this account's restores.
 
 use crate::api::{self, types::*};
+use crate::components::page_data::{page_resource, refresh_while};
+use crate::components::status_badge::StatusBadge;
+use crate::components::toast::Toast;
 use crate::components::{
-    empty_row::EmptyRow, error_alert::ErrorAlert, format, forms::{navigator, query_value, QueryButton}, local_time::LocalTime, pager::{requested_page, Pager}, region_select::RegionSelect,
-    restore_dialog::RestoreDialog, share_dialog::{outcome_summary, ShareDialog},
+    empty_row::EmptyRow,
+    error_alert::ErrorAlert,
+    format,
+    forms::{navigator, query_value, QueryButton},
+    local_time::LocalTime,
+    pager::{requested_page, Pager},
+    region_select::RegionSelect,
+    restore_dialog::RestoreDialog,
+    share_dialog::{outcome_summary, ShareDialog},
 };
 use crate::domain::{AssociationStatus, ConsolePage, RestoreStatus};
-use crate::components::page_data::{page_resource, refresh_while};
-use crate::components::toast::Toast;
-use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -19,7 +26,9 @@ pub fn SharedBackupsPage() -> impl IntoView {
     let query = use_query_map();
     // A memo: opening or closing a dialog changes the query too, and must not build the tab anew (its
     // toast would be lost).
-    let incoming = Memo::new(move |_| query.read().get("tab").as_deref() == Some("incoming") || query.read().get("region").is_some());
+    let incoming = Memo::new(move |_| {
+        query.read().get("tab").as_deref() == Some("incoming") || query.read().get("region").is_some()
+    });
     view! {
         <Title text="Shared Backups"/>
         <div class="page-header"><h1>"Shared Backups"</h1></div>
@@ -51,7 +60,8 @@ fn MySharesTab() -> impl IntoView {
     // Sharing's to read (Shared By Me's policy), changing a share takes both full-access policies.
     let viewer = use_context::<Viewer>();
     let may_read_relationship = viewer.as_ref().is_some_and(|v| v.may_open(ConsolePage::SharedByMe));
-    let sharing_refusal = StoredValue::new(viewer.map_or_else(|| Some("Sign in to share.".to_owned()), |v| v.sharing_refusal()));
+    let sharing_refusal =
+        StoredValue::new(viewer.map_or_else(|| Some("Sign in to share.".to_owned()), |v| v.sharing_refusal()));
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading your shares…"</p> }>
             {move || Suspend::new(async move {
@@ -147,7 +157,11 @@ fn SharedWithMeTab() -> impl IntoView {
     let close = navigator("restore");
     // While a restore runs, reload every two seconds to show its progress.
     refresh_while(
-        move || jobs.get_untracked().and_then(Result::ok).is_some_and(|j| j.items.iter().any(|j| j.status == RestoreStatus::Running)),
+        move || {
+            jobs.get_untracked()
+                .and_then(Result::ok)
+                .is_some_and(|j| j.items.iter().any(|j| j.status == RestoreStatus::Running))
+        },
         refresh,
     );
     // What screen readers are told as restores progress: the text of a live region, changed only when
@@ -157,7 +171,13 @@ fn SharedWithMeTab() -> impl IntoView {
     Effect::new(move |_| {
         let Some(Ok(jobs)) = jobs.get() else { return };
         let text = restore_announcement(&jobs.items, &followed.get_value());
-        followed.set_value(jobs.items.iter().filter(|j| j.status == RestoreStatus::Running).map(|j| j.restore_job_id.clone()).collect());
+        followed.set_value(
+            jobs.items
+                .iter()
+                .filter(|j| j.status == RestoreStatus::Running)
+                .map(|j| j.restore_job_id.clone())
+                .collect(),
+        );
         if announcement.get_untracked() != text {
             announcement.set(text);
         }
@@ -261,9 +281,15 @@ fn IncomingRow(backup: IncomingBackupView) -> impl IntoView {
 fn restore_announcement(jobs: &[RestoreJobView], followed: &[String]) -> String {
     jobs.iter()
         .filter_map(|j| match j.status {
-            RestoreStatus::Running => Some(format!("Restoring new cluster {}: {} % done.", j.cluster_name, j.progress / 25 * 25)),
-            RestoreStatus::Succeeded if followed.contains(&j.restore_job_id) => Some(format!("New cluster {} restored: it is running.", j.cluster_name)),
-            RestoreStatus::Failed if followed.contains(&j.restore_job_id) => Some(format!("Restoring new cluster {} failed.", j.cluster_name)),
+            RestoreStatus::Running => {
+                Some(format!("Restoring new cluster {}: {} % done.", j.cluster_name, j.progress / 25 * 25))
+            }
+            RestoreStatus::Succeeded if followed.contains(&j.restore_job_id) => {
+                Some(format!("New cluster {} restored: it is running.", j.cluster_name))
+            }
+            RestoreStatus::Failed if followed.contains(&j.restore_job_id) => {
+                Some(format!("Restoring new cluster {} failed.", j.cluster_name))
+            }
             _ => None,
         })
         .collect::<Vec<_>>()
@@ -297,7 +323,11 @@ mod tests {
 
     #[test]
     fn an_end_is_told_only_for_a_restore_followed_while_it_ran() {
-        let jobs = [job("a", RestoreStatus::Succeeded, 100), job("b", RestoreStatus::Failed, 100), job("c", RestoreStatus::Succeeded, 100)];
+        let jobs = [
+            job("a", RestoreStatus::Succeeded, 100),
+            job("b", RestoreStatus::Failed, 100),
+            job("c", RestoreStatus::Succeeded, 100),
+        ];
         assert_eq!(
             restore_announcement(&jobs, &["a".to_owned(), "b".to_owned()]),
             "New cluster copy-a restored: it is running. Restoring new cluster copy-b failed."

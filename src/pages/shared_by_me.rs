@@ -3,14 +3,22 @@
 //! listed: `Deleting` while its principals' access goes through the scheduled revocation, then
 //! `Deleted`. The rules are the services' (the OpenAPI's UpdateResourceShare and DeleteResourceShare).
 
-use crate::api::{self, types::{Paged, ShareView}};
+use crate::api::{
+    self,
+    types::{Paged, ShareView},
+};
 use crate::components::page_data::{page_resource, refresh_while};
+use crate::components::status_badge::StatusBadge;
 use crate::components::{
-    empty_row::EmptyRow, error_alert::ErrorAlert, forms::{navigator, query_value, PostButton, QueryButton}, format, local_time::LocalTime, modal::Modal,
+    empty_row::EmptyRow,
+    error_alert::ErrorAlert,
+    format,
+    forms::{navigator, query_value, PostButton, QueryButton},
+    local_time::LocalTime,
+    modal::Modal,
     pager::{requested_page, Pager},
 };
 use crate::domain::{AssociationStatus, PrincipalScope, ShareStatus};
-use crate::components::status_badge::StatusBadge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -26,7 +34,12 @@ pub fn SharedByMePage() -> impl IntoView {
     );
     // A share being deleted turns Deleted when its revocation has run: follow it while one is listed.
     refresh_while(
-        move || shares.get_untracked().and_then(Result::ok).is_some_and(|p| p.items.iter().any(|s| s.status == ShareStatus::Deleting)),
+        move || {
+            shares
+                .get_untracked()
+                .and_then(Result::ok)
+                .is_some_and(|p| p.items.iter().any(|s| s.status == ShareStatus::Deleting))
+        },
         refresh,
     );
     // The Edit dialog is open for `?edit=<resource share id>`, one of the listed shares.
@@ -141,7 +154,11 @@ fn ShareRow(share: ShareView, delete: ServerAction<api::DeleteResourceShare>) ->
 /// A real form to `update_resource_share`: without JavaScript the browser posts it and the server
 /// redirects back (closing the dialog, or keeping it open with the refusal).
 #[component]
-fn EditDialog(share: ShareView, update: ServerAction<api::UpdateResourceShare>, #[prop(into)] on_close: Callback<()>) -> impl IntoView {
+fn EditDialog(
+    share: ShareView,
+    update: ServerAction<api::UpdateResourceShare>,
+    #[prop(into)] on_close: Callback<()>,
+) -> impl IntoView {
     let external = share.principal_scope == PrincipalScope::AllAccounts;
     let error = move || update.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
     view! {

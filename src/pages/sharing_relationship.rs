@@ -2,8 +2,12 @@
 //! shares it is in and each principal with its state.
 
 use crate::api;
-use crate::components::{error_alert::ErrorAlert, pager::{requested_page, Pager}, sharing_relationship::SharingRelationship};
 use crate::components::page_data::page_resource;
+use crate::components::{
+    error_alert::ErrorAlert,
+    pager::{requested_page, Pager},
+    sharing_relationship::SharingRelationship,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -13,7 +17,8 @@ pub fn SharingRelationshipPage() -> impl IntoView {
     let params = use_params_map();
     let backup_set_id = move || params.read().get("backup_set_id").unwrap_or_default();
     let page = requested_page("page");
-    let shares = page_resource(move || (backup_set_id(), page()), |(id, page)| api::sharing_relationship(id, page, None));
+    let shares =
+        page_resource(move || (backup_set_id(), page()), |(id, page)| api::sharing_relationship(id, page, None));
     view! {
         <Title text="Manage Sharing Relationship"/>
         <div class="breadcrumb"><a href="/shared-backups">"Shared Backups"</a> " / Resource Sharing"</div>

@@ -1,12 +1,18 @@
 //! Tickets: an account asks the platform for the shared-backup beta or a higher sharing quota; the
 //! platform operator sees every ticket and approves or rejects it.
 
-use crate::api::{self, types::TicketView};
 use crate::api::types::Viewer;
-use crate::components::{empty_row::EmptyRow, forms::PostButton, error_alert::ErrorAlert, local_time::LocalTime, pager::{requested_page, Pager}};
-use crate::domain::{TicketKind, TicketStatus};
+use crate::api::{self, types::TicketView};
 use crate::components::page_data::page_resource;
 use crate::components::status_badge::StatusBadge;
+use crate::components::{
+    empty_row::EmptyRow,
+    error_alert::ErrorAlert,
+    forms::PostButton,
+    local_time::LocalTime,
+    pager::{requested_page, Pager},
+};
+use crate::domain::{TicketKind, TicketStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -26,7 +32,10 @@ pub fn TicketsPage() -> impl IntoView {
     let submit = ServerAction::<api::SubmitTicket>::new();
     let decide = ServerAction::<api::DecideTicket>::new();
     let page = requested_page("page");
-    let tickets = page_resource(move || (page(), submit.version().get(), decide.version().get()), |(page, _, _)| api::list_tickets(page, None));
+    let tickets = page_resource(
+        move || (page(), submit.version().get(), decide.version().get()),
+        |(page, _, _)| api::list_tickets(page, None),
+    );
     let errors = move || {
         [submit.value().get(), decide.value().get()]
             .into_iter()

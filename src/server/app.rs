@@ -1,7 +1,11 @@
 //! The HTTP application: Leptos pages, server functions and static files on one axum router.
 //! `router(state)` is what `main` serves and what the integration tests drive.
 
-use super::{auth, guard, openapi, services::governance, state::{AppState, Settings}};
+use super::{
+    auth, guard, openapi,
+    services::governance,
+    state::{AppState, Settings},
+};
 use crate::app::{shell, App};
 use axum::extract::{Query, Request, State};
 use axum::http::{header, HeaderMap, Uri};
@@ -34,7 +38,9 @@ fn console(state: &AppState) -> Router<AppState> {
     // the session is in a page's body (the cookie is a header; the script nonce changes every response),
     // so compression does not let another site read one out of the sizes (BREACH).
     let compression = CompressionLayer::new().br(true).gzip(true).quality(CompressionLevel::Precise(4));
-    let router = plain_routes(&state.settings).into_iter().fold(Router::new(), |router, (path, route)| router.route(path, route));
+    let router = plain_routes(&state.settings)
+        .into_iter()
+        .fold(Router::new(), |router, (path, route)| router.route(path, route));
     router
         .leptos_routes_with_context(state, routes, || (), move || shell(options.clone()))
         .method_not_allowed_fallback(method_not_allowed)
@@ -78,14 +84,22 @@ async fn method_not_allowed(request: Request) -> Response {
 /// page it came from (leptos does that from the `Referer`, adding the refusal as `__path`/`__err`).
 /// This tidies that address: after a success the page's open dialog or pending confirmation is
 /// closed (its query parameter dropped); after a refusal it stays open and shows only this refusal.
-async fn form_redirect(State(state): State<AppState>, request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+async fn form_redirect(
+    State(state): State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
     let is_form_post = request.method() == axum::http::Method::POST && request.uri().path().starts_with("/api/");
     if !is_form_post {
         return next.run(request).await;
     }
     // Only a form post's answer is looked at: the origin is worked out for those alone, not for
     // every request the console answers.
-    let own = guard::console_origin(state.settings.public_origin.as_deref(), state.settings.secure_cookies, request.headers());
+    let own = guard::console_origin(
+        state.settings.public_origin.as_deref(),
+        state.settings.secure_cookies,
+        request.headers(),
+    );
     let mut response = next.run(request).await;
     if !response.status().is_redirection() {
         return response;
@@ -103,10 +117,15 @@ async fn form_redirect(State(state): State<AppState>, request: axum::extract::Re
 /// leptos sends a form post back to its `Referer`, which a browser whose `Origin` was stripped (an
 /// extension) or a client can set to another site: the console's answer must not send anyone there.
 fn on_own_site(location: &str, own: Option<&str>) -> String {
-    let Some(after_scheme) = location.split_once("//").filter(|(scheme, _)| scheme.is_empty() || scheme.ends_with(':')).map(|(_, rest)| rest) else {
+    let Some(after_scheme) = location
+        .split_once("//")
+        .filter(|(scheme, _)| scheme.is_empty() || scheme.ends_with(':'))
+        .map(|(_, rest)| rest)
+    else {
         return location.to_owned();
     };
-    let origin_len = location.len() - after_scheme.len() + after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
+    let origin_len =
+        location.len() - after_scheme.len() + after_scheme.find(['/', '?', '#']).unwrap_or(after_scheme.len());
     let (origin, rest) = location.split_at(origin_len);
     if own.is_some_and(|own| origin.eq_ignore_ascii_case(own)) {
         return location.to_owned();
@@ -138,7 +157,11 @@ fn tidy_redirect(location: &str) -> String {
         })
         .map(|(_, kv)| *kv)
         .collect();
-    if kept.is_empty() { base.to_owned() } else { format!("{base}?{}", kept.join("&")) }
+    if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", kept.join("&"))
+    }
 }
 
 #[cfg(test)]
@@ -148,7 +171,10 @@ mod tests {
     #[test]
     fn a_success_closes_the_dialog_and_keeps_the_lasting_parameters() {
         // (leptos has already dropped an earlier refusal's `__path`/`__err` from a success's redirect.)
-        assert_eq!(tidy_redirect("http://h/clusters/pc-1?page=2&share=bs-1&share_id=rs-1"), "http://h/clusters/pc-1?page=2");
+        assert_eq!(
+            tidy_redirect("http://h/clusters/pc-1?page=2&share=bs-1&share_id=rs-1"),
+            "http://h/clusters/pc-1?page=2"
+        );
         assert_eq!(tidy_redirect("/resource-directory?confirm=remove_member:1"), "/resource-directory");
     }
 
@@ -193,7 +219,14 @@ async fn fresh_backup_sets(State(state): State<AppState>, headers: HeaderMap, ur
         who.actor.may_change_polardb()?;
         let count = f.count.unwrap_or(1).clamp(1, 10);
         let account = who.account_id();
-        let inserted = super::db::seed::insert_fresh_backup_sets(&state.pool, account.as_str(), &f.cluster_id, count, state.clock.now()).await;
+        let inserted = super::db::seed::insert_fresh_backup_sets(
+            &state.pool,
+            account.as_str(),
+            &f.cluster_id,
+            count,
+            state.clock.now(),
+        )
+        .await;
         state.writer.note_outside_change();
         match inserted {
             Ok(Some(ids)) => Ok(ids),
@@ -218,7 +251,9 @@ fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, crate::error::A
     Query::<T>::try_from_uri(uri).map(|Query(q)| q).map_err(|rejection| {
         let text = rejection.body_text();
         let detail = text.strip_prefix("Failed to deserialize query string: ").unwrap_or(&text);
-        let named = detail.split_once(": ").filter(|(field, _)| !field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        let named = detail
+            .split_once(": ")
+            .filter(|(field, _)| !field.is_empty() && field.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
         let sentence = match named {
             Some((field, rest)) => crate::error::undecodable_field_sentence(field, rest),
             None => crate::error::undecodable_sentence(detail),

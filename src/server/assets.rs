@@ -89,8 +89,11 @@ impl Assets {
     /// The set for the given files (path under the site root, content), with the compressed copies
     /// the build made (`x.br`, `x.gz`); [`Assets::compress`] makes the others.
     pub fn from_files(files: Vec<(String, Vec<u8>)>, pkg_dir: &str, output_name: &str) -> Self {
-        let precompressed: HashMap<String, Vec<u8>> =
-            files.iter().filter(|(p, _)| p.ends_with(".br") || p.ends_with(".gz")).map(|(p, c)| (p.clone(), c.clone())).collect();
+        let precompressed: HashMap<String, Vec<u8>> = files
+            .iter()
+            .filter(|(p, _)| p.ends_with(".br") || p.ends_with(".gz"))
+            .map(|(p, c)| (p.clone(), c.clone()))
+            .collect();
         let glue = format!("{pkg_dir}/{output_name}.js");
         let wasm = format!("{pkg_dir}/{output_name}.wasm");
         let content = |p: &str| files.iter().find(|(path, _)| path == p).map(|(_, c)| c.as_slice());
@@ -104,7 +107,8 @@ impl Assets {
             if precompressed.contains_key(&path) {
                 continue;
             }
-            let hash = if path == glue || path == wasm { app_hash.clone().unwrap_or_default() } else { hash_of(&[&bytes]) };
+            let hash =
+                if path == glue || path == wasm { app_hash.clone().unwrap_or_default() } else { hash_of(&[&bytes]) };
             let built = |suffix: &str| {
                 let cell = OnceLock::new();
                 if let Some(copy) = precompressed.get(&format!("{path}.{suffix}")) {
@@ -280,9 +284,8 @@ fn accepts(request: &HeaderMap, coding: &str) -> bool {
     for item in value.split(',') {
         let mut parts = item.split(';');
         let name = parts.next().unwrap_or("").trim();
-        let q = parts
-            .find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()))
-            .unwrap_or(1.0);
+        let q =
+            parts.find_map(|p| p.trim().strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok())).unwrap_or(1.0);
         if name.eq_ignore_ascii_case(coding) {
             return q > 0.0;
         }
@@ -421,7 +424,8 @@ mod tests {
         let etag = header(&first, header::ETAG).unwrap().to_owned();
         let again = get(&assets, "/pkg/app.css", &[(header::ACCEPT_ENCODING, "gzip"), (header::IF_NONE_MATCH, &etag)]);
         assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
-        let other_encoding = get(&assets, "/pkg/app.css", &[(header::ACCEPT_ENCODING, "br"), (header::IF_NONE_MATCH, &etag)]);
+        let other_encoding =
+            get(&assets, "/pkg/app.css", &[(header::ACCEPT_ENCODING, "br"), (header::IF_NONE_MATCH, &etag)]);
         assert_eq!(other_encoding.status(), StatusCode::OK);
     }
 

@@ -116,7 +116,11 @@ impl Event {
     fn copy_with(&self, edit: impl FnOnce(&mut EventFields)) -> Event {
         let mut fields = self.state().fields.clone();
         edit(&mut fields);
-        Event { clock: self.clock.clone(), state: Arc::new(Mutex::new(State { fields, recorded: false })), grant: self.grant.clone() }
+        Event {
+            clock: self.clock.clone(),
+            state: Arc::new(Mutex::new(State { fields, recorded: false })),
+            grant: self.grant.clone(),
+        }
     }
 
     /// The same action's event about another target: one call that acts on several things (a share

@@ -1,11 +1,11 @@
 //! Sign-in: argon2 password hashes, database-backed sessions and the identity behind a request.
 
-use super::workers::{Busy, Workers};
 use super::grant::{Credential, Grant};
+use super::workers::{Busy, Workers};
 use super::{audit, db, ids, internal, state::AppState};
 use crate::domain::{
-    check_password_policy, renewed_session_end, session_end_at_sign_in, AccountId, Actor, Admission, Attempt, IdentityKind, OwnerFacts, SignInThrottle, Site,
-    ThrottleRule, Throttled, KNOWN_DEVICE_LIFETIME,
+    check_password_policy, renewed_session_end, session_end_at_sign_in, AccountId, Actor, Admission, Attempt,
+    IdentityKind, OwnerFacts, SignInThrottle, Site, ThrottleRule, Throttled, KNOWN_DEVICE_LIFETIME,
 };
 use crate::domain::{duration_words, Refusal};
 use crate::error::AppError;
@@ -28,7 +28,11 @@ pub const SESSION_COOKIE: &str = "polarshare_session";
 pub const SECURE_SESSION_COOKIE: &str = "__Host-polarshare_session";
 
 fn session_cookie_name(secure: bool) -> &'static str {
-    if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+    if secure {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
 }
 
 /// The cookie of a browser that has signed a name in (see [`Admitted`]); `__Host-` over HTTPS, as the
@@ -37,7 +41,11 @@ pub const KNOWN_DEVICE_COOKIE: &str = "polarshare_device";
 pub const SECURE_KNOWN_DEVICE_COOKIE: &str = "__Host-polarshare_device";
 
 fn known_device_cookie_name(secure: bool) -> &'static str {
-    if secure { SECURE_KNOWN_DEVICE_COOKIE } else { KNOWN_DEVICE_COOKIE }
+    if secure {
+        SECURE_KNOWN_DEVICE_COOKIE
+    } else {
+        KNOWN_DEVICE_COOKIE
+    }
 }
 pub use crate::domain::SESSION_LIFETIME;
 const MAX_LOGIN_CHARS: usize = 128;
@@ -51,12 +59,14 @@ pub fn hash_password(password: &str) -> anyhow::Result<PasswordHashString> {
     let argon2 = Argon2::default();
     let mut salt_buf = [0u8; 64];
     let salt_bytes = salt.decode_b64(&mut salt_buf).map_err(|e| anyhow::anyhow!("decoding a new salt: {e}"))?;
-    let output = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| argon2_into(&argon2, password.as_bytes(), salt_bytes, out))
-        .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
+    let output =
+        Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| argon2_into(&argon2, password.as_bytes(), salt_bytes, out))
+            .map_err(|e| anyhow::anyhow!("hashing a password: {e}"))?;
     let hash = PasswordHash {
         algorithm: Algorithm::default().ident(),
         version: Some(Version::default().into()),
-        params: ParamsString::try_from(argon2.params()).map_err(|e| anyhow::anyhow!("encoding argon2 parameters: {e}"))?,
+        params: ParamsString::try_from(argon2.params())
+            .map_err(|e| anyhow::anyhow!("encoding argon2 parameters: {e}"))?,
         salt: Some(salt.as_salt()),
         hash: Some(output),
     };
@@ -73,7 +83,8 @@ fn verify_password(password: &str, stored: &str) -> bool {
     let mut salt_buf = [0u8; 64];
     let Ok(salt_bytes) = salt.decode_b64(&mut salt_buf) else { return false };
     // `Output`'s equality is constant-time.
-    Output::init_with(expected.len(), |out| argon2_into(&argon2, password.as_bytes(), salt_bytes, out)).is_ok_and(|out| out == expected)
+    Output::init_with(expected.len(), |out| argon2_into(&argon2, password.as_bytes(), salt_bytes, out))
+        .is_ok_and(|out| out == expected)
 }
 
 thread_local! {
@@ -119,7 +130,11 @@ impl Identity {
 
     /// What this request's access rests on, for its writes to check again (see `server::grant`).
     pub fn grant(&self) -> Grant {
-        Grant { identity_id: self.identity_id, credential: self.credential.clone(), policies: self.actor.policies.clone() }
+        Grant {
+            identity_id: self.identity_id,
+            credential: self.credential.clone(),
+            policies: self.actor.policies.clone(),
+        }
     }
 
     /// Whether this identity may read what `page` shows: its policies ([`crate::domain::Actor::may_open`]),
@@ -214,7 +229,8 @@ pub async fn hash_new_password(state: &AppState, password: &str) -> Result<Passw
 /// name's check does exactly a known one's work: parse, derive, compare. Made from the password
 /// `unknown-name` and the salt `unknown-name-salt`, public on purpose: even that password is
 /// "incorrect" for an unknown name.
-const UNKNOWN_NAME_HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$dW5rbm93bi1uYW1lLXNhbHQ$hQPhfG+Pm1uEDQEo4w4taPhlRPhCC5autv7fhjpc8Zk";
+const UNKNOWN_NAME_HASH: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$dW5rbm93bi1uYW1lLXNhbHQ$hQPhfG+Pm1uEDQEo4w4taPhlRPhCC5autv7fhjpc8Zk";
 
 /// Checks `password` against `stored`, or for an unknown name against [`UNKNOWN_NAME_HASH`] (the same
 /// work, so timing doesn't tell names apart), on the bounded pool.
@@ -252,7 +268,14 @@ impl Source {
         self.ip.parse().ok()
     }
 
-    fn event(&self, state: &AppState, account: Option<&str>, identity: &str, action: &str, target: &str) -> audit::Event {
+    fn event(
+        &self,
+        state: &AppState,
+        account: Option<&str>,
+        identity: &str,
+        action: &str,
+        target: &str,
+    ) -> audit::Event {
         audit::Event::new(
             state.clock.clone(),
             audit::EventFields {
@@ -290,7 +313,13 @@ impl Source {
 /// checked on a hashing lane of its own (see [`Admitted`]); any other browser that signs in is given
 /// such a cookie.
 #[tracing::instrument(skip(state, password, source, headers))]
-pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Source, headers: &HeaderMap) -> Result<SignedIn, AppError> {
+pub async fn sign_in(
+    state: &AppState,
+    login: &str,
+    password: &str,
+    source: &Source,
+    headers: &HeaderMap,
+) -> Result<SignedIn, AppError> {
     let login = login.trim();
     if login.is_empty() || password.is_empty() {
         return Err(Refusal::MissingCredentials.into());
@@ -322,9 +351,16 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
 
     let token = ids::session_token();
     let mut tx = state.begin_action().await.map_err(internal)?;
-    let opened = db::accounts::insert_session(&mut tx, &digest(&token), identity.identity_id, &identity.password_hash, &db::ts(now), &db::ts(session_end_at_sign_in(now)))
-        .await
-        .map_err(internal)?;
+    let opened = db::accounts::insert_session(
+        &mut tx,
+        &digest(&token),
+        identity.identity_id,
+        &identity.password_hash,
+        &db::ts(now),
+        &db::ts(session_end_at_sign_in(now)),
+    )
+    .await
+    .map_err(internal)?;
     if !opened {
         // The password checked was reset (or its identity deleted) while it was being checked: it
         // no longer signs anyone in. No session is written; the refusal is in the trail as any other
@@ -333,7 +369,14 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
         tracing::info!(login, "sign-in refused: the password changed while it was checked");
         drop(tx);
         let event = source.event(state, account, &shown, "SignIn", &shown);
-        if let Err(e) = event.record_alone(&state.writer, "InvalidCredentials", "The password was changed while this sign-in checked it.").await {
+        if let Err(e) = event
+            .record_alone(
+                &state.writer,
+                "InvalidCredentials",
+                "The password was changed while this sign-in checked it.",
+            )
+            .await
+        {
             tracing::error!(error = ?e, "could not record a sign-in refused for a changed password");
         }
         return Err(bad_credentials());
@@ -346,7 +389,15 @@ pub async fn sign_in(state: &AppState, login: &str, password: &str, source: &Sou
         Admitted::KnownDevice { .. } => None,
         Admitted::Stranger(_) => {
             let device = ids::session_token();
-            db::known_devices::remember(&mut tx, &digest(&device), identity.identity_id, now, now + KNOWN_DEVICE_LIFETIME).await.map_err(internal)?;
+            db::known_devices::remember(
+                &mut tx,
+                &digest(&device),
+                identity.identity_id,
+                now,
+                now + KNOWN_DEVICE_LIFETIME,
+            )
+            .await
+            .map_err(internal)?;
             Some(device)
         }
     };
@@ -381,7 +432,13 @@ enum Admitted {
 }
 
 /// Admits an attempt through the throttle (see [`Admitted`]), or refuses it with the wait to honour.
-async fn admit(state: &AppState, login: &str, address: Option<IpAddr>, headers: &HeaderMap, now: time::OffsetDateTime) -> Result<Admitted, AppError> {
+async fn admit(
+    state: &AppState,
+    login: &str,
+    address: Option<IpAddr>,
+    headers: &HeaderMap,
+    now: time::OffsetDateTime,
+) -> Result<Admitted, AppError> {
     let device = match cookie_token(known_device_cookie_name(state.settings.secure_cookies), headers) {
         Some(token) => {
             let device = digest(&token);
@@ -391,7 +448,9 @@ async fn admit(state: &AppState, login: &str, address: Option<IpAddr>, headers: 
     };
     let mut throttle = state.guard.throttle();
     match device {
-        Some(digest) => throttle.admit_known_device(&digest, now).map(|attempt| Admitted::KnownDevice { digest, attempt }),
+        Some(digest) => {
+            throttle.admit_known_device(&digest, now).map(|attempt| Admitted::KnownDevice { digest, attempt })
+        }
         None => throttle.admit(login, address, now).map(Admitted::Stranger),
     }
     .map_err(|wait| throttled(wait, now))
@@ -414,7 +473,13 @@ impl Admitted {
         }
     }
 
-    fn succeeded(&self, throttle: &mut SignInThrottle, login: &str, address: Option<IpAddr>, now: time::OffsetDateTime) {
+    fn succeeded(
+        &self,
+        throttle: &mut SignInThrottle,
+        login: &str,
+        address: Option<IpAddr>,
+        now: time::OffsetDateTime,
+    ) {
         match self {
             Admitted::Stranger(_) => throttle.succeeded(login, address, now),
             Admitted::KnownDevice { digest, .. } => throttle.known_device_succeeded(digest),
@@ -448,7 +513,11 @@ async fn record_failure(
     let streak = admitted.streak();
     // For an unknown name too: skipping its write would answer it sooner than a known name's.
     if streak.failures == 1 {
-        events.push((source.event(state, account, shown, "SignIn", shown), "InvalidCredentials".to_owned(), String::new()));
+        events.push((
+            source.event(state, account, shown, "SignIn", shown),
+            "InvalidCredentials".to_owned(),
+            String::new(),
+        ));
     }
     if let Some(until) = streak.locks_until {
         let detail = match admitted {
@@ -464,7 +533,11 @@ async fn record_failure(
                 duration_words(now - streak.first_failure)
             ),
         };
-        events.push((source.event(state, account, shown, "SignInLocked", shown), "Throttling.SignIn".to_owned(), detail));
+        events.push((
+            source.event(state, account, shown, "SignInLocked", shown),
+            "Throttling.SignIn".to_owned(),
+            detail,
+        ));
     }
     let (locks, forgotten_device) = match admitted {
         Admitted::Stranger(admission) => {
@@ -476,7 +549,11 @@ async fn record_failure(
                     duration_words(now - admission.address.first_failure),
                     duration_words(until - now)
                 );
-                events.push((source.event(state, None, shown, "SignInLocked", &source.ip), "Throttling.SignIn".to_owned(), detail));
+                events.push((
+                    source.event(state, None, shown, "SignInLocked", &source.ip),
+                    "Throttling.SignIn".to_owned(),
+                    detail,
+                ));
             }
             (SignInThrottle::locks_started(admission, login, address), None)
         }
@@ -639,7 +716,12 @@ fn cookie_token(name: &str, headers: &HeaderMap) -> Option<String> {
 /// The Set-Cookie value for a new session: HttpOnly (no script can read it) and SameSite=Lax (other
 /// sites can't make the browser send it with their POSTs).
 pub fn session_cookie(token: &str, secure: bool) -> String {
-    format!("{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}", session_cookie_name(secure), SESSION_LIFETIME.whole_seconds(), secure_flag(secure))
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={}{}",
+        session_cookie_name(secure),
+        SESSION_LIFETIME.whole_seconds(),
+        secure_flag(secure)
+    )
 }
 
 /// Ends the session cookie (a `__Host-` one is only replaced by one marked Secure).
@@ -659,7 +741,11 @@ pub fn known_device_cookie(token: &str, secure: bool) -> String {
 }
 
 fn secure_flag(secure: bool) -> &'static str {
-    if secure { "; Secure" } else { "" }
+    if secure {
+        "; Secure"
+    } else {
+        ""
+    }
 }
 
 #[cfg(test)]
@@ -672,7 +758,8 @@ mod tests {
         let ours = hash_password("Demo-Pass-2026").unwrap().0;
         assert!(ours.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{ours}");
         assert!(Argon2::default().verify_password(b"Demo-Pass-2026", &PasswordHash::new(&ours).unwrap()).is_ok());
-        let theirs = Argon2::default().hash_password(b"Demo-Pass-2026", &SaltString::generate(&mut OsRng)).unwrap().to_string();
+        let theirs =
+            Argon2::default().hash_password(b"Demo-Pass-2026", &SaltString::generate(&mut OsRng)).unwrap().to_string();
         assert!(verify_password("Demo-Pass-2026", &theirs));
         assert!(verify_password("Demo-Pass-2026", &ours));
     }
@@ -684,12 +771,16 @@ mod tests {
         assert_eq!((ours.algorithm, ours.version, &ours.params), (theirs.algorithm, theirs.version, &theirs.params));
         assert_eq!(ours.hash.map(|h| h.len()), theirs.hash.map(|h| h.len()));
         let (params, default) = (Params::try_from(&ours).unwrap(), Argon2::default().params().clone());
-        assert_eq!((params.m_cost(), params.t_cost(), params.p_cost()), (default.m_cost(), default.t_cost(), default.p_cost()));
+        assert_eq!(
+            (params.m_cost(), params.t_cost(), params.p_cost()),
+            (default.m_cost(), default.t_cost(), default.p_cost())
+        );
         // It is a well-formed hash (so the check runs argon2 in full, not a parse failure's shortcut)...
         let salt = ours.salt.unwrap();
         let mut salt_buf = [0u8; 64];
         let salt_bytes = salt.decode_b64(&mut salt_buf).unwrap();
-        let derived = Output::init_with(32, |out| argon2_into(&Argon2::default(), b"unknown-name", salt_bytes, out)).unwrap();
+        let derived =
+            Output::init_with(32, |out| argon2_into(&Argon2::default(), b"unknown-name", salt_bytes, out)).unwrap();
         assert_eq!(Some(derived), ours.hash, "the hash of the password it was made from");
         assert!(verify_password("unknown-name", UNKNOWN_NAME_HASH));
         // ...and even its own password signs nobody in.

@@ -84,7 +84,9 @@ impl Grant {
         let attached = db::accounts::policy_list(db::ram::policies_of(tx, self.identity_id).await?.as_deref())?;
         match check_still_held(&self.policies, &attached) {
             Err(refusal) => Ok(refusal.into()),
-            Ok(()) => Err(anyhow::anyhow!("the grant's check found a policy detached, and every one is still attached")),
+            Ok(()) => {
+                Err(anyhow::anyhow!("the grant's check found a policy detached, and every one is still attached"))
+            }
         }
     }
 }

@@ -97,7 +97,8 @@ pub async fn same_origin(State(state): State<AppState>, request: Request, next: 
 /// name, and IP addresses (what a proxy that rewrites `Host` to the upstream's address sends).
 pub fn check_host(host: &str, public_origin: Option<&str>) -> Result<(), Refusal> {
     let name = host_name(host).map(str::to_ascii_lowercase);
-    let public_host = public_origin.and_then(|origin| origin.split_once("://")).and_then(|(_, authority)| host_name(authority));
+    let public_host =
+        public_origin.and_then(|origin| origin.split_once("://")).and_then(|(_, authority)| host_name(authority));
     let allowed = name.as_deref().is_some_and(|name| match public_host {
         Some(own) => name.eq_ignore_ascii_case(own) || name.parse::<std::net::IpAddr>().is_ok(),
         None => name.parse::<std::net::IpAddr>().is_ok() || name == "localhost" || name.ends_with(".localhost"),
@@ -113,7 +114,8 @@ pub fn check_host(host: &str, public_origin: Option<&str>) -> Result<(), Refusal
 fn host_name(authority: &str) -> Option<&str> {
     if let Some(rest) = authority.strip_prefix('[') {
         let (address, after) = rest.split_once(']')?;
-        return (after.is_empty() || after.strip_prefix(':').is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()))).then_some(address);
+        return (after.is_empty() || after.strip_prefix(':').is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit())))
+            .then_some(address);
     }
     match authority.rsplit_once(':') {
         Some((name, port)) if port.bytes().all(|b| b.is_ascii_digit()) => Some(name),
@@ -137,7 +139,11 @@ pub async fn own_host(State(state): State<AppState>, request: Request, next: Nex
 /// The content type a server function's body must have: JSON for the ones declared `input = Json`
 /// (listed in [`crate::api::JSON_INPUT`]), a form for every other.
 fn expected_content_type(path: &str) -> &'static str {
-    if crate::api::JSON_INPUT.contains(&path) { "application/json" } else { "application/x-www-form-urlencoded" }
+    if crate::api::JSON_INPUT.contains(&path) {
+        "application/json"
+    } else {
+        "application/x-www-form-urlencoded"
+    }
 }
 
 /// Reads a request's whole body: at most `limit` bytes (413), and all of it within `deadline` (408),
@@ -176,10 +182,9 @@ pub async fn api_body(State(state): State<AppState>, request: Request, next: Nex
         return error_response(Refusal::WrongContentType { expected, sent: shown }.into());
     }
     let (parts, body) = request.into_parts();
-    let declared = parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    let too_large = || {
-        error_response(Refusal::BodyTooLarge { limit_kb: MAX_API_BODY / 1024 }.into())
-    };
+    let declared =
+        parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let too_large = || error_response(Refusal::BodyTooLarge { limit_kb: MAX_API_BODY / 1024 }.into());
     if declared.is_some_and(|n| n > MAX_API_BODY as u64) {
         return too_large();
     }
@@ -189,7 +194,8 @@ pub async fn api_body(State(state): State<AppState>, request: Request, next: Nex
     };
     // A browser's own form post (JavaScript off) is answered by leptos with a redirect back to the page
     // carrying the refusal; any other caller is told here which field did not decode.
-    let accepts_html = parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
+    let accepts_html =
+        parts.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/html"));
     if !accepts_html {
         if let Some(wrong) = crate::api::decode::check(parts.uri.path(), &bytes) {
             let sentence = match &wrong.field {
@@ -219,10 +225,12 @@ pub fn content_security_policy(nonce: &str, reload_port: Option<u32>) -> String 
 /// response's inline scripts (called from the HTML shell, before anything is sent).
 pub fn set_page_policy(options: &leptos::config::LeptosOptions) {
     use leptos::prelude::use_context;
-    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
+    let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    else {
         return;
     };
-    let reload_port = std::env::var_os("LEPTOS_WATCH").map(|_| options.reload_external_port.unwrap_or(options.reload_port));
+    let reload_port =
+        std::env::var_os("LEPTOS_WATCH").map(|_| options.reload_external_port.unwrap_or(options.reload_port));
     if let Ok(value) = HeaderValue::from_str(&content_security_policy(&nonce, reload_port)) {
         response.insert_header(header::CONTENT_SECURITY_POLICY, value);
     }
@@ -318,8 +326,19 @@ mod tests {
 
     #[test]
     fn without_an_origin_the_referers_origin_must_be_the_consoles_own() {
-        assert!(check_same_origin(&Method::POST, &headers(&[("referer", "http://console.example:3000/clusters?x=1")]), OWN).is_ok());
-        for referer in ["http://evil.example/", "http://console.example:3000.evil.example/", "/clusters", "://console.example:3000", "http://"] {
+        assert!(check_same_origin(
+            &Method::POST,
+            &headers(&[("referer", "http://console.example:3000/clusters?x=1")]),
+            OWN
+        )
+        .is_ok());
+        for referer in [
+            "http://evil.example/",
+            "http://console.example:3000.evil.example/",
+            "/clusters",
+            "://console.example:3000",
+            "http://",
+        ] {
             assert!(check_same_origin(&Method::POST, &headers(&[("referer", referer)]), OWN).is_err(), "{referer}");
         }
         assert_eq!(origin_of("https://Console.Example#x"), Some("https://Console.Example"));

@@ -12,7 +12,13 @@ fn random_alphanumeric(len: usize) -> String {
     let mut bytes = [0u8; 64];
     while out.len() < len {
         OsRng.fill_bytes(&mut bytes);
-        out.extend(bytes.iter().filter(|&&b| b < 248).map(|&b| char::from(ALPHANUMERIC[usize::from(b % 62)])).take(len - out.len()));
+        out.extend(
+            bytes
+                .iter()
+                .filter(|&&b| b < 248)
+                .map(|&b| char::from(ALPHANUMERIC[usize::from(b % 62)]))
+                .take(len - out.len()),
+        );
     }
     out
 }
@@ -80,9 +86,17 @@ mod tests {
     #[test]
     fn ids_have_the_real_services_shapes() {
         let share = resource_share_id();
-        assert!(share.starts_with("rs-") && share.len() == 11 && share[3..].bytes().all(|b| b.is_ascii_alphanumeric()), "{share}");
+        assert!(
+            share.starts_with("rs-") && share.len() == 11 && share[3..].bytes().all(|b| b.is_ascii_alphanumeric()),
+            "{share}"
+        );
         let invitation = invitation_id();
-        assert!(invitation.starts_with("i-") && invitation.len() == 14 && invitation[2..].bytes().all(|b| b.is_ascii_alphanumeric()), "{invitation}");
+        assert!(
+            invitation.starts_with("i-")
+                && invitation.len() == 14
+                && invitation[2..].bytes().all(|b| b.is_ascii_alphanumeric()),
+            "{invitation}"
+        );
         let key = access_key_id();
         assert!(key.starts_with("LTAI") && key.len() == 24, "{key}");
         assert_eq!(access_key_secret().len(), 30);

@@ -26,11 +26,16 @@ impl Network {
             Some((a, p)) => (a, Some(p)),
             None => (text, None),
         };
-        let base: IpAddr = address.parse().map_err(|_| format!("{text:?} is not an IP address or an address/prefix range"))?;
+        let base: IpAddr =
+            address.parse().map_err(|_| format!("{text:?} is not an IP address or an address/prefix range"))?;
         let max = if base.is_ipv4() { 32 } else { 128 };
         let prefix = match prefix {
             None => max,
-            Some(p) => p.parse::<u8>().ok().filter(|p| *p <= max).ok_or_else(|| format!("{text:?}: the prefix must be 0 to {max}"))?,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{text:?}: the prefix must be 0 to {max}"))?,
         };
         // An IPv4-mapped IPv6 address is the IPv4 address (peers are compared in that form).
         match base.to_canonical() {
@@ -118,7 +123,10 @@ mod tests {
         assert_eq!(client_address(peer("10.0.0.1"), &forwarded(&["198.51.100.1"]), &trusted), "198.51.100.1");
         // What the client wrote itself is left of what the proxy appended.
         assert_eq!(client_address(peer("10.0.0.1"), &forwarded(&["1.2.3.4, 198.51.100.1"]), &trusted), "198.51.100.1");
-        assert_eq!(client_address(peer("10.0.0.1"), &forwarded(&["1.2.3.4", "198.51.100.1"]), &trusted), "198.51.100.1");
+        assert_eq!(
+            client_address(peer("10.0.0.1"), &forwarded(&["1.2.3.4", "198.51.100.1"]), &trusted),
+            "198.51.100.1"
+        );
     }
 
     #[test]

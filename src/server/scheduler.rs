@@ -13,7 +13,10 @@ pub async fn tick(state: &AppState) -> anyhow::Result<db::schedule::Tick> {
     // once they are gone (a commit that then fails leaves it ahead, which only refuses more). Never back:
     // the clock may have been set back since the last tick.
     let forgotten_before = state.writer.nonce_cutoff.advance(now - signature::NONCE_MEMORY);
-    let nonces = db::schedule::NonceCutoffAt { forgotten_before: db::ts(forgotten_before), signed_before: db::ts(signature::signed_before(forgotten_before)) };
+    let nonces = db::schedule::NonceCutoffAt {
+        forgotten_before: db::ts(forgotten_before),
+        signed_before: db::ts(signature::signed_before(forgotten_before)),
+    };
     let mut tx = state.writer.begin_unaudited().await?;
     let done = db::schedule::run_due(&mut tx, &db::ts(now), &revoke_expired_at, &nonces).await?;
     state.writer.commit(tx).await?;

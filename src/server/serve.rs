@@ -35,23 +35,23 @@
 //! cleartext HTTP/2 (prior knowledge) is used by no client of the console while it would need limits
 //! of its own (streams per connection, idle connections) that this loop does not set.
 
+use crate::domain::Refusal;
+use crate::error::AppError;
 use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use std::future::Future;
-use std::time::Duration;
-use crate::domain::Refusal;
-use crate::error::AppError;
 use std::collections::HashMap;
+use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
+use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
-use tokio::net::{TcpListener, TcpStream};
 use tower::ServiceExt;
 
 /// The connection limits (the body's deadline is a setting of the router, `Settings::body_deadline`).
@@ -177,7 +177,12 @@ impl<S> WriteDeadline<S> {
     }
 
     /// Counts a write's outcome: `written` bytes when it made progress (the pending wait ends).
-    fn progress<T>(&mut self, polled: Poll<std::io::Result<T>>, written: impl FnOnce(&T) -> usize, cx: &mut Context<'_>) -> Poll<std::io::Result<T>> {
+    fn progress<T>(
+        &mut self,
+        polled: Poll<std::io::Result<T>>,
+        written: impl FnOnce(&T) -> usize,
+        cx: &mut Context<'_>,
+    ) -> Poll<std::io::Result<T>> {
         match polled {
             Poll::Pending => self.stalled(cx),
             Poll::Ready(result) => {
@@ -206,7 +211,11 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
         this.progress(polled, |n| *n, cx)
     }
 
-    fn poll_write_vectored(self: Pin<&mut Self>, cx: &mut Context<'_>, bufs: &[std::io::IoSlice<'_>]) -> Poll<std::io::Result<usize>> {
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
         let polled = Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         this.progress(polled, |n| *n, cx)
@@ -296,7 +305,12 @@ const DRAIN: Duration = Duration::from_secs(10);
 /// Accepts connections on `listener` and answers their requests with `router` (each request carrying its
 /// peer's `ConnectInfo<SocketAddr>`), until `shutdown` resolves; then stops accepting and lets open
 /// connections finish, for at most [`DRAIN`].
-pub async fn serve(listener: TcpListener, router: Router, limits: Limits, shutdown: impl Future<Output = ()>) -> std::io::Result<()> {
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: Limits,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(TokioTimer::new()).header_read_timeout(limits.headers);
     let graceful = GracefulShutdown::new();

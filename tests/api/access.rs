@@ -40,7 +40,10 @@ async fn the_session_cookie_is_http_only_and_same_site() {
 #[tokio::test]
 async fn passwords_are_stored_as_argon2_hashes() {
     let app = TestApp::new().await;
-    let hash: String = sqlx::query_scalar("select password_hash from identity where login_name = 'owner'").fetch_one(&app.pool).await.unwrap();
+    let hash: String = sqlx::query_scalar("select password_hash from identity where login_name = 'owner'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
 }
 
@@ -75,13 +78,21 @@ async fn signing_in_again_makes_a_fresh_session_and_ends_the_one_the_browser_hel
     assert_eq!(app.form(Some(&first), "list_clusters", "").await.status, StatusCode::OK);
     let refused = app.form(Some(&first), "sign_in", "login=dba@lumen&password=Wrong-Pass-0000").await;
     assert_eq!(refused.refusal(), (401, "InvalidCredentials"));
-    assert_eq!(app.form(Some(&first), "list_clusters", "").await.status, StatusCode::OK, "a refused sign-in ended nothing");
+    assert_eq!(
+        app.form(Some(&first), "list_clusters", "").await.status,
+        StatusCode::OK,
+        "a refused sign-in ended nothing"
+    );
 
     let r = app.form(Some(&first), "sign_in", &format!("login=dba@lumen&password={DEMO_PASSWORD}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let second = r.set_cookie.expect("a session cookie").split(';').next().unwrap().to_owned();
     assert_ne!(second, first, "a fresh session id");
-    assert_eq!(app.form(Some(&first), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED, "the session it replaced ended");
+    assert_eq!(
+        app.form(Some(&first), "list_clusters", "").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the session it replaced ended"
+    );
     assert_eq!(app.form(Some(&second), "current_viewer", "").await.json["login_name"], "dba@lumen");
     assert_eq!(app.count("select count(*) from session").await, 1);
 }
@@ -97,8 +108,17 @@ async fn a_session_left_idle_for_an_hour_ends() {
     assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.refusal(), (401, "Unauthenticated"));
     let fresh = app.sign_in("owner").await;
     app.clock.advance(time::Duration::minutes(61));
-    assert_eq!(app.form(Some(&fresh), "create_folder", &format!("folder_name=Idle&parent_folder_id={ROOT_FOLDER}")).await.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(app.count("select count(*) from rd_folder where folder_name = 'Idle'").await, 0, "an idle session's write changed nothing");
+    assert_eq!(
+        app.form(Some(&fresh), "create_folder", &format!("folder_name=Idle&parent_folder_id={ROOT_FOLDER}"))
+            .await
+            .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.count("select count(*) from rd_folder where folder_name = 'Idle'").await,
+        0,
+        "an idle session's write changed nothing"
+    );
 }
 
 /// A session in use lasts (its reads and its writes alike) until its twelve hours are up, and not a
@@ -109,13 +129,21 @@ async fn a_session_in_use_lasts_until_its_twelve_hours_and_no_longer() {
     let cookie = app.sign_in("owner").await;
     for half_hour in 1..24 {
         app.clock.advance(time::Duration::minutes(30));
-        assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::OK, "after {half_hour} half hours");
+        assert_eq!(
+            app.form(Some(&cookie), "list_clusters", "").await.status,
+            StatusCode::OK,
+            "after {half_hour} half hours"
+        );
     }
     app.clock.advance(time::Duration::minutes(25));
     let r = app.form(Some(&cookie), "create_folder", &format!("folder_name=Busy&parent_folder_id={ROOT_FOLDER}")).await;
     assert_eq!(r.status, StatusCode::OK, "a write 11 h 55 min in: {:?}", r.json);
     app.clock.advance(time::Duration::minutes(6));
-    assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED, "12 h 1 min after signing in");
+    assert_eq!(
+        app.form(Some(&cookie), "list_clusters", "").await.status,
+        StatusCode::UNAUTHORIZED,
+        "12 h 1 min after signing in"
+    );
 }
 
 #[tokio::test]
@@ -124,7 +152,8 @@ async fn the_owner_sees_its_clusters_in_the_chosen_region() {
     let cookie = app.sign_in("owner").await;
     let r = app.form(Some(&cookie), "list_clusters", "region_id=cn-hangzhou").await;
     assert_eq!(r.status, StatusCode::OK);
-    let ids: Vec<&str> = r.json["clusters"].as_array().unwrap().iter().map(|c| c["cluster_id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> =
+        r.json["clusters"].as_array().unwrap().iter().map(|c| c["cluster_id"].as_str().unwrap()).collect();
     assert!(ids.contains(&SHAREABLE_CLUSTER));
     assert!(!ids.contains(&"pc-2zeanalytics01"), "a Beijing cluster is not listed in Hangzhou");
     assert!(!ids.contains(&"pc-bp1harbor00001"), "another account's cluster is never listed");
@@ -193,7 +222,8 @@ async fn an_identity_that_may_not_act_is_refused_as_such_before_the_console_judg
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let (shared_backup, share_id) = shared_with(&app, MEMBER, "ResourceDirectory").await;
     assert_eq!(shared_backup, backup);
-    let made = app.form(Some(&owner), "create_ram_user", &format!("login_name=nobody@lumen&password={DEMO_PASSWORD}")).await;
+    let made =
+        app.form(Some(&owner), "create_ram_user", &format!("login_name=nobody@lumen&password={DEMO_PASSWORD}")).await;
     assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
     let nobody = app.sign_in("nobody@lumen").await;
     let developer = app.sign_in("developer@lumen").await;
@@ -208,7 +238,13 @@ async fn an_identity_that_may_not_act_is_refused_as_such_before_the_console_judg
     let r = app.json(Some(&nobody), "restore_to_new_cluster", json!({ "request": { "backup_set_id": "not a set", "cluster_name": "", "node_spec": "huge", "zone_id": "moon-1", "pay_type": "Free" } })).await;
     assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "{:?}", r.json);
     let long = "x".repeat(60);
-    let r = app.form(Some(&developer), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name={long}&principal_scope=Everywhere")).await;
+    let r = app
+        .form(
+            Some(&developer),
+            "update_resource_share",
+            &format!("resource_share_id={share_id}&resource_share_name={long}&principal_scope=Everywhere"),
+        )
+        .await;
     assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "{:?}", r.json);
     assert_eq!(app.sharing_state().await, before);
 }
@@ -217,7 +253,8 @@ async fn an_identity_that_may_not_act_is_refused_as_such_before_the_console_judg
 async fn a_page_out_of_bounds_is_judged_only_for_an_identity_that_may_read_the_list() {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
-    let made = app.form(Some(&owner), "create_ram_user", &format!("login_name=nobody@lumen&password={DEMO_PASSWORD}")).await;
+    let made =
+        app.form(Some(&owner), "create_ram_user", &format!("login_name=nobody@lumen&password={DEMO_PASSWORD}")).await;
     assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
     let nobody = app.sign_in("nobody@lumen").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;

@@ -5,9 +5,9 @@
 use crate::helpers::*;
 use clap::Parser;
 use http::StatusCode;
-use serde_json::json;
 use polarshare::server::config::{Command, Config};
 use polarshare::server::services::setup::{self, FirstRun, NewAccount};
+use serde_json::json;
 use std::net::SocketAddr;
 use time::Duration;
 use tower::ServiceExt;
@@ -28,7 +28,9 @@ async fn fail_until_locked(app: &TestApp, login: &str, peer: SocketAddr) -> (Res
         let r = app.form_from(peer, None, "sign_in", &sign_in_body(login, "Wrong-Pass-0000")).await;
         match r.status {
             StatusCode::UNAUTHORIZED => failures += 1,
-            StatusCode::TOO_MANY_REQUESTS if r.json["message"].as_str().unwrap().starts_with("Sign-in is locked") => return (r, failures),
+            StatusCode::TOO_MANY_REQUESTS if r.json["message"].as_str().unwrap().starts_with("Sign-in is locked") => {
+                return (r, failures)
+            }
             StatusCode::TOO_MANY_REQUESTS => {
                 let secs: i64 = r.retry_after.as_deref().expect("Retry-After").parse().unwrap();
                 app.clock.advance(Duration::seconds(secs));
@@ -46,7 +48,12 @@ fn peer(last: u8) -> SocketAddr {
 /// Sends `flood` from 64 tasks without pause (each answered `flooded` or 503: the hashing it uses is
 /// full) and, meanwhile, `probe` `n` times, each just after the flood was last told 503; returns the
 /// probes' statuses and how many 503s the flood got.
-async fn answered_during_a_flood<F, FF, P, PF>(flood: F, flooded: StatusCode, n: usize, mut probe: P) -> (Vec<StatusCode>, usize)
+async fn answered_during_a_flood<F, FF, P, PF>(
+    flood: F,
+    flooded: StatusCode,
+    n: usize,
+    mut probe: P,
+) -> (Vec<StatusCode>, usize)
 where
     F: Fn() -> FF,
     FF: std::future::Future<Output = Response>,
@@ -112,11 +119,27 @@ async fn the_server_starts_with_no_accounts_unless_demo_data_is_asked_for() {
 
 #[tokio::test]
 async fn the_command_line_has_subcommands_and_still_takes_the_serving_flags() {
-    let config = Config::try_parse_from(["polarshare", "create-operator", "--login", "ops", "--database", "x.db"]).unwrap();
+    let config =
+        Config::try_parse_from(["polarshare", "create-operator", "--login", "ops", "--database", "x.db"]).unwrap();
     assert_eq!(config.database, "x.db", "--database is accepted after the subcommand too");
-    assert!(matches!(config.command, Some(Command::CreateOperator { ref login, password_stdin: false }) if login == "ops"));
-    let config = Config::try_parse_from(["polarshare", "--database", "y.db", "create-account", "--login", "lumen", "--name", "Lumen Retail", "--beta"]).unwrap();
-    assert!(matches!(config.command, Some(Command::CreateAccount { ref site, beta: true, .. }) if site == "aliyun.com"));
+    assert!(
+        matches!(config.command, Some(Command::CreateOperator { ref login, password_stdin: false }) if login == "ops")
+    );
+    let config = Config::try_parse_from([
+        "polarshare",
+        "--database",
+        "y.db",
+        "create-account",
+        "--login",
+        "lumen",
+        "--name",
+        "Lumen Retail",
+        "--beta",
+    ])
+    .unwrap();
+    assert!(
+        matches!(config.command, Some(Command::CreateAccount { ref site, beta: true, .. }) if site == "aliyun.com")
+    );
     assert!(Config::try_parse_from(["polarshare", "create-operator"]).is_err(), "--login is required");
 }
 
@@ -176,7 +199,8 @@ async fn create_operator_refuses_a_weak_password_and_a_taken_name_changing_nothi
     assert_eq!(app.count("select count(*) from account").await, 0);
 
     setup::create_operator(&app.state.writer, &app.clock, "ops", Some("Strong-Pass-2026")).await.expect("created");
-    let taken = setup::create_operator(&app.state.writer, &app.clock, "ops", Some("Strong-Pass-2026")).await.unwrap_err();
+    let taken =
+        setup::create_operator(&app.state.writer, &app.clock, "ops", Some("Strong-Pass-2026")).await.unwrap_err();
     assert_eq!((taken.status(), taken.code.as_str()), (409, "EntityAlreadyExists.User"));
     let bad_name = setup::create_operator(&app.state.writer, &app.clock, "o p s", None).await.unwrap_err();
     assert_eq!((bad_name.status(), bad_name.code.as_str()), (422, "InvalidParameter.UserName"));
@@ -186,8 +210,15 @@ async fn create_operator_refuses_a_weak_password_and_a_taken_name_changing_nothi
 #[tokio::test]
 async fn create_account_makes_a_cloud_account_whose_root_signs_in_to_an_empty_console() {
     let app = TestApp::empty().await;
-    let account = NewAccount { display_name: "Lumen Retail".into(), login: "lumen".into(), site: "aliyun.com".into(), beta_enabled: true };
-    let created = setup::create_account(&app.state.writer, &app.clock, &account, Some("Retail-Root-2026")).await.expect("created");
+    let account = NewAccount {
+        display_name: "Lumen Retail".into(),
+        login: "lumen".into(),
+        site: "aliyun.com".into(),
+        beta_enabled: true,
+    };
+    let created = setup::create_account(&app.state.writer, &app.clock, &account, Some("Retail-Root-2026"))
+        .await
+        .expect("created");
     assert_eq!(created.generated_password, None);
     assert!(polarshare::domain::AccountId::parse(&created.account_id).is_some());
 
@@ -195,7 +226,10 @@ async fn create_account_makes_a_cloud_account_whose_root_signs_in_to_an_empty_co
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let cookie = cookie_of(&r);
     let viewer = app.form(Some(&cookie), "current_viewer", "").await;
-    assert_eq!((viewer.json["account_name"].as_str(), viewer.json["is_root"].as_bool()), (Some("Lumen Retail"), Some(true)));
+    assert_eq!(
+        (viewer.json["account_name"].as_str(), viewer.json["is_root"].as_bool()),
+        (Some("Lumen Retail"), Some(true))
+    );
     assert_eq!(viewer.json["account_id"], created.account_id.as_str());
     let clusters = app.form(Some(&cookie), "list_clusters", "").await;
     assert_eq!(clusters.status, StatusCode::OK, "{:?}", clusters.json);
@@ -209,9 +243,14 @@ async fn create_account_makes_a_cloud_account_whose_root_signs_in_to_an_empty_co
 
     // As when an operator creates it in the console: the platform's trail has the command line's
     // action, and the new account's trail starts with its creation, by the platform's support.
-    let created_by = |identity: &str| vec![("CreateAccount".to_owned(), identity.to_owned(), "lumen".to_owned(), "Success".to_owned())];
+    let created_by = |identity: &str| {
+        vec![("CreateAccount".to_owned(), identity.to_owned(), "lumen".to_owned(), "Success".to_owned())]
+    };
     assert_eq!(app.trail(&format!("account_id = '{}'", setup::PLATFORM_ACCOUNT)).await, created_by("(command line)"));
-    assert_eq!(app.trail(&format!("account_id = '{}' and action <> 'SignIn'", created.account_id)).await, created_by("Platform support"));
+    assert_eq!(
+        app.trail(&format!("account_id = '{}' and action <> 'SignIn'", created.account_id)).await,
+        created_by("Platform support")
+    );
 }
 
 #[tokio::test]
@@ -220,19 +259,32 @@ async fn an_identity_changes_its_own_password_and_its_other_sessions_end() {
     let here = app.sign_in("owner").await;
     let elsewhere = app.sign_in("owner").await;
 
-    let r = app.form(Some(&here), "change_password", "current_password=Wrong-Pass-0000&new_password=Fresh-Pass-2027").await;
+    let r =
+        app.form(Some(&here), "change_password", "current_password=Wrong-Pass-0000&new_password=Fresh-Pass-2027").await;
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "InvalidPassword.Current"));
-    for (new, why) in [("short1A", "is too short"), ("alllowercaseletters", "at least 3 of these"), ("My-owner-Pass-1", "sign-in name")] {
-        let r = app.form(Some(&here), "change_password", &format!("current_password={DEMO_PASSWORD}&new_password={new}")).await;
+    for (new, why) in [
+        ("short1A", "is too short"),
+        ("alllowercaseletters", "at least 3 of these"),
+        ("My-owner-Pass-1", "sign-in name"),
+    ] {
+        let r = app
+            .form(Some(&here), "change_password", &format!("current_password={DEMO_PASSWORD}&new_password={new}"))
+            .await;
         assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidPassword.Policy"), "{new}");
         assert!(r.json["message"].as_str().unwrap().contains(why), "{:?}", r.json);
     }
     // Refusals changed nothing: the other session still works, the old password still signs in.
     assert_eq!(app.form(Some(&elsewhere), "list_clusters", "").await.status, StatusCode::OK);
 
-    let r = app.form(Some(&here), "change_password", &format!("current_password={DEMO_PASSWORD}&new_password=Fresh-Pass-2027")).await;
+    let r = app
+        .form(Some(&here), "change_password", &format!("current_password={DEMO_PASSWORD}&new_password=Fresh-Pass-2027"))
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    assert_eq!(app.form(Some(&elsewhere), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED, "the other session ended");
+    assert_eq!(
+        app.form(Some(&elsewhere), "list_clusters", "").await.status,
+        StatusCode::UNAUTHORIZED,
+        "the other session ended"
+    );
     assert_eq!(app.form(Some(&here), "list_clusters", "").await.status, StatusCode::OK, "this session stays");
     let old = app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
     assert_eq!(old.refusal(), (401, "InvalidCredentials"));
@@ -240,7 +292,8 @@ async fn an_identity_changes_its_own_password_and_its_other_sessions_end() {
     assert_eq!(new.status, StatusCode::OK);
 
     let trail = app.form(Some(&here), "audit_trail", "action=ChangePassword").await;
-    let outcomes: Vec<&str> = trail.json["items"].as_array().unwrap().iter().map(|e| e["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> =
+        trail.json["items"].as_array().unwrap().iter().map(|e| e["outcome"].as_str().unwrap()).collect();
     assert!(outcomes.contains(&"Success") && outcomes.contains(&"InvalidPassword.Current"), "{outcomes:?}");
 }
 
@@ -249,11 +302,20 @@ async fn ram_users_and_the_operator_change_their_own_passwords_too() {
     let app = TestApp::new().await;
     for login in ["dba@lumen", "operator"] {
         let cookie = app.sign_in(login).await;
-        let r = app.form(Some(&cookie), "change_password", &format!("current_password={DEMO_PASSWORD}&new_password=Own-Pass-2027")).await;
+        let r = app
+            .form(
+                Some(&cookie),
+                "change_password",
+                &format!("current_password={DEMO_PASSWORD}&new_password=Own-Pass-2027"),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{login}: {:?}", r.json);
         assert_eq!(app.form(None, "sign_in", &sign_in_body(login, "Own-Pass-2027")).await.status, StatusCode::OK);
     }
-    assert_eq!(app.form(None, "change_password", "current_password=a&new_password=b").await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.form(None, "change_password", "current_password=a&new_password=b").await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -296,7 +358,11 @@ async fn repeated_failures_slow_a_name_down_with_429_and_retry_after() {
 async fn variants_of_a_name_and_attempts_sent_at_once_get_no_more_password_checks() {
     let app = TestApp::new().await;
     let by_uid = sign_in_body(&format!("dba@{OWNER}"), DEMO_PASSWORD);
-    assert_eq!(app.form(None, "sign_in", &by_uid).await.refusal(), (401, "InvalidCredentials"), "no second name for dba@lumen");
+    assert_eq!(
+        app.form(None, "sign_in", &by_uid).await.refusal(),
+        (401, "InvalidCredentials"),
+        "no second name for dba@lumen"
+    );
     for (n, login) in ["Owner", "OWNER", "%20owner%20", "owner%09", "oWnEr", "owner"].into_iter().enumerate() {
         let r = app.form_from(peer(n as u8), None, "sign_in", &sign_in_body(login, "Wrong-Pass-0000")).await;
         assert_eq!(r.refusal(), (401, "InvalidCredentials"), "{login}");
@@ -322,13 +388,25 @@ async fn a_password_too_long_to_be_anyones_costs_no_hash() {
     let app = TestApp::new().await;
     let long = "A1-".repeat(3000);
     for _ in 0..12 {
-        assert_eq!(app.form(None, "sign_in", &sign_in_body("owner", &long)).await.refusal(), (401, "InvalidCredentials"));
+        assert_eq!(
+            app.form(None, "sign_in", &sign_in_body("owner", &long)).await.refusal(),
+            (401, "InvalidCredentials")
+        );
     }
-    assert_eq!(app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK, "none was counted");
+    assert_eq!(
+        app.form(None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status,
+        StatusCode::OK,
+        "none was counted"
+    );
     let huge = "A1-".repeat(350_000);
-    assert_eq!(app.form(None, "sign_in", &sign_in_body("owner", &huge)).await.refusal(), (413, "RequestEntityTooLarge"));
+    assert_eq!(
+        app.form(None, "sign_in", &sign_in_body("owner", &huge)).await.refusal(),
+        (413, "RequestEntityTooLarge")
+    );
     let owner = app.sign_in("owner").await;
-    let r = app.form(Some(&owner), "change_password", &format!("current_password={long}&new_password=Fresh-Pass-2027")).await;
+    let r = app
+        .form(Some(&owner), "change_password", &format!("current_password={long}&new_password=Fresh-Pass-2027"))
+        .await;
     assert_eq!(r.refusal(), (403, "InvalidPassword.Current"));
     let r = app.form(Some(&owner), "set_ram_password", &format!("login_name=dba@lumen&password={long}")).await;
     assert_eq!(r.refusal(), (422, "InvalidPassword.Policy"));
@@ -359,9 +437,15 @@ async fn a_failed_sign_in_of_an_unknown_name_answers_and_writes_exactly_what_a_k
     let mut answers = Vec::new();
     for login in ["owner", "nobody-at-all"] {
         let events = app.count("select count(*) from audit_event").await;
-        let mut request = http::Request::post("/api/sign_in").header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        let mut request =
+            http::Request::post("/api/sign_in").header(http::header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         request = request.extension(axum::extract::ConnectInfo(peer(7)));
-        let response = app.router.clone().oneshot(request.body(axum::body::Body::from(sign_in_body(login, "Wrong-Pass-0000"))).unwrap()).await.unwrap();
+        let response = app
+            .router
+            .clone()
+            .oneshot(request.body(axum::body::Body::from(sign_in_body(login, "Wrong-Pass-0000"))).unwrap())
+            .await
+            .unwrap();
         let mut headers: Vec<(String, String)> = response
             .headers()
             .iter()
@@ -371,14 +455,21 @@ async fn a_failed_sign_in_of_an_unknown_name_answers_and_writes_exactly_what_a_k
         headers.sort();
         let status = response.status();
         let body = axum::body::to_bytes(response.into_body(), 1 << 20).await.unwrap();
-        let written: Vec<(Option<String>, String, String, String)> = sqlx::query_as(
-            "select account_id, action, outcome, identity from audit_event order by rowid desc limit ?",
-        )
-        .bind(app.count("select count(*) from audit_event").await - events)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
-        answers.push((status, headers, body, written.into_iter().map(|(_, action, outcome, identity)| (action, outcome, identity.replace(login, "NAME"))).collect::<Vec<_>>()));
+        let written: Vec<(Option<String>, String, String, String)> =
+            sqlx::query_as("select account_id, action, outcome, identity from audit_event order by rowid desc limit ?")
+                .bind(app.count("select count(*) from audit_event").await - events)
+                .fetch_all(&app.pool)
+                .await
+                .unwrap();
+        answers.push((
+            status,
+            headers,
+            body,
+            written
+                .into_iter()
+                .map(|(_, action, outcome, identity)| (action, outcome, identity.replace(login, "NAME")))
+                .collect::<Vec<_>>(),
+        ));
     }
     assert_eq!(answers[0].0, StatusCode::UNAUTHORIZED);
     assert!(!answers[0].1.iter().any(|(name, _)| name == "set-cookie"), "{:?}", answers[0].1);
@@ -403,7 +494,10 @@ async fn the_tenth_failure_locks_the_name_until_the_lock_runs_out() {
     let r = app.form_from(peer(2), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
     assert_eq!((r.status, r.retry_after.as_deref()), (StatusCode::TOO_MANY_REQUESTS, Some("900")));
     // Other names are not affected.
-    assert_eq!(app.form_from(peer(1), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.form_from(peer(1), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status,
+        StatusCode::OK
+    );
 
     app.clock.advance(Duration::minutes(15) - Duration::SECOND);
     let r = app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
@@ -423,7 +517,10 @@ async fn a_lock_outlives_a_restart_of_the_server_and_ends_when_it_would_have() {
     let r = restarted.form_from(peer(2), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
     assert_eq!((r.status, r.code()), (StatusCode::TOO_MANY_REQUESTS, "Throttling.SignIn"), "{:?}", r.json);
     assert_eq!(r.retry_after.as_deref(), Some("600"), "the rest of the 15 minutes");
-    assert_eq!(restarted.count("select count(*) from sign_in_lock where scope = 'login' and lock_key = 'owner'").await, 1);
+    assert_eq!(
+        restarted.count("select count(*) from sign_in_lock where scope = 'login' and lock_key = 'owner'").await,
+        1
+    );
     restarted.clock.advance(Duration::minutes(10));
     let r = restarted.form_from(peer(2), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
     assert_eq!(r.status, StatusCode::OK, "the lock has lifted: {:?}", r.json);
@@ -434,7 +531,10 @@ async fn an_unknown_name_is_locked_the_same_way() {
     let app = TestApp::new().await;
     let (locked, failures) = fail_until_locked(&app, "nobody-at-all", peer(1)).await;
     let (known, known_failures) = fail_until_locked(&app, "owner", peer(2)).await;
-    assert_eq!((failures, locked.status, locked.code(), locked.retry_after.clone()), (known_failures, known.status, known.code(), known.retry_after.clone()));
+    assert_eq!(
+        (failures, locked.status, locked.code(), locked.retry_after.clone()),
+        (known_failures, known.status, known.code(), known.retry_after.clone())
+    );
 }
 
 #[tokio::test]
@@ -447,18 +547,29 @@ async fn failed_sign_ins_are_aggregated_in_the_audit_trail() {
 
     let trail = app.form(Some(&owner), "audit_trail", "").await;
     let events = trail.json["items"].as_array().unwrap();
-    let of = |action: &str, outcome: &str| events.iter().filter(|e| e["action"] == action && e["outcome"] == outcome).collect::<Vec<_>>();
+    let of = |action: &str, outcome: &str| {
+        events.iter().filter(|e| e["action"] == action && e["outcome"] == outcome).collect::<Vec<_>>()
+    };
     assert_eq!(of("SignIn", "InvalidCredentials").len(), 1, "only the first failure of the streak: {events:?}");
     let locks = of("SignInLocked", "Throttling.SignIn");
     assert_eq!(locks.len(), 1);
     let detail = locks[0]["detail"].as_str().unwrap();
-    assert!(detail.starts_with("10 failed sign-ins with this name in ") && detail.contains("; refused for 15 minutes"), "{detail}");
+    assert!(
+        detail.starts_with("10 failed sign-ins with this name in ") && detail.contains("; refused for 15 minutes"),
+        "{detail}"
+    );
     assert_eq!(locks[0]["source_ip"], "203.0.113.1");
     assert_eq!(of("SignIn", "Success").len(), 1);
     // 20 failures in all left 4 rows: each name's first failure and lock, the unknown name's in no
     // account's trail (the platform's).
-    assert_eq!(app.count("select count(*) from audit_event where action like 'SignIn%' and outcome <> 'Success'").await, 4);
-    assert_eq!(app.count("select count(*) from audit_event where action = 'SignInLocked' and account_id is null").await, 1);
+    assert_eq!(
+        app.count("select count(*) from audit_event where action like 'SignIn%' and outcome <> 'Success'").await,
+        4
+    );
+    assert_eq!(
+        app.count("select count(*) from audit_event where action = 'SignInLocked' and account_id is null").await,
+        1
+    );
     assert_eq!(app.count("select count(*) from audit_event where action = 'SignIn' and account_id is null").await, 1);
 }
 
@@ -472,7 +583,9 @@ async fn one_address_trying_many_names_is_locked_out_for_every_name() {
         match r.status {
             StatusCode::UNAUTHORIZED => admitted += 1,
             StatusCode::TOO_MANY_REQUESTS if r.retry_after.as_deref() == Some("900") => break,
-            StatusCode::TOO_MANY_REQUESTS => app.clock.advance(Duration::seconds(r.retry_after.unwrap().parse().unwrap())),
+            StatusCode::TOO_MANY_REQUESTS => {
+                app.clock.advance(Duration::seconds(r.retry_after.unwrap().parse().unwrap()))
+            }
             other => panic!("{other}: {:?}", r.json),
         }
     }
@@ -481,7 +594,10 @@ async fn one_address_trying_many_names_is_locked_out_for_every_name() {
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "every name from that address");
     let r = app.form_from(bystander, None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
     assert_eq!(r.status, StatusCode::OK, "another address is not affected");
-    assert_eq!(app.count("select count(*) from audit_event where action = 'SignInLocked' and target = '203.0.113.66'").await, 1);
+    assert_eq!(
+        app.count("select count(*) from audit_event where action = 'SignInLocked' and target = '203.0.113.66'").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -568,7 +684,9 @@ async fn the_operator_creates_an_account_in_the_console_and_only_the_operator_ma
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "Forbidden.NotOperator"));
 
     let operator = app.sign_in("operator").await;
-    let r = app.form(Some(&operator), "create_account", "login_name=newco&display_name=New+Co&site=aliyun.com&beta=on").await;
+    let r = app
+        .form(Some(&operator), "create_account", "login_name=newco&display_name=New+Co&site=aliyun.com&beta=on")
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let password = r.json["password"].as_str().unwrap().to_owned();
     let account_id = r.json["account_id"].as_str().unwrap().to_owned();
@@ -595,11 +713,17 @@ async fn a_sign_in_after_failures_says_how_many_in_words_a_reader_expects() {
     };
     app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", "wrong-password")).await;
     app.clock.advance(Duration::minutes(2));
-    assert_eq!(app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status,
+        StatusCode::OK
+    );
     for _ in 0..2 {
         app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", "wrong-password")).await;
     }
-    assert_eq!(app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status,
+        StatusCode::OK
+    );
     let said = details(&app).await;
     assert_eq!(said.len(), 2, "{said:?}");
     assert!(said[0].starts_with("after 1 failed attempt, the first 2 minutes earlier"), "{said:?}");
@@ -618,19 +742,32 @@ async fn a_ram_users_name_is_unique_within_its_account_and_tells_nothing_of_othe
     let existing = app.form(Some(&partner), "create_ram_user", "login_name=dba@lumen&password=Harbor-Ops-2026").await;
     let unknown = app.form(Some(&partner), "create_ram_user", "login_name=nosuch@lumen&password=Harbor-Ops-2026").await;
     assert_eq!(existing.refusal(), (422, "InvalidParameter.UserName"), "{:?}", existing.json);
-    assert_eq!((existing.status, &existing.json), (unknown.status, &unknown.json), "the same answer whether it exists or not");
+    assert_eq!(
+        (existing.status, &existing.json),
+        (unknown.status, &unknown.json),
+        "the same answer whether it exists or not"
+    );
     assert!(existing.json["message"].as_str().unwrap().contains("@harbor"), "{:?}", existing.json);
     assert_eq!(app.count("select count(*) from identity").await, identities);
 
     // The bare names of another account's user and of the operator are the partner's own to use.
     for name in ["dba", "operator"] {
-        let r = app.form(Some(&partner), "create_ram_user", &format!("login_name={name}&password=Harbor-Ops-2026")).await;
+        let r =
+            app.form(Some(&partner), "create_ram_user", &format!("login_name={name}&password=Harbor-Ops-2026")).await;
         assert_eq!(r.status, StatusCode::OK, "{name}: {:?}", r.json);
         let signed_in = app.form(None, "sign_in", &sign_in_body(&format!("{name}@harbor"), "Harbor-Ops-2026")).await;
         assert_eq!(signed_in.status, StatusCode::OK, "{name}@harbor signs in");
     }
-    assert_eq!(app.form(None, "sign_in", &sign_in_body("dba@lumen", DEMO_PASSWORD)).await.status, StatusCode::OK, "Lumen's dba is untouched");
-    assert_eq!(app.form(None, "sign_in", &sign_in_body("operator", DEMO_PASSWORD)).await.status, StatusCode::OK, "the operator too");
+    assert_eq!(
+        app.form(None, "sign_in", &sign_in_body("dba@lumen", DEMO_PASSWORD)).await.status,
+        StatusCode::OK,
+        "Lumen's dba is untouched"
+    );
+    assert_eq!(
+        app.form(None, "sign_in", &sign_in_body("operator", DEMO_PASSWORD)).await.status,
+        StatusCode::OK,
+        "the operator too"
+    );
 
     // Within its own account a name is taken once, written with or without the ending.
     let owner = app.sign_in("owner").await;
@@ -641,7 +778,9 @@ async fn a_ram_users_name_is_unique_within_its_account_and_tells_nothing_of_othe
 
     // No root name takes a RAM user's form.
     let operator = app.sign_in("operator").await;
-    let r = app.form(Some(&operator), "create_account", "login_name=boss@lumen&display_name=Squatter&site=aliyun.com").await;
+    let r = app
+        .form(Some(&operator), "create_account", "login_name=boss@lumen&display_name=Squatter&site=aliyun.com")
+        .await;
     assert_eq!(r.refusal(), (422, "InvalidParameter.UserName"), "{:?}", r.json);
 }
 
@@ -673,16 +812,25 @@ async fn an_account_whose_alias_an_older_name_of_another_account_ends_with_gets_
     // The same name as a new account's id would be: the free-id check sees it.
     insert_login_made_before_the_alias_rule(&app, OUTSIDER, "squat@1000000000000099", "ram_user").await;
     // As on a database made before the alias rule, when the migration runs.
-    sqlx::raw_sql(include_str!("../../migrations/20261128080000_free_login_alias.sql")).execute(&app.pool).await.unwrap();
+    sqlx::raw_sql(include_str!("../../migrations/20261128080000_free_login_alias.sql"))
+        .execute(&app.pool)
+        .await
+        .unwrap();
     app.state.writer.note_outside_change();
 
     let aliases: Vec<(String, String)> =
-        sqlx::query_as("select account_id, login_alias from account where account_id in (?, ?) order by 1").bind(PARTNER).bind(OUTSIDER).fetch_all(&app.pool).await.unwrap();
+        sqlx::query_as("select account_id, login_alias from account where account_id in (?, ?) order by 1")
+            .bind(PARTNER)
+            .bind(OUTSIDER)
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(aliases, vec![(PARTNER.to_owned(), PARTNER.to_owned()), (OUTSIDER.to_owned(), "orbit".to_owned())]);
     let partner = app.sign_in("partner").await;
     assert_eq!(app.form(Some(&partner), "current_viewer", "").await.json["ram_login_alias"], json!(PARTNER));
     for name in ["ghost", "nosuch"] {
-        let r = app.form(Some(&partner), "create_ram_user", &format!("login_name={name}&password=Harbor-Ops-2026")).await;
+        let r =
+            app.form(Some(&partner), "create_ram_user", &format!("login_name={name}&password=Harbor-Ops-2026")).await;
         assert_eq!(r.status, StatusCode::OK, "{name}: the same answer as for a name nobody has: {:?}", r.json);
     }
     let app = &app;
@@ -711,13 +859,21 @@ async fn existing_accounts_get_their_ram_users_ending_as_alias_when_it_is_theirs
     use std::borrow::Cow;
     let all = sqlx::migrate!("./migrations");
     let before = |newer: bool| Migrator {
-        migrations: Cow::Owned(all.migrations.iter().filter(|m| (m.version >= 20261128030000) == newer).cloned().collect()),
+        migrations: Cow::Owned(
+            all.migrations.iter().filter(|m| (m.version >= 20261128030000) == newer).cloned().collect(),
+        ),
         ignore_missing: true,
         ..Migrator::DEFAULT
     };
     let pool = sqlx::sqlite::SqlitePoolOptions::new().max_connections(1).connect("sqlite::memory:").await.unwrap();
     before(false).run(&pool).await.unwrap();
-    let accounts = [("1000000000000001", "lumen"), ("1000000000000002", "mixed"), ("1000000000000003", "none"), ("1000000000000004", "shared"), ("1000000000000005", "shared2")];
+    let accounts = [
+        ("1000000000000001", "lumen"),
+        ("1000000000000002", "mixed"),
+        ("1000000000000003", "none"),
+        ("1000000000000004", "shared"),
+        ("1000000000000005", "shared2"),
+    ];
     for (id, _) in accounts {
         sqlx::query("insert into account (account_id, display_name, site, beta_enabled, share_quota, created_at) values (?, 'A', 'aliyun.com', 1, 1000, 't')")
             .bind(id)
@@ -734,16 +890,22 @@ async fn existing_accounts_get_their_ram_users_ending_as_alias_when_it_is_theirs
         ("1000000000000004", "x@same", "ram_user"),
         ("1000000000000005", "y@same", "ram_user"),
     ] {
-        sqlx::query("insert into identity (account_id, login_name, kind, password_hash, created_at) values (?, ?, ?, 'h', 't')")
-            .bind(account)
-            .bind(login)
-            .bind(kind)
-            .execute(&pool)
-            .await
-            .unwrap();
+        sqlx::query(
+            "insert into identity (account_id, login_name, kind, password_hash, created_at) values (?, ?, ?, 'h', 't')",
+        )
+        .bind(account)
+        .bind(login)
+        .bind(kind)
+        .execute(&pool)
+        .await
+        .unwrap();
     }
     before(true).run(&pool).await.unwrap();
-    let aliases: Vec<(String, String)> = sqlx::query_as("select account_id, login_alias from account order by account_id").fetch_all(&pool).await.unwrap();
+    let aliases: Vec<(String, String)> =
+        sqlx::query_as("select account_id, login_alias from account order by account_id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
     let expected: Vec<(String, String)> = [
         ("1000000000000001", "lumen"),
         ("1000000000000002", "1000000000000002"),
@@ -761,20 +923,28 @@ async fn existing_accounts_get_their_ram_users_ending_as_alias_when_it_is_theirs
 /// alias leaves, the server refuses more with its own code, and the RAM page's name box allows exactly
 /// that many (the page is rendered with the account's own limit, before any script runs).
 #[tokio::test]
-async fn a_ram_users_name_may_have_what_its_accounts_alias_leaves_of_64_characters_and_the_name_box_allows_exactly_that() {
+async fn a_ram_users_name_may_have_what_its_accounts_alias_leaves_of_64_characters_and_the_name_box_allows_exactly_that(
+) {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     let identities = app.count("select count(*) from identity").await;
     for too_long in ["b".repeat(59), format!("{}@lumen", "b".repeat(59))] {
-        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={too_long}&password=Lumen-Ops-2026")).await;
+        let r =
+            app.form(Some(&owner), "create_ram_user", &format!("login_name={too_long}&password=Lumen-Ops-2026")).await;
         assert_eq!(r.refusal(), (422, "InvalidParameter.UserName.Length"), "{:?}", r.json);
-        assert_eq!(r.json["message"], json!("The user name is 59 characters long; with @lumen added to it, it can be at most 58."));
+        assert_eq!(
+            r.json["message"],
+            json!("The user name is 59 characters long; with @lumen added to it, it can be at most 58.")
+        );
     }
     assert_eq!(app.count("select count(*) from identity").await, identities, "nothing made");
     let longest = "a".repeat(58);
     let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={longest}&password=Lumen-Ops-2026")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    assert_eq!(app.form(None, "sign_in", &sign_in_body(&format!("{longest}@lumen"), "Lumen-Ops-2026")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.form(None, "sign_in", &sign_in_body(&format!("{longest}@lumen"), "Lumen-Ops-2026")).await.status,
+        StatusCode::OK
+    );
 
     // The box: 58 for lumen, 57 for harbor; the viewer carries it to roots only.
     for (login, alias, max) in [("owner", "lumen", 58), ("partner", "harbor", 57)] {
@@ -786,7 +956,11 @@ async fn a_ram_users_name_may_have_what_its_accounts_alias_leaves_of_64_characte
         assert_eq!(viewer.json["ram_login_alias"], json!(alias), "{login}");
     }
     let dba = app.sign_in("dba@lumen").await;
-    assert_eq!(app.form(Some(&dba), "current_viewer", "").await.json["ram_login_alias"], json!(null), "a RAM user is told no alias");
+    assert_eq!(
+        app.form(Some(&dba), "current_viewer", "").await.json["ram_login_alias"],
+        json!(null),
+        "a RAM user is told no alias"
+    );
 }
 
 /// Sign-in names made before the alias rule stay as they are: a RAM user whose name ends with another
@@ -814,13 +988,22 @@ async fn a_login_made_before_the_alias_rule_is_always_its_own_accounts_identity_
     // Each signs in as its own account's identity.
     let ghost = app.sign_in("ghost@harbor").await;
     let viewer = app.form(Some(&ghost), "current_viewer", "").await.json;
-    assert_eq!((&viewer["account_id"], &viewer["is_root"], &viewer["ram_login_alias"]), (&json!(OUTSIDER), &json!(false), &json!(null)), "{viewer}");
+    assert_eq!(
+        (&viewer["account_id"], &viewer["is_root"], &viewer["ram_login_alias"]),
+        (&json!(OUTSIDER), &json!(false), &json!(null)),
+        "{viewer}"
+    );
     let chief = app.sign_in("chief@lumen").await;
     let viewer = app.form(Some(&chief), "current_viewer", "").await.json;
-    assert_eq!((&viewer["account_id"], &viewer["is_root"], &viewer["ram_login_alias"]), (&json!("1000000000000042"), &json!(true), &json!("1000000000000042")), "{viewer}");
+    assert_eq!(
+        (&viewer["account_id"], &viewer["is_root"], &viewer["ram_login_alias"]),
+        (&json!("1000000000000042"), &json!(true), &json!("1000000000000042")),
+        "{viewer}"
+    );
 
     // What they see is their own account's, never the account their name imitates.
-    let (outsider, partner, owner) = (app.sign_in("outsider").await, app.sign_in("partner").await, app.sign_in("owner").await);
+    let (outsider, partner, owner) =
+        (app.sign_in("outsider").await, app.sign_in("partner").await, app.sign_in("owner").await);
     for list in ["list_clusters", "list_shared_with_me"] {
         let as_ghost = app.form(Some(&ghost), list, "").await;
         assert_eq!(as_ghost.status, StatusCode::OK, "{list}: {:?}", as_ghost.json);
@@ -853,18 +1036,38 @@ async fn a_login_made_before_the_alias_rule_is_always_its_own_accounts_identity_
     assert_eq!(app.count("select count(*) from identity").await, identities);
     assert_eq!(app.count("select count(*) from access_key").await, 0);
     assert_eq!(app.count("select count(*) from identity_policy p join identity i using (identity_id) where i.login_name = 'ghost@harbor'").await, 2);
-    assert_eq!(app.form(None, "sign_in", &sign_in_body("ghost@harbor", DEMO_PASSWORD)).await.status, StatusCode::OK, "its password unchanged");
+    assert_eq!(
+        app.form(None, "sign_in", &sign_in_body("ghost@harbor", DEMO_PASSWORD)).await.status,
+        StatusCode::OK,
+        "its password unchanged"
+    );
     assert_eq!(app.form(None, "sign_in", &sign_in_body("chief@lumen", DEMO_PASSWORD)).await.status, StatusCode::OK);
 
     // Its own account manages it as before, by its old name.
-    let r = app.form(Some(&outsider), "set_ram_policy", "login_name=ghost@harbor&policy=AliyunPolardbFullAccess&attached=false").await;
+    let r = app
+        .form(
+            Some(&outsider),
+            "set_ram_policy",
+            "login_name=ghost@harbor&policy=AliyunPolardbFullAccess&attached=false",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
 
 /// The known-device cookie a sign-in set (`name=value`), checked for its flags.
 fn known_device_of(r: &Response, name: &str) -> String {
-    let set = r.set_cookies.iter().find(|c| c.starts_with(&format!("{name}="))).unwrap_or_else(|| panic!("no {name} in {:?}", r.set_cookies));
-    assert!(set.contains("; HttpOnly") && set.contains("; SameSite=Strict") && set.contains("; Path=/") && set.contains("; Max-Age=2592000"), "{set}");
+    let set = r
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} in {:?}", r.set_cookies));
+    assert!(
+        set.contains("; HttpOnly")
+            && set.contains("; SameSite=Strict")
+            && set.contains("; Path=/")
+            && set.contains("; Max-Age=2592000"),
+        "{set}"
+    );
     set.split(';').next().unwrap().to_owned()
 }
 
@@ -878,27 +1081,50 @@ async fn a_name_locked_out_by_a_stranger_still_signs_in_from_a_browser_that_sign
     let first = app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
     assert_eq!(first.status, StatusCode::OK);
     let device = known_device_of(&first, "polarshare_device");
-    let partners = known_device_of(&app.form_from(peer(2), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await, "polarshare_device");
+    let partners = known_device_of(
+        &app.form_from(peer(2), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await,
+        "polarshare_device",
+    );
     assert_eq!(app.count("select count(*) from known_device").await, 2);
 
     let (locked, _) = fail_until_locked(&app, "owner", peer(66)).await;
     assert_eq!(locked.refusal(), (429, "Throttling.SignIn"));
     let right = sign_in_body("owner", DEMO_PASSWORD);
-    assert_eq!(app.form_from(peer(1), None, "sign_in", &right).await.refusal(), (429, "Throttling.SignIn"), "no cookie: locked");
-    assert_eq!(app.form_from(peer(1), Some(&partners), "sign_in", &right).await.refusal(), (429, "Throttling.SignIn"), "another name's cookie");
+    assert_eq!(
+        app.form_from(peer(1), None, "sign_in", &right).await.refusal(),
+        (429, "Throttling.SignIn"),
+        "no cookie: locked"
+    );
+    assert_eq!(
+        app.form_from(peer(1), Some(&partners), "sign_in", &right).await.refusal(),
+        (429, "Throttling.SignIn"),
+        "another name's cookie"
+    );
     let forged = format!("polarshare_device={}", "ab".repeat(32));
-    assert_eq!(app.form_from(peer(1), Some(&forged), "sign_in", &right).await.refusal(), (429, "Throttling.SignIn"), "a made-up cookie");
+    assert_eq!(
+        app.form_from(peer(1), Some(&forged), "sign_in", &right).await.refusal(),
+        (429, "Throttling.SignIn"),
+        "a made-up cookie"
+    );
     let wrong = app.form_from(peer(66), Some(&device), "sign_in", &sign_in_body("owner", "Wrong-Pass-0000")).await;
     assert_eq!(wrong.refusal(), (401, "InvalidCredentials"), "the cookie is no password");
     let r = app.form_from(peer(66), Some(&device), "sign_in", &right).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert!(!r.set_cookies.iter().any(|c| c.starts_with("polarshare_device=")), "a known browser keeps its cookie");
     assert_eq!(app.count("select count(*) from known_device").await, 2);
-    assert_eq!(app.form_from(peer(3), None, "sign_in", &right).await.refusal(), (429, "Throttling.SignIn"), "the name stays locked for others");
+    assert_eq!(
+        app.form_from(peer(3), None, "sign_in", &right).await.refusal(),
+        (429, "Throttling.SignIn"),
+        "the name stays locked for others"
+    );
 
     app.clock.advance(Duration::days(30));
     let (_, _) = fail_until_locked(&app, "owner", peer(67)).await;
-    assert_eq!(app.form_from(peer(1), Some(&device), "sign_in", &right).await.refusal(), (429, "Throttling.SignIn"), "a month later it is forgotten");
+    assert_eq!(
+        app.form_from(peer(1), Some(&device), "sign_in", &right).await.refusal(),
+        (429, "Throttling.SignIn"),
+        "a month later it is forgotten"
+    );
 }
 
 /// A known browser's own failures are counted as a name's are (slowed down after five); the tenth ends
@@ -907,23 +1133,37 @@ async fn a_name_locked_out_by_a_stranger_still_signs_in_from_a_browser_that_sign
 #[tokio::test]
 async fn a_known_browsers_own_failures_end_its_trust() {
     let app = TestApp::new().await;
-    let device = known_device_of(&app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await, "polarshare_device");
+    let device = known_device_of(
+        &app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await,
+        "polarshare_device",
+    );
     let mut failures = 0;
     while failures < 10 {
         let r = app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("owner", "Wrong-Pass-0000")).await;
         match r.refusal() {
             (401, "InvalidCredentials") => failures += 1,
-            (429, "Throttling.SignIn") => app.clock.advance(Duration::seconds(r.retry_after.as_deref().unwrap().parse().unwrap())),
+            (429, "Throttling.SignIn") => {
+                app.clock.advance(Duration::seconds(r.retry_after.as_deref().unwrap().parse().unwrap()))
+            }
             other => panic!("{other:?}"),
         }
-        assert_eq!(app.count("select count(*) from known_device").await, i64::from(failures < 10), "after failure {failures}");
+        assert_eq!(
+            app.count("select count(*) from known_device").await,
+            i64::from(failures < 10),
+            "after failure {failures}"
+        );
     }
-    let trail = app.count("select count(*) from audit_event where action = 'SignInLocked' and detail like '%no longer trusted%'").await;
+    let trail = app
+        .count("select count(*) from audit_event where action = 'SignInLocked' and detail like '%no longer trusted%'")
+        .await;
     assert_eq!(trail, 1);
     // Neither the name nor the address was counted: the next failure is the name's first.
     let r = app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("owner", "Wrong-Pass-0000")).await;
     assert_eq!(r.refusal(), (401, "InvalidCredentials"));
-    assert_eq!(app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.form_from(peer(1), None, "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status,
+        StatusCode::OK
+    );
     fail_until_locked(&app, "owner", peer(9)).await;
     let r = app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await;
     assert_eq!(r.refusal(), (429, "Throttling.SignIn"), "the ended cookie is a stranger's now");
@@ -935,14 +1175,19 @@ async fn a_known_browsers_own_failures_end_its_trust() {
 #[tokio::test]
 async fn a_flood_of_sign_ins_from_many_addresses_leaves_a_known_browser_its_way_in() {
     let app = TestApp::new().await;
-    let device = known_device_of(&app.form_from(peer(1), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await, "polarshare_device");
+    let device = known_device_of(
+        &app.form_from(peer(1), None, "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await,
+        "polarshare_device",
+    );
     let (app, next) = (&app, std::sync::atomic::AtomicU32::new(0));
     let flood = || {
         let n = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let from = SocketAddr::from(([10, (n >> 16) as u8, (n >> 8) as u8, n as u8], 5000));
         async move { app.form_from(from, None, "sign_in", &sign_in_body(&format!("flood{n}"), "Wrong-Pass-0000")).await }
     };
-    let sign_in = || async { app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status };
+    let sign_in = || async {
+        app.form_from(peer(1), Some(&device), "sign_in", &sign_in_body("partner", DEMO_PASSWORD)).await.status
+    };
     let (answers, _) = answered_during_a_flood(flood, StatusCode::UNAUTHORIZED, 5, sign_in).await;
     assert_eq!(answers, vec![StatusCode::OK; 5], "every sign-in from the known browser was answered during the flood");
 }
@@ -957,6 +1202,9 @@ async fn over_https_the_known_device_cookie_is_host_only_and_secure() {
     // Under the plain name (planted by a sibling site) it is not read.
     let planted = device.replacen("__Host-", "", 1);
     let (_, _) = fail_until_locked(&app, "owner", peer(66)).await;
-    assert_eq!(app.form(Some(&planted), "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.refusal(), (429, "Throttling.SignIn"));
+    assert_eq!(
+        app.form(Some(&planted), "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.refusal(),
+        (429, "Throttling.SignIn")
+    );
     assert_eq!(app.form(Some(&device), "sign_in", &sign_in_body("owner", DEMO_PASSWORD)).await.status, StatusCode::OK);
 }

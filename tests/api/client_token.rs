@@ -21,12 +21,20 @@ async fn a_client_token_reused_with_other_parameters_is_refused_and_restores_not
     let shared = shared_with_partner_and_accepted(&app, &owner, "token-reuse").await;
     // A second set of the same cluster, in the same share.
     let second = app.backups_of(SHAREABLE_CLUSTER, 2).await.remove(1);
-    let joined = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &shared.share_id), ("Resources.1.ResourceId", &second)]).await;
+    let joined = acs3(
+        &app,
+        &owner,
+        "AssociateResourceShare",
+        RS,
+        &[("ResourceShareId", &shared.share_id), ("Resources.1.ResourceId", &second)],
+    )
+    .await;
     assert_eq!(joined.status, StatusCode::OK, "{:?}", joined.json);
 
     let first = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "nightly-1")).await;
     assert_eq!(first.status, StatusCode::OK, "{:?}", first.json);
-    let (jobs, charges) = (app.count("select count(*) from restore_job").await, app.count("select count(*) from charge").await);
+    let (jobs, charges) =
+        (app.count("select count(*) from restore_job").await, app.count("select count(*) from charge").await);
 
     // The same token naming another backup set: not the restore the token made.
     let other_set = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&second, "nightly-1")).await;
@@ -36,10 +44,16 @@ async fn a_client_token_reused_with_other_parameters_is_refused_and_restores_not
     let mut bigger = restore_params(&shared.backup, "nightly-1");
     bigger.retain(|(k, _)| *k != "DBNodeClass");
     bigger.push(("DBNodeClass", "polar.mysql.x8.large"));
-    assert_eq!(api_code(&acs3(&app, &shared.partner, "CreateDBCluster", PD, &bigger).await), (400, "IdempotentParameterMismatch"));
+    assert_eq!(
+        api_code(&acs3(&app, &shared.partner, "CreateDBCluster", PD, &bigger).await),
+        (400, "IdempotentParameterMismatch")
+    );
     let mut named = restore_params(&shared.backup, "nightly-1");
     named.push(("DBClusterDescription", "another-name"));
-    assert_eq!(api_code(&acs3(&app, &shared.partner, "CreateDBCluster", PD, &named).await), (400, "IdempotentParameterMismatch"));
+    assert_eq!(
+        api_code(&acs3(&app, &shared.partner, "CreateDBCluster", PD, &named).await),
+        (400, "IdempotentParameterMismatch")
+    );
     assert_eq!(app.count("select count(*) from restore_job").await, jobs, "nothing restored");
     assert_eq!(app.count("select count(*) from charge").await, charges, "nothing charged");
     assert_eq!(
@@ -79,7 +93,11 @@ async fn another_accounts_token_of_the_same_text_is_its_own() {
     assert_eq!(theirs.status, StatusCode::OK, "{:?}", theirs.json);
     assert_ne!(theirs.json["DBClusterId"], first.json["DBClusterId"]);
     let cluster = theirs.json["DBClusterId"].as_str().unwrap();
-    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and account_id = '{MEMBER}'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and account_id = '{MEMBER}'"))
+            .await,
+        1
+    );
 
     // The outsider, who is shared nothing, reusing the text gets nothing of either.
     let outsider_cookie = app.sign_in("outsider").await;
@@ -97,7 +115,8 @@ async fn a_restore_is_never_committed_without_its_client_token() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
     let shared = shared_with_partner_and_accepted(&app, &owner, "token-atomic").await;
-    let (jobs, charges) = (app.count("select count(*) from restore_job").await, app.count("select count(*) from charge").await);
+    let (jobs, charges) =
+        (app.count("select count(*) from restore_job").await, app.count("select count(*) from charge").await);
     app.exec("create trigger fail_token before insert on api_client_token begin select raise(abort, 'no room for the token'); end").await;
     let failed = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "atomic-1")).await;
     assert_eq!(failed.status, StatusCode::INTERNAL_SERVER_ERROR, "{:?}", failed.json);
@@ -130,14 +149,25 @@ async fn a_retry_after_access_ended_starts_nothing_and_answers_only_the_callers_
     assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
     app.clock.advance(time::Duration::minutes(10));
     app.tick().await;
-    let fresh = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "after-access")).await;
+    let fresh =
+        acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "after-access")).await;
     assert_eq!(api_code(&fresh), (404, "EntityNotExists.BackupSet"), "access has ended: {:?}", fresh.json);
-    let (jobs, charges) = (app.count("select count(*) from restore_job").await, app.count("select count(*) from charge").await);
+    let (jobs, charges) =
+        (app.count("select count(*) from restore_job").await, app.count("select count(*) from charge").await);
 
-    let retried = acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "late-retry")).await;
+    let retried =
+        acs3(&app, &shared.partner, "CreateDBCluster", PD, &restore_params(&shared.backup, "late-retry")).await;
     assert_eq!(retried.status, StatusCode::OK, "{:?}", retried.json);
-    let without_request_id = |v: &serde_json::Value| v.as_object().map(|o| o.iter().filter(|(k, _)| *k != "RequestId").map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>());
-    assert_eq!(without_request_id(&retried.json), without_request_id(&first.json), "the first answer (with this call's RequestId)");
+    let without_request_id = |v: &serde_json::Value| {
+        v.as_object().map(|o| {
+            o.iter().filter(|(k, _)| *k != "RequestId").map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(
+        without_request_id(&retried.json),
+        without_request_id(&first.json),
+        "the first answer (with this call's RequestId)"
+    );
     let text = retried.json.to_string();
     for owners in [OWNER, SHAREABLE_CLUSTER, shared.backup.as_str()] {
         assert!(!text.contains(owners), "{owners} in {text}");
@@ -145,7 +175,11 @@ async fn a_retry_after_access_ended_starts_nothing_and_answers_only_the_callers_
     assert_eq!(app.count("select count(*) from restore_job").await, jobs, "no second restore");
     assert_eq!(app.count("select count(*) from charge").await, charges, "no second charge");
     let cluster = retried.json["DBClusterId"].as_str().unwrap();
-    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and account_id = '{PARTNER}'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and account_id = '{PARTNER}'"))
+            .await,
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -157,17 +191,31 @@ async fn concurrent_calls_with_one_token_start_one_restore_and_all_get_its_answe
     let (_, owner) = owner_key(&app).await;
     let shared = shared_with_partner_and_accepted(&app, &owner, "token-race").await;
     let second = app.backups_of(SHAREABLE_CLUSTER, 2).await.remove(1);
-    let joined = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", &shared.share_id), ("Resources.1.ResourceId", &second)]).await;
+    let joined = acs3(
+        &app,
+        &owner,
+        "AssociateResourceShare",
+        RS,
+        &[("ResourceShareId", &shared.share_id), ("Resources.1.ResourceId", &second)],
+    )
+    .await;
     assert_eq!(joined.status, StatusCode::OK, "{:?}", joined.json);
     let calls = (0..8).map(|i| {
         let (app, key) = (app.clone(), shared.partner.clone());
         let backup = if i == 7 { second.clone() } else { shared.backup.clone() };
-        tokio::spawn(async move { (backup.clone(), acs3(&app, &key, "CreateDBCluster", PD, &restore_params(&backup, "raced")).await) })
+        tokio::spawn(async move {
+            (backup.clone(), acs3(&app, &key, "CreateDBCluster", PD, &restore_params(&backup, "raced")).await)
+        })
     });
-    let results: Vec<(String, Response)> = futures::future::join_all(calls).await.into_iter().map(Result::unwrap).collect();
-    let codes: Vec<(u16, String)> = results.iter().map(|(_, r)| (r.status.as_u16(), api_code(r).1.to_owned())).collect();
-    let clusters: std::collections::BTreeSet<String> =
-        results.iter().filter(|(_, r)| r.status == StatusCode::OK).map(|(_, r)| r.json["DBClusterId"].as_str().unwrap().to_owned()).collect();
+    let results: Vec<(String, Response)> =
+        futures::future::join_all(calls).await.into_iter().map(Result::unwrap).collect();
+    let codes: Vec<(u16, String)> =
+        results.iter().map(|(_, r)| (r.status.as_u16(), api_code(r).1.to_owned())).collect();
+    let clusters: std::collections::BTreeSet<String> = results
+        .iter()
+        .filter(|(_, r)| r.status == StatusCode::OK)
+        .map(|(_, r)| r.json["DBClusterId"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(clusters.len(), 1, "one cluster for the token: {codes:?}");
     let ok = results.iter().filter(|(_, r)| r.status == StatusCode::OK).count();
     let mismatched = results.iter().filter(|(_, r)| api_code(r) == (400, "IdempotentParameterMismatch")).count();

@@ -13,7 +13,9 @@ async fn racing_shares_never_give_a_backup_set_more_than_64_principals() {
     let cookie = app.sign_in("owner").await;
     let requests = principals.iter().enumerate().map(|(i, p)| {
         let (app, cookie, backup, p) = (app.clone(), cookie.clone(), backup.clone(), p.clone());
-        tokio::spawn(async move { app.share(&cookie, &backup, new_share(&format!("race-{i}"), "AllAccounts", &[&p])).await })
+        tokio::spawn(
+            async move { app.share(&cookie, &backup, new_share(&format!("race-{i}"), "AllAccounts", &[&p])).await },
+        )
     });
     let results: Vec<Response> = join_all(requests).await.into_iter().map(Result::unwrap).collect();
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
@@ -32,14 +34,21 @@ async fn racing_shares_of_accounts_and_a_folder_never_give_a_backup_set_more_tha
     let accounts = app.add_accounts("30000000001", 10).await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let cookie = app.sign_in("owner").await;
-    let principals = accounts.iter().map(String::as_str).chain([ANALYTICS_FOLDER; 3]).map(str::to_owned).collect::<Vec<_>>();
+    let principals =
+        accounts.iter().map(String::as_str).chain([ANALYTICS_FOLDER; 3]).map(str::to_owned).collect::<Vec<_>>();
     let requests = principals.into_iter().enumerate().map(|(i, p)| {
         let (app, cookie, backup) = (app.clone(), cookie.clone(), backup.clone());
-        tokio::spawn(async move { app.share(&cookie, &backup, new_share(&format!("race-{i}"), "AllAccounts", &[&p])).await })
+        tokio::spawn(
+            async move { app.share(&cookie, &backup, new_share(&format!("race-{i}"), "AllAccounts", &[&p])).await },
+        )
     });
     let results: Vec<Response> = join_all(requests).await.into_iter().map(Result::unwrap).collect();
-    let refusals: Vec<(u16, &str)> = results.iter().filter(|r| r.status != StatusCode::OK).map(|r| r.refusal()).collect();
-    assert!(!refusals.is_empty() && refusals.iter().all(|r| *r == (409, "QuotaExceeded.SharedTarget.Count")), "{refusals:?}");
+    let refusals: Vec<(u16, &str)> =
+        results.iter().filter(|r| r.status != StatusCode::OK).map(|r| r.refusal()).collect();
+    assert!(
+        !refusals.is_empty() && refusals.iter().all(|r| *r == (409, "QuotaExceeded.SharedTarget.Count")),
+        "{refusals:?}"
+    );
     let reached = app.accounts_reached(&backup).await;
     // The folder's shares came first (61, then up to three accounts) or after more than three accounts
     // (all ten, and the folder refused).
@@ -71,12 +80,15 @@ async fn racing_shares_never_pass_the_owners_quota() {
     let cookie = app.sign_in("owner").await;
     let requests = sets.iter().enumerate().map(|(i, b)| {
         let (app, cookie, b) = (app.clone(), cookie.clone(), b.clone());
-        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("q-{i}"), "AllAccounts", &[PARTNER])).await })
+        tokio::spawn(
+            async move { app.share(&cookie, &b, new_share(&format!("q-{i}"), "AllAccounts", &[PARTNER])).await },
+        )
     });
     let results: Vec<Response> = join_all(requests).await.into_iter().map(Result::unwrap).collect();
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
     assert_eq!(ok, 5);
-    let refusals: Vec<(u16, &str)> = results.iter().filter(|r| r.status != StatusCode::OK).map(|r| r.refusal()).collect();
+    let refusals: Vec<(u16, &str)> =
+        results.iter().filter(|r| r.status != StatusCode::OK).map(|r| r.refusal()).collect();
     assert!(refusals.iter().all(|r| *r == (409, "QuotaExceeded.SharedResource.Count")), "{refusals:?}");
     assert_eq!(app.count("select count(distinct backup_set_id) from share_resource").await, 5);
     app.assert_shared_sets_consistent().await;
@@ -103,7 +115,13 @@ async fn racing_access_key_creations_never_give_an_identity_more_than_two() {
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
     let refused = results.iter().filter(|r| r.refusal() == (409, "LimitExceeded.User.AccessKey")).count();
     assert_eq!((ok, refused), (2, 6), "{:?}", codes(&results));
-    assert_eq!(app.count("select count(*) from access_key k join identity i using (identity_id) where i.login_name = 'dba@lumen'").await, 2);
+    assert_eq!(
+        app.count(
+            "select count(*) from access_key k join identity i using (identity_id) where i.login_name = 'dba@lumen'"
+        )
+        .await,
+        2
+    );
 }
 
 /// A double-submitted New AccessKey (its form's request token twice, at once) makes one pair: the
@@ -112,7 +130,8 @@ async fn racing_access_key_creations_never_give_an_identity_more_than_two() {
 async fn a_double_submitted_access_key_creation_makes_one_pair_and_sends_its_secret_once() {
     let app = Arc::new(TestApp::new().await);
     let owner = app.sign_in("owner").await;
-    let results = race_form(&app, &owner, "create_access_key", "login_name=dba%40lumen&request_token=form-7f3a9c", 2).await;
+    let results =
+        race_form(&app, &owner, "create_access_key", "login_name=dba%40lumen&request_token=form-7f3a9c", 2).await;
     let secrets: Vec<&str> = results.iter().filter_map(|r| r.json["access_key_secret"].as_str()).collect();
     let repeats = results.iter().filter(|r| r.refusal() == (409, "AccessKey.AlreadyCreated")).count();
     assert_eq!((secrets.len(), repeats), (1, 1), "{:?}", codes(&results));
@@ -132,25 +151,37 @@ async fn racing_ticket_submissions_leave_one_open_ticket_of_a_kind() {
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
     let refused = results.iter().filter(|r| r.status == StatusCode::CONFLICT).count();
     assert_eq!((ok, refused), (1, 5), "{:?}", codes(&results));
-    assert_eq!(app.count(&format!("select count(*) from ticket where account_id = '{OWNER}' and kind = 'QuotaIncrease'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from ticket where account_id = '{OWNER}' and kind = 'QuotaIncrease'"))
+            .await,
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_directory_invitations_leave_one_pending_invitation() {
     let app = Arc::new(TestApp::new().await);
     let owner = app.sign_in("owner").await;
-    let results = race_form(&app, &owner, "add_member", &format!("account_id={OUTSIDER}&folder_id={ROOT_FOLDER}"), 6).await;
+    let results =
+        race_form(&app, &owner, "add_member", &format!("account_id={OUTSIDER}&folder_id={ROOT_FOLDER}"), 6).await;
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
     let refused = results.iter().filter(|r| r.status == StatusCode::CONFLICT).count();
     assert_eq!((ok, refused), (1, 5), "{:?}", codes(&results));
-    assert_eq!(app.count(&format!("select count(*) from rd_invitation where account_id = '{OUTSIDER}' and status = 'Pending'")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from rd_invitation where account_id = '{OUTSIDER}' and status = 'Pending'"
+        ))
+        .await,
+        1
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_ram_user_creations_of_one_name_make_one_user() {
     let app = Arc::new(TestApp::new().await);
     let owner = app.sign_in("owner").await;
-    let results = race_form(&app, &owner, "create_ram_user", &format!("login_name=twin&password={DEMO_PASSWORD}"), 6).await;
+    let results =
+        race_form(&app, &owner, "create_ram_user", &format!("login_name=twin&password={DEMO_PASSWORD}"), 6).await;
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
     let refused = results.iter().filter(|r| r.status == StatusCode::CONFLICT).count();
     assert_eq!((ok, refused), (1, 5), "{:?}", codes(&results));
@@ -164,17 +195,40 @@ async fn racing_ram_user_creations_of_one_name_make_one_user() {
 async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass_the_quota() {
     use crate::openapi::{acs3, RS};
     let (app, sets, cookie, key) = owner_with_quota(5).await;
-    let mut held = vec![("ResourceShareName", "full".to_owned()), ("Targets.1", PARTNER.to_owned()), ("AllowExternalTargets", "true".to_owned())];
-    held.extend((0..5).map(|i| (["Resources.1.ResourceId", "Resources.2.ResourceId", "Resources.3.ResourceId", "Resources.4.ResourceId", "Resources.5.ResourceId"][i], sets[i].clone())));
+    let mut held = vec![
+        ("ResourceShareName", "full".to_owned()),
+        ("Targets.1", PARTNER.to_owned()),
+        ("AllowExternalTargets", "true".to_owned()),
+    ];
+    held.extend((0..5).map(|i| {
+        (
+            [
+                "Resources.1.ResourceId",
+                "Resources.2.ResourceId",
+                "Resources.3.ResourceId",
+                "Resources.4.ResourceId",
+                "Resources.5.ResourceId",
+            ][i],
+            sets[i].clone(),
+        )
+    }));
     let held_params: Vec<(&str, &str)> = held.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let created = acs3(&app, &key, "CreateResourceShare", RS, &held_params).await;
     assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
     let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
 
     let leaving = {
-        let (app, key, share_id, (a, b)) = (app.clone(), key.clone(), share_id.clone(), (sets[0].clone(), sets[1].clone()));
+        let (app, key, share_id, (a, b)) =
+            (app.clone(), key.clone(), share_id.clone(), (sets[0].clone(), sets[1].clone()));
         tokio::spawn(async move {
-            acs3(&app, &key, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &a), ("Resources.2.ResourceId", &b)]).await
+            acs3(
+                &app,
+                &key,
+                "DisassociateResourceShare",
+                RS,
+                &[("ResourceShareId", &share_id), ("Resources.1.ResourceId", &a), ("Resources.2.ResourceId", &b)],
+            )
+            .await
         })
     };
     let shares = race_new_shares(&app, &cookie, &key, &sets[5..8], &sets[8..11]).await;
@@ -199,17 +253,29 @@ async fn shares_from_the_console_and_the_api_racing_with_sets_leaving_never_pass
 async fn shares_racing_a_share_deletion_never_pass_the_quota() {
     use crate::openapi::{acs3, RS};
     let (app, sets, cookie, key) = owner_with_quota(3).await;
-    let created = acs3(&app, &key, "CreateResourceShare", RS, &[
-        ("ResourceShareName", "full"), ("Resources.1.ResourceId", &sets[0]), ("Resources.2.ResourceId", &sets[1]),
-        ("Resources.3.ResourceId", &sets[2]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
+    let created = acs3(
+        &app,
+        &key,
+        "CreateResourceShare",
+        RS,
+        &[
+            ("ResourceShareName", "full"),
+            ("Resources.1.ResourceId", &sets[0]),
+            ("Resources.2.ResourceId", &sets[1]),
+            ("Resources.3.ResourceId", &sets[2]),
+            ("Targets.1", PARTNER),
+            ("AllowExternalTargets", "true"),
+        ],
+    )
     .await;
     assert_eq!(created.status, StatusCode::OK, "{:?}", created.json);
     let share_id = created.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
 
     let deleting = {
         let (app, key, share_id) = (app.clone(), key.clone(), share_id.clone());
-        tokio::spawn(async move { acs3(&app, &key, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await })
+        tokio::spawn(
+            async move { acs3(&app, &key, "DeleteResourceShare", RS, &[("ResourceShareId", &share_id)]).await },
+        )
     };
     let shares = race_new_shares(&app, &cookie, &key, &sets[3..6], &sets[6..9]).await;
     let deleted = deleting.await.unwrap();
@@ -233,18 +299,33 @@ async fn shares_racing_a_share_deletion_never_pass_the_quota() {
 async fn a_set_past_its_revocation_time_shared_again_racing_other_sets_never_passes_the_quota() {
     use crate::openapi::{acs3, created_share, RS};
     let (app, sets, cookie, key) = owner_with_quota(1).await;
-    let first = created_share(&app, &key, &[
-        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &sets[0]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
+    let first = created_share(
+        &app,
+        &key,
+        &[
+            ("ResourceShareName", "first"),
+            ("Resources.1.ResourceId", &sets[0]),
+            ("Targets.1", PARTNER),
+            ("AllowExternalTargets", "true"),
+        ],
+    )
     .await;
-    let out = acs3(&app, &key, "DisassociateResourceShare", RS, &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])]).await;
+    let out = acs3(
+        &app,
+        &key,
+        "DisassociateResourceShare",
+        RS,
+        &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])],
+    )
+    .await;
     assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
     app.clock.advance(time::Duration::minutes(10));
 
     let (again, other) = (&sets[0], &sets[1..4]);
     let by_console = [other[0].clone(), again.clone(), other[1].clone(), again.clone()];
     let shares = race_new_shares(&app, &cookie, &key, &by_console, &[other[2].clone(), again.clone()]).await;
-    let refusals: Vec<(u16, &str)> = shares.iter().filter(|r| r.status != StatusCode::OK).map(refusal_either_way).collect();
+    let refusals: Vec<(u16, &str)> =
+        shares.iter().filter(|r| r.status != StatusCode::OK).map(refusal_either_way).collect();
     // The set shared again in several shares invites the partner once: the others are refused for that.
     let expected = [(409, "QuotaExceeded.SharedResource.Count"), (409, "EntityAlreadyExists.ResourceShareInvitation")];
     assert!(refusals.iter().all(|r| expected.contains(r)), "{refusals:?}");
@@ -252,7 +333,10 @@ async fn a_set_past_its_revocation_time_shared_again_racing_other_sets_never_pas
                 where sr.status = 'Associated' and rs.status = 'Active'";
     assert_eq!(app.count(live).await, 1, "{refusals:?}");
     app.tick().await;
-    assert_eq!(app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await,
+        1
+    );
     app.assert_shared_sets_consistent().await;
 }
 
@@ -269,7 +353,8 @@ async fn shares_racing_a_removal_of_principals_never_give_a_set_more_than_64_acc
     let all: Vec<&str> = many.iter().map(String::as_str).collect();
     let r = app.share(&cookie, &backup, new_share("wide", "AllAccounts", &all)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let wide: String = sqlx::query_scalar("select resource_share_id from resource_share").fetch_one(&app.pool).await.unwrap();
+    let wide: String =
+        sqlx::query_scalar("select resource_share_id from resource_share").fetch_one(&app.pool).await.unwrap();
 
     let removing = {
         let (app, cookie, backup, kept) = (app.clone(), cookie.clone(), backup.clone(), many[4..].to_vec());
@@ -280,13 +365,23 @@ async fn shares_racing_a_removal_of_principals_never_give_a_set_more_than_64_acc
     };
     let adding = fresh.iter().enumerate().map(|(i, p)| {
         let (app, cookie, backup, p) = (app.clone(), cookie.clone(), backup.clone(), p.clone());
-        tokio::spawn(async move { app.share(&cookie, &backup, new_share(&format!("race-{i}"), "AllAccounts", &[&p])).await })
+        tokio::spawn(
+            async move { app.share(&cookie, &backup, new_share(&format!("race-{i}"), "AllAccounts", &[&p])).await },
+        )
     });
     let results: Vec<Response> = join_all(adding).await.into_iter().map(Result::unwrap).collect();
     let removed = removing.await.unwrap();
     assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
-    assert!(results.iter().all(|r| r.refusal() == (409, "QuotaExceeded.SharedTarget.Count")), "{:?}", results.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>());
-    assert_eq!(app.count("select count(distinct principal_id) from share_principal").await, 64, "those being revoked and those associated");
+    assert!(
+        results.iter().all(|r| r.refusal() == (409, "QuotaExceeded.SharedTarget.Count")),
+        "{:?}",
+        results.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        app.count("select count(distinct principal_id) from share_principal").await,
+        64,
+        "those being revoked and those associated"
+    );
     assert_eq!(app.count("select count(*) from resource_share").await, 1, "refused requests left no share behind");
 }
 
@@ -303,7 +398,9 @@ async fn a_restore_racing_the_end_of_its_access_either_holds_the_revocation_or_i
         let deleting = round % 2 == 1;
         let restore = {
             let (app, member, backup) = (app.clone(), member.clone(), backup.clone());
-            tokio::spawn(async move { app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await })
+            tokio::spawn(
+                async move { app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await },
+            )
         };
         let end = {
             let (app, owner, backup) = (app.clone(), owner.clone(), backup.clone());
@@ -319,8 +416,16 @@ async fn a_restore_racing_the_end_of_its_access_either_holds_the_revocation_or_i
         let jobs = app.count("select count(*) from restore_job").await;
         let charged = app.count(&format!("select count(*) from charge where account_id = '{MEMBER}'")).await;
         let queued = app.count(&format!("select count(*) from share_principal where principal_id = '{MEMBER}' and status = 'Disassociating' and revoke_at is null")).await;
-        let deleted = app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and deleted_at is not null")).await;
-        let lock: String = sqlx::query_scalar("select lock_state from backup_set where backup_set_id = ?").bind(&backup).fetch_one(&app.pool).await.unwrap();
+        let deleted = app
+            .count(&format!(
+                "select count(*) from backup_set where backup_set_id = '{backup}' and deleted_at is not null"
+            ))
+            .await;
+        let lock: String = sqlx::query_scalar("select lock_state from backup_set where backup_set_id = ?")
+            .bind(&backup)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
         let seen = (round, restore.status.as_u16(), restore.code().to_owned(), end.json.clone(), lock);
         if restore.status == StatusCode::OK {
             assert_eq!((jobs, charged), (1, 1), "{seen:?}");
@@ -349,17 +454,32 @@ async fn a_restore_racing_the_owners_level_conversion_never_runs_beside_it() {
         let (owner, member) = (app.sign_in("owner").await, app.sign_in("member").await);
         let restore = {
             let (app, member, backup) = (app.clone(), member.clone(), backup.clone());
-            tokio::spawn(async move { app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await })
+            tokio::spawn(
+                async move { app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await },
+            )
         };
         let convert = {
             let (app, owner, backup) = (app.clone(), owner.clone(), backup.clone());
-            tokio::spawn(async move { app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await })
+            tokio::spawn(async move {
+                app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await
+            })
         };
         let (restore, convert) = (restore.await.unwrap(), convert.await.unwrap());
         let jobs = app.count("select count(*) from restore_job").await;
         let charged = app.count(&format!("select count(*) from charge where account_id = '{MEMBER}'")).await;
-        let lock: String = sqlx::query_scalar("select lock_state from backup_set where backup_set_id = ?").bind(&backup).fetch_one(&app.pool).await.unwrap();
-        let seen = (round, restore.status.as_u16(), restore.code().to_owned(), convert.status.as_u16(), convert.code().to_owned(), lock.clone());
+        let lock: String = sqlx::query_scalar("select lock_state from backup_set where backup_set_id = ?")
+            .bind(&backup)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        let seen = (
+            round,
+            restore.status.as_u16(),
+            restore.code().to_owned(),
+            convert.status.as_u16(),
+            convert.code().to_owned(),
+            lock.clone(),
+        );
         match (restore.status == StatusCode::OK, convert.status == StatusCode::OK) {
             (true, false) => {
                 assert_eq!(convert.refusal(), (409, "OperationDenied.BackupSetLocked"), "{seen:?}");
@@ -385,7 +505,11 @@ async fn racing_acceptances_of_one_invitation_accept_it_once() {
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
     let again = results.iter().filter(|r| r.refusal() == (409, "InvitationStatus.AlreadyAccepted")).count();
     assert_eq!((ok, again), (1, 7), "{:?}", codes(&results));
-    assert_eq!(app.count(&format!("select count(*) from invitation where invitation_id = '{id}' and status = 'Accepted'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from invitation where invitation_id = '{id}' and status = 'Accepted'"))
+            .await,
+        1
+    );
     let accepted = app.count(&format!("select count(*) from audit_event where action = 'AcceptInvitation' and outcome = 'Success' and target = '{id}'")).await;
     assert_eq!(accepted, 1, "one acceptance in the trail");
     // Accepting and rejecting at once: the first to commit decides, the other is refused.
@@ -398,15 +522,27 @@ async fn racing_acceptances_of_one_invitation_accept_it_once() {
     };
     assert_ne!(other, backup);
     let list = app.form(Some(&partner), "list_invitations", "region_id=cn-hangzhou").await;
-    let pending = list.json["invitations"].as_array().unwrap().iter().find(|i| i["status"] == "Pending").expect("the second invitation").clone();
+    let pending = list.json["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["status"] == "Pending")
+        .expect("the second invitation")
+        .clone();
     let id = pending["invitation_id"].as_str().unwrap().to_owned();
     let answers = [true, false, true, false].map(|accept| {
         let (app, partner, id) = (app.clone(), partner.clone(), id.clone());
-        tokio::spawn(async move { app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept={accept}")).await })
+        tokio::spawn(async move {
+            app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept={accept}")).await
+        })
     });
     let results: Vec<Response> = join_all(answers).await.into_iter().map(Result::unwrap).collect();
     assert_eq!(results.iter().filter(|r| r.status == StatusCode::OK).count(), 1, "{:?}", codes(&results));
-    let stored: String = sqlx::query_scalar("select status from invitation where invitation_id = ?").bind(&id).fetch_one(&app.pool).await.unwrap();
+    let stored: String = sqlx::query_scalar("select status from invitation where invitation_id = ?")
+        .bind(&id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let winner = results.iter().find(|r| r.status == StatusCode::OK).unwrap();
     assert_eq!(winner.json["status"].as_str(), Some(stored.as_str()), "what was answered is what is stored");
 }
@@ -423,17 +559,37 @@ async fn owner_with_quota(quota: u32) -> (Arc<TestApp>, Vec<String>, String, cra
 
 /// Each of `by_console` shared from the console and each of `by_api` by CreateResourceShare, all at
 /// once, each in a new share with the partner: what each was answered.
-async fn race_new_shares(app: &Arc<TestApp>, cookie: &str, key: &crate::openapi::Key, by_console: &[String], by_api: &[String]) -> Vec<Response> {
+async fn race_new_shares(
+    app: &Arc<TestApp>,
+    cookie: &str,
+    key: &crate::openapi::Key,
+    by_console: &[String],
+    by_api: &[String],
+) -> Vec<Response> {
     use crate::openapi::{acs3, RS};
     let by_console = by_console.iter().enumerate().map(|(i, b)| {
         let (app, cookie, b) = (app.clone(), cookie.to_owned(), b.clone());
-        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("console-{i}"), "AllAccounts", &[PARTNER])).await })
+        tokio::spawn(async move {
+            app.share(&cookie, &b, new_share(&format!("console-{i}"), "AllAccounts", &[PARTNER])).await
+        })
     });
     let by_api = by_api.iter().enumerate().map(|(i, b)| {
         let (app, key, b) = (app.clone(), key.clone(), b.clone());
         tokio::spawn(async move {
             let name = format!("api-{i}");
-            acs3(&app, &key, "CreateResourceShare", RS, &[("ResourceShareName", &name), ("Resources.1.ResourceId", &b), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]).await
+            acs3(
+                &app,
+                &key,
+                "CreateResourceShare",
+                RS,
+                &[
+                    ("ResourceShareName", &name),
+                    ("Resources.1.ResourceId", &b),
+                    ("Targets.1", PARTNER),
+                    ("AllowExternalTargets", "true"),
+                ],
+            )
+            .await
         })
     });
     join_all(by_console.chain(by_api)).await.into_iter().map(Result::unwrap).collect()
@@ -441,14 +597,20 @@ async fn race_new_shares(app: &Arc<TestApp>, cookie: &str, key: &crate::openapi:
 
 /// A refusal's status and code, answered by the OpenAPI (`Code`) or by a server function.
 fn refusal_either_way(response: &Response) -> (u16, &str) {
-    if response.json.get("Code").is_some() { crate::openapi::api_code(response) } else { response.refusal() }
+    if response.json.get("Code").is_some() {
+        crate::openapi::api_code(response)
+    } else {
+        response.refusal()
+    }
 }
 
 /// How many of `sets`, each shared at once from the console in a new share with the partner, were shared.
 async fn shared_at_once(app: &Arc<TestApp>, cookie: &str, sets: &[String]) -> usize {
     let answers = join_all(sets.iter().enumerate().map(|(i, b)| {
         let (app, cookie, b) = (app.clone(), cookie.to_owned(), b.clone());
-        tokio::spawn(async move { app.share(&cookie, &b, new_share(&format!("after-{i}"), "AllAccounts", &[PARTNER])).await })
+        tokio::spawn(async move {
+            app.share(&cookie, &b, new_share(&format!("after-{i}"), "AllAccounts", &[PARTNER])).await
+        })
     }))
     .await;
     answers.into_iter().map(Result::unwrap).filter(|r| r.status == StatusCode::OK).count()

@@ -27,7 +27,13 @@ async fn level_and_lock(app: &TestApp, backup: &str) -> (String, String) {
 async fn page_reason(app: &TestApp, cookie: &str, cluster: &str, backup: &str) -> Option<String> {
     let r = app.form(Some(cookie), "list_backup_sets", &format!("cluster_id={cluster}&page=1")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let row = r.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).cloned().expect("row on page 1");
+    let row = r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["backup_set_id"] == json!(backup))
+        .cloned()
+        .expect("row on page 1");
     row["convert_blocked"]["code"].as_str().map(str::to_owned)
 }
 
@@ -43,9 +49,19 @@ async fn converting_an_expired_set_an_rp_copy_or_a_set_of_a_recycled_cluster_is_
     .unwrap();
     let cases = [
         (SHAREABLE_CLUSTER, "3200009002".to_owned(), "OperationDenied.LevelConversion.BackupSetExpired", "expired"),
-        (SHAREABLE_CLUSTER, "rp-hz2bj0009005".to_owned(), "OperationDenied.LevelConversion.CrossRegionBackupSet", "cross-region"),
+        (
+            SHAREABLE_CLUSTER,
+            "rp-hz2bj0009005".to_owned(),
+            "OperationDenied.LevelConversion.CrossRegionBackupSet",
+            "cross-region",
+        ),
         ("pc-bp1legacy00001", recycled, "OperationDenied.LevelConversion.ClusterInRecycleBin", "recycle bin"),
-        (SHAREABLE_CLUSTER, "3200009001".to_owned(), "OperationDenied.LevelConversion.BackupSetNotActive", "not active"),
+        (
+            SHAREABLE_CLUSTER,
+            "3200009001".to_owned(),
+            "OperationDenied.LevelConversion.BackupSetNotActive",
+            "not active",
+        ),
     ];
     for (cluster, backup, code, said) in cases {
         let before = level_and_lock(&app, &backup).await;
@@ -68,7 +84,10 @@ async fn a_healthy_level_1_set_offers_conversion_and_converts() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_eq!(level_and_lock(&app, &backup).await, ("Level-1".to_owned(), "ConvertingLevel".to_owned()));
     // While it converts, the page says why it can't be converted again.
-    assert_eq!(page_reason(&app, &owner, SHAREABLE_CLUSTER, &backup).await.as_deref(), Some("OperationDenied.BackupSetLocked"));
+    assert_eq!(
+        page_reason(&app, &owner, SHAREABLE_CLUSTER, &backup).await.as_deref(),
+        Some("OperationDenied.BackupSetLocked")
+    );
 }
 
 #[tokio::test]
@@ -85,7 +104,11 @@ async fn each_lock_refusal_names_what_it_refuses() {
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.BackupSetLocked"));
     assert!(message(&r).contains("data is being restored from it; it cannot be deleted"), "{}", message(&r));
     not_sharing.push(message(&r));
-    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{locked}' and deleted_at is null")).await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from backup_set where backup_set_id = '{locked}' and deleted_at is null"))
+            .await,
+        1
+    );
 
     let r = app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={locked}")).await;
     assert_eq!(r.refusal(), (409, "OperationDenied.BackupSetLocked"));
@@ -102,7 +125,13 @@ async fn each_lock_refusal_names_what_it_refuses() {
     assert_eq!(r.refusal(), (409, "OperationDenied.BackupSetLocked"));
     assert!(message(&r).contains("its cluster cannot be released"), "{}", message(&r));
     not_sharing.push(message(&r));
-    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{SHAREABLE_CLUSTER}' and status = 'Running'")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from cluster where cluster_id = '{SHAREABLE_CLUSTER}' and status = 'Running'"
+        ))
+        .await,
+        1
+    );
 
     // Only the share change speaks of sharing settings.
     for said in not_sharing {
@@ -115,12 +144,18 @@ async fn a_restore_from_a_set_being_converted_names_the_restore() {
     let app = TestApp::new().await;
     let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
     let owner = app.sign_in("owner").await;
-    assert_eq!(app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await.status,
+        StatusCode::OK
+    );
     let member = app.sign_in("member").await;
     let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.BackupSetLocked"));
     let message = r.json["message"].as_str().unwrap();
-    assert!(message.contains("being converted from a level-1 to a level-2 backup; no new restore can start from it"), "{message}");
+    assert!(
+        message.contains("being converted from a level-1 to a level-2 backup; no new restore can start from it"),
+        "{message}"
+    );
     assert!(!message.contains("sharing settings"), "{message}");
     assert_eq!(app.count("select count(*) from restore_job").await, 0);
     assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{MEMBER}'")).await, 0);
@@ -155,8 +190,15 @@ async fn folder_names_refuse_control_bidi_invisible_only_and_duplicate_values() 
     let folders = || app.count("select count(*) from rd_folder");
     let before = folders().await;
     for (name, said) in BAD_NAMES {
-        let r = app.form(Some(&owner), "create_folder", &format!("folder_name={}&parent_folder_id={ROOT_FOLDER}", enc(name))).await;
-        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Name"), "{name:?}: {:?}", r.json);
+        let r = app
+            .form(Some(&owner), "create_folder", &format!("folder_name={}&parent_folder_id={ROOT_FOLDER}", enc(name)))
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Name"),
+            "{name:?}: {:?}",
+            r.json
+        );
         assert!(r.json["message"].as_str().unwrap().contains(said), "{name:?}");
         assert!(r.json["message"].as_str().unwrap().contains("folder name"), "{name:?}");
     }
@@ -165,7 +207,10 @@ async fn folder_names_refuse_control_bidi_invisible_only_and_duplicate_values() 
     let create = |name: &'static str, parent: &'static str| {
         let owner = owner.clone();
         let app = &app;
-        async move { app.form(Some(&owner), "create_folder", &format!("folder_name={}&parent_folder_id={parent}", enc(name))).await }
+        async move {
+            app.form(Some(&owner), "create_folder", &format!("folder_name={}&parent_folder_id={parent}", enc(name)))
+                .await
+        }
     };
     assert_eq!(create("Partners", ROOT_FOLDER).await.status, StatusCode::OK);
     let r = create(" Partners ", ROOT_FOLDER).await;
@@ -189,10 +234,22 @@ async fn folder_names_longer_than_24_characters_or_with_other_characters_are_ref
     let create = |name: String| {
         let owner = owner.clone();
         let app = &app;
-        async move { app.form(Some(&owner), "create_folder", &format!("folder_name={}&parent_folder_id={ROOT_FOLDER}", enc(&name))).await }
+        async move {
+            app.form(
+                Some(&owner),
+                "create_folder",
+                &format!("folder_name={}&parent_folder_id={ROOT_FOLDER}", enc(&name)),
+            )
+            .await
+        }
     };
     let long = "f".repeat(25);
-    for (name, code) in [(long.as_str(), "InvalidParameter.Folder.Name.Length"), ("Team folder", "InvalidParameter.Folder.Name"), ("a+b", "InvalidParameter.Folder.Name"), ("", "MissingParameter.Folder.Name")] {
+    for (name, code) in [
+        (long.as_str(), "InvalidParameter.Folder.Name.Length"),
+        ("Team folder", "InvalidParameter.Folder.Name"),
+        ("a+b", "InvalidParameter.Folder.Name"),
+        ("", "MissingParameter.Folder.Name"),
+    ] {
         let r = create(name.to_owned()).await;
         assert!(r.status.is_client_error(), "{name:?}: {:?}", r.json);
         assert_eq!(r.code(), code, "{name:?}: {:?}", r.json);
@@ -213,12 +270,21 @@ async fn restored_cluster_names_refuse_control_bidi_and_invisible_only_values_an
         let mut request = restore_request(&backup);
         request["request"]["cluster_name"] = json!(name);
         let r = app.json(Some(&member), "restore_to_new_cluster", request).await;
-        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Name"), "{name:?}: {:?}", r.json);
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Name"),
+            "{name:?}: {:?}",
+            r.json
+        );
         assert!(r.json["message"].as_str().unwrap().contains(said), "{name:?}");
     }
     assert_eq!(app.count("select count(*) from restore_job").await, 0);
     assert_eq!(app.count("select count(*) from charge").await, 0);
-    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'"))
+            .await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -227,21 +293,40 @@ async fn ram_user_names_and_ticket_messages_refuse_control_bidi_and_invisible_on
     let owner = app.sign_in("owner").await;
     let identities = app.count("select count(*) from identity").await;
     for (name, said) in BAD_NAMES {
-        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={}&password=Ops-Pass-2026", enc(name))).await;
-        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Name"), "{name:?}: {:?}", r.json);
+        let r = app
+            .form(Some(&owner), "create_ram_user", &format!("login_name={}&password=Ops-Pass-2026", enc(name)))
+            .await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Name"),
+            "{name:?}: {:?}",
+            r.json
+        );
         assert!(r.json["message"].as_str().unwrap().contains(said), "{name:?}");
     }
     assert_eq!(app.count("select count(*) from identity").await, identities);
 
     let nomad = app.sign_in("nobeta").await;
     for (message, said) in BAD_NAMES {
-        let r = app.form(Some(&nomad), "submit_ticket", &format!("kind=EnableSharedBackup&message={}", enc(message))).await;
-        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Name"), "{message:?}: {:?}", r.json);
+        let r =
+            app.form(Some(&nomad), "submit_ticket", &format!("kind=EnableSharedBackup&message={}", enc(message))).await;
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Name"),
+            "{message:?}: {:?}",
+            r.json
+        );
         assert!(r.json["message"].as_str().unwrap().contains(said), "{message:?}");
     }
     assert_eq!(app.count("select count(*) from ticket").await, 0);
     // A message may still break lines.
-    let r = app.form(Some(&nomad), "submit_ticket", &format!("kind=EnableSharedBackup&message={}", enc("line one\r\nline two"))).await;
+    let r = app
+        .form(
+            Some(&nomad),
+            "submit_ticket",
+            &format!("kind=EnableSharedBackup&message={}", enc("line one\r\nline two")),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
 
@@ -271,7 +356,8 @@ async fn a_set_that_expires_while_its_page_is_kept_in_memory_is_shown_expired_at
         r.json["items"].as_array().unwrap().clone()
     };
     // A set of page 1 the rules allow today, made to expire in an hour (sessions last 12).
-    let backup = list().await.iter().find(|b| b["share_blocked"].is_null()).expect("a shareable set on page 1")["backup_set_id"]
+    let backup = list().await.iter().find(|b| b["share_blocked"].is_null()).expect("a shareable set on page 1")
+        ["backup_set_id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -284,5 +370,9 @@ async fn a_set_that_expires_while_its_page_is_kept_in_memory_is_shown_expired_at
     app.clock.advance(time::Duration::seconds(1));
     let expired = row(&list().await);
     assert_eq!(expired["share_blocked"]["code"], json!("OperationDenied.BackupSetExpired"), "{expired:?}");
-    assert_eq!(expired["convert_blocked"]["code"], json!("OperationDenied.LevelConversion.BackupSetExpired"), "{expired:?}");
+    assert_eq!(
+        expired["convert_blocked"]["code"],
+        json!("OperationDenied.LevelConversion.BackupSetExpired"),
+        "{expired:?}"
+    );
 }

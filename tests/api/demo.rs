@@ -42,7 +42,11 @@ async fn a_ram_user_that_may_not_change_polardb_makes_no_sets_in_its_roots_clust
     assert_eq!(fresh(&app, Some(&auditor), SHAREABLE_CLUSTER).await.refusal(), (403, "Forbidden.RAM"));
     assert_eq!(app.count("select count(*) from backup_set").await, before);
     let developer = app.sign_in("developer@lumen").await;
-    assert_eq!(fresh(&app, Some(&developer), SHAREABLE_CLUSTER).await.status, StatusCode::OK, "PolarDB full access may");
+    assert_eq!(
+        fresh(&app, Some(&developer), SHAREABLE_CLUSTER).await.status,
+        StatusCode::OK,
+        "PolarDB full access may"
+    );
 }
 
 #[tokio::test]

@@ -87,7 +87,10 @@ async fn adding_an_account_sends_an_invitation_not_membership() {
     assert_eq!(view.json["invitations"][0]["account_id"], json!(OUTSIDER));
     assert_eq!(view.json["invitations"][0]["status"], json!("Pending"));
     assert!(view.json["members"].as_array().unwrap().iter().all(|m| m["account_id"] != json!(OUTSIDER)));
-    assert_eq!(app.count("select count(*) from audit_event where action = 'AddMember' and outcome = 'Success'").await, 1);
+    assert_eq!(
+        app.count("select count(*) from audit_event where action = 'AddMember' and outcome = 'Success'").await,
+        1
+    );
 }
 
 #[tokio::test]
@@ -117,8 +120,13 @@ async fn directory_scope_shares_do_not_reach_an_invited_account_until_it_accepts
     let owner = app.sign_in("owner").await;
     let [to_directory, to_account] = <[String; 2]>::try_from(shareable_sets(&app, 2).await).unwrap();
     let r = app.share(&owner, &to_account, new_share("to-invitee", "ResourceDirectory", &[OUTSIDER])).await;
-    assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "InvalidTarget"), "an invited account is not in the directory");
-    let r = app.share(&owner, &to_directory, new_share("whole-directory", "ResourceDirectory", &[OWNER_DIRECTORY])).await;
+    assert_eq!(
+        (r.status, r.code()),
+        (StatusCode::CONFLICT, "InvalidTarget"),
+        "an invited account is not in the directory"
+    );
+    let r =
+        app.share(&owner, &to_directory, new_share("whole-directory", "ResourceDirectory", &[OWNER_DIRECTORY])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 
     let outsider = app.sign_in("outsider").await;
@@ -134,7 +142,13 @@ async fn directory_scope_shares_do_not_reach_an_invited_account_until_it_accepts
     assert_eq!(mine["membership"]["directory_id"], json!(OWNER_DIRECTORY));
     assert_eq!(mine["membership"]["is_management"], json!(false));
     assert_eq!(incoming(&app, &outsider).await[0]["backup_set_id"], json!(to_directory), "a member now");
-    assert_eq!(app.count("select count(*) from audit_event where action = 'AcceptDirectoryInvitation' and outcome = 'Success'").await, 1);
+    assert_eq!(
+        app.count(
+            "select count(*) from audit_event where action = 'AcceptDirectoryInvitation' and outcome = 'Success'"
+        )
+        .await,
+        1
+    );
 
     let again = answer(&app, &outsider, &id, true).await;
     assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "HandshakeStatus.AlreadyAccepted"));
@@ -161,13 +175,23 @@ async fn an_unanswered_invitation_expires_after_fourteen_days() {
     let id = invited(&app, OUTSIDER).await;
     app.clock.advance(Duration::days(14));
     let outsider = app.sign_in("outsider").await;
-    assert_eq!(my_directory(&app, &outsider).await["invitations"][0]["status"], json!("Expired"), "expired before the sweep");
+    assert_eq!(
+        my_directory(&app, &outsider).await["invitations"][0]["status"],
+        json!("Expired"),
+        "expired before the sweep"
+    );
     let r = answer(&app, &outsider, &id, true).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "HandshakeStatus.Expired"));
     assert!(!is_member(&app, OUTSIDER).await);
     assert_eq!(app.tick().await.expired_directory_invitations, 1);
     assert_eq!(app.count("select count(*) from rd_invitation where status = 'Expired'").await, 1);
-    assert_eq!(app.count(&format!("select count(*) from audit_event where action = 'ExpireDirectoryInvitation' and account_id = '{OWNER}'")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from audit_event where action = 'ExpireDirectoryInvitation' and account_id = '{OWNER}'"
+        ))
+        .await,
+        1
+    );
     // The management account can invite again.
     invited(&app, OUTSIDER).await;
 }
@@ -272,7 +296,9 @@ async fn a_member_that_leaves_loses_every_directory_scope_grant_through_the_sche
     let owner = app.sign_in("owner").await;
     let sets = shareable_sets(&app, 3).await;
     // One grant of each kind: the directory, the member's folder, and its own account id.
-    for (set, (name, principal)) in sets.iter().zip([("via-directory", OWNER_DIRECTORY), ("via-folder", ANALYTICS_FOLDER), ("via-account", MEMBER)]) {
+    for (set, (name, principal)) in
+        sets.iter().zip([("via-directory", OWNER_DIRECTORY), ("via-folder", ANALYTICS_FOLDER), ("via-account", MEMBER)])
+    {
         let r = app.share(&owner, set, new_share(name, "ResourceDirectory", &[principal])).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     }
@@ -290,7 +316,9 @@ async fn a_member_that_leaves_loses_every_directory_scope_grant_through_the_sche
     assert_eq!(seen.len(), 3, "all three stay visible during the revocation window");
     for b in &seen {
         assert_eq!(b["revoking_at"], json!("2026-11-25T08:10:00Z"), "{b}");
-        let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(b["backup_set_id"].as_str().unwrap())).await;
+        let r = app
+            .json(Some(&member), "restore_to_new_cluster", restore_request(b["backup_set_id"].as_str().unwrap()))
+            .await;
         assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.SharingRevoking"));
     }
     // The owner sees the account principal being revoked.
@@ -305,8 +333,14 @@ async fn a_member_that_leaves_loses_every_directory_scope_grant_through_the_sche
     let member = app.sign_in("member").await;
     assert!(incoming(&app, &member).await.is_empty(), "every grant is gone");
     assert_eq!(app.count(&format!("select count(*) from share_principal where principal_id = '{MEMBER}'")).await, 0);
-    assert_eq!(app.count(&format!("select count(*) from membership_revocation where account_id = '{MEMBER}'")).await, 0);
-    assert_eq!(app.count("select count(*) from audit_event where action = 'LeaveDirectory' and outcome = 'Success'").await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from membership_revocation where account_id = '{MEMBER}'")).await,
+        0
+    );
+    assert_eq!(
+        app.count("select count(*) from audit_event where action = 'LeaveDirectory' and outcome = 'Success'").await,
+        1
+    );
 
     // Invited and accepted again, the directory and folder shares reach it again; the account principal
     // that was revoked does not come back by itself.
@@ -322,7 +356,10 @@ async fn a_member_removed_by_the_management_account_loses_its_account_principal_
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    assert_eq!(app.share(&owner, &backup, new_share("qa-only", "ResourceDirectory", &[QA_MEMBER])).await.status, StatusCode::OK);
+    assert_eq!(
+        app.share(&owner, &backup, new_share("qa-only", "ResourceDirectory", &[QA_MEMBER])).await.status,
+        StatusCode::OK
+    );
     let qa = app.sign_in("qa").await;
     assert!(incoming(&app, &qa).await[0]["restore_blocked"].is_null());
 
@@ -330,7 +367,10 @@ async fn a_member_removed_by_the_management_account_loses_its_account_principal_
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let seen = incoming(&app, &qa).await;
     assert_eq!(seen[0]["revoking_at"], json!("2026-11-25T08:10:00Z"));
-    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup)).await.refusal(), (409, "OperationDenied.SharingRevoking"));
+    assert_eq!(
+        app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup)).await.refusal(),
+        (409, "OperationDenied.SharingRevoking")
+    );
     app.clock.advance(Duration::minutes(10));
     app.tick().await;
     let qa = app.sign_in("qa").await;
@@ -346,7 +386,10 @@ async fn an_account_principal_left_over_from_before_the_fix_reaches_no_one_outsi
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    assert_eq!(app.share(&owner, &backup, new_share("qa-only", "ResourceDirectory", &[QA_MEMBER])).await.status, StatusCode::OK);
+    assert_eq!(
+        app.share(&owner, &backup, new_share("qa-only", "ResourceDirectory", &[QA_MEMBER])).await.status,
+        StatusCode::OK
+    );
     app.exec(&format!("delete from rd_member where account_id = '{QA_MEMBER}'")).await;
     let qa = app.sign_in("qa").await;
     assert!(incoming(&app, &qa).await.is_empty());
@@ -359,7 +402,11 @@ async fn an_owner_that_leaves_the_directory_ends_its_directory_scope_shares_thro
     let app = TestApp::new().await;
     let partner = partner_joined_the_directory(&app).await;
     let sets = app.backups_of("pc-bp1harbor00001", 3).await;
-    for (set, (name, principal)) in sets.iter().zip([("via-directory", OWNER_DIRECTORY), ("via-folder", ANALYTICS_FOLDER), ("via-account", QA_MEMBER)]) {
+    for (set, (name, principal)) in sets.iter().zip([
+        ("via-directory", OWNER_DIRECTORY),
+        ("via-folder", ANALYTICS_FOLDER),
+        ("via-account", QA_MEMBER),
+    ]) {
         let r = app.share(&partner, set, new_share(name, "ResourceDirectory", &[principal])).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     }
@@ -376,7 +423,9 @@ async fn an_owner_that_leaves_the_directory_ends_its_directory_scope_shares_thro
         assert_eq!(seen.len(), 2, "{who}: still visible during the revocation window: {seen:?}");
         for b in &seen {
             assert_eq!(b["revoking_at"], json!("2026-11-25T08:10:00Z"), "{who}: {b}");
-            let r = app.json(Some(cookie), "restore_to_new_cluster", restore_request(b["backup_set_id"].as_str().unwrap())).await;
+            let r = app
+                .json(Some(cookie), "restore_to_new_cluster", restore_request(b["backup_set_id"].as_str().unwrap()))
+                .await;
             assert_eq!(r.refusal(), (409, "OperationDenied.SharingRevoking"), "{who}");
         }
     }
@@ -409,7 +458,8 @@ async fn a_member_moved_out_of_a_folder_is_not_shown_a_set_added_to_the_folders_
     assert_eq!(seen[0]["revoking_at"], json!("2026-11-25T08:10:00Z"));
 
     // Moved back into the folder, it holds both sets again.
-    let moved = app.form(Some(&owner), "move_member", &format!("account_id={MEMBER}&folder_id={ANALYTICS_FOLDER}")).await;
+    let moved =
+        app.form(Some(&owner), "move_member", &format!("account_id={MEMBER}&folder_id={ANALYTICS_FOLDER}")).await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
     let seen = incoming(&app, &member).await;
     assert_eq!(seen.len(), 2, "{seen:?}");
@@ -418,7 +468,8 @@ async fn a_member_moved_out_of_a_folder_is_not_shown_a_set_added_to_the_folders_
 }
 
 #[tokio::test]
-async fn a_directory_scope_share_opened_after_its_owner_left_the_directory_gives_its_members_only_the_rest_of_their_window() {
+async fn a_directory_scope_share_opened_after_its_owner_left_the_directory_gives_its_members_only_the_rest_of_their_window(
+) {
     let app = TestApp::new().await;
     let partner = partner_joined_the_directory(&app).await;
     let set = app.backup_of("pc-bp1harbor00001").await;
@@ -444,7 +495,10 @@ async fn a_directory_scope_share_opened_after_its_owner_left_the_directory_gives
     app.tick().await;
     let member = app.sign_in("member").await;
     let qa = app.sign_in("qa").await;
-    assert!(incoming(&app, &member).await.is_empty() && incoming(&app, &qa).await.is_empty(), "nothing is left after the window");
+    assert!(
+        incoming(&app, &member).await.is_empty() && incoming(&app, &qa).await.is_empty(),
+        "nothing is left after the window"
+    );
 }
 
 #[tokio::test]
@@ -452,13 +506,18 @@ async fn a_ram_user_that_may_not_answer_directory_invitations_learns_nothing_of_
     let app = TestApp::new().await;
     let id = invited(&app, OUTSIDER).await;
     let outsider = app.sign_in("outsider").await;
-    let made = app.form(Some(&outsider), "create_ram_user", &format!("login_name=clerk@orbit&password={DEMO_PASSWORD}")).await;
+    let made =
+        app.form(Some(&outsider), "create_ram_user", &format!("login_name=clerk@orbit&password={DEMO_PASSWORD}")).await;
     assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
     let clerk = app.sign_in("clerk@orbit").await;
     // Its account's invitation and an id that names none answer alike.
     for invitation in [id.as_str(), "h-nothere00000"] {
         for accept in [true, false] {
-            assert_eq!(answer(&app, &clerk, invitation, accept).await.refusal(), (403, "Forbidden.RAM"), "{invitation} {accept}");
+            assert_eq!(
+                answer(&app, &clerk, invitation, accept).await.refusal(),
+                (403, "Forbidden.RAM"),
+                "{invitation} {accept}"
+            );
         }
     }
     assert!(!is_member(&app, OUTSIDER).await);
@@ -472,7 +531,9 @@ async fn a_ram_user_that_may_answer_directory_invitations_may_list_them() {
     let app = TestApp::new().await;
     let id = invited(&app, OUTSIDER).await;
     let outsider = app.sign_in("outsider").await;
-    let made = app.form(Some(&outsider), "create_ram_user", &format!("login_name=steward@orbit&password={DEMO_PASSWORD}")).await;
+    let made = app
+        .form(Some(&outsider), "create_ram_user", &format!("login_name=steward@orbit&password={DEMO_PASSWORD}"))
+        .await;
     assert_eq!(made.status, StatusCode::OK, "{:?}", made.json);
     let policy = "login_name=steward@orbit&policy=AliyunResourceCenterFullAccess&attached=true";
     assert_eq!(app.form(Some(&outsider), "set_ram_policy", policy).await.status, StatusCode::OK);
@@ -509,7 +570,8 @@ async fn a_ram_user_of_the_management_account_reads_the_membership_not_the_manag
 }
 
 #[tokio::test]
-async fn an_owner_leaving_the_directory_while_a_member_restores_one_of_its_sets_queues_that_shares_revocation_behind_the_restore() {
+async fn an_owner_leaving_the_directory_while_a_member_restores_one_of_its_sets_queues_that_shares_revocation_behind_the_restore(
+) {
     // The partner joins the directory and shares two of its sets within it: one with the member's
     // folder, one with the QA account by id. The member starts restoring the folder's set.
     let app = TestApp::new().await;
@@ -529,7 +591,9 @@ async fn an_owner_leaving_the_directory_while_a_member_restores_one_of_its_sets_
     // its principals would; the other starts its revocation at once.
     let r = app.form(Some(&partner), "leave_directory", "").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let waiting = |share: &str| format!("select count(*) from share_principal where resource_share_id = '{share}' and status = 'Disassociating' and revoke_at is null");
+    let waiting = |share: &str| {
+        format!("select count(*) from share_principal where resource_share_id = '{share}' and status = 'Disassociating' and revoke_at is null")
+    };
     assert_eq!(app.count(&waiting(&shares[0])).await, 1, "the restored share's revocation waits for the restore");
     assert_eq!(app.count(&waiting(&shares[1])).await, 0);
     let seen = incoming(&app, &member).await;
@@ -557,7 +621,13 @@ async fn a_member_removed_from_the_directory_while_it_restores_keeps_the_set_unt
     assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore_request(&set)).await.status, StatusCode::OK);
     let r = app.form(Some(&owner), "remove_member", &format!("account_id={QA_MEMBER}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    assert_eq!(app.count(&format!("select count(*) from share_principal where principal_id = '{QA_MEMBER}' and revoke_at is null")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from share_principal where principal_id = '{QA_MEMBER}' and revoke_at is null"
+        ))
+        .await,
+        1
+    );
     app.clock.advance(Duration::seconds(31));
     assert_eq!(app.tick().await.applied_queued_removals, 1);
     assert_eq!(incoming(&app, &qa).await[0]["revoking_at"], json!("2026-11-25T08:10:31Z"));
@@ -567,7 +637,12 @@ async fn a_member_removed_from_the_directory_while_it_restores_keeps_the_set_unt
 async fn invitation_rows(app: &TestApp, cookie: &str) -> Vec<(Value, Value, Value)> {
     let r = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    r.json["invitations"].as_array().unwrap().iter().map(|i| (i["resource_share_name"].clone(), i["status"].clone(), i["resources"].clone())).collect()
+    r.json["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| (i["resource_share_name"].clone(), i["status"].clone(), i["resources"].clone()))
+        .collect()
 }
 
 #[tokio::test]
@@ -580,7 +655,13 @@ async fn a_member_whose_directory_acceptance_ended_by_leaving_is_shown_nothing_t
     let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
     // Opened to every account, the directory accepts for the member; closed again, it stays a member's.
     for scope in ["AllAccounts", "ResourceDirectory"] {
-        let r = app.form(Some(&owner), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name=lab&principal_scope={scope}")).await;
+        let r = app
+            .form(
+                Some(&owner),
+                "update_resource_share",
+                &format!("resource_share_id={share_id}&resource_share_name=lab&principal_scope={scope}"),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{scope}: {:?}", r.json);
     }
     let member = app.sign_in("member").await;
@@ -594,16 +675,32 @@ async fn a_member_whose_directory_acceptance_ended_by_leaving_is_shown_nothing_t
     // The owner shares a second set in the same share, and renames it, for its members.
     let r = app.share(&owner, &sets[1], existing_share(&share_id, None)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let r = app.form(Some(&owner), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name=lab-q4&principal_scope=ResourceDirectory")).await;
+    let r = app
+        .form(
+            Some(&owner),
+            "update_resource_share",
+            &format!("resource_share_id={share_id}&resource_share_name=lab-q4&principal_scope=ResourceDirectory"),
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 
     let member = app.sign_in("member").await;
     let rows = invitation_rows(&app, &member).await;
-    assert!(rows.iter().all(|(name, status, sets)| name == "lab" && status != "Accepted" && sets == &json!([])), "{rows:?}");
+    assert!(
+        rows.iter().all(|(name, status, sets)| name == "lab" && status != "Accepted" && sets == &json!([])),
+        "{rows:?}"
+    );
     let incoming = app.form(Some(&member), "list_shared_with_me", "region_id=cn-hangzhou").await;
     assert_eq!(incoming.json["total"], json!(0), "{:?}", incoming.json);
     let key = crate::openapi::create_key(&app, &member, "member").await;
-    let received = crate::openapi::acs3(&app, &key, "ListResourceShares", crate::openapi::RS, &[("ResourceOwner", "OtherAccounts")]).await;
+    let received = crate::openapi::acs3(
+        &app,
+        &key,
+        "ListResourceShares",
+        crate::openapi::RS,
+        &[("ResourceOwner", "OtherAccounts")],
+    )
+    .await;
     assert_eq!(received.json["ResourceShares"], json!([]), "{:?}", received.json);
 }
 
@@ -631,7 +728,13 @@ async fn an_owner_removed_from_the_directory_ends_the_acceptances_the_directory_
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
     for scope in ["AllAccounts", "ResourceDirectory"] {
-        let r = app.form(Some(&member), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name=bj-lab&principal_scope={scope}")).await;
+        let r = app
+            .form(
+                Some(&member),
+                "update_resource_share",
+                &format!("resource_share_id={share_id}&resource_share_name=bj-lab&principal_scope={scope}"),
+            )
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{scope}: {:?}", r.json);
     }
     let qa = app.sign_in("qa").await;
@@ -647,7 +750,14 @@ async fn an_owner_removed_from_the_directory_ends_the_acceptances_the_directory_
     let qa = app.sign_in("qa").await;
     assert_eq!(beijing_invitations(&app, &qa).await, vec![(json!("Disassociated"), json!([]))]);
     let key = crate::openapi::create_key(&app, &qa, "qa").await;
-    let received = crate::openapi::acs3(&app, &key, "ListResourceShares", crate::openapi::RS, &[("ResourceOwner", "OtherAccounts")]).await;
+    let received = crate::openapi::acs3(
+        &app,
+        &key,
+        "ListResourceShares",
+        crate::openapi::RS,
+        &[("ResourceOwner", "OtherAccounts")],
+    )
+    .await;
     assert_eq!(received.json["ResourceShares"], json!([]), "{:?}", received.json);
 }
 
@@ -661,7 +771,8 @@ async fn restore_outcome(app: &TestApp, set: &str) -> (String, String) {
 }
 
 #[tokio::test]
-async fn a_member_moved_out_of_a_folder_while_it_restores_from_the_folders_share_keeps_the_set_until_the_restore_ends() {
+async fn a_member_moved_out_of_a_folder_while_it_restores_from_the_folders_share_keeps_the_set_until_the_restore_ends()
+{
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     let set = app.backup_of(SHAREABLE_CLUSTER).await;
@@ -675,7 +786,8 @@ async fn a_member_moved_out_of_a_folder_while_it_restores_from_the_folders_share
     // owner's removal of an account principal would.
     let moved = app.form(Some(&owner), "move_member", &format!("account_id={MEMBER}&folder_id={ROOT_FOLDER}")).await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
-    let waiting = format!("select count(*) from membership_revocation where account_id = '{MEMBER}' and revoke_at is null");
+    let waiting =
+        format!("select count(*) from membership_revocation where account_id = '{MEMBER}' and revoke_at is null");
     assert_eq!(app.count(&waiting).await, 1, "the folder's revocation waits for the restore");
     let seen = incoming(&app, &member).await;
     assert_eq!((&seen[0]["revoking_after_restore"], &seen[0]["revoking_at"]), (&json!(true), &json!(null)), "{seen:?}");
@@ -695,7 +807,8 @@ async fn a_member_moved_out_of_a_folder_while_it_restores_from_the_folders_share
 }
 
 #[tokio::test]
-async fn a_member_removed_from_the_directory_while_it_restores_from_a_directory_principals_share_keeps_the_set_until_the_restore_ends() {
+async fn a_member_removed_from_the_directory_while_it_restores_from_a_directory_principals_share_keeps_the_set_until_the_restore_ends(
+) {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     let sets = shareable_sets(&app, 2).await;
@@ -733,7 +846,12 @@ async fn a_member_removed_from_the_directory_while_it_restores_from_a_directory_
     assert_eq!((tick.finished_restores, tick.applied_queued_removals), (1, 1), "{tick:?}");
     assert_eq!(restore_outcome(&app, &sets[0]).await, ("Running".to_owned(), "Succeeded".to_owned()));
     let seen = incoming(&app, &qa).await;
-    assert!(seen.iter().all(|b| b["revoking_at"] == json!("2026-11-25T08:10:31Z") || b["revoking_at"] == json!("2026-11-25T08:10:00Z")), "{seen:?}");
+    assert!(
+        seen.iter()
+            .all(|b| b["revoking_at"] == json!("2026-11-25T08:10:31Z")
+                || b["revoking_at"] == json!("2026-11-25T08:10:00Z")),
+        "{seen:?}"
+    );
     assert_eq!(
         app.count("select count(*) from membership_revocation where revoke_at = '2026-11-25T08:10:31Z'").await,
         1,
@@ -742,7 +860,8 @@ async fn a_member_removed_from_the_directory_while_it_restores_from_a_directory_
 }
 
 #[tokio::test]
-async fn an_owner_removing_a_folder_principal_while_a_member_restores_through_it_queues_the_removal_behind_the_restore() {
+async fn an_owner_removing_a_folder_principal_while_a_member_restores_through_it_queues_the_removal_behind_the_restore()
+{
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     let set = app.backup_of(SHAREABLE_CLUSTER).await;
@@ -764,7 +883,11 @@ async fn an_owner_removing_a_folder_principal_while_a_member_restores_through_it
     app.clock.advance(Duration::seconds(31));
     let tick = app.tick().await;
     assert_eq!((tick.finished_restores, tick.applied_queued_removals), (1, 1), "{tick:?}");
-    assert_eq!(restore_outcome(&app, &set).await, ("Running".to_owned(), "Succeeded".to_owned()), "the restore was not cut");
+    assert_eq!(
+        restore_outcome(&app, &set).await,
+        ("Running".to_owned(), "Succeeded".to_owned()),
+        "the restore was not cut"
+    );
     assert_eq!(incoming(&app, &member).await[0]["revoking_at"], json!("2026-11-25T08:10:31Z"));
     app.clock.advance(Duration::minutes(10));
     assert_eq!(app.tick().await.revoked, 1);
@@ -783,7 +906,11 @@ async fn folders_nest_at_most_five_levels_under_the_root_folder() {
         let name = format!("Level{level}");
         let r = app.form(Some(&owner), "create_folder", &format!("folder_name={name}&parent_folder_id={parent}")).await;
         assert_eq!(r.status, StatusCode::OK, "level {level}: {:?}", r.json);
-        parent = sqlx::query_scalar("select folder_id from rd_folder where folder_name = ?").bind(&name).fetch_one(&app.pool).await.unwrap();
+        parent = sqlx::query_scalar("select folder_id from rd_folder where folder_name = ?")
+            .bind(&name)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     }
     let before = app.count("select count(*) from rd_folder").await;
     let r = app.form(Some(&owner), "create_folder", &format!("folder_name=Level6&parent_folder_id={parent}")).await;
@@ -791,12 +918,19 @@ async fn folders_nest_at_most_five_levels_under_the_root_folder() {
     assert!(r.json["message"].as_str().unwrap().contains("five levels"), "{:?}", r.json);
     assert_eq!(app.count("select count(*) from rd_folder").await, before, "a refused folder is not created");
     // Beside the deepest level, and under any shallower folder, creating still works.
-    let r = app.form(Some(&owner), "create_folder", &format!("folder_name=Wide&parent_folder_id={ANALYTICS_FOLDER}")).await;
+    let r =
+        app.form(Some(&owner), "create_folder", &format!("folder_name=Wide&parent_folder_id={ANALYTICS_FOLDER}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
 
 /// The owner's share by API, within its directory, of `sets` with `targets`: its id.
-async fn directory_share(app: &TestApp, key: &crate::openapi::Key, name: &str, sets: &[String], targets: &[&str]) -> String {
+async fn directory_share(
+    app: &TestApp,
+    key: &crate::openapi::Key,
+    name: &str,
+    sets: &[String],
+    targets: &[&str],
+) -> String {
     let mut params = vec![("ResourceShareName".to_owned(), name.to_owned())];
     params.extend(sets.iter().enumerate().map(|(i, s)| (format!("Resources.{}.ResourceId", i + 1), s.clone())));
     params.extend(targets.iter().enumerate().map(|(i, t)| (format!("Targets.{}", i + 1), (*t).to_owned())));
@@ -808,14 +942,24 @@ async fn directory_share(app: &TestApp, key: &crate::openapi::Key, name: &str, s
 
 /// Takes `entity` (a backup set, or with `Targets.1` a principal) out of the owner's share by API.
 async fn take_out(app: &TestApp, key: &crate::openapi::Key, share_id: &str, param: &str, entity: &str) {
-    let r = crate::openapi::acs3(app, key, "DisassociateResourceShare", crate::openapi::RS, &[("ResourceShareId", share_id), (param, entity)]).await;
+    let r = crate::openapi::acs3(
+        app,
+        key,
+        "DisassociateResourceShare",
+        crate::openapi::RS,
+        &[("ResourceShareId", share_id), (param, entity)],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
 
 /// The backup set ids Shared With Me lists, each with whether it is being revoked.
 async fn seen(app: &TestApp, cookie: &str) -> Vec<(String, bool)> {
-    let mut seen: Vec<(String, bool)> =
-        incoming(app, cookie).await.iter().map(|b| (b["backup_set_id"].as_str().unwrap().to_owned(), !b["revoking_at"].is_null())).collect();
+    let mut seen: Vec<(String, bool)> = incoming(app, cookie)
+        .await
+        .iter()
+        .map(|b| (b["backup_set_id"].as_str().unwrap().to_owned(), !b["revoking_at"].is_null()))
+        .collect();
     seen.sort();
     seen
 }
@@ -832,7 +976,8 @@ async fn a_member_moved_into_a_folder_is_never_shown_what_the_folders_shares_wer
     let ending = directory_share(&app, &key, "analytics-ending", &sets[2..], &[ANALYTICS_FOLDER]).await;
     take_out(&app, &key, &kept, "Resources.1.ResourceId", &sets[0]).await;
     take_out(&app, &key, &ending, "Targets.1", ANALYTICS_FOLDER).await;
-    let moved = app.form(Some(&owner), "move_member", &format!("account_id={QA_MEMBER}&folder_id={ANALYTICS_FOLDER}")).await;
+    let moved =
+        app.form(Some(&owner), "move_member", &format!("account_id={QA_MEMBER}&folder_id={ANALYTICS_FOLDER}")).await;
     assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
 
     let member = app.sign_in("member").await;
@@ -847,7 +992,14 @@ async fn a_member_moved_into_a_folder_is_never_shown_what_the_folders_shares_wer
     }
 
     // The owner puts the set back in the share: it is shared with everyone in the folder again.
-    let back = crate::openapi::acs3(&app, &key, "AssociateResourceShare", crate::openapi::RS, &[("ResourceShareId", &kept), ("Resources.1.ResourceId", &sets[0])]).await;
+    let back = crate::openapi::acs3(
+        &app,
+        &key,
+        "AssociateResourceShare",
+        crate::openapi::RS,
+        &[("ResourceShareId", &kept), ("Resources.1.ResourceId", &sets[0])],
+    )
+    .await;
     assert_eq!(back.status, StatusCode::OK, "{:?}", back.json);
     assert_eq!(seen(&app, &qa).await, [(sets[0].clone(), false), (sets[1].clone(), false)]);
     app.clock.advance(Duration::minutes(10));
@@ -867,9 +1019,17 @@ async fn an_account_joining_the_directory_is_never_shown_what_the_directorys_sha
     let outsider = app.sign_in("outsider").await;
     assert_eq!(answer(&app, &outsider, &id, true).await.status, StatusCode::OK);
 
-    assert_eq!(seen(&app, &outsider).await, [(sets[1].clone(), false)], "the set on its way out was never shared with it");
+    assert_eq!(
+        seen(&app, &outsider).await,
+        [(sets[1].clone(), false)],
+        "the set on its way out was never shared with it"
+    );
     let member = app.sign_in("member").await;
-    assert_eq!(seen(&app, &member).await, [(sets[0].clone(), true), (sets[1].clone(), false)], "a member that held it keeps its window");
+    assert_eq!(
+        seen(&app, &member).await,
+        [(sets[0].clone(), true), (sets[1].clone(), false)],
+        "a member that held it keeps its window"
+    );
 }
 
 #[tokio::test]
@@ -880,7 +1040,8 @@ async fn a_pending_invitation_ends_with_the_principal_its_account_loses_by_leavi
     // with it, as an owner's removal cancels one.
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
-    let share_id = invited_outsider_joined_then_closed_to_directory(&app, &owner, &app.backup_of(SHAREABLE_CLUSTER).await).await;
+    let share_id =
+        invited_outsider_joined_then_closed_to_directory(&app, &owner, &app.backup_of(SHAREABLE_CLUSTER).await).await;
     let qa = app.sign_in("outsider").await;
     assert_eq!(app.form(Some(&qa), "leave_directory", "").await.status, StatusCode::OK);
 
@@ -945,7 +1106,9 @@ async fn a_pending_invitation_ends_with_the_principals_its_owner_loses_by_leavin
     // open to every account, closes it to the directory, then leaves it.
     let app = TestApp::new().await;
     let partner = partner_joined_the_directory(&app).await;
-    let share_id = invited_outsider_joined_then_closed_to_directory(&app, &partner, &app.backup_of("pc-bp1harbor00001").await).await;
+    let share_id =
+        invited_outsider_joined_then_closed_to_directory(&app, &partner, &app.backup_of("pc-bp1harbor00001").await)
+            .await;
     assert_eq!(app.form(Some(&partner), "leave_directory", "").await.status, StatusCode::OK);
 
     assert_cancelled(&app, &app.sign_in("outsider").await, &share_id).await;
@@ -960,8 +1123,13 @@ async fn invited_outsider_joined_then_closed_to_directory(app: &TestApp, owner: 
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let share_id = r.json["resource_share_id"].as_str().unwrap().to_owned();
     joined_the_directory(app, OUTSIDER, "outsider").await;
-    assert_eq!(invitation_states(app, &share_id).await, vec![pair(OUTSIDER, "Pending")], "joining accepted the invitation");
-    let body = format!("resource_share_id={share_id}&resource_share_name=open-then-closed&principal_scope=ResourceDirectory");
+    assert_eq!(
+        invitation_states(app, &share_id).await,
+        vec![pair(OUTSIDER, "Pending")],
+        "joining accepted the invitation"
+    );
+    let body =
+        format!("resource_share_id={share_id}&resource_share_name=open-then-closed&principal_scope=ResourceDirectory");
     let closed = app.form(Some(owner), "update_resource_share", &body).await;
     assert_eq!(closed.status, StatusCode::OK, "{:?}", closed.json);
     share_id
@@ -970,7 +1138,13 @@ async fn invited_outsider_joined_then_closed_to_directory(app: &TestApp, owner: 
 /// The invitation to `share_id` the signed-in account received is listed as cancelled and can't be accepted.
 async fn assert_cancelled(app: &TestApp, cookie: &str, share_id: &str) {
     let listed = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
-    let invitation = listed.json["invitations"].as_array().unwrap().iter().find(|i| i["resource_share_id"] == json!(share_id)).cloned().expect("listed");
+    let invitation = listed.json["invitations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["resource_share_id"] == json!(share_id))
+        .cloned()
+        .expect("listed");
     assert_eq!(invitation["status"], json!("Cancelled"), "{invitation}");
     let id = invitation["invitation_id"].as_str().unwrap();
     let accepted = app.form(Some(cookie), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
@@ -1027,16 +1201,22 @@ async fn a_management_account_reaches_nothing_of_another_directory_and_the_other
     assert_eq!(r.refusal().0, 409, "{:?}", r.json);
     assert_eq!(directory_rows(&app).await, before, "nothing changed");
     let directory = app.form(Some(&owner), "resource_directory", "").await;
-    assert!(!directory.json.to_string().contains("orbit"), "the owner's directory page shows none of the other's: {:?}", directory.json);
+    assert!(
+        !directory.json.to_string().contains("orbit"),
+        "the owner's directory page shows none of the other's: {:?}",
+        directory.json
+    );
 }
 
 /// Each share's invitations as (receiver, status).
 async fn invitation_states(app: &TestApp, share_id: &str) -> Vec<(String, String)> {
-    sqlx::query_as("select receiver_account_id, status from invitation where resource_share_id = ? order by receiver_account_id")
-        .bind(share_id)
-        .fetch_all(&app.pool)
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "select receiver_account_id, status from invitation where resource_share_id = ? order by receiver_account_id",
+    )
+    .bind(share_id)
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
 }
 
 fn pair(account: &str, status: &str) -> (String, String) {
@@ -1057,15 +1237,33 @@ async fn a_directory_member_named_in_a_share_open_to_all_accounts_is_accepted_by
     let r = app.share(&owner, &sets[0], new_share("console-open", "AllAccounts", &[MEMBER, OUTSIDER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let console_share = r.json["resource_share_id"].as_str().unwrap().to_owned();
-    assert_eq!(invitation_states(&app, &console_share).await, vec![pair(MEMBER, "Accepted"), pair(OUTSIDER, "Pending")]);
+    assert_eq!(
+        invitation_states(&app, &console_share).await,
+        vec![pair(MEMBER, "Accepted"), pair(OUTSIDER, "Pending")]
+    );
     let member = app.sign_in("member").await;
     assert_eq!(incoming(&app, &member).await.len(), 1, "the member holds the set without answering anything");
 
-    let r = crate::openapi::acs3(&app, &key, "AssociateResourceShare", crate::openapi::RS, &[("ResourceShareId", &console_share), ("Targets.1", QA_MEMBER)]).await;
+    let r = crate::openapi::acs3(
+        &app,
+        &key,
+        "AssociateResourceShare",
+        crate::openapi::RS,
+        &[("ResourceShareId", &console_share), ("Targets.1", QA_MEMBER)],
+    )
+    .await;
     assert_eq!(r.status.as_u16(), 200, "{:?}", r.json);
-    assert_eq!(invitation_states(&app, &console_share).await, vec![pair(MEMBER, "Accepted"), pair(QA_MEMBER, "Accepted"), pair(OUTSIDER, "Pending")]);
+    assert_eq!(
+        invitation_states(&app, &console_share).await,
+        vec![pair(MEMBER, "Accepted"), pair(QA_MEMBER, "Accepted"), pair(OUTSIDER, "Pending")]
+    );
 
-    let params = [("ResourceShareName", "api-open"), ("Resources.1.ResourceId", sets[1].as_str()), ("Targets.1", QA_MEMBER), ("AllowExternalTargets", "true")];
+    let params = [
+        ("ResourceShareName", "api-open"),
+        ("Resources.1.ResourceId", sets[1].as_str()),
+        ("Targets.1", QA_MEMBER),
+        ("AllowExternalTargets", "true"),
+    ];
     let r = crate::openapi::acs3(&app, &key, "CreateResourceShare", crate::openapi::RS, &params).await;
     assert_eq!(r.status.as_u16(), 200, "{:?}", r.json);
     let api_share = r.json["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();

@@ -13,7 +13,9 @@
 use crate::helpers::*;
 use crate::hostile::hostile_strings;
 use crate::matrix::{body_of, percent_encode, request, rows, Encoding, Fixture, WHO};
-use crate::openapi::{acs3, create_key, owner_key, rpc_v1, shared_with_partner, shared_with_partner_and_accepted, Key, PD, RS};
+use crate::openapi::{
+    acs3, create_key, owner_key, rpc_v1, shared_with_partner, shared_with_partner_and_accepted, Key, PD, RS,
+};
 use axum::body::Body;
 use futures::StreamExt;
 use http::{header, Method, Request};
@@ -66,13 +68,18 @@ fn without_code_and_sentence(status: u16, json: &Value, api: bool) -> Option<Str
     let (code, message) = if api { ("Code", "Message") } else { ("code", "message") };
     let message = json[message].as_str().unwrap_or("");
     let shaped = !api || ["RequestId", "HostId", "Recommend"].iter().all(|k| json.get(k).is_some());
-    let fine = json[code].as_str().is_some_and(|c| !c.is_empty()) && message.len() >= 12 && message.ends_with('.') && shaped;
+    let fine =
+        json[code].as_str().is_some_and(|c| !c.is_empty()) && message.len() >= 12 && message.ends_with('.') && shaped;
     (status >= 400 && !fine).then(|| format!("{status} without a code and a sentence: {}", shown(&json.to_string())))
 }
 
 fn shown(s: &str) -> String {
     let cut: String = s.chars().take(160).collect();
-    if cut.len() < s.len() { format!("{cut}…") } else { cut }
+    if cut.len() < s.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
 }
 
 /// Values the cross-product of `hostile.rs` does not send: line breaks and DEL, bidi overrides,
@@ -80,9 +87,33 @@ fn shown(s: &str) -> String {
 /// body limit, ids of the right shape that exist nowhere.
 fn more_hostile_strings() -> Vec<String> {
     let mut v: Vec<String> = [
-        "\r\n", "a\r\nSet-Cookie: x=1", "\u{7f}", "\u{202E}\u{202D}\u{2066}", "\t", "' or 1=1 --", "\"},{\"", "$.x", "%", "_", "%_%", "\\", "NaN", "1e400",
-        "-0", "0x10", "1.5", "9223372036854775807", "-9223372036854775808", "[]", "{}", "null", "rs-00000000000000", "bs-0000000000", "pc-0000000000000",
-        "i-00000000000000", "rd-00000000",
+        "\r\n",
+        "a\r\nSet-Cookie: x=1",
+        "\u{7f}",
+        "\u{202E}\u{202D}\u{2066}",
+        "\t",
+        "' or 1=1 --",
+        "\"},{\"",
+        "$.x",
+        "%",
+        "_",
+        "%_%",
+        "\\",
+        "NaN",
+        "1e400",
+        "-0",
+        "0x10",
+        "1.5",
+        "9223372036854775807",
+        "-9223372036854775808",
+        "[]",
+        "{}",
+        "null",
+        "rs-00000000000000",
+        "bs-0000000000",
+        "pc-0000000000000",
+        "i-00000000000000",
+        "rd-00000000",
     ]
     .map(str::to_owned)
     .to_vec();
@@ -121,9 +152,17 @@ async fn every_server_function_refuses_the_values_hostile_rs_lacks_with_a_code_a
                 // Over the limit by one byte, and by a megabyte; and the other encoding's content type.
                 bodies.push(("body of the limit + 1".into(), content_type, pad(64 * 1024 + 1).into_bytes()));
                 bodies.push(("1 MB body".into(), content_type, pad(1 << 20).into_bytes()));
-                let other = if row.encoding == Encoding::Form { "application/json" } else { "application/x-www-form-urlencoded" };
+                let other = if row.encoding == Encoding::Form {
+                    "application/json"
+                } else {
+                    "application/x-www-form-urlencoded"
+                };
                 bodies.push(("the other encoding's content type".into(), other, valid.clone().into_bytes()));
-                bodies.push(("form with a charset".into(), "application/x-www-form-urlencoded; charset=latin1", valid.clone().into_bytes()));
+                bodies.push((
+                    "form with a charset".into(),
+                    "application/x-www-form-urlencoded; charset=latin1",
+                    valid.clone().into_bytes(),
+                ));
                 let fields: Vec<String> = args.as_object().map(|o| o.keys().cloned().collect()).unwrap_or_default();
                 // A function without arguments takes any body of its type as the call itself.
                 if !fields.is_empty() {
@@ -134,21 +173,51 @@ async fn every_server_function_refuses_the_values_hostile_rs_lacks_with_a_code_a
                         for (i, value) in values.iter().enumerate().filter(|(i, _)| (i + f) % share == 0) {
                             let mut a = args.clone();
                             a[field.as_str()] = json!(value);
-                            bodies.push((format!("{field} = {:?}#{i}", value.chars().take(24).collect::<String>()), content_type, body_of(row.encoding, &a).into_bytes()));
+                            bodies.push((
+                                format!("{field} = {:?}#{i}", value.chars().take(24).collect::<String>()),
+                                content_type,
+                                body_of(row.encoding, &a).into_bytes(),
+                            ));
                         }
                     }
                     match row.encoding {
                         Encoding::Form => {
                             let first = valid.split('&').next().unwrap_or("").to_owned();
-                            bodies.push(("a parameter given twice".into(), content_type, format!("{valid}&{first}").into_bytes()));
-                            bodies.push(("an unknown parameter".into(), content_type, format!("{valid}&zz_unknown=1&{}=2", percent_encode("a[0]")).into_bytes()));
+                            bodies.push((
+                                "a parameter given twice".into(),
+                                content_type,
+                                format!("{valid}&{first}").into_bytes(),
+                            ));
+                            bodies.push((
+                                "an unknown parameter".into(),
+                                content_type,
+                                format!("{valid}&zz_unknown=1&{}=2", percent_encode("a[0]")).into_bytes(),
+                            ));
                             for field in &fields {
-                                let other: Vec<String> = valid.split('&').filter(|kv| !kv.starts_with(&format!("{}=", percent_encode(field)))).map(str::to_owned).collect();
-                                let with = |raw: &str| [other.clone(), vec![format!("{}={raw}", percent_encode(field))]].concat().join("&").into_bytes();
+                                let other: Vec<String> = valid
+                                    .split('&')
+                                    .filter(|kv| !kv.starts_with(&format!("{}=", percent_encode(field))))
+                                    .map(str::to_owned)
+                                    .collect();
+                                let with = |raw: &str| {
+                                    [other.clone(), vec![format!("{}={raw}", percent_encode(field))]]
+                                        .concat()
+                                        .join("&")
+                                        .into_bytes()
+                                };
                                 bodies.push((format!("{field} not UTF-8"), content_type, with("%FF%FEa%C3%28")));
-                                bodies.push((format!("{field} a lone surrogate in CESU-8"), content_type, with("%ED%A0%80")));
+                                bodies.push((
+                                    format!("{field} a lone surrogate in CESU-8"),
+                                    content_type,
+                                    with("%ED%A0%80"),
+                                ));
                                 bodies.push((format!("{field} as a list"), content_type, with("1&{field}=2")));
-                                bodies.push((format!("{field} as an object"), content_type, format!("{}&{}=1", other.join("&"), percent_encode(&format!("{field}[x]"))).into_bytes()));
+                                bodies.push((
+                                    format!("{field} as an object"),
+                                    content_type,
+                                    format!("{}&{}=1", other.join("&"), percent_encode(&format!("{field}[x]")))
+                                        .into_bytes(),
+                                ));
                             }
                         }
                         Encoding::Json => {
@@ -157,11 +226,25 @@ async fn every_server_function_refuses_the_values_hostile_rs_lacks_with_a_code_a
                             bodies.push(("an unknown field".into(), content_type, extra.to_string().into_bytes()));
                             let text = valid.clone();
                             let first_key = fields[0].clone();
-                            bodies.push(("a field given twice".into(), content_type, format!("{{\"{first_key}\":1,{}", &text[1..]).into_bytes()));
-                            for (what, raw) in [("a lone surrogate", "\"\\ud800\""), ("1e400", "1e400"), ("NaN", "NaN"), ("-1e400", "-1e400"), ("a 2^64", "18446744073709551616")] {
+                            bodies.push((
+                                "a field given twice".into(),
+                                content_type,
+                                format!("{{\"{first_key}\":1,{}", &text[1..]).into_bytes(),
+                            ));
+                            for (what, raw) in [
+                                ("a lone surrogate", "\"\\ud800\""),
+                                ("1e400", "1e400"),
+                                ("NaN", "NaN"),
+                                ("-1e400", "-1e400"),
+                                ("a 2^64", "18446744073709551616"),
+                            ] {
                                 let mut a = args.clone();
                                 a[first_key.as_str()] = json!("@@RAW@@");
-                                bodies.push((format!("{first_key} = {what}"), content_type, a.to_string().replace("\"@@RAW@@\"", raw).into_bytes()));
+                                bodies.push((
+                                    format!("{first_key} = {what}"),
+                                    content_type,
+                                    a.to_string().replace("\"@@RAW@@\"", raw).into_bytes(),
+                                ));
                             }
                         }
                     }
@@ -172,19 +255,27 @@ async fn every_server_function_refuses_the_values_hostile_rs_lacks_with_a_code_a
                     // identity in turn (one call each: a password's hash takes the most of a call's time).
                     for w in [if n % 2 == 0 { 1 } else { (n / 2) % WHO.len() }] {
                         let before = writes(&app).await;
-                        let mut r = request(row.name, row.encoding, Body::from(body.clone()), fixture.cookies[w].as_deref());
+                        let mut r =
+                            request(row.name, row.encoding, Body::from(body.clone()), fixture.cookies[w].as_deref());
                         r.headers_mut().insert(header::CONTENT_TYPE, content_type.parse().unwrap());
                         let answer = app.send(r).await;
                         let status = answer.status.as_u16();
                         let who = WHO[w].0;
                         if status >= 500 {
-                            failures.push(format!("{} [{what}] as {who}: {status} {}", row.name, shown(&answer.json.to_string())));
+                            failures.push(format!(
+                                "{} [{what}] as {who}: {status} {}",
+                                row.name,
+                                shown(&answer.json.to_string())
+                            ));
                         } else if let Some(e) = without_code_and_sentence(status, &answer.json, false) {
                             failures.push(format!("{} [{what}] as {who}: {e}", row.name));
                         } else {
                             let after = writes(&app).await;
                             if status >= 400 && after != before {
-                                failures.push(format!("{} [{what}] as {who}: refused ({}) but wrote {after:?} (before {before:?})", row.name, answer.json["code"]));
+                                failures.push(format!(
+                                    "{} [{what}] as {who}: refused ({}) but wrote {after:?} (before {before:?})",
+                                    row.name, answer.json["code"]
+                                ));
                             }
                             accepted_writes += usize::from(status < 400 && after != before);
                         }
@@ -233,56 +324,198 @@ impl ApiFixture {
         let (owner_cookie, owner) = owner_key(&app).await;
         let accepted = shared_with_partner_and_accepted(&app, &owner, "hostile-api").await;
         let (_, pending_share) = shared_with_partner(&app, &owner, "hostile-pending").await;
-        let pending: String = sqlx::query_scalar("select invitation_id from invitation where resource_share_id = ? and status = 'Pending'")
-            .bind(&pending_share)
-            .fetch_one(&app.pool)
-            .await
-            .expect("the partner's pending invitation");
+        let pending: String = sqlx::query_scalar(
+            "select invitation_id from invitation where resource_share_id = ? and status = 'Pending'",
+        )
+        .bind(&pending_share)
+        .fetch_one(&app.pool)
+        .await
+        .expect("the partner's pending invitation");
         let free = app.backups_of(SHAREABLE_CLUSTER, 3).await.pop().unwrap();
         let dba = create_key(&app, &owner_cookie, "dba@lumen").await;
         let outsider = create_key(&app, &app.sign_in("outsider").await, "outsider").await;
         let (backup, share) = (accepted.backup.clone(), accepted.share_id.clone());
         let s = |v: &str| v.to_owned();
         let rows = vec![
-            ApiRow { version: RS, action: "CreateResourceShare", params: vec![
-                ("ResourceShareName", s("hostile-new")), ("Resources.1.ResourceId", free.clone()), ("Resources.1.ResourceType", s("PolarDBBackupSet")),
-                ("Targets.1", s(MEMBER)), ("AllowExternalTargets", s("false"))] },
-            ApiRow { version: RS, action: "UpdateResourceShare", params: vec![("ResourceShareId", share.clone()), ("ResourceShareName", s("renamed")), ("AllowExternalTargets", s("true"))] },
+            ApiRow {
+                version: RS,
+                action: "CreateResourceShare",
+                params: vec![
+                    ("ResourceShareName", s("hostile-new")),
+                    ("Resources.1.ResourceId", free.clone()),
+                    ("Resources.1.ResourceType", s("PolarDBBackupSet")),
+                    ("Targets.1", s(MEMBER)),
+                    ("AllowExternalTargets", s("false")),
+                ],
+            },
+            ApiRow {
+                version: RS,
+                action: "UpdateResourceShare",
+                params: vec![
+                    ("ResourceShareId", share.clone()),
+                    ("ResourceShareName", s("renamed")),
+                    ("AllowExternalTargets", s("true")),
+                ],
+            },
             ApiRow { version: RS, action: "DeleteResourceShare", params: vec![("ResourceShareId", share.clone())] },
-            ApiRow { version: RS, action: "AssociateResourceShare", params: vec![
-                ("ResourceShareId", share.clone()), ("Resources.1.ResourceId", free.clone()), ("Resources.1.ResourceType", s("PolarDBBackupSet")), ("Targets.1", s(OUTSIDER))] },
-            ApiRow { version: RS, action: "DisassociateResourceShare", params: vec![
-                ("ResourceShareId", share.clone()), ("Resources.1.ResourceId", backup.clone()), ("Targets.1", s(PARTNER)), ("ResourceOwner", s("Self"))] },
-            ApiRow { version: RS, action: "ListResourceShares", params: vec![
-                ("ResourceOwner", s("Self")), ("ResourceShareIds.1", share.clone()), ("ResourceShareName", s("hostile-api")), ("ResourceShareStatus", s("Active")), ("MaxResults", s("20"))] },
-            ApiRow { version: RS, action: "ListResourceShareAssociations", params: vec![
-                ("AssociationType", s("Target")), ("ResourceShareIds.1", share.clone()), ("ResourceId", backup.clone()), ("Target", s(PARTNER)),
-                ("AssociationStatus", s("Associated")), ("MaxResults", s("20"))] },
-            ApiRow { version: RS, action: "ListResourceShareInvitations", params: vec![("ResourceShareIds.1", pending_share.clone()), ("ResourceShareInvitationIds.1", pending.clone()), ("MaxResults", s("20"))] },
-            ApiRow { version: RS, action: "AcceptResourceShareInvitation", params: vec![("ResourceShareInvitationId", pending.clone())] },
-            ApiRow { version: RS, action: "RejectResourceShareInvitation", params: vec![("ResourceShareInvitationId", pending.clone())] },
-            ApiRow { version: RS, action: "ListSharedResources", params: vec![
-                ("ResourceOwner", s("Self")), ("ResourceType", s("PolarDBBackupSet")), ("ResourceIds.1", backup.clone()), ("ResourceShareIds.1", share.clone()),
-                ("Target", s(PARTNER)), ("RegionId", s("cn-hangzhou")), ("MaxResults", s("20"))] },
-            ApiRow { version: RS, action: "ListSharedTargets", params: vec![
-                ("ResourceOwner", s("Self")), ("Targets.1", s(PARTNER)), ("ResourceShareIds.1", share.clone()), ("ResourceId", backup.clone()), ("MaxResults", s("20"))] },
+            ApiRow {
+                version: RS,
+                action: "AssociateResourceShare",
+                params: vec![
+                    ("ResourceShareId", share.clone()),
+                    ("Resources.1.ResourceId", free.clone()),
+                    ("Resources.1.ResourceType", s("PolarDBBackupSet")),
+                    ("Targets.1", s(OUTSIDER)),
+                ],
+            },
+            ApiRow {
+                version: RS,
+                action: "DisassociateResourceShare",
+                params: vec![
+                    ("ResourceShareId", share.clone()),
+                    ("Resources.1.ResourceId", backup.clone()),
+                    ("Targets.1", s(PARTNER)),
+                    ("ResourceOwner", s("Self")),
+                ],
+            },
+            ApiRow {
+                version: RS,
+                action: "ListResourceShares",
+                params: vec![
+                    ("ResourceOwner", s("Self")),
+                    ("ResourceShareIds.1", share.clone()),
+                    ("ResourceShareName", s("hostile-api")),
+                    ("ResourceShareStatus", s("Active")),
+                    ("MaxResults", s("20")),
+                ],
+            },
+            ApiRow {
+                version: RS,
+                action: "ListResourceShareAssociations",
+                params: vec![
+                    ("AssociationType", s("Target")),
+                    ("ResourceShareIds.1", share.clone()),
+                    ("ResourceId", backup.clone()),
+                    ("Target", s(PARTNER)),
+                    ("AssociationStatus", s("Associated")),
+                    ("MaxResults", s("20")),
+                ],
+            },
+            ApiRow {
+                version: RS,
+                action: "ListResourceShareInvitations",
+                params: vec![
+                    ("ResourceShareIds.1", pending_share.clone()),
+                    ("ResourceShareInvitationIds.1", pending.clone()),
+                    ("MaxResults", s("20")),
+                ],
+            },
+            ApiRow {
+                version: RS,
+                action: "AcceptResourceShareInvitation",
+                params: vec![("ResourceShareInvitationId", pending.clone())],
+            },
+            ApiRow {
+                version: RS,
+                action: "RejectResourceShareInvitation",
+                params: vec![("ResourceShareInvitationId", pending.clone())],
+            },
+            ApiRow {
+                version: RS,
+                action: "ListSharedResources",
+                params: vec![
+                    ("ResourceOwner", s("Self")),
+                    ("ResourceType", s("PolarDBBackupSet")),
+                    ("ResourceIds.1", backup.clone()),
+                    ("ResourceShareIds.1", share.clone()),
+                    ("Target", s(PARTNER)),
+                    ("RegionId", s("cn-hangzhou")),
+                    ("MaxResults", s("20")),
+                ],
+            },
+            ApiRow {
+                version: RS,
+                action: "ListSharedTargets",
+                params: vec![
+                    ("ResourceOwner", s("Self")),
+                    ("Targets.1", s(PARTNER)),
+                    ("ResourceShareIds.1", share.clone()),
+                    ("ResourceId", backup.clone()),
+                    ("MaxResults", s("20")),
+                ],
+            },
             ApiRow { version: RS, action: "EnableSharingWithResourceDirectory", params: vec![] },
             ApiRow { version: RS, action: "CheckSharingWithResourceDirectoryStatus", params: vec![] },
             ApiRow { version: RS, action: "ListPermissions", params: vec![("ResourceType", s("PolarDBBackupSet"))] },
-            ApiRow { version: PD, action: "DescribeDBClusters", params: vec![("RegionId", s("cn-hangzhou")), ("DBClusterIds", s(SHAREABLE_CLUSTER)), ("PageNumber", s("1")), ("PageSize", s("30"))] },
-            ApiRow { version: PD, action: "DescribeDBClusterAttribute", params: vec![("DBClusterId", s(SHAREABLE_CLUSTER))] },
-            ApiRow { version: PD, action: "DescribeBackups", params: vec![
-                ("DBClusterId", s(SHAREABLE_CLUSTER)), ("BackupId", backup.clone()), ("StartTime", s("2026-10-01T00:00Z")), ("EndTime", s("2026-11-26T00:00Z")),
-                ("PageNumber", s("1")), ("PageSize", s("30"))] },
-            ApiRow { version: PD, action: "DescribeSharedBackups", params: vec![
-                ("ShareType", s("ShareIncoming")), ("RegionId", s("cn-hangzhou")), ("DBClusterId", s(SHAREABLE_CLUSTER)), ("BackupId", backup.clone()), ("PageNumber", s("1")), ("PageSize", s("30"))] },
-            ApiRow { version: PD, action: "DeleteBackup", params: vec![("DBClusterId", s(SHAREABLE_CLUSTER)), ("BackupId", free.clone())] },
-            ApiRow { version: PD, action: "CreateDBCluster", params: vec![
-                ("RegionId", s("cn-hangzhou")), ("ZoneId", s("cn-hangzhou-h")), ("DBType", s("MySQL")), ("DBVersion", s("8.0")), ("PayType", s("Postpaid")),
-                ("DBNodeClass", s("polar.mysql.x4.medium")), ("CreationOption", s("CloneFromPolarDB")), ("SourceResourceId", s(SHAREABLE_CLUSTER)),
-                ("CloneDataPoint", backup.clone()), ("SourceUid", s(OWNER)), ("DBClusterDescription", s("restored")), ("ClientToken", s("hostile-token"))] },
+            ApiRow {
+                version: PD,
+                action: "DescribeDBClusters",
+                params: vec![
+                    ("RegionId", s("cn-hangzhou")),
+                    ("DBClusterIds", s(SHAREABLE_CLUSTER)),
+                    ("PageNumber", s("1")),
+                    ("PageSize", s("30")),
+                ],
+            },
+            ApiRow {
+                version: PD,
+                action: "DescribeDBClusterAttribute",
+                params: vec![("DBClusterId", s(SHAREABLE_CLUSTER))],
+            },
+            ApiRow {
+                version: PD,
+                action: "DescribeBackups",
+                params: vec![
+                    ("DBClusterId", s(SHAREABLE_CLUSTER)),
+                    ("BackupId", backup.clone()),
+                    ("StartTime", s("2026-10-01T00:00Z")),
+                    ("EndTime", s("2026-11-26T00:00Z")),
+                    ("PageNumber", s("1")),
+                    ("PageSize", s("30")),
+                ],
+            },
+            ApiRow {
+                version: PD,
+                action: "DescribeSharedBackups",
+                params: vec![
+                    ("ShareType", s("ShareIncoming")),
+                    ("RegionId", s("cn-hangzhou")),
+                    ("DBClusterId", s(SHAREABLE_CLUSTER)),
+                    ("BackupId", backup.clone()),
+                    ("PageNumber", s("1")),
+                    ("PageSize", s("30")),
+                ],
+            },
+            ApiRow {
+                version: PD,
+                action: "DeleteBackup",
+                params: vec![("DBClusterId", s(SHAREABLE_CLUSTER)), ("BackupId", free.clone())],
+            },
+            ApiRow {
+                version: PD,
+                action: "CreateDBCluster",
+                params: vec![
+                    ("RegionId", s("cn-hangzhou")),
+                    ("ZoneId", s("cn-hangzhou-h")),
+                    ("DBType", s("MySQL")),
+                    ("DBVersion", s("8.0")),
+                    ("PayType", s("Postpaid")),
+                    ("DBNodeClass", s("polar.mysql.x4.medium")),
+                    ("CreationOption", s("CloneFromPolarDB")),
+                    ("SourceResourceId", s(SHAREABLE_CLUSTER)),
+                    ("CloneDataPoint", backup.clone()),
+                    ("SourceUid", s(OWNER)),
+                    ("DBClusterDescription", s("restored")),
+                    ("ClientToken", s("hostile-token")),
+                ],
+            },
         ];
-        let callers = vec![("owner", owner), ("RAM user with both policies", dba), ("partner", accepted.partner), ("outsider", outsider)];
+        let callers = vec![
+            ("owner", owner),
+            ("RAM user with both policies", dba),
+            ("partner", accepted.partner),
+            ("outsider", outsider),
+        ];
         ApiFixture { app, callers, rows }
     }
 }
@@ -294,7 +527,10 @@ async fn every_openapi_action_has_a_row_of_hostile_parameters() {
     let listed: BTreeSet<(&str, &str)> = fixture.rows.iter().map(|r| (r.version, r.action)).collect();
     let missing: Vec<_> = served.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&served).collect();
-    assert!(missing.is_empty(), "OpenAPI actions without a row in tests/api/entry_points.rs (ApiFixture::new): {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "OpenAPI actions without a row in tests/api/entry_points.rs (ApiFixture::new): {missing:?}"
+    );
     assert!(stale.is_empty(), "rows for actions the endpoint does not serve: {stale:?}");
     // Each listed action is reached (a name in the list without an arm would answer InvalidAction).
     for row in &fixture.rows {
@@ -322,7 +558,8 @@ async fn no_hostile_parameter_of_any_openapi_action_gets_a_500_a_bare_answer_or_
             // Each parameter a third of the values, in turn: every value still reaches every action.
             let share = row.params.len().clamp(1, 3);
             for (i, (name, _)) in row.params.iter().enumerate() {
-                let without: Vec<(&str, String)> = row.params.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, p)| p.clone()).collect();
+                let without: Vec<(&str, String)> =
+                    row.params.iter().enumerate().filter(|(j, _)| *j != i).map(|(_, p)| p.clone()).collect();
                 cases.push((format!("{name} missing"), without));
                 for (_, value) in values.iter().enumerate().filter(|(v, _)| (v + i) % share == 0) {
                     let mut with = row.params.clone();
@@ -354,20 +591,37 @@ async fn no_hostile_parameter_of_any_openapi_action_gets_a_500_a_bare_answer_or_
                 let last = n + 1 == cases.len();
                 // Every other case as the owner, who reaches furthest; the rest as the others in turn.
                 let others = fixture.callers.len() - 1;
-                let callers: Vec<usize> = if last { (0..=others).collect() } else if n % 2 == 0 { vec![0] } else { vec![1 + (n / 2) % others] };
+                let callers: Vec<usize> = if last {
+                    (0..=others).collect()
+                } else if n % 2 == 0 {
+                    vec![0]
+                } else {
+                    vec![1 + (n / 2) % others]
+                };
                 for c in callers {
                     let (who, key) = &fixture.callers[c];
                     let before = written.clone();
-                    let r = if (n + c) % 2 == 0 { acs3(&app, key, row.action, row.version, &params).await } else { rpc_v1(&app, key, row.action, row.version, &params).await };
+                    let r = if (n + c) % 2 == 0 {
+                        acs3(&app, key, row.action, row.version, &params).await
+                    } else {
+                        rpc_v1(&app, key, row.action, row.version, &params).await
+                    };
                     let status = r.status.as_u16();
                     if status >= 500 {
-                        failures.push(format!("{} [{what}] as {who}: {status} {}", row.action, shown(&r.json.to_string())));
+                        failures.push(format!(
+                            "{} [{what}] as {who}: {status} {}",
+                            row.action,
+                            shown(&r.json.to_string())
+                        ));
                     } else if let Some(e) = without_code_and_sentence(status, &r.json, true) {
                         failures.push(format!("{} [{what}] as {who}: {e}", row.action));
                     }
                     written = writes(&app).await;
                     if status >= 400 && written != before {
-                        failures.push(format!("{} [{what}] as {who}: refused ({}) but wrote {written:?} (before {before:?})", row.action, r.json["Code"]));
+                        failures.push(format!(
+                            "{} [{what}] as {who}: refused ({}) but wrote {written:?} (before {before:?})",
+                            row.action, r.json["Code"]
+                        ));
                     }
                     accepted_writes += usize::from(status < 400 && written != before);
                 }
@@ -384,13 +638,38 @@ async fn no_hostile_parameter_of_any_openapi_action_gets_a_500_a_bare_answer_or_
                 ("a name not UTF-8", format!("/?{base}&%C3%28=1"), "", vec![]),
                 ("a cut escape", format!("/?{base}&RegionId=%E"), "", vec![]),
                 ("a name with brackets", format!("/?{base}&Targets[1]=x"), "", vec![]),
-                ("a form body not UTF-8", format!("/?{base}"), "application/x-www-form-urlencoded", b"RegionId=\xff\xfe".to_vec()),
-                ("a form body repeating the query", format!("/?{base}"), "application/x-www-form-urlencoded", format!("{base}").into_bytes()),
-                ("a body of the limit + 1", format!("/?{base}"), "application/x-www-form-urlencoded", format!("A={}", &long[2..]).into_bytes()),
+                (
+                    "a form body not UTF-8",
+                    format!("/?{base}"),
+                    "application/x-www-form-urlencoded",
+                    b"RegionId=\xff\xfe".to_vec(),
+                ),
+                (
+                    "a form body repeating the query",
+                    format!("/?{base}"),
+                    "application/x-www-form-urlencoded",
+                    format!("{base}").into_bytes(),
+                ),
+                (
+                    "a body of the limit + 1",
+                    format!("/?{base}"),
+                    "application/x-www-form-urlencoded",
+                    format!("A={}", &long[2..]).into_bytes(),
+                ),
                 ("a 1 MB body", format!("/?{base}"), "application/octet-stream", megabyte.clone().into_bytes()),
-                ("a JSON body", format!("/?{base}"), "application/json", b"{\"RegionId\": [1, {\"$.x\": null}]}".to_vec()),
+                (
+                    "a JSON body",
+                    format!("/?{base}"),
+                    "application/json",
+                    b"{\"RegionId\": [1, {\"$.x\": null}]}".to_vec(),
+                ),
                 ("a 60 KB query", format!("/?{base}&RegionId={}", &long[..60 * 1024]), "", vec![]),
-                ("an unsigned call", format!("/?{base}&Timestamp=2026-11-25T08:00:00Z&SignatureNonce=x&AccessKeyId=LTAI0000"), "", vec![]),
+                (
+                    "an unsigned call",
+                    format!("/?{base}&Timestamp=2026-11-25T08:00:00Z&SignatureNonce=x&AccessKeyId=LTAI0000"),
+                    "",
+                    vec![],
+                ),
             ];
             for (what, uri, content_type, body) in raw {
                 let before = writes(&app).await;
@@ -421,12 +700,46 @@ async fn no_hostile_parameter_of_any_openapi_action_gets_a_500_a_bare_answer_or_
 
 /// Query strings no page or route should choke on, under the names the pages and routes read.
 fn hostile_queries() -> Vec<String> {
-    let names = ["page", "region", "tab", "next", "cluster_id", "backup_set_id", "share", "share_id", "confirm", "restore", "edit", "__err", "__path",
-        "action", "from", "to", "count"];
-    let mut values: Vec<String> = ["%FF%FE", "%ED%A0%80", "%00", "%0D%0ASet-Cookie:%20x=1", "%7F", "%E2%80%AE", "-1", "99999999999999999999", "1e400", "NaN",
-        "%27%20or%201%3D1%20--", "%22%7D%2C%7B%22", "%24.x", "%25", "_", "%E", "a%5Bb%5D"]
-        .map(str::to_owned)
-        .to_vec();
+    let names = [
+        "page",
+        "region",
+        "tab",
+        "next",
+        "cluster_id",
+        "backup_set_id",
+        "share",
+        "share_id",
+        "confirm",
+        "restore",
+        "edit",
+        "__err",
+        "__path",
+        "action",
+        "from",
+        "to",
+        "count",
+    ];
+    let mut values: Vec<String> = [
+        "%FF%FE",
+        "%ED%A0%80",
+        "%00",
+        "%0D%0ASet-Cookie:%20x=1",
+        "%7F",
+        "%E2%80%AE",
+        "-1",
+        "99999999999999999999",
+        "1e400",
+        "NaN",
+        "%27%20or%201%3D1%20--",
+        "%22%7D%2C%7B%22",
+        "%24.x",
+        "%25",
+        "_",
+        "%E",
+        "a%5Bb%5D",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     values.push("a".repeat(60 * 1024));
     let mut queries: Vec<String> = Vec::new();
     for (i, value) in values.iter().enumerate() {
@@ -434,15 +747,27 @@ fn hostile_queries() -> Vec<String> {
         queries.push(names.iter().map(|n| format!("{n}={value}")).collect::<Vec<_>>().join("&"));
         queries.push(format!("{}={value}&{}=1", names[i % names.len()], names[i % names.len()]));
     }
-    queries.extend(["%FF=1", "a[b][c][d][e][f]=1", "=", "&&&", "page=1&page=2&from=2026-01-01&from=x"].map(str::to_owned));
+    queries
+        .extend(["%FF=1", "a[b][c][d][e][f]=1", "=", "&&&", "page=1&page=2&from=2026-01-01&from=x"].map(str::to_owned));
     queries
 }
 
 /// Path segments to put where a page takes an id.
 fn hostile_segments() -> Vec<String> {
-    let mut v: Vec<String> = ["%FF", "%00", "%ED%A0%80", "..%2F..%2Fetc%2Fpasswd", "%27%20or%201%3D1%20--", "%E2%80%AE", "pc-0000000000000", "pc-2zepartner0001", "-1", "%20"]
-        .map(str::to_owned)
-        .to_vec();
+    let mut v: Vec<String> = [
+        "%FF",
+        "%00",
+        "%ED%A0%80",
+        "..%2F..%2Fetc%2Fpasswd",
+        "%27%20or%201%3D1%20--",
+        "%E2%80%AE",
+        "pc-0000000000000",
+        "pc-2zepartner0001",
+        "-1",
+        "%20",
+    ]
+    .map(str::to_owned)
+    .to_vec();
     v.push("a".repeat(5_000));
     v
 }
@@ -452,14 +777,26 @@ async fn every_route_and_page_answers_hostile_queries_paths_and_methods_without_
     let panics_before = panics().load(Ordering::SeqCst);
     let app = TestApp::with_settings(Settings { demo_data: true, ..Settings::default() }).await;
     watch_writes(&app).await;
-    let cookies = [None, Some(app.sign_in("owner").await), Some(app.sign_in("partner").await), Some(app.sign_in("auditor@lumen").await)];
+    let cookies = [
+        None,
+        Some(app.sign_in("owner").await),
+        Some(app.sign_in("partner").await),
+        Some(app.sign_in("auditor@lumen").await),
+    ];
     let plain = polarshare::server::app::plain_paths(&app.state.settings);
     assert!(plain.contains(&"/demo/fresh-backup-sets"), "{plain:?}");
-    let pages: Vec<String> = leptos_axum::generate_route_list(polarshare::app::App).iter().map(|r| r.path().to_owned()).collect();
+    let pages: Vec<String> =
+        leptos_axum::generate_route_list(polarshare::app::App).iter().map(|r| r.path().to_owned()).collect();
     assert!(pages.len() >= 10, "{pages:?}");
     // A page's path with each id replaced by hostile segments (the first also by a real id).
     let mut paths: Vec<(String, bool)> = plain.iter().map(|p| (p.to_string(), true)).collect();
-    paths.extend([("/".to_owned(), false), ("/api/not_a_function".to_owned(), true), ("/pkg/polarshare.js".to_owned(), false), ("/favicon.ico".to_owned(), false), ("/%FF".to_owned(), false)]);
+    paths.extend([
+        ("/".to_owned(), false),
+        ("/api/not_a_function".to_owned(), true),
+        ("/pkg/polarshare.js".to_owned(), false),
+        ("/favicon.ico".to_owned(), false),
+        ("/%FF".to_owned(), false),
+    ]);
     for page in &pages {
         let is_param = |s: &str| s.starts_with(':') || s.starts_with('{') || s.starts_with('*');
         if !page.split('/').any(is_param) {
@@ -467,7 +804,8 @@ async fn every_route_and_page_answers_hostile_queries_paths_and_methods_without_
             continue;
         }
         for segment in hostile_segments() {
-            let path: Vec<String> = page.split('/').map(|s| if is_param(s) { segment.clone() } else { s.to_owned() }).collect();
+            let path: Vec<String> =
+                page.split('/').map(|s| if is_param(s) { segment.clone() } else { s.to_owned() }).collect();
             paths.push((path.join("/"), false));
         }
     }
@@ -479,13 +817,30 @@ async fn every_route_and_page_answers_hostile_queries_paths_and_methods_without_
         // A page renders in milliseconds, not microseconds: the routes get every query, each page a
         // tenth of them in turn (every query still reaches pages of each kind).
         for (q, query) in queries.iter().enumerate().filter(|(q, _)| *json || (q + p) % 10 == 0) {
-            requests.push((format!("?{}", shown(query)), if q % 7 == 3 { Method::HEAD } else if *json && path.starts_with("/demo") { Method::POST } else { Method::GET }, format!("{path}?{query}")));
+            requests.push((
+                format!("?{}", shown(query)),
+                if q % 7 == 3 {
+                    Method::HEAD
+                } else if *json && path.starts_with("/demo") {
+                    Method::POST
+                } else {
+                    Method::GET
+                },
+                format!("{path}?{query}"),
+            ));
         }
-        for method in [Method::PUT, Method::DELETE, Method::PATCH, Method::OPTIONS, Method::from_bytes(b"BREW").unwrap()] {
+        for method in
+            [Method::PUT, Method::DELETE, Method::PATCH, Method::OPTIONS, Method::from_bytes(b"BREW").unwrap()]
+        {
             requests.push((format!("{method}"), method, path.clone()));
         }
         for (n, (what, method, uri)) in requests.into_iter().enumerate() {
-            let Ok(request) = Request::builder().method(method.clone()).uri(uri.as_str()).header(header::HOST, "localhost").body(Body::empty()) else {
+            let Ok(request) = Request::builder()
+                .method(method.clone())
+                .uri(uri.as_str())
+                .header(header::HOST, "localhost")
+                .body(Body::empty())
+            else {
                 continue; // not a URI at all: no server sees it
             };
             let mut request = request;
@@ -499,7 +854,11 @@ async fn every_route_and_page_answers_hostile_queries_paths_and_methods_without_
             let status = r.status.as_u16();
             let who = if cookie.is_some() { "signed in" } else { "signed out" };
             if status >= 500 {
-                failures.push(format!("{method} {} [{what}] {who}: {status} {}", shown(path), shown(&r.json.to_string())));
+                failures.push(format!(
+                    "{method} {} [{what}] {who}: {status} {}",
+                    shown(path),
+                    shown(&r.json.to_string())
+                ));
             } else if *json && method != Method::HEAD {
                 if let Some(e) = without_code_and_sentence(status, &r.json, false) {
                     failures.push(format!("{method} {} [{what}] {who}: {e}", shown(path)));
@@ -507,7 +866,11 @@ async fn every_route_and_page_answers_hostile_queries_paths_and_methods_without_
             }
             let accepted_demo = path.starts_with("/demo") && status < 400;
             if !accepted_demo && writes(&app).await != before {
-                failures.push(format!("{method} {} [{what}] {who}: {status} but wrote {:?}", shown(path), writes(&app).await));
+                failures.push(format!(
+                    "{method} {} [{what}] {who}: {status} but wrote {:?}",
+                    shown(path),
+                    writes(&app).await
+                ));
             }
         }
     }

@@ -10,7 +10,13 @@ use tower::ServiceExt;
 const HOST: &str = "console.localhost";
 
 /// A post as Chromium sends it from a page of the console: same origin, a `Referer`, and HTML wanted.
-async fn browser_post(app: &TestApp, cookie: Option<&str>, name: &str, body: &str, page: &str) -> (StatusCode, String, Option<String>) {
+async fn browser_post(
+    app: &TestApp,
+    cookie: Option<&str>,
+    name: &str,
+    body: &str,
+    page: &str,
+) -> (StatusCode, String, Option<String>) {
     let mut request = Request::post(format!("/api/{name}"))
         .header(header::HOST, HOST)
         .header(header::ORIGIN, format!("http://{HOST}"))
@@ -62,13 +68,29 @@ async fn sharing_with_a_plain_form_closes_the_dialog_and_a_refusal_keeps_it_open
     let (status, location, _) = browser_post(&app, Some(&owner), "submit_share", &refused, &page).await;
     assert_eq!(status, StatusCode::FOUND);
     assert!(location.contains(&format!("?share={backup}&__path=%2Fapi%2Fsubmit_share&__err=")), "{location}");
-    let shares: i64 = sqlx::query_scalar("select count(*) from share_resource where backup_set_id = ?").bind(&backup).fetch_one(&app.pool).await.unwrap();
+    let shares: i64 = sqlx::query_scalar("select count(*) from share_resource where backup_set_id = ?")
+        .bind(&backup)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(shares, 0, "a refused share changes nothing");
 
     let body = format!("form%5Bbackup_set_id%5D={backup}&form%5Bmethod%5D=new&form%5Bresource_share_name%5D=nojs&form%5Bscope%5D=AllAccounts&form%5Bnew_principals%5D=&form%5Bnew_principals_added%5D={PARTNER}");
-    let (status, location, _) = browser_post(&app, Some(&owner), "submit_share", &body, &format!("{page}&__path=%2Fapi%2Fsubmit_share&__err=old")).await;
+    let (status, location, _) = browser_post(
+        &app,
+        Some(&owner),
+        "submit_share",
+        &body,
+        &format!("{page}&__path=%2Fapi%2Fsubmit_share&__err=old"),
+    )
+    .await;
     assert_eq!((status, location), (StatusCode::FOUND, format!("http://{HOST}/clusters/{SHAREABLE_CLUSTER}")));
-    let invited: i64 = sqlx::query_scalar("select count(*) from invitation where receiver_account_id = ? and status = 'Pending'").bind(PARTNER).fetch_one(&app.pool).await.unwrap();
+    let invited: i64 =
+        sqlx::query_scalar("select count(*) from invitation where receiver_account_id = ? and status = 'Pending'")
+            .bind(PARTNER)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(invited, 1);
 }
 
@@ -77,11 +99,12 @@ async fn a_row_action_posted_by_a_plain_form_redirects_back_and_a_refusal_is_not
     let app = TestApp::new().await;
     let (_, _) = shared_with(&app, PARTNER, "AllAccounts").await;
     let partner = app.sign_in("partner").await;
-    let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'")
-        .bind(PARTNER)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let invitation: String =
+        sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'")
+            .bind(PARTNER)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     let page = "/resource-sharing/invitations";
     let body = format!("invitation_id={invitation}&accept=true");
     let (status, location, _) = browser_post(&app, Some(&partner), "answer_invitation", &body, page).await;
@@ -89,7 +112,10 @@ async fn a_row_action_posted_by_a_plain_form_redirects_back_and_a_refusal_is_not
     // Answering it again is refused: the refusal travels back to the page, with a 302, not a 409.
     let (status, location, _) = browser_post(&app, Some(&partner), "answer_invitation", &body, page).await;
     assert_eq!(status, StatusCode::FOUND);
-    assert!(location.starts_with(&format!("http://{HOST}{page}?__path=%2Fapi%2Fanswer_invitation&__err=")), "{location}");
+    assert!(
+        location.starts_with(&format!("http://{HOST}{page}?__path=%2Fapi%2Fanswer_invitation&__err=")),
+        "{location}"
+    );
     let (status, html) = app.get(Some(&partner), location.trim_start_matches(&format!("http://{HOST}"))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("alert-code"), "the invitations page shows the refusal");
@@ -101,17 +127,24 @@ async fn shared_by_me_edits_and_deletes_by_plain_forms_and_shows_a_refusal_in_th
     let (_, share_id) = shared_with(&app, PARTNER, "AllAccounts").await;
     let owner = app.sign_in("owner").await;
     let page = format!("/resource-sharing/shares?page=1&edit={share_id}");
-    let scope = |id: &str| sqlx::query_scalar::<_, String>("select principal_scope from resource_share where resource_share_id = ?").bind(id.to_owned());
+    let scope = |id: &str| {
+        sqlx::query_scalar::<_, String>("select principal_scope from resource_share where resource_share_id = ?")
+            .bind(id.to_owned())
+    };
 
     // Closing to the directory while an external account is a principal: the dialog stays open with the refusal.
-    let refused = format!("resource_share_id={share_id}&resource_share_name=nojs-renamed&principal_scope=ResourceDirectory");
+    let refused =
+        format!("resource_share_id={share_id}&resource_share_name=nojs-renamed&principal_scope=ResourceDirectory");
     let (status, location, _) = browser_post(&app, Some(&owner), "update_resource_share", &refused, &page).await;
     assert_eq!(status, StatusCode::FOUND);
     assert!(location.contains(&format!("edit={share_id}&__path=%2Fapi%2Fupdate_resource_share&__err=")), "{location}");
     assert_eq!(scope(&share_id).fetch_one(&app.pool).await.unwrap(), "AllAccounts");
     let (status, html) = app.get(Some(&owner), location.trim_start_matches(&format!("http://{HOST}"))).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("role=\"dialog\"") && html.contains("OperationNotPermitted"), "the open dialog shows the refusal");
+    assert!(
+        html.contains("role=\"dialog\"") && html.contains("OperationNotPermitted"),
+        "the open dialog shows the refusal"
+    );
 
     // A rename: the dialog closes, the page's lasting parameters stay.
     let body = format!("resource_share_id={share_id}&resource_share_name=nojs-renamed&principal_scope=AllAccounts");
@@ -120,13 +153,16 @@ async fn shared_by_me_edits_and_deletes_by_plain_forms_and_shows_a_refusal_in_th
 
     // Delete, confirmed on the page: back to the list, where the share is Deleting.
     let confirm = format!("/resource-sharing/shares?confirm=delete_resource_share:{share_id}");
-    let (status, location, _) = browser_post(&app, Some(&owner), "delete_resource_share", &format!("resource_share_id={share_id}"), &confirm).await;
+    let (status, location, _) =
+        browser_post(&app, Some(&owner), "delete_resource_share", &format!("resource_share_id={share_id}"), &confirm)
+            .await;
     assert_eq!((status, location), (StatusCode::FOUND, format!("http://{HOST}/resource-sharing/shares")));
-    let (name, status): (String, String) = sqlx::query_as("select resource_share_name, status from resource_share where resource_share_id = ?")
-        .bind(&share_id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let (name, status): (String, String) =
+        sqlx::query_as("select resource_share_name, status from resource_share where resource_share_id = ?")
+            .bind(&share_id)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!((name.as_str(), status.as_str()), ("nojs-renamed", "Deleting"));
 }
 
@@ -145,6 +181,9 @@ async fn a_stale_policy_toggle_posted_by_a_plain_form_shows_its_refusal_on_the_r
     assert!(location.starts_with(&format!("http://{HOST}{page}?__path=%2Fapi%2Fset_ram_policy&__err=")), "{location}");
     let (status, html) = app.get(Some(&owner), location.trim_start_matches(&format!("http://{HOST}"))).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("alert-code") && html.contains("EntityAlreadyExists.User.Policy"), "the page shows the refusal");
+    assert!(
+        html.contains("alert-code") && html.contains("EntityAlreadyExists.User.Policy"),
+        "the page shows the refusal"
+    );
     assert_eq!(app.count(policies).await, before, "nothing changed");
 }

@@ -42,7 +42,8 @@ async fn an_account_gets_the_beta_through_an_approved_ticket_and_can_then_share(
     assert_eq!(trail.status, StatusCode::OK, "{:?}", trail.json);
     assert_eq!(trail.json["items"][0]["identity"], json!("Platform support"), "{:?}", trail.json);
     assert_eq!(trail.json["items"][0]["source_ip"], json!("-"), "{:?}", trail.json);
-    let identities: Vec<&str> = trail.json["items"].as_array().unwrap().iter().map(|e| e["identity"].as_str().unwrap()).collect();
+    let identities: Vec<&str> =
+        trail.json["items"].as_array().unwrap().iter().map(|e| e["identity"].as_str().unwrap()).collect();
     assert_eq!(identities, ["Platform support", "nobeta"], "the operator's login is not the asker's to see");
     assert_eq!(
         app.count(
@@ -69,7 +70,10 @@ async fn an_approved_quota_increase_applies_to_the_next_share() {
     assert_eq!(t.status, StatusCode::OK, "{:?}", t.json);
     let operator = app.sign_in("operator").await;
     let id = t.json["ticket_id"].as_str().unwrap();
-    assert_eq!(app.form(Some(&operator), "decide_ticket", &format!("ticket_id={id}&approve=true")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.form(Some(&operator), "decide_ticket", &format!("ticket_id={id}&approve=true")).await.status,
+        StatusCode::OK
+    );
     let q = app.form(Some(&owner), "quota", "").await;
     assert_eq!(q.json["limit"], json!(1024));
     let again = app.form(Some(&owner), "submit_ticket", "kind=QuotaIncrease&message=").await;
@@ -94,12 +98,19 @@ async fn the_audit_trail_records_actions_and_refusals_for_the_account_only() {
     let _ = app.form(None, "sign_in", "login=owner&password=wrong").await;
     let owner = app.sign_in("owner").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    assert_eq!(app.share(&owner, &backup, new_share("audited", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
-    assert_eq!(app.share(&owner, &backup, new_share("mine", "AllAccounts", &[OWNER])).await.refusal(), (409, "ShareWithYourself"));
+    assert_eq!(
+        app.share(&owner, &backup, new_share("audited", "AllAccounts", &[PARTNER])).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.share(&owner, &backup, new_share("mine", "AllAccounts", &[OWNER])).await.refusal(),
+        (409, "ShareWithYourself")
+    );
 
     let trail = app.form(Some(&owner), "audit_trail", "").await;
     let events = trail.json["items"].as_array().unwrap();
-    let outcomes: Vec<(&str, &str)> = events.iter().map(|e| (e["action"].as_str().unwrap(), e["outcome"].as_str().unwrap())).collect();
+    let outcomes: Vec<(&str, &str)> =
+        events.iter().map(|e| (e["action"].as_str().unwrap(), e["outcome"].as_str().unwrap())).collect();
     assert!(outcomes.contains(&("SignIn", "InvalidCredentials")), "{outcomes:?}");
     assert!(outcomes.contains(&("SignIn", "Success")));
     assert!(outcomes.contains(&("ShareBackupSet", "Success")));
@@ -166,21 +177,34 @@ async fn root_manages_ram_users_and_their_policies_take_effect_on_the_next_reque
     assert!(r.json["message"].as_str().unwrap().contains("AliyunPolardbFullAccess and AliyunResourceCenterFullAccess"));
 
     for policy in ["AliyunPolardbFullAccess", "AliyunResourceCenterFullAccess"] {
-        let r = app.form(Some(&owner), "set_ram_policy", &format!("login_name=ops@lumen&policy={policy}&attached=true")).await;
+        let r = app
+            .form(Some(&owner), "set_ram_policy", &format!("login_name=ops@lumen&policy={policy}&attached=true"))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     }
     assert_eq!(app.share(&ops, &backup, new_share("by-ops", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
 
     // Detaching takes effect at once too.
-    app.form(Some(&owner), "set_ram_policy", "login_name=ops@lumen&policy=AliyunResourceCenterFullAccess&attached=false").await;
+    app.form(
+        Some(&owner),
+        "set_ram_policy",
+        "login_name=ops@lumen&policy=AliyunResourceCenterFullAccess&attached=false",
+    )
+    .await;
     let r = app.share(&ops, &backup, new_share("again", "AllAccounts", &[OUTSIDER])).await;
     assert_eq!(r.refusal(), (403, "Forbidden.RAM"));
 
     // A new password ends the user's sessions; deleting the user removes it.
-    assert_eq!(app.form(Some(&owner), "set_ram_password", "login_name=ops@lumen&password=New-Pass-2027").await.status, StatusCode::OK);
+    assert_eq!(
+        app.form(Some(&owner), "set_ram_password", "login_name=ops@lumen&password=New-Pass-2027").await.status,
+        StatusCode::OK
+    );
     assert_eq!(app.form(Some(&ops), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED);
     assert_eq!(app.form(Some(&owner), "delete_ram_user", "login_name=ops@lumen").await.status, StatusCode::OK);
-    assert_eq!(app.form(None, "sign_in", "login=ops@lumen&password=New-Pass-2027").await.refusal(), (401, "InvalidCredentials"));
+    assert_eq!(
+        app.form(None, "sign_in", "login=ops@lumen&password=New-Pass-2027").await.refusal(),
+        (401, "InvalidCredentials")
+    );
 }
 
 #[tokio::test]
@@ -188,7 +212,10 @@ async fn only_root_manages_ram_users_and_only_its_own() {
     let app = TestApp::new().await;
     let dba = app.sign_in("dba@lumen").await;
     assert_eq!(app.form(Some(&dba), "list_ram_users", "").await.refusal(), (403, "Forbidden.RAM"));
-    assert_eq!(app.form(Some(&dba), "delete_ram_user", "login_name=auditor@lumen").await.refusal(), (403, "Forbidden.RAM"));
+    assert_eq!(
+        app.form(Some(&dba), "delete_ram_user", "login_name=auditor@lumen").await.refusal(),
+        (403, "Forbidden.RAM")
+    );
     let partner = app.sign_in("partner").await;
     let r = app.form(Some(&partner), "delete_ram_user", "login_name=auditor@lumen").await;
     assert_eq!((r.status, r.code()), (StatusCode::NOT_FOUND, "EntityNotExists.User"));
@@ -213,10 +240,19 @@ async fn permission_matrix() {
     for (i, (login, action, refusal)) in cases.iter().enumerate() {
         let cookie = app.sign_in(login).await;
         let r = match *action {
-            "list_backup_sets" => app.form(Some(&cookie), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await,
+            "list_backup_sets" => {
+                app.form(Some(&cookie), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await
+            }
             // Each allowed share invites another account: a second pending invitation of one account
             // to the same set is refused whoever asks.
-            _ => app.share(&cookie, &backup, new_share(&format!("m{i}"), "AllAccounts", &[[PARTNER, OUTSIDER][i / 2 % 2]])).await,
+            _ => {
+                app.share(
+                    &cookie,
+                    &backup,
+                    new_share(&format!("m{i}"), "AllAccounts", &[[PARTNER, OUTSIDER][i / 2 % 2]]),
+                )
+                .await
+            }
         };
         match refusal {
             None => assert_eq!(r.status, StatusCode::OK, "{login} {action}: {:?}", r.json),
@@ -233,11 +269,18 @@ async fn permission_matrix() {
 async fn a_folder_target_covers_whoever_is_in_the_folder() {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
-    let r = app.form(Some(&owner), "create_folder", &format!("folder_name=Partners&parent_folder_id={ROOT_FOLDER}")).await;
+    let r =
+        app.form(Some(&owner), "create_folder", &format!("folder_name=Partners&parent_folder_id={ROOT_FOLDER}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let folder: String = sqlx::query_scalar("select folder_id from rd_folder where folder_name = 'Partners'").fetch_one(&app.pool).await.unwrap();
+    let folder: String = sqlx::query_scalar("select folder_id from rd_folder where folder_name = 'Partners'")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
-    assert_eq!(app.share(&owner, &backup, new_share("to-folder", "ResourceDirectory", &[&folder])).await.status, StatusCode::OK);
+    assert_eq!(
+        app.share(&owner, &backup, new_share("to-folder", "ResourceDirectory", &[&folder])).await.status,
+        StatusCode::OK
+    );
 
     let qa = app.sign_in("qa").await;
     let seen = |v: &serde_json::Value| v["backups"].as_array().unwrap().len();
@@ -253,7 +296,10 @@ async fn a_folder_target_covers_whoever_is_in_the_folder() {
     assert!(out.json["backups"][0]["revoking_at"].is_string());
     let restore = json!({ "request": { "backup_set_id": backup, "cluster_name": "qa-copy", "node_spec": "polar.mysql.x4.medium",
                                        "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } });
-    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore).await.refusal(), (409, "OperationDenied.SharingRevoking"));
+    assert_eq!(
+        app.json(Some(&qa), "restore_to_new_cluster", restore).await.refusal(),
+        (409, "OperationDenied.SharingRevoking")
+    );
     app.clock.advance(time::Duration::minutes(10));
     app.tick().await;
     let qa = app.sign_in("qa").await;
@@ -273,16 +319,33 @@ async fn only_the_management_account_changes_the_directory_and_within_its_rules(
     assert_eq!((r.status, r.code()), (StatusCode::FORBIDDEN, "NotManagementAccount"));
     let owner = app.sign_in("owner").await;
     let add = |account: &str| format!("account_id={account}&folder_id={ROOT_FOLDER}");
-    assert_eq!(app.form(Some(&owner), "add_member", &add(INTERNATIONAL)).await.refusal(), (409, "InvalidTarget.SiteMismatch"));
-    assert_eq!(app.form(Some(&owner), "add_member", &add(MEMBER)).await.refusal(), (409, "AccountAlreadyInResourceDirectory"));
+    assert_eq!(
+        app.form(Some(&owner), "add_member", &add(INTERNATIONAL)).await.refusal(),
+        (409, "InvalidTarget.SiteMismatch")
+    );
+    assert_eq!(
+        app.form(Some(&owner), "add_member", &add(MEMBER)).await.refusal(),
+        (409, "AccountAlreadyInResourceDirectory")
+    );
     // Adding invites; the account is a member (and can be removed) once it accepts.
     let invitation = app.form(Some(&owner), "add_member", &add(OUTSIDER)).await;
     assert_eq!(invitation.status, StatusCode::OK);
-    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OUTSIDER}")).await.refusal(), (404, "EntityNotExists.Member"));
+    assert_eq!(
+        app.form(Some(&owner), "remove_member", &format!("account_id={OUTSIDER}")).await.refusal(),
+        (404, "EntityNotExists.Member")
+    );
     let outsider = app.sign_in("outsider").await;
     let id = invitation.json["invitation_id"].as_str().unwrap();
-    assert_eq!(app.form(Some(&outsider), "answer_directory_invitation", &format!("invitation_id={id}&accept=true")).await.status, StatusCode::OK);
-    assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OWNER}")).await.refusal(), (409, "OperationDenied.ManagementAccount"));
+    assert_eq!(
+        app.form(Some(&outsider), "answer_directory_invitation", &format!("invitation_id={id}&accept=true"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.form(Some(&owner), "remove_member", &format!("account_id={OWNER}")).await.refusal(),
+        (409, "OperationDenied.ManagementAccount")
+    );
     assert_eq!(app.form(Some(&owner), "remove_member", &format!("account_id={OUTSIDER}")).await.status, StatusCode::OK);
     let r = app.form(Some(&owner), "move_member", "account_id=1000000000000003&folder_id=fd-elsewhere").await;
     assert_eq!(r.refusal(), (404, "EntityNotExists.Folder"));
@@ -344,7 +407,11 @@ async fn every_operator_action_is_the_platforms_in_full_and_the_changed_accounts
     .unwrap();
     assert_eq!(platform.iter().map(|(a, ..)| a.as_str()).collect::<Vec<_>>(), expected.map(|(a, _)| a), "{platform:?}");
     for ((action, request_id, source_ip, outcome), (_, customer)) in platform.iter().zip(expected) {
-        assert_eq!((source_ip.as_str(), outcome.as_str()), ("198.51.100.7", "Success"), "{action}: the platform's event is the operator's in full");
+        assert_eq!(
+            (source_ip.as_str(), outcome.as_str()),
+            ("198.51.100.7", "Success"),
+            "{action}: the platform's event is the operator's in full"
+        );
         let elsewhere: Vec<(String, String, String, String, Option<String>)> = sqlx::query_as(
             "select account_id, identity, source_ip, channel, caller_request_id from audit_event
              where request_id = ? and coalesce(account_id, '') <> ?",
@@ -354,7 +421,8 @@ async fn every_operator_action_is_the_platforms_in_full_and_the_changed_accounts
         .fetch_all(&app.pool)
         .await
         .unwrap();
-        let as_support = customer.map(|c| (c.to_owned(), "Platform support".to_owned(), "-".to_owned(), "support".to_owned(), None));
+        let as_support =
+            customer.map(|c| (c.to_owned(), "Platform support".to_owned(), "-".to_owned(), "support".to_owned(), None));
         assert_eq!(elsewhere, as_support.into_iter().collect::<Vec<_>>(), "{action}: outside the platform's trail");
     }
 
@@ -366,5 +434,8 @@ async fn every_operator_action_is_the_platforms_in_full_and_the_changed_accounts
     assert_eq!(trail.status, StatusCode::OK, "{:?}", trail.json);
     let items = trail.json["items"].as_array().unwrap();
     assert_eq!(items.len(), 1, "{:?}", trail.json);
-    assert_eq!((&items[0]["identity"], &items[0]["source_ip"], &items[0]["target"]), (&json!("Platform support"), &json!("-"), &json!("newco")));
+    assert_eq!(
+        (&items[0]["identity"], &items[0]["source_ip"], &items[0]["target"]),
+        (&json!("Platform support"), &json!("-"), &json!("newco"))
+    );
 }

@@ -8,7 +8,11 @@ use polarshare::server::db::Tx;
 
 /// Inserts one marker region (a table no request of these tests touches otherwise).
 async fn mark(tx: &mut Tx, id: &str) -> sqlx::Result<()> {
-    sqlx::query("insert into region (region_id, region_name) values (?, ?)").bind(id).bind(id).execute(&mut **tx).await?;
+    sqlx::query("insert into region (region_id, region_name) values (?, ?)")
+        .bind(id)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -103,14 +107,16 @@ async fn requests_queued_behind_a_running_group_share_its_transaction() {
                 async move {
                     let fail = |e: sqlx::Error| Failure::Broken(e.to_string());
                     mark(tx, &format!("test-{i}")).await.map_err(fail)?;
-                    let in_transaction: i64 = sqlx::query_scalar("select count(*) from region where region_id like 'test-%'")
-                        .fetch_one(&mut **tx)
-                        .await
-                        .map_err(fail)?;
-                    let committed: i64 = sqlx::query_scalar("select count(*) from region where region_id like 'test-%'")
-                        .fetch_one(&pool)
-                        .await
-                        .map_err(fail)?;
+                    let in_transaction: i64 =
+                        sqlx::query_scalar("select count(*) from region where region_id like 'test-%'")
+                            .fetch_one(&mut **tx)
+                            .await
+                            .map_err(fail)?;
+                    let committed: i64 =
+                        sqlx::query_scalar("select count(*) from region where region_id like 'test-%'")
+                            .fetch_one(&pool)
+                            .await
+                            .map_err(fail)?;
                     Ok((in_transaction, committed))
                 }
                 .boxed()
@@ -139,7 +145,11 @@ async fn shares_sent_while_a_group_runs_join_it() {
         first_running.await.expect("the holder ran");
         let (before, given_before) = (groups.joined(), groups.given());
         let sent = sets.iter().enumerate().map(|(i, set)| {
-            app.share(&cookie, set, crate::helpers::new_share(&format!("grouped-{i}"), "AllAccounts", &[crate::helpers::PARTNER]))
+            app.share(
+                &cookie,
+                set,
+                crate::helpers::new_share(&format!("grouped-{i}"), "AllAccounts", &[crate::helpers::PARTNER]),
+            )
         });
         let answers = futures::future::join_all(sent).await;
         (before, given_before, answers)
@@ -150,7 +160,11 @@ async fn shares_sent_while_a_group_runs_join_it() {
         assert_eq!(r.status, http::StatusCode::OK, "{:?}", r.json);
     }
     assert_eq!(groups.joined() - before, 3, "each share joined the holder's transaction");
-    assert_eq!(groups.given() - given_before, 2, "the second and third share started from facts the share before them read");
+    assert_eq!(
+        groups.given() - given_before,
+        2,
+        "the second and third share started from facts the share before them read"
+    );
 }
 
 /// Shares of one group that read their facts ahead still see the shares before them: of three new
@@ -165,7 +179,9 @@ async fn shares_given_their_facts_ahead_still_see_the_shares_before_them() {
     let shares = async {
         running.await.expect("the holder ran");
         let before = groups.given();
-        let sent = sets.iter().map(|set| app.share(&cookie, set, crate::helpers::new_share("one-name", "AllAccounts", &[crate::helpers::PARTNER])));
+        let sent = sets.iter().map(|set| {
+            app.share(&cookie, set, crate::helpers::new_share("one-name", "AllAccounts", &[crate::helpers::PARTNER]))
+        });
         let answers = futures::future::join_all(sent).await;
         (groups.given() - before, answers)
     };
@@ -184,7 +200,10 @@ async fn shares_given_their_facts_ahead_still_see_the_shares_before_them() {
 
 /// Holds the writer until `queued` more requests have been sent to the groups, so that they queue and
 /// run in its group, in the order sent. The holder's future answers whether its group committed.
-pub(crate) fn hold_the_writer(groups: &polarshare::server::db::group::Groups, queued: u64) -> (impl std::future::Future<Output = bool> + '_, tokio::sync::oneshot::Receiver<()>) {
+pub(crate) fn hold_the_writer(
+    groups: &polarshare::server::db::group::Groups,
+    queued: u64,
+) -> (impl std::future::Future<Output = bool> + '_, tokio::sync::oneshot::Receiver<()>) {
     let (started, running) = tokio::sync::oneshot::channel();
     let counted = groups.clone();
     let holder = groups.run(move |_tx| {
@@ -234,7 +253,8 @@ async fn a_read_run_ahead_sees_the_write_of_the_request_before_it() {
     let (held, running) = hold_the_writer(&groups, 2);
     let sent = async {
         running.await.expect("the holder ran");
-        let writer = groups.run_piped(None, |tx, pipe| async move { mark_and_read_ahead(tx, pipe, "test-a").await }.boxed());
+        let writer =
+            groups.run_piped(None, |tx, pipe| async move { mark_and_read_ahead(tx, pipe, "test-a").await }.boxed());
         let reader = groups.run_piped(count_marks(), |_tx, pipe| {
             let given = pipe.given.take();
             async move { Ok::<_, Failure<String>>(given) }.boxed()
@@ -256,7 +276,8 @@ async fn a_request_after_a_refusal_is_given_no_read() {
     let (held, running) = hold_the_writer(&groups, 2);
     let sent = async {
         running.await.expect("the holder ran");
-        let refused = groups.run_piped(None, |_tx, _pipe| async { Err::<(), _>(Failure::Refused("QuotaExceeded".to_owned())) }.boxed());
+        let refused = groups
+            .run_piped(None, |_tx, _pipe| async { Err::<(), _>(Failure::Refused("QuotaExceeded".to_owned())) }.boxed());
         let reader = groups.run_piped(count_marks(), |_tx, pipe| {
             let given = pipe.given.take();
             async move { Ok::<_, Failure<String>>(given) }.boxed()
@@ -303,7 +324,10 @@ async fn a_request_queued_behind_a_broken_one_runs_in_the_next_group() {
 }
 
 /// A request that marks `id` in the next group.
-async fn marked(groups: &polarshare::server::db::group::Groups, id: &'static str) -> Result<Result<(), String>, GroupFailed> {
+async fn marked(
+    groups: &polarshare::server::db::group::Groups,
+    id: &'static str,
+) -> Result<Result<(), String>, GroupFailed> {
     groups.run(move |tx| async move { mark(tx, id).await.map_err(|e| Failure::Broken(e.to_string())) }.boxed()).await
 }
 
@@ -335,7 +359,9 @@ async fn a_group_whose_transaction_sqlite_ended_keeps_nothing_and_the_writer_goe
     let sent = async {
         running.await.expect("the holder ran");
         let first = marked(&groups, "test-a");
-        let full = groups.run(|tx| async move { Err::<(), _>(Failure::Refused(write_on_a_full_disk(tx).await.to_string())) }.boxed());
+        let full = groups.run(|tx| {
+            async move { Err::<(), _>(Failure::Refused(write_on_a_full_disk(tx).await.to_string())) }.boxed()
+        });
         let after = marked(&groups, "test-c");
         tokio::join!(first, full, after)
     };
@@ -344,7 +370,10 @@ async fn a_group_whose_transaction_sqlite_ended_keeps_nothing_and_the_writer_goe
     assert!(matches!(first, Err(GroupFailed)), "{first:?}");
     assert!(matches!(full, Err(GroupFailed)), "{full:?}");
     assert!(matches!(after, Ok(Ok(()))), "the request after the full disk ran in a group of its own: {after:?}");
-    let kept: Vec<String> = sqlx::query_scalar("select region_id from region where region_id like 'test-%'").fetch_all(&app.pool).await.unwrap();
+    let kept: Vec<String> = sqlx::query_scalar("select region_id from region where region_id like 'test-%'")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(kept, ["test-c"], "only the request told \"done\" was kept");
 
     // The disk has room again: the next group commits.
@@ -361,7 +390,9 @@ async fn a_group_whose_transaction_sqlite_ended_keeps_nothing_and_the_writer_goe
 async fn after_a_full_disk_broke_a_group_the_next_group_commits() {
     let app = TestApp::new().await;
     let groups = app.state.writer.groups.clone();
-    let full = groups.run(|tx| async move { Err::<(), _>(Failure::Broken(write_on_a_full_disk(tx).await.to_string())) }.boxed()).await;
+    let full = groups
+        .run(|tx| async move { Err::<(), _>(Failure::Broken(write_on_a_full_disk(tx).await.to_string())) }.boxed())
+        .await;
     assert!(matches!(full, Ok(Err(ref e)) if e.contains("full")), "{full:?}");
     let next = marked(&groups, "test-a").await;
     assert!(matches!(next, Ok(Ok(()))), "the writer goes on after the full disk: {next:?}");

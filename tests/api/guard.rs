@@ -29,7 +29,12 @@ async fn a_post_from_another_origin_is_refused_with_403_and_changes_nothing() {
     let owner = app.sign_in("owner").await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let before = backup_sets(&app).await;
-    for (name, value) in [("origin", "http://127.0.0.1:8080"), ("sec-fetch-site", "cross-site"), ("sec-fetch-site", "same-site"), ("origin", "null")] {
+    for (name, value) in [
+        ("origin", "http://127.0.0.1:8080"),
+        ("sec-fetch-site", "cross-site"),
+        ("sec-fetch-site", "same-site"),
+        ("origin", "null"),
+    ] {
         let request = post("delete_backup_set", "application/x-www-form-urlencoded", &owner)
             .header(header::HOST, "127.0.0.1:3000")
             .header(name, value)
@@ -90,14 +95,32 @@ async fn behind_a_proxy_the_configured_public_origin_is_the_consoles_own() {
 async fn the_console_answers_only_at_its_own_host_names_so_a_rebinding_page_cant_use_it() {
     let app = TestApp::new().await;
     let page = |host: &str| Request::get("/").header(header::HOST, host).body(Body::empty()).unwrap();
-    for host in ["127.0.0.1:3000", "127.0.0.1", "[::1]:3000", "localhost:3000", "LOCALHOST", "app.localhost:3000", "10.0.0.5:3000", "[2001:db8::1]"] {
+    for host in [
+        "127.0.0.1:3000",
+        "127.0.0.1",
+        "[::1]:3000",
+        "localhost:3000",
+        "LOCALHOST",
+        "app.localhost:3000",
+        "10.0.0.5:3000",
+        "[2001:db8::1]",
+    ] {
         let r = app.send(page(host)).await;
         assert_eq!(r.status, StatusCode::OK, "{host}");
-        let r = app.send(browser_sign_in(host, &format!("http://{}", host.to_ascii_lowercase()), Some("same-origin"))).await;
+        let r = app
+            .send(browser_sign_in(host, &format!("http://{}", host.to_ascii_lowercase()), Some("same-origin")))
+            .await;
         assert_eq!(r.status, StatusCode::OK, "{host}: {:?}", r.json);
     }
     let sessions = app.count("select count(*) from session").await;
-    for host in ["evil.example", "evil.example:3000", "127.0.0.1.evil.example", "localhost.evil.example:3000", "[::1]x", "polar.example"] {
+    for host in [
+        "evil.example",
+        "evil.example:3000",
+        "127.0.0.1.evil.example",
+        "localhost.evil.example:3000",
+        "[::1]x",
+        "polar.example",
+    ] {
         for request in [page(host), browser_sign_in(host, &format!("http://{host}"), Some("same-origin"))] {
             let r = app.send(request).await;
             assert_eq!(r.refusal(), (403, "Forbidden.Host"), "{host}: {:?}", r.json);
@@ -124,7 +147,14 @@ async fn the_console_answers_only_at_its_own_host_names_so_a_rebinding_page_cant
     // The signed OpenAPI is not the console: its callers carry their own keys (a rebinding page has
     // none), and SDKs may address the server by any name. A call by name reaches it (and is refused
     // for its missing signature, not its host).
-    let api = app.send(Request::get("/?Action=ListResourceShares").header(header::HOST, "polarshare.internal:3000").body(Body::empty()).unwrap()).await;
+    let api = app
+        .send(
+            Request::get("/?Action=ListResourceShares")
+                .header(header::HOST, "polarshare.internal:3000")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
     assert_ne!(api.code(), "Forbidden.Host", "{:?}", api.json);
 }
 
@@ -145,7 +175,8 @@ async fn a_server_function_takes_only_its_own_content_type() {
         assert!(r.json["message"].as_str().unwrap().starts_with("This call takes a body of type"), "{:?}", r.json);
     }
     assert_eq!(app.count("select count(*) from session").await, 1, "the text/plain sign-in made no session");
-    let charset = post("list_clusters", "application/x-www-form-urlencoded; charset=UTF-8", &owner).body(Body::empty()).unwrap();
+    let charset =
+        post("list_clusters", "application/x-www-form-urlencoded; charset=UTF-8", &owner).body(Body::empty()).unwrap();
     assert_eq!(app.send(charset).await.status, StatusCode::OK, "a charset parameter is fine");
 }
 
@@ -154,7 +185,9 @@ async fn an_over_large_body_is_refused_with_413() {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     let body = format!("kind=QuotaIncrease&message={}", "x".repeat(3 << 20));
-    let r = app.send(post("submit_ticket", "application/x-www-form-urlencoded", &owner).body(Body::from(body)).unwrap()).await;
+    let r = app
+        .send(post("submit_ticket", "application/x-www-form-urlencoded", &owner).body(Body::from(body)).unwrap())
+        .await;
     assert_eq!(r.status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(r.refusal(), (413, "RequestEntityTooLarge"));
     assert_eq!(app.count("select count(*) from ticket").await, 0);
@@ -231,7 +264,11 @@ async fn a_page_carries_a_content_security_policy_whose_nonce_is_on_its_inline_s
     assert!(!csp.contains("script-src 'unsafe-inline'"), "{csp}");
     let scripts = html.matches("<script").count();
     assert!(scripts >= 1, "the hydration bootstrap is inline");
-    assert_eq!(html.matches(&format!("nonce=\"{nonce}\"")).count(), html.matches("<script").count(), "every inline script carries the nonce");
+    assert_eq!(
+        html.matches(&format!("nonce=\"{nonce}\"")).count(),
+        html.matches("<script").count(),
+        "every inline script carries the nonce"
+    );
     let (_, again, _) = get(app.router.clone(), "/login", None).await;
     assert_ne!(again.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap(), csp, "a new nonce per page");
 }
@@ -286,14 +323,19 @@ async fn pages_name_the_build_files_by_content_hash_and_browsers_keep_those_for_
     assert_eq!(compressed.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
     let links: Vec<&str> = html.split("href=\"").skip(1).filter_map(|rest| rest.split('"').next()).collect();
     let named = |prefix: &str, ext: &str| {
-        links.iter().find(|l| l.starts_with(prefix) && l.ends_with(ext)).unwrap_or_else(|| panic!("{prefix}…{ext} in {links:?}")).to_string()
+        links
+            .iter()
+            .find(|l| l.starts_with(prefix) && l.ends_with(ext))
+            .unwrap_or_else(|| panic!("{prefix}…{ext} in {links:?}"))
+            .to_string()
     };
     let glue = named("/pkg/polarshare.", ".js");
     let stylesheet = named("/pkg/polarshare.", ".css");
     let icon = named("/favicon.", ".ico");
     assert_eq!(glue.len(), "/pkg/polarshare.".len() + 16 + ".js".len(), "{glue}");
     for path in [&glue, &stylesheet, &icon] {
-        let request = Request::get(path.as_str()).header(header::ACCEPT_ENCODING, "gzip, br").body(Body::empty()).unwrap();
+        let request =
+            Request::get(path.as_str()).header(header::ACCEPT_ENCODING, "gzip, br").body(Body::empty()).unwrap();
         let response = router.clone().oneshot(request).await.unwrap();
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         let headers = response.headers();
@@ -340,7 +382,9 @@ async fn the_csv_export_neutralises_formula_cells() {
 async fn a_call_no_server_function_answers_is_a_404_with_a_code_for_every_method() {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
-    for (method, path) in [("POST", "/api/no_such_call"), ("GET", "/api/no_such_call?x=1"), ("POST", "/api/%00%0a"), ("POST", "/api/")] {
+    for (method, path) in
+        [("POST", "/api/no_such_call"), ("GET", "/api/no_such_call?x=1"), ("POST", "/api/%00%0a"), ("POST", "/api/")]
+    {
         let request = Request::builder()
             .method(method)
             .uri(path)
@@ -369,11 +413,38 @@ async fn a_wrong_typed_value_is_a_400_that_names_its_field_and_changes_nothing()
     let owner = app.sign_in("owner").await;
     let before = backup_sets(&app).await;
     for (name, content_type, body, field) in [
-        ("list_backup_sets", "application/x-www-form-urlencoded", format!("cluster_id={SHAREABLE_CLUSTER}&page=abc"), "`page`"),
-        ("answer_invitation", "application/x-www-form-urlencoded", "invitation_id=i-1&accept=maybe".to_owned(), "`accept`"),
-        ("list_my_shares", "application/x-www-form-urlencoded", "page_size=99999999999999999999".to_owned(), "`page_size`"),
-        ("share_backup_set", "application/json", r#"{"request":{"backup_set_id":5,"method":{"New":{"name":"x","scope":"AllAccounts","principals":[]}}}}"#.to_owned(), "`request.backup_set_id`"),
-        ("share_backup_set", "application/json", r#"{"request":{"backup_set_id":"1","method":{"New":{"name":"x","scope":"AllAccounts","principals":[7]}}}}"#.to_owned(), "`request.method.New.principals[0]`"),
+        (
+            "list_backup_sets",
+            "application/x-www-form-urlencoded",
+            format!("cluster_id={SHAREABLE_CLUSTER}&page=abc"),
+            "`page`",
+        ),
+        (
+            "answer_invitation",
+            "application/x-www-form-urlencoded",
+            "invitation_id=i-1&accept=maybe".to_owned(),
+            "`accept`",
+        ),
+        (
+            "list_my_shares",
+            "application/x-www-form-urlencoded",
+            "page_size=99999999999999999999".to_owned(),
+            "`page_size`",
+        ),
+        (
+            "share_backup_set",
+            "application/json",
+            r#"{"request":{"backup_set_id":5,"method":{"New":{"name":"x","scope":"AllAccounts","principals":[]}}}}"#
+                .to_owned(),
+            "`request.backup_set_id`",
+        ),
+        (
+            "share_backup_set",
+            "application/json",
+            r#"{"request":{"backup_set_id":"1","method":{"New":{"name":"x","scope":"AllAccounts","principals":[7]}}}}"#
+                .to_owned(),
+            "`request.method.New.principals[0]`",
+        ),
     ] {
         let r = app.send(post(name, content_type, &owner).body(Body::from(body.clone())).unwrap()).await;
         assert_eq!((r.status, r.code()), (StatusCode::BAD_REQUEST, "InvalidParameter"), "{name} {body}");
@@ -390,13 +461,24 @@ async fn a_wrong_typed_value_is_a_400_that_names_its_field_and_changes_nothing()
 #[tokio::test]
 async fn an_origin_that_only_resembles_the_consoles_own_or_a_forwarded_header_makes_no_same_origin_write() {
     let app = TestApp::new().await;
-    for origin in ["http://127.0.0.1:3000.", "http://user@127.0.0.1:3000", "http://127.0.0.1:3000/", "https://127.0.0.1:3000", "http://127.0.0.1", "http://127.0.0.1:3000:3000"] {
+    for origin in [
+        "http://127.0.0.1:3000.",
+        "http://user@127.0.0.1:3000",
+        "http://127.0.0.1:3000/",
+        "https://127.0.0.1:3000",
+        "http://127.0.0.1",
+        "http://127.0.0.1:3000:3000",
+    ] {
         let r = app.send(browser_sign_in("127.0.0.1:3000", origin, None)).await;
         assert_eq!(r.refusal(), (403, "Forbidden.CrossOrigin"), "{origin}");
         assert!(r.set_cookie.is_none(), "{origin}");
     }
     let mut forged = browser_sign_in("127.0.0.1:3000", "http://evil.example", None);
-    for (name, value) in [("x-forwarded-host", "evil.example"), ("x-forwarded-proto", "http"), ("forwarded", "host=evil.example;proto=http")] {
+    for (name, value) in [
+        ("x-forwarded-host", "evil.example"),
+        ("x-forwarded-proto", "http"),
+        ("forwarded", "host=evil.example;proto=http"),
+    ] {
         forged.headers_mut().insert(name, value.parse().unwrap());
     }
     assert_eq!(app.send(forged).await.refusal(), (403, "Forbidden.CrossOrigin"));
@@ -428,7 +510,13 @@ async fn a_post_whose_only_sign_of_origin_is_another_pages_referer_is_refused() 
         }
         request.body(Body::from(format!("login=owner&password={DEMO_PASSWORD}"))).unwrap()
     };
-    for referer in ["http://evil.example/phish", "http://127.0.0.1:8080/", "https://127.0.0.1:3000/login", "http://127.0.0.1:3000.evil.example/", "not a url"] {
+    for referer in [
+        "http://evil.example/phish",
+        "http://127.0.0.1:8080/",
+        "https://127.0.0.1:3000/login",
+        "http://127.0.0.1:3000.evil.example/",
+        "not a url",
+    ] {
         let r = app.send(sign_in_with_referer(Some(referer))).await;
         assert_eq!(r.refusal(), (403, "Forbidden.CrossOrigin"), "{referer}");
         assert!(r.set_cookie.is_none(), "{referer}");

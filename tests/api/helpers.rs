@@ -99,7 +99,11 @@ impl TestApp {
     pub async fn fork(&self) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("test.db");
-        sqlx::query("vacuum into ?").bind(path.to_str().unwrap()).execute(&self.pool).await.expect("copy of the database");
+        sqlx::query("vacuum into ?")
+            .bind(path.to_str().unwrap())
+            .execute(&self.pool)
+            .await
+            .expect("copy of the database");
         let database = db::connect(path.to_str().unwrap()).await.expect("database");
         Self::started(database, Clock::manual(self.clock.now()), dir, self.state.settings.clone()).await
     }
@@ -109,7 +113,9 @@ impl TestApp {
     pub async fn copy_of(path: &std::path::Path, now: time::OffsetDateTime) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let copy = dir.path().join("test.db");
-        let source = SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(path)).await.expect("the database file");
+        let source = SqlitePool::connect_with(sqlx::sqlite::SqliteConnectOptions::new().filename(path))
+            .await
+            .expect("the database file");
         sqlx::query("vacuum into ?").bind(copy.to_str().unwrap()).execute(&source).await.expect("copy of the database");
         source.close().await;
         let database = db::connect(copy.to_str().unwrap()).await.expect("database");
@@ -126,10 +132,12 @@ impl TestApp {
         let response = self.router.clone().oneshot(request).await.expect("response");
         let status = response.status();
         let set_cookie = response.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_owned());
-        let set_cookies = response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
+        let set_cookies =
+            response.headers().get_all(header::SET_COOKIE).iter().map(|v| v.to_str().unwrap().to_owned()).collect();
         let retry_after = response.headers().get(header::RETRY_AFTER).map(|v| v.to_str().unwrap().to_owned());
         let bytes = to_bytes(response.into_body(), 10 << 20).await.expect("body");
-        let json = serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        let json =
+            serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into_owned()));
         Response { status, json, set_cookie, set_cookies, retry_after }
     }
 
@@ -139,7 +147,13 @@ impl TestApp {
     }
 
     /// Calls a form-encoded server function as a client at `peer` (the source address the server sees).
-    pub async fn form_from(&self, peer: std::net::SocketAddr, cookie: Option<&str>, name: &str, body: &str) -> Response {
+    pub async fn form_from(
+        &self,
+        peer: std::net::SocketAddr,
+        cookie: Option<&str>,
+        name: &str,
+        body: &str,
+    ) -> Response {
         let mut request = form_request(cookie, name, body);
         request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
         self.send(request).await
@@ -174,7 +188,12 @@ impl TestApp {
     }
 
     pub async fn share(&self, cookie: &str, backup_set: &str, method: Value) -> Response {
-        self.json(Some(cookie), "share_backup_set", serde_json::json!({ "request": { "backup_set_id": backup_set, "method": method } })).await
+        self.json(
+            Some(cookie),
+            "share_backup_set",
+            serde_json::json!({ "request": { "backup_set_id": backup_set, "method": method } }),
+        )
+        .await
     }
 
     pub async fn count(&self, sql: &str) -> i64 {
@@ -208,7 +227,9 @@ impl TestApp {
         .await
         .expect("counted");
         assert_eq!(kept, counted, "shared_backup_set has drifted from the shares");
-        let per_owner = |sql: &'static str| async move { sqlx::query_as::<_, (String, i64)>(sql).fetch_all(&self.pool).await.expect(sql) };
+        let per_owner = |sql: &'static str| async move {
+            sqlx::query_as::<_, (String, i64)>(sql).fetch_all(&self.pool).await.expect(sql)
+        };
         assert_eq!(
             per_owner("select owner_account_id, sets from shared_backup_set_count where sets > 0 order by 1").await,
             per_owner("select owner_account_id, count(*) from shared_backup_set group by 1 order by 1").await,
@@ -286,10 +307,12 @@ impl TestApp {
     /// The audit events `filter` (an SQL condition) selects, oldest first, as (action, identity,
     /// target, outcome).
     pub async fn trail(&self, filter: &str) -> Vec<(String, String, String, String)> {
-        sqlx::query_as(&format!("select action, identity, target, outcome from audit_event where {filter} order by audit_event_id"))
-            .fetch_all(&self.pool)
-            .await
-            .expect("reading the audit trail")
+        sqlx::query_as(&format!(
+            "select action, identity, target, outcome from audit_event where {filter} order by audit_event_id"
+        ))
+        .fetch_all(&self.pool)
+        .await
+        .expect("reading the audit trail")
     }
 
     pub async fn exec(&self, sql: &str) {
@@ -300,7 +323,8 @@ impl TestApp {
 }
 
 fn form_request(cookie: Option<&str>, name: &str, body: &str) -> Request<Body> {
-    let mut request = Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    let mut request =
+        Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(c) = cookie {
         request = request.header(header::COOKIE, c);
     }

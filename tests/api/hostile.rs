@@ -34,7 +34,9 @@ pub(crate) fn hostile_strings() -> Vec<String> {
 
 /// Text where a number or a yes/no is expected (only for such arguments: as a name, "abc" is fine).
 fn wrong_scalars() -> Vec<String> {
-    ["-1", "-9223372036854775809", "9223372036854775808", "1e309", "abc", "maybe", "1", "TRUE", ""].map(str::to_owned).to_vec()
+    ["-1", "-9223372036854775809", "9223372036854775808", "1e309", "abc", "maybe", "1", "TRUE", ""]
+        .map(str::to_owned)
+        .to_vec()
 }
 
 /// Values of another JSON type than any argument's, and out-of-range numbers.
@@ -121,7 +123,8 @@ fn cases(row: &Row, args: &Value) -> Vec<Case> {
         let name = path.iter().map(|p| p.to_string()).collect::<Vec<_>>().join(".");
         out.push(case(format!("{name} missing"), body_of(row.encoding, &removed(args, path)).into_bytes()));
         let original = at(&mut args.clone(), path).clone();
-        let strings = if original.is_string() { hostile_strings() } else { [hostile_strings(), wrong_scalars()].concat() };
+        let strings =
+            if original.is_string() { hostile_strings() } else { [hostile_strings(), wrong_scalars()].concat() };
         for s in strings {
             let mut a = args.clone();
             *at(&mut a, path) = json!(s);
@@ -140,7 +143,11 @@ fn cases(row: &Row, args: &Value) -> Vec<Case> {
     let refused_before_decoding = [
         case("100 KB body".into(), format!("{valid}&pad={}", "x".repeat(100 * 1024)).into_bytes()),
         Case { what: "text/plain body".into(), content_type: "text/plain", body: valid.clone().into_bytes() },
-        Case { what: "multipart body".into(), content_type: "multipart/form-data; boundary=x", body: valid.clone().into_bytes() },
+        Case {
+            what: "multipart body".into(),
+            content_type: "multipart/form-data; boundary=x",
+            body: valid.clone().into_bytes(),
+        },
     ];
     // A function without arguments decodes any form body (unknown fields are ignored), so every body
     // of its type *is* the call itself (signing out, leaving the directory): only what is refused before
@@ -165,13 +172,24 @@ fn cases(row: &Row, args: &Value) -> Vec<Case> {
 /// Every row of the sharing tables, in order, as text: equal strings mean byte-for-byte equal data.
 async fn sharing_tables(app: &TestApp) -> String {
     let mut out = String::new();
-    for table in ["resource_share", "share_resource", "share_principal", "invitation", "shared_backup_set", "membership_revocation"] {
-        let columns: Vec<String> = sqlx::query_scalar(&format!("select name from pragma_table_info('{table}') order by cid"))
+    for table in [
+        "resource_share",
+        "share_resource",
+        "share_principal",
+        "invitation",
+        "shared_backup_set",
+        "membership_revocation",
+    ] {
+        let columns: Vec<String> =
+            sqlx::query_scalar(&format!("select name from pragma_table_info('{table}') order by cid"))
+                .fetch_all(&app.pool)
+                .await
+                .expect(table);
+        let row = columns.iter().map(|c| format!("quote({c})")).collect::<Vec<_>>().join(" || ',' || ");
+        let rows: Vec<String> = sqlx::query_scalar(&format!("select {row} as r from {table} order by r"))
             .fetch_all(&app.pool)
             .await
             .expect(table);
-        let row = columns.iter().map(|c| format!("quote({c})")).collect::<Vec<_>>().join(" || ',' || ");
-        let rows: Vec<String> = sqlx::query_scalar(&format!("select {row} as r from {table} order by r")).fetch_all(&app.pool).await.expect(table);
         out.push_str(&format!("{table} ({} rows)\n{}\n", rows.len(), rows.join("\n")));
     }
     out
@@ -179,7 +197,17 @@ async fn sharing_tables(app: &TestApp) -> String {
 
 async fn other_tables(app: &TestApp) -> Vec<(&'static str, i64)> {
     let mut out = Vec::new();
-    for table in ["identity", "identity_policy", "rd_folder", "rd_member", "ticket", "restore_job", "backup_set", "cluster", "audit_event"] {
+    for table in [
+        "identity",
+        "identity_policy",
+        "rd_folder",
+        "rd_member",
+        "ticket",
+        "restore_job",
+        "backup_set",
+        "cluster",
+        "audit_event",
+    ] {
         out.push((table, app.count(&format!("select count(*) from {table}")).await));
     }
     out
@@ -206,7 +234,8 @@ async fn hostile_arguments_of_part(part: usize) {
         let mut sent = std::collections::BTreeSet::new();
         for case in cases(&row, &args).into_iter().filter(|c| sent.insert((c.content_type, c.body.clone()))) {
             for (w, (who, _)) in WHO.iter().enumerate() {
-                let mut request = request(row.name, row.encoding, Body::from(case.body.clone()), fixture.cookies[w].as_deref());
+                let mut request =
+                    request(row.name, row.encoding, Body::from(case.body.clone()), fixture.cookies[w].as_deref());
                 request.headers_mut().insert(http::header::CONTENT_TYPE, case.content_type.parse().unwrap());
                 let answer = app.send(request).await;
                 calls += 1;
@@ -216,7 +245,10 @@ async fn hostile_arguments_of_part(part: usize) {
                 if status >= 500 {
                     failures.push(format!("{} [{}] as {who}: {status} {}", row.name, case.what, answer.json));
                 } else if status >= 400 && (code.is_empty() || message.len() < 12 || !message.ends_with('.')) {
-                    failures.push(format!("{} [{}] as {who}: {status} without a code and a sentence: {}", row.name, case.what, answer.json));
+                    failures.push(format!(
+                        "{} [{}] as {who}: {status} without a code and a sentence: {}",
+                        row.name, case.what, answer.json
+                    ));
                 }
             }
         }
@@ -225,11 +257,17 @@ async fn hostile_arguments_of_part(part: usize) {
     let after = sharing_tables(app).await;
     let gone: Vec<&str> = before.lines().filter(|l| !after.lines().any(|a| a == *l)).collect();
     let new: Vec<&str> = after.lines().filter(|l| !before.lines().any(|b| b == *l)).collect();
-    assert!(gone.is_empty() && new.is_empty(), "hostile calls changed the sharing tables:\nbefore: {gone:#?}\nafter: {new:#?}");
+    assert!(
+        gone.is_empty() && new.is_empty(),
+        "hostile calls changed the sharing tables:\nbefore: {gone:#?}\nafter: {new:#?}"
+    );
     assert!(app.count("select count(*) from audit_event").await >= audit_before);
     // Not an assertion (a hostile-looking value can be a valid ticket message or folder name): what
     // the accepted calls added outside the sharing tables, for a reader judging the input rules.
-    println!("{calls} hostile calls; rows before -> after outside the sharing tables: {others_before:?} -> {:?}", other_tables(app).await);
+    println!(
+        "{calls} hostile calls; rows before -> after outside the sharing tables: {others_before:?} -> {:?}",
+        other_tables(app).await
+    );
     assert!(calls > 3_000, "{calls} calls");
 }
 
@@ -257,11 +295,14 @@ async fn no_hostile_argument_gets_a_500_a_bare_answer_or_a_change_to_the_sharing
 #[test]
 fn the_parts_of_the_hostile_arguments_cover_every_row_with_over_ten_thousand_calls() {
     let (rows, identities) = (rows(), WHO.len());
-    let cases: usize = rows.iter().map(|row| {
-        let args = row.args.clone();
-        let mut sent = std::collections::BTreeSet::new();
-        cases(row, &args).into_iter().filter(|c| sent.insert((c.content_type, c.body.clone()))).count()
-    }).sum();
+    let cases: usize = rows
+        .iter()
+        .map(|row| {
+            let args = row.args.clone();
+            let mut sent = std::collections::BTreeSet::new();
+            cases(row, &args).into_iter().filter(|c| sent.insert((c.content_type, c.body.clone()))).count()
+        })
+        .sum();
     assert!(cases * identities > 10_000, "{} calls", cases * identities);
     for part in 0..PARTS {
         assert!((0..rows.len()).any(|i| i % PARTS == part), "part {part} has rows");
@@ -279,7 +320,9 @@ fn api_refusal_or_ok(r: &Response, what: &str) -> Result<(), String> {
         return Err(format!("{what}: {status} {}", r.json));
     }
     let message = r.json["Message"].as_str().unwrap_or("");
-    if status >= 400 && (r.json["Code"].as_str().unwrap_or("").is_empty() || message.len() < 12 || !message.ends_with('.')) {
+    if status >= 400
+        && (r.json["Code"].as_str().unwrap_or("").is_empty() || message.len() < 12 || !message.ends_with('.'))
+    {
         return Err(format!("{what}: {status} without a code and a sentence: {}", r.json));
     }
     Ok(())
@@ -294,7 +337,8 @@ fn hex_token(keys: &str) -> String {
 /// none, fewer or more keys than any list's sort key; offsets out of range).
 fn hostile_tokens() -> Vec<String> {
     let mut tokens = hostile_strings();
-    tokens.extend(["nt1", "NT100", "nt1ff", "nt1fffe", "nt1c0af", "nt1 ", "nt1-1", "nt1+0a", "nt10x"].map(str::to_owned));
+    tokens
+        .extend(["nt1", "NT100", "nt1ff", "nt1fffe", "nt1c0af", "nt1 ", "nt1-1", "nt1+0a", "nt10x"].map(str::to_owned));
     tokens.push(format!("nt1{}", "61".repeat(126)));
     tokens.push(format!("nt1{}", "61".repeat(127)));
     let max = "\u{10FFFF}";
@@ -370,7 +414,8 @@ async fn a_hostile_or_forged_next_token_never_gets_a_500_nor_a_row_outside_the_c
                 with.push(("NextToken", token));
                 let r = acs3(&app, key, action, RS, &with).await;
                 calls += 1;
-                let what = format!("{action} {params:?} as {who} NextToken={:?}", token.chars().take(40).collect::<String>());
+                let what =
+                    format!("{action} {params:?} as {who} NextToken={:?}", token.chars().take(40).collect::<String>());
                 if let Err(e) = api_refusal_or_ok(&r, &what) {
                     failures.push(e);
                 } else if r.status == StatusCode::OK {
@@ -386,13 +431,15 @@ async fn a_hostile_or_forged_next_token_never_gets_a_500_nor_a_row_outside_the_c
     // The owner's own token, borrowed by the outsider, reads the outsider's (empty) list.
     let first = acs3(&app, &owner, "ListSharedTargets", RS, &[("ResourceOwner", "Self"), ("MaxResults", "1")]).await;
     if let Some(token) = first.json["NextToken"].as_str() {
-        let borrowed = acs3(&app, &outsider, "ListSharedTargets", RS, &[("ResourceOwner", "Self"), ("NextToken", token)]).await;
+        let borrowed =
+            acs3(&app, &outsider, "ListSharedTargets", RS, &[("ResourceOwner", "Self"), ("NextToken", token)]).await;
         assert_eq!((borrowed.status, listed(&borrowed).len()), (StatusCode::OK, 0), "{:?}", borrowed.json);
     }
     // The first page's sentinel as a token reads the same first page as no token.
     let sentinel = hex_token("\u{10FFFF}\n\u{10FFFF}");
     let no_token = acs3(&app, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await;
-    let with_sentinel = acs3(&app, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("NextToken", &sentinel)]).await;
+    let with_sentinel =
+        acs3(&app, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("NextToken", &sentinel)]).await;
     assert_eq!(listed(&with_sentinel), listed(&no_token));
     assert!(!listed(&no_token).is_empty());
     assert!(calls > 1_000, "{calls} calls");
@@ -405,14 +452,36 @@ async fn hostile_start_and_end_times_of_describe_backups_are_refused_with_a_code
     let mut values = hostile_strings();
     values.extend(
         [
-            "2026-13-01T00:00Z", "2026-02-30T00:00Z", "2026-11-25T24:00Z", "2026-11-25T07:60Z", "2026-11-25T07:30:00Z", "2026-11-25 07:30Z",
-            "2026-11-25T07:30+08:00", "2026-11-25T07:30", "2026-11-25T07:30z", " 2026-11-25T07:30Z", "2026-11-25T07:30Z\n", "+2026-11-25T07:30Z",
-            "-0001-01-01T00:00Z", "0000-01-01T00:00Z", "9999-12-31T23:59Z", "99999-01-01T00:00Z", "２０２６-11-25T07:30Z", "2026-1-5T7:3Z",
-            "1732519800", "-1", "1e309", "true", "null", "[]", "2026-11-25T07:30Z' or '1'='1",
+            "2026-13-01T00:00Z",
+            "2026-02-30T00:00Z",
+            "2026-11-25T24:00Z",
+            "2026-11-25T07:60Z",
+            "2026-11-25T07:30:00Z",
+            "2026-11-25 07:30Z",
+            "2026-11-25T07:30+08:00",
+            "2026-11-25T07:30",
+            "2026-11-25T07:30z",
+            " 2026-11-25T07:30Z",
+            "2026-11-25T07:30Z\n",
+            "+2026-11-25T07:30Z",
+            "-0001-01-01T00:00Z",
+            "0000-01-01T00:00Z",
+            "9999-12-31T23:59Z",
+            "99999-01-01T00:00Z",
+            "２０２６-11-25T07:30Z",
+            "2026-1-5T7:3Z",
+            "1732519800",
+            "-1",
+            "1e309",
+            "true",
+            "null",
+            "[]",
+            "2026-11-25T07:30Z' or '1'='1",
         ]
         .map(str::to_owned),
     );
-    let valid = [("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")];
+    let valid =
+        [("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", "2026-10-01T00:00Z"), ("EndTime", "2026-11-26T00:00Z")];
     let before = app.sharing_state().await;
     let sets_before = app.count("select count(*) from backup_set where deleted_at is null").await;
     let mut failures = Vec::new();
@@ -440,12 +509,26 @@ async fn hostile_start_and_end_times_of_describe_backups_are_refused_with_a_code
     assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
     // The range's ends: an empty or reversed range is refused as such.
     for (start, end) in [("2026-11-25T07:30Z", "2026-11-25T07:30Z"), ("2026-11-26T00:00Z", "2026-10-01T00:00Z")] {
-        let r = acs3(&app, &key, "DescribeBackups", PD, &[("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", start), ("EndTime", end)]).await;
+        let r = acs3(
+            &app,
+            &key,
+            "DescribeBackups",
+            PD,
+            &[("DBClusterId", SHAREABLE_CLUSTER), ("StartTime", start), ("EndTime", end)],
+        )
+        .await;
         assert_eq!(api_code(&r), (400, "InvalidParameter.EndTime"), "{start}..{end}: {:?}", r.json);
     }
     // Valid times on another account's cluster, or one that does not exist: refused, nothing read.
     for cluster in ["pc-2zepartner0001", "pc-nothere0000", "' or '1'='1"] {
-        let r = acs3(&app, &key, "DescribeBackups", PD, &[("DBClusterId", cluster), ("StartTime", "0000-01-01T00:00Z"), ("EndTime", "9999-12-31T23:59Z")]).await;
+        let r = acs3(
+            &app,
+            &key,
+            "DescribeBackups",
+            PD,
+            &[("DBClusterId", cluster), ("StartTime", "0000-01-01T00:00Z"), ("EndTime", "9999-12-31T23:59Z")],
+        )
+        .await;
         assert!(r.status.is_client_error(), "{cluster}: {:?}", r.json);
         assert_eq!(api_refusal_or_ok(&r, cluster), Ok(()));
     }
@@ -460,9 +543,40 @@ async fn a_ram_user_name_is_always_the_callers_name_at_its_own_alias_or_refused_
     let mut names = hostile_strings();
     names.extend(
         [
-            "x@harbor", "x@orbit", "x@1000000000000001", "x@lumen@lumen", "x@@lumen", "x@lumen@", "@lumen", "@", "x@", "@@", "x@LUMEN", "x@Lumen",
-            "x@lumen.onaliyun.com", "x@lumen.", "x@lumenqa", "x@lume", "lumen@x", "x@ lumen", "x @lumen", "x\u{0}@lumen", "x@lumen\u{200B}",
-            "x\u{202E}@lumen", "ünïcode", "名字", "名字@lumen", "x@ＬＵＭＥＮ", "x%40lumen", "x&login_name=y", "owner", "operator", ".", "-", "..", "_",
+            "x@harbor",
+            "x@orbit",
+            "x@1000000000000001",
+            "x@lumen@lumen",
+            "x@@lumen",
+            "x@lumen@",
+            "@lumen",
+            "@",
+            "x@",
+            "@@",
+            "x@LUMEN",
+            "x@Lumen",
+            "x@lumen.onaliyun.com",
+            "x@lumen.",
+            "x@lumenqa",
+            "x@lume",
+            "lumen@x",
+            "x@ lumen",
+            "x @lumen",
+            "x\u{0}@lumen",
+            "x@lumen\u{200B}",
+            "x\u{202E}@lumen",
+            "ünïcode",
+            "名字",
+            "名字@lumen",
+            "x@ＬＵＭＥＮ",
+            "x%40lumen",
+            "x&login_name=y",
+            "owner",
+            "operator",
+            ".",
+            "-",
+            "..",
+            "_",
         ]
         .map(str::to_owned),
     );
@@ -475,7 +589,13 @@ async fn a_ram_user_name_is_always_the_callers_name_at_its_own_alias_or_refused_
     let mut failures = Vec::new();
     for name in &names {
         let before: Option<String> = sqlx::query_scalar(identities).fetch_one(&app.pool).await.unwrap();
-        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={}&password=Hostile-Pass-2026", crate::matrix::percent_encode(name))).await;
+        let r = app
+            .form(
+                Some(&owner),
+                "create_ram_user",
+                &format!("login_name={}&password=Hostile-Pass-2026", crate::matrix::percent_encode(name)),
+            )
+            .await;
         let after: Option<String> = sqlx::query_scalar(identities).fetch_one(&app.pool).await.unwrap();
         let what = format!("create_ram_user login_name={:?}", name.chars().take(30).collect::<String>());
         let status = r.status.as_u16();
@@ -495,7 +615,10 @@ async fn a_ram_user_name_is_always_the_callers_name_at_its_own_alias_or_refused_
             let new: Vec<&str> = after.split(',').filter(|i| !before.split(',').any(|b| b == *i)).collect();
             let ok = new.len() == 1
                 && new[0].strip_prefix("1000000000000001:").is_some_and(|login| {
-                    login.ends_with("@lumen") && login.matches('@').count() == 1 && !login.starts_with('@') && login.chars().count() <= 64
+                    login.ends_with("@lumen")
+                        && login.matches('@').count() == 1
+                        && !login.starts_with('@')
+                        && login.chars().count() <= 64
                 });
             if !ok {
                 failures.push(format!("{what}: accepted as {new:?}"));
@@ -505,7 +628,8 @@ async fn a_ram_user_name_is_always_the_callers_name_at_its_own_alias_or_refused_
     assert!(failures.is_empty(), "{} failed:\n{}", failures.len(), failures.join("\n"));
     // Another account's ending is refused as such, whether or not that user exists.
     for name in ["reader@harbor", "nobody@harbor"] {
-        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name={name}&password=Hostile-Pass-2026")).await;
+        let r =
+            app.form(Some(&owner), "create_ram_user", &format!("login_name={name}&password=Hostile-Pass-2026")).await;
         assert_eq!(r.refusal(), (422, "InvalidParameter.UserName"), "{name}");
     }
 }

@@ -16,8 +16,8 @@ use polarshare::command::{ShareMethod, ShareRequest};
 use polarshare::error::AppError;
 use polarshare::server::audit::{Event, EventFields};
 use polarshare::server::auth::{self, Identity};
-use polarshare::server::{db, grant};
 use polarshare::server::services::{owner, principal, sharing};
+use polarshare::server::{db, grant};
 use time::Duration;
 
 /// What ends between the identity's check and its write.
@@ -44,7 +44,8 @@ async fn resolved(app: &TestApp, credential: &Credential) -> Identity {
     match credential {
         Credential::Key(key) => {
             let row = app.state.writer.signing_keys.get(&app.state.pool, &key.id).await.unwrap().expect("the key");
-            auth::identity_from_row(&row.identity, grant::Credential::AccessKey { access_key_id: key.id.clone() }).unwrap()
+            auth::identity_from_row(&row.identity, grant::Credential::AccessKey { access_key_id: key.id.clone() })
+                .unwrap()
         }
         Credential::Session(cookie) => {
             let mut headers = HeaderMap::new();
@@ -80,16 +81,25 @@ fn event(app: &TestApp, who: &Identity, credential: &Credential, action: &str, t
 async fn commit(app: &TestApp, change: Change, login: &str, credential: &Credential) {
     let owner = app.sign_in("owner").await;
     let r = match (change, credential) {
-        (Change::DisableKey, Credential::Key(key)) => app.form(Some(&owner), "set_access_key_status", &format!("access_key_id={}&active=false", key.id)).await,
+        (Change::DisableKey, Credential::Key(key)) => {
+            app.form(Some(&owner), "set_access_key_status", &format!("access_key_id={}&active=false", key.id)).await
+        }
         (Change::DisableThenEnable, Credential::Key(key)) => {
-            let off = app.form(Some(&owner), "set_access_key_status", &format!("access_key_id={}&active=false", key.id)).await;
+            let off = app
+                .form(Some(&owner), "set_access_key_status", &format!("access_key_id={}&active=false", key.id))
+                .await;
             assert!(off.status.is_success(), "{:?}", off.json);
             app.form(Some(&owner), "set_access_key_status", &format!("access_key_id={}&active=true", key.id)).await
         }
-        (Change::DeleteKey, Credential::Key(key)) => app.form(Some(&owner), "delete_access_key", &format!("access_key_id={}", key.id)).await,
-        (Change::DeleteUser, _) => app.form(Some(&owner), "delete_ram_user", &format!("login_name={}", login.replace('@', "%40"))).await,
+        (Change::DeleteKey, Credential::Key(key)) => {
+            app.form(Some(&owner), "delete_access_key", &format!("access_key_id={}", key.id)).await
+        }
+        (Change::DeleteUser, _) => {
+            app.form(Some(&owner), "delete_ram_user", &format!("login_name={}", login.replace('@', "%40"))).await
+        }
         (Change::DetachPolicy, _) => {
-            let body = format!("login_name={}&policy=AliyunPolardbFullAccess&attached=false", login.replace('@', "%40"));
+            let body =
+                format!("login_name={}&policy=AliyunPolardbFullAccess&attached=false", login.replace('@', "%40"));
             app.form(Some(&owner), "set_ram_policy", &body).await
         }
         (Change::SignOut, Credential::Session(cookie)) => app.form(Some(cookie), "sign_out", "").await,
@@ -117,20 +127,38 @@ fn refusal<T>(result: Result<T, AppError>) -> Option<(u16, String)> {
 /// `login` signs its call with `credential`, which `change` ends before the call's write: a share and a
 /// backup set's deletion are both refused with `expected`, and nothing is written (or, `expected`
 /// `None`, both go through).
-async fn refused_in_flight(app: &TestApp, login: &str, credential: Credential, change: Change, expected: Option<(u16, &str)>) {
+async fn refused_in_flight(
+    app: &TestApp,
+    login: &str,
+    credential: Credential,
+    change: Change,
+    expected: Option<(u16, &str)>,
+) {
     let backups = app.backups_of(SHAREABLE_CLUSTER, 3).await;
     let who = resolved(app, &credential).await;
     commit(app, change, login, &credential).await;
     let before = written(app).await;
 
-    let share = ShareRequest { backup_set_id: backups[0].clone(), method: ShareMethod::New { name: "in-flight".into(), scope: "ResourceDirectory".into(), principals: vec![MEMBER.into()] } };
+    let share = ShareRequest {
+        backup_set_id: backups[0].clone(),
+        method: ShareMethod::New {
+            name: "in-flight".into(),
+            scope: "ResourceDirectory".into(),
+            principals: vec![MEMBER.into()],
+        },
+    };
     // A signed call's share carries its nonce in the same write, and shares two sets at once (the API's
     // CreateResourceShare with Resources.1 and .2, in a savepoint); the console's shares one.
     let (nonce, more) = match &credential {
         Credential::Key(key) => {
             let now = db::ts(app.clock.now());
             let nonce = sharing::CallNonce {
-                seen: db::access_keys::NonceSeen { access_key_id: key.id.clone(), nonce: "in-flight".to_owned(), seen_at: now.clone(), signed_at: now },
+                seen: db::access_keys::NonceSeen {
+                    access_key_id: key.id.clone(),
+                    nonce: "in-flight".to_owned(),
+                    seen_at: now.clone(),
+                    signed_at: now,
+                },
                 replay: AppError::invalid("SignatureNonceUsed", "replayed"),
                 expired: AppError::invalid("InvalidTimeStamp.Expired", "forgotten"),
             };
@@ -140,14 +168,25 @@ async fn refused_in_flight(app: &TestApp, login: &str, credential: Credential, c
     };
     let share_event = event(app, &who, &credential, "ShareBackupSet", &backups[0]);
     let shared = sharing::share_backup_sets(&app.state, &who, share, &more, &share_event, nonce).await;
-    let deleted = owner::delete_backup_set(&app.state, &who, &backups[1], None, &event(app, &who, &credential, "DeleteBackupSet", &backups[1])).await;
+    let deleted = owner::delete_backup_set(
+        &app.state,
+        &who,
+        &backups[1],
+        None,
+        &event(app, &who, &credential, "DeleteBackupSet", &backups[1]),
+    )
+    .await;
     let refused = expected.map(|(status, code)| (status, code.to_owned()));
     assert_eq!((refusal(shared), refusal(deleted)), (refused.clone(), refused), "{change:?}: the share, the deletion");
     let after = written(app).await;
     if expected.is_some() {
         assert_eq!(after, before, "{change:?}: nothing written");
     } else {
-        assert_eq!((after.1 - before.1, after.2 - before.2), (1, 3), "{change:?}: the set deleted, both actions recorded (the share's per set)");
+        assert_eq!(
+            (after.1 - before.1, after.2 - before.2),
+            (1, 3),
+            "{change:?}: the set deleted, both actions recorded (the share's per set)"
+        );
     }
 }
 
@@ -201,8 +240,11 @@ async fn a_password_reset_while_a_sign_in_checks_the_old_one_leaves_that_sign_in
     let mut held = writer.begin_unaudited().await.unwrap();
     let keys_before = app.state.guard.throttled_keys();
     let state = app.state.clone();
-    let source = auth::Source { ip: "192.0.2.7".to_owned(), request_id: "req-in-flight".to_owned(), caller_request_id: None };
-    let signing_in = tokio::spawn(async move { auth::sign_in(&state, "dba@lumen", DEMO_PASSWORD, &source, &http::HeaderMap::new()).await });
+    let source =
+        auth::Source { ip: "192.0.2.7".to_owned(), request_id: "req-in-flight".to_owned(), caller_request_id: None };
+    let signing_in = tokio::spawn(async move {
+        auth::sign_in(&state, "dba@lumen", DEMO_PASSWORD, &source, &http::HeaderMap::new()).await
+    });
     // The attempt is counted when it is admitted and cleared once its password has matched: from then
     // on it only waits for the writer to open its session.
     let mut admitted = false;
@@ -216,16 +258,33 @@ async fn a_password_reset_while_a_sign_in_checks_the_old_one_leaves_that_sign_in
         tokio::task::yield_now().await;
     }
     let new_hash = auth::hash_password("Reset-Pass-2026").unwrap().0;
-    sqlx::query("update identity set password_hash = ? where login_name = 'dba@lumen'").bind(&new_hash).execute(&mut *held).await.unwrap();
-    sqlx::query("delete from session where identity_id = (select identity_id from identity where login_name = 'dba@lumen')").execute(&mut *held).await.unwrap();
+    sqlx::query("update identity set password_hash = ? where login_name = 'dba@lumen'")
+        .bind(&new_hash)
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    sqlx::query(
+        "delete from session where identity_id = (select identity_id from identity where login_name = 'dba@lumen')",
+    )
+    .execute(&mut *held)
+    .await
+    .unwrap();
     writer.commit(held).await.unwrap();
 
     let signed_in = signing_in.await.unwrap();
-    assert_eq!(signed_in.err().map(|e| (e.status(), e.code)), Some((401, "InvalidCredentials".to_owned())), "the old password opened a session");
+    assert_eq!(
+        signed_in.err().map(|e| (e.status(), e.code)),
+        Some((401, "InvalidCredentials".to_owned())),
+        "the old password opened a session"
+    );
     let sessions = app.count("select count(*) from session s join identity i on i.identity_id = s.identity_id where i.login_name = 'dba@lumen'").await;
     assert_eq!(sessions, 0);
     let trail = app.trail("request_id = 'req-in-flight'").await;
-    assert_eq!(trail, vec![("SignIn".to_owned(), "dba@lumen".to_owned(), "dba@lumen".to_owned(), "InvalidCredentials".to_owned())], "the refusal is in the trail");
+    assert_eq!(
+        trail,
+        vec![("SignIn".to_owned(), "dba@lumen".to_owned(), "dba@lumen".to_owned(), "InvalidCredentials".to_owned())],
+        "the refusal is in the trail"
+    );
 }
 
 /// The principal's side goes through the same check: the partner's session, resolved for its answer to
@@ -238,9 +297,18 @@ async fn an_invitations_answer_in_flight_is_refused_when_its_session_ended_meanw
     let credential = Credential::Session(app.sign_in("partner").await);
     let who = resolved(&app, &credential).await;
     commit(&app, Change::SignOut, "partner", &credential).await;
-    let answered = principal::answer(&app.state, &who, &invitation, true, &event(&app, &who, &credential, "AcceptInvitation", &invitation)).await;
+    let answered = principal::answer(
+        &app.state,
+        &who,
+        &invitation,
+        true,
+        &event(&app, &who, &credential, "AcceptInvitation", &invitation),
+    )
+    .await;
     assert_eq!(refusal(answered), Some((401, "Unauthenticated".to_owned())));
-    let pending = app.count(&format!("select count(*) from invitation where invitation_id = '{invitation}' and status = 'Pending'")).await;
+    let pending = app
+        .count(&format!("select count(*) from invitation where invitation_id = '{invitation}' and status = 'Pending'"))
+        .await;
     assert_eq!(pending, 1, "the invitation is still pending");
 }
 
@@ -255,11 +323,22 @@ async fn a_share_queued_while_its_session_expires_is_refused_at_its_write() {
     let credential = Credential::Session(app.sign_in("owner").await);
     let who = resolved(&app, &credential).await;
     let before = written(&app).await;
-    let share = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::New { name: "expiring".into(), scope: "AllAccounts".into(), principals: vec![PARTNER.into()] } };
+    let share = ShareRequest {
+        backup_set_id: backup.clone(),
+        method: ShareMethod::New {
+            name: "expiring".into(),
+            scope: "AllAccounts".into(),
+            principals: vec![PARTNER.into()],
+        },
+    };
     let share_event = event(&app, &who, &credential, "ShareBackupSet", &backup);
     let sharing = sharing::share_backup_sets(&app.state, &who, share, &[], &share_event, None);
     let refused = refused_once_the_writer_is_free(&app, sharing, auth::SESSION_LIFETIME + Duration::minutes(1)).await;
-    assert_eq!(refused, Some((401, "Unauthenticated".to_owned())), "the share was written after its session had expired");
+    assert_eq!(
+        refused,
+        Some((401, "Unauthenticated".to_owned())),
+        "the share was written after its session had expired"
+    );
     assert_eq!(written(&app).await, before, "nothing written");
 }
 
@@ -273,7 +352,11 @@ async fn hold_writer(app: &TestApp) -> db::Tx {
 /// across that time too: the rules read the time once the writer is the call's, not when its request
 /// was read. The action is started while the writer is held (its request read), the clock passes the
 /// end, the writer is let go. Each is refused as the same action asked after the end is.
-async fn refused_once_the_writer_is_free<T>(app: &TestApp, action: impl std::future::Future<Output = Result<T, AppError>>, past_the_end: Duration) -> Option<(u16, String)> {
+async fn refused_once_the_writer_is_free<T>(
+    app: &TestApp,
+    action: impl std::future::Future<Output = Result<T, AppError>>,
+    past_the_end: Duration,
+) -> Option<(u16, String)> {
     let held = hold_writer(app).await;
     let mut action = Box::pin(action);
     assert!(futures::poll!(&mut action).is_pending(), "the action waits for the held writer");
@@ -288,7 +371,8 @@ async fn refused_once_the_writer_is_free<T>(app: &TestApp, action: impl std::fut
 async fn a_restore_waiting_for_the_writer_while_its_set_expires_is_refused() {
     let app = TestApp::new().await;
     let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
-    app.exec(&format!("update backup_set set expires_at = '2026-11-25T08:01:00Z' where backup_set_id = '{backup}'")).await;
+    app.exec(&format!("update backup_set set expires_at = '2026-11-25T08:01:00Z' where backup_set_id = '{backup}'"))
+        .await;
     let credential = Credential::Session(app.sign_in("member").await);
     let who = resolved(&app, &credential).await;
     let request = || polarshare::command::RestoreRequest {
@@ -320,8 +404,14 @@ async fn an_acceptance_waiting_for_the_writer_while_its_invitation_expires_is_re
     let answer_event = event(&app, &who, &credential, "AcceptInvitation", &invitation);
     let answering = principal::answer(&app.state, &who, &invitation, true, &answer_event);
     let refused = refused_once_the_writer_is_free(&app, answering, Duration::minutes(2)).await;
-    assert_eq!(refused, Some((409, "InvitationStatus.Expired".to_owned())), "the acceptance was written after the invitation expired");
-    let pending = app.count(&format!("select count(*) from invitation where invitation_id = '{invitation}' and status = 'Pending'")).await;
+    assert_eq!(
+        refused,
+        Some((409, "InvitationStatus.Expired".to_owned())),
+        "the acceptance was written after the invitation expired"
+    );
+    let pending = app
+        .count(&format!("select count(*) from invitation where invitation_id = '{invitation}' and status = 'Pending'"))
+        .await;
     assert_eq!(pending, 1, "left for the schedule to expire");
 }
 
@@ -338,10 +428,19 @@ async fn a_directory_acceptance_waiting_for_the_writer_while_its_invitation_expi
     let credential = Credential::Session(app.sign_in("outsider").await);
     let who = resolved(&app, &credential).await;
     let answer_event = event(&app, &who, &credential, "AcceptDirectoryInvitation", &invitation);
-    let answering = polarshare::server::services::directory::answer_invitation(&app.state, &who, &invitation, true, &answer_event);
+    let answering =
+        polarshare::server::services::directory::answer_invitation(&app.state, &who, &invitation, true, &answer_event);
     let refused = refused_once_the_writer_is_free(&app, answering, Duration::minutes(2)).await;
-    assert_eq!(refused, Some((409, "HandshakeStatus.Expired".to_owned())), "the account joined after its invitation expired");
-    assert_eq!(app.count(&format!("select count(*) from rd_member where account_id = '{OUTSIDER}'")).await, 0, "not a member");
+    assert_eq!(
+        refused,
+        Some((409, "HandshakeStatus.Expired".to_owned())),
+        "the account joined after its invitation expired"
+    );
+    assert_eq!(
+        app.count(&format!("select count(*) from rd_member where account_id = '{OUTSIDER}'")).await,
+        0,
+        "not a member"
+    );
 }
 
 /// The partner's invitation to a new share of a set with it: pending.

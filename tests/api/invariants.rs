@@ -109,7 +109,10 @@ pub(crate) async fn broken_invariants(app: &TestApp, members_move: bool) -> Vec<
     // yet deleted reaches (a folder or directory: its members, sub-folders included), the owner left
     // out, while the principal and the set both still hold (associated, or revoked with the revocation
     // not run; no revoke_at yet: the removal waits for a restore), and not the pairs the late_* tables say were never shared.
-    let limit_rows = if members_move { Vec::new() } else { list(
+    let limit_rows = if members_move {
+        Vec::new()
+    } else {
+        list(
             "with recursive held as (
                  select sr.backup_set_id, sp.resource_share_id, sp.principal_id, sp.principal_type, rs.owner_account_id
                  from share_resource sr join resource_share rs on rs.resource_share_id = sr.resource_share_id and rs.status <> 'Deleted'
@@ -130,7 +133,8 @@ pub(crate) async fn broken_invariants(app: &TestApp, members_move: bool) -> Vec<
              select backup_set_id || ' reaches ' || count(*) from reached
              where account_id <> owner_account_id
              group by backup_set_id having count(*) > 64",
-        ).await };
+        ).await
+    };
     rows("a backup set reaches more than 64 accounts", limit_rows);
     // No re-sharing: a share holds only its owner's own sets.
     rows(
@@ -215,7 +219,10 @@ pub(crate) async fn broken_invariants(app: &TestApp, members_move: bool) -> Vec<
 
 /// A restore by another account must be from a set the owner shared with some call that succeeded
 /// (whether the restorer could reach it then is the access tests' matter; the share may have ended since).
-async fn restores_of_sets_never_shared(app: &TestApp, ever_shared: &std::collections::BTreeSet<String>) -> Option<String> {
+async fn restores_of_sets_never_shared(
+    app: &TestApp,
+    ever_shared: &std::collections::BTreeSet<String>,
+) -> Option<String> {
     let restored: Vec<(String, String)> =
         sqlx::query_as("select account_id, backup_set_id from restore_job where account_id <> owner_account_id")
             .fetch_all(&app.pool)
@@ -292,7 +299,12 @@ async fn call(w: &World, key: &Key, action: &str, version: &str, params: &[(Stri
     } else {
         Vec::new()
     };
-    Answer { action: action.to_owned(), status: r.status.as_u16(), code: r.json["Code"].as_str().unwrap_or("").to_owned(), shared }
+    Answer {
+        action: action.to_owned(),
+        status: r.status.as_u16(),
+        code: r.json["Code"].as_str().unwrap_or("").to_owned(),
+        shared,
+    }
 }
 
 /// One random call; its action, status and code.
@@ -315,8 +327,11 @@ async fn random_call(w: &World, rng: &mut StdRng, name: String) -> Answer {
         }
         8..=17 => {
             let scope = if rng.gen_bool(0.5) { "true" } else { "false" };
-            let mut params = vec![("ResourceShareName".to_owned(), name), ("AllowExternalTargets".to_owned(), scope.to_owned())];
-            params.extend(indexed("Resources", &some(rng, &w.sets, 2)).into_iter().map(|(k, v)| (format!("{k}.ResourceId"), v)));
+            let mut params =
+                vec![("ResourceShareName".to_owned(), name), ("AllowExternalTargets".to_owned(), scope.to_owned())];
+            params.extend(
+                indexed("Resources", &some(rng, &w.sets, 2)).into_iter().map(|(k, v)| (format!("{k}.ResourceId"), v)),
+            );
             params.extend(indexed("Targets", &targets(w, rng, 5)));
             call(w, &w.owner, "CreateResourceShare", RS, &params).await
         }
@@ -324,7 +339,11 @@ async fn random_call(w: &World, rng: &mut StdRng, name: String) -> Answer {
             let Some(share) = pick(&w.app, rng, live, OWNER).await else { return Answer::none() };
             let mut params = vec![("ResourceShareId".to_owned(), share)];
             if rng.gen_bool(0.3) {
-                params.extend(indexed("Resources", &some(rng, &w.sets, 2)).into_iter().map(|(k, v)| (format!("{k}.ResourceId"), v)));
+                params.extend(
+                    indexed("Resources", &some(rng, &w.sets, 2))
+                        .into_iter()
+                        .map(|(k, v)| (format!("{k}.ResourceId"), v)),
+                );
             } else {
                 params.extend(indexed("Targets", &targets(w, rng, 5)));
             }
@@ -341,7 +360,8 @@ async fn random_call(w: &World, rng: &mut StdRng, name: String) -> Answer {
             held.sort();
             let Some(one) = held.choose(rng).cloned() else { return Answer::none() };
             let key = if what == "Resources" { "Resources.1.ResourceId" } else { "Targets.1" };
-            call(w, &w.owner, "DisassociateResourceShare", RS, &[("ResourceShareId".into(), share), (key.into(), one)]).await
+            call(w, &w.owner, "DisassociateResourceShare", RS, &[("ResourceShareId".into(), share), (key.into(), one)])
+                .await
         }
         50..=55 => {
             let Some(share) = pick(&w.app, rng, live, OWNER).await else { return Answer::none() };
@@ -351,7 +371,8 @@ async fn random_call(w: &World, rng: &mut StdRng, name: String) -> Answer {
             let (account, key) = w.partners.choose(rng).unwrap();
             let pending = "select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'";
             let Some(invitation) = pick(&w.app, rng, pending, account).await else { return Answer::none() };
-            let action = if rng.gen_bool(0.75) { "AcceptResourceShareInvitation" } else { "RejectResourceShareInvitation" };
+            let action =
+                if rng.gen_bool(0.75) { "AcceptResourceShareInvitation" } else { "RejectResourceShareInvitation" };
             call(w, key, action, RS, &[("ResourceShareInvitationId".into(), invitation)]).await
         }
         70..=76 => {
@@ -359,17 +380,25 @@ async fn random_call(w: &World, rng: &mut StdRng, name: String) -> Answer {
             let held = "select resource_share_id from invitation where receiver_account_id = ? and status = 'Accepted' and access_ends_at is null";
             let Some(share) = pick(&w.app, rng, held, account).await else { return Answer::none() };
             let leave = [("ResourceShareId".into(), share), ("ResourceOwner".into(), "OtherAccounts".into())];
-            Answer { action: "leave (DisassociateResourceShare)".into(), ..call(w, key, "DisassociateResourceShare", RS, &leave).await }
+            Answer {
+                action: "leave (DisassociateResourceShare)".into(),
+                ..call(w, key, "DisassociateResourceShare", RS, &leave).await
+            }
         }
         77..=86 => {
-            let (account, key) = if rng.gen_bool(0.3) { (MEMBER, &w.member) } else { w.partners.choose(rng).map(|(a, k)| (a.as_str(), k)).unwrap() };
+            let (account, key) = if rng.gen_bool(0.3) {
+                (MEMBER, &w.member)
+            } else {
+                w.partners.choose(rng).map(|(a, k)| (a.as_str(), k)).unwrap()
+            };
             // Mostly a set shared with the restorer by name, else any (which it may not reach).
             let named = "select sr.backup_set_id from share_resource sr join share_principal sp using (resource_share_id) where sp.principal_id = ?";
             let set = match pick(&w.app, rng, named, account).await {
                 Some(set) if rng.gen_bool(0.7) => set,
                 _ => w.sets.choose(rng).unwrap().clone(),
             };
-            let params: Vec<(String, String)> = restore_params(&set).into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
+            let params: Vec<(String, String)> =
+                restore_params(&set).into_iter().map(|(k, v)| (k.to_owned(), v.to_owned())).collect();
             call(w, key, "CreateDBCluster", PD, &params).await
         }
         87..=89 if !w.movers.is_empty() => {
@@ -378,19 +407,33 @@ async fn random_call(w: &World, rng: &mut StdRng, name: String) -> Answer {
             let folder = [ROOT_FOLDER, ANALYTICS_FOLDER, QA_FOLDER].choose(rng).unwrap();
             let cookie = w.owner_cookie.lock().unwrap().clone();
             let r = w.app.form(Some(&cookie), "move_member", &format!("account_id={account}&folder_id={folder}")).await;
-            Answer { action: "move_member".into(), status: r.status.as_u16(), code: r.code().to_owned(), shared: Vec::new() }
+            Answer {
+                action: "move_member".into(),
+                status: r.status.as_u16(),
+                code: r.code().to_owned(),
+                shared: Vec::new(),
+            }
         }
         87..=92 => {
             let set = w.sets.choose(rng).unwrap();
             let cookie = w.owner_cookie.lock().unwrap().clone();
             let r = w.app.form(Some(&cookie), "convert_backup_level", &format!("backup_set_id={set}")).await;
-            Answer { action: "convert_backup_level".into(), status: r.status.as_u16(), code: r.code().to_owned(), shared: Vec::new() }
+            Answer {
+                action: "convert_backup_level".into(),
+                status: r.status.as_u16(),
+                code: r.code().to_owned(),
+                shared: Vec::new(),
+            }
         }
         93..=96 => {
             // Re-sharing: a partner names the owner's set in a share of its own.
             let (_, key) = w.partners.choose(rng).unwrap();
             let set = w.sets.choose(rng).unwrap().clone();
-            let params = [("ResourceShareName".into(), name), ("Resources.1.ResourceId".into(), set), ("Targets.1".into(), OUTSIDER.into())];
+            let params = [
+                ("ResourceShareName".into(), name),
+                ("Resources.1.ResourceId".into(), set),
+                ("Targets.1".into(), OUTSIDER.into()),
+            ];
             let answer = call(w, key, "CreateResourceShare", RS, &params).await;
             assert_ne!(answer.status, 200, "a partner re-shared the owner's set");
             answer
@@ -450,7 +493,12 @@ async fn run(seed: u64, members_move: bool) -> Result<usize, String> {
         });
         for answers in join_all(tasks).await {
             for answer in answers.expect("task") {
-                assert!(answer.status < 500, "seed {seed} round {round}: an internal error of {} {}", answer.action, answer.code);
+                assert!(
+                    answer.status < 500,
+                    "seed {seed} round {round}: an internal error of {} {}",
+                    answer.action,
+                    answer.code
+                );
                 made += usize::from(answer.action != "none");
                 ever_shared.extend(answer.shared);
                 log.push(format!("r{round} {} {} {}", answer.action, answer.status, answer.code));
@@ -459,7 +507,11 @@ async fn run(seed: u64, members_move: bool) -> Result<usize, String> {
         let mut broken = broken_invariants(&w.app, members_move).await;
         broken.extend(restores_of_sets_never_shared(&w.app, &ever_shared).await);
         if !broken.is_empty() {
-            return Err(format!("seed {seed}, after round {round}:\n{}\ncalls:\n{}", broken.join("\n"), log.join("\n")));
+            return Err(format!(
+                "seed {seed}, after round {round}:\n{}\ncalls:\n{}",
+                broken.join("\n"),
+                log.join("\n")
+            ));
         }
         // Time moves between rounds: revocations and conversions fall due, now and then invitations expire.
         let step = match StdRng::seed_from_u64(seed ^ round).gen_range(0..10) {
@@ -475,7 +527,11 @@ async fn run(seed: u64, members_move: bool) -> Result<usize, String> {
         }
         let broken = broken_invariants(&w.app, members_move).await;
         if !broken.is_empty() {
-            return Err(format!("seed {seed}, after round {round}'s schedule:\n{}\ncalls:\n{}", broken.join("\n"), log.join("\n")));
+            return Err(format!(
+                "seed {seed}, after round {round}'s schedule:\n{}\ncalls:\n{}",
+                broken.join("\n"),
+                log.join("\n")
+            ));
         }
     }
     let answers: std::collections::BTreeMap<String, usize> =

@@ -32,7 +32,8 @@ async fn answer(app: &TestApp, cookie: &str, invitation: &Value, accept: bool) {
 async fn principal_count(app: &TestApp, owner: &str, backup: &str) -> Value {
     let r = app.form(Some(owner), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
     let items = r.json["items"].as_array().unwrap();
-    items.iter().find(|b| b["backup_set_id"] == json!(backup)).expect("the set is on the first page")["principal_count"].clone()
+    items.iter().find(|b| b["backup_set_id"] == json!(backup)).expect("the set is on the first page")["principal_count"]
+        .clone()
 }
 
 /// Shareable sets of the demo owner's cluster, as many as asked.
@@ -60,7 +61,12 @@ async fn a_second_invitation_of_an_account_to_a_set_is_refused_while_the_first_i
 
     let before = app.sharing_state().await;
     let again = app.share(&owner, &backup, new_share("again", "AllAccounts", &[OUTSIDER, PARTNER])).await;
-    assert_eq!((again.status, again.code()), (StatusCode::CONFLICT, "EntityAlreadyExists.ResourceShareInvitation"), "{:?}", again.json);
+    assert_eq!(
+        (again.status, again.code()),
+        (StatusCode::CONFLICT, "EntityAlreadyExists.ResourceShareInvitation"),
+        "{:?}",
+        again.json
+    );
     assert!(again.json["message"].as_str().unwrap().contains(PARTNER));
     assert_eq!(app.sharing_state().await, before, "nothing changed, OUTSIDER was not invited either");
 
@@ -101,20 +107,32 @@ async fn the_pending_invitation_cap_holds_exactly_under_racing_requests() {
     let cookie = app.sign_in("owner").await;
     let requests = accounts.iter().enumerate().map(|(i, p)| {
         let (app, cookie, backup, p) = (app.clone(), cookie.clone(), backup.clone(), p.clone());
-        tokio::spawn(async move { app.share(&cookie, &backup, new_share(&format!("cap-{i}"), "AllAccounts", &[&p])).await })
+        tokio::spawn(
+            async move { app.share(&cookie, &backup, new_share(&format!("cap-{i}"), "AllAccounts", &[&p])).await },
+        )
     });
     let results: Vec<Response> = join_all(requests).await.into_iter().map(Result::unwrap).collect();
     let ok = results.iter().filter(|r| r.status == StatusCode::OK).count();
     let capped = results.iter().filter(|r| r.refusal() == (409, "QuotaExceeded.PendingInvitations")).count();
     assert_eq!((ok, capped), (7, 23), "{:?}", results.iter().map(|r| r.code().to_owned()).collect::<Vec<_>>());
-    assert_eq!(app.count(&format!("select count(*) from invitation where sender_account_id = '{OWNER}' and status = 'Pending'")).await, 7);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from invitation where sender_account_id = '{OWNER}' and status = 'Pending'"
+        ))
+        .await,
+        7
+    );
     assert_eq!(app.count("select count(*) from resource_share").await, 7, "refused requests left no share behind");
     let refusal = results.iter().find(|r| r.status != StatusCode::OK).unwrap();
     assert_eq!(refusal.status, StatusCode::CONFLICT);
     assert!(refusal.json["message"].as_str().unwrap().contains("at most 7"), "{:?}", refusal.json);
 
     // An answered or expired invitation frees its place.
-    app.exec(&format!("update invitation set status = 'Rejected' where receiver_account_id = '{}'", pending_receivers(&app).await[0])).await;
+    app.exec(&format!(
+        "update invitation set status = 'Rejected' where receiver_account_id = '{}'",
+        pending_receivers(&app).await[0]
+    ))
+    .await;
     let r = app.share(&cookie, &backup, new_share("freed", "AllAccounts", &[PARTNER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let r = app.share(&cookie, &backup, new_share("full", "AllAccounts", &[OUTSIDER])).await;
@@ -122,10 +140,12 @@ async fn the_pending_invitation_cap_holds_exactly_under_racing_requests() {
 }
 
 async fn pending_receivers(app: &TestApp) -> Vec<String> {
-    sqlx::query_scalar("select receiver_account_id from invitation where status = 'Pending' order by receiver_account_id")
-        .fetch_all(&app.pool)
-        .await
-        .unwrap()
+    sqlx::query_scalar(
+        "select receiver_account_id from invitation where status = 'Pending' order by receiver_account_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap()
 }
 
 /// The owner shares a set with PARTNER, which accepts: (owner, partner, backup set, share id).
@@ -164,7 +184,10 @@ async fn a_principal_removed_after_accepting_and_added_again_gets_a_new_invitati
     assert!(incoming(&app, &partner).await.is_empty(), "no access until the new invitation is accepted");
     let restore = json!({ "request": { "backup_set_id": backup, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium",
                                         "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } });
-    assert_eq!(app.json(Some(&partner), "restore_to_new_cluster", restore).await.refusal(), (404, "EntityNotExists.BackupSet"));
+    assert_eq!(
+        app.json(Some(&partner), "restore_to_new_cluster", restore).await.refusal(),
+        (404, "EntityNotExists.BackupSet")
+    );
     // The owner's view says so too.
     let rel = app.form(Some(&owner), "sharing_relationship", &format!("backup_set_id={backup}")).await;
     assert_eq!(rel.json["items"][0]["principals"][0]["invitation_status"], json!("Pending"));
@@ -215,7 +238,8 @@ async fn the_attribute_says_sharing_only_while_a_principal_is_invited_or_associa
     let owner = app.sign_in("owner").await;
     let sets = shareable_sets(&app, 4).await;
     let (rejected, expired, cancelled, directory) = (&sets[0], &sets[1], &sets[2], &sets[3]);
-    for (set, name, principal) in [(rejected, "rej", PARTNER), (expired, "exp", OUTSIDER), (cancelled, "can", OUTSIDER)] {
+    for (set, name, principal) in [(rejected, "rej", PARTNER), (expired, "exp", OUTSIDER), (cancelled, "can", OUTSIDER)]
+    {
         let r = app.share(&owner, set, new_share(name, "AllAccounts", &[principal])).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
         assert_eq!(principal_count(&app, &owner, set).await, json!(1), "invited: Sharing");
@@ -232,7 +256,13 @@ async fn the_attribute_says_sharing_only_while_a_principal_is_invited_or_associa
     let share = app.form(Some(&owner), "sharing_relationship", &format!("backup_set_id={cancelled}")).await;
     let share_id = share.json["items"][0]["resource_share_id"].as_str().unwrap().to_owned();
     app.share(&owner, cancelled, existing_share(&share_id, Some(&[]))).await;
-    assert_eq!(app.count(&format!("select count(*) from invitation where receiver_account_id = '{OUTSIDER}' and status = 'Cancelled'")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from invitation where receiver_account_id = '{OUTSIDER}' and status = 'Cancelled'"
+        ))
+        .await,
+        1
+    );
     assert_eq!(principal_count(&app, &owner, cancelled).await, json!(0));
     // Expired: 7 days unanswered, applied by the schedule.
     app.clock.advance(Duration::days(7) + Duration::seconds(1));
@@ -259,7 +289,10 @@ async fn a_principal_being_revoked_is_not_shown_a_backup_set_added_to_the_share_
     assert_eq!(ids, [backup.as_str()], "only the set it held, while its revocation runs: {seen:?}");
     let restore = json!({ "request": { "backup_set_id": later, "cluster_name": "copy-1", "node_spec": "polar.mysql.x4.medium",
                                         "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } });
-    assert_eq!(app.json(Some(&partner), "restore_to_new_cluster", restore).await.refusal(), (404, "EntityNotExists.BackupSet"));
+    assert_eq!(
+        app.json(Some(&partner), "restore_to_new_cluster", restore).await.refusal(),
+        (404, "EntityNotExists.BackupSet")
+    );
 
     // Added back and accepting again, it holds every set of the share.
     let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[PARTNER]))).await;
@@ -295,7 +328,8 @@ async fn an_invitation_that_no_longer_gives_access_shows_none_of_the_sets_shared
     // Access ended: the partner accepted a share, was removed, and the owner then added a set to it.
     let second = app.share(&owner, &sets[2], new_share("removed-then-grown", "AllAccounts", &[PARTNER])).await;
     let removed_share = second.json["resource_share_id"].as_str().unwrap().to_owned();
-    let accepted = invitations(&app, &partner).await.into_iter().find(|i| i["resource_share_id"] == json!(removed_share)).unwrap();
+    let accepted =
+        invitations(&app, &partner).await.into_iter().find(|i| i["resource_share_id"] == json!(removed_share)).unwrap();
     answer(&app, &partner, &accepted, true).await;
     let r = app.share(&owner, &sets[2], existing_share(&removed_share, Some(&[]))).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
@@ -362,12 +396,16 @@ async fn a_rejected_invitation_is_not_listed_in_a_region_the_owner_adds_sets_in_
     let outsider = app.sign_in("outsider").await;
     let share = share_id.as_str();
     let app = &app;
-    let listed = move |cookie: String, region: &'static str| {
-        async move {
-            let r = app.form(Some(&cookie), "list_invitations", &format!("region_id={region}")).await;
-            assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-            r.json["invitations"].as_array().unwrap().iter().filter(|i| i["resource_share_id"] == json!(share)).cloned().collect::<Vec<Value>>()
-        }
+    let listed = move |cookie: String, region: &'static str| async move {
+        let r = app.form(Some(&cookie), "list_invitations", &format!("region_id={region}")).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+        r.json["invitations"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["resource_share_id"] == json!(share))
+            .cloned()
+            .collect::<Vec<Value>>()
     };
     let pending = listed(partner.clone(), "cn-hangzhou").await;
     assert_eq!(pending.len(), 1);
@@ -378,7 +416,10 @@ async fn a_rejected_invitation_is_not_listed_in_a_region_the_owner_adds_sets_in_
     let beijing = app.backup_of("pc-2zeanalytics01").await;
     let added = app.share(&owner, &beijing, existing_share(&share_id, None)).await;
     assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
-    assert!(listed(partner.clone(), "cn-beijing").await.is_empty(), "the rejected invitation never offered a Beijing set");
+    assert!(
+        listed(partner.clone(), "cn-beijing").await.is_empty(),
+        "the rejected invitation never offered a Beijing set"
+    );
     assert_eq!(listed(partner.clone(), "cn-hangzhou").await.len(), 1, "still listed where it offered sets");
     let offered = listed(outsider.clone(), "cn-beijing").await;
     assert_eq!(offered.len(), 1, "a pending invitation offers the sets added to its share");
@@ -388,7 +429,11 @@ async fn a_rejected_invitation_is_not_listed_in_a_region_the_owner_adds_sets_in_
 /// The share's name on each invitation of `login`'s, by status.
 async fn invitation_names(app: &TestApp, login: &str) -> Vec<(String, String)> {
     let cookie = app.sign_in(login).await;
-    invitations(app, &cookie).await.iter().map(|i| (i["status"].as_str().unwrap().to_owned(), i["resource_share_name"].as_str().unwrap().to_owned())).collect()
+    invitations(app, &cookie)
+        .await
+        .iter()
+        .map(|i| (i["status"].as_str().unwrap().to_owned(), i["resource_share_name"].as_str().unwrap().to_owned()))
+        .collect()
 }
 
 #[tokio::test]
@@ -413,8 +458,14 @@ async fn a_share_renamed_after_an_invitation_ended_keeps_the_name_it_had_for_tha
     assert_eq!(invitation_names(&app, "nobeta").await, vec![("Pending".to_owned(), "acquire-orbit".to_owned())]);
     assert_eq!(invitation_names(&app, "outsider").await, vec![("Rejected".to_owned(), "partnership".to_owned())]);
     let outsider_key = crate::openapi::create_key(&app, &outsider, "outsider").await;
-    let listed = crate::openapi::acs3(&app, &outsider_key, "ListResourceShareInvitations", crate::openapi::RS, &[]).await;
-    assert_eq!(listed.json["ResourceShareInvitations"][0]["ResourceShareName"], json!("partnership"), "{:?}", listed.json);
+    let listed =
+        crate::openapi::acs3(&app, &outsider_key, "ListResourceShareInvitations", crate::openapi::RS, &[]).await;
+    assert_eq!(
+        listed.json["ResourceShareInvitations"][0]["ResourceShareName"],
+        json!("partnership"),
+        "{:?}",
+        listed.json
+    );
     // The removed partner still holds the share for the rest of its revocation window: the current name.
     let partner_names = invitation_names(&app, "partner").await;
     assert_eq!(partner_names, vec![("Disassociating".to_owned(), "acquire-orbit".to_owned())]);
@@ -441,21 +492,43 @@ async fn a_removed_account_sees_the_current_name_on_its_invitation_as_on_the_set
     answer(&app, &partner, &invitations(&app, &partner).await[0], true).await;
     let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let rename = |name: &str| format!("resource_share_id={share_id}&resource_share_name={name}&principal_scope=AllAccounts");
-    assert_eq!(app.form(Some(&owner), "update_resource_share", &rename("renamed-in-window")).await.status, StatusCode::OK);
+    let rename =
+        |name: &str| format!("resource_share_id={share_id}&resource_share_name={name}&principal_scope=AllAccounts");
+    assert_eq!(
+        app.form(Some(&owner), "update_resource_share", &rename("renamed-in-window")).await.status,
+        StatusCode::OK
+    );
 
-    let set = incoming(&app, &partner).await.into_iter().find(|b| b["backup_set_id"] == json!(backup)).expect("still shared in the window");
+    let set = incoming(&app, &partner)
+        .await
+        .into_iter()
+        .find(|b| b["backup_set_id"] == json!(backup))
+        .expect("still shared in the window");
     assert_eq!(set["resource_share_names"], json!("renamed-in-window"));
-    assert_eq!(invitation_names(&app, "partner").await, vec![("Disassociating".to_owned(), "renamed-in-window".to_owned())]);
+    assert_eq!(
+        invitation_names(&app, "partner").await,
+        vec![("Disassociating".to_owned(), "renamed-in-window".to_owned())]
+    );
     let key = crate::openapi::create_key(&app, &partner, "partner").await;
     let listed = crate::openapi::acs3(&app, &key, "ListResourceShareInvitations", crate::openapi::RS, &[]).await;
-    assert_eq!(listed.json["ResourceShareInvitations"][0]["ResourceShareName"], json!("renamed-in-window"), "{:?}", listed.json);
+    assert_eq!(
+        listed.json["ResourceShareInvitations"][0]["ResourceShareName"],
+        json!("renamed-in-window"),
+        "{:?}",
+        listed.json
+    );
 
     app.clock.advance(Duration::minutes(11));
     app.tick().await;
     let owner = app.sign_in("owner").await;
-    assert_eq!(app.form(Some(&owner), "update_resource_share", &rename("after-the-window")).await.status, StatusCode::OK);
-    assert_eq!(invitation_names(&app, "partner").await, vec![("Disassociated".to_owned(), "renamed-in-window".to_owned())]);
+    assert_eq!(
+        app.form(Some(&owner), "update_resource_share", &rename("after-the-window")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        invitation_names(&app, "partner").await,
+        vec![("Disassociated".to_owned(), "renamed-in-window".to_owned())]
+    );
 }
 
 #[tokio::test]
@@ -503,12 +576,20 @@ async fn an_invitation_offers_no_set_past_its_expiry_whether_or_not_the_schedule
     let (_, owner) = crate::openapi::owner_key(&app).await;
     let sets = shareable_sets(&app, 2).await;
     let (expiring, kept) = (&sets[0], &sets[1]);
-    let share_id = crate::openapi::created_share(&app, &owner, &[
-        ("ResourceShareName", "expiring"), ("Resources.1.ResourceId", expiring), ("Resources.2.ResourceId", kept),
-        ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
+    let share_id = crate::openapi::created_share(
+        &app,
+        &owner,
+        &[
+            ("ResourceShareName", "expiring"),
+            ("Resources.1.ResourceId", expiring),
+            ("Resources.2.ResourceId", kept),
+            ("Targets.1", PARTNER),
+            ("AllowExternalTargets", "true"),
+        ],
+    )
     .await;
-    app.exec(&format!("update backup_set set expires_at = '2026-11-25T09:00:00Z' where backup_set_id = '{expiring}'")).await;
+    app.exec(&format!("update backup_set set expires_at = '2026-11-25T09:00:00Z' where backup_set_id = '{expiring}'"))
+        .await;
     let partner = app.sign_in("partner").await;
     let offered = invitations(&app, &partner).await;
     assert_eq!(offered[0]["resources"].as_array().unwrap().len(), 2, "{offered:?}");
@@ -519,7 +600,14 @@ async fn an_invitation_offers_no_set_past_its_expiry_whether_or_not_the_schedule
     let offered = invitations(&app, &partner).await;
     assert_eq!(offered[0]["resources"], json!([kept]), "the invitation already sent: {offered:?}");
     // An account invited after the expiry is offered only the set it can have.
-    let added = crate::openapi::acs3(&app, &owner, "AssociateResourceShare", crate::openapi::RS, &[("ResourceShareId", &share_id), ("Targets.1", OUTSIDER)]).await;
+    let added = crate::openapi::acs3(
+        &app,
+        &owner,
+        "AssociateResourceShare",
+        crate::openapi::RS,
+        &[("ResourceShareId", &share_id), ("Targets.1", OUTSIDER)],
+    )
+    .await;
     assert_eq!(added.status, StatusCode::OK, "{:?}", added.json);
     let outsider = app.sign_in("outsider").await;
     let offered = invitations(&app, &outsider).await;

@@ -26,7 +26,12 @@ async fn a_kept_backup_page_answers_each_viewer_with_its_own_permissions_and_no_
         let r = backup_page(&app, &cookie).await;
         assert_eq!(r.status, StatusCode::OK, "{login}: {:?}", r.json);
         assert_eq!(r.json["items"], first.json["items"], "{login}");
-        assert_eq!(r.json["sharing_blocked"]["code"], json!("Forbidden.RAM"), "{login}: {:?}", r.json["sharing_blocked"]);
+        assert_eq!(
+            r.json["sharing_blocked"]["code"],
+            json!("Forbidden.RAM"),
+            "{login}: {:?}",
+            r.json["sharing_blocked"]
+        );
     }
     // Another account is told the cluster does not exist, though its page is in memory.
     for login in ["partner", "member"] {
@@ -100,7 +105,13 @@ async fn the_share_dialog_shows_the_directory_only_to_an_identity_that_may_share
 async fn kept_row(app: &TestApp, owner: &str, backup: &str) -> (Value, Value, Value) {
     let r = backup_page(app, owner).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let row = r.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).cloned().expect("row on page 1");
+    let row = r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["backup_set_id"] == json!(backup))
+        .cloned()
+        .expect("row on page 1");
     (row["level"].clone(), row["lock_state"].clone(), row["share_blocked"]["code"].clone())
 }
 
@@ -152,19 +163,44 @@ async fn another_account_reads_nothing_of_the_owner_but_what_was_shared_with_it(
     assert_eq!(ticket.status, StatusCode::OK, "{:?}", ticket.json);
     let key = app.form(Some(&owner), "create_access_key", "login_name=dba%40lumen").await;
     let key_id = key.json["access_key_id"].as_str().unwrap().to_owned();
-    let owner_clusters: Vec<String> = sqlx::query_scalar(&format!("select cluster_id from cluster where account_id = '{OWNER}'")).fetch_all(&app.pool).await.unwrap();
+    let owner_clusters: Vec<String> =
+        sqlx::query_scalar(&format!("select cluster_id from cluster where account_id = '{OWNER}'"))
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
 
     let mut secret: Vec<String> = vec![
-        sets[1].clone(), sets[2].clone(), internal_id, "inside-the-directory".into(), "dba@lumen".into(), "auditor@lumen".into(),
-        "developer@lumen".into(), "private-ticket-text".into(), ticket.json["ticket_id"].as_str().unwrap().into(), key_id,
-        ANALYTICS_FOLDER.into(), QA_FOLDER.into(), OWNER_DIRECTORY.into(),
+        sets[1].clone(),
+        sets[2].clone(),
+        internal_id,
+        "inside-the-directory".into(),
+        "dba@lumen".into(),
+        "auditor@lumen".into(),
+        "developer@lumen".into(),
+        "private-ticket-text".into(),
+        ticket.json["ticket_id"].as_str().unwrap().into(),
+        key_id,
+        ANALYTICS_FOLDER.into(),
+        QA_FOLDER.into(),
+        OWNER_DIRECTORY.into(),
     ];
     secret.extend(owner_clusters);
     let reads = [
-        ("current_viewer", ""), ("list_clusters", "region_id=cn-hangzhou"), ("load_share_dialog", ""),
-        ("list_invitations", "region_id=cn-hangzhou"), ("list_my_shares", ""), ("list_shares_by_me", ""),
-        ("list_shared_with_me", "region_id=cn-hangzhou"), ("list_restore_jobs", ""), ("billing", ""), ("list_tickets", ""),
-        ("quota", ""), ("audit_trail", ""), ("list_ram_users", ""), ("my_directory", ""), ("directory_page", ""),
+        ("current_viewer", ""),
+        ("list_clusters", "region_id=cn-hangzhou"),
+        ("load_share_dialog", ""),
+        ("list_invitations", "region_id=cn-hangzhou"),
+        ("list_my_shares", ""),
+        ("list_shares_by_me", ""),
+        ("list_shared_with_me", "region_id=cn-hangzhou"),
+        ("list_restore_jobs", ""),
+        ("billing", ""),
+        ("list_tickets", ""),
+        ("quota", ""),
+        ("audit_trail", ""),
+        ("list_ram_users", ""),
+        ("my_directory", ""),
+        ("directory_page", ""),
         ("list_access_keys", ""),
     ];
     // What was shared with the partner it does read (the reads below are real answers).
@@ -204,7 +240,8 @@ async fn a_former_principal_reads_nothing_the_owner_shares_after_its_access_ende
     for (cookie, accept) in [(&partner, true), (&outsider, false)] {
         let list = app.form(Some(cookie), "list_invitations", "region_id=cn-hangzhou").await;
         let invitation = list.json["invitations"][0]["invitation_id"].as_str().unwrap().to_owned();
-        let r = app.form(Some(cookie), "answer_invitation", &format!("invitation_id={invitation}&accept={accept}")).await;
+        let r =
+            app.form(Some(cookie), "answer_invitation", &format!("invitation_id={invitation}&accept={accept}")).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     }
     assert_eq!(app.form(Some(&member), "leave_directory", "").await.status, StatusCode::OK);
@@ -220,9 +257,14 @@ async fn a_former_principal_reads_nothing_the_owner_shares_after_its_access_ende
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     }
     let reads = [
-        ("list_invitations", "region_id=cn-hangzhou"), ("list_shared_with_me", "region_id=cn-hangzhou"),
-        ("list_my_shares", ""), ("list_shares_by_me", ""), ("load_share_dialog", ""), ("list_restore_jobs", ""),
-        ("audit_trail", ""), ("my_directory", ""),
+        ("list_invitations", "region_id=cn-hangzhou"),
+        ("list_shared_with_me", "region_id=cn-hangzhou"),
+        ("list_my_shares", ""),
+        ("list_shares_by_me", ""),
+        ("load_share_dialog", ""),
+        ("list_restore_jobs", ""),
+        ("audit_trail", ""),
+        ("my_directory", ""),
     ];
     for (login, cookie) in [("partner", &partner), ("outsider", &outsider), ("member", &member)] {
         for (name, body) in reads {
@@ -247,26 +289,57 @@ async fn the_platform_operator_reads_an_accounts_tickets_and_nothing_else_of_it(
     assert_eq!(ticket.status, StatusCode::OK, "{:?}", ticket.json);
     let key = app.form(Some(&owner), "create_access_key", "login_name=owner").await;
     let mut secret: Vec<String> = vec![
-        sets[0].clone(), sets[1].clone(), "operator-probe".into(), shared.json["resource_share_id"].as_str().unwrap().into(),
-        "dba@lumen".into(), key.json["access_key_id"].as_str().unwrap().into(), OWNER_DIRECTORY.into(), ANALYTICS_FOLDER.into(),
+        sets[0].clone(),
+        sets[1].clone(),
+        "operator-probe".into(),
+        shared.json["resource_share_id"].as_str().unwrap().into(),
+        "dba@lumen".into(),
+        key.json["access_key_id"].as_str().unwrap().into(),
+        OWNER_DIRECTORY.into(),
+        ANALYTICS_FOLDER.into(),
     ];
-    secret.extend(sqlx::query_scalar::<_, String>(&format!("select cluster_id from cluster where account_id = '{OWNER}'")).fetch_all(&app.pool).await.unwrap());
+    secret.extend(
+        sqlx::query_scalar::<_, String>(&format!("select cluster_id from cluster where account_id = '{OWNER}'"))
+            .fetch_all(&app.pool)
+            .await
+            .unwrap(),
+    );
 
     let operator = app.sign_in("operator").await;
     let tickets = app.form(Some(&operator), "list_tickets", "").await;
-    assert!(tickets.json.to_string().contains("please-raise"), "the operator reads the ticket it decides: {:?}", tickets.json);
+    assert!(
+        tickets.json.to_string().contains("please-raise"),
+        "the operator reads the ticket it decides: {:?}",
+        tickets.json
+    );
     let reads = [
-        ("current_viewer", ""), ("list_clusters", "region_id=cn-hangzhou"), ("load_share_dialog", ""),
-        ("list_invitations", "region_id=cn-hangzhou"), ("list_my_shares", ""), ("list_shares_by_me", ""),
-        ("list_shared_with_me", "region_id=cn-hangzhou"), ("list_restore_jobs", ""), ("billing", ""), ("list_tickets", ""),
-        ("quota", ""), ("audit_trail", ""), ("list_ram_users", ""), ("my_directory", ""), ("directory_page", ""),
-        ("list_access_keys", ""), ("resource_directory", ""),
-        ("list_backup_sets", "cluster_id=pc-bp1orders0001&page=1"), ("sharing_relationship", "backup_set_id=3200000001"),
+        ("current_viewer", ""),
+        ("list_clusters", "region_id=cn-hangzhou"),
+        ("load_share_dialog", ""),
+        ("list_invitations", "region_id=cn-hangzhou"),
+        ("list_my_shares", ""),
+        ("list_shares_by_me", ""),
+        ("list_shared_with_me", "region_id=cn-hangzhou"),
+        ("list_restore_jobs", ""),
+        ("billing", ""),
+        ("list_tickets", ""),
+        ("quota", ""),
+        ("audit_trail", ""),
+        ("list_ram_users", ""),
+        ("my_directory", ""),
+        ("directory_page", ""),
+        ("list_access_keys", ""),
+        ("resource_directory", ""),
+        ("list_backup_sets", "cluster_id=pc-bp1orders0001&page=1"),
+        ("sharing_relationship", "backup_set_id=3200000001"),
     ];
     for (name, body) in reads {
         let text = app.form(Some(&operator), name, body).await.json.to_string();
         for s in &secret {
-            assert!(!text.contains(s.as_str()) || body.contains(s.as_str()), "the operator read {s:?} through {name}: {text}");
+            assert!(
+                !text.contains(s.as_str()) || body.contains(s.as_str()),
+                "the operator read {s:?} through {name}: {text}"
+            );
         }
     }
 }

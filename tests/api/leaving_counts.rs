@@ -11,7 +11,11 @@ use time::Duration;
 
 /// The share named `name`'s id.
 async fn share_named(app: &TestApp, name: &str) -> String {
-    sqlx::query_scalar("select resource_share_id from resource_share where resource_share_name = ?").bind(name).fetch_one(&app.pool).await.unwrap()
+    sqlx::query_scalar("select resource_share_id from resource_share where resource_share_name = ?")
+        .bind(name)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
 }
 
 /// "HH:MM" of the first revocation time `sql` selects (a stored RFC 3339 time).
@@ -31,18 +35,37 @@ async fn quota_of_one_with_a_set_taken_out(app: &TestApp) -> (Key, Vec<String>, 
     app.exec(&format!("update account set share_quota = 1 where account_id = '{OWNER}'")).await;
     let (_, owner) = owner_key(app).await;
     let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    let first = created_share(app, &owner, &[
-        ("ResourceShareName", "first"), ("Resources.1.ResourceId", &sets[0]), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
+    let first = created_share(
+        app,
+        &owner,
+        &[
+            ("ResourceShareName", "first"),
+            ("Resources.1.ResourceId", &sets[0]),
+            ("Targets.1", PARTNER),
+            ("AllowExternalTargets", "true"),
+        ],
+    )
     .await;
-    let out = acs3(app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])]).await;
+    let out = acs3(
+        app,
+        &owner,
+        "DisassociateResourceShare",
+        RS,
+        &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])],
+    )
+    .await;
     assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
     (owner, sets, first)
 }
 
 /// CreateResourceShare's parameters for a share "second" of the second of `sets`.
 fn second_share(sets: &[String]) -> [(&'static str, &str); 4] {
-    [("ResourceShareName", "second"), ("Resources.1.ResourceId", sets[1].as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")]
+    [
+        ("ResourceShareName", "second"),
+        ("Resources.1.ResourceId", sets[1].as_str()),
+        ("Targets.1", PARTNER),
+        ("AllowExternalTargets", "true"),
+    ]
 }
 
 /// A set the owner shares with 64 new accounts through the console, in a share named "wide".
@@ -72,7 +95,11 @@ async fn a_principal_being_revoked_counts_toward_the_64_until_its_revocation_tim
     let until = hour_minute(&app, "select revoke_at from share_principal where status = 'Disassociating'").await;
     let message = r.json["message"].as_str().unwrap_or_default();
     assert!(message.contains("would be shared with 65 accounts"), "{message}");
-    assert!(message.contains(&format!("and 1 account still being revoked (it keeps access, and counts, until {until} UTC)")), "{message}");
+    assert!(
+        message
+            .contains(&format!("and 1 account still being revoked (it keeps access, and counts, until {until} UTC)")),
+        "{message}"
+    );
     assert_eq!(state(&app).await, before, "a refused request changes nothing");
 
     // From its revocation time it counts no more, though the schedule has not run yet.
@@ -92,7 +119,13 @@ async fn a_share_being_deleted_keeps_its_sets_counted_toward_the_quota_until_its
     let first = share_named(&app, "first").await;
     let deleted = app.form(Some(&cookie), "delete_resource_share", &format!("resource_share_id={first}")).await;
     assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
-    assert_eq!(app.count(&format!("select count(*) from resource_share where resource_share_id = '{first}' and status = 'Deleting'")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from resource_share where resource_share_id = '{first}' and status = 'Deleting'"
+        ))
+        .await,
+        1
+    );
     app.assert_shared_sets_consistent().await;
 
     let before = state(&app).await;
@@ -112,8 +145,17 @@ async fn a_share_being_deleted_keeps_its_sets_counted_toward_the_quota_until_its
     let r = app.share(&cookie, &sets[1], new_share("second", "AllAccounts", &[PARTNER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     app.tick().await;
-    assert_eq!(app.count(&format!("select count(*) from resource_share where resource_share_id = '{first}' and status = 'Deleted'")).await, 1);
-    assert_eq!(app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from resource_share where resource_share_id = '{first}' and status = 'Deleted'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await,
+        1
+    );
     app.assert_shared_sets_consistent().await;
 }
 
@@ -127,12 +169,21 @@ async fn by_api_the_principals_of_a_share_being_deleted_count_toward_the_64() {
     assert_eq!(deleted.status, StatusCode::OK, "{:?}", deleted.json);
 
     let before = state(&app).await;
-    let params = [("ResourceShareName", "next"), ("Resources.1.ResourceId", backup.as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
+    let params = [
+        ("ResourceShareName", "next"),
+        ("Resources.1.ResourceId", backup.as_str()),
+        ("Targets.1", PARTNER),
+        ("AllowExternalTargets", "true"),
+    ];
     let r = acs3(&app, &owner, "CreateResourceShare", RS, &params).await;
     assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
     let until = hour_minute(&app, "select revoke_at from share_principal where status = 'Disassociating'").await;
     let message = r.json["Message"].as_str().unwrap_or_default();
-    assert!(message.contains(&format!("and 64 accounts still being revoked (they keep access, and count, until {until} UTC)")), "{message}");
+    assert!(
+        message
+            .contains(&format!("and 64 accounts still being revoked (they keep access, and count, until {until} UTC)")),
+        "{message}"
+    );
     assert_eq!(state(&app).await, before, "a refused request changes nothing");
 
     app.clock.advance(Duration::minutes(11));
@@ -185,7 +236,11 @@ async fn a_member_moved_out_of_a_shared_folder_counts_toward_the_64_until_its_re
     assert_eq!(r.refusal(), (409, "QuotaExceeded.SharedTarget.Count"), "{:?}", r.json);
     let until = hour_minute(&app, "select revoke_at from membership_revocation").await;
     let message = r.json["message"].as_str().unwrap_or_default();
-    assert!(message.contains(&format!("and 1 account still being revoked (it keeps access, and counts, until {until} UTC)")), "{message}");
+    assert!(
+        message
+            .contains(&format!("and 1 account still being revoked (it keeps access, and counts, until {until} UTC)")),
+        "{message}"
+    );
     assert_eq!(state(&app).await, before, "a refused request changes nothing");
 
     app.clock.advance(Duration::minutes(10));
@@ -208,12 +263,22 @@ async fn a_set_whose_revocation_time_has_passed_costs_quota_again_when_it_joins_
     let before = state(&app).await;
     let second = share_named(&app, "second").await;
     for share in [&first, &second] {
-        let r = acs3(&app, &owner, "AssociateResourceShare", RS, &[("ResourceShareId", share), ("Resources.1.ResourceId", &sets[0])]).await;
+        let r = acs3(
+            &app,
+            &owner,
+            "AssociateResourceShare",
+            RS,
+            &[("ResourceShareId", share), ("Resources.1.ResourceId", &sets[0])],
+        )
+        .await;
         assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedResource.Count"), "{:?}", r.json);
         assert_eq!(state(&app).await, before, "a refused request changes nothing");
     }
     app.tick().await;
-    assert_eq!(app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await,
+        1
+    );
 }
 
 #[tokio::test]

@@ -52,7 +52,10 @@ async fn a_rejected_or_expired_invitation_cannot_be_accepted() {
     shared_with(&app, PARTNER, "AllAccounts").await;
     let partner = app.sign_in("partner").await;
     let id = invitation_id(&app, &partner).await;
-    assert_eq!(app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=false")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=false")).await.status,
+        StatusCode::OK
+    );
     let r = app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await;
     assert_eq!(r.refusal(), (409, "InvitationStatus.AlreadyRejected"));
 }
@@ -85,9 +88,19 @@ async fn a_restore_creates_a_cluster_locks_the_set_charges_the_principal_and_fin
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let cluster = r.json["cluster_id"].as_str().unwrap().to_owned();
     assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and account_id = '{MEMBER}' and status = 'Creating' and region_id = 'cn-hangzhou'")).await, 1);
-    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'Restoring'")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'Restoring'"
+        ))
+        .await,
+        1
+    );
     assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{MEMBER}'")).await, 1);
-    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{OWNER}'")).await, 0, "sharing is free for the owner");
+    assert_eq!(
+        app.count(&format!("select count(*) from charge where account_id = '{OWNER}'")).await,
+        0,
+        "sharing is free for the owner"
+    );
 
     // While the restore runs, the owner cannot add to the share (a removal is queued: see restores.rs).
     let owner = app.sign_in("owner").await;
@@ -96,8 +109,15 @@ async fn a_restore_creates_a_cluster_locks_the_set_charges_the_principal_and_fin
 
     app.clock.advance(Duration::seconds(31));
     assert_eq!(app.tick().await.finished_restores, 1);
-    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Running'")).await, 1);
-    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Running'")).await,
+        1
+    );
+    assert_eq!(
+        app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'"))
+            .await,
+        1
+    );
     let jobs = app.form(Some(&member), "list_restore_jobs", "").await;
     assert_eq!(jobs.json["items"][0]["progress"], json!(100));
 }
@@ -110,19 +130,43 @@ async fn the_owner_pays_a_shared_sets_storage_and_the_principal_only_the_new_clu
     let (backup, _) = shared_with(&app, PARTNER, "AllAccounts").await;
     let partner = app.sign_in("partner").await;
     let id = invitation_id(&app, &partner).await;
-    assert_eq!(app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await.status, StatusCode::OK);
-    assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{PARTNER}'")).await, 0, "accepting is free");
+    assert_eq!(
+        app.form(Some(&partner), "answer_invitation", &format!("invitation_id={id}&accept=true")).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.count(&format!("select count(*) from charge where account_id = '{PARTNER}'")).await,
+        0,
+        "accepting is free"
+    );
 
     let storage = |bill: &serde_json::Value| bill["backup_storage_bytes"].as_i64().expect("a storage figure");
     let owner = app.sign_in("owner").await;
-    let (owner_before, partner_before) = (app.form(Some(&owner), "billing", "").await.json, app.form(Some(&partner), "billing", "").await.json);
+    let (owner_before, partner_before) =
+        (app.form(Some(&owner), "billing", "").await.json, app.form(Some(&partner), "billing", "").await.json);
     const GIB: i64 = 1024 * 1024 * 1024;
-    let size: i64 = sqlx::query_scalar("select size_bytes from backup_set where backup_set_id = ?").bind(&backup).fetch_one(&app.pool).await.unwrap();
-    app.exec(&format!("update backup_set set size_bytes = size_bytes + {} where backup_set_id = '{backup}'", 500 * GIB)).await;
-    let (owner_after, partner_after) = (app.form(Some(&owner), "billing", "").await.json, app.form(Some(&partner), "billing", "").await.json);
+    let size: i64 = sqlx::query_scalar("select size_bytes from backup_set where backup_set_id = ?")
+        .bind(&backup)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    app.exec(&format!(
+        "update backup_set set size_bytes = size_bytes + {} where backup_set_id = '{backup}'",
+        500 * GIB
+    ))
+    .await;
+    let (owner_after, partner_after) =
+        (app.form(Some(&owner), "billing", "").await.json, app.form(Some(&partner), "billing", "").await.json);
     assert_eq!(storage(&owner_after) - storage(&owner_before), 500 * GIB, "{size} {owner_after:?}");
-    assert_eq!(storage(&partner_after), storage(&partner_before), "the principal keeps no storage of a set shared with it");
-    assert!(owner_after["backup_storage_cents_per_month"].as_i64() > owner_before["backup_storage_cents_per_month"].as_i64());
+    assert_eq!(
+        storage(&partner_after),
+        storage(&partner_before),
+        "the principal keeps no storage of a set shared with it"
+    );
+    assert!(
+        owner_after["backup_storage_cents_per_month"].as_i64()
+            > owner_before["backup_storage_cents_per_month"].as_i64()
+    );
 
     let r = app.json(Some(&partner), "restore_to_new_cluster", restore_request(&backup)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
@@ -230,7 +274,10 @@ async fn releasing_a_cluster_revokes_its_shares_and_is_refused_during_a_restore(
     app.exec("update backup_set set lock_state = 'None' where backup_set_id in ('3200009003', '3200009004')").await;
     let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
     let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await.status,
+        StatusCode::OK
+    );
     let owner = app.sign_in("owner").await;
     let r = app.form(Some(&owner), "release_cluster", &format!("cluster_id={SHAREABLE_CLUSTER}")).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.BackupSetLocked"));
@@ -241,7 +288,13 @@ async fn releasing_a_cluster_revokes_its_shares_and_is_refused_during_a_restore(
     let member = app.sign_in("member").await;
     let r = app.form(Some(&owner), "release_cluster", &format!("cluster_id={SHAREABLE_CLUSTER}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{SHAREABLE_CLUSTER}' and status = 'Recycled'")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from cluster where cluster_id = '{SHAREABLE_CLUSTER}' and status = 'Recycled'"
+        ))
+        .await,
+        1
+    );
     let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
     assert_eq!(r.refusal(), (409, "OperationDenied.SharingRevoking"));
     app.clock.advance(Duration::minutes(10));
@@ -276,10 +329,16 @@ async fn a_rename_refused_for_its_scope_change_on_a_locked_set_keeps_the_old_nam
     let (backup, share_id) = shared_with(&app, MEMBER, "ResourceDirectory").await;
     let owner = app.sign_in("owner").await;
     let key = crate::openapi::create_key(&app, &owner, "owner").await;
-    let list = || crate::openapi::acs3(&app, &key, "ListResourceShares", crate::openapi::RS, &[("ResourceOwner", "Self")]);
-    let names = |r: &Response| r.json["ResourceShares"].as_array().unwrap().iter().map(|s| s["ResourceShareName"].clone()).collect::<Vec<_>>();
+    let list =
+        || crate::openapi::acs3(&app, &key, "ListResourceShares", crate::openapi::RS, &[("ResourceOwner", "Self")]);
+    let names = |r: &Response| {
+        r.json["ResourceShares"].as_array().unwrap().iter().map(|s| s["ResourceShareName"].clone()).collect::<Vec<_>>()
+    };
     assert_eq!(names(&list().await), vec![json!("partnership")]);
-    assert_eq!(app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.form(Some(&owner), "convert_backup_level", &format!("backup_set_id={backup}")).await.status,
+        StatusCode::OK
+    );
     let stored = "select resource_share_name || ' ' || principal_scope || ' ' || updated_at from resource_share";
     let before: String = sqlx::query_scalar(stored).fetch_one(&app.pool).await.unwrap();
 
@@ -290,7 +349,10 @@ async fn a_rename_refused_for_its_scope_change_on_a_locked_set_keeps_the_old_nam
     let after: String = sqlx::query_scalar(stored).fetch_one(&app.pool).await.unwrap();
     assert_eq!(after, before, "neither the name nor the scope changed");
     assert_eq!(names(&list().await), vec![json!("partnership")], "the kept list says the old name");
-    let trail: Vec<String> = sqlx::query_scalar("select outcome from audit_event where action = 'UpdateResourceShare'").fetch_all(&app.pool).await.unwrap();
+    let trail: Vec<String> = sqlx::query_scalar("select outcome from audit_event where action = 'UpdateResourceShare'")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(trail, vec!["OperationDenied.BackupSetLocked".to_owned()], "only the refusal is recorded");
 }
 
@@ -298,7 +360,8 @@ async fn a_rename_refused_for_its_scope_change_on_a_locked_set_keeps_the_old_nam
 /// hour after the test clock starts); returns its id.
 async fn shared_with_member_expiring_at_nine(app: &TestApp) -> String {
     let (backup, _) = shared_with(app, MEMBER, "ResourceDirectory").await;
-    app.exec(&format!("update backup_set set expires_at = '2026-11-25T09:00:00Z' where backup_set_id = '{backup}'")).await;
+    app.exec(&format!("update backup_set set expires_at = '2026-11-25T09:00:00Z' where backup_set_id = '{backup}'"))
+        .await;
     backup
 }
 
@@ -351,7 +414,10 @@ async fn a_restore_due_while_the_server_was_down_finishes_on_the_first_tick() {
     let app = TestApp::new().await;
     let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
     let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await.status, StatusCode::OK);
+    assert_eq!(
+        app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await.status,
+        StatusCode::OK
+    );
     // A "restart": a new app state over the same database file, a day later.
     app.clock.advance(Duration::days(1));
     let done = app.tick().await;

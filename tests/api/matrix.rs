@@ -142,7 +142,8 @@ impl Fixture {
         let shared_set = app.backup_of(SHAREABLE_CLUSTER).await;
         let shared = app.share(&owner, &shared_set, new_share("matrix", "AllAccounts", &[PARTNER])).await;
         assert_eq!(shared.status, StatusCode::OK, "fixture share: {:?}", shared.json);
-        let associated = app.share(&owner, &shared_set, new_share("matrix-directory", "ResourceDirectory", &[MEMBER])).await;
+        let associated =
+            app.share(&owner, &shared_set, new_share("matrix-directory", "ResourceDirectory", &[MEMBER])).await;
         assert_eq!(associated.status, StatusCode::OK, "fixture directory share: {:?}", associated.json);
         let free_set: String = sqlx::query_scalar(
             "select backup_set_id from backup_set where cluster_id = ? and status = 'Success' and lock_state = 'None'
@@ -153,25 +154,40 @@ impl Fixture {
         .fetch_one(&app.pool)
         .await
         .expect("a second healthy backup set");
-        let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'")
-            .bind(PARTNER)
-            .fetch_one(&app.pool)
-            .await
-            .expect("partner's invitation");
+        let invitation: String = sqlx::query_scalar(
+            "select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'",
+        )
+        .bind(PARTNER)
+        .fetch_one(&app.pool)
+        .await
+        .expect("partner's invitation");
         let ticket = app.form(Some(&owner), "submit_ticket", "kind=QuotaIncrease&message=matrix").await;
         assert_eq!(ticket.status, StatusCode::OK, "fixture ticket: {:?}", ticket.json);
-        let invited = app.form(Some(&owner), "add_member", &format!("account_id={PARTNER}&folder_id={ROOT_FOLDER}")).await;
+        let invited =
+            app.form(Some(&owner), "add_member", &format!("account_id={PARTNER}&folder_id={ROOT_FOLDER}")).await;
         assert_eq!(invited.status, StatusCode::OK, "fixture directory invitation: {:?}", invited.json);
-        let directory_invitation: String = sqlx::query_scalar("select rd_invitation_id from rd_invitation where account_id = ? and status = 'Pending'")
-            .bind(PARTNER)
-            .fetch_one(&app.pool)
-            .await
-            .expect("partner's directory invitation");
-        let created = app.form(Some(&owner), "create_ram_user", &format!("login_name={NO_POLICY_USER}&password={DEMO_PASSWORD}")).await;
+        let directory_invitation: String = sqlx::query_scalar(
+            "select rd_invitation_id from rd_invitation where account_id = ? and status = 'Pending'",
+        )
+        .bind(PARTNER)
+        .fetch_one(&app.pool)
+        .await
+        .expect("partner's directory invitation");
+        let created = app
+            .form(Some(&owner), "create_ram_user", &format!("login_name={NO_POLICY_USER}&password={DEMO_PASSWORD}"))
+            .await;
         assert_eq!(created.status, StatusCode::OK, "fixture RAM user: {:?}", created.json);
-        let created = app.form(Some(&owner), "create_ram_user", &format!("login_name={SHARING_ONLY_USER}&password={DEMO_PASSWORD}")).await;
+        let created = app
+            .form(Some(&owner), "create_ram_user", &format!("login_name={SHARING_ONLY_USER}&password={DEMO_PASSWORD}"))
+            .await;
         assert_eq!(created.status, StatusCode::OK, "fixture RAM user: {:?}", created.json);
-        let attached = app.form(Some(&owner), "set_ram_policy", &format!("login_name={SHARING_ONLY_USER}&policy=AliyunResourceCenterFullAccess&attached=true")).await;
+        let attached = app
+            .form(
+                Some(&owner),
+                "set_ram_policy",
+                &format!("login_name={SHARING_ONLY_USER}&policy=AliyunResourceCenterFullAccess&attached=true"),
+            )
+            .await;
         assert_eq!(attached.status, StatusCode::OK, "fixture RAM policy: {:?}", attached.json);
         let key = app.form(Some(&owner), "create_access_key", "login_name=dba%40lumen").await;
         assert_eq!(key.status, StatusCode::OK, "fixture access key: {:?}", key.json);
@@ -253,7 +269,8 @@ pub fn body_of(encoding: Encoding, args: &Value) -> String {
 
 #[tokio::test]
 async fn every_registered_server_function_has_a_row() {
-    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect();
+    let registered: BTreeSet<String> =
+        leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned()).collect();
     let listed: BTreeSet<String> = rows().iter().map(|r| format!("/api/{}", r.name)).collect();
     let missing: Vec<_> = registered.difference(&listed).collect();
     let stale: Vec<_> = listed.difference(&registered).collect();
@@ -290,12 +307,21 @@ async fn every_identity_gets_the_expected_status_from_every_server_function() {
         observed[r][w] = status;
         assert_ne!(status, 500, "{} as {}: a 500 is a bug: {json}", rows[r].name, WHO[w].0);
         if status >= 400 {
-            assert!(json["code"].as_str().is_some_and(|c| !c.is_empty()), "{} as {}: no code in {json}", rows[r].name, WHO[w].0);
+            assert!(
+                json["code"].as_str().is_some_and(|c| !c.is_empty()),
+                "{} as {}: no code in {json}",
+                rows[r].name,
+                WHO[w].0
+            );
         }
         if status != rows[r].expected[w] {
-            wrong.push(format!("{} as {}: expected {}, got {status} {json}", rows[r].name, WHO[w].0, rows[r].expected[w]));
+            wrong.push(format!(
+                "{} as {}: expected {}, got {status} {json}",
+                rows[r].name, WHO[w].0, rows[r].expected[w]
+            ));
         }
     }
-    let table: Vec<String> = rows.iter().zip(&observed).map(|(row, statuses)| format!("{:24} {statuses:?}", row.name)).collect();
+    let table: Vec<String> =
+        rows.iter().zip(&observed).map(|(row, statuses)| format!("{:24} {statuses:?}", row.name)).collect();
     assert!(wrong.is_empty(), "{} cells differ:\n{}\n\nobserved:\n{}", wrong.len(), wrong.join("\n"), table.join("\n"));
 }

@@ -45,8 +45,9 @@ async fn a_server_function_called_with_another_method_is_a_405_with_a_code_and_c
 
 /// A body that sends `first` and then nothing more, never ending.
 fn stalled_body(first: &'static str) -> Body {
-    let chunks = futures::stream::once(async move { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(first.as_bytes())) })
-        .chain(futures::stream::pending());
+    let chunks =
+        futures::stream::once(async move { Ok::<_, std::io::Error>(axum::body::Bytes::from_static(first.as_bytes())) })
+            .chain(futures::stream::pending());
     Body::from_stream(chunks)
 }
 
@@ -87,7 +88,10 @@ async fn serve(app: &TestApp, headers: Duration) -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let limits = polarshare::server::serve::Limits { headers, ..Default::default() };
-    assert!(limits.exempt.iter().any(|n| n.contains(std::net::Ipv4Addr::LOCALHOST.into())), "loopback is exempt from the connection limit");
+    assert!(
+        limits.exempt.iter().any(|n| n.contains(std::net::Ipv4Addr::LOCALHOST.into())),
+        "loopback is exempt from the connection limit"
+    );
     tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
     addr
 }
@@ -128,10 +132,11 @@ async fn a_client_that_never_finishes_its_headers_is_disconnected_and_others_are
     let answer = until_closed(&mut good, Duration::from_secs(60)).await.expect("a whole request is answered");
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     // The server saw the peer's own address (the throttle and the audit trail key on it).
-    let ip: String = sqlx::query_scalar("select source_ip from audit_event where action = 'SignIn' order by rowid desc limit 1")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let ip: String =
+        sqlx::query_scalar("select source_ip from audit_event where action = 'SignIn' order by rowid desc limit 1")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(ip, "127.0.0.1");
 
     // Generous for a 0.5 s deadline on a busy machine, and under the default's 30 s.
@@ -155,7 +160,11 @@ fn sign_in_from(peer: &str, forwarded: Option<&str>, login: &str, password: &str
 
 /// The address throttle of these tests: a lock at the fourth failure from one address.
 fn small_address_lock(settings: &mut Settings) {
-    settings.address_throttle = polarshare::domain::ThrottleRule { free_failures: 3, lock_after: 4, ..polarshare::domain::ThrottleRule::PER_ADDRESS };
+    settings.address_throttle = polarshare::domain::ThrottleRule {
+        free_failures: 3,
+        lock_after: 4,
+        ..polarshare::domain::ThrottleRule::PER_ADDRESS
+    };
 }
 
 async fn answer(router: &Router, request: Request<Body>) -> StatusCode {
@@ -176,13 +185,24 @@ async fn behind_a_trusted_proxy_one_client_locking_its_address_locks_no_other_cl
         let forwarded = format!("192.0.2.{i}, 203.0.113.9");
         statuses.push(answer(&router, sign_in_from("10.0.0.1", Some(&forwarded), &format!("guess{i}"), "wrong")).await);
     }
-    assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "the sprayer's own address is locked: {statuses:?}");
+    assert_eq!(
+        statuses.last(),
+        Some(&StatusCode::TOO_MANY_REQUESTS),
+        "the sprayer's own address is locked: {statuses:?}"
+    );
     // Another client of the same proxy signs in.
     let other = sign_in_from("10.0.0.1", Some("198.51.100.4"), "owner", DEMO_PASSWORD);
     assert_eq!(answer(&router, other).await, StatusCode::OK);
-    let locked: Vec<String> = sqlx::query_scalar("select target from audit_event where action = 'SignInLocked'").fetch_all(&app.pool).await.unwrap();
+    let locked: Vec<String> = sqlx::query_scalar("select target from audit_event where action = 'SignInLocked'")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(locked, ["203.0.113.9"], "the lock is the client's, as the audit trail says");
-    let signed_in: String = sqlx::query_scalar("select source_ip from audit_event where action = 'SignIn' and outcome = 'Success'").fetch_one(&app.pool).await.unwrap();
+    let signed_in: String =
+        sqlx::query_scalar("select source_ip from audit_event where action = 'SignIn' and outcome = 'Success'")
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(signed_in, "198.51.100.4");
 }
 
@@ -198,7 +218,13 @@ async fn x_forwarded_for_from_a_client_that_is_not_a_trusted_proxy_dodges_nothin
         for i in 0..6 {
             // A fresh forwarded address each time, straight from the client's own 203.0.113.77.
             let forwarded = format!("198.51.100.{i}");
-            statuses.push(answer(&router, sign_in_from("203.0.113.77", Some(&forwarded), &format!("spray{i}{}", trusted.len()), "wrong")).await);
+            statuses.push(
+                answer(
+                    &router,
+                    sign_in_from("203.0.113.77", Some(&forwarded), &format!("spray{i}{}", trusted.len()), "wrong"),
+                )
+                .await,
+            );
         }
         assert_eq!(statuses.last(), Some(&StatusCode::TOO_MANY_REQUESTS), "trusted {trusted:?}: {statuses:?}");
         // The lock holds whatever the header says next.
@@ -214,17 +240,25 @@ async fn a_signature_nonce_longer_than_any_sdk_sends_is_refused_and_not_stored()
     let (_, key) = owner_key(&app).await;
     // Each nonce is kept for 30 minutes: a key holder sending 60 KB ones would store 60 KB a call.
     let long = "n".repeat(60_000);
-    let r = app.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now_text(&app), &long)).await;
+    let r =
+        app.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now_text(&app), &long)).await;
     assert_eq!(api_code(&r), (400, "InvalidParameter.SignatureNonce"), "{}", r.json);
     assert_eq!(app.count("select count(*) from api_nonce").await, 0);
     let most = "n".repeat(128);
-    let r = app.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now_text(&app), &most)).await;
+    let r =
+        app.send(acs3_at(&key, "ListResourceShares", RS, &[("ResourceOwner", "Self")], &now_text(&app), &most)).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
 }
 
 /// Calls a form server function on `router`; answers (status, Set-Cookie, JSON body).
-async fn call(router: &Router, cookie: Option<&str>, name: &str, body: &str) -> (StatusCode, Option<String>, serde_json::Value) {
-    let mut request = Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+async fn call(
+    router: &Router,
+    cookie: Option<&str>,
+    name: &str,
+    body: &str,
+) -> (StatusCode, Option<String>, serde_json::Value) {
+    let mut request =
+        Request::post(format!("/api/{name}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
     if let Some(c) = cookie {
         request = request.header(header::COOKIE, c);
     }
@@ -242,7 +276,8 @@ async fn over_https_the_session_cookie_is_host_only_so_a_sibling_site_can_not_pl
     let sign_in = |login: &'static str| {
         let router = router.clone();
         async move {
-            let (status, set_cookie, _) = call(&router, None, "sign_in", &format!("login={login}&password={DEMO_PASSWORD}")).await;
+            let (status, set_cookie, _) =
+                call(&router, None, "sign_in", &format!("login={login}&password={DEMO_PASSWORD}")).await;
             assert_eq!(status, StatusCode::OK);
             set_cookie.expect("a session cookie")
         }
@@ -251,7 +286,13 @@ async fn over_https_the_session_cookie_is_host_only_so_a_sibling_site_can_not_pl
     // `__Host-`: browsers take it only with Secure, Path=/ and no Domain, from this very host, so a
     // sibling subdomain (or a plain-http answer) can't set one for the console.
     assert!(owner.starts_with("__Host-polarshare_session="), "{owner}");
-    assert!(owner.contains("; Secure") && owner.contains("; Path=/") && owner.contains("; HttpOnly") && !owner.contains("Domain"), "{owner}");
+    assert!(
+        owner.contains("; Secure")
+            && owner.contains("; Path=/")
+            && owner.contains("; HttpOnly")
+            && !owner.contains("Domain"),
+        "{owner}"
+    );
     let owner = owner.split(';').next().unwrap().to_owned();
     let token = |cookie: &str| cookie.split_once('=').unwrap().1.to_owned();
     let partner = sign_in("partner").await.split(';').next().unwrap().to_owned();
@@ -267,27 +308,49 @@ async fn over_https_the_session_cookie_is_host_only_so_a_sibling_site_can_not_pl
 
     let (_, cleared, _) = call(&router, Some(&owner), "sign_out", "").await;
     let cleared = cleared.expect("the cookie is cleared");
-    assert!(cleared.starts_with("__Host-polarshare_session=;") && cleared.contains("; Secure") && cleared.contains("Max-Age=0"), "{cleared}");
+    assert!(
+        cleared.starts_with("__Host-polarshare_session=;")
+            && cleared.contains("; Secure")
+            && cleared.contains("Max-Age=0"),
+        "{cleared}"
+    );
     assert_eq!(viewer(owner).await, None);
 }
 
 /// A version 1.0 (HMAC-SHA1) call whose parameters are split between the query and a form body, signed
 /// over both as the SDKs sign them (a name in both is signed with the query's value).
-pub(crate) fn v1_split(app: &TestApp, key: &crate::openapi::Key, action: &str, query: &[(&str, &str)], body: &[(&str, &str)]) -> Request<Body> {
+pub(crate) fn v1_split(
+    app: &TestApp,
+    key: &crate::openapi::Key,
+    action: &str,
+    query: &[(&str, &str)],
+    body: &[(&str, &str)],
+) -> Request<Body> {
     use polarshare::server::openapi::signature::{parse_form, percent_encode, rpc_v1_signature, SignedRequest};
     static NONCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
     let nonce = format!("split-{}", NONCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed));
     let now = crate::openapi::now_text(app);
     let mut query: Vec<(&str, &str)> = query.to_vec();
     query.extend([
-        ("Action", action), ("Version", crate::openapi::RS), ("Timestamp", now.as_str()), ("SignatureNonce", nonce.as_str()),
-        ("SignatureMethod", "HMAC-SHA1"), ("SignatureVersion", "1.0"), ("AccessKeyId", key.id.as_str()),
+        ("Action", action),
+        ("Version", crate::openapi::RS),
+        ("Timestamp", now.as_str()),
+        ("SignatureNonce", nonce.as_str()),
+        ("SignatureMethod", "HMAC-SHA1"),
+        ("SignatureVersion", "1.0"),
+        ("AccessKeyId", key.id.as_str()),
     ]);
     let (raw_query, raw_body) = (crate::openapi::query_string(&query), crate::openapi::query_string(body));
     let (q, f, h) = (parse_form(&raw_query).unwrap(), parse_form(&raw_body).unwrap(), http::HeaderMap::new());
-    let signature = rpc_v1_signature(&SignedRequest { method: "POST", path: "/", headers: &h, query: &q, form: &f, body: raw_body.as_bytes() }, &key.secret);
+    let signature = rpc_v1_signature(
+        &SignedRequest { method: "POST", path: "/", headers: &h, query: &q, form: &f, body: raw_body.as_bytes() },
+        &key.secret,
+    );
     let body = format!("{raw_body}&Signature={}", percent_encode(&signature));
-    Request::post(format!("/?{raw_query}")).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded").body(Body::from(body)).unwrap()
+    Request::post(format!("/?{raw_query}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap()
 }
 
 #[tokio::test]
@@ -297,9 +360,19 @@ async fn a_signed_calls_parameters_are_read_once_each_whether_in_the_query_or_th
     let (cookie, key) = owner_key(&app).await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     // A session cookie is no credential of the OpenAPI: only a signature is.
-    let with_cookie = Request::post(format!("/?Action=DeleteBackupSet&Version={}&BackupSetId={backup}", crate::openapi::PD)).header(header::COOKIE, &cookie).body(Body::empty()).unwrap();
+    let with_cookie =
+        Request::post(format!("/?Action=DeleteBackupSet&Version={}&BackupSetId={backup}", crate::openapi::PD))
+            .header(header::COOKIE, &cookie)
+            .body(Body::empty())
+            .unwrap();
     assert_eq!(api_code(&app.send(with_cookie).await), (400, "IncompleteSignature"));
-    let share = [("ResourceShareName", "split"), ("Resources.1.ResourceId", backup.as_str()), ("Resources.1.ResourceType", "PolarDBBackupSet"), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
+    let share = [
+        ("ResourceShareName", "split"),
+        ("Resources.1.ResourceId", backup.as_str()),
+        ("Resources.1.ResourceType", "PolarDBBackupSet"),
+        ("Targets.1", PARTNER),
+        ("AllowExternalTargets", "true"),
+    ];
     // The SDK way with a body: the signature and some parameters in the form body.
     let r = app.send(v1_split(&app, &key, "ListResourceShares", &[], &[("ResourceOwner", "Self")])).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
@@ -333,7 +406,12 @@ async fn a_form_posts_redirect_never_leaves_the_console_whatever_its_referer_say
     // leptos sends a plain form post back to its Referer. A browser posting from another site is
     // refused by its Origin, or without one by that Referer (see guard.rs); a client that writes its
     // own Origin and Referer must still not be bounced off the console.
-    for referer in ["http://evil.example/x?y=1", "https://127.0.0.1:3000/clusters", "//evil.example/x", "http://127.0.0.1:3000.evil.example/"] {
+    for referer in [
+        "http://evil.example/x?y=1",
+        "https://127.0.0.1:3000/clusters",
+        "//evil.example/x",
+        "http://127.0.0.1:3000.evil.example/",
+    ] {
         let post = |origin: Option<&str>| {
             let mut request = Request::post("/api/answer_invitation")
                 .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
@@ -367,7 +445,12 @@ async fn one_address_holds_at_most_its_share_of_connections_and_is_told_so_with_
     let addr = listener.local_addr().unwrap();
     // (Loopback is exempt by default, a proxy on the same host carrying everyone's connections: not here.)
     // The places are held for a header deadline longer than the test waits for one to be given back.
-    let limits = polarshare::server::serve::Limits { headers: Duration::from_secs(120), connections_per_client: 3, exempt: vec![], ..Default::default() };
+    let limits = polarshare::server::serve::Limits {
+        headers: Duration::from_secs(120),
+        connections_per_client: 3,
+        exempt: vec![],
+        ..Default::default()
+    };
     tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
     // Three connections that each hold their place for up to the header deadline.
     let mut held = Vec::new();
@@ -379,7 +462,9 @@ async fn one_address_holds_at_most_its_share_of_connections_and_is_told_so_with_
     // The server takes connections in the order they came, counting each as it takes it: the fourth
     // is refused whenever it is taken.
     let mut fourth = tokio::net::TcpStream::connect(addr).await.unwrap();
-    let answer = until_closed(&mut fourth, Duration::from_secs(60)).await.expect("the fourth connection is answered and closed at once");
+    let answer = until_closed(&mut fourth, Duration::from_secs(60))
+        .await
+        .expect("the fourth connection is answered and closed at once");
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("\"code\":\"Throttling.Connections\""), "{answer}");
     // A place given back is a place for a new connection, once the server has seen it closed: until
@@ -403,7 +488,11 @@ async fn serve_with(app: &TestApp, limits: polarshare::server::serve::Limits) ->
     serve_on(app, tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), limits)
 }
 
-fn serve_on(app: &TestApp, listener: tokio::net::TcpListener, limits: polarshare::server::serve::Limits) -> std::net::SocketAddr {
+fn serve_on(
+    app: &TestApp,
+    listener: tokio::net::TcpListener,
+    limits: polarshare::server::serve::Limits,
+) -> std::net::SocketAddr {
     let addr = listener.local_addr().unwrap();
     tokio::spawn(polarshare::server::serve::serve(listener, app.router.clone(), limits, std::future::pending()));
     addr
@@ -435,7 +524,11 @@ async fn past_the_global_cap_a_connection_waits_until_another_ends_and_is_then_s
     let _second = tokio::net::TcpStream::connect(addr).await.unwrap();
     let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
     third.write_all(LOGIN_PAGE).await.unwrap();
-    assert_eq!(until_closed(&mut third, Duration::from_millis(700)).await, None, "answered while two connections held the cap");
+    assert_eq!(
+        until_closed(&mut third, Duration::from_millis(700)).await,
+        None,
+        "answered while two connections held the cap"
+    );
     drop(first);
     // Generous, and under the 30 s after which the second connection's header deadline would free a place too.
     let answer = until_closed(&mut third, Duration::from_secs(20)).await.expect("served once a place was free");
@@ -450,13 +543,18 @@ async fn a_client_that_stops_reading_its_answer_is_disconnected_and_its_place_fr
     let owner = app.sign_in("owner").await;
     // A CSV export of ~10 MB: 5,000 events (the export's limit), more than the socket buffers hold.
     fill_trail(&app, 5000).await;
-    let limits = polarshare::server::serve::Limits { max_connections: 1, write_stall: Duration::from_millis(500), ..Default::default() };
+    let limits = polarshare::server::serve::Limits {
+        max_connections: 1,
+        write_stall: Duration::from_millis(500),
+        ..Default::default()
+    };
     let addr = serve_with(&app, limits).await;
     let mut reader = ask_for_export(addr, &owner).await;
     // It reads nothing for a while; meanwhile another client waits for the only place.
     let mut next = tokio::net::TcpStream::connect(addr).await.unwrap();
     next.write_all(LOGIN_PAGE).await.unwrap();
-    let answer = until_closed(&mut next, Duration::from_secs(20)).await.expect("served once the reader was disconnected");
+    let answer =
+        until_closed(&mut next, Duration::from_secs(20)).await.expect("served once the reader was disconnected");
     assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(200)]);
 
     // What the reader gets now: the head and part of the export, then the end of the connection.
@@ -482,7 +580,8 @@ async fn ask_for_export(addr: std::net::SocketAddr, cookie: &str) -> tokio::net:
     let socket = tokio::net::TcpSocket::new_v4().unwrap();
     socket.set_recv_buffer_size(4096).unwrap();
     let mut reader = socket.connect(addr).await.unwrap();
-    let request = format!("GET /audit/export.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
+    let request =
+        format!("GET /audit/export.csv HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\nConnection: close\r\n\r\n");
     reader.write_all(request.as_bytes()).await.unwrap();
     reader
 }
@@ -500,7 +599,11 @@ fn export_answer(got: &str) -> (usize, usize) {
 
 /// Reads `stream` at about `rate` bytes a second, a little at a time (catching up after a late
 /// wake-up, so a busy machine does not make it slower), until the server closes it or `stop` resolves.
-async fn read_paced(stream: &mut tokio::net::TcpStream, rate: f64, stop: impl std::future::Future<Output = ()>) -> Vec<u8> {
+async fn read_paced(
+    stream: &mut tokio::net::TcpStream,
+    rate: f64,
+    stop: impl std::future::Future<Output = ()>,
+) -> Vec<u8> {
     let mut stop = std::pin::pin!(stop);
     let (started, mut got, mut buf) = (tokio::time::Instant::now(), Vec::new(), [0u8; 4096]);
     loop {
@@ -521,7 +624,11 @@ async fn read_paced(stream: &mut tokio::net::TcpStream, rate: f64, stop: impl st
 
 /// The write-rate floor of these tests (the default's 512 B/s over 30 s would take minutes to show).
 fn rate_floor_limits() -> polarshare::server::serve::Limits {
-    polarshare::server::serve::Limits { min_write_rate: 64 * 1024, write_rate_grace: Duration::from_millis(300), ..Default::default() }
+    polarshare::server::serve::Limits {
+        min_write_rate: 64 * 1024,
+        write_rate_grace: Duration::from_millis(300),
+        ..Default::default()
+    }
 }
 
 /// A reader that takes a little of its answer now and then, so each write makes some progress and the
@@ -533,7 +640,10 @@ async fn a_reader_that_trickles_under_the_rate_floor_is_disconnected_and_its_pla
     let owner = app.sign_in("owner").await;
     // ~1 MB: 200 s at the trickle's pace.
     fill_trail(&app, 500).await;
-    let addr = serve_with_small_send_buffers(&app, polarshare::server::serve::Limits { max_connections: 1, ..rate_floor_limits() });
+    let addr = serve_with_small_send_buffers(
+        &app,
+        polarshare::server::serve::Limits { max_connections: 1, ..rate_floor_limits() },
+    );
     let mut reader = ask_for_export(addr, &owner).await;
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     // 5 KB/s, under the floor's 64 KB/s.
@@ -546,7 +656,9 @@ async fn a_reader_that_trickles_under_the_rate_floor_is_disconnected_and_its_pla
     let started = std::time::Instant::now();
     let mut next = tokio::net::TcpStream::connect(addr).await.unwrap();
     next.write_all(LOGIN_PAGE).await.unwrap();
-    let answer = until_closed(&mut next, Duration::from_secs(25)).await.expect("served once the trickling reader was disconnected");
+    let answer = until_closed(&mut next, Duration::from_secs(25))
+        .await
+        .expect("served once the trickling reader was disconnected");
     assert!(answer.starts_with("HTTP/1.1 200"), "{}", &answer[..answer.len().min(200)]);
     assert!(started.elapsed() < Duration::from_secs(25), "not by the stall deadline's 30 s: {:?}", started.elapsed());
     let _ = stop.send(());
@@ -565,9 +677,15 @@ async fn a_slow_reader_above_the_rate_floor_gets_the_whole_answer() {
     let mut reader = ask_for_export(addr, &owner).await;
     let started = std::time::Instant::now();
     // 512 KB/s, eight times the floor: ~2 s for the ~1 MB answer.
-    let got = tokio::time::timeout(Duration::from_secs(120), read_paced(&mut reader, 512.0 * 1024.0, std::future::pending())).await.expect("read within 120 s");
+    let got =
+        tokio::time::timeout(Duration::from_secs(120), read_paced(&mut reader, 512.0 * 1024.0, std::future::pending()))
+            .await
+            .expect("read within 120 s");
     let took = started.elapsed();
     let (length, body) = export_answer(&String::from_utf8_lossy(&got));
     assert_eq!(body, length, "the connection was ended after {took:?}");
-    assert!(length > 1_000_000 && took > Duration::from_secs(1), "the reader, not the server, set the pace: {length} bytes in {took:?}");
+    assert!(
+        length > 1_000_000 && took > Duration::from_secs(1),
+        "the reader, not the server, set the pace: {length} bytes in {took:?}"
+    );
 }

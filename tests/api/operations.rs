@@ -21,7 +21,11 @@ impl Ended {
     fn assert_refused(&self, case: &str, words: &str) {
         assert_eq!(self.code, Some(2), "{case}: exit code (None: it started serving) {self:?}");
         let said = self.stderr.lines().find(|l| l.starts_with("error: ") || l.starts_with("polarshare: "));
-        assert!(said.is_some_and(|l| l.contains(words)), "{case}: one line names the mistake ({words:?}): {:?}", self.stderr);
+        assert!(
+            said.is_some_and(|l| l.contains(words)),
+            "{case}: one line names the mistake ({words:?}): {:?}",
+            self.stderr
+        );
         assert!(!self.stderr.contains("panicked"), "{case}: {:?}", self.stderr);
     }
 }
@@ -105,7 +109,11 @@ async fn a_second_server_on_the_same_database_is_refused_and_the_subcommands_run
     // The first server still serves, and the pair the subcommand made is in its file.
     first.sign_in("owner").await;
     let pool = open_db(&db).await;
-    let made: i64 = sqlx::query_scalar("select count(*) from access_key where access_key_id = ?").bind(key["AccessKeyId"].as_str()).fetch_one(&pool).await.unwrap();
+    let made: i64 = sqlx::query_scalar("select count(*) from access_key where access_key_id = ?")
+        .bind(key["AccessKeyId"].as_str())
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(made, 1);
     pool.close().await;
 
@@ -129,21 +137,41 @@ async fn a_setting_with_a_value_that_cant_be_used_is_refused_before_anything_sta
         ("a delay that is not a number", &["--revocation-delay-secs", "ten"], &[], "--revocation-delay-secs"),
         ("a negative delay", &["--revocation-delay-secs", "-5"], &[], "--revocation-delay-secs"),
         ("a huge delay", &["--revocation-delay-secs", "9223372036854775807"], &[], "--revocation-delay-secs"),
-        ("a huge delay by environment", &[], &[("POLARSHARE_REVOCATION_DELAY_SECS", "99999999999")], "--revocation-delay-secs"),
+        (
+            "a huge delay by environment",
+            &[],
+            &[("POLARSHARE_REVOCATION_DELAY_SECS", "99999999999")],
+            "--revocation-delay-secs",
+        ),
         ("an empty delay by environment", &[], &[("POLARSHARE_REVOCATION_DELAY_SECS", "")], "--revocation-delay-secs"),
         ("a restore of no time", &["--restore-secs", "0"], &[], "--restore-secs"),
         ("a negative restore time", &["--restore-secs", "-1"], &[], "--restore-secs"),
         ("a huge restore time", &["--restore-secs", "9223372036854775807"], &[], "--restore-secs"),
         ("a huge clock offset", &["--clock-offset-secs", "9223372036854775807"], &[], "--clock-offset-secs"),
         ("a huge negative clock offset", &["--clock-offset-secs", "-9223372036854775808"], &[], "--clock-offset-secs"),
-        ("database connections that are not a number", &[], &[("POLARSHARE_DB_CONNECTIONS", "many")], "--db-connections"),
+        (
+            "database connections that are not a number",
+            &[],
+            &[("POLARSHARE_DB_CONNECTIONS", "many")],
+            "--db-connections",
+        ),
         ("no database connections", &[], &[("POLARSHARE_DB_CONNECTIONS", "0")], "--db-connections"),
         ("a huge free sign-in count", &["--sign-in-address-free", "4294967295"], &[], "--sign-in-address-lock"),
-        ("a lock below the free failures", &["--sign-in-address-free", "50", "--sign-in-address-lock", "20"], &[], "--sign-in-address-lock"),
+        (
+            "a lock below the free failures",
+            &["--sign-in-address-free", "50", "--sign-in-address-lock", "20"],
+            &[],
+            "--sign-in-address-lock",
+        ),
         ("a negative invitation limit", &["--max-pending-invitations", "-1"], &[], "--max-pending-invitations"),
         ("no connections at all", &["--max-connections", "0"], &[], "--max-connections"),
         ("a flag that is not a boolean", &["--demo-data", "maybe"], &[], "--demo-data"),
-        ("a boolean by environment that is not one", &[], &[("POLARSHARE_SECURE_COOKIES", "yes please")], "--secure-cookies"),
+        (
+            "a boolean by environment that is not one",
+            &[],
+            &[("POLARSHARE_SECURE_COOKIES", "yes please")],
+            "--secure-cookies",
+        ),
         ("an address that is not one", &["--listen", "localhost"], &[], "--listen"),
         ("an empty address by environment", &[], &[("POLARSHARE_LISTEN", "")], "--listen"),
         ("an empty database path", &[], &[("POLARSHARE_DB", "")], "--database"),
@@ -170,9 +198,13 @@ async fn a_database_or_address_that_cant_be_used_ends_the_start_with_one_line() 
     let file = dir.path().join("a-file");
     std::fs::write(&file, "not a directory").unwrap();
     let under_file = file.join("polarshare.db");
-    run(&["--database", under_file.to_str().unwrap()], &[]).await.assert_refused("a directory under a file", "cannot create the database's directory");
+    run(&["--database", under_file.to_str().unwrap()], &[])
+        .await
+        .assert_refused("a directory under a file", "cannot create the database's directory");
     // /proc takes no new files, whoever asks (root included).
-    run(&["--database", "/proc/polarshare.db"], &[]).await.assert_refused("a place where no file can be made", "database /proc/polarshare.db: No such file");
+    run(&["--database", "/proc/polarshare.db"], &[])
+        .await
+        .assert_refused("a place where no file can be made", "database /proc/polarshare.db: No such file");
     let a_dir = dir.path().join("a-dir.db");
     std::fs::create_dir(&a_dir).unwrap();
     run(&["--database", a_dir.to_str().unwrap()], &[]).await.assert_refused("a directory as the database", "a-dir.db");
@@ -180,7 +212,9 @@ async fn a_database_or_address_that_cant_be_used_ends_the_start_with_one_line() 
     let text = dir.path().join("notes.db");
     std::fs::write(&text, "these are my notes, not a database\n".repeat(200)).unwrap();
     let before = std::fs::read(&text).unwrap();
-    run(&["--database", text.to_str().unwrap()], &[]).await.assert_refused("a file that is not SQLite", "notes.db is not a database");
+    run(&["--database", text.to_str().unwrap()], &[])
+        .await
+        .assert_refused("a file that is not SQLite", "notes.db is not a database");
     assert_eq!(std::fs::read(&text).unwrap(), before, "the file that is not SQLite is left as it was");
 
     let newer = dir.path().join("newer.db");
@@ -191,12 +225,19 @@ async fn a_database_or_address_that_cant_be_used_ends_the_start_with_one_line() 
         .unwrap();
     database.pool.close().await;
     database.writer.close().await;
-    run(&["--database", newer.to_str().unwrap()], &[]).await.assert_refused("a database of a newer version", "migrated by a newer polarshare");
+    run(&["--database", newer.to_str().unwrap()], &[])
+        .await
+        .assert_refused("a database of a newer version", "migrated by a newer polarshare");
     let subcommand = Command::new(env!("CARGO_BIN_EXE_polarshare"))
         .args(["--database", newer.to_str().unwrap(), "create-operator", "--login", "ops"])
         .output()
         .unwrap();
-    assert_eq!(subcommand.status.code(), Some(2), "a subcommand on a newer database: {}", String::from_utf8_lossy(&subcommand.stderr));
+    assert_eq!(
+        subcommand.status.code(),
+        Some(2),
+        "a subcommand on a newer database: {}",
+        String::from_utf8_lossy(&subcommand.stderr)
+    );
 
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let taken_addr = taken.local_addr().unwrap().to_string();
@@ -219,11 +260,15 @@ async fn a_database_path_is_the_files_name_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("odd%41name?mode=memory");
     let database = polarshare::server::db::connect(path.to_str().unwrap()).await.expect("a database at an odd path");
-    let accounts: i64 = sqlx::query_scalar("select count(*) from account").fetch_one(&database.pool).await.expect("the migrated schema, read back");
+    let accounts: i64 = sqlx::query_scalar("select count(*) from account")
+        .fetch_one(&database.pool)
+        .await
+        .expect("the migrated schema, read back");
     assert_eq!(accounts, 0);
     database.pool.close().await;
     database.writer.close().await;
-    let mut names: Vec<String> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+    let mut names: Vec<String> =
+        std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
     names.sort();
     for name in &names {
         assert!(name.starts_with("odd%41name?mode=memory"), "only the named file (and its -wal, -shm): {names:?}");
@@ -231,7 +276,8 @@ async fn a_database_path_is_the_files_name_as_it_is() {
         assert_eq!(mode, 0o600, "{name} is its owner's alone");
     }
     let pool = open_db(&path).await;
-    let tables: i64 = sqlx::query_scalar("select count(*) from sqlite_master where name = 'account'").fetch_one(&pool).await.unwrap();
+    let tables: i64 =
+        sqlx::query_scalar("select count(*) from sqlite_master where name = 'account'").fetch_one(&pool).await.unwrap();
     assert_eq!(tables, 1, "the schema is in the file named");
     pool.close().await;
 }
@@ -246,12 +292,18 @@ async fn a_backup_taken_while_the_server_runs_serves_again_from_the_copy() {
     let db = dir.path().join("live.db");
     let server = Server::start(&db).await;
     let owner = server.sign_in("owner").await;
-    let (status, _, key) = server.post("create_access_key", "application/x-www-form-urlencoded", "login_name=owner", &owner).await;
+    let (status, _, key) =
+        server.post("create_access_key", "application/x-www-form-urlencoded", "login_name=owner", &owner).await;
     assert_eq!(status, 200, "{key}");
     let made = key["access_key_id"].as_str().unwrap().to_owned();
 
     let copy = dir.path().join("copy.db");
-    let backup = |to: &Path| Command::new(env!("CARGO_BIN_EXE_polarshare")).args(["--database", db.to_str().unwrap(), "backup", "--to", to.to_str().unwrap()]).output().unwrap();
+    let backup = |to: &Path| {
+        Command::new(env!("CARGO_BIN_EXE_polarshare"))
+            .args(["--database", db.to_str().unwrap(), "backup", "--to", to.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
     let done = backup(&copy);
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600, "the copy holds the secrets too");
@@ -263,7 +315,11 @@ async fn a_backup_taken_while_the_server_runs_serves_again_from_the_copy() {
     std::fs::write(&taken, "mine").unwrap();
     let refused = backup(&taken);
     assert_eq!(refused.status.code(), Some(1), "{}", String::from_utf8_lossy(&refused.stderr));
-    assert!(String::from_utf8_lossy(&refused.stderr).contains("must be a new file"), "{}", String::from_utf8_lossy(&refused.stderr));
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("must be a new file"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
     assert_eq!(std::fs::read(&taken).unwrap(), b"mine");
 
     let pool = open_db(&copy).await;
@@ -286,13 +342,26 @@ async fn a_subcommand_does_not_migrate_the_file_under_an_older_server() {
     let db = dir.path().join("older.db");
     let server = Server::start(&db).await;
     let pool = open_db(&db).await;
-    let last: i64 = sqlx::query_scalar("delete from _sqlx_migrations where version = (select max(version) from _sqlx_migrations) returning version").fetch_one(&pool).await.unwrap();
-    let refused = Command::new(env!("CARGO_BIN_EXE_polarshare")).args(["--database", db.to_str().unwrap(), "create-operator", "--login", "ops"]).output().unwrap();
+    let last: i64 = sqlx::query_scalar(
+        "delete from _sqlx_migrations where version = (select max(version) from _sqlx_migrations) returning version",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let refused = Command::new(env!("CARGO_BIN_EXE_polarshare"))
+        .args(["--database", db.to_str().unwrap(), "create-operator", "--login", "ops"])
+        .output()
+        .unwrap();
     let said = String::from_utf8_lossy(&refused.stderr);
     assert_eq!(refused.status.code(), Some(2), "{said}");
     assert!(said.contains("a server of an older polarshare is serving"), "{said}");
-    let operators: i64 = sqlx::query_scalar("select count(*) from identity where login_name = 'ops'").fetch_one(&pool).await.unwrap();
-    let migrated: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations where version = ?").bind(last).fetch_one(&pool).await.unwrap();
+    let operators: i64 =
+        sqlx::query_scalar("select count(*) from identity where login_name = 'ops'").fetch_one(&pool).await.unwrap();
+    let migrated: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations where version = ?")
+        .bind(last)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!((operators, migrated), (0, 0), "the refused subcommand changed nothing");
     pool.close().await;
     server.kill();

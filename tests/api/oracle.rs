@@ -5,21 +5,27 @@
 //! nothing.
 
 use crate::helpers::*;
-use crate::openapi::{acs3, create_key, owner_key, restore_params, shared_with_partner_and_accepted, AcceptedByPartner, Key, PD, RS};
+use crate::openapi::{
+    acs3, create_key, owner_key, restore_params, shared_with_partner_and_accepted, AcceptedByPartner, Key, PD, RS,
+};
 
 /// A refusal as a caller can tell it apart: status, code and sentence, with the id it named masked.
 fn told(r: &Response, id: &str) -> (u16, String, String) {
-    let field = |lower: &str, upper: &str| r.json[lower].as_str().or_else(|| r.json[upper].as_str()).unwrap_or("").replace(id, "<id>");
+    let field = |lower: &str, upper: &str| {
+        r.json[lower].as_str().or_else(|| r.json[upper].as_str()).unwrap_or("").replace(id, "<id>")
+    };
     (r.status.as_u16(), field("code", "Code"), field("message", "Message"))
 }
 
 /// The partner's demo backup set (of pc-bp1harbor00001, in its share rs-harbor01) and an id of the
 /// same shape that names no set at all.
 async fn partner_set_and_a_missing_one(app: &TestApp) -> (String, String) {
-    let set: String = sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = 'pc-bp1harbor00001' order by backup_set_id limit 1")
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let set: String = sqlx::query_scalar(
+        "select backup_set_id from backup_set where cluster_id = 'pc-bp1harbor00001' order by backup_set_id limit 1",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     let mut missing = set.clone();
     for n in 0..1_000 {
         missing = format!("{}{n:03}", &set[..set.len() - 3]);
@@ -66,30 +72,55 @@ async fn the_owner_is_told_of_another_accounts_cluster_set_share_and_invitation_
     };
 
     // Console.
-    same_answer("list_backup_sets", PARTNER_CLUSTER, MISSING_CLUSTER, |id| form("list_backup_sets", format!("cluster_id={id}&page=1"))).await;
-    same_answer("release_cluster", PARTNER_CLUSTER, MISSING_CLUSTER, |id| form("release_cluster", format!("cluster_id={id}"))).await;
+    same_answer("list_backup_sets", PARTNER_CLUSTER, MISSING_CLUSTER, |id| {
+        form("list_backup_sets", format!("cluster_id={id}&page=1"))
+    })
+    .await;
+    same_answer("release_cluster", PARTNER_CLUSTER, MISSING_CLUSTER, |id| {
+        form("release_cluster", format!("cluster_id={id}"))
+    })
+    .await;
     for name in ["delete_backup_set", "convert_backup_level", "sharing_relationship"] {
         same_answer(name, &set, &missing_set, |id| form(name, format!("backup_set_id={id}"))).await;
     }
     same_answer("update_resource_share", PARTNER_SHARE, MISSING_SHARE, |id| {
-        form("update_resource_share", format!("resource_share_id={id}&resource_share_name=probe&principal_scope=AllAccounts"))
+        form(
+            "update_resource_share",
+            format!("resource_share_id={id}&resource_share_name=probe&principal_scope=AllAccounts"),
+        )
     })
     .await;
-    same_answer("delete_resource_share", PARTNER_SHARE, MISSING_SHARE, |id| form("delete_resource_share", format!("resource_share_id={id}"))).await;
+    same_answer("delete_resource_share", PARTNER_SHARE, MISSING_SHARE, |id| {
+        form("delete_resource_share", format!("resource_share_id={id}"))
+    })
+    .await;
     for accept in [true, false] {
-        same_answer("answer_invitation", PARTNER_INVITATION, MISSING_INVITATION, |id| form("answer_invitation", format!("invitation_id={id}&accept={accept}"))).await;
+        same_answer("answer_invitation", PARTNER_INVITATION, MISSING_INVITATION, |id| {
+            form("answer_invitation", format!("invitation_id={id}&accept={accept}"))
+        })
+        .await;
     }
     let own = app.backup_of(SHAREABLE_CLUSTER).await;
     same_answer("share_backup_set into another's share", PARTNER_SHARE, MISSING_SHARE, |id| {
         let (cookie, own) = (cookie.clone(), own.clone());
         let app = &app;
-        async move { app.share(&cookie, &own, serde_json::json!({"Existing": {"resource_share_id": id, "principals": null}})).await }
+        async move {
+            app.share(&cookie, &own, serde_json::json!({"Existing": {"resource_share_id": id, "principals": null}}))
+                .await
+        }
     })
     .await;
     same_answer("share_backup_set of another's set", &set, &missing_set, |id| {
         let cookie = cookie.clone();
         let app = &app;
-        async move { app.share(&cookie, &id, serde_json::json!({"New": {"name": "probe", "scope": "AllAccounts", "principals": [OUTSIDER]}})).await }
+        async move {
+            app.share(
+                &cookie,
+                &id,
+                serde_json::json!({"New": {"name": "probe", "scope": "AllAccounts", "principals": [OUTSIDER]}}),
+            )
+            .await
+        }
     })
     .await;
 
@@ -102,27 +133,57 @@ async fn the_owner_is_told_of_another_accounts_cluster_set_share_and_invitation_
             acs3(app, key, action, version, &params).await
         }
     };
-    same_answer("DescribeDBClusterAttribute", PARTNER_CLUSTER, MISSING_CLUSTER, |id| api("DescribeDBClusterAttribute", PD, vec![("DBClusterId", id)])).await;
-    same_answer("DescribeBackups", PARTNER_CLUSTER, MISSING_CLUSTER, |id| {
-        api("DescribeBackups", PD, vec![("DBClusterId", id), ("StartTime", "2026-10-01T00:00Z".into()), ("EndTime", "2026-11-25T00:00Z".into())])
+    same_answer("DescribeDBClusterAttribute", PARTNER_CLUSTER, MISSING_CLUSTER, |id| {
+        api("DescribeDBClusterAttribute", PD, vec![("DBClusterId", id)])
     })
     .await;
-    same_answer("DeleteBackup", &set, &missing_set, |id| api("DeleteBackup", PD, vec![("DBClusterId", PARTNER_CLUSTER.into()), ("BackupId", id)])).await;
+    same_answer("DescribeBackups", PARTNER_CLUSTER, MISSING_CLUSTER, |id| {
+        api(
+            "DescribeBackups",
+            PD,
+            vec![
+                ("DBClusterId", id),
+                ("StartTime", "2026-10-01T00:00Z".into()),
+                ("EndTime", "2026-11-25T00:00Z".into()),
+            ],
+        )
+    })
+    .await;
+    same_answer("DeleteBackup", &set, &missing_set, |id| {
+        api("DeleteBackup", PD, vec![("DBClusterId", PARTNER_CLUSTER.into()), ("BackupId", id)])
+    })
+    .await;
     same_answer("CreateDBCluster", &set, &missing_set, |id| {
         api(
             "CreateDBCluster",
             PD,
             vec![
-                ("RegionId", "cn-hangzhou".into()), ("ZoneId", "cn-hangzhou-h".into()), ("DBType", "MySQL".into()), ("DBVersion", "8.0".into()),
-                ("PayType", "Postpaid".into()), ("DBNodeClass", "polar.mysql.x4.medium".into()), ("CreationOption", "CloneFromPolarDB".into()),
-                ("SourceResourceId", PARTNER_CLUSTER.into()), ("CloneDataPoint", id), ("SourceUid", PARTNER.into()),
+                ("RegionId", "cn-hangzhou".into()),
+                ("ZoneId", "cn-hangzhou-h".into()),
+                ("DBType", "MySQL".into()),
+                ("DBVersion", "8.0".into()),
+                ("PayType", "Postpaid".into()),
+                ("DBNodeClass", "polar.mysql.x4.medium".into()),
+                ("CreationOption", "CloneFromPolarDB".into()),
+                ("SourceResourceId", PARTNER_CLUSTER.into()),
+                ("CloneDataPoint", id),
+                ("SourceUid", PARTNER.into()),
             ],
         )
     })
     .await;
-    same_answer("UpdateResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| api("UpdateResourceShare", RS, vec![("ResourceShareId", id), ("ResourceShareName", "probe".into())])).await;
-    same_answer("DeleteResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| api("DeleteResourceShare", RS, vec![("ResourceShareId", id)])).await;
-    same_answer("AssociateResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| api("AssociateResourceShare", RS, vec![("ResourceShareId", id), ("Targets.1", OUTSIDER.into())])).await;
+    same_answer("UpdateResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| {
+        api("UpdateResourceShare", RS, vec![("ResourceShareId", id), ("ResourceShareName", "probe".into())])
+    })
+    .await;
+    same_answer("DeleteResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| {
+        api("DeleteResourceShare", RS, vec![("ResourceShareId", id)])
+    })
+    .await;
+    same_answer("AssociateResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| {
+        api("AssociateResourceShare", RS, vec![("ResourceShareId", id), ("Targets.1", OUTSIDER.into())])
+    })
+    .await;
     // The outsider is a target of the partner's share: taking it out must not tell that either.
     same_answer("DisassociateResourceShare", PARTNER_SHARE, MISSING_SHARE, |id| {
         api("DisassociateResourceShare", RS, vec![("ResourceShareId", id), ("Targets.1", OUTSIDER.into())])
@@ -133,7 +194,10 @@ async fn the_owner_is_told_of_another_accounts_cluster_set_share_and_invitation_
     })
     .await;
     for action in ["AcceptResourceShareInvitation", "RejectResourceShareInvitation"] {
-        same_answer(action, PARTNER_INVITATION, MISSING_INVITATION, |id| api(action, RS, vec![("ResourceShareInvitationId", id)])).await;
+        same_answer(action, PARTNER_INVITATION, MISSING_INVITATION, |id| {
+            api(action, RS, vec![("ResourceShareInvitationId", id)])
+        })
+        .await;
     }
 
     assert_eq!(app.sharing_state().await, state, "a refused probe changed the sharing tables");
@@ -161,10 +225,20 @@ async fn another_account_is_told_of_the_owners_ram_users_and_access_keys_what_it
         same_answer(name, "dba@lumen", "nobody@lumen", |login| form(name, format!("{body}{login}"))).await;
     }
     let missing_key = format!("{}X", &owner_key.id[..owner_key.id.len() - 1]);
-    same_answer("set_access_key_status", &owner_key.id, &missing_key, |id| form("set_access_key_status", format!("access_key_id={id}&active=false"))).await;
-    same_answer("delete_access_key", &owner_key.id, &missing_key, |id| form("delete_access_key", format!("access_key_id={id}"))).await;
+    same_answer("set_access_key_status", &owner_key.id, &missing_key, |id| {
+        form("set_access_key_status", format!("access_key_id={id}&active=false"))
+    })
+    .await;
+    same_answer("delete_access_key", &owner_key.id, &missing_key, |id| {
+        form("delete_access_key", format!("access_key_id={id}"))
+    })
+    .await;
     assert_eq!(app.count("select count(*) from access_key").await, keys, "a refused probe changed the keys");
-    assert_eq!(app.count("select count(*) from identity where login_name = 'dba@lumen'").await, 1, "the owner's RAM user is still there");
+    assert_eq!(
+        app.count("select count(*) from identity where login_name = 'dba@lumen'").await,
+        1,
+        "the owner's RAM user is still there"
+    );
 }
 
 /// Access ends when what granted it ends: once its revocation has run, a former principal is told of
@@ -173,8 +247,11 @@ async fn another_account_is_told_of_the_owners_ram_users_and_access_keys_what_it
 async fn a_former_principal_is_told_of_the_set_and_share_it_lost_what_it_is_told_of_missing_ones() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
-    let AcceptedByPartner { partner_cookie, partner, backup, share_id } = shared_with_partner_and_accepted(&app, &owner, "lost-later").await;
-    let removed = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)]).await;
+    let AcceptedByPartner { partner_cookie, partner, backup, share_id } =
+        shared_with_partner_and_accepted(&app, &owner, "lost-later").await;
+    let removed =
+        acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &share_id), ("Targets.1", PARTNER)])
+            .await;
     assert_eq!(removed.status.as_u16(), 200, "{:?}", removed.json);
     app.clock.advance(time::Duration::minutes(11));
     app.tick().await;
@@ -192,14 +269,26 @@ async fn a_former_principal_is_told_of_the_set_and_share_it_lost_what_it_is_told
     same_answer("CreateDBCluster", &backup, &missing_set, |id| {
         let (app, key) = (&app, &partner);
         async move {
-            let params: Vec<(&str, &str)> = restore_params(&id).into_iter().map(|(k, v)| if k == "CloneDataPoint" { (k, id.as_str()) } else { (k, v) }).collect();
+            let params: Vec<(&str, &str)> = restore_params(&id)
+                .into_iter()
+                .map(|(k, v)| if k == "CloneDataPoint" { (k, id.as_str()) } else { (k, v) })
+                .collect();
             acs3(app, key, "CreateDBCluster", PD, &params).await
         }
     })
     .await;
     same_answer("DisassociateResourceShare (leave)", &share_id, "rs-lostlater9", |id| {
         let (app, key) = (&app, &partner);
-        async move { acs3(app, key, "DisassociateResourceShare", RS, &[("ResourceShareId", &id), ("ResourceOwner", "OtherAccounts")]).await }
+        async move {
+            acs3(
+                app,
+                key,
+                "DisassociateResourceShare",
+                RS,
+                &[("ResourceShareId", &id), ("ResourceOwner", "OtherAccounts")],
+            )
+            .await
+        }
     })
     .await;
     assert_eq!(app.sharing_state().await, state, "a refused probe changed the sharing tables");
@@ -252,9 +341,12 @@ async fn a_directory_handshake_of_another_directory_or_account_is_told_as_a_miss
     for accept in [true, false] {
         for (caller, who) in [(&member, "member"), (&outsider, "outsider")] {
             for foreign in [owners.as_str(), ORBIT_PENDING, ORBIT_CANCELLED] {
-                same_answer(&format!("answer_directory_invitation ({who}, accept={accept})"), foreign, MISSING_HANDSHAKE, |id| {
-                    form(caller, "answer_directory_invitation", format!("invitation_id={id}&accept={accept}"))
-                })
+                same_answer(
+                    &format!("answer_directory_invitation ({who}, accept={accept})"),
+                    foreign,
+                    MISSING_HANDSHAKE,
+                    |id| form(caller, "answer_directory_invitation", format!("invitation_id={id}&accept={accept}")),
+                )
                 .await;
             }
         }

@@ -36,13 +36,20 @@ async fn next_read_after_the_owner_changes_the_ram_user(change: &str, body: &str
 
 #[tokio::test]
 async fn a_policy_detached_from_a_signed_in_ram_user_stops_its_next_read() {
-    let status = next_read_after_the_owner_changes_the_ram_user("set_ram_policy", "login_name=reader@lumen&policy=AliyunPolardbReadOnlyAccess&attached=false").await;
+    let status = next_read_after_the_owner_changes_the_ram_user(
+        "set_ram_policy",
+        "login_name=reader@lumen&policy=AliyunPolardbReadOnlyAccess&attached=false",
+    )
+    .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
 async fn a_deleted_ram_users_session_ends_at_once() {
-    assert_eq!(next_read_after_the_owner_changes_the_ram_user("delete_ram_user", "login_name=reader@lumen").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        next_read_after_the_owner_changes_the_ram_user("delete_ram_user", "login_name=reader@lumen").await,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 /// Every read of the console, by page: (page as the viewer names it, server function, arguments).
@@ -148,7 +155,8 @@ async fn each_read_policy_opens_its_own_pages_and_no_other() {
 #[tokio::test]
 async fn the_navigation_offers_exactly_the_pages_the_server_allows() {
     let app = TestApp::new().await;
-    let trail_reader = ram_user(&app, "trail@lumen", &["AliyunActionTrailReadOnlyAccess", "AliyunBSSReadOnlyAccess"]).await;
+    let trail_reader =
+        ram_user(&app, "trail@lumen", &["AliyunActionTrailReadOnlyAccess", "AliyunBSSReadOnlyAccess"]).await;
     let mut identities = vec![("trail@lumen".to_owned(), trail_reader)];
     for login in ["owner", "dba@lumen", "developer@lumen", "auditor@lumen"] {
         identities.push((login.to_owned(), app.sign_in(login).await));
@@ -159,7 +167,13 @@ async fn the_navigation_offers_exactly_the_pages_the_server_allows() {
         assert!(pages.contains(&"Profile"), "{login}");
         for (page, function, args) in READS {
             let r = app.form(Some(cookie), function, args).await;
-            assert_eq!(r.status == StatusCode::OK, pages.contains(&page), "{login} {function} ({page} offered: {}): {:?}", pages.contains(&page), r.json);
+            assert_eq!(
+                r.status == StatusCode::OK,
+                pages.contains(&page),
+                "{login} {function} ({page} offered: {}): {:?}",
+                pages.contains(&page),
+                r.json
+            );
         }
     }
     let owner = viewer(&app, &identities[1].1).await;
@@ -201,9 +215,19 @@ async fn every_list_refuses_a_page_size_above_the_cap_or_a_page_below_one() {
     let owner = app.sign_in("owner").await;
     for (function, args) in LISTS {
         let r = app.form(Some(&owner), function, &format!("{args}page_size=101")).await;
-        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.MaxResults"), "{function}: {:?}", r.json);
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.MaxResults"),
+            "{function}: {:?}",
+            r.json
+        );
         let r = app.form(Some(&owner), function, &format!("{args}page=0")).await;
-        assert_eq!((r.status, r.code()), (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.PageNumber"), "{function}: {:?}", r.json);
+        assert_eq!(
+            (r.status, r.code()),
+            (StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.PageNumber"),
+            "{function}: {:?}",
+            r.json
+        );
         let r = app.form(Some(&owner), function, &format!("{args}page_size=100")).await;
         assert_eq!(r.status, StatusCode::OK, "{function}: {:?}", r.json);
     }
@@ -214,7 +238,9 @@ async fn a_list_answers_one_page_with_the_size_of_the_whole() {
     let app = TestApp::new().await;
     let owner = app.sign_in("owner").await;
     for i in 0..5 {
-        let r = app.form(Some(&owner), "create_ram_user", &format!("login_name=paged{i}@lumen&password=Secret-Pass-1")).await;
+        let r = app
+            .form(Some(&owner), "create_ram_user", &format!("login_name=paged{i}@lumen&password=Secret-Pass-1"))
+            .await;
         assert_eq!(r.status, StatusCode::OK);
     }
     // The demo's three RAM users and these five, by name.
@@ -222,9 +248,14 @@ async fn a_list_answers_one_page_with_the_size_of_the_whole() {
         let (app, owner) = (&app, &owner);
         async move { app.form(Some(owner), "list_ram_users", &format!("page={n}&page_size=3")).await.json }
     };
-    let names = |v: &Value| v["items"].as_array().unwrap().iter().map(|u| u["login_name"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    let names = |v: &Value| {
+        v["items"].as_array().unwrap().iter().map(|u| u["login_name"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
     let (first, second, third, past) = (page(1).await, page(2).await, page(3).await, page(9).await);
-    assert_eq!((first["total"].clone(), first["page"].clone(), first["page_size"].clone()), (json!(8), json!(1), json!(3)));
+    assert_eq!(
+        (first["total"].clone(), first["page"].clone(), first["page_size"].clone()),
+        (json!(8), json!(1), json!(3))
+    );
     assert_eq!(names(&first).len(), 3);
     assert_eq!(names(&second).len(), 3);
     assert_eq!(names(&third).len(), 2);
@@ -252,7 +283,8 @@ async fn attaching_a_held_policy_or_detaching_a_missing_one_is_refused_and_audit
         let r = app.form(Some(&owner), "set_ram_policy", &format!("login_name=twice@lumen&{body}")).await;
         assert_eq!(r.refusal(), refusal, "{body}: {:?}", r.json);
         assert!(r.json["message"].as_str().unwrap().contains("The RAM user"), "{:?}", r.json);
-        let audited = format!("select count(*) from audit_event where action = '{action}' and outcome = '{}'", refusal.1);
+        let audited =
+            format!("select count(*) from audit_event where action = '{action}' and outcome = '{}'", refusal.1);
         assert_eq!(app.count(&audited).await, 1, "{action}");
     }
     let after: String = sqlx::query_scalar(held).fetch_one(&app.pool).await.unwrap();

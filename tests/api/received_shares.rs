@@ -3,14 +3,21 @@
 //! each once, and no share it cannot use; leaving a share asks the same rule.
 
 use crate::helpers::*;
-use crate::openapi::{acs3, api_code, create_key, created_share, owner_key, shared_with_partner_and_accepted, AcceptedByPartner, Key, RS};
+use crate::openapi::{
+    acs3, api_code, create_key, created_share, owner_key, shared_with_partner_and_accepted, AcceptedByPartner, Key, RS,
+};
 use http::StatusCode;
 use std::collections::BTreeSet;
 
 /// The share ids of a ListResourceShares answer, in its order, and its NextToken.
 fn share_ids(r: &Response) -> (Vec<String>, Option<String>) {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let ids = r.json["ResourceShares"].as_array().unwrap().iter().map(|s| s["ResourceShareId"].as_str().unwrap().to_owned()).collect();
+    let ids = r.json["ResourceShares"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["ResourceShareId"].as_str().unwrap().to_owned())
+        .collect();
     (ids, r.json["NextToken"].as_str().map(str::to_owned))
 }
 
@@ -23,11 +30,19 @@ async fn received(app: &TestApp, key: &Key, extra: &[(&str, &str)]) -> (Vec<Stri
 /// The shares that ListSharedResources (ResourceOwner=OtherAccounts) names beside the sets it lists,
 /// those it says give them for use (`Available`) and the others.
 async fn shares_giving_sets(app: &TestApp, key: &Key) -> [BTreeSet<String>; 2] {
-    let r = acs3(app, key, "ListSharedResources", RS, &[("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou"), ("MaxResults", "100")]).await;
+    let r = acs3(
+        app,
+        key,
+        "ListSharedResources",
+        RS,
+        &[("ResourceOwner", "OtherAccounts"), ("RegionId", "cn-hangzhou"), ("MaxResults", "100")],
+    )
+    .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let mut found = [BTreeSet::new(), BTreeSet::new()];
     for s in r.json["SharedResources"].as_array().unwrap() {
-        found[usize::from(s["ResourceStatus"] != "Available")].insert(s["ResourceShareId"].as_str().unwrap().to_owned());
+        found[usize::from(s["ResourceStatus"] != "Available")]
+            .insert(s["ResourceShareId"].as_str().unwrap().to_owned());
     }
     found
 }
@@ -52,11 +67,25 @@ async fn a_member_is_listed_each_share_it_holds_by_folder_directory_or_account_o
     let twice = share("twice", &[MEMBER, OWNER_DIRECTORY]).await;
     let other_folder = share("other-folder", &[QA_FOLDER]).await;
     let being_removed = share("being-removed", &[OWNER_DIRECTORY]).await;
-    let removed = acs3(&app, &owner, "DisassociateResourceShare", RS, &[("ResourceShareId", &being_removed), ("Targets.1", OWNER_DIRECTORY)]).await;
+    let removed = acs3(
+        &app,
+        &owner,
+        "DisassociateResourceShare",
+        RS,
+        &[("ResourceShareId", &being_removed), ("Targets.1", OWNER_DIRECTORY)],
+    )
+    .await;
     assert_eq!(removed.status, StatusCode::OK, "{:?}", removed.json);
-    let external = created_share(&app, &owner, &[
-        ("ResourceShareName", "external"), ("Resources.1.ResourceId", &set), ("Targets.1", PARTNER), ("AllowExternalTargets", "true"),
-    ])
+    let external = created_share(
+        &app,
+        &owner,
+        &[
+            ("ResourceShareName", "external"),
+            ("Resources.1.ResourceId", &set),
+            ("Targets.1", PARTNER),
+            ("AllowExternalTargets", "true"),
+        ],
+    )
     .await;
 
     let member_cookie = app.sign_in("member").await;
@@ -65,7 +94,11 @@ async fn a_member_is_listed_each_share_it_holds_by_folder_directory_or_account_o
     let (all, next) = received(&app, &member, &[]).await;
     assert_eq!(next, None);
     assert_eq!(all.len(), held.len(), "each share once: {all:?}");
-    assert_eq!(all.iter().cloned().collect::<BTreeSet<_>>(), held, "not {other_folder} (another folder) nor {being_removed} (being revoked)");
+    assert_eq!(
+        all.iter().cloned().collect::<BTreeSet<_>>(),
+        held,
+        "not {other_folder} (another folder) nor {being_removed} (being revoked)"
+    );
 
     // Page by page, the same shares in the same order, each once.
     let (mut paged, mut token) = (Vec::new(), None::<String>);
@@ -115,10 +148,19 @@ async fn a_member_is_listed_each_share_it_holds_by_folder_directory_or_account_o
 async fn an_account_outside_the_directory_named_in_a_directory_share_leaves_it_or_is_told_it_holds_none() {
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
-    let AcceptedByPartner { partner, share_id: accepted, .. } = shared_with_partner_and_accepted(&app, &owner, "was-open").await;
-    app.exec(&format!("update resource_share set principal_scope = 'ResourceDirectory' where resource_share_id = '{accepted}'")).await;
+    let AcceptedByPartner { partner, share_id: accepted, .. } =
+        shared_with_partner_and_accepted(&app, &owner, "was-open").await;
+    app.exec(&format!(
+        "update resource_share set principal_scope = 'ResourceDirectory' where resource_share_id = '{accepted}'"
+    ))
+    .await;
     let set = app.backup_of(SHAREABLE_CLUSTER).await;
-    let never_invited = created_share(&app, &owner, &[("ResourceShareName", "closed"), ("Resources.1.ResourceId", &set), ("Targets.1", MEMBER)]).await;
+    let never_invited = created_share(
+        &app,
+        &owner,
+        &[("ResourceShareName", "closed"), ("Resources.1.ResourceId", &set), ("Targets.1", MEMBER)],
+    )
+    .await;
     app.exec(&format!(
         "insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at)
          values ('{never_invited}', '{PARTNER}', 'Account', 'Associated', '2026-11-25T08:00:00Z')"
@@ -127,18 +169,33 @@ async fn an_account_outside_the_directory_named_in_a_directory_share_leaves_it_o
 
     assert_eq!(received(&app, &partner, &[]).await.0, vec![accepted.clone()]);
     let before = app.sharing_state().await;
-    let refused = acs3(&app, &partner, "DisassociateResourceShare", RS, &[("ResourceShareId", &never_invited), ("ResourceOwner", "OtherAccounts")]).await;
+    let refused = acs3(
+        &app,
+        &partner,
+        "DisassociateResourceShare",
+        RS,
+        &[("ResourceShareId", &never_invited), ("ResourceOwner", "OtherAccounts")],
+    )
+    .await;
     assert_eq!(api_code(&refused), (404, "EntityNotExists.ResourceShare"), "{:?}", refused.json);
     assert_eq!(app.sharing_state().await, before, "a refused leave changes nothing");
 
-    let left = acs3(&app, &partner, "DisassociateResourceShare", RS, &[("ResourceShareId", &accepted), ("ResourceOwner", "OtherAccounts")]).await;
+    let left = acs3(
+        &app,
+        &partner,
+        "DisassociateResourceShare",
+        RS,
+        &[("ResourceShareId", &accepted), ("ResourceOwner", "OtherAccounts")],
+    )
+    .await;
     assert_eq!(left.status, StatusCode::OK, "{:?}", left.json);
-    let status: String = sqlx::query_scalar("select status from share_principal where resource_share_id = ? and principal_id = ?")
-        .bind(&accepted)
-        .bind(PARTNER)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    let status: String =
+        sqlx::query_scalar("select status from share_principal where resource_share_id = ? and principal_id = ?")
+            .bind(&accepted)
+            .bind(PARTNER)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
     assert_eq!(status, "Disassociating");
     assert_eq!(received(&app, &partner, &[]).await.0, Vec::<String>::new());
 }
@@ -195,14 +252,26 @@ async fn random_share(app: &TestApp, rng: &mut Rng, id: &str, created_at: &str) 
     let mut places = PLACES.to_vec();
     for _ in 0..1 + rng.below(3) {
         let (principal, kind) = places.remove(rng.below(places.len()));
-        let (status, revoke_at) = *rng.pick(&[("Associated", "null"), ("Associated", "null"), ("Associated", "null"), ("Disassociating", "'2026-11-30T08:00:00Z'")]);
+        let (status, revoke_at) = *rng.pick(&[
+            ("Associated", "null"),
+            ("Associated", "null"),
+            ("Associated", "null"),
+            ("Disassociating", "'2026-11-30T08:00:00Z'"),
+        ]);
         app.exec(&format!(
             "insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at, revoke_at)
              values ('{id}', '{principal}', '{kind}', '{status}', '{created_at}', {revoke_at})"
         ))
         .await;
     }
-    let invitation = *rng.pick(&[None, None, Some(("Accepted", "null")), Some(("Accepted", "'2026-11-29T08:00:00Z'")), Some(("Pending", "null")), Some(("Rejected", "null"))]);
+    let invitation = *rng.pick(&[
+        None,
+        None,
+        Some(("Accepted", "null")),
+        Some(("Accepted", "'2026-11-29T08:00:00Z'")),
+        Some(("Pending", "null")),
+        Some(("Rejected", "null")),
+    ]);
     if let Some((status, access_ends_at)) = invitation {
         app.exec(&format!(
             "insert into invitation (invitation_id, resource_share_id, sender_account_id, receiver_account_id, status, created_at, expires_at, updated_at, access_ends_at)
@@ -227,11 +296,20 @@ async fn whole_list_in_memory(app: &TestApp, name: Option<&str>, status: Option<
         by_share.entry(e.resource_share_id.clone()).or_default().push(e);
     }
     let shares: Vec<(String, String, String, String)> =
-        sqlx::query_as("select created_at, resource_share_id, resource_share_name, status from resource_share").fetch_all(&mut *tx).await.unwrap();
+        sqlx::query_as("select created_at, resource_share_id, resource_share_name, status from resource_share")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
     let mut held: Vec<(String, String)> = shares
         .into_iter()
-        .filter(|(_, id, n, s)| name.is_none_or(|name| name == n) && status.is_none_or(|status| status == s) && (ids.is_empty() || ids.contains(id)))
-        .filter(|(_, id, _, _)| by_share.get(id).is_some_and(|entries| share_membership(&recipient, entries) != ShareMembership::None))
+        .filter(|(_, id, n, s)| {
+            name.is_none_or(|name| name == n)
+                && status.is_none_or(|status| status == s)
+                && (ids.is_empty() || ids.contains(id))
+        })
+        .filter(|(_, id, _, _)| {
+            by_share.get(id).is_some_and(|entries| share_membership(&recipient, entries) != ShareMembership::None)
+        })
         .map(|(created_at, id, _, _)| (created_at, id))
         .collect();
     held.sort();
@@ -240,7 +318,13 @@ async fn whole_list_in_memory(app: &TestApp, name: Option<&str>, status: Option<
 
 /// ListResourceShares (OtherAccounts) with `params`, `max` a page, from the page `token` names (the
 /// first without one) to the end: the pages one after the other.
-async fn pages_from(app: &TestApp, key: &Key, params: &[(&str, &str)], max: usize, mut token: Option<String>) -> Vec<Vec<String>> {
+async fn pages_from(
+    app: &TestApp,
+    key: &Key,
+    params: &[(&str, &str)],
+    max: usize,
+    mut token: Option<String>,
+) -> Vec<Vec<String>> {
     let max_text = max.to_string();
     let mut pages = Vec::new();
     loop {
@@ -293,7 +377,8 @@ async fn paged_in_sql_the_received_shares_are_the_list_the_domain_decides_over_a
         // The filters narrow the same list, paged alike.
         let some: Vec<String> = (0..3).map(|_| rng.pick(&whole).clone()).collect::<BTreeSet<_>>().into_iter().collect();
         let name = format!("n-{}", rng.pick(&whole));
-        let id_params: Vec<(String, String)> = some.iter().enumerate().map(|(i, id)| (format!("ResourceShareIds.{}", i + 1), id.clone())).collect();
+        let id_params: Vec<(String, String)> =
+            some.iter().enumerate().map(|(i, id)| (format!("ResourceShareIds.{}", i + 1), id.clone())).collect();
         let id_params: Vec<(&str, &str)> = id_params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         for (params, expected) in [
             (id_params.clone(), whole_list_in_memory(&app, None, None, &some).await),
@@ -301,7 +386,11 @@ async fn paged_in_sql_the_received_shares_are_the_list_the_domain_decides_over_a
             (vec![("ResourceShareStatus", "Active")], whole_list_in_memory(&app, None, Some("Active"), &[]).await),
             (vec![("ResourceShareStatus", "Deleting")], Vec::new()),
         ] {
-            assert_eq!(pages_from(&app, &member, &params, 2, None).await.concat(), expected, "round {round}, {params:?}");
+            assert_eq!(
+                pages_from(&app, &member, &params, 2, None).await.concat(),
+                expected,
+                "round {round}, {params:?}"
+            );
             checked += 1;
         }
 
@@ -328,7 +417,8 @@ async fn paged_in_sql_the_received_shares_are_the_list_the_domain_decides_over_a
         let cursor = first.last().unwrap();
         let rest = pages_from(&app, &member, &[], max, Some(token)).await.concat();
         let listed: Vec<String> = first.iter().chain(&rest).cloned().collect();
-        let expected: Vec<String> = after.iter().filter(|s| **s != added || place(&added) > place(cursor)).cloned().collect();
+        let expected: Vec<String> =
+            after.iter().filter(|s| **s != added || place(&added) > place(cursor)).cloned().collect();
         assert_eq!(listed, expected, "round {round}: {added} added at {created_at} between pages of {max}");
         let unique: BTreeSet<&String> = listed.iter().collect();
         assert_eq!(unique.len(), listed.len(), "none twice");

@@ -8,10 +8,10 @@ use crate::helpers::{existing_share, new_share, MEMBER, OWNER, PARTNER, SHAREABL
 use serde_json::{json, Value};
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::SqlitePool;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -77,20 +77,38 @@ impl Server {
     }
 
     /// POSTs to a server function; returns the status, the Set-Cookie value and the JSON body.
-    pub(crate) async fn post(&self, function: &str, content_type: &str, body: &str, cookie: &str) -> (u16, String, Value) {
+    pub(crate) async fn post(
+        &self,
+        function: &str,
+        content_type: &str,
+        body: &str,
+        cookie: &str,
+    ) -> (u16, String, Value) {
         try_post(&self.addr, function, content_type, body, cookie).await.expect("an HTTP answer")
     }
 
     pub(crate) async fn sign_in(&self, login: &str) -> String {
-        let (status, cookie, _) =
-            self.post("sign_in", "application/x-www-form-urlencoded", &format!("login={login}&password={}", crate::helpers::DEMO_PASSWORD), "").await;
+        let (status, cookie, _) = self
+            .post(
+                "sign_in",
+                "application/x-www-form-urlencoded",
+                &format!("login={login}&password={}", crate::helpers::DEMO_PASSWORD),
+                "",
+            )
+            .await;
         assert_eq!(status, 200, "sign-in as {login}");
         cookie
     }
 
     async fn backup_sets(&self, cookie: &str) -> Vec<Value> {
-        let (status, _, page) =
-            self.post("list_backup_sets", "application/x-www-form-urlencoded", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1"), cookie).await;
+        let (status, _, page) = self
+            .post(
+                "list_backup_sets",
+                "application/x-www-form-urlencoded",
+                &format!("cluster_id={SHAREABLE_CLUSTER}&page=1"),
+                cookie,
+            )
+            .await;
         assert_eq!(status, 200);
         page["items"].as_array().unwrap().clone()
     }
@@ -105,7 +123,13 @@ impl Drop for Server {
 }
 
 /// POSTs to a server function at `addr`; `None` when no complete answer came (the server was killed).
-async fn try_post(addr: &str, function: &str, content_type: &str, body: &str, cookie: &str) -> Option<(u16, String, Value)> {
+async fn try_post(
+    addr: &str,
+    function: &str,
+    content_type: &str,
+    body: &str,
+    cookie: &str,
+) -> Option<(u16, String, Value)> {
     let mut stream = TcpStream::connect(addr).await.ok()?;
     let request = format!(
         "POST /api/{function} HTTP/1.1\r\nHost: {addr}\r\nContent-Type: {content_type}\r\nAccept: application/json\r\n\
@@ -119,7 +143,11 @@ async fn try_post(addr: &str, function: &str, content_type: &str, body: &str, co
     let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok())?;
     let cookie = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().starts_with("set-cookie:").then(|| l[11..].trim().split(';').next().unwrap().to_owned()))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("set-cookie:")
+                .then(|| l[11..].trim().split(';').next().unwrap().to_owned())
+        })
         .unwrap_or_default();
     Some((status, cookie, serde_json::from_str(body).unwrap_or(Value::Null)))
 }
@@ -164,7 +192,10 @@ async fn a_share_answered_before_a_kill_is_there_after_the_restart() {
     let server = Server::start(&db).await;
     let owner = server.sign_in("owner").await;
     let sets = server.backup_sets(&owner).await;
-    let set = sets.iter().find(|s| s["share_blocked"].is_null() && s["principal_count"] == json!(0)).expect("a shareable set");
+    let set = sets
+        .iter()
+        .find(|s| s["share_blocked"].is_null() && s["principal_count"] == json!(0))
+        .expect("a shareable set");
     let backup = set["backup_set_id"].as_str().unwrap().to_owned();
     let body = json!({ "request": { "backup_set_id": backup, "method": new_share("before-the-crash", "AllAccounts", &[PARTNER]) } });
     let (status, _, answer) = server.post("share_backup_set", "application/json", &body.to_string(), &owner).await;
@@ -179,8 +210,12 @@ async fn a_share_answered_before_a_kill_is_there_after_the_restart() {
     assert_eq!(set["principal_count"], json!(1), "the Data Backups tab still shows the set as Sharing");
     let (status, _, dialog) = server.post("load_share_dialog", "application/x-www-form-urlencoded", "", &owner).await;
     assert_eq!(status, 200);
-    assert!(dialog["shares"]["items"].as_array().unwrap().iter().any(|s| s["resource_share_id"] == json!(share_id)), "{dialog}");
-    let (status, _, trail) = server.post("audit_trail", "application/x-www-form-urlencoded", "action=ShareBackupSet", &owner).await;
+    assert!(
+        dialog["shares"]["items"].as_array().unwrap().iter().any(|s| s["resource_share_id"] == json!(share_id)),
+        "{dialog}"
+    );
+    let (status, _, trail) =
+        server.post("audit_trail", "application/x-www-form-urlencoded", "action=ShareBackupSet", &owner).await;
     assert_eq!(status, 200);
     assert_eq!(trail["items"].as_array().unwrap().len(), 1, "the share's audit event survived with it: {trail}");
     server.kill();
@@ -207,7 +242,10 @@ async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_rev
     // is picked before the burst's sets exist, so no burst share touches it.)
     let member = server.sign_in("member").await;
     let sets = server.backup_sets(&owner).await;
-    let revoked = sets.iter().find(|s| s["share_blocked"].is_null() && s["principal_count"] == json!(0)).expect("a shareable set");
+    let revoked = sets
+        .iter()
+        .find(|s| s["share_blocked"].is_null() && s["principal_count"] == json!(0))
+        .expect("a shareable set");
     let revoked = revoked["backup_set_id"].as_str().unwrap().to_owned();
     let body = json!({ "request": { "backup_set_id": revoked, "method": new_share("to-be-revoked", "ResourceDirectory", &[MEMBER]) } });
     let (status, _, answer) = server.post("share_backup_set", "application/json", &body.to_string(), &owner).await;
@@ -271,27 +309,37 @@ async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_rev
         .await
         .unwrap();
         assert_eq!(share, 1, "acknowledged share {share_id} of {set} is missing");
-        let event: i64 = sqlx::query_scalar("select count(*) from audit_event where action = 'ShareBackupSet' and target = ? and outcome = 'Success'")
-            .bind(set)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-        assert_eq!(event, 1, "the audit event of acknowledged share {share_id} is missing");
-    }
-    let shares: i64 = sqlx::query_scalar("select count(*) from resource_share where resource_share_name like 'burst-%'").fetch_one(&pool).await.unwrap();
-    let events: i64 = sqlx::query_scalar("select count(*) from audit_event where action = 'ShareBackupSet' and target like '9%' and outcome = 'Success'")
+        let event: i64 = sqlx::query_scalar(
+            "select count(*) from audit_event where action = 'ShareBackupSet' and target = ? and outcome = 'Success'",
+        )
+        .bind(set)
         .fetch_one(&pool)
         .await
         .unwrap();
+        assert_eq!(event, 1, "the audit event of acknowledged share {share_id} is missing");
+    }
+    let shares: i64 =
+        sqlx::query_scalar("select count(*) from resource_share where resource_share_name like 'burst-%'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let events: i64 = sqlx::query_scalar(
+        "select count(*) from audit_event where action = 'ShareBackupSet' and target like '9%' and outcome = 'Success'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
     assert_eq!(shares, events, "every committed share has its event and every event its share");
     assert!(shares as usize >= acknowledged.len());
     eprintln!("burst of {BURST}: {} acknowledged, {shares} committed when killed", acknowledged.len());
     // The removal was still waiting when the server died: not applied, and not due yet.
-    let waiting: Vec<String> = sqlx::query_scalar("select revoke_at from share_principal where principal_id = ? and status = 'Disassociating'")
-        .bind(MEMBER)
-        .fetch_all(&pool)
-        .await
-        .unwrap();
+    let waiting: Vec<String> = sqlx::query_scalar(
+        "select revoke_at from share_principal where principal_id = ? and status = 'Disassociating'",
+    )
+    .bind(MEMBER)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
     assert_eq!(waiting.len(), 1, "the removal had not been applied before the kill");
     let due = time::OffsetDateTime::parse(&waiting[0], &time::format_description::well_known::Rfc3339).unwrap();
     assert!(due > killed_at, "killed at {killed_at}, after the removal fell due ({due})");
@@ -308,27 +356,38 @@ async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_rev
     let pool = open_db(&db).await;
     let started = Instant::now();
     loop {
-        let (status, _, incoming) =
-            server.post("list_shared_with_me", "application/x-www-form-urlencoded", "region_id=cn-hangzhou", &member).await;
+        let (status, _, incoming) = server
+            .post("list_shared_with_me", "application/x-www-form-urlencoded", "region_id=cn-hangzhou", &member)
+            .await;
         assert_eq!(status, 200, "{incoming}");
-        let row: i64 = sqlx::query_scalar("select count(*) from share_principal where principal_id = ? and resource_share_id = ?")
-            .bind(MEMBER)
-            .bind(&revoked_share)
-            .fetch_one(&pool)
-            .await
-            .unwrap();
+        let row: i64 =
+            sqlx::query_scalar("select count(*) from share_principal where principal_id = ? and resource_share_id = ?")
+                .bind(MEMBER)
+                .bind(&revoked_share)
+                .fetch_one(&pool)
+                .await
+                .unwrap();
         if row == 0 && incoming["backups"].as_array().unwrap().iter().all(|b| b["backup_set_id"] != json!(revoked)) {
             pool.close().await;
             break;
         }
-        assert!(started.elapsed() < Duration::from_secs(60), "the revocation due while the server was down was not applied: {incoming}");
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "the revocation due while the server was down was not applied: {incoming}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     // The Share dialog lists them a page at a time.
     let mut listed = std::collections::BTreeSet::new();
     for page in 1.. {
-        let (status, _, dialog) =
-            server.post("load_share_dialog", "application/x-www-form-urlencoded", &format!("page={page}&page_size=100"), &owner).await;
+        let (status, _, dialog) = server
+            .post(
+                "load_share_dialog",
+                "application/x-www-form-urlencoded",
+                &format!("page={page}&page_size=100"),
+                &owner,
+            )
+            .await;
         assert_eq!(status, 200);
         let items = dialog["shares"]["items"].as_array().unwrap().clone();
         if items.is_empty() {
@@ -341,11 +400,12 @@ async fn a_kill_during_a_burst_of_shares_keeps_what_was_answered_and_applies_rev
 
     let pool = open_db(&db).await;
     assert_eq!(integrity(&pool).await, "ok");
-    let revocations: i64 = sqlx::query_scalar("select count(*) from audit_event where action = 'RevokeAccess' and target = ?")
-        .bind(format!("{revoked_share} / {MEMBER}"))
-        .fetch_one(&pool)
-        .await
-        .unwrap();
+    let revocations: i64 =
+        sqlx::query_scalar("select count(*) from audit_event where action = 'RevokeAccess' and target = ?")
+            .bind(format!("{revoked_share} / {MEMBER}"))
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(revocations, 1, "the scheduled revocation is in the owner's trail");
     pool.close().await;
 }
@@ -387,9 +447,13 @@ async fn a_replayed_call_stays_refused_and_sessions_stay_as_they_were_after_a_ki
     let server = Server::start(&db).await;
     let owner = server.sign_in("owner").await;
     let signed_out = server.sign_in("owner").await;
-    let (status, _, key) = server.post("create_access_key", "application/x-www-form-urlencoded", "login_name=owner", &owner).await;
+    let (status, _, key) =
+        server.post("create_access_key", "application/x-www-form-urlencoded", "login_name=owner", &owner).await;
     assert_eq!(status, 200, "{key}");
-    let key = Key { id: key["access_key_id"].as_str().unwrap().to_owned(), secret: key["access_key_secret"].as_str().unwrap().to_owned() };
+    let key = Key {
+        id: key["access_key_id"].as_str().unwrap().to_owned(),
+        secret: key["access_key_secret"].as_str().unwrap().to_owned(),
+    };
     let (status, _, _) = server.post("sign_out", "application/x-www-form-urlencoded", "", &signed_out).await;
     assert_eq!(status, 200);
     let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
@@ -400,24 +464,50 @@ async fn a_replayed_call_stays_refused_and_sessions_stay_as_they_were_after_a_ki
 
     let server = Server::start(&db).await;
     let (status, answer) = try_send(&server.addr, &call).await.expect("an answer");
-    assert_eq!((status, answer["Code"].as_str()), (400, Some("SignatureNonceUsed")), "the replay after the restart: {answer}");
+    assert_eq!(
+        (status, answer["Code"].as_str()),
+        (400, Some("SignatureNonceUsed")),
+        "the replay after the restart: {answer}"
+    );
     assert!(!server.backup_sets(&owner).await.is_empty(), "the session from before the kill still signs its holder in");
-    let (status, _, answer) =
-        server.post("list_backup_sets", "application/x-www-form-urlencoded", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1"), &signed_out).await;
+    let (status, _, answer) = server
+        .post(
+            "list_backup_sets",
+            "application/x-www-form-urlencoded",
+            &format!("cluster_id={SHAREABLE_CLUSTER}&page=1"),
+            &signed_out,
+        )
+        .await;
     assert_eq!(status, 401, "the session signed out before the kill stays signed out: {answer}");
     server.kill();
 }
 
 /// A new AccessKey pair of `login`, made through the console as `cookie`.
 async fn access_key(addr: &str, cookie: &str, login: &str) -> crate::openapi::Key {
-    let (status, _, key) =
-        try_post(addr, "create_access_key", "application/x-www-form-urlencoded", &format!("login_name={login}"), cookie).await.expect("an answer");
+    let (status, _, key) = try_post(
+        addr,
+        "create_access_key",
+        "application/x-www-form-urlencoded",
+        &format!("login_name={login}"),
+        cookie,
+    )
+    .await
+    .expect("an answer");
     assert_eq!(status, 200, "{key}");
-    crate::openapi::Key { id: key["access_key_id"].as_str().unwrap().to_owned(), secret: key["access_key_secret"].as_str().unwrap().to_owned() }
+    crate::openapi::Key {
+        id: key["access_key_id"].as_str().unwrap().to_owned(),
+        secret: key["access_key_secret"].as_str().unwrap().to_owned(),
+    }
 }
 
 /// A signed OpenAPI call to the server at `addr`, signed now with a fresh nonce.
-async fn signed(addr: &str, key: &crate::openapi::Key, action: &str, version: &str, params: &[(&str, &str)]) -> Option<(u16, Value)> {
+async fn signed(
+    addr: &str,
+    key: &crate::openapi::Key,
+    action: &str,
+    version: &str,
+    params: &[(&str, &str)],
+) -> Option<(u16, Value)> {
     let now = time::OffsetDateTime::now_utc().format(&time::format_description::well_known::Rfc3339).unwrap();
     let head = head_of(&crate::openapi::acs3_at(key, action, version, params, &now, &crate::openapi::fresh_nonce()))?;
     send_head(addr, head).await
@@ -477,9 +567,15 @@ async fn mixed_load_stopped_by(stop: Stop) {
     let pool = open_db(&db).await;
     add_backup_sets(&pool, '8', SETS).await;
     let set = |i: usize| format!("8{i:09}");
-    let (status, member_share) = signed(&server.addr, &owner, "CreateResourceShare", RS, &[("ResourceShareName", "for-member"), ("Resources.1.ResourceId", &set(1)), ("Targets.1", MEMBER)])
-        .await
-        .expect("an answer");
+    let (status, member_share) = signed(
+        &server.addr,
+        &owner,
+        "CreateResourceShare",
+        RS,
+        &[("ResourceShareName", "for-member"), ("Resources.1.ResourceId", &set(1)), ("Targets.1", MEMBER)],
+    )
+    .await
+    .expect("an answer");
     assert_eq!(status, 200, "{member_share}");
     let member_share = member_share["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned();
 
@@ -495,22 +591,35 @@ async fn mixed_load_stopped_by(stop: Stop) {
         tasks.push(tokio::spawn(async move {
             for i in (first..SETS - 100).step_by(2) {
                 let (set, name) = (set(i), format!("mixed-{i}"));
-                let params = [("ResourceShareName", name.as_str()), ("Resources.1.ResourceId", set.as_str()), ("Targets.1", PARTNER), ("AllowExternalTargets", "true")];
-                let Some((status, answer)) = signed(&addr, &owner, "CreateResourceShare", RS, &params).await else { return };
+                let params = [
+                    ("ResourceShareName", name.as_str()),
+                    ("Resources.1.ResourceId", set.as_str()),
+                    ("Targets.1", PARTNER),
+                    ("AllowExternalTargets", "true"),
+                ];
+                let Some((status, answer)) = signed(&addr, &owner, "CreateResourceShare", RS, &params).await else {
+                    return;
+                };
                 assert_eq!(status, 200, "{answer}");
-                done.lock().unwrap().shares.push((set, answer["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned()));
+                done.lock()
+                    .unwrap()
+                    .shares
+                    .push((set, answer["ResourceShare"]["ResourceShareId"].as_str().unwrap().to_owned()));
                 answered.fetch_add(1, Ordering::SeqCst);
             }
         }));
     }
     // The owner adds sets to the member's share.
     {
-        let (addr, owner, done, answered, share) = (addr.clone(), owner.clone(), done.clone(), answered.clone(), member_share.clone());
+        let (addr, owner, done, answered, share) =
+            (addr.clone(), owner.clone(), done.clone(), answered.clone(), member_share.clone());
         tasks.push(tokio::spawn(async move {
             for i in SETS - 100..=SETS {
                 let set = set(i);
                 let params = [("ResourceShareId", share.as_str()), ("Resources.1.ResourceId", set.as_str())];
-                let Some((status, answer)) = signed(&addr, &owner, "AssociateResourceShare", RS, &params).await else { return };
+                let Some((status, answer)) = signed(&addr, &owner, "AssociateResourceShare", RS, &params).await else {
+                    return;
+                };
                 assert_eq!(status, 200, "{answer}");
                 done.lock().unwrap().associated.push(set);
                 answered.fetch_add(1, Ordering::SeqCst);
@@ -519,17 +628,26 @@ async fn mixed_load_stopped_by(stop: Stop) {
     }
     // The partner accepts what is pending (read beside the server).
     {
-        let (addr, partner, done, answered, pool, killed) = (addr.clone(), partner.clone(), done.clone(), answered.clone(), pool.clone(), killed.clone());
+        let (addr, partner, done, answered, pool, killed) =
+            (addr.clone(), partner.clone(), done.clone(), answered.clone(), pool.clone(), killed.clone());
         tasks.push(tokio::spawn(async move {
             while !killed.load(Ordering::SeqCst) {
-                let pending: Vec<String> = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'")
-                    .bind(PARTNER)
-                    .fetch_all(&pool)
-                    .await
-                    .unwrap();
+                let pending: Vec<String> = sqlx::query_scalar(
+                    "select invitation_id from invitation where receiver_account_id = ? and status = 'Pending'",
+                )
+                .bind(PARTNER)
+                .fetch_all(&pool)
+                .await
+                .unwrap();
                 for invitation in pending {
-                    let Some((status, answer)) =
-                        signed(&addr, &partner, "AcceptResourceShareInvitation", RS, &[("ResourceShareInvitationId", &invitation)]).await
+                    let Some((status, answer)) = signed(
+                        &addr,
+                        &partner,
+                        "AcceptResourceShareInvitation",
+                        RS,
+                        &[("ResourceShareInvitationId", &invitation)],
+                    )
+                    .await
                     else {
                         return;
                     };
@@ -543,7 +661,8 @@ async fn mixed_load_stopped_by(stop: Stop) {
     }
     // The member restores each set of its share once (one restore of a set at a time), as they are added.
     {
-        let (addr, member, done, answered, killed) = (addr.clone(), member.clone(), done.clone(), answered.clone(), killed.clone());
+        let (addr, member, done, answered, killed) =
+            (addr.clone(), member.clone(), done.clone(), answered.clone(), killed.clone());
         tasks.push(tokio::spawn(async move {
             for n in 0.. {
                 if killed.load(Ordering::SeqCst) {
@@ -554,7 +673,11 @@ async fn mixed_load_stopped_by(stop: Stop) {
                     tokio::time::sleep(Duration::from_millis(5)).await;
                     continue;
                 };
-                let Some((status, answer)) = signed(&addr, &member, "CreateDBCluster", PD, &restore_params(&restored)).await else { return };
+                let Some((status, answer)) =
+                    signed(&addr, &member, "CreateDBCluster", PD, &restore_params(&restored)).await
+                else {
+                    return;
+                };
                 assert_eq!(status, 200, "{answer}");
                 done.lock().unwrap().restored.push(answer["DBClusterId"].as_str().unwrap().to_owned());
                 answered.fetch_add(1, Ordering::SeqCst);
@@ -583,7 +706,12 @@ async fn mixed_load_stopped_by(stop: Stop) {
         done.associated.len(),
         done.restored.len()
     );
-    assert!(!done.shares.is_empty() && !done.accepted.is_empty() && !done.associated.is_empty() && !done.restored.is_empty());
+    assert!(
+        !done.shares.is_empty()
+            && !done.accepted.is_empty()
+            && !done.associated.is_empty()
+            && !done.restored.is_empty()
+    );
 
     let pool = open_db(&db).await;
     assert_eq!(integrity(&pool).await, "ok");
@@ -592,7 +720,9 @@ async fn mixed_load_stopped_by(stop: Stop) {
         let pool = pool.clone();
         async move { sqlx::query_scalar::<_, i64>(&sql).fetch_one(&pool).await.expect(&sql) }
     };
-    let events = |action: &str, target: &str| format!("select count(*) from audit_event where action = '{action}' and target = '{target}' and outcome = 'Success'");
+    let events = |action: &str, target: &str| {
+        format!("select count(*) from audit_event where action = '{action}' and target = '{target}' and outcome = 'Success'")
+    };
     for (set, share) in &done.shares {
         let whole = format!(
             "select count(*) from resource_share rs join share_resource sr using (resource_share_id)
@@ -604,7 +734,13 @@ async fn mixed_load_stopped_by(stop: Stop) {
         assert_eq!(count(events("ShareBackupSet", set)).await, 1, "the event of share {share}");
     }
     for invitation in &done.accepted {
-        assert_eq!(count(format!("select count(*) from invitation where invitation_id = '{invitation}' and status = 'Accepted'")).await, 1);
+        assert_eq!(
+            count(format!(
+                "select count(*) from invitation where invitation_id = '{invitation}' and status = 'Accepted'"
+            ))
+            .await,
+            1
+        );
         assert_eq!(count(events("AcceptInvitation", invitation)).await, 1, "the event of accepting {invitation}");
     }
     for set in &done.associated {
@@ -613,9 +749,15 @@ async fn mixed_load_stopped_by(stop: Stop) {
         assert_eq!(count(events("ShareBackupSet", set)).await, 1, "the event of adding {set}");
     }
     for cluster in &done.restored {
-        let whole = format!("select count(*) from restore_job j join cluster c using (cluster_id) where j.cluster_id = '{cluster}'");
+        let whole = format!(
+            "select count(*) from restore_job j join cluster c using (cluster_id) where j.cluster_id = '{cluster}'"
+        );
         assert_eq!(count(whole).await, 1, "acknowledged restore {cluster} with its job and cluster");
-        assert_eq!(count(format!("select count(*) from charge where cluster_id = '{cluster}'")).await, 1, "the charge of {cluster}");
+        assert_eq!(
+            count(format!("select count(*) from charge where cluster_id = '{cluster}'")).await,
+            1,
+            "the charge of {cluster}"
+        );
     }
     // What was committed but not answered is whole too: every change has its event, every event its change.
     let pairs = [
@@ -648,7 +790,15 @@ async fn mixed_load_stopped_by(stop: Stop) {
     // And the server starts again on it and serves what was acknowledged.
     let server = Server::start(&db).await;
     let (_, share) = &done.shares[0];
-    let (status, listed) = signed(&server.addr, &owner, "ListResourceShares", RS, &[("ResourceOwner", "Self"), ("ResourceShareIds.1", share)]).await.expect("an answer");
+    let (status, listed) = signed(
+        &server.addr,
+        &owner,
+        "ListResourceShares",
+        RS,
+        &[("ResourceOwner", "Self"), ("ResourceShareIds.1", share)],
+    )
+    .await
+    .expect("an answer");
     assert_eq!(status, 200, "{listed}");
     assert_eq!(listed["ResourceShares"][0]["ResourceShareId"], json!(share), "{listed}");
     server.kill();
@@ -696,7 +846,10 @@ async fn a_database_from_a_newer_version_or_an_edited_migration_is_refused_at_st
     database.pool.close().await;
     database.writer.close().await;
     let refused = polarshare::server::db::connect(path).await.expect_err("a database of a newer version");
-    assert!(format!("{refused:#}").contains("migration 99990101000000 was previously applied but is missing"), "{refused:#}");
+    assert!(
+        format!("{refused:#}").contains("migration 99990101000000 was previously applied but is missing"),
+        "{refused:#}"
+    );
 
     let pool = open_db(Path::new(path)).await;
     sqlx::query("delete from _sqlx_migrations where version = 99990101000000").execute(&pool).await.unwrap();
@@ -706,5 +859,8 @@ async fn a_database_from_a_newer_version_or_an_edited_migration_is_refused_at_st
         .unwrap();
     pool.close().await;
     let refused = polarshare::server::db::connect(path).await.expect_err("a database migrated by an edited migration");
-    assert!(format!("{refused:#}").contains(&format!("migration {edited} was previously applied but has been modified")), "{refused:#}");
+    assert!(
+        format!("{refused:#}").contains(&format!("migration {edited} was previously applied but has been modified")),
+        "{refused:#}"
+    );
 }

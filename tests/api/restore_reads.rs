@@ -20,19 +20,32 @@ async fn a_restore_is_read_only_by_the_account_that_made_it() {
     let cluster = restored.json["DBClusterId"].as_str().unwrap().to_owned();
     let order = restored.json["OrderId"].as_str().unwrap().to_owned();
 
-    let partner_sees = acs3(&app, &shared.partner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", &cluster)]).await;
+    let partner_sees =
+        acs3(&app, &shared.partner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", &cluster)]).await;
     assert_eq!(partner_sees.json["DBClusterStatus"], "Creating", "{:?}", partner_sees.json);
 
     let member_cookie = app.sign_in("member").await;
     let member = create_key(&app, &member_cookie, "member").await;
     let outsider_cookie = app.sign_in("outsider").await;
     let outsider = create_key(&app, &outsider_cookie, "outsider").await;
-    for (who, key, cookie) in [("owner", &owner, &owner_cookie), ("member", &member, &member_cookie), ("outsider", &outsider, &outsider_cookie)] {
+    for (who, key, cookie) in [
+        ("owner", &owner, &owner_cookie),
+        ("member", &member, &member_cookie),
+        ("outsider", &outsider, &outsider_cookie),
+    ] {
         let polled = acs3(&app, key, "DescribeDBClusterAttribute", PD, &[("DBClusterId", &cluster)]).await;
         assert_eq!(api_code(&polled), (404, "EntityNotExists.DBCluster"), "{who}: {:?}", polled.json);
-        let listed = acs3(&app, key, "DescribeDBClusters", PD, &[("RegionId", "cn-hangzhou"), ("DBClusterIds", &cluster)]).await;
+        let listed =
+            acs3(&app, key, "DescribeDBClusters", PD, &[("RegionId", "cn-hangzhou"), ("DBClusterIds", &cluster)]).await;
         assert_eq!(listed.json["TotalRecordCount"], Value::from(0), "{who}: {:?}", listed.json);
-        let backups = acs3(&app, key, "DescribeBackups", PD, &[("DBClusterId", &cluster), ("StartTime", "2026-01-01T00:00Z"), ("EndTime", "2027-01-01T00:00Z")]).await;
+        let backups = acs3(
+            &app,
+            key,
+            "DescribeBackups",
+            PD,
+            &[("DBClusterId", &cluster), ("StartTime", "2026-01-01T00:00Z"), ("EndTime", "2027-01-01T00:00Z")],
+        )
+        .await;
         assert_eq!(api_code(&backups), (404, "EntityNotExists.DBCluster"), "{who}: {:?}", backups.json);
         let page = app.form(Some(cookie), "list_backup_sets", &format!("cluster_id={cluster}&page=1")).await;
         assert_eq!(page.refusal(), (404, "EntityNotExists.DBCluster"), "{who}: {:?}", page.json);
@@ -45,7 +58,10 @@ async fn a_restore_is_read_only_by_the_account_that_made_it() {
         let trail = app.form(Some(cookie), "audit_trail", "").await;
         assert_eq!(trail.status, StatusCode::OK, "{who}: {:?}", trail.json);
         let text = trail.json.to_string();
-        assert!(!text.contains(&cluster) && !text.contains(&order) && !text.contains("RestoreToNewCluster"), "{who}'s trail: {text}");
+        assert!(
+            !text.contains(&cluster) && !text.contains(&order) && !text.contains("RestoreToNewCluster"),
+            "{who}'s trail: {text}"
+        );
         // Releasing it is refused as for a cluster that does not exist, and changes nothing.
         let released = app.form(Some(cookie), "release_cluster", &format!("cluster_id={cluster}")).await;
         assert_eq!(released.refusal(), (404, "EntityNotExists.DBCluster"), "{who}: {:?}", released.json);
@@ -62,7 +78,18 @@ async fn a_restore_is_read_only_by_the_account_that_made_it() {
 async fn trail(app: &TestApp, cookie: &str) -> Vec<(String, String, String)> {
     let r = app.form(Some(cookie), "audit_trail", "page_size=100").await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    r.json["items"].as_array().unwrap().iter().map(|e| (e["action"].as_str().unwrap().into(), e["target"].as_str().unwrap().into(), e["outcome"].as_str().unwrap().into())).collect()
+    r.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().into(),
+                e["target"].as_str().unwrap().into(),
+                e["outcome"].as_str().unwrap().into(),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -70,7 +97,11 @@ async fn an_outsiders_refused_attempts_on_a_share_are_in_its_own_trail_only_and_
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
     let shared = shared_with_partner_and_accepted(&app, &owner, "guarded").await;
-    let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ?").bind(PARTNER).fetch_one(&app.pool).await.unwrap();
+    let invitation: String = sqlx::query_scalar("select invitation_id from invitation where receiver_account_id = ?")
+        .bind(PARTNER)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let before = app.sharing_state().await;
     let owner_cookie = app.sign_in("owner").await;
     let owner_trail = trail(&app, &owner_cookie).await;
@@ -80,11 +111,36 @@ async fn an_outsiders_refused_attempts_on_a_share_are_in_its_own_trail_only_and_
     let outsider = create_key(&app, &outsider_cookie, "outsider").await;
     let attempts: Vec<(&str, &str, Vec<(&str, &str)>, (u16, &str))> = vec![
         ("CreateDBCluster", PD, restore_params(&shared.backup), (404, "EntityNotExists.BackupSet")),
-        ("AcceptResourceShareInvitation", crate::openapi::RS, vec![("ResourceShareInvitationId", &invitation)], (409, "EntityNotExists.ResourceShareInvitation")),
-        ("RejectResourceShareInvitation", crate::openapi::RS, vec![("ResourceShareInvitationId", &invitation)], (409, "EntityNotExists.ResourceShareInvitation")),
-        ("DisassociateResourceShare", crate::openapi::RS, vec![("ResourceShareId", &shared.share_id), ("ResourceOwner", "OtherAccounts")], (404, "EntityNotExists.ResourceShare")),
-        ("DeleteResourceShare", crate::openapi::RS, vec![("ResourceShareId", &shared.share_id)], (404, "EntityNotExists.ResourceShare")),
-        ("DeleteBackup", PD, vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", &shared.backup)], (404, "EntityNotExists.BackupSet")),
+        (
+            "AcceptResourceShareInvitation",
+            crate::openapi::RS,
+            vec![("ResourceShareInvitationId", &invitation)],
+            (409, "EntityNotExists.ResourceShareInvitation"),
+        ),
+        (
+            "RejectResourceShareInvitation",
+            crate::openapi::RS,
+            vec![("ResourceShareInvitationId", &invitation)],
+            (409, "EntityNotExists.ResourceShareInvitation"),
+        ),
+        (
+            "DisassociateResourceShare",
+            crate::openapi::RS,
+            vec![("ResourceShareId", &shared.share_id), ("ResourceOwner", "OtherAccounts")],
+            (404, "EntityNotExists.ResourceShare"),
+        ),
+        (
+            "DeleteResourceShare",
+            crate::openapi::RS,
+            vec![("ResourceShareId", &shared.share_id)],
+            (404, "EntityNotExists.ResourceShare"),
+        ),
+        (
+            "DeleteBackup",
+            PD,
+            vec![("DBClusterId", SHAREABLE_CLUSTER), ("BackupId", &shared.backup)],
+            (404, "EntityNotExists.BackupSet"),
+        ),
     ];
     for (action, version, params, refusal) in &attempts {
         let r = acs3(&app, &outsider, action, version, params).await;
@@ -98,7 +154,11 @@ async fn an_outsiders_refused_attempts_on_a_share_are_in_its_own_trail_only_and_
     assert_eq!(app.count(&format!("select count(*) from restore_job where account_id = '{OUTSIDER}'")).await, 0);
     assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{OUTSIDER}'")).await, 0);
     let outsiders = trail(&app, &outsider_cookie).await;
-    assert_eq!(outsiders.iter().filter(|(_, _, outcome)| outcome != "Success").count(), attempts.len() + 1, "{outsiders:?}");
+    assert_eq!(
+        outsiders.iter().filter(|(_, _, outcome)| outcome != "Success").count(),
+        attempts.len() + 1,
+        "{outsiders:?}"
+    );
     assert_eq!(trail(&app, &owner_cookie).await, owner_trail, "the owner's trail has none of them");
     assert_eq!(trail(&app, &shared.partner_cookie).await, partner_trail, "nor the partner's");
 }
@@ -114,9 +174,18 @@ async fn the_bill_counts_the_backup_storage_kept_now_beyond_the_free_100_gib() {
         .await
         .unwrap();
     assert!(sets.len() >= 3, "{sets:?}");
-    sqlx::query(&format!("update backup_set set size_bytes = 0, expires_at = '2027-01-01T00:00:00Z' where account_id = '{PARTNER}'")).execute(&app.pool).await.unwrap();
+    sqlx::query(&format!(
+        "update backup_set set size_bytes = 0, expires_at = '2027-01-01T00:00:00Z' where account_id = '{PARTNER}'"
+    ))
+    .execute(&app.pool)
+    .await
+    .unwrap();
     let set = |id: &str, bytes: i64, expires_at: &str| {
-        sqlx::query("update backup_set set size_bytes = ?, expires_at = ? where backup_set_id = ?").bind(bytes).bind(expires_at.to_owned()).bind(id.to_owned()).execute(&app.pool)
+        sqlx::query("update backup_set set size_bytes = ?, expires_at = ? where backup_set_id = ?")
+            .bind(bytes)
+            .bind(expires_at.to_owned())
+            .bind(id.to_owned())
+            .execute(&app.pool)
     };
     // Kept: 150.5 GiB. Past its retention at the clock's now (2026-11-25 08:00): 80 GiB, no longer stored.
     set(&sets[0], 150 * GIB + GIB / 2, "2027-01-01T00:00:00Z").await.unwrap();
@@ -130,7 +199,12 @@ async fn the_bill_counts_the_backup_storage_kept_now_beyond_the_free_100_gib() {
     app.clock.advance(time::Duration::days(60));
     let partner = app.sign_in("partner").await;
     let bill = app.form(Some(&partner), "billing", "").await;
-    assert_eq!((bill.json["backup_storage_bytes"].clone(), bill.json["backup_storage_cents_per_month"].clone()), (Value::from(0), Value::from(0)), "{:?}", bill.json);
+    assert_eq!(
+        (bill.json["backup_storage_bytes"].clone(), bill.json["backup_storage_cents_per_month"].clone()),
+        (Value::from(0), Value::from(0)),
+        "{:?}",
+        bill.json
+    );
 }
 
 #[tokio::test]
@@ -140,11 +214,16 @@ async fn the_billing_page_never_shows_more_storage_than_it_bills() {
     // beside ¥0.12. Past 1 TB the figure can't say the whole GB at all, so the page names them.
     let app = TestApp::new().await;
     const GIB: i64 = 1024 * 1024 * 1024;
-    app.exec(&format!("update backup_set set size_bytes = 0, expires_at = '2027-01-01T00:00:00Z' where account_id = '{PARTNER}'")).await;
-    let one: String = sqlx::query_scalar(&format!("select min(backup_set_id) from backup_set where account_id = '{PARTNER}' and deleted_at is null"))
-        .fetch_one(&app.pool)
-        .await
-        .unwrap();
+    app.exec(&format!(
+        "update backup_set set size_bytes = 0, expires_at = '2027-01-01T00:00:00Z' where account_id = '{PARTNER}'"
+    ))
+    .await;
+    let one: String = sqlx::query_scalar(&format!(
+        "select min(backup_set_id) from backup_set where account_id = '{PARTNER}' and deleted_at is null"
+    ))
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
     let partner = app.sign_in("partner").await;
     for (bytes, shown, billed, cost) in [
         (101 * GIB - 1, "100.99 GB", "0 GB beyond the free quota", "¥0.00"),
@@ -183,24 +262,47 @@ async fn the_bill_totals_every_charge_a_month_and_names_the_cluster_of_each() {
     assert_eq!(bill.status, StatusCode::OK, "{:?}", bill.json);
     assert_eq!(bill.json["charges"]["total"], Value::from(3), "{:?}", bill.json);
     assert_eq!(bill.json["charges"]["items"].as_array().map(Vec::len), Some(1), "{:?}", bill.json);
-    assert_eq!(bill.json["charges_cents_per_month"], Value::from(62_000 + 1234 + 66), "every page's charges: {:?}", bill.json);
+    assert_eq!(
+        bill.json["charges_cents_per_month"],
+        Value::from(62_000 + 1234 + 66),
+        "every page's charges: {:?}",
+        bill.json
+    );
     let newest = &bill.json["charges"]["items"][0];
-    assert_eq!((newest["cluster_id"].as_str(), newest["cluster_name"].as_str()), (Some(cluster.as_str()), Some("orders-reporting")), "{newest:?}");
+    assert_eq!(
+        (newest["cluster_id"].as_str(), newest["cluster_name"].as_str()),
+        (Some(cluster.as_str()), Some("orders-reporting")),
+        "{newest:?}"
+    );
     assert_eq!(
         newest["item"].as_str(),
-        Some(format!("New cluster (polar.mysql.x4.medium, pay-as-you-go) restored from shared backup set {backup}").as_str())
+        Some(
+            format!("New cluster (polar.mysql.x4.medium, pay-as-you-go) restored from shared backup set {backup}")
+                .as_str()
+        )
     );
 
     let (status, html) = app.get(Some(&member), "/billing").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains(&format!(r#"<a href="/clusters/{cluster}">orders-reporting"#)), "the cluster's name, linked: {html}");
+    assert!(
+        html.contains(&format!(r#"<a href="/clusters/{cluster}">orders-reporting"#)),
+        "the cluster's name, linked: {html}"
+    );
     assert!(html.contains("Total per month (3 charges)"), "{html}");
-    assert!(html.contains(r#"data-testid="charges-total" class="nowrap amount">¥633.00<"#), "¥620.00 + ¥12.34 + ¥0.66: {html}");
+    assert!(
+        html.contains(r#"data-testid="charges-total" class="nowrap amount">¥633.00<"#),
+        "¥620.00 + ¥12.34 + ¥0.66: {html}"
+    );
 
     // An account with no charge owes nothing for them.
     let owner = app.sign_in("owner").await;
     let bill = app.form(Some(&owner), "billing", "").await;
-    assert_eq!((bill.json["charges"]["total"].clone(), bill.json["charges_cents_per_month"].clone()), (Value::from(0), Value::from(0)), "{:?}", bill.json);
+    assert_eq!(
+        (bill.json["charges"]["total"].clone(), bill.json["charges_cents_per_month"].clone()),
+        (Value::from(0), Value::from(0)),
+        "{:?}",
+        bill.json
+    );
 }
 
 /// A charge made before charges named their cluster said it in its item: the migration moves the id to
@@ -213,7 +315,8 @@ async fn charges_made_before_name_their_cluster_after_the_migration() {
     let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup)).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let cluster = r.json["cluster_id"].as_str().unwrap().to_owned();
-    let old = format!("Cluster {cluster} (polar.mysql.x4.medium, pay-as-you-go) restored from shared backup set {backup}");
+    let old =
+        format!("Cluster {cluster} (polar.mysql.x4.medium, pay-as-you-go) restored from shared backup set {backup}");
     app.exec(&format!("update charge set cluster_id = null, item = '{old}' where cluster_id = '{cluster}'")).await;
     let unknown = "Cluster pc-nowhere000000 (polar.mysql.x4.medium, subscription) restored from shared backup set 1";
     app.exec(&format!("insert into charge (account_id, item, amount_cents, created_at) values ('{MEMBER}', '{unknown}', 1, '2026-11-01T00:00:00Z')")).await;
@@ -224,14 +327,19 @@ async fn charges_made_before_name_their_cluster_after_the_migration() {
     for statement in body.split(';').map(str::trim).filter(|s| !s.is_empty() && !s.starts_with("alter table")) {
         sqlx::query(statement).execute(&app.pool).await.unwrap();
     }
-    let rows: Vec<(Option<String>, String)> = sqlx::query_as(&format!("select cluster_id, item from charge where account_id = '{MEMBER}' order by created_at desc"))
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
+    let rows: Vec<(Option<String>, String)> = sqlx::query_as(&format!(
+        "select cluster_id, item from charge where account_id = '{MEMBER}' order by created_at desc"
+    ))
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
     assert_eq!(
         rows,
         vec![
-            (Some(cluster), format!("New cluster (polar.mysql.x4.medium, pay-as-you-go) restored from shared backup set {backup}")),
+            (
+                Some(cluster),
+                format!("New cluster (polar.mysql.x4.medium, pay-as-you-go) restored from shared backup set {backup}")
+            ),
             (None, unknown.to_owned()),
         ]
     );

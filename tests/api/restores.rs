@@ -29,7 +29,13 @@ async fn incoming_set(app: &TestApp, cookie: &str) -> Option<Value> {
 async fn principal_view(app: &TestApp, owner: &str, backup: &str, principal: &str) -> Value {
     let r = app.form(Some(owner), "sharing_relationship", &format!("backup_set_id={backup}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    r.json["items"][0]["principals"].as_array().unwrap().iter().find(|p| p["principal_id"] == json!(principal)).cloned().unwrap_or(Value::Null)
+    r.json["items"][0]["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["principal_id"] == json!(principal))
+        .cloned()
+        .unwrap_or(Value::Null)
 }
 
 #[tokio::test]
@@ -37,20 +43,41 @@ async fn a_second_running_restore_by_the_same_principal_from_the_same_set_is_ref
     let app = TestApp::new().await;
     let (backup, _) = shared_with_member_and_qa(&app).await;
     let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "first")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "first")).await.status,
+        StatusCode::OK
+    );
     let r = app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "second")).await;
     assert_eq!((r.status, r.code()), (StatusCode::CONFLICT, "OperationDenied.RestoreAlreadyRunning"), "{:?}", r.json);
-    assert_eq!(app.count(&format!("select count(*) from restore_job where account_id = '{MEMBER}'")).await, 1, "the refusal wrote nothing");
-    assert_eq!(incoming_set(&app, &member).await.unwrap()["restore_blocked"]["code"], json!("OperationDenied.RestoreAlreadyRunning"));
+    assert_eq!(
+        app.count(&format!("select count(*) from restore_job where account_id = '{MEMBER}'")).await,
+        1,
+        "the refusal wrote nothing"
+    );
+    assert_eq!(
+        incoming_set(&app, &member).await.unwrap()["restore_blocked"]["code"],
+        json!("OperationDenied.RestoreAlreadyRunning")
+    );
 
     // Another principal restores side by side; the set stays locked until the last restore ends.
     let qa = app.sign_in("qa").await;
-    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await.status,
+        StatusCode::OK
+    );
     app.clock.advance(Duration::seconds(31));
     assert_eq!(app.tick().await.finished_restores, 2);
-    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'"))
+            .await,
+        1
+    );
     let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "again")).await.status, StatusCode::OK, "once it ended");
+    assert_eq!(
+        app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "again")).await.status,
+        StatusCode::OK,
+        "once it ended"
+    );
 }
 
 #[tokio::test]
@@ -58,7 +85,10 @@ async fn a_removal_during_a_restore_is_queued_and_revoked_from_the_moment_the_re
     let app = TestApp::new().await;
     let (backup, share_id) = shared_with_member_and_qa(&app).await;
     let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status,
+        StatusCode::OK
+    );
 
     // Adding a principal while the restore reads the set is refused, as before.
     let owner = app.sign_in("owner").await;
@@ -72,7 +102,13 @@ async fn a_removal_during_a_restore_is_queued_and_revoked_from_the_moment_the_re
     assert_eq!(r.json["removal_waits_for_restore"], json!(true));
     let pending = principal_view(&app, &owner, &backup, MEMBER).await;
     assert_eq!((&pending["status"], &pending["removal_pending_restore"]), (&json!("Disassociating"), &json!(true)));
-    assert_eq!(app.count(&format!("select count(*) from share_principal where principal_id = '{MEMBER}' and revoke_at is null")).await, 1);
+    assert_eq!(
+        app.count(&format!(
+            "select count(*) from share_principal where principal_id = '{MEMBER}' and revoke_at is null"
+        ))
+        .await,
+        1
+    );
 
     // The principal sees it being revoked and can't restore again; nobody can start a restore meanwhile.
     let seen = incoming_set(&app, &member).await.unwrap();
@@ -97,12 +133,19 @@ async fn a_removal_during_a_restore_is_queued_and_revoked_from_the_moment_the_re
     assert_eq!((&revoking["status"], &revoking["removal_pending_restore"]), (&json!("Disassociating"), &json!(false)));
     let member = app.sign_in("member").await;
     let seen = incoming_set(&app, &member).await.unwrap();
-    assert_eq!(seen["revoking_at"], json!("2026-11-25T08:10:31Z"), "revoked the revocation delay after the restore ended");
+    assert_eq!(
+        seen["revoking_at"],
+        json!("2026-11-25T08:10:31Z"),
+        "revoked the revocation delay after the restore ended"
+    );
     assert_eq!(app.count("select count(*) from audit_event where action = 'ApplyQueuedRemoval'").await, 1);
 
     // The remaining principal may restore again; the removed one is gone after the delay.
     let qa = app.sign_in("qa").await;
-    assert_eq!(app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await.status,
+        StatusCode::OK
+    );
     app.clock.advance(Duration::minutes(10));
     app.tick().await;
     let member = app.sign_in("member").await;
@@ -114,14 +157,24 @@ async fn cancelling_a_share_during_a_restore_is_queued_for_every_principal() {
     let app = TestApp::new().await;
     let (backup, share_id) = shared_with_member_and_qa(&app).await;
     let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status,
+        StatusCode::OK
+    );
     let owner = app.sign_in("owner").await;
     let r = app.share(&owner, &backup, existing_share(&share_id, Some(&[]))).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    assert_eq!(app.count("select count(*) from share_principal where status = 'Disassociating' and revoke_at is null").await, 2);
+    assert_eq!(
+        app.count("select count(*) from share_principal where status = 'Disassociating' and revoke_at is null").await,
+        2
+    );
     // My Shares still lists the set while the removals wait.
     let mine = app.form(Some(&owner), "list_my_shares", "").await;
-    assert!(mine.json["items"][0]["principals"].as_array().unwrap().iter().all(|p| p["removal_pending_restore"] == json!(true)));
+    assert!(mine.json["items"][0]["principals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["removal_pending_restore"] == json!(true)));
 
     app.clock.advance(Duration::seconds(31));
     assert_eq!(app.tick().await.applied_queued_removals, 2);
@@ -155,12 +208,23 @@ async fn a_cluster_still_being_restored_can_not_be_released_and_becomes_running_
     // While the copy from the owner's set runs, the new cluster can't be released under it.
     let r = app.form(Some(&member), "release_cluster", &format!("cluster_id={cluster}")).await;
     assert_eq!(r.refusal(), (409, "OperationDenied.ClusterStatus"), "{:?}", r.json);
-    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Creating'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Creating'"))
+            .await,
+        1
+    );
     // The restore ends: the cluster is Running, the set unlocked, and the cluster may be released.
     app.clock.advance(Duration::minutes(6));
     app.tick().await;
-    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Running'")).await, 1);
-    assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'")).await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from cluster where cluster_id = '{cluster}' and status = 'Running'")).await,
+        1
+    );
+    assert_eq!(
+        app.count(&format!("select count(*) from backup_set where backup_set_id = '{backup}' and lock_state = 'None'"))
+            .await,
+        1
+    );
     let r = app.form(Some(&member), "release_cluster", &format!("cluster_id={cluster}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
 }
@@ -170,7 +234,10 @@ async fn a_principal_is_not_shown_that_another_account_restores_from_the_set() {
     let app = TestApp::new().await;
     let (backup, _) = shared_with_member_and_qa(&app).await;
     let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status,
+        StatusCode::OK
+    );
 
     // The restoring principal sees its own restore holding the set; the other one sees nothing of it
     // (the lock does not stop its own restore), and may restore side by side.
@@ -182,7 +249,8 @@ async fn a_principal_is_not_shown_that_another_account_restores_from_the_set() {
     // The owner's own page shows the lock.
     let owner = app.sign_in("owner").await;
     let r = app.form(Some(&owner), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
-    let row = r.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).cloned().unwrap();
+    let row =
+        r.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).cloned().unwrap();
     assert_eq!(row["lock_state"], json!("Restoring"));
 
     // A level conversion is the owner's and holds every restore: every principal is shown it.
@@ -198,7 +266,10 @@ async fn a_principal_is_not_shown_that_another_account_restores_from_the_set() {
 async fn owner_removes_during_members_restore(app: &TestApp, kept: &[&str]) -> (String, String) {
     let (backup, share_id) = shared_with_member_and_qa(app).await;
     let member = app.sign_in("member").await;
-    assert_eq!(app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status, StatusCode::OK);
+    assert_eq!(
+        app.json(Some(&member), "restore_to_new_cluster", restore_request(&backup, "copy")).await.status,
+        StatusCode::OK
+    );
     let owner = app.sign_in("owner").await;
     assert_eq!(app.share(&owner, &backup, existing_share(&share_id, Some(kept))).await.status, StatusCode::OK);
     (backup, member)
@@ -216,16 +287,30 @@ async fn a_principal_held_back_by_a_removal_waiting_for_another_accounts_restore
     let r = app.json(Some(&qa), "restore_to_new_cluster", restore_request(&backup, "qa-copy")).await;
     let seen = incoming_set(&app, &qa).await.unwrap();
     assert_eq!(seen["lock_state"], json!("None"), "{seen:?}");
-    for (told, code, message) in [("the answer", r.code(), r.json["message"].as_str()), ("the row", seen["restore_blocked"]["code"].as_str().unwrap_or(""), seen["restore_blocked"]["message"].as_str())] {
+    for (told, code, message) in [
+        ("the answer", r.code(), r.json["message"].as_str()),
+        (
+            "the row",
+            seen["restore_blocked"]["code"].as_str().unwrap_or(""),
+            seen["restore_blocked"]["message"].as_str(),
+        ),
+    ] {
         let message = message.unwrap_or_default();
         assert_eq!(code, "OperationDenied.SharingChanging", "{told}: {message}");
-        assert!(message.contains("The owner is changing the sharing of backup set") && message.contains("Try again later"), "{told}: {message}");
+        assert!(
+            message.contains("The owner is changing the sharing of backup set") && message.contains("Try again later"),
+            "{told}: {message}"
+        );
         for hint in ["principal", "restore ends", "running restore", "removed", "another"] {
             assert!(!message.contains(hint), "{told} names {hint:?}: {message}");
         }
     }
     assert_eq!(r.status, StatusCode::CONFLICT);
-    assert_eq!(app.count(&format!("select count(*) from restore_job where account_id = '{QA_MEMBER}'")).await, 0, "nothing started");
+    assert_eq!(
+        app.count(&format!("select count(*) from restore_job where account_id = '{QA_MEMBER}'")).await,
+        0,
+        "nothing started"
+    );
 }
 
 #[tokio::test]
@@ -241,7 +326,10 @@ async fn a_principal_whose_removal_waits_for_another_accounts_restore_is_not_tol
     let (status, page) = app.get(Some(&qa), "/shared-backups?tab=incoming").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Being revoked"), "{page}");
-    assert!(!page.contains("restore finishes") && !page.contains("running restore"), "qa is told of the member's restore");
+    assert!(
+        !page.contains("restore finishes") && !page.contains("running restore"),
+        "qa is told of the member's restore"
+    );
     let (_, page) = app.get(Some(&member), "/shared-backups?tab=incoming").await;
     assert!(page.contains("it ends after the running restore finishes"), "the member's own restore");
 }

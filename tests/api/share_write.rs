@@ -21,8 +21,15 @@ async fn a_share_named_null_is_made_and_its_next_set_joins_it() {
         if name == "null" {
             let joined = app.share(&cookie, &sets[2], existing_share(&id, None)).await;
             assert_eq!(joined.status, StatusCode::OK, "{:?}", joined.json);
-            assert_eq!(app.count(&format!("select count(*) from share_resource where resource_share_id = '{id}'")).await, 2);
-            assert_eq!(app.count("select count(*) from resource_share where resource_share_name = 'null'").await, 1, "no second share");
+            assert_eq!(
+                app.count(&format!("select count(*) from share_resource where resource_share_id = '{id}'")).await,
+                2
+            );
+            assert_eq!(
+                app.count("select count(*) from resource_share where resource_share_name = 'null'").await,
+                1,
+                "no second share"
+            );
         }
     }
     app.assert_shared_sets_consistent().await;
@@ -36,8 +43,11 @@ async fn a_failure_late_in_the_share_write_keeps_nothing_of_that_share() {
     let app = TestApp::new().await;
     let cookie = app.sign_in("owner").await;
     let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    app.exec(&format!("create trigger test_invitation_fails before insert on invitation when new.receiver_account_id = '{PARTNER}'
-        begin select raise(abort, 'test: invitation refused'); end")).await;
+    app.exec(&format!(
+        "create trigger test_invitation_fails before insert on invitation when new.receiver_account_id = '{PARTNER}'
+        begin select raise(abort, 'test: invitation refused'); end"
+    ))
+    .await;
     let before = app.sharing_state().await;
     let events = "select count(*) from audit_event where action = 'ShareBackupSet' and outcome = 'Success'";
     let r = app.share(&cookie, &sets[0], new_share("late-failure", "AllAccounts", &[PARTNER])).await;
@@ -60,18 +70,25 @@ async fn a_failure_late_in_one_share_write_leaves_its_group_as_its_callers_were_
     let groups = app.state.writer.groups.clone();
     let cookie = app.sign_in("owner").await;
     let sets = app.backups_of(SHAREABLE_CLUSTER, 3).await;
-    app.exec(&format!("create trigger test_invitation_fails before insert on invitation when new.receiver_account_id = '{PARTNER}'
-        begin select raise(abort, 'test: invitation refused'); end")).await;
+    app.exec(&format!(
+        "create trigger test_invitation_fails before insert on invitation when new.receiver_account_id = '{PARTNER}'
+        begin select raise(abort, 'test: invitation refused'); end"
+    ))
+    .await;
     let (holder, running) = crate::group::hold_the_writer(&groups, 3);
     let requests = [("grouped-a", MEMBER), ("grouped-failing", PARTNER), ("grouped-c", MEMBER)];
     let shares = async {
         running.await.expect("the holder ran");
-        let sent = requests.iter().zip(&sets).map(|((name, principal), set)| app.share(&cookie, set, new_share(name, "AllAccounts", &[principal])));
+        let sent = requests
+            .iter()
+            .zip(&sets)
+            .map(|((name, principal), set)| app.share(&cookie, set, new_share(name, "AllAccounts", &[principal])));
         futures::future::join_all(sent).await
     };
     let (_, answers) = tokio::join!(holder, shares);
     for ((name, _), r) in requests.iter().zip(&answers) {
-        let kept = app.count(&format!("select count(*) from resource_share where resource_share_name = '{name}'")).await;
+        let kept =
+            app.count(&format!("select count(*) from resource_share where resource_share_name = '{name}'")).await;
         assert_eq!(kept == 1, r.status == StatusCode::OK, "{name}: answered {} {:?}, kept {kept}", r.status, r.json);
     }
     assert!(answers[1].status.is_server_error(), "{:?}", answers[1].json);

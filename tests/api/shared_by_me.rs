@@ -14,11 +14,20 @@ async fn listed(app: &TestApp, cookie: &str) -> Vec<Value> {
 }
 
 async fn listed_share(app: &TestApp, cookie: &str, share_id: &str) -> Value {
-    listed(app, cookie).await.into_iter().find(|s| s["resource_share_id"] == share_id).unwrap_or_else(|| panic!("{share_id} is listed"))
+    listed(app, cookie)
+        .await
+        .into_iter()
+        .find(|s| s["resource_share_id"] == share_id)
+        .unwrap_or_else(|| panic!("{share_id} is listed"))
 }
 
 async fn update(app: &TestApp, cookie: &str, share_id: &str, name: &str, scope: &str) -> Response {
-    app.form(Some(cookie), "update_resource_share", &format!("resource_share_id={share_id}&resource_share_name={name}&principal_scope={scope}")).await
+    app.form(
+        Some(cookie),
+        "update_resource_share",
+        &format!("resource_share_id={share_id}&resource_share_name={name}&principal_scope={scope}"),
+    )
+    .await
 }
 
 async fn delete(app: &TestApp, cookie: &str, share_id: &str) -> Response {
@@ -27,19 +36,23 @@ async fn delete(app: &TestApp, cookie: &str, share_id: &str) -> Response {
 
 /// (name, scope, status) of the share's row.
 async fn stored(app: &TestApp, share_id: &str) -> (String, String, String) {
-    sqlx::query_as("select resource_share_name, principal_scope, status from resource_share where resource_share_id = ?")
-        .bind(share_id)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap()
+    sqlx::query_as(
+        "select resource_share_name, principal_scope, status from resource_share where resource_share_id = ?",
+    )
+    .bind(share_id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap()
 }
 
 async fn last_event(app: &TestApp, action: &str) -> (String, String, String) {
-    sqlx::query_as("select target, outcome, channel from audit_event where action = ? order by audit_event_id desc limit 1")
-        .bind(action)
-        .fetch_one(&app.pool)
-        .await
-        .unwrap_or_else(|e| panic!("an {action} event: {e}"))
+    sqlx::query_as(
+        "select target, outcome, channel from audit_event where action = ? order by audit_event_id desc limit 1",
+    )
+    .bind(action)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap_or_else(|e| panic!("an {action} event: {e}"))
 }
 
 #[tokio::test]
@@ -64,7 +77,10 @@ async fn the_owner_lists_its_shares_newest_first_with_their_sets_and_principals(
 
     // Another account's list holds none of them.
     let partner = app.sign_in("partner").await;
-    assert!(listed(&app, &partner).await.iter().all(|s| s["resource_share_id"] != second && s["resource_share_id"] != first.as_str()));
+    assert!(listed(&app, &partner)
+        .await
+        .iter()
+        .all(|s| s["resource_share_id"] != second && s["resource_share_id"] != first.as_str()));
 }
 
 #[tokio::test]
@@ -77,12 +93,18 @@ async fn the_owner_renames_a_share_and_opens_it_to_external_accounts() {
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     assert_eq!(stored(&app, &share_id).await, ("renamed-share".into(), "AllAccounts".into(), "Active".into()));
     let shown = listed_share(&app, &owner, &share_id).await;
-    assert_eq!((shown["resource_share_name"].clone(), shown["principal_scope"].clone()), (json!("renamed-share"), json!("AllAccounts")));
+    assert_eq!(
+        (shown["resource_share_name"].clone(), shown["principal_scope"].clone()),
+        (json!("renamed-share"), json!("AllAccounts"))
+    );
     assert_ne!(shown["updated_at"], shown["created_at"], "the change is dated");
     // The directory member keeps its access: the directory accepts for it.
     assert_eq!(app.count(&format!("select count(*) from invitation where resource_share_id = '{share_id}' and receiver_account_id = '{MEMBER}' and status = 'Accepted'")).await, 1);
     // The audit trail names it as the OpenAPI does, with the console's channel.
-    assert_eq!(last_event(&app, "UpdateResourceShare").await, (format!("{share_id} -> renamed-share"), "Success".into(), "console".into()));
+    assert_eq!(
+        last_event(&app, "UpdateResourceShare").await,
+        (format!("{share_id} -> renamed-share"), "Success".into(), "console".into())
+    );
 }
 
 #[tokio::test]
@@ -106,11 +128,16 @@ async fn an_edit_against_the_rules_is_refused_with_its_code_and_changes_nothing(
     }
     // Each refusal the service made is in the audit trail with its code (a scope that is no scope is
     // refused before any action is taken, as a malformed form is).
-    let outcomes: Vec<String> = sqlx::query_scalar("select outcome from audit_event where action = 'UpdateResourceShare' order by audit_event_id")
-        .fetch_all(&app.pool)
-        .await
-        .unwrap();
-    assert_eq!(outcomes, ["OperationNotPermitted", "EntityAlreadyExists.ResourceShare", "InvalidParameter.ResourceShareName"]);
+    let outcomes: Vec<String> = sqlx::query_scalar(
+        "select outcome from audit_event where action = 'UpdateResourceShare' order by audit_event_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        outcomes,
+        ["OperationNotPermitted", "EntityAlreadyExists.ResourceShare", "InvalidParameter.ResourceShareName"]
+    );
 }
 
 #[tokio::test]
@@ -126,7 +153,10 @@ async fn a_deleted_share_is_deleting_until_the_revocation_has_run_then_deleted()
     let mine = app.form(Some(&owner), "list_my_shares", "").await;
     assert!(mine.json["items"].as_array().unwrap().iter().all(|s| s["resource_share_id"] != share_id.as_str()));
     assert_eq!(delete(&app, &owner, &share_id).await.refusal(), (409, "ResourceShareStatusMismatchAction"));
-    assert_eq!(update(&app, &owner, &share_id, "renamed", "AllAccounts").await.refusal(), (409, "ResourceShareStatusMismatchAction"));
+    assert_eq!(
+        update(&app, &owner, &share_id, "renamed", "AllAccounts").await.refusal(),
+        (409, "ResourceShareStatusMismatchAction")
+    );
 
     app.clock.advance(Duration::minutes(11));
     assert_eq!(app.tick().await.deleted_shares, 1);
@@ -134,7 +164,11 @@ async fn a_deleted_share_is_deleting_until_the_revocation_has_run_then_deleted()
     assert_eq!((shown["status"].clone(), shown["principals"].clone()), (json!("Deleted"), json!([])));
     let member = app.sign_in("member").await;
     let incoming = app.form(Some(&member), "list_shared_with_me", "region_id=cn-hangzhou").await;
-    assert!(incoming.json["backups"].as_array().unwrap().iter().all(|b| b["backup_set_id"] != backup.as_str()), "{:?}", incoming.json);
+    assert!(
+        incoming.json["backups"].as_array().unwrap().iter().all(|b| b["backup_set_id"] != backup.as_str()),
+        "{:?}",
+        incoming.json
+    );
     app.assert_shared_sets_consistent().await;
 }
 
@@ -171,7 +205,11 @@ async fn the_page_renders_each_status_and_offers_actions_only_on_an_active_share
     let (_, deleting) = shared_with(&app, MEMBER, "ResourceDirectory").await;
     let owner = app.sign_in("owner").await;
     let other = app.backups_of(SHAREABLE_CLUSTER, 2).await.remove(1);
-    let active = app.share(&owner, &other, new_share("still-active", "AllAccounts", &[PARTNER])).await.json["resource_share_id"].as_str().unwrap().to_owned();
+    let active = app.share(&owner, &other, new_share("still-active", "AllAccounts", &[PARTNER])).await.json
+        ["resource_share_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(delete(&app, &owner, &deleting).await.status, StatusCode::OK);
     let (status, html) = app.get(Some(&owner), "/resource-sharing/shares").await;
     assert_eq!(status, StatusCode::OK);
@@ -181,8 +219,16 @@ async fn the_page_renders_each_status_and_offers_actions_only_on_an_active_share
         html[start..end].to_owned()
     };
     let (active_row, deleting_row) = (row(&active), row(&deleting));
-    assert!(active_row.contains("status-active") && active_row.contains(">Edit<") && active_row.contains(">Delete<"), "{active_row}");
-    assert!(deleting_row.contains("status-deleting") && !deleting_row.contains(">Edit<") && !deleting_row.contains(">Delete<"), "{deleting_row}");
+    assert!(
+        active_row.contains("status-active") && active_row.contains(">Edit<") && active_row.contains(">Delete<"),
+        "{active_row}"
+    );
+    assert!(
+        deleting_row.contains("status-deleting")
+            && !deleting_row.contains(">Edit<")
+            && !deleting_row.contains(">Delete<"),
+        "{deleting_row}"
+    );
     // The Edit dialog opens from the URL, already filled in.
     let (_, html) = app.get(Some(&owner), &format!("/resource-sharing/shares?edit={active}")).await;
     assert!(html.contains("role=\"dialog\"") && html.contains("value=\"still-active\""), "the Edit dialog is open");
@@ -198,9 +244,16 @@ async fn the_sharing_relationship_is_resource_sharings_to_read_and_my_shares_off
     let app = TestApp::new().await;
     let (backup, share_id) = shared_with(&app, PARTNER, "AllAccounts").await;
     let owner = app.sign_in("owner").await;
-    let r = app.form(Some(&owner), "create_ram_user", &format!("login_name=sharer@lumen&password={DEMO_PASSWORD}")).await;
+    let r =
+        app.form(Some(&owner), "create_ram_user", &format!("login_name=sharer@lumen&password={DEMO_PASSWORD}")).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-    let r = app.form(Some(&owner), "set_ram_policy", "login_name=sharer@lumen&policy=AliyunResourceCenterFullAccess&attached=true").await;
+    let r = app
+        .form(
+            Some(&owner),
+            "set_ram_policy",
+            "login_name=sharer@lumen&policy=AliyunResourceCenterFullAccess&attached=true",
+        )
+        .await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let relationship = format!("backup_set_id={backup}");
     let link = format!("/resource-sharing/relationships/{backup}");
@@ -215,14 +268,22 @@ async fn the_sharing_relationship_is_resource_sharings_to_read_and_my_shares_off
         assert!(mine.json.to_string().contains(&share_id), "{login}: {:?}", mine.json);
         let r = app.form(Some(&cookie), "sharing_relationship", &relationship).await;
         assert_eq!(r.refusal(), (403, "Forbidden.RAM"), "{login}: {:?}", r.json);
-        assert!(r.json["message"].as_str().unwrap().contains("AliyunResourceCenterFullAccess"), "{login}: {:?}", r.json);
+        assert!(
+            r.json["message"].as_str().unwrap().contains("AliyunResourceCenterFullAccess"),
+            "{login}: {:?}",
+            r.json
+        );
         let change = app.share(&cookie, &backup, existing_share(&share_id, Some(&[PARTNER, OUTSIDER]))).await;
         assert_eq!(change.refusal(), (403, "Forbidden.RAM"), "{login}: {:?}", change.json);
         let (status, html) = app.get(Some(&cookie), "/shared-backups").await;
         assert_eq!(status, StatusCode::OK);
         assert!(html.contains(&format!(r#"data-share="{share_id}""#)), "{login}: the row is listed");
         assert!(!html.contains(&link), "{login}: no link to a page it may not read");
-        assert!(html.contains(r#"<button disabled title="You are not authorized to do this"#) && !html.contains(r#"name="share" value=""#), "{login}: Share Backup is disabled");
+        assert!(
+            html.contains(r#"<button disabled title="You are not authorized to do this"#)
+                && !html.contains(r#"name="share" value=""#),
+            "{login}: Share Backup is disabled"
+        );
     }
     assert_eq!(app.sharing_state().await, before, "nothing changed");
 
@@ -234,7 +295,11 @@ async fn the_sharing_relationship_is_resource_sharings_to_read_and_my_shares_off
     assert_eq!(r.json["items"][0]["resource_share_id"], json!(share_id));
     for login in ["owner", "dba@lumen"] {
         let cookie = app.sign_in(login).await;
-        assert_eq!(app.form(Some(&cookie), "sharing_relationship", &relationship).await.status, StatusCode::OK, "{login}");
+        assert_eq!(
+            app.form(Some(&cookie), "sharing_relationship", &relationship).await.status,
+            StatusCode::OK,
+            "{login}"
+        );
         let (_, html) = app.get(Some(&cookie), "/shared-backups").await;
         assert!(html.contains(&link), "{login}: links to the relationship");
         assert!(html.contains(&format!(r#"name="share" value="{backup}""#)), "{login}: offers Share Backup");

@@ -19,12 +19,17 @@ async fn sharing_with_two_accounts_creates_the_share_and_two_invitations() {
     assert_eq!(r.json["invited"], json!([PARTNER, OUTSIDER]));
     assert!(r.json["resource_share_id"].as_str().unwrap().starts_with("rs-"));
     assert_eq!(app.sharing_state().await, [1, 1, 2, 2]);
-    assert_eq!(app.count("select count(*) from invitation where status = 'Pending' and expires_at = '2026-12-02T08:00:00Z'").await, 2);
+    assert_eq!(
+        app.count("select count(*) from invitation where status = 'Pending' and expires_at = '2026-12-02T08:00:00Z'")
+            .await,
+        2
+    );
 
     // The Data Backups tab now shows the set as Sharing.
     let cookie = app.sign_in("owner").await;
     let page = app.form(Some(&cookie), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
-    let row = page.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).unwrap().clone();
+    let row =
+        page.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).unwrap().clone();
     assert_eq!(row["principal_count"], json!(2));
 }
 
@@ -116,15 +121,63 @@ async fn every_principal_rule_is_refused_with_its_code() {
     let b = app.backup_of(SHAREABLE_CLUSTER).await;
     let c = StatusCode::CONFLICT;
     assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[OWNER]), c, "ShareWithYourself").await;
-    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[INTERNATIONAL]), c, "InvalidTarget.SiteMismatch").await;
-    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &["9999999999999999"]), StatusCode::NOT_FOUND, "EntityNotExists.Target").await;
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share("s1", "AllAccounts", &[INTERNATIONAL]),
+        c,
+        "InvalidTarget.SiteMismatch",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share("s1", "AllAccounts", &["9999999999999999"]),
+        StatusCode::NOT_FOUND,
+        "EntityNotExists.Target",
+    )
+    .await;
     assert_refused(&app, "owner", &b, new_share("s1", "ResourceDirectory", &[PARTNER]), c, "InvalidTarget").await;
-    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[]), StatusCode::UNPROCESSABLE_ENTITY, "MissingParameter.Targets").await;
-    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &[PARTNER, PARTNER]), StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Targets.Duplicate").await;
-    assert_refused(&app, "owner", &b, new_share("s1", "AllAccounts", &["1' or '1'='1"]), StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.Targets").await;
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share("s1", "AllAccounts", &[]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "MissingParameter.Targets",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share("s1", "AllAccounts", &[PARTNER, PARTNER]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "InvalidParameter.Targets.Duplicate",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share("s1", "AllAccounts", &["1' or '1'='1"]),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "InvalidParameter.Targets",
+    )
+    .await;
     // A partner outside any directory can't use the directory scope at all.
     let partner_backup = app.backup_of("pc-bp1harbor00001").await;
-    assert_refused(&app, "partner", &partner_backup, new_share("s1", "ResourceDirectory", &[OWNER]), c, "AccountNotInResourceDirectory").await;
+    assert_refused(
+        &app,
+        "partner",
+        &partner_backup,
+        new_share("s1", "ResourceDirectory", &[OWNER]),
+        c,
+        "AccountNotInResourceDirectory",
+    )
+    .await;
 }
 
 /// A directory or folder id is only ever a principal inside the owner's own directory. One outside it
@@ -138,13 +191,30 @@ async fn another_directorys_folders_and_id_read_the_same_as_ids_that_exist_nowhe
     let c = StatusCode::CONFLICT;
     let partner_backup = app.backup_of("pc-bp1harbor00001").await;
     for target in [ANALYTICS_FOLDER, ROOT_FOLDER, OWNER_DIRECTORY, "fd-nosuchfold", "rd-nosuchdir"] {
-        assert_refused(&app, "partner", &partner_backup, new_share("probe", "AllAccounts", &[target]), c, "InvalidTarget").await;
+        assert_refused(
+            &app,
+            "partner",
+            &partner_backup,
+            new_share("probe", "AllAccounts", &[target]),
+            c,
+            "InvalidTarget",
+        )
+        .await;
     }
     // Inside the owner's own directory, a folder that does not exist is not in it either.
     let b = app.backup_of(SHAREABLE_CLUSTER).await;
-    assert_refused(&app, "owner", &b, new_share("probe", "ResourceDirectory", &["fd-nosuchfold"]), c, "InvalidTarget").await;
+    assert_refused(&app, "owner", &b, new_share("probe", "ResourceDirectory", &["fd-nosuchfold"]), c, "InvalidTarget")
+        .await;
     // An account id stays what it was: one that exists nowhere is not found.
-    assert_refused(&app, "partner", &partner_backup, new_share("probe", "AllAccounts", &["9999999999999999"]), StatusCode::NOT_FOUND, "EntityNotExists.Target").await;
+    assert_refused(
+        &app,
+        "partner",
+        &partner_backup,
+        new_share("probe", "AllAccounts", &["9999999999999999"]),
+        StatusCode::NOT_FOUND,
+        "EntityNotExists.Target",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -153,14 +223,65 @@ async fn every_name_rule_is_refused_with_its_code() {
     let b = app.backup_of(SHAREABLE_CLUSTER).await;
     let invalid = StatusCode::UNPROCESSABLE_ENTITY;
     let long = "a".repeat(51);
-    assert_refused(&app, "owner", &b, new_share(&long, "AllAccounts", &[PARTNER]), invalid, "InvalidParameter.ResourceShareName.Length").await;
-    assert_refused(&app, "owner", &b, new_share("my share", "AllAccounts", &[PARTNER]), invalid, "InvalidParameter.ResourceShareName").await;
-    assert_refused(&app, "owner", &b, new_share("x'); drop table account;--", "AllAccounts", &[PARTNER]), invalid, "InvalidParameter.ResourceShareName").await;
-    assert_refused(&app, "owner", &b, new_share("", "AllAccounts", &[PARTNER]), invalid, "MissingParameter.ResourceShareName").await;
-    assert_refused(&app, "owner", &b, new_share("ok", "Everyone", &[PARTNER]), invalid, "InvalidParameter.PrincipalScope").await;
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share(&long, "AllAccounts", &[PARTNER]),
+        invalid,
+        "InvalidParameter.ResourceShareName.Length",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share("my share", "AllAccounts", &[PARTNER]),
+        invalid,
+        "InvalidParameter.ResourceShareName",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share("x'); drop table account;--", "AllAccounts", &[PARTNER]),
+        invalid,
+        "InvalidParameter.ResourceShareName",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share("", "AllAccounts", &[PARTNER]),
+        invalid,
+        "MissingParameter.ResourceShareName",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share("ok", "Everyone", &[PARTNER]),
+        invalid,
+        "InvalidParameter.PrincipalScope",
+    )
+    .await;
     let cookie = app.sign_in("owner").await;
-    assert_eq!(app.share(&cookie, &b, new_share("数据分析.v1", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
-    assert_refused(&app, "owner", &b, new_share("数据分析.v1", "AllAccounts", &[OUTSIDER]), StatusCode::CONFLICT, "EntityAlreadyExists.ResourceShare").await;
+    assert_eq!(
+        app.share(&cookie, &b, new_share("数据分析.v1", "AllAccounts", &[PARTNER])).await.status,
+        StatusCode::OK
+    );
+    assert_refused(
+        &app,
+        "owner",
+        &b,
+        new_share("数据分析.v1", "AllAccounts", &[OUTSIDER]),
+        StatusCode::CONFLICT,
+        "EntityAlreadyExists.ResourceShare",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -187,7 +308,15 @@ async fn every_backup_set_rule_is_refused_with_its_code() {
     ] {
         assert_refused(&app, "owner", backup, share(), c, code).await;
     }
-    assert_refused(&app, "owner", "12; drop table backup_set", share(), StatusCode::UNPROCESSABLE_ENTITY, "InvalidParameter.BackupSetId").await;
+    assert_refused(
+        &app,
+        "owner",
+        "12; drop table backup_set",
+        share(),
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "InvalidParameter.BackupSetId",
+    )
+    .await;
     assert_refused(&app, "owner", "4242424242", share(), StatusCode::NOT_FOUND, "EntityNotExists.BackupSet").await;
 }
 
@@ -199,7 +328,15 @@ async fn every_identity_rule_is_refused_with_its_code() {
     assert_refused(&app, "developer@lumen", &b, share(), StatusCode::FORBIDDEN, "Forbidden.RAM").await;
     assert_refused(&app, "auditor@lumen", &b, share(), StatusCode::FORBIDDEN, "Forbidden.RAM").await;
     let nomad = app.backup_of("pc-bp1nomad000001").await;
-    assert_refused(&app, "nobeta", &nomad, new_share("s1", "AllAccounts", &[PARTNER]), StatusCode::FORBIDDEN, "OperationDenied.SharedBackupNotEnabled").await;
+    assert_refused(
+        &app,
+        "nobeta",
+        &nomad,
+        new_share("s1", "AllAccounts", &[PARTNER]),
+        StatusCode::FORBIDDEN,
+        "OperationDenied.SharedBackupNotEnabled",
+    )
+    .await;
     // A RAM user with both policies may share.
     let cookie = app.sign_in("dba@lumen").await;
     assert_eq!(app.share(&cookie, &b, share()).await.status, StatusCode::OK);
@@ -220,7 +357,15 @@ async fn a_principal_cannot_share_a_backup_set_shared_with_it() {
     let (backup, r) = owner_share(&app, new_share("analysis", "AllAccounts", &[PARTNER])).await;
     assert_eq!(r.status, StatusCode::OK);
     app.exec("update invitation set status = 'Accepted'").await;
-    assert_refused(&app, "partner", &backup, new_share("again", "AllAccounts", &[OUTSIDER]), StatusCode::FORBIDDEN, "OperationDenied.SecondarySharing").await;
+    assert_refused(
+        &app,
+        "partner",
+        &backup,
+        new_share("again", "AllAccounts", &[OUTSIDER]),
+        StatusCode::FORBIDDEN,
+        "OperationDenied.SecondarySharing",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -240,10 +385,21 @@ async fn the_quota_counts_distinct_backup_sets() {
     // The same set in a second share costs nothing more.
     assert_eq!(app.share(&cookie, &sets[0], new_share("b", "AllAccounts", &[OUTSIDER])).await.status, StatusCode::OK);
     assert_eq!(app.share(&cookie, &sets[1], new_share("c", "AllAccounts", &[PARTNER])).await.status, StatusCode::OK);
-    assert_refused(&app, "owner", &sets[2], new_share("d", "AllAccounts", &[PARTNER]), StatusCode::CONFLICT, "QuotaExceeded.SharedResource.Count").await;
+    assert_refused(
+        &app,
+        "owner",
+        &sets[2],
+        new_share("d", "AllAccounts", &[PARTNER]),
+        StatusCode::CONFLICT,
+        "QuotaExceeded.SharedResource.Count",
+    )
+    .await;
     // sets[0] is counted once, with the two shares that hold it.
     app.assert_shared_sets_consistent().await;
-    assert_eq!(app.count(&format!("select shares from shared_backup_set where backup_set_id = '{}'", sets[0])).await, 2);
+    assert_eq!(
+        app.count(&format!("select shares from shared_backup_set where backup_set_id = '{}'", sets[0])).await,
+        2
+    );
 }
 
 /// A set the owner shares with 64 new accounts (in one new share, "wide"), and those accounts.
@@ -259,13 +415,32 @@ async fn shared_with_64_accounts(app: &TestApp) -> (String, Vec<String>) {
 async fn a_sixty_fifth_principal_is_refused() {
     let app = TestApp::new().await;
     let (backup, many) = shared_with_64_accounts(&app).await;
-    assert_refused(&app, "owner", &backup, new_share("one-more", "AllAccounts", &[PARTNER]), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
+    assert_refused(
+        &app,
+        "owner",
+        &backup,
+        new_share("one-more", "AllAccounts", &[PARTNER]),
+        StatusCode::CONFLICT,
+        "QuotaExceeded.SharedTarget.Count",
+    )
+    .await;
     // Re-listing a principal that is already there through another share is not a 65th (once it has
     // answered: while its invitation is pending, a second one to the same set is refused).
-    assert_refused(&app, "owner", &backup, new_share("same-one", "AllAccounts", &[&many[0]]), StatusCode::CONFLICT, "EntityAlreadyExists.ResourceShareInvitation").await;
+    assert_refused(
+        &app,
+        "owner",
+        &backup,
+        new_share("same-one", "AllAccounts", &[&many[0]]),
+        StatusCode::CONFLICT,
+        "EntityAlreadyExists.ResourceShareInvitation",
+    )
+    .await;
     app.exec(&format!("update invitation set status = 'Accepted' where receiver_account_id = '{}'", many[0])).await;
     let cookie = app.sign_in("owner").await;
-    assert_eq!(app.share(&cookie, &backup, new_share("same-one", "AllAccounts", &[&many[0]])).await.status, StatusCode::OK);
+    assert_eq!(
+        app.share(&cookie, &backup, new_share("same-one", "AllAccounts", &[&many[0]])).await.status,
+        StatusCode::OK
+    );
 }
 
 /// A stored principal id that no longer parses (a damaged row, or an id format changed under old data)
@@ -275,7 +450,8 @@ async fn a_sixty_fifth_principal_is_refused() {
 async fn a_stored_principal_that_does_not_parse_stops_the_share_instead_of_being_skipped() {
     let app = TestApp::new().await;
     let (backup, many) = shared_with_64_accounts(&app).await;
-    app.exec(&format!("update share_principal set principal_id = 'damaged id' where principal_id = '{}'", many[0])).await;
+    app.exec(&format!("update share_principal set principal_id = 'damaged id' where principal_id = '{}'", many[0]))
+        .await;
     let before = app.sharing_state().await;
     let cookie = app.sign_in("owner").await;
     let r = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[PARTNER])).await;
@@ -304,12 +480,28 @@ async fn a_folder_counts_as_every_account_it_reaches_toward_the_64() {
     let r = app.share(&cookie, &backup, new_share("partner", "AllAccounts", &[PARTNER])).await;
     assert_eq!(r.status, StatusCode::OK, "the 64th account: {:?}", r.json);
     assert_eq!(app.accounts_reached(&backup).await, 64);
-    assert_refused(&app, "owner", &backup, new_share("one-more", "AllAccounts", &[OUTSIDER]), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
+    assert_refused(
+        &app,
+        "owner",
+        &backup,
+        new_share("one-more", "AllAccounts", &[OUTSIDER]),
+        StatusCode::CONFLICT,
+        "QuotaExceeded.SharedTarget.Count",
+    )
+    .await;
     let refused = app.share(&cookie, &backup, new_share("one-more", "AllAccounts", &[OUTSIDER])).await;
     let message = refused.json["message"].as_str().unwrap_or_default();
     assert!(message.contains("would be shared with 65 accounts"), "{message}");
     // The whole directory reaches the QA member too (the owner, a member, is not counted).
-    assert_refused(&app, "owner", &backup, new_share("everyone", "AllAccounts", &[OWNER_DIRECTORY]), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
+    assert_refused(
+        &app,
+        "owner",
+        &backup,
+        new_share("everyone", "AllAccounts", &[OWNER_DIRECTORY]),
+        StatusCode::CONFLICT,
+        "QuotaExceeded.SharedTarget.Count",
+    )
+    .await;
     // A member named by its own id is not counted twice.
     let r = app.share(&cookie, &backup, new_share("member", "AllAccounts", &[MEMBER])).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
@@ -338,11 +530,35 @@ async fn a_set_past_64_through_a_grown_folder_keeps_its_shares_and_gains_no_acco
     let r = app.share(&cookie, &backup, existing_share(&share_id, Some(&[ANALYTICS_FOLDER]))).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     // Any account more is refused, by a new share or by this one.
-    assert_refused(&app, "owner", &backup, new_share("more", "AllAccounts", &[OUTSIDER]), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
-    assert_refused(&app, "owner", &backup, existing_share(&share_id, Some(&[ANALYTICS_FOLDER, OUTSIDER])), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
+    assert_refused(
+        &app,
+        "owner",
+        &backup,
+        new_share("more", "AllAccounts", &[OUTSIDER]),
+        StatusCode::CONFLICT,
+        "QuotaExceeded.SharedTarget.Count",
+    )
+    .await;
+    assert_refused(
+        &app,
+        "owner",
+        &backup,
+        existing_share(&share_id, Some(&[ANALYTICS_FOLDER, OUTSIDER])),
+        StatusCode::CONFLICT,
+        "QuotaExceeded.SharedTarget.Count",
+    )
+    .await;
     // Another set joining the share would reach 71 accounts it does not reach yet.
     let other = app.backups_of(SHAREABLE_CLUSTER, 2).await.remove(1);
-    assert_refused(&app, "owner", &other, existing_share(&share_id, None), StatusCode::CONFLICT, "QuotaExceeded.SharedTarget.Count").await;
+    assert_refused(
+        &app,
+        "owner",
+        &other,
+        existing_share(&share_id, None),
+        StatusCode::CONFLICT,
+        "QuotaExceeded.SharedTarget.Count",
+    )
+    .await;
 }
 
 /// The Data Backups page is answered from memory between writes (`db::read_model`): a share made, and
@@ -357,7 +573,13 @@ async fn the_backup_page_shows_each_write_in_the_next_listing() {
         async move {
             let r = app.form(Some(&owner), "list_backup_sets", &format!("cluster_id={SHAREABLE_CLUSTER}&page=1")).await;
             assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-            let row = r.json["items"].as_array().unwrap().iter().find(|b| b["backup_set_id"] == json!(backup)).cloned().expect("row on page 1");
+            let row = r.json["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|b| b["backup_set_id"] == json!(backup))
+                .cloned()
+                .expect("row on page 1");
             row["principal_count"].as_i64().unwrap()
         }
     };

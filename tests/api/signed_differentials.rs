@@ -21,7 +21,16 @@ struct Signed {
 impl Signed {
     /// `action` with the raw query `query`, the SDK's own headers and `extra`, and `body`, signed by
     /// `key` over the required headers and the `extra` ones named in `also_signed`.
-    fn new(app: &TestApp, key: &Key, action: &str, query: &str, extra: &[(&str, &str)], also_signed: &[&str], body: &[u8], nonce: &str) -> Signed {
+    fn new(
+        app: &TestApp,
+        key: &Key,
+        action: &str,
+        query: &str,
+        extra: &[(&str, &str)],
+        also_signed: &[&str],
+        body: &[u8],
+        nonce: &str,
+    ) -> Signed {
         let body_hash: String = Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect();
         let date = now_text(app);
         let mut headers: Vec<(String, String)> = [
@@ -37,13 +46,20 @@ impl Signed {
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
         let mut names: Vec<String> =
-            ["host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"].iter().chain(also_signed).map(|s| s.to_string()).collect();
+            ["host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"]
+                .iter()
+                .chain(also_signed)
+                .map(|s| s.to_string())
+                .collect();
         names.sort();
         let map = header_map(&headers);
         let (parsed, form) = (parse_form(query).unwrap(), BTreeMap::new());
         let request = SignedRequest { method: "POST", path: "/", headers: &map, query: &parsed, form: &form, body };
         let signature = acs3_signature(&request, &names, &key.secret);
-        headers.push(("authorization".into(), format!("ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={signature}", key.id, names.join(";"))));
+        headers.push((
+            "authorization".into(),
+            format!("ACS3-HMAC-SHA256 Credential={},SignedHeaders={},Signature={signature}", key.id, names.join(";")),
+        ));
         Signed { query: query.to_owned(), headers, body: body.to_vec() }
     }
 
@@ -78,7 +94,13 @@ fn header_map(headers: &[(String, String)]) -> HeaderMap {
 }
 
 fn share_params(backup: &str) -> Vec<(&str, &str)> {
-    vec![("AllowExternalTargets", "true"), ("ResourceShareName", "signed"), ("Resources.1.ResourceId", backup), ("Resources.1.ResourceType", "PolarDBBackupSet"), ("Targets.1", PARTNER)]
+    vec![
+        ("AllowExternalTargets", "true"),
+        ("ResourceShareName", "signed"),
+        ("Resources.1.ResourceId", backup),
+        ("Resources.1.ResourceType", "PolarDBBackupSet"),
+        ("Targets.1", PARTNER),
+    ]
 }
 
 /// The canonical request joins a repeated header's values with ',' (as the SDK does), while the action
@@ -90,7 +112,8 @@ async fn a_signed_header_given_twice_is_refused_so_a_nonce_can_not_be_split_into
     let (_, key) = owner_key(&app).await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let nonce = format!("{},{}", fresh_nonce(), fresh_nonce());
-    let signed = Signed::new(&app, &key, "CreateResourceShare", &query_string(&share_params(&backup)), &[], &[], b"", &nonce);
+    let signed =
+        Signed::new(&app, &key, "CreateResourceShare", &query_string(&share_params(&backup)), &[], &[], b"", &nonce);
     let first = app.send(signed.request()).await;
     assert_eq!(first.status, StatusCode::OK, "{}", first.json);
     let written = everything_written(&app).await;
@@ -99,8 +122,18 @@ async fn a_signed_header_given_twice_is_refused_so_a_nonce_can_not_be_split_into
     assert_eq!(api_code(&split), (400, "IncompleteSignature"), "{}", split.json);
     assert!(split.json["Message"].as_str().unwrap().contains("x-acs-signature-nonce"), "{}", split.json);
     // Any signed header, the first time the nonce is used too: nothing of it is acted on.
-    let fresh = Signed::new(&app, &key, "ListResourceShares", "ResourceOwner=Self", &[("accept", "application/json")], &["accept"], b"", &fresh_nonce());
-    let twice = app.send(fresh.with(&fresh.query, fresh.split("accept", &["application/json", "application/json"]))).await;
+    let fresh = Signed::new(
+        &app,
+        &key,
+        "ListResourceShares",
+        "ResourceOwner=Self",
+        &[("accept", "application/json")],
+        &["accept"],
+        b"",
+        &fresh_nonce(),
+    );
+    let twice =
+        app.send(fresh.with(&fresh.query, fresh.split("accept", &["application/json", "application/json"]))).await;
     assert_eq!(api_code(&twice), (400, "IncompleteSignature"), "{}", twice.json);
     assert_eq!(everything_written(&app).await, written, "nothing written");
 }
@@ -114,13 +147,29 @@ async fn a_parameter_name_holding_equals_or_ampersand_is_refused_so_two_signed_p
     let (_, key) = owner_key(&app).await;
     let backup = app.backup_of(SHAREABLE_CLUSTER).await;
     let written = everything_written(&app).await;
-    let signed = Signed::new(&app, &key, "CreateResourceShare", &query_string(&share_params(&backup)), &[], &[], b"", &fresh_nonce());
+    let signed = Signed::new(
+        &app,
+        &key,
+        "CreateResourceShare",
+        &query_string(&share_params(&backup)),
+        &[],
+        &[],
+        b"",
+        &fresh_nonce(),
+    );
     // The target merged into the resource type's name: the same canonical query, no target read.
-    let merged = signed.query.replace("Resources.1.ResourceType=PolarDBBackupSet&Targets.1=", "Resources.1.ResourceType%3DPolarDBBackupSet%26Targets.1=");
+    let merged = signed.query.replace(
+        "Resources.1.ResourceType=PolarDBBackupSet&Targets.1=",
+        "Resources.1.ResourceType%3DPolarDBBackupSet%26Targets.1=",
+    );
     assert_ne!(merged, signed.query);
     let r = app.send(signed.with(&merged, signed.headers.clone())).await;
     assert_eq!(api_code(&r), (400, "InvalidParameter"), "{}", r.json);
-    assert!(r.json["Message"].as_str().unwrap().contains("Resources.1.ResourceType=PolarDBBackupSet&Targets.1"), "{}", r.json);
+    assert!(
+        r.json["Message"].as_str().unwrap().contains("Resources.1.ResourceType=PolarDBBackupSet&Targets.1"),
+        "{}",
+        r.json
+    );
     assert_eq!(everything_written(&app).await, written, "nothing written");
     // The request as signed is still taken.
     assert_eq!(app.send(signed.request()).await.status, StatusCode::OK);
@@ -143,7 +192,11 @@ async fn an_acs3_body_is_read_only_under_a_signed_content_type() {
     assert_eq!(app.count("select count(*) from api_nonce").await, before, "nothing written");
     // Signed, the body is read; changed, the signature no longer matches.
     let signed = Signed::new(&app, &key, "ListResourceShares", "", &form, &["content-type"], body, &fresh_nonce());
-    let changed = signed.headers.iter().map(|(k, v)| (k.clone(), if k == "content-type" { "text/plain".into() } else { v.clone() })).collect();
+    let changed = signed
+        .headers
+        .iter()
+        .map(|(k, v)| (k.clone(), if k == "content-type" { "text/plain".into() } else { v.clone() }))
+        .collect();
     assert_eq!(api_code(&app.send(signed.with("", changed)).await), (400, "SignatureDoesNotMatch"));
     let r = app.send(signed.request()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
@@ -217,18 +270,29 @@ async fn an_action_named_twice_runs_the_one_the_scheme_signs_and_the_other_decid
     let (_, key) = owner_key(&app).await;
     let (_, share_id) = crate::openapi::shared_by_api(&app, &key, "kept", MEMBER).await;
     let written = everything_written(&app).await;
-    let query = query_string(&[("Action", "DeleteResourceShare"), ("ResourceOwner", "Self"), ("ResourceShareId", &share_id)]);
+    let query =
+        query_string(&[("Action", "DeleteResourceShare"), ("ResourceOwner", "Self"), ("ResourceShareId", &share_id)]);
     let acs3 = Signed::new(&app, &key, "ListResourceShares", &query, &[], &[], b"", &fresh_nonce());
     let r = app.send(acs3.request()).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
     assert!(r.json["ResourceShares"].is_array(), "a list was answered: {}", r.json);
-    let mut v1 = crate::network::v1_split(&app, &key, "ListResourceShares", &[("ResourceOwner", "Self"), ("ResourceShareId", &share_id)], &[]);
+    let mut v1 = crate::network::v1_split(
+        &app,
+        &key,
+        "ListResourceShares",
+        &[("ResourceOwner", "Self"), ("ResourceShareId", &share_id)],
+        &[],
+    );
     v1.headers_mut().insert("x-acs-action", HeaderValue::from_static("DeleteResourceShare"));
     let r = app.send(v1).await;
     assert_eq!(r.status, StatusCode::OK, "{}", r.json);
     assert!(r.json["ResourceShares"].is_array(), "a list was answered: {}", r.json);
     let (associations, [shares, events, _nonces]) = everything_written(&app).await;
-    assert_eq!((associations, shares, events), (written.0, written.1[0], written.1[1]), "nothing but the two nonces written");
+    assert_eq!(
+        (associations, shares, events),
+        (written.0, written.1[0], written.1[1]),
+        "nothing but the two nonces written"
+    );
 }
 
 /// A name in both the query and the body is refused as a repeated one is, when the request is read:
@@ -239,7 +303,15 @@ async fn a_parameter_in_both_the_query_and_the_body_is_refused_before_anything_i
     let (_, key) = owner_key(&app).await;
     let written = everything_written(&app).await;
     for action in ["ListResourceShares", "CreateResourceShare"] {
-        let r = app.send(crate::network::v1_split(&app, &key, action, &[("ResourceOwner", "Self")], &[("ResourceOwner", "Other")])).await;
+        let r = app
+            .send(crate::network::v1_split(
+                &app,
+                &key,
+                action,
+                &[("ResourceOwner", "Self")],
+                &[("ResourceOwner", "Other")],
+            ))
+            .await;
         assert_eq!(api_code(&r), (400, "InvalidParameter"), "{action}: {}", r.json);
         assert!(r.json["Message"].as_str().unwrap().contains("ResourceOwner"), "{}", r.json);
     }

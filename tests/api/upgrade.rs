@@ -72,7 +72,10 @@ const DBA_KEY: &str = "LTAIupgradedba000000001";
 async fn database_at(dir: &tempfile::TempDir, level: i64) -> (std::path::PathBuf, SqlitePool) {
     let all = sqlx::migrate!("./migrations");
     assert!(all.iter().any(|m| m.version == level), "{level} is a migration of this release");
-    let upto = Migrator { migrations: Cow::Owned(all.migrations.iter().filter(|m| m.version <= level).cloned().collect()), ..Migrator::DEFAULT };
+    let upto = Migrator {
+        migrations: Cow::Owned(all.migrations.iter().filter(|m| m.version <= level).cloned().collect()),
+        ..Migrator::DEFAULT
+    };
     let path = dir.path().join("old.db");
     let options = SqliteConnectOptions::new().filename(&path).create_if_missing(true).foreign_keys(true);
     let pool = SqlitePoolOptions::new().max_connections(1).connect_with(options).await.expect("old database");
@@ -95,8 +98,12 @@ async fn fill(pool: &SqlitePool, level: i64) {
     let hash = polarshare::server::auth::hash_password(DEMO_PASSWORD).unwrap().0;
     run(pool, "insert into region (region_id, region_name) values ('cn-hangzhou', 'China (Hangzhou)')").await;
     for (id, name) in [
-        (PLATFORM, "polarshare platform"), (OWNER, "Lumen Retail"), (PARTNER, "Harbor Analytics"), (MEMBER, "Lumen Data Lab"),
-        (QA_MEMBER, "Lumen QA"), (OUTSIDER, "Orbit Logistics"),
+        (PLATFORM, "polarshare platform"),
+        (OWNER, "Lumen Retail"),
+        (PARTNER, "Harbor Analytics"),
+        (MEMBER, "Lumen Data Lab"),
+        (QA_MEMBER, "Lumen QA"),
+        (OUTSIDER, "Orbit Logistics"),
     ] {
         run(pool, &format!("insert into account (account_id, display_name, site, beta_enabled, share_quota, created_at) values ('{id}', '{name}', 'aliyun.com', 1, 1000, '2026-11-20T09:00:00Z')")).await;
     }
@@ -105,8 +112,13 @@ async fn fill(pool: &SqlitePool, level: i64) {
         run(pool, &format!("update account set login_alias = iif(account_id = '{OWNER}', 'lumen', account_id)")).await;
     }
     for (id, account, login, kind) in [
-        (1, PLATFORM, "operator", "operator"), (2, OWNER, "owner", "root"), (3, OWNER, "dba@lumen", "ram_user"),
-        (4, PARTNER, "partner", "root"), (5, MEMBER, "member", "root"), (6, QA_MEMBER, "qa", "root"), (7, OUTSIDER, "outsider", "root"),
+        (1, PLATFORM, "operator", "operator"),
+        (2, OWNER, "owner", "root"),
+        (3, OWNER, "dba@lumen", "ram_user"),
+        (4, PARTNER, "partner", "root"),
+        (5, MEMBER, "member", "root"),
+        (6, QA_MEMBER, "qa", "root"),
+        (7, OUTSIDER, "outsider", "root"),
     ] {
         run(pool, &format!("insert into identity (identity_id, account_id, login_name, kind, password_hash, created_at) values ({id}, '{account}', '{login}', '{kind}', '{hash}', '2026-11-20T09:00:00Z')")).await;
     }
@@ -165,22 +177,44 @@ async fn fill(pool: &SqlitePool, level: i64) {
              values ('{id}', '{share}', '{OWNER}', '{to}', 'Pending', '2026-11-21T10:00:00Z', '{expires}', '2026-11-21T10:00:00Z');"
         )
     };
-    let answer = |id: &str, status: &str, at: &str| format!("update invitation set status = '{status}', updated_at = '{at}' where invitation_id = '{id}';");
+    let answer = |id: &str, status: &str, at: &str| {
+        format!("update invitation set status = '{status}', updated_at = '{at}' where invitation_id = '{id}';")
+    };
     let account = "Account";
     // S1: the partner accepted; the outsider too (joined after B10's removal began where that is recorded).
     run(pool, &share("rs-upgrade1", "accepted", "AllAccounts", &[B1, B10], &[(PARTNER, account)])).await;
-    run(pool, &(invite("i-upgradeacc01", "rs-upgrade1", PARTNER, "2026-11-28T10:00:00Z") + &answer("i-upgradeacc01", "Accepted", "2026-11-21T11:00:00Z"))).await;
+    run(
+        pool,
+        &(invite("i-upgradeacc01", "rs-upgrade1", PARTNER, "2026-11-28T10:00:00Z")
+            + &answer("i-upgradeacc01", "Accepted", "2026-11-21T11:00:00Z")),
+    )
+    .await;
     // S2: the outsider's invitation pending, the partner's rejected.
     run(pool, &share("rs-upgrade2", "pending", "AllAccounts", &[B2], &[(OUTSIDER, account), (PARTNER, account)])).await;
     run(pool, &invite("i-upgradepen01", "rs-upgrade2", OUTSIDER, "2026-12-05T10:00:00Z")).await;
-    run(pool, &(invite("i-upgraderej01", "rs-upgrade2", PARTNER, "2026-11-28T10:00:00Z") + &answer("i-upgraderej01", "Rejected", "2026-11-21T12:00:00Z"))).await;
+    run(
+        pool,
+        &(invite("i-upgraderej01", "rs-upgrade2", PARTNER, "2026-11-28T10:00:00Z")
+            + &answer("i-upgraderej01", "Rejected", "2026-11-21T12:00:00Z")),
+    )
+    .await;
     // S3: the outsider's invitation expired (the schedule marked it), the partner's past its expiry, not marked yet.
     run(pool, &share("rs-upgrade3", "expired", "AllAccounts", &[B2], &[(OUTSIDER, account), (PARTNER, account)])).await;
-    run(pool, &(invite("i-upgradeexp01", "rs-upgrade3", OUTSIDER, "2026-11-27T00:00:00Z") + &answer("i-upgradeexp01", "Expired", "2026-11-27T00:00:01Z"))).await;
+    run(
+        pool,
+        &(invite("i-upgradeexp01", "rs-upgrade3", OUTSIDER, "2026-11-27T00:00:00Z")
+            + &answer("i-upgradeexp01", "Expired", "2026-11-27T00:00:01Z")),
+    )
+    .await;
     run(pool, &invite("i-upgradeexp02", "rs-upgrade3", PARTNER, "2026-11-27T00:00:00Z")).await;
     // S4: the partner accepted, then the owner removed it: its revocation runs until 12:08.
     run(pool, &share("rs-upgrade4", "revoking", "AllAccounts", &[B3], &[(PARTNER, account)])).await;
-    run(pool, &(invite("i-upgradeacc04", "rs-upgrade4", PARTNER, "2026-11-28T10:00:00Z") + &answer("i-upgradeacc04", "Accepted", "2026-11-21T11:00:00Z"))).await;
+    run(
+        pool,
+        &(invite("i-upgradeacc04", "rs-upgrade4", PARTNER, "2026-11-28T10:00:00Z")
+            + &answer("i-upgradeacc04", "Accepted", "2026-11-21T11:00:00Z")),
+    )
+    .await;
     run(pool, "update share_principal set status = 'Disassociating', revoke_at = '2026-11-28T12:08:00Z' where resource_share_id = 'rs-upgrade4';
                update invitation set access_ends_at = '2026-11-28T12:08:00Z', updated_at = '2026-11-28T11:58:00Z' where invitation_id = 'i-upgradeacc04'").await;
     if level >= LATE_RESOURCE {
@@ -193,7 +227,12 @@ async fn fill(pool: &SqlitePool, level: i64) {
                update resource_share set status = 'Deleting', updated_at = '2026-11-28T11:56:00Z' where resource_share_id = 'rs-upgrade5'").await;
     // S6: the partner accepted and restored B7 (11-22); the share was deleted and revoked (11-24).
     run(pool, &share("rs-upgrade6", "deleted", "AllAccounts", &[B7], &[(PARTNER, account)])).await;
-    run(pool, &(invite("i-upgradeacc06", "rs-upgrade6", PARTNER, "2026-11-28T10:00:00Z") + &answer("i-upgradeacc06", "Accepted", "2026-11-21T11:00:00Z"))).await;
+    run(
+        pool,
+        &(invite("i-upgradeacc06", "rs-upgrade6", PARTNER, "2026-11-28T10:00:00Z")
+            + &answer("i-upgradeacc06", "Accepted", "2026-11-21T11:00:00Z")),
+    )
+    .await;
     // S7: a folder of the directory; QA moved out of it (its revocation runs until 12:05).
     run(pool, &share("rs-upgrade7", "directory", "ResourceDirectory", &[B5], &[(ANALYTICS_FOLDER, "Folder")])).await;
     run(pool, &format!(
@@ -229,11 +268,20 @@ async fn fill(pool: &SqlitePool, level: i64) {
     // B10 taken out of S1 (until 12:07); then the outsider joined S1 and accepted.
     run(pool, "update share_resource set status = 'Disassociating', revoke_at = '2026-11-28T12:07:00Z' where resource_share_id = 'rs-upgrade1' and backup_set_id = '3300000010'").await;
     run(pool, &format!("insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at) values ('rs-upgrade1', '{OUTSIDER}', 'Account', 'Associated', '2026-11-28T11:57:30Z')")).await;
-    run(pool, &(invite("i-upgradeacc11", "rs-upgrade1", OUTSIDER, "2026-12-05T11:57:30Z") + &answer("i-upgradeacc11", "Accepted", "2026-11-28T11:58:00Z"))).await;
+    run(
+        pool,
+        &(invite("i-upgradeacc11", "rs-upgrade1", OUTSIDER, "2026-12-05T11:57:30Z")
+            + &answer("i-upgradeacc11", "Accepted", "2026-11-28T11:58:00Z")),
+    )
+    .await;
 
     // The partner restores B1 now (until 12:05), with its ClientToken remembered.
     let level_value = if level >= RESTORED_FROM_LEVEL { ", 'Level-1'" } else { "" };
-    let (request_column, request_value) = if level >= CLIENT_TOKEN_REQUEST { (", request", format!(", '{{\"CloneDataPoint\":\"{B1}\"}}'")) } else { ("", String::new()) };
+    let (request_column, request_value) = if level >= CLIENT_TOKEN_REQUEST {
+        (", request", format!(", '{{\"CloneDataPoint\":\"{B1}\"}}'"))
+    } else {
+        ("", String::new())
+    };
     run(pool, &format!(
         "insert into cluster (cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode, tde_enabled, disk_encryption_enabled,
                               status, created_at, source_backup_set_id, node_spec, zone_id, pay_type{level_column})
@@ -267,15 +315,19 @@ async fn fill(pool: &SqlitePool, level: i64) {
             format!("update access_key set last_used_at = '{at}' where access_key_id = '{key}';")
         }
     };
-    run(pool, &format!(
-        "insert into access_key (access_key_id, identity_id, secret, status, created_at) values
+    run(
+        pool,
+        &format!(
+            "insert into access_key (access_key_id, identity_id, secret, status, created_at) values
              ('{OWNER_KEY}', 2, 'owner-secret-upgrade', 'Active', '2026-11-21T09:00:00Z'),
              ('{PARTNER_KEY}', 4, 'partner-secret-upgrade', 'Active', '2026-11-21T09:00:00Z'),
              ('{DBA_KEY}', 3, 'dba-secret-upgrade', 'Inactive', '2026-11-21T09:00:00Z');
          {}{}",
-        last_used(OWNER_KEY, "2026-11-28T11:55:00Z"),
-        last_used(PARTNER_KEY, "2026-11-28T11:59:00Z")
-    )).await;
+            last_used(OWNER_KEY, "2026-11-28T11:55:00Z"),
+            last_used(PARTNER_KEY, "2026-11-28T11:59:00Z")
+        ),
+    )
+    .await;
     let signed = if level >= NONCE_CUTOFF { (", signed_at", ", '2026-11-28T11:55:00Z'") } else { ("", "") };
     run(pool, &format!(
         "insert into api_nonce (access_key_id, nonce, seen_at{}) values ('{OWNER_KEY}', 'old-nonce-1', '2026-11-28T11:55:00Z'{}), ('{PARTNER_KEY}', 'old-nonce-2', '2026-11-28T11:55:00Z'{})",
@@ -292,7 +344,11 @@ async fn fill(pool: &SqlitePool, level: i64) {
     }
     if level < NULLABLE_MOVED_OUT_REVOKE_AT {
         // Not null then: the fill wrote one.
-        let null_revocations: i64 = sqlx::query_scalar("select count(*) from membership_revocation where revoke_at is null").fetch_one(pool).await.unwrap();
+        let null_revocations: i64 =
+            sqlx::query_scalar("select count(*) from membership_revocation where revoke_at is null")
+                .fetch_one(pool)
+                .await
+                .unwrap();
         assert_eq!(null_revocations, 0);
     }
 
@@ -313,22 +369,37 @@ async fn fill(pool: &SqlitePool, level: i64) {
 /// Every table's rows at the old level, each row as the text of the columns it had then (so a later
 /// migration's new columns are left out), sorted. Left out: the tables a migration rebuilds from the
 /// shares (checked by recount instead).
-async fn rows_by_table(pool: &SqlitePool, columns_of: Option<&BTreeMap<String, Vec<String>>>) -> (BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<String>>) {
+async fn rows_by_table(
+    pool: &SqlitePool,
+    columns_of: Option<&BTreeMap<String, Vec<String>>>,
+) -> (BTreeMap<String, Vec<String>>, BTreeMap<String, Vec<String>>) {
     let rebuilt = ["shared_backup_set", "shared_backup_set_count", "_sqlx_migrations"];
     let tables: Vec<String> = match columns_of {
         Some(c) => c.keys().cloned().collect(),
-        None => sqlx::query_scalar("select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name").fetch_all(pool).await.unwrap(),
+        None => sqlx::query_scalar(
+            "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' order by name",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
     };
     let (mut columns, mut rows) = (BTreeMap::new(), BTreeMap::new());
     for table in tables.into_iter().filter(|t| !rebuilt.contains(&t.as_str())) {
-        let now: Vec<String> = sqlx::query_scalar(&format!("select name from pragma_table_info('{table}') order by cid")).fetch_all(pool).await.unwrap();
+        let now: Vec<String> =
+            sqlx::query_scalar(&format!("select name from pragma_table_info('{table}') order by cid"))
+                .fetch_all(pool)
+                .await
+                .unwrap();
         // A column a later migration moved elsewhere is left out (and named by the caller).
         let names: Vec<String> = match columns_of {
             Some(c) => c[&table].iter().filter(|c| now.contains(c)).cloned().collect(),
             None => now,
         };
         let row = names.iter().map(|c| format!("quote({c})")).collect::<Vec<_>>().join(" || ',' || ");
-        let found: Vec<String> = sqlx::query_scalar(&format!("select {row} as r from {table} order by r")).fetch_all(pool).await.unwrap_or_else(|e| panic!("{table}: {e}"));
+        let found: Vec<String> = sqlx::query_scalar(&format!("select {row} as r from {table} order by r"))
+            .fetch_all(pool)
+            .await
+            .unwrap_or_else(|e| panic!("{table}: {e}"));
         rows.insert(table.clone(), found);
         columns.insert(table, names);
     }
@@ -359,7 +430,11 @@ fn expect(pairs: &[(&str, &'static str)]) -> BTreeMap<String, &'static str> {
 fn reads_before(level: i64) -> Vec<(&'static str, BTreeMap<String, &'static str>)> {
     // The outsider joined S1 after B10's removal began: where the level records that (late_principal),
     // B10 was never shared with it; before, the release showed it as being revoked.
-    let outsider = if level >= LATE_PRINCIPAL { expect(&[(B1, "Revoking")]) } else { expect(&[(B1, "Revoking"), (B10, "Revoking")]) };
+    let outsider = if level >= LATE_PRINCIPAL {
+        expect(&[(B1, "Revoking")])
+    } else {
+        expect(&[(B1, "Revoking"), (B10, "Revoking")])
+    };
     vec![
         ("owner", expect(&[])),
         ("partner", expect(&[(B1, "Usable"), (B3, "Revoking"), (B10, "Revoking")])),
@@ -387,8 +462,12 @@ async fn upgraded_from(level: i64) {
 
     // Every row as it was, in the columns it had (but one, moved to a table of its own and checked below).
     let (kept, after) = rows_by_table(&app.pool, Some(&columns)).await;
-    let moved: Vec<String> =
-        columns.iter().flat_map(|(table, names)| names.iter().filter(|c| !kept[table].contains(c)).map(move |c| format!("{table}.{c}"))).collect();
+    let moved: Vec<String> = columns
+        .iter()
+        .flat_map(|(table, names)| {
+            names.iter().filter(|c| !kept[table].contains(c)).map(move |c| format!("{table}.{c}"))
+        })
+        .collect();
     assert_eq!(moved, if level < ACCESS_KEY_USE { vec!["access_key.last_used_at".to_owned()] } else { vec![] });
     let old = SqlitePool::connect_with(SqliteConnectOptions::new().filename(&path)).await.unwrap();
     let (_, mut before) = rows_by_table(&old, Some(&kept)).await;
@@ -404,16 +483,32 @@ async fn upgraded_from(level: i64) {
         assert_eq!(&after[table], rows, "{table}: rows changed by the upgrade from {level}");
     }
     // What moved: the AccessKeys' last use (to access_key_use, 20261128010000) is the same.
-    let used: Vec<(String, String)> = sqlx::query_as("select access_key_id, last_used_at from access_key_use order by 1").fetch_all(&app.pool).await.unwrap();
-    assert_eq!(used, vec![(OWNER_KEY.to_owned(), "2026-11-28T11:55:00Z".to_owned()), (PARTNER_KEY.to_owned(), "2026-11-28T11:59:00Z".to_owned())]);
+    let used: Vec<(String, String)> =
+        sqlx::query_as("select access_key_id, last_used_at from access_key_use order by 1")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        used,
+        vec![
+            (OWNER_KEY.to_owned(), "2026-11-28T11:55:00Z".to_owned()),
+            (PARTNER_KEY.to_owned(), "2026-11-28T11:59:00Z".to_owned())
+        ]
+    );
     // The counts kept by triggers equal a recount, and every rule of the tables holds.
     app.assert_shared_sets_consistent().await;
     let broken = broken_invariants(&app, false).await;
     assert!(broken.is_empty(), "after the upgrade from {level}: {broken:#?}");
-    assert_eq!(app.count(&format!("select pending from pending_invitation_count where sender_account_id = '{OWNER}'")).await, 2);
+    assert_eq!(
+        app.count(&format!("select pending from pending_invitation_count where sender_account_id = '{OWNER}'")).await,
+        2
+    );
     // The owner's quota counts its shared sets as the rules count them now: B1, B10, B2, B3, and S5's
     // B4 (its share being deleted, it still counts), B5; and B9 where it joined S4.
-    assert_eq!(app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await, 6 + i64::from(level >= LATE_RESOURCE));
+    assert_eq!(
+        app.count(&format!("select sets from shared_backup_set_count where owner_account_id = '{OWNER}'")).await,
+        6 + i64::from(level >= LATE_RESOURCE)
+    );
 
     // The sessions still sign their browsers in; the same grants.
     let session = |token: &str| format!("polarshare_session={token}");
@@ -431,16 +526,39 @@ async fn upgraded_from(level: i64) {
 
     // The console's lists answer, for each kind of account.
     let owner_only = [
-        ("list_backup_sets", format!("cluster_id={CLUSTER}&page=1")), ("sharing_relationship", format!("backup_set_id={B1}")),
-        ("resource_directory", String::new()), ("list_ram_users", String::new()),
+        ("list_backup_sets", format!("cluster_id={CLUSTER}&page=1")),
+        ("sharing_relationship", format!("backup_set_id={B1}")),
+        ("resource_directory", String::new()),
+        ("list_ram_users", String::new()),
     ];
     let everyone = [
-        "list_clusters", "load_share_dialog", "list_my_shares", "list_shares_by_me", "list_invitations", "list_restore_jobs", "billing",
-        "list_tickets", "quota", "audit_trail", "list_access_keys", "my_directory", "directory_page",
+        "list_clusters",
+        "load_share_dialog",
+        "list_my_shares",
+        "list_shares_by_me",
+        "list_invitations",
+        "list_restore_jobs",
+        "billing",
+        "list_tickets",
+        "quota",
+        "audit_trail",
+        "list_access_keys",
+        "my_directory",
+        "directory_page",
     ];
     for login in ["owner", "partner", "outsider", "member", "qa"] {
-        let calls = everyone.iter().map(|f| (*f, if f.starts_with("list_clusters") || *f == "list_invitations" { "region_id=cn-hangzhou".to_owned() } else { String::new() }));
-        let calls: Vec<(&str, String)> = if login == "owner" { calls.chain(owner_only.iter().cloned()).collect() } else { calls.collect() };
+        let calls = everyone.iter().map(|f| {
+            (
+                *f,
+                if f.starts_with("list_clusters") || *f == "list_invitations" {
+                    "region_id=cn-hangzhou".to_owned()
+                } else {
+                    String::new()
+                },
+            )
+        });
+        let calls: Vec<(&str, String)> =
+            if login == "owner" { calls.chain(owner_only.iter().cloned()).collect() } else { calls.collect() };
         for (function, body) in calls {
             let r = app.form(Some(&cookies[login]), function, &body).await;
             assert_eq!(r.status, StatusCode::OK, "{function} as {login} after the upgrade from {level}: {:?}", r.json);
@@ -448,12 +566,23 @@ async fn upgraded_from(level: i64) {
     }
     let tickets = app.form(Some(&cookies["operator"]), "list_tickets", "").await;
     assert_eq!(tickets.status, StatusCode::OK, "{:?}", tickets.json);
-    let statuses: Vec<&str> = tickets.json["items"].as_array().unwrap().iter().filter_map(|t| t["status"].as_str()).collect();
+    let statuses: Vec<&str> =
+        tickets.json["items"].as_array().unwrap().iter().filter_map(|t| t["status"].as_str()).collect();
     assert_eq!(statuses.len(), 3, "{:?}", tickets.json);
     let shares = app.form(Some(&cookies["owner"]), "list_shares_by_me", "").await;
-    let listed: BTreeMap<&str, &str> =
-        shares.json["items"].as_array().unwrap().iter().map(|s| (s["resource_share_id"].as_str().unwrap(), s["status"].as_str().unwrap_or(""))).collect();
-    for (share, status) in [("rs-upgrade1", "Active"), ("rs-upgrade4", "Active"), ("rs-upgrade5", "Deleting"), ("rs-upgrade6", "Deleted"), ("rs-upgrade7", "Active")] {
+    let listed: BTreeMap<&str, &str> = shares.json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["resource_share_id"].as_str().unwrap(), s["status"].as_str().unwrap_or("")))
+        .collect();
+    for (share, status) in [
+        ("rs-upgrade1", "Active"),
+        ("rs-upgrade4", "Active"),
+        ("rs-upgrade5", "Deleting"),
+        ("rs-upgrade6", "Deleted"),
+        ("rs-upgrade7", "Active"),
+    ] {
         assert_eq!(listed.get(share), Some(&status), "{:?}", shares.json);
     }
 
@@ -472,7 +601,12 @@ async fn upgraded_from(level: i64) {
     ];
     for (action, version, params) in &owner_calls {
         let r = acs3(&app, &owner_key, action, version, params).await;
-        assert_eq!(r.status, StatusCode::OK, "{action} {params:?} as the owner after the upgrade from {level}: {:?}", r.json);
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{action} {params:?} as the owner after the upgrade from {level}: {:?}",
+            r.json
+        );
     }
     let partner_calls: Vec<(&str, &str, Vec<(&str, &str)>)> = vec![
         ("ListResourceShares", RS, vec![("ResourceOwner", "OtherAccounts")]),
@@ -482,9 +616,15 @@ async fn upgraded_from(level: i64) {
     ];
     for (action, version, params) in &partner_calls {
         let r = acs3(&app, &partner_key, action, version, params).await;
-        assert_eq!(r.status, StatusCode::OK, "{action} {params:?} as the partner after the upgrade from {level}: {:?}", r.json);
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{action} {params:?} as the partner after the upgrade from {level}: {:?}",
+            r.json
+        );
     }
-    let refused = acs3(&app, &key(DBA_KEY, "dba-secret-upgrade"), "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await;
+    let refused =
+        acs3(&app, &key(DBA_KEY, "dba-secret-upgrade"), "ListResourceShares", RS, &[("ResourceOwner", "Self")]).await;
     assert!(refused.status.is_client_error(), "the disabled AccessKey still refused: {:?}", refused.json);
 
     // A restored cluster says what level its set had when the restore started: B7 was level-1 on 11-22
@@ -492,7 +632,12 @@ async fn upgraded_from(level: i64) {
     for cluster in [RESTORED_BEFORE_CONVERSION, RESTORING] {
         let r = acs3(&app, &partner_key, "DescribeDBClusterAttribute", PD, &[("DBClusterId", cluster)]).await;
         assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
-        assert_eq!(r.json["RestoreType"], json!("RestoreByBackupSet"), "{cluster} after the upgrade from {level}: {:?}", r.json);
+        assert_eq!(
+            r.json["RestoreType"],
+            json!("RestoreByBackupSet"),
+            "{cluster} after the upgrade from {level}: {:?}",
+            r.json
+        );
     }
 
     // The schedule goes on from the old rows: at 13:30 the revocations, the restore, the conversion and
@@ -502,10 +647,22 @@ async fn upgraded_from(level: i64) {
     let broken = broken_invariants(&app, false).await;
     assert!(broken.is_empty(), "after the first tick past the upgrade from {level}: {broken:#?}");
     app.assert_shared_sets_consistent().await;
-    assert_eq!(app.count("select count(*) from invitation where invitation_id = 'i-upgradeexp02' and status = 'Expired'").await, 1);
+    assert_eq!(
+        app.count("select count(*) from invitation where invitation_id = 'i-upgradeexp02' and status = 'Expired'")
+            .await,
+        1
+    );
     assert_eq!(app.count(&format!("select count(*) from backup_set where backup_set_id = '{B6}' and level = 'Level-2' and lock_state = 'None'")).await, 1);
-    assert_eq!(app.count(&format!("select count(*) from cluster where cluster_id = '{RESTORING}' and status = 'Running'")).await, 1);
-    assert_eq!(app.count("select count(*) from resource_share where resource_share_id = 'rs-upgrade5' and status = 'Deleted'").await, 1);
+    assert_eq!(
+        app.count(&format!("select count(*) from cluster where cluster_id = '{RESTORING}' and status = 'Running'"))
+            .await,
+        1
+    );
+    assert_eq!(
+        app.count("select count(*) from resource_share where resource_share_id = 'rs-upgrade5' and status = 'Deleted'")
+            .await,
+        1
+    );
     assert_eq!(
         app.count(&format!("select count(*) from share_principal where resource_share_id = 'rs-upgrade1' and principal_id = '{OUTSIDER}' and revoke_at is not null")).await,
         1
@@ -529,7 +686,9 @@ async fn upgraded_from(level: i64) {
     .fetch_one(&app.pool)
     .await
     .unwrap();
-    let accepted = app.form(Some(&cookies["outsider"]), "answer_invitation", &format!("invitation_id={invitation}&accept=true")).await;
+    let accepted = app
+        .form(Some(&cookies["outsider"]), "answer_invitation", &format!("invitation_id={invitation}&accept=true"))
+        .await;
     assert_eq!(accepted.status, StatusCode::OK, "{:?}", accepted.json);
     assert_eq!(reads(&app, &cookies["outsider"]).await, expect(&[(B1, "Revoking"), (B8, "Usable")]));
     let restored = app.json(Some(&cookies["outsider"]), "restore_to_new_cluster", restore_request(B8)).await;

@@ -21,14 +21,19 @@ async fn database(dir: &tempfile::TempDir) -> Database {
 async fn fill(database: &Database, first: i64) {
     for n in first..first + 100 {
         let mut tx = database.writer.begin_unaudited().await.unwrap();
-        sqlx::query("insert into filler (n, payload) values (?, randomblob(8000))").bind(n).execute(&mut *tx).await.unwrap();
+        sqlx::query("insert into filler (n, payload) values (?, randomblob(8000))")
+            .bind(n)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
 }
 
 /// Frames in the log now (a PASSIVE checkpoint's answer).
 async fn frames(database: &Database) -> i64 {
-    let (_, frames, _): (i64, i64, i64) = sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(&database.pool).await.unwrap();
+    let (_, frames, _): (i64, i64, i64) =
+        sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(&database.pool).await.unwrap();
     frames
 }
 
@@ -46,7 +51,11 @@ async fn past_its_bound_the_log_is_restarted_between_two_share_groups() {
             groups
                 .run(move |tx| {
                     async move {
-                        sqlx::query("insert into filler (n, payload) values (?, randomblob(8000))").bind(n).execute(&mut **tx).await.map_err(Failure::Broken)?;
+                        sqlx::query("insert into filler (n, payload) values (?, randomblob(8000))")
+                            .bind(n)
+                            .execute(&mut **tx)
+                            .await
+                            .map_err(Failure::Broken)?;
                         if let Some((written, hold)) = hold {
                             let _ = written.send(());
                             let _ = hold.await;

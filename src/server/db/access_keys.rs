@@ -1,12 +1,18 @@
 //! AccessKey pairs, the identity a signed call acts as, and the nonces already used.
 
-use super::{accounts::{SessionIdentityRow, IDENTITY_COLUMNS}, Tx};
+use super::{
+    accounts::{SessionIdentityRow, IDENTITY_COLUMNS},
+    Tx,
+};
 use crate::domain::AccessKeyStatus;
 use sqlx::{FromRow, SqliteExecutor};
 use time::OffsetDateTime;
 
 /// Every pair of an account's identities (root and RAM users), by identity then age; never a secret.
-pub async fn account_keys(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<crate::read_model::AccessKey>> {
+pub async fn account_keys(
+    ex: impl SqliteExecutor<'_>,
+    account: &str,
+) -> sqlx::Result<Vec<crate::read_model::AccessKey>> {
     sqlx::query_as(
         "select k.access_key_id, i.login_name, i.kind, k.status, k.created_at, u.last_used_at
          from access_key k join identity i on i.identity_id = k.identity_id
@@ -20,32 +26,48 @@ pub async fn account_keys(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::R
 
 /// An identity of `account` (its root or one of its RAM users) by sign-in name.
 pub async fn identity_in_account(tx: &mut Tx, account: &str, login: &str) -> sqlx::Result<Option<i64>> {
-    sqlx::query_scalar("select identity_id from identity where account_id = ? and login_name = ? and kind in ('root', 'ram_user')")
-        .bind(account)
-        .bind(login)
-        .fetch_optional(&mut **tx)
-        .await
+    sqlx::query_scalar(
+        "select identity_id from identity where account_id = ? and login_name = ? and kind in ('root', 'ram_user')",
+    )
+    .bind(account)
+    .bind(login)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 pub async fn count_for_identity(tx: &mut Tx, identity_id: i64) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select count(*) from access_key where identity_id = ?").bind(identity_id).fetch_one(&mut **tx).await
+    sqlx::query_scalar("select count(*) from access_key where identity_id = ?")
+        .bind(identity_id)
+        .fetch_one(&mut **tx)
+        .await
 }
 
 pub async fn insert(tx: &mut Tx, access_key_id: &str, identity_id: i64, secret: &str, now: &str) -> sqlx::Result<()> {
-    sqlx::query("insert into access_key (access_key_id, identity_id, secret, status, created_at) values (?, ?, ?, 'Active', ?)")
-        .bind(access_key_id)
-        .bind(identity_id)
-        .bind(secret)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "insert into access_key (access_key_id, identity_id, secret, status, created_at) values (?, ?, ?, 'Active', ?)",
+    )
+    .bind(access_key_id)
+    .bind(identity_id)
+    .bind(secret)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 /// The pair a request token of the identity made, if it is still remembered (made at or after `since`);
 /// older tokens of the identity are forgotten first.
-pub async fn created_by_request(tx: &mut Tx, identity_id: i64, token: &str, since: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query("delete from access_key_request where identity_id = ? and created_at < ?").bind(identity_id).bind(since).execute(&mut **tx).await?;
+pub async fn created_by_request(
+    tx: &mut Tx,
+    identity_id: i64,
+    token: &str,
+    since: &str,
+) -> sqlx::Result<Option<String>> {
+    sqlx::query("delete from access_key_request where identity_id = ? and created_at < ?")
+        .bind(identity_id)
+        .bind(since)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query_scalar("select access_key_id from access_key_request where identity_id = ? and request_token = ?")
         .bind(identity_id)
         .bind(token)
@@ -53,19 +75,31 @@ pub async fn created_by_request(tx: &mut Tx, identity_id: i64, token: &str, sinc
         .await
 }
 
-pub async fn remember_request(tx: &mut Tx, identity_id: i64, token: &str, access_key_id: &str, now: &str) -> sqlx::Result<()> {
-    sqlx::query("insert into access_key_request (identity_id, request_token, access_key_id, created_at) values (?, ?, ?, ?)")
-        .bind(identity_id)
-        .bind(token)
-        .bind(access_key_id)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+pub async fn remember_request(
+    tx: &mut Tx,
+    identity_id: i64,
+    token: &str,
+    access_key_id: &str,
+    now: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into access_key_request (identity_id, request_token, access_key_id, created_at) values (?, ?, ?, ?)",
+    )
+    .bind(identity_id)
+    .bind(token)
+    .bind(access_key_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 /// A pair of one of `account`'s identities: its status, or `None` (another account's pairs are not found).
-pub async fn status_in_account(tx: &mut Tx, account: &str, access_key_id: &str) -> sqlx::Result<Option<AccessKeyStatus>> {
+pub async fn status_in_account(
+    tx: &mut Tx,
+    account: &str,
+    access_key_id: &str,
+) -> sqlx::Result<Option<AccessKeyStatus>> {
     sqlx::query_scalar(
         "select k.status from access_key k join identity i on i.identity_id = k.identity_id
          where k.access_key_id = ? and i.account_id = ?",
@@ -77,7 +111,11 @@ pub async fn status_in_account(tx: &mut Tx, account: &str, access_key_id: &str) 
 }
 
 pub async fn set_status(tx: &mut Tx, access_key_id: &str, status: AccessKeyStatus) -> sqlx::Result<()> {
-    sqlx::query("update access_key set status = ? where access_key_id = ?").bind(status).bind(access_key_id).execute(&mut **tx).await?;
+    sqlx::query("update access_key set status = ? where access_key_id = ?")
+        .bind(status)
+        .bind(access_key_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -189,7 +227,9 @@ pub struct NonceCutoff(std::sync::Arc<std::sync::atomic::AtomicI64>);
 
 impl NonceCutoff {
     pub fn new(forgotten_before: Option<OffsetDateTime>) -> Self {
-        NonceCutoff(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(forgotten_before.map_or(i64::MIN, OffsetDateTime::unix_timestamp))))
+        NonceCutoff(std::sync::Arc::new(std::sync::atomic::AtomicI64::new(
+            forgotten_before.map_or(i64::MIN, OffsetDateTime::unix_timestamp),
+        )))
     }
 
     pub fn get(&self) -> Option<OffsetDateTime> {
@@ -224,19 +264,28 @@ pub async fn forget_nonces(tx: &mut Tx, forgotten_before: &str, signed_before: &
     .bind(signed_before)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("delete from api_nonce where seen_at < (select forgotten_before from api_nonce_cutoff)").execute(&mut **tx).await?;
+    sqlx::query("delete from api_nonce where seen_at < (select forgotten_before from api_nonce_cutoff)")
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
 /// What an earlier call with this ClientToken answered, if any, with the parameters of that call (none
 /// for a token remembered before they were).
-pub async fn client_token_answer(ex: impl SqliteExecutor<'_>, account: &str, action: &str, token: &str) -> sqlx::Result<Option<(String, Option<String>)>> {
-    sqlx::query_as("select answer, request from api_client_token where account_id = ? and action = ? and client_token = ?")
-        .bind(account)
-        .bind(action)
-        .bind(token)
-        .fetch_optional(ex)
-        .await
+pub async fn client_token_answer(
+    ex: impl SqliteExecutor<'_>,
+    account: &str,
+    action: &str,
+    token: &str,
+) -> sqlx::Result<Option<(String, Option<String>)>> {
+    sqlx::query_as(
+        "select answer, request from api_client_token where account_id = ? and action = ? and client_token = ?",
+    )
+    .bind(account)
+    .bind(action)
+    .bind(token)
+    .fetch_optional(ex)
+    .await
 }
 
 /// A call's ClientToken, what it asked (`request`) and what it answered.
@@ -278,11 +327,20 @@ mod tests {
         let (_dir, db) = super::super::temporary("use.db").await;
         let pool = &db.writer.pool;
         for (nonce, at) in [("n-later", "2026-11-29T03:00:05Z"), ("n-earlier", "2026-11-29T03:00:01Z")] {
-            let seen = NonceSeen { access_key_id: "LTAIuse".into(), nonce: nonce.into(), seen_at: at.into(), signed_at: at.into() };
+            let seen = NonceSeen {
+                access_key_id: "LTAIuse".into(),
+                nonce: nonce.into(),
+                seen_at: at.into(),
+                signed_at: at.into(),
+            };
             let params = serde_json::json!({ "nonce": seen.json() });
             sqlx::query(RECORD_USE_FROM_JSON).bind(params.to_string()).execute(pool).await.unwrap();
         }
-        let last: String = sqlx::query_scalar("select last_used_at from access_key_use where access_key_id = 'LTAIuse'").fetch_one(pool).await.unwrap();
+        let last: String =
+            sqlx::query_scalar("select last_used_at from access_key_use where access_key_id = 'LTAIuse'")
+                .fetch_one(pool)
+                .await
+                .unwrap();
         assert_eq!(last, "2026-11-29T03:00:05Z");
     }
 
@@ -293,13 +351,27 @@ mod tests {
     async fn a_nonce_signed_before_the_committed_cut_off_is_refused_as_forgotten() {
         let (_dir, db) = super::super::temporary("cutoff.db").await;
         let mut tx = db.writer.begin_unaudited().await.unwrap();
-        let seen = |nonce: &str, signed_at: &str| NonceSeen { access_key_id: "LTAIcut".into(), nonce: nonce.into(), seen_at: "2026-11-29T03:00:00Z".into(), signed_at: signed_at.into() };
-        assert_eq!(record_use(&mut tx, &seen("before-sweep", "2026-11-29T03:14:00Z")).await.unwrap(), NonceRecord::Fresh);
+        let seen = |nonce: &str, signed_at: &str| NonceSeen {
+            access_key_id: "LTAIcut".into(),
+            nonce: nonce.into(),
+            seen_at: "2026-11-29T03:00:00Z".into(),
+            signed_at: signed_at.into(),
+        };
+        assert_eq!(
+            record_use(&mut tx, &seen("before-sweep", "2026-11-29T03:14:00Z")).await.unwrap(),
+            NonceRecord::Fresh
+        );
         forget_nonces(&mut tx, "2026-11-29T03:00:01Z", "2026-11-29T03:15:01Z").await.unwrap();
         // Never moved back by a later sweep at an earlier clock.
         forget_nonces(&mut tx, "2026-11-29T02:00:00Z", "2026-11-29T02:15:00Z").await.unwrap();
         assert_eq!(nonce_cutoff(&mut *tx).await.unwrap().as_deref(), Some("2026-11-29T03:00:01Z"));
-        assert_eq!(record_use(&mut tx, &seen("before-sweep", "2026-11-29T03:14:00Z")).await.unwrap(), NonceRecord::Forgotten);
-        assert_eq!(record_use(&mut tx, &seen("after-sweep", "2026-11-29T03:15:01Z")).await.unwrap(), NonceRecord::Fresh);
+        assert_eq!(
+            record_use(&mut tx, &seen("before-sweep", "2026-11-29T03:14:00Z")).await.unwrap(),
+            NonceRecord::Forgotten
+        );
+        assert_eq!(
+            record_use(&mut tx, &seen("after-sweep", "2026-11-29T03:15:01Z")).await.unwrap(),
+            NonceRecord::Fresh
+        );
     }
 }

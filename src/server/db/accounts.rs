@@ -1,8 +1,8 @@
 //! Accounts, sign-in identities, sessions and the resource directory.
 
+use super::Tx;
 use crate::domain::{AccountId, IdentityKind, OwnerFacts, Policy, Site};
 use anyhow::Context;
-use super::Tx;
 use sqlx::{FromRow, SqliteExecutor};
 
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
@@ -21,7 +21,8 @@ impl AccountRow {
     /// What the sharing rules know of the account as an owner.
     pub fn facts(&self) -> anyhow::Result<OwnerFacts> {
         Ok(OwnerFacts {
-            account_id: AccountId::parse(&self.account_id).with_context(|| format!("stored account id {:?}", self.account_id))?,
+            account_id: AccountId::parse(&self.account_id)
+                .with_context(|| format!("stored account id {:?}", self.account_id))?,
             site: self.site,
             beta_enabled: self.beta_enabled,
             share_quota: u32::try_from(self.share_quota).context("stored quota")?,
@@ -33,7 +34,12 @@ impl AccountRow {
 /// The policies of a `group_concat(policy_name)` column. A name the enum does not know is a broken row,
 /// not a policy to leave out.
 pub fn policy_list(names: Option<&str>) -> anyhow::Result<Vec<Policy>> {
-    names.unwrap_or("").split(',').filter(|p| !p.is_empty()).map(|p| p.parse::<Policy>().context("stored policy")).collect()
+    names
+        .unwrap_or("")
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| p.parse::<Policy>().context("stored policy"))
+        .collect()
 }
 
 pub async fn account(ex: impl SqliteExecutor<'_>, account_id: &str) -> sqlx::Result<Option<AccountRow>> {
@@ -64,12 +70,19 @@ pub async fn identity_by_login(ex: impl SqliteExecutor<'_>, login: &str) -> sqlx
 }
 
 pub async fn password_hash(ex: impl SqliteExecutor<'_>, identity_id: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("select password_hash from identity where identity_id = ?").bind(identity_id).fetch_optional(ex).await
+    sqlx::query_scalar("select password_hash from identity where identity_id = ?")
+        .bind(identity_id)
+        .fetch_optional(ex)
+        .await
 }
 
 /// An identity's own new password: every session of it but `keep_session` (the one changing it) ends.
 pub async fn set_own_password(tx: &mut Tx, identity_id: i64, hash: &str, keep_session: &str) -> sqlx::Result<()> {
-    sqlx::query("update identity set password_hash = ? where identity_id = ?").bind(hash).bind(identity_id).execute(&mut **tx).await?;
+    sqlx::query("update identity set password_hash = ? where identity_id = ?")
+        .bind(hash)
+        .bind(identity_id)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query("delete from session where identity_id = ? and session_digest <> ?")
         .bind(identity_id)
         .bind(keep_session)
@@ -83,7 +96,10 @@ pub async fn operator_count(ex: impl SqliteExecutor<'_>) -> sqlx::Result<i64> {
 }
 
 pub async fn account_exists(tx: &mut Tx, account_id: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select exists(select 1 from account where account_id = ?)").bind(account_id).fetch_one(&mut **tx).await
+    sqlx::query_scalar("select exists(select 1 from account where account_id = ?)")
+        .bind(account_id)
+        .fetch_one(&mut **tx)
+        .await
 }
 
 /// The identity behind a live session, with its policies and its account: one query per request.
@@ -106,7 +122,8 @@ pub struct SessionIdentityRow {
 
 /// The columns of a [`SessionIdentityRow`], from `identity i`, `account a` and `rd_member m` (left joined).
 /// An account given no alias has its id as one.
-pub const IDENTITY_COLUMNS: &str = "i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site, a.beta_enabled,
+pub const IDENTITY_COLUMNS: &str =
+    "i.identity_id, i.account_id, i.login_name, i.kind, a.display_name, a.site, a.beta_enabled,
         a.share_quota, m.directory_id, coalesce(a.login_alias, a.account_id) as login_alias,
         (select group_concat(p.policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies";
 
@@ -221,7 +238,14 @@ pub async fn insert_regions(tx: &mut Tx) -> anyhow::Result<()> {
     Ok(())
 }
 
-pub async fn insert_account(tx: &mut Tx, id: &str, name: &str, site: &str, beta: bool, now: &str) -> anyhow::Result<()> {
+pub async fn insert_account(
+    tx: &mut Tx,
+    id: &str,
+    name: &str,
+    site: &str,
+    beta: bool,
+    now: &str,
+) -> anyhow::Result<()> {
     sqlx::query(
         "insert into account (account_id, display_name, site, beta_enabled, share_quota, created_at, login_alias)
          values (?1, ?2, ?3, ?4, 1000, ?5, ?1)",
@@ -268,10 +292,13 @@ pub async fn insert_identity(
     Ok(())
 }
 
-
 /// Gives the account an alias of its own (the demo's `lumen`, `harbor`); unique across accounts.
 pub async fn set_login_alias(tx: &mut Tx, account: &str, alias: &str) -> sqlx::Result<()> {
-    sqlx::query("update account set login_alias = ? where account_id = ?").bind(alias).bind(account).execute(&mut **tx).await?;
+    sqlx::query("update account set login_alias = ? where account_id = ?")
+        .bind(alias)
+        .bind(account)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

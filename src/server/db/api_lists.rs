@@ -7,8 +7,10 @@
 //! in its `where`, so no position a token can hold reaches another account's rows. Each query reads
 //! `limit + 1` rows; the extra one only says that there is a next page.
 
-use crate::domain::{AssociationStatus, InvitationStatus, PrincipalScope, PrincipalType, Recipient, ShareEntry, ShareStatus};
 use super::incoming::InvitationRow;
+use crate::domain::{
+    AssociationStatus, InvitationStatus, PrincipalScope, PrincipalType, Recipient, ShareEntry, ShareStatus,
+};
 use sqlx::{FromRow, SqliteExecutor};
 
 /// Where a page starts: after the row with these sort keys (the list's own, in its order).
@@ -48,7 +50,8 @@ pub struct ShareQuery<'a> {
 
 /// The statement of [`own_shares`]: its pages are kept in memory until the writer commits a change to
 /// the tables it reads (`read_model::Tables::ResourceShares`, checked against SQLite's own plan of it).
-pub const OWN_SHARES: &str = "select resource_share_id, resource_share_name, principal_scope, status, created_at, updated_at
+pub const OWN_SHARES: &str =
+    "select resource_share_id, resource_share_name, principal_scope, status, created_at, updated_at
          from resource_share
          where owner_account_id = ?1
            and (created_at, resource_share_id) < (?2, ?3)
@@ -58,7 +61,13 @@ pub const OWN_SHARES: &str = "select resource_share_id, resource_share_name, pri
          order by created_at desc, resource_share_id desc limit ?7";
 
 /// One page of the owner's shares of every status, newest first (index `resource_share_owner_created`).
-pub async fn own_shares(ex: impl SqliteExecutor<'_>, owner: &str, q: &ShareQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<OwnShareRow>> {
+pub async fn own_shares(
+    ex: impl SqliteExecutor<'_>,
+    owner: &str,
+    q: &ShareQuery<'_>,
+    after: &After,
+    limit: i64,
+) -> sqlx::Result<Vec<OwnShareRow>> {
     sqlx::query_as(OWN_SHARES)
         .bind(owner)
         .bind(key(after, 0))
@@ -215,7 +224,11 @@ fn outside_directory(principal: &str, principal_type: &str, owner: &str) -> Stri
 }
 
 /// Which of `accounts` are outside `owner`'s resource directory.
-pub async fn outside_owners_directory(ex: impl SqliteExecutor<'_>, owner: &str, accounts: &[String]) -> sqlx::Result<Vec<String>> {
+pub async fn outside_owners_directory(
+    ex: impl SqliteExecutor<'_>,
+    owner: &str,
+    accounts: &[String],
+) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(&format!(
         "select a.value from json_each(?2) a where {}",
         outside_directory("a.value", "'Account'", "?1")
@@ -289,7 +302,13 @@ where
 }
 
 /// One page of the principals of the owner's shares, newest share first.
-pub async fn targets(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<TargetRow>> {
+pub async fn targets(
+    ex: impl SqliteExecutor<'_>,
+    owner: &str,
+    q: &AssociationQuery<'_>,
+    after: &After,
+    limit: i64,
+) -> sqlx::Result<Vec<TargetRow>> {
     let columns = format!(
         "sp.principal_id, sp.principal_type, sp.status, sp.created_at,
                 (select i.status from invitation i where i.resource_share_id = sp.resource_share_id
@@ -319,8 +338,25 @@ impl ResourceRow {
 }
 
 /// One page of the backup sets in the owner's shares, newest share first.
-pub async fn resources(ex: impl SqliteExecutor<'_>, owner: &str, q: &AssociationQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Vec<ResourceRow>> {
-    association_page(ex, &RESOURCES, &PRINCIPALS, "sr.backup_set_id, sr.status, sr.created_at", owner, q, q.shared_with, after, limit).await
+pub async fn resources(
+    ex: impl SqliteExecutor<'_>,
+    owner: &str,
+    q: &AssociationQuery<'_>,
+    after: &After,
+    limit: i64,
+) -> sqlx::Result<Vec<ResourceRow>> {
+    association_page(
+        ex,
+        &RESOURCES,
+        &PRINCIPALS,
+        "sr.backup_set_id, sr.status, sr.created_at",
+        owner,
+        q,
+        q.shared_with,
+        after,
+        limit,
+    )
+    .await
 }
 
 /// Where an invitation stands in its list's order.
@@ -424,19 +460,23 @@ mod tests {
         let (_dir, db) = super::super::temporary("received.db").await;
         let ids = 4;
         // (id, parent, detail) of each step.
-        let plan: Vec<(i64, i64, String)> = sqlx::query(&format!("explain query plan {}", received_share_page_sql(ids)))
-            .fetch_all(&db.pool)
-            .await
-            .unwrap()
-            .iter()
-            .map(|row| (row.get("id"), row.get("parent"), row.get("detail")))
-            .collect();
+        let plan: Vec<(i64, i64, String)> =
+            sqlx::query(&format!("explain query plan {}", received_share_page_sql(ids)))
+                .fetch_all(&db.pool)
+                .await
+                .unwrap()
+                .iter()
+                .map(|row| (row.get("id"), row.get("parent"), row.get("detail")))
+                .collect();
         let range = "SEARCH sp USING INDEX share_principal_recipient (principal_id=? AND (share_created_at,resource_share_id)<(?,?))";
         let arms: Vec<i64> = plan.iter().filter(|(_, _, d)| d == range).map(|(_, parent, _)| *parent).collect();
         assert_eq!(arms.len(), ids, "one range for each id: {plan:#?}");
         // Each range is read in its order and stops at the page's size: none of them is sorted.
         let sorted_arm = plan.iter().find(|(_, parent, d)| arms.contains(parent) && d.starts_with("USE TEMP B-TREE"));
         assert_eq!(sorted_arm, None, "{plan:#?}");
-        assert!(!plan.iter().any(|(_, _, d)| d.starts_with("SCAN sp") || d.starts_with("SCAN rs")), "no scan of every entry or share: {plan:#?}");
+        assert!(
+            !plan.iter().any(|(_, _, d)| d.starts_with("SCAN sp") || d.starts_with("SCAN rs")),
+            "no scan of every entry or share: {plan:#?}"
+        );
     }
 }

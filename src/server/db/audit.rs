@@ -4,7 +4,8 @@ use super::Tx;
 use sqlx::SqliteExecutor;
 
 /// The stored columns of an event, in the order [`record_selected`]'s query yields them.
-const COLUMNS: &str = "occurred_at, account_id, identity, source_ip, request_id, caller_request_id, action, target, outcome, detail";
+const COLUMNS: &str =
+    "occurred_at, account_id, identity, source_ip, request_id, caller_request_id, action, target, outcome, detail";
 
 /// The channel of the events the schedule records.
 pub const SCHEDULER_CHANNEL: &str = "scheduler";

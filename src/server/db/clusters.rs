@@ -18,11 +18,7 @@ pub(super) const CLUSTER_JSON: &str = "json_object('cluster_id', c.cluster_id, '
     'edition', c.edition, 'ha_mode', c.ha_mode, 'tde_enabled', c.tde_enabled,
     'disk_encryption_enabled', c.disk_encryption_enabled, 'status', c.status, 'created_at', c.created_at)";
 
-pub async fn clusters_of(
-    ex: impl SqliteExecutor<'_>,
-    account_id: &str,
-    region_id: &str,
-) -> sqlx::Result<Vec<Cluster>> {
+pub async fn clusters_of(ex: impl SqliteExecutor<'_>, account_id: &str, region_id: &str) -> sqlx::Result<Vec<Cluster>> {
     sqlx::query_as(&format!(
         "select {CLUSTER_COLUMNS} from cluster where account_id = ? and region_id = ? order by created_at desc, cluster_id"
     ))
@@ -47,7 +43,13 @@ impl BackupSet {
 }
 
 /// The facts of a backup set from the columns of any row that carries them (an owner's or a principal's view).
-pub fn backup_set_facts(id: &str, status: BackupStatus, expires_at: &str, lock: BackupLock, deleted: bool) -> anyhow::Result<BackupSetFacts> {
+pub fn backup_set_facts(
+    id: &str,
+    status: BackupStatus,
+    expires_at: &str,
+    lock: BackupLock,
+    deleted: bool,
+) -> anyhow::Result<BackupSetFacts> {
     Ok(BackupSetFacts {
         id: BackupSetId::parse(id).context("stored backup set id")?,
         status,
@@ -178,7 +180,12 @@ pub async fn backup_sets_page(
 }
 
 /// One live set of `cluster_id`, if it started within `started`.
-pub async fn cluster_backup_set(ex: impl SqliteExecutor<'_>, cluster_id: &str, backup_set_id: &str, started: &StartedWithin) -> sqlx::Result<Option<BackupSet>> {
+pub async fn cluster_backup_set(
+    ex: impl SqliteExecutor<'_>,
+    cluster_id: &str,
+    backup_set_id: &str,
+    started: &StartedWithin,
+) -> sqlx::Result<Option<BackupSet>> {
     sqlx::query_as(&format!(
         "select {BACKUP_COLUMNS}, {} as principal_count from backup_set b
          where b.backup_set_id = ?1 and b.cluster_id = ?2 and b.deleted_at is null and {}",
@@ -196,11 +203,13 @@ pub async fn cluster_backup_set(ex: impl SqliteExecutor<'_>, cluster_id: &str, b
 /// The bytes the cluster's live sets of `level` hold (DescribeBackups' TotalLevel2BackupSize,
 /// DescribeDBClusterAttribute's DataLevel1BackupChainSize).
 pub async fn backup_size(ex: impl SqliteExecutor<'_>, cluster_id: &str, level: BackupLevel) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select coalesce(sum(size_bytes), 0) from backup_set where cluster_id = ? and level = ? and deleted_at is null")
-        .bind(cluster_id)
-        .bind(level.as_str())
-        .fetch_one(ex)
-        .await
+    sqlx::query_scalar(
+        "select coalesce(sum(size_bytes), 0) from backup_set where cluster_id = ? and level = ? and deleted_at is null",
+    )
+    .bind(cluster_id)
+    .bind(level.as_str())
+    .fetch_one(ex)
+    .await
 }
 
 pub async fn backup_set(ex: impl SqliteExecutor<'_>, backup_set_id: &str) -> sqlx::Result<Option<BackupSet>> {
@@ -251,7 +260,10 @@ pub async fn backup_locks(tx: &mut super::Tx, cluster_id: &str) -> sqlx::Result<
 
 /// Moves the cluster to the recycle bin and starts revoking the shares of all its backup sets.
 pub async fn release_cluster(tx: &mut super::Tx, cluster_id: &str, revoke_at: &str) -> sqlx::Result<()> {
-    sqlx::query("update cluster set status = 'Recycled' where cluster_id = ?").bind(cluster_id).execute(&mut **tx).await?;
+    sqlx::query("update cluster set status = 'Recycled' where cluster_id = ?")
+        .bind(cluster_id)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query(
         "update share_resource set status = 'Disassociating', revoke_at = ?
          where status = 'Associated' and backup_set_id in (select backup_set_id from backup_set where cluster_id = ?)",

@@ -1,8 +1,8 @@
 //! Resource directory administration: folders and members.
 
-use crate::read_model::{DirectoryInvitation, DirectoryMembership, Folder, Member};
-use crate::domain::{BackupLock, Recipient, ShareEntry};
 use super::Tx;
+use crate::domain::{BackupLock, Recipient, ShareEntry};
+use crate::read_model::{DirectoryInvitation, DirectoryMembership, Folder, Member};
 use sqlx::SqliteExecutor;
 
 /// The directory the account manages, if any, with its root folder.
@@ -70,7 +70,10 @@ pub async fn insert_folder(tx: &mut Tx, directory: &str, id: &str, parent: &str,
 
 /// The directory an account is a member of, if any.
 pub async fn membership(tx: &mut Tx, account: &str) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("select directory_id from rd_member where account_id = ?").bind(account).fetch_optional(&mut **tx).await
+    sqlx::query_scalar("select directory_id from rd_member where account_id = ?")
+        .bind(account)
+        .fetch_optional(&mut **tx)
+        .await
 }
 
 pub async fn add_member(tx: &mut Tx, directory: &str, account: &str, folder: &str) -> sqlx::Result<()> {
@@ -136,19 +139,26 @@ pub(super) fn recipient_place_params(recipient: &Recipient) -> (Option<&str>, St
 /// domain decides which of them hold it (`domain::shares_reached_by_place`, `domain::share_membership`).
 pub async fn share_entries(tx: &mut Tx, recipient: &Recipient, share: Option<&str>) -> sqlx::Result<Vec<ShareEntry>> {
     let (directory, folders) = recipient_place_params(recipient);
-    sqlx::query_as(&format!("select {SHARE_ENTRY_COLUMNS} {ENTRIES_NAMING_RECIPIENT} and (?2 is null or sp.resource_share_id = ?2)"))
-        .bind(recipient.account_id.as_str())
-        .bind(share)
-        .bind(directory)
-        .bind(folders)
-        .fetch_all(&mut **tx)
-        .await
+    sqlx::query_as(&format!(
+        "select {SHARE_ENTRY_COLUMNS} {ENTRIES_NAMING_RECIPIENT} and (?2 is null or sp.resource_share_id = ?2)"
+    ))
+    .bind(recipient.account_id.as_str())
+    .bind(share)
+    .bind(directory)
+    .bind(folders)
+    .fetch_all(&mut **tx)
+    .await
 }
 
 /// `account` lost what the directory or a folder gave it through `shares`: each enters the account's
 /// scheduled revocation at `revoke_at`, or, with none, once the restores reading the share end (the
 /// scheduler sets it then, as for a removed principal). A revocation already running keeps its time.
-pub async fn revoke_coverage(tx: &mut Tx, account: &str, shares: &[String], revoke_at: Option<&str>) -> sqlx::Result<()> {
+pub async fn revoke_coverage(
+    tx: &mut Tx,
+    account: &str,
+    shares: &[String],
+    revoke_at: Option<&str>,
+) -> sqlx::Result<()> {
     if shares.is_empty() {
         return Ok(());
     }
@@ -210,19 +220,29 @@ const INVITATION_SELECT: &str = "select i.rd_invitation_id as invitation_id, i.d
      join rd_folder f on f.folder_id = i.folder_id";
 
 /// The invitations a directory sent, newest first (bounded: the page shows the latest 100).
-pub async fn invitations_of_directory(ex: impl SqliteExecutor<'_>, directory: &str) -> sqlx::Result<Vec<DirectoryInvitation>> {
-    sqlx::query_as(&format!("{INVITATION_SELECT} where i.directory_id = ? order by i.created_at desc, i.rd_invitation_id limit 100"))
-        .bind(directory)
-        .fetch_all(ex)
-        .await
+pub async fn invitations_of_directory(
+    ex: impl SqliteExecutor<'_>,
+    directory: &str,
+) -> sqlx::Result<Vec<DirectoryInvitation>> {
+    sqlx::query_as(&format!(
+        "{INVITATION_SELECT} where i.directory_id = ? order by i.created_at desc, i.rd_invitation_id limit 100"
+    ))
+    .bind(directory)
+    .fetch_all(ex)
+    .await
 }
 
 /// The invitations an account received, newest first (the latest 50).
-pub async fn invitations_for_account(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<DirectoryInvitation>> {
-    sqlx::query_as(&format!("{INVITATION_SELECT} where i.account_id = ? order by i.created_at desc, i.rd_invitation_id limit 50"))
-        .bind(account)
-        .fetch_all(ex)
-        .await
+pub async fn invitations_for_account(
+    ex: impl SqliteExecutor<'_>,
+    account: &str,
+) -> sqlx::Result<Vec<DirectoryInvitation>> {
+    sqlx::query_as(&format!(
+        "{INVITATION_SELECT} where i.account_id = ? order by i.created_at desc, i.rd_invitation_id limit 50"
+    ))
+    .bind(account)
+    .fetch_all(ex)
+    .await
 }
 
 pub async fn invitation(tx: &mut Tx, invitation_id: &str) -> sqlx::Result<Option<DirectoryInvitation>> {
@@ -244,11 +264,13 @@ pub async fn settle_pending_invitation(tx: &mut Tx, directory: &str, account: &s
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    sqlx::query_scalar("select exists(select 1 from rd_invitation where directory_id = ? and account_id = ? and status = 'Pending')")
-        .bind(directory)
-        .bind(account)
-        .fetch_one(&mut **tx)
-        .await
+    sqlx::query_scalar(
+        "select exists(select 1 from rd_invitation where directory_id = ? and account_id = ? and status = 'Pending')",
+    )
+    .bind(directory)
+    .bind(account)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 pub struct NewInvitation<'a> {
@@ -286,7 +308,10 @@ pub async fn set_invitation_status(tx: &mut Tx, invitation_id: &str, status: &st
     Ok(())
 }
 
-pub async fn membership_detail(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Option<DirectoryMembership>> {
+pub async fn membership_detail(
+    ex: impl SqliteExecutor<'_>,
+    account: &str,
+) -> sqlx::Result<Option<DirectoryMembership>> {
     sqlx::query_as(
         "select m.directory_id, d.management_account_id, ma.display_name as management_account_name, f.folder_name,
                 d.management_account_id = m.account_id as is_management
@@ -304,7 +329,11 @@ pub async fn membership_detail(ex: impl SqliteExecutor<'_>, account: &str) -> sq
 /// lock of every backup set it holds (none for a share without sets): the directory-scope shares of
 /// others naming the account by id (`Member`), or the account's own active shares (`Owner`), whose
 /// principals within the directory lose it.
-pub async fn departure_share_locks(tx: &mut Tx, account: &str, side: Departure) -> sqlx::Result<Vec<(String, Option<BackupLock>)>> {
+pub async fn departure_share_locks(
+    tx: &mut Tx,
+    account: &str,
+    side: Departure,
+) -> sqlx::Result<Vec<(String, Option<BackupLock>)>> {
     let shares = match side {
         Departure::Member => DEPARTING_MEMBER_SHARES,
         Departure::Owner => DEPARTING_OWNER_SHARES,
@@ -342,13 +371,19 @@ const DEPARTING_MEMBER_SHARES: &str = "select distinct sp.resource_share_id from
     join resource_share rs on rs.resource_share_id = sp.resource_share_id and rs.principal_scope = 'ResourceDirectory' and rs.status = 'Active'
     where sp.principal_type = 'Account' and sp.principal_id = ?1 and sp.status = 'Associated'";
 
-const DEPARTING_OWNER_SHARES: &str = "select resource_share_id from resource_share where owner_account_id = ?1 and status = 'Active'";
+const DEPARTING_OWNER_SHARES: &str =
+    "select resource_share_id from resource_share where owner_account_id = ?1 and status = 'Active'";
 
 /// An account that leaves the directory also loses what directory-scope shares gave it by its own
 /// account id: those principals (of the `shares` given) enter the scheduled revocation like an owner's
 /// removal (the owner sees them as revoking; until `revoke_at` the account sees the sets, marked, and
 /// cannot restore; no `revoke_at` while a restore holds the share: the scheduler sets it when it ends).
-pub async fn revoke_account_principals(tx: &mut Tx, account: &str, shares: &[String], revoke_at: Option<&str>) -> sqlx::Result<u64> {
+pub async fn revoke_account_principals(
+    tx: &mut Tx,
+    account: &str,
+    shares: &[String],
+    revoke_at: Option<&str>,
+) -> sqlx::Result<u64> {
     if shares.is_empty() {
         return Ok(0);
     }
@@ -369,7 +404,12 @@ pub async fn revoke_account_principals(tx: &mut Tx, account: &str, shares: &[Str
 /// shares, and the directory or folder principals of its other shares, among the `shares` given, enter the
 /// scheduled revocation (what reaches the members now ends at `revoke_at`, or once the restores reading
 /// the share end when none is given).
-pub async fn revoke_principals_of_owner(tx: &mut Tx, owner: &str, shares: &[String], revoke_at: Option<&str>) -> sqlx::Result<u64> {
+pub async fn revoke_principals_of_owner(
+    tx: &mut Tx,
+    owner: &str,
+    shares: &[String],
+    revoke_at: Option<&str>,
+) -> sqlx::Result<u64> {
     if shares.is_empty() {
         return Ok(0);
     }

@@ -1,8 +1,8 @@
 //! Tickets and the audit trail.
 
-use crate::read_model::{AuditEvent, Ticket};
-use crate::domain::TicketStatus;
 use super::{paging::Counted, Tx};
+use crate::domain::TicketStatus;
+use crate::read_model::{AuditEvent, Ticket};
 use sqlx::SqliteExecutor;
 
 const TICKET_SELECT: &str = "select t.ticket_id, t.account_id, a.display_name as account_name, t.kind, t.status, t.message, t.created_at, t.decided_at
@@ -10,7 +10,12 @@ const TICKET_SELECT: &str = "select t.ticket_id, t.account_id, a.display_name as
 
 /// One page of an account's tickets, newest first (every account's, open ones first, when `account` is
 /// `None`: the operator's view).
-pub async fn tickets_page(ex: impl SqliteExecutor<'_>, account: Option<&str>, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<Ticket>>> {
+pub async fn tickets_page(
+    ex: impl SqliteExecutor<'_>,
+    account: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Counted<Ticket>>> {
     sqlx::query_as(&format!(
         "select * from (select t.ticket_id, t.account_id, a.display_name as account_name, t.kind, t.status, t.message, t.created_at,
                 t.decided_at, count(*) over () as total_rows
@@ -46,20 +51,35 @@ pub async fn has_open_ticket(tx: &mut Tx, account: &str, kind: &str) -> sqlx::Re
         .await
 }
 
-pub async fn insert_ticket(tx: &mut Tx, id: &str, account: &str, kind: &str, message: &str, now: &str) -> sqlx::Result<()> {
-    sqlx::query("insert into ticket (ticket_id, account_id, kind, status, message, created_at) values (?, ?, ?, 'Open', ?, ?)")
-        .bind(id)
-        .bind(account)
-        .bind(kind)
-        .bind(message)
-        .bind(now)
-        .execute(&mut **tx)
-        .await?;
+pub async fn insert_ticket(
+    tx: &mut Tx,
+    id: &str,
+    account: &str,
+    kind: &str,
+    message: &str,
+    now: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into ticket (ticket_id, account_id, kind, status, message, created_at) values (?, ?, ?, 'Open', ?, ?)",
+    )
+    .bind(id)
+    .bind(account)
+    .bind(kind)
+    .bind(message)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
 /// Closes an open ticket as the operator decided it.
-pub async fn close_ticket(tx: &mut Tx, ticket_id: &str, status: TicketStatus, operator: &str, now: &str) -> sqlx::Result<()> {
+pub async fn close_ticket(
+    tx: &mut Tx,
+    ticket_id: &str,
+    status: TicketStatus,
+    operator: &str,
+    now: &str,
+) -> sqlx::Result<()> {
     sqlx::query("update ticket set status = ?, decided_at = ?, decided_by = ? where ticket_id = ? and status = 'Open'")
         .bind(status)
         .bind(now)
@@ -77,7 +97,11 @@ pub async fn enable_shared_backup(tx: &mut Tx, account: &str) -> sqlx::Result<()
 
 /// Raises the account's sharing quota to `to` (never lowers it).
 pub async fn raise_share_quota(tx: &mut Tx, account: &str, to: u32) -> sqlx::Result<()> {
-    sqlx::query("update account set share_quota = max(share_quota, ?2) where account_id = ?1").bind(account).bind(to).execute(&mut **tx).await?;
+    sqlx::query("update account set share_quota = max(share_quota, ?2) where account_id = ?1")
+        .bind(account)
+        .bind(to)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

@@ -291,7 +291,8 @@ async fn run_group(
     loop {
         // The next request is taken before this one runs, so that this one's last write can carry its read.
         let mut next = if answers.len() + 1 < MAX_GROUP { queue.try_recv().ok() } else { None };
-        let mut pipe = Pipe { given: given.take(), ahead: next.as_mut().and_then(|n| n.take_read_ahead()), ahead_answer: None };
+        let mut pipe =
+            Pipe { given: given.take(), ahead: next.as_mut().and_then(|n| n.take_read_ahead()), ahead_answer: None };
         let ran = member.run(&mut tx, &mut pipe).await;
         ended = commits.rollbacks() != rollbacks;
         broken |= ran.broken || ended;
@@ -321,7 +322,10 @@ async fn run_group(
     let committed = if ended {
         // Nothing to roll back; the connection, which sqlx still counts inside the transaction, is
         // replaced when it goes back to the pool (see `db::connect`).
-        tracing::error!(members = answers.len(), "SQLite ended a group transaction on its own (a full disk, an I/O error); nothing of it was kept");
+        tracing::error!(
+            members = answers.len(),
+            "SQLite ended a group transaction on its own (a full disk, an I/O error); nothing of it was kept"
+        );
         drop(tx);
         false
     } else if broken {

@@ -1,7 +1,7 @@
 //! The principal's side: invitations it received, and backup sets shared with it.
 
-use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus, MovedOutGrantFacts, PrincipalGrantFacts};
 use super::{directory::FOLDER_ANCESTRY, Tx};
+use crate::domain::{BackupLevel, BackupLock, BackupStatus, InvitationStatus, MovedOutGrantFacts, PrincipalGrantFacts};
 use sqlx::sqlite::SqliteRow;
 use sqlx::{FromRow, SqliteConnection, SqliteExecutor};
 
@@ -121,7 +121,12 @@ pub struct GrantRow<Facts> {
     pub facts: Facts,
 }
 
-async fn grants<Facts>(conn: &mut SqliteConnection, source: &GrantSource, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<GrantRow<Facts>>>
+async fn grants<Facts>(
+    conn: &mut SqliteConnection,
+    source: &GrantSource,
+    account: &str,
+    filter: GrantFilter<'_>,
+) -> sqlx::Result<Vec<GrantRow<Facts>>>
 where
     Facts: for<'r> FromRow<'r, SqliteRow> + Send + Unpin,
 {
@@ -129,23 +134,37 @@ where
 }
 
 /// The principal entries that may name the account, one row a backup set of their shares.
-pub async fn principal_grants(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<GrantRow<PrincipalGrantFacts<String>>>> {
+pub async fn principal_grants(
+    conn: &mut SqliteConnection,
+    account: &str,
+    filter: GrantFilter<'_>,
+) -> sqlx::Result<Vec<GrantRow<PrincipalGrantFacts<String>>>> {
     grants(conn, &PRINCIPAL_ENTRIES, account, filter).await
 }
 
 /// The revocations scheduled for the account after it moved out of a folder or left the directory.
-pub async fn moved_out_grants(conn: &mut SqliteConnection, account: &str, filter: GrantFilter<'_>) -> sqlx::Result<Vec<GrantRow<MovedOutGrantFacts<String>>>> {
+pub async fn moved_out_grants(
+    conn: &mut SqliteConnection,
+    account: &str,
+    filter: GrantFilter<'_>,
+) -> sqlx::Result<Vec<GrantRow<MovedOutGrantFacts<String>>>> {
     grants(conn, &MOVED_OUT, account, filter).await
 }
 
 /// The account's directory, if it is a member of one, and the folder it sits in with every folder above it.
-pub async fn recipient_place(conn: &mut SqliteConnection, account: &str) -> sqlx::Result<(Option<String>, Vec<String>)> {
-    let directory: Option<String> =
-        sqlx::query_scalar("select directory_id from rd_member where account_id = ?1").bind(account).fetch_optional(&mut *conn).await?;
-    let folders = sqlx::query_scalar(&format!("{FOLDER_ANCESTRY} select folder_id from ancestor where folder_id is not null"))
+pub async fn recipient_place(
+    conn: &mut SqliteConnection,
+    account: &str,
+) -> sqlx::Result<(Option<String>, Vec<String>)> {
+    let directory: Option<String> = sqlx::query_scalar("select directory_id from rd_member where account_id = ?1")
         .bind(account)
-        .fetch_all(conn)
+        .fetch_optional(&mut *conn)
         .await?;
+    let folders =
+        sqlx::query_scalar(&format!("{FOLDER_ANCESTRY} select folder_id from ancestor where folder_id is not null"))
+            .bind(account)
+            .fetch_all(conn)
+            .await?;
     Ok((directory, folders))
 }
 
@@ -178,7 +197,13 @@ pub struct IncomingRow {
 impl IncomingRow {
     /// What the rules know of the shared backup set.
     pub fn facts(&self) -> anyhow::Result<crate::domain::BackupSetFacts> {
-        super::clusters::backup_set_facts(&self.backup_set_id, self.status, &self.expires_at, self.lock_state, self.deleted_at.is_some())
+        super::clusters::backup_set_facts(
+            &self.backup_set_id,
+            self.status,
+            &self.expires_at,
+            self.lock_state,
+            self.deleted_at.is_some(),
+        )
     }
 }
 
@@ -245,7 +270,8 @@ impl InvitationRow {
 
 /// The columns of [`InvitationRow::principal_disassociating`] and [`InvitationRow::principal_revoke_at`],
 /// from the receiver's own principal row being removed, `rp`, joined by [`INVITATION_FROM`].
-pub const PRINCIPAL_REMOVAL_COLUMNS: &str = "rp.principal_id is not null as principal_disassociating, rp.revoke_at as principal_revoke_at";
+pub const PRINCIPAL_REMOVAL_COLUMNS: &str =
+    "rp.principal_id is not null as principal_disassociating, rp.revoke_at as principal_revoke_at";
 
 /// One of the sets an invitation's share holds ([`InvitationRow::resources`]).
 #[derive(Debug, Clone, serde::Deserialize)]
@@ -264,7 +290,8 @@ const INVITATION_COLUMNS: &str = "i.invitation_id, i.resource_share_id,
 /// An invitation `i`, its share `rs`, and its receiver's principal row `rp` while that row is being
 /// removed (at most one: a share names a principal once), read once for both of
 /// [`PRINCIPAL_REMOVAL_COLUMNS`].
-pub const INVITATION_FROM: &str = "from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
+pub const INVITATION_FROM: &str =
+    "from invitation i join resource_share rs on rs.resource_share_id = i.resource_share_id
          left join share_principal rp on rp.resource_share_id = i.resource_share_id
            and rp.principal_id = i.receiver_account_id and rp.status = 'Disassociating'";
 
@@ -279,7 +306,11 @@ pub struct RegionInvitationRow {
 /// The invitations received by `account` for shares that hold a backup set in `region`, newest first,
 /// with when the share got its first set there: which of them the page lists is the domain's decision
 /// (`invitation_listed_in_region`), so they are paged after it. An account receives few invitations.
-pub async fn invitations_for(ex: impl SqliteExecutor<'_>, account: &str, region: &str) -> sqlx::Result<Vec<RegionInvitationRow>> {
+pub async fn invitations_for(
+    ex: impl SqliteExecutor<'_>,
+    account: &str,
+    region: &str,
+) -> sqlx::Result<Vec<RegionInvitationRow>> {
     sqlx::query_as(&format!(
         "select {INVITATION_COLUMNS}, {PRINCIPAL_REMOVAL_COLUMNS},
                 (select min(sr.created_at) from share_resource sr join backup_set b on b.backup_set_id = sr.backup_set_id
@@ -296,11 +327,13 @@ pub async fn invitations_for(ex: impl SqliteExecutor<'_>, account: &str, region:
 }
 
 pub async fn invitation(tx: &mut Tx, invitation_id: &str) -> sqlx::Result<Option<InvitationRow>> {
-    sqlx::query_as(&format!("select {INVITATION_COLUMNS}, {PRINCIPAL_REMOVAL_COLUMNS} {INVITATION_FROM} where i.invitation_id = ?1"))
-        .bind(invitation_id)
-        .bind(None::<&str>)
-        .fetch_optional(&mut **tx)
-        .await
+    sqlx::query_as(&format!(
+        "select {INVITATION_COLUMNS}, {PRINCIPAL_REMOVAL_COLUMNS} {INVITATION_FROM} where i.invitation_id = ?1"
+    ))
+    .bind(invitation_id)
+    .bind(None::<&str>)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 pub async fn set_invitation_status(tx: &mut Tx, invitation_id: &str, status: &str, now: &str) -> sqlx::Result<()> {

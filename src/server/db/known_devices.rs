@@ -11,7 +11,12 @@ const MAX_PER_IDENTITY: i64 = 16;
 
 /// Whether the browser of `device_digest` signed in the identity named `login` before and is still
 /// remembered at `now`.
-pub async fn is_known_for(ex: impl SqliteExecutor<'_>, device_digest: &str, login: &str, now: OffsetDateTime) -> sqlx::Result<bool> {
+pub async fn is_known_for(
+    ex: impl SqliteExecutor<'_>,
+    device_digest: &str,
+    login: &str,
+    now: OffsetDateTime,
+) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "select exists (select 1 from known_device d join identity i on i.identity_id = d.identity_id
                         where d.device_digest = ? and i.login_name = ? and d.expires_at > ?)",
@@ -25,7 +30,13 @@ pub async fn is_known_for(ex: impl SqliteExecutor<'_>, device_digest: &str, logi
 
 /// Remembers a browser that has just signed `identity_id` in, until `expires_at`; forgets the identity's
 /// browsers that have run out and all but its newest [`MAX_PER_IDENTITY`].
-pub async fn remember(tx: &mut Tx, device_digest: &str, identity_id: i64, now: OffsetDateTime, expires_at: OffsetDateTime) -> sqlx::Result<()> {
+pub async fn remember(
+    tx: &mut Tx,
+    device_digest: &str,
+    identity_id: i64,
+    now: OffsetDateTime,
+    expires_at: OffsetDateTime,
+) -> sqlx::Result<()> {
     sqlx::query("insert into known_device (device_digest, identity_id, created_at, expires_at) values (?, ?, ?, ?)")
         .bind(device_digest)
         .bind(identity_id)

@@ -2,8 +2,8 @@
 //! Services call these inside their transactions; nothing else in the crate writes SQL.
 
 pub mod access_keys;
-pub mod api_lists;
 pub mod accounts;
+pub mod api_lists;
 pub mod audit;
 pub mod clusters;
 pub mod directory;
@@ -13,8 +13,8 @@ pub mod group;
 pub mod incoming;
 pub mod known_devices;
 pub mod paging;
-pub mod read_model;
 pub mod ram;
+pub mod read_model;
 pub mod restores;
 pub mod schedule;
 pub mod seed;
@@ -108,7 +108,11 @@ fn create_private(path: &str) -> anyhow::Result<()> {
                 anyhow::ensure!(metadata.is_file(), "the database {path} is not a file (a directory?)");
                 let mode = metadata.permissions().mode();
                 if mode & 0o077 != 0 {
-                    tracing::warn!(path, mode = format!("{:o}", mode & 0o777), "other users may read the database file, which holds AccessKey secrets: chmod 600 it");
+                    tracing::warn!(
+                        path,
+                        mode = format!("{:o}", mode & 0o777),
+                        "other users may read the database file, which holds AccessKey secrets: chmod 600 it"
+                    );
                 }
             }
             Err(e) => return Err(e).with_context(|| format!("cannot create database {path}")),
@@ -195,7 +199,9 @@ pub async fn migrations_pending(path: &str) -> anyhow::Result<bool> {
     }
     let options = SqliteConnectOptions::new().filename(path).read_only(true).busy_timeout(Duration::from_secs(10));
     let mut conn = sqlx::SqliteConnection::connect_with(&options).await.map_err(|e| open_refused(path, e))?;
-    let has_table: bool = sqlx::query_scalar("select count(*) > 0 from sqlite_master where name = '_sqlx_migrations'").fetch_one(&mut conn).await?;
+    let has_table: bool = sqlx::query_scalar("select count(*) > 0 from sqlite_master where name = '_sqlx_migrations'")
+        .fetch_one(&mut conn)
+        .await?;
     let applied: Vec<i64> = if has_table {
         sqlx::query_scalar("select version from _sqlx_migrations where success").fetch_all(&mut conn).await?
     } else {
@@ -299,7 +305,19 @@ pub async fn open(path: &str, connections: u32) -> anyhow::Result<Database> {
     let own_share_pages = read_model::OwnSharePages::new(commits.clone());
     let forgotten_before = access_keys::nonce_cutoff(&writer).await?.map(|t| parse_ts(&t)).transpose()?;
     let nonce_cutoff = access_keys::NonceCutoff::new(forgotten_before);
-    Ok(Database { pool, writer: Writer { pool: writer, groups, commits, backup_pages, sessions, signing_keys, own_share_pages, nonce_cutoff } })
+    Ok(Database {
+        pool,
+        writer: Writer {
+            pool: writer,
+            groups,
+            commits,
+            backup_pages,
+            sessions,
+            signing_keys,
+            own_share_pages,
+            nonce_cutoff,
+        },
+    })
 }
 
 impl Database {
@@ -333,7 +351,8 @@ impl Database {
     /// pending). Answers the frames the log held.
     pub async fn checkpoint_once(&self, bound: i64) -> sqlx::Result<i64> {
         // (busy, frames in the log, frames copied): SQLite's answer to a checkpoint.
-        let (_, frames, _): (i64, i64, i64) = sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(&self.pool).await?;
+        let (_, frames, _): (i64, i64, i64) =
+            sqlx::query_as("pragma wal_checkpoint(passive)").fetch_one(&self.pool).await?;
         if frames > bound && self.writer.groups.ask_log_restart() {
             self.writer.groups.log_restarted();
             sqlx::query(RESTART_LOG).execute(&self.pool).await?;
@@ -347,7 +366,9 @@ impl Database {
 fn open_refused(path: &str, e: sqlx::Error) -> anyhow::Error {
     const SQLITE_NOTADB: &str = "26";
     match &e {
-        sqlx::Error::Database(d) if d.code().as_deref() == Some(SQLITE_NOTADB) => anyhow::anyhow!("{path} is not a database (not an SQLite file); it was left as it is"),
+        sqlx::Error::Database(d) if d.code().as_deref() == Some(SQLITE_NOTADB) => {
+            anyhow::anyhow!("{path} is not a database (not an SQLite file); it was left as it is")
+        }
         _ => anyhow::Error::new(e).context(format!("cannot open database {path}")),
     }
 }
@@ -444,7 +465,8 @@ mod tests {
         const LAST: i64 = 253_402_300_799;
 
         fn instant() -> impl Strategy<Value = OffsetDateTime> {
-            let nanos = prop_oneof![Just(0u32), Just(500_000_000), Just(250_000_000), Just(100_000), 0u32..1_000_000_000];
+            let nanos =
+                prop_oneof![Just(0u32), Just(500_000_000), Just(250_000_000), Just(100_000), 0u32..1_000_000_000];
             // Times of the same or nearby seconds are the ones a format difference would misorder.
             let second = prop_oneof![FIRST..=LAST, 1_795_921_190i64..1_795_921_210];
             (second, nanos, -86_399i32..86_400).prop_map(|(s, n, offset)| {

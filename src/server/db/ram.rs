@@ -11,7 +11,12 @@ pub struct RamUserRow {
     pub policies: Option<String>,
 }
 
-pub async fn ram_users(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<RamUserRow>>> {
+pub async fn ram_users(
+    ex: impl SqliteExecutor<'_>,
+    account: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Counted<RamUserRow>>> {
     sqlx::query_as(
         "select i.identity_id, i.login_name, i.created_at,
                 (select group_concat(policy_name) from identity_policy p where p.identity_id = i.identity_id) as policies,
@@ -35,7 +40,10 @@ pub async fn ram_user_id(tx: &mut Tx, account: &str, login: &str) -> sqlx::Resul
 }
 
 pub async fn login_taken(tx: &mut Tx, login: &str) -> sqlx::Result<bool> {
-    sqlx::query_scalar("select exists(select 1 from identity where login_name = ?)").bind(login).fetch_one(&mut **tx).await
+    sqlx::query_scalar("select exists(select 1 from identity where login_name = ?)")
+        .bind(login)
+        .fetch_one(&mut **tx)
+        .await
 }
 
 /// A new password ends every session of the user (none is kept: root sets it, not the user).
@@ -45,7 +53,10 @@ pub async fn set_password(tx: &mut Tx, identity_id: i64, hash: &str) -> sqlx::Re
 
 /// The policies attached to a RAM user, comma-joined (as `RamUserRow::policies`).
 pub async fn policies_of(tx: &mut Tx, identity_id: i64) -> sqlx::Result<Option<String>> {
-    sqlx::query_scalar("select group_concat(policy_name) from identity_policy where identity_id = ?").bind(identity_id).fetch_one(&mut **tx).await
+    sqlx::query_scalar("select group_concat(policy_name) from identity_policy where identity_id = ?")
+        .bind(identity_id)
+        .fetch_one(&mut **tx)
+        .await
 }
 
 pub async fn set_policy(tx: &mut Tx, identity_id: i64, policy: &str, attached: bool) -> sqlx::Result<()> {
@@ -59,6 +70,9 @@ pub async fn set_policy(tx: &mut Tx, identity_id: i64, policy: &str, attached: b
 }
 
 pub async fn delete_ram_user(tx: &mut Tx, identity_id: i64) -> sqlx::Result<()> {
-    sqlx::query("delete from identity where identity_id = ? and kind = 'ram_user'").bind(identity_id).execute(&mut **tx).await?;
+    sqlx::query("delete from identity where identity_id = ? and kind = 'ram_user'")
+        .bind(identity_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }

@@ -28,8 +28,8 @@
 //! server, which would answer from its own memory in the same way, is refused at start
 //! (`db::ServerLock`).
 
-use super::accounts::{self, SessionRow};
 use super::access_keys::{self, SigningKeyRow};
+use super::accounts::{self, SessionRow};
 use super::api_lists::{self, After, OwnShareRow, ShareQuery};
 use super::clusters::{self, ClusterPage, StartedWithin};
 use sqlx::sqlite::LockedSqliteHandle;
@@ -233,7 +233,12 @@ impl<K: Eq + Hash, V: Clone> UntilCommit<K, V> {
     }
 
     /// As [`UntilCommit::get_or_load`], but `load`'s answer is kept only if `keep` says so.
-    async fn get_or_load_if<E, F: Future<Output = Result<V, E>>>(&self, key: K, load: impl FnOnce() -> F, keep: impl Fn(&V) -> bool) -> Result<V, E> {
+    async fn get_or_load_if<E, F: Future<Output = Result<V, E>>>(
+        &self,
+        key: K,
+        load: impl FnOnce() -> F,
+        keep: impl Fn(&V) -> bool,
+    ) -> Result<V, E> {
         // Read before the query: see the module's comment.
         let seen = self.commits.current(self.scope);
         if let Some(kept) = self.lock().get(&key) {
@@ -277,7 +282,14 @@ impl BackupPages {
     }
 
     /// [`clusters::backup_sets_page`], answered from memory when nothing was committed since it was loaded.
-    pub async fn page(&self, pool: &SqlitePool, cluster_id: &str, started: &StartedWithin, limit: i64, offset: i64) -> anyhow::Result<Arc<ClusterPage>> {
+    pub async fn page(
+        &self,
+        pool: &SqlitePool,
+        cluster_id: &str,
+        started: &StartedWithin,
+        limit: i64,
+        offset: i64,
+    ) -> anyhow::Result<Arc<ClusterPage>> {
         self.0
             .get_or_load((cluster_id.to_owned(), started.clone(), limit, offset), || async {
                 Ok(Arc::new(clusters::backup_sets_page(pool, cluster_id, started, limit, offset).await?))
@@ -303,7 +315,9 @@ impl Sessions {
     pub async fn identity(&self, pool: &SqlitePool, digest: &str, now: &str) -> sqlx::Result<Option<Arc<SessionRow>>> {
         let row = self
             .0
-            .get_or_load(digest.to_owned(), || async { accounts::session_identity(pool, digest, now).await.map(|row| row.map(Arc::new)) })
+            .get_or_load(digest.to_owned(), || async {
+                accounts::session_identity(pool, digest, now).await.map(|row| row.map(Arc::new))
+            })
             .await?;
         Ok(row.filter(|r| r.expires_at.as_str() > now))
     }
@@ -353,7 +367,14 @@ impl OwnSharePages {
         OwnSharePages(Arc::new(UntilCommit::scoped(commits, Scope::Tables(Tables::ResourceShares), MAX_PAGES)))
     }
 
-    pub async fn page(&self, pool: &SqlitePool, owner: &str, q: &ShareQuery<'_>, after: &After, limit: i64) -> sqlx::Result<Arc<Vec<OwnShareRow>>> {
+    pub async fn page(
+        &self,
+        pool: &SqlitePool,
+        owner: &str,
+        q: &ShareQuery<'_>,
+        after: &After,
+        limit: i64,
+    ) -> sqlx::Result<Arc<Vec<OwnShareRow>>> {
         let key = OwnSharePageKey {
             owner: owner.to_owned(),
             ids: q.ids.to_vec(),
@@ -362,7 +383,9 @@ impl OwnSharePages {
             after: after.clone(),
             limit,
         };
-        self.0.get_or_load(key, || async { api_lists::own_shares(pool, owner, q, after, limit).await.map(Arc::new) }).await
+        self.0
+            .get_or_load(key, || async { api_lists::own_shares(pool, owner, q, after, limit).await.map(Arc::new) })
+            .await
     }
 }
 
@@ -404,7 +427,13 @@ mod tests {
         let commits = Commits::default();
         let cache: UntilCommit<&str, u32> = UntilCommit::new(commits.clone(), 10);
         // The commit completes while the query runs: what the query read may predate it.
-        let first = cache.get_or_load("a", || async { commits.note(); Ok::<_, ()>(1) }).await.unwrap();
+        let first = cache
+            .get_or_load("a", || async {
+                commits.note();
+                Ok::<_, ()>(1)
+            })
+            .await
+            .unwrap();
         assert_eq!(first, 1);
         let second = cache.get_or_load("a", || async { Ok::<_, ()>(2) }).await.unwrap();
         assert_eq!(second, 2, "the answer was remembered at the count read before its query");
@@ -481,7 +510,8 @@ mod tests {
     #[tokio::test]
     async fn a_change_past_the_writer_ends_every_kept_answer() {
         let commits = Commits::default();
-        let (keys, shares) = (scoped_probe(&commits, Tables::Credentials), scoped_probe(&commits, Tables::ResourceShares));
+        let (keys, shares) =
+            (scoped_probe(&commits, Tables::Credentials), scoped_probe(&commits, Tables::ResourceShares));
         assert_eq!((keys.get("k").await, shares.get("s").await), (1, 1));
         commits.note_everything();
         assert_eq!((keys.get("k").await, shares.get("s").await), (2, 2));
@@ -490,7 +520,8 @@ mod tests {
     #[tokio::test]
     async fn an_answer_not_to_be_kept_is_loaded_every_time() {
         let commits = Commits::default();
-        let cache: UntilCommit<&str, Option<u32>> = UntilCommit::scoped(commits, Scope::Tables(Tables::Credentials), 10);
+        let cache: UntilCommit<&str, Option<u32>> =
+            UntilCommit::scoped(commits, Scope::Tables(Tables::Credentials), 10);
         let unknown = cache.get_or_load_if("k", || async { Ok::<_, ()>(None) }, Option::is_some).await;
         assert_eq!(unknown, Ok(None));
         let created = cache.get_or_load_if("k", || async { Ok::<_, ()>(Some(1)) }, Option::is_some).await;
@@ -533,12 +564,27 @@ mod tests {
         .await
         .unwrap();
         commits.watch(&mut conn.lock_handle().await.unwrap());
-        assert!(moved(&commits, &mut conn, "insert into other values (2)").await, "a row written by a trigger is reported");
-        assert!(moved(&commits, &mut conn, "delete from parent where id = 1").await, "a row deleted by a cascade is reported");
-        assert!(!moved(&commits, &mut conn, "begin; insert into other values (3); rollback").await, "a rolled-back change moves nothing");
-        assert!(!moved(&commits, &mut conn, "insert into parent values (5)").await, "a change to a table outside the group moves nothing");
+        assert!(
+            moved(&commits, &mut conn, "insert into other values (2)").await,
+            "a row written by a trigger is reported"
+        );
+        assert!(
+            moved(&commits, &mut conn, "delete from parent where id = 1").await,
+            "a row deleted by a cascade is reported"
+        );
+        assert!(
+            !moved(&commits, &mut conn, "begin; insert into other values (3); rollback").await,
+            "a rolled-back change moves nothing"
+        );
+        assert!(
+            !moved(&commits, &mut conn, "insert into parent values (5)").await,
+            "a change to a table outside the group moves nothing"
+        );
         // Here identity_policy has no foreign key: `delete from t` is SQLite's truncate optimisation.
-        assert!(!moved(&commits, &mut conn, "delete from identity_policy").await, "the truncate optimisation is not reported");
+        assert!(
+            !moved(&commits, &mut conn, "delete from identity_policy").await,
+            "the truncate optimisation is not reported"
+        );
     }
 
     /// The tables a statement reads, as SQLite's own plan of it says: the table of each b-tree (a table's
@@ -549,7 +595,11 @@ mod tests {
         let mut tables = std::collections::BTreeSet::new();
         for op in program.iter().filter(|op| op.get::<String, _>("opcode") == "OpenRead") {
             let root: i64 = op.get("p2");
-            let table: String = sqlx::query_scalar("select tbl_name from sqlite_schema where rootpage = ?").bind(root).fetch_one(pool).await.unwrap();
+            let table: String = sqlx::query_scalar("select tbl_name from sqlite_schema where rootpage = ?")
+                .bind(root)
+                .fetch_one(pool)
+                .await
+                .unwrap();
             tables.insert(table);
         }
         tables

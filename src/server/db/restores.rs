@@ -1,7 +1,7 @@
 //! Restore jobs, the clusters they create, charges, and the scheduled work that finishes them.
 
-use crate::domain::RestoreStatus;
 use super::{paging::Counted, Tx};
+use crate::domain::RestoreStatus;
 use sqlx::{FromRow, SqliteExecutor};
 
 pub struct NewRestore<'a> {
@@ -60,7 +60,14 @@ pub async fn start(tx: &mut Tx, r: &NewRestore<'_>) -> sqlx::Result<()> {
 
 /// Charges `account` for the cluster `cluster_id` (`item` says what it is, not which cluster: the
 /// console names the cluster from its row).
-pub async fn charge(tx: &mut Tx, account: &str, cluster_id: &str, item: &str, amount_cents: i64, now: &str) -> sqlx::Result<()> {
+pub async fn charge(
+    tx: &mut Tx,
+    account: &str,
+    cluster_id: &str,
+    item: &str,
+    amount_cents: i64,
+    now: &str,
+) -> sqlx::Result<()> {
     sqlx::query("insert into charge (account_id, cluster_id, item, amount_cents, created_at) values (?, ?, ?, ?, ?)")
         .bind(account)
         .bind(cluster_id)
@@ -84,7 +91,12 @@ pub struct RestoreJobRow {
     pub finished_at: Option<String>,
 }
 
-pub async fn jobs_of(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<RestoreJobRow>>> {
+pub async fn jobs_of(
+    ex: impl SqliteExecutor<'_>,
+    account: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Counted<RestoreJobRow>>> {
     sqlx::query_as(
         "select j.restore_job_id, j.backup_set_id, j.cluster_id, c.cluster_name, j.status, j.started_at, j.finishes_at,
                 j.finished_at, count(*) over () as total_rows
@@ -98,23 +110,31 @@ pub async fn jobs_of(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, off
     .await
 }
 
-pub async fn charges_of(ex: impl SqliteExecutor<'_>, account: &str, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<crate::read_model::Charge>>> {
+pub async fn charges_of(
+    ex: impl SqliteExecutor<'_>,
+    account: &str,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Counted<crate::read_model::Charge>>> {
     sqlx::query_as(
         "select c.item, c.amount_cents, c.created_at, c.cluster_id, k.cluster_name, count(*) over () as total_rows
          from charge c left join cluster k on k.cluster_id = c.cluster_id where c.account_id = ?
          order by c.created_at desc, c.charge_id desc limit ? offset ?",
     )
-        .bind(account)
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(ex)
-        .await
+    .bind(account)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(ex)
+    .await
 }
 
 /// What all of the account's charges come to a month, in cents, and how many there are: the bill's
 /// total, over every page of the list.
 pub async fn charges_total(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as("select coalesce(sum(amount_cents), 0), count(*) from charge where account_id = ?").bind(account).fetch_one(ex).await
+    sqlx::query_as("select coalesce(sum(amount_cents), 0), count(*) from charge where account_id = ?")
+        .bind(account)
+        .fetch_one(ex)
+        .await
 }
 
 /// The backup sets the account stores (not deleted), as (size in bytes, expiry): what its storage bill

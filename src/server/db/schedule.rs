@@ -91,17 +91,20 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str, nonces: &N
     .bind(now)
     .execute(&mut **tx)
     .await?;
-    let expired_invitations = sqlx::query("update invitation set status = 'Expired', updated_at = ?1 where status = 'Pending' and expires_at <= ?1")
-        .bind(now)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected();
-    let expired_directory_invitations =
-        sqlx::query("update rd_invitation set status = 'Expired', updated_at = ?1 where status = 'Pending' and expires_at <= ?1")
-            .bind(now)
-            .execute(&mut **tx)
-            .await?
-            .rows_affected();
+    let expired_invitations = sqlx::query(
+        "update invitation set status = 'Expired', updated_at = ?1 where status = 'Pending' and expires_at <= ?1",
+    )
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    let expired_directory_invitations = sqlx::query(
+        "update rd_invitation set status = 'Expired', updated_at = ?1 where status = 'Pending' and expires_at <= ?1",
+    )
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
     let due: Vec<(String, String, String)> =
         sqlx::query_as("select restore_job_id, cluster_id, backup_set_id from restore_job where status = 'Running' and finishes_at <= ?")
             .bind(now)

@@ -124,22 +124,28 @@ pub async fn insert_backup_set(tx: &mut Tx, b: &BackupSpec<'_>) -> anyhow::Resul
 }
 
 async fn insert_directory(tx: &mut Tx) -> anyhow::Result<()> {
-    sqlx::query("insert into resource_directory (directory_id, management_account_id, root_folder_id) values (?, ?, ?)")
+    sqlx::query(
+        "insert into resource_directory (directory_id, management_account_id, root_folder_id) values (?, ?, ?)",
+    )
+    .bind(OWNER_DIRECTORY)
+    .bind(OWNER)
+    .bind(ROOT_FOLDER)
+    .execute(&mut **tx)
+    .await?;
+    for (id, parent, name) in [
+        (ROOT_FOLDER, None, "Root"),
+        (ANALYTICS_FOLDER, Some(ROOT_FOLDER), "Analytics"),
+        (QA_FOLDER, Some(ROOT_FOLDER), "QA"),
+    ] {
+        sqlx::query(
+            "insert into rd_folder (folder_id, directory_id, parent_folder_id, folder_name) values (?, ?, ?, ?)",
+        )
+        .bind(id)
         .bind(OWNER_DIRECTORY)
-        .bind(OWNER)
-        .bind(ROOT_FOLDER)
+        .bind(parent)
+        .bind(name)
         .execute(&mut **tx)
         .await?;
-    for (id, parent, name) in
-        [(ROOT_FOLDER, None, "Root"), (ANALYTICS_FOLDER, Some(ROOT_FOLDER), "Analytics"), (QA_FOLDER, Some(ROOT_FOLDER), "QA")]
-    {
-        sqlx::query("insert into rd_folder (folder_id, directory_id, parent_folder_id, folder_name) values (?, ?, ?, ?)")
-            .bind(id)
-            .bind(OWNER_DIRECTORY)
-            .bind(parent)
-            .bind(name)
-            .execute(&mut **tx)
-            .await?;
     }
     for (account, folder) in [(OWNER, ROOT_FOLDER), (MEMBER, ANALYTICS_FOLDER), (QA_MEMBER, QA_FOLDER)] {
         sqlx::query("insert into rd_member (account_id, directory_id, folder_id) values (?, ?, ?)")
@@ -189,9 +195,15 @@ async fn insert_demo(tx: &mut Tx, now: OffsetDateTime) -> anyhow::Result<()> {
         insert_identity(tx, account, login, kind, &hash, policies, &now_s).await?;
     }
     // The endings of the demo's RAM users' names (dba@lumen; reader@harbor, clerk@orbit in tests).
-    for (account, alias) in
-        [(OWNER, "lumen"), (PARTNER, "harbor"), (MEMBER, "datalab"), (QA_MEMBER, "lumenqa"), (INTERNATIONAL, "pacific"), (NO_BETA, "nomad"), (OUTSIDER, "orbit")]
-    {
+    for (account, alias) in [
+        (OWNER, "lumen"),
+        (PARTNER, "harbor"),
+        (MEMBER, "datalab"),
+        (QA_MEMBER, "lumenqa"),
+        (INTERNATIONAL, "pacific"),
+        (NO_BETA, "nomad"),
+        (OUTSIDER, "orbit"),
+    ] {
         super::accounts::set_login_alias(tx, account, alias).await?;
     }
     insert_directory(tx).await?;
@@ -208,16 +220,106 @@ async fn insert_demo(tx: &mut Tx, now: OffsetDateTime) -> anyhow::Result<()> {
         status,
     };
     let clusters = [
-        cluster(SHAREABLE_CLUSTER, OWNER, "cn-hangzhou", "orders-prod", "Cluster", "MultiZone", false, false, "Running"),
-        cluster("pc-bp1limitless01", OWNER, "cn-hangzhou", "orders-limitless", "Limitless", "MultiZone", false, false, "Running"),
-        cluster("pc-bp1payments3az", OWNER, "cn-hangzhou", "payments-3az", "Cluster", "ThreeZoneHotStandby", false, false, "Running"),
+        cluster(
+            SHAREABLE_CLUSTER,
+            OWNER,
+            "cn-hangzhou",
+            "orders-prod",
+            "Cluster",
+            "MultiZone",
+            false,
+            false,
+            "Running",
+        ),
+        cluster(
+            "pc-bp1limitless01",
+            OWNER,
+            "cn-hangzhou",
+            "orders-limitless",
+            "Limitless",
+            "MultiZone",
+            false,
+            false,
+            "Running",
+        ),
+        cluster(
+            "pc-bp1payments3az",
+            OWNER,
+            "cn-hangzhou",
+            "payments-3az",
+            "Cluster",
+            "ThreeZoneHotStandby",
+            false,
+            false,
+            "Running",
+        ),
         cluster("pc-bp1crmtde0001", OWNER, "cn-hangzhou", "crm-tde", "Cluster", "MultiZone", true, false, "Running"),
-        cluster("pc-bp1hrdiskenc01", OWNER, "cn-hangzhou", "hr-disk-encrypted", "Cluster", "MultiZone", false, true, "Running"),
-        cluster("pc-bp1legacy00001", OWNER, "cn-hangzhou", "legacy-archive", "Cluster", "SingleZone", false, false, "Recycled"),
-        cluster("pc-2zeanalytics01", OWNER, "cn-beijing", "analytics-bj", "Cluster", "MultiZone", false, false, "Running"),
-        cluster("pc-bp1harbor00001", PARTNER, "cn-hangzhou", "harbor-warehouse", "Cluster", "MultiZone", false, false, "Running"),
-        cluster("pc-bp1nomad000001", NO_BETA, "cn-hangzhou", "nomad-game-state", "Cluster", "MultiZone", false, false, "Running"),
-        cluster("pc-gs5pacific0001", INTERNATIONAL, "ap-southeast-1", "pacific-billing", "Cluster", "MultiZone", false, false, "Running"),
+        cluster(
+            "pc-bp1hrdiskenc01",
+            OWNER,
+            "cn-hangzhou",
+            "hr-disk-encrypted",
+            "Cluster",
+            "MultiZone",
+            false,
+            true,
+            "Running",
+        ),
+        cluster(
+            "pc-bp1legacy00001",
+            OWNER,
+            "cn-hangzhou",
+            "legacy-archive",
+            "Cluster",
+            "SingleZone",
+            false,
+            false,
+            "Recycled",
+        ),
+        cluster(
+            "pc-2zeanalytics01",
+            OWNER,
+            "cn-beijing",
+            "analytics-bj",
+            "Cluster",
+            "MultiZone",
+            false,
+            false,
+            "Running",
+        ),
+        cluster(
+            "pc-bp1harbor00001",
+            PARTNER,
+            "cn-hangzhou",
+            "harbor-warehouse",
+            "Cluster",
+            "MultiZone",
+            false,
+            false,
+            "Running",
+        ),
+        cluster(
+            "pc-bp1nomad000001",
+            NO_BETA,
+            "cn-hangzhou",
+            "nomad-game-state",
+            "Cluster",
+            "MultiZone",
+            false,
+            false,
+            "Running",
+        ),
+        cluster(
+            "pc-gs5pacific0001",
+            INTERNATIONAL,
+            "ap-southeast-1",
+            "pacific-billing",
+            "Cluster",
+            "MultiZone",
+            false,
+            false,
+            "Running",
+        ),
     ];
     for c in &clusters {
         insert_cluster(tx, c, &now_s).await?;
@@ -234,7 +336,17 @@ async fn insert_demo(tx: &mut Tx, now: OffsetDateTime) -> anyhow::Result<()> {
             let level = if n > 4 { "Level-2" } else { "Level-1" };
             insert_backup_set(
                 tx,
-                &BackupSpec { id: &id, cluster: c.id, account: c.account, region: c.region, started, status: "Success", level, expires: started + day * 30, lock: "None" },
+                &BackupSpec {
+                    id: &id,
+                    cluster: c.id,
+                    account: c.account,
+                    region: c.region,
+                    started,
+                    status: "Success",
+                    level,
+                    expires: started + day * 30,
+                    lock: "None",
+                },
             )
             .await?;
         }
@@ -251,7 +363,17 @@ async fn insert_demo(tx: &mut Tx, now: OffsetDateTime) -> anyhow::Result<()> {
         let region = "cn-hangzhou";
         insert_backup_set(
             tx,
-            &BackupSpec { id, cluster: SHAREABLE_CLUSTER, account: OWNER, region, started, status, level: "Level-1", expires, lock },
+            &BackupSpec {
+                id,
+                cluster: SHAREABLE_CLUSTER,
+                account: OWNER,
+                region,
+                started,
+                status,
+                level: "Level-1",
+                expires,
+                lock,
+            },
         )
         .await?;
     }
@@ -262,9 +384,11 @@ async fn insert_demo(tx: &mut Tx, now: OffsetDateTime) -> anyhow::Result<()> {
 /// answered, so it is expired (shown in Orbit's Shared With Me, and refused if accepted).
 async fn insert_expired_invitation(tx: &mut Tx, now: OffsetDateTime) -> anyhow::Result<()> {
     let sent = ts(now - Duration::days(9));
-    let backup: String = sqlx::query_scalar("select backup_set_id from backup_set where cluster_id = 'pc-bp1harbor00001' order by backup_set_id limit 1")
-        .fetch_one(&mut **tx)
-        .await?;
+    let backup: String = sqlx::query_scalar(
+        "select backup_set_id from backup_set where cluster_id = 'pc-bp1harbor00001' order by backup_set_id limit 1",
+    )
+    .fetch_one(&mut **tx)
+    .await?;
     sqlx::query(
         "insert into resource_share (resource_share_id, owner_account_id, resource_share_name, principal_scope, status, created_at, updated_at)
          values ('rs-harbor01', ?1, 'harbor-archive', 'AllAccounts', 'Active', ?2, ?2)",
@@ -273,11 +397,13 @@ async fn insert_expired_invitation(tx: &mut Tx, now: OffsetDateTime) -> anyhow::
     .bind(&sent)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("insert into share_resource (resource_share_id, backup_set_id, created_at) values ('rs-harbor01', ?, ?)")
-        .bind(&backup)
-        .bind(&sent)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "insert into share_resource (resource_share_id, backup_set_id, created_at) values ('rs-harbor01', ?, ?)",
+    )
+    .bind(&backup)
+    .bind(&sent)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at) values ('rs-harbor01', ?, 'Account', 'Associated', ?)")
         .bind(OUTSIDER)
         .bind(&sent)
@@ -307,17 +433,19 @@ pub async fn insert_fresh_backup_sets(
     now: OffsetDateTime,
 ) -> anyhow::Result<Option<Vec<String>>> {
     let mut tx = super::begin_write(pool).await?;
-    let region: Option<String> = sqlx::query_scalar("select region_id from cluster where cluster_id = ? and account_id = ?")
-        .bind(cluster)
-        .bind(account)
-        .fetch_optional(&mut *tx)
-        .await
-        .context("reading the cluster of fresh backup sets")?;
+    let region: Option<String> =
+        sqlx::query_scalar("select region_id from cluster where cluster_id = ? and account_id = ?")
+            .bind(cluster)
+            .bind(account)
+            .fetch_optional(&mut *tx)
+            .await
+            .context("reading the cluster of fresh backup sets")?;
     let Some(region) = region else { return Ok(None) };
     let mut ids = Vec::new();
     for i in 0..count {
         // 12 digits: never one of the demo's 10-digit ids; random, so repeated calls don't collide.
-        let id = format!("4{:011}", crate::server::ids::account_id()[5..].parse::<u64>().unwrap_or(0) % 100_000_000_000);
+        let id =
+            format!("4{:011}", crate::server::ids::account_id()[5..].parse::<u64>().unwrap_or(0) % 100_000_000_000);
         let started = now - Duration::minutes(i64::from(i) + 1);
         let spec = BackupSpec {
             id: &id,

@@ -3,7 +3,10 @@
 //! access goes through the scheduled revocation (`revoke_at`, or null while a restore holds it, which
 //! the scheduler fills in when the restore ends), exactly as a removal in the Share dialog.
 
-use super::{shares::{ShareRow, SHARE_COLUMNS}, Tx};
+use super::{
+    shares::{ShareRow, SHARE_COLUMNS},
+    Tx,
+};
 use crate::domain::{BackupLock, PrincipalScope, ShareStatus};
 use sqlx::SqliteExecutor;
 
@@ -37,7 +40,13 @@ const REVOKE: &str = "update share_principal set status = 'Disassociating', revo
     update invitation set status = 'Cancelled', updated_at = ?3
         where resource_share_id = ?1 and status = 'Pending' and (?4 is null or receiver_account_id = ?4)";
 
-async fn revoke(tx: &mut Tx, share_id: &str, principal: Option<&str>, revoke_at: Option<&str>, now: &str) -> sqlx::Result<()> {
+async fn revoke(
+    tx: &mut Tx,
+    share_id: &str,
+    principal: Option<&str>,
+    revoke_at: Option<&str>,
+    now: &str,
+) -> sqlx::Result<()> {
     // One statement at a time: sqlx mis-binds numbered parameters across a multi-statement query.
     for statement in REVOKE.split(';') {
         sqlx::query(statement).bind(share_id).bind(revoke_at).bind(now).bind(principal).execute(&mut **tx).await?;
@@ -48,7 +57,12 @@ async fn revoke(tx: &mut Tx, share_id: &str, principal: Option<&str>, revoke_at:
 /// Starts deleting a share: every principal enters the revocation, and the share is `Deleting` until
 /// the last one is revoked (the scheduler then marks it `Deleted`); a share nobody holds is `Deleted`
 /// at once. Its resources stay recorded, as history; it stops counting against the quota now.
-pub async fn begin_deletion(tx: &mut Tx, share_id: &str, revoke_at: Option<&str>, now: &str) -> sqlx::Result<ShareStatus> {
+pub async fn begin_deletion(
+    tx: &mut Tx,
+    share_id: &str,
+    revoke_at: Option<&str>,
+    now: &str,
+) -> sqlx::Result<ShareStatus> {
     revoke(tx, share_id, None, revoke_at, now).await?;
     sqlx::query_scalar(
         "update resource_share set updated_at = ?2, status = case
@@ -80,7 +94,11 @@ pub async fn finish_deletions(tx: &mut Tx, now: &str) -> sqlx::Result<u64> {
 
 /// How many of a share's principals (associated, or whose removal waits for a restore) are accounts
 /// outside `directory` (all of its account principals when the owner is in none).
-pub async fn external_principals(ex: impl SqliteExecutor<'_>, share_id: &str, directory: Option<&str>) -> sqlx::Result<i64> {
+pub async fn external_principals(
+    ex: impl SqliteExecutor<'_>,
+    share_id: &str,
+    directory: Option<&str>,
+) -> sqlx::Result<i64> {
     sqlx::query_scalar(
         "select count(*) from share_principal sp
          where sp.resource_share_id = ?1 and sp.principal_type = 'Account'
@@ -104,7 +122,13 @@ pub async fn set_scope(tx: &mut Tx, share_id: &str, scope: PrincipalScope, now: 
 }
 
 /// Takes a backup set out of a share through the revocation, as deleting the set does for every share.
-pub async fn revoke_resource(tx: &mut Tx, share_id: &str, backup_set_id: &str, revoke_at: &str, now: &str) -> sqlx::Result<()> {
+pub async fn revoke_resource(
+    tx: &mut Tx,
+    share_id: &str,
+    backup_set_id: &str,
+    revoke_at: &str,
+    now: &str,
+) -> sqlx::Result<()> {
     sqlx::query(
         "update share_resource set status = 'Disassociating', revoke_at = ?3
          where resource_share_id = ?1 and backup_set_id = ?2 and status = 'Associated'",
@@ -114,7 +138,11 @@ pub async fn revoke_resource(tx: &mut Tx, share_id: &str, backup_set_id: &str, r
     .bind(revoke_at)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("update resource_share set updated_at = ? where resource_share_id = ?").bind(now).bind(share_id).execute(&mut **tx).await?;
+    sqlx::query("update resource_share set updated_at = ? where resource_share_id = ?")
+        .bind(now)
+        .bind(share_id)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 
@@ -128,7 +156,11 @@ pub async fn leave(tx: &mut Tx, share_id: &str, account: &str, revoke_at: Option
 /// ends if it is being revoked (`Some`: its removal's `revoke_at`, or now while a restore holds it).
 /// A principal being revoked that holds an acceptance (ended) already keeps its window through it.
 /// Each comes with the resource directory it is a member of, if any.
-pub async fn uninvited_account_principals(ex: impl SqliteExecutor<'_>, share_id: &str, now: &str) -> sqlx::Result<Vec<(String, Option<String>, Option<String>)>> {
+pub async fn uninvited_account_principals(
+    ex: impl SqliteExecutor<'_>,
+    share_id: &str,
+    now: &str,
+) -> sqlx::Result<Vec<(String, Option<String>, Option<String>)>> {
     sqlx::query_as(
         "select sp.principal_id, case sp.status when 'Disassociating' then coalesce(sp.revoke_at, ?2) end,
              (select m.directory_id from rd_member m where m.account_id = sp.principal_id)

@@ -42,7 +42,11 @@ pub struct NamedInvitation {
     pub access_running: bool,
 }
 
-pub async fn invitations_showing_current_name(tx: &mut Tx, share_id: &str, now: &str) -> sqlx::Result<Vec<NamedInvitation>> {
+pub async fn invitations_showing_current_name(
+    tx: &mut Tx,
+    share_id: &str,
+    now: &str,
+) -> sqlx::Result<Vec<NamedInvitation>> {
     sqlx::query_as(
         "select invitation_id, status, expires_at, updated_at, access_ends_at is not null as removed,
                 exists(select 1 from share_principal sp where sp.resource_share_id = i.resource_share_id

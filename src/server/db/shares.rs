@@ -1,7 +1,9 @@
 //! Resource shares, their resources and principals, and invitations.
 
-use crate::domain::{Site, AssociationStatus, BackupLock, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus};
 use super::{accounts::AccountRow, clusters, group::ReadAhead, paging::Counted, sqlite_bool, Tx};
+use crate::domain::{
+    AssociationStatus, BackupLock, InvitationStatus, PrincipalScope, PrincipalType, ShareStatus, Site,
+};
 use sqlx::{FromRow, SqliteExecutor};
 
 #[derive(Debug, Clone, FromRow, serde::Deserialize)]
@@ -46,7 +48,13 @@ pub struct ShareFilter<'a> {
 }
 
 /// One page of the owner's shares, newest first, as `filter` narrows them.
-pub async fn shares_page(ex: impl SqliteExecutor<'_>, owner: &str, filter: ShareFilter<'_>, limit: i64, offset: i64) -> sqlx::Result<Vec<Counted<ShareRow>>> {
+pub async fn shares_page(
+    ex: impl SqliteExecutor<'_>,
+    owner: &str,
+    filter: ShareFilter<'_>,
+    limit: i64,
+    offset: i64,
+) -> sqlx::Result<Vec<Counted<ShareRow>>> {
     sqlx::query_as(&format!(
         "select {SHARE_COLUMNS}, count(*) over () as total_rows from resource_share rs
          where owner_account_id = ?1 and (?8 or status = 'Active')
@@ -75,7 +83,10 @@ fn ids_json(share_ids: &[&str]) -> String {
 }
 
 /// The backup sets in the given shares.
-pub async fn resources_of_shares(ex: impl SqliteExecutor<'_>, share_ids: &[&str]) -> sqlx::Result<Vec<ShareResourceRow>> {
+pub async fn resources_of_shares(
+    ex: impl SqliteExecutor<'_>,
+    share_ids: &[&str],
+) -> sqlx::Result<Vec<ShareResourceRow>> {
     sqlx::query_as(
         "select sr.resource_share_id, sr.backup_set_id, b.cluster_id, b.region_id, b.lock_state, sr.status, sr.created_at
          from share_resource sr
@@ -100,7 +111,8 @@ pub struct PrincipalRow {
     pub invitation_status: Option<InvitationStatus>,
 }
 
-const PRINCIPAL_SELECT: &str = "select sp.resource_share_id, sp.principal_id, sp.principal_type, sp.status, sp.created_at,
+const PRINCIPAL_SELECT: &str =
+    "select sp.resource_share_id, sp.principal_id, sp.principal_type, sp.status, sp.created_at,
         sp.revoke_at,
         (select i.status from invitation i where i.resource_share_id = sp.resource_share_id
            and i.receiver_account_id = sp.principal_id order by i.created_at desc, i.invitation_id desc limit 1)
@@ -464,8 +476,7 @@ const INSERT_SHARE: &str = "insert into resource_share (resource_share_id, owner
         json_extract(?1, '$.scope'), 'Active', json_extract(?1, '$.now'), json_extract(?1, '$.now')
     where json_extract(?1, '$.name') is not null";
 
-const TOUCH_SHARE: &str =
-    "update resource_share set updated_at = json_extract(?1, '$.now')
+const TOUCH_SHARE: &str = "update resource_share set updated_at = json_extract(?1, '$.now')
     where resource_share_id = json_extract(?1, '$.share_id') and json_extract(?1, '$.name') is null";
 
 /// A set joining a share it is already in stays as it is; one on its way out (taken out, its revocation
@@ -479,7 +490,8 @@ const INSERT_RESOURCE: &str = "insert into share_resource (resource_share_id, ba
 
 /// Each row carries its share's creation time, the order the principal's list of shares is read in
 /// (index `share_principal_recipient`).
-const ASSOCIATE_PRINCIPALS: &str = "insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at,
+const ASSOCIATE_PRINCIPALS: &str =
+    "insert into share_principal (resource_share_id, principal_id, principal_type, status, created_at,
         share_created_at)
     select json_extract(?1, '$.share_id'), json_extract(p.value, '$.id'), json_extract(p.value, '$.type'),
         'Associated', json_extract(?1, '$.now'),
@@ -502,7 +514,8 @@ const INVITE: &str = "insert into invitation (invitation_id, resource_share_id, 
 /// Removed principals keep their access until `revoke_at`; what they had not accepted yet is cancelled,
 /// and what they had accepted is marked ended (`access_ends_at`: the revocation time, or the removal's
 /// when a restore holds it and that time is not known yet), so a later re-add needs a new invitation.
-const REVOKE_PRINCIPALS: &str = "update share_principal set status = 'Disassociating', revoke_at = json_extract(?1, '$.revoke_at')
+const REVOKE_PRINCIPALS: &str =
+    "update share_principal set status = 'Disassociating', revoke_at = json_extract(?1, '$.revoke_at')
     where resource_share_id = json_extract(?1, '$.share_id') and status = 'Associated'
       and principal_id in (select value from json_each(?1, '$.revoke'))
       and json_array_length(?1, '$.revoke') > 0;
@@ -566,7 +579,10 @@ pub static WRITE_SHARE_TRIGGER: std::sync::LazyLock<String> = std::sync::LazyLoc
 pub async fn write_share(tx: &mut Tx, w: &ShareWrite<'_>, ahead: Option<&ReadAhead>) -> sqlx::Result<Option<String>> {
     let invitations: Vec<serde_json::Value> = [(w.invite, "Pending"), (w.accepted_by_directory, "Accepted")]
         .iter()
-        .flat_map(|(list, status)| list.iter().map(move |(id, receiver)| serde_json::json!({ "id": id, "receiver": receiver, "status": status })))
+        .flat_map(|(list, status)| {
+            list.iter()
+                .map(move |(id, receiver)| serde_json::json!({ "id": id, "receiver": receiver, "status": status }))
+        })
         .collect();
     let params = serde_json::json!({
         "share_id": w.share_id,

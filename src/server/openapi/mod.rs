@@ -19,8 +19,8 @@ pub mod signature;
 
 use crate::error::AppError;
 use crate::server::auth::{identity_from_row, Identity};
-use crate::server::grant::Credential;
 use crate::server::db::{self, access_keys};
+use crate::server::grant::Credential;
 use crate::server::services::sharing;
 use crate::server::state::AppState;
 use crate::server::{audit, ids, internal};
@@ -28,10 +28,10 @@ use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures::FutureExt;
 use params::Params;
 use serde_json::{json, Value};
 use signature::{SignatureError, SignedRequest};
-use futures::FutureExt;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
@@ -140,7 +140,11 @@ impl Call {
 
     /// Carries out `action`, which was handed `event`, and settles the event as the console's server
     /// functions do (see [`audit::Event::settle`]).
-    pub async fn audited<T>(&self, event: &audit::Event, action: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, ApiError> {
+    pub async fn audited<T>(
+        &self,
+        event: &audit::Event,
+        action: impl std::future::Future<Output = Result<T, AppError>>,
+    ) -> Result<T, ApiError> {
         let result = action.await;
         if result.is_err() {
             // Refused before its write recorded the nonce (or its write was refused as a replay, or
@@ -254,27 +258,44 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     let (parts, body) = request.into_parts();
     let body = crate::server::guard::read_body(body, MAX_BODY, state.settings.body_deadline).await?;
     let query = signature::parse_form(parts.uri.query().unwrap_or(""))?;
-    let is_form = parts
-        .headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"));
+    let is_form = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
+        v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
+    });
     let form = if is_form && !body.is_empty() {
-        signature::parse_form(std::str::from_utf8(&body).map_err(|_| ApiError::new(400, "InvalidParameter", "The form body is not UTF-8."))?)?
+        signature::parse_form(
+            std::str::from_utf8(&body)
+                .map_err(|_| ApiError::new(400, "InvalidParameter", "The form body is not UTF-8."))?,
+        )?
     } else {
         BTreeMap::new()
     };
     // A name in both the query and the body would leave which one the action reads to chance. Refused
     // here, with a name repeated in either (`parse_form`), before the nonce is recorded: nothing written.
     if let Some(name) = form.keys().find(|k| query.contains_key(*k)) {
-        return Err(ApiError::new(400, "InvalidParameter", format!("The parameter \"{name}\" is given both in the query and in the body.")));
+        return Err(ApiError::new(
+            400,
+            "InvalidParameter",
+            format!("The parameter \"{name}\" is given both in the query and in the body."),
+        ));
     }
-    let signed = SignedRequest { method: parts.method.as_str(), path: parts.uri.path(), headers: &parts.headers, query: &query, form: &form, body: &body };
+    let signed = SignedRequest {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        headers: &parts.headers,
+        query: &query,
+        form: &form,
+        body: &body,
+    };
     let claim = signature::read_claim(&signed)?;
 
     // The key, then the signature, then its freshness: an unknown key has no secret to check with, and
     // nothing about a key (disabled or not) is told to a caller that can't sign with it.
-    let key = state.writer.signing_keys.get(&state.pool, &claim.access_key_id).await.map_err(|e| ApiError::from(internal(e)))?;
+    let key = state
+        .writer
+        .signing_keys
+        .get(&state.pool, &claim.access_key_id)
+        .await
+        .map_err(|e| ApiError::from(internal(e)))?;
     let Some(key) = key else { return Err(SignatureError::unknown_key().into()) };
     signature::verify(&signed, &claim, &key.secret)?;
     let now = state.clock.now();
@@ -340,9 +361,13 @@ async fn record_nonce(nonce: access_keys::NonceSeen, state: &AppState) -> Result
     let recorded = state
         .writer
         .groups
-        .run(move |tx| async move { access_keys::record_use(tx, &nonce).await.map_err(db::group::Failure::Broken) }.boxed())
+        .run(move |tx| {
+            async move { access_keys::record_use(tx, &nonce).await.map_err(db::group::Failure::Broken) }.boxed()
+        })
         .await
-        .map_err(|_| ApiError::from(internal(anyhow::anyhow!("the group transaction holding a nonce did not commit"))))?;
+        .map_err(|_| {
+            ApiError::from(internal(anyhow::anyhow!("the group transaction holding a nonce did not commit")))
+        })?;
     match recorded.map_err(|e| ApiError::from(internal(e)))? {
         access_keys::NonceRecord::Fresh => Ok(()),
         access_keys::NonceRecord::Replay => Err(SignatureError::nonce_used().into()),
@@ -352,7 +377,11 @@ async fn record_nonce(nonce: access_keys::NonceSeen, state: &AppState) -> Result
 
 /// The refusal for an action this version does not have.
 pub fn unknown_action(action: &str, version: &str) -> ApiError {
-    ApiError::new(404, "InvalidAction.NotFound", format!("Specified api {action:?} is not found in version {version}, please check your url and method."))
+    ApiError::new(
+        404,
+        "InvalidAction.NotFound",
+        format!("Specified api {action:?} is not found in version {version}, please check your url and method."),
+    )
 }
 
 /// Paging with `MaxResults` / `NextToken`: a page continues after the last row of the one before,
@@ -371,7 +400,13 @@ impl Paging {
         let max = params.int("MaxResults", 1..=100)?.unwrap_or(20);
         let after = match params.opt("NextToken") {
             None => None,
-            Some(t) if t.len() > 256 => return Err(ApiError::new(400, "InvalidParameter.NextToken.Length", "The NextToken is longer than 256 characters.")),
+            Some(t) if t.len() > 256 => {
+                return Err(ApiError::new(
+                    400,
+                    "InvalidParameter.NextToken.Length",
+                    "The NextToken is longer than 256 characters.",
+                ))
+            }
             Some(t) => Some(decode_token(t).ok_or_else(|| ApiError::invalid("NextToken"))?),
         };
         Ok(Paging { max, after })
@@ -399,7 +434,10 @@ fn decode_token(token: &str) -> Option<Vec<String>> {
     if hex.len() % 2 != 0 {
         return None;
     }
-    let bytes = (0..hex.len()).step_by(2).map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok()).collect::<Option<Vec<u8>>>()?;
+    let bytes = (0..hex.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(hex.get(i..i + 2)?, 16).ok())
+        .collect::<Option<Vec<u8>>>()?;
     let text = String::from_utf8(bytes).ok()?;
     Some(text.split('\n').map(str::to_owned).collect())
 }
@@ -410,7 +448,11 @@ pub fn token_page<T>(params: &Params, items: Vec<T>) -> Result<(Vec<T>, Option<S
     let paging = Paging::read(params)?;
     let start = match &paging.after {
         None => 0,
-        Some(k) => k.first().and_then(|n| n.parse::<usize>().ok()).filter(|_| k.len() == 1).ok_or_else(|| ApiError::invalid("NextToken"))?,
+        Some(k) => k
+            .first()
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|_| k.len() == 1)
+            .ok_or_else(|| ApiError::invalid("NextToken"))?,
     };
     let total = items.len();
     let page: Vec<T> = items.into_iter().skip(start).take(paging.max as usize).collect();
@@ -442,7 +484,9 @@ fn iso_parsed(stored: &str) -> String {
     match time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339) {
         Ok(t) => {
             let t = t.to_offset(time::UtcOffset::UTC);
-            let seconds = t.format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]")).unwrap_or_default();
+            let seconds = t
+                .format(time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]"))
+                .unwrap_or_default();
             format!("{seconds}.{:03}Z", t.millisecond())
         }
         Err(_) => stored.to_owned(),
@@ -464,7 +508,8 @@ mod tests {
 
     #[test]
     fn a_stored_time_is_written_with_milliseconds_in_utc_as_parsing_it_would() {
-        let stored = [db::ts(time::OffsetDateTime::UNIX_EPOCH), db::ts(time::macros::datetime!(2026-11-27 23:59:59 UTC))];
+        let stored =
+            [db::ts(time::OffsetDateTime::UNIX_EPOCH), db::ts(time::macros::datetime!(2026-11-27 23:59:59 UTC))];
         for t in &stored {
             assert_eq!(iso(t), iso_parsed(t), "{t}");
         }

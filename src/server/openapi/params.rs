@@ -32,7 +32,9 @@ impl Params {
     pub fn int(&self, name: &str, range: std::ops::RangeInclusive<i64>) -> Result<Option<i64>, ApiError> {
         match self.opt(name) {
             None => Ok(None),
-            Some(v) => v.parse::<i64>().ok().filter(|n| range.contains(n)).map(Some).ok_or_else(|| ApiError::invalid(name)),
+            Some(v) => {
+                v.parse::<i64>().ok().filter(|n| range.contains(n)).map(Some).ok_or_else(|| ApiError::invalid(name))
+            }
         }
     }
 
@@ -42,7 +44,11 @@ impl Params {
         let values = self.numbered(name, field, max)?;
         let mut seen = std::collections::BTreeSet::new();
         if values.iter().any(|v| !seen.insert(v)) {
-            return Err(ApiError::new(400, &format!("InvalidParameter.{name}.Duplicate"), format!("The {name} parameter contains duplicate values.")));
+            return Err(ApiError::new(
+                400,
+                &format!("InvalidParameter.{name}.Duplicate"),
+                format!("The {name} parameter contains duplicate values."),
+            ));
         }
         Ok(values)
     }
@@ -65,7 +71,11 @@ impl Params {
             numbered.insert(index, value.clone());
         }
         if numbered.len() > max {
-            return Err(ApiError::new(400, &format!("InvalidParameter.{name}.Length"), format!("The maximum number of {name} exceeds {max}.")));
+            return Err(ApiError::new(
+                400,
+                &format!("InvalidParameter.{name}.Length"),
+                format!("The maximum number of {name} exceeds {max}."),
+            ));
         }
         if numbered.keys().enumerate().any(|(i, n)| *n != i + 1) {
             return Err(ApiError::invalid(name));
@@ -92,14 +102,25 @@ mod tests {
 
     #[test]
     fn a_field_of_a_flattened_structure_is_read_by_name() {
-        let p = params(&[("Resources.1.ResourceId", "123"), ("Resources.1.ResourceType", "PolarDBBackupSet"), ("Resources.2.ResourceId", "456")]);
+        let p = params(&[
+            ("Resources.1.ResourceId", "123"),
+            ("Resources.1.ResourceType", "PolarDBBackupSet"),
+            ("Resources.2.ResourceId", "456"),
+        ]);
         assert_eq!(p.list("Resources", Some("ResourceId"), 5).unwrap(), vec!["123", "456"]);
         assert_eq!(p.list("Resources", Some("ResourceType"), 5).unwrap(), vec!["PolarDBBackupSet"]);
     }
 
     #[test]
     fn more_than_five_targets_are_refused_with_the_length_code() {
-        let p = params(&[("Targets.1", "a"), ("Targets.2", "b"), ("Targets.3", "c"), ("Targets.4", "d"), ("Targets.5", "e"), ("Targets.6", "f")]);
+        let p = params(&[
+            ("Targets.1", "a"),
+            ("Targets.2", "b"),
+            ("Targets.3", "c"),
+            ("Targets.4", "d"),
+            ("Targets.5", "e"),
+            ("Targets.6", "f"),
+        ]);
         let e = p.list("Targets", None, MAX_LIST_ITEMS).unwrap_err();
         assert_eq!((e.status, e.code.as_str()), (400, "InvalidParameter.Targets.Length"));
     }
@@ -112,20 +133,32 @@ mod tests {
 
     #[test]
     fn the_same_resource_type_on_every_entry_is_not_a_duplicate() {
-        let p = params(&[("Resources.1.ResourceType", "PolarDBBackupSet"), ("Resources.2.ResourceType", "PolarDBBackupSet")]);
+        let p = params(&[
+            ("Resources.1.ResourceType", "PolarDBBackupSet"),
+            ("Resources.2.ResourceType", "PolarDBBackupSet"),
+        ]);
         assert_eq!(p.numbered("Resources", Some("ResourceType"), 5).unwrap().len(), 2);
-        assert_eq!(p.list("Resources", Some("ResourceType"), 5).unwrap_err().code, "InvalidParameter.Resources.Duplicate");
+        assert_eq!(
+            p.list("Resources", Some("ResourceType"), 5).unwrap_err().code,
+            "InvalidParameter.Resources.Duplicate"
+        );
     }
 
     #[test]
     fn a_zero_index_is_refused() {
-        assert_eq!(params(&[("Targets.0", "a")]).list("Targets", None, 5).unwrap_err().code, "InvalidParameter.Targets");
+        assert_eq!(
+            params(&[("Targets.0", "a")]).list("Targets", None, 5).unwrap_err().code,
+            "InvalidParameter.Targets"
+        );
     }
 
     #[test]
     fn booleans_are_read_in_either_case() {
         let p = params(&[("A", "True"), ("B", "false"), ("C", "TRUE"), ("D", "yes")]);
-        assert_eq!((p.bool("A").unwrap(), p.bool("B").unwrap(), p.bool("C").unwrap()), (Some(true), Some(false), Some(true)));
+        assert_eq!(
+            (p.bool("A").unwrap(), p.bool("B").unwrap(), p.bool("C").unwrap()),
+            (Some(true), Some(false), Some(true))
+        );
         assert_eq!(p.bool("Absent").unwrap(), None);
         assert_eq!(p.bool("D").unwrap_err().code, "InvalidParameter.D");
     }

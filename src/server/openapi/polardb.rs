@@ -5,16 +5,23 @@
 
 use super::{iso, unknown_action, ApiError, Call, POLARDB_VERSION};
 use crate::command::RestoreRequest;
-use crate::read_model::{BackupSet, Cluster, IncomingBackup, RestoreJob};
 use crate::domain::{BackupLevel, BackupStatus, Edition, HaMode, NamedSource, PageRequest};
 use crate::error::AppError;
+use crate::read_model::{BackupSet, Cluster, IncomingBackup, RestoreJob};
 use crate::server::db::{self, access_keys};
 use crate::server::services::{console, owner, principal};
 use serde_json::{json, Value};
 
 /// Every action this version answers: the one list [`dispatch`] answers from (see
 /// `resource_sharing::ACTIONS`).
-pub const ACTIONS: &[&str] = &["DescribeDBClusters", "DescribeDBClusterAttribute", "DescribeBackups", "DescribeSharedBackups", "DeleteBackup", "CreateDBCluster"];
+pub const ACTIONS: &[&str] = &[
+    "DescribeDBClusters",
+    "DescribeDBClusterAttribute",
+    "DescribeBackups",
+    "DescribeSharedBackups",
+    "DeleteBackup",
+    "CreateDBCluster",
+];
 
 pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
     if !ACTIONS.contains(&action) {
@@ -27,7 +34,9 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
             call.who.actor.may_view_polardb().map_err(AppError::from)?
         }
         "DeleteBackup" => call.permitted("DeleteBackupSet", "BackupId", call.who.actor.may_change_polardb()).await?,
-        "CreateDBCluster" => call.permitted("RestoreToNewCluster", "CloneDataPoint", principal::may_restore(&call.who)).await?,
+        "CreateDBCluster" => {
+            call.permitted("RestoreToNewCluster", "CloneDataPoint", principal::may_restore(&call.who)).await?
+        }
         _ => {}
     }
     match action {
@@ -98,9 +107,15 @@ fn page(call: &Call) -> Result<(i64, i64), ApiError> {
 async fn describe_clusters(call: &Call) -> Result<Value, ApiError> {
     let region = call.params.req("RegionId")?.to_owned();
     let (number, size) = page(call)?;
-    let wanted: Vec<&str> = call.params.opt("DBClusterIds").map(|ids| ids.split(',').map(str::trim).collect()).unwrap_or_default();
+    let wanted: Vec<&str> =
+        call.params.opt("DBClusterIds").map(|ids| ids.split(',').map(str::trim).collect()).unwrap_or_default();
     let list = console::list_clusters(&call.state, &call.who, Some(region)).await?;
-    let all: Vec<Value> = list.clusters.iter().filter(|c| wanted.is_empty() || wanted.contains(&c.cluster_id.as_str())).map(cluster_json).collect();
+    let all: Vec<Value> = list
+        .clusters
+        .iter()
+        .filter(|c| wanted.is_empty() || wanted.contains(&c.cluster_id.as_str()))
+        .map(cluster_json)
+        .collect();
     let total = all.len();
     let items: Vec<Value> = all.into_iter().skip(((number - 1) * size) as usize).take(size as usize).collect();
     Ok(json!({
@@ -125,9 +140,15 @@ async fn describe_cluster(call: &Call) -> Result<Value, ApiError> {
     // (…Oss) when the restore started, as the cluster recorded it. The set's level now is the owner's
     // business: a principal whose access has ended must not watch it through its own cluster.
     if let Some(set_id) = &cluster.source_backup_set_id {
-        let set = db::clusters::backup_set(&call.state.pool, set_id).await.map_err(|e| ApiError::from(crate::server::internal(e)))?;
+        let set = db::clusters::backup_set(&call.state.pool, set_id)
+            .await
+            .map_err(|e| ApiError::from(crate::server::internal(e)))?;
         if let Some(set) = set {
-            let restore_type = if cluster.source_backup_level == Some(BackupLevel::Level2) { "RestoreByBackupSetOss" } else { "RestoreByBackupSet" };
+            let restore_type = if cluster.source_backup_level == Some(BackupLevel::Level2) {
+                "RestoreByBackupSetOss"
+            } else {
+                "RestoreByBackupSet"
+            };
             map.insert("RestoreType".into(), json!(restore_type));
             map.insert("RestoreDataPoint".into(), json!(set.backup_set_id));
             map.insert("SourceDBCluster".into(), json!(set.cluster_id));
@@ -143,7 +164,11 @@ fn started_within(call: &Call) -> Result<db::clusters::StartedWithin, ApiError> 
     let from = api_minute(call, "StartTime")?;
     let to = api_minute(call, "EndTime")?;
     if to <= from {
-        return Err(ApiError::new(400, "InvalidParameter.EndTime", "The parameter EndTime must be later than StartTime."));
+        return Err(ApiError::new(
+            400,
+            "InvalidParameter.EndTime",
+            "The parameter EndTime must be later than StartTime.",
+        ));
     }
     Ok(db::clusters::StartedWithin { from: Some(db::ts(from)), to: Some(db::ts(to)) })
 }
@@ -151,7 +176,11 @@ fn started_within(call: &Call) -> Result<db::clusters::StartedWithin, ApiError> 
 /// A required time parameter in the real API's format, a UTC minute: `YYYY-MM-DDThh:mmZ`.
 fn api_minute(call: &Call, name: &str) -> Result<time::OffsetDateTime, ApiError> {
     parse_api_minute(call.params.req(name)?).ok_or_else(|| {
-        ApiError::new(400, &format!("InvalidParameter.{name}"), format!("The parameter {name} must be a UTC time written YYYY-MM-DDThh:mmZ, such as 2026-11-25T07:30Z."))
+        ApiError::new(
+            400,
+            &format!("InvalidParameter.{name}"),
+            format!("The parameter {name} must be a UTC time written YYYY-MM-DDThh:mmZ, such as 2026-11-25T07:30Z."),
+        )
     })
 }
 
@@ -181,7 +210,9 @@ fn backup_json(b: &BackupSet, cluster: &str) -> Value {
 }
 
 fn consistent_time(stored: &str) -> String {
-    time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339).map(|t| t.unix_timestamp().to_string()).unwrap_or_default()
+    time::OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339)
+        .map(|t| t.unix_timestamp().to_string())
+        .unwrap_or_default()
 }
 
 async fn describe_backups(call: &Call) -> Result<Value, ApiError> {
@@ -310,7 +341,14 @@ async fn describe_shared_backups(call: &Call) -> Result<Value, ApiError> {
             let request = PageRequest::parse(Some(number), Some(size)).map_err(AppError::from)?;
             let only: Vec<String> = backup_id.map(str::to_owned).into_iter().collect();
             let filter = principal::IncomingFilter { backup_sets: &only, cluster, ..Default::default() };
-            let list = principal::shared_with_me(&call.state, &call.who, call.params.opt("RegionId").map(str::to_owned), filter, request).await?;
+            let list = principal::shared_with_me(
+                &call.state,
+                &call.who,
+                call.params.opt("RegionId").map(str::to_owned),
+                filter,
+                request,
+            )
+            .await?;
             (list.backups.iter().map(incoming_json).collect(), list.total)
         }
         "ShareOutgoing" => {
@@ -339,7 +377,11 @@ async fn delete_backup(call: &Call) -> Result<Value, ApiError> {
     let cluster = call.params.req("DBClusterId")?.to_owned();
     let ids = call.params.req("BackupId")?.to_owned();
     if ids.contains(',') {
-        return Err(ApiError::new(400, "InvalidParameter.BackupId", "polarshare deletes one backup set per call (each is its own transaction)."));
+        return Err(ApiError::new(
+            400,
+            "InvalidParameter.BackupId",
+            "polarshare deletes one backup set per call (each is its own transaction).",
+        ));
     }
     let event = call.event("DeleteBackupSet", &ids);
     call.audited(&event, owner::delete_backup_set(&call.state, &call.who, &ids, Some(&cluster), &event)).await?;
@@ -370,7 +412,11 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
     let account = call.who.account_id().to_string();
     let internal = |e: sqlx::Error| ApiError::from(crate::server::internal(e));
     let request = restore_request_text(call);
-    if let Some((answer, asked)) = access_keys::client_token_answer(&call.state.pool, &account, "CreateDBCluster", &token).await.map_err(internal)? {
+    if let Some((answer, asked)) =
+        access_keys::client_token_answer(&call.state.pool, &account, "CreateDBCluster", &token)
+            .await
+            .map_err(internal)?
+    {
         // The token names the restore it made: the same token with other parameters asks for another
         // restore, which it is not the answer to (and which is not started either).
         if asked.is_some_and(|asked| asked != request) {
@@ -392,11 +438,22 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
 /// (timestamp, nonce, key) differ on every retry and are not among them.
 fn restore_request_text(call: &Call) -> String {
     const RESTORE_PARAMETERS: [&str; 11] = [
-        "CloneDataPoint", "CreationOption", "DBClusterDescription", "DBNodeClass", "DBType", "DBVersion", "PayType", "RegionId",
-        "SourceResourceId", "SourceUid", "ZoneId",
+        "CloneDataPoint",
+        "CreationOption",
+        "DBClusterDescription",
+        "DBNodeClass",
+        "DBType",
+        "DBVersion",
+        "PayType",
+        "RegionId",
+        "SourceResourceId",
+        "SourceUid",
+        "ZoneId",
     ];
-    let given: serde_json::Map<String, Value> =
-        RESTORE_PARAMETERS.iter().filter_map(|name| call.params.opt(name).map(|v| ((*name).to_owned(), Value::from(v)))).collect();
+    let given: serde_json::Map<String, Value> = RESTORE_PARAMETERS
+        .iter()
+        .filter_map(|name| call.params.opt(name).map(|v| ((*name).to_owned(), Value::from(v))))
+        .collect();
     Value::Object(given).to_string()
 }
 
@@ -429,13 +486,18 @@ async fn restore(call: &Call, token: Option<principal::RestoreToken<'_>>) -> Res
     }
     let request = RestoreRequest {
         backup_set_id: backup.clone(),
-        cluster_name: call.params.opt("DBClusterDescription").map(str::to_owned).unwrap_or_else(|| format!("restored-{backup}")),
+        cluster_name: call
+            .params
+            .opt("DBClusterDescription")
+            .map(str::to_owned)
+            .unwrap_or_else(|| format!("restored-{backup}")),
         node_spec: call.params.req("DBNodeClass")?.to_owned(),
         zone_id: call.params.req("ZoneId")?.to_owned(),
         pay_type: call.params.req("PayType")?.to_owned(),
     };
     let event = call.event("RestoreToNewCluster", &backup);
-    let job = call.audited(&event, principal::restore(&call.state, &call.who, request, Some(&named), &event, token)).await?;
+    let job =
+        call.audited(&event, principal::restore(&call.state, &call.who, request, Some(&named), &event, token)).await?;
     Ok(restore_answer(&job))
 }
 

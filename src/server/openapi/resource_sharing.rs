@@ -5,11 +5,17 @@
 //! SDK's models here.
 
 use super::params::MAX_LIST_ITEMS;
-use super::{iso, token_page, unknown_action, ApiError, Call, Paging, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE};
+use super::{
+    iso, token_page, unknown_action, ApiError, Call, Paging, PERMISSION_NAME, RESOURCE_SHARING_VERSION, RESOURCE_TYPE,
+};
 use crate::command::{ShareMethod, ShareOutcome, ShareRequest};
-use crate::read_model::Invitation as InvitationView;
-use crate::domain::{enable_sharing_with_directory as enable_sharing_with_directory_answer, check_may_answer_invitations, check_may_manage_shares, shown_invitation_status, AssociationStatus, Refusal, ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, ShareStatus};
+use crate::domain::{
+    check_may_answer_invitations, check_may_manage_shares,
+    enable_sharing_with_directory as enable_sharing_with_directory_answer, shown_invitation_status, AssociationStatus,
+    ConsolePage, PageRequest, PrincipalChange, PrincipalId, PrincipalScope, Refusal, ShareStatus,
+};
 use crate::error::AppError;
+use crate::read_model::Invitation as InvitationView;
 use crate::server::db::{self, api_lists};
 use crate::server::internal;
 use crate::server::services::{principal, share_settings, sharing};
@@ -60,7 +66,9 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
         "ListSharedResources" => list_shared_resources(call).await,
         "ListSharedTargets" => list_shared_targets(call).await,
         "EnableSharingWithResourceDirectory" => enable_sharing_with_directory(call).await,
-        "CheckSharingWithResourceDirectoryStatus" => Ok(json!({ "EnableSharingWithRd": call.who.account.directory_id.is_some() })),
+        "CheckSharingWithResourceDirectoryStatus" => {
+            Ok(json!({ "EnableSharingWithRd": call.who.account.directory_id.is_some() }))
+        }
         "ListPermissions" => list_permissions(call),
         _ => Err(unknown_action(action, RESOURCE_SHARING_VERSION)),
     }
@@ -72,8 +80,13 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
 /// services, as the console's forms are.
 fn read_permission(action: &str) -> Option<ConsolePage> {
     match action {
-        "ListResourceShares" | "ListResourceShareAssociations" | "ListSharedResources" | "ListSharedTargets" | "ListPermissions"
-        | "CheckSharingWithResourceDirectoryStatus" | "EnableSharingWithResourceDirectory" => Some(ConsolePage::SharedByMe),
+        "ListResourceShares"
+        | "ListResourceShareAssociations"
+        | "ListSharedResources"
+        | "ListSharedTargets"
+        | "ListPermissions"
+        | "CheckSharingWithResourceDirectoryStatus"
+        | "EnableSharingWithResourceDirectory" => Some(ConsolePage::SharedByMe),
         "ListResourceShareInvitations" => Some(ConsolePage::Invitations),
         _ => None,
     }
@@ -93,7 +106,9 @@ fn write_permission(call: &Call, action: &str) -> Option<(&'static str, &'static
         "AssociateResourceShare" if joins_a_set => ("ShareBackupSet", "Resources.1.ResourceId", manage()),
         "AssociateResourceShare" => ("AssociateResourceShare", "ResourceShareId", manage()),
         // Leaving another account's share is the principal's side, as answering its invitation is.
-        "DisassociateResourceShare" if call.params.opt("ResourceOwner") == Some("OtherAccounts") => ("LeaveResourceShare", "ResourceShareId", answer()),
+        "DisassociateResourceShare" if call.params.opt("ResourceOwner") == Some("OtherAccounts") => {
+            ("LeaveResourceShare", "ResourceShareId", answer())
+        }
         "DisassociateResourceShare" => ("DisassociateResourceShare", "ResourceShareId", manage()),
         "AcceptResourceShareInvitation" => ("AcceptInvitation", "ResourceShareInvitationId", answer()),
         "RejectResourceShareInvitation" => ("RejectInvitation", "ResourceShareInvitationId", answer()),
@@ -106,7 +121,11 @@ fn resources(call: &Call) -> Result<Vec<String>, ApiError> {
     let ids = call.params.list("Resources", Some("ResourceId"), MAX_LIST_ITEMS)?;
     for t in call.params.numbered("Resources", Some("ResourceType"), MAX_LIST_ITEMS)? {
         if t != RESOURCE_TYPE {
-            return Err(ApiError::new(400, "InvalidParameter.ResourceType", format!("The resource type {t:?} is not supported: backup sets are {RESOURCE_TYPE}.")));
+            return Err(ApiError::new(
+                400,
+                "InvalidParameter.ResourceType",
+                format!("The resource type {t:?} is not supported: backup sets are {RESOURCE_TYPE}."),
+            ));
         }
     }
     Ok(ids)
@@ -117,13 +136,29 @@ fn targets(call: &Call) -> Result<Vec<String>, ApiError> {
 }
 
 /// A share of the caller's own, as Resource Sharing describes a share.
-fn share_json(call: &Call, share_id: &str, name: &str, scope: PrincipalScope, status: ShareStatus, created: &str, updated: &str) -> Value {
+fn share_json(
+    call: &Call,
+    share_id: &str,
+    name: &str,
+    scope: PrincipalScope,
+    status: ShareStatus,
+    created: &str,
+    updated: &str,
+) -> Value {
     let owner = call.who.account_id().as_str();
     share_json_of(owner, share_id, name, scope == PrincipalScope::AllAccounts, status, created, updated)
 }
 
 /// A share as Resource Sharing describes it, whoever owns it.
-fn share_json_of(owner: &str, share_id: &str, name: &str, allow_external: bool, status: ShareStatus, created: &str, updated: &str) -> Value {
+fn share_json_of(
+    owner: &str,
+    share_id: &str,
+    name: &str,
+    allow_external: bool,
+    status: ShareStatus,
+    created: &str,
+    updated: &str,
+) -> Value {
     json!({
         "ResourceShareId": share_id,
         "ResourceShareName": name,
@@ -147,14 +182,28 @@ async fn create_resource_share(call: &Call) -> Result<Value, ApiError> {
     let targets = targets(call)?;
     let allow_external = call.params.bool("AllowExternalTargets")?.unwrap_or(false);
     let Some((backup, more)) = resources.split_first() else {
-        return Err(ApiError::new(400, "InvalidParameter.Resources", "polarshare creates a share with its backup sets: give Resources.1.ResourceId."));
+        return Err(ApiError::new(
+            400,
+            "InvalidParameter.Resources",
+            "polarshare creates a share with its backup sets: give Resources.1.ResourceId.",
+        ));
     };
     let scope = if allow_external { PrincipalScope::AllAccounts } else { PrincipalScope::ResourceDirectory };
-    let request = ShareRequest { backup_set_id: backup.clone(), method: ShareMethod::New { name: name.clone(), scope: scope.as_str().to_owned(), principals: targets } };
+    let request = ShareRequest {
+        backup_set_id: backup.clone(),
+        method: ShareMethod::New { name: name.clone(), scope: scope.as_str().to_owned(), principals: targets },
+    };
     let event = call.event("ShareBackupSet", backup);
-    let outcome = call.audited(&event, sharing::share_backup_sets(&call.state, &call.who, request, more, &event, call.nonce_in_write())).await?;
+    let outcome = call
+        .audited(
+            &event,
+            sharing::share_backup_sets(&call.state, &call.who, request, more, &event, call.nonce_in_write()),
+        )
+        .await?;
     let created = now(call);
-    Ok(json!({ "ResourceShare": share_json(call, &outcome.resource_share_id, &outcome.resource_share_name, scope, ShareStatus::Active, &created, &created) }))
+    Ok(
+        json!({ "ResourceShare": share_json(call, &outcome.resource_share_id, &outcome.resource_share_name, scope, ShareStatus::Active, &created, &created) }),
+    )
 }
 
 /// Renames a share and, with `AllowExternalTargets`, opens it to external accounts or closes it to its
@@ -165,9 +214,13 @@ async fn update_resource_share(call: &Call) -> Result<Value, ApiError> {
     let allow_external = call.params.bool("AllowExternalTargets")?;
     let target = format!("{share_id} -> {name}");
     let event = call.event("UpdateResourceShare", &target);
-    let updated = call.audited(&event, share_settings::update_share(&call.state, &call.who, &share_id, &name, allow_external, &event)).await?;
+    let updated = call
+        .audited(&event, share_settings::update_share(&call.state, &call.who, &share_id, &name, allow_external, &event))
+        .await?;
     let at = now(call);
-    Ok(json!({ "ResourceShare": share_json(call, &share_id, &updated.name, updated.principal_scope, updated.status, &updated.created_at, &at) }))
+    Ok(
+        json!({ "ResourceShare": share_json(call, &share_id, &updated.name, updated.principal_scope, updated.status, &updated.created_at, &at) }),
+    )
 }
 
 /// Deletes a share: it is `Deleting` while every principal's access goes through the scheduled
@@ -189,7 +242,15 @@ fn entity_type(target: &str) -> &'static str {
     }
 }
 
-fn association(share: &ShareOutcome, entity: &str, entity_type: &str, kind: &str, status: &str, at: &str, external: bool) -> Value {
+fn association(
+    share: &ShareOutcome,
+    entity: &str,
+    entity_type: &str,
+    kind: &str,
+    status: &str,
+    at: &str,
+    external: bool,
+) -> Value {
     json!({
         "ResourceShareId": share.resource_share_id,
         "ResourceShareName": share.resource_share_name,
@@ -207,8 +268,11 @@ fn association(share: &ShareOutcome, entity: &str, entity_type: &str, kind: &str
 /// The associations a call changed, from what the share's plan did: backup sets that joined or are
 /// leaving, targets invited, associated at once or leaving.
 fn outcome_associations(outcome: &ShareOutcome, joined: &[String], leaving: &[String], at: &str) -> Vec<Value> {
-    let target = |t: &String, entity: &str, status: &str| association(outcome, t, entity, "Target", status, at, outcome.external.contains(t));
-    let mut out: Vec<Value> = joined.iter().map(|r| association(outcome, r, RESOURCE_TYPE, "Resource", "Associated", at, false)).collect();
+    let target = |t: &String, entity: &str, status: &str| {
+        association(outcome, t, entity, "Target", status, at, outcome.external.contains(t))
+    };
+    let mut out: Vec<Value> =
+        joined.iter().map(|r| association(outcome, r, RESOURCE_TYPE, "Resource", "Associated", at, false)).collect();
     out.extend(outcome.invited.iter().map(|t| target(t, "Account", "Associating")));
     out.extend(outcome.associated.iter().map(|t| target(t, entity_type(t), "Associated")));
     out.extend(outcome.revoking.iter().map(|t| target(t, entity_type(t), "Disassociating")));
@@ -228,7 +292,11 @@ async fn associate_resource_share(call: &Call) -> Result<Value, ApiError> {
     let resources = resources(call)?;
     let targets = target_ids(call)?;
     if resources.is_empty() && targets.is_empty() {
-        return Err(ApiError::new(400, "ResourceAndTargetBothEmpty", "Either a resource or a shared target must be specified."));
+        return Err(ApiError::new(
+            400,
+            "ResourceAndTargetBothEmpty",
+            "Either a resource or a shared target must be specified.",
+        ));
     }
     // Each backup set joining has its own event, as in the console; targets alone are the share's change.
     let event = match resources.first() {
@@ -236,8 +304,15 @@ async fn associate_resource_share(call: &Call) -> Result<Value, ApiError> {
         None => call.event("AssociateResourceShare", &share_id),
     };
     let principals = if targets.is_empty() { PrincipalChange::Keep } else { PrincipalChange::Add(targets) };
-    let change = sharing::ShareChange { resource_share_id: share_id, principals, joining: resources.clone(), leaving: Vec::new() };
-    let outcome = call.audited(&event, sharing::change_share(&call.state, &call.who, change, &event, call.nonce_in_write())).await?;
+    let change = sharing::ShareChange {
+        resource_share_id: share_id,
+        principals,
+        joining: resources.clone(),
+        leaving: Vec::new(),
+    };
+    let outcome = call
+        .audited(&event, sharing::change_share(&call.state, &call.who, change, &event, call.nonce_in_write()))
+        .await?;
     Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &resources, &[], &now(call)) }))
 }
 
@@ -254,12 +329,22 @@ async fn disassociate_resource_share(call: &Call) -> Result<Value, ApiError> {
     }
     let targets = target_ids(call)?;
     if resources.is_empty() && targets.is_empty() {
-        return Err(ApiError::new(400, "ResourceAndTargetBothEmpty", "Either a resource or a shared target must be specified."));
+        return Err(ApiError::new(
+            400,
+            "ResourceAndTargetBothEmpty",
+            "Either a resource or a shared target must be specified.",
+        ));
     }
-    let named: Vec<&str> = targets.iter().map(PrincipalId::as_str).chain(resources.iter().map(String::as_str)).collect();
+    let named: Vec<&str> =
+        targets.iter().map(PrincipalId::as_str).chain(resources.iter().map(String::as_str)).collect();
     let event = call.event("DisassociateResourceShare", &format!("{share_id} / {}", named.join(",")));
     let principals = if targets.is_empty() { PrincipalChange::Keep } else { PrincipalChange::Remove(targets) };
-    let change = sharing::ShareChange { resource_share_id: share_id, principals, joining: Vec::new(), leaving: resources.clone() };
+    let change = sharing::ShareChange {
+        resource_share_id: share_id,
+        principals,
+        joining: Vec::new(),
+        leaving: resources.clone(),
+    };
     let outcome = call.audited(&event, sharing::change_share(&call.state, &call.who, change, &event, None)).await?;
     Ok(json!({ "ResourceShareAssociations": outcome_associations(&outcome, &[], &resources, &now(call)) }))
 }
@@ -299,11 +384,27 @@ async fn list_resource_shares(call: &Call) -> Result<Value, ApiError> {
     let paging = Paging::read(&call.params)?;
     let me = call.who.account_id().as_str();
     let (items, next) = if own {
-        let rows = call.state.writer.own_share_pages.page(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let rows = call
+            .state
+            .writer
+            .own_share_pages
+            .page(&call.state.pool, me, &query, &paging.after, paging.max)
+            .await
+            .map_err(db_error)?;
         let (rows, next) = paging.cut(&rows, api_lists::OwnShareRow::sort_key);
         let items: Vec<Value> = rows
             .iter()
-            .map(|s| share_json(call, &s.resource_share_id, &s.resource_share_name, s.principal_scope, s.status, &s.created_at, &s.updated_at))
+            .map(|s| {
+                share_json(
+                    call,
+                    &s.resource_share_id,
+                    &s.resource_share_name,
+                    s.principal_scope,
+                    s.status,
+                    &s.created_at,
+                    &s.updated_at,
+                )
+            })
             .collect();
         (items, next)
     } else {
@@ -311,7 +412,17 @@ async fn list_resource_shares(call: &Call) -> Result<Value, ApiError> {
         let (rows, next) = paging.cut(&rows, api_lists::ReceivedShareRow::sort_key);
         let items: Vec<Value> = rows
             .iter()
-            .map(|s| share_json_of(&s.owner_account_id, &s.resource_share_id, &s.resource_share_name, true, s.status, &s.created_at, &s.updated_at))
+            .map(|s| {
+                share_json_of(
+                    &s.owner_account_id,
+                    &s.resource_share_id,
+                    &s.resource_share_name,
+                    true,
+                    s.status,
+                    &s.created_at,
+                    &s.updated_at,
+                )
+            })
             .collect();
         (items, next)
     };
@@ -324,7 +435,9 @@ fn target_status(row: &api_lists::TargetRow) -> &'static str {
     use crate::domain::InvitationStatus as Invitation;
     match (row.status, row.invitation_status) {
         (AssociationStatus::Associated, Some(Invitation::Pending)) => "Associating",
-        (AssociationStatus::Associated, Some(Invitation::Rejected | Invitation::Expired | Invitation::Cancelled)) => "Failed",
+        (AssociationStatus::Associated, Some(Invitation::Rejected | Invitation::Expired | Invitation::Cancelled)) => {
+            "Failed"
+        }
         (other, _) => other.as_str(),
     }
 }
@@ -367,7 +480,11 @@ async fn list_resource_share_associations(call: &Call) -> Result<Value, ApiError
     let ids = call.params.list("ResourceShareIds", None, MAX_LIST_ITEMS)?;
     let (resource_id, target) = (call.params.opt("ResourceId"), call.params.opt("Target"));
     if (kind == "Target" && resource_id.is_some()) || (kind == "Resource" && target.is_some()) {
-        return Err(ApiError::new(400, "ConflictedAssociationType", "The specified ResourceId or Target conflicts with AssociationType."));
+        return Err(ApiError::new(
+            400,
+            "ConflictedAssociationType",
+            "The specified ResourceId or Target conflicts with AssociationType.",
+        ));
     }
     let status = match call.params.opt("AssociationStatus") {
         None => None,
@@ -380,16 +497,19 @@ async fn list_resource_share_associations(call: &Call) -> Result<Value, ApiError
     // (with a NextToken while more rows follow), as the real service's lists may.
     let (items, next) = if kind == "Resource" {
         let query = api_lists::AssociationQuery { share_ids: &ids, entity: resource_id, ..Default::default() };
-        let rows = api_lists::resources(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let rows =
+            api_lists::resources(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
         let (rows, next) = paging.cut(&rows, api_lists::ResourceRow::sort_key);
         (rows.iter().map(resource_association).collect::<Vec<_>>(), next)
     } else {
         let query = api_lists::AssociationQuery { share_ids: &ids, entity: target, ..Default::default() };
-        let rows = api_lists::targets(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let rows =
+            api_lists::targets(&call.state.pool, me, &query, &paging.after, paging.max).await.map_err(db_error)?;
         let (rows, next) = paging.cut(&rows, api_lists::TargetRow::sort_key);
         (rows.iter().map(target_association).collect::<Vec<_>>(), next)
     };
-    let items: Vec<Value> = items.into_iter().filter(|a| status.is_none_or(|st| a["AssociationStatus"] == st)).collect();
+    let items: Vec<Value> =
+        items.into_iter().filter(|a| status.is_none_or(|st| a["AssociationStatus"] == st)).collect();
     Ok(json!({ "ResourceShareAssociations": items, "NextToken": next }))
 }
 
@@ -409,15 +529,28 @@ async fn list_invitations(call: &Call) -> Result<Value, ApiError> {
     let share_ids = call.params.list("ResourceShareIds", None, MAX_LIST_ITEMS)?;
     let invitation_ids = call.params.list("ResourceShareInvitationIds", None, MAX_LIST_ITEMS)?;
     let paging = Paging::read(&call.params)?;
-    let rows = api_lists::invitations(&call.state.pool, call.who.account_id().as_str(), &share_ids, &invitation_ids, &paging.after, paging.max)
-        .await
-        .map_err(db_error)?;
+    let rows = api_lists::invitations(
+        &call.state.pool,
+        call.who.account_id().as_str(),
+        &share_ids,
+        &invitation_ids,
+        &paging.after,
+        paging.max,
+    )
+    .await
+    .map_err(db_error)?;
     let (rows, next) = paging.cut(&rows, api_lists::invitation_sort_key);
     let now = call.state.clock.now();
     let mut items = Vec::with_capacity(rows.len());
     for r in rows {
         let expires = db::parse_ts(&r.expires_at).map_err(|e| ApiError::from(internal(e)))?;
-        let status = shown_invitation_status(r.status, expires, r.access_ends_at.is_some(), r.removal_running(now).map_err(|e| ApiError::from(internal(e)))?, now);
+        let status = shown_invitation_status(
+            r.status,
+            expires,
+            r.access_ends_at.is_some(),
+            r.removal_running(now).map_err(|e| ApiError::from(internal(e)))?,
+            now,
+        );
         let view = InvitationView {
             invitation_id: r.invitation_id.clone(),
             resource_share_id: r.resource_share_id.clone(),
@@ -437,10 +570,15 @@ async fn answer_invitation(call: &Call, accept: bool) -> Result<Value, ApiError>
     let id = call.params.req("ResourceShareInvitationId")?.to_owned();
     let action = if accept { "AcceptInvitation" } else { "RejectInvitation" };
     let event = call.event(action, &id);
-    let answered = call.audited(&event, principal::answer(&call.state, &call.who, &id, accept, &event)).await.map_err(|e| {
-        // The real API answers an unknown invitation with 409, not 404.
-        if e.code == "EntityNotExists.ResourceShareInvitation" { ApiError { status: 409, ..e } } else { e }
-    })?;
+    let answered =
+        call.audited(&event, principal::answer(&call.state, &call.who, &id, accept, &event)).await.map_err(|e| {
+            // The real API answers an unknown invitation with 409, not 404.
+            if e.code == "EntityNotExists.ResourceShareInvitation" {
+                ApiError { status: 409, ..e }
+            } else {
+                e
+            }
+        })?;
     Ok(json!({ "ResourceShareInvitation": invitation_json(call, &answered) }))
 }
 
@@ -458,8 +596,16 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
             return Err(ApiError::invalid("Target"));
         }
         let paging = Paging::read(&call.params)?;
-        let query = api_lists::AssociationQuery { share_ids: &share_ids, entities: &ids, shared_with: target, ..Default::default() };
-        let rows = api_lists::resources(&call.state.pool, call.who.account_id().as_str(), &query, &paging.after, paging.max).await.map_err(db_error)?;
+        let query = api_lists::AssociationQuery {
+            share_ids: &share_ids,
+            entities: &ids,
+            shared_with: target,
+            ..Default::default()
+        };
+        let rows =
+            api_lists::resources(&call.state.pool, call.who.account_id().as_str(), &query, &paging.after, paging.max)
+                .await
+                .map_err(db_error)?;
         let (rows, next) = paging.cut(&rows, api_lists::ResourceRow::sort_key);
         let items: Vec<Value> = rows
             .iter()
@@ -485,13 +631,18 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
     let region = call.params.opt("RegionId").map(str::to_owned);
     let mut items = Vec::new();
     for number in 1.. {
-        let page = PageRequest::parse(Some(number), Some(i64::from(crate::domain::MAX_PAGE_SIZE))).map_err(crate::error::AppError::from)?;
+        let page = PageRequest::parse(Some(number), Some(i64::from(crate::domain::MAX_PAGE_SIZE)))
+            .map_err(crate::error::AppError::from)?;
         let list = principal::shared_with_me(&call.state, &call.who, region.clone(), filter, page).await?;
         for b in &list.backups {
             let set_revoking = b.revoking_at.is_some() || b.revoking_after_restore;
             for share_id in &b.resource_share_ids {
                 // Available through a share that gives it for use, as ListResourceShares lists that share.
-                let status = if set_revoking || b.resource_shares_revoking.contains(share_id) { "Unavailable" } else { "Available" };
+                let status = if set_revoking || b.resource_shares_revoking.contains(share_id) {
+                    "Unavailable"
+                } else {
+                    "Available"
+                };
                 items.push(json!({
                     "ResourceShareId": share_id, "ResourceId": b.backup_set_id, "ResourceType": RESOURCE_TYPE,
                     "CreateTime": iso(&b.start_time), "UpdateTime": iso(&b.start_time), "ResourceStatus": status, "ResourceStatusMessage": "",
@@ -508,13 +659,24 @@ async fn list_shared_resources(call: &Call) -> Result<Value, ApiError> {
 
 async fn list_shared_targets(call: &Call) -> Result<Value, ApiError> {
     if !resource_owner(call)? {
-        return Err(ApiError::new(400, "UnsupportedOperation", "Targets of other accounts' shares are not listed: use ResourceOwner=Self."));
+        return Err(ApiError::new(
+            400,
+            "UnsupportedOperation",
+            "Targets of other accounts' shares are not listed: use ResourceOwner=Self.",
+        ));
     }
     let targets = call.params.list("Targets", None, MAX_LIST_ITEMS)?;
     let share_ids = call.params.list("ResourceShareIds", None, MAX_LIST_ITEMS)?;
-    let query = api_lists::AssociationQuery { share_ids: &share_ids, entities: &targets, holding: call.params.opt("ResourceId"), ..Default::default() };
+    let query = api_lists::AssociationQuery {
+        share_ids: &share_ids,
+        entities: &targets,
+        holding: call.params.opt("ResourceId"),
+        ..Default::default()
+    };
     let paging = Paging::read(&call.params)?;
-    let rows = api_lists::targets(&call.state.pool, call.who.account_id().as_str(), &query, &paging.after, paging.max).await.map_err(db_error)?;
+    let rows = api_lists::targets(&call.state.pool, call.who.account_id().as_str(), &query, &paging.after, paging.max)
+        .await
+        .map_err(db_error)?;
     let (rows, next) = paging.cut(&rows, api_lists::TargetRow::sort_key);
     let items: Vec<Value> = rows
         .iter()
@@ -533,7 +695,10 @@ async fn list_shared_targets(call: &Call) -> Result<Value, ApiError> {
 /// (it is on for every directory here); any other caller is refused. Either way nothing changes, and
 /// the refusal is audited as any refused write is.
 async fn enable_sharing_with_directory(call: &Call) -> Result<Value, ApiError> {
-    let manages = db::directory::managed_directory(&call.state.pool, call.who.account_id().as_str()).await.map_err(internal)?.is_some();
+    let manages = db::directory::managed_directory(&call.state.pool, call.who.account_id().as_str())
+        .await
+        .map_err(internal)?
+        .is_some();
     let refusal = AppError::from(enable_sharing_with_directory_answer(manages));
     call.audited(&call.event("EnableSharingWithResourceDirectory", "-"), async { Err::<Value, _>(refusal) }).await
 }

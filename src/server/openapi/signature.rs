@@ -35,7 +35,8 @@ pub const ACS3: &str = "ACS3-HMAC-SHA256";
 pub const MAX_NONCE_CHARS: usize = 128;
 
 /// The headers an ACS3 signature must cover: everything the server acts on.
-const REQUIRED_SIGNED_HEADERS: [&str; 6] = ["host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"];
+const REQUIRED_SIGNED_HEADERS: [&str; 6] =
+    ["host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"];
 
 /// A refusal before any action runs, with the real gateway's code and HTTP status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,7 +52,11 @@ impl SignatureError {
     }
 
     pub fn incomplete(why: &str) -> Self {
-        Self::new(400, "IncompleteSignature", format!("The request signature does not conform to Aliyun standards: {why}."))
+        Self::new(
+            400,
+            "IncompleteSignature",
+            format!("The request signature does not conform to Aliyun standards: {why}."),
+        )
     }
 
     pub fn mismatch() -> Self {
@@ -67,7 +72,11 @@ impl SignatureError {
     }
 
     pub fn expired() -> Self {
-        Self::new(400, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired: it must be within 15 minutes of the server's time (UTC).")
+        Self::new(
+            400,
+            "InvalidTimeStamp.Expired",
+            "Specified time stamp or date value is expired: it must be within 15 minutes of the server's time (UTC).",
+        )
     }
 
     pub fn nonce_used() -> Self {
@@ -75,7 +84,11 @@ impl SignatureError {
     }
 
     pub fn missing(name: &str) -> Self {
-        Self::new(400, "MissingParameter", format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."))
+        Self::new(
+            400,
+            "MissingParameter",
+            format!("The input parameter \"{name}\" that is mandatory for processing this request is not supplied."),
+        )
     }
 
     pub fn invalid(name: &str) -> Self {
@@ -122,13 +135,24 @@ pub fn parse_form(raw: &str) -> Result<BTreeMap<String, String>, SignatureError>
     let mut out = BTreeMap::new();
     for pair in raw.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        let (k, v) = (form_decode(k).ok_or_else(|| SignatureError::invalid(k))?, form_decode(v).ok_or_else(|| SignatureError::invalid(k))?);
+        let (k, v) = (
+            form_decode(k).ok_or_else(|| SignatureError::invalid(k))?,
+            form_decode(v).ok_or_else(|| SignatureError::invalid(k))?,
+        );
         if k.is_empty() || !k.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-')) {
             let shown: String = k.chars().filter(|c| !c.is_control()).take(80).collect();
-            return Err(SignatureError::new(400, "InvalidParameter", format!("The parameter name \"{shown}\" is not valid: a name is letters, digits, '.', '_' and '-'.")));
+            return Err(SignatureError::new(
+                400,
+                "InvalidParameter",
+                format!("The parameter name \"{shown}\" is not valid: a name is letters, digits, '.', '_' and '-'."),
+            ));
         }
         if out.contains_key(&k) {
-            return Err(SignatureError::new(400, "InvalidParameter", format!("The parameter \"{k}\" is given more than once.")));
+            return Err(SignatureError::new(
+                400,
+                "InvalidParameter",
+                format!("The parameter \"{k}\" is given more than once."),
+            ));
         }
         out.insert(k, v);
     }
@@ -174,8 +198,13 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 fn parse_time(name: &str, s: &str) -> Result<OffsetDateTime, SignatureError> {
     // The SDKs send `YYYY-MM-DDTHH:MM:SSZ`, which is RFC 3339.
-    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-        .map_err(|_| SignatureError::new(400, "InvalidTimeStamp.Format", format!("Specified {name} is not in the format YYYY-MM-DDThh:mm:ssZ.")))
+    OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).map_err(|_| {
+        SignatureError::new(
+            400,
+            "InvalidTimeStamp.Format",
+            format!("Specified {name} is not in the format YYYY-MM-DDThh:mm:ssZ."),
+        )
+    })
 }
 
 /// Reads how the request is signed and what it claims. An `Authorization: ACS3-HMAC-SHA256 …` header
@@ -198,17 +227,33 @@ fn read_either_claim(request: &SignedRequest) -> Result<Claim, SignatureError> {
     }
     let params = |name: &str| request.query.get(name).or_else(|| request.form.get(name)).map(String::as_str);
     let Some(signature) = params("Signature") else {
-        return Err(SignatureError::incomplete("the call is not signed (no Authorization header and no Signature parameter)"));
+        return Err(SignatureError::incomplete(
+            "the call is not signed (no Authorization header and no Signature parameter)",
+        ));
     };
-    let require = |name: &str| params(name).filter(|v| !v.is_empty()).map(str::to_owned).ok_or_else(|| SignatureError::missing(name));
+    let require = |name: &str| {
+        params(name).filter(|v| !v.is_empty()).map(str::to_owned).ok_or_else(|| SignatureError::missing(name))
+    };
     match params("SignatureMethod") {
         Some("HMAC-SHA1") => {}
-        Some(_) => return Err(SignatureError::new(400, "InvalidParameter.SignatureMethod", "Only the HMAC-SHA1 signature method is supported with signature version 1.0.")),
+        Some(_) => {
+            return Err(SignatureError::new(
+                400,
+                "InvalidParameter.SignatureMethod",
+                "Only the HMAC-SHA1 signature method is supported with signature version 1.0.",
+            ))
+        }
         None => return Err(SignatureError::missing("SignatureMethod")),
     }
     match params("SignatureVersion") {
         Some("1.0") => {}
-        Some(_) => return Err(SignatureError::new(400, "InvalidParameter.SignatureVersion", "Only signature version 1.0 is supported in the parameters.")),
+        Some(_) => {
+            return Err(SignatureError::new(
+                400,
+                "InvalidParameter.SignatureVersion",
+                "Only signature version 1.0 is supported in the parameters.",
+            ))
+        }
         None => return Err(SignatureError::missing("SignatureVersion")),
     }
     Ok(Claim {
@@ -247,10 +292,13 @@ fn read_acs3(request: &SignedRequest, auth: &str) -> Result<Claim, SignatureErro
         }
     }
     let (Some(credential), Some(signed), Some(signature)) = (credential, signed, signature) else {
-        return Err(SignatureError::incomplete("the Authorization header needs Credential, SignedHeaders and Signature"));
+        return Err(SignatureError::incomplete(
+            "the Authorization header needs Credential, SignedHeaders and Signature",
+        ));
     };
     let signed_headers: Vec<String> = signed.split(';').map(str::to_owned).collect();
-    let sorted = signed_headers.windows(2).all(|w| w[0] < w[1]) && signed_headers.iter().all(|h| !h.is_empty() && *h == h.to_ascii_lowercase());
+    let sorted = signed_headers.windows(2).all(|w| w[0] < w[1])
+        && signed_headers.iter().all(|h| !h.is_empty() && *h == h.to_ascii_lowercase());
     if !sorted {
         return Err(SignatureError::incomplete("SignedHeaders must be lower-case names in sorted order"));
     }
@@ -276,7 +324,9 @@ fn read_acs3(request: &SignedRequest, auth: &str) -> Result<Claim, SignatureErro
             return Err(SignatureError::incomplete(&format!("the signed header {name} is not text")));
         }
     }
-    let require = |name: &'static str| header(headers, name).filter(|v| !v.is_empty()).map(str::to_owned).ok_or_else(|| SignatureError::missing(name));
+    let require = |name: &'static str| {
+        header(headers, name).filter(|v| !v.is_empty()).map(str::to_owned).ok_or_else(|| SignatureError::missing(name))
+    };
     Ok(Claim {
         access_key_id: credential.to_owned(),
         action: require("x-acs-action")?,
@@ -292,7 +342,8 @@ pub fn acs3_canonical_request(request: &SignedRequest, signed_headers: &[String]
     let query: Vec<String> = request.query.iter().map(|(k, v)| format!("{k}={}", percent_encode(v))).collect();
     let mut headers = String::new();
     for name in signed_headers {
-        let mut values: Vec<&str> = request.headers.get_all(name.as_str()).iter().filter_map(|v| v.to_str().ok()).map(str::trim).collect();
+        let mut values: Vec<&str> =
+            request.headers.get_all(name.as_str()).iter().filter_map(|v| v.to_str().ok()).map(str::trim).collect();
         values.sort_unstable();
         headers.push_str(&format!("{name}:{}\n", values.join(",")));
     }
@@ -316,9 +367,11 @@ pub fn rpc_v1_signature(request: &SignedRequest, secret: &str) -> String {
     let mut params: BTreeMap<&str, &str> = request.form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
     params.extend(request.query.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     params.remove("Signature");
-    let canonical: Vec<String> = params.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect();
+    let canonical: Vec<String> =
+        params.iter().map(|(k, v)| format!("{}={}", percent_encode(k), percent_encode(v))).collect();
     let string_to_sign = format!("{}&%2F&{}", request.method, percent_encode(&canonical.join("&")));
-    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes()).expect("HMAC takes a key of any length");
+    let mut mac =
+        Hmac::<sha1::Sha1>::new_from_slice(format!("{secret}&").as_bytes()).expect("HMAC takes a key of any length");
     mac.update(string_to_sign.as_bytes());
     base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
 }
@@ -348,7 +401,11 @@ pub fn verify(request: &SignedRequest, claim: &Claim, secret: &str) -> Result<()
 /// `forgotten_before`, and a call is seen within [`MAX_CLOCK_SKEW`] of its timestamp, so one signed
 /// before [`signed_before`] may have been seen before the cut-off. That holds however the clock moved
 /// since (a clock stepped back would otherwise put such a call inside the window again).
-pub fn check_timestamp(timestamp: OffsetDateTime, now: OffsetDateTime, forgotten_before: Option<OffsetDateTime>) -> Result<(), SignatureError> {
+pub fn check_timestamp(
+    timestamp: OffsetDateTime,
+    now: OffsetDateTime,
+    forgotten_before: Option<OffsetDateTime>,
+) -> Result<(), SignatureError> {
     if (now - timestamp).abs() > MAX_CLOCK_SKEW || forgotten_before.is_some_and(|f| timestamp < signed_before(f)) {
         return Err(SignatureError::expired());
     }
@@ -419,7 +476,10 @@ mod tests {
     #[test]
     fn the_sdks_acs3_signature_verifies() {
         let claim = check(&acs3_headers(ACS3_SIGNATURE), QUERY, b"").unwrap();
-        assert_eq!((claim.access_key_id.as_str(), claim.action.as_str(), claim.version.as_str()), (KEY, "CreateResourceShare", "2020-01-10"));
+        assert_eq!(
+            (claim.access_key_id.as_str(), claim.action.as_str(), claim.version.as_str()),
+            (KEY, "CreateResourceShare", "2020-01-10")
+        );
         assert_eq!(claim.timestamp, datetime!(2026-11-27 10:00:00 UTC));
     }
 
@@ -427,7 +487,8 @@ mod tests {
     fn the_acs3_canonical_query_encodes_spaces_as_percent_20_and_keeps_the_tilde() {
         let query = parse_form(QUERY).unwrap();
         let (headers, form) = (acs3_headers(ACS3_SIGNATURE), BTreeMap::new());
-        let request = SignedRequest { method: "POST", path: "/", headers: &headers, query: &query, form: &form, body: b"" };
+        let request =
+            SignedRequest { method: "POST", path: "/", headers: &headers, query: &query, form: &form, body: b"" };
         let canonical = acs3_canonical_request(&request, &["host".to_owned()]);
         assert!(canonical.contains(
             "AllowExternalTargets=True&Empty=&ResourceShareName=my%20share%20~%2A%2B%20%C3%BC&Resources.1.ResourceId=a%2Fb&Targets.1=1234567890123456"
@@ -452,7 +513,10 @@ mod tests {
     #[test]
     fn a_plus_sign_and_a_space_are_different_values() {
         let plus_for_space = QUERY.replace("my+share", "my%2Bshare");
-        assert_eq!(check(&acs3_headers(ACS3_SIGNATURE), &plus_for_space, b"").unwrap_err().code, "SignatureDoesNotMatch");
+        assert_eq!(
+            check(&acs3_headers(ACS3_SIGNATURE), &plus_for_space, b"").unwrap_err().code,
+            "SignatureDoesNotMatch"
+        );
     }
 
     #[test]
@@ -462,9 +526,23 @@ mod tests {
         let mut h = acs3_headers(ACS3_SIGNATURE);
         h.insert("content-type", HeaderValue::from_static("application/x-www-form-urlencoded"));
         h.insert("x-acs-content-sha256", HeaderValue::from_str(&hex(&Sha256::digest(b"x=1"))).unwrap());
-        let names: Vec<String> = ["content-type", "host", "x-acs-action", "x-acs-content-sha256", "x-acs-date", "x-acs-signature-nonce", "x-acs-version"].map(str::to_owned).to_vec();
+        let names: Vec<String> = [
+            "content-type",
+            "host",
+            "x-acs-action",
+            "x-acs-content-sha256",
+            "x-acs-date",
+            "x-acs-signature-nonce",
+            "x-acs-version",
+        ]
+        .map(str::to_owned)
+        .to_vec();
         let (query, form) = (parse_form(QUERY).unwrap(), BTreeMap::new());
-        let signature = acs3_signature(&SignedRequest { method: "POST", path: "/", headers: &h, query: &query, form: &form, body: b"x=1" }, &names, SECRET);
+        let signature = acs3_signature(
+            &SignedRequest { method: "POST", path: "/", headers: &h, query: &query, form: &form, body: b"x=1" },
+            &names,
+            SECRET,
+        );
         let auth = format!("{ACS3} Credential={KEY},SignedHeaders={},Signature={signature}", names.join(";"));
         h.insert("authorization", HeaderValue::from_str(&auth).unwrap());
         assert!(check(&h, QUERY, b"x=1").is_ok());
@@ -483,7 +561,8 @@ mod tests {
     fn a_wrong_secret_does_not_verify() {
         let query = parse_form(QUERY).unwrap();
         let (headers, form) = (acs3_headers(ACS3_SIGNATURE), BTreeMap::new());
-        let request = SignedRequest { method: "POST", path: "/", headers: &headers, query: &query, form: &form, body: b"" };
+        let request =
+            SignedRequest { method: "POST", path: "/", headers: &headers, query: &query, form: &form, body: b"" };
         let claim = read_claim(&request).unwrap();
         assert_eq!(verify(&request, &claim, "another-secret").unwrap_err().code, "SignatureDoesNotMatch");
     }
@@ -492,7 +571,8 @@ mod tests {
     fn the_method_is_part_of_the_signature() {
         let query = parse_form(QUERY).unwrap();
         let (headers, form) = (acs3_headers(ACS3_SIGNATURE), BTreeMap::new());
-        let request = SignedRequest { method: "GET", path: "/", headers: &headers, query: &query, form: &form, body: b"" };
+        let request =
+            SignedRequest { method: "GET", path: "/", headers: &headers, query: &query, form: &form, body: b"" };
         let claim = read_claim(&request).unwrap();
         assert_eq!(verify(&request, &claim, SECRET).unwrap_err().code, "SignatureDoesNotMatch");
     }
@@ -510,7 +590,11 @@ mod tests {
     #[test]
     fn signed_header_names_in_upper_case_out_of_order_or_named_twice_are_refused() {
         let all = "host;x-acs-action;x-acs-content-sha256;x-acs-date;x-acs-signature-nonce;x-acs-version";
-        for signed in [all.replace("host", "Host"), all.replace("host;x-acs-action", "x-acs-action;host"), all.replace("host", "host;host")] {
+        for signed in [
+            all.replace("host", "Host"),
+            all.replace("host;x-acs-action", "x-acs-action;host"),
+            all.replace("host", "host;host"),
+        ] {
             let mut h = acs3_headers(ACS3_SIGNATURE);
             let auth = format!("{ACS3} Credential={KEY},SignedHeaders={signed},Signature={ACS3_SIGNATURE}");
             h.insert("authorization", HeaderValue::from_str(&auth).unwrap());
@@ -521,7 +605,10 @@ mod tests {
     #[test]
     fn another_algorithm_is_refused_by_name() {
         let mut h = acs3_headers(ACS3_SIGNATURE);
-        h.insert("authorization", HeaderValue::from_static("ACS3-HMAC-SM3 Credential=x,SignedHeaders=host,Signature=00"));
+        h.insert(
+            "authorization",
+            HeaderValue::from_static("ACS3-HMAC-SM3 Credential=x,SignedHeaders=host,Signature=00"),
+        );
         let e = check(&h, QUERY, b"").unwrap_err();
         assert_eq!(e.code, "IncompleteSignature");
         assert!(e.message.contains("ACS3-HMAC-SM3"));
@@ -575,8 +662,14 @@ mod tests {
         let now = datetime!(2026-11-27 10:00:00 UTC);
         assert!(check_timestamp(now - Duration::minutes(15), now, None).is_ok());
         assert!(check_timestamp(now + Duration::minutes(15), now, None).is_ok());
-        assert_eq!(check_timestamp(now - Duration::minutes(16), now, None).unwrap_err().code, "InvalidTimeStamp.Expired");
-        assert_eq!(check_timestamp(now + Duration::minutes(16), now, None).unwrap_err().code, "InvalidTimeStamp.Expired");
+        assert_eq!(
+            check_timestamp(now - Duration::minutes(16), now, None).unwrap_err().code,
+            "InvalidTimeStamp.Expired"
+        );
+        assert_eq!(
+            check_timestamp(now + Duration::minutes(16), now, None).unwrap_err().code,
+            "InvalidTimeStamp.Expired"
+        );
     }
 
     #[test]
@@ -584,7 +677,10 @@ mod tests {
         let now = datetime!(2026-11-27 10:00:00 UTC);
         // Forgotten up to 09:45: a call signed at 09:59:59 may have been seen at 09:44:59.
         let forgotten_before = Some(now - Duration::minutes(15));
-        assert_eq!(check_timestamp(now - Duration::seconds(1), now, forgotten_before).unwrap_err().code, "InvalidTimeStamp.Expired");
+        assert_eq!(
+            check_timestamp(now - Duration::seconds(1), now, forgotten_before).unwrap_err().code,
+            "InvalidTimeStamp.Expired"
+        );
         assert!(check_timestamp(now, now, forgotten_before).is_ok(), "seen at 09:45 at the earliest: not forgotten");
         // With the sweep's own clock (forgotten 30 minutes back) it refuses nothing the window takes.
         assert!(check_timestamp(now - Duration::minutes(15), now, Some(now - NONCE_MEMORY)).is_ok());

@@ -2,11 +2,12 @@
 //! disables, enables and deletes them. A secret leaves the server once, in the answer that creates it,
 //! and is never logged (`#[instrument]` skips it; the audit trail records the id only).
 
-use crate::read_model::{AccessKey, NewAccessKey};
 use crate::domain::{
-    check_create_access_key, check_not_created_already, check_request_token, check_set_access_key_status, AccessKeyStatus, Refusal, REQUEST_TOKEN_MEMORY,
+    check_create_access_key, check_not_created_already, check_request_token, check_set_access_key_status,
+    AccessKeyStatus, Refusal, REQUEST_TOKEN_MEMORY,
 };
 use crate::error::AppError;
+use crate::read_model::{AccessKey, NewAccessKey};
 use crate::server::auth::Identity;
 use crate::server::db::{self, access_keys, Tx};
 use crate::server::{audit, ids, internal, state::AppState};
@@ -26,7 +27,13 @@ pub async fn list(state: &AppState, who: &Identity) -> Result<Vec<AccessKey>, Ap
 /// looked up and remembered in the creation's own write transaction, so two racing submissions of it
 /// make one pair.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn create(state: &AppState, who: &Identity, login: &str, request_token: Option<&str>, event: &audit::Event) -> Result<NewAccessKey, AppError> {
+pub async fn create(
+    state: &AppState,
+    who: &Identity,
+    login: &str,
+    request_token: Option<&str>,
+    event: &audit::Event,
+) -> Result<NewAccessKey, AppError> {
     if !who.actor.is_root {
         return Err(Refusal::AccessKeyRootOnly.into());
     }
@@ -41,18 +48,28 @@ pub async fn create(state: &AppState, who: &Identity, login: &str, request_token
     let now = tx.now();
     if let Some(token) = request_token {
         let since = db::ts(now - REQUEST_TOKEN_MEMORY);
-        check_not_created_already(access_keys::created_by_request(&mut tx, identity, token, &since).await.map_err(internal)?)?;
+        check_not_created_already(
+            access_keys::created_by_request(&mut tx, identity, token, &since).await.map_err(internal)?,
+        )?;
     }
     let created = create_in(&mut tx, identity, login, true, now).await?;
     if let Some(token) = request_token {
-        access_keys::remember_request(&mut tx, identity, token, &created.access_key_id, &db::ts(now)).await.map_err(internal)?;
+        access_keys::remember_request(&mut tx, identity, token, &created.access_key_id, &db::ts(now))
+            .await
+            .map_err(internal)?;
     }
     tx.commit(event).await?;
     Ok(created)
 }
 
 /// The rule and the write shared by the console and the command line, in the caller's transaction.
-async fn create_in(tx: &mut Tx, identity_id: i64, login: &str, is_root: bool, now: OffsetDateTime) -> Result<NewAccessKey, AppError> {
+async fn create_in(
+    tx: &mut Tx,
+    identity_id: i64,
+    login: &str,
+    is_root: bool,
+    now: OffsetDateTime,
+) -> Result<NewAccessKey, AppError> {
     let existing = access_keys::count_for_identity(tx, identity_id).await.map_err(internal)?;
     check_create_access_key(is_root, usize::try_from(existing).map_err(internal)?)?;
     let (access_key_id, secret) = (ids::access_key_id(), ids::access_key_secret());
@@ -62,7 +79,13 @@ async fn create_in(tx: &mut Tx, identity_id: i64, login: &str, is_root: bool, no
 
 /// Disables (`active = false`) or enables a pair of the account's.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn set_status(state: &AppState, who: &Identity, access_key_id: &str, active: bool, event: &audit::Event) -> Result<(), AppError> {
+pub async fn set_status(
+    state: &AppState,
+    who: &Identity,
+    access_key_id: &str,
+    active: bool,
+    event: &audit::Event,
+) -> Result<(), AppError> {
     let mut tx = state.begin_action().await.map_err(internal)?;
     let current = owned_key(&mut tx, who, access_key_id).await?;
     let wanted = if active { AccessKeyStatus::Active } else { AccessKeyStatus::Inactive };
@@ -73,7 +96,12 @@ pub async fn set_status(state: &AppState, who: &Identity, access_key_id: &str, a
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn delete(state: &AppState, who: &Identity, access_key_id: &str, event: &audit::Event) -> Result<(), AppError> {
+pub async fn delete(
+    state: &AppState,
+    who: &Identity,
+    access_key_id: &str,
+    event: &audit::Event,
+) -> Result<(), AppError> {
     let mut tx = state.begin_action().await.map_err(internal)?;
     owned_key(&mut tx, who, access_key_id).await?;
     access_keys::delete(&mut tx, access_key_id).await.map_err(internal)?;
@@ -95,7 +123,11 @@ async fn owned_key(tx: &mut Tx, who: &Identity, access_key_id: &str) -> Result<A
 /// `polarshare access-key create --login NAME`: a pair for any root or RAM user, made by whoever runs
 /// the server binary on its database (scripts and CI, with no browser). Audited in the identity's
 /// account as done from the command line.
-pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock::Clock, login: &str) -> Result<NewAccessKey, AppError> {
+pub async fn create_for_login(
+    writer: &db::Writer,
+    clock: &crate::server::clock::Clock,
+    login: &str,
+) -> Result<NewAccessKey, AppError> {
     let mut tx = audit::ActionTx::begin(writer, clock).await.map_err(internal)?;
     let found = db::accounts::identity_by_login(&mut **tx, login).await.map_err(internal)?;
     let identity = found
@@ -103,7 +135,12 @@ pub async fn create_for_login(writer: &db::Writer, clock: &crate::server::clock:
         .ok_or_else(|| Refusal::NoSuchLogin { login: login.to_owned() })?;
     let now = tx.now();
     let created = create_in(&mut tx, identity.identity_id, login, true, now).await?;
-    let event = audit::Event::by_command_line(clock.clone(), &identity.account_id, "CreateAccessKey", &format!("{login}: {}", created.access_key_id));
+    let event = audit::Event::by_command_line(
+        clock.clone(),
+        &identity.account_id,
+        "CreateAccessKey",
+        &format!("{login}: {}", created.access_key_id),
+    );
     tx.commit(&event).await?;
     Ok(created)
 }

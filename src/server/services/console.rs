@@ -1,9 +1,14 @@
 //! What the console reads: regions, clusters, a cluster's backup sets, the owner's shares.
 
-use crate::domain::{AssociationStatus, check_level_conversion, check_may_manage_shares, cluster_shareability, home_region, rules_hold_until, shareability, ClusterId, ConsolePage, PageRequest};
-use crate::read_model::{BackupSet, BackupSetPage, Cluster, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource};
+use crate::domain::{
+    check_level_conversion, check_may_manage_shares, cluster_shareability, home_region, rules_hold_until, shareability,
+    AssociationStatus, ClusterId, ConsolePage, PageRequest,
+};
 use crate::domain::{check_region_choice, check_share_search};
 use crate::error::AppError;
+use crate::read_model::{
+    BackupSet, BackupSetPage, Cluster, ClusterList, Paged, Region, Share, ShareDialog, SharePrincipal, SharedResource,
+};
 use crate::server::auth::Identity;
 use crate::server::db::{accounts, clusters, paging, shares};
 use crate::server::{internal, state::AppState};
@@ -13,7 +18,11 @@ use std::sync::Arc;
 pub const BACKUP_PAGE_SIZE: i64 = 30;
 
 /// The regions, and the one the viewer chose (its site's home region when none was).
-pub async fn region_choice(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<(Vec<Region>, String), AppError> {
+pub async fn region_choice(
+    state: &AppState,
+    who: &Identity,
+    region_id: Option<String>,
+) -> Result<(Vec<Region>, String), AppError> {
     let regions = clusters::regions(&state.pool).await.map_err(internal)?;
     let region_id = match region_id.filter(|r| !r.is_empty()) {
         Some(r) => {
@@ -26,7 +35,11 @@ pub async fn region_choice(state: &AppState, who: &Identity, region_id: Option<S
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn list_clusters(state: &AppState, who: &Identity, region_id: Option<String>) -> Result<ClusterList, AppError> {
+pub async fn list_clusters(
+    state: &AppState,
+    who: &Identity,
+    region_id: Option<String>,
+) -> Result<ClusterList, AppError> {
     who.actor.may_view_polardb()?;
     let (regions, region_id) = region_choice(state, who, region_id).await?;
     let clusters = clusters::clusters_of(&state.pool, who.account_id().as_str(), &region_id).await.map_err(internal)?;
@@ -61,7 +74,8 @@ pub async fn cluster_backups(
         .page(&state.pool, id.as_str(), started, page_size, (page - 1) * page_size)
         .await
         .map_err(internal)?;
-    let cluster = loaded.cluster.clone().filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
+    let cluster =
+        loaded.cluster.clone().filter(|c| c.account_id == who.account_id().as_str()).ok_or_else(cluster_not_found)?;
     let items = rows_shown(&loaded, now)?;
     let cluster_blocked = cluster_shareability(&cluster.facts()).err().map(AppError::from);
     Ok(BackupSetPage {
@@ -102,7 +116,12 @@ pub async fn cluster(state: &AppState, who: &Identity, cluster_id: &str) -> Resu
 }
 
 /// The bytes one of the caller's clusters holds in live backup sets of `level`.
-pub async fn backup_size(state: &AppState, who: &Identity, cluster_id: &str, level: crate::domain::BackupLevel) -> Result<i64, AppError> {
+pub async fn backup_size(
+    state: &AppState,
+    who: &Identity,
+    cluster_id: &str,
+    level: crate::domain::BackupLevel,
+) -> Result<i64, AppError> {
     let cluster = cluster(state, who, cluster_id).await?;
     clusters::backup_size(&state.pool, &cluster.cluster_id, level).await.map_err(internal)
 }
@@ -123,7 +142,8 @@ fn rows_shown(page: &clusters::ClusterPage, now: time::OffsetDateTime) -> Result
     for backup in &mut rows {
         let backup_facts = backup.facts().map_err(internal)?;
         backup.share_blocked = shareability(&cluster_facts, &backup_facts, now).err().map(AppError::from);
-        backup.convert_blocked = check_level_conversion(&cluster_facts, &backup_facts, backup.level, now).err().map(AppError::from);
+        backup.convert_blocked =
+            check_level_conversion(&cluster_facts, &backup_facts, backup.level, now).err().map(AppError::from);
         until = until.into_iter().chain(rules_hold_until(&backup_facts, now)).min();
     }
     let rows = Arc::new(rows);
@@ -167,7 +187,6 @@ async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Ve
         .collect())
 }
 
-
 /// What the Share dialog's list is narrowed to.
 #[derive(Debug, Default)]
 pub struct ShareSearch {
@@ -177,9 +196,17 @@ pub struct ShareSearch {
 
 /// One page of the owner's live shares: those with a principal (My Shares), or those holding one
 /// backup set (Manage Sharing Relationship).
-async fn shares_page(state: &AppState, who: &Identity, filter: shares::ShareFilter<'_>, page: PageRequest) -> Result<Paged<Share>, AppError> {
+async fn shares_page(
+    state: &AppState,
+    who: &Identity,
+    filter: shares::ShareFilter<'_>,
+    page: PageRequest,
+) -> Result<Paged<Share>, AppError> {
     let owner = who.account_id().as_str();
-    let (rows, total) = paging::load_page(page, |limit, offset| shares::shares_page(&state.pool, owner, filter, limit, offset)).await.map_err(internal)?;
+    let (rows, total) =
+        paging::load_page(page, |limit, offset| shares::shares_page(&state.pool, owner, filter, limit, offset))
+            .await
+            .map_err(internal)?;
     Ok(Paged::new(share_views(state, rows).await?, total, page))
 }
 
@@ -223,13 +250,22 @@ pub async fn sharing_relationship(
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn share_dialog(state: &AppState, who: &Identity, search: ShareSearch, page: PageRequest) -> Result<ShareDialog, AppError> {
+pub async fn share_dialog(
+    state: &AppState,
+    who: &Identity,
+    search: ShareSearch,
+    page: PageRequest,
+) -> Result<ShareDialog, AppError> {
     who.actor.may_view_polardb()?;
     // The dialog picks from the live shares (with or without principals): a page of them, newest
     // first, narrowed by name as the owner types, or the one share it was opened on.
     let name = search.name.as_deref().map(str::trim).filter(|n| !n.is_empty());
     name.map(check_share_search).transpose()?;
-    let filter = shares::ShareFilter { name_contains: name, share_id: search.resource_share_id.as_deref(), ..Default::default() };
+    let filter = shares::ShareFilter {
+        name_contains: name,
+        share_id: search.resource_share_id.as_deref(),
+        ..Default::default()
+    };
     let shares = shares_page(state, who, filter, page).await?;
     // The directory's folders and member accounts are there to be picked as principals: shown only to
     // an identity that may share. Anyone else reads the directory nowhere (its pages are the root's).

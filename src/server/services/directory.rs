@@ -3,20 +3,20 @@
 //! leave. A share that targets a folder covers whoever is in it: a member moved in gains access at once;
 //! one moved out, or out of the directory, loses it through the scheduled revocation.
 
-use crate::server::audit::Event;
-use crate::read_model::{Directory, DirectoryInvitation, MyDirectory};
 use crate::domain::{
-    answer_directory_invitation, cancel_directory_invitation, check_folder_level, check_invite, check_leave, check_manager, check_remove_member,
-    check_name_unused, parse_folder_name, AccountId, Refusal, InvitationStatus, Invitee, ManagedDirectory, Membership,
-    NameField, DIRECTORY_INVITATION_VALIDITY,
+    answer_directory_invitation, cancel_directory_invitation, check_folder_level, check_invite, check_leave,
+    check_manager, check_name_unused, check_remove_member, parse_folder_name, AccountId, InvitationStatus, Invitee,
+    ManagedDirectory, Membership, NameField, Refusal, DIRECTORY_INVITATION_VALIDITY,
 };
 use crate::domain::{departure_timing, parse_account_id, parse_handshake_id, BackupLock, RemovalTiming};
-use crate::server::db::directory::Departure;
-use std::collections::BTreeMap;
 use crate::error::AppError;
+use crate::read_model::{Directory, DirectoryInvitation, MyDirectory};
+use crate::server::audit::Event;
 use crate::server::auth::Identity;
+use crate::server::db::directory::Departure;
 use crate::server::db::{self, accounts, directory, Tx};
 use crate::server::{ids, internal, state::AppState};
+use std::collections::BTreeMap;
 
 /// The directory the signed-in root account manages, with its root folder.
 async fn managed(state: &AppState, who: &Identity) -> Result<(ManagedDirectory, String), AppError> {
@@ -40,7 +40,10 @@ fn invitation_view(row: DirectoryInvitation, now: time::OffsetDateTime) -> Resul
     Ok(row.as_of(expires_at, now))
 }
 
-fn invitation_views(rows: Vec<DirectoryInvitation>, now: time::OffsetDateTime) -> Result<Vec<DirectoryInvitation>, AppError> {
+fn invitation_views(
+    rows: Vec<DirectoryInvitation>,
+    now: time::OffsetDateTime,
+) -> Result<Vec<DirectoryInvitation>, AppError> {
     rows.into_iter().map(|r| invitation_view(r, now)).collect()
 }
 
@@ -55,7 +58,13 @@ pub async fn view(state: &AppState, who: &Identity) -> Result<Directory, AppErro
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent: &str, event: &Event) -> Result<(), AppError> {
+pub async fn create_folder(
+    state: &AppState,
+    who: &Identity,
+    name: &str,
+    parent: &str,
+    event: &Event,
+) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let dir = managed.directory_id;
     let name = parse_folder_name(name)?;
@@ -76,7 +85,13 @@ pub async fn create_folder(state: &AppState, who: &Identity, name: &str, parent:
 /// "Add member": sends the account an invitation to join, placed in `folder` once it accepts. It is no
 /// member until then, so no directory-scope share reaches it.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<DirectoryInvitation, AppError> {
+pub async fn invite(
+    state: &AppState,
+    who: &Identity,
+    account: &str,
+    folder: &str,
+    event: &Event,
+) -> Result<DirectoryInvitation, AppError> {
     let (managed, _) = managed(state, who).await?;
     let account = parse_account_id(account)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
@@ -86,11 +101,10 @@ pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &st
         return Err(folder_not_found());
     }
     let row = accounts::account(&mut **tx, account.as_str()).await.map_err(internal)?;
-    let pending = directory::settle_pending_invitation(&mut tx, &managed.directory_id, account.as_str(), &now_s).await.map_err(internal)?;
-    let invitee = row
-        .map(|r| {
-            Invitee { site: r.site, directory_id: r.directory_id, pending_invitation: pending }
-        });
+    let pending = directory::settle_pending_invitation(&mut tx, &managed.directory_id, account.as_str(), &now_s)
+        .await
+        .map_err(internal)?;
+    let invitee = row.map(|r| Invitee { site: r.site, directory_id: r.directory_id, pending_invitation: pending });
     check_invite(&managed, invitee.as_ref())?;
     let id = ids::handshake_id();
     directory::insert_invitation(
@@ -113,7 +127,12 @@ pub async fn invite(state: &AppState, who: &Identity, account: &str, folder: &st
 
 /// The management account cancels an invitation it sent, while it is pending.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn cancel_invitation(state: &AppState, who: &Identity, invitation_id: &str, event: &Event) -> Result<(), AppError> {
+pub async fn cancel_invitation(
+    state: &AppState,
+    who: &Identity,
+    invitation_id: &str,
+    event: &Event,
+) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let mut tx = state.begin_action().await.map_err(internal)?;
     let now = tx.now();
@@ -141,7 +160,13 @@ async fn load_invitation(
 
 /// The invited account accepts (and joins, in the folder the invitation names) or rejects.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn answer_invitation(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<DirectoryInvitation, AppError> {
+pub async fn answer_invitation(
+    state: &AppState,
+    who: &Identity,
+    invitation_id: &str,
+    accept: bool,
+    event: &Event,
+) -> Result<DirectoryInvitation, AppError> {
     // Who may act first: an identity that may not answer learns nothing of which invitations exist.
     crate::domain::check_may_act_for_account(&who.actor)?;
     let me = who.account_id().as_str();
@@ -188,7 +213,9 @@ pub async fn leave(state: &AppState, who: &Identity, event: &Event) -> Result<()
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
     let membership = directory::membership_detail(&mut **tx, me).await.map_err(internal)?;
-    let facts = membership.as_ref().map(|m| Membership { directory_id: m.directory_id.clone(), is_management: m.is_management });
+    let facts = membership
+        .as_ref()
+        .map(|m| Membership { directory_id: m.directory_id.clone(), is_management: m.is_management });
     check_leave(&who.actor, facts.as_ref())?;
     let directory_id = facts.map(|m| m.directory_id).ok_or_else(AppError::internal)?;
     leave_directory(state, &mut tx, &directory_id, me).await?;
@@ -226,7 +253,13 @@ async fn leave_directory(state: &AppState, tx: &mut Tx, directory_id: &str, acco
 /// lost enters its scheduled revocation, now or once the restores reading the share end, by the rule
 /// every removal follows ([`departure_timing`]); what it holds again is no longer being revoked; and
 /// what a share it did not hold was already revoking through its new place is never shown to it.
-async fn apply_coverage_change(state: &AppState, tx: &mut Tx, account: &str, before: &[String], after: &[String]) -> Result<(), AppError> {
+async fn apply_coverage_change(
+    state: &AppState,
+    tx: &mut Tx,
+    account: &str,
+    before: &[String],
+    after: &[String],
+) -> Result<(), AppError> {
     let arrived = super::principal::places_arrived_at_by(tx, account, before).await?;
     directory::record_late_arrivals(tx, account, &arrived).await.map_err(internal)?;
     let lost: Vec<String> = before.iter().filter(|s| !after.contains(s)).cloned().collect();
@@ -263,7 +296,13 @@ fn by_removal_timing(rows: Vec<(String, Option<BackupLock>)>) -> (Vec<String>, V
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn move_member(state: &AppState, who: &Identity, account: &str, folder: &str, event: &Event) -> Result<(), AppError> {
+pub async fn move_member(
+    state: &AppState,
+    who: &Identity,
+    account: &str,
+    folder: &str,
+    event: &Event,
+) -> Result<(), AppError> {
     let (managed, _) = managed(state, who).await?;
     let dir = managed.directory_id;
     // What is no account id names no member (as in remove_member); the coverage reads below take a valid one.

@@ -1,12 +1,15 @@
 //! Account governance: tickets to the platform (beta enablement, quota increase), the quota page, and
 //! the audit trail.
 
+use crate::domain::IdentityKind;
+use crate::domain::{check_audit_action_filter, check_ticket_message, parse_day, parse_ticket_kind};
+use crate::domain::{
+    check_ticket_decision, check_ticket_submission, ticket_outcome, ConsolePage, PageRequest, Refusal, TicketGrant,
+    TicketKind, RAISED_SHARE_QUOTA,
+};
+use crate::error::AppError;
 use crate::read_model::{AuditEvent, Paged, Quota, Ticket};
 use crate::server::audit::Event;
-use crate::domain::{check_ticket_decision, check_ticket_submission, ConsolePage, PageRequest, Refusal, TicketGrant, TicketKind, RAISED_SHARE_QUOTA, ticket_outcome};
-use crate::domain::{check_audit_action_filter, check_ticket_message, parse_day, parse_ticket_kind};
-use crate::error::AppError;
-use crate::domain::IdentityKind;
 use crate::server::auth::Identity;
 use crate::server::db::{self, governance, paging, shares};
 use crate::server::{ids, internal, state::AppState};
@@ -16,12 +19,20 @@ pub async fn tickets(state: &AppState, who: &Identity, page: PageRequest) -> Res
     who.may_read(ConsolePage::Tickets)?;
     let account = (who.kind != IdentityKind::Operator).then(|| who.account_id().as_str());
     let (rows, total) =
-        paging::load_page(page, |limit, offset| governance::tickets_page(&state.pool, account, limit, offset)).await.map_err(internal)?;
+        paging::load_page(page, |limit, offset| governance::tickets_page(&state.pool, account, limit, offset))
+            .await
+            .map_err(internal)?;
     Ok(Paged::new(rows, total, page))
 }
 
 #[tracing::instrument(skip(state, who, message), fields(account = %who.account_id()))]
-pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message: &str, event: &Event) -> Result<Ticket, AppError> {
+pub async fn submit_ticket(
+    state: &AppState,
+    who: &Identity,
+    kind: &str,
+    message: &str,
+    event: &Event,
+) -> Result<Ticket, AppError> {
     // Asking the platform for something for the account is the account's (root) decision.
     who.actor.may_act_as_root("submit tickets")?;
     let kind = parse_ticket_kind(kind)?;
@@ -30,7 +41,8 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
     let mut tx = state.begin_action().await.map_err(internal)?;
     let now = db::ts(tx.now());
     // The account's current state, read inside the transaction.
-    let account = db::accounts::account(&mut **tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
+    let account =
+        db::accounts::account(&mut **tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?;
     let open = governance::has_open_ticket(&mut tx, me, kind.as_str()).await.map_err(internal)?;
     check_ticket_submission(kind, account.beta_enabled, u32::try_from(account.share_quota).map_err(internal)?, open)?;
     let id = ids::hex_id("tk", 10);
@@ -41,7 +53,13 @@ pub async fn submit_ticket(state: &AppState, who: &Identity, kind: &str, message
 }
 
 #[tracing::instrument(skip(state, who), fields(identity = %who.login_name))]
-pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, approve: bool, event: &Event) -> Result<Ticket, AppError> {
+pub async fn decide_ticket(
+    state: &AppState,
+    who: &Identity,
+    ticket_id: &str,
+    approve: bool,
+    event: &Event,
+) -> Result<Ticket, AppError> {
     if who.kind != IdentityKind::Operator {
         return Err(Refusal::NotOperator { action: "decide tickets" }.into());
     }
@@ -56,8 +74,12 @@ pub async fn decide_ticket(state: &AppState, who: &Identity, ticket_id: &str, ap
     governance::close_ticket(&mut tx, &ticket.ticket_id, status, &who.login_name, &now).await.map_err(internal)?;
     match grant {
         TicketGrant::Nothing => {}
-        TicketGrant::SharedBackup => governance::enable_shared_backup(&mut tx, &ticket.account_id).await.map_err(internal)?,
-        TicketGrant::ShareQuota(to) => governance::raise_share_quota(&mut tx, &ticket.account_id, to).await.map_err(internal)?,
+        TicketGrant::SharedBackup => {
+            governance::enable_shared_backup(&mut tx, &ticket.account_id).await.map_err(internal)?
+        }
+        TicketGrant::ShareQuota(to) => {
+            governance::raise_share_quota(&mut tx, &ticket.account_id, to).await.map_err(internal)?
+        }
     }
     let row = governance::ticket(&mut tx, ticket_id).await.map_err(internal)?.ok_or_else(AppError::internal)?;
     // The asker's trail names the provider's support; the operator's event, with its login and
@@ -71,7 +93,8 @@ pub async fn quota(state: &AppState, who: &Identity) -> Result<Quota, AppError> 
     who.actor.may_open(ConsolePage::Quota)?;
     let me = who.account_id().as_str();
     let used = shares::shared_resource_count(&state.pool, me).await.map_err(internal)?;
-    let open = governance::open_ticket_exists(&state.pool, me, TicketKind::QuotaIncrease.as_str()).await.map_err(internal)?;
+    let open =
+        governance::open_ticket_exists(&state.pool, me, TicketKind::QuotaIncrease.as_str()).await.map_err(internal)?;
     Ok(Quota {
         used,
         limit: i64::from(who.account.share_quota),
@@ -109,7 +132,15 @@ pub async fn audit_trail(
     action.as_deref().map(check_audit_action_filter).transpose()?;
     let (from, to) = (day_bound(from, false)?, day_bound(to, true)?);
     let load = |limit, offset| {
-        governance::trail(&state.pool, who.account_id().as_str(), action.as_deref(), from.as_deref(), to.as_deref(), limit, offset)
+        governance::trail(
+            &state.pool,
+            who.account_id().as_str(),
+            action.as_deref(),
+            from.as_deref(),
+            to.as_deref(),
+            limit,
+            offset,
+        )
     };
     let (request, (events, total)) = match page {
         Some(page) => (page, paging::load_page(page, load).await.map_err(internal)?),
@@ -126,10 +157,19 @@ pub async fn audit_trail(
 /// The trail as CSV (RFC 4180 quoting), for the export link. The caller's request id came later and
 /// goes last, so the earlier columns keep their places for whoever reads the file.
 pub fn audit_csv(events: &[AuditEvent]) -> String {
-    let mut out = String::from("time,identity,account,source_ip,request_id,action,target,outcome,detail,caller_request_id\r\n");
+    let mut out =
+        String::from("time,identity,account,source_ip,request_id,action,target,outcome,detail,caller_request_id\r\n");
     for e in events {
         let row = [
-            &e.occurred_at, &e.identity, &e.account_id, &e.source_ip, &e.request_id, &e.action, &e.target, &e.outcome, &e.detail,
+            &e.occurred_at,
+            &e.identity,
+            &e.account_id,
+            &e.source_ip,
+            &e.request_id,
+            &e.action,
+            &e.target,
+            &e.outcome,
+            &e.detail,
             &e.caller_request_id,
         ];
         out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
@@ -143,7 +183,11 @@ pub fn audit_csv(events: &[AuditEvent]) -> String {
 /// `-`, the trail's "no address", can't be a formula and stays as it is). Then RFC 4180 quoting.
 fn csv_field(s: &str) -> String {
     let s = if s.starts_with(['=', '+', '-', '@', '\t', '\r']) && s != "-" { format!("'{s}") } else { s.to_owned() };
-    if s.contains([',', '"', '\n', '\r']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s }
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s
+    }
 }
 
 #[cfg(test)]

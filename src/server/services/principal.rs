@@ -1,33 +1,43 @@
 //! The principal's side: invitations to answer, backup sets shared with it, restoring one into a new
 //! cluster, and the billing that follows.
 
-use crate::server::audit::Event;
 use super::console;
-use crate::domain::RestoreStatus;
 use crate::command::RestoreRequest;
-use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
+use crate::domain::RestoreStatus;
 use crate::domain::{
-    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore, invitation_listed_in_region, lock_shown_to_principal, offered_until, restore_progress,
-    shown_invitation_status, Answer, BackupSetId, ClusterName, ConsolePage,
-    PageRequest, PrincipalAccess, RestoreHolds, Refusal,
+    access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant,
+    share_membership, shares_reached_by_place, AccountId, Grant, Recipient, ShareEntry, ShareMembership,
+    SharedSetAccess,
 };
-use crate::domain::{backup_storage_bill, check_named_source, restore_source_not_shared, check_pay_type, FoundSource, node_spec_price, parse_invitation_id, zone_region, NamedSource, StoredBackup};
 use crate::domain::{
-    access_to_set, grant_at_expiry, leaves_shares_by_expiry, moved_out_grant, places_arrived_at, principal_grant, share_membership, shares_reached_by_place, AccountId, Grant, Recipient,
-    ShareEntry, ShareMembership, SharedSetAccess,
+    answer_invitation, check_invitation_receiver, check_may_answer_invitations, check_may_restore, check_restore,
+    invitation_listed_in_region, lock_shown_to_principal, offered_until, restore_progress, shown_invitation_status,
+    Answer, BackupSetId, ClusterName, ConsolePage, PageRequest, PrincipalAccess, Refusal, RestoreHolds,
 };
-use crate::server::db::incoming::GrantFilter;
-use sqlx::SqliteConnection;
-use std::collections::BTreeMap;
+use crate::domain::{
+    backup_storage_bill, check_named_source, check_pay_type, node_spec_price, parse_invitation_id,
+    restore_source_not_shared, zone_region, FoundSource, NamedSource, StoredBackup,
+};
 use crate::error::AppError;
+use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
+use crate::server::audit::Event;
 use crate::server::auth::Identity;
+use crate::server::db::incoming::GrantFilter;
 use crate::server::db::{self, access_keys, api_lists, directory, incoming, paging, restores, Tx};
 use crate::server::{ids, internal, state::AppState};
+use sqlx::SqliteConnection;
+use std::collections::BTreeMap;
 
 fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> Result<Invitation, AppError> {
     let stored = row.status;
     let removed = row.access_ends_at.is_some();
-    let status = shown_invitation_status(stored, db::parse_ts(&row.expires_at).map_err(internal)?, removed, row.removal_running(now).map_err(internal)?, now);
+    let status = shown_invitation_status(
+        stored,
+        db::parse_ts(&row.expires_at).map_err(internal)?,
+        removed,
+        row.removal_running(now).map_err(internal)?,
+        now,
+    );
     // Only what the invitation offers or gives: not what the owner shared after it was refused or ended,
     // nor a set that has left the share by expiring.
     let mut resources = Vec::new();
@@ -52,7 +62,12 @@ fn invitation_view(row: incoming::InvitationRow, now: time::OffsetDateTime) -> R
 }
 
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn invitations(state: &AppState, who: &Identity, region: Option<String>, page: PageRequest) -> Result<InvitationList, AppError> {
+pub async fn invitations(
+    state: &AppState,
+    who: &Identity,
+    region: Option<String>,
+    page: PageRequest,
+) -> Result<InvitationList, AppError> {
     who.actor.may_open(ConsolePage::Invitations)?;
     let (regions, region_id) = console::region_choice(state, who, region).await?;
     let now = state.clock.now();
@@ -71,23 +86,31 @@ pub async fn invitations(state: &AppState, who: &Identity, region: Option<String
         }
     }
     let total = listed.len() as i64;
-    let invitations =
-        listed.into_iter().skip(page.offset() as usize).take(page.limit() as usize).map(|r| invitation_view(r, now)).collect::<Result<_, _>>()?;
+    let invitations = listed
+        .into_iter()
+        .skip(page.offset() as usize)
+        .take(page.limit() as usize)
+        .map(|r| invitation_view(r, now))
+        .collect::<Result<_, _>>()?;
     Ok(InvitationList { regions, region_id, invitations, total, page: page.page, page_size: page.page_size })
 }
 
 /// Accepting or rejecting an invitation sent to the signed-in account.
 #[tracing::instrument(skip(state, who), fields(account = %who.account_id()))]
-pub async fn answer(state: &AppState, who: &Identity, invitation_id: &str, accept: bool, event: &Event) -> Result<Invitation, AppError> {
+pub async fn answer(
+    state: &AppState,
+    who: &Identity,
+    invitation_id: &str,
+    accept: bool,
+    event: &Event,
+) -> Result<Invitation, AppError> {
     check_may_answer_invitations(&who.actor)?;
     let invitation_id = parse_invitation_id(invitation_id)?;
     let mut tx = state.begin_action().await.map_err(internal)?;
     let now = tx.now();
     let now_s = db::ts(now);
-    let row = incoming::invitation(&mut tx, invitation_id)
-        .await
-        .map_err(internal)?
-        .ok_or(Refusal::InvitationNotFound)?;
+    let row =
+        incoming::invitation(&mut tx, invitation_id).await.map_err(internal)?.ok_or(Refusal::InvitationNotFound)?;
     check_invitation_receiver(&who.actor, &row.receiver_account_id)?;
     let status = row.status;
     let decided = answer_invitation(
@@ -141,7 +164,9 @@ impl IncomingFilter<'_> {
         if !self.backup_sets.is_empty() && !self.backup_sets.contains(&set.backup_set_id) {
             return None;
         }
-        if self.owner.is_some_and(|owner| owner != set.owner_account_id) || self.cluster.is_some_and(|c| c != set.cluster_id) {
+        if self.owner.is_some_and(|owner| owner != set.owner_account_id)
+            || self.cluster.is_some_and(|c| c != set.cluster_id)
+        {
             return None;
         }
         if !self.share_ids.is_empty() {
@@ -179,11 +204,17 @@ pub async fn received_shares(
     let mut held = Vec::new();
     let mut after = after.clone();
     loop {
-        let rows = api_lists::received_share_page(&mut *conn, &recipient, query, &after, batch).await.map_err(internal)?;
+        let rows =
+            api_lists::received_share_page(&mut *conn, &recipient, query, &after, batch).await.map_err(internal)?;
         let shares = received_shares_of(rows);
         let last = shares.len() < wanted;
         after = shares.last().map(|(row, _)| Some(row.sort_key())).unwrap_or(after);
-        held.extend(shares.into_iter().filter(|(_, entries)| share_membership(&recipient, entries) != ShareMembership::None).map(|(row, _)| row));
+        held.extend(
+            shares
+                .into_iter()
+                .filter(|(_, entries)| share_membership(&recipient, entries) != ShareMembership::None)
+                .map(|(row, _)| row),
+        );
         if last || held.len() >= wanted {
             held.truncate(wanted);
             return Ok(held);
@@ -229,19 +260,31 @@ pub(crate) async fn shares_reaching_by_place(tx: &mut Tx, account: &str) -> Resu
 
 /// The (share, place) pairs naming `account` at the place it has just arrived at, in shares it did not
 /// hold by place before (`held_before`): [`places_arrived_at`].
-pub(crate) async fn places_arrived_at_by(tx: &mut Tx, account: &str, held_before: &[String]) -> Result<Vec<(String, String)>, AppError> {
+pub(crate) async fn places_arrived_at_by(
+    tx: &mut Tx,
+    account: &str,
+    held_before: &[String],
+) -> Result<Vec<(String, String)>, AppError> {
     let (recipient, entries) = share_entries(tx, account, None).await?;
     Ok(places_arrived_at(&recipient, &entries, held_before))
 }
 
 /// How `account` holds `share_id`, for leaving it ([`share_membership`]).
-pub(crate) async fn membership_of_share(tx: &mut Tx, account: &str, share_id: &str) -> Result<ShareMembership, AppError> {
+pub(crate) async fn membership_of_share(
+    tx: &mut Tx,
+    account: &str,
+    share_id: &str,
+) -> Result<ShareMembership, AppError> {
     let (recipient, entries) = share_entries(tx, account, Some(share_id)).await?;
     Ok(share_membership(&recipient, &entries))
 }
 
 /// `account` as a recipient, and the principal entries (of every share, or of `share`) that may name it.
-async fn share_entries(tx: &mut Tx, account: &str, share: Option<&str>) -> Result<(Recipient, Vec<ShareEntry>), AppError> {
+async fn share_entries(
+    tx: &mut Tx,
+    account: &str,
+    share: Option<&str>,
+) -> Result<(Recipient, Vec<ShareEntry>), AppError> {
     let recipient = recipient(&mut **tx, account).await?;
     let entries = directory::share_entries(tx, &recipient, share).await.map_err(internal)?;
     Ok((recipient, entries))
@@ -276,7 +319,9 @@ pub(crate) async fn shared_sets(
         if grant.in_force_at(now) && !shares.contains(&share) {
             shares.push(share.clone());
         }
-        if access_to_set([grant], now).is_some_and(|a| a.access == PrincipalAccess::Usable) && !usable.contains(&share.0) {
+        if access_to_set([grant], now).is_some_and(|a| a.access == PrincipalAccess::Usable)
+            && !usable.contains(&share.0)
+        {
             usable.push(share.0);
         }
         grants.push(grant);
@@ -299,7 +344,14 @@ pub(crate) async fn shared_sets(
         .rev()
         .filter_map(|((_, backup_set_id), ((cluster_id, owner_account_id), shares, usable, grants))| {
             let revoking_shares = shares.iter().map(|(id, _)| id).filter(|id| !usable.contains(id)).cloned().collect();
-            access_to_set(grants, now).map(|access| SharedSet { backup_set_id, cluster_id, owner_account_id, shares, revoking_shares, access })
+            access_to_set(grants, now).map(|access| SharedSet {
+                backup_set_id,
+                cluster_id,
+                owner_account_id,
+                shares,
+                revoking_shares,
+                access,
+            })
         })
         .collect())
 }
@@ -316,10 +368,18 @@ pub(crate) async fn is_shared_with(
 }
 
 /// `sets` with the backup sets' own rows, in the order of `sets`.
-async fn with_backup_rows(conn: &mut SqliteConnection, account: &str, sets: Vec<SharedSet>) -> Result<Vec<(SharedSet, incoming::IncomingRow)>, AppError> {
+async fn with_backup_rows(
+    conn: &mut SqliteConnection,
+    account: &str,
+    sets: Vec<SharedSet>,
+) -> Result<Vec<(SharedSet, incoming::IncomingRow)>, AppError> {
     let ids: Vec<&str> = sets.iter().map(|s| s.backup_set_id.as_str()).collect();
-    let mut rows: BTreeMap<String, incoming::IncomingRow> =
-        incoming::backup_sets(conn, account, &ids).await.map_err(internal)?.into_iter().map(|r| (r.backup_set_id.clone(), r)).collect();
+    let mut rows: BTreeMap<String, incoming::IncomingRow> = incoming::backup_sets(conn, account, &ids)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(|r| (r.backup_set_id.clone(), r))
+        .collect();
     sets.into_iter()
         .map(|s| {
             let row = rows.remove(&s.backup_set_id).ok_or_else(AppError::internal)?;
@@ -349,7 +409,12 @@ pub async fn shared_with_me(
     // and a page cut in SQL before it would count and skip sets the domain then refuses. What is
     // loaded for every candidate is light (ids, start time, the facts of the grant); the sets' own rows
     // are loaded for the page only (`with_backup_rows`).
-    let sets: Vec<SharedSet> = shared_sets(&mut conn, me, GrantFilter::Region(&region_id), now, state.settings.revocation_delay).await?.into_iter().filter_map(|s| only.narrow(s)).collect();
+    let sets: Vec<SharedSet> =
+        shared_sets(&mut conn, me, GrantFilter::Region(&region_id), now, state.settings.revocation_delay)
+            .await?
+            .into_iter()
+            .filter_map(|s| only.narrow(s))
+            .collect();
     let total = sets.len() as i64;
     let on_page: Vec<SharedSet> = sets.into_iter().skip(page.offset() as usize).take(page.limit() as usize).collect();
     let rows = with_backup_rows(&mut conn, me, on_page).await?;
@@ -357,11 +422,14 @@ pub async fn shared_with_me(
     for (set, row) in rows {
         let (facts, holds) = incoming_facts(&row)?;
         let access = set.access.access;
-        let restore_blocked =
-            check_restore(&who.actor, access, &facts, holds, &row.region_id, &row.region_id, now).err().map(AppError::from);
+        let restore_blocked = check_restore(&who.actor, access, &facts, holds, &row.region_id, &row.region_id, now)
+            .err()
+            .map(AppError::from);
         let revoking_after_restore = access == PrincipalAccess::Revoking && set.access.revoking_after_restore;
         backups.push(IncomingBackup {
-            revoking_at: (access == PrincipalAccess::Revoking && !revoking_after_restore).then(|| set.access.revoke_at.map(db::ts)).flatten(),
+            revoking_at: (access == PrincipalAccess::Revoking && !revoking_after_restore)
+                .then(|| set.access.revoke_at.map(db::ts))
+                .flatten(),
             revoking_after_restore,
             backup_set_id: row.backup_set_id,
             owner_account_id: set.owner_account_id,
@@ -426,7 +494,9 @@ pub async fn restore(
     let mut tx = state.begin_action().await.map_err(internal)?;
     let now = tx.now();
     let now_s = db::ts(now);
-    let shared = shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str()), now, state.settings.revocation_delay).await?;
+    let shared =
+        shared_sets(&mut tx, me, GrantFilter::BackupSet(backup_id.as_str()), now, state.settings.revocation_delay)
+            .await?;
     let Some((set, row)) = with_backup_rows(&mut tx, me, shared).await?.into_iter().next() else {
         let stored = db::clusters::backup_set(&mut **tx, backup_id.as_str()).await.map_err(internal)?;
         let owned = stored.is_some_and(|b| b.account_id == me && b.deleted_at.is_none());
@@ -507,13 +577,21 @@ pub async fn restore(
 pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -> Result<Paged<RestoreJob>, AppError> {
     who.actor.may_view_polardb()?;
     let now = state.clock.now();
-    let (rows, total) = paging::load_page(page, |limit, offset| restores::jobs_of(&state.pool, who.account_id().as_str(), limit, offset)).await.map_err(internal)?;
+    let (rows, total) = paging::load_page(page, |limit, offset| {
+        restores::jobs_of(&state.pool, who.account_id().as_str(), limit, offset)
+    })
+    .await
+    .map_err(internal)?;
     let jobs = rows
         .into_iter()
         .map(|r| {
             let started = db::parse_ts(&r.started_at).map_err(internal)?;
             let finishes = db::parse_ts(&r.finishes_at).map_err(internal)?;
-            let progress = if r.status == RestoreStatus::Running { restore_progress(started, finishes - started, now).min(99) } else { 100 };
+            let progress = if r.status == RestoreStatus::Running {
+                restore_progress(started, finishes - started, now).min(99)
+            } else {
+                100
+            };
             Ok(RestoreJob {
                 restore_job_id: r.restore_job_id,
                 backup_set_id: r.backup_set_id,
@@ -531,7 +609,9 @@ pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -
 pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Result<Billing, AppError> {
     who.actor.may_open(ConsolePage::Billing)?;
     let me = who.account_id().as_str();
-    let (rows, total) = paging::load_page(page, |limit, offset| restores::charges_of(&state.pool, me, limit, offset)).await.map_err(internal)?;
+    let (rows, total) = paging::load_page(page, |limit, offset| restores::charges_of(&state.pool, me, limit, offset))
+        .await
+        .map_err(internal)?;
     let charges = Paged::new(rows, total, page);
     // Read apart from the page: a charge made between the two reads can make them differ by it, as
     // any reload would.
@@ -539,7 +619,9 @@ pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Res
     let stored = restores::stored_backups(&state.pool, me).await.map_err(internal)?;
     let stored = stored
         .into_iter()
-        .map(|(size_bytes, expires_at)| Ok(StoredBackup { size_bytes, expires_at: db::parse_ts(&expires_at).map_err(internal)? }))
+        .map(|(size_bytes, expires_at)| {
+            Ok(StoredBackup { size_bytes, expires_at: db::parse_ts(&expires_at).map_err(internal)? })
+        })
         .collect::<Result<Vec<_>, AppError>>()?;
     let bill = backup_storage_bill(stored, state.clock.now());
     Ok(Billing {

@@ -2,12 +2,12 @@
 //! an empty system gets its platform operator and its cloud accounts here, each with a password that
 //! meets the policy (given on stdin, or generated and shown once).
 
-use crate::server::audit::{ActionTx, Event};
-use crate::server::clock::Clock;
 use crate::domain::{check_password_policy, Site};
 use crate::domain::{parse_account_name, parse_site};
 use crate::error::AppError;
+use crate::server::audit::{ActionTx, Event};
 use crate::server::auth::{hash_password, PasswordHashString};
+use crate::server::clock::Clock;
 use crate::server::db::{self, accounts, ram, seed};
 use crate::server::{ids, internal};
 use sqlx::SqlitePool;
@@ -60,7 +60,12 @@ fn login_taken() -> AppError {
 
 /// Creates a platform operator (the platform's account is made on first use), recorded in the
 /// platform's trail as the command line's.
-pub async fn create_operator(writer: &db::Writer, clock: &Clock, login: &str, password: Option<&str>) -> Result<Created, AppError> {
+pub async fn create_operator(
+    writer: &db::Writer,
+    clock: &Clock,
+    login: &str,
+    password: Option<&str>,
+) -> Result<Created, AppError> {
     let login = login.trim();
     crate::domain::parse_root_login(login)?;
     let (hash, generated_password) = password_for(login, password).await?;
@@ -70,9 +75,13 @@ pub async fn create_operator(writer: &db::Writer, clock: &Clock, login: &str, pa
         return Err(login_taken());
     }
     if !accounts::account_exists(&mut tx, PLATFORM_ACCOUNT).await.map_err(internal)? {
-        accounts::insert_account(&mut tx, PLATFORM_ACCOUNT, "polarshare platform", Site::China.as_str(), false, &now).await.map_err(internal)?;
+        accounts::insert_account(&mut tx, PLATFORM_ACCOUNT, "polarshare platform", Site::China.as_str(), false, &now)
+            .await
+            .map_err(internal)?;
     }
-    accounts::insert_identity(&mut tx, PLATFORM_ACCOUNT, login, "operator", &hash.0, &[], &now).await.map_err(internal)?;
+    accounts::insert_identity(&mut tx, PLATFORM_ACCOUNT, login, "operator", &hash.0, &[], &now)
+        .await
+        .map_err(internal)?;
     tx.commit(&Event::by_command_line(clock.clone(), PLATFORM_ACCOUNT, "CreateOperator", login)).await?;
     Ok(Created { login: login.to_owned(), account_id: PLATFORM_ACCOUNT.to_owned(), generated_password })
 }
@@ -80,7 +89,12 @@ pub async fn create_operator(writer: &db::Writer, clock: &Clock, login: &str, pa
 /// Creates a cloud account with a new UID and its root identity (and the regions, on an empty system):
 /// the command line's `create-account`. Audited as the operator's console does it (see
 /// [`create_account_as_operator`]), with the command line in the platform's trail.
-pub async fn create_account(writer: &db::Writer, clock: &Clock, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
+pub async fn create_account(
+    writer: &db::Writer,
+    clock: &Clock,
+    account: &NewAccount,
+    password: Option<&str>,
+) -> Result<Created, AppError> {
     let mut tx = ActionTx::begin(writer, clock).await.map_err(internal)?;
     let now = tx.now();
     let created = insert_account(&mut tx, now, account, password).await?;
@@ -90,7 +104,12 @@ pub async fn create_account(writer: &db::Writer, clock: &Clock, account: &NewAcc
     Ok(created)
 }
 
-async fn insert_account(tx: &mut db::Tx, now: OffsetDateTime, account: &NewAccount, password: Option<&str>) -> Result<Created, AppError> {
+async fn insert_account(
+    tx: &mut db::Tx,
+    now: OffsetDateTime,
+    account: &NewAccount,
+    password: Option<&str>,
+) -> Result<Created, AppError> {
     let login = account.login.trim();
     crate::domain::parse_root_login(login)?;
     let name = parse_account_name(&account.display_name)?;
@@ -112,7 +131,9 @@ async fn insert_account(tx: &mut db::Tx, now: OffsetDateTime, account: &NewAccou
         }
     };
     accounts::insert_regions(tx).await.map_err(internal)?;
-    accounts::insert_account(tx, &account_id, name, site.as_str(), account.beta_enabled, &now).await.map_err(internal)?;
+    accounts::insert_account(tx, &account_id, name, site.as_str(), account.beta_enabled, &now)
+        .await
+        .map_err(internal)?;
     accounts::insert_identity(tx, &account_id, login, "root", &hash.0, &[], &now).await.map_err(internal)?;
     Ok(Created { login: login.to_owned(), account_id, generated_password })
 }

@@ -4,8 +4,9 @@
 //! principal leaving it. Every end of access goes through the scheduled revocation.
 
 use crate::domain::{
-    check_leave_share, check_may_manage_shares, check_scope_change_unlocked, check_share_active, must_accept_invitation, plan_scope_change, rename_shows_on_invitation, plan_share_deletion, BackupSetId, PrincipalScope,
-    RemovalTiming, ResourceShareName, Refusal, ShareStatus,
+    check_leave_share, check_may_manage_shares, check_scope_change_unlocked, check_share_active,
+    must_accept_invitation, plan_scope_change, plan_share_deletion, rename_shows_on_invitation, BackupSetId,
+    PrincipalScope, Refusal, RemovalTiming, ResourceShareName, ShareStatus,
 };
 use crate::error::AppError;
 use crate::server::auth::Identity;
@@ -44,8 +45,15 @@ pub async fn update_share(
     let scope = match allow_external {
         None => share.principal_scope,
         Some(allow) => {
-            let external = share_lifecycle::external_principals(&mut **tx, share_id, owner.directory_id.as_deref()).await.map_err(internal)?;
-            plan_scope_change(share.principal_scope, allow, owner.directory_id.is_some(), usize::try_from(external).map_err(internal)?)?
+            let external = share_lifecycle::external_principals(&mut **tx, share_id, owner.directory_id.as_deref())
+                .await
+                .map_err(internal)?;
+            plan_scope_change(
+                share.principal_scope,
+                allow,
+                owner.directory_id.is_some(),
+                usize::try_from(external).map_err(internal)?,
+            )?
         }
     };
     if share_settings::name_taken(&mut tx, me, name.as_str(), share_id).await.map_err(internal)? {
@@ -65,7 +73,8 @@ pub async fn update_share(
             // departures revoked it) must accept an invitation first, as if added now. Those it gave
             // access that is being revoked keep the rest of their revocation window (an acceptance that
             // has ended), no more.
-            let accounts = share_lifecycle::uninvited_account_principals(&mut **tx, share_id, &now).await.map_err(internal)?;
+            let accounts =
+                share_lifecycle::uninvited_account_principals(&mut **tx, share_id, &now).await.map_err(internal)?;
             let (mut accepted, mut pending) = (Vec::new(), Vec::new());
             for (account, ends, directory) in accounts {
                 let id = super::sharing::stored_principal(&account)?;
@@ -76,22 +85,42 @@ pub async fn update_share(
                 }
             }
             let expires_at = db::ts(at + super::sharing::INVITATION_VALIDITY);
-            share_lifecycle::record_opening_invitations(&mut tx, share_id, me, &accepted, &pending, &expires_at, &now).await.map_err(internal)?;
+            share_lifecycle::record_opening_invitations(&mut tx, share_id, me, &accepted, &pending, &expires_at, &now)
+                .await
+                .map_err(internal)?;
         } else {
             share_lifecycle::close_to_directory(&mut tx, share_id, &now).await.map_err(internal)?;
         }
     }
     tx.commit(event).await?;
-    Ok(Updated { name: name.as_str().to_owned(), principal_scope: scope, status: share.status, created_at: share.created_at })
+    Ok(Updated {
+        name: name.as_str().to_owned(),
+        principal_scope: scope,
+        status: share.status,
+        created_at: share.created_at,
+    })
 }
 
 /// The owner's account and its share (of any status), after the permission and beta checks every
 /// change to an owner's shares passes.
-async fn owned_share(tx: &mut db::Tx, who: &Identity, share_id: &str) -> Result<(crate::domain::OwnerFacts, db::shares::ShareRow), AppError> {
+async fn owned_share(
+    tx: &mut db::Tx,
+    who: &Identity,
+    share_id: &str,
+) -> Result<(crate::domain::OwnerFacts, db::shares::ShareRow), AppError> {
     let me = who.account_id().as_str();
-    let owner = db::accounts::account(&mut **tx, me).await.map_err(internal)?.ok_or_else(AppError::unauthenticated)?.facts().map_err(internal)?;
+    let owner = db::accounts::account(&mut **tx, me)
+        .await
+        .map_err(internal)?
+        .ok_or_else(AppError::unauthenticated)?
+        .facts()
+        .map_err(internal)?;
     check_may_manage_shares(&who.actor, &owner)?;
-    let share = share_lifecycle::share_state(&mut **tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id == me).ok_or(Refusal::ShareNotFound)?;
+    let share = share_lifecycle::share_state(&mut **tx, share_id)
+        .await
+        .map_err(internal)?
+        .filter(|s| s.owner_account_id == me)
+        .ok_or(Refusal::ShareNotFound)?;
     Ok((owner, share))
 }
 
@@ -107,13 +136,21 @@ fn revoke_at(state: &AppState, timing: RemovalTiming, now: time::OffsetDateTime)
 /// it ends through the scheduled revocation, and the share is `Deleting` until the last one is revoked.
 /// Returns the status it now has.
 #[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
-pub async fn delete_share(state: &AppState, who: &Identity, share_id: &str, event: &crate::server::audit::Event) -> Result<ShareStatus, AppError> {
+pub async fn delete_share(
+    state: &AppState,
+    who: &Identity,
+    share_id: &str,
+    event: &crate::server::audit::Event,
+) -> Result<ShareStatus, AppError> {
     let mut tx = state.begin_action().await.map_err(internal)?;
     let now = tx.now();
     let (_, share) = owned_share(&mut tx, who, share_id).await?;
     let locks = share_locks(&mut tx, share_id).await?;
     let timing = plan_share_deletion(share.status, &locks)?;
-    let status = share_lifecycle::begin_deletion(&mut tx, share_id, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
+    let status =
+        share_lifecycle::begin_deletion(&mut tx, share_id, revoke_at(state, timing, now).as_deref(), &db::ts(now))
+            .await
+            .map_err(internal)?;
     tx.commit(event).await?;
     Ok(status)
 }
@@ -122,12 +159,21 @@ pub async fn delete_share(state: &AppState, who: &Identity, share_id: &str, even
 /// ResourceOwner=OtherAccounts): an invited account's own row enters the scheduled revocation; a share
 /// the resource directory gave it can't be left. Answers the share's name.
 #[tracing::instrument(skip(state, who, event), fields(account = %who.account_id()))]
-pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event: &crate::server::audit::Event) -> Result<String, AppError> {
+pub async fn leave_share(
+    state: &AppState,
+    who: &Identity,
+    share_id: &str,
+    event: &crate::server::audit::Event,
+) -> Result<String, AppError> {
     crate::domain::check_may_answer_invitations(&who.actor)?;
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
     let now = tx.now();
-    let share = share_lifecycle::share_state(&mut **tx, share_id).await.map_err(internal)?.filter(|s| s.owner_account_id != me).ok_or(Refusal::ShareNotFound)?;
+    let share = share_lifecycle::share_state(&mut **tx, share_id)
+        .await
+        .map_err(internal)?
+        .filter(|s| s.owner_account_id != me)
+        .ok_or(Refusal::ShareNotFound)?;
     let membership = super::principal::membership_of_share(&mut tx, me, share_id).await?;
     check_leave_share(membership)?;
     check_share_active(share.status)?;
@@ -136,7 +182,9 @@ pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event
     // reading one of the share's sets still does, as for every removal.
     let locks = share_locks(&mut tx, share_id).await?;
     let timing = crate::domain::departure_timing(locks.into_iter().map(|(_, lock)| lock));
-    share_lifecycle::leave(&mut tx, share_id, me, revoke_at(state, timing, now).as_deref(), &db::ts(now)).await.map_err(internal)?;
+    share_lifecycle::leave(&mut tx, share_id, me, revoke_at(state, timing, now).as_deref(), &db::ts(now))
+        .await
+        .map_err(internal)?;
     tx.commit(event).await?;
     Ok(share.resource_share_name)
 }
@@ -145,10 +193,16 @@ pub async fn leave_share(state: &AppState, who: &Identity, share_id: &str, event
 /// its receiver removed and its revocation run: [`rename_shows_on_invitation`]) keeps the name its
 /// receiver knew. The new name is for the share's principals from now on, and must not reach an account
 /// whose relationship with it ended.
-async fn keep_name_on_ended_invitations(tx: &mut db::Tx, share_id: &str, old_name: &str, now: time::OffsetDateTime) -> Result<(), AppError> {
+async fn keep_name_on_ended_invitations(
+    tx: &mut db::Tx,
+    share_id: &str,
+    old_name: &str,
+    now: time::OffsetDateTime,
+) -> Result<(), AppError> {
     let mut ended = Vec::new();
     for i in share_settings::invitations_showing_current_name(tx, share_id, &db::ts(now)).await.map_err(internal)? {
-        let (expires, updated) = (db::parse_ts(&i.expires_at).map_err(internal)?, db::parse_ts(&i.updated_at).map_err(internal)?);
+        let (expires, updated) =
+            (db::parse_ts(&i.expires_at).map_err(internal)?, db::parse_ts(&i.updated_at).map_err(internal)?);
         if !rename_shows_on_invitation(i.status, expires, updated, i.removed, i.access_running, now) {
             ended.push(i.invitation_id);
         }
@@ -158,7 +212,10 @@ async fn keep_name_on_ended_invitations(tx: &mut db::Tx, share_id: &str, old_nam
 }
 
 /// The locks of the backup sets still in a share: what decides whether its revocation waits for a restore.
-async fn share_locks(tx: &mut db::Tx, share_id: &str) -> Result<Vec<(BackupSetId, crate::domain::BackupLock)>, AppError> {
+async fn share_locks(
+    tx: &mut db::Tx,
+    share_id: &str,
+) -> Result<Vec<(BackupSetId, crate::domain::BackupLock)>, AppError> {
     share_lifecycle::resource_locks(&mut **tx, share_id)
         .await
         .map_err(internal)?

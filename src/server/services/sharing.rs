@@ -2,17 +2,18 @@
 //! loads the facts, lets the domain decide ([`plan_share`]), writes the plan, in one transaction (shared
 //! with other shares made at the same moment: see `db::group`).
 
-use crate::server::audit::Event;
 use crate::command::{ShareMethod, ShareOutcome, ShareRequest};
 use crate::domain::{
-    check_resource_removal, plan_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetId, ExistingShare, LeavesAt, PlaceMembers, PrincipalChange, PrincipalFacts,
-    PrincipalId, PrincipalScope, RemovalTiming, ResourceShareName, ShareFacts, SharePlan, ShareTarget,
+    check_resource_removal, plan_share, AccountId, Actor, BackupLock, BackupSetAccess, BackupSetId, ExistingShare,
+    LeavesAt, PlaceMembers, PrincipalChange, PrincipalFacts, PrincipalId, PrincipalScope, RemovalTiming,
+    ResourceShareName, ShareFacts, SharePlan, ShareTarget,
 };
 use crate::error::AppError;
+use crate::server::audit::Event;
 use crate::server::auth::Identity;
-use crate::server::grant::Grant;
 use crate::server::db::group::{Failure, GroupFailed, Pipe, ReadAhead};
 use crate::server::db::{self, access_keys, api_lists, share_lifecycle, shares, Tx};
+use crate::server::grant::Grant;
 use crate::server::{ids, internal, state::AppState};
 use futures::FutureExt;
 use std::collections::{BTreeMap, BTreeSet};
@@ -56,7 +57,12 @@ pub struct ShareChange {
 }
 
 /// The Share dialog's OK: one backup set, as [`share_backup_sets`] with no further sets.
-pub async fn share_backup_set(state: &AppState, who: &Identity, request: ShareRequest, event: &Event) -> Result<ShareOutcome, AppError> {
+pub async fn share_backup_set(
+    state: &AppState,
+    who: &Identity,
+    request: ShareRequest,
+    event: &Event,
+) -> Result<ShareOutcome, AppError> {
     share_backup_sets(state, who, request, &[], event, None).await
 }
 
@@ -88,12 +94,19 @@ pub async fn share_backup_sets(
 /// first joining set, or on none (then no set is checked or counted); the leaving sets go last. A
 /// refusal of any part changes nothing.
 #[tracing::instrument(skip(state, who, change, event, nonce), fields(account = %who.account_id(), share = %change.resource_share_id))]
-pub async fn change_share(state: &AppState, who: &Identity, change: ShareChange, event: &Event, nonce: Option<CallNonce>) -> Result<ShareOutcome, AppError> {
+pub async fn change_share(
+    state: &AppState,
+    who: &Identity,
+    change: ShareChange,
+    event: &Event,
+    nonce: Option<CallNonce>,
+) -> Result<ShareOutcome, AppError> {
     let share_id = parse_share_id(change.resource_share_id)?;
     let mut joining = parse_sets(&change.joining)?.into_iter();
     let (backup_id, more) = (joining.next(), joining.collect());
     let leaving = parse_sets(&change.leaving)?;
-    let request = Parsed { share_id, backup_id, target: ShareTarget::Existing, principals: change.principals, more, leaving };
+    let request =
+        Parsed { share_id, backup_id, target: ShareTarget::Existing, principals: change.principals, more, leaving };
     run(state, Work::new(state, who, request, event, nonce)).await
 }
 
@@ -137,7 +150,13 @@ impl Work {
             }
         };
         // Each further set joins the first's share as it stands (no principal change of its own).
-        let rest = more.into_iter().map(|b| { let e = event.for_target(b.as_str()); job(Some(b), ShareTarget::Existing, PrincipalChange::Keep, e) }).collect();
+        let rest = more
+            .into_iter()
+            .map(|b| {
+                let e = event.for_target(b.as_str());
+                job(Some(b), ShareTarget::Existing, PrincipalChange::Keep, e)
+            })
+            .collect();
         let checks = FirstWrite { grant: event.grant().cloned(), nonce };
         Work { checks, first: job(backup_id, target, principals, event.clone()), rest, leaving }
     }
@@ -192,7 +211,13 @@ async fn run(state: &AppState, work: Work) -> Result<ShareOutcome, AppError> {
     }
 }
 
-async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[BackupSetId], checks: &FirstWrite) -> Result<ShareOutcome, Failure<AppError>> {
+async fn steps(
+    tx: &mut Tx,
+    first: ShareJob,
+    rest: Vec<ShareJob>,
+    leaving: &[BackupSetId],
+    checks: &FirstWrite,
+) -> Result<ShareOutcome, Failure<AppError>> {
     let mut unpiped = Pipe::default();
     let outcome = share_one(tx, &first, checks, &mut unpiped).await?;
     for job in rest {
@@ -210,23 +235,33 @@ async fn steps(tx: &mut Tx, first: ShareJob, rest: Vec<ShareJob>, leaving: &[Bac
 /// grant) has written nothing: the rest of the group stands. Any other failure of the write breaks the
 /// group, which is rolled back: the write is one statement and keeps nothing of its share, but some of
 /// SQLite's errors (a full disk, I/O) end the whole transaction.
-async fn share_one(tx: &mut Tx, job: &ShareJob, checks: &FirstWrite, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
+async fn share_one(
+    tx: &mut Tx,
+    job: &ShareJob,
+    checks: &FirstWrite,
+    pipe: &mut Pipe,
+) -> Result<ShareOutcome, Failure<AppError>> {
     let facts = load_facts(tx, job, pipe.given.take()).await.map_err(Failure::Refused)?;
-    let plan = plan_share(&job.actor, job.backup_id.as_ref(), job.target.clone(), &facts, job.now).map_err(|refusal| Failure::Refused(refusal.into()))?;
+    let plan = plan_share(&job.actor, job.backup_id.as_ref(), job.target.clone(), &facts, job.now)
+        .map_err(|refusal| Failure::Refused(refusal.into()))?;
     write(tx, job, plan, checks, pipe).await
 }
 
 /// Takes backup sets out of the share `job` has just checked (the owner's, active): each must be in it
 /// and unlocked, and enters the scheduled revocation, as when the set is deleted.
 async fn take_out_sets(tx: &mut Tx, job: &ShareJob, sets: &[BackupSetId]) -> Result<(), Failure<AppError>> {
-    let locks = share_lifecycle::resource_locks(&mut **tx, &job.share_id).await.map_err(|e| Failure::Refused(internal(e)))?;
+    let locks =
+        share_lifecycle::resource_locks(&mut **tx, &job.share_id).await.map_err(|e| Failure::Refused(internal(e)))?;
     for id in sets {
         let lock = locks.iter().find(|(b, _)| b == id.as_str()).map(|(_, lock)| *lock);
-        check_resource_removal(id, lock.is_some(), lock.unwrap_or(BackupLock::None)).map_err(|r| Failure::Refused(r.into()))?;
+        check_resource_removal(id, lock.is_some(), lock.unwrap_or(BackupLock::None))
+            .map_err(|r| Failure::Refused(r.into()))?;
     }
     let (revoke_at, now) = (db::ts(job.now + job.revocation_delay), db::ts(job.now));
     for id in sets {
-        share_lifecycle::revoke_resource(tx, &job.share_id, id.as_str(), &revoke_at, &now).await.map_err(|e| Failure::Broken(internal(e)))?;
+        share_lifecycle::revoke_resource(tx, &job.share_id, id.as_str(), &revoke_at, &now)
+            .await
+            .map_err(|e| Failure::Broken(internal(e)))?;
     }
     Ok(())
 }
@@ -283,7 +318,11 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
     let access = match (live, &job.backup_id) {
         (Some(b), _) if b.account_id == me => BackupSetAccess::Owned,
         // Only a refusal depends on this (no re-sharing), so it is looked up only then.
-        (Some(_), Some(id)) if super::principal::is_shared_with(tx, me, id.as_str(), job.now, job.revocation_delay).await? => BackupSetAccess::SharedWithActor,
+        (Some(_), Some(id))
+            if super::principal::is_shared_with(tx, me, id.as_str(), job.now, job.revocation_delay).await? =>
+        {
+            BackupSetAccess::SharedWithActor
+        }
         _ => BackupSetAccess::NotVisible,
     };
     let backup = match (live, &ctx.cluster) {
@@ -313,7 +352,8 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         .map(|((id, _), _)| id.clone())
         .collect();
     // For every backup set the share will hold, the principals it has through the owner's other shares.
-    let mut others: BTreeMap<&str, BTreeSet<PrincipalId>> = ctx.resources.iter().map(|r| (r.backup_set_id.as_str(), BTreeSet::new())).collect();
+    let mut others: BTreeMap<&str, BTreeSet<PrincipalId>> =
+        ctx.resources.iter().map(|r| (r.backup_set_id.as_str(), BTreeSet::new())).collect();
     if let Some(id) = &job.backup_id {
         others.entry(id.as_str()).or_default();
     }
@@ -340,7 +380,8 @@ async fn load_facts(tx: &mut Tx, job: &ShareJob, given: Option<String>) -> Resul
         .collect::<Result<_, AppError>>()?;
     let mut place_members = PlaceMembers::new();
     for (place, account) in &ctx.place_members {
-        let account = AccountId::parse(account).ok_or_else(|| internal(anyhow::anyhow!("stored member account id {account:?}")))?;
+        let account = AccountId::parse(account)
+            .ok_or_else(|| internal(anyhow::anyhow!("stored member account id {account:?}")))?;
         place_members.entry(stored_principal(place)?).or_default().insert(account);
     }
     Ok(ShareFacts {
@@ -374,10 +415,19 @@ pub(super) fn stored_principal(id: &str) -> Result<PrincipalId, AppError> {
 
 /// Writes what [`plan_share`] planned, with the action's audit event and the call's `checks`, in the
 /// group's transaction.
-async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, checks: &FirstWrite, pipe: &mut Pipe) -> Result<ShareOutcome, Failure<AppError>> {
+async fn write(
+    tx: &mut Tx,
+    job: &ShareJob,
+    plan: SharePlan,
+    checks: &FirstWrite,
+    pipe: &mut Pipe,
+) -> Result<ShareOutcome, Failure<AppError>> {
     let now = job.now;
-    let associate: Vec<(&str, crate::domain::PrincipalType)> = plan.associate.iter().map(|p| (p.as_str(), p.principal_type())).collect();
-    let with_ids = |accounts: &[String]| -> Vec<(String, String)> { accounts.iter().map(|a| (ids::invitation_id(), a.clone())).collect() };
+    let associate: Vec<(&str, crate::domain::PrincipalType)> =
+        plan.associate.iter().map(|p| (p.as_str(), p.principal_type())).collect();
+    let with_ids = |accounts: &[String]| -> Vec<(String, String)> {
+        accounts.iter().map(|a| (ids::invitation_id(), a.clone())).collect()
+    };
     let (invite, accepted_by_directory) = (with_ids(&plan.invite), with_ids(&plan.accepted_by_directory));
     let revoke: Vec<&str> = plan.revoke.iter().map(PrincipalId::as_str).collect();
     let nonce = checks.nonce.as_ref();
@@ -415,10 +465,15 @@ async fn write(tx: &mut Tx, job: &ShareJob, plan: SharePlan, checks: &FirstWrite
     // directory exactly when it must accept an invitation (`must_accept_invitation`); a removed one is
     // looked up.
     let mut external = plan.invite.clone();
-    let removed_accounts: Vec<String> = plan.revoke.iter().filter(|p| matches!(p, PrincipalId::Account(_))).map(PrincipalId::to_string).collect();
+    let removed_accounts: Vec<String> =
+        plan.revoke.iter().filter(|p| matches!(p, PrincipalId::Account(_))).map(PrincipalId::to_string).collect();
     if !removed_accounts.is_empty() {
         let owner = job.actor.account_id.as_str();
-        external.extend(api_lists::outside_owners_directory(&mut **tx, owner, &removed_accounts).await.map_err(|e| Failure::Broken(internal(e)))?);
+        external.extend(
+            api_lists::outside_owners_directory(&mut **tx, owner, &removed_accounts)
+                .await
+                .map_err(|e| Failure::Broken(internal(e)))?,
+        );
     }
     Ok(ShareOutcome {
         resource_share_id: job.share_id.clone(),
@@ -464,7 +519,10 @@ fn parse_method(method: ShareMethod) -> Result<(ShareTarget, Option<String>, Pri
         ShareMethod::New { name, scope, principals } => {
             let name = ResourceShareName::parse(&name)?;
             let scope = PrincipalScope::parse(&scope).ok_or_else(|| {
-                AppError::invalid("InvalidParameter.PrincipalScope", "Choose All Accounts or Objects Within Resource Directory.")
+                AppError::invalid(
+                    "InvalidParameter.PrincipalScope",
+                    "Choose All Accounts or Objects Within Resource Directory.",
+                )
             })?;
             Ok((ShareTarget::New { name, scope }, None, PrincipalChange::Replace(parse_all(&principals)?)))
         }
@@ -480,7 +538,9 @@ fn parse_method(method: ShareMethod) -> Result<(ShareTarget, Option<String>, Pri
 
 fn parse_share_id(resource_share_id: String) -> Result<String, AppError> {
     let id_ok = resource_share_id.len() <= 64
-        && resource_share_id.strip_prefix("rs-").is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
+        && resource_share_id
+            .strip_prefix("rs-")
+            .is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric()));
     if id_ok {
         Ok(resource_share_id)
     } else {
@@ -510,5 +570,3 @@ fn principal_facts(list: &[PrincipalId], lookups: &[shares::PrincipalLookup]) ->
         })
         .collect()
 }
-
-
