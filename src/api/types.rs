@@ -179,6 +179,7 @@ pub const AUDITED_ACTIONS: &[&str] = &[
     "LeaveResourceShare",
     "EnableSharingWithResourceDirectory",
     "CreateOperator",
+    "BackupDatabase",
     "FinishRestore",
     "FinishLevelConversion",
     "ExpireBackupSet",
