@@ -207,7 +207,7 @@ async fn run_command(command: &Command, database: &db::Database, clock: &Clock) 
             setup::create_operator(&database.writer, clock, login, password.as_deref()).await
         }
         Command::Backup { to } => {
-            db::backup_to(&database.pool, to).await?;
+            setup::backup(database, clock, to).await?;
             println!("copied the database to {to}");
             return Ok(());
         }

@@ -412,12 +412,22 @@ impl AccessKey {
     }
 }
 
-/// A pair just created: the only answer that carries its secret.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A pair just created: the only answer that carries its secret (never its `Debug`, see `Redacted`).
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewAccessKey {
     pub access_key_id: String,
     pub access_key_secret: String,
     pub login_name: String,
+}
+
+impl std::fmt::Debug for NewAccessKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewAccessKey")
+            .field("access_key_id", &self.access_key_id)
+            .field("access_key_secret", &crate::domain::Redacted)
+            .field("login_name", &self.login_name)
+            .finish()
+    }
 }
 
 /// A RAM user with its system policies.
@@ -498,4 +508,21 @@ pub struct ShareDialog {
     /// A page of the owner's live shares (see `load_share_dialog`).
     pub shares: Paged<Share>,
     pub directory_objects: Vec<DirectoryObject>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NewAccessKey;
+
+    #[test]
+    fn a_new_pairs_secret_never_shows_in_debug_output() {
+        let key = NewAccessKey {
+            access_key_id: "LTAIexample".into(),
+            access_key_secret: "s3cr3tS3cr3tS3cr3t".into(),
+            login_name: "owner".into(),
+        };
+        let shown = format!("{key:?} {key:#?}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(shown.contains("LTAIexample") && shown.contains("[redacted]"), "{shown}");
+    }
 }

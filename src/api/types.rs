@@ -172,6 +172,19 @@ pub const AUDITED_ACTIONS: &[&str] = &[
     "CreateAccessKey",
     "UpdateAccessKey",
     "DeleteAccessKey",
+    "UpdateResourceShare",
+    "DeleteResourceShare",
+    "AssociateResourceShare",
+    "DisassociateResourceShare",
+    "LeaveResourceShare",
+    "EnableSharingWithResourceDirectory",
+    "CreateOperator",
+    "BackupDatabase",
+    "FinishRestore",
+    "FinishLevelConversion",
+    "ExpireBackupSet",
+    "FinishShareDeletion",
+    // Written by renames before UpdateResourceShare took them over: older trails still hold it.
     "RenameResourceShare",
 ];
 

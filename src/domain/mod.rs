@@ -74,7 +74,7 @@ pub use lifecycle::{
     check_named_source, departure_timing, lock_shown_to_principal, principal_change_timing, restore_source_not_shared,
     FoundSource, NamedSource, RemovalTiming, RestoreHolds,
 };
-pub use names::{check_name_unused, check_visible_text, NameError, NameField};
+pub use names::{check_name_unused, check_visible_text, visible_escapes, NameError, NameField};
 pub use password::{check_password_policy, PasswordError, MAX_PASSWORD_CHARS, MIN_PASSWORD_CHARS};
 pub use permission::{check_policy_change, check_still_held, Actor, ConsolePage, IdentityKind, PageAccess, Policy};
 pub use redirect::same_origin_path;
@@ -94,7 +94,7 @@ pub use share_changes::{
     plan_share_deletion, ShareMembership,
 };
 pub use share_plan::{plan_share, ExistingShare, PrincipalChange, ShareFacts, SharePlan, ShareTarget};
-pub use text::{utc_seconds, UnknownText};
+pub use text::{utc_seconds, Redacted, UnknownText};
 pub use throttle::{
     address_key, duration_words, Admission, Attempt, LockScope, SignInThrottle, StoredLock, ThrottleRule,
     ThrottleTable, Throttled,

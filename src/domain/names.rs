@@ -68,6 +68,22 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
+/// `text` with every control character (line breaks, tabs, ANSI escapes, DEL, C1) and bidirectional
+/// control written as its escape (`\u{1b}`), for text that is stored to be shown as it was received
+/// rather than judged (what a caller typed, in the audit trail): shown on a page, in a CSV read as
+/// lines or in a terminal, it can't start a line, recolour or reorder anything. A `\` stays as it is,
+/// so an escape in the text itself can't be told from one made here: the trail shows what was typed,
+/// not proof of it.
+pub fn visible_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    let hidden = |c: char| c.is_control() || is_bidi_control(c);
+    if !text.chars().any(hidden) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    std::borrow::Cow::Owned(
+        text.chars().map(|c| if hidden(c) { c.escape_unicode().to_string() } else { c.to_string() }).collect(),
+    )
+}
+
 /// Characters that take no visible space: zero-width space/joiners, word joiner, the BOM, soft hyphen,
 /// the left-to-right and right-to-left marks, the Hangul and Braille blanks, and ordinary white space.
 fn is_invisible(c: char) -> bool {
@@ -119,6 +135,20 @@ mod tests {
     use proptest::prelude::*;
 
     const FOLDER: NameField = NameField::FolderName;
+
+    #[test]
+    fn control_and_bidi_characters_are_written_as_their_escapes() {
+        assert_eq!(visible_escapes("a\nb\r\tc"), r"a\u{a}b\u{d}\u{9}c");
+        assert_eq!(visible_escapes("\u{1b}[31mred\u{7f}\u{85}"), r"\u{1b}[31mred\u{7f}\u{85}");
+        assert_eq!(visible_escapes("abc\u{202e}fed\u{2066}"), r"abc\u{202e}fed\u{2066}");
+    }
+
+    #[test]
+    fn visible_text_is_kept_as_it_is_without_a_copy() {
+        for text in ["owner", "分析团队 Équipe", r"a\u{a}", "rs-1 -> name", ""] {
+            assert!(matches!(visible_escapes(text), std::borrow::Cow::Borrowed(t) if t == text), "{text}");
+        }
+    }
 
     #[test]
     fn an_ordinary_name_passes_trimmed() {
@@ -211,6 +241,14 @@ mod tests {
     }
 
     proptest! {
+        /// Whatever the escapes leave holds no control or bidi character, and only grows the text.
+        #[test]
+        fn escaped_text_holds_no_control_or_bidi_character(text in any::<String>()) {
+            let shown = visible_escapes(&text);
+            prop_assert!(!shown.chars().any(|c| c.is_control() || is_bidi_control(c)));
+            prop_assert!(shown.len() >= text.len());
+        }
+
         /// Whatever is accepted holds no control or bidi character and at least one visible one.
         #[test]
         fn accepted_names_are_visible_and_clean(s in "\\PC{0,20}|[\\x00-\\x1F\u{200B}\u{202A}-\u{202E}\u{2066}-\u{2069} a-z]{0,12}") {

@@ -15,6 +15,17 @@ pub fn utc_seconds(t: OffsetDateTime) -> Option<String> {
     t.format(&time::format_description::well_known::Rfc3339).ok()
 }
 
+/// What debug output (`{:?}`, which logs, spans and panic messages print) shows in place of a secret:
+/// an AccessKey secret, a password hash, a session's digest. A struct holding one writes its `Debug` by
+/// hand with this in the secret's place, so no `?value` in a log line can carry it.
+pub struct Redacted;
+
+impl fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
 /// A stored or received word that names no variant of the enum it should be.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UnknownText {

@@ -12,6 +12,7 @@ use super::clock::Clock;
 use super::db::{self, audit::AuditRow, Tx};
 use super::grant::Grant;
 use super::internal;
+use crate::domain::visible_escapes;
 use crate::error::AppError;
 use std::ops::{Deref, DerefMut};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -58,7 +59,8 @@ pub struct Event {
 
 impl Event {
     pub fn new(clock: Clock, mut fields: EventFields, grant: Option<Grant>) -> Event {
-        fields.target = fields.target.chars().take(128).collect();
+        fields.identity = visible_escapes(&fields.identity).into_owned();
+        fields.target = target_text(&fields.target);
         Event { clock, state: Arc::new(Mutex::new(State { fields, recorded: false })), grant: grant.map(Arc::new) }
     }
 
@@ -126,7 +128,13 @@ impl Event {
     /// The same action's event about another target: one call that acts on several things (a share
     /// of several backup sets) records each.
     pub fn for_target(&self, target: &str) -> Event {
-        self.copy_with(|fields| fields.target = target.chars().take(128).collect())
+        self.copy_with(|fields| fields.target = target_text(target))
+    }
+
+    /// Names the action's target once the action knows it (the id of what it created), before its
+    /// transaction commits the event.
+    pub fn name_target(&self, target: &str) {
+        self.state().fields.target = target_text(target);
     }
 
     /// Whether the action's transaction committed the event.
@@ -141,14 +149,14 @@ impl Event {
     /// Writes the event in `tx` with its outcome (`Success` or a refusal's code) and the reason.
     pub async fn write(&self, tx: &mut Tx, outcome: &str, detail: &str) -> sqlx::Result<()> {
         let (now, fields) = (db::ts(self.clock.now()), self.state().fields.clone());
-        db::audit::record(&mut **tx, &row(&now, &fields, outcome, detail)).await
+        db::audit::record(&mut **tx, &row(&now, &fields, outcome, &visible_escapes(detail))).await
     }
 
     /// The event with its outcome as JSON, for a write that inserts it in its own round trip
     /// (`db::audit::RECORD_FROM_JSON`); the caller marks it recorded once that write has committed.
     pub fn as_json(&self, outcome: &str, detail: &str) -> serde_json::Value {
         let (now, fields) = (db::ts(self.clock.now()), self.state().fields.clone());
-        row(&now, &fields, outcome, detail).to_json()
+        row(&now, &fields, outcome, &visible_escapes(detail)).to_json()
     }
 
     /// Records the event on its own, in a transaction of its own: the outcome of an action that wrote
@@ -188,6 +196,14 @@ impl Event {
     pub(crate) fn discard(&self) {
         self.state().recorded = true;
     }
+}
+
+/// An event's target as stored: what the caller typed may be in it (a name refused, an id that names
+/// nothing), so its control and bidirectional characters are written as escapes (a line break or an
+/// ANSI escape can't forge a line of the trail where it is shown or exported), and it is cut to 128
+/// characters.
+fn target_text(target: &str) -> String {
+    visible_escapes(target).chars().take(128).collect()
 }
 
 /// The stored row of an event with its time and outcome.

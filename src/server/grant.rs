@@ -19,12 +19,25 @@ use crate::domain::{check_still_held, ErrorKind, Policy};
 use crate::error::AppError;
 
 /// How a request proved who it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum Credential {
     /// A console session, by its token's digest (as stored).
     Session { digest: String },
     /// A signed OpenAPI call's AccessKey pair.
     AccessKey { access_key_id: String },
+}
+
+/// Without the session's digest: it names a live session in the database (the key its cookie is looked
+/// up by), and every action's audit event carries its grant into the debug logs of the action's span.
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Credential::Session { .. } => f.debug_struct("Session").field("digest", &crate::domain::Redacted).finish(),
+            Credential::AccessKey { access_key_id } => {
+                f.debug_struct("AccessKey").field("access_key_id", access_key_id).finish()
+            }
+        }
+    }
 }
 
 /// What a request's access rested on when it was checked: its identity, its credential, and the
@@ -88,5 +101,20 @@ impl Grant {
                 Err(anyhow::anyhow!("the grant's check found a policy detached, and every one is still attached"))
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Credential;
+
+    #[test]
+    fn a_sessions_digest_never_shows_in_debug_output() {
+        let session = Credential::Session { digest: "6772fe8c78680badd7ef9d0fa5589010".into() };
+        let shown = format!("{session:?} {session:#?}");
+        assert!(!shown.contains("6772fe8c"), "{shown}");
+        assert!(shown.contains("Session") && shown.contains("[redacted]"), "{shown}");
+        let key = Credential::AccessKey { access_key_id: "LTAIexample".into() };
+        assert_eq!(format!("{key:?}"), r#"AccessKey { access_key_id: "LTAIexample" }"#);
     }
 }

@@ -307,6 +307,17 @@ async fn a_backup_taken_while_the_server_runs_serves_again_from_the_copy() {
     let done = backup(&copy);
     assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
     assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600, "the copy holds the secrets too");
+    // A copy of every secret is in the platform's trail, as the command line's.
+    let live = open_db(&db).await;
+    let recorded: Vec<(String, String, String, String)> =
+        sqlx::query_as("select account_id, identity, channel, target from audit_event where action = 'BackupDatabase'")
+            .fetch_all(&live)
+            .await
+            .unwrap();
+    live.close().await;
+    let platform = polarshare::server::services::setup::PLATFORM_ACCOUNT.to_owned();
+    let copied = copy.to_str().unwrap().to_owned();
+    assert_eq!(recorded, vec![(platform, "(command line)".to_owned(), "cli".to_owned(), copied)]);
     // The server serves on while the copy is read.
     server.sign_in("partner").await;
     server.kill();

@@ -126,12 +126,24 @@ pub async fn delete(tx: &mut Tx, access_key_id: &str) -> sqlx::Result<()> {
 
 /// What a signed call needs to be checked and to act: the pair's secret and status, and its identity as
 /// a session would give it.
-#[derive(Debug, Clone, FromRow)]
+#[derive(Clone, FromRow)]
 pub struct SigningKeyRow {
     pub secret: String,
     pub status: AccessKeyStatus,
     #[sqlx(flatten)]
     pub identity: SessionIdentityRow,
+}
+
+/// Without the secret: the rows are kept in the writer's memory (`read_model::SigningKeys`), which a
+/// `?state` in a log line would print.
+impl std::fmt::Debug for SigningKeyRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRow")
+            .field("secret", &crate::domain::Redacted)
+            .field("status", &self.status)
+            .field("identity", &self.identity)
+            .finish()
+    }
 }
 
 /// The statement of [`signing_key`]: its answer is kept in memory until the writer commits a change to

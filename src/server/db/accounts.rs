@@ -53,13 +53,25 @@ pub async fn account(ex: impl SqliteExecutor<'_>, account_id: &str) -> sqlx::Res
     .await
 }
 
-#[derive(Debug, Clone, FromRow)]
+#[derive(Clone, FromRow)]
 pub struct IdentityRow {
     pub identity_id: i64,
     pub account_id: String,
     pub login_name: String,
     pub kind: IdentityKind,
     pub password_hash: String,
+}
+
+impl std::fmt::Debug for IdentityRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdentityRow")
+            .field("identity_id", &self.identity_id)
+            .field("account_id", &self.account_id)
+            .field("login_name", &self.login_name)
+            .field("kind", &self.kind)
+            .field("password_hash", &crate::domain::Redacted)
+            .finish()
+    }
 }
 
 pub async fn identity_by_login(ex: impl SqliteExecutor<'_>, login: &str) -> sqlx::Result<Option<IdentityRow>> {
@@ -314,4 +326,20 @@ pub async fn alias_free(tx: &mut Tx, alias: &str) -> sqlx::Result<bool> {
     .bind(alias)
     .fetch_one(&mut **tx)
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_password_hash_never_shows_in_debug_output() {
+        let row = super::IdentityRow {
+            identity_id: 1,
+            account_id: "1000000000000001".into(),
+            login_name: "owner".into(),
+            kind: crate::domain::IdentityKind::Root,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+        };
+        let shown = format!("{row:?}");
+        assert!(!shown.contains("argon2") && shown.contains("[redacted]") && shown.contains("owner"), "{shown}");
+    }
 }

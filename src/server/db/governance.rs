@@ -105,25 +105,37 @@ pub async fn raise_share_quota(tx: &mut Tx, account: &str, to: u32) -> sqlx::Res
     Ok(())
 }
 
-/// An account's trail, newest first, optionally one action and a time range (RFC 3339 bounds).
+/// Whose trail to read.
+#[derive(Debug, Clone, Copy)]
+pub enum Trail<'a> {
+    Account(&'a str),
+    /// The platform account's events and those of no account (a sign-in of a name nobody has).
+    Platform,
+}
+
+/// A trail, newest first, optionally one action and a time range (RFC 3339 bounds).
 pub async fn trail(
     ex: impl SqliteExecutor<'_>,
-    account: &str,
+    whose: Trail<'_>,
     action: Option<&str>,
     from: Option<&str>,
     to: Option<&str>,
     limit: i64,
     offset: i64,
 ) -> sqlx::Result<Vec<Counted<AuditEvent>>> {
-    sqlx::query_as(
+    let (account, rows) = match whose {
+        Trail::Account(account) => (account, "account_id = ?1"),
+        Trail::Platform => (super::seed::PLATFORM, "(account_id = ?1 or account_id is null)"),
+    };
+    sqlx::query_as(&format!(
         "select occurred_at, identity, coalesce(account_id, '') as account_id, source_ip, request_id,
                 coalesce(caller_request_id, '') as caller_request_id, action, target, outcome, detail, channel,
                 count(*) over () as total_rows
          from audit_event
-         where account_id = ?1 and (?2 is null or action = ?2) and (?3 is null or occurred_at >= ?3)
+         where {rows} and (?2 is null or action = ?2) and (?3 is null or occurred_at >= ?3)
            and (?4 is null or occurred_at < ?4)
-         order by occurred_at desc, audit_event_id desc limit ?5 offset ?6",
-    )
+         order by occurred_at desc, audit_event_id desc limit ?5 offset ?6"
+    ))
     .bind(account)
     .bind(action)
     .bind(from)

@@ -29,6 +29,24 @@ const DUE_EVENTS: &str = "select ?1, rs.owner_account_id, 'system', '-', 'schedu
          from rd_invitation i join resource_directory d on d.directory_id = i.directory_id
          where i.status = 'Pending' and i.expires_at <= ?1";
 
+/// The events of the backup sets whose expiry at ?1 starts their revocation from their shares (at ?2),
+/// in the owners' trails: the rows the expiry's update changes.
+const EXPIRED_SET_EVENTS: &str = "select ?1, rs.owner_account_id, 'system', '-', 'scheduler', null, 'ExpireBackupSet',
+                sr.resource_share_id || ' / ' || sr.backup_set_id, 'Success',
+                'the backup set expired: its principals lose it at ' || ?2
+         from share_resource sr join resource_share rs on rs.resource_share_id = sr.resource_share_id
+         where sr.status = 'Associated' and sr.backup_set_id in (select backup_set_id from backup_set where expires_at <= ?1)";
+
+/// The events of the level conversions done by ?1, in the owners' trails.
+const CONVERTED_EVENTS: &str = "select ?1, account_id, 'system', '-', 'scheduler', null, 'FinishLevelConversion',
+                backup_set_id, 'Success', 'converted to level-2'
+         from backup_set where lock_state = 'ConvertingLevel' and conversion_due_at <= ?1";
+
+/// The events of the restores done by ?1, in the trails of the accounts that restored.
+const RESTORED_EVENTS: &str = "select ?1, account_id, 'system', '-', 'scheduler', null, 'FinishRestore',
+                cluster_id || ' from ' || backup_set_id, 'Success', 'the restored cluster is running'
+         from restore_job where status = 'Running' and finishes_at <= ?1";
+
 /// How far a tick forgets signature nonces: those seen before `forgotten_before`; calls signed before
 /// `signed_before` are then refused (stored times).
 pub struct NonceCutoffAt {
@@ -58,7 +76,9 @@ pub struct Tick {
 pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str, nonces: &NonceCutoffAt) -> sqlx::Result<Tick> {
     // Swept here rather than by each signed call, which may hold the share group's write lock.
     super::access_keys::forget_nonces(tx, &nonces.forgotten_before, &nonces.signed_before).await?;
-    // A backup set that expired leaves its shares through the same scheduled revocation.
+    // A backup set that expired leaves its shares through the same scheduled revocation: the owner's
+    // trail records it starting (the revocation itself is recorded when it is applied, below).
+    audit::record_selected(tx, EXPIRED_SET_EVENTS, &[now, revoke_expired_at]).await?;
     sqlx::query(
         "update share_resource set status = 'Disassociating', revoke_at = ?2
          where status = 'Associated' and backup_set_id in (select backup_set_id from backup_set where expires_at <= ?1)",
@@ -84,6 +104,7 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str, nonces: &N
             .execute(&mut **tx)
             .await?
             .rows_affected();
+    audit::record_selected(tx, CONVERTED_EVENTS, &[now]).await?;
     sqlx::query(
         "update backup_set set level = 'Level-2', lock_state = 'None', conversion_due_at = null
          where lock_state = 'ConvertingLevel' and conversion_due_at <= ?",
@@ -105,6 +126,7 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str, nonces: &N
     .execute(&mut **tx)
     .await?
     .rows_affected();
+    audit::record_selected(tx, RESTORED_EVENTS, &[now]).await?;
     let due: Vec<(String, String, String)> =
         sqlx::query_as("select restore_job_id, cluster_id, backup_set_id from restore_job where status = 'Running' and finishes_at <= ?")
             .bind(now)

@@ -80,16 +80,25 @@ pub async fn begin_deletion(
 /// Shares being deleted whose last principal has been revoked become `Deleted` (run by the scheduler
 /// after it applied the revocations due). Returns how many.
 pub async fn finish_deletions(tx: &mut Tx, now: &str) -> sqlx::Result<u64> {
-    Ok(sqlx::query(
-        "update resource_share set status = 'Deleted', updated_at = ?1
-         where status = 'Deleting'
+    const DONE: &str = "status = 'Deleting'
            and not exists(select 1 from share_principal sp where sp.resource_share_id = resource_share.resource_share_id)
-           and not exists(select 1 from membership_revocation mr where mr.resource_share_id = resource_share.resource_share_id)",
+           and not exists(select 1 from membership_revocation mr where mr.resource_share_id = resource_share.resource_share_id)";
+    // In the owner's trail, with the update it records.
+    super::audit::record_selected(
+        tx,
+        &format!(
+            "select ?1, owner_account_id, 'system', '-', 'scheduler', null, 'FinishShareDeletion', resource_share_id,
+                    'Success', 'the last principal''s access was revoked'
+             from resource_share where {DONE}"
+        ),
+        &[now],
     )
-    .bind(now)
-    .execute(&mut **tx)
-    .await?
-    .rows_affected())
+    .await?;
+    Ok(sqlx::query(&format!("update resource_share set status = 'Deleted', updated_at = ?1 where {DONE}"))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected())
 }
 
 /// How many of a share's principals (associated, or whose removal waits for a restore) are accounts

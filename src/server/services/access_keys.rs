@@ -58,8 +58,15 @@ pub async fn create(
             .await
             .map_err(internal)?;
     }
+    event.name_target(&created_target(&created));
     tx.commit(event).await?;
     Ok(created)
+}
+
+/// What a creation's event names: the identity and the new pair's id (never its secret), so the trail
+/// ties the pair's later use (`api:<AccessKeyId>`) and changes to its creation.
+fn created_target(created: &NewAccessKey) -> String {
+    format!("{}: {}", created.login_name, created.access_key_id)
 }
 
 /// The rule and the write shared by the console and the command line, in the caller's transaction.
@@ -139,7 +146,7 @@ pub async fn create_for_login(
         clock.clone(),
         &identity.account_id,
         "CreateAccessKey",
-        &format!("{login}: {}", created.access_key_id),
+        &created_target(&created),
     );
     tx.commit(&event).await?;
     Ok(created)

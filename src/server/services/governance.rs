@@ -12,6 +12,7 @@ use crate::read_model::{AuditEvent, Paged, Quota, Ticket};
 use crate::server::audit::Event;
 use crate::server::auth::Identity;
 use crate::server::db::{self, governance, paging, shares};
+use crate::server::services::setup::PLATFORM_ACCOUNT;
 use crate::server::{ids, internal, state::AppState};
 
 /// One page of the signed-in account's tickets; the operator sees every account's.
@@ -131,16 +132,14 @@ pub async fn audit_trail(
     let action = action.filter(|a| !a.is_empty());
     action.as_deref().map(check_audit_action_filter).transpose()?;
     let (from, to) = (day_bound(from, false)?, day_bound(to, true)?);
+    // A failed sign-in of a name no account has (and an address's lock) is recorded with no account:
+    // the platform's, as its operator's own events are.
+    let trail = match who.account_id().as_str() {
+        PLATFORM_ACCOUNT => governance::Trail::Platform,
+        account => governance::Trail::Account(account),
+    };
     let load = |limit, offset| {
-        governance::trail(
-            &state.pool,
-            who.account_id().as_str(),
-            action.as_deref(),
-            from.as_deref(),
-            to.as_deref(),
-            limit,
-            offset,
-        )
+        governance::trail(&state.pool, trail, action.as_deref(), from.as_deref(), to.as_deref(), limit, offset)
     };
     let (request, (events, total)) = match page {
         Some(page) => (page, paging::load_page(page, load).await.map_err(internal)?),
@@ -154,11 +153,12 @@ pub async fn audit_trail(
     Ok(Paged::new(events, total, request))
 }
 
-/// The trail as CSV (RFC 4180 quoting), for the export link. The caller's request id came later and
-/// goes last, so the earlier columns keep their places for whoever reads the file.
+/// The trail as CSV (RFC 4180 quoting), for the export link. The columns added later (the caller's
+/// request id, the channel) go last, so the earlier ones keep their places for whoever reads the file.
 pub fn audit_csv(events: &[AuditEvent]) -> String {
-    let mut out =
-        String::from("time,identity,account,source_ip,request_id,action,target,outcome,detail,caller_request_id\r\n");
+    let mut out = String::from(
+        "time,identity,account,source_ip,request_id,action,target,outcome,detail,caller_request_id,channel\r\n",
+    );
     for e in events {
         let row = [
             &e.occurred_at,
@@ -171,6 +171,7 @@ pub fn audit_csv(events: &[AuditEvent]) -> String {
             &e.outcome,
             &e.detail,
             &e.caller_request_id,
+            &e.channel,
         ];
         out.push_str(&row.iter().map(|f| csv_field(f)).collect::<Vec<_>>().join(","));
         out.push_str("\r\n");

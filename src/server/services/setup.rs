@@ -138,6 +138,19 @@ async fn insert_account(
     Ok(Created { login: login.to_owned(), account_id, generated_password })
 }
 
+/// `polarshare backup --to FILE`: a copy of the database as it is now, every AccessKey secret and
+/// password hash in it, recorded in the platform's trail as the command line's once it is made (so not
+/// in the copy itself). A copy whose event can't be recorded is removed: none is left unrecorded.
+pub async fn backup(database: &db::Database, clock: &Clock, to: &str) -> anyhow::Result<()> {
+    db::backup_to(&database.pool, to).await?;
+    let event = Event::by_command_line(clock.clone(), PLATFORM_ACCOUNT, "BackupDatabase", to);
+    if let Err(e) = event.record_alone(&database.writer, "Success", "").await {
+        let _ = std::fs::remove_file(to);
+        return Err(e.context("recording the backup in the audit trail"));
+    }
+    Ok(())
+}
+
 /// What the server found (and did) on start.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FirstRun {
