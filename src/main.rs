@@ -4,18 +4,12 @@
 
 use anyhow::Context;
 use leptos::config::get_configuration;
-use polarshare::domain::ThrottleRule;
 use polarshare::server::assets::Assets;
 use polarshare::server::auth::SignInGuard;
 use polarshare::server::config::{AccessKeyCommand, Command, Config};
 use polarshare::server::serve::Limits;
 use polarshare::server::services::{access_keys, setup};
-use polarshare::server::{
-    app::router,
-    clock::Clock,
-    db,
-    state::{AppState, Settings},
-};
+use polarshare::server::{app::router, clock::Clock, db, state::AppState};
 use tracing_subscriber::EnvFilter;
 
 /// The exit code of a start that can't go ahead (a setting, the database file, the address, another
@@ -155,22 +149,7 @@ async fn start(config: &Config, clock: Clock) -> anyhow::Result<Started> {
             config.database
         );
     }
-    let settings = Settings {
-        revocation_delay: time::Duration::seconds(config.revocation_delay_secs),
-        restore_duration: time::Duration::seconds(config.restore_secs),
-        secure_cookies: config.secure_cookies,
-        max_pending_invitations: config.max_pending_invitations,
-        public_origin: config.public_origin.clone(),
-        trusted_proxies: config.trusted_proxies.clone(),
-        demo_data: config.demo_data,
-        login_throttle: ThrottleRule::PER_LOGIN,
-        address_throttle: ThrottleRule {
-            free_failures: config.sign_in_address_free,
-            lock_after: config.sign_in_address_lock,
-            ..ThrottleRule::PER_ADDRESS
-        },
-        ..Settings::default()
-    };
+    let settings = config.settings();
     let state = AppState {
         assets,
         leptos_options,

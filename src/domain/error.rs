@@ -330,6 +330,14 @@ pub enum Refusal {
     MethodNotAllowed { method: String, allowed: &'static str },
     #[error("The request body did not arrive within {limit_secs} seconds. Nothing was changed.")]
     BodyTooSlow { limit_secs: u64 },
+    /// A body sent compressed (`Content-Encoding`): the server reads bodies only as they are sent.
+    #[error(
+        "This server takes request bodies uncompressed, not with Content-Encoding {encoding}. Nothing was changed."
+    )]
+    EncodedBody { encoding: String },
+    /// The request named a host (`host:port`, how CONNECT asks a proxy for a tunnel) instead of a path.
+    #[error("The console is not a proxy: a request names a path on it, not {target}. Nothing was changed.")]
+    TargetNotAPath { target: String },
     /// One client holds the most connections the server keeps open for one address.
     #[error("Your address already has {limit} connections open to the console, the most it may hold at once. Close some and try again.")]
     TooManyConnections { limit: usize },
@@ -544,6 +552,8 @@ impl Refusal {
             BodyTooLarge { .. } => "RequestEntityTooLarge",
             MethodNotAllowed { .. } => "MethodNotAllowed",
             BodyTooSlow { .. } => "RequestTimeout",
+            EncodedBody { .. } => "UnsupportedMediaType",
+            TargetNotAPath { .. } => "InvalidParameter.RequestTarget",
             TooManyConnections { .. } => "Throttling.Connections",
             UndecodableBody { .. } => "InvalidParameter",
         }
@@ -600,6 +610,8 @@ impl Refusal {
             BodyTooLarge { .. } => ErrorKind::TooLarge,
             MethodNotAllowed { .. } => ErrorKind::MethodNotAllowed,
             BodyTooSlow { .. } => ErrorKind::RequestTimeout,
+            EncodedBody { .. } => ErrorKind::UnsupportedMediaType,
+            TargetNotAPath { .. } => ErrorKind::BadRequest,
             TooManyConnections { .. } => ErrorKind::Unavailable,
             UndecodableBody { .. } => ErrorKind::BadRequest,
             BadCredentials => ErrorKind::Unauthenticated,

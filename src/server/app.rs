@@ -19,10 +19,15 @@ use tower_http::compression::{CompressionLayer, CompressionLevel};
 pub fn router(state: AppState) -> Router {
     // The OpenAPI endpoint wraps the console: a signed call on `/` is answered there and never meets
     // the console's same-origin guard; every other request passes through to the console unchanged.
-    console(&state)
-        .layer(from_fn_with_state(state.clone(), openapi::endpoint))
-        .layer(from_fn_with_state(state.clone(), guard::response_headers))
-        .with_state(state)
+    let app = console(&state).layer(from_fn_with_state(state.clone(), openapi::endpoint)).with_state(state.clone());
+    // The edge, in one place, around the whole app rather than as a layer of its routes: axum applies a
+    // router's layers inside each route's method router, which then adds its own `Allow` to whatever
+    // the route's fallback answered (the OpenAPI's answers to POST on `/` said `Allow: GET,HEAD`), past
+    // any such layer.
+    Router::new()
+        .fallback_service(app)
+        .layer(axum::middleware::from_fn(guard::request_target))
+        .layer(from_fn_with_state(state, guard::response_headers))
 }
 
 /// The console's pages, server functions and files, behind the host check (outermost: a DNS-rebinding
@@ -263,8 +268,15 @@ fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, crate::error::A
 }
 
 /// The build's files from memory (see `assets`); anything else gets Leptos' not-found page (which,
-/// under `cargo leptos watch`, where the set is empty, also serves the files from disk).
+/// under `cargo leptos watch`, where the set is empty, also serves the files from disk). Files and
+/// pages are only read: any other method is a 405 here, before Leptos' handler, which looks a file up
+/// as a GET whatever the method was (a DELETE of the stylesheet was answered with the stylesheet).
 async fn build_file_or_not_found(State(state): State<AppState>, request: Request) -> Response {
+    if !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
+        let mut refused = method_not_allowed(request).await;
+        refused.headers_mut().insert(header::ALLOW, axum::http::HeaderValue::from_static("GET,HEAD"));
+        return refused;
+    }
     if let Some(response) = state.assets.respond(request.method(), request.uri().path(), request.headers()) {
         return response;
     }

@@ -49,7 +49,8 @@ pub struct Config {
     #[arg(long, env = "POLARSHARE_DEMO_DATA", default_value_t = false, action = clap::ArgAction::Set)]
     pub demo_data: bool,
 
-    /// Mark the session cookie `Secure` (serve over HTTPS when you turn this on).
+    /// Browsers reach the console over HTTPS: mark the session cookie `Secure` and send HSTS (implied
+    /// by an `https://` --public-origin).
     #[arg(long, env = "POLARSHARE_SECURE_COOKIES", default_value_t = false, action = clap::ArgAction::Set)]
     pub secure_cookies: bool,
 
@@ -108,7 +109,44 @@ impl Config {
                 self.sign_in_address_lock, self.sign_in_address_free
             ));
         }
+        // Browsers take a `Secure` cookie only from an HTTPS page: every sign-in would be lost.
+        if let Some(origin) = self.public_origin.as_deref().filter(|o| o.starts_with("http://")) {
+            if self.secure_cookies {
+                return Err(format!(
+                    "--secure-cookies says browsers reach the console over HTTPS, but --public-origin {origin} says over plain HTTP: browsers would drop its session cookie at every sign-in"
+                ));
+            }
+        }
         Ok(())
+    }
+
+    /// Whether browsers reach the console over HTTPS: `--secure-cookies`, or a `--public-origin` that
+    /// starts with `https://` (the operator has told where browsers find the console; a session cookie
+    /// without `Secure` there would also go out over any plain-HTTP request a network attacker makes
+    /// the browser send to that host, and no HSTS would stop that).
+    pub fn served_over_https(&self) -> bool {
+        self.secure_cookies || self.public_origin.as_deref().is_some_and(|o| o.starts_with("https://"))
+    }
+
+    /// The server's settings from these flags.
+    pub fn settings(&self) -> crate::server::state::Settings {
+        use crate::domain::ThrottleRule;
+        crate::server::state::Settings {
+            revocation_delay: time::Duration::seconds(self.revocation_delay_secs),
+            restore_duration: time::Duration::seconds(self.restore_secs),
+            secure_cookies: self.served_over_https(),
+            max_pending_invitations: self.max_pending_invitations,
+            public_origin: self.public_origin.clone(),
+            trusted_proxies: self.trusted_proxies.clone(),
+            demo_data: self.demo_data,
+            login_throttle: ThrottleRule::PER_LOGIN,
+            address_throttle: ThrottleRule {
+                free_failures: self.sign_in_address_free,
+                lock_after: self.sign_in_address_lock,
+                ..ThrottleRule::PER_ADDRESS
+            },
+            ..Default::default()
+        }
     }
 }
 

@@ -148,17 +148,49 @@ fn expected_content_type(path: &str) -> &'static str {
 
 /// Reads a request's whole body: at most `limit` bytes (413), and all of it within `deadline` (408),
 /// so a client that trickles its body, or stops sending it, holds no handler (and no connection) for
-/// longer than that. Both refusals come before anything has acted on the request.
-pub async fn read_body(body: Body, limit: usize, deadline: std::time::Duration) -> Result<Bytes, AppError> {
+/// longer than that. Every refusal comes before anything has acted on the request, and two come
+/// before a byte of the body is read: a declared `Content-Length` over the limit (so a client that
+/// sent `Expect: 100-continue` is told at once instead of being asked for the body), and a body sent
+/// compressed (`Content-Encoding`: nothing here decodes one, so its bytes would be read as if they
+/// were the form or the JSON itself, and a proxy that does decode them would see another request).
+pub async fn read_body(
+    headers: &HeaderMap,
+    body: Body,
+    limit: usize,
+    deadline: std::time::Duration,
+) -> Result<Bytes, AppError> {
+    let too_large = || AppError::from(Refusal::BodyTooLarge { limit_kb: limit / 1024 });
+    if let Some(encoding) = content_encoding(headers) {
+        return Err(Refusal::EncodedBody { encoding }.into());
+    }
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(too_large());
+    }
     match tokio::time::timeout(deadline, axum::body::to_bytes(body, limit)).await {
         Ok(Ok(bytes)) => Ok(bytes),
-        Ok(Err(_)) => Err(Refusal::BodyTooLarge { limit_kb: limit / 1024 }.into()),
+        Ok(Err(_)) => Err(too_large()),
         Err(_) => Err(Refusal::BodyTooSlow { limit_secs: deadline.as_secs_f64().ceil() as u64 }.into()),
     }
 }
 
+/// The coding a request's `Content-Encoding` names, unless it names none or only `identity` (as
+/// sent, shortened for the refusal's sentence).
+fn content_encoding(headers: &HeaderMap) -> Option<String> {
+    let named: Vec<String> = headers
+        .get_all(header::CONTENT_ENCODING)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .flat_map(|v| v.split(',').map(|c| c.trim().to_owned()).collect::<Vec<_>>())
+        .filter(|c| !c.is_empty() && !c.eq_ignore_ascii_case("identity"))
+        .collect();
+    let shown: String = named.join(", ").chars().filter(|c| !c.is_control()).take(32).collect();
+    (!named.is_empty()).then_some(shown)
+}
+
 /// Checks a server function call's content type (415), size (413) and pace (408) and hands on the
-/// body, read once. GET calls carry their arguments in the URL and pass as they are.
+/// body, read once.
 pub async fn api_body(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !request.uri().path().starts_with("/api/") {
         return next.run(request).await;
@@ -170,7 +202,10 @@ pub async fn api_body(State(state): State<AppState>, request: Request, next: Nex
         let shown: String = request.uri().path().chars().filter(|c| !c.is_control()).take(80).collect();
         return error_response(Refusal::UnknownCall { path: shown }.into());
     }
-    if request.method() == Method::GET || request.method() == Method::HEAD {
+    // Only a POST carries a call's arguments in its body. Any other method is the router's to answer
+    // (405 naming POST), whatever it sends: a CORS preflight (OPTIONS, no body, no content type) was
+    // told its content type was wrong.
+    if request.method() != Method::POST {
         return next.run(request).await;
     }
     let expected = expected_content_type(request.uri().path());
@@ -182,13 +217,7 @@ pub async fn api_body(State(state): State<AppState>, request: Request, next: Nex
         return error_response(Refusal::WrongContentType { expected, sent: shown }.into());
     }
     let (parts, body) = request.into_parts();
-    let declared =
-        parts.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    let too_large = || error_response(Refusal::BodyTooLarge { limit_kb: MAX_API_BODY / 1024 }.into());
-    if declared.is_some_and(|n| n > MAX_API_BODY as u64) {
-        return too_large();
-    }
-    let bytes = match read_body(body, MAX_API_BODY, state.settings.body_deadline).await {
+    let bytes = match read_body(&parts.headers, body, MAX_API_BODY, state.settings.body_deadline).await {
         Ok(bytes) => bytes,
         Err(e) => return error_response(e),
     };
@@ -236,6 +265,17 @@ pub fn set_page_policy(options: &leptos::config::LeptosOptions) {
     }
 }
 
+/// Refuses a request whose target is not a path: the authority form (`host:port`), which only a
+/// proxy is asked for (CONNECT), made Leptos' handler panic (it unwraps the path) and the connection
+/// end unanswered. Outermost but for the headers, so no route meets one.
+pub async fn request_target(request: Request, next: Next) -> Response {
+    if request.uri().path_and_query().is_some() {
+        return next.run(request).await;
+    }
+    let target: String = request.uri().to_string().chars().filter(|c| !c.is_control()).take(80).collect();
+    error_response(Refusal::TargetNotAPath { target }.into())
+}
+
 /// Headers on every answer: no sniffing, no framing, no referrer to other sites; `no-store` on all but
 /// the build's files (pages, server functions and the CSV export carry account data, which must not
 /// linger in a shared or back-button cache; the files set their own policy, see `assets`); HSTS when
@@ -244,12 +284,19 @@ pub async fn response_headers(State(state): State<AppState>, request: Request, n
     let path = request.uri().path();
     let is_static = path.starts_with("/pkg/") || state.assets.contains(path);
     let mut response = next.run(request).await;
+    let method_refused = response.status() == StatusCode::METHOD_NOT_ALLOWED;
     let headers = response.headers_mut();
     headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
     headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
     headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
     if !(is_static && headers.contains_key(header::CACHE_CONTROL)) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    // axum's method router puts its `Allow` on whatever a route's fallback answers, so the OpenAPI's
+    // answers to POST on `/` (a page's address, which takes GET) said `Allow: GET,HEAD`: it belongs
+    // on a 405 alone.
+    if !method_refused {
+        headers.remove(header::ALLOW);
     }
     if state.settings.secure_cookies {
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));

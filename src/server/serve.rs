@@ -75,6 +75,14 @@ pub struct Limits {
     pub write_rate_grace: Duration,
 }
 
+/// The most a request's line and headers may take together; past it hyper answers 431 and closes the
+/// connection. hyper's own bound is its read buffer's (~400 KB), and a request head is held whole until
+/// it is parsed: with the connection cap that was ~200 MB a crowd could make the server hold for the
+/// header deadline. No client of the console comes near 64 KB (its cookies are two short tokens; an
+/// OpenAPI call naming a share's 64 principals in its URL takes ~2 KB of it), and a URL longer than
+/// that is refused already (414 past 65,534 bytes).
+pub const MAX_REQUEST_HEAD: usize = 64 * 1024;
+
 /// [`Limits::max_connections`] unless `--max-connections` says otherwise.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 512;
 
@@ -312,7 +320,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()>,
 ) -> std::io::Result<()> {
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new()).header_read_timeout(limits.headers);
+    http.timer(TokioTimer::new()).header_read_timeout(limits.headers).max_header_size(MAX_REQUEST_HEAD);
     let graceful = GracefulShutdown::new();
     let open = Open::default();
     let slots = Arc::new(Semaphore::new(limits.max_connections.max(1)));

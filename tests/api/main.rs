@@ -8,6 +8,7 @@ mod concurrency;
 mod console;
 mod demo;
 mod directory;
+mod edge;
 mod entry_points;
 mod forms;
 mod governance;

@@ -484,7 +484,7 @@ async fn one_address_holds_at_most_its_share_of_connections_and_is_told_so_with_
 }
 
 /// The real server on a loopback port with these limits.
-async fn serve_with(app: &TestApp, limits: polarshare::server::serve::Limits) -> std::net::SocketAddr {
+pub(crate) async fn serve_with(app: &TestApp, limits: polarshare::server::serve::Limits) -> std::net::SocketAddr {
     serve_on(app, tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(), limits)
 }
 

@@ -256,7 +256,7 @@ async fn handle(state: AppState, request: Request, request_id: &str) -> Result<V
     let peer = request.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0);
     let source_ip = crate::server::proxy::client_address(peer, request.headers(), &state.settings.trusted_proxies);
     let (parts, body) = request.into_parts();
-    let body = crate::server::guard::read_body(body, MAX_BODY, state.settings.body_deadline).await?;
+    let body = crate::server::guard::read_body(&parts.headers, body, MAX_BODY, state.settings.body_deadline).await?;
     let query = signature::parse_form(parts.uri.query().unwrap_or(""))?;
     let is_form = parts.headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| {
         v.split(';').next().unwrap_or("").trim().eq_ignore_ascii_case("application/x-www-form-urlencoded")
