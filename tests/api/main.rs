@@ -38,5 +38,6 @@ mod share_write;
 mod shared_by_me;
 mod sharing;
 mod signed_differentials;
+mod source_cluster_names;
 mod upgrade;
 mod wal;
