@@ -3689,6 +3689,19 @@ async fn a_restore_asking_for_another_engine_or_version_than_the_sets_is_refused
     assert_eq!(right.status, StatusCode::OK, "{:?}", right.json);
 }
 
+/// CreateDBCluster by `partner` of `backup` with [`restore_params`] less those `omitted`, which must
+/// succeed: the new cluster's id and DescribeDBClusterAttribute's answer for it.
+async fn restored_without(app: &TestApp, partner: &Key, backup: &str, omitted: &[&str]) -> (String, Value) {
+    let mut params = restore_params(backup);
+    params.retain(|(k, _)| !omitted.contains(k));
+    let restored = acs3(app, partner, "CreateDBCluster", PD, &params).await;
+    assert_eq!(restored.status, StatusCode::OK, "without {omitted:?}: {:?}", restored.json);
+    let cluster = restored.json["DBClusterId"].as_str().unwrap().to_owned();
+    let attribute = acs3(app, partner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", &cluster)]).await;
+    assert_eq!(attribute.status, StatusCode::OK, "{:?}", attribute.json);
+    (cluster, attribute.json)
+}
+
 /// The real CreateDBCluster marks DBType and DBVersion required for every CreationOption (its API
 /// reference; shared/reference/polardb-api.md). polarshare asks for them only to check them: a clone
 /// has its source's engine, so a restore naming neither (or one of them) takes the set's and is not
@@ -3704,16 +3717,9 @@ async fn a_restore_naming_no_engine_or_version_gets_the_sets_own() {
         .await
         .unwrap();
     for omitted in [&["DBType", "DBVersion"][..], &["DBType"], &["DBVersion"]] {
-        let mut params = restore_params(&shared.backup);
-        params.retain(|(k, _)| !omitted.contains(k));
-        let restored = acs3(&app, &shared.partner, "CreateDBCluster", PD, &params).await;
-        assert_eq!(restored.status, StatusCode::OK, "without {omitted:?}: {:?}", restored.json);
-        let cluster = restored.json["DBClusterId"].as_str().unwrap();
-        let attribute =
-            acs3(&app, &shared.partner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", cluster)]).await;
-        assert_eq!(attribute.status, StatusCode::OK, "{:?}", attribute.json);
+        let (_, attribute) = restored_without(&app, &shared.partner, &shared.backup, omitted).await;
         assert_eq!(
-            (attribute.json["DBType"].as_str().unwrap(), attribute.json["DBVersion"].as_str().unwrap()),
+            (attribute["DBType"].as_str().unwrap(), attribute["DBVersion"].as_str().unwrap()),
             (source.0.as_str(), source.1.as_str()),
             "without {omitted:?}"
         );
@@ -3772,29 +3778,18 @@ async fn a_restore_naming_no_zone_or_node_class_gets_the_restore_dialogs_default
     let app = TestApp::new().await;
     let (_, owner) = owner_key(&app).await;
     let shared = shared_with_partner_and_accepted(&app, &owner, "placement-defaults").await;
-    for (omitted, zone, node_class) in [
-        (&["ZoneId", "DBNodeClass"][..], "cn-hangzhou-h", "polar.mysql.x4.medium"),
-        (&["ZoneId"], "cn-hangzhou-h", "polar.mysql.x4.medium"),
-        (&["DBNodeClass"], "cn-hangzhou-h", "polar.mysql.x4.medium"),
-    ] {
-        let mut params = restore_params(&shared.backup);
-        params.retain(|(k, _)| !omitted.contains(k));
-        let restored = acs3(&app, &shared.partner, "CreateDBCluster", PD, &params).await;
-        assert_eq!(restored.status, StatusCode::OK, "without {omitted:?}: {:?}", restored.json);
-        let cluster = restored.json["DBClusterId"].as_str().unwrap();
-        let attribute =
-            acs3(&app, &shared.partner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", cluster)]).await;
-        assert_eq!(attribute.status, StatusCode::OK, "{:?}", attribute.json);
+    // RegionId (restore_params') is cn-hangzhou: its first zone; the first node class listed.
+    let (zone, node_class) = ("cn-hangzhou-h", "polar.mysql.x4.medium");
+    for omitted in [&["ZoneId", "DBNodeClass"][..], &["ZoneId"], &["DBNodeClass"]] {
+        let (cluster, attribute) = restored_without(&app, &shared.partner, &shared.backup, omitted).await;
         assert_eq!(
-            (&attribute.json["ZoneIds"], &attribute.json["ZoneId"], &attribute.json["DBNodeClass"]),
-            (&json!(zone), &json!(zone), &json!(node_class)),
-            "without {omitted:?}: {:?}",
-            attribute.json
+            (&attribute["ZoneIds"], &attribute["ZoneId"], &attribute["DBNodeClass"], &attribute["RegionId"]),
+            (&json!(zone), &json!(zone), &json!(node_class), &json!("cn-hangzhou")),
+            "without {omitted:?}: {attribute:?}"
         );
-        assert_eq!(attribute.json["RegionId"], "cn-hangzhou");
         // The charge is the default specification's, as the console bills it.
         let charged: String = sqlx::query_scalar("select item from charge where cluster_id = ?")
-            .bind(cluster)
+            .bind(&cluster)
             .fetch_one(&app.pool)
             .await
             .unwrap();
