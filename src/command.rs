@@ -43,7 +43,15 @@ pub struct ShareOutcome {
 pub struct RestoreRequest {
     pub backup_set_id: String,
     pub cluster_name: String,
-    pub node_spec: String,
-    pub zone_id: String,
+    /// Absent: the first listed (`domain::restore_node_spec`), as CreateDBCluster's DBNodeClass may be.
+    #[serde(default)]
+    pub node_spec: Option<String>,
+    /// Absent: the first zone of the region (`domain::restore_placement`), as CreateDBCluster's ZoneId may be.
+    #[serde(default)]
+    pub zone_id: Option<String>,
+    /// The region the new cluster goes in (CreateDBCluster's RegionId): a zone named must be of it. The
+    /// console names none: its zone says where, or else the backup set's region.
+    #[serde(default)]
+    pub region_id: Option<String>,
     pub pay_type: String,
 }

@@ -255,6 +255,10 @@ pub struct InvitationList {
 pub struct IncomingBackup {
     pub backup_set_id: String,
     pub owner_account_id: String,
+    /// The owner's cluster the set is a backup of, by its id only, never its name: the feature text gives
+    /// a principal the backup set and a restore from it, not the owner's clusters, and the real API's
+    /// answer for this list (DescribeSharedBackups) has `DBClusterId` and no `DBClusterDescription`. The
+    /// name is the owner's own word for its estate (`orders-prod`), shown on the owner's screens only.
     pub source_cluster_id: String,
     pub region_id: String,
     /// The shares that give it, comma-separated.
@@ -454,11 +458,14 @@ pub struct CreatedAccount {
     pub password: String,
 }
 
-/// A backup set in a share.
+/// A backup set in a share, as its owner's screens list it (a [`Share`] is only ever answered to its owner).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SharedResource {
     pub backup_set_id: String,
     pub cluster_id: String,
+    /// The owner's name for its cluster, shown beside the id as on the Clusters page. Never put in what a
+    /// principal is answered ([`IncomingBackup`] has the id only): see `tests/api/source_cluster_names.rs`.
+    pub cluster_name: String,
     pub region_id: String,
 }
 

@@ -186,36 +186,65 @@ test("Shared By Me and My Shares by keyboard: edit a share, remove a principal, 
   await expect(shareRow(page, shareId)).toContainText(/Deleting|Deleted/);
 });
 
-test("invitations by keyboard, and a refused answer is shown at its row, announced", async ({ page: owner, browser }) => {
-  await signIn(owner, "owner");
-  const first = await ownerSharesByRequest(owner, OUTSIDER, "AllAccounts", "kbd-inv");
-  const second = await ownerSharesByRequest(owner, OUTSIDER, "AllAccounts", "kbd-inv");
+test("invitations by keyboard: each answer moves focus on to the next invitation, then to the heading; a refused answer is shown at its row, announced", async ({ page: owner, browser }) => {
   const outsider = await session(browser, "outsider");
+  const answer = async (id: string, accept: boolean) => {
+    const r = await outsider.request.post("/api/answer_invitation", { form: { invitation_id: id, accept: String(accept) } });
+    expect(r.status(), await r.text()).toBe(200);
+  };
+  // Invitations left pending by earlier tests are answered first (rejected), so that the rows still
+  // offering an answer are this test's three, and where focus goes next is known.
   await outsider.goto("/resource-sharing/invitations");
+  await hydrated(outsider);
+  const pendingRows = outsider.locator("tr[data-invitation]").filter({ has: outsider.getByRole("button", { name: "Reject" }) });
+  for (const id of await pendingRows.evaluateAll((rows) => rows.map((r) => r.getAttribute("data-invitation")!))) {
+    await answer(id, false);
+  }
+  await signIn(owner, "owner");
+  const names: string[] = [];
+  for (let n = 0; n < 3; n++) names.push((await ownerSharesByRequest(owner, OUTSIDER, "AllAccounts", "kbd-inv")).name);
+  await outsider.reload();
   await hydrated(outsider);
   const table = outsider.getByRole("table", { name: "Invitations" });
   await expect(table.getByRole("columnheader", { name: "Status" })).toHaveAttribute("scope", "col");
   const rowOf = (name: string) => outsider.locator("tr[data-invitation]", { hasText: name });
+  // The three in the order the page lists them (newest first; made within a second, they may tie).
+  const listed = await outsider.locator("tr[data-invitation]").allTextContents();
+  const [first, second, third] = [...names].sort((a, b) => listed.findIndex((t) => t.includes(a)) - listed.findIndex((t) => t.includes(b)));
+  await expect(pendingRows).toHaveCount(3);
 
-  // Accept, by keyboard.
-  await tabTo(outsider, rowOf(first.name).getByRole("button", { name: "Accept" }));
+  // Accept, by keyboard: the row's buttons go, the answer is announced, and focus is on the next
+  // invitation's first button (not left on the page body).
+  await tabTo(outsider, rowOf(first).getByRole("button", { name: "Accept" }));
   await outsider.keyboard.press("Enter");
-  await expect(rowOf(first.name)).toContainText("Enabled");
+  await expect(rowOf(first)).toContainText("Enabled");
+  await expect(rowOf(first).getByRole("button")).toHaveCount(0);
+  await expect(outsider.getByRole("status")).toContainText(`Accepted the invitation to ${first}`);
+  await expectFocusRing(rowOf(second).getByRole("button", { name: "Accept" }));
 
-  // The second is answered elsewhere meanwhile (another tab): this page still offers Accept, and the
+  // Reject the next one from there: focus goes on to the one after it.
+  await outsider.keyboard.press("Tab");
+  await expect(rowOf(second).getByRole("button", { name: "Reject" })).toBeFocused();
+  await outsider.keyboard.press("Enter");
+  await expect(rowOf(second)).toContainText("Rejected");
+  await expect(outsider.getByRole("status")).toContainText(`Rejected the invitation to ${second}`);
+  const accept = rowOf(third).getByRole("button", { name: "Accept" });
+  await expect(accept).toBeFocused();
+
+  // The last is answered elsewhere meanwhile (another tab): this page still offers Accept, and the
   // server refuses it. The refusal is under that row, not at the top of the page.
-  const second_id = (await rowOf(second.name).getAttribute("data-invitation"))!;
-  const reject = await outsider.request.post("/api/answer_invitation", { form: { invitation_id: second_id, accept: "false" } });
-  expect(reject.status(), await reject.text()).toBe(200);
-  const accept = rowOf(second.name).getByRole("button", { name: "Accept" });
-  await tabTo(outsider, accept);
+  const third_id = (await rowOf(third).getAttribute("data-invitation"))!;
+  await answer(third_id, false);
   await outsider.keyboard.press("Enter");
-  const refusal = outsider.locator(`tr[data-invitation="${second_id}"] + tr.row-refusal`);
+  const refusal = outsider.locator(`tr[data-invitation="${third_id}"] + tr.row-refusal`);
   await expect(refusal.getByRole("alert")).toContainText("InvitationStatus.AlreadyRejected");
   await expect(outsider.getByRole("alert")).toHaveCount(1);
   // The row itself, reloaded, says what happened meanwhile (so it offers no answer any more).
-  await expect(rowOf(second.name)).toContainText("Rejected");
+  await expect(rowOf(third)).toContainText("Rejected");
   await expect(accept).toHaveCount(0);
+  // No invitation is left to answer: focus is on the list's heading, and the earlier notice is gone.
+  await expect(outsider.getByRole("heading", { name: "Shared With Me", level: 1 })).toBeFocused();
+  await expect(outsider.getByRole("status")).not.toContainText("invitation");
   await shot(outsider, "keyboard-invitation-refused");
   await outsider.context().close();
 });

@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import {
-  MEMBER, OUTSIDER, PARTNER, addPrincipal, backupRow, hydrated, openCluster, openSharedWithMe, ownerShares, session, shot, signIn,
+  MEMBER, OUTSIDER, PARTNER, SHAREABLE_CLUSTER, addPrincipal, backupRow, hydrated, openCluster, openSharedWithMe, ownerShares, session, shot,
+  signIn,
 } from "./helpers";
 
 test("share -> accept -> restore -> revoke, as owner and partner", async ({ page: owner, browser }) => {
@@ -104,6 +105,9 @@ test("a member of the resource directory gets the set without an invitation, unt
   const member = await session(browser, "member");
   await openSharedWithMe(member);
   await expect(backupRow(member, id)).toBeVisible();
+  // A principal is told the owner's cluster by its id, never by the owner's name for it.
+  await expect(backupRow(member, id)).toContainText(SHAREABLE_CLUSTER);
+  await expect(backupRow(member, id)).not.toContainText("orders-prod");
   await shot(member, "shared-with-me");
 
   // The owner's My Shares tab lists it; Manage Sharing Relationship shows the principal.
@@ -111,6 +115,9 @@ test("a member of the resource directory gets the set without an invitation, unt
   await hydrated(owner);
   const mine = backupRow(owner, id).first();
   await expect(mine).toBeVisible();
+  // The owner's own cluster is named as on the Clusters page: its id, and its name under it.
+  await expect(mine.getByRole("link", { name: SHAREABLE_CLUSTER })).toHaveAttribute("href", `/clusters/${SHAREABLE_CLUSTER}`);
+  await expect(mine).toContainText("orders-prod");
   await shot(owner, "my-shares");
   await mine.getByRole("link", { name: "Manage Sharing Relationship" }).click();
   await expect(owner.getByRole("table", { name: "Principals" }).first()).toContainText(MEMBER);

@@ -379,7 +379,15 @@ pub async fn submit_restore(
     zone_id: String,
     pay_type: String,
 ) -> Result<RestoreJobView, AppError> {
-    restore_to_new_cluster(RestoreRequest { backup_set_id, cluster_name, node_spec, zone_id, pay_type }).await
+    restore_to_new_cluster(RestoreRequest {
+        backup_set_id,
+        cluster_name,
+        node_spec: Some(node_spec),
+        zone_id: Some(zone_id),
+        region_id: None,
+        pay_type,
+    })
+    .await
 }
 
 #[server(prefix = "/api", endpoint = "list_restore_jobs")]

@@ -212,3 +212,51 @@ fn like_of(focused: &Focused) -> Option<HtmlElement> {
         .find(|e| label_of(e) == focused.label)
         .and_then(|e| e.dyn_into().ok())
 }
+
+/// An answer that takes its row's buttons away (an invitation accepted, rejected, or found answered
+/// already) renders the list anew, and focus falls to the page body: a keyboard user would start again
+/// from the top of the page. Once it has fallen (within five seconds of the answer), focus goes to the
+/// first button of the next of `rows` that still offers one, else of the nearest one above, else to
+/// `fallback` (the list's heading, read out with the status message that announced the answer). A row
+/// that still offers its buttons is left to [`keep_focus`], which puts focus back on the same one.
+pub fn focus_next_row_after_answer(rows: &'static str, answered: String, fallback: &'static str) {
+    let page = current_page();
+    // Focus is on the button pressed until the list is rendered anew; once it is anywhere else but the
+    // body (put back by `keep_focus`, or moved by the user), it is not taken from there.
+    let pressed = document().active_element();
+    let done = std::rc::Rc::new(std::cell::Cell::new(false));
+    for tries in 0..50u64 {
+        let (done, page, answered, pressed) = (done.clone(), page.clone(), answered.clone(), pressed.clone());
+        set_timeout(
+            move || {
+                let active = document().active_element();
+                let lost = active.as_ref().map_or(true, |a| a.tag_name() == "BODY");
+                let waiting =
+                    active.is_some() && active == pressed && pressed.as_ref().is_some_and(|p| p.is_connected());
+                if done.get() || waiting || current_page() != page {
+                    return;
+                }
+                done.set(true);
+                if !lost {
+                    return;
+                }
+                let row_button = |row: &Element| row.query_selector("button:not([disabled])").ok().flatten();
+                let found = document().query_selector_all(rows).ok();
+                let listed: Vec<Element> = found
+                    .map(|l| (0..l.length()).filter_map(|i| l.item(i)?.dyn_into::<Element>().ok()).collect())
+                    .unwrap_or_default();
+                let at = listed.iter().position(|r| r.matches(&answered).unwrap_or(false));
+                if at.is_some_and(|at| row_button(&listed[at]).is_some()) {
+                    return;
+                }
+                let (above, below) = listed.split_at(at.map_or(0, |at| at + 1));
+                let next = below.iter().chain(above.iter().rev()).find_map(row_button);
+                let target = next.or_else(|| document().query_selector(fallback).ok().flatten());
+                if let Some(target) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
+                    let _ = target.focus();
+                }
+            },
+            Duration::from_millis(100 * tries),
+        );
+    }
+}

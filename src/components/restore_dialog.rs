@@ -13,8 +13,10 @@ pub fn RestoreDialog(
 ) -> impl IntoView {
     let zones = zones(&backup.region_id);
     let name = RwSignal::new(format!("restored-{}", backup.backup_set_id));
-    let spec = RwSignal::new(NODE_SPECS[0].0.to_owned());
-    let zone = RwSignal::new(zones.first().copied().unwrap_or_default().to_owned());
+    // Preselected: what a restore naming no node spec or zone gets (the API's CreateDBCluster too).
+    let spec = RwSignal::new(crate::domain::restore_node_spec(None).map(|(s, _)| s).unwrap_or_default().to_owned());
+    let placed = crate::domain::restore_placement(None, None, &backup.region_id).ok();
+    let zone = RwSignal::new(placed.map(|p| p.zone).unwrap_or_default().to_owned());
     let pay_type = RwSignal::new("Postpaid".to_owned());
     // A real form to `submit_restore`: posted by the browser without JavaScript, dispatched with it.
     let action = ServerAction::<api::SubmitRestore>::new();

@@ -278,7 +278,7 @@ fn ExistingShareSummary(share: ShareView, directory_objects: Vec<DirectoryObject
                 <thead><tr><th scope="col">"Backup Set ID"</th><th scope="col">"Cluster"</th><th scope="col">"Region"</th></tr></thead>
                 <tbody>
                     {share.resources.into_iter().map(|r| view! {
-                        <tr><td class="mono">{r.backup_set_id}</td><td>{r.cluster_id}</td><td>{r.region_id}</td></tr>
+                        <tr><td class="mono">{r.backup_set_id}</td><td>{r.cluster_id} <div class="subtle free-text">{r.cluster_name}</div></td><td>{r.region_id}</td></tr>
                     }).collect_view()}
                 </tbody>
             </table>

@@ -38,7 +38,52 @@ pub fn zone_region(zone: &str) -> Result<&'static str, Refusal> {
 
 /// The monthly price, in cents, of a node specification a restore chose.
 pub fn node_spec_price(spec: &str) -> Result<i64, Refusal> {
-    NODE_SPECS.iter().find(|(s, _)| *s == spec).map(|(_, cents)| *cents).ok_or(Refusal::UnknownNodeSpec)
+    restore_node_spec(Some(spec)).map(|(_, cents)| cents)
+}
+
+/// Where a restore puts its new cluster: a region and one of its zones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RestorePlacement {
+    pub region: &'static str,
+    pub zone: &'static str,
+}
+
+/// The zone a restore's new cluster goes in, from the region and zone the caller named, if any.
+/// CreateDBCluster's ZoneId is optional (its API reference says "Required: No"; so does
+/// shared/reference/polardb-api.md) and neither names a default, so an absent zone is what the
+/// console's Restore dialog preselects: the first zone of the region the cluster goes in, the one named
+/// (the API's RegionId) or else the backup set's. Not the source cluster's zone: a principal is told the
+/// owner's cluster by its id only (`IncomingBackup`), and its placement is no more the principal's to
+/// learn than its name. A zone named must be a listed one, and of the region named.
+pub fn restore_placement(
+    region: Option<&str>,
+    zone: Option<&str>,
+    set_region: &str,
+) -> Result<RestorePlacement, Refusal> {
+    let region = match zone {
+        Some(zone) => {
+            let in_region = zone_region(zone)?;
+            if let Some(named) = region.filter(|named| *named != in_region) {
+                return Err(Refusal::ZoneNotInRegion { zone: zone.to_owned(), region: named.to_owned() });
+            }
+            let zone = zones(in_region).iter().copied().find(|z| *z == zone).ok_or(Refusal::UnknownZone)?;
+            return Ok(RestorePlacement { region: in_region, zone });
+        }
+        None => region.unwrap_or(set_region),
+    };
+    let zone = zones(region).first().copied().ok_or(Refusal::UnknownRegion)?;
+    Ok(RestorePlacement { region: zone_region(zone)?, zone })
+}
+
+/// The node specification a restore's new cluster gets, with its monthly price in cents. DBNodeClass
+/// is optional in CreateDBCluster's reference too, which names no default: an absent one is the Restore
+/// dialog's preselected, the first (smallest) listed, not the source cluster's (the owner's to know, as
+/// its zone is; a clone gets nodes of its own).
+pub fn restore_node_spec(asked: Option<&str>) -> Result<(&'static str, i64), Refusal> {
+    match asked {
+        Some(spec) => NODE_SPECS.iter().copied().find(|(s, _)| *s == spec).ok_or(Refusal::UnknownNodeSpec),
+        None => Ok(NODE_SPECS[0]),
+    }
 }
 
 /// A restore is billed pay-as-you-go (`Postpaid`) or by subscription (`Prepaid`).
@@ -130,6 +175,42 @@ mod tests {
         assert_eq!(node_spec_price("polar.mysql.x4.large"), Ok(124_000));
         assert_eq!(
             status_and_code(node_spec_price("polar.mysql.x99").unwrap_err()),
+            (422, "InvalidParameter.DBNodeClass")
+        );
+    }
+
+    #[test]
+    fn a_restore_naming_no_zone_gets_the_first_zone_of_the_region_named_else_of_the_sets() {
+        let placed = |region, zone, set| restore_placement(region, zone, set).map(|p| (p.region, p.zone));
+        assert_eq!(placed(Some("cn-beijing"), None, "cn-hangzhou"), Ok(("cn-beijing", "cn-beijing-k")));
+        assert_eq!(placed(None, None, "cn-hangzhou"), Ok(("cn-hangzhou", "cn-hangzhou-h")));
+        assert_eq!(
+            placed(Some("cn-hangzhou"), Some("cn-hangzhou-j"), "cn-hangzhou"),
+            Ok(("cn-hangzhou", "cn-hangzhou-j"))
+        );
+        // Without a region named, the zone says where the cluster goes (the region rule then judges it).
+        assert_eq!(placed(None, Some("cn-beijing-l"), "cn-hangzhou"), Ok(("cn-beijing", "cn-beijing-l")));
+    }
+
+    #[test]
+    fn a_zone_not_listed_or_not_of_the_region_named_and_a_region_without_zones_are_refused() {
+        let refused = |region, zone| status_and_code(restore_placement(region, zone, "cn-hangzhou").unwrap_err());
+        assert_eq!(refused(Some("cn-hangzhou"), Some("cn-hangzhou-z")), (422, "InvalidParameter.ZoneId"));
+        assert_eq!(refused(Some("cn-hangzhou"), Some("cn-beijing-k")), (422, "InvalidParameter.ZoneId"));
+        assert_eq!(refused(Some("mars-1"), Some("cn-hangzhou-h")), (422, "InvalidParameter.ZoneId"));
+        assert_eq!(refused(Some("mars-1"), None), (422, "InvalidParameter.RegionId"));
+        assert_eq!(
+            restore_placement(Some("cn-hangzhou"), Some("cn-beijing-k"), "cn-hangzhou").unwrap_err().to_string(),
+            "Zone cn-beijing-k is not in region cn-hangzhou: choose one of its zones, or name none for its first."
+        );
+    }
+
+    #[test]
+    fn a_restore_naming_no_node_spec_gets_the_first_listed_and_an_unlisted_one_is_refused() {
+        assert_eq!(restore_node_spec(None), Ok(("polar.mysql.x4.medium", 62_000)));
+        assert_eq!(restore_node_spec(Some("polar.mysql.x8.xlarge")), Ok(("polar.mysql.x8.xlarge", 310_000)));
+        assert_eq!(
+            status_and_code(restore_node_spec(Some("polar.mysql.x99")).unwrap_err()),
             (422, "InvalidParameter.DBNodeClass")
         );
     }

@@ -275,6 +275,8 @@ pub enum Refusal {
     UnknownRegion,
     #[error("Choose one of the listed zones.")]
     UnknownZone,
+    #[error("Zone {zone} is not in region {region}: choose one of its zones, or name none for its first.")]
+    ZoneNotInRegion { zone: String, region: String },
     #[error("Choose one of the listed node specifications.")]
     UnknownNodeSpec,
     #[error("Choose pay-as-you-go or subscription.")]
@@ -524,7 +526,7 @@ impl Refusal {
             NameInUse { .. } => "EntityAlreadyExists.Name",
             InvalidPassword(e) => e.code(),
             UnknownRegion => "InvalidParameter.RegionId",
-            UnknownZone => "InvalidParameter.ZoneId",
+            UnknownZone | ZoneNotInRegion { .. } => "InvalidParameter.ZoneId",
             UnknownNodeSpec => "InvalidParameter.DBNodeClass",
             UnknownPayType => "InvalidParameter.PayType",
             NotBackupOfSourceCluster { .. } => "InvalidParameter.SourceResourceId",
@@ -640,6 +642,7 @@ impl Refusal {
             | InvalidPassword(_)
             | UnknownRegion
             | UnknownZone
+            | ZoneNotInRegion { .. }
             | UnknownNodeSpec
             | UnknownPayType
             | NotBackupOfSourceCluster { .. }

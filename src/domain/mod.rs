@@ -42,8 +42,9 @@ pub use billing::{
 pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use choices::{
     check_audit_action_filter, check_pay_type, check_region_choice, check_share_search, check_ticket_message,
-    node_spec_price, parse_day, parse_policy_name, parse_ticket_kind, pay_type_name, region_of_zone, zone_region,
-    zones, MAX_SHARE_SEARCH_CHARS, MAX_TICKET_MESSAGE_CHARS, NODE_SPECS,
+    node_spec_price, parse_day, parse_policy_name, parse_ticket_kind, pay_type_name, region_of_zone, restore_node_spec,
+    restore_placement, zone_region, zones, RestorePlacement, MAX_SHARE_SEARCH_CHARS, MAX_TICKET_MESSAGE_CHARS,
+    NODE_SPECS,
 };
 pub use conversion::{check_level_conversion, BackupLevel, ConversionError};
 pub use directory::{

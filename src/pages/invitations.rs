@@ -4,6 +4,7 @@
 use crate::api::{self, types::InvitationView};
 use crate::components::page_data::page_resource;
 use crate::components::status_badge::StatusBadge;
+use crate::components::toast::Toast;
 use crate::components::{
     empty_row::EmptyRow,
     error_alert::ErrorAlert,
@@ -42,10 +43,27 @@ pub fn InvitationsPage() -> impl IntoView {
         invitations.get().and_then(Result::ok)?.invitations.iter().any(|i| i.invitation_id == id).then_some(id)
     });
     let error = move || refusal.get().filter(|_| listed.get().is_none()).map(|error| view! { <ErrorAlert error/> });
+    // An answer is announced (a polite live region), and since it takes the row's buttons away, focus
+    // goes on to the next invitation still to answer, else to the list's heading, rather than to the
+    // page body (`focus_next_row_after_answer`).
+    let notice = RwSignal::new(None::<String>);
+    Effect::new(move |_| {
+        let Some(result) = answer.value().get() else { return };
+        notice.set(result.as_ref().ok().map(answer_notice));
+        let Some(id) = result.ok().map(|i| i.invitation_id).or_else(|| answered.get_untracked()) else { return };
+        #[cfg(feature = "hydrate")]
+        crate::components::focus::focus_next_row_after_answer(
+            "tr[data-invitation]",
+            format!("tr[data-invitation=\"{}\"]", crate::components::modal::css_string(&id)),
+            "#invitations-heading",
+        );
+        #[cfg(not(feature = "hydrate"))]
+        let _ = id;
+    });
     view! {
         <Title text="Shared With Me"/>
         <div class="breadcrumb">"Resource Management / Resource Sharing"</div>
-        <div class="page-header"><h1>"Shared With Me"</h1></div>
+        <div class="page-header"><h1 id="invitations-heading" tabindex="-1">"Shared With Me"</h1></div>
         {error}
         <Transition fallback=|| view! { <p class="loading">"Loading invitations…"</p> }>
             {move || Suspend::new(async move {
@@ -75,6 +93,19 @@ pub fn InvitationsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <Toast notice/>
+    }
+}
+
+/// What the status message says of an answer.
+fn answer_notice(invitation: &InvitationView) -> String {
+    let share = &invitation.resource_share_name;
+    match invitation.status {
+        ShownInvitationStatus::Accepted => {
+            format!("Accepted the invitation to {share}: its backup sets are in Shared Backups, Shared With Me.")
+        }
+        ShownInvitationStatus::Rejected => format!("Rejected the invitation to {share}."),
+        other => format!("The invitation to {share} is {}.", other.as_str()),
     }
 }
 

@@ -98,7 +98,12 @@ fn MySharesTab() -> impl IntoView {
                                 view! {
                                     <tr data-backup-set=row.backup.backup_set_id.clone() data-share=row.share.resource_share_id.clone()>
                                         <td class="mono">{row.backup.backup_set_id.clone()}</td>
-                                        <td class="nowrap"><a href=format!("/clusters/{}", row.backup.cluster_id)>{row.backup.cluster_id.clone()}</a></td>
+                                        // The owner's own cluster, named as on the Clusters page (a principal's
+                                        // Shared With Me has its id only).
+                                        <td>
+                                            <a class="nowrap" href=format!("/clusters/{}", row.backup.cluster_id)>{row.backup.cluster_id.clone()}</a>
+                                            <div class="subtle free-text">{row.backup.cluster_name.clone()}</div>
+                                        </td>
                                         <td class="nowrap">{row.backup.region_id.clone()}</td>
                                         <td><div class="free-text">{row.share.resource_share_name.clone()}</div> <div class="subtle mono">{row.share.resource_share_id.clone()}</div></td>
                                         <td><ul class="plain-list" aria-label="Principals">{principals}</ul></td>
@@ -250,6 +255,7 @@ fn IncomingRow(backup: IncomingBackupView) -> impl IntoView {
         <tr data-backup-set=backup.backup_set_id.clone()>
             <td class="mono">{backup.backup_set_id.clone()}</td>
             <td class="mono">{backup.owner_account_id.clone()}</td>
+            // By id only: the owner's name for its cluster is not the principal's to learn (`IncomingBackup`).
             <td class="mono">{backup.source_cluster_id.clone()}</td>
             <td class="nowrap">{backup.region_id.clone()}</td>
             <td class="nowrap">{format::size(backup.size_bytes)}</td>

@@ -378,8 +378,9 @@ async fn a_restore_waiting_for_the_writer_while_its_set_expires_is_refused() {
     let request = || polarshare::command::RestoreRequest {
         backup_set_id: backup.clone(),
         cluster_name: "waited".into(),
-        node_spec: "polar.mysql.x4.medium".into(),
-        zone_id: "cn-hangzhou-h".into(),
+        node_spec: Some("polar.mysql.x4.medium".into()),
+        zone_id: Some("cn-hangzhou-h".into()),
+        region_id: None,
         pay_type: "Postpaid".into(),
     };
     let restore_event = event(&app, &who, &credential, "RestoreBackupSet", &backup);

@@ -39,6 +39,7 @@ mod share_write;
 mod shared_by_me;
 mod sharing;
 mod signed_differentials;
+mod source_cluster_names;
 mod trail;
 mod upgrade;
 mod wal;

@@ -9,7 +9,7 @@ use http::{header, HeaderMap, HeaderValue, Request, StatusCode};
 use polarshare::server::openapi::signature::{
     acs3_signature, parse_form, percent_encode, rpc_v1_signature, SignedRequest,
 };
-use serde_json::Value;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use time::Duration;
@@ -3689,6 +3689,19 @@ async fn a_restore_asking_for_another_engine_or_version_than_the_sets_is_refused
     assert_eq!(right.status, StatusCode::OK, "{:?}", right.json);
 }
 
+/// CreateDBCluster by `partner` of `backup` with [`restore_params`] less those `omitted`, which must
+/// succeed: the new cluster's id and DescribeDBClusterAttribute's answer for it.
+async fn restored_without(app: &TestApp, partner: &Key, backup: &str, omitted: &[&str]) -> (String, Value) {
+    let mut params = restore_params(backup);
+    params.retain(|(k, _)| !omitted.contains(k));
+    let restored = acs3(app, partner, "CreateDBCluster", PD, &params).await;
+    assert_eq!(restored.status, StatusCode::OK, "without {omitted:?}: {:?}", restored.json);
+    let cluster = restored.json["DBClusterId"].as_str().unwrap().to_owned();
+    let attribute = acs3(app, partner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", &cluster)]).await;
+    assert_eq!(attribute.status, StatusCode::OK, "{:?}", attribute.json);
+    (cluster, attribute.json)
+}
+
 /// The real CreateDBCluster marks DBType and DBVersion required for every CreationOption (its API
 /// reference; shared/reference/polardb-api.md). polarshare asks for them only to check them: a clone
 /// has its source's engine, so a restore naming neither (or one of them) takes the set's and is not
@@ -3704,16 +3717,9 @@ async fn a_restore_naming_no_engine_or_version_gets_the_sets_own() {
         .await
         .unwrap();
     for omitted in [&["DBType", "DBVersion"][..], &["DBType"], &["DBVersion"]] {
-        let mut params = restore_params(&shared.backup);
-        params.retain(|(k, _)| !omitted.contains(k));
-        let restored = acs3(&app, &shared.partner, "CreateDBCluster", PD, &params).await;
-        assert_eq!(restored.status, StatusCode::OK, "without {omitted:?}: {:?}", restored.json);
-        let cluster = restored.json["DBClusterId"].as_str().unwrap();
-        let attribute =
-            acs3(&app, &shared.partner, "DescribeDBClusterAttribute", PD, &[("DBClusterId", cluster)]).await;
-        assert_eq!(attribute.status, StatusCode::OK, "{:?}", attribute.json);
+        let (_, attribute) = restored_without(&app, &shared.partner, &shared.backup, omitted).await;
         assert_eq!(
-            (attribute.json["DBType"].as_str().unwrap(), attribute.json["DBVersion"].as_str().unwrap()),
+            (attribute["DBType"].as_str().unwrap(), attribute["DBVersion"].as_str().unwrap()),
             (source.0.as_str(), source.1.as_str()),
             "without {omitted:?}"
         );
@@ -3761,4 +3767,85 @@ async fn associate_and_disassociate_answer_without_reading_after_their_write() {
     let mut expected = vec![(MEMBER.to_owned(), false), (PARTNER.to_owned(), true)];
     expected.sort();
     assert_eq!(external_of(&removed.json), expected);
+}
+
+/// CreateDBCluster's ZoneId and DBNodeClass are optional in its API reference ("Required: No";
+/// shared/reference/polardb-api.md marks neither required), which names no default for either: a restore
+/// naming neither (or one of them) is not refused for it but gets what the console's Restore dialog
+/// preselects, through the same service: the first zone of RegionId and the first node specification.
+#[tokio::test]
+async fn a_restore_naming_no_zone_or_node_class_gets_the_restore_dialogs_defaults() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "placement-defaults").await;
+    // RegionId (restore_params') is cn-hangzhou: its first zone; the first node class listed.
+    let (zone, node_class) = ("cn-hangzhou-h", "polar.mysql.x4.medium");
+    for omitted in [&["ZoneId", "DBNodeClass"][..], &["ZoneId"], &["DBNodeClass"]] {
+        let (cluster, attribute) = restored_without(&app, &shared.partner, &shared.backup, omitted).await;
+        assert_eq!(
+            (&attribute["ZoneIds"], &attribute["ZoneId"], &attribute["DBNodeClass"], &attribute["RegionId"]),
+            (&json!(zone), &json!(zone), &json!(node_class), &json!("cn-hangzhou")),
+            "without {omitted:?}: {attribute:?}"
+        );
+        // The charge is the default specification's, as the console bills it.
+        let charged: String = sqlx::query_scalar("select item from charge where cluster_id = ?")
+            .bind(&cluster)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        assert!(charged.starts_with(&format!("New cluster ({node_class}, pay-as-you-go)")), "{charged}");
+        // The set is locked while it restores; the next restore waits for this one to finish.
+        app.clock.advance(Duration::minutes(5));
+        app.tick().await;
+    }
+    // The console's restore names none either (its JSON server function): the set's region's first zone.
+    let console = app
+        .json(
+            Some(&shared.partner_cookie),
+            "restore_to_new_cluster",
+            json!({ "request": { "backup_set_id": shared.backup, "cluster_name": "console-defaults", "pay_type": "Postpaid" } }),
+        )
+        .await;
+    assert_eq!(console.status, StatusCode::OK, "{:?}", console.json);
+    let placed: (Option<String>, Option<String>) =
+        sqlx::query_as("select zone_id, node_spec from cluster where cluster_id = ?")
+            .bind(console.json["cluster_id"].as_str().unwrap())
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+    assert_eq!(placed, (Some("cn-hangzhou-h".to_owned()), Some("polar.mysql.x4.medium".to_owned())));
+}
+
+/// What a restore names is still judged when it names it: an unlisted zone or node class, a zone of
+/// another region than RegionId, and an unknown RegionId with no zone are refused with their codes; a
+/// RegionId other than the set's, with no zone, is refused by the region rule, not placed elsewhere.
+/// Nothing is restored, charged or remembered.
+#[tokio::test]
+async fn a_restore_naming_an_invalid_zone_node_class_or_region_is_still_refused_with_its_code() {
+    let app = TestApp::new().await;
+    let (_, owner) = owner_key(&app).await;
+    let shared = shared_with_partner_and_accepted(&app, &owner, "placement-refused").await;
+    let with = |changes: &[(&'static str, Option<&'static str>)]| {
+        let mut params = restore_params(&shared.backup);
+        for (name, value) in changes {
+            params.retain(|(k, _)| k != name);
+            if let Some(value) = value {
+                params.push((name, value));
+            }
+        }
+        params
+    };
+    let before = restore_writes(&app).await;
+    for (params, expected) in [
+        (with(&[("ZoneId", Some("cn-hangzhou-z"))]), (400, "InvalidParameter.ZoneId")),
+        (with(&[("ZoneId", Some("cn-beijing-k"))]), (400, "InvalidParameter.ZoneId")),
+        (with(&[("DBNodeClass", Some("polar.mysql.x99"))]), (400, "InvalidParameter.DBNodeClass")),
+        (with(&[("DBNodeClass", Some("polar.mysql.x99")), ("ZoneId", None)]), (400, "InvalidParameter.DBNodeClass")),
+        (with(&[("RegionId", Some("mars-1")), ("ZoneId", None)]), (400, "InvalidParameter.RegionId")),
+        (with(&[("RegionId", Some("cn-beijing")), ("ZoneId", None)]), (409, "OperationDenied.CrossRegionRestore")),
+    ] {
+        let refused = acs3(&app, &shared.partner, "CreateDBCluster", PD, &params).await;
+        assert_eq!(api_code(&refused), expected, "{params:?}: {:?}", refused.json);
+    }
+    assert_eq!(restore_writes(&app).await, before, "nothing restored, charged or remembered");
 }

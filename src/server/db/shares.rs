@@ -86,17 +86,28 @@ fn ids_json(share_ids: &[&str]) -> String {
 pub async fn resources_of_shares(
     ex: impl SqliteExecutor<'_>,
     share_ids: &[&str],
-) -> sqlx::Result<Vec<ShareResourceRow>> {
+) -> sqlx::Result<Vec<ListedResourceRow>> {
     sqlx::query_as(
-        "select sr.resource_share_id, sr.backup_set_id, b.cluster_id, b.region_id, b.lock_state, sr.status, sr.created_at
+        "select sr.resource_share_id, sr.backup_set_id, b.cluster_id, c.cluster_name, b.region_id
          from share_resource sr
          join backup_set b on b.backup_set_id = sr.backup_set_id
+         join cluster c on c.cluster_id = b.cluster_id
          where sr.resource_share_id in (select value from json_each(?))
          order by sr.created_at, sr.backup_set_id",
     )
     .bind(ids_json(share_ids))
     .fetch_all(ex)
     .await
+}
+
+/// A backup set of one of the owner's shares as the owner's lists show it, with its cluster's name.
+#[derive(Debug, Clone, FromRow)]
+pub struct ListedResourceRow {
+    pub resource_share_id: String,
+    pub backup_set_id: String,
+    pub cluster_id: String,
+    pub cluster_name: String,
+    pub region_id: String,
 }
 
 #[derive(Debug, Clone, FromRow)]

@@ -477,13 +477,9 @@ async fn restore(call: &Call, token: Option<principal::RestoreToken<'_>>) -> Res
         db_type: call.params.opt("DBType").map(str::to_owned),
         db_version: call.params.opt("DBVersion").map(str::to_owned),
     };
-    // RegionId is where the new cluster goes, so its zone must be of that region: otherwise the call
-    // would restore elsewhere than it asked.
-    let region = call.params.req("RegionId")?.to_owned();
-    let zone = call.params.req("ZoneId")?;
-    if crate::domain::zone_region(zone).map_err(AppError::from)? != region {
-        return Err(ApiError::new(400, "InvalidParameter.ZoneId", format!("Zone {zone} is not in region {region}.")));
-    }
+    // ZoneId and DBNodeClass are optional, as in the API reference: the service places the cluster in
+    // RegionId (a zone named must be of it, else the call would restore elsewhere than it asked) and
+    // gives it the defaults the console's Restore dialog preselects (`domain::restore_placement`).
     let request = RestoreRequest {
         backup_set_id: backup.clone(),
         cluster_name: call
@@ -491,8 +487,9 @@ async fn restore(call: &Call, token: Option<principal::RestoreToken<'_>>) -> Res
             .opt("DBClusterDescription")
             .map(str::to_owned)
             .unwrap_or_else(|| format!("restored-{backup}")),
-        node_spec: call.params.req("DBNodeClass")?.to_owned(),
-        zone_id: call.params.req("ZoneId")?.to_owned(),
+        node_spec: call.params.opt("DBNodeClass").map(str::to_owned),
+        zone_id: call.params.opt("ZoneId").map(str::to_owned),
+        region_id: Some(call.params.req("RegionId")?.to_owned()),
         pay_type: call.params.req("PayType")?.to_owned(),
     };
     let event = call.event("RestoreToNewCluster", &backup);

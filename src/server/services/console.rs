@@ -159,6 +159,7 @@ async fn share_views(state: &AppState, rows: Vec<shares::ShareRow>) -> Result<Ve
         resources.entry(r.resource_share_id).or_default().push(SharedResource {
             backup_set_id: r.backup_set_id,
             cluster_id: r.cluster_id,
+            cluster_name: r.cluster_name,
             region_id: r.region_id,
         });
     }

@@ -15,8 +15,8 @@ use crate::domain::{
     Answer, BackupSetId, ClusterName, ConsolePage, PageRequest, PrincipalAccess, Refusal, RestoreHolds,
 };
 use crate::domain::{
-    backup_storage_bill, check_named_source, check_pay_type, node_spec_price, parse_invitation_id,
-    restore_source_not_shared, zone_region, FoundSource, NamedSource, StoredBackup,
+    backup_storage_bill, check_named_source, check_pay_type, parse_invitation_id, restore_node_spec, restore_placement,
+    restore_source_not_shared, FoundSource, NamedSource, StoredBackup,
 };
 use crate::error::AppError;
 use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
@@ -487,7 +487,7 @@ pub async fn restore(
     check_may_restore(&who.actor)?;
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let name = ClusterName::parse(&request.cluster_name)?;
-    let price = node_spec_price(&request.node_spec)?;
+    let (node_spec, price) = restore_node_spec(request.node_spec.as_deref())?;
     check_pay_type(&request.pay_type)?;
 
     let me = who.account_id().as_str();
@@ -502,6 +502,9 @@ pub async fn restore(
         let owned = stored.is_some_and(|b| b.account_id == me && b.deleted_at.is_none());
         return Err(restore_source_not_shared(backup_id.as_str(), owned).into());
     };
+    // The new cluster goes where its zone is (the region's first when none is named); a zone of another
+    // region than the set's is refused by the region rule.
+    let placement = restore_placement(request.region_id.as_deref(), request.zone_id.as_deref(), &row.region_id)?;
     // Checked against the set this transaction found shared, not an earlier read: a share accepted
     // (or ended) in between can't let a set of another source pass.
     if let Some(named) = named {
@@ -514,10 +517,8 @@ pub async fn restore(
         };
         check_named_source(named, found)?;
     }
-    // The new cluster goes where its zone is; a zone of another region is refused by the region rule.
-    let target_region = zone_region(&request.zone_id)?;
     let (facts, holds) = incoming_facts(&row)?;
-    check_restore(&who.actor, set.access.access, &facts, holds, &row.region_id, target_region, now)?;
+    check_restore(&who.actor, set.access.access, &facts, holds, &row.region_id, placement.region, now)?;
 
     let job_id = ids::hex_id("rj", 12);
     let cluster_id = ids::hex_id("pc", 14);
@@ -531,8 +532,8 @@ pub async fn restore(
             account: me,
             owner: &set.owner_account_id,
             region: &row.region_id,
-            zone: &request.zone_id,
-            node_spec: &request.node_spec,
+            zone: placement.zone,
+            node_spec,
             pay_type: &request.pay_type,
             backup_set_id: backup_id.as_str(),
             now: &now_s,
@@ -543,8 +544,7 @@ pub async fn restore(
     .map_err(internal)?;
     // The principal pays for what it creates; accepting the share and the restore itself are free.
     let item = format!(
-        "New cluster ({}, {}) restored from shared backup set {backup_id}",
-        request.node_spec,
+        "New cluster ({node_spec}, {}) restored from shared backup set {backup_id}",
         crate::domain::pay_type_name(&request.pay_type)
     );
     restores::charge(&mut tx, me, &cluster_id, &item, price, &now_s).await.map_err(internal)?;
