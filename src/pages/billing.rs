@@ -16,11 +16,17 @@ use crate::read_model::Charge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// "Total so far (3 charges)": the footer says it counts every charge, on every page, at the time
+/// "Total so far (3 charges), as of" (a time follows): the footer says it counts every charge, on every page, at the time
 /// beside it (pay-as-you-go grows by the hour until its cluster is released).
 fn total_label(charges: i64) -> String {
     let noun = if charges == 1 { "charge" } else { "charges" };
-    format!("Total so far ({} {noun})", format::count(charges))
+    format!("Total so far ({} {noun}), as of", format::count(charges))
+}
+
+/// "Subscription · 1 month, paid up front".
+fn subscription_terms() -> String {
+    let noun = if SUBSCRIPTION_MONTHS == 1 { "month" } else { "months" };
+    format!("Subscription · {SUBSCRIPTION_MONTHS} {noun}, paid up front")
 }
 
 /// How a charge is billed, and over what time: what its amount is for.
@@ -37,13 +43,13 @@ fn ChargeBilling(charge: Charge) -> impl IntoView {
                 }
             };
             view! {
-                <div class="nowrap">"Pay-as-you-go · " {money(per_hour)} " per hour begun"</div>
+                <div class="nowrap">{format!("Pay-as-you-go · {} per hour begun", money(per_hour))}</div>
                 <div class="subtle">{period}</div>
             }
             .into_any()
         }
         (Some("Prepaid"), _) => view! {
-            <div class="nowrap">"Subscription · " {SUBSCRIPTION_MONTHS} " month, paid up front"</div>
+            <div class="nowrap">{subscription_terms()}</div>
             {released.map(|to| view! { <div class="subtle">"Released " <LocalTime iso=to/> ": not refunded"</div> })}
         }
         .into_any(),
@@ -106,7 +112,7 @@ pub fn BillingPage() -> impl IntoView {
                             // Every charge's, not only this page's, at the time the amounts were worked out.
                             {(!empty).then(|| view! {
                                 <tfoot><tr class="total-row">
-                                    <th scope="row" colspan="4">{total_label(charges.total)} ", as of " <LocalTime iso=b.as_of.clone()/></th>
+                                    <th scope="row" colspan="4">{total_label(charges.total)} " " <LocalTime iso=b.as_of.clone()/></th>
                                     <td class="nowrap amount" data-testid="charges-total">{money(b.charges_total_cents)}</td>
                                 </tr></tfoot>
                             })}
