@@ -310,13 +310,26 @@ pub struct RestoreJob {
     pub started_at: String,
 }
 
-/// A charge as stored.
+/// A charge for a restored cluster, as the bill shows it at its `Billing::as_of` time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Charge {
     pub item: String,
-    pub amount_cents: i64,
+    /// When it was ordered (the restore started).
     pub created_at: String,
+    /// `Prepaid` (subscription), `Postpaid` (pay-as-you-go), or none for a charge billed once at its
+    /// price (one from before charges had a billing method).
+    pub pay_type: Option<String>,
+    /// A subscription's price for its period (a month); pay-as-you-go's for a month.
+    pub price_cents: i64,
+    /// Pay-as-you-go's price for each hour begun.
+    pub cents_per_hour: Option<i64>,
+    /// From when it is billed: a subscription from its order, pay-as-you-go from when its cluster is
+    /// running (none while the cluster is being created).
+    pub billed_from: Option<String>,
+    /// When its cluster was released: pay-as-you-go's amount is final from then.
+    pub released_at: Option<String>,
+    /// What it has cost at `Billing::as_of`.
+    pub amount_cents: i64,
     /// The cluster charged for, and its name (none for a charge whose cluster is unknown).
     pub cluster_id: Option<String>,
     pub cluster_name: Option<String>,
@@ -324,10 +337,12 @@ pub struct Charge {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Billing {
+    /// The server's time the amounts are worked out at.
+    pub as_of: String,
     /// One page of the charges.
     pub charges: Paged<Charge>,
-    /// What all the charges (every page) come to a month, in cents.
-    pub charges_cents_per_month: i64,
+    /// What all the charges (every page) have cost so far, at `as_of`, in cents.
+    pub charges_total_cents: i64,
     pub backup_storage_bytes: i64,
     /// The whole GiB of it beyond the free quota: what the cost below is for.
     pub backup_storage_billed_gib: i64,

@@ -290,7 +290,7 @@ test("restore by keyboard: the dialog, its progress announced, and the bill nami
   await expect(live).toContainText(`New cluster ${name} restored: it is running.`, { timeout: 30_000 });
   const clusterId = (await job.locator(".mono").first().textContent())!.trim();
 
-  // Billing: the charge names the cluster by its name, with its id, and the charges have a monthly total.
+  // Billing: the charge names the cluster by its name, with its id, and the charges have a total so far.
   await member.goto("/billing");
   await hydrated(member);
   const charges = member.getByRole("table", { name: "Charges" });
@@ -298,7 +298,10 @@ test("restore by keyboard: the dialog, its progress announced, and the bill nami
   const charge = charges.getByRole("row").filter({ hasText: clusterId });
   await expect(charge.getByRole("link", { name })).toHaveAttribute("href", `/clusters/${clusterId}`);
   await expect(charge).toContainText(`(polar.mysql.x4.medium, subscription) restored from shared backup set ${id}`);
-  const total = charges.getByRole("row").filter({ has: member.getByRole("rowheader", { name: /^Total per month \(\d[\d,]* charges?\)$/ }) });
+  // A subscription is paid up front for its month.
+  await expect(charge).toContainText("Subscription · 1 month, paid up front");
+  await expect(charge.locator("td.amount")).toHaveText("¥620.00");
+  const total = charges.getByRole("row").filter({ has: member.getByRole("rowheader", { name: /^Total so far \(\d[\d,]* charges?\), as of / }) });
   await expect(total).toHaveCount(1);
   // Every charge is on this page when there is no pager: the total is their sum.
   if ((await member.getByRole("navigation", { name: "Charges pages" }).count()) === 0) {

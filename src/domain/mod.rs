@@ -37,7 +37,9 @@ pub use access_key::{
     AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY, REQUEST_TOKEN_MEMORY,
 };
 pub use billing::{
-    backup_storage_bill, StorageBill, StoredBackup, BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES,
+    backup_storage_bill, charges_total_at, hourly_price_cents, hours_begun, order_price_cents,
+    subscription_price_cents, ChargeTerms, ClusterCharge, StorageBill, StoredBackup,
+    BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES, HOURS_PER_BILLING_MONTH, SUBSCRIPTION_MONTHS,
 };
 pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use choices::{

@@ -11,14 +11,50 @@ use crate::components::{
     local_time::LocalTime,
     pager::{requested_page, Pager},
 };
-use crate::domain::{BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES};
+use crate::domain::{BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES, SUBSCRIPTION_MONTHS};
+use crate::read_model::Charge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// "Total per month (3 charges)": the footer says it counts every charge, on every page.
+/// "Total so far (3 charges), as of" (a time follows): the footer says it counts every charge, on every page, at the time
+/// beside it (pay-as-you-go grows by the hour until its cluster is released).
 fn total_label(charges: i64) -> String {
     let noun = if charges == 1 { "charge" } else { "charges" };
-    format!("Total per month ({} {noun})", format::count(charges))
+    format!("Total so far ({} {noun}), as of", format::count(charges))
+}
+
+/// "Subscription · 1 month, paid up front".
+fn subscription_terms() -> String {
+    let noun = if SUBSCRIPTION_MONTHS == 1 { "month" } else { "months" };
+    format!("Subscription · {SUBSCRIPTION_MONTHS} {noun}, paid up front")
+}
+
+/// How a charge is billed, and over what time: what its amount is for.
+#[component]
+fn ChargeBilling(charge: Charge) -> impl IntoView {
+    let released = charge.released_at.clone();
+    match (charge.pay_type.as_deref(), charge.cents_per_hour) {
+        (Some("Postpaid"), Some(per_hour)) => {
+            let period = match (charge.billed_from, released) {
+                (None, _) => view! { "Billed from when the cluster is running" }.into_any(),
+                (Some(from), None) => view! { "Running since " <LocalTime iso=from/> }.into_any(),
+                (Some(from), Some(to)) => {
+                    view! { <LocalTime iso=from/> " to release " <LocalTime iso=to/> ": final" }.into_any()
+                }
+            };
+            view! {
+                <div class="nowrap">{format!("Pay-as-you-go · {} per hour begun", money(per_hour))}</div>
+                <div class="subtle">{period}</div>
+            }
+            .into_any()
+        }
+        (Some("Prepaid"), _) => view! {
+            <div class="nowrap">{subscription_terms()}</div>
+            {released.map(|to| view! { <div class="subtle">"Released " <LocalTime iso=to/> ": not refunded"</div> })}
+        }
+        .into_any(),
+        _ => view! { <div>"Charged once"</div> }.into_any(),
+    }
 }
 
 /// The cluster a charge is for, named as everywhere in the console: its name (a link to it), its id below.
@@ -40,7 +76,7 @@ pub fn BillingPage() -> impl IntoView {
     view! {
         <Title text="Billing"/>
         <div class="page-header"><h1>"Billing"</h1></div>
-        <p class="subtle">"Sharing backup sets and accepting shares are free. The owner of a backup set pays for its storage; an account that restores from a shared backup set pays for the new cluster."</p>
+        <p class="subtle">"Sharing backup sets and accepting shares are free. The owner of a backup set pays for its storage; an account that restores from a shared backup set pays for the new cluster: a subscription up front for its month, not refunded if the cluster is released sooner; pay-as-you-go for each hour begun while the cluster runs, until it is released."</p>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match billing.await {
@@ -57,23 +93,27 @@ pub fn BillingPage() -> impl IntoView {
                             <div><dt>"Storage cost"</dt><dd>{money(b.backup_storage_cents_per_month)} " per month"</dd></div>
                         </dl>
                         <table class="data-table" aria-label="Charges">
-                            <thead><tr><th scope="col">"Time"</th><th scope="col">"Cluster"</th><th scope="col">"Item"</th><th scope="col" class="amount">"Amount per month"</th></tr></thead>
+                            <thead><tr><th scope="col">"Ordered"</th><th scope="col">"Cluster"</th><th scope="col">"Item"</th><th scope="col">"Billing"</th><th scope="col" class="amount">"Amount so far"</th></tr></thead>
                             <tbody>
-                                {charges.items.into_iter().map(|c| view! {
-                                    <tr>
-                                        <td><LocalTime iso=c.created_at/></td>
-                                        <td><ChargedCluster id=c.cluster_id name=c.cluster_name/></td>
-                                        <td>{c.item}</td>
-                                        <td class="nowrap amount">{money(c.amount_cents)}</td>
-                                    </tr>
+                                {charges.items.into_iter().map(|c| {
+                                    let amount = money(c.amount_cents);
+                                    view! {
+                                        <tr data-pay-type=c.pay_type.clone()>
+                                            <td><LocalTime iso=c.created_at.clone()/></td>
+                                            <td><ChargedCluster id=c.cluster_id.clone() name=c.cluster_name.clone()/></td>
+                                            <td>{c.item.clone()}</td>
+                                            <td><ChargeBilling charge=c.clone()/></td>
+                                            <td class="nowrap amount">{amount}</td>
+                                        </tr>
+                                    }
                                 }).collect_view()}
-                                {empty.then(|| view! { <EmptyRow columns=4 text="No charges yet."/> })}
+                                {empty.then(|| view! { <EmptyRow columns=5 text="No charges yet."/> })}
                             </tbody>
-                            // Every charge's, not only this page's: what the account pays a month.
+                            // Every charge's, not only this page's, at the time the amounts were worked out.
                             {(!empty).then(|| view! {
                                 <tfoot><tr class="total-row">
-                                    <th scope="row" colspan="3">{total_label(charges.total)}</th>
-                                    <td class="nowrap amount" data-testid="charges-total">{money(b.charges_cents_per_month)}</td>
+                                    <th scope="row" colspan="4">{total_label(charges.total)} " " <LocalTime iso=b.as_of.clone()/></th>
+                                    <td class="nowrap amount" data-testid="charges-total">{money(b.charges_total_cents)}</td>
                                 </tr></tfoot>
                             })}
                         </table>

@@ -214,6 +214,18 @@ pub(crate) async fn broken_invariants(app: &TestApp, members_move: bool) -> Vec<
         )
         .await,
     );
+    // Pay-as-you-go runs exactly while its cluster does: billed from when it is Running (none while it is
+    // Creating), ended when it is released (Recycled) and only then.
+    rows(
+        "a pay-as-you-go charge billed apart from its cluster's running",
+        list(
+            "select c.charge_id || ' ' || c.cluster_id || ' ' || k.status || ' ' || coalesce(c.billed_from, '-') || ' ' || coalesce(c.released_at, '-')
+             from charge c join cluster k on k.cluster_id = c.cluster_id
+             where c.pay_type = 'Postpaid'
+               and ((c.billed_from is null) <> (k.status = 'Creating') or (c.released_at is null) <> (k.status <> 'Recycled'))",
+        )
+        .await,
+    );
     broken
 }
 

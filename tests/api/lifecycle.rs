@@ -172,7 +172,8 @@ async fn the_owner_pays_a_shared_sets_storage_and_the_principal_only_the_new_clu
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let bill = app.form(Some(&partner), "billing", "").await.json;
     assert_eq!(bill["charges"]["total"], json!(1), "{bill:?}");
-    assert_eq!(bill["charges"]["items"][0]["amount_cents"], json!(62_000), "polar.mysql.x4.medium's price: {bill:?}");
+    assert_eq!(bill["charges"]["items"][0]["price_cents"], json!(62_000), "polar.mysql.x4.medium's price: {bill:?}");
+    assert_eq!(bill["charges"]["items"][0]["cents_per_hour"], json!(85), "pay-as-you-go, by the hour: {bill:?}");
     assert_eq!(app.count(&format!("select count(*) from charge where account_id = '{OWNER}'")).await, 0);
 }
 

@@ -4,6 +4,7 @@ mod access;
 mod access_ends;
 mod auth;
 mod client_token;
+mod cluster_billing;
 mod concurrency;
 mod console;
 mod demo;

@@ -55,6 +55,7 @@ async fn a_restore_is_read_only_by_the_account_that_made_it() {
         let bill = app.form(Some(cookie), "billing", "").await;
         assert_eq!(bill.status, StatusCode::OK, "{who}: {:?}", bill.json);
         assert!(!bill.json.to_string().contains(&cluster), "{who}'s bill: {:?}", bill.json);
+        assert_eq!(bill.json["charges_total_cents"], Value::from(0), "{who} pays nothing for it: {:?}", bill.json);
         let trail = app.form(Some(cookie), "audit_trail", "").await;
         assert_eq!(trail.status, StatusCode::OK, "{who}: {:?}", trail.json);
         let text = trail.json.to_string();
@@ -240,10 +241,10 @@ async fn the_billing_page_never_shows_more_storage_than_it_bills() {
     }
 }
 
-/// The bill says what its charges come to a month, over every page of them, and names each charged
+/// The bill says what its charges have cost so far, over every page of them, and names each charged
 /// cluster by its name beside its id (a charge named the cluster only by its id, in its item's words).
 #[tokio::test]
-async fn the_bill_totals_every_charge_a_month_and_names_the_cluster_of_each() {
+async fn the_bill_totals_every_charge_so_far_and_names_the_cluster_of_each() {
     let app = TestApp::new().await;
     let (backup, _) = shared_with(&app, MEMBER, "ResourceDirectory").await;
     let member = app.sign_in("member").await;
@@ -251,20 +252,26 @@ async fn the_bill_totals_every_charge_a_month_and_names_the_cluster_of_each() {
         "backup_set_id": backup, "cluster_name": "orders-reporting", "node_spec": "polar.mysql.x4.medium", "zone_id": "cn-hangzhou-h", "pay_type": "Postpaid" } })).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
     let cluster = r.json["cluster_id"].as_str().unwrap().to_owned();
-    // Two earlier charges of the same cluster, so the total spans more than the one page asked for.
+    // Two earlier charges of the same cluster, so the total spans more than the one page asked for; and
+    // the cluster runs for two hours and a minute (three hours begun at ¥0.85).
     app.exec(&format!(
-        "insert into charge (account_id, cluster_id, item, amount_cents, created_at) values
-         ('{MEMBER}', '{cluster}', 'earlier', 1234, '2026-11-01T00:00:00Z'), ('{MEMBER}', '{cluster}', 'earlier', 66, '2026-11-02T00:00:00Z')"
+        "insert into charge (account_id, cluster_id, item, pay_type, price_cents, billed_from, created_at) values
+         ('{MEMBER}', '{cluster}', 'earlier', 'Prepaid', 1234, '2026-11-01T00:00:00Z', '2026-11-01T00:00:00Z'),
+         ('{MEMBER}', '{cluster}', 'earlier', null, 66, '2026-11-02T00:00:00Z', '2026-11-02T00:00:00Z')"
     ))
     .await;
+    app.clock.advance(app.state.settings.restore_duration);
+    app.tick().await;
+    app.clock.advance(time::Duration::hours(2) + time::Duration::minutes(1));
+    let member = app.sign_in("member").await;
 
     let bill = app.form(Some(&member), "billing", "page_size=1").await;
     assert_eq!(bill.status, StatusCode::OK, "{:?}", bill.json);
     assert_eq!(bill.json["charges"]["total"], Value::from(3), "{:?}", bill.json);
     assert_eq!(bill.json["charges"]["items"].as_array().map(Vec::len), Some(1), "{:?}", bill.json);
     assert_eq!(
-        bill.json["charges_cents_per_month"],
-        Value::from(62_000 + 1234 + 66),
+        bill.json["charges_total_cents"],
+        Value::from(3 * 85 + 1234 + 66),
         "every page's charges: {:?}",
         bill.json
     );
@@ -288,17 +295,20 @@ async fn the_bill_totals_every_charge_a_month_and_names_the_cluster_of_each() {
         html.contains(&format!(r#"<a href="/clusters/{cluster}">orders-reporting"#)),
         "the cluster's name, linked: {html}"
     );
-    assert!(html.contains("Total per month (3 charges)"), "{html}");
+    assert!(html.contains("Total so far (3 charges), as of"), "{html}");
     assert!(
-        html.contains(r#"data-testid="charges-total" class="nowrap amount">¥633.00<"#),
-        "¥620.00 + ¥12.34 + ¥0.66: {html}"
+        html.contains(r#"data-testid="charges-total" class="nowrap amount">¥15.55<"#),
+        "¥2.55 + ¥12.34 + ¥0.66: {html}"
     );
+    assert!(html.contains("Pay-as-you-go · ¥0.85 per hour begun"), "{html}");
+    assert!(html.contains("Subscription · 1 month, paid up front"), "{html}");
+    assert!(html.contains("Charged once"), "{html}");
 
     // An account with no charge owes nothing for them.
     let owner = app.sign_in("owner").await;
     let bill = app.form(Some(&owner), "billing", "").await;
     assert_eq!(
-        (bill.json["charges"]["total"].clone(), bill.json["charges_cents_per_month"].clone()),
+        (bill.json["charges"]["total"].clone(), bill.json["charges_total_cents"].clone()),
         (Value::from(0), Value::from(0)),
         "{:?}",
         bill.json
@@ -319,7 +329,7 @@ async fn charges_made_before_name_their_cluster_after_the_migration() {
         format!("Cluster {cluster} (polar.mysql.x4.medium, pay-as-you-go) restored from shared backup set {backup}");
     app.exec(&format!("update charge set cluster_id = null, item = '{old}' where cluster_id = '{cluster}'")).await;
     let unknown = "Cluster pc-nowhere000000 (polar.mysql.x4.medium, subscription) restored from shared backup set 1";
-    app.exec(&format!("insert into charge (account_id, item, amount_cents, created_at) values ('{MEMBER}', '{unknown}', 1, '2026-11-01T00:00:00Z')")).await;
+    app.exec(&format!("insert into charge (account_id, item, price_cents, created_at) values ('{MEMBER}', '{unknown}', 1, '2026-11-01T00:00:00Z')")).await;
 
     // The migration's statements after the one that adds the column, as the file has them.
     let migration = include_str!("../../migrations/20261129075000_charge_cluster.sql");

@@ -28,6 +28,8 @@ const ACCESS_KEYS: i64 = 20261127000005;
 const BEFORE_LEAVING_COUNTS: i64 = 20261128235026;
 /// The level just before the last migration of this release.
 const BEFORE_LAST: i64 = 20261129050000;
+/// The level before charges were billed by their method (a month's price once, whatever the method).
+const BEFORE_CHARGE_BILLING: i64 = 20261129080000;
 
 // Levels at which a column or table the fill writes appeared.
 const LATE_RESOURCE: i64 = 20261127230000;
@@ -39,8 +41,10 @@ const CLIENT_TOKEN_REQUEST: i64 = 20261128050000;
 const ENDED_SHARE_NAME: i64 = 20261128060000;
 const SIGN_IN_LOCK: i64 = 20261127000006;
 const RESTORED_FROM_LEVEL: i64 = 20261129030000;
+const RESTORED_FROM_LEVEL_BY_TRAIL: i64 = 20261129070000;
 const NONCE_CUTOFF: i64 = 20261129040000;
 const ACCESS_KEY_REQUEST: i64 = 20261129050000;
+const CHARGE_CLUSTER: i64 = 20261129075000;
 
 /// When the old release stopped and the new one starts.
 const NOW: time::OffsetDateTime = datetime!(2026-11-28 12:00 UTC);
@@ -50,6 +54,12 @@ const CLUSTER: &str = "pc-oldorders01";
 const RESTORED_BEFORE_CONVERSION: &str = "pc-oldrestore01";
 /// The partner's cluster being restored from B1 now.
 const RESTORING: &str = "pc-oldrestore02";
+/// The partner's pay-as-you-go cluster restored from B7 on 11-23 and released (its trail says when).
+const RELEASED: &str = "pc-oldrelease01";
+/// The partner's subscription cluster restored from B7 on 11-24.
+const MONTHLY: &str = "pc-oldmonthly01";
+/// The partner's pay-as-you-go cluster released with no trail of when (its release time is unknown).
+const RELEASED_UNTIMED: &str = "pc-olduntimed01";
 
 const B1: &str = "3300000001"; // in S1, the partner restoring from it
 const B2: &str = "3300000002"; // in S2 (pending, rejected) and S3 (expired)
@@ -90,6 +100,22 @@ async fn run(pool: &SqlitePool, sql: &str) {
 fn digest(token: &str) -> String {
     use sha2::{Digest, Sha256};
     Sha256::digest(token.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A restore's charge as the release at `level` wrote it: where charges name their cluster
+/// (charge_cluster), in its column; before, the cluster's name in the item.
+fn charge(level: i64, cluster: &str, method: &str, set: &str, cents: i64, at: &str) -> String {
+    if level >= CHARGE_CLUSTER {
+        format!(
+            "insert into charge (account_id, cluster_id, item, amount_cents, created_at) values
+             ('{PARTNER}', '{cluster}', 'New cluster (polar.mysql.x4.medium, {method}) restored from shared backup set {set}', {cents}, '{at}');"
+        )
+    } else {
+        let name = if cluster == RESTORING { "copy-of-b1" } else { "copy-of-b7" };
+        format!(
+            "insert into charge (account_id, item, amount_cents, created_at) values ('{PARTNER}', 'Cluster {name} (polar.mysql.x4.medium, Postpaid)', {cents}, '{at}');"
+        )
+    }
 }
 
 /// The rows an earlier release at `level` would hold, written with that level's columns, in the order
@@ -242,8 +268,13 @@ async fn fill(pool: &SqlitePool, level: i64) {
 
     // The partner's restore of B7 on 11-22, finished, and its charge.
     let level_column = if level >= RESTORED_FROM_LEVEL { ", source_backup_level" } else { "" };
-    // What the restored-from-level migration wrote for a cluster restored before it: the set's level then (B7's, level-2 by then).
-    let level_value = if level >= RESTORED_FROM_LEVEL { ", 'Level-2'" } else { "" };
+    // What the restored-from-level migration wrote for a cluster restored before it: the set's level then
+    // (B7's, level-2 by then), until the by-trail migration corrected it.
+    let level_value = match level {
+        _ if level >= RESTORED_FROM_LEVEL_BY_TRAIL => ", 'Level-1'",
+        _ if level >= RESTORED_FROM_LEVEL => ", 'Level-2'",
+        _ => "",
+    };
     run(pool, &format!(
         "insert into cluster (cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode, tde_enabled, disk_encryption_enabled,
                               status, created_at, source_backup_set_id, node_spec, zone_id, pay_type{level_column})
@@ -251,7 +282,8 @@ async fn fill(pool: &SqlitePool, level: i64) {
                  '2026-11-22T10:00:00Z', '{B7}', 'polar.mysql.x4.medium', 'cn-hangzhou-h', 'Postpaid'{level_value});
          insert into restore_job (restore_job_id, backup_set_id, owner_account_id, account_id, cluster_id, status, started_at, finishes_at, finished_at)
          values ('rj-upgrade000001', '{B7}', '{OWNER}', '{PARTNER}', '{RESTORED_BEFORE_CONVERSION}', 'Succeeded', '2026-11-22T10:00:00Z', '2026-11-22T10:00:30Z', '2026-11-22T10:00:31Z');
-         insert into charge (account_id, item, amount_cents, created_at) values ('{PARTNER}', 'Cluster copy-of-b7 (polar.mysql.x4.medium, Postpaid)', 1234, '2026-11-22T10:00:00Z');"
+         {}",
+        charge(level, RESTORED_BEFORE_CONVERSION, "pay-as-you-go", B7, 1234, "2026-11-22T10:00:00Z")
     )).await;
     // The owner converted B7 to level-2 the next day (its trail says so), done an hour later.
     run(pool, &format!(
@@ -290,10 +322,38 @@ async fn fill(pool: &SqlitePool, level: i64) {
          update backup_set set lock_state = 'Restoring' where backup_set_id = '{B1}';
          insert into restore_job (restore_job_id, backup_set_id, owner_account_id, account_id, cluster_id, status, started_at, finishes_at)
          values ('rj-upgrade000002', '{B1}', '{OWNER}', '{PARTNER}', '{RESTORING}', 'Running', '2026-11-28T11:59:00Z', '2026-11-28T12:05:00Z');
-         insert into charge (account_id, item, amount_cents, created_at) values ('{PARTNER}', 'Cluster copy-of-b1 (polar.mysql.x4.medium, Postpaid)', 1234, '2026-11-28T11:59:00Z');
+         {}
          insert into api_client_token (account_id, action, client_token, answer, created_at{request_column})
-         values ('{PARTNER}', 'CreateDBCluster', 'token-b1', '{{\"DBClusterId\":\"{RESTORING}\"}}', '2026-11-28T11:59:00Z'{request_value});"
+         values ('{PARTNER}', 'CreateDBCluster', 'token-b1', '{{\"DBClusterId\":\"{RESTORING}\"}}', '2026-11-28T11:59:00Z'{request_value});",
+        charge(level, RESTORING, "pay-as-you-go", B1, 1234, "2026-11-28T11:59:00Z")
     )).await;
+    if level >= CHARGE_CLUSTER {
+        // Where charges name their cluster: a pay-as-you-go cluster released on 11-23 (by the trail), a
+        // subscription, and a pay-as-you-go cluster released with no trail of when (written by hand).
+        for (cluster, pay_type, node_spec, price, day) in [
+            (RELEASED, "Postpaid", "polar.mysql.x4.large", 124_000, "23"),
+            (MONTHLY, "Prepaid", "polar.mysql.x4.medium", 62_000, "24"),
+            (RELEASED_UNTIMED, "Postpaid", "polar.mysql.x4.medium", 62_000, "25"),
+        ] {
+            let status = if pay_type == "Prepaid" { "Running" } else { "Recycled" };
+            let method = if pay_type == "Prepaid" { "subscription" } else { "pay-as-you-go" };
+            run(pool, &format!(
+                "insert into cluster (cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode, tde_enabled, disk_encryption_enabled,
+                                      status, created_at, source_backup_set_id, node_spec, zone_id, pay_type{level_column})
+                 values ('{cluster}', '{PARTNER}', 'cn-hangzhou', 'copy-{cluster}', 'MySQL', '8.0', 'Cluster', 'MultiZone', 0, 0, '{status}',
+                         '2026-11-{day}T09:00:00Z', '{B7}', '{node_spec}', 'cn-hangzhou-h', '{pay_type}'{level_value});
+                 insert into restore_job (restore_job_id, backup_set_id, owner_account_id, account_id, cluster_id, status, started_at, finishes_at, finished_at)
+                 values ('rj-{cluster}', '{B7}', '{OWNER}', '{PARTNER}', '{cluster}', 'Succeeded', '2026-11-{day}T09:00:00Z', '2026-11-{day}T09:00:30Z', '2026-11-{day}T09:00:30Z');
+                 {}",
+                charge(level, cluster, method, B7, price, &format!("2026-11-{day}T09:00:00Z"))
+            )).await;
+        }
+        run(pool, &format!(
+            "insert into audit_event (occurred_at, account_id, identity, source_ip, request_id, action, target, outcome, channel) values
+                 ('2026-11-23T11:05:00Z', '{PARTNER}', 'partner', '127.0.0.2', 'req-release-0', 'ReleaseCluster', '{RELEASED}', 'Refused', 'console'),
+                 ('2026-11-23T11:10:00Z', '{PARTNER}', 'partner', '127.0.0.2', 'req-release-1', 'ReleaseCluster', '{RELEASED}', 'Success', 'console')"
+        )).await;
+    }
     // The owner removed the outsider from S1 during that restore: the removal waits for it (no revoke_at).
     run(pool, &format!(
         "update share_principal set status = 'Disassociating', revoke_at = null where resource_share_id = 'rs-upgrade1' and principal_id = '{OUTSIDER}';
@@ -448,6 +508,52 @@ fn key(id: &str, secret: &str) -> Key {
     Key { id: id.to_owned(), secret: secret.to_owned() }
 }
 
+/// Each charge's cluster, billing method, start and release, in the order written.
+async fn charge_periods(app: &TestApp) -> Vec<[Option<String>; 4]> {
+    let rows: Vec<(Option<String>, Option<String>, Option<String>, Option<String>)> =
+        sqlx::query_as("select cluster_id, pay_type, billed_from, released_at from charge order by charge_id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+    rows.into_iter().map(|(a, b, c, d)| [a, b, c, d]).collect()
+}
+
+/// What the charge billing migration makes of the fill's charges: a pay-as-you-go charge billed from
+/// its restore's end (none while `RESTORING` is still being created: from `restoring_ran`, once it
+/// runs) until its release in the trail; a subscription from its order; a charge whose cluster or
+/// release time is unknown billed once from its order, as before.
+fn expected_charge_periods(level: i64, restoring_ran: Option<&str>) -> Vec<[Option<String>; 4]> {
+    let row = |cluster: Option<&str>, pay_type: Option<&str>, from: Option<&str>, released: Option<&str>| {
+        [cluster, pay_type, from, released].map(|v| v.map(str::to_owned))
+    };
+    if level < CHARGE_CLUSTER {
+        // Their items name the clusters' names, not ids: no cluster known.
+        return vec![
+            row(None, None, Some("2026-11-22T10:00:00Z"), None),
+            row(None, None, Some("2026-11-28T11:59:00Z"), None),
+        ];
+    }
+    let postpaid = Some("Postpaid");
+    vec![
+        row(Some(RESTORED_BEFORE_CONVERSION), postpaid, Some("2026-11-22T10:00:31Z"), None),
+        row(Some(RESTORING), postpaid, restoring_ran, None),
+        row(Some(RELEASED), postpaid, Some("2026-11-23T09:00:30Z"), Some("2026-11-23T11:10:00Z")),
+        row(Some(MONTHLY), Some("Prepaid"), Some("2026-11-24T09:00:00Z"), None),
+        row(Some(RELEASED_UNTIMED), None, Some("2026-11-25T09:00:00Z"), None),
+    ]
+}
+
+/// The partner's charges at 12:00 on 11-28, in cents.
+fn expected_partner_total(level: i64) -> i64 {
+    if level < CHARGE_CLUSTER {
+        return 1234 + 1234; // each once, as before
+    }
+    // 11-22 10:00:31 to 11-28 12:00: 146 hours begun at 1234 / 730 → 2 cents; the restore under way
+    // nothing yet; 11-23 09:00:30 to its release at 11:10: 3 hours begun at ¥1,240 / 730 → ¥1.70; the
+    // subscription's month; the release without a time: its price, once.
+    146 * 2 + 0 + 3 * 170 + 62_000 + 62_000
+}
+
 async fn upgraded_from(level: i64) {
     let dir = tempfile::tempdir().unwrap();
     let (path, pool) = database_at(&dir, level).await;
@@ -462,17 +568,20 @@ async fn upgraded_from(level: i64) {
 
     // Every row as it was, in the columns it had (but one, moved to a table of its own and checked below).
     let (kept, after) = rows_by_table(&app.pool, Some(&columns)).await;
+    let session = |token: &str| format!("polarshare_session={token}");
     let moved: Vec<String> = columns
         .iter()
         .flat_map(|(table, names)| {
             names.iter().filter(|c| !kept[table].contains(c)).map(move |c| format!("{table}.{c}"))
         })
         .collect();
-    assert_eq!(moved, if level < ACCESS_KEY_USE { vec!["access_key.last_used_at".to_owned()] } else { vec![] });
+    // The charges' amount_cents is their price_cents (20261130020000), checked below.
+    let expected_moved = if level < ACCESS_KEY_USE { vec!["access_key.last_used_at"] } else { vec![] };
+    assert_eq!(moved, [expected_moved, vec!["charge.amount_cents"]].concat());
     let old = SqlitePool::connect_with(SqliteConnectOptions::new().filename(&path)).await.unwrap();
     let (_, mut before) = rows_by_table(&old, Some(&kept)).await;
     old.close().await;
-    if level >= RESTORED_FROM_LEVEL {
+    if (RESTORED_FROM_LEVEL..RESTORED_FROM_LEVEL_BY_TRAIL).contains(&level) {
         // The one change the upgrade makes: the level the restored-from-level migration gave the
         // cluster restored before B7's conversion is corrected from the trail (20261129070000).
         let clusters = before.get_mut("cluster").unwrap();
@@ -495,6 +604,26 @@ async fn upgraded_from(level: i64) {
             (PARTNER_KEY.to_owned(), "2026-11-28T11:59:00Z".to_owned())
         ]
     );
+    // The charges keep their amounts as their prices; the charge billing migration gave each its method
+    // and billing period from its cluster, its restore and the trail.
+    let old = SqlitePool::connect_with(SqliteConnectOptions::new().filename(&path)).await.unwrap();
+    let amounts: Vec<(i64, i64)> =
+        sqlx::query_as("select charge_id, amount_cents from charge order by charge_id").fetch_all(&old).await.unwrap();
+    old.close().await;
+    let prices: Vec<(i64, i64)> = sqlx::query_as("select charge_id, price_cents from charge order by charge_id")
+        .fetch_all(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(prices, amounts);
+    assert_eq!(charge_periods(&app).await, expected_charge_periods(level, None), "after the upgrade from {level}");
+    let partner_bill = app.form(Some(&session(PARTNER_TOKEN)), "billing", "").await;
+    assert_eq!(
+        partner_bill.json["charges_total_cents"],
+        json!(expected_partner_total(level)),
+        "at 12:00 after the upgrade from {level}: {:?}",
+        partner_bill.json
+    );
+
     // The counts kept by triggers equal a recount, and every rule of the tables holds.
     app.assert_shared_sets_consistent().await;
     let broken = broken_invariants(&app, false).await;
@@ -511,7 +640,6 @@ async fn upgraded_from(level: i64) {
     );
 
     // The sessions still sign their browsers in; the same grants.
-    let session = |token: &str| format!("polarshare_session={token}");
     for (token, account) in [(OWNER_TOKEN, OWNER), (PARTNER_TOKEN, PARTNER)] {
         let viewer = app.form(Some(&session(token)), "current_viewer", "").await;
         assert_eq!((viewer.status, &viewer.json["account_id"]), (StatusCode::OK, &json!(account)), "{:?}", viewer.json);
@@ -667,6 +795,12 @@ async fn upgraded_from(level: i64) {
         app.count(&format!("select count(*) from share_principal where resource_share_id = 'rs-upgrade1' and principal_id = '{OUTSIDER}' and revoke_at is not null")).await,
         1
     );
+    // The restore that ran through the upgrade is billed from when its cluster became Running.
+    assert_eq!(
+        charge_periods(&app).await,
+        expected_charge_periods(level, Some("2026-11-28T13:30:00Z")),
+        "after the first tick past the upgrade from {level}"
+    );
     let mut cookies = BTreeMap::new();
     for login in ["owner", "partner", "outsider", "member", "qa"] {
         cookies.insert(login, app.sign_in(login).await);
@@ -710,4 +844,9 @@ async fn an_upgrade_from_the_level_before_the_leaving_counts_keeps_every_row_and
 #[tokio::test]
 async fn an_upgrade_from_the_level_before_the_last_migration_keeps_every_row_and_grant() {
     upgraded_from(BEFORE_LAST).await;
+}
+
+#[tokio::test]
+async fn an_upgrade_from_the_level_before_charges_were_billed_by_method_keeps_every_row_and_grant() {
+    upgraded_from(BEFORE_CHARGE_BILLING).await;
 }

@@ -258,12 +258,14 @@ pub async fn backup_locks(tx: &mut super::Tx, cluster_id: &str) -> sqlx::Result<
         .await
 }
 
-/// Moves the cluster to the recycle bin and starts revoking the shares of all its backup sets.
-pub async fn release_cluster(tx: &mut super::Tx, cluster_id: &str, revoke_at: &str) -> sqlx::Result<()> {
+/// Moves the cluster to the recycle bin at `now`, ends its billing and starts revoking the shares of all
+/// its backup sets.
+pub async fn release_cluster(tx: &mut super::Tx, cluster_id: &str, now: &str, revoke_at: &str) -> sqlx::Result<()> {
     sqlx::query("update cluster set status = 'Recycled' where cluster_id = ?")
         .bind(cluster_id)
         .execute(&mut **tx)
         .await?;
+    super::restores::end_billing(tx, cluster_id, now).await?;
     sqlx::query(
         "update share_resource set status = 'Disassociating', revoke_at = ?
          where status = 'Associated' and backup_set_id in (select backup_set_id from backup_set where cluster_id = ?)",

@@ -58,22 +58,59 @@ pub async fn start(tx: &mut Tx, r: &NewRestore<'_>) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Charges `account` for the cluster `cluster_id` (`item` says what it is, not which cluster: the
-/// console names the cluster from its row).
-pub async fn charge(
-    tx: &mut Tx,
-    account: &str,
-    cluster_id: &str,
-    item: &str,
-    amount_cents: i64,
-    now: &str,
-) -> sqlx::Result<()> {
-    sqlx::query("insert into charge (account_id, cluster_id, item, amount_cents, created_at) values (?, ?, ?, ?, ?)")
-        .bind(account)
-        .bind(cluster_id)
-        .bind(item)
-        .bind(amount_cents)
+/// A charge for a cluster a restore creates.
+pub struct NewCharge<'a> {
+    pub account: &'a str,
+    pub cluster_id: &'a str,
+    /// What it is, not which cluster: the console names the cluster from its row.
+    pub item: &'a str,
+    /// `Prepaid` or `Postpaid`.
+    pub pay_type: &'a str,
+    /// A subscription's price for its period; pay-as-you-go's for a month (`domain::ChargeTerms`).
+    pub price_cents: i64,
+    /// From when it is billed: a subscription from the order; `None` for pay-as-you-go, billed from
+    /// when its cluster is running (`start_hourly_billing`).
+    pub billed_from: Option<&'a str>,
+    pub now: &'a str,
+}
+
+/// Records the charge, in the caller's transaction.
+pub async fn charge(tx: &mut Tx, c: &NewCharge<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into charge (account_id, cluster_id, item, pay_type, price_cents, billed_from, created_at)
+         values (?, ?, ?, ?, ?, ?, ?)",
+    )
+    .bind(c.account)
+    .bind(c.cluster_id)
+    .bind(c.item)
+    .bind(c.pay_type)
+    .bind(c.price_cents)
+    .bind(c.billed_from)
+    .bind(c.now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The cluster a restore made is running from `now`: its pay-as-you-go charge is billed from then, in
+/// the caller's transaction (the one that makes it Running).
+pub async fn start_hourly_billing(tx: &mut Tx, cluster_id: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "update charge set billed_from = ? where cluster_id = ? and pay_type = 'Postpaid' and billed_from is null",
+    )
+    .bind(now)
+    .bind(cluster_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The cluster is released at `now`: its charges say so, and pay-as-you-go stops there, in the caller's
+/// transaction (the one that releases it).
+pub async fn end_billing(tx: &mut Tx, cluster_id: &str, now: &str) -> sqlx::Result<()> {
+    sqlx::query("update charge set released_at = ? where cluster_id = ? and released_at is null")
         .bind(now)
+        .bind(cluster_id)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -110,17 +147,34 @@ pub async fn jobs_of(
     .await
 }
 
+/// A charge as stored: its terms, its billing period and the cluster it is for.
+#[derive(Debug, Clone, FromRow)]
+pub struct ChargeRow {
+    pub item: String,
+    /// `Prepaid`, `Postpaid`, or none for a charge billed once at its price.
+    pub pay_type: Option<String>,
+    pub price_cents: i64,
+    pub created_at: String,
+    pub billed_from: Option<String>,
+    pub released_at: Option<String>,
+    pub cluster_id: Option<String>,
+    pub cluster_name: Option<String>,
+}
+
+const CHARGE_COLUMNS: &str =
+    "c.item, c.pay_type, c.price_cents, c.created_at, c.billed_from, c.released_at, c.cluster_id, k.cluster_name";
+
 pub async fn charges_of(
     ex: impl SqliteExecutor<'_>,
     account: &str,
     limit: i64,
     offset: i64,
-) -> sqlx::Result<Vec<Counted<crate::read_model::Charge>>> {
-    sqlx::query_as(
-        "select c.item, c.amount_cents, c.created_at, c.cluster_id, k.cluster_name, count(*) over () as total_rows
+) -> sqlx::Result<Vec<Counted<ChargeRow>>> {
+    sqlx::query_as(&format!(
+        "select {CHARGE_COLUMNS}, count(*) over () as total_rows
          from charge c left join cluster k on k.cluster_id = c.cluster_id where c.account_id = ?
-         order by c.created_at desc, c.charge_id desc limit ? offset ?",
-    )
+         order by c.created_at desc, c.charge_id desc limit ? offset ?"
+    ))
     .bind(account)
     .bind(limit)
     .bind(offset)
@@ -128,15 +182,16 @@ pub async fn charges_of(
     .await
 }
 
-/// What all of the account's charges come to a month, in cents, and how many there are: the bill's
-/// total, over every page of the list.
-pub async fn charges_total(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<(i64, i64)> {
-    sqlx::query_as("select coalesce(sum(amount_cents), 0), count(*) from charge where account_id = ?")
-        .bind(account)
-        .fetch_one(ex)
-        .await
+/// Every charge of the account (every page of the list): what the bill's total is worked out from
+/// (`domain::charges_total_at`).
+pub async fn all_charges(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<ChargeRow>> {
+    sqlx::query_as(&format!(
+        "select {CHARGE_COLUMNS} from charge c left join cluster k on k.cluster_id = c.cluster_id where c.account_id = ?"
+    ))
+    .bind(account)
+    .fetch_all(ex)
+    .await
 }
-
 /// The backup sets the account stores (not deleted), as (size in bytes, expiry): what its storage bill
 /// is worked out from (`domain::backup_storage_bill`).
 pub async fn stored_backups(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<(i64, String)>> {

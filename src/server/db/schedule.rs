@@ -137,6 +137,8 @@ pub async fn run_due(tx: &mut Tx, now: &str, revoke_expired_at: &str, nonces: &N
             .bind(cluster)
             .execute(&mut **tx)
             .await?;
+        // Pay-as-you-go is billed from here: the cluster can be used from now.
+        super::restores::start_hourly_billing(tx, cluster, now).await?;
         sqlx::query("update restore_job set status = 'Succeeded', finished_at = ? where restore_job_id = ?")
             .bind(now)
             .bind(job)

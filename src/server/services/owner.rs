@@ -106,7 +106,7 @@ pub async fn release_cluster(
         .map(|(b, lock)| Ok((BackupSetId::parse(&b).map_err(internal)?, lock)))
         .collect::<Result<Vec<_>, AppError>>()?;
     check_release_cluster(cluster.status, &locks)?;
-    clusters::release_cluster(&mut tx, id.as_str(), &db::ts(now + state.settings.revocation_delay))
+    clusters::release_cluster(&mut tx, id.as_str(), &db::ts(now), &db::ts(now + state.settings.revocation_delay))
         .await
         .map_err(internal)?;
     tx.commit(event).await?;

@@ -15,11 +15,12 @@ use crate::domain::{
     Answer, BackupSetId, ClusterName, ConsolePage, PageRequest, PrincipalAccess, Refusal, RestoreHolds,
 };
 use crate::domain::{
-    backup_storage_bill, check_named_source, check_pay_type, parse_invitation_id, restore_node_spec, restore_placement,
-    restore_source_not_shared, FoundSource, NamedSource, StoredBackup,
+    backup_storage_bill, charges_total_at, check_named_source, check_pay_type, order_price_cents, parse_invitation_id,
+    restore_node_spec, restore_placement, restore_source_not_shared, ChargeTerms, ClusterCharge, FoundSource,
+    NamedSource, StoredBackup,
 };
 use crate::error::AppError;
-use crate::read_model::{Billing, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
+use crate::read_model::{Billing, Charge, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
 use crate::server::audit::Event;
 use crate::server::auth::Identity;
 use crate::server::db::incoming::GrantFilter;
@@ -487,7 +488,7 @@ pub async fn restore(
     check_may_restore(&who.actor)?;
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let name = ClusterName::parse(&request.cluster_name)?;
-    let (node_spec, price) = restore_node_spec(request.node_spec.as_deref())?;
+    let (node_spec, monthly_price) = restore_node_spec(request.node_spec.as_deref())?;
     check_pay_type(&request.pay_type)?;
 
     let me = who.account_id().as_str();
@@ -547,7 +548,18 @@ pub async fn restore(
         "New cluster ({node_spec}, {}) restored from shared backup set {backup_id}",
         crate::domain::pay_type_name(&request.pay_type)
     );
-    restores::charge(&mut tx, me, &cluster_id, &item, price, &now_s).await.map_err(internal)?;
+    let price_cents = order_price_cents(&request.pay_type, monthly_price);
+    let terms = ChargeTerms::of(Some(&request.pay_type), price_cents);
+    let charge = restores::NewCharge {
+        account: me,
+        cluster_id: &cluster_id,
+        item: &item,
+        pay_type: &request.pay_type,
+        price_cents,
+        billed_from: terms.billed_from_order().then_some(now_s.as_str()),
+        now: &now_s,
+    };
+    restores::charge(&mut tx, &charge).await.map_err(internal)?;
     let job = RestoreJob {
         restore_job_id: job_id,
         backup_set_id: backup_id.to_string(),
@@ -609,13 +621,16 @@ pub async fn restore_jobs(state: &AppState, who: &Identity, page: PageRequest) -
 pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Result<Billing, AppError> {
     who.actor.may_open(ConsolePage::Billing)?;
     let me = who.account_id().as_str();
+    let now = state.clock.now();
     let (rows, total) = paging::load_page(page, |limit, offset| restores::charges_of(&state.pool, me, limit, offset))
         .await
         .map_err(internal)?;
-    let charges = Paged::new(rows, total, page);
+    let shown = rows.into_iter().map(|row| shown_charge(row, now)).collect::<Result<Vec<_>, AppError>>()?;
+    let charges = Paged::new(shown, total, page);
     // Read apart from the page: a charge made between the two reads can make them differ by it, as
     // any reload would.
-    let (charges_cents_per_month, _) = restores::charges_total(&state.pool, me).await.map_err(internal)?;
+    let all = restores::all_charges(&state.pool, me).await.map_err(internal)?;
+    let all = all.iter().map(cluster_charge).collect::<Result<Vec<_>, AppError>>()?;
     let stored = restores::stored_backups(&state.pool, me).await.map_err(internal)?;
     let stored = stored
         .into_iter()
@@ -623,12 +638,40 @@ pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Res
             Ok(StoredBackup { size_bytes, expires_at: db::parse_ts(&expires_at).map_err(internal)? })
         })
         .collect::<Result<Vec<_>, AppError>>()?;
-    let bill = backup_storage_bill(stored, state.clock.now());
+    let bill = backup_storage_bill(stored, now);
     Ok(Billing {
+        as_of: db::ts(now),
         charges,
-        charges_cents_per_month,
+        charges_total_cents: charges_total_at(all, now),
         backup_storage_bytes: bill.stored_bytes,
         backup_storage_billed_gib: bill.billed_gib,
         backup_storage_cents_per_month: bill.cents_per_month,
+    })
+}
+
+/// A stored charge as the bill's rule sees it.
+fn cluster_charge(row: &restores::ChargeRow) -> Result<ClusterCharge, AppError> {
+    let time = |t: &Option<String>| t.as_deref().map(db::parse_ts).transpose().map_err(internal);
+    Ok(ClusterCharge {
+        terms: ChargeTerms::of(row.pay_type.as_deref(), row.price_cents),
+        start: time(&row.billed_from)?,
+        end: time(&row.released_at)?,
+    })
+}
+
+/// A stored charge as the Billing page shows it at `now`.
+fn shown_charge(row: restores::ChargeRow, now: time::OffsetDateTime) -> Result<Charge, AppError> {
+    let charge = cluster_charge(&row)?;
+    Ok(Charge {
+        amount_cents: charge.amount_at(now),
+        cents_per_hour: charge.terms.cents_per_hour(),
+        item: row.item,
+        created_at: row.created_at,
+        pay_type: row.pay_type,
+        price_cents: row.price_cents,
+        billed_from: row.billed_from,
+        released_at: row.released_at,
+        cluster_id: row.cluster_id,
+        cluster_name: row.cluster_name,
     })
 }
