@@ -201,7 +201,7 @@ pub async fn sign_in(login: String, password: String, next: Option<String>) -> R
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::server::auth;
     let state = ssr::state();
-    ssr::respond(auth::sign_out(&state, &ssr::headers()).await)?;
+    ssr::respond(auth::sign_out(&state, &ssr::headers(), &ssr::source()).await)?;
     ssr::set_cookie(auth::clear_session_cookie(state.settings.secure_cookies));
     leptos_axum::redirect("/login");
     Ok(())

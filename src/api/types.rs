@@ -139,6 +139,7 @@ pub use crate::read_model::{AuditEvent as AuditEventView, DirectoryInvitation as
 /// The actions the audit trail records, for its filter.
 pub const AUDITED_ACTIONS: &[&str] = &[
     "SignIn",
+    "SignOut",
     "ShareBackupSet",
     "AcceptInvitation",
     "RejectInvitation",

@@ -624,12 +624,19 @@ pub async fn change_own_password(
     Ok(())
 }
 
-pub async fn sign_out(state: &AppState, headers: &HeaderMap) -> Result<(), AppError> {
+/// Ends the request's session. A live session's end is in its account's trail (`SignOut`), written
+/// with its deletion; a cookie that names no live session changes nothing and records nothing.
+pub async fn sign_out(state: &AppState, headers: &HeaderMap, source: &Source) -> Result<(), AppError> {
     if let Some(token) = session_token(state.settings.secure_cookies, headers) {
         // Through the writer, whose commit ends the session's identity kept in memory (`db::read_model`)
         // before the caller hears "signed out".
         let mut tx = state.writer.begin_unaudited().await.map_err(internal)?;
-        db::accounts::delete_session(&mut *tx, &digest(&token)).await.map_err(internal)?;
+        let ended =
+            db::accounts::end_session(&mut tx, &digest(&token), &db::ts(state.clock.now())).await.map_err(internal)?;
+        if let Some((account, login)) = ended {
+            let event = source.event(state, Some(&account), &login, "SignOut", &login);
+            event.write(&mut tx, "Success", "").await.map_err(internal)?;
+        }
         state.writer.commit(tx).await.map_err(internal)?;
     }
     Ok(())

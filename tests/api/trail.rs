@@ -185,6 +185,13 @@ async fn every_change_by_every_door_leaves_one_event_with_its_actor_and_channel(
     )
     .await;
 
+    // Signing out ends the session in its account's trail; a cookie that names no live session then
+    // records nothing.
+    assert_eq!(app.form(Some(&developer_cookie), "sign_out", "").await.status, StatusCode::OK);
+    recorded(&app, &mut mark, "sign-out", &[(OWNER, "SignOut", "developer@lumen", "console", "Success")]).await;
+    assert_eq!(app.form(Some(&developer_cookie), "sign_out", "").await.status, StatusCode::OK);
+    recorded(&app, &mut mark, "sign-out of an ended session", &[]).await;
+
     let actions: Vec<String> =
         sqlx::query_scalar("select distinct action from audit_event").fetch_all(&app.pool).await.unwrap();
     for action in actions {

@@ -210,6 +210,20 @@ pub async fn delete_session(ex: impl SqliteExecutor<'_>, digest: &str) -> sqlx::
     Ok(())
 }
 
+/// Ends a session: the account and sign-in name of the identity it was live for at `now`, if it was.
+pub async fn end_session(tx: &mut Tx, digest: &str, now: &str) -> sqlx::Result<Option<(String, String)>> {
+    let ended: Option<(i64, String)> =
+        sqlx::query_as("delete from session where session_digest = ? returning identity_id, expires_at")
+            .bind(digest)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some((identity, _)) = ended.filter(|(_, expires_at)| expires_at.as_str() > now) else { return Ok(None) };
+    sqlx::query_as("select account_id, login_name from identity where identity_id = ?")
+        .bind(identity)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
 /// The directory, its folders and its member accounts (other than `except_account`), for the principal picker.
 pub async fn directory_objects(
     ex: impl SqliteExecutor<'_>,
