@@ -268,20 +268,32 @@ fn query<T: serde::de::DeserializeOwned>(uri: &Uri) -> Result<T, crate::error::A
 }
 
 /// The build's files from memory (see `assets`); anything else gets Leptos' not-found page (which,
-/// under `cargo leptos watch`, where the set is empty, also serves the files from disk). Files and
-/// pages are only read: any other method is a 405 here, before Leptos' handler, which looks a file up
-/// as a GET whatever the method was (a DELETE of the stylesheet was answered with the stylesheet).
+/// under `cargo leptos watch`, where the set is empty, also serves the files from disk). Only a read
+/// gets that far: Leptos looks a file up as a GET whatever the method was (a DELETE of the stylesheet
+/// was answered with the stylesheet), so another method is a 405 on a file and a 404 elsewhere (a
+/// file on disk, only under `cargo leptos watch`, is one of those).
 async fn build_file_or_not_found(State(state): State<AppState>, request: Request) -> Response {
-    if !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD) {
-        let mut refused = method_not_allowed(request).await;
-        refused.headers_mut().insert(header::ALLOW, axum::http::HeaderValue::from_static("GET,HEAD"));
-        return refused;
-    }
-    if let Some(response) = state.assets.respond(request.method(), request.uri().path(), request.headers()) {
+    let (method, path) = (request.method(), request.uri().path());
+    if let Some(response) = state.assets.respond(method, path, request.headers()) {
         return response;
+    }
+    if !matches!(*method, axum::http::Method::GET | axum::http::Method::HEAD) {
+        if state.assets.contains(path) {
+            return files_are_only_read(method);
+        }
+        let shown: String = path.chars().filter(|c| !c.is_control()).take(80).collect();
+        return guard::error_response(crate::domain::Refusal::UnknownCall { path: shown }.into());
     }
     let uri = request.uri().clone();
     leptos_axum::file_and_error_handler::<AppState, _>(shell)(uri, State(state), request).await
+}
+
+/// The 405 of a method other than GET or HEAD on a file.
+fn files_are_only_read(method: &axum::http::Method) -> Response {
+    let method: String = method.as_str().chars().take(16).collect();
+    let mut refused = guard::error_response(crate::domain::Refusal::MethodNotAllowed { method, allowed: "GET" }.into());
+    refused.headers_mut().insert(header::ALLOW, axum::http::HeaderValue::from_static("GET,HEAD"));
+    refused
 }
 
 #[derive(serde::Deserialize)]

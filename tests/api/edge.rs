@@ -169,22 +169,42 @@ async fn a_call_answers_every_other_method_405_naming_post_and_grants_no_other_o
     }
 }
 
-/// The site's files are read, never anything else: another method is a 405 (a DELETE of the
-/// stylesheet was answered with the stylesheet), whether the file is served from memory or disk.
+/// The site's files are read, never anything else: a DELETE of the stylesheet was answered with the
+/// stylesheet. Another method is a 405 on a file served from memory (a release build), a 404 on
+/// anything else (files on disk, under `cargo leptos watch`, included): never the file.
 #[tokio::test]
 async fn a_file_answers_only_get_and_head() {
     let app = TestApp::new().await;
-    let (router, _site) = router_over_site_on_disk(&app);
-    let get = router.clone().oneshot(Request::get("/pkg/polarshare.css").body(Body::empty()).unwrap()).await.unwrap();
-    assert_eq!(get.status(), StatusCode::OK);
-    for method in ["POST", "DELETE", "PUT", "OPTIONS"] {
-        for path in ["/pkg/polarshare.css", "/favicon.ico", "/no-such-file.txt"] {
-            let request = Request::builder().method(method).uri(path).body(Body::empty()).unwrap();
+    let (on_disk, _site) = router_over_site_on_disk(&app);
+    let mut state = app.state.clone();
+    let files = vec![
+        ("pkg/polarshare.css".to_owned(), b"body { margin: 0 }".to_vec()),
+        ("favicon.ico".to_owned(), b"ICON".to_vec()),
+    ];
+    state.assets = std::sync::Arc::new(polarshare::server::assets::Assets::from_files(files, "pkg", "polarshare"));
+    let in_memory = polarshare::server::app::router(state);
+    for (served, router) in [("from disk", on_disk), ("from memory", in_memory)] {
+        let get = Request::get("/pkg/polarshare.css").body(Body::empty()).unwrap();
+        assert_eq!(router.clone().oneshot(get).await.unwrap().status(), StatusCode::OK, "{served}");
+        for method in ["POST", "DELETE", "PUT", "OPTIONS"] {
+            let request = Request::builder().method(method).uri("/no-such-file.txt").body(Body::empty()).unwrap();
             let response = router.clone().oneshot(request).await.unwrap();
-            assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
-            assert_eq!(response.headers().get(header::ALLOW).unwrap(), "GET,HEAD", "{method} {path}");
-            let body = read_all(response).await;
-            assert!(body.contains("\"MethodNotAllowed\"") && !body.contains("margin"), "{method} {path}: {body}");
+            assert_eq!(response.status(), StatusCode::NOT_FOUND, "{served}: {method}");
+            for path in ["/pkg/polarshare.css", "/favicon.ico"] {
+                let request = Request::builder().method(method).uri(path).body(Body::empty()).unwrap();
+                let response = router.clone().oneshot(request).await.unwrap();
+                let (status, allow) = (response.status(), response.headers().get(header::ALLOW).cloned());
+                let body = read_all(response).await;
+                assert!(!body.contains("margin") && !body.contains("ICON"), "{served}: {method} {path}: {body}");
+                if served == "from memory" {
+                    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{served}: {method} {path}");
+                    assert_eq!(allow.unwrap(), "GET,HEAD", "{served}: {method} {path}");
+                    assert!(body.contains("\"MethodNotAllowed\""), "{served}: {body}");
+                } else {
+                    // Files on disk are a `cargo leptos watch` server's: not known to be files here.
+                    assert_eq!(status, StatusCode::NOT_FOUND, "{served}: {method} {path}");
+                }
+            }
         }
     }
 }
