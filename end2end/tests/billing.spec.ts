@@ -63,7 +63,7 @@ test("Billing shows a running pay-as-you-go cluster, a released one and a subscr
   }).toPass({ timeout: 40_000 });
   await expect(row(hourly)).toContainText("Pay-as-you-go · ¥0.85 per hour begun");
   await expect(row(released)).toContainText("Pay-as-you-go · ¥0.85 per hour begun");
-  await expect(row(released)).toContainText(/to release .*: final/);
+  await expect(row(released)).toContainText(/Ran from .*, released .*: final amount/);
   await expect(row(released).locator("td.amount")).toHaveText("¥0.85");
   await expect(row(monthly).locator("td.amount")).toHaveText("¥620.00");
   await expect(row(monthly)).not.toContainText("Released");

@@ -16,8 +16,8 @@ use crate::read_model::Charge;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-/// "Total so far (3 charges), as of" (a time follows): the footer says it counts every charge, on every page, at the time
-/// beside it (pay-as-you-go grows by the hour until its cluster is released).
+/// "Total so far (3 charges), as of" (a time follows): the footer says it counts every charge, on every
+/// page, at the time beside it (pay-as-you-go grows by the hour until its cluster is released).
 fn total_label(charges: i64) -> String {
     let noun = if charges == 1 { "charge" } else { "charges" };
     format!("Total so far ({} {noun}), as of", format::count(charges))
@@ -39,7 +39,8 @@ fn ChargeBilling(charge: Charge) -> impl IntoView {
                 (None, _) => view! { "Billed from when the cluster is running" }.into_any(),
                 (Some(from), None) => view! { "Running since " <LocalTime iso=from/> }.into_any(),
                 (Some(from), Some(to)) => {
-                    view! { <LocalTime iso=from/> " to release " <LocalTime iso=to/> ": final" }.into_any()
+                    view! { "Ran from " <LocalTime iso=from/> ", released " <LocalTime iso=to/> ": final amount" }
+                        .into_any()
                 }
             };
             view! {
