@@ -217,43 +217,50 @@ fn like_of(focused: &Focused) -> Option<HtmlElement> {
 /// already) renders the list anew, and focus falls to the page body: a keyboard user would start again
 /// from the top of the page. Once it has fallen (within five seconds of the answer), focus goes to the
 /// first button of the next of `rows` that still offers one, else of the nearest one above, else to
-/// `fallback` (the list's heading, read out with the status message that announced the answer). A row
-/// that still offers its buttons is left to [`keep_focus`], which puts focus back on the same one.
+/// `fallback` (the list's heading, read out with the status message that announced the answer), and is
+/// put there again if a later rendering of the list takes it away. A row that still offers its buttons
+/// is left to [`keep_focus`], which puts focus back on the same one.
 pub fn focus_next_row_after_answer(rows: &'static str, answered: String, fallback: &'static str) {
     let page = current_page();
-    // Focus is on the button pressed until the list is rendered anew; once it is anywhere else but the
-    // body (put back by `keep_focus`, or moved by the user), it is not taken from there.
-    let pressed = document().active_element();
     let done = std::rc::Rc::new(std::cell::Cell::new(false));
+    let moved_to = std::rc::Rc::new(std::cell::RefCell::new(None::<Element>));
     for tries in 0..50u64 {
-        let (done, page, answered, pressed) = (done.clone(), page.clone(), answered.clone(), pressed.clone());
+        let (done, moved_to, page, answered) = (done.clone(), moved_to.clone(), page.clone(), answered.clone());
         set_timeout(
             move || {
-                let active = document().active_element();
-                let lost = active.as_ref().map_or(true, |a| a.tag_name() == "BODY");
-                let waiting =
-                    active.is_some() && active == pressed && pressed.as_ref().is_some_and(|p| p.is_connected());
-                if done.get() || waiting || current_page() != page {
-                    return;
-                }
-                done.set(true);
-                if !lost {
+                if done.get() || current_page() != page {
                     return;
                 }
                 let row_button = |row: &Element| row.query_selector("button:not([disabled])").ok().flatten();
+                let answered_row = document().query_selector(&answered).ok().flatten();
+                // The list is rendered more than once before the answer shows (a refusal's row first, the
+                // reloaded list later; for a moment the row may be missing), and `keep_focus` puts focus
+                // back on the like of the pressed button each time. So focus in the answered row, or on
+                // what this put it on (which a later rendering may take away again), is watched on; focus
+                // anywhere else was moved by the user and is left there.
+                if let Some(active) = document().active_element().filter(|a| a.tag_name() != "BODY") {
+                    let ours = moved_to.borrow().as_ref() == Some(&active);
+                    if !ours && !answered_row.as_ref().is_some_and(|row| row.contains(Some(&active))) {
+                        done.set(true);
+                    }
+                    return;
+                }
+                let still_offered = answered_row.as_ref().and_then(row_button).is_some();
+                let not_rendered_yet = answered_row.is_none() && tries < 10;
+                if still_offered || not_rendered_yet {
+                    return;
+                }
                 let found = document().query_selector_all(rows).ok();
                 let listed: Vec<Element> = found
                     .map(|l| (0..l.length()).filter_map(|i| l.item(i)?.dyn_into::<Element>().ok()).collect())
                     .unwrap_or_default();
                 let at = listed.iter().position(|r| r.matches(&answered).unwrap_or(false));
-                if at.is_some_and(|at| row_button(&listed[at]).is_some()) {
-                    return;
-                }
                 let (above, below) = listed.split_at(at.map_or(0, |at| at + 1));
                 let next = below.iter().chain(above.iter().rev()).find_map(row_button);
                 let target = next.or_else(|| document().query_selector(fallback).ok().flatten());
                 if let Some(target) = target.and_then(|t| t.dyn_into::<HtmlElement>().ok()) {
                     let _ = target.focus();
+                    *moved_to.borrow_mut() = Some(target.into());
                 }
             },
             Duration::from_millis(100 * tries),
