@@ -87,7 +87,9 @@ test("the audit trail lists sharing actions and refusals, filters them and expor
   expect(csv.status()).toBe(200);
   expect(csv.headers()["content-type"]).toContain("text/csv");
   const text = await csv.text();
-  expect(text.split("\r\n")[0]).toBe("time,identity,account,source_ip,request_id,action,target,outcome,detail,caller_request_id");
+  expect(text.split("\r\n")[0]).toBe("time,identity,account,source_ip,request_id,action,target,outcome,detail,caller_request_id,channel");
+  // Each event says through what it came: these were all made in the console.
+  expect(text.split("\r\n").find((line) => line.includes("ShareWithYourself"))).toMatch(/,console$/);
   expect(text).toContain("ShareWithYourself");
   expect(text).toContain("127.0.0.1");
 });
