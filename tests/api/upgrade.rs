@@ -118,6 +118,34 @@ fn charge(level: i64, cluster: &str, method: &str, set: &str, cents: i64, at: &s
     }
 }
 
+/// A cluster the partner restored from a set, as the release at `level` wrote it.
+struct Restored<'a> {
+    cluster: &'a str,
+    name: &'a str,
+    status: &'a str,
+    at: &'a str,
+    set: &'a str,
+    node_spec: &'a str,
+    pay_type: &'a str,
+    /// What the restored-from-level column holds, at the levels that have it.
+    source_level: &'a str,
+}
+
+fn restored_cluster(level: i64, r: &Restored) -> String {
+    let (level_column, level_value) = if level >= RESTORED_FROM_LEVEL {
+        (", source_backup_level", format!(", '{}'", r.source_level))
+    } else {
+        ("", String::new())
+    };
+    let Restored { cluster, name, status, at, set, node_spec, pay_type, .. } = r;
+    format!(
+        "insert into cluster (cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode, tde_enabled, disk_encryption_enabled,
+                              status, created_at, source_backup_set_id, node_spec, zone_id, pay_type{level_column})
+         values ('{cluster}', '{PARTNER}', 'cn-hangzhou', '{name}', 'MySQL', '8.0', 'Cluster', 'MultiZone', 0, 0, '{status}',
+                 '{at}', '{set}', '{node_spec}', 'cn-hangzhou-h', '{pay_type}'{level_value});"
+    )
+}
+
 /// The rows an earlier release at `level` would hold, written with that level's columns, in the order
 /// its actions wrote them (so its triggers keep its derived tables as they kept them then).
 async fn fill(pool: &SqlitePool, level: i64) {
@@ -267,22 +295,25 @@ async fn fill(pool: &SqlitePool, level: i64) {
     )).await;
 
     // The partner's restore of B7 on 11-22, finished, and its charge.
-    let level_column = if level >= RESTORED_FROM_LEVEL { ", source_backup_level" } else { "" };
     // What the restored-from-level migration wrote for a cluster restored before it: the set's level then
     // (B7's, level-2 by then), until the by-trail migration corrected it.
-    let level_value = match level {
-        _ if level >= RESTORED_FROM_LEVEL_BY_TRAIL => ", 'Level-1'",
-        _ if level >= RESTORED_FROM_LEVEL => ", 'Level-2'",
-        _ => "",
+    let source_level = if level >= RESTORED_FROM_LEVEL_BY_TRAIL { "Level-1" } else { "Level-2" };
+    let restored = Restored {
+        cluster: RESTORED_BEFORE_CONVERSION,
+        name: "copy-of-b7",
+        status: "Running",
+        at: "2026-11-22T10:00:00Z",
+        set: B7,
+        node_spec: "polar.mysql.x4.medium",
+        pay_type: "Postpaid",
+        source_level,
     };
     run(pool, &format!(
-        "insert into cluster (cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode, tde_enabled, disk_encryption_enabled,
-                              status, created_at, source_backup_set_id, node_spec, zone_id, pay_type{level_column})
-         values ('{RESTORED_BEFORE_CONVERSION}', '{PARTNER}', 'cn-hangzhou', 'copy-of-b7', 'MySQL', '8.0', 'Cluster', 'MultiZone', 0, 0, 'Running',
-                 '2026-11-22T10:00:00Z', '{B7}', 'polar.mysql.x4.medium', 'cn-hangzhou-h', 'Postpaid'{level_value});
+        "{}
          insert into restore_job (restore_job_id, backup_set_id, owner_account_id, account_id, cluster_id, status, started_at, finishes_at, finished_at)
          values ('rj-upgrade000001', '{B7}', '{OWNER}', '{PARTNER}', '{RESTORED_BEFORE_CONVERSION}', 'Succeeded', '2026-11-22T10:00:00Z', '2026-11-22T10:00:30Z', '2026-11-22T10:00:31Z');
          {}",
+        restored_cluster(level, &restored),
         charge(level, RESTORED_BEFORE_CONVERSION, "pay-as-you-go", B7, 1234, "2026-11-22T10:00:00Z")
     )).await;
     // The owner converted B7 to level-2 the next day (its trail says so), done an hour later.
@@ -308,23 +339,32 @@ async fn fill(pool: &SqlitePool, level: i64) {
     .await;
 
     // The partner restores B1 now (until 12:05), with its ClientToken remembered.
-    let level_value = if level >= RESTORED_FROM_LEVEL { ", 'Level-1'" } else { "" };
     let (request_column, request_value) = if level >= CLIENT_TOKEN_REQUEST {
         (", request", format!(", '{{\"CloneDataPoint\":\"{B1}\"}}'"))
     } else {
         ("", String::new())
     };
     run(pool, &format!(
-        "insert into cluster (cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode, tde_enabled, disk_encryption_enabled,
-                              status, created_at, source_backup_set_id, node_spec, zone_id, pay_type{level_column})
-         values ('{RESTORING}', '{PARTNER}', 'cn-hangzhou', 'copy-of-b1', 'MySQL', '8.0', 'Cluster', 'MultiZone', 0, 0, 'Creating',
-                 '2026-11-28T11:59:00Z', '{B1}', 'polar.mysql.x4.medium', 'cn-hangzhou-h', 'Postpaid'{level_value});
+        "{}
          update backup_set set lock_state = 'Restoring' where backup_set_id = '{B1}';
          insert into restore_job (restore_job_id, backup_set_id, owner_account_id, account_id, cluster_id, status, started_at, finishes_at)
          values ('rj-upgrade000002', '{B1}', '{OWNER}', '{PARTNER}', '{RESTORING}', 'Running', '2026-11-28T11:59:00Z', '2026-11-28T12:05:00Z');
          {}
          insert into api_client_token (account_id, action, client_token, answer, created_at{request_column})
          values ('{PARTNER}', 'CreateDBCluster', 'token-b1', '{{\"DBClusterId\":\"{RESTORING}\"}}', '2026-11-28T11:59:00Z'{request_value});",
+        restored_cluster(
+            level,
+            &Restored {
+                cluster: RESTORING,
+                name: "copy-of-b1",
+                status: "Creating",
+                at: "2026-11-28T11:59:00Z",
+                set: B1,
+                node_spec: "polar.mysql.x4.medium",
+                pay_type: "Postpaid",
+                source_level: "Level-1",
+            }
+        ),
         charge(level, RESTORING, "pay-as-you-go", B1, 1234, "2026-11-28T11:59:00Z")
     )).await;
     if level >= CHARGE_CLUSTER {
@@ -337,15 +377,24 @@ async fn fill(pool: &SqlitePool, level: i64) {
         ] {
             let status = if pay_type == "Prepaid" { "Running" } else { "Recycled" };
             let method = if pay_type == "Prepaid" { "subscription" } else { "pay-as-you-go" };
+            let (name, at) = (format!("copy-{cluster}"), format!("2026-11-{day}T09:00:00Z"));
+            let restored = Restored {
+                cluster,
+                name: &name,
+                status,
+                at: &at,
+                set: B7,
+                node_spec,
+                pay_type,
+                source_level: "Level-1",
+            };
             run(pool, &format!(
-                "insert into cluster (cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode, tde_enabled, disk_encryption_enabled,
-                                      status, created_at, source_backup_set_id, node_spec, zone_id, pay_type{level_column})
-                 values ('{cluster}', '{PARTNER}', 'cn-hangzhou', 'copy-{cluster}', 'MySQL', '8.0', 'Cluster', 'MultiZone', 0, 0, '{status}',
-                         '2026-11-{day}T09:00:00Z', '{B7}', '{node_spec}', 'cn-hangzhou-h', '{pay_type}'{level_value});
+                "{}
                  insert into restore_job (restore_job_id, backup_set_id, owner_account_id, account_id, cluster_id, status, started_at, finishes_at, finished_at)
                  values ('rj-{cluster}', '{B7}', '{OWNER}', '{PARTNER}', '{cluster}', 'Succeeded', '2026-11-{day}T09:00:00Z', '2026-11-{day}T09:00:30Z', '2026-11-{day}T09:00:30Z');
                  {}",
-                charge(level, cluster, method, B7, price, &format!("2026-11-{day}T09:00:00Z"))
+                restored_cluster(level, &restored),
+                charge(level, cluster, method, B7, price, &at)
             )).await;
         }
         run(pool, &format!(
