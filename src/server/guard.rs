@@ -276,6 +276,11 @@ pub async fn request_target(request: Request, next: Next) -> Response {
     error_response(Refusal::TargetNotAPath { target }.into())
 }
 
+/// No sniffing, no framing, no referrer to other sites: on every answer, the refusal of a connection
+/// over its client's limit too (`serve::refuse_crowded`, written before any router layer runs).
+pub const EDGE_HEADERS: [(&str, &str); 3] =
+    [("x-content-type-options", "nosniff"), ("x-frame-options", "DENY"), ("referrer-policy", "same-origin")];
+
 /// Headers on every answer: no sniffing, no framing, no referrer to other sites; `no-store` on all but
 /// the build's files (pages, server functions and the CSV export carry account data, which must not
 /// linger in a shared or back-button cache; the files set their own policy, see `assets`); HSTS when
@@ -286,9 +291,9 @@ pub async fn response_headers(State(state): State<AppState>, request: Request, n
     let mut response = next.run(request).await;
     let method_refused = response.status() == StatusCode::METHOD_NOT_ALLOWED;
     let headers = response.headers_mut();
-    headers.insert("x-content-type-options", HeaderValue::from_static("nosniff"));
-    headers.insert("x-frame-options", HeaderValue::from_static("DENY"));
-    headers.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    for (name, value) in EDGE_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
     if !(is_static && headers.contains_key(header::CACHE_CONTROL)) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }

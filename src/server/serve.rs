@@ -287,8 +287,9 @@ impl Drop for Place {
 async fn refuse_crowded(mut stream: TcpStream, limit: usize, _slot: tokio::sync::OwnedSemaphorePermit) {
     let refusal = AppError::from(Refusal::TooManyConnections { limit });
     let body = serde_json::to_string(&refusal).unwrap_or_default();
+    let edge: String = super::guard::EDGE_HEADERS.iter().map(|(name, value)| format!("{name}: {value}\r\n")).collect();
     let head = format!(
-        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\ncache-control: no-store\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\ncache-control: no-store\r\n{edge}content-length: {}\r\nconnection: close\r\n\r\n",
         body.len()
     );
     // Briefly: a refused connection must not hold its descriptor for long either.

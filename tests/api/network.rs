@@ -467,6 +467,11 @@ async fn one_address_holds_at_most_its_share_of_connections_and_is_told_so_with_
         .expect("the fourth connection is answered and closed at once");
     assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
     assert!(answer.contains("\"code\":\"Throttling.Connections\""), "{answer}");
+    // The refusal is answered before any router layer runs, and still carries the edge's headers.
+    let head = answer.to_ascii_lowercase();
+    for header in ["x-content-type-options: nosniff", "x-frame-options: deny", "referrer-policy: same-origin"] {
+        assert!(head.contains(header), "{header} missing: {answer}");
+    }
     // A place given back is a place for a new connection, once the server has seen it closed: until
     // then a new one is still refused, so it tries again (for far less than the others' 120 s).
     drop(held.pop());
