@@ -161,37 +161,19 @@ pub struct ChargeRow {
     pub cluster_name: Option<String>,
 }
 
-const CHARGE_COLUMNS: &str =
-    "c.item, c.pay_type, c.price_cents, c.created_at, c.billed_from, c.released_at, c.cluster_id, k.cluster_name";
-
-pub async fn charges_of(
-    ex: impl SqliteExecutor<'_>,
-    account: &str,
-    limit: i64,
-    offset: i64,
-) -> sqlx::Result<Vec<Counted<ChargeRow>>> {
-    sqlx::query_as(&format!(
-        "select {CHARGE_COLUMNS}, count(*) over () as total_rows
-         from charge c left join cluster k on k.cluster_id = c.cluster_id where c.account_id = ?
-         order by c.created_at desc, c.charge_id desc limit ? offset ?"
-    ))
-    .bind(account)
-    .bind(limit)
-    .bind(offset)
-    .fetch_all(ex)
-    .await
-}
-
-/// Every charge of the account (every page of the list): what the bill's total is worked out from
-/// (`domain::charges_total_at`).
+/// Every charge of the account, newest first: the Billing page's rows and what the bill's total is
+/// worked out from (`domain::charges_total_at`).
 pub async fn all_charges(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<ChargeRow>> {
-    sqlx::query_as(&format!(
-        "select {CHARGE_COLUMNS} from charge c left join cluster k on k.cluster_id = c.cluster_id where c.account_id = ?"
-    ))
+    sqlx::query_as(
+        "select c.item, c.pay_type, c.price_cents, c.created_at, c.billed_from, c.released_at, c.cluster_id, k.cluster_name
+         from charge c left join cluster k on k.cluster_id = c.cluster_id where c.account_id = ?
+         order by c.created_at desc, c.charge_id desc",
+    )
     .bind(account)
     .fetch_all(ex)
     .await
 }
+
 /// The backup sets the account stores (not deleted), as (size in bytes, expiry): what its storage bill
 /// is worked out from (`domain::backup_storage_bill`).
 pub async fn stored_backups(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<(i64, String)>> {

@@ -622,15 +622,21 @@ pub async fn billing(state: &AppState, who: &Identity, page: PageRequest) -> Res
     who.actor.may_open(ConsolePage::Billing)?;
     let me = who.account_id().as_str();
     let now = state.clock.now();
-    let (rows, total) = paging::load_page(page, |limit, offset| restores::charges_of(&state.pool, me, limit, offset))
-        .await
-        .map_err(internal)?;
-    let shown = rows.into_iter().map(|row| shown_charge(row, now)).collect::<Result<Vec<_>, AppError>>()?;
+    // The total is worked out at `now` from every charge (pay-as-you-go ones grow by the hour, so no
+    // stored sum serves), so the page is cut from the same read: one read, and the page and the total
+    // always agree.
+    let rows = restores::all_charges(&state.pool, me).await.map_err(internal)?;
+    let all = rows.iter().map(cluster_charge).collect::<Result<Vec<_>, AppError>>()?;
+    let total = i64::try_from(rows.len()).map_err(internal)?;
+    let skip = usize::try_from(page.offset()).map_err(internal)?;
+    let take = usize::try_from(page.limit()).map_err(internal)?;
+    let shown = rows
+        .into_iter()
+        .skip(skip)
+        .take(take)
+        .map(|row| shown_charge(row, now))
+        .collect::<Result<Vec<_>, AppError>>()?;
     let charges = Paged::new(shown, total, page);
-    // Read apart from the page: a charge made between the two reads can make them differ by it, as
-    // any reload would.
-    let all = restores::all_charges(&state.pool, me).await.map_err(internal)?;
-    let all = all.iter().map(cluster_charge).collect::<Result<Vec<_>, AppError>>()?;
     let stored = restores::stored_backups(&state.pool, me).await.map_err(internal)?;
     let stored = stored
         .into_iter()
