@@ -54,4 +54,10 @@ pub struct RestoreRequest {
     #[serde(default)]
     pub region_id: Option<String>,
     pub pay_type: String,
+    /// A subscription's term, as CreateDBCluster's Period (`Month` or `Year`) and UsedTime (1-9 months or
+    /// 1-3 years) name it; both required for `Prepaid`, ignored for `Postpaid` (`domain::BillingChoice`).
+    #[serde(default)]
+    pub period: Option<String>,
+    #[serde(default)]
+    pub used_time: Option<String>,
 }

@@ -68,9 +68,26 @@ pub struct Cluster {
     /// set's owner did to it after.
     #[serde(default)]
     pub source_backup_level: Option<crate::domain::BackupLevel>,
+    /// A subscription's term in months, as bought at the restore (`domain::SubscriptionTerm`); `None`
+    /// for any other cluster.
+    #[serde(default)]
+    pub subscription_months: Option<i64>,
 }
 
 impl Cluster {
+    /// The term of the subscription bought at the restore; none for any other cluster.
+    pub fn subscription_term(&self) -> Option<crate::domain::SubscriptionTerm> {
+        crate::domain::SubscriptionTerm::from_months(self.subscription_months?)
+    }
+
+    /// When that subscription's term ends (the API's ExpireTime): that many calendar months after the
+    /// restore was ordered. None for any other cluster, or a creation time that can't be read.
+    pub fn subscription_ends_at(&self) -> Option<time::OffsetDateTime> {
+        let ordered =
+            time::OffsetDateTime::parse(&self.created_at, &time::format_description::well_known::Rfc3339).ok()?;
+        Some(self.subscription_term()?.ends_at(ordered))
+    }
+
     /// What the rules know of the cluster.
     pub fn facts(&self) -> ClusterFacts {
         ClusterFacts {
@@ -319,8 +336,12 @@ pub struct Charge {
     /// `Prepaid` (subscription), `Postpaid` (pay-as-you-go), or none for a charge billed once at its
     /// price (one from before charges had a billing method).
     pub pay_type: Option<String>,
-    /// A subscription's price for its period (a month); pay-as-you-go's for a month.
+    /// A subscription's price for its term; pay-as-you-go's for a month.
     pub price_cents: i64,
+    /// A subscription's term (`domain::SubscriptionTerm::label`, "3 months") and when it ends; none for
+    /// any other charge.
+    pub subscription_term: Option<String>,
+    pub subscription_ends_at: Option<String>,
     /// Pay-as-you-go's price for each hour begun.
     pub cents_per_hour: Option<i64>,
     /// From when it is billed: a subscription from its order, pay-as-you-go from when its cluster is

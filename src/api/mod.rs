@@ -378,7 +378,15 @@ pub async fn submit_restore(
     node_spec: String,
     zone_id: String,
     pay_type: String,
+    // The dialog's one Duration choice, as `Period:UsedTime` (`Month:3`, `Year:1`); read only for a
+    // subscription, as CreateDBCluster reads its two parameters.
+    subscription_term: Option<String>,
 ) -> Result<RestoreJobView, AppError> {
+    let (period, used_time) = match subscription_term.as_deref().map(|t| t.split_once(':').unwrap_or((t, ""))) {
+        Some((period, "")) => (Some(period.to_owned()), None),
+        Some((period, used_time)) => (Some(period.to_owned()), Some(used_time.to_owned())),
+        None => (None, None),
+    };
     restore_to_new_cluster(RestoreRequest {
         backup_set_id,
         cluster_name,
@@ -386,6 +394,8 @@ pub async fn submit_restore(
         zone_id: Some(zone_id),
         region_id: None,
         pay_type,
+        period,
+        used_time,
     })
     .await
 }

@@ -3,6 +3,7 @@
 
 use crate::api::{self, types::*};
 use crate::components::{error_alert::ErrorAlert, format, modal::Modal};
+use crate::domain::{restore_node_spec, subscription_price_cents, SubscriptionTerm};
 use leptos::prelude::*;
 
 #[component]
@@ -18,6 +19,7 @@ pub fn RestoreDialog(
     let placed = crate::domain::restore_placement(None, None, &backup.region_id).ok();
     let zone = RwSignal::new(placed.map(|p| p.zone).unwrap_or_default().to_owned());
     let pay_type = RwSignal::new("Postpaid".to_owned());
+    let term = RwSignal::new(term_value(SubscriptionTerm::Months(1)));
     // A real form to `submit_restore`: posted by the browser without JavaScript, dispatched with it.
     let action = ServerAction::<api::SubmitRestore>::new();
     Effect::new(move |_| {
@@ -34,6 +36,7 @@ pub fn RestoreDialog(
             node_spec: spec.get_untracked(),
             zone_id: zone.get_untracked(),
             pay_type: pay_type.get_untracked(),
+            subscription_term: Some(term.get_untracked()),
         });
     };
     let error = move || action.value().get().and_then(Result::err).map(|error| view! { <ErrorAlert error/> });
@@ -67,6 +70,20 @@ pub fn RestoreDialog(
                     <label class="radio"><input type="radio" name="pay_type" value="Postpaid" checked=move || pay_type.get() == "Postpaid" on:change=move |_| pay_type.set("Postpaid".into())/>"Pay-as-you-go"</label>
                     <label class="radio"><input type="radio" name="pay_type" value="Prepaid" checked=move || pay_type.get() == "Prepaid" on:change=move |_| pay_type.set("Prepaid".into())/>"Subscription"</label>
                 </fieldset>
+                // Shown by the stylesheet while Subscription is checked, so it works before hydration and
+                // without JavaScript too; posted whatever the method, and read only for a subscription.
+                <label class="field subscription-term">
+                    <span>"Subscription duration"</span>
+                    <select name="subscription_term" on:change=move |ev| term.set(event_target_value(&ev))>
+                        {SubscriptionTerm::all().map(|t| {
+                            let price = move || {
+                                let monthly = restore_node_spec(Some(&spec.get())).map(|(_, cents)| cents).unwrap_or_default();
+                                format::money(subscription_price_cents(monthly, t))
+                            };
+                            view! { <option value=term_value(t)>{t.label()} " · " {price}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
                 {error}
                 <div class="modal-footer">
                     <button type="submit" form="restore-dialog-close" class="button">"Cancel"</button>
@@ -75,4 +92,10 @@ pub fn RestoreDialog(
             </form>
         </Modal>
     }
+}
+
+/// A term as the dialog posts it: `Period:UsedTime` (`Month:3`), split again by `submit_restore`.
+fn term_value(term: SubscriptionTerm) -> String {
+    let (period, used_time) = term.period_and_used_time();
+    format!("{period}:{used_time}")
 }

@@ -3,11 +3,12 @@
 //! - **Backup storage** (the owner of the sets): the storage of the sets it keeps at `now`, the first
 //!   100 GiB free and each further whole GiB at a fixed monthly price.
 //! - **Restored clusters** (the account that restored them), by the billing method chosen at restore:
-//!   - *Subscription* (`Prepaid`): the node specification's price for the period bought, paid once, up
-//!     front, when the restore is ordered. The Restore dialog and CreateDBCluster offer one period, a
-//!     month (there is no `Period`/`UsedTime` choice), so a subscription costs one month's price.
-//!     Releasing the cluster early refunds nothing, as a subscription's unused time is not refunded on
-//!     release; renewal is not modelled.
+//!   - *Subscription* (`Prepaid`): the node specification's monthly price for each month of the term
+//!     bought (CreateDBCluster's `Period` and `UsedTime`: 1 to 9 months, or 1 to 3 years; a year is 12
+//!     months' price, as no discount is modelled), paid once, up front, when the restore is ordered. The
+//!     term ends that many calendar months after the order (the cluster's `ExpireTime`). Releasing the
+//!     cluster early refunds nothing, as a subscription's unused time is not refunded on release;
+//!     renewal, and what the service does to a cluster past its term, are not modelled.
 //!   - *Pay-as-you-go* (`Postpaid`): the node specification's hourly price (its monthly price / 730
 //!     hours, rounded to the nearest cent, half up) for each hour begun from when the cluster is running
 //!     until it is released; a part of an hour counts as a whole one, as an hourly bill charges it. The
@@ -18,7 +19,8 @@
 //!   - A charge stored before charges had a billing method, whose cluster is unknown or whose release
 //!     time is nowhere recorded, stays what it was billed: its price, once.
 
-use time::{Duration, OffsetDateTime};
+use crate::domain::Refusal;
+use time::{Duration, Month, OffsetDateTime};
 
 const GIB: i64 = 1024 * 1024 * 1024;
 
@@ -64,8 +66,142 @@ pub fn backup_storage_bill(sets: impl IntoIterator<Item = StoredBackup>, now: Of
 /// Hours in the month a monthly price is for (365 × 24 / 12): what an hourly price divides it by.
 pub const HOURS_PER_BILLING_MONTH: i64 = 730;
 
-/// Months a subscription buys: the only period the Restore dialog and CreateDBCluster offer.
-pub const SUBSCRIPTION_MONTHS: i64 = 1;
+/// How long a subscription is bought for: CreateDBCluster's `Period` (`Month` or `Year`) and `UsedTime`
+/// (1-9 months or 1-3 years), as the real service takes them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionTerm {
+    Months(u8),
+    Years(u8),
+}
+
+impl SubscriptionTerm {
+    /// The longest terms on sale: 9 months, 3 years.
+    pub const MAX_MONTHS: u8 = 9;
+    pub const MAX_YEARS: u8 = 3;
+
+    /// Every term on sale, shortest first (the Restore dialog's choices).
+    pub fn all() -> impl Iterator<Item = SubscriptionTerm> {
+        (1..=Self::MAX_MONTHS).map(SubscriptionTerm::Months).chain((1..=Self::MAX_YEARS).map(SubscriptionTerm::Years))
+    }
+
+    /// The term from `Period` and `UsedTime` as sent. Both are required for a subscription; the count is a
+    /// plain decimal whole number in the period's range (no sign, no spaces, no leading zeros).
+    pub fn parse(period: Option<&str>, used_time: Option<&str>) -> Result<SubscriptionTerm, Refusal> {
+        let make: fn(u8) -> SubscriptionTerm = match period {
+            None => return Err(Refusal::SubscriptionPeriodMissing),
+            Some("Month") => SubscriptionTerm::Months,
+            Some("Year") => SubscriptionTerm::Years,
+            Some(_) => return Err(Refusal::UnknownSubscriptionPeriod),
+        };
+        let used = used_time.ok_or(Refusal::SubscriptionUsedTimeMissing)?;
+        let max = if period == Some("Month") { Self::MAX_MONTHS } else { Self::MAX_YEARS };
+        let plain =
+            !used.is_empty() && used.len() <= 2 && used.bytes().all(|b| b.is_ascii_digit()) && !used.starts_with('0');
+        match used.parse::<u8>() {
+            Ok(n) if plain && (1..=max).contains(&n) => Ok(make(n)),
+            _ => Err(Refusal::SubscriptionUsedTimeOutOfRange {
+                period: if max == Self::MAX_MONTHS { "Month" } else { "Year" },
+            }),
+        }
+    }
+
+    /// `Period` and `UsedTime` as the API names the term.
+    pub fn period_and_used_time(self) -> (&'static str, u8) {
+        match self {
+            SubscriptionTerm::Months(n) => ("Month", n),
+            SubscriptionTerm::Years(n) => ("Year", n),
+        }
+    }
+
+    /// The months it runs.
+    pub fn months(self) -> u8 {
+        match self {
+            SubscriptionTerm::Months(n) => n,
+            SubscriptionTerm::Years(n) => n.saturating_mul(12),
+        }
+    }
+
+    /// The term as a stored month count (1-36), back: a year is stored as its 12 months, and read as a
+    /// year again (the only way a multiple of 12 past 9 can have been bought).
+    pub fn from_months(months: i64) -> Option<SubscriptionTerm> {
+        let n = u8::try_from(months).ok()?;
+        match n {
+            1..=9 => Some(SubscriptionTerm::Months(n)),
+            12 | 24 | 36 => Some(SubscriptionTerm::Years(n / 12)),
+            _ => None,
+        }
+    }
+
+    /// "3 months", "1 year".
+    pub fn label(self) -> String {
+        let (n, unit) = match self {
+            SubscriptionTerm::Months(n) => (n, "month"),
+            SubscriptionTerm::Years(n) => (n, "year"),
+        };
+        if n == 1 {
+            format!("1 {unit}")
+        } else {
+            format!("{n} {unit}s")
+        }
+    }
+
+    /// When a term ordered at `ordered` ends: that many calendar months on, at the same time of day; a
+    /// day the month does not have is its last (31 January + 1 month is 28 or 29 February).
+    pub fn ends_at(self, ordered: OffsetDateTime) -> OffsetDateTime {
+        let total = i64::from(ordered.month() as u8 - 1) + i64::from(self.months());
+        let year = ordered.year() + i32::try_from(total / 12).unwrap_or(0);
+        let month = Month::try_from(u8::try_from(total % 12 + 1).unwrap_or(1)).unwrap_or(Month::January);
+        let day = ordered.day().min(month.length(year));
+        let date = time::Date::from_calendar_date(year, month, day).unwrap_or(ordered.date());
+        ordered.replace_date(date)
+    }
+}
+
+/// The billing method a restore is ordered with: pay-as-you-go, or a subscription for its term.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BillingChoice {
+    PayAsYouGo,
+    Subscription(SubscriptionTerm),
+}
+
+impl BillingChoice {
+    /// From CreateDBCluster's `PayType`, `Period` and `UsedTime` (the console sends the same three). The
+    /// term is read only for a subscription: for pay-as-you-go the service ignores it, as its reference
+    /// says (it "takes effect only when PayType is Prepaid").
+    pub fn parse(pay_type: &str, period: Option<&str>, used_time: Option<&str>) -> Result<BillingChoice, Refusal> {
+        match pay_type {
+            "Postpaid" => Ok(BillingChoice::PayAsYouGo),
+            "Prepaid" => SubscriptionTerm::parse(period, used_time).map(BillingChoice::Subscription),
+            _ => Err(Refusal::UnknownPayType),
+        }
+    }
+
+    /// `Postpaid` or `Prepaid`, as stored and answered.
+    pub fn pay_type(self) -> &'static str {
+        match self {
+            BillingChoice::PayAsYouGo => "Postpaid",
+            BillingChoice::Subscription(_) => "Prepaid",
+        }
+    }
+
+    /// The subscription's term, if it is one.
+    pub fn term(self) -> Option<SubscriptionTerm> {
+        match self {
+            BillingChoice::PayAsYouGo => None,
+            BillingChoice::Subscription(term) => Some(term),
+        }
+    }
+
+    /// The price the restore's charge is ordered at, for the node specification's `monthly_price_cents`:
+    /// a subscription's for its whole term, pay-as-you-go's monthly price (of which each hour costs a
+    /// 730th).
+    pub fn order_price_cents(self, monthly_price_cents: i64) -> i64 {
+        match self {
+            BillingChoice::PayAsYouGo => monthly_price_cents,
+            BillingChoice::Subscription(term) => subscription_price_cents(monthly_price_cents, term),
+        }
+    }
+}
 
 /// How a charge is billed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,24 +250,15 @@ impl ChargeTerms {
     }
 }
 
-/// The price a restore's charge is ordered at, for the node specification's `monthly_price_cents`: a
-/// subscription's for its whole period, pay-as-you-go's monthly price (of which each hour costs a 730th).
-pub fn order_price_cents(pay_type: &str, monthly_price_cents: i64) -> i64 {
-    match ChargeTerms::of(Some(pay_type), monthly_price_cents) {
-        ChargeTerms::Hourly { monthly_price_cents } => monthly_price_cents,
-        ChargeTerms::Upfront { .. } => subscription_price_cents(monthly_price_cents),
-    }
-}
-
 /// The hourly price of a monthly price: / 730 hours, to the nearest cent (half a cent up). A negative
 /// price (which the database refuses) is taken as nothing.
 pub fn hourly_price_cents(monthly_price_cents: i64) -> i64 {
     monthly_price_cents.max(0).saturating_add(HOURS_PER_BILLING_MONTH / 2) / HOURS_PER_BILLING_MONTH
 }
 
-/// A subscription's price for its period: the monthly price of each month bought.
-pub fn subscription_price_cents(monthly_price_cents: i64) -> i64 {
-    monthly_price_cents.max(0).saturating_mul(SUBSCRIPTION_MONTHS)
+/// A subscription's price for its term: the monthly price of each month bought.
+pub fn subscription_price_cents(monthly_price_cents: i64, term: SubscriptionTerm) -> i64 {
+    monthly_price_cents.max(0).saturating_mul(i64::from(term.months()))
 }
 
 /// The hours begun from `start` until `until`: none when `until` is not after `start` (a clock before
@@ -288,7 +415,7 @@ mod tests {
 
     #[test]
     fn a_subscription_is_paid_once_in_full_and_not_refunded_by_its_release() {
-        assert_eq!(subscription_price_cents(62_000), 62_000, "one month, the only period offered");
+        assert_eq!(subscription_price_cents(62_000, SubscriptionTerm::Months(1)), 62_000);
         let charge = upfront(62_000, None);
         assert_eq!(charge.amount_at(RUNNING), 62_000);
         assert_eq!(charge.amount_at(RUNNING + Duration::days(90)), 62_000, "renewal is not modelled");
@@ -320,12 +447,84 @@ mod tests {
 
     #[test]
     fn a_restore_is_priced_and_billed_by_its_billing_method() {
-        assert_eq!(order_price_cents("Prepaid", 62_000), 62_000);
-        assert_eq!(order_price_cents("Postpaid", 62_000), 62_000);
+        let month = BillingChoice::parse("Prepaid", Some("Month"), Some("1")).unwrap();
+        assert_eq!(month.order_price_cents(62_000), 62_000);
+        let quarter = BillingChoice::parse("Prepaid", Some("Month"), Some("3")).unwrap();
+        assert_eq!(quarter.order_price_cents(62_000), 3 * 62_000, "each month of the term");
+        let years = BillingChoice::parse("Prepaid", Some("Year"), Some("2")).unwrap();
+        assert_eq!(years.order_price_cents(62_000), 24 * 62_000, "a year is twelve months' price");
+        let hourly = BillingChoice::parse("Postpaid", None, None).unwrap();
+        assert_eq!(hourly.order_price_cents(62_000), 62_000, "the monthly price, billed by the hour");
         let hourly = ChargeTerms::of(Some("Postpaid"), 62_000);
         assert_eq!((hourly.cents_per_hour(), hourly.billed_from_order()), (Some(85), false));
         for upfront in [ChargeTerms::of(Some("Prepaid"), 62_000), ChargeTerms::of(None, 1234)] {
             assert_eq!((upfront.cents_per_hour(), upfront.billed_from_order()), (None, true), "{upfront:?}");
         }
+    }
+
+    #[test]
+    fn a_subscription_term_is_one_to_nine_months_or_one_to_three_years() {
+        let term = |p: &str, u: &str| SubscriptionTerm::parse(Some(p), Some(u));
+        assert_eq!(term("Month", "1"), Ok(SubscriptionTerm::Months(1)));
+        assert_eq!(term("Month", "9"), Ok(SubscriptionTerm::Months(9)));
+        assert_eq!(term("Year", "1"), Ok(SubscriptionTerm::Years(1)));
+        assert_eq!(term("Year", "3"), Ok(SubscriptionTerm::Years(3)));
+        let months = Err(Refusal::SubscriptionUsedTimeOutOfRange { period: "Month" });
+        let years = Err(Refusal::SubscriptionUsedTimeOutOfRange { period: "Year" });
+        for used in ["0", "10", "", "01", "+3", " 3", "3 ", "3.0", "-1", "٣", "99999999999999999999", "1e1"] {
+            assert_eq!(term("Month", used), months, "{used:?}");
+        }
+        assert_eq!(term("Year", "4"), years);
+        assert_eq!(term("Year", "0"), years);
+        for period in ["month", "MONTH", "Week", "Day", "", "Month "] {
+            assert_eq!(term(period, "1"), Err(Refusal::UnknownSubscriptionPeriod), "{period:?}");
+        }
+        assert_eq!(SubscriptionTerm::parse(None, Some("1")), Err(Refusal::SubscriptionPeriodMissing));
+        assert_eq!(SubscriptionTerm::parse(Some("Month"), None), Err(Refusal::SubscriptionUsedTimeMissing));
+    }
+
+    #[test]
+    fn the_term_is_read_only_for_a_subscription() {
+        // Pay-as-you-go ignores Period and UsedTime, whatever they hold, as the service does.
+        assert_eq!(BillingChoice::parse("Postpaid", Some("Week"), Some("99")), Ok(BillingChoice::PayAsYouGo));
+        assert_eq!(BillingChoice::parse("Prepaid", None, None), Err(Refusal::SubscriptionPeriodMissing));
+        assert_eq!(BillingChoice::parse("prepaid", Some("Month"), Some("1")), Err(Refusal::UnknownPayType));
+        let choice = BillingChoice::parse("Prepaid", Some("Year"), Some("1")).unwrap();
+        assert_eq!((choice.pay_type(), choice.term()), ("Prepaid", Some(SubscriptionTerm::Years(1))));
+    }
+
+    #[test]
+    fn every_term_on_sale_is_stored_as_months_and_read_back_as_itself() {
+        let all: Vec<SubscriptionTerm> = SubscriptionTerm::all().collect();
+        assert_eq!(all.len(), 12);
+        for term in all {
+            assert_eq!(SubscriptionTerm::from_months(i64::from(term.months())), Some(term), "{term:?}");
+            let (period, used) = term.period_and_used_time();
+            assert_eq!(SubscriptionTerm::parse(Some(period), Some(&used.to_string())), Ok(term));
+        }
+        for months in [0, 10, 11, 13, 48, -12, i64::MAX] {
+            assert_eq!(SubscriptionTerm::from_months(months), None, "{months}");
+        }
+        assert_eq!(SubscriptionTerm::Months(1).label(), "1 month");
+        assert_eq!(SubscriptionTerm::Years(3).label(), "3 years");
+    }
+
+    #[test]
+    fn a_term_ends_that_many_calendar_months_on_on_the_last_day_where_the_month_is_short() {
+        let at = |t: SubscriptionTerm, from: OffsetDateTime| t.ends_at(from);
+        assert_eq!(
+            at(SubscriptionTerm::Months(1), datetime!(2026-11-25 08:30:05 UTC)),
+            datetime!(2026-12-25 08:30:05 UTC)
+        );
+        assert_eq!(
+            at(SubscriptionTerm::Months(3), datetime!(2026-11-25 08:00 UTC)),
+            datetime!(2027-02-25 08:00 UTC),
+            "over the year's end"
+        );
+        assert_eq!(at(SubscriptionTerm::Months(1), datetime!(2027-01-31 10:00 UTC)), datetime!(2027-02-28 10:00 UTC));
+        assert_eq!(at(SubscriptionTerm::Months(1), datetime!(2028-01-31 10:00 UTC)), datetime!(2028-02-29 10:00 UTC));
+        assert_eq!(at(SubscriptionTerm::Years(1), datetime!(2028-02-29 10:00 UTC)), datetime!(2029-02-28 10:00 UTC));
+        assert_eq!(at(SubscriptionTerm::Years(3), datetime!(2026-12-31 23:59 UTC)), datetime!(2029-12-31 23:59 UTC));
+        assert_eq!(at(SubscriptionTerm::Months(9), datetime!(2026-05-31 00:00 UTC)), datetime!(2027-02-28 00:00 UTC));
     }
 }

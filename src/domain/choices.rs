@@ -86,14 +86,6 @@ pub fn restore_node_spec(asked: Option<&str>) -> Result<(&'static str, i64), Ref
     }
 }
 
-/// A restore is billed pay-as-you-go (`Postpaid`) or by subscription (`Prepaid`).
-pub fn check_pay_type(pay_type: &str) -> Result<(), Refusal> {
-    match pay_type {
-        "Postpaid" | "Prepaid" => Ok(()),
-        _ => Err(Refusal::UnknownPayType),
-    }
-}
-
 /// A billing method as the console words it (the Restore dialog's choices), for the sentences users
 /// read (a charge on Billing); the API's own word where there is none.
 pub fn pay_type_name(pay_type: &str) -> &str {
@@ -159,6 +151,7 @@ pub fn parse_day(day: &str) -> Result<time::Date, Refusal> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::BillingChoice;
 
     fn status_and_code(r: Refusal) -> (u16, &'static str) {
         (r.kind().http_status(), r.code())
@@ -223,8 +216,11 @@ mod tests {
 
     #[test]
     fn a_pay_type_is_postpaid_or_prepaid() {
-        assert!(check_pay_type("Postpaid").is_ok() && check_pay_type("Prepaid").is_ok());
-        assert_eq!(status_and_code(check_pay_type("Free").unwrap_err()), (422, "InvalidParameter.PayType"));
+        let month = (Some("Month"), Some("1"));
+        assert!(BillingChoice::parse("Postpaid", None, None).is_ok());
+        assert!(BillingChoice::parse("Prepaid", month.0, month.1).is_ok());
+        let refused = BillingChoice::parse("Free", month.0, month.1).unwrap_err();
+        assert_eq!(status_and_code(refused), (422, "InvalidParameter.PayType"));
     }
 
     #[test]

@@ -281,6 +281,14 @@ pub enum Refusal {
     UnknownNodeSpec,
     #[error("Choose pay-as-you-go or subscription.")]
     UnknownPayType,
+    #[error("A subscription needs its term: Period (Month or Year) and UsedTime (how many). Nothing was restored.")]
+    SubscriptionPeriodMissing,
+    #[error("The subscription's Period is Month or Year. Nothing was restored.")]
+    UnknownSubscriptionPeriod,
+    #[error("A subscription needs UsedTime: how many months (1 to 9) or years (1 to 3). Nothing was restored.")]
+    SubscriptionUsedTimeMissing,
+    #[error("{}", if *period == "Month" { "A monthly subscription is bought for 1 to 9 months. Nothing was restored." } else { "A yearly subscription is bought for 1 to 3 years. Nothing was restored." })]
+    SubscriptionUsedTimeOutOfRange { period: &'static str },
     #[error("Choose one of the system policies.")]
     UnknownPolicy,
     #[error("Choose what the ticket asks for.")]
@@ -529,6 +537,10 @@ impl Refusal {
             UnknownZone | ZoneNotInRegion { .. } => "InvalidParameter.ZoneId",
             UnknownNodeSpec => "InvalidParameter.DBNodeClass",
             UnknownPayType => "InvalidParameter.PayType",
+            SubscriptionPeriodMissing => "MissingParameter.Period",
+            UnknownSubscriptionPeriod => "InvalidParameter.Period",
+            SubscriptionUsedTimeMissing => "MissingParameter.UsedTime",
+            SubscriptionUsedTimeOutOfRange { .. } => "InvalidParameter.UsedTime",
             NotBackupOfSourceCluster { .. } => "InvalidParameter.SourceResourceId",
             NotOwnedBySourceUid { .. } => "InvalidParameter.SourceUid",
             RestoreOwnBackupSet { .. } => "UnsupportedOperation.OwnBackupSet",
@@ -645,6 +657,10 @@ impl Refusal {
             | ZoneNotInRegion { .. }
             | UnknownNodeSpec
             | UnknownPayType
+            | SubscriptionPeriodMissing
+            | UnknownSubscriptionPeriod
+            | SubscriptionUsedTimeMissing
+            | SubscriptionUsedTimeOutOfRange { .. }
             | NotBackupOfSourceCluster { .. }
             | NotOwnedBySourceUid { .. }
             | RestoreOwnBackupSet { .. }

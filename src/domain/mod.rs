@@ -37,14 +37,14 @@ pub use access_key::{
     AccessKeyStatus, MAX_ACCESS_KEYS_PER_IDENTITY, REQUEST_TOKEN_MEMORY,
 };
 pub use billing::{
-    backup_storage_bill, charges_total_at, hourly_price_cents, hours_begun, order_price_cents,
-    subscription_price_cents, ChargeTerms, ClusterCharge, StorageBill, StoredBackup,
-    BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES, HOURS_PER_BILLING_MONTH, SUBSCRIPTION_MONTHS,
+    backup_storage_bill, charges_total_at, hourly_price_cents, hours_begun, subscription_price_cents, BillingChoice,
+    ChargeTerms, ClusterCharge, StorageBill, StoredBackup, SubscriptionTerm, BACKUP_STORAGE_CENTS_PER_GIB_MONTH,
+    FREE_BACKUP_STORAGE_BYTES, HOURS_PER_BILLING_MONTH,
 };
 pub use bounds::{home_region, PageRequest, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
 pub use choices::{
-    check_audit_action_filter, check_pay_type, check_region_choice, check_share_search, check_ticket_message,
-    node_spec_price, parse_day, parse_policy_name, parse_ticket_kind, pay_type_name, region_of_zone, restore_node_spec,
+    check_audit_action_filter, check_region_choice, check_share_search, check_ticket_message, node_spec_price,
+    parse_day, parse_policy_name, parse_ticket_kind, pay_type_name, region_of_zone, restore_node_spec,
     restore_placement, zone_region, zones, RestorePlacement, MAX_SHARE_SEARCH_CHARS, MAX_TICKET_MESSAGE_CHARS,
     NODE_SPECS,
 };

@@ -11,7 +11,7 @@ use crate::components::{
     local_time::LocalTime,
     pager::{requested_page, Pager},
 };
-use crate::domain::{BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES, SUBSCRIPTION_MONTHS};
+use crate::domain::{BACKUP_STORAGE_CENTS_PER_GIB_MONTH, FREE_BACKUP_STORAGE_BYTES};
 use crate::read_model::Charge;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -23,10 +23,12 @@ fn total_label(charges: i64) -> String {
     format!("Total so far ({} {noun}), as of", format::count(charges))
 }
 
-/// "Subscription · 1 month, paid up front".
-fn subscription_terms() -> String {
-    let noun = if SUBSCRIPTION_MONTHS == 1 { "month" } else { "months" };
-    format!("Subscription · {SUBSCRIPTION_MONTHS} {noun}, paid up front")
+/// "Subscription · 3 months, paid up front" (a charge from before terms were recorded names none).
+fn subscription_terms(term: Option<&str>) -> String {
+    match term {
+        Some(term) => format!("Subscription · {term}, paid up front"),
+        None => "Subscription, paid up front".to_owned(),
+    }
 }
 
 /// How a charge is billed, and over what time: what its amount is for.
@@ -49,11 +51,18 @@ fn ChargeBilling(charge: Charge) -> impl IntoView {
             }
             .into_any()
         }
-        (Some("Prepaid"), _) => view! {
-            <div class="nowrap">{subscription_terms()}</div>
-            {released.map(|to| view! { <div class="subtle">"Released " <LocalTime iso=to/> ": not refunded"</div> })}
+        (Some("Prepaid"), _) => {
+            let ends = charge.subscription_ends_at.clone();
+            view! {
+                <div class="nowrap">{subscription_terms(charge.subscription_term.as_deref())}</div>
+                {match (released, ends) {
+                    (Some(to), _) => view! { <div class="subtle">"Released " <LocalTime iso=to/> ": not refunded"</div> }.into_any(),
+                    (None, Some(ends)) => view! { <div class="subtle">"Term ends " <LocalTime iso=ends/></div> }.into_any(),
+                    (None, None) => ().into_any(),
+                }}
+            }
+            .into_any()
         }
-        .into_any(),
         _ => view! { <div>"Charged once"</div> }.into_any(),
     }
 }
@@ -77,7 +86,7 @@ pub fn BillingPage() -> impl IntoView {
     view! {
         <Title text="Billing"/>
         <div class="page-header"><h1>"Billing"</h1></div>
-        <p class="subtle">"Sharing backup sets and accepting shares are free. The owner of a backup set pays for its storage; an account that restores from a shared backup set pays for the new cluster: a subscription up front for its month, not refunded if the cluster is released sooner; pay-as-you-go for each hour begun while the cluster runs, until it is released."</p>
+        <p class="subtle">"Sharing backup sets and accepting shares are free. The owner of a backup set pays for its storage; an account that restores from a shared backup set pays for the new cluster: a subscription up front for its whole term (1 to 9 months, or 1 to 3 years), not refunded if the cluster is released sooner; pay-as-you-go for each hour begun while the cluster runs, until it is released."</p>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match billing.await {

@@ -13,6 +13,10 @@ async fn restored(app: &TestApp, pay_type: &str, name: &str) -> String {
     let member = app.sign_in("member").await;
     let mut request = restore_request(&backup);
     request["request"]["pay_type"] = json!(pay_type);
+    if pay_type == "Prepaid" {
+        request["request"]["period"] = json!("Month");
+        request["request"]["used_time"] = json!("1");
+    }
     request["request"]["cluster_name"] = json!(name);
     let r = app.json(Some(&member), "restore_to_new_cluster", request).await;
     assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
@@ -76,7 +80,7 @@ async fn pay_as_you_go_is_billed_by_the_hour_from_running_until_release() {
     assert_eq!(shown_total(&app).await, "¥2.55", "a released cluster no longer adds to the total");
 }
 
-/// A subscription is paid at the order for its month, and its release refunds nothing.
+/// A subscription is paid at the order for its term (here a month), and its release refunds nothing.
 #[tokio::test]
 async fn a_subscription_is_charged_once_at_the_order_and_not_refunded_by_release() {
     let app = TestApp::new().await;

@@ -382,6 +382,8 @@ async fn a_restore_waiting_for_the_writer_while_its_set_expires_is_refused() {
         zone_id: Some("cn-hangzhou-h".into()),
         region_id: None,
         pay_type: "Postpaid".into(),
+        period: None,
+        used_time: None,
     };
     let restore_event = event(&app, &who, &credential, "RestoreBackupSet", &backup);
     let restoring = principal::restore(&app.state, &who, request(), None, &restore_event, None);

@@ -41,6 +41,7 @@ mod shared_by_me;
 mod sharing;
 mod signed_differentials;
 mod source_cluster_names;
+mod subscription_term;
 mod trail;
 mod upgrade;
 mod wal;

@@ -665,6 +665,18 @@ async fn upgraded_from(level: i64) {
         .unwrap();
     assert_eq!(prices, amounts);
     assert_eq!(charge_periods(&app).await, expected_charge_periods(level, None), "after the upgrade from {level}");
+    // Every subscription restored before terms were recorded was bought for the one term there was: a month.
+    let terms: Vec<(String, Option<i64>)> = sqlx::query_as(
+        "select cluster_id, subscription_months from cluster where pay_type is not null order by cluster_id",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    for (cluster, months) in &terms {
+        let expected = (cluster == MONTHLY).then_some(1);
+        assert_eq!(*months, expected, "{cluster} after the upgrade from {level}");
+    }
+    assert_eq!(terms.iter().any(|(c, _)| c == MONTHLY), level >= CHARGE_CLUSTER, "{terms:?}");
     let partner_bill = app.form(Some(&session(PARTNER_TOKEN)), "billing", "").await;
     assert_eq!(
         partner_bill.json["charges_total_cents"],

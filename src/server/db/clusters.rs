@@ -10,7 +10,8 @@ pub async fn regions(ex: impl SqliteExecutor<'_>) -> sqlx::Result<Vec<Region>> {
 }
 
 const CLUSTER_COLUMNS: &str = "cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode,
-    tde_enabled, disk_encryption_enabled, status, created_at, node_spec, zone_id, pay_type, source_backup_set_id, source_backup_level";
+    tde_enabled, disk_encryption_enabled, status, created_at, node_spec, zone_id, pay_type, source_backup_set_id, source_backup_level,
+    subscription_months";
 
 /// A cluster row `c` as a JSON object with [`Cluster`]'s fields, for queries that answer in JSON.
 pub(super) const CLUSTER_JSON: &str = "json_object('cluster_id', c.cluster_id, 'account_id', c.account_id,

@@ -14,6 +14,8 @@ pub struct NewRestore<'a> {
     pub zone: &'a str,
     pub node_spec: &'a str,
     pub pay_type: &'a str,
+    /// A subscription's term in months (`domain::SubscriptionTerm::months`); none for pay-as-you-go.
+    pub subscription_months: Option<i64>,
     pub backup_set_id: &'a str,
     pub now: &'a str,
     pub finishes_at: &'a str,
@@ -23,8 +25,9 @@ pub struct NewRestore<'a> {
 pub async fn start(tx: &mut Tx, r: &NewRestore<'_>) -> sqlx::Result<()> {
     sqlx::query(
         "insert into cluster (cluster_id, account_id, region_id, cluster_name, db_type, db_version, edition, ha_mode,
-            tde_enabled, disk_encryption_enabled, status, created_at, source_backup_set_id, source_backup_level, node_spec, zone_id, pay_type)
-         select ?, ?, ?, ?, c.db_type, c.db_version, 'Cluster', 'MultiZone', 0, 0, 'Creating', ?, b.backup_set_id, b.level, ?, ?, ?
+            tde_enabled, disk_encryption_enabled, status, created_at, source_backup_set_id, source_backup_level, node_spec, zone_id, pay_type,
+            subscription_months)
+         select ?, ?, ?, ?, c.db_type, c.db_version, 'Cluster', 'MultiZone', 0, 0, 'Creating', ?, b.backup_set_id, b.level, ?, ?, ?, ?
          from backup_set b join cluster c on c.cluster_id = b.cluster_id where b.backup_set_id = ?",
     )
     .bind(r.cluster_id)
@@ -35,6 +38,7 @@ pub async fn start(tx: &mut Tx, r: &NewRestore<'_>) -> sqlx::Result<()> {
     .bind(r.node_spec)
     .bind(r.zone)
     .bind(r.pay_type)
+    .bind(r.subscription_months)
     .bind(r.backup_set_id)
     .execute(&mut **tx)
     .await?;
@@ -159,13 +163,16 @@ pub struct ChargeRow {
     pub released_at: Option<String>,
     pub cluster_id: Option<String>,
     pub cluster_name: Option<String>,
+    /// The subscription's term in months, as its cluster records it.
+    pub subscription_months: Option<i64>,
 }
 
 /// Every charge of the account, newest first: the Billing page's rows and what the bill's total is
 /// worked out from (`domain::charges_total_at`).
 pub async fn all_charges(ex: impl SqliteExecutor<'_>, account: &str) -> sqlx::Result<Vec<ChargeRow>> {
     sqlx::query_as(
-        "select c.item, c.pay_type, c.price_cents, c.created_at, c.billed_from, c.released_at, c.cluster_id, k.cluster_name
+        "select c.item, c.pay_type, c.price_cents, c.created_at, c.billed_from, c.released_at, c.cluster_id, k.cluster_name,
+                k.subscription_months
          from charge c left join cluster k on k.cluster_id = c.cluster_id where c.account_id = ?
          order by c.created_at desc, c.charge_id desc",
     )

@@ -50,10 +50,16 @@ pub async fn dispatch(call: &Call, action: &str) -> Result<Value, ApiError> {
     }
 }
 
-/// A cluster as both DescribeDBClusters and DescribeDBClusterAttribute describe it. What only a restore
-/// records (billing method, zone, node spec) is sent for the clusters a restore made; the demo data's
-/// clusters have none stored, and nothing is made up for them (docs/openapi.md).
-fn cluster_json(c: &Cluster) -> Value {
+/// A cluster as both DescribeDBClusters and DescribeDBClusterAttribute describe it, at `now`. What only a
+/// restore records (billing method, zone, node spec) is sent for the clusters a restore made; the demo
+/// data's clusters have none stored, and nothing is made up for them (docs/openapi.md).
+fn cluster_json(c: &Cluster, now: time::OffsetDateTime) -> Value {
+    // A subscription's term ends at ExpireTime, and it is Expired from then (what the service does to
+    // such a cluster is not modelled). A cluster of no subscription has no term: an empty ExpireTime, as
+    // PolarDB answers for pay-as-you-go.
+    let ends = c.subscription_ends_at();
+    let expire_time = ends.and_then(crate::domain::utc_seconds).map(|t| iso(&t)).unwrap_or_default();
+    let expired = ends.is_some_and(|ends| now >= ends);
     let mut cluster = json!({
         "DBClusterId": c.cluster_id,
         "DBClusterDescription": c.cluster_name,
@@ -71,7 +77,8 @@ fn cluster_json(c: &Cluster) -> Value {
         // polarshare has no deletion protection and no cluster locks: every cluster is unlocked.
         "DeletionLock": 0,
         "LockMode": "Unlock",
-        "Expired": "false",
+        "ExpireTime": expire_time,
+        "Expired": expired.to_string(),
     });
     if let Some(map) = cluster.as_object_mut() {
         for (key, value) in [("PayType", &c.pay_type), ("ZoneId", &c.zone_id), ("DBNodeClass", &c.node_spec)] {
@@ -110,11 +117,12 @@ async fn describe_clusters(call: &Call) -> Result<Value, ApiError> {
     let wanted: Vec<&str> =
         call.params.opt("DBClusterIds").map(|ids| ids.split(',').map(str::trim).collect()).unwrap_or_default();
     let list = console::list_clusters(&call.state, &call.who, Some(region)).await?;
+    let now = call.state.clock.now();
     let all: Vec<Value> = list
         .clusters
         .iter()
         .filter(|c| wanted.is_empty() || wanted.contains(&c.cluster_id.as_str()))
-        .map(cluster_json)
+        .map(|c| cluster_json(c, now))
         .collect();
     let total = all.len();
     let items: Vec<Value> = all.into_iter().skip(((number - 1) * size) as usize).take(size as usize).collect();
@@ -128,7 +136,7 @@ async fn describe_cluster(call: &Call) -> Result<Value, ApiError> {
     let id = call.params.req("DBClusterId")?;
     let cluster = console::cluster(&call.state, &call.who, id).await?;
     let level_1_size = console::backup_size(&call.state, &call.who, id, BackupLevel::Level1).await?;
-    let mut body = cluster_json(&cluster);
+    let mut body = cluster_json(&cluster, call.state.clock.now());
     let Some(map) = body.as_object_mut() else { return Ok(body) };
     map.insert("DBNodes".into(), json!([]));
     map.insert("DataLevel1BackupChainSize".into(), json!(level_1_size));
@@ -437,7 +445,7 @@ async fn create_cluster(call: &Call) -> Result<Value, ApiError> {
 /// those given, keys in order): what a ClientToken is remembered with. The signature's own parameters
 /// (timestamp, nonce, key) differ on every retry and are not among them.
 fn restore_request_text(call: &Call) -> String {
-    const RESTORE_PARAMETERS: [&str; 11] = [
+    const RESTORE_PARAMETERS: [&str; 13] = [
         "CloneDataPoint",
         "CreationOption",
         "DBClusterDescription",
@@ -445,9 +453,11 @@ fn restore_request_text(call: &Call) -> String {
         "DBType",
         "DBVersion",
         "PayType",
+        "Period",
         "RegionId",
         "SourceResourceId",
         "SourceUid",
+        "UsedTime",
         "ZoneId",
     ];
     let given: serde_json::Map<String, Value> = RESTORE_PARAMETERS
@@ -491,6 +501,8 @@ async fn restore(call: &Call, token: Option<principal::RestoreToken<'_>>) -> Res
         zone_id: call.params.opt("ZoneId").map(str::to_owned),
         region_id: Some(call.params.req("RegionId")?.to_owned()),
         pay_type: call.params.req("PayType")?.to_owned(),
+        period: call.params.opt("Period").map(str::to_owned),
+        used_time: call.params.opt("UsedTime").map(str::to_owned),
     };
     let event = call.event("RestoreToNewCluster", &backup);
     let job =

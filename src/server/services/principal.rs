@@ -15,9 +15,9 @@ use crate::domain::{
     Answer, BackupSetId, ClusterName, ConsolePage, PageRequest, PrincipalAccess, Refusal, RestoreHolds,
 };
 use crate::domain::{
-    backup_storage_bill, charges_total_at, check_named_source, check_pay_type, order_price_cents, parse_invitation_id,
-    restore_node_spec, restore_placement, restore_source_not_shared, ChargeTerms, ClusterCharge, FoundSource,
-    NamedSource, StoredBackup,
+    backup_storage_bill, charges_total_at, check_named_source, parse_invitation_id, restore_node_spec,
+    restore_placement, restore_source_not_shared, BillingChoice, ChargeTerms, ClusterCharge, FoundSource, NamedSource,
+    StoredBackup, SubscriptionTerm,
 };
 use crate::error::AppError;
 use crate::read_model::{Billing, Charge, IncomingBackup, IncomingList, Invitation, InvitationList, Paged, RestoreJob};
@@ -489,7 +489,7 @@ pub async fn restore(
     let backup_id = BackupSetId::parse(&request.backup_set_id)?;
     let name = ClusterName::parse(&request.cluster_name)?;
     let (node_spec, monthly_price) = restore_node_spec(request.node_spec.as_deref())?;
-    check_pay_type(&request.pay_type)?;
+    let billing = BillingChoice::parse(&request.pay_type, request.period.as_deref(), request.used_time.as_deref())?;
 
     let me = who.account_id().as_str();
     let mut tx = state.begin_action().await.map_err(internal)?;
@@ -535,7 +535,8 @@ pub async fn restore(
             region: &row.region_id,
             zone: placement.zone,
             node_spec,
-            pay_type: &request.pay_type,
+            pay_type: billing.pay_type(),
+            subscription_months: billing.term().map(|t| i64::from(t.months())),
             backup_set_id: backup_id.as_str(),
             now: &now_s,
             finishes_at: &finishes,
@@ -544,17 +545,18 @@ pub async fn restore(
     .await
     .map_err(internal)?;
     // The principal pays for what it creates; accepting the share and the restore itself are free.
-    let item = format!(
-        "New cluster ({node_spec}, {}) restored from shared backup set {backup_id}",
-        crate::domain::pay_type_name(&request.pay_type)
-    );
-    let price_cents = order_price_cents(&request.pay_type, monthly_price);
-    let terms = ChargeTerms::of(Some(&request.pay_type), price_cents);
+    let method = match billing.term() {
+        Some(term) => format!("subscription, {}", term.label()),
+        None => crate::domain::pay_type_name(billing.pay_type()).to_owned(),
+    };
+    let item = format!("New cluster ({node_spec}, {method}) restored from shared backup set {backup_id}");
+    let price_cents = billing.order_price_cents(monthly_price);
+    let terms = ChargeTerms::of(Some(billing.pay_type()), price_cents);
     let charge = restores::NewCharge {
         account: me,
         cluster_id: &cluster_id,
         item: &item,
-        pay_type: &request.pay_type,
+        pay_type: billing.pay_type(),
         price_cents,
         billed_from: terms.billed_from_order().then_some(now_s.as_str()),
         now: &now_s,
@@ -668,7 +670,18 @@ fn cluster_charge(row: &restores::ChargeRow) -> Result<ClusterCharge, AppError> 
 /// A stored charge as the Billing page shows it at `now`.
 fn shown_charge(row: restores::ChargeRow, now: time::OffsetDateTime) -> Result<Charge, AppError> {
     let charge = cluster_charge(&row)?;
+    // A subscription's term runs from its order, when the charge was made.
+    let term = row
+        .subscription_months
+        .and_then(SubscriptionTerm::from_months)
+        .filter(|_| row.pay_type.as_deref() == Some("Prepaid"));
+    let ends = match term {
+        Some(term) => Some(db::ts(term.ends_at(db::parse_ts(&row.created_at).map_err(internal)?))),
+        None => None,
+    };
     Ok(Charge {
+        subscription_term: term.map(SubscriptionTerm::label),
+        subscription_ends_at: ends,
         amount_cents: charge.amount_at(now),
         cents_per_hour: charge.terms.cents_per_hour(),
         item: row.item,
