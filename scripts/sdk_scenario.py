@@ -166,6 +166,25 @@ def main():
     # The restored cluster beside a demo one, so that the field check sees both kinds of cluster.
     theirs = polardb("partner").describe_dbclusters(pd.DescribeDBClustersRequest(region_id=REGION)).body.items.dbcluster
     check("DescribeDBClusters lists the restored cluster with its zone", [(c.dbcluster_id, c.zone_id) for c in theirs if c.dbcluster_id == created.dbcluster_id] == [(created.dbcluster_id, ZONE)])
+    # A subscription names its term (Period and UsedTime), as the real service requires: refused without,
+    # charged and answered for the whole term with.
+    def subscription(**term):
+        return pd.CreateDBClusterRequest(
+            region_id=REGION, dbtype="MySQL", dbversion="8.0", pay_type="Prepaid", creation_option="CloneFromPolarDB",
+            source_resource_id=CLUSTER, clone_data_point=external_set, source_uid=int(OWNER), dbcluster_description="sdk-yearly", **term)
+    refused("A subscription restore without its term", lambda: polardb("partner").create_dbcluster(subscription()), "MissingParameter.Period", 400)
+    refused("A subscription of four years", lambda: polardb("partner", "v2").create_dbcluster(subscription(period="Year", used_time="4")), "InvalidParameter.UsedTime", 400)
+    yearly = polardb("partner", "v2").create_dbcluster(subscription(period="Year", used_time="1")).body
+    for _ in range(60):
+        described = polardb("partner").describe_dbcluster_attribute(pd.DescribeDBClusterAttributeRequest(dbcluster_id=yearly.dbcluster_id)).body
+        if described.dbcluster_status == "Running":
+            break
+        time.sleep(1)
+    listed = [c for c in polardb("partner").describe_dbclusters(pd.DescribeDBClustersRequest(region_id=REGION)).body.items.dbcluster if c.dbcluster_id == yearly.dbcluster_id]
+    year_on = lambda t: str(int(t[:4]) + 1) + t[4:]
+    check("DescribeDBClusters: a year's subscription ends a year after it was ordered, not expired",
+          [(c.pay_type, c.expire_time, c.expired) for c in listed] == [("Prepaid", year_on(listed[0].create_time), "false")] if listed else False,
+          [c.to_map() for c in listed])
     source = polardb("owner").describe_dbcluster_attribute(pd.DescribeDBClusterAttributeRequest(dbcluster_id=CLUSTER)).body
     check("DescribeDBClusterAttribute describes a demo cluster (no restore source)", source.dbcluster_status == "Running" and source.restore_type is None, source.to_map())
 

@@ -1,15 +1,17 @@
 import { expect, test, type Page } from "@playwright/test";
 import { MEMBER, hydrated, ownerSharesByRequest, session, shot, signIn, uniqueName } from "./helpers";
 
-// Billing as a cloud bill charges a restored cluster: a subscription once, up front, for its month, not
+// Billing as a cloud bill charges a restored cluster: a subscription once, up front, for its term, not
 // refunded by the cluster's release; pay-as-you-go by each hour begun while the cluster runs, final at
 // its release; the total says it is what every charge has cost so far, and when.
 
 /** The member restores a set shared with it into a new cluster billed by `payType`; its id. */
 async function restore(member: Page, setId: string, name: string, payType: "Postpaid" | "Prepaid"): Promise<string> {
   const origin = new URL(member.url()).origin;
+  // A subscription names its term, as CreateDBCluster's Period and UsedTime: two months here.
+  const term = payType === "Prepaid" ? { period: "Month", used_time: "2" } : {};
   const r = await member.request.post("/api/restore_to_new_cluster", {
-    data: { request: { backup_set_id: setId, cluster_name: name, node_spec: "polar.mysql.x4.medium", zone_id: "cn-hangzhou-h", pay_type: payType } },
+    data: { request: { backup_set_id: setId, cluster_name: name, node_spec: "polar.mysql.x4.medium", zone_id: "cn-hangzhou-h", pay_type: payType, ...term } },
     headers: { Origin: origin, "Content-Type": "application/json" },
   });
   expect(r.status(), await r.text()).toBe(200);
@@ -38,8 +40,9 @@ test("Billing shows a running pay-as-you-go cluster, a released one and a subscr
   // While the restores run: pay-as-you-go is not billed yet; the subscription is paid at the order.
   await expect(row(hourly)).toContainText("Billed from when the cluster is running");
   await expect(row(hourly).locator("td.amount")).toHaveText("¥0.00");
-  await expect(row(monthly)).toContainText("Subscription · 1 month, paid up front");
-  await expect(row(monthly).locator("td.amount")).toHaveText("¥620.00");
+  await expect(row(monthly)).toContainText("Subscription · 2 months, paid up front");
+  await expect(row(monthly)).toContainText("Term ends");
+  await expect(row(monthly).locator("td.amount")).toHaveText("¥1,240.00");
 
   // The released one: released from its page once it runs.
   await member.goto(`/clusters/${released}`);
@@ -65,7 +68,7 @@ test("Billing shows a running pay-as-you-go cluster, a released one and a subscr
   await expect(row(released)).toContainText("Pay-as-you-go · ¥0.85 per hour begun");
   await expect(row(released)).toContainText(/Ran from .*, released .*: final amount/);
   await expect(row(released).locator("td.amount")).toHaveText("¥0.85");
-  await expect(row(monthly).locator("td.amount")).toHaveText("¥620.00");
+  await expect(row(monthly).locator("td.amount")).toHaveText("¥1,240.00");
   await expect(row(monthly)).not.toContainText("Released");
   // Each charge names its cluster by its name, linked, with its id.
   await expect(row(released).getByRole("link", { name: names.released })).toHaveAttribute("href", `/clusters/${released}`);

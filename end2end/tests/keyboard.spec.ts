@@ -278,6 +278,14 @@ test("restore by keyboard: the dialog, its progress announced, and the bill nami
   await tabTo(member, dialog.getByRole("radio", { name: "Pay-as-you-go" }));
   await member.keyboard.press("ArrowDown");
   await expect(dialog.getByRole("radio", { name: "Subscription" })).toBeChecked();
+  // A subscription's duration appears once Subscription is checked, the next stop of Tab.
+  const duration = dialog.getByRole("combobox", { name: "Subscription duration" });
+  await member.keyboard.press("Tab");
+  await expect(duration).toBeFocused();
+  await member.keyboard.press("ArrowDown");
+  await member.keyboard.press("ArrowDown");
+  await expect(duration).toHaveValue("Month:3");
+  await expect(duration.locator("option:checked")).toHaveText("3 months · ¥1,860.00");
   await tabTo(member, dialog.getByRole("button", { name: "Restore" }));
   await shot(member, "keyboard-restore-dialog");
   await member.keyboard.press("Enter");
@@ -297,10 +305,10 @@ test("restore by keyboard: the dialog, its progress announced, and the bill nami
   await expect(charges.getByRole("columnheader", { name: "Cluster" })).toBeVisible();
   const charge = charges.getByRole("row").filter({ hasText: clusterId });
   await expect(charge.getByRole("link", { name })).toHaveAttribute("href", `/clusters/${clusterId}`);
-  await expect(charge).toContainText(`(polar.mysql.x4.medium, subscription) restored from shared backup set ${id}`);
-  // A subscription is paid up front for its month.
-  await expect(charge).toContainText("Subscription · 1 month, paid up front");
-  await expect(charge.locator("td.amount")).toHaveText("¥620.00");
+  await expect(charge).toContainText(`(polar.mysql.x4.medium, subscription, 3 months) restored from shared backup set ${id}`);
+  // A subscription is paid up front for its whole term.
+  await expect(charge).toContainText("Subscription · 3 months, paid up front");
+  await expect(charge.locator("td.amount")).toHaveText("¥1,860.00");
   const total = charges.getByRole("row").filter({ has: member.getByRole("rowheader", { name: /^Total so far \(\d[\d,]* charges?\), as of / }) });
   await expect(total).toHaveCount(1);
   // Every charge is on this page when there is no pager: the total is their sum.
