@@ -475,7 +475,7 @@ pub struct RestoreToken<'a> {
 /// Restores a shared backup set into a new cluster of the principal's own, in the backup set's region.
 /// `named` is the source the caller says the set is of (the API's SourceResourceId and SourceUid) and
 /// the engine it expects (DBType, DBVersion).
-#[tracing::instrument(skip(state, who, request, named, token), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+#[tracing::instrument(skip(state, who, request, named, token), fields(account = %who.account_id(), backup_set = ?request.backup_set_id))]
 pub async fn restore(
     state: &AppState,
     who: &Identity,

@@ -71,7 +71,7 @@ pub async fn share_backup_set(
 /// joins the same share, all in one group transaction. A refusal of any set rolls back to before the
 /// first (a savepoint), so the request changes nothing and the rest of the group stands. Each set has
 /// its own audit event (`event` for the first).
-#[tracing::instrument(skip(state, who, request, more, event, nonce), fields(account = %who.account_id(), backup_set = %request.backup_set_id))]
+#[tracing::instrument(skip(state, who, request, more, event, nonce), fields(account = %who.account_id(), backup_set = ?request.backup_set_id))]
 pub async fn share_backup_sets(
     state: &AppState,
     who: &Identity,
@@ -93,7 +93,7 @@ pub async fn share_backup_sets(
 /// Associate/DisassociateResourceShare), in one group transaction: the principal change rides on the
 /// first joining set, or on none (then no set is checked or counted); the leaving sets go last. A
 /// refusal of any part changes nothing.
-#[tracing::instrument(skip(state, who, change, event, nonce), fields(account = %who.account_id(), share = %change.resource_share_id))]
+#[tracing::instrument(skip(state, who, change, event, nonce), fields(account = %who.account_id(), share = ?change.resource_share_id))]
 pub async fn change_share(
     state: &AppState,
     who: &Identity,
