@@ -41,14 +41,19 @@ async fn main() -> anyhow::Result<()> {
         return Ok(());
     }
     let Started { lock, database, state, listener, limits } = or_cannot_start(start(&config, clock).await);
-    let compressing = {
-        let assets = state.assets.clone();
-        tokio::task::spawn_blocking(move || {
-            let started = std::time::Instant::now();
-            assets.compress();
-            tracing::info!("compressed the site's files in {:.1?}", started.elapsed());
-        })
-    };
+    // On a thread of its own, not tokio's blocking pool: the runtime's end waits for every blocking task
+    // (abort can't stop one), so a SIGTERM during the compression kept the server until it finished
+    // (over 30 s for a debug binary with the release site, on a loaded machine). A plain thread ends with
+    // the process; the copies it has not made yet are simply not offered.
+    let assets = state.assets.clone();
+    let compressing = std::thread::Builder::new().name("compress-site".into()).spawn(move || {
+        let started = std::time::Instant::now();
+        assets.compress();
+        tracing::info!("compressed the site's files in {:.1?}", started.elapsed());
+    });
+    if let Err(e) = compressing {
+        tracing::warn!("the site's files are served uncompressed: no thread to compress them ({e})");
+    }
     // Revocations, invitation expiry and restore completion: whatever fell due while the server was
     // down is applied on the first tick.
     let scheduler = polarshare::server::scheduler::spawn(state.clone(), std::time::Duration::from_secs(1));
@@ -57,7 +62,6 @@ async fn main() -> anyhow::Result<()> {
     polarshare::server::serve::serve(listener, router(state), limits, shutdown_signal()).await?;
     scheduler.abort();
     checkpoints.abort();
-    compressing.abort();
     database.writer.close().await;
     database.pool.close().await;
     // Held until SQLite's connections are closed (see `ServerLock`).
