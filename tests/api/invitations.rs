@@ -633,3 +633,26 @@ async fn another_accounts_acceptance_of_a_share_gives_an_account_that_has_not_ac
     let r = app.json(Some(&outsider), "restore_to_new_cluster", restore_request(&backup)).await;
     assert_eq!(r.code(), "EntityNotExists.BackupSet", "{:?}", r.json);
 }
+
+/// An invitation past its expiry frees its place under the owner's cap at once, before the schedule
+/// marks it expired.
+#[tokio::test]
+async fn an_invitation_past_its_expiry_frees_its_place_under_the_cap_before_the_schedule_runs() {
+    let app = TestApp::with_settings(Settings { max_pending_invitations: 1, ..Settings::default() }).await;
+    let sets = shareable_sets(&app, 2).await;
+    let owner = app.sign_in("owner").await;
+    let r = app.share(&owner, &sets[0], new_share("first", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.share(&owner, &sets[1], new_share("second", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.refusal(), (409, "QuotaExceeded.PendingInvitations"), "{:?}", r.json);
+
+    app.clock.advance(Duration::days(7) + Duration::minutes(1));
+    let owner = app.sign_in("owner").await;
+    let r = app.share(&owner, &sets[1], new_share("second", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(
+        app.count("select count(*) from invitation where status = 'Pending'").await,
+        2,
+        "the schedule has not run: the first is still stored as pending"
+    );
+}
