@@ -773,6 +773,16 @@ mod tests {
         }
     }
 
+    /// The owner's own share names its folder (or directory): the owner is in it, but holds none of its
+    /// own shares as a principal (nothing to leave, nothing held through it).
+    #[test]
+    fn an_owner_holds_none_of_its_own_shares_though_its_folder_is_named() {
+        let named = entry("rs-own", PrincipalType::Folder, "fd-team");
+        assert_eq!(share_membership(&me(), std::slice::from_ref(&named)), ShareMembership::ThroughDirectory);
+        let own = ShareEntry { owner_account_id: ME.into(), ..named };
+        assert_eq!(share_hold(&me(), &own), ShareMembership::None);
+        assert_eq!(share_membership(&me(), &[own]), ShareMembership::None);
+    }
     #[test]
     fn the_directory_and_every_folder_above_the_member_reach_it_by_place_but_a_sibling_folder_does_not() {
         let entries = [
