@@ -465,6 +465,19 @@ mod tests {
         assert_eq!(principal_grant(&me(), &facts), None);
     }
 
+    /// An owner that is a member of the folder (or directory) its own share names is reached by that
+    /// principal like any member, but holds nothing through it: its own sets are not shared with it.
+    #[test]
+    fn an_owner_inside_the_folder_its_share_names_holds_nothing_through_it() {
+        let folder_share = PrincipalGrantFacts {
+            principal_type: PrincipalType::Folder,
+            principal_id: "fd-team".into(),
+            ..directory_scope_share(true)
+        };
+        assert_eq!(principal_grant(&me(), &folder_share), usable(), "another owner's share reaches me");
+        let my_own = PrincipalGrantFacts { owner_account_id: ME.into(), ..folder_share };
+        assert_eq!(principal_grant(&me(), &my_own), None);
+    }
     #[test]
     fn a_principal_naming_another_account_grants_me_nothing() {
         let facts = PrincipalGrantFacts { principal_id: "1000000000000003".into(), ..accepted_share() };
@@ -760,6 +773,16 @@ mod tests {
         }
     }
 
+    /// The owner's own share names its folder (or directory): the owner is in it, but holds none of its
+    /// own shares as a principal (nothing to leave, nothing held through it).
+    #[test]
+    fn an_owner_holds_none_of_its_own_shares_though_its_folder_is_named() {
+        let named = entry("rs-own", PrincipalType::Folder, "fd-team");
+        assert_eq!(share_membership(&me(), std::slice::from_ref(&named)), ShareMembership::ThroughDirectory);
+        let own = ShareEntry { owner_account_id: ME.into(), ..named };
+        assert_eq!(share_hold(&me(), &own), ShareMembership::None);
+        assert_eq!(share_membership(&me(), &[own]), ShareMembership::None);
+    }
     #[test]
     fn the_directory_and_every_folder_above_the_member_reach_it_by_place_but_a_sibling_folder_does_not() {
         let entries = [

@@ -501,6 +501,23 @@ mod tests {
     }
 
     #[test]
+    fn a_set_that_expires_at_this_instant_cannot_be_restored_from() {
+        let expiring = BackupSetFacts { expires_at: NOW, ..backup() };
+        let err = restore_with(&expiring, RestoreHolds::default()).unwrap_err();
+        assert_eq!(err.code(), "OperationDenied.BackupSetExpired");
+        let a_second_left = BackupSetFacts { expires_at: NOW + Duration::seconds(1), ..backup() };
+        assert_eq!(restore_with(&a_second_left, RestoreHolds::default()), Ok(()));
+    }
+    #[test]
+    fn a_deleted_or_failed_set_cannot_be_restored_from() {
+        let deleted = BackupSetFacts { deleted: true, ..backup() };
+        let failed = BackupSetFacts { status: BackupStatus::Failed, ..backup() };
+        for set in [deleted, failed] {
+            let err = restore_with(&set, RestoreHolds::default()).unwrap_err();
+            assert_eq!(err.code(), "OperationDenied.BackupSetNotActive", "{set:?}");
+        }
+    }
+    #[test]
     fn restore_is_refused_while_access_is_being_revoked() {
         let err = check_restore(
             &actor(&[Policy::PolardbFullAccess]),

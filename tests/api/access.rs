@@ -68,6 +68,23 @@ async fn a_session_expires_after_twelve_hours() {
     assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED);
 }
 
+/// A session ends at the end of its twelve hours even while its identity is kept in memory
+/// (`db::read_model::Sessions`): no commit in between is needed for the next request to be signed out.
+#[tokio::test]
+async fn a_session_kept_in_memory_ends_at_the_end_of_its_lifetime() {
+    let app = TestApp::new().await;
+    let cookie = app.sign_in("owner").await;
+    // Used every 50 minutes, its end moves on until it reaches the twelve hours after its sign-in.
+    for _ in 0..14 {
+        app.clock.advance(time::Duration::minutes(50));
+        assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::OK);
+    }
+    // Read once more: kept in memory, with no renewal due (its end is its lifetime's), so nothing commits.
+    assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::OK);
+    app.clock.advance(time::Duration::minutes(21));
+    assert_eq!(app.form(Some(&cookie), "list_clusters", "").await.status, StatusCode::UNAUTHORIZED);
+}
+
 /// Signing in always makes a new session id (nothing the browser brings becomes the session), and the
 /// session the browser held until then ends: on a shared browser, the next person's sign-in leaves the
 /// last one's session nowhere to be used. A refused sign-in changes nothing, that session included.

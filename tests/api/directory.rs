@@ -1292,3 +1292,27 @@ async fn opening_a_directory_scope_share_invites_an_account_principal_outside_th
     let member = app.sign_in("member").await;
     assert_eq!(incoming(&app, &member).await.len(), 1);
 }
+
+/// What a folder gave an account that moved out of it is kept until its revocation by that account
+/// only: no other account is shown it or may restore from it.
+#[tokio::test]
+async fn a_member_moved_out_of_a_folder_keeps_its_set_for_itself_only() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &backup, new_share("analytics", "ResourceDirectory", &[ANALYTICS_FOLDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let moved = app.form(Some(&owner), "move_member", &format!("account_id={MEMBER}&folder_id={ROOT_FOLDER}")).await;
+    assert_eq!(moved.status, StatusCode::OK, "{:?}", moved.json);
+    let member = app.sign_in("member").await;
+    let seen = incoming(&app, &member).await;
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(seen[0]["revoking_at"].is_string(), "{seen:?}");
+
+    for login in ["qa", "partner", "outsider"] {
+        let other = app.sign_in(login).await;
+        assert!(incoming(&app, &other).await.is_empty(), "{login} is shown nothing");
+        let r = app.json(Some(&other), "restore_to_new_cluster", restore_request(&backup)).await;
+        assert_eq!(r.code(), "EntityNotExists.BackupSet", "{login}: {:?}", r.json);
+    }
+}

@@ -613,3 +613,46 @@ async fn an_invitation_offers_no_set_past_its_expiry_whether_or_not_the_schedule
     let offered = invitations(&app, &outsider).await;
     assert_eq!(offered[0]["resources"], json!([kept]), "a new invitee: {offered:?}");
 }
+
+/// An account holds a share open to all accounts through its own acceptance only: another invited
+/// account's acceptance of the same share gives it nothing while its own invitation is pending.
+#[tokio::test]
+async fn another_accounts_acceptance_of_a_share_gives_an_account_that_has_not_accepted_nothing() {
+    let app = TestApp::new().await;
+    let owner = app.sign_in("owner").await;
+    let backup = app.backup_of(SHAREABLE_CLUSTER).await;
+    let r = app.share(&owner, &backup, new_share("both", "AllAccounts", &[PARTNER, OUTSIDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let partner = app.sign_in("partner").await;
+    answer(&app, &partner, &invitations(&app, &partner).await[0], true).await;
+    assert_eq!(incoming(&app, &partner).await.len(), 1, "the partner accepted");
+
+    let outsider = app.sign_in("outsider").await;
+    assert_eq!(invitations(&app, &outsider).await[0]["status"], json!("Pending"));
+    assert!(incoming(&app, &outsider).await.is_empty(), "nothing before its own acceptance");
+    let r = app.json(Some(&outsider), "restore_to_new_cluster", restore_request(&backup)).await;
+    assert_eq!(r.code(), "EntityNotExists.BackupSet", "{:?}", r.json);
+}
+
+/// An invitation past its expiry frees its place under the owner's cap at once, before the schedule
+/// marks it expired.
+#[tokio::test]
+async fn an_invitation_past_its_expiry_frees_its_place_under_the_cap_before_the_schedule_runs() {
+    let app = TestApp::with_settings(Settings { max_pending_invitations: 1, ..Settings::default() }).await;
+    let sets = shareable_sets(&app, 2).await;
+    let owner = app.sign_in("owner").await;
+    let r = app.share(&owner, &sets[0], new_share("first", "AllAccounts", &[PARTNER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    let r = app.share(&owner, &sets[1], new_share("second", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.refusal(), (409, "QuotaExceeded.PendingInvitations"), "{:?}", r.json);
+
+    app.clock.advance(Duration::days(7) + Duration::minutes(1));
+    let owner = app.sign_in("owner").await;
+    let r = app.share(&owner, &sets[1], new_share("second", "AllAccounts", &[OUTSIDER])).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.json);
+    assert_eq!(
+        app.count("select count(*) from invitation where status = 'Pending'").await,
+        2,
+        "the schedule has not run: the first is still stored as pending"
+    );
+}

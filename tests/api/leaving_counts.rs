@@ -333,3 +333,39 @@ async fn a_principal_added_back_during_its_revocation_counts_once() {
     }
     assert_eq!(app.accounts_reached(&backup).await, 64);
 }
+
+/// A set taken out of one share while another share still holds it is still shared: after its
+/// revocation time in the first share it keeps counting toward the quota.
+#[tokio::test]
+async fn a_set_taken_out_of_one_share_but_held_by_another_keeps_counting_toward_the_quota() {
+    let app = TestApp::new().await;
+    app.exec(&format!("update account set share_quota = 1 where account_id = '{OWNER}'")).await;
+    let (_, owner) = owner_key(&app).await;
+    let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
+    let share_of_first_set = |name: &'static str, target: &'static str| {
+        [
+            ("ResourceShareName", name),
+            ("Resources.1.ResourceId", sets[0].as_str()),
+            ("Targets.1", target),
+            ("AllowExternalTargets", "true"),
+        ]
+    };
+    let first = created_share(&app, &owner, &share_of_first_set("first", PARTNER)).await;
+    created_share(&app, &owner, &share_of_first_set("keeps", OUTSIDER)).await;
+    let out = acs3(
+        &app,
+        &owner,
+        "DisassociateResourceShare",
+        RS,
+        &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])],
+    )
+    .await;
+    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+
+    // Its revocation time in "first" has come (the schedule is late); "keeps" still shares it.
+    app.clock.advance(Duration::minutes(10));
+    let before = state(&app).await;
+    let r = acs3(&app, &owner, "CreateResourceShare", RS, &second_share(&sets)).await;
+    assert_eq!(api_code(&r), (409, "QuotaExceeded.SharedResource.Count"), "{:?}", r.json);
+    assert_eq!(state(&app).await, before, "a refused request changes nothing");
+}

@@ -670,6 +670,11 @@ mod tests {
             check_timestamp(now + Duration::minutes(16), now, None).unwrap_err().code,
             "InvalidTimeStamp.Expired"
         );
+        // The window is 15 minutes to the second, either way.
+        let past_the_window = Duration::minutes(15) + Duration::SECOND;
+        for timestamp in [now - past_the_window, now + past_the_window] {
+            assert_eq!(check_timestamp(timestamp, now, None).unwrap_err().code, "InvalidTimeStamp.Expired");
+        }
     }
 
     #[test]
