@@ -40,6 +40,8 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
+    // Before the address is bound: from then on a service manager or a test may stop the server.
+    let stop = shutdown_signal();
     let Started { lock, database, state, listener, limits } = or_cannot_start(start(&config, clock).await);
     // On a thread of its own, not tokio's blocking pool: the runtime's end waits for every blocking task
     // (abort can't stop one), so a SIGTERM during the compression kept the server until it finished
@@ -59,7 +61,7 @@ async fn main() -> anyhow::Result<()> {
     let scheduler = polarshare::server::scheduler::spawn(state.clone(), std::time::Duration::from_secs(1));
     let checkpoints = database.spawn_checkpoints(std::time::Duration::from_secs(1));
     tracing::info!("polarshare listening on http://{}", listener.local_addr()?);
-    polarshare::server::serve::serve(listener, router(state), limits, shutdown_signal()).await?;
+    polarshare::server::serve::serve(listener, router(state), limits, stop).await?;
     scheduler.abort();
     checkpoints.abort();
     database.writer.close().await;
@@ -214,17 +216,36 @@ async fn run_command(command: &Command, database: &db::Database, clock: &Clock) 
     Ok(())
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
+/// A signal this process asked for once it comes; never, when it could not ask for it.
+#[cfg(unix)]
+async fn received(signal: Option<tokio::signal::unix::Signal>) {
+    match signal {
+        Some(mut signal) => {
+            signal.recv().await;
         }
+        None => std::future::pending::<()>().await,
+    }
+}
+
+/// SIGTERM or SIGINT (Ctrl-C): the server stops taking connections and finishes the answers under way.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
+    // Registered here, when called, not when first polled: `serve` polls it only once the server is
+    // listening, and a SIGTERM that came between the bind and that poll met the signal's default action
+    // (the process ended at once, `signal: 15`, without closing the database) instead of a shutdown.
+    #[cfg(unix)]
+    let signals = {
+        use tokio::signal::unix::{signal, SignalKind};
+        (signal(SignalKind::terminate()).ok(), signal(SignalKind::interrupt()).ok())
     };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    async move {
+        #[cfg(unix)]
+        {
+            let (terminate, interrupt) = signals;
+            tokio::select! { _ = received(terminate) => {}, _ = received(interrupt) => {} }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
 }
