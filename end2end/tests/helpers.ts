@@ -23,6 +23,10 @@ export async function signIn(page: Page, login: string, next?: string, password 
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.waitForURL((url) => !url.pathname.startsWith("/login"));
   await hydrated(page);
+  // The sign-in navigates inside the app (already hydrated on /login): the console frame shows
+  // "Loading…" until the signed-in viewer has been fetched, which can outlast the URL's change on a
+  // busy machine (screens.spec read no navigation from such a page once).
+  await expect(page.getByTestId("account-badge")).toBeVisible();
 }
 
 export async function openCluster(page: Page, clusterId = SHAREABLE_CLUSTER) {
