@@ -87,21 +87,18 @@ impl SubscriptionTerm {
     /// The term from `Period` and `UsedTime` as sent. Both are required for a subscription; the count is a
     /// plain decimal whole number in the period's range (no sign, no spaces, no leading zeros).
     pub fn parse(period: Option<&str>, used_time: Option<&str>) -> Result<SubscriptionTerm, Refusal> {
-        let make: fn(u8) -> SubscriptionTerm = match period {
+        let (make, max, period): (fn(u8) -> SubscriptionTerm, u8, &'static str) = match period {
             None => return Err(Refusal::SubscriptionPeriodMissing),
-            Some("Month") => SubscriptionTerm::Months,
-            Some("Year") => SubscriptionTerm::Years,
+            Some("Month") => (SubscriptionTerm::Months, Self::MAX_MONTHS, "Month"),
+            Some("Year") => (SubscriptionTerm::Years, Self::MAX_YEARS, "Year"),
             Some(_) => return Err(Refusal::UnknownSubscriptionPeriod),
         };
         let used = used_time.ok_or(Refusal::SubscriptionUsedTimeMissing)?;
-        let max = if period == Some("Month") { Self::MAX_MONTHS } else { Self::MAX_YEARS };
-        let plain =
-            !used.is_empty() && used.len() <= 2 && used.bytes().all(|b| b.is_ascii_digit()) && !used.starts_with('0');
+        // `u8::from_str` takes a `+` sign and leading zeros: neither is a plain count.
+        let plain = used.bytes().all(|b| b.is_ascii_digit()) && !used.starts_with('0');
         match used.parse::<u8>() {
             Ok(n) if plain && (1..=max).contains(&n) => Ok(make(n)),
-            _ => Err(Refusal::SubscriptionUsedTimeOutOfRange {
-                period: if max == Self::MAX_MONTHS { "Month" } else { "Year" },
-            }),
+            _ => Err(Refusal::SubscriptionUsedTimeOutOfRange { period }),
         }
     }
 
