@@ -30,22 +30,25 @@ async fn state(app: &TestApp) -> ([i64; 4], i64) {
 }
 
 /// An owner (its AccessKey) with a quota of one set, whose share "first" held the first of two sets until
-/// it took the set out: the set is being revoked. Returns the key, the two sets and the share's id.
-async fn quota_of_one_with_a_set_taken_out(app: &TestApp) -> (Key, Vec<String>, String) {
+/// it took the set out: the set is being revoked. With `kept_by`, a second share "keeps" of that set,
+/// with `kept_by` as its target, made before the set is taken out of "first", still holds it. Returns
+/// the key, the two sets and the share's id.
+async fn quota_of_one_with_a_set_taken_out(app: &TestApp, kept_by: Option<&'static str>) -> (Key, Vec<String>, String) {
     app.exec(&format!("update account set share_quota = 1 where account_id = '{OWNER}'")).await;
     let (_, owner) = owner_key(app).await;
     let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    let first = created_share(
-        app,
-        &owner,
-        &[
-            ("ResourceShareName", "first"),
-            ("Resources.1.ResourceId", &sets[0]),
-            ("Targets.1", PARTNER),
+    let share_of_first_set = |name: &'static str, target: &'static str| {
+        [
+            ("ResourceShareName", name),
+            ("Resources.1.ResourceId", sets[0].as_str()),
+            ("Targets.1", target),
             ("AllowExternalTargets", "true"),
-        ],
-    )
-    .await;
+        ]
+    };
+    let first = created_share(app, &owner, &share_of_first_set("first", PARTNER)).await;
+    if let Some(target) = kept_by {
+        created_share(app, &owner, &share_of_first_set("keeps", target)).await;
+    }
     let out = acs3(
         app,
         &owner,
@@ -195,7 +198,7 @@ async fn by_api_the_principals_of_a_share_being_deleted_count_toward_the_64() {
 #[tokio::test]
 async fn by_api_a_set_taken_out_of_a_share_counts_toward_the_quota_until_its_revocation_time() {
     let app = TestApp::new().await;
-    let (owner, sets, _) = quota_of_one_with_a_set_taken_out(&app).await;
+    let (owner, sets, _) = quota_of_one_with_a_set_taken_out(&app, None).await;
 
     let before = state(&app).await;
     let params = second_share(&sets);
@@ -251,7 +254,7 @@ async fn a_member_moved_out_of_a_shared_folder_counts_toward_the_64_until_its_re
 #[tokio::test]
 async fn a_set_whose_revocation_time_has_passed_costs_quota_again_when_it_joins_a_share_before_the_schedule_runs() {
     let app = TestApp::new().await;
-    let (owner, sets, first) = quota_of_one_with_a_set_taken_out(&app).await;
+    let (owner, sets, first) = quota_of_one_with_a_set_taken_out(&app, None).await;
     // Its revocation time has come (the schedule is late): it counts no more, so the second set fits.
     app.clock.advance(Duration::minutes(10));
     let params = second_share(&sets);
@@ -339,28 +342,7 @@ async fn a_principal_added_back_during_its_revocation_counts_once() {
 #[tokio::test]
 async fn a_set_taken_out_of_one_share_but_held_by_another_keeps_counting_toward_the_quota() {
     let app = TestApp::new().await;
-    app.exec(&format!("update account set share_quota = 1 where account_id = '{OWNER}'")).await;
-    let (_, owner) = owner_key(&app).await;
-    let sets = app.backups_of(SHAREABLE_CLUSTER, 2).await;
-    let share_of_first_set = |name: &'static str, target: &'static str| {
-        [
-            ("ResourceShareName", name),
-            ("Resources.1.ResourceId", sets[0].as_str()),
-            ("Targets.1", target),
-            ("AllowExternalTargets", "true"),
-        ]
-    };
-    let first = created_share(&app, &owner, &share_of_first_set("first", PARTNER)).await;
-    created_share(&app, &owner, &share_of_first_set("keeps", OUTSIDER)).await;
-    let out = acs3(
-        &app,
-        &owner,
-        "DisassociateResourceShare",
-        RS,
-        &[("ResourceShareId", &first), ("Resources.1.ResourceId", &sets[0])],
-    )
-    .await;
-    assert_eq!(out.status, StatusCode::OK, "{:?}", out.json);
+    let (owner, sets, _) = quota_of_one_with_a_set_taken_out(&app, Some(OUTSIDER)).await;
 
     // Its revocation time in "first" has come (the schedule is late); "keeps" still shares it.
     app.clock.advance(Duration::minutes(10));
